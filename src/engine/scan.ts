@@ -1,0 +1,53 @@
+import type { Finding } from './finding.js';
+import { runRules, type RuleFailure } from './run.js';
+import { loadFiles, loadPaths, type InputFile, type LoadOptions, type LoadResult } from '../loader/load.js';
+import type { LoadError } from '../loader/parse.js';
+import { Locator } from '../loader/locate.js';
+import { MeshModel, type ModelOptions } from '../model/model.js';
+import { allRules } from '../rules/index.js';
+import type { Rule } from '../rules/types.js';
+import { defaultSettings, type RuleSettings } from '../config/settings.js';
+import type { Severity } from './finding.js';
+
+export interface ScanOptions extends LoadOptions {
+  model?: ModelOptions;
+  settings?: Partial<RuleSettings>;
+  rules?: readonly Rule[];
+  severityOverrides?: Record<string, Severity>;
+  disabled?: Set<string>;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  errors: LoadError[];
+  notes: string[];
+  failures: RuleFailure[];
+  model: MeshModel;
+  load: LoadResult;
+}
+
+/** The whole static pipeline: inputs → model → rules → findings (before suppressions). */
+export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promise<ScanResult> {
+  return analyse(await loadPaths(paths, opts), opts);
+}
+
+export async function scanFiles(files: InputFile[], opts: ScanOptions = {}): Promise<ScanResult> {
+  return analyse(await loadFiles(files, opts), opts);
+}
+
+function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
+  const settings: RuleSettings = { ...defaultSettings(), ...opts.settings };
+  const model = new MeshModel(load.resources, {
+    ...opts.model,
+    systemNamespaces: settings.systemNamespaces.length ? settings.systemNamespaces : opts.model?.systemNamespaces,
+  });
+  const errors = [...load.errors];
+  for (const e of model.mesh.errors) errors.push({ file: model.mesh.resource?.source?.file ?? '<mesh config>', line: model.mesh.resource?.source?.line ?? 0, message: e });
+  const { findings, failures } = runRules(model, opts.rules ?? allRules, {
+    settings,
+    locator: new Locator(load.files),
+    severityOverrides: opts.severityOverrides,
+    disabled: opts.disabled,
+  });
+  return { findings, errors, notes: load.notes, failures, model, load };
+}

@@ -1,0 +1,82 @@
+import { parseDocument, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
+import { parseTree, findNodeAtLocation, type Node as JsonNode } from 'jsonc-parser';
+import type { InputFile } from './load.js';
+import { lineStarts, positionOf } from './split.js';
+import { pathToString, type PathSegment, type Resource } from '../model/resource.js';
+import type { Location } from '../engine/finding.js';
+
+/**
+ * Turns (resource, field path) into file/line/column. Positions are computed only for documents
+ * that have findings: the fast parser keeps no positions, and re-parsing one document with a
+ * position-aware parser costs far less than keeping positions for every document.
+ */
+export class Locator {
+  private lineIndex = new Map<number, Uint32Array>();
+  private yamlDocs = new Map<string, Document.Parsed>();
+  private jsonTrees = new Map<number, JsonNode | undefined>();
+
+  constructor(private readonly files: readonly InputFile[]) {}
+
+  locate(r: Resource, path: readonly PathSegment[] = []): Location | null {
+    const src = r.source;
+    if (!src) return null;
+    const file = this.files[src.fileIndex];
+    if (!file) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
+    const full = [...src.basePath, ...path];
+    const offset = file.format === 'json' ? this.jsonOffset(src.fileIndex, file.text, full) : this.yamlOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full);
+    if (offset === null) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
+    const pos = positionOf(this.lines(src.fileIndex, file.text), offset);
+    return { file: src.file, line: pos.line, column: pos.column, path: pathToString(path) };
+  }
+
+  private lines(fileIndex: number, text: string): Uint32Array {
+    let l = this.lineIndex.get(fileIndex);
+    if (!l) {
+      l = lineStarts(text);
+      this.lineIndex.set(fileIndex, l);
+    }
+    return l;
+  }
+
+  /** Offset of the deepest node along `path` that exists (the key, for mapping entries). */
+  private yamlOffset(fileIndex: number, start: number, end: number, text: string, path: PathSegment[]): number | null {
+    const key = `${fileIndex}:${start}`;
+    let doc = this.yamlDocs.get(key);
+    if (!doc) {
+      doc = parseDocument(text.slice(start, end), { keepSourceTokens: false, uniqueKeys: false, strict: false });
+      this.yamlDocs.set(key, doc);
+    }
+    let node: unknown = doc.contents;
+    let best: number | null = rangeStart(node);
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+        if (!pair) break;
+        best = rangeStart(pair.key) ?? best;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg];
+        if (!item) break;
+        best = rangeStart(item) ?? best;
+        node = item;
+      } else break;
+    }
+    return best === null ? null : start + best;
+  }
+
+  private jsonOffset(fileIndex: number, text: string, path: PathSegment[]): number | null {
+    if (!this.jsonTrees.has(fileIndex)) this.jsonTrees.set(fileIndex, parseTree(text));
+    const root = this.jsonTrees.get(fileIndex);
+    if (!root) return null;
+    for (let n = path.length; n >= 0; n--) {
+      const node = findNodeAtLocation(root, path.slice(0, n));
+      if (node) return node.parent?.type === 'property' ? node.parent.offset : node.offset;
+    }
+    return null;
+  }
+}
+
+function rangeStart(n: unknown): number | null {
+  const range = (n as Node | null)?.range;
+  return range ? range[0] : null;
+}

@@ -1,0 +1,165 @@
+import yaml from 'js-yaml';
+import { parse as parseJsonc, visit as visitJson, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { Limits } from './limits.js';
+import { lineStarts, positionOf, type DocumentSpan } from './split.js';
+
+/** One unit of parsing work: some documents of one file. Plain data so it can go to a worker. */
+export interface ParseTask {
+  fileIndex: number;
+  file: string;
+  format: 'yaml' | 'json';
+  /** The slice of the file holding the task's documents. */
+  text: string;
+  /** Offset of `text` within the whole file. */
+  offset: number;
+  /** Document spans, relative to `text`. Lines are absolute (1-based, whole file). */
+  spans: DocumentSpan[];
+}
+
+export interface ParsedDoc {
+  fileIndex: number;
+  /** Absolute offsets of the document within its file. */
+  start: number;
+  end: number;
+  line: number;
+  value: unknown;
+}
+
+export interface LoadError {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface ParseResult {
+  docs: ParsedDoc[];
+  errors: LoadError[];
+}
+
+// Core schema (YAML 1.2 scalars: timestamps stay strings, as the Kubernetes API sees them) plus
+// merge keys, which Helm output and hand-written manifests use. No custom tags: an unknown tag is
+// an error, never executed or resolved.
+const SCHEMA = yaml.CORE_SCHEMA.extend([(yaml as any).types.merge]);
+
+export function runParseTask(task: ParseTask, limits: Limits): ParseResult {
+  return task.format === 'json' ? parseJsonTask(task, limits) : parseYamlTask(task, limits);
+}
+
+function parseYamlTask(task: ParseTask, limits: Limits): ParseResult {
+  const docs: ParsedDoc[] = [];
+  const errors: LoadError[] = [];
+  for (const span of task.spans) {
+    if (span.end - span.start > limits.maxDocumentBytes) {
+      errors.push({
+        file: task.file,
+        line: span.line,
+        message: `document is ${span.end - span.start} bytes, over the limit of ${limits.maxDocumentBytes}; split it or raise --max-document-bytes`,
+      });
+      continue;
+    }
+    const chunk = task.text.slice(span.start, span.end);
+    let value: unknown;
+    try {
+      value = yaml.load(chunk, { schema: SCHEMA, json: false });
+    } catch (err) {
+      errors.push(yamlError(task.file, span.line, err));
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    const problem = checkShape(value, limits);
+    if (problem) {
+      errors.push({ file: task.file, line: span.line, message: problem });
+      continue;
+    }
+    docs.push({ fileIndex: task.fileIndex, start: task.offset + span.start, end: task.offset + span.end, line: span.line, value });
+  }
+  return { docs, errors };
+}
+
+function yamlError(file: string, docLine: number, err: unknown): LoadError {
+  if (err instanceof RangeError) {
+    // js-yaml recurses per nesting level; a stack overflow means absurd nesting.
+    return { file, line: docLine, message: 'document is nested too deeply to parse (possible nesting bomb)' };
+  }
+  const e = err as { reason?: string; mark?: { line?: number }; message?: string };
+  // Never echo js-yaml's snippet: it quotes the input, which may hold secrets.
+  const reason = e.reason ?? String(e.message ?? err).split('\n')[0];
+  const line = typeof e.mark?.line === 'number' ? docLine + e.mark.line : docLine;
+  return { file, line, message: `invalid YAML: ${reason}` };
+}
+
+function parseJsonTask(task: ParseTask, limits: Limits): ParseResult {
+  const text = task.text;
+  const line = 1;
+  if (text.length > limits.maxDocumentBytes) {
+    return {
+      docs: [],
+      errors: [{ file: task.file, line, message: `JSON document is ${text.length} bytes, over the limit of ${limits.maxDocumentBytes}` }],
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // JSON.parse says nothing useful about where; jsonc-parser does.
+    const perrs: ParseError[] = [];
+    parseJsonc(text, perrs, { disallowComments: true, allowTrailingComma: false });
+    const first = perrs[0];
+    const pos = first ? positionOf(lineStarts(text), first.offset) : { line: 1, column: 1 };
+    const what = first ? printParseErrorCode(first.error) : 'unreadable JSON';
+    return { docs: [], errors: [{ file: task.file, line: pos.line, message: `invalid JSON: ${what} at column ${pos.column}` }] };
+  }
+  const dup = findDuplicateJsonKey(text);
+  if (dup) return { docs: [], errors: [{ file: task.file, line: dup.line, message: `invalid JSON: duplicated key "${dup.key.slice(0, 80)}" (parsers disagree on which value wins)` }] };
+  if (value === null) return { docs: [], errors: [] };
+  const problem = checkShape(value, limits);
+  if (problem) return { docs: [], errors: [{ file: task.file, line, message: problem }] };
+  return { docs: [{ fileIndex: task.fileIndex, start: 0, end: text.length, line, value }], errors: [] };
+}
+
+function findDuplicateJsonKey(text: string): { key: string; line: number } | null {
+  const stack: Set<string>[] = [];
+  let found: { key: string; offset: number } | null = null;
+  visitJson(text, {
+    onObjectBegin: () => {
+      stack.push(new Set());
+    },
+    onObjectEnd: () => {
+      stack.pop();
+    },
+    onObjectProperty: (key, offset) => {
+      const keys = stack[stack.length - 1];
+      if (!keys || found) return;
+      if (keys.has(key)) found = { key, offset };
+      keys.add(key);
+    },
+  });
+  if (!found) return null;
+  const f = found as { key: string; offset: number };
+  return { key: f.key, line: positionOf(lineStarts(text), f.offset).line };
+}
+
+/**
+ * Walks the parsed value once with a budget. YAML aliases let a small file describe an enormous
+ * tree (the "billion laughs"); the parser shares the nodes, but anything that walks the tree would
+ * not, so documents over the budget are rejected here, before any rule sees them.
+ */
+function checkShape(root: unknown, limits: Limits): string | null {
+  let nodes = 0;
+  const stack: Array<{ v: unknown; d: number }> = [{ v: root, d: 0 }];
+  while (stack.length) {
+    const { v, d } = stack.pop()!;
+    nodes++;
+    if (nodes > limits.maxNodesPerDocument) {
+      return `document expands to more than ${limits.maxNodesPerDocument} nodes (possible alias bomb); it was skipped`;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= limits.maxDepth) return `document is nested deeper than ${limits.maxDepth} levels; it was skipped`;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], d: d + 1 });
+    } else {
+      for (const k in v as Record<string, unknown>) stack.push({ v: (v as Record<string, unknown>)[k], d: d + 1 });
+    }
+  }
+  return null;
+}

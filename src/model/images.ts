@@ -1,0 +1,40 @@
+/** A container image reference, normalised the way container runtimes read it. */
+export interface ImageRef {
+  /** Registry host, `docker.io` when none is named. */
+  registry: string;
+  /** Repository path, with `library/` for Docker Hub official images. */
+  repository: string;
+  tag: string | null;
+  digest: string | null;
+  /** `registry/repository`, the identity meshward trusts or not. */
+  name: string;
+}
+
+export function parseImage(ref: string): ImageRef | null {
+  if (!ref || typeof ref !== 'string' || ref.length > 1024 || /\s/.test(ref)) return null;
+  let rest = ref;
+  let digest: string | null = null;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | null = null;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  if (!rest) return null;
+  const parts = rest.split('/');
+  let registry = 'docker.io';
+  // The first component is a registry only if it looks like a host (has a dot or port, or is localhost).
+  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) {
+    registry = parts.shift()!;
+  }
+  if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = 'docker.io';
+  let repository = parts.join('/');
+  if (registry === 'docker.io' && parts.length === 1) repository = `library/${repository}`;
+  return { registry, repository, tag, digest, name: `${registry}/${repository}` };
+}

@@ -1,0 +1,50 @@
+import type { Resource } from './resource.js';
+
+export type DataplaneMode = 'sidecar' | 'ambient' | 'none';
+
+export interface NamespaceInfo {
+  name: string;
+  /** The Namespace object, when the input holds one. Without it, labels (and so the mode) are unknown. */
+  resource: Resource | null;
+  labels: Record<string, string>;
+  /** Data-plane mode from the namespace labels; null when no Namespace object was seen. */
+  mode: DataplaneMode | null;
+  /** Injection revision (`istio.io/rev`), when injection is by revision. */
+  revision: string | null;
+  /** Namespaces the platform runs (kube-system, the Istio root namespace...), exempt from tenant rules. */
+  system: boolean;
+}
+
+/** Namespaces that belong to Kubernetes or the mesh itself rather than to a tenant. */
+export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'istio-system', 'istio-cni', 'istio-ingress', 'istio-egress', 'ztunnel'];
+
+/**
+ * The data-plane mode Istio gives pods of a namespace with these labels. `istio-injection` wins
+ * over `istio.io/rev`; ambient is `istio.io/dataplane-mode=ambient`.
+ */
+export function namespaceMode(labels: Record<string, string>): { mode: DataplaneMode; revision: string | null } {
+  const injection = labels['istio-injection'];
+  if (injection === 'enabled') return { mode: 'sidecar', revision: null };
+  if (injection === 'disabled') return { mode: labels['istio.io/dataplane-mode'] === 'ambient' ? 'ambient' : 'none', revision: null };
+  const rev = labels['istio.io/rev'];
+  if (rev) return { mode: 'sidecar', revision: rev };
+  if (labels['istio.io/dataplane-mode'] === 'ambient') return { mode: 'ambient', revision: null };
+  return { mode: 'none', revision: null };
+}
+
+/**
+ * Whether pods with these labels/annotations get a sidecar in a namespace of the given mode.
+ * The pod label `sidecar.istio.io/inject` overrides the namespace (the annotation is the legacy form);
+ * `istio.io/rev` on the pod opts it in.
+ */
+export function podDataplane(
+  nsMode: DataplaneMode | null,
+  podLabels: Record<string, string>,
+  podAnnotations: Record<string, string>,
+): DataplaneMode | null {
+  const inject = podLabels['sidecar.istio.io/inject'] ?? podAnnotations['sidecar.istio.io/inject'];
+  if (inject === 'false') return nsMode === 'ambient' ? 'ambient' : nsMode === null ? null : 'none';
+  if (inject === 'true' || podLabels['istio.io/rev']) return 'sidecar';
+  if (nsMode === 'ambient' && podLabels['istio.io/dataplane-mode'] === 'none') return 'none';
+  return nsMode;
+}

@@ -1,0 +1,79 @@
+import type { Severity } from '../engine/finding.js';
+import type { MeshModel } from '../model/model.js';
+import type { PathSegment, Resource } from '../model/resource.js';
+import type { RuleSettings } from '../config/settings.js';
+
+export type Category = 'sidecar-bypass' | 'egress' | 'traffic-hijack' | 'authn-authz' | 'multicluster' | 'advisories';
+
+export const CATEGORY_TITLES: Record<Category, string> = {
+  'sidecar-bypass': 'Sidecar bypass and impersonation',
+  egress: 'Egress',
+  'traffic-hijack': 'Traffic hijack in multi-tenant meshes',
+  'authn-authz': 'Authentication and authorization',
+  multicluster: 'Kubeconfigs, remote secrets and multi-cluster',
+  advisories: 'Versions and advisories',
+};
+
+/** What a rule is, separate from how it checks: docs, SARIF and `meshward rules` are generated from this. */
+export interface RuleMeta {
+  /** Stable ID: category prefix + number. IDs are an API and are never renumbered or reused. */
+  id: string;
+  title: string;
+  /** Default severity; a rule may report a finding at another severity when the case is graded. */
+  severity: Severity;
+  category: Category;
+  /** Kinds the rule reads (`Kind` or `group/Kind`), for incremental runs and for the docs. */
+  reads: string[];
+  docs: {
+    /** What is wrong, in one or two sentences. */
+    summary: string;
+    /** Why it matters: what an attacker does with it. */
+    why: string;
+    /** How to fix it. */
+    fix: string;
+    /** A short example of a manifest that triggers the rule. */
+    bad?: string;
+    /** The same manifest fixed. */
+    good?: string;
+    references?: string[];
+  };
+}
+
+export interface EvidenceInput {
+  role: string;
+  description: string;
+  resource?: Resource;
+  path?: PathSegment[];
+}
+
+export interface ReportInput {
+  resource: Resource;
+  /** Field path inside the object that is at fault. */
+  path?: PathSegment[];
+  message: string;
+  /** Overrides the rule's default severity for graded cases. */
+  severity?: Severity;
+  remediation?: string;
+  evidence?: EvidenceInput[];
+  /**
+   * Distinguishes several findings of one rule on one field (e.g. two containers share a path
+   * prefix); it feeds the fingerprint, so keep it stable across runs.
+   */
+  key?: string;
+}
+
+export interface RuleContext {
+  readonly model: MeshModel;
+  readonly settings: RuleSettings;
+  report(input: ReportInput): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}
+
+/** Identity helper that type-checks a rule module. */
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}

@@ -1,0 +1,53 @@
+/**
+ * Helpers for rule tests and end-to-end CLI tests. Rule tests scan inline YAML through the real
+ * loader, model and engine, so a rule is tested the way it runs.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Finding } from '../engine/finding.js';
+import { scanFiles, type ScanOptions, type ScanResult } from '../engine/scan.js';
+import type { Rule } from '../rules/types.js';
+
+export async function scanYaml(text: string, opts: ScanOptions & { rule?: Rule } = {}): Promise<ScanResult> {
+  const { rule, ...rest } = opts;
+  return scanFiles([{ file: 'test.yaml', text, format: 'yaml' }], { ...rest, rules: rule ? [rule] : rest.rules });
+}
+
+/** Findings of one rule for inline YAML. */
+export async function findingsFor(rule: Rule, text: string, opts: ScanOptions = {}): Promise<Finding[]> {
+  const res = await scanYaml(text, { ...opts, rule });
+  if (res.errors.length) throw new Error(`fixture did not load: ${JSON.stringify(res.errors)}`);
+  if (res.failures.length) throw new Error(`rule failed: ${res.failures[0].message}`);
+  return res.findings.filter((f) => f.ruleId === rule.meta.id);
+}
+
+/** Path of the compiled CLI entry point, for spawning it as a user would. */
+export const CLI_PATH = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+
+/** Repository root (two levels above the compiled `dist/testing`). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI in a child process. */
+export function runCli(args: string[], opts: { stdin?: string | Buffer; cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
