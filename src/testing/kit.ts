@@ -4,6 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Finding } from '../engine/finding.js';
 import { scanFiles, type ScanOptions, type ScanResult } from '../engine/scan.js';
 import type { Rule } from '../rules/types.js';
@@ -24,8 +26,21 @@ export async function findingsFor(rule: Rule, text: string, opts: ScanOptions = 
 /** Path of the compiled CLI entry point, for spawning it as a user would. */
 export const CLI_PATH = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
-/** Repository root (two levels above the compiled `dist/testing`). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Repository root: two levels above the compiled `dist/testing` when that holds meshward's
+ * package.json, else the working directory (tests compiled to a scratch --outDir run from the repo).
+ */
+export const REPO_ROOT = findRepoRoot();
+
+function findRepoRoot(): string {
+  const candidate = fileURLToPath(new URL('../../', import.meta.url));
+  try {
+    if (JSON.parse(readFileSync(path.join(candidate, 'package.json'), 'utf8')).name === 'meshward') return candidate;
+  } catch {
+    /* not a checkout: fall through */
+  }
+  return process.cwd();
+}
 
 export interface CliResult {
   code: number;
