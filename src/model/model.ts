@@ -31,6 +31,7 @@ export class MeshModel {
   /** Per namespace, label `k=v` → workloads whose pods carry it. Selector matching starts from the rarest label. */
   private readonly podLabelIndex = new Map<string, Map<string, Workload[]>>();
   private readonly systemNamespaces: Set<string>;
+  private syntheticMesh: Resource | null = null;
 
   constructor(resources: readonly Resource[], opts: ModelOptions = {}) {
     this.resources = resources;
@@ -64,6 +65,31 @@ export class MeshModel {
 
   ofKindInNamespace(group: string, kind: string, ns: string): Resource[] {
     return this.inNamespace(ns).filter((r) => r.kind === kind && r.group === group);
+  }
+
+  /**
+   * The object findings about the mesh config attach to: the `istio` ConfigMap or IstioOperator that
+   * holds it, or, when it came from --mesh-config or from Istio's defaults, a stand-in `MeshConfig`
+   * object (no source position; the message should name the file or say defaults were assumed).
+   */
+  get meshConfigResource(): Resource {
+    if (this.mesh.resource) return this.mesh.resource;
+    if (!this.syntheticMesh) {
+      this.syntheticMesh = {
+        id: -1,
+        cluster: this.resources[0]?.cluster ?? 'default',
+        apiVersion: 'meshward.io/v1',
+        group: 'meshward.io',
+        kind: 'MeshConfig',
+        namespace: this.mesh.rootNamespace,
+        name: this.mesh.file ?? 'istio-defaults',
+        labels: {},
+        annotations: {},
+        obj: this.mesh.config,
+        source: null,
+      };
+    }
+    return this.syntheticMesh;
   }
 
   get rootNamespace(): string {
