@@ -62,7 +62,7 @@ function parseYamlTask(task: ParseTask, limits: Limits): ParseResult {
     try {
       value = yaml.load(chunk, { schema: SCHEMA, json: false });
     } catch (err) {
-      errors.push(yamlError(task.file, span.line, err));
+      errors.push(yamlError(task.file, span.line, lastLine(chunk, span.line), err));
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -76,7 +76,14 @@ function parseYamlTask(task: ParseTask, limits: Limits): ParseResult {
   return { docs, errors };
 }
 
-function yamlError(file: string, docLine: number, err: unknown): LoadError {
+/** Line number of the last line of a chunk (js-yaml reports end-of-input errors one line past it). */
+function lastLine(chunk: string, firstLine: number): number {
+  let n = firstLine;
+  for (let i = chunk.indexOf('\n'); i >= 0 && i < chunk.length - 1; i = chunk.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function yamlError(file: string, docLine: number, maxLine: number, err: unknown): LoadError {
   if (err instanceof RangeError) {
     // js-yaml recurses per nesting level; a stack overflow means absurd nesting.
     return { file, line: docLine, message: 'document is nested too deeply to parse (possible nesting bomb)' };
@@ -84,7 +91,7 @@ function yamlError(file: string, docLine: number, err: unknown): LoadError {
   const e = err as { reason?: string; mark?: { line?: number }; message?: string };
   // Never echo js-yaml's snippet: it quotes the input, which may hold secrets.
   const reason = e.reason ?? String(e.message ?? err).split('\n')[0];
-  const line = typeof e.mark?.line === 'number' ? docLine + e.mark.line : docLine;
+  const line = typeof e.mark?.line === 'number' ? Math.min(docLine + e.mark.line, maxLine) : docLine;
   return { file, line, message: `invalid YAML: ${reason}` };
 }
 

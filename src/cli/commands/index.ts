@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CliIO } from '../io.js';
+import { registerScan } from './scan.js';
+import { registerRules } from './rules.js';
+
+/** Sets the process exit code (the worst one any command asked for wins). */
+export type SetExit = (code: number) => void;
+
+/** Every sub-command, one module each. Add new commands here. */
+export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
+  registerScan(program, io, setExit);
+  registerRules(program, io, setExit);
+}

@@ -1,0 +1,209 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { Option, type Command } from 'commander';
+import { scanPaths } from '../../engine/scan.js';
+import { applySuppressions, resourceKey } from '../../engine/suppress.js';
+import { readBaseline, writeBaseline, BaselineError } from '../../engine/baseline.js';
+import { SEVERITIES, severityRank, type Severity } from '../../engine/finding.js';
+import { loadConfig, ConfigError, type MeshwardConfig } from '../../config/config.js';
+import { meshFromFileValue } from '../../model/meshconfig.js';
+import type { Resource } from '../../model/resource.js';
+import { allRules, findRule } from '../../rules/index.js';
+import type { Rule } from '../../rules/types.js';
+import { REPORTERS, FORMATS, type Format } from '../../report/index.js';
+import type { Report } from '../../report/types.js';
+import { UsageError, VERSION, useColor, EXIT_FINDINGS, EXIT_USAGE, type CliIO } from '../io.js';
+import type { SetExit } from './index.js';
+
+interface ScanFlags {
+  format: string;
+  output?: string;
+  failOn?: string;
+  config?: string;
+  meshConfig?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  namespace: string;
+  cluster: string;
+  jobs?: string;
+  verbose?: boolean;
+  showSuppressed?: boolean;
+  only?: string;
+  maxFileBytes?: string;
+  maxDocumentBytes?: string;
+}
+
+export function registerScan(program: Command, io: CliIO, setExit: SetExit): void {
+  program
+    .command('scan')
+    .description('scan Kubernetes, Istio and Gateway API manifests (files, folders, or - for stdin)')
+    .argument('<paths...>', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high)').choices([...SEVERITIES, 'none']))
+    .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
+    .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
+    .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
+    .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')
+    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
+    .option('--cluster <name>', 'cluster name recorded on every resource', 'default')
+    .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)')
+    .option('-v, --verbose', 'also list skipped documents and other notes')
+    .option('--show-suppressed', 'include suppressed findings in the output')
+    .option('--only <ids>', 'run only these rules (comma-separated IDs)')
+    .option('--max-file-bytes <n>', 'largest input file read')
+    .option('--max-document-bytes <n>', 'largest single YAML/JSON document parsed')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      setExit(await runScan(paths, flags, io));
+    });
+}
+
+async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<number> {
+  const started = performance.now();
+  let config: MeshwardConfig;
+  try {
+    config = await loadConfig(flags.config ? path.resolve(io.cwd, flags.config) : undefined, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  const failOn = (flags.failOn ?? config.failOn ?? 'high') as Severity | 'none';
+  const format = flags.format as Format;
+  const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
+  const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
+  let baseline: Set<string> | null = null;
+  if (flags.baseline) {
+    try {
+      baseline = await readBaseline(path.resolve(io.cwd, flags.baseline));
+    } catch (err) {
+      if (err instanceof BaselineError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+
+  const rules = selectRules(flags.only);
+  const result = await scanPaths(paths, {
+    rules,
+    jobs,
+    defaultNamespace: flags.namespace,
+    cluster: flags.cluster,
+    limits: {
+      ...(flags.maxFileBytes ? { maxFileBytes: positiveInt(flags.maxFileBytes, '--max-file-bytes') } : {}),
+      ...(flags.maxDocumentBytes ? { maxDocumentBytes: positiveInt(flags.maxDocumentBytes, '--max-document-bytes') } : {}),
+    },
+    model: { meshConfig },
+    settings: config.settings,
+    disabled: config.disabled,
+    severityOverrides: config.severityOverrides,
+  });
+
+  let byKey: Map<string, Resource> | null = null;
+  const notes = applySuppressions(result.findings, {
+    resourceOf: (f) => {
+      if (!byKey) {
+        byKey = new Map();
+        for (const r of result.model.resources) byKey.set(resourceKey(r), r);
+      }
+      return byKey.get(resourceKey(f.resource));
+    },
+    annotationSuppressions: config.annotationSuppressions,
+    ignores: config.ignores,
+    baseline,
+    today: new Date().toISOString().slice(0, 10),
+    configFile: config.file ? path.relative(io.cwd, config.file) || config.file : null,
+  });
+  if (result.model.mesh.origin === 'defaults') {
+    notes.unshift("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
+  }
+  if (result.notes.length) {
+    if (flags.verbose) notes.push(...result.notes);
+    else notes.push(`${result.notes.length} document${result.notes.length === 1 ? ' was' : 's were'} skipped (not Kubernetes objects, or unnamed); --verbose lists them`);
+  }
+
+  if (flags.writeBaseline) {
+    const n = await writeBaseline(path.resolve(io.cwd, flags.writeBaseline), result.findings, new Date());
+    io.stderr.write(`meshward: wrote ${n} fingerprint${n === 1 ? '' : 's'} to ${flags.writeBaseline}\n`);
+  }
+
+  const visible = result.findings.filter((f) => !f.suppressed);
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of visible) bySeverity[f.severity]++;
+  const report: Report = {
+    version: 1,
+    findings: flags.showSuppressed || format === 'sarif' ? result.findings : visible,
+    errors: result.errors,
+    summary: {
+      bySeverity,
+      resources: result.model.resources.length,
+      files: result.load.files.length,
+      durationMs: Math.round(performance.now() - started),
+      suppressed: result.findings.length - visible.length,
+      meshConfig: result.model.mesh.origin,
+      notes,
+    },
+  };
+  const toFile = Boolean(flags.output);
+  const text = REPORTERS[format](report, {
+    rules: rules.filter((r) => !config.disabled.has(r.meta.id)),
+    color: !toFile && format === 'text' && useColor(io.stdout, io.env),
+    cwd: io.cwd,
+    version: VERSION,
+  });
+  if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
+  else io.stdout.write(text);
+
+  for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
+  if (result.failures.length) return EXIT_USAGE;
+  if (result.errors.length) return EXIT_FINDINGS;
+  if (failOn !== 'none' && visible.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
+  return 0;
+}
+
+async function readMeshConfig(file: string, shown: string): Promise<{ config: Record<string, any>; file: string }> {
+  let text: string;
+  try {
+    const st = await fs.stat(file);
+    if (st.size > 16 * 1024 * 1024) throw new UsageError(`--mesh-config ${shown}: file is larger than 16 MiB`);
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--mesh-config ${shown}: cannot read file (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA });
+  } catch (err) {
+    const e = err as { reason?: string; mark?: { line?: number } };
+    throw new UsageError(`--mesh-config ${shown}:${(e.mark?.line ?? 0) + 1}: invalid YAML: ${e.reason ?? err}`);
+  }
+  for (const d of docs) {
+    let config: Record<string, any> | null;
+    try {
+      config = meshFromFileValue(d);
+    } catch (err) {
+      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh is not valid YAML: ${(err as any).reason ?? err}`);
+    }
+    if (config) return { config, file: shown.split(path.sep).join('/') };
+  }
+  throw new UsageError(`--mesh-config ${shown}: no mesh config found; give a MeshConfig, Helm values with meshConfig, an IstioOperator or the istio ConfigMap`);
+}
+
+function selectRules(only: string | undefined): readonly Rule[] {
+  if (!only) return allRules;
+  const ids = only.split(',').map((s) => s.trim()).filter(Boolean);
+  return ids.map((id) => {
+    const rule = findRule(id);
+    if (!rule) throw new UsageError(`--only: no rule "${id}"; \`meshward rules\` lists them`);
+    return rule;
+  });
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number, not "${v}"`);
+  return n;
+}
+
+

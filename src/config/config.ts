@@ -1,0 +1,157 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node } from 'yaml';
+import { z } from 'zod';
+import { SEVERITIES, type Severity } from '../engine/finding.js';
+import { DEFAULT_TRUSTED_PROXY_IMAGES, type RuleSettings } from './settings.js';
+
+export const CONFIG_FILE_NAMES = ['.meshward.yaml', '.meshward.yml'];
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const ruleId = z.string().regex(/^[A-Z]{3}\d{3}$/, 'a rule ID such as BYP001');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+const schema = z
+  .object({
+    /** Per rule: `off` to disable, or a severity to override the default. */
+    rules: z.record(ruleId, z.union([z.literal('off'), z.enum(SEVERITIES)])).optional(),
+    ignore: z
+      .array(
+        z
+          .object({
+            rule: z.union([ruleId, z.literal('*')]),
+            resource: z.string().min(1).optional(),
+            reason: z.string().min(3, 'a reason of a few words'),
+            expires: isoDate.optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    settings: z
+      .object({
+        trustedProxyImages: z.array(z.string().min(1)).optional(),
+        systemNamespaces: z.array(z.string().min(1)).optional(),
+        annotationSuppressions: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    failOn: z.enum(SEVERITIES).optional(),
+  })
+  .strict();
+
+export interface IgnoreEntry {
+  rule: string;
+  /** Glob over `Kind/namespace/name` (`Kind/name` for cluster-scoped objects); absent means every resource. */
+  resource?: string;
+  reason: string;
+  expires?: string;
+  /** Line of the entry in the config file, for messages. */
+  line: number;
+}
+
+export interface MeshwardConfig {
+  /** The file it came from, or null for built-in defaults. */
+  file: string | null;
+  disabled: Set<string>;
+  severityOverrides: Record<string, Severity>;
+  ignores: IgnoreEntry[];
+  settings: RuleSettings;
+  /** Whether `meshward.io/ignore` annotations on objects are honoured. */
+  annotationSuppressions: boolean;
+  failOn: Severity | null;
+}
+
+export class ConfigError extends Error {}
+
+export function defaultConfig(): MeshwardConfig {
+  return {
+    file: null,
+    disabled: new Set(),
+    severityOverrides: {},
+    ignores: [],
+    settings: { trustedProxyImages: [...DEFAULT_TRUSTED_PROXY_IMAGES], systemNamespaces: [] },
+    annotationSuppressions: true,
+    failOn: null,
+  };
+}
+
+/** `--config FILE` when given, else the nearest `.meshward.yaml` from `cwd` upward, else defaults. */
+export async function loadConfig(explicit: string | undefined, cwd: string): Promise<MeshwardConfig> {
+  const file = explicit ?? (await findUpward(cwd));
+  if (!file) return defaultConfig();
+  let text: string;
+  try {
+    const st = await fs.stat(file);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`${file}: config file is larger than ${MAX_CONFIG_BYTES} bytes`);
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${file}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? err}); check --config`);
+  }
+  return parseConfig(text, file);
+}
+
+export function parseConfig(text: string, file: string): MeshwardConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const pos = lines.linePos(e.pos[0]);
+    throw new ConfigError(`${file}:${pos.line}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const line = lineOfPath(doc.contents, issue.path as (string | number)[], lines);
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new ConfigError(`${file}:${line}: ${where}: ${issue.message}. See "Configuration" in the README for the format.`);
+  }
+  const c = parsed.data;
+  const cfg = defaultConfig();
+  cfg.file = file;
+  for (const [id, v] of Object.entries(c.rules ?? {})) {
+    if (v === 'off') cfg.disabled.add(id);
+    else cfg.severityOverrides[id] = v;
+  }
+  cfg.ignores = (c.ignore ?? []).map((e, i) => ({ ...e, line: lineOfPath(doc.contents, ['ignore', i], lines) }));
+  if (c.settings?.trustedProxyImages) cfg.settings.trustedProxyImages = c.settings.trustedProxyImages;
+  if (c.settings?.systemNamespaces) cfg.settings.systemNamespaces = c.settings.systemNamespaces;
+  if (c.settings?.annotationSuppressions !== undefined) cfg.annotationSuppressions = c.settings.annotationSuppressions;
+  cfg.failOn = c.failOn ?? null;
+  return cfg;
+}
+
+async function findUpward(start: string): Promise<string | null> {
+  let dir = path.resolve(start);
+  for (;;) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = path.join(dir, name);
+      try {
+        if ((await fs.stat(candidate)).isFile()) return candidate;
+      } catch {
+        /* keep looking */
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+function lineOfPath(root: unknown, p: (string | number)[], lines: LineCounter): number {
+  let node = root as Node | null | undefined;
+  let best = (node as any)?.range?.[0] ?? 0;
+  for (const seg of p) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === seg);
+      if (!pair) break;
+      best = (pair.key as any)?.range?.[0] ?? best;
+      node = pair.value as Node;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg] as Node;
+      best = (node as any)?.range?.[0] ?? best;
+    } else break;
+  }
+  return lines.linePos(best).line;
+}

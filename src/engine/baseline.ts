@@ -1,0 +1,57 @@
+import { promises as fs } from 'node:fs';
+import type { Finding } from './finding.js';
+
+const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
+
+export class BaselineError extends Error {}
+
+export interface BaselineFile {
+  version: 1;
+  tool: 'meshward';
+  created: string;
+  findings: Array<{ fingerprint: string; ruleId: string; resource: string }>;
+}
+
+/**
+ * Reads a baseline: meshward's own baseline file, or a previous `--format json` report (its
+ * findings' fingerprints). Anything else is an error that says how to make one.
+ */
+export async function readBaseline(file: string): Promise<Set<string>> {
+  let text: string;
+  try {
+    const st = await fs.stat(file);
+    if (st.size > MAX_BASELINE_BYTES) throw new BaselineError(`${file}: baseline is larger than ${MAX_BASELINE_BYTES} bytes`);
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof BaselineError) throw err;
+    throw new BaselineError(`${file}: cannot read baseline (${(err as NodeJS.ErrnoException).code ?? err}); create one with --write-baseline`);
+  }
+  let v: any;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new BaselineError(`${file}: baseline is not JSON; create one with --write-baseline`);
+  }
+  if (!v || typeof v !== 'object' || !Array.isArray(v.findings)) {
+    throw new BaselineError(`${file}: not a meshward baseline or JSON report (no "findings" list); create one with --write-baseline`);
+  }
+  const out = new Set<string>();
+  for (const f of v.findings) if (f && typeof f.fingerprint === 'string') out.add(f.fingerprint);
+  return out;
+}
+
+export async function writeBaseline(file: string, findings: readonly Finding[], now: Date): Promise<number> {
+  const kept = findings.filter((f) => f.suppressed?.kind !== 'config' && f.suppressed?.kind !== 'annotation');
+  const body: BaselineFile = {
+    version: 1,
+    tool: 'meshward',
+    created: now.toISOString(),
+    findings: kept.map((f) => ({
+      fingerprint: f.fingerprint,
+      ruleId: f.ruleId,
+      resource: f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`,
+    })),
+  };
+  await fs.writeFile(file, JSON.stringify(body, null, 2) + '\n');
+  return kept.length;
+}

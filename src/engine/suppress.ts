@@ -1,0 +1,74 @@
+import picomatch from 'picomatch';
+import type { Finding } from './finding.js';
+import type { IgnoreEntry } from '../config/config.js';
+import type { Resource } from '../model/resource.js';
+
+export const IGNORE_ANNOTATION = 'meshward.io/ignore';
+
+export interface SuppressOptions {
+  /** Look up the object a finding is about (for its annotations). */
+  resourceOf: (f: Finding) => Resource | undefined;
+  annotationSuppressions: boolean;
+  ignores: IgnoreEntry[];
+  /** Fingerprints of the baseline: findings in it are not new. */
+  baseline: Set<string> | null;
+  /** Today, YYYY-MM-DD (injectable for tests). */
+  today: string;
+  configFile: string | null;
+}
+
+/**
+ * Marks suppressed findings (they stay in the list, with the reason) and returns notes for the
+ * user. Order of precedence: config ignore, then annotation, then baseline.
+ *
+ * Critical findings cannot be suppressed by annotation: whoever can write the object (the
+ * attacker, in the cases critical findings describe) can write the annotation too. Ignoring them
+ * takes a reviewed entry in the config file.
+ */
+export function applySuppressions(findings: Finding[], opts: SuppressOptions): string[] {
+  const notes: string[] = [];
+  const active: Array<{ entry: IgnoreEntry; match: (s: string) => boolean; used: boolean }> = [];
+  for (const entry of opts.ignores) {
+    if (entry.expires && entry.expires < opts.today) {
+      notes.push(
+        `${opts.configFile ?? 'config'}:${entry.line}: the ignore for ${entry.rule}${entry.resource ? ` on ${entry.resource}` : ''} expired on ${entry.expires} and no longer applies; renew it with a reason or fix the findings`,
+      );
+      continue;
+    }
+    active.push({ entry, match: entry.resource ? picomatch(entry.resource, { dot: true, nocase: false }) : () => true, used: false });
+  }
+  for (const f of findings) {
+    const target = f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`;
+    const hit = active.find((a) => (a.entry.rule === '*' || a.entry.rule === f.ruleId) && a.match(target));
+    if (hit) {
+      hit.used = true;
+      f.suppressed = { kind: 'config', reason: hit.entry.reason };
+      continue;
+    }
+    if (opts.annotationSuppressions) {
+      const ann = opts.resourceOf(f)?.annotations[IGNORE_ANNOTATION];
+      if (ann !== undefined) {
+        const ids = ann.split(',').map((s) => s.trim().toUpperCase());
+        if (ids.includes(f.ruleId)) {
+          if (f.severity === 'critical') {
+            notes.push(
+              `${target}: the ${IGNORE_ANNOTATION} annotation cannot suppress the critical finding ${f.ruleId}; use an ignore entry with a reason in .meshward.yaml`,
+            );
+          } else {
+            f.suppressed = { kind: 'annotation', reason: `${IGNORE_ANNOTATION} annotation on ${target}` };
+            continue;
+          }
+        }
+      }
+    }
+    if (opts.baseline?.has(f.fingerprint)) f.suppressed = { kind: 'baseline', reason: 'present in the baseline' };
+  }
+  for (const a of active) {
+    if (!a.used) notes.push(`${opts.configFile ?? 'config'}:${a.entry.line}: the ignore for ${a.entry.rule}${a.entry.resource ? ` on ${a.entry.resource}` : ''} matched no finding; remove it if the problem is fixed`);
+  }
+  return notes;
+}
+
+export function resourceKey(r: { cluster: string; kind: string; namespace: string; name: string }): string {
+  return `${r.cluster}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
+}

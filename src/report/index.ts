@@ -1,0 +1,13 @@
+import type { Reporter } from './types.js';
+import { textReporter } from './text.js';
+import { jsonReporter } from './json.js';
+
+export const FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const REPORTERS: Record<Format, Reporter> = {
+  text: textReporter,
+  json: jsonReporter,
+  sarif: jsonReporter,
+  junit: jsonReporter,
+};
