@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node } from 'yaml';
+import { parseValidated, ValidationError } from './validated-yaml.js';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../engine/finding.js';
 import { DEFAULT_TRUSTED_PROXY_IMAGES, type RuleSettings } from './settings.js';
@@ -92,29 +92,21 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
 }
 
 export function parseConfig(text: string, file: string): MeshwardConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const pos = lines.linePos(e.pos[0]);
-    throw new ConfigError(`${file}:${pos.line}: invalid YAML: ${e.message.split('\n')[0]}`);
+  let parsed;
+  try {
+    parsed = parseValidated(text, file, schema, 'See "Configuration" in the README for the format.');
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ConfigError(err.message);
+    throw err;
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const line = lineOfPath(doc.contents, issue.path as (string | number)[], lines);
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw new ConfigError(`${file}:${line}: ${where}: ${issue.message}. See "Configuration" in the README for the format.`);
-  }
-  const c = parsed.data;
+  const c = parsed.value;
   const cfg = defaultConfig();
   cfg.file = file;
   for (const [id, v] of Object.entries(c.rules ?? {})) {
     if (v === 'off') cfg.disabled.add(id);
-    else cfg.severityOverrides[id] = v;
+    else cfg.severityOverrides[id] = v as Severity;
   }
-  cfg.ignores = (c.ignore ?? []).map((e, i) => ({ ...e, line: lineOfPath(doc.contents, ['ignore', i], lines) }));
+  cfg.ignores = (c.ignore ?? []).map((e, i) => ({ ...e, line: parsed.lineOf(['ignore', i]) }));
   if (c.settings?.trustedProxyImages) cfg.settings.trustedProxyImages = c.settings.trustedProxyImages;
   if (c.settings?.systemNamespaces) cfg.settings.systemNamespaces = c.settings.systemNamespaces;
   if (c.settings?.annotationSuppressions !== undefined) cfg.annotationSuppressions = c.settings.annotationSuppressions;
@@ -137,21 +129,4 @@ async function findUpward(start: string): Promise<string | null> {
     if (parent === dir) return null;
     dir = parent;
   }
-}
-
-function lineOfPath(root: unknown, p: (string | number)[], lines: LineCounter): number {
-  let node = root as Node | null | undefined;
-  let best = (node as any)?.range?.[0] ?? 0;
-  for (const seg of p) {
-    if (isMap(node)) {
-      const pair = node.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === seg);
-      if (!pair) break;
-      best = (pair.key as any)?.range?.[0] ?? best;
-      node = pair.value as Node;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      node = node.items[seg] as Node;
-      best = (node as any)?.range?.[0] ?? best;
-    } else break;
-  }
-  return lines.linePos(best).line;
 }

@@ -3,6 +3,8 @@ import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane, type DataplaneM
 import { DEFAULT_ROOT_NAMESPACE, isMeshConfigMap, meshFromConfigMap, type MeshConfigInfo } from './meshconfig.js';
 import { workloadOf, isObject, type Workload } from './workloads.js';
 import { selectorMatches } from './selectors.js';
+import { HostIndex, resolveHost } from './hosts.js';
+import { Tenancy, type TenantPolicyFile } from '../tenancy/policy.js';
 
 export interface ModelOptions {
   /** A mesh config given explicitly (--mesh-config), which wins over any found in the resources. */
@@ -11,6 +13,8 @@ export interface ModelOptions {
   systemNamespaces?: string[];
   /** Kubernetes cluster DNS domain. */
   clusterDomain?: string;
+  /** The tenant policy (--tenants); without one each namespace is its own tenant. */
+  tenantPolicy?: TenantPolicyFile | null;
 }
 
 /**
@@ -32,6 +36,8 @@ export class MeshModel {
   private readonly podLabelIndex = new Map<string, Map<string, Workload[]>>();
   private readonly systemNamespaces: Set<string>;
   private syntheticMesh: Resource | null = null;
+  private hostIndex: HostIndex | null = null;
+  readonly tenancy: Tenancy;
 
   constructor(resources: readonly Resource[], opts: ModelOptions = {}) {
     this.resources = resources;
@@ -52,6 +58,35 @@ export class MeshModel {
     this.mesh = this.findMeshConfig(opts.meshConfig ?? null);
     this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
     this.buildNamespaces();
+    this.tenancy = new Tenancy(opts.tenantPolicy ?? null, {
+      isSystemNamespace: (ns) => this.isSystemNamespace(ns),
+      namespaceLabels: (ns) => this.namespace(ns).labels,
+    });
+  }
+
+  /** Canonical host for a name used by a config in `namespace` (short names expand as Istio does). */
+  resolveHost(host: string, namespace: string): string {
+    return resolveHost(host, namespace, this.clusterDomain, (ns) => this.namespaceInfo.has(ns));
+  }
+
+  /**
+   * Which namespace owns which host: each Service's `name.ns.svc.<domain>`, and the hosts each
+   * ServiceEntry declares. Built on first use.
+   */
+  get hosts(): HostIndex {
+    if (!this.hostIndex) {
+      const idx = new HostIndex();
+      for (const svc of this.ofKind('', 'Service')) {
+        idx.add({ host: `${svc.name}.${svc.namespace}.svc.${this.clusterDomain}`.toLowerCase(), namespace: svc.namespace, resource: svc, via: 'Service' });
+      }
+      for (const se of this.ofKind('networking.istio.io', 'ServiceEntry')) {
+        const hosts = se.obj?.spec?.hosts;
+        if (!Array.isArray(hosts)) continue;
+        for (const h of hosts) if (typeof h === 'string') idx.add({ host: this.resolveHost(h, se.namespace), namespace: se.namespace, resource: se, via: 'ServiceEntry' });
+      }
+      this.hostIndex = idx;
+    }
+    return this.hostIndex;
   }
 
   /** Resources of a kind, e.g. `ofKind('networking.istio.io', 'VirtualService')`; `''` is the core group. */

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../engine/finding.js';
 import { scanFiles, type ScanOptions, type ScanResult } from '../engine/scan.js';
@@ -35,7 +35,8 @@ export const REPO_ROOT = findRepoRoot();
 function findRepoRoot(): string {
   const candidate = fileURLToPath(new URL('../../', import.meta.url));
   try {
-    if (JSON.parse(readFileSync(path.join(candidate, 'package.json'), 'utf8')).name === 'meshward') return candidate;
+    const named = JSON.parse(readFileSync(path.join(candidate, 'package.json'), 'utf8')).name === 'meshward';
+    if (named && existsSync(path.join(candidate, 'src')) && existsSync(path.join(candidate, 'examples'))) return candidate;
   } catch {
     /* not a checkout: fall through */
   }

@@ -1,0 +1,77 @@
+import type { Resource } from './resource.js';
+
+/** A host some namespace owns: its Service's cluster name, or a host its ServiceEntry declares. */
+export interface OwnedHost {
+  /** Fully qualified host, lower case. */
+  host: string;
+  namespace: string;
+  resource: Resource;
+  via: 'Service' | 'ServiceEntry';
+}
+
+const MAX_HOST_LENGTH = 253;
+
+/**
+ * Canonical form of a host a config names, following Istio: a name without dots is short for a
+ * Service in the config's own namespace; `name.ns` and `name.ns.svc` are the DNS short forms of
+ * `name.ns.svc.<domain>` when `ns` is a namespace the model knows; anything else is taken as written.
+ */
+export function resolveHost(host: string, configNamespace: string, domain: string, knownNamespace: (ns: string) => boolean): string {
+  const h = host.trim().toLowerCase().replace(/\.$/, '');
+  if (!h || h === '*' || h.length > MAX_HOST_LENGTH) return h;
+  if (!h.includes('.')) return `${h}.${configNamespace}.svc.${domain}`;
+  if (h.startsWith('*')) return h;
+  const labels = h.split('.');
+  if (labels.length === 2 && knownNamespace(labels[1])) return `${h}.svc.${domain}`;
+  if (labels.length === 3 && labels[2] === 'svc' && knownNamespace(labels[1])) return `${h}.${domain}`;
+  return h;
+}
+
+/** Does `pattern` (a host or `*.suffix` / `*`) cover `host`? Istio wildcards match any number of labels. */
+export function hostCovers(pattern: string, host: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.startsWith('*')) {
+    const suffix = pattern.slice(1);
+    if (host.startsWith('*')) return host.slice(1).endsWith(suffix);
+    return host.endsWith(suffix) && host.length > suffix.length;
+  }
+  return pattern === host;
+}
+
+/**
+ * Every owned host, indexed so "which hosts does this (wildcard) pattern cover" is a map lookup, not
+ * a scan of every Service: exact hosts by name, and each host under every one of its DNS suffixes.
+ */
+export class HostIndex {
+  private readonly exact = new Map<string, OwnedHost[]>();
+  private readonly bySuffix = new Map<string, OwnedHost[]>();
+  readonly all: OwnedHost[] = [];
+
+  add(owned: OwnedHost): void {
+    if (owned.host.length > MAX_HOST_LENGTH || owned.host.startsWith('*')) return;
+    this.all.push(owned);
+    push(this.exact, owned.host, owned);
+    // 'a.b.c' is covered by '*.b.c' and '*.c': index it under '.b.c' and '.c'.
+    for (let i = owned.host.indexOf('.'); i >= 0; i = owned.host.indexOf('.', i + 1)) push(this.bySuffix, owned.host.slice(i), owned);
+  }
+
+  /** Owners of exactly this host. */
+  ownersOf(host: string): readonly OwnedHost[] {
+    return this.exact.get(host) ?? EMPTY;
+  }
+
+  /** Owned hosts that a host or wildcard pattern covers. */
+  covered(pattern: string): readonly OwnedHost[] {
+    if (pattern === '*') return this.all;
+    if (pattern.startsWith('*.')) return this.bySuffix.get(pattern.slice(1)) ?? EMPTY;
+    return this.ownersOf(pattern);
+  }
+}
+
+const EMPTY: readonly OwnedHost[] = Object.freeze([]);
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}

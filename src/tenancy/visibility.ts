@@ -1,0 +1,121 @@
+import type { MeshModel } from '../model/model.js';
+import { hostCovers } from '../model/hosts.js';
+import { isEmptySelector } from '../model/selectors.js';
+import { isObject } from '../model/workloads.js';
+
+/** The mesh-config key holding each kind's default exportTo. */
+export const EXPORT_DEFAULT_KEY = {
+  VirtualService: 'defaultVirtualServiceExportTo',
+  DestinationRule: 'defaultDestinationRuleExportTo',
+  ServiceEntry: 'defaultServiceExportTo',
+} as const;
+
+export interface ExportScope {
+  /** Visible to every namespace. */
+  all: boolean;
+  /** Namespaces it is visible to, when not `all`. */
+  namespaces: Set<string>;
+  /** Where the scope came from: the object's own exportTo, the mesh default, or Istio's default (`*`). */
+  origin: 'object' | 'mesh-default' | 'istio-default';
+}
+
+/**
+ * Which namespaces may see a config, from its `exportTo` (`.` own namespace, `*` all, `~` none,
+ * or names), else the mesh config default for its kind, else Istio's default `*`.
+ */
+export function exportScope(model: MeshModel, kind: keyof typeof EXPORT_DEFAULT_KEY, configNs: string, exportTo: unknown): ExportScope {
+  let list: unknown = exportTo;
+  let origin: ExportScope['origin'] = 'object';
+  if (!Array.isArray(list) || list.length === 0) {
+    list = model.mesh.config[EXPORT_DEFAULT_KEY[kind]];
+    origin = 'mesh-default';
+    if (!Array.isArray(list) || list.length === 0) {
+      list = ['*'];
+      origin = 'istio-default';
+    }
+  }
+  const namespaces = new Set<string>();
+  let all = false;
+  for (const e of list as unknown[]) {
+    if (typeof e !== 'string') continue;
+    if (e === '*') all = true;
+    else if (e === '.') namespaces.add(configNs);
+    else if (e !== '~') namespaces.add(e);
+  }
+  return { all, namespaces, origin };
+}
+
+interface SidecarEgress {
+  /** `ns/dnsName` entries of the namespace-wide Sidecar's egress listeners. */
+  hosts: Array<{ ns: string; dns: string }>;
+  source: string;
+}
+
+/**
+ * Sidecar-based config scoping: a namespace-wide `Sidecar` (no workloadSelector) limits which
+ * namespaces' configs its proxies import (`egress[].hosts: ["ns/host"]`). The root namespace's
+ * namespace-wide Sidecar is the mesh default for namespaces without their own.
+ */
+export class SidecarScopes {
+  private readonly byNs = new Map<string, SidecarEgress>();
+
+  constructor(private readonly model: MeshModel) {
+    for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
+      const spec = sc.obj?.spec;
+      if (!isObject(spec) || !isEmptySelector(spec.workloadSelector?.labels)) continue;
+      const hosts: SidecarEgress['hosts'] = [];
+      for (const l of Array.isArray(spec.egress) ? spec.egress : []) {
+        for (const h of Array.isArray(l?.hosts) ? l.hosts : []) {
+          if (typeof h !== 'string' || !h.includes('/')) continue;
+          const [ns, dns] = [h.slice(0, h.indexOf('/')), h.slice(h.indexOf('/') + 1)];
+          hosts.push({ ns, dns: dns.toLowerCase() });
+        }
+      }
+      // Istio allows one namespace-wide Sidecar; with several, the oldest wins. Keep the first seen.
+      if (!this.byNs.has(sc.namespace)) this.byNs.set(sc.namespace, { hosts, source: `Sidecar ${sc.namespace}/${sc.name}` });
+    }
+  }
+
+  /** The Sidecar scoping namespace `ns`, if any. */
+  scopeOf(ns: string): SidecarEgress | undefined {
+    return this.byNs.get(ns) ?? this.byNs.get(this.model.rootNamespace);
+  }
+
+  /** Do proxies in `clientNs` import a config from `configNs` about `host`? */
+  imports(clientNs: string, configNs: string, host: string): boolean {
+    const scope = this.scopeOf(clientNs);
+    if (!scope) return true;
+    return scope.hosts.some(
+      (h) => (h.ns === '*' || h.ns === configNs || (h.ns === '.' && configNs === clientNs)) && (h.dns === '*' || hostCovers(h.dns, host) || hostCovers(host, h.dns)),
+    );
+  }
+}
+
+const scopesCache = new WeakMap<MeshModel, SidecarScopes>();
+
+export function sidecarScopes(model: MeshModel): SidecarScopes {
+  let s = scopesCache.get(model);
+  if (!s) {
+    s = new SidecarScopes(model);
+    scopesCache.set(model, s);
+  }
+  return s;
+}
+
+/**
+ * Namespaces other than the config's own whose proxies take a config about `host`: visible to them
+ * by exportTo and imported by their Sidecar scoping. Namespaces known to be outside the mesh are
+ * left out (their pods have no proxy to program).
+ */
+export function namespacesTaking(model: MeshModel, scope: ExportScope, configNs: string, host: string): string[] {
+  const scopes = sidecarScopes(model);
+  const out: string[] = [];
+  const candidates = scope.all ? model.namespaces().map((n) => n.name) : [...scope.namespaces];
+  for (const ns of candidates) {
+    if (ns === configNs) continue;
+    const info = model.namespace(ns);
+    if (info.mode === 'none' && !model.workloadsIn(ns).some((w) => model.dataplaneOf(w) === 'sidecar')) continue;
+    if (scopes.imports(ns, configNs, host)) out.push(ns);
+  }
+  return out.sort();
+}
