@@ -114,6 +114,9 @@ export function namespacesTaking(model: MeshModel, scope: ExportScope, configNs:
   for (const ns of candidates) {
     if (ns === configNs) continue;
     const info = model.namespace(ns);
+    const meshed = info.mode === 'sidecar' || info.mode === 'ambient';
+    // Platform namespaces outside the mesh (istio-system holds istiod and gateways) have no sidecars to program.
+    if (info.system && !meshed) continue;
     if (info.mode === 'none' && !model.workloadsIn(ns).some((w) => model.dataplaneOf(w) === 'sidecar')) continue;
     if (scopes.imports(ns, configNs, host)) out.push(ns);
   }

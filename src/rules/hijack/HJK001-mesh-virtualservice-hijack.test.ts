@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import rule from './HJK001-mesh-virtualservice-hijack.js';
+import { findingsFor } from '../../testing/kit.js';
+import { parseTenantPolicy } from '../../tenancy/policy.js';
+
+const mesh = `apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: payments, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: analytics, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: payments-api, namespace: payments}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: storefront, namespace: shop}
+spec: {ports: [{port: 80}]}
+`;
+
+const vs = (hosts: string[], extra = '', ns = 'shop') => `${mesh}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: grab, namespace: ${ns}}
+spec:
+  hosts: [${hosts.map((h) => JSON.stringify(h)).join(', ')}]
+${extra}
+  http:
+  - route:
+    - destination: {host: collector.shop.svc.cluster.local}
+`;
+
+test('claiming another namespace\'s Service on the mesh gateway is critical and names victims and takers', async () => {
+  const f = await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local']));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'critical');
+  assert.equal(f[0].location?.path, 'spec.hosts[0]');
+  assert.match(f[0].message, /Service of other tenants \(payments\/payments-api\)/);
+  assert.match(f[0].message, /sidecars in analytics, payments send that traffic/);
+  assert.match(f[0].message, /no exportTo, and Istio's default is "\*"/);
+  assert.ok(f[0].evidence.some((e) => e.role === 'victim' && e.resource?.name === 'payments-api'));
+  assert.ok(f[0].evidence.some((e) => e.role === 'affected-namespaces' && /analytics, payments/.test(e.description)));
+});
+
+test('short forms resolve as Istio and DNS do', async () => {
+  for (const h of ['payments-api.payments', 'payments-api.payments.svc', 'PAYMENTS-API.payments.svc.cluster.local.']) {
+    const f = await findingsFor(rule, vs([h]));
+    assert.equal(f.length, 1, h);
+    assert.match(f[0].message, /payments-api\.payments\.svc\.cluster\.local/);
+  }
+  // A dotless short name means the config's own namespace: shop's own Service.
+  assert.equal((await findingsFor(rule, vs(['storefront']))).length, 0);
+});
+
+test('wildcards cover every host they match', async () => {
+  for (const h of ['*.payments.svc.cluster.local', '*.svc.cluster.local', '*.cluster.local', '*']) {
+    const f = await findingsFor(rule, vs([h]));
+    assert.equal(f.length, 1, h);
+    assert.equal(f[0].severity, 'critical');
+  }
+  // A wildcard over a namespace with no Service objects in the input still names that namespace.
+  const f = await findingsFor(rule, vs(['*.analytics.svc.cluster.local']));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /namespace analytics of another tenant/);
+});
+
+test('exportTo to its own namespace, or a mesh default of ".", is not a hijack', async () => {
+  assert.equal((await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local'], '  exportTo: ["."]'))).length, 0);
+  assert.equal((await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local'], '  exportTo: ["shop"]'))).length, 0);
+  const narrowed = await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local'], '  exportTo: ["analytics"]'));
+  assert.equal(narrowed.length, 1);
+  assert.match(narrowed[0].message, /sidecars in analytics send/);
+  const meshDefault = { config: { defaultVirtualServiceExportTo: ['.'] }, file: 'mesh.yaml' };
+  assert.equal((await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local']), { model: { meshConfig: meshDefault } })).length, 0);
+});
+
+test('only mesh-bound routes count; gateway-only routes are another rule', async () => {
+  assert.equal((await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local'], '  gateways: [shop-gw]'))).length, 0);
+  assert.equal((await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local'], '  gateways: [shop-gw, mesh]'))).length, 1);
+});
+
+test('Sidecar scoping removes namespaces that do not import the route', async () => {
+  const scoped = vs(['payments-api.payments.svc.cluster.local']) + `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: payments}
+spec:
+  egress:
+  - hosts: ["./*", "istio-system/*"]
+`;
+  const f = await findingsFor(rule, scoped);
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /sidecars in analytics send/);
+  const meshWideScope = scoped.replace('{name: default, namespace: payments}', '{name: default, namespace: istio-system}');
+  assert.equal((await findingsFor(rule, meshWideScope)).length, 0, 'a root Sidecar scoping every namespace to ./* stops the hijack');
+});
+
+test('the root namespace and the same tenant may route any host', async () => {
+  assert.equal((await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local'], '', 'istio-system'))).length, 0);
+  const policy = parseTenantPolicy('tenants:\n  - name: commerce\n    namespaces: [shop, payments]\n  - name: data\n    namespaces: [analytics]\n', 't.yaml');
+  // shop and payments are one tenant: routing payments' host is that tenant's own business, whoever takes the route.
+  assert.equal((await findingsFor(rule, vs(['payments-api.payments.svc.cluster.local']), { model: { tenantPolicy: policy } })).length, 0);
+  assert.equal((await findingsFor(rule, vs(['*.analytics.svc.cluster.local']), { model: { tenantPolicy: policy } })).length, 1);
+  const withExport = vs(['payments-api.payments.svc.cluster.local'], '  exportTo: [".", "payments"]');
+  assert.equal((await findingsFor(rule, withExport, { model: { tenantPolicy: policy } })).length, 0, 'payments is the same tenant as shop');
+});
+
+test('external hosts: another tenant\'s allowance is critical, unallowed hosts are high, allowed ones pass', async () => {
+  const policy = parseTenantPolicy(
+    'tenants:\n  - name: shop\n    namespaces: [shop]\n    hosts: ["*.shop.example.com"]\n  - name: payments\n    namespaces: [payments]\n    hosts: [api.stripe.com]\n  - name: analytics\n    namespaces: [analytics]\n',
+    't.yaml',
+  );
+  const stolen = await findingsFor(rule, vs(['api.stripe.com']), { model: { tenantPolicy: policy } });
+  assert.equal(stolen.length, 1);
+  assert.equal(stolen[0].severity, 'critical');
+  assert.match(stolen[0].message, /tenant payments by policy/);
+  const unallowed = await findingsFor(rule, vs(['example.org']), { model: { tenantPolicy: policy } });
+  assert.equal(unallowed.length, 1);
+  assert.equal(unallowed[0].severity, 'high');
+  assert.match(unallowed[0].message, /outside tenant shop's allowed hosts/);
+  assert.equal((await findingsFor(rule, vs(['www.shop.example.com']), { model: { tenantPolicy: policy } })).length, 0);
+  // Without a policy an external host nobody declares is not attributed to anyone.
+  assert.equal((await findingsFor(rule, vs(['example.org']))).length, 0);
+});
+
+test('another namespace\'s ServiceEntry host is high', async () => {
+  const se = vs(['api.partner.example']) + `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: partner, namespace: payments}
+spec:
+  hosts: [api.partner.example]
+  resolution: DNS
+  ports: [{number: 443, name: https, protocol: TLS}]
+`;
+  const f = await findingsFor(rule, se);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'high');
+  assert.match(f[0].message, /ServiceEntry hosts of other namespaces \(payments\/partner\)/);
+});
+
+test('hostile shapes are ignored, not crashed on', async () => {
+  const bad = `${mesh}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: odd, namespace: shop}
+spec:
+  hosts: [1, null, {a: b}, ""]
+  gateways: "mesh"
+  exportTo: 7
+`;
+  assert.deepEqual(await findingsFor(rule, bad), []);
+});
