@@ -35,6 +35,9 @@ test('namespace and pod data-plane modes follow Istio precedence', () => {
   assert.equal(podDataplane('none', { 'sidecar.istio.io/inject': 'true' }, {}), 'sidecar');
   assert.equal(podDataplane('ambient', { 'istio.io/dataplane-mode': 'none' }, {}), 'none');
   assert.equal(podDataplane(null, {}, {}), null);
+  assert.equal(podDataplane('none', {}, { 'sidecar.istio.io/inject': 'Yes' }), 'sidecar');
+  assert.equal(podDataplane('sidecar', { 'sidecar.istio.io/inject': 'no' }, { 'sidecar.istio.io/inject': 'true' }), 'none', 'the label wins');
+  assert.equal(podDataplane('sidecar', { 'sidecar.istio.io/inject': '' }, {}), 'sidecar', 'empty means the namespace default');
 });
 
 test('the model indexes workloads of every kind and finds the mesh config', async () => {

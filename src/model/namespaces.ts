@@ -33,18 +33,24 @@ export function namespaceMode(labels: Record<string, string>): { mode: Dataplane
 }
 
 /**
- * Whether pods with these labels/annotations get a sidecar in a namespace of the given mode.
- * The pod label `sidecar.istio.io/inject` overrides the namespace (the annotation is the legacy form);
- * `istio.io/rev` on the pod opts it in.
+ * Whether pods with these labels/annotations get a sidecar in a namespace of the given mode, as
+ * Istio's injector decides: the pod label `sidecar.istio.io/inject` wins over the legacy annotation;
+ * `true`, `yes`, `y` and `on` (any case) inject, an empty value means the namespace default, any
+ * other value turns injection off; `istio.io/rev` on the pod opts it in.
  */
 export function podDataplane(
   nsMode: DataplaneMode | null,
   podLabels: Record<string, string>,
   podAnnotations: Record<string, string>,
 ): DataplaneMode | null {
-  const inject = podLabels['sidecar.istio.io/inject'] ?? podAnnotations['sidecar.istio.io/inject'];
-  if (inject === 'false') return nsMode === 'ambient' ? 'ambient' : nsMode === null ? null : 'none';
-  if (inject === 'true' || podLabels['istio.io/rev']) return 'sidecar';
+  const key = 'sidecar.istio.io/inject';
+  const raw = Object.prototype.hasOwnProperty.call(podLabels, key) ? podLabels[key] : Object.prototype.hasOwnProperty.call(podAnnotations, key) ? podAnnotations[key] : undefined;
+  const v = raw === undefined ? '' : String(raw).toLowerCase();
+  if (v !== '') {
+    if (v === 'true' || v === 'yes' || v === 'y' || v === 'on') return 'sidecar';
+    return nsMode === 'ambient' ? 'ambient' : nsMode === null ? null : 'none';
+  }
+  if (podLabels['istio.io/rev']) return 'sidecar';
   if (nsMode === 'ambient' && podLabels['istio.io/dataplane-mode'] === 'none') return 'none';
   return nsMode;
 }

@@ -92,6 +92,7 @@ spec:
   assert.equal((await findingsFor(rule, pod('docker.io/istio/proxyv2:1.24.2'))).length, 0);
   assert.equal((await findingsFor(rule, pod('istio/proxyv2:1.24.2-distroless'))).length, 0);
   assert.equal((await findingsFor(rule, pod('evil.example.com/istio/proxyv2:1.24.2'))).length, 2);
+  assert.equal((await findingsFor(rule, pod('""'))).length, 0, 'an image-less istio-proxy only customises the injected proxy');
 });
 
 test('other UIDs and absent security contexts are fine', async () => {

@@ -32,6 +32,8 @@ export default defineRule({
       const podSc = w.spec.securityContext;
       for (const c of w.containers) {
         if (isGenuineProxyContainer(c, settings)) continue;
+        // An image-less `istio-proxy` entry customises the injected proxy (the injector merges it in), which runs as 1337 by design.
+        if (c.name === 'istio-proxy' && !c.image) continue;
         const sc = c.spec.securityContext;
         for (const field of ['runAsUser', 'runAsGroup'] as const) {
           const own = sc && typeof sc === 'object' ? sc[field] : undefined;

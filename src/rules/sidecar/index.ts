@@ -1,5 +1,13 @@
 import type { Rule } from '../types.js';
 import BYP001 from './BYP001-proxy-uid-gid.js';
+import BYP002 from './BYP002-proxy-impersonation.js';
+import BYP003 from './BYP003-iptables-capabilities.js';
+import BYP004 from './BYP004-istio-init-needs-net-admin.js';
+import BYP005 from './BYP005-host-network.js';
+import BYP006 from './BYP006-capture-exclusions.js';
+import BYP007 from './BYP007-injection-disabled.js';
+import BYP008 from './BYP008-namespace-outside-mesh.js';
+import BYP009 from './BYP009-pod-security-not-enforced.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
-export const rules: Rule[] = [BYP001];
+export const rules: Rule[] = [BYP001, BYP002, BYP003, BYP004, BYP005, BYP006, BYP007, BYP008, BYP009];

@@ -1,6 +1,10 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { parseImage } from '../../model/images.js';
-import type { ContainerRef } from '../../model/workloads.js';
+import type { ContainerRef, Workload } from '../../model/workloads.js';
 import type { RuleSettings } from '../../config/settings.js';
+import type { NamespaceInfo } from '../../model/namespaces.js';
+import { describe, type PathSegment } from '../../model/resource.js';
+import type { EvidenceInput } from '../types.js';
 
 /** Container names Istio's injector gives the containers it adds. */
 export const PROXY_CONTAINER_NAMES = new Set(['istio-proxy', 'istio-init', 'istio-validation']);
@@ -27,4 +31,167 @@ export function isTrustedProxyImage(image: string, settings: RuleSettings): bool
 /** A genuine Istio-injected container: a proxy container name *and* a trusted proxy image. Never by name alone. */
 export function isGenuineProxyContainer(c: ContainerRef, settings: RuleSettings): boolean {
   return PROXY_CONTAINER_NAMES.has(c.name) && isTrustedProxyImage(c.image, settings);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the BYP rules. Every input is hostile: each helper checks types and treats a
+// malformed value as "not what we are looking for" (or as "invalid", where that matters) rather than
+// throwing.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Why an image is or is not trusted as Istio's proxy, in words for a message. Same decision as
+ * `isTrustedProxyImage`, with the reason: not a valid reference, a trusted repository at another
+ * digest than the pinned one, or simply not a trusted repository.
+ */
+export function proxyImageVerdict(image: string, settings: RuleSettings): { trusted: boolean; reason: string } {
+  if (isTrustedProxyImage(image, settings)) return { trusted: true, reason: 'a trusted Istio proxy image' };
+  const ref = parseImage(image);
+  if (!ref) return { trusted: false, reason: 'not a valid image reference' };
+  const pinned = settings.trustedProxyImages.some((entry) => {
+    const [name, digest] = entry.split('@');
+    return !!digest && parseImage(name)?.name === ref.name;
+  });
+  if (pinned) return { trusted: false, reason: `from a trusted repository but not at the pinned digest (${ref.digest ? 'another digest' : 'no digest given'})` };
+  return { trusted: false, reason: `not a trusted Istio proxy image (repository ${ref.name} is not in settings.trustedProxyImages)` };
+}
+
+/** `container "app"`, `init container "setup"`, `ephemeral container "debug"`; unnamed ones by index. */
+export function containerLabel(c: ContainerRef): string {
+  const kind = c.kind === 'initContainer' ? 'init container' : c.kind === 'ephemeralContainer' ? 'ephemeral container' : 'container';
+  return c.name ? `${kind} ${shown(c.name, 80)}` : `${kind} #${c.index}`;
+}
+
+/** A stable per-container key for fingerprints: kind and name (index when unnamed). */
+export function containerKey(c: ContainerRef): string {
+  return `${c.kind}/${c.name || `#${c.index}`}`;
+}
+
+/** `Deployment shop/web`. */
+export function workloadLabel(w: Workload): string {
+  return describe(w.resource);
+}
+
+/** A value for a message: JSON-quoted, control characters escaped, never longer than `max`. */
+export function shown(v: unknown, max = 120): string {
+  let s: string;
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/**
+ * A Linux capability name as container runtimes read it: case-insensitive, with or without the
+ * `CAP_` prefix. `null` for anything that is not a non-empty string.
+ */
+export function normalizeCapability(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  let s = v.trim().toUpperCase();
+  if (s.startsWith('CAP_')) s = s.slice(4);
+  return s && s.length <= 64 ? s : null;
+}
+
+/**
+ * The pod's own `sidecar.istio.io/inject` setting, read as Istio's injector reads it: the label wins
+ * over the (legacy) annotation; `true`, `yes`, `y` and `on` (any case) opt in; the empty string means
+ * "namespace default"; every other value opts out. `null` when neither is set.
+ */
+export function sidecarInjectSetting(
+  w: Workload,
+): { value: string; source: 'label' | 'annotation'; path: PathSegment[]; inject: boolean | null } | null {
+  const name = 'sidecar.istio.io/inject';
+  let source: 'label' | 'annotation';
+  let value: string;
+  if (Object.prototype.hasOwnProperty.call(w.podLabels, name)) {
+    source = 'label';
+    value = w.podLabels[name];
+  } else if (Object.prototype.hasOwnProperty.call(w.podAnnotations, name)) {
+    source = 'annotation';
+    value = w.podAnnotations[name];
+  } else return null;
+  const v = String(value).toLowerCase();
+  const inject = v === '' ? null : v === 'true' || v === 'yes' || v === 'y' || v === 'on';
+  return { value, source, path: [...w.metaPath, source === 'label' ? 'labels' : 'annotations', name], inject };
+}
+
+/** The namespace label that decides its data-plane mode (for messages and evidence); null when no label does. */
+export function modeLabel(ns: NamespaceInfo): { key: string; value: string } | null {
+  const l = ns.labels;
+  const pick = (key: string) => (l[key] !== undefined ? { key, value: l[key] } : null);
+  if (ns.mode === 'sidecar') return l['istio-injection'] === 'enabled' ? pick('istio-injection') : pick('istio.io/rev');
+  if (ns.mode === 'ambient') return pick('istio.io/dataplane-mode');
+  return pick('istio-injection') ?? pick('istio.io/dataplane-mode');
+}
+
+/** Evidence entry pointing at the Namespace object and the label that sets its mode (when the object is in the input). */
+export function namespaceEvidence(ns: NamespaceInfo): EvidenceInput[] {
+  if (!ns.resource) return [];
+  const label = modeLabel(ns);
+  return [
+    {
+      role: 'namespace',
+      description: label
+        ? `Namespace ${ns.name} has label ${label.key}=${shown(label.value, 60)} (data-plane mode: ${ns.mode ?? 'unknown'})`
+        : `Namespace ${ns.name} (data-plane mode: ${ns.mode ?? 'unknown'})`,
+      resource: ns.resource,
+      path: label ? ['metadata', 'labels', label.key] : ['metadata'],
+    },
+  ];
+}
+
+export interface Cidr {
+  text: string;
+  family: 4 | 6;
+  prefix: number;
+}
+
+/**
+ * Parses `addr/prefix` the way Istio's injector validates it (Go `netip.ParsePrefix`): an IPv4 or
+ * IPv6 address without a zone, a slash, and a decimal prefix without leading zeros that fits the
+ * family. `null` when it is not a CIDR.
+ */
+export function parseCidr(text: string): Cidr | null {
+  if (typeof text !== 'string' || text.length > 64) return null;
+  const slash = text.indexOf('/');
+  if (slash <= 0) return null;
+  const addr = text.slice(0, slash);
+  const bits = text.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(bits) || addr.includes('%')) return null;
+  const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : 0;
+  if (!family) return null;
+  const prefix = Number(bits);
+  if (prefix > (family === 4 ? 32 : 128)) return null;
+  return { text, family, prefix };
+}
+
+/**
+ * Splits an annotation's comma-separated list: items trimmed, empty items dropped, at most `max`
+ * items kept (a hostile value can be huge; the rest are counted, not parsed).
+ */
+export function splitList(value: string, max = 1000): { items: string[]; dropped: number } {
+  const all = String(value).split(',');
+  const items: string[] = [];
+  let dropped = 0;
+  for (const raw of all) {
+    const s = raw.trim();
+    if (!s) continue;
+    if (items.length < max) items.push(s);
+    else dropped++;
+  }
+  return { items, dropped };
+}
+
+/** A port as Istio's injector parses it: a decimal integer from 0 to 65535 (surrounding spaces allowed). */
+export function isPort(s: string): boolean {
+  return /^[0-9]{1,5}$/.test(s) && Number(s) <= 65535;
+}
+
+/** `a, b, c and 4 more`, each item shown quoted when it is not a plain token. */
+export function listSome(items: readonly string[], max = 5): string {
+  const head = items.slice(0, max).map((s) => (/^[A-Za-z0-9_.:/*-]{1,64}$/.test(s) ? s : shown(s, 40)));
+  if (items.length <= max) return head.join(', ');
+  return `${head.join(', ')} and ${items.length - max} more`;
 }

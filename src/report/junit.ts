@@ -1,0 +1,197 @@
+/**
+ * JUnit XML for CI dashboards (Jenkins, GitLab, Azure DevOps, Buildkite...).
+ *
+ * One <testsuite> per rule that ran, one <testcase> per finding, a passing testcase for a rule with no
+ * findings, and a `meshward.load` suite whose testcases are the load errors. Every finding is a
+ * <failure> whose `type` is its severity; a suppressed finding (only present when suppressed findings
+ * were asked for) is <skipped>, since meshward does not count it against the run. Counts are derived
+ * from the testcases written, so they always add up.
+ *
+ * Messages come from manifests and can be hostile: text and attributes are escaped, and characters
+ * XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are replaced with
+ * U+FFFD, so the output is well-formed whatever the input.
+ */
+import type { Finding } from '../engine/finding.js';
+import type { LoadError } from '../loader/parse.js';
+import type { Report, ReportContext, Reporter } from './types.js';
+
+export const LOAD_SUITE = 'meshward.load';
+
+type Outcome =
+  | { kind: 'pass' }
+  | { kind: 'failure' | 'error'; type: string; message: string; body: string }
+  | { kind: 'skipped'; message: string };
+
+interface TestCase {
+  classname: string;
+  name: string;
+  outcome: Outcome;
+}
+
+interface TestSuite {
+  name: string;
+  properties: Array<[string, string]>;
+  cases: TestCase[];
+}
+
+export const junitReporter: Reporter = (report: Report, ctx: ReportContext) => renderJunit(buildSuites(report, ctx), report.summary.durationMs);
+
+function buildSuites(report: Report, ctx: ReportContext): TestSuite[] {
+  const byRule = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    let list = byRule.get(f.ruleId);
+    if (!list) byRule.set(f.ruleId, (list = []));
+    list.push(f);
+  }
+
+  const suites: TestSuite[] = [];
+  const seen = new Set<string>();
+  for (const rule of ctx.rules) {
+    const { id, title, severity, category } = rule.meta;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    suites.push(ruleSuite(id, title, [['severity', severity], ['category', category]], byRule.get(id) ?? []));
+  }
+  // Findings of rules the context does not list still get a suite, named from the finding.
+  for (const [id, findings] of byRule) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    suites.push(ruleSuite(id, findings[0].title, [], findings));
+  }
+  suites.push(loadSuite(report.errors));
+  return suites;
+}
+
+function ruleSuite(id: string, title: string, properties: Array<[string, string]>, findings: Finding[]): TestSuite {
+  const cases: TestCase[] = [];
+  const used = new Set<string>();
+  for (const f of findings) {
+    const classname = resourcePath(f.resource);
+    let name = `${id} ${f.location ? `${f.location.file}:${f.location.line}` : '(no source file)'}`;
+    // Dashboards key test history on classname + name; two findings on one line must not merge.
+    if (used.has(`${classname}\u0000${name}`)) name += ` #${f.fingerprint.slice(0, 8)}`;
+    used.add(`${classname}\u0000${name}`);
+    cases.push({ classname, name, outcome: findingOutcome(f) });
+  }
+  if (!cases.length) cases.push({ classname: id, name: `${id} no findings`, outcome: { kind: 'pass' } });
+  return { name: `${id}: ${title}`, properties, cases };
+}
+
+function findingOutcome(f: Finding): Outcome {
+  if (f.suppressed) {
+    return { kind: 'skipped', message: `suppressed (${f.suppressed.kind})${f.suppressed.reason ? `: ${f.suppressed.reason}` : ''}` };
+  }
+  const lines = [f.message, '', `Rule:        ${f.ruleId} ${f.title}`, `Severity:    ${f.severity}`];
+  lines.push(`Resource:    ${resourcePath(f.resource)} (${f.resource.apiVersion}, cluster ${f.resource.cluster})`);
+  if (f.location) {
+    lines.push(`Location:    ${f.location.file}:${f.location.line}:${f.location.column}${f.location.path ? ` (${f.location.path})` : ''}`);
+  }
+  if (f.remediation) lines.push(`Remediation: ${f.remediation}`);
+  if (f.evidence.length) {
+    lines.push('Evidence:');
+    for (const e of f.evidence) {
+      const where = [e.resource ? resourcePath(e.resource) : '', e.location ? `${e.location.file}:${e.location.line}` : ''].filter(Boolean).join(' at ');
+      lines.push(`  - ${e.role}: ${e.description}${where ? ` (${where})` : ''}`);
+    }
+  }
+  lines.push(`Fingerprint: ${f.fingerprint}`);
+  return { kind: 'failure', type: f.severity, message: f.message, body: lines.join('\n') };
+}
+
+function loadSuite(errors: readonly LoadError[]): TestSuite {
+  const cases: TestCase[] = errors.map((e) => {
+    const where = e.line > 0 ? `${e.file}:${e.line}` : e.file;
+    return { classname: LOAD_SUITE, name: where, outcome: { kind: 'error', type: 'LoadError', message: e.message, body: `${where}: ${e.message}` } };
+  });
+  if (!cases.length) cases.push({ classname: LOAD_SUITE, name: 'all inputs loaded', outcome: { kind: 'pass' } });
+  return { name: LOAD_SUITE, properties: [], cases };
+}
+
+/** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */
+function resourcePath(r: { kind: string; namespace: string; name: string }): string {
+  return r.namespace ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`;
+}
+
+// --- Writing ------------------------------------------------------------------------------------
+
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function count(cases: readonly TestCase[]): Counts {
+  const c: Counts = { tests: cases.length, failures: 0, errors: 0, skipped: 0 };
+  for (const t of cases) {
+    if (t.outcome.kind === 'failure') c.failures++;
+    else if (t.outcome.kind === 'error') c.errors++;
+    else if (t.outcome.kind === 'skipped') c.skipped++;
+  }
+  return c;
+}
+
+function countAttrs(c: Counts): string {
+  return `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}"`;
+}
+
+function renderJunit(suites: readonly TestSuite[], durationMs: number): string {
+  const total: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  const body: string[] = [];
+  for (const suite of suites) {
+    const c = count(suite.cases);
+    total.tests += c.tests;
+    total.failures += c.failures;
+    total.errors += c.errors;
+    total.skipped += c.skipped;
+    body.push(`  <testsuite name="${attr(suite.name)}" ${countAttrs(c)}>`);
+    if (suite.properties.length) {
+      body.push('    <properties>');
+      for (const [k, v] of suite.properties) body.push(`      <property name="${attr(k)}" value="${attr(v)}"/>`);
+      body.push('    </properties>');
+    }
+    for (const t of suite.cases) body.push(renderCase(t));
+    body.push('  </testsuite>');
+  }
+  const seconds = Number.isFinite(durationMs) && durationMs > 0 ? (durationMs / 1000).toFixed(3) : '0';
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="meshward" ${countAttrs(total)} time="${seconds}">`,
+    ...body,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function renderCase(t: TestCase): string {
+  const open = `    <testcase classname="${attr(t.classname)}" name="${attr(t.name)}"`;
+  const o = t.outcome;
+  switch (o.kind) {
+    case 'pass':
+      return `${open}/>`;
+    case 'skipped':
+      return `${open}>\n      <skipped message="${attr(o.message)}"/>\n    </testcase>`;
+    case 'failure':
+    case 'error':
+      return `${open}>\n      <${o.kind} message="${attr(o.message)}" type="${attr(o.type)}">${text(o.body)}</${o.kind}>\n    </testcase>`;
+  }
+}
+
+// Everything XML 1.0 allows: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+// With the `u` flag a lone surrogate is one code point outside these ranges, so it is caught too.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Replaces characters XML 1.0 cannot represent, even as character references, with U+FFFD. */
+export function xmlSafe(s: string): string {
+  return String(s).replace(NOT_XML_CHAR, '\uFFFD');
+}
+
+/** Character data. `>` is escaped too, so `]]>` can never appear; CR is kept as a reference, not normalised away. */
+export function text(s: string): string {
+  return xmlSafe(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+}
+
+/** A double-quoted attribute value; whitespace is written as references so parsers do not normalise it. */
+export function attr(s: string): string {
+  return text(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
+}

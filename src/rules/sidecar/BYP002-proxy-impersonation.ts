@@ -1,0 +1,70 @@
+import { defineRule } from '../types.js';
+import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { PROXY_CONTAINER_NAMES, containerKey, containerLabel, proxyImageVerdict, shown, workloadLabel } from './proxy.js';
+
+const PROXY_IMAGE_ANNOTATION = 'sidecar.istio.io/proxyImage';
+
+/** What a look-alike of each injected container takes over, for the message. */
+const ROLE: Record<string, string> = {
+  'istio-proxy':
+    "Istio's injector merges a user-declared istio-proxy container into the proxy it injects, so this image replaces the sidecar itself and receives all of the pod's captured traffic and its mesh identity",
+  'istio-init': 'it takes the place of the init container that sets up traffic redirection, so it decides what the pod captures',
+  'istio-validation': 'it takes the place of the init container that checks the CNI plugin set up traffic redirection',
+};
+
+export default defineRule({
+  meta: {
+    id: 'BYP002',
+    title: 'Container impersonates the Istio proxy with an untrusted image',
+    severity: 'high',
+    category: 'sidecar-bypass',
+    reads: WORKLOAD_KINDS,
+    docs: {
+      summary:
+        'A container, init container or ephemeral container is named like one Istio injects (istio-proxy, istio-init, istio-validation) but runs an image that is not a trusted Istio proxy image. The pod annotation sidecar.istio.io/proxyImage pointing at an untrusted image is reported too. Trust is decided by image reference (registry and repository, optionally a pinned digest) from settings.trustedProxyImages, never by the container name.',
+      why:
+        "Istio's sidecar injector merges a container the user declares as istio-proxy into the proxy it injects (this is how proxy resources are customised), so an image set there replaces Envoy: the attacker's code then receives every connection the pod's iptables rules capture, gets the injected service-account token and mounts with which to obtain the pod's mesh certificate, and can answer as the workload, and forwards (or drops, or copies) traffic without mTLS or policy. A look-alike istio-init decides what the pod redirects at all. The proxyImage annotation has the same effect through the injection template. Anything that trusts a container by its name is fooled as well, for example an admission rule that exempts istio-proxy from a ban on UID 1337.",
+      fix:
+        'Remove the image from the user-declared istio-proxy / istio-init container (keep only the fields you want to customise, such as resources) and remove the sidecar.istio.io/proxyImage annotation, so the injector uses the image it is configured with. If your proxy images come from a private mirror, add that repository (ideally with a digest) to trustedProxyImages in .meshward.yaml. Block user-declared proxy images at admission.',
+      bad: 'spec:\n  containers:\n  - name: app\n    image: example/app:1.0\n  - name: istio-proxy\n    image: registry.example.com/tools/envoy-tap:latest',
+      good: 'spec:\n  containers:\n  - name: app\n    image: example/app:1.0\n  - name: istio-proxy   # customises the injected proxy; the injector supplies the image\n    resources:\n      requests: {cpu: 100m, memory: 128Mi}',
+      references: [
+        'https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#customizing-injection',
+        'https://istio.io/latest/docs/reference/config/annotations/#SidecarProxyImage',
+        'https://istio.io/latest/docs/ops/best-practices/security/#understand-traffic-capture-limitations',
+        'https://kubernetes.io/docs/concepts/containers/images/#image-names',
+      ],
+    },
+  },
+  check({ model, settings, report }) {
+    for (const w of model.workloads) {
+      for (const c of w.containers) {
+        if (!PROXY_CONTAINER_NAMES.has(c.name)) continue;
+        const raw = c.spec.image;
+        // No image: the container only customises the injected one, and the injector supplies the image.
+        if (raw === undefined || raw === null || raw === '') continue;
+        const verdict = typeof raw === 'string' ? proxyImageVerdict(raw, settings) : { trusted: false, reason: 'not a valid image reference' };
+        if (verdict.trusted) continue;
+        report({
+          resource: w.resource,
+          path: [...c.path, 'image'],
+          key: containerKey(c),
+          message: `${containerLabel(c)} of ${workloadLabel(w)} runs image ${shown(raw)}, which is ${verdict.reason}: ${ROLE[c.name]}.`,
+        });
+      }
+
+      const annotated = w.podAnnotations[PROXY_IMAGE_ANNOTATION];
+      if (typeof annotated !== 'string' || annotated === '') continue;
+      const dataplane = model.dataplaneOf(w);
+      if (dataplane === 'none' || dataplane === 'ambient') continue; // no sidecar is injected, so the annotation is inert
+      const verdict = proxyImageVerdict(annotated, settings);
+      if (verdict.trusted) continue;
+      report({
+        resource: w.resource,
+        path: [...w.metaPath, 'annotations', PROXY_IMAGE_ANNOTATION],
+        key: `annotation/${PROXY_IMAGE_ANNOTATION}`,
+        message: `${workloadLabel(w)} sets annotation ${PROXY_IMAGE_ANNOTATION}=${shown(annotated)}, which is ${verdict.reason}: the injector runs this image as the pod's sidecar, with all of its captured traffic and its mesh identity.`,
+      });
+    }
+  },
+});

@@ -1,0 +1,79 @@
+import { defineRule } from '../types.js';
+import type { Severity } from '../../engine/finding.js';
+import { WORKLOAD_KINDS, isObject } from '../../model/workloads.js';
+import { containerKey, containerLabel, isGenuineProxyContainer, normalizeCapability, shown, workloadLabel } from './proxy.js';
+
+/** Capabilities that let a process change the pod's netfilter rules or step around them, and how bad each is. */
+const DANGEROUS: Record<string, { severity: Severity; effect: string }> = {
+  NET_ADMIN: { severity: 'high', effect: "lets it rewrite the pod's iptables rules and undo the redirection to the proxy" },
+  NET_RAW: {
+    severity: 'high',
+    effect: 'lets it open raw and packet sockets and send hand-crafted packets; with NET_ADMIN it is all that iptables tooling needs (istio-init asks for exactly these two)',
+  },
+  SYS_ADMIN: { severity: 'critical', effect: 'is close to root: it opens well-known escapes to the node (and, on older kernels, eBPF), from where the pod\'s redirection rules are in reach' },
+  ALL: { severity: 'critical', effect: "grants every capability, NET_ADMIN included, so it can rewrite the pod's iptables rules and undo the redirection to the proxy" },
+};
+
+export default defineRule({
+  meta: {
+    id: 'BYP003',
+    title: "Application container can rewrite the pod's traffic redirection",
+    severity: 'high',
+    category: 'sidecar-bypass',
+    reads: WORKLOAD_KINDS,
+    docs: {
+      summary:
+        "An application container (any container, init container or ephemeral container other than the genuine Istio-injected ones) adds a capability that lets it change the pod's netfilter rules, or runs privileged: capabilities.add with NET_ADMIN or NET_RAW (high), SYS_ADMIN or ALL (critical), or privileged: true (critical). Capability names are matched in any case, with or without the CAP_ prefix. Workloads in system namespaces and workloads explicitly outside the mesh are not judged.",
+      why:
+        "In sidecar mode the iptables rules that send the pod's traffic through Envoy live in the pod's own network namespace, and in ambient mode the in-pod rules that send it to ztunnel do too. Every container of the pod shares that namespace. A container with NET_ADMIN (which privileged: true and ALL include) can flush or rewrite those rules: its traffic, and that of every other container in the pod, then leaves without mTLS, egress policy or telemetry, and inbound connections can reach the application without authorization. NET_RAW gives raw sockets for hand-crafted packets and, with NET_ADMIN, is what iptables tooling needs; SYS_ADMIN opens well-known escapes to the node, from where everything is in reach. Istio's own security guidance warns that there is little boundary between an application and its sidecar; these capabilities remove what little there is.",
+      fix:
+        "Drop the capabilities (securityContext.capabilities.drop: [ALL], add only what the application needs, such as NET_BIND_SERVICE) and remove privileged: true. If the capability was only there for Istio's redirection, install the Istio CNI plugin, which sets up redirection without giving any pod NET_ADMIN. Enforce Pod Security Admission 'restricted' (or at least 'baseline', which rejects these capabilities) on tenant namespaces.",
+      bad: 'containers:\n- name: app\n  image: example/app:1.0\n  securityContext:\n    capabilities:\n      add: [NET_ADMIN]',
+      good: 'containers:\n- name: app\n  image: example/app:1.0\n  securityContext:\n    allowPrivilegeEscalation: false\n    capabilities:\n      drop: [ALL]',
+      references: [
+        'https://istio.io/latest/docs/ops/best-practices/security/#understand-traffic-capture-limitations',
+        'https://istio.io/latest/docs/ops/deployment/security-model/',
+        'https://istio.io/latest/docs/setup/additional-setup/cni/',
+        'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-capabilities-for-a-container',
+        'https://kubernetes.io/docs/concepts/security/pod-security-standards/',
+      ],
+    },
+  },
+  check({ model, settings, report }) {
+    for (const w of model.workloads) {
+      if (model.isSystemNamespace(w.namespace)) continue; // CNI node agents, ztunnel, kube-proxy: platform-owned
+      if (model.dataplaneOf(w) === 'none') continue; // no redirection to undo
+      for (const c of w.containers) {
+        if (isGenuineProxyContainer(c, settings)) continue; // the real istio-init needs NET_ADMIN (BYP004)
+        const sc = c.spec.securityContext;
+        if (!isObject(sc)) continue;
+        if (sc.privileged === true) {
+          report({
+            resource: w.resource,
+            path: [...c.path, 'securityContext', 'privileged'],
+            severity: 'critical',
+            key: `${containerKey(c)}/privileged`,
+            message: `${containerLabel(c)} of ${workloadLabel(w)} runs privileged: it holds every capability, NET_ADMIN included, so it can rewrite the pod's iptables rules and send traffic around the proxy.`,
+          });
+        }
+        const caps = sc.capabilities;
+        if (!isObject(caps) || !Array.isArray(caps.add)) continue;
+        const seen = new Set<string>();
+        caps.add.forEach((raw: unknown, i: number) => {
+          const cap = normalizeCapability(raw);
+          if (!cap || seen.has(cap)) return;
+          const d = DANGEROUS[cap];
+          if (!d) return;
+          seen.add(cap);
+          report({
+            resource: w.resource,
+            path: [...c.path, 'securityContext', 'capabilities', 'add', i],
+            severity: d.severity,
+            key: `${containerKey(c)}/${cap}`,
+            message: `${containerLabel(c)} of ${workloadLabel(w)} adds capability ${cap}${raw !== cap ? ` (written ${shown(raw, 40)})` : ''}, which ${d.effect}. Traffic of the whole pod can then leave or arrive without passing the proxy.`,
+          });
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import rule from './BYP007-injection-disabled.js';
+import { findingsFor } from '../../testing/kit.js';
+
+const namespace = (name: string, labels: string) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${name}
+  labels: ${labels}
+---
+`;
+const SHOP = namespace('shop', '{istio-injection: enabled}');
+
+const deployment = (meta: string, ns = 'shop') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: ${ns}}
+spec:
+  template:
+    metadata: ${meta}
+    spec:
+      containers:
+      - {name: app, image: example/app:1.0}
+`;
+
+test('the inject label set to "false" in an injected namespace is reported at the label', async () => {
+  const f = await findingsFor(rule, SHOP + deployment('{labels: {sidecar.istio.io/inject: "false"}}'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'medium');
+  assert.equal(f[0].location?.path, 'spec.template.metadata.labels["sidecar.istio.io/inject"]');
+  assert.equal(f[0].location?.line, 12);
+  assert.match(
+    f[0].message,
+    /^Deployment shop\/worker turns sidecar injection off with pod label sidecar\.istio\.io\/inject="false" in namespace shop \(istio-injection="enabled"\), which injects sidecars/,
+  );
+  assert.equal(f[0].evidence[0].role, 'namespace');
+  assert.equal(f[0].evidence[0].location?.path, 'metadata.labels.istio-injection');
+});
+
+test('the legacy annotation counts, but the label wins when both are set', async () => {
+  const ann = await findingsFor(rule, SHOP + deployment('{annotations: {sidecar.istio.io/inject: "false"}}'));
+  assert.equal(ann.length, 1);
+  assert.equal(ann[0].location?.path, 'spec.template.metadata.annotations["sidecar.istio.io/inject"]');
+  assert.match(ann[0].message, /pod annotation sidecar\.istio\.io\/inject="false"/);
+  assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {sidecar.istio.io/inject: "true"}, annotations: {sidecar.istio.io/inject: "false"}}'))).length, 0);
+  assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {sidecar.istio.io/inject: ""}, annotations: {sidecar.istio.io/inject: "false"}}'))).length, 0);
+});
+
+test('values are read as Istio reads them: anything but y/yes/true/on (any case) turns injection off', async () => {
+  for (const v of ['no', 'Off', 'FALSE', 'disabled', '0']) {
+    const f = await findingsFor(rule, SHOP + deployment(`{labels: {sidecar.istio.io/inject: "${v}"}}`));
+    assert.equal(f.length, 1, v);
+  }
+  for (const v of ['true', 'TRUE', 'yes', 'Y', 'on']) {
+    assert.equal((await findingsFor(rule, SHOP + deployment(`{labels: {sidecar.istio.io/inject: "${v}"}}`))).length, 0, v);
+  }
+});
+
+test('revision-injected namespaces count; the evidence names the revision label', async () => {
+  const cron = `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: settlement, namespace: payments}
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels: {sidecar.istio.io/inject: "false"}
+        spec:
+          containers: [{name: job, image: example/job:1}]
+`;
+  const f = await findingsFor(rule, namespace('payments', '{istio.io/rev: stable}') + cron);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].location?.path, 'spec.jobTemplate.spec.template.metadata.labels["sidecar.istio.io/inject"]');
+  assert.match(f[0].message, /CronJob payments\/settlement .* in namespace payments \(istio\.io\/rev="stable"\)/);
+});
+
+test('in an ambient namespace the dataplane-mode "none" label is the opt-out', async () => {
+  const AMB = namespace('analytics', '{istio.io/dataplane-mode: ambient}');
+  const f = await findingsFor(rule, AMB + deployment('{labels: {istio.io/dataplane-mode: none}}', 'analytics'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'medium');
+  assert.equal(f[0].location?.path, 'spec.template.metadata.labels["istio.io/dataplane-mode"]');
+  assert.match(f[0].message, /^Deployment analytics\/worker opts out of ambient mode with pod label istio\.io\/dataplane-mode=none in namespace analytics \(istio\.io\/dataplane-mode="ambient"\): ztunnel does not capture its pods/);
+  // The sidecar label means nothing to ambient, and a pod that asks for a sidecar stays in the mesh.
+  assert.equal((await findingsFor(rule, AMB + deployment('{labels: {sidecar.istio.io/inject: "false"}}', 'analytics'))).length, 0);
+  assert.equal((await findingsFor(rule, AMB + deployment('{labels: {istio.io/dataplane-mode: none, sidecar.istio.io/inject: "true"}}', 'analytics'))).length, 0);
+});
+
+test('namespaces outside the mesh, unknown namespaces and system namespaces are not judged', async () => {
+  const meta = '{labels: {sidecar.istio.io/inject: "false"}}';
+  assert.equal((await findingsFor(rule, namespace('legacy', '{}') + deployment(meta, 'legacy'))).length, 0);
+  assert.equal((await findingsFor(rule, deployment(meta, 'nowhere'))).length, 0);
+  assert.equal((await findingsFor(rule, namespace('istio-system', '{istio-injection: enabled}') + deployment(meta, 'istio-system'))).length, 0);
+  assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {app: worker}}'))).length, 0);
+});

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import rule from './BYP008-namespace-outside-mesh.js';
+import { findingsFor } from '../../testing/kit.js';
+
+const ns = (name: string, labels?: string) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${name}
+${labels === undefined ? '' : `  labels:\n${labels}`}`;
+
+test('a tenant namespace without a mesh label is reported at its labels', async () => {
+  const f = await findingsFor(rule, ns('legacy', '    pod-security.kubernetes.io/enforce: restricted\n'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'medium');
+  assert.equal(f[0].resource.kind, 'Namespace');
+  assert.equal(f[0].location?.path, 'metadata.labels');
+  assert.equal(f[0].location?.line, 5);
+  assert.equal(
+    f[0].message,
+    'Namespace legacy has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so it is in no mesh data-plane mode: its pods run without sidecar or ztunnel, with plaintext traffic, no mesh identity and no egress control.',
+  );
+});
+
+test('without labels the finding points at metadata; workloads in the input are counted', async () => {
+  const yaml = `${ns('legacy')}---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: billing, namespace: legacy}
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: example/app:1}]
+`;
+  const f = await findingsFor(rule, yaml);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].location?.path, 'metadata');
+  assert.equal(f[0].location?.line, 3);
+  assert.match(f[0].message, /its pods \(1 workload in the input\) run without sidecar or ztunnel/);
+});
+
+test('injection explicitly disabled is reported at that label', async () => {
+  const f = await findingsFor(rule, ns('batch', '    istio-injection: disabled\n'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].location?.path, 'metadata.labels.istio-injection');
+  assert.match(f[0].message, /^Namespace batch has istio-injection="disabled" and no other mesh label/);
+});
+
+test('sidecar, revision and ambient namespaces pass', async () => {
+  for (const labels of ['    istio-injection: enabled\n', '    istio.io/rev: stable\n', '    istio.io/dataplane-mode: ambient\n', '    istio-injection: disabled\n    istio.io/dataplane-mode: ambient\n']) {
+    assert.equal((await findingsFor(rule, ns('tenant', labels))).length, 0, labels);
+  }
+});
+
+test('system namespaces and namespaces only implied by other objects are not judged', async () => {
+  assert.equal((await findingsFor(rule, ns('kube-system'))).length, 0);
+  assert.equal((await findingsFor(rule, ns('istio-system'))).length, 0);
+  assert.equal((await findingsFor(rule, ns('platform-tools'), { settings: { systemNamespaces: ['platform-tools'] } })).length, 0);
+  const implied = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: tenant}
+data: {}
+`;
+  assert.equal((await findingsFor(rule, implied)).length, 0);
+});
+
+test('labels of the wrong type do not break the rule', async () => {
+  const f = await findingsFor(rule, `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: odd\n  labels: [istio-injection, enabled]\n`);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].location?.path, 'metadata');
+});
