@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { registerScan } from './scan.js';
 import { registerRules } from './rules.js';
+import { registerTenants } from './tenants.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -10,4 +11,5 @@ export type SetExit = (code: number) => void;
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
   registerScan(program, io, setExit);
   registerRules(program, io, setExit);
+  registerTenants(program, io, setExit);
 }

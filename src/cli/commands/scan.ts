@@ -9,6 +9,7 @@ import { readBaseline, writeBaseline, BaselineError } from '../../engine/baselin
 import { SEVERITIES, severityRank, type Severity } from '../../engine/finding.js';
 import { loadConfig, ConfigError, type MeshwardConfig } from '../../config/config.js';
 import { meshFromFileValue } from '../../model/meshconfig.js';
+import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
 import type { Resource } from '../../model/resource.js';
 import { allRules, findRule } from '../../rules/index.js';
 import type { Rule } from '../../rules/types.js';
@@ -31,6 +32,7 @@ interface ScanFlags {
   verbose?: boolean;
   showSuppressed?: boolean;
   only?: string;
+  tenants?: string;
   maxFileBytes?: string;
   maxDocumentBytes?: string;
 }
@@ -45,6 +47,7 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high)').choices([...SEVERITIES, 'none']))
     .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
     .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
+    .option('--tenants <file>', 'tenant policy: which namespaces form a tenant, the hosts and gateways each may claim (docs/tenancy.md)')
     .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
     .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')
     .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
@@ -73,6 +76,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const format = flags.format as Format;
   const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
+  const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
   let baseline: Set<string> | null = null;
   if (flags.baseline) {
     try {
@@ -93,7 +97,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
       ...(flags.maxFileBytes ? { maxFileBytes: positiveInt(flags.maxFileBytes, '--max-file-bytes') } : {}),
       ...(flags.maxDocumentBytes ? { maxDocumentBytes: positiveInt(flags.maxDocumentBytes, '--max-document-bytes') } : {}),
     },
-    model: { meshConfig },
+    model: { meshConfig, tenantPolicy },
     settings: config.settings,
     disabled: config.disabled,
     severityOverrides: config.severityOverrides,
@@ -161,7 +165,16 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   return 0;
 }
 
-async function readMeshConfig(file: string, shown: string): Promise<{ config: Record<string, any>; file: string }> {
+export async function readTenantPolicy(file: string, shown: string): Promise<TenantPolicyFile> {
+  try {
+    return await loadTenantPolicy(file, shown);
+  } catch (err) {
+    if (err instanceof TenantPolicyError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export async function readMeshConfig(file: string, shown: string): Promise<{ config: Record<string, any>; file: string }> {
   let text: string;
   try {
     const st = await fs.stat(file);
