@@ -9,8 +9,15 @@ import { allRules } from './rules/index.js';
 import { severityRank } from './engine/finding.js';
 import { REPO_ROOT, runCli } from './testing/kit.js';
 
-/** Rules shown by another example, with the folder that shows them. */
-const SHOWN_ELSEWHERE: Record<string, string> = {};
+/**
+ * Rules shown by another example instead, with the folder that shows them. The kubeconfig and
+ * multi-cluster trust rules need clusters holding each other's credentials: examples/multicluster.
+ * Each listed rule must fire there (checked below), so the list cannot hide a rule.
+ */
+const MULTICLUSTER = 'multicluster';
+const SHOWN_ELSEWHERE: Record<string, string> = Object.fromEntries(
+  allRules.filter((r) => r.meta.category === 'multicluster').map((r) => [r.meta.id, MULTICLUSTER]),
+);
 
 const examples = (name: string) => path.join(REPO_ROOT, 'examples', name);
 
@@ -21,6 +28,18 @@ test('every rule fires in examples/insecure', async () => {
   const fired = new Set(res.findings.map((f) => f.ruleId));
   const missing = allRules.map((r) => r.meta.id).filter((id) => !fired.has(id) && !SHOWN_ELSEWHERE[id]);
   assert.deepEqual(missing, [], `rules that never fire in examples/insecure: ${missing.join(', ')}`);
+});
+
+test('the rules shown elsewhere fire there', async () => {
+  const fired = new Set<string>();
+  for (const c of ['east', 'west', 'north']) {
+    const res = await scanPaths([path.join(examples(MULTICLUSTER), c)], { cluster: c });
+    assert.deepEqual(res.errors, []);
+    assert.deepEqual(res.failures, []);
+    for (const f of res.findings) fired.add(f.ruleId);
+  }
+  const missing = Object.keys(SHOWN_ELSEWHERE).filter((id) => !fired.has(id));
+  assert.deepEqual(missing, [], `rules that never fire in examples/multicluster: ${missing.join(', ')}`);
 });
 
 test('examples/secure has no finding at medium or above', async () => {

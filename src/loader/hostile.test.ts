@@ -90,3 +90,11 @@ test('hostile field types do not crash the loader', async () => {
   assert.equal(res.resources.length, 3);
   assert.equal(res.resources[1].name, '(unnamed)');
 });
+
+test('merge keys are merged, so a field hidden behind `<<:` is still seen', async () => {
+  const res = await load('base: &base {hostNetwork: true}\napiVersion: v1\nkind: Pod\nmetadata: {name: sneaky, namespace: ns}\nspec:\n  <<: *base\n  containers: []\n');
+  assert.deepEqual(res.errors, []);
+  const pod = res.resources.find((r) => r.name === 'sneaky');
+  assert.equal(pod?.obj.spec.hostNetwork, true);
+  assert.equal(pod?.obj.spec['<<'], undefined);
+});

@@ -50,7 +50,8 @@ export class Locator {
     let best: number | null = rangeStart(node);
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+        // Keys compare as text: a YAML key `9090:` is a number to the parser but a string in the object path.
+        const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
         if (!pair) break;
         best = rangeStart(pair.key) ?? best;
         node = pair.value;

@@ -39,7 +39,7 @@ export interface ParseResult {
 // Core schema (YAML 1.2 scalars: timestamps stay strings, as the Kubernetes API sees them) plus
 // merge keys, which Helm output and hand-written manifests use. No custom tags: an unknown tag is
 // an error, never executed or resolved.
-const SCHEMA = yaml.CORE_SCHEMA.extend([(yaml as any).types.merge]);
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as any).types.merge] });
 
 export function runParseTask(task: ParseTask, limits: Limits): ParseResult {
   return task.format === 'json' ? parseJsonTask(task, limits) : parseYamlTask(task, limits);

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { registerScan } from './scan.js';
 import { registerRules } from './rules.js';
+import { registerAdvisories } from './advisories.js';
 import { registerTenants } from './tenants.js';
+import { registerKubeconfig } from './kubeconfig.js';
+import { registerBlastRadius } from './blast-radius.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -11,5 +14,8 @@ export type SetExit = (code: number) => void;
 export function registerCommands(program: Command, io: CliIO, setExit: SetExit): void {
   registerScan(program, io, setExit);
   registerRules(program, io, setExit);
+  registerAdvisories(program, io, setExit);
   registerTenants(program, io, setExit);
+  registerKubeconfig(program, io, setExit);
+  registerBlastRadius(program, io, setExit);
 }

@@ -1,0 +1,129 @@
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { scanPaths } from '../../engine/scan.js';
+import { blastRadius, type BlastRadius, type ClusterInput, type Hop } from '../../multicluster/blast-radius.js';
+import { UsageError, type CliIO } from '../io.js';
+import type { SetExit } from './index.js';
+
+const RELAY_ADVICE =
+  'Credential edges are the architecture, not a typo: every cluster that stores another\'s credential becomes part of its attack surface. Prefer a relay, where an agent in each cluster pushes a read-only snapshot outward (meshward\'s own multi-cluster mode works that way) so no cluster holds another\'s credentials; otherwise scope remote readers to discovery (no Secret access), rotate to expiring tokens, and keep remote secrets in a namespace few can read.';
+
+export function registerBlastRadius(program: Command, io: CliIO, setExit: SetExit): void {
+  program
+    .command('blast-radius')
+    .description('which clusters fall when one falls: follows credentials stored in each cluster to what they unlock')
+    .requiredOption('--cluster <name=path>', "a cluster and the folder (or file) of its manifests; repeat for each cluster", collect, [])
+    .option('--server <name=url>', 'API server URL of a cluster, to match credentials by server; repeatable', collect, [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'dot', 'mermaid']).default('text'))
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .action(async (flags: { cluster: string[]; server: string[]; format: string; output?: string }) => {
+      const servers = new Map<string, string[]>();
+      for (const s of flags.server) {
+        const [name, url] = splitPair(s, '--server', 'NAME=URL');
+        servers.set(name, [...(servers.get(name) ?? []), url]);
+      }
+      const inputs: ClusterInput[] = [];
+      const seen = new Set<string>();
+      let errors = 0;
+      for (const c of flags.cluster) {
+        const [name, dir] = splitPair(c, '--cluster', 'NAME=PATH');
+        if (seen.has(name)) throw new UsageError(`--cluster ${name} is given twice`);
+        seen.add(name);
+        const res = await scanPaths([path.resolve(io.cwd, dir)], { cluster: name, rules: [], jobs: os.availableParallelism() });
+        for (const e of res.errors) io.stderr.write(`meshward: ${name}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
+        errors += res.errors.length;
+        inputs.push({ name, model: res.model, files: res.load.files, servers: servers.get(name) });
+      }
+      const result = blastRadius(inputs);
+      const text = flags.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : flags.format === 'dot' ? toDot(result) : flags.format === 'mermaid' ? toMermaid(result) : toText(result);
+      if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
+      else io.stdout.write(text);
+      setExit(errors ? 1 : 0);
+    });
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function splitPair(v: string, flag: string, form: string): [string, string] {
+  const i = v.indexOf('=');
+  if (i <= 0 || i === v.length - 1) throw new UsageError(`${flag} takes ${form}, not "${v}"`);
+  return [v.slice(0, i), v.slice(i + 1)];
+}
+
+function where(l: { file: string; line: number } | null): string {
+  return l ? ` (${l.file}:${l.line})` : '';
+}
+
+function describeHop(h: Hop): string[] {
+  const lines: string[] = [];
+  const access = h.access
+    ? `readable there through ${h.access.capability}${h.access.namespace ? ` in ${h.access.namespace}` : ' in every namespace'} (${h.access.binding.kind} ${h.access.binding.namespace ? `${h.access.binding.namespace}/` : ''}${h.access.binding.name} → ${h.access.rule}${where(h.access.location)})`
+    : 'taken with the cluster';
+  lines.push(`${h.from} → ${h.to}: ${h.credential.description}${where(h.credential.location)}, ${access}`);
+  lines.push(`    authenticates as ${h.principal ?? 'an identity only its exec plugin or auth provider decides'} on ${h.to}`);
+  // cluster-admin implies every other capability: list only that.
+  const shown = h.capabilities.some((c) => c.capability === 'cluster-admin') ? h.capabilities.filter((c) => c.capability === 'cluster-admin') : h.capabilities;
+  for (const c of shown.slice(0, 6)) {
+    lines.push(`    ${c.capability}${c.namespace ? ` in ${c.namespace}` : ' in every namespace'}: ${c.binding.kind} ${c.binding.namespace ? `${c.binding.namespace}/` : ''}${c.binding.name} → ${c.rule}${where(c.location)}`);
+  }
+  if (shown.length > 6) lines.push(`    …and ${shown.length - 6} more grants`);
+  return lines;
+}
+
+export function toText(r: BlastRadius): string {
+  const out: string[] = [];
+  for (const c of r.clusters) {
+    if (!c.reach.length) {
+      out.push(`compromise of ${c.cluster} ⇒ no other cluster`, '');
+      continue;
+    }
+    out.push(`compromise of ${c.cluster} ⇒ ${c.reach.map((x) => `${x.cluster} (${x.summary})`).join(', ')}`);
+    for (const x of c.reach) {
+      for (const h of x.path) for (const l of describeHop(h)) out.push(`  ${l}`);
+      if (x.otherPaths) out.push(`    (${x.otherPaths} other credential path${x.otherPaths === 1 ? ' also reaches' : 's also reach'} ${x.cluster}; --format json lists the capabilities of all)`);
+    }
+    out.push('');
+  }
+  if (r.unresolved.length) {
+    out.push('Credentials for clusters not given (add them with --cluster, or --server to match by URL):');
+    for (const u of r.unresolved) out.push(`  ${u.cluster}: ${u.credential} for ${u.target ?? 'an unnamed cluster'}${u.servers.length ? ` at ${u.servers.join(', ')}` : ''}`);
+    out.push('');
+  }
+  out.push(RELAY_ADVICE);
+  return out.join('\n') + '\n';
+}
+
+function edges(r: BlastRadius): Map<string, { from: string; to: string; label: string }> {
+  const out = new Map<string, { from: string; to: string; label: string }>();
+  for (const c of r.clusters) {
+    for (const x of c.reach) {
+      for (const h of x.path) {
+        const key = `${h.from}>${h.to}>${h.credential.description}`;
+        if (!out.has(key)) out.set(key, { from: h.from, to: h.to, label: `${h.credential.secret.namespace}/${h.credential.secret.name} as ${h.principal ?? 'unknown'}` });
+      }
+    }
+  }
+  return out;
+}
+
+export function toDot(r: BlastRadius): string {
+  const q = (s: string) => JSON.stringify(s);
+  const out = ['digraph blast_radius {', '  rankdir=LR;', '  node [shape=box];'];
+  for (const c of r.clusters) out.push(`  ${q(c.cluster)};`);
+  for (const e of edges(r).values()) out.push(`  ${q(e.from)} -> ${q(e.to)} [label=${q(e.label)}];`);
+  out.push('}');
+  return out.join('\n') + '\n';
+}
+
+export function toMermaid(r: BlastRadius): string {
+  const id = (s: string) => `c_${s.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const label = (s: string) => s.replace(/["<>|]/g, '_');
+  const out = ['graph LR'];
+  for (const c of r.clusters) out.push(`  ${id(c.cluster)}["${label(c.cluster)}"]`);
+  for (const e of edges(r).values()) out.push(`  ${id(e.from)} -->|"${label(e.label)}"| ${id(e.to)}`);
+  return out.join('\n') + '\n';
+}

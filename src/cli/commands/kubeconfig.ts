@@ -1,0 +1,366 @@
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FileHandle } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { createColors } from 'picocolors';
+import { SEVERITIES, severityRank, type Finding, type Severity } from '../../engine/finding.js';
+import { fingerprint } from '../../engine/fingerprint.js';
+import type { LoadError } from '../../loader/parse.js';
+import type { Report } from '../../report/types.js';
+import { DEFAULT_KUBECONFIG_LIMITS, locate, parseKubeconfigBytes, type ParsedKubeconfig } from '../../kubeconfig/parse.js';
+import { judgeKubeconfig, judgeKubeconfigSet, type KubeconfigFinding, type KubeconfigOrigin } from '../../kubeconfig/judge.js';
+import { ISTIOD_REJECTS_TEXT, KCF_META } from '../../kubeconfig/rules.js';
+import { UsageError, VERSION, useColor, EXIT_FINDINGS, type CliIO } from '../io.js';
+import type { SetExit } from './index.js';
+
+const FORMATS = ['text', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface KubeconfigFlags {
+  format: Format;
+  output?: string;
+  failOn: Severity | 'none';
+}
+
+/**
+ * `meshward kubeconfig [FILE...]`: judges kubeconfig files as data. Nothing a kubeconfig names is run,
+ * opened or fetched; secret values appear only as fingerprints.
+ */
+export function registerKubeconfig(program: Command, io: CliIO, setExit: SetExit): void {
+  program
+    .command('kubeconfig')
+    .description('check kubeconfig files for fields that run commands, read local files, leak or redirect credentials (nothing they name is run or opened)')
+    .argument('[files...]', 'kubeconfig files; - reads standard input (default: the $KUBECONFIG entries, else ~/.kube/config)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('high'))
+    .action(async (files: string[], flags: KubeconfigFlags) => {
+      setExit(await runKubeconfig(files, flags, io));
+    });
+}
+
+interface Input {
+  /** Display name. */
+  file: string;
+  /** Path to read, or `-` for standard input. */
+  path: string;
+}
+
+async function runKubeconfig(files: string[], flags: KubeconfigFlags, io: CliIO): Promise<number> {
+  const started = performance.now();
+  const notes: string[] = [];
+  const errors: LoadError[] = [];
+  const { inputs, merged } = await chooseInputs(files, io, notes);
+
+  const parsedList: ParsedKubeconfig[] = [];
+  const origins: KubeconfigOrigin[] = [];
+  for (const input of inputs) {
+    const data = await readBounded(input, DEFAULT_KUBECONFIG_LIMITS.maxBytes);
+    if ('error' in data) {
+      errors.push({ file: input.file, line: 0, message: data.error });
+      continue;
+    }
+    const parsed = parseKubeconfigBytes(data.bytes, { file: input.file });
+    errors.push(...parsed.errors);
+    for (const n of parsed.notes) notes.push(`${n.file}${n.line ? `:${n.line}` : ''}: ${n.message}`);
+    if (!parsed.ok) continue;
+    parsedList.push(parsed);
+    origins.push({ kind: 'file', folder: input.path === '-' ? null : path.dirname(input.path) });
+  }
+
+  const judged = merged
+    ? judgeKubeconfigSet(parsedList, { origins }).map((findings, i) => ({ parsed: parsedList[i], findings }))
+    : parsedList.map((parsed, i) => ({ parsed, findings: judgeKubeconfig(parsed, { origin: origins[i] }) }));
+
+  const report = kubeconfigFindingsToReport(judged, { errors, notes, durationMs: Math.round(performance.now() - started) });
+  const toFile = Boolean(flags.output);
+  const text =
+    flags.format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : flags.format === 'sarif'
+        ? JSON.stringify(kubeconfigSarif(report, io.cwd), null, 2) + '\n'
+        : kubeconfigText(report, !toFile && useColor(io.stdout, io.env));
+  if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
+  else io.stdout.write(text);
+
+  if (report.errors.length) return EXIT_FINDINGS;
+  const failOn = flags.failOn;
+  if (failOn !== 'none' && report.findings.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
+  return 0;
+}
+
+/** The files named on the command line, else the $KUBECONFIG entries (merged, as kubectl merges them), else ~/.kube/config. */
+async function chooseInputs(files: string[], io: CliIO, notes: string[]): Promise<{ inputs: Input[]; merged: boolean }> {
+  if (files.length) {
+    const seen = new Set<string>();
+    const inputs: Input[] = [];
+    for (const f of files) {
+      if (f !== '-' && seen.has(path.resolve(io.cwd, f))) continue;
+      seen.add(path.resolve(io.cwd, f));
+      inputs.push({ file: f === '-' ? '<stdin>' : display(f, io.cwd), path: f === '-' ? '-' : path.resolve(io.cwd, f) });
+    }
+    if (inputs.filter((i) => i.path === '-').length > 1) throw new UsageError('- (standard input) can be given once');
+    return { inputs, merged: false };
+  }
+  const env = io.env.KUBECONFIG;
+  if (env) {
+    const entries = [...new Set(env.split(path.delimiter).filter(Boolean).map((e) => path.resolve(io.cwd, e)))];
+    const inputs: Input[] = [];
+    for (const e of entries) {
+      // kubectl skips KUBECONFIG entries that do not exist; so does this. (This looks at the list the
+      // user configured, not at anything a kubeconfig names.)
+      if (!(await exists(e))) {
+        notes.push(`KUBECONFIG entry ${JSON.stringify(display(e, io.cwd))} does not exist; skipped, as kubectl does`);
+        continue;
+      }
+      inputs.push({ file: display(e, io.cwd), path: e });
+    }
+    if (!inputs.length) throw new UsageError('none of the $KUBECONFIG entries exists; give kubeconfig files as arguments');
+    return { inputs, merged: inputs.length > 1 };
+  }
+  const home = io.env.HOME || os.homedir();
+  const def = path.join(home, '.kube', 'config');
+  if (!(await exists(def))) throw new UsageError(`no kubeconfig to check: $KUBECONFIG is unset and ${def} does not exist; give kubeconfig files as arguments`);
+  return { inputs: [{ file: display(def, io.cwd), path: def }], merged: false };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function display(p: string, cwd: string): string {
+  const abs = path.resolve(cwd, p);
+  const rel = path.relative(cwd, abs);
+  return (rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs).split(path.sep).join('/');
+}
+
+/**
+ * Reads a kubeconfig file with a size bound. Opened non-blocking and checked to be a regular file, so a
+ * FIFO or device given as the kubeconfig cannot hang or flood the run.
+ */
+async function readBounded(input: Input, max: number): Promise<{ bytes: Buffer } | { error: string }> {
+  if (input.path === '-') {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      size += (chunk as Buffer).length;
+      if (size > max) return { error: `input is over the kubeconfig limit of ${max} bytes` };
+      chunks.push(chunk as Buffer);
+    }
+    return { bytes: Buffer.concat(chunks) };
+  }
+  let fh: FileHandle;
+  try {
+    fh = await fs.open(input.path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (fsConstants.O_NOCTTY ?? 0));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? 'no such file; check the path' : `cannot open the file (${code ?? 'error'})` };
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) return { error: 'is a folder; give kubeconfig files' };
+    if (!st.isFile()) return { error: 'not a regular file (FIFO, socket or device); not read' };
+    if (st.size > max) return { error: `file is ${st.size} bytes, over the kubeconfig limit of ${max}` };
+    const buf = Buffer.alloc(Math.min(st.size, max) + 1);
+    let len = 0;
+    while (len < buf.length) {
+      const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
+      if (!bytesRead) break;
+      len += bytesRead;
+    }
+    if (len > max) return { error: `file grew over the kubeconfig limit of ${max} bytes while being read` };
+    return { bytes: buf.subarray(0, len) };
+  } catch (err) {
+    return { error: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  } finally {
+    await fh.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report
+
+export interface JudgedKubeconfig {
+  parsed: ParsedKubeconfig;
+  findings: KubeconfigFinding[];
+}
+
+/** One kubeconfig finding in the engine's shape (design.md's JSON contract). */
+export function kubeconfigFindingToFinding(f: KubeconfigFinding, parsed: ParsedKubeconfig): Finding {
+  const meta = KCF_META[f.id];
+  const pos = locate(parsed, f.segments);
+  const evidence: Finding['evidence'] = [{ role: 'subject', description: `${f.subject.kind} ${JSON.stringify(f.subject.name)}` }];
+  if (f.istiodRejects) evidence.push({ role: 'istiod', description: ISTIOD_REJECTS_TEXT });
+  for (const e of f.evidence) evidence.push({ role: e.role, description: e.description });
+  return {
+    ruleId: f.id,
+    severity: f.severity,
+    title: meta.title,
+    message: f.message,
+    resource: { cluster: '', apiVersion: 'v1', kind: 'Kubeconfig', namespace: '', name: parsed.file },
+    location: { file: parsed.file, line: pos?.line ?? 0, column: pos?.column ?? 1, path: f.path },
+    remediation: meta.docs.fix,
+    evidence,
+    // Subject and field by name: stable when entries are reordered or the file is moved.
+    fingerprint: fingerprint({ ruleId: f.id, cluster: '', kind: 'Kubeconfig', namespace: '', name: '', path: f.key }),
+  };
+}
+
+/**
+ * The kubeconfig results as a `Report` (the JSON contract every reporter takes), so the shared text,
+ * JSON, SARIF and JUnit reporters can render them once suppressions and baselines are wired in.
+ */
+export function kubeconfigFindingsToReport(
+  judged: readonly JudgedKubeconfig[],
+  opts: { errors?: LoadError[]; notes?: string[]; durationMs?: number } = {},
+): Report {
+  const findings: Finding[] = [];
+  for (const j of judged) for (const f of j.findings) findings.push(kubeconfigFindingToFinding(f, j.parsed));
+  findings.sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      cmp(a.location?.file ?? '', b.location?.file ?? '') ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      cmp(a.ruleId, b.ruleId) ||
+      cmp(a.fingerprint, b.fingerprint),
+  );
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) bySeverity[f.severity]++;
+  return {
+    version: 1,
+    findings,
+    errors: opts.errors ?? [],
+    summary: {
+      bySeverity,
+      resources: judged.reduce((n, j) => n + j.parsed.clusters.length + j.parsed.users.length + j.parsed.contexts.length, 0),
+      files: judged.length,
+      durationMs: opts.durationMs ?? 0,
+      suppressed: 0,
+      meshConfig: 'none',
+      notes: opts.notes ?? [],
+    },
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Human output: per file, worst first, each finding with its line, field and fix. */
+export function kubeconfigText(report: Report, color: boolean): string {
+  const c = createColors(color);
+  const paint: Record<Severity, (s: string) => string> = {
+    critical: (s) => c.bold(c.magenta(s)),
+    high: (s) => c.bold(c.red(s)),
+    medium: c.yellow,
+    low: c.cyan,
+    info: c.dim,
+  };
+  const out: string[] = [];
+  const byFile = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    const k = f.location?.file ?? f.resource.name;
+    const l = byFile.get(k);
+    if (l) l.push(f);
+    else byFile.set(k, [f]);
+  }
+  for (const [file, list] of byFile) {
+    out.push(c.bold(file));
+    for (const f of list) {
+      const istiod = f.evidence.some((e) => e.role === 'istiod') ? c.dim('  [istiod rejects]') : '';
+      out.push(`  ${paint[f.severity](f.severity.toUpperCase().padEnd(8))} ${paint[f.severity](f.ruleId)}  ${c.dim(`${file}:${f.location?.line ?? 0}`)}  ${c.dim(f.location?.path ?? '')}${istiod}`);
+      out.push(`    ${f.message}`);
+      for (const e of f.evidence.filter((e) => e.role !== 'subject' && e.role !== 'istiod' && !f.message.includes(e.description)).slice(0, 4)) out.push(`    ${c.dim('·')} ${e.description}`);
+      out.push(`    ${c.green('fix:')} ${firstSentence(f.remediation)}`);
+    }
+    out.push('');
+  }
+  if (report.errors.length) {
+    out.push(c.bold(c.red(`ERRORS (${report.errors.length})`)));
+    for (const e of report.errors) out.push(`  ${e.file}${e.line ? `:${e.line}` : ''}  ${e.message}`);
+    out.push('');
+  }
+  for (const n of report.summary.notes) out.push(c.dim(`note: ${n}`));
+  if (report.summary.notes.length) out.push('');
+  const s = report.summary;
+  const total = report.findings.length;
+  const counts = SEVERITIES.map((sev) => `${s.bySeverity[sev]} ${sev}`).join(', ');
+  const errs = report.errors.length ? `, ${report.errors.length} input error${report.errors.length === 1 ? '' : 's'}` : '';
+  const mark = total || report.errors.length ? c.red('✖') : c.green('✔');
+  out.push(`${mark} ${total} finding${total === 1 ? '' : 's'} (${counts}) in ${s.files} kubeconfig${s.files === 1 ? '' : 's'} (${s.resources} clusters, users and contexts)${errs}, ${s.durationMs} ms`);
+  out.push(c.dim('  Nothing the kubeconfigs name was run, opened or fetched; secret values are shown only as sha256 fingerprints.'));
+  if (total) out.push(c.dim('  `meshward explain <ID>` tells why a rule matters and how to fix it.'));
+  return out.join('\n') + '\n';
+}
+
+function firstSentence(s: string): string {
+  const m = /^(.+?[.!?])(\s|$)/s.exec(s.trim());
+  return (m ? m[1] : s.trim()).replace(/\s+/g, ' ');
+}
+
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+
+/** A small SARIF 2.1.0 log of kubeconfig findings, until the shared SARIF reporter takes them. */
+export function kubeconfigSarif(report: Report, cwd: string): Record<string, unknown> {
+  const ids = Object.keys(KCF_META).sort() as Array<keyof typeof KCF_META>;
+  const rules = ids.map((id) => {
+    const m = KCF_META[id];
+    return {
+      id,
+      name: m.title,
+      shortDescription: { text: m.title },
+      fullDescription: { text: m.docs.summary },
+      help: { text: `${m.docs.why}\n\nFix: ${m.docs.fix}`, markdown: `${m.docs.summary}\n\n**Why it matters.** ${m.docs.why}\n\n**Fix.** ${m.docs.fix}` },
+      defaultConfiguration: { level: SARIF_LEVEL[m.severity] },
+      properties: { 'security-severity': SECURITY_SEVERITY[m.severity], tags: ['security', m.category] },
+    };
+  });
+  const results = report.findings.map((f) => {
+    const file = f.location?.file ?? f.resource.name;
+    const abs = path.resolve(cwd, file);
+    const rel = path.relative(cwd, abs);
+    const inside = file !== '<stdin>' && rel && !rel.startsWith('..') && !path.isAbsolute(rel);
+    return {
+      ruleId: f.ruleId,
+      ruleIndex: ids.indexOf(f.ruleId as keyof typeof KCF_META),
+      level: SARIF_LEVEL[f.severity],
+      message: { text: f.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: inside ? { uri: rel.split(path.sep).join('/'), uriBaseId: 'SRCROOT' } : { uri: file === '<stdin>' ? 'stdin' : pathToFileURL(abs).href },
+            region: { startLine: Math.max(1, f.location?.line ?? 1), startColumn: Math.max(1, f.location?.column ?? 1) },
+          },
+          logicalLocations: f.location?.path ? [{ fullyQualifiedName: f.location.path, kind: 'member' }] : undefined,
+        },
+      ],
+      partialFingerprints: { 'meshward/v1': f.fingerprint },
+      properties: { 'security-severity': SECURITY_SEVERITY[f.severity] },
+    };
+  });
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'meshward', version: VERSION, semanticVersion: VERSION, rules } },
+        originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(cwd.endsWith(path.sep) ? cwd : cwd + path.sep).href } },
+        results,
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: report.errors.map((e) => ({ level: 'error', message: { text: `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}` } })),
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,341 @@
+/**
+ * A kubeconfig read as data, and nothing more.
+ *
+ * Loading a kubeconfig with a Kubernetes client is not safe: @kubernetes/client-node reads `token-file`
+ * from disk while it parses and runs gcp/azure `cmd-path` through a shell; client-go's validation opens
+ * certificate and key paths. This parser only turns text into plain objects. It never executes, opens,
+ * stats, resolves or fetches anything a kubeconfig names, whatever the field. It bounds size, nesting
+ * and alias expansion, refuses custom YAML tags, and reports every problem with a line number.
+ *
+ * Secret values stay inside the parsed structure: each entry's `fields` is a redacted copy, safe to print
+ * or serialise, and the values as written are only reachable through the non-enumerable `raw`, which
+ * `JSON.stringify` and `console.log` do not show.
+ */
+import yaml from 'js-yaml';
+import { parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
+import { lineStarts, positionOf, splitYamlDocuments } from '../loader/split.js';
+import { pathToString, type PathSegment } from '../model/resource.js';
+import { isPlainObject, redactSection, quote } from './redact.js';
+
+export interface KubeconfigLimits {
+  /** Largest kubeconfig read, in bytes. A Kubernetes Secret holds at most 1 MiB. */
+  maxBytes: number;
+  /** Most nodes the document may expand to, aliases counted each time they are used. */
+  maxNodes: number;
+  /** Deepest nesting of mappings and sequences. */
+  maxDepth: number;
+}
+
+export const DEFAULT_KUBECONFIG_LIMITS: KubeconfigLimits = {
+  maxBytes: 4 * 1024 * 1024,
+  maxNodes: 200_000,
+  maxDepth: 64,
+};
+
+export interface KubeconfigProblem {
+  file: string;
+  /** 1-based; 0 when the problem is about the whole input. */
+  line: number;
+  message: string;
+}
+
+export type EntryKind = 'cluster' | 'user' | 'context';
+
+/** One element of `clusters`, `users` or `contexts`. */
+export interface KubeconfigEntry {
+  kind: EntryKind;
+  /** The entry's `name`, or `""` when it has none (or one that is not a string). */
+  name: string;
+  /** How to refer to the entry in messages: its name, or `#<index>` when unnamed. */
+  label: string;
+  index: number;
+  /** Path of the list element, e.g. `['users', 2]`. */
+  path: PathSegment[];
+  /** Path of the body (`['users', 2, 'user']`); the body key as written, which may differ in case. */
+  bodyPath: PathSegment[];
+  /** 1-based line of the list element. */
+  line: number;
+  /** Redacted copy of the body: secrets and unknown fields as `<redacted sha256:...>`. Safe to print. */
+  fields: Record<string, unknown>;
+  /** The body exactly as parsed: untrusted and holding secrets. Not enumerable, so never serialised. */
+  readonly raw: Record<string, unknown>;
+}
+
+export interface ParsedKubeconfig {
+  /** Display name of the source (path, `<stdin>`, `Secret ns/name[key]`). */
+  file: string;
+  /** False when the input could not be read as a kubeconfig at all; `errors` says why. */
+  ok: boolean;
+  apiVersion: string | null;
+  kind: string | null;
+  currentContext: string | null;
+  /** Path of `current-context` as written, when present. */
+  currentContextPath: PathSegment[] | null;
+  clusters: KubeconfigEntry[];
+  users: KubeconfigEntry[];
+  contexts: KubeconfigEntry[];
+  /** Input that could not be read; the rest of the file is still judged where possible. */
+  errors: KubeconfigProblem[];
+  /** Things worth knowing that are not hazards (extra documents, unusual key spellings). */
+  notes: KubeconfigProblem[];
+}
+
+export interface ParseOptions {
+  /** Display name used in messages. */
+  file: string;
+  limits?: Partial<KubeconfigLimits>;
+}
+
+// Core schema (no custom tags, timestamps stay strings) plus merge keys, which the YAML library behind
+// kubectl (go-yaml) also honours, so a hazard hidden behind `<<:` is still seen.
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as any).types.merge] });
+
+interface Source {
+  text: string;
+  start: number;
+  end: number;
+  line: number;
+}
+const SOURCES = new WeakMap<ParsedKubeconfig, Source>();
+
+/** Reads bytes as a kubeconfig: rejects binary and invalid UTF-8, drops a BOM, then parses. */
+export function parseKubeconfigBytes(data: Uint8Array, opts: ParseOptions): ParsedKubeconfig {
+  const limits = { ...DEFAULT_KUBECONFIG_LIMITS, ...opts.limits };
+  if (data.length > limits.maxBytes) return failed(opts.file, 0, `input is ${data.length} bytes, over the kubeconfig limit of ${limits.maxBytes}`);
+  if (data.indexOf(0) >= 0) return failed(opts.file, 0, 'binary input (contains NUL bytes), not a kubeconfig');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return failed(opts.file, 0, 'input is not valid UTF-8, not a kubeconfig');
+  }
+  return parseKubeconfig(text, opts);
+}
+
+/** Parses kubeconfig text (YAML or JSON). Never throws for bad input: problems go to `errors`. */
+export function parseKubeconfig(input: string, opts: ParseOptions): ParsedKubeconfig {
+  const limits = { ...DEFAULT_KUBECONFIG_LIMITS, ...opts.limits };
+  const file = opts.file;
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  if (text.length > limits.maxBytes) return failed(file, 0, `input is ${text.length} characters, over the kubeconfig limit of ${limits.maxBytes}`);
+
+  // kubectl reads the first YAML document only; later ones are ignored by it (and refused by
+  // @kubernetes/client-node). Judge the first, say that the others exist.
+  const notes: KubeconfigProblem[] = [];
+  const spans = splitYamlDocuments(text).filter((s) => /[^\s]/.test(stripComments(text.slice(s.start, s.end)).replace(/^(---|\.\.\.)/gm, '')));
+  if (!spans.length) return failed(file, 1, 'empty input, not a kubeconfig');
+  const span = spans[0];
+  if (spans.length > 1) {
+    notes.push({
+      file,
+      line: spans[1].line,
+      message: `the input holds ${spans.length} YAML documents; kubectl reads only the first, so only the first was judged`,
+    });
+  }
+  const docText = text.slice(span.start, span.end);
+  let value: unknown;
+  try {
+    value = yaml.load(docText, { schema: SCHEMA, json: false });
+  } catch (err) {
+    return failed(file, ...yamlProblem(err, span.line));
+  }
+  const shape = checkShape(value, limits);
+  if (shape) return failed(file, span.line, shape);
+  if (!isPlainObject(value)) return failed(file, span.line, 'the document is not a mapping, not a kubeconfig');
+
+  const parsed: ParsedKubeconfig = {
+    file,
+    ok: true,
+    apiVersion: typeof value.apiVersion === 'string' ? value.apiVersion : null,
+    kind: typeof value.kind === 'string' ? value.kind : null,
+    currentContext: null,
+    currentContextPath: null,
+    clusters: [],
+    users: [],
+    contexts: [],
+    errors: [],
+    notes,
+  };
+  SOURCES.set(parsed, { text, start: span.start, end: span.end, line: span.line });
+  const problem = (path: PathSegment[], message: string) => parsed.errors.push({ file, line: lineOf(parsed, path), message });
+  const note = (path: PathSegment[], message: string) => parsed.notes.push({ file, line: lineOf(parsed, path), message });
+
+  if (parsed.kind !== null && parsed.kind !== 'Config') {
+    const hint = parsed.kind === 'Secret' ? ' (a Secret: decode the kubeconfig from its data first)' : '';
+    problem(['kind'], `kind is ${quote(parsed.kind, 60)}, not Config${hint}; read as a kubeconfig anyway`);
+  }
+
+  const cc = field(value, 'current-context');
+  if (cc) {
+    parsed.currentContextPath = [cc.key];
+    if (typeof cc.value === 'string') parsed.currentContext = cc.value;
+    else if (cc.value !== null && cc.value !== undefined) problem([cc.key], 'current-context is not a string');
+    if (cc.key !== 'current-context') note([cc.key], `current-context is spelt ${quote(cc.key)}; kubectl ignores that spelling, other clients may not`);
+  }
+
+  let sections = 0;
+  for (const [listKey, kind] of [
+    ['clusters', 'cluster'],
+    ['users', 'user'],
+    ['contexts', 'context'],
+  ] as const) {
+    const list = field(value, listKey);
+    if (!list || list.value === null || list.value === undefined) continue;
+    sections++;
+    if (list.key !== listKey) note([list.key], `${listKey} is spelt ${quote(list.key)}; kubectl ignores that spelling, other clients may not; judged anyway`);
+    if (!Array.isArray(list.value)) {
+      problem([list.key], `${listKey} is not a list; its entries could not be judged`);
+      continue;
+    }
+    const target = kind === 'cluster' ? parsed.clusters : kind === 'user' ? parsed.users : parsed.contexts;
+    list.value.forEach((item: unknown, index: number) => {
+      const path: PathSegment[] = [list.key, index];
+      if (!isPlainObject(item)) {
+        problem(path, `${listKey}[${index}] is not a mapping; skipped`);
+        return;
+      }
+      const name = typeof item.name === 'string' ? item.name : '';
+      if (typeof item.name !== 'string' || !item.name) problem([...path, 'name'], `${listKey}[${index}] has no name (a string); it is shown as #${index}`);
+      const body = field(item, kind);
+      let raw: Record<string, unknown> = {};
+      let bodyPath: PathSegment[] = [...path, kind];
+      if (!body || body.value === null || body.value === undefined) {
+        problem(path, `${listKey}[${index}] has no ${kind} mapping`);
+      } else if (!isPlainObject(body.value)) {
+        problem([...path, body.key], `${listKey}[${index}].${body.key} is not a mapping; skipped`);
+      } else {
+        raw = body.value;
+        bodyPath = [...path, body.key];
+        if (body.key !== kind) note(bodyPath, `${listKey}[${index}] holds its ${kind} under ${quote(body.key)}; kubectl ignores that spelling, other clients may not; judged anyway`);
+      }
+      const entry = {
+        kind,
+        name,
+        label: name || `#${index}`,
+        index,
+        path,
+        bodyPath,
+        line: lineOf(parsed, path),
+        fields: redactSection(kind, raw) as Record<string, unknown>,
+      } as KubeconfigEntry;
+      Object.defineProperty(entry, 'raw', { value: raw, enumerable: false, writable: false, configurable: false });
+      target.push(entry);
+    });
+  }
+  if (!sections && parsed.currentContext === null) {
+    parsed.ok = false;
+    problem([], 'no clusters, users or contexts: not a kubeconfig');
+  }
+  return parsed;
+}
+
+/**
+ * The value of `key` in a mapping: the exact key if present, else the first key equal to it ignoring
+ * case. Go's encoding/json matches field names that way, and hiding `Exec:` from a scanner that only
+ * knows `exec:` must not work.
+ */
+export function field(obj: unknown, key: string): { key: string; value: any } | null {
+  if (!isPlainObject(obj)) return null;
+  if (Object.prototype.hasOwnProperty.call(obj, key)) return { key, value: obj[key] };
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return { key: k, value: obj[k] };
+  return null;
+}
+
+/**
+ * 1-based line and column of the deepest node along `path` (a key, for mapping entries). Positions come
+ * from a second, position-keeping parse of the document, done only when asked for.
+ */
+export function locate(parsed: ParsedKubeconfig, path: readonly PathSegment[]): { line: number; column: number } | null {
+  const src = SOURCES.get(parsed);
+  if (!src) return null;
+  let cache = POSITIONS.get(parsed);
+  if (!cache) {
+    let doc: ReturnType<typeof parseDocument> | null = null;
+    try {
+      doc = parseDocument(src.text.slice(src.start, src.end), { keepSourceTokens: false, uniqueKeys: false, strict: false, merge: true });
+    } catch {
+      doc = null;
+    }
+    cache = { doc, lines: lineStarts(src.text) };
+    POSITIONS.set(parsed, cache);
+  }
+  if (!cache.doc) return { line: src.line, column: 1 };
+  let node: unknown = cache.doc.contents;
+  let best = rangeStart(node);
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+      if (!pair) break;
+      best = rangeStart(pair.key) ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (!item) break;
+      best = rangeStart(item) ?? best;
+      node = item;
+    } else break;
+  }
+  if (best === null) return { line: src.line, column: 1 };
+  return positionOf(cache.lines, src.start + best);
+}
+
+const POSITIONS = new WeakMap<ParsedKubeconfig, { doc: ReturnType<typeof parseDocument> | null; lines: Uint32Array }>();
+
+function lineOf(parsed: ParsedKubeconfig, path: readonly PathSegment[]): number {
+  return locate(parsed, path)?.line ?? 0;
+}
+
+function rangeStart(n: unknown): number | null {
+  const range = (n as Node | null)?.range;
+  return range ? range[0] : null;
+}
+
+/** `users[2].user.exec.command` */
+export function pathString(path: readonly PathSegment[]): string {
+  return pathToString(path);
+}
+
+function failed(file: string, line: number, message: string): ParsedKubeconfig {
+  return {
+    file,
+    ok: false,
+    apiVersion: null,
+    kind: null,
+    currentContext: null,
+    currentContextPath: null,
+    clusters: [],
+    users: [],
+    contexts: [],
+    errors: [{ file, line, message }],
+    notes: [],
+  };
+}
+
+function stripComments(s: string): string {
+  return s.replace(/^\s*#.*$/gm, '');
+}
+
+function yamlProblem(err: unknown, docLine: number): [number, string] {
+  if (err instanceof RangeError) return [docLine, 'nested too deeply to parse (possible nesting bomb)'];
+  const e = err as { reason?: string; mark?: { line?: number }; message?: string };
+  // Only js-yaml's reason: its full message quotes the input around the error, which may be a secret.
+  const reason = (e.reason ?? String(e.message ?? err).split('\n')[0]).slice(0, 200);
+  const line = typeof e.mark?.line === 'number' ? docLine + e.mark.line : docLine;
+  return [line, `invalid YAML: ${reason}`];
+}
+
+/** One bounded walk: alias bombs and absurd nesting are refused before anything else looks at the tree. */
+function checkShape(root: unknown, limits: KubeconfigLimits): string | null {
+  let nodes = 0;
+  const stack: Array<{ v: unknown; d: number }> = [{ v: root, d: 0 }];
+  while (stack.length) {
+    const { v, d } = stack.pop()!;
+    if (++nodes > limits.maxNodes) return `the document expands to more than ${limits.maxNodes} nodes (possible alias bomb); not judged`;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= limits.maxDepth) return `the document is nested deeper than ${limits.maxDepth} levels; not judged`;
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push({ v: v[i], d: d + 1 });
+    else for (const k in v as Record<string, unknown>) stack.push({ v: (v as Record<string, unknown>)[k], d: d + 1 });
+  }
+  return null;
+}
