@@ -226,3 +226,26 @@ test('rules and explain', async () => {
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no rule "NOPE999"/);
 });
+
+test('scan: --advisories loads a database, a broken one is a usage error, and the report names the one used', async () => {
+  const insecure = await runCli(['scan', 'examples/insecure', '-f', 'json', '--only', 'ADV001']);
+  const j = JSON.parse(insecure.stdout);
+  assert.ok(j.findings.length > 0);
+  assert.match(j.summary.notes.join('\n'), /advisory database of \d{4}-\d{2}-\d{2} \(bundled/);
+  const dir = await tempDir({ 'bad.json': '{"schemaVersion": 2}' });
+  const bad = await runCli(['scan', path.join(process.cwd(), 'examples/insecure'), '--advisories', 'bad.json'], { cwd: dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--advisories: .*bad\.json is not a valid advisory database/);
+});
+
+test('scan: --format sarif and junit through the CLI', async () => {
+  const dir = await tempDir({ 'pod.yaml': POD_1337 });
+  const sarif = JSON.parse((await runCli(['scan', 'pod.yaml', '-f', 'sarif', '--only', 'BYP001', '--config', '/dev/null'], { cwd: dir })).stdout);
+  assert.equal(sarif.version, '2.1.0');
+  assert.equal(sarif.runs[0].results[0].ruleId, 'BYP001');
+  assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'pod.yaml');
+  assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine, 11);
+  const junit = (await runCli(['scan', 'pod.yaml', '-f', 'junit', '--only', 'BYP001', '--config', '/dev/null'], { cwd: dir })).stdout;
+  assert.match(junit, /^<\?xml version="1\.0" encoding="UTF-8"\?>/);
+  assert.match(junit, /<testsuite [^>]*name="BYP001[^"]*"[^>]*failures="1"/);
+});

@@ -9,6 +9,7 @@ import { readBaseline, writeBaseline, BaselineError } from '../../engine/baselin
 import { SEVERITIES, severityRank, type Severity } from '../../engine/finding.js';
 import { loadConfig, ConfigError, type MeshwardConfig } from '../../config/config.js';
 import { meshFromFileValue } from '../../model/meshconfig.js';
+import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
 import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
 import type { Resource } from '../../model/resource.js';
 import { allRules, findRule } from '../../rules/index.js';
@@ -33,6 +34,7 @@ interface ScanFlags {
   showSuppressed?: boolean;
   only?: string;
   tenants?: string;
+  advisories?: string;
   maxFileBytes?: string;
   maxDocumentBytes?: string;
 }
@@ -47,6 +49,7 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high)').choices([...SEVERITIES, 'none']))
     .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
     .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
+    .option('--advisories <file>', 'Istio security-bulletin database to use instead of the bundled one (docs/advisories.md)')
     .option('--tenants <file>', 'tenant policy: which namespaces form a tenant, the hosts and gateways each may claim (docs/tenancy.md)')
     .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
     .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')
@@ -87,6 +90,12 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     }
   }
 
+  try {
+    setAdvisoryDatabase(flags.advisories ? loadAdvisoryDatabase(path.resolve(io.cwd, flags.advisories)) : null);
+  } catch (err) {
+    if (err instanceof AdvisoryDatabaseError) throw new UsageError(`--advisories: ${err.message}`);
+    throw err;
+  }
   const rules = selectRules(flags.only);
   const result = await scanPaths(paths, {
     rules,
@@ -121,6 +130,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   if (result.model.mesh.origin === 'defaults') {
     notes.unshift("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
   }
+  const advisoryDb = describeDatabase(getAdvisoryDatabase());
+  if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {
     if (flags.verbose) notes.push(...result.notes);
     else notes.push(`${result.notes.length} document${result.notes.length === 1 ? ' was' : 's were'} skipped (not Kubernetes objects, or unnamed); --verbose lists them`);
