@@ -33,6 +33,7 @@ test('tenants by name, glob and label selector; platform by system list, glob an
   assert.ok(t.isPlatform('istio-system'));
   assert.ok(t.sameTenant('shop', 'shop-eu'));
   assert.ok(!t.sameTenant('shop', 'pay-1'));
+  assert.ok(!t.sameTenant('payments', 'pay-1'), 'an unclaimed namespace named like a tenant is not that tenant');
 });
 
 test('host allowances use Istio wildcard semantics', () => {

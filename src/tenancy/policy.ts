@@ -140,8 +140,16 @@ export class Tenancy {
     return this.tenantOf(ns).platform;
   }
 
+  /**
+   * Same tenant: the same namespace, both platform, or both placed in one tenant by the policy. A
+   * namespace no tenant claims is its own tenant even when its name equals a policy tenant's name.
+   */
   sameTenant(a: string, b: string): boolean {
-    return a === b || this.tenantOf(a).name === this.tenantOf(b).name;
+    if (a === b) return true;
+    const ta = this.tenantOf(a);
+    const tb = this.tenantOf(b);
+    if (ta.platform || tb.platform) return ta.platform && tb.platform;
+    return ta.explicit && tb.explicit && ta.name === tb.name;
   }
 
   /** `user:alice`, `group:devs`, `serviceaccount:ns:name`. System identities and platform namespaces' service accounts count as platform. */

@@ -81,8 +81,12 @@ export class SidecarScopes {
     return this.byNs.get(ns) ?? this.byNs.get(this.model.rootNamespace);
   }
 
-  /** Do proxies in `clientNs` import a config from `configNs` about `host`? */
+  /**
+   * Do proxies in `clientNs` import a config from `configNs` about `host`? A Sidecar scopes sidecar
+   * proxies only: ambient namespaces are not protected by it.
+   */
   imports(clientNs: string, configNs: string, host: string): boolean {
+    if (this.model.namespace(clientNs).mode === 'ambient') return true;
     const scope = this.scopeOf(clientNs);
     if (!scope) return true;
     return scope.hosts.some(

@@ -6,6 +6,7 @@ import { registerAdvisories } from './advisories.js';
 import { registerTenants } from './tenants.js';
 import { registerKubeconfig } from './kubeconfig.js';
 import { registerBlastRadius } from './blast-radius.js';
+import { registerGenerate } from './generate.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -18,4 +19,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerTenants(program, io, setExit);
   registerKubeconfig(program, io, setExit);
   registerBlastRadius(program, io, setExit);
+  registerGenerate(program, io, setExit);
 }

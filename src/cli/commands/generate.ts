@@ -1,0 +1,156 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { scanPaths } from '../../engine/scan.js';
+import { loadConfig, ConfigError, type MeshwardConfig } from '../../config/config.js';
+import { DEFAULT_SYSTEM_NAMESPACES } from '../../model/namespaces.js';
+import { DEFAULT_ROOT_NAMESPACE } from '../../model/meshconfig.js';
+import { planSidecars, renderSidecars } from '../../tenancy/generate-sidecars.js';
+import { AdmissionPolicyError, DEFAULT_POLICY_NAME, generateAdmission } from '../../tenancy/generate-admission.js';
+import { readMeshConfig, readTenantPolicy } from './scan.js';
+import { UsageError, VERSION, EXIT_FINDINGS, type CliIO } from '../io.js';
+import type { SetExit } from './index.js';
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+interface SidecarFlags {
+  tenants?: string;
+  meshConfig?: string;
+  rootNamespace?: string;
+  config?: string;
+  format: 'yaml' | 'json';
+  output?: string;
+  namespace: string;
+  jobs?: string;
+}
+
+interface AdmissionFlags {
+  tenants: string;
+  format: 'vap' | 'kyverno';
+  output?: string;
+  mode: 'enforce' | 'audit';
+  rootNamespace: string;
+  clusterDomain: string;
+  name: string;
+  config?: string;
+}
+
+/** `meshward generate sidecars` and `meshward generate admission-policy`: mitigations written from the tenant policy. */
+export function registerGenerate(program: Command, io: CliIO, setExit: SetExit): void {
+  const generate = program
+    .command('generate')
+    .description('write mitigations from the tenant policy: per-namespace Sidecars, admission policies (VAP or Kyverno)');
+
+  generate
+    .command('sidecars')
+    .description("one Sidecar per tenant namespace, limiting the config its proxies import to its own namespace, the root namespace and the namespaces its tenant trusts")
+    .argument('[paths...]', 'manifests whose namespaces get a Sidecar (files, folders, - for stdin)')
+    .option('--tenants <file>', 'tenant policy (docs/tenancy.md); without one, each namespace is its own tenant')
+    .option('--mesh-config <file>', 'Istio mesh config, for the root namespace when the manifests hold none')
+    .option('--root-namespace <ns>', 'the mesh root namespace (default: from the mesh config, else istio-system)')
+    .option('-c, --config <file>', 'config file, for settings.systemNamespaces (default: the nearest .meshward.yaml)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
+    .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)')
+    .action(async (paths: string[], flags: SidecarFlags) => {
+      setExit(await runSidecars(paths, flags, io));
+    });
+
+  generate
+    .command('admission-policy')
+    .description("an admission policy rejecting routing objects whose hosts fall outside the creating namespace's allowance")
+    .addOption(new Option('--tenants <file>', 'tenant policy (docs/tenancy.md)').makeOptionMandatory())
+    .addOption(new Option('-f, --format <format>', 'vap: ValidatingAdmissionPolicy + binding (Kubernetes 1.30+); kyverno: Kyverno ClusterPolicy').choices(['vap', 'kyverno']).makeOptionMandatory())
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .addOption(new Option('--mode <mode>', 'enforce: reject violations; audit: admit them with a warning and an audit record').choices(['enforce', 'audit']).default('enforce'))
+    .option('--root-namespace <ns>', 'the mesh root namespace, exempt as platform', DEFAULT_ROOT_NAMESPACE)
+    .option('--cluster-domain <domain>', 'Kubernetes cluster DNS domain', 'cluster.local')
+    .option('--name <name>', 'name of the generated objects', DEFAULT_POLICY_NAME)
+    .option('-c, --config <file>', 'config file, for settings.systemNamespaces (default: the nearest .meshward.yaml)')
+    .action(async (flags: AdmissionFlags) => {
+      setExit(await runAdmission(flags, io));
+    });
+}
+
+async function runSidecars(paths: string[], flags: SidecarFlags, io: CliIO): Promise<number> {
+  if (!paths.length && !flags.tenants) throw new UsageError('generate sidecars needs manifests (PATH...), a tenant policy (--tenants FILE), or both');
+  if (flags.rootNamespace !== undefined && !DNS_LABEL.test(flags.rootNamespace)) throw new UsageError(`--root-namespace: "${flags.rootNamespace}" is not a namespace name`);
+  const config = await readConfig(flags.config, io);
+  const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
+  const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
+  const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
+  const result = await scanPaths(paths, {
+    rules: [],
+    jobs,
+    defaultNamespace: flags.namespace,
+    model: {
+      tenantPolicy,
+      meshConfig,
+      ...(config.settings.systemNamespaces.length ? { systemNamespaces: config.settings.systemNamespaces } : {}),
+    },
+  });
+  for (const e of result.errors) io.stderr.write(`meshward: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
+  const gen = planSidecars(result.model, { rootNamespace: flags.rootNamespace });
+  for (const n of gen.notes) io.stderr.write(`meshward: note: ${n}\n`);
+  const text = renderSidecars(gen, { format: flags.format, policyFile: flags.tenants ?? null, version: VERSION });
+  await emit(text, flags.output, io, `${gen.plans.length} Sidecar${gen.plans.length === 1 ? '' : 's'}`);
+  if (!gen.plans.length) io.stderr.write('meshward: no tenant namespace found; nothing to generate\n');
+  // Unreadable input may hide namespaces: the output is written, but the run fails as `scan` would.
+  return result.errors.length ? EXIT_FINDINGS : 0;
+}
+
+async function runAdmission(flags: AdmissionFlags, io: CliIO): Promise<number> {
+  if (!DNS_LABEL.test(flags.rootNamespace)) throw new UsageError(`--root-namespace: "${flags.rootNamespace}" is not a namespace name`);
+  if (!DNS_LABEL.test(flags.name)) throw new UsageError(`--name: "${flags.name}" is not a valid object name (lower-case letters, digits and "-")`);
+  const config = await readConfig(flags.config, io);
+  const policy = await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants);
+  const system = config.settings.systemNamespaces.length ? config.settings.systemNamespaces : DEFAULT_SYSTEM_NAMESPACES;
+  let out: { text: string };
+  try {
+    out = generateAdmission(policy, {
+      format: flags.format,
+      mode: flags.mode,
+      name: flags.name,
+      clusterDomain: flags.clusterDomain,
+      systemNamespaces: [...new Set([...system, flags.rootNamespace])],
+      policyFile: flags.tenants.split(path.sep).join('/'),
+      version: VERSION,
+    });
+  } catch (err) {
+    if (err instanceof AdmissionPolicyError) throw new UsageError(`${flags.tenants}: ${err.message}`);
+    throw err;
+  }
+  if (!policy.tenants.length) io.stderr.write('meshward: note: the tenant policy names no tenants: every non-platform namespace may claim only its own Services\n');
+  await emit(out.text, flags.output, io, flags.format === 'vap' ? 'a ValidatingAdmissionPolicy and its binding' : 'a Kyverno ClusterPolicy');
+  return 0;
+}
+
+async function emit(text: string, output: string | undefined, io: CliIO, what: string): Promise<void> {
+  if (!output) {
+    io.stdout.write(text);
+    return;
+  }
+  try {
+    await fs.writeFile(path.resolve(io.cwd, output), text);
+  } catch (err) {
+    throw new UsageError(`--output ${output}: cannot write (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  io.stderr.write(`meshward: wrote ${what} to ${output}\n`);
+}
+
+async function readConfig(file: string | undefined, io: CliIO): Promise<MeshwardConfig> {
+  try {
+    return await loadConfig(file ? path.resolve(io.cwd, file) : undefined, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number, not "${v}"`);
+  return n;
+}
