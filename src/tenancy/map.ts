@@ -52,9 +52,14 @@ export function tenantMap(model: MeshModel): TenantEntry[] {
         const bare = host.includes('/') && kind === 'Gateway' && group === 'networking.istio.io' ? host.slice(host.indexOf('/') + 1) : host;
         const resolved = model.resolveHost(bare, r.namespace);
         const victims = tenancy.isPlatform(r.namespace) ? null : claimVictims(model, r.namespace, resolved);
-        const conflicts = victims
-          ? [...new Set([...victims.services, ...victims.entries].map((o) => tenancy.tenantOf(o.namespace).name).concat(victims.tenants, victims.namespaces.map((n) => tenancy.tenantOf(n).name)))]
-          : [];
+        // An Istio Gateway server host names what the gateway accepts (the `ns/` prefix limits who may
+        // bind it); it takes no Service's traffic, so only other tenants' external allowances conflict.
+        const gatewayHost = kind === 'Gateway' && group === 'networking.istio.io';
+        const conflicts = !victims
+          ? []
+          : gatewayHost
+            ? victims.tenants
+            : [...new Set([...victims.services, ...victims.entries].map((o) => tenancy.tenantOf(o.namespace).name).concat(victims.tenants, victims.namespaces.map((n) => tenancy.tenantOf(n).name)))];
         entry(r.namespace).claims.push({
           kind,
           namespace: r.namespace,

@@ -1,5 +1,11 @@
+import picomatch from 'picomatch';
 import type { MeshModel } from '../../model/model.js';
-import type { OwnedHost } from '../../model/hosts.js';
+import { hostCovers, type OwnedHost } from '../../model/hosts.js';
+import type { Resource } from '../../model/resource.js';
+import { isObject } from '../../model/workloads.js';
+import { isEmptySelector, selectorMatches } from '../../model/selectors.js';
+import type { Severity } from '../../engine/finding.js';
+import type { EvidenceInput } from '../types.js';
 import type { ExportScope } from '../../tenancy/visibility.js';
 
 /** The mitigations every hijack finding points at, meshward's own generators first. */
@@ -27,7 +33,13 @@ export interface Victims {
  */
 export function claimVictims(model: MeshModel, ns: string, host: string): Victims {
   const tenancy = model.tenancy;
-  const foreign = (o: OwnedHost) => !tenancy.sameTenant(o.namespace, ns);
+  // A wildcard can cover tens of thousands of hosts in few namespaces: decide each namespace once.
+  const foreignNs = new Map<string, boolean>();
+  const foreign = (o: OwnedHost) => {
+    let f = foreignNs.get(o.namespace);
+    if (f === undefined) foreignNs.set(o.namespace, (f = !tenancy.sameTenant(o.namespace, ns)));
+    return f;
+  };
   const covered = model.hosts.covered(host);
   const services: OwnedHost[] = [];
   const entries: OwnedHost[] = [];
@@ -68,4 +80,283 @@ function uniq(xs: string[]): string[] {
 /** Hosts under the cluster domain (`*.svc.<domain>`) are Services; everything else is external. */
 export function isClusterHost(model: MeshModel, host: string): boolean {
   return host.endsWith(`.svc.${model.clusterDomain}`) || host === '*';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared gateways, gateway references and ingress host claims (HJK002–HJK009).
+
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+/** Gateway API route kinds whose `hostnames` decide which requests they take. */
+export const HOSTNAME_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute'] as const;
+
+const MAX_NAME = 253;
+
+/**
+ * The gateway a VirtualService `gateways` entry names, resolved as Istio does: `ns/name` (`./name`
+ * is the config's namespace), a bare `name` in the config's own namespace, and the legacy FQDN form
+ * `name.ns.svc.cluster.local` (or `name.ns`). `mesh` and malformed entries give null.
+ */
+export function parseGatewayRef(raw: unknown, configNs: string): { namespace: string; name: string } | null {
+  if (typeof raw !== 'string') return null;
+  const s = raw.trim();
+  if (!s || s === 'mesh' || s.length > 2 * MAX_NAME) return null;
+  const slash = s.indexOf('/');
+  if (slash >= 0) {
+    const ns = s.slice(0, slash);
+    const name = s.slice(slash + 1);
+    if (!ns || !name || name.includes('/')) return null;
+    return { namespace: ns === '.' ? configNs : ns, name };
+  }
+  if (s.includes('.')) {
+    const [name, ns] = s.split('.');
+    if (!name || !ns) return null;
+    return { namespace: ns, name };
+  }
+  return { namespace: configNs, name: s };
+}
+
+interface SharedGatewayCache {
+  /** Tenants of the policy with a matcher over their `gateways` entries. */
+  listers: Array<{ tenant: string; match: (ref: string) => boolean }>;
+  memo: Map<string, string | null>;
+}
+
+const sharedCache = new WeakMap<MeshModel, SharedGatewayCache>();
+
+/**
+ * Why the gateway `ns/name` (an Istio Gateway or a Gateway API Gateway) is shared between tenants:
+ * it sits in a platform namespace, or the tenant policy lets a tenant other than the gateway
+ * namespace's own bind to it. Null when it is not shared. Memoised per model.
+ */
+export function sharedGatewayReason(model: MeshModel, namespace: string, name: string): string | null {
+  let cache = sharedCache.get(model);
+  if (!cache) {
+    const listers: SharedGatewayCache['listers'] = [];
+    for (const t of model.tenancy.policy?.tenants ?? []) {
+      if (t.gateways.length) listers.push({ tenant: t.name, match: picomatch(t.gateways) });
+    }
+    cache = { listers, memo: new Map() };
+    sharedCache.set(model, cache);
+  }
+  const ref = `${namespace}/${name}`;
+  const known = cache.memo.get(ref);
+  if (known !== undefined) return known;
+  let reason: string | null = null;
+  if (model.tenancy.isPlatform(namespace)) reason = `in platform namespace ${namespace}`;
+  else {
+    const own = model.tenancy.tenantOf(namespace).name;
+    const others = cache.listers.filter((l) => l.tenant !== own && l.match(ref)).map((l) => l.tenant);
+    if (others.length) reason = `offered to tenant${others.length === 1 ? '' : 's'} ${listSome(others, 3)} by the tenant policy`;
+  }
+  cache.memo.set(ref, reason);
+  return reason;
+}
+
+/** A gateway in a platform namespace, or one the tenant policy offers to a tenant other than its namespace's own. */
+export function isSharedGateway(model: MeshModel, namespace: string, name: string): boolean {
+  return sharedGatewayReason(model, namespace, name) !== null;
+}
+
+/** The shared gateways (`ns/name` patterns) the tenant policy lets the namespace's tenant bind to. */
+export function allowedGateways(model: MeshModel, ns: string): string[] {
+  const name = model.tenancy.tenantOf(ns).name;
+  return model.tenancy.policy?.tenants.find((t) => t.name === name)?.gateways ?? [];
+}
+
+/**
+ * A namespace's labels as label selectors see them: Kubernetes sets `kubernetes.io/metadata.name`
+ * on every namespace, even when the manifest in the input does not write it.
+ */
+export function namespaceSelectorLabels(model: MeshModel, ns: string): Record<string, string> {
+  return { ...model.namespace(ns).labels, 'kubernetes.io/metadata.name': ns };
+}
+
+export interface HostClaim {
+  severity: Severity;
+  /** Completes "… claims HOST, which …": whose host it is, or why it is not the tenant's. */
+  summary: string;
+  victims: Victims | null;
+}
+
+/**
+ * Judges a host that a config in namespace `ns` claims on a shared entry point (a VirtualService on
+ * a shared gateway, a Gateway API route on a shared Gateway). Null when the claim is the tenant's
+ * to make: its own Services, hosts its policy allowance covers, and, without a policy, any host no
+ * other tenant owns. Critical when it covers another tenant's Service, namespace or policy
+ * allowance; high for another namespace's ServiceEntry host and, with a policy, for every other
+ * host outside the tenant's allowance.
+ */
+export function judgeIngressClaim(model: MeshModel, ns: string, host: string): HostClaim | null {
+  const tenancy = model.tenancy;
+  if (tenancy.isPlatform(ns)) return null;
+  const victims = claimVictims(model, ns, host);
+  if (victims.any) {
+    const critical = victims.services.length > 0 || victims.namespaces.length > 0 || victims.tenants.length > 0;
+    return { severity: critical ? 'critical' : 'high', summary: `${host.startsWith('*') ? 'covers' : 'belongs to'} ${victims.summary}`, victims };
+  }
+  if (tenancy.mayClaimHost(ns, host)) return null;
+  // A cluster host no other tenant owns is the tenant's own Service (or nobody's).
+  if (host !== '*' && isClusterHost(model, host)) return null;
+  if (!tenancy.hasPolicy) return null;
+  const allowed = tenancy.allowedHosts(ns);
+  return {
+    severity: 'high',
+    summary: `is outside tenant ${tenancy.tenantOf(ns).name}'s allowed hosts (${allowed.length ? listSome(allowed, 4) : 'none'})`,
+    victims: null,
+  };
+}
+
+/** Evidence naming the owners a claim takes traffic from. */
+export function victimEvidence(model: MeshModel, host: string, victims: Victims): EvidenceInput[] {
+  const tenancy = model.tenancy;
+  return [
+    ...victims.services.slice(0, 20).map((o) => ({ role: 'victim', description: `${o.via} ${o.namespace}/${o.resource.name} owns ${o.host}`, resource: o.resource })),
+    ...victims.namespaces.map((ns) => ({
+      role: 'victim',
+      description: `namespace ${ns} (tenant ${tenancy.tenantOf(ns).name}) owns the hosts ${host} covers`,
+      resource: model.namespace(ns).resource ?? undefined,
+    })),
+    ...victims.tenants.map((t) => ({ role: 'victim', description: `tenant ${t}'s policy allows it the host ${host}` })),
+    ...victims.entries.slice(0, 10).map((o) => ({ role: 'victim', description: `ServiceEntry ${o.namespace}/${o.resource.name} declares ${o.host} for namespace ${o.namespace}`, resource: o.resource })),
+  ];
+}
+
+/** A Gateway API listener, read defensively. */
+export interface ListenerInfo {
+  index: number;
+  name: string;
+  /** Lower-cased hostname, or null when the listener has none (it takes every host). */
+  hostname: string | null;
+  port: number | null;
+  protocol: string;
+  /** `allowedRoutes.namespaces.from`; Gateway API's default is `Same`. */
+  from: string;
+  selector: unknown;
+  /** `allowedRoutes.kinds`, when given. */
+  kinds: Array<{ group: string; kind: string }> | null;
+}
+
+export function listenersOf(gw: Resource): ListenerInfo[] {
+  const list = gw.obj?.spec?.listeners;
+  if (!Array.isArray(list)) return [];
+  const out: ListenerInfo[] = [];
+  list.forEach((l: unknown, index: number) => {
+    if (!isObject(l)) return;
+    const ns = isObject(l.allowedRoutes) && isObject(l.allowedRoutes.namespaces) ? l.allowedRoutes.namespaces : null;
+    const kinds = isObject(l.allowedRoutes) && Array.isArray(l.allowedRoutes.kinds) && l.allowedRoutes.kinds.length
+      ? l.allowedRoutes.kinds.filter(isObject).map((k: Record<string, any>) => ({ group: typeof k.group === 'string' ? k.group : GATEWAY_API_GROUP, kind: String(k.kind ?? '') }))
+      : null;
+    out.push({
+      index,
+      name: typeof l.name === 'string' ? l.name : '',
+      hostname: typeof l.hostname === 'string' && l.hostname.trim() ? l.hostname.trim().toLowerCase().replace(/\.$/, '') : null,
+      port: typeof l.port === 'number' ? l.port : null,
+      protocol: typeof l.protocol === 'string' ? l.protocol.toUpperCase() : '',
+      from: ns && typeof ns.from === 'string' ? ns.from : 'Same',
+      selector: ns ? ns.selector : undefined,
+      kinds,
+    });
+  });
+  return out;
+}
+
+/** Route kinds a listener of this protocol takes when `allowedRoutes.kinds` is not given. */
+const DEFAULT_ROUTE_KINDS: Record<string, string[]> = {
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
+  TLS: ['TLSRoute', 'TCPRoute'],
+  TCP: ['TCPRoute'],
+  UDP: ['UDPRoute'],
+};
+
+/** Does a listener let namespace `routeNs` attach routes at all (`allowedRoutes.namespaces`)? */
+export function listenerAdmitsNamespace(model: MeshModel, gw: Resource, l: ListenerInfo, routeNs: string): boolean {
+  switch (l.from) {
+    case 'All':
+      return true;
+    case 'Same':
+      return routeNs === gw.namespace;
+    case 'Selector':
+      // An empty selector selects every namespace.
+      return selectorMatches(l.selector, namespaceSelectorLabels(model, routeNs));
+    default:
+      return false;
+  }
+}
+
+/** Does a listener take routes of this kind from namespace `routeNs`? */
+export function listenerAdmits(model: MeshModel, gw: Resource, l: ListenerInfo, routeNs: string, routeKind: string): boolean {
+  if (!listenerAdmitsNamespace(model, gw, l, routeNs)) return false;
+  if (l.kinds) return l.kinds.some((k) => k.kind === routeKind && k.group === GATEWAY_API_GROUP);
+  const defaults = DEFAULT_ROUTE_KINDS[l.protocol];
+  return defaults ? defaults.includes(routeKind) : true;
+}
+
+/** A listener that takes routes from every namespace: `from: All`, or `from: Selector` with an empty selector. */
+export function listenerOpenToAll(l: ListenerInfo): boolean {
+  return l.from === 'All' || (l.from === 'Selector' && isEmptySelector(l.selector));
+}
+
+/** A route's `parentRefs` that name a Gateway API Gateway, with Gateway API's defaults filled in. */
+export interface ParentRef {
+  index: number;
+  namespace: string;
+  name: string;
+  sectionName: string | null;
+  port: number | null;
+}
+
+export function gatewayParentRefs(route: Resource): ParentRef[] {
+  const refs = route.obj?.spec?.parentRefs;
+  if (!Array.isArray(refs)) return [];
+  const out: ParentRef[] = [];
+  refs.forEach((p: unknown, index: number) => {
+    if (!isObject(p) || typeof p.name !== 'string' || !p.name) return;
+    const group = typeof p.group === 'string' ? p.group : GATEWAY_API_GROUP;
+    const kind = typeof p.kind === 'string' ? p.kind : 'Gateway';
+    if (group !== GATEWAY_API_GROUP || kind !== 'Gateway') return; // Services (GAMMA) and other parents are not shared entry points
+    out.push({
+      index,
+      namespace: typeof p.namespace === 'string' && p.namespace ? p.namespace : route.namespace,
+      name: p.name,
+      sectionName: typeof p.sectionName === 'string' && p.sectionName ? p.sectionName : null,
+      port: typeof p.port === 'number' ? p.port : null,
+    });
+  });
+  return out;
+}
+
+/**
+ * The hostname a route hostname and a listener hostname have in common (Gateway API's
+ * intersection): the more specific of the two, or null when they do not overlap. A listener
+ * without a hostname takes the route's as written.
+ */
+export function intersectHostnames(route: string, listener: string | null): string | null {
+  if (listener === null || route === listener) return route;
+  if (hostCovers(listener, route)) return route;
+  if (hostCovers(route, listener)) return listener;
+  return null;
+}
+
+const gatewayIndexCache = new WeakMap<MeshModel, Map<string, Resource>>();
+
+/** Gateway API Gateways by `ns/name`, built once per model. */
+export function gatewayApiGateways(model: MeshModel): Map<string, Resource> {
+  let idx = gatewayIndexCache.get(model);
+  if (!idx) {
+    idx = new Map();
+    for (const gw of model.ofKind(GATEWAY_API_GROUP, 'Gateway')) {
+      const key = `${gw.namespace}/${gw.name}`;
+      if (!idx.has(key)) idx.set(key, gw);
+    }
+    gatewayIndexCache.set(model, idx);
+  }
+  return idx;
+}
+
+/** Lower-cased Gateway API hostname, without a trailing dot; null for non-strings and empty values. */
+export function normalizeHostname(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const h = raw.trim().toLowerCase().replace(/\.$/, '');
+  return h && h.length <= MAX_NAME ? h : null;
 }
