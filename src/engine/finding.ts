@@ -1,4 +1,4 @@
-import type { PathSegment, ResourceRef } from '../model/resource.js';
+import type { ResourceRef } from '../model/resource.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -21,7 +21,12 @@ import { inspect } from 'node:util';
 import { parseKubeconfig } from './parse.js';
 import { judgeKubeconfig, credentialsOf } from './judge.js';
 import { judgeKubeconfigSource, makeKubeconfigRules, type KubeconfigSource } from './rules.js';
-import { kubeconfigFindingsToReport, kubeconfigSarif, kubeconfigText } from '../cli/commands/kubeconfig.js';
+import { kubeconfigFindingsToReport } from '../cli/commands/kubeconfig.js';
+import { REPORTERS } from '../report/index.js';
+import { kubeconfigRules } from './rules.js';
+
+const render = (format: 'text' | 'sarif' | 'junit', report: Parameters<(typeof REPORTERS)['text']>[0], cwd: string) =>
+  REPORTERS[format](report, { rules: kubeconfigRules, color: false, cwd, version: '0.0.0' });
 import { findingsFor } from '../testing/kit.js';
 
 /** An unsigned JWT with the given claims (the signature part is a fixed canary). */
@@ -192,7 +197,7 @@ test('parsing, judging and reporting run, open and fetch nothing a kubeconfig na
     const asSecret = judgeKubeconfig(parsed, { origin: { kind: 'secret' } });
     const creds = credentialsOf(parsed);
     const report = kubeconfigFindingsToReport([{ parsed, findings: asFile }]);
-    const rendered = [JSON.stringify(report), kubeconfigText(report, false), JSON.stringify(kubeconfigSarif(report, dir)), JSON.stringify(creds)];
+    const rendered = [JSON.stringify(report), render('text', report, dir), render('sarif', report, dir), render('junit', report, dir), JSON.stringify(creds)];
     const embedded = judgeKubeconfigSource({ resource: fakeSecret(), path: ['data', 'east'], text });
     return { parsed, asFile, asSecret, rendered, embedded };
   });
@@ -327,8 +332,9 @@ test('canary secrets never appear in any result, message, report or error', () =
     findings: JSON.stringify(findings),
     'secret-origin findings': JSON.stringify(secretFindings),
     report: JSON.stringify(report),
-    text: kubeconfigText(report, false),
-    sarif: JSON.stringify(kubeconfigSarif(report, '/tmp')),
+    text: render('text', report, '/tmp'),
+    sarif: render('sarif', report, '/tmp'),
+    junit: render('junit', report, '/tmp'),
     credentials: JSON.stringify(credentialsOf(parsed)),
     embedded: JSON.stringify(judgeKubeconfigSource({ resource: fakeSecret(), path: ['data', 'east'], text })),
   };

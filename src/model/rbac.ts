@@ -94,7 +94,7 @@ export class RbacIndex {
   private readonly roles = new Map<string, Resource>();
   private readonly resolved = new Map<string, SourcedRule[]>();
 
-  constructor(private readonly model: MeshModel) {
+  constructor(model: MeshModel) {
     for (const r of model.ofKind('rbac.authorization.k8s.io', 'ClusterRole')) this.clusterRoles.set(r.name, r);
     for (const r of model.ofKind('rbac.authorization.k8s.io', 'Role')) this.roles.set(`${r.namespace}/${r.name}`, r);
     for (const b of [...model.ofKind('rbac.authorization.k8s.io', 'RoleBinding'), ...model.ofKind('rbac.authorization.k8s.io', 'ClusterRoleBinding')]) {

@@ -7,6 +7,7 @@ import { registerTenants } from './tenants.js';
 import { registerKubeconfig } from './kubeconfig.js';
 import { registerBlastRadius } from './blast-radius.js';
 import { registerGenerate } from './generate.js';
+import { registerPosture } from './posture.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -20,4 +21,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerKubeconfig(program, io, setExit);
   registerBlastRadius(program, io, setExit);
   registerGenerate(program, io, setExit);
+  registerPosture(program, io, setExit);
 }

@@ -1,28 +1,25 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { FileHandle } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { createColors } from 'picocolors';
 import { SEVERITIES, severityRank, type Finding, type Severity } from '../../engine/finding.js';
 import { fingerprint } from '../../engine/fingerprint.js';
 import type { LoadError } from '../../loader/parse.js';
 import type { Report } from '../../report/types.js';
 import { DEFAULT_KUBECONFIG_LIMITS, locate, parseKubeconfigBytes, type ParsedKubeconfig } from '../../kubeconfig/parse.js';
 import { judgeKubeconfig, judgeKubeconfigSet, type KubeconfigFinding, type KubeconfigOrigin } from '../../kubeconfig/judge.js';
-import { ISTIOD_REJECTS_TEXT, KCF_META } from '../../kubeconfig/rules.js';
-import { UsageError, VERSION, useColor, EXIT_FINDINGS, type CliIO } from '../io.js';
+import { ISTIOD_REJECTS_TEXT, KCF_META, kubeconfigRules } from '../../kubeconfig/rules.js';
+import { FORMATS } from '../../report/index.js';
+import { baselineFor, configFor, emitReport, type OutputFlags } from '../emit.js';
+import { UsageError, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 
-const FORMATS = ['text', 'json', 'sarif'] as const;
-type Format = (typeof FORMATS)[number];
-
-interface KubeconfigFlags {
-  format: Format;
-  output?: string;
+interface KubeconfigFlags extends OutputFlags {
   failOn: Severity | 'none';
 }
+
+const GUARANTEE = 'nothing the kubeconfigs name was run, opened or fetched; secret values are shown only as sha256 fingerprints';
 
 /**
  * `meshward kubeconfig [FILE...]`: judges kubeconfig files as data. Nothing a kubeconfig names is run,
@@ -35,7 +32,11 @@ export function registerKubeconfig(program: Command, io: CliIO, setExit: SetExit
     .argument('[files...]', 'kubeconfig files; - reads standard input (default: the $KUBECONFIG entries, else ~/.kube/config)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('high'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high)').choices([...SEVERITIES, 'none']))
+    .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
+    .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
+    .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')
+    .option('--show-suppressed', 'include suppressed findings in the output')
     .action(async (files: string[], flags: KubeconfigFlags) => {
       setExit(await runKubeconfig(files, flags, io));
     });
@@ -50,6 +51,8 @@ interface Input {
 
 async function runKubeconfig(files: string[], flags: KubeconfigFlags, io: CliIO): Promise<number> {
   const started = performance.now();
+  const config = await configFor(flags, io);
+  const baseline = await baselineFor(flags, io);
   const notes: string[] = [];
   const errors: LoadError[] = [];
   const { inputs, merged } = await chooseInputs(files, io, notes);
@@ -74,21 +77,21 @@ async function runKubeconfig(files: string[], flags: KubeconfigFlags, io: CliIO)
     ? judgeKubeconfigSet(parsedList, { origins }).map((findings, i) => ({ parsed: parsedList[i], findings }))
     : parsedList.map((parsed, i) => ({ parsed, findings: judgeKubeconfig(parsed, { origin: origins[i] }) }));
 
-  const report = kubeconfigFindingsToReport(judged, { errors, notes, durationMs: Math.round(performance.now() - started) });
-  const toFile = Boolean(flags.output);
-  const text =
-    flags.format === 'json'
-      ? JSON.stringify(report, null, 2) + '\n'
-      : flags.format === 'sarif'
-        ? JSON.stringify(kubeconfigSarif(report, io.cwd), null, 2) + '\n'
-        : kubeconfigText(report, !toFile && useColor(io.stdout, io.env));
-  if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
-  else io.stdout.write(text);
-
-  if (report.errors.length) return EXIT_FINDINGS;
-  const failOn = flags.failOn;
-  if (failOn !== 'none' && report.findings.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
-  return 0;
+  const report = kubeconfigFindingsToReport(judged, { errors, notes });
+  return emitReport({
+    findings: report.findings,
+    errors: report.errors,
+    notes: [...report.summary.notes, GUARANTEE],
+    started,
+    resources: report.summary.resources,
+    files: report.summary.files,
+    meshConfig: 'none',
+    rules: kubeconfigRules,
+    config,
+    baseline,
+    flags,
+    io,
+  });
 }
 
 /** The files named on the command line, else the $KUBECONFIG entries (merged, as kubectl merges them), else ~/.kube/config. */
@@ -251,116 +254,4 @@ export function kubeconfigFindingsToReport(
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Human output: per file, worst first, each finding with its line, field and fix. */
-export function kubeconfigText(report: Report, color: boolean): string {
-  const c = createColors(color);
-  const paint: Record<Severity, (s: string) => string> = {
-    critical: (s) => c.bold(c.magenta(s)),
-    high: (s) => c.bold(c.red(s)),
-    medium: c.yellow,
-    low: c.cyan,
-    info: c.dim,
-  };
-  const out: string[] = [];
-  const byFile = new Map<string, Finding[]>();
-  for (const f of report.findings) {
-    const k = f.location?.file ?? f.resource.name;
-    const l = byFile.get(k);
-    if (l) l.push(f);
-    else byFile.set(k, [f]);
-  }
-  for (const [file, list] of byFile) {
-    out.push(c.bold(file));
-    for (const f of list) {
-      const istiod = f.evidence.some((e) => e.role === 'istiod') ? c.dim('  [istiod rejects]') : '';
-      out.push(`  ${paint[f.severity](f.severity.toUpperCase().padEnd(8))} ${paint[f.severity](f.ruleId)}  ${c.dim(`${file}:${f.location?.line ?? 0}`)}  ${c.dim(f.location?.path ?? '')}${istiod}`);
-      out.push(`    ${f.message}`);
-      for (const e of f.evidence.filter((e) => e.role !== 'subject' && e.role !== 'istiod' && !f.message.includes(e.description)).slice(0, 4)) out.push(`    ${c.dim('·')} ${e.description}`);
-      out.push(`    ${c.green('fix:')} ${firstSentence(f.remediation)}`);
-    }
-    out.push('');
-  }
-  if (report.errors.length) {
-    out.push(c.bold(c.red(`ERRORS (${report.errors.length})`)));
-    for (const e of report.errors) out.push(`  ${e.file}${e.line ? `:${e.line}` : ''}  ${e.message}`);
-    out.push('');
-  }
-  for (const n of report.summary.notes) out.push(c.dim(`note: ${n}`));
-  if (report.summary.notes.length) out.push('');
-  const s = report.summary;
-  const total = report.findings.length;
-  const counts = SEVERITIES.map((sev) => `${s.bySeverity[sev]} ${sev}`).join(', ');
-  const errs = report.errors.length ? `, ${report.errors.length} input error${report.errors.length === 1 ? '' : 's'}` : '';
-  const mark = total || report.errors.length ? c.red('✖') : c.green('✔');
-  out.push(`${mark} ${total} finding${total === 1 ? '' : 's'} (${counts}) in ${s.files} kubeconfig${s.files === 1 ? '' : 's'} (${s.resources} clusters, users and contexts)${errs}, ${s.durationMs} ms`);
-  out.push(c.dim('  Nothing the kubeconfigs name was run, opened or fetched; secret values are shown only as sha256 fingerprints.'));
-  if (total) out.push(c.dim('  `meshward explain <ID>` tells why a rule matters and how to fix it.'));
-  return out.join('\n') + '\n';
-}
-
-function firstSentence(s: string): string {
-  const m = /^(.+?[.!?])(\s|$)/s.exec(s.trim());
-  return (m ? m[1] : s.trim()).replace(/\s+/g, ' ');
-}
-
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
-const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
-
-/** A small SARIF 2.1.0 log of kubeconfig findings, until the shared SARIF reporter takes them. */
-export function kubeconfigSarif(report: Report, cwd: string): Record<string, unknown> {
-  const ids = Object.keys(KCF_META).sort() as Array<keyof typeof KCF_META>;
-  const rules = ids.map((id) => {
-    const m = KCF_META[id];
-    return {
-      id,
-      name: m.title,
-      shortDescription: { text: m.title },
-      fullDescription: { text: m.docs.summary },
-      help: { text: `${m.docs.why}\n\nFix: ${m.docs.fix}`, markdown: `${m.docs.summary}\n\n**Why it matters.** ${m.docs.why}\n\n**Fix.** ${m.docs.fix}` },
-      defaultConfiguration: { level: SARIF_LEVEL[m.severity] },
-      properties: { 'security-severity': SECURITY_SEVERITY[m.severity], tags: ['security', m.category] },
-    };
-  });
-  const results = report.findings.map((f) => {
-    const file = f.location?.file ?? f.resource.name;
-    const abs = path.resolve(cwd, file);
-    const rel = path.relative(cwd, abs);
-    const inside = file !== '<stdin>' && rel && !rel.startsWith('..') && !path.isAbsolute(rel);
-    return {
-      ruleId: f.ruleId,
-      ruleIndex: ids.indexOf(f.ruleId as keyof typeof KCF_META),
-      level: SARIF_LEVEL[f.severity],
-      message: { text: f.message },
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: inside ? { uri: rel.split(path.sep).join('/'), uriBaseId: 'SRCROOT' } : { uri: file === '<stdin>' ? 'stdin' : pathToFileURL(abs).href },
-            region: { startLine: Math.max(1, f.location?.line ?? 1), startColumn: Math.max(1, f.location?.column ?? 1) },
-          },
-          logicalLocations: f.location?.path ? [{ fullyQualifiedName: f.location.path, kind: 'member' }] : undefined,
-        },
-      ],
-      partialFingerprints: { 'meshward/v1': f.fingerprint },
-      properties: { 'security-severity': SECURITY_SEVERITY[f.severity] },
-    };
-  });
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: { driver: { name: 'meshward', version: VERSION, semanticVersion: VERSION, rules } },
-        originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(cwd.endsWith(path.sep) ? cwd : cwd + path.sep).href } },
-        results,
-        invocations: [
-          {
-            executionSuccessful: true,
-            toolExecutionNotifications: report.errors.map((e) => ({ level: 'error', message: { text: `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}` } })),
-          },
-        ],
-      },
-    ],
-  };
 }

@@ -4,19 +4,17 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
-import { applySuppressions, resourceKey } from '../../engine/suppress.js';
-import { readBaseline, writeBaseline, BaselineError } from '../../engine/baseline.js';
-import { SEVERITIES, severityRank, type Severity } from '../../engine/finding.js';
-import { loadConfig, ConfigError, type MeshwardConfig } from '../../config/config.js';
+import { resourceKey } from '../../engine/suppress.js';
+import { SEVERITIES } from '../../engine/finding.js';
 import { meshFromFileValue } from '../../model/meshconfig.js';
 import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
 import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
 import type { Resource } from '../../model/resource.js';
 import { allRules, findRule } from '../../rules/index.js';
 import type { Rule } from '../../rules/types.js';
-import { REPORTERS, FORMATS, type Format } from '../../report/index.js';
-import type { Report } from '../../report/types.js';
-import { UsageError, VERSION, useColor, EXIT_FINDINGS, EXIT_USAGE, type CliIO } from '../io.js';
+import { FORMATS } from '../../report/index.js';
+import { baselineFor, configFor, emitReport } from '../emit.js';
+import { UsageError, EXIT_USAGE, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 
 interface ScanFlags {
@@ -68,28 +66,11 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
 
 async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<number> {
   const started = performance.now();
-  let config: MeshwardConfig;
-  try {
-    config = await loadConfig(flags.config ? path.resolve(io.cwd, flags.config) : undefined, io.cwd);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
-  const failOn = (flags.failOn ?? config.failOn ?? 'high') as Severity | 'none';
-  const format = flags.format as Format;
+  const config = await configFor(flags, io);
   const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
   const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
-  let baseline: Set<string> | null = null;
-  if (flags.baseline) {
-    try {
-      baseline = await readBaseline(path.resolve(io.cwd, flags.baseline));
-    } catch (err) {
-      if (err instanceof BaselineError) throw new UsageError(err.message);
-      throw err;
-    }
-  }
-
+  const baseline = await baselineFor(flags, io);
   try {
     setAdvisoryDatabase(flags.advisories ? loadAdvisoryDatabase(path.resolve(io.cwd, flags.advisories)) : null);
   } catch (err) {
@@ -112,23 +93,9 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     severityOverrides: config.severityOverrides,
   });
 
-  let byKey: Map<string, Resource> | null = null;
-  const notes = applySuppressions(result.findings, {
-    resourceOf: (f) => {
-      if (!byKey) {
-        byKey = new Map();
-        for (const r of result.model.resources) byKey.set(resourceKey(r), r);
-      }
-      return byKey.get(resourceKey(f.resource));
-    },
-    annotationSuppressions: config.annotationSuppressions,
-    ignores: config.ignores,
-    baseline,
-    today: new Date().toISOString().slice(0, 10),
-    configFile: config.file ? path.relative(io.cwd, config.file) || config.file : null,
-  });
+  const notes: string[] = [];
   if (result.model.mesh.origin === 'defaults') {
-    notes.unshift("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
+    notes.push("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
   }
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
@@ -136,44 +103,30 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     if (flags.verbose) notes.push(...result.notes);
     else notes.push(`${result.notes.length} document${result.notes.length === 1 ? ' was' : 's were'} skipped (not Kubernetes objects, or unnamed); --verbose lists them`);
   }
-
-  if (flags.writeBaseline) {
-    const n = await writeBaseline(path.resolve(io.cwd, flags.writeBaseline), result.findings, new Date());
-    io.stderr.write(`meshward: wrote ${n} fingerprint${n === 1 ? '' : 's'} to ${flags.writeBaseline}\n`);
-  }
-
-  const visible = result.findings.filter((f) => !f.suppressed);
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const f of visible) bySeverity[f.severity]++;
-  const report: Report = {
-    version: 1,
-    findings: flags.showSuppressed || format === 'sarif' ? result.findings : visible,
+  let byKey: Map<string, Resource> | null = null;
+  const code = await emitReport({
+    findings: result.findings,
     errors: result.errors,
-    summary: {
-      bySeverity,
-      resources: result.model.resources.length,
-      files: result.load.files.length,
-      durationMs: Math.round(performance.now() - started),
-      suppressed: result.findings.length - visible.length,
-      meshConfig: result.model.mesh.origin,
-      notes,
+    notes,
+    started,
+    resources: result.model.resources.length,
+    files: result.load.files.length,
+    meshConfig: result.model.mesh.origin,
+    rules,
+    resourceOf: (f) => {
+      if (!byKey) {
+        byKey = new Map();
+        for (const r of result.model.resources) byKey.set(resourceKey(r), r);
+      }
+      return byKey.get(resourceKey(f.resource));
     },
-  };
-  const toFile = Boolean(flags.output);
-  const text = REPORTERS[format](report, {
-    rules: rules.filter((r) => !config.disabled.has(r.meta.id)),
-    color: !toFile && format === 'text' && useColor(io.stdout, io.env),
-    cwd: io.cwd,
-    version: VERSION,
+    config,
+    baseline,
+    flags,
+    io,
   });
-  if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
-  else io.stdout.write(text);
-
   for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
-  if (result.failures.length) return EXIT_USAGE;
-  if (result.errors.length) return EXIT_FINDINGS;
-  if (failOn !== 'none' && visible.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
-  return 0;
+  return result.failures.length ? EXIT_USAGE : code;
 }
 
 export async function readTenantPolicy(file: string, shown: string): Promise<TenantPolicyFile> {

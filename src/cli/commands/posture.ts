@@ -1,0 +1,371 @@
+import os from 'node:os';
+import path from 'node:path';
+import { createColors } from 'picocolors';
+import { readMeshConfig } from './scan.js';
+import { Option, type Command } from 'commander';
+import { scanPaths } from '../../engine/scan.js';
+import { applySuppressions, resourceKey } from '../../engine/suppress.js';
+import type { Finding } from '../../engine/finding.js';
+import { loadConfig, ConfigError, type MeshwardConfig } from '../../config/config.js';
+import type { Resource } from '../../model/resource.js';
+import { computePosture, type Attachment, type MeshPosture, type MtlsOrigin } from '../../posture/index.js';
+import { UsageError, useColor, EXIT_FINDINGS, type CliIO } from '../io.js';
+import type { SetExit } from './index.js';
+
+interface PostureFlags {
+  format: 'text' | 'json';
+  meshConfig?: string;
+  namespace?: string;
+  config?: string;
+  cluster: string;
+  jobs?: string;
+}
+
+/**
+ * `meshward posture`: what actually applies to each workload. Loads the inputs like `scan`, runs
+ * every rule, and prints per workload its effective mTLS per port, the authorization policies that
+ * reach it (and who enforces them), whether a default-deny covers it, and the IDs of the findings
+ * that touch it.
+ */
+export function registerPosture(program: Command, io: CliIO, setExit: SetExit): void {
+  program
+    .command('posture')
+    .description('effective security posture per workload: mTLS per port, policies, default-deny, findings')
+    .argument('[paths...]', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input (default: .)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
+    .option('--namespace <ns>', 'show only the workloads of this namespace')
+    .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
+    .option('--cluster <name>', 'cluster name recorded on every resource', 'default')
+    .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)')
+    .action(async (paths: string[], flags: PostureFlags) => {
+      setExit(await runPosture(paths.length ? paths : ['.'], flags, io));
+    });
+}
+
+async function runPosture(paths: string[], flags: PostureFlags, io: CliIO): Promise<number> {
+  const started = performance.now();
+  let config: MeshwardConfig;
+  try {
+    config = await loadConfig(flags.config ? path.resolve(io.cwd, flags.config) : undefined, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
+  const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
+  const result = await scanPaths(paths, {
+    jobs,
+    cluster: flags.cluster,
+    model: { meshConfig },
+    settings: config.settings,
+    disabled: config.disabled,
+    severityOverrides: config.severityOverrides,
+  });
+  let byKey: Map<string, Resource> | null = null;
+  applySuppressions(result.findings, {
+    resourceOf: (f) => {
+      if (!byKey) {
+        byKey = new Map();
+        for (const r of result.model.resources) byKey.set(resourceKey(r), r);
+      }
+      return byKey.get(resourceKey(f.resource));
+    },
+    annotationSuppressions: config.annotationSuppressions,
+    ignores: config.ignores,
+    baseline: null,
+    today: new Date().toISOString().slice(0, 10),
+    configFile: config.file,
+  });
+  const findings = result.findings.filter((f) => !f.suppressed);
+  const posture = computePosture(result.model);
+  const view = buildView(posture, findings, flags.namespace ?? null);
+  const durationMs = Math.round(performance.now() - started);
+
+  if (flags.format === 'json') {
+    io.stdout.write(JSON.stringify({ version: 1, mesh: view.mesh, workloads: view.workloads, errors: result.errors, summary: { ...view.summary, durationMs } }, null, 2) + '\n');
+  } else {
+    io.stdout.write(renderText(view, result.errors, durationMs, useColor(io.stdout, io.env), flags.namespace ?? null));
+  }
+  for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
+  return result.errors.length ? EXIT_FINDINGS : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The view: plain data, shared by the text and JSON outputs.
+
+interface PolicyRow {
+  kind: 'AuthorizationPolicy' | 'RequestAuthentication';
+  action: string;
+  namespace: string;
+  name: string;
+  via: string;
+  enforcedBy: string;
+  note: string | null;
+}
+
+interface WorkloadRow {
+  cluster: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  dataplane: string;
+  gateway: string | null;
+  waypoint: { namespace: string; name: string; via: string; inInput: boolean } | null;
+  mtls: {
+    applies: boolean;
+    mode: string;
+    source: Source;
+    ports: Array<{ port: number; mode: string; source: Source; declared: boolean }>;
+    notes: string[];
+  };
+  defaultDeny: boolean;
+  defaultDenyPolicy: string | null;
+  policies: PolicyRow[];
+  findings: string[];
+}
+
+interface Source {
+  level: MtlsOrigin['level'];
+  policy: string | null;
+}
+
+interface View {
+  mesh: {
+    rootNamespace: string;
+    meshConfig: string;
+    /** The object or file the mesh config came from, null for Istio's defaults. */
+    meshConfigFrom: string | null;
+    mtls: { mode: string; source: Source };
+    defaultDeny: string | null;
+    pathNormalization: string;
+    findings: string[];
+  };
+  workloads: WorkloadRow[];
+  summary: { workloads: number; namespaces: number; defaultDeny: number; strict: number; findings: number };
+}
+
+function buildView(posture: MeshPosture, findings: Finding[], onlyNs: string | null): View {
+  const model = posture.model;
+  const root = model.rootNamespace;
+  // Finding IDs by the object they are about, and by the objects their evidence cites.
+  const about = new Map<string, Set<string>>();
+  const cited = new Map<string, Set<string>>();
+  const note = (m: Map<string, Set<string>>, key: string, id: string) => {
+    let s = m.get(key);
+    if (!s) m.set(key, (s = new Set()));
+    s.add(id);
+  };
+  for (const f of findings) {
+    note(about, refKey(f.resource), f.ruleId);
+    for (const e of f.evidence) if (e.resource) note(cited, refKey(e.resource), f.ruleId);
+  }
+  const meshLevel = new Set<Resource>([model.meshConfigResource]);
+  const rootNs = model.namespace(root).resource;
+  if (rootNs) meshLevel.add(rootNs);
+  if (posture.meshMtls.policy) meshLevel.add(posture.meshMtls.policy.resource);
+  for (const p of posture.authorizationPolicies) if (p.scope === 'mesh') meshLevel.add(p.resource);
+  for (const p of posture.requestAuthentications) if (p.scope === 'mesh') meshLevel.add(p.resource);
+  const meshFindings = new Set<string>();
+  for (const f of findings) if ([...meshLevel].some((r) => sameRef(r, f.resource))) meshFindings.add(f.ruleId);
+
+  // A workload is touched by findings about it or citing it, and by findings about the objects that
+  // decide its posture (its namespace, PeerAuthentications, policies, Services).
+  const idsOf = (r: Resource | null | undefined, into: Set<string>, withCited = false) => {
+    if (!r || meshLevel.has(r)) return;
+    for (const id of about.get(keyOf(r)) ?? []) into.add(id);
+    if (withCited) for (const id of cited.get(keyOf(r)) ?? []) into.add(id);
+  };
+
+  const rows: WorkloadRow[] = [];
+  for (const wp of posture.workloads) {
+    if (onlyNs !== null && wp.workload.namespace !== onlyNs) continue;
+    const ids = new Set<string>();
+    idsOf(wp.workload.resource, ids, true);
+    idsOf(model.namespace(wp.workload.namespace).resource, ids);
+    if (wp.mtls.applies) {
+      idsOf(wp.mtls.origin.resource, ids);
+      for (const p of wp.mtls.ports) idsOf(p.origin.resource, ids);
+    }
+    for (const s of wp.services) idsOf(s.resource, ids);
+    const authz = posture.authorization(wp);
+    const ra = posture.requestAuthentication(wp);
+    for (const a of [...authz, ...ra]) idsOf(a.policy.resource, ids);
+    const dd = posture.defaultDeny(wp);
+    rows.push({
+      cluster: wp.workload.resource.cluster,
+      kind: wp.workload.resource.kind,
+      namespace: wp.workload.namespace,
+      name: wp.workload.resource.name,
+      dataplane: wp.gateway ?? wp.dataplane ?? 'unknown',
+      gateway: wp.gateway,
+      waypoint: wp.waypoint ? { namespace: wp.waypoint.namespace, name: wp.waypoint.name, via: wp.waypoint.via, inInput: wp.waypoint.gateway !== null } : null,
+      mtls: {
+        applies: wp.mtls.applies,
+        mode: wp.mtls.mode,
+        source: source(wp.mtls.origin),
+        ports: wp.mtls.ports.map((p) => ({ port: p.port, mode: p.mode, source: source(p.origin), declared: p.declared })),
+        notes: wp.mtls.notes,
+      },
+      defaultDeny: dd !== null,
+      defaultDenyPolicy: dd ? `${dd.policy.resource.namespace}/${dd.policy.resource.name}` : null,
+      policies: [...authz.map(policyRow), ...ra.map(policyRow)],
+      findings: [...ids].sort(),
+    });
+  }
+  rows.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.kind, b.kind));
+  const meshDeny = posture.meshDefaultDeny();
+  return {
+    mesh: {
+      rootNamespace: root,
+      meshConfig: model.mesh.origin,
+      meshConfigFrom: model.mesh.resource ? `${model.mesh.resource.kind} ${model.mesh.resource.namespace}/${model.mesh.resource.name}` : model.mesh.file,
+      mtls: { mode: posture.meshMtls.mode, source: source(posture.meshMtls.origin) },
+      defaultDeny: meshDeny ? `${meshDeny.resource.namespace}/${meshDeny.resource.name}` : null,
+      pathNormalization: posture.pathNormalization.value,
+      findings: [...meshFindings].sort(),
+    },
+    workloads: rows,
+    summary: {
+      workloads: rows.length,
+      namespaces: new Set(rows.map((r) => r.namespace)).size,
+      defaultDeny: rows.filter((r) => r.defaultDeny).length,
+      strict: rows.filter((r) => r.mtls.applies && r.mtls.mode === 'STRICT' && r.mtls.ports.every((p) => p.mode === 'STRICT')).length,
+      findings: findings.length,
+    },
+  };
+}
+
+function policyRow(a: Attachment): PolicyRow {
+  const r = a.policy.resource;
+  return { kind: a.policy.kind, action: a.policy.kind === 'RequestAuthentication' ? 'JWT' : a.policy.action, namespace: r.namespace, name: r.name, via: a.via, enforcedBy: a.enforcedBy, note: a.note };
+}
+
+function source(o: MtlsOrigin): Source {
+  return { level: o.level, policy: o.resource ? `${o.resource.namespace}/${o.resource.name}` : null };
+}
+
+function keyOf(r: Resource): string {
+  return refKey({ cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name });
+}
+
+function refKey(r: { cluster: string; kind: string; namespace: string; name: string }): string {
+  return `${r.cluster}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
+}
+
+function sameRef(r: Resource, f: { cluster: string; kind: string; namespace: string; name: string }): boolean {
+  return r.cluster === f.cluster && r.kind === f.kind && r.namespace === f.namespace && r.name === f.name;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+const LEVEL: Record<MtlsOrigin['level'], string> = { default: 'default', mesh: 'mesh', namespace: 'ns', workload: 'workload', port: 'port' };
+
+function renderText(view: View, errors: Array<{ file: string; line: number; message: string }>, durationMs: number, color: boolean, onlyNs: string | null): string {
+  const c = createColors(color);
+  const out: string[] = [];
+  const m = view.mesh;
+  const meshMode = m.mtls.source.policy ? `${m.mtls.mode} (${m.mtls.source.policy})` : `${m.mtls.mode} (Istio's default: no mesh-wide PeerAuthentication)`;
+  out.push(c.bold('Mesh'));
+  out.push(`  root namespace ${m.rootNamespace}; mesh config: ${m.meshConfigFrom ?? "none in the input (Istio's defaults)"}`);
+  out.push(`  mTLS ${paintMode(c, m.mtls.mode, meshMode)}; default-deny: ${m.defaultDeny ? c.green(m.defaultDeny) : c.red('none mesh-wide')}; path normalization: ${m.pathNormalization}`);
+  if (m.findings.length) out.push(`  findings: ${m.findings.join(' ')}`);
+  out.push('');
+
+  if (!view.workloads.length) {
+    out.push(
+      onlyNs !== null
+        ? `No workloads in namespace ${onlyNs} in the input.`
+        : 'No workloads in the input (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs).',
+    );
+  } else {
+    const header = ['NAMESPACE', 'WORKLOAD', 'DATAPLANE', 'MTLS', 'DEFAULT-DENY', 'FINDINGS', 'POLICIES'];
+    const rows = view.workloads.map((w) => [
+      w.namespace,
+      `${w.kind}/${w.name}`,
+      w.dataplane + (w.waypoint ? `+wp:${w.waypoint.name}` : ''),
+      mtlsCell(w),
+      w.defaultDeny ? 'yes' : 'no',
+      w.findings.join(' ') || '-',
+      policiesCell(w),
+    ]);
+    const widths = header.map((h, i) => Math.min(Math.max(h.length, ...rows.map((r) => r[i].length)), 48));
+    const fmt = (cells: string[], paint?: (i: number, s: string) => string) =>
+      '  ' +
+      cells
+        .map((s, i) => {
+          const cell = i === cells.length - 1 ? s : s.padEnd(widths[i]);
+          return paint ? paint(i, cell) : cell;
+        })
+        .join('  ')
+        .trimEnd();
+    out.push(c.bold(fmt(header)));
+    for (const [k, r] of rows.entries()) {
+      const w = view.workloads[k];
+      out.push(
+        fmt(r, (i, s) => {
+          if (i === 3) return w.mtls.applies && w.mtls.mode === 'STRICT' && w.mtls.ports.every((p) => p.mode === 'STRICT') ? c.green(s) : w.mtls.applies || w.dataplane === 'none' ? c.yellow(s) : s;
+          if (i === 4) return w.defaultDeny ? c.green(s) : c.red(s);
+          if (i === 5 && w.findings.length) return c.red(s);
+          return s;
+        }),
+      );
+    }
+    const notes: string[] = [];
+    for (const w of view.workloads) {
+      const who = `${w.kind}/${w.namespace}/${w.name}`;
+      for (const n of w.mtls.notes) notes.push(`${who}: ${n}`);
+      for (const p of w.policies) if (p.note) notes.push(`${who}: ${p.action} ${p.namespace}/${p.name}: ${p.note}`);
+    }
+    if (notes.length) {
+      out.push('', c.bold('Notes'));
+      for (const n of notes) out.push(`  ${c.dim('·')} ${n}`);
+    }
+  }
+  if (errors.length) {
+    out.push('', c.bold(c.red(`ERRORS (${errors.length})`)));
+    for (const e of errors) out.push(`  ${e.file}${e.line ? `:${e.line}` : ''}  ${e.message}`);
+  }
+  const s = view.summary;
+  out.push('');
+  out.push(
+    `${s.workloads} workload${s.workloads === 1 ? '' : 's'} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}: ${s.strict} STRICT on every port, ${s.defaultDeny} under a default-deny; ${s.findings} finding${s.findings === 1 ? '' : 's'} in all, ${durationMs} ms`,
+  );
+  out.push(c.dim('  `meshward scan` lists the findings; `meshward explain <ID>` tells why a rule matters.'));
+  return out.join('\n') + '\n';
+}
+
+function paintMode(c: ReturnType<typeof createColors>, mode: string, s: string): string {
+  return mode === 'STRICT' ? c.green(s) : c.yellow(s);
+}
+
+function mtlsCell(w: WorkloadRow): string {
+  if (!w.mtls.applies) return w.gateway ? 'n/a (gateway)' : w.dataplane === 'none' ? 'plaintext (no proxy)' : 'n/a';
+  const base = `${w.mtls.mode} (${LEVEL[w.mtls.source.level]})`;
+  const overrides = w.mtls.ports.filter((p) => p.mode !== w.mtls.mode).map((p) => `${p.port}:${p.mode}`);
+  return overrides.length ? `${base} ${overrides.join(' ')}` : base;
+}
+
+function policiesCell(w: WorkloadRow): string {
+  if (!w.policies.length) return '-';
+  return w.policies
+    .map((p) => {
+      const name = p.namespace === w.namespace ? p.name : `${p.namespace}/${p.name}`;
+      return `${p.action} ${name}${p.enforcedBy === 'none' ? ' (not enforced)' : ''}`;
+    })
+    .join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number, not "${v}"`);
+  return n;
+}
+

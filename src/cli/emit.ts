@@ -1,0 +1,113 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { applySuppressions } from '../engine/suppress.js';
+import { readBaseline, writeBaseline, BaselineError } from '../engine/baseline.js';
+import { SEVERITIES, severityRank, type Finding, type Severity } from '../engine/finding.js';
+import { loadConfig, ConfigError, type MeshwardConfig } from '../config/config.js';
+import type { LoadError } from '../loader/parse.js';
+import type { Resource } from '../model/resource.js';
+import type { Rule } from '../rules/types.js';
+import { REPORTERS, type Format } from '../report/index.js';
+import type { Report } from '../report/types.js';
+import { UsageError, VERSION, useColor, EXIT_FINDINGS, type CliIO } from './io.js';
+
+/** The output flags every findings-producing command shares. */
+export interface OutputFlags {
+  format: string;
+  output?: string;
+  failOn?: string;
+  config?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  showSuppressed?: boolean;
+}
+
+/** The config file: --config, else the nearest .meshward.yaml upward. A bad one is a usage error. */
+export async function configFor(flags: OutputFlags, io: CliIO): Promise<MeshwardConfig> {
+  try {
+    return await loadConfig(flags.config ? path.resolve(io.cwd, flags.config) : undefined, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Reads --baseline up front, so a bad one fails before any work is done. */
+export async function baselineFor(flags: OutputFlags, io: CliIO): Promise<Set<string> | null> {
+  if (!flags.baseline) return null;
+  try {
+    return await readBaseline(path.resolve(io.cwd, flags.baseline));
+  } catch (err) {
+    if (err instanceof BaselineError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export interface EmitInput {
+  findings: Finding[];
+  errors: LoadError[];
+  notes: string[];
+  started: number;
+  resources: number;
+  files: number;
+  meshConfig: string;
+  rules: readonly Rule[];
+  /** The object a finding is about, for annotation suppressions; absent where findings have no object. */
+  resourceOf?: (f: Finding) => Resource | undefined;
+  config: MeshwardConfig;
+  baseline: Set<string> | null;
+  flags: OutputFlags;
+  io: CliIO;
+}
+
+/**
+ * The common end of every findings-producing command: suppressions (config, annotation, baseline),
+ * the report in the chosen format, the baseline file, and the exit code — 1 for an unsuppressed
+ * finding at or above --fail-on or for unreadable input, else 0.
+ */
+export async function emitReport(x: EmitInput): Promise<number> {
+  const { flags, io, config } = x;
+  const notes = applySuppressions(x.findings, {
+    resourceOf: x.resourceOf ?? (() => undefined),
+    annotationSuppressions: config.annotationSuppressions,
+    ignores: config.ignores,
+    baseline: x.baseline,
+    today: new Date().toISOString().slice(0, 10),
+    configFile: config.file ? path.relative(io.cwd, config.file) || config.file : null,
+  });
+  if (flags.writeBaseline) {
+    const n = await writeBaseline(path.resolve(io.cwd, flags.writeBaseline), x.findings, new Date());
+    io.stderr.write(`meshward: wrote ${n} fingerprint${n === 1 ? '' : 's'} to ${flags.writeBaseline}\n`);
+  }
+  const format = flags.format as Format;
+  const visible = x.findings.filter((f) => !f.suppressed);
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of visible) bySeverity[f.severity]++;
+  const report: Report = {
+    version: 1,
+    findings: flags.showSuppressed || format === 'sarif' ? x.findings : visible,
+    errors: x.errors,
+    summary: {
+      bySeverity,
+      resources: x.resources,
+      files: x.files,
+      durationMs: Math.round(performance.now() - x.started),
+      suppressed: x.findings.length - visible.length,
+      meshConfig: x.meshConfig,
+      notes: [...x.notes, ...notes],
+    },
+  };
+  const text = REPORTERS[format](report, {
+    rules: x.rules.filter((r) => !config.disabled.has(r.meta.id)),
+    color: !flags.output && format === 'text' && useColor(io.stdout, io.env),
+    cwd: io.cwd,
+    version: VERSION,
+  });
+  if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
+  else io.stdout.write(text);
+
+  const failOn = (flags.failOn ?? config.failOn ?? 'high') as Severity | 'none';
+  if (x.errors.length) return EXIT_FINDINGS;
+  if (failOn !== 'none' && visible.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
+  return 0;
+}

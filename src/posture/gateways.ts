@@ -1,0 +1,126 @@
+import type { MeshModel } from '../model/model.js';
+import type { Resource } from '../model/resource.js';
+import type { Workload } from '../model/workloads.js';
+import { selectorMatches } from '../model/selectors.js';
+import type { GatewayKind, ServiceInfo, WaypointRef } from './types.js';
+import { EMPTY, isObject, push, specOf, str } from './util.js';
+
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+/** Label Istio puts on the pods it deploys for a Gateway-API Gateway (waypoints included). */
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+export const USE_WAYPOINT = 'istio.io/use-waypoint';
+export const USE_WAYPOINT_NAMESPACE = 'istio.io/use-waypoint-namespace';
+export const WAYPOINT_CLASS = 'istio-waypoint';
+
+/**
+ * Pod labels of every workload in every namespace, for selectors that reach across namespaces (Istio
+ * `Gateway` selectors, root-namespace policies). Built on first use.
+ */
+export class GlobalLabelIndex {
+  private index: Map<string, Workload[]> | null = null;
+  private scans = 0;
+
+  constructor(private readonly model: MeshModel) {}
+
+  /** Workloads in any namespace whose pod labels contain every pair of `labels` (an empty map: all). */
+  select(labels: Record<string, unknown>): readonly Workload[] {
+    const entries = Object.entries(labels);
+    if (!entries.length) return this.model.workloads;
+    // A handful of selectors (the usual gateways and root policies) are cheaper to scan than to index.
+    if (!this.index && this.scans++ < 8) return this.model.workloads.filter((w) => selectorMatches(labels, w.podLabels));
+    if (!this.index) {
+      this.index = new Map();
+      for (const w of this.model.workloads) for (const [k, v] of Object.entries(w.podLabels)) push(this.index, `${k}=${v}`, w);
+    }
+    let candidates: readonly Workload[] | null = null;
+    for (const [k, v] of entries) {
+      const hit = this.index.get(`${k}=${String(v)}`) ?? EMPTY;
+      if (!candidates || hit.length < candidates.length) candidates = hit;
+    }
+    return (candidates ?? EMPTY).filter((w) => selectorMatches(labels, w.podLabels));
+  }
+}
+
+/**
+ * Which workloads are gateways, and which Gateway-API Gateways are waypoints. Istio `Gateway`
+ * selectors match pods in every namespace (Istio's default, PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false),
+ * so they go through one label index over all workloads.
+ */
+export class GatewayIndex {
+  /** Gateway-API Gateways by `ns/name`. */
+  readonly k8sGateways = new Map<string, Resource>();
+  /** Workloads selected by some Istio `Gateway`, with the Gateways that select them. */
+  readonly istioGatewayOf = new Map<Workload, Resource[]>();
+  /** Istio `Gateway` → the workloads its selector picks. */
+  readonly selectedBy = new Map<Resource, readonly Workload[]>();
+
+  constructor(
+    private readonly model: MeshModel,
+    private readonly labels: GlobalLabelIndex,
+  ) {
+    for (const g of model.ofKind(GATEWAY_API_GROUP, 'Gateway')) this.k8sGateways.set(`${g.namespace}/${g.name}`, g);
+    for (const g of model.ofKind('networking.istio.io', 'Gateway')) {
+      const sel = specOf(g)?.selector;
+      // An Istio Gateway without a selector (or with an empty one) selects no workload.
+      const selected = isObject(sel) && Object.keys(sel).length ? this.labels.select(sel) : [];
+      this.selectedBy.set(g, selected);
+      for (const w of selected) push(this.istioGatewayOf, w, g);
+    }
+  }
+
+  isWaypoint(g: Resource | undefined | null): boolean {
+    if (!g) return false;
+    return str(specOf(g)?.gatewayClassName) === WAYPOINT_CLASS || g.labels['istio.io/waypoint-for'] !== undefined;
+  }
+
+  /** What kind of gateway a workload is, or null for an application workload. */
+  kindOf(w: Workload): GatewayKind | null {
+    const gwName = w.podLabels[GATEWAY_NAME_LABEL];
+    if (gwName) return this.isWaypoint(this.k8sGateways.get(`${w.namespace}/${gwName}`)) || w.podLabels['istio.io/waypoint-for'] !== undefined ? 'waypoint' : 'k8s-gateway';
+    if (this.istioGatewayOf.has(w)) return 'istio-gateway';
+    const istio = w.podLabels.istio;
+    if (istio && /gateway$/.test(istio)) return 'istio-gateway';
+    const templates = w.podAnnotations['inject.istio.io/templates'];
+    if (templates && templates.split(',').map((s) => s.trim()).includes('gateway')) return 'istio-gateway';
+    for (const c of w.containers) {
+      if (c.kind !== 'container') continue;
+      const args = c.spec.args;
+      if (Array.isArray(args) && args[0] === 'proxy' && args[1] === 'router') return 'istio-gateway';
+    }
+    return null;
+  }
+
+  /**
+   * The waypoint an ambient workload's traffic goes through: `istio.io/use-waypoint` on the pod, then
+   * on a Service that selects it, then on its namespace. `none` opts out at that level.
+   */
+  waypointOf(w: Workload, services: readonly ServiceInfo[]): WaypointRef | null {
+    const pod = w.podLabels[USE_WAYPOINT];
+    if (pod === 'none') return null;
+    if (pod) return this.ref(pod, w.podLabels[USE_WAYPOINT_NAMESPACE] ?? w.namespace, 'pod', w.resource);
+    for (const s of services) {
+      const ref = this.serviceWaypoint(s, false);
+      if (ref) return ref;
+    }
+    return this.namespaceWaypoint(w.namespace);
+  }
+
+  /** The waypoint a Service uses (its own label, else its namespace's), or null. */
+  serviceWaypoint(s: ServiceInfo, inheritNamespace = true): WaypointRef | null {
+    const label = s.resource.labels[USE_WAYPOINT];
+    if (label === 'none') return null;
+    if (label) return this.ref(label, s.resource.labels[USE_WAYPOINT_NAMESPACE] ?? s.namespace, 'service', s.resource);
+    return inheritNamespace ? this.namespaceWaypoint(s.namespace) : null;
+  }
+
+  private namespaceWaypoint(ns: string): WaypointRef | null {
+    const info = this.model.namespace(ns);
+    const label = info.labels[USE_WAYPOINT];
+    if (!label || label === 'none') return null;
+    return this.ref(label, info.labels[USE_WAYPOINT_NAMESPACE] ?? ns, 'namespace', info.resource);
+  }
+
+  private ref(name: string, namespace: string, via: WaypointRef['via'], labelledBy: Resource | null): WaypointRef {
+    return { name, namespace, via, gateway: this.k8sGateways.get(`${namespace}/${name}`) ?? null, labelledBy };
+  }
+}

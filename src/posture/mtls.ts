@@ -1,0 +1,213 @@
+import type { MeshModel } from '../model/model.js';
+import type { Resource } from '../model/resource.js';
+import type { Workload } from '../model/workloads.js';
+import type { DataplaneMode } from '../model/namespaces.js';
+import type { GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PortMtls, WorkloadMtls } from './types.js';
+import { EMPTY, isObject, olderFirst, portNumber, push, specOf, str } from './util.js';
+
+export const SECURITY_GROUP = 'security.istio.io';
+
+/** Istio's mode when no PeerAuthentication applies. */
+export const DEFAULT_MTLS: MtlsMode = 'PERMISSIVE';
+
+/** `spec.mtls.mode` (or a port-level mode) as an effective mode; null for UNSET, absent or unknown. */
+export function readMode(v: unknown): { mode: MtlsMode | null; invalid: boolean } {
+  if (v === undefined || v === null) return { mode: null, invalid: false };
+  const s = typeof v === 'string' ? v.toUpperCase() : '';
+  if (s === 'STRICT' || s === 'PERMISSIVE' || s === 'DISABLE') return { mode: s, invalid: false };
+  return { mode: null, invalid: s !== 'UNSET' };
+}
+
+/**
+ * Resolves PeerAuthentication the way istiod does: the oldest selector-less policy in the root
+ * namespace is mesh-wide (root-namespace policies with a selector are ignored); the oldest
+ * selector-less policy of a namespace is namespace-wide; the oldest policy whose selector picks the
+ * workload is workload-wide and may override ports (`portLevelMtls`, keyed by the workload's port).
+ * UNSET inherits from the level above; with nothing set, Istio uses PERMISSIVE.
+ */
+export class MtlsResolver {
+  readonly infos: PeerAuthInfo[] = [];
+  readonly byResource = new Map<Resource, PeerAuthInfo>();
+  readonly mesh: PeerAuthInfo | null;
+  private readonly nsWide = new Map<string, PeerAuthInfo>();
+  private readonly forWorkload = new Map<Workload, PeerAuthInfo[]>();
+  /** PeerAuthentication → workloads whose effective mode (on some port) it decides. */
+  readonly decides = new Map<Resource, Workload[]>();
+
+  constructor(private readonly model: MeshModel) {
+    const root = model.rootNamespace;
+    const pas = [...model.ofKind(SECURITY_GROUP, 'PeerAuthentication')].sort(olderFirst);
+    let mesh: PeerAuthInfo | null = null;
+    for (const r of pas) {
+      const spec = specOf(r) ?? {};
+      const problems: string[] = [];
+      const { mode, invalid } = readMode(isObject(spec.mtls) ? spec.mtls.mode : undefined);
+      if (invalid) problems.push(`spec.mtls.mode "${String(spec.mtls.mode)}" is not STRICT, PERMISSIVE, DISABLE or UNSET; Istio rejects it`);
+      if (spec.mtls !== undefined && spec.mtls !== null && !isObject(spec.mtls)) problems.push('spec.mtls is not a mapping; Istio rejects it');
+      const hasSelector = spec.selector !== undefined && spec.selector !== null;
+      if (hasSelector && !isObject(spec.selector)) problems.push('spec.selector is not a mapping; Istio rejects it');
+      const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+      const portLevel: PeerAuthInfo['portLevel'] = [];
+      if (spec.portLevelMtls !== undefined && spec.portLevelMtls !== null) {
+        if (!isObject(spec.portLevelMtls)) problems.push('spec.portLevelMtls is not a map of port to mode; Istio rejects it');
+        else
+          for (const [key, v] of Object.entries(spec.portLevelMtls)) {
+            const port = portNumber(key);
+            const pm = readMode(isObject(v) ? v.mode : undefined);
+            if (port === null) problems.push(`port-level key "${key}" is not a port 1-65535; Istio rejects the policy`);
+            else if (pm.invalid) problems.push(`spec.portLevelMtls.${key}.mode "${String((v as any).mode)}" is not a valid mode; Istio rejects it`);
+            else portLevel.push({ key, port, mode: pm.mode });
+          }
+        if (!hasSelector && portLevel.length) problems.push('portLevelMtls needs a selector: Istio rejects port-level mTLS on a mesh-wide or namespace-wide policy');
+      }
+      const info: PeerAuthInfo = { resource: r, scope: 'workload', mode, portLevel, targets: EMPTY, ignoredReason: null, problems };
+      this.infos.push(info);
+      this.byResource.set(r, info);
+      if (problems.length) {
+        info.scope = 'ignored';
+        info.ignoredReason = problems[0];
+        continue;
+      }
+      if (r.namespace === root && hasSelector) {
+        info.scope = 'ignored';
+        info.ignoredReason = `a PeerAuthentication with a selector in the root namespace ${root} is ignored by Istio`;
+        continue;
+      }
+      if (!hasSelector) {
+        info.scope = r.namespace === root ? 'mesh' : 'namespace';
+        const winner = r.namespace === root ? mesh : this.nsWide.get(r.namespace);
+        if (winner) {
+          info.scope = 'ignored';
+          info.ignoredReason = `Istio uses the oldest ${r.namespace === root ? 'mesh-wide' : 'namespace-wide'} policy, ${winner.resource.namespace}/${winner.resource.name}`;
+          continue;
+        }
+        if (r.namespace === root) mesh = info;
+        this.nsWide.set(r.namespace, info);
+        continue;
+      }
+      if (ml !== undefined && ml !== null && !isObject(ml)) {
+        info.scope = 'ignored';
+        info.ignoredReason = 'spec.selector.matchLabels is not a label map';
+        continue;
+      }
+      // A selector without labels selects every workload of the namespace, as istiod's label match does.
+      info.targets = this.model.selectWorkloads(r.namespace, { matchLabels: isObject(ml) ? ml : {} });
+      for (const w of info.targets) push(this.forWorkload, w, info);
+    }
+    this.mesh = mesh;
+  }
+
+  private readonly origins = new Map<string, MtlsOrigin>();
+
+  /** One origin object per policy and level (shared by every workload it decides). */
+  private originOf(pa: PeerAuthInfo, level: MtlsOrigin['level']): MtlsOrigin {
+    const k = `${pa.resource.id}:${level}`;
+    let o = this.origins.get(k);
+    if (!o) this.origins.set(k, (o = { level, resource: pa.resource, path: MODE_PATH }));
+    return o;
+  }
+
+  private portOrigin(pa: PeerAuthInfo, key: string): MtlsOrigin {
+    const k = `${pa.resource.id}:port:${key}`;
+    let o = this.origins.get(k);
+    if (!o) this.origins.set(k, (o = { level: 'port', resource: pa.resource, path: ['spec', 'portLevelMtls', key, 'mode'] }));
+    return o;
+  }
+
+  /** The namespace-wide policy of `ns` (in the root namespace, the mesh-wide one). */
+  namespacePolicy(ns: string): PeerAuthInfo | null {
+    return this.nsWide.get(ns) ?? null;
+  }
+
+  /** Workload-level policies that select `w`, oldest (the one Istio uses) first. */
+  workloadPolicies(w: Workload): readonly PeerAuthInfo[] {
+    return this.forWorkload.get(w) ?? EMPTY;
+  }
+
+  /** The effective mode of `w` for every port. */
+  resolve(w: Workload, dataplane: DataplaneMode | null, gateway: GatewayKind | null): WorkloadMtls {
+    const notes: string[] = [];
+    const ambient = dataplane === 'ambient';
+    const pick = (m: MtlsMode | null): MtlsMode | null => (ambient && m === 'DISABLE' ? 'PERMISSIVE' : m);
+    const wl = this.forWorkload.get(w);
+    const own = wl ? wl[0] : null;
+    if (wl && wl.length > 1) notes.push(`${wl.length} workload PeerAuthentications select it; Istio uses the oldest, ${own!.resource.name}`);
+    const nsPa = this.nsWide.get(w.namespace);
+    const ns = nsPa && nsPa !== this.mesh ? nsPa : null;
+
+    // Workload, then namespace, then mesh; UNSET (null) inherits; Istio's default last.
+    let mode: MtlsMode = DEFAULT_MTLS;
+    let origin: MtlsOrigin = DEFAULT_ORIGIN;
+    let from: PeerAuthInfo | null = null;
+    let m: MtlsMode | null;
+    if (own && (m = pick(own.mode))) {
+      [mode, from, origin] = [m, own, this.originOf(own, 'workload')];
+    } else if (ns && (m = pick(ns.mode))) {
+      [mode, from, origin] = [m, ns, this.originOf(ns, 'namespace')];
+    } else if (this.mesh && (m = pick(this.mesh.mode))) {
+      [mode, from, origin] = [m, this.mesh, this.originOf(this.mesh, 'mesh')];
+    }
+    if (ambient && from?.mode === 'DISABLE') notes.push(`${from.resource.namespace}/${from.resource.name} sets DISABLE, which ztunnel does not support: the workload still accepts plaintext`);
+
+    const ports: PortMtls[] = [];
+    for (const p of containerPorts(w)) ports.push({ port: p, mode, origin, declared: true });
+    if (own) {
+      for (const pl of own.portLevel) {
+        const pm = pick(pl.mode);
+        const i = ports.findIndex((p) => p.port === pl.port);
+        const entry: PortMtls = pm ? { port: pl.port, mode: pm, origin: this.portOrigin(own, pl.key), declared: i >= 0 } : { port: pl.port, mode, origin, declared: i >= 0 };
+        if (i >= 0) ports[i] = entry;
+        else ports.push(entry);
+      }
+    }
+    if (ports.length > 1) ports.sort((a, b) => a.port - b.port);
+
+    let applies = true;
+    if (gateway === 'istio-gateway' || gateway === 'k8s-gateway') {
+      applies = false;
+      notes.push('gateway: its listeners follow the Gateway server TLS settings, not PeerAuthentication');
+    } else if (dataplane === 'none') {
+      applies = false;
+      notes.push('not in the mesh (no sidecar, no ztunnel): it accepts plaintext from anyone');
+    } else if (dataplane === null) {
+      notes.push('data-plane mode unknown (no Namespace object in the input); assumed in the mesh');
+    }
+
+    if (applies) {
+      // Each deciding PeerAuthentication once: the one behind the workload mode, then any port-level one.
+      if (origin.resource) push(this.decides, origin.resource, w);
+      const portLevel = ports.find((p) => p.origin.level === 'port')?.origin.resource;
+      if (portLevel && portLevel !== origin.resource) push(this.decides, portLevel, w);
+    }
+    return { mode, origin, ports, applies, notes };
+  }
+}
+
+const MODE_PATH = ['spec', 'mtls', 'mode'];
+const DEFAULT_ORIGIN: MtlsOrigin = { level: 'default', resource: null, path: [] };
+
+/** Ports the workload's application containers declare (`containerPort`), without the proxy's. */
+export function containerPorts(w: Workload): number[] {
+  const out: number[] = [];
+  for (const c of w.containers) {
+    if (c.kind !== 'container' || c.name === 'istio-proxy') continue;
+    const ports = c.spec.ports;
+    if (!Array.isArray(ports)) continue;
+    for (const p of ports) {
+      const n = isObject(p) ? portNumber(p.containerPort) : null;
+      if (n !== null && !out.includes(n)) out.push(n);
+    }
+  }
+  return out;
+}
+
+/** A container port by name (for Service `targetPort: http`). */
+export function namedPort(w: Workload, name: string): number | null {
+  for (const c of w.containers) {
+    if (c.kind !== 'container') continue;
+    const ports = c.spec.ports;
+    if (!Array.isArray(ports)) continue;
+    for (const p of ports) if (isObject(p) && str(p.name) === name) return portNumber(p.containerPort);
+  }
+  return null;
+}

@@ -1,0 +1,304 @@
+import type { MeshModel } from '../model/model.js';
+import type { Resource } from '../model/resource.js';
+import type { Workload } from '../model/workloads.js';
+import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, USE_WAYPOINT, type GatewayIndex, type GlobalLabelIndex } from './gateways.js';
+import type { ServiceRegistry } from './services.js';
+import type { Action, Attachment, EnforcedBy, PolicyInfo, TargetRefInfo, WorkloadPosture } from './types.js';
+import { l7FieldsOf } from './rules.js';
+import { SECURITY_GROUP } from './mtls.js';
+import { EMPTY, isObject, push, specOf, str } from './util.js';
+
+const ACTIONS = new Set<Action>(['ALLOW', 'DENY', 'CUSTOM', 'AUDIT']);
+
+interface Selected {
+  policy: PolicyInfo;
+  via: Attachment['via'];
+  target: TargetRefInfo | null;
+}
+
+/**
+ * Resolves which workloads each AuthorizationPolicy and RequestAuthentication applies to:
+ * root-namespace policies without a selector apply mesh-wide, namespace policies without one to
+ * their namespace, `selector.matchLabels` to matching pods (in every namespace for the root
+ * namespace), and `targetRefs` / `targetRef` to a Gateway-API Gateway, GatewayClass, Service or
+ * ServiceEntry. Per workload, `attachments` then says who enforces each policy (sidecar, gateway,
+ * ztunnel, waypoint) or why nobody does.
+ */
+export class PolicyResolver {
+  readonly authorization: PolicyInfo[] = [];
+  readonly requestAuthn: PolicyInfo[] = [];
+  readonly byResource = new Map<Resource, PolicyInfo>();
+  private readonly meshScoped: { ap: PolicyInfo[]; ra: PolicyInfo[] } = { ap: [], ra: [] };
+  private readonly nsScoped = { ap: new Map<string, PolicyInfo[]>(), ra: new Map<string, PolicyInfo[]>() };
+  private readonly selected = { ap: new Map<Workload, Selected[]>(), ra: new Map<Workload, Selected[]>() };
+
+  constructor(
+    private readonly model: MeshModel,
+    private readonly labels: GlobalLabelIndex,
+    private readonly gateways: GatewayIndex,
+    private readonly services: ServiceRegistry,
+    /** Workloads whose traffic goes through a waypoint, by the waypoint's `ns/name`. */
+    private readonly waypointServes: Map<string, Workload[]>,
+  ) {
+    for (const r of model.ofKind(SECURITY_GROUP, 'AuthorizationPolicy')) this.add(r, 'AuthorizationPolicy');
+    for (const r of model.ofKind(SECURITY_GROUP, 'RequestAuthentication')) this.add(r, 'RequestAuthentication');
+  }
+
+  /** Policies applying to a workload, each with who enforces it. Order: CUSTOM, DENY, ALLOW, AUDIT (Istio's evaluation order). */
+  attachments(wp: WorkloadPosture, kind: 'AuthorizationPolicy' | 'RequestAuthentication' = 'AuthorizationPolicy'): Attachment[] {
+    const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
+    const out: Attachment[] = [];
+    const w = wp.workload;
+    for (const p of this.meshScoped[k]) out.push(this.attach(wp, p, 'mesh', null));
+    for (const p of this.nsScoped[k].get(w.namespace) ?? EMPTY) out.push(this.attach(wp, p, 'namespace', null));
+    for (const s of this.selected[k].get(w) ?? EMPTY) out.push(this.attach(wp, s.policy, s.via, s.target));
+    if (k === 'ap') out.sort((a, b) => ORDER[a.policy.action] - ORDER[b.policy.action]);
+    return out;
+  }
+
+  private add(r: Resource, kind: PolicyInfo['kind']): void {
+    const problems: string[] = [];
+    const rawSpec = r.obj?.spec;
+    if (rawSpec !== undefined && rawSpec !== null && !isObject(rawSpec)) problems.push('spec is not a mapping; Istio rejects the policy');
+    const spec = specOf(r) ?? {};
+    let action: Action = 'ALLOW';
+    let provider: string | null = null;
+    if (kind === 'AuthorizationPolicy') {
+      const a = spec.action === undefined || spec.action === null ? 'ALLOW' : typeof spec.action === 'string' ? spec.action.toUpperCase() : '';
+      if (ACTIONS.has(a as Action)) action = a as Action;
+      else problems.push(`spec.action "${String(spec.action)}" is not ALLOW, DENY, CUSTOM or AUDIT; Istio rejects the policy`);
+      if (action === 'CUSTOM') {
+        provider = str(isObject(spec.provider) ? spec.provider.name : undefined) ?? null;
+        if (!provider) problems.push('a CUSTOM policy needs spec.provider.name; Istio rejects it');
+      }
+      if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules)) problems.push('spec.rules is not a list; Istio rejects the policy');
+      if (action === 'DENY' && !(Array.isArray(spec.rules) && spec.rules.length)) problems.push('a DENY policy without rules is rejected by Istio');
+    }
+    const hasRules = Array.isArray(spec.rules) && spec.rules.length > 0;
+    const info: PolicyInfo = {
+      resource: r,
+      kind,
+      action,
+      provider,
+      scope: 'namespace',
+      problems,
+      allowNothing: kind === 'AuthorizationPolicy' && action === 'ALLOW' && !hasRules && problems.length === 0,
+      dryRun: r.annotations['istio.io/dry-run'] === 'true',
+      selector: null,
+      targetRefs: [],
+      targets: EMPTY,
+      get l7Fields() {
+        return kind === 'AuthorizationPolicy' ? l7FieldsOf(r) : [];
+      },
+    };
+    (kind === 'AuthorizationPolicy' ? this.authorization : this.requestAuthn).push(info);
+    this.byResource.set(r, info);
+    const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
+    const isRoot = r.namespace === this.model.rootNamespace;
+
+    const refs: Array<{ ref: unknown; index: number | null }> = [];
+    if (Array.isArray(spec.targetRefs)) spec.targetRefs.forEach((ref: unknown, index: number) => refs.push({ ref, index }));
+    else if (spec.targetRefs !== undefined && spec.targetRefs !== null) problems.push('spec.targetRefs is not a list; Istio rejects the policy');
+    if (spec.targetRef !== undefined && spec.targetRef !== null) refs.push({ ref: spec.targetRef, index: null });
+    const hasSelector = spec.selector !== undefined && spec.selector !== null;
+    if (hasSelector && refs.length) problems.push('selector and targetRefs are both set; Istio allows at most one');
+    if (problems.length) {
+      info.scope = refs.length ? 'targetRefs' : hasSelector ? 'selector' : isRoot ? 'mesh' : 'namespace';
+      return;
+    }
+
+    if (refs.length) {
+      info.scope = 'targetRefs';
+      const reached = new Set<Workload>();
+      for (const { ref, index } of refs) {
+        const t = this.resolveRef(ref, index, r, isRoot);
+        info.targetRefs.push(t);
+        const via: Attachment['via'] = t.resolved === 'waypoint' ? 'waypoint' : t.resolved === 'service' ? 'service' : t.resolved === 'serviceentry' ? 'serviceentry' : 'gateway';
+        for (const w of t.workloads) {
+          if (reached.has(w)) continue;
+          reached.add(w);
+          push(this.selected[k], w, { policy: info, via, target: t });
+        }
+      }
+      info.targets = [...reached];
+      return;
+    }
+    if (hasSelector) {
+      info.scope = 'selector';
+      const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+      if (!isObject(spec.selector) || (ml !== undefined && ml !== null && !isObject(ml))) {
+        problems.push('spec.selector.matchLabels is not a label map; Istio rejects the policy');
+        return;
+      }
+      const labels: Record<string, string> = {};
+      if (isObject(ml)) for (const [lk, lv] of Object.entries(ml)) labels[lk] = String(lv);
+      info.selector = labels;
+      info.targets = isRoot ? this.labels.select(labels) : this.model.selectWorkloads(r.namespace, { matchLabels: labels });
+      for (const w of info.targets) push(this.selected[k], w, { policy: info, via: 'selector', target: null });
+      return;
+    }
+    if (isRoot) {
+      info.scope = 'mesh';
+      info.targets = this.model.workloads;
+      this.meshScoped[k].push(info);
+    } else {
+      info.scope = 'namespace';
+      info.targets = this.model.workloadsIn(r.namespace);
+      push(this.nsScoped[k], r.namespace, info);
+    }
+  }
+
+  /** Mesh-wide policies (root namespace, no selector, no targetRefs). */
+  meshPolicies(kind: 'AuthorizationPolicy' | 'RequestAuthentication' = 'AuthorizationPolicy'): readonly PolicyInfo[] {
+    return this.meshScoped[kind === 'AuthorizationPolicy' ? 'ap' : 'ra'];
+  }
+
+  /** Namespace-wide policies of `ns` (no selector, no targetRefs; not the root namespace's). */
+  namespacePolicies(ns: string, kind: 'AuthorizationPolicy' | 'RequestAuthentication' = 'AuthorizationPolicy'): readonly PolicyInfo[] {
+    return this.nsScoped[kind === 'AuthorizationPolicy' ? 'ap' : 'ra'].get(ns) ?? EMPTY;
+  }
+
+  private resolveRef(raw: unknown, index: number | null, policy: Resource, isRoot: boolean): TargetRefInfo {
+    const t: TargetRefInfo = { index, group: '', kind: '', name: '', namespace: policy.namespace, resolved: 'invalid', resource: null, workloads: EMPTY, note: null };
+    if (!isObject(raw)) {
+      t.note = 'not a mapping';
+      return t;
+    }
+    t.group = typeof raw.group === 'string' ? raw.group : '';
+    t.kind = str(raw.kind) ?? '';
+    t.name = str(raw.name) ?? '';
+    t.namespace = str(raw.namespace) ?? policy.namespace;
+    if (!t.kind || !t.name) {
+      t.note = 'kind and name are required';
+      return t;
+    }
+    if (t.namespace !== policy.namespace) {
+      t.note = `targets must be in the policy's namespace (${policy.namespace}), not ${t.namespace}`;
+      return t;
+    }
+    const ns = policy.namespace;
+    if (t.kind === 'Gateway' && t.group === GATEWAY_API_GROUP) {
+      const g = this.gateways.k8sGateways.get(`${ns}/${t.name}`) ?? null;
+      t.resource = g;
+      if (g && this.gateways.isWaypoint(g)) {
+        t.resolved = 'waypoint';
+        t.workloads = this.waypointWorkloads(ns, t.name);
+        return t;
+      }
+      t.resolved = g ? 'gateway' : 'missing';
+      t.workloads = this.model.selectWorkloads(ns, { [GATEWAY_NAME_LABEL]: t.name });
+      if (!g) t.note = `Gateway ${ns}/${t.name} is not in the input${t.workloads.length ? '' : ', nor are its pods'}`;
+      else if (!t.workloads.length) t.note = `the pods Istio deploys for Gateway ${ns}/${t.name} are not in the input`;
+      return t;
+    }
+    if (t.kind === 'GatewayClass' && t.group === GATEWAY_API_GROUP) {
+      if (!isRoot) {
+        t.resolved = 'unsupported';
+        t.note = `a GatewayClass target is only honoured in the root namespace ${this.model.rootNamespace}`;
+        return t;
+      }
+      t.resolved = 'gatewayclass';
+      const reached: Workload[] = [];
+      for (const g of this.gateways.k8sGateways.values()) {
+        if (str(specOf(g)?.gatewayClassName) !== t.name) continue;
+        if (this.gateways.isWaypoint(g)) reached.push(...this.waypointWorkloads(g.namespace, g.name));
+        else reached.push(...this.model.selectWorkloads(g.namespace, { [GATEWAY_NAME_LABEL]: g.name }));
+      }
+      t.workloads = reached;
+      if (!reached.length) t.note = `no Gateway of class ${t.name} (or none of its pods) is in the input`;
+      return t;
+    }
+    if (t.kind === 'Service' && (t.group === '' || t.group === 'core')) {
+      const s = this.services.get(ns, t.name);
+      t.resource = s?.resource ?? null;
+      t.resolved = s ? 'service' : 'missing';
+      t.workloads = s?.workloads ?? EMPTY;
+      if (!s) t.note = `Service ${ns}/${t.name} is not in the input`;
+      return t;
+    }
+    if (t.kind === 'ServiceEntry' && t.group === 'networking.istio.io') {
+      const se = this.model.ofKindInNamespace('networking.istio.io', 'ServiceEntry', ns).find((x) => x.name === t.name) ?? null;
+      t.resource = se;
+      t.resolved = se ? 'serviceentry' : 'missing';
+      const ws = se ? specOf(se)?.workloadSelector : undefined;
+      t.workloads = isObject(ws) && isObject(ws.labels) && Object.keys(ws.labels).length ? this.model.selectWorkloads(ns, ws.labels) : EMPTY;
+      t.note = se ? (t.workloads.length ? null : `ServiceEntry ${ns}/${t.name} selects no workload in the input (the policy applies at the waypoint for its hosts)`) : `ServiceEntry ${ns}/${t.name} is not in the input`;
+      return t;
+    }
+    t.resolved = 'unsupported';
+    t.note = `Istio does not attach policies to ${t.group ? `${t.group}/` : ''}${t.kind}`;
+    return t;
+  }
+
+  /** Pods of a waypoint plus the workloads whose traffic it serves. */
+  private waypointWorkloads(ns: string, name: string): Workload[] {
+    return [...this.model.selectWorkloads(ns, { [GATEWAY_NAME_LABEL]: name }), ...(this.waypointServes.get(`${ns}/${name}`) ?? EMPTY)];
+  }
+
+  private attach(wp: WorkloadPosture, policy: PolicyInfo, via: Attachment['via'], target: TargetRefInfo | null): Attachment {
+    const { enforcedBy, note } = enforcement(wp, policy, via, target, this.gateways, this.services);
+    return { policy, via, enforcedBy, note, target };
+  }
+}
+
+const ORDER: Record<Action, number> = { CUSTOM: 0, DENY: 1, ALLOW: 2, AUDIT: 3 };
+
+function enforcement(
+  wp: WorkloadPosture,
+  p: PolicyInfo,
+  via: Attachment['via'],
+  target: TargetRefInfo | null,
+  gateways: GatewayIndex,
+  services: ServiceRegistry,
+): { enforcedBy: EnforcedBy; note: string | null } {
+  if (p.problems.length) return { enforcedBy: 'none', note: `rejected by Istio: ${p.problems[0]}` };
+  if (p.dryRun) return { enforcedBy: 'none', note: 'dry-run (istio.io/dry-run): evaluated and logged, not enforced' };
+  const what = p.kind === 'RequestAuthentication' ? 'RequestAuthentication' : `${p.action} policy`;
+  if (via === 'mesh' || via === 'namespace' || via === 'selector') {
+    if (wp.gateway === 'waypoint') return { enforcedBy: 'none', note: 'waypoints apply only policies attached with targetRefs' };
+    if (wp.gateway === 'k8s-gateway') {
+      if (via === 'selector') return { enforcedBy: 'none', note: 'a selector has no effect on the pods of a Gateway-API Gateway; use targetRefs' };
+      return { enforcedBy: 'gateway', note: null };
+    }
+    if (wp.gateway === 'istio-gateway') return { enforcedBy: 'gateway', note: null };
+    switch (wp.dataplane) {
+      case 'sidecar':
+        return { enforcedBy: 'sidecar', note: null };
+      case 'ambient':
+        if (p.kind === 'RequestAuthentication') return { enforcedBy: 'none', note: 'ztunnel cannot validate JWTs; attach it to a waypoint with targetRefs' };
+        if (p.action === 'CUSTOM' || p.action === 'AUDIT') return { enforcedBy: 'none', note: `ztunnel does not support the ${p.action} action` };
+        if (p.l7Fields.length)
+          return {
+            enforcedBy: 'ztunnel',
+            note: `ztunnel cannot evaluate ${p.l7Fields.join(', ')}: ${p.action === 'ALLOW' ? 'rules using them never match' : 'the rules are enforced without them (broader)'}`,
+          };
+        return { enforcedBy: 'ztunnel', note: null };
+      case 'none':
+        return { enforcedBy: 'none', note: 'not in the mesh: no proxy enforces policies' };
+      default:
+        return { enforcedBy: 'unknown', note: 'data-plane mode unknown (no Namespace object in the input)' };
+    }
+  }
+  if (via === 'gateway') return { enforcedBy: wp.gateway ? 'gateway' : 'none', note: wp.gateway ? null : `${what} targets a Gateway; this workload is not its proxy` };
+  if (wp.gateway === 'waypoint') return { enforcedBy: 'waypoint', note: null };
+  if (via === 'waypoint') return { enforcedBy: 'waypoint', note: null };
+  // Service / ServiceEntry targets: only a waypoint applies them.
+  if (via === 'service' && target?.resource) {
+    const s = services.of(target.resource);
+    const wpRef = s ? gateways.serviceWaypoint(s) : null;
+    if (wpRef) return { enforcedBy: 'waypoint', note: wpRef.gateway ? null : `waypoint ${wpRef.namespace}/${wpRef.name} is named but not in the input` };
+  }
+  if (via === 'serviceentry' && target?.resource) {
+    const label = target.resource.labels[USE_WAYPOINT];
+    if (label && label !== 'none') return { enforcedBy: 'waypoint', note: null };
+  }
+  if (wp.waypoint && via === 'serviceentry') return { enforcedBy: 'waypoint', note: null };
+  const kindName = target ? `${target.kind} ${target.name}` : 'its target';
+  return {
+    enforcedBy: 'none',
+    note:
+      wp.dataplane === 'sidecar'
+        ? `attached to ${kindName} with targetRefs, which only waypoints apply: sidecars ignore it`
+        : `no waypoint serves ${kindName} (label istio.io/use-waypoint): nothing enforces it`,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Small readers for untrusted object fields. Every Istio object meshward reads may be malformed or
+ * hostile: these never throw and never trust a type.
+ */
+import type { PathSegment, Resource } from '../model/resource.js';
+import { isObject } from '../model/workloads.js';
+
+export { isObject };
+
+/** The value when it is a non-empty string. */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The value when it is an array, else an empty one. */
+export function arr(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : EMPTY;
+}
+
+/** The strings of an array (other entries dropped). */
+export function strings(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  const out: string[] = [];
+  for (const x of v) if (typeof x === 'string') out.push(x);
+  return out;
+}
+
+/** True for a non-empty array. */
+export function nonEmpty(v: unknown): v is unknown[] {
+  return Array.isArray(v) && v.length > 0;
+}
+
+/** A TCP port number (1..65535) from a number or a decimal string, else null. */
+export function portNumber(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,5}$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : null;
+}
+
+/** The object's spec when it is a mapping, else null. */
+export function specOf(r: Resource): Record<string, any> | null {
+  return isObject(r.obj?.spec) ? r.obj.spec : null;
+}
+
+/** `name` or `ns/name`, relative to a namespace the reader already knows. */
+export function shortName(r: { namespace: string; name: string }, relativeTo?: string): string {
+  return r.namespace && r.namespace !== relativeTo ? `${r.namespace}/${r.name}` : r.name;
+}
+
+/** Up to `max` items joined with commas, then "and N more". */
+export function listSome(items: readonly string[], max = 5): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** Singular or plural noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Oldest first: `metadata.creationTimestamp` when both have one (Istio's tie-break), else input order. */
+export function olderFirst(a: Resource, b: Resource): number {
+  const ta = str(a.obj?.metadata?.creationTimestamp);
+  const tb = str(b.obj?.metadata?.creationTimestamp);
+  if (ta && tb && ta !== tb) return ta < tb ? -1 : 1;
+  return a.id - b.id;
+}
+
+export function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+export type Path = PathSegment[];
+
+export const EMPTY: readonly never[] = Object.freeze([]);

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import rule from './AUT001-no-mesh-wide-strict.js';
+import { findingsFor } from '../../testing/kit.js';
+import { deployment, docs, meshConfig, namespace, peerAuth } from './fixtures.js';
+
+const MESH = [namespace('istio-system', 'none'), namespace('shop'), namespace('payments'), deployment('shop', 'web'), deployment('payments', 'ledger')];
+
+test('no mesh-wide PeerAuthentication: reported on the root namespace, with the workloads left PERMISSIVE', async () => {
+  const f = await findingsFor(rule, docs(...MESH));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'high');
+  assert.deepEqual([f[0].resource.kind, f[0].resource.name], ['Namespace', 'istio-system']);
+  assert.equal(f[0].location?.path, 'metadata.name');
+  assert.match(f[0].message, /^No PeerAuthentication in the root namespace istio-system sets STRICT mesh-wide, so Istio's default PERMISSIVE applies: 2 workloads inherit it and accept plaintext \(Deployment shop\/web, Deployment payments\/ledger\)\.$/);
+  assert.deepEqual(f[0].evidence.map((e) => e.description), ['Deployment shop/web inherits PERMISSIVE', 'Deployment payments/ledger inherits PERMISSIVE']);
+});
+
+test('a mesh-wide PERMISSIVE policy is reported at its mode field, with file and line', async () => {
+  const yaml = `${docs(...MESH)}---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  mtls:
+    mode: PERMISSIVE
+`;
+  const f = await findingsFor(rule, yaml);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].resource.kind, 'PeerAuthentication');
+  assert.equal(f[0].location?.path, 'spec.mtls.mode');
+  assert.equal(f[0].location?.line, yaml.split('\n').findIndex((l) => l.includes('mode: PERMISSIVE')) + 1);
+  assert.match(f[0].message, /The mesh-wide PeerAuthentication istio-system\/default sets PERMISSIVE: 2 workloads inherit it/);
+});
+
+test('mesh-wide DISABLE is critical; UNSET falls back to PERMISSIVE', async () => {
+  const dis = await findingsFor(rule, docs(...MESH, peerAuth('istio-system', 'default', { mtls: { mode: 'DISABLE' } })));
+  assert.equal(dis[0].severity, 'critical');
+  const unset = await findingsFor(rule, docs(...MESH, peerAuth('istio-system', 'default', { mtls: { mode: 'UNSET' } })));
+  assert.equal(unset[0].severity, 'high');
+  assert.equal(unset[0].location?.path, 'spec');
+  assert.match(unset[0].message, /sets no mode \(UNSET\), so Istio's default PERMISSIVE applies/);
+});
+
+test('workloads made STRICT below the mesh are not listed; the finding stays', async () => {
+  const f = await findingsFor(rule, docs(...MESH, peerAuth('shop', 'default', { mtls: { mode: 'STRICT' } })));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /1 workload inherits it and accepts plaintext \(Deployment payments\/ledger\)/);
+  assert.deepEqual(f[0].evidence.map((e) => e.description), ['Deployment payments/ledger inherits PERMISSIVE']);
+});
+
+test('mesh-wide STRICT: nothing to report', async () => {
+  assert.deepEqual(await findingsFor(rule, docs(...MESH, peerAuth('istio-system', 'default', { mtls: { mode: 'STRICT' } }))), []);
+});
+
+test('a STRICT policy with a selector in the root namespace is ignored by Istio, so STRICT is still missing', async () => {
+  const f = await findingsFor(rule, docs(...MESH, peerAuth('istio-system', 'default', { selector: { matchLabels: { app: 'web' } }, mtls: { mode: 'STRICT' } })));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].resource.kind, 'Namespace');
+});
+
+test('the root namespace comes from meshConfig.rootNamespace', async () => {
+  const mc = meshConfig('rootNamespace: mesh-root\n');
+  assert.deepEqual(await findingsFor(rule, docs(...MESH, mc, peerAuth('mesh-root', 'default', { mtls: { mode: 'STRICT' } }))), []);
+  const f = await findingsFor(rule, docs(...MESH, mc, peerAuth('istio-system', 'default', { mtls: { mode: 'STRICT' } })));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /root namespace mesh-root/);
+  assert.deepEqual([f[0].resource.kind, f[0].resource.name], ['ConfigMap', 'istio']);
+});
+
+test('input that is not a mesh (a bare Pod) is left alone', async () => {
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers: [{name: app, image: example/app:1}]\n';
+  assert.deepEqual(await findingsFor(rule, pod), []);
+});

@@ -1,0 +1,60 @@
+import { defineRule, type EvidenceInput } from '../types.js';
+import type { PathSegment, Resource } from '../../model/resource.js';
+import { computePosture } from '../../posture/index.js';
+import { MESH_CONFIG, NAMESPACE, PA, WORKLOADS, looksLikeMesh, wname, workloadEvidence, workloadList } from './common.js';
+
+export default defineRule({
+  meta: {
+    id: 'AUT001',
+    title: 'No mesh-wide STRICT mutual TLS',
+    severity: 'high',
+    category: 'authn-authz',
+    reads: [PA, NAMESPACE, ...MESH_CONFIG, ...WORKLOADS],
+    docs: {
+      summary:
+        'The root namespace (istio-system unless meshConfig.rootNamespace says otherwise) holds no selector-less PeerAuthentication with `mtls.mode: STRICT`. Without one, Istio applies PERMISSIVE to every workload that no namespace or workload policy tightens. A mesh-wide DISABLE is reported as critical.',
+      why:
+        "PERMISSIVE accepts plaintext next to mutual TLS. Any pod in the cluster, in the mesh or not, can then call a workload without a certificate: it needs no identity, its traffic is not encrypted, and AuthorizationPolicy rules on principals or namespaces never match it (a DENY on them fails open). PERMISSIVE is meant for migrations; left in place it makes every identity-based control optional. DISABLE mesh-wide turns mutual TLS off altogether.",
+      fix:
+        'Create `PeerAuthentication default` in the root namespace with `spec.mtls.mode: STRICT` (no selector). Keep PERMISSIVE only on the namespaces or ports that still receive plaintext from outside the mesh, each with a dated plan to remove it, and check the `connection_security_policy` label of `istio_requests_total` first to see who still sends plaintext.',
+      bad: 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: istio-system}\nspec:\n  mtls: {mode: PERMISSIVE}',
+      good: 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: istio-system}\nspec:\n  mtls: {mode: STRICT}',
+      references: [
+        'https://istio.io/latest/docs/ops/best-practices/security/#mutual-tls',
+        'https://istio.io/latest/docs/tasks/security/authentication/mtls-migration/',
+        'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
+      ],
+    },
+  },
+  check({ model, report }) {
+    if (!looksLikeMesh(model)) return;
+    const posture = computePosture(model);
+    const mm = posture.meshMtls;
+    if (mm.mode === 'STRICT') return;
+    const root = model.rootNamespace;
+
+    // Workloads whose mode comes from the mesh level (or the default) and is not STRICT.
+    const inherit = posture.workloads.filter((wp) => wp.mtls.applies && (wp.mtls.origin.level === 'mesh' || wp.mtls.origin.level === 'default') && wp.mtls.mode !== 'STRICT');
+    const ws = inherit.map((wp) => wp.workload);
+    const who = ws.length ? `${ws.length === 1 ? '1 workload inherits it and accepts' : `${ws.length} workloads inherit it and accept`} plaintext (${workloadList(ws)})` : 'every workload that no namespace or workload policy makes STRICT accepts plaintext';
+
+    let resource: Resource;
+    let path: PathSegment[];
+    let message: string;
+    const evidence: EvidenceInput[] = workloadEvidence(ws, (w) => `${wname(w)} inherits ${mm.mode}`);
+    const pa = mm.policy;
+    if (pa) {
+      resource = pa.resource;
+      path = pa.mode ? ['spec', 'mtls', 'mode'] : ['spec'];
+      message = pa.mode
+        ? `The mesh-wide PeerAuthentication ${root}/${pa.resource.name} sets ${pa.mode}: ${who}.`
+        : `The mesh-wide PeerAuthentication ${root}/${pa.resource.name} sets no mode (UNSET), so Istio's default PERMISSIVE applies: ${who}.`;
+    } else {
+      const ns = model.namespace(root).resource;
+      resource = ns ?? model.meshConfigResource;
+      path = ns ? ['metadata', 'name'] : model.mesh.path;
+      message = `No PeerAuthentication in the root namespace ${root} sets STRICT mesh-wide, so Istio's default PERMISSIVE applies: ${who}.`;
+    }
+    report({ resource, path, message, severity: mm.mode === 'DISABLE' ? 'critical' : 'high', evidence });
+  },
+});

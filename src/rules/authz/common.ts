@@ -1,0 +1,163 @@
+/** Helpers shared by the AUT rules: kinds they read, workload evidence, TLS settings walking. */
+import type { MeshModel } from '../../model/model.js';
+import type { PathSegment, Resource } from '../../model/resource.js';
+import type { Workload } from '../../model/workloads.js';
+import type { EvidenceInput } from '../types.js';
+import type { MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../posture/index.js';
+import { isObject, listSome } from '../../posture/util.js';
+
+export const AP = 'security.istio.io/AuthorizationPolicy';
+export const PA = 'security.istio.io/PeerAuthentication';
+export const RA = 'security.istio.io/RequestAuthentication';
+export const DR = 'networking.istio.io/DestinationRule';
+export const ISTIO_GW = 'networking.istio.io/Gateway';
+export const K8S_GW = 'gateway.networking.k8s.io/Gateway';
+export const MESH_CONFIG = ['ConfigMap', 'install.istio.io/IstioOperator'];
+export const WORKLOADS = ['Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'ReplicationController', 'batch/Job', 'batch/CronJob'];
+export const NAMESPACE = 'Namespace';
+export const SERVICE = 'Service';
+
+/**
+ * Evidence entries that point at an object (file and line) for the first few workloads, then plain
+ * text for the rest: locating an object costs a parse of its document, and a finding about a
+ * namespace of 200 workloads must not parse 200 documents.
+ */
+const MAX_LOCATED = 3;
+const MAX_LISTED = 10;
+
+/** `Deployment shop/web`. */
+export function wname(w: Workload): string {
+  return `${w.resource.kind} ${w.namespace}/${w.resource.name}`;
+}
+
+/** A short list of workload names for a message. */
+export function workloadList(ws: readonly Workload[], max = 3): string {
+  return listSome(
+    ws.map((w) => wname(w)),
+    max,
+  );
+}
+
+/** One evidence entry per workload (the first few located, the rest as text), capped. */
+export function workloadEvidence(ws: readonly Workload[], describe: (w: Workload) => string, role = 'workload', located = MAX_LOCATED): EvidenceInput[] {
+  const out: EvidenceInput[] = ws.slice(0, MAX_LISTED).map((w, i) => (i < located ? { role, description: describe(w), resource: w.resource, path: w.metaPath } : { role, description: describe(w) }));
+  if (ws.length > MAX_LISTED) out.push({ role, description: `…and ${ws.length - MAX_LISTED} more workloads` });
+  return out;
+}
+
+/** `PERMISSIVE from namespace policy shop/default` for a port or workload mode. */
+export function modeText(m: { mode: string; origin: PortMtls['origin'] }): string {
+  const o = m.origin;
+  if (!o.resource) return `${m.mode} by Istio's default`;
+  return `${m.mode} from ${o.level === 'port' ? 'port-level' : o.level} policy ${o.resource.namespace}/${o.resource.name}`;
+}
+
+/**
+ * Ports on which a workload accepts plaintext: `every port`, or the port numbers (plus `any other
+ * port` when the workload-wide mode is not STRICT). With `only`, just those ports are considered.
+ */
+export function plaintextPorts(wp: WorkloadPosture, only: number[] | null = null): string[] {
+  const m = wp.mtls;
+  const modeAt = (port: number) => m.ports.find((p) => p.port === port)?.mode ?? m.mode;
+  if (only) return only.filter((port) => modeAt(port) !== 'STRICT').map(String);
+  const open = m.ports.filter((p) => p.mode !== 'STRICT');
+  if (m.mode !== 'STRICT') return open.length === m.ports.length ? ['every port'] : [...open.map((p) => String(p.port)), 'any other port'];
+  return open.map((p) => String(p.port));
+}
+
+/** Is the input a mesh at all (an Istio mesh config, a mesh namespace, or Istio security objects)? */
+export function looksLikeMesh(model: MeshModel): boolean {
+  if (model.mesh.origin !== 'defaults') return true;
+  if (model.ofKind('security.istio.io', 'PeerAuthentication').length || model.ofKind('security.istio.io', 'AuthorizationPolicy').length) return true;
+  return model.namespaces().some((n) => n.mode === 'sidecar' || n.mode === 'ambient');
+}
+
+/** Workload postures of a policy's targets. */
+export function targetPostures(posture: MeshPosture, p: PolicyInfo): WorkloadPosture[] {
+  const out: WorkloadPosture[] = [];
+  for (const w of p.targets) {
+    const wp = posture.of(w);
+    if (wp) out.push(wp);
+  }
+  return out;
+}
+
+/** The attachment of policy `p` on workload `wp`, if it applies there. */
+export function attachmentOf(posture: MeshPosture, wp: WorkloadPosture, p: PolicyInfo) {
+  const list = p.kind === 'AuthorizationPolicy' ? posture.authorization(wp) : posture.requestAuthentication(wp);
+  return list.find((a) => a.policy === p) ?? null;
+}
+
+export interface TlsBlock {
+  tls: Record<string, any>;
+  path: PathSegment[];
+  /** `trafficPolicy`, `portLevelSettings[0] (port 8080)`, `subset v1`... */
+  where: string;
+  /** Service port this block is limited to, when port-level. */
+  port: number | null;
+  subset: string | null;
+}
+
+/** Every `tls` block of a DestinationRule: top level, port level, and in each subset. */
+export function tlsBlocks(dr: Resource): TlsBlock[] {
+  const out: TlsBlock[] = [];
+  const spec = dr.obj?.spec;
+  if (!isObject(spec)) return out;
+  const visit = (tp: unknown, base: PathSegment[], subset: string | null) => {
+    if (!isObject(tp)) return;
+    const prefix = subset ? `subset ${subset}: ` : '';
+    if (isObject(tp.tls)) out.push({ tls: tp.tls, path: [...base, 'tls'], where: `${prefix}trafficPolicy`, port: null, subset });
+    if (Array.isArray(tp.portLevelSettings)) {
+      tp.portLevelSettings.forEach((pls: unknown, i: number) => {
+        if (!isObject(pls) || !isObject(pls.tls)) return;
+        const port = isObject(pls.port) && typeof pls.port.number === 'number' ? pls.port.number : null;
+        out.push({ tls: pls.tls, path: [...base, 'portLevelSettings', i, 'tls'], where: `${prefix}port ${port ?? '?'}`, port, subset });
+      });
+    }
+  };
+  visit(spec.trafficPolicy, ['spec', 'trafficPolicy'], null);
+  if (Array.isArray(spec.subsets)) {
+    spec.subsets.forEach((s: unknown, i: number) => {
+      if (!isObject(s)) return;
+      visit(s.trafficPolicy, ['spec', 'subsets', i, 'trafficPolicy'], typeof s.name === 'string' ? s.name : String(i));
+    });
+  }
+  return out;
+}
+
+/** `tls.mode` upper-cased, or '' when absent. */
+export function tlsMode(tls: Record<string, any>): string {
+  return typeof tls.mode === 'string' ? tls.mode.toUpperCase() : '';
+}
+
+
+export interface ServerView {
+  index: number;
+  path: PathSegment[];
+  protocol: string;
+  port: number | null;
+  /** Hosts without their `namespace/` prefix, lower case. */
+  hosts: string[];
+  tls: Record<string, any> | null;
+}
+
+/** The servers of an Istio Gateway, read defensively. */
+export function gatewayServers(g: Resource): ServerView[] {
+  const servers = g.obj?.spec?.servers;
+  if (!Array.isArray(servers)) return [];
+  const out: ServerView[] = [];
+  servers.forEach((s: unknown, index: number) => {
+    if (!isObject(s)) return;
+    const port = isObject(s.port) ? s.port : {};
+    const hosts = Array.isArray(s.hosts) ? s.hosts.filter((h: unknown): h is string => typeof h === 'string').map((h: string) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h).toLowerCase()) : [];
+    out.push({
+      index,
+      path: ['spec', 'servers', index],
+      protocol: typeof port.protocol === 'string' ? port.protocol.toUpperCase() : '',
+      port: typeof port.number === 'number' ? port.number : null,
+      hosts,
+      tls: isObject(s.tls) ? s.tls : null,
+    });
+  });
+  return out;
+}
