@@ -82,3 +82,27 @@ test('parsing on worker threads gives the same result as on the main thread', as
   assert.equal(one.errors.length, 1);
   assert.equal(one.errors[0].line, 30000 * 8 + 1);
 });
+
+test('positions through quoted and numeric keys, flow collections and aliases', async () => {
+  const text = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: flow, namespace: ns}
+data:
+  "quoted key": x
+  9090: port
+  list: [a, {b: c}]
+  anchored: &a
+    deep: 1
+  again: *a
+`;
+  const res = await loadFiles([yamlFile(text)]);
+  const loc = new Locator(res.files);
+  const r = res.resources[0];
+  assert.equal(loc.locate(r, ['data', 'quoted key'])?.line, 5);
+  assert.equal(loc.locate(r, ['data', '9090'])?.line, 6);
+  assert.equal(loc.locate(r, ['metadata', 'name'])?.line, 3, 'through a flow mapping');
+  assert.equal(loc.locate(r, ['data', 'list', 1, 'b'])?.line, 7);
+  assert.equal(loc.locate(r, ['data', 'anchored', 'deep'])?.line, 9);
+  assert.equal(loc.locate(r, ['data', 'again'])?.line, 10);
+  assert.equal(loc.locate(r, ['data', 'list', 1, 'b'])?.column, 14);
+});

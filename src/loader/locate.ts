@@ -1,4 +1,4 @@
-import { parseDocument, isMap, isSeq, isScalar, type Node, type Document } from 'yaml';
+import { parseDocument, isMap, isSeq, isScalar, Parser, CST, type Node, type Document } from 'yaml';
 import { parseTree, findNodeAtLocation, type Node as JsonNode } from 'jsonc-parser';
 import type { InputFile } from './load.js';
 import { lineStarts, positionOf } from './split.js';
@@ -13,6 +13,7 @@ import type { Location } from '../engine/finding.js';
 export class Locator {
   private lineIndex = new Map<number, Uint32Array>();
   private yamlDocs = new Map<string, Document.Parsed>();
+  private cstDocs = new Map<string, CST.Document | null>();
   private jsonTrees = new Map<number, JsonNode | undefined>();
 
   constructor(private readonly files: readonly InputFile[]) {}
@@ -38,9 +39,43 @@ export class Locator {
     return l;
   }
 
-  /** Offset of the deepest node along `path` that exists (the key, for mapping entries). */
+  /**
+   * Offset of the deepest node along `path` that exists (the key, for mapping entries). Walks the
+   * concrete syntax tree, which costs about half of building a Document; flow collections and
+   * aliases, rare in manifests, go through the full parse.
+   */
   private yamlOffset(fileIndex: number, start: number, end: number, text: string, path: PathSegment[]): number | null {
     const key = `${fileIndex}:${start}`;
+    let doc = this.cstDocs.get(key);
+    if (doc === undefined) {
+      doc = null;
+      for (const token of new Parser().parse(text.slice(start, end))) if (token.type === 'document') doc = token;
+      this.cstDocs.set(key, doc);
+    }
+    let node: CST.Token | undefined = doc?.value;
+    let best: number | null = node && 'offset' in node ? node.offset : null;
+    for (const seg of path) {
+      if (!node) break;
+      if (node.type === 'block-map') {
+        // Keys compare as text: a YAML key `9090:` is a number to the parser but a string in the object path.
+        const item = node.items.find((it) => it.key && isScalarToken(it.key) && String(CST.resolveAsScalar(it.key)?.value) === String(seg));
+        if (!item?.key) break;
+        best = item.key.offset;
+        node = item.value;
+      } else if (node.type === 'block-seq' && typeof seg === 'number') {
+        const item = node.items[seg];
+        if (!item) break;
+        const indicator = item.start.find((t) => t.type === 'seq-item-ind');
+        best = item.value && 'offset' in item.value ? item.value.offset : (indicator?.offset ?? best);
+        node = item.value;
+      } else if (node.type === 'flow-collection' || node.type === 'alias') {
+        return this.slowYamlOffset(key, start, end, text, path);
+      } else break;
+    }
+    return best === null ? null : start + best;
+  }
+
+  private slowYamlOffset(key: string, start: number, end: number, text: string, path: PathSegment[]): number | null {
     let doc = this.yamlDocs.get(key);
     if (!doc) {
       doc = parseDocument(text.slice(start, end), { keepSourceTokens: false, uniqueKeys: false, strict: false });
@@ -50,7 +85,6 @@ export class Locator {
     let best: number | null = rangeStart(node);
     for (const seg of path) {
       if (isMap(node)) {
-        // Keys compare as text: a YAML key `9090:` is a number to the parser but a string in the object path.
         const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
         if (!pair) break;
         best = rangeStart(pair.key) ?? best;
@@ -75,6 +109,10 @@ export class Locator {
     }
     return null;
   }
+}
+
+function isScalarToken(t: CST.Token): t is CST.FlowScalar | CST.BlockScalar {
+  return t.type === 'scalar' || t.type === 'single-quoted-scalar' || t.type === 'double-quoted-scalar' || t.type === 'block-scalar';
 }
 
 function rangeStart(n: unknown): number | null {
