@@ -5,24 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../../testing/kit.js';
+import { injectedNamespaces, service } from '../../testing/fixtures.js';
 
-const MESH = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: analytics, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: payments-api, namespace: payments}
-spec: {ports: [{port: 80}]}
----
+const MESH = `${injectedNamespaces('shop', 'payments', 'analytics')}---
+${service('payments-api', 'payments')}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: grab, namespace: shop}

@@ -3,29 +3,11 @@ import assert from 'node:assert/strict';
 import rule from './HJK001-mesh-virtualservice-hijack.js';
 import { findingsFor } from '../../testing/kit.js';
 import { parseTenantPolicy } from '../../tenancy/policy.js';
+import { injectedNamespaces, service } from '../../testing/fixtures.js';
 
-const mesh = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: analytics, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: payments-api, namespace: payments}
-spec: {ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: storefront, namespace: shop}
-spec: {ports: [{port: 80}]}
-`;
+const mesh = `${injectedNamespaces('shop', 'payments', 'analytics')}---
+${service('payments-api', 'payments')}---
+${service('storefront', 'shop')}`;
 
 const vs = (hosts: string[], extra = '', ns = 'shop') => `${mesh}---
 apiVersion: networking.istio.io/v1

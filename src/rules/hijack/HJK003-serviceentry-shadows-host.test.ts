@@ -3,24 +3,10 @@ import assert from 'node:assert/strict';
 import rule from './HJK003-serviceentry-shadows-host.js';
 import { findingsFor } from '../../testing/kit.js';
 import { parseTenantPolicy } from '../../tenancy/policy.js';
+import { injectedNamespaces, service } from '../../testing/fixtures.js';
 
-const mesh = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: analytics, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: payments-api, namespace: payments}
-spec: {ports: [{port: 80}]}
----
+const mesh = `${injectedNamespaces('shop', 'payments', 'analytics')}---
+${service('payments-api', 'payments')}---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: stripe, namespace: payments}

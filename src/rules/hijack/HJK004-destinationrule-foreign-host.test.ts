@@ -3,29 +3,11 @@ import assert from 'node:assert/strict';
 import rule from './HJK004-destinationrule-foreign-host.js';
 import { findingsFor } from '../../testing/kit.js';
 import { parseTenantPolicy } from '../../tenancy/policy.js';
+import { injectedNamespaces, service } from '../../testing/fixtures.js';
 
-const mesh = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: analytics, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: card-api, namespace: payments}
-spec: {ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: collector, namespace: analytics}
-spec: {ports: [{port: 80}]}
-`;
+const mesh = `${injectedNamespaces('shop', 'payments', 'analytics')}---
+${service('card-api', 'payments')}---
+${service('collector', 'analytics')}`;
 
 const dr = (host: string, policy = '  trafficPolicy:\n    tls: {mode: DISABLE}', extra = '') => `---
 apiVersion: networking.istio.io/v1

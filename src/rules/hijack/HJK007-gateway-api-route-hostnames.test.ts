@@ -3,19 +3,9 @@ import assert from 'node:assert/strict';
 import rule from './HJK007-gateway-api-route-hostnames.js';
 import { findingsFor } from '../../testing/kit.js';
 import { parseTenantPolicy } from '../../tenancy/policy.js';
+import { injectedNamespaces } from '../../testing/fixtures.js';
 
-const base = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: analytics, labels: {istio-injection: enabled}}
----
+const base = `${injectedNamespaces('shop', 'payments', 'analytics')}---
 apiVersion: v1
 kind: Namespace
 metadata: {name: istio-ingress}
