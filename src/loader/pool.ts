@@ -7,9 +7,7 @@ const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
 
 /**
  * Parses tasks with `jobs` threads and returns the results in task order. The calling thread parses
- * its own share instead of waiting: a parsed document costs about half as much to receive from a
- * worker (structured clone) as to parse, so the main thread takes a bit less than an even share and
- * then receives the workers' results, which have queued up meanwhile.
+ * its own share instead of waiting, then receives the workers' results, which have queued up meanwhile.
  */
 export async function parseAll(tasks: ParseTask[], limits: Limits, jobs: number): Promise<ParseResult[]> {
   const totalBytes = tasks.reduce((n, t) => n + t.text.length, 0);
@@ -17,7 +15,9 @@ export async function parseAll(tasks: ParseTask[], limits: Limits, jobs: number)
   if (workerCount < 1 || totalBytes < PARALLEL_MIN_BYTES) return tasks.map((t) => runParseTask(t, limits));
 
   // Static partition by bytes: the main thread takes the first share, each worker a later slice.
-  const mainShare = (totalBytes / (workerCount + 1)) * 0.85;
+  // Measured on 100k resources: an even split beats giving the main thread less, because a worker
+  // pays for serialising its results and for its own garbage collection.
+  const mainShare = totalBytes / (workerCount + 1);
   const workerShare = (totalBytes - mainShare) / workerCount;
   const slices: number[][] = [[]];
   let acc = 0;
