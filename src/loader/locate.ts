@@ -14,7 +14,7 @@ export class Locator {
   private lineIndex = new Map<number, Uint32Array>();
   private yamlDocs = new Map<string, Document.Parsed>();
   private cstDocs = new Map<string, CST.Document | null>();
-  private jsonTrees = new Map<number, JsonNode | undefined>();
+  private jsonTrees = new Map<string, JsonNode | undefined>();
 
   constructor(private readonly files: readonly InputFile[]) {}
 
@@ -24,7 +24,7 @@ export class Locator {
     const file = this.files[src.fileIndex];
     if (!file) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
     const full = [...src.basePath, ...path];
-    const offset = file.format === 'json' ? this.jsonOffset(src.fileIndex, file.text, full) : this.yamlOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full);
+    const offset = file.format === 'json' ? this.jsonOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full) : this.yamlOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full);
     if (offset === null) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
     const pos = positionOf(this.lines(src.fileIndex, file.text), offset);
     return { file: src.file, line: pos.line, column: pos.column, path: pathToString(path) };
@@ -99,13 +99,15 @@ export class Locator {
     return best === null ? null : start + best;
   }
 
-  private jsonOffset(fileIndex: number, text: string, path: PathSegment[]): number | null {
-    if (!this.jsonTrees.has(fileIndex)) this.jsonTrees.set(fileIndex, parseTree(text));
-    const root = this.jsonTrees.get(fileIndex);
+  /** Offset in a JSON document: only that document's slice is parsed (one item of a large List, not the whole file). */
+  private jsonOffset(fileIndex: number, start: number, end: number, text: string, path: PathSegment[]): number | null {
+    const key = `${fileIndex}:${start}`;
+    if (!this.jsonTrees.has(key)) this.jsonTrees.set(key, parseTree(text.slice(start, end)));
+    const root = this.jsonTrees.get(key);
     if (!root) return null;
     for (let n = path.length; n >= 0; n--) {
       const node = findNodeAtLocation(root, path.slice(0, n));
-      if (node) return node.parent?.type === 'property' ? node.parent.offset : node.offset;
+      if (node) return start + (node.parent?.type === 'property' ? node.parent.offset : node.offset);
     }
     return null;
   }

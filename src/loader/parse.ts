@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
-import { parse as parseJsonc, visit as visitJson, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { scanJson } from './json-scan.js';
 import type { Limits } from './limits.js';
 import { lineStarts, positionOf, type DocumentSpan } from './split.js';
 
@@ -97,13 +98,6 @@ function yamlError(file: string, docLine: number, maxLine: number, err: unknown)
 
 function parseJsonTask(task: ParseTask, limits: Limits): ParseResult {
   const text = task.text;
-  const line = 1;
-  if (text.length > limits.maxDocumentBytes) {
-    return {
-      docs: [],
-      errors: [{ file: task.file, line, message: `JSON document is ${text.length} bytes, over the limit of ${limits.maxDocumentBytes}` }],
-    };
-  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -116,34 +110,33 @@ function parseJsonTask(task: ParseTask, limits: Limits): ParseResult {
     const what = first ? printParseErrorCode(first.error) : 'unreadable JSON';
     return { docs: [], errors: [{ file: task.file, line: pos.line, message: `invalid JSON: ${what} at column ${pos.column}` }] };
   }
-  const dup = findDuplicateJsonKey(text);
-  if (dup) return { docs: [], errors: [{ file: task.file, line: dup.line, message: `invalid JSON: duplicated key "${dup.key.slice(0, 80)}" (parsers disagree on which value wins)` }] };
+  const scan = scanJson(text);
+  const starts = lineStarts(text);
+  if (scan.duplicate) {
+    return { docs: [], errors: [{ file: task.file, line: positionOf(starts, scan.duplicate.offset).line, message: `invalid JSON: duplicated key "${scan.duplicate.key.slice(0, 80)}" (parsers disagree on which value wins)` }] };
+  }
   if (value === null) return { docs: [], errors: [] };
+  const v = value as { kind?: unknown; items?: unknown };
+  // A `kind: List` (what `kubectl get -o json` writes) becomes one document per item, each bounded
+  // and located on its own, so a large dump is not refused as one oversized document.
+  if (typeof v === 'object' && typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items) && scan.items?.length === v.items.length) {
+    const docs: ParsedDoc[] = [];
+    const errors: LoadError[] = [];
+    v.items.forEach((item, i) => {
+      const [start, end] = scan.items![i];
+      const line = positionOf(starts, start).line;
+      const problem = end - start > limits.maxDocumentBytes ? `List item is ${end - start} bytes, over the limit of ${limits.maxDocumentBytes}` : checkShape(item, limits);
+      if (problem) errors.push({ file: task.file, line, message: problem });
+      else docs.push({ fileIndex: task.fileIndex, start, end, line, value: item });
+    });
+    return { docs, errors };
+  }
+  if (text.length > limits.maxDocumentBytes) {
+    return { docs: [], errors: [{ file: task.file, line: 1, message: `JSON document is ${text.length} bytes, over the limit of ${limits.maxDocumentBytes}` }] };
+  }
   const problem = checkShape(value, limits);
-  if (problem) return { docs: [], errors: [{ file: task.file, line, message: problem }] };
-  return { docs: [{ fileIndex: task.fileIndex, start: 0, end: text.length, line, value }], errors: [] };
-}
-
-function findDuplicateJsonKey(text: string): { key: string; line: number } | null {
-  const stack: Set<string>[] = [];
-  let found: { key: string; offset: number } | null = null;
-  visitJson(text, {
-    onObjectBegin: () => {
-      stack.push(new Set());
-    },
-    onObjectEnd: () => {
-      stack.pop();
-    },
-    onObjectProperty: (key, offset) => {
-      const keys = stack[stack.length - 1];
-      if (!keys || found) return;
-      if (keys.has(key)) found = { key, offset };
-      keys.add(key);
-    },
-  });
-  if (!found) return null;
-  const f = found as { key: string; offset: number };
-  return { key: f.key, line: positionOf(lineStarts(text), f.offset).line };
+  if (problem) return { docs: [], errors: [{ file: task.file, line: 1, message: problem }] };
+  return { docs: [{ fileIndex: task.fileIndex, start: 0, end: text.length, line: 1, value }], errors: [] };
 }
 
 /**

@@ -1,0 +1,90 @@
+/**
+ * One pass over JSON text that `JSON.parse` has already accepted, for the two things it does not
+ * say: the first key that appears twice in one object (parsers disagree on which value wins, a
+ * classic way to show a scanner one thing and the API server another), and the byte range of each
+ * element of a top-level object's `items` array, so each item of a `kind: List` can be bounded,
+ * parsed for positions, and reported on its own.
+ */
+export interface JsonScan {
+  duplicate: { key: string; offset: number } | null;
+  items: Array<[start: number, end: number]> | null;
+}
+
+interface Frame {
+  object: boolean;
+  keys: Set<string> | null;
+  expectKey: boolean;
+  /** Set on the top-level object's `items` array: spans of its elements. */
+  spans: Array<[number, number]> | null;
+  elementStart: number;
+}
+
+export function scanJson(text: string): JsonScan {
+  const stack: Frame[] = [];
+  let duplicate: JsonScan['duplicate'] = null;
+  let items: JsonScan['items'] = null;
+  let lastKey: string | null = null;
+  const n = text.length;
+  const beginValue = (at: number) => {
+    const top = stack[stack.length - 1];
+    if (top?.spans && top.elementStart < 0) top.elementStart = at;
+  };
+  const endElement = (at: number) => {
+    const top = stack[stack.length - 1];
+    if (!top?.spans || top.elementStart < 0) return;
+    let end = at;
+    while (end > top.elementStart && isSpace(text.charCodeAt(end - 1))) end--;
+    top.spans.push([top.elementStart, end]);
+    top.elementStart = -1;
+  };
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 92 /* \ */) {
+          escaped = true;
+          j++;
+        } else if (d === 34) break;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.object && top.expectKey) {
+        // Keys compare decoded: "a" and "\u0061" are the same key.
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (top.keys!.has(key)) duplicate ??= { key, offset: i };
+        top.keys!.add(key);
+        top.expectKey = false;
+        lastKey = key;
+      } else beginValue(i);
+      i = j;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      beginValue(i);
+      const parent = stack[stack.length - 1];
+      const isItems = c === 91 && stack.length === 1 && parent.object && lastKey === 'items';
+      stack.push({ object: c === 123, keys: c === 123 ? new Set() : null, expectKey: c === 123, spans: isItems ? [] : null, elementStart: -1 });
+      if (isItems) items = stack[stack.length - 1].spans;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      if (c === 93) endElement(i);
+      stack.pop();
+      const top = stack[stack.length - 1];
+      // A closed element of the items array ends at its closing bracket.
+      if (top?.spans && top.elementStart >= 0 && stack.length === 2) {
+        top.spans.push([top.elementStart, i + 1]);
+        top.elementStart = -1;
+      }
+    } else if (c === 44 /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.object) top.expectKey = true;
+      else endElement(i);
+    } else if (!isSpace(c) && c !== 58 /* : */) {
+      beginValue(i);
+    }
+  }
+  return { duplicate, items };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
