@@ -12,7 +12,8 @@
  * `JSON.stringify` and `console.log` do not show.
  */
 import yaml from 'js-yaml';
-import { parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
+import { offsetAlongPath } from '../loader/yaml-path.js';
+import { parseDocument } from 'yaml';
 import { lineStarts, positionOf, splitYamlDocuments } from '../loader/split.js';
 import { pathToString, type PathSegment } from '../model/resource.js';
 import { isPlainObject, redactSection, quote } from './redact.js';
@@ -261,21 +262,7 @@ export function locate(parsed: ParsedKubeconfig, path: readonly PathSegment[]): 
     POSITIONS.set(parsed, cache);
   }
   if (!cache.doc) return { line: src.line, column: 1 };
-  let node: unknown = cache.doc.contents;
-  let best = rangeStart(node);
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
-      if (!pair) break;
-      best = rangeStart(pair.key) ?? best;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg];
-      if (!item) break;
-      best = rangeStart(item) ?? best;
-      node = item;
-    } else break;
-  }
+  const best = offsetAlongPath(cache.doc.contents, path);
   if (best === null) return { line: src.line, column: 1 };
   return positionOf(cache.lines, src.start + best);
 }
@@ -284,11 +271,6 @@ const POSITIONS = new WeakMap<ParsedKubeconfig, { doc: ReturnType<typeof parseDo
 
 function lineOf(parsed: ParsedKubeconfig, path: readonly PathSegment[]): number {
   return locate(parsed, path)?.line ?? 0;
-}
-
-function rangeStart(n: unknown): number | null {
-  const range = (n as Node | null)?.range;
-  return range ? range[0] : null;
 }
 
 /** `users[2].user.exec.command` */

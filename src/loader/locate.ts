@@ -1,4 +1,5 @@
-import { parseDocument, isMap, isSeq, isScalar, Parser, CST, type Node, type Document } from 'yaml';
+import { parseDocument, Parser, CST, type Document } from 'yaml';
+import { offsetAlongPath } from './yaml-path.js';
 import { parseTree, findNodeAtLocation, type Node as JsonNode } from 'jsonc-parser';
 import type { InputFile } from './load.js';
 import { lineStarts, positionOf } from './split.js';
@@ -81,21 +82,7 @@ export class Locator {
       doc = parseDocument(text.slice(start, end), { keepSourceTokens: false, uniqueKeys: false, strict: false });
       this.yamlDocs.set(key, doc);
     }
-    let node: unknown = doc.contents;
-    let best: number | null = rangeStart(node);
-    for (const seg of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
-        if (!pair) break;
-        best = rangeStart(pair.key) ?? best;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg];
-        if (!item) break;
-        best = rangeStart(item) ?? best;
-        node = item;
-      } else break;
-    }
+    const best = offsetAlongPath(doc.contents, path);
     return best === null ? null : start + best;
   }
 
@@ -115,9 +102,4 @@ export class Locator {
 
 function isScalarToken(t: CST.Token): t is CST.FlowScalar | CST.BlockScalar {
   return t.type === 'scalar' || t.type === 'single-quoted-scalar' || t.type === 'double-quoted-scalar' || t.type === 'block-scalar';
-}
-
-function rangeStart(n: unknown): number | null {
-  const range = (n as Node | null)?.range;
-  return range ? range[0] : null;
 }

@@ -8,6 +8,7 @@ import { describe } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { isEmptySelector } from '../../model/selectors.js';
 import type { Workload } from '../../model/workloads.js';
+import { quoteValue } from '../text.js';
 
 export const NETPOL_GROUP = 'networking.k8s.io';
 export const ISTIO_NET_GROUP = 'networking.istio.io';
@@ -46,13 +47,7 @@ export function meshOutbound(model: MeshModel): { set: boolean; valid: boolean; 
 
 /** A value for a message: strings quoted, anything else as short JSON, never more than `max` characters. */
 export function quote(v: unknown, max = 60): string {
-  let s: string;
-  try {
-    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
-  } catch {
-    s = String(v);
-  }
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  return quoteValue(v, max);
 }
 
 /** `a, b, c and 4 more`. */

@@ -5,6 +5,7 @@ import type { RuleSettings } from '../../config/settings.js';
 import type { NamespaceInfo } from '../../model/namespaces.js';
 import { describe, type PathSegment } from '../../model/resource.js';
 import type { EvidenceInput } from '../types.js';
+import { quoteValue } from '../text.js';
 
 /** Container names Istio's injector gives the containers it adds. */
 export const PROXY_CONTAINER_NAMES = new Set(['istio-proxy', 'istio-init', 'istio-validation']);
@@ -74,13 +75,7 @@ export function workloadLabel(w: Workload): string {
 
 /** A value for a message: JSON-quoted, control characters escaped, never longer than `max`. */
 export function shown(v: unknown, max = 120): string {
-  let s: string;
-  try {
-    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
-  } catch {
-    s = String(v);
-  }
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  return quoteValue(v, max);
 }
 
 /**

@@ -1,0 +1,30 @@
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+
+/**
+ * Offset (within the parsed text) of the deepest node along `path` in a `yaml` Document's contents:
+ * the key for mapping entries, the item for sequence entries; null when not even the root has a
+ * position. Keys compare as text: a YAML key `9090:` is a number to the parser but a string in a path.
+ */
+export function offsetAlongPath(contents: unknown, path: readonly (string | number)[]): number | null {
+  let node: unknown = contents;
+  let best = rangeStart(node);
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      if (!pair) break;
+      best = rangeStart(pair.key) ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (!item) break;
+      best = rangeStart(item) ?? best;
+      node = item;
+    } else break;
+  }
+  return best;
+}
+
+function rangeStart(n: unknown): number | null {
+  const range = (n as Node | null)?.range;
+  return range ? range[0] : null;
+}

@@ -1,0 +1,13 @@
+/**
+ * An untrusted value as it may appear in a message: JSON-quoted (so control characters and quotes are
+ * escaped), anything that is not a string as short JSON, never longer than `max` characters.
+ */
+export function quoteValue(v: unknown, max: number): string {
+  let s: string;
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
