@@ -119,6 +119,8 @@ test('the multicluster example tells its story, in every format, without secrets
   assert.match(text.stdout, /^compromise of west ⇒ east \(reads all Secrets\), north \(discovery only\)$/m);
   assert.match(text.stdout, /^compromise of north ⇒ east \(discovery only\)$/m);
   assert.match(text.stdout, /relay/);
+  assert.match(text.stdout, /Trust across clusters:\n {2}HIGH {2}clusters east, west sign workload certificates with the same CA/);
+  assert.match(text.stdout, /MEDIUM {2}clusters east, north, west of mesh \(no meshId set\) use 2 different roots/);
   const json = JSON.parse((await runCli([...args, '--format', 'json'])).stdout);
   const east = json.clusters.find((c: any) => c.cluster === 'east');
   const north = east.reach.find((r: any) => r.cluster === 'north');

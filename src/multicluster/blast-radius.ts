@@ -5,6 +5,7 @@ import { Locator } from '../loader/locate.js';
 import type { InputFile } from '../loader/load.js';
 import { CAPABILITIES, capabilitiesOf, secretAccess, subjectsFor, type Capability, type CapabilityGrant } from '../model/capabilities.js';
 import { describeCredential, storedCredentials, type StoredCredential } from './credentials.js';
+import { trustFindings, type TrustFinding } from './trust.js';
 
 export interface ClusterInput {
   name: string;
@@ -50,6 +51,8 @@ export interface Reach {
 
 export interface BlastRadius {
   clusters: Array<{ cluster: string; reach: Reach[] }>;
+  /** Trust problems that show only when the clusters' CA material is compared. */
+  trust: TrustFinding[];
   /** Stored credentials whose target is not one of the clusters given. */
   unresolved: Array<{ cluster: string; credential: string; target: string | null; servers: string[] }>;
 }
@@ -136,7 +139,7 @@ export function blastRadius(inputs: ClusterInput[]): BlastRadius {
     }
     clusters.push({ cluster: origin, reach: [...reach.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1)) });
   }
-  return { clusters, unresolved };
+  return { clusters, trust: trustFindings(inputs), unresolved };
 }
 
 function principalGrants(st: ClusterState, principal: string, groups: string[]): CapabilityGrant[] {

@@ -88,6 +88,14 @@ export function toText(r: BlastRadius): string {
     }
     out.push('');
   }
+  if (r.trust.length) {
+    out.push('Trust across clusters:');
+    for (const t of r.trust) {
+      out.push(`  ${t.severity.toUpperCase()}  ${t.message}`);
+      for (const e of t.evidence) out.push(`    ${e.cluster}: Secret ${e.secret.namespace}/${e.secret.name} ${e.field}: ${e.certificate}`);
+    }
+    out.push('');
+  }
   if (r.unresolved.length) {
     out.push('Credentials for clusters not given (add them with --cluster, or --server to match by URL):');
     for (const u of r.unresolved) out.push(`  ${u.cluster}: ${u.credential} for ${u.target ?? 'an unnamed cluster'}${u.servers.length ? ` at ${u.servers.join(', ')}` : ''}`);
