@@ -13,6 +13,7 @@
  */
 import yaml from 'js-yaml';
 import { offsetAlongPath } from '../loader/yaml-path.js';
+import { shapeViolation } from '../loader/shape.js';
 import { parseDocument } from 'yaml';
 import { lineStarts, positionOf, splitYamlDocuments } from '../loader/split.js';
 import { pathToString, type PathSegment } from '../model/resource.js';
@@ -309,15 +310,12 @@ function yamlProblem(err: unknown, docLine: number): [number, string] {
 
 /** One bounded walk: alias bombs and absurd nesting are refused before anything else looks at the tree. */
 function checkShape(root: unknown, limits: KubeconfigLimits): string | null {
-  let nodes = 0;
-  const stack: Array<{ v: unknown; d: number }> = [{ v: root, d: 0 }];
-  while (stack.length) {
-    const { v, d } = stack.pop()!;
-    if (++nodes > limits.maxNodes) return `the document expands to more than ${limits.maxNodes} nodes (possible alias bomb); not judged`;
-    if (v === null || typeof v !== 'object') continue;
-    if (d >= limits.maxDepth) return `the document is nested deeper than ${limits.maxDepth} levels; not judged`;
-    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push({ v: v[i], d: d + 1 });
-    else for (const k in v as Record<string, unknown>) stack.push({ v: (v as Record<string, unknown>)[k], d: d + 1 });
+  switch (shapeViolation(root, limits.maxNodes, limits.maxDepth)) {
+    case 'nodes':
+      return `the document expands to more than ${limits.maxNodes} nodes (possible alias bomb); not judged`;
+    case 'depth':
+      return `the document is nested deeper than ${limits.maxDepth} levels; not judged`;
+    default:
+      return null;
   }
-  return null;
 }

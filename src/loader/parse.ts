@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { scanJson } from './json-scan.js';
+import { shapeViolation } from './shape.js';
 import type { Limits } from './limits.js';
 import { lineStarts, positionOf, type DocumentSpan } from './split.js';
 
@@ -139,27 +140,14 @@ function parseJsonTask(task: ParseTask, limits: Limits): ParseResult {
   return { docs: [{ fileIndex: task.fileIndex, start: 0, end: text.length, line: 1, value }], errors: [] };
 }
 
-/**
- * Walks the parsed value once with a budget. YAML aliases let a small file describe an enormous
- * tree (the "billion laughs"); the parser shares the nodes, but anything that walks the tree would
- * not, so documents over the budget are rejected here, before any rule sees them.
- */
+/** The shape bounds of a manifest document, as an error message (null when within them). */
 function checkShape(root: unknown, limits: Limits): string | null {
-  let nodes = 0;
-  const stack: Array<{ v: unknown; d: number }> = [{ v: root, d: 0 }];
-  while (stack.length) {
-    const { v, d } = stack.pop()!;
-    nodes++;
-    if (nodes > limits.maxNodesPerDocument) {
+  switch (shapeViolation(root, limits.maxNodesPerDocument, limits.maxDepth)) {
+    case 'nodes':
       return `document expands to more than ${limits.maxNodesPerDocument} nodes (possible alias bomb); it was skipped`;
-    }
-    if (v === null || typeof v !== 'object') continue;
-    if (d >= limits.maxDepth) return `document is nested deeper than ${limits.maxDepth} levels; it was skipped`;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], d: d + 1 });
-    } else {
-      for (const k in v as Record<string, unknown>) stack.push({ v: (v as Record<string, unknown>)[k], d: d + 1 });
-    }
+    case 'depth':
+      return `document is nested deeper than ${limits.maxDepth} levels; it was skipped`;
+    default:
+      return null;
   }
-  return null;
 }
