@@ -72,3 +72,15 @@ export function applySuppressions(findings: Finding[], opts: SuppressOptions): s
 export function resourceKey(r: { cluster: string; kind: string; namespace: string; name: string }): string {
   return `${r.cluster}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
 }
+
+/** Finds the object a finding is about, by (cluster, kind, namespace, name); the index is built on first use. */
+export function resourceLookup(resources: readonly Resource[]): (f: Finding) => Resource | undefined {
+  let byKey: Map<string, Resource> | null = null;
+  return (f) => {
+    if (!byKey) {
+      byKey = new Map();
+      for (const r of resources) byKey.set(resourceKey(r), r);
+    }
+    return byKey.get(resourceKey(f.resource));
+  };
+}

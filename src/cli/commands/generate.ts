@@ -9,7 +9,7 @@ import { DEFAULT_ROOT_NAMESPACE } from '../../model/meshconfig.js';
 import { planSidecars, renderSidecars } from '../../tenancy/generate-sidecars.js';
 import { AdmissionPolicyError, DEFAULT_POLICY_NAME, generateAdmission } from '../../tenancy/generate-admission.js';
 import { readMeshConfig, readTenantPolicy } from './scan.js';
-import { UsageError, VERSION, EXIT_FINDINGS, type CliIO } from '../io.js';
+import { UsageError, VERSION, EXIT_FINDINGS, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -147,10 +147,4 @@ async function readConfig(file: string | undefined, io: CliIO): Promise<Meshward
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number, not "${v}"`);
-  return n;
 }

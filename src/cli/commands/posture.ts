@@ -4,12 +4,12 @@ import { createColors } from 'picocolors';
 import { readMeshConfig } from './scan.js';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
-import { applySuppressions, resourceKey } from '../../engine/suppress.js';
+import { applySuppressions, resourceLookup } from '../../engine/suppress.js';
+import { configFor } from '../emit.js';
 import type { Finding } from '../../engine/finding.js';
-import { loadConfig, ConfigError, type MeshwardConfig } from '../../config/config.js';
 import type { Resource } from '../../model/resource.js';
 import { computePosture, type Attachment, type MeshPosture, type MtlsOrigin } from '../../posture/index.js';
-import { UsageError, useColor, EXIT_FINDINGS, type CliIO } from '../io.js';
+import { useColor, EXIT_FINDINGS, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
 interface PostureFlags {
@@ -45,13 +45,7 @@ export function registerPosture(program: Command, io: CliIO, setExit: SetExit): 
 
 async function runPosture(paths: string[], flags: PostureFlags, io: CliIO): Promise<number> {
   const started = performance.now();
-  let config: MeshwardConfig;
-  try {
-    config = await loadConfig(flags.config ? path.resolve(io.cwd, flags.config) : undefined, io.cwd);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  const config = await configFor(flags, io);
   const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
   const result = await scanPaths(paths, {
@@ -62,15 +56,8 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO): Prom
     disabled: config.disabled,
     severityOverrides: config.severityOverrides,
   });
-  let byKey: Map<string, Resource> | null = null;
   applySuppressions(result.findings, {
-    resourceOf: (f) => {
-      if (!byKey) {
-        byKey = new Map();
-        for (const r of result.model.resources) byKey.set(resourceKey(r), r);
-      }
-      return byKey.get(resourceKey(f.resource));
-    },
+    resourceOf: resourceLookup(result.model.resources),
     annotationSuppressions: config.annotationSuppressions,
     ignores: config.ignores,
     baseline: null,
@@ -362,10 +349,4 @@ function policiesCell(w: WorkloadRow): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number, not "${v}"`);
-  return n;
-}
 

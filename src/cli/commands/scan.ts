@@ -4,17 +4,16 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
-import { resourceKey } from '../../engine/suppress.js';
+import { resourceLookup } from '../../engine/suppress.js';
 import { SEVERITIES } from '../../engine/finding.js';
 import { meshFromFileValue } from '../../model/meshconfig.js';
 import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
 import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
-import type { Resource } from '../../model/resource.js';
 import { allRules, findRule } from '../../rules/index.js';
 import type { Rule } from '../../rules/types.js';
 import { FORMATS } from '../../report/index.js';
 import { baselineFor, configFor, emitReport } from '../emit.js';
-import { UsageError, EXIT_USAGE, type CliIO } from '../io.js';
+import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
 interface ScanFlags {
@@ -103,7 +102,6 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     if (flags.verbose) notes.push(...result.notes);
     else notes.push(`${result.notes.length} document${result.notes.length === 1 ? ' was' : 's were'} skipped (not Kubernetes objects, or unnamed); --verbose lists them`);
   }
-  let byKey: Map<string, Resource> | null = null;
   const code = await emitReport({
     findings: result.findings,
     errors: result.errors,
@@ -113,13 +111,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     files: result.load.files.length,
     meshConfig: result.model.mesh.origin,
     rules,
-    resourceOf: (f) => {
-      if (!byKey) {
-        byKey = new Map();
-        for (const r of result.model.resources) byKey.set(resourceKey(r), r);
-      }
-      return byKey.get(resourceKey(f.resource));
-    },
+    resourceOf: resourceLookup(result.model.resources),
     config,
     baseline,
     flags,
@@ -175,12 +167,6 @@ function selectRules(only: string | undefined): readonly Rule[] {
     if (!rule) throw new UsageError(`--only: no rule "${id}"; \`meshward rules\` lists them`);
     return rule;
   });
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive whole number, not "${v}"`);
-  return n;
 }
 
 
