@@ -46,11 +46,7 @@ export function shortName(r: { namespace: string; name: string }, relativeTo?: s
   return r.namespace && r.namespace !== relativeTo ? `${r.namespace}/${r.name}` : r.name;
 }
 
-/** Up to `max` items joined with commas, then "and N more". */
-export function listSome(items: readonly string[], max = 5): string {
-  if (items.length <= max) return items.join(', ');
-  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
+export { listSome } from '../engine/text.js';
 
 /** Singular or plural noun. */
 export function plural(n: number, one: string, many = `${one}s`): string {

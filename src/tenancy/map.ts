@@ -1,6 +1,6 @@
 import type { MeshModel } from '../model/model.js';
 import { exportScope, EXPORT_DEFAULT_KEY } from './visibility.js';
-import { claimVictims } from '../rules/hijack/common.js';
+import { claimVictims } from './victims.js';
 import { isObject } from '../model/workloads.js';
 
 export interface HostClaim {

@@ -8,7 +8,7 @@ import { describe } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { isEmptySelector } from '../../model/selectors.js';
 import type { Workload } from '../../model/workloads.js';
-import { quoteValue } from '../text.js';
+import { quoteValue } from '../../engine/text.js';
 
 export const NETPOL_GROUP = 'networking.k8s.io';
 export const ISTIO_NET_GROUP = 'networking.istio.io';

@@ -1,6 +1,8 @@
 import picomatch from 'picomatch';
 import type { MeshModel } from '../../model/model.js';
-import { hostCovers, type OwnedHost } from '../../model/hosts.js';
+import { hostCovers } from '../../model/hosts.js';
+import { claimVictims, type Victims } from '../../tenancy/victims.js';
+import { listSome } from '../../engine/text.js';
 import type { Resource } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { isEmptySelector, selectorMatches } from '../../model/selectors.js';
@@ -12,54 +14,8 @@ import type { ExportScope } from '../../tenancy/visibility.js';
 export const MITIGATION =
   'Limit who may write networking.istio.io objects to platform operators (RBAC), scope each tenant with a Sidecar (`meshward generate sidecars --tenants FILE`), and enforce host ownership at admission (`meshward generate admission-policy --tenants FILE --format vap|kyverno`, or the meshward webhook).';
 
-export interface Victims {
-  any: boolean;
-  /** Services of other tenants whose hosts the claim covers. */
-  services: OwnedHost[];
-  /** Hosts other tenants' ServiceEntries declare. */
-  entries: OwnedHost[];
-  /** Namespaces of other tenants whose whole `*.ns.svc.<domain>` (or a Service name in it) the claim covers, when no Service object is in the input. */
-  namespaces: string[];
-  /** Tenants whose policy allowance covers the claimed external host. */
-  tenants: string[];
-  /** A phrase naming them, for messages. */
-  summary: string;
-}
-
-/**
- * Who else a host claim by a config in `ns` would take traffic from: other tenants' Services
- * (including platform ones), other tenants' ServiceEntry hosts, namespaces the host pattern covers,
- * and tenants whose policy allowance holds the host. The host index answers each in one lookup.
- */
-export function claimVictims(model: MeshModel, ns: string, host: string): Victims {
-  const tenancy = model.tenancy;
-  // A wildcard can cover tens of thousands of hosts in few namespaces: decide each namespace once.
-  const foreignNs = new Map<string, boolean>();
-  const foreign = (o: OwnedHost) => {
-    let f = foreignNs.get(o.namespace);
-    if (f === undefined) foreignNs.set(o.namespace, (f = !tenancy.sameTenant(o.namespace, ns)));
-    return f;
-  };
-  const covered = model.hosts.covered(host);
-  const services: OwnedHost[] = [];
-  const entries: OwnedHost[] = [];
-  for (const o of covered) {
-    if (!foreign(o)) continue;
-    (o.via === 'Service' ? services : entries).push(o);
-  }
-  const namespaces: string[] = [];
-  const m = /^(?:\*|[a-z0-9-]+)\.([a-z0-9-]+)\.svc\.(.+)$/.exec(host);
-  if (m && m[2] === model.clusterDomain && !tenancy.sameTenant(m[1], ns) && !services.some((s) => s.namespace === m[1]) && model.namespace(m[1]).resource) {
-    namespaces.push(m[1]);
-  }
-  const tenants = services.length ? [] : tenancy.allowanceOwners(host, tenancy.tenantOf(ns).name);
-  const parts: string[] = [];
-  if (services.length) parts.push(`${services.length === 1 ? 'Service' : `${services.length} Services`} of other tenants (${listSome(uniq(services.map((s) => `${s.namespace}/${s.resource.name}`)), 3)})`);
-  if (namespaces.length) parts.push(`namespace ${namespaces.join(', ')} of another tenant`);
-  if (tenants.length) parts.push(`tenant ${tenants.join(', ')} by policy`);
-  if (entries.length) parts.push(`ServiceEntry hosts of other namespaces (${listSome(uniq(entries.map((s) => `${s.namespace}/${s.resource.name}`)), 3)})`);
-  return { any: parts.length > 0, services, entries, namespaces, tenants, summary: parts.join(' and ') };
-}
+export { claimVictims, listSome };
+export type { Victims };
 
 export function describeScope(scope: ExportScope, kind: string): string {
   const where = scope.all ? 'exported to every namespace' : `exported to ${[...scope.namespaces].join(', ') || 'no namespace'}`;
@@ -68,14 +24,6 @@ export function describeScope(scope: ExportScope, kind: string): string {
   return `${where}: no exportTo, and Istio's default is "*"`;
 }
 
-export function listSome(items: readonly string[], n: number): string {
-  if (items.length <= n) return items.join(', ');
-  return `${items.slice(0, n).join(', ')} and ${items.length - n} more`;
-}
-
-function uniq(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
 
 /** Hosts under the cluster domain (`*.svc.<domain>`) are Services; everything else is external. */
 export function isClusterHost(model: MeshModel, host: string): boolean {

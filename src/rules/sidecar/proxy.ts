@@ -5,7 +5,7 @@ import type { RuleSettings } from '../../config/settings.js';
 import type { NamespaceInfo } from '../../model/namespaces.js';
 import { describe, type PathSegment } from '../../model/resource.js';
 import type { EvidenceInput } from '../types.js';
-import { quoteValue } from '../text.js';
+import { quoteValue } from '../../engine/text.js';
 
 /** Container names Istio's injector gives the containers it adds. */
 export const PROXY_CONTAINER_NAMES = new Set(['istio-proxy', 'istio-init', 'istio-validation']);
