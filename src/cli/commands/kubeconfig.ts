@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { SEVERITIES, severityRank, type Finding, type Severity } from '../../engine/finding.js';
+import { SEVERITIES, type Finding, type Severity } from '../../engine/finding.js';
 import { fingerprint } from '../../engine/fingerprint.js';
+import { compareFindings } from '../../engine/run.js';
 import type { LoadError } from '../../loader/parse.js';
 import type { Report } from '../../report/types.js';
 import { DEFAULT_KUBECONFIG_LIMITS, locate, parseKubeconfigBytes, type ParsedKubeconfig } from '../../kubeconfig/parse.js';
@@ -226,14 +227,7 @@ export function kubeconfigFindingsToReport(
 ): Report {
   const findings: Finding[] = [];
   for (const j of judged) for (const f of j.findings) findings.push(kubeconfigFindingToFinding(f, j.parsed));
-  findings.sort(
-    (a, b) =>
-      severityRank(b.severity) - severityRank(a.severity) ||
-      cmp(a.location?.file ?? '', b.location?.file ?? '') ||
-      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
-      cmp(a.ruleId, b.ruleId) ||
-      cmp(a.fingerprint, b.fingerprint),
-  );
+  findings.sort(compareFindings);
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) bySeverity[f.severity]++;
   return {
@@ -252,6 +246,3 @@ export function kubeconfigFindingsToReport(
   };
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
