@@ -19,3 +19,19 @@ export function listSome(items: readonly string[], max = 5): string {
   if (items.length <= max) return items.join(', ');
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
+
+/**
+ * Characters a terminal acts on or that hide or reorder text: C0/C1 controls (ESC, BEL, CR, LF...),
+ * DEL, the Arabic letter mark, zero-width characters, line/paragraph separators, bidirectional
+ * embeddings, overrides and isolates, and the byte-order mark.
+ */
+export const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * An untrusted string made safe for any human-facing output (terminal text, Mermaid/DOT labels,
+ * notes, error lines) without quoting it: every character in UNSAFE_CHARS becomes a visible `\uXXXX`
+ * escape. The one escape every door uses for names, hosts, URLs, file names and decoded claims.
+ */
+export function terminalSafe(s: string): string {
+  return s.replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -11,6 +11,7 @@
  * secrecy; the value itself is never shown.
  */
 import { createHash } from 'node:crypto';
+import { terminalSafe, UNSAFE_CHARS } from '../engine/text.js';
 
 const FINGERPRINT_HEX = 12;
 
@@ -237,7 +238,6 @@ export function splitArgs(s: string): string[] {
 // ---------------------------------------------------------------------------------------------------
 // Display of untrusted strings
 
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * An untrusted string made safe to put in a message: quoted, control characters, bidirectional
@@ -246,7 +246,7 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202
  */
 export function quote(s: string, max = 160): string {
   const cut = s.length > max ? s.slice(0, max) + '…' : s;
-  return `"${cut.replace(/["\\]/g, (c) => `\\${c}`).replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+  return `"${terminalSafe(cut.replace(/["\\]/g, (c) => `\\${c}`))}"`;
 }
 
 /** Whether a string holds characters that a terminal would act on or that hide text. */
