@@ -269,6 +269,23 @@ describe('triage: false alarms and misses found on public manifests', () => {
     assert.ok(caps.includes('spec.initContainers[0].securityContext.capabilities.add[1]'));
   });
 
+  // Istio's injector also injects pods labelled sidecar.istio.io/inject: "true" in namespaces without an
+  // injection label (webhook object.sidecar-injector.istio.io); posture already counts them as sidecar.
+  test('BYP008: a namespace whose workloads opt in one by one does not "run without sidecar"', open('BYP008 ignores pod-level sidecar.istio.io/inject: "true"'), async () => {
+    const r = await scan(target);
+    const wrong = about(r, 'Namespace', '/travel-agency', 'BYP008').filter((f) => atLeast(f, 'medium') && /without sidecar/.test(f.message));
+    assert.deepEqual(show(wrong), []);
+  });
+
+  // AUTO_PASSTHROUGH servers route by SNI without any VirtualService, so "any namespace may bind its
+  // hosts" does not apply; behind mesh-wide STRICT the destination sidecars refuse clients without a mesh
+  // certificate, so the documented east-west gateway is not a high finding.
+  test('HJK005/AUT019: the multi-network east-west gateway (AUTO_PASSTHROUGH *.local) under mesh-wide STRICT', open('HJK005 reports VirtualService binding on AUTO_PASSTHROUGH; AUT019 ignores STRICT'), async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(about(r, 'Gateway', 'istio-system/cross-network-gateway', 'HJK005')), []);
+    assert.deepEqual(show(about(r, 'Gateway', 'istio-system/cross-network-gateway', 'AUT019').filter((f) => atLeast(f, 'high'))), []);
+  });
+
   // A sidecar cannot load a credentialName Secret: only a DestinationRule with workloadSelector (or a
   // gateway) can, so this origination does not happen as written (Istio's analyzer IST0128 agrees).
   test('miss: DestinationRule credentialName without workloadSelector on sidecars is high', open('no rule yet'), async () => {
