@@ -10,13 +10,13 @@
 #   npm run build
 #   scripts/real-world.sh istio-samples=/work/fetched/istio/samples boutique=/work/fetched/microservices-demo/kubernetes-manifests
 #
-# Environment: OUT_DIR (default ./real-world-out), MESHWARD (default bin/meshward.js of this checkout),
+# Environment: OUT_DIR (default $TMPDIR/meshward-real-world), MESHWARD (default bin/meshward.js of this checkout),
 # EXTRA_ARGS (more scan options, e.g. "--mesh-config mesh.yaml").
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 meshward="${MESHWARD:-$here/bin/meshward.js}"
-out_dir="${OUT_DIR:-$PWD/real-world-out}"
+out_dir="${OUT_DIR:-${TMPDIR:-/tmp}/meshward-real-world}"
 include_templates="${INCLUDE_TEMPLATES:-0}"
 
 if [ "$#" -eq 0 ]; then
