@@ -318,6 +318,63 @@ describe('triage: false alarms and misses found on public manifests', () => {
   });
 });
 
+describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces-by-default/)", () => {
+  const target = 'triage';
+
+  test('AUT009: a DENY on "/*" cannot be escaped by path normalization', open('AUT009 reports paths that match everything'), async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(about(r, 'AuthorizationPolicy', 'shop/maintenance-deny-all-paths', 'AUT009')), []);
+  });
+
+  test('AUT013: a selector on Istio gateway labels, gateway not in the input, is unknown (info at most)', open('AUT013 says "matches nothing" at medium'), async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(about(r, 'AuthorizationPolicy', 'istio-system/ingress-known-hosts', 'AUT013').filter((f) => atLeast(f, 'low'))), []);
+  });
+
+  test('AUT013: a selector on a Gateway API Gateway\'s pods (gateway-name label) selects the gateway', open('Gateway API Gateways are not counted as workloads'), async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(about(r, 'AuthorizationPolicy', 'shop/shop-edge-methods', 'AUT013').filter((f) => atLeast(f, 'low'))), []);
+  });
+
+  test('BYP008: with enableNamespacesByDefault, an unlabelled namespace is injected', open('the injector ConfigMap values are not read'), async () => {
+    const r = await scan('namespaces-by-default');
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(show(about(r, 'Namespace', '/orders', 'BYP008')), []);
+  });
+
+  test('miss: a PERMISSIVE PeerAuthentication whose workloads are not in the input is still a weakening (AUT002)', open('only AUT013 low "applies to nothing"'), async () => {
+    const r = await scan(target);
+    assert.equal(about(r, 'PeerAuthentication', 'shop/legacy-billing-plaintext', 'AUT002').length, 1);
+  });
+
+  test('miss: a second namespace-wide PeerAuthentication is ignored by Istio (the oldest applies)', open('no rule yet'), async () => {
+    const r = await scan(target);
+    const found = about(r, 'PeerAuthentication', 'shop/namespace-strict-again').filter((f) => atLeast(f, 'medium'));
+    assert.ok(found.length >= 1, show(r.findings.filter((f) => f.resource.kind === 'PeerAuthentication')).join('\n'));
+  });
+
+  test('miss: ServiceEntry resolution NONE on a specific host without addresses passes a whole TCP port', open('EGR005 looks at wildcard hosts only'), async () => {
+    const r = await scan(target);
+    assert.ok(about(r, 'ServiceEntry', 'shop/legacy-db').some((f) => atLeast(f, 'high')));
+  });
+
+  test('miss: a namespace with two injection labels (istio-injection and istio.io/rev)', open('no rule yet'), async () => {
+    const r = await scan(target);
+    const found = about(r, 'Namespace', '/checkout').filter((f) => /istio-injection/.test(f.message) && /istio\.io\/rev/.test(f.message));
+    assert.ok(found.length >= 1, show(about(r, 'Namespace', '/checkout')).join('\n'));
+  });
+
+  test('miss: a DENY naming a namespace that does not exist fails open', open('no rule yet'), async () => {
+    const r = await scan(target);
+    assert.ok(about(r, 'AuthorizationPolicy', 'shop/deny-from-sandbox').some((f) => atLeast(f, 'medium') && /sandbx/.test(f.message)));
+  });
+
+  test('miss: a running pod without a sidecar in an injected namespace (live dump)', open('no rule yet'), async () => {
+    const r = await scan(target);
+    assert.ok(about(r, 'Pod', 'shop/storefront-5d8c7b9f4-q2x7m').some((f) => atLeast(f, 'medium')));
+  });
+});
+
 describe('istio-operators: several IstioOperators in one input (a repository of install profiles)', () => {
   test('the report says which mesh config applies when several IstioOperators disagree', open('the first IstioOperator is used silently'), async () => {
     const r = await scan('istio-operators');
