@@ -24,6 +24,7 @@ export function registerBlastRadius(program: Command, io: CliIO, setExit: SetExi
         const [name, url] = splitPair(s, '--server', 'NAME=URL');
         servers.set(name, [...(servers.get(name) ?? []), url]);
       }
+      if (!flags.cluster.length) throw new UsageError('blast-radius needs at least one --cluster NAME=PATH (a cluster and the folder of its manifests); repeat it for each cluster');
       const inputs: ClusterInput[] = [];
       const seen = new Set<string>();
       let errors = 0;
