@@ -15,6 +15,8 @@ import type { InputFile } from '../loader/load.js';
 export class HelmSourceMap {
   /** Per input file: document-start lines and the template each document came from (null: none). */
   private readonly byFile = new Map<string, Array<{ line: number; source: string | null }>>();
+  /** The rendered charts' folders (first `# Source:` segment, or --chart-dir), relative to the working folder. */
+  readonly chartFolders = new Set<string>();
 
   constructor(files: readonly InputFile[], private readonly chartDir: string | null) {
     for (const f of files) {
@@ -76,7 +78,8 @@ export class HelmSourceMap {
     const parts = source.split('/').filter((p) => p !== '' && p !== '.');
     // A comment is input: never let it point outside the chart with `..` or an absolute path.
     if (parts.length < 2 || parts.includes('..') || source.startsWith('/') || /^[A-Za-z]:/.test(source)) return null;
-    if (!this.chartDir) return parts.join('/');
-    return [this.chartDir.split(path.sep).join('/').replace(/\/+$/, ''), ...parts.slice(1)].join('/');
+    const chart = this.chartDir ? this.chartDir.split(path.sep).join('/').replace(/\/+$/, '') : parts[0];
+    this.chartFolders.add(chart);
+    return [chart, ...parts.slice(1)].join('/');
   }
 }

@@ -146,7 +146,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     baseline,
     flags: outputFlags,
     io,
-    fallbackFile: fallbackFile(meshConfig?.file ?? null, config.file, result.load.files, io.cwd),
+    fallbackFile: await fallbackFile(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
   });
   if (hint) io.stderr.write(`meshward: ${hint}\n`);
   for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
@@ -233,11 +233,20 @@ function chartFolder(dir: string, cwd: string): string {
 /**
  * Where findings with no source position go in SARIF and GitLab reports, which need a file: the
  * --mesh-config file (most such findings are about mesh-wide defaults), else the config file, else the
- * first input file read from disk. Null when every input came from standard input.
+ * rendered Helm chart's Chart.yaml, else the first input file read from disk. Null when every input
+ * came from standard input and none of these exists.
  */
-function fallbackFile(meshConfigFile: string | null, configFile: string | null, files: readonly InputFile[], cwd: string): string | null {
+async function fallbackFile(meshConfigFile: string | null, configFile: string | null, helm: HelmSourceMap, files: readonly InputFile[], cwd: string): Promise<string | null> {
   if (meshConfigFile) return meshConfigFile;
   if (configFile) return path.relative(cwd, configFile) || configFile;
+  for (const chart of helm.chartFolders) {
+    const chartYaml = path.join(chart, 'Chart.yaml');
+    try {
+      if ((await fs.stat(path.resolve(cwd, chartYaml))).isFile()) return chartYaml.split(path.sep).join('/');
+    } catch {
+      /* not rendered from here: try the next */
+    }
+  }
   return files.find((f) => !/^<.*>$/.test(f.file))?.file ?? null;
 }
 
