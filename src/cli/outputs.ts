@@ -17,9 +17,9 @@ export interface Tagged {
 
 /** Parsed values of the flags `addOutputOptions` adds. */
 export interface OutputOptionValues {
-  format: Tagged[];
-  output: Tagged[];
-  report: string[];
+  format?: Tagged[];
+  output?: Tagged[];
+  report?: string[];
 }
 
 /**
@@ -29,22 +29,20 @@ export interface OutputOptionValues {
  */
 export function addOutputOptions(command: Command): Command {
   let seq = 0;
-  const tag = (value: string, previous: Tagged[]): Tagged[] => [...previous, { value, seq: seq++ }];
+  // No defaults (commander would print "default: []"); absent means none given.
+  const tag = (value: string, previous: Tagged[] | undefined): Tagged[] => [...(previous ?? []), { value, seq: seq++ }];
   return command
     .addOption(
-      new Option('-f, --format <format>', `report format: ${FORMATS.join(', ')}; repeatable, each --output writes the --format before it`)
-        .argParser((v: string, prev: Tagged[]) => tag(v, prev))
-        .default([], 'text'),
+      new Option('-f, --format <format>', `report format: ${FORMATS.join(', ')} (default: text); repeatable, each --output writes the --format before it`)
+        .argParser((v: string, prev: Tagged[] | undefined) => tag(v, prev)),
     )
     .addOption(
       new Option('-o, --output <file>', 'write the --format given before it to this file (folders are created); repeatable')
-        .argParser((v: string, prev: Tagged[]) => tag(v, prev))
-        .default([]),
+        .argParser((v: string, prev: Tagged[] | undefined) => tag(v, prev)),
     )
     .addOption(
       new Option('--report <format:file>', 'one more report, e.g. sarif:meshward.sarif (file - is standard output); repeatable')
-        .argParser((v: string, prev: string[]) => [...prev, v])
-        .default([]),
+        .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
     );
 }
 
@@ -62,7 +60,8 @@ function parseFormat(v: string, flag: string): Format {
  * each --output takes the --format written before it and a --format with no --output goes to standard
  * output; `--report FORMAT:FILE` adds a report; at most one report may go to standard output.
  */
-export function resolveOutputs(v: OutputOptionValues): OutputTarget[] {
+export function resolveOutputs(given: OutputOptionValues): OutputTarget[] {
+  const v = { format: given.format ?? [], output: given.output ?? [], report: given.report ?? [] };
   const targets: OutputTarget[] = [];
   if (v.format.length <= 1 && v.output.length <= 1) {
     if (v.format.length || v.output.length || !v.report.length) {

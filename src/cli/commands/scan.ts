@@ -23,7 +23,7 @@ import type { SetExit } from './index.js';
 
 interface ScanFlags extends OutputOptionValues {
   failOn?: string;
-  exclude: string[];
+  exclude?: string[];
   allowEmpty?: boolean;
   sarifBase?: string;
   chartDir?: string;
@@ -47,9 +47,11 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
   const scan = program
     .command('scan')
     .description('scan Kubernetes, Istio and Gateway API manifests (files, folders, or - for stdin)')
-    .argument('<paths...>', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input')
+    .argument('<paths...>', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input');
+  addOutputOptions(scan);
+  scan
     .addOption(new Option('--fail-on <severity>', `exit 1 when a finding is at or above this severity: ${[...SEVERITIES, 'none'].join(', ')}, any case (default: high, or failOn in the config)`).argParser(parseFailOn))
-    .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
+    .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here, up to the repository root)')
     .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
     .option('--advisories <file>', 'Istio security-bulletin database to use instead of the bundled one (docs/advisories.md)')
     .option('--tenants <file>', 'tenant policy: which namespaces form a tenant, the hosts and gateways each may claim (docs/tenancy.md)')
@@ -61,13 +63,12 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .option('-v, --verbose', 'also list skipped documents and other notes')
     .option('--show-suppressed', 'include suppressed findings in the output')
     .option('--only <ids>', 'run only these rules (comma-separated IDs)')
-    .option('--exclude <glob>', 'skip files and folders matching this glob, relative to the scanned folder (e.g. "**/charts/**"); repeatable', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--exclude <glob>', 'skip files and folders matching this glob, relative to the scanned folder (e.g. "**/charts/**"); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--allow-empty', 'exit 0 when the input holds no Kubernetes objects (default: exit 2, so a failed `helm template` upstream fails the build)')
     .option('--sarif-base <dir>', 'folder SARIF, GitLab and JUnit paths are relative to (default: the repository root, the nearest folder upward with .git)')
     .option('--chart-dir <dir>', 'the Helm chart folder that was rendered, to map `# Source:` comments to its template files')
     .option('--max-file-bytes <n>', 'largest input file read')
     .option('--max-document-bytes <n>', 'largest single YAML/JSON document parsed')
-  addOutputOptions(scan);
   scan.action(async (paths: string[], flags: ScanFlags) => {
       setExit(await runScan(paths, flags, io));
     });
@@ -77,7 +78,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const started = performance.now();
   const outputs = resolveOutputs(flags);
   const rules = selectRules(flags.only);
-  const exclude = excludeMatcher(flags.exclude);
+  const exclude = excludeMatcher(flags.exclude ?? []);
   const outputFlags: OutputFlags = {
     format: outputs[0]?.format ?? 'text',
     outputs,
