@@ -273,7 +273,7 @@ const MESH_CONFIG_FIELDS = new Set([
   'outboundClusterStatName', 'certificates', 'thriftConfig', 'serviceSettings', 'enablePrometheusMerge',
   'verifyCertificateAtClient', 'ca', 'extensionProviders', 'defaultProviders', 'discoverySelectors', 'pathNormalization',
   'defaultHttpRetryPolicy', 'meshMTLS', 'tlsDefaults', 'sdsUdsPath', 'enableSdsTokenMount', 'mixerCheckServer',
-  'mixerReportServer', 'disablePolicyChecks', 'policyCheckFailOpen',
+  'mixerReportServer', 'disablePolicyChecks', 'policyCheckFailOpen', 'ambientMesh', 'serviceScopeConfigs',
 ]);
 
 /** A --mesh-config that is some other object or file is a usage error saying what was expected. */
