@@ -318,6 +318,10 @@ test('usage errors: --mesh-config that is no mesh config, --only "", blast-radiu
   r = await runCli(['blast-radius'], { cwd: dir });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /blast-radius needs at least one --cluster NAME=PATH/);
+  // Every command's --output creates missing folders.
+  r = await runCli(['blast-radius', '--cluster', 'east=pod.yaml', '-f', 'json', '-o', 'graphs/east/br.json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(JSON.parse(await fs.readFile(path.join(dir, 'graphs/east/br.json'), 'utf8')));
 });
 
 test('JUnit honours --fail-on and carries file attributes; GitLab Code Quality validates against its schema', async () => {

@@ -202,7 +202,8 @@ async function ensureFolder(file: string, flag: string, shown: string): Promise<
   }
 }
 
-async function writeReportFile(file: string, shown: string, text: string): Promise<void> {
+/** Writes an --output file, creating its folder; a failure is a usage error naming the flag and the path. */
+export async function writeReportFile(file: string, shown: string, text: string): Promise<void> {
   await ensureFolder(file, '--output', shown);
   try {
     await fs.writeFile(file, text);
