@@ -347,6 +347,9 @@ test('JUnit honours --fail-on and carries file attributes; GitLab Code Quality v
   assert.equal(new Set(issues.map((i: any) => i.fingerprint)).size, issues.length, 'fingerprints are unique');
   // Mesh defaults are pinned on the first input file (no mesh config, no config file here).
   assert.ok(issues.some((i: any) => i.check_name === 'EGR001' && i.location.path === 'k8s/pod.yaml' && /no source position/.test(i.description)));
+  // A config file outside the repository (/dev/null) is passed over for the next candidate.
+  r = await runCli(['scan', '../pod.yaml', '-f', 'gitlab', '--fail-on', 'none', '--config', '/dev/null'], { cwd });
+  assert.ok(JSON.parse(r.stdout).some((i: any) => i.check_name === 'EGR001' && i.location.path === 'k8s/pod.yaml'));
   // The schema has teeth: a report with an absolute path fails it.
   assert.equal(validate([{ ...b, location: { path: '/abs/pod.yaml', lines: { begin: 1 } } }]), false);
   assert.equal(validate([{ ...b, severity: 'high' }]), false);

@@ -7,6 +7,7 @@ import { loadConfig, ConfigError, findRepositoryRoot, type MeshwardConfig } from
 import { terminalSafe } from '../engine/text.js';
 import { allRules } from '../rules/index.js';
 import type { OutputTarget } from './outputs.js';
+import { repoRelative } from '../report/paths.js';
 import type { LoadError } from '../loader/parse.js';
 import type { Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
@@ -105,8 +106,11 @@ export interface EmitInput {
   baseline: Set<string> | null;
   flags: OutputFlags;
   io: CliIO;
-  /** Where findings without a source position are pinned in SARIF/GitLab (README "Findings without a file"). */
-  fallbackFile?: string | null;
+  /**
+   * Candidates, best first, for where findings without a source position are pinned in SARIF/GitLab
+   * (README "Findings without a file"); the first inside the repository root is used.
+   */
+  fallbackFiles?: readonly string[];
 }
 
 /**
@@ -145,6 +149,7 @@ export async function emitReport(x: EmitInput): Promise<number> {
     notes: [...x.notes, ...notes],
   };
   const srcRoot = flags.sarifBase ? path.resolve(io.cwd, flags.sarifBase) : ((await findRepositoryRoot(io.cwd)) ?? io.cwd);
+  const fallbackFile = (x.fallbackFiles ?? []).find((f) => repoRelative(f, io.cwd, srcRoot) !== null) ?? null;
   const targets = flags.outputs ?? [{ format: flags.format as Format, file: flags.output ?? null }];
   const rules = x.rules.filter((r) => !config.disabled.has(r.meta.id));
   for (const target of targets) {
@@ -162,7 +167,7 @@ export async function emitReport(x: EmitInput): Promise<number> {
       color: toStdout && isText && useColor(io.stdout, io.env),
       cwd: io.cwd,
       srcRoot,
-      fallbackFile: x.fallbackFile ?? null,
+      fallbackFile,
       failOn,
       ...(toStdout && target.format === 'text' ? widthOf(io) : {}),
       version: VERSION,

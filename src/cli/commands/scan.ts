@@ -147,7 +147,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     baseline,
     flags: outputFlags,
     io,
-    fallbackFile: await fallbackFile(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
+    fallbackFiles: await fallbackFiles(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
   });
   if (hint) io.stderr.write(`meshward: ${hint}\n`);
   for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
@@ -232,23 +232,27 @@ function chartFolder(dir: string, cwd: string): string {
 }
 
 /**
- * Where findings with no source position go in SARIF and GitLab reports, which need a file: the
- * --mesh-config file (most such findings are about mesh-wide defaults), else the config file, else the
- * rendered Helm chart's Chart.yaml, else the first input file read from disk. Null when every input
- * came from standard input and none of these exists.
+ * Where findings with no source position may go in SARIF and GitLab reports, which need a file, best
+ * first: the --mesh-config file (most such findings are about mesh-wide defaults), the config file, the
+ * rendered Helm chart's Chart.yaml, the first input file read from disk. The report uses the first
+ * one inside the repository.
  */
-async function fallbackFile(meshConfigFile: string | null, configFile: string | null, helm: HelmSourceMap, files: readonly InputFile[], cwd: string): Promise<string | null> {
-  if (meshConfigFile) return meshConfigFile;
-  if (configFile) return path.relative(cwd, configFile) || configFile;
-  for (const chart of helm.chartFolders) {
+async function fallbackFiles(meshConfigFile: string | null, configFile: string | null, helm: HelmSourceMap, files: readonly InputFile[], cwd: string): Promise<string[]> {
+  const out: string[] = [];
+  if (meshConfigFile) out.push(meshConfigFile);
+  if (configFile) out.push(path.relative(cwd, configFile) || configFile);
+  // A few at most: the folder names come from input comments.
+  for (const chart of [...helm.chartFolders].slice(0, 5)) {
     const chartYaml = path.join(chart, 'Chart.yaml');
     try {
-      if ((await fs.stat(path.resolve(cwd, chartYaml))).isFile()) return chartYaml.split(path.sep).join('/');
+      if ((await fs.stat(path.resolve(cwd, chartYaml))).isFile()) out.push(chartYaml.split(path.sep).join('/'));
     } catch {
-      /* not rendered from here: try the next */
+      /* not rendered from here */
     }
   }
-  return files.find((f) => !/^<.*>$/.test(f.file))?.file ?? null;
+  const firstFile = files.find((f) => !/^<.*>$/.test(f.file));
+  if (firstFile) out.push(firstFile.file);
+  return out;
 }
 
 /** Unrendered Helm templates (`{{ ... }}` under a `templates/` folder) fail as YAML; say what to do instead. */
