@@ -12,6 +12,22 @@ const { CATEGORY_TITLES } = await import(path.join(root, 'dist/rules/types.js'))
 const check = process.argv.includes('--check');
 const dir = path.join(root, 'docs/rules');
 
+// Every rule page shows an example manifest. These existing rules still lack one (traffic-hijack
+// domain); the list may only shrink: a rule missing from it without a `bad` example fails --check.
+const KNOWN_WITHOUT_EXAMPLE = new Set(['HJK010', 'HJK012', 'HJK013']);
+const withoutExample = allRules.filter((r) => !r.meta.docs.bad).map((r) => r.meta.id);
+const newGaps = withoutExample.filter((id) => !KNOWN_WITHOUT_EXAMPLE.has(id));
+const fixedGaps = [...KNOWN_WITHOUT_EXAMPLE].filter((id) => !withoutExample.includes(id));
+if (withoutExample.length) console.error(`rules without a \`bad\` example in docs: ${withoutExample.join(', ')}`);
+if (newGaps.length) {
+  console.error(`rule docs need an example: add docs.bad (a manifest the rule reports) to ${newGaps.join(', ')}`);
+  process.exit(1);
+}
+if (fixedGaps.length) {
+  console.error(`${fixedGaps.join(', ')} now ${fixedGaps.length === 1 ? 'has' : 'have'} an example: remove ${fixedGaps.length === 1 ? 'it' : 'them'} from KNOWN_WITHOUT_EXAMPLE in scripts/gen-rule-docs.js`);
+  process.exit(1);
+}
+
 const wanted = new Map();
 for (const rule of allRules) wanted.set(`${rule.meta.id}.md`, renderRuleDoc(rule, CATEGORY_TITLES));
 const index = ['# Rules', '', 'Generated from rule metadata by `npm run docs`; do not edit by hand.', ''];
@@ -23,6 +39,29 @@ for (const [cat, title] of Object.entries(CATEGORY_TITLES)) {
   index.push('');
 }
 wanted.set('README.md', index.join('\n'));
+
+// Docs must not promise what meshward does not have: every `meshward <command> [<sub-command>]` they
+// quote must exist in the CLI, and no page may point at a meshward component that does not exist.
+const { Command } = await import(path.join(root, 'node_modules/commander/index.js'));
+const { registerCommands } = await import(path.join(root, 'dist/cli/commands/index.js'));
+const program = new Command('meshward');
+registerCommands(program, { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: root }, () => {});
+const commands = new Map(program.commands.map((c) => [c.name(), new Set(c.commands.map((s) => s.name()))]));
+const NOT_A_FEATURE = /\bmeshward (webhook|operator|controller|plugin|fix|autofix)\b/i;
+const promises = [];
+for (const [name, text] of wanted) {
+  for (const m of text.matchAll(/`meshward ([a-z][\w-]*)(?: ([a-z][\w-]*))?/g)) {
+    const subs = commands.get(m[1]);
+    if (!subs) promises.push(`${name}: \`meshward ${m[1]}\` is no command`);
+    else if (subs.size && m[2] && !subs.has(m[2])) promises.push(`${name}: \`meshward ${m[1]} ${m[2]}\` is no command`);
+  }
+  const bad = NOT_A_FEATURE.exec(text);
+  if (bad) promises.push(`${name}: mentions "${bad[0]}", which meshward does not have`);
+}
+if (promises.length) {
+  console.error(`rule docs mention what does not exist; fix the rule metadata:\n  ${promises.join('\n  ')}`);
+  process.exit(1);
+}
 
 await fs.mkdir(dir, { recursive: true });
 const existing = new Set((await fs.readdir(dir)).filter((f) => f.endsWith('.md')));

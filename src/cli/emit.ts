@@ -3,7 +3,11 @@ import path from 'node:path';
 import { applySuppressions } from '../engine/suppress.js';
 import { readBaseline, writeBaseline, BaselineError } from '../engine/baseline.js';
 import { SEVERITIES, severityRank, type Finding, type Severity } from '../engine/finding.js';
-import { loadConfig, ConfigError, type MeshwardConfig } from '../config/config.js';
+import { loadConfig, ConfigError, findRepositoryRoot, type MeshwardConfig } from '../config/config.js';
+import { terminalSafe } from '../engine/text.js';
+import { allRules } from '../rules/index.js';
+import type { OutputTarget } from './outputs.js';
+import { repoRelative } from '../report/paths.js';
 import type { LoadError } from '../loader/parse.js';
 import type { Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
@@ -15,21 +19,65 @@ import { UsageError, VERSION, useColor, EXIT_FINDINGS, type CliIO } from './io.j
 export interface OutputFlags {
   format: string;
   output?: string;
+  /** The reports to write, when the command resolved several (scan); else `format` to `output`. */
+  outputs?: OutputTarget[];
   failOn?: string;
   config?: string;
   baseline?: string;
   writeBaseline?: string;
   showSuppressed?: boolean;
+  /** Folder SARIF/GitLab paths are relative to; default: the repository root above the working folder. */
+  sarifBase?: string;
 }
 
 /** The config file: --config, else the nearest .meshward.yaml upward. A bad one is a usage error. */
 export async function configFor(flags: OutputFlags, io: CliIO): Promise<MeshwardConfig> {
+  let config: MeshwardConfig;
   try {
-    return await loadConfig(flags.config ? path.resolve(io.cwd, flags.config) : undefined, io.cwd);
+    config = await loadConfig(flags.config ? path.resolve(io.cwd, flags.config) : undefined, io.cwd);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
+    if (err instanceof ConfigError) throw new UsageError(terminalSafe(err.message));
     throw err;
   }
+  warnUnknownRules(config, io);
+  return config;
+}
+
+/** A rule ID the config names that no rule has is a typo that silently does nothing: say so, with the nearest ID. */
+function warnUnknownRules(config: MeshwardConfig, io: CliIO): void {
+  const known = allRules.map((r) => r.meta.id);
+  const shownFile = config.file ? path.relative(io.cwd, config.file) || config.file : 'config';
+  for (const ref of config.ruleRefs) {
+    if (known.includes(ref.id)) continue;
+    const near = nearest(ref.id, known);
+    io.stderr.write(
+      `meshward: warning: ${terminalSafe(shownFile)}:${ref.line}: ${ref.where} names rule ${terminalSafe(ref.id)}, which does not exist${near ? `; did you mean ${near}?` : ''} (\`meshward rules\` lists them)\n`,
+    );
+  }
+}
+
+/** The known ID closest to `id` by edit distance, if it is close enough to be a likely typo. */
+export function nearest(id: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(id.toUpperCase(), k);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = k;
+    }
+  }
+  return bestDistance <= 3 ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /** Reads --baseline up front, so a bad one fails before any work is done. */
@@ -58,12 +106,18 @@ export interface EmitInput {
   baseline: Set<string> | null;
   flags: OutputFlags;
   io: CliIO;
+  /**
+   * Candidates, best first, for where findings without a source position are pinned in SARIF/GitLab
+   * (README "Findings without a file"); the first inside the repository root is used.
+   */
+  fallbackFiles?: readonly string[];
 }
 
 /**
  * The common end of every findings-producing command: suppressions (config, annotation, baseline),
- * the report in the chosen format, the baseline file, and the exit code — 1 for an unsuppressed
- * finding at or above --fail-on or for unreadable input, else 0.
+ * the reports in the chosen formats, the baseline file, and the exit code: 1 for an unsuppressed
+ * finding at or above --fail-on or for unreadable input, else 0. Writing a baseline accepts the
+ * current findings, so that run exits 0 unless the input had errors.
  */
 export async function emitReport(x: EmitInput): Promise<number> {
   const { flags, io, config } = x;
@@ -76,38 +130,89 @@ export async function emitReport(x: EmitInput): Promise<number> {
     configFile: config.file ? path.relative(io.cwd, config.file) || config.file : null,
   });
   if (flags.writeBaseline) {
-    const n = await writeBaseline(path.resolve(io.cwd, flags.writeBaseline), x.findings, new Date());
-    io.stderr.write(`meshward: wrote ${n} fingerprint${n === 1 ? '' : 's'} to ${flags.writeBaseline}\n`);
+    const file = path.resolve(io.cwd, flags.writeBaseline);
+    await ensureFolder(file, '--write-baseline', flags.writeBaseline);
+    const n = await writeBaseline(file, x.findings, new Date());
+    io.stderr.write(`meshward: wrote ${n} fingerprint${n === 1 ? '' : 's'} to ${terminalSafe(flags.writeBaseline)}\n`);
   }
-  const format = flags.format as Format;
+  const failOn = (flags.failOn ?? config.failOn ?? 'high') as Severity | 'none';
   const visible = x.findings.filter((f) => !f.suppressed);
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of visible) bySeverity[f.severity]++;
-  const report: Report = {
-    version: 1,
-    findings: flags.showSuppressed || format === 'sarif' ? x.findings : visible,
-    errors: x.errors,
-    summary: {
-      bySeverity,
-      resources: x.resources,
-      files: x.files,
-      durationMs: Math.round(performance.now() - x.started),
-      suppressed: x.findings.length - visible.length,
-      meshConfig: x.meshConfig,
-      notes: [...x.notes, ...notes],
-    },
+  const summary = {
+    bySeverity,
+    resources: x.resources,
+    files: x.files,
+    durationMs: Math.round(performance.now() - x.started),
+    suppressed: x.findings.length - visible.length,
+    meshConfig: x.meshConfig,
+    notes: [...x.notes, ...notes],
   };
-  const text = REPORTERS[format](report, {
-    rules: x.rules.filter((r) => !config.disabled.has(r.meta.id)),
-    color: !flags.output && format === 'text' && useColor(io.stdout, io.env),
-    cwd: io.cwd,
-    version: VERSION,
-  });
-  if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
-  else io.stdout.write(text);
+  const srcRoot = flags.sarifBase ? path.resolve(io.cwd, flags.sarifBase) : ((await findRepositoryRoot(io.cwd)) ?? io.cwd);
+  const fallbackFile = (x.fallbackFiles ?? []).find((f) => repoRelative(f, io.cwd, srcRoot) !== null) ?? null;
+  const targets = flags.outputs ?? [{ format: flags.format as Format, file: flags.output ?? null }];
+  const rules = x.rules.filter((r) => !config.disabled.has(r.meta.id));
+  for (const target of targets) {
+    const toStdout = target.file === null;
+    // SARIF carries suppressed findings as such (GitHub shows them as dismissed); the others only on request.
+    const report: Report = {
+      version: 1,
+      findings: flags.showSuppressed || target.format === 'sarif' ? x.findings : visible,
+      errors: x.errors,
+      summary,
+    };
+    const isText = target.format === 'text' || target.format === 'compact';
+    const text = REPORTERS[target.format](report, {
+      rules,
+      color: toStdout && isText && useColor(io.stdout, io.env),
+      cwd: io.cwd,
+      srcRoot,
+      fallbackFile,
+      failOn,
+      ...(toStdout && target.format === 'text' ? widthOf(io) : {}),
+      version: VERSION,
+    });
+    if (target.file === null) io.stdout.write(text);
+    else await writeReportFile(path.resolve(io.cwd, target.file), target.file, text);
+  }
+  if (!targets.some((t) => t.file === null)) {
+    // Nothing went to standard output: one line on stderr, so a CI log still says how the run went.
+    const total = visible.length;
+    const counts = SEVERITIES.filter((s) => bySeverity[s]).map((s) => `${bySeverity[s]} ${s}`).join(', ');
+    const errors = x.errors.length ? `, ${x.errors.length} input error${x.errors.length === 1 ? '' : 's'}` : '';
+    io.stderr.write(
+      `meshward: ${total} finding${total === 1 ? '' : 's'}${counts ? ` (${counts})` : ''} in ${x.resources} resource${x.resources === 1 ? '' : 's'}${errors}; report${targets.length === 1 ? '' : 's'} written to ${targets.map((t) => terminalSafe(t.file ?? '')).join(', ')}\n`,
+    );
+  }
 
-  const failOn = (flags.failOn ?? config.failOn ?? 'high') as Severity | 'none';
   if (x.errors.length) return EXIT_FINDINGS;
+  if (flags.writeBaseline) return 0;
   if (failOn !== 'none' && visible.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
   return 0;
+}
+
+/** The terminal's width for wrapping the long text form: the TTY's columns, else $COLUMNS when set. */
+function widthOf(io: CliIO): { width?: number } {
+  const columns = io.stdout.isTTY ? (io.stdout as { columns?: number }).columns : undefined;
+  const width = columns ?? Number(io.env.COLUMNS);
+  return Number.isInteger(width) && width >= 20 ? { width } : {};
+}
+
+/** A missing folder for a report is created: CI jobs write into fresh `reports/` folders. */
+async function ensureFolder(file: string, flag: string, shown: string): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+  } catch (err) {
+    throw new UsageError(`${flag} ${terminalSafe(shown)}: cannot create its folder (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+}
+
+/** Writes an --output file, creating its folder; a failure is a usage error naming the flag and the path. */
+export async function writeReportFile(file: string, shown: string, text: string): Promise<void> {
+  await ensureFolder(file, '--output', shown);
+  try {
+    await fs.writeFile(file, text);
+  } catch (err) {
+    throw new UsageError(`--output ${terminalSafe(shown)}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? err}); check the path`);
+  }
 }

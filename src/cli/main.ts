@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION, UsageError, EXIT_USAGE, type CliIO } from './io.js';
 import { registerCommands } from './commands/index.js';
+import { terminalSafe } from '../engine/text.js';
 
 /**
  * Runs the CLI and resolves to the exit code: 0 nothing at or above --fail-on, 1 findings at or
@@ -28,7 +29,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (err instanceof UsageError) {
-      io.stderr.write(`meshward: ${err.message}\n`);
+      // Usage errors quote paths, flag values and config content: escape control and bidi characters.
+      io.stderr.write(`meshward: ${terminalSafe(err.message)}\n`);
       return EXIT_USAGE;
     }
     io.stderr.write(`meshward: internal error: ${(err as Error)?.stack ?? err}\n`);

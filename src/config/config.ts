@@ -4,17 +4,44 @@ import { parseValidated, ValidationError } from './validated-yaml.js';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../engine/finding.js';
 import { DEFAULT_TRUSTED_PROXY_IMAGES, type RuleSettings } from './settings.js';
+import { DEFAULT_SYSTEM_NAMESPACES } from '../model/namespaces.js';
 
 export const CONFIG_FILE_NAMES = ['.meshward.yaml', '.meshward.yml'];
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const ruleId = z.string().regex(/^[A-Z]{3}\d{3}$/, 'a rule ID such as BYP001');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+const SEVERITY_LIST = SEVERITIES.join(', ');
+/** Severities are matched case-insensitively (`HIGH` as on the command line); the message lists the valid ones. */
+const severity = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  z.enum(SEVERITIES, { error: `a severity: one of ${SEVERITY_LIST}` }),
+);
+const ruleSetting = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  z.enum(['off', ...SEVERITIES], { error: `"off" or a severity: one of ${SEVERITY_LIST}` }),
+);
+const failOn = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  z.enum([...SEVERITIES, 'none'], { error: `a severity (one of ${SEVERITY_LIST}) or none` }),
+);
+/** A real calendar date: 2027-02-30 matches the pattern but is refused (Date would roll it to March). */
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+  .refine(isCalendarDate, 'a date that exists in the calendar (check the day of the month)');
+
+export function isCalendarDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
 
 const schema = z
   .object({
     /** Per rule: `off` to disable, or a severity to override the default. */
-    rules: z.record(ruleId, z.union([z.literal('off'), z.enum(SEVERITIES)])).optional(),
+    rules: z.record(ruleId, ruleSetting).optional(),
     ignore: z
       .array(
         z
@@ -31,11 +58,12 @@ const schema = z
       .object({
         trustedProxyImages: z.array(z.string().min(1)).optional(),
         systemNamespaces: z.array(z.string().min(1)).optional(),
+        extraSystemNamespaces: z.array(z.string().min(1)).optional(),
         annotationSuppressions: z.boolean().optional(),
       })
       .strict()
       .optional(),
-    failOn: z.enum(SEVERITIES).optional(),
+    failOn: failOn.optional(),
   })
   .strict();
 
@@ -58,7 +86,9 @@ export interface MeshwardConfig {
   settings: RuleSettings;
   /** Whether `meshward.io/ignore` annotations on objects are honoured. */
   annotationSuppressions: boolean;
-  failOn: Severity | null;
+  failOn: Severity | 'none' | null;
+  /** Every rule ID the file names (under `rules` and in `ignore` entries) with its line, to check they exist. */
+  ruleRefs: Array<{ id: string; line: number; where: string }>;
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +102,7 @@ export function defaultConfig(): MeshwardConfig {
     settings: { trustedProxyImages: [...DEFAULT_TRUSTED_PROXY_IMAGES], systemNamespaces: [] },
     annotationSuppressions: true,
     failOn: null,
+    ruleRefs: [],
   };
 }
 
@@ -105,15 +136,24 @@ export function parseConfig(text: string, file: string): MeshwardConfig {
   for (const [id, v] of Object.entries(c.rules ?? {})) {
     if (v === 'off') cfg.disabled.add(id);
     else cfg.severityOverrides[id] = v as Severity;
+    cfg.ruleRefs.push({ id, line: parsed.lineOf(['rules', id]), where: 'rules' });
   }
   cfg.ignores = (c.ignore ?? []).map((e, i) => ({ ...e, line: parsed.lineOf(['ignore', i]) }));
+  for (const e of cfg.ignores) if (e.rule !== '*') cfg.ruleRefs.push({ id: e.rule, line: e.line, where: 'ignore' });
   if (c.settings?.trustedProxyImages) cfg.settings.trustedProxyImages = c.settings.trustedProxyImages;
-  if (c.settings?.systemNamespaces) cfg.settings.systemNamespaces = c.settings.systemNamespaces;
+  // systemNamespaces replaces the built-in list (kube-system, istio-system...); extraSystemNamespaces adds to it.
+  const base = c.settings?.systemNamespaces ?? (c.settings?.extraSystemNamespaces ? [...DEFAULT_SYSTEM_NAMESPACES] : []);
+  const systemNamespaces = [...base, ...(c.settings?.extraSystemNamespaces ?? [])];
+  if (systemNamespaces.length) cfg.settings.systemNamespaces = [...new Set(systemNamespaces)];
   if (c.settings?.annotationSuppressions !== undefined) cfg.annotationSuppressions = c.settings.annotationSuppressions;
-  cfg.failOn = c.failOn ?? null;
+  cfg.failOn = (c.failOn as Severity | 'none' | undefined) ?? null;
   return cfg;
 }
 
+/**
+ * The nearest config file from `start` upward, stopping at the repository root (the first folder with
+ * a `.git` entry, file or folder): a config above the repository belongs to someone else.
+ */
 async function findUpward(start: string): Promise<string | null> {
   let dir = path.resolve(start);
   for (;;) {
@@ -125,6 +165,30 @@ async function findUpward(start: string): Promise<string | null> {
         /* keep looking */
       }
     }
+    if (await exists(path.join(dir, '.git'))) return null;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The repository root: the nearest folder from `start` upward holding a `.git` entry (a folder, or a
+ * file in worktrees and submodules). Found by looking, never by running git. Null outside a repository.
+ */
+export async function findRepositoryRoot(start: string): Promise<string | null> {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (await exists(path.join(dir, '.git'))) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) return null;
     dir = parent;

@@ -18,6 +18,12 @@ export interface Location {
   column: number;
   /** Field path inside the object, e.g. `spec.template.spec.containers[0].securityContext.runAsUser`. */
   path: string;
+  /**
+   * Set when `file` is a Helm template found through a `# Source:` comment: where the finding is in the
+   * rendered output that was scanned. `line` is then 1 (the template), since rendered lines do not
+   * map back onto template lines.
+   */
+  rendered?: { file: string; line: number };
 }
 
 /** Another object that made a finding true: the victim service, the namespace, the policy... */

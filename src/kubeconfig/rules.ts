@@ -207,6 +207,8 @@ export const KCF_META: Record<KcfId, RuleMeta> = {
         'A kubeconfig user’s `token` is a JWT with no `exp` claim, typically a legacy service-account token from a `kubernetes.io/service-account-token` Secret (what `istioctl create-remote-secret` uses). The token is decoded, never verified and never printed: issuer, service account and fingerprint are shown.',
       why: 'Whoever copies the token keeps access until the token Secret or the service account is deleted; nothing rotates it, and a leak is permanent.',
       fix: 'Use a bound, expiring token (`kubectl create token SA --duration=...`) and rotate it, or let each cluster push outward (the relay model) so no long-lived credential leaves it.',
+      bad: "users:\n- name: istio-reader-service-account\n  user:\n    token: eyJhbGciOiJSUzI1NiIsImtpZCI6ImV4YW1wbGUifQ.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50Iiwia3ViZXJuZXRlcy5pby9zZXJ2aWNlYWNjb3VudC9uYW1lc3BhY2UiOiJpc3Rpby1zeXN0ZW0iLCJrdWJlcm5ldGVzLmlvL3NlcnZpY2VhY2NvdW50L3NlcnZpY2UtYWNjb3VudC5uYW1lIjoiaXN0aW8tcmVhZGVyLXNlcnZpY2UtYWNjb3VudCIsInN1YiI6InN5c3RlbTpzZXJ2aWNlYWNjb3VudDppc3Rpby1zeXN0ZW06aXN0aW8tcmVhZGVyLXNlcnZpY2UtYWNjb3VudCJ9.ZXhhbXBsZS1zaWduYXR1cmU  # legacy Secret token: no exp claim",
+      good: "users:\n- name: istio-reader-service-account\n  user:\n    token: <bound token from kubectl create token --duration=24h>",
       references: [
         'https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#legacy-serviceaccount-token-cleaner',
         'https://istio.io/latest/docs/reference/commands/istioctl/#istioctl-create-remote-secret',
@@ -225,6 +227,8 @@ export const KCF_META: Record<KcfId, RuleMeta> = {
       why:
         'Different tools resolve these cases differently (client-go refuses duplicates, others take the first or last; merging takes the first file’s definition), so an attacker hides a dangerous entry behind a harmless one, or a file placed earlier in KUBECONFIG decides what every context naming that user runs.',
       fix: 'Give every cluster, user and context a unique name; keep each context’s cluster and user in the same file; do not merge kubeconfigs from different owners.',
+      bad: "clusters:\n- name: prod\n  cluster:\n    server: https://prod.example.com:6443\n    certificate-authority-data: <base64 CA>\ncontexts:\n- name: prod\n  context: {cluster: prod, user: deployer}\nusers:\n- name: deployer\n  user:\n    token: <token>\n- name: deployer\n  user:\n    client-certificate-data: <base64>\n    client-key-data: <base64>",
+      good: "clusters:\n- name: prod\n  cluster:\n    server: https://prod.example.com:6443\n    certificate-authority-data: <base64 CA>\ncontexts:\n- name: prod\n  context: {cluster: prod, user: deployer}\nusers:\n- name: deployer\n  user:\n    token: <token>",
       references: [K8S_WARNING],
     },
   },

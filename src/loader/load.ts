@@ -23,6 +23,8 @@ export interface LoadOptions {
   cluster?: string;
   /** Reads standard input for the `-` path. */
   readStdin?: () => Promise<Buffer | null>;
+  /** Leaves out files and folders inside a scanned folder; gets the path relative to that folder, `/`-separated. */
+  exclude?: (relativePath: string) => boolean;
 }
 
 export interface LoadResult {
@@ -49,7 +51,7 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
       if (f) files.push(f);
       continue;
     }
-    for (const filePath of await discover(p, errors)) {
+    for (const filePath of await discover(p, errors, opts.exclude)) {
       const f = await readInput(filePath, limits, errors);
       if (f) files.push(f);
     }
@@ -177,7 +179,7 @@ function stringMap(m: unknown): Record<string, string> {
   return out;
 }
 
-async function discover(p: string, errors: LoadError[]): Promise<string[]> {
+async function discover(p: string, errors: LoadError[], exclude?: (relativePath: string) => boolean): Promise<string[]> {
   let st;
   try {
     st = await fs.stat(p);
@@ -191,18 +193,19 @@ async function discover(p: string, errors: LoadError[]): Promise<string[]> {
     return [];
   }
   const out: string[] = [];
-  await walk(p, out);
+  await walk(p, out, exclude ? (full) => exclude(path.relative(p, full).split(path.sep).join('/')) : () => false);
   return out;
 }
 
 /** Recurses into a folder. Symbolic links inside it are not followed: a scanned repo must not make meshward read outside it. */
-async function walk(dir: string, out: string[]): Promise<void> {
+async function walk(dir: string, out: string[], excluded: (full: string) => boolean): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(dir, e.name);
+    if (excluded(full)) continue;
     if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(e.name)) await walk(full, out);
+      if (!SKIPPED_DIRS.has(e.name)) await walk(full, out, excluded);
     } else if (e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
       out.push(full);
     }

@@ -2,8 +2,10 @@
  * JUnit XML for CI dashboards (Jenkins, GitLab, Azure DevOps, Buildkite...).
  *
  * One <testsuite> per rule that ran, one <testcase> per finding, a passing testcase for a rule with no
- * findings, and a `meshward.load` suite whose testcases are the load errors. Every finding is a
- * <failure> whose `type` is its severity; a suppressed finding (only present when suppressed findings
+ * findings, and a `meshward.load` suite whose testcases are the load errors. A finding at or above
+ * --fail-on is a <failure> whose `type` is its severity; one below it does not fail the run, so it is
+ * a passing testcase whose details are in <system-out>. Test cases carry a `file` attribute (the
+ * repository-relative file, as GitLab and Jenkins link it) when the finding has one. A suppressed finding (only present when suppressed findings
  * were asked for) is <skipped>, since meshward does not count it against the run. Counts are derived
  * from the testcases written, so they always add up.
  *
@@ -11,20 +13,22 @@
  * XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are replaced with
  * U+FFFD, so the output is well-formed whatever the input.
  */
-import type { Finding } from '../engine/finding.js';
+import { severityRank, type Finding, type Severity } from '../engine/finding.js';
+import { repoRelative } from './paths.js';
 import type { LoadError } from '../loader/parse.js';
 import type { Report, ReportContext, Reporter } from './types.js';
 
 export const LOAD_SUITE = 'meshward.load';
 
 type Outcome =
-  | { kind: 'pass' }
+  | { kind: 'pass'; out?: string }
   | { kind: 'failure' | 'error'; type: string; message: string; body: string }
   | { kind: 'skipped'; message: string };
 
 interface TestCase {
   classname: string;
   name: string;
+  file?: string;
   outcome: Outcome;
 }
 
@@ -50,19 +54,20 @@ function buildSuites(report: Report, ctx: ReportContext): TestSuite[] {
     const { id, title, severity, category } = rule.meta;
     if (seen.has(id)) continue;
     seen.add(id);
-    suites.push(ruleSuite(id, title, [['severity', severity], ['category', category]], byRule.get(id) ?? []));
+    suites.push(ruleSuite(id, title, [['severity', severity], ['category', category]], byRule.get(id) ?? [], ctx));
   }
   // Findings of rules the context does not list still get a suite, named from the finding.
   for (const [id, findings] of byRule) {
     if (seen.has(id)) continue;
     seen.add(id);
-    suites.push(ruleSuite(id, findings[0].title, [], findings));
+    suites.push(ruleSuite(id, findings[0].title, [], findings, ctx));
   }
   suites.push(loadSuite(report.errors));
   return suites;
 }
 
-function ruleSuite(id: string, title: string, properties: Array<[string, string]>, findings: Finding[]): TestSuite {
+function ruleSuite(id: string, title: string, properties: Array<[string, string]>, findings: Finding[], ctx: ReportContext): TestSuite {
+  const srcRoot = ctx.srcRoot ?? ctx.cwd;
   const cases: TestCase[] = [];
   const used = new Set<string>();
   for (const f of findings) {
@@ -71,13 +76,14 @@ function ruleSuite(id: string, title: string, properties: Array<[string, string]
     // Dashboards key test history on classname + name; two findings on one line must not merge.
     if (used.has(`${classname}\u0000${name}`)) name += ` #${f.fingerprint.slice(0, 8)}`;
     used.add(`${classname}\u0000${name}`);
-    cases.push({ classname, name, outcome: findingOutcome(f) });
+    const file = f.location ? repoRelative(f.location.file, ctx.cwd, srcRoot) : null;
+    cases.push({ classname, name, ...(file ? { file } : {}), outcome: findingOutcome(f, ctx.failOn) });
   }
   if (!cases.length) cases.push({ classname: id, name: `${id} no findings`, outcome: { kind: 'pass' } });
   return { name: `${id}: ${title}`, properties, cases };
 }
 
-function findingOutcome(f: Finding): Outcome {
+function findingOutcome(f: Finding, failOn: Severity | 'none' | undefined): Outcome {
   if (f.suppressed) {
     return { kind: 'skipped', message: `suppressed (${f.suppressed.kind})${f.suppressed.reason ? `: ${f.suppressed.reason}` : ''}` };
   }
@@ -95,6 +101,8 @@ function findingOutcome(f: Finding): Outcome {
     }
   }
   lines.push(`Fingerprint: ${f.fingerprint}`);
+  const fails = failOn === undefined || (failOn !== 'none' && severityRank(f.severity) >= severityRank(failOn));
+  if (!fails) return { kind: 'pass', out: `Below --fail-on ${failOn}: reported, not failed.\n${lines.join('\n')}` };
   return { kind: 'failure', type: f.severity, message: f.message, body: lines.join('\n') };
 }
 
@@ -164,11 +172,11 @@ function renderJunit(suites: readonly TestSuite[], durationMs: number): string {
 }
 
 function renderCase(t: TestCase): string {
-  const open = `    <testcase classname="${attr(t.classname)}" name="${attr(t.name)}"`;
+  const open = `    <testcase classname="${attr(t.classname)}" name="${attr(t.name)}"${t.file ? ` file="${attr(t.file)}"` : ''}`;
   const o = t.outcome;
   switch (o.kind) {
     case 'pass':
-      return `${open}/>`;
+      return o.out === undefined ? `${open}/>` : `${open}>\n      <system-out>${text(o.out)}</system-out>\n    </testcase>`;
     case 'skipped':
       return `${open}>\n      <skipped message="${attr(o.message)}"/>\n    </testcase>`;
     case 'failure':

@@ -7,9 +7,12 @@
  *   which GitHub uses to grade alerts as critical/high/medium/low;
  * - every result has exactly one location with a physical, repository-relative URI (`%SRCROOT%`) and a
  *   start line >= 1. GitHub rejects a file in which any result has no location or only a logical one
- *   ("locationFromSarifResult: expected artifact location"), so by default a finding that has no
- *   source position (live clusters, snapshots, stdin) is not turned into a result with an invented
- *   position: it becomes a tool notification that names the resource;
+ *   ("locationFromSarifResult: expected artifact location"). A finding that has no source position
+ *   (mesh defaults, stdin without Helm `# Source:` comments) is pinned on line 1 of the fallback file the
+ *   CLI chooses (--mesh-config, else the config file, else the first input file), marked with
+ *   `properties.locationFallback`; with no fallback it becomes a tool notification naming the resource;
+ * - URIs are relative to the repository root (or --sarif-base), not the working folder; a Helm
+ *   template's result points at line 1 of the template, with the rendered line in `properties`;
  * - `partialFingerprints["meshward/v1"]` is meshward's own fingerprint, which ignores file and line, so
  *   alerts survive moves and reformatting and the upload action does not compute its own;
  * - at most 25,000 results per run (GitHub's hard limit), worst first, with a notification when cut.
@@ -156,7 +159,9 @@ export function createSarifReporter(opts: SarifOptions = {}): Reporter {
 export const sarifReporter: Reporter = createSarifReporter();
 
 export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOptions = {}): SarifLog {
-  const root = path.resolve(ctx.cwd);
+  // Files in findings are relative to the working folder; URIs are relative to the repository root.
+  const root: Roots = { cwd: path.resolve(ctx.cwd), srcRoot: path.resolve(ctx.srcRoot ?? ctx.cwd) };
+  const fallback = ctx.fallbackFile ? artifactLocation(ctx.fallbackFile, root) : null;
   const unlocatedMode = opts.unlocated ?? 'notification';
   const maxResults = Math.max(0, Math.floor(opts.maxResults ?? GITHUB_MAX_RESULTS));
 
@@ -182,12 +187,24 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
   const notifications: Notification[] = [];
   for (const e of report.errors) notifications.push(loadErrorNotification(e, root));
 
-  const candidates: Array<{ finding: Finding; primary: SarifLocation }> = [];
+  const candidates: Array<{ finding: Finding; primary: SarifLocation; fallback?: boolean }> = [];
   for (const f of report.findings) {
     const index = indexOf(f);
     const physical = f.location ? physicalLocation(f.location, root) : null;
     if (physical) {
       candidates.push({ finding: f, primary: { physicalLocation: physical, logicalLocations: [logicalLocation(f.resource)] } });
+    } else if (fallback?.uriBaseId) {
+      // GitHub drops a whole upload for a result without a physical location: pin it on the fallback
+      // file's first line and say so in the location's message and the result's properties.
+      candidates.push({
+        finding: f,
+        fallback: true,
+        primary: {
+          physicalLocation: { artifactLocation: fallback, region: { startLine: 1 } },
+          logicalLocations: [logicalLocation(f.resource)],
+          message: { text: `${resourcePath(f.resource)} has no source position${f.location ? ` in a repository file (${f.location.file}:${f.location.line})` : ''}; shown on this file` },
+        },
+      });
     } else if (unlocatedMode === 'logical') {
       candidates.push({ finding: f, primary: { logicalLocations: [logicalLocation(f.resource)] } });
     } else {
@@ -213,7 +230,7 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
     });
   }
 
-  const results = kept.map(({ finding, primary }) => toResult(finding, primary, ruleIndex.get(finding.ruleId)!, root));
+  const results = kept.map(({ finding, primary, fallback }) => toResult(finding, primary, ruleIndex.get(finding.ruleId)!, root, fallback === true));
 
   for (const note of report.summary.notes) {
     notifications.push({ level: 'note', message: { text: note }, descriptor: { id: 'meshward/note' } });
@@ -234,7 +251,7 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
       {
         tool: { driver },
         invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
-        originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(root) } },
+        originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(root.srcRoot) } },
         columnKind: 'utf16CodeUnits',
         results,
       },
@@ -244,7 +261,7 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
-function toResult(f: Finding, primary: SarifLocation, index: number, root: string): SarifResult {
+function toResult(f: Finding, primary: SarifLocation, index: number, root: Roots, fallback: boolean): SarifResult {
   const result: SarifResult = {
     ruleId: f.ruleId,
     ruleIndex: index,
@@ -258,6 +275,9 @@ function toResult(f: Finding, primary: SarifLocation, index: number, root: strin
       cluster: f.resource.cluster,
       apiVersion: f.resource.apiVersion,
       ...(f.location?.path ? { path: f.location.path } : {}),
+      // Helm: the location is the template (line 1); this is where the finding is in the rendered output.
+      ...(f.location?.rendered ? { renderedFile: f.location.rendered.file, renderedLine: f.location.rendered.line } : {}),
+      ...(fallback ? { locationFallback: true } : {}),
       ...(f.evidence.length ? { evidence: f.evidence.map(evidenceProperty) } : {}),
     },
   };
@@ -309,7 +329,7 @@ function unlocatedNotification(f: Finding, index: number): Notification {
   };
 }
 
-function loadErrorNotification(e: LoadError, root: string): Notification {
+function loadErrorNotification(e: LoadError, root: Roots): Notification {
   const artifact = artifactLocation(e.file, root);
   const n: Notification = {
     level: 'error',
@@ -323,7 +343,7 @@ function loadErrorNotification(e: LoadError, root: string): Notification {
   return n;
 }
 
-function physicalLocation(loc: Location, root: string): PhysicalLocation | null {
+function physicalLocation(loc: Location, root: Roots): PhysicalLocation | null {
   const artifact = artifactLocation(loc.file, root);
   if (!artifact) return null;
   // Line 1 stands for "the file" when a position is unknown; GitHub needs a start line.
@@ -337,15 +357,22 @@ function positive(n: number): number | undefined {
   return Number.isFinite(n) && n >= 1 ? Math.floor(n) : undefined;
 }
 
+/** `cwd`: what findings' file paths are relative to; `srcRoot`: what URIs are relative to (%SRCROOT%). */
+export interface Roots {
+  cwd: string;
+  srcRoot: string;
+}
+
 /**
- * A file as SARIF wants it: relative to %SRCROOT% (the working directory) with forward slashes and
- * percent-encoded segments; an absolute file URI when it lies outside; null for pseudo-files such as
- * `<stdin>`, which no repository holds.
+ * A file as SARIF wants it: relative to %SRCROOT% (the repository root or --sarif-base) with forward
+ * slashes and percent-encoded segments; an absolute file URI when it lies outside; null for
+ * pseudo-files such as `<stdin>`, which no repository holds.
  */
-export function artifactLocation(file: string, root: string): ArtifactLocation | null {
+export function artifactLocation(file: string, root: Roots | string): ArtifactLocation | null {
+  const roots = typeof root === 'string' ? { cwd: root, srcRoot: root } : root;
   if (!file || /^<.*>$/.test(file)) return null;
-  const abs = path.resolve(root, file);
-  const rel = path.relative(root, abs);
+  const abs = path.resolve(roots.cwd, file);
+  const rel = path.relative(roots.srcRoot, abs);
   if (rel === '') return null;
   if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return { uri: pathToFileURL(abs).href };
   return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };

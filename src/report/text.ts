@@ -1,10 +1,16 @@
 import { createColors } from 'picocolors';
-import { SEVERITIES, type Finding, type Severity } from '../engine/finding.js';
+import { SEVERITIES, type Finding, type Location, type Severity } from '../engine/finding.js';
+import { terminalSafe } from '../engine/text.js';
 import type { Reporter } from './types.js';
+
+// Every string below that comes from input (names, paths, messages, notes, errors) goes through
+// terminalSafe(): a manifest must not be able to move the cursor, rewrite earlier lines or reorder text.
+const safe = (s: unknown): string => terminalSafe(String(s ?? ''));
 
 /**
  * Human output: grouped by severity, then by resource, each finding with `file:line`, the rule and
- * the first sentence of its fix. Ends with a one-line summary.
+ * the first sentence of its fix, wrapped to the terminal width when one is known. Suppressed findings
+ * (only present with --show-suppressed) are listed after the others, marked. Ends with a summary.
  */
 export const textReporter: Reporter = (report, ctx) => {
   const c = createColors(ctx.color);
@@ -15,12 +21,16 @@ export const textReporter: Reporter = (report, ctx) => {
     low: c.cyan,
     info: c.dim,
   };
+  const width = ctx.width;
+  // Wraps plain text first and paints after, so escape codes never count towards the width.
+  const wrapped = (indent: string, text: string, style: (s: string) => string = (s) => s, hang = indent): string[] =>
+    wrap(text, width, indent.length, hang.length).map((line, i) => (i === 0 ? indent : hang) + style(line));
+
   const out: string[] = [];
   const shown = report.findings.filter((f) => !f.suppressed);
-  for (const sev of SEVERITIES) {
-    const group = shown.filter((f) => f.severity === sev);
-    if (!group.length) continue;
-    out.push(paint[sev](`${sev.toUpperCase()} (${group.length})`));
+  const suppressed = report.findings.filter((f) => f.suppressed);
+  const printGroup = (label: string, sev: Severity, group: Finding[]) => {
+    out.push(paint[sev](`${label} (${group.length})`));
     const byResource = new Map<string, Finding[]>();
     for (const f of group) {
       const key = `${f.resource.cluster}\u0000${f.resource.kind}\u0000${f.resource.namespace}\u0000${f.resource.name}`;
@@ -30,44 +40,122 @@ export const textReporter: Reporter = (report, ctx) => {
     }
     for (const list of byResource.values()) {
       const r = list[0].resource;
-      const name = r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;
-      const cluster = r.cluster && r.cluster !== 'default' ? ` [${r.cluster}]` : '';
-      out.push(`  ${c.bold(name)}${cluster}`);
+      const cluster = r.cluster && r.cluster !== 'default' ? ` [${safe(r.cluster)}]` : '';
+      out.push(`  ${c.bold(resourceName(r))}${cluster}`);
       for (const f of list) {
-        const where = f.location ? c.dim(`${f.location.file}:${f.location.line}`) : c.dim('(no file)');
-        out.push(`    ${paint[sev](f.ruleId)}  ${f.message}`);
-        out.push(`           ${where}${f.location?.path ? c.dim(`  ${f.location.path}`) : ''}`);
+        const head = `${f.ruleId}  `;
+        const body = wrap(safe(f.message), width, 4 + head.length, 11);
+        out.push(`    ${paint[f.severity](f.ruleId)}  ${body[0]}`, ...body.slice(1).map((l) => `           ${l}`));
+        if (f.suppressed) out.push(...wrapped('           ', `suppressed (${f.suppressed.kind}): ${safe(f.suppressed.reason)}`, c.dim));
+        out.push(...wrapped('           ', `${where(f.location)}${f.location?.path ? `  ${safe(f.location.path)}` : ''}`, c.dim));
         for (const e of f.evidence.slice(0, 5)) {
-          const loc = e.location ? c.dim(` (${e.location.file}:${e.location.line})`) : '';
-          out.push(`           ${c.dim('·')} ${e.description}${loc}`);
+          const loc = e.location ? ` (${where(e.location)})` : '';
+          out.push(...wrapped('           ', `· ${safe(e.description)}${loc}`, c.dim, '             '));
         }
         if (f.evidence.length > 5) out.push(`           ${c.dim(`· …and ${f.evidence.length - 5} more`)}`);
-        out.push(`           ${c.green('fix:')} ${firstSentence(f.remediation)}`);
+        const fix = wrap(`fix: ${safe(firstSentence(f.remediation))}`, width, 11, 16);
+        out.push(`           ${c.green('fix:')}${fix[0].slice(4)}`, ...fix.slice(1).map((l) => `                ${l}`));
       }
     }
     out.push('');
+  };
+  for (const sev of SEVERITIES) {
+    const group = shown.filter((f) => f.severity === sev);
+    if (group.length) printGroup(sev.toUpperCase(), sev, group);
+  }
+  if (suppressed.length) {
+    out.push(c.dim(`SUPPRESSED (${suppressed.length}): not counted, shown because of --show-suppressed`));
+    for (const sev of SEVERITIES) {
+      const group = suppressed.filter((f) => f.severity === sev);
+      if (group.length) printGroup(`${sev.toUpperCase()}, SUPPRESSED`, sev, group);
+    }
   }
   if (report.errors.length) {
     out.push(c.bold(c.red(`ERRORS (${report.errors.length})`)));
-    for (const e of report.errors) out.push(`  ${e.file}${e.line ? `:${e.line}` : ''}  ${e.message}`);
+    for (const e of report.errors) out.push(...wrapped('  ', `${safe(e.file)}${e.line ? `:${e.line}` : ''}  ${safe(e.message)}`, undefined, '    '));
     out.push('');
   }
-  for (const n of report.summary.notes) out.push(c.dim(`note: ${n}`));
+  for (const n of report.summary.notes) out.push(...wrapped('', `note: ${safe(n)}`, c.dim, '      '));
   if (report.summary.notes.length) out.push('');
   const s = report.summary;
   const total = shown.length;
   const counts = SEVERITIES.map((sev) => `${s.bySeverity[sev]} ${sev}`).join(', ');
-  const suppressed = s.suppressed ? `, ${s.suppressed} suppressed` : '';
+  const suppressedCount = s.suppressed ? `, ${s.suppressed} suppressed` : '';
   const errors = report.errors.length ? `, ${report.errors.length} input error${report.errors.length === 1 ? '' : 's'}` : '';
   const mark = total || report.errors.length ? c.red('✖') : c.green('✔');
   out.push(
-    `${mark} ${total} finding${total === 1 ? '' : 's'} (${counts}) in ${s.resources} resources from ${s.files} file${s.files === 1 ? '' : 's'}${suppressed}${errors}, ${s.durationMs} ms`,
+    `${mark} ${total} finding${total === 1 ? '' : 's'} (${counts}) in ${s.resources} resources from ${s.files} file${s.files === 1 ? '' : 's'}${suppressedCount}${errors}, ${s.durationMs} ms`,
   );
   if (total) out.push(c.dim('  `meshward explain <ID>` tells why a rule matters and how to fix it.'));
   return out.join('\n') + '\n';
 };
 
+/**
+ * One line per finding, as `istioctl analyze` prints them:
+ * `HIGH [BYP001] (Pod shop/web app/pod.yaml:11) message`. Load errors follow as `ERROR` lines, and
+ * suppressed findings (with --show-suppressed) carry `(suppressed)` after the ID. No summary: the
+ * lines are meant for grep and log viewers.
+ */
+export const compactReporter: Reporter = (report) => {
+  const out: string[] = [];
+  for (const f of report.findings) {
+    const mark = f.suppressed ? ' (suppressed)' : '';
+    const loc = f.location ? ` ${where(f.location)}` : '';
+    out.push(`${f.severity.toUpperCase()} [${f.ruleId}]${mark} (${resourceName(f.resource)}${loc}) ${oneLine(f.message)}`);
+  }
+  for (const e of report.errors) out.push(`ERROR [load] (${safe(e.file)}${e.line ? `:${e.line}` : ''}) ${oneLine(e.message)}`);
+  return out.length ? out.join('\n') + '\n' : '';
+};
+
+function resourceName(r: { kind: string; namespace: string; name: string }): string {
+  return r.namespace ? `${safe(r.kind)} ${safe(r.namespace)}/${safe(r.name)}` : `${safe(r.kind)} ${safe(r.name)}`;
+}
+
+/** `file:line`; for a Helm template, the template and the line in the rendered output that was scanned. */
+function where(loc: Location | null | undefined): string {
+  if (!loc) return '(no file)';
+  if (loc.rendered) return `${safe(loc.file)} (rendered ${safe(loc.rendered.file)}:${loc.rendered.line})`;
+  return `${safe(loc.file)}:${loc.line}`;
+}
+
+function oneLine(s: string): string {
+  return safe(s).replace(/\s+/g, ' ').trim();
+}
+
 function firstSentence(s: string): string {
   const m = /^(.+?[.!?])(\s|$)/s.exec(s.trim());
   return (m ? m[1] : s.trim()).replace(/\s+/g, ' ');
+}
+
+/**
+ * Splits `text` into lines that fit `width` columns, the first starting at column `first`, the others
+ * at column `rest`. Breaks at spaces; a word longer than a line is cut. No width: one line.
+ */
+export function wrap(text: string, width: number | undefined, first: number, rest: number): string[] {
+  if (!width) return [text];
+  const lines: string[] = [];
+  let room = Math.max(10, width - first);
+  let line = '';
+  for (const word of text.split(/ +/)) {
+    let w = word;
+    while (w.length > room && !line) {
+      lines.push(w.slice(0, room));
+      w = w.slice(room);
+      room = Math.max(10, width - rest);
+    }
+    if (!line) line = w;
+    else if (line.length + 1 + w.length <= room) line += ` ${w}`;
+    else {
+      lines.push(line);
+      room = Math.max(10, width - rest);
+      line = '';
+      while (w.length > room) {
+        lines.push(w.slice(0, room));
+        w = w.slice(room);
+      }
+      line = w;
+    }
+  }
+  lines.push(line);
+  return lines;
 }

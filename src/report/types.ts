@@ -28,8 +28,22 @@ export interface ReportContext {
   rules: readonly Rule[];
   /** Colour the text output. */
   color: boolean;
-  /** Folder that paths in the report are relative to (SARIF's SRCROOT). */
+  /** Folder that the findings' file paths are relative to (the working folder). */
   cwd: string;
+  /**
+   * Folder that report URIs are relative to (SARIF's %SRCROOT%, GitLab's location.path): the repository
+   * root or --sarif-base. Defaults to `cwd`.
+   */
+  srcRoot?: string;
+  /**
+   * A repository file to pin findings that have no source position on (mesh defaults, stdin without
+   * Helm comments), so CI systems that need a file accept them. Null: such findings stay unlocated.
+   */
+  fallbackFile?: string | null;
+  /** --fail-on: JUnit makes findings below it passing test cases. Absent: every finding fails. */
+  failOn?: Severity | 'none';
+  /** Wrap long text lines to this many columns (the terminal's width); absent: no wrapping. */
+  width?: number;
   /** The version of meshward, for tool metadata. */
   version: string;
 }

@@ -1,11 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
 import { blastRadius, type BlastRadius, type ClusterInput, type Hop } from '../../multicluster/blast-radius.js';
 import { UsageError, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
+import { writeReportFile } from '../emit.js';
 
 const RELAY_ADVICE =
   'Credential edges are the architecture, not a typo: every cluster that stores another\'s credential becomes part of its attack surface. Prefer a relay, where an agent in each cluster pushes a read-only snapshot outward (meshward\'s own multi-cluster mode works that way) so no cluster holds another\'s credentials; otherwise scope remote readers to discovery (no Secret access), rotate to expiring tokens, and keep remote secrets in a namespace few can read.';
@@ -24,6 +24,7 @@ export function registerBlastRadius(program: Command, io: CliIO, setExit: SetExi
         const [name, url] = splitPair(s, '--server', 'NAME=URL');
         servers.set(name, [...(servers.get(name) ?? []), url]);
       }
+      if (!flags.cluster.length) throw new UsageError('blast-radius needs at least one --cluster NAME=PATH (a cluster and the folder of its manifests); repeat it for each cluster');
       const inputs: ClusterInput[] = [];
       const seen = new Set<string>();
       let errors = 0;
@@ -38,7 +39,7 @@ export function registerBlastRadius(program: Command, io: CliIO, setExit: SetExi
       }
       const result = blastRadius(inputs);
       const text = flags.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : flags.format === 'dot' ? toDot(result) : flags.format === 'mermaid' ? toMermaid(result) : toText(result);
-      if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
+      if (flags.output) await writeReportFile(path.resolve(io.cwd, flags.output), flags.output, text);
       else io.stdout.write(text);
       setExit(errors ? 1 : 0);
     });

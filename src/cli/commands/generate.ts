@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -11,6 +10,8 @@ import { AdmissionPolicyError, DEFAULT_POLICY_NAME, generateAdmission } from '..
 import { readMeshConfig, readTenantPolicy } from './scan.js';
 import { UsageError, VERSION, EXIT_FINDINGS, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
+import { writeReportFile } from '../emit.js';
+import { terminalSafe } from '../../engine/text.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -132,12 +133,8 @@ async function emit(text: string, output: string | undefined, io: CliIO, what: s
     io.stdout.write(text);
     return;
   }
-  try {
-    await fs.writeFile(path.resolve(io.cwd, output), text);
-  } catch (err) {
-    throw new UsageError(`--output ${output}: cannot write (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  io.stderr.write(`meshward: wrote ${what} to ${output}\n`);
+  await writeReportFile(path.resolve(io.cwd, output), output, text);
+  io.stderr.write(`meshward: wrote ${what} to ${terminalSafe(output)}\n`);
 }
 
 async function readConfig(file: string | undefined, io: CliIO): Promise<MeshwardConfig> {

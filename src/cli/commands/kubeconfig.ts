@@ -13,6 +13,7 @@ import { judgeKubeconfig, judgeKubeconfigSet, type KubeconfigFinding, type Kubec
 import { ISTIOD_REJECTS_TEXT, KCF_META, kubeconfigRules } from '../../kubeconfig/rules.js';
 import { FORMATS } from '../../report/index.js';
 import { baselineFor, configFor, emitReport, type OutputFlags } from '../emit.js';
+import { parseFailOn } from '../outputs.js';
 import { UsageError, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 
@@ -33,7 +34,7 @@ export function registerKubeconfig(program: Command, io: CliIO, setExit: SetExit
     .argument('[files...]', 'kubeconfig files; - reads standard input (default: the $KUBECONFIG entries, else ~/.kube/config)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high)').choices([...SEVERITIES, 'none']))
+    .addOption(new Option('--fail-on <severity>', `exit 1 when a finding is at or above this severity: ${[...SEVERITIES, 'none'].join(', ')}, any case (default: high)`).argParser(parseFailOn))
     .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
     .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
     .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')

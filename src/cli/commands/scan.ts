@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import picomatch from 'picomatch';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
 import { resourceLookup } from '../../engine/suppress.js';
@@ -11,15 +12,21 @@ import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvis
 import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
 import { allRules, findRule } from '../../rules/index.js';
 import type { Rule } from '../../rules/types.js';
-import { FORMATS } from '../../report/index.js';
-import { baselineFor, configFor, emitReport } from '../emit.js';
+import { terminalSafe } from '../../engine/text.js';
+import type { LoadError } from '../../loader/parse.js';
+import type { InputFile } from '../../loader/load.js';
+import { baselineFor, configFor, emitReport, nearest, type OutputFlags } from '../emit.js';
+import { HelmSourceMap } from '../helm.js';
+import { addOutputOptions, parseFailOn, resolveOutputs, type OutputOptionValues } from '../outputs.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
-interface ScanFlags {
-  format: string;
-  output?: string;
+interface ScanFlags extends OutputOptionValues {
   failOn?: string;
+  exclude?: string[];
+  allowEmpty?: boolean;
+  sarifBase?: string;
+  chartDir?: string;
   config?: string;
   meshConfig?: string;
   baseline?: string;
@@ -37,14 +44,14 @@ interface ScanFlags {
 }
 
 export function registerScan(program: Command, io: CliIO, setExit: SetExit): void {
-  program
+  const scan = program
     .command('scan')
     .description('scan Kubernetes, Istio and Gateway API manifests (files, folders, or - for stdin)')
-    .argument('<paths...>', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
-    .option('-o, --output <file>', 'write the report to a file instead of standard output')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: high)').choices([...SEVERITIES, 'none']))
-    .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
+    .argument('<paths...>', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input');
+  addOutputOptions(scan);
+  scan
+    .addOption(new Option('--fail-on <severity>', `exit 1 when a finding is at or above this severity: ${[...SEVERITIES, 'none'].join(', ')}, any case (default: high, or failOn in the config)`).argParser(parseFailOn))
+    .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here, up to the repository root)')
     .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
     .option('--advisories <file>', 'Istio security-bulletin database to use instead of the bundled one (docs/advisories.md)')
     .option('--tenants <file>', 'tenant policy: which namespaces form a tenant, the hosts and gateways each may claim (docs/tenancy.md)')
@@ -56,28 +63,45 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .option('-v, --verbose', 'also list skipped documents and other notes')
     .option('--show-suppressed', 'include suppressed findings in the output')
     .option('--only <ids>', 'run only these rules (comma-separated IDs)')
+    .option('--exclude <glob>', 'skip files and folders matching this glob, relative to the scanned folder (e.g. "**/charts/**"); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--allow-empty', 'exit 0 when the input holds no Kubernetes objects (default: exit 2, so a failed `helm template` upstream fails the build)')
+    .option('--sarif-base <dir>', 'folder SARIF, GitLab and JUnit paths are relative to (default: the repository root, the nearest folder upward with .git)')
+    .option('--chart-dir <dir>', 'the Helm chart folder that was rendered, to map `# Source:` comments to its template files')
     .option('--max-file-bytes <n>', 'largest input file read')
     .option('--max-document-bytes <n>', 'largest single YAML/JSON document parsed')
-    .action(async (paths: string[], flags: ScanFlags) => {
+  scan.action(async (paths: string[], flags: ScanFlags) => {
       setExit(await runScan(paths, flags, io));
     });
 }
 
 async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<number> {
   const started = performance.now();
-  const config = await configFor(flags, io);
+  const outputs = resolveOutputs(flags);
+  const rules = selectRules(flags.only);
+  const exclude = excludeMatcher(flags.exclude ?? []);
+  const outputFlags: OutputFlags = {
+    format: outputs[0]?.format ?? 'text',
+    outputs,
+    failOn: flags.failOn,
+    config: flags.config,
+    baseline: flags.baseline,
+    writeBaseline: flags.writeBaseline,
+    showSuppressed: flags.showSuppressed,
+    sarifBase: flags.sarifBase,
+  };
+  const config = await configFor(outputFlags, io);
   const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
   const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
-  const baseline = await baselineFor(flags, io);
+  const baseline = await baselineFor(outputFlags, io);
   try {
     setAdvisoryDatabase(flags.advisories ? loadAdvisoryDatabase(path.resolve(io.cwd, flags.advisories)) : null);
   } catch (err) {
     if (err instanceof AdvisoryDatabaseError) throw new UsageError(`--advisories: ${err.message}`);
     throw err;
   }
-  const rules = selectRules(flags.only);
   const result = await scanPaths(paths, {
+    exclude,
     rules,
     jobs,
     defaultNamespace: flags.namespace,
@@ -102,6 +126,13 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     if (flags.verbose) notes.push(...result.notes);
     else notes.push(`${result.notes.length} document${result.notes.length === 1 ? ' was' : 's were'} skipped (not Kubernetes objects, or unnamed); --verbose lists them`);
   }
+  const helm = new HelmSourceMap(result.load.files, flags.chartDir ? chartFolder(flags.chartDir, io.cwd) : null);
+  if (!helm.empty) {
+    const mapped = helm.apply(result.findings);
+    if (mapped) notes.push(`${mapped} location${mapped === 1 ? ' was' : 's were'} mapped to Helm templates through their "# Source:" comments; lines are in the rendered output (shown as "rendered"), the template is given at line 1`);
+  }
+  const hint = helmTemplateHint(result.errors);
+  if (hint) notes.push(hint);
   const code = await emitReport({
     findings: result.findings,
     errors: result.errors,
@@ -114,11 +145,20 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     resourceOf: resourceLookup(result.model.resources),
     config,
     baseline,
-    flags,
+    flags: outputFlags,
     io,
+    fallbackFiles: await fallbackFiles(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
   });
+  if (hint) io.stderr.write(`meshward: ${hint}\n`);
   for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
-  return result.failures.length ? EXIT_USAGE : code;
+  if (result.failures.length) return EXIT_USAGE;
+  if (result.model.resources.length === 0 && result.errors.length === 0 && !flags.allowEmpty) {
+    // An empty stream is what a failed `helm template` upstream leaves: never a green build by accident.
+    // (Unreadable input already exits 1 and lists the errors.)
+    io.stderr.write(`meshward: no resources found in ${paths.map((p) => terminalSafe(p === '-' ? 'standard input' : p)).join(', ')}; check the paths (or the command piping into meshward), or pass --allow-empty if that is expected\n`);
+    return EXIT_USAGE;
+  }
+  return code;
 }
 
 export async function readTenantPolicy(file: string, shown: string): Promise<TenantPolicyFile> {
@@ -154,19 +194,108 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
     } catch (err) {
       throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh is not valid YAML: ${(err as any).reason ?? err}`);
     }
-    if (config) return { config, file: shown.split(path.sep).join('/') };
+    if (config) {
+      checkIsMeshConfig(d, config, shown);
+      return { config, file: shown.split(path.sep).join('/') };
+    }
   }
   throw new UsageError(`--mesh-config ${shown}: no mesh config found; give a MeshConfig, Helm values with meshConfig, an IstioOperator or the istio ConfigMap`);
 }
 
 function selectRules(only: string | undefined): readonly Rule[] {
-  if (!only) return allRules;
+  if (only === undefined) return allRules;
   const ids = only.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!ids.length) throw new UsageError('--only needs at least one rule ID (e.g. --only BYP001,EGR001); `meshward rules` lists them');
   return ids.map((id) => {
     const rule = findRule(id);
-    if (!rule) throw new UsageError(`--only: no rule "${id}"; \`meshward rules\` lists them`);
+    if (!rule) {
+      const near = nearest(id, allRules.map((r) => r.meta.id));
+      throw new UsageError(`--only: no rule "${terminalSafe(id.slice(0, 40))}"${near ? ` (did you mean ${near}?)` : ''}; \`meshward rules\` lists them`);
+    }
     return rule;
   });
 }
 
+/** `--exclude` globs as one predicate over paths relative to the scanned folder; a folder matching is skipped whole. */
+function excludeMatcher(globs: readonly string[]): ((relativePath: string) => boolean) | undefined {
+  if (!globs.length) return undefined;
+  const matchers = globs.map((g) => {
+    if (!g.trim()) throw new UsageError('--exclude needs a glob, e.g. --exclude "**/charts/**"');
+    return picomatch(g, { dot: true });
+  });
+  return (p) => matchers.some((m) => m(p) || m(`${p}/`));
+}
 
+function chartFolder(dir: string, cwd: string): string {
+  const rel = path.relative(cwd, path.resolve(cwd, dir));
+  return rel === '' ? '.' : rel;
+}
+
+/**
+ * Where findings with no source position may go in SARIF and GitLab reports, which need a file, best
+ * first: the --mesh-config file (most such findings are about mesh-wide defaults), the config file, the
+ * rendered Helm chart's Chart.yaml, the first input file read from disk. The report uses the first
+ * one inside the repository.
+ */
+async function fallbackFiles(meshConfigFile: string | null, configFile: string | null, helm: HelmSourceMap, files: readonly InputFile[], cwd: string): Promise<string[]> {
+  const out: string[] = [];
+  if (meshConfigFile) out.push(meshConfigFile);
+  if (configFile) out.push(path.relative(cwd, configFile) || configFile);
+  // A few at most: the folder names come from input comments.
+  for (const chart of [...helm.chartFolders].slice(0, 5)) {
+    const chartYaml = path.join(chart, 'Chart.yaml');
+    try {
+      if ((await fs.stat(path.resolve(cwd, chartYaml))).isFile()) out.push(chartYaml.split(path.sep).join('/'));
+    } catch {
+      /* not rendered from here */
+    }
+  }
+  const firstFile = files.find((f) => !/^<.*>$/.test(f.file));
+  if (firstFile) out.push(firstFile.file);
+  return out;
+}
+
+/** Unrendered Helm templates (`{{ ... }}` under a `templates/` folder) fail as YAML; say what to do instead. */
+function helmTemplateHint(errors: readonly LoadError[]): string | null {
+  const helmish = errors.filter((e) => /(^|\/)templates\//.test(e.file));
+  if (!helmish.length) return null;
+  const folders = [...new Set(helmish.map((e) => e.file.slice(0, e.file.lastIndexOf('templates/') + 'templates'.length)))];
+  return `${folders.slice(0, 3).map(terminalSafe).join(', ')}${folders.length > 3 ? ` and ${folders.length - 3} more` : ''}: these look like Helm templates: render them with \`helm template\` and pipe to \`meshward scan -\` (and leave them out with --exclude "**/templates/**")`;
+}
+
+/**
+ * MeshConfig's top-level fields (istio.io/istio api mesh/v1alpha1, 1.20 to 1.30), to tell a mesh config
+ * from some other YAML given by mistake (a Deployment, a values file of another chart).
+ */
+const MESH_CONFIG_FIELDS = new Set([
+  'proxyListenPort', 'proxyInboundListenPort', 'proxyHttpPort', 'connectTimeout', 'protocolDetectionTimeout', 'tcpKeepalive',
+  'ingressClass', 'ingressService', 'ingressControllerMode', 'ingressSelector', 'enableTracing', 'accessLogFile',
+  'accessLogFormat', 'accessLogEncoding', 'enableEnvoyAccessLogService', 'disableEnvoyListenerLog', 'defaultConfig',
+  'outboundTrafficPolicy', 'inboundTrafficPolicy', 'configSources', 'enableAutoMtls', 'trustDomain', 'trustDomainAliases',
+  'caCertificates', 'defaultServiceExportTo', 'defaultVirtualServiceExportTo', 'defaultDestinationRuleExportTo',
+  'rootNamespace', 'localityLbSetting', 'dnsRefreshRate', 'h2UpgradePolicy', 'inboundClusterStatName',
+  'outboundClusterStatName', 'certificates', 'thriftConfig', 'serviceSettings', 'enablePrometheusMerge',
+  'verifyCertificateAtClient', 'ca', 'extensionProviders', 'defaultProviders', 'discoverySelectors', 'pathNormalization',
+  'defaultHttpRetryPolicy', 'meshMTLS', 'tlsDefaults', 'sdsUdsPath', 'enableSdsTokenMount', 'mixerCheckServer',
+  'mixerReportServer', 'disablePolicyChecks', 'policyCheckFailOpen', 'ambientMesh', 'serviceScopeConfigs',
+]);
+
+/** A --mesh-config that is some other object or file is a usage error saying what was expected. */
+function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: string): void {
+  const expected = 'give a MeshConfig (e.g. outboundTrafficPolicy, rootNamespace...), Helm values with meshConfig, an IstioOperator or the istio ConfigMap (data.mesh)';
+  const d = doc as Record<string, unknown>;
+  const kind = typeof d?.kind === 'string' ? d.kind : null;
+  if (kind && kind !== 'ConfigMap' && kind !== 'IstioOperator' && config === doc) {
+    throw new UsageError(`--mesh-config ${terminalSafe(shown)}: this is a ${terminalSafe(kind.slice(0, 60))}, not a mesh config; ${expected}`);
+  }
+  if (kind === 'ConfigMap' && config === doc) {
+    throw new UsageError(`--mesh-config ${terminalSafe(shown)}: this ConfigMap has no data.mesh; ${expected}`);
+  }
+  if (config !== doc) return;
+  const keys = Object.keys(config);
+  if (keys.length && !keys.some((k) => MESH_CONFIG_FIELDS.has(k))) {
+    throw new UsageError(
+      `--mesh-config ${terminalSafe(shown)}: no MeshConfig field at the top level (found ${keys.slice(0, 5).map((k) => terminalSafe(k.slice(0, 40))).join(', ')}${keys.length > 5 ? ', ...' : ''}); ${expected}`,
+    );
+  }
+}

@@ -12,7 +12,7 @@ import type { ExportScope } from '../../tenancy/visibility.js';
 
 /** The mitigations every hijack finding points at, meshward's own generators first. */
 export const MITIGATION =
-  'Limit who may write networking.istio.io objects to platform operators (RBAC), scope each tenant with a Sidecar (`meshward generate sidecars --tenants FILE`), and enforce host ownership at admission (`meshward generate admission-policy --tenants FILE --format vap|kyverno`, or the meshward webhook).';
+  'Limit who may write networking.istio.io objects to platform operators (RBAC), scope each tenant with a Sidecar (`meshward generate sidecars --tenants FILE`), and enforce host ownership at admission (`meshward generate admission-policy --tenants FILE --format vap|kyverno`).';
 
 export { claimVictims, listSome };
 export type { Victims };

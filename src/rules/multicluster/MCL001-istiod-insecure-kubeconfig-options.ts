@@ -15,6 +15,8 @@ export default defineRule({
       why:
         'A remote secret is a kubeconfig, and a kubeconfig can run commands and read local files. istiod reads every Secret labelled istio/multiCluster=true in its namespace; with this variable set, whoever can create such a Secret can make istiod run a command of their choice, or send a file from istiod\'s filesystem (its own service-account token included) to a server they control.',
       fix: `Remove ${VAR} from istiod and rewrite remote secrets to use a bearer token or client certificate data (istioctl create-remote-secret does). meshward scan judges every remote secret's kubeconfig (KCF rules).`,
+      bad: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: istiod\n  namespace: istio-system\nspec:\n  selector:\n    matchLabels: {app: istiod}\n  template:\n    metadata:\n      labels: {app: istiod}\n    spec:\n      containers:\n      - name: discovery\n        image: docker.io/istio/pilot:1.26.2\n        env:\n        - name: PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS\n          value: exec,tokenFile\n",
+      good: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: istiod\n  namespace: istio-system\nspec:\n  selector:\n    matchLabels: {app: istiod}\n  template:\n    metadata:\n      labels: {app: istiod}\n    spec:\n      containers:\n      - name: discovery\n        image: docker.io/istio/pilot:1.26.2\n",
       references: ['https://istio.io/latest/docs/setup/install/multicluster/', 'https://istio.io/latest/news/security/'],
     },
   },

@@ -15,6 +15,8 @@ export default defineRule({
       why:
         "Whoever reads that Secret (istiod's service account, anyone with Secret read in the namespace, any cluster holding a remote secret that reads Secrets here) can mint workload certificates for every cluster and mesh that trusts the root: any identity, in every cluster, at once. A per-cluster intermediate limits a stolen key to one cluster.",
       fix: 'Keep the root key offline (or in an external CA / KMS) and give each cluster its own intermediate CA in cacerts: ca-cert.pem and ca-key.pem of the intermediate, root-cert.pem of the root, cert-chain.pem.',
+      bad: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cacerts\n  namespace: istio-system\ntype: Opaque\nstringData:\n  ca-cert.pem: <intermediate CA certificate>\n  ca-key.pem: <intermediate CA private key>\n  cert-chain.pem: <intermediate certificate, then the root>\n  root-cert.pem: <root certificate>\n  root-key.pem: <root CA private key>\n",
+      good: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cacerts\n  namespace: istio-system\ntype: Opaque\nstringData:\n  ca-cert.pem: <intermediate CA certificate>\n  ca-key.pem: <intermediate CA private key>\n  cert-chain.pem: <intermediate certificate, then the root>\n  root-cert.pem: <root certificate>\n",
       references: ['https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/', 'https://istio.io/latest/docs/ops/best-practices/security/'],
     },
   },

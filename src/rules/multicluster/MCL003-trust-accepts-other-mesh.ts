@@ -13,6 +13,8 @@ export default defineRule({
       why:
         "AuthorizationPolicies written for `cluster.local/ns/...` also match the aliased domains' identities. If the other mesh shares a root (or its CA is compromised), its workloads pass every principal-based policy here. Federation should be explicit, narrow and reviewed, not a side effect of an alias.",
       fix: 'Remove aliases that are not needed. Where meshes must federate, give each its own trust domain and root, and allow the other mesh\'s identities explicitly in AuthorizationPolicies.',
+      bad: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: istio-system\ndata:\n  mesh: |\n    trustDomain: cluster.local\n    trustDomainAliases:\n    - partner.example.com\n",
+      good: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: istio-system\ndata:\n  mesh: |\n    trustDomain: cluster.local\n",
       references: ['https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig', 'https://istio.io/latest/docs/tasks/security/authorization/authz-td-migration/'],
     },
   },

@@ -1,0 +1,52 @@
+/**
+ * GitLab Code Quality report (`artifacts: reports: codequality`), the format GitLab documents: a JSON
+ * array of issues, each with `description`, `check_name`, `fingerprint`, `severity` (info, minor,
+ * major, critical, blocker) and `location.path` + `location.lines.begin`, the path relative to the
+ * repository root. GitLab shows them in merge requests.
+ *
+ * A finding with no source file is pinned on the fallback file (README "Findings without a file"); with
+ * none, it is left out (GitLab needs a path). Suppressed findings are never issues.
+ */
+import type { Severity } from '../engine/finding.js';
+import { repoRelative } from './paths.js';
+import type { Reporter } from './types.js';
+
+export const GITLAB_SEVERITY: Readonly<Record<Severity, 'info' | 'minor' | 'major' | 'critical' | 'blocker'>> = {
+  critical: 'blocker',
+  high: 'critical',
+  medium: 'major',
+  low: 'minor',
+  info: 'info',
+};
+
+export interface CodeQualityIssue {
+  description: string;
+  check_name: string;
+  fingerprint: string;
+  severity: (typeof GITLAB_SEVERITY)[Severity];
+  location: { path: string; lines: { begin: number } };
+}
+
+export const gitlabReporter: Reporter = (report, ctx) => {
+  const srcRoot = ctx.srcRoot ?? ctx.cwd;
+  const fallback = ctx.fallbackFile ? repoRelative(ctx.fallbackFile, ctx.cwd, srcRoot) : null;
+  const issues: CodeQualityIssue[] = [];
+  for (const f of report.findings) {
+    if (f.suppressed) continue;
+    const located = f.location ? repoRelative(f.location.file, ctx.cwd, srcRoot) : null;
+    const file = located ?? fallback;
+    if (!file) continue;
+    const line = located && f.location && Number.isFinite(f.location.line) && f.location.line >= 1 ? Math.floor(f.location.line) : 1;
+    const resource = f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`;
+    const rendered = f.location?.rendered ? ` (rendered output line ${f.location.rendered.line})` : '';
+    const unlocated = located ? '' : ' (no source position; pinned on this file)';
+    issues.push({
+      description: `${f.ruleId} ${resource}: ${f.message}${rendered}${unlocated}`,
+      check_name: f.ruleId,
+      fingerprint: f.fingerprint,
+      severity: GITLAB_SEVERITY[f.severity],
+      location: { path: file, lines: { begin: line } },
+    });
+  }
+  return JSON.stringify(issues, null, 2) + '\n';
+};
