@@ -13,7 +13,29 @@ interface Verdict {
   escapes: string;
 }
 
-type Judge = (value: string) => Verdict | null;
+/** What a judge knows about the pod beyond the annotation's value. */
+interface PodFacts {
+  /** Ports the proxy itself listens on and istio-iptables never captures (see `istioInboundPorts`). */
+  istioPorts: ReadonlySet<string>;
+}
+
+type Judge = (value: string, pod: PodFacts) => Verdict | null;
+
+const STATUS_PORT_ANNOTATION = 'status.sidecar.istio.io/port';
+
+/**
+ * Inbound ports that are Istio's own, never the application's: the agent's status port (15020, or
+ * the pod's status.sidecar.istio.io/port), Envoy's health (15021) and Prometheus (15090) ports and
+ * the HBONE port 15008. istio-iptables returns them from inbound capture anyway, and the injector
+ * itself writes `excludeInboundPorts: "<status port>[,user ports]"` on every pod when the CNI plugin
+ * is on, so they are never the user's exclusion.
+ */
+function istioInboundPorts(annotations: Record<string, string>): Set<string> {
+  const out = new Set(['15008', '15020', '15021', '15090']);
+  const status = annotations[STATUS_PORT_ANNOTATION];
+  if (typeof status === 'string' && isPort(status.trim())) out.add(String(Number(status.trim())));
+  return out;
+}
 
 /** A parsed list of CIDRs: valid ones (widest first), invalid items, and how many items were not parsed at all. */
 function cidrs(value: string): { valid: Cidr[]; invalid: string[]; dropped: number; count: number } {
@@ -101,9 +123,11 @@ const JUDGES: Record<string, Judge> = {
       escapes: `outbound connections to port${r.valid.length > 1 ? 's' : ''} ${listSome(r.valid)}${more(r.dropped)} leave the pod without passing the sidecar (${NO_OUT}).${note}`,
     };
   },
-  [`${P}excludeInboundPorts`]: (value) => {
-    const r = ports(value);
-    if (!r.count) return null;
+  [`${P}excludeInboundPorts`]: (value, pod) => {
+    const all = ports(value);
+    // Istio's own ports (the injector adds the status port itself) bypass nothing of the application's.
+    const r = { ...all, valid: all.valid.filter((p) => !pod.istioPorts.has(String(Number(p)))) };
+    if (!r.valid.length && !r.invalid.length && !r.dropped) return null;
     const note = invalidNote(r.invalid, 'a valid port');
     if (!r.valid.length) return { severity: 'medium', escapes: `no valid port is excluded.${note}` };
     return {
@@ -149,7 +173,7 @@ export default defineRule({
     reads: [...WORKLOAD_KINDS, 'Namespace'],
     docs: {
       summary:
-        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. Entries that are not valid CIDRs or ports are named in the message. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
+        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
       why:
         "These annotations tell istio-init (or the CNI plugin) not to redirect some traffic to the sidecar. Whatever they exclude is exactly as if the pod had no sidecar: outbound connections leave without mesh mTLS or identity (plaintext unless the application encrypts them itself), escaping egress policy, REGISTRY_ONLY and telemetry, so they are a convenient path for exfiltration and for reaching internal systems the mesh was meant to guard. Excluded inbound ports accept connections from anyone who can route to the pod, with no mTLS and no AuthorizationPolicy, even in a STRICT namespace. Anyone who may edit a Deployment can add them, and they are easy to miss in review.",
       fix:
@@ -177,11 +201,12 @@ export default defineRule({
       if (model.isSystemNamespace(w.namespace)) continue;
       const dataplane = model.dataplaneOf(w);
       if (dataplane === 'none' || dataplane === 'ambient') continue; // no sidecar reads these annotations
+      const pod: PodFacts = { istioPorts: istioInboundPorts(w.podAnnotations) };
       for (const name of ANNOTATIONS) {
         if (!Object.prototype.hasOwnProperty.call(w.podAnnotations, name)) continue;
         const value = w.podAnnotations[name];
         if (typeof value !== 'string') continue;
-        const verdict = JUDGES[name](value);
+        const verdict = JUDGES[name](value, pod);
         if (!verdict) continue;
         report({
           resource: w.resource,

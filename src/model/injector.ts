@@ -1,0 +1,124 @@
+import type { PathSegment, Resource } from './resource.js';
+import { isObject } from './workloads.js';
+
+/**
+ * What one sidecar injector (one Istio revision) is configured to do, read from the
+ * `istio-sidecar-injector[-<rev>]` ConfigMap istiod reads (its `values` key is the chart's Helm
+ * values as JSON) or, when no such ConfigMap is in the input, from an IstioOperator's
+ * `spec.values` (+ `spec.hub` / `spec.tag`). `helm template` renders the ConfigMap, so Helm values
+ * arrive through it.
+ */
+export interface InjectorInfo {
+  /** The ConfigMap or IstioOperator the settings were read from (findings cite it as evidence). */
+  resource: Resource;
+  origin: 'configmap' | 'istiooperator';
+  /** Revision it injects for; '' is the default revision. */
+  revision: string;
+  /** `sidecarInjectorWebhook.enableNamespacesByDefault`: unlabelled namespaces are injected too. */
+  enableNamespacesByDefault: boolean;
+  /** Path of that setting inside `resource` (the whole `data.values` for a ConfigMap). */
+  enablePath: PathSegment[];
+  /** The proxy image the injector writes (`hub/proxyv2:tag[-variant]`), null when the values do not say. */
+  proxyImage: string | null;
+  imagePath: PathSegment[];
+  /** Whether the values turn the CNI plugin on (`istio_cni.enabled` or `pilot.cni.enabled`); null when unsaid. */
+  cni: boolean | null;
+}
+
+const CM_PREFIX = 'istio-sidecar-injector';
+/** A hostile ConfigMap can be huge; the chart's values are a few kilobytes. */
+const MAX_VALUES = 1024 * 1024;
+
+/** Is this the injector ConfigMap of some revision? */
+export function isInjectorConfigMap(r: Resource): boolean {
+  return r.kind === 'ConfigMap' && r.group === '' && (r.name === CM_PREFIX || r.name.startsWith(`${CM_PREFIX}-`));
+}
+
+/**
+ * Injector settings per revision ('' = default). A ConfigMap wins over an IstioOperator for the same
+ * revision (it is what istiod actually reads); among several for one revision the first in input order
+ * is kept.
+ */
+export function injectorsFrom(configMaps: readonly Resource[], operators: readonly Resource[]): Map<string, InjectorInfo> {
+  const out = new Map<string, InjectorInfo>();
+  for (const cm of configMaps) {
+    if (!isInjectorConfigMap(cm)) continue;
+    const info = fromConfigMap(cm);
+    if (info && !out.has(info.revision)) out.set(info.revision, info);
+  }
+  for (const iop of operators) {
+    const info = fromOperator(iop);
+    if (info && !out.has(info.revision)) out.set(info.revision, info);
+  }
+  return out;
+}
+
+function fromConfigMap(cm: Resource): InjectorInfo | null {
+  const text = cm.obj?.data?.values;
+  if (typeof text !== 'string' || text.length > MAX_VALUES) return null;
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch {
+    return null; // not the chart's JSON: nothing known
+  }
+  if (!isObject(values)) return null;
+  const suffix = cm.name.length > CM_PREFIX.length ? cm.name.slice(CM_PREFIX.length + 1) : '';
+  const revision = typeof values.revision === 'string' ? values.revision : suffix;
+  return {
+    resource: cm,
+    origin: 'configmap',
+    revision,
+    enableNamespacesByDefault: isObject(values.sidecarInjectorWebhook) && values.sidecarInjectorWebhook.enableNamespacesByDefault === true,
+    enablePath: ['data', 'values'],
+    proxyImage: proxyImageOf(values, null, null),
+    imagePath: ['data', 'values'],
+    cni: cniOf(values),
+  };
+}
+
+function fromOperator(iop: Resource): InjectorInfo | null {
+  if (iop.kind !== 'IstioOperator' || iop.group !== 'install.istio.io') return null;
+  const spec = iop.obj?.spec;
+  if (!isObject(spec)) return null;
+  const values = isObject(spec.values) ? spec.values : {};
+  const revision = typeof spec.revision === 'string' ? spec.revision : typeof values.revision === 'string' ? values.revision : '';
+  const webhook = isObject(values.sidecarInjectorWebhook) ? values.sidecarInjectorWebhook : null;
+  const componentsCni = isObject(spec.components) && isObject(spec.components.cni) ? spec.components.cni.enabled : undefined;
+  const cni = cniOf(values) ?? (typeof componentsCni === 'boolean' ? componentsCni : null);
+  return {
+    resource: iop,
+    origin: 'istiooperator',
+    revision,
+    enableNamespacesByDefault: webhook?.enableNamespacesByDefault === true,
+    enablePath: webhook && 'enableNamespacesByDefault' in webhook ? ['spec', 'values', 'sidecarInjectorWebhook', 'enableNamespacesByDefault'] : ['spec'],
+    proxyImage: proxyImageOf(values, typeof spec.hub === 'string' ? spec.hub : null, typeof spec.tag === 'string' ? spec.tag : null),
+    imagePath: ['spec'],
+    cni,
+  };
+}
+
+function cniOf(values: Record<string, any>): boolean | null {
+  const a = isObject(values.istio_cni) ? values.istio_cni.enabled : undefined;
+  const b = isObject(values.pilot) && isObject(values.pilot.cni) ? values.pilot.cni.enabled : undefined;
+  if (a === true || b === true) return true;
+  if (a === false || b === false) return false;
+  return null;
+}
+
+/**
+ * The image the injection template writes for istio-proxy: `global.proxy.image` as is when it holds
+ * a `/` (a full reference), else `global.hub/<image or proxyv2>:global.tag`, with `-<variant>`
+ * appended for `global.variant` (e.g. distroless). Null when hub or tag is unknown.
+ */
+function proxyImageOf(values: Record<string, any>, hubOverride: string | null, tagOverride: string | null): string | null {
+  const g = isObject(values.global) ? values.global : {};
+  const proxy = isObject(g.proxy) ? g.proxy : {};
+  const image = typeof proxy.image === 'string' && proxy.image ? proxy.image : 'proxyv2';
+  if (image.includes('/')) return image.length <= 1024 ? image : null;
+  const hub = typeof g.hub === 'string' && g.hub ? g.hub : hubOverride;
+  const rawTag = typeof g.tag === 'string' && g.tag ? g.tag : tagOverride;
+  if (!hub || !rawTag || hub.length > 512 || rawTag.length > 128) return null;
+  const variant = typeof g.variant === 'string' && g.variant && g.variant !== 'default' ? g.variant : null;
+  return `${hub}/${image}:${variant ? `${rawTag}-${variant}` : rawTag}`;
+}

@@ -1,0 +1,52 @@
+// Regression tests: a live dump of a pod Istio injected, with nothing wrong, gives no BYP finding
+// (bar BYP004's info note on istio-init, which is about the namespace, not the pod).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rules } from './index.js';
+import { scanYaml } from '../../testing/kit.js';
+import { bookinfoNamespace, injectedPod, PROXY_DIGEST } from './injected-fixtures.js';
+
+async function bypFindings(yaml: string) {
+  const res = await scanYaml(yaml, { rules });
+  assert.deepEqual(res.errors, []);
+  assert.deepEqual(res.failures, []);
+  return res.findings.map((f) => `${f.ruleId} ${f.severity} ${f.resource.kind} ${f.location?.path ?? ''}: ${f.message}`);
+}
+
+const CASES: Array<{ what: string; image: string; cni: boolean; native?: boolean }> = [
+  { what: 'Istio 1.24 without CNI (istio-init), docker.io', image: 'docker.io/istio/proxyv2:1.24.2', cni: false },
+  { what: 'Istio 1.26 with CNI (istio-validation), gcr.io distroless', image: 'gcr.io/istio-release/proxyv2:1.26.3-distroless', cni: true },
+  { what: 'Istio 1.30 with CNI, native sidecar, registry.istio.io', image: 'registry.istio.io/release/proxyv2:1.30.0', cni: true, native: true },
+  { what: 'Istio 1.30 without CNI, native sidecar, registry.istio.io debug', image: 'registry.istio.io/release/proxyv2:1.30.1-debug', cni: false, native: true },
+  { what: 'a build from registry.istio.io/testing pinned by digest', image: `registry.istio.io/testing/proxyv2:1.31-dev@${PROXY_DIGEST}`, cni: true },
+  { what: 'a build from gcr.io/istio-testing', image: 'gcr.io/istio-testing/proxyv2:1.31-alpha.0', cni: true, native: true },
+];
+
+for (const c of CASES) {
+  test(`an injected pod dump gives no BYP finding: ${c.what}`, async () => {
+    const found = await bypFindings(bookinfoNamespace() + '---\n' + injectedPod(c));
+    // Without CNI, istio-init's NET_ADMIN/NET_RAW need is a true note about the namespace (info).
+    const expected = c.cni ? [] : [/^BYP004 info Pod spec\.initContainers\[0\]: init container "istio-init"/];
+    assert.equal(found.length, expected.length, found.join('\n'));
+    expected.forEach((re, i) => assert.match(found[i], re));
+  });
+}
+
+test('the injector-written excludeInboundPorts keeps user ports it appended to reportable', async () => {
+  // The injector appends the status port to the user's list: "8081,15020". 8081 is still the user's.
+  const pod = injectedPod({ image: 'docker.io/istio/proxyv2:1.28.0', cni: true }).replace(
+    'traffic.sidecar.istio.io/excludeInboundPorts: "15020"',
+    'traffic.sidecar.istio.io/excludeInboundPorts: "8081,15020"',
+  );
+  const found = await bypFindings(bookinfoNamespace() + '---\n' + pod);
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0], /^BYP006 medium Pod metadata\.annotations\["traffic\.sidecar\.istio\.io\/excludeInboundPorts"\]: .*on port 8081 reach the application directly/);
+  assert.doesNotMatch(found[0], /15020 reach/);
+});
+
+test('an injected pod whose proxy image comes from a look-alike registry is still impersonation', async () => {
+  const found = await bypFindings(bookinfoNamespace() + '---\n' + injectedPod({ image: 'registry.istio.io.evil.example/release/proxyv2:1.30.0', cni: true }));
+  const byp002 = found.filter((f) => f.startsWith('BYP002'));
+  assert.equal(byp002.length, 2, found.join('\n')); // istio-validation and istio-proxy
+  assert.ok(byp002.every((f) => /registry\.istio\.io\.evil\.example\/release\/proxyv2 is not in settings\.trustedProxyImages/.test(f)));
+});
