@@ -103,3 +103,9 @@ test('enableNamespacesByDefault off, on a revision only, or an explicit istio-in
   assert.equal(disabled.length, 1);
   assert.equal(disabled[0].location?.path, 'metadata.labels.istio-injection');
 });
+
+test('istio-injection=disabled next to istio.io/rev says the revision label has no effect', async () => {
+  const f = await findingsFor(rule, ns('payments', '    istio-injection: disabled\n    istio.io/rev: stable\n'));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /^Namespace payments has istio-injection="disabled", which overrides its istio\.io\/rev="stable" label/);
+});

@@ -37,7 +37,11 @@ export default defineRule({
       let how: string;
       if (disabled !== undefined && hasLabels) {
         path = ['metadata', 'labels', 'istio-injection'];
-        how = `has istio-injection=${shown(disabled, 40)} and no other mesh label`;
+        const rev = ns.labels['istio.io/rev'];
+        how =
+          rev !== undefined
+            ? `has istio-injection=${shown(disabled, 40)}, which overrides its istio.io/rev=${shown(rev, 40)} label (see BYP011)`
+            : `has istio-injection=${shown(disabled, 40)} and no other mesh label`;
       } else {
         how = 'has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label';
       }
