@@ -6,6 +6,7 @@ import type { NamespaceInfo } from '../../model/namespaces.js';
 import { describe, type PathSegment } from '../../model/resource.js';
 import type { EvidenceInput } from '../types.js';
 import { quoteValue } from '../../engine/text.js';
+import type { MeshModel } from '../../model/model.js';
 
 /** Container names Istio's injector gives the containers it adds. */
 export const PROXY_CONTAINER_NAMES = new Set(['istio-proxy', 'istio-init', 'istio-validation']);
@@ -215,6 +216,24 @@ export function namespaceEvidence(ns: NamespaceInfo): EvidenceInput[] {
       path: label ? ['metadata', 'labels', label.key] : ['metadata'],
     },
   ];
+}
+
+/**
+ * Namespace evidence plus, when the namespace is injected only because of the default injector's
+ * enableNamespacesByDefault, the injector ConfigMap / IstioOperator that says so.
+ */
+export function injectionEvidence(model: MeshModel, ns: NamespaceInfo): EvidenceInput[] {
+  const out = namespaceEvidence(ns);
+  const injector = ns.injectedByDefault ? model.injectors.get('') : undefined;
+  if (injector) {
+    out.push({
+      role: 'injector',
+      description: `${describe(injector.resource)} sets sidecarInjectorWebhook.enableNamespacesByDefault: true, so namespaces without injection labels are injected`,
+      resource: injector.resource,
+      path: injector.enablePath,
+    });
+  }
+  return out;
 }
 
 export interface Cidr {
