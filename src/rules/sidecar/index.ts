@@ -11,6 +11,7 @@ import BYP009 from './BYP009-pod-security-not-enforced.js';
 import BYP010 from './BYP010-istio-container-shape.js';
 import BYP011 from './BYP011-several-injection-labels.js';
 import BYP012 from './BYP012-pod-missing-proxy.js';
+import BYP013 from './BYP013-proxy-image-differs.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
-export const rules: Rule[] = [BYP001, BYP002, BYP003, BYP004, BYP005, BYP006, BYP007, BYP008, BYP009, BYP010, BYP011, BYP012];
+export const rules: Rule[] = [BYP001, BYP002, BYP003, BYP004, BYP005, BYP006, BYP007, BYP008, BYP009, BYP010, BYP011, BYP012, BYP013];
