@@ -30,7 +30,7 @@ test('a running pod without istio-proxy in an injected namespace is reported at 
   assert.equal(f[0].location?.line, 19);
   assert.match(
     f[0].message,
-    /^Pod bookinfo\/ratings-v1-5c7d9-qwert \(owned by ReplicaSet "ratings-v1-5c7d9"\) \(phase "Running"\) has no istio-proxy container although namespace bookinfo injects sidecars \(istio-injection="enabled"\)/,
+    /^Pod bookinfo\/ratings-v1-5c7d9-qwert \(owned by ReplicaSet "ratings-v1-5c7d9", phase "Running"\) has no istio-proxy container although namespace bookinfo injects sidecars \(istio-injection="enabled"\)/,
   );
   assert.equal(f[0].evidence[0].resource?.kind, 'Namespace');
 });

@@ -45,11 +45,11 @@ export default defineRule({
         const why = label
           ? `namespace ${ns.name} injects sidecars (${label.key}=${shown(label.value, 40)})`
           : `namespace ${ns.name} is injected by default (the default injector has enableNamespacesByDefault on)`;
-        const owner = ownerText(w.resource.obj?.metadata?.ownerReferences);
+        const facts = [ownerText(w.resource.obj?.metadata?.ownerReferences), phase ? `phase ${shown(phase, 20)}` : ''].filter(Boolean);
         report({
           resource: w.resource,
           path: [...w.specPath, 'containers'],
-          message: `${workloadLabel(w)}${owner}${phase ? ` (phase ${shown(phase, 20)})` : ''} has no istio-proxy container although ${why}: it runs without a proxy, so mTLS and AuthorizationPolicies are not enforced on it and its traffic is plaintext. It was probably created before injection was enabled, or while the injection webhook was unreachable; restart its workload.`,
+          message: `${workloadLabel(w)}${facts.length ? ` (${facts.join(', ')})` : ''} has no istio-proxy container although ${why}: it runs without a proxy, so mTLS and AuthorizationPolicies are not enforced on it and its traffic is plaintext. It was probably created before injection was enabled, or while the injection webhook was unreachable; restart its workload.`,
           evidence: injectionEvidence(model, ns),
         });
       }
@@ -57,11 +57,11 @@ export default defineRule({
   },
 });
 
-/** ` (owned by ReplicaSet web-5d8f)` from the controller owner reference, when there is one. */
+/** `owned by ReplicaSet "web-5d8f"` from the controller owner reference, when there is one. */
 function ownerText(refs: unknown): string {
   if (!Array.isArray(refs)) return '';
   const ref = refs.find((r) => isObject(r) && r.controller === true) ?? refs[0];
   if (!isObject(ref) || typeof ref.kind !== 'string' || typeof ref.name !== 'string') return '';
   const kind = /^[A-Za-z][A-Za-z0-9]{0,62}$/.test(ref.kind) ? ref.kind : shown(ref.kind, 40);
-  return ` (owned by ${kind} ${shown(ref.name, 80)})`;
+  return `owned by ${kind} ${shown(ref.name, 80)}`;
 }

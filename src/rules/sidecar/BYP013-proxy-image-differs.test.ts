@@ -24,11 +24,20 @@ test('an injected pod still on an older tag is low, at its istio-proxy image, wi
 });
 
 test('another repository is medium; native sidecars are compared too', async () => {
-  const f = await findingsFor(rule, V126 + NS + injectedPod({ image: 'registry.example.com/mirror/proxyv2:1.26.3', cni: true, native: true }));
+  const f = await findingsFor(rule, V126 + NS + injectedPod({ image: 'gcr.io/istio-release/proxyv2:1.26.3', cni: true, native: true }));
   assert.equal(f.length, 1);
   assert.equal(f[0].severity, 'medium');
   assert.equal(f[0].location?.path, 'spec.initContainers[1].image');
   assert.match(f[0].message, /another repository/);
+});
+
+test('an untrusted image against a trusted injector image is left to BYP002; a private-mirror injector is compared', async () => {
+  assert.deepEqual(await findingsFor(rule, V126 + NS + injectedPod({ image: 'registry.example.com/mirror/proxyv2:1.26.3', cni: true })), []);
+  const mirror = injector({ global: { hub: 'registry.example.com/mirror', tag: '1.26.3' } });
+  assert.deepEqual(await findingsFor(rule, mirror + NS + injectedPod({ image: 'registry.example.com/mirror/proxyv2:1.26.3', cni: true })), []);
+  const f = await findingsFor(rule, mirror + NS + injectedPod({ image: 'docker.io/istio/proxyv2:1.26.3', cni: true }));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'medium');
 });
 
 test('same build: variants, digests, docker.io spelling and the IstioOperator hub/tag all match', async () => {

@@ -3,7 +3,7 @@ import { WORKLOAD_KINDS } from '../../model/workloads.js';
 import { parseImage, type ImageRef } from '../../model/images.js';
 import type { InjectorInfo } from '../../model/injector.js';
 import { describe } from '../../model/resource.js';
-import { containerKey, containerLabel, shown, workloadLabel } from './proxy.js';
+import { containerKey, containerLabel, isTrustedProxyImage, shown, workloadLabel } from './proxy.js';
 
 const PROXY_IMAGE_ANNOTATION = 'sidecar.istio.io/proxyImage';
 const REV = 'istio.io/rev';
@@ -19,7 +19,7 @@ export default defineRule({
     reads: [...WORKLOAD_KINDS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        "An istio-proxy container (in a live Pod dump, or declared in a pod template) runs another image than the sidecar injector of its revision is configured to write (global.hub / global.proxy.image / global.tag, and global.variant, from the istio-sidecar-injector[-<rev>] ConfigMap values or an IstioOperator). The revision is the pod's istio.io/rev annotation or label, else its namespace's istio.io/rev, else the default. Graded: another repository is medium (the proxy comes from somewhere the installation does not say), another tag of the same repository is low (a stale proxy, typically a pod not restarted since an upgrade). -distroless and -debug variants of the same tag match, and an image pinned by digest only is compared by repository. Pods that set sidecar.istio.io/proxyImage are left to BYP002, as Istio's analyzer does. Nothing is reported when the injector's settings are not in the input. Equivalent to istioctl analyze IST0158.",
+        "An istio-proxy container (in a live Pod dump, or declared in a pod template) runs another image than the sidecar injector of its revision is configured to write (global.hub / global.proxy.image / global.tag, and global.variant, from the istio-sidecar-injector[-<rev>] ConfigMap values or an IstioOperator). The revision is the pod's istio.io/rev annotation or label, else its namespace's istio.io/rev, else the default. Graded: another repository is medium (the proxy comes from somewhere the installation does not say), another tag of the same repository is low (a stale proxy, typically a pod not restarted since an upgrade). -distroless and -debug variants of the same tag match, and an image pinned by digest only is compared by repository. Pods that set sidecar.istio.io/proxyImage, and untrusted images where the injector's image is trusted, are left to BYP002 (impersonation). Nothing is reported when the injector's settings are not in the input. Equivalent to istioctl analyze IST0158.",
       why:
         "Security fixes to the data plane arrive as new proxy images: a pod still running an older tag keeps the vulnerabilities its revision was upgraded to remove, and nothing in the namespace says so. A proxy image from another repository than the installation's is either a leftover of an older install or someone's replacement of the proxy, which sees all of the pod's traffic and holds its mesh identity.",
       fix:
@@ -32,7 +32,7 @@ export default defineRule({
       ],
     },
   },
-  check({ model, report }) {
+  check({ model, settings, report }) {
     if (model.injectors.size === 0) return;
     for (const w of model.workloads) {
       if (Object.prototype.hasOwnProperty.call(w.podAnnotations, PROXY_IMAGE_ANNOTATION)) continue;
@@ -47,6 +47,8 @@ export default defineRule({
         if (!injector?.proxyImage) continue;
         const expected = parseImage(injector.proxyImage);
         if (!expected) continue;
+        // An untrusted image where the installation uses a trusted one is impersonation: BYP002 says so.
+        if (!isTrustedProxyImage(c.image, settings) && isTrustedProxyImage(injector.proxyImage, settings)) continue;
         const diff = difference(actual, expected);
         if (!diff) continue;
         report({
