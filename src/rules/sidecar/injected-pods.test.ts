@@ -50,3 +50,29 @@ test('an injected pod whose proxy image comes from a look-alike registry is stil
   assert.equal(byp002.length, 2, found.join('\n')); // istio-validation and istio-proxy
   assert.ok(byp002.every((f) => /registry\.istio\.io\.evil\.example\/release\/proxyv2 is not in settings\.trustedProxyImages/.test(f)));
 });
+
+test('kubectl get pods -o yaml (a List) and -o json of injected pods give no BYP finding, end to end through the CLI', async () => {
+  const yaml = await import('js-yaml');
+  const ONLY = rules.map((r) => r.meta.id).join(',');
+  const { runCli } = await import('../../testing/kit.js');
+  const pods = [
+    injectedPod({ name: 'reviews-v1-a', image: 'registry.istio.io/release/proxyv2:1.30.0', cni: true }),
+    injectedPod({ name: 'reviews-v1-b', image: 'registry.istio.io/release/proxyv2:1.30.0-distroless', cni: true, native: true }),
+  ].map((p) => yaml.load(p));
+  const list = { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [yaml.load(bookinfoNamespace('istio-injection: enabled\n    pod-security.kubernetes.io/enforce: restricted')), ...pods] };
+  for (const [format, text] of [
+    ['yaml', yaml.dump(list)],
+    ['json', JSON.stringify(list, null, 2)],
+  ] as const) {
+    const r = await runCli(['scan', '-', '--format', 'json', '--only', ONLY, '--config', '/dev/null'], { stdin: text });
+    assert.equal(r.code, 0, `${format}: ${r.stderr}`);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.errors, [], format);
+    assert.deepEqual(report.findings.map((f: { ruleId: string; message: string }) => `${f.ruleId}: ${f.message}`), [], format);
+  }
+  // The same dump with a look-alike proxy image must fail the run.
+  const bad = JSON.stringify({ ...list, items: [list.items[0], yaml.load(injectedPod({ image: 'registry.istio.io.example.net/release/proxyv2:1.30.0', cni: true }))] });
+  const r = await runCli(['scan', '-', '--format', 'json', '--only', ONLY, '--config', '/dev/null'], { stdin: bad });
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok(JSON.parse(r.stdout).findings.some((f: { ruleId: string }) => f.ruleId === 'BYP002'));
+});
