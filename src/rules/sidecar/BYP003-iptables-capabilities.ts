@@ -44,7 +44,7 @@ export default defineRule({
       if (model.isSystemNamespace(w.namespace)) continue; // CNI node agents, ztunnel, kube-proxy: platform-owned
       if (model.dataplaneOf(w) === 'none') continue; // no redirection to undo
       for (const c of w.containers) {
-        if (isIstioImageContainer(c, settings)) continue; // Istio's own image: NET_ADMIN is istio-init's (BYP004); anything beyond the injector's shape is BYP010
+        if (isIstioImageContainer(c, settings, model, w)) continue; // Istio's own image: NET_ADMIN is istio-init's (BYP004); anything beyond the injector's shape is BYP010
         const sc = c.spec.securityContext;
         if (!isObject(sc)) continue;
         if (sc.privileged === true) {

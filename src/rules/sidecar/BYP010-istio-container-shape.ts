@@ -35,7 +35,7 @@ export default defineRule({
   check({ model, settings, report }) {
     for (const w of model.workloads) {
       for (const c of w.containers) {
-        const istioImage = isIstioImageContainer(c, settings);
+        const istioImage = isIstioImageContainer(c, settings, model, w);
         // A main container named like an init container is never Istio's, whatever its image; other
         // look-alikes with foreign images are BYP002's (image) and BYP003's (capabilities).
         const mainLookAlike = c.kind === 'container' && (c.name === 'istio-init' || c.name === 'istio-validation');

@@ -3,10 +3,9 @@ import { WORKLOAD_KINDS } from '../../model/workloads.js';
 import { parseImage, type ImageRef } from '../../model/images.js';
 import type { InjectorInfo } from '../../model/injector.js';
 import { describe } from '../../model/resource.js';
-import { containerKey, containerLabel, isTrustedProxyImage, shown, workloadLabel } from './proxy.js';
+import { containerKey, containerLabel, injectorFor, isTrustedProxyImage, shown, workloadLabel } from './proxy.js';
 
 const PROXY_IMAGE_ANNOTATION = 'sidecar.istio.io/proxyImage';
-const REV = 'istio.io/rev';
 /** Image variants Istio publishes for the same build (`1.24.2-distroless`). */
 const VARIANT = /-(distroless|debug)$/;
 
@@ -42,8 +41,7 @@ export default defineRule({
         if (!c.image || c.image === 'auto') continue; // the injector fills it in
         const actual = parseImage(c.image);
         if (!actual) continue; // BYP002 reports invalid references
-        const rev = revisionOf(w.podAnnotations, w.podLabels, model.namespace(w.namespace).revision);
-        const injector = model.injectors.get(rev) ?? (rev === 'default' ? model.injectors.get('') : undefined);
+        const { revision: rev, injector } = injectorFor(model, w);
         if (!injector?.proxyImage) continue;
         const expected = parseImage(injector.proxyImage);
         if (!expected) continue;
@@ -67,12 +65,6 @@ export default defineRule({
     }
   },
 });
-
-/** The revision whose injector wrote (or will write) this pod's proxy; '' is the default. */
-function revisionOf(annotations: Record<string, string>, labels: Record<string, string>, nsRevision: string | null): string {
-  const own = Object.prototype.hasOwnProperty.call(annotations, REV) ? annotations[REV] : Object.prototype.hasOwnProperty.call(labels, REV) ? labels[REV] : nsRevision;
-  return !own || own === 'default' ? '' : own;
-}
 
 function baseTag(tag: string): string {
   return tag.replace(VARIANT, '');

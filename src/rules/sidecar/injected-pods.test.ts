@@ -76,3 +76,22 @@ test('kubectl get pods -o yaml (a List) and -o json of injected pods give no BYP
   assert.equal(r.code, 1, r.stderr);
   assert.ok(JSON.parse(r.stdout).findings.some((f: { ruleId: string }) => f.ruleId === 'BYP002'));
 });
+
+test("a private-mirror install: the injector's own image is reported once at low (BYP002), not as impersonation or UID 1337", async () => {
+  const mirror = 'registry.example.com/mirror/istio/proxyv2:1.28.2';
+  const cm = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data:
+  values: '{"global":{"hub":"registry.example.com/mirror/istio","tag":"1.28.2"},"revision":""}'
+---
+`;
+  const found = await bypFindings(cm + bookinfoNamespace() + '---\n' + injectedPod({ image: mirror, cni: true }));
+  assert.equal(found.length, 2, found.join('\n')); // istio-validation and istio-proxy
+  assert.ok(found.every((f) => /^BYP002 low .*is the proxy image the injector is configured with \(ConfigMap istio-system\/istio-sidecar-injector\)/.test(f)), found.join('\n'));
+  // Without the injector in the input, or with another image, the mirror is not vouched for.
+  const alone = await bypFindings(bookinfoNamespace() + '---\n' + injectedPod({ image: mirror, cni: true }));
+  assert.ok(alone.some((f) => f.startsWith('BYP002 high')) && alone.some((f) => f.startsWith('BYP001 high')), alone.join('\n'));
+  const other = await bypFindings(cm + bookinfoNamespace() + '---\n' + injectedPod({ image: 'registry.example.com/other/proxyv2:1.28.2', cni: true }));
+  assert.ok(other.some((f) => f.startsWith('BYP002 high')), other.join('\n'));
+});

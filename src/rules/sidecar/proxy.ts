@@ -7,6 +7,7 @@ import { describe, type PathSegment } from '../../model/resource.js';
 import type { EvidenceInput } from '../types.js';
 import { quoteValue } from '../../engine/text.js';
 import type { MeshModel } from '../../model/model.js';
+import type { InjectorInfo } from '../../model/injector.js';
 
 /** Container names Istio's injector gives the containers it adds. */
 export const PROXY_CONTAINER_NAMES = new Set(['istio-proxy', 'istio-init', 'istio-validation']);
@@ -34,8 +35,47 @@ export function isTrustedProxyImage(image: string, settings: RuleSettings): bool
  * A container named like one Istio injects and running a trusted proxy image: what BYP003 leaves to
  * the injector (its NET_ADMIN/NET_RAW are Istio's own) and BYP010 checks for the injector's shape.
  */
-export function isIstioImageContainer(c: ContainerRef, settings: RuleSettings): boolean {
-  return PROXY_CONTAINER_NAMES.has(c.name) && isTrustedProxyImage(c.image, settings);
+export function isIstioImageContainer(c: ContainerRef, settings: RuleSettings, model?: MeshModel, w?: Workload): boolean {
+  if (!PROXY_CONTAINER_NAMES.has(c.name)) return false;
+  if (isTrustedProxyImage(c.image, settings)) return true;
+  return !!model && !!w && injectorImageOf(model, w, c.image) !== null;
+}
+
+const REV = 'istio.io/rev';
+/** Image variants Istio publishes for one build (`1.24.2-distroless`). */
+const VARIANT = /-(distroless|debug)$/;
+
+/**
+ * The injector (from the input) that wrote, or will write, this workload's proxy: its revision is the
+ * pod's istio.io/rev annotation or label, else its namespace's istio.io/rev, else the default ('').
+ */
+export function injectorFor(model: MeshModel, w: Workload): { revision: string; injector: InjectorInfo | undefined } {
+  const own = Object.prototype.hasOwnProperty.call(w.podAnnotations, REV)
+    ? w.podAnnotations[REV]
+    : Object.prototype.hasOwnProperty.call(w.podLabels, REV)
+      ? w.podLabels[REV]
+      : model.namespace(w.namespace).revision;
+  const revision = !own || own === 'default' ? '' : own;
+  return { revision, injector: model.injectors.get(revision) };
+}
+
+/** Same repository and, when both have one, the same build tag (variants aside). */
+export function sameProxyBuild(a: string, b: string): boolean {
+  const x = parseImage(a);
+  const y = parseImage(b);
+  if (!x || !y || x.name !== y.name) return false;
+  if (!x.tag || !y.tag) return true;
+  return x.tag.replace(VARIANT, '') === y.tag.replace(VARIANT, '');
+}
+
+/**
+ * The injector whose configured proxy image this is (the installation's own choice, such as a private
+ * mirror), or null. Only an image the injector of the workload's revision writes counts.
+ */
+export function injectorImageOf(model: MeshModel, w: Workload, image: string): InjectorInfo | null {
+  if (!image) return null;
+  const { injector } = injectorFor(model, w);
+  return injector?.proxyImage && sameProxyBuild(image, injector.proxyImage) ? injector : null;
 }
 
 /**
