@@ -23,6 +23,34 @@ export interface InjectorInfo {
   imagePath: PathSegment[];
   /** Whether the values turn the CNI plugin on (`istio_cni.enabled` or `pilot.cni.enabled`); null when unsaid. */
   cni: boolean | null;
+  /**
+   * Capture settings the injector copies onto every pod it injects, by the pod annotation it writes
+   * (`traffic.sidecar.istio.io/excludeOutboundIPRanges` ← `global.proxy.excludeIPRanges`, ...), with
+   * the values key and its path. Only non-empty strings.
+   */
+  captureDefaults: Map<string, { value: string; valuesKey: string; path: PathSegment[] }>;
+}
+
+/** Pod annotation the injection template writes ← the `global.proxy` value it copies. */
+const CAPTURE_VALUES: ReadonlyArray<readonly [string, string]> = [
+  ['traffic.sidecar.istio.io/excludeOutboundIPRanges', 'excludeIPRanges'],
+  ['traffic.sidecar.istio.io/includeOutboundIPRanges', 'includeIPRanges'],
+  ['traffic.sidecar.istio.io/excludeInboundPorts', 'excludeInboundPorts'],
+  ['traffic.sidecar.istio.io/includeInboundPorts', 'includeInboundPorts'],
+  ['traffic.sidecar.istio.io/excludeOutboundPorts', 'excludeOutboundPorts'],
+];
+
+function captureDefaultsOf(values: Record<string, any>, base: PathSegment[] | null): InjectorInfo['captureDefaults'] {
+  const out: InjectorInfo['captureDefaults'] = new Map();
+  const proxy = isObject(values.global) && isObject(values.global.proxy) ? values.global.proxy : null;
+  if (!proxy) return out;
+  for (const [annotation, key] of CAPTURE_VALUES) {
+    const v = proxy[key];
+    if (typeof v === 'string' && v.trim() !== '' && v.length <= 64 * 1024) {
+      out.set(annotation, { value: v, valuesKey: `global.proxy.${key}`, path: base ? [...base, 'global', 'proxy', key] : ['data', 'values'] });
+    }
+  }
+  return out;
 }
 
 const CM_PREFIX = 'istio-sidecar-injector';
@@ -74,6 +102,7 @@ function fromConfigMap(cm: Resource): InjectorInfo | null {
     proxyImage: proxyImageOf(values, null, null),
     imagePath: ['data', 'values'],
     cni: cniOf(values),
+    captureDefaults: captureDefaultsOf(values, null),
   };
 }
 
@@ -95,6 +124,7 @@ function fromOperator(iop: Resource): InjectorInfo | null {
     proxyImage: proxyImageOf(values, typeof spec.hub === 'string' ? spec.hub : null, typeof spec.tag === 'string' ? spec.tag : null),
     imagePath: ['spec'],
     cni,
+    captureDefaults: captureDefaultsOf(values, ['spec', 'values']),
   };
 }
 

@@ -95,3 +95,29 @@ data:
   const other = await bypFindings(cm + bookinfoNamespace() + '---\n' + injectedPod({ image: 'registry.example.com/other/proxyv2:1.28.2', cni: true }));
   assert.ok(other.some((f) => f.startsWith('BYP002 high')), other.join('\n'));
 });
+
+test('capture exclusions the injector copies from the installation are reported once, at the installation setting', async () => {
+  const cm = (proxy: Record<string, string>) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data:
+  values: '${JSON.stringify({ global: { hub: 'docker.io/istio', tag: '1.28.0', proxy } })}'
+---
+`;
+  const annotations = '    traffic.sidecar.istio.io/excludeOutboundIPRanges: 10.0.0.0/8\n';
+  const pods =
+    injectedPod({ name: 'reviews-v1-a', image: 'docker.io/istio/proxyv2:1.28.0', cni: true, extraAnnotations: annotations }) +
+    '---\n' +
+    injectedPod({ name: 'reviews-v1-b', image: 'docker.io/istio/proxyv2:1.28.0', cni: true, extraAnnotations: annotations });
+  const found = await bypFindings(cm({ excludeIPRanges: '10.0.0.0/8' }) + bookinfoNamespace() + '---\n' + pods);
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0], /^BYP006 high ConfigMap data\.values: The sidecar injector of ConfigMap istio-system\/istio-sidecar-injector writes traffic\.sidecar\.istio\.io\/excludeOutboundIPRanges="10\.0\.0\.0\/8" on every pod it injects \(from global\.proxy\.excludeIPRanges\), for example on Pod bookinfo\/reviews-v1-a/);
+  // Another value than the installation's is the pod's own: reported on each pod.
+  const own = await bypFindings(cm({ excludeIPRanges: '192.168.0.0/16' }) + bookinfoNamespace() + '---\n' + pods);
+  assert.equal(own.filter((f) => f.startsWith('BYP006 high Pod')).length, 2, own.join('\n'));
+  // The injector prepends the status port to the installation's excludeInboundPorts.
+  const ports = injectedPod({ image: 'docker.io/istio/proxyv2:1.28.0', cni: true }).replace('excludeInboundPorts: "15020"', 'excludeInboundPorts: "15020,9000"');
+  const fromValues = await bypFindings(cm({ excludeInboundPorts: '9000' }) + bookinfoNamespace() + '---\n' + ports);
+  assert.equal(fromValues.length, 1, fromValues.join('\n'));
+  assert.match(fromValues[0], /^BYP006 medium ConfigMap .*from global\.proxy\.excludeInboundPorts/);
+});
