@@ -173,7 +173,7 @@ export function proxyImageVerdict(image: string, settings: RuleSettings): { trus
     return !!digest && parseImage(name)?.name === ref.name;
   });
   if (pinned) return { trusted: false, reason: `from a trusted repository but not at the pinned digest (${ref.digest ? 'another digest' : 'no digest given'})` };
-  return { trusted: false, reason: `not a trusted Istio proxy image (repository ${ref.name} is not in settings.trustedProxyImages)` };
+  return { trusted: false, reason: `not a trusted Istio proxy image (repository ${/^[A-Za-z0-9_.:/@-]{1,200}$/.test(ref.name) ? ref.name : shown(ref.name)} is not in settings.trustedProxyImages)` };
 }
 
 /** `container "app"`, `init container "setup"`, `ephemeral container "debug"`; unnamed ones by index. */

@@ -14,8 +14,11 @@ export interface InjectionWebhook {
 }
 
 const GROUP = 'admissionregistration.k8s.io';
-/** A hostile configuration can hold any number of entries; Istio's hold four. */
-const MAX_WEBHOOKS = 200;
+/**
+ * A hostile input can hold any number of entries (Istio renders four per revision); beyond this many
+ * in all, the rest are not examined, which keeps the pairwise overlap check bounded.
+ */
+export const MAX_WEBHOOKS = 200;
 
 /**
  * Webhook entries that inject sidecars: named `*sidecar-injector.istio.io` (every Istio chart and
@@ -27,7 +30,7 @@ export function injectionWebhooks(model: MeshModel): InjectionWebhook[] {
     const list = config.obj?.webhooks;
     if (!Array.isArray(list)) continue;
     list.slice(0, MAX_WEBHOOKS).forEach((w: unknown, index: number) => {
-      if (!isObject(w)) return;
+      if (!isObject(w) || out.length >= MAX_WEBHOOKS) return;
       const name = typeof w.name === 'string' ? w.name : '';
       const cc = isObject(w.clientConfig) ? w.clientConfig : {};
       const servicePath = isObject(cc.service) && typeof cc.service.path === 'string' ? cc.service.path : '';
