@@ -1,3 +1,4 @@
+import yaml from 'js-yaml';
 import type { PathSegment, Resource } from './resource.js';
 import { isObject } from './workloads.js';
 
@@ -29,6 +30,29 @@ export interface InjectorInfo {
    * the values key and its path. Only non-empty strings.
    */
   captureDefaults: Map<string, { value: string; valuesKey: string; path: PathSegment[] }>;
+  /**
+   * The injection policy (`global.proxy.autoInject`, rendered as `policy` in the ConfigMap's `config`):
+   * 'disabled' injects only pods that ask with sidecar.istio.io/inject=true; null when unsaid.
+   */
+  policy: 'enabled' | 'disabled' | null;
+  /** Label selectors of pods the injector never injects (`neverInjectSelector`). */
+  neverInjectSelector: unknown[];
+}
+
+/** The ConfigMap's `config` key (YAML): policy and neverInjectSelector. A hostile one is ignored. */
+function injectionConfigOf(text: unknown): { policy: InjectorInfo['policy']; neverInjectSelector: unknown[] } {
+  const none = { policy: null, neverInjectSelector: [] };
+  if (typeof text !== 'string' || text.length > MAX_VALUES) return none;
+  let cfg: unknown;
+  try {
+    // The config also holds the injection templates (Go templates as YAML strings): only two keys are read.
+    cfg = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  } catch {
+    return none;
+  }
+  if (!isObject(cfg)) return none;
+  const policy = cfg.policy === 'enabled' || cfg.policy === 'disabled' ? cfg.policy : null;
+  return { policy, neverInjectSelector: Array.isArray(cfg.neverInjectSelector) ? cfg.neverInjectSelector.slice(0, 100) : [] };
 }
 
 /** Pod annotation the injection template writes ← the `global.proxy` value it copies. */
@@ -103,6 +127,7 @@ function fromConfigMap(cm: Resource): InjectorInfo | null {
     imagePath: ['data', 'values'],
     cni: cniOf(values),
     captureDefaults: captureDefaultsOf(values, null),
+    ...injectionConfigOf(cm.obj?.data?.config),
   };
 }
 
@@ -125,7 +150,14 @@ function fromOperator(iop: Resource): InjectorInfo | null {
     imagePath: ['spec'],
     cni,
     captureDefaults: captureDefaultsOf(values, ['spec', 'values']),
+    policy: autoInjectOf(values),
+    neverInjectSelector: webhook && Array.isArray(webhook.neverInjectSelector) ? webhook.neverInjectSelector.slice(0, 100) : [],
   };
+}
+
+function autoInjectOf(values: Record<string, any>): InjectorInfo['policy'] {
+  const v = isObject(values.global) && isObject(values.global.proxy) ? values.global.proxy.autoInject : undefined;
+  return v === 'enabled' || v === 'disabled' ? v : null;
 }
 
 function cniOf(values: Record<string, any>): boolean | null {

@@ -91,3 +91,28 @@ test('an ephemeral istio-proxy does not count as the sidecar; hostile owner refe
   const hostile = plainPod().replace(/ownerReferences:\n.*\n/, 'ownerReferences: [{kind: {a: 1}, name: 7}, null]\n');
   assert.equal((await findingsFor(rule, NS + hostile)).length, 1);
 });
+
+test("the injector's policy: disabled and neverInjectSelector (from its ConfigMap config) exempt pods", async () => {
+  const cm = (config: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data:
+  values: '{"global":{"hub":"docker.io/istio","tag":"1.24.2"}}'
+  config: |
+${config
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
+---
+`;
+  assert.deepEqual(await findingsFor(rule, cm('policy: disabled\ntemplates:\n  sidecar: "{{ .Values }}"') + NS + plainPod()), []);
+  const never = cm('policy: enabled\nneverInjectSelector:\n- matchLabels: {app: ratings}');
+  assert.deepEqual(await findingsFor(rule, never + NS + plainPod()), []);
+  const other = cm('policy: enabled\nneverInjectSelector:\n- matchExpressions: [{key: app, operator: In, values: [other]}]');
+  assert.equal((await findingsFor(rule, other + NS + plainPod())).length, 1);
+  // policy: disabled still injects pods that ask explicitly, so a pod asking but lacking the proxy is reported.
+  const asks = plainPod({ meta: '  annotations: {sidecar.istio.io/inject: "true"}\n' });
+  assert.equal((await findingsFor(rule, cm('policy: disabled') + NS + asks)).length, 1);
+  // A broken config is ignored, not thrown on.
+  assert.equal((await findingsFor(rule, cm('policy: [unclosed') + NS + plainPod())).length, 1);
+});

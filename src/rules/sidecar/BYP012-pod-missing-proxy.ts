@@ -1,6 +1,7 @@
 import { defineRule } from '../types.js';
 import { isObject } from '../../model/workloads.js';
-import { injectionEvidence, modeLabel, shown, workloadLabel } from './proxy.js';
+import { injectionEvidence, injectorFor, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
+import { selectorMatches } from '../../model/selectors.js';
 
 /** Phases of a pod whose containers have all stopped for good: nothing runs, nothing to capture. */
 const FINISHED = new Set(['Succeeded', 'Failed']);
@@ -15,7 +16,7 @@ export default defineRule({
     reads: ['Pod', 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        "A Pod object (as in a live dump from kubectl get pods -o yaml) has no istio-proxy container, neither a main container nor a native sidecar, although its namespace injects sidecars (istio-injection=enabled, istio.io/rev, or no label while the default injector has enableNamespacesByDefault on). Not reported, because Istio does not inject them or they no longer run: pods that opt out (sidecar.istio.io/inject label or annotation with a false value; BYP007 reports that choice), host-network pods (the injector skips them; BYP005 reports them), pods that have finished (status.phase Succeeded or Failed, such as pods of completed Jobs), static pods (kubernetes.io/config.mirror annotation), and pods in system namespaces or in namespaces not in the input. Pods excluded by the injector's neverInjectSelector are not recognised. Only Pod objects are judged: pod templates never hold the injected container. Equivalent to istioctl analyze IST0103.",
+        "A Pod object (as in a live dump from kubectl get pods -o yaml) has no istio-proxy container, neither a main container nor a native sidecar, although its namespace injects sidecars (istio-injection=enabled, istio.io/rev, or no label while the default injector has enableNamespacesByDefault on). Not reported, because Istio does not inject them or they no longer run: pods that opt out (sidecar.istio.io/inject label or annotation with a false value; BYP007 reports that choice), host-network pods (the injector skips them; BYP005 reports them), pods that have finished (status.phase Succeeded or Failed, such as pods of completed Jobs), static pods (kubernetes.io/config.mirror annotation), pods the injector of their revision excludes when its configuration is in the input (policy: disabled, from values.global.proxy.autoInject, without an explicit sidecar.istio.io/inject=true; or a match of its neverInjectSelector), and pods in system namespaces or in namespaces not in the input. Only Pod objects are judged: pod templates never hold the injected container. Equivalent to istioctl analyze IST0103.",
       why:
         "Policies in a namespace that injects sidecars are written for pods with proxies. A pod without one sends plaintext without mesh identity and accepts any connection that reaches it directly: STRICT mTLS and every AuthorizationPolicy on it are not enforced, because no proxy enforces them. Such pods usually predate the namespace label (they were never restarted), or were created while the injection webhook was unreachable and its failurePolicy let them through; either way, an attacker in the cluster can reach them as if the mesh were not there.",
       fix:
@@ -41,6 +42,10 @@ export default defineRule({
         const phase = isObject(status) && typeof status.phase === 'string' ? status.phase : null;
         if (phase && FINISHED.has(phase)) continue;
         if (w.containers.some((c) => c.name === 'istio-proxy' && c.kind !== 'ephemeralContainer')) continue;
+        // The injector's own exceptions, when its configuration is in the input.
+        const { injector } = injectorFor(model, w);
+        if (injector?.policy === 'disabled' && sidecarInjectSetting(w)?.inject !== true) continue;
+        if (injector?.neverInjectSelector.some((sel) => isObject(sel) && selectorMatches({ matchLabels: sel.matchLabels, matchExpressions: sel.matchExpressions }, w.podLabels))) continue;
         const label = modeLabel(ns);
         const why = label
           ? `namespace ${ns.name} injects sidecars (${label.key}=${shown(label.value, 40)})`
