@@ -13,7 +13,7 @@ test('a webhook calling a Service missing from a namespace whose Services are in
   assert.equal(f[0].location?.path, 'webhooks[0].clientConfig.service.name');
   assert.match(
     f[0].message,
-    /^webhook "rev\.namespace\.sidecar-injector\.istio\.io" of MutatingWebhookConfiguration istio-sidecar-injector-canary calls Service istio-system\/"istiod-canary", which is not in the input although 1 other Service of namespace "istio-system" is: the injector cannot be reached, and pods in the namespaces it selects cannot be created/,
+    /^webhook "rev\.namespace\.sidecar-injector\.istio\.io" of MutatingWebhookConfiguration istio-sidecar-injector-canary calls Service "istio-system\/istiod-canary", which is not in the input although 1 other Service of namespace "istio-system" is: the injector cannot be reached, and pods in the namespaces it selects cannot be created/,
   );
 });
 
@@ -48,4 +48,17 @@ webhooks:
 - {name: d.sidecar-injector.istio.io, clientConfig: {service: {name: istiod, namespace: istio-system, port: "443"}}}
 `;
   assert.deepEqual(await findingsFor(rule, `${hostile}---\n${service('istiod')}`), []);
+});
+
+test('a hostile service namespace and name are escaped in the message', async () => {
+  const hook = `apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: x}
+webhooks:
+- {name: a.sidecar-injector.istio.io, clientConfig: {service: {name: "istiod\\u001b[2J", namespace: istio-system}}}
+`;
+  const f = await findingsFor(rule, `${hook}---\n${service('istiod')}`);
+  assert.equal(f.length, 1);
+  assert.doesNotMatch(f[0].message, /\u001b/);
+  assert.match(f[0].message, /Service "istio-system\/istiod\\u001b\[2J"/);
 });

@@ -48,7 +48,7 @@ export default defineRule({
           path: [...hook.path, 'clientConfig', 'service', 'name'],
           severity,
           key: `${hook.index}/service`,
-          message: `${webhookLabel(hook)} calls Service ${namespace}/${shown(name, 80)}, which is not in the input although ${services.length} other Service${services.length === 1 ? '' : 's'} of namespace ${shown(namespace, 80)} ${services.length === 1 ? 'is' : 'are'}: the injector cannot be reached, and ${effect}.`,
+          message: `${webhookLabel(hook)} calls Service ${shown(`${namespace}/${name}`, 160)}, which is not in the input although ${services.length} other Service${services.length === 1 ? '' : 's'} of namespace ${shown(namespace, 80)} ${services.length === 1 ? 'is' : 'are'}: the injector cannot be reached, and ${effect}.`,
         });
         continue;
       }
