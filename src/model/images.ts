@@ -11,7 +11,8 @@ export interface ImageRef {
 }
 
 export function parseImage(ref: string): ImageRef | null {
-  if (!ref || typeof ref !== 'string' || ref.length > 1024 || /\s/.test(ref)) return null;
+  // Image references are printable ASCII; anything else (spaces, control characters) is not one.
+  if (!ref || typeof ref !== 'string' || ref.length > 1024 || /[^\x21-\x7e]/.test(ref)) return null;
   let rest = ref;
   let digest: string | null = null;
   const at = rest.indexOf('@');

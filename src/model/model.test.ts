@@ -27,10 +27,10 @@ test('label selectors: matchLabels, matchExpressions and plain maps', () => {
 });
 
 test('namespace and pod data-plane modes follow Istio precedence', () => {
-  assert.deepEqual(namespaceMode({ 'istio-injection': 'enabled' }), { mode: 'sidecar', revision: null });
-  assert.deepEqual(namespaceMode({ 'istio-injection': 'disabled', 'istio.io/rev': 'canary' }), { mode: 'none', revision: null });
-  assert.deepEqual(namespaceMode({ 'istio.io/rev': 'canary' }), { mode: 'sidecar', revision: 'canary' });
-  assert.deepEqual(namespaceMode({ 'istio.io/dataplane-mode': 'ambient' }), { mode: 'ambient', revision: null });
+  assert.deepEqual(namespaceMode({ 'istio-injection': 'enabled' }), { mode: 'sidecar', revision: null, injectedByDefault: false });
+  assert.deepEqual(namespaceMode({ 'istio-injection': 'disabled', 'istio.io/rev': 'canary' }), { mode: 'none', revision: null, injectedByDefault: false });
+  assert.deepEqual(namespaceMode({ 'istio.io/rev': 'canary' }), { mode: 'sidecar', revision: 'canary', injectedByDefault: false });
+  assert.deepEqual(namespaceMode({ 'istio.io/dataplane-mode': 'ambient' }), { mode: 'ambient', revision: null, injectedByDefault: false });
   assert.equal(podDataplane('sidecar', { 'sidecar.istio.io/inject': 'false' }, {}), 'none');
   assert.equal(podDataplane('none', { 'sidecar.istio.io/inject': 'true' }, {}), 'sidecar');
   assert.equal(podDataplane('ambient', { 'istio.io/dataplane-mode': 'none' }, {}), 'none');

@@ -2,6 +2,7 @@ import { kindKey, type Resource } from './resource.js';
 import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane, type DataplaneMode, type NamespaceInfo } from './namespaces.js';
 import { DEFAULT_ROOT_NAMESPACE, isMeshConfigMap, meshFromConfigMap, type MeshConfigInfo } from './meshconfig.js';
 import { workloadOf, isObject, type Workload } from './workloads.js';
+import { injectorsFrom, type InjectorInfo } from './injector.js';
 import { selectorMatches } from './selectors.js';
 import { HostIndex, resolveHost } from './hosts.js';
 import { Tenancy, type TenantPolicyFile } from '../tenancy/policy.js';
@@ -38,6 +39,8 @@ export class MeshModel {
   private syntheticMesh: Resource | null = null;
   private hostIndex: HostIndex | null = null;
   readonly tenancy: Tenancy;
+  /** Sidecar injector settings per revision ('' = default), from the injector ConfigMaps or IstioOperators. */
+  readonly injectors: ReadonlyMap<string, InjectorInfo>;
 
   constructor(resources: readonly Resource[], opts: ModelOptions = {}) {
     this.resources = resources;
@@ -57,6 +60,7 @@ export class MeshModel {
     }
     this.mesh = this.findMeshConfig(opts.meshConfig ?? null);
     this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
+    this.injectors = injectorsFrom(this.ofKind('', 'ConfigMap'), this.ofKind('install.istio.io', 'IstioOperator'));
     this.buildNamespaces();
     this.tenancy = new Tenancy(opts.tenantPolicy ?? null, {
       isSystemNamespace: (ns) => this.isSystemNamespace(ns),
@@ -134,7 +138,7 @@ export class MeshModel {
   namespace(name: string): NamespaceInfo {
     let info = this.namespaceInfo.get(name);
     if (!info) {
-      info = { name, resource: null, labels: {}, mode: null, revision: null, system: this.systemNamespaces.has(name) };
+      info = { name, resource: null, labels: {}, mode: null, revision: null, injectedByDefault: false, system: this.systemNamespaces.has(name) };
       this.namespaceInfo.set(name, info);
     }
     return info;
@@ -202,9 +206,11 @@ export class MeshModel {
   }
 
   private buildNamespaces(): void {
+    // Only the default revision's injector selects unlabelled namespaces (revisions select by istio.io/rev).
+    const injectByDefault = this.injectors.get('')?.enableNamespacesByDefault === true;
     for (const r of this.ofKind('', 'Namespace')) {
-      const { mode, revision } = namespaceMode(r.labels);
-      this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, system: this.systemNamespaces.has(r.name) });
+      const { mode, revision, injectedByDefault } = namespaceMode(r.labels, injectByDefault);
+      this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, injectedByDefault, system: this.systemNamespaces.has(r.name) });
     }
     for (const ns of this.byNamespace.keys()) this.namespace(ns);
   }

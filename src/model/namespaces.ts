@@ -11,6 +11,11 @@ export interface NamespaceInfo {
   mode: DataplaneMode | null;
   /** Injection revision (`istio.io/rev`), when injection is by revision. */
   revision: string | null;
+  /**
+   * The namespace is injected only because the default injector has `enableNamespacesByDefault` on
+   * (it carries no injection label of its own); false otherwise.
+   */
+  injectedByDefault: boolean;
   /** Namespaces the platform runs (kube-system, the Istio root namespace...), exempt from tenant rules. */
   system: boolean;
 }
@@ -19,18 +24,33 @@ export interface NamespaceInfo {
 export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'istio-system', 'istio-cni', 'istio-ingress', 'istio-egress', 'ztunnel'];
 
 /**
- * The data-plane mode Istio gives pods of a namespace with these labels. `istio-injection` wins
- * over `istio.io/rev`; ambient is `istio.io/dataplane-mode=ambient`.
+ * The data-plane mode Istio gives pods of a namespace with these labels, as the injection webhooks'
+ * namespace selectors decide: `istio-injection=enabled` injects with the default revision; any
+ * other `istio-injection` value stops injection, and also stops `istio.io/rev` (the revision
+ * webhooks require that `istio-injection` does not exist), so `istio-injection` wins over
+ * `istio.io/rev`; ambient is `istio.io/dataplane-mode=ambient`. With `injectByDefault` (the default
+ * injector's `enableNamespacesByDefault`), a namespace with none of these labels is injected too.
  */
-export function namespaceMode(labels: Record<string, string>): { mode: DataplaneMode; revision: string | null } {
-  const injection = labels['istio-injection'];
-  if (injection === 'enabled') return { mode: 'sidecar', revision: null };
-  if (injection === 'disabled') return { mode: labels['istio.io/dataplane-mode'] === 'ambient' ? 'ambient' : 'none', revision: null };
+export function namespaceMode(
+  labels: Record<string, string>,
+  injectByDefault = false,
+): { mode: DataplaneMode; revision: string | null; injectedByDefault: boolean } {
+  const ambient = labels['istio.io/dataplane-mode'] === 'ambient';
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
+  if (has('istio-injection')) {
+    if (labels['istio-injection'] === 'enabled') return { mode: 'sidecar', revision: null, injectedByDefault: false };
+    return { mode: ambient ? 'ambient' : 'none', revision: null, injectedByDefault: false };
+  }
   const rev = labels['istio.io/rev'];
-  if (rev) return { mode: 'sidecar', revision: rev };
-  if (labels['istio.io/dataplane-mode'] === 'ambient') return { mode: 'ambient', revision: null };
-  return { mode: 'none', revision: null };
+  if (rev) return { mode: 'sidecar', revision: rev, injectedByDefault: false };
+  if (ambient) return { mode: 'ambient', revision: null, injectedByDefault: false };
+  // The default-on webhook selects namespaces where neither injection label exists at all.
+  if (injectByDefault && !has('istio.io/rev')) return { mode: 'sidecar', revision: null, injectedByDefault: true };
+  return { mode: 'none', revision: null, injectedByDefault: false };
 }
+
+/** Injection-related labels of a namespace, in the order Istio gives them precedence. */
+export const INJECTION_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode'] as const;
 
 /**
  * Whether pods with these labels/annotations get a sidecar in a namespace of the given mode, as

@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_KINDS } from '../../model/workloads.js';
-import { isGenuineProxyContainer } from './proxy.js';
+import { isIstioImageContainer } from './proxy.js';
 
 const PROXY_ID = 1337;
 
@@ -31,7 +31,7 @@ export default defineRule({
     for (const w of model.workloads) {
       const podSc = w.spec.securityContext;
       for (const c of w.containers) {
-        if (isGenuineProxyContainer(c, settings)) continue;
+        if (isIstioImageContainer(c, settings, model, w)) continue;
         // An image-less `istio-proxy` entry customises the injected proxy (the injector merges it in), which runs as 1337 by design.
         if (c.name === 'istio-proxy' && !c.image) continue;
         const sc = c.spec.securityContext;

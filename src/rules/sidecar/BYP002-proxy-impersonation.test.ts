@@ -129,3 +129,38 @@ spec:
 `;
   assert.equal((await findingsFor(rule, bad)).length, 0);
 });
+
+test('every hub Istio publishes proxyv2 to is trusted, with -distroless / -debug variants and digests', async () => {
+  const genuine = [
+    'docker.io/istio/proxyv2:1.24.2',
+    'istio/proxyv2:1.24.2-distroless',
+    'index.docker.io/istio/proxyv2:1.25.0',
+    'gcr.io/istio-release/proxyv2:1.26.3-distroless',
+    'gcr.io/istio-testing/proxyv2:1.31-alpha.6f1e2d3c',
+    'registry.istio.io/release/proxyv2:1.30.0',
+    'registry.istio.io/release/proxyv2:1.30.1-debug',
+    `registry.istio.io/release/proxyv2:1.30.0-distroless@${DIGEST}`,
+    `registry.istio.io/release/proxyv2@${DIGEST}`,
+    'registry.istio.io/testing/proxyv2:1.31-dev',
+  ];
+  for (const image of genuine) {
+    const f = await findingsFor(rule, deployment(`      - name: istio-proxy\n        image: ${image}\n`));
+    assert.deepEqual(f, [], image);
+  }
+});
+
+test('look-alikes of the new registry.istio.io hub are still impersonation', async () => {
+  const fakes = [
+    'registry.istio.io.evil.example/release/proxyv2:1.30.0',
+    'registry-istio.io/release/proxyv2:1.30.0',
+    'registry.istio.io/releases/proxyv2:1.30.0',
+    'registry.istio.io/release/proxyv2-tap:1.30.0',
+    'evil.example/registry.istio.io/release/proxyv2:1.30.0',
+    'docker.io/istio-release/proxyv2:1.30.0',
+  ];
+  for (const image of fakes) {
+    const f = await findingsFor(rule, deployment(`      - name: istio-proxy\n        image: ${image}\n`));
+    assert.equal(f.length, 1, image);
+    assert.match(f[0].message, /is not in settings\.trustedProxyImages/, image);
+  }
+});

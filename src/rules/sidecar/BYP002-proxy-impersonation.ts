@@ -1,6 +1,7 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_KINDS } from '../../model/workloads.js';
-import { PROXY_CONTAINER_NAMES, containerKey, containerLabel, proxyImageVerdict, shown, workloadLabel } from './proxy.js';
+import { PROXY_CONTAINER_NAMES, containerKey, containerLabel, injectorImageOf, proxyImageVerdict, shown, workloadLabel } from './proxy.js';
+import { describe } from '../../model/resource.js';
 
 const PROXY_IMAGE_ANNOTATION = 'sidecar.istio.io/proxyImage';
 
@@ -21,7 +22,7 @@ export default defineRule({
     reads: WORKLOAD_KINDS,
     docs: {
       summary:
-        'A container, init container or ephemeral container is named like one Istio injects (istio-proxy, istio-init, istio-validation) but runs an image that is not a trusted Istio proxy image. The pod annotation sidecar.istio.io/proxyImage pointing at an untrusted image is reported too. Trust is decided by image reference (registry and repository, optionally a pinned digest) from settings.trustedProxyImages, never by the container name.',
+        'A container, init container or ephemeral container is named like one Istio injects (istio-proxy, istio-init, istio-validation) but runs an image that is not a trusted Istio proxy image. The pod annotation sidecar.istio.io/proxyImage pointing at an untrusted image is reported too. Trust is decided by image reference (registry and repository, optionally a pinned digest) from settings.trustedProxyImages, never by the container name. By default every hub Istio publishes proxyv2 to is trusted: docker.io/istio, gcr.io/istio-release, gcr.io/istio-testing, and since 1.30 registry.istio.io/release (the default hub) and registry.istio.io/testing, at any tag (-distroless and -debug variants included) or digest. Vendor distributions and private mirrors (for example the OpenShift Service Mesh images) must be added to trustedProxyImages; until then, an image that is exactly what the injector of the revision of the pod is configured to write (its ConfigMap or IstioOperator is in the input) is reported at low only, as a choice of the installation rather than of the pod author, and BYP001, BYP003 and BYP010 treat it as an Istio image.',
       why:
         "Istio's sidecar injector merges a container the user declares as istio-proxy into the proxy it injects (this is how proxy resources are customised), so an image set there replaces Envoy: the attacker's code then receives every connection the pod's iptables rules capture, gets the injected service-account token and mounts with which to obtain the pod's mesh certificate, and can answer as the workload, and forwards (or drops, or copies) traffic without mTLS or policy. A look-alike istio-init decides what the pod redirects at all. The proxyImage annotation has the same effect through the injection template. Anything that trusts a container by its name is fooled as well, for example an admission rule that exempts istio-proxy from a ban on UID 1337.",
       fix:
@@ -45,6 +46,20 @@ export default defineRule({
         if (raw === undefined || raw === null || raw === '') continue;
         const verdict = typeof raw === 'string' ? proxyImageVerdict(raw, settings) : { trusted: false, reason: 'not a valid image reference' };
         if (verdict.trusted) continue;
+        // The installation's own injector writes this image (a private mirror, say): Istio put it
+        // there, not the pod's author. Say so at low, once per container, and point at the setting.
+        const installed = typeof raw === 'string' ? injectorImageOf(model, w, raw) : null;
+        if (installed) {
+          report({
+            resource: w.resource,
+            path: [...c.path, 'image'],
+            severity: 'low',
+            key: containerKey(c),
+            message: `${containerLabel(c)} of ${workloadLabel(w)} runs image ${shown(raw)}, which is ${verdict.reason}, but it is the proxy image the injector is configured with (${describe(installed.resource)}): if that repository is your mirror of Istio's images, add it to settings.trustedProxyImages; otherwise the installation itself runs an unknown proxy.`,
+            evidence: [{ role: 'injector', description: `${describe(installed.resource)} configures the proxy image ${shown(installed.proxyImage)}`, resource: installed.resource, path: installed.imagePath }],
+          });
+          continue;
+        }
         report({
           resource: w.resource,
           path: [...c.path, 'image'],

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { WORKLOAD_KINDS, isObject } from '../../model/workloads.js';
-import { containerKey, containerLabel, isGenuineProxyContainer, normalizeCapability, shown, workloadLabel } from './proxy.js';
+import { containerKey, containerLabel, isIstioImageContainer, normalizeCapability, shown, workloadLabel } from './proxy.js';
 
 /** Capabilities that let a process change the pod's netfilter rules or step around them, and how bad each is. */
 const DANGEROUS: Record<string, { severity: Severity; effect: string }> = {
@@ -44,7 +44,7 @@ export default defineRule({
       if (model.isSystemNamespace(w.namespace)) continue; // CNI node agents, ztunnel, kube-proxy: platform-owned
       if (model.dataplaneOf(w) === 'none') continue; // no redirection to undo
       for (const c of w.containers) {
-        if (isGenuineProxyContainer(c, settings)) continue; // the real istio-init needs NET_ADMIN (BYP004)
+        if (isIstioImageContainer(c, settings, model, w)) continue; // Istio's own image: NET_ADMIN is istio-init's (BYP004); anything beyond the injector's shape is BYP010
         const sc = c.spec.securityContext;
         if (!isObject(sc)) continue;
         if (sc.privileged === true) {

@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_KINDS } from '../../model/workloads.js';
-import { namespaceEvidence, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
+import { injectionEvidence, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
 export default defineRule({
   meta: {
@@ -53,7 +53,7 @@ export default defineRule({
         path: [...w.specPath, 'hostNetwork'],
         message: `${workloadLabel(w)} sets hostNetwork: true although ${why}: ${effect}, so its traffic never passes a proxy (no mTLS, no authorization, no egress policy) and it listens on the node's addresses.`,
         evidence: [
-          ...namespaceEvidence(ns),
+          ...injectionEvidence(model, ns),
           ...(asksForSidecar ? [{ role: 'inject-setting', description: `pod ${optIn!.source} sidecar.istio.io/inject=${shown(optIn!.value, 40)}`, resource: w.resource, path: optIn!.path }] : []),
         ],
       });

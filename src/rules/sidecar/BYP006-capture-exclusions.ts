@@ -1,7 +1,10 @@
 import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { WORKLOAD_KINDS } from '../../model/workloads.js';
-import { isPort, listSome, parseCidr, shown, splitList, workloadLabel, type Cidr } from './proxy.js';
+import { injectorFor, isPort, listSome, parseCidr, shown, splitList, workloadLabel, type Cidr } from './proxy.js';
+import { describe } from '../../model/resource.js';
+import type { MeshModel } from '../../model/model.js';
+import type { Workload } from '../../model/workloads.js';
 
 const P = 'traffic.sidecar.istio.io/';
 const NO_OUT = 'no mTLS, no egress policy, no telemetry';
@@ -13,7 +16,29 @@ interface Verdict {
   escapes: string;
 }
 
-type Judge = (value: string) => Verdict | null;
+/** What a judge knows about the pod beyond the annotation's value. */
+interface PodFacts {
+  /** Ports the proxy itself listens on and istio-iptables never captures (see `istioInboundPorts`). */
+  istioPorts: ReadonlySet<string>;
+}
+
+type Judge = (value: string, pod: PodFacts) => Verdict | null;
+
+const STATUS_PORT_ANNOTATION = 'status.sidecar.istio.io/port';
+
+/**
+ * Inbound ports that are Istio's own, never the application's: the agent's status port (15020, or
+ * the pod's status.sidecar.istio.io/port), Envoy's health (15021) and Prometheus (15090) ports and
+ * the HBONE port 15008. istio-iptables returns them from inbound capture anyway, and the injector
+ * itself writes `excludeInboundPorts: "<status port>[,user ports]"` on every pod when the CNI plugin
+ * is on, so they are never the user's exclusion.
+ */
+function istioInboundPorts(annotations: Record<string, string>): Set<string> {
+  const out = new Set(['15008', '15020', '15021', '15090']);
+  const status = annotations[STATUS_PORT_ANNOTATION];
+  if (typeof status === 'string' && isPort(status.trim())) out.add(String(Number(status.trim())));
+  return out;
+}
 
 /** A parsed list of CIDRs: valid ones (widest first), invalid items, and how many items were not parsed at all. */
 function cidrs(value: string): { valid: Cidr[]; invalid: string[]; dropped: number; count: number } {
@@ -101,9 +126,11 @@ const JUDGES: Record<string, Judge> = {
       escapes: `outbound connections to port${r.valid.length > 1 ? 's' : ''} ${listSome(r.valid)}${more(r.dropped)} leave the pod without passing the sidecar (${NO_OUT}).${note}`,
     };
   },
-  [`${P}excludeInboundPorts`]: (value) => {
-    const r = ports(value);
-    if (!r.count) return null;
+  [`${P}excludeInboundPorts`]: (value, pod) => {
+    const all = ports(value);
+    // Istio's own ports (the injector adds the status port itself) bypass nothing of the application's.
+    const r = { ...all, valid: all.valid.filter((p) => !pod.istioPorts.has(String(Number(p)))) };
+    if (!r.valid.length && !r.invalid.length && !r.dropped) return null;
     const note = invalidNote(r.invalid, 'a valid port');
     if (!r.valid.length) return { severity: 'medium', escapes: `no valid port is excluded.${note}` };
     return {
@@ -146,10 +173,10 @@ export default defineRule({
     title: 'Pod annotations exclude traffic from sidecar capture',
     severity: 'medium',
     category: 'sidecar-bypass',
-    reads: [...WORKLOAD_KINDS, 'Namespace'],
+    reads: [...WORKLOAD_KINDS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. Entries that are not valid CIDRs or ports are named in the message. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
+        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. On a Pod the injector has processed (sidecar.istio.io/status), a value equal to what the injector of its revision copies from the installation (values.global.proxy.excludeIPRanges, includeIPRanges, excludeInboundPorts, includeInboundPorts, excludeOutboundPorts in the injector ConfigMap or IstioOperator) is reported once, at that installation setting, not as the pod's own choice. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
       why:
         "These annotations tell istio-init (or the CNI plugin) not to redirect some traffic to the sidecar. Whatever they exclude is exactly as if the pod had no sidecar: outbound connections leave without mesh mTLS or identity (plaintext unless the application encrypts them itself), escaping egress policy, REGISTRY_ONLY and telemetry, so they are a convenient path for exfiltration and for reaching internal systems the mesh was meant to guard. Excluded inbound ports accept connections from anyone who can route to the pod, with no mTLS and no AuthorizationPolicy, even in a STRICT namespace. Anyone who may edit a Deployment can add them, and they are easy to miss in review.",
       fix:
@@ -165,6 +192,8 @@ export default defineRule({
     },
   },
   check({ model, report }) {
+    // Installation-wide settings already reported, by injector and annotation.
+    const reportedDefaults = new Set<string>();
     for (const w of model.workloads) {
       let any = false;
       for (const name of ANNOTATIONS) {
@@ -177,12 +206,30 @@ export default defineRule({
       if (model.isSystemNamespace(w.namespace)) continue;
       const dataplane = model.dataplaneOf(w);
       if (dataplane === 'none' || dataplane === 'ambient') continue; // no sidecar reads these annotations
+      const pod: PodFacts = { istioPorts: istioInboundPorts(w.podAnnotations) };
       for (const name of ANNOTATIONS) {
         if (!Object.prototype.hasOwnProperty.call(w.podAnnotations, name)) continue;
         const value = w.podAnnotations[name];
         if (typeof value !== 'string') continue;
-        const verdict = JUDGES[name](value);
+        const verdict = JUDGES[name](value, pod);
         if (!verdict) continue;
+        // On a pod the injector already processed, a value equal to the installation's default was
+        // written by the injector: report it once, at the installation, not as this pod's choice.
+        const installed = injectedDefault(model, w, name, value, pod);
+        if (installed) {
+          const key = `${installed.injector.resource.id}/${name}`;
+          if (reportedDefaults.has(key)) continue;
+          reportedDefaults.add(key);
+          report({
+            resource: installed.injector.resource,
+            path: installed.setting.path,
+            severity: verdict.severity,
+            key: `installation/${name}`,
+            message: `The sidecar injector of ${describe(installed.injector.resource)} writes ${name}=${shown(value)} on every pod it injects (from ${installed.setting.valuesKey}), for example on ${workloadLabel(w)}: ${verdict.escapes}`,
+            evidence: [{ role: 'injected-pod', description: `${workloadLabel(w)} carries the annotation the injector wrote`, resource: w.resource, path: [...w.metaPath, 'annotations', name] }],
+          });
+          continue;
+        }
         report({
           resource: w.resource,
           path: [...w.metaPath, 'annotations', name],
@@ -194,3 +241,27 @@ export default defineRule({
     }
   },
 });
+
+const INJECTED = 'sidecar.istio.io/status';
+
+/** Comma-separated items, trimmed, Istio's own inbound ports left out, in a canonical order. */
+function canonicalList(value: string, pod: PodFacts, ports: boolean): string {
+  return splitList(value)
+    .items.filter((x) => !(ports && isPort(x) && pod.istioPorts.has(String(Number(x)))))
+    .sort()
+    .join(',');
+}
+
+/**
+ * When `w` is a Pod the injector has processed (it carries sidecar.istio.io/status) and the
+ * annotation equals what the injector of its revision copies from the installation's values, that
+ * injector and setting; else null.
+ */
+function injectedDefault(model: MeshModel, w: Workload, name: string, value: string, pod: PodFacts) {
+  if (w.resource.kind !== 'Pod' || !Object.prototype.hasOwnProperty.call(w.podAnnotations, INJECTED)) return null;
+  const { injector } = injectorFor(model, w);
+  const setting = injector?.captureDefaults.get(name);
+  if (!injector || !setting) return null;
+  const ports = name.endsWith('Ports');
+  return canonicalList(setting.value, pod, ports) === canonicalList(value, pod, ports) ? { injector, setting } : null;
+}

@@ -95,3 +95,32 @@ test('namespaces outside the mesh, unknown namespaces and system namespaces are 
   assert.equal((await findingsFor(rule, namespace('istio-system', '{istio-injection: enabled}') + deployment(meta, 'istio-system'))).length, 0);
   assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {app: worker}}'))).length, 0);
 });
+
+test('in a namespace injected by default (enableNamespacesByDefault), an opt-out is reported with the injector as evidence', async () => {
+  const yaml = `apiVersion: v1
+kind: Namespace
+metadata: {name: legacy}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data:
+  values: '{"sidecarInjectorWebhook":{"enableNamespacesByDefault":true}}'
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: legacy}
+spec:
+  template:
+    metadata:
+      labels: {sidecar.istio.io/inject: "false"}
+    spec:
+      containers: [{name: w, image: example/w:1}]
+`;
+  const f = await findingsFor(rule, yaml);
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /in namespace legacy \(no injection label, injected because the default injector has enableNamespacesByDefault on\)/);
+  assert.ok(f[0].evidence.some((e) => e.resource?.kind === 'ConfigMap'));
+  // Without the setting the namespace is outside the mesh, and opting out changes nothing.
+  assert.deepEqual(await findingsFor(rule, yaml.replace('true}}', 'false}}')), []);
+});

@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_KINDS } from '../../model/workloads.js';
-import { modeLabel, namespaceEvidence, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
+import { injectionEvidence, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
 const AMBIENT_LABEL = 'istio.io/dataplane-mode';
 
@@ -13,7 +13,7 @@ export default defineRule({
     reads: [...WORKLOAD_KINDS, 'Namespace'],
     docs: {
       summary:
-        'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. Only namespaces present in the input are judged; system namespaces are exempt.',
+        'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. Only namespaces present in the input are judged; system namespaces are exempt.',
       why:
         "The namespace says its traffic is in the mesh, and policies are written on that assumption (STRICT mTLS, AuthorizationPolicies, egress rules), but these pods run without a proxy. Their outbound traffic is plaintext with no mesh identity and escapes egress policy; peers that require mTLS reject them, so teams often loosen PeerAuthentication to PERMISSIVE to make things work, which weakens every workload in the namespace. A tenant who can edit one Deployment can take it out of the mesh this way, and it is easy to miss in review.",
       fix:
@@ -33,7 +33,11 @@ export default defineRule({
       if (!ns.resource || ns.system) continue;
       if (ns.mode !== 'sidecar' && ns.mode !== 'ambient') continue;
       const label = modeLabel(ns);
-      const nsText = label ? `namespace ${ns.name} (${label.key}=${shown(label.value, 40)})` : `namespace ${ns.name}`;
+      const nsText = label
+        ? `namespace ${ns.name} (${label.key}=${shown(label.value, 40)})`
+        : ns.injectedByDefault
+          ? `namespace ${ns.name} (no injection label, injected because the default injector has enableNamespacesByDefault on)`
+          : `namespace ${ns.name}`;
       for (const w of model.workloadsIn(ns.name)) {
         if (ns.mode === 'sidecar') {
           const s = sidecarInjectSetting(w);
@@ -42,7 +46,7 @@ export default defineRule({
             resource: w.resource,
             path: s.path,
             message: `${workloadLabel(w)} turns sidecar injection off with pod ${s.source} sidecar.istio.io/inject=${shown(s.value, 40)} in ${nsText}, which injects sidecars: its pods run without a proxy, so their traffic has no mTLS, no authorization and no egress policy.`,
-            evidence: namespaceEvidence(ns),
+            evidence: injectionEvidence(model, ns),
           });
         } else {
           if (w.podLabels[AMBIENT_LABEL] !== 'none') continue;
@@ -52,7 +56,7 @@ export default defineRule({
             resource: w.resource,
             path: [...w.metaPath, 'labels', AMBIENT_LABEL],
             message: `${workloadLabel(w)} opts out of ambient mode with pod label ${AMBIENT_LABEL}=none in ${nsText}: ztunnel does not capture its pods, so their traffic has no mTLS, no authorization and no egress policy.`,
-            evidence: namespaceEvidence(ns),
+            evidence: injectionEvidence(model, ns),
           });
         }
       }

@@ -69,3 +69,43 @@ test('labels of the wrong type do not break the rule', async () => {
   assert.equal(f.length, 1);
   assert.equal(f[0].location?.path, 'metadata');
 });
+
+const injector = (values: unknown, name = 'istio-sidecar-injector') => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}, namespace: istio-system}
+data:
+  values: '${JSON.stringify(values)}'
+`;
+
+test('with enableNamespacesByDefault on the default injector, an unlabelled namespace is injected: no finding', async () => {
+  const f = await findingsFor(rule, ns('legacy') + injector({ sidecarInjectorWebhook: { enableNamespacesByDefault: true } }));
+  assert.deepEqual(f, []);
+});
+
+test('the same setting in IstioOperator values counts too', async () => {
+  const iop = `---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: control-plane, namespace: istio-system}
+spec:
+  values:
+    sidecarInjectorWebhook:
+      enableNamespacesByDefault: true
+`;
+  assert.deepEqual(await findingsFor(rule, ns('legacy') + iop), []);
+});
+
+test('enableNamespacesByDefault off, on a revision only, or an explicit istio-injection=disabled: still reported', async () => {
+  assert.equal((await findingsFor(rule, ns('legacy') + injector({ sidecarInjectorWebhook: { enableNamespacesByDefault: false } }))).length, 1);
+  assert.equal((await findingsFor(rule, ns('legacy') + injector({ sidecarInjectorWebhook: { enableNamespacesByDefault: true }, revision: 'canary' }, 'istio-sidecar-injector-canary'))).length, 1);
+  const disabled = await findingsFor(rule, ns('legacy', '    istio-injection: disabled\n') + injector({ sidecarInjectorWebhook: { enableNamespacesByDefault: true } }));
+  assert.equal(disabled.length, 1);
+  assert.equal(disabled[0].location?.path, 'metadata.labels.istio-injection');
+});
+
+test('istio-injection=disabled next to istio.io/rev says the revision label has no effect', async () => {
+  const f = await findingsFor(rule, ns('payments', '    istio-injection: disabled\n    istio.io/rev: stable\n'));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /^Namespace payments has istio-injection="disabled", which overrides its istio\.io\/rev="stable" label/);
+});

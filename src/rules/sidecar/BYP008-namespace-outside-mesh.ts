@@ -9,10 +9,10 @@ export default defineRule({
     title: 'Tenant namespace is in no mesh data-plane mode',
     severity: 'medium',
     category: 'sidecar-bypass',
-    reads: ['Namespace'],
+    reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels.',
+        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels.',
       why:
         "Pods in such a namespace get no proxy. Their traffic to mesh services is plaintext and carries no identity, so it is either rejected by STRICT peers (and teams then relax PeerAuthentication to PERMISSIVE) or, where PERMISSIVE already applies, accepted without authentication: AuthorizationPolicies that name principals or namespaces cannot tell these pods apart. Their egress escapes every mesh egress control. An attacker who lands in such a namespace, or a tenant who creates one, sits beside the mesh with none of its guarantees.",
       fix:
@@ -37,7 +37,11 @@ export default defineRule({
       let how: string;
       if (disabled !== undefined && hasLabels) {
         path = ['metadata', 'labels', 'istio-injection'];
-        how = `has istio-injection=${shown(disabled, 40)} and no other mesh label`;
+        const rev = ns.labels['istio.io/rev'];
+        how =
+          rev !== undefined
+            ? `has istio-injection=${shown(disabled, 40)}, which overrides its istio.io/rev=${shown(rev, 40)} label (see BYP011)`
+            : `has istio-injection=${shown(disabled, 40)} and no other mesh label`;
       } else {
         how = 'has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label';
       }

@@ -6,6 +6,8 @@ import type { NamespaceInfo } from '../../model/namespaces.js';
 import { describe, type PathSegment } from '../../model/resource.js';
 import type { EvidenceInput } from '../types.js';
 import { quoteValue } from '../../engine/text.js';
+import type { MeshModel } from '../../model/model.js';
+import type { InjectorInfo } from '../../model/injector.js';
 
 /** Container names Istio's injector gives the containers it adds. */
 export const PROXY_CONTAINER_NAMES = new Set(['istio-proxy', 'istio-init', 'istio-validation']);
@@ -29,9 +31,126 @@ export function isTrustedProxyImage(image: string, settings: RuleSettings): bool
   return false;
 }
 
-/** A genuine Istio-injected container: a proxy container name *and* a trusted proxy image. Never by name alone. */
+/**
+ * A container named like one Istio injects and running a trusted proxy image: what BYP003 leaves to
+ * the injector (its NET_ADMIN/NET_RAW are Istio's own) and BYP010 checks for the injector's shape.
+ */
+export function isIstioImageContainer(c: ContainerRef, settings: RuleSettings, model?: MeshModel, w?: Workload): boolean {
+  if (!PROXY_CONTAINER_NAMES.has(c.name)) return false;
+  if (isTrustedProxyImage(c.image, settings)) return true;
+  return !!model && !!w && injectorImageOf(model, w, c.image) !== null;
+}
+
+const REV = 'istio.io/rev';
+/** Image variants Istio publishes for one build (`1.24.2-distroless`). */
+const VARIANT = /-(distroless|debug)$/;
+
+/**
+ * The injector (from the input) that wrote, or will write, this workload's proxy: its revision is the
+ * pod's istio.io/rev annotation or label, else its namespace's istio.io/rev, else the default ('').
+ */
+export function injectorFor(model: MeshModel, w: Workload): { revision: string; injector: InjectorInfo | undefined } {
+  const own = Object.prototype.hasOwnProperty.call(w.podAnnotations, REV)
+    ? w.podAnnotations[REV]
+    : Object.prototype.hasOwnProperty.call(w.podLabels, REV)
+      ? w.podLabels[REV]
+      : model.namespace(w.namespace).revision;
+  const revision = !own || own === 'default' ? '' : own;
+  return { revision, injector: model.injectors.get(revision) };
+}
+
+/** Same repository and, when both have one, the same build tag (variants aside). */
+export function sameProxyBuild(a: string, b: string): boolean {
+  const x = parseImage(a);
+  const y = parseImage(b);
+  if (!x || !y || x.name !== y.name) return false;
+  if (!x.tag || !y.tag) return true;
+  return x.tag.replace(VARIANT, '') === y.tag.replace(VARIANT, '');
+}
+
+/**
+ * The injector whose configured proxy image this is (the installation's own choice, such as a private
+ * mirror), or null. Only an image the injector of the workload's revision writes counts.
+ */
+export function injectorImageOf(model: MeshModel, w: Workload, image: string): InjectorInfo | null {
+  if (!image) return null;
+  const { injector } = injectorFor(model, w);
+  return injector?.proxyImage && sameProxyBuild(image, injector.proxyImage) ? injector : null;
+}
+
+/**
+ * A genuine Istio-injected container: a proxy container name, a trusted proxy image *and* the shape
+ * the injector gives it (see `proxyShapeProblems`). Never by name alone.
+ */
 export function isGenuineProxyContainer(c: ContainerRef, settings: RuleSettings): boolean {
-  return PROXY_CONTAINER_NAMES.has(c.name) && isTrustedProxyImage(c.image, settings);
+  return isIstioImageContainer(c, settings) && proxyShapeProblems(c).length === 0;
+}
+
+export interface ShapeProblem {
+  path: PathSegment[];
+  severity: 'critical' | 'high';
+  /** What is wrong, as the end of a sentence ("adds capability SYS_ADMIN, which ..."). */
+  what: string;
+  key: string;
+}
+
+/** What the injection template gives istio-init when the CNI plugin is off: these two, after dropping ALL. */
+const INIT_CAPABILITIES = new Set(['NET_ADMIN', 'NET_RAW']);
+
+/**
+ * How a container named istio-init / istio-validation / istio-proxy differs from what Istio's
+ * injector (1.20 to 1.30) writes. istio-init: an init container (never a main or native-sidecar one)
+ * adding at most NET_ADMIN and NET_RAW and not privileged (the template writes `privileged:
+ * <values.global.proxy.privileged>`, false unless an installer turned it on); istio-validation: an
+ * init container adding no capability, not privileged; istio-proxy: a main container, or a native
+ * sidecar (init container with restartPolicy Always). Empty when the shape is Istio's.
+ */
+export function proxyShapeProblems(c: ContainerRef): ShapeProblem[] {
+  const out: ShapeProblem[] = [];
+  const native = c.kind === 'initContainer' && c.spec?.restartPolicy === 'Always';
+  if (c.name === 'istio-proxy') {
+    if (c.kind === 'ephemeralContainer' || (c.kind === 'initContainer' && !native)) {
+      out.push({ path: c.path, severity: 'high', key: 'kind', what: `is ${c.kind === 'ephemeralContainer' ? 'an ephemeral container' : 'an init container without restartPolicy: Always'}, while Istio injects istio-proxy as a main container or a native sidecar` });
+    }
+    return out;
+  }
+  if (c.name !== 'istio-init' && c.name !== 'istio-validation') return out;
+  if (c.kind !== 'initContainer' || native) {
+    const was = c.kind === 'container' ? 'a main container' : c.kind === 'ephemeralContainer' ? 'an ephemeral container' : 'a native sidecar (restartPolicy: Always)';
+    out.push({
+      path: c.kind === 'initContainer' ? [...c.path, 'restartPolicy'] : c.path,
+      severity: 'high',
+      key: 'kind',
+      what: `is ${was}, while Istio only ever injects ${c.name} as an init container that runs once before the application: this one keeps running beside the application${c.name === 'istio-init' ? ' with the rights to rewrite the pod\'s redirection' : ''}`,
+    });
+  }
+  const sc = c.spec?.securityContext;
+  if (sc === null || typeof sc !== 'object' || Array.isArray(sc)) return out;
+  if (sc.privileged === true) {
+    out.push({
+      path: [...c.path, 'securityContext', 'privileged'],
+      severity: 'high',
+      key: 'privileged',
+      what: `runs privileged, which the injector writes only when the installation sets values.global.proxy.privileged=true: a privileged container in the pod can reach the node, far beyond the NET_ADMIN and NET_RAW that traffic redirection needs`,
+    });
+  }
+  const caps = sc.capabilities;
+  const add = caps !== null && typeof caps === 'object' && Array.isArray(caps.add) ? caps.add : [];
+  const allowed = c.name === 'istio-init' ? INIT_CAPABILITIES : new Set<string>();
+  const seen = new Set<string>();
+  add.slice(0, 1000).forEach((raw: unknown, i: number) => {
+    const cap = normalizeCapability(raw);
+    if (!cap || allowed.has(cap) || seen.has(cap)) return;
+    seen.add(cap);
+    const grave = cap === 'SYS_ADMIN' || cap === 'ALL';
+    out.push({
+      path: [...c.path, 'securityContext', 'capabilities', 'add', i],
+      severity: grave ? 'critical' : 'high',
+      key: `cap/${cap}`,
+      what: `adds capability ${cap}${raw !== cap ? ` (written ${shown(raw, 40)})` : ''}, which Istio's injector never gives ${c.name} (${c.name === 'istio-init' ? 'it adds only NET_ADMIN and NET_RAW' : 'it adds none'})${grave ? `: ${cap === 'ALL' ? 'every capability' : 'SYS_ADMIN'} is close to root on the node` : ''}`,
+    });
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -54,7 +173,7 @@ export function proxyImageVerdict(image: string, settings: RuleSettings): { trus
     return !!digest && parseImage(name)?.name === ref.name;
   });
   if (pinned) return { trusted: false, reason: `from a trusted repository but not at the pinned digest (${ref.digest ? 'another digest' : 'no digest given'})` };
-  return { trusted: false, reason: `not a trusted Istio proxy image (repository ${ref.name} is not in settings.trustedProxyImages)` };
+  return { trusted: false, reason: `not a trusted Istio proxy image (repository ${/^[A-Za-z0-9_.:/@-]{1,200}$/.test(ref.name) ? ref.name : shown(ref.name)} is not in settings.trustedProxyImages)` };
 }
 
 /** `container "app"`, `init container "setup"`, `ephemeral container "debug"`; unnamed ones by index. */
@@ -116,7 +235,7 @@ export function sidecarInjectSetting(
 export function modeLabel(ns: NamespaceInfo): { key: string; value: string } | null {
   const l = ns.labels;
   const pick = (key: string) => (l[key] !== undefined ? { key, value: l[key] } : null);
-  if (ns.mode === 'sidecar') return l['istio-injection'] === 'enabled' ? pick('istio-injection') : pick('istio.io/rev');
+  if (ns.mode === 'sidecar') return l['istio-injection'] === 'enabled' ? pick('istio-injection') : ns.revision ? pick('istio.io/rev') : null;
   if (ns.mode === 'ambient') return pick('istio.io/dataplane-mode');
   return pick('istio-injection') ?? pick('istio.io/dataplane-mode');
 }
@@ -130,11 +249,31 @@ export function namespaceEvidence(ns: NamespaceInfo): EvidenceInput[] {
       role: 'namespace',
       description: label
         ? `Namespace ${ns.name} has label ${label.key}=${shown(label.value, 60)} (data-plane mode: ${ns.mode ?? 'unknown'})`
-        : `Namespace ${ns.name} (data-plane mode: ${ns.mode ?? 'unknown'})`,
+        : ns.injectedByDefault
+          ? `Namespace ${ns.name} has no injection label and the default injector has enableNamespacesByDefault on (data-plane mode: sidecar)`
+          : `Namespace ${ns.name} (data-plane mode: ${ns.mode ?? 'unknown'})`,
       resource: ns.resource,
       path: label ? ['metadata', 'labels', label.key] : ['metadata'],
     },
   ];
+}
+
+/**
+ * Namespace evidence plus, when the namespace is injected only because of the default injector's
+ * enableNamespacesByDefault, the injector ConfigMap / IstioOperator that says so.
+ */
+export function injectionEvidence(model: MeshModel, ns: NamespaceInfo): EvidenceInput[] {
+  const out = namespaceEvidence(ns);
+  const injector = ns.injectedByDefault ? model.injectors.get('') : undefined;
+  if (injector) {
+    out.push({
+      role: 'injector',
+      description: `${describe(injector.resource)} sets sidecarInjectorWebhook.enableNamespacesByDefault: true, so namespaces without injection labels are injected`,
+      resource: injector.resource,
+      path: injector.enablePath,
+    });
+  }
+  return out;
 }
 
 export interface Cidr {
