@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -13,6 +12,7 @@ import { allRules, findRule } from '../../rules/index.js';
 import type { Rule } from '../../rules/types.js';
 import { FORMATS } from '../../report/index.js';
 import { baselineFor, configFor, emitReport } from '../emit.js';
+import { readSideText, SideFileError } from '../../engine/side-file.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
@@ -130,15 +130,16 @@ export async function readTenantPolicy(file: string, shown: string): Promise<Ten
   }
 }
 
+/** The largest mesh config read; the istio ConfigMap holds at most 1 MiB, IstioOperators and Helm values are far smaller. */
+const MAX_MESH_CONFIG_BYTES = 16 * 1024 * 1024;
+
 export async function readMeshConfig(file: string, shown: string): Promise<{ config: Record<string, any>; file: string }> {
   let text: string;
   try {
-    const st = await fs.stat(file);
-    if (st.size > 16 * 1024 * 1024) throw new UsageError(`--mesh-config ${shown}: file is larger than 16 MiB`);
-    text = await fs.readFile(file, 'utf8');
+    text = await readSideText(file, MAX_MESH_CONFIG_BYTES);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`--mesh-config ${shown}: cannot read file (${(err as NodeJS.ErrnoException).code ?? err})`);
+    if (err instanceof SideFileError) throw new UsageError(`--mesh-config ${shown}: ${err.reason}`);
+    throw err;
   }
   let docs: unknown[];
   try {
