@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { readSideTextSync, SideFileError } from '../engine/side-file.js';
 import { terminalSafe } from '../engine/text.js';
+import { jsonErrorPosition } from '../engine/redact.js';
 import { z } from 'zod';
 import type BundledJson from './istio-bulletins.json';
 import { normaliseCvssVector } from './cvss.js';
@@ -235,24 +236,6 @@ export function loadAdvisoryDatabase(path?: string): AdvisoryDatabase {
     throw new AdvisoryDatabaseError(`advisory database ${path} is not valid JSON${jsonErrorPosition(text, err)}; check the file (docs/advisories.md describes the format)`);
   }
   return parseAdvisoryDatabase(value, path);
-}
-
-/**
- * Where JSON.parse gave up, as ` at line L, column C`, or nothing. Only the position is taken from V8's
- * message: the rest of it quotes the input around the error ("Unexpected token 'x', \"...\" is not
- * valid JSON"), which may be anything the file holds, secrets included.
- */
-export function jsonErrorPosition(text: string, err: unknown): string {
-  const m = /\bposition (\d{1,12})\b/.exec(String((err as Error)?.message ?? ''));
-  if (!m) return '';
-  const offset = Math.min(Number(m[1]), text.length);
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return ` at line ${line}, column ${offset - lineStart + 1}`;
 }
 
 let bundled: AdvisoryDatabase | null = null;

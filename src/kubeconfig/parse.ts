@@ -18,6 +18,7 @@ import { parseDocument } from 'yaml';
 import { lineStarts, positionOf, splitYamlDocuments } from '../loader/split.js';
 import { pathToString, type PathSegment } from '../model/resource.js';
 import { isPlainObject, redactSection, quote } from './redact.js';
+import { yamlErrorReason } from '../engine/redact.js';
 
 export interface KubeconfigLimits {
   /** Largest kubeconfig read, in bytes. A Kubernetes Secret holds at most 1 MiB. */
@@ -301,11 +302,11 @@ function stripComments(s: string): string {
 
 function yamlProblem(err: unknown, docLine: number): [number, string] {
   if (err instanceof RangeError) return [docLine, 'nested too deeply to parse (possible nesting bomb)'];
-  const e = err as { reason?: string; mark?: { line?: number }; message?: string };
-  // Only js-yaml's reason: its full message quotes the input around the error, which may be a secret.
-  const reason = (e.reason ?? String(e.message ?? err).split('\n')[0]).slice(0, 200);
+  const e = err as { mark?: { line?: number } };
+  // Never js-yaml's full message (it quotes the input around the error), nor the tag or alias names its
+  // reason quotes: `password: !Pa55word` is a "tag", `*hunter2` an "alias".
   const line = typeof e.mark?.line === 'number' ? docLine + e.mark.line : docLine;
-  return [line, `invalid YAML: ${reason}`];
+  return [line, `invalid YAML: ${yamlErrorReason(err)}`];
 }
 
 /** One bounded walk: alias bombs and absurd nesting are refused before anything else looks at the tree. */

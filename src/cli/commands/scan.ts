@@ -13,6 +13,7 @@ import type { Rule } from '../../rules/types.js';
 import { FORMATS } from '../../report/index.js';
 import { baselineFor, configFor, emitReport } from '../emit.js';
 import { readSideText, SideFileError } from '../../engine/side-file.js';
+import { yamlErrorReason } from '../../engine/redact.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
@@ -145,15 +146,15 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
   try {
     docs = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA });
   } catch (err) {
-    const e = err as { reason?: string; mark?: { line?: number } };
-    throw new UsageError(`--mesh-config ${shown}:${(e.mark?.line ?? 0) + 1}: invalid YAML: ${e.reason ?? err}`);
+    const e = err as { mark?: { line?: number } };
+    throw new UsageError(`--mesh-config ${shown}:${(e.mark?.line ?? 0) + 1}: invalid YAML: ${yamlErrorReason(err)}`);
   }
   for (const d of docs) {
     let config: Record<string, any> | null;
     try {
       config = meshFromFileValue(d);
     } catch (err) {
-      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh is not valid YAML: ${(err as any).reason ?? err}`);
+      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh is not valid YAML: ${yamlErrorReason(err)}`);
     }
     if (config) return { config, file: shown.split(path.sep).join('/') };
   }
