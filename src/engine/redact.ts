@@ -39,7 +39,7 @@ export function redactedMarker(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------
 // URLs
 
-/** Longest URL looked at; anything longer is cut first (the cut part is never shown). */
+/** Longest URL shown in any form; a longer one is shown as its fingerprint only. */
 const MAX_URL_CHARS = 8192;
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]{0,30}):\/\//;
 
@@ -49,14 +49,15 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]{0,30}):\/\//;
  * dropped. Works on text `new URL()` refuses: with a scheme (`https://admin:p#ss/w@host:6443`),
  * everything between `scheme://` and the last `@` is credentials; without one (`bob:pw@host`),
  * everything before the last `@`. Over-redacting a path that holds an `@` costs readability, never a
- * secret. Characters a terminal acts on are escaped in what remains. Strings without `@`, `?` or `#`
+ * secret. Characters a terminal acts on are escaped in what remains; a URL over 8192 characters is
+ * shown as its scheme and fingerprint. Strings without `@`, `?` or `#`
  * come back as they are (escaped).
  */
 export function redactUrl(raw: string): string {
   if (typeof raw !== 'string') return redactedMarker(raw);
-  const text = raw.length > MAX_URL_CHARS ? raw.slice(0, MAX_URL_CHARS) : raw;
-  const parsed = redactParsedUrl(text);
-  return terminalSafe(parsed ?? redactUrlText(text));
+  // Cutting first could drop the `@` that marks the credentials and leave them in view: too long, all hidden.
+  if (raw.length > MAX_URL_CHARS) return `${SCHEME.exec(raw.trimStart())?.[0] ?? ''}${redactedMarker(raw)} (${raw.length} characters)`;
+  return terminalSafe(redactParsedUrl(raw) ?? redactUrlText(raw));
 }
 
 /**
