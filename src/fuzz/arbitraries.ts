@@ -219,8 +219,9 @@ export const canaryKubeconfigText: fc.Arbitrary<string> = fc
     const text = json ? JSON.stringify(k, null, 1) : stringify(k, { lineWidth: 0 });
     if (!splice) return text;
     const [at, sigil, name] = splice;
-    // After a `: `, where a tag, alias or anchor is read as such.
-    const spots = [...text.matchAll(/: /g)].map((m) => m.index! + 2);
+    // After a plain or JSON-quoted key's `: `, where a tag, alias or anchor is read as such (inside a
+    // quoted name it would just be part of the name, which may be shown).
+    const spots = [...text.matchAll(/^\s*(?:- )?(?:[A-Za-z][\w-]*|"[A-Za-z][\w-]*"): /gm)].map((m) => m.index! + m[0].length);
     if (!spots.length) return text;
     const i = spots[at % spots.length];
     return `${text.slice(0, i)}${sigil}${name} ${text.slice(i)}`;
