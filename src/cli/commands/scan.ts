@@ -14,6 +14,7 @@ import { FORMATS } from '../../report/index.js';
 import { baselineFor, configFor, emitReport } from '../emit.js';
 import { readSideText, SideFileError } from '../../engine/side-file.js';
 import { yamlErrorReason } from '../../engine/redact.js';
+import { shapeViolation } from '../../loader/shape.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
@@ -133,6 +134,8 @@ export async function readTenantPolicy(file: string, shown: string): Promise<Ten
 
 /** The largest mesh config read; the istio ConfigMap holds at most 1 MiB, IstioOperators and Helm values are far smaller. */
 const MAX_MESH_CONFIG_BYTES = 16 * 1024 * 1024;
+/** Most nodes a mesh config may expand to, aliases counted each time they are used; real ones have hundreds. */
+const MAX_MESH_CONFIG_NODES = 200_000;
 
 export async function readMeshConfig(file: string, shown: string): Promise<{ config: Record<string, any>; file: string }> {
   let text: string;
@@ -150,6 +153,9 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
     throw new UsageError(`--mesh-config ${shown}:${(e.mark?.line ?? 0) + 1}: invalid YAML: ${yamlErrorReason(err)}`);
   }
   for (const d of docs) {
+    // js-yaml shares aliased nodes; whatever walks or prints the mesh config would not (billion laughs).
+    const shape = shapeViolation(d, MAX_MESH_CONFIG_NODES, 64);
+    if (shape) throw new UsageError(`--mesh-config ${shown}: ${shape === 'nodes' ? `the document expands to more than ${MAX_MESH_CONFIG_NODES} nodes through aliases (possible alias bomb)` : 'the document is nested deeper than 64 levels'}; not read`);
     let config: Record<string, any> | null;
     try {
       config = meshFromFileValue(d);
