@@ -37,11 +37,20 @@ test('a FIFO is refused without waiting for a writer', { timeout: 10_000 }, asyn
   await refusedBoth(fifo('pipe'), 1024, 'ENOTREG', /not a regular file \(a FIFO, socket or device\)/);
 });
 
-test('a device is refused before a byte is read: /dev/zero, /dev/null, /dev/urandom', { timeout: 10_000 }, async () => {
-  for (const dev of ['/dev/zero', '/dev/null', '/dev/urandom']) {
+test('a device is refused before a byte is read: /dev/zero, /dev/urandom, /dev/full', { timeout: 10_000 }, async () => {
+  for (const dev of ['/dev/zero', '/dev/urandom', '/dev/full']) {
     if (!existsSync(dev)) continue;
     await refusedBoth(dev, 1024, 'ENOTREG', /not a regular file/);
   }
+});
+
+test('/dev/null reads as empty (`--config /dev/null` means no config); a link to it too', async () => {
+  if (!existsSync('/dev/null')) return;
+  assert.equal((await readSideFile('/dev/null', 10)).length, 0);
+  assert.equal(readSideFileSync('/dev/null', 10).length, 0);
+  const link = path.join(dir, 'null-link');
+  symlinkSync('/dev/null', link);
+  assert.equal((await readSideFile(link, 10)).length, 0);
 });
 
 test('a folder is refused', async () => {

@@ -7,9 +7,10 @@
  * So the file is opened with O_NONBLOCK (opening a FIFO does not wait for a writer), the open handle is
  * checked with fstat (no race between a check on the path and the read), anything but a regular file is
  * refused before a byte is read, and at most `maxBytes` are read whatever the file claims its size is
- * (a file growing while it is read is refused too).
+ * (a file growing while it is read is refused too). /dev/null alone among devices reads as empty: it is
+ * how users say "no config".
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, promises as fs, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Why a side file was not read. `reason` names no path: the caller prefixes its flag and file. */
@@ -39,6 +40,20 @@ function openFailure(file: string, err: unknown): SideFileError {
   return new SideFileError(file, reason, code);
 }
 
+/** Device number of /dev/null, where there is one: `--config /dev/null` is the usual way to say "none". */
+let nullDevice: number | null | undefined;
+function isNullDevice(st: Stats): boolean {
+  if (!st.isCharacterDevice()) return false;
+  if (nullDevice === undefined) {
+    try {
+      nullDevice = statSync('/dev/null').rdev;
+    } catch {
+      nullDevice = null;
+    }
+  }
+  return nullDevice !== null && st.rdev === nullDevice;
+}
+
 function refuse(file: string, st: Stats, maxBytes: number): SideFileError | null {
   if (st.isDirectory()) return new SideFileError(file, 'is a folder, not a file', 'EISDIR');
   if (!st.isFile()) return new SideFileError(file, 'is not a regular file (a FIFO, socket or device); not read', 'ENOTREG');
@@ -60,6 +75,7 @@ export async function readSideFile(file: string, maxBytes: number): Promise<Buff
   }
   try {
     const st = await fh.stat();
+    if (isNullDevice(st)) return Buffer.alloc(0);
     const refused = refuse(file, st, maxBytes);
     if (refused) throw refused;
     // One byte more than allowed, to notice a file that grows past the limit after the fstat.
@@ -91,6 +107,7 @@ export function readSideFileSync(file: string, maxBytes: number): Buffer {
   }
   try {
     const st = fstatSync(fd);
+    if (isNullDevice(st)) return Buffer.alloc(0);
     const refused = refuse(file, st, maxBytes);
     if (refused) throw refused;
     const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
