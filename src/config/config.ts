@@ -84,7 +84,7 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   try {
     text = await readSideText(file, MAX_CONFIG_BYTES);
   } catch (err) {
-    if (err instanceof SideFileError) throw new ConfigError(`${file}: config file ${err.reason}; check --config`);
+    if (err instanceof SideFileError) throw new ConfigError(`${file}: cannot read config file: ${err.reason}; check --config`);
     throw err;
   }
   return parseConfig(text, file);

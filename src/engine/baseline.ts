@@ -22,7 +22,7 @@ export async function readBaseline(file: string): Promise<Set<string>> {
   try {
     text = await readSideText(file, MAX_BASELINE_BYTES);
   } catch (err) {
-    if (err instanceof SideFileError) throw new BaselineError(`${file}: baseline ${err.reason}; create one with --write-baseline`);
+    if (err instanceof SideFileError) throw new BaselineError(`${file}: cannot read baseline: ${err.reason}; create one with --write-baseline`);
     throw err;
   }
   let v: any;

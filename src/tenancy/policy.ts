@@ -66,7 +66,7 @@ export async function loadTenantPolicy(file: string, shown = file): Promise<Tena
   try {
     text = await readSideText(file, MAX_POLICY_BYTES);
   } catch (err) {
-    if (err instanceof SideFileError) throw new TenantPolicyError(`${shown}: tenant policy ${err.reason}; check --tenants`);
+    if (err instanceof SideFileError) throw new TenantPolicyError(`${shown}: cannot read tenant policy: ${err.reason}; check --tenants`);
     throw err;
   }
   return parseTenantPolicy(text, shown);

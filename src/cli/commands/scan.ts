@@ -142,7 +142,7 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
   try {
     text = await readSideText(file, MAX_MESH_CONFIG_BYTES);
   } catch (err) {
-    if (err instanceof SideFileError) throw new UsageError(`--mesh-config ${shown}: ${err.reason}`);
+    if (err instanceof SideFileError) throw new UsageError(`--mesh-config ${shown}: cannot read file: ${err.reason}`);
     throw err;
   }
   let docs: unknown[];
