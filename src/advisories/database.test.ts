@@ -271,7 +271,7 @@ test('bad database files give clear errors naming the file and the field', () =>
   try {
     const file = path.join(dir, 'db.json');
     assert.throws(() => loadAdvisoryDatabase(path.join(dir, 'missing.json')), (e: Error) => e instanceof AdvisoryDatabaseError && /missing\.json: no such file/.test(e.message));
-    assert.throws(() => loadAdvisoryDatabase(dir), /is not a file/);
+    assert.throws(() => loadAdvisoryDatabase(dir), /is a folder, not a file/);
     writeFileSync(file, '{"schemaVersion": 1,');
     assert.throws(() => loadAdvisoryDatabase(file), /db\.json is not valid JSON/);
     writeFileSync(file, JSON.stringify({ ...minimal(), schemaVersion: 2 }));

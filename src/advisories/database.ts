@@ -5,7 +5,9 @@
  * getAdvisoryDatabase(); the CLI (or any other front door) installs another with setAdvisoryDatabase().
  */
 import { createRequire } from 'node:module';
-import { readFileSync, statSync } from 'node:fs';
+import { readSideTextSync, SideFileError } from '../engine/side-file.js';
+import { terminalSafe } from '../engine/text.js';
+import { jsonErrorPosition } from '../engine/redact.js';
 import { z } from 'zod';
 import type BundledJson from './istio-bulletins.json';
 import { normaliseCvssVector } from './cvss.js';
@@ -105,8 +107,11 @@ const rangeSchema = z.unknown().transform((v, ctx): string | z.infer<typeof rang
   return res.data;
 });
 
+/** Only an ID of this form is echoed in messages; anything else in `id` could be any text. */
+const BULLETIN_ID = /^ISTIO-SECURITY-\d{4}-\d{3}$/;
+
 const bulletinSchema = z.object({
-  id: z.string().regex(/^ISTIO-SECURITY-\d{4}-\d{3}$/, 'must look like ISTIO-SECURITY-2026-001'),
+  id: z.string().regex(BULLETIN_ID, 'must look like ISTIO-SECURITY-2026-001'),
   published: isoDate,
   url: z.string().max(500).regex(/^https:\/\/[^\s]+$/, 'must be an https URL'),
   cves: z.array(z.string().regex(/^CVE-\d{4}-\d{4,7}$/, 'must be a CVE ID like CVE-2026-12345 (leave N/A, None and placeholders out)')).max(500),
@@ -158,7 +163,8 @@ export function parseAdvisoryDatabase(value: unknown, origin: string): AdvisoryD
   const res = databaseSchema.safeParse(value);
   if (!res.success) {
     const issues = res.error.issues;
-    const lines = issues.slice(0, 20).map((iss) => `  ${formatPath(iss.path, value)}: ${iss.message}`);
+    // Messages may quote a range's text as written: escaped, so control characters cannot act on a terminal.
+    const lines = issues.slice(0, 20).map((iss) => `  ${formatPath(iss.path, value)}: ${terminalSafe(iss.message)}`);
     if (issues.length > 20) lines.push(`  … and ${issues.length - 20} more`);
     throw new AdvisoryDatabaseError(`${origin} is not a valid advisory database (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
   }
@@ -203,7 +209,7 @@ function formatPath(path: readonly PropertyKey[], root: unknown): string {
     if (typeof seg === 'number') out += `[${seg}]`;
     else out += out ? `.${String(seg)}` : String(seg);
     node = node !== null && typeof node === 'object' ? node[seg as any] : undefined;
-    if (typeof seg === 'number' && out.startsWith('bulletins[') && out.indexOf(']') === out.length - 1 && node && typeof node.id === 'string') {
+    if (typeof seg === 'number' && out.startsWith('bulletins[') && out.indexOf(']') === out.length - 1 && node && typeof node.id === 'string' && BULLETIN_ID.test(node.id)) {
       out += ` (${node.id.slice(0, 40)})`;
     }
   }
@@ -218,20 +224,16 @@ export function loadAdvisoryDatabase(path?: string): AdvisoryDatabase {
   if (path === undefined) return bundledDatabase();
   let text: string;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new AdvisoryDatabaseError(`advisory database ${path} is not a file`);
-    if (st.size > MAX_DATABASE_BYTES) throw new AdvisoryDatabaseError(`advisory database ${path} is ${st.size} bytes, over the limit of ${MAX_DATABASE_BYTES}`);
-    text = readFileSync(path, 'utf8');
+    text = readSideTextSync(path, MAX_DATABASE_BYTES);
   } catch (err) {
-    if (err instanceof AdvisoryDatabaseError) throw err;
-    const code = (err as NodeJS.ErrnoException)?.code;
-    throw new AdvisoryDatabaseError(`cannot read advisory database ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error)?.message ?? err}`);
+    if (err instanceof SideFileError) throw new AdvisoryDatabaseError(`cannot read advisory database ${path}: ${err.reason}`);
+    throw err;
   }
   let value: unknown;
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new AdvisoryDatabaseError(`advisory database ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new AdvisoryDatabaseError(`advisory database ${path} is not valid JSON${jsonErrorPosition(text, err)}; check the file (docs/advisories.md describes the format)`);
   }
   return parseAdvisoryDatabase(value, path);
 }

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseValidated, ValidationError } from './validated-yaml.js';
+import { readSideText, SideFileError } from '../engine/side-file.js';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../engine/finding.js';
 import { DEFAULT_TRUSTED_PROXY_IMAGES, type RuleSettings } from './settings.js';
@@ -112,12 +113,10 @@ export async function loadConfig(explicit: string | undefined, cwd: string): Pro
   if (!file) return defaultConfig();
   let text: string;
   try {
-    const st = await fs.stat(file);
-    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`${file}: config file is larger than ${MAX_CONFIG_BYTES} bytes`);
-    text = await fs.readFile(file, 'utf8');
+    text = await readSideText(file, MAX_CONFIG_BYTES);
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`${file}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? err}); check --config`);
+    if (err instanceof SideFileError) throw new ConfigError(`${file}: cannot read config file: ${err.reason}; check --config`);
+    throw err;
   }
   return parseConfig(text, file);
 }

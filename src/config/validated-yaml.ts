@@ -1,5 +1,6 @@
 import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
+import { yamlErrorReason } from '../engine/redact.js';
 
 export class ValidationError extends Error {}
 
@@ -17,13 +18,13 @@ export function parseValidated<T extends z.ZodType>(
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    throw new ValidationError(`${file}:${lines.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`);
+    throw new ValidationError(`${file}:${lines.linePos(e.pos[0]).line}: invalid YAML: ${yamlErrorReason(e)}`);
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (err) {
-    throw new ValidationError(`${file}: ${(err as Error).message}`);
+    throw new ValidationError(`${file}: ${yamlErrorReason(err)}`);
   }
   const lineOf = (p: (string | number)[]) => lineOfPath(doc.contents, p, lines);
   const parsed = schema.safeParse(value);

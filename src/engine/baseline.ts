@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Finding } from './finding.js';
+import { readSideText, SideFileError } from './side-file.js';
 
 const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
 
@@ -19,12 +20,10 @@ export interface BaselineFile {
 export async function readBaseline(file: string): Promise<Set<string>> {
   let text: string;
   try {
-    const st = await fs.stat(file);
-    if (st.size > MAX_BASELINE_BYTES) throw new BaselineError(`${file}: baseline is larger than ${MAX_BASELINE_BYTES} bytes`);
-    text = await fs.readFile(file, 'utf8');
+    text = await readSideText(file, MAX_BASELINE_BYTES);
   } catch (err) {
-    if (err instanceof BaselineError) throw err;
-    throw new BaselineError(`${file}: cannot read baseline (${(err as NodeJS.ErrnoException).code ?? err}); create one with --write-baseline`);
+    if (err instanceof SideFileError) throw new BaselineError(`${file}: cannot read baseline: ${err.reason}; create one with --write-baseline`);
+    throw err;
   }
   let v: any;
   try {

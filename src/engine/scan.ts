@@ -5,6 +5,7 @@ import type { LoadError } from '../loader/parse.js';
 import { Locator } from '../loader/locate.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
 import { allRules } from '../rules/index.js';
+import { credentialProblems, describeCredentialProblem } from '../multicluster/credentials.js';
 import type { Rule } from '../rules/types.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import type { Severity } from './finding.js';
@@ -43,9 +44,16 @@ function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
   });
   const errors = [...load.errors];
   for (const e of model.mesh.errors) errors.push({ file: model.mesh.resource?.source?.file ?? '<mesh config>', line: model.mesh.resource?.source?.line ?? 0, message: e });
+  const locator = new Locator(load.files);
+  // Credential Secrets whose kubeconfig could not be read: an error, whatever rules run, so an
+  // unreadable remote secret cannot hide its hazards behind a clean exit.
+  for (const p of credentialProblems(model)) {
+    const at = locator.locate(p.secret, p.path);
+    errors.push({ file: at?.file ?? p.secret.source?.file ?? '<input>', line: at?.line ?? p.secret.source?.line ?? 0, message: describeCredentialProblem(p) });
+  }
   const { findings, failures } = runRules(model, opts.rules ?? allRules, {
     settings,
-    locator: new Locator(load.files),
+    locator,
     severityOverrides: opts.severityOverrides,
     disabled: opts.disabled,
   });

@@ -232,3 +232,25 @@ test('a __proto__ key stays data: no prototype change, no inherited fields', () 
   assert.ok(Object.prototype.hasOwnProperty.call(u.fields, '__proto__'));
   assert.equal(({} as any).exec, undefined);
 });
+
+test('merge-key chains and merge-key list bombs are refused from the unexpanded tree, quickly', () => {
+  const chain = ['k0: &a0 {x0: v}'];
+  for (let i = 1; i < 6000; i++) chain.push(`k${i}: &a${i} {<<: *a${i - 1}, x${i}: v}`);
+  const refs = Array.from({ length: 40 }, (_, a) => `*m${a}`).join(', ');
+  const list = [
+    ...Array.from({ length: 40 }, (_, a) => `m${a}: &m${a} {${Array.from({ length: 100 }, (_, k) => `a${a}k${k}: 1`).join(', ')}}`),
+    ...Array.from({ length: 600 }, (_, u) => `u${u}: {<<: [${refs}]}`),
+  ];
+  for (const body of [chain, list]) {
+    const text = `apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n${body.map((l) => `    ${l}`).join('\n')}\n`;
+    const started = performance.now();
+    const parsed = parseKubeconfig(text, { file: 'bomb.yaml' });
+    assert.equal(parsed.ok, false);
+    assert.match(parsed.errors[0].message, /expands to more than 200000 nodes through aliases and merge keys/);
+    assert.ok(performance.now() - started < 3000, `took ${performance.now() - started} ms`);
+  }
+  // A few merges stay fine: the check counts, it does not forbid.
+  const small = parseKubeconfig('apiVersion: v1\nkind: Config\nbase: &b {server: https://x.example}\nclusters:\n- name: c\n  cluster: {<<: *b}\n', { file: 'ok.yaml' });
+  assert.equal(small.ok, true);
+  assert.equal(small.clusters[0].fields.server, 'https://x.example');
+});

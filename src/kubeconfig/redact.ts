@@ -10,29 +10,11 @@
  * A fingerprint of a short password can be guessed by trying candidates, so it proves sameness, not
  * secrecy; the value itself is never shown.
  */
-import { createHash } from 'node:crypto';
 import { terminalSafe, UNSAFE_CHARS } from '../engine/text.js';
+import { redactedMarker, redactUrl, secretFingerprint } from '../engine/redact.js';
 
-const FINGERPRINT_HEX = 12;
-
-/** `sha256:` + 12 hex digits. Non-string values are fingerprinted as their JSON text. */
-export function secretFingerprint(value: unknown): string {
-  const text = typeof value === 'string' ? value : safeJson(value);
-  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex').slice(0, FINGERPRINT_HEX)}`;
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
-/** What the redacted view shows in place of a secret. */
-export function redactedMarker(value: unknown): string {
-  return `<redacted ${secretFingerprint(value)}>`;
-}
+// The fingerprint and URL redaction are meshward-wide (engine/redact.ts); re-exported for kubeconfig callers.
+export { redactedMarker, redactUrl, secretFingerprint };
 
 // ---------------------------------------------------------------------------------------------------
 // Which fields may be shown
@@ -153,46 +135,6 @@ function redactUnknown(v: unknown): unknown {
 
 // ---------------------------------------------------------------------------------------------------
 // URLs and command lines
-
-/**
- * A URL with any password in it replaced by its fingerprint, and query values fingerprinted (tokens are
- * passed that way too). Strings that are not URLs come back unchanged; a string that only looks like one
- * (`user:pass@host`) has everything before the `@` fingerprinted.
- */
-export function redactUrl(raw: string): string {
-  const notUrl = (): string => {
-    const at = raw.lastIndexOf('@');
-    return at > 0 && !/[\s/]/.test(raw.slice(0, at)) ? `${redactedMarker(raw.slice(0, at))}@${raw.slice(at + 1)}` : raw;
-  };
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return notUrl();
-  }
-  // `user:pass@host` parses as scheme `user:` with an opaque path; treat it as the credential it looks like.
-  if (!u.host && u.protocol !== 'file:') return notUrl();
-  if (!u.username && !u.password && !u.search) return raw;
-  let userinfo = '';
-  if (u.password) userinfo = `${u.username}:${secretFingerprint(decodeURIComponentSafe(u.password))}@`;
-  else if (u.username) userinfo = `${secretFingerprint(decodeURIComponentSafe(u.username))}@`; // a token passed as the user name
-  let query = '';
-  if (u.search) {
-    const parts: string[] = [];
-    for (const [k, v] of new URLSearchParams(u.search)) parts.push(`${encodeURIComponent(k)}=${v ? secretFingerprint(v) : ''}`);
-    query = `?${parts.join('&')}`;
-  }
-  const rest = u.protocol === 'file:' || !u.host ? u.pathname : `${u.host}${u.pathname === '/' && !raw.replace(/[?#].*$/, '').endsWith('/') ? '' : u.pathname}`;
-  return `${u.protocol}//${userinfo}${rest}${query}${u.hash ? '#…' : ''}`;
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
 
 const SECRET_FLAG = /(secret|token|passw|pwd|credential|api-?key|private-?key|auth)/i;
 

@@ -258,8 +258,22 @@ export interface KubeconfigScan {
   errors: KubeconfigProblem[];
 }
 
-/** Parses and judges one embedded kubeconfig. */
+// Judged once per (resource, field, text): the KCF rules and the credential-error pass both ask.
+const JUDGED = new WeakMap<Resource, Map<string, { text: string; scan: KubeconfigScan }>>();
+
+/** Parses and judges one embedded kubeconfig (once; later calls for the same source get the same answer). */
 export function judgeKubeconfigSource(source: KubeconfigSource): KubeconfigScan {
+  const key = `${pathToString(source.path)}|${source.consumer ?? ''}`;
+  let byField = JUDGED.get(source.resource);
+  const hit = byField?.get(key);
+  if (hit && hit.text === source.text) return hit.scan;
+  const scan = judgeUncached(source);
+  if (!byField) JUDGED.set(source.resource, (byField = new Map()));
+  byField.set(key, { text: source.text, scan });
+  return scan;
+}
+
+function judgeUncached(source: KubeconfigSource): KubeconfigScan {
   const label = `${source.resource.kind} ${source.resource.namespace ? `${source.resource.namespace}/` : ''}${source.resource.name} ${pathToString(source.path)}`;
   const parsed = parseKubeconfig(source.text, { file: label });
   const findings = parsed.ok ? judgeKubeconfig(parsed, { origin: { kind: 'secret', consumer: source.consumer } }) : [];

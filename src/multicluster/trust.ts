@@ -2,6 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { ClusterInput } from './blast-radius.js';
 import { secretValues } from './credentials.js';
 import { refOf, type ResourceRef } from '../model/resource.js';
+import { terminalSafe } from '../engine/text.js';
 
 /** A trust problem that only shows when clusters are compared. */
 export interface TrustFinding {
@@ -32,8 +33,10 @@ export function trustFindings(inputs: readonly ClusterInput[]): TrustFinding[] {
   const material: CaMaterial[] = [];
   for (const input of inputs) {
     const mc = input.model.mesh.config;
-    const meshId = typeof mc.defaultConfig?.meshId === 'string' ? mc.defaultConfig.meshId : typeof mc.meshId === 'string' ? mc.meshId : null;
-    const trustDomain = typeof mc.trustDomain === 'string' && mc.trustDomain ? mc.trustDomain : 'cluster.local';
+    const rawMeshId = typeof mc.defaultConfig?.meshId === 'string' ? mc.defaultConfig.meshId : typeof mc.meshId === 'string' ? mc.meshId : null;
+    // Both come from input and reach messages: escaped once here.
+    const meshId = rawMeshId === null ? null : terminalSafe(rawMeshId);
+    const trustDomain = typeof mc.trustDomain === 'string' && mc.trustDomain ? terminalSafe(mc.trustDomain) : 'cluster.local';
     for (const s of input.model.ofKind('', 'Secret')) {
       if (s.name !== 'cacerts') continue;
       const v = secretValues(s);
@@ -96,7 +99,8 @@ function identify(pem: string | undefined): { id: string; subject: string } | nu
   if (!pem || !pem.trim()) return null;
   try {
     const cert = new X509Certificate(pem);
-    return { id: cert.fingerprint256, subject: cert.subject.replace(/\n/g, ', ') };
+    // A subject is whatever the certificate's maker wrote: escaped before it reaches a message.
+    return { id: cert.fingerprint256, subject: terminalSafe(cert.subject.replace(/\n/g, ', ')) };
   } catch {
     const id = createHash('sha256').update(pem.replace(/\s+/g, '')).digest('hex');
     return { id, subject: `unparsed certificate sha256:${id.slice(0, 12)}` };

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { readSideText, SideFileError } from '../engine/side-file.js';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { parseValidated, ValidationError } from '../config/validated-yaml.js';
@@ -64,12 +64,10 @@ export class TenantPolicyError extends Error {}
 export async function loadTenantPolicy(file: string, shown = file): Promise<TenantPolicyFile> {
   let text: string;
   try {
-    const st = await fs.stat(file);
-    if (st.size > MAX_POLICY_BYTES) throw new TenantPolicyError(`${shown}: tenant policy is larger than ${MAX_POLICY_BYTES} bytes`);
-    text = await fs.readFile(file, 'utf8');
+    text = await readSideText(file, MAX_POLICY_BYTES);
   } catch (err) {
-    if (err instanceof TenantPolicyError) throw err;
-    throw new TenantPolicyError(`${shown}: cannot read tenant policy (${(err as NodeJS.ErrnoException).code ?? err}); check --tenants`);
+    if (err instanceof SideFileError) throw new TenantPolicyError(`${shown}: cannot read tenant policy: ${err.reason}; check --tenants`);
+    throw err;
   }
   return parseTenantPolicy(text, shown);
 }

@@ -1,7 +1,6 @@
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FileHandle } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { SEVERITIES, type Finding, type Severity } from '../../engine/finding.js';
 import { fingerprint } from '../../engine/fingerprint.js';
@@ -15,6 +14,7 @@ import { FORMATS } from '../../report/index.js';
 import { baselineFor, configFor, emitReport, type OutputFlags } from '../emit.js';
 import { parseFailOn } from '../outputs.js';
 import { UsageError, type CliIO } from '../io.js';
+import { readSideFile, SideFileError } from '../../engine/side-file.js';
 import type { SetExit } from './index.js';
 
 interface KubeconfigFlags extends OutputFlags {
@@ -161,31 +161,11 @@ async function readBounded(input: Input, max: number): Promise<{ bytes: Buffer }
     }
     return { bytes: Buffer.concat(chunks) };
   }
-  let fh: FileHandle;
   try {
-    fh = await fs.open(input.path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (fsConstants.O_NOCTTY ?? 0));
+    return { bytes: await readSideFile(input.path, max) };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? 'no such file; check the path' : `cannot open the file (${code ?? 'error'})` };
-  }
-  try {
-    const st = await fh.stat();
-    if (st.isDirectory()) return { error: 'is a folder; give kubeconfig files' };
-    if (!st.isFile()) return { error: 'not a regular file (FIFO, socket or device); not read' };
-    if (st.size > max) return { error: `file is ${st.size} bytes, over the kubeconfig limit of ${max}` };
-    const buf = Buffer.alloc(Math.min(st.size, max) + 1);
-    let len = 0;
-    while (len < buf.length) {
-      const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
-      if (!bytesRead) break;
-      len += bytesRead;
-    }
-    if (len > max) return { error: `file grew over the kubeconfig limit of ${max} bytes while being read` };
-    return { bytes: buf.subarray(0, len) };
-  } catch (err) {
-    return { error: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
-  } finally {
-    await fh.close();
+    if (err instanceof SideFileError) return { error: err.reason };
+    throw err;
   }
 }
 

@@ -1,5 +1,5 @@
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import picomatch from 'picomatch';
@@ -18,6 +18,9 @@ import type { InputFile } from '../../loader/load.js';
 import { baselineFor, configFor, emitReport, nearest, type OutputFlags } from '../emit.js';
 import { HelmSourceMap } from '../helm.js';
 import { addOutputOptions, parseFailOn, resolveOutputs, type OutputOptionValues } from '../outputs.js';
+import { readSideText, SideFileError } from '../../engine/side-file.js';
+import { yamlErrorReason } from '../../engine/redact.js';
+import { shapeViolation } from '../../loader/shape.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
@@ -170,29 +173,35 @@ export async function readTenantPolicy(file: string, shown: string): Promise<Ten
   }
 }
 
+/** The largest mesh config read; the istio ConfigMap holds at most 1 MiB, IstioOperators and Helm values are far smaller. */
+const MAX_MESH_CONFIG_BYTES = 16 * 1024 * 1024;
+/** Most nodes a mesh config may expand to, aliases counted each time they are used; real ones have hundreds. */
+const MAX_MESH_CONFIG_NODES = 200_000;
+
 export async function readMeshConfig(file: string, shown: string): Promise<{ config: Record<string, any>; file: string }> {
   let text: string;
   try {
-    const st = await fs.stat(file);
-    if (st.size > 16 * 1024 * 1024) throw new UsageError(`--mesh-config ${shown}: file is larger than 16 MiB`);
-    text = await fs.readFile(file, 'utf8');
+    text = await readSideText(file, MAX_MESH_CONFIG_BYTES);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`--mesh-config ${shown}: cannot read file (${(err as NodeJS.ErrnoException).code ?? err})`);
+    if (err instanceof SideFileError) throw new UsageError(`--mesh-config ${shown}: cannot read file: ${err.reason}`);
+    throw err;
   }
   let docs: unknown[];
   try {
     docs = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA });
   } catch (err) {
-    const e = err as { reason?: string; mark?: { line?: number } };
-    throw new UsageError(`--mesh-config ${shown}:${(e.mark?.line ?? 0) + 1}: invalid YAML: ${e.reason ?? err}`);
+    const e = err as { mark?: { line?: number } };
+    throw new UsageError(`--mesh-config ${shown}:${(e.mark?.line ?? 0) + 1}: invalid YAML: ${yamlErrorReason(err)}`);
   }
   for (const d of docs) {
+    // js-yaml shares aliased nodes; whatever walks or prints the mesh config would not (billion laughs).
+    const shape = shapeViolation(d, MAX_MESH_CONFIG_NODES, 64);
+    if (shape) throw new UsageError(`--mesh-config ${shown}: ${shape === 'nodes' ? `the document expands to more than ${MAX_MESH_CONFIG_NODES} nodes through aliases (possible alias bomb)` : 'the document is nested deeper than 64 levels'}; not read`);
     let config: Record<string, any> | null;
     try {
       config = meshFromFileValue(d);
     } catch (err) {
-      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh is not valid YAML: ${(err as any).reason ?? err}`);
+      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh is not valid YAML: ${yamlErrorReason(err)}`);
     }
     if (config) {
       checkIsMeshConfig(d, config, shown);
