@@ -13,7 +13,7 @@
  */
 import yaml from 'js-yaml';
 import { offsetAlongPath } from '../loader/yaml-path.js';
-import { shapeViolation } from '../loader/shape.js';
+import { loadYamlBounded, YamlBoundError, YamlSyntaxError, type YamlBound } from '../loader/yaml-bounded.js';
 import { parseDocument } from 'yaml';
 import { lineStarts, positionOf, splitYamlDocuments } from '../loader/split.js';
 import { pathToString, type PathSegment } from '../model/resource.js';
@@ -137,12 +137,12 @@ export function parseKubeconfig(input: string, opts: ParseOptions): ParsedKubeco
   const docText = text.slice(span.start, span.end);
   let value: unknown;
   try {
-    value = yaml.load(docText, { schema: SCHEMA, json: false });
+    // Bounded before js-yaml expands merge keys (a merge-key bomb costs gigabytes inside js-yaml itself).
+    value = loadYamlBounded(docText, { maxNodes: limits.maxNodes, maxDepth: limits.maxDepth, schema: SCHEMA });
   } catch (err) {
+    if (err instanceof YamlBoundError) return failed(file, span.line + err.line, boundProblem(err.bound, limits)!);
     return failed(file, ...yamlProblem(err, span.line));
   }
-  const shape = checkShape(value, limits);
-  if (shape) return failed(file, span.line, shape);
   if (!isPlainObject(value)) return failed(file, span.line, 'the document is not a mapping, not a kubeconfig');
 
   const parsed: ParsedKubeconfig = {
@@ -300,19 +300,16 @@ function stripComments(s: string): string {
 }
 
 function yamlProblem(err: unknown, docLine: number): [number, string] {
-  if (err instanceof RangeError) return [docLine, 'nested too deeply to parse (possible nesting bomb)'];
-  const e = err as { reason?: string; mark?: { line?: number }; message?: string };
-  // Only js-yaml's reason: its full message quotes the input around the error, which may be a secret.
-  const reason = (e.reason ?? String(e.message ?? err).split('\n')[0]).slice(0, 200);
-  const line = typeof e.mark?.line === 'number' ? docLine + e.mark.line : docLine;
-  return [line, `invalid YAML: ${reason}`];
+  // The loader's reason never quotes the input (js-yaml's message, tags and alias names may be secrets).
+  if (err instanceof YamlSyntaxError) return [docLine + err.line, `invalid YAML: ${err.reason}`];
+  return [docLine, 'invalid YAML: internal parser failure'];
 }
 
-/** One bounded walk: alias bombs and absurd nesting are refused before anything else looks at the tree. */
-function checkShape(root: unknown, limits: KubeconfigLimits): string | null {
-  switch (shapeViolation(root, limits.maxNodes, limits.maxDepth)) {
+/** Alias and merge-key bombs and absurd nesting are refused before anything else looks at the tree. */
+function boundProblem(bound: YamlBound, limits: KubeconfigLimits): string | null {
+  switch (bound) {
     case 'nodes':
-      return `the document expands to more than ${limits.maxNodes} nodes (possible alias bomb); not judged`;
+      return `the document expands to more than ${limits.maxNodes} nodes (possible alias bomb or merge-key bomb); not judged`;
     case 'depth':
       return `the document is nested deeper than ${limits.maxDepth} levels; not judged`;
     default:
