@@ -98,7 +98,7 @@ function billionLaughs(last: string): string {
 test('billion laughs in the istio ConfigMap data.mesh is refused, not stringified whole', async () => {
   const mesh = billionLaughs('outboundTrafficPolicy: {mode: *a9}');
   const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: ${JSON.stringify(mesh)}\n`;
-  await expectScanError({ 'istio.yaml': cm }, 'istio.yaml', /ConfigMap istio-system\/istio data\.mesh expands to too many nodes/, '<mesh config>');
+  await expectScanError({ 'istio.yaml': cm }, 'istio.yaml', /ConfigMap istio-system\/istio data\.mesh: expands to too many nodes/, '<mesh config>');
 });
 
 test('billion laughs in --mesh-config is a usage error naming the file and line', async () => {

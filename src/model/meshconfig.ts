@@ -31,7 +31,7 @@ export function meshFromConfigMap(r: Resource): { config: Record<string, any> | 
     const v = loadMeshYaml(text);
     return isObject(v) ? { config: v, error: null } : { config: {}, error: null };
   } catch (err) {
-    return { config: null, error: `ConfigMap ${r.namespace}/${r.name} data.mesh ${meshYamlProblem(err)}` };
+    return { config: null, error: `ConfigMap ${r.namespace}/${r.name} data.mesh: ${meshYamlProblem(err)}` };
   }
 }
 
@@ -58,7 +58,7 @@ export function loadMeshYaml(text: string): unknown {
 /** Why mesh config YAML was refused, without quoting it. */
 export function meshYamlProblem(err: unknown): string {
   if (err instanceof YamlBoundError) return err.bound === 'nodes' ? 'expands to too many nodes (possible alias bomb)' : 'is nested too deeply';
-  return `is not valid YAML: ${(err as { reason?: string }).reason ?? 'unreadable'}`;
+  return `invalid YAML: ${(err as { reason?: string }).reason ?? 'unreadable'}`;
 }
 
 export function isMeshConfigMap(r: Resource): boolean {

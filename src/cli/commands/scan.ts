@@ -155,7 +155,7 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
     try {
       config = meshFromFileValue(d);
     } catch (err) {
-      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh ${meshYamlProblem(err)}`);
+      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh: ${meshYamlProblem(err)}`);
     }
     if (config) return { config, file: shown.split(path.sep).join('/') };
   }
