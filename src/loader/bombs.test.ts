@@ -22,10 +22,11 @@ interface Capped {
   stderr: string;
 }
 
-function runCapped(args: string[], cwd: string): Promise<Capped> {
+function runCapped(args: string[], cwd: string, heapMb = HEAP_MB, spawnOpts: { uid?: number; gid?: number } = {}): Promise<Capped> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--stack-size=984', CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, CLI_PATH, ...args], {
       cwd,
+      ...spawnOpts,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -208,4 +209,56 @@ test('parse errors never quote tag or alias text', async () => {
   const kc = parseKubeconfig('apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: {token: *hunter2}\n', { file: 'kc' });
   assert.doesNotMatch(JSON.stringify(kc.errors), /hunter2/);
   assert.match(JSON.stringify(kc.errors), /undefined alias/);
+});
+
+test('locating one finding in a 16 MB flow-style document stays within a small heap', async () => {
+  const env = Array.from({ length: 280_000 }, (_, i) => `{name: E${i}, value: "${'x'.repeat(30)}"}`).join(', ');
+  const pod = `{apiVersion: v1, kind: Pod, metadata: {name: flow, namespace: big}, spec: {containers: [{name: app, image: "example/app:1", env: [${env}], securityContext: {runAsUser: 1337}}]}}\n`;
+  const dir = await tempFiles({ 'flow.yaml': pod });
+  try {
+    // Before the linear scan this needed 1.5 GB and more than a minute (a CST and a Document of the whole text).
+    const r = await runCapped(['scan', 'flow.yaml', '--format', 'json', '--only', 'BYP001'], dir, 512);
+    assert.equal(r.signal, null, r.stderr.slice(0, 500));
+    assert.doesNotMatch(r.stderr, /heap out of memory/);
+    const report = JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; location: { line: number; column: number } | null }>; errors: unknown[] };
+    assert.deepEqual(report.errors, []);
+    assert.ok(pod.length > 15_000_000, `${pod.length} bytes`);
+    const f = report.findings.find((x) => x.ruleId === 'BYP001');
+    assert.ok(f?.location, JSON.stringify(report.findings).slice(0, 300));
+    assert.equal(f.location.line, 1);
+    assert.equal(f.location.column, pod.indexOf('runAsUser') + 1);
+  } finally {
+    await fs.rm(dir, { recursive: true });
+  }
+});
+
+test('an unreadable sub-folder is an error entry with its path, and the rest is scanned', async () => {
+  const dir = await tempFiles({});
+  await fs.mkdir(path.join(dir, 'repo', 'locked'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'repo', 'open'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'repo', 'locked', 'secret.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hidden, namespace: ns}\n');
+  await fs.writeFile(path.join(dir, 'repo', 'open', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: seen, namespace: ns}\n');
+  await fs.chmod(path.join(dir, 'repo', 'locked'), 0o000);
+  // Root ignores permission bits, so as root the scan runs as the unprivileged `nobody` user, for
+  // whom the folder really is unreadable (the same EACCES a CI runner meets).
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    await fs.chmod(dir, 0o755);
+    await fs.chmod(path.join(dir, 'repo'), 0o755);
+    await fs.chmod(path.join(dir, 'repo', 'open'), 0o755);
+  }
+  try {
+    const r = await runCapped(['scan', 'repo', '--format', 'json'], dir, HEAP_MB, asRoot ? { uid: 65534, gid: 65534 } : {});
+    assert.equal(r.signal, null);
+    assert.equal(r.code, 1, r.stderr.slice(0, 500));
+    const report = JSON.parse(r.stdout) as { errors: Array<{ file: string; line: number; message: string }>; summary: { resources: number } };
+    assert.deepEqual(
+      report.errors.map((e) => [e.file, e.message]),
+      [['repo/locked', 'cannot read folder (EACCES); its files were not scanned: check its permissions']],
+    );
+    assert.equal(report.summary.resources, 1, 'the readable folder was still scanned');
+  } finally {
+    await fs.chmod(path.join(dir, 'repo', 'locked'), 0o755);
+    await fs.rm(dir, { recursive: true });
+  }
 });
