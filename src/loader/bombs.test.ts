@@ -145,6 +145,15 @@ test('a JSON List over the document limit is still read item by item', async () 
   const single = await loadFiles([{ file: 'one.json', text: text.replace('"kind": "List"', '"kind": "ConfigMap"'), format: 'json' }], { limits: { maxDocumentBytes: 100_000 } });
   assert.equal(single.resources.length, 0);
   assert.match(single.errors[0].message, /over the limit of 100000/);
+  // Duplicate keys are still caught, in an item and in the List itself.
+  const dupItem = text.replace('"name": "c7", "namespace": "ns"', '"name": "c7", "name": "x", "namespace": "ns"');
+  const d1 = await loadFiles([{ file: 'd.json', text: dupItem, format: 'json' }], { limits: { maxDocumentBytes: 100_000 } });
+  assert.equal(d1.resources.length, 2999);
+  assert.deepEqual(d1.errors.map((e) => [e.line, e.message]), [[9, 'invalid JSON: duplicated key "name" (parsers disagree on which value wins)']]);
+  const dupShell = text.replace(/\]\}$/, '], "apiVersion": "v2"}');
+  const d2 = await loadFiles([{ file: 'd.json', text: dupShell, format: 'json' }], { limits: { maxDocumentBytes: 100_000 } });
+  assert.equal(d2.resources.length, 0);
+  assert.deepEqual(d2.errors.map((e) => [e.line, e.message]), [[3002, 'invalid JSON: duplicated key "apiVersion" (parsers disagree on which value wins)']]);
 });
 
 test('1 MB of deeply nested invalid JSON is an error with file and line, not a stack overflow', async () => {

@@ -21,7 +21,8 @@ interface Frame {
   elementStart: number;
 }
 
-export function scanJson(text: string): JsonScan {
+/** `duplicates: false` skips the duplicate-key check (and its per-object key sets) when only the items are wanted. */
+export function scanJson(text: string, duplicates = true): JsonScan {
   const stack: Frame[] = [];
   let duplicate: JsonScan['duplicate'] = null;
   let items: JsonScan['items'] = null;
@@ -54,12 +55,14 @@ export function scanJson(text: string): JsonScan {
       }
       const top = stack[stack.length - 1];
       if (top?.object && top.expectKey) {
-        // Keys compare decoded: "a" and "\u0061" are the same key.
-        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
-        if (top.keys!.has(key)) duplicate ??= { key, offset: i };
-        top.keys!.add(key);
         top.expectKey = false;
-        lastKey = key;
+        if (duplicates || stack.length === 1) {
+          // Keys compare decoded: "a" and "\u0061" are the same key.
+          const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+          if (top.keys!.has(key)) duplicate ??= { key, offset: i };
+          top.keys!.add(key);
+          lastKey = key;
+        }
       } else beginValue(i);
       i = j;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {

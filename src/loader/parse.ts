@@ -139,7 +139,9 @@ function parseLargeJsonList(task: ParseTask, limits: Limits): ParseResult {
   });
   const tooDeep = firstTooDeep(text, limits.maxDepth + 2);
   if (tooDeep >= 0) return { docs: [], errors: [jsonSyntaxError(task.file, text, 0, limits)] };
-  const scan = scanJson(text);
+  // Items only: the duplicate-key check runs on the shell and on each item below, so no key set
+  // grows with a huge single object.
+  const scan = scanJson(text, false);
   if (!scan.items || !scan.itemsArray) return refuse();
   // The List without its items: small, parsed whole to check it is a List at all.
   const shellText = `${text.slice(0, scan.itemsArray[0])}[]${text.slice(scan.itemsArray[1])}`;
@@ -153,7 +155,11 @@ function parseLargeJsonList(task: ParseTask, limits: Limits): ParseResult {
   const kind = (shell as { kind?: unknown } | null)?.kind;
   if (typeof kind !== 'string' || !kind.endsWith('List')) return refuse();
   const starts = lineStarts(text);
-  if (scan.duplicate) return { docs: [], errors: [duplicateKeyError(task.file, starts, scan.duplicate)] };
+  const shellDuplicate = scanJson(shellText).duplicate;
+  if (shellDuplicate) {
+    const offset = shellDuplicate.offset < scan.itemsArray[0] ? shellDuplicate.offset : scan.itemsArray[1] + shellDuplicate.offset - scan.itemsArray[0] - 2;
+    return { docs: [], errors: [duplicateKeyError(task.file, starts, { key: shellDuplicate.key, offset })] };
+  }
   const docs: ParsedDoc[] = [];
   const errors: LoadError[] = [];
   for (const [start, end] of scan.items) {
@@ -167,6 +173,11 @@ function parseLargeJsonList(task: ParseTask, limits: Limits): ParseResult {
       item = JSON.parse(text.slice(start, end));
     } catch {
       errors.push(jsonSyntaxError(task.file, text.slice(start, end), line - 1, limits));
+      continue;
+    }
+    const duplicate = scanJson(text.slice(start, end)).duplicate;
+    if (duplicate) {
+      errors.push(duplicateKeyError(task.file, starts, { key: duplicate.key, offset: start + duplicate.offset }));
       continue;
     }
     const problem = checkShape(item, limits);
