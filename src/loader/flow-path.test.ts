@@ -72,3 +72,13 @@ test('locating a finding inside block, flow and JSON documents', async () => {
     ],
   );
 });
+
+test('a block document too large for a syntax tree is located at its first line, not parsed again', async () => {
+  const lines = Array.from({ length: 310_000 }, (_, i) => `  k${i}: v`).join('\n');
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: ns}\ndata:\n${lines}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: small, namespace: ns}\ndata:\n  k: v\n`;
+  const res = await loadFiles([{ file: 'big.yaml', text, format: 'yaml' }]);
+  assert.deepEqual(res.errors, []);
+  const loc = new Locator(res.files);
+  assert.deepEqual(loc.locate(res.resources[0], ['data', 'k5']), { file: 'big.yaml', line: 1, column: 1, path: 'data.k5' });
+  assert.equal(loc.locate(res.resources[1], ['data', 'k'])?.line, 310_010, 'the next, ordinary document is located exactly');
+});
