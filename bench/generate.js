@@ -2,12 +2,13 @@
 // Deterministic generator of synthetic multi-tenant Istio meshes for benchmarks.
 //
 //   node bench/generate.js --resources 100000 --out bench/out/mesh-100k [--files N | --single]
-//                          [--ns-per-file 100] [--format yaml|json] [--seed S] [--quiet]
+//                          [--ns-per-file 100 | --small-files 8] [--format yaml|json] [--seed S] [--quiet]
 //
 // The corpus is a stream of namespaces. istio-system (mesh ConfigMap, istiod, ingress gateway,
 // mesh-wide PeerAuthentication) comes first; then tenant namespaces, each holding its Namespace
 // object, namespace policies, and a handful of apps (workload, ServiceAccount, Service, ConfigMap,
-// VirtualService, DestinationRule, AuthorizationPolicy). The stream stops at exactly --resources
+// VirtualService, DestinationRule, AuthorizationPolicy). With --small-files K: a folder per namespace
+// and K objects per file instead (the many-small-files shape of a GitOps repository). The stream stops at exactly --resources
 // objects. Every namespace is generated from its own PRNG stream (seed, index), so a smaller corpus
 // is a prefix of a larger one with the same seed, and the file split never changes the content.
 //
@@ -627,7 +628,7 @@ function authorizationPolicy(ctx, name, stateful) {
 // Corpus writer
 
 function parseArgs(argv) {
-  const o = { resources: 100000, out: null, files: null, nsPerFile: 100, format: 'yaml', seed: DEFAULT_SEED, quiet: false };
+  const o = { resources: 100000, out: null, files: null, nsPerFile: 100, smallFiles: null, format: 'yaml', seed: DEFAULT_SEED, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -640,6 +641,7 @@ function parseArgs(argv) {
     else if (a === '--files') o.files = parseCount(val());
     else if (a === '--single') o.files = 1;
     else if (a === '--ns-per-file') o.nsPerFile = parseCount(val());
+    else if (a === '--small-files') o.smallFiles = parseCount(val());
     else if (a === '--format') o.format = val();
     else if (a === '--json') o.format = 'json';
     else if (a === '--seed') o.seed = Number(val()) >>> 0;
@@ -675,11 +677,73 @@ export function* namespaces(seed, total) {
 }
 
 const FILE_RE = /^mesh-\d{4,}\.(yaml|json)$/;
+const NS_DIR_RE = /^(istio-system|t\d{4}-[a-z0-9-]+)$/;
+
+/**
+ * The shape of a GitOps repository: a folder per namespace, a few objects per file (`smallFiles`),
+ * so per-file costs (reading, dispatching, bookkeeping) dominate instead of parsing.
+ */
+function generateSmallFiles(opts, out) {
+  const ext = opts.format === 'json' ? 'json' : 'yaml';
+  const files = [];
+  const byKind = {};
+  let bytes = 0;
+  let lines = 0;
+  let documents = 0;
+  let namespacesSeen = 0;
+  const weak = [];
+  for (const objs of namespaces(opts.seed, opts.resources)) {
+    const ns = objs.find((o) => o.kind === 'Namespace')?.metadata.name ?? objs[0]?.metadata.namespace ?? `ns-${namespacesSeen}`;
+    namespacesSeen++;
+    fs.mkdirSync(path.join(out, ns), { recursive: true });
+    for (let i = 0; i < objs.length; i += opts.smallFiles) {
+      const part = objs.slice(i, i + opts.smallFiles);
+      const name = `${ns}/part-${String(i / opts.smallFiles + 1).padStart(3, '0')}.${ext}`;
+      const text =
+        opts.format === 'json'
+          ? `{\n    "apiVersion": "v1",\n    "kind": "List",\n    "items": [\n${part.map((o) => JSON.stringify(o, null, 4).replace(/^/gm, '        ')).join(',\n')}\n    ]\n}\n`
+          : part.map((o) => `---\n${toYaml(o)}`).join('');
+      fs.writeFileSync(path.join(out, name), text);
+      const b = Buffer.byteLength(text);
+      files.push({ name, bytes: b, documents: part.length });
+      bytes += b;
+      lines += countLines(text);
+      documents += part.length;
+      for (const o of part) {
+        byKind[o.kind] = (byKind[o.kind] ?? 0) + 1;
+        if (o[WEAK]) weak.push({ file: name, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name, weakness: o[WEAK] });
+      }
+    }
+  }
+  const info = {
+    generator: 'meshward bench/generate.js',
+    generatorVersion: GENERATOR_VERSION,
+    seed: opts.seed,
+    format: opts.format,
+    layout: `small-files (${opts.smallFiles} objects per file, a folder per namespace)`,
+    dir: out,
+    resources: documents,
+    namespaces: byKind.Namespace ?? 0,
+    files: files.length,
+    bytes,
+    lines,
+    avgBytesPerResource: Math.round(bytes / Math.max(1, documents)),
+    avgLinesPerResource: round1(lines / Math.max(1, documents)),
+    byKind: Object.fromEntries(Object.entries(byKind).sort((a, b) => b[1] - a[1])),
+    weak: { count: weak.length, share: round4(weak.length / Math.max(1, documents)), byWeakness: tally(weak.map((w) => w.weakness)), objects: weak },
+    fileList: files,
+  };
+  fs.writeFileSync(`${out}.meta.json`, JSON.stringify(info, null, 2) + '\n');
+  return info;
+}
 
 export function generate(opts) {
   const out = path.resolve(opts.out);
   fs.mkdirSync(out, { recursive: true });
   for (const f of fs.readdirSync(out)) if (FILE_RE.test(f)) fs.unlinkSync(path.join(out, f));
+  // Folders of an earlier --small-files corpus (one per namespace).
+  for (const f of fs.readdirSync(out)) if (NS_DIR_RE.test(f)) fs.rmSync(path.join(out, f), { recursive: true, force: true });
+  if (opts.smallFiles) return generateSmallFiles(opts, out);
 
   // With --files, namespaces are spread evenly: count them first (a cheap dry run).
   let nsPerFile = opts.nsPerFile;
@@ -780,6 +844,7 @@ const USAGE = `usage: node bench/generate.js --resources N --out DIR [--files N 
   --files N       spread the namespaces over N files
   --single        one file (same as --files 1)
   --ns-per-file   namespaces per file when --files is not given             [100]
+  --small-files K a folder per namespace, K objects per file (the GitOps shape: 100k -> ~13,000 files)
   --format json   write each file as a JSON "kind: List" instead of multi-document YAML
   --seed S        PRNG seed (a smaller corpus is a prefix of a larger one)   [${DEFAULT_SEED}]
 Writes DIR/mesh-NNNN.{yaml,json} and a summary at DIR.meta.json.`;

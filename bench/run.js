@@ -59,6 +59,7 @@ function parseArgs(argv) {
     compareRuns: 1,
     results: path.join(OUT, 'results.json'),
     idleWait: 30,
+    shapes: ['large', 'small'],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -83,6 +84,10 @@ function parseArgs(argv) {
     } else if (a === '--compare-runs') o.compareRuns = parseCount(val());
     else if (a === '--results') o.results = path.resolve(val());
     else if (a === '--idle-wait') o.idleWait = Number(val());
+    else if (a === '--shapes') {
+      o.shapes = val().split(',');
+      if (!o.shapes.length || o.shapes.some((x) => !SHAPES[x])) throw new Error('--shapes is a comma-separated list of large, small');
+    }
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -104,16 +109,24 @@ const USAGE = `usage: node bench/run.js [options]        (npm run bench -- [opti
   --compare-resources L  slice size(s), comma-separated; implies --compare      [10000]
   --compare-runs N       runs per tool on the slice (Monokle takes minutes at 10k) [1]
   --results FILE         machine-readable results                              [bench/out/results.json]
+  --shapes L             corpus shapes to measure: large (few big files), small (13,000 small
+                         files, a folder per namespace); ignored with --corpus      [large,small]
   --idle-wait S          before each run, wait up to S seconds for other processes to
                          leave the CPUs (< 15% busy); 0 disables                [30]`;
 
 // ---------------------------------------------------------------------------------------------
 // Corpus
 
-function corpusDir(resources, format, seed) {
+function corpusDir(resources, format, seed, smallFiles = null) {
   const size = resources % 1_000_000 === 0 ? `${resources / 1_000_000}m` : resources % 1000 === 0 ? `${resources / 1000}k` : String(resources);
-  return path.join(OUT, `mesh-${size}${format === 'json' ? '-json' : ''}${seed === DEFAULT_SEED ? '' : `-s${seed}`}`);
+  return path.join(OUT, `mesh-${size}${format === 'json' ? '-json' : ''}${seed === DEFAULT_SEED ? '' : `-s${seed}`}${smallFiles ? `-small${smallFiles}` : ''}`);
 }
+
+/** The two corpus shapes judged: the same objects in few large files, and in many small ones. */
+const SHAPES = {
+  large: { label: 'few large files (100 namespaces per file)', smallFiles: null },
+  small: { label: 'many small files (a folder per namespace, 8 objects per file)', smallFiles: 8 },
+};
 
 function readMeta(dir) {
   try {
@@ -124,8 +137,8 @@ function readMeta(dir) {
 }
 
 /** The corpus for (resources, format, seed), generated when missing or stale. */
-function ensureCorpus({ resources, format, seed, regenerate }) {
-  const dir = corpusDir(resources, format, seed);
+function ensureCorpus({ resources, format, seed, regenerate, smallFiles = null }) {
+  const dir = corpusDir(resources, format, seed, smallFiles);
   const meta = readMeta(dir);
   const current =
     meta &&
@@ -133,11 +146,12 @@ function ensureCorpus({ resources, format, seed, regenerate }) {
     meta.resources === resources &&
     meta.format === format &&
     meta.seed === seed &&
+    Boolean(meta.layout) === Boolean(smallFiles) &&
     meta.fileList?.every((f) => fs.existsSync(path.join(dir, f.name)) && fs.statSync(path.join(dir, f.name)).size === f.bytes);
   if (current && !regenerate) return meta;
   log(`generating corpus: ${fmtInt(resources)} resources (${format}, seed ${seed}) -> ${rel(dir)} ...`);
   const t0 = performance.now();
-  const info = generate({ resources, out: dir, format, seed, nsPerFile: 100, files: null });
+  const info = generate({ resources, out: dir, format, seed, nsPerFile: 100, files: null, smallFiles });
   log(`  done in ${secs(performance.now() - t0)}: ${fmtInt(info.files)} files, ${mb(info.bytes)}, ${fmtInt(info.lines)} lines`);
   return info;
 }
@@ -431,44 +445,48 @@ async function main() {
   log(`target: ${target.describe}${opts.jobs ? `, --jobs ${opts.jobs}` : ''}`);
   if (target.mode === 'library') log(`  (library mode: ${target.note})`);
 
-  // Main measurement.
-  const corpusMeta = opts.corpus ? describeFolder(opts.corpus) : ensureCorpus(opts);
-  const corpus = opts.corpus ?? corpusMeta.dir;
-  log(
-    `corpus: ${rel(corpus)}: ${fmtInt(corpusMeta.resources)} resources, ${fmtInt(corpusMeta.namespaces)} namespaces, ${fmtInt(corpusMeta.files)} ${corpusMeta.format} files, ` +
-      `${mb(corpusMeta.bytes)}, ${fmtInt(corpusMeta.lines)} lines (avg ${corpusMeta.avgLinesPerResource ?? '?'} lines/resource, ` +
-      `${corpusMeta.avgLinesPerWorkload ?? '?'} lines/workload), ${fmtInt(corpusMeta.weak?.count)} weak objects`,
-  );
-  const primary = await benchMeshward(target, corpus, { runs: opts.runs, jobs: opts.jobs, expected: corpusMeta.resources, label: 'meshward' });
-  const med = primary.median;
-  const resources = corpusMeta.resources ?? med.resourcesSeen;
+  // Main measurement: each shape of the same objects (or the folder given with --corpus).
+  const shapes = opts.corpus ? [{ key: 'corpus', label: 'given folder', smallFiles: null }] : opts.shapes.map((k) => ({ key: k, ...SHAPES[k] }));
+  const measured = [];
+  for (const shape of shapes) {
+    const corpusMeta = opts.corpus ? describeFolder(opts.corpus) : ensureCorpus({ ...opts, smallFiles: shape.smallFiles });
+    const corpus = opts.corpus ?? corpusMeta.dir;
+    log('');
+    log(
+      `corpus (${shape.label}): ${rel(corpus)}: ${fmtInt(corpusMeta.resources)} resources, ${fmtInt(corpusMeta.namespaces)} namespaces, ${fmtInt(corpusMeta.files)} ${corpusMeta.format} files, ` +
+        `${mb(corpusMeta.bytes)}, ${fmtInt(corpusMeta.lines)} lines (avg ${corpusMeta.avgLinesPerResource ?? '?'} lines/resource), ${fmtInt(corpusMeta.weak?.count)} weak objects`,
+    );
+    const primary = await benchMeshward(target, corpus, { runs: opts.runs, jobs: opts.jobs, expected: corpusMeta.resources, label: `meshward ${shape.key}` });
+    const med = primary.median;
+    const resources = corpusMeta.resources ?? med.resourcesSeen;
 
-  // Targets. The wall-time target is defined at 100,000 resources and scaled linearly above it;
-  // below it, start-up dominates and the figure is shown but not judged.
-  const wallTargetMs = resources >= TARGETS.resources ? (TARGETS.wallSeconds * 1000 * resources) / TARGETS.resources : null;
-  const targets = [
-    {
-      name: 'wall time',
-      target: wallTargetMs === null ? `<= ${TARGETS.wallSeconds} s at ${fmtInt(TARGETS.resources)} resources (not judged below)` : `<= ${secs(wallTargetMs)}`,
-      value: secs(med.wallMs),
-      pass: wallTargetMs === null ? null : med.wallMs <= wallTargetMs,
-    },
-    {
-      name: 'peak RSS',
-      target: `<= ${rssFmt(TARGETS.peakRssBytes)}`,
-      value: rssFmt(med.maxRssBytesAllRuns),
-      pass: med.maxRssBytesAllRuns === null ? null : med.maxRssBytesAllRuns <= TARGETS.peakRssBytes,
-    },
-  ];
-
-  log('');
-  log(`result (median of ${opts.runs}): ${fmtInt(resources)} resources, ${fmtInt(corpusMeta.files)} files, ${mb(corpusMeta.bytes)}`);
-  log(
-    `  wall ${secs(med.wallMs)} (min ${secs(med.minWallMs)}, max ${secs(med.maxWallMs)}), ${fmtInt(med.resourcesPerSecond)} resources/s, ` +
-      `${(corpusMeta.bytes / 1e6 / (med.wallMs / 1000)).toFixed(1)} MB/s, peak RSS ${rssFmt(med.maxRssBytesAllRuns)} (highest of all runs), ` +
-      `CPU ${secs(med.cpuMs)}, findings ${med.findings ?? '?'}`,
-  );
-  for (const t of targets) log(`  ${verdict(t.pass)}  ${t.name.padEnd(10)} ${t.value.padStart(10)}   target ${t.target}`);
+    // Targets. The wall-time target is defined at 100,000 resources and scaled linearly above it;
+    // below it, start-up dominates and the figure is shown but not judged.
+    const wallTargetMs = resources >= TARGETS.resources ? (TARGETS.wallSeconds * 1000 * resources) / TARGETS.resources : null;
+    const targets = [
+      {
+        name: 'wall time',
+        target: wallTargetMs === null ? `<= ${TARGETS.wallSeconds} s at ${fmtInt(TARGETS.resources)} resources (not judged below)` : `<= ${secs(wallTargetMs)}`,
+        value: secs(med.wallMs),
+        pass: wallTargetMs === null ? null : med.wallMs <= wallTargetMs,
+      },
+      {
+        name: 'peak RSS',
+        target: `<= ${rssFmt(TARGETS.peakRssBytes)}`,
+        value: rssFmt(med.maxRssBytesAllRuns),
+        pass: med.maxRssBytesAllRuns === null ? null : med.maxRssBytesAllRuns <= TARGETS.peakRssBytes,
+      },
+    ];
+    const coresUsed = med.cpuMs === null ? null : Math.round((med.cpuMs / med.wallMs) * 100) / 100;
+    log(`result (${shape.label}, median of ${opts.runs}): ${fmtInt(resources)} resources, ${fmtInt(corpusMeta.files)} files, ${mb(corpusMeta.bytes)}`);
+    log(
+      `  wall ${secs(med.wallMs)} (min ${secs(med.minWallMs)}, max ${secs(med.maxWallMs)}), ${fmtInt(med.resourcesPerSecond)} resources/s, ` +
+        `${(corpusMeta.bytes / 1e6 / (med.wallMs / 1000)).toFixed(1)} MB/s, peak RSS ${rssFmt(med.maxRssBytesAllRuns)} (highest of all runs), ` +
+        `CPU ${secs(med.cpuMs)} (${coresUsed ?? '?'} cores used), findings ${med.findings ?? '?'}`,
+    );
+    for (const t of targets) log(`  ${verdict(t.pass)}  ${t.name.padEnd(10)} ${t.value.padStart(10)}   target ${t.target}`);
+    measured.push({ shape: shape.key, label: shape.label, corpus, corpusMeta, runs: primary.runs, median: { ...med, coresUsed }, targets });
+  }
 
   // Comparison.
   let comparison = null;
@@ -511,12 +529,16 @@ async function main() {
     date: new Date().toISOString(),
     machine: m,
     meshward: { ...git, mode: target.mode, command: target.describe, jobs: opts.jobs, note: target.note ?? null },
-    corpus: { dir: rel(corpus), ...pick(corpusMeta, ['generatorVersion', 'seed', 'format', 'resources', 'namespaces', 'files', 'bytes', 'lines', 'avgLinesPerResource', 'avgLinesPerWorkload', 'avgBytesPerResource', 'byKind']), weakObjects: corpusMeta.weak?.count ?? null },
-    runs: primary.runs,
-    median: med,
-    targets: targets.map((t) => ({ ...t })),
+    shapes: measured.map((x) => ({
+      shape: x.shape,
+      label: x.label,
+      corpus: { dir: rel(x.corpus), ...pick(x.corpusMeta, ['generatorVersion', 'seed', 'format', 'layout', 'resources', 'namespaces', 'files', 'bytes', 'lines', 'avgLinesPerResource', 'avgLinesPerWorkload', 'avgBytesPerResource', 'byKind']), weakObjects: x.corpusMeta.weak?.count ?? null },
+      runs: x.runs,
+      median: x.median,
+      targets: x.targets.map((t) => ({ ...t })),
+    })),
     comparison,
-    pass: targets.every((t) => t.pass !== false) && (comparison ? comparison.slices.every((s) => s.pass) : true),
+    pass: measured.every((x) => x.targets.every((t) => t.pass !== false)) && (comparison ? comparison.slices.every((s) => s.pass) : true),
   };
   fs.mkdirSync(path.dirname(opts.results), { recursive: true });
   fs.writeFileSync(opts.results, JSON.stringify(results, null, 2) + '\n');

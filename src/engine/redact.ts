@@ -12,6 +12,7 @@
  *
  * A fingerprint of a short password can be guessed by trying candidates: it proves sameness, not secrecy.
  */
+import { YamlSyntaxError } from '../loader/yaml-bounded.js';
 import { createHash } from 'node:crypto';
 import { terminalSafe } from './text.js';
 
@@ -144,6 +145,8 @@ function decodeURIComponentSafe(s: string): string {
  * the message is cut there. What is left is escaped and at most 160 characters.
  */
 export function yamlErrorReason(err: unknown): string {
+  // The bounded loader has already reduced js-yaml's reason to fixed wording.
+  if (err instanceof YamlSyntaxError) return terminalSafe(err.reason);
   const e = err as { reason?: unknown; message?: unknown } | null;
   const raw = typeof e?.reason === 'string' ? e.reason : typeof e?.message === 'string' ? e.message.split('\n')[0] : '';
   const cut = raw.search(/ "[^"]*"|!<|: |\*| '[^']*'/);

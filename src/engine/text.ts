@@ -2,15 +2,51 @@
 
 /**
  * An untrusted value as it may appear in a message: JSON-quoted (so control characters and quotes are
- * escaped), anything that is not a string as short JSON, never longer than `max` characters.
+ * escaped), anything that is not a string as short JSON, never longer than `max` characters. The JSON
+ * is written with a budget and stops once past `max`: a value may be a billion-laughs tree that the
+ * parser shares but a whole-value JSON.stringify would expand to gigabytes.
  */
 export function quoteValue(v: unknown, max: number): string {
-  let s: string;
-  try {
-    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
-  } catch {
-    s = String(v);
-  }
+  if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return String(v).slice(0, max);
+  const budget = Math.max(1, max) + 1;
+  const parts: string[] = [];
+  let length = 0;
+  const emit = (s: string): boolean => {
+    parts.push(s);
+    length += s.length;
+    return length <= budget;
+  };
+  const open = new Set<object>();
+  const write = (x: unknown, inArray: boolean): boolean => {
+    if (typeof x === 'string') return emit(JSON.stringify(x.length > budget ? x.slice(0, budget) : x));
+    if (typeof x === 'number') return emit(Number.isFinite(x) ? String(x) : 'null');
+    if (typeof x === 'boolean') return emit(String(x));
+    if (typeof x === 'bigint') return emit(String(x));
+    if (x === null || typeof x !== 'object') return inArray ? emit('null') : true;
+    if (open.has(x)) return emit('…') && false;
+    open.add(x);
+    let ok = true;
+    if (Array.isArray(x)) {
+      ok = emit('[');
+      for (let i = 0; ok && i < x.length; i++) ok = (i === 0 || emit(',')) && write(x[i], true);
+      ok = ok && emit(']');
+    } else {
+      ok = emit('{');
+      let first = true;
+      for (const k in x) {
+        if (!ok) break;
+        const value = (x as Record<string, unknown>)[k];
+        if (!Object.hasOwn(x, k) || value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+        ok = (first || emit(',')) && emit(JSON.stringify(k.length > budget ? k.slice(0, budget) : k)) && emit(':') && write(value, false);
+        first = false;
+      }
+      ok = ok && emit('}');
+    }
+    open.delete(x);
+    return ok;
+  };
+  write(v, false);
+  const s = parts.join('');
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

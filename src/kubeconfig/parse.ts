@@ -13,12 +13,11 @@
  */
 import yaml from 'js-yaml';
 import { offsetAlongPath } from '../loader/yaml-path.js';
-import { shapeViolation } from '../loader/shape.js';
-import { isAlias, isMap, isPair, isSeq, parseDocument } from 'yaml';
+import { loadYamlBounded, YamlBoundError, YamlSyntaxError, type YamlBound } from '../loader/yaml-bounded.js';
+import { parseDocument } from 'yaml';
 import { lineStarts, positionOf, splitYamlDocuments } from '../loader/split.js';
 import { pathToString, type PathSegment } from '../model/resource.js';
 import { isPlainObject, redactSection, quote } from './redact.js';
-import { yamlErrorReason } from '../engine/redact.js';
 
 export interface KubeconfigLimits {
   /** Largest kubeconfig read, in bytes. A Kubernetes Secret holds at most 1 MiB. */
@@ -136,18 +135,14 @@ export function parseKubeconfig(input: string, opts: ParseOptions): ParsedKubeco
     });
   }
   const docText = text.slice(span.start, span.end);
-  // js-yaml copies merged keys while it parses, so a merge-key chain or list bomb costs gigabytes before
-  // any budget can look at the result: measure the expansion on the unexpanded tree first.
-  const expansion = expansionOver(docText, limits.maxNodes);
-  if (expansion) return failed(file, span.line, expansion);
   let value: unknown;
   try {
-    value = yaml.load(docText, { schema: SCHEMA, json: false });
+    // Bounded before js-yaml expands merge keys (a merge-key bomb costs gigabytes inside js-yaml itself).
+    value = loadYamlBounded(docText, { maxNodes: limits.maxNodes, maxDepth: limits.maxDepth, schema: SCHEMA });
   } catch (err) {
+    if (err instanceof YamlBoundError) return failed(file, span.line + err.line, boundProblem(err.bound, limits)!);
     return failed(file, ...yamlProblem(err, span.line));
   }
-  const shape = checkShape(value, limits);
-  if (shape) return failed(file, span.line, shape);
   if (!isPlainObject(value)) return failed(file, span.line, 'the document is not a mapping, not a kubeconfig');
 
   const parsed: ParsedKubeconfig = {
@@ -305,66 +300,16 @@ function stripComments(s: string): string {
 }
 
 function yamlProblem(err: unknown, docLine: number): [number, string] {
-  if (err instanceof RangeError) return [docLine, 'nested too deeply to parse (possible nesting bomb)'];
-  const e = err as { mark?: { line?: number } };
-  // Never js-yaml's full message (it quotes the input around the error), nor the tag or alias names its
-  // reason quotes: `password: !Pa55word` is a "tag", `*hunter2` an "alias".
-  const line = typeof e.mark?.line === 'number' ? docLine + e.mark.line : docLine;
-  return [line, `invalid YAML: ${yamlErrorReason(err)}`];
+  // The loader's reason never quotes the input (js-yaml's message, tags and alias names may be secrets).
+  if (err instanceof YamlSyntaxError) return [docLine + err.line, `invalid YAML: ${err.reason}`];
+  return [docLine, 'invalid YAML: internal parser failure'];
 }
 
-/**
- * Whether the document, with aliases and merge keys expanded, would hold more than `maxNodes` nodes;
- * the reason when it would, else null. Counted on the `yaml` library's unexpanded tree, each node once
- * (an alias counts as the size of its anchor), so the check is linear in the text. Only documents with
- * both anchors and aliases can expand.
- */
-function expansionOver(docText: string, maxNodes: number): string | null {
-  if (!docText.includes('&') || !docText.includes('*')) return null;
-  let doc: ReturnType<typeof parseDocument>;
-  try {
-    doc = parseDocument(docText, { merge: true, uniqueKeys: false, strict: false, keepSourceTokens: false });
-  } catch {
-    return null; // js-yaml reports the syntax error with its line
-  }
-  const sizes = new Map<unknown, number>();
-  // Anchors as met in document order: an alias refers to the latest anchor of its name before it.
-  // (The library's own Alias.resolve searches the whole document per alias: quadratic.)
-  const anchors = new Map<string, unknown>();
-  const size = (node: unknown, depth: number): number => {
-    if (depth > 200) throw new RangeError('nesting');
-    if (node === null || typeof node !== 'object') return 1;
-    const known = sizes.get(node);
-    if (known !== undefined) return known;
-    sizes.set(node, 1); // a self-referencing anchor counts once
-    const anchor = (node as { anchor?: unknown }).anchor;
-    if (typeof anchor === 'string') anchors.set(anchor, node);
-    let n = 1;
-    if (isAlias(node)) {
-      const target = anchors.get(node.source);
-      n = target ? size(target, depth + 1) : 1;
-    } else if (isMap(node) || isSeq(node)) {
-      for (const item of node.items as unknown[]) {
-        n += isPair(item) ? size(item.key, depth + 1) + size(item.value, depth + 1) : size(item, depth + 1);
-        if (n > maxNodes) break;
-      }
-    }
-    n = Math.min(n, maxNodes + 1);
-    sizes.set(node, n);
-    return n;
-  };
-  try {
-    return size(doc.contents, 0) > maxNodes ? `the document expands to more than ${maxNodes} nodes through aliases and merge keys (possible alias bomb or merge-key bomb); not judged` : null;
-  } catch {
-    return null; // too deep to measure here: the parse and the shape check below refuse it
-  }
-}
-
-/** One bounded walk: alias bombs and absurd nesting are refused before anything else looks at the tree. */
-function checkShape(root: unknown, limits: KubeconfigLimits): string | null {
-  switch (shapeViolation(root, limits.maxNodes, limits.maxDepth)) {
+/** Alias and merge-key bombs and absurd nesting are refused before anything else looks at the tree. */
+function boundProblem(bound: YamlBound, limits: KubeconfigLimits): string | null {
+  switch (bound) {
     case 'nodes':
-      return `the document expands to more than ${limits.maxNodes} nodes (possible alias bomb); not judged`;
+      return `the document expands to more than ${limits.maxNodes} nodes (possible alias bomb or merge-key bomb); not judged`;
     case 'depth':
       return `the document is nested deeper than ${limits.maxDepth} levels; not judged`;
     default:

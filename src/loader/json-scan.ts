@@ -8,6 +8,8 @@
 export interface JsonScan {
   duplicate: { key: string; offset: number } | null;
   items: Array<[start: number, end: number]> | null;
+  /** Offsets of the top-level `items` array's `[` and one past its `]`. */
+  itemsArray: [start: number, end: number] | null;
 }
 
 interface Frame {
@@ -19,10 +21,12 @@ interface Frame {
   elementStart: number;
 }
 
-export function scanJson(text: string): JsonScan {
+/** `duplicates: false` skips the duplicate-key check (and its per-object key sets) when only the items are wanted. */
+export function scanJson(text: string, duplicates = true): JsonScan {
   const stack: Frame[] = [];
   let duplicate: JsonScan['duplicate'] = null;
   let items: JsonScan['items'] = null;
+  let itemsArray: JsonScan['itemsArray'] = null;
   let lastKey: string | null = null;
   const n = text.length;
   const beginValue = (at: number) => {
@@ -51,12 +55,14 @@ export function scanJson(text: string): JsonScan {
       }
       const top = stack[stack.length - 1];
       if (top?.object && top.expectKey) {
-        // Keys compare decoded: "a" and "\u0061" are the same key.
-        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
-        if (top.keys!.has(key)) duplicate ??= { key, offset: i };
-        top.keys!.add(key);
         top.expectKey = false;
-        lastKey = key;
+        if (duplicates || stack.length === 1) {
+          // Keys compare decoded: "a" and "\u0061" are the same key.
+          const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+          if (top.keys!.has(key)) duplicate ??= { key, offset: i };
+          top.keys!.add(key);
+          lastKey = key;
+        }
       } else beginValue(i);
       i = j;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
@@ -64,10 +70,14 @@ export function scanJson(text: string): JsonScan {
       const parent = stack[stack.length - 1];
       const isItems = c === 91 && stack.length === 1 && parent.object && lastKey === 'items';
       stack.push({ object: c === 123, keys: c === 123 ? new Set() : null, expectKey: c === 123, spans: isItems ? [] : null, elementStart: -1 });
-      if (isItems) items = stack[stack.length - 1].spans;
+      if (isItems) {
+        items = stack[stack.length - 1].spans;
+        itemsArray = [i, -1];
+      }
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
       if (c === 93) endElement(i);
-      stack.pop();
+      const closed = stack.pop();
+      if (closed?.spans && closed.spans === items && itemsArray) itemsArray[1] = i + 1;
       const top = stack[stack.length - 1];
       // A closed element of the items array ends at its closing bracket.
       if (top?.spans && top.elementStart >= 0 && stack.length === 2) {
@@ -82,7 +92,32 @@ export function scanJson(text: string): JsonScan {
       beginValue(i);
     }
   }
-  return { duplicate, items };
+  if (itemsArray && itemsArray[1] < 0) itemsArray = null;
+  return { duplicate, items, itemsArray };
+}
+
+/**
+ * Offset of the first `[` or `{` nested deeper than `maxDepth` (strings skipped), or -1. Iterative, so
+ * a megabyte of `[[[[...` is measured instead of overflowing a recursive parser's stack.
+ */
+export function firstTooDeep(text: string, maxDepth: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 125 || c === 93) {
+      depth--;
+    }
+  }
+  return -1;
 }
 
 function isSpace(c: number): boolean {

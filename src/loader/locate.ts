@@ -1,6 +1,5 @@
-import { parseDocument, Parser, CST, type Document } from 'yaml';
-import { offsetAlongPath } from './yaml-path.js';
-import { parseTree, findNodeAtLocation, type Node as JsonNode } from 'jsonc-parser';
+import { Parser, CST } from 'yaml';
+import { flowOffsetAlongPath, flowRootOffset } from './flow-path.js';
 import type { InputFile } from './load.js';
 import { lineStarts, positionOf } from './split.js';
 import { pathToString, type PathSegment, type Resource } from '../model/resource.js';
@@ -13,9 +12,9 @@ import type { Location } from '../engine/finding.js';
  */
 export class Locator {
   private lineIndex = new Map<number, Uint32Array>();
-  private yamlDocs = new Map<string, Document.Parsed>();
-  private cstDocs = new Map<string, CST.Document | null>();
-  private jsonTrees = new Map<string, JsonNode | undefined>();
+  // One parsed document of each kind is kept: findings come grouped by resource, and keeping every
+  // located document would make memory grow with the number of findings instead of the input.
+  private cst: { key: string; doc: CST.Document | null | undefined } | null = null;
 
   constructor(private readonly files: readonly InputFile[]) {}
 
@@ -25,7 +24,7 @@ export class Locator {
     const file = this.files[src.fileIndex];
     if (!file) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
     const full = [...src.basePath, ...path];
-    const offset = file.format === 'json' ? this.jsonOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full) : this.yamlOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full);
+    const offset = file.format === 'json' ? this.jsonOffset(src.docStart, src.docEnd, file.text, full) : this.yamlOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full);
     if (offset === null) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
     const pos = positionOf(this.lines(src.fileIndex, file.text), offset);
     return { file: src.file, line: pos.line, column: pos.column, path: pathToString(path) };
@@ -41,21 +40,21 @@ export class Locator {
   }
 
   /**
-   * Offset of the deepest node along `path` that exists (the key, for mapping entries). Walks the
-   * concrete syntax tree, which costs about half of building a Document; flow collections and
-   * aliases, rare in manifests, go through the full parse.
+   * Offset of the deepest node along `path` that exists (the key, for mapping entries). Flow
+   * collections are scanned character by character (flow-path.ts), from the root when the whole
+   * document is flow style, so no tree is built for them. Block structure is walked on the `yaml`
+   * library's concrete syntax tree, which costs memory per token: a block document too large for it
+   * is located at its first line. A path that enters an alias stops at the alias.
    */
   private yamlOffset(fileIndex: number, start: number, end: number, text: string, path: PathSegment[]): number | null {
-    const key = `${fileIndex}:${start}`;
-    let doc = this.cstDocs.get(key);
-    if (doc === undefined) {
-      doc = null;
-      for (const token of new Parser().parse(text.slice(start, end))) if (token.type === 'document') doc = token;
-      this.cstDocs.set(key, doc);
-    }
+    const flowRoot = flowRootOffset(text, start, end);
+    if (flowRoot >= 0) return flowOffsetAlongPath(text, flowRoot, end, path, flowRoot);
+    const doc = this.cstOf(fileIndex, start, end, text);
+    if (doc === undefined) return null;
     let node: CST.Token | undefined = doc?.value;
     let best: number | null = node && 'offset' in node ? node.offset : null;
-    for (const seg of path) {
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
       if (!node) break;
       if (node.type === 'block-map') {
         // Keys compare as text: a YAML key `9090:` is a number to the parser but a string in the object path.
@@ -69,37 +68,52 @@ export class Locator {
         const indicator = item.start.find((t) => t.type === 'seq-item-ind');
         best = item.value && 'offset' in item.value ? item.value.offset : (indicator?.offset ?? best);
         node = item.value;
-      } else if (node.type === 'flow-collection' || node.type === 'alias') {
-        return this.slowYamlOffset(key, start, end, text, path);
+      } else if (node.type === 'flow-collection') {
+        return flowOffsetAlongPath(text, start + node.offset, end, path.slice(i), start + (best ?? node.offset));
       } else break;
     }
     return best === null ? null : start + best;
   }
 
-  private slowYamlOffset(key: string, start: number, end: number, text: string, path: PathSegment[]): number | null {
-    let doc = this.yamlDocs.get(key);
-    if (!doc) {
-      doc = parseDocument(text.slice(start, end), { keepSourceTokens: false, uniqueKeys: false, strict: false });
-      this.yamlDocs.set(key, doc);
+  /** The concrete syntax tree of one document; undefined when the document has too many tokens for one. */
+  private cstOf(fileIndex: number, start: number, end: number, text: string): CST.Document | null | undefined {
+    const key = `${fileIndex}:${start}`;
+    if (this.cst?.key === key) return this.cst.doc;
+    if (estimatedTokens(text, start, end) > MAX_CST_TOKENS) {
+      this.cst = { key, doc: undefined };
+      return undefined;
     }
-    const best = offsetAlongPath(doc.contents, path);
-    return best === null ? null : start + best;
+    let doc: CST.Document | null = null;
+    for (const token of new Parser().parse(text.slice(start, end))) if (token.type === 'document') doc = token;
+    this.cst = { key, doc };
+    return doc;
   }
 
-  /** Offset in a JSON document: only that document's slice is parsed (one item of a large List, not the whole file). */
-  private jsonOffset(fileIndex: number, start: number, end: number, text: string, path: PathSegment[]): number | null {
-    const key = `${fileIndex}:${start}`;
-    if (!this.jsonTrees.has(key)) this.jsonTrees.set(key, parseTree(text.slice(start, end)));
-    const root = this.jsonTrees.get(key);
-    if (!root) return null;
-    for (let n = path.length; n >= 0; n--) {
-      const node = findNodeAtLocation(root, path.slice(0, n));
-      if (node) return start + (node.parent?.type === 'property' ? node.parent.offset : node.offset);
-    }
-    return null;
+  /**
+   * Offset in a JSON document (one item of a large List, or the whole file). JSON is flow-style
+   * YAML, so the same linear scan serves: no tree, whatever the document's size.
+   */
+  private jsonOffset(start: number, end: number, text: string, path: PathSegment[]): number | null {
+    const root = flowRootOffset(text, start, end);
+    return root < 0 ? null : flowOffsetAlongPath(text, root, end, path, root);
   }
 }
 
 function isScalarToken(t: CST.Token): t is CST.FlowScalar | CST.BlockScalar {
   return t.type === 'scalar' || t.type === 'single-quoted-scalar' || t.type === 'double-quoted-scalar' || t.type === 'block-scalar';
+}
+
+/**
+ * The CST costs a few hundred bytes per token; lines and commas bound the token count from below
+ * closely enough for block YAML. 300,000 keeps one document's tree well under 200 MB.
+ */
+const MAX_CST_TOKENS = 300_000;
+
+function estimatedTokens(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 44) n++;
+  }
+  return n;
 }

@@ -3,12 +3,14 @@ import { parentPort } from 'node:worker_threads';
 import { runParseTask, type ParseTask } from './parse.js';
 import type { Limits } from './limits.js';
 
-parentPort!.on('message', (msg: { id: number; task: ParseTask; limits: Limits }) => {
-  let result;
-  try {
-    result = runParseTask(msg.task, msg.limits);
-  } catch (err) {
-    result = { docs: [], errors: [{ file: msg.task.file, line: 1, message: `internal parser failure: ${String(err)}` }] };
-  }
-  parentPort!.postMessage({ id: msg.id, result });
+// One message holds a batch of tasks (many small files); one reply carries all their results.
+parentPort!.on('message', (msg: { ids: number[]; tasks: ParseTask[]; limits: Limits }) => {
+  const results = msg.tasks.map((task) => {
+    try {
+      return runParseTask(task, msg.limits);
+    } catch (err) {
+      return { docs: [], errors: [{ file: task.file, line: 1, message: `internal parser failure: ${String(err)}` }] };
+    }
+  });
+  parentPort!.postMessage({ ids: msg.ids, results });
 });

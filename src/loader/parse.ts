@@ -1,7 +1,8 @@
-import yaml from 'js-yaml';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { scanJson } from './json-scan.js';
+import { printParseErrorCode, visit as visitJson } from 'jsonc-parser';
+import { firstTooDeep, scanJson } from './json-scan.js';
+import { quoteValue } from '../engine/text.js';
 import { shapeViolation } from './shape.js';
+import { loadYamlBounded, YamlBoundError, YamlSyntaxError } from './yaml-bounded.js';
 import type { Limits } from './limits.js';
 import { lineStarts, positionOf, type DocumentSpan } from './split.js';
 
@@ -38,11 +39,6 @@ export interface ParseResult {
   errors: LoadError[];
 }
 
-// Core schema (YAML 1.2 scalars: timestamps stay strings, as the Kubernetes API sees them) plus
-// merge keys, which Helm output and hand-written manifests use. No custom tags: an unknown tag is
-// an error, never executed or resolved.
-const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as any).types.merge] });
-
 export function runParseTask(task: ParseTask, limits: Limits): ParseResult {
   return task.format === 'json' ? parseJsonTask(task, limits) : parseYamlTask(task, limits);
 }
@@ -62,17 +58,14 @@ function parseYamlTask(task: ParseTask, limits: Limits): ParseResult {
     const chunk = task.text.slice(span.start, span.end);
     let value: unknown;
     try {
-      value = yaml.load(chunk, { schema: SCHEMA, json: false });
+      // Core schema plus merge keys (Helm output and hand-written manifests use them). No custom
+      // tags: an unknown tag is an error, never executed or resolved.
+      value = loadYamlBounded(chunk, { maxNodes: limits.maxNodesPerDocument, maxDepth: limits.maxDepth });
     } catch (err) {
-      errors.push(yamlError(task.file, span.line, lastLine(chunk, span.line), err));
+      errors.push(yamlError(task.file, span.line, lastLine(chunk, span.line), err, limits));
       continue;
     }
     if (value === null || value === undefined) continue;
-    const problem = checkShape(value, limits);
-    if (problem) {
-      errors.push({ file: task.file, line: span.line, message: problem });
-      continue;
-    }
     docs.push({ fileIndex: task.fileIndex, start: task.offset + span.start, end: task.offset + span.end, line: span.line, value });
   }
   return { docs, errors };
@@ -85,37 +78,37 @@ function lastLine(chunk: string, firstLine: number): number {
   return n;
 }
 
-function yamlError(file: string, docLine: number, maxLine: number, err: unknown): LoadError {
-  if (err instanceof RangeError) {
-    // js-yaml recurses per nesting level; a stack overflow means absurd nesting.
-    return { file, line: docLine, message: 'document is nested too deeply to parse (possible nesting bomb)' };
+function yamlError(file: string, docLine: number, maxLine: number, err: unknown, limits: Limits): LoadError {
+  const line = Math.min(docLine + ((err as { line?: number }).line ?? 0), maxLine);
+  if (err instanceof YamlBoundError) {
+    return {
+      file,
+      line,
+      message:
+        err.bound === 'nodes'
+          ? `document expands to more than ${limits.maxNodesPerDocument} nodes (possible alias bomb or merge-key bomb); it was skipped`
+          : `document is nested deeper than ${limits.maxDepth} levels (possible nesting bomb); it was skipped`,
+    };
   }
-  const e = err as { reason?: string; mark?: { line?: number }; message?: string };
-  // Never echo js-yaml's snippet: it quotes the input, which may hold secrets.
-  const reason = e.reason ?? String(e.message ?? err).split('\n')[0];
-  const line = typeof e.mark?.line === 'number' ? Math.min(docLine + e.mark.line, maxLine) : docLine;
-  return { file, line, message: `invalid YAML: ${reason}` };
+  // The reason never quotes the input (tags, alias names and js-yaml's snippet may hold secrets).
+  if (err instanceof YamlSyntaxError) return { file, line, message: `invalid YAML: ${err.reason}` };
+  return { file, line: docLine, message: 'invalid YAML: internal parser failure' };
 }
 
 function parseJsonTask(task: ParseTask, limits: Limits): ParseResult {
   const text = task.text;
+  // Over the document limit, only a `kind: List` may be read, item by item: the text is never
+  // parsed whole, so a huge single document is refused before it costs gigabytes.
+  if (text.length > limits.maxDocumentBytes) return parseLargeJsonList(task, limits);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    // JSON.parse says nothing useful about where; jsonc-parser does.
-    const perrs: ParseError[] = [];
-    parseJsonc(text, perrs, { disallowComments: true, allowTrailingComma: false });
-    const first = perrs[0];
-    const pos = first ? positionOf(lineStarts(text), first.offset) : { line: 1, column: 1 };
-    const what = first ? printParseErrorCode(first.error) : 'unreadable JSON';
-    return { docs: [], errors: [{ file: task.file, line: pos.line, message: `invalid JSON: ${what} at column ${pos.column}` }] };
+    return { docs: [], errors: [jsonSyntaxError(task.file, text, 0, limits)] };
   }
   const scan = scanJson(text);
   const starts = lineStarts(text);
-  if (scan.duplicate) {
-    return { docs: [], errors: [{ file: task.file, line: positionOf(starts, scan.duplicate.offset).line, message: `invalid JSON: duplicated key "${scan.duplicate.key.slice(0, 80)}" (parsers disagree on which value wins)` }] };
-  }
+  if (scan.duplicate) return { docs: [], errors: [duplicateKeyError(task.file, starts, scan.duplicate)] };
   if (value === null) return { docs: [], errors: [] };
   const v = value as { kind?: unknown; items?: unknown };
   // A `kind: List` (what `kubectl get -o json` writes) becomes one document per item, each bounded
@@ -132,12 +125,97 @@ function parseJsonTask(task: ParseTask, limits: Limits): ParseResult {
     });
     return { docs, errors };
   }
-  if (text.length > limits.maxDocumentBytes) {
-    return { docs: [], errors: [{ file: task.file, line: 1, message: `JSON document is ${text.length} bytes, over the limit of ${limits.maxDocumentBytes}` }] };
-  }
   const problem = checkShape(value, limits);
   if (problem) return { docs: [], errors: [{ file: task.file, line: 1, message: problem }] };
   return { docs: [{ fileIndex: task.fileIndex, start: 0, end: text.length, line: 1, value }], errors: [] };
+}
+
+/** A JSON text over the document limit: a `kind: List` whose items are parsed one at a time, or refused. */
+function parseLargeJsonList(task: ParseTask, limits: Limits): ParseResult {
+  const text = task.text;
+  const refuse = (): ParseResult => ({
+    docs: [],
+    errors: [{ file: task.file, line: 1, message: `JSON document is ${text.length} bytes, over the limit of ${limits.maxDocumentBytes} (only a kind: List may be larger, item by item); split it or raise --max-document-bytes` }],
+  });
+  const tooDeep = firstTooDeep(text, limits.maxDepth + 2);
+  if (tooDeep >= 0) return { docs: [], errors: [jsonSyntaxError(task.file, text, 0, limits)] };
+  // Items only: the duplicate-key check runs on the shell and on each item below, so no key set
+  // grows with a huge single object.
+  const scan = scanJson(text, false);
+  if (!scan.items || !scan.itemsArray) return refuse();
+  // The List without its items: small, parsed whole to check it is a List at all.
+  const shellText = `${text.slice(0, scan.itemsArray[0])}[]${text.slice(scan.itemsArray[1])}`;
+  if (shellText.length > limits.maxDocumentBytes) return refuse();
+  let shell: unknown;
+  try {
+    shell = JSON.parse(shellText);
+  } catch {
+    return { docs: [], errors: [jsonSyntaxError(task.file, text, 0, limits)] };
+  }
+  const kind = (shell as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== 'string' || !kind.endsWith('List')) return refuse();
+  const starts = lineStarts(text);
+  const shellDuplicate = scanJson(shellText).duplicate;
+  if (shellDuplicate) {
+    const offset = shellDuplicate.offset < scan.itemsArray[0] ? shellDuplicate.offset : scan.itemsArray[1] + shellDuplicate.offset - scan.itemsArray[0] - 2;
+    return { docs: [], errors: [duplicateKeyError(task.file, starts, { key: shellDuplicate.key, offset })] };
+  }
+  const docs: ParsedDoc[] = [];
+  const errors: LoadError[] = [];
+  for (const [start, end] of scan.items) {
+    const line = positionOf(starts, start).line;
+    if (end - start > limits.maxDocumentBytes) {
+      errors.push({ file: task.file, line, message: `List item is ${end - start} bytes, over the limit of ${limits.maxDocumentBytes}` });
+      continue;
+    }
+    let item: unknown;
+    try {
+      item = JSON.parse(text.slice(start, end));
+    } catch {
+      errors.push(jsonSyntaxError(task.file, text.slice(start, end), line - 1, limits));
+      continue;
+    }
+    const duplicate = scanJson(text.slice(start, end)).duplicate;
+    if (duplicate) {
+      errors.push(duplicateKeyError(task.file, starts, { key: duplicate.key, offset: start + duplicate.offset }));
+      continue;
+    }
+    const problem = checkShape(item, limits);
+    if (problem) errors.push({ file: task.file, line, message: problem });
+    else docs.push({ fileIndex: task.fileIndex, start, end, line, value: item });
+  }
+  return { docs, errors };
+}
+
+function duplicateKeyError(file: string, starts: Uint32Array, dup: { key: string; offset: number }): LoadError {
+  return { file, line: positionOf(starts, dup.offset).line, message: `invalid JSON: duplicated key ${quoteValue(dup.key, 80)} (parsers disagree on which value wins)` };
+}
+
+/**
+ * Where and why JSON text is invalid, without quoting it (V8's messages quote the input). Absurd
+ * nesting is measured first, iteratively: the locating parser recurses per level.
+ */
+function jsonSyntaxError(file: string, text: string, lineOffset: number, limits: Limits): LoadError {
+  const starts = lineStarts(text);
+  const deep = firstTooDeep(text, limits.maxDepth);
+  if (deep >= 0) {
+    const pos = positionOf(starts, deep);
+    return { file, line: lineOffset + pos.line, message: `JSON is nested deeper than ${limits.maxDepth} levels at column ${pos.column} (possible nesting bomb); it was skipped` };
+  }
+  let first: { error: number; offset: number } | null = null;
+  visitJson(
+    text,
+    {
+      onError: (error, offset) => {
+        first ??= { error, offset };
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  const found = first as { error: number; offset: number } | null;
+  const pos = found ? positionOf(starts, found.offset) : { line: 1, column: 1 };
+  const what = found ? printParseErrorCode(found.error) : 'unreadable JSON';
+  return { file, line: lineOffset + pos.line, message: `invalid JSON: ${what} at column ${pos.column}` };
 }
 
 /** The shape bounds of a manifest document, as an error message (null when within them). */

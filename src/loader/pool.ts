@@ -35,16 +35,41 @@ export async function parseAll(tasks: ParseTask[], limits: Limits, jobs: number)
       new Promise<void>((resolve, reject) => {
         if (!ids.length) return resolve();
         const worker = new Worker(url);
-        let pending = ids.length;
-        worker.on('message', (msg: { id: number; result: ParseResult }) => {
-          results[msg.id] = msg.result;
+        const batches = messageBatches(ids, tasks);
+        let pending = batches.length;
+        worker.on('message', (msg: { ids: number[]; results: ParseResult[] }) => {
+          msg.ids.forEach((id, i) => (results[id] = msg.results[i]));
           if (--pending === 0) void worker.terminate().then(() => resolve());
         });
         worker.on('error', reject);
-        for (const id of ids) worker.postMessage({ id, task: tasks[id], limits });
+        for (const batch of batches) worker.postMessage({ ids: batch, tasks: batch.map((id) => tasks[id]), limits });
       }),
   );
   for (const id of slices[0]) results[id] = runParseTask(tasks[id], limits);
   await Promise.all(workers);
   return results;
+}
+
+/**
+ * Tasks grouped into messages of about BATCH_BYTES: thousands of small files must not cost a
+ * message (and a structured clone, and an event-loop turn) each, yet results should flow back while
+ * the main thread still parses its own share.
+ */
+const BATCH_BYTES = 1024 * 1024;
+
+function messageBatches(ids: number[], tasks: ParseTask[]): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    cur.push(id);
+    bytes += tasks[id].text.length;
+    if (bytes >= BATCH_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }

@@ -1,4 +1,6 @@
 import yaml from 'js-yaml';
+import { DEFAULT_LIMITS } from '../loader/limits.js';
+import { loadYamlBounded, YamlBoundError } from '../loader/yaml-bounded.js';
 import type { Resource } from './resource.js';
 import { isObject } from './workloads.js';
 
@@ -26,10 +28,10 @@ export function meshFromConfigMap(r: Resource): { config: Record<string, any> | 
   const text = r.obj?.data?.mesh;
   if (typeof text !== 'string') return { config: null, error: null };
   try {
-    const v = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+    const v = loadMeshYaml(text);
     return isObject(v) ? { config: v, error: null } : { config: {}, error: null };
   } catch (err) {
-    return { config: null, error: `ConfigMap ${r.namespace}/${r.name} data.mesh is not valid YAML: ${(err as any).reason ?? err}` };
+    return { config: null, error: `ConfigMap ${r.namespace}/${r.name} data.mesh: ${meshYamlProblem(err)}` };
   }
 }
 
@@ -40,12 +42,23 @@ export function meshFromConfigMap(r: Resource): { config: Record<string, any> | 
 export function meshFromFileValue(v: unknown): Record<string, any> | null {
   if (!isObject(v)) return null;
   if (v.kind === 'ConfigMap' && isObject(v.data) && typeof v.data.mesh === 'string') {
-    const parsed = yaml.load(v.data.mesh, { schema: yaml.CORE_SCHEMA });
+    const parsed = loadMeshYaml(v.data.mesh);
     return isObject(parsed) ? parsed : {};
   }
   if (v.kind === 'IstioOperator') return isObject(v.spec?.meshConfig) ? v.spec.meshConfig : {};
   if (isObject(v.meshConfig)) return v.meshConfig;
   return v;
+}
+
+/** The mesh config's YAML, bounded like a manifest (a 1 KB billion laughs in data.mesh is refused, not expanded). */
+export function loadMeshYaml(text: string): unknown {
+  return loadYamlBounded(text, { maxNodes: DEFAULT_LIMITS.maxNodesPerDocument, maxDepth: DEFAULT_LIMITS.maxDepth, schema: yaml.CORE_SCHEMA });
+}
+
+/** Why mesh config YAML was refused, without quoting it. */
+export function meshYamlProblem(err: unknown): string {
+  if (err instanceof YamlBoundError) return err.bound === 'nodes' ? 'expands to too many nodes (possible alias bomb)' : 'is nested too deeply';
+  return `invalid YAML: ${(err as { reason?: string }).reason ?? 'unreadable'}`;
 }
 
 export function isMeshConfigMap(r: Resource): boolean {

@@ -7,7 +7,9 @@ import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
 import { resourceLookup } from '../../engine/suppress.js';
 import { SEVERITIES } from '../../engine/finding.js';
-import { meshFromFileValue } from '../../model/meshconfig.js';
+import { meshFromFileValue, meshYamlProblem } from '../../model/meshconfig.js';
+import { DEFAULT_LIMITS } from '../../loader/limits.js';
+import { loadAllYamlBounded } from '../../loader/yaml-bounded.js';
 import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
 import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
 import { allRules, findRule } from '../../rules/index.js';
@@ -188,10 +190,11 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
   }
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text, null, { schema: yaml.CORE_SCHEMA });
+    // Bounded like any manifest: an alias or merge-key bomb is refused before it is expanded.
+    docs = loadAllYamlBounded(text, { maxNodes: DEFAULT_LIMITS.maxNodesPerDocument, maxDepth: DEFAULT_LIMITS.maxDepth, schema: yaml.CORE_SCHEMA });
   } catch (err) {
-    const e = err as { mark?: { line?: number } };
-    throw new UsageError(`--mesh-config ${shown}:${(e.mark?.line ?? 0) + 1}: invalid YAML: ${yamlErrorReason(err)}`);
+    const line = (err as { line?: number }).line ?? 0;
+    throw new UsageError(`--mesh-config ${shown}:${line + 1}: ${meshYamlProblem(err)}`);
   }
   for (const d of docs) {
     // js-yaml shares aliased nodes; whatever walks or prints the mesh config would not (billion laughs).
@@ -201,7 +204,7 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
     try {
       config = meshFromFileValue(d);
     } catch (err) {
-      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh is not valid YAML: ${yamlErrorReason(err)}`);
+      throw new UsageError(`--mesh-config ${shown}: the ConfigMap's data.mesh: ${meshYamlProblem(err)}`);
     }
     if (config) {
       checkIsMeshConfig(d, config, shown);
