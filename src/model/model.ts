@@ -1,6 +1,6 @@
 import { kindKey, type Resource } from './resource.js';
 import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane, type DataplaneMode, type NamespaceInfo } from './namespaces.js';
-import { DEFAULT_ROOT_NAMESPACE, isMeshConfigMap, meshFromConfigMap, type MeshConfigInfo } from './meshconfig.js';
+import { DEFAULT_ROOT_NAMESPACE, chooseMeshConfig, isMeshConfigMap, type MeshConfigInfo } from './meshconfig.js';
 import { workloadOf, isObject, type Workload } from './workloads.js';
 import { selectorMatches } from './selectors.js';
 import { HostIndex, resolveHost } from './hosts.js';
@@ -178,27 +178,9 @@ export class MeshModel {
   }
 
   private findMeshConfig(explicit: { config: Record<string, any>; file: string } | null): MeshConfigInfo {
-    const errors: string[] = [];
-    const pick = (config: Record<string, any>, rest: Omit<MeshConfigInfo, 'config' | 'rootNamespace' | 'errors'>): MeshConfigInfo => ({
-      config,
-      rootNamespace: typeof config.rootNamespace === 'string' && config.rootNamespace ? config.rootNamespace : DEFAULT_ROOT_NAMESPACE,
-      errors,
-      ...rest,
-    });
-    if (explicit) return pick(explicit.config, { origin: 'file', resource: null, path: [], file: explicit.file });
-    // The default revision's ConfigMap is `istio`; revisioned ones are `istio-<rev>`. Prefer `istio`.
-    const maps = this.ofKind('', 'ConfigMap').filter(isMeshConfigMap);
-    maps.sort((a, b) => Number(b.name === 'istio') - Number(a.name === 'istio'));
-    for (const cm of maps) {
-      const { config, error } = meshFromConfigMap(cm);
-      if (error) errors.push(error);
-      if (config) return pick(config, { origin: 'configmap', resource: cm, path: ['data', 'mesh'], file: null });
-    }
-    for (const iop of this.ofKind('install.istio.io', 'IstioOperator')) {
-      const mc = iop.obj?.spec?.meshConfig;
-      return pick(isObject(mc) ? mc : {}, { origin: 'istiooperator', resource: iop, path: ['spec', 'meshConfig'], file: null });
-    }
-    return pick({}, { origin: 'defaults', resource: null, path: [], file: null });
+    const chosen = chooseMeshConfig(this.ofKind('', 'ConfigMap').filter(isMeshConfigMap), this.ofKind('install.istio.io', 'IstioOperator'), explicit);
+    const root = chosen.config.rootNamespace;
+    return { ...chosen, rootNamespace: typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE };
   }
 
   private buildNamespaces(): void {
