@@ -20,9 +20,10 @@ import AUT018 from './AUT018-http-without-redirect.js';
 import AUT019 from './AUT019-passthrough-wildcard.js';
 import AUT020 from './AUT020-lb-exposes-control-plane.js';
 import AUT021 from './AUT021-l7-policy-on-ambient.js';
+import AUT022 from './AUT022-credentialname-on-sidecars.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
 export const rules: Rule[] = [
   AUT001, AUT002, AUT003, AUT004, AUT005, AUT006, AUT007, AUT008, AUT009, AUT010, AUT011,
-  AUT012, AUT013, AUT014, AUT015, AUT016, AUT017, AUT018, AUT019, AUT020, AUT021,
+  AUT012, AUT013, AUT014, AUT015, AUT016, AUT017, AUT018, AUT019, AUT020, AUT021, AUT022,
 ];
