@@ -53,8 +53,8 @@ export default defineRule({
           const v = clientVerification(model);
           severity = v.verifies ? 'medium' : 'high';
           message = v.verifies
-            ? `${what}: the CA in it is not used, and with ${v.basis} they check the server only against the operating system's CA bundle.`
-            : `${what}: the CA in it is not used, and with ${v.basis} they do not verify the server certificate at all.`;
+            ? `${what}: the CA in it is not used, and with ${v.basis}, they check the server only against the operating system's CA bundle.`
+            : `${what}: the CA in it is not used, and with ${v.basis}, they do not verify the server certificate at all.`;
         }
         report({
           resource: dr,
