@@ -49,5 +49,5 @@ function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     severityOverrides: opts.severityOverrides,
     disabled: opts.disabled,
   });
-  return { findings, errors, notes: [...load.notes, ...model.mesh.notes], failures, model, load };
+  return { findings, errors, notes: load.notes, failures, model, load };
 }
