@@ -41,3 +41,12 @@ test('negatives: different pods, different credentials, one Gateway with several
   const bad = doc({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'b', namespace: 'edge' }, spec: { listeners: [{ tls: { certificateRefs: 'x' } }, null, { tls: { certificateRefs: [{ name: 7 }, { kind: 'ConfigMap', name: 'x' }] } }] } });
   assert.deepEqual(await findingsFor(rule, docs(bad, bad.replace('"name":"b"', '"name":"c"'))), []);
 });
+
+test('many Gateways on one wildcard certificate: one finding per later Gateway, in linear time', async () => {
+  const many = Array.from({ length: 1500 }, (_, i) => gateway(`t${i}`, 'gw', { istio: 'ingressgateway' }, [https(`t${i}.example.com`, 'wildcard')]));
+  const started = Date.now();
+  const f = await findingsFor(rule, docs(ingress, ...many));
+  assert.equal(f.length, 1499);
+  assert.ok(f.every((x) => x.evidence[0].resource?.namespace === 't0'));
+  assert.ok(Date.now() - started < 20000);
+});

@@ -42,10 +42,28 @@ export default defineRule({
       }
     }
     for (const [cred, uses] of byCredential) {
-      for (let i = 1; i < uses.length; i++) {
-        const other = uses.slice(0, i).find((u) => sharePods(posture.gateways.selectedBy, u.gateway, uses[i].gateway));
+      if (uses.length < 2) continue;
+      // First Gateway seen on each gateway pod (or, with no pods in the input, on each selector): linear, not pairwise.
+      const firstOnPod = new Map<unknown, Use>();
+      const firstOnSelector = new Map<string, Use>();
+      for (const me of uses) {
+        const pods = posture.gateways.selectedBy.get(me.gateway) ?? [];
+        let other: Use | undefined;
+        if (pods.length) {
+          for (const w of pods) {
+            const seen = firstOnPod.get(w);
+            if (seen && seen.gateway !== me.gateway) other ??= seen;
+            else if (!seen) firstOnPod.set(w, me);
+          }
+        } else {
+          const key = selectorKey(me.gateway.obj?.spec?.selector);
+          if (key) {
+            const seen = firstOnSelector.get(key);
+            if (seen) other = seen;
+            else firstOnSelector.set(key, me);
+          }
+        }
         if (!other) continue;
-        const me = uses[i];
         report({
           resource: me.gateway,
           path: me.path,
@@ -89,20 +107,13 @@ export default defineRule({
   },
 });
 
-/** Do two Istio Gateways reach the same pods (or, with none in the input, have the same selector)? */
-function sharePods(selectedBy: ReadonlyMap<Resource, readonly unknown[]>, a: Resource, b: Resource): boolean {
-  const wa = selectedBy.get(a) ?? [];
-  const wb = selectedBy.get(b) ?? [];
-  if (wa.length && wb.length) return wa.some((w) => wb.includes(w));
-  if (wa.length || wb.length) return false;
-  return sameSelector(a.obj?.spec?.selector, b.obj?.spec?.selector);
-}
-
-function sameSelector(a: unknown, b: unknown): boolean {
-  if (!isObject(a) || !isObject(b)) return false;
-  const ka = Object.keys(a);
-  if (!ka.length || ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && String(a[k]) === String(b[k]));
+/** A selector as a stable key (sorted `k=v` pairs), or null when it is empty or not a label map. */
+function selectorKey(sel: unknown): string | null {
+  if (!isObject(sel)) return null;
+  const pairs = Object.keys(sel)
+    .sort()
+    .map((k) => `${k}=${String(sel[k])}`);
+  return pairs.length ? pairs.join(',') : null;
 }
 
 function hostText(hosts: readonly string[]): string {
