@@ -1,7 +1,7 @@
 import { kindKey, type Resource } from './resource.js';
 import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane, type DataplaneMode, type NamespaceInfo } from './namespaces.js';
-import { DEFAULT_ROOT_NAMESPACE, isMeshConfigMap, meshFromConfigMap, type MeshConfigInfo } from './meshconfig.js';
-import { workloadOf, isObject, type Workload } from './workloads.js';
+import { DEFAULT_ROOT_NAMESPACE, chooseMeshConfig, isMeshConfigMap, type MeshConfigInfo } from './meshconfig.js';
+import { GATEWAY_NAME_LABEL, ISTIO_DEPLOYED_CLASSES, ISTIO_DEPLOYING_CONTROLLERS, gatewayApiWorkload, workloadOf, isObject, type Workload } from './workloads.js';
 import { injectorsFrom, type InjectorInfo } from './injector.js';
 import { selectorMatches } from './selectors.js';
 import { HostIndex, resolveHost } from './hosts.js';
@@ -49,15 +49,9 @@ export class MeshModel {
       push(this.byKind, kindKey(r.group, r.kind), r);
       if (r.namespace) push(this.byNamespace, r.namespace, r);
       const w = workloadOf(r);
-      if (w) {
-        this.workloads.push(w);
-        this.workloadByResource.set(r.id, w);
-        push(this.workloadsByNs, w.namespace, w);
-        let idx = this.podLabelIndex.get(w.namespace);
-        if (!idx) this.podLabelIndex.set(w.namespace, (idx = new Map()));
-        for (const [k, v] of Object.entries(w.podLabels)) push(idx, `${k}=${v}`, w);
-      }
+      if (w) this.addWorkload(w);
     }
+    this.addGatewayApiPods();
     this.mesh = this.findMeshConfig(opts.meshConfig ?? null);
     this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
     this.injectors = injectorsFrom(this.ofKind('', 'ConfigMap'), this.ofKind('install.istio.io', 'IstioOperator'));
@@ -182,27 +176,40 @@ export class MeshModel {
   }
 
   private findMeshConfig(explicit: { config: Record<string, any>; file: string } | null): MeshConfigInfo {
-    const errors: string[] = [];
-    const pick = (config: Record<string, any>, rest: Omit<MeshConfigInfo, 'config' | 'rootNamespace' | 'errors'>): MeshConfigInfo => ({
-      config,
-      rootNamespace: typeof config.rootNamespace === 'string' && config.rootNamespace ? config.rootNamespace : DEFAULT_ROOT_NAMESPACE,
-      errors,
-      ...rest,
-    });
-    if (explicit) return pick(explicit.config, { origin: 'file', resource: null, path: [], file: explicit.file });
-    // The default revision's ConfigMap is `istio`; revisioned ones are `istio-<rev>`. Prefer `istio`.
-    const maps = this.ofKind('', 'ConfigMap').filter(isMeshConfigMap);
-    maps.sort((a, b) => Number(b.name === 'istio') - Number(a.name === 'istio'));
-    for (const cm of maps) {
-      const { config, error } = meshFromConfigMap(cm);
-      if (error) errors.push(error);
-      if (config) return pick(config, { origin: 'configmap', resource: cm, path: ['data', 'mesh'], file: null });
+    const chosen = chooseMeshConfig(this.ofKind('', 'ConfigMap').filter(isMeshConfigMap), this.ofKind('install.istio.io', 'IstioOperator'), explicit);
+    const root = chosen.config.rootNamespace;
+    return { ...chosen, rootNamespace: typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE };
+  }
+
+  private addWorkload(w: Workload): void {
+    this.workloads.push(w);
+    this.workloadByResource.set(w.resource.id, w);
+    push(this.workloadsByNs, w.namespace, w);
+    let idx = this.podLabelIndex.get(w.namespace);
+    if (!idx) this.podLabelIndex.set(w.namespace, (idx = new Map()));
+    for (const [k, v] of Object.entries(w.podLabels)) push(idx, `${k}=${v}`, w);
+  }
+
+  /**
+   * Gateway-API Gateways whose pods Istio deploys are workloads even when their Deployment is not in
+   * the input (it is created in the cluster, not written in the repository): without them, every
+   * policy selecting the gateway would seem to select nothing.
+   */
+  private addGatewayApiPods(): void {
+    const gateways = this.ofKind('gateway.networking.k8s.io', 'Gateway');
+    if (!gateways.length) return;
+    const classes = new Set(ISTIO_DEPLOYED_CLASSES);
+    for (const gc of this.ofKind('gateway.networking.k8s.io', 'GatewayClass')) {
+      const controller = gc.obj?.spec?.controllerName;
+      if (typeof controller === 'string' && ISTIO_DEPLOYING_CONTROLLERS.includes(controller)) classes.add(gc.name);
+      else classes.delete(gc.name); // a GatewayClass in the input says who really implements that name
     }
-    for (const iop of this.ofKind('install.istio.io', 'IstioOperator')) {
-      const mc = iop.obj?.spec?.meshConfig;
-      return pick(isObject(mc) ? mc : {}, { origin: 'istiooperator', resource: iop, path: ['spec', 'meshConfig'], file: null });
+    for (const g of gateways) {
+      const deployed = this.podLabelIndex.get(g.namespace)?.get(`${GATEWAY_NAME_LABEL}=${g.name}`);
+      if (deployed?.length) continue;
+      const w = gatewayApiWorkload(g, classes);
+      if (w) this.addWorkload(w);
     }
-    return pick({}, { origin: 'defaults', resource: null, path: [], file: null });
   }
 
   private buildNamespaces(): void {

@@ -25,6 +25,11 @@ export interface Workload {
   podLabels: Record<string, string>;
   podAnnotations: Record<string, string>;
   containers: ContainerRef[];
+  /**
+   * Set when meshward stands in for pods the input does not hold: `gateway-api` is the Deployment Istio
+   * would create for a Gateway-API Gateway (no containers are known; `resource` is the Gateway).
+   */
+  synthetic?: 'gateway-api';
 }
 
 /** Where each workload kind keeps its pod template. */
@@ -105,4 +110,53 @@ function strings(m: unknown): Record<string, string> {
   if (!isObject(m)) return out;
   for (const [k, v] of Object.entries(m)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
   return out;
+}
+
+/** Pod label Istio's gateway deployment controller puts on a Gateway-API Gateway's pods (every version). */
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+/** The same, under Istio's own prefix (added in recent versions; harmless to assume on older ones). */
+export const ISTIO_GATEWAY_NAME_LABEL = 'istio.io/gateway-name';
+
+/**
+ * GatewayClasses whose Gateways Istio deploys ingress/egress pods for. Not `istio-remote` (unmanaged: no
+ * pods) and not the waypoint class (`istio-waypoint`, controller `istio.io/mesh-controller`): waypoint
+ * pods are no target for selectors, and the posture resolves waypoints from their Gateway already.
+ */
+export const ISTIO_DEPLOYED_CLASSES = ['istio'];
+/** GatewayClass `controllerName` that means "Istio deploys gateway pods for this class". */
+export const ISTIO_DEPLOYING_CONTROLLERS = ['istio.io/gateway-controller'];
+
+/**
+ * The pods Istio would run for a Gateway-API Gateway of a class it deploys, as a workload: Istio's
+ * deployment controller creates `<name>-<class>` in the Gateway's namespace, its pods labelled with the
+ * gateway name (both keys), the canonical service name, injection off, plus `spec.infrastructure.labels`.
+ * null for other classes, for a Gateway bound to an existing address (`addresses` of type Hostname:
+ * "manual deployment", no pods created), or a malformed object. `deployedClasses` lists the class names
+ * Istio deploys for (the built-in ones plus GatewayClasses in the input with Istio's controller).
+ */
+export function gatewayApiWorkload(r: Resource, deployedClasses: ReadonlySet<string>): Workload | null {
+  if (r.kind !== 'Gateway' || r.group !== 'gateway.networking.k8s.io' || !r.name || !r.namespace) return null;
+  const spec = r.obj?.spec;
+  if (!isObject(spec) || typeof spec.gatewayClassName !== 'string' || !deployedClasses.has(spec.gatewayClassName)) return null;
+  if (Array.isArray(spec.addresses) && spec.addresses.some((a: unknown) => isObject(a) && a.type === 'Hostname')) return null;
+  if (r.labels['istio.io/waypoint-for'] !== undefined) return null;
+  const infra = isObject(spec.infrastructure) ? spec.infrastructure : {};
+  const podLabels: Record<string, string> = {
+    ...strings(infra.labels),
+    [GATEWAY_NAME_LABEL]: r.name,
+    [ISTIO_GATEWAY_NAME_LABEL]: r.name,
+    'service.istio.io/canonical-name': `${r.name}-${spec.gatewayClassName}`,
+    'sidecar.istio.io/inject': 'false',
+  };
+  return {
+    resource: r,
+    namespace: r.namespace,
+    spec: {},
+    specPath: ['spec'],
+    metaPath: ['metadata'],
+    podLabels,
+    podAnnotations: strings(infra.annotations),
+    containers: [],
+    synthetic: 'gateway-api',
+  };
 }

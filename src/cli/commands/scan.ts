@@ -125,6 +125,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   if (result.model.mesh.origin === 'defaults') {
     notes.push("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
   }
+  // Several mesh configs in the input: which one was used, and why (never a silent choice).
+  for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {

@@ -40,7 +40,7 @@ test('mesh-wide DISABLE is critical; UNSET falls back to PERMISSIVE', async () =
   assert.equal(dis[0].severity, 'critical');
   const unset = await findingsFor(rule, docs(...MESH, peerAuth('istio-system', 'default', { mtls: { mode: 'UNSET' } })));
   assert.equal(unset[0].severity, 'high');
-  assert.equal(unset[0].location?.path, 'spec');
+  assert.equal(unset[0].location?.path, 'spec.mtls.mode', 'the UNSET written there');
   assert.match(unset[0].message, /sets no mode \(UNSET\), so Istio's default PERMISSIVE applies/);
 });
 
@@ -73,4 +73,18 @@ test('the root namespace comes from meshConfig.rootNamespace', async () => {
 test('input that is not a mesh (a bare Pod) is left alone', async () => {
   const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers: [{name: app, image: example/app:1}]\n';
   assert.deepEqual(await findingsFor(rule, pod), []);
+});
+
+test('locations always exist: UNSET on its field, a mesh policy without mtls on spec or the object, no policy on the mesh config object', async () => {
+  const unset = await findingsFor(rule, docs(...MESH, peerAuth('istio-system', 'default', { mtls: { mode: 'UNSET' } })));
+  assert.equal(unset[0].location?.path, 'spec.mtls.mode');
+  const noMtls = await findingsFor(rule, docs(...MESH, peerAuth('istio-system', 'default', {})));
+  assert.equal(noMtls[0].location?.path, 'spec');
+  const noSpec = await findingsFor(rule, docs(...MESH, '{"apiVersion":"security.istio.io/v1","kind":"PeerAuthentication","metadata":{"name":"default","namespace":"istio-system"}}'));
+  assert.ok(noSpec[0].location?.path === undefined || noSpec[0].location?.path === '', `got ${noSpec[0].location?.path}`);
+  // An IstioOperator without meshConfig (and no Namespace for the root): the finding sits on spec, which exists.
+  const iop = '{"apiVersion":"install.istio.io/v1alpha1","kind":"IstioOperator","metadata":{"name":"main","namespace":"istio-system"},"spec":{"profile":"default"}}';
+  const f = await findingsFor(rule, docs(iop, ...MESH.filter((d) => !d.includes('"name":"istio-system"'))));
+  assert.equal(f[0].resource.kind, 'IstioOperator');
+  assert.equal(f[0].location?.path, 'spec');
 });

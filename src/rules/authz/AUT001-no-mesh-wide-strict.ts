@@ -1,3 +1,4 @@
+import { isObject } from '../../posture/util.js';
 import { defineRule, type EvidenceInput } from '../types.js';
 import type { PathSegment, Resource } from '../../model/resource.js';
 import { computePosture } from '../../posture/index.js';
@@ -45,7 +46,9 @@ export default defineRule({
     const pa = mm.policy;
     if (pa) {
       resource = pa.resource;
-      path = pa.mode ? ['spec', 'mtls', 'mode'] : ['spec'];
+      // UNSET: point at the deepest field that exists (spec.mtls, spec, or the object itself).
+      const spec = pa.resource.obj?.spec;
+      path = !isObject(spec) ? [] : !isObject(spec.mtls) ? ['spec'] : Object.hasOwn(spec.mtls, 'mode') ? ['spec', 'mtls', 'mode'] : ['spec', 'mtls'];
       message = pa.mode
         ? `The mesh-wide PeerAuthentication ${root}/${pa.resource.name} sets ${pa.mode}: ${who}.`
         : `The mesh-wide PeerAuthentication ${root}/${pa.resource.name} sets no mode (UNSET), so Istio's default PERMISSIVE applies: ${who}.`;

@@ -105,3 +105,20 @@ spec:
   const [f] = await findingsFor(rule, yaml);
   assert.equal(f.location?.line, yaml.split('\n').findIndex((l) => l.includes('mode: DISABLE')) + 1);
 });
+
+test('a workload policy whose pods are not in the input is still a weakening, one grade lower', async () => {
+  const onlyPolicy = await findingsFor(rule, docs(peerAuth('billing', 'legacy', { selector: { matchLabels: { app: 'legacy' } }, mtls: { mode: 'PERMISSIVE' } })));
+  assert.equal(onlyPolicy.length, 1);
+  assert.equal(onlyPolicy[0].severity, 'low');
+  assert.equal(onlyPolicy[0].location?.path, 'spec.mtls.mode');
+  assert.equal(
+    onlyPolicy[0].message,
+    'PeerAuthentication billing/legacy sets PERMISSIVE for the workloads it selects (app=legacy) in billing: none is in the input, but whatever pods carry those labels in the cluster accept plaintext beside mutual TLS, from any caller, without identity.',
+  );
+  const disable = await findingsFor(rule, docs(...SHOP, peerAuth('shop', 'ghost', { selector: { matchLabels: { app: 'ghost' } }, mtls: { mode: 'DISABLE' } })));
+  assert.equal(disable[0].severity, 'medium');
+  const port = await findingsFor(rule, docs(peerAuth('billing', 'p', { selector: { matchLabels: { app: 'x' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { 9000: { mode: 'DISABLE' } } })));
+  assert.deepEqual(port.map((x) => [x.location?.path, x.severity]), [['spec.portLevelMtls["9000"].mode', 'medium']]);
+  // STRICT with no pods in the input is no weakening.
+  assert.deepEqual(await findingsFor(rule, docs(peerAuth('billing', 's', { selector: { matchLabels: { app: 'x' } }, mtls: { mode: 'STRICT' } }))), []);
+});

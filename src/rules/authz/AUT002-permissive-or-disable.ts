@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import type { Workload } from '../../model/workloads.js';
 import { computePosture, type MtlsMode, type WorkloadPosture } from '../../posture/index.js';
 import { NAMESPACE, PA, WORKLOADS, wname, workloadEvidence, workloadList } from './common.js';
-import { plural } from '../../posture/util.js';
+import { listSome, plural } from '../../posture/util.js';
 
 export default defineRule({
   meta: {
@@ -13,7 +13,7 @@ export default defineRule({
     reads: [PA, NAMESPACE, ...WORKLOADS],
     docs: {
       summary:
-        'A namespace-wide or workload PeerAuthentication sets `mtls.mode` to PERMISSIVE or DISABLE, or a `portLevelMtls` entry does so for one port. The finding sits on the field that sets it and lists the workloads whose effective mode it decides (levels below it that say UNSET inherit it). DISABLE is high, PERMISSIVE medium.',
+        'A namespace-wide or workload PeerAuthentication sets `mtls.mode` to PERMISSIVE or DISABLE, or a `portLevelMtls` entry does so for one port. The finding sits on the field that sets it and lists the workloads whose effective mode it decides (levels below it that say UNSET inherit it). DISABLE is high, PERMISSIVE medium. A workload policy whose selector matches no workload in the input is still reported (its pods may simply live elsewhere), one grade lower: DISABLE medium, PERMISSIVE low. Namespaces without a Namespace object are assumed in the mesh, as `meshward posture` does.',
       why:
         'On those workloads or ports, a caller without a mesh certificate is accepted: any pod in the cluster (or anything that reaches the pod network) can connect in plaintext, unauthenticated and unencrypted, and AuthorizationPolicy rules on principals or namespaces do not see it. A port-level exception is often added for a health check or a legacy client and then forgotten; it opens that port to everyone. In ambient mode ztunnel ignores DISABLE, which leaves the workload as open as PERMISSIVE.',
       fix:
@@ -39,7 +39,15 @@ export default defineRule({
       if (pa.mode === 'PERMISSIVE' || pa.mode === 'DISABLE') {
         // Workloads that take this policy's top-level mode (directly or through an UNSET port).
         const affected = decided.filter((w) => takesTop(posture.of(w), r));
-        if (affected.length || (pa.scope === 'namespace' && nsMode !== 'none')) {
+        if (pa.scope === 'workload' && !pa.targets.length) {
+          // Its pods are not in the input (often they live in another repository): still a weakening, graded lower.
+          report({
+            resource: r,
+            path: ['spec', 'mtls', 'mode'],
+            severity: pa.mode === 'DISABLE' && nsMode !== 'ambient' ? 'medium' : 'low',
+            message: `PeerAuthentication ${r.namespace}/${r.name} sets ${pa.mode} for the workloads it selects (${selectorText(r.obj?.spec?.selector?.matchLabels)}) in ${r.namespace}: none is in the input, but whatever pods carry those labels in the cluster ${pa.mode === 'DISABLE' ? 'accept only plaintext' : 'accept plaintext beside mutual TLS'}, from any caller, without identity.`,
+          });
+        } else if (affected.length || (pa.scope === 'namespace' && nsMode !== 'none')) {
           report({
             resource: r,
             path: ['spec', 'mtls', 'mode'],
@@ -52,11 +60,12 @@ export default defineRule({
       for (const pl of pa.portLevel) {
         if (pl.mode !== 'PERMISSIVE' && pl.mode !== 'DISABLE') continue;
         const affected = decided.filter((w) => posture.of(w)?.mtls.ports.some((p) => p.port === pl.port && p.origin.level === 'port' && p.origin.resource === r));
+        const unseen = pa.scope === 'workload' && !pa.targets.length;
         report({
           resource: r,
           path: ['spec', 'portLevelMtls', pl.key, 'mode'],
           key: `port:${pl.key}`,
-          severity: pl.mode === 'DISABLE' && nsMode !== 'ambient' ? 'high' : 'medium',
+          severity: unseen ? (pl.mode === 'DISABLE' && nsMode !== 'ambient' ? 'medium' : 'low') : pl.mode === 'DISABLE' && nsMode !== 'ambient' ? 'high' : 'medium',
           message: `PeerAuthentication ${r.namespace}/${r.name} sets ${pl.mode} on port ${pl.port} of ${scopeText}: ${consequence(pl.mode, affected, nsMode === 'ambient', pl.port)}.`,
           evidence: workloadEvidence(affected, (w) => `${wname(w)} port ${pl.port} is ${pl.mode}`),
         });
@@ -64,6 +73,12 @@ export default defineRule({
     }
   },
 });
+
+function selectorText(ml: unknown): string {
+  if (!ml || typeof ml !== 'object') return 'every workload';
+  const pairs = Object.entries(ml as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`);
+  return pairs.length ? listSome(pairs, 4) : 'every workload';
+}
 
 function takesTop(wp: WorkloadPosture | undefined, r: object): boolean {
   if (!wp) return false;

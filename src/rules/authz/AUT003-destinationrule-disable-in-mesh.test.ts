@@ -67,3 +67,12 @@ test('negatives: external hosts, namespaces outside the mesh, other TLS modes', 
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'web', { host: 'web', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }))), []);
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'web', { host: 7, trafficPolicy: { tls: 'DISABLE' } }))), []);
 });
+
+test('workloads of a namespace without a Namespace object are assumed in the mesh, as posture does', async () => {
+  const unknownNs = [deployment('orders', 'db', { ports: [5432] }), service('orders', 'db', { app: 'db' }, [{ port: 5432, targetPort: 5432, name: 'tcp' }])];
+  const f = await findingsFor(rule, docs(...unknownNs, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } })));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /^DestinationRule orders\/db sets tls\.mode DISABLE \(trafficPolicy\) for db, a service in the mesh/);
+  // A namespace known to be outside the mesh stays quiet.
+  assert.deepEqual(await findingsFor(rule, docs(namespace('orders', 'none'), ...unknownNs, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } }))), []);
+});

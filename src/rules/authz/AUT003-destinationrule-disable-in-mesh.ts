@@ -75,7 +75,8 @@ function inMeshTarget(model: MeshModel, posture: MeshPosture, host: string, ns: 
   const inMesh = (mode: string | null) => mode === 'sidecar' || mode === 'ambient';
   const services = posture.services.resolve(host, ns).filter((s) => {
     const ws = s.workloads.map((w) => posture.of(w)).filter((wp) => wp && !wp.gateway);
-    return ws.length ? ws.some((wp) => inMesh(wp!.dataplane)) : inMesh(model.namespace(s.namespace).mode);
+    // A workload whose namespace has no Namespace object (dataplane unknown) is assumed in the mesh, as posture does.
+    return ws.length ? ws.some((wp) => wp!.dataplane !== 'none') : inMesh(model.namespace(s.namespace).mode);
   });
   if (services.length) {
     const what = services.length === 1 && !host.includes('*') ? 'a service in the mesh' : `covering ${plural(services.length, 'service')} in the mesh`;

@@ -47,7 +47,7 @@ test('policies that are not allow-nothing do not count: allow-all, rejected ones
 test('negatives: namespaces outside the mesh, system namespaces, namespaces without a Namespace object', async () => {
   assert.deepEqual(await findingsFor(rule, docs(namespace('legacy', 'none'), deployment('legacy', 'old'))), []);
   assert.deepEqual(await findingsFor(rule, docs(namespace('istio-system', 'sidecar'), namespace('kube-system', 'sidecar'))), []);
-  assert.deepEqual(await findingsFor(rule, docs(deployment('shop', 'web'))), []);
+  assert.deepEqual(await findingsFor(rule, docs(deployment('shop', 'web'))), [], 'plain Kubernetes input (no mesh at all) stays quiet');
 });
 
 test('nobody uses default-deny: one finding on the root namespace listing the namespaces', async () => {
@@ -64,4 +64,17 @@ test('nobody uses default-deny: one finding on the root namespace listing the na
   // Once one namespace has its own default-deny, the others are reported one by one.
   const per = await findingsFor(rule, `${mesh}---\n${authz('analytics', 'deny', {})}\n`);
   assert.deepEqual(per.map((x) => x.resource.name).sort(), ['payments', 'shop']);
+});
+
+test('a namespace without a Namespace object but with workloads is assumed in the mesh (as posture does): low, on its first workload', async () => {
+  const strict = '{"apiVersion":"security.istio.io/v1","kind":"PeerAuthentication","metadata":{"name":"default","namespace":"istio-system"},"spec":{"mtls":{"mode":"STRICT"}}}';
+  const f = await findingsFor(rule, docs(strict, deployment('orders', 'api')));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.equal(f[0].resource.kind, 'Deployment');
+  assert.equal(f[0].location?.path, 'spec.template.metadata');
+  assert.match(f[0].message, /^Namespace orders \(no Namespace object in the input; assumed in the mesh\) has no default-deny AuthorizationPolicy/);
+  // A namespace holding only configuration stays quiet, and a default-deny covers it as any other.
+  assert.deepEqual(await findingsFor(rule, docs(strict, authz('orders', 'x', { rules: [{}] }))), []);
+  assert.deepEqual(await findingsFor(rule, docs(strict, deployment('orders', 'api'), authz('orders', 'deny-all', {}))), []);
 });

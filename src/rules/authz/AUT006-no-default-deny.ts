@@ -3,7 +3,7 @@ import type { Severity } from '../../engine/finding.js';
 import type { NamespaceInfo } from '../../model/namespaces.js';
 import { computePosture, type MeshPosture, type WorkloadPosture } from '../../posture/index.js';
 import { listSome, plural } from '../../posture/util.js';
-import { AP, NAMESPACE, WORKLOADS, wname, workloadEvidence, workloadList } from './common.js';
+import { AP, NAMESPACE, WORKLOADS, looksLikeMesh, wname, workloadEvidence, workloadList } from './common.js';
 
 export default defineRule({
   meta: {
@@ -32,10 +32,13 @@ export default defineRule({
     if (posture.meshDefaultDeny()) return;
     const root = model.rootNamespace;
     const gaps: Gap[] = [];
+    // Unknown namespaces count only in an input that is a mesh at all (plain Kubernetes manifests stay quiet).
+    const meshLike = looksLikeMesh(model);
     let someHaveOne = false;
     for (const info of model.namespaces()) {
-      if (info.system || !info.resource) continue;
-      if (info.mode !== 'sidecar' && info.mode !== 'ambient') continue;
+      if (info.system) continue;
+      // Without a Namespace object the mode is unknown: assumed in the mesh, as posture does, when it holds workloads.
+      if (!info.resource ? !meshLike || !model.workloadsIn(info.name).length : info.mode !== 'sidecar' && info.mode !== 'ambient') continue;
       if (posture.namespaceDefaultDeny(info.name)) {
         someHaveOne = true;
         continue;
@@ -51,8 +54,8 @@ export default defineRule({
       const rootNs = model.namespace(root).resource;
       const evidence: EvidenceInput[] = gaps.slice(0, 10).map((g, i) => ({
         role: 'namespace',
-        description: `${g.info.name} (${g.info.mode}): ${g.open.length ? `${plural(g.open.length, 'workload')} without any ALLOW policy` : g.workloads ? 'every workload has ALLOW policies' : 'no workloads in the input'}`,
-        ...(i < 3 ? { resource: g.info.resource!, path: ['metadata', 'name'] } : {}),
+        description: `${g.info.name} (${g.info.resource ? g.info.mode : "mode unknown, assumed in the mesh"}): ${g.open.length ? `${plural(g.open.length, 'workload')} without any ALLOW policy` : g.workloads ? 'every workload has ALLOW policies' : 'no workloads in the input'}`,
+        ...(i < 3 && g.info.resource ? { resource: g.info.resource, path: ['metadata', 'name'] } : {}),
       }));
       if (gaps.length > 10) evidence.push({ role: 'namespace', description: `…and ${gaps.length - 10} more namespaces` });
       report({
@@ -73,11 +76,13 @@ export default defineRule({
         : g.workloads
           ? 'its workloads have ALLOW policies today, but any new workload, or one whose policy is mistyped, starts open'
           : 'any workload deployed there starts open to every mesh client';
+      // A namespace without its object is reported on its first workload, one grade lower (its mode is assumed).
+      const first = g.info.resource ? null : posture.model.workloadsIn(g.info.name)[0];
       report({
-        resource: g.info.resource!,
-        path: ['metadata', 'name'],
-        severity: g.severity,
-        message: `Namespace ${g.info.name} (${g.info.mode} mode) has no default-deny AuthorizationPolicy (ALLOW with no rules), and neither has the root namespace ${root}: ${tail}.`,
+        resource: g.info.resource ?? first!.resource,
+        path: g.info.resource ? ['metadata', 'name'] : first!.metaPath,
+        severity: g.info.resource ? g.severity : 'low',
+        message: `Namespace ${g.info.name} (${modeText(g.info)}) has no default-deny AuthorizationPolicy (ALLOW with no rules), and neither has the root namespace ${root}: ${tail}.`,
         evidence: workloadEvidence(
           g.open.map((wp) => wp.workload),
           (w) => `${wname(w)} has no ALLOW policy`,
@@ -88,6 +93,10 @@ export default defineRule({
     }
   },
 });
+
+function modeText(info: NamespaceInfo): string {
+  return info.resource ? `${info.mode} mode` : 'no Namespace object in the input; assumed in the mesh';
+}
 
 interface Gap {
   info: NamespaceInfo;

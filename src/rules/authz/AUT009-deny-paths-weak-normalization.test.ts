@@ -38,3 +38,15 @@ test('negatives: MERGE_SLASHES or stronger, ALLOW with paths, DENY without paths
   assert.deepEqual(await findingsFor(rule, docs(authz('shop', 'a', { rules: [{ to: [{ operation: { paths: ['/x'] } }] }] }))), []);
   assert.deepEqual(await findingsFor(rule, docs(authz('shop', 'd', { action: 'DENY', rules: [{ to: [{ operation: { notPaths: ['/x'] } }] }] }))), []);
 });
+
+test('regression: DENY/CUSTOM on paths that match everything (*, /*) cannot be bypassed by normalization', async () => {
+  for (const paths of [['/*'], ['*'], ['/admin', '/*']]) {
+    const deny = authz('shop', 'deny-all-paths', { action: 'DENY', rules: [{ from: [{ source: { notNamespaces: ['shop'] } }], to: [{ operation: { paths } }] }] });
+    assert.deepEqual(await findingsFor(rule, docs(deny)), [], `paths ${JSON.stringify(paths)}`);
+    const custom = authz('shop', 'ext-all', { action: 'CUSTOM', provider: { name: 'opa' }, rules: [{ to: [{ operation: { paths } }] }] });
+    assert.deepEqual(await findingsFor(rule, docs(custom)), [], `CUSTOM paths ${JSON.stringify(paths)}`);
+  }
+  // A prefix narrower than `/` still can be escaped.
+  const narrow = authz('shop', 'deny-api', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/api/*'] } }] }] });
+  assert.equal((await findingsFor(rule, docs(narrow))).length, 1);
+});

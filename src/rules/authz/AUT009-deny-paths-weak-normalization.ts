@@ -14,7 +14,7 @@ export default defineRule({
     reads: [AP, ...MESH_CONFIG],
     docs: {
       summary:
-        "A DENY (or CUSTOM) AuthorizationPolicy matches positive `paths`, and `meshConfig.pathNormalization.normalization` is NONE or BASE, which is Istio's default when it is not set. Under those settings Envoy does not merge repeated slashes before matching.",
+        "A DENY (or CUSTOM) AuthorizationPolicy matches positive `paths` (other than `*` or `/*`, which match every path and cannot be escaped), and `meshConfig.pathNormalization.normalization` is NONE or BASE, which is Istio's default when it is not set. Under those settings Envoy does not merge repeated slashes before matching.",
       why:
         'The policy matches the path as Envoy normalized it; the application routes the path as it reads it. Many frameworks treat `//admin` or `/admin//` as `/admin`, so a request for `//admin` is not denied by a rule on `/admin` and still reaches the admin handler (ISTIO-SECURITY-2021-005). For a CUSTOM policy the same request skips the external authorizer. Escaped slashes (`/admin%2Fx`) need DECODE_AND_MERGE_SLASHES as well if the application decodes them.',
       fix:
@@ -42,6 +42,8 @@ export default defineRule({
       for (const rv of rulesOf(r)) {
         for (const f of operationFields(rv)) {
           if (f.field !== 'paths') continue;
+          // `*` and `/*` match every path however it is spelled: no normalization trick escapes them.
+          if (f.values.some(matchesEveryPath)) continue;
           const sample = f.values.find((v) => v.startsWith('/') && v.length > 1) ?? '/admin';
           const bypass = `/${sample.replace(/\*$/, '')}`;
           const effect = p.action === 'DENY' ? 'is not denied' : 'skips the external authorizer';
@@ -57,3 +59,8 @@ export default defineRule({
     }
   },
 });
+
+/** A `paths` value that matches every request path: `*` (presence) or the prefix `/` (`/*`). */
+export function matchesEveryPath(v: string): boolean {
+  return v === '*' || v === '/*';
+}

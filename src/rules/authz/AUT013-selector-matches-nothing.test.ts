@@ -56,3 +56,45 @@ test('negatives: matching selectors, namespaces without workloads in the input (
   const gw = doc({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'shop' }, spec: { gatewayClassName: 'istio' } });
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, gw, authz('shop', 'p', { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'gw' }], rules: [{}] }))), []);
 });
+
+const k8sGateway = (ns: string, name: string, cls = 'istio', extra: Record<string, unknown> = {}) =>
+  doc({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: ns }, spec: { gatewayClassName: cls, listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }], ...extra } });
+
+test('regression: a selector on the pods of a Gateway-API Gateway (class istio) matches them though their Deployment is not in the input', async () => {
+  for (const key of ['gateway.networking.k8s.io/gateway-name', 'istio.io/gateway-name']) {
+    const p = authz('ingress', 'gw-deny', { selector: { matchLabels: { [key]: 'public' } }, action: 'DENY', rules: [{ to: [{ operation: { paths: ['/admin'] } }] }] });
+    assert.deepEqual(await findingsFor(rule, docs(...SHOP, deployment('ingress', 'other'), k8sGateway('ingress', 'public'), p)), [], key);
+  }
+  // infrastructure.labels are copied onto the pods.
+  const infra = k8sGateway('ingress', 'public', 'istio', { infrastructure: { labels: { team: 'edge' } } });
+  const byTeam = authz('ingress', 'team', { selector: { matchLabels: { team: 'edge' } }, rules: [{}] });
+  assert.deepEqual(await findingsFor(rule, docs(infra, byTeam)), []);
+  // The Gateway alone makes the namespace hold a workload, so a typo next to it is still caught.
+  const typo = authz('ingress', 'typo', { selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'pubic' } }, rules: [{}] });
+  const f = await findingsFor(rule, docs(k8sGateway('ingress', 'public'), typo));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'info', 'a gateway-name label whose Gateway is not in the input is unknown');
+  // Classes Istio does not deploy pods for (remote, another controller) stay unmodelled.
+  const other = authz('ingress', 'o', { selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'public' } }, rules: [{}] });
+  const gc = doc({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'envoy' }, spec: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' } });
+  const g = await findingsFor(rule, docs(deployment('ingress', 'x'), gc, k8sGateway('ingress', 'public', 'envoy'), other));
+  assert.equal(g[0].severity, 'info');
+});
+
+test("regression: a selector on Istio's own gateway labels, gateway not in the input: info, unknown rather than matches nothing", async () => {
+  const istiod = deployment('istio-system', 'istiod', { labels: { app: 'istiod' } });
+  const p = authz('istio-system', 'ingress-jwt', { selector: { matchLabels: { istio: 'ingressgateway' } }, action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }] }] });
+  const f = await findingsFor(rule, docs(istiod, p));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'info');
+  assert.equal(f[0].location?.path, 'spec.selector');
+  assert.match(f[0].message, /^DENY policy istio-system\/ingress-jwt selects istio=ingressgateway, the labels of an Istio gateway whose installation .* is not in the input: whether it matches a workload is unknown/);
+  const pa = await findingsFor(rule, docs(deployment('istio-ingress', 'x'), peerAuth('istio-ingress', 'gw', { selector: { matchLabels: { app: 'istio-ingressgateway' } }, mtls: { mode: 'STRICT' } })));
+  assert.equal(pa[0].severity, 'info');
+  // With the gateway in the input, it matches: nothing to say.
+  const gw = deployment('istio-system', 'istio-ingressgateway', { labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' } });
+  assert.deepEqual(await findingsFor(rule, docs(istiod, gw, p)), []);
+  // Other labels mixed in are judged as before.
+  const mixed = authz('istio-system', 'm', { selector: { matchLabels: { istio: 'ingressgateway', version: 'v2' } }, rules: [{}] });
+  assert.equal((await findingsFor(rule, docs(istiod, mixed)))[0].severity, 'medium');
+});

@@ -3,6 +3,7 @@ import type { Severity } from '../../engine/finding.js';
 import type { MeshModel } from '../../model/model.js';
 import { computePosture, GATEWAY_API_GROUP, type PolicyInfo } from '../../posture/index.js';
 import { AP, K8S_GW, PA, RA, SERVICE, WORKLOADS } from './common.js';
+import { GATEWAY_NAME_LABEL, ISTIO_GATEWAY_NAME_LABEL } from '../../model/workloads.js';
 
 export default defineRule({
   meta: {
@@ -13,7 +14,7 @@ export default defineRule({
     reads: [AP, PA, RA, SERVICE, K8S_GW, 'networking.istio.io/ServiceEntry', ...WORKLOADS],
     docs: {
       summary:
-        "An AuthorizationPolicy, RequestAuthentication or PeerAuthentication whose `selector.matchLabels` matches no workload (pods and pod templates) in its namespace, or in any namespace for the root namespace; a `targetRefs` entry naming an object that is not in the input, a kind Istio does not attach policies to, or another namespace; a Service target that only sidecars would see (they ignore targetRefs); and a PeerAuthentication with a selector in the root namespace, which Istio ignores. To keep partial inputs quiet, a selector is judged only when its namespace has workloads in the input, and a missing target only when its namespace holds objects of that kind. Medium, low for AUDIT policies and for PERMISSIVE/DISABLE PeerAuthentications that end up ignored.",
+        "An AuthorizationPolicy, RequestAuthentication or PeerAuthentication whose `selector.matchLabels` matches no workload (pods and pod templates) in its namespace, or in any namespace for the root namespace; a `targetRefs` entry naming an object that is not in the input, a kind Istio does not attach policies to, or another namespace; a Service target that only sidecars would see (they ignore targetRefs); and a PeerAuthentication with a selector in the root namespace, which Istio ignores. Pods of a Gateway-API Gateway of class `istio` count as workloads even when their Deployment is not in the input (Istio creates it, labelled `gateway.networking.k8s.io/gateway-name` and `istio.io/gateway-name`); a selector on Istio's own gateway labels (`istio: ingressgateway`, `app: istio-egressgateway`...) whose gateway is not in the input is unknown, reported at info. To keep partial inputs quiet, a selector is judged only when its namespace has workloads in the input, and a missing target only when its namespace holds objects of that kind. Medium, low for AUDIT policies and for PERMISSIVE/DISABLE PeerAuthentications that end up ignored.",
       why:
         'A policy that applies to nothing protects nothing, and nothing says so: a label typo, a renamed app or a policy written for the wrong namespace leaves the DENY, the JWT check or the STRICT mode its author relied on switched off. Istio reports the same as IST0127 (NoMatchingWorkloadsFound) and IST0101.',
       fix:
@@ -38,7 +39,9 @@ export default defineRule({
       const r = p.resource;
       const label = p.kind === 'AuthorizationPolicy' ? `${p.action} policy` : 'RequestAuthentication';
       const sev: Severity = p.kind === 'AuthorizationPolicy' && p.action === 'AUDIT' ? 'low' : 'medium';
-      if (p.scope === 'selector' && !p.targets.length && hasWorkloads(r.namespace)) {
+      if (p.scope === 'selector' && !p.targets.length && hasWorkloads(r.namespace) && onGatewayLabels(p.selector)) {
+        report({ resource: r, path: ['spec', 'selector'], severity: 'info', message: `${label} ${r.namespace}/${r.name} ${unknownGateway(p.selector)}` });
+      } else if (p.scope === 'selector' && !p.targets.length && hasWorkloads(r.namespace)) {
         report({
           resource: r,
           path: ['spec', 'selector'],
@@ -67,6 +70,8 @@ export default defineRule({
           severity: pa.mode === 'STRICT' || pa.portLevel.some((p) => p.mode === 'STRICT') ? 'medium' : 'low',
           message: `PeerAuthentication ${root}/${r.name} has a selector in the root namespace, where Istio ignores selector policies: its ${pa.mode ?? 'UNSET'} mode applies to no workload.`,
         });
+      } else if (pa.scope === 'workload' && !pa.targets.length && hasWorkloads(r.namespace) && onGatewayLabels(r.obj?.spec?.selector?.matchLabels)) {
+        report({ resource: r, path: ['spec', 'selector'], severity: 'info', message: `PeerAuthentication ${r.namespace}/${r.name} ${unknownGateway(r.obj?.spec?.selector?.matchLabels)}` });
       } else if (pa.scope === 'workload' && !pa.targets.length && hasWorkloads(r.namespace)) {
         report({
           resource: r,
@@ -78,6 +83,30 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * Does a selector name only the labels of Istio's own gateways (`istio: ingressgateway`, `app:
+ * istio-egressgateway`, the Gateway-API `gateway-name` labels)? Those pods come from the Istio
+ * installation or from a Gateway, often kept outside the repository scanned: their absence from the
+ * input says nothing about the cluster.
+ */
+function onGatewayLabels(sel: unknown): boolean {
+  if (!sel || typeof sel !== 'object') return false;
+  const entries = Object.entries(sel as Record<string, unknown>);
+  return (
+    entries.length > 0 &&
+    entries.every(([k, v]) => {
+      const value = String(v);
+      if (k === 'istio') return /gateway$/.test(value);
+      if (k === 'app') return /^istio-.*gateway$/.test(value);
+      return k === GATEWAY_NAME_LABEL || k === ISTIO_GATEWAY_NAME_LABEL;
+    })
+  );
+}
+
+function unknownGateway(sel: unknown): string {
+  return `selects ${labels(sel)}, the labels of an Istio gateway whose installation (Deployment, or Gateway-API Gateway) is not in the input: whether it matches a workload is unknown, not known to be nothing. Scan the gateway with its policies to check the selector.`;
+}
 
 function labels(sel: unknown): string {
   if (!sel || typeof sel !== 'object') return '{}';

@@ -44,3 +44,15 @@ test('negatives: https to public or in-cluster names, inline jwks, junk', async 
   assert.deepEqual(await findingsFor(rule, ra('not a url', 42, null)), []);
   assert.deepEqual(await findingsFor(rule, docs(requestAuthn('shop', 'jwt', { jwtRules: 'x' }))), []);
 });
+
+test('the message never shows credentials or token-like query values of the jwksUri', async () => {
+  const secrets = ['s3cr3t-pass', 'tok-123456', 'sig-abcdef', 'key-987654', 'pw-xyz'];
+  const uri = `http://alice:${secrets[0]}@10.0.0.5/jwks.json?access_token=${secrets[1]}&sig=${secrets[2]}&key=${secrets[3]}&password=${secrets[4]}`;
+  const f = await findingsFor(rule, docs(requestAuthn('shop', 'jwt', { jwtRules: [{ issuer: 'https://auth.example.com', jwksUri: uri }] })));
+  assert.equal(f.length, 1);
+  for (const s of secrets) assert.ok(!f[0].message.includes(s), `message leaks ${s}: ${f[0].message}`);
+  assert.match(f[0].message, /takes its keys from http:\/\/alice:\S+@10\.0\.0\.5\/jwks\.json\?access_token=/);
+  // A token passed as the user name is hidden too.
+  const g = await findingsFor(rule, docs(requestAuthn('shop', 'jwt', { jwtRules: [{ issuer: 'x', jwksUri: 'http://ghp_tokenvalue1234@auth.example.com/jwks' }] })));
+  assert.ok(!g[0].message.includes('ghp_tokenvalue1234'));
+});

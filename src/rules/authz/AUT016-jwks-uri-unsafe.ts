@@ -3,6 +3,8 @@ import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { isObject } from '../../posture/util.js';
 import { RA } from './common.js';
+import { redactUrl } from '../../kubeconfig/redact.js';
+import { terminalSafe } from '../../engine/text.js';
 
 export default defineRule({
   meta: {
@@ -56,14 +58,19 @@ export default defineRule({
           path: ['spec', 'jwtRules', i, 'jwksUri'],
           key: String(i),
           severity,
-          message: `RequestAuthentication ${r.namespace}/${r.name} jwtRules[${i}] takes its keys from ${truncate(rule.jwksUri)}: ${problems.join('; ')}.`,
+          message: `RequestAuthentication ${r.namespace}/${r.name} jwtRules[${i}] takes its keys from ${shownUri(rule.jwksUri)}: ${problems.join('; ')}.`,
         });
       });
     }
   },
 });
 
-function truncate(s: string): string {
+/**
+ * The URI as a message may show it: userinfo and query values fingerprinted (a JWKS URI sometimes
+ * carries `?access_token=`, `?key=`, `?sig=` or `user:password@`), escaped, and cut to one line.
+ */
+function shownUri(raw: string): string {
+  const s = terminalSafe(redactUrl(raw));
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 

@@ -5,6 +5,8 @@ import type { Workload } from '../../model/workloads.js';
 import type { EvidenceInput } from '../types.js';
 import type { MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../posture/index.js';
 import { isObject, listSome } from '../../posture/util.js';
+import { detectIstioVersions, type DetectedVersion } from '../../advisories/detect.js';
+import { compareVersions } from '../../advisories/version.js';
 
 export const AP = 'security.istio.io/AuthorizationPolicy';
 export const PA = 'security.istio.io/PeerAuthentication';
@@ -160,4 +162,77 @@ export function gatewayServers(g: Resource): ServerView[] {
     });
   });
   return out;
+}
+
+/** The first release whose proxies verify an origination without `caCertificates` against the OS CA bundle. */
+export const VERIFY_AT_CLIENT_SINCE = { major: 1, minor: 21 };
+
+export interface ClientVerification {
+  /** Whether a SIMPLE/MUTUAL origination without a CA is verified against the system CA bundle. */
+  verifies: boolean;
+  /** `Istio 1.22.3 (image of container "discovery" of Deployment istio-system/istiod)`, or why it is assumed. */
+  basis: string;
+  evidence: EvidenceInput[];
+}
+
+const clientVerificationCache = new WeakMap<MeshModel, ClientVerification>();
+
+/**
+ * Whether the mesh's proxies verify upstream certificates when a DestinationRule gives no CA. Istio 1.21
+ * turned VERIFY_CERTIFICATE_AT_CLIENT on by default (the OS CA bundle is used; `compatibilityVersion:
+ * 1.20` or the env var set to false on istiod restores the old, unverified behaviour). The flag lives
+ * in istiod, so istiod's version decides; proxies only when no istiod is in the input; with no version
+ * at all, current Istio is assumed.
+ */
+export function clientVerification(model: MeshModel): ClientVerification {
+  let v = clientVerificationCache.get(model);
+  if (v) return v;
+  const detected = detectIstioVersions(model).filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
+  const istiod = detected.filter((d) => d.component === 'istiod');
+  const pool = istiod.length ? istiod : detected;
+  let oldest: DetectedVersion | null = null;
+  for (const d of pool) if (!oldest || compareVersions(versionFloor(d.version!), versionFloor(oldest.version!)) < 0) oldest = d;
+  const off = istiodEnvDisablingVerification(model);
+  if (off) {
+    v = { verifies: false, basis: `istiod sets ${off.name}=${off.value}`, evidence: [{ role: 'control-plane', description: `istiod sets ${off.name}=${off.value}`, resource: off.resource, path: off.path }] };
+  } else if (oldest) {
+    const ver = oldest.version!;
+    const text = `Istio ${ver.major}.${ver.minor}${ver.patch === null ? '' : `.${ver.patch}`} (${oldest.where})`;
+    const verifies = compareVersions(versionFloor(ver), { ...VERIFY_AT_CLIENT_SINCE, patch: 0 }) >= 0;
+    v = { verifies, basis: text, evidence: [{ role: 'version', description: `${text}`, resource: oldest.resource, path: oldest.path }] };
+  } else {
+    v = { verifies: true, basis: 'no Istio version in the input, so a current release is assumed', evidence: [] };
+  }
+  clientVerificationCache.set(model, v);
+  return v;
+}
+
+function versionFloor(v: { major: number; minor: number; patch: number | null }) {
+  return { major: v.major, minor: v.minor, patch: v.patch ?? 0 };
+}
+
+/** istiod's `VERIFY_CERTIFICATE_AT_CLIENT=false` (or `compatibilityVersion` ≤ 1.20 rendered into it), if set. */
+function istiodEnvDisablingVerification(model: MeshModel): { name: string; value: string; resource: Resource; path: PathSegment[] } | null {
+  for (const w of model.workloadsIn(model.rootNamespace)) {
+    for (const c of w.containers) {
+      if (c.kind !== 'container' || (c.name !== 'discovery' && !/\/pilot(?:[:@]|$)/.test(c.image))) continue;
+      const env = c.spec.env;
+      if (!Array.isArray(env)) continue;
+      for (let i = 0; i < env.length; i++) {
+        const e = env[i];
+        if (isObject(e) && e.name === 'VERIFY_CERTIFICATE_AT_CLIENT' && typeof e.value === 'string' && e.value.toLowerCase() === 'false') {
+          return { name: 'VERIFY_CERTIFICATE_AT_CLIENT', value: 'false', resource: w.resource, path: [...c.path, 'env', i, 'value'] };
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** Is a DestinationRule host inside the cluster (a Service name) rather than a public name? */
+export function isInMeshHost(model: MeshModel, host: string, namespace: string): boolean {
+  const h = model.resolveHost(host, namespace);
+  const domain = model.clusterDomain.toLowerCase();
+  if (h.endsWith(`.svc.${domain}`) || h.endsWith('.svc')) return true;
+  return model.hosts.covered(h).some((o) => o.via === 'Service');
 }

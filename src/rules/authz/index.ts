@@ -20,9 +20,15 @@ import AUT018 from './AUT018-http-without-redirect.js';
 import AUT019 from './AUT019-passthrough-wildcard.js';
 import AUT020 from './AUT020-lb-exposes-control-plane.js';
 import AUT021 from './AUT021-l7-policy-on-ambient.js';
+import AUT022 from './AUT022-credentialname-on-sidecars.js';
+import AUT023 from './AUT023-duplicate-namespace-peerauthentication.js';
+import AUT024 from './AUT024-jwks-fetch-unrestricted.js';
+import AUT025 from './AUT025-policy-not-accepted.js';
+import AUT026 from './AUT026-gateways-share-certificate.js';
+import AUT027 from './AUT027-policy-names-unknown-namespace.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
 export const rules: Rule[] = [
   AUT001, AUT002, AUT003, AUT004, AUT005, AUT006, AUT007, AUT008, AUT009, AUT010, AUT011,
-  AUT012, AUT013, AUT014, AUT015, AUT016, AUT017, AUT018, AUT019, AUT020, AUT021,
+  AUT012, AUT013, AUT014, AUT015, AUT016, AUT017, AUT018, AUT019, AUT020, AUT021, AUT022, AUT023, AUT024, AUT025, AUT026, AUT027,
 ];
