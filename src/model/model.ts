@@ -75,7 +75,7 @@ export class MeshModel {
    */
   get hosts(): HostIndex {
     if (!this.hostIndex) {
-      const idx = new HostIndex();
+      const idx = new HostIndex(this.clusterDomain);
       for (const svc of this.ofKind('', 'Service')) {
         idx.add({ host: `${svc.name}.${svc.namespace}.svc.${this.clusterDomain}`.toLowerCase(), namespace: svc.namespace, resource: svc, via: 'Service' });
       }
@@ -131,13 +131,13 @@ export class MeshModel {
     return this.mesh.rootNamespace;
   }
 
+  /**
+   * What the input says about a namespace. Asking about a namespace the input does not name (a
+   * host's implied owner, a policy's target) answers "unknown" without adding it to namespaces():
+   * the set rules iterate must not depend on which rule asked first.
+   */
   namespace(name: string): NamespaceInfo {
-    let info = this.namespaceInfo.get(name);
-    if (!info) {
-      info = { name, resource: null, labels: {}, mode: null, revision: null, system: this.systemNamespaces.has(name) };
-      this.namespaceInfo.set(name, info);
-    }
-    return info;
+    return this.namespaceInfo.get(name) ?? { name, resource: null, labels: {}, mode: null, revision: null, system: this.systemNamespaces.has(name) };
   }
 
   /** Every namespace the input names: Namespace objects and namespaces that hold objects. */
@@ -206,7 +206,7 @@ export class MeshModel {
       const { mode, revision } = namespaceMode(r.labels);
       this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, system: this.systemNamespaces.has(r.name) });
     }
-    for (const ns of this.byNamespace.keys()) this.namespace(ns);
+    for (const ns of this.byNamespace.keys()) if (!this.namespaceInfo.has(ns)) this.namespaceInfo.set(ns, this.namespace(ns));
   }
 }
 

@@ -142,3 +142,67 @@ spec:
 `;
   assert.deepEqual(await findingsFor(rule, bad), []);
 });
+
+// Issue 9: the name `name.ns.svc.<domain>` says who owns a host, even when the Service is not in the input.
+const partial = (hosts: string[], extra = '', ns = 'shop') => `${injectedNamespaces('shop', 'analytics')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: grab, namespace: ${ns}}
+spec:
+  hosts: [${hosts.map((h) => JSON.stringify(h)).join(', ')}]
+${extra}
+  http:
+  - route:
+    - destination: {host: collector.shop.svc.cluster.local}
+`;
+
+test('a fully qualified Service host of another namespace is a hijack without its Service or Namespace in the input', async () => {
+  const f = await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'critical');
+  assert.equal(f[0].location?.path, 'spec.hosts[0]');
+  assert.match(f[0].message, /namespace billing of another tenant \(a Service name there; the Service object is not in the input\)/);
+  assert.match(f[0].message, /sidecars in analytics send/);
+  assert.ok(f[0].evidence.some((e) => e.role === 'victim' && /namespace billing/.test(e.description)));
+});
+
+test('implied owners: own namespace, same tenant, exportTo, Sidecar scoping and the cluster domain all count as for real Services', async () => {
+  // The VirtualService's own namespace owns its own names.
+  assert.equal((await findingsFor(rule, partial(['ledger.shop.svc.cluster.local']))).length, 0);
+  // Exported to its own namespace only: nobody else takes it.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local'], '  exportTo: ["."]'))).length, 0);
+  // billing and shop in one tenant: the tenant's own business.
+  const policy = parseTenantPolicy('tenants:\n  - name: commerce\n    namespaces: [shop, billing]\n', 't.yaml');
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']), { model: { tenantPolicy: policy } })).length, 0);
+  // A root Sidecar scoping every namespace to its own configs stops the route reaching analytics.
+  const scoped = partial(['ledger.billing.svc.cluster.local']) + `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: istio-system}
+spec:
+  egress:
+  - hosts: ["./*", "istio-system/*"]
+`;
+  assert.equal((await findingsFor(rule, scoped)).length, 0);
+  // Under another cluster domain the name is an external host nobody declares, and the domain's own names are Services.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']), { model: { clusterDomain: 'corp.internal' } })).length, 0);
+  const corp = await findingsFor(rule, partial(['ledger.billing.svc.corp.internal']), { model: { clusterDomain: 'corp.internal' } });
+  assert.equal(corp.length, 1);
+  assert.match(corp[0].message, /namespace billing of another tenant/);
+  // Not a Service name: too many labels, or an invalid namespace label.
+  assert.equal((await findingsFor(rule, partial(['a.ledger.billing.svc.cluster.local', 'ledger.Bill_ing.svc.cluster.local']))).length, 0);
+});
+
+test('a ServiceEntry declaring another namespace\'s Service name does not make that name its own', async () => {
+  // billing routes its own Service name; shop's squatting ServiceEntry is no victim of that.
+  const squat = partial(['ledger.billing.svc.cluster.local'], '', 'billing') + `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: squat, namespace: shop}
+spec:
+  hosts: [ledger.billing.svc.cluster.local]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+`;
+  assert.equal((await findingsFor(rule, squat)).length, 0);
+});

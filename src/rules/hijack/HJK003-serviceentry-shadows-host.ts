@@ -66,7 +66,7 @@ export default defineRule({
         const takers = namespacesTaking(model, scope, se.namespace, host).filter((ns) => !tenancy.sameTenant(ns, se.namespace));
         if (!takers.length) return;
         // Two registry entries with the same name compete; a wildcard only takes the names no exact entry defines.
-        const exact = victims.services.some((o) => o.host === host);
+        const exact = victims.services.some((o) => o.host === host) || victims.impliedService;
         const severity: Severity = exact && target.kind !== 'original' ? 'critical' : 'high';
         const what = wildcard ? 'those names' : 'it';
         report({

@@ -108,7 +108,9 @@ export default defineRule({
       // The rule's namespace is the "service namespace" for clients that resolve the host to its own
       // ServiceEntry: an exact entry competes with the owner's; a wildcard entry only takes names no
       // other tenant defines exactly.
-      const foreignExact = model.hosts.ownersOf(host).some((o) => !tenancy.sameTenant(o.namespace, dr.namespace));
+      const implied = host.startsWith('*') ? null : model.hosts.impliedOwner(host);
+      const foreignExact =
+        (implied !== null && !tenancy.sameTenant(implied, dr.namespace)) || model.hosts.ownersOf(host).some((o) => !tenancy.sameTenant(o.namespace, dr.namespace));
       const shadows = (entriesByNs.get(dr.namespace) ?? []).filter((e) =>
         e.hosts.some((h) => (h.startsWith('*') ? !host.startsWith('*') && !foreignExact && hostCovers(h, host) : hostCovers(host, h))),
       );
