@@ -8,6 +8,7 @@ import BYP006 from './BYP006-capture-exclusions.js';
 import BYP007 from './BYP007-injection-disabled.js';
 import BYP008 from './BYP008-namespace-outside-mesh.js';
 import BYP009 from './BYP009-pod-security-not-enforced.js';
+import BYP030 from './BYP030-external-service-skips-gateway.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
-export const rules: Rule[] = [BYP001, BYP002, BYP003, BYP004, BYP005, BYP006, BYP007, BYP008, BYP009];
+export const rules: Rule[] = [BYP001, BYP002, BYP003, BYP004, BYP005, BYP006, BYP007, BYP008, BYP009, BYP030];
