@@ -2,6 +2,8 @@ import type { MeshModel } from '../model/model.js';
 import { hostCovers } from '../model/hosts.js';
 import { isEmptySelector } from '../model/selectors.js';
 import { isObject } from '../model/workloads.js';
+import type { Resource } from '../model/resource.js';
+import { olderFirst } from '../posture/util.js';
 
 /** The mesh-config key holding each kind's default exportTo. */
 export const EXPORT_DEFAULT_KEY = {
@@ -60,9 +62,10 @@ export class SidecarScopes {
   private readonly byNs = new Map<string, SidecarEgress>();
 
   constructor(private readonly model: MeshModel) {
-    for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
-      const spec = sc.obj?.spec;
-      if (!isObject(spec) || !isEmptySelector(spec.workloadSelector?.labels)) continue;
+    for (const [, list] of namespaceWideSidecars(model)) {
+      // Istio allows one namespace-wide Sidecar; with several, the oldest wins and the others are ignored (HJK014).
+      const sc = list[0];
+      const spec = sc.obj.spec;
       const hosts: SidecarEgress['hosts'] = [];
       for (const l of Array.isArray(spec.egress) ? spec.egress : []) {
         for (const h of Array.isArray(l?.hosts) ? l.hosts : []) {
@@ -71,8 +74,7 @@ export class SidecarScopes {
           hosts.push({ ns, dns: dns.toLowerCase() });
         }
       }
-      // Istio allows one namespace-wide Sidecar; with several, the oldest wins. Keep the first seen.
-      if (!this.byNs.has(sc.namespace)) this.byNs.set(sc.namespace, { hosts, source: `Sidecar ${sc.namespace}/${sc.name}` });
+      this.byNs.set(sc.namespace, { hosts, source: `Sidecar ${sc.namespace}/${sc.name}` });
     }
   }
 
@@ -93,6 +95,33 @@ export class SidecarScopes {
       (h) => (h.ns === '*' || h.ns === configNs || (h.ns === '.' && configNs === clientNs)) && (h.dns === '*' || hostCovers(h.dns, host) || hostCovers(host, h.dns)),
     );
   }
+}
+
+/** Does a Sidecar spec select workloads (a non-empty `workloadSelector.labels`)? */
+export function sidecarHasSelector(spec: unknown): boolean {
+  return isObject(spec) && isObject(spec.workloadSelector) && !isEmptySelector(spec.workloadSelector.labels);
+}
+
+const wideCache = new WeakMap<MeshModel, Map<string, Resource[]>>();
+
+/**
+ * Each namespace's selector-less Sidecars, oldest first (creationTimestamp, else input order): the
+ * first is the one Istio applies; Istio ignores the others.
+ */
+export function namespaceWideSidecars(model: MeshModel): Map<string, Resource[]> {
+  let byNs = wideCache.get(model);
+  if (!byNs) {
+    byNs = new Map();
+    for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
+      if (!isObject(sc.obj?.spec) || sidecarHasSelector(sc.obj.spec)) continue;
+      const list = byNs.get(sc.namespace);
+      if (list) list.push(sc);
+      else byNs.set(sc.namespace, [sc]);
+    }
+    for (const list of byNs.values()) list.sort(olderFirst);
+    wideCache.set(model, byNs);
+  }
+  return byNs;
 }
 
 const scopesCache = new WeakMap<MeshModel, SidecarScopes>();
