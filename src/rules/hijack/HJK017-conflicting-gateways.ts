@@ -1,0 +1,164 @@
+import { defineRule, type EvidenceInput } from '../types.js';
+import type { Severity } from '../../engine/finding.js';
+import type { Resource } from '../../model/resource.js';
+import { isObject } from '../../model/workloads.js';
+import { hostCovers } from '../../model/hosts.js';
+import { describe } from '../../model/resource.js';
+import { computePosture } from '../../posture/index.js';
+import { olderFirst } from '../../posture/util.js';
+import { gatewaysScopedToNamespace } from './HJK006-tenant-gateway-selects-shared-pods.js';
+import { listSome } from './common.js';
+import { quoteValue } from '../../engine/text.js';
+
+interface Server {
+  gateway: Resource;
+  index: number;
+  port: number;
+  protocol: string;
+  /** Hosts without their `ns/` prefix, lower case, with their index in `hosts`. */
+  hosts: Array<{ host: string; index: number; raw: string }>;
+  /** What decides the TLS handshake clients get: mode and certificate. */
+  tls: string;
+}
+
+/** Distinct selectors beyond which selector subsets are not compared pairwise (pods in the input still are). */
+const MAX_SELECTORS = 200;
+
+function serversOf(gw: Resource): Server[] {
+  const servers = gw.obj?.spec?.servers;
+  if (!Array.isArray(servers)) return [];
+  const out: Server[] = [];
+  servers.forEach((s: unknown, index: number) => {
+    if (!isObject(s) || !isObject(s.port)) return;
+    const port = typeof s.port.number === 'number' ? s.port.number : Number.NaN;
+    if (!Number.isInteger(port)) return;
+    const hosts: Server['hosts'] = [];
+    (Array.isArray(s.hosts) ? s.hosts : []).forEach((raw: unknown, i: number) => {
+      if (typeof raw !== 'string') return;
+      const bare = (raw.includes('/') ? raw.slice(raw.indexOf('/') + 1) : raw).trim().toLowerCase().replace(/\.$/, '');
+      if (bare && bare.length <= 253) hosts.push({ host: bare, index: i, raw });
+    });
+    const protocol = typeof s.port.protocol === 'string' ? s.port.protocol.toUpperCase() : '';
+    const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 120) : '');
+    const tls = isObject(s.tls)
+      ? `TLS ${str(s.tls.mode).toUpperCase() || 'SIMPLE'}${str(s.tls.credentialName) || str(s.tls.serverCertificate) ? ` with ${quoteValue(str(s.tls.credentialName) || str(s.tls.serverCertificate), 80)}` : ''}`
+      : protocol === 'HTTPS' || protocol === 'TLS'
+        ? `${protocol} without tls settings`
+        : 'no TLS';
+    out.push({ gateway: gw, index, port, protocol, hosts, tls });
+  });
+  return out;
+}
+
+function selectorKey(sel: Record<string, unknown>): string {
+  return JSON.stringify(Object.entries(sel).map(([k, v]) => [k, String(v)]).sort());
+}
+
+function subset(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return Object.entries(a).every(([k, v]) => Object.hasOwn(b, k) && String(b[k]) === String(v));
+}
+
+export default defineRule({
+  meta: {
+    id: 'HJK017',
+    title: 'Istio Gateways on the same pods claim the same port and host',
+    severity: 'medium',
+    category: 'traffic-hijack',
+    reads: ['networking.istio.io/Gateway', 'Pod', 'apps/Deployment', 'Namespace', 'install.istio.io/IstioOperator'],
+    docs: {
+      summary:
+        "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). Medium when both servers use the same TLS settings; high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants. The newer Gateway is reported (creationTimestamp, else input order).",
+      why:
+        "Istio merges every Gateway that selects a proxy into one listener per port. For overlapping hosts it keeps one server's TLS settings and drops or merges the other's routes depending on creation order, so which certificate clients see, whether mutual TLS is required, and which VirtualService answers can change when an object is re-created. A tenant who adds a Gateway for a host another Gateway already serves can take its requests or downgrade its TLS on the shared ingress.",
+      fix:
+        'Declare each host on each port of a gateway deployment once: merge the servers into one Gateway, or give each team its own gateway deployment (a distinct selector). With tenants on a shared gateway, bind their hosts through the platform team\'s Gateway and restrict who may create Gateways.',
+      bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: shop}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["shop.example.com"]\n    tls: {mode: SIMPLE, credentialName: shop-cert}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: grab, namespace: promo}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*.example.com"]\n    tls: {mode: SIMPLE, credentialName: promo-cert}',
+      references: [
+        'https://istio.io/latest/docs/reference/config/analysis/ist0145/',
+        'https://istio.io/latest/docs/reference/config/networking/gateway/',
+        'https://istio.io/latest/docs/ops/common-problems/network-issues/#404-errors-occur-when-multiple-gateways-configured-with-same-tls-certificate',
+      ],
+    },
+  },
+  check({ model, report }) {
+    const gateways = model.ofKind('networking.istio.io', 'Gateway');
+    if (gateways.length < 2) return;
+    const index = computePosture(model).gateways;
+    const platformNs = model.namespaces().map((n) => n.name).filter((ns) => model.tenancy.isPlatform(ns) && model.workloadsIn(ns).length > 0).sort();
+    const scoped = gatewaysScopedToNamespace(model, platformNs);
+
+    // Pairs of Gateways that program the same pods, each pair once (older first).
+    const pairs = new Map<string, [Resource, Resource]>();
+    const addPair = (a: Resource, b: Resource) => {
+      if (a === b) return;
+      const [x, y] = olderFirst(a, b) <= 0 ? [a, b] : [b, a];
+      pairs.set(`${x.id}|${y.id}`, [x, y]);
+    };
+    for (const [w, gws] of index.istioGatewayOf) {
+      const here = scoped ? gws.filter((g) => g.namespace === w.namespace) : gws;
+      for (let i = 0; i < here.length; i++) for (let j = i + 1; j < here.length; j++) addPair(here[i], here[j]);
+    }
+    // Gateways whose pods are not in the input: equal or nested selectors mean the same pods.
+    const unplaced = new Map<string, { sel: Record<string, unknown>; gws: Resource[] }>();
+    for (const g of gateways) {
+      const sel = g.obj?.spec?.selector;
+      if (!isObject(sel) || !Object.keys(sel).length || (index.selectedBy.get(g)?.length ?? 0) > 0) continue;
+      const key = `${scoped ? g.namespace : ''}#${selectorKey(sel)}`;
+      const e = unplaced.get(key);
+      if (e) e.gws.push(g);
+      else unplaced.set(key, { sel, gws: [g] });
+    }
+    const groups = [...unplaced.values()];
+    for (const grp of groups) for (let i = 0; i < grp.gws.length; i++) for (let j = i + 1; j < grp.gws.length; j++) addPair(grp.gws[i], grp.gws[j]);
+    if (groups.length <= MAX_SELECTORS) {
+      for (let i = 0; i < groups.length; i++) {
+        for (let j = i + 1; j < groups.length; j++) {
+          const [a, b] = [groups[i], groups[j]];
+          if (scoped && a.gws[0].namespace !== b.gws[0].namespace) continue;
+          if (!subset(a.sel, b.sel) && !subset(b.sel, a.sel)) continue;
+          for (const x of a.gws) for (const y of b.gws) addPair(x, y);
+        }
+      }
+    }
+
+    const serverCache = new Map<Resource, Server[]>();
+    const servers = (g: Resource) => {
+      let s = serverCache.get(g);
+      if (!s) serverCache.set(g, (s = serversOf(g)));
+      return s;
+    };
+    const reported = new Set<string>();
+    for (const [older, newer] of pairs.values()) {
+      for (const ns of servers(newer)) {
+        for (const os of servers(older)) {
+          if (os.port !== ns.port) continue;
+          const overlap = ns.hosts.find((h) => os.hosts.some((o) => hostCovers(o.host, h.host) || hostCovers(h.host, o.host)));
+          if (!overlap) continue;
+          const key = `${older.id}:${ns.index}:${overlap.index}`;
+          if (reported.has(key)) continue;
+          reported.add(key);
+          const other = os.hosts.find((o) => hostCovers(o.host, overlap.host) || hostCovers(overlap.host, o.host))!;
+          const tlsDiffers = os.tls !== ns.tls;
+          const tenants = !model.tenancy.sameTenant(older.namespace, newer.namespace);
+          const severity: Severity = tlsDiffers || tenants ? 'high' : 'medium';
+          const shared = index.selectedBy.get(newer)?.filter((w) => (index.selectedBy.get(older) ?? []).includes(w)) ?? [];
+          const pods = shared.length ? `the same gateway pods (${listSome(shared.map((w) => describe(w.resource)), 3)})` : 'the same gateway pods (by their selectors; the pods are not in the input)';
+          const evidence: EvidenceInput[] = [
+            { role: 'conflicting-gateway', description: `Gateway ${older.namespace}/${older.name} serves ${quoteValue(other.raw, 120)} on port ${os.port} with ${os.tls}`, resource: older, path: ['spec', 'servers', os.index, 'hosts', other.index] },
+            ...shared.slice(0, 3).map((w) => ({ role: 'gateway-pods', description: `${describe(w.resource)} runs both Gateways`, resource: w.resource })),
+          ];
+          report({
+            resource: newer,
+            path: ['spec', 'servers', ns.index, 'hosts', overlap.index],
+            severity,
+            key: `${older.namespace}/${older.name}:${ns.port}:${overlap.host}`,
+            message: `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} already serves (${quoteValue(other.raw, 120)}) on ${pods}: Istio keeps one server per host and port, so the older Gateway's ${
+              tlsDiffers ? `TLS settings (${os.tls}, here ${ns.tls}) and routes` : 'routes'
+            } or this one's apply depending on creation order${tenants ? `, and the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`,
+            evidence,
+          });
+        }
+      }
+    }
+  },
+});
