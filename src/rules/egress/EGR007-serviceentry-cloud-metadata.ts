@@ -9,7 +9,7 @@ import { ISTIO_NET_GROUP, listSome, quote } from './common.js';
 
 /** Link-local and provider addresses that hand out the node's (or task's) cloud credentials. */
 const METADATA_ADDRESSES: ReadonlyArray<{ ip: string; what: string }> = [
-  { ip: '169.254.169.254', what: 'the instance metadata service (AWS, Azure, GCP, Oracle, OpenStack and most clouds)' },
+  { ip: '169.254.169.254', what: 'the instance metadata service of AWS, Azure, GCP, Oracle, OpenStack and most clouds' },
   { ip: 'fd00:ec2::254', what: 'the AWS instance metadata service over IPv6' },
   { ip: '169.254.170.2', what: 'the AWS ECS task credentials endpoint' },
   { ip: '169.254.170.23', what: 'the EKS Pod Identity agent' },
@@ -108,6 +108,8 @@ export default defineRule({
         });
       }
       if (!hits.length) continue;
+      // The same address as entry address and endpoint is one fact.
+      const texts = [...new Set(hits.map((h) => h.text))];
       const scope = exportScope(model, 'ServiceEntry', se.namespace, spec.exportTo);
       if (!scope.all && scope.namespaces.size === 0) continue; // exportTo ["~"]: no proxy sees it
       const ownOnly = !scope.all && [...scope.namespaces].every((ns) => ns === se.namespace);
@@ -117,10 +119,7 @@ export default defineRule({
         resource: se,
         path: hits[0].path,
         severity,
-        message: `ServiceEntry ${se.namespace}/${se.name} registers the cloud metadata service: ${listSome(
-          hits.map((h) => h.text),
-          3,
-        )}. ${who[0].toUpperCase()}${who.slice(1)} can then fetch the node's cloud credentials through the mesh.`,
+        message: `ServiceEntry ${se.namespace}/${se.name} registers the cloud metadata service: ${listSome(texts, 3)}. ${who[0].toUpperCase()}${who.slice(1)} can then fetch the node's cloud credentials through the mesh.`,
         evidence: hits.slice(1, 10).map((h) => ({ role: 'metadata-endpoint', description: `${h.path.join('.')}: ${h.text}`, resource: se, path: h.path })),
       });
     }

@@ -27,21 +27,33 @@ const https = (hosts: string, cred: string, port = 443) =>
   `  - port: {number: ${port}, name: https, protocol: HTTPS}\n    hosts: ${hosts}\n    tls: {mode: SIMPLE, credentialName: ${cred}}`;
 const http = (hosts: string, port = 80) => `  - port: {number: ${port}, name: http, protocol: HTTP}\n    hosts: ${hosts}`;
 
-test('a newer Gateway on the same pods, port and an overlapping host with another certificate is high, at its host', async () => {
+test('a newer Gateway on the same pods, port and host with another certificate, in another tenant, is high at its host', async () => {
+  const f = await findingsFor(
+    rule,
+    gatewayPods + gw('shop', 'shop', https('["shop.example.com"]', 'shop-cert'), undefined, '2025-01-01T00:00:00Z') + gw('grab', 'promo', https('["promo.example.com", "shop.example.com"]', 'promo-cert'), undefined, '2026-01-01T00:00:00Z'),
+  );
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'high');
+  assert.equal(f[0].resource.name, 'grab');
+  assert.equal(f[0].location?.path, 'spec.servers[0].hosts[1]');
+  assert.equal(
+    f[0].message,
+    'Gateway promo/grab serves "shop.example.com" on port 443, which Gateway shop/shop also serves ("shop.example.com") on the same gateway pods (Deployment istio-system/istio-ingressgateway): Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other\'s TLS settings (TLS SIMPLE with "shop-cert"; here TLS SIMPLE with "promo-cert") and routes; the two Gateways belong to different tenants (shop, promo).',
+  );
+  assert.ok(f[0].evidence.some((e) => e.role === 'conflicting-gateway' && e.resource?.name === 'shop'));
+  assert.ok(f[0].evidence.some((e) => e.role === 'gateway-pods' && e.resource?.name === 'istio-ingressgateway'));
+});
+
+test('a wildcard over the other Gateway\'s host is one level lower: the proxy picks the more specific name', async () => {
   const f = await findingsFor(
     rule,
     gatewayPods + gw('shop', 'shop', https('["shop.example.com"]', 'shop-cert'), undefined, '2025-01-01T00:00:00Z') + gw('grab', 'promo', https('["*.example.com"]', 'promo-cert'), undefined, '2026-01-01T00:00:00Z'),
   );
   assert.equal(f.length, 1);
-  assert.equal(f[0].severity, 'high');
-  assert.equal(f[0].resource.name, 'grab');
-  assert.equal(f[0].location?.path, 'spec.servers[0].hosts[0]');
-  assert.equal(
-    f[0].message,
-    'Gateway promo/grab serves "*.example.com" on port 443, which Gateway shop/shop already serves ("shop.example.com") on the same gateway pods (Deployment istio-system/istio-ingressgateway): Istio keeps one server per host and port, so the older Gateway\'s TLS settings (TLS SIMPLE with "shop-cert", here TLS SIMPLE with "promo-cert") and routes or this one\'s apply depending on creation order, and the two Gateways belong to different tenants (shop, promo).',
-  );
-  assert.ok(f[0].evidence.some((e) => e.role === 'conflicting-gateway' && e.resource?.name === 'shop'));
-  assert.ok(f[0].evidence.some((e) => e.role === 'gateway-pods' && e.resource?.name === 'istio-ingressgateway'));
+  assert.equal(f[0].severity, 'medium');
+  assert.match(f[0].message, /serves "\*\.example\.com" on port 443, which overlaps "shop\.example\.com" of Gateway shop\/shop on the same gateway pods .*: the proxy picks the more specific name per request and the wildcard takes every other name it covers; with different TLS settings .* HTTP\/2 clients that reuse one connection/);
+  const sameTenant = await findingsFor(rule, gatewayPods + gw('a', 'shop', http('["shop.example.com"]')) + gw('b', 'shop', http('["*"]')));
+  assert.equal(sameTenant[0].severity, 'low');
 });
 
 test('same namespace and same TLS is medium; plaintext against TLS on one port is high', async () => {
@@ -49,14 +61,14 @@ test('same namespace and same TLS is medium; plaintext against TLS on one port i
   assert.equal(same.length, 1);
   assert.equal(same[0].severity, 'medium');
   assert.equal(same[0].resource.name, 'b');
-  assert.match(same[0].message, /so the older Gateway's routes or this one's apply depending on creation order\.$/);
+  assert.match(same[0].message, /chosen by creation order, and ignores or merges the other's routes\.$/);
   const mixed = await findingsFor(rule, gatewayPods + gw('a', 'shop', https('["shop.example.com"]', 'cert', 8443)) + gw('b', 'shop', http('["shop.example.com"]', 8443)));
   assert.equal(mixed[0].severity, 'high');
-  assert.match(mixed[0].message, /TLS settings \(TLS SIMPLE with "cert", here no TLS\)/);
+  assert.match(mixed[0].message, /TLS settings \(TLS SIMPLE with "cert"; here no TLS\)/);
 });
 
 test('without the gateway pods in the input, equal or nested selectors mean the same pods', async () => {
-  const f = await findingsFor(rule, gw('a', 'shop', http('["*"]')) + gw('b', 'shop', http('["api.shop.example.com"]'), '{istio: ingressgateway, tier: edge}'));
+  const f = await findingsFor(rule, gw('a', 'shop', http('["api.shop.example.com"]')) + gw('b', 'shop', http('["api.shop.example.com"]'), '{istio: ingressgateway, tier: edge}'));
   assert.equal(f.length, 1);
   assert.match(f[0].message, /the same gateway pods \(by their selectors; the pods are not in the input\)/);
 });

@@ -67,9 +67,9 @@ export default defineRule({
     reads: ['networking.istio.io/Gateway', 'Pod', 'apps/Deployment', 'Namespace', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). Medium when both servers use the same TLS settings; high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants. The newer Gateway is reported (creationTimestamp, else input order).",
+        "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). For an identical host, medium when both servers use the same TLS settings and high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants; a wildcard that covers the other's host is one level lower, since the proxy picks the more specific name per request. The newer Gateway is reported (creationTimestamp, else input order).",
       why:
-        "Istio merges every Gateway that selects a proxy into one listener per port. For overlapping hosts it keeps one server's TLS settings and drops or merges the other's routes depending on creation order, so which certificate clients see, whether mutual TLS is required, and which VirtualService answers can change when an object is re-created. A tenant who adds a Gateway for a host another Gateway already serves can take its requests or downgrade its TLS on the shared ingress.",
+        "Istio merges every Gateway that selects a proxy into one listener per port. For the same host on the same port it keeps one server's TLS settings and drops or merges the other's routes depending on creation order, so which certificate clients see, whether mutual TLS is required, and which VirtualService answers can change when an object is re-created. A tenant who adds a Gateway for a host another Gateway already serves can take its requests or downgrade its TLS on the shared ingress. A wildcard over another Gateway's host is resolved per request, but clients that reuse an HTTP/2 connection across names (connection coalescing, as with a shared wildcard certificate) can still land on the wrong Gateway's routes.",
       fix:
         'Declare each host on each port of a gateway deployment once: merge the servers into one Gateway, or give each team its own gateway deployment (a distinct selector). With tenants on a shared gateway, bind their hosts through the platform team\'s Gateway and restrict who may create Gateways.',
       bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: shop}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["shop.example.com"]\n    tls: {mode: SIMPLE, credentialName: shop-cert}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: grab, namespace: promo}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*.example.com"]\n    tls: {mode: SIMPLE, credentialName: promo-cert}',
@@ -132,15 +132,26 @@ export default defineRule({
       for (const ns of servers(newer)) {
         for (const os of servers(older)) {
           if (os.port !== ns.port) continue;
-          const overlap = ns.hosts.find((h) => os.hosts.some((o) => hostCovers(o.host, h.host) || hostCovers(h.host, o.host)));
-          if (!overlap) continue;
+          // An identical host is a true duplicate; a wildcard covering the other's host is an overlap.
+          const pick = (same: boolean) => {
+            for (const h of ns.hosts) {
+              const o = os.hosts.find((x) => (same ? x.host === h.host : hostCovers(x.host, h.host) || hostCovers(h.host, x.host)));
+              if (o) return { mine: h, theirs: o };
+            }
+            return null;
+          };
+          const hit = pick(true) ?? pick(false);
+          if (!hit) continue;
+          const { mine: overlap, theirs: other } = hit;
           const key = `${older.id}:${ns.index}:${overlap.index}`;
           if (reported.has(key)) continue;
           reported.add(key);
-          const other = os.hosts.find((o) => hostCovers(o.host, overlap.host) || hostCovers(overlap.host, o.host))!;
+          const duplicate = overlap.host === other.host;
           const tlsDiffers = os.tls !== ns.tls;
           const tenants = !model.tenancy.sameTenant(older.namespace, newer.namespace);
-          const severity: Severity = tlsDiffers || tenants ? 'high' : 'medium';
+          const graded: Severity = tlsDiffers || tenants ? 'high' : 'medium';
+          // Envoy picks the most specific name per request, so a wildcard overlap is deterministic routing; the risk left is connection reuse across names.
+          const severity: Severity = duplicate ? graded : graded === 'high' ? 'medium' : 'low';
           const shared = index.selectedBy.get(newer)?.filter((w) => (index.selectedBy.get(older) ?? []).includes(w)) ?? [];
           const pods = shared.length ? `the same gateway pods (${listSome(shared.map((w) => describe(w.resource)), 3)})` : 'the same gateway pods (by their selectors; the pods are not in the input)';
           const evidence: EvidenceInput[] = [
@@ -152,9 +163,13 @@ export default defineRule({
             path: ['spec', 'servers', ns.index, 'hosts', overlap.index],
             severity,
             key: `${older.namespace}/${older.name}:${ns.port}:${overlap.host}`,
-            message: `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} already serves (${quoteValue(other.raw, 120)}) on ${pods}: Istio keeps one server per host and port, so the older Gateway's ${
-              tlsDiffers ? `TLS settings (${os.tls}, here ${ns.tls}) and routes` : 'routes'
-            } or this one's apply depending on creation order${tenants ? `, and the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`,
+            message: duplicate
+              ? `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other's ${
+                  tlsDiffers ? `TLS settings (${os.tls}; here ${ns.tls}) and routes` : 'routes'
+                }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`
+              : `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which overlaps ${quoteValue(other.raw, 120)} of Gateway ${older.namespace}/${older.name} on ${pods}: the proxy picks the more specific name per request and the wildcard takes every other name it covers${
+                  tlsDiffers ? `; with different TLS settings (${os.tls}; here ${ns.tls}), HTTP/2 clients that reuse one connection for several names can reach the other Gateway's routes` : ''
+                }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`,
             evidence,
           });
         }
