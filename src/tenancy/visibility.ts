@@ -3,6 +3,7 @@ import { hostCovers } from '../model/hosts.js';
 import { isEmptySelector } from '../model/selectors.js';
 import { isObject } from '../model/workloads.js';
 import type { Resource } from '../model/resource.js';
+import type { Workload } from '../model/workloads.js';
 import { olderFirst } from '../posture/util.js';
 
 /** The mesh-config key holding each kind's default exportTo. */
@@ -100,6 +101,25 @@ export class SidecarScopes {
 /** Does a Sidecar spec select workloads (a non-empty `workloadSelector.labels`)? */
 export function sidecarHasSelector(spec: unknown): boolean {
   return isObject(spec) && isObject(spec.workloadSelector) && !isEmptySelector(spec.workloadSelector.labels);
+}
+
+/**
+ * Why a Sidecar programs no proxy because its workloads run ambient (no sidecar to apply it), or
+ * null when it applies to some sidecar workload or its namespace's mode is not ambient. The root
+ * namespace's namespace-wide Sidecar is the mesh default, not about its own namespace: never ignored here.
+ */
+export function sidecarOnAmbientOnly(model: MeshModel, sc: Resource): { why: string; ambient: readonly Workload[] } | null {
+  const spec = sc.obj?.spec;
+  if (!isObject(spec)) return null;
+  const ns = model.namespace(sc.namespace);
+  const selects = sidecarHasSelector(spec);
+  if (!selects && sc.namespace === model.rootNamespace) return null;
+  const targets = selects ? model.selectWorkloads(sc.namespace, spec.workloadSelector.labels) : model.workloadsIn(sc.namespace);
+  if (targets.some((w) => model.dataplaneOf(w) === 'sidecar')) return null;
+  const ambient = targets.filter((w) => model.dataplaneOf(w) === 'ambient');
+  if (ns.mode === 'ambient' && !(selects && targets.length > 0 && ambient.length === 0)) return { why: `namespace ${sc.namespace} runs ambient mode`, ambient };
+  if (selects && ambient.length > 0 && ambient.length === targets.length) return { why: 'the workloads it selects run in ambient mode', ambient };
+  return null;
 }
 
 const wideCache = new WeakMap<MeshModel, Map<string, Resource[]>>();

@@ -61,3 +61,20 @@ test('Sidecars that apply to sidecar workloads are fine', async () => {
   // Namespaces whose mode is unknown are not judged.
   assert.deepEqual(await findingsFor(rule, sidecar('elsewhere', scoping)), []);
 });
+
+test('one rule speaks for an idle Sidecar: HJK011 and EGR002 leave ambient Sidecars to HJK016; the root default is not idle', async () => {
+  const hjk011 = (await import('./HJK011-sidecar-imports-everything.js')).default;
+  const egr002 = (await import('../egress/EGR002-sidecar-allow-any.js')).default;
+  const open = '  egress:\n  - hosts: ["*/*"]\n  outboundTrafficPolicy: {mode: ALLOW_ANY}';
+  const ambient = ambientNs('shop') + deployment('web', 'shop', '{app: web}') + sidecar('shop', open);
+  assert.equal((await findingsFor(rule, ambient)).length, 1);
+  assert.deepEqual(await findingsFor(hjk011, ambient), []);
+  assert.deepEqual(await findingsFor(egr002, ambient), []);
+  // The same Sidecar in a sidecar namespace is theirs to report, not HJK016's.
+  const injected = injectedNamespaces('shop') + deployment('web', 'shop', '{app: web}') + sidecar('shop', open);
+  assert.equal((await findingsFor(hjk011, injected)).length, 1);
+  assert.equal((await findingsFor(egr002, injected)).length, 1);
+  assert.deepEqual(await findingsFor(rule, injected), []);
+  // The root namespace's namespace-wide Sidecar is the mesh default, even when istio-system is ambient.
+  assert.deepEqual(await findingsFor(rule, ambientNs('istio-system') + sidecar('istio-system', scoping)), []);
+});

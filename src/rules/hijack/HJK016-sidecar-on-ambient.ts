@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { isObject } from '../../model/workloads.js';
 import { describe } from '../../model/resource.js';
-import { sidecarHasSelector } from '../../tenancy/visibility.js';
+import { sidecarOnAmbientOnly } from '../../tenancy/visibility.js';
 import { listSome } from './common.js';
 
 export default defineRule({
@@ -14,7 +14,7 @@ export default defineRule({
     reads: ['networking.istio.io/Sidecar', 'Namespace', 'Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet'],
     docs: {
       summary:
-        "A `Sidecar` sits in an ambient namespace, or its workloadSelector selects only ambient workloads. Ambient pods have no sidecar proxy, so ztunnel and waypoints ignore the resource (Istio's analyzer IST0167). High when the Sidecar is meant as an isolation control (egress `hosts` scoping, or `outboundTrafficPolicy: REGISTRY_ONLY`), medium otherwise. A selector-less Sidecar in an ambient namespace that also runs sidecar workloads is not reported (it applies to those).",
+        "A `Sidecar` sits in an ambient namespace, or its workloadSelector selects only ambient workloads. Ambient pods have no sidecar proxy, so ztunnel and waypoints ignore the resource (Istio's analyzer IST0167). High when the Sidecar is meant as an isolation control (egress `hosts` scoping, or `outboundTrafficPolicy: REGISTRY_ONLY`), medium otherwise. A selector-less Sidecar in an ambient namespace that also runs sidecar workloads is not reported (it applies to those), nor is the root namespace's mesh-wide default. HJK011 and EGR002 leave such Sidecars to this rule.",
       why:
         "Sidecar egress scoping is the documented mitigation against other tenants' VirtualServices taking a namespace's traffic, and `REGISTRY_ONLY` is the egress lock. Istio's own guidance notes that neither covers ambient mode: when the namespace moves to ambient the object stays, reviewers and meshward's older checks keep trusting it, and the workloads import every namespace's routes and reach any destination while the manifests say they are locked down.",
       fix:
@@ -32,17 +32,9 @@ export default defineRule({
       const spec = sc.obj?.spec;
       if (!isObject(spec)) continue;
       const ns = model.namespace(sc.namespace);
-      const selects = sidecarHasSelector(spec);
-      const targets = selects ? model.selectWorkloads(sc.namespace, spec.workloadSelector.labels) : model.workloadsIn(sc.namespace);
-      const ambient = targets.filter((w) => model.dataplaneOf(w) === 'ambient');
-      const withSidecar = targets.some((w) => model.dataplaneOf(w) === 'sidecar');
-      let why: string;
-      if (withSidecar) continue;
-      if (ns.mode === 'ambient' && !(selects && targets.length > 0 && ambient.length === 0)) {
-        why = `namespace ${sc.namespace} runs ambient mode${ambient.length ? ` (${listSome(ambient.map((w) => describe(w.resource)), 3)})` : ''}`;
-      } else if (selects && ambient.length > 0 && ambient.length === targets.length) {
-        why = `the workloads it selects run in ambient mode (${listSome(ambient.map((w) => describe(w.resource)), 3)})`;
-      } else continue;
+      const idle = sidecarOnAmbientOnly(model, sc);
+      if (!idle) continue;
+      const why = `${idle.why}${idle.ambient.length ? ` (${listSome(idle.ambient.map((w) => describe(w.resource)), 3)})` : ''}`;
       const scoping = Array.isArray(spec.egress) && spec.egress.length > 0;
       const locked = isObject(spec.outboundTrafficPolicy) && spec.outboundTrafficPolicy.mode === 'REGISTRY_ONLY';
       const severity: Severity = scoping || locked ? 'high' : 'medium';
