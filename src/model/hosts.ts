@@ -27,6 +27,35 @@ export function resolveHost(host: string, configNamespace: string, domain: strin
   return h;
 }
 
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const MAX_VALUES_TEXT = 1024 * 1024;
+
+/**
+ * The Kubernetes cluster DNS domain the Istio installation in the input was configured with
+ * (Helm value `global.proxy.clusterDomain`): from an IstioOperator's `spec.values`, or from the
+ * `values` JSON the chart renders into the `istio-sidecar-injector[-rev]` ConfigMap. Null when
+ * neither says, or the value is not a DNS name (then Istio's default, cluster.local, stands).
+ */
+export function installedClusterDomain(istioOperators: readonly Resource[], configMaps: readonly Resource[]): string | null {
+  const valid = (v: unknown) => (typeof v === 'string' && DNS_NAME.test(v.trim().toLowerCase().replace(/\.$/, '')) ? v.trim().toLowerCase().replace(/\.$/, '') : null);
+  for (const iop of istioOperators) {
+    const d = valid(iop.obj?.spec?.values?.global?.proxy?.clusterDomain);
+    if (d) return d;
+  }
+  for (const cm of configMaps) {
+    if (cm.name !== 'istio-sidecar-injector' && !cm.name.startsWith('istio-sidecar-injector-')) continue;
+    const text = cm.obj?.data?.values;
+    if (typeof text !== 'string' || text.length > MAX_VALUES_TEXT) continue;
+    try {
+      const d = valid(JSON.parse(text)?.global?.proxy?.clusterDomain);
+      if (d) return d;
+    } catch {
+      // Not the chart's JSON: it says nothing about the domain.
+    }
+  }
+  return null;
+}
+
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**

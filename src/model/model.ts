@@ -3,7 +3,7 @@ import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane, type DataplaneM
 import { DEFAULT_ROOT_NAMESPACE, isMeshConfigMap, meshFromConfigMap, type MeshConfigInfo } from './meshconfig.js';
 import { workloadOf, isObject, type Workload } from './workloads.js';
 import { selectorMatches } from './selectors.js';
-import { HostIndex, resolveHost } from './hosts.js';
+import { HostIndex, installedClusterDomain, resolveHost } from './hosts.js';
 import { Tenancy, type TenantPolicyFile } from '../tenancy/policy.js';
 
 export interface ModelOptions {
@@ -41,7 +41,6 @@ export class MeshModel {
 
   constructor(resources: readonly Resource[], opts: ModelOptions = {}) {
     this.resources = resources;
-    this.clusterDomain = opts.clusterDomain ?? 'cluster.local';
     for (const r of resources) {
       push(this.byKind, kindKey(r.group, r.kind), r);
       if (r.namespace) push(this.byNamespace, r.namespace, r);
@@ -55,6 +54,8 @@ export class MeshModel {
         for (const [k, v] of Object.entries(w.podLabels)) push(idx, `${k}=${v}`, w);
       }
     }
+    // An explicit domain wins; else the one the Istio installation in the input was given; else Istio's default.
+    this.clusterDomain = opts.clusterDomain ?? installedClusterDomain(this.ofKind('install.istio.io', 'IstioOperator'), this.ofKind('', 'ConfigMap')) ?? 'cluster.local';
     this.mesh = this.findMeshConfig(opts.meshConfig ?? null);
     this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
     this.buildNamespaces();

@@ -206,3 +206,33 @@ spec:
 `;
   assert.equal((await findingsFor(rule, squat)).length, 0);
 });
+
+test('the cluster domain comes from the Istio installation in the input (IstioOperator or injector values), else cluster.local', async () => {
+  const iop = (domain: string) => `---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: installed, namespace: istio-system}
+spec:
+  values:
+    global:
+      proxy: {clusterDomain: ${JSON.stringify(domain)}}
+`;
+  const injector = (domain: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector-stable, namespace: istio-system}
+data:
+  values: ${JSON.stringify(JSON.stringify({ global: { proxy: { clusterDomain: domain } } }))}
+`;
+  for (const install of [iop('corp.internal'), injector('Corp.Internal.')]) {
+    const corp = await findingsFor(rule, partial(['ledger.billing.svc.corp.internal']) + install);
+    assert.equal(corp.length, 1, install);
+    assert.match(corp[0].message, /namespace billing of another tenant/);
+    assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + install)).length, 0, install);
+  }
+  // A value that is not a DNS name is ignored: Istio's default stands.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + iop('not a domain'))).length, 1);
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + injector('corp.internal').replace(/values: .*/, 'values: "{global: corp.internal"'))).length, 1);
+  // An explicit --cluster-domain style option wins over the installation.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + iop('corp.internal'), { model: { clusterDomain: 'cluster.local' } })).length, 1);
+});
