@@ -97,3 +97,10 @@ test('hostile port shapes are read defensively', async () => {
   assert.equal(f.length, 1);
   assert.equal(f[0].location?.path, 'spec.ports[3]');
 });
+
+test('externalIPs expose a ClusterIP Service the same way', async () => {
+  const f = await findingsFor(rule, base + svc('ClusterIP', '{app: web}', '  externalIPs: [198.51.100.7]'));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /^Service shop\/web-public is exposed on externalIPs and selects mesh workload Deployment shop\/web directly/);
+  assert.deepEqual(await findingsFor(rule, base + svc('ClusterIP', '{app: web}', '  externalIPs: ["", 7]')), []);
+});

@@ -30,13 +30,13 @@ interface ExposedPort {
 export default defineRule({
   meta: {
     id: 'BYP030',
-    title: 'LoadBalancer or NodePort Service exposes mesh workloads directly, skipping the ingress gateway',
+    title: 'LoadBalancer, NodePort or externalIPs Service exposes mesh workloads directly, skipping the ingress gateway',
     severity: 'high',
     category: 'sidecar-bypass',
     reads: ['Service', ...WORKLOAD_KINDS, 'Namespace', 'networking.istio.io/Gateway', 'security.istio.io/PeerAuthentication'],
     docs: {
       summary:
-        'A Service of type LoadBalancer or NodePort selects workloads that run in the mesh (sidecar or ambient) and are not gateways. High when the workloads accept plaintext on an exposed port (PeerAuthentication PERMISSIVE, Istio\'s default, or DISABLE); low when every exposed port is STRICT, where outside clients cannot connect at all and the Service is broken rather than open. One level lower with `loadBalancerSourceRanges`. Gateway pods (Istio ingress, egress and east-west gateways, Gateway API gateways) and workloads outside the mesh are not reported.',
+        'A Service of type LoadBalancer or NodePort (or any Service with `externalIPs`) selects workloads that run in the mesh (sidecar or ambient) and are not gateways. High when the workloads accept plaintext on an exposed port (PeerAuthentication PERMISSIVE, Istio\'s default, or DISABLE); low when every exposed port is STRICT, where outside clients cannot connect at all and the Service is broken rather than open. One level lower with `loadBalancerSourceRanges`. Gateway pods (Istio ingress, egress and east-west gateways, Gateway API gateways) and workloads outside the mesh are not reported.',
       why:
         "The ingress gateway is where a mesh terminates TLS, validates JWTs, applies rate limits, WAF filters and the AuthorizationPolicies written for north-south traffic. A LoadBalancer or NodePort Service in front of an application pod lets any client on the network (or the internet) connect to the pod directly: no gateway, no TLS, and no peer identity, so policies that rely on `requestPrincipals` from the gateway or on the gateway's own checks never run. It only works while the workload accepts plaintext, which keeps the whole workload PERMISSIVE and open to any pod in the cluster as well.",
       fix:
@@ -56,7 +56,11 @@ export default defineRule({
     const posture = computePosture(model);
     for (const svc of services) {
       const spec = svc.obj?.spec;
-      if (!isObject(spec) || (spec.type !== 'LoadBalancer' && spec.type !== 'NodePort')) continue;
+      if (!isObject(spec)) continue;
+      // externalIPs expose a Service of any type on those addresses, ClusterIP included.
+      const externalIPs = Array.isArray(spec.externalIPs) && spec.externalIPs.some((ip: unknown) => typeof ip === 'string' && ip.trim() !== '');
+      const exposure = spec.type === 'LoadBalancer' || spec.type === 'NodePort' ? `a ${spec.type}` : externalIPs ? 'exposed on externalIPs and' : null;
+      if (!exposure) continue;
       // No selector: endpoints are managed by hand, nothing to say about pods.
       if (!isObject(spec.selector) || Object.keys(spec.selector).length === 0) continue;
       const selected = model.selectWorkloads(svc.namespace, spec.selector).filter((w) => {
@@ -91,7 +95,7 @@ export default defineRule({
         resource: svc,
         path: first ? ['spec', 'ports', first.index] : ['spec', 'type'],
         severity,
-        message: `Service ${svc.namespace}/${svc.name} is a ${spec.type} that selects mesh workload${selected.length === 1 ? '' : 's'} ${names} directly, not an ingress gateway: ${effect}.`,
+        message: `Service ${svc.namespace}/${svc.name} is ${exposure}${exposure.endsWith('and') ? '' : ' that'} selects mesh workload${selected.length === 1 ? '' : 's'} ${names} directly, not an ingress gateway: ${effect}.`,
         evidence: [
           ...selected.slice(0, 5).map((w): EvidenceInput => ({ role: 'exposed-workload', description: `${describe(w.resource)} runs in the mesh (${model.dataplaneOf(w)}) and is not a gateway`, resource: w.resource, path: w.metaPath })),
           ...(ranges ? [{ role: 'source-ranges', description: `loadBalancerSourceRanges ${quoteValue(spec.loadBalancerSourceRanges, 80)} limits who can connect`, resource: svc, path: ['spec', 'loadBalancerSourceRanges'] }] : []),
