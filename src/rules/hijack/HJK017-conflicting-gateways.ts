@@ -50,6 +50,19 @@ function serversOf(gw: Resource): Server[] {
   return out;
 }
 
+/** The first entry (oldest first) served by a Gateway other than `gw`. */
+function firstOther<T extends { server: Server }>(list: readonly T[], gw: Resource): T | undefined {
+  return list.find((e) => e.server.gateway !== gw);
+}
+
+/** The two oldest entries of different Gateways, oldest first. */
+function oldestTwo<T extends { server: Server }>(list: T[]): T[] {
+  list.sort((a, b) => olderFirst(a.server.gateway, b.server.gateway));
+  const first = list[0];
+  const second = first ? firstOther(list, first.server.gateway) : undefined;
+  return second ? [first, second] : first ? [first] : [];
+}
+
 function selectorKey(sel: Record<string, unknown>): string {
   return JSON.stringify(Object.entries(sel).map(([k, v]) => [k, String(v)]).sort());
 }
@@ -87,18 +100,15 @@ export default defineRule({
     const platformNs = model.namespaces().map((n) => n.name).filter((ns) => model.tenancy.isPlatform(ns) && model.workloadsIn(ns).length > 0).sort();
     const scoped = gatewaysScopedToNamespace(model, platformNs);
 
-    // Pairs of Gateways that program the same pods, each pair once (older first).
-    const pairs = new Map<string, [Resource, Resource]>();
-    const addPair = (a: Resource, b: Resource) => {
-      if (a === b) return;
-      const [x, y] = olderFirst(a, b) <= 0 ? [a, b] : [b, a];
-      pairs.set(`${x.id}|${y.id}`, [x, y]);
+    // Groups of Gateways that program the same pods: those selecting one workload in the input,
+    // and, for pods not in the input, those with equal or nested selectors.
+    const groups = new Map<string, Resource[]>();
+    const addGroup = (gws: Resource[]) => {
+      if (gws.length < 2) return;
+      const key = gws.map((g) => g.id).sort((a, b) => a - b).join(',');
+      if (!groups.has(key)) groups.set(key, gws);
     };
-    for (const [w, gws] of index.istioGatewayOf) {
-      const here = scoped ? gws.filter((g) => g.namespace === w.namespace) : gws;
-      for (let i = 0; i < here.length; i++) for (let j = i + 1; j < here.length; j++) addPair(here[i], here[j]);
-    }
-    // Gateways whose pods are not in the input: equal or nested selectors mean the same pods.
+    for (const [w, gws] of index.istioGatewayOf) addGroup(scoped ? gws.filter((g) => g.namespace === w.namespace) : [...gws]);
     const unplaced = new Map<string, { sel: Record<string, unknown>; gws: Resource[] }>();
     for (const g of gateways) {
       const sel = g.obj?.spec?.selector;
@@ -108,15 +118,14 @@ export default defineRule({
       if (e) e.gws.push(g);
       else unplaced.set(key, { sel, gws: [g] });
     }
-    const groups = [...unplaced.values()];
-    for (const grp of groups) for (let i = 0; i < grp.gws.length; i++) for (let j = i + 1; j < grp.gws.length; j++) addPair(grp.gws[i], grp.gws[j]);
-    if (groups.length <= MAX_SELECTORS) {
-      for (let i = 0; i < groups.length; i++) {
-        for (let j = i + 1; j < groups.length; j++) {
-          const [a, b] = [groups[i], groups[j]];
+    const bySelector = [...unplaced.values()];
+    for (const grp of bySelector) addGroup(grp.gws);
+    if (bySelector.length <= MAX_SELECTORS) {
+      for (let i = 0; i < bySelector.length; i++) {
+        for (let j = i + 1; j < bySelector.length; j++) {
+          const [a, b] = [bySelector[i], bySelector[j]];
           if (scoped && a.gws[0].namespace !== b.gws[0].namespace) continue;
-          if (!subset(a.sel, b.sel) && !subset(b.sel, a.sel)) continue;
-          for (const x of a.gws) for (const y of b.gws) addPair(x, y);
+          if (subset(a.sel, b.sel) || subset(b.sel, a.sel)) addGroup([...a.gws, ...b.gws]);
         }
       }
     }
@@ -127,53 +136,95 @@ export default defineRule({
       if (!s) serverCache.set(g, (s = serversOf(g)));
       return s;
     };
-    const reported = new Set<string>();
-    for (const [older, newer] of pairs.values()) {
-      for (const ns of servers(newer)) {
-        for (const os of servers(older)) {
-          if (os.port !== ns.port) continue;
-          // An identical host is a true duplicate; a wildcard covering the other's host is an overlap.
-          const pick = (same: boolean) => {
-            for (const h of ns.hosts) {
-              const o = os.hosts.find((x) => (same ? x.host === h.host : hostCovers(x.host, h.host) || hostCovers(h.host, x.host)));
-              if (o) return { mine: h, theirs: o };
-            }
-            return null;
-          };
-          const hit = pick(true) ?? pick(false);
-          if (!hit) continue;
-          const { mine: overlap, theirs: other } = hit;
-          const key = `${older.id}:${ns.index}:${overlap.index}`;
-          if (reported.has(key)) continue;
-          reported.add(key);
-          const duplicate = overlap.host === other.host;
-          const tlsDiffers = os.tls !== ns.tls;
-          const tenants = !model.tenancy.sameTenant(older.namespace, newer.namespace);
-          const graded: Severity = tlsDiffers || tenants ? 'high' : 'medium';
-          // Envoy picks the most specific name per request, so a wildcard overlap is deterministic routing; the risk left is connection reuse across names.
-          const severity: Severity = duplicate ? graded : graded === 'high' ? 'medium' : 'low';
-          const shared = index.selectedBy.get(newer)?.filter((w) => (index.selectedBy.get(older) ?? []).includes(w)) ?? [];
-          const pods = shared.length ? `the same gateway pods (${listSome(shared.map((w) => describe(w.resource)), 3)})` : 'the same gateway pods (by their selectors; the pods are not in the input)';
-          const evidence: EvidenceInput[] = [
-            { role: 'conflicting-gateway', description: `Gateway ${older.namespace}/${older.name} serves ${quoteValue(other.raw, 120)} on port ${os.port} with ${os.tls}`, resource: older, path: ['spec', 'servers', os.index, 'hosts', other.index] },
-            ...shared.slice(0, 3).map((w) => ({ role: 'gateway-pods', description: `${describe(w.resource)} runs both Gateways`, resource: w.resource })),
-          ];
-          report({
-            resource: newer,
-            path: ['spec', 'servers', ns.index, 'hosts', overlap.index],
-            severity,
-            key: `${older.namespace}/${older.name}:${ns.port}:${overlap.host}`,
-            message: duplicate
-              ? `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other's ${
-                  tlsDiffers ? `TLS settings (${os.tls}; here ${ns.tls}) and routes` : 'routes'
-                }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`
-              : `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which overlaps ${quoteValue(other.raw, 120)} of Gateway ${older.namespace}/${older.name} on ${pods}: the proxy picks the more specific name per request and the wildcard takes every other name it covers${
-                  tlsDiffers ? `; with different TLS settings (${os.tls}; here ${ns.tls}), HTTP/2 clients that reuse one connection for several names can reach the other Gateway's routes` : ''
-                }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`,
-            evidence,
-          });
+    interface Entry {
+      server: Server;
+      host: Server['hosts'][number];
+    }
+    interface Hit {
+      older: Resource;
+      os: Server;
+      ns: Server;
+      overlap: Server['hosts'][number];
+      other: Server['hosts'][number];
+      duplicate: boolean;
+    }
+    // Per newer Gateway and server: the conflict to report, an identical host before a wildcard overlap, then the oldest rival.
+    const best = new Map<string, Hit>();
+    const consider = (mine: Entry, theirs: Entry, duplicate: boolean) => {
+      const newer = mine.server.gateway;
+      const older = theirs.server.gateway;
+      const key = `${newer.id}:${mine.server.index}`;
+      const known = best.get(key);
+      if (known && (known.duplicate && !duplicate || (known.duplicate === duplicate && olderFirst(known.older, older) <= 0))) return;
+      best.set(key, { older, os: theirs.server, ns: mine.server, overlap: mine.host, other: theirs.host, duplicate });
+    };
+    for (const group of groups.values()) {
+      // Port → host → entries, oldest Gateway first: lookups replace a comparison of every pair.
+      const byPort = new Map<number, Map<string, Entry[]>>();
+      for (const g of [...group].sort(olderFirst)) {
+        for (const server of servers(g)) {
+          let hosts = byPort.get(server.port);
+          if (!hosts) byPort.set(server.port, (hosts = new Map()));
+          for (const host of server.hosts) {
+            const list = hosts.get(host.host);
+            if (list) list.push({ server, host });
+            else hosts.set(host.host, [{ server, host }]);
+          }
         }
       }
+      for (const hosts of byPort.values()) {
+        const wildcards = [...hosts.keys()].filter((h) => h.startsWith('*'));
+        // Per wildcard: the oldest entries (of two different Gateways) among the hosts it covers.
+        const coveredBy = new Map<string, Entry[]>();
+        for (const [host, entries] of hosts) {
+          const oldest = entries[0];
+          for (const e of entries) if (e.server.gateway !== oldest.server.gateway) consider(e, oldest, true);
+          for (const w of wildcards) {
+            if (w === host || !hostCovers(w, host)) continue;
+            const wide = hosts.get(w) ?? [];
+            for (const e of entries) {
+              const rival = firstOther(wide, e.server.gateway);
+              if (rival && olderFirst(rival.server.gateway, e.server.gateway) < 0) consider(e, rival, false);
+            }
+            coveredBy.set(w, oldestTwo([...(coveredBy.get(w) ?? []), ...entries]));
+          }
+        }
+        for (const [w, covered] of coveredBy) {
+          for (const wide of hosts.get(w) ?? []) {
+            const rival = firstOther(covered, wide.server.gateway);
+            if (rival && olderFirst(rival.server.gateway, wide.server.gateway) < 0) consider(wide, rival, false);
+          }
+        }
+      }
+    }
+
+    for (const { older, os, ns, overlap, other, duplicate } of best.values()) {
+      const newer = ns.gateway;
+      const tlsDiffers = os.tls !== ns.tls;
+      const tenants = !model.tenancy.sameTenant(older.namespace, newer.namespace);
+      const graded: Severity = tlsDiffers || tenants ? 'high' : 'medium';
+      // Envoy picks the most specific name per request, so a wildcard overlap is deterministic routing; the risk left is connection reuse across names.
+      const severity: Severity = duplicate ? graded : graded === 'high' ? 'medium' : 'low';
+      const shared = index.selectedBy.get(newer)?.filter((w) => (index.selectedBy.get(older) ?? []).includes(w)) ?? [];
+      const pods = shared.length ? `the same gateway pods (${listSome(shared.map((w) => describe(w.resource)), 3)})` : 'the same gateway pods (by their selectors; the pods are not in the input)';
+      const evidence: EvidenceInput[] = [
+        { role: 'conflicting-gateway', description: `Gateway ${older.namespace}/${older.name} serves ${quoteValue(other.raw, 120)} on port ${os.port} with ${os.tls}`, resource: older, path: ['spec', 'servers', os.index, 'hosts', other.index] },
+        ...shared.slice(0, 3).map((w) => ({ role: 'gateway-pods', description: `${describe(w.resource)} runs both Gateways`, resource: w.resource })),
+      ];
+      report({
+        resource: newer,
+        path: ['spec', 'servers', ns.index, 'hosts', overlap.index],
+        severity,
+        key: `${older.namespace}/${older.name}:${ns.port}:${overlap.host}`,
+        message: duplicate
+          ? `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other's ${
+              tlsDiffers ? `TLS settings (${os.tls}; here ${ns.tls}) and routes` : 'routes'
+            }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`
+          : `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which overlaps ${quoteValue(other.raw, 120)} of Gateway ${older.namespace}/${older.name} on ${pods}: the proxy picks the more specific name per request and the wildcard takes every other name it covers${
+              tlsDiffers ? `; with different TLS settings (${os.tls}; here ${ns.tls}), HTTP/2 clients that reuse one connection for several names can reach the other Gateway's routes` : ''
+            }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`,
+        evidence,
+      });
     }
   },
 });
