@@ -236,3 +236,20 @@ data:
   // An explicit --cluster-domain style option wins over the installation.
   assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + iop('corp.internal'), { model: { clusterDomain: 'cluster.local' } })).length, 1);
 });
+
+test('with several namespace-wide Sidecars, scoping follows the oldest (creationTimestamp), as Istio does', async () => {
+  const rootSidecar = (name: string, hosts: string, created: string) => `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: ${name}, namespace: istio-system, creationTimestamp: "${created}"}
+spec:
+  egress:
+  - hosts: ${hosts}
+`;
+  const claim = vs(['payments-api.payments.svc.cluster.local']);
+  // "locked" is listed second but is older: it scopes every namespace to its own configs.
+  const lockedOlder = claim + rootSidecar('wide', '["*/*"]', '2026-01-01T00:00:00Z') + rootSidecar('locked', '["./*", "istio-system/*"]', '2025-01-01T00:00:00Z');
+  assert.deepEqual(await findingsFor(rule, lockedOlder), []);
+  const wideOlder = claim + rootSidecar('wide', '["*/*"]', '2024-01-01T00:00:00Z') + rootSidecar('locked', '["./*", "istio-system/*"]', '2025-01-01T00:00:00Z');
+  assert.equal((await findingsFor(rule, wideOlder)).length, 1);
+});
