@@ -27,6 +27,52 @@ export function resolveHost(host: string, configNamespace: string, domain: strin
   return h;
 }
 
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const MAX_VALUES_TEXT = 1024 * 1024;
+
+/**
+ * The Kubernetes cluster DNS domain the Istio installation in the input was configured with
+ * (Helm value `global.proxy.clusterDomain`): from an IstioOperator's `spec.values`, or from the
+ * `values` JSON the chart renders into the `istio-sidecar-injector[-rev]` ConfigMap. Null when
+ * neither says, or the value is not a DNS name (then Istio's default, cluster.local, stands).
+ */
+export function installedClusterDomain(istioOperators: readonly Resource[], configMaps: readonly Resource[]): string | null {
+  const valid = (v: unknown) => (typeof v === 'string' && DNS_NAME.test(v.trim().toLowerCase().replace(/\.$/, '')) ? v.trim().toLowerCase().replace(/\.$/, '') : null);
+  for (const iop of istioOperators) {
+    const d = valid(iop.obj?.spec?.values?.global?.proxy?.clusterDomain);
+    if (d) return d;
+  }
+  for (const cm of configMaps) {
+    if (cm.name !== 'istio-sidecar-injector' && !cm.name.startsWith('istio-sidecar-injector-')) continue;
+    const text = cm.obj?.data?.values;
+    if (typeof text !== 'string' || text.length > MAX_VALUES_TEXT) continue;
+    try {
+      const d = valid(JSON.parse(text)?.global?.proxy?.clusterDomain);
+      if (d) return d;
+    } catch {
+      // Not the chart's JSON: it says nothing about the domain.
+    }
+  }
+  return null;
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The namespace a cluster host's own name assigns it to: `name.ns.svc.<domain>` (and the wildcard
+ * `*.ns.svc.<domain>`) are Kubernetes Service names of namespace `ns`, whether or not the Service
+ * object is in the input. Null for any other host, including hosts under another cluster domain.
+ */
+export function impliedNamespace(host: string, domain: string): string | null {
+  const tail = `.svc.${domain.toLowerCase()}`;
+  if (host.length > MAX_HOST_LENGTH || !host.endsWith(tail)) return null;
+  const labels = host.slice(0, -tail.length).split('.');
+  if (labels.length !== 2) return null;
+  const [name, ns] = labels;
+  if (!DNS_LABEL.test(ns) || (name !== '*' && !DNS_LABEL.test(name))) return null;
+  return ns;
+}
+
 /** Does `pattern` (a host or `*.suffix` / `*`) cover `host`? Istio wildcards match any number of labels. */
 export function hostCovers(pattern: string, host: string): boolean {
   if (pattern === '*') return true;
@@ -43,6 +89,9 @@ export function hostCovers(pattern: string, host: string): boolean {
  * a scan of every Service: exact hosts by name, and each host under every one of its DNS suffixes.
  */
 export class HostIndex {
+  /** @param domain the cluster DNS domain, which decides the namespace a Service host name implies. */
+  constructor(readonly domain = 'cluster.local') {}
+
   private readonly exact = new Map<string, OwnedHost[]>();
   private readonly bySuffix = new Map<string, OwnedHost[]>();
   readonly all: OwnedHost[] = [];
@@ -58,6 +107,15 @@ export class HostIndex {
   /** Owners of exactly this host. */
   ownersOf(host: string): readonly OwnedHost[] {
     return this.exact.get(host) ?? EMPTY;
+  }
+
+  /**
+   * The namespace that owns a host by its name alone (`name.ns.svc.<domain>`, `*.ns.svc.<domain>`):
+   * a Service host belongs to its namespace even when neither the Service nor the Namespace object
+   * is in the input, and a ServiceEntry of another namespace declaring it does not make it theirs.
+   */
+  impliedOwner(host: string): string | null {
+    return impliedNamespace(host, this.domain);
   }
 
   /** Owned hosts that a host or wildcard pattern covers. */

@@ -4,7 +4,7 @@ import { DEFAULT_ROOT_NAMESPACE, chooseMeshConfig, isMeshConfigMap, type MeshCon
 import { GATEWAY_NAME_LABEL, ISTIO_DEPLOYED_CLASSES, ISTIO_DEPLOYING_CONTROLLERS, gatewayApiWorkload, workloadOf, isObject, type Workload } from './workloads.js';
 import { injectorsFrom, type InjectorInfo } from './injector.js';
 import { selectorMatches } from './selectors.js';
-import { HostIndex, resolveHost } from './hosts.js';
+import { HostIndex, installedClusterDomain, resolveHost } from './hosts.js';
 import { Tenancy, type TenantPolicyFile } from '../tenancy/policy.js';
 
 export interface ModelOptions {
@@ -44,7 +44,6 @@ export class MeshModel {
 
   constructor(resources: readonly Resource[], opts: ModelOptions = {}) {
     this.resources = resources;
-    this.clusterDomain = opts.clusterDomain ?? 'cluster.local';
     for (const r of resources) {
       push(this.byKind, kindKey(r.group, r.kind), r);
       if (r.namespace) push(this.byNamespace, r.namespace, r);
@@ -52,6 +51,8 @@ export class MeshModel {
       if (w) this.addWorkload(w);
     }
     this.addGatewayApiPods();
+    // An explicit domain wins; else the one the Istio installation in the input was given; else Istio's default.
+    this.clusterDomain = opts.clusterDomain ?? installedClusterDomain(this.ofKind('install.istio.io', 'IstioOperator'), this.ofKind('', 'ConfigMap')) ?? 'cluster.local';
     this.mesh = this.findMeshConfig(opts.meshConfig ?? null);
     this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
     this.injectors = injectorsFrom(this.ofKind('', 'ConfigMap'), this.ofKind('install.istio.io', 'IstioOperator'));
@@ -73,7 +74,7 @@ export class MeshModel {
    */
   get hosts(): HostIndex {
     if (!this.hostIndex) {
-      const idx = new HostIndex();
+      const idx = new HostIndex(this.clusterDomain);
       for (const svc of this.ofKind('', 'Service')) {
         idx.add({ host: `${svc.name}.${svc.namespace}.svc.${this.clusterDomain}`.toLowerCase(), namespace: svc.namespace, resource: svc, via: 'Service' });
       }
@@ -129,13 +130,13 @@ export class MeshModel {
     return this.mesh.rootNamespace;
   }
 
+  /**
+   * What the input says about a namespace. Asking about a namespace the input does not name (a
+   * host's implied owner, a policy's target) answers "unknown" without adding it to namespaces():
+   * the set rules iterate must not depend on which rule asked first.
+   */
   namespace(name: string): NamespaceInfo {
-    let info = this.namespaceInfo.get(name);
-    if (!info) {
-      info = { name, resource: null, labels: {}, mode: null, revision: null, injectedByDefault: false, system: this.systemNamespaces.has(name) };
-      this.namespaceInfo.set(name, info);
-    }
-    return info;
+    return this.namespaceInfo.get(name) ?? { name, resource: null, labels: {}, mode: null, revision: null, injectedByDefault: false, system: this.systemNamespaces.has(name) };
   }
 
   /** Every namespace the input names: Namespace objects and namespaces that hold objects. */
@@ -219,7 +220,7 @@ export class MeshModel {
       const { mode, revision, injectedByDefault } = namespaceMode(r.labels, injectByDefault);
       this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, injectedByDefault, system: this.systemNamespaces.has(r.name) });
     }
-    for (const ns of this.byNamespace.keys()) this.namespace(ns);
+    for (const ns of this.byNamespace.keys()) if (!this.namespaceInfo.has(ns)) this.namespaceInfo.set(ns, this.namespace(ns));
   }
 }
 

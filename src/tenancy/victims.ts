@@ -8,8 +8,10 @@ export interface Victims {
   services: OwnedHost[];
   /** Hosts other tenants' ServiceEntries declare. */
   entries: OwnedHost[];
-  /** Namespaces of other tenants whose whole `*.ns.svc.<domain>` (or a Service name in it) the claim covers, when no Service object is in the input. */
+  /** Namespaces of other tenants that own the claimed Service name (`name.ns.svc.<domain>`) or whose whole `*.ns.svc.<domain>` the claim covers, when no Service object of theirs is in the input. */
   namespaces: string[];
+  /** True when `namespaces` names the owner of an exact Service host (`name.ns.svc.<domain>`), not a namespace a wildcard covers. */
+  impliedService: boolean;
   /** Tenants whose policy allowance covers the claimed external host. */
   tenants: string[];
   /** A phrase naming them, for messages. */
@@ -35,20 +37,35 @@ export function claimVictims(model: MeshModel, ns: string, host: string): Victim
   const entries: OwnedHost[] = [];
   for (const o of covered) {
     if (!foreign(o)) continue;
+    // A ServiceEntry declaring another namespace's Service name squats on it; it owns nothing there.
+    if (o.via === 'ServiceEntry' && squats(model, o)) continue;
     (o.via === 'Service' ? services : entries).push(o);
   }
+  // The name itself says who owns a Service host: `name.ns.svc.<domain>` is namespace ns's, even when
+  // neither the Service nor the Namespace object is in the input.
   const namespaces: string[] = [];
-  const m = /^(?:\*|[a-z0-9-]+)\.([a-z0-9-]+)\.svc\.(.+)$/.exec(host);
-  if (m && m[2] === model.clusterDomain && !tenancy.sameTenant(m[1], ns) && !services.some((s) => s.namespace === m[1]) && model.namespace(m[1]).resource) {
-    namespaces.push(m[1]);
-  }
+  const implied = model.hosts.impliedOwner(host);
+  const impliedService = implied !== null && !host.startsWith('*');
+  if (implied !== null && !tenancy.sameTenant(implied, ns) && !services.some((s) => s.namespace === implied)) namespaces.push(implied);
   const tenants = services.length ? [] : tenancy.allowanceOwners(host, tenancy.tenantOf(ns).name);
   const parts: string[] = [];
   if (services.length) parts.push(`${services.length === 1 ? 'Service' : `${services.length} Services`} of other tenants (${listSome(uniq(services.map((s) => `${s.namespace}/${s.resource.name}`)), 3)})`);
-  if (namespaces.length) parts.push(`namespace ${namespaces.join(', ')} of another tenant`);
+  if (namespaces.length) {
+    parts.push(
+      impliedService
+        ? `namespace ${namespaces.join(', ')} of another tenant (a Service name there; the Service object is not in the input)`
+        : `namespace ${namespaces.join(', ')} of another tenant`,
+    );
+  }
   if (tenants.length) parts.push(`tenant ${tenants.join(', ')} by policy`);
   if (entries.length) parts.push(`ServiceEntry hosts of other namespaces (${listSome(uniq(entries.map((s) => `${s.namespace}/${s.resource.name}`)), 3)})`);
-  return { any: parts.length > 0, services, entries, namespaces, tenants, summary: parts.join(' and ') };
+  return { any: parts.length > 0, services, entries, namespaces, impliedService: impliedService && namespaces.length > 0, tenants, summary: parts.join(' and ') };
+}
+
+/** A ServiceEntry host naming a Service of a namespace other than the entry's own (`name.other.svc.<domain>`). */
+function squats(model: MeshModel, o: OwnedHost): boolean {
+  const implied = model.hosts.impliedOwner(o.host);
+  return implied !== null && !model.tenancy.sameTenant(implied, o.namespace);
 }
 
 function uniq(xs: string[]): string[] {

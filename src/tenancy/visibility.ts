@@ -2,6 +2,9 @@ import type { MeshModel } from '../model/model.js';
 import { hostCovers } from '../model/hosts.js';
 import { isEmptySelector } from '../model/selectors.js';
 import { isObject } from '../model/workloads.js';
+import type { Resource } from '../model/resource.js';
+import type { Workload } from '../model/workloads.js';
+import { olderFirst } from '../posture/util.js';
 
 /** The mesh-config key holding each kind's default exportTo. */
 export const EXPORT_DEFAULT_KEY = {
@@ -60,9 +63,10 @@ export class SidecarScopes {
   private readonly byNs = new Map<string, SidecarEgress>();
 
   constructor(private readonly model: MeshModel) {
-    for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
-      const spec = sc.obj?.spec;
-      if (!isObject(spec) || !isEmptySelector(spec.workloadSelector?.labels)) continue;
+    for (const [, list] of namespaceWideSidecars(model)) {
+      // Istio allows one namespace-wide Sidecar; with several, the oldest wins and the others are ignored (HJK014).
+      const sc = list[0];
+      const spec = sc.obj.spec;
       const hosts: SidecarEgress['hosts'] = [];
       for (const l of Array.isArray(spec.egress) ? spec.egress : []) {
         for (const h of Array.isArray(l?.hosts) ? l.hosts : []) {
@@ -71,8 +75,7 @@ export class SidecarScopes {
           hosts.push({ ns, dns: dns.toLowerCase() });
         }
       }
-      // Istio allows one namespace-wide Sidecar; with several, the oldest wins. Keep the first seen.
-      if (!this.byNs.has(sc.namespace)) this.byNs.set(sc.namespace, { hosts, source: `Sidecar ${sc.namespace}/${sc.name}` });
+      this.byNs.set(sc.namespace, { hosts, source: `Sidecar ${sc.namespace}/${sc.name}` });
     }
   }
 
@@ -93,6 +96,52 @@ export class SidecarScopes {
       (h) => (h.ns === '*' || h.ns === configNs || (h.ns === '.' && configNs === clientNs)) && (h.dns === '*' || hostCovers(h.dns, host) || hostCovers(host, h.dns)),
     );
   }
+}
+
+/** Does a Sidecar spec select workloads (a non-empty `workloadSelector.labels`)? */
+export function sidecarHasSelector(spec: unknown): boolean {
+  return isObject(spec) && isObject(spec.workloadSelector) && !isEmptySelector(spec.workloadSelector.labels);
+}
+
+/**
+ * Why a Sidecar programs no proxy because its workloads run ambient (no sidecar to apply it), or
+ * null when it applies to some sidecar workload or its namespace's mode is not ambient. The root
+ * namespace's namespace-wide Sidecar is the mesh default, not about its own namespace: never ignored here.
+ */
+export function sidecarOnAmbientOnly(model: MeshModel, sc: Resource): { why: string; ambient: readonly Workload[] } | null {
+  const spec = sc.obj?.spec;
+  if (!isObject(spec)) return null;
+  const ns = model.namespace(sc.namespace);
+  const selects = sidecarHasSelector(spec);
+  if (!selects && sc.namespace === model.rootNamespace) return null;
+  const targets = selects ? model.selectWorkloads(sc.namespace, spec.workloadSelector.labels) : model.workloadsIn(sc.namespace);
+  if (targets.some((w) => model.dataplaneOf(w) === 'sidecar')) return null;
+  const ambient = targets.filter((w) => model.dataplaneOf(w) === 'ambient');
+  if (ns.mode === 'ambient' && !(selects && targets.length > 0 && ambient.length === 0)) return { why: `namespace ${sc.namespace} runs ambient mode`, ambient };
+  if (selects && ambient.length > 0 && ambient.length === targets.length) return { why: 'the workloads it selects run in ambient mode', ambient };
+  return null;
+}
+
+const wideCache = new WeakMap<MeshModel, Map<string, Resource[]>>();
+
+/**
+ * Each namespace's selector-less Sidecars, oldest first (creationTimestamp, else input order): the
+ * first is the one Istio applies; Istio ignores the others.
+ */
+export function namespaceWideSidecars(model: MeshModel): Map<string, Resource[]> {
+  let byNs = wideCache.get(model);
+  if (!byNs) {
+    byNs = new Map();
+    for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
+      if (!isObject(sc.obj?.spec) || sidecarHasSelector(sc.obj.spec)) continue;
+      const list = byNs.get(sc.namespace);
+      if (list) list.push(sc);
+      else byNs.set(sc.namespace, [sc]);
+    }
+    for (const list of byNs.values()) list.sort(olderFirst);
+    wideCache.set(model, byNs);
+  }
+  return byNs;
 }
 
 const scopesCache = new WeakMap<MeshModel, SidecarScopes>();

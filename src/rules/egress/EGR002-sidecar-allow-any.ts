@@ -1,3 +1,4 @@
+import { sidecarOnAmbientOnly } from '../../tenancy/visibility.js';
 import { defineRule, type EvidenceInput } from '../types.js';
 import { describe } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
@@ -42,6 +43,8 @@ export default defineRule({
       if (!isObject(spec) || !isObject(spec.outboundTrafficPolicy)) continue;
       const otp = spec.outboundTrafficPolicy;
       if (otp.mode !== 'ALLOW_ANY') continue;
+      // On ambient workloads no sidecar applies it: HJK016 says the Sidecar has no effect.
+      if (sidecarOnAmbientOnly(model, sc)) continue;
 
       const evidence: EvidenceInput[] = [];
       const labels = selectorLabels(spec);

@@ -142,3 +142,114 @@ spec:
 `;
   assert.deepEqual(await findingsFor(rule, bad), []);
 });
+
+// Issue 9: the name `name.ns.svc.<domain>` says who owns a host, even when the Service is not in the input.
+const partial = (hosts: string[], extra = '', ns = 'shop') => `${injectedNamespaces('shop', 'analytics')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: grab, namespace: ${ns}}
+spec:
+  hosts: [${hosts.map((h) => JSON.stringify(h)).join(', ')}]
+${extra}
+  http:
+  - route:
+    - destination: {host: collector.shop.svc.cluster.local}
+`;
+
+test('a fully qualified Service host of another namespace is a hijack without its Service or Namespace in the input', async () => {
+  const f = await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'critical');
+  assert.equal(f[0].location?.path, 'spec.hosts[0]');
+  assert.match(f[0].message, /namespace billing of another tenant \(a Service name there; the Service object is not in the input\)/);
+  assert.match(f[0].message, /sidecars in analytics send/);
+  assert.ok(f[0].evidence.some((e) => e.role === 'victim' && /namespace billing/.test(e.description)));
+});
+
+test('implied owners: own namespace, same tenant, exportTo, Sidecar scoping and the cluster domain all count as for real Services', async () => {
+  // The VirtualService's own namespace owns its own names.
+  assert.equal((await findingsFor(rule, partial(['ledger.shop.svc.cluster.local']))).length, 0);
+  // Exported to its own namespace only: nobody else takes it.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local'], '  exportTo: ["."]'))).length, 0);
+  // billing and shop in one tenant: the tenant's own business.
+  const policy = parseTenantPolicy('tenants:\n  - name: commerce\n    namespaces: [shop, billing]\n', 't.yaml');
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']), { model: { tenantPolicy: policy } })).length, 0);
+  // A root Sidecar scoping every namespace to its own configs stops the route reaching analytics.
+  const scoped = partial(['ledger.billing.svc.cluster.local']) + `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: istio-system}
+spec:
+  egress:
+  - hosts: ["./*", "istio-system/*"]
+`;
+  assert.equal((await findingsFor(rule, scoped)).length, 0);
+  // Under another cluster domain the name is an external host nobody declares, and the domain's own names are Services.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']), { model: { clusterDomain: 'corp.internal' } })).length, 0);
+  const corp = await findingsFor(rule, partial(['ledger.billing.svc.corp.internal']), { model: { clusterDomain: 'corp.internal' } });
+  assert.equal(corp.length, 1);
+  assert.match(corp[0].message, /namespace billing of another tenant/);
+  // Not a Service name: too many labels, or an invalid namespace label.
+  assert.equal((await findingsFor(rule, partial(['a.ledger.billing.svc.cluster.local', 'ledger.Bill_ing.svc.cluster.local']))).length, 0);
+});
+
+test('a ServiceEntry declaring another namespace\'s Service name does not make that name its own', async () => {
+  // billing routes its own Service name; shop's squatting ServiceEntry is no victim of that.
+  const squat = partial(['ledger.billing.svc.cluster.local'], '', 'billing') + `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: squat, namespace: shop}
+spec:
+  hosts: [ledger.billing.svc.cluster.local]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+`;
+  assert.equal((await findingsFor(rule, squat)).length, 0);
+});
+
+test('the cluster domain comes from the Istio installation in the input (IstioOperator or injector values), else cluster.local', async () => {
+  const iop = (domain: string) => `---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: installed, namespace: istio-system}
+spec:
+  values:
+    global:
+      proxy: {clusterDomain: ${JSON.stringify(domain)}}
+`;
+  const injector = (domain: string) => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector-stable, namespace: istio-system}
+data:
+  values: ${JSON.stringify(JSON.stringify({ global: { proxy: { clusterDomain: domain } } }))}
+`;
+  for (const install of [iop('corp.internal'), injector('Corp.Internal.')]) {
+    const corp = await findingsFor(rule, partial(['ledger.billing.svc.corp.internal']) + install);
+    assert.equal(corp.length, 1, install);
+    assert.match(corp[0].message, /namespace billing of another tenant/);
+    assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + install)).length, 0, install);
+  }
+  // A value that is not a DNS name is ignored: Istio's default stands.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + iop('not a domain'))).length, 1);
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + injector('corp.internal').replace(/values: .*/, 'values: "{global: corp.internal"'))).length, 1);
+  // An explicit --cluster-domain style option wins over the installation.
+  assert.equal((await findingsFor(rule, partial(['ledger.billing.svc.cluster.local']) + iop('corp.internal'), { model: { clusterDomain: 'cluster.local' } })).length, 1);
+});
+
+test('with several namespace-wide Sidecars, scoping follows the oldest (creationTimestamp), as Istio does', async () => {
+  const rootSidecar = (name: string, hosts: string, created: string) => `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: ${name}, namespace: istio-system, creationTimestamp: "${created}"}
+spec:
+  egress:
+  - hosts: ${hosts}
+`;
+  const claim = vs(['payments-api.payments.svc.cluster.local']);
+  // "locked" is listed second but is older: it scopes every namespace to its own configs.
+  const lockedOlder = claim + rootSidecar('wide', '["*/*"]', '2026-01-01T00:00:00Z') + rootSidecar('locked', '["./*", "istio-system/*"]', '2025-01-01T00:00:00Z');
+  assert.deepEqual(await findingsFor(rule, lockedOlder), []);
+  const wideOlder = claim + rootSidecar('wide', '["*/*"]', '2024-01-01T00:00:00Z') + rootSidecar('locked', '["./*", "istio-system/*"]', '2025-01-01T00:00:00Z');
+  assert.equal((await findingsFor(rule, wideOlder)).length, 1);
+});

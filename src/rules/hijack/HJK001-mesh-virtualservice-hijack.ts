@@ -12,7 +12,7 @@ export default defineRule({
     reads: ['networking.istio.io/VirtualService', 'Service', 'networking.istio.io/ServiceEntry', 'networking.istio.io/Sidecar', 'Namespace', 'ConfigMap'],
     docs: {
       summary:
-        "A VirtualService bound to the `mesh` gateway (no `gateways`, or a list that includes `mesh`) names, or covers with a wildcard, a host that belongs to another tenant — a Service in another namespace, or an external host another tenant's policy allows — and its exportTo reaches other tenants' namespaces.",
+        "A VirtualService bound to the `mesh` gateway (no `gateways`, or a list that includes `mesh`) names, or covers with a wildcard, a host that belongs to another tenant — a Service in another namespace, or an external host another tenant's policy allows — and its exportTo reaches other tenants' namespaces. A Service host is owned by the namespace its name says (`name.ns.svc.<cluster domain>`), even when neither that Service nor its Namespace is in the input; a ServiceEntry of another namespace declaring that name does not make it that namespace's.",
       why:
         "Istio routing config is mesh-scoped: the route is programmed into the sidecar of every namespace it is exported to, so every client of the victim's host, in any namespace, is sent wherever the attacker's VirtualService says. The attacker can read, alter, redirect or drop that traffic. mTLS does not help: the victim's clients authenticate the attacker's service as the destination, and requests the attacker forwards arrive with the attacker's identity. Istio documents this as expected behaviour (ISTIO-SECURITY-2026-002): namespaces are not a hard tenancy boundary for networking config.",
       fix:

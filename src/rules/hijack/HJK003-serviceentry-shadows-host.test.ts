@@ -164,3 +164,16 @@ test('the documented examples: bad is reported, good is not', async () => {
   assert.equal(bad[0].severity, 'critical');
   assert.deepEqual(await findingsFor(rule, withCard + rule.meta.docs.good), []);
 });
+
+test('issue 9: another namespace\'s fully qualified Service name is critical even without its Service or Namespace in the input', async () => {
+  const f = await findingsFor(rule, se(['ledger.billing.svc.cluster.local']));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'critical');
+  assert.equal(f[0].location?.path, 'spec.hosts[0]');
+  assert.match(f[0].message, /belongs to namespace billing of another tenant \(a Service name there; the Service object is not in the input\)/);
+  // Its own namespace's names, or the same names exported to itself only, are not a hijack.
+  assert.equal((await findingsFor(rule, se(['ledger.analytics.svc.cluster.local']))).length, 0);
+  assert.equal((await findingsFor(rule, se(['ledger.billing.svc.cluster.local'], '  exportTo: ["."]'))).length, 0);
+  // Another cluster domain: the name is nobody's Service.
+  assert.equal((await findingsFor(rule, se(['ledger.billing.svc.cluster.local']), { model: { clusterDomain: 'corp.internal' } })).length, 0);
+});

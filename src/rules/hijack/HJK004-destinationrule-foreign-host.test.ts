@@ -138,3 +138,17 @@ test('the documented examples: bad is reported, good is not', async () => {
   assert.equal(bad[0].severity, 'critical');
   assert.deepEqual(await findingsFor(rule, `${mesh}---\n${rule.meta.docs.good}`), []);
 });
+
+test('issue 9: a Service name of another namespace counts as its host even when that Service is not in the input', async () => {
+  const ledgerShadow = shadow().replace('card-api.payments.svc.cluster.local', 'ledger.billing.svc.cluster.local');
+  const f = await findingsFor(rule, mesh + ledgerShadow + dr('ledger.billing.svc.cluster.local'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'critical');
+  assert.match(f[0].message, /belongs to namespace billing of another tenant \(a Service name there; the Service object is not in the input\)/);
+  // Without the shadowing entry it governs analytics' own clients only (low), as for a Service in the input.
+  const low = await findingsFor(rule, mesh + dr('ledger.billing.svc.cluster.local'));
+  assert.equal(low.length, 1);
+  assert.equal(low[0].severity, 'low');
+  // analytics' own Service name is its own business.
+  assert.equal((await findingsFor(rule, mesh + dr('ledger.analytics.svc.cluster.local'))).length, 0);
+});

@@ -60,7 +60,7 @@ export default defineRule({
     reads: ['networking.istio.io/DestinationRule', 'networking.istio.io/ServiceEntry', 'Service', 'networking.istio.io/Sidecar', 'Namespace', 'ConfigMap'],
     docs: {
       summary:
-        "A DestinationRule in a tenant namespace targets a host another tenant owns (a Service, a host another namespace's ServiceEntry declares, or a host in another tenant's policy allowance) and is exported beyond its tenant. Istio looks a DestinationRule up in the client's namespace, then the service's namespace, then the root namespace, so such a rule reaches other tenants' clients when its namespace also declares the host with an exported ServiceEntry (HJK003): then it is high, and critical when it sets `tls.mode: DISABLE` or a `tunnel` (top level, `portLevelSettings` or `subsets`). Without that ServiceEntry the rule only governs its own namespace's clients today and is reported as low.",
+        "A DestinationRule in a tenant namespace targets a host another tenant owns (a Service, a host another namespace's ServiceEntry declares, or a host in another tenant's policy allowance) and is exported beyond its tenant. Istio looks a DestinationRule up in the client's namespace, then the service's namespace, then the root namespace, so such a rule reaches other tenants' clients when its namespace also declares the host with an exported ServiceEntry (HJK003): then it is high, and critical when it sets `tls.mode: DISABLE` or a `tunnel` (top level, `portLevelSettings` or `subsets`). Without that ServiceEntry the rule only governs its own namespace's clients today and is reported as low. A Service host is owned by the namespace its name says (`name.ns.svc.<cluster domain>`), even when neither that Service nor its Namespace is in the input; a ServiceEntry of another namespace declaring that name does not make it that namespace's.",
       why:
         "A DestinationRule decides how clients connect to a host: TLS mode and certificates, load balancing, connection limits, outlier detection, tunnelling. When an attacker's rule is the one other tenants' proxies use for a victim's host, `tls.mode: DISABLE` strips Istio's mutual TLS so the victim's clients send plaintext any host on the path can read or alter, a `tunnel` carries their connections through a proxy the attacker picks, and tight connection limits or outlier detection make the victim's service fail for them.",
       fix:
@@ -108,7 +108,9 @@ export default defineRule({
       // The rule's namespace is the "service namespace" for clients that resolve the host to its own
       // ServiceEntry: an exact entry competes with the owner's; a wildcard entry only takes names no
       // other tenant defines exactly.
-      const foreignExact = model.hosts.ownersOf(host).some((o) => !tenancy.sameTenant(o.namespace, dr.namespace));
+      const implied = host.startsWith('*') ? null : model.hosts.impliedOwner(host);
+      const foreignExact =
+        (implied !== null && !tenancy.sameTenant(implied, dr.namespace)) || model.hosts.ownersOf(host).some((o) => !tenancy.sameTenant(o.namespace, dr.namespace));
       const shadows = (entriesByNs.get(dr.namespace) ?? []).filter((e) =>
         e.hosts.some((h) => (h.startsWith('*') ? !host.startsWith('*') && !foreignExact && hostCovers(h, host) : hostCovers(host, h))),
       );

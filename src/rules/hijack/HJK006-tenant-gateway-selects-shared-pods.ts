@@ -17,7 +17,7 @@ function isGatewayWorkload(w: Workload): boolean {
 }
 
 /** Is istiod in the input run with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true (a Gateway then selects pods of its own namespace only)? */
-function gatewaysScopedToNamespace(model: MeshModel, platformNs: string[]): boolean {
+export function gatewaysScopedToNamespace(model: MeshModel, platformNs: string[]): boolean {
   const truthy = (v: unknown) => typeof v === 'string' ? /^(true|1)$/i.test(v.trim()) : v === true;
   for (const ns of platformNs) {
     for (const w of model.workloadsIn(ns)) {

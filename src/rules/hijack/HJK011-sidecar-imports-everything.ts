@@ -1,3 +1,4 @@
+import { sidecarOnAmbientOnly } from '../../tenancy/visibility.js';
 import { defineRule } from '../types.js';
 import { isObject } from '../../model/workloads.js';
 
@@ -22,6 +23,8 @@ export default defineRule({
   check({ model, report }) {
     for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
       if (model.tenancy.isPlatform(sc.namespace)) continue;
+      // A Sidecar on ambient workloads imports nothing: HJK016 says it has no effect.
+      if (sidecarOnAmbientOnly(model, sc)) continue;
       const egress = isObject(sc.obj?.spec) && Array.isArray(sc.obj.spec.egress) ? sc.obj.spec.egress : [];
       egress.forEach((l: unknown, li: number) => {
         const hosts = isObject(l) && Array.isArray(l.hosts) ? l.hosts : [];

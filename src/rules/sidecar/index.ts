@@ -14,6 +14,7 @@ import BYP012 from './BYP012-pod-missing-proxy.js';
 import BYP013 from './BYP013-proxy-image-differs.js';
 import BYP014 from './BYP014-overlapping-injection-webhooks.js';
 import BYP015 from './BYP015-injection-webhook-missing-service.js';
+import BYP030 from './BYP030-external-service-skips-gateway.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
-export const rules: Rule[] = [BYP001, BYP002, BYP003, BYP004, BYP005, BYP006, BYP007, BYP008, BYP009, BYP010, BYP011, BYP012, BYP013, BYP014, BYP015];
+export const rules: Rule[] = [BYP001, BYP002, BYP003, BYP004, BYP005, BYP006, BYP007, BYP008, BYP009, BYP010, BYP011, BYP012, BYP013, BYP014, BYP015, BYP030];
