@@ -21,6 +21,7 @@ export default defineRule({
         "Both inject arbitrary configuration or code into Envoy: they can rewrite routes, strip authentication, copy request bodies elsewhere or crash proxies (ISTIO-SECURITY-2026-006 is a denial of service through an EnvoyFilter's proxyVersion match). In a tenant's hands that is control of the tenant's proxies and, through shared gateways or mistakes in matching, of others'. Mesh-wide ones run in every proxy, so a mistake or a malicious change reaches every workload at once.",
       fix:
         'Keep EnvoyFilter and WasmPlugin creation to platform operators (RBAC: no tenant role on networking.istio.io/envoyfilters or extensions.istio.io/wasmplugins), keep them in the root namespace, and give each a workloadSelector (or selector / targetRefs) naming the proxies it is for.',
+      bad: 'apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: add-lua, namespace: shop}\nspec:\n  configPatches:\n  - applyTo: HTTP_FILTER\n    match: {context: SIDECAR_INBOUND}\n    patch:\n      operation: INSERT_BEFORE\n      value: {name: envoy.filters.http.lua}',
       references: [
         'https://istio.io/latest/docs/reference/config/networking/envoy-filter/',
         'https://istio.io/latest/docs/reference/config/proxy_extensions/wasm-plugin/',

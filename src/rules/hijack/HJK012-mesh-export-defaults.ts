@@ -16,6 +16,7 @@ export default defineRule({
       why:
         'Every VirtualService, DestinationRule and ServiceEntry written without its own exportTo is then visible to every namespace in the mesh. A tenant who forgets — or chooses not — to set exportTo affects other tenants\' traffic; with `["."]` as the default, reaching other namespaces becomes a deliberate, reviewable act.',
       fix: 'Set all three defaults to `["."]` in the mesh config (istio ConfigMap `mesh`, IstioOperator spec.meshConfig, or Helm values meshConfig) and let configs that must be shared list their namespaces explicitly.',
+      bad: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    rootNamespace: istio-system\n    outboundTrafficPolicy: {mode: REGISTRY_ONLY}',
       good: 'meshConfig:\n  defaultVirtualServiceExportTo: ["."]\n  defaultDestinationRuleExportTo: ["."]\n  defaultServiceExportTo: ["."]',
       references: ['https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/', 'https://istio.io/latest/docs/ops/best-practices/traffic-management/#cross-namespace-configuration'],
     },
