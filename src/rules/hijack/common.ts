@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { anyGlob } from '../../engine/glob.js';
 import type { MeshModel } from '../../model/model.js';
 import { hostCovers } from '../../model/hosts.js';
 import { claimVictims, type Victims } from '../../tenancy/victims.js';
@@ -81,7 +81,7 @@ export function sharedGatewayReason(model: MeshModel, namespace: string, name: s
   if (!cache) {
     const listers: SharedGatewayCache['listers'] = [];
     for (const t of model.tenancy.policy?.tenants ?? []) {
-      if (t.gateways.length) listers.push({ tenant: t.name, match: picomatch(t.gateways) });
+      if (t.gateways.length) listers.push({ tenant: t.name, match: anyGlob(t.gateways, `tenant ${t.name} gateway`) });
     }
     cache = { listers, memo: new Map() };
     sharedCache.set(model, cache);
