@@ -17,6 +17,11 @@ export interface ModelOptions {
   tenantPolicy?: TenantPolicyFile | null;
 }
 
+export interface ModelError {
+  resource: Resource;
+  message: string;
+}
+
 /**
  * The analysed mesh: every resource plus the indexes rules read through. Built once per run; rules
  * never scan all resources for each resource (at 100,000 objects that is hours, not seconds).
@@ -26,6 +31,11 @@ export class MeshModel {
   readonly clusterDomain: string;
   readonly mesh: MeshConfigInfo;
   readonly workloads: Workload[] = [];
+  /**
+   * Documents the model could not take in (a bug meshward did not foresee, met on odd input): each is
+   * left out of the index it failed in, and the run goes on, as with a rule that throws.
+   */
+  readonly errors: ModelError[] = [];
 
   private readonly byKind = new Map<string, Resource[]>();
   private readonly byNamespace = new Map<string, Resource[]>();
@@ -45,7 +55,7 @@ export class MeshModel {
     for (const r of resources) {
       push(this.byKind, kindKey(r.group, r.kind), r);
       if (r.namespace) push(this.byNamespace, r.namespace, r);
-      const w = workloadOf(r);
+      const w = this.contain(r, 'reading its pod template', () => workloadOf(r));
       if (w) {
         this.workloads.push(w);
         this.workloadByResource.set(r.id, w);
@@ -190,9 +200,10 @@ export class MeshModel {
     const maps = this.ofKind('', 'ConfigMap').filter(isMeshConfigMap);
     maps.sort((a, b) => Number(b.name === 'istio') - Number(a.name === 'istio'));
     for (const cm of maps) {
-      const { config, error } = meshFromConfigMap(cm);
-      if (error) errors.push(error);
-      if (config) return pick(config, { origin: 'configmap', resource: cm, path: ['data', 'mesh'], file: null });
+      const found = this.contain(cm, 'reading its mesh config', () => meshFromConfigMap(cm));
+      if (!found) continue;
+      if (found.error) errors.push(found.error);
+      if (found.config) return pick(found.config, { origin: 'configmap', resource: cm, path: ['data', 'mesh'], file: null });
     }
     for (const iop of this.ofKind('install.istio.io', 'IstioOperator')) {
       const mc = iop.obj?.spec?.meshConfig;
@@ -201,10 +212,22 @@ export class MeshModel {
     return pick({}, { origin: 'defaults', resource: null, path: [], file: null });
   }
 
+  /** Runs one document's share of model building; a failure becomes an error entry for that document. */
+  private contain<T>(r: Resource, what: string, fn: () => T): T | null {
+    try {
+      return fn();
+    } catch (err) {
+      this.errors.push({ resource: r, message: `meshward failed ${what} (${err instanceof Error ? err.message : String(err)}); the object was left out of the analysis. Please report this with the object.` });
+      return null;
+    }
+  }
+
   private buildNamespaces(): void {
     for (const r of this.ofKind('', 'Namespace')) {
-      const { mode, revision } = namespaceMode(r.labels);
-      this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, system: this.systemNamespaces.has(r.name) });
+      this.contain(r, 'reading its namespace labels', () => {
+        const { mode, revision } = namespaceMode(r.labels);
+        this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, system: this.systemNamespaces.has(r.name) });
+      });
     }
     for (const ns of this.byNamespace.keys()) this.namespace(ns);
   }

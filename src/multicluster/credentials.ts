@@ -149,7 +149,7 @@ export function kubeconfigSources(model: MeshModel): KubeconfigSource[] {
     const flavour = credentialFlavour(secret);
     if (!flavour) continue;
     const values = secretValues(secret);
-    const fieldOf = (k: string): PathSegment[] => [isObject(secret.obj?.stringData) && k in secret.obj.stringData ? 'stringData' : 'data', k];
+    const fieldOf = (k: string): PathSegment[] => [isObject(secret.obj?.stringData) && Object.hasOwn(secret.obj.stringData, k) ? 'stringData' : 'data', k];
     if (flavour === 'argocd') {
       const text = argoKubeconfig(values);
       if (text) out.push({ resource: secret, path: fieldOf(values.has('config') ? 'config' : 'server'), text, consumer: consumers.argocd });
