@@ -1,5 +1,5 @@
 import { Document, visit } from 'yaml';
-import { terminalSafe, UNSAFE_CHARS } from '../engine/text.js';
+import { jsonForOutput, terminalSafe, UNSAFE_CHARS } from '../engine/text.js';
 
 /**
  * The one writer of generated YAML (`generate sidecars`, `generate admission-policy`): output users
@@ -52,10 +52,7 @@ export function renderYamlStream(header: readonly string[], docs: readonly Gener
   return out;
 }
 
-/**
- * Generated JSON: JSON.stringify escapes U+0000 to U+001F but leaves DEL, C1 controls, line separators
- * and bidi characters raw; they can only sit inside strings, where `\uXXXX` means the same.
- */
+/** Generated JSON, with every unsafe character inside strings written as `\uXXXX`. */
 export function renderJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2).replace(LEFT_RAW_BY_QUOTING, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  return `${jsonForOutput(value)}\n`;
 }
