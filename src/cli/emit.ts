@@ -103,11 +103,51 @@ export async function emitReport(x: EmitInput): Promise<number> {
     cwd: io.cwd,
     version: VERSION,
   });
-  if (flags.output) await fs.writeFile(path.resolve(io.cwd, flags.output), text);
-  else io.stdout.write(text);
+  if (flags.output) await writeFileChunked(path.resolve(io.cwd, flags.output), text);
+  else await writeChunked(io.stdout, text);
 
   const failOn = (flags.failOn ?? config.failOn ?? 'high') as Severity | 'none';
   if (x.errors.length) return EXIT_FINDINGS;
   if (failOn !== 'none' && visible.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
   return 0;
+}
+
+/**
+ * A report can be hundreds of megabytes: written whole, the stream (or fs.writeFile) first copies it
+ * into one Buffer of the same size. Written in 1 MiB slices, waiting for the stream to drain, only a
+ * slice is copied at a time.
+ */
+const WRITE_CHUNK = 1 << 20;
+
+async function writeChunked(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (text.length <= WRITE_CHUNK) {
+    stream.write(text);
+    return;
+  }
+  for (let i = 0; i < text.length; ) {
+    const end = sliceEnd(text, i);
+    if (!stream.write(text.slice(i, end))) await new Promise<void>((resolve) => stream.once('drain', resolve));
+    i = end;
+  }
+}
+
+/** The end of the slice starting at `i`, never between the two halves of a surrogate pair. */
+function sliceEnd(text: string, i: number): number {
+  let end = Math.min(i + WRITE_CHUNK, text.length);
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+  return end;
+}
+
+async function writeFileChunked(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    for (let i = 0; i < text.length; ) {
+      const end = sliceEnd(text, i);
+      await handle.write(text.slice(i, end));
+      i = end;
+    }
+  } finally {
+    await handle.close();
+  }
 }

@@ -13,9 +13,12 @@ import type { Location } from '../engine/finding.js';
  */
 export class Locator {
   private lineIndex = new Map<number, Uint32Array>();
-  private yamlDocs = new Map<string, Document.Parsed>();
-  private cstDocs = new Map<string, CST.Document | null>();
-  private jsonTrees = new Map<string, JsonNode | undefined>();
+  // Parsed documents are kept for the last few documents only: a syntax tree costs tens of times its
+  // text, and a run with findings in every document would otherwise hold one for each. Callers that
+  // locate many findings (runRules) ask in document order, so each document is parsed once.
+  private yamlDocs = new BoundedCache<string, Document.Parsed>();
+  private cstDocs = new BoundedCache<string, CST.Document | null>();
+  private jsonTrees = new BoundedCache<string, JsonNode | undefined>();
 
   constructor(private readonly files: readonly InputFile[]) {}
 
@@ -97,6 +100,23 @@ export class Locator {
       if (node) return start + (node.parent?.type === 'property' ? node.parent.offset : node.offset);
     }
     return null;
+  }
+}
+
+/** A Map that forgets its oldest entries beyond `max`. */
+class BoundedCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max = 8) {}
+  has(k: K): boolean {
+    return this.map.has(k);
+  }
+  get(k: K): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: K, v: V): void {
+    this.map.delete(k);
+    this.map.set(k, v);
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
   }
 }
 
