@@ -13,7 +13,7 @@ import type { Location } from '../engine/finding.js';
  */
 export class Locator {
   private lineIndex = new Map<number, Uint32Array>();
-  // Parsed documents are kept for the last few documents only: a syntax tree costs tens of times its
+  // Parsed documents are kept for the last two documents only: a syntax tree costs tens of times its
   // text, and a run with findings in every document would otherwise hold one for each. Callers that
   // locate many findings (runRules) ask in document order, so each document is parsed once.
   private yamlDocs = new BoundedCache<string, Document.Parsed>();
@@ -106,7 +106,7 @@ export class Locator {
 /** A Map that forgets its oldest entries beyond `max`. */
 class BoundedCache<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(private readonly max = 8) {}
+  constructor(private readonly max = 2) {}
   has(k: K): boolean {
     return this.map.has(k);
   }
