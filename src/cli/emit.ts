@@ -97,14 +97,29 @@ export async function emitReport(x: EmitInput): Promise<number> {
       notes: [...x.notes, ...notes],
     },
   };
-  const text = REPORTERS[format](report, {
-    rules: x.rules.filter((r) => !config.disabled.has(r.meta.id)),
-    color: !flags.output && format === 'text' && useColor(io.stdout, io.env),
-    cwd: io.cwd,
-    version: VERSION,
-  });
-  if (flags.output) await writeFileChunked(path.resolve(io.cwd, flags.output), text);
-  else await writeChunked(io.stdout, text);
+  if (format === 'json') {
+    // The JSON report is streamed (the same text, finding by finding): whole, it is one string about
+    // 1.8 KB per finding, as large as every finding in memory several times over.
+    if (flags.output) {
+      const handle = await fs.open(path.resolve(io.cwd, flags.output), 'w');
+      try {
+        for (const chunk of jsonReportChunks(report)) await handle.write(chunk);
+      } finally {
+        await handle.close();
+      }
+    } else {
+      for (const chunk of jsonReportChunks(report)) if (!io.stdout.write(chunk)) await new Promise<void>((resolve) => io.stdout.once('drain', resolve));
+    }
+  } else {
+    const text = REPORTERS[format](report, {
+      rules: x.rules.filter((r) => !config.disabled.has(r.meta.id)),
+      color: !flags.output && format === 'text' && useColor(io.stdout, io.env),
+      cwd: io.cwd,
+      version: VERSION,
+    });
+    if (flags.output) await writeFileChunked(path.resolve(io.cwd, flags.output), text);
+    else await writeChunked(io.stdout, text);
+  }
 
   const failOn = (flags.failOn ?? config.failOn ?? 'high') as Severity | 'none';
   if (x.errors.length) return EXIT_FINDINGS;
@@ -150,4 +165,24 @@ async function writeFileChunked(file: string, text: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The text REPORTERS.json writes (JSON.stringify(report, null, 2) plus a newline), in chunks of about
+ * 1 MiB: each finding is stringified on its own and indented to its place in the array. A test keeps
+ * the two identical.
+ */
+export function* jsonReportChunks(report: Report): Generator<string> {
+  const { version, findings, ...tail } = report;
+  let buf = `{\n  "version": ${JSON.stringify(version)},\n  "findings": [`;
+  for (let i = 0; i < findings.length; i++) {
+    buf += `${i ? ',' : ''}\n    ${JSON.stringify(findings[i], null, 2).replace(/\n/g, '\n    ')}`;
+    if (buf.length >= WRITE_CHUNK) {
+      yield buf;
+      buf = '';
+    }
+  }
+  buf += findings.length ? '\n  ]' : ']';
+  buf += `,${JSON.stringify(tail, null, 2).slice(1)}\n`;
+  yield buf;
 }
