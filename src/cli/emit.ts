@@ -161,6 +161,13 @@ export async function emitReport(x: EmitInput): Promise<number> {
       errors: x.errors,
       summary,
     };
+    if (target.format === 'json') {
+      // The JSON report is streamed (the same text, finding by finding): whole, it is one string about
+      // 1.8 KB per finding, as large as every finding in memory several times over.
+      if (toStdout) await writeChunks(io.stdout, jsonReportChunks(report));
+      else await writeReportFile(path.resolve(io.cwd, target.file!), target.file!, jsonReportChunks(report));
+      continue;
+    }
     const isText = target.format === 'text' || target.format === 'compact';
     const text = REPORTERS[target.format](report, {
       rules,
@@ -172,8 +179,8 @@ export async function emitReport(x: EmitInput): Promise<number> {
       ...(toStdout && target.format === 'text' ? widthOf(io) : {}),
       version: VERSION,
     });
-    if (target.file === null) io.stdout.write(text);
-    else await writeReportFile(path.resolve(io.cwd, target.file), target.file, text);
+    if (target.file === null) await writeChunks(io.stdout, slices(text));
+    else await writeReportFile(path.resolve(io.cwd, target.file), target.file, slices(text));
   }
   if (!targets.some((t) => t.file === null)) {
     // Nothing went to standard output: one line on stderr, so a CI log still says how the run went.
@@ -207,12 +214,80 @@ async function ensureFolder(file: string, flag: string, shown: string): Promise<
   }
 }
 
-/** Writes an --output file, creating its folder; a failure is a usage error naming the flag and the path. */
-export async function writeReportFile(file: string, shown: string, text: string): Promise<void> {
+/**
+ * Writes an --output file, creating its folder; a failure is a usage error naming the flag and the path.
+ * Text may come in slices (see `slices`): a report can be hundreds of megabytes.
+ */
+export async function writeReportFile(file: string, shown: string, text: string | Iterable<string>): Promise<void> {
   await ensureFolder(file, '--output', shown);
   try {
-    await fs.writeFile(file, text);
+    const handle = await fs.open(file, 'w');
+    try {
+      for (const chunk of typeof text === 'string' ? [text] : text) await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     throw new UsageError(`--output ${terminalSafe(shown)}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? err}); check the path`);
   }
+}
+
+/**
+ * A report can be hundreds of megabytes: written whole, the stream (or fs.writeFile) first copies it
+ * into one Buffer of the same size. Written in 1 MiB slices, waiting for the stream to drain, only a
+ * slice is copied at a time.
+ */
+const WRITE_CHUNK = 1 << 20;
+
+/** `text` in slices of about WRITE_CHUNK characters, never between the two halves of a surrogate pair. */
+function* slices(text: string): Generator<string> {
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(i + WRITE_CHUNK, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(i, end);
+    i = end;
+  }
+}
+
+/**
+ * Writes chunks to a stream, waiting for it to drain between them. A stream that fails or closes
+ * (`meshward scan | head`: EPIPE) ends the writing quietly; bin.ts decides what the error means.
+ */
+async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if ((stream as { destroyed?: boolean }).destroyed) return;
+    if (stream.write(chunk)) continue;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off('drain', done);
+        stream.off('error', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.once('drain', done);
+      stream.once('error', done);
+      stream.once('close', done);
+    });
+  }
+}
+
+/**
+ * The text REPORTERS.json writes (JSON.stringify(report, null, 2) plus a newline), in chunks of about
+ * 1 MiB: each finding is stringified on its own and indented to its place in the array. A test keeps
+ * the two identical.
+ */
+export function* jsonReportChunks(report: Report): Generator<string> {
+  const { version, findings, ...tail } = report;
+  let buf = `{\n  "version": ${JSON.stringify(version)},\n  "findings": [`;
+  for (let i = 0; i < findings.length; i++) {
+    buf += `${i ? ',' : ''}\n    ${JSON.stringify(findings[i], null, 2).replace(/\n/g, '\n    ')}`;
+    if (buf.length >= WRITE_CHUNK) {
+      yield buf;
+      buf = '';
+    }
+  }
+  buf += findings.length ? '\n  ]' : ']';
+  buf += `,${JSON.stringify(tail, null, 2).slice(1)}\n`;
+  yield buf;
 }

@@ -125,6 +125,13 @@ test('scan: config file disables rules, overrides severity and ignores with reas
   assert.equal(j.findings.length, 1);
   assert.match(j.summary.notes.join('\n'), /\.meshward\.yaml:2: the ignore for BYP001 expired on 2020-01-01/);
 
+  // Ignore patterns match in time linear in the name: this one backtracks for minutes in a regex engine.
+  await write(`ignore:\n  - rule: BYP001\n    resource: "Pod/shop/${'*a'.repeat(12)}*b"\n    reason: adversarial\n  - rule: BYP001\n    resource: "Pod/[s]hop/*"\n    reason: other dialect\n`);
+  r = await runCli(['scan', 'pod.yaml', '-f', 'json', '--only', 'BYP001'], { cwd: dir });
+  j = JSON.parse(r.stdout);
+  assert.equal(j.findings.length, 1, 'neither pattern matches');
+  assert.match(j.summary.notes.join('\n'), /\.meshward\.yaml:5: ignore resource "Pod\/\[s\]hop\/\*": the character "\[" is not glob syntax/);
+
   await write('ignore:\n  - rule: BYP001\n');
   r = await runCli(['scan', 'pod.yaml'], { cwd: dir });
   assert.equal(r.code, 2);

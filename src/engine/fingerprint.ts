@@ -7,5 +7,6 @@ import { createHash } from 'node:crypto';
 export function fingerprint(parts: { ruleId: string; cluster: string; kind: string; namespace: string; name: string; path: string; key?: string }): string {
   const h = createHash('sha256');
   h.update([parts.ruleId, parts.cluster, parts.kind, parts.namespace, parts.name, parts.path, parts.key ?? ''].join('\u0000'));
-  return h.digest('hex').slice(0, 32);
+  // 16 bytes as 32 hex digits, written directly: slicing the 64-digit hex string would keep all of it alive.
+  return h.digest().toString('hex', 0, 16);
 }

@@ -4,6 +4,7 @@ import { loadFiles, loadPaths, type InputFile, type LoadOptions, type LoadResult
 import type { LoadError } from '../loader/parse.js';
 import { Locator } from '../loader/locate.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
+import { describe } from '../model/resource.js';
 import { allRules } from '../rules/index.js';
 import { credentialProblems, describeCredentialProblem } from '../multicluster/credentials.js';
 import type { Rule } from '../rules/types.js';
@@ -43,6 +44,7 @@ function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     systemNamespaces: settings.systemNamespaces.length ? settings.systemNamespaces : opts.model?.systemNamespaces,
   });
   const errors = [...load.errors];
+  for (const e of model.errors) errors.push({ file: e.resource.source?.file ?? '<input>', line: e.resource.source?.line ?? 0, message: `${describe(e.resource)}: ${e.message}` });
   for (const e of model.mesh.errors) errors.push({ file: model.mesh.resource?.source?.file ?? '<mesh config>', line: model.mesh.resource?.source?.line ?? 0, message: e });
   const locator = new Locator(load.files);
   // Credential Secrets whose kubeconfig could not be read: an error, whatever rules run, so an

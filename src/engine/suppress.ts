@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { Glob, GlobError } from './glob.js';
 import type { Finding } from './finding.js';
 import type { IgnoreEntry } from '../config/config.js';
 import type { Resource } from '../model/resource.js';
@@ -35,7 +35,18 @@ export function applySuppressions(findings: Finding[], opts: SuppressOptions): s
       );
       continue;
     }
-    active.push({ entry, match: entry.resource ? picomatch(entry.resource, { dot: true, nocase: false }) : () => true, used: false });
+    let match: (s: string) => boolean = () => true;
+    if (entry.resource) {
+      try {
+        const glob = new Glob(entry.resource, 'ignore resource');
+        match = (s) => glob.test(s);
+      } catch (err) {
+        if (!(err instanceof GlobError)) throw err;
+        notes.push(`${opts.configFile ?? 'config'}:${entry.line}: ${err.message}; the ignore does not apply`);
+        continue;
+      }
+    }
+    active.push({ entry, match, used: false });
   }
   for (const f of findings) {
     const target = f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`;

@@ -71,3 +71,35 @@ export const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202
 export function terminalSafe(s: string): string {
   return s.replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * A copy of a value to be rendered for humans, every string in it (keys included) passed through
+ * terminalSafe(). Commands call it once on what they are about to print (the output boundary), so
+ * no field can be forgotten; colours and layout are added afterwards.
+ */
+export function terminalSafeDeep<T>(value: T): T {
+  return deepSafe(value, 0) as T;
+}
+
+function deepSafe(v: unknown, depth: number): unknown {
+  if (typeof v === 'string') return terminalSafe(v);
+  if (v === null || typeof v !== 'object' || depth > 64) return v;
+  if (Array.isArray(v)) return v.map((x) => deepSafe(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    // defineProperty: a key named `__proto__` stays an ordinary key of the copy.
+    Object.defineProperty(out, terminalSafe(k), { value: deepSafe(x, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** UNSAFE_CHARS that JSON.stringify leaves raw (it escapes U+0000 to U+001F itself). */
+const LEFT_RAW_BY_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * JSON for output: JSON.stringify, then DEL, C1 controls, line separators and bidi characters (only
+ * ever inside strings there) written as `\uXXXX`, which means the same to every JSON reader.
+ */
+export function jsonForOutput(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(LEFT_RAW_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

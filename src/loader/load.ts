@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { setOwn } from '../model/own.js';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { parseAll } from './pool.js';
@@ -176,8 +177,8 @@ function stringMap(m: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!m || typeof m !== 'object' || Array.isArray(m)) return out;
   for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
-    if (typeof v === 'string') out[k] = v;
-    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    if (typeof v === 'string') setOwn(out, k, v);
+    else if (typeof v === 'number' || typeof v === 'boolean') setOwn(out, k, String(v));
   }
   return out;
 }

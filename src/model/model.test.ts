@@ -4,6 +4,7 @@ import { parseImage } from './images.js';
 import { selectorMatches } from './selectors.js';
 import { namespaceMode, podDataplane } from './namespaces.js';
 import { scanYaml } from '../testing/kit.js';
+import { MeshModel } from './model.js';
 
 test('image references are normalised like a container runtime does', () => {
   assert.equal(parseImage('istio/proxyv2:1.24.2')?.name, 'docker.io/istio/proxyv2');
@@ -82,4 +83,35 @@ spec:
   );
   assert.equal(model.workloads[1].containers.length, 2);
   assert.equal(model.workloads[1].containers[0].kind, 'initContainer');
+});
+
+test('prototype-named labels are ordinary labels: stored, selected on, never inherited', async () => {
+  const res = await scanYaml(`apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: __proto__, labels: {__proto__: x, constructor: y}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: __proto__, labels: {app: b}}
+spec: {containers: [{name: c, image: nginx}]}
+`);
+  assert.deepEqual(res.errors, []);
+  const [a, b] = res.model.workloadsIn('__proto__');
+  assert.ok(Object.hasOwn(a.resource.labels, '__proto__'), 'the __proto__ label is an own property');
+  assert.equal(Object.getPrototypeOf(a.resource.labels), Object.prototype, 'and did not replace the prototype');
+  assert.deepEqual(res.model.selectWorkloads('__proto__', JSON.parse('{"matchLabels": {"__proto__": "x"}}')).map((w) => w.resource.name), ['a']);
+  assert.ok(!selectorMatches({ constructor: 'y' }, b.podLabels), 'an inherited member is not a label');
+  assert.ok(!selectorMatches({ matchExpressions: [{ key: 'toString', operator: 'Exists' }] }, b.podLabels));
+});
+
+test('a failure while modelling one document is contained to that document', async () => {
+  const ok = (await scanYaml('apiVersion: v1\nkind: Pod\nmetadata: {name: fine, namespace: shop}\nspec: {containers: [{name: c, image: nginx}]}\n')).model.resources[0];
+  // A document meshward cannot take in (stands for a bug met on odd input): reading its spec throws.
+  const broken = { ...ok, id: 1, name: 'broken', obj: new Proxy({}, { get: () => { throw new Error('boom'); } }), source: { ...ok.source!, line: 7 } };
+  const model = new MeshModel([ok, broken]);
+  assert.deepEqual(model.workloads.map((w) => w.resource.name), ['fine'], 'the other document is still modelled');
+  assert.equal(model.errors.length, 1);
+  assert.equal(model.errors[0].resource.name, 'broken');
+  assert.match(model.errors[0].message, /failed reading its pod template \(boom\)/);
 });

@@ -18,6 +18,11 @@ export interface ModelOptions {
   tenantPolicy?: TenantPolicyFile | null;
 }
 
+export interface ModelError {
+  resource: Resource;
+  message: string;
+}
+
 /**
  * The analysed mesh: every resource plus the indexes rules read through. Built once per run; rules
  * never scan all resources for each resource (at 100,000 objects that is hours, not seconds).
@@ -27,6 +32,11 @@ export class MeshModel {
   readonly clusterDomain: string;
   readonly mesh: MeshConfigInfo;
   readonly workloads: Workload[] = [];
+  /**
+   * Documents the model could not take in (a bug meshward did not foresee, met on odd input): each is
+   * left out of the index it failed in, and the run goes on, as with a rule that throws.
+   */
+  readonly errors: ModelError[] = [];
 
   private readonly byKind = new Map<string, Resource[]>();
   private readonly byNamespace = new Map<string, Resource[]>();
@@ -47,7 +57,7 @@ export class MeshModel {
     for (const r of resources) {
       push(this.byKind, kindKey(r.group, r.kind), r);
       if (r.namespace) push(this.byNamespace, r.namespace, r);
-      const w = workloadOf(r);
+      const w = this.contain(r, 'reading its pod template', () => workloadOf(r));
       if (w) this.addWorkload(w);
     }
     this.addGatewayApiPods();
@@ -208,8 +218,18 @@ export class MeshModel {
     for (const g of gateways) {
       const deployed = this.podLabelIndex.get(g.namespace)?.get(`${GATEWAY_NAME_LABEL}=${g.name}`);
       if (deployed?.length) continue;
-      const w = gatewayApiWorkload(g, classes);
+      const w = this.contain(g, 'modelling its gateway pods', () => gatewayApiWorkload(g, classes));
       if (w) this.addWorkload(w);
+    }
+  }
+
+  /** Runs one document's share of model building; a failure becomes an error entry for that document. */
+  private contain<T>(r: Resource, what: string, fn: () => T): T | null {
+    try {
+      return fn();
+    } catch (err) {
+      this.errors.push({ resource: r, message: `meshward failed ${what} (${err instanceof Error ? err.message : String(err)}); the object was left out of the analysis. Please report this with the object.` });
+      return null;
     }
   }
 
@@ -217,8 +237,10 @@ export class MeshModel {
     // Only the default revision's injector selects unlabelled namespaces (revisions select by istio.io/rev).
     const injectByDefault = this.injectors.get('')?.enableNamespacesByDefault === true;
     for (const r of this.ofKind('', 'Namespace')) {
-      const { mode, revision, injectedByDefault } = namespaceMode(r.labels, injectByDefault);
-      this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, injectedByDefault, system: this.systemNamespaces.has(r.name) });
+      this.contain(r, 'reading its namespace labels', () => {
+        const { mode, revision, injectedByDefault } = namespaceMode(r.labels, injectByDefault);
+        this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, injectedByDefault, system: this.systemNamespaces.has(r.name) });
+      });
     }
     for (const ns of this.byNamespace.keys()) if (!this.namespaceInfo.has(ns)) this.namespaceInfo.set(ns, this.namespace(ns));
   }

@@ -1,4 +1,5 @@
 import type { MeshModel } from './model.js';
+import { own } from './own.js';
 import type { Resource } from './resource.js';
 import { selectorMatches } from './selectors.js';
 import { isObject } from './workloads.js';
@@ -109,7 +110,7 @@ export class RbacIndex {
     if (seen.has(name)) return [];
     seen.add(name);
     const role = this.clusterRoles.get(name);
-    const builtIn = BUILT_IN[name];
+    const builtIn = own(BUILT_IN, name);
     const out: SourcedRule[] = [];
     if (role) out.push(...ownRules(role));
     else if (builtIn) builtIn.rules.forEach((r, index) => out.push({ rule: r, from: null, fromName: `ClusterRole ${name} (Kubernetes default)`, index }));

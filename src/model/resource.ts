@@ -99,12 +99,13 @@ export function isClusterScoped(kind: string): boolean {
   return CLUSTER_SCOPED.has(kind);
 }
 
+/** `spec.containers[0].name`; built with join so the result is one flat string (findings keep it). */
 export function pathToString(path: readonly PathSegment[]): string {
-  let out = '';
+  const parts: string[] = [];
   for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
+    if (typeof seg === 'number') parts.push(`[${seg}]`);
+    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) parts.push(parts.length ? `.${seg}` : seg);
+    else parts.push(`[${JSON.stringify(seg)}]`);
   }
-  return out;
+  return parts.join('');
 }

@@ -9,7 +9,7 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
   const hasStructured = 'matchLabels' in selector || 'matchExpressions' in selector;
   const matchLabels = hasStructured ? selector.matchLabels : selector;
   if (isObject(matchLabels)) {
-    for (const [k, v] of Object.entries(matchLabels)) if (labels[k] !== String(v)) return false;
+    for (const [k, v] of Object.entries(matchLabels)) if (!Object.hasOwn(labels, k) || labels[k] !== String(v)) return false;
   }
   if (hasStructured && Array.isArray(selector.matchExpressions)) {
     for (const e of selector.matchExpressions) {

@@ -1,4 +1,5 @@
 import type { PathSegment, Resource } from './resource.js';
+import { own, setOwn } from './own.js';
 
 export type ContainerKind = 'container' | 'initContainer' | 'ephemeralContainer';
 
@@ -52,7 +53,7 @@ export function workloadOf(r: Resource): Workload | null {
     metaPath = ['metadata'];
     specPath = ['spec'];
   } else {
-    const t = TEMPLATE_PATHS[r.kind];
+    const t = own(TEMPLATE_PATHS, r.kind);
     if (!t || (r.group !== 'apps' && r.group !== 'batch' && r.group !== '' && r.group !== 'extensions')) return null;
     metaPath = [...t, 'metadata'];
     specPath = [...t, 'spec'];
@@ -108,7 +109,7 @@ export function isObject(v: unknown): v is Record<string, any> {
 function strings(m: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObject(m)) return out;
-  for (const [k, v] of Object.entries(m)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  for (const [k, v] of Object.entries(m)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') setOwn(out, k, String(v));
   return out;
 }
 

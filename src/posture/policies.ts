@@ -1,4 +1,5 @@
 import type { MeshModel } from '../model/model.js';
+import { setOwn } from '../model/own.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, USE_WAYPOINT, type GatewayIndex, type GlobalLabelIndex } from './gateways.js';
@@ -131,7 +132,7 @@ export class PolicyResolver {
         return;
       }
       const labels: Record<string, string> = {};
-      if (isObject(ml)) for (const [lk, lv] of Object.entries(ml)) labels[lk] = String(lv);
+      if (isObject(ml)) for (const [lk, lv] of Object.entries(ml)) setOwn(labels, lk, String(lv));
       info.selector = labels;
       info.targets = isRoot ? this.labels.select(labels) : this.model.selectWorkloads(r.namespace, { matchLabels: labels });
       for (const w of info.targets) push(this.selected[k], w, { policy: info, via: 'selector', target: null });

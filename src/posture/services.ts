@@ -1,4 +1,5 @@
 import type { MeshModel } from '../model/model.js';
+import { setOwn } from '../model/own.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import { HostIndex, resolveHost } from '../model/hosts.js';
@@ -121,7 +122,7 @@ class Service implements ServiceInfo {
     let selector: Record<string, string> | null = null;
     if (isObject(rawSel) && Object.keys(rawSel).length > 0) {
       selector = {};
-      for (const [k, v] of Object.entries(rawSel)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') selector[k] = String(v);
+      for (const [k, v] of Object.entries(rawSel)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') setOwn(selector, k, String(v));
     }
     const ports: ServiceInfo['ports'] = [];
     arr(spec?.ports).forEach((p, index) => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { expandBraces as expandGlobBraces, GlobError } from '../engine/glob.js';
 import type { TenantPolicyFile } from './policy.js';
+import { renderYamlStream } from './yaml-out.js';
+import { UNSAFE_CHARS } from '../engine/text.js';
 
 /**
  * `meshward generate admission-policy`: admission control that keeps each tenant's routing objects
@@ -62,35 +64,22 @@ export interface CompiledPolicy {
 // ------------------------------------------------------------------------------------------------
 // Globs, host patterns and regular expressions
 
-const MAX_EXPANSIONS = 256;
 /** Characters a glob may hold literally. Anything else (brackets, parentheses, `!`, backslash…) is refused. */
 const LITERAL_CHAR = /^[A-Za-z0-9._:@/#=+-]$/;
 const REGEX_META = /[\\^$.|?*+()[\]{}]/;
 
-/** `{a,b}` alternatives expanded into separate globs (not nested; no `{1..3}` ranges). */
+/** `{a,b}` alternatives expanded into separate globs, as the scan's matcher (engine/glob.ts) expands them. */
 export function expandBraces(glob: string, what: string): string[] {
-  const open = glob.indexOf('{');
-  if (open < 0) {
-    if (glob.includes('}')) throw new AdmissionPolicyError(`${what} "${glob}": unbalanced "}"`);
-    return [glob];
+  try {
+    return expandGlobBraces(glob, what);
+  } catch (err) {
+    if (err instanceof GlobError) throw new AdmissionPolicyError(err.message);
+    throw err;
   }
-  const close = glob.indexOf('}', open);
-  if (close < 0) throw new AdmissionPolicyError(`${what} "${glob}": unbalanced "{"`);
-  const inner = glob.slice(open + 1, close);
-  if (inner.includes('{')) throw new AdmissionPolicyError(`${what} "${glob}": nested braces cannot be translated; list the alternatives instead`);
-  if (inner.includes('..')) throw new AdmissionPolicyError(`${what} "${glob}": brace ranges cannot be translated; list the alternatives instead`);
-  const out: string[] = [];
-  for (const alt of inner.split(',')) {
-    for (const rest of expandBraces(glob.slice(close + 1), what)) {
-      out.push(glob.slice(0, open) + alt + rest);
-      if (out.length > MAX_EXPANSIONS) throw new AdmissionPolicyError(`${what} "${glob}": expands to more than ${MAX_EXPANSIONS} alternatives`);
-    }
-  }
-  return out;
 }
 
 /**
- * Regex body (no anchors) for a brace-free glob, with picomatch's meaning: `*` is any run of
+ * Regex body (no anchors) for a brace-free glob, with the meaning engine/glob.ts gives it: `*` is any run of
  * characters but `/`, `?` one character but `/`. Literal characters come from an allow-list and
  * regex metacharacters among them are escaped, so the result can be no more than what it says.
  */
@@ -149,7 +138,7 @@ export function compilePolicy(policy: TenantPolicyFile, opts: Pick<AdmissionOpti
     throw new AdmissionPolicyError(`cluster domain "${opts.clusterDomain}" is not a DNS name`);
   }
   const tenants = policy.tenants.map((t): CompiledTenant => {
-    if (/[{}'"\\\u0000-\u001f\u007f]/.test(t.name)) throw new AdmissionPolicyError(`tenant name ${JSON.stringify(t.name)}: braces, quotes, backslashes and control characters cannot be written into admission policies`);
+    if (/[{}'"\\]/.test(t.name) || [...t.name].some(isUnsafeChar)) throw new AdmissionPolicyError(`tenant name ${JSON.stringify(t.name)}: braces, quotes, backslashes and control characters cannot be written into admission policies`);
     const what = `tenant ${t.name}: namespace`;
     const namespaceGlobs = uniq(t.namespaces.flatMap((g) => expandBraces(g, what)));
     return {
@@ -180,17 +169,27 @@ export function compilePolicy(policy: TenantPolicyFile, opts: Pick<AdmissionOpti
 // ------------------------------------------------------------------------------------------------
 // ValidatingAdmissionPolicy (CEL)
 
-/** A CEL single-quoted string literal. */
+/**
+ * A CEL single-quoted string literal for untrusted text. Backslash and quote are escaped; every
+ * control, line-separator and bidi character (UNSAFE_CHARS) becomes a `\uXXXX` escape, so the literal
+ * stays on one line and reads as what it holds. A lone surrogate has no CEL spelling: refused.
+ */
 export function celString(s: string): string {
   let out = "'";
   for (const ch of s) {
     const code = ch.codePointAt(0)!;
     if (ch === '\\') out += '\\\\';
     else if (ch === "'") out += "\\'";
-    else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else if (code >= 0xd800 && code <= 0xdfff) throw new AdmissionPolicyError(`cannot write ${JSON.stringify(s)} into a CEL string: it holds a lone UTF-16 surrogate`);
+    else if (ch.length === 1 && isUnsafeChar(ch)) out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
   return out + "'";
+}
+
+function isUnsafeChar(ch: string): boolean {
+  UNSAFE_CHARS.lastIndex = 0;
+  return UNSAFE_CHARS.test(ch);
 }
 
 function celList(xs: string[]): string {
@@ -566,35 +565,36 @@ export function generateAdmission(policy: TenantPolicyFile, opts: AdmissionRende
   const objects = opts.format === 'vap' ? buildVap(policy, opts) : [buildKyverno(policy, opts)];
   const c = compilePolicy(policy, opts);
   const lines = [
-    `# Generated by meshward ${opts.version} (meshward generate admission-policy --format ${opts.format}) from`,
-    `# the tenant policy ${opts.policyFile}. Do not edit by hand: change the policy and generate again.`,
-    '#',
-    '# Rejects VirtualService, ServiceEntry, DestinationRule, Istio Gateway and Gateway API HTTPRoute,',
-    "# GRPCRoute and TLSRoute objects whose hosts fall outside the creating namespace's allowance: its own",
-    `# Services (short names, *.<namespace>.svc.${opts.clusterDomain}) and the hosts the policy gives its tenant.`,
-    '# Wildcard claims pass only when an allowed pattern covers them. Istio Gateway hosts must be written',
-    "# namespace/host with the Gateway's own namespace (or ./). Routes without hostnames may not attach to",
-    "# other tenants' Gateways.",
-    `# Exempt: platform namespaces ${[...c.platformNames, ...c.platformGlobs].join(', ') || '(none)'}${c.subjects.length ? `; platform subjects ${c.subjects.join(', ')}` : ''}.`,
-    `# Mode: ${opts.mode === 'enforce' ? 'enforce (violations are rejected)' : 'audit (violations are admitted with a warning and recorded)'}.`,
+    `Generated by meshward ${opts.version} (meshward generate admission-policy --format ${opts.format}) from`,
+    `the tenant policy ${opts.policyFile}. Do not edit by hand: change the policy and generate again.`,
+    '',
+    'Rejects VirtualService, ServiceEntry, DestinationRule, Istio Gateway and Gateway API HTTPRoute,',
+    "GRPCRoute and TLSRoute objects whose hosts fall outside the creating namespace's allowance: its own",
+    `Services (short names, *.<namespace>.svc.${opts.clusterDomain}) and the hosts the policy gives its tenant.`,
+    'Wildcard claims pass only when an allowed pattern covers them. Istio Gateway hosts must be written',
+    "namespace/host with the Gateway's own namespace (or ./). Routes without hostnames may not attach to",
+    "other tenants' Gateways.",
+    `Exempt: platform namespaces ${[...c.platformNames, ...c.platformGlobs].join(', ') || '(none)'}${c.subjects.length ? `; platform subjects ${c.subjects.join(', ')}` : ''}.`,
+    `Mode: ${opts.mode === 'enforce' ? 'enforce (violations are rejected)' : 'audit (violations are admitted with a warning and recorded)'}.`,
   ];
   if (opts.format === 'vap') {
     lines.push(
-      '#',
-      '# Needs Kubernetes 1.30 or later (ValidatingAdmissionPolicy is GA in admissionregistration.k8s.io/v1).',
-      '# The tenant map is written into spec.variables, so the policy has no parameter object to protect.',
-      `# Apply with: kubectl apply -f <this file>; try an object against it with: kubectl apply --dry-run=server -f <object>`,
+      '',
+      'Needs Kubernetes 1.30 or later (ValidatingAdmissionPolicy is GA in admissionregistration.k8s.io/v1).',
+      'The tenant map is written into spec.variables, so the policy has no parameter object to protect.',
+      `Apply with: kubectl apply -f <this file>; try an object against it with: kubectl apply --dry-run=server -f <object>`,
     );
   } else {
     lines.push(
-      '#',
-      '# Needs Kyverno 1.10 or later (wildcard kinds, operations in match); Kyverno 1.13 and later read the',
-      '# per-rule failureAction, older versions spec.validationFailureAction. Each tenant has its own rules;',
-      '# a namespace that several tenants match belongs to the first, as in meshward itself.',
-      '# Apply with: kubectl apply -f <this file>; try an object against it with: kubectl apply --dry-run=server -f <object>',
+      '',
+      'Needs Kyverno 1.10 or later (wildcard kinds, operations in match); Kyverno 1.13 and later read the',
+      'per-rule failureAction, older versions spec.validationFailureAction. Each tenant has its own rules;',
+      'a namespace that several tenants match belongs to the first, as in meshward itself.',
+      'Apply with: kubectl apply -f <this file>; try an object against it with: kubectl apply --dry-run=server -f <object>',
     );
   }
-  const text = `${lines.join('\n')}\n${objects.map((o) => `---\n${stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })}`).join('')}`;
+  // The header names the policy file, platform namespaces and subjects: renderYamlStream escapes them.
+  const text = renderYamlStream(lines, objects.map((object) => ({ object })));
   return { objects, text };
 }
 

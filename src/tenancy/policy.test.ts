@@ -78,3 +78,19 @@ test('invalid policies fail with file, line and field', () => {
   bad('platform:\n  subjects: [alice]\n', /t\.yaml:2: platform\.subjects\.0: user:NAME/);
   bad('tenants: [\n', /t\.yaml:\d+: invalid YAML/);
 });
+
+test('adversarial globs match in linear time, and unsupported glob syntax is refused when the policy is read', () => {
+  const evil = '*a*a*a*a*a*a*b';
+  const t = new Tenancy(
+    parseTenantPolicy(`platform:\n  namespaces: ["${evil}"]\n  subjects: ["user:${evil}"]\ntenants:\n  - name: x\n    namespaces: ["${evil}", "${evil}c"]\n    gateways: ["gw/${evil}"]\n`, 't.yaml'),
+    env(),
+  );
+  // A backtracking regex spends minutes on each of these; the matcher answers at once.
+  const name = 'a'.repeat(40);
+  assert.deepEqual(t.tenantOf(name), { name, platform: false, explicit: false });
+  assert.ok(!t.isPlatformSubject(`user:${'a'.repeat(10_000)}`));
+  assert.ok(!t.mayBindGateway(name, `gw/${'a'.repeat(10_000)}`));
+  assert.equal(t.tenantOf(`${'a'.repeat(40)}b`).name, 'platform');
+  assert.throws(() => parseTenantPolicy('tenants:\n  - {name: a, namespaces: ["shop-[ab]"]}\n', 't.yaml'), /t\.yaml: tenant "a" namespace "shop-\[ab\]": the character "\["/);
+  assert.throws(() => parseTenantPolicy('platform:\n  namespaces: ["!prod"]\n', 't.yaml'), /negated globs are not supported/);
+});

@@ -1,7 +1,7 @@
 import { readSideText, SideFileError } from '../engine/side-file.js';
-import picomatch from 'picomatch';
 import { z } from 'zod';
 import { parseValidated, ValidationError } from '../config/validated-yaml.js';
+import { anyGlob, Glob, GlobError, isGlob } from '../engine/glob.js';
 import { hostCovers } from '../model/hosts.js';
 import { selectorMatches } from '../model/selectors.js';
 
@@ -81,10 +81,23 @@ export function parseTenantPolicy(text: string, file: string): TenantPolicyFile 
       names.add(t.name);
       if (!t.namespaces.length && !t.namespaceSelector) throw new TenantPolicyError(`${file}: tenant "${t.name}" has no namespaces and no namespaceSelector, so it owns nothing`);
     }
+    checkGlobs(value);
     return value;
   } catch (err) {
     if (err instanceof ValidationError) throw new TenantPolicyError(err.message);
+    if (err instanceof GlobError) throw new TenantPolicyError(`${file}: ${err.message}`);
     throw err;
+  }
+}
+
+/** Compiles every glob of the policy once, so a pattern meshward cannot match is an error at load time. */
+function checkGlobs(value: TenantPolicyFile): void {
+  for (const p of value.platform.namespaces) new Glob(p, 'platform namespace');
+  for (const p of value.platform.subjects) new Glob(p, 'platform subject');
+  for (const t of value.tenants) {
+    for (const p of t.namespaces) new Glob(p, `tenant ${JSON.stringify(t.name)} namespace`);
+    for (const p of t.gateways) new Glob(p, `tenant ${JSON.stringify(t.name)} gateway`);
+    for (const p of t.trusts) if (isGlob(p)) new Glob(p, `tenant ${JSON.stringify(t.name)} trusts`);
   }
 }
 
@@ -104,17 +117,18 @@ export class Tenancy {
   private readonly cache = new Map<string, TenantOf>();
   private readonly tenantMatchers: Array<{ t: TenantPolicyFile['tenants'][number]; ns: (s: string) => boolean }>;
   private readonly platformNs: (s: string) => boolean;
-  private readonly platformSubjects: Array<(s: string) => boolean>;
+  private readonly platformSubjects: (s: string) => boolean;
+  private readonly gatewayMatchers = new Map<string, (ref: string) => boolean>();
 
   constructor(
     readonly policy: TenantPolicyFile | null,
     private readonly env: { isSystemNamespace: (ns: string) => boolean; namespaceLabels: (ns: string) => Record<string, string> },
   ) {
-    this.tenantMatchers = (policy?.tenants ?? []).map((t) => ({ t, ns: t.namespaces.length ? picomatch(t.namespaces) : () => false }));
-    const platform = policy?.platform.namespaces ?? [];
-    const matchPlatform = platform.length ? picomatch(platform) : () => false;
+    this.tenantMatchers = (policy?.tenants ?? []).map((t) => ({ t, ns: anyGlob(t.namespaces, `tenant ${JSON.stringify(t.name)} namespace`) }));
+    const matchPlatform = anyGlob(policy?.platform.namespaces ?? [], 'platform namespace');
     this.platformNs = (ns) => env.isSystemNamespace(ns) || matchPlatform(ns);
-    this.platformSubjects = (policy?.platform.subjects ?? []).map((s) => picomatch(s, { dot: true }));
+    this.platformSubjects = anyGlob(policy?.platform.subjects ?? [], 'platform subject');
+    for (const t of policy?.tenants ?? []) this.gatewayMatchers.set(t.name, anyGlob(t.gateways, `tenant ${JSON.stringify(t.name)} gateway`));
   }
 
   get hasPolicy(): boolean {
@@ -152,7 +166,7 @@ export class Tenancy {
 
   /** `user:alice`, `group:devs`, `serviceaccount:ns:name`. System identities and platform namespaces' service accounts count as platform. */
   isPlatformSubject(subject: string): boolean {
-    if (this.platformSubjects.some((m) => m(subject))) return true;
+    if (this.platformSubjects(subject)) return true;
     if (subject === 'group:system:masters' || subject.startsWith('user:system:') || subject.startsWith('group:system:')) {
       // Built-in controllers and administrators; `system:authenticated`, `system:serviceaccounts`
       // and `system:unauthenticated` are everyone, not the platform.
@@ -192,8 +206,7 @@ export class Tenancy {
     if (this.isPlatform(ns)) return true;
     const [gwNs] = gateway.split('/');
     if (this.sameTenant(ns, gwNs)) return true;
-    const allowed = this.entry(this.tenantOf(ns).name)?.gateways ?? [];
-    return allowed.some((g) => picomatch.isMatch(gateway, g));
+    return this.gatewayMatchers.get(this.tenantOf(ns).name)?.(gateway) ?? false;
   }
 
   /** Namespace names and tenant names this namespace's tenant trusts. */

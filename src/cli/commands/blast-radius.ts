@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { jsonForOutput, terminalSafe, terminalSafeDeep } from '../../engine/text.js';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
@@ -33,12 +34,12 @@ export function registerBlastRadius(program: Command, io: CliIO, setExit: SetExi
         if (seen.has(name)) throw new UsageError(`--cluster ${name} is given twice`);
         seen.add(name);
         const res = await scanPaths([path.resolve(io.cwd, dir)], { cluster: name, rules: [], jobs: os.availableParallelism() });
-        for (const e of res.errors) io.stderr.write(`meshward: ${name}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
+        for (const e of res.errors) io.stderr.write(`meshward: ${terminalSafe(`${name}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`)}\n`);
         errors += res.errors.length;
         inputs.push({ name, model: res.model, files: res.load.files, servers: servers.get(name) });
       }
       const result = blastRadius(inputs);
-      const text = flags.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : flags.format === 'dot' ? toDot(result) : flags.format === 'mermaid' ? toMermaid(result) : toText(result);
+      const text = flags.format === 'json' ? jsonForOutput(result) + '\n' : flags.format === 'dot' ? toDot(result) : flags.format === 'mermaid' ? toMermaid(result) : toText(result);
       if (flags.output) await writeReportFile(path.resolve(io.cwd, flags.output), flags.output, text);
       else io.stdout.write(text);
       setExit(errors ? 1 : 0);
@@ -75,7 +76,9 @@ function describeHop(h: Hop): string[] {
   return lines;
 }
 
-export function toText(r: BlastRadius): string {
+/** The text report. Every name, URL and file in it comes from input: escaped once, here. */
+export function toText(result: BlastRadius): string {
+  const r = terminalSafeDeep(result);
   const out: string[] = [];
   for (const c of r.clusters) {
     if (!c.reach.length) {
@@ -119,8 +122,13 @@ function edges(r: BlastRadius): Map<string, { from: string; to: string; label: s
   return out;
 }
 
-export function toDot(r: BlastRadius): string {
-  const q = (s: string) => JSON.stringify(s);
+/**
+ * Graphviz DOT. Names are escaped for the terminal, then quoted as DOT strings: backslash and double
+ * quote escaped, so no name can close its string and add nodes, edges or attributes.
+ */
+export function toDot(result: BlastRadius): string {
+  const r = terminalSafeDeep(result);
+  const q = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
   const out = ['digraph blast_radius {', '  rankdir=LR;', '  node [shape=box];'];
   for (const c of r.clusters) out.push(`  ${q(c.cluster)};`);
   for (const e of edges(r).values()) out.push(`  ${q(e.from)} -> ${q(e.to)} [label=${q(e.label)}];`);
@@ -128,9 +136,28 @@ export function toDot(r: BlastRadius): string {
   return out.join('\n') + '\n';
 }
 
-export function toMermaid(r: BlastRadius): string {
-  const id = (s: string) => `c_${s.replace(/[^A-Za-z0-9_]/g, '_')}`;
-  const label = (s: string) => s.replace(/["<>|]/g, '_');
+/**
+ * Mermaid. Node ids are the names made safe, numbered when two would collide (`a-b`, `a_b`); labels
+ * are escaped for the terminal, then every character outside a small safe set is written as a
+ * Mermaid entity code (`#34;`), so a label cannot close its quotes, its edge or the graph, or carry
+ * markup.
+ */
+export function toMermaid(result: BlastRadius): string {
+  const r = terminalSafeDeep(result);
+  const ids = new Map<string, string>();
+  const used = new Set<string>();
+  const id = (s: string) => {
+    let v = ids.get(s);
+    if (!v) {
+      const base = `c_${s.replace(/[^A-Za-z0-9_]/g, '_')}`;
+      v = base;
+      for (let n = 2; used.has(v); n++) v = `${base}_${n}`;
+      ids.set(s, v);
+      used.add(v);
+    }
+    return v;
+  };
+  const label = (s: string) => s.replace(/[^A-Za-z0-9 .,:/=+_-]/gu, (c) => `#${c.codePointAt(0)};`);
   const out = ['graph LR'];
   for (const c of r.clusters) out.push(`  ${id(c.cluster)}["${label(c.cluster)}"]`);
   for (const e of edges(r).values()) out.push(`  ${id(e.from)} -->|"${label(e.label)}"| ${id(e.to)}`);

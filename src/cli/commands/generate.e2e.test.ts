@@ -151,7 +151,7 @@ test('generate admission-policy: usage errors exit 2 with the reason', async () 
   assert.match(badFormat.stderr, /Allowed choices are vap, kyverno/);
   const odd = await runCli(['generate', 'admission-policy', '--tenants', 'odd.yaml', '--format', 'vap'], { cwd: dir });
   assert.equal(odd.code, 2);
-  assert.match(odd.stderr, /odd\.yaml: tenant t: namespace "team-\[ab\]": the character "\[" cannot be used/);
+  assert.match(odd.stderr, /odd\.yaml: tenant "t" namespace "team-\[ab\]": the character "\[" is not glob syntax/);
   const missing = await runCli(['generate', 'admission-policy', '--tenants', 'nope.yaml', '--format', 'vap'], { cwd: dir });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nope\.yaml: cannot read tenant policy/);
@@ -162,4 +162,26 @@ test('generate --help lists both generators', async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /sidecars/);
   assert.match(r.stdout, /admission-policy/);
+});
+
+test('generate sidecars and admission-policy: hostile names cannot add objects to the output (built CLI)', async () => {
+  const evil = 'x\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: pwn}\n#\u2028kind: Secret\u001b]0;t\u0007';
+  const manifests = [evil, 'y # z', "q'\"\\"].map((ns, i) => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: ns } })).join('\n---\n');
+  const policy = JSON.stringify({ tenants: [{ name: 'sel', namespaceSelector: { matchLabels: { team: evil } } }, { name: 'shop', namespaces: ['shop'] }] });
+  const dir = await tempDir({ 'm.yaml': manifests, 'p.json': policy });
+  const r = await runCli(['generate', 'sidecars', 'm.yaml'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const docs = parseAllDocuments(r.stdout).map((d) => {
+    assert.deepEqual(d.errors, []);
+    return d.toJS();
+  });
+  assert.deepEqual(docs.map((d) => `${d.kind} ${d.metadata.namespace}`).sort(), ['Sidecar q\'"\\', `Sidecar ${evil}`, 'Sidecar y # z'].sort());
+  assert.ok(!/[\u001b\u0007\u2028]/.test(r.stdout + r.stderr), 'no raw control characters in the output');
+  for (const format of ['vap', 'kyverno']) {
+    const a = await runCli(['generate', 'admission-policy', '--tenants', 'p.json', '--format', format], { cwd: dir });
+    assert.equal(a.code, 0, a.stderr);
+    const kinds = parseAllDocuments(a.stdout).map((d) => (d.toJS() as { kind: string }).kind);
+    assert.deepEqual(kinds, format === 'vap' ? ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'] : ['ClusterPolicy']);
+    assert.ok(a.stdout.includes(format === 'vap' ? '\\u2028kind: Secret' : '\\u2028kind: Secret'), 'the hostile label value is written, escaped');
+  }
 });

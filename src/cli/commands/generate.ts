@@ -92,9 +92,9 @@ async function runSidecars(paths: string[], flags: SidecarFlags, io: CliIO): Pro
       ...(config.settings.systemNamespaces.length ? { systemNamespaces: config.settings.systemNamespaces } : {}),
     },
   });
-  for (const e of result.errors) io.stderr.write(`meshward: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
+  for (const e of result.errors) io.stderr.write(`meshward: ${terminalSafe(`${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`)}\n`);
   const gen = planSidecars(result.model, { rootNamespace: flags.rootNamespace });
-  for (const n of gen.notes) io.stderr.write(`meshward: note: ${n}\n`);
+  for (const n of gen.notes) io.stderr.write(`meshward: note: ${terminalSafe(n)}\n`);
   const text = renderSidecars(gen, { format: flags.format, policyFile: flags.tenants ?? null, version: VERSION });
   await emit(text, flags.output, io, `${gen.plans.length} Sidecar${gen.plans.length === 1 ? '' : 's'}`);
   if (!gen.plans.length) io.stderr.write('meshward: no tenant namespace found; nothing to generate\n');

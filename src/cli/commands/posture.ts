@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { jsonForOutput, terminalSafe, terminalSafeDeep } from '../../engine/text.js';
 import path from 'node:path';
 import { createColors } from 'picocolors';
 import { readMeshConfig } from './scan.js';
@@ -70,11 +71,11 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO): Prom
   const durationMs = Math.round(performance.now() - started);
 
   if (flags.format === 'json') {
-    io.stdout.write(JSON.stringify({ version: 1, mesh: view.mesh, workloads: view.workloads, errors: result.errors, summary: { ...view.summary, durationMs } }, null, 2) + '\n');
+    io.stdout.write(jsonForOutput({ version: 1, mesh: view.mesh, workloads: view.workloads, errors: result.errors, summary: { ...view.summary, durationMs } }) + '\n');
   } else {
     io.stdout.write(renderText(view, result.errors, durationMs, useColor(io.stdout, io.env), flags.namespace ?? null));
   }
-  for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
+  for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${terminalSafe(failure.message)}\n`);
   return result.errors.length ? EXIT_FINDINGS : 0;
 }
 
@@ -253,7 +254,11 @@ function cmp(a: string, b: string): number {
 
 const LEVEL: Record<MtlsOrigin['level'], string> = { default: 'default', mesh: 'mesh', namespace: 'ns', workload: 'workload', port: 'port' };
 
-function renderText(view: View, errors: Array<{ file: string; line: number; message: string }>, durationMs: number, color: boolean, onlyNs: string | null): string {
+/** The text table. Every name, note and error in it comes from input: escaped once, here, before colours. */
+function renderText(rawView: View, rawErrors: Array<{ file: string; line: number; message: string }>, durationMs: number, color: boolean, rawNs: string | null): string {
+  const view = terminalSafeDeep(rawView);
+  const errors = terminalSafeDeep(rawErrors);
+  const onlyNs = rawNs === null ? null : terminalSafe(rawNs);
   const c = createColors(color);
   const out: string[] = [];
   const m = view.mesh;

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import picomatch from 'picomatch';
+import { anyPathGlob, GlobError } from '../../engine/glob.js';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
 import { resourceLookup } from '../../engine/suppress.js';
@@ -233,11 +233,14 @@ function selectRules(only: string | undefined): readonly Rule[] {
 /** `--exclude` globs as one predicate over paths relative to the scanned folder; a folder matching is skipped whole. */
 function excludeMatcher(globs: readonly string[]): ((relativePath: string) => boolean) | undefined {
   if (!globs.length) return undefined;
-  const matchers = globs.map((g) => {
-    if (!g.trim()) throw new UsageError('--exclude needs a glob, e.g. --exclude "**/charts/**"');
-    return picomatch(g, { dot: true });
-  });
-  return (p) => matchers.some((m) => m(p) || m(`${p}/`));
+  if (globs.some((g) => !g.trim())) throw new UsageError('--exclude needs a glob, e.g. --exclude "**/charts/**"');
+  try {
+    const matches = anyPathGlob(globs, '--exclude');
+    return (p) => matches(p);
+  } catch (err) {
+    if (err instanceof GlobError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function chartFolder(dir: string, cwd: string): string {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { jsonForOutput, terminalSafe, terminalSafeDeep } from '../../engine/text.js';
 import os from 'node:os';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
@@ -22,14 +23,17 @@ export function registerTenants(program: Command, io: CliIO, setExit: SetExit): 
       const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
       const result = await scanPaths(paths, { rules: [], jobs: os.availableParallelism(), defaultNamespace: flags.namespace, model: { tenantPolicy, meshConfig } });
       const map = tenantMap(result.model);
-      for (const e of result.errors) io.stderr.write(`meshward: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
-      if (flags.format === 'json') io.stdout.write(JSON.stringify({ policy: flags.tenants ?? null, tenants: map, errors: result.errors }, null, 2) + '\n');
+      for (const e of result.errors) io.stderr.write(`meshward: ${terminalSafe(`${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`)}\n`);
+      if (flags.format === 'json') io.stdout.write(jsonForOutput({ policy: flags.tenants ?? null, tenants: map, errors: result.errors }) + '\n');
       else io.stdout.write(renderText(map, flags.tenants ?? null));
       setExit(result.errors.length ? 1 : 0);
     });
 }
 
-function renderText(map: TenantEntry[], policy: string | null): string {
+/** The text map. Names, hosts and the policy's file name come from input: escaped once, here. */
+function renderText(rawMap: TenantEntry[], rawPolicy: string | null): string {
+  const map = terminalSafeDeep(rawMap);
+  const policy = rawPolicy === null ? null : terminalSafe(rawPolicy);
   const out: string[] = [policy ? `Tenants from ${policy}` : 'No tenant policy: every namespace is its own tenant; the root and system namespaces are the platform.', ''];
   let conflicts = 0;
   for (const t of map) {

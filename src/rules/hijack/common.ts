@@ -1,4 +1,5 @@
-import picomatch from 'picomatch';
+import { anyGlob } from '../../engine/glob.js';
+import { own } from '../../model/own.js';
 import type { MeshModel } from '../../model/model.js';
 import { hostCovers } from '../../model/hosts.js';
 import { claimVictims, type Victims } from '../../tenancy/victims.js';
@@ -81,7 +82,7 @@ export function sharedGatewayReason(model: MeshModel, namespace: string, name: s
   if (!cache) {
     const listers: SharedGatewayCache['listers'] = [];
     for (const t of model.tenancy.policy?.tenants ?? []) {
-      if (t.gateways.length) listers.push({ tenant: t.name, match: picomatch(t.gateways) });
+      if (t.gateways.length) listers.push({ tenant: t.name, match: anyGlob(t.gateways, `tenant ${t.name} gateway`) });
     }
     cache = { listers, memo: new Map() };
     sharedCache.set(model, cache);
@@ -236,7 +237,7 @@ export function listenerAdmitsNamespace(model: MeshModel, gw: Resource, l: Liste
 export function listenerAdmits(model: MeshModel, gw: Resource, l: ListenerInfo, routeNs: string, routeKind: string): boolean {
   if (!listenerAdmitsNamespace(model, gw, l, routeNs)) return false;
   if (l.kinds) return l.kinds.some((k) => k.kind === routeKind && k.group === GATEWAY_API_GROUP);
-  const defaults = DEFAULT_ROUTE_KINDS[l.protocol];
+  const defaults = own(DEFAULT_ROUTE_KINDS, l.protocol);
   return defaults ? defaults.includes(routeKind) : true;
 }
 

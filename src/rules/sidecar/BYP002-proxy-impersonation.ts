@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import { own } from '../../model/own.js';
 import { WORKLOAD_KINDS } from '../../model/workloads.js';
 import { PROXY_CONTAINER_NAMES, containerKey, containerLabel, injectorImageOf, proxyImageVerdict, shown, workloadLabel } from './proxy.js';
 import { describe } from '../../model/resource.js';
@@ -64,7 +65,7 @@ export default defineRule({
           resource: w.resource,
           path: [...c.path, 'image'],
           key: containerKey(c),
-          message: `${containerLabel(c)} of ${workloadLabel(w)} runs image ${shown(raw)}, which is ${verdict.reason}: ${ROLE[c.name]}.`,
+          message: `${containerLabel(c)} of ${workloadLabel(w)} runs image ${shown(raw)}, which is ${verdict.reason}: ${own(ROLE, c.name) ?? 'a container the injector owns'}.`,
         });
       }
 

@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import { own } from '../../model/own.js';
 import type { Severity } from '../../engine/finding.js';
 import { WORKLOAD_KINDS, isObject } from '../../model/workloads.js';
 import { containerKey, containerLabel, isIstioImageContainer, normalizeCapability, shown, workloadLabel } from './proxy.js';
@@ -62,7 +63,7 @@ export default defineRule({
         caps.add.forEach((raw: unknown, i: number) => {
           const cap = normalizeCapability(raw);
           if (!cap || seen.has(cap)) return;
-          const d = DANGEROUS[cap];
+          const d = own(DANGEROUS, cap);
           if (!d) return;
           seen.add(cap);
           report({
