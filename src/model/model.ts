@@ -161,9 +161,13 @@ export class MeshModel {
     return this.workloadByResource.get(r.id);
   }
 
-  /** The data plane a workload's pods get, from its namespace and its own labels; null when unknown. */
+  /**
+   * The data plane a workload's pods get, from its namespace and its own labels (including a pod's own
+   * opt-in in a namespace that does not inject, as Istio's object webhooks do); null when unknown.
+   * The one place rules and posture learn whether a workload has a sidecar.
+   */
   dataplaneOf(w: Workload): DataplaneMode | null {
-    return podDataplane(this.namespace(w.namespace).mode, w.podLabels, w.podAnnotations);
+    return podDataplane(this.namespace(w.namespace), w.podLabels, w.podAnnotations);
   }
 
   /** Workloads in `ns` whose pod labels match a selector (plain map or matchLabels/matchExpressions). */
