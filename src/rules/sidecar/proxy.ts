@@ -329,3 +329,29 @@ export function listSome(items: readonly string[], max = 5): string {
   if (items.length <= max) return head.join(', ');
   return `${head.join(', ')} and ${items.length - max} more`;
 }
+
+/** Pod labels istiod's gateway deployment controller puts on the proxies it deploys for Gateway API Gateways (and waypoints). */
+export const GATEWAY_POD_LABELS = ['gateway.networking.k8s.io/gateway-name', 'gateway.istio.io/managed'] as const;
+
+/**
+ * A proxy istiod's gateway controller deploys for a Gateway API Gateway or a waypoint (the
+ * kube-gateway / waypoint templates): its pods are labelled `gateway.networking.k8s.io/gateway-name`
+ * or `gateway.istio.io/managed` (or the workload is owned by a Gateway), and the templates label them
+ * `sidecar.istio.io/inject: "false"` and `istio.io/dataplane-mode: none` because the pod is itself the
+ * proxy. Only when every container is that proxy (istio-proxy, a main container, Istio's image, as
+ * `isIstioImageContainer` decides): a pod that merely claims the label, runs another image or runs
+ * anything beside the proxy is not one. Returns the label or owner that marks it, or null.
+ */
+export function managedGatewayProxy(w: Workload, settings: RuleSettings, model: MeshModel): string | null {
+  let mark: string | null = GATEWAY_POD_LABELS.find((k) => Object.prototype.hasOwnProperty.call(w.podLabels, k)) ?? null;
+  if (!mark) {
+    const refs = w.resource.obj?.metadata?.ownerReferences;
+    const byGateway = Array.isArray(refs) && refs.some((r) => r !== null && typeof r === 'object' && r.kind === 'Gateway' && typeof r.apiVersion === 'string' && r.apiVersion.startsWith('gateway.networking.k8s.io/'));
+    if (byGateway) mark = 'ownerReferences';
+  }
+  if (!mark) return null;
+  const running = w.containers.filter((c) => c.kind !== 'ephemeralContainer');
+  if (running.length === 0) return null;
+  const allProxy = running.every((c) => c.name === 'istio-proxy' && c.kind === 'container' && isIstioImageContainer(c, settings, model, w));
+  return allProxy ? mark : null;
+}
