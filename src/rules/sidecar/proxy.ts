@@ -5,7 +5,7 @@ import type { RuleSettings } from '../../config/settings.js';
 import type { NamespaceInfo } from '../../model/namespaces.js';
 import { describe, type PathSegment } from '../../model/resource.js';
 import type { EvidenceInput } from '../types.js';
-import { quoteValue } from '../../engine/text.js';
+import { quoteValue, terminalSafe } from '../../engine/text.js';
 import type { MeshModel } from '../../model/model.js';
 import type { InjectorInfo } from '../../model/injector.js';
 
@@ -187,9 +187,9 @@ export function containerKey(c: ContainerRef): string {
   return `${c.kind}/${c.name || `#${c.index}`}`;
 }
 
-/** `Deployment shop/web`. */
+/** `Deployment shop/web`; control characters in a hostile name are escaped. */
 export function workloadLabel(w: Workload): string {
-  return describe(w.resource);
+  return terminalSafe(describe(w.resource));
 }
 
 /** A value for a message: JSON-quoted, control characters escaped, never longer than `max`. */
