@@ -36,7 +36,8 @@ test('namespace and pod data-plane modes follow Istio precedence', () => {
   assert.equal(podDataplane('none', { 'sidecar.istio.io/inject': 'true' }, {}), 'sidecar');
   assert.equal(podDataplane('ambient', { 'istio.io/dataplane-mode': 'none' }, {}), 'none');
   assert.equal(podDataplane(null, {}, {}), null);
-  assert.equal(podDataplane('none', {}, { 'sidecar.istio.io/inject': 'Yes' }), 'sidecar');
+  assert.equal(podDataplane('sidecar', {}, { 'sidecar.istio.io/inject': 'Yes' }), 'sidecar');
+  assert.equal(podDataplane('none', {}, { 'sidecar.istio.io/inject': 'true' }), 'none', 'the object webhook matches pod labels, never annotations');
   assert.equal(podDataplane('sidecar', { 'sidecar.istio.io/inject': 'no' }, { 'sidecar.istio.io/inject': 'true' }), 'none', 'the label wins');
   assert.equal(podDataplane('sidecar', { 'sidecar.istio.io/inject': '' }, {}), 'sidecar', 'empty means the namespace default');
 });

@@ -166,9 +166,31 @@ export class MeshModel {
     return this.workloadByResource.get(r.id);
   }
 
-  /** The data plane a workload's pods get, from its namespace and its own labels; null when unknown. */
+  /**
+   * The data plane a workload's pods get, from its namespace and its own labels (including a pod's own
+   * opt-in in a namespace that does not inject, as Istio's object webhooks do); null when unknown.
+   * The one place rules and posture learn whether a workload has a sidecar.
+   */
   dataplaneOf(w: Workload): DataplaneMode | null {
-    return podDataplane(this.namespace(w.namespace).mode, w.podLabels, w.podAnnotations);
+    return podDataplane(this.namespace(w.namespace), w.podLabels, w.podAnnotations);
+  }
+
+  /**
+   * The mesh mode of a namespace as its pods get it: the namespace's own mode, or, for a namespace in
+   * no mode whose workloads join one by one (pod label sidecar.istio.io/inject: "true" or istio.io/rev
+   * through the object webhooks, pod-level ambient), 'sidecar' (or 'ambient' when that is the only
+   * way they join) with `byWorkloads` set. Null when the namespace's labels are unknown.
+   */
+  meshModeOf(ns: string): { mode: DataplaneMode | null; byWorkloads: boolean } {
+    const info = this.namespace(ns);
+    if (info.mode !== 'none') return { mode: info.mode, byWorkloads: false };
+    let ambient = false;
+    for (const w of this.workloadsIn(ns)) {
+      const m = this.dataplaneOf(w);
+      if (m === 'sidecar') return { mode: 'sidecar', byWorkloads: true };
+      if (m === 'ambient') ambient = true;
+    }
+    return ambient ? { mode: 'ambient', byWorkloads: true } : { mode: 'none', byWorkloads: false };
   }
 
   /** Workloads in `ns` whose pod labels match a selector (plain map or matchLabels/matchExpressions). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { namespaceMode } from './namespaces.js';
+import { namespaceMode, podDataplane, podOptIn } from './namespaces.js';
 import { scanYaml } from '../testing/kit.js';
 
 test('istio-injection with any value wins over istio.io/rev (the revision webhooks require it absent)', () => {
@@ -77,4 +77,61 @@ data:
     assert.equal(model.namespace('legacy').mode, 'none', values);
     assert.equal(model.injectors.get('')?.proxyImage ?? null, null, values);
   }
+});
+
+// Istio's object webhooks (object.sidecar-injector.istio.io, rev.object.sidecar-injector.istio.io)
+// inject pods that opt in themselves, but only in namespaces with neither istio-injection nor istio.io/rev.
+test('a pod label opts a pod into the mesh in a namespace without injection labels, as the object webhooks do', () => {
+  const unlabelled = { mode: 'none' as const, labels: {} };
+  assert.equal(podDataplane(unlabelled, { 'sidecar.istio.io/inject': 'true' }, {}), 'sidecar');
+  assert.equal(podDataplane(unlabelled, { 'istio.io/rev': 'canary' }, {}), 'sidecar', 'rev.object webhook');
+  assert.equal(podDataplane(unlabelled, { 'istio.io/dataplane-mode': 'ambient' }, {}), 'ambient', 'pod-level ambient enrolment');
+  assert.equal(podDataplane({ mode: 'ambient', labels: { 'istio.io/dataplane-mode': 'ambient' } }, { 'sidecar.istio.io/inject': 'true' }, {}), 'sidecar');
+  assert.deepEqual(podOptIn({}, { 'sidecar.istio.io/inject': 'true' }), { mode: 'sidecar', label: 'sidecar.istio.io/inject', value: 'true' });
+});
+
+test('what the object webhooks do not select stays outside the mesh', () => {
+  const unlabelled = { mode: 'none' as const, labels: {} };
+  assert.equal(podDataplane(unlabelled, {}, { 'sidecar.istio.io/inject': 'true' }), 'none', 'annotations are not matched by objectSelector');
+  assert.equal(podDataplane(unlabelled, { 'sidecar.istio.io/inject': 'yes' }, {}), 'none', 'the objectSelector wants exactly "true"');
+  assert.equal(podDataplane(unlabelled, { 'istio.io/rev': 'canary', 'sidecar.istio.io/inject': 'false' }, {}), 'none');
+  assert.equal(podDataplane(unlabelled, { 'istio.io/rev': '' }, {}), 'none');
+  assert.equal(podDataplane(unlabelled, {}, {}), 'none');
+  const disabled = { mode: 'none' as const, labels: { 'istio-injection': 'disabled' } };
+  assert.equal(podDataplane(disabled, { 'sidecar.istio.io/inject': 'true' }, {}), 'none', 'istio-injection must not exist');
+  assert.equal(podDataplane(disabled, { 'istio.io/rev': 'canary' }, {}), 'none');
+  assert.equal(podDataplane({ mode: 'ambient', labels: { 'istio-injection': 'disabled', 'istio.io/dataplane-mode': 'ambient' } }, { 'sidecar.istio.io/inject': 'true' }, {}), 'ambient');
+  assert.equal(podOptIn({ 'istio.io/rev': '' }, { 'sidecar.istio.io/inject': 'true' }), null, 'an empty istio.io/rev label still exists');
+  assert.equal(podOptIn({}, { ['__proto__']: 'x', constructor: 'true' } as Record<string, string>), null);
+});
+
+test('the model counts a pod-level opt-in once, for every reader', async () => {
+  const { model } = await scanYaml(`apiVersion: v1
+kind: Namespace
+metadata: {name: travel}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: opted, namespace: travel}
+spec:
+  template:
+    metadata:
+      labels: {app: opted, sidecar.istio.io/inject: "true"}
+    spec:
+      containers: [{name: app, image: example/app:1}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain, namespace: travel}
+spec:
+  template:
+    metadata:
+      labels: {app: plain}
+    spec:
+      containers: [{name: app, image: example/app:1}]
+`);
+  assert.equal(model.namespace('travel').mode, 'none');
+  const byName = new Map(model.workloadsIn('travel').map((w) => [w.resource.name, model.dataplaneOf(w)]));
+  assert.equal(byName.get('opted'), 'sidecar');
+  assert.equal(byName.get('plain'), 'none');
 });

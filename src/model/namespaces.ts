@@ -52,25 +52,67 @@ export function namespaceMode(
 /** Injection-related labels of a namespace, in the order Istio gives them precedence. */
 export const INJECTION_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode'] as const;
 
+/** Namespace-side facts the per-pod injection decision needs. */
+export interface NamespaceInjection {
+  mode: DataplaneMode | null;
+  /** The namespace's labels; empty when the Namespace object is not in the input. */
+  labels: Record<string, string>;
+}
+
+const INJECT = 'sidecar.istio.io/inject';
+const REV = 'istio.io/rev';
+const own = (o: Record<string, string>, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
 /**
- * Whether pods with these labels/annotations get a sidecar in a namespace of the given mode, as
- * Istio's injector decides: the pod label `sidecar.istio.io/inject` wins over the legacy annotation;
- * `true`, `yes`, `y` and `on` (any case) inject, an empty value means the namespace default, any
- * other value turns injection off; `istio.io/rev` on the pod opts it in.
+ * How a pod joins the mesh on its own in a namespace that does not inject it, as Istio's injection
+ * webhooks select it (the same in 1.20 to 1.30): `object.sidecar-injector.istio.io` calls the injector
+ * for pods *labelled* `sidecar.istio.io/inject: "true"` (exactly that value; the objectSelector
+ * matches labels, never annotations) without a pod `istio.io/rev` label, and
+ * `rev.object.sidecar-injector.istio.io` for pods labelled `istio.io/rev=<revision>` whose inject
+ * label is not "false". Both select only namespaces where neither `istio-injection` nor
+ * `istio.io/rev` exists, so `istio-injection: disabled` keeps every pod of the namespace out. A pod
+ * labelled `istio.io/dataplane-mode: ambient` is enrolled in ambient mode on its own. Null when the
+ * pod does not opt in (or its namespace's labels forbid it).
+ */
+export function podOptIn(nsLabels: Record<string, string>, podLabels: Record<string, string>): { mode: 'sidecar' | 'ambient'; label: string; value: string } | null {
+  if (!own(nsLabels, 'istio-injection') && !own(nsLabels, REV)) {
+    const inject = own(podLabels, INJECT) ? String(podLabels[INJECT]) : undefined;
+    const rev = own(podLabels, REV) ? String(podLabels[REV]) : undefined;
+    if (rev !== undefined && rev !== '' && inject !== 'false') return { mode: 'sidecar', label: REV, value: rev };
+    if (rev === undefined && inject === 'true') return { mode: 'sidecar', label: INJECT, value: inject };
+  }
+  if (podLabels['istio.io/dataplane-mode'] === 'ambient') return { mode: 'ambient', label: 'istio.io/dataplane-mode', value: 'ambient' };
+  return null;
+}
+
+/**
+ * Whether pods with these labels/annotations get a sidecar, as Istio's injector and its webhooks
+ * decide. In a namespace that injects: the pod label `sidecar.istio.io/inject` wins over the legacy
+ * annotation; `true`, `yes`, `y` and `on` (any case) inject, an empty value means the namespace
+ * default, any other value turns injection off; `istio.io/rev` on the pod opts it in. In a namespace
+ * that does not inject, only the webhooks' pod opt-in counts (see `podOptIn`). When the namespace is
+ * not in the input, an explicit opt-in is taken at its word and an opt-out makes the mode unknown.
  */
 export function podDataplane(
-  nsMode: DataplaneMode | null,
+  ns: DataplaneMode | null | NamespaceInjection,
   podLabels: Record<string, string>,
   podAnnotations: Record<string, string>,
 ): DataplaneMode | null {
-  const key = 'sidecar.istio.io/inject';
-  const raw = Object.prototype.hasOwnProperty.call(podLabels, key) ? podLabels[key] : Object.prototype.hasOwnProperty.call(podAnnotations, key) ? podAnnotations[key] : undefined;
+  const nsMode = ns !== null && typeof ns === 'object' ? ns.mode : ns;
+  const nsLabels = ns !== null && typeof ns === 'object' ? ns.labels : {};
+  if (nsMode === 'none' || (nsMode === 'ambient' && !own(nsLabels, 'istio-injection'))) {
+    const optIn = podOptIn(nsLabels, podLabels);
+    if (optIn?.mode === 'sidecar') return 'sidecar';
+    if (nsMode === 'ambient') return podLabels['istio.io/dataplane-mode'] === 'none' ? 'none' : 'ambient';
+    return optIn ? optIn.mode : 'none';
+  }
+  if (nsMode === 'ambient') return podLabels['istio.io/dataplane-mode'] === 'none' ? 'none' : 'ambient';
+  const raw = own(podLabels, INJECT) ? podLabels[INJECT] : own(podAnnotations, INJECT) ? podAnnotations[INJECT] : undefined;
   const v = raw === undefined ? '' : String(raw).toLowerCase();
   if (v !== '') {
     if (v === 'true' || v === 'yes' || v === 'y' || v === 'on') return 'sidecar';
-    return nsMode === 'ambient' ? 'ambient' : nsMode === null ? null : 'none';
+    return nsMode === null ? null : 'none';
   }
-  if (podLabels['istio.io/rev']) return 'sidecar';
-  if (nsMode === 'ambient' && podLabels['istio.io/dataplane-mode'] === 'none') return 'none';
+  if (podLabels[REV]) return 'sidecar';
   return nsMode;
 }

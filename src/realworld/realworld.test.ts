@@ -94,14 +94,14 @@ describe('mesh-cni-native: a hardened Istio 1.30.4 mesh (CNI, native sidecars, k
     }
   });
 
-  test('nothing at medium or above in a well-configured mesh', open('BYP001, BYP002, BYP006, BYP007 below'), async () => {
+  test('nothing at medium or above in a well-configured mesh', async () => {
     const r = await scan(target);
     assert.deepEqual(show(r.findings.filter((f) => atLeast(f, 'medium'))), []);
   });
 
   // Istio 1.30 publishes its images to registry.istio.io/release (the charts' default hub); every proxy,
   // istio-validation and gateway container here runs registry.istio.io/release/proxyv2:1.30.4.
-  test('BYP002: proxy images from registry.istio.io/release are genuine Istio images', open('registry.istio.io/release and /testing are not in DEFAULT_TRUSTED_PROXY_IMAGES'), async () => {
+  test('BYP002: proxy images from registry.istio.io/release are genuine Istio images', async () => {
     const r = await scan(target);
     assert.deepEqual(show(ofRule(r, 'BYP002')), []);
   });
@@ -109,21 +109,21 @@ describe('mesh-cni-native: a hardened Istio 1.30.4 mesh (CNI, native sidecars, k
   // With native sidecars (the default since 1.27, ENABLE_NATIVE_SIDECARS=auto) istio-proxy is an init
   // container with restartPolicy: Always; with CNI, istio-validation runs as 1337 by design; the proxy of a
   // Gateway API gateway is the pod's only container. All run as UID/GID 1337 because they are the proxy.
-  test('BYP001: the genuine istio-proxy (native sidecar, gateway) and istio-validation may run as 1337', open('follows from the untrusted hub (BYP002)'), async () => {
+  test('BYP001: the genuine istio-proxy (native sidecar, gateway) and istio-validation may run as 1337', async () => {
     const r = await scan(target);
     assert.deepEqual(show(ofRule(r, 'BYP001')), []);
   });
 
   // With the CNI plugin on, the injector itself writes excludeInboundPorts "15020" (the agent's status
   // port) and includeInboundPorts / includeOutboundIPRanges "*" on every pod: Istio's setting, not the user's.
-  test('BYP006: injector-written traffic annotations (excludeInboundPorts "15020") are not exclusions', open("the injector's own CNI annotations are reported as the user's"), async () => {
+  test('BYP006: injector-written traffic annotations (excludeInboundPorts "15020") are not exclusions', async () => {
     const r = await scan(target);
     assert.deepEqual(show(ofRule(r, 'BYP006')), []);
   });
 
   // istiod deploys a Gateway API Gateway's proxy with the pod label sidecar.istio.io/inject: "false"
   // (kube-gateway template): the pod is itself the proxy, it does not leave the mesh.
-  test('BYP007: the Deployment and pods istiod creates for a Gateway API Gateway do not "opt out"', open('gateway pods labelled sidecar.istio.io/inject=false by istiod are reported'), async () => {
+  test('BYP007: the Deployment and pods istiod creates for a Gateway API Gateway do not "opt out"', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'Deployment', 'bookinfo/bookinfo-gateway-istio', 'BYP007')), []);
     assert.deepEqual(show(ofRule(r, 'BYP007').filter((f) => f.resource.kind === 'Pod')), []);
@@ -160,19 +160,19 @@ describe('mesh-classic: Istio 1.30.4 without CNI, native sidecars off (istio-ini
     assert.equal(r.summary.resources, objectsIn(target));
   });
 
-  test('BYP001/BYP002: the injected istio-proxy and istio-init (registry.istio.io/release) are genuine', open('untrusted hub'), async () => {
+  test('BYP001/BYP002: the injected istio-proxy and istio-init (registry.istio.io/release) are genuine', async () => {
     const r = await scan(target);
     assert.deepEqual(show(r.findings.filter((f) => f.ruleId === 'BYP001' || f.ruleId === 'BYP002')), []);
   });
 
   // The genuine istio-init asks for NET_ADMIN and NET_RAW and nothing else: BYP004 (info) explains the
   // cost; BYP003 is for everything else that can rewrite iptables.
-  test('BYP003: the genuine istio-init (NET_ADMIN, NET_RAW only) is not an application rewriting iptables', open('follows from the untrusted hub'), async () => {
+  test('BYP003: the genuine istio-init (NET_ADMIN, NET_RAW only) is not an application rewriting iptables', async () => {
     const r = await scan(target);
     assert.deepEqual(show(ofRule(r, 'BYP003')), []);
   });
 
-  test('BYP004 (info) is reported once per injected pod', open('BYP003 replaces BYP004 while the hub is untrusted'), async () => {
+  test('BYP004 (info) is reported once per injected pod', async () => {
     const r = await scan(target);
     const pods = new Set(ofRule(r, 'BYP004').map((f) => `${f.resource.kind} ${f.resource.namespace}/${f.resource.name}`));
     assert.equal(pods.size, 4, show(ofRule(r, 'BYP004')).join('\n'));
@@ -241,13 +241,13 @@ describe('triage: false alarms and misses found on public manifests', () => {
     assert.deepEqual(show(about(r, 'DestinationRule', 'istio-system/istiod-through-gateway', 'AUT004').filter((f) => atLeast(f, 'high'))), []);
   });
 
-  test('BYP002: istio-init from registry.istio.io/release is genuine; its SYS_ADMIN is still reported (BYP003)', open('untrusted hub'), async () => {
+  test('BYP002: istio-init from registry.istio.io/release is genuine; its SYS_ADMIN is still reported (BYP003)', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'Pod', 'shop/init-with-sys-admin', 'BYP002')), []);
     assert.ok(about(r, 'Pod', 'shop/init-with-sys-admin', 'BYP003').some((f) => /SYS_ADMIN/.test(f.message) && atLeast(f, 'high')));
   });
 
-  test('BYP003: istio-init adding ALL is not the genuine istio-init', open('ALL on a trusted istio-init passes as genuine'), async () => {
+  test('BYP003: istio-init adding ALL is not the genuine istio-init', async () => {
     const r = await scan(target);
     assert.ok(
       about(r, 'Pod', 'shop/init-with-all', 'BYP003').some((f) => /\bALL\b/.test(f.message) && atLeast(f, 'high')),
@@ -256,7 +256,7 @@ describe('triage: false alarms and misses found on public manifests', () => {
     assert.deepEqual(show(about(r, 'Pod', 'shop/init-with-all', 'BYP004')), []);
   });
 
-  test('a main container named istio-init is never the genuine one', open('a main container named istio-init passes as genuine'), async () => {
+  test('a main container named istio-init is never the genuine one', async () => {
     const r = await scan(target);
     const found = about(r, 'Pod', 'shop/init-as-main-container');
     assert.deepEqual(show(found.filter((f) => f.ruleId === 'BYP004')), [], 'not "Istio\'s redirection set-up"');
@@ -272,7 +272,7 @@ describe('triage: false alarms and misses found on public manifests', () => {
 
   // Istio's injector also injects pods labelled sidecar.istio.io/inject: "true" in namespaces without an
   // injection label (webhook object.sidecar-injector.istio.io); posture already counts them as sidecar.
-  test('BYP008: a namespace whose workloads opt in one by one does not "run without sidecar"', open('BYP008 ignores pod-level sidecar.istio.io/inject: "true"'), async () => {
+  test('BYP008: a namespace whose workloads opt in one by one does not "run without sidecar"', async () => {
     const r = await scan(target);
     const wrong = about(r, 'Namespace', '/travel-agency', 'BYP008').filter((f) => atLeast(f, 'medium') && /without sidecar/.test(f.message));
     assert.deepEqual(show(wrong), []);
@@ -337,7 +337,7 @@ describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces
     assert.deepEqual(show(about(r, 'AuthorizationPolicy', 'shop/shop-edge-methods', 'AUT013').filter((f) => atLeast(f, 'low'))), []);
   });
 
-  test('BYP008: with enableNamespacesByDefault, an unlabelled namespace is injected', open('the injector ConfigMap values are not read'), async () => {
+  test('BYP008: with enableNamespacesByDefault, an unlabelled namespace is injected', async () => {
     const r = await scan('namespaces-by-default');
     assert.deepEqual(r.errors, []);
     assert.deepEqual(show(about(r, 'Namespace', '/orders', 'BYP008')), []);
@@ -359,7 +359,7 @@ describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces
     assert.ok(about(r, 'ServiceEntry', 'shop/legacy-db').some((f) => atLeast(f, 'high')));
   });
 
-  test('miss: a namespace with two injection labels (istio-injection and istio.io/rev)', open('no rule yet'), async () => {
+  test('miss: a namespace with two injection labels (istio-injection and istio.io/rev)', async () => {
     const r = await scan(target);
     const found = about(r, 'Namespace', '/checkout').filter((f) => /istio-injection/.test(f.message) && /istio\.io\/rev/.test(f.message));
     assert.ok(found.length >= 1, show(about(r, 'Namespace', '/checkout')).join('\n'));
@@ -370,7 +370,7 @@ describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces
     assert.ok(about(r, 'AuthorizationPolicy', 'shop/deny-from-sandbox').some((f) => atLeast(f, 'medium') && /sandbx/.test(f.message)));
   });
 
-  test('miss: a running pod without a sidecar in an injected namespace (live dump)', open('no rule yet'), async () => {
+  test('miss: a running pod without a sidecar in an injected namespace (live dump)', async () => {
     const r = await scan(target);
     assert.ok(about(r, 'Pod', 'shop/storefront-5d8c7b9f4-q2x7m').some((f) => atLeast(f, 'medium')));
   });

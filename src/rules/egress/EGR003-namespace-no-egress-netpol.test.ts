@@ -99,3 +99,26 @@ test('system namespaces, namespaces outside the mesh and namespaces without a Na
   // A namespace made platform-owned by settings is skipped too.
   assert.deepEqual(await findingsFor(rule, shop, { ...REGISTRY_ONLY, settings: { systemNamespaces: ['shop'] } }), []);
 });
+
+// Kiali's demos: no namespace label, each workload opts in with the pod label (object webhooks): the
+// namespace is in the mesh as far as its pods go, so it needs the same egress NetworkPolicy.
+test('a namespace whose workloads opt in one by one is a mesh namespace too', async () => {
+  const travel = `${namespace('travel', '    team: travel')}apiVersion: apps/v1
+kind: Deployment
+metadata: {name: travels, namespace: travel}
+spec:
+  template:
+    metadata:
+      labels: {app: travels, sidecar.istio.io/inject: "true"}
+    spec:
+      containers: [{name: app, image: example/travels:1}]
+---
+`;
+  const f = await findingsFor(rule, travel, REGISTRY_ONLY);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].location?.path, 'metadata');
+  assert.match(f[0].message, /^Namespace travel is in the mesh \(sidecar mode, through its workloads' own opt-in\) but no NetworkPolicy restricts egress/);
+  assert.deepEqual(await findingsFor(rule, travel + netpol('deny', DEFAULT_DENY, 'travel'), REGISTRY_ONLY), []);
+  const annotationOnly = travel.replace('labels: {app: travels, sidecar.istio.io/inject: "true"}', 'labels: {app: travels}\n      annotations: {sidecar.istio.io/inject: "true"}');
+  assert.deepEqual(await findingsFor(rule, annotationOnly, REGISTRY_ONLY), [], 'the webhooks do not match annotations: not in the mesh');
+});

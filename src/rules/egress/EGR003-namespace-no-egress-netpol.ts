@@ -13,7 +13,7 @@ export default defineRule({
     reads: ['Namespace', 'networking.k8s.io/NetworkPolicy', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        'A tenant namespace in sidecar or ambient mode has no NetworkPolicy that selects all its pods (empty podSelector) and restricts their egress, or it has one that selects all pods with an egress rule allowing every destination on every port (no `to` and no `ports`, or a 0.0.0.0/0 or ::/0 ipBlock without ports).',
+        'A tenant namespace in sidecar or ambient mode (by its label, or because its workloads join the mesh one by one with the pod label sidecar.istio.io/inject: "true", istio.io/rev or istio.io/dataplane-mode: ambient) has no NetworkPolicy that selects all its pods (empty podSelector) and restricts their egress, or it has one that selects all pods with an egress rule allowing every destination on every port (no `to` and no `ports`, or a 0.0.0.0/0 or ::/0 ipBlock without ports).',
       why:
         "REGISTRY_ONLY is best effort, not a boundary. It is enforced by the sidecar, and the sidecar only sees what iptables hands it: a process running as UID or GID 1337, a container with NET_ADMIN or NET_RAW, or a capture-exclusion annotation sends packets that never reach the proxy. In ambient mode ztunnel does not apply REGISTRY_ONLY at all. Without a NetworkPolicy, such a pod can connect to any address, so an attacker who gets code execution in one pod exfiltrates data or reaches a command-and-control server regardless of the mesh config. Only a NetworkPolicy enforced by the CNI, allowing egress just to DNS, the control plane and an egress gateway, turns the mesh's egress policy into a boundary.",
       fix:
@@ -40,7 +40,9 @@ export default defineRule({
 
     for (const info of model.namespaces()) {
       if (info.system || !info.resource) continue;
-      if (info.mode !== 'sidecar' && info.mode !== 'ambient') continue;
+      // A namespace is in the mesh by its label or because its workloads opt in one by one (the model decides).
+      const { mode, byWorkloads } = model.meshModeOf(info.name);
+      if (mode !== 'sidecar' && mode !== 'ambient') continue;
 
       let restricting: Resource | null = null;
       let opener: { np: Resource; rule: number } | null = null;
@@ -61,9 +63,10 @@ export default defineRule({
       if (restricting && !opener) continue;
 
       const nsRes = info.resource;
-      const labelPath = modeLabelPath(info.labels, info.mode);
+      const labelPath: PathSegment[] = byWorkloads ? ['metadata'] : modeLabelPath(info.labels, mode);
+      const modeText = byWorkloads ? `${mode} mode, through its workloads' own opt-in` : `${mode} mode`;
       const evidence: EvidenceInput[] = [
-        { role: 'namespace', description: `${info.name} is in ${info.mode} mode`, resource: nsRes, path: labelPath },
+        { role: 'namespace', description: `${info.name} is in ${modeText}`, resource: nsRes, path: labelPath },
       ];
       let problem: string;
       if (opener) {
@@ -74,7 +77,7 @@ export default defineRule({
         if (partial.length) problem += ` (only for some: ${listSome(partial.map((p) => p.name), 3)})`;
       }
       const consequence =
-        info.mode === 'ambient'
+        mode === 'ambient'
           ? 'ztunnel does not enforce REGISTRY_ONLY, so nothing limits where its pods connect'
           : allowAny
             ? 'with the mesh in ALLOW_ANY (EGR001), nothing limits where its pods connect'
@@ -82,7 +85,7 @@ export default defineRule({
       report({
         resource: nsRes,
         path: labelPath,
-        message: `Namespace ${info.name} is in the mesh (${info.mode} mode) but ${problem}: ${consequence}.`,
+        message: `Namespace ${info.name} is in the mesh (${modeText}) but ${problem}: ${consequence}.`,
         evidence,
       });
     }

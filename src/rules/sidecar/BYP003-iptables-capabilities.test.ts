@@ -111,3 +111,32 @@ test('malformed security contexts do not break the rule', async () => {
     assert.equal((await findingsFor(rule, deployment(sc))).length, 0, sc);
   }
 });
+
+// Istio's image does not make a container Istio's: the injector's istio-init adds NET_ADMIN and NET_RAW
+// only, as an init container. Anything else is judged like an application container (BYP010 adds that
+// it is not the container Istio injects).
+test("a container with Istio's image but not the injector's shape is judged like any other", async () => {
+  const pod = (kind: string, caps: string, extra = '') => `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec:
+  ${kind}:
+  - name: istio-init
+    image: registry.istio.io/release/proxyv2:1.30.4
+    securityContext: {capabilities: {add: [${caps}], drop: [ALL]}${extra}}
+${kind === 'containers' ? '' : '  containers:\n  - {name: app, image: example/app:1}\n'}`;
+  assert.deepEqual(await findingsFor(rule, pod('initContainers', 'NET_ADMIN, NET_RAW')), [], 'the genuine one');
+  const sysAdmin = await findingsFor(rule, pod('initContainers', 'NET_ADMIN, NET_RAW, SYS_ADMIN'));
+  assert.deepEqual(sysAdmin.map((f) => `${f.severity} ${f.location?.path}`).sort(), [
+    'high spec.initContainers[0].securityContext.capabilities.add[0]',
+    'high spec.initContainers[0].securityContext.capabilities.add[1]',
+    'critical spec.initContainers[0].securityContext.capabilities.add[2]',
+  ].sort());
+  assert.match(sysAdmin.find((f) => f.severity === 'critical')!.message, /^init container "istio-init" of Pod shop\/p adds capability SYS_ADMIN/);
+  const all = await findingsFor(rule, pod('initContainers', 'ALL'));
+  assert.deepEqual(all.map((f) => f.severity), ['critical']);
+  const privileged = await findingsFor(rule, pod('initContainers', 'NET_ADMIN, NET_RAW', ', privileged: true'));
+  assert.ok(privileged.some((f) => f.location?.path === 'spec.initContainers[0].securityContext.privileged' && f.severity === 'critical'));
+  const asMain = await findingsFor(rule, pod('containers', 'NET_ADMIN, NET_RAW'));
+  assert.equal(asMain.length, 2, 'a long-running istio-init keeps NET_ADMIN for the life of the pod');
+});

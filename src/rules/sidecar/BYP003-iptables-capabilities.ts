@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import { own } from '../../model/own.js';
 import type { Severity } from '../../engine/finding.js';
 import { WORKLOAD_KINDS, isObject } from '../../model/workloads.js';
-import { containerKey, containerLabel, isIstioImageContainer, normalizeCapability, shown, workloadLabel } from './proxy.js';
+import { containerKey, containerLabel, isIstioImageContainer, normalizeCapability, proxyShapeProblems, shown, workloadLabel } from './proxy.js';
 
 /** Capabilities that let a process change the pod's netfilter rules or step around them, and how bad each is. */
 const DANGEROUS: Record<string, { severity: Severity; effect: string }> = {
@@ -24,7 +24,7 @@ export default defineRule({
     reads: WORKLOAD_KINDS,
     docs: {
       summary:
-        "An application container (any container, init container or ephemeral container other than the genuine Istio-injected ones) adds a capability that lets it change the pod's netfilter rules, or runs privileged: capabilities.add with NET_ADMIN or NET_RAW (high), SYS_ADMIN or ALL (critical), or privileged: true (critical). Capability names are matched in any case, with or without the CAP_ prefix. Workloads in system namespaces and workloads explicitly outside the mesh are not judged.",
+        "An application container (any container, init container or ephemeral container other than the genuine Istio-injected ones: a trusted Istio proxy image with the shape the injector gives it, so an istio-init that adds SYS_ADMIN or ALL, runs privileged or runs as a main container is judged here too, and BYP010 also reports it is not Istio's) adds a capability that lets it change the pod's netfilter rules, or runs privileged: capabilities.add with NET_ADMIN or NET_RAW (high), SYS_ADMIN or ALL (critical), or privileged: true (critical). Capability names are matched in any case, with or without the CAP_ prefix. Workloads in system namespaces and workloads explicitly outside the mesh are not judged.",
       why:
         "In sidecar mode the iptables rules that send the pod's traffic through Envoy live in the pod's own network namespace, and in ambient mode the in-pod rules that send it to ztunnel do too. Every container of the pod shares that namespace. A container with NET_ADMIN (which privileged: true and ALL include) can flush or rewrite those rules: its traffic, and that of every other container in the pod, then leaves without mTLS, egress policy or telemetry, and inbound connections can reach the application without authorization. NET_RAW gives raw sockets for hand-crafted packets and, with NET_ADMIN, is what iptables tooling needs; SYS_ADMIN opens well-known escapes to the node, from where everything is in reach. Istio's own security guidance warns that there is little boundary between an application and its sidecar; these capabilities remove what little there is.",
       fix:
@@ -45,7 +45,11 @@ export default defineRule({
       if (model.isSystemNamespace(w.namespace)) continue; // CNI node agents, ztunnel, kube-proxy: platform-owned
       if (model.dataplaneOf(w) === 'none') continue; // no redirection to undo
       for (const c of w.containers) {
-        if (isIstioImageContainer(c, settings, model, w)) continue; // Istio's own image: NET_ADMIN is istio-init's (BYP004); anything beyond the injector's shape is BYP010
+        // Only the genuine container (Istio's image *and* the shape the injector gives it) is Istio's: its
+        // NET_ADMIN/NET_RAW are istio-init's (BYP004). One that borrows the image but adds SYS_ADMIN or
+        // ALL, runs privileged or as a main container is not Istio's (BYP010 says so), and what it can
+        // do to the redirection is reported here like any application container's.
+        if (isIstioImageContainer(c, settings, model, w) && proxyShapeProblems(c).length === 0) continue;
         const sc = c.spec.securityContext;
         if (!isObject(sc)) continue;
         if (sc.privileged === true) {

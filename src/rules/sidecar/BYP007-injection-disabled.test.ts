@@ -124,3 +124,63 @@ spec:
   // Without the setting the namespace is outside the mesh, and opting out changes nothing.
   assert.deepEqual(await findingsFor(rule, yaml.replace('true}}', 'false}}')), []);
 });
+
+// istiod's gateway controller renders the kube-gateway template: a Deployment owned by the Gateway
+// whose pods carry the gateway labels, sidecar.istio.io/inject "false" (and istio.io/dataplane-mode
+// none), and one container, istio-proxy, running Istio's proxy image.
+const gatewayDeployment = (opts: { ns?: string; labels?: string; image?: string; extra?: string; owner?: boolean } = {}) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: edge-istio
+  namespace: ${opts.ns ?? 'shop'}
+${opts.owner ? '  ownerReferences:\n  - {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, name: edge, uid: 1}\n' : ''}spec:
+  template:
+    metadata:
+      labels:
+${opts.labels ?? '        gateway.networking.k8s.io/gateway-name: edge\n        gateway.istio.io/managed: istio.io-gateway-controller\n'}        sidecar.istio.io/inject: "false"
+        istio.io/dataplane-mode: none
+    spec:
+      containers:
+      - name: istio-proxy
+        image: ${opts.image ?? 'registry.istio.io/release/proxyv2:1.30.4'}
+        args: [proxy, router]
+${opts.extra ?? ''}`;
+
+test("istiod's Gateway API gateway proxies (gateway labels, trusted istio-proxy only) do not opt out", async () => {
+  assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment()), []);
+  assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment({ labels: '        gateway.istio.io/managed: istio.io-gateway-controller\n' })), []);
+  assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment({ labels: '        app: edge\n', owner: true })), [], 'owned by a Gateway');
+  assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment({ image: 'docker.io/istio/proxyv2:1.24.2' })), []);
+  const ambient = namespace('mall', '{istio.io/dataplane-mode: ambient}');
+  assert.deepEqual(await findingsFor(rule, ambient + gatewayDeployment({ ns: 'mall' })), [], 'waypoints and gateways in ambient namespaces');
+});
+
+test('a pod that only claims the gateway label still opts out: untrusted image, another container, no label', async () => {
+  const untrusted = await findingsFor(rule, SHOP + gatewayDeployment({ image: 'docker.io/mymalicious/proxyv2:1.30.4' }));
+  assert.equal(untrusted.length, 1);
+  assert.match(untrusted[0].message, /^Deployment shop\/edge-istio turns sidecar injection off/);
+  const sideApp = await findingsFor(rule, SHOP + gatewayDeployment({ extra: '      - {name: app, image: example/app:1.0}\n' }));
+  assert.equal(sideApp.length, 1, 'an application beside the gateway proxy has no sidecar capturing its traffic');
+  const unmarked = await findingsFor(rule, SHOP + gatewayDeployment({ labels: '        app: edge\n' }));
+  assert.equal(unmarked.length, 1, 'a trusted proxy image alone is not a gateway');
+  const ambient = namespace('mall', '{istio.io/dataplane-mode: ambient}');
+  const ambientFake = await findingsFor(rule, ambient + gatewayDeployment({ ns: 'mall', image: 'example/proxy:1' }));
+  assert.equal(ambientFake.length, 1);
+  assert.match(ambientFake[0].message, /opts out of ambient mode/);
+});
+
+test('the classic istio/gateway chart pods opt in (inject "true", template gateway, image auto): nothing to report', async () => {
+  const chart = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: shop}
+spec:
+  template:
+    metadata:
+      annotations: {inject.istio.io/templates: gateway}
+      labels: {istio: ingressgateway, sidecar.istio.io/inject: "true"}
+    spec:
+      containers:
+      - {name: istio-proxy, image: auto}
+`;
+  assert.deepEqual(await findingsFor(rule, SHOP + chart), []);
+});

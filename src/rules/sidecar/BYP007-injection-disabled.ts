@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_KINDS } from '../../model/workloads.js';
-import { injectionEvidence, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
+import { injectionEvidence, managedGatewayProxy, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
 const AMBIENT_LABEL = 'istio.io/dataplane-mode';
 
@@ -13,7 +13,7 @@ export default defineRule({
     reads: [...WORKLOAD_KINDS, 'Namespace'],
     docs: {
       summary:
-        'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. Only namespaces present in the input are judged; system namespaces are exempt.',
+        'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. Only namespaces present in the input are judged; system namespaces are exempt. Not reported: the proxies istiod deploys for Gateway API Gateways and waypoints (pods labelled gateway.networking.k8s.io/gateway-name or gateway.istio.io/managed, or a workload owned by a Gateway), which istiod labels sidecar.istio.io/inject: "false" and istio.io/dataplane-mode: none because the pod is itself the proxy; only when every container is istio-proxy running a trusted Istio image (a pod that claims the label but runs another image or another container is reported, and BYP002 reports the image).',
       why:
         "The namespace says its traffic is in the mesh, and policies are written on that assumption (STRICT mTLS, AuthorizationPolicies, egress rules), but these pods run without a proxy. Their outbound traffic is plaintext with no mesh identity and escapes egress policy; peers that require mTLS reject them, so teams often loosen PeerAuthentication to PERMISSIVE to make things work, which weakens every workload in the namespace. A tenant who can edit one Deployment can take it out of the mesh this way, and it is easy to miss in review.",
       fix:
@@ -28,7 +28,7 @@ export default defineRule({
       ],
     },
   },
-  check({ model, report }) {
+  check({ model, settings, report }) {
     for (const ns of model.namespaces()) {
       if (!ns.resource || ns.system) continue;
       if (ns.mode !== 'sidecar' && ns.mode !== 'ambient') continue;
@@ -39,6 +39,8 @@ export default defineRule({
           ? `namespace ${ns.name} (no injection label, injected because the default injector has enableNamespacesByDefault on)`
           : `namespace ${ns.name}`;
       for (const w of model.workloadsIn(ns.name)) {
+        // istiod's own gateway and waypoint proxies opt out because they are the proxy.
+        if (managedGatewayProxy(w, settings, model)) continue;
         if (ns.mode === 'sidecar') {
           const s = sidecarInjectSetting(w);
           if (!s || s.inject !== false) continue;
@@ -51,7 +53,7 @@ export default defineRule({
         } else {
           if (w.podLabels[AMBIENT_LABEL] !== 'none') continue;
           // A pod that asks for a sidecar instead is still in the mesh.
-          if (sidecarInjectSetting(w)?.inject === true || w.podLabels['istio.io/rev']) continue;
+          if (model.dataplaneOf(w) === 'sidecar') continue;
           report({
             resource: w.resource,
             path: [...w.metaPath, 'labels', AMBIENT_LABEL],

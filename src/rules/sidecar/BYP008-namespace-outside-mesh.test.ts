@@ -109,3 +109,55 @@ test('istio-injection=disabled next to istio.io/rev says the revision label has 
   assert.equal(f.length, 1);
   assert.match(f[0].message, /^Namespace payments has istio-injection="disabled", which overrides its istio\.io\/rev="stable" label/);
 });
+
+// Kiali's demos: no namespace label, each Deployment labels its pods sidecar.istio.io/inject: "true", and
+// Istio's object.sidecar-injector.istio.io webhook injects them.
+const workload = (name: string, namespace: string, meta: string) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  template:
+    metadata: ${meta}
+    spec:
+      containers: [{name: app, image: example/app:1}]
+`;
+
+test('a namespace whose workloads all opt in with the pod label (object webhooks) is in the mesh', async () => {
+  const yaml = ns('travel') + workload('travels', 'travel', '{labels: {sidecar.istio.io/inject: "true"}}') + workload('hotels', 'travel', '{labels: {istio.io/rev: canary}}');
+  assert.deepEqual(await findingsFor(rule, yaml), []);
+  const ambient = ns('travel') + workload('travels', 'travel', '{labels: {istio.io/dataplane-mode: ambient}}');
+  assert.deepEqual(await findingsFor(rule, ambient), [], 'pod-level ambient enrolment');
+});
+
+test('when only some workloads opt in, the rest are named and the finding is low', async () => {
+  const yaml =
+    ns('travel', '    team: travel\n') +
+    workload('travels', 'travel', '{labels: {sidecar.istio.io/inject: "true"}}') +
+    workload('cars', 'travel', '{labels: {sidecar.istio.io/inject: "true"}}') +
+    workload('legacy', 'travel', '{labels: {app: legacy}}');
+  const f = await findingsFor(rule, yaml);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.equal(f[0].location?.path, 'metadata.labels');
+  assert.equal(
+    f[0].message,
+    'Namespace travel has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, but 2 of its 3 workloads in the input join the mesh on their own (pod label sidecar.istio.io/inject: "true"); only Deployment travel/legacy runs without sidecar or ztunnel, with plaintext traffic, no mesh identity and no egress control.',
+  );
+  assert.deepEqual(f[0].evidence.map((e) => e.resource?.name), ['legacy']);
+  assert.doesNotMatch(f[0].message, /travels|cars/);
+});
+
+test('opt-ins the webhooks do not hear keep the namespace outside, and the message says why', async () => {
+  const annotation = await findingsFor(rule, ns('travel') + workload('travels', 'travel', '{annotations: {sidecar.istio.io/inject: "true"}}'));
+  assert.equal(annotation.length, 1);
+  assert.equal(annotation[0].severity, 'medium');
+  assert.match(annotation[0].message, /run without sidecar or ztunnel.*Deployment travel\/travels asks for a sidecar with sidecar\.istio\.io\/inject as an annotation or with a value other than "true"/);
+  const yes = await findingsFor(rule, ns('travel') + workload('travels', 'travel', '{labels: {sidecar.istio.io/inject: "yes"}}'));
+  assert.equal(yes.length, 1, 'the objectSelector wants exactly "true"');
+  assert.equal(yes[0].severity, 'medium');
+  const disabled = await findingsFor(rule, ns('travel', '    istio-injection: disabled\n') + workload('travels', 'travel', '{labels: {sidecar.istio.io/inject: "true"}}'));
+  assert.equal(disabled.length, 1);
+  assert.equal(disabled[0].severity, 'medium');
+  assert.match(disabled[0].message, /no injection webhook selects a namespace labelled istio-injection="disabled"/);
+});

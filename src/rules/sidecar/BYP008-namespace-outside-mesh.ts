@@ -1,7 +1,9 @@
 import { defineRule } from '../types.js';
 import type { PathSegment } from '../../model/resource.js';
-import { isObject } from '../../model/workloads.js';
-import { shown } from './proxy.js';
+import { isObject, type Workload } from '../../model/workloads.js';
+import { podOptIn } from '../../model/namespaces.js';
+import type { EvidenceInput } from '../types.js';
+import { shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
 export default defineRule({
   meta: {
@@ -12,7 +14,7 @@ export default defineRule({
     reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels.',
+        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels. Workloads can also join the mesh one by one: in a namespace with neither istio-injection nor istio.io/rev, the object webhooks of the injector inject pods labelled sidecar.istio.io/inject: "true" (exactly, as a label; the annotation is not matched) or istio.io/rev=<revision>, and a pod label istio.io/dataplane-mode=ambient enrols a pod in ambient mode. When every workload of the namespace in the input opts in this way, nothing is reported; when only some do, the finding names the ones outside the mesh and is low.',
       why:
         "Pods in such a namespace get no proxy. Their traffic to mesh services is plaintext and carries no identity, so it is either rejected by STRICT peers (and teams then relax PeerAuthentication to PERMISSIVE) or, where PERMISSIVE already applies, accepted without authentication: AuthorizationPolicies that name principals or namespaces cannot tell these pods apart. Their egress escapes every mesh egress control. An attacker who lands in such a namespace, or a tenant who creates one, sits beside the mesh with none of its guarantees.",
       fix:
@@ -45,12 +47,57 @@ export default defineRule({
       } else {
         how = 'has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label';
       }
-      const count = model.workloadsIn(ns.name).length;
+      const workloads = model.workloadsIn(ns.name);
+      // Pods can join on their own (object / rev.object webhooks, pod-level ambient): the model decides once.
+      const joined: Workload[] = [];
+      const outside: Workload[] = [];
+      for (const w of workloads) {
+        const mode = model.dataplaneOf(w);
+        (mode === 'sidecar' || mode === 'ambient' ? joined : outside).push(w);
+      }
+      if (workloads.length > 0 && outside.length === 0) continue;
+      // Pods that ask for a sidecar and are not heard: say why, so the fix is obvious.
+      const unheard = outside.filter((w) => sidecarInjectSetting(w)?.inject === true);
+      let hint = '';
+      if (unheard.length && disabled !== undefined) {
+        hint = ` ${names(unheard, 3)} ${unheard.length === 1 ? 'asks' : 'ask'} for a sidecar with sidecar.istio.io/inject, but no injection webhook selects a namespace labelled istio-injection=${shown(disabled, 40)}.`;
+      } else if (unheard.length) {
+        hint = ` ${names(unheard, 3)} ${unheard.length === 1 ? 'asks' : 'ask'} for a sidecar with sidecar.istio.io/inject as an annotation or with a value other than "true", which the injection webhooks do not match in a namespace without injection labels; the pod label sidecar.istio.io/inject: "true" is what opts a pod in.`;
+      }
+      if (joined.length > 0) {
+        const evidence: EvidenceInput[] = outside.slice(0, 20).map((w) => ({ role: 'outside-mesh', description: `${workloadLabel(w)} does not opt in: no sidecar`, resource: w.resource, path: w.metaPath }));
+        const optIn = optInText(joined.map((w) => podOptIn(ns.labels, w.podLabels)?.label ?? ''));
+        report({
+          resource: ns.resource,
+          path,
+          severity: 'low',
+          message: `Namespace ${ns.name} ${how}, but ${joined.length} of its ${workloads.length} workloads in the input join the mesh on their own (${optIn}); only ${names(outside, 5)} ${outside.length === 1 ? 'runs' : 'run'} without sidecar or ztunnel, with plaintext traffic, no mesh identity and no egress control.${hint}`,
+          evidence,
+        });
+        continue;
+      }
+      const count = workloads.length;
       report({
         resource: ns.resource,
         path,
-        message: `Namespace ${ns.name} ${how}, so it is in no mesh data-plane mode: its pods${count ? ` (${count} workload${count === 1 ? '' : 's'} in the input)` : ''} run without sidecar or ztunnel, with plaintext traffic, no mesh identity and no egress control.`,
+        message: `Namespace ${ns.name} ${how}, so it is in no mesh data-plane mode: its pods${count ? ` (${count} workload${count === 1 ? '' : 's'} in the input)` : ''} run without sidecar or ztunnel, with plaintext traffic, no mesh identity and no egress control.${hint}`,
       });
     }
   },
 });
+
+/** `pod label sidecar.istio.io/inject: "true"` and the other ways the joined workloads opted in. */
+function optInText(labels: string[]): string {
+  const ways = new Set(labels);
+  const out: string[] = [];
+  if (ways.has('sidecar.istio.io/inject')) out.push('pod label sidecar.istio.io/inject: "true"');
+  if (ways.has('istio.io/rev')) out.push('pod label istio.io/rev');
+  if (ways.has('istio.io/dataplane-mode')) out.push('pod label istio.io/dataplane-mode: ambient');
+  return out.join(', ') || 'pod labels';
+}
+
+/** `Deployment shop/a, Deployment shop/b and 3 more`. */
+function names(ws: readonly Workload[], max: number): string {
+  const head = ws.slice(0, max).map(workloadLabel).join(', ');
+  return ws.length > max ? `${head} and ${ws.length - max} more` : head;
+}

@@ -116,3 +116,17 @@ ${config
   // A broken config is ignored, not thrown on.
   assert.equal((await findingsFor(rule, cm('policy: [unclosed') + NS + plainPod())).length, 1);
 });
+
+// Istio's object webhooks inject a pod that asks with the pod label in a namespace without injection
+// labels (Kiali's demos): a running pod that asked and has no proxy was never injected.
+test('a pod that opts in with the pod label in an unlabelled namespace and has no proxy is reported', async () => {
+  const unlabelled = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: bookinfo}\n---\n';
+  const asked = await findingsFor(rule, unlabelled + plainPod({ meta: '    sidecar.istio.io/inject: "true"\n' }).replace('labels: {app: ratings}\n', 'labels:\n    app: ratings\n'));
+  assert.equal(asked.length, 1);
+  assert.match(asked[0].message, /has no istio-proxy container although it opts in with pod label sidecar\.istio\.io\/inject="true", which Istio's object injection webhook honours in namespace bookinfo/);
+  assert.deepEqual(await findingsFor(rule, unlabelled + plainPod()), [], 'no opt-in: BYP008 covers the namespace');
+  const annotated = plainPod({ meta: '  annotations: {sidecar.istio.io/inject: "true"}\n' });
+  assert.deepEqual(await findingsFor(rule, unlabelled + annotated), [], 'the webhooks never see an annotation-only opt-in');
+  const disabled = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: bookinfo, labels: {istio-injection: disabled}}\n---\n';
+  assert.deepEqual(await findingsFor(rule, disabled + plainPod({ meta: '    sidecar.istio.io/inject: "true"\n' }).replace('labels: {app: ratings}\n', 'labels:\n    app: ratings\n')), []);
+});

@@ -2,6 +2,7 @@ import { defineRule } from '../types.js';
 import { isObject } from '../../model/workloads.js';
 import { injectionEvidence, injectorFor, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 import { selectorMatches } from '../../model/selectors.js';
+import { podOptIn } from '../../model/namespaces.js';
 
 /** Phases of a pod whose containers have all stopped for good: nothing runs, nothing to capture. */
 const FINISHED = new Set(['Succeeded', 'Failed']);
@@ -16,7 +17,7 @@ export default defineRule({
     reads: ['Pod', 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        "A Pod object (as in a live dump from kubectl get pods -o yaml) has no istio-proxy container, neither a main container nor a native sidecar, although its namespace injects sidecars (istio-injection=enabled, istio.io/rev, or no label while the default injector has enableNamespacesByDefault on). Not reported, because Istio does not inject them or they no longer run: pods that opt out (sidecar.istio.io/inject label or annotation with a false value; BYP007 reports that choice), host-network pods (the injector skips them; BYP005 reports them), pods that have finished (status.phase Succeeded or Failed, such as pods of completed Jobs), static pods (kubernetes.io/config.mirror annotation), pods the injector of their revision excludes when its configuration is in the input (policy: disabled, from values.global.proxy.autoInject, without an explicit sidecar.istio.io/inject=true; or a match of its neverInjectSelector), and pods in system namespaces or in namespaces not in the input. Only Pod objects are judged: pod templates never hold the injected container. Equivalent to istioctl analyze IST0103.",
+        "A Pod object (as in a live dump from kubectl get pods -o yaml) has no istio-proxy container, neither a main container nor a native sidecar, although its namespace injects sidecars (istio-injection=enabled, istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), or although the pod itself asks for one in a namespace without injection labels (pod label sidecar.istio.io/inject: \"true\" or istio.io/rev, which the object injection webhooks honour). Not reported, because Istio does not inject them or they no longer run: pods that opt out (sidecar.istio.io/inject label or annotation with a false value; BYP007 reports that choice), host-network pods (the injector skips them; BYP005 reports them), pods that have finished (status.phase Succeeded or Failed, such as pods of completed Jobs), static pods (kubernetes.io/config.mirror annotation), pods the injector of their revision excludes when its configuration is in the input (policy: disabled, from values.global.proxy.autoInject, without an explicit sidecar.istio.io/inject=true; or a match of its neverInjectSelector), and pods in system namespaces or in namespaces not in the input. Only Pod objects are judged: pod templates never hold the injected container. Equivalent to istioctl analyze IST0103.",
       why:
         "Policies in a namespace that injects sidecars are written for pods with proxies. A pod without one sends plaintext without mesh identity and accepts any connection that reaches it directly: STRICT mTLS and every AuthorizationPolicy on it are not enforced, because no proxy enforces them. Such pods usually predate the namespace label (they were never restarted), or were created while the injection webhook was unreachable and its failurePolicy let them through; either way, an attacker in the cluster can reach them as if the mesh were not there.",
       fix:
@@ -32,7 +33,8 @@ export default defineRule({
   },
   check({ model, report }) {
     for (const ns of model.namespaces()) {
-      if (!ns.resource || ns.system || ns.mode !== 'sidecar') continue;
+      // In a namespace that does not inject, a pod can still ask (object webhooks): dataplaneOf says so.
+      if (!ns.resource || ns.system || ns.mode === null) continue;
       for (const w of model.workloadsIn(ns.name)) {
         if (w.resource.kind !== 'Pod' || w.resource.group !== '') continue;
         if (model.dataplaneOf(w) !== 'sidecar') continue; // opted out: BYP007
@@ -47,9 +49,12 @@ export default defineRule({
         if (injector?.policy === 'disabled' && sidecarInjectSetting(w)?.inject !== true) continue;
         if (injector?.neverInjectSelector.some((sel) => isObject(sel) && selectorMatches({ matchLabels: sel.matchLabels, matchExpressions: sel.matchExpressions }, w.podLabels))) continue;
         const label = modeLabel(ns);
-        const why = label
-          ? `namespace ${ns.name} injects sidecars (${label.key}=${shown(label.value, 40)})`
-          : `namespace ${ns.name} is injected by default (the default injector has enableNamespacesByDefault on)`;
+        const optIn = ns.mode === 'sidecar' ? null : podOptIn(ns.labels, w.podLabels);
+        const why = optIn
+          ? `it opts in with pod label ${optIn.label}=${shown(optIn.value, 40)}, which Istio's object injection webhook honours in namespace ${ns.name} (no injection label)`
+          : label
+            ? `namespace ${ns.name} injects sidecars (${label.key}=${shown(label.value, 40)})`
+            : `namespace ${ns.name} is injected by default (the default injector has enableNamespacesByDefault on)`;
         const facts = [ownerText(w.resource.obj?.metadata?.ownerReferences), phase ? `phase ${shown(phase, 20)}` : ''].filter(Boolean);
         report({
           resource: w.resource,

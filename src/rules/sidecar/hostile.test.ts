@@ -70,3 +70,54 @@ test('thousands of injection webhooks are bounded', async () => {
   assert.deepEqual(res.failures, []);
   assert.ok(Date.now() - started < 20000, `took ${Date.now() - started} ms`);
 });
+
+test('pod-level opt-in and gateway proxies on hostile input: no throw, no prototype lookups, names escaped', async () => {
+  const yaml = `apiVersion: v1
+kind: Namespace
+metadata: {name: travel, labels: {__proto__: {istio-injection: enabled}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: "opted\\u001b[31m", namespace: travel}
+spec:
+  template:
+    metadata:
+      labels: {__proto__: x, constructor: "true", sidecar.istio.io/inject: true, istio.io/rev: [a]}
+    spec:
+      containers: [{name: app, image: example/app:1}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: "plain\\u0007", namespace: travel}
+spec:
+  template:
+    metadata:
+      annotations: {sidecar.istio.io/inject: "true"}
+    spec:
+      containers: {name: app}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: gw
+  namespace: shop
+  ownerReferences: [null, 7, {kind: Gateway, apiVersion: {a: 1}}, {kind: Gateway}]
+spec:
+  template:
+    metadata:
+      labels: {gateway.networking.k8s.io/gateway-name: "\\u001b]0;x", sidecar.istio.io/inject: "false"}
+    spec:
+      containers: [{name: istio-proxy, image: {a: 1}}]
+`;
+  const res = await scanYaml(yaml, { rules });
+  assert.deepEqual(res.failures, []);
+  for (const f of res.findings) assert.doesNotMatch(f.message, /[\u0000-\u0008\u000b-\u001f\u007f]/, `${f.ruleId}: ${f.message}`);
+  const byp008 = res.findings.filter((f) => f.ruleId === 'BYP008');
+  assert.equal(byp008.length, 1);
+  assert.equal(byp008[0].severity, 'low', 'one workload opts in with the label, the other only with the annotation');
+  assert.ok(res.findings.some((f) => f.ruleId === 'BYP007' && f.resource.name === 'gw'), 'an invalid proxy image is no gateway proxy');
+});

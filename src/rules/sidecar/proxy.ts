@@ -5,7 +5,7 @@ import type { RuleSettings } from '../../config/settings.js';
 import type { NamespaceInfo } from '../../model/namespaces.js';
 import { describe, type PathSegment } from '../../model/resource.js';
 import type { EvidenceInput } from '../types.js';
-import { quoteValue } from '../../engine/text.js';
+import { quoteValue, terminalSafe } from '../../engine/text.js';
 import type { MeshModel } from '../../model/model.js';
 import type { InjectorInfo } from '../../model/injector.js';
 
@@ -187,9 +187,9 @@ export function containerKey(c: ContainerRef): string {
   return `${c.kind}/${c.name || `#${c.index}`}`;
 }
 
-/** `Deployment shop/web`. */
+/** `Deployment shop/web`; control characters in a hostile name are escaped. */
 export function workloadLabel(w: Workload): string {
-  return describe(w.resource);
+  return terminalSafe(describe(w.resource));
 }
 
 /** A value for a message: JSON-quoted, control characters escaped, never longer than `max`. */
@@ -328,4 +328,30 @@ export function listSome(items: readonly string[], max = 5): string {
   const head = items.slice(0, max).map((s) => (/^[A-Za-z0-9_.:/*-]{1,64}$/.test(s) ? s : shown(s, 40)));
   if (items.length <= max) return head.join(', ');
   return `${head.join(', ')} and ${items.length - max} more`;
+}
+
+/** Pod labels istiod's gateway deployment controller puts on the proxies it deploys for Gateway API Gateways (and waypoints). */
+export const GATEWAY_POD_LABELS = ['gateway.networking.k8s.io/gateway-name', 'gateway.istio.io/managed'] as const;
+
+/**
+ * A proxy istiod's gateway controller deploys for a Gateway API Gateway or a waypoint (the
+ * kube-gateway / waypoint templates): its pods are labelled `gateway.networking.k8s.io/gateway-name`
+ * or `gateway.istio.io/managed` (or the workload is owned by a Gateway), and the templates label them
+ * `sidecar.istio.io/inject: "false"` and `istio.io/dataplane-mode: none` because the pod is itself the
+ * proxy. Only when every container is that proxy (istio-proxy, a main container, Istio's image, as
+ * `isIstioImageContainer` decides): a pod that merely claims the label, runs another image or runs
+ * anything beside the proxy is not one. Returns the label or owner that marks it, or null.
+ */
+export function managedGatewayProxy(w: Workload, settings: RuleSettings, model: MeshModel): string | null {
+  let mark: string | null = GATEWAY_POD_LABELS.find((k) => Object.prototype.hasOwnProperty.call(w.podLabels, k)) ?? null;
+  if (!mark) {
+    const refs = w.resource.obj?.metadata?.ownerReferences;
+    const byGateway = Array.isArray(refs) && refs.some((r) => r !== null && typeof r === 'object' && r.kind === 'Gateway' && typeof r.apiVersion === 'string' && r.apiVersion.startsWith('gateway.networking.k8s.io/'));
+    if (byGateway) mark = 'ownerReferences';
+  }
+  if (!mark) return null;
+  const running = w.containers.filter((c) => c.kind !== 'ephemeralContainer');
+  if (running.length === 0) return null;
+  const allProxy = running.every((c) => c.name === 'istio-proxy' && c.kind === 'container' && isIstioImageContainer(c, settings, model, w));
+  return allProxy ? mark : null;
 }
