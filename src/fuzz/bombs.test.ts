@@ -31,18 +31,9 @@ interface BombCase {
   human?: boolean;
   /** Exit codes this case may end with (default 0, 1, 2). */
   codes?: number[];
-  /** Fails on this branch; fixed on the branch named here. */
-  pending?: string;
-  /** Pending and hangs until the timeout: skipped unless MESHWARD_BOMBS_PENDING=1, to keep `npm test` short. */
-  hangs?: boolean;
 }
 
 const f = (name: string) => path.join(BOMBS, name);
-const CLASS2 = 'issue 10 class 2 (prototype-named kinds crash the model)';
-const CLASS5 = 'issue 10 class 5 (merge-key and laughs bombs pass the node budget)';
-const CLASS7 = 'issue 10 class 7 (control characters reach the terminal)';
-const CLASS8_DEEP = 'issue 10 class 8 (1 MB of unclosed JSON nesting: RangeError in the loader)';
-const CLASS3_AUT016 = 'issue 10 class 3 (AUT016 quotes jwksUri; authz branch switches it to redactUrl)';
 
 let tmp = '';
 function hugeJson(): string {
@@ -58,30 +49,30 @@ function hugeJson(): string {
 }
 
 export const CASES: BombCase[] = [
-  { name: 'merge-key chain (scan)', args: ['scan', f('merge-key-chain.yaml'), '--format', 'json'], pending: CLASS5, hangs: true },
-  { name: 'merge-key list bomb (scan)', args: ['scan', f('merge-key-list-bomb.yaml'), '--format', 'json'], pending: CLASS5, hangs: true },
+  { name: 'merge-key chain (scan)', args: ['scan', f('merge-key-chain.yaml'), '--format', 'json'] },
+  { name: 'merge-key list bomb (scan)', args: ['scan', f('merge-key-list-bomb.yaml'), '--format', 'json'] },
   { name: 'merge-key chain in a kubeconfig', args: ['kubeconfig', f('kubeconfig-merge-chain.yaml'), '--format', 'json'] },
   { name: 'merge-key list bomb in a remote secret (scan)', args: ['scan', f('remote-secret-merge-list.yaml'), '--format', 'json'] },
   { name: 'merge-key list bomb in a remote secret (blast-radius)', args: ['blast-radius', '--cluster', `a=${f('remote-secret-merge-list.yaml')}`, '--format', 'json'] },
   { name: 'billion laughs as --mesh-config', args: ['scan', f('benign.yaml'), '--mesh-config', f('mesh-config-laughs.yaml')], human: true },
-  { name: "billion laughs in the istio ConfigMap's data.mesh", args: ['scan', f('istio-configmap-laughs.yaml'), '--format', 'json'], pending: CLASS5, hangs: true },
-  { name: '1 MB of unclosed JSON nesting', args: ['scan', f('deep-nesting-unclosed.json'), '--format', 'json'], pending: CLASS8_DEEP },
+  { name: "billion laughs in the istio ConfigMap's data.mesh", args: ['scan', f('istio-configmap-laughs.yaml'), '--format', 'json'] },
+  { name: '1 MB of unclosed JSON nesting', args: ['scan', f('deep-nesting-unclosed.json'), '--format', 'json'] },
   { name: 'deep JSON nesting', args: ['scan', f('deep-nesting.json'), '--format', 'json'] },
   { name: 'deep YAML flow nesting', args: ['scan', f('deep-nesting.yaml'), '--format', 'json'] },
   { name: 'a 64 MiB JSON document', args: ['scan', '@huge-json', '--format', 'json'] },
-  { name: 'prototype kinds (scan)', args: ['scan', f('prototype-kinds.yaml')], human: true, pending: CLASS2 },
-  { name: 'prototype kinds (posture)', args: ['posture', f('prototype-kinds.yaml')], human: true, pending: CLASS2 },
-  { name: 'prototype kinds (tenants)', args: ['tenants', f('prototype-kinds.yaml')], human: true, pending: CLASS2 },
-  { name: 'prototype kinds (generate sidecars)', args: ['generate', 'sidecars', f('prototype-kinds.yaml')], pending: CLASS2 },
-  { name: 'prototype kinds (blast-radius)', args: ['blast-radius', '--cluster', `a=${f('prototype-kinds.yaml')}`], human: true, pending: CLASS2 },
-  { name: 'control characters (scan text)', args: ['scan', f('control-character-names.yaml')], human: true, pending: CLASS7 },
-  { name: 'control characters (posture)', args: ['posture', f('control-character-names.yaml')], human: true, pending: CLASS7 },
-  { name: 'control characters (tenants)', args: ['tenants', f('control-character-names.yaml')], human: true, pending: CLASS7 },
+  { name: 'prototype kinds (scan)', args: ['scan', f('prototype-kinds.yaml')], human: true },
+  { name: 'prototype kinds (posture)', args: ['posture', f('prototype-kinds.yaml')], human: true },
+  { name: 'prototype kinds (tenants)', args: ['tenants', f('prototype-kinds.yaml')], human: true },
+  { name: 'prototype kinds (generate sidecars)', args: ['generate', 'sidecars', f('prototype-kinds.yaml')] },
+  { name: 'prototype kinds (blast-radius)', args: ['blast-radius', '--cluster', `a=${f('prototype-kinds.yaml')}`], human: true },
+  { name: 'control characters (scan text)', args: ['scan', f('control-character-names.yaml')], human: true },
+  { name: 'control characters (posture)', args: ['posture', f('control-character-names.yaml')], human: true },
+  { name: 'control characters (tenants)', args: ['tenants', f('control-character-names.yaml')], human: true },
   { name: 'control characters (blast-radius mermaid)', args: ['blast-radius', '--cluster', `a=${f('control-character-names.yaml')}`, '--format', 'mermaid'], human: true },
   ...(['text', 'json', 'sarif', 'junit'] as const).map((format) => ({ name: `canary secrets (scan ${format})`, args: ['scan', f('canary-secrets.yaml'), '--format', format], human: format === 'text' })),
   ...(['text', 'json', 'dot', 'mermaid'] as const).map((format) => ({ name: `canary secrets (blast-radius ${format})`, args: ['blast-radius', '--cluster', `a=${f('canary-secrets.yaml')}`, '--format', format], human: format !== 'json' })),
   ...(['text', 'json', 'sarif', 'junit'] as const).map((format) => ({ name: `canary kubeconfig (kubeconfig ${format})`, args: ['kubeconfig', f('kubeconfig-canaries.yaml'), '--format', format], human: format === 'text' })),
-  { name: 'canary jwksUri (scan json)', args: ['scan', f('canary-jwks.yaml'), '--format', 'json'], pending: CLASS3_AUT016 },
+  { name: 'canary jwksUri (scan json)', args: ['scan', f('canary-jwks.yaml'), '--format', 'json'] },
 ];
 
 function check(c: BombCase, r: HostileRun): void {
@@ -99,13 +90,10 @@ function check(c: BombCase, r: HostileRun): void {
   }
 }
 
-const RUN_PENDING = process.env.MESHWARD_BOMBS_PENDING === '1';
-
 // Two children at a time: the machine running `npm test` may have few cores.
 describe('bomb corpus through the CLI', { concurrency: 2 }, () => {
   for (const c of CASES) {
-    const mark = c.pending ? (c.hangs && !RUN_PENDING ? { skip: `pending ${c.pending}; hangs until killed: MESHWARD_BOMBS_PENDING=1 runs it` } : { todo: `pending ${c.pending}` }) : {};
-    it(c.name, { timeout: RUN_TIMEOUT_MS + 15_000, ...mark }, async () => {
+    it(c.name, { timeout: RUN_TIMEOUT_MS + 15_000 }, async () => {
       const args = c.args.map((a) => (a === '@huge-json' ? hugeJson() : a));
       const r = await runHostile(args, { timeoutMs: RUN_TIMEOUT_MS, heapMiB: 1024 });
       check(c, r);

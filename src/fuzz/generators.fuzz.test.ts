@@ -34,7 +34,7 @@ const generation: fc.Arbitrary<SidecarGeneration> = fc.record({ rootNamespace: n
 
 // The sidecar generator writes names into YAML comments today (issue 10 class 1, fixed on the
 // generator branch): kept at full strength, marked todo until that fix is merged.
-test('fuzz: generate sidecars (YAML) parses back to exactly the planned Sidecars', { timeout: 60_000, todo: 'issue 10 class 1: generate sidecars writes names into comments (fix on the generator branch)' }, () => {
+test('fuzz: generate sidecars (YAML) parses back to exactly the planned Sidecars', { timeout: 60_000 }, () => {
   fc.assert(
     fc.property(generation, fc.option(hostileString, { nil: null }), hostileString, (gen, policyFile, version) => {
       const text = renderSidecars(gen, { format: 'yaml', policyFile, version });
@@ -76,7 +76,7 @@ const tenantPolicy: fc.Arbitrary<TenantPolicyFile> = fc.record({
 for (const format of ['vap', 'kyverno'] as const) {
   // Comments of the admission output quote the policy file name and platform names (issue 10 class 1,
   // fixed on the generator branch): kept at full strength, marked todo until merged.
-  test(`fuzz: generate admission-policy ${format} parses back to exactly the generated objects`, { timeout: 60_000, todo: 'issue 10 class 1: admission-policy comments carry untrusted names (fix on the generator branch)' }, () => {
+  test(`fuzz: generate admission-policy ${format} parses back to exactly the generated objects`, { timeout: 60_000 }, () => {
     let generated = 0;
     const params = fuzzParams(100);
     fc.assert(

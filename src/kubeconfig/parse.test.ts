@@ -246,7 +246,7 @@ test('merge-key chains and merge-key list bombs are refused from the unexpanded 
     const started = performance.now();
     const parsed = parseKubeconfig(text, { file: 'bomb.yaml' });
     assert.equal(parsed.ok, false);
-    assert.match(parsed.errors[0].message, /expands to more than 200000 nodes through aliases and merge keys/);
+    assert.match(parsed.errors[0].message, /expands to more than 200000 nodes \(possible alias bomb or merge-key bomb\)/);
     assert.ok(performance.now() - started < 3000, `took ${performance.now() - started} ms`);
   }
   // A few merges stay fine: the check counts, it does not forbid.

@@ -92,7 +92,7 @@ stringData:
   assert.equal(messages.length, 3, messages.join('\n'));
   assert.match(messages[0], /^Secret argocd\/argo-east stringData\.config: .*Argo CD reads .*Argo CD's cluster config is not valid JSON at line 1, column \d+/);
   assert.match(messages[1], /^Secret kiali\/kiali-east data\.east: .*Kiali reads .*the value is a list, not a string/);
-  assert.match(messages[2], /^Secret linkerd-multicluster\/cluster-credentials-east stringData\.kubeconfig: .*Linkerd service mirror .*invalid YAML: unidentified alias/);
+  assert.match(messages[2], /^Secret linkerd-multicluster\/cluster-credentials-east stringData\.kubeconfig: .*Linkerd service mirror .*invalid YAML: undefined alias/);
   assert.doesNotMatch(JSON.stringify(res.errors), /CANARY/);
 });
 
