@@ -65,13 +65,13 @@ export default defineRule({
   },
 });
 
-interface Target {
+export interface Target {
   services: ServiceInfo[];
   what: string;
 }
 
 /** The in-mesh Services a DestinationRule host reaches, or null when it reaches none. */
-function inMeshTarget(model: MeshModel, posture: MeshPosture, host: string, ns: string): Target | null {
+export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: string, ns: string): Target | null {
   const inMesh = (mode: string | null) => mode === 'sidecar' || mode === 'ambient';
   const services = posture.services.resolve(host, ns).filter((s) => {
     const ws = s.workloads.map((w) => posture.of(w)).filter((wp) => wp && !wp.gateway);
@@ -107,7 +107,7 @@ interface Destination {
 }
 
 /** Workloads behind the Services, with their effective mode on the port the block governs. */
-function destinations(posture: MeshPosture, services: ServiceInfo[], servicePort: number | null): Destination[] {
+export function destinations(posture: MeshPosture, services: ServiceInfo[], servicePort: number | null): Destination[] {
   const out: Destination[] = [];
   const seen = new Set<Workload>();
   for (const s of services) {
