@@ -20,7 +20,7 @@ export default defineRule({
         "Istio's auto mTLS would send Istio mutual TLS to these destinations. DISABLE overrides it: every client sidecar the rule reaches sends plaintext, so the traffic is readable and alterable on the network and the destination sees no client identity, which silently defeats AuthorizationPolicies on principals or namespaces. Because DestinationRules apply to hosts mesh-wide, a rule written in one namespace can downgrade other tenants' calls.",
       fix:
         'Remove the `tls` block (auto mTLS then uses ISTIO_MUTUAL), or set `tls.mode: ISTIO_MUTUAL`. Limit DestinationRules with `exportTo: ["."]`, and make the destinations STRICT so that a downgrade fails closed.',
-      bad: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}',
+      bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}',
       good: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  exportTo: ["."]\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}',
       references: [
         'https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings-TLSmode',
