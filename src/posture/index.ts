@@ -35,7 +35,12 @@ export interface MeshPosture {
   /** Every PeerAuthentication, with its resolved scope. */
   readonly peerAuthentications: readonly PeerAuthInfo[];
   /** The mesh-wide mode (root-namespace policy, or Istio's default PERMISSIVE). */
-  readonly meshMtls: { mode: MtlsMode; origin: MtlsOrigin; policy: PeerAuthInfo | null };
+  /**
+   * The mesh-wide mode (root-namespace policy, or Istio's default PERMISSIVE). `known` is false when the
+   * input holds nothing of the root namespace (a dump of one namespace): a mesh-wide policy may exist
+   * unseen, so the default is only an assumption.
+   */
+  readonly meshMtls: { mode: MtlsMode; origin: MtlsOrigin; policy: PeerAuthInfo | null; known: boolean };
   /** PeerAuthentication → the workloads whose effective mode (on some port) it decides. */
   readonly mtlsDecides: ReadonlyMap<Resource, readonly Workload[]>;
   readonly authorizationPolicies: readonly PolicyInfo[];
@@ -116,9 +121,11 @@ function build(model: MeshModel): MeshPosture {
   const policies = new PolicyResolver(model, labels, gateways, services, waypointServes);
 
   const meshPolicy = mtls.mesh;
+  const root = model.rootNamespace;
+  const known = meshPolicy !== null || model.namespace(root).resource !== null || model.inNamespace(root).length > 0;
   const meshMtls = meshPolicy?.mode
-    ? { mode: meshPolicy.mode, origin: { level: 'mesh' as const, resource: meshPolicy.resource, path: ['spec', 'mtls', 'mode'] }, policy: meshPolicy }
-    : { mode: 'PERMISSIVE' as MtlsMode, origin: { level: 'default' as const, resource: null, path: [] }, policy: meshPolicy };
+    ? { mode: meshPolicy.mode, origin: { level: 'mesh' as const, resource: meshPolicy.resource, path: ['spec', 'mtls', 'mode'] }, policy: meshPolicy, known }
+    : { mode: 'PERMISSIVE' as MtlsMode, origin: { level: 'default' as const, resource: null, path: [] }, policy: meshPolicy, known };
 
   const rawNorm = model.mesh.config?.pathNormalization?.normalization;
   const normUpper = typeof rawNorm === 'string' ? rawNorm.toUpperCase() : '';

@@ -186,7 +186,7 @@ describe('mesh-classic: Istio 1.30.4 without CNI, native sidecars off (istio-ini
 
   // The dump holds one namespace and nothing of the root namespace: whether a mesh-wide PeerAuthentication
   // exists is unknown, as whether a mesh config exists is (EGR001 already says so at low).
-  test('AUT001: with nothing of the root namespace in the input, "no mesh-wide STRICT" is not asserted at high', open('AUT001 stays high when the root namespace is absent'), async () => {
+  test('AUT001: with nothing of the root namespace in the input, "no mesh-wide STRICT" is not asserted at high', async () => {
     const r = await scan(target);
     assert.ok(ofRule(r, 'EGR001').every((f) => f.severity === 'low'), 'EGR001 stays low without a mesh config');
     assert.deepEqual(show(ofRule(r, 'AUT001').filter((f) => atLeast(f, 'medium'))), []);
@@ -231,12 +231,12 @@ describe('triage: false alarms and misses found on public manifests', () => {
   // Since Istio 1.21 (VERIFY_CERT_AT_CLIENT on by default) an empty caCertificates means the system CA
   // bundle, and on an HTTP port with sni and subjectAltNames unset Istio sets SNI from the request's host
   // and validates the certificate's name against it (auto SNI, auto SAN validation): fully verified.
-  test('AUT004: HTTP TLS origination to a public host without caCertificates, sni or SANs is verified on 1.30', open('AUT004 ignores the Istio version and auto SAN validation'), async () => {
+  test('AUT004: HTTP TLS origination to a public host without caCertificates, sni or SANs is verified on 1.30', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'DestinationRule', 'shop/payments-api-originate-tls', 'AUT004').filter((f) => atLeast(f, 'medium'))), []);
   });
 
-  test('AUT004: TLS origination to an in-mesh host without a CA fails closed on 1.30 (not high)', open('AUT004 ignores the Istio version and the host'), async () => {
+  test('AUT004: TLS origination to an in-mesh host without a CA fails closed on 1.30 (not high)', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'DestinationRule', 'istio-system/istiod-through-gateway', 'AUT004').filter((f) => atLeast(f, 'high'))), []);
   });
@@ -281,7 +281,7 @@ describe('triage: false alarms and misses found on public manifests', () => {
   // AUTO_PASSTHROUGH servers route by SNI without any VirtualService, so "any namespace may bind its
   // hosts" does not apply; behind mesh-wide STRICT the destination sidecars refuse clients without a mesh
   // certificate, so the documented east-west gateway is not a high finding.
-  test('HJK005/AUT019: the multi-network east-west gateway (AUTO_PASSTHROUGH *.local) under mesh-wide STRICT', open('HJK005 reports VirtualService binding on AUTO_PASSTHROUGH; AUT019 ignores STRICT'), async () => {
+  test('HJK005/AUT019: the multi-network east-west gateway (AUTO_PASSTHROUGH *.local) under mesh-wide STRICT', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'Gateway', 'istio-system/cross-network-gateway', 'HJK005')), []);
     assert.deepEqual(show(about(r, 'Gateway', 'istio-system/cross-network-gateway', 'AUT019').filter((f) => atLeast(f, 'high'))), []);
@@ -289,13 +289,13 @@ describe('triage: false alarms and misses found on public manifests', () => {
 
   // A sidecar cannot load a credentialName Secret: only a DestinationRule with workloadSelector (or a
   // gateway) can, so this origination does not happen as written (Istio's analyzer IST0128 agrees).
-  test('miss: DestinationRule credentialName without workloadSelector on sidecars is high', open('no rule yet'), async () => {
+  test('miss: DestinationRule credentialName without workloadSelector on sidecars is high', async () => {
     const r = await scan(target);
     const found = about(r, 'DestinationRule', 'shop/partner-mtls').filter((f) => atLeast(f, 'high') && /credentialName/.test(f.message));
     assert.equal(found.length, 1, show(about(r, 'DestinationRule', 'shop/partner-mtls')).join('\n'));
   });
 
-  test('miss: istiod without BLOCKED_CIDRS_IN_JWKS_URIS while a RequestAuthentication exists (IST0175)', open('no rule yet'), async () => {
+  test('miss: istiod without BLOCKED_CIDRS_IN_JWKS_URIS while a RequestAuthentication exists (IST0175)', async () => {
     const r = await scan(target);
     const found = about(r, 'Deployment', 'istio-system/istiod').filter((f) => /BLOCKED_CIDRS_IN_JWKS_URIS/.test(f.message));
     assert.equal(found.length, 1, show(about(r, 'Deployment', 'istio-system/istiod')).join('\n'));
@@ -306,7 +306,7 @@ describe('triage: false alarms and misses found on public manifests', () => {
     assert.equal(about(r, 'VirtualService', 'shop/reroute-payments', 'HJK001').length, 1);
   });
 
-  test('miss: a ServiceEntry opening the cloud metadata address to the mesh', open('no rule yet'), async () => {
+  test('miss: a ServiceEntry opening the cloud metadata address to the mesh', async () => {
     const r = await scan(target);
     const found = about(r, 'ServiceEntry', 'shop/instance-metadata').filter((f) => atLeast(f, 'high'));
     assert.ok(found.length >= 1, show(about(r, 'ServiceEntry', 'shop/instance-metadata')).join('\n'));
@@ -322,17 +322,17 @@ describe('triage: false alarms and misses found on public manifests', () => {
 describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces-by-default/)", () => {
   const target = 'triage';
 
-  test('AUT009: a DENY on "/*" cannot be escaped by path normalization', open('AUT009 reports paths that match everything'), async () => {
+  test('AUT009: a DENY on "/*" cannot be escaped by path normalization', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'AuthorizationPolicy', 'shop/maintenance-deny-all-paths', 'AUT009')), []);
   });
 
-  test('AUT013: a selector on Istio gateway labels, gateway not in the input, is unknown (info at most)', open('AUT013 says "matches nothing" at medium'), async () => {
+  test('AUT013: a selector on Istio gateway labels, gateway not in the input, is unknown (info at most)', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'AuthorizationPolicy', 'istio-system/ingress-known-hosts', 'AUT013').filter((f) => atLeast(f, 'low'))), []);
   });
 
-  test('AUT013: a selector on a Gateway API Gateway\'s pods (gateway-name label) selects the gateway', open('Gateway API Gateways are not counted as workloads'), async () => {
+  test('AUT013: a selector on a Gateway API Gateway\'s pods (gateway-name label) selects the gateway', async () => {
     const r = await scan(target);
     assert.deepEqual(show(about(r, 'AuthorizationPolicy', 'shop/shop-edge-methods', 'AUT013').filter((f) => atLeast(f, 'low'))), []);
   });
@@ -343,7 +343,7 @@ describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces
     assert.deepEqual(show(about(r, 'Namespace', '/orders', 'BYP008')), []);
   });
 
-  test('miss: a PERMISSIVE PeerAuthentication whose workloads are not in the input is still a weakening (AUT002)', open('only AUT013 low "applies to nothing"'), async () => {
+  test('miss: a PERMISSIVE PeerAuthentication whose workloads are not in the input is still a weakening (AUT002)', async () => {
     const r = await scan(target);
     assert.equal(about(r, 'PeerAuthentication', 'shop/legacy-billing-plaintext', 'AUT002').length, 1);
   });
@@ -365,7 +365,7 @@ describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces
     assert.ok(found.length >= 1, show(about(r, 'Namespace', '/checkout')).join('\n'));
   });
 
-  test('miss: a DENY naming a namespace that does not exist fails open', open('no rule yet'), async () => {
+  test('miss: a DENY naming a namespace that does not exist fails open', async () => {
     const r = await scan(target);
     assert.ok(about(r, 'AuthorizationPolicy', 'shop/deny-from-sandbox').some((f) => atLeast(f, 'medium') && /sandbx/.test(f.message)));
   });
@@ -377,7 +377,7 @@ describe("issue 9's list, in real-world shapes (triage/issue9-*.yaml, namespaces
 });
 
 describe('istio-operators: several IstioOperators in one input (a repository of install profiles)', () => {
-  test('the report says which mesh config applies when several IstioOperators disagree', open('the first IstioOperator is used silently'), async () => {
+  test('the report says which mesh config applies when several IstioOperators disagree', async () => {
     const r = await scan('istio-operators');
     assert.deepEqual(r.errors, []);
     assert.ok(
@@ -388,7 +388,7 @@ describe('istio-operators: several IstioOperators in one input (a repository of 
 
   // Istio's samples ship an IstioOperator with no meshConfig (bookinfo/demo-profile-no-gateways.yaml):
   // findings about the defaults it implies must point at a field that exists.
-  test('findings about an IstioOperator without meshConfig never point at spec.meshConfig', open('EGR001/HJK012/AUT001 point at the absent spec.meshConfig'), async () => {
+  test('findings about an IstioOperator without meshConfig never point at spec.meshConfig', async () => {
     const r = await scan('istio-operators/demo-no-gateways.yaml');
     const onIop = r.findings.filter((f) => f.resource.kind === 'IstioOperator');
     assert.ok(onIop.length > 0, 'the defaults it implies (ALLOW_ANY, export defaults) are reported on it');

@@ -131,7 +131,16 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {
     if (flags.verbose) notes.push(...result.notes);
-    else notes.push(`${result.notes.length} document${result.notes.length === 1 ? ' was' : 's were'} skipped (not Kubernetes objects, or unnamed); --verbose lists them`);
+    else {
+      // The loader keeps an object without metadata.name (an IstioOperator of an install profile is one)
+      // and notes it; those were loaded and used, so they are counted apart from the documents skipped.
+      const unnamed = result.load.resources.filter((r) => !hasName(r.obj)).length;
+      const skipped = Math.max(0, result.notes.length - unnamed);
+      const parts: string[] = [];
+      if (skipped) parts.push(`${skipped} document${skipped === 1 ? ' was' : 's were'} skipped (not Kubernetes objects)`);
+      if (unnamed) parts.push(`${unnamed} object${unnamed === 1 ? ' has' : 's have'} no metadata.name and ${unnamed === 1 ? 'was' : 'were'} loaded as "(unnamed)"`);
+      notes.push(`${parts.join('; ') || `${result.notes.length} loader note${result.notes.length === 1 ? '' : 's'}`}; --verbose lists them`);
+    }
   }
   const helm = new HelmSourceMap(result.load.files, flags.chartDir ? chartFolder(flags.chartDir, io.cwd) : null);
   if (!helm.empty) {
@@ -315,4 +324,11 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
       `--mesh-config ${terminalSafe(shown)}: no MeshConfig field at the top level (found ${keys.slice(0, 5).map((k) => terminalSafe(k.slice(0, 40))).join(', ')}${keys.length > 5 ? ', ...' : ''}); ${expected}`,
     );
   }
+}
+
+/** Whether a loaded object has a metadata.name of its own (the loader names the others "(unnamed)" or "prefix*"). */
+function hasName(obj: unknown): boolean {
+  const meta = obj !== null && typeof obj === 'object' ? (obj as { metadata?: unknown }).metadata : undefined;
+  const name = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name !== '';
 }

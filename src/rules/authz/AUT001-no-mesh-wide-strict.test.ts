@@ -12,7 +12,7 @@ test('no mesh-wide PeerAuthentication: reported on the root namespace, with the 
   assert.equal(f[0].severity, 'high');
   assert.deepEqual([f[0].resource.kind, f[0].resource.name], ['Namespace', 'istio-system']);
   assert.equal(f[0].location?.path, 'metadata.name');
-  assert.match(f[0].message, /^No PeerAuthentication in the root namespace istio-system sets STRICT mesh-wide, so Istio's default PERMISSIVE applies: 2 workloads inherit it and accept plaintext \(Deployment shop\/web, Deployment payments\/ledger\)\.$/);
+  assert.match(f[0].message, /^No PeerAuthentication in the root namespace istio-system sets STRICT mesh-wide, so Istio's default PERMISSIVE applies: 2 mesh workloads inherit it and accept plaintext \(Deployment shop\/web, Deployment payments\/ledger\)\.$/);
   assert.deepEqual(f[0].evidence.map((e) => e.description), ['Deployment shop/web inherits PERMISSIVE', 'Deployment payments/ledger inherits PERMISSIVE']);
 });
 
@@ -32,7 +32,7 @@ spec:
   assert.equal(f[0].resource.kind, 'PeerAuthentication');
   assert.equal(f[0].location?.path, 'spec.mtls.mode');
   assert.equal(f[0].location?.line, yaml.split('\n').findIndex((l) => l.includes('mode: PERMISSIVE')) + 1);
-  assert.match(f[0].message, /The mesh-wide PeerAuthentication istio-system\/default sets PERMISSIVE: 2 workloads inherit it/);
+  assert.match(f[0].message, /The mesh-wide PeerAuthentication istio-system\/default sets PERMISSIVE: 2 mesh workloads inherit it/);
 });
 
 test('mesh-wide DISABLE is critical; UNSET falls back to PERMISSIVE', async () => {
@@ -47,7 +47,7 @@ test('mesh-wide DISABLE is critical; UNSET falls back to PERMISSIVE', async () =
 test('workloads made STRICT below the mesh are not listed; the finding stays', async () => {
   const f = await findingsFor(rule, docs(...MESH, peerAuth('shop', 'default', { mtls: { mode: 'STRICT' } })));
   assert.equal(f.length, 1);
-  assert.match(f[0].message, /1 workload inherits it and accepts plaintext \(Deployment payments\/ledger\)/);
+  assert.match(f[0].message, /1 mesh workload inherits it and accepts plaintext \(Deployment payments\/ledger\)/);
   assert.deepEqual(f[0].evidence.map((e) => e.description), ['Deployment payments/ledger inherits PERMISSIVE']);
 });
 
@@ -87,4 +87,28 @@ test('locations always exist: UNSET on its field, a mesh policy without mtls on 
   const f = await findingsFor(rule, docs(iop, ...MESH.filter((d) => !d.includes('"name":"istio-system"'))));
   assert.equal(f[0].resource.kind, 'IstioOperator');
   assert.equal(f[0].location?.path, 'spec');
+});
+
+// A dump of one namespace: nothing of istio-system, so a mesh-wide STRICT policy may well exist unseen.
+test('nothing of the root namespace in the input: low, saying the mesh-wide policy is unknown', async () => {
+  const f = await findingsFor(rule, docs(namespace('shop'), deployment('shop', 'web')));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.match(f[0].message, /^Nothing of the root namespace istio-system is in the input, so whether a mesh-wide PeerAuthentication exists is unknown; .*1 mesh workload inherits it and accepts plaintext \(Deployment shop\/web\)/);
+  // Anything of the root namespace makes the absence known again: high.
+  const known = await findingsFor(rule, docs(namespace('shop'), deployment('shop', 'web'), meshConfig('{}')));
+  assert.equal(known[0].severity, 'high');
+  assert.match(known[0].message, /^No PeerAuthentication in the root namespace istio-system sets STRICT mesh-wide/);
+});
+
+// Istio's samples: addons in istio-system (no injection) and bookinfo in a namespace the input does not describe.
+test('only mesh workloads are said to accept plaintext; unknown and system-namespace workloads are told apart', async () => {
+  const f = await findingsFor(rule, docs(meshConfig('{}'), namespace('shop'), deployment('shop', 'web'), deployment('istio-system', 'prometheus'), deployment('default', 'productpage')));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'high');
+  assert.match(f[0].message, /1 mesh workload inherits it and accepts plaintext \(Deployment shop\/web\); 1 workload in namespaces whose injection the input does not show would too \(Deployment default\/productpage\); 1 workload of system namespaces without a Namespace object is taken as outside the mesh/);
+  assert.doesNotMatch(f[0].evidence.map((e) => e.description).join('\n'), /prometheus/);
+  // A namespace shown without injection: its workloads have no proxy and are not counted at all.
+  const out = await findingsFor(rule, docs(meshConfig('{}'), namespace('shop'), deployment('shop', 'web'), namespace('tools', 'none'), deployment('tools', 'grafana')));
+  assert.doesNotMatch(out[0].message, /grafana/);
 });

@@ -20,7 +20,7 @@ export default defineRule({
         "Istio's auto mTLS would send Istio mutual TLS to these destinations. DISABLE overrides it: every client sidecar the rule reaches sends plaintext, so the traffic is readable and alterable on the network and the destination sees no client identity, which silently defeats AuthorizationPolicies on principals or namespaces. Because DestinationRules apply to hosts mesh-wide, a rule written in one namespace can downgrade other tenants' calls.",
       fix:
         'Remove the `tls` block (auto mTLS then uses ISTIO_MUTUAL), or set `tls.mode: ISTIO_MUTUAL`. Limit DestinationRules with `exportTo: ["."]`, and make the destinations STRICT so that a downgrade fails closed.',
-      bad: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}',
+      bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}',
       good: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  exportTo: ["."]\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}',
       references: [
         'https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings-TLSmode',
@@ -65,13 +65,13 @@ export default defineRule({
   },
 });
 
-interface Target {
+export interface Target {
   services: ServiceInfo[];
   what: string;
 }
 
 /** The in-mesh Services a DestinationRule host reaches, or null when it reaches none. */
-function inMeshTarget(model: MeshModel, posture: MeshPosture, host: string, ns: string): Target | null {
+export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: string, ns: string): Target | null {
   const inMesh = (mode: string | null) => mode === 'sidecar' || mode === 'ambient';
   const services = posture.services.resolve(host, ns).filter((s) => {
     const ws = s.workloads.map((w) => posture.of(w)).filter((wp) => wp && !wp.gateway);
@@ -107,7 +107,7 @@ interface Destination {
 }
 
 /** Workloads behind the Services, with their effective mode on the port the block governs. */
-function destinations(posture: MeshPosture, services: ServiceInfo[], servicePort: number | null): Destination[] {
+export function destinations(posture: MeshPosture, services: ServiceInfo[], servicePort: number | null): Destination[] {
   const out: Destination[] = [];
   const seen = new Set<Workload>();
   for (const s of services) {

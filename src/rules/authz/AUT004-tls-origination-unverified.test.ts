@@ -33,12 +33,12 @@ test('no CA with VERIFY_CERTIFICATE_AT_CLIENT=false on istiod: high whatever the
   assert.equal(f[0].evidence[0].location?.path, 'spec.template.spec.containers[0].env[0].value');
 });
 
-test('regression: no CA on current Istio (1.21+ or no version in the input) verifies against system CAs: low for a public host', async () => {
+test('regression: no CA on current Istio (1.21+ or no version in the input) with sni set: system CAs, no name check, medium', async () => {
   for (const extra of [[], [istiod('registry.istio.io/release/pilot:1.26.2')]]) {
     const f = await findingsFor(rule, docs(...extra, dr({ tls: { mode: 'SIMPLE', sni: 'api.partner.example.com' } })));
     assert.equal(f.length, 1);
-    assert.equal(f[0].severity, 'low');
-    assert.match(f[0].message, /without caCertificates or credentialName: with (Istio 1\.26\.2 .*|no Istio version in the input, so a current release is assumed), the proxy checks the server only against the operating system's CA bundle, so a certificate from any public CA is accepted, and no subjectAltNames pin the name either; pin the CA you expect\.$/);
+    assert.equal(f[0].severity, 'medium');
+    assert.match(f[0].message, /without caCertificates or credentialName: with (Istio 1\.26\.2 .*|no Istio version in the input, so a current release is assumed), the proxy checks the server only against the operating system's CA bundle and sni is set, so no name is checked: a certificate any public CA issued, for any name, is accepted; pin the CA you expect and set subjectAltNames\.$/);
   }
 });
 
@@ -52,11 +52,45 @@ test('no CA to an in-cluster host on current Istio: info (a private CA fails the
   assert.equal((await findingsFor(rule, docs(istiod('docker.io/istio/pilot:1.20.0'), inMesh)))[0].severity, 'high');
 });
 
-test('a CA without subjectAltNames: medium', async () => {
-  const f = await findingsFor(rule, dr({ tls: { mode: 'MUTUAL', credentialName: 'partner-client' } }));
+test('a CA without subjectAltNames, sni set: medium', async () => {
+  const f = await findingsFor(rule, dr({ tls: { mode: 'MUTUAL', credentialName: 'partner-client', sni: 'api.partner.example.com' } }));
   assert.equal(f.length, 1);
   assert.equal(f[0].severity, 'medium');
-  assert.match(f[0].message, /originates TLS \(MUTUAL, trafficPolicy\) .* without subjectAltNames: the proxy accepts any certificate its CA signed/);
+  assert.match(f[0].message, /originates TLS \(MUTUAL, trafficPolicy\) .* without subjectAltNames and with sni set .*: the proxy accepts any certificate its CA signed/);
+});
+
+test('a CA without subjectAltNames nor sni, port protocol not in the input: low, saying why', async () => {
+  const f = await findingsFor(rule, dr({ tls: { mode: 'MUTUAL', credentialName: 'partner-client' } }));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.match(f[0].message, /depends on the port's protocol, which the input does not show/);
+});
+
+// Istio's analyzer input destinationrule-simple-destination*.yaml and the egress TLS origination task:
+// an HTTP ServiceEntry port, neither sni nor subjectAltNames: auto SNI and auto SAN validation check the
+// certificate's name against the request's host (1.21+).
+const httpEntry = (protocol: string, number = 80) =>
+  doc({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'partner', namespace: 'shop' }, spec: { hosts: ['api.partner.example.com'], ports: [{ number, name: 'p', protocol }], resolution: 'DNS', location: 'MESH_EXTERNAL' } });
+
+test('HTTP port without sni and subjectAltNames is name-checked automatically (1.21+): CA given, nothing; no CA, info', async () => {
+  assert.deepEqual(await findingsFor(rule, docs(httpEntry('HTTP'), destinationRule('shop', 'partner', { host: 'api.partner.example.com', trafficPolicy: { tls: { mode: 'SIMPLE', credentialName: 'partner-ca' } } }))), []);
+  const noCa = await findingsFor(rule, docs(httpEntry('HTTP2'), destinationRule('shop', 'partner', { host: 'api.partner.example.com', trafficPolicy: { tls: { mode: 'SIMPLE' } } })));
+  assert.equal(noCa.length, 1);
+  assert.equal(noCa[0].severity, 'info');
+  assert.match(noCa[0].message, /auto SAN validation/);
+  // On 1.20 there is no auto SAN validation (nor verification without a CA).
+  const old = await findingsFor(rule, docs(istiod('docker.io/istio/pilot:1.20.3'), httpEntry('HTTP'), destinationRule('shop', 'partner', { host: 'api.partner.example.com', trafficPolicy: { tls: { mode: 'SIMPLE', credentialName: 'partner-ca' } } })));
+  assert.equal(old[0]?.severity, 'medium');
+});
+
+test('a non-HTTP port (TLS, TCP) gets no automatic name check: medium', async () => {
+  for (const protocol of ['TLS', 'TCP', 'MONGO']) {
+    const f = await findingsFor(rule, docs(httpEntry(protocol, 443), destinationRule('shop', 'partner', { host: 'api.partner.example.com', trafficPolicy: { tls: { mode: 'SIMPLE', credentialName: 'partner-ca' } } })));
+    assert.equal(f[0]?.severity, 'medium', protocol);
+    const noCa = await findingsFor(rule, docs(httpEntry(protocol, 443), destinationRule('shop', 'partner', { host: 'api.partner.example.com', trafficPolicy: { tls: { mode: 'SIMPLE' } } })));
+    assert.equal(noCa[0]?.severity, 'medium', protocol);
+    assert.match(noCa[0].message, /the port is not HTTP, so no name is checked/);
+  }
 });
 
 test('port-level settings and subsets are checked one by one', async () => {
@@ -70,11 +104,11 @@ test('port-level settings and subsets are checked one by one', async () => {
   assert.deepEqual(
     f.map((x) => [x.location?.path, x.severity]).sort(),
     [
-      ['spec.subsets[0].trafficPolicy.tls.mode', 'medium'],
+      ['spec.subsets[0].trafficPolicy.tls.mode', 'low'],
       ['spec.trafficPolicy.portLevelSettings[1].tls.mode', 'low'],
     ],
   );
-  assert.match(f.find((x) => x.severity === 'low')!.message, /\(SIMPLE, port 8443\)/);
+  assert.ok(f.some((x) => /\(SIMPLE, port 8443\)/.test(x.message)));
 });
 
 test('negatives: verified origination, Istio mTLS, DISABLE, and insecureSkipVerify (AUT005 reports it)', async () => {

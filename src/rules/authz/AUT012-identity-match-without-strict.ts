@@ -24,7 +24,7 @@ export default defineRule({
         "A plaintext request has no peer identity. A DENY rule on `principals` or `namespaces` therefore never matches it: the caller that the DENY was written against connects without mTLS and is let through (Istio advisory ISTIO-SECURITY-2021-004). An ALLOW with `notPrincipals` matches it instead and allows it. PERMISSIVE, DISABLE and port-level exceptions are what make plaintext possible.",
       fix:
         'Make the workload STRICT on those ports (PeerAuthentication), or express the policy as ALLOW with positive `principals` / `namespaces`, which denies a plaintext caller. For a port that must stay plaintext, use `ipBlocks` and a NetworkPolicy.',
-      bad: '# namespace shop is PERMISSIVE\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-legacy, namespace: shop}\nspec:\n  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: [legacy]}',
+      bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: app, image: example/web:1}]}\n---\n# namespace shop is PERMISSIVE\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-legacy, namespace: shop}\nspec:\n  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: [legacy]}',
       good: 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: shop}\nspec:\n  mtls: {mode: STRICT}',
       references: [
         'https://istio.io/latest/news/security/istio-security-2021-004/',

@@ -19,7 +19,7 @@ export default defineRule({
         'A policy that applies to nothing protects nothing, and nothing says so: a label typo, a renamed app or a policy written for the wrong namespace leaves the DENY, the JWT check or the STRICT mode its author relied on switched off. Istio reports the same as IST0127 (NoMatchingWorkloadsFound) and IST0101.',
       fix:
         "Fix the labels or the target so they name the workload's pods (`kubectl get pods -l app=... -n ...`), or delete the policy. Put root-namespace PeerAuthentications without a selector, and workload ones in the workload's namespace.",
-      bad: 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-admin, namespace: shop}\nspec:\n  selector: {matchLabels: {app: wbe}}\n  action: DENY\n  rules:\n  - to:\n    - operation: {paths: [/admin]}',
+      bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: app, image: example/web:1}]}\n---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-admin, namespace: shop}\nspec:\n  selector: {matchLabels: {app: wbe}}\n  action: DENY\n  rules:\n  - to:\n    - operation: {paths: [/admin]}',
       good: 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny-admin, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  action: DENY\n  rules:\n  - to:\n    - operation: {paths: [/admin]}',
       references: [
         'https://istio.io/latest/docs/reference/config/analysis/ist0127/',

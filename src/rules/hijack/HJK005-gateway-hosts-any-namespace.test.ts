@@ -95,3 +95,28 @@ test('the documented examples: bad is reported, good is not', async () => {
   assert.equal(bad[0].severity, 'high');
   assert.deepEqual(await findingsFor(rule, rule.meta.docs.good!), []);
 });
+
+// The multi-network east-west gateway of Istio's samples (expose-services.yaml): AUTO_PASSTHROUGH routes by
+// SNI with no VirtualService, so nobody gains anything by binding one; a PASSTHROUGH server next to it still
+// needs VirtualServices to route, so it stays reported.
+test('AUTO_PASSTHROUGH servers are left out; PASSTHROUGH and other servers of the same Gateway are not', async () => {
+  const yaml = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: cross-network-gateway, namespace: istio-system}
+spec:
+  selector: {istio: eastwestgateway}
+  servers:
+  - port: {number: 15443, name: tls, protocol: TLS}
+    tls: {mode: AUTO_PASSTHROUGH}
+    hosts: ["*.local"]
+  - port: {number: 15444, name: tls-auto-lower, protocol: TLS}
+    tls: {mode: auto_passthrough}
+    hosts: ["*"]
+  - port: {number: 443, name: tls-pass, protocol: TLS}
+    tls: {mode: PASSTHROUGH}
+    hosts: ["*.local"]
+`;
+  const f = await findingsFor(rule, yaml);
+  assert.deepEqual(f.map((x) => x.location?.path), ['spec.servers[2].hosts[0]']);
+  assert.equal(f[0].severity, 'medium');
+});

@@ -12,7 +12,7 @@ export default defineRule({
     reads: ['networking.istio.io/Gateway', 'networking.istio.io/VirtualService', 'Namespace'],
     docs: {
       summary:
-        "A server of an Istio `Gateway` lists a host without a `namespace/` prefix, or with the `*/` prefix: a VirtualService in any namespace may bind that host to the gateway. `*` or `*/*` (every host, from every namespace) is high; a specific or wildcard domain open to every namespace is medium.",
+        "A server of an Istio `Gateway` lists a host without a `namespace/` prefix, or with the `*/` prefix: a VirtualService in any namespace may bind that host to the gateway. `*` or `*/*` (every host, from every namespace) is high; a specific or wildcard domain open to every namespace is medium. Servers in `tls.mode: AUTO_PASSTHROUGH` are left out: they route by SNI without any VirtualService (see AUT019).",
       why:
         "A Gateway server's `hosts` are `namespace/dnsName`; the namespace part says whose VirtualServices may attach routes for that name, and leaving it out means `*/`. Anyone who may create a VirtualService anywhere in the mesh can then bind `gateways: [ns/name]` and take the gateway's requests for those hosts — the public hostnames of other teams — and Sidecar-based config scoping does not apply to hosts on Gateways. With `*`, the tenant picks any hostname at all.",
       fix:
@@ -58,6 +58,9 @@ export default defineRule({
       const foreignBinders = (): Resource[] => (foreign ??= bindersOf(ref).filter((vs) => vs.namespace !== gw.namespace));
       servers.forEach((server: unknown, i: number) => {
         if (!isObject(server) || !Array.isArray(server.hosts)) return;
+        // AUTO_PASSTHROUGH routes by the SNI Istio's clients set (outbound_.PORT_._.HOST) and never consults a
+        // VirtualService, so binding one to this server changes nothing: the namespace prefix is moot (AUT019's business).
+        if (isObject(server.tls) && typeof server.tls.mode === 'string' && server.tls.mode.toUpperCase() === 'AUTO_PASSTHROUGH') return;
         const port = isObject(server.port) && (typeof server.port.number === 'number' || typeof server.port.name === 'string') ? ` (port ${server.port.number ?? server.port.name})` : '';
         server.hosts.forEach((raw: unknown, j: number) => {
           if (typeof raw !== 'string') return;
