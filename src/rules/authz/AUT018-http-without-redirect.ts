@@ -19,8 +19,8 @@ export default defineRule({
       why:
         'The application is then reachable over both schemes. Links, bookmarks and clients that start with http:// send cookies, tokens and form data in plaintext, where anyone on the network path reads or alters them, and an active attacker can keep a victim on HTTP (SSL stripping). A redirect makes the first plaintext request the last one; HSTS at the application then removes even that.',
       fix: 'Set `tls: {httpsRedirect: true}` on the HTTP server (the gateway answers 301 to https), or drop the HTTP server, and send `Strict-Transport-Security` from the application.',
-      bad: 'servers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [shop.example.com]\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [shop.example.com]\n  tls: {mode: SIMPLE, credentialName: shop-cert}',
-      good: 'servers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [shop.example.com]\n  tls: {httpsRedirect: true}\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [shop.example.com]\n  tls: {mode: SIMPLE, credentialName: shop-cert}',
+      bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [shop.example.com]\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop.example.com]\n    tls: {mode: SIMPLE, credentialName: shop-cert}',
+      good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [shop.example.com]\n    tls: {httpsRedirect: true}\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop.example.com]\n    tls: {mode: SIMPLE, credentialName: shop-cert}',
       references: ['https://istio.io/latest/docs/reference/config/networking/gateway/#ServerTLSSettings', 'https://owasp.org/www-community/controls/HTTP_Strict_Transport_Security_Cheat_Sheet'],
     },
   },

@@ -16,8 +16,8 @@ export default defineRule({
         "AUTO_PASSTHROUGH forwards a connection to whichever in-mesh service its SNI names, with no VirtualService in between: with `*.local` every service of the mesh is reachable through the gateway by anyone who can reach the gateway, and the gateway cannot apply L7 policy to the tunnelled traffic. This is the classic east-west gateway configuration, which makes the gateway's reachability the boundary (restrict its Service, see AUT020); it was also at the heart of ISTIO-SECURITY-2021-006 (CVSS 10). PASSTHROUGH with `*` still needs a VirtualService to route, but accepts any SNI and leaves routing decisions to whoever can write a VirtualService bound to the gateway.",
       fix:
         "List only the hosts that must cross the gateway (`*.payments.svc.cluster.local`, `api.example.com`), restrict who can reach the gateway's Service (`loadBalancerSourceRanges`, an internal load balancer, NetworkPolicy), and keep STRICT mTLS on the destinations.",
-      bad: 'servers:\n- port: {number: 15443, name: tls, protocol: TLS}\n  hosts: ["*.local"]\n  tls: {mode: AUTO_PASSTHROUGH}',
-      good: 'servers:\n- port: {number: 15443, name: tls, protocol: TLS}\n  hosts: ["*.payments.svc.cluster.local"]\n  tls: {mode: AUTO_PASSTHROUGH}',
+      bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: cross-network, namespace: istio-system}\nspec:\n  selector: {istio: eastwestgateway}\n  servers:\n  - port: {number: 15443, name: tls, protocol: TLS}\n    hosts: ["*.local"]\n    tls: {mode: AUTO_PASSTHROUGH}',
+      good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: cross-network, namespace: istio-system}\nspec:\n  selector: {istio: eastwestgateway}\n  servers:\n  - port: {number: 15443, name: tls, protocol: TLS}\n    hosts: ["*.payments.svc.cluster.local"]\n    tls: {mode: AUTO_PASSTHROUGH}',
       references: [
         'https://istio.io/latest/docs/reference/config/networking/gateway/#ServerTLSSettings-TLSmode',
         'https://istio.io/latest/news/security/istio-security-2021-006/',
