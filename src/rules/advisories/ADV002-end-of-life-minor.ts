@@ -18,8 +18,8 @@ export default defineRule({
         'Once a minor is out of support, Istio stops back-porting fixes for security issues and critical bugs to it. Every later bulletin may affect it without a fixed release ever appearing, and Istio says it does not guarantee that unsupported minors have all known CVEs patched.',
       fix:
         'Upgrade to a supported minor (the finding lists them), one minor at a time or with a revision-based canary upgrade, control plane first. Keep the advisory database current (--advisories FILE) so new end dates are known.',
-      bad: 'metadata:\n  annotations:\n    sidecar.istio.io/proxyImage: docker.io/istio/proxyv2:1.22.8',
-      good: 'metadata:\n  annotations:\n    sidecar.istio.io/proxyImage: docker.io/istio/proxyv2:1.31.1',
+      bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istiod, namespace: istio-system}\nspec:\n  template:\n    spec:\n      containers:\n      - name: discovery\n        image: docker.io/istio/pilot:1.22.8',
+      good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istiod, namespace: istio-system}\nspec:\n  template:\n    spec:\n      containers:\n      - name: discovery\n        image: docker.io/istio/pilot:1.31.1',
       references: [
         'https://istio.io/latest/docs/releases/supported-releases/',
         'https://istio.io/latest/news/support/',

@@ -16,8 +16,8 @@ export default defineRule({
         'A version that cannot be read cannot be checked against Istio\'s security bulletins. "latest" also changes under you on every pull, and a numeric YAML tag such as 1.20 is read as 1.2.',
       fix:
         'Keep the release tag and add the digest for immutability (docker.io/istio/pilot:1.31.1@sha256:…), quote IstioOperator and Helm tags ("1.31.1"), and never deploy latest.',
-      bad: 'containers:\n- name: discovery\n  image: docker.io/istio/pilot@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
-      good: 'containers:\n- name: discovery\n  image: docker.io/istio/pilot:1.31.1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      bad: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istiod, namespace: istio-system}\nspec:\n  template:\n    spec:\n      containers:\n      - name: discovery\n        image: docker.io/istio/pilot@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      good: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istiod, namespace: istio-system}\nspec:\n  template:\n    spec:\n      containers:\n      - name: discovery\n        image: docker.io/istio/pilot:1.31.1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
       references: ['https://istio.io/latest/docs/releases/supported-releases/#naming-scheme'],
     },
   },

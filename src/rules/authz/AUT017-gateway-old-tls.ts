@@ -16,8 +16,8 @@ export default defineRule({
       why:
         'TLS 1.0 and 1.1 are deprecated (RFC 8996): they rely on SHA-1 and CBC constructions with known attacks (BEAST, POODLE-style downgrades, Lucky13) and lack modern AEAD cipher suites. A gateway that still offers them lets a network attacker push clients down to the weakest version both sides accept, and it fails PCI DSS and most compliance baselines.',
       fix: 'Set `tls.minProtocolVersion: TLSV1_2` (or TLSV1_3 when every client supports it), or remove the field on Istio 1.14 and later.',
-      bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: shop}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop.example.com]\n    tls: {mode: SIMPLE, credentialName: shop-cert, minProtocolVersion: TLSV1_0}',
-      good: 'servers:\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [shop.example.com]\n  tls: {mode: SIMPLE, credentialName: shop-cert, minProtocolVersion: TLSV1_2}',
+      bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop.example.com]\n    tls: {mode: SIMPLE, credentialName: shop-cert, minProtocolVersion: TLSV1_0}',
+      good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop.example.com]\n    tls: {mode: SIMPLE, credentialName: shop-cert, minProtocolVersion: TLSV1_2}',
       references: [
         'https://istio.io/latest/docs/reference/config/networking/gateway/#ServerTLSSettings-TLSProtocol',
         'https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/transport_sockets/tls/v3/common.proto',

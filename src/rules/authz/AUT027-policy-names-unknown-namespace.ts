@@ -41,8 +41,8 @@ export default defineRule({
       why:
         'Istio does not check that a namespace exists: a DENY on `namespaces: [untrusted-ns]` with a typo denies nobody, and the namespace it was written against keeps full access while the policy reads as a protection. Namespaces can also be created later by whoever may create namespaces, picking up whatever an old policy grants that name.',
       fix: 'Correct the name (`kubectl get ns`), or delete the entry if the namespace is gone. Prefer ALLOW policies listing the namespaces that may call, so that a typo refuses rather than admits.',
-      bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels: {istio-injection: enabled}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: sandbox\n  labels: {istio-injection: enabled}\n---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block-sandbox, namespace: payments}\nspec:\n  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: [sandbx]}',
-      good: 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block-sandbox, namespace: payments}\nspec:\n  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: [sandbox]}',
+      bad: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: sandbox}\n---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block-sandbox, namespace: payments}\nspec:\n  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: [sandbx]}',
+      good: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: sandbox}\n---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block-sandbox, namespace: payments}\nspec:\n  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: [sandbox]}',
       references: ['https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source'],
     },
   },

@@ -30,7 +30,7 @@ export default defineRule({
       why:
         "Istio routing and security config is mesh-scoped even though the objects are namespaced: the right to create one VirtualService in one namespace is the right to intercept any host in the mesh (ISTIO-SECURITY-2026-002), and AuthorizationPolicy / PeerAuthentication writers can switch off the protections of their workloads. Istio's own guidance is that only platform operators hold these rights.",
       fix: `Remove these verbs from tenant roles and offer tenants the Gateway API routes instead; if tenants must write Istio objects, enforce host ownership at admission. ${MITIGATION}`,
-      bad: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: shop-developers-admin, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects:\n- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: shop-developers}',
+      bad: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: istio-edit\n  labels: {rbac.authorization.k8s.io/aggregate-to-admin: "true"}\nrules:\n- apiGroups: [networking.istio.io]\n  resources: [virtualservices, destinationrules]\n  verbs: [get, list, watch, create, update, patch, delete]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: shop-developers-admin, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects:\n- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: shop-developers}',
       references: [
         'https://istio.io/latest/blog/2026/security-considerations-on-namespace-based-multi-tenancy/',
         'https://kubernetes.io/docs/reference/access-authn-authz/rbac/#aggregated-clusterroles',

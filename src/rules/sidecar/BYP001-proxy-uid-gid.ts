@@ -18,8 +18,8 @@ export default defineRule({
         "Istio's traffic redirection (iptables or the CNI plugin) exempts every packet owned by UID or GID 1337 so the proxy's own traffic is not looped back into itself. Any other process running as 1337 therefore leaves the pod without passing the sidecar: no mTLS, no egress policy, no telemetry. An attacker who controls such a container can reach anything the pod's network can.",
       fix:
         'Run the application as another UID and GID (for example 1338) in both the pod and container securityContext. Enforce it with an admission rule that rejects 1337 outside the injected proxy (meshward generate admission-policy, or Pod Security plus a custom rule).',
-      bad: 'spec:\n  securityContext:\n    runAsUser: 1337\n  containers:\n  - name: app\n    image: example/app:1.0',
-      good: 'spec:\n  securityContext:\n    runAsUser: 1338\n    runAsGroup: 1338\n  containers:\n  - name: app\n    image: example/app:1.0',
+      bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      securityContext:\n        runAsUser: 1337\n      containers:\n      - {name: web, image: registry.example.com/shop/web:2.4.0}',
+      good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      securityContext:\n        runAsUser: 1338\n        runAsGroup: 1338\n      containers:\n      - {name: web, image: registry.example.com/shop/web:2.4.0}',
       references: [
         'https://istio.io/latest/docs/ops/deployment/application-requirements/',
         'https://istio.io/latest/docs/reference/config/analysis/ist0144/',
