@@ -23,7 +23,8 @@ import { severityRank, type Evidence, type Finding, type Location, type Severity
 import type { LoadError } from '../loader/parse.js';
 import type { ResourceRef } from '../model/resource.js';
 import type { RuleMeta } from '../rules/types.js';
-import type { Report, ReportContext, Reporter } from './types.js';
+import { jsonArrayChunks } from './json.js';
+import type { ChunkedReporter, Report, ReportContext, Reporter } from './types.js';
 
 export const SARIF_SCHEMA_URI = 'https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json';
 export const MESHWARD_INFORMATION_URI = 'https://github.com/meshward/meshward';
@@ -157,6 +158,26 @@ export function createSarifReporter(opts: SarifOptions = {}): Reporter {
 
 /** The default SARIF reporter: output GitHub code scanning accepts. */
 export const sarifReporter: Reporter = createSarifReporter();
+
+/**
+ * The same text as sarifReporter, in chunks: the results (up to GITHUB_MAX_RESULTS, kilobytes each)
+ * are stringified one at a time into their place instead of as one string with the rest of the log.
+ */
+export function createSarifChunks(opts: SarifOptions = {}): ChunkedReporter {
+  return function* (report, ctx) {
+    const log = buildSarif(report, ctx, opts);
+    const run = log.runs[0];
+    const results = run.results;
+    run.results = [];
+    const text = JSON.stringify(log, null, 2);
+    // `results` is the last member of the only run: the text ends `"results": []` and the closers.
+    const at = text.lastIndexOf('"results": []');
+    yield* jsonArrayChunks(text.slice(0, at + '"results": '.length), results, 3);
+    yield `${text.slice(at + '"results": []'.length)}\n`;
+  };
+}
+
+export const sarifChunks: ChunkedReporter = createSarifChunks();
 
 export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOptions = {}): SarifLog {
   // Files in findings are relative to the working folder; URIs are relative to the repository root.
