@@ -97,7 +97,18 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const file = generate(mb);
     for (const format of [...formats, ...(sarifSizes.has(mb) && !formats.includes('sarif') ? ['sarif'] : [])]) {
       const results = [];
-      for (let i = 0; i < runs; i++) results.push(measure(file, format));
+      let failure = null;
+      for (let i = 0; i < runs && !failure; i++) {
+        try {
+          results.push(measure(file, format));
+        } catch (err) {
+          failure = err.message.replace(/\s+/g, ' ').slice(0, 160);
+        }
+      }
+      if (failure) {
+        console.log(`| ${mb} MB | ${format} | failed: ${failure} | |`);
+        continue;
+      }
       const rss = results.map((x) => x.rssMB);
       console.log(`| ${mb} MB | ${format} | ${Math.round(median(rss))} MB (${Math.round(Math.min(...rss))}–${Math.round(Math.max(...rss))}) | ${median(results.map((x) => x.seconds)).toFixed(1)} s |`);
     }
