@@ -11,7 +11,7 @@ import { repoRelative } from '../report/paths.js';
 import type { LoadError } from '../loader/parse.js';
 import type { Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
-import { REPORTERS, type Format } from '../report/index.js';
+import { CHUNKED_REPORTERS, type Format } from '../report/index.js';
 import type { Report } from '../report/types.js';
 import { UsageError, VERSION, useColor, EXIT_FINDINGS, type CliIO } from './io.js';
 
@@ -161,15 +161,10 @@ export async function emitReport(x: EmitInput): Promise<number> {
       errors: x.errors,
       summary,
     };
-    if (target.format === 'json') {
-      // The JSON report is streamed (the same text, finding by finding): whole, it is one string about
-      // 1.8 KB per finding, as large as every finding in memory several times over.
-      if (toStdout) await writeChunks(io.stdout, jsonReportChunks(report));
-      else await writeReportFile(path.resolve(io.cwd, target.file!), target.file!, jsonReportChunks(report));
-      continue;
-    }
     const isText = target.format === 'text' || target.format === 'compact';
-    const text = REPORTERS[target.format](report, {
+    // Every format is written chunk by chunk as it is made: whole, a report of 200,000 findings is
+    // several hundred megabytes of string, more than the findings themselves.
+    const chunks = CHUNKED_REPORTERS[target.format](report, {
       rules,
       color: toStdout && isText && useColor(io.stdout, io.env),
       cwd: io.cwd,
@@ -179,8 +174,8 @@ export async function emitReport(x: EmitInput): Promise<number> {
       ...(toStdout && target.format === 'text' ? widthOf(io) : {}),
       version: VERSION,
     });
-    if (target.file === null) await writeChunks(io.stdout, slices(text));
-    else await writeReportFile(path.resolve(io.cwd, target.file), target.file, slices(text));
+    if (toStdout) await writeChunks(io.stdout, chunks);
+    else await writeReportFile(path.resolve(io.cwd, target.file!), target.file!, chunks);
   }
   if (!targets.some((t) => t.file === null)) {
     // Nothing went to standard output: one line on stderr, so a CI log still says how the run went.
@@ -216,7 +211,7 @@ async function ensureFolder(file: string, flag: string, shown: string): Promise<
 
 /**
  * Writes an --output file, creating its folder; a failure is a usage error naming the flag and the path.
- * Text may come in slices (see `slices`): a report can be hundreds of megabytes.
+ * Text may come in chunks (see CHUNKED_REPORTERS): a report can be hundreds of megabytes.
  */
 export async function writeReportFile(file: string, shown: string, text: string | Iterable<string>): Promise<void> {
   await ensureFolder(file, '--output', shown);
@@ -229,24 +224,6 @@ export async function writeReportFile(file: string, shown: string, text: string 
     }
   } catch (err) {
     throw new UsageError(`--output ${terminalSafe(shown)}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? err}); check the path`);
-  }
-}
-
-/**
- * A report can be hundreds of megabytes: written whole, the stream (or fs.writeFile) first copies it
- * into one Buffer of the same size. Written in 1 MiB slices, waiting for the stream to drain, only a
- * slice is copied at a time.
- */
-const WRITE_CHUNK = 1 << 20;
-
-/** `text` in slices of about WRITE_CHUNK characters, never between the two halves of a surrogate pair. */
-function* slices(text: string): Generator<string> {
-  for (let i = 0; i < text.length; ) {
-    let end = Math.min(i + WRITE_CHUNK, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    yield text.slice(i, end);
-    i = end;
   }
 }
 
@@ -272,22 +249,5 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<strin
   }
 }
 
-/**
- * The text REPORTERS.json writes (JSON.stringify(report, null, 2) plus a newline), in chunks of about
- * 1 MiB: each finding is stringified on its own and indented to its place in the array. A test keeps
- * the two identical.
- */
-export function* jsonReportChunks(report: Report): Generator<string> {
-  const { version, findings, ...tail } = report;
-  let buf = `{\n  "version": ${JSON.stringify(version)},\n  "findings": [`;
-  for (let i = 0; i < findings.length; i++) {
-    buf += `${i ? ',' : ''}\n    ${JSON.stringify(findings[i], null, 2).replace(/\n/g, '\n    ')}`;
-    if (buf.length >= WRITE_CHUNK) {
-      yield buf;
-      buf = '';
-    }
-  }
-  buf += findings.length ? '\n  ]' : ']';
-  buf += `,${JSON.stringify(tail, null, 2).slice(1)}\n`;
-  yield buf;
-}
+/** Kept for callers of the streamed JSON report; it lives with the JSON reporter. */
+export { jsonReportChunks } from '../report/json.js';

@@ -36,12 +36,13 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
   const seen = new Set<string>();
   const pending: PendingLocation[] = [];
   const refs = new RefCache();
+  const paths = new PathCache();
   for (const rule of rules) {
     if (opts.disabled?.has(rule.meta.id)) continue;
     const override = opts.severityOverrides?.[rule.meta.id];
     const report = (input: ReportInput) => {
       const located: PendingLocation[] = [];
-      const f = toFinding(rule, input, override, refs, located);
+      const f = toFinding(rule, input, override, refs, paths, located);
       if (seen.has(f.fingerprint)) return;
       seen.add(f.fingerprint);
       findings.push(f);
@@ -53,7 +54,7 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       failures.push({ ruleId: rule.meta.id, message: (err as Error)?.stack ?? String(err) });
     }
   }
-  if (opts.locator) resolveLocations(opts.locator, pending);
+  if (opts.locator) resolveLocations(opts.locator, pending, paths);
   findings.sort(compareFindings);
   return { findings, failures };
 }
@@ -65,7 +66,7 @@ interface PendingLocation {
   path: readonly PathSegment[];
 }
 
-function resolveLocations(locator: Locator, pending: PendingLocation[]): void {
+function resolveLocations(locator: Locator, pending: PendingLocation[], paths: PathCache): void {
   const order = (p: PendingLocation) => p.resource.source;
   pending.sort((a, b) => {
     const sa = order(a);
@@ -73,7 +74,11 @@ function resolveLocations(locator: Locator, pending: PendingLocation[]): void {
     if (!sa || !sb) return (sa ? 1 : 0) - (sb ? 1 : 0);
     return sa.fileIndex - sb.fileIndex || sa.docStart - sb.docStart;
   });
-  for (const p of pending) p.holder.location = locator.locate(p.resource, p.path);
+  for (const p of pending) {
+    const loc = locator.locate(p.resource, p.path);
+    if (loc) loc.path = paths.text(loc.path);
+    p.holder.location = loc;
+  }
   pending.length = 0;
 }
 
@@ -92,6 +97,29 @@ function flat(s: string): string {
   return s;
 }
 
+/**
+ * Field paths repeat across findings (a rule flags the same field of thousands of objects): each
+ * distinct path, as text and as segments, is kept once and shared, instead of a copy per finding and
+ * per location waiting to be resolved.
+ */
+class PathCache {
+  private readonly texts = new Map<string, string>();
+  private readonly segments = new Map<string, readonly PathSegment[]>();
+  text(s: string): string {
+    const known = this.texts.get(s);
+    if (known !== undefined) return known;
+    this.texts.set(s, s);
+    return s;
+  }
+  /** The path's text and one shared copy of its segments. */
+  of(path: readonly PathSegment[] | undefined): { text: string; segments: readonly PathSegment[] } {
+    const text = this.text(pathToString(path ?? []));
+    let segments = this.segments.get(text);
+    if (!segments) this.segments.set(text, (segments = [...(path ?? [])]));
+    return { text, segments };
+  }
+}
+
 /** One ResourceRef per resource, shared by all its findings and evidence. */
 class RefCache {
   private readonly refs = new Map<Resource, ResourceRef>();
@@ -102,14 +130,14 @@ class RefCache {
   }
 }
 
-function toFinding(rule: Rule, input: ReportInput, override: Severity | undefined, refs: RefCache, pending: PendingLocation[]): Finding {
+function toFinding(rule: Rule, input: ReportInput, override: Severity | undefined, refs: RefCache, paths: PathCache, pending: PendingLocation[]): Finding {
   const r = input.resource;
-  const path = pathToString(input.path ?? []);
+  const { text: path, segments } = paths.of(input.path);
   const fp = fingerprint({ ruleId: rule.meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
   const evidence: Evidence[] = !input.evidence?.length ? NO_EVIDENCE : input.evidence.map((e) => {
     if (!e.resource) return { role: e.role, description: flat(e.description) };
     const ev: Evidence = { role: e.role, description: flat(e.description), resource: refs.of(e.resource), location: null };
-    pending.push({ holder: ev, resource: e.resource, path: e.path ?? [] });
+    pending.push({ holder: ev, resource: e.resource, path: paths.of(e.path).segments });
     return ev;
   });
   const f: Finding = {
@@ -123,7 +151,7 @@ function toFinding(rule: Rule, input: ReportInput, override: Severity | undefine
     evidence,
     fingerprint: fp,
   };
-  pending.push({ holder: f, resource: r, path: input.path ?? [] });
+  pending.push({ holder: f, resource: r, path: segments });
   return f;
 }
 

@@ -9,7 +9,9 @@
  */
 import type { Severity } from '../engine/finding.js';
 import { repoRelative } from './paths.js';
-import type { Reporter } from './types.js';
+import type { Report, ReportContext } from './types.js';
+import { jsonArrayChunks } from './json.js';
+import { joinChunks, type ChunkedReporter, type Reporter } from './types.js';
 
 export const GITLAB_SEVERITY: Readonly<Record<Severity, 'info' | 'minor' | 'major' | 'critical' | 'blocker'>> = {
   critical: 'blocker',
@@ -27,10 +29,19 @@ export interface CodeQualityIssue {
   location: { path: string; lines: { begin: number } };
 }
 
-export const gitlabReporter: Reporter = (report, ctx) => {
+export const gitlabReporter: Reporter = (report, ctx) => joinChunks(gitlabChunks(report, ctx));
+
+/** The report in chunks (the same text as gitlabReporter); issues are made one at a time as written. */
+export const gitlabChunks: ChunkedReporter = function* (report, ctx) {
+  yield* jsonArrayChunks('', issuesOf(report, ctx), 0);
+  yield '\n';
+};
+
+/** The issues, made when iterated: the array of every finding's issue is not held at once. */
+function issuesOf(report: Report, ctx: ReportContext): Iterable<CodeQualityIssue> {
   const srcRoot = ctx.srcRoot ?? ctx.cwd;
   const fallback = ctx.fallbackFile ? repoRelative(ctx.fallbackFile, ctx.cwd, srcRoot) : null;
-  const issues: CodeQualityIssue[] = [];
+  return (function* () {
   for (const f of report.findings) {
     if (f.suppressed) continue;
     const located = f.location ? repoRelative(f.location.file, ctx.cwd, srcRoot) : null;
@@ -40,13 +51,13 @@ export const gitlabReporter: Reporter = (report, ctx) => {
     const resource = f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`;
     const rendered = f.location?.rendered ? ` (rendered output line ${f.location.rendered.line})` : '';
     const unlocated = located ? '' : ' (no source position; pinned on this file)';
-    issues.push({
+    yield {
       description: `${f.ruleId} ${resource}: ${f.message}${rendered}${unlocated}`,
       check_name: f.ruleId,
       fingerprint: f.fingerprint,
       severity: GITLAB_SEVERITY[f.severity],
       location: { path: file, lines: { begin: line } },
-    });
+    };
   }
-  return JSON.stringify(issues, null, 2) + '\n';
-};
+  })();
+}

@@ -1,9 +1,9 @@
-import type { Reporter } from './types.js';
-import { textReporter, compactReporter } from './text.js';
-import { jsonReporter } from './json.js';
-import { sarifReporter } from './sarif.js';
-import { junitReporter } from './junit.js';
-import { gitlabReporter } from './gitlab.js';
+import type { ChunkedReporter, Reporter } from './types.js';
+import { textReporter, compactReporter, textChunks, compactChunks } from './text.js';
+import { jsonReporter, jsonChunks } from './json.js';
+import { sarifReporter, sarifChunks } from './sarif.js';
+import { junitReporter, junitChunks } from './junit.js';
+import { gitlabReporter, gitlabChunks } from './gitlab.js';
 
 export const FORMATS = ['text', 'compact', 'json', 'sarif', 'junit', 'gitlab'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -15,4 +15,17 @@ export const REPORTERS: Record<Format, Reporter> = {
   sarif: sarifReporter,
   junit: junitReporter,
   gitlab: gitlabReporter,
+};
+
+/**
+ * The same reports, in chunks, as the CLI writes them: each chunk is written before the next is made,
+ * so memory does not grow with the size of the report. A test keeps each identical to REPORTERS.
+ */
+export const CHUNKED_REPORTERS: Record<Format, ChunkedReporter> = {
+  text: textChunks,
+  compact: compactChunks,
+  json: jsonChunks,
+  sarif: sarifChunks,
+  junit: junitChunks,
+  gitlab: gitlabChunks,
 };

@@ -16,7 +16,7 @@
 import { severityRank, type Finding, type Severity } from '../engine/finding.js';
 import { repoRelative } from './paths.js';
 import type { LoadError } from '../loader/parse.js';
-import type { Report, ReportContext, Reporter } from './types.js';
+import { joinChunks, type ChunkedReporter, type Report, type ReportContext, type Reporter } from './types.js';
 
 export const LOAD_SUITE = 'meshward.load';
 
@@ -32,13 +32,22 @@ interface TestCase {
   outcome: Outcome;
 }
 
+/**
+ * A suite's counts are known before its cases are made: the cases (each with the finding's full text)
+ * are made one at a time while written, so a run with hundreds of thousands of findings is not held as
+ * test cases and strings all at once.
+ */
 interface TestSuite {
   name: string;
   properties: Array<[string, string]>;
-  cases: TestCase[];
+  counts: Counts;
+  cases: () => Iterable<TestCase>;
 }
 
-export const junitReporter: Reporter = (report: Report, ctx: ReportContext) => renderJunit(buildSuites(report, ctx), report.summary.durationMs);
+export const junitReporter: Reporter = (report: Report, ctx: ReportContext) => joinChunks(junitChunks(report, ctx));
+
+/** The report in chunks (the same text as junitReporter). */
+export const junitChunks: ChunkedReporter = (report, ctx) => renderJunit(buildSuites(report, ctx), report.summary.durationMs);
 
 function buildSuites(report: Report, ctx: ReportContext): TestSuite[] {
   const byRule = new Map<string, Finding[]>();
@@ -67,8 +76,22 @@ function buildSuites(report: Report, ctx: ReportContext): TestSuite[] {
 }
 
 function ruleSuite(id: string, title: string, properties: Array<[string, string]>, findings: Finding[], ctx: ReportContext): TestSuite {
+  const name = `${id}: ${title}`;
+  if (!findings.length) {
+    const cases: TestCase[] = [{ classname: id, name: `${id} no findings`, outcome: { kind: 'pass' } }];
+    return { name, properties, counts: count(cases), cases: () => cases };
+  }
+  const counts: Counts = { tests: findings.length, failures: 0, errors: 0, skipped: 0 };
+  for (const f of findings) {
+    const kind = outcomeKind(f, ctx.failOn);
+    if (kind === 'failure') counts.failures++;
+    else if (kind === 'skipped') counts.skipped++;
+  }
+  return { name, properties, counts, cases: () => findingCases(id, findings, ctx) };
+}
+
+function* findingCases(id: string, findings: Finding[], ctx: ReportContext): Generator<TestCase> {
   const srcRoot = ctx.srcRoot ?? ctx.cwd;
-  const cases: TestCase[] = [];
   const used = new Set<string>();
   for (const f of findings) {
     const classname = resourcePath(f.resource);
@@ -77,10 +100,18 @@ function ruleSuite(id: string, title: string, properties: Array<[string, string]
     if (used.has(`${classname}\u0000${name}`)) name += ` #${f.fingerprint.slice(0, 8)}`;
     used.add(`${classname}\u0000${name}`);
     const file = f.location ? repoRelative(f.location.file, ctx.cwd, srcRoot) : null;
-    cases.push({ classname, name, ...(file ? { file } : {}), outcome: findingOutcome(f, ctx.failOn) });
+    yield { classname, name, ...(file ? { file } : {}), outcome: findingOutcome(f, ctx.failOn) };
   }
-  if (!cases.length) cases.push({ classname: id, name: `${id} no findings`, outcome: { kind: 'pass' } });
-  return { name: `${id}: ${title}`, properties, cases };
+}
+
+/** The kind of test case a finding becomes, without its text (findingOutcome decides the same way). */
+function outcomeKind(f: Finding, failOn: Severity | 'none' | undefined): 'skipped' | 'failure' | 'pass' {
+  if (f.suppressed) return 'skipped';
+  return fails(f, failOn) ? 'failure' : 'pass';
+}
+
+function fails(f: Finding, failOn: Severity | 'none' | undefined): boolean {
+  return failOn === undefined || (failOn !== 'none' && severityRank(f.severity) >= severityRank(failOn));
 }
 
 function findingOutcome(f: Finding, failOn: Severity | 'none' | undefined): Outcome {
@@ -101,8 +132,7 @@ function findingOutcome(f: Finding, failOn: Severity | 'none' | undefined): Outc
     }
   }
   lines.push(`Fingerprint: ${f.fingerprint}`);
-  const fails = failOn === undefined || (failOn !== 'none' && severityRank(f.severity) >= severityRank(failOn));
-  if (!fails) return { kind: 'pass', out: `Below --fail-on ${failOn}: reported, not failed.\n${lines.join('\n')}` };
+  if (!fails(f, failOn)) return { kind: 'pass', out: `Below --fail-on ${failOn}: reported, not failed.\n${lines.join('\n')}` };
   return { kind: 'failure', type: f.severity, message: f.message, body: lines.join('\n') };
 }
 
@@ -112,7 +142,7 @@ function loadSuite(errors: readonly LoadError[]): TestSuite {
     return { classname: LOAD_SUITE, name: where, outcome: { kind: 'error', type: 'LoadError', message: e.message, body: `${where}: ${e.message}` } };
   });
   if (!cases.length) cases.push({ classname: LOAD_SUITE, name: 'all inputs loaded', outcome: { kind: 'pass' } });
-  return { name: LOAD_SUITE, properties: [], cases };
+  return { name: LOAD_SUITE, properties: [], counts: count(cases), cases: () => cases };
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */
@@ -143,32 +173,36 @@ function countAttrs(c: Counts): string {
   return `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}"`;
 }
 
-function renderJunit(suites: readonly TestSuite[], durationMs: number): string {
+/** Characters gathered before a chunk is handed to the writer. */
+const FLUSH_AT = 1 << 20;
+
+function* renderJunit(suites: readonly TestSuite[], durationMs: number): Generator<string> {
   const total: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  const body: string[] = [];
-  for (const suite of suites) {
-    const c = count(suite.cases);
+  for (const { counts: c } of suites) {
     total.tests += c.tests;
     total.failures += c.failures;
     total.errors += c.errors;
     total.skipped += c.skipped;
-    body.push(`  <testsuite name="${attr(suite.name)}" ${countAttrs(c)}>`);
-    if (suite.properties.length) {
-      body.push('    <properties>');
-      for (const [k, v] of suite.properties) body.push(`      <property name="${attr(k)}" value="${attr(v)}"/>`);
-      body.push('    </properties>');
-    }
-    for (const t of suite.cases) body.push(renderCase(t));
-    body.push('  </testsuite>');
   }
   const seconds = Number.isFinite(durationMs) && durationMs > 0 ? (durationMs / 1000).toFixed(3) : '0';
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="meshward" ${countAttrs(total)} time="${seconds}">`,
-    ...body,
-    '</testsuites>',
-    '',
-  ].join('\n');
+  let buf = `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="meshward" ${countAttrs(total)} time="${seconds}">\n`;
+  for (const suite of suites) {
+    buf += `  <testsuite name="${attr(suite.name)}" ${countAttrs(suite.counts)}>\n`;
+    if (suite.properties.length) {
+      buf += '    <properties>\n';
+      for (const [k, v] of suite.properties) buf += `      <property name="${attr(k)}" value="${attr(v)}"/>\n`;
+      buf += '    </properties>\n';
+    }
+    for (const t of suite.cases()) {
+      buf += `${renderCase(t)}\n`;
+      if (buf.length >= FLUSH_AT) {
+        yield buf;
+        buf = '';
+      }
+    }
+    buf += '  </testsuite>\n';
+  }
+  yield `${buf}</testsuites>\n`;
 }
 
 function renderCase(t: TestCase): string {

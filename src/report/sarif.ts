@@ -23,7 +23,8 @@ import { severityRank, type Evidence, type Finding, type Location, type Severity
 import type { LoadError } from '../loader/parse.js';
 import type { ResourceRef } from '../model/resource.js';
 import type { RuleMeta } from '../rules/types.js';
-import type { Report, ReportContext, Reporter } from './types.js';
+import { jsonArrayChunks } from './json.js';
+import type { ChunkedReporter, Report, ReportContext, Reporter } from './types.js';
 
 export const SARIF_SCHEMA_URI = 'https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json';
 export const MESHWARD_INFORMATION_URI = 'https://github.com/meshward/meshward';
@@ -158,6 +159,26 @@ export function createSarifReporter(opts: SarifOptions = {}): Reporter {
 /** The default SARIF reporter: output GitHub code scanning accepts. */
 export const sarifReporter: Reporter = createSarifReporter();
 
+/**
+ * The same text as sarifReporter, in chunks: the results (up to GITHUB_MAX_RESULTS, kilobytes each)
+ * are stringified one at a time into their place instead of as one string with the rest of the log.
+ */
+export function createSarifChunks(opts: SarifOptions = {}): ChunkedReporter {
+  return function* (report, ctx) {
+    const log = buildSarif(report, ctx, opts);
+    const run = log.runs[0];
+    const results = run.results;
+    run.results = [];
+    const text = JSON.stringify(log, null, 2);
+    // `results` is the last member of the only run: the text ends `"results": []` and the closers.
+    const at = text.lastIndexOf('"results": []');
+    yield* jsonArrayChunks(text.slice(0, at + '"results": '.length), results, 3);
+    yield `${text.slice(at + '"results": []'.length)}\n`;
+  };
+}
+
+export const sarifChunks: ChunkedReporter = createSarifChunks();
+
 export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOptions = {}): SarifLog {
   // Files in findings are relative to the working folder; URIs are relative to the repository root.
   const root: Roots = { cwd: path.resolve(ctx.cwd), srcRoot: path.resolve(ctx.srcRoot ?? ctx.cwd) };
@@ -187,27 +208,16 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
   const notifications: Notification[] = [];
   for (const e of report.errors) notifications.push(loadErrorNotification(e, root));
 
-  const candidates: Array<{ finding: Finding; primary: SarifLocation; fallback?: boolean }> = [];
+  // Only which kind of location each finding gets is decided here; the locations themselves are made
+  // for the results kept (at most maxResults), not for every finding of a large run.
+  const artifacts = new ArtifactCache(root);
+  const candidates: Candidate[] = [];
   for (const f of report.findings) {
     const index = indexOf(f);
-    const physical = f.location ? physicalLocation(f.location, root) : null;
-    if (physical) {
-      candidates.push({ finding: f, primary: { physicalLocation: physical, logicalLocations: [logicalLocation(f.resource)] } });
-    } else if (fallback?.uriBaseId) {
-      // GitHub drops a whole upload for a result without a physical location: pin it on the fallback
-      // file's first line and say so in the location's message and the result's properties.
-      candidates.push({
-        finding: f,
-        fallback: true,
-        primary: {
-          physicalLocation: { artifactLocation: fallback, region: { startLine: 1 } },
-          logicalLocations: [logicalLocation(f.resource)],
-          message: { text: `${resourcePath(f.resource)} has no source position${f.location ? ` in a repository file (${f.location.file}:${f.location.line})` : ''}; shown on this file` },
-        },
-      });
-    } else if (unlocatedMode === 'logical') {
-      candidates.push({ finding: f, primary: { logicalLocations: [logicalLocation(f.resource)] } });
-    } else {
+    if (f.location && artifacts.of(f.location.file)) candidates.push({ finding: f, place: 'physical' });
+    else if (fallback?.uriBaseId) candidates.push({ finding: f, place: 'fallback' });
+    else if (unlocatedMode === 'logical') candidates.push({ finding: f, place: 'logical' });
+    else {
       notifications.push(unlocatedNotification(f, index));
     }
   }
@@ -230,7 +240,7 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
     });
   }
 
-  const results = kept.map(({ finding, primary, fallback }) => toResult(finding, primary, ruleIndex.get(finding.ruleId)!, root, fallback === true));
+  const results = kept.map(({ finding, place }) => toResult(finding, primaryLocation(finding, place, artifacts, fallback), ruleIndex.get(finding.ruleId)!, artifacts, place === 'fallback'));
 
   for (const note of report.summary.notes) {
     notifications.push({ level: 'note', message: { text: note }, descriptor: { id: 'meshward/note' } });
@@ -259,9 +269,34 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
   };
 }
 
+type Candidate = { finding: Finding; place: 'physical' | 'fallback' | 'logical' };
+
+function primaryLocation(f: Finding, place: Candidate['place'], artifacts: ArtifactCache, fallback: ArtifactLocation | null): SarifLocation {
+  if (place === 'physical') return { physicalLocation: physicalLocation(f.location!, artifacts)!, logicalLocations: [logicalLocation(f.resource)] };
+  if (place === 'logical') return { logicalLocations: [logicalLocation(f.resource)] };
+  // GitHub drops a whole upload for a result without a physical location: pin it on the fallback
+  // file's first line and say so in the location's message and the result's properties.
+  return {
+    physicalLocation: { artifactLocation: fallback!, region: { startLine: 1 } },
+    logicalLocations: [logicalLocation(f.resource)],
+    message: { text: `${resourcePath(f.resource)} has no source position${f.location ? ` in a repository file (${f.location.file}:${f.location.line})` : ''}; shown on this file` },
+  };
+}
+
+/** artifactLocation() once per file: findings share a handful of files, and the result is read-only. */
+class ArtifactCache {
+  private readonly byFile = new Map<string, ArtifactLocation | null>();
+  constructor(readonly root: Roots) {}
+  of(file: string): ArtifactLocation | null {
+    let a = this.byFile.get(file);
+    if (a === undefined) this.byFile.set(file, (a = artifactLocation(file, this.root)));
+    return a;
+  }
+}
+
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
-function toResult(f: Finding, primary: SarifLocation, index: number, root: Roots, fallback: boolean): SarifResult {
+function toResult(f: Finding, primary: SarifLocation, index: number, root: ArtifactCache, fallback: boolean): SarifResult {
   const result: SarifResult = {
     ruleId: f.ruleId,
     ruleIndex: index,
@@ -343,8 +378,8 @@ function loadErrorNotification(e: LoadError, root: Roots): Notification {
   return n;
 }
 
-function physicalLocation(loc: Location, root: Roots): PhysicalLocation | null {
-  const artifact = artifactLocation(loc.file, root);
+function physicalLocation(loc: Location, artifacts: ArtifactCache): PhysicalLocation | null {
+  const artifact = artifacts.of(loc.file);
   if (!artifact) return null;
   // Line 1 stands for "the file" when a position is unknown; GitHub needs a start line.
   const region: Region = { startLine: positive(loc.line) ?? 1 };

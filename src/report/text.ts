@@ -1,7 +1,7 @@
 import { createColors } from 'picocolors';
 import { SEVERITIES, type Finding, type Location, type Severity } from '../engine/finding.js';
 import { terminalSafe } from '../engine/text.js';
-import type { Reporter } from './types.js';
+import { joinChunks, type ChunkedReporter, type Reporter } from './types.js';
 
 // Every string below that comes from input (names, paths, messages, notes, errors) goes through
 // terminalSafe(): a manifest must not be able to move the cursor, rewrite earlier lines or reorder text.
@@ -12,7 +12,14 @@ const safe = (s: unknown): string => terminalSafe(String(s ?? ''));
  * the first sentence of its fix, wrapped to the terminal width when one is known. Suppressed findings
  * (only present with --show-suppressed) are listed after the others, marked. Ends with a summary.
  */
-export const textReporter: Reporter = (report, ctx) => {
+export const textReporter: Reporter = (report, ctx) => joinChunks(textChunks(report, ctx));
+
+/**
+ * The text report in pieces of about FLUSH_AT characters (the same text as textReporter): a report of
+ * hundreds of thousands of findings is hundreds of megabytes as one string, several times that while
+ * it is built from lines.
+ */
+export const textChunks: ChunkedReporter = function* (report, ctx) {
   const c = createColors(ctx.color);
   const paint: Record<Severity, (s: string) => string> = {
     critical: (s) => c.bold(c.magenta(s)),
@@ -26,10 +33,10 @@ export const textReporter: Reporter = (report, ctx) => {
   const wrapped = (indent: string, text: string, style: (s: string) => string = (s) => s, hang = indent): string[] =>
     wrap(text, width, indent.length, hang.length).map((line, i) => (i === 0 ? indent : hang) + style(line));
 
-  const out: string[] = [];
+  const out = new Lines();
   const shown = report.findings.filter((f) => !f.suppressed);
   const suppressed = report.findings.filter((f) => f.suppressed);
-  const printGroup = (label: string, sev: Severity, group: Finding[]) => {
+  const printGroup = function* (label: string, sev: Severity, group: Finding[]): Generator<string> {
     out.push(paint[sev](`${label} (${group.length})`));
     const byResource = new Map<string, Finding[]>();
     for (const f of group) {
@@ -55,19 +62,20 @@ export const textReporter: Reporter = (report, ctx) => {
         if (f.evidence.length > 5) out.push(`           ${c.dim(`· …and ${f.evidence.length - 5} more`)}`);
         const fix = wrap(`fix: ${safe(firstSentence(f.remediation))}`, width, 11, 16);
         out.push(`           ${c.green('fix:')}${fix[0].slice(4)}`, ...fix.slice(1).map((l) => `                ${l}`));
+        if (out.full) yield out.take();
       }
     }
     out.push('');
   };
   for (const sev of SEVERITIES) {
     const group = shown.filter((f) => f.severity === sev);
-    if (group.length) printGroup(sev.toUpperCase(), sev, group);
+    if (group.length) yield* printGroup(sev.toUpperCase(), sev, group);
   }
   if (suppressed.length) {
     out.push(c.dim(`SUPPRESSED (${suppressed.length}): not counted, shown because of --show-suppressed`));
     for (const sev of SEVERITIES) {
       const group = suppressed.filter((f) => f.severity === sev);
-      if (group.length) printGroup(`${sev.toUpperCase()}, SUPPRESSED`, sev, group);
+      if (group.length) yield* printGroup(`${sev.toUpperCase()}, SUPPRESSED`, sev, group);
     }
   }
   if (report.errors.length) {
@@ -87,7 +95,7 @@ export const textReporter: Reporter = (report, ctx) => {
     `${mark} ${total} finding${total === 1 ? '' : 's'} (${counts}) in ${s.resources} resources from ${s.files} file${s.files === 1 ? '' : 's'}${suppressedCount}${errors}, ${s.durationMs} ms`,
   );
   if (total) out.push(c.dim('  `meshward explain <ID>` tells why a rule matters and how to fix it.'));
-  return out.join('\n') + '\n';
+  yield out.take();
 };
 
 /**
@@ -96,16 +104,49 @@ export const textReporter: Reporter = (report, ctx) => {
  * suppressed findings (with --show-suppressed) carry `(suppressed)` after the ID. No summary: the
  * lines are meant for grep and log viewers.
  */
-export const compactReporter: Reporter = (report) => {
-  const out: string[] = [];
+export const compactReporter: Reporter = (report, ctx) => joinChunks(compactChunks(report, ctx));
+
+export const compactChunks: ChunkedReporter = function* (report) {
+  const out = new Lines();
   for (const f of report.findings) {
     const mark = f.suppressed ? ' (suppressed)' : '';
     const loc = f.location ? ` ${where(f.location)}` : '';
     out.push(`${f.severity.toUpperCase()} [${f.ruleId}]${mark} (${resourceName(f.resource)}${loc}) ${oneLine(f.message)}`);
+    if (out.full) yield out.take();
   }
   for (const e of report.errors) out.push(`ERROR [load] (${safe(e.file)}${e.line ? `:${e.line}` : ''}) ${oneLine(e.message)}`);
-  return out.length ? out.join('\n') + '\n' : '';
+  if (out.count) yield out.take();
 };
+
+/** Characters of output gathered before a chunk is handed to the writer. */
+const FLUSH_AT = 1 << 20;
+
+/**
+ * Output lines gathered until about FLUSH_AT characters. `take()` returns them joined, each ended by a
+ * newline: chunks taken one after another make the same text as all lines joined at once.
+ */
+class Lines {
+  private lines: string[] = [];
+  private size = 0;
+  push(...lines: string[]): void {
+    for (const l of lines) {
+      this.lines.push(l);
+      this.size += l.length + 1;
+    }
+  }
+  get count(): number {
+    return this.lines.length;
+  }
+  get full(): boolean {
+    return this.size >= FLUSH_AT;
+  }
+  take(): string {
+    const text = this.lines.length ? this.lines.join('\n') + '\n' : '';
+    this.lines = [];
+    this.size = 0;
+    return text;
+  }
+}
 
 function resourceName(r: { kind: string; namespace: string; name: string }): string {
   return r.namespace ? `${safe(r.kind)} ${safe(r.namespace)}/${safe(r.name)}` : `${safe(r.kind)} ${safe(r.name)}`;

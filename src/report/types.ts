@@ -49,3 +49,16 @@ export interface ReportContext {
 }
 
 export type Reporter = (report: Report, ctx: ReportContext) => string;
+
+/**
+ * A reporter that yields its output in pieces, in order: the CLI writes each piece before the next is
+ * made, so a report of hundreds of thousands of findings never exists as one string.
+ */
+export type ChunkedReporter = (report: Report, ctx: ReportContext) => Iterable<string>;
+
+/** The whole text of a chunked report, for callers that want one string (tests, small reports). */
+export function joinChunks(chunks: Iterable<string>): string {
+  let text = '';
+  for (const chunk of chunks) text += chunk;
+  return text;
+}
