@@ -28,12 +28,6 @@ interface Report {
   summary: { resources: number; files: number; meshConfig: string; notes: string[] };
 }
 
-/**
- * Marks a test whose assertion today's meshward does not meet yet (issue 9, fixed in this wave by other
- * engineers): it runs and is reported as TODO with its failure, without failing the suite. Remove the
- * marker together with the fix; a marked test that passes shows the fix landed.
- */
-
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
 const atLeast = (f: Finding, s: Severity) => rank(f.severity) >= rank(s);
 const show = (fs: Finding[]) =>
