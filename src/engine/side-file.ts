@@ -10,8 +10,7 @@
  * (a file growing while it is read is refused too). /dev/null alone among devices reads as empty: it is
  * how users say "no config".
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, promises as fs, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
 /** Why a side file was not read. `reason` names no path: the caller prefixes its flag and file. */
 export class SideFileError extends Error {
@@ -65,39 +64,15 @@ function grew(file: string, maxBytes: number): SideFileError {
   return new SideFileError(file, `grew over the limit of ${maxBytes} bytes while being read`, 'EFBIG');
 }
 
-/** Reads a regular file of at most `maxBytes` bytes without blocking on FIFOs or devices. Throws SideFileError. */
+/**
+ * Reads a regular file of at most `maxBytes` bytes without blocking on FIFOs or devices. Throws
+ * SideFileError. Side files are small and read once, before the scan: the synchronous read serves.
+ */
 export async function readSideFile(file: string, maxBytes: number): Promise<Buffer> {
-  let fh: FileHandle;
-  try {
-    fh = await fs.open(file, OPEN_FLAGS);
-  } catch (err) {
-    throw openFailure(file, err);
-  }
-  try {
-    const st = await fh.stat();
-    if (isNullDevice(st)) return Buffer.alloc(0);
-    const refused = refuse(file, st, maxBytes);
-    if (refused) throw refused;
-    // One byte more than allowed, to notice a file that grows past the limit after the fstat.
-    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
-    let len = 0;
-    while (len < buf.length) {
-      const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
-      if (!bytesRead) break;
-      len += bytesRead;
-    }
-    if (len > maxBytes) throw grew(file, maxBytes);
-    return buf.subarray(0, len);
-  } catch (err) {
-    if (err instanceof SideFileError) throw err;
-    const code = (err as NodeJS.ErrnoException)?.code ?? null;
-    throw new SideFileError(file, `cannot read the file (${code ?? 'error'})`, code);
-  } finally {
-    await fh.close();
-  }
+  return readSideFileSync(file, maxBytes);
 }
 
-/** The synchronous twin of readSideFile, for readers that are synchronous (the advisory database). */
+/** The synchronous form of readSideFile, for readers that are synchronous (the advisory database). */
 export function readSideFileSync(file: string, maxBytes: number): Buffer {
   let fd: number;
   try {
