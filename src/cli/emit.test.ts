@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { jsonReportChunks } from './emit.js';
+import { jsonReportChunks } from '../report/json.js';
 import { REPORTERS } from '../report/index.js';
 import type { Report } from '../report/types.js';
 import { scanPaths } from '../engine/scan.js';

@@ -248,6 +248,3 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<strin
     });
   }
 }
-
-/** Kept for callers of the streamed JSON report; it lives with the JSON reporter. */
-export { jsonReportChunks } from '../report/json.js';
