@@ -191,7 +191,9 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
     const chunks: Buffer[] = [];
     let size = 0;
     const mod = isHttp ? http : https;
-    const req = mod.request({
+    let req: http.ClientRequest;
+    try {
+      req = mod.request({
       protocol: url.protocol,
       hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
       port: url.port || (isHttp ? 80 : 443),
@@ -199,7 +201,12 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
       method: 'GET',
       agent: state.agent,
       headers: { ...state.headers, Accept: 'application/json', 'User-Agent': USER_AGENT },
-    });
+      });
+    } catch {
+      // TLS material that does not parse fails here, synchronously; its text is not shown.
+      reject(new TransportError('connect', 'TLS setup failed: the CA, client certificate or key does not parse'));
+      return;
+    }
     const fail = (err: TransportError) => {
       if (settled) return;
       settled = true;

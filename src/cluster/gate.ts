@@ -297,21 +297,21 @@ type ExecDecision = { exec: ExecSpec; why: string } | { error: string };
 
 function decideExec(user: KubeconfigEntry, file: string, userFindings: KubeconfigFinding[], policy: GatePolicy, ctxLabel: string): ExecDecision {
   const base = `${pathString(user.bodyPath)}.exec`;
-  const where = `${base} in ${quote(file)}`;
+  const at = (sub: string) => `${base}${sub} in ${quote(file)}`;
   const ex = own(user.raw, 'exec');
-  if (!isPlainObject(ex)) return { error: `${ctxLabel}: ${where} is not a mapping (${KCF.exec}); refused` };
+  if (!isPlainObject(ex)) return { error: `${ctxLabel}: ${at('')} is not a mapping (${KCF.exec}); refused` };
   const command = own(ex, 'command');
   if (typeof command !== 'string' || !command || command.length > 4096 || /[\0\r\n]/.test(command)) {
-    return { error: `${ctxLabel}: ${where}.command is missing or not a plain string (${KCF.exec}); refused` };
+    return { error: `${ctxLabel}: ${at('.command')} is missing or not a plain string (${KCF.exec}); refused` };
   }
   const argsRaw = own(ex, 'args') ?? [];
   if (!Array.isArray(argsRaw) || argsRaw.length > 256 || argsRaw.some((a) => typeof a !== 'string' || a.length > 8192 || a.includes('\0'))) {
-    return { error: `${ctxLabel}: ${where}.args is not a list of strings (${KCF.exec}); refused` };
+    return { error: `${ctxLabel}: ${at('.args')} is not a list of strings (${KCF.exec}); refused` };
   }
   const args = argsRaw as string[];
   const envRaw = own(ex, 'env') ?? [];
   if (!Array.isArray(envRaw) || envRaw.length > 256 || envRaw.some((e) => !isPlainObject(e) || typeof e.name !== 'string' || !e.name || typeof e.value !== 'string' || /[=\0]/.test(e.name))) {
-    return { error: `${ctxLabel}: ${where}.env is not a list of {name, value} strings (${KCF.exec}); refused` };
+    return { error: `${ctxLabel}: ${at('.env')} is not a list of {name, value} strings (${KCF.exec}); refused` };
   }
   const env = (envRaw as Array<{ name: string; value: string }>).map((e) => ({ name: e.name, value: e.value }));
   const apiVersionRaw = own(ex, 'apiVersion');
@@ -322,7 +322,7 @@ function decideExec(user: KubeconfigEntry, file: string, userFindings: Kubeconfi
   const allowFlag = `--allow-exec ${basename}`;
   if (hasSlash && !path.isAbsolute(command)) {
     return {
-      error: `${ctxLabel}: ${where}.command ${quote(command)} is a relative path (${KCF.exec}): it would run a program shipped beside the kubeconfig. meshward never runs a relative command, whatever the flags: put the plugin on PATH and name it by its basename`,
+      error: `${ctxLabel}: ${at('.command')} ${quote(command)} is a relative path (${KCF.exec}): it would run a program shipped beside the kubeconfig. meshward never runs a relative command, whatever the flags: put the plugin on PATH and name it by its basename`,
     };
   }
   const resolved = lookPath(basename, policy.env.PATH);
@@ -335,11 +335,11 @@ function decideExec(user: KubeconfigEntry, file: string, userFindings: Kubeconfi
     else if (resolved === command) runPath = command;
     else {
       return {
-        error: `${ctxLabel}: ${where}.command ${quote(command)} is not the ${quote(basename)} found on PATH (${resolved ? quote(resolved) : 'none found'}) (${KCF.exec}); refused. Name the plugin by its basename, or pass --allow-exec ${command} to run that exact file`,
+        error: `${ctxLabel}: ${at('.command')} ${quote(command)} is not the ${quote(basename)} found on PATH (${resolved ? quote(resolved) : 'none found'}) (${KCF.exec}); refused. Name the plugin by its basename, or pass --allow-exec ${command} to run that exact file`,
       };
     }
   } else {
-    if (!resolved) return { error: `${ctxLabel}: ${where}.command ${quote(command)} was not found on PATH (${KCF.exec}); install the plugin or fix PATH` };
+    if (!resolved) return { error: `${ctxLabel}: ${at('.command')} ${quote(command)} was not found on PATH (${KCF.exec}); install the plugin or fix PATH` };
     runPath = resolved;
   }
 
@@ -347,11 +347,11 @@ function decideExec(user: KubeconfigEntry, file: string, userFindings: Kubeconfi
 
   const plugin = credentialPlugin(basename);
   if (!plugin) {
-    return { error: `${ctxLabel}: ${where}.command ${quote(command)} is not a well-known credential plugin (${KCF.exec}); refused before running. If you trust it, pass ${allowFlag}` };
+    return { error: `${ctxLabel}: ${at('.command')} ${quote(command)} is not a well-known credential plugin (${KCF.exec}); refused before running. If you trust it, pass ${allowFlag}` };
   }
   if (!matchesTokenShape(plugin, args)) {
     return {
-      error: `${ctxLabel}: ${where}.args [${redactArgs(args).slice(0, 12).map((a) => quote(a, 80)).join(', ')}] are not the token-fetching shape of ${quote(plugin.name)} (${plugin.example}) (${KCF.exec}); refused before running. If you trust it, pass ${allowFlag}`,
+      error: `${ctxLabel}: ${at('.args')} [${redactArgs(args).slice(0, 12).map((a) => quote(a, 80)).join(', ')}] are not the token-fetching shape of ${quote(plugin.name)} (${plugin.example}) (${KCF.exec}); refused before running. If you trust it, pass ${allowFlag}`,
     };
   }
   // Environment entries the judge grades critical or high (LD_PRELOAD, NODE_OPTIONS, PATH, proxies, CA

@@ -136,10 +136,10 @@ export interface ContextSelection {
 }
 
 /**
- * The contexts to read, in order: every context (`--all-contexts`), the named ones (unknown names come
- * back as `missing`, one cluster error each), or the current context.
+ * The contexts to read, in order: every context (`--all-contexts`), the named ones (an unknown name
+ * comes back with `resolved: null`, one cluster error each), or the current context.
  */
-export function selectContexts(set: KubeconfigSet, sel: ContextSelection): { resolved: ResolvedContext[]; missing: string[] } {
+export function selectContexts(set: KubeconfigSet, sel: ContextSelection): Array<{ name: string; resolved: ResolvedContext | null }> {
   const contexts = firstDefinitions(set, 'contexts');
   const clusters = firstDefinitions(set, 'clusters');
   const users = firstDefinitions(set, 'users');
@@ -150,17 +150,16 @@ export function selectContexts(set: KubeconfigSet, sel: ContextSelection): { res
     if (!set.currentContext) throw new LiveSelectionError('the kubeconfig sets no current-context; name one with --context NAME or use --all-contexts');
     names = [set.currentContext];
   }
-  const resolved: ResolvedContext[] = [];
-  const missing: string[] = [];
+  const out: Array<{ name: string; resolved: ResolvedContext | null }> = [];
   for (const name of names) {
     const ctx = contexts.get(name);
     if (!ctx) {
-      missing.push(name);
+      out.push({ name, resolved: null });
       continue;
     }
     const clusterName = str(fieldValue(ctx.entry.raw, 'cluster'));
     const userName = str(fieldValue(ctx.entry.raw, 'user'));
-    resolved.push({
+    out.push({ name, resolved: {
       context: name,
       contextEntry: ctx.entry,
       contextFile: ctx.file,
@@ -168,9 +167,9 @@ export function selectContexts(set: KubeconfigSet, sel: ContextSelection): { res
       user: userName ? (users.get(userName) ?? null) : null,
       clusterName,
       userName,
-    });
+    } });
   }
-  return { resolved, missing };
+  return out;
 }
 
 /** Exact key only: kubectl ignores other spellings for the context's own references. */

@@ -97,7 +97,6 @@ export function makeRequester(conn: Connection, opts: RequesterOptions): ApiRequ
             await sleep(backoff(opts.tuning, attempt), opts.signal);
             continue;
           }
-          if (what === 'discovery' && err instanceof TransportError) throw new DiscoveryError(null, `discovery (${p}): ${err.message}`);
           throw err;
         }
         if (res.status >= 200 && res.status < 300) {
