@@ -28,7 +28,7 @@ export interface DiscoveryResult {
 }
 
 /** Groups where kinds named without a group live, after the core group (rules write `Deployment`). */
-const BARE_KIND_GROUPS: Readonly<Record<string, string>> = {
+export const BARE_KIND_GROUPS: Readonly<Record<string, string>> = {
   Deployment: 'apps',
   StatefulSet: 'apps',
   DaemonSet: 'apps',

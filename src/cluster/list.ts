@@ -197,7 +197,15 @@ export interface ListResult {
  * Lists every object of one kind across all namespaces, page by page. `budget.remaining` is the
  * cluster's object bound, shared by all kinds; it is decremented as objects arrive.
  */
-export async function listKind(api: ApiRequester, rk: ResolvedKind, tuning: Tuning, budget: { remaining: number }, onPage?: (count: number) => void): Promise<ListResult> {
+export async function listKind(
+  api: ApiRequester,
+  rk: ResolvedKind,
+  tuning: Tuning,
+  budget: { remaining: number },
+  onPage?: (count: number) => void,
+  /** Selector query parameters (`labelSelector=...`), already encoded. */
+  selector = '',
+): Promise<ListResult> {
   const base = rk.group ? `/apis/${encodeURIComponent(rk.group)}/${encodeURIComponent(rk.version)}/${rk.resource}` : `/api/v1/${rk.resource}`;
   let relisted = false;
   for (;;) {
@@ -209,7 +217,7 @@ export async function listKind(api: ApiRequester, rk: ResolvedKind, tuning: Tuni
     try {
       for (;;) {
         if (++pages > tuning.maxPagesPerKind) throw new BoundError(`the list did not end after ${tuning.maxPagesPerKind} pages (continue tokens without end); cut`);
-        const q = `?limit=${tuning.pageLimit}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+        const q = `?${selector ? `${selector}&` : ''}limit=${tuning.pageLimit}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
         const page = (await api.getJson(base + q, 'list')) as any;
         const arr = page && Array.isArray(page.items) ? page.items : null;
         if (!arr) throw new ApiError(200, 'BadResponse', 'the server answered a list without an items array');

@@ -14,6 +14,7 @@ import { groupOf, isClusterScoped, type Resource } from '../model/resource.js';
 import { quote } from '../kubeconfig/redact.js';
 import { terminalSafe } from '../engine/text.js';
 import { sanitizeObject } from './sanitize.js';
+import { SECRET_SELECTORS } from './secrets.js';
 import { connect, TransportError, type Connection } from './client.js';
 import { discover, DiscoveryError, splitKindKey, type ResolvedKind } from './discovery.js';
 import { gateContext, judgeSet, type ClientSpec } from './gate.js';
@@ -189,13 +190,40 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
       while (cursor < resolvedKinds.length) {
         const rk = resolvedKinds[cursor++];
         try {
-          const { items } = await listKind(api, rk, tuning, budget, (count) => emit(opts, { cluster: t.name, phase: 'listing', detail: `${rk.kind} ${count}` }));
+          const progress = (count: number) => emit(opts, { cluster: t.name, phase: 'listing', detail: `${rk.kind} ${count}` });
           const out: Resource[] = [];
-          for (const raw of items) {
-            const r = toResource(raw, rk, t.name);
-            if (r) out.push(r);
+          if (rk.group === '' && rk.kind === 'Secret') {
+            // Only the Secrets rules read, by selector, each object once (selectors may overlap).
+            const seen = new Set<string>();
+            for (const sel of SECRET_SELECTORS) {
+              let items: Record<string, unknown>[];
+              try {
+                ({ items } = await listKind(api, rk, tuning, budget, progress, sel.query));
+              } catch (err) {
+                // A server that cannot select on a field (fieldSelector type=) answers 400: those Secrets are missed, said in a note.
+                if (err instanceof ApiError && err.status === 400) {
+                  summary.notes.push(`Secrets selected by ${decodeURIComponent(sel.query)} not listed: the server refused the selector (400); ${sel.why} miss them`);
+                  continue;
+                }
+                throw err;
+              }
+              for (const raw of items) {
+                const m = (raw as { metadata?: { namespace?: unknown; name?: unknown; uid?: unknown } }).metadata;
+                const id = `${String(m?.namespace)}/${String(m?.name)}`;
+                if (seen.has(id)) continue;
+                seen.add(id);
+                const r = toResource(raw, rk, t.name);
+                if (r) out.push(r);
+              }
+            }
+          } else {
+            const { items } = await listKind(api, rk, tuning, budget, progress);
+            for (const raw of items) {
+              const r = toResource(raw, rk, t.name);
+              if (r) out.push(r);
+            }
+            items.length = 0;
           }
-          items.length = 0;
           perKind.set(rk.key, out);
           listedSomething = true;
         } catch (err) {
