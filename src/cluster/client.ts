@@ -233,7 +233,7 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
     req.on('response', (res) => {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxBytes) {
-        fail(new TransportError('too-large', `the response declares ${declared} bytes, over the limit of ${limits.maxBytes}`));
+        fail(new TransportError('too-large', `the response declares ${declared} bytes, over the limit of ${limits.maxBytes} bytes`));
         return;
       }
       res.on('data', (chunk: Buffer) => {

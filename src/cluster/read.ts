@@ -331,7 +331,6 @@ export function rulesReading(key: string): string[] {
 function weakened(...keys: string[]): string {
   const ids = [...new Set(keys.flatMap(rulesReading))].sort();
   if (!ids.length) return 'no rule depends on it alone';
-  const shown = ids.slice(0, 12).join(', ');
-  return `rules weakened: ${shown}${ids.length > 12 ? ` and ${ids.length - 12} more` : ''}`;
+  return `rules weakened: ${ids.join(', ')}`;
 }
 
