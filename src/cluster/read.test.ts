@@ -255,7 +255,7 @@ test('a slow answer hits the request timeout; a stalled or dropped body is an er
   const handle = standIn.cluster('faulty');
   const noWait = async () => {};
   handle.setFaults([
-    { kind: 'pods', verb: 'list', latencyMs: 30_000 },
+    { kind: 'pods', verb: 'list', latencyMs: 6_000 },
     { kind: 'services', verb: 'list', stallMidBody: true },
     { kind: 'configmaps', verb: 'list', dropMidBody: true },
   ]);
@@ -288,7 +288,7 @@ test('a dropped body is retried and then succeeds', async () => {
 test('the cluster timeout cuts a cluster that takes too long; what was listed is kept', async () => {
   const kc = kubeconfigFile(standIn.kubeconfig({ clusters: ['faulty'] }));
   const handle = standIn.cluster('faulty');
-  handle.setFaults([{ kind: 'pods', verb: 'list', latencyMs: 30_000 }]);
+  handle.setFaults([{ kind: 'pods', verb: 'list', latencyMs: 6_000 }]);
   try {
     const { summaries } = await readAll(options(kc, { kinds: ['Namespace', 'Pod'], clusterTimeoutMs: 2500, requestTimeoutMs: 20_000, tuning: { kindConcurrency: 1 } }));
     const s = summaries[0];
