@@ -131,7 +131,8 @@ test('one cluster, every kind the rules read: sanitized resources with the clust
 
 test('the cluster-wide lists match what the server holds (nothing lost or doubled)', async () => {
   const kc = kubeconfigFile(standIn.kubeconfig({ clusters: ['alpha'] }));
-  const { reads } = await readAll(options(kc, { kinds: ['Pod', 'apps/Deployment', 'networking.istio.io/VirtualService'] }));
+  // Rules name some kinds both ways (`Deployment`, `apps/Deployment`): one resource, listed once.
+  const { reads } = await readAll(options(kc, { kinds: ['Pod', 'Deployment', 'apps/Deployment', 'networking.istio.io/VirtualService'] }));
   const r = only(reads, 'alpha');
   const objects = standIn.cluster('alpha').objects;
   for (const [group, plural, kind] of [['', 'pods', 'Pod'], ['apps', 'deployments', 'Deployment'], ['networking.istio.io', 'virtualservices', 'VirtualService']]) {

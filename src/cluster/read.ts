@@ -184,7 +184,14 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
     for (const f of disc.failed) {
       summary.errors.push({ kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` });
     }
-    resolvedKinds = disc.resolved;
+    // `Deployment` and `apps/Deployment` (rules write both) are one resource: listed once.
+    const byResource = new Set<string>();
+    resolvedKinds = disc.resolved.filter((rk) => {
+      const id = `${rk.group}/${rk.resource}`;
+      if (byResource.has(id)) return false;
+      byResource.add(id);
+      return true;
+    });
     emit(opts, { cluster: t.name, phase: 'listing' });
 
     const budget = { remaining: tuning.maxObjectsPerCluster };
