@@ -13,7 +13,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClientSpec } from './gate.js';
 
 export type TransportErrorKind = 'timeout' | 'stalled' | 'dropped' | 'too-large' | 'connect' | 'aborted' | 'auth';
@@ -56,8 +56,12 @@ export interface Connection {
 
 const USER_AGENT = 'meshward (read-only scan)';
 
-/** Builds the client-node KubeConfig from the gate's spec: a fresh object, nothing else. */
-export function kubeConfigFor(spec: ClientSpec): KubeConfig {
+/**
+ * Builds the client-node KubeConfig from the gate's spec: a fresh object, nothing else. The library is
+ * loaded on first use (it takes a second or more to import): file scans never pay for it.
+ */
+export async function kubeConfigFor(spec: ClientSpec): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [
@@ -96,7 +100,7 @@ interface AuthState {
 
 /** Computes credentials (running an allowed exec plugin once) and opens nothing yet. */
 export async function connect(spec: ClientSpec, signal?: AbortSignal): Promise<Connection> {
-  const kc = kubeConfigFor(spec);
+  const kc = await kubeConfigFor(spec);
   const url = new URL(spec.server);
   const isHttp = url.protocol === 'http:';
   let state = await computeAuth(kc, spec, isHttp, signal);
