@@ -248,6 +248,9 @@ test('insecure TLS, plain http, proxy, impersonation, metadata server: refused b
 
 test('a refusal in a second spelling (Exec, TokenFile) still refuses', async () => {
   await expectRefused(kubeconfig({}, { token: TOKEN_CANARY, TokenFile: join(dir, 'token.fifo') }), {}, 'KCF003', /--allow-insecure-kubeconfig/, /TokenFile/);
+  resetRan();
+  await expectRefused(kubeconfig({}, { token: TOKEN_CANARY, Exec: { command: 'aws', args: ['eks', 'get-token'] } }), {}, 'KCF001', /spelling/, /\.Exec/);
+  assert.ok(!ran(join(bin, 'aws')));
 });
 
 test('auth-provider: refused whatever the flags, its command never runs', async () => {
