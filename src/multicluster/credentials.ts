@@ -40,6 +40,8 @@ export function credentialFlavour(r: Resource): CredentialFlavour | null {
 export function storedCredentials(model: MeshModel): StoredCredential[] {
   const out: StoredCredential[] = [];
   for (const secret of model.ofKind('', 'Secret')) {
+    // The flavour from metadata first: other Secrets' values are never read.
+    if (!credentialFlavour(secret)) continue;
     const facts = secretFactsOf(secret);
     if (!facts.flavour) continue;
     for (const k of facts.kubeconfigs) out.push({ flavour: facts.flavour, secret, dataKey: k.dataKey, target: k.target, kubeconfig: k.view, users: k.users });
@@ -81,6 +83,7 @@ function extract(model: MeshModel): { sources: KubeconfigSource[]; problems: Cre
   const sources: KubeconfigSource[] = [];
   const problems: CredentialProblem[] = [];
   for (const secret of model.ofKind('', 'Secret')) {
+    if (!credentialFlavour(secret)) continue;
     const facts = secretFactsOf(secret);
     if (!facts.flavour) continue;
     for (const u of facts.unreadable) problems.push({ secret, path: [u.field, u.key], kubeconfigLine: 0, reason: `the value ${u.reason}` });
