@@ -216,10 +216,10 @@ export class ClusterServer {
         }
         case 'create': {
           if (target.name) throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-          const s = this.objects.create(await readJson(req), { resource: r, namespace: target.namespace });
+          const s = this.objects.create(this.typed(await readJson(req), target), { resource: r, namespace: target.namespace });
           return send(res, 201, this.objectJson(s, target));
         }
-        case 'update': return send(res, 200, this.objectJson(this.objects.update(r, target.namespace, target.name, await readJson(req)), target));
+        case 'update': return send(res, 200, this.objectJson(this.objects.update(r, target.namespace, target.name, this.typed(await readJson(req), target)), target));
         case 'patch': {
           const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
           if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
@@ -374,6 +374,13 @@ export class ClusterServer {
     }
     void url;
     throw NOT_FOUND_PATH();
+  }
+
+  /** As the real server decodes a body: a missing apiVersion or kind is the endpoint's. */
+  private typed(body: unknown, t: Target): unknown {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+    const o = body as Record<string, unknown>;
+    return { ...o, apiVersion: o.apiVersion ?? this.apiVersion(t), kind: o.kind ?? t.resource.kind };
   }
 
   private apiVersion(t: Target): string {
