@@ -139,6 +139,25 @@ export class ClusterServer {
     this.faultUses.clear();
   }
 
+  private readonly waiters = new Set<{ pred: (r: RequestRecord) => boolean; resolve: (r: RequestRecord) => void }>();
+
+  /** Resolves with the first request (already served or still to come) that `pred` accepts. */
+  waitForRequest(pred: (r: RequestRecord) => boolean): Promise<RequestRecord> {
+    const seen = this.requests.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.add({ pred, resolve }));
+  }
+
+  /** Called once a request is routed (verb and resource known) and again when it is answered. */
+  private notify(r: RequestRecord): void {
+    for (const w of this.waiters) {
+      if (w.pred(r)) {
+        this.waiters.delete(w);
+        w.resolve(r);
+      }
+    }
+  }
+
   private record(r: RequestRecord): void {
     this.requests.push(r);
     if (this.requests.length > MAX_RECORDS) this.requests.splice(0, this.requests.length - MAX_RECORDS);
@@ -148,6 +167,7 @@ export class ClusterServer {
     const rec: RequestRecord = { method: req.method ?? 'GET', path: '', verb: '', resource: '', namespace: '', limit: null, continued: false, user: '', status: 0 };
     res.on('finish', () => {
       rec.status = res.statusCode;
+      this.notify(rec);
     });
     res.on('close', () => {
       if (!rec.status) rec.status = res.statusCode;
@@ -180,6 +200,7 @@ export class ClusterServer {
         rec.resource = qualified(target.resource);
         rec.namespace = target.namespace;
       }
+      this.notify(rec);
       const fault = this.takeFault(target, verb);
       if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       if (fault?.status) {
