@@ -117,6 +117,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     settings: config.settings,
     disabled: config.disabled,
     severityOverrides: config.severityOverrides,
+    // Read-only findings of about 150 bytes instead of a kilobyte (issue 10: a million on 45 MB).
+    compactFindings: true,
   });
 
   const notes: string[] = [];
