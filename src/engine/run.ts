@@ -261,6 +261,22 @@ class RunTables {
   readonly paths = new PathCache();
   readonly messages = new MessageTemplates();
   readonly fingerprints = new FingerprintTable();
+  readonly evidence = new EvidenceCache();
+}
+
+/**
+ * Evidence that names no object (a mesh setting, a fact about the rule) repeats word for word across
+ * findings: each distinct list is kept once and shared. Shared lists are never changed in place
+ * (helm.ts, the only writer, makes new lists).
+ */
+class EvidenceCache {
+  private readonly lists = new Map<string, Evidence[]>();
+  of(items: ReadonlyArray<{ role: string; description: string }>): Evidence[] {
+    const key = items.map((e) => `${e.role}\u0000${e.description}`).join('\u0001');
+    let list = this.lists.get(key);
+    if (!list) this.lists.set(key, (list = items.map((e) => ({ role: e.role, description: flat(e.description) }))));
+    return list;
+  }
 }
 
 /**
@@ -341,7 +357,9 @@ function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | unde
   if (fp < 0) return null;
   const evidence: Evidence[] = !input.evidence?.length
     ? NO_EVIDENCE
-    : input.evidence.map((e) => (e.resource ? { role: e.role, description: flat(e.description), resource: run.refs.of(e.resource), location: null } : { role: e.role, description: flat(e.description) }));
+    : input.evidence.some((e) => e.resource)
+      ? input.evidence.map((e) => (e.resource ? { role: e.role, description: flat(e.description), resource: run.refs.of(e.resource), location: null } : { role: e.role, description: flat(e.description) }))
+      : run.evidence.of(input.evidence);
   const ref = run.refs.of(r);
   const remediation = input.remediation === undefined || input.remediation === meta.docs.fix ? undefined : flat(input.remediation);
   return new StoredFinding(meta, override ?? input.severity ?? meta.severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.fingerprints, fp);
