@@ -134,7 +134,6 @@ export async function emitReport(x: EmitInput): Promise<number> {
   // The lookup holds the model's objects; the reports do not need them (see commands/scan.ts).
   x.resourceOf = undefined;
   if (x.findings.length >= COLLECT_AFTER_FINDINGS) collectGarbage();
-  if (process.env.MESHWARD_SNAP) v8.writeHeapSnapshot(process.env.MESHWARD_SNAP);
   if (flags.writeBaseline) {
     const file = path.resolve(io.cwd, flags.writeBaseline);
     await ensureFolder(file, '--write-baseline', flags.writeBaseline);

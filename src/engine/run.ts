@@ -262,6 +262,19 @@ class RunTables {
   readonly messages = new MessageTemplates();
   readonly fingerprints = new FingerprintTable();
   readonly evidence = new EvidenceCache();
+  /** Remediations a rule words per case repeat too (the same upgrade advice for every pod). */
+  readonly remediations = new StringCache();
+}
+
+/** One flat copy of each distinct string. */
+class StringCache {
+  private readonly known = new Map<string, string>();
+  of(s: string): string {
+    const known = this.known.get(s);
+    if (known !== undefined) return known;
+    this.known.set(s, flat(s));
+    return s;
+  }
 }
 
 /**
@@ -361,7 +374,7 @@ function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | unde
       ? input.evidence.map((e) => (e.resource ? { role: e.role, description: flat(e.description), resource: run.refs.of(e.resource), location: null } : { role: e.role, description: flat(e.description) }))
       : run.evidence.of(input.evidence);
   const ref = run.refs.of(r);
-  const remediation = input.remediation === undefined || input.remediation === meta.docs.fix ? undefined : flat(input.remediation);
+  const remediation = input.remediation === undefined || input.remediation === meta.docs.fix ? undefined : run.remediations.of(input.remediation);
   return new StoredFinding(meta, override ?? input.severity ?? meta.severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.fingerprints, fp);
 }
 
