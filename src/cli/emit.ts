@@ -201,9 +201,9 @@ export async function emitReport(x: EmitInput): Promise<number> {
 /**
  * Above this many findings, a full garbage collection is forced before the reports are written: the
  * caller has just let go of the model (most of the heap), but V8 would only notice at its next full
- * collection, once the reports' garbage had grown the heap by half of what the model held (measured
- * on a million findings: 1.4 GB peak while writing, 0.9 GB with the collection). Below it, the
- * model is small and the collection is not worth its pause.
+ * collection, once the reports' garbage had grown the heap by half of what the model held (a million
+ * findings, JSON: RSS rose from 1.05 to 1.40 GB while writing; with the collection writing stays
+ * below what the rules reached). Below it, the model is small and the collection not worth its pause.
  */
 const COLLECT_AFTER_FINDINGS = 50_000;
 
