@@ -5,7 +5,7 @@
 // processes and reports the median peak RSS (getrusage ru_maxrss of the child, through
 // bench/lib/rss-probe.js) and wall time per size and format. Not run by `npm test`.
 //
-//   node bench/memory.js                          # 10, 20, 45 MB; json and text; sarif at 10 MB; 3 runs
+//   node bench/memory.js                          # 10, 20, 45 MB; json, text and sarif; 3 runs
 //   node bench/memory.js --sizes 10,20 --formats json,text,sarif --runs 5
 //   node bench/memory.js --cli /tmp/other-dist/cli/bin.js   # measure another build
 import { spawnSync } from 'node:child_process';
@@ -21,12 +21,13 @@ const opt = (name, fallback) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log('node bench/memory.js [--sizes 10,20,45] [--formats json,text] [--sarif-sizes 10] [--runs 3] [--cli dist/cli/bin.js] [--dir /tmp/meshward-memory]');
+  console.log('node bench/memory.js [--sizes 10,20,45] [--formats json,text,sarif] [--sarif-sizes N,..] [--runs 3] [--cli dist/cli/bin.js] [--dir /tmp/meshward-memory]');
   process.exit(0);
 }
 const sizes = opt('sizes', '10,20,45').split(',').map(Number);
-const formats = opt('formats', 'json,text').split(',');
-const sarifSizes = new Set(opt('sarif-sizes', '10').split(',').filter(Boolean).map(Number));
+const formats = opt('formats', 'json,text,sarif').split(',');
+// --sarif-sizes: sizes at which sarif is measured even when --formats leaves it out.
+const sarifSizes = new Set(opt('sarif-sizes', '').split(',').filter(Boolean).map(Number));
 const runs = Number(opt('runs', '3'));
 const cli = path.resolve(opt('cli', process.env.MESHWARD_CLI ?? path.join(here, '..', 'dist', 'cli', 'bin.js')));
 const dir = opt('dir', path.join(os.tmpdir(), 'meshward-memory'));

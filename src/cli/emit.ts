@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import path from 'node:path';
 import { applySuppressions } from '../engine/suppress.js';
 import { readBaseline, writeBaseline, BaselineError } from '../engine/baseline.js';
@@ -129,6 +131,9 @@ export async function emitReport(x: EmitInput): Promise<number> {
     today: new Date().toISOString().slice(0, 10),
     configFile: config.file ? path.relative(io.cwd, config.file) || config.file : null,
   });
+  // The lookup holds the model's objects; the reports do not need them (see commands/scan.ts).
+  x.resourceOf = undefined;
+  if (x.findings.length >= COLLECT_AFTER_FINDINGS) collectGarbage();
   if (flags.writeBaseline) {
     const file = path.resolve(io.cwd, flags.writeBaseline);
     await ensureFolder(file, '--write-baseline', flags.writeBaseline);
@@ -191,6 +196,21 @@ export async function emitReport(x: EmitInput): Promise<number> {
   if (flags.writeBaseline) return 0;
   if (failOn !== 'none' && visible.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
   return 0;
+}
+
+/**
+ * Above this many findings, a full garbage collection is forced before the reports are written: the
+ * caller has just let go of the model (most of the heap), but V8 would only notice at its next full
+ * collection, once the reports' garbage had grown the heap by half of what the model held (a million
+ * findings, JSON: RSS rose from 1.05 to 1.40 GB while writing; with the collection writing stays
+ * below what the rules reached). Below it, the model is small and the collection not worth its pause.
+ */
+const COLLECT_AFTER_FINDINGS = 50_000;
+
+function collectGarbage(): void {
+  // `gc` is exposed to contexts made after the flag is set; the process's own global is unchanged.
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
 }
 
 /** The terminal's width for wrapping the long text form: the TTY's columns, else $COLUMNS when set. */

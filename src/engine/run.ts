@@ -1,10 +1,10 @@
 import type { Evidence, Finding, Location, Severity } from './finding.js';
 import { severityRank } from './finding.js';
-import { fingerprint } from './fingerprint.js';
+import { FINGERPRINT_BYTES, fingerprintDigest } from './fingerprint.js';
 import type { Locator } from '../loader/locate.js';
 import type { MeshModel } from '../model/model.js';
 import { pathToString, refOf, type PathSegment, type Resource, type ResourceRef } from '../model/resource.js';
-import type { ReportInput, Rule } from '../rules/types.js';
+import type { ReportInput, Rule, RuleMeta } from '../rules/types.js';
 import type { RuleSettings } from '../config/settings.js';
 
 export interface RunOptions {
@@ -15,6 +15,13 @@ export interface RunOptions {
   severityOverrides?: Record<string, Severity>;
   /** Rules switched off in the config file. */
   disabled?: Set<string>;
+  /**
+   * Return compact findings (StoredFinding: title, message, remediation and fingerprint are made when
+   * read), for runs that may make a million findings (the CLI's scan). They read like any Finding and
+   * serialize the same, but a spread (`{ ...f }`) copies only their plain members: copy them with
+   * plainFinding(). Default: plain objects.
+   */
+  compact?: boolean;
 }
 
 export interface RuleFailure {
@@ -29,24 +36,28 @@ export interface RuleFailure {
  * Locations are resolved after every rule has run, in document order: each document with findings is
  * re-parsed for positions once, and its syntax tree is dropped before the next, so memory does not
  * grow with the number of documents that have findings (rules visit documents in their own orders).
+ *
+ * Findings are compact (StoredFinding): a pod can break a dozen rules, so a 45 MB input makes a
+ * million findings, and what each holds decides whether the run fits in memory.
  */
 export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOptions): { findings: Finding[]; failures: RuleFailure[] } {
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
-  const seen = new Set<string>();
-  const pending: PendingLocation[] = [];
-  const refs = new RefCache();
-  const paths = new PathCache();
+  const run = new RunTables();
+  const pending = new PendingLocations();
   for (const rule of rules) {
     if (opts.disabled?.has(rule.meta.id)) continue;
     const override = opts.severityOverrides?.[rule.meta.id];
     const report = (input: ReportInput) => {
-      const located: PendingLocation[] = [];
-      const f = toFinding(rule, input, override, refs, paths, located);
-      if (seen.has(f.fingerprint)) return;
-      seen.add(f.fingerprint);
+      const f = toFinding(rule.meta, input, override, run);
+      if (!f) return;
       findings.push(f);
-      if (opts.locator) for (const p of located) pending.push(p);
+      if (!opts.locator) return;
+      pending.add(f, input.resource, run.paths.of(input.path).segments);
+      for (let i = 0; i < f.evidence.length; i++) {
+        const e = input.evidence![i];
+        if (e.resource) pending.add(f.evidence[i], e.resource, run.paths.of(e.path).segments);
+      }
     };
     try {
       rule.check({ model, settings: opts.settings, report });
@@ -54,32 +65,45 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       failures.push({ ruleId: rule.meta.id, message: (err as Error)?.stack ?? String(err) });
     }
   }
-  if (opts.locator) resolveLocations(opts.locator, pending, paths);
+  if (opts.locator) pending.resolve(opts.locator, run.paths);
   findings.sort(compareFindings);
-  return { findings, failures };
+  return { findings: opts.compact ? findings : findings.map(plainFinding), failures };
 }
 
-/** A location to fill in once all rules have run: `holder.location` for (resource, path). */
-interface PendingLocation {
-  holder: { location?: Location | null };
-  resource: Resource;
-  path: readonly PathSegment[];
-}
+/**
+ * Locations to fill in once all rules have run: `holders[i].location` for (resources[i], paths[i]).
+ * Three parallel arrays rather than an object per location: there is one per finding, all alive at once.
+ */
+class PendingLocations {
+  private holders: Array<{ location?: Location | null }> = [];
+  private resources: Resource[] = [];
+  private paths: Array<readonly PathSegment[]> = [];
 
-function resolveLocations(locator: Locator, pending: PendingLocation[], paths: PathCache): void {
-  const order = (p: PendingLocation) => p.resource.source;
-  pending.sort((a, b) => {
-    const sa = order(a);
-    const sb = order(b);
-    if (!sa || !sb) return (sa ? 1 : 0) - (sb ? 1 : 0);
-    return sa.fileIndex - sb.fileIndex || sa.docStart - sb.docStart;
-  });
-  for (const p of pending) {
-    const loc = locator.locate(p.resource, p.path);
-    if (loc) loc.path = paths.text(loc.path);
-    p.holder.location = loc;
+  add(holder: { location?: Location | null }, resource: Resource, path: readonly PathSegment[]): void {
+    this.holders.push(holder);
+    this.resources.push(resource);
+    this.paths.push(path);
   }
-  pending.length = 0;
+
+  resolve(locator: Locator, paths: PathCache): void {
+    const { holders, resources } = this;
+    const order = new Uint32Array(holders.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => {
+      const sa = resources[a].source;
+      const sb = resources[b].source;
+      if (!sa || !sb) return (sa ? 1 : 0) - (sb ? 1 : 0) || a - b;
+      return sa.fileIndex - sb.fileIndex || sa.docStart - sb.docStart || a - b;
+    });
+    for (const i of order) {
+      const loc = locator.locate(resources[i], this.paths[i]);
+      if (loc) loc.path = paths.text(loc.path);
+      holders[i].location = loc;
+    }
+    this.holders = [];
+    this.resources = [];
+    this.paths = [];
+  }
 }
 
 /** Shared by every finding without evidence (most of them); never mutated. */
@@ -130,29 +154,228 @@ class RefCache {
   }
 }
 
-function toFinding(rule: Rule, input: ReportInput, override: Severity | undefined, refs: RefCache, paths: PathCache, pending: PendingLocation[]): Finding {
-  const r = input.resource;
-  const { text: path, segments } = paths.of(input.path);
-  const fp = fingerprint({ ruleId: rule.meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
-  const evidence: Evidence[] = !input.evidence?.length ? NO_EVIDENCE : input.evidence.map((e) => {
-    if (!e.resource) return { role: e.role, description: flat(e.description) };
-    const ev: Evidence = { role: e.role, description: flat(e.description), resource: refs.of(e.resource), location: null };
-    pending.push({ holder: ev, resource: e.resource, path: paths.of(e.path).segments });
-    return ev;
-  });
-  const f: Finding = {
-    ruleId: rule.meta.id,
-    severity: override ?? input.severity ?? rule.meta.severity,
-    title: rule.meta.title,
-    message: flat(input.message),
-    resource: refs.of(r),
-    location: null,
-    remediation: input.remediation ?? rule.meta.docs.fix,
-    evidence,
-    fingerprint: fp,
+/**
+ * The fingerprints of one run, FINGERPRINT_BYTES each in one growing buffer, with an open-addressing
+ * index over them: a finding holds its fingerprint's number instead of a 32-character string, and a
+ * duplicate is found without a Set of a million strings. The digests are SHA-256, so their first
+ * four bytes are already a well-spread hash.
+ */
+export class FingerprintTable {
+  private bytes = new Uint8Array(FINGERPRINT_BYTES * 1024);
+  private slots = new Int32Array(2048).fill(-1);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a digest (at least FINGERPRINT_BYTES long); its number, or -1 when the table already holds it. */
+  add(digest: Uint8Array): number {
+    if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    let slot = this.slotOf(digest, 0);
+    for (let at = this.slots[slot]; at >= 0; at = this.slots[slot]) {
+      if (this.equals(at, digest)) return -1;
+      slot = (slot + 1) & (this.slots.length - 1);
+    }
+    if ((this.count + 1) * FINGERPRINT_BYTES > this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes.set(digest.subarray(0, FINGERPRINT_BYTES), this.count * FINGERPRINT_BYTES);
+    this.slots[slot] = this.count;
+    return this.count++;
+  }
+
+  /** Fingerprint number `i` as 32 hex digits. */
+  hex(i: number): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + i * FINGERPRINT_BYTES, FINGERPRINT_BYTES).toString('hex');
+  }
+
+  private slotOf(bytes: Uint8Array, offset: number): number {
+    return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) & (this.slots.length - 1);
+  }
+
+  private equals(i: number, digest: Uint8Array): boolean {
+    const base = i * FINGERPRINT_BYTES;
+    for (let k = 0; k < FINGERPRINT_BYTES; k++) if (this.bytes[base + k] !== digest[k]) return false;
+    return true;
+  }
+
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size).fill(-1);
+    for (let i = 0; i < this.count; i++) {
+      let slot = this.slotOf(this.bytes, i * FINGERPRINT_BYTES);
+      while (this.slots[slot] >= 0) slot = (slot + 1) & (size - 1);
+      this.slots[slot] = i;
+    }
+  }
+}
+
+/** Stands, in a stored message, for the object's `namespace/name`. */
+const QUALIFIED_MARK = '\u0001';
+/** Stands, in a stored message, for the object's name. */
+const NAME_MARK = '\u0002';
+
+/**
+ * Messages of one rule differ mostly by the object they name ("Pod ns3/p17 runs with hostNetwork..."):
+ * stored with the object's `namespace/name` and name replaced by marks, they are the same text for
+ * every object and kept once. Exact by construction: the original splits at the names and joins the
+ * pieces back with them. A message or name that holds a mark itself is kept as it is.
+ */
+class MessageTemplates {
+  private readonly known = new Map<string, string>();
+
+  /** The stored form of `message` about `ref`: a shared template, or `[message]` when it cannot be one. */
+  store(message: string, ref: ResourceRef): StoredMessage {
+    const name = ref.name;
+    const qualified = ref.namespace ? `${ref.namespace}/${name}` : '';
+    if (hasMark(message) || hasMark(qualified) || hasMark(name)) return [flat(message)];
+    let template = message;
+    if (name.length >= 2 && message.includes(name)) {
+      const pieces = qualified ? message.split(qualified) : [message];
+      template = pieces.map((p) => p.split(name).join(NAME_MARK)).join(QUALIFIED_MARK);
+    }
+    const shared = this.known.get(template);
+    if (shared !== undefined) return shared;
+    this.known.set(template, flat(template));
+    return template;
+  }
+}
+
+type StoredMessage = string | [string];
+
+function hasMark(s: string): boolean {
+  return s.includes(QUALIFIED_MARK) || s.includes(NAME_MARK);
+}
+
+function messageOf(stored: StoredMessage, ref: ResourceRef): string {
+  if (typeof stored !== 'string') return stored[0];
+  if (!hasMark(stored)) return stored;
+  return stored.split(NAME_MARK).join(ref.name).split(QUALIFIED_MARK).join(ref.namespace ? `${ref.namespace}/${ref.name}` : '');
+}
+
+/** What every finding of one run shares: the caches above. */
+class RunTables {
+  readonly refs = new RefCache();
+  readonly paths = new PathCache();
+  readonly messages = new MessageTemplates();
+  readonly fingerprints = new FingerprintTable();
+  readonly evidence = new EvidenceCache();
+  /** Remediations a rule words per case repeat too (the same upgrade advice for every pod). */
+  readonly remediations = new StringCache();
+}
+
+/** One flat copy of each distinct string. */
+class StringCache {
+  private readonly known = new Map<string, string>();
+  of(s: string): string {
+    const known = this.known.get(s);
+    if (known !== undefined) return known;
+    this.known.set(s, flat(s));
+    return s;
+  }
+}
+
+/**
+ * Evidence that names no object (a mesh setting, a fact about the rule) repeats word for word across
+ * findings: each distinct list is kept once and shared. Shared lists are never changed in place
+ * (helm.ts, the only writer, makes new lists).
+ */
+class EvidenceCache {
+  private readonly lists = new Map<string, Evidence[]>();
+  of(items: ReadonlyArray<{ role: string; description: string }>): Evidence[] {
+    const key = items.map((e) => `${e.role}\u0000${e.description}`).join('\u0001');
+    let list = this.lists.get(key);
+    if (!list) this.lists.set(key, (list = items.map((e) => ({ role: e.role, description: flat(e.description) }))));
+    return list;
+  }
+}
+
+/**
+ * A finding as held between the rules and the reports: the fields a finding has of its own are plain
+ * properties; its title and default remediation are the rule's, its message a template shared by the
+ * rule's findings (MessageTemplates), its fingerprint a number in the run's FingerprintTable. They are
+ * made when read, so about 150 bytes per finding are retained instead of about a kilobyte.
+ * JSON.stringify writes the same members in the same order as a plain Finding (toJSON); a spread
+ * (`{ ...f }`) copies only the plain properties, so copy with `plainFinding()`.
+ */
+class StoredFinding implements Finding {
+  ruleId: string;
+  severity: Severity;
+  resource: ResourceRef;
+  location: Location | null = null;
+  evidence: Evidence[];
+  declare suppressed?: Finding['suppressed'];
+  readonly #meta: RuleMeta;
+  readonly #message: StoredMessage;
+  /** Set only when the report gave its own remediation. */
+  readonly #remediation: string | undefined;
+  readonly #fingerprints: FingerprintTable;
+  readonly #fingerprint: number;
+
+  constructor(meta: RuleMeta, severity: Severity, resource: ResourceRef, message: StoredMessage, remediation: string | undefined, evidence: Evidence[], fingerprints: FingerprintTable, fingerprint: number) {
+    this.ruleId = meta.id;
+    this.severity = severity;
+    this.resource = resource;
+    this.evidence = evidence;
+    this.#meta = meta;
+    this.#message = message;
+    this.#remediation = remediation;
+    this.#fingerprints = fingerprints;
+    this.#fingerprint = fingerprint;
+  }
+
+  get title(): string {
+    return this.#meta.title;
+  }
+  get message(): string {
+    return messageOf(this.#message, this.resource);
+  }
+  get remediation(): string {
+    return this.#remediation ?? this.#meta.docs.fix;
+  }
+  get fingerprint(): string {
+    return this.#fingerprints.hex(this.#fingerprint);
+  }
+
+  toJSON(): Finding {
+    return plainFinding(this);
+  }
+}
+
+/** A plain-object copy of a finding, members in the order of the JSON contract. */
+export function plainFinding(f: Finding): Finding {
+  const out: Finding = {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    title: f.title,
+    message: f.message,
+    resource: f.resource,
+    location: f.location,
+    remediation: f.remediation,
+    evidence: f.evidence,
+    fingerprint: f.fingerprint,
   };
-  pending.push({ holder: f, resource: r, path: segments });
-  return f;
+  if (f.suppressed !== undefined) out.suppressed = f.suppressed;
+  return out;
+}
+
+/** The finding a report makes, or null when the run already has one with its fingerprint. */
+function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | undefined, run: RunTables): StoredFinding | null {
+  const r = input.resource;
+  const path = run.paths.of(input.path).text;
+  const digest = fingerprintDigest({ ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
+  const fp = run.fingerprints.add(digest);
+  if (fp < 0) return null;
+  const evidence: Evidence[] = !input.evidence?.length
+    ? NO_EVIDENCE
+    : input.evidence.some((e) => e.resource)
+      ? input.evidence.map((e) => (e.resource ? { role: e.role, description: flat(e.description), resource: run.refs.of(e.resource), location: null } : { role: e.role, description: flat(e.description) }))
+      : run.evidence.of(input.evidence);
+  const ref = run.refs.of(r);
+  const remediation = input.remediation === undefined || input.remediation === meta.docs.fix ? undefined : run.remediations.of(input.remediation);
+  return new StoredFinding(meta, override ?? input.severity ?? meta.severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.fingerprints, fp);
 }
 
 /** Worst first, then by file and line, then by rule: stable output for diffs and snapshots. */

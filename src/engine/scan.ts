@@ -17,6 +17,8 @@ export interface ScanOptions extends LoadOptions {
   rules?: readonly Rule[];
   severityOverrides?: Record<string, Severity>;
   disabled?: Set<string>;
+  /** Compact findings (see RunOptions.compact): for callers that only read and report them. */
+  compactFindings?: boolean;
 }
 
 export interface ScanResult {
@@ -58,6 +60,7 @@ function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     locator,
     severityOverrides: opts.severityOverrides,
     disabled: opts.disabled,
+    compact: opts.compactFindings,
   });
   return { findings, errors, notes: load.notes, failures, model, load };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { anyPathGlob, GlobError } from '../../engine/glob.js';
 import { Option, type Command } from 'commander';
-import { scanPaths } from '../../engine/scan.js';
+import { scanPaths, type ScanResult } from '../../engine/scan.js';
 import { resourceLookup } from '../../engine/suppress.js';
 import { SEVERITIES } from '../../engine/finding.js';
 import { meshFromFileValue, meshYamlProblem } from '../../model/meshconfig.js';
@@ -16,7 +16,7 @@ import type { Rule } from '../../rules/types.js';
 import { terminalSafe } from '../../engine/text.js';
 import type { LoadError } from '../../loader/parse.js';
 import type { InputFile } from '../../loader/load.js';
-import { baselineFor, configFor, emitReport, nearest, type OutputFlags } from '../emit.js';
+import { baselineFor, configFor, emitReport, nearest, type EmitInput, type OutputFlags } from '../emit.js';
 import { HelmSourceMap } from '../helm.js';
 import { addOutputOptions, parseFailOn, resolveOutputs, type OutputOptionValues } from '../outputs.js';
 import { readSideText, SideFileError } from '../../engine/side-file.js';
@@ -103,7 +103,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     if (err instanceof AdvisoryDatabaseError) throw new UsageError(`--advisories: ${err.message}`);
     throw err;
   }
-  const result = await scanPaths(paths, {
+  // Not const: let go before the reports are written (below).
+  let result: ScanResult | null = await scanPaths(paths, {
     exclude,
     rules,
     jobs,
@@ -117,6 +118,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     settings: config.settings,
     disabled: config.disabled,
     severityOverrides: config.severityOverrides,
+    // Read-only findings of about 150 bytes instead of a kilobyte (issue 10: a million on 45 MB).
+    compactFindings: true,
   });
 
   const notes: string[] = [];
@@ -147,7 +150,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   }
   const hint = helmTemplateHint(result.errors);
   if (hint) notes.push(hint);
-  const code = await emitReport({
+  const emitInput: EmitInput = {
     findings: result.findings,
     errors: result.errors,
     notes,
@@ -162,11 +165,17 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     flags: outputFlags,
     io,
     fallbackFiles: await fallbackFiles(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
-  });
+  };
+  const { failures } = result;
+  // The model (parsed objects, indexes, the rules' caches) is most of the memory and the reports do
+  // not need it: drop it before they are written (emitReport lets go of resourceOf once suppressions
+  // are applied), so writing a million findings does not happen on top of it (issue 10, class 6).
+  result = null;
+  const code = await emitReport(emitInput);
   if (hint) io.stderr.write(`meshward: ${hint}\n`);
-  for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
-  if (result.failures.length) return EXIT_USAGE;
-  if (result.model.resources.length === 0 && result.errors.length === 0 && !flags.allowEmpty) {
+  for (const failure of failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
+  if (failures.length) return EXIT_USAGE;
+  if (emitInput.resources === 0 && emitInput.errors.length === 0 && !flags.allowEmpty) {
     // An empty stream is what a failed `helm template` upstream leaves: never a green build by accident.
     // (Unreadable input already exits 1 and lists the errors.)
     io.stderr.write(`meshward: no resources found in ${paths.map((p) => terminalSafe(p === '-' ? 'standard input' : p)).join(', ')}; check the paths (or the command piping into meshward), or pass --allow-empty if that is expected\n`);
