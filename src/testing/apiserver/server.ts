@@ -202,7 +202,19 @@ export class ClusterServer {
       }
       this.notify(rec);
       const fault = this.takeFault(target, verb);
-      if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      if (fault?.latencyMs) {
+        // Cut short by stop(), so a stopping stand-in leaves no timer behind.
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            this.closers.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, fault.latencyMs);
+          this.closers.add(done);
+        });
+        if (res.destroyed) return;
+      }
       if (fault?.status) {
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
