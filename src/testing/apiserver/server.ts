@@ -183,7 +183,12 @@ export class ClusterServer {
       if (!authenticated) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       const user = this.impersonate(req, authenticated);
       rec.user = user.name;
-      const segments = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+      let segments: string[];
+      try {
+        segments = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+      } catch {
+        throw NOT_FOUND_PATH();
+      }
       const target = this.resolve(segments);
       const method = rec.method;
       const watch = q.get('watch') === '1' || q.get('watch') === 'true';
