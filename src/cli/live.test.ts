@@ -277,3 +277,54 @@ test('progress: drawn on a terminal, never in CI, never with a machine format pi
   await main(['scan', '--all-contexts', '--fail-on', 'none'], ci);
   assert.equal(ci.stderr.text, '');
 });
+
+test('posture and tenants: each cluster under its own heading, JSON clusters with their posture', async () => {
+  const objects = await exampleObjects('insecure');
+  const reader = () =>
+    fakeReader([
+      { summary: summary('prod'), objects: () => fresh(objects, 'prod') },
+      { summary: summary('down', { status: 'error', errors: [{ kind: 'connection', status: null, message: 'connect ECONNREFUSED 127.0.0.1:1' }] }), objects: () => [] },
+    ]);
+  const p = io(reader());
+  assert.equal(await main(['posture', '--all-contexts', '-f', 'json'], p), 1, 'a cluster not read fails posture');
+  const pj = JSON.parse(p.stdout.text);
+  assert.ok(pj.workloads.length > 0 && pj.workloads.every((w: any) => w.cluster === 'prod'));
+  assert.deepEqual(pj.clusters.map((c: any) => [c.name, c.status]), [['prod', 'ok'], ['down', 'error']]);
+  assert.ok(pj.errors.some((e: any) => e.cluster === 'down' && e.kind === 'connection'));
+  const files = io(reader());
+  await main(['posture', 'examples/insecure', '-f', 'json'], files);
+  assert.equal(pj.workloads.length, JSON.parse(files.stdout.text).workloads.length, 'the live cluster shows the workloads the files do');
+  const pt = io(reader());
+  await main(['posture', '--all-contexts'], pt);
+  assert.match(pt.stdout.text, /^== cluster prod: ok, \d+ objects from https:\/\/prod\.example:6443\n/);
+  assert.match(pt.stdout.text, /\n== cluster down: error, 0 objects/);
+
+  const t = io(reader());
+  assert.equal(await main(['tenants', '--context', 'prod', '--context', 'down', '-f', 'json'], t), 1);
+  const tj = JSON.parse(t.stdout.text);
+  const fileMap = io(reader());
+  await main(['tenants', 'examples/insecure', '-f', 'json'], fileMap);
+  assert.deepEqual(tj.clusters[0].tenants, JSON.parse(fileMap.stdout.text).tenants, 'the same tenant map as from the files');
+  assert.match(t.stderr.text, /cluster down: connection: connect ECONNREFUSED/);
+  const none = io(reader());
+  assert.equal(await main(['tenants'], none), 2);
+});
+
+test('blast-radius from live clusters keeps only RBAC, credential Secrets and the mesh config of each', async () => {
+  const byCluster = new Map<string, Resource[]>();
+  for (const name of ['east', 'north', 'west']) byCluster.set(name, await exampleObjects(`multicluster/${name}`));
+  const reader = fakeReader([...byCluster].map(([name, objs]) => ({ summary: summary(name), objects: () => fresh(objs, name) })));
+  const live = io(reader);
+  assert.equal(await main(['blast-radius', '--all-contexts', '-f', 'json'], live), 0, live.stderr.text);
+  const files = io(reader);
+  await main(['blast-radius', '--cluster', 'east=examples/multicluster/east', '--cluster', 'north=examples/multicluster/north', '--cluster', 'west=examples/multicluster/west', '-f', 'json'], files);
+  const lj = JSON.parse(live.stdout.text);
+  const fj = JSON.parse(files.stdout.text);
+  const reach = (j: any) => j.clusters.map((c: any) => `${c.cluster} => ${c.reach.map((r: any) => `${r.cluster}:${r.summary}`).join(',')}`);
+  assert.deepEqual(reach(lj), reach(fj), 'the same reach as from the files');
+  assert.ok(reach(fj).some((l: string) => /=> \w/.test(l)), 'the example has credential edges');
+  assert.deepEqual(lj.trust.map((t: any) => t.kind).sort(), fj.trust.map((t: any) => t.kind).sort());
+  assert.deepEqual(lj.liveClusters.map((c: any) => c.name), ['east', 'north', 'west']);
+  const none = io(reader);
+  assert.equal(await main(['blast-radius'], none), 2);
+});
