@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Severity } from '../engine/finding.js';
 import type { PathSegment } from '../model/resource.js';
 import { field, pathString, type KubeconfigEntry, type ParsedKubeconfig } from './parse.js';
+import { WELL_KNOWN_PLUGIN_NAMES } from './plugins.js';
 import { decodeJwt, describeJwt, hasUnsafeChars, isPlainObject, quote, redactUrl, secretFingerprint, type JwtInfo } from './redact.js';
 
 /** Rule IDs, one per hazard family. Metadata (titles, docs) lives in rules.ts. */
@@ -73,22 +74,8 @@ export interface JudgeOptions {
 
 // ---------------------------------------------------------------------------------------------------
 
-const WELL_KNOWN_PLUGINS = new Set([
-  'aws',
-  'aws-iam-authenticator',
-  'gke-gcloud-auth-plugin',
-  'gcloud',
-  'kubelogin',
-  'kubectl',
-  'kubectl-oidc_login',
-  'az',
-  'doctl',
-  'oci',
-  'ibmcloud',
-  'tsh',
-  'pinniped',
-  'argocd-k8s-auth',
-]);
+// The one list of well-known credential plugins lives in plugins.ts (the live gate uses its shapes).
+const WELL_KNOWN_PLUGINS = WELL_KNOWN_PLUGIN_NAMES;
 
 const INTERPRETERS = new Set([
   'sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'csh', 'tcsh', 'ash', 'busybox', 'env', 'xargs',

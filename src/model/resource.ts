@@ -3,6 +3,8 @@
  * Kept as a plain object (no classes, no closures) so 100,000 of them stay cheap and can cross
  * worker-thread boundaries.
  */
+import type { SecretFacts } from '../cluster/secret-facts.js';
+
 export interface SourceRef {
   /** Path as given on the command line (or `<stdin>`), forward slashes. */
   file: string;
@@ -36,6 +38,12 @@ export interface Resource {
   /** The whole object, as parsed. Rules must treat it as read-only and untrusted. */
   obj: any;
   source: SourceRef | null;
+  /**
+   * A Secret's derived facts, set ONLY by the sanitizer (src/cluster/sanitize.ts), which drops the values
+   * themselves. The file loader never sets it, and no field of the object is ever read as facts. Read it
+   * through `secretFactsOf` (src/cluster/secret-facts.ts), which computes the facts for file scans.
+   */
+  secretFacts?: SecretFacts;
 }
 
 export interface ResourceRef {

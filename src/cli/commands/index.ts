@@ -8,6 +8,7 @@ import { registerKubeconfig } from './kubeconfig.js';
 import { registerBlastRadius } from './blast-radius.js';
 import { registerGenerate } from './generate.js';
 import { registerPosture } from './posture.js';
+import { registerRbac } from './rbac.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -22,4 +23,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerBlastRadius(program, io, setExit);
   registerGenerate(program, io, setExit);
   registerPosture(program, io, setExit);
+  registerRbac(program, io, setExit);
 }

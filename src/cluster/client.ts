@@ -1,0 +1,263 @@
+/**
+ * The connection to one API server: `@kubernetes/client-node` decides the credentials and the TLS
+ * material, a streaming GET reads raw JSON under bounds.
+ *
+ * Why not the generated API classes: they deserialize every object into typed models (timestamps
+ * become Date objects, unknown fields of CRDs are dropped or reshaped) while the rules expect the JSON
+ * shape, they buffer the whole body with no size bound, and a stalled body hangs them. So the client's
+ * KubeConfig (built by `loadFromOptions` from the gate's ClientSpec only) computes the request options
+ * through its own `applyToHTTPSOptions` (bearer token, client certificate and key, CA, exec plugin runs
+ * and their cache, basic auth, proxy agent when allowed), and the GET itself is a plain node:https
+ * request on a keep-alive agent built from exactly that TLS material, read chunk by chunk with a byte
+ * bound, an idle (stall) timeout and an overall timeout.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { ClientSpec } from './gate.js';
+
+export type TransportErrorKind = 'timeout' | 'stalled' | 'dropped' | 'too-large' | 'connect' | 'aborted' | 'auth';
+
+/** A request that produced no complete response. Its message never holds a credential or a body. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface RequestLimits {
+  /** Whole request, headers and body (ms). */
+  timeoutMs: number;
+  /** Longest silence while waiting for headers or body bytes (ms). */
+  stallMs: number;
+  /** Largest body accepted (bytes). */
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface Connection {
+  /** `server` with a trailing path removed of its slash; paths are appended to it. */
+  readonly server: string;
+  get(pathAndQuery: string, limits: RequestLimits): Promise<RawResponse>;
+  /** Recomputes the credentials (after a 401: an exec token may have expired). */
+  refreshAuth(signal?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
+const USER_AGENT = 'meshward (read-only scan)';
+
+/** Builds the client-node KubeConfig from the gate's spec: a fresh object, nothing else. */
+export function kubeConfigFor(spec: ClientSpec): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'meshward-cluster',
+        server: spec.server,
+        caData: spec.caData,
+        skipTLSVerify: spec.skipTLSVerify,
+        tlsServerName: spec.tlsServerName,
+        proxyUrl: spec.proxyUrl,
+      },
+    ],
+    users: [
+      {
+        name: 'meshward-user',
+        token: spec.token,
+        certData: spec.certData,
+        keyData: spec.keyData,
+        username: spec.username,
+        password: spec.password,
+        exec: spec.exec
+          ? { command: spec.exec.command, args: spec.exec.args, env: spec.exec.env.length ? spec.exec.env : undefined, apiVersion: spec.exec.apiVersion }
+          : undefined,
+      },
+    ],
+    contexts: [{ name: 'meshward', cluster: 'meshward-cluster', user: 'meshward-user' }],
+    currentContext: 'meshward',
+  });
+  return kc;
+}
+
+interface AuthState {
+  headers: Record<string, string | string[]>;
+  agent: http.Agent;
+}
+
+/** Computes credentials (running an allowed exec plugin once) and opens nothing yet. */
+export async function connect(spec: ClientSpec, signal?: AbortSignal): Promise<Connection> {
+  const kc = kubeConfigFor(spec);
+  const url = new URL(spec.server);
+  const isHttp = url.protocol === 'http:';
+  let state = await computeAuth(kc, spec, isHttp, signal);
+  const base = spec.server.replace(/\/+$/, '');
+  const basePath = url.pathname.replace(/\/+$/, '');
+
+  return {
+    server: base,
+    async refreshAuth(sig?: AbortSignal) {
+      const old = state.agent;
+      state = await computeAuth(kc, spec, isHttp, sig);
+      old.destroy();
+    },
+    close() {
+      state.agent.destroy();
+    },
+    get(pathAndQuery: string, limits: RequestLimits): Promise<RawResponse> {
+      return getOnce(url, basePath + pathAndQuery, state, isHttp, limits);
+    },
+  };
+}
+
+async function computeAuth(kc: KubeConfig, spec: ClientSpec, isHttp: boolean, signal?: AbortSignal): Promise<AuthState> {
+  const opts: https.RequestOptions & { headers?: Record<string, any> } = { headers: {} };
+  try {
+    await abortable(kc.applyToHTTPSOptions(opts), signal);
+  } catch (err) {
+    if (err instanceof TransportError) throw err;
+    // An exec plugin's stderr or a parse error of its output may hold a credential: never shown.
+    throw new TransportError(
+      'auth',
+      spec.exec
+        ? `the exec credential plugin ${JSON.stringify(spec.exec.command)} failed or printed no valid ExecCredential (its output is not shown: it may hold credentials); run it yourself to see why`
+        : 'the credentials in the kubeconfig could not be used (a certificate or key that does not parse?)',
+    );
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (typeof v === 'string' || Array.isArray(v)) headers[k] = v;
+  }
+  if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  for (const [k, v] of Object.entries(spec.impersonate)) headers[k] = v;
+
+  let agent: http.Agent;
+  if (spec.proxyUrl) {
+    // Only reachable with --allow-insecure-kubeconfig: client-node's proxy agent as it built it.
+    agent = opts.agent as http.Agent;
+  } else if (isHttp) {
+    (opts.agent as http.Agent | undefined)?.destroy?.();
+    agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  } else {
+    (opts.agent as http.Agent | undefined)?.destroy?.();
+    agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 4,
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      servername: (opts as { servername?: string }).servername,
+      rejectUnauthorized: !spec.skipTLSVerify,
+    });
+  }
+  return { headers, agent };
+}
+
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new TransportError('aborted', 'cancelled before credentials were ready'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new TransportError('aborted', 'cancelled (cluster timeout) while the credentials were being computed'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, limits: RequestLimits): Promise<RawResponse> {
+  return new Promise<RawResponse>((resolve, reject) => {
+    if (limits.signal?.aborted) {
+      reject(new TransportError('aborted', 'cancelled (cluster timeout)'));
+      return;
+    }
+    let settled = false;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const mod = isHttp ? http : https;
+    let req: http.ClientRequest;
+    try {
+      req = mod.request({
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port || (isHttp ? 80 : 443),
+      path: fullPath,
+      method: 'GET',
+      agent: state.agent,
+      headers: { ...state.headers, Accept: 'application/json', 'User-Agent': USER_AGENT },
+      });
+    } catch {
+      // TLS material that does not parse fails here, synchronously; its text is not shown.
+      reject(new TransportError('connect', 'TLS setup failed: the CA, client certificate or key does not parse'));
+      return;
+    }
+    const fail = (err: TransportError) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      req.destroy();
+      reject(err);
+    };
+    const overall = setTimeout(() => fail(new TransportError('timeout', `no complete response within ${limits.timeoutMs} ms (request timeout)`)), limits.timeoutMs);
+    const onAbort = () => fail(new TransportError('aborted', 'cancelled (cluster timeout)'));
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = () => {
+      clearTimeout(overall);
+      limits.signal?.removeEventListener('abort', onAbort);
+    };
+    // Socket inactivity, headers and body alike: a server that stops sending is a stall, not a wait.
+    req.setTimeout(limits.stallMs, () => fail(new TransportError('stalled', `the server sent nothing for ${limits.stallMs} ms (stalled response)`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? '';
+      if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|ERR_TLS/i.test(code) || /certificate/i.test(err.message)) {
+        fail(new TransportError('connect', `TLS failed: the server's certificate was not accepted (${code || 'certificate error'}); check certificate-authority-data and the server name`));
+      } else if (code === 'ECONNRESET' && size > 0) fail(new TransportError('dropped', 'the connection was dropped mid-response'));
+      else fail(new TransportError('connect', `cannot reach the API server (${code || 'connection error'})`));
+    });
+    req.on('response', (res) => {
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limits.maxBytes) {
+        fail(new TransportError('too-large', `the response declares ${declared} bytes, over the limit of ${limits.maxBytes}`));
+        return;
+      }
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limits.maxBytes) {
+          fail(new TransportError('too-large', `the response is over the limit of ${limits.maxBytes} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('aborted', () => fail(new TransportError('dropped', 'the connection was dropped mid-response')));
+      res.on('error', () => fail(new TransportError('dropped', 'the connection was dropped mid-response')));
+      res.on('close', () => fail(new TransportError('dropped', 'the connection was dropped mid-response')));
+      res.on('end', () => {
+        if (settled) return;
+        if (!res.complete) {
+          fail(new TransportError('dropped', 'the connection was dropped mid-response'));
+          return;
+        }
+        settled = true;
+        cleanup();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
+      });
+    });
+    req.end();
+  });
+}

@@ -1,0 +1,334 @@
+/**
+ * `readClusters`: the live source (contract in types.ts).
+ *
+ * kubeconfig files (merged as kubectl merges them) → every selected context judged by the gate before
+ * anything connects → for each cluster that passes, `concurrency` at a time: credentials through
+ * `@kubernetes/client-node`, discovery of the kinds the rules read, paginated lists, each object through
+ * the sanitizer, then `consume` — and only after `consume` returns does that worker start another
+ * cluster, so memory follows the concurrency, not the fleet.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import { allRules } from '../rules/index.js';
+import { groupOf, isClusterScoped, type Resource } from '../model/resource.js';
+import { quote } from '../kubeconfig/redact.js';
+import { terminalSafe } from '../engine/text.js';
+import { sanitizeObject } from './sanitize.js';
+import { SECRET_SELECTORS } from './secrets.js';
+import { connect, TransportError, type Connection } from './client.js';
+import { discover, DiscoveryError, splitKindKey, type ResolvedKind } from './discovery.js';
+import { gateContext, judgeSet, type ClientSpec } from './gate.js';
+import { loadKubeconfigSet, selectContexts, type KubeconfigSet } from './kubeconfig-source.js';
+import { ApiError, BoundError, DEFAULT_TUNING, listKind, makeRequester, type Tuning } from './list.js';
+import type { ClusterError, ClusterRead, ClusterStatus, ClusterSummary, ProgressEvent, ReadClustersOptions } from './types.js';
+
+export { LiveSelectionError } from './kubeconfig-source.js';
+
+/** Where a pod finds its service account (tests point these at temp files). */
+export interface InClusterPaths {
+  token: string;
+  ca: string;
+}
+
+export const DEFAULT_IN_CLUSTER_PATHS: InClusterPaths = {
+  token: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  ca: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+};
+
+/** Knobs beyond the contract: bounds and test hooks. Defaults suit real clusters. */
+export interface ReadExtras {
+  tuning?: Partial<Tuning>;
+  inClusterPaths?: InClusterPaths;
+  /** Waits between retries (tests pass a recording fake). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** One cluster to read, after the gate. */
+interface Target {
+  name: string;
+  context: string | null;
+  server: string;
+  spec: ClientSpec | null;
+  errors: ClusterError[];
+  notes: string[];
+}
+
+export async function readClusters(opts: ReadClustersOptions & ReadExtras, consume: (read: ClusterRead) => Promise<void>): Promise<ClusterSummary[]> {
+  const tuning: Tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  const targets = selectTargets(opts);
+  for (const t of targets) for (const n of t.notes) opts.onNote?.(n);
+
+  const summaries: ClusterSummary[] = new Array(targets.length);
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (failure === null && next < targets.length) {
+      const i = next++;
+      const read = await readOne(targets[i], opts, tuning);
+      summaries[i] = read.summary;
+      const phase = read.summary.status === 'error' ? (targets[i].spec ? 'error' : 'refused') : 'analysing';
+      emit(opts, { cluster: read.summary.name, phase, detail: phase === 'analysing' ? undefined : firstLine(read.summary.errors[0]?.message) });
+      try {
+        await consume(read);
+      } catch (err) {
+        failure ??= err;
+        return;
+      }
+      if (read.summary.status !== 'error') emit(opts, { cluster: read.summary.name, phase: 'done', detail: `${read.summary.resources} objects${read.summary.status === 'partial' ? ', partial' : ''}` });
+    }
+  };
+  const n = Math.max(1, Math.min(Math.floor(opts.concurrency) || 1, targets.length || 1));
+  await Promise.all(Array.from({ length: n }, worker));
+  if (failure !== null) throw failure;
+  return summaries;
+}
+
+function emit(opts: ReadClustersOptions, e: ProgressEvent): void {
+  if (!opts.onProgress) return;
+  opts.onProgress({ ...e, cluster: terminalSafe(e.cluster), detail: e.detail === undefined ? undefined : terminalSafe(e.detail) });
+}
+
+function firstLine(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : s.split('\n')[0].slice(0, 300);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// selection and gate (nothing connects here)
+
+function selectTargets(opts: ReadClustersOptions & ReadExtras): Target[] {
+  const targets: Target[] = [];
+  if (opts.inCluster) targets.push(inClusterTarget(opts));
+  const wantsKubeconfig = !opts.inCluster || opts.contexts.length > 0 || opts.allContexts || opts.kubeconfig !== undefined;
+  if (!wantsKubeconfig) return targets;
+  const set: KubeconfigSet = loadKubeconfigSet(opts);
+  const selected = selectContexts(set, opts);
+  const findings = judgeSet(set);
+  const policy = { allowExec: opts.allowExec, allowInsecureKubeconfig: opts.allowInsecureKubeconfig, env: opts.env };
+  for (const { name, resolved: rc } of selected) {
+    if (!rc) {
+      targets.push({
+      name: opts.clusterNames.get(name) ?? name,
+      context: name,
+      server: '',
+      spec: null,
+      errors: [{ kind: 'kubeconfig', status: null, message: `no context named ${quote(name)} in ${set.files.map((f) => quote(f.file)).join(', ')}; kubectl config get-contexts lists them` }],
+        notes: [],
+      });
+      continue;
+    }
+    const g = gateContext(set, findings, rc, policy);
+    targets.push({
+      name: opts.clusterNames.get(rc.context) ?? rc.context,
+      context: rc.context,
+      server: g.server,
+      spec: g.ok ? g.spec : null,
+      errors: g.ok ? [] : g.errors,
+      notes: g.notes,
+    });
+  }
+  return targets;
+}
+
+function inClusterTarget(opts: ReadClustersOptions & ReadExtras): Target {
+  const name = opts.clusterNames.get('in-cluster') ?? 'in-cluster';
+  const host = opts.env.KUBERNETES_SERVICE_HOST;
+  const port = opts.env.KUBERNETES_SERVICE_PORT;
+  const paths = opts.inClusterPaths ?? DEFAULT_IN_CLUSTER_PATHS;
+  const fail = (message: string): Target => ({ name, context: null, server: '', spec: null, errors: [{ kind: 'kubeconfig', status: null, message }], notes: [] });
+  if (!host || !port || !/^\d{1,5}$/.test(port) || !/^[A-Za-z0-9.:\-]+$/.test(host)) {
+    return fail('--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (or not a host and port): meshward is not running in a pod; use --kubeconfig instead');
+  }
+  const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+  let token: string;
+  let ca: Buffer;
+  try {
+    token = readSmall(paths.token).toString('utf8').trim();
+    ca = readSmall(paths.ca);
+  } catch (err) {
+    return { ...fail(`--in-cluster: cannot read the service account token or CA under ${quote(paths.token.replace(/\/[^/]*$/, ''))} (${(err as NodeJS.ErrnoException).code ?? 'error'}); is a service account token mounted?`), server };
+  }
+  return { name, context: null, server, spec: { server, caData: ca.toString('base64'), token, skipTLSVerify: false, impersonate: {} }, errors: [], notes: [] };
+}
+
+function readSmall(p: string): Buffer {
+  const st = fs.statSync(p);
+  if (!st.isFile() || st.size > 1024 * 1024) throw Object.assign(new Error('not a small regular file'), { code: 'EINVAL' });
+  return fs.readFileSync(p);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// one cluster
+
+async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning: Tuning): Promise<ClusterRead> {
+  const started = Date.now();
+  const summary: ClusterSummary = { name: t.name, context: t.context, server: t.server, status: 'error', resources: 0, durationMs: 0, errors: [...t.errors], notes: [] };
+  if (!t.spec) {
+    summary.durationMs = Date.now() - started;
+    return { summary, resources: [] };
+  }
+  emit(opts, { cluster: t.name, phase: 'connecting' });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(1, opts.clusterTimeoutMs));
+  let conn: Connection | null = null;
+  const perKind = new Map<string, Resource[]>();
+  let resolvedKinds: ResolvedKind[] = [];
+  let listedSomething = false;
+  try {
+    conn = await connect(t.spec, controller.signal);
+    const api = makeRequester(conn, { tuning, requestTimeoutMs: opts.requestTimeoutMs, signal: controller.signal, sleep: opts.sleep });
+    const disc = await discover(api, opts.kinds);
+    for (const a of disc.absent) summary.notes.push(`${a.key} skipped: ${a.reason}; ${weakened(a.key)}`);
+    for (const f of disc.failed) {
+      summary.errors.push({ kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` });
+    }
+    resolvedKinds = disc.resolved;
+    emit(opts, { cluster: t.name, phase: 'listing' });
+
+    const budget = { remaining: tuning.maxObjectsPerCluster };
+    let cursor = 0;
+    const kindWorker = async () => {
+      while (cursor < resolvedKinds.length) {
+        const rk = resolvedKinds[cursor++];
+        try {
+          const progress = (count: number) => emit(opts, { cluster: t.name, phase: 'listing', detail: `${rk.kind} ${count}` });
+          const out: Resource[] = [];
+          if (rk.group === '' && rk.kind === 'Secret') {
+            // Only the Secrets rules read, by selector, each object once (selectors may overlap).
+            const seen = new Set<string>();
+            for (const sel of SECRET_SELECTORS) {
+              let items: Record<string, unknown>[];
+              try {
+                ({ items } = await listKind(api, rk, tuning, budget, progress, sel.query));
+              } catch (err) {
+                // A server that cannot select on a field (fieldSelector type=) answers 400: those Secrets are missed, said in a note.
+                if (err instanceof ApiError && err.status === 400) {
+                  summary.notes.push(`Secrets selected by ${decodeURIComponent(sel.query)} not listed: the server refused the selector (400); ${sel.why} miss them`);
+                  continue;
+                }
+                throw err;
+              }
+              for (const raw of items) {
+                const m = (raw as { metadata?: { namespace?: unknown; name?: unknown; uid?: unknown } }).metadata;
+                const id = `${String(m?.namespace)}/${String(m?.name)}`;
+                if (seen.has(id)) continue;
+                seen.add(id);
+                const r = toResource(raw, rk, t.name);
+                if (r) out.push(r);
+              }
+            }
+          } else {
+            const { items } = await listKind(api, rk, tuning, budget, progress);
+            for (const raw of items) {
+              const r = toResource(raw, rk, t.name);
+              if (r) out.push(r);
+            }
+            items.length = 0;
+          }
+          perKind.set(rk.key, out);
+          listedSomething = true;
+        } catch (err) {
+          summary.errors.push(kindError(rk, err, controller.signal.aborted, opts.clusterTimeoutMs));
+          if (err instanceof ApiError && err.status === 403) summary.notes.push(`${rk.key} not listed (403 Forbidden): ${weakened(rk.key)}`);
+        }
+      }
+    };
+    const k = Math.max(1, Math.min(tuning.kindConcurrency, resolvedKinds.length || 1));
+    await Promise.all(Array.from({ length: k }, kindWorker));
+  } catch (err) {
+    summary.errors.push(clusterError(err, controller.signal.aborted, opts.clusterTimeoutMs));
+  } finally {
+    clearTimeout(timer);
+    conn?.close();
+  }
+
+  // Kinds in the order discovery resolved them (the rules' order), ids dense in the cluster.
+  const resources: Resource[] = [];
+  for (const rk of resolvedKinds) {
+    for (const r of perKind.get(rk.key) ?? []) {
+      r.id = resources.length;
+      resources.push(r);
+    }
+  }
+  perKind.clear();
+  summary.resources = resources.length;
+  const status: ClusterStatus = summary.errors.length === 0 ? 'ok' : listedSomething ? 'partial' : 'error';
+  summary.status = status;
+  summary.durationMs = Date.now() - started;
+  return { summary, resources };
+}
+
+/** The object as rules see it: sanitized, with its kind and apiVersion set from what was listed. */
+function toResource(raw: Record<string, unknown>, rk: ResolvedKind, cluster: string): Resource | null {
+  // Items of built-in lists come without kind and apiVersion; the list's resource decides them
+  // (a server cannot make a Pod list hand out a Secret).
+  raw.apiVersion = rk.apiVersion;
+  raw.kind = rk.kind;
+  const { obj, secretFacts } = sanitizeObject(raw);
+  const meta = obj.metadata && typeof obj.metadata === 'object' && !Array.isArray(obj.metadata) ? (obj.metadata as Record<string, unknown>) : {};
+  const name = typeof meta.name === 'string' && meta.name ? meta.name : '(unnamed)';
+  const namespaced = rk.namespaced && !isClusterScoped(rk.kind);
+  const namespace = namespaced ? (typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : 'default') : '';
+  const r: Resource = {
+    id: 0,
+    cluster,
+    apiVersion: rk.apiVersion,
+    group: groupOf(rk.apiVersion),
+    kind: rk.kind,
+    namespace,
+    name,
+    labels: stringMap(meta.labels),
+    annotations: stringMap(meta.annotations),
+    obj,
+    source: null,
+  };
+  if (secretFacts) r.secretFacts = secretFacts;
+  return r;
+}
+
+function stringMap(m: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return out;
+  for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+    const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
+    if (s !== null) Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function kindError(rk: ResolvedKind, err: unknown, timedOut: boolean, clusterTimeoutMs: number): ClusterError {
+  if (err instanceof ApiError) return { kind: rk.key, status: err.status, message: `list ${rk.resource}: ${err.message}` };
+  if (err instanceof BoundError) return { kind: rk.key, status: null, message: `list ${rk.resource}: ${err.message}` };
+  if (err instanceof TransportError) {
+    const msg = err.kind === 'aborted' && timedOut ? `not listed within the cluster timeout of ${clusterTimeoutMs} ms` : err.message;
+    return { kind: rk.key, status: null, message: `list ${rk.resource}: ${msg}` };
+  }
+  return { kind: rk.key, status: null, message: `list ${rk.resource}: unexpected failure (${(err as Error)?.name ?? 'error'})` };
+}
+
+function clusterError(err: unknown, timedOut: boolean, clusterTimeoutMs: number): ClusterError {
+  if (err instanceof DiscoveryError) return { kind: 'discovery', status: err.status, message: err.message };
+  if (err instanceof TransportError) {
+    if (err.kind === 'aborted' && timedOut) return { kind: 'connection', status: null, message: `nothing read within the cluster timeout of ${clusterTimeoutMs} ms` };
+    return { kind: 'connection', status: null, message: err.message };
+  }
+  if (err instanceof ApiError) return { kind: 'connection', status: err.status, message: err.message };
+  return { kind: 'connection', status: null, message: `unexpected failure (${(err as Error)?.name ?? 'error'})` };
+}
+
+/** Rules whose reads include a kind: what a kind not read weakens. */
+export function rulesReading(key: string): string[] {
+  const want = splitKindKey(key);
+  const out: string[] = [];
+  for (const r of allRules) {
+    if (r.meta.reads.some((k) => k === key || (splitKindKey(k).kind === want.kind && (splitKindKey(k).group === null || want.group === null || splitKindKey(k).group === want.group)))) out.push(r.meta.id);
+  }
+  return out;
+}
+
+function weakened(key: string): string {
+  const ids = rulesReading(key);
+  if (!ids.length) return 'no rule depends on it alone';
+  const shown = ids.slice(0, 12).join(', ');
+  return `rules weakened: ${shown}${ids.length > 12 ? ` and ${ids.length - 12} more` : ''}`;
+}
+
