@@ -1,0 +1,101 @@
+/**
+ * Label and field selectors with the real apiserver's grammar and error wording
+ * (k8s.io/apimachinery labels.Parse, fields.ParseSelector). Parse errors become 400 BadRequest.
+ */
+
+export type LabelRequirement =
+  | { key: string; op: 'in' | 'notin'; values: Set<string> }
+  | { key: string; op: 'exists' | '!exists' };
+
+export class SelectorError extends Error {}
+
+const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+function checkKey(key: string): string {
+  if (key.length > 317 || !KEY.test(key)) throw new SelectorError(`unable to parse requirement: invalid label key "${key}"`);
+  return key;
+}
+
+function checkValue(v: string): string {
+  if (v.length > 63 || !VALUE.test(v)) throw new SelectorError(`unable to parse requirement: invalid label value: "${v}"`);
+  return v;
+}
+
+export function parseLabelSelector(text: string | null): LabelRequirement[] {
+  if (text === null || text.trim() === '') return [];
+  if (text.length > 4096) throw new SelectorError('label selector is longer than 4096 characters');
+  const out: LabelRequirement[] = [];
+  for (const part of splitTopLevel(text)) {
+    let m: RegExpMatchArray | null;
+    if ((m = part.match(/^!\s*(\S+)$/))) out.push({ key: checkKey(m[1]!), op: '!exists' });
+    else if ((m = part.match(/^(\S+?)\s*(==|!=|=)\s*(\S*)$/))) {
+      const key = checkKey(m[1]!), value = checkValue(m[3]!);
+      out.push({ key, op: m[2] === '!=' ? 'notin' : 'in', values: new Set([value]) });
+    } else if ((m = part.match(/^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/))) {
+      const values = new Set(m[3]!.split(',').map((v) => checkValue(v.trim())));
+      out.push({ key: checkKey(m[1]!), op: m[2] as 'in' | 'notin', values });
+    } else if ((m = part.match(/^(\S+)$/))) out.push({ key: checkKey(m[1]!), op: 'exists' });
+    else throw new SelectorError(`unable to parse requirement: found '${part.slice(0, 100)}', expected: identifier, '!', '=', '==', '!=', 'in' or 'notin'`);
+  }
+  return out;
+}
+
+export function labelsMatch(reqs: readonly LabelRequirement[], labels: unknown): boolean {
+  const l = labels && typeof labels === 'object' ? (labels as Record<string, unknown>) : {};
+  for (const r of reqs) {
+    const has = Object.hasOwn(l, r.key);
+    const value = has ? l[r.key] : undefined;
+    switch (r.op) {
+      case 'exists': if (!has) return false; break;
+      case '!exists': if (has) return false; break;
+      case 'in': if (!has || typeof value !== 'string' || !r.values.has(value)) return false; break;
+      case 'notin': if (has && typeof value === 'string' && r.values.has(value)) return false; break;
+    }
+  }
+  return true;
+}
+
+export interface FieldRequirement {
+  field: 'metadata.name' | 'metadata.namespace';
+  equals: boolean;
+  value: string;
+}
+
+export function parseFieldSelector(text: string | null): FieldRequirement[] {
+  if (text === null || text.trim() === '') return [];
+  if (text.length > 4096) throw new SelectorError('field selector is longer than 4096 characters');
+  const out: FieldRequirement[] = [];
+  for (const part of text.split(',')) {
+    const m = part.trim().match(/^([^=!]+?)\s*(==|!=|=)\s*(.*)$/);
+    if (!m) throw new SelectorError(`invalid selector: '${part.slice(0, 100)}'; can't understand '${part.slice(0, 100)}'`);
+    const field = m[1]!;
+    if (field !== 'metadata.name' && field !== 'metadata.namespace') throw new SelectorError(`field label not supported: ${field.slice(0, 100)}`);
+    out.push({ field, equals: m[2] !== '!=', value: m[3]! });
+  }
+  return out;
+}
+
+export function fieldsMatch(reqs: readonly FieldRequirement[], name: string, namespace: string): boolean {
+  for (const r of reqs) {
+    const actual = r.field === 'metadata.name' ? name : namespace;
+    if ((actual === r.value) !== r.equals) return false;
+  }
+  return true;
+}
