@@ -16,7 +16,9 @@ import { scanPaths } from '../engine/scan.js';
 import { REPO_ROOT } from '../testing/kit.js';
 import type { Resource } from '../model/resource.js';
 import type { ClusterRead, ClusterSummary, ReadClusters, ReadClustersOptions } from '../cluster/types.js';
-import { DEFAULT_CLUSTER_CONCURRENCY, liveSelection, parseDuration } from './live.js';
+import { compareObjects, DEFAULT_CLUSTER_CONCURRENCY, liveSelection, parseDuration } from './live.js';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import { UsageError, type CliIO } from './io.js';
 import { progressWanted } from './progress.js';
 
@@ -47,6 +49,17 @@ function io(readClusters: ReadClusters, opts: { env?: Record<string, string>; tt
 async function exampleObjects(folder: string): Promise<Resource[]> {
   const load = await loadPaths([path.join(REPO_ROOT, 'examples', folder)], { jobs: 1 });
   return load.resources;
+}
+
+/**
+ * The objects as one YAML file in the order a live scan analyses them (inCanonicalOrder): a file scan
+ * of it is a file scan of the same objects, listed alike in messages.
+ */
+async function canonicalFile(objects: readonly Resource[]): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-live-'));
+  const file = path.join(dir, 'objects.json');
+  await fs.writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...objects].sort(compareObjects).map((r) => r.obj) }));
+  return file;
 }
 
 function fresh(objects: readonly Resource[], cluster: string): Resource[] {
@@ -148,7 +161,7 @@ test('each cluster is analysed like the files: same findings as a file scan, nam
   const code = await main(['scan', '--context', 'east', '--context', 'west', '-f', 'json', '--fail-on', 'none'], x);
   assert.equal(code, 0, `--fail-on none: a partial cluster does not fail the run\n${x.stderr.text}`);
   const report = JSON.parse(x.stdout.text);
-  const files = await scanPaths([path.join(REPO_ROOT, 'examples/insecure')], { jobs: 1 });
+  const files = await scanPaths([await canonicalFile(objects)], { jobs: 1 });
   const key = (f: { ruleId: string; resource: { kind: string; namespace: string; name: string }; message: string }) => `${f.ruleId} ${f.resource.kind} ${f.resource.namespace}/${f.resource.name} ${f.message}`;
   const expected = files.findings.map(key).sort();
   for (const cluster of ['east', 'west']) {
@@ -303,7 +316,7 @@ test('posture and tenants: each cluster under its own heading, JSON clusters wit
   assert.equal(await main(['tenants', '--context', 'prod', '--context', 'down', '-f', 'json'], t), 1);
   const tj = JSON.parse(t.stdout.text);
   const fileMap = io(reader());
-  await main(['tenants', 'examples/insecure', '-f', 'json'], fileMap);
+  await main(['tenants', await canonicalFile(objects), '-f', 'json'], fileMap);
   assert.deepEqual(tj.clusters[0].tenants, JSON.parse(fileMap.stdout.text).tenants, 'the same tenant map as from the files');
   assert.match(t.stderr.text, /cluster down: connection: connect ECONNREFUSED/);
   const none = io(reader());

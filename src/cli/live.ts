@@ -144,20 +144,24 @@ export function parseDuration(v: string, flag: string): number {
  */
 export const MODEL_KINDS: readonly string[] = ['ConfigMap', 'install.istio.io/IstioOperator', 'Namespace'];
 
-/** What to list: the union of the rules' reads and the model's own, each once, sorted. */
+/**
+ * What to list: the union of the rules' reads and the model's own, each once, sorted. Some rules name
+ * a kind bare (`Deployment`) and others with its group (`apps/Deployment`): the bare name is dropped
+ * when the grouped one is there, or the same objects would be listed, and analysed, twice.
+ */
 export function liveKinds(rules: readonly Rule[], extra: readonly string[] = MODEL_KINDS): string[] {
   const kinds = new Set<string>(extra);
   for (const r of rules) for (const k of r.meta.reads) kinds.add(k);
-  return [...kinds].sort();
+  const grouped = new Set([...kinds].filter((k) => k.includes('/')).map((k) => k.slice(k.lastIndexOf('/') + 1)));
+  return [...kinds].filter((k) => k.includes('/') || !grouped.has(k)).sort();
 }
 
 /** The reader: the one tests put in CliIO, else src/cluster (loaded only when a live flag is given). */
 export async function clusterReader(io: CliIO): Promise<ReadClusters> {
   if (io.readClusters) return io.readClusters;
-  // TODO(livecli): a literal specifier once src/cluster/read.ts is merged.
-  const specifier = '../cluster/read.js';
-  const mod = (await import(specifier)) as { readClusters: ReadClusters };
-  return mod.readClusters;
+  // Loaded on demand: a scan of files never loads the Kubernetes client.
+  const { readClusters } = await import('../cluster/read.js');
+  return readClusters;
 }
 
 export interface ClusterAnalysis<T> {
@@ -203,6 +207,7 @@ export async function readAndAnalyse<T>(opts: ReadOptions, analyseOne: (read: Cl
       async (read) => {
         const name = read.summary.name;
         if (read.summary.status !== 'error') onProgress({ cluster: name, phase: 'analysing' });
+        inCanonicalOrder(read.resources);
         const result = await analyseOne(read);
         // The objects go now: a ClusterRead the reader still holds must not keep them alive either.
         read.resources = [];
@@ -216,6 +221,32 @@ export async function readAndAnalyse<T>(opts: ReadOptions, analyseOne: (read: Cl
   const errors: ReportError[] = [];
   for (const s of summaries) errors.push(...clusterErrors(s));
   return { summaries, results, errors };
+}
+
+/**
+ * Sorts a cluster's objects by kind (`group/Kind`), namespace and name, and renumbers their ids. The
+ * reader lists kinds in parallel, so its order varies from run to run; messages that list objects
+ * ("Deployment a/b, Pod a/c and 6 more") must not. A file scan keeps the order of its files.
+ */
+export function inCanonicalOrder(resources: Resource[]): Resource[] {
+  resources.sort(compareObjects);
+  for (let i = 0; i < resources.length; i++) resources[i].id = i;
+  return resources;
+}
+
+/** The order of inCanonicalOrder, on anything with group (or apiVersion), kind, namespace and name. */
+export function compareObjects(a: OrderKey, b: OrderKey): number {
+  const ka = orderKey(a);
+  const kb = orderKey(b);
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  return 0;
+}
+
+type OrderKey = { group?: string; apiVersion?: string; kind: string; namespace: string; name: string };
+
+function orderKey(r: OrderKey): [string, string, string, string] {
+  const group = r.group ?? (r.apiVersion?.includes('/') ? r.apiVersion.slice(0, r.apiVersion.indexOf('/')) : '');
+  return [group, r.kind, r.namespace, r.name];
 }
 
 function statusDetail(s: ClusterSummary): string {
