@@ -153,7 +153,7 @@ function copy(v: unknown, depth: number, budget: { nodes: number }, parentKey?: 
     return v.map((x) => (containers && isObject(x) ? copyContainer(x, depth + 1, budget) : copy(x, depth + 1, budget)));
   }
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) setOwn(out, k, copy(x, depth + 1, budget, k));
+  for (const k of Object.keys(v)) setOwn(out, k, copy((v as Record<string, unknown>)[k], depth + 1, budget, k));
   return out;
 }
 
@@ -238,5 +238,7 @@ function isObject(v: unknown): v is Record<string, any> {
 
 /** Sets an own property even for `__proto__`, which assignment would turn into a prototype change. */
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  // Plain assignment is several times faster and safe for every other key (the copies are plain objects).
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }

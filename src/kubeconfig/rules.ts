@@ -242,10 +242,15 @@ export interface KubeconfigSource {
   resource: Resource;
   /** Field of the resource holding the kubeconfig, e.g. `['data', 'east']`. Findings point here. */
   path: PathSegment[];
-  /** The kubeconfig text, already decoded from base64. */
+  /** The kubeconfig text, already decoded from base64 (empty when `judged` is given). */
   text: string;
   /** Who consumes it, for messages (`istiod`, `Kiali`...). */
   consumer?: string;
+  /**
+   * The verdict, when the kubeconfig was judged where the Secret was read (its facts,
+   * src/cluster/secret-facts.ts): the text never leaves the facts, so it is not judged again.
+   */
+  judged?: KubeconfigScan;
 }
 
 /** Finds the kubeconfigs carried by the resources of a model. */
@@ -263,6 +268,7 @@ const JUDGED = new WeakMap<Resource, Map<string, { text: string; scan: Kubeconfi
 
 /** Parses and judges one embedded kubeconfig (once; later calls for the same source get the same answer). */
 export function judgeKubeconfigSource(source: KubeconfigSource): KubeconfigScan {
+  if (source.judged) return source.judged;
   const key = `${pathToString(source.path)}|${source.consumer ?? ''}`;
   let byField = JUDGED.get(source.resource);
   const hit = byField?.get(key);

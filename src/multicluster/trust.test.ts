@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { scanFiles, scanPaths } from '../engine/scan.js';
-import { secretValues } from './credentials.js';
 import { trustFindings } from './trust.js';
 import type { ClusterInput } from './blast-radius.js';
 import { REPO_ROOT } from '../testing/kit.js';
@@ -11,8 +10,10 @@ import { REPO_ROOT } from '../testing/kit.js';
 async function exampleCerts() {
   const pems = async (c: string) => {
     const res = await scanPaths([path.join(REPO_ROOT, 'examples/multicluster', c)], { rules: [] });
-    const v = secretValues(res.model.ofKind('', 'Secret').find((s) => s.name === 'cacerts')!);
-    return { intermediate: v.get('ca-cert.pem')!, root: v.get('root-cert.pem')! };
+    // The test reads the example's certificates itself: meshward's code reads Secrets only through their facts.
+    const secret = res.model.ofKind('', 'Secret').find((s) => s.name === 'cacerts')!;
+    const value = (k: string): string => secret.obj.stringData?.[k] ?? Buffer.from(secret.obj.data[k], 'base64').toString('utf8');
+    return { intermediate: value('ca-cert.pem'), root: value('root-cert.pem') };
   };
   return { east: await pems('east'), north: await pems('north') };
 }

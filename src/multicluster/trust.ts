@@ -1,6 +1,5 @@
-import { createHash, X509Certificate } from 'node:crypto';
 import type { ClusterInput } from './blast-radius.js';
-import { secretValues } from './credentials.js';
+import { pemOfKey, secretFactsOf, type SecretFacts } from '../cluster/secret-facts.js';
 import { refOf, type ResourceRef } from '../model/resource.js';
 import { terminalSafe } from '../engine/text.js';
 
@@ -39,8 +38,8 @@ export function trustFindings(inputs: readonly ClusterInput[]): TrustFinding[] {
     const trustDomain = typeof mc.trustDomain === 'string' && mc.trustDomain ? terminalSafe(mc.trustDomain) : 'cluster.local';
     for (const s of input.model.ofKind('', 'Secret')) {
       if (s.name !== 'cacerts') continue;
-      const v = secretValues(s);
-      material.push({ cluster: input.name, secret: refOf(s), intermediate: identify(v.get('ca-cert.pem')), root: identify(v.get('root-cert.pem')), meshId, trustDomain });
+      const facts = secretFactsOf(s);
+      material.push({ cluster: input.name, secret: refOf(s), intermediate: identify(facts, 'ca-cert.pem'), root: identify(facts, 'root-cert.pem'), meshId, trustDomain });
     }
   }
   const out: TrustFinding[] = [];
@@ -94,17 +93,17 @@ export function trustFindings(inputs: readonly ClusterInput[]): TrustFinding[] {
   return out;
 }
 
-/** A certificate's identity: its SHA-256 fingerprint and subject, or a hash of the text when it does not parse. */
-function identify(pem: string | undefined): { id: string; subject: string } | null {
-  if (!pem || !pem.trim()) return null;
-  try {
-    const cert = new X509Certificate(pem);
-    // A subject is whatever the certificate's maker wrote: escaped before it reaches a message.
-    return { id: cert.fingerprint256, subject: terminalSafe(cert.subject.replace(/\n/g, ', ')) };
-  } catch {
-    const id = createHash('sha256').update(pem.replace(/\s+/g, '')).digest('hex');
-    return { id, subject: `unparsed certificate sha256:${id.slice(0, 12)}` };
-  }
+/**
+ * A certificate's identity, from the Secret's facts: its SHA-256 fingerprint and subject, or a hash of
+ * the text when it does not parse.
+ */
+function identify(facts: SecretFacts, key: string): { id: string; subject: string } | null {
+  const pem = pemOfKey(facts, key);
+  if (!pem || pem.blank) return null;
+  // A subject is whatever the certificate's maker wrote: escaped before it reaches a message.
+  if (pem.certificate) return { id: pem.certificate.fingerprint256, subject: terminalSafe(pem.certificate.subject.replace(/\n/g, ', ')) };
+  if (pem.unparsedSha256) return { id: pem.unparsedSha256, subject: `unparsed certificate sha256:${pem.unparsedSha256.slice(0, 12)}` };
+  return null;
 }
 
 function groupBy<T>(xs: T[], key: (x: T) => string): T[][] {

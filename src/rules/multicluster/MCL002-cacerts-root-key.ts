@@ -1,6 +1,5 @@
-import { X509Certificate } from 'node:crypto';
 import { defineRule } from '../types.js';
-import { secretValues } from '../../multicluster/credentials.js';
+import { keyOf, pemOfKey, secretFactsOf } from '../../cluster/secret-facts.js';
 
 export default defineRule({
   meta: {
@@ -23,26 +22,24 @@ export default defineRule({
   check({ model, report }) {
     for (const s of model.ofKind('', 'Secret')) {
       if (s.name !== 'cacerts') continue;
-      const values = secretValues(s);
-      const field = (k: string): string[] => [s.obj?.stringData && k in s.obj.stringData ? 'stringData' : 'data', k];
-      if (values.has('root-key.pem')) {
+      // Read through the Secret's facts: key presence and certificate metadata, never a value.
+      const facts = secretFactsOf(s);
+      const field = (k: string): string[] => [keyOf(facts, k)?.field ?? 'data', k];
+      if (keyOf(facts, 'root-key.pem')) {
         report({ resource: s, path: field('root-key.pem'), key: 'root-key', message: `Secret ${s.namespace}/cacerts holds root-key.pem: the mesh root CA's private key is readable in this cluster.` });
         continue;
       }
-      const ca = values.get('ca-cert.pem');
-      if (!ca || !values.has('ca-key.pem')) continue;
-      try {
-        const cert = new X509Certificate(ca);
-        if (cert.subject === cert.issuer && cert.checkIssued(cert) && cert.ca) {
-          report({
-            resource: s,
-            path: field('ca-cert.pem'),
-            key: 'self-signed',
-            message: `Secret ${s.namespace}/cacerts signs with a self-signed CA ("${cert.subject.replace(/\n/g, ', ').slice(0, 120)}"), so ca-key.pem is the root key itself: mint any identity for every cluster that trusts this root.`,
-          });
-        }
-      } catch {
-        /* not a certificate meshward can read: nothing to say */
+      const ca = keyOf(facts, 'ca-cert.pem');
+      if (!ca || !ca.bytes || !keyOf(facts, 'ca-key.pem')) continue;
+      // Not a certificate meshward can read: nothing to say.
+      const cert = pemOfKey(facts, 'ca-cert.pem')?.certificate;
+      if (cert && cert.subject === cert.issuer && cert.issuedBySelf && cert.isCA) {
+        report({
+          resource: s,
+          path: field('ca-cert.pem'),
+          key: 'self-signed',
+          message: `Secret ${s.namespace}/cacerts signs with a self-signed CA ("${cert.subject.replace(/\n/g, ', ').slice(0, 120)}"), so ca-key.pem is the root key itself: mint any identity for every cluster that trusts this root.`,
+        });
       }
     }
   },
