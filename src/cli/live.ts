@@ -215,6 +215,10 @@ export async function readAndAnalyse<T>(opts: ReadOptions, analyseOne: (read: Cl
         onProgress({ cluster: name, phase: read.summary.status === 'error' ? 'error' : 'done', detail: statusDetail(read.summary) });
       },
     );
+  } catch (err) {
+    // No kubeconfig, an unreadable one, no current context: the invocation is wrong, not a cluster.
+    if (err instanceof Error && err.name === 'LiveSelectionError') throw new UsageError(err.message);
+    throw err;
   } finally {
     progress?.finish();
   }

@@ -78,8 +78,9 @@ export class Progress {
   }
 
   private draw(final = false): void {
-    const room = Math.max(3, Math.min(40, (this.out.rows ?? 24) - 2));
-    const width = Math.max(20, (this.out.columns ?? 80) - 1);
+    // A terminal that reports no size (0: a pseudo-terminal nobody sized) gets the classic 80×24.
+    const room = Math.max(3, Math.min(40, (this.out.rows || 24) - 2));
+    const width = Math.max(20, (this.out.columns || 80) - 1);
     const entries = [...this.lines.entries()];
     const busy = (l: Line) => l.phase !== 'done' && l.phase !== 'error' && l.phase !== 'refused';
     let shown: Array<[string, Line]>;
