@@ -105,7 +105,7 @@ export function liveSelection(flags: LiveFlags): LiveSelection | null {
     clusterNames.set(ctx, name);
   }
   for (const name of flags.allowExec ?? []) {
-    if (!name.trim() || /[/\\]/.test(name)) throw new UsageError(`--allow-exec takes a command's name as the kubeconfig gives it, without a folder (e.g. --allow-exec my-plugin), not "${terminalSafe(name.slice(0, 80))}"`);
+    if (!name.trim()) throw new UsageError('--allow-exec takes the name of a credential plugin (e.g. --allow-exec my-plugin) or its exact absolute path');
   }
   const concurrency = flags.clusterConcurrency === undefined ? DEFAULT_CLUSTER_CONCURRENCY : positiveInt(flags.clusterConcurrency, '--cluster-concurrency');
   if (concurrency > MAX_CLUSTER_CONCURRENCY) throw new UsageError(`--cluster-concurrency is at most ${MAX_CLUSTER_CONCURRENCY} (each cluster in flight holds its objects in memory)`);

@@ -34,7 +34,7 @@ export function registerBlastRadius(program: Command, io: CliIO, setExit: SetExi
       servers.set(name, [...(servers.get(name) ?? []), url]);
     }
     if (!flags.cluster.length && !selection) {
-      throw new UsageError('blast-radius needs clusters: --cluster NAME=PATH (a cluster and the folder of its manifests, repeated for each cluster), or live ones with --context NAME or --all-contexts');
+      throw new UsageError('blast-radius needs at least one --cluster NAME=PATH (a cluster and the folder of its manifests; repeat it for each cluster), or live clusters with --context NAME or --all-contexts');
     }
     const inputs: ClusterInput[] = [];
     const seen = new Set<string>();
