@@ -59,6 +59,8 @@ export interface ClusterHandle {
   objects: ObjectSet;
   /** Every request served, in order (method, path, verb, resource, limit, continued, user, status). */
   requests: RequestRecord[];
+  /** Resolves with the first request (served already or to come) that `pred` accepts: synchronisation without sleeps. */
+  waitForRequest(pred: (r: RequestRecord) => boolean): Promise<RequestRecord>;
   /** Replaces the cluster's faults (and resets their `times` counters). */
   setFaults(faults: Fault[]): void;
   /** Why some input objects were not loaded (loader errors, kinds without a CRD). */
@@ -161,7 +163,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandIn> {
     clusters: opts.clusters.map((c) => ({ name: c.name, url: urls.get(c.name)!, caPem: ca.certPem })),
     cluster(name) {
       const s = need(name);
-      return { name, url: urls.get(name)!, caPem: ca.certPem, objects: s.objects, requests: s.requests, setFaults: (f) => s.setFaults(f), notes: s.objects.notes };
+      return { name, url: urls.get(name)!, caPem: ca.certPem, objects: s.objects, requests: s.requests, setFaults: (f) => s.setFaults(f), waitForRequest: (p) => s.waitForRequest(p), notes: s.objects.notes };
     },
     token(cluster, user = 'admin') {
       need(cluster);

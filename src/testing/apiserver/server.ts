@@ -139,6 +139,25 @@ export class ClusterServer {
     this.faultUses.clear();
   }
 
+  private readonly waiters = new Set<{ pred: (r: RequestRecord) => boolean; resolve: (r: RequestRecord) => void }>();
+
+  /** Resolves with the first request (already served or still to come) that `pred` accepts. */
+  waitForRequest(pred: (r: RequestRecord) => boolean): Promise<RequestRecord> {
+    const seen = this.requests.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.add({ pred, resolve }));
+  }
+
+  /** Called once a request is routed (verb and resource known) and again when it is answered. */
+  private notify(r: RequestRecord): void {
+    for (const w of this.waiters) {
+      if (w.pred(r)) {
+        this.waiters.delete(w);
+        w.resolve(r);
+      }
+    }
+  }
+
   private record(r: RequestRecord): void {
     this.requests.push(r);
     if (this.requests.length > MAX_RECORDS) this.requests.splice(0, this.requests.length - MAX_RECORDS);
@@ -148,6 +167,7 @@ export class ClusterServer {
     const rec: RequestRecord = { method: req.method ?? 'GET', path: '', verb: '', resource: '', namespace: '', limit: null, continued: false, user: '', status: 0 };
     res.on('finish', () => {
       rec.status = res.statusCode;
+      this.notify(rec);
     });
     res.on('close', () => {
       if (!rec.status) rec.status = res.statusCode;
@@ -180,6 +200,7 @@ export class ClusterServer {
         rec.resource = qualified(target.resource);
         rec.namespace = target.namespace;
       }
+      this.notify(rec);
       const fault = this.takeFault(target, verb);
       if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       if (fault?.status) {
@@ -216,10 +237,10 @@ export class ClusterServer {
         }
         case 'create': {
           if (target.name) throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-          const s = this.objects.create(await readJson(req), { resource: r, namespace: target.namespace });
+          const s = this.objects.create(this.typed(await readJson(req), target), { resource: r, namespace: target.namespace });
           return send(res, 201, this.objectJson(s, target));
         }
-        case 'update': return send(res, 200, this.objectJson(this.objects.update(r, target.namespace, target.name, await readJson(req)), target));
+        case 'update': return send(res, 200, this.objectJson(this.objects.update(r, target.namespace, target.name, this.typed(await readJson(req), target)), target));
         case 'patch': {
           const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
           if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
@@ -374,6 +395,13 @@ export class ClusterServer {
     }
     void url;
     throw NOT_FOUND_PATH();
+  }
+
+  /** As the real server decodes a body: a missing apiVersion or kind is the endpoint's. */
+  private typed(body: unknown, t: Target): unknown {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+    const o = body as Record<string, unknown>;
+    return { ...o, apiVersion: o.apiVersion ?? this.apiVersion(t), kind: o.kind ?? t.resource.kind };
   }
 
   private apiVersion(t: Target): string {

@@ -167,6 +167,13 @@ export class ObjectSet {
     }
   }
 
+  /** Objects held, CRDs included. */
+  size(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) n += b.byKey.size;
+    return n;
+  }
+
   count(r: ApiResource): number {
     return this.buckets.get(resourceKey(r.group, r.name))?.byKey.size ?? 0;
   }
