@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadPaths } from '../loader/load.js';
+import { loadFiles, loadPaths } from '../loader/load.js';
+import { allRules } from '../rules/index.js';
 import { MeshModel } from '../model/model.js';
 import { blastRadius, type ClusterInput } from '../multicluster/blast-radius.js';
 import { trustFindings } from '../multicluster/trust.js';
@@ -74,4 +75,22 @@ test('equivalence: blast radius and cross-cluster trust of the multicluster exam
   const rawTrust = trustFindings(raw);
   assert.ok(rawTrust.length > 0, 'the example has trust findings to compare');
   assert.deepEqual(trustFindings(clean), rawTrust);
+});
+
+test('equivalence: every rule documentation example (bad and good) gives the same findings raw and sanitized', async () => {
+  let compared = 0;
+  for (const rule of allRules) {
+    for (const which of ['bad', 'good'] as const) {
+      const text = rule.meta.docs[which];
+      if (!text) continue;
+      const load = await loadFiles([{ file: `${rule.meta.id}-${which}.yaml`, text, format: 'yaml' }]);
+      if (!load.resources.length) continue; // a kubeconfig or mesh-config snippet, not Kubernetes objects
+      const raw = analyse(load.resources, load);
+      const clean = analyse(load.resources.map(sanitizedResource), load);
+      assert.deepEqual(clean.findings, raw.findings, `${rule.meta.id} docs.${which}: findings differ after sanitizing`);
+      assert.deepEqual(clean.errors, raw.errors, `${rule.meta.id} docs.${which}: errors differ after sanitizing`);
+      compared += raw.findings.length;
+    }
+  }
+  assert.ok(compared > 50, `only ${compared} findings compared`);
 });

@@ -147,6 +147,10 @@ test('canaries: a scan of the sanitized objects names no canary in any finding, 
   const load = await loadFiles([{ file: 'canaries.yaml', text, format: 'yaml' }]);
   assert.equal(load.errors.length, 0, JSON.stringify(load.errors));
   const res = analyse(load.resources.map(sanitizedResource), load);
+  // Hostile values or not, the sanitized scan reports what the raw scan reports.
+  const raw = analyse(load.resources, load);
+  assert.deepEqual(res.findings, raw.findings);
+  assert.deepEqual(res.errors, raw.errors);
   assert.ok(res.findings.length > 5, 'the scan found something (KCF, MCL)');
   assert.ok(res.findings.some((f) => f.includes('KCF')) && res.findings.some((f) => f.includes('MCL001')));
   const all = JSON.stringify(res.findings) + JSON.stringify(res.errors) + JSON.stringify(res.failures);

@@ -156,3 +156,21 @@ test('computeSecretFacts never throws on odd values and binary data', () => {
   assert.equal(f.unreadable.length, 1);
   for (const v of [null, 1, 'x', [], { data: null }]) assert.doesNotThrow(() => computeSecretFacts(v, id));
 });
+
+test('file scans still locate findings on the data key holding the value (positions from the source text)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const lines = readFileSync(FIXTURE, 'utf8').split('\n');
+  const lineOf = (re: RegExp, after: RegExp) => {
+    const start = lines.findIndex((l) => after.test(l));
+    return start + lines.slice(start).findIndex((l) => re.test(l)) + 1;
+  };
+  const res = await scanPaths([FIXTURE]);
+  const kcf = res.findings.find((f) => f.ruleId === 'KCF011' && f.resource.name === 'istio-remote-secret-east')!;
+  assert.equal(kcf.location?.path, 'data.east');
+  assert.equal(kcf.location?.line, lineOf(/^ {2}east: /, /name: istio-remote-secret-east/));
+  const mcl = res.findings.find((f) => f.ruleId === 'MCL002' && f.resource.namespace === 'istio-system-2')!;
+  assert.equal(mcl.location?.path, 'stringData["root-key.pem"]');
+  assert.equal(mcl.location?.line, lineOf(/^ {2}root-key\.pem: /, /namespace: istio-system-2/));
+  const south = res.findings.find((f) => f.ruleId === 'KCF001' && f.resource.name === 'istio-remote-secret-south')!;
+  assert.equal(south.location?.path, 'stringData.south');
+});
