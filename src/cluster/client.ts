@@ -13,7 +13,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { spawn, type SpawnOptions } from 'node:child_process';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClientSpec } from './gate.js';
 
 export type TransportErrorKind = 'timeout' | 'stalled' | 'dropped' | 'too-large' | 'connect' | 'aborted' | 'auth';
@@ -56,9 +57,29 @@ export interface Connection {
 
 const USER_AGENT = 'meshward (read-only scan)';
 
-/** Builds the client-node KubeConfig from the gate's spec: a fresh object, nothing else. */
-export function kubeConfigFor(spec: ClientSpec): KubeConfig {
+/** Longest an exec credential plugin may run (a cloud CLI fetching a token takes seconds). */
+const EXEC_TIMEOUT_MS = 60_000;
+
+/**
+ * Builds the client-node KubeConfig from the gate's spec: a fresh object, nothing else. The library is
+ * loaded on first use (it takes a second or more to import): file scans never pay for it.
+ */
+export async function kubeConfigFor(spec: ClientSpec, signal?: AbortSignal): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
+  // client-node runs exec plugins with no time limit and with a stdin they could prompt on. Its runner
+  // is a public field of its ExecAuth (1.4.0, pinned): ours gives the plugin no terminal, kills it at
+  // the exec timeout or when the cluster's read is abandoned, so a plugin waiting for a login never
+  // outlives the scan.
+  const execAuth = (kc as unknown as { authenticators?: unknown[] }).authenticators?.find(
+    (a): a is { execFn: unknown } => typeof a === 'object' && a !== null && a.constructor?.name === 'ExecAuth' && 'execFn' in a,
+  );
+  if (!execAuth && spec.exec) throw new TransportError('auth', 'this @kubernetes/client-node has no ExecAuth runner to bound; refusing to run the exec plugin without a time limit');
+  if (execAuth) {
+    execAuth.execFn = ((command: string, args: readonly string[], opts: SpawnOptions) =>
+      spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'], timeout: EXEC_TIMEOUT_MS, killSignal: 'SIGKILL', signal })) as typeof spawn;
+  }
+
   kc.loadFromOptions({
     clusters: [
       {
@@ -96,7 +117,7 @@ interface AuthState {
 
 /** Computes credentials (running an allowed exec plugin once) and opens nothing yet. */
 export async function connect(spec: ClientSpec, signal?: AbortSignal): Promise<Connection> {
-  const kc = kubeConfigFor(spec);
+  const kc = await kubeConfigFor(spec, signal);
   const url = new URL(spec.server);
   const isHttp = url.protocol === 'http:';
   let state = await computeAuth(kc, spec, isHttp, signal);
@@ -121,6 +142,8 @@ export async function connect(spec: ClientSpec, signal?: AbortSignal): Promise<C
 
 async function computeAuth(kc: KubeConfig, spec: ClientSpec, isHttp: boolean, signal?: AbortSignal): Promise<AuthState> {
   const opts: https.RequestOptions & { headers?: Record<string, any> } = { headers: {} };
+  // Loading client-node can outlast a short cluster timeout: run no plugin for a read already abandoned.
+  if (signal?.aborted) throw new TransportError('aborted', 'cancelled (cluster timeout) before the credentials were computed');
   try {
     await abortable(kc.applyToHTTPSOptions(opts), signal);
   } catch (err) {
@@ -164,7 +187,10 @@ async function computeAuth(kc: KubeConfig, spec: ClientSpec, isHttp: boolean, si
 
 function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new TransportError('aborted', 'cancelled before credentials were ready'));
+  if (signal.aborted) {
+    p.catch(() => {}); // settled later, by nobody: its rejection must not go unhandled
+    return Promise.reject(new TransportError('aborted', 'cancelled before credentials were ready'));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new TransportError('aborted', 'cancelled (cluster timeout) while the credentials were being computed'));
     signal.addEventListener('abort', onAbort, { once: true });
@@ -233,7 +259,7 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
     req.on('response', (res) => {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxBytes) {
-        fail(new TransportError('too-large', `the response declares ${declared} bytes, over the limit of ${limits.maxBytes}`));
+        fail(new TransportError('too-large', `the response declares ${declared} bytes, over the limit of ${limits.maxBytes} bytes`));
         return;
       }
       res.on('data', (chunk: Buffer) => {

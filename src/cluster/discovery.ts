@@ -53,12 +53,15 @@ interface ApiResource {
   verbs: string[];
 }
 
-interface GroupInfo {
+interface VersionInfo {
   version: string;
   /** null until fetched; a fetch failure is recorded in `error`. */
   resources: ApiResource[] | null;
   error?: { status: number | null; message: string };
 }
+
+/** A group's versions, the preferred one first (a kind may live only in an older version: EnvoyFilter is v1alpha3 only). */
+type GroupInfo = VersionInfo[];
 
 export class DiscoveryError extends Error {
   constructor(
@@ -83,19 +86,21 @@ export async function discover(api: ApiRequester, keys: readonly string[]): Prom
   const groups = new Map<string, GroupInfo>();
   const rawGroups = Array.isArray((groupList as any)?.groups) ? (groupList as any).groups : [];
   for (const g of rawGroups) {
-    if (!g || typeof g.name !== 'string') continue;
-    const preferred = typeof g.preferredVersion?.version === 'string' ? g.preferredVersion.version : Array.isArray(g.versions) && typeof g.versions[0]?.version === 'string' ? g.versions[0].version : null;
-    if (preferred && !groups.has(g.name)) groups.set(g.name, { version: preferred, resources: null });
+    if (!g || typeof g.name !== 'string' || groups.has(g.name)) continue;
+    const listed: string[] = Array.isArray(g.versions) ? g.versions.map((v: any) => v?.version).filter((v: unknown): v is string => typeof v === 'string' && v !== '') : [];
+    const preferred = typeof g.preferredVersion?.version === 'string' && g.preferredVersion.version ? g.preferredVersion.version : listed[0];
+    if (!preferred) continue;
+    const versions = [preferred, ...listed.filter((v) => v !== preferred)].slice(0, 16);
+    groups.set(g.name, versions.map((version) => ({ version, resources: null })));
   }
 
-  const groupResources = async (name: string): Promise<GroupInfo | null> => {
-    const info = groups.get(name);
-    if (!info) return null;
+  const versionResources = async (name: string, info: VersionInfo): Promise<VersionInfo> => {
     if (info.resources === null && !info.error) {
       try {
         info.resources = parseResourceList(await api.getJson(`/apis/${encodeURIComponent(name)}/${encodeURIComponent(info.version)}`, 'discovery'));
       } catch (err) {
-        info.error = err instanceof DiscoveryError ? { status: err.status, message: err.message } : { status: null, message: (err as Error).message };
+        if (!(err instanceof DiscoveryError)) throw err; // the connection itself failed: the cluster's error
+        info.error = { status: err.status, message: err.message };
       }
     }
     return info;
@@ -117,20 +122,30 @@ export async function discover(api: ApiRequester, keys: readonly string[]): Prom
         const r = pick(coreResources, kind);
         if (r) found = { key, group: '', version: 'v1', kind, resource: r.name, namespaced: r.namespaced, apiVersion: 'v1' };
       } else {
-        const info = await groupResources(g);
-        if (!info) continue;
+        const versions = groups.get(g);
+        if (!versions) continue;
         groupMissing = false;
-        if (info.error) {
-          failure = info.error;
-          continue;
+        // The preferred version first; older ones only when the kind is not there.
+        for (const v of versions) {
+          const info = await versionResources(g, v);
+          if (info.error) {
+            failure ??= info.error;
+            continue;
+          }
+          const r = pick(info.resources ?? [], kind);
+          if (r) {
+            found = { key, group: g, version: info.version, kind, resource: r.name, namespaced: r.namespaced, apiVersion: `${g}/${info.version}` };
+            break;
+          }
         }
-        const r = pick(info.resources ?? [], kind);
-        if (r) found = { key, group: g, version: info.version, kind, resource: r.name, namespaced: r.namespaced, apiVersion: `${g}/${info.version}` };
       }
       if (found) break;
     }
-    if (found) result.resolved.push(found);
-    else if (failure) result.failed.push({ key, ...failure });
+    if (found) {
+      result.resolved.push(found);
+      continue;
+    }
+    if (failure) result.failed.push({ key, ...failure });
     else if (groupMissing && group !== null) result.absent.push({ key, reason: `API group ${group} is not served (its CRDs are not installed)` });
     else result.absent.push({ key, reason: group !== null ? `API group ${group} serves no kind ${kind} (CRD not installed?)` : `no API group this cluster serves has kind ${kind}` });
   }

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,6 +248,9 @@ test('insecure TLS, plain http, proxy, impersonation, metadata server: refused b
 
 test('a refusal in a second spelling (Exec, TokenFile) still refuses', async () => {
   await expectRefused(kubeconfig({}, { token: TOKEN_CANARY, TokenFile: join(dir, 'token.fifo') }), {}, 'KCF003', /--allow-insecure-kubeconfig/, /TokenFile/);
+  resetRan();
+  await expectRefused(kubeconfig({}, { token: TOKEN_CANARY, Exec: { command: 'aws', args: ['eks', 'get-token'] } }), {}, 'KCF001', /spelling/, /\.Exec/);
+  assert.ok(!ran(join(bin, 'aws')));
 });
 
 test('auth-provider: refused whatever the flags, its command never runs', async () => {
@@ -366,4 +369,29 @@ test('--in-cluster: token and CA from the service account paths, server from the
   assert.ok(listener.accepts > before || summaries[0].errors[0].kind === 'connection');
   const { summaries: none } = await read(options('', { kubeconfig: undefined, inCluster: true, env: {} }));
   assert.match(none[0].errors[0].message, /not running in a pod/);
+});
+
+test('an exec plugin that never answers is killed at the cluster timeout, and gets no terminal', async () => {
+  const hang = join(bin, 'hang-plugin');
+  writeFileSync(hang, `#!/bin/sh\necho $$ > "$0.pid"\n[ -t 0 ] && touch "$0.tty"\nexec sleep 60\n`);
+  chmodSync(hang, 0o755);
+  await import('@kubernetes/client-node'); // loaded once, so the plugin starts well within the timeout
+  const started = Date.now();
+  const { summaries } = await read(options(write('kc-hang.yaml', kubeconfig({}, { exec: { command: 'hang-plugin' } })), { allowExec: ['hang-plugin'], clusterTimeoutMs: 5000 }));
+  assert.equal(summaries[0].status, 'error');
+  assert.match(summaries[0].errors[0].message, /cluster timeout/);
+  assert.ok(Date.now() - started < 30_000, 'not a hang');
+  const pid = Number(readFileSync(`${hang}.pid`, 'utf8'));
+  // The kill is asynchronous: wait for the process to be gone (bounded), without sleeping on a timer guess.
+  let alive = true;
+  for (let i = 0; i < 200 && alive; i++) {
+    try {
+      process.kill(pid, 0);
+      await new Promise((r) => setTimeout(r, 25));
+    } catch {
+      alive = false;
+    }
+  }
+  assert.ok(!alive, 'the plugin process was killed');
+  assert.ok(!existsSync(`${hang}.tty`), 'stdin was not a terminal');
 });

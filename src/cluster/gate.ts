@@ -121,6 +121,14 @@ export function gateContext(set: KubeconfigSet, findings: KubeconfigFinding[][],
   const folder = rc.user ? set.folders[rc.user.file] : set.folders[rc.cluster.file];
   const clusterFolder = set.folders[rc.cluster.file];
 
+  // An exec block under another spelling (`Exec:`): kubectl ignores it, other clients run it. meshward
+  // would not run it either, but a kubeconfig that means different things to different tools is refused.
+  for (const k of Object.keys(userRaw)) {
+    if (k !== 'exec' && k.toLowerCase() === 'exec' && rc.user) {
+      refuse(`${ctxLabel}: ${pathString(rc.user.entry.bodyPath)}.${k} in ${quote(set.files[rc.user.file].file)} is an exec block spelt ${quote(k)} (${KCF.exec}): kubectl ignores it, other clients run it; refused. Fix the spelling (it is then judged as exec) or remove it`);
+    }
+  }
+
   // exec: decided here, whatever the judge graded it.
   let exec: ExecSpec | undefined;
   if (rc.user && own(userRaw, 'exec') !== undefined && own(userRaw, 'exec') !== null) {

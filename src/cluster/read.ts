@@ -177,11 +177,21 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
     conn = await connect(t.spec, controller.signal);
     const api = makeRequester(conn, { tuning, requestTimeoutMs: opts.requestTimeoutMs, signal: controller.signal, sleep: opts.sleep });
     const disc = await discover(api, opts.kinds);
-    for (const a of disc.absent) summary.notes.push(`${a.key} skipped: ${a.reason}; ${weakened(a.key)}`);
+    // One note per reason (a whole API group missing is one note, not one per kind).
+    const absentBy = new Map<string, string[]>();
+    for (const a of disc.absent) absentBy.set(a.reason, [...(absentBy.get(a.reason) ?? []), a.key]);
+    for (const [reason, keys] of absentBy) summary.notes.push(`${keys.join(', ')} skipped: ${reason}; ${weakened(...keys)}`);
     for (const f of disc.failed) {
       summary.errors.push({ kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` });
     }
-    resolvedKinds = disc.resolved;
+    // `Deployment` and `apps/Deployment` (rules write both) are one resource: listed once.
+    const byResource = new Set<string>();
+    resolvedKinds = disc.resolved.filter((rk) => {
+      const id = `${rk.group}/${rk.resource}`;
+      if (byResource.has(id)) return false;
+      byResource.add(id);
+      return true;
+    });
     emit(opts, { cluster: t.name, phase: 'listing' });
 
     const budget = { remaining: tuning.maxObjectsPerCluster };
@@ -325,10 +335,9 @@ export function rulesReading(key: string): string[] {
   return out;
 }
 
-function weakened(key: string): string {
-  const ids = rulesReading(key);
+function weakened(...keys: string[]): string {
+  const ids = [...new Set(keys.flatMap(rulesReading))].sort();
   if (!ids.length) return 'no rule depends on it alone';
-  const shown = ids.slice(0, 12).join(', ');
-  return `rules weakened: ${shown}${ids.length > 12 ? ` and ${ids.length - 12} more` : ''}`;
+  return `rules weakened: ${ids.join(', ')}`;
 }
 
