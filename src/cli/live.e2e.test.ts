@@ -81,10 +81,11 @@ before(async () => {
       { name: 'secure', folders: [path.join(REPO_ROOT, 'examples/secure')], crds: [...crds] },
       { name: 'partial', folders: [path.join(REPO_ROOT, 'examples/secure')], objects: NO_PODS, crds: [...crds], users: [{ name: 'limited' }] },
       { name: 'canary', objects: canaryObjects(), crds: [...crds] },
+      ...['east', 'north', 'west'].map((name) => ({ name, folders: [path.join(REPO_ROOT, 'examples/multicluster', name)], crds: [...crds] })),
     ],
   });
   // One kubeconfig: admin on three clusters, the limited user on `partial`, and two contexts that must not be read.
-  const admin = parse(standIn.kubeconfig({ clusters: ['insecure', 'secure', 'canary'] }));
+  const admin = parse(standIn.kubeconfig({ clusters: ['insecure', 'secure', 'canary', 'east', 'north', 'west'] }));
   const limited = parse(standIn.kubeconfig({ user: 'limited', clusters: ['partial'] }));
   const config = { ...admin, clusters: [...admin.clusters, ...limited.clusters], users: [...admin.users, ...limited.users], contexts: [...admin.contexts, ...limited.contexts] };
   config.clusters.push({ name: 'down', cluster: { server: `https://127.0.0.1:${await closedPort()}`, 'certificate-authority-data': b64(standIn.caPem) } });
@@ -267,4 +268,26 @@ test('a kubeconfig that cannot be read, or a context that does not exist, is sai
   const report = JSON.parse(unknown.stdout);
   assert.equal(report.summary.clusters[0].status, 'error');
   assert.match(report.summary.clusters[0].errors[0].message, /no context named/);
+});
+
+test('posture, tenants and blast-radius read live clusters as they read files', async () => {
+  const reach = (j: any) => j.clusters.map((c: any) => `${c.cluster} => ${c.reach.map((r: any) => `${r.cluster}:${r.summary}`).join(',')}`);
+  const liveBlast = await live(['blast-radius', '--context', 'east', '--context', 'north', '--context', 'west', '-f', 'json']);
+  assert.equal(liveBlast.code, 0, liveBlast.stderr);
+  const fileBlast = await runCli(['blast-radius', '--cluster', 'east=examples/multicluster/east', '--cluster', 'north=examples/multicluster/north', '--cluster', 'west=examples/multicluster/west', '-f', 'json']);
+  const lj = JSON.parse(liveBlast.stdout);
+  const fj = JSON.parse(fileBlast.stdout);
+  assert.deepEqual(reach(lj), reach(fj));
+  assert.ok(reach(fj).some((l: string) => /cluster-admin/.test(l)), 'the example has a path to cluster-admin');
+  assert.deepEqual(lj.trust.map((t: any) => t.kind).sort(), fj.trust.map((t: any) => t.kind).sort());
+
+  const posture = JSON.parse((await live(['posture', '--context', 'insecure', '-f', 'json'])).stdout);
+  const filePosture = JSON.parse((await runCli(['posture', exampleDump, '-f', 'json'])).stdout);
+  const rows = (j: any) => j.workloads.map((w: any) => `${w.kind} ${w.namespace}/${w.name} ${w.mtls.mode} ${w.defaultDeny} ${w.findings.join(',')}`).sort();
+  assert.deepEqual(rows(posture), rows(filePosture));
+  assert.equal(posture.clusters[0].name, 'insecure');
+
+  const tenants = JSON.parse((await live(['tenants', '--context', 'insecure', '-f', 'json'])).stdout);
+  const fileTenants = JSON.parse((await runCli(['tenants', exampleDump, '-f', 'json'])).stdout);
+  assert.deepEqual(tenants.clusters[0].tenants, fileTenants.tenants);
 });
