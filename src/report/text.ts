@@ -34,6 +34,7 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
     wrap(text, width, indent.length, hang.length).map((line, i) => (i === 0 ? indent : hang) + style(line));
 
   const out = new Lines();
+  const live = new Set((report.summary.clusters ?? []).map((k) => k.name));
   const shown = report.findings.filter((f) => !f.suppressed);
   const suppressed = report.findings.filter((f) => f.suppressed);
   const printGroup = function* (label: string, sev: Severity, group: Finding[]): Generator<string> {
@@ -54,7 +55,9 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
         const body = wrap(safe(f.message), width, 4 + head.length, 11);
         out.push(`    ${paint[f.severity](f.ruleId)}  ${body[0]}`, ...body.slice(1).map((l) => `           ${l}`));
         if (f.suppressed) out.push(...wrapped('           ', `suppressed (${f.suppressed.kind}): ${safe(f.suppressed.reason)}`, c.dim));
-        out.push(...wrapped('           ', `${where(f.location)}${f.location?.path ? `  ${safe(f.location.path)}` : ''}`, c.dim));
+        // An object read from a live cluster has no file: say where it was read instead.
+        const place = !f.location && live.has(f.resource.cluster) ? `(read from cluster ${safe(f.resource.cluster)})` : where(f.location);
+        out.push(...wrapped('           ', `${place}${f.location?.path ? `  ${safe(f.location.path)}` : ''}`, c.dim));
         for (const e of f.evidence.slice(0, 5)) {
           const loc = e.location ? ` (${where(e.location)})` : '';
           out.push(...wrapped('           ', `· ${safe(e.description)}${loc}`, c.dim, '             '));
