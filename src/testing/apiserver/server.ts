@@ -183,7 +183,12 @@ export class ClusterServer {
       if (!authenticated) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       const user = this.impersonate(req, authenticated);
       rec.user = user.name;
-      const segments = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+      let segments: string[];
+      try {
+        segments = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+      } catch {
+        throw NOT_FOUND_PATH();
+      }
       const target = this.resolve(segments);
       const method = rec.method;
       const watch = q.get('watch') === '1' || q.get('watch') === 'true';
@@ -202,7 +207,19 @@ export class ClusterServer {
       }
       this.notify(rec);
       const fault = this.takeFault(target, verb);
-      if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      if (fault?.latencyMs) {
+        // Cut short by stop(), so a stopping stand-in leaves no timer behind.
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            this.closers.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, fault.latencyMs);
+          this.closers.add(done);
+        });
+        if (res.destroyed) return;
+      }
       if (fault?.status) {
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
