@@ -12,6 +12,7 @@
  * bound, an idle (stall) timeout and an overall timeout.
  */
 import http from 'node:http';
+import zlib from 'node:zlib';
 import https from 'node:https';
 import { spawn, type SpawnOptions } from 'node:child_process';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -226,17 +227,19 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
       path: fullPath,
       method: 'GET',
       agent: state.agent,
-      headers: { ...state.headers, Accept: 'application/json', 'User-Agent': USER_AGENT },
+      headers: { ...state.headers, Accept: 'application/json', 'Accept-Encoding': 'gzip', 'User-Agent': USER_AGENT },
       });
     } catch {
       // TLS material that does not parse fails here, synchronously; its text is not shown.
       reject(new TransportError('connect', 'TLS setup failed: the CA, client certificate or key does not parse'));
       return;
     }
+    let inflater: zlib.Gunzip | null = null;
     const fail = (err: TransportError) => {
       if (settled) return;
       settled = true;
       cleanup();
+      inflater?.destroy();
       req.destroy();
       reject(err);
     };
@@ -262,26 +265,58 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
         fail(new TransportError('too-large', `the response declares ${declared} bytes, over the limit of ${limits.maxBytes} bytes`));
         return;
       }
-      res.on('data', (chunk: Buffer) => {
+      // kubectl (client-go) asks for gzip and the API server compresses large lists: a tenth of the bytes
+      // over a real network. The bound applies to the decompressed size (a gzip bomb is cut like any
+      // other oversized answer).
+      const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
+      if (encoding !== 'identity' && encoding !== 'gzip') {
+        fail(new TransportError('dropped', `the server answered with content-encoding ${JSON.stringify(encoding.slice(0, 40))}, which was not asked for`));
+        return;
+      }
+      const keep = (chunk: Buffer) => {
         size += chunk.length;
         if (size > limits.maxBytes) {
           fail(new TransportError('too-large', `the response is over the limit of ${limits.maxBytes} bytes`));
           return;
         }
         chunks.push(chunk);
+      };
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
+      };
+      let gunzip: zlib.Gunzip | null = null;
+      let wire = 0;
+      if (encoding === 'gzip') {
+        gunzip = inflater = zlib.createGunzip();
+        gunzip.on('data', keep);
+        gunzip.on('error', () => fail(new TransportError('dropped', 'the gzip-encoded response is corrupt')));
+        gunzip.on('end', finish);
+      }
+      let bodyComplete = false;
+      res.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        if (!gunzip) return keep(chunk);
+        wire += chunk.length;
+        if (wire > limits.maxBytes) return fail(new TransportError('too-large', `the response is over the limit of ${limits.maxBytes} bytes`));
+        gunzip.write(chunk);
       });
       res.on('aborted', () => fail(new TransportError('dropped', 'the connection was dropped mid-response')));
       res.on('error', () => fail(new TransportError('dropped', 'the connection was dropped mid-response')));
-      res.on('close', () => fail(new TransportError('dropped', 'the connection was dropped mid-response')));
+      res.on('close', () => {
+        if (!bodyComplete) fail(new TransportError('dropped', 'the connection was dropped mid-response'));
+      });
       res.on('end', () => {
         if (settled) return;
         if (!res.complete) {
           fail(new TransportError('dropped', 'the connection was dropped mid-response'));
           return;
         }
-        settled = true;
-        cleanup();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
+        bodyComplete = true;
+        if (gunzip) gunzip.end();
+        else finish();
       });
     });
     req.end();

@@ -1,7 +1,7 @@
 /**
  * Requests with retries, and paginated lists.
  *
- * - 429 honours Retry-After (bounded), 5xx backs off exponentially, a connection dropped before the
+ * - 429 and 503 honour Retry-After (bounded), other 5xx back off exponentially, a connection dropped before the
  *   body ends is retried; timeouts and stalls are not (they already cost their whole budget).
  * - 401 recomputes the credentials once (an exec plugin's token may have expired) and retries.
  * - Lists page with `limit`/`continue`; an expired continue token (410) restarts that kind's list from
@@ -113,7 +113,8 @@ export function makeRequester(conn: Connection, opts: RequesterOptions): ApiRequ
           continue;
         }
         if ((res.status === 429 || res.status >= 500) && attempt < opts.tuning.maxRetries) {
-          const ra = res.status === 429 ? retryAfterMs(res.headers['retry-after'], opts.tuning.maxRetryAfterMs) : null;
+          // 429 (priority and fairness) and 503 (an unavailable aggregated API) may say when to come back.
+          const ra = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers['retry-after'], opts.tuning.maxRetryAfterMs) : null;
           await sleep(ra ?? backoff(opts.tuning, attempt), opts.signal);
           if (opts.signal.aborted) throw new TransportError('aborted', 'cancelled (cluster timeout)');
           continue;

@@ -12,13 +12,12 @@ import { join } from 'node:path';
 import { startStandIn, type StandIn } from '../testing/apiserver/index.js';
 import { REPO_ROOT } from '../testing/kit.js';
 import { allRules } from '../rules/index.js';
-import { kubeconfigRules } from '../kubeconfig/rules.js';
 import { readClusters, type ReadExtras } from './read.js';
 import { rbacDocuments, readRole } from './rbac.js';
 import { SECRET_SELECTORS } from './secrets.js';
 import type { ClusterRead, ClusterSummary, ReadClustersOptions } from './types.js';
 
-const KINDS = [...new Set([...allRules, ...kubeconfigRules].flatMap((r) => r.meta.reads))];
+const KINDS = [...new Set(allRules.flatMap((r) => r.meta.reads))];
 const SECRET_CANARY = `canary-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
 
 let dir = '';
@@ -381,7 +380,7 @@ test('30 clusters with concurrency 2: never more than 2 read and not yet consume
 });
 
 test('meshward rbac: a scan with exactly the printed role meets no 403; without the binding it does', async () => {
-  const docs = rbacDocuments(readRole([...allRules, ...kubeconfigRules]), { role: 'meshward-reader', binding: 'meshward-reader', serviceAccount: 'meshward-reader', namespace: 'meshward' });
+  const docs = rbacDocuments(readRole(allRules), { role: 'meshward-reader', binding: 'meshward-reader', serviceAccount: 'meshward-reader', namespace: 'meshward' });
   const sa = 'system:serviceaccount:meshward:meshward-reader';
   const users = [{ name: sa, groups: ['system:serviceaccounts', 'system:serviceaccounts:meshward', 'system:authenticated'] }];
   const objects = docs.map((d) => d.object);

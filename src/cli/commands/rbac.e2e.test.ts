@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../../testing/kit.js';
 import { allRules } from '../../rules/index.js';
-import { kubeconfigRules } from '../../kubeconfig/rules.js';
 import { pluralOf } from '../../cluster/rbac.js';
 
 const docsOf = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
@@ -27,7 +26,7 @@ test('meshward rbac: a ServiceAccount, a read-only ClusterRole over exactly the 
   const g = grants(role);
   for (const [key, verbs] of g) assert.deepEqual(verbs, ['list', 'watch'], `${key}: read-only verbs only`);
   const want = new Set<string>();
-  for (const rule of [...allRules, ...kubeconfigRules]) {
+  for (const rule of allRules) {
     for (const k of rule.meta.reads) {
       const slash = k.lastIndexOf('/');
       const kind = k.slice(slash + 1);

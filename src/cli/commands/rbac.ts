@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { allRules } from '../../rules/index.js';
-import { kubeconfigRules } from '../../kubeconfig/rules.js';
 import type { Rule } from '../../rules/types.js';
 import { rbacDocuments, readRole } from '../../cluster/rbac.js';
 import { renderJson, renderYamlStream } from '../../tenancy/yaml-out.js';
@@ -22,8 +21,8 @@ interface RbacFlags {
   only?: string;
 }
 
-/** Every rule a live scan may run: the mesh rules and the KCF rules that judge credential Secrets. */
-const SCAN_RULES: readonly Rule[] = [...allRules, ...kubeconfigRules];
+/** Every rule a live scan may run (the KCF rules that judge credential Secrets among them). */
+const SCAN_RULES: readonly Rule[] = allRules;
 
 /** `meshward rbac`: the least-privilege, read-only identity for live scans of the enabled rules. */
 export function registerRbac(program: Command, io: CliIO, setExit: SetExit): void {
