@@ -10,11 +10,11 @@ import { terminalSafe } from '../engine/text.js';
 import { allRules } from '../rules/index.js';
 import type { OutputTarget } from './outputs.js';
 import { repoRelative } from '../report/paths.js';
-import type { LoadError } from '../loader/parse.js';
 import type { Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
 import { CHUNKED_REPORTERS, type Format } from '../report/index.js';
-import type { Report } from '../report/types.js';
+import type { Report, ReportError } from '../report/types.js';
+import type { ClusterSummary } from '../cluster/types.js';
 import { UsageError, VERSION, useColor, EXIT_FINDINGS, type CliIO } from './io.js';
 
 /** The output flags every findings-producing command shares. */
@@ -95,12 +95,14 @@ export async function baselineFor(flags: OutputFlags, io: CliIO): Promise<Set<st
 
 export interface EmitInput {
   findings: Finding[];
-  errors: LoadError[];
+  errors: ReportError[];
   notes: string[];
   started: number;
   resources: number;
   files: number;
   meshConfig: string;
+  /** Live clusters read (summary.clusters), absent when only files were scanned. */
+  clusters?: ClusterSummary[];
   rules: readonly Rule[];
   /** The object a finding is about, for annotation suppressions; absent where findings have no object. */
   resourceOf?: (f: Finding) => Resource | undefined;
@@ -152,6 +154,7 @@ export async function emitReport(x: EmitInput): Promise<number> {
     suppressed: x.findings.length - visible.length,
     meshConfig: x.meshConfig,
     notes: [...x.notes, ...notes],
+    ...(x.clusters ? { clusters: x.clusters } : {}),
   };
   const srcRoot = flags.sarifBase ? path.resolve(io.cwd, flags.sarifBase) : ((await findRepositoryRoot(io.cwd)) ?? io.cwd);
   const fallbackFile = (x.fallbackFiles ?? []).find((f) => repoRelative(f, io.cwd, srcRoot) !== null) ?? null;
@@ -192,7 +195,9 @@ export async function emitReport(x: EmitInput): Promise<number> {
     );
   }
 
-  if (x.errors.length) return EXIT_FINDINGS;
+  // A file that did not parse always fails the run; a cluster not read (or read in part) fails it too,
+  // since what was not read could hide anything, unless --fail-on none says no result should fail it.
+  if (x.errors.some((e) => !(failOn === 'none' && e.cluster !== undefined && e.kind !== undefined))) return EXIT_FINDINGS;
   if (flags.writeBaseline) return 0;
   if (failOn !== 'none' && visible.some((f) => severityRank(f.severity) >= severityRank(failOn))) return EXIT_FINDINGS;
   return 0;

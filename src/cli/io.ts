@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { ReadClusters } from '../cluster/types.js';
 
 /** What a command needs from the outside world; tests and the webhook can supply their own. */
 export interface CliIO {
@@ -6,6 +7,10 @@ export interface CliIO {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Home folder (for ~/.kube/config); default: the user's. */
+  homedir?: string;
+  /** Reads live clusters; default: src/cluster's readClusters. Tests put a fake here. */
+  readClusters?: ReadClusters;
 }
 
 export const EXIT_OK = 0;

@@ -39,7 +39,8 @@ export async function scanFiles(files: InputFile[], opts: ScanOptions = {}): Pro
   return analyse(await loadFiles(files, opts), opts);
 }
 
-function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
+/** Model, rules and findings over resources already loaded (files, or one live cluster's objects). */
+export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
   const settings: RuleSettings = { ...defaultSettings(), ...opts.settings };
   const model = new MeshModel(load.resources, {
     ...opts.model,

@@ -15,8 +15,7 @@
  */
 import { severityRank, type Finding, type Severity } from '../engine/finding.js';
 import { repoRelative } from './paths.js';
-import type { LoadError } from '../loader/parse.js';
-import { joinChunks, type ChunkedReporter, type Report, type ReportContext, type Reporter } from './types.js';
+import { joinChunks, type ChunkedReporter, type Report, type ReportContext, type ReportError, type Reporter } from './types.js';
 
 export const LOAD_SUITE = 'meshward.load';
 
@@ -59,23 +58,24 @@ function buildSuites(report: Report, ctx: ReportContext): TestSuite[] {
 
   const suites: TestSuite[] = [];
   const seen = new Set<string>();
+  const live = new Set((report.summary.clusters ?? []).map((c) => c.name));
   for (const rule of ctx.rules) {
     const { id, title, severity, category } = rule.meta;
     if (seen.has(id)) continue;
     seen.add(id);
-    suites.push(ruleSuite(id, title, [['severity', severity], ['category', category]], byRule.get(id) ?? [], ctx));
+    suites.push(ruleSuite(id, title, [['severity', severity], ['category', category]], byRule.get(id) ?? [], ctx, live));
   }
   // Findings of rules the context does not list still get a suite, named from the finding.
   for (const [id, findings] of byRule) {
     if (seen.has(id)) continue;
     seen.add(id);
-    suites.push(ruleSuite(id, findings[0].title, [], findings, ctx));
+    suites.push(ruleSuite(id, findings[0].title, [], findings, ctx, live));
   }
   suites.push(loadSuite(report.errors));
   return suites;
 }
 
-function ruleSuite(id: string, title: string, properties: Array<[string, string]>, findings: Finding[], ctx: ReportContext): TestSuite {
+function ruleSuite(id: string, title: string, properties: Array<[string, string]>, findings: Finding[], ctx: ReportContext, live: ReadonlySet<string>): TestSuite {
   const name = `${id}: ${title}`;
   if (!findings.length) {
     const cases: TestCase[] = [{ classname: id, name: `${id} no findings`, outcome: { kind: 'pass' } }];
@@ -87,15 +87,17 @@ function ruleSuite(id: string, title: string, properties: Array<[string, string]
     if (kind === 'failure') counts.failures++;
     else if (kind === 'skipped') counts.skipped++;
   }
-  return { name, properties, counts, cases: () => findingCases(id, findings, ctx) };
+  return { name, properties, counts, cases: () => findingCases(id, findings, ctx, live) };
 }
 
-function* findingCases(id: string, findings: Finding[], ctx: ReportContext): Generator<TestCase> {
+/** Objects read from a live cluster (`live`) are named `cluster/Kind/ns/name`: the same object may be in several clusters. */
+function* findingCases(id: string, findings: Finding[], ctx: ReportContext, live: ReadonlySet<string>): Generator<TestCase> {
   const srcRoot = ctx.srcRoot ?? ctx.cwd;
   const used = new Set<string>();
   for (const f of findings) {
-    const classname = resourcePath(f.resource);
-    let name = `${id} ${f.location ? `${f.location.file}:${f.location.line}` : '(no source file)'}`;
+    const fromCluster = !f.location && live.has(f.resource.cluster);
+    const classname = fromCluster ? `${f.resource.cluster}/${resourcePath(f.resource)}` : resourcePath(f.resource);
+    let name = `${id} ${f.location ? `${f.location.file}:${f.location.line}` : fromCluster ? `cluster ${f.resource.cluster}` : '(no source file)'}`;
     // Dashboards key test history on classname + name; two findings on one line must not merge.
     if (used.has(`${classname}\u0000${name}`)) name += ` #${f.fingerprint.slice(0, 8)}`;
     used.add(`${classname}\u0000${name}`);
@@ -136,9 +138,13 @@ function findingOutcome(f: Finding, failOn: Severity | 'none' | undefined): Outc
   return { kind: 'failure', type: f.severity, message: f.message, body: lines.join('\n') };
 }
 
-function loadSuite(errors: readonly LoadError[]): TestSuite {
+function loadSuite(errors: readonly ReportError[]): TestSuite {
   const cases: TestCase[] = errors.map((e) => {
     const where = e.line > 0 ? `${e.file}:${e.line}` : e.file;
+    // A cluster's errors are named by cluster and kind: one case per kind not read.
+    if (e.cluster !== undefined && e.kind !== undefined) {
+      return { classname: LOAD_SUITE, name: `cluster ${e.cluster}: ${e.kind}`, outcome: { kind: 'error', type: 'ClusterError', message: e.message, body: `cluster ${e.cluster}: ${e.message}` } };
+    }
     return { classname: LOAD_SUITE, name: where, outcome: { kind: 'error', type: 'LoadError', message: e.message, body: `${where}: ${e.message}` } };
   });
   if (!cases.length) cases.push({ classname: LOAD_SUITE, name: 'all inputs loaded', outcome: { kind: 'pass' } });

@@ -20,11 +20,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { severityRank, type Evidence, type Finding, type Location, type Severity } from '../engine/finding.js';
-import type { LoadError } from '../loader/parse.js';
 import type { ResourceRef } from '../model/resource.js';
 import type { RuleMeta } from '../rules/types.js';
 import { jsonArrayChunks } from './json.js';
-import type { ChunkedReporter, Report, ReportContext, Reporter } from './types.js';
+import type { ChunkedReporter, Report, ReportContext, ReportError, Reporter } from './types.js';
 
 export const SARIF_SCHEMA_URI = 'https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json';
 export const MESHWARD_INFORMATION_URI = 'https://github.com/meshward/meshward';
@@ -143,7 +142,7 @@ export interface SarifLog {
         rules: ReportingDescriptor[];
       };
     };
-    invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: Notification[] }>;
+    invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: Notification[]; properties?: Record<string, unknown> }>;
     originalUriBaseIds: Record<string, { uri: string }>;
     columnKind: 'utf16CodeUnits';
     results: SarifResult[];
@@ -207,6 +206,8 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
 
   const notifications: Notification[] = [];
   for (const e of report.errors) notifications.push(loadErrorNotification(e, root));
+  // Objects read from a live cluster have no file: their results carry the cluster in a logical location.
+  const liveClusters = new Set((report.summary.clusters ?? []).map((c) => c.name));
 
   // Only which kind of location each finding gets is decided here; the locations themselves are made
   // for the results kept (at most maxResults), not for every finding of a large run.
@@ -215,6 +216,7 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
   for (const f of report.findings) {
     const index = indexOf(f);
     if (f.location && artifacts.of(f.location.file)) candidates.push({ finding: f, place: 'physical' });
+    else if (!f.location && liveClusters.has(f.resource.cluster)) candidates.push({ finding: f, place: 'cluster' });
     else if (fallback?.uriBaseId) candidates.push({ finding: f, place: 'fallback' });
     else if (unlocatedMode === 'logical') candidates.push({ finding: f, place: 'logical' });
     else {
@@ -260,7 +262,13 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
     runs: [
       {
         tool: { driver },
-        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: notifications,
+            ...(report.summary.clusters ? { properties: { clusters: report.summary.clusters } } : {}),
+          },
+        ],
         originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(root.srcRoot) } },
         columnKind: 'utf16CodeUnits',
         results,
@@ -269,11 +277,12 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
   };
 }
 
-type Candidate = { finding: Finding; place: 'physical' | 'fallback' | 'logical' };
+type Candidate = { finding: Finding; place: 'physical' | 'fallback' | 'logical' | 'cluster' };
 
 function primaryLocation(f: Finding, place: Candidate['place'], artifacts: ArtifactCache, fallback: ArtifactLocation | null): SarifLocation {
   if (place === 'physical') return { physicalLocation: physicalLocation(f.location!, artifacts)!, logicalLocations: [logicalLocation(f.resource)] };
   if (place === 'logical') return { logicalLocations: [logicalLocation(f.resource)] };
+  if (place === 'cluster') return { logicalLocations: [logicalLocation(f.resource, true)] };
   // GitHub drops a whole upload for a result without a physical location: pin it on the fallback
   // file's first line and say so in the location's message and the result's properties.
   return {
@@ -364,13 +373,13 @@ function unlocatedNotification(f: Finding, index: number): Notification {
   };
 }
 
-function loadErrorNotification(e: LoadError, root: Roots): Notification {
+function loadErrorNotification(e: ReportError, root: Roots): Notification {
   const artifact = artifactLocation(e.file, root);
   const n: Notification = {
     level: 'error',
     message: { text: artifact ? e.message : `${e.file}${e.line > 0 ? `:${e.line}` : ''}: ${e.message}` },
     descriptor: { id: 'meshward/load-error' },
-    properties: { file: e.file, line: e.line },
+    properties: { file: e.file, line: e.line, ...(e.cluster !== undefined ? { cluster: e.cluster, kind: e.kind, status: e.status ?? null } : {}) },
   };
   if (artifact) {
     n.locations = [{ physicalLocation: { artifactLocation: artifact, ...(e.line >= 1 ? { region: { startLine: Math.floor(e.line) } } : {}) } }];
@@ -418,8 +427,9 @@ function directoryUri(dir: string): string {
   return href.endsWith('/') ? href : `${href}/`;
 }
 
-function logicalLocation(r: ResourceRef): LogicalLocation {
-  return { name: r.name, fullyQualifiedName: resourcePath(r), kind: 'resource' };
+/** `Kind/ns/name`; for an object read from a live cluster, `cluster/Kind/ns/name`. */
+function logicalLocation(r: ResourceRef, withCluster = false): LogicalLocation {
+  return { name: r.name, fullyQualifiedName: withCluster ? `${r.cluster}/${resourcePath(r)}` : resourcePath(r), kind: 'resource' };
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */

@@ -34,6 +34,7 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
     wrap(text, width, indent.length, hang.length).map((line, i) => (i === 0 ? indent : hang) + style(line));
 
   const out = new Lines();
+  const live = new Set((report.summary.clusters ?? []).map((k) => k.name));
   const shown = report.findings.filter((f) => !f.suppressed);
   const suppressed = report.findings.filter((f) => f.suppressed);
   const printGroup = function* (label: string, sev: Severity, group: Finding[]): Generator<string> {
@@ -54,7 +55,9 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
         const body = wrap(safe(f.message), width, 4 + head.length, 11);
         out.push(`    ${paint[f.severity](f.ruleId)}  ${body[0]}`, ...body.slice(1).map((l) => `           ${l}`));
         if (f.suppressed) out.push(...wrapped('           ', `suppressed (${f.suppressed.kind}): ${safe(f.suppressed.reason)}`, c.dim));
-        out.push(...wrapped('           ', `${where(f.location)}${f.location?.path ? `  ${safe(f.location.path)}` : ''}`, c.dim));
+        // An object read from a live cluster has no file: say where it was read instead.
+        const place = !f.location && live.has(f.resource.cluster) ? `(read from cluster ${safe(f.resource.cluster)})` : where(f.location);
+        out.push(...wrapped('           ', `${place}${f.location?.path ? `  ${safe(f.location.path)}` : ''}`, c.dim));
         for (const e of f.evidence.slice(0, 5)) {
           const loc = e.location ? ` (${where(e.location)})` : '';
           out.push(...wrapped('           ', `· ${safe(e.description)}${loc}`, c.dim, '             '));
@@ -78,9 +81,22 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
       if (group.length) yield* printGroup(`${sev.toUpperCase()}, SUPPRESSED`, sev, group);
     }
   }
-  if (report.errors.length) {
-    out.push(c.bold(c.red(`ERRORS (${report.errors.length})`)));
-    for (const e of report.errors) out.push(...wrapped('  ', `${safe(e.file)}${e.line ? `:${e.line}` : ''}  ${safe(e.message)}`, undefined, '    '));
+  // Live clusters: a section each, with what could not be read and what that weakens.
+  const clusters = report.summary.clusters ?? [];
+  if (clusters.length) {
+    out.push(c.bold(`CLUSTERS (${clusters.length})`));
+    for (const k of clusters) {
+      const status = k.status === 'ok' ? c.green('ok') : k.status === 'partial' ? c.yellow('partial') : c.red('error');
+      out.push(...wrapped('  ', `${c.bold(safe(k.name))}  ${status}  ${k.resources} object${k.resources === 1 ? '' : 's'} from ${safe(k.server) || '(no server)'}, ${k.durationMs} ms`, undefined, '    '));
+      for (const e of k.errors) out.push(...wrapped('    ', `✖ ${safe(e.kind)}${e.status !== null ? ` (HTTP ${e.status})` : ''}: ${safe(e.message)}`, undefined, '      '));
+      for (const n of k.notes) out.push(...wrapped('    ', `note: ${safe(n)}`, c.dim, '          '));
+    }
+    out.push('');
+  }
+  const fileErrors = report.errors.filter((e) => e.cluster === undefined || e.kind === undefined);
+  if (fileErrors.length) {
+    out.push(c.bold(c.red(`ERRORS (${fileErrors.length})`)));
+    for (const e of fileErrors) out.push(...wrapped('  ', `${safe(e.file)}${e.line ? `:${e.line}` : ''}  ${safe(e.message)}`, undefined, '    '));
     out.push('');
   }
   for (const n of report.summary.notes) out.push(...wrapped('', `note: ${safe(n)}`, c.dim, '      '));
@@ -91,9 +107,11 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
   const suppressedCount = s.suppressed ? `, ${s.suppressed} suppressed` : '';
   const errors = report.errors.length ? `, ${report.errors.length} input error${report.errors.length === 1 ? '' : 's'}` : '';
   const mark = total || report.errors.length ? c.red('✖') : c.green('✔');
-  out.push(
-    `${mark} ${total} finding${total === 1 ? '' : 's'} (${counts}) in ${s.resources} resources from ${s.files} file${s.files === 1 ? '' : 's'}${suppressedCount}${errors}, ${s.durationMs} ms`,
-  );
+  const notRead = clusters.filter((k) => k.status !== 'ok').length;
+  const from = clusters.length
+    ? `${s.files ? `${s.files} file${s.files === 1 ? '' : 's'} and ` : ''}${clusters.length} cluster${clusters.length === 1 ? '' : 's'}${notRead ? ` (${notRead} not fully read)` : ''}`
+    : `${s.files} file${s.files === 1 ? '' : 's'}`;
+  out.push(`${mark} ${total} finding${total === 1 ? '' : 's'} (${counts}) in ${s.resources} resources from ${from}${suppressedCount}${errors}, ${s.durationMs} ms`);
   if (total) out.push(c.dim('  `meshward explain <ID>` tells why a rule matters and how to fix it.'));
   yield out.take();
 };
@@ -111,7 +129,8 @@ export const compactChunks: ChunkedReporter = function* (report) {
   for (const f of report.findings) {
     const mark = f.suppressed ? ' (suppressed)' : '';
     const loc = f.location ? ` ${where(f.location)}` : '';
-    out.push(`${f.severity.toUpperCase()} [${f.ruleId}]${mark} (${resourceName(f.resource)}${loc}) ${oneLine(f.message)}`);
+    const cluster = f.resource.cluster && f.resource.cluster !== 'default' ? ` [${safe(f.resource.cluster)}]` : '';
+    out.push(`${f.severity.toUpperCase()} [${f.ruleId}]${mark} (${resourceName(f.resource)}${cluster}${loc}) ${oneLine(f.message)}`);
     if (out.full) yield out.take();
   }
   for (const e of report.errors) out.push(`ERROR [load] (${safe(e.file)}${e.line ? `:${e.line}` : ''}) ${oneLine(e.message)}`);

@@ -1,6 +1,20 @@
 import type { Finding, Severity } from '../engine/finding.js';
 import type { LoadError } from '../loader/parse.js';
 import type { Rule } from '../rules/types.js';
+import type { ClusterSummary } from '../cluster/types.js';
+
+/**
+ * An input that could not be read: a file (or document) that did not parse, or, for a live cluster,
+ * a kind that could not be listed or a cluster that could not be reached (`cluster`, `kind`, `status`
+ * set; `file` is then `cluster NAME`).
+ */
+export interface ReportError extends LoadError {
+  cluster?: string;
+  /** The kind whose list failed, or `kubeconfig`, `discovery`, `connection` (ClusterError.kind). */
+  kind?: string;
+  /** The HTTP status, when there was one. */
+  status?: number | null;
+}
 
 export interface Summary {
   bySeverity: Record<Severity, number>;
@@ -13,13 +27,15 @@ export interface Summary {
   meshConfig: string;
   /** Things the user should know that are not findings (expired ignores, assumed defaults...). */
   notes: string[];
+  /** Live clusters read in this run (absent when only files were scanned), in the order selected. */
+  clusters?: ClusterSummary[];
 }
 
 /** The JSON output contract (design.md), also the input of every other reporter. */
 export interface Report {
   version: 1;
   findings: Finding[];
-  errors: LoadError[];
+  errors: ReportError[];
   summary: Summary;
 }
 

@@ -7,44 +7,100 @@ import { blastRadius, type BlastRadius, type ClusterInput, type Hop } from '../.
 import { UsageError, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 import { writeReportFile } from '../emit.js';
+import { MeshModel } from '../../model/model.js';
+import { isMeshConfigMap } from '../../model/meshconfig.js';
+import type { Resource } from '../../model/resource.js';
+import type { ClusterSummary } from '../../cluster/types.js';
+import { credentialFlavour } from '../../multicluster/credentials.js';
+import { addLiveOptions, clusterErrors, liveSelection, readAndAnalyse, type LiveFlags } from '../live.js';
 
 const RELAY_ADVICE =
   'Credential edges are the architecture, not a typo: every cluster that stores another\'s credential becomes part of its attack surface. Prefer a relay, where an agent in each cluster pushes a read-only snapshot outward (meshward\'s own multi-cluster mode works that way) so no cluster holds another\'s credentials; otherwise scope remote readers to discovery (no Secret access), rotate to expiring tokens, and keep remote secrets in a namespace few can read.';
 
 export function registerBlastRadius(program: Command, io: CliIO, setExit: SetExit): void {
-  program
+  const command = program
     .command('blast-radius')
     .description('which clusters fall when one falls: follows credentials stored in each cluster to what they unlock')
-    .requiredOption('--cluster <name=path>', "a cluster and the folder (or file) of its manifests; repeat for each cluster", collect, [])
+    .option('--cluster <name=path>', 'a cluster and the folder (or file) of its manifests; repeat for each cluster (live clusters: --context, --all-contexts)', collect, [])
     .option('--server <name=url>', 'API server URL of a cluster, to match credentials by server; repeatable', collect, [])
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'dot', 'mermaid']).default('text'))
-    .option('-o, --output <file>', 'write to a file instead of standard output')
-    .action(async (flags: { cluster: string[]; server: string[]; format: string; output?: string }) => {
-      const servers = new Map<string, string[]>();
-      for (const s of flags.server) {
-        const [name, url] = splitPair(s, '--server', 'NAME=URL');
-        servers.set(name, [...(servers.get(name) ?? []), url]);
+    .option('-o, --output <file>', 'write to a file instead of standard output');
+  addLiveOptions(command);
+  command.action(async (flags: { cluster: string[]; server: string[]; format: string; output?: string } & LiveFlags) => {
+    const selection = liveSelection(flags);
+    const servers = new Map<string, string[]>();
+    for (const s of flags.server) {
+      const [name, url] = splitPair(s, '--server', 'NAME=URL');
+      servers.set(name, [...(servers.get(name) ?? []), url]);
+    }
+    if (!flags.cluster.length && !selection) {
+      throw new UsageError('blast-radius needs at least one --cluster NAME=PATH (a cluster and the folder of its manifests; repeat it for each cluster), or live clusters with --context NAME or --all-contexts');
+    }
+    const inputs: ClusterInput[] = [];
+    const seen = new Set<string>();
+    let errors = 0;
+    for (const c of flags.cluster) {
+      const [name, dir] = splitPair(c, '--cluster', 'NAME=PATH');
+      if (seen.has(name)) throw new UsageError(`--cluster ${name} is given twice`);
+      seen.add(name);
+      const res = await scanPaths([path.resolve(io.cwd, dir)], { cluster: name, rules: [], jobs: os.availableParallelism() });
+      for (const e of res.errors) io.stderr.write(`meshward: ${terminalSafe(`${name}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`)}\n`);
+      errors += res.errors.length;
+      inputs.push({ name, model: res.model, files: res.load.files, servers: servers.get(name) });
+    }
+    let liveSummaries: ClusterSummary[] | null = null;
+    if (selection) {
+      const live = await readAndAnalyse({ selection, kinds: BLAST_RADIUS_KINDS, io, format: flags.format }, (read) => (read.summary.status === 'error' && !read.resources.length ? null : blastFacts(read.resources)));
+      liveSummaries = live.summaries;
+      for (const s of live.summaries) {
+        for (const e of clusterErrors(s)) io.stderr.write(`meshward: ${terminalSafe(`${e.file}: ${e.message}`)}\n`);
+        errors += s.errors.length;
+        const kept = live.results.get(s.name);
+        if (!kept) continue;
+        if (seen.has(s.name)) throw new UsageError(`cluster ${terminalSafe(s.name)} is given twice (--cluster and a live context); rename one with --cluster-name CONTEXT=NAME`);
+        seen.add(s.name);
+        // The API server it was read from is how other clusters' credentials name it.
+        inputs.push({ name: s.name, model: new MeshModel(kept), files: [], servers: [...(servers.get(s.name) ?? []), ...(s.server ? [s.server] : [])] });
       }
-      if (!flags.cluster.length) throw new UsageError('blast-radius needs at least one --cluster NAME=PATH (a cluster and the folder of its manifests); repeat it for each cluster');
-      const inputs: ClusterInput[] = [];
-      const seen = new Set<string>();
-      let errors = 0;
-      for (const c of flags.cluster) {
-        const [name, dir] = splitPair(c, '--cluster', 'NAME=PATH');
-        if (seen.has(name)) throw new UsageError(`--cluster ${name} is given twice`);
-        seen.add(name);
-        const res = await scanPaths([path.resolve(io.cwd, dir)], { cluster: name, rules: [], jobs: os.availableParallelism() });
-        for (const e of res.errors) io.stderr.write(`meshward: ${terminalSafe(`${name}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`)}\n`);
-        errors += res.errors.length;
-        inputs.push({ name, model: res.model, files: res.load.files, servers: servers.get(name) });
-      }
-      const result = blastRadius(inputs);
-      const text = flags.format === 'json' ? jsonForOutput(result) + '\n' : flags.format === 'dot' ? toDot(result) : flags.format === 'mermaid' ? toMermaid(result) : toText(result);
-      if (flags.output) await writeReportFile(path.resolve(io.cwd, flags.output), flags.output, text);
-      else io.stdout.write(text);
-      setExit(errors ? 1 : 0);
-    });
+    }
+    const result = blastRadius(inputs);
+    const text = flags.format === 'json' ? jsonForOutput(liveSummaries ? { ...result, liveClusters: liveSummaries } : result) + '\n' : flags.format === 'dot' ? toDot(result) : flags.format === 'mermaid' ? toMermaid(result) : toText(result);
+    if (flags.output) await writeReportFile(path.resolve(io.cwd, flags.output), flags.output, text);
+    else io.stdout.write(text);
+    setExit(errors ? 1 : 0);
+  });
 }
+
+/**
+ * What blast-radius reads from a live cluster: who may do what (RBAC), the Secrets holding other
+ * clusters' credentials or the mesh's CA, and the mesh config (mesh ID, trust domain).
+ */
+const BLAST_RADIUS_KINDS = [
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/RoleBinding',
+  'Secret',
+  'ConfigMap',
+  'install.istio.io/IstioOperator',
+];
+
+/**
+ * The small part of a cluster kept for the cross-cluster analysis once its other objects are dropped:
+ * RBAC, credential and CA Secrets (already reduced to facts by the reader), the mesh config. Ids are
+ * renumbered densely, as the model expects.
+ */
+function blastFacts(resources: readonly Resource[]): Resource[] {
+  const kept: Resource[] = [];
+  for (const r of resources) {
+    const rbac = r.group === 'rbac.authorization.k8s.io' && RBAC_KINDS.has(r.kind);
+    const secret = r.kind === 'Secret' && r.group === '' && (credentialFlavour(r) !== null || r.name === 'cacerts');
+    const mesh = isMeshConfigMap(r) || (r.kind === 'IstioOperator' && r.group === 'install.istio.io');
+    if (rbac || secret || mesh) kept.push({ ...r, id: kept.length });
+  }
+  return kept;
+}
+const RBAC_KINDS = new Set(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];

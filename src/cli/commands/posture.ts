@@ -4,7 +4,13 @@ import path from 'node:path';
 import { createColors } from 'picocolors';
 import { readMeshConfig } from './scan.js';
 import { Option, type Command } from 'commander';
-import { scanPaths } from '../../engine/scan.js';
+import { analyse, scanPaths, type ScanResult } from '../../engine/scan.js';
+import type { RuleFailure } from '../../engine/run.js';
+import { MeshModel } from '../../model/model.js';
+import { allRules } from '../../rules/index.js';
+import type { ReportError } from '../../report/types.js';
+import type { ClusterSummary, LiveSelection } from '../../cluster/types.js';
+import { addLiveOptions, clusterErrors, liveKinds, liveSelection, readAndAnalyse, type LiveFlags } from '../live.js';
 import { applySuppressions, resourceLookup } from '../../engine/suppress.js';
 import { configFor } from '../emit.js';
 import type { Finding } from '../../engine/finding.js';
@@ -13,7 +19,7 @@ import { computePosture, type Attachment, type MeshPosture, type MtlsOrigin } fr
 import { useColor, EXIT_FINDINGS, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
-interface PostureFlags {
+interface PostureFlags extends LiveFlags {
   format: 'text' | 'json';
   meshConfig?: string;
   namespace?: string;
@@ -29,54 +35,101 @@ interface PostureFlags {
  * that touch it.
  */
 export function registerPosture(program: Command, io: CliIO, setExit: SetExit): void {
-  program
+  const posture = program
     .command('posture')
     .description('effective security posture per workload: mTLS per port, policies, default-deny, findings')
-    .argument('[paths...]', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input (default: .)')
+    .argument('[paths...]', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input (default: ., unless a live cluster is given)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
     .option('--namespace <ns>', 'show only the workloads of this namespace')
     .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here)')
     .option('--cluster <name>', 'cluster name recorded on every resource', 'default')
-    .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)')
-    .action(async (paths: string[], flags: PostureFlags) => {
-      setExit(await runPosture(paths.length ? paths : ['.'], flags, io));
-    });
+    .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)');
+  addLiveOptions(posture);
+  posture.action(async (paths: string[], flags: PostureFlags) => {
+    const selection = liveSelection(flags);
+    setExit(await runPosture(paths.length || selection ? paths : ['.'], flags, io, selection));
+  });
 }
 
-async function runPosture(paths: string[], flags: PostureFlags, io: CliIO): Promise<number> {
+/** One source's posture: the files, or one live cluster (`cluster` set). */
+interface Part {
+  cluster: ClusterSummary | null;
+  view: View;
+  errors: ReportError[];
+}
+
+async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selection: LiveSelection | null): Promise<number> {
   const started = performance.now();
   const config = await configFor(flags, io);
   const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
-  const result = await scanPaths(paths, {
-    jobs,
-    cluster: flags.cluster,
+  const options = {
     model: { meshConfig },
     settings: config.settings,
     disabled: config.disabled,
     severityOverrides: config.severityOverrides,
-  });
-  applySuppressions(result.findings, {
-    resourceOf: resourceLookup(result.model.resources),
-    annotationSuppressions: config.annotationSuppressions,
-    ignores: config.ignores,
-    baseline: null,
-    today: new Date().toISOString().slice(0, 10),
-    configFile: config.file,
-  });
-  const findings = result.findings.filter((f) => !f.suppressed);
-  const posture = computePosture(result.model);
-  const view = buildView(posture, findings, flags.namespace ?? null);
+  };
+  const failures: RuleFailure[] = [];
+  /** Findings, posture and the view of one model; the model itself is not kept. */
+  const viewOf = (result: ScanResult): View => {
+    applySuppressions(result.findings, {
+      resourceOf: resourceLookup(result.model.resources),
+      annotationSuppressions: config.annotationSuppressions,
+      ignores: config.ignores,
+      baseline: null,
+      today: new Date().toISOString().slice(0, 10),
+      configFile: config.file,
+    });
+    for (const f of result.failures) if (!failures.some((x) => x.ruleId === f.ruleId)) failures.push(f);
+    const findings = result.findings.filter((f) => !f.suppressed);
+    return buildView(computePosture(result.model), findings, flags.namespace ?? null);
+  };
+  const parts: Part[] = [];
+  if (paths.length) {
+    const result = await scanPaths(paths, { ...options, jobs, cluster: flags.cluster });
+    parts.push({ cluster: null, view: viewOf(result), errors: result.errors });
+  }
+  if (selection) {
+    const live = await readAndAnalyse({ selection, kinds: liveKinds(allRules.filter((r) => !config.disabled.has(r.meta.id))), io, format: flags.format }, (read) => {
+      if (read.summary.status === 'error' && !read.resources.length) return null;
+      const name = read.summary.name;
+      const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, options);
+      const errors: ReportError[] = result.errors.map((e) => ({ ...e, file: /^<.*>$/.test(e.file) ? `cluster ${name}` : e.file, cluster: name }));
+      return { view: viewOf(result), errors };
+    });
+    for (const s of live.summaries) {
+      const r = live.results.get(s.name) ?? null;
+      parts.push({ cluster: s, view: r?.view ?? buildView(computePosture(new MeshModel([])), [], flags.namespace ?? null), errors: [...clusterErrors(s), ...(r?.errors ?? [])] });
+    }
+  }
   const durationMs = Math.round(performance.now() - started);
+  const errors = parts.flatMap((p) => p.errors);
 
   if (flags.format === 'json') {
-    io.stdout.write(jsonForOutput({ version: 1, mesh: view.mesh, workloads: view.workloads, errors: result.errors, summary: { ...view.summary, durationMs } }) + '\n');
+    const clusters = parts.filter((p) => p.cluster).map((p) => ({ ...p.cluster!, mesh: p.view.mesh, summary: p.view.summary }));
+    const summary = { ...sumSummaries(parts.map((p) => p.view.summary)), durationMs };
+    io.stdout.write(jsonForOutput({ version: 1, mesh: parts[0]?.view.mesh ?? null, workloads: parts.flatMap((p) => p.view.workloads), errors, summary, ...(selection ? { clusters } : {}) }) + '\n');
   } else {
-    io.stdout.write(renderText(view, result.errors, durationMs, useColor(io.stdout, io.env), flags.namespace ?? null));
+    const color = useColor(io.stdout, io.env);
+    for (const [i, p] of parts.entries()) {
+      // Several sources, or a cluster: each under a heading naming it (the files, or the cluster and how it was read).
+      if (parts.length > 1 || p.cluster) {
+        const head = p.cluster ? `== cluster ${p.cluster.name}: ${p.cluster.status}, ${p.cluster.resources} objects from ${p.cluster.server}` : `== files: ${paths.join(' ')}`;
+        io.stdout.write(`${i ? '\n' : ''}${terminalSafe(head)}\n`);
+        for (const n of p.cluster?.notes ?? []) io.stdout.write(`note: ${terminalSafe(n)}\n`);
+      }
+      io.stdout.write(renderText(p.view, p.errors, durationMs, color, flags.namespace ?? null));
+    }
   }
-  for (const failure of result.failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${terminalSafe(failure.message)}\n`);
-  return result.errors.length ? EXIT_FINDINGS : 0;
+  for (const failure of failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${terminalSafe(failure.message)}\n`);
+  return errors.length ? EXIT_FINDINGS : 0;
+}
+
+function sumSummaries(all: Array<View['summary']>): View['summary'] {
+  const out = { workloads: 0, namespaces: 0, defaultDeny: 0, strict: 0, findings: 0 };
+  for (const s of all) for (const k of Object.keys(out) as Array<keyof typeof out>) out[k] += s[k];
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

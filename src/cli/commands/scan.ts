@@ -4,8 +4,11 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { anyPathGlob, GlobError } from '../../engine/glob.js';
 import { Option, type Command } from 'commander';
-import { scanPaths, type ScanResult } from '../../engine/scan.js';
-import { resourceLookup } from '../../engine/suppress.js';
+import { analyse, scanPaths, type ScanOptions, type ScanResult } from '../../engine/scan.js';
+import { resourceKey, resourceLookup } from '../../engine/suppress.js';
+import type { Resource } from '../../model/resource.js';
+import type { ReportError } from '../../report/types.js';
+import { addLiveOptions, analyseCluster, clusterErrors, liveKinds, liveSelection, readAndAnalyse, type ClusterAnalysis, type ClusterFindings, type LiveFlags } from '../live.js';
 import { SEVERITIES } from '../../engine/finding.js';
 import { meshFromFileValue, meshYamlProblem } from '../../model/meshconfig.js';
 import { loadAllYamlBounded } from '../../loader/yaml-bounded.js';
@@ -24,7 +27,7 @@ import { yamlErrorReason } from '../../engine/redact.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 
-interface ScanFlags extends OutputOptionValues {
+interface ScanFlags extends OutputOptionValues, LiveFlags {
   failOn?: string;
   exclude?: string[];
   allowEmpty?: boolean;
@@ -50,8 +53,9 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
   const scan = program
     .command('scan')
     .description('scan Kubernetes, Istio and Gateway API manifests (files, folders, or - for stdin)')
-    .argument('<paths...>', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input');
+    .argument('[paths...]', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input; optional with a live cluster (--context...)');
   addOutputOptions(scan);
+  addLiveOptions(scan);
   scan
     .addOption(new Option('--fail-on <severity>', `exit 1 when a finding is at or above this severity: ${[...SEVERITIES, 'none'].join(', ')}, any case (default: high, or failOn in the config)`).argParser(parseFailOn))
     .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here, up to the repository root)')
@@ -61,7 +65,7 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
     .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')
     .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
-    .option('--cluster <name>', 'cluster name recorded on every resource', 'default')
+    .option('--cluster <name>', 'cluster name recorded on every resource read from files', 'default')
     .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)')
     .option('-v, --verbose', 'also list skipped documents and other notes')
     .option('--show-suppressed', 'include suppressed findings in the output')
@@ -79,6 +83,10 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
 
 async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<number> {
   const started = performance.now();
+  const selection = liveSelection(flags);
+  if (!paths.length && !selection) {
+    throw new UsageError('nothing to scan: give files or folders (or - for standard input), or a live cluster with --context NAME, --all-contexts, --kubeconfig FILE or --in-cluster');
+  }
   const outputs = resolveOutputs(flags);
   const rules = selectRules(flags.only);
   const exclude = excludeMatcher(flags.exclude ?? []);
@@ -103,27 +111,38 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     if (err instanceof AdvisoryDatabaseError) throw new UsageError(`--advisories: ${err.message}`);
     throw err;
   }
-  // Not const: let go before the reports are written (below).
-  let result: ScanResult | null = await scanPaths(paths, {
-    exclude,
+  const analysis = {
     rules,
-    jobs,
-    defaultNamespace: flags.namespace,
-    cluster: flags.cluster,
-    limits: {
-      ...(flags.maxFileBytes ? { maxFileBytes: positiveInt(flags.maxFileBytes, '--max-file-bytes') } : {}),
-      ...(flags.maxDocumentBytes ? { maxDocumentBytes: positiveInt(flags.maxDocumentBytes, '--max-document-bytes') } : {}),
-    },
     model: { meshConfig, tenantPolicy },
     settings: config.settings,
     disabled: config.disabled,
     severityOverrides: config.severityOverrides,
     // Read-only findings of about 150 bytes instead of a kilobyte (issue 10: a million on 45 MB).
     compactFindings: true,
-  });
+  };
+  // Not const: let go before the reports are written (below).
+  let result: ScanResult | null = paths.length
+    ? await scanPaths(paths, {
+        ...analysis,
+        exclude,
+        jobs,
+        defaultNamespace: flags.namespace,
+        cluster: flags.cluster,
+        limits: {
+          ...(flags.maxFileBytes ? { maxFileBytes: positiveInt(flags.maxFileBytes, '--max-file-bytes') } : {}),
+          ...(flags.maxDocumentBytes ? { maxDocumentBytes: positiveInt(flags.maxDocumentBytes, '--max-document-bytes') } : {}),
+        },
+      })
+    : emptyScan(analysis);
+  // Each live cluster gets its own model and rule run with the same options; only its findings are kept.
+  const live = selection
+    ? await readAndAnalyse({ selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io, format: outputFlags.format, verbose: flags.verbose }, (read) =>
+        analyseCluster(read, analysis),
+      )
+    : null;
 
   const notes: string[] = [];
-  if (result.model.mesh.origin === 'defaults') {
+  if (paths.length && result.model.mesh.origin === 'defaults') {
     notes.push("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
   }
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
@@ -150,23 +169,28 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   }
   const hint = helmTemplateHint(result.errors);
   if (hint) notes.push(hint);
+  const merged = live ? mergeLive(result, live) : null;
+  if (merged) notes.push(...merged.notes);
+  const fileLookup = resourceLookup(result.model.resources);
   const emitInput: EmitInput = {
-    findings: result.findings,
-    errors: result.errors,
+    findings: merged?.findings ?? result.findings,
+    errors: merged?.errors ?? result.errors,
     notes,
     started,
-    resources: result.model.resources.length,
+    resources: result.model.resources.length + (live?.summaries.reduce((n, s) => n + s.resources, 0) ?? 0),
     files: result.load.files.length,
-    meshConfig: result.model.mesh.origin,
+    meshConfig: merged?.meshConfig ?? result.model.mesh.origin,
+    clusters: live?.summaries,
     rules,
-    resourceOf: resourceLookup(result.model.resources),
+    resourceOf: merged ? (f) => fileLookup(f) ?? merged.ignoreAnnotations.get(resourceKey(f.resource)) : fileLookup,
     config,
     baseline,
     flags: outputFlags,
     io,
     fallbackFiles: await fallbackFiles(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
   };
-  const { failures } = result;
+  const failures = merged?.failures ?? result.failures;
+  const nothingRead = paths.length > 0 && !selection && result.model.resources.length === 0 && result.errors.length === 0;
   // The model (parsed objects, indexes, the rules' caches) is most of the memory and the reports do
   // not need it: drop it before they are written (emitReport lets go of resourceOf once suppressions
   // are applied), so writing a million findings does not happen on top of it (issue 10, class 6).
@@ -175,13 +199,51 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   if (hint) io.stderr.write(`meshward: ${hint}\n`);
   for (const failure of failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
   if (failures.length) return EXIT_USAGE;
-  if (emitInput.resources === 0 && emitInput.errors.length === 0 && !flags.allowEmpty) {
+  if (nothingRead && !flags.allowEmpty) {
     // An empty stream is what a failed `helm template` upstream leaves: never a green build by accident.
     // (Unreadable input already exits 1 and lists the errors.)
     io.stderr.write(`meshward: no resources found in ${paths.map((p) => terminalSafe(p === '-' ? 'standard input' : p)).join(', ')}; check the paths (or the command piping into meshward), or pass --allow-empty if that is expected\n`);
     return EXIT_USAGE;
   }
   return code;
+}
+
+/** The file side of a run with live clusters only: no files, no findings. */
+function emptyScan(opts: ScanOptions): ScanResult {
+  return analyse({ files: [], resources: [], errors: [], notes: [] }, { ...opts, rules: [] });
+}
+
+/**
+ * The files' results and every cluster's, in one list each: files first, then the clusters in the
+ * order they were selected (the reader may finish them in any order; the report must not vary).
+ */
+function mergeLive(files: ScanResult, live: ClusterAnalysis<ClusterFindings>) {
+  const findings = [...files.findings];
+  const errors: ReportError[] = [...files.errors];
+  const failures = [...files.failures];
+  const notes: string[] = [];
+  const ignoreAnnotations = new Map<string, Resource>();
+  const origins = new Set<string>();
+  if (files.load.files.length) origins.add(files.model.mesh.origin);
+  const seenNames = new Set<string>();
+  for (const s of live.summaries) {
+    if (seenNames.has(s.name)) notes.push(`two clusters are named ${terminalSafe(s.name)}: their findings share fingerprints; give each its own name with --cluster-name CONTEXT=NAME`);
+    seenNames.add(s.name);
+    errors.push(...clusterErrors(s));
+    // The cluster's own notes (kinds not installed, rules weakened) are in its summary: its section in text, summary.clusters in JSON.
+    const r = live.results.get(s.name);
+    if (!r) continue;
+    for (const f of r.findings) findings.push(f);
+    errors.push(...r.errors);
+    notes.push(...r.notes);
+    for (const f of r.failures) if (!failures.some((x) => x.ruleId === f.ruleId)) failures.push(f);
+    for (const [k, v] of r.ignoreAnnotations) ignoreAnnotations.set(k, v);
+    if (s.status !== 'error') {
+      origins.add(r.meshConfig);
+      if (r.meshConfig === 'defaults') notes.push(`${terminalSafe(s.name)}: no Istio mesh config found in the cluster (the istio ConfigMap in the root namespace); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.`);
+    }
+  }
+  return { findings, errors, failures, notes, ignoreAnnotations, meshConfig: [...origins].join(',') || 'none' };
 }
 
 export async function readTenantPolicy(file: string, shown: string): Promise<TenantPolicyFile> {

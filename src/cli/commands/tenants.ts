@@ -2,32 +2,67 @@ import path from 'node:path';
 import { jsonForOutput, terminalSafe, terminalSafeDeep } from '../../engine/text.js';
 import os from 'node:os';
 import { Option, type Command } from 'commander';
-import { scanPaths } from '../../engine/scan.js';
+import { analyse, scanPaths } from '../../engine/scan.js';
 import { tenantMap, type TenantEntry } from '../../tenancy/map.js';
 import { readMeshConfig, readTenantPolicy } from './scan.js';
-import { type CliIO } from '../io.js';
+import { UsageError, type CliIO } from '../io.js';
+import { allRules } from '../../rules/index.js';
+import type { ReportError } from '../../report/types.js';
+import type { ClusterSummary } from '../../cluster/types.js';
+import { addLiveOptions, clusterErrors, liveKinds, liveSelection, readAndAnalyse, type LiveFlags } from '../live.js';
 import type { SetExit } from './index.js';
 
 /** `meshward tenants`: who owns which hosts and who claims what, before anything is enforced. */
 export function registerTenants(program: Command, io: CliIO, setExit: SetExit): void {
-  program
+  const tenants = program
     .command('tenants')
     .description('show which tenant owns which hosts and which objects claim them (conflicts marked)')
-    .argument('<paths...>', 'manifests: files, folders, or - for stdin')
+    .argument('[paths...]', 'manifests: files, folders, or - for stdin (optional with a live cluster: --context...)')
     .option('--tenants <file>', 'tenant policy (without one, every namespace is its own tenant)')
     .option('--mesh-config <file>', 'Istio mesh config')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
-    .action(async (paths: string[], flags: { tenants?: string; meshConfig?: string; format: string; namespace: string }) => {
-      const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
-      const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
+    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default');
+  addLiveOptions(tenants);
+  tenants.action(async (paths: string[], flags: { tenants?: string; meshConfig?: string; format: string; namespace: string } & LiveFlags) => {
+    const selection = liveSelection(flags);
+    if (!paths.length && !selection) throw new UsageError('tenants needs manifests (files, folders, or - for stdin) or a live cluster (--context NAME, --all-contexts, --kubeconfig FILE or --in-cluster)');
+    const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
+    const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
+    const parts: Array<{ cluster: ClusterSummary | null; map: TenantEntry[]; errors: ReportError[] }> = [];
+    if (paths.length) {
       const result = await scanPaths(paths, { rules: [], jobs: os.availableParallelism(), defaultNamespace: flags.namespace, model: { tenantPolicy, meshConfig } });
-      const map = tenantMap(result.model);
-      for (const e of result.errors) io.stderr.write(`meshward: ${terminalSafe(`${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`)}\n`);
-      if (flags.format === 'json') io.stdout.write(jsonForOutput({ policy: flags.tenants ?? null, tenants: map, errors: result.errors }) + '\n');
-      else io.stdout.write(renderText(map, flags.tenants ?? null));
-      setExit(result.errors.length ? 1 : 0);
-    });
+      parts.push({ cluster: null, map: tenantMap(result.model), errors: result.errors });
+    }
+    if (selection) {
+      // The map of each cluster is made while its objects are in memory; only the map is kept.
+      const live = await readAndAnalyse({ selection, kinds: liveKinds(allRules), io, format: flags.format }, (read) => {
+        if (read.summary.status === 'error' && !read.resources.length) return null;
+        const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, { rules: [], model: { tenantPolicy, meshConfig } });
+        const errors: ReportError[] = result.errors.map((e) => ({ ...e, file: /^<.*>$/.test(e.file) ? `cluster ${read.summary.name}` : e.file, cluster: read.summary.name }));
+        return { map: tenantMap(result.model), errors };
+      });
+      for (const s of live.summaries) {
+        const r = live.results.get(s.name);
+        parts.push({ cluster: s, map: r?.map ?? [], errors: [...clusterErrors(s), ...(r?.errors ?? [])] });
+      }
+    }
+    const errors = parts.flatMap((p) => p.errors);
+    for (const e of errors) io.stderr.write(`meshward: ${terminalSafe(`${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`)}\n`);
+    if (flags.format === 'json') {
+      const files = parts.find((p) => !p.cluster);
+      const clusters = parts.filter((p) => p.cluster).map((p) => ({ ...p.cluster!, tenants: p.map }));
+      io.stdout.write(jsonForOutput({ policy: flags.tenants ?? null, tenants: files?.map ?? [], errors, ...(selection ? { clusters } : {}) }) + '\n');
+    } else {
+      for (const [i, p] of parts.entries()) {
+        if (parts.length > 1 || p.cluster) {
+          const head = p.cluster ? `== cluster ${p.cluster.name}: ${p.cluster.status}, ${p.cluster.resources} objects from ${p.cluster.server}` : `== files: ${paths.join(' ')}`;
+          io.stdout.write(`${i ? '\n' : ''}${terminalSafe(head)}\n`);
+        }
+        io.stdout.write(renderText(p.map, flags.tenants ?? null));
+      }
+    }
+    setExit(errors.length ? 1 : 0);
+  });
 }
 
 /** The text map. Names, hosts and the policy's file name come from input: escaped once, here. */
