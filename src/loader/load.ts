@@ -3,6 +3,7 @@ import { setOwn } from '../model/own.js';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { parseAll } from './pool.js';
+import { phase } from './timings.js';
 import type { LoadError, ParseTask, ParsedDoc } from './parse.js';
 import { splitYamlDocuments, type DocumentSpan } from './split.js';
 import { groupOf, isClusterScoped, type PathSegment, type Resource } from '../model/resource.js';
@@ -41,6 +42,7 @@ const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 const BATCH_BYTES = 1024 * 1024;
 
 export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  phase('start of loading');
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const errors: LoadError[] = [];
   const files: InputFile[] = [];
@@ -60,6 +62,7 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
       if (f) files.push(f);
     }
   }
+  phase('files read');
   return loadFiles(files, { ...opts, limits }, errors);
 }
 
@@ -94,7 +97,9 @@ export async function loadFiles(files: InputFile[], opts: LoadOptions = {}, erro
     return { files, resources: [], errors, notes: [] };
   }
 
+  phase('split into tasks');
   const results = await parseAll(tasks, limits, opts.jobs ?? 1);
+  phase('parsed');
   const resources: Resource[] = [];
   const notes: string[] = [];
   const ctx = { files, resources, notes, defaultNamespace: opts.defaultNamespace ?? 'default', cluster: opts.cluster ?? 'default' };

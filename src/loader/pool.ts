@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Limits } from './limits.js';
+import { phase } from './timings.js';
 import { runParseTask, type ParseResult, type ParseTask } from './parse.js';
 
 /** Below this much text, starting a worker (~30 ms) costs more than it saves. */
@@ -46,6 +47,7 @@ export async function parseAll(tasks: ParseTask[], limits: Limits, jobs: number)
       }),
   );
   for (const id of slices[0]) results[id] = runParseTask(tasks[id], limits);
+  phase('main thread share parsed');
   await Promise.all(workers);
   return results;
 }
