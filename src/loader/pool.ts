@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Limits } from './limits.js';
 import { runParseTask, type LoadError, type ParseResult, type ParseTask } from './parse.js';
 import { displayPath, readInput, tasksForFile, type InputFile } from './read.js';
-import { phase } from './timings.js';
+import { phase, threadCpuMs, timingNote, timingsEnabled } from './timings.js';
 
 /** Below this much text, starting a worker (~30 ms) costs more than it saves. */
 const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
@@ -127,8 +127,9 @@ export async function parseFilesByPath(paths: string[], limits: Limits, jobs: nu
     () =>
       new Promise<void>((resolve, reject) => {
         const worker = new Worker(WORKER_URL);
-        worker.on('message', (msg: { ids: number[]; outcomes: FileOutcome[]; done: boolean }) => {
+        worker.on('message', (msg: WorkerReply) => {
           msg.ids.forEach((id, i) => (outcomes[id] = msg.outcomes[i]));
+          if (msg.cpuMs !== undefined) timingNote(`parse worker: ${msg.files} files, thread cpu ${(msg.cpuMs / 1000).toFixed(2)} s`);
           if (msg.done) void worker.terminate().then(() => resolve());
         });
         worker.on('error', reject);
@@ -136,11 +137,13 @@ export async function parseFilesByPath(paths: string[], limits: Limits, jobs: nu
       }),
   );
   let sinceYield = 0;
+  let ownFiles = 0;
   for (;;) {
     const id = Atomics.add(counters, NEXT_FILE, 1);
     if (id >= paths.length) break;
     const outcome = processFile(paths[id], id, limits, counters);
     outcomes[id] = outcome;
+    ownFiles++;
     sinceYield += outcome.file?.text.length ?? 0;
     if (workerCount && sinceYield >= BATCH_BYTES) {
       sinceYield = 0;
@@ -148,13 +151,23 @@ export async function parseFilesByPath(paths: string[], limits: Limits, jobs: nu
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
-  phase('main thread share parsed');
+  phase(`main thread share parsed (${ownFiles} files)`);
   await Promise.all(workers);
   return outcomes;
 }
 
 /** The worker's side of parseFilesByPath: files claimed from the shared counter, outcomes posted in batches. */
-export function workerParseFilesByPath(paths: string[], counters: Int32Array, limits: Limits, post: (msg: { ids: number[]; outcomes: FileOutcome[]; done: boolean }) => void): void {
+interface WorkerReply {
+  ids: number[];
+  outcomes: FileOutcome[];
+  done: boolean;
+  /** With MESHWARD_TIMINGS=1, in the last reply: files the worker took and its thread's CPU time. */
+  files?: number;
+  cpuMs?: number;
+}
+
+export function workerParseFilesByPath(paths: string[], counters: Int32Array, limits: Limits, post: (msg: WorkerReply) => void): void {
+  let files = 0;
   let ids: number[] = [];
   let outcomes: FileOutcome[] = [];
   let bytes = 0;
@@ -169,6 +182,7 @@ export function workerParseFilesByPath(paths: string[], counters: Int32Array, li
     }
     ids.push(id);
     outcomes.push(outcome);
+    files++;
     bytes += outcome.file?.text.length ?? 0;
     if (bytes >= BATCH_BYTES) {
       post({ ids, outcomes, done: false });
@@ -177,5 +191,5 @@ export function workerParseFilesByPath(paths: string[], counters: Int32Array, li
       bytes = 0;
     }
   }
-  post({ ids, outcomes, done: true });
+  post({ ids, outcomes, done: true, ...(timingsEnabled() ? { files, cpuMs: threadCpuMs() } : {}) });
 }
