@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { setOwn } from '../model/own.js';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { BY_PATH_MIN_FILES, parseAll, parseFilesByPath } from './pool.js';
+import { parseAll, parseFilesByPath, worthReadingByPath } from './pool.js';
 import { phase } from './timings.js';
 import { runParseTask, type LoadError, type ParseResult, type ParseTask, type ParsedDoc } from './parse.js';
 import { decodeInput, displayPath, readInput, tasksForFile, type InputFile } from './read.js';
@@ -60,7 +60,7 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
   phase('files listed');
 
   const jobs = opts.jobs ?? 1;
-  if (jobs < 2 || filePaths.length < BY_PATH_MIN_FILES) {
+  if (!worthReadingByPath(filePaths, jobs, statSize)) {
     // Few files: read them here, then parse by bytes (parseAll splits large files across threads).
     const errors: LoadError[] = [];
     const files: InputFile[] = [];
@@ -103,6 +103,15 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
   }
   if (docCount > limits.maxDocuments) return tooManyDocuments(files, docCount, limits, errors);
   return buildResources(files, parsed, opts, errors);
+}
+
+/** Size of a file for planning only (0 when it cannot be stat'ed: reading it will say why). */
+function statSize(filePath: string): number {
+  try {
+    return fs.statSync(filePath).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** One command-line input: errors found listing it, then standard input's text or one file to read. */

@@ -107,8 +107,31 @@ export function processFile(filePath: string, fileIndex: number, limits: Limits,
   return { file, readErrors, docCount, results };
 }
 
-/** Below this many files, reading them on the main thread first and parsing by bytes (parseAll) is as fast. */
-export const BY_PATH_MIN_FILES = 256;
+/**
+ * Whether to read and parse by path (parseFilesByPath) rather than read everything here and parse
+ * by bytes (parseAll). By path balances the threads a whole file at a time, so it needs enough
+ * files and no file that alone outweighs a thread's share (parseAll cuts a large file into ~1 MB
+ * tasks for several threads); and, like parseAll, enough bytes to pay for starting a worker. File
+ * sizes come from stat: all of them for a few hundred files, only until the byte threshold for
+ * thousands (13,000 stats would cost more than they save, and so many files balance anyway).
+ */
+export function worthReadingByPath(paths: readonly string[], jobs: number, statSize: (p: string) => number): boolean {
+  if (jobs < 2 || paths.length < BY_PATH_FILES_PER_THREAD * jobs) return false;
+  let total = 0;
+  let largest = 0;
+  for (const p of paths) {
+    const size = statSize(p);
+    total += size;
+    largest = Math.max(largest, size);
+    if (paths.length >= MANY_FILES && total >= PARALLEL_MIN_BYTES) return true;
+  }
+  return total >= PARALLEL_MIN_BYTES && largest <= total / (2 * jobs);
+}
+
+/** From this many files on, the byte threshold alone decides. */
+const MANY_FILES = 256;
+/** Fewer files than this per thread balance too coarsely a file at a time. */
+const BY_PATH_FILES_PER_THREAD = 4;
 
 /**
  * Many files: each thread reads the files it parses. The threads take the next file from one
