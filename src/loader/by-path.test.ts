@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPaths, type LoadOptions, type LoadResult } from './load.js';
+import { displayPath, loadPaths, type LoadOptions, type LoadResult } from './load.js';
 import { worthReadingByPath } from './pool.js';
 
 function tree(): string {
@@ -87,4 +87,36 @@ test('reading by path: chosen for many files or enough balanced bytes, not for t
     const { paths, size } = sizes(list);
     assert.equal(worthReadingByPath(paths, jobs, size), expected, name);
   }
+});
+
+test('files found in folders are shown as displayPath shows them, however the folder was named', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-shown-'));
+  const cwd = process.cwd();
+  t.after(() => {
+    process.chdir(cwd);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  for (const rel of ['a.yaml', '..odd.yaml', 'sub/b.yml', 'sub/deeper/c.json', 'other/d.yaml']) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), rel.endsWith('.json') ? '{}' : 'a: 1\n');
+  }
+  const all = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  const shownUnder = (dir: string) => all(path.resolve(dir)).map((f) => displayPath(f)).sort();
+  for (const [from, arg] of [
+    [root, '.'],
+    [root, root],
+    [root, 'sub'],
+    [root, './sub/../other'],
+    [path.join(root, 'sub'), '..'],
+    [path.join(root, 'sub'), '.'],
+    [path.join(root, 'sub', 'deeper'), '../..'],
+    [os.tmpdir(), path.basename(root)],
+  ]) {
+    process.chdir(from);
+    const res = await loadPaths([arg], { jobs: 1 });
+    assert.deepEqual(res.files.map((f) => f.file).sort(), shownUnder(arg), `${arg} from ${from}`);
+    assert.ok(res.files.length >= 1);
+  }
+  process.chdir(root);
+  assert.ok((await loadPaths(['.'])).files.some((f) => f.file === path.join(root, '..odd.yaml').split(path.sep).join('/')), 'a name starting with .. in the working directory is shown absolute, as before');
 });

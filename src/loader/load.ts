@@ -43,6 +43,7 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
   // of finding and reading them keep that order (a folder's listing errors before its files' errors).
   const inputs: Input[] = [];
   const filePaths: string[] = [];
+  const shownPaths: string[] = [];
   for (const p of paths) {
     if (p === '-') {
       const errors: LoadError[] = [];
@@ -55,7 +56,11 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
     const errors: LoadError[] = [];
     const found = discover(p, errors, opts.exclude);
     inputs.push({ errors, file: null });
-    for (const filePath of found) inputs.push({ errors: [], file: null, path: filePaths.push(filePath) - 1 });
+    found.paths.forEach((filePath, i) => {
+      inputs.push({ errors: [], file: null, path: filePaths.length });
+      filePaths.push(filePath);
+      shownPaths.push(found.shown[i]);
+    });
   }
   phase('files listed');
 
@@ -66,7 +71,7 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
     const files: InputFile[] = [];
     for (const input of inputs) {
       for (const e of input.errors) errors.push(e);
-      const f = input.path === undefined ? input.file : readInput(filePaths[input.path], limits, errors);
+      const f = input.path === undefined ? input.file : readInput(filePaths[input.path], shownPaths[input.path], limits, errors);
       if (f) files.push(f);
     }
     phase('files read');
@@ -74,7 +79,7 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
   }
 
   // Many files: every thread reads and parses the files it takes (pool.ts).
-  const outcomes = await parseFilesByPath(filePaths, limits, jobs);
+  const outcomes = await parseFilesByPath(filePaths, shownPaths, limits, jobs);
   phase('parsed');
   const errors: LoadError[] = [];
   const files: InputFile[] = [];
@@ -226,45 +231,63 @@ function stringMap(m: unknown): Record<string, string> {
   return out;
 }
 
-function discover(p: string, errors: LoadError[], exclude?: (relativePath: string) => boolean): string[] {
+/** Files found under one command-line path, with the path each is shown as. */
+interface Found {
+  paths: string[];
+  shown: string[];
+}
+
+function discover(p: string, errors: LoadError[], exclude?: (relativePath: string) => boolean): Found {
+  const found: Found = { paths: [], shown: [] };
   let st;
   try {
     st = fs.statSync(p);
   } catch {
     errors.push({ file: displayPath(p), line: 0, message: 'no such file or directory; check the path' });
-    return [];
+    return found;
   }
-  if (st.isFile()) return [p];
+  if (st.isFile()) {
+    found.paths.push(p);
+    found.shown.push(displayPath(p));
+    return found;
+  }
   if (!st.isDirectory()) {
     errors.push({ file: displayPath(p), line: 0, message: 'not a regular file or directory; skipped' });
-    return [];
+    return found;
   }
-  const out: string[] = [];
-  walk(p, out, errors, exclude ? (full) => exclude(path.relative(p, full).split(path.sep).join('/')) : () => false);
-  return out;
+  walk(p, displayPath(p), found, errors, exclude ? (full) => exclude(path.relative(p, full).split(path.sep).join('/')) : () => false);
+  return found;
 }
 
 /**
  * Recurses into a folder. Symbolic links inside it are not followed: a scanned repo must not make
  * meshward read outside it. A folder that cannot be listed is an error entry and the walk goes on.
+ * Each file's display path is its folder's plus its name, which is what displayPath() would give
+ * without resolving every one of thousands of paths against the working directory (it would differ
+ * only for names in the working directory itself, handled apart).
  */
-function walk(dir: string, out: string[], errors: LoadError[], excluded: (full: string) => boolean): void {
+function walk(dir: string, shownDir: string, found: Found, errors: LoadError[], excluded: (full: string) => boolean): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-    errors.push({ file: displayPath(dir), line: 0, message: `cannot read folder (${code}); its files were not scanned: check its permissions` });
+    errors.push({ file: shownDir, line: 0, message: `cannot read folder (${code}); its files were not scanned: check its permissions` });
     return;
   }
+  const isCwd = path.resolve(dir) === process.cwd();
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(dir, e.name);
     if (excluded(full)) continue;
-    if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(e.name)) walk(full, out, errors, excluded);
-    } else if (e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
-      out.push(full);
+    const isDir = e.isDirectory();
+    if (isDir ? SKIPPED_DIRS.has(e.name) : !e.isFile() || !EXTENSIONS.has(path.extname(e.name).toLowerCase())) continue;
+    // In the working directory, displayPath shows `name` (or an absolute path for a name starting with `..`).
+    const shown = isCwd ? displayPath(full) : `${shownDir}/${e.name}`;
+    if (isDir) walk(full, shown, found, errors, excluded);
+    else {
+      found.paths.push(full);
+      found.shown.push(shown);
     }
   }
 }

@@ -4,12 +4,12 @@ import { runParseTask, type ParseTask } from './parse.js';
 import { workerParseFilesByPath } from './pool.js';
 import type { Limits } from './limits.js';
 
-type Message = { kind: 'tasks'; ids: number[]; tasks: ParseTask[]; limits: Limits } | { kind: 'paths'; paths: string[]; counters: SharedArrayBuffer; limits: Limits };
+type Message = { kind: 'tasks'; ids: number[]; tasks: ParseTask[]; limits: Limits } | { kind: 'paths'; paths: string[]; shown: string[]; counters: SharedArrayBuffer; limits: Limits };
 
 parentPort!.on('message', (msg: Message) => {
   if (msg.kind === 'paths') {
     // Many files: read and parse files claimed from the shared counter until none is left.
-    workerParseFilesByPath(msg.paths, new Int32Array(msg.counters), msg.limits, (reply) => parentPort!.postMessage(reply));
+    workerParseFilesByPath(msg.paths, msg.shown, new Int32Array(msg.counters), msg.limits, (reply) => parentPort!.postMessage(reply));
     return;
   }
   // One message holds a batch of tasks (pieces of files already read); one reply carries all their results.

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Limits } from './limits.js';
 import { runParseTask, type LoadError, type ParseResult, type ParseTask } from './parse.js';
-import { displayPath, readInput, tasksForFile, type InputFile } from './read.js';
+import { readInput, tasksForFile, type InputFile } from './read.js';
 import { phase, threadCpuMs, timingNote, timingsEnabled } from './timings.js';
 
 /** Below this much text, starting a worker (~30 ms) costs more than it saves. */
@@ -97,9 +97,9 @@ const DOCUMENTS = 1;
  * counted by all threads pass `maxDocuments`, files are still read and counted (the error states
  * the total) but no longer parsed, so an input of millions of tiny documents is refused cheaply.
  */
-export function processFile(filePath: string, fileIndex: number, limits: Limits, counters: Int32Array): FileOutcome {
+export function processFile(filePath: string, shown: string, fileIndex: number, limits: Limits, counters: Int32Array): FileOutcome {
   const readErrors: LoadError[] = [];
-  const file = readInput(filePath, limits, readErrors);
+  const file = readInput(filePath, shown, limits, readErrors);
   if (!file) return { file: null, readErrors, docCount: 0, results: [] };
   const { tasks, docCount } = tasksForFile(file, fileIndex);
   const documentsSoFar = Atomics.add(counters, DOCUMENTS, docCount) + docCount;
@@ -141,7 +141,7 @@ const BY_PATH_FILES_PER_THREAD = 4;
  * between its own files (their deserialisation is main-thread work, which the shared counter then
  * balances too). Outcomes come back in path order.
  */
-export async function parseFilesByPath(paths: string[], limits: Limits, jobs: number): Promise<FileOutcome[]> {
+export async function parseFilesByPath(paths: string[], shown: string[], limits: Limits, jobs: number): Promise<FileOutcome[]> {
   const counters = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   const outcomes: FileOutcome[] = new Array(paths.length);
   const workerCount = Math.max(0, Math.min(jobs - 1, paths.length - 1));
@@ -156,15 +156,18 @@ export async function parseFilesByPath(paths: string[], limits: Limits, jobs: nu
           if (msg.done) void worker.terminate().then(() => resolve());
         });
         worker.on('error', reject);
-        worker.postMessage({ kind: 'paths', paths, counters: counters.buffer, limits });
+        worker.postMessage({ kind: 'paths', paths, shown, counters: counters.buffer, limits });
       }),
   );
+  // Handled from now on: a worker failing while this thread yields must not be an unhandled rejection.
+  const allWorkers = Promise.all(workers);
+  allWorkers.catch(() => undefined);
   let sinceYield = 0;
   let ownFiles = 0;
   for (;;) {
     const id = Atomics.add(counters, NEXT_FILE, 1);
     if (id >= paths.length) break;
-    const outcome = processFile(paths[id], id, limits, counters);
+    const outcome = processFile(paths[id], shown[id], id, limits, counters);
     outcomes[id] = outcome;
     ownFiles++;
     sinceYield += outcome.file?.text.length ?? 0;
@@ -175,7 +178,7 @@ export async function parseFilesByPath(paths: string[], limits: Limits, jobs: nu
     }
   }
   phase(`main thread share parsed (${ownFiles} files)`);
-  await Promise.all(workers);
+  await allWorkers;
   return outcomes;
 }
 
@@ -189,7 +192,7 @@ interface WorkerReply {
   cpuMs?: number;
 }
 
-export function workerParseFilesByPath(paths: string[], counters: Int32Array, limits: Limits, post: (msg: WorkerReply) => void): void {
+export function workerParseFilesByPath(paths: string[], shown: string[], counters: Int32Array, limits: Limits, post: (msg: WorkerReply) => void): void {
   let files = 0;
   let ids: number[] = [];
   let outcomes: FileOutcome[] = [];
@@ -199,9 +202,9 @@ export function workerParseFilesByPath(paths: string[], counters: Int32Array, li
     if (id >= paths.length) break;
     let outcome: FileOutcome;
     try {
-      outcome = processFile(paths[id], id, limits, counters);
+      outcome = processFile(paths[id], shown[id], id, limits, counters);
     } catch (err) {
-      outcome = { file: null, readErrors: [{ file: displayPath(paths[id]), line: 1, message: `internal parser failure: ${String(err)}` }], docCount: 0, results: [] };
+      outcome = { file: null, readErrors: [{ file: shown[id], line: 1, message: `internal parser failure: ${String(err)}` }], docCount: 0, results: [] };
     }
     ids.push(id);
     outcomes.push(outcome);

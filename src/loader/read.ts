@@ -55,10 +55,9 @@ function* taskBatches(spans: DocumentSpan[]): Generator<DocumentSpan[]> {
  * Reads one file: opened without blocking (a FIFO swapped in for a file cannot hang the run), its
  * size checked on the open descriptor before anything is read. Synchronous on purpose: with
  * thousands of small files, a promise (and a thread-pool round trip for each of open, stat, read
- * and close) per file cost more than the reads themselves.
+ * and close) per file cost more than the reads themselves. `file` is how the path is shown.
  */
-export function readInput(filePath: string, limits: Limits, errors: LoadError[]): InputFile | null {
-  const file = displayPath(filePath);
+export function readInput(filePath: string, file: string, limits: Limits, errors: LoadError[]): InputFile | null {
   let fd: number | null = null;
   try {
     fd = fs.openSync(filePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
