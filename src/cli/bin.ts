@@ -1,6 +1,7 @@
 // Entry point of the `meshward` command (bin/meshward.js loads this file from dist/).
 import v8 from 'node:v8';
 import { main } from './main.js';
+import { phase, timingsEnabled, timingsReport } from '../loader/timings.js';
 
 // Memory bounded by the input (issue 10): after each full collection V8 lets the heap grow to up to
 // about 4x what survived before collecting again, so a scan that holds 250 MB of model and findings
@@ -26,6 +27,10 @@ for (const stream of [process.stdout, process.stderr]) {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (timingsEnabled()) {
+      phase('report written');
+      process.stderr.write(timingsReport().join('\n') + '\n');
+    }
   },
   (err) => {
     process.stderr.write(`meshward: internal error: ${err?.stack ?? err}\n`);

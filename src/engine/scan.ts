@@ -3,6 +3,7 @@ import { runRules, type RuleFailure } from './run.js';
 import { loadFiles, loadPaths, type InputFile, type LoadOptions, type LoadResult } from '../loader/load.js';
 import type { LoadError } from '../loader/parse.js';
 import { Locator } from '../loader/locate.js';
+import { phase } from '../loader/timings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
 import { describe } from '../model/resource.js';
 import { allRules } from '../rules/index.js';
@@ -42,10 +43,12 @@ export async function scanFiles(files: InputFile[], opts: ScanOptions = {}): Pro
 /** Model, rules and findings over resources already loaded (files, or one live cluster's objects). */
 export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
   const settings: RuleSettings = { ...defaultSettings(), ...opts.settings };
+  phase('loaded');
   const model = new MeshModel(load.resources, {
     ...opts.model,
     systemNamespaces: settings.systemNamespaces.length ? settings.systemNamespaces : opts.model?.systemNamespaces,
   });
+  phase('model built');
   const errors = [...load.errors];
   for (const e of model.errors) errors.push({ file: e.resource.source?.file ?? '<input>', line: e.resource.source?.line ?? 0, message: `${describe(e.resource)}: ${e.message}` });
   for (const e of model.mesh.errors) errors.push({ file: model.mesh.resource?.source?.file ?? '<mesh config>', line: model.mesh.resource?.source?.line ?? 0, message: e });
@@ -63,5 +66,6 @@ export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     disabled: opts.disabled,
     compact: opts.compactFindings,
   });
+  phase('rules run');
   return { findings, errors, notes: load.notes, failures, model, load };
 }

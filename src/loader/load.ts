@@ -2,17 +2,14 @@ import fs from 'node:fs';
 import { setOwn } from '../model/own.js';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { parseAll } from './pool.js';
-import type { LoadError, ParseTask, ParsedDoc } from './parse.js';
-import { splitYamlDocuments, type DocumentSpan } from './split.js';
+import { parseAll, parseFilesByPath, worthReadingByPath } from './pool.js';
+import { phase } from './timings.js';
+import { runParseTask, type LoadError, type ParseResult, type ParseTask, type ParsedDoc } from './parse.js';
+import { decodeInput, displayPath, readInput, tasksForFile, type InputFile } from './read.js';
 import { groupOf, isClusterScoped, type PathSegment, type Resource } from '../model/resource.js';
 
-export interface InputFile {
-  /** Display path: relative to the working directory when inside it, forward slashes. */
-  file: string;
-  text: string;
-  format: 'yaml' | 'json';
-}
+export type { InputFile } from './read.js';
+export { displayPath } from './read.js';
 
 export interface LoadOptions {
   limits?: Partial<Limits>;
@@ -38,29 +35,96 @@ export interface LoadResult {
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
-const BATCH_BYTES = 1024 * 1024;
 
 export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  phase('start of loading');
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const errors: LoadError[] = [];
-  const files: InputFile[] = [];
+  // The inputs in command-line order: standard input read at once, files to read later. The errors
+  // of finding and reading them keep that order (a folder's listing errors before its files' errors).
+  const inputs: Input[] = [];
+  const filePaths: string[] = [];
+  const shownPaths: string[] = [];
   for (const p of paths) {
     if (p === '-') {
+      const errors: LoadError[] = [];
       const data = await (opts.readStdin ?? (() => readStdin(limits.maxFileBytes)))();
       const f = data ? decodeInput('<stdin>', data, limits, errors) : null;
       if (!data) errors.push({ file: '<stdin>', line: 0, message: `input is over the limit of ${limits.maxFileBytes} bytes; raise --max-file-bytes to read it` });
-      if (f) files.push(f);
+      inputs.push({ errors, file: f });
       continue;
     }
-    // Synchronous on purpose: with thousands of small files, a promise (and a thread-pool round trip
-    // for each of open, stat, read and close) per file cost more than the reads themselves, and
-    // nothing else runs while inputs are gathered.
-    for (const filePath of discover(p, errors, opts.exclude)) {
-      const f = readInput(filePath, limits, errors);
+    const errors: LoadError[] = [];
+    const found = discover(p, errors, opts.exclude);
+    inputs.push({ errors, file: null });
+    found.paths.forEach((filePath, i) => {
+      inputs.push({ errors: [], file: null, path: filePaths.length });
+      filePaths.push(filePath);
+      shownPaths.push(found.shown[i]);
+    });
+  }
+  phase('files listed');
+
+  const jobs = opts.jobs ?? 1;
+  if (!worthReadingByPath(filePaths, jobs, statSize)) {
+    // Few files: read them here, then parse by bytes (parseAll splits large files across threads).
+    const errors: LoadError[] = [];
+    const files: InputFile[] = [];
+    for (const input of inputs) {
+      for (const e of input.errors) errors.push(e);
+      const f = input.path === undefined ? input.file : readInput(filePaths[input.path], shownPaths[input.path], limits, errors);
       if (f) files.push(f);
     }
+    phase('files read');
+    return loadFiles(files, { ...opts, limits }, errors);
   }
-  return loadFiles(files, { ...opts, limits }, errors);
+
+  // Many files: every thread reads and parses the files it takes (pool.ts).
+  const outcomes = await parseFilesByPath(filePaths, shownPaths, limits, jobs);
+  phase('parsed');
+  const errors: LoadError[] = [];
+  const files: InputFile[] = [];
+  const parsed: { results: ParseResult[]; fileIndex: number }[] = [];
+  let docCount = 0;
+  for (const input of inputs) {
+    for (const e of input.errors) errors.push(e);
+    let file = input.file;
+    let results: ParseResult[];
+    if (input.path === undefined) {
+      if (!file) continue;
+      // Standard input among many files: parsed here, as its own file.
+      const own = tasksForFile(file, files.length);
+      docCount += own.docCount;
+      results = docCount > limits.maxDocuments ? [] : own.tasks.map((t) => runParseTask(t, limits));
+    } else {
+      const outcome = outcomes[input.path];
+      for (const e of outcome.readErrors) errors.push(e);
+      file = outcome.file;
+      if (!file) continue;
+      docCount += outcome.docCount;
+      results = outcome.results;
+    }
+    parsed.push({ results, fileIndex: files.length });
+    files.push(file);
+  }
+  if (docCount > limits.maxDocuments) return tooManyDocuments(files, docCount, limits, errors);
+  return buildResources(files, parsed, opts, errors);
+}
+
+/** Size of a file for planning only (0 when it cannot be stat'ed: reading it will say why). */
+function statSize(filePath: string): number {
+  try {
+    return fs.statSync(filePath).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** One command-line input: errors found listing it, then standard input's text or one file to read. */
+interface Input {
+  errors: LoadError[];
+  file: InputFile | null;
+  /** Index in the list of file paths to read. */
+  path?: number;
 }
 
 /** Parses already-read inputs. Also the entry point for tests and stdin-only callers. */
@@ -69,55 +133,39 @@ export async function loadFiles(files: InputFile[], opts: LoadOptions = {}, erro
   const tasks: ParseTask[] = [];
   let docCount = 0;
   files.forEach((f, fileIndex) => {
-    if (f.format === 'json') {
-      tasks.push({ fileIndex, file: f.file, format: 'json', text: f.text, offset: 0, spans: [] });
-      docCount++;
-      return;
-    }
-    const spans = splitYamlDocuments(f.text);
-    docCount += spans.length;
-    for (const batch of batches(spans)) {
-      const offset = batch[0].start;
-      const end = batch[batch.length - 1].end;
-      tasks.push({
-        fileIndex,
-        file: f.file,
-        format: 'yaml',
-        text: f.text.slice(offset, end),
-        offset,
-        spans: batch.map((s) => ({ start: s.start - offset, end: s.end - offset, line: s.line })),
-      });
-    }
+    const own = tasksForFile(f, fileIndex);
+    for (const t of own.tasks) tasks.push(t);
+    docCount += own.docCount;
   });
-  if (docCount > limits.maxDocuments) {
-    errors.push({ file: files[0]?.file ?? '<input>', line: 1, message: `inputs hold ${docCount} documents, over the limit of ${limits.maxDocuments}` });
-    return { files, resources: [], errors, notes: [] };
-  }
-
+  if (docCount > limits.maxDocuments) return tooManyDocuments(files, docCount, limits, errors);
+  phase('split into tasks');
   const results = await parseAll(tasks, limits, opts.jobs ?? 1);
+  phase('parsed');
+  // Tasks come in file order, so every file's results are in one run of `results`.
+  return buildResources(files, [{ results, fileIndex: -1 }], opts, errors);
+}
+
+function tooManyDocuments(files: InputFile[], docCount: number, limits: Limits, errors: LoadError[]): LoadResult {
+  errors.push({ file: files[0]?.file ?? '<input>', line: 1, message: `inputs hold ${docCount} documents, over the limit of ${limits.maxDocuments}` });
+  return { files, resources: [], errors, notes: [] };
+}
+
+/**
+ * Resource records from parse results, in input order. `fileIndex` -1: the documents carry their
+ * file's index already; otherwise it replaces theirs (files parsed by path are numbered before
+ * unreadable ones are left out).
+ */
+function buildResources(files: InputFile[], parsed: { results: ParseResult[]; fileIndex: number }[], opts: LoadOptions, errors: LoadError[]): LoadResult {
   const resources: Resource[] = [];
   const notes: string[] = [];
   const ctx = { files, resources, notes, defaultNamespace: opts.defaultNamespace ?? 'default', cluster: opts.cluster ?? 'default' };
-  for (const r of results) {
-    for (const e of r.errors) errors.push(e);
-    for (const d of r.docs) addDocument(d, ctx);
-  }
-  return { files, resources, errors, notes };
-}
-
-function* batches(spans: DocumentSpan[]): Generator<DocumentSpan[]> {
-  let cur: DocumentSpan[] = [];
-  let bytes = 0;
-  for (const s of spans) {
-    cur.push(s);
-    bytes += s.end - s.start;
-    if (bytes >= BATCH_BYTES) {
-      yield cur;
-      cur = [];
-      bytes = 0;
+  for (const { results, fileIndex } of parsed) {
+    for (const r of results) {
+      for (const e of r.errors) errors.push(e);
+      for (const d of r.docs) addDocument(d, fileIndex < 0 ? d.fileIndex : fileIndex, ctx);
     }
   }
-  if (cur.length) yield cur;
+  return { files, resources, errors, notes };
 }
 
 interface DocContext {
@@ -128,21 +176,21 @@ interface DocContext {
   cluster: string;
 }
 
-function addDocument(d: ParsedDoc, ctx: DocContext): void {
-  const file = ctx.files[d.fileIndex].file;
+function addDocument(d: ParsedDoc, fileIndex: number, ctx: DocContext): void {
+  const file = ctx.files[fileIndex].file;
   const v = d.value as any;
   if (typeof v !== 'object' || Array.isArray(v)) {
     ctx.notes.push(`${file}:${d.line}: skipped a document that is not a mapping`);
     return;
   }
   if (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items)) {
-    v.items.forEach((item: unknown, i: number) => addObject(item, d, ['items', i], ctx, file));
+    v.items.forEach((item: unknown, i: number) => addObject(item, d, fileIndex, ['items', i], ctx, file));
     return;
   }
-  addObject(v, d, [], ctx, file);
+  addObject(v, d, fileIndex, [], ctx, file);
 }
 
-function addObject(v: any, d: ParsedDoc, basePath: PathSegment[], ctx: DocContext, file: string): void {
+function addObject(v: any, d: ParsedDoc, fileIndex: number, basePath: PathSegment[], ctx: DocContext, file: string): void {
   const where = basePath.length ? `${file}:${d.line} (items[${basePath[1]}])` : `${file}:${d.line}`;
   if (!v || typeof v !== 'object' || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string' || !v.apiVersion || !v.kind) {
     ctx.notes.push(`${where}: skipped a document that is not a Kubernetes object (no apiVersion or kind)`);
@@ -168,7 +216,7 @@ function addObject(v: any, d: ParsedDoc, basePath: PathSegment[], ctx: DocContex
     labels: stringMap(meta.labels),
     annotations: stringMap(meta.annotations),
     obj: v,
-    source: { file, fileIndex: d.fileIndex, docStart: d.start, docEnd: d.end, line: d.line, basePath },
+    source: { file, fileIndex, docStart: d.start, docEnd: d.end, line: d.line, basePath },
   });
 }
 
@@ -183,109 +231,65 @@ function stringMap(m: unknown): Record<string, string> {
   return out;
 }
 
-function discover(p: string, errors: LoadError[], exclude?: (relativePath: string) => boolean): string[] {
+/** Files found under one command-line path, with the path each is shown as. */
+interface Found {
+  paths: string[];
+  shown: string[];
+}
+
+function discover(p: string, errors: LoadError[], exclude?: (relativePath: string) => boolean): Found {
+  const found: Found = { paths: [], shown: [] };
   let st;
   try {
     st = fs.statSync(p);
   } catch {
     errors.push({ file: displayPath(p), line: 0, message: 'no such file or directory; check the path' });
-    return [];
+    return found;
   }
-  if (st.isFile()) return [p];
+  if (st.isFile()) {
+    found.paths.push(p);
+    found.shown.push(displayPath(p));
+    return found;
+  }
   if (!st.isDirectory()) {
     errors.push({ file: displayPath(p), line: 0, message: 'not a regular file or directory; skipped' });
-    return [];
+    return found;
   }
-  const out: string[] = [];
-  walk(p, out, errors, exclude ? (full) => exclude(path.relative(p, full).split(path.sep).join('/')) : () => false);
-  return out;
+  walk(p, displayPath(p), found, errors, exclude ? (full) => exclude(path.relative(p, full).split(path.sep).join('/')) : () => false);
+  return found;
 }
 
 /**
  * Recurses into a folder. Symbolic links inside it are not followed: a scanned repo must not make
  * meshward read outside it. A folder that cannot be listed is an error entry and the walk goes on.
+ * Each file's display path is its folder's plus its name, which is what displayPath() would give
+ * without resolving every one of thousands of paths against the working directory (it would differ
+ * only for names in the working directory itself, handled apart).
  */
-function walk(dir: string, out: string[], errors: LoadError[], excluded: (full: string) => boolean): void {
+function walk(dir: string, shownDir: string, found: Found, errors: LoadError[], excluded: (full: string) => boolean): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-    errors.push({ file: displayPath(dir), line: 0, message: `cannot read folder (${code}); its files were not scanned: check its permissions` });
+    errors.push({ file: shownDir, line: 0, message: `cannot read folder (${code}); its files were not scanned: check its permissions` });
     return;
   }
+  const isCwd = path.resolve(dir) === process.cwd();
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(dir, e.name);
     if (excluded(full)) continue;
-    if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(e.name)) walk(full, out, errors, excluded);
-    } else if (e.isFile() && EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
-      out.push(full);
+    const isDir = e.isDirectory();
+    if (isDir ? SKIPPED_DIRS.has(e.name) : !e.isFile() || !EXTENSIONS.has(path.extname(e.name).toLowerCase())) continue;
+    // In the working directory, displayPath shows `name` (or an absolute path for a name starting with `..`).
+    const shown = isCwd ? displayPath(full) : `${shownDir}/${e.name}`;
+    if (isDir) walk(full, shown, found, errors, excluded);
+    else {
+      found.paths.push(full);
+      found.shown.push(shown);
     }
   }
-}
-
-/**
- * Reads one file: opened without blocking (a FIFO swapped in for a file cannot hang the run), its
- * size checked on the open descriptor before anything is read.
- */
-function readInput(filePath: string, limits: Limits, errors: LoadError[]): InputFile | null {
-  const file = displayPath(filePath);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(filePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) {
-      errors.push({ file, line: 0, message: 'not a regular file; skipped' });
-      return null;
-    }
-    if (st.size > limits.maxFileBytes) {
-      errors.push({ file, line: 0, message: `file is ${st.size} bytes, over the limit of ${limits.maxFileBytes}; raise --max-file-bytes to read it` });
-      return null;
-    }
-    const data = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < data.length) {
-      const n = fs.readSync(fd, data, got, data.length - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    return decodeInput(file, got === data.length ? data : data.subarray(0, got), limits, errors, path.extname(filePath).toLowerCase() === '.json');
-  } catch (err) {
-    errors.push({ file, line: 0, message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
-    return null;
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeInput(file: string, data: Buffer, limits: Limits, errors: LoadError[], json = false): InputFile | null {
-  if (data.length > limits.maxFileBytes) {
-    errors.push({ file, line: 0, message: `input is over the limit of ${limits.maxFileBytes} bytes; raise --max-file-bytes to read it` });
-    return null;
-  }
-  if (data.indexOf(0) >= 0) {
-    errors.push({ file, line: 0, message: 'binary file (contains NUL bytes); skipped' });
-    return null;
-  }
-  let text: string;
-  try {
-    text = utf8.decode(data);
-  } catch {
-    errors.push({ file, line: 0, message: 'file is not valid UTF-8; skipped' });
-    return null;
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { file, text, format: json ? 'json' : 'yaml' };
-}
-
-export function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), path.resolve(p));
-  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
-  return shown.split(path.sep).join('/');
 }
 
 /** Reads standard input, stopping (and returning null) once it passes `limit` bytes. */

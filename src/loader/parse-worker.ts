@@ -1,10 +1,18 @@
-// Worker thread body: parses tasks sent by the pool in ./pool.ts. Holds no state between tasks.
+// Worker thread body: parses for the pool in ./pool.ts. Holds no state between messages.
 import { parentPort } from 'node:worker_threads';
 import { runParseTask, type ParseTask } from './parse.js';
+import { workerParseFilesByPath } from './pool.js';
 import type { Limits } from './limits.js';
 
-// One message holds a batch of tasks (many small files); one reply carries all their results.
-parentPort!.on('message', (msg: { ids: number[]; tasks: ParseTask[]; limits: Limits }) => {
+type Message = { kind: 'tasks'; ids: number[]; tasks: ParseTask[]; limits: Limits } | { kind: 'paths'; paths: string[]; shown: string[]; counters: SharedArrayBuffer; limits: Limits };
+
+parentPort!.on('message', (msg: Message) => {
+  if (msg.kind === 'paths') {
+    // Many files: read and parse files claimed from the shared counter until none is left.
+    workerParseFilesByPath(msg.paths, msg.shown, new Int32Array(msg.counters), msg.limits, (reply) => parentPort!.postMessage(reply));
+    return;
+  }
+  // One message holds a batch of tasks (pieces of files already read); one reply carries all their results.
   const results = msg.tasks.map((task) => {
     try {
       return runParseTask(task, msg.limits);

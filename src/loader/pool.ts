@@ -1,9 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { Limits } from './limits.js';
-import { runParseTask, type ParseResult, type ParseTask } from './parse.js';
+import { runParseTask, type LoadError, type ParseResult, type ParseTask } from './parse.js';
+import { readInput, tasksForFile, type InputFile } from './read.js';
+import { phase, threadCpuMs, timingNote, timingsEnabled } from './timings.js';
 
 /** Below this much text, starting a worker (~30 ms) costs more than it saves. */
 const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
+
+const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
 
 /**
  * Parses tasks with `jobs` threads and returns the results in task order. The calling thread parses
@@ -29,12 +33,11 @@ export async function parseAll(tasks: ParseTask[], limits: Limits, jobs: number)
   });
 
   const results: ParseResult[] = new Array(tasks.length);
-  const url = new URL('./parse-worker.js', import.meta.url);
   const workers = slices.slice(1).map(
     (ids) =>
       new Promise<void>((resolve, reject) => {
         if (!ids.length) return resolve();
-        const worker = new Worker(url);
+        const worker = new Worker(WORKER_URL);
         const batches = messageBatches(ids, tasks);
         let pending = batches.length;
         worker.on('message', (msg: { ids: number[]; results: ParseResult[] }) => {
@@ -42,10 +45,11 @@ export async function parseAll(tasks: ParseTask[], limits: Limits, jobs: number)
           if (--pending === 0) void worker.terminate().then(() => resolve());
         });
         worker.on('error', reject);
-        for (const batch of batches) worker.postMessage({ ids: batch, tasks: batch.map((id) => tasks[id]), limits });
+        for (const batch of batches) worker.postMessage({ kind: 'tasks', ids: batch, tasks: batch.map((id) => tasks[id]), limits });
       }),
   );
   for (const id of slices[0]) results[id] = runParseTask(tasks[id], limits);
+  phase('main thread share parsed');
   await Promise.all(workers);
   return results;
 }
@@ -72,4 +76,146 @@ function messageBatches(ids: number[], tasks: ParseTask[]): number[][] {
   }
   if (cur.length) out.push(cur);
   return out;
+}
+
+/** What became of one input file read and parsed by path. */
+export interface FileOutcome {
+  /** The file as read, or null when it could not be read (`readErrors` says why). */
+  file: InputFile | null;
+  readErrors: LoadError[];
+  docCount: number;
+  /** Results of the file's parse tasks in order; empty when the document limit was passed. */
+  results: ParseResult[];
+}
+
+/** Slots of the shared counters of parseFilesByPath. */
+const NEXT_FILE = 0;
+const DOCUMENTS = 1;
+
+/**
+ * Reads, splits and parses one file. `counters` is shared by every thread: once the documents
+ * counted by all threads pass `maxDocuments`, files are still read and counted (the error states
+ * the total) but no longer parsed, so an input of millions of tiny documents is refused cheaply.
+ */
+export function processFile(filePath: string, shown: string, fileIndex: number, limits: Limits, counters: Int32Array): FileOutcome {
+  const readErrors: LoadError[] = [];
+  const file = readInput(filePath, shown, limits, readErrors);
+  if (!file) return { file: null, readErrors, docCount: 0, results: [] };
+  const { tasks, docCount } = tasksForFile(file, fileIndex);
+  const documentsSoFar = Atomics.add(counters, DOCUMENTS, docCount) + docCount;
+  const results = documentsSoFar > limits.maxDocuments ? [] : tasks.map((t) => runParseTask(t, limits));
+  return { file, readErrors, docCount, results };
+}
+
+/**
+ * Whether to read and parse by path (parseFilesByPath) rather than read everything here and parse
+ * by bytes (parseAll). By path balances the threads a whole file at a time, so it needs enough
+ * files and no file that alone outweighs a thread's share (parseAll cuts a large file into ~1 MB
+ * tasks for several threads); and, like parseAll, enough bytes to pay for starting a worker. File
+ * sizes come from stat: all of them for a few hundred files, only until the byte threshold for
+ * thousands (13,000 stats would cost more than they save, and so many files balance anyway).
+ */
+export function worthReadingByPath(paths: readonly string[], jobs: number, statSize: (p: string) => number): boolean {
+  if (jobs < 2 || paths.length < BY_PATH_FILES_PER_THREAD * jobs) return false;
+  let total = 0;
+  let largest = 0;
+  for (const p of paths) {
+    const size = statSize(p);
+    total += size;
+    largest = Math.max(largest, size);
+    if (paths.length >= MANY_FILES && total >= PARALLEL_MIN_BYTES) return true;
+  }
+  return total >= PARALLEL_MIN_BYTES && largest <= total / (2 * jobs);
+}
+
+/** From this many files on, the byte threshold alone decides. */
+const MANY_FILES = 256;
+/** Fewer files than this per thread balance too coarsely a file at a time. */
+const BY_PATH_FILES_PER_THREAD = 4;
+
+/**
+ * Many files: each thread reads the files it parses. The threads take the next file from one
+ * shared counter (Atomics), so the work balances itself whatever the file sizes, and reading (a
+ * system call or four per file) is spread over the threads too instead of preceding all parsing on
+ * the main thread. Workers post their outcomes in ~1 MB batches; the main thread lets them in
+ * between its own files (their deserialisation is main-thread work, which the shared counter then
+ * balances too). Outcomes come back in path order.
+ */
+export async function parseFilesByPath(paths: string[], shown: string[], limits: Limits, jobs: number): Promise<FileOutcome[]> {
+  const counters = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const outcomes: FileOutcome[] = new Array(paths.length);
+  const workerCount = Math.max(0, Math.min(jobs - 1, paths.length - 1));
+  const workers = Array.from(
+    { length: workerCount },
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const worker = new Worker(WORKER_URL);
+        worker.on('message', (msg: WorkerReply) => {
+          msg.ids.forEach((id, i) => (outcomes[id] = msg.outcomes[i]));
+          if (msg.cpuMs !== undefined) timingNote(`parse worker: ${msg.files} files, thread cpu ${(msg.cpuMs / 1000).toFixed(2)} s`);
+          if (msg.done) void worker.terminate().then(() => resolve());
+        });
+        worker.on('error', reject);
+        worker.postMessage({ kind: 'paths', paths, shown, counters: counters.buffer, limits });
+      }),
+  );
+  // Handled from now on: a worker failing while this thread yields must not be an unhandled rejection.
+  const allWorkers = Promise.all(workers);
+  allWorkers.catch(() => undefined);
+  let sinceYield = 0;
+  let ownFiles = 0;
+  for (;;) {
+    const id = Atomics.add(counters, NEXT_FILE, 1);
+    if (id >= paths.length) break;
+    const outcome = processFile(paths[id], shown[id], id, limits, counters);
+    outcomes[id] = outcome;
+    ownFiles++;
+    sinceYield += outcome.file?.text.length ?? 0;
+    if (workerCount && sinceYield >= BATCH_BYTES) {
+      sinceYield = 0;
+      // One event-loop turn: worker batches that arrived are taken in now, not all at the end.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  phase(`main thread share parsed (${ownFiles} files)`);
+  await allWorkers;
+  return outcomes;
+}
+
+/** The worker's side of parseFilesByPath: files claimed from the shared counter, outcomes posted in batches. */
+interface WorkerReply {
+  ids: number[];
+  outcomes: FileOutcome[];
+  done: boolean;
+  /** With MESHWARD_TIMINGS=1, in the last reply: files the worker took and its thread's CPU time. */
+  files?: number;
+  cpuMs?: number;
+}
+
+export function workerParseFilesByPath(paths: string[], shown: string[], counters: Int32Array, limits: Limits, post: (msg: WorkerReply) => void): void {
+  let files = 0;
+  let ids: number[] = [];
+  let outcomes: FileOutcome[] = [];
+  let bytes = 0;
+  for (;;) {
+    const id = Atomics.add(counters, NEXT_FILE, 1);
+    if (id >= paths.length) break;
+    let outcome: FileOutcome;
+    try {
+      outcome = processFile(paths[id], shown[id], id, limits, counters);
+    } catch (err) {
+      outcome = { file: null, readErrors: [{ file: shown[id], line: 1, message: `internal parser failure: ${String(err)}` }], docCount: 0, results: [] };
+    }
+    ids.push(id);
+    outcomes.push(outcome);
+    files++;
+    bytes += outcome.file?.text.length ?? 0;
+    if (bytes >= BATCH_BYTES) {
+      post({ ids, outcomes, done: false });
+      ids = [];
+      outcomes = [];
+      bytes = 0;
+    }
+  }
+  post({ ids, outcomes, done: true, ...(timingsEnabled() ? { files, cpuMs: threadCpuMs() } : {}) });
 }
