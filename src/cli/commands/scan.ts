@@ -9,7 +9,7 @@ import { resourceKey, resourceLookup } from '../../engine/suppress.js';
 import type { Resource } from '../../model/resource.js';
 import type { ReportError } from '../../report/types.js';
 import { addLiveOptions, analyseCluster, clusterErrors, liveKinds, liveSelection, readAndAnalyse, type ClusterAnalysis, type ClusterFindings, type LiveFlags } from '../live.js';
-import { SEVERITIES } from '../../engine/finding.js';
+import { SEVERITIES, type Finding } from '../../engine/finding.js';
 import { meshFromFileValue, meshYamlProblem } from '../../model/meshconfig.js';
 import { loadAllYamlBounded } from '../../loader/yaml-bounded.js';
 import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
@@ -171,7 +171,6 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   if (hint) notes.push(hint);
   const merged = live ? mergeLive(result, live) : null;
   if (merged) notes.push(...merged.notes);
-  const fileLookup = resourceLookup(result.model.resources);
   const emitInput: EmitInput = {
     findings: merged?.findings ?? result.findings,
     errors: merged?.errors ?? result.errors,
@@ -182,7 +181,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     meshConfig: merged?.meshConfig ?? result.model.mesh.origin,
     clusters: live?.summaries,
     rules,
-    resourceOf: merged ? (f) => fileLookup(f) ?? merged.ignoreAnnotations.get(resourceKey(f.resource)) : fileLookup,
+    // Built by a function so that no variable here keeps the model alive once emitReport lets go of it.
+    resourceOf: lookupWithClusters(resourceLookup(result.model.resources), merged?.ignoreAnnotations ?? null),
     config,
     baseline,
     flags: outputFlags,
@@ -206,6 +206,11 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     return EXIT_USAGE;
   }
   return code;
+}
+
+/** Files' objects by key, then the ignore annotations kept from live clusters (their objects are gone). */
+function lookupWithClusters(fileLookup: (f: Finding) => Resource | undefined, clusters: ReadonlyMap<string, Resource> | null): (f: Finding) => Resource | undefined {
+  return clusters ? (f) => fileLookup(f) ?? clusters.get(resourceKey(f.resource)) : fileLookup;
 }
 
 /** The file side of a run with live clusters only: no files, no findings. */
