@@ -44,6 +44,13 @@ describe('stand-in selectors', () => {
     assert.equal(fieldsMatch(reqs, 'b', 'default'), false);
     assert.equal(fieldsMatch(parseFieldSelector('metadata.name==a'), 'a', ''), true);
     assert.throws(() => parseFieldSelector('spec.nodeName=x'), /field label not supported: spec\.nodeName/);
+    // Secrets are selectable by type, as on the real server; other resources are not.
+    const byType = parseFieldSelector('type=mirror.linkerd.io/remote-kubeconfig', '/secrets');
+    assert.equal(fieldsMatch(byType, 'l', 'ns', { type: 'mirror.linkerd.io/remote-kubeconfig' }, '/secrets'), true);
+    assert.equal(fieldsMatch(byType, 'l', 'ns', { type: 'Opaque' }, '/secrets'), false);
+    assert.equal(fieldsMatch(parseFieldSelector('type!=Opaque', '/secrets'), 'l', 'ns', {}, '/secrets'), true);
+    assert.throws(() => parseFieldSelector('type=Opaque', '/pods'), /field label not supported: type/);
+    assert.throws(() => parseFieldSelector('type=Opaque'), /field label not supported: type/);
     assert.throws(() => parseFieldSelector('nonsense'), SelectorError);
   });
 });

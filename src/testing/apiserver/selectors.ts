@@ -73,28 +73,42 @@ export function labelsMatch(reqs: readonly LabelRequirement[], labels: unknown):
 }
 
 export interface FieldRequirement {
-  field: 'metadata.name' | 'metadata.namespace';
+  /** `metadata.name`, `metadata.namespace`, or a field the resource adds (Secrets: `type`). */
+  field: string;
   equals: boolean;
   value: string;
 }
 
-export function parseFieldSelector(text: string | null): FieldRequirement[] {
+/**
+ * Field labels beyond metadata.name/namespace, per resource (`group/resource`), as the real server
+ * registers them for what meshward uses: Secrets are selectable by `type` (Linkerd's remote
+ * kubeconfigs are found that way). Each maps to the object's field it reads.
+ */
+const EXTRA_FIELD_LABELS: ReadonlyMap<string, ReadonlyMap<string, (obj: any) => unknown>> = new Map([
+  ['/secrets', new Map([['type', (obj: any) => obj?.type]])],
+]);
+
+export function parseFieldSelector(text: string | null, resource = ''): FieldRequirement[] {
   if (text === null || text.trim() === '') return [];
   if (text.length > 4096) throw new SelectorError('field selector is longer than 4096 characters');
+  const extra = EXTRA_FIELD_LABELS.get(resource);
   const out: FieldRequirement[] = [];
   for (const part of text.split(',')) {
     const m = part.trim().match(/^([^=!]+?)\s*(==|!=|=)\s*(.*)$/);
     if (!m) throw new SelectorError(`invalid selector: '${part.slice(0, 100)}'; can't understand '${part.slice(0, 100)}'`);
     const field = m[1]!;
-    if (field !== 'metadata.name' && field !== 'metadata.namespace') throw new SelectorError(`field label not supported: ${field.slice(0, 100)}`);
+    if (field !== 'metadata.name' && field !== 'metadata.namespace' && !extra?.has(field)) throw new SelectorError(`field label not supported: ${field.slice(0, 100)}`);
     out.push({ field, equals: m[2] !== '!=', value: m[3]! });
   }
   return out;
 }
 
-export function fieldsMatch(reqs: readonly FieldRequirement[], name: string, namespace: string): boolean {
+export function fieldsMatch(reqs: readonly FieldRequirement[], name: string, namespace: string, obj?: unknown, resource = ''): boolean {
   for (const r of reqs) {
-    const actual = r.field === 'metadata.name' ? name : namespace;
+    let actual: unknown;
+    if (r.field === 'metadata.name') actual = name;
+    else if (r.field === 'metadata.namespace') actual = namespace;
+    else actual = EXTRA_FIELD_LABELS.get(resource)?.get(r.field)?.(obj) ?? '';
     if ((actual === r.value) !== r.equals) return false;
   }
   return true;

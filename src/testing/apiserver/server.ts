@@ -431,16 +431,17 @@ export class ClusterServer {
     return (s.json ??= JSON.stringify(s.obj));
   }
 
-  private selectors(q: URLSearchParams): { labels: LabelRequirement[]; fields: FieldRequirement[] } {
-    return { labels: parseLabelSelector(q.get('labelSelector')), fields: parseFieldSelector(q.get('fieldSelector')) };
+  private selectors(q: URLSearchParams, t: Target): { labels: LabelRequirement[]; fields: FieldRequirement[]; resource: string } {
+    const resource = `${t.resource.group}/${t.resource.name}`;
+    return { labels: parseLabelSelector(q.get('labelSelector')), fields: parseFieldSelector(q.get('fieldSelector'), resource), resource };
   }
 
-  private matches(s: Stored, sel: { labels: LabelRequirement[]; fields: FieldRequirement[] }): boolean {
-    return fieldsMatch(sel.fields, s.name, s.namespace) && labelsMatch(sel.labels, s.obj.metadata?.labels);
+  private matches(s: Stored, sel: { labels: LabelRequirement[]; fields: FieldRequirement[]; resource: string }): boolean {
+    return fieldsMatch(sel.fields, s.name, s.namespace, s.obj, sel.resource) && labelsMatch(sel.labels, s.obj.metadata?.labels);
   }
 
   private list(t: Target, q: URLSearchParams, req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void {
-    const sel = this.selectors(q);
+    const sel = this.selectors(q, t);
     const limitText = q.get('limit');
     const limit = limitText !== null && /^\d+$/.test(limitText) && Number(limitText) > 0 ? Number(limitText) : 0;
     const cont = q.get('continue') ?? '';
@@ -515,7 +516,7 @@ export class ClusterServer {
   }
 
   private watch(t: Target, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
-    const sel = this.selectors(q);
+    const sel = this.selectors(q, t);
     const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
     const initial = q.get('sendInitialEvents') === 'true';
     const rvText = q.get('resourceVersion') ?? '';
