@@ -180,7 +180,7 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
     // One note per reason (a whole API group missing is one note, not one per kind).
     const absentBy = new Map<string, string[]>();
     for (const a of disc.absent) absentBy.set(a.reason, [...(absentBy.get(a.reason) ?? []), a.key]);
-    for (const [reason, keys] of absentBy) summary.notes.push(`${keys.join(', ')} skipped: ${reason}; ${weakened(...keys)}`);
+    for (const [reason, keys] of absentBy) summary.notes.push(`${keys.join(', ')} skipped: ${reason}; no object of ${keys.length === 1 ? 'that kind' : 'those kinds'} can exist there, so no rule misses anything`);
     for (const f of disc.failed) {
       summary.errors.push({ kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` });
     }
