@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { readClusters } from './read.js';
 import { LiveSelectionError } from './kubeconfig-source.js';
 import type { ClusterSummary, ReadClustersOptions } from './types.js';
+import { liveReadOptions } from '../testing/live.js';
 
 const TOKEN_CANARY = `tok-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 const SECRET_ARG_CANARY = `sec-${Math.random().toString(36).slice(2)}`;
@@ -92,23 +93,7 @@ function write(name: string, text: string): string {
 }
 
 function options(kubeconfigPath: string, over: Partial<ReadClustersOptions> = {}): ReadClustersOptions {
-  return {
-    kubeconfig: kubeconfigPath,
-    contexts: [],
-    allContexts: false,
-    inCluster: false,
-    clusterNames: new Map(),
-    allowExec: [],
-    allowInsecureKubeconfig: false,
-    concurrency: 2,
-    requestTimeoutMs: 10_000,
-    clusterTimeoutMs: 20_000,
-    kinds: ['Pod'],
-    env: { PATH: bin },
-    homedir: dir,
-    cwd: dir,
-    ...over,
-  };
+  return liveReadOptions(kubeconfigPath, dir, { requestTimeoutMs: 10_000, clusterTimeoutMs: 20_000, env: { PATH: bin }, ...over });
 }
 
 async function read(opts: ReadClustersOptions): Promise<{ summaries: ClusterSummary[]; notes: string[] }> {

@@ -16,6 +16,7 @@ import { readClusters, type ReadExtras } from './read.js';
 import { rbacDocuments, readRole } from './rbac.js';
 import { SECRET_SELECTORS } from './secrets.js';
 import type { ClusterRead, ClusterSummary, ReadClustersOptions } from './types.js';
+import { liveReadOptions } from '../testing/live.js';
 
 const KINDS = [...new Set(allRules.flatMap((r) => r.meta.reads))];
 const SECRET_CANARY = `canary-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
@@ -59,23 +60,7 @@ function kubeconfigFile(text: string): string {
 }
 
 function options(kubeconfig: string, over: Partial<ReadClustersOptions & ReadExtras> = {}): ReadClustersOptions & ReadExtras {
-  return {
-    kubeconfig,
-    contexts: [],
-    allContexts: false,
-    inCluster: false,
-    clusterNames: new Map(),
-    allowExec: [],
-    allowInsecureKubeconfig: false,
-    concurrency: 2,
-    requestTimeoutMs: 15_000,
-    clusterTimeoutMs: 60_000,
-    kinds: KINDS,
-    env: {},
-    homedir: dir,
-    cwd: dir,
-    ...over,
-  };
+  return liveReadOptions(kubeconfig, dir, { kinds: KINDS, ...over });
 }
 
 async function readAll(opts: ReadClustersOptions & ReadExtras): Promise<{ summaries: ClusterSummary[]; reads: ClusterRead[] }> {
