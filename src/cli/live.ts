@@ -6,7 +6,7 @@ import type { RuleFailure } from '../engine/run.js';
 import { IGNORE_ANNOTATION, resourceKey } from '../engine/suppress.js';
 import { terminalSafe } from '../engine/text.js';
 import type { MeshModel } from '../model/model.js';
-import type { Resource } from '../model/resource.js';
+import { groupOf, type Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
 import type { ReportError } from '../report/types.js';
 import type { ClusterRead, ClusterSummary, LiveSelection, ProgressEvent, ReadClusters } from '../cluster/types.js';
@@ -249,7 +249,7 @@ export function compareObjects(a: OrderKey, b: OrderKey): number {
 type OrderKey = { group?: string; apiVersion?: string; kind: string; namespace: string; name: string };
 
 function orderKey(r: OrderKey): [string, string, string, string] {
-  const group = r.group ?? (r.apiVersion?.includes('/') ? r.apiVersion.slice(0, r.apiVersion.indexOf('/')) : '');
+  const group = r.group ?? groupOf(r.apiVersion ?? '');
   return [group, r.kind, r.namespace, r.name];
 }
 

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { allRules } from '../rules/index.js';
-import { groupOf, isClusterScoped, type Resource } from '../model/resource.js';
+import { groupOf, isClusterScoped, stringMap, type Resource } from '../model/resource.js';
 import { quote } from '../kubeconfig/redact.js';
 import { terminalSafe } from '../engine/text.js';
 import { sanitizeObject } from './sanitize.js';
@@ -293,16 +293,6 @@ function toResource(raw: Record<string, unknown>, rk: ResolvedKind, cluster: str
   };
   if (secretFacts) r.secretFacts = secretFacts;
   return r;
-}
-
-function stringMap(m: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!m || typeof m !== 'object' || Array.isArray(m)) return out;
-  for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
-    const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
-    if (s !== null) Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
-  }
-  return out;
 }
 
 function kindError(rk: ResolvedKind, err: unknown, timedOut: boolean, clusterTimeoutMs: number): ClusterError {

@@ -10,7 +10,7 @@ import { allRules } from '../rules/index.js';
 import { defaultSettings } from '../config/settings.js';
 import { credentialProblems, describeCredentialProblem } from '../multicluster/credentials.js';
 import type { Finding } from '../engine/finding.js';
-import type { Resource } from '../model/resource.js';
+import { stringMap, type Resource } from '../model/resource.js';
 import { sanitizeObject } from './sanitize.js';
 
 /** The Resource the live reader builds from a sanitized object (source kept so findings can still be located and compared). */
@@ -19,15 +19,6 @@ export function sanitizedResource(r: Resource): Resource {
   const meta = s.obj.metadata as Record<string, unknown> | undefined;
   const out: Resource = { ...r, obj: s.obj, labels: stringMap(meta?.labels), annotations: stringMap(meta?.annotations) };
   if (s.secretFacts) out.secretFacts = s.secretFacts;
-  return out;
-}
-
-function stringMap(m: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!m || typeof m !== 'object' || Array.isArray(m)) return out;
-  for (const [k, v] of Object.entries(m)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') Object.defineProperty(out, k, { value: String(v), enumerable: true, writable: true, configurable: true });
-  }
   return out;
 }
 

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import { setOwn } from '../model/own.js';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { parseAll, parseFilesByPath, worthReadingByPath } from './pool.js';
 import { phase } from './timings.js';
 import { runParseTask, type LoadError, type ParseResult, type ParseTask, type ParsedDoc } from './parse.js';
 import { decodeInput, displayPath, readInput, tasksForFile, type InputFile } from './read.js';
-import { groupOf, isClusterScoped, type PathSegment, type Resource } from '../model/resource.js';
+import { groupOf, isClusterScoped, stringMap, type PathSegment, type Resource } from '../model/resource.js';
 
 export type { InputFile } from './read.js';
 export { displayPath } from './read.js';
@@ -218,17 +217,6 @@ function addObject(v: any, d: ParsedDoc, fileIndex: number, basePath: PathSegmen
     obj: v,
     source: { file, fileIndex, docStart: d.start, docEnd: d.end, line: d.line, basePath },
   });
-}
-
-/** Labels and annotations as strings; scalars of other types are stringified as Kubernetes tooling would. */
-function stringMap(m: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!m || typeof m !== 'object' || Array.isArray(m)) return out;
-  for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
-    if (typeof v === 'string') setOwn(out, k, v);
-    else if (typeof v === 'number' || typeof v === 'boolean') setOwn(out, k, String(v));
-  }
-  return out;
 }
 
 /** Files found under one command-line path, with the path each is shown as. */

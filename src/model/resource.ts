@@ -4,6 +4,7 @@
  * worker-thread boundaries.
  */
 import type { SecretFacts } from '../cluster/secret-facts.js';
+import { setOwn } from './own.js';
 
 export interface SourceRef {
   /** Path as given on the command line (or `<stdin>`), forward slashes. */
@@ -116,4 +117,19 @@ export function pathToString(path: readonly PathSegment[]): string {
     else parts.push(`[${JSON.stringify(seg)}]`);
   }
   return parts.join('');
+}
+
+/**
+ * Labels and annotations as strings, for every door (files, live clusters, the sanitizer's proofs):
+ * scalars of other types are stringified as Kubernetes tooling would, anything else is dropped, and
+ * keys named like Object.prototype members stay plain data.
+ */
+export function stringMap(m: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return out;
+  for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+    if (typeof v === 'string') setOwn(out, k, v);
+    else if (typeof v === 'number' || typeof v === 'boolean') setOwn(out, k, String(v));
+  }
+  return out;
 }
