@@ -10,10 +10,10 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { allRules } from '../rules/index.js';
-import { groupOf, isClusterScoped, stringMap, type Resource } from '../model/resource.js';
+import type { Resource } from '../model/resource.js';
 import { quote } from '../kubeconfig/redact.js';
 import { terminalSafe } from '../engine/text.js';
-import { sanitizeObject } from './sanitize.js';
+import { liveResource } from './live-resource.js';
 import { SECRET_SELECTORS } from './secrets.js';
 import { connect, TransportError, type Connection } from './client.js';
 import { discover, DiscoveryError, splitKindKey, type ResolvedKind } from './discovery.js';
@@ -222,15 +222,13 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
                 const id = `${String(m?.namespace)}/${String(m?.name)}`;
                 if (seen.has(id)) continue;
                 seen.add(id);
-                const r = toResource(raw, rk, t.name);
-                if (r) out.push(r);
+                out.push(liveResource(raw, rk, t.name));
               }
             }
           } else {
             const { items } = await listKind(api, rk, tuning, budget, progress);
             for (const raw of items) {
-              const r = toResource(raw, rk, t.name);
-              if (r) out.push(r);
+              out.push(liveResource(raw, rk, t.name));
             }
             items.length = 0;
           }
@@ -265,34 +263,6 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
   summary.status = status;
   summary.durationMs = Date.now() - started;
   return { summary, resources };
-}
-
-/** The object as rules see it: sanitized, with its kind and apiVersion set from what was listed. */
-function toResource(raw: Record<string, unknown>, rk: ResolvedKind, cluster: string): Resource | null {
-  // Items of built-in lists come without kind and apiVersion; the list's resource decides them
-  // (a server cannot make a Pod list hand out a Secret).
-  raw.apiVersion = rk.apiVersion;
-  raw.kind = rk.kind;
-  const { obj, secretFacts } = sanitizeObject(raw);
-  const meta = obj.metadata && typeof obj.metadata === 'object' && !Array.isArray(obj.metadata) ? (obj.metadata as Record<string, unknown>) : {};
-  const name = typeof meta.name === 'string' && meta.name ? meta.name : '(unnamed)';
-  const namespaced = rk.namespaced && !isClusterScoped(rk.kind);
-  const namespace = namespaced ? (typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : 'default') : '';
-  const r: Resource = {
-    id: 0,
-    cluster,
-    apiVersion: rk.apiVersion,
-    group: groupOf(rk.apiVersion),
-    kind: rk.kind,
-    namespace,
-    name,
-    labels: stringMap(meta.labels),
-    annotations: stringMap(meta.annotations),
-    obj,
-    source: null,
-  };
-  if (secretFacts) r.secretFacts = secretFacts;
-  return r;
 }
 
 function kindError(rk: ResolvedKind, err: unknown, timedOut: boolean, clusterTimeoutMs: number): ClusterError {

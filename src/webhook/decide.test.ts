@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { liveResource } from '../cluster/live-resource.js';
+import { defaultSettings } from '../config/settings.js';
+import type { Resource } from '../model/resource.js';
+import { decideIntroduced } from './decide.js';
+import type { AdmissionRequest, DecisionState } from './types.js';
+
+const CLUSTER = 'test';
+
+function objects(yaml: string): Record<string, unknown>[] {
+  return parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, unknown>).filter(Boolean);
+}
+
+function cache(yaml: string): DecisionState {
+  const resources: Resource[] = objects(yaml).map((o) => {
+    const apiVersion = String(o.apiVersion);
+    return liveResource(o, { apiVersion, kind: String(o.kind), namespaced: o.kind !== 'Namespace' }, CLUSTER);
+  });
+  return { version: 1, synced: true, resources: () => resources };
+}
+
+function review(operation: AdmissionRequest['operation'], object: unknown, oldObject: unknown = null): AdmissionRequest {
+  const o = (object ?? oldObject) as { apiVersion: string; kind: string; metadata: { namespace?: string; name: string } };
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  return {
+    uid: 'u1',
+    kind: { group, version, kind: o.kind },
+    resource: { group, version, resource: `${o.kind.toLowerCase()}s` },
+    namespace: o.metadata.namespace ?? '',
+    name: o.metadata.name,
+    operation,
+    object,
+    oldObject,
+    dryRun: false,
+    userInfo: { username: 'dev', groups: [] },
+  };
+}
+
+const CLUSTER_STATE = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: payments, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pay, namespace: payments}
+spec: {ports: [{port: 80, name: http}], selector: {app: pay}}
+`;
+
+const HIJACK = objects(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: steal, namespace: shop}
+spec:
+  hosts: [pay.payments.svc.cluster.local]
+  http: [{route: [{destination: {host: evil.shop.svc.cluster.local}}]}]
+`)[0];
+
+const opts = { tenantPolicy: null, settings: defaultSettings(), cluster: CLUSTER };
+
+test('a VirtualService claiming another namespace’s Service host is introduced as a hijack', () => {
+  const d = decideIntroduced(review('CREATE', HIJACK), cache(CLUSTER_STATE), opts);
+  assert.ok(d.introduced.some((f) => f.ruleId === 'HJK001'), JSON.stringify(d.introduced.map((f) => f.ruleId)));
+  assert.deepEqual(d.failures, []);
+});
+
+test('the same claim on its own namespace’s host introduces nothing', () => {
+  const own = structuredClone(HIJACK) as any;
+  own.spec.hosts = ['cart.shop.svc.cluster.local'];
+  const d = decideIntroduced(review('CREATE', own), cache(CLUSTER_STATE), opts);
+  assert.deepEqual(d.introduced.map((f) => f.ruleId), []);
+});
+
+test('an update that leaves an existing hijack as it was introduces nothing (the cluster’s old problems never refuse it)', () => {
+  const state = cache(CLUSTER_STATE + '---\n' + JSON.stringify(HIJACK));
+  const relabelled = structuredClone(HIJACK) as any;
+  relabelled.metadata.labels = { touched: 'yes' };
+  const d = decideIntroduced(review('UPDATE', relabelled, HIJACK), state, opts);
+  assert.deepEqual(d.introduced.map((f) => f.ruleId), []);
+});
+
+test('deleting the hijacking VirtualService introduces nothing; the review is not mutated', () => {
+  const state = cache(CLUSTER_STATE + '---\n' + JSON.stringify(HIJACK));
+  const old = structuredClone(HIJACK);
+  const req = review('DELETE', null, old);
+  assert.deepEqual(decideIntroduced(req, state, opts).introduced, []);
+  assert.deepEqual(req.oldObject, HIJACK);
+});
