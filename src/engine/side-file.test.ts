@@ -14,12 +14,12 @@ function fifo(name: string): string {
   return p;
 }
 
-/** Both readers must refuse the same way, and quickly (a blocking open or read would time the test out). */
+/** Both readers must refuse the same way, without blocking: a blocking open or read of a FIFO never returns (the bound is a hang detector, not a speed target). */
 async function refusedBoth(file: string, max: number, code: string, reason: RegExp): Promise<void> {
   const started = performance.now();
   await assert.rejects(readSideFile(file, max), (e: unknown) => e instanceof SideFileError && e.code === code && reason.test(e.reason) && e.message.startsWith(file));
   assert.throws(() => readSideFileSync(file, max), (e: unknown) => e instanceof SideFileError && e.code === code && reason.test(e.reason));
-  assert.ok(performance.now() - started < 2000, `refusing ${file} took ${performance.now() - started} ms`);
+  assert.ok(performance.now() - started < 10_000, `refusing ${file} took ${performance.now() - started} ms`);
 }
 
 test('a regular file is read whole, up to the limit', async () => {
