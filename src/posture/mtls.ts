@@ -2,7 +2,7 @@ import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import type { DataplaneMode } from '../model/namespaces.js';
-import type { GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PortMtls, WorkloadMtls } from './types.js';
+import type { GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PeerAuthProblem, PortMtls, WorkloadMtls } from './types.js';
 import { EMPTY, isObject, olderFirst, portNumber, push, specOf, str } from './util.js';
 
 export const SECURITY_GROUP = 'security.istio.io';
@@ -40,32 +40,37 @@ export class MtlsResolver {
     let mesh: PeerAuthInfo | null = null;
     for (const r of pas) {
       const spec = specOf(r) ?? {};
-      const problems: string[] = [];
+      const problems: PeerAuthProblem[] = [];
+      const refuse = (message: string, ...path: Array<string | number>) => problems.push({ message, path: ['spec', ...path] });
       const { mode, invalid } = readMode(isObject(spec.mtls) ? spec.mtls.mode : undefined);
-      if (invalid) problems.push(`spec.mtls.mode "${String(spec.mtls.mode)}" is not STRICT, PERMISSIVE, DISABLE or UNSET; Istio rejects it`);
-      if (spec.mtls !== undefined && spec.mtls !== null && !isObject(spec.mtls)) problems.push('spec.mtls is not a mapping; Istio rejects it');
-      const hasSelector = spec.selector !== undefined && spec.selector !== null;
-      if (hasSelector && !isObject(spec.selector)) problems.push('spec.selector is not a mapping; Istio rejects it');
+      if (invalid) refuse(`spec.mtls.mode "${String(spec.mtls.mode)}" is not STRICT, PERMISSIVE, DISABLE or UNSET; Istio rejects it`, 'mtls', 'mode');
+      if (spec.mtls !== undefined && spec.mtls !== null && !isObject(spec.mtls)) refuse('spec.mtls is not a mapping; Istio rejects it', 'mtls');
+      if (spec.selector !== undefined && spec.selector !== null && !isObject(spec.selector)) refuse('spec.selector is not a mapping; Istio rejects it', 'selector');
       const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+      // istiod (ComposePeerAuthentication) and its validation treat a selector without labels as no
+      // selector: `selector: {}` makes a namespace-wide policy (mesh-wide in the root namespace).
+      const hasSelector = isObject(ml) && Object.keys(ml).length > 0;
+      if (ml !== undefined && ml !== null && !isObject(ml)) refuse('spec.selector.matchLabels is not a label map; Istio rejects it', 'selector', 'matchLabels');
       const portLevel: PeerAuthInfo['portLevel'] = [];
       if (spec.portLevelMtls !== undefined && spec.portLevelMtls !== null) {
-        if (!isObject(spec.portLevelMtls)) problems.push('spec.portLevelMtls is not a map of port to mode; Istio rejects it');
+        if (!isObject(spec.portLevelMtls)) refuse('spec.portLevelMtls is not a map of port to mode; Istio rejects it', 'portLevelMtls');
         else
           for (const [key, v] of Object.entries(spec.portLevelMtls)) {
             const port = portNumber(key);
             const pm = readMode(isObject(v) ? v.mode : undefined);
-            if (port === null) problems.push(`port-level key "${key}" is not a port 1-65535; Istio rejects the policy`);
-            else if (pm.invalid) problems.push(`spec.portLevelMtls.${key}.mode "${String((v as any).mode)}" is not a valid mode; Istio rejects it`);
+            if (port === null) refuse(`port-level key "${key}" is not a port 1-65535; Istio rejects the policy`, 'portLevelMtls', key);
+            else if (pm.invalid) refuse(`spec.portLevelMtls.${key}.mode "${String((v as any).mode)}" is not a valid mode; Istio rejects it`, 'portLevelMtls', key, 'mode');
             else portLevel.push({ key, port, mode: pm.mode });
           }
-        if (!hasSelector && portLevel.length) problems.push('portLevelMtls needs a selector: Istio rejects port-level mTLS on a mesh-wide or namespace-wide policy');
+        if (isObject(spec.portLevelMtls) && Object.keys(spec.portLevelMtls).length === 0) refuse('spec.portLevelMtls is an empty map; Istio rejects it ("port level mTLS, if defined, must have at least one element")', 'portLevelMtls');
+        if (!hasSelector && portLevel.length) refuse('portLevelMtls needs a selector with matchLabels: Istio rejects port-level mTLS on a mesh-wide or namespace-wide policy ("portLevelMtls requires selector")', 'portLevelMtls');
       }
       const info: PeerAuthInfo = { resource: r, scope: 'workload', mode, portLevel, targets: EMPTY, ignoredReason: null, problems };
       this.infos.push(info);
       this.byResource.set(r, info);
       if (problems.length) {
         info.scope = 'ignored';
-        info.ignoredReason = problems[0];
+        info.ignoredReason = problems[0].message;
         continue;
       }
       if (r.namespace === root && hasSelector) {
@@ -85,13 +90,7 @@ export class MtlsResolver {
         this.nsWide.set(r.namespace, info);
         continue;
       }
-      if (ml !== undefined && ml !== null && !isObject(ml)) {
-        info.scope = 'ignored';
-        info.ignoredReason = 'spec.selector.matchLabels is not a label map';
-        continue;
-      }
-      // A selector without labels selects every workload of the namespace, as istiod's label match does.
-      info.targets = this.model.selectWorkloads(r.namespace, { matchLabels: isObject(ml) ? ml : {} });
+      info.targets = this.model.selectWorkloads(r.namespace, { matchLabels: ml as Record<string, unknown> });
       for (const w of info.targets) push(this.forWorkload, w, info);
     }
     this.mesh = mesh;

@@ -86,6 +86,43 @@ test('root-namespace selector policies are ignored; the oldest of two namespace-
   assert.match(ignored.find((s) => s.startsWith('newer'))!, /oldest namespace-wide policy, shop\/older/);
 });
 
+test('a selector without labels is no selector, as istiod reads it: namespace-wide, or mesh-wide in the root namespace', async () => {
+  const p = await postureOf(
+    docs(
+      namespace('shop'),
+      namespace('payments'),
+      // istiod's ComposePeerAuthentication: `selector: {}` (or no matchLabels) is a namespace/mesh-level policy.
+      peerAuth('istio-system', 'mesh', { selector: {}, mtls: { mode: 'STRICT' } }),
+      peerAuth('shop', 'older', { mtls: { mode: 'PERMISSIVE' } }, { creationTimestamp: '2024-01-01T00:00:00Z' }),
+      peerAuth('shop', 'empty-labels', { selector: { matchLabels: {} }, mtls: { mode: 'DISABLE' } }, { creationTimestamp: '2025-01-01T00:00:00Z' }),
+      deployment('shop', 'web'),
+      deployment('payments', 'ledger'),
+    ),
+  );
+  assert.equal(p.meshMtls.mode, 'STRICT');
+  assert.equal(wl(p, 'payments', 'ledger').mtls.mode, 'STRICT');
+  // Both shop policies are namespace-wide; the older wins, so the DISABLE one never applies.
+  const web = wl(p, 'shop', 'web');
+  assert.equal(web.mtls.mode, 'PERMISSIVE');
+  assert.equal(web.mtls.origin.resource?.name, 'older');
+  assert.match(p.peerAuthentications.find((x) => x.resource.name === 'empty-labels')!.ignoredReason ?? '', /oldest namespace-wide policy, shop\/older/);
+});
+
+test('policies Istio rejects apply to nothing: port-level modes without selector labels, an empty portLevelMtls', async () => {
+  const p = await postureOf(
+    docs(
+      namespace('shop'),
+      peerAuth('shop', 'default', { mtls: { mode: 'STRICT' }, portLevelMtls: { '8080': { mode: 'DISABLE' } } }),
+      peerAuth('shop', 'web', { selector: { matchLabels: { app: 'web' } }, mtls: { mode: 'STRICT' }, portLevelMtls: {} }),
+      deployment('shop', 'web', { ports: [8080] }),
+    ),
+  );
+  const reasons = Object.fromEntries(p.peerAuthentications.map((x) => [x.resource.name, x.ignoredReason]));
+  assert.match(reasons.default ?? '', /portLevelMtls requires selector/);
+  assert.match(reasons.web ?? '', /must have at least one element/);
+  assert.equal(wl(p, 'shop', 'web').mtls.mode, 'PERMISSIVE');
+});
+
 test('ambient: DISABLE is not supported by ztunnel and behaves as PERMISSIVE', async () => {
   const p = await postureOf(docs(namespace('analytics', 'ambient'), peerAuth('analytics', 'default', { mtls: { mode: 'DISABLE' } }), deployment('analytics', 'reports')));
   const w = wl(p, 'analytics', 'reports');

@@ -138,5 +138,12 @@ export interface PeerAuthInfo {
   targets: readonly Workload[];
   /** Why Istio ignores it (root namespace with a selector, shadowed by an older one...). */
   ignoredReason: string | null;
-  problems: string[];
+  /** What Istio's validation refuses in it (the API server or istiod's webhook rejects the object). */
+  problems: PeerAuthProblem[];
+}
+
+export interface PeerAuthProblem {
+  message: string;
+  /** The field at fault. */
+  path: Array<string | number>;
 }
