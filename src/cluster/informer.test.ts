@@ -235,3 +235,282 @@ test('create, update and delete in the cluster reach the cache and its subscribe
     await cache.close();
   }
 });
+
+/** The requests for one resource with one verb, served so far. */
+function requestsOf(cluster: string, resource: string, verb: string) {
+  return standIn.cluster(cluster).requests.filter((r) => r.resource === resource && r.verb === verb);
+}
+
+function param(query: string, name: string): string | null {
+  return new URLSearchParams(query).get(name);
+}
+
+test('bookmarks advance the resourceVersion without changing the cache', { timeout: 60_000 }, async () => {
+  const cache = await openClusterCache(options('main', { kinds: ['Service'] }));
+  const objects = standIn.cluster('main').objects;
+  try {
+    await cache.whenSynced();
+    const rv0 = Number(cache.status().kinds[0]!.resourceVersion);
+    const v0 = cache.version;
+    // A change to another kind moves the cluster's resourceVersion; only a bookmark can tell the Service watch.
+    objects.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `moved-${Date.now()}`, namespace: 'shop' } }, null);
+    const target = objects.rv;
+    assert.ok(target > rv0);
+    await waitFor(() => Number(cache.status().kinds[0]!.resourceVersion) >= target, 'a bookmark carrying the new resourceVersion', 5000);
+    assert.equal(cache.version, v0, 'a bookmark is not a change');
+    const watches = requestsOf('main', 'services', 'watch');
+    assert.ok(watches.length >= 1);
+    for (const w of watches) assert.equal(param(w.query, 'allowWatchBookmarks'), 'true');
+  } finally {
+    await cache.close();
+  }
+});
+
+test('a watch ended by timeoutSeconds resumes from the last resourceVersion, without a relist', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('timeouts');
+  const cache = await openClusterCache(options('timeouts', { kinds: ['Service'], tuning: { watchTimeoutSeconds: 1 } }));
+  try {
+    await cache.whenSynced();
+    // Two watches ended by the server's timeout (status 200, stream closed), then a third one open.
+    await waitFor(() => requestsOf('timeouts', 'services', 'watch').length >= 3, 'three watches', 10_000);
+    const watches = requestsOf('timeouts', 'services', 'watch');
+    assert.equal(requestsOf('timeouts', 'services', 'list').length, 1, 'no relist');
+    for (const w of watches) {
+      const t = Number(param(w.query, 'timeoutSeconds'));
+      assert.ok(t >= 1 && t < 2, `timeoutSeconds ${t} in [1, 2)`);
+      assert.ok(param(w.query, 'resourceVersion'), 'every watch starts from a resourceVersion');
+    }
+    // Each resumed watch starts at or after the previous one's (bookmarks moved it along).
+    const rvs = watches.map((w) => Number(param(w.query, 'resourceVersion')));
+    for (let i = 1; i < rvs.length; i++) assert.ok(rvs[i]! >= rvs[i - 1]!);
+    // And still sees changes.
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'after-timeouts', namespace: 'shop' } }, null);
+    await waitFor(() => cache.get('Service', 'shop', 'after-timeouts') !== undefined, 'a Service created after the timeouts', 3000);
+    assert.equal(cache.status().kinds[0]!.relists, 0);
+  } finally {
+    await cache.close();
+  }
+});
+
+test('410 Gone after an outage: relist, and the diff tells subscribers what changed meanwhile', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('gone');
+  const services = resourceOf(h.objects, '', 'Service');
+  const cache = await openClusterCache(options('gone', { kinds: ['Service'] }));
+  const changes: CacheChange[] = [];
+  try {
+    await cache.whenSynced();
+    cache.subscribe((c) => changes.push(c));
+    // The watch goes down and stays down (every new watch fails) while the cluster changes and compacts.
+    await h.waitForRequest((r) => r.resource === 'services' && r.verb === 'watch');
+    h.setFaults([{ kind: 'services', verb: 'watch', status: 500 }]);
+    assert.ok(h.dropWatches() >= 1, 'a watch was open');
+    await h.waitForRequest((r) => r.resource === 'services' && r.verb === 'watch' && r.status === 500);
+    h.objects.delete(services, 'shop', 'pay');
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'late', namespace: 'shop' } }, null);
+    h.objects.update(services, 'shop', 'cart', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'cart', namespace: 'shop', labels: { moved: 'yes' } } });
+    h.objects.compact();
+    assert.equal(changes.length, 0, 'nothing seen while the watch is down');
+    h.setFaults([]);
+    await waitFor(() => cache.status().kinds[0]!.relists === 1 && changes.length === 3, 'the relist and its three changes', 5000);
+    const summary = changes.map((c) => `${c.type} ${c.resource.name}`).sort();
+    assert.deepEqual(summary, ['ADDED late', 'DELETED pay', 'MODIFIED cart']);
+    const del = changes.find((c) => c.type === 'DELETED')!;
+    assert.equal(del.previous?.name, 'pay');
+    assert.equal(changes.find((c) => c.type === 'MODIFIED')!.resource.labels.moved, 'yes');
+    assert.deepEqual(names(cache, 'Service'), ['shop/cart', 'shop/late']);
+    assert.equal(requestsOf('gone', 'services', 'list').length, 2);
+    assert.ok(notesSeen.some((n) => n.includes('410')), 'a note says why it relisted');
+    // Watching again after the relist.
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'after-relist', namespace: 'shop' } }, null);
+    await waitFor(() => cache.get('Service', 'shop', 'after-relist') !== undefined, 'a change after the relist', 3000);
+  } finally {
+    h.setFaults([]);
+    await cache.close();
+  }
+});
+
+test('a dropped watch resumes from its resourceVersion, without a relist and without losing a change', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('drops');
+  const cache = await openClusterCache(options('drops', { kinds: ['Service'] }));
+  try {
+    await cache.whenSynced();
+    // The next two watches are cut right after they start; the current one is cut now.
+    await h.waitForRequest((r) => r.resource === 'services' && r.verb === 'watch');
+    h.setFaults([{ kind: 'services', verb: 'watch', dropMidBody: true, times: 2 }]);
+    assert.equal(h.dropWatches(), 1, 'the open watch is cut');
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'during-drops', namespace: 'shop' } }, null);
+    await waitFor(() => cache.get('Service', 'shop', 'during-drops') !== undefined, 'the change made while the watch was dropped', 5000);
+    // The first watch, two cut ones (each replays what it owes, then is cut), then one that stays.
+    await waitFor(() => requestsOf('drops', 'services', 'watch').length >= 4, 'a watch after the two cut ones', 5000);
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'after-drops', namespace: 'shop' } }, null);
+    await waitFor(() => cache.get('Service', 'shop', 'after-drops') !== undefined, 'a change after the drops', 3000);
+    assert.ok(notesSeen.some((n) => n.includes('dropped') && n.includes('resuming the watch')), 'a note says the watch dropped and resumes');
+    assert.equal(requestsOf('drops', 'services', 'list').length, 1, 'resumed, never relisted');
+    assert.equal(cache.status().kinds[0]!.relists, 0);
+  } finally {
+    h.setFaults([]);
+    await cache.close();
+  }
+});
+
+test('a stalled watch (no byte, not even a bookmark) is dropped at the bound and resumed', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('stall');
+  h.setFaults([{ kind: 'services', verb: 'watch', stallMidBody: true, times: 1 }]);
+  const cache = await openClusterCache(options('stall', { kinds: ['Service'], tuning: { watchStallMs: 1500 } }));
+  try {
+    await cache.whenSynced();
+    // The first watch is open and silent from here on.
+    await h.waitForRequest((r) => r.resource === 'services' && r.verb === 'watch');
+    const started = Date.now();
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'behind-stall', namespace: 'shop' } }, null);
+    await waitFor(() => cache.get('Service', 'shop', 'behind-stall') !== undefined, 'the change behind the stalled watch', 10_000);
+    assert.ok(Date.now() - started >= 1000, 'the change came after the stall bound, through a new watch');
+    assert.ok(notesSeen.some((n) => n.includes('stalled')), 'a note says the watch stalled');
+    assert.equal(requestsOf('stall', 'services', 'list').length, 1, 'resumed, never relisted');
+    assert.ok(requestsOf('stall', 'services', 'watch').length >= 2);
+  } finally {
+    h.setFaults([]);
+    await cache.close();
+  }
+});
+
+test('403 on one kind: its lastError, retried; the cache is synced without it and completes once allowed', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('locked');
+  const kubeconfig = kubeconfigFile(standIn.kubeconfig({ clusters: ['locked'], user: 'reader' }));
+  const cache = await openClusterCache(options('locked', { kubeconfig, kinds: ['Namespace', 'Service', 'ConfigMap'] }));
+  try {
+    await cache.whenSynced();
+    const st = cache.status();
+    assert.equal(st.synced, true, 'a forbidden kind does not block the sync');
+    const svc = st.kinds.find((k) => k.kind === 'Service')!;
+    assert.equal(svc.served, true);
+    assert.equal(svc.synced, false);
+    assert.equal(svc.lastError?.status, 403);
+    assert.match(svc.lastError!.message, /forbidden/i);
+    assert.equal(st.kinds.find((k) => k.kind === 'ConfigMap')!.synced, true);
+    // Retried with backoff.
+    await waitFor(() => requestsOf('locked', 'services', 'list').length >= 3, 'retries of the forbidden list', 5000);
+    // Granted: the kind completes.
+    h.objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'svc' }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] }] }, null);
+    h.objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'svc' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'svc' }, subjects: [{ kind: 'User', name: 'reader' }] }, null);
+    await waitFor(() => cache.status().kinds.find((k) => k.kind === 'Service')!.synced, 'Services synced once allowed', 5000);
+    const after = cache.status().kinds.find((k) => k.kind === 'Service')!;
+    assert.equal(after.lastError, null);
+    assert.equal(after.objects, 2);
+  } finally {
+    await cache.close();
+  }
+});
+
+test('the gate refuses a context before anything connects', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('main');
+  const text = standIn.kubeconfig({ clusters: ['main'] }).replace(/certificate-authority-data: .*/, 'insecure-skip-tls-verify: true');
+  assert.ok(text.includes('insecure-skip-tls-verify'));
+  const before = h.requests.length;
+  await assert.rejects(
+    openClusterCache(options('main', { kubeconfig: kubeconfigFile(text) })),
+    (err: Error) => {
+      assert.equal(err.name, 'LiveSelectionError');
+      assert.match(err.message, /KCF005/);
+      assert.match(err.message, /--allow-insecure-kubeconfig/);
+      assert.match(err.message, /insecure-skip-tls-verify/);
+      return true;
+    },
+  );
+  assert.equal(h.requests.length, before, 'no request reached the server');
+  // An unknown context is refused the same way.
+  await assert.rejects(openClusterCache(options('main', { context: 'nowhere' })), /no context named "nowhere"/);
+});
+
+test('hostile events are skipped with a note and the watch goes on', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('hostile');
+  const svc = (name: string, namespace = 'shop', extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, resourceVersion: String(h.objects.rv) }, ...extra });
+  const lines = [
+    'this is not json {',
+    JSON.stringify({ type: 'ADDED', object: { ...svc('padding'), spec: { pad: 'x'.repeat(300 * 1024) } } }),
+    JSON.stringify({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wrong-kind', namespace: 'shop' } } }),
+    JSON.stringify({ type: 'ADDED', object: { apiVersion: 'example.com/v1', kind: 'Service', metadata: { name: 'wrong-group', namespace: 'shop' } } }),
+    JSON.stringify({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'Service' } }),
+    JSON.stringify({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'Service', metadata: 'nope' } }),
+    JSON.stringify({ type: 'SURPRISE', object: svc('surprise') }),
+    JSON.stringify([1, 2, 3]),
+    '{"type":"ADDED","object":{"apiVersion":"v1","kind":"Service","metadata":{"name":"__proto__","namespace":"constructor","labels":{"__proto__":"polluted"}}}}',
+    JSON.stringify({ type: 'ADDED', object: { ...svc('env-carrier'), spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'TOKEN', value: ENV_CANARY }] }] } } } } }),
+    JSON.stringify({ type: 'ADDED', object: svc('good-after-junk') }),
+  ];
+  h.setFaults([{ kind: 'services', verb: 'watch', watchLines: lines, times: 1 }]);
+  const before = notesSeen.length;
+  const cache = await openClusterCache(options('hostile', { kinds: ['Service'], tuning: { maxEventBytes: 64 * 1024 } }));
+  try {
+    await cache.whenSynced();
+    await waitFor(() => cache.get('Service', 'shop', 'good-after-junk') !== undefined, 'the valid event after the junk', 5000);
+    const notes = notesSeen.slice(before).join('\n');
+    assert.match(notes, /not JSON/);
+    assert.match(notes, /over the bound of 65536/);
+    assert.match(notes, /kind "ConfigMap"/);
+    assert.match(notes, /apiVersion "example.com\/v1"/);
+    assert.match(notes, /without metadata.name/);
+    assert.match(notes, /type "SURPRISE"/);
+    assert.match(notes, /not a JSON object/);
+    for (const n of ['padding', 'wrong-kind', 'wrong-group', 'surprise']) assert.equal(cache.get('Service', 'shop', n), undefined, `${n} not cached`);
+    const proto = cache.get('Service', 'constructor', '__proto__');
+    assert.ok(proto, 'a `__proto__` name is data');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
+    assert.ok(cache.get('Service', 'shop', 'env-carrier'));
+    assertNoCanary([...cache.resources()], 'the cache');
+    // Still watching after all that.
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'still-watching', namespace: 'shop' } }, null);
+    await waitFor(() => cache.get('Service', 'shop', 'still-watching') !== undefined, 'a real change after the hostile lines', 3000);
+  } finally {
+    h.setFaults([]);
+    await cache.close();
+  }
+});
+
+test('close() before the first sync rejects whenSynced; close is idempotent', { timeout: 60_000 }, async () => {
+  const cache = await openClusterCache(options('main', { kinds: ['Service'] }));
+  const synced = cache.whenSynced();
+  const first = cache.close();
+  assert.equal(cache.close(), first);
+  await first;
+  await assert.rejects(synced, /closed before its first sync/);
+});
+
+test('close() leaves no timer, socket or child behind: a process using the cache exits on its own', { timeout: 60_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const informerJs = fileURLToPath(new URL('./informer.js', import.meta.url));
+  const kubeconfig = kubeconfigFile(standIn.kubeconfig({ clusters: ['main'] }));
+  const script = join(dir, 'cache-child.mjs');
+  writeFileSync(
+    script,
+    `import { openClusterCache } from ${JSON.stringify(informerJs)};
+const cache = await openClusterCache({ kubeconfig: ${JSON.stringify(kubeconfig)}, inCluster: false, clusterNames: new Map(), allowExec: [], allowInsecureKubeconfig: false,
+  requestTimeoutMs: 15000, kinds: ${JSON.stringify(KINDS)}, env: {}, homedir: ${JSON.stringify(dir)}, cwd: ${JSON.stringify(dir)} });
+await cache.whenSynced();
+let n = 0;
+cache.subscribe(() => n++);
+process.stdout.write('synced ' + cache.status().size + '\\n');
+await cache.close();
+process.stdout.write('closed\\n');
+`,
+  );
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let errText = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (errText += d));
+  const code = await new Promise<number | string>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve('did not exit within 30 s of starting');
+    }, 30_000);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c ?? -1);
+    });
+  });
+  assert.equal(code, 0, `the child exits by itself (stderr: ${errText.slice(0, 500)})`);
+  assert.match(out, /synced \d+\nclosed\n/);
+});

@@ -38,6 +38,8 @@ export interface Fault {
 export interface RequestRecord {
   method: string;
   path: string;
+  /** The query string, without its `?` ('' when none). */
+  query: string;
   /** `list`, `watch`, `get`, `create`, `update`, `patch`, `delete`, or `get` for discovery paths. */
   verb: string;
   /** `pods`, `virtualservices.networking.istio.io`; '' for non-resource paths. */
@@ -174,7 +176,7 @@ export class ClusterServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rec: RequestRecord = { method: req.method ?? 'GET', path: '', verb: '', resource: '', namespace: '', limit: null, continued: false, user: '', status: 0 };
+    const rec: RequestRecord = { method: req.method ?? 'GET', path: '', query: '', verb: '', resource: '', namespace: '', limit: null, continued: false, user: '', status: 0 };
     res.on('finish', () => {
       rec.status = res.statusCode;
       this.notify(rec);
@@ -186,6 +188,7 @@ export class ClusterServer {
     try {
       const url = new URL(req.url ?? '/', 'https://stand-in');
       rec.path = url.pathname;
+      rec.query = url.search.slice(1, 4097);
       const q = url.searchParams;
       rec.limit = q.has('limit') ? Number(q.get('limit')) : null;
       rec.continued = (q.get('continue') ?? '') !== '';
