@@ -245,6 +245,41 @@ function param(query: string, name: string): string | null {
   return new URLSearchParams(query).get(name);
 }
 
+test('Secrets only through the selectors; one held by two selectors stays until neither selects it', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('main');
+  const secrets = resourceOf(h.objects, '', 'Secret');
+  const cache = await openClusterCache(options('main', { kinds: ['Secret'] }));
+  const changes: CacheChange[] = [];
+  try {
+    await cache.whenSynced();
+    // One watch per selector, each with its selector, none unselected.
+    const watches = () => requestsOf('main', 'secrets', 'watch').filter((r) => r.status === 0);
+    await waitFor(() => watches().length >= 7, 'a watch per Secret selector', 5000);
+    for (const r of requestsOf('main', 'secrets', 'watch').concat(requestsOf('main', 'secrets', 'list'))) {
+      assert.ok(param(r.query, 'labelSelector') || param(r.query, 'fieldSelector'), `Secret request with a selector: ${r.query}`);
+    }
+    cache.subscribe((c) => changes.push(c));
+    // Selected by name (cacerts) and by label (istio/multiCluster=true) at once.
+    h.objects.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'mesh', labels: { 'istio/multiCluster': 'true' } }, stringData: { 'ca-key.pem': CANARY } }, null);
+    await waitFor(() => cache.get('Secret', 'mesh', 'cacerts') !== undefined, 'the doubly selected Secret', 1000);
+    // Unlabelled: the label watch lets it go, the name watch still holds it.
+    h.objects.update(secrets, 'mesh', 'cacerts', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'mesh', labels: { other: 'x' } }, stringData: { 'ca-key.pem': CANARY } });
+    await waitFor(() => cache.get('Secret', 'mesh', 'cacerts')?.labels.other === 'x', 'the unlabelled Secret, still cached', 1000);
+    h.objects.delete(secrets, 'mesh', 'cacerts');
+    await waitFor(() => cache.get('Secret', 'mesh', 'cacerts') === undefined, 'the deleted Secret gone', 1000);
+    assert.deepEqual(changes.map((c) => c.type), ['ADDED', 'MODIFIED', 'DELETED']);
+    // A Secret no selector matches never arrives.
+    h.objects.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain', namespace: 'mesh' }, stringData: { p: CANARY } }, null);
+    h.objects.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'istio-ca-secret', namespace: 'mesh' }, stringData: { 'ca-key.pem': CANARY } }, null);
+    await waitFor(() => cache.get('Secret', 'mesh', 'istio-ca-secret') !== undefined, 'a later selected Secret', 1000);
+    assert.equal(cache.get('Secret', 'mesh', 'plain'), undefined);
+    assertNoCanary(changes, 'subscriber changes');
+    assertNoCanary([...cache.resources()], 'the cache');
+  } finally {
+    await cache.close();
+  }
+});
+
 test('bookmarks advance the resourceVersion without changing the cache', { timeout: 60_000 }, async () => {
   const cache = await openClusterCache(options('main', { kinds: ['Service'] }));
   const objects = standIn.cluster('main').objects;
