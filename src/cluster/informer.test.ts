@@ -437,6 +437,51 @@ test('403 on one kind: its lastError, retried; the cache is synced without it an
   }
 });
 
+test('429 and 5xx on watches: lastError, backoff (Retry-After honoured), then watching again', { timeout: 60_000 }, async () => {
+  const h = standIn.cluster('drops');
+  const cache = await openClusterCache(options('drops', { kinds: ['Service'] }));
+  try {
+    await cache.whenSynced();
+    await h.waitForRequest((r) => r.resource === 'services' && r.verb === 'watch' && r.status === 0);
+    h.setFaults([
+      { kind: 'services', verb: 'watch', status: 429, retryAfterSeconds: 0, times: 2 },
+      { kind: 'services', verb: 'watch', status: 503, times: 1 },
+    ]);
+    const before = requestsOf('drops', 'services', 'watch').length;
+    h.dropWatches();
+    await waitFor(() => cache.status().kinds[0]!.lastError?.status === 429, 'the 429 in the kind status', 5000);
+    h.objects.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'after-throttle', namespace: 'shop' } }, null);
+    await waitFor(() => cache.get('Service', 'shop', 'after-throttle') !== undefined, 'the change after the throttling', 5000);
+    assert.ok(requestsOf('drops', 'services', 'watch').length >= before + 4, 'two 429s, one 503, then a watch that serves');
+    await waitFor(() => cache.status().kinds[0]!.lastError === null, 'lastError cleared by the next success', 5000);
+    assert.equal(cache.status().kinds[0]!.relists, 0);
+  } finally {
+    h.setFaults([]);
+    await cache.close();
+  }
+});
+
+test('an API server that cannot be reached: retried, visible in status, and close() still ends it', { timeout: 60_000 }, async () => {
+  const net = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as import('node:net').AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const text = standIn.kubeconfig({ clusters: ['main'] }).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`);
+  assert.ok(text.includes(`:${port}`));
+  const cache = await openClusterCache(options('main', { kubeconfig: kubeconfigFile(text), kinds: ['Service'] }));
+  const synced = cache.whenSynced();
+  await waitFor(() => cache.status().kinds[0]!.lastError?.kind === 'connection', 'the connection error in status', 10_000);
+  const st = cache.status();
+  assert.equal(st.synced, false);
+  assert.match(st.kinds[0]!.lastError!.message, /cannot reach the API server/);
+  await cache.close();
+  await assert.rejects(synced, /closed before its first sync/);
+});
+
 test('the gate refuses a context before anything connects', { timeout: 60_000 }, async () => {
   const h = standIn.cluster('main');
   const text = standIn.kubeconfig({ clusters: ['main'] }).replace(/certificate-authority-data: .*/, 'insecure-skip-tls-verify: true');

@@ -111,7 +111,12 @@ interface KindState {
   informers: Informer[];
   rv: string | null;
   relists: number;
-  lastError: ClusterError | null;
+}
+
+/** The kind's last error: any of its informers' (Secrets have one per selector). */
+function lastErrorOf(ks: KindState): ClusterError | null {
+  for (const i of ks.informers) if (i.lastError) return i.lastError;
+  return null;
 }
 
 interface Shared {
@@ -206,7 +211,7 @@ class LiveCache implements ClusterCache {
     }
     const byResource = new Map<string, KindState>();
     for (const rk of opened.resolved) {
-      const ks: KindState = { rk, kid: kindId(rk.group, rk.kind), informers: [], rv: null, relists: 0, lastError: null };
+      const ks: KindState = { rk, kid: kindId(rk.group, rk.kind), informers: [], rv: null, relists: 0 };
       byResource.set(`${rk.group}/${rk.resource}`, ks);
       this.states.push(ks);
     }
@@ -256,7 +261,7 @@ class LiveCache implements ClusterCache {
           objects: this.store.sizeOf(ks.kid),
           resourceVersion: ks.rv,
           relists: ks.relists,
-          lastError: ks.lastError,
+          lastError: lastErrorOf(ks),
         };
       }
       const reason = this.absent.get(key);
@@ -321,6 +326,8 @@ class Informer {
   private readonly owned = new Map<string, { namespace: string; name: string }>();
   /** First list done (or nothing to list: the server refused the selector). */
   listed = false;
+  /** The last failure, cleared by the next list, event or bookmark. */
+  lastError: ClusterError | null = null;
   /** Refused (403) on its first attempt: does not block the cache's sync, keeps retrying. */
   private forbiddenFirst = false;
   private skipped = 0;
@@ -363,10 +370,8 @@ class Informer {
           continue;
         }
         refreshed = false;
-        if (out.progressed) {
-          attempt = 0;
-          this.ks.lastError = null;
-        } else if (out.ms < 1000) {
+        if (out.progressed) attempt = 0;
+        else if (out.ms < 1000) {
           // A server that ends every watch at once must not be asked again in a tight loop.
           await this.s.sleep(backoff(tuning, attempt++), signal);
         }
@@ -394,14 +399,14 @@ class Informer {
           this.s.settledChanged();
           return;
         }
-        this.ks.lastError = kindError(this.ks.rk.key, err);
+        this.lastError = kindError(this.ks.rk.key, err);
         if (err instanceof ApiError && err.status === 403 && !this.listed && !this.forbiddenFirst) {
           this.forbiddenFirst = true;
           this.s.settledChanged();
         }
         const wait = (err instanceof WatchApiError ? err.retryAfterMs : null) ?? backoff(tuning, attempt++);
         const resume = !needList && err instanceof TransportError ? '; resuming the watch' : '';
-        this.s.note(`${this.label}: ${this.ks.lastError.message}${resume}; retrying in ${wait} ms`);
+        this.s.note(`${this.label}: ${this.lastError.message}${resume}; retrying in ${wait} ms`);
         await this.s.sleep(wait, signal);
       }
     }
@@ -441,7 +446,7 @@ class Informer {
     if (full) this.s.note(`${this.label}: ${full} objects not cached: the cache holds ${tuning.maxObjectsPerCluster} objects at most`);
     this.rv = resourceVersion || null;
     if (this.rv) this.ks.rv = this.rv;
-    this.ks.lastError = null;
+    this.lastError = null;
     if (!this.listed) {
       this.listed = true;
       this.s.settledChanged();
@@ -535,6 +540,7 @@ class Informer {
   private advance(rv: string): void {
     this.rv = rv;
     this.ks.rv = rv;
+    this.lastError = null;
   }
 
   private skip(what: string): 'skipped' {
