@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startStandIn, type StandIn, type ObjectSet } from '../testing/apiserver/index.js';
 import { openClusterCache, type CacheExtras } from './informer.js';
 import type { CacheChange, ClusterCache, OpenCacheOptions } from './cache-types.js';
+import type { Resource } from '../model/resource.js';
 
 const CANARY = `canary-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
 const ENV_CANARY = `envcanary-${Math.random().toString(36).slice(2)}`;
@@ -162,6 +163,25 @@ test('first sync: every served kind listed, sanitized, indexed by kind, namespac
     // Ids are unique (models key maps by them).
     const ids = [...cache.resources()].map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length);
+  } finally {
+    await cache.close();
+  }
+});
+
+test('the cache holds exactly what a live scan of the same cluster reads', { timeout: 60_000 }, async () => {
+  const { readClusters } = await import('./read.js');
+  const { liveReadOptions } = await import('../testing/live.js');
+  const kubeconfig = kubeconfigFile(standIn.kubeconfig({ clusters: ['main'] }));
+  let scanned: Resource[] = [];
+  await readClusters(liveReadOptions(kubeconfig, dir, { kinds: KINDS }), async (r) => {
+    scanned = r.resources;
+  });
+  const cache = await openClusterCache(options('main', { kubeconfig }));
+  try {
+    await cache.whenSynced();
+    const comparable = (rs: Iterable<Resource>) => [...rs].map((r) => JSON.stringify({ ...r, id: 0 })).sort();
+    assert.ok(scanned.length > 5);
+    assert.deepEqual(comparable(cache.resources()), comparable(scanned));
   } finally {
     await cache.close();
   }
@@ -480,6 +500,35 @@ test('an API server that cannot be reached: retried, visible in status, and clos
   assert.match(st.kinds[0]!.lastError!.message, /cannot reach the API server/);
   await cache.close();
   await assert.rejects(synced, /closed before its first sync/);
+});
+
+test("--in-cluster: the pod's service account, the kubeconfig and context ignored", { timeout: 60_000 }, async () => {
+  const url = new URL(standIn.cluster('main').url);
+  const token = join(dir, 'sa-token');
+  const ca = join(dir, 'sa-ca.crt');
+  writeFileSync(token, standIn.token('main'));
+  writeFileSync(ca, standIn.caPem);
+  const cache = await openClusterCache(
+    options('main', {
+      inCluster: true,
+      kubeconfig: join(dir, 'does-not-exist.yaml'),
+      context: 'nowhere',
+      kinds: ['Service'],
+      env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port },
+      inClusterPaths: { token, ca },
+      clusterNames: new Map([['in-cluster', 'home']]),
+    }),
+  );
+  try {
+    await cache.whenSynced();
+    assert.equal(cache.name, 'home');
+    assert.ok(cache.get('Service', 'shop', 'cart'));
+    assert.equal(cache.get('Service', 'shop', 'cart')?.cluster, 'home');
+  } finally {
+    await cache.close();
+  }
+  // Outside a pod, the in-cluster selection is refused before anything connects.
+  await assert.rejects(openClusterCache(options('main', { inCluster: true, kinds: ['Service'] })), (err: Error) => err.name === 'LiveSelectionError' && /not running in a pod/.test(err.message));
 });
 
 test('the gate refuses a context before anything connects', { timeout: 60_000 }, async () => {
