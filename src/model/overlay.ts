@@ -83,36 +83,15 @@ export function overlayModel(base: MeshModel, removed: Resource | null, added: R
   }
 
   const o = Object.create(base) as ModelInternals;
-  const without = <T>(list: readonly T[] | undefined, gone: T | null): T[] => (list ? (gone === null ? [...list] : list.filter((x) => x !== gone)) : []);
-
   o.byKind = new Map(b.byKind);
-  for (const r of [removed, added]) {
-    if (!r) continue;
-    const key = kindKey(r.group, r.kind);
-    if (o.byKind.get(key) !== b.byKind.get(key)) continue; // already copied
-    o.byKind.set(key, without(b.byKind.get(key), removed));
-  }
-  if (added) insertById(o.byKind.get(kindKey(added.group, added.kind))!, added);
-  dropEmpty(o.byKind);
-
   o.byNamespace = new Map(b.byNamespace);
-  for (const r of [removed, added]) {
-    if (!r?.namespace || o.byNamespace.get(r.namespace) !== b.byNamespace.get(r.namespace)) continue;
-    o.byNamespace.set(r.namespace, without(b.byNamespace.get(r.namespace), removed));
-  }
-  if (added?.namespace) insertById(o.byNamespace.get(added.namespace)!, added);
-  dropEmpty(o.byNamespace);
+  const kinds = new Set([removed, added].filter((r): r is Resource => r !== null).map((r) => kindKey(r.group, r.kind)));
+  for (const key of kinds) setOrDrop(o.byKind, key, edited(b.byKind.get(key), removed, added, insertById));
+  const namespaces = new Set([removed?.namespace, added?.namespace].filter((ns): ns is string => !!ns));
+  for (const ns of namespaces) setOrDrop(o.byNamespace, ns, edited(b.byNamespace.get(ns), removed?.namespace === ns ? removed : null, added?.namespace === ns ? added : null, insertById));
 
   let resources: Resource[] | null = null;
-  Object.defineProperty(o, 'resources', {
-    get: () => {
-      if (!resources) {
-        resources = without(b.resources, removed);
-        if (added) insertById(resources, added);
-      }
-      return resources;
-    },
-  });
+  Object.defineProperty(o, 'resources', { get: () => (resources ??= edited(b.resources, removed, added, insertById)) });
 
   if (touchesWorkloads) overlayWorkloads(b, o, removedWorkload, addedWorkload, removed, added);
   if (isHostOwner(removed) || isHostOwner(added)) {
@@ -139,23 +118,42 @@ function insertWorkload(list: Workload[], w: Workload): void {
   list.splice(at, 0, w);
 }
 
-function dropEmpty<K, V>(m: Map<K, V[]>): void {
-  for (const [k, v] of m) if (!v.length) m.delete(k);
+/**
+ * A copy of `list` with `removed` taken out and `added` put in. A replacement (same id, so the same
+ * place in id order) goes where the removed object was; an addition goes where `place` puts it.
+ */
+function edited<T>(list: readonly T[] | undefined, removed: T | null, added: T | null, place: (list: T[], x: T) => void): T[] {
+  const out = list ? list.slice() : [];
+  const at = removed ? out.indexOf(removed) : -1;
+  if (at >= 0 && added && idOf(added) === idOf(removed!)) {
+    out[at] = added;
+    return out;
+  }
+  if (at >= 0) out.splice(at, 1);
+  if (added) place(out, added);
+  return out;
+}
+
+function idOf(x: unknown): number {
+  return (x as Resource).id ?? (x as Workload).resource.id;
+}
+
+function setOrDrop<K, V>(m: Map<K, V[]>, k: K, v: V[]): void {
+  if (v.length) m.set(k, v);
+  else m.delete(k);
 }
 
 function overlayWorkloads(b: ModelInternals, o: ModelInternals, gone: Workload | null, added: Workload | null, removedRes: Resource | null, addedRes: Resource | null): void {
-  const list = gone ? b.workloads.filter((w) => w !== gone) : [...b.workloads];
-  if (added) insertWorkload(list, added);
-  o.workloads = list;
+  // The whole list is copied only if a rule asks for it (focused rules never do).
+  let workloads: Workload[] | null = null;
+  Object.defineProperty(o, 'workloads', { get: () => (workloads ??= edited(b.workloads, gone, added, insertWorkload)) });
 
   o.workloadsByNs = new Map(b.workloadsByNs);
   o.podLabelIndex = new Map(b.podLabelIndex);
   for (const ns of new Set([gone?.namespace, added?.namespace])) {
     if (ns === undefined) continue;
-    const inNs = (b.workloadsByNs.get(ns) ?? []).filter((w) => w !== gone);
-    if (added && added.namespace === ns) insertWorkload(inNs, added);
-    if (inNs.length) o.workloadsByNs.set(ns, inNs);
-    else o.workloadsByNs.delete(ns);
+    const inNs = edited(b.workloadsByNs.get(ns), gone?.namespace === ns ? gone : null, added?.namespace === ns ? added : null, insertWorkload);
+    setOrDrop(o.workloadsByNs, ns, inNs);
     const idx = new Map<string, Workload[]>();
     for (const w of inNs) {
       for (const [k, v] of Object.entries(w.podLabels)) {

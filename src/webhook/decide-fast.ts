@@ -64,6 +64,27 @@ export function effectiveReads(rule: Rule): string[] {
   return POSTURE_RULES.has(rule.meta.id) ? [...rule.meta.reads, ...POSTURE_READS] : rule.meta.reads;
 }
 
+/**
+ * Kinds a rule's findings are on or name as evidence, where that is narrower than what it reads and
+ * the rule is costly (it judges through the whole-model posture): a CREATE or UPDATE counts only
+ * findings naming the incoming object, so these rules need not run for other kinds. Read from the
+ * rules' report() calls: AUT003 and AUT028 report DestinationRules with Services as evidence, AUT026
+ * reports Gateways with Gateways as evidence, AUT006 reports Namespaces, the mesh config or a
+ * namespace's first workload, with Namespaces or workloads as evidence. DELETE runs them whatever
+ * they name.
+ */
+const NAMED_KINDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['AUT003', new Set(['networking.istio.io/DestinationRule', 'Service'])],
+  ['AUT028', new Set(['networking.istio.io/DestinationRule', 'Service'])],
+  ['AUT026', new Set(['networking.istio.io/Gateway', 'gateway.networking.k8s.io/Gateway'])],
+  ['AUT006', new Set(['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', 'meshward.io/MeshConfig', ...WORKLOAD_KINDS.map(normaliseKind)])],
+]);
+
+/** Whether a rule's findings can be on, or name, an object of this kind (`group/Kind`). */
+export function mayName(rule: Rule, kind: string): boolean {
+  return NAMED_KINDS.get(rule.meta.id)?.has(kind) ?? true;
+}
+
 export interface FastDeciderOptions {
   /**
    * What a review does when the cache's version has moved past the base: 'stale' (default) decides
@@ -171,6 +192,7 @@ export class FastDecider {
       // Rules sharing a focus share one view, so per-model caches are computed once per focus.
       const byFocus = new Map<string, { focus: Focus; rules: Rule[] }>();
       for (const rule of rules) {
+        if (!mayName(rule, kindKey(subject.group, subject.kind))) continue;
         const focus = focusOf(rule.meta.id, this.fastOpts.focus);
         const key = focusKey(focus);
         const group = byFocus.get(key);

@@ -135,7 +135,6 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
   if (!focus.kind && !focus.workloads && !focus.namespaces && !focus.slice) return model;
   const view = Object.create(model) as MeshModel & { workloads: Workload[] };
   const root = model.rootNamespace;
-  const inSlice = (r: Resource) => r.namespace === '' || r.namespace === subject.namespace || r.namespace === root;
   const sliced = new Map<string, readonly Resource[]>();
   const base = focus.slice
     ? (group: string, kind: string): readonly Resource[] => {
@@ -158,7 +157,10 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
     const w = model.workloadFor(subject);
     Object.defineProperty(view, 'workloads', { value: w ? [w] : [], writable: false });
   } else if (focus.slice) {
-    Object.defineProperty(view, 'workloads', { value: model.workloads.filter((w) => inSlice(w.resource)), writable: false });
+    // Model order: objects' workloads by id, the gateway pods the model makes up last.
+    const rank = (w: Workload) => (w.synthetic ? 1 : 0);
+    const mine = [...model.workloadsIn(subject.namespace), ...(root !== subject.namespace ? model.workloadsIn(root) : [])].sort((a, b) => rank(a) - rank(b) || a.resource.id - b.resource.id);
+    Object.defineProperty(view, 'workloads', { value: mine, writable: false });
   }
   if (focus.namespaces && subject.namespace) {
     const info: NamespaceInfo[] = model.namespaces().filter((n) => n.name === subject.namespace);
