@@ -83,8 +83,8 @@ export function overlayModel(base: MeshModel, removed: Resource | null, added: R
   }
 
   const o = Object.create(base) as ModelInternals;
-  o.byKind = new Map(b.byKind);
-  o.byNamespace = new Map(b.byNamespace);
+  o.byKind = overlayMap(b.byKind);
+  o.byNamespace = overlayMap(b.byNamespace);
   const kinds = new Set([removed, added].filter((r): r is Resource => r !== null).map((r) => kindKey(r.group, r.kind)));
   for (const key of kinds) setOrDrop(o.byKind, key, edited(b.byKind.get(key), removed, added, insertById));
   const namespaces = new Set([removed?.namespace, added?.namespace].filter((ns): ns is string => !!ns));
@@ -138,6 +138,34 @@ function idOf(x: unknown): number {
   return (x as Resource).id ?? (x as Workload).resource.id;
 }
 
+/**
+ * A Map read through to `base` except for the keys set or deleted on it: an overlay changes one or two
+ * keys of maps with hundreds (namespaces), and copying them would cost more than the rest of a review.
+ * The model reads its indexes after construction only with get/has (and set/delete here).
+ */
+function overlayMap<K, V>(base: Map<K, V>): Map<K, V> {
+  const own = new Map<K, V | typeof GONE>();
+  const view = {
+    get: (k: K) => {
+      const v = own.get(k);
+      return v === GONE ? undefined : v !== undefined ? v : base.get(k);
+    },
+    has: (k: K) => (own.has(k) ? own.get(k) !== GONE : base.has(k)),
+    set: (k: K, v: V) => {
+      own.set(k, v);
+      return view;
+    },
+    delete: (k: K) => {
+      const had = view.has(k);
+      own.set(k, GONE);
+      return had;
+    },
+  };
+  return view as unknown as Map<K, V>;
+}
+
+const GONE = Symbol('deleted');
+
 function setOrDrop<K, V>(m: Map<K, V[]>, k: K, v: V[]): void {
   if (v.length) m.set(k, v);
   else m.delete(k);
@@ -148,8 +176,8 @@ function overlayWorkloads(b: ModelInternals, o: ModelInternals, gone: Workload |
   let workloads: Workload[] | null = null;
   Object.defineProperty(o, 'workloads', { get: () => (workloads ??= edited(b.workloads, gone, added, insertWorkload)) });
 
-  o.workloadsByNs = new Map(b.workloadsByNs);
-  o.podLabelIndex = new Map(b.podLabelIndex);
+  o.workloadsByNs = overlayMap(b.workloadsByNs);
+  o.podLabelIndex = overlayMap(b.podLabelIndex);
   for (const ns of new Set([gone?.namespace, added?.namespace])) {
     if (ns === undefined) continue;
     const inNs = edited(b.workloadsByNs.get(ns), gone?.namespace === ns ? gone : null, added?.namespace === ns ? added : null, insertWorkload);
