@@ -69,20 +69,26 @@ export function effectiveReads(rule: Rule): string[] {
  * the rule is costly (it judges through the whole-model posture): a CREATE or UPDATE counts only
  * findings naming the incoming object, so these rules need not run for other kinds. Read from the
  * rules' report() calls: AUT003 and AUT028 report DestinationRules with Services as evidence, AUT026
- * reports Gateways with Gateways as evidence, AUT006 reports Namespaces, the mesh config or a
- * namespace's first workload, with Namespaces or workloads as evidence. DELETE runs them whatever
- * they name.
+ * reports Gateways with Gateways as evidence, AUT006 reports Namespaces or the mesh config (its
+ * workload evidence carries no object) and, for a namespace without a Namespace object, that
+ * namespace's first workload. DELETE runs them whatever they name.
  */
-const NAMED_KINDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['AUT003', new Set(['networking.istio.io/DestinationRule', 'Service'])],
-  ['AUT028', new Set(['networking.istio.io/DestinationRule', 'Service'])],
-  ['AUT026', new Set(['networking.istio.io/Gateway', 'gateway.networking.k8s.io/Gateway'])],
-  ['AUT006', new Set(['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', 'meshward.io/MeshConfig', ...WORKLOAD_KINDS.map(normaliseKind)])],
+const NAMED_KINDS: ReadonlyMap<string, (kind: string, subject: Resource, model: MeshModel) => boolean> = new Map([
+  ['AUT003', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
+  ['AUT028', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
+  ['AUT026', (kind: string) => kind === 'networking.istio.io/Gateway' || kind === 'gateway.networking.k8s.io/Gateway'],
+  [
+    'AUT006',
+    (kind: string, subject: Resource, model: MeshModel) =>
+      ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', 'meshward.io/MeshConfig'].includes(kind) || (WORKLOAD_KEYS.has(kind) && !model.namespace(subject.namespace).resource),
+  ],
 ]);
 
-/** Whether a rule's findings can be on, or name, an object of this kind (`group/Kind`). */
-export function mayName(rule: Rule, kind: string): boolean {
-  return NAMED_KINDS.get(rule.meta.id)?.has(kind) ?? true;
+const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseKind));
+
+/** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model. */
+export function mayName(rule: Rule, kind: string, subject: Resource, model: MeshModel): boolean {
+  return NAMED_KINDS.get(rule.meta.id)?.(kind, subject, model) ?? true;
 }
 
 export interface FastDeciderOptions {
@@ -192,7 +198,7 @@ export class FastDecider {
       // Rules sharing a focus share one view, so per-model caches are computed once per focus.
       const byFocus = new Map<string, { focus: Focus; rules: Rule[] }>();
       for (const rule of rules) {
-        if (!mayName(rule, kindKey(subject.group, subject.kind))) continue;
+        if (!mayName(rule, kindKey(subject.group, subject.kind), added, overlay.model)) continue;
         const focus = focusOf(rule.meta.id, this.fastOpts.focus);
         const key = focusKey(focus);
         const group = byFocus.get(key);
