@@ -1,0 +1,271 @@
+/**
+ * A model with one object added, replaced or removed, built from an existing model in microseconds
+ * instead of rebuilding every index over every object (issue 12's admission decision; issue 17's
+ * incremental analysis starts here).
+ *
+ * The overlay is a view: `Object.create(base)` with copy-on-write copies of only the indexes the
+ * change touches (the kind's list, the namespace's list, the namespace's workloads and pod-label
+ * index, the host index for Services and ServiceEntries). Everything else (namespaces, tenancy, mesh
+ * config, injectors) is the base's, so a change that would alter those is refused and the caller
+ * builds a model from scratch. The base is never modified.
+ *
+ * Order matters to rules (the first report of a fingerprint wins, the oldest of two Sidecars wins,
+ * evidence lists are cut at N): base objects are ordered by id, and the added object takes the place
+ * its id gives it (the removed object's id for a replacement, a new largest id for an addition), so
+ * every index is ordered as a fresh model over the same objects in that order would order it.
+ */
+import type { MeshModel } from './model.js';
+import { kindKey, type Resource } from './resource.js';
+import { workloadOf, type Workload } from './workloads.js';
+import type { HostIndex, OwnedHost } from './hosts.js';
+import type { NamespaceInfo } from './namespaces.js';
+
+/** The fields of MeshModel the overlay shadows (private in the class, plain properties at run time). */
+interface ModelInternals {
+  resources: readonly Resource[];
+  workloads: Workload[];
+  byKind: Map<string, Resource[]>;
+  byNamespace: Map<string, Resource[]>;
+  namespaceInfo: Map<string, NamespaceInfo>;
+  workloadsByNs: Map<string, Workload[]>;
+  podLabelIndex: Map<string, Map<string, Workload[]>>;
+  hostIndex: HostIndex | null;
+  workloadFor(r: Resource): Workload | undefined;
+}
+
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+
+/**
+ * Kinds whose change reaches model-wide state the overlay shares with its base: the namespace list and
+ * labels (tenancy, data-plane modes), the mesh config, the injectors, the cluster domain, the
+ * gateway-API pods the model makes up.
+ */
+function modelWideReason(r: Resource, root: string): string | null {
+  if (r.group === '' && r.kind === 'Namespace') return 'Namespace objects change namespace-wide state';
+  if (r.group === 'install.istio.io') return 'IstioOperator changes the mesh config';
+  if (r.group === GATEWAY_API_GROUP && (r.kind === 'Gateway' || r.kind === 'GatewayClass')) return 'gateway-API Gateways and classes make up gateway pods';
+  if (r.group === '' && r.kind === 'ConfigMap' && (r.namespace === root || r.name === 'istio' || r.name.startsWith('istio-'))) return 'a ConfigMap that may hold the mesh or injector config';
+  return null;
+}
+
+export type OverlayResult = { model: MeshModel; refused?: undefined } | { model?: undefined; refused: string };
+
+/**
+ * `base` with `removed` (an object of base.resources, by reference) taken out and `added` put in at
+ * the place its id gives it. The base's objects must have ids in their order (as MeshModel's dense
+ * ids are); `added.id` is the removed object's id to replace it in place, or larger than every id. Refused, with the reason, when the change reaches
+ * state the overlay does not recompute.
+ */
+export function overlayModel(base: MeshModel, removed: Resource | null, added: Resource | null): OverlayResult {
+  const b = base as unknown as ModelInternals;
+  for (const r of [removed, added]) {
+    if (!r) continue;
+    const why = modelWideReason(r, base.rootNamespace);
+    if (why) return { refused: why };
+  }
+  if (added && added.namespace && !b.byNamespace.has(added.namespace) && !b.namespaceInfo.has(added.namespace)) return { refused: 'the object is the first in its namespace' };
+  if (removed && removed.namespace && !b.namespaceInfo.get(removed.namespace)?.resource && (b.byNamespace.get(removed.namespace)?.length ?? 0) <= (added?.namespace === removed.namespace ? 0 : 1)) {
+    return { refused: 'the object is the last in a namespace without a Namespace object' };
+  }
+
+  let addedWorkload: Workload | null = null;
+  try {
+    addedWorkload = added ? workloadOf(added) : null;
+  } catch {
+    return { refused: 'the object’s pod template could not be read' };
+  }
+  const removedWorkload = removed ? b.workloadFor(removed) ?? null : null;
+  const touchesWorkloads = addedWorkload !== null || removedWorkload !== null;
+  if (touchesWorkloads) {
+    for (const r of [removed, added]) {
+      if (r && base.ofKindInNamespace(GATEWAY_API_GROUP, 'Gateway', r.namespace).length) return { refused: 'gateway-API Gateways in the namespace may stand for its pods' };
+    }
+  }
+
+  const o = Object.create(base) as ModelInternals;
+  o.byKind = overlayMap(b.byKind);
+  o.byNamespace = overlayMap(b.byNamespace);
+  const kinds = new Set([removed, added].filter((r): r is Resource => r !== null).map((r) => kindKey(r.group, r.kind)));
+  for (const key of kinds) setOrDrop(o.byKind, key, edited(b.byKind.get(key), removed, added, insertById));
+  const namespaces = new Set([removed?.namespace, added?.namespace].filter((ns): ns is string => !!ns));
+  for (const ns of namespaces) setOrDrop(o.byNamespace, ns, edited(b.byNamespace.get(ns), removed?.namespace === ns ? removed : null, added?.namespace === ns ? added : null, insertById));
+
+  let resources: Resource[] | null = null;
+  Object.defineProperty(o, 'resources', { get: () => (resources ??= edited(b.resources, removed, added, insertById)) });
+
+  if (touchesWorkloads) overlayWorkloads(b, o, removedWorkload, addedWorkload, removed, added);
+  if (isHostOwner(removed) || isHostOwner(added)) {
+    o.hostIndex = new HostIndexOverlay(base.hosts, removed, added ? ownedHosts(base, added) : []) as unknown as HostIndex;
+  }
+  return { model: o as unknown as MeshModel };
+}
+
+/** Inserts `r` before the first object with a larger id (lists are in id order). */
+function insertById(list: Resource[], r: Resource): void {
+  let at = list.length;
+  while (at > 0 && list[at - 1].id > r.id) at--;
+  list.splice(at, 0, r);
+}
+
+function isMadeUpGatewayPod(w: Workload): boolean {
+  return w.resource.group === GATEWAY_API_GROUP && w.resource.kind === 'Gateway';
+}
+
+/** Where a workload of an object goes: in object order, before the gateway pods the model makes up (always last). */
+function insertWorkload(list: Workload[], w: Workload): void {
+  let at = list.length;
+  while (at > 0 && (isMadeUpGatewayPod(list[at - 1]) || list[at - 1].resource.id > w.resource.id)) at--;
+  list.splice(at, 0, w);
+}
+
+/**
+ * A copy of `list` with `removed` taken out and `added` put in. A replacement (same id, so the same
+ * place in id order) goes where the removed object was; an addition goes where `place` puts it.
+ */
+function edited<T>(list: readonly T[] | undefined, removed: T | null, added: T | null, place: (list: T[], x: T) => void): T[] {
+  const out = list ? list.slice() : [];
+  const at = removed ? out.indexOf(removed) : -1;
+  if (at >= 0 && added && idOf(added) === idOf(removed!)) {
+    out[at] = added;
+    return out;
+  }
+  if (at >= 0) out.splice(at, 1);
+  if (added) place(out, added);
+  return out;
+}
+
+function idOf(x: unknown): number {
+  return (x as Resource).id ?? (x as Workload).resource.id;
+}
+
+/**
+ * A Map read through to `base` except for the keys set or deleted on it: an overlay changes one or two
+ * keys of maps with hundreds (namespaces), and copying them would cost more than the rest of a review.
+ * The model reads its indexes after construction only with get/has (and set/delete here).
+ */
+function overlayMap<K, V>(base: Map<K, V>): Map<K, V> {
+  const own = new Map<K, V | typeof GONE>();
+  const view = {
+    get: (k: K) => {
+      const v = own.get(k);
+      return v === GONE ? undefined : v !== undefined ? v : base.get(k);
+    },
+    has: (k: K) => (own.has(k) ? own.get(k) !== GONE : base.has(k)),
+    set: (k: K, v: V) => {
+      own.set(k, v);
+      return view;
+    },
+    delete: (k: K) => {
+      const had = view.has(k);
+      own.set(k, GONE);
+      return had;
+    },
+  };
+  return view as unknown as Map<K, V>;
+}
+
+const GONE = Symbol('deleted');
+
+function setOrDrop<K, V>(m: Map<K, V[]>, k: K, v: V[]): void {
+  if (v.length) m.set(k, v);
+  else m.delete(k);
+}
+
+function overlayWorkloads(b: ModelInternals, o: ModelInternals, gone: Workload | null, added: Workload | null, removedRes: Resource | null, addedRes: Resource | null): void {
+  // The whole list is copied only if a rule asks for it (focused rules never do).
+  let workloads: Workload[] | null = null;
+  Object.defineProperty(o, 'workloads', { get: () => (workloads ??= edited(b.workloads, gone, added, insertWorkload)) });
+
+  o.workloadsByNs = overlayMap(b.workloadsByNs);
+  o.podLabelIndex = overlayMap(b.podLabelIndex);
+  for (const ns of new Set([gone?.namespace, added?.namespace])) {
+    if (ns === undefined) continue;
+    const inNs = edited(b.workloadsByNs.get(ns), gone?.namespace === ns ? gone : null, added?.namespace === ns ? added : null, insertWorkload);
+    setOrDrop(o.workloadsByNs, ns, inNs);
+    const idx = new Map<string, Workload[]>();
+    for (const w of inNs) {
+      for (const [k, v] of Object.entries(w.podLabels)) {
+        const key = `${k}=${v}`;
+        const l = idx.get(key);
+        if (l) l.push(w);
+        else idx.set(key, [w]);
+      }
+    }
+    if (inNs.length || b.podLabelIndex.has(ns)) o.podLabelIndex.set(ns, idx);
+  }
+  o.workloadFor = (r: Resource) => {
+    if (r === addedRes) return added ?? undefined;
+    if (r === removedRes) return undefined;
+    return b.workloadFor(r);
+  };
+}
+
+function isHostOwner(r: Resource | null): boolean {
+  return r !== null && ((r.group === '' && r.kind === 'Service') || (r.group === 'networking.istio.io' && r.kind === 'ServiceEntry'));
+}
+
+/** The host-index entries an object makes, as MeshModel.hosts makes them. */
+function ownedHosts(model: MeshModel, r: Resource): OwnedHost[] {
+  if (r.kind === 'Service') {
+    return indexable([{ host: `${r.name}.${r.namespace}.svc.${model.clusterDomain}`.toLowerCase(), namespace: r.namespace, resource: r, via: 'Service' }]);
+  }
+  const hosts = r.obj?.spec?.hosts;
+  if (!Array.isArray(hosts)) return [];
+  const out: OwnedHost[] = [];
+  for (const h of hosts) if (typeof h === 'string') out.push({ host: model.resolveHost(h, r.namespace), namespace: r.namespace, resource: r, via: 'ServiceEntry' });
+  return indexable(out);
+}
+
+/** What HostIndex.add keeps. */
+function indexable(list: OwnedHost[]): OwnedHost[] {
+  return list.filter((o) => o.host.length <= 253 && !o.host.startsWith('*'));
+}
+
+/**
+ * The host index with one owner's entries taken out and another's added, in the order a fresh index
+ * lists them: Services before ServiceEntries, each in object (id) order.
+ */
+class HostIndexOverlay {
+  private allCache: OwnedHost[] | null = null;
+  constructor(
+    private readonly base: HostIndex,
+    private readonly removed: Resource | null,
+    private readonly added: OwnedHost[],
+  ) {}
+
+  get domain(): string {
+    return this.base.domain;
+  }
+
+  get all(): OwnedHost[] {
+    return (this.allCache ??= this.merge(this.base.all, this.added));
+  }
+
+  ownersOf(host: string): readonly OwnedHost[] {
+    return this.merge(this.base.ownersOf(host), this.added.filter((o) => o.host === host));
+  }
+
+  impliedOwner(host: string): string | null {
+    return this.base.impliedOwner(host);
+  }
+
+  covered(pattern: string): readonly OwnedHost[] {
+    if (pattern === '*') return this.all;
+    if (pattern.startsWith('*.')) {
+      const suffix = pattern.slice(1);
+      return this.merge(this.base.covered(pattern), this.added.filter((o) => o.host.endsWith(suffix)));
+    }
+    return this.ownersOf(pattern);
+  }
+
+  private merge(list: readonly OwnedHost[], extra: OwnedHost[]): OwnedHost[] {
+    const kept = this.removed ? list.filter((o) => o.resource !== this.removed) : [...list];
+    if (!extra.length) return kept;
+    const rank = (o: OwnedHost) => (o.via === 'Service' ? 0 : 1);
+    const after = (o: OwnedHost) => rank(o) > rank(extra[0]) || (rank(o) === rank(extra[0]) && o.resource.id > extra[0].resource.id);
+    let at = kept.findIndex(after);
+    if (at < 0) at = kept.length;
+    kept.splice(at, 0, ...extra);
+    return kept;
+  }
+}

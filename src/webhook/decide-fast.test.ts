@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSettings } from '../config/settings.js';
+import { FastDecider, decideReference, type DecideOptions } from './decide.js';
+import { CORPUS_CLUSTER, parseObjects, reviewOf, stateOf, toResource, type Obj } from './decide-corpus.js';
+import type { DecisionState } from './types.js';
+
+const opts: DecideOptions = { tenantPolicy: null, settings: defaultSettings(), cluster: CORPUS_CLUSTER };
+
+const CLUSTER = parseObjects(`
+apiVersion: v1
+kind: Namespace
+metadata: {name: payments, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {ports: [{port: 80, name: http}], selector: {app: web}}
+`);
+const PAY_SERVICE = parseObjects(`
+apiVersion: v1
+kind: Service
+metadata: {name: pay, namespace: payments}
+spec: {ports: [{port: 80, name: http}], selector: {app: pay}}
+`)[0];
+const HIJACK = parseObjects(`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: steal, namespace: shop}
+spec:
+  hosts: [pay.payments.svc.cluster.local]
+  http: [{route: [{destination: {host: web.shop.svc.cluster.local}}]}]
+`)[0];
+
+const ids = (d: { introduced: { ruleId: string }[] }) => d.introduced.map((f) => f.ruleId);
+
+test('a review does not wait for a new base: it is decided against the last one, and the lag is reported until the rebuild', () => {
+  let objects: Obj[] = CLUSTER;
+  let current = objects.map((o) => toResource(o));
+  const resources = () => current;
+  const decider = new FastDecider(opts, { rebuildDelayMs: 60_000 });
+  try {
+    const v1: DecisionState = { version: 1, synced: true, resources };
+    const before = decider.decide(reviewOf('CREATE', HIJACK), v1);
+    assert.deepEqual(before, decideReference(reviewOf('CREATE', HIJACK), v1, opts));
+    assert.equal(decider.stats().baseBuilds, 1);
+
+    // The victim's Service arrives: the cache moves to version 2.
+    objects = [...objects, PAY_SERVICE];
+    current = objects.map((o) => toResource(o));
+    const v2: DecisionState = { version: 2, synced: true, resources };
+    decider.decide(reviewOf('CREATE', HIJACK), v2);
+    assert.equal(decider.stats().baseBuilds, 1, 'the review did not wait for a rebuild');
+    assert.equal(decider.stats().baseLagVersions, 1);
+
+    decider.rebuild(v2);
+    const after = decider.decide(reviewOf('CREATE', HIJACK), v2);
+    assert.equal(decider.stats().baseLagVersions, 0);
+    assert.deepEqual(after, decideReference(reviewOf('CREATE', HIJACK), v2, opts));
+    assert.ok(ids(after).includes('HJK001'), JSON.stringify(ids(after)));
+  } finally {
+    decider.close();
+  }
+});
+
+test('with staleness "wait" a new version is built before the review', () => {
+  let current = CLUSTER.map((o) => toResource(o));
+  const resources = () => current;
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  decider.decide(reviewOf('CREATE', HIJACK), { version: 1, synced: true, resources });
+  current = [...CLUSTER, PAY_SERVICE].map((o) => toResource(o));
+  const d = decider.decide(reviewOf('CREATE', HIJACK), { version: 2, synced: true, resources });
+  assert.ok(ids(d).includes('HJK001'));
+  assert.equal(decider.stats().baseBuilds, 2);
+});
+
+test('reviews the fast path cannot be sure of go to the reference, counted by reason', () => {
+  const state = stateOf([...CLUSTER, PAY_SERVICE, HIJACK]);
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  const ns = structuredClone(CLUSTER[1]);
+  ns.metadata.labels = { 'istio-injection': 'disabled' };
+  const nsReview = reviewOf('UPDATE', ns, CLUSTER[1]);
+  assert.deepEqual(decider.decide(nsReview, state), decideReference(nsReview, state, opts));
+  // The cache lags the review: the old object the API server sends is not the cache's.
+  const lagging = structuredClone(HIJACK);
+  lagging.spec.hosts = ['other.payments.svc.cluster.local'];
+  const update = reviewOf('UPDATE', HIJACK, lagging);
+  assert.deepEqual(decider.decide(update, state), decideReference(update, state, opts));
+  const s = decider.stats();
+  assert.equal(s.fast, 0);
+  assert.deepEqual(Object.keys(s.fallbacks).sort(), ['cluster-scoped object', 'the cache lags the review']);
+});
+
+test('hostile objects: odd names, missing and wrong-typed fields decide as the reference does, without throwing', () => {
+  const state = stateOf([...CLUSTER, PAY_SERVICE]);
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  const hostile: Obj[] = [
+    { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: '__proto__', namespace: 'shop' }, spec: { hosts: 'pay.payments' } },
+    { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'constructor', namespace: 'shop' }, spec: { hosts: [42, null, { a: 1 }, 'pay.payments'] } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hasOwnProperty', namespace: 'shop', labels: { __proto__: 'x' } }, spec: { template: 'nope' } },
+    { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'shop' }, spec: null },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x'.repeat(300), namespace: 'shop' }, spec: [] },
+  ];
+  for (const o of hostile) {
+    for (const req of [reviewOf('CREATE', o), reviewOf('DELETE', null, o)]) {
+      const s = req.operation === 'DELETE' ? stateOf([...CLUSTER, PAY_SERVICE, o]) : state;
+      const got = decider.decide(req, s);
+      assert.deepEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(decideReference(req, s, opts))), `${req.operation} ${o.kind} ${o.metadata.name}`);
+    }
+  }
+});

@@ -1,0 +1,306 @@
+/**
+ * The fast admission decision: the same answer as the reference (decide.ts `decideReference`) in a
+ * fraction of a millisecond instead of two full analyses per review.
+ *
+ * - The base (the cache's objects as one model, and the worst severity of every finding the admission
+ *   rules make on it) depends only on the cache's version: it is built once per version and reused by
+ *   every review until the cache changes. It is exactly the reference's "without" model whenever the
+ *   review's old object is the cache's (always for CREATE).
+ * - "With" is an overlay of the base (src/model/overlay.ts): the base's indexes with the incoming object
+ *   added, replaced or removed, built in microseconds.
+ * - Only the rules whose `reads` include the incoming kind run: a rule that never reads a kind cannot
+ *   report on, or name, an object of that kind, nor change its findings when one comes or goes.
+ * - CREATE and UPDATE count only findings naming the incoming object, so each rule runs focused
+ *   (focus.ts): its loop over the incoming kind, workloads or namespaces cut to the incoming object.
+ *   DELETE counts every new finding, so its rules run over the whole overlay.
+ *
+ * Where the fast path cannot be sure it falls back to the reference and counts why (`stats()`): the
+ * cache lags the review (UPDATE/DELETE whose old object is not the cache's), a change the overlay does
+ * not model (Namespaces, the mesh config, IstioOperators, gateway-API Gateways, a namespace's first or
+ * last object), a cluster-scoped or root-namespace object.
+ *
+ * Staleness: when the cache's version moves on, reviews do not wait for the new base (seconds at
+ * 20,000 objects): they are decided against the last base plus the request while a rebuild is
+ * scheduled (debounced, so a burst of changes costs one rebuild). `stats().baseLagVersions` and
+ * `baseAgeMs` say how far behind the base is, for the server to export.
+ */
+import type { Finding } from '../engine/finding.js';
+import { severityRank } from '../engine/finding.js';
+import { compareFindings, runRules, type RuleFailure } from '../engine/run.js';
+import { MeshModel } from '../model/model.js';
+import { overlayModel } from '../model/overlay.js';
+import { groupOf, kindKey, type Resource, type ResourceRef } from '../model/resource.js';
+import type { Rule } from '../rules/types.js';
+import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
+import { WORKLOAD_KINDS } from '../model/workloads.js';
+import { admissionRules } from './admission-kinds.js';
+import { focusedView, focusKey, focusOf, type Focus } from './focus.js';
+import type { AdmissionRequest, DecisionState } from './types.js';
+import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
+
+/**
+ * Kinds the shared mesh posture (src/posture, cached per model) reads. Rules that judge through it read
+ * these kinds whether or not their `reads` list them (AUT006's verdict changes when a Service goes, for
+ * one); the decision treats them as read. (Their `reads` should say so; see the report of issue 12.)
+ */
+const POSTURE_READS = [
+  'security.istio.io/PeerAuthentication',
+  'security.istio.io/AuthorizationPolicy',
+  'security.istio.io/RequestAuthentication',
+  'Service',
+  'networking.istio.io/ServiceEntry',
+  'networking.istio.io/Gateway',
+  'gateway.networking.k8s.io/Gateway',
+  'Namespace',
+  ...WORKLOAD_KINDS,
+];
+const POSTURE_RULES: ReadonlySet<string> = new Set([
+  'AUT001', 'AUT002', 'AUT003', 'AUT006', 'AUT007', 'AUT008', 'AUT009', 'AUT010', 'AUT011', 'AUT012', 'AUT013', 'AUT014', 'AUT015',
+  'AUT019', 'AUT020', 'AUT021', 'AUT022', 'AUT023', 'AUT026', 'AUT027', 'AUT028', 'HJK017', 'BYP030',
+]);
+
+/** What a rule reads, for choosing the rules a review runs: its `reads`, and the posture's kinds if it judges through the posture. */
+export function effectiveReads(rule: Rule): string[] {
+  return POSTURE_RULES.has(rule.meta.id) ? [...rule.meta.reads, ...POSTURE_READS] : rule.meta.reads;
+}
+
+/**
+ * Kinds a rule's findings are on or name as evidence, where that is narrower than what it reads and
+ * the rule is costly (it judges through the whole-model posture): a CREATE or UPDATE counts only
+ * findings naming the incoming object, so these rules need not run for other kinds. Read from the
+ * rules' report() calls: AUT003 and AUT028 report DestinationRules with Services as evidence, AUT026
+ * reports Gateways with Gateways as evidence, AUT006 reports Namespaces or the mesh config (its
+ * workload evidence carries no object) and, for a namespace without a Namespace object, that
+ * namespace's first workload. DELETE runs them whatever they name.
+ */
+const NAMED_KINDS: ReadonlyMap<string, (kind: string, subject: Resource, model: MeshModel) => boolean> = new Map([
+  ['AUT003', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
+  ['AUT028', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
+  ['AUT026', (kind: string) => kind === 'networking.istio.io/Gateway' || kind === 'gateway.networking.k8s.io/Gateway'],
+  [
+    'AUT006',
+    (kind: string, subject: Resource, model: MeshModel) =>
+      ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', 'meshward.io/MeshConfig'].includes(kind) || (WORKLOAD_KEYS.has(kind) && !model.namespace(subject.namespace).resource),
+  ],
+]);
+
+const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseKind));
+
+/** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model. */
+export function mayName(rule: Rule, kind: string, subject: Resource, model: MeshModel): boolean {
+  return NAMED_KINDS.get(rule.meta.id)?.(kind, subject, model) ?? true;
+}
+
+export interface FastDeciderOptions {
+  /**
+   * What a review does when the cache's version has moved past the base: 'stale' (default) decides
+   * against the last base and rebuilds in the background; 'wait' rebuilds first (tests, tools).
+   */
+  staleness?: 'stale' | 'wait';
+  /** Debounce before a background rebuild, in ms (default 200). */
+  rebuildDelayMs?: number;
+  /** Per-rule focus table (default: focus.ts RULE_FOCUS). */
+  focus?: ReadonlyMap<string, Focus>;
+}
+
+export interface DeciderStats {
+  reviews: number;
+  /** Reviews decided on the fast path. */
+  fast: number;
+  /** Reviews handed to the reference, by reason. */
+  fallbacks: Record<string, number>;
+  baseBuilds: number;
+  /** Wall time of the last base build, ms. */
+  lastBuildMs: number;
+  /** Objects in the base. */
+  baseSize: number;
+  /** Cache version the base was built from, and how many versions the cache has moved on since. */
+  baseVersion: number | null;
+  baseLagVersions: number;
+  /** Wall-clock age of the base, ms (0 before the first build). */
+  baseAgeMs: number;
+}
+
+interface Base {
+  version: number;
+  source: DecisionState['resources'];
+  builtAt: number;
+  model: MeshModel;
+  /** Worst severity rank per fingerprint over the admission rules' findings on the base. */
+  worst: Map<string, number>;
+  failures: RuleFailure[];
+  /** Identity → object; null when the cache holds the identity twice (then the reference decides). */
+  byIdentity: Map<string, Resource | null>;
+  nextId: number;
+}
+
+export class FastDecider {
+  private base: Base | null = null;
+  private rebuildTimer: ReturnType<typeof setTimeout> | null = null;
+  private pendingState: DecisionState | null = null;
+  private readonly counters = { reviews: 0, fast: 0, baseBuilds: 0, lastBuildMs: 0 };
+  private readonly fallbacks = new Map<string, number>();
+  private readonly rules: readonly Rule[];
+  /** `group/Kind` → the rules that read it. */
+  private readonly readers = new Map<string, Rule[]>();
+
+  constructor(
+    private readonly opts: DecideOptions,
+    private readonly fastOpts: FastDeciderOptions = {},
+  ) {
+    this.rules = opts.rules ?? admissionRules();
+    for (const rule of this.rules) {
+      for (const key of new Set(effectiveReads(rule).map(normaliseKind))) {
+        const list = this.readers.get(key);
+        if (list) list.push(rule);
+        else this.readers.set(key, [rule]);
+      }
+    }
+  }
+
+  decide(req: AdmissionRequest, state: DecisionState): Decision {
+    this.counters.reviews++;
+    const incoming = req.operation === 'DELETE' ? null : requestResource(req, 'object', this.opts.cluster);
+    const old = req.operation === 'CREATE' ? null : requestResource(req, 'oldObject', this.opts.cluster);
+    const subject = incoming ?? old;
+    if (!subject) return { introduced: [], failures: [] };
+
+    const base = this.baseFor(state);
+    const fallback = (reason: string): Decision => {
+      this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
+      return decideReference(req, state, this.opts);
+    };
+    if (!subject.namespace) return fallback('cluster-scoped object');
+    if (subject.namespace === base.model.rootNamespace) return fallback('object in the root namespace');
+    const id = identityOf(subject);
+    const cached = base.byIdentity.get(id);
+    if (cached === null) return fallback('the cache holds the object twice');
+    // The reference's "without" is the cache with the review's old object: the base, if they agree.
+    if (old && (!cached || !sameObject(old, cached))) return fallback('the cache lags the review');
+
+    // A replacement keeps the cached object's place (its id); a new object comes last.
+    const added = incoming ? { ...incoming, id: cached ? cached.id : base.nextId } : null;
+    const overlay = overlayModel(base.model, cached ?? null, added);
+    if (overlay.refused !== undefined) return fallback(overlay.refused);
+
+    const rules = this.readers.get(kindKey(subject.group, subject.kind)) ?? [];
+    const findings: Finding[] = [];
+    const failures: RuleFailure[] = [...base.failures];
+    const run = (model: MeshModel, batch: Rule[]) => {
+      if (!batch.length) return;
+      const res = runRules(model, batch, { settings: this.opts.settings });
+      findings.push(...res.findings);
+      failures.push(...res.failures);
+    };
+    if (req.operation === 'DELETE' || !added) {
+      run(overlay.model, rules);
+    } else {
+      // Rules sharing a focus share one view, so per-model caches are computed once per focus.
+      const byFocus = new Map<string, { focus: Focus; rules: Rule[] }>();
+      for (const rule of rules) {
+        if (!mayName(rule, kindKey(subject.group, subject.kind), added, overlay.model)) continue;
+        const focus = focusOf(rule.meta.id, this.fastOpts.focus);
+        const key = focusKey(focus);
+        const group = byFocus.get(key);
+        if (group) group.rules.push(rule);
+        else byFocus.set(key, { focus, rules: [rule] });
+      }
+      for (const { focus, rules: batch } of byFocus.values()) run(focusedView(overlay.model, added, focus), batch);
+    }
+
+    const names = (f: Finding) => {
+      const on = (ref: ResourceRef | undefined) =>
+        ref !== undefined && ref.kind === subject.kind && ref.namespace === subject.namespace && ref.name === subject.name && groupOf(ref.apiVersion) === subject.group;
+      return on(f.resource) || f.evidence.some((e) => on(e.resource));
+    };
+    const introduced = findings.filter((f) => {
+      const was = base.worst.get(f.fingerprint);
+      if (was !== undefined && was >= severityRank(f.severity)) return false;
+      return req.operation === 'DELETE' || names(f);
+    });
+    introduced.sort(compareFindings);
+    this.counters.fast++;
+    return { introduced, failures: dedupeFailures(failures) };
+  }
+
+  stats(): DeciderStats {
+    const b = this.base;
+    return {
+      ...this.counters,
+      fallbacks: Object.fromEntries(this.fallbacks),
+      baseSize: b?.model.resources.length ?? 0,
+      baseVersion: b?.version ?? null,
+      baseLagVersions: b && this.pendingState ? Math.max(0, this.pendingState.version - b.version) : 0,
+      baseAgeMs: b ? Date.now() - b.builtAt : 0,
+    };
+  }
+
+  /** Stops a scheduled rebuild (server shutdown, tests). */
+  close(): void {
+    if (this.rebuildTimer) clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = null;
+  }
+
+  /** Builds the base for `state` now (the server calls this once the cache has synced). */
+  rebuild(state: DecisionState): void {
+    this.pendingState = null;
+    const started = performance.now();
+    const resources = [...state.resources()].map((r, i) => (r.id === i ? r : { ...r, id: i }));
+    const byIdentity = new Map<string, Resource | null>();
+    for (const r of resources) {
+      const id = identityOf(r);
+      byIdentity.set(id, byIdentity.has(id) ? null : r);
+    }
+    const settings = this.opts.settings;
+    const model = new MeshModel(resources, { tenantPolicy: this.opts.tenantPolicy, systemNamespaces: settings.systemNamespaces.length ? settings.systemNamespaces : undefined });
+    // Built now so that overlays share them instead of building their own.
+    void model.hosts;
+    void model.meshConfigResource;
+    const res = runRules(model, this.rules, { settings, compact: true });
+    const worst = new Map<string, number>();
+    for (const f of res.findings) worst.set(f.fingerprint, Math.max(worst.get(f.fingerprint) ?? -1, severityRank(f.severity)));
+    this.base = { version: state.version, source: state.resources, builtAt: Date.now(), model, worst, failures: res.failures, byIdentity, nextId: resources.length };
+    this.counters.baseBuilds++;
+    this.counters.lastBuildMs = performance.now() - started;
+  }
+
+  private baseFor(state: DecisionState): Base {
+    const b = this.base;
+    if (!b || b.source !== state.resources) {
+      this.rebuild(state);
+      return this.base!;
+    }
+    if (b.version === state.version) return b;
+    if (this.fastOpts.staleness === 'wait') {
+      this.rebuild(state);
+      return this.base!;
+    }
+    this.pendingState = state;
+    if (!this.rebuildTimer) {
+      this.rebuildTimer = setTimeout(() => {
+        this.rebuildTimer = null;
+        const next = this.pendingState;
+        if (next) this.rebuild(next);
+      }, this.fastOpts.rebuildDelayMs ?? 200);
+      this.rebuildTimer.unref?.();
+    }
+    return b;
+  }
+}
+
+/** The grouped form of a rule's kind key, as admission-kinds.ts reads it (`Deployment` → apps/Deployment). */
+function normaliseKind(key: string): string {
+  const { group, kind } = splitKindKey(key);
+  const g = group ?? (Object.hasOwn(BARE_KIND_GROUPS, kind) ? BARE_KIND_GROUPS[kind] : '');
+  return kindKey(g, kind);
+}
+
+/** Whether the review's old object is the cache's (both sanitized the same way). */
+function sameObject(a: Resource, b: Resource): boolean {
+  return a.apiVersion === b.apiVersion && JSON.stringify(a.obj) === JSON.stringify(b.obj);
+}
+
+function dedupeFailures(failures: RuleFailure[]): RuleFailure[] {
+  const seen = new Set<string>();
+  return failures.filter((f) => (seen.has(f.ruleId) ? false : (seen.add(f.ruleId), true)));
+}
