@@ -49,7 +49,7 @@ function quantile(sorted, q) {
 
 const o = args(process.argv.slice(2));
 const { FastDecider, decideReference } = await load('webhook/decide.js');
-const { toResource, reviewOf, docsCases, casesOf, exampleObjects, randomCases, CORPUS_CLUSTER } = await load('webhook/decide-corpus.js');
+const { toResource, reviewOf, docsCases, casesOf, exampleObjects, randomCases, CORPUS_CLUSTER } = await load('testing/decide-corpus.js');
 const { defaultSettings } = await load('config/settings.js');
 
 if (o.discover) {

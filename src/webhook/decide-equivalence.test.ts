@@ -11,7 +11,7 @@ import { allRules } from '../rules/index.js';
 import { REPO_ROOT } from '../testing/kit.js';
 import { admissionRules } from './admission-kinds.js';
 import { FastDecider, decideIntroduced, decideReference, type DecideOptions } from './decide.js';
-import { casesOf, CORPUS_CLUSTER, docsCases, exampleObjects, identity, reviewOf, stateOf, toResource, objectArb, NAMESPACES, type Obj, type ReviewCase } from './decide-corpus.js';
+import { casesOf, CORPUS_CLUSTER, docsCases, exampleObjects, identity, reviewOf, stateOf, toResource, objectArb, NAMESPACES, type Obj, type ReviewCase } from '../testing/decide-corpus.js';
 import type { DecisionState } from './types.js';
 
 const opts: DecideOptions = { tenantPolicy: null, settings: defaultSettings(), cluster: CORPUS_CLUSTER };

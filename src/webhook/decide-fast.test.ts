@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultSettings } from '../config/settings.js';
 import { FastDecider, decideReference, type DecideOptions } from './decide.js';
-import { CORPUS_CLUSTER, parseObjects, reviewOf, stateOf, toResource, type Obj } from './decide-corpus.js';
+import { CORPUS_CLUSTER, parseObjects, reviewOf, stateOf, toResource, type Obj } from '../testing/decide-corpus.js';
 import type { DecisionState } from './types.js';
 
 const opts: DecideOptions = { tenantPolicy: null, settings: defaultSettings(), cluster: CORPUS_CLUSTER };

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { liveResource } from '../cluster/live-resource.js';
 import { isClusterScoped, type Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
-import type { AdmissionRequest, DecisionState } from './types.js';
+import type { AdmissionRequest, DecisionState } from '../webhook/types.js';
 
 export type Obj = Record<string, any>;
 
