@@ -16,8 +16,8 @@ export interface RunOptions {
   /** Rules switched off in the config file. */
   disabled?: Set<string>;
   /**
-   * Return compact findings (StoredFinding: title, message, remediation and fingerprint are made when
-   * read), for runs that may make a million findings (the CLI's scan). They read like any Finding and
+   * Return compact findings (StoredFinding: title, message, remediation, fingerprint and location are
+   * made when read), for runs that may make a million findings (the CLI's scan). They read like any Finding and
    * serialize the same, but a spread (`{ ...f }`) copies only their plain members: copy them with
    * plainFinding(). Default: plain objects.
    */
@@ -302,8 +302,9 @@ class EvidenceCache {
 /**
  * A finding as held between the rules and the reports: the fields a finding has of its own are plain
  * properties; its title and default remediation are the rule's, its message a template shared by the
- * rule's findings (MessageTemplates), its fingerprint a number in the run's FingerprintTable. They are
- * made when read, so about 150 bytes per finding are retained instead of about a kilobyte.
+ * rule's findings (MessageTemplates), its fingerprint a number in the run's FingerprintTable, its
+ * location a row of the run's LocationTable. They are made when read, so about 175 bytes per finding
+ * are retained instead of about a kilobyte.
  * JSON.stringify writes the same members in the same order as a plain Finding (toJSON); a spread
  * (`{ ...f }`) copies only the plain properties, so copy with `plainFinding()`.
  */
