@@ -96,8 +96,20 @@ export function shorten(s: string, max = 120): string {
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
+/**
+ * Versions read, by image reference: parseImage shares one reference per image text, so thousands of
+ * pods running one image share one answer instead of a version object each (kept per detection).
+ */
+const versionMemo = new WeakMap<ImageRef, { version: IstioVersion | null; reason: string | null }>();
+
 /** Reads the version of an image reference; the reason when it cannot. */
 export function versionOfImage(ref: ImageRef): { version: IstioVersion | null; reason: string | null } {
+  let known = versionMemo.get(ref);
+  if (!known) versionMemo.set(ref, (known = readVersionOfImage(ref)));
+  return known;
+}
+
+function readVersionOfImage(ref: ImageRef): { version: IstioVersion | null; reason: string | null } {
   if (ref.tag === null) {
     return ref.digest
       ? { version: null, reason: `the image is pinned by digest only (${shorten(ref.digest, 24)}), which names no version` }
@@ -126,7 +138,8 @@ function fromWorkload(model: MeshModel, w: Workload, out: DetectedVersion[]): vo
     out.push({
       component,
       resource: r,
-      path: [...c.path, 'image'],
+      // Kept for every container of the run: concat makes an array of exactly this size.
+      path: c.path.concat('image'),
       source: 'image',
       where: `${labelOf(c)} "${shorten(c.name, 60)}" of ${describe(r)}`,
       text: shorten(c.image),
@@ -145,7 +158,7 @@ function fromWorkload(model: MeshModel, w: Workload, out: DetectedVersion[]): vo
     out.push({
       component: 'proxy',
       resource: r,
-      path: [...w.metaPath, 'annotations', PROXY_IMAGE_ANNOTATION],
+      path: w.metaPath.concat('annotations', PROXY_IMAGE_ANNOTATION),
       source: 'annotation',
       where: `annotation ${PROXY_IMAGE_ANNOTATION} of ${describe(r)}`,
       text: shorten(annotated),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface FingerprintParts {
   ruleId: string;
@@ -24,7 +24,6 @@ export function fingerprint(parts: FingerprintParts): string {
 
 /** The fingerprint as bytes (the first FINGERPRINT_BYTES of the digest), for compact storage. */
 export function fingerprintDigest(parts: FingerprintParts): Buffer {
-  const h = createHash('sha256');
-  h.update([parts.ruleId, parts.cluster, parts.kind, parts.namespace, parts.name, parts.path, parts.key ?? ''].join('\u0000'));
-  return h.digest();
+  // One-shot hash: no Hash object per finding (a million findings on a 45 MB input).
+  return hash('sha256', [parts.ruleId, parts.cluster, parts.kind, parts.namespace, parts.name, parts.path, parts.key ?? ''].join('\u0000'), 'buffer');
 }

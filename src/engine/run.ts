@@ -16,8 +16,8 @@ export interface RunOptions {
   /** Rules switched off in the config file. */
   disabled?: Set<string>;
   /**
-   * Return compact findings (StoredFinding: title, message, remediation and fingerprint are made when
-   * read), for runs that may make a million findings (the CLI's scan). They read like any Finding and
+   * Return compact findings (StoredFinding: title, message, remediation, fingerprint and location are
+   * made when read), for runs that may make a million findings (the CLI's scan). They read like any Finding and
    * serialize the same, but a spread (`{ ...f }`) copies only their plain members: copy them with
    * plainFinding(). Default: plain objects.
    */
@@ -66,7 +66,7 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
     }
   }
   if (opts.locator) pending.resolve(opts.locator, run.paths);
-  findings.sort(compareFindings);
+  sortFindings(findings);
   return { findings: opts.compact ? findings : findings.map(plainFinding), failures };
 }
 
@@ -260,10 +260,17 @@ class RunTables {
   readonly refs = new RefCache();
   readonly paths = new PathCache();
   readonly messages = new MessageTemplates();
-  readonly fingerprints = new FingerprintTable();
+  /** What findings keep after the run: only these, never the caches above (they hold the model's objects). */
+  readonly kept = new KeptTables();
   readonly evidence = new EvidenceCache();
   /** Remediations a rule words per case repeat too (the same upgrade advice for every pod). */
   readonly remediations = new StringCache();
+}
+
+/** The tables compact findings read their fingerprints and locations from. */
+class KeptTables {
+  readonly fingerprints = new FingerprintTable();
+  readonly locations = new LocationTable();
 }
 
 /** One flat copy of each distinct string. */
@@ -295,8 +302,9 @@ class EvidenceCache {
 /**
  * A finding as held between the rules and the reports: the fields a finding has of its own are plain
  * properties; its title and default remediation are the rule's, its message a template shared by the
- * rule's findings (MessageTemplates), its fingerprint a number in the run's FingerprintTable. They are
- * made when read, so about 150 bytes per finding are retained instead of about a kilobyte.
+ * rule's findings (MessageTemplates), its fingerprint a number in the run's FingerprintTable, its
+ * location a row of the run's LocationTable. They are made when read, so about 175 bytes per finding
+ * are retained instead of about a kilobyte.
  * JSON.stringify writes the same members in the same order as a plain Finding (toJSON); a spread
  * (`{ ...f }`) copies only the plain properties, so copy with `plainFinding()`.
  */
@@ -304,17 +312,18 @@ class StoredFinding implements Finding {
   ruleId: string;
   severity: Severity;
   resource: ResourceRef;
-  location: Location | null = null;
   evidence: Evidence[];
   declare suppressed?: Finding['suppressed'];
   readonly #meta: RuleMeta;
   readonly #message: StoredMessage;
   /** Set only when the report gave its own remediation. */
   readonly #remediation: string | undefined;
-  readonly #fingerprints: FingerprintTable;
+  readonly #tables: KeptTables;
   readonly #fingerprint: number;
+  /** The location: a row of the run's LocationTable, or (set from outside, e.g. Helm's remapping) an object. */
+  #location: number | Location | null = null;
 
-  constructor(meta: RuleMeta, severity: Severity, resource: ResourceRef, message: StoredMessage, remediation: string | undefined, evidence: Evidence[], fingerprints: FingerprintTable, fingerprint: number) {
+  constructor(meta: RuleMeta, severity: Severity, resource: ResourceRef, message: StoredMessage, remediation: string | undefined, evidence: Evidence[], tables: KeptTables, fingerprint: number) {
     this.ruleId = meta.id;
     this.severity = severity;
     this.resource = resource;
@@ -322,8 +331,27 @@ class StoredFinding implements Finding {
     this.#meta = meta;
     this.#message = message;
     this.#remediation = remediation;
-    this.#fingerprints = fingerprints;
+    this.#tables = tables;
     this.#fingerprint = fingerprint;
+  }
+
+  /** A new object at each read (members in the order of the JSON contract); assign to change it. */
+  get location(): Location | null {
+    const l = this.#location;
+    return typeof l === 'number' ? this.#tables.locations.get(l) : l;
+  }
+  set location(l: Location | null) {
+    this.#location = l ? (this.#tables.locations.add(l) ?? l) : null;
+  }
+
+  /** File and line without making the location object (for sorting a million findings). */
+  locationFile(): string {
+    const l = this.#location;
+    return typeof l === 'number' ? this.#tables.locations.file(l) : (l?.file ?? '');
+  }
+  locationLine(): number {
+    const l = this.#location;
+    return typeof l === 'number' ? this.#tables.locations.line(l) : (l?.line ?? 0);
   }
 
   get title(): string {
@@ -336,7 +364,7 @@ class StoredFinding implements Finding {
     return this.#remediation ?? this.#meta.docs.fix;
   }
   get fingerprint(): string {
-    return this.#fingerprints.hex(this.#fingerprint);
+    return this.#tables.fingerprints.hex(this.#fingerprint);
   }
 
   toJSON(): Finding {
@@ -366,7 +394,7 @@ function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | unde
   const r = input.resource;
   const path = run.paths.of(input.path).text;
   const digest = fingerprintDigest({ ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
-  const fp = run.fingerprints.add(digest);
+  const fp = run.kept.fingerprints.add(digest);
   if (fp < 0) return null;
   const evidence: Evidence[] = !input.evidence?.length
     ? NO_EVIDENCE
@@ -375,7 +403,106 @@ function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | unde
       : run.evidence.of(input.evidence);
   const ref = run.refs.of(r);
   const remediation = input.remediation === undefined || input.remediation === meta.docs.fix ? undefined : run.remediations.of(input.remediation);
-  return new StoredFinding(meta, override ?? input.severity ?? meta.severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.fingerprints, fp);
+  return new StoredFinding(meta, override ?? input.severity ?? meta.severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.kept, fp);
+}
+
+/**
+ * The locations of one run's findings, a row each in typed arrays (file number, line, column) plus
+ * the shared path text: about 20 bytes a location instead of an object of about 60 and the pointer
+ * to it, for a million findings. Rows are made by StoredFinding's location setter; an object the
+ * table cannot hold exactly (Helm's `rendered`, positions that are not small integers) stays an object.
+ */
+class LocationTable {
+  private readonly fileNames: string[] = [];
+  private readonly fileNumbers = new Map<string, number>();
+  private fileOf: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private lines: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private columns: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private readonly paths: string[] = [];
+
+  /** The row holding `l`, or undefined when it cannot be held exactly. */
+  add(l: Location): number | undefined {
+    if (l.rendered !== undefined || !isRowInt(l.line) || !isRowInt(l.column) || typeof l.file !== 'string' || typeof l.path !== 'string' || Object.keys(l).length !== 4) return undefined;
+    let file = this.fileNumbers.get(l.file);
+    if (file === undefined) {
+      file = this.fileNames.length;
+      this.fileNames.push(l.file);
+      this.fileNumbers.set(l.file, file);
+    }
+    const row = this.paths.length;
+    if (row === this.lines.length) {
+      this.fileOf = grown(this.fileOf);
+      this.lines = grown(this.lines);
+      this.columns = grown(this.columns);
+    }
+    this.fileOf[row] = file;
+    this.lines[row] = l.line;
+    this.columns[row] = l.column;
+    this.paths.push(l.path);
+    return row;
+  }
+
+  get(row: number): Location {
+    return { file: this.fileNames[this.fileOf[row]], line: this.lines[row], column: this.columns[row], path: this.paths[row] };
+  }
+
+  file(row: number): string {
+    return this.fileNames[this.fileOf[row]];
+  }
+
+  line(row: number): number {
+    return this.lines[row];
+  }
+}
+
+function isRowInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0x7fffffff;
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Sorts in the order of compareFindings, reading each finding's severity, file and line once instead
+ * of at every comparison (a compact finding makes its location object when read).
+ */
+function sortFindings(findings: Finding[]): void {
+  const n = findings.length;
+  const rank = new Int8Array(n);
+  const files: string[] = new Array(n);
+  const lines = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = findings[i];
+    rank[i] = severityRank(f.severity);
+    if (f instanceof StoredFinding) {
+      files[i] = f.locationFile();
+      lines[i] = f.locationLine();
+    } else {
+      files[i] = f.location?.file ?? '';
+      lines[i] = f.location?.line ?? 0;
+    }
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => {
+    const a = findings[x];
+    const b = findings[y];
+    return (
+      rank[y] - rank[x] ||
+      cmp(files[x], files[y]) ||
+      lines[x] - lines[y] ||
+      cmp(a.ruleId, b.ruleId) ||
+      cmp(a.resource.namespace, b.resource.namespace) ||
+      cmp(a.resource.name, b.resource.name) ||
+      cmp(a.fingerprint, b.fingerprint) ||
+      x - y
+    );
+  });
+  const sorted = Array.from(order, (i) => findings[i]);
+  for (let i = 0; i < n; i++) findings[i] = sorted[i];
 }
 
 /** Worst first, then by file and line, then by rule: stable output for diffs and snapshots. */

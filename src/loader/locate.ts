@@ -1,5 +1,6 @@
 import { Parser, CST } from 'yaml';
 import { flowOffsetAlongPath, flowRootOffset } from './flow-path.js';
+import { blockOffsetAlongPath } from './block-path.js';
 import type { InputFile } from './load.js';
 import { lineStarts, positionOf } from './split.js';
 import { pathToString, type PathSegment, type Resource } from '../model/resource.js';
@@ -49,30 +50,15 @@ export class Locator {
   private yamlOffset(fileIndex: number, start: number, end: number, text: string, path: PathSegment[]): number | null {
     const flowRoot = flowRootOffset(text, start, end);
     if (flowRoot >= 0) return flowOffsetAlongPath(text, flowRoot, end, path, flowRoot);
+    // Plain block YAML (nearly every manifest) is read line by line along the path; anything else,
+    // and documents too large to re-read for each finding, go through the CST (kept for the next finding).
+    if (end - start <= MAX_LINE_WALK_BYTES) {
+      const walked = blockOffsetAlongPath(text, start, end, path);
+      if (walked !== undefined) return walked;
+    }
     const doc = this.cstOf(fileIndex, start, end, text);
     if (doc === undefined) return null;
-    let node: CST.Token | undefined = doc?.value;
-    let best: number | null = node && 'offset' in node ? node.offset : null;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i];
-      if (!node) break;
-      if (node.type === 'block-map') {
-        // Keys compare as text: a YAML key `9090:` is a number to the parser but a string in the object path.
-        const item = node.items.find((it) => it.key && isScalarToken(it.key) && String(CST.resolveAsScalar(it.key)?.value) === String(seg));
-        if (!item?.key) break;
-        best = item.key.offset;
-        node = item.value;
-      } else if (node.type === 'block-seq' && typeof seg === 'number') {
-        const item = node.items[seg];
-        if (!item) break;
-        const indicator = item.start.find((t) => t.type === 'seq-item-ind');
-        best = item.value && 'offset' in item.value ? item.value.offset : (indicator?.offset ?? best);
-        node = item.value;
-      } else if (node.type === 'flow-collection') {
-        return flowOffsetAlongPath(text, start + node.offset, end, path.slice(i), start + (best ?? node.offset));
-      } else break;
-    }
-    return best === null ? null : start + best;
+    return cstOffsetAlongPath(doc, text, start, end, path);
   }
 
   /** The concrete syntax tree of one document; undefined when the document has too many tokens for one. */
@@ -83,8 +69,7 @@ export class Locator {
       this.cst = { key, doc: undefined };
       return undefined;
     }
-    let doc: CST.Document | null = null;
-    for (const token of new Parser().parse(text.slice(start, end))) if (token.type === 'document') doc = token;
+    const doc = parseCst(text, start, end);
     this.cst = { key, doc };
     return doc;
   }
@@ -99,6 +84,43 @@ export class Locator {
   }
 }
 
+/**
+ * Offset of the deepest node along `path` in a document's CST (`doc`, parsed from text[start, end)):
+ * the key for mapping entries, the item's value (else its `-`) for sequence entries. A path that
+ * enters an alias stops at the alias; flow collections are scanned by flow-path.ts.
+ */
+export function cstOffsetAlongPath(doc: CST.Document | null, text: string, start: number, end: number, path: readonly PathSegment[]): number | null {
+  let node: CST.Token | undefined = doc?.value;
+  let best: number | null = node && 'offset' in node ? node.offset : null;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (!node) break;
+    if (node.type === 'block-map') {
+      // Keys compare as text: a YAML key `9090:` is a number to the parser but a string in the object path.
+      const item = node.items.find((it) => it.key && isScalarToken(it.key) && String(CST.resolveAsScalar(it.key)?.value) === String(seg));
+      if (!item?.key) break;
+      best = item.key.offset;
+      node = item.value;
+    } else if (node.type === 'block-seq' && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (!item) break;
+      const indicator = item.start.find((t) => t.type === 'seq-item-ind');
+      best = item.value && 'offset' in item.value ? item.value.offset : (indicator?.offset ?? best);
+      node = item.value;
+    } else if (node.type === 'flow-collection') {
+      return flowOffsetAlongPath(text, start + node.offset, end, path.slice(i), start + (best ?? node.offset));
+    } else break;
+  }
+  return best === null ? null : start + best;
+}
+
+/** The CST of the document text[start, end) (null when it holds no document). */
+export function parseCst(text: string, start: number, end: number): CST.Document | null {
+  let doc: CST.Document | null = null;
+  for (const token of new Parser().parse(text.slice(start, end))) if (token.type === 'document') doc = token;
+  return doc;
+}
+
 function isScalarToken(t: CST.Token): t is CST.FlowScalar | CST.BlockScalar {
   return t.type === 'scalar' || t.type === 'single-quoted-scalar' || t.type === 'double-quoted-scalar' || t.type === 'block-scalar';
 }
@@ -108,6 +130,12 @@ function isScalarToken(t: CST.Token): t is CST.FlowScalar | CST.BlockScalar {
  * closely enough for block YAML. 300,000 keeps one document's tree well under 200 MB.
  */
 const MAX_CST_TOKENS = 300_000;
+
+/**
+ * Documents up to this size are walked line by line for each finding; larger ones are parsed once
+ * into a CST kept while their findings are located (a walk per finding would grow with findings times size).
+ */
+const MAX_LINE_WALK_BYTES = 64 * 1024;
 
 function estimatedTokens(text: string, start: number, end: number): number {
   let n = 0;

@@ -19,16 +19,54 @@ export const PROXY_CONTAINER_NAMES = new Set(['istio-proxy', 'istio-init', 'isti
  */
 export function isTrustedProxyImage(image: string, settings: RuleSettings): boolean {
   if (image === 'auto') return true;
+  const trust = trustOf(settings.trustedProxyImages);
+  let verdict = trust.verdicts.get(image);
+  if (verdict === undefined) {
+    verdict = decideTrust(image, trust.entries);
+    if (trust.verdicts.size >= VERDICT_LIMIT) trust.verdicts.clear();
+    trust.verdicts.set(image, verdict);
+  }
+  return verdict;
+}
+
+function decideTrust(image: string, entries: readonly TrustedEntry[]): boolean {
   const ref = parseImage(image);
   if (!ref) return false;
-  for (const entry of settings.trustedProxyImages) {
-    const [name, digest] = entry.split('@');
-    const want = parseImage(name);
-    if (!want || want.name !== ref.name) continue;
+  for (const { name, digest } of entries) {
+    if (name !== ref.name) continue;
     if (digest && ref.digest !== digest) continue;
     return true;
   }
   return false;
+}
+
+/** A trusted entry, parsed: `registry/repository` and the pinned digest, if any. */
+interface TrustedEntry {
+  name: string;
+  digest: string | undefined;
+}
+
+/**
+ * The trusted list parsed once, with the verdict for each image text met so far: several rules ask
+ * about every proxy-named container, and the same images recur across thousands of pods. Keyed by the
+ * list itself (settings are made once per run); a list that changed length is parsed again.
+ */
+const trustCache = new WeakMap<readonly string[], { size: number; entries: TrustedEntry[]; verdicts: Map<string, boolean> }>();
+const VERDICT_LIMIT = 4096;
+
+function trustOf(list: readonly string[]): { entries: readonly TrustedEntry[]; verdicts: Map<string, boolean> } {
+  let trust = trustCache.get(list);
+  if (!trust || trust.size !== list.length) {
+    const entries: TrustedEntry[] = [];
+    for (const entry of list) {
+      const [name, digest] = entry.split('@');
+      const want = parseImage(name);
+      if (want) entries.push({ name: want.name, digest });
+    }
+    trust = { size: list.length, entries, verdicts: new Map() };
+    trustCache.set(list, trust);
+  }
+  return trust;
 }
 
 /**
