@@ -127,9 +127,10 @@ export function registerGenerate(program: Command, io: CliIO, setExit: SetExit):
     });
 }
 
-/** A whole number from a flag, or NaN (validation then names the flag and its bounds). */
-function wholeNumber(text: string): number {
-  return /^[0-9]{1,6}$/.test(text) ? Number(text) : Number.NaN;
+/** A whole number from a flag; its bounds are checked by validateDeployOptions. */
+function wholeNumber(text: string, flag: string): number {
+  if (!/^[0-9]{1,6}$/.test(text)) throw new UsageError(`${flag}: ${JSON.stringify(terminalSafe(text.slice(0, 40)))} is not a whole number`);
+  return Number(text);
 }
 
 async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
@@ -137,11 +138,11 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
     namespace: flags.namespace,
     certManager: flags.certManager === true,
     image: flags.image,
-    replicas: wholeNumber(flags.replicas),
+    replicas: wholeNumber(flags.replicas, '--replicas'),
     mode: flags.mode,
     denyOn: flags.denyOn,
     failurePolicy: flags.failurePolicy,
-    timeoutSeconds: wholeNumber(flags.timeoutSeconds),
+    timeoutSeconds: wholeNumber(flags.timeoutSeconds, '--timeout-seconds'),
     tenantsConfigMap: flags.tenantsConfigmap ?? null,
     rootNamespace: flags.rootNamespace,
   };
