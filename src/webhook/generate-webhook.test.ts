@@ -21,6 +21,19 @@ import { renderYamlStream } from '../tenancy/yaml-out.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const DEFAULTS = defaultDeployOptions('9.9.9');
+/** Values that would break out of a naive template: line breaks, documents, comments, quotes, anchors, directives. */
+const HOSTILE = [
+  'a\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: pwn}\n#',
+  'b\r\nkind: Secret\r\n',
+  'c # not a comment',
+  "d'\"quotes\"\\back",
+  'e{{ .Values.x }}$(id)',
+  'f\u0000\u0007\u001b[31m\u0085\u2028\u2029\u202e\ufeff',
+  '--- g',
+  '- i: j',
+  '&anchor *alias !!tag',
+  '%YAML 1.1',
+];
 const FAKE_TLS = { caPem: 'CA-PEM\n', certPem: 'CERT-PEM\n', keyPem: 'KEY-PEM\n' };
 
 function objects(o: Partial<WebhookDeployOptions> = {}, tls = FAKE_TLS): any[] {
@@ -252,4 +265,36 @@ test('YAML out: names a YAML 1.1 reader takes for booleans stay strings, and the
     assert.equal(back[0].metadata.labels[ADMISSION_MODE_LABEL], 'off');
     assert.deepEqual(back, docs.map((d) => d.object), namespace);
   }
+});
+
+test('hostile values: each is refused, or the stream parses back (as YAML 1.1) to exactly the objects built', async () => {
+  const fc = (await import('fast-check')).default;
+  const check = (o: Partial<WebhookDeployOptions>) => {
+    let docs;
+    try {
+      docs = webhookDocuments({ ...DEFAULTS, ...o }, FAKE_TLS);
+    } catch (err) {
+      assert.ok(err instanceof WebhookDeployError, String(err));
+      return;
+    }
+    const text = renderYamlStream(['header with the namespace ' + String(o.namespace)], docs);
+    const parsed = parseAllDocuments(text, { version: '1.1' });
+    for (const d of parsed) assert.deepEqual(d.errors, []);
+    assert.deepEqual(parsed.map((d) => d.toJS()), docs.map((d) => d.object));
+  };
+  for (const name of [...HOSTILE, '__proto__', 'constructor', 'no', 'null', '~', '0777', '1e3']) {
+    check({ namespace: name });
+    check({ rootNamespace: name });
+    check({ tenantsConfigMap: name });
+    check({ image: name });
+  }
+  fc.assert(
+    fc.property(fc.string({ maxLength: 80 }), fc.stringMatching(/^[a-z0-9.-]{1,40}$/), (anything, nameish) => {
+      check({ namespace: nameish });
+      check({ tenantsConfigMap: nameish });
+      check({ image: anything });
+      check({ image: `${nameish}:${nameish}` });
+    }),
+    { numRuns: 300 },
+  );
 });
