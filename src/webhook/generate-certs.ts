@@ -8,7 +8,7 @@
  * Keys come from Node's WebCrypto (no openssl process, nothing on disk); @peculiar/x509 writes the
  * certificates.
  */
-import { webcrypto } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 // @peculiar/x509 2.x resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -93,4 +93,35 @@ export async function createServingCertificate(dnsNames: readonly string[], days
     keyPem: pemOf('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', servingKeys.privateKey)),
     notAfter,
   };
+}
+
+export class TrustBundleError extends Error {}
+
+/** The largest trust file read: a handful of CA certificates, never megabytes. */
+export const MAX_TRUST_BYTES = 256 * 1024;
+
+/**
+ * CA certificates from a PEM file the user gives (`--trust-ca`): the CA the running pods were issued by,
+ * kept in the caBundle beside the new one while a renewal rolls out. Only CERTIFICATE blocks of CA
+ * certificates are taken; anything else (a private key, a leaf certificate, stray text) is refused
+ * without echoing it, since the file may hold more than it should.
+ */
+export function parseTrustedCas(text: string, source: string): string[] {
+  if (Buffer.byteLength(text) > MAX_TRUST_BYTES) throw new TrustBundleError(`${source}: larger than ${MAX_TRUST_BYTES / 1024} KiB; give the CA certificates only`);
+  const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)];
+  const rest = text.replace(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g, '').trim();
+  if (rest) throw new TrustBundleError(`${source}: holds text outside PEM blocks; give PEM CA certificates only`);
+  if (!blocks.length) throw new TrustBundleError(`${source}: no PEM certificate found; give the CA certificate(s) in PEM ("-----BEGIN CERTIFICATE-----")`);
+  return blocks.map((m, i) => {
+    if (m[1] !== 'CERTIFICATE') throw new TrustBundleError(`${source}: block ${i + 1} is a ${m[1]!.includes('PRIVATE') ? 'private key' : `"${m[1]}" block`}, not a certificate; give CA certificates only (and keep keys out of this file)`);
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(m[0]);
+    } catch {
+      throw new TrustBundleError(`${source}: certificate ${i + 1} cannot be parsed`);
+    }
+    if (!cert.ca) throw new TrustBundleError(`${source}: certificate ${i + 1} is not a CA certificate (basicConstraints CA:FALSE); give the CA, not the serving certificate`);
+    // Re-encoded from the parsed certificate: nothing of the input but the certificate itself travels on.
+    return cert.toString().trimEnd() + '\n';
+  });
 }

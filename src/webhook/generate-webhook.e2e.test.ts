@@ -150,3 +150,43 @@ test('generate webhook: a namespace YAML 1.1 reads as a boolean stays a string f
   assert.deepEqual(vwc.webhooks[0].namespaceSelector.matchExpressions[0].values, ['kube-system', 'no', 'istio-system']);
   assert.deepEqual(vwc.webhooks[0].namespaceSelector.matchExpressions[1].values, ['off']);
 });
+
+test('generate webhook --trust-ca: the caBundle trusts the old CA beside the new one, so a renewal rolls out without a refused write', async () => {
+  const dir = await tempDir();
+  try {
+    const first = await runCli(['generate', 'webhook', '-o', 'v1.yaml'], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+    const old = docsOf(await fs.readFile(path.join(dir, 'v1.yaml'), 'utf8')).find((d) => d.kind === 'Secret');
+    const pem = (s: any, k: string) => Buffer.from(s.data[k], 'base64').toString();
+    await fs.writeFile(path.join(dir, 'old-ca.pem'), pem(old, 'ca.crt'));
+    await fs.writeFile(path.join(dir, 'old-key.pem'), pem(old, 'tls.key'));
+    await fs.writeFile(path.join(dir, 'old-leaf.pem'), pem(old, 'tls.crt'));
+
+    const r = await runCli(['generate', 'webhook', '--trust-ca', 'old-ca.pem'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const docs = docsOf(r.stdout);
+    const secret = docs.find((d) => d.kind === 'Secret');
+    const bundle = Buffer.from(docs.find((d) => d.kind === 'ValidatingWebhookConfiguration').webhooks[0].clientConfig.caBundle, 'base64').toString();
+    const cas = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!.map((p) => new X509Certificate(p));
+    assert.equal(cas.length, 2);
+    const trusted = (leafPem: string) => cas.some((ca) => new X509Certificate(leafPem).verify(ca.publicKey));
+    assert.ok(trusted(pem(old, 'tls.crt')), 'pods still serving the old certificate are trusted');
+    assert.ok(trusted(pem(secret, 'tls.crt')), 'pods serving the new certificate are trusted');
+    assert.equal(pem(secret, 'ca.crt'), bundle.slice(0, pem(secret, 'ca.crt').length), 'the new CA first; the Secret holds only the new one');
+
+    // A key or a leaf is refused, and the file's content is never echoed.
+    const key = await runCli(['generate', 'webhook', '--trust-ca', 'old-key.pem'], { cwd: dir });
+    assert.equal(key.code, 2);
+    assert.equal(key.stdout, '');
+    assert.match(key.stderr, /--trust-ca old-key\.pem: block 1 is a private key, not a certificate/);
+    for (const line of keyLines(pem(old, 'tls.key'))) assert.ok(!key.stderr.includes(line));
+    const leaf = await runCli(['generate', 'webhook', '--trust-ca', 'old-leaf.pem'], { cwd: dir });
+    assert.equal(leaf.code, 2);
+    assert.match(leaf.stderr, /not a CA certificate/);
+    const cm = await runCli(['generate', 'webhook', '--cert-manager', '--trust-ca', 'old-ca.pem'], { cwd: dir });
+    assert.equal(cm.code, 2);
+    assert.match(cm.stderr, /--trust-ca is for generated certificates/);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -14,7 +14,7 @@ import {
   NAMES,
   type WebhookDeployOptions,
 } from './generate-webhook.js';
-import { createServingCertificate } from './generate-certs.js';
+import { createServingCertificate, parseTrustedCas, TrustBundleError } from './generate-certs.js';
 import { admissionKinds, cacheKinds } from './admission-kinds.js';
 import { ADMISSION_MODE_LABEL, WEBHOOK_DEFAULT_PORT, WEBHOOK_PATHS } from './types.js';
 import { renderYamlStream } from '../tenancy/yaml-out.js';
@@ -297,4 +297,21 @@ test('hostile values: each is refused, or the stream parses back (as YAML 1.1) t
     }),
     { numRuns: 300 },
   );
+});
+
+test('parseTrustedCas: CA certificates only; keys, leaves, stray text and huge files refused without echoing them', async () => {
+  const tls = await createServingCertificate(serviceDnsNames('meshward'), 30);
+  assert.deepEqual(parseTrustedCas(tls.caPem, 'f'), [new X509Certificate(tls.caPem).toString().trimEnd() + '\n']);
+  assert.equal(parseTrustedCas(tls.caPem + '\n' + tls.caPem, 'f').length, 2);
+  const refuse = (text: string, re: RegExp) =>
+    assert.throws(() => parseTrustedCas(text, 'f'), (err: unknown) => err instanceof TrustBundleError && re.test(err.message) && (text.length < 80 || !err.message.includes(text.slice(40, 80))));
+  refuse(tls.keyPem, /private key/);
+  refuse(tls.caPem + tls.keyPem, /block 2 is a private key/);
+  refuse(tls.certPem, /not a CA certificate/);
+  refuse('kind: Secret\n' + tls.caPem, /text outside PEM blocks/);
+  refuse('', /no PEM certificate/);
+  refuse('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', /cannot be parsed/);
+  refuse(tls.caPem.repeat(1000), /larger than/);
+  const bundle = webhookDocuments(DEFAULTS, { ...FAKE_TLS, trustedCas: ['OLD\n', 'OLD\n'] }).map((d) => d.object as any).find((o) => o.kind === 'ValidatingWebhookConfiguration');
+  assert.equal(b64(bundle.webhooks[0].clientConfig.caBundle), 'CA-PEM\nOLD\n');
 });

@@ -119,6 +119,8 @@ export interface ServingTls {
   caPem: string;
   certPem: string;
   keyPem: string;
+  /** More CA certificates (PEM) the caBundle trusts beside caPem: the previous CA during a renewal. */
+  trustedCas?: readonly string[];
 }
 
 const base64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -387,7 +389,7 @@ function webhookConfiguration(o: WebhookDeployOptions, tls: ServingTls | null): 
   const clientConfig: Record<string, unknown> = { service: { name: NAMES.service, namespace: o.namespace, path: WEBHOOK_PATHS.validate, port: SERVICE_PORT } };
   // cert-manager's CA injector fills caBundle from the serving Certificate's ca.crt.
   if (o.certManager) metadata.annotations = { 'cert-manager.io/inject-ca-from': `${o.namespace}/${NAMES.servingCertificate}` };
-  else clientConfig.caBundle = base64(tls!.caPem);
+  else clientConfig.caBundle = base64([tls!.caPem, ...new Set(tls!.trustedCas ?? [])].join(''));
   const excluded = [...new Set(['kube-system', o.namespace, o.rootNamespace])];
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',

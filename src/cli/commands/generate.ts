@@ -24,7 +24,7 @@ import {
   type FailurePolicy,
   type WebhookDeployOptions,
 } from '../../webhook/generate-webhook.js';
-import { createServingCertificate } from '../../webhook/generate-certs.js';
+import { createServingCertificate, MAX_TRUST_BYTES, parseTrustedCas, TrustBundleError } from '../../webhook/generate-certs.js';
 import type { DenyOn, WebhookMode } from '../../webhook/types.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -62,6 +62,7 @@ interface WebhookFlags {
   timeoutSeconds: string;
   tenantsConfigmap?: string;
   rootNamespace: string;
+  trustCa?: string;
   format: 'yaml' | 'json';
   output?: string;
 }
@@ -120,6 +121,7 @@ export function registerGenerate(program: Command, io: CliIO, setExit: SetExit):
     .option('--timeout-seconds <n>', 'how long the API server waits for the webhook (1 to 30)', String(defaults.timeoutSeconds))
     .option('--tenants-configmap <name>', "ConfigMap in the webhook's namespace holding the tenant policy (key tenants.yaml)")
     .option('--root-namespace <ns>', 'the Istio root namespace, never judged', defaults.rootNamespace)
+    .option('--trust-ca <file>', 'PEM CA certificate(s) the webhook configuration keeps trusting beside the new CA (the current one, while a renewal rolls out)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('-o, --output <file>', 'write to a file (created readable by its owner only: it may hold a private key) instead of standard output')
     .action(async (flags: WebhookFlags) => {
@@ -152,8 +154,10 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
     if (err instanceof WebhookDeployError) throw new UsageError(terminalSafe(err.message));
     throw err;
   }
+  if (flags.trustCa !== undefined && options.certManager) throw new UsageError('--trust-ca is for generated certificates: with --cert-manager, the CA injector writes the caBundle');
+  const trustedCas = flags.trustCa !== undefined ? await readTrustedCas(path.resolve(io.cwd, flags.trustCa), flags.trustCa) : [];
   // Validated before any key exists: a refused flag never leaves a key behind.
-  const tls = options.certManager ? null : await createServingCertificate(serviceDnsNames(options.namespace), CERT_DAYS);
+  const tls = options.certManager ? null : { ...(await createServingCertificate(serviceDnsNames(options.namespace), CERT_DAYS)), trustedCas };
   const docs = webhookDocuments(options, tls);
   const text =
     flags.format === 'json'
@@ -174,6 +178,26 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
   }
   if (tls) io.stderr.write(`meshward: note: the serving certificate expires on ${tls.notAfter.toISOString().slice(0, 10)}; generate again before then (docs/webhook-deploy.md)\n`);
   return 0;
+}
+
+async function readTrustedCas(file: string, shown: string): Promise<string[]> {
+  const label = `--trust-ca ${terminalSafe(shown)}`;
+  let text: string;
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) throw new UsageError(`${label}: not a file`);
+    if (stat.size > MAX_TRUST_BYTES) throw new UsageError(`${label}: larger than ${MAX_TRUST_BYTES / 1024} KiB; give the CA certificates only`);
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${label}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+  }
+  try {
+    return parseTrustedCas(text, label);
+  } catch (err) {
+    if (err instanceof TrustBundleError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Like writeReportFile, but a new file is created with mode 0600: the output may hold a private key. */
