@@ -74,7 +74,7 @@ interface WebhookFlags {
 export function registerGenerate(program: Command, io: CliIO, setExit: SetExit): void {
   const generate = program
     .command('generate')
-    .description('write mitigations from the tenant policy: per-namespace Sidecars, admission policies (VAP or Kyverno)');
+    .description("write mitigations from the tenant policy (per-namespace Sidecars, admission policies: VAP or Kyverno) and the admission webhook's deployment");
 
   generate
     .command('sidecars')
