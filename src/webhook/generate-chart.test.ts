@@ -147,6 +147,7 @@ test('chart: values.schema.json refuses hostile or incomplete values before any 
     { replicas: 0 },
     { replicas: '2' },
     { timeoutSeconds: 31 },
+    { timeoutSeconds: 2 },
     { mode: 'block' },
     { failurePolicy: 'fail' },
     { extra: true },

@@ -124,7 +124,7 @@ test('generate webhook: hostile flag values are refused with a clear one-line er
     [['--image', 'a\u2028b'], /--image/],
     [['--replicas', 'two'], /--replicas: "two" is not a whole number/],
     [['--replicas', '0'], /--replicas: .* from 1 to 50/],
-    [['--timeout-seconds', '60'], /--timeout-seconds: .* from 1 to 30/],
+    [['--timeout-seconds', '60'], /--timeout-seconds: .* from 3 to 30/],
     [['--failure-policy', 'never'], /--failure-policy/],
     [['--mode', 'deny'], /--mode/],
   ];

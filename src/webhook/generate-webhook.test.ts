@@ -146,7 +146,7 @@ test('Deployment: replicas, anti-affinity, hardening, resources, probes on the H
   assert.deepEqual(c.readinessProbe.httpGet, { path: WEBHOOK_PATHS.readyz, port: 'https', scheme: 'HTTPS' });
   assert.deepEqual(c.args, [
     'webhook', '--in-cluster', '--tls-cert', '/etc/meshward/tls/tls.crt', '--tls-key', '/etc/meshward/tls/tls.key',
-    '--port', '8443', '--mode', 'warn', '--deny-on', 'medium', '--tenants-configmap', 'meshward/tenants',
+    '--port', '8443', '--namespace', 'meshward', '--root-namespace', 'istio-system', '--mode', 'warn', '--deny-on', 'medium', '--tenants-configmap', 'meshward/tenants',
   ]);
   // The certificate files the args name are where the TLS Secret is mounted.
   const mount = c.volumeMounts.find((m: any) => m.name === 'tls');
@@ -161,7 +161,7 @@ test('Deployment: replicas, anti-affinity, hardening, resources, probes on the H
 });
 
 test('serverArgs: only the flags `meshward webhook` takes; no tenants flag without a ConfigMap', () => {
-  const taken = new Set(['--in-cluster', '--tls-cert', '--tls-key', '--port', '--tenants', '--tenants-configmap', '--mode', '--deny-on', '--unsynced']);
+  const taken = new Set(['--in-cluster', '--tls-cert', '--tls-key', '--port', '--namespace', '--root-namespace', '--tenants', '--tenants-configmap', '--mode', '--deny-on', '--unsynced']);
   const args = serverArgs(DEFAULTS);
   assert.equal(args[0], 'webhook');
   for (const a of args.filter((x) => x.startsWith('--'))) assert.ok(taken.has(a), a);
@@ -235,6 +235,7 @@ test('validation: hostile names, images and numbers are refused with the flag na
     [{ replicas: Number.NaN }, /--replicas/],
     [{ timeoutSeconds: 31 }, /--timeout-seconds/],
     [{ timeoutSeconds: 0 }, /--timeout-seconds/],
+    [{ timeoutSeconds: 2 }, /--timeout-seconds: .* from 3 to 30/],
     [{ mode: 'block' as any }, /--mode/],
     [{ denyOn: 'low' as any }, /--deny-on/],
     [{ failurePolicy: 'fail' as any }, /--failure-policy/],

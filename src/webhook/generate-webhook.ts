@@ -73,6 +73,12 @@ export const TLS_MOUNT = '/etc/meshward/tls';
 export const RUN_AS = 65532;
 export const SERVICE_PORT = 443;
 export const CERT_DAYS = 365;
+/**
+ * The server's decision budget is 2 s (after which it allows the object unchecked, with a warning); the
+ * API server's timeout must leave room above it for TLS and the network, or it gives up first and the
+ * failurePolicy decides instead.
+ */
+export const MIN_TIMEOUT_SECONDS = 3;
 
 export class WebhookDeployError extends Error {}
 
@@ -108,7 +114,9 @@ export function validateDeployOptions(o: WebhookDeployOptions): void {
     throw new WebhookDeployError(`--image: ${shown(o.image)} is not an image reference (registry/repository[:tag][@sha256:digest], e.g. ${DEFAULT_IMAGE_REPOSITORY}:1.0.0)`);
   }
   if (!Number.isInteger(o.replicas) || o.replicas < 1 || o.replicas > 50) throw new WebhookDeployError(`--replicas: ${shown(o.replicas)} must be a whole number from 1 to 50 (2 or more keeps admission up during a rollout or a node drain)`);
-  if (!Number.isInteger(o.timeoutSeconds) || o.timeoutSeconds < 1 || o.timeoutSeconds > 30) throw new WebhookDeployError(`--timeout-seconds: ${shown(o.timeoutSeconds)} must be a whole number from 1 to 30 (the API server's bounds)`);
+  if (!Number.isInteger(o.timeoutSeconds) || o.timeoutSeconds < MIN_TIMEOUT_SECONDS || o.timeoutSeconds > 30) {
+    throw new WebhookDeployError(`--timeout-seconds: ${shown(o.timeoutSeconds)} must be a whole number from ${MIN_TIMEOUT_SECONDS} to 30 (the API server allows at most 30; the server takes up to 2 s to decide before it allows unchecked)`);
+  }
   if (!MODES.includes(o.mode)) throw new WebhookDeployError(`--mode: ${shown(o.mode)} must be one of ${MODES.join(', ')}`);
   if (!DENY_ON.includes(o.denyOn)) throw new WebhookDeployError(`--deny-on: ${shown(o.denyOn)} must be one of ${DENY_ON.join(', ')}`);
   if (!FAILURE_POLICIES.includes(o.failurePolicy)) throw new WebhookDeployError(`--failure-policy: ${shown(o.failurePolicy)} must be Fail or Ignore`);
@@ -183,6 +191,11 @@ export function serverArgs(o: WebhookDeployOptions): string[] {
     `${TLS_MOUNT}/tls.key`,
     '--port',
     String(WEBHOOK_DEFAULT_PORT),
+    // The namespaces the server never judges, the same the namespaceSelector leaves out.
+    '--namespace',
+    o.namespace,
+    '--root-namespace',
+    o.rootNamespace,
     '--mode',
     o.mode,
     '--deny-on',

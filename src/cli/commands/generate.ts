@@ -118,7 +118,7 @@ export function registerGenerate(program: Command, io: CliIO, setExit: SetExit):
     .addOption(new Option('--mode <mode>', 'enforce: deny at or above --deny-on; warn: warnings only; audit: audit annotations only').choices(['enforce', 'warn', 'audit']).default(defaults.mode))
     .addOption(new Option('--deny-on <severity>', 'lowest severity denied in enforce mode').choices(['critical', 'high', 'medium']).default(defaults.denyOn))
     .addOption(new Option('--failure-policy <policy>', 'when no replica answers: Fail refuses the intercepted writes, Ignore admits them unjudged').choices(['Fail', 'Ignore']).default(defaults.failurePolicy))
-    .option('--timeout-seconds <n>', 'how long the API server waits for the webhook (1 to 30)', String(defaults.timeoutSeconds))
+    .option('--timeout-seconds <n>', 'how long the API server waits for the webhook (3 to 30; the server decides within 2 s)', String(defaults.timeoutSeconds))
     .option('--tenants-configmap <name>', "ConfigMap in the webhook's namespace holding the tenant policy (key tenants.yaml)")
     .option('--root-namespace <ns>', 'the Istio root namespace, never judged', defaults.rootNamespace)
     .option('--trust-ca <file>', 'PEM CA certificate(s) the webhook configuration keeps trusting beside the new CA (the current one, while a renewal rolls out)')
