@@ -10,6 +10,9 @@ import { jsonForOutput, terminalSafe, UNSAFE_CHARS } from '../engine/text.js';
  * first, which turns CR, LF, NEL, the Unicode line and paragraph separators and every other control
  * or bidi character into a visible `\uXXXX`, so a comment line stays one line.
  *
+ * Objects are written with the YAML 1.1 schema, as kubectl reads them: a namespace named `no` or a
+ * label value `off` is quoted, where the default 1.2 emitter leaves them plain (booleans to go-yaml).
+ *
  * One gap in the emitter is closed here: it writes NEL (U+0085), U+2028 and U+2029 raw, even in plain
  * scalars, and YAML 1.1 parsers (go-yaml, so kubectl) read them as line breaks, so `x\u2028kind: …` in
  * a plain key could start a key of its own there. Every string holding an UNSAFE_CHARS character is
@@ -39,7 +42,9 @@ function commentLine(line: string): string {
 export function renderYamlStream(header: readonly string[], docs: readonly GeneratedDoc[]): string {
   let out = header.map((l) => `#${commentLine(l)}\n`).join('');
   for (const d of docs) {
-    const doc = new Document(d.object, { aliasDuplicateObjects: false });
+    // version 1.1: kubectl and the API server read YAML 1.1 (go-yaml), where plain `off`, `no`, `y`,
+    // `1:20` or `0b101` are not strings; the 1.1 schema quotes every string that 1.1 would read otherwise.
+    const doc = new Document(d.object, { aliasDuplicateObjects: false, version: '1.1' });
     visit(doc, {
       Scalar(_key, node) {
         if (typeof node.value === 'string' && hasUnsafe(node.value)) node.type = 'QUOTE_DOUBLE';

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { scanPaths } from '../../engine/scan.js';
@@ -12,6 +13,19 @@ import { UsageError, VERSION, EXIT_FINDINGS, type CliIO, positiveInt } from '../
 import type { SetExit } from './index.js';
 import { writeReportFile } from '../emit.js';
 import { terminalSafe } from '../../engine/text.js';
+import { renderJson, renderYamlStream } from '../../tenancy/yaml-out.js';
+import {
+  CERT_DAYS,
+  defaultDeployOptions,
+  serviceDnsNames,
+  validateDeployOptions,
+  webhookDocuments,
+  WebhookDeployError,
+  type FailurePolicy,
+  type WebhookDeployOptions,
+} from '../../webhook/generate-webhook.js';
+import { createServingCertificate, MAX_TRUST_BYTES, parseTrustedCas, TrustBundleError } from '../../webhook/generate-certs.js';
+import type { DenyOn, WebhookMode } from '../../webhook/types.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -37,11 +51,30 @@ interface AdmissionFlags {
   config?: string;
 }
 
-/** `meshward generate sidecars` and `meshward generate admission-policy`: mitigations written from the tenant policy. */
+interface WebhookFlags {
+  namespace: string;
+  certManager?: boolean;
+  image: string;
+  replicas: string;
+  mode: WebhookMode;
+  denyOn: DenyOn;
+  failurePolicy: FailurePolicy;
+  timeoutSeconds: string;
+  tenantsConfigmap?: string;
+  rootNamespace: string;
+  trustCa?: string;
+  format: 'yaml' | 'json';
+  output?: string;
+}
+
+/**
+ * `meshward generate sidecars` and `meshward generate admission-policy`: mitigations written from the
+ * tenant policy; `meshward generate webhook`: the manifests that deploy the admission webhook.
+ */
 export function registerGenerate(program: Command, io: CliIO, setExit: SetExit): void {
   const generate = program
     .command('generate')
-    .description('write mitigations from the tenant policy: per-namespace Sidecars, admission policies (VAP or Kyverno)');
+    .description("write mitigations from the tenant policy (per-namespace Sidecars, admission policies: VAP or Kyverno) and the admission webhook's deployment");
 
   generate
     .command('sidecars')
@@ -73,6 +106,115 @@ export function registerGenerate(program: Command, io: CliIO, setExit: SetExit):
     .action(async (flags: AdmissionFlags) => {
       setExit(await runAdmission(flags, io));
     });
+
+  const defaults = defaultDeployOptions(VERSION);
+  generate
+    .command('webhook')
+    .description('the manifests that deploy the admission webhook (`meshward webhook`): namespace, read-only RBAC, Deployment, Service, certificates and the ValidatingWebhookConfiguration')
+    .option('-n, --namespace <ns>', "the webhook's namespace (created; never judged by the webhook)", defaults.namespace)
+    .option('--cert-manager', 'certificates from cert-manager (Issuer, Certificate, CA injection) instead of a generated CA and serving certificate')
+    .option('--image <ref>', 'container image running meshward', defaults.image)
+    .option('--replicas <n>', 'webhook replicas (2 or more keeps admission answered during drains)', String(defaults.replicas))
+    .addOption(new Option('--mode <mode>', 'enforce: deny at or above --deny-on; warn: warnings only; audit: audit annotations only').choices(['enforce', 'warn', 'audit']).default(defaults.mode))
+    .addOption(new Option('--deny-on <severity>', 'lowest severity denied in enforce mode').choices(['critical', 'high', 'medium']).default(defaults.denyOn))
+    .addOption(new Option('--failure-policy <policy>', 'when no replica answers: Fail refuses the intercepted writes, Ignore admits them unjudged').choices(['Fail', 'Ignore']).default(defaults.failurePolicy))
+    .option('--timeout-seconds <n>', 'how long the API server waits for the webhook (3 to 30; the server decides within 2 s)', String(defaults.timeoutSeconds))
+    .option('--tenants-configmap <name>', "ConfigMap in the webhook's namespace holding the tenant policy (key tenants.yaml)")
+    .option('--root-namespace <ns>', 'the Istio root namespace, never judged', defaults.rootNamespace)
+    .option('--trust-ca <file>', 'PEM CA certificate(s) the webhook configuration keeps trusting beside the new CA (the current one, while a renewal rolls out)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('-o, --output <file>', 'write to a file (created readable by its owner only: it may hold a private key) instead of standard output')
+    .action(async (flags: WebhookFlags) => {
+      setExit(await runWebhook(flags, io));
+    });
+}
+
+/** A whole number from a flag; its bounds are checked by validateDeployOptions. */
+function wholeNumber(text: string, flag: string): number {
+  if (!/^[0-9]{1,6}$/.test(text)) throw new UsageError(`${flag}: ${JSON.stringify(terminalSafe(text.slice(0, 40)))} is not a whole number`);
+  return Number(text);
+}
+
+async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
+  const options: WebhookDeployOptions = {
+    namespace: flags.namespace,
+    certManager: flags.certManager === true,
+    image: flags.image,
+    replicas: wholeNumber(flags.replicas, '--replicas'),
+    mode: flags.mode,
+    denyOn: flags.denyOn,
+    failurePolicy: flags.failurePolicy,
+    timeoutSeconds: wholeNumber(flags.timeoutSeconds, '--timeout-seconds'),
+    tenantsConfigMap: flags.tenantsConfigmap ?? null,
+    rootNamespace: flags.rootNamespace,
+  };
+  try {
+    validateDeployOptions(options);
+  } catch (err) {
+    if (err instanceof WebhookDeployError) throw new UsageError(terminalSafe(err.message));
+    throw err;
+  }
+  if (flags.trustCa !== undefined && options.certManager) throw new UsageError('--trust-ca is for generated certificates: with --cert-manager, the CA injector writes the caBundle');
+  const trustedCas = flags.trustCa !== undefined ? await readTrustedCas(path.resolve(io.cwd, flags.trustCa), flags.trustCa) : [];
+  // Validated before any key exists: a refused flag never leaves a key behind.
+  const tls = options.certManager ? null : { ...(await createServingCertificate(serviceDnsNames(options.namespace), CERT_DAYS)), trustedCas };
+  const docs = webhookDocuments(options, tls);
+  const text =
+    flags.format === 'json'
+      ? renderJson({ apiVersion: 'v1', kind: 'List', items: docs.map((d) => d.object) })
+      : renderYamlStream(
+          [
+            `Generated by meshward ${VERSION} generate webhook: the admission webhook in namespace ${options.namespace}.`,
+            options.certManager
+              ? 'Certificates from cert-manager (install it first). Apply with kubectl apply -f.'
+              : 'Holds a PRIVATE KEY (the Secret): apply with kubectl apply -f, keep it out of version control.',
+          ],
+          docs,
+        );
+  if (!flags.output) io.stdout.write(text);
+  else {
+    await writeSecretFile(path.resolve(io.cwd, flags.output), flags.output, text);
+    io.stderr.write(`meshward: wrote the webhook's ${docs.length} objects to ${terminalSafe(flags.output)}\n`);
+  }
+  if (tls) io.stderr.write(`meshward: note: the serving certificate expires on ${tls.notAfter.toISOString().slice(0, 10)}; generate again before then (docs/webhook-deploy.md)\n`);
+  return 0;
+}
+
+async function readTrustedCas(file: string, shown: string): Promise<string[]> {
+  const label = `--trust-ca ${terminalSafe(shown)}`;
+  let text: string;
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) throw new UsageError(`${label}: not a file`);
+    if (stat.size > MAX_TRUST_BYTES) throw new UsageError(`${label}: larger than ${MAX_TRUST_BYTES / 1024} KiB; give the CA certificates only`);
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${label}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+  }
+  try {
+    return parseTrustedCas(text, label);
+  } catch (err) {
+    if (err instanceof TrustBundleError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Like writeReportFile, but a new file is created with mode 0600: the output may hold a private key. */
+async function writeSecretFile(file: string, shown: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true }).catch(() => undefined);
+  try {
+    const handle = await fs.open(file, 'w', 0o600);
+    try {
+      // An existing file keeps its mode on open: narrow it before the key is written.
+      await handle.chmod(0o600);
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw new UsageError(`--output ${terminalSafe(shown)}: cannot write the manifests (${(err as NodeJS.ErrnoException).code ?? err}); check the path`);
+  }
 }
 
 async function runSidecars(paths: string[], flags: SidecarFlags, io: CliIO): Promise<number> {
