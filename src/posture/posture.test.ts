@@ -123,6 +123,17 @@ test('policies Istio rejects apply to nothing: port-level modes without selector
   assert.equal(wl(p, 'shop', 'web').mtls.mode, 'PERMISSIVE');
 });
 
+test('the oldest namespace-wide policy wins whatever the input order, with and without creation times mixed', async () => {
+  const a = peerAuth('shop', 'untimed', { mtls: { mode: 'DISABLE' } });
+  const b = peerAuth('shop', 'newer', { mtls: { mode: 'STRICT' } }, { creationTimestamp: '2025-11-20T14:30:00Z' });
+  const c = peerAuth('shop', 'older', { mtls: { mode: 'PERMISSIVE' } }, { creationTimestamp: '2023-05-02T09:00:00Z' });
+  for (const order of [[a, b, c], [a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]]) {
+    const p = await postureOf(docs(namespace('shop'), deployment('shop', 'web'), ...order));
+    // Timed objects first, by time; an object without a time counts as newer than all of them.
+    assert.equal(wl(p, 'shop', 'web').mtls.origin.resource?.name, 'older');
+  }
+});
+
 test('ambient: DISABLE is not supported by ztunnel and behaves as PERMISSIVE', async () => {
   const p = await postureOf(docs(namespace('analytics', 'ambient'), peerAuth('analytics', 'default', { mtls: { mode: 'DISABLE' } }), deployment('analytics', 'reports')));
   const w = wl(p, 'analytics', 'reports');

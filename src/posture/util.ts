@@ -53,11 +53,19 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** Oldest first: `metadata.creationTimestamp` when both have one (Istio's tie-break), else input order. */
+/**
+ * Oldest first, as Istio picks among policies: by `metadata.creationTimestamp`, then input order. An
+ * object without a timestamp (a manifest not yet applied) counts as newer than every object with one.
+ * The order must be total: comparing by time only when both have one, and by input order otherwise,
+ * is not transitive once both kinds are mixed, and the sort's result then depends on where each object
+ * happens to sit in the input.
+ */
 export function olderFirst(a: Resource, b: Resource): number {
   const ta = str(a.obj?.metadata?.creationTimestamp);
   const tb = str(b.obj?.metadata?.creationTimestamp);
-  if (ta && tb && ta !== tb) return ta < tb ? -1 : 1;
+  if (ta && tb) {
+    if (ta !== tb) return ta < tb ? -1 : 1;
+  } else if (ta || tb) return ta ? -1 : 1;
   return a.id - b.id;
 }
 
