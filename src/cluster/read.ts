@@ -43,8 +43,8 @@ export interface ReadExtras {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-/** One cluster to read, after the gate. */
-interface Target {
+/** One cluster to read, after the gate (plain data: the analysis workers receive it as a message). */
+export interface Target {
   name: string;
   context: string | null;
   server: string;
@@ -95,7 +95,7 @@ function firstLine(s: string | undefined): string | undefined {
 // ---------------------------------------------------------------------------------------------------
 // selection and gate (nothing connects here)
 
-function selectTargets(opts: ReadClustersOptions & ReadExtras): Target[] {
+export function selectTargets(opts: ReadClustersOptions & ReadExtras): Target[] {
   const targets: Target[] = [];
   if (opts.inCluster) targets.push(inClusterTarget(opts));
   const wantsKubeconfig = !opts.inCluster || opts.contexts.length > 0 || opts.allContexts || opts.kubeconfig !== undefined;
@@ -159,7 +159,7 @@ function readSmall(p: string): Buffer {
 // ---------------------------------------------------------------------------------------------------
 // one cluster
 
-async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning: Tuning): Promise<ClusterRead> {
+export async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning: Tuning): Promise<ClusterRead> {
   const started = Date.now();
   const summary: ClusterSummary = { name: t.name, context: t.context, server: t.server, status: 'error', resources: 0, durationMs: 0, errors: [...t.errors], notes: [] };
   if (!t.spec) {
