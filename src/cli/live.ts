@@ -284,16 +284,8 @@ export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptio
     now: advisoryNow().toISOString(),
   };
   const results = new Map<string, ClusterFindings>();
-  const shared = new SharedStrings();
   const summaries = await withProgress(opts, (readOpts, onProgress) =>
     readAndAnalyseInWorkers(readOpts, workerAnalysis, { size: workers, ...(opts.faults ? { faults: opts.faults } : {}) }, (summary, result) => {
-      if (result) {
-        // Each finding arrives with its own copy of the rule's title and fix: one copy per text is kept.
-        for (const f of result.findings) {
-          f.title = shared.of(f.title);
-          f.remediation = shared.of(f.remediation);
-        }
-      }
       results.set(summary.name, result ?? NO_FINDINGS());
       onProgress({ cluster: summary.name, phase: summary.status === 'error' ? 'error' : 'done', detail: statusDetail(summary) });
     }),
@@ -305,16 +297,6 @@ export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptio
 
 const NO_FINDINGS = (): ClusterFindings => ({ findings: [], errors: [], failures: [], notes: [], meshConfig: 'none', ignoreAnnotations: new Map() });
 
-/** One copy of each distinct string. */
-class SharedStrings {
-  private readonly known = new Map<string, string>();
-  of(s: string): string {
-    const k = this.known.get(s);
-    if (k !== undefined) return k;
-    this.known.set(s, s);
-    return s;
-  }
-}
 
 /**
  * Sorts a cluster's objects by kind (`group/Kind`), namespace and name, and renumbers their ids. The

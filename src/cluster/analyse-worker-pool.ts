@@ -22,6 +22,7 @@ import type { ModelOptions } from '../model/model.js';
 import type { ClusterFindings } from '../cli/live.js';
 import { threadCpuMs, timingNote, timingsEnabled } from '../loader/timings.js';
 import { DEFAULT_TUNING } from './list.js';
+import { unpackFindings, type PackedFindings } from './analyse-worker-wire.js';
 import { readOne, selectTargets, type Target } from './read.js';
 import type { ClusterSummary, ProgressEvent, ReadClustersOptions } from './types.js';
 
@@ -56,8 +57,11 @@ export interface PoolJob {
 
 export type PoolReply =
   | { type: 'progress'; id: number; event: ProgressEvent }
-  | { type: 'done'; id: number; summary: ClusterSummary; result: ClusterFindings; cpuMs?: number }
+  | { type: 'done'; id: number; summary: ClusterSummary; result: WireFindings; cpuMs?: number }
   | { type: 'failed'; id: number; summary: ClusterSummary | null; message: string; cpuMs?: number };
+
+/** ClusterFindings as posted by a worker: the findings packed. */
+export type WireFindings = Omit<ClusterFindings, 'findings'> & { findings: PackedFindings };
 
 export interface PoolOptions {
   /** Worker threads (at most; never more than the clusters to read). */
@@ -173,7 +177,7 @@ export async function readAndAnalyseInWorkers(
       if (outcome.type === 'done') {
         summaries[i] = outcome.summary;
         if (outcome.summary.status === 'error') emit({ cluster: outcome.summary.name, phase: 'error', detail: firstLine(outcome.summary.errors[0]?.message) });
-        onCluster(outcome.summary, outcome.result);
+        onCluster(outcome.summary, { ...outcome.result, findings: unpackFindings(outcome.result.findings) });
       } else {
         const base: ClusterSummary = outcome.summary ?? { name: t.name, context: t.context, server: t.server, status: 'error', resources: 0, durationMs: Date.now() - started, errors: [], notes: [] };
         const summary: ClusterSummary = { ...base, status: 'error', errors: [...base.errors, { kind: 'analysis', status: null, message: outcome.message }] };

@@ -14,12 +14,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setAdvisoryClock, setAdvisoryDatabase } from '../advisories/database.js';
 import { analyseCluster, inCanonicalOrder } from '../cli/live.js';
-import { plainFinding } from '../engine/run.js';
 import type { ScanOptions } from '../engine/scan.js';
 import { allRules, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { DEFAULT_TUNING } from './list.js';
 import { readOne } from './read.js';
+import { packFindings } from './analyse-worker-wire.js';
 import { threadCpuMs } from '../loader/timings.js';
 import type { ProgressEvent, ReadClustersOptions } from './types.js';
 import type { PoolReply, PoolJob, WorkerAnalysis } from './analyse-worker-pool.js';
@@ -73,8 +73,8 @@ async function runJob(job: PoolJob): Promise<void> {
     inCanonicalOrder(read.resources);
     const result = analyseCluster(read, scanOptions);
     read.resources = [];
-    // Compact findings are class instances whose text is made when read: posted as plain objects.
-    post({ type: 'done', id, summary: read.summary, result: { ...result, findings: result.findings.map(plainFinding) }, cpuMs: threadCpuMs() });
+    // Compact findings are class instances whose text is made when read: posted packed (./analyse-worker-wire.ts).
+    post({ type: 'done', id, summary: read.summary, result: { ...result, findings: packFindings(result.findings) }, cpuMs: threadCpuMs() });
   } catch (err) {
     post({ type: 'failed', id, summary, message: describeFailure(err), cpuMs: threadCpuMs() });
   }

@@ -226,11 +226,8 @@ export async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras,
               }
             }
           } else {
-            const { items } = await listKind(api, rk, tuning, budget, progress);
-            for (const raw of items) {
-              out.push(liveResource(raw, rk, t.name));
-            }
-            items.length = 0;
+            // Sanitized page by page: raw objects die young.
+            for (const r of (await listKind(api, rk, tuning, budget, progress, '', (raw) => liveResource(raw, rk, t.name))).items) out.push(r);
           }
           perKind.set(rk.key, out);
           listedSomething = true;
