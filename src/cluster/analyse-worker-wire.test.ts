@@ -30,7 +30,7 @@ test('packed findings unpack to the same JSON, members in the same order, after 
 
 test('what repeats crosses once: one string per distinct text, one ref per object, shared evidence lists stay shared', () => {
   const packed = packFindings(sample());
-  assert.equal(packed.strings.filter((s) => s === 'fix it').length, 1);
+  assert.equal(packed.strings.filter((s) => s === "fix it").length, 1);
   assert.equal(packed.refs.length, 2, 'web (twice) and __proto__');
   assert.equal(packed.evidence.length, 2, 'the shared list once, the per-finding list once');
   const back = unpackFindings(clone(packed));

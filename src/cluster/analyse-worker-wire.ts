@@ -18,28 +18,36 @@ import type { ResourceRef } from '../model/resource.js';
 
 /** Numbers per finding in `rows`. */
 const WIDTH = 9;
-const [RULE, SEVERITY, TITLE, MESSAGE, REF, LOCATION, REMEDIATION, EVIDENCE, FINGERPRINT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-/** A row's LOCATION for `location: null`. */
-const NONE = -1;
+const [RULE, SEVERITY, TITLE, REF, REMEDIATION, EVIDENCE, LOCATION, LOC_OBJECT, LOC_PATH] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+/** LOCATION for `location: null`; for a ClusterLocation (cluster, object, path in LOCATION, LOC_OBJECT, LOC_PATH as strings) it is >= 0. */
+const NO_LOCATION = -1;
+/** LOCATION for any other location: the next of `otherLocations`. */
+const OTHER_LOCATION = -2;
 
 export interface PackedFindings {
+  /** Distinct texts: rule IDs, severities, titles, fixes, clusters, objects, paths. */
   strings: string[];
   refs: ResourceRef[];
-  locations: Location[];
   evidence: Evidence[][];
+  /** Each finding's message and fingerprint: nearly all differ, so they are not looked up in a table. */
+  messages: string[];
+  fingerprints: string[];
+  /** Locations that are not ClusterLocations (a worker makes none; kept for completeness), in finding order. */
+  otherLocations: Location[];
   /** WIDTH numbers per finding, indexes into the tables above. */
   rows: Int32Array;
 }
 
-class Table<K, V = K> {
+/** Numbers for distinct values. Keys are strings and objects the worker shares (a rule's title, an object's ref), so each lookup hashes a string once at most. */
+class Table<V> {
   readonly values: V[] = [];
-  private readonly index = new Map<K, number>();
-  of(key: K, value: () => V): number {
-    let i = this.index.get(key);
+  private readonly index = new Map<V, number>();
+  of(v: V): number {
+    let i = this.index.get(v);
     if (i === undefined) {
       i = this.values.length;
-      this.values.push(value());
-      this.index.set(key, i);
+      this.values.push(v);
+      this.index.set(v, i);
     }
     return i;
   }
@@ -49,36 +57,42 @@ class Table<K, V = K> {
 export function packFindings(findings: readonly Finding[]): PackedFindings {
   const strings = new Table<string>();
   const refs = new Table<ResourceRef>();
-  const locations = new Table<string, Location>();
   const evidence = new Table<Evidence[]>();
+  const messages: string[] = new Array(findings.length);
+  const fingerprints: string[] = new Array(findings.length);
+  const otherLocations: Location[] = [];
   const rows = new Int32Array(findings.length * WIDTH);
-  const str = (s: string) => strings.of(s, () => s);
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i];
     const at = i * WIDTH;
-    rows[at + RULE] = str(f.ruleId);
-    rows[at + SEVERITY] = str(f.severity);
-    rows[at + TITLE] = str(f.title);
-    rows[at + MESSAGE] = str(f.message);
-    rows[at + REF] = refs.of(f.resource, () => f.resource);
-    rows[at + LOCATION] = f.location ? locations.of(locationKey(f.location), () => f.location!) : NONE;
-    rows[at + REMEDIATION] = str(f.remediation);
+    rows[at + RULE] = strings.of(f.ruleId);
+    rows[at + SEVERITY] = strings.of(f.severity);
+    rows[at + TITLE] = strings.of(f.title);
+    rows[at + REF] = refs.of(f.resource);
+    rows[at + REMEDIATION] = strings.of(f.remediation);
     // Lists are shared by identity in the worker (a rule's evidence without objects is one list).
-    rows[at + EVIDENCE] = evidence.of(f.evidence, () => f.evidence);
-    rows[at + FINGERPRINT] = str(f.fingerprint);
+    rows[at + EVIDENCE] = evidence.of(f.evidence);
+    const l = f.location;
+    if (!l) rows[at + LOCATION] = NO_LOCATION;
+    else if (l.file === undefined && Object.keys(l).length === 3) {
+      rows[at + LOCATION] = strings.of(l.cluster);
+      rows[at + LOC_OBJECT] = strings.of(l.object);
+      rows[at + LOC_PATH] = strings.of(l.path);
+    } else {
+      rows[at + LOCATION] = OTHER_LOCATION;
+      otherLocations.push(l);
+    }
+    messages[i] = f.message;
+    fingerprints[i] = f.fingerprint;
   }
-  return { strings: strings.values, refs: refs.values, locations: locations.values, evidence: evidence.values, rows };
-}
-
-/** Every member, so two locations with the same key are the same location. */
-function locationKey(l: Location): string {
-  return l.file === undefined ? `c\u0000${l.cluster}\u0000${l.object}\u0000${l.path}` : `f\u0000${l.file}\u0000${l.line}\u0000${l.column}\u0000${l.path}\u0000${l.rendered ? `${l.rendered.file}\u0000${l.rendered.line}` : ''}`;
+  return { strings: strings.values, refs: refs.values, evidence: evidence.values, messages, fingerprints, otherLocations, rows };
 }
 
 /** Plain findings from a packed set (main-thread side), sharing the packed tables' values. */
 export function unpackFindings(p: PackedFindings): Finding[] {
   const { strings: s, rows } = p;
   const out: Finding[] = new Array(rows.length / WIDTH);
+  let other = 0;
   for (let i = 0; i < out.length; i++) {
     const at = i * WIDTH;
     const loc = rows[at + LOCATION];
@@ -86,12 +100,12 @@ export function unpackFindings(p: PackedFindings): Finding[] {
       ruleId: s[rows[at + RULE]],
       severity: s[rows[at + SEVERITY]] as Severity,
       title: s[rows[at + TITLE]],
-      message: s[rows[at + MESSAGE]],
+      message: p.messages[i],
       resource: p.refs[rows[at + REF]],
-      location: loc === NONE ? null : p.locations[loc],
+      location: loc === NO_LOCATION ? null : loc === OTHER_LOCATION ? p.otherLocations[other++] : { cluster: s[loc], object: s[rows[at + LOC_OBJECT]], path: s[rows[at + LOC_PATH]] },
       remediation: s[rows[at + REMEDIATION]],
       evidence: p.evidence[rows[at + EVIDENCE]],
-      fingerprint: s[rows[at + FINGERPRINT]],
+      fingerprint: p.fingerprints[i],
     };
   }
   return out;
