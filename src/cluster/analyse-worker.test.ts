@@ -107,3 +107,37 @@ test('pool size: MESHWARD_LIVE_WORKERS, else the cores, never more than the clus
   assert.equal(analysisWorkers({}, 64), Math.min(os.availableParallelism(), 16));
   assert.throws(() => analysisWorkers({ MESHWARD_LIVE_WORKERS: 'many' }, 4), /MESHWARD_LIVE_WORKERS takes a whole number/);
 });
+
+test('clusters in flight across the pool never exceed --cluster-concurrency (memory follows it, not the fleet)', async () => {
+  const { readAndAnalyseInWorkers } = await import('./analyse-worker-pool.js');
+  for (const concurrency of [1, 2]) {
+    const selection = liveSelection({ kubeconfig, allContexts: true, clusterConcurrency: String(concurrency) })!;
+    const inFlight = new Set<string>();
+    let most = 0;
+    const finished: string[] = [];
+    const summaries = await readAndAnalyseInWorkers(
+      {
+        ...selection,
+        kinds: liveKinds(allRules),
+        env: {},
+        homedir: dir,
+        cwd: dir,
+        onProgress: (e) => {
+          if (e.phase === 'connecting') inFlight.add(e.cluster);
+          most = Math.max(most, inFlight.size);
+        },
+      },
+      { ruleIds: null, model: {}, disabled: [], advisories: null, now: new Date().toISOString() },
+      { size: 2 },
+      (summary, result) => {
+        // A cluster's objects are gone once its findings are handed over: it is no longer in flight.
+        inFlight.delete(summary.name);
+        finished.push(summary.name);
+        assert.ok(result && result.findings.length > 50);
+      },
+    );
+    assert.deepEqual(summaries.map((s) => s.name), CLUSTERS, 'summaries in selection order');
+    assert.deepEqual([...finished].sort(), CLUSTERS);
+    assert.ok(most >= 1 && most <= concurrency, `at --cluster-concurrency ${concurrency}, ${most} clusters were in flight at once`);
+  }
+});
