@@ -140,9 +140,9 @@ export async function readAndAnalyseInWorkers(
   const concurrency = Math.max(1, Math.min(Math.floor(opts.concurrency) || 1, targets.length || 1));
   const size = Math.max(1, Math.min(Math.floor(pool.size) || 1, concurrency, connectable || 1));
   const workers: Array<PoolWorker | null> = Array.from({ length: connectable ? size : 0 }, () => new PoolWorker(analysis));
-  // The least busy live worker; a dead one is replaced for the clusters after its crash.
   // CPU of workers that died and were replaced (MESHWARD_TIMINGS).
   const spent: number[] = [];
+  // The least busy live worker; a dead one is replaced for the clusters after its crash.
   const pick = (): PoolWorker => {
     let best = -1;
     for (let i = 0; i < workers.length; i++) {
@@ -157,8 +157,10 @@ export async function readAndAnalyseInWorkers(
 
   const summaries: ClusterSummary[] = new Array(targets.length);
   let next = 0;
+  // A failure of the caller's onCluster stops the run (as in readClusters): no more clusters are started.
+  let failed = false;
   const slot = async () => {
-    while (next < targets.length) {
+    while (!failed && next < targets.length) {
       const i = next++;
       const t = targets[i];
       if (!t.spec) {
@@ -188,7 +190,14 @@ export async function readAndAnalyseInWorkers(
     }
   };
   try {
-    await Promise.all(Array.from({ length: concurrency }, slot));
+    await Promise.all(
+      Array.from({ length: concurrency }, () =>
+        slot().catch((err) => {
+          failed = true;
+          throw err;
+        }),
+      ),
+    );
   } finally {
     await Promise.all(workers.map((w) => w?.close()));
   }
