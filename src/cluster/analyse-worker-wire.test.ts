@@ -5,6 +5,7 @@ import { packFindings, unpackFindings } from './analyse-worker-wire.js';
 import { scanPaths } from '../engine/scan.js';
 import { REPO_ROOT } from '../testing/kit.js';
 import type { Finding } from '../engine/finding.js';
+import { plainFinding } from '../engine/run.js';
 
 /** What postMessage does to a value on its way to another thread. */
 const clone = <T>(v: T): T => structuredClone(v);
@@ -25,7 +26,13 @@ test('packed findings unpack to the same JSON, members in the same order, after 
   const findings = sample();
   const back = unpackFindings(clone(packFindings(findings)));
   assert.equal(JSON.stringify(back), JSON.stringify(findings));
-  assert.deepEqual(back.map((f) => Object.keys(f)), findings.map((f) => Object.keys(f)));
+  assert.deepEqual(back.map((f) => Object.keys(plainFinding(f))), findings.map((f) => Object.keys(f)));
+  // Each member reads as on the plain finding, and the ones callers set (suppression, Helm mapping) can be set.
+  for (let i = 0; i < findings.length; i++) for (const k of Object.keys(findings[i]) as Array<keyof Finding>) assert.deepEqual(back[i][k], findings[i][k], k);
+  back[0].suppressed = { kind: 'baseline', reason: 'present in the baseline' };
+  back[0].location = null;
+  back[0].evidence = [];
+  assert.deepEqual(JSON.parse(JSON.stringify(back[0])), { ...findings[0], location: null, evidence: [], suppressed: { kind: 'baseline', reason: 'present in the baseline' } });
 });
 
 test('what repeats crosses once: one string per distinct text, one ref per object, shared evidence lists stay shared', () => {

@@ -49,7 +49,8 @@ for (const format of ['json', 'sarif', 'junit', 'text', 'compact', 'gitlab']) {
     assert.equal(inWorkers.code, inThread.code, inWorkers.stderr);
     assert.equal(inThread.code, 0, inThread.stderr);
     assert.ok(inThread.stdout.length > 5000, 'a report with findings to compare');
-    for (const [name] of EXAMPLES) assert.ok(inThread.stdout.includes(name), `${format}: cluster ${name} is in the report`);
+    // GitLab's issues name rules and objects, not clusters.
+    if (format !== 'gitlab') for (const [name] of EXAMPLES) assert.ok(inThread.stdout.includes(name), `${format}: cluster ${name} is in the report`);
     assert.equal(withoutTimes(inWorkers.stdout), withoutTimes(inThread.stdout));
     assert.equal(withoutTimes(inWorkers.stderr), withoutTimes(inThread.stderr));
   });
