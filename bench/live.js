@@ -2,7 +2,10 @@
 // Live-cluster benchmark (issue 11): meshward reading clusters through the Kubernetes API, against
 // the stand-in running in its OWN process (bench/lib/live-server.js) with synthetic mesh clusters.
 //
-//   npm run build && node bench/live.js [--only a,b,c,d] [--cli dist/cli/bin.js] [--dist dist]
+//   npm run build && node bench/live.js [--only a,b,c,d] [--cli dist/cli/bin.js] [--dist dist] [--workers N]
+//
+//   --workers N sets MESHWARD_LIVE_WORKERS for meshward (0: clusters analysed on the main thread; default:
+//   one worker thread per core), to compare the two on the same machine.
 //
 //   (a) kubectl get -o json of the kinds meshward lists, on one cluster of 10,000 resources
 //       (kubectl's listing alone: the yardstick)
@@ -48,15 +51,19 @@ const TARGETS = {
 };
 
 function parseArgs(argv) {
-  const o = { only: new Set(['a', 'b', 'c', 'd']), cli: path.join(REPO, 'dist/cli/bin.js'), dist: path.join(REPO, 'dist'), kubectl: 'kubectl' };
+  const o = { only: new Set(['a', 'b', 'c', 'd']), cli: path.join(REPO, 'dist/cli/bin.js'), dist: path.join(REPO, 'dist'), kubectl: 'kubectl', workers: null };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     if (argv[i] === '--only') o.only = new Set(v().split(','));
     else if (argv[i] === '--cli') o.cli = path.resolve(v());
     else if (argv[i] === '--dist') o.dist = path.resolve(v());
     else if (argv[i] === '--kubectl') o.kubectl = v();
+    else if (argv[i] === '--workers') {
+      o.workers = v();
+      if (!/^\d+$/.test(o.workers ?? '')) throw new Error('--workers takes a whole number (0: no worker threads)');
+    }
     else if (argv[i] === '-h' || argv[i] === '--help') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 21).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]}`);
   }
@@ -148,7 +155,9 @@ async function main() {
   if (!fs.existsSync(path.join(opts.dist, 'testing/apiserver/index.js'))) throw new Error(`${opts.dist}/testing/apiserver is missing: run \`npm run build\``);
   const live = cliHasLiveFlags(opts.cli);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-live-bench-'));
-  const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, load: os.loadavg(), cli: path.relative(REPO, opts.cli), rows: [] };
+  const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, load: os.loadavg(), cli: path.relative(REPO, opts.cli), workers: opts.workers, rows: [] };
+  // Meshward's own runs only: kubectl does not read it.
+  const meshwardEnv = opts.workers === null ? {} : { MESHWARD_LIVE_WORKERS: opts.workers };
   let failed = false;
   const scanArgs = (kubeconfig, ...sel) => [opts.cli, 'scan', '--kubeconfig', kubeconfig, ...sel, '--format', 'json', '--output', '/dev/null', '--fail-on', 'none'];
   const row = (r) => {
@@ -157,7 +166,7 @@ async function main() {
     const cell = (v, f, w) => (v === undefined || v === null ? ''.padStart(w) : f(v).padStart(w));
     console.log(`${r.name.padEnd(44)} ${cell(r.wallMs, fmtS, 9)}  ${cell(r.rssBytes, fmtMB, 8)}  ${cell(r.cpuMs, fmtS, 8)}  ${cell(r.standInCpuMs, fmtS, 8)}  ${verdict}`);
   };
-  console.log(`live benchmark: Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; CLI ${results.cli}${live ? '' : ' (no live flags: (b)-(d) skipped)'}`);
+  console.log(`live benchmark: Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; CLI ${results.cli}${opts.workers === null ? '' : `, MESHWARD_LIVE_WORKERS=${opts.workers}`}${live ? '' : ' (no live flags: (b)-(d) skipped)'}`);
   console.log(`${'measure'.padEnd(44)} ${'wall'.padStart(9)}  ${'peak RSS'.padStart(8)}  ${'CPU'.padStart(8)}  ${'stand-in'.padStart(8)}  target`);
   try {
     if (opts.only.has('a') || opts.only.has('b')) {
@@ -175,7 +184,7 @@ async function main() {
         if (opts.only.has('b')) {
           if (!live) row({ name: '(b) meshward scan --context, 1 cluster', skipped: 'CLI without --kubeconfig/--all-contexts' });
           else {
-            const m = await measureWith(s, process.execPath, scanArgs(s.kubeconfig, '--context', 'c000'), { probe: true });
+            const m = await measureWith(s, process.execPath, scanArgs(s.kubeconfig, '--context', 'c000'), { probe: true, env: meshwardEnv });
             const ratio = kubectlMs ? m.wallMs / kubectlMs : null;
             // CPU ratio beside it: on a loaded machine wall times say more about the neighbours.
             const cpuRatio = kubectlCpuMs && m.cpuMs ? m.cpuMs / kubectlCpuMs : null;
@@ -197,7 +206,7 @@ async function main() {
       }
       const s = await startServer(opts, clusters, resources, dir);
       try {
-        const m = await measureWith(s, process.execPath, scanArgs(s.kubeconfig, '--all-contexts'), { probe: true });
+        const m = await measureWith(s, process.execPath, scanArgs(s.kubeconfig, '--all-contexts'), { probe: true, env: meshwardEnv });
         const okWall = target.wallS === undefined || m.wallMs <= target.wallS * 1000;
         const okRss = m.rssBytes !== null && m.rssBytes <= target.rssBytes;
         const ok = m.code === 0 && okWall && okRss;

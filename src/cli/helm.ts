@@ -61,7 +61,8 @@ export class HelmSourceMap {
   apply(findings: Finding[]): number {
     let mapped = 0;
     const remap = (loc: Location | null | undefined): Location | null | undefined => {
-      if (!loc || loc.rendered) return loc;
+      // A live cluster's object (no file) was never rendered by Helm.
+      if (!loc || loc.rendered || loc.file === undefined) return loc;
       const source = this.sourceOf(loc.file, loc.line);
       if (!source) return loc;
       mapped++;

@@ -136,11 +136,23 @@ test('a live scan of examples/insecure reports what a file scan of the same obje
   assert.ok(summary.resources > 50 && Number.isInteger(summary.durationMs));
   const findings: F[] = report.findings;
   assert.ok(findings.length > 50);
-  assert.ok(findings.every((f) => f.resource.cluster === 'insecure' && !f.location));
+  assert.ok(findings.every((f) => f.resource.cluster === 'insecure'));
+  // Each finding points at its field in the cluster's object: cluster, object and path, no file or line.
+  const located = findings.filter((f) => f.location);
+  assert.ok(located.length > findings.length / 2);
+  for (const f of located) {
+    const l = f.location as Record<string, unknown>;
+    assert.deepEqual(Object.keys(l), ['cluster', 'object', 'path']);
+    assert.equal(l.cluster, 'insecure');
+    assert.equal(l.object, f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`);
+  }
 
   // The same objects from a file: every rule, object and message alike.
   const dump = JSON.parse((await runCli(['scan', exampleDump, '-f', 'json', '--fail-on', 'none'])).stdout);
   assert.deepEqual(findings.map(whole).sort(), (dump.findings as F[]).map(whole).sort());
+  // ...and the same fields: the live path is the path a file scan of those objects locates.
+  const withPath = (f: F) => `${whole(f)} @ ${(f.location as { path?: string } | null)?.path ?? '-'}`;
+  assert.deepEqual(findings.map(withPath).sort(), (dump.findings as F[]).map(withPath).sort());
   // The example folder itself: the same rules on the same objects (messages may list objects in file order).
   const folder = JSON.parse((await runCli(['scan', 'examples/insecure', '-f', 'json', '--fail-on', 'none'])).stdout);
   assert.deepEqual([...new Set(findings.map(ruleAndObject))].sort(), [...new Set((folder.findings as F[]).map(ruleAndObject))].sort());

@@ -9,7 +9,9 @@ import type { MeshModel } from '../model/model.js';
 import { groupOf, type Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
 import type { ReportError } from '../report/types.js';
-import type { ClusterRead, ClusterSummary, LiveSelection, ProgressEvent, ReadClusters } from '../cluster/types.js';
+import type { ClusterRead, ClusterSummary, LiveSelection, ProgressEvent, ReadClusters, ReadClustersOptions } from '../cluster/types.js';
+import type { PoolFaults, WorkerAnalysis } from '../cluster/analyse-worker-pool.js';
+import { LiveLocator } from '../cluster/live-locator.js';
 import { UsageError, positiveInt, type CliIO } from './io.js';
 import { Progress, progressWanted } from './progress.js';
 
@@ -179,22 +181,44 @@ export interface ReadOptions {
   /** The report format on standard output ('text' when none): progress is drawn only where it will not mix with data. */
   format: string;
   verbose?: boolean;
+  /** Test hooks of the analysis pool (a worker that crashes or throws on a cluster). */
+  faults?: PoolFaults;
 }
 
 /**
  * Reads the selected clusters and hands each one, while its objects are in memory, to `analyseOne`;
  * only what that returns is kept (findings, small facts), so memory grows with --cluster-concurrency,
- * not with the number of clusters. Draws progress on a terminal.
+ * not with the number of clusters. Draws progress on a terminal. Everything runs on this thread
+ * (posture, tenants and blast-radius need the model here); `scan` uses scanClusters.
  */
 export async function readAndAnalyse<T>(opts: ReadOptions, analyseOne: (read: ClusterRead) => T | Promise<T>): Promise<ClusterAnalysis<T>> {
   const { io } = opts;
   const readClusters = await clusterReader(io);
-  const progress = progressWanted(io, opts.format) ? new Progress(io.stderr) : null;
   const results = new Map<string, T>();
+  const summaries = await withProgress(opts, (readOpts, onProgress) =>
+    readClusters(readOpts, async (read) => {
+      const name = read.summary.name;
+      if (read.summary.status !== 'error') onProgress({ cluster: name, phase: 'analysing' });
+      inCanonicalOrder(read.resources);
+      const result = await analyseOne(read);
+      // The objects go now: a ClusterRead the reader still holds must not keep them alive either.
+      read.resources = [];
+      results.set(name, result);
+      onProgress({ cluster: name, phase: read.summary.status === 'error' ? 'error' : 'done', detail: statusDetail(read.summary) });
+    }),
+  );
+  const errors: ReportError[] = [];
+  for (const s of summaries) errors.push(...clusterErrors(s));
+  return { summaries, results, errors };
+}
+
+/** The reader's options from the CLI's, with progress drawn on a terminal and usage errors turned into UsageError. */
+async function withProgress(opts: ReadOptions, read: (readOpts: ReadClustersOptions, onProgress: (e: ProgressEvent) => void) => Promise<ClusterSummary[]>): Promise<ClusterSummary[]> {
+  const { io } = opts;
+  const progress = progressWanted(io, opts.format) ? new Progress(io.stderr) : null;
   const onProgress = (e: ProgressEvent) => progress?.update(e);
-  let summaries: ClusterSummary[];
   try {
-    summaries = await readClusters(
+    return await read(
       {
         ...opts.selection,
         kinds: opts.kinds,
@@ -204,16 +228,7 @@ export async function readAndAnalyse<T>(opts: ReadOptions, analyseOne: (read: Cl
         onProgress,
         ...(opts.verbose ? { onNote: (note: string) => io.stderr.write(`meshward: ${terminalSafe(note)}\n`) } : {}),
       },
-      async (read) => {
-        const name = read.summary.name;
-        if (read.summary.status !== 'error') onProgress({ cluster: name, phase: 'analysing' });
-        inCanonicalOrder(read.resources);
-        const result = await analyseOne(read);
-        // The objects go now: a ClusterRead the reader still holds must not keep them alive either.
-        read.resources = [];
-        results.set(name, result);
-        onProgress({ cluster: name, phase: read.summary.status === 'error' ? 'error' : 'done', detail: statusDetail(read.summary) });
-      },
+      onProgress,
     );
   } catch (err) {
     // No kubeconfig, an unreadable one, no current context: the invocation is wrong, not a cluster.
@@ -222,10 +237,66 @@ export async function readAndAnalyse<T>(opts: ReadOptions, analyseOne: (read: Cl
   } finally {
     progress?.finish();
   }
+}
+
+/** Most analysis worker threads, whatever the machine: each holds its clusters' objects and a copy of the rules. */
+const MAX_ANALYSIS_WORKERS = 16;
+
+/**
+ * Worker threads `scan` analyses clusters with: `MESHWARD_LIVE_WORKERS` when set (0: everything on the
+ * main thread), else one per available core, never more than the clusters in flight.
+ */
+export function analysisWorkers(env: Readonly<Record<string, string | undefined>>, concurrency: number): number {
+  const given = env.MESHWARD_LIVE_WORKERS;
+  if (given !== undefined && given.trim() !== '') {
+    const n = Number(given);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`MESHWARD_LIVE_WORKERS takes a whole number of threads (0: analyse on the main thread), not "${terminalSafe(given.slice(0, 40))}"`);
+    return Math.min(n, concurrency, MAX_ANALYSIS_WORKERS);
+  }
+  return Math.max(1, Math.min(os.availableParallelism(), concurrency, MAX_ANALYSIS_WORKERS));
+}
+
+/** What `scan` analyses clusters with: ScanOptions with the rules given (findings stay compact). */
+export type ClusterScanOptions = ScanOptions & { rules: readonly Rule[] };
+
+/**
+ * `scan`'s live side: every cluster read and analysed as analyseCluster does, in a pool of worker
+ * threads (src/cluster/analyse-worker-pool.ts) so that several clusters' parsing and rules use several cores.
+ * On this thread instead when MESHWARD_LIVE_WORKERS=0 or a test gave its own reader (CliIO.readClusters,
+ * which hands over objects on this thread). Findings and reports are the same either way.
+ */
+export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptions): Promise<ClusterAnalysis<ClusterFindings>> {
+  const workers = analysisWorkers(opts.io.env, opts.selection.concurrency);
+  if (opts.io.readClusters || workers === 0) return readAndAnalyse(opts, (read) => analyseCluster(read, analysis));
+  const [{ readAndAnalyseInWorkers }, { getAdvisoryDatabase, advisoryNow }, { allRules }] = await Promise.all([
+    import('../cluster/analyse-worker-pool.js'),
+    import('../advisories/database.js'),
+    import('../rules/index.js'),
+  ]);
+  const db = getAdvisoryDatabase();
+  const workerAnalysis: WorkerAnalysis = {
+    ruleIds: analysis.rules === allRules ? null : analysis.rules.map((r) => r.meta.id),
+    model: { meshConfig: analysis.model?.meshConfig ?? null, tenantPolicy: analysis.model?.tenantPolicy ?? null },
+    ...(analysis.settings ? { settings: analysis.settings } : {}),
+    disabled: [...(analysis.disabled ?? [])],
+    ...(analysis.severityOverrides ? { severityOverrides: analysis.severityOverrides } : {}),
+    advisories: db.origin === 'bundled' ? null : db,
+    now: advisoryNow().toISOString(),
+  };
+  const results = new Map<string, ClusterFindings>();
+  const summaries = await withProgress(opts, (readOpts, onProgress) =>
+    readAndAnalyseInWorkers(readOpts, workerAnalysis, { size: workers, ...(opts.faults ? { faults: opts.faults } : {}) }, (summary, result) => {
+      results.set(summary.name, result ?? NO_FINDINGS());
+      onProgress({ cluster: summary.name, phase: summary.status === 'error' ? 'error' : 'done', detail: statusDetail(summary) });
+    }),
+  );
   const errors: ReportError[] = [];
   for (const s of summaries) errors.push(...clusterErrors(s));
   return { summaries, results, errors };
 }
+
+const NO_FINDINGS = (): ClusterFindings => ({ findings: [], errors: [], failures: [], notes: [], meshConfig: 'none', ignoreAnnotations: new Map() });
+
 
 /**
  * Sorts a cluster's objects by kind (`group/Kind`), namespace and name, and renumbers their ids. The
@@ -293,9 +364,10 @@ export interface ClusterFindings {
 export function analyseCluster(read: ClusterRead, opts: ScanOptions, onModel?: (model: MeshModel) => void): ClusterFindings {
   const name = read.summary.name;
   if (read.summary.status === 'error' && read.resources.length === 0) {
-    return { findings: [], errors: [], failures: [], notes: [], meshConfig: 'none', ignoreAnnotations: new Map() };
+    return NO_FINDINGS();
   }
-  const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, opts);
+  // Findings point at their field in the cluster's object (cluster, object, path): there is no file.
+  const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, { ...opts, locator: new LiveLocator() });
   onModel?.(result.model);
   const ignoreAnnotations = new Map<string, Resource>();
   const lookup = new Map<string, Resource>();

@@ -297,7 +297,11 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
       const code = err.code ?? '';
       if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|ERR_TLS/i.test(code) || /certificate/i.test(err.message)) {
         fail(new TransportError('connect', `TLS failed: the server's certificate was not accepted (${code || 'certificate error'}); check certificate-authority-data and the server name`));
-      } else if (code === 'ECONNRESET' && size > 0) fail(new TransportError('dropped', 'the connection was dropped mid-response'));
+      } else if (code === 'ECONNRESET' && (size > 0 || req.reusedSocket)) {
+        // A kept-alive socket the server closed while idle fails as the request goes out (a busy event
+        // loop sees the close late): like a drop mid-response, a GET that is safe to retry.
+        fail(new TransportError('dropped', 'the connection was dropped mid-response'));
+      }
       else fail(new TransportError('connect', `cannot reach the API server (${code || 'connection error'})`));
     });
     req.on('response', (res) => {

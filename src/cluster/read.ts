@@ -43,7 +43,10 @@ export interface ReadExtras {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-/** One cluster to read, after the gate. `spec` is null when the gate refused it (then `errors` says why). */
+/**
+ * One cluster to read, after the gate. `spec` is null when the gate refused it (then `errors` says why).
+ * Plain data: the analysis workers receive it as a message.
+ */
 export interface Target {
   name: string;
   context: string | null;
@@ -169,7 +172,7 @@ function readSmall(p: string): Buffer {
 // ---------------------------------------------------------------------------------------------------
 // one cluster
 
-async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning: Tuning): Promise<ClusterRead> {
+export async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning: Tuning): Promise<ClusterRead> {
   const started = Date.now();
   const summary: ClusterSummary = { name: t.name, context: t.context, server: t.server, status: 'error', resources: 0, durationMs: 0, errors: [...t.errors], notes: [] };
   if (!t.spec) {
@@ -224,11 +227,8 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
               }
             }
           } else {
-            const { items } = await listKind(api, rk, tuning, budget, progress);
-            for (const raw of items) {
-              out.push(liveResource(raw, rk, t.name));
-            }
-            items.length = 0;
+            // Sanitized page by page: raw objects die young.
+            for (const r of (await listKind(api, rk, tuning, budget, progress, '', (raw) => liveResource(raw, rk, t.name))).items) out.push(r);
           }
           perKind.set(rk.key, out);
           listedSomething = true;

@@ -90,7 +90,7 @@ test('compact findings read, copy and serialize exactly as plain ones', async ()
   assert.ok(compact.some((f) => f.message === 'web-web (shop/web-web) mentions web-web twice and ends with web-web'));
   assert.ok(compact.some((f) => f.message === 'Namespace __proto__ is flagged'));
   // Locations are filled in, for findings and evidence alike.
-  assert.ok(compact.every((f) => f.location && f.location.line >= 1 && f.location.path === 'metadata.name'));
+  assert.ok(compact.every((f) => f.location && f.location.line! >= 1 && f.location.path === 'metadata.name'));
   assert.ok(compact.filter((f) => f.evidence.length).every((f) => f.evidence[0].location?.path === 'kind' && f.evidence[1].location === undefined));
   // Suppression marks and report text are the same too.
   compact[0].suppressed = { kind: 'config', reason: 'accepted' };

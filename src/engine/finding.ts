@@ -12,7 +12,14 @@ export function isSeverity(s: unknown): s is Severity {
   return typeof s === 'string' && (SEVERITIES as readonly string[]).includes(s);
 }
 
-export interface Location {
+/**
+ * Where a finding is: in a file (FileLocation), or in an object read from a live cluster
+ * (ClusterLocation), which has no file and no line. Tell them apart with isClusterLocation (or by
+ * `file`, which only a FileLocation has).
+ */
+export type Location = FileLocation | ClusterLocation;
+
+export interface FileLocation {
   file: string;
   line: number;
   column: number;
@@ -24,6 +31,33 @@ export interface Location {
    * map back onto template lines.
    */
   rendered?: { file: string; line: number };
+}
+
+/**
+ * Where a finding is in an object read from a live cluster: the cluster, the object and the field.
+ * There is no file or line to point at, and none is made up (reports show the cluster and the object
+ * instead: SARIF as a logical location, JUnit and text by name). JSON: `{cluster, object, path}`.
+ */
+export interface ClusterLocation {
+  /** The cluster's name, as on the finding's resource (`--cluster-name`, else the context). */
+  cluster: string;
+  /** `Kind/namespace/name`, or `Kind/name` for a cluster-scoped object (as SARIF names resources). */
+  object: string;
+  /** Field path inside the object, as in FileLocation. */
+  path: string;
+  file?: undefined;
+  line?: undefined;
+  column?: undefined;
+  rendered?: undefined;
+}
+
+export function isClusterLocation(l: Location | null | undefined): l is ClusterLocation {
+  return l !== null && l !== undefined && l.file === undefined;
+}
+
+/** A location's file, or null for one in a live cluster (and for none). */
+export function fileLocation(l: Location | null | undefined): FileLocation | null {
+  return l && l.file !== undefined ? l : null;
 }
 
 /** Another object that made a finding true: the victim service, the namespace, the policy... */

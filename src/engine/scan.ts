@@ -20,6 +20,8 @@ export interface ScanOptions extends LoadOptions {
   disabled?: Set<string>;
   /** Compact findings (see RunOptions.compact): for callers that only read and report them. */
   compactFindings?: boolean;
+  /** Places findings (default: in the loaded files); a live cluster's analysis passes a LiveLocator. */
+  locator?: Locator;
 }
 
 export interface ScanResult {
@@ -52,7 +54,7 @@ export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
   const errors = [...load.errors];
   for (const e of model.errors) errors.push({ file: e.resource.source?.file ?? '<input>', line: e.resource.source?.line ?? 0, message: `${describe(e.resource)}: ${e.message}` });
   for (const e of model.mesh.errors) errors.push({ file: model.mesh.resource?.source?.file ?? '<mesh config>', line: model.mesh.resource?.source?.line ?? 0, message: e });
-  const locator = new Locator(load.files);
+  const locator = opts.locator ?? new Locator(load.files);
   // Credential Secrets whose kubeconfig could not be read: an error, whatever rules run, so an
   // unreadable remote secret cannot hide its hazards behind a clean exit.
   for (const p of credentialProblems(model)) {

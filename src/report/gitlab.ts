@@ -7,7 +7,7 @@
  * A finding with no source file is pinned on the fallback file (README "Findings without a file"); with
  * none, it is left out (GitLab needs a path). Suppressed findings are never issues.
  */
-import type { Severity } from '../engine/finding.js';
+import { fileLocation, type Severity } from '../engine/finding.js';
 import { repoRelative } from './paths.js';
 import type { Report, ReportContext } from './types.js';
 import { jsonArrayChunks } from './json.js';
@@ -44,10 +44,12 @@ function issuesOf(report: Report, ctx: ReportContext): Iterable<CodeQualityIssue
   return (function* () {
   for (const f of report.findings) {
     if (f.suppressed) continue;
-    const located = f.location ? repoRelative(f.location.file, ctx.cwd, srcRoot) : null;
+    // A live cluster's object has no file: pinned on the fallback file like any finding without one.
+    const at = fileLocation(f.location);
+    const located = at ? repoRelative(at.file, ctx.cwd, srcRoot) : null;
     const file = located ?? fallback;
     if (!file) continue;
-    const line = located && f.location && Number.isFinite(f.location.line) && f.location.line >= 1 ? Math.floor(f.location.line) : 1;
+    const line = located && at && Number.isFinite(at.line) && at.line >= 1 ? Math.floor(at.line) : 1;
     const resource = f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`;
     const rendered = f.location?.rendered ? ` (rendered output line ${f.location.rendered.line})` : '';
     const unlocated = located ? '' : ' (no source position; pinned on this file)';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import byp001 from '../rules/sidecar/BYP001-proxy-uid-gid.js';
 import { defineRule, type Rule } from '../rules/types.js';
-import { SEVERITIES, type Finding, type Severity } from '../engine/finding.js';
+import { SEVERITIES, type Finding, type Location, type Severity } from '../engine/finding.js';
 import { scanYaml } from '../testing/kit.js';
 import type { Report, ReportContext } from './types.js';
 import { attr, junitReporter, LOAD_SUITE, text, xmlSafe } from './junit.js';
@@ -304,7 +304,7 @@ test('hostile messages, names and titles never break the XML and survive as text
   assert.equal(echo.message, HOSTILE, 'the hostile text reached the finding unchanged');
   // Hostile file names, resource names and load errors too.
   const findings: Finding[] = report.findings.map((f) =>
-    f.ruleId === 'TST902' ? { ...f, resource: { ...f.resource, name: 'x<y>&"z"\u0002' }, location: f.location && { ...f.location, file: 'a&b<c>.yaml' } } : f,
+    f.ruleId === 'TST902' ? { ...f, resource: { ...f.resource, name: 'x<y>&"z"\u0002' }, location: f.location && { ...f.location, file: 'a&b<c>.yaml' } as Location } : f,
   );
   const errors = [...report.errors, { file: 'evil"\'<>&\u0003.yaml', line: 3, message: HOSTILE }];
   const xml = junitReporter({ ...report, findings, errors }, ctx);

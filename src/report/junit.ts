@@ -13,7 +13,7 @@
  * XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are replaced with
  * U+FFFD, so the output is well-formed whatever the input.
  */
-import { severityRank, type Finding, type Severity } from '../engine/finding.js';
+import { fileLocation, isClusterLocation, severityRank, type Finding, type Severity } from '../engine/finding.js';
 import { repoRelative } from './paths.js';
 import { joinChunks, type ChunkedReporter, type Report, type ReportContext, type ReportError, type Reporter } from './types.js';
 
@@ -95,13 +95,14 @@ function* findingCases(id: string, findings: Finding[], ctx: ReportContext, live
   const srcRoot = ctx.srcRoot ?? ctx.cwd;
   const used = new Set<string>();
   for (const f of findings) {
-    const fromCluster = !f.location && live.has(f.resource.cluster);
+    const at = fileLocation(f.location);
+    const fromCluster = !at && live.has(f.resource.cluster);
     const classname = fromCluster ? `${f.resource.cluster}/${resourcePath(f.resource)}` : resourcePath(f.resource);
-    let name = `${id} ${f.location ? `${f.location.file}:${f.location.line}` : fromCluster ? `cluster ${f.resource.cluster}` : '(no source file)'}`;
+    let name = `${id} ${at ? `${at.file}:${at.line}` : fromCluster ? `cluster ${f.resource.cluster}` : '(no source file)'}`;
     // Dashboards key test history on classname + name; two findings on one line must not merge.
     if (used.has(`${classname}\u0000${name}`)) name += ` #${f.fingerprint.slice(0, 8)}`;
     used.add(`${classname}\u0000${name}`);
-    const file = f.location ? repoRelative(f.location.file, ctx.cwd, srcRoot) : null;
+    const file = at ? repoRelative(at.file, ctx.cwd, srcRoot) : null;
     yield { classname, name, ...(file ? { file } : {}), outcome: findingOutcome(f, ctx.failOn) };
   }
 }
@@ -122,14 +123,18 @@ function findingOutcome(f: Finding, failOn: Severity | 'none' | undefined): Outc
   }
   const lines = [f.message, '', `Rule:        ${f.ruleId} ${f.title}`, `Severity:    ${f.severity}`];
   lines.push(`Resource:    ${resourcePath(f.resource)} (${f.resource.apiVersion}, cluster ${f.resource.cluster})`);
-  if (f.location) {
+  if (isClusterLocation(f.location)) {
+    // A live cluster's object has no file: the cluster, the object and the field.
+    lines.push(`Location:    cluster ${f.location.cluster}, ${f.location.object}${f.location.path ? ` (${f.location.path})` : ''}`);
+  } else if (f.location) {
     lines.push(`Location:    ${f.location.file}:${f.location.line}:${f.location.column}${f.location.path ? ` (${f.location.path})` : ''}`);
   }
   if (f.remediation) lines.push(`Remediation: ${f.remediation}`);
   if (f.evidence.length) {
     lines.push('Evidence:');
     for (const e of f.evidence) {
-      const where = [e.resource ? resourcePath(e.resource) : '', e.location ? `${e.location.file}:${e.location.line}` : ''].filter(Boolean).join(' at ');
+      const at = fileLocation(e.location);
+      const where = [e.resource ? resourcePath(e.resource) : '', at ? `${at.file}:${at.line}` : isClusterLocation(e.location) ? `cluster ${e.location.cluster}` : ''].filter(Boolean).join(' at ');
       lines.push(`  - ${e.role}: ${e.description}${where ? ` (${where})` : ''}`);
     }
   }

@@ -19,7 +19,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { severityRank, type Evidence, type Finding, type Location, type Severity } from '../engine/finding.js';
+import { fileLocation, isClusterLocation, severityRank, type Evidence, type FileLocation, type Finding, type Severity } from '../engine/finding.js';
 import type { ResourceRef } from '../model/resource.js';
 import type { RuleMeta } from '../rules/types.js';
 import { jsonArrayChunks } from './json.js';
@@ -215,8 +215,10 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
   const candidates: Candidate[] = [];
   for (const f of report.findings) {
     const index = indexOf(f);
-    if (f.location && artifacts.of(f.location.file)) candidates.push({ finding: f, place: 'physical' });
-    else if (!f.location && liveClusters.has(f.resource.cluster)) candidates.push({ finding: f, place: 'cluster' });
+    const at = fileLocation(f.location);
+    if (at && artifacts.of(at.file)) candidates.push({ finding: f, place: 'physical' });
+    // A ClusterLocation (or none: an object the model made up) on a live cluster: the logical location, never a made-up file.
+    else if (!at && liveClusters.has(f.resource.cluster)) candidates.push({ finding: f, place: 'cluster' });
     else if (fallback?.uriBaseId) candidates.push({ finding: f, place: 'fallback' });
     else if (unlocatedMode === 'logical') candidates.push({ finding: f, place: 'logical' });
     else {
@@ -280,7 +282,7 @@ export function buildSarif(report: Report, ctx: ReportContext, opts: SarifOption
 type Candidate = { finding: Finding; place: 'physical' | 'fallback' | 'logical' | 'cluster' };
 
 function primaryLocation(f: Finding, place: Candidate['place'], artifacts: ArtifactCache, fallback: ArtifactLocation | null): SarifLocation {
-  if (place === 'physical') return { physicalLocation: physicalLocation(f.location!, artifacts)!, logicalLocations: [logicalLocation(f.resource)] };
+  if (place === 'physical') return { physicalLocation: physicalLocation(fileLocation(f.location)!, artifacts)!, logicalLocations: [logicalLocation(f.resource)] };
   if (place === 'logical') return { logicalLocations: [logicalLocation(f.resource)] };
   if (place === 'cluster') return { logicalLocations: [logicalLocation(f.resource, true)] };
   // GitHub drops a whole upload for a result without a physical location: pin it on the fallback
@@ -288,7 +290,7 @@ function primaryLocation(f: Finding, place: Candidate['place'], artifacts: Artif
   return {
     physicalLocation: { artifactLocation: fallback!, region: { startLine: 1 } },
     logicalLocations: [logicalLocation(f.resource)],
-    message: { text: `${resourcePath(f.resource)} has no source position${f.location ? ` in a repository file (${f.location.file}:${f.location.line})` : ''}; shown on this file` },
+    message: { text: `${resourcePath(f.resource)} has no source position${fileLocation(f.location) ? ` in a repository file (${fileLocation(f.location)!.file}:${fileLocation(f.location)!.line})` : ''}; shown on this file` },
   };
 }
 
@@ -329,7 +331,8 @@ function toResult(f: Finding, primary: SarifLocation, index: number, root: Artif
   const related: SarifLocation[] = [];
   for (const e of f.evidence) {
     if (related.length >= MAX_RELATED_LOCATIONS) break;
-    const physical = e.location ? physicalLocation(e.location, root) : null;
+    const at = fileLocation(e.location);
+    const physical = at ? physicalLocation(at, root) : null;
     if (!physical) continue;
     related.push({
       id: related.length + 1,
@@ -357,7 +360,7 @@ function evidenceProperty(e: Evidence): Record<string, unknown> {
     role: e.role,
     description: e.description,
     ...(e.resource ? { resource: resourcePath(e.resource) } : {}),
-    ...(e.location ? { file: e.location.file, line: e.location.line } : {}),
+    ...(isClusterLocation(e.location) ? (e.location.path ? { path: e.location.path } : {}) : e.location ? { file: e.location.file, line: e.location.line } : {}),
   };
 }
 
@@ -387,7 +390,7 @@ function loadErrorNotification(e: ReportError, root: Roots): Notification {
   return n;
 }
 
-function physicalLocation(loc: Location, artifacts: ArtifactCache): PhysicalLocation | null {
+function physicalLocation(loc: FileLocation, artifacts: ArtifactCache): PhysicalLocation | null {
   const artifact = artifacts.of(loc.file);
   if (!artifact) return null;
   // Line 1 stands for "the file" when a position is unknown; GitHub needs a start line.

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors';
-import { SEVERITIES, type Finding, type Location, type Severity } from '../engine/finding.js';
+import { isClusterLocation, SEVERITIES, type Finding, type Location, type Severity } from '../engine/finding.js';
 import { terminalSafe } from '../engine/text.js';
 import { joinChunks, type ChunkedReporter, type Reporter } from './types.js';
 
@@ -56,7 +56,7 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
         out.push(`    ${paint[f.severity](f.ruleId)}  ${body[0]}`, ...body.slice(1).map((l) => `           ${l}`));
         if (f.suppressed) out.push(...wrapped('           ', `suppressed (${f.suppressed.kind}): ${safe(f.suppressed.reason)}`, c.dim));
         // An object read from a live cluster has no file: say where it was read instead.
-        const place = !f.location && live.has(f.resource.cluster) ? `(read from cluster ${safe(f.resource.cluster)})` : where(f.location);
+        const place = (!f.location || isClusterLocation(f.location)) && live.has(f.resource.cluster) ? `(read from cluster ${safe(f.resource.cluster)})` : where(f.location);
         out.push(...wrapped('           ', `${place}${f.location?.path ? `  ${safe(f.location.path)}` : ''}`, c.dim));
         for (const e of f.evidence.slice(0, 5)) {
           const loc = e.location ? ` (${where(e.location)})` : '';
@@ -128,7 +128,8 @@ export const compactChunks: ChunkedReporter = function* (report) {
   const out = new Lines();
   for (const f of report.findings) {
     const mark = f.suppressed ? ' (suppressed)' : '';
-    const loc = f.location ? ` ${where(f.location)}` : '';
+    // A field in a live cluster's object: its path (the object and cluster are already on the line).
+    const loc = isClusterLocation(f.location) ? (f.location.path ? ` ${safe(f.location.path)}` : '') : f.location ? ` ${where(f.location)}` : '';
     const cluster = f.resource.cluster && f.resource.cluster !== 'default' ? ` [${safe(f.resource.cluster)}]` : '';
     out.push(`${f.severity.toUpperCase()} [${f.ruleId}]${mark} (${resourceName(f.resource)}${cluster}${loc}) ${oneLine(f.message)}`);
     if (out.full) yield out.take();
@@ -174,6 +175,7 @@ function resourceName(r: { kind: string; namespace: string; name: string }): str
 /** `file:line`; for a Helm template, the template and the line in the rendered output that was scanned. */
 function where(loc: Location | null | undefined): string {
   if (!loc) return '(no file)';
+  if (isClusterLocation(loc)) return `${safe(loc.object)} in cluster ${safe(loc.cluster)}`;
   if (loc.rendered) return `${safe(loc.file)} (rendered ${safe(loc.rendered.file)}:${loc.rendered.line})`;
   return `${safe(loc.file)}:${loc.line}`;
 }

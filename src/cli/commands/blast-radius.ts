@@ -112,8 +112,8 @@ function splitPair(v: string, flag: string, form: string): [string, string] {
   return [v.slice(0, i), v.slice(i + 1)];
 }
 
-function where(l: { file: string; line: number } | null): string {
-  return l ? ` (${l.file}:${l.line})` : '';
+function where(l: { file?: string; line?: number } | null): string {
+  return l && l.file !== undefined ? ` (${l.file}:${l.line})` : '';
 }
 
 function describeHop(h: Hop): string[] {

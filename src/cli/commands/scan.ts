@@ -8,7 +8,7 @@ import { analyse, scanPaths, type ScanOptions, type ScanResult } from '../../eng
 import { resourceKey, resourceLookup } from '../../engine/suppress.js';
 import type { Resource } from '../../model/resource.js';
 import type { ReportError } from '../../report/types.js';
-import { addLiveOptions, analyseCluster, clusterErrors, liveKinds, liveSelection, readAndAnalyse, type ClusterAnalysis, type ClusterFindings, type LiveFlags } from '../live.js';
+import { addLiveOptions, clusterErrors, liveKinds, liveSelection, scanClusters, type ClusterAnalysis, type ClusterFindings, type LiveFlags } from '../live.js';
 import { SEVERITIES, type Finding } from '../../engine/finding.js';
 import { meshFromFileValue, meshYamlProblem } from '../../model/meshconfig.js';
 import { loadAllYamlBounded } from '../../loader/yaml-bounded.js';
@@ -136,9 +136,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     : emptyScan(analysis);
   // Each live cluster gets its own model and rule run with the same options; only its findings are kept.
   const live = selection
-    ? await readAndAnalyse({ selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io, format: outputFlags.format, verbose: flags.verbose }, (read) =>
-        analyseCluster(read, analysis),
-      )
+    ? await scanClusters({ selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io, format: outputFlags.format, verbose: flags.verbose }, analysis)
     : null;
 
   const notes: string[] = [];

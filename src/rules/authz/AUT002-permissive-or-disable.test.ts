@@ -43,7 +43,7 @@ spec:
   assert.equal(dis.severity, 'high');
   assert.equal(dis.location?.path, 'spec.portLevelMtls["9090"].mode');
   // The port key itself: `9090:` parses as a number in YAML (exact line: see the todo test below).
-  assert.ok(dis.location!.line >= yaml.split('\n').findIndex((l) => l.includes('portLevelMtls:')) + 1);
+  assert.ok(dis.location!.line! >= yaml.split('\n').findIndex((l) => l.includes('portLevelMtls:')) + 1);
   assert.match(dis.message, /sets DISABLE on port 9090 of the workloads it selects in shop: .* on port 9090 of 1 workload \(Deployment shop\/web\)/);
   assert.deepEqual(dis.evidence.map((e) => e.description), ['Deployment shop/web port 9090 is DISABLE']);
   const perm = f.find((x) => x.location?.path.includes('8080'))!;

@@ -79,7 +79,7 @@ test('an ipBlock of 0.0.0.0/0 or ::/0 is graded by its ports, at the cidr', asyn
     ),
   );
   assert.equal(f.length, 3);
-  const [a, b, c] = [...f].sort((x, y) => x.location!.line - y.location!.line);
+  const [a, b, c] = [...f].sort((x, y) => x.location!.line! - y.location!.line!);
   assert.equal(a.severity, 'high');
   assert.equal(a.location?.path, 'spec.egress[0].to[1].ipBlock.cidr');
   assert.equal(a.location?.line, 13);
