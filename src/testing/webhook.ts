@@ -26,6 +26,7 @@ export interface HttpAnswer {
 export interface TestWebhook {
   server: WebhookServer;
   cache: StaticCache;
+  tenants: TenantPolicyHolder;
   ca: CertificateAuthority;
   dir: string;
   certFile: string;
@@ -120,6 +121,7 @@ export async function startTestWebhook(opts: TestWebhookOptions = {}): Promise<T
   return {
     server,
     cache,
+    tenants,
     ca,
     dir,
     certFile,

@@ -70,6 +70,11 @@ export class ObjectCache implements ClusterCache {
     return true;
   }
 
+  /** Removes every object (each as a DELETED change). */
+  clear(): void {
+    for (const r of [...this.objects.values()]) this.remove(keyOf(r), r.namespace, r.name);
+  }
+
   markSynced(): void {
     this.synced = true;
     this.syncedAt = Date.now();

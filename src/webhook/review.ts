@@ -82,14 +82,16 @@ export function parseReview(body: Buffer | string): AdmissionRequest {
   const apiVersion = own(review, 'apiVersion');
   const kind = own(review, 'kind');
   if (apiVersion !== ADMISSION_API_VERSION) {
-    throw new ReviewError(400, `AdmissionReview apiVersion must be ${ADMISSION_API_VERSION}, not ${typeof apiVersion === 'string' ? JSON.stringify(apiVersion.slice(0, 64)) : String(apiVersion)}: set admissionReviewVersions: [v1] in the ValidatingWebhookConfiguration`);
+    // Named back only when it is an admission API version: anything else might be anything.
+    const shown = typeof apiVersion === 'string' && /^admission\.k8s\.io\/v\d+(?:(?:alpha|beta)\d+)?$/.test(apiVersion) ? `"${apiVersion}"` : apiVersion === undefined ? 'missing' : 'another value';
+    throw new ReviewError(400, `AdmissionReview apiVersion must be ${ADMISSION_API_VERSION}, not ${shown}: set admissionReviewVersions: [v1] in the ValidatingWebhookConfiguration`);
   }
-  if (kind !== ADMISSION_REVIEW_KIND) throw new ReviewError(400, `kind must be ${ADMISSION_REVIEW_KIND}, not ${typeof kind === 'string' ? JSON.stringify(kind.slice(0, 64)) : String(kind)}`);
+  if (kind !== ADMISSION_REVIEW_KIND) throw new ReviewError(400, `kind must be ${ADMISSION_REVIEW_KIND}${kind === undefined ? ' (it is missing)' : ''}`);
   const req = own(review, 'request');
   if (!isObject(req)) throw new ReviewError(400, 'AdmissionReview: request is missing (a review sent to the webhook carries a request)');
   const uid = str(req, 'uid', 'request', true);
   const operation = str(req, 'operation', 'request', true);
-  if (!OPERATIONS.has(operation)) throw new ReviewError(400, `AdmissionReview: request.operation must be CREATE, UPDATE, DELETE or CONNECT, not ${JSON.stringify(operation.slice(0, 64))}`);
+  if (!OPERATIONS.has(operation)) throw new ReviewError(400, `AdmissionReview: request.operation must be CREATE, UPDATE, DELETE or CONNECT${/^[A-Z]{1,10}$/.test(operation) ? `, not ${operation}` : ''}`);
   const dryRun = own(req, 'dryRun');
   if (dryRun !== undefined && dryRun !== null && typeof dryRun !== 'boolean') throw new ReviewError(400, 'AdmissionReview: request.dryRun must be true or false');
   const userInfo = own(req, 'userInfo');

@@ -52,6 +52,8 @@ export interface WebhookServerOptions extends Omit<JudgeOptions, 'kinds' | 'budg
 export interface WebhookServer {
   readonly port: number;
   readonly metrics: WebhookMetrics;
+  /** Requests being answered now. */
+  readonly inFlight: number;
   /** Re-reads the certificate and key now (SIGHUP); a pair that does not load keeps the old one. */
   reloadTls(): Promise<void>;
   /** Stops accepting, finishes in-flight reviews (at most drainMs), then closes every connection. */
@@ -281,5 +283,13 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     return closing;
   };
 
-  return { port, metrics, reloadTls, close };
+  return {
+    port,
+    metrics,
+    get inFlight() {
+      return inFlight;
+    },
+    reloadTls,
+    close,
+  };
 }
