@@ -115,7 +115,9 @@ test('a Namespace update that labels itself off is judged under the mode it had'
   const r = await wh.review(admissionReview('UPDATE', turned, ns));
   const log = wh.logs().find((l) => l.uid && l.event === 'review' && l.kind === '/Namespace' && l.name === 'shop');
   assert.equal(log?.mode, 'enforce');
-  assert.ok(r.allowed === false || r.warnings?.length || r.auditAnnotations, 'judged, not skipped');
+  // Injection turned off: BYP008 (medium) comes back as a warning, as enforce with --deny-on high says.
+  assert.match(r.auditAnnotations?.findings ?? '', /BYP008:medium/);
+  assert.ok(r.warnings.some((w: string) => w.startsWith('meshward BYP008 (medium): Namespace shop')));
 });
 
 test('exempt namespaces (own, kube-system, root) and unknown kinds are allowed untouched', async () => {
@@ -154,7 +156,7 @@ test('UPDATE: leaving an existing hijack as it was is allowed; turning a route i
   }
 });
 
-test('DELETE: removing an object that introduces nothing is allowed; removing a protection is judged', async () => {
+test('DELETE: removing an object that introduces nothing is allowed; removing the policy that made another object safe is denied', async () => {
   const vs = hijack('shop', 'gone', 'cart.shop.svc.cluster.local');
   wh.cache.apply(vs);
   try {
@@ -163,39 +165,37 @@ test('DELETE: removing an object that introduces nothing is allowed; removing a 
   } finally {
     wh.cache.remove('networking.istio.io/VirtualService', 'shop', 'gone');
   }
-  // Deleting the object a finding needs as its fix makes the finding new: the decision sees it.
-  const decision = (cacheYaml: string, old: Record<string, any>) => {
-    const { StaticCache } = cacheModule;
-    const c = new StaticCache();
-    c.applyYaml(cacheYaml);
-    const req = (admissionReview('DELETE', null, old) as any).request;
-    return decideIntroduced(req, { version: c.version, resources: () => c.resources(), synced: true }, { tenantPolicy: null, settings: defaultSettings(), cluster: 'test' });
-  };
-  const deny = parse(`
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: deny-all, namespace: shop}
-spec: {}
-`);
-  const d = decision(CLUSTER + '---\n' + JSON.stringify(deny), deny);
-  const r2 = await wh.review(admissionReview('DELETE', null, deny));
-  assert.equal(r2.allowed, !d.introduced.some((f) => ['critical', 'high'].includes(f.severity)), 'the server answers what the decision says');
+  // A RequestAuthentication is only safe while an AuthorizationPolicy requires a token (AUT015, high):
+  // deleting that policy introduces the finding on the RequestAuthentication, not on what is deleted.
+  const jwt = parse('apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  jwtRules:\n  - issuer: https://auth.example.com\n    jwksUri: https://auth.example.com/.well-known/jwks.json');
+  const requireJwt = parse('apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: require-jwt, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  action: ALLOW\n  rules:\n  - from:\n    - source: {requestPrincipals: ["https://auth.example.com/*"]}');
+  wh.cache.apply(jwt);
+  wh.cache.apply(requireJwt);
+  try {
+    const del = await wh.review(admissionReview('DELETE', null, requireJwt));
+    assert.equal(del.allowed, false);
+    assert.match(del.status.message, /^meshward denied AuthorizationPolicy shop\/require-jwt/);
+    assert.match(del.status.message, /\[AUT015 high\] .*jwt/);
+  } finally {
+    wh.cache.remove('security.istio.io/RequestAuthentication', 'shop', 'jwt');
+    wh.cache.remove('security.istio.io/AuthorizationPolicy', 'shop', 'require-jwt');
+  }
 });
 
-let cacheModule: typeof import('../testing/static-cache.js');
-before(async () => {
-  cacheModule = await import('../testing/static-cache.js');
-});
-
-test('deny-on: critical lets a high finding through as a warning', async () => {
+test('deny-on: critical lets a high finding through as a warning; high denies it', async () => {
+  const jwt = parse('apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  jwtRules:\n  - issuer: https://auth.example.com\n    jwksUri: https://auth.example.com/.well-known/jwks.json');
   const strict = await startTestWebhook({ cacheYaml: CLUSTER, denyOn: 'critical' });
   try {
-    // SBP-style: a container running as the proxy's UID is a sidecar bypass (critical or high by rule).
-    const r = await strict.review(admissionReview('CREATE', hijack()));
-    assert.equal(r.allowed, false, 'HJK001 is critical');
+    const r = await strict.review(admissionReview('CREATE', jwt));
+    assert.equal(r.allowed, true, 'AUT015 is high, below critical');
+    assert.ok(r.warnings.some((w: string) => w.startsWith('meshward AUT015 (high): ')));
+    assert.equal((await strict.review(admissionReview('CREATE', hijack()))).allowed, false, 'HJK001 is critical');
   } finally {
     await strict.close();
   }
+  const high = await wh.review(admissionReview('CREATE', jwt));
+  assert.equal(high.allowed, false);
+  assert.match(high.status.message, /\[AUT015 high\]/);
 });
 
 test('audit mode: allowed, no warnings, findings in audit annotations only', async () => {
