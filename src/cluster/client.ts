@@ -47,10 +47,39 @@ export interface RequestLimits {
   signal?: AbortSignal;
 }
 
+export interface WatchLimits {
+  /** Longest silence (no byte at all, not even a bookmark) before the stream counts as stalled (ms). */
+  stallMs: number;
+  /** Largest event line (bytes); a longer line is skipped (`onOversized`) and the stream goes on. */
+  maxLineBytes: number;
+  /** Largest body of a refusal (a Status); a longer one is cut there. */
+  maxErrorBytes: number;
+  signal?: AbortSignal;
+  /** A line over `maxLineBytes` was dropped (it is never buffered past the bound). */
+  onOversized?: (bytes: number) => void;
+}
+
+/** How a watch stream ended without a transport failure. */
+export interface WatchEnd {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The refusal's body for a non-2xx answer (bounded); empty for a stream. */
+  body: Buffer;
+  /** The line handler asked to stop (an ERROR event, say) before the server ended the stream. */
+  stopped: boolean;
+}
+
 export interface Connection {
   /** `server` with a trailing path removed of its slash; paths are appended to it. */
   readonly server: string;
   get(pathAndQuery: string, limits: RequestLimits): Promise<RawResponse>;
+  /**
+   * A streaming GET (a watch): each newline-delimited line of a 2xx body is handed to `onLine` as it
+   * arrives (return false to stop reading). Resolves when the server ends the stream (or `onLine` stops
+   * it, or with the refusal of a non-2xx answer); rejects with a TransportError when it stalls, drops,
+   * or is aborted.
+   */
+  watch(pathAndQuery: string, limits: WatchLimits, onLine: (line: string) => boolean): Promise<WatchEnd>;
   /** Recomputes the credentials (after a 401: an exec token may have expired). */
   refreshAuth(signal?: AbortSignal): Promise<void>;
   close(): void;
@@ -114,6 +143,11 @@ export async function kubeConfigFor(spec: ClientSpec, signal?: AbortSignal): Pro
 interface AuthState {
   headers: Record<string, string | string[]>;
   agent: http.Agent;
+  /**
+   * Watches hold their connection for minutes (HTTP/1.1: one stream per socket), so they get their own
+   * agent, without the socket cap that keeps lists polite: one socket per watched kind or selector.
+   */
+  watchAgent: http.Agent;
 }
 
 /** Computes credentials (running an allowed exec plugin once) and opens nothing yet. */
@@ -128,15 +162,20 @@ export async function connect(spec: ClientSpec, signal?: AbortSignal): Promise<C
   return {
     server: base,
     async refreshAuth(sig?: AbortSignal) {
-      const old = state.agent;
+      const old = state;
       state = await computeAuth(kc, spec, isHttp, sig);
-      old.destroy();
+      old.agent.destroy();
+      if (old.watchAgent !== old.agent) old.watchAgent.destroy();
     },
     close() {
       state.agent.destroy();
+      if (state.watchAgent !== state.agent) state.watchAgent.destroy();
     },
     get(pathAndQuery: string, limits: RequestLimits): Promise<RawResponse> {
       return getOnce(url, basePath + pathAndQuery, state, isHttp, limits);
+    },
+    watch(pathAndQuery: string, limits: WatchLimits, onLine: (line: string) => boolean): Promise<WatchEnd> {
+      return watchOnce(url, basePath + pathAndQuery, state, isHttp, limits, onLine);
     },
   };
 }
@@ -165,25 +204,27 @@ async function computeAuth(kc: KubeConfig, spec: ClientSpec, isHttp: boolean, si
   for (const [k, v] of Object.entries(spec.impersonate)) headers[k] = v;
 
   let agent: http.Agent;
+  let watchAgent: http.Agent;
   if (spec.proxyUrl) {
     // Only reachable with --allow-insecure-kubeconfig: client-node's proxy agent as it built it.
-    agent = opts.agent as http.Agent;
+    agent = watchAgent = opts.agent as http.Agent;
   } else if (isHttp) {
     (opts.agent as http.Agent | undefined)?.destroy?.();
     agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    watchAgent = new http.Agent({ keepAlive: true });
   } else {
     (opts.agent as http.Agent | undefined)?.destroy?.();
-    agent = new https.Agent({
-      keepAlive: true,
-      maxSockets: 4,
+    const tls = {
       ca: opts.ca,
       cert: opts.cert,
       key: opts.key,
       servername: (opts as { servername?: string }).servername,
       rejectUnauthorized: !spec.skipTLSVerify,
-    });
+    };
+    agent = new https.Agent({ keepAlive: true, maxSockets: 4, ...tls });
+    watchAgent = new https.Agent({ keepAlive: true, ...tls });
   }
-  return { headers, agent };
+  return { headers, agent, watchAgent };
 }
 
 function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -317,6 +358,152 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
         bodyComplete = true;
         if (gunzip) gunzip.end();
         else finish();
+      });
+    });
+    req.end();
+  });
+}
+
+/**
+ * One watch request. The body is not compressed (no Accept-Encoding: the API server streams watch
+ * events as written), split on newlines with at most `maxLineBytes` buffered, so memory is bounded by
+ * one event whatever the server sends.
+ */
+function watchOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, limits: WatchLimits, onLine: (line: string) => boolean): Promise<WatchEnd> {
+  return new Promise<WatchEnd>((resolve, reject) => {
+    if (limits.signal?.aborted) {
+      reject(new TransportError('aborted', 'cancelled (the cache was closed)'));
+      return;
+    }
+    let settled = false;
+    const mod = isHttp ? http : https;
+    let req: http.ClientRequest;
+    try {
+      req = mod.request({
+        protocol: url.protocol,
+        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+        port: url.port || (isHttp ? 80 : 443),
+        path: fullPath,
+        method: 'GET',
+        agent: state.watchAgent,
+        headers: { ...state.headers, Accept: 'application/json', 'User-Agent': USER_AGENT },
+      });
+    } catch {
+      reject(new TransportError('connect', 'TLS setup failed: the CA, client certificate or key does not parse'));
+      return;
+    }
+    const onAbort = () => fail(new TransportError('aborted', 'cancelled (the cache was closed)'));
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = () => limits.signal?.removeEventListener('abort', onAbort);
+    function fail(err: TransportError): void {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      req.destroy();
+      reject(err);
+    }
+    const done = (end: WatchEnd, destroy: boolean): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (destroy) req.destroy();
+      resolve(end);
+    };
+    let received = 0;
+    // A watch may stay silent between events; bookmarks (about one a minute on a real server) bound that.
+    req.setTimeout(limits.stallMs, () => fail(new TransportError('stalled', `the watch sent nothing for ${limits.stallMs} ms, not even a bookmark (stalled stream)`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? '';
+      if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|ERR_TLS/i.test(code) || /certificate/i.test(err.message)) {
+        fail(new TransportError('connect', `TLS failed: the server's certificate was not accepted (${code || 'certificate error'}); check certificate-authority-data and the server name`));
+      } else if (code === 'ECONNRESET' && received > 0) fail(new TransportError('dropped', 'the watch connection was dropped mid-stream'));
+      else fail(new TransportError('connect', `cannot reach the API server (${code || 'connection error'})`));
+    });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
+      if (status >= 200 && status < 300 && encoding !== 'identity') {
+        fail(new TransportError('dropped', `the server answered the watch with content-encoding ${JSON.stringify(encoding.slice(0, 40))}, which was not asked for`));
+        return;
+      }
+      const refusal = status < 200 || status >= 300;
+      const errChunks: Buffer[] = [];
+      let errSize = 0;
+      // The line being assembled: its pieces and size; `discarding` while the rest of an oversized line passes.
+      let pending: Buffer[] = [];
+      let pendingSize = 0;
+      let discarding = false;
+      let discarded = 0;
+      const lineDone = (buf: Buffer): boolean => {
+        const text = buf.toString('utf8');
+        if (text.trim() === '') return true;
+        return onLine(text);
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        received += chunk.length;
+        if (refusal) {
+          if (errSize < limits.maxErrorBytes) {
+            const part = chunk.subarray(0, limits.maxErrorBytes - errSize);
+            errChunks.push(part);
+            errSize += part.length;
+          }
+          return;
+        }
+        let start = 0;
+        while (start < chunk.length && !settled) {
+          const nl = chunk.indexOf(10, start);
+          const end = nl < 0 ? chunk.length : nl;
+          const piece = chunk.subarray(start, end);
+          if (discarding) discarded += piece.length;
+          else if (pendingSize + piece.length > limits.maxLineBytes) {
+            discarding = true;
+            discarded = pendingSize + piece.length;
+            pending = [];
+            pendingSize = 0;
+          } else if (piece.length) {
+            pending.push(piece);
+            pendingSize += piece.length;
+          }
+          if (nl < 0) break;
+          start = nl + 1;
+          if (discarding) {
+            discarding = false;
+            limits.onOversized?.(discarded);
+            discarded = 0;
+            continue;
+          }
+          const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingSize);
+          pending = [];
+          pendingSize = 0;
+          if (!lineDone(line)) {
+            done({ status, headers: res.headers, body: Buffer.alloc(0), stopped: true }, true);
+            return;
+          }
+        }
+      });
+      res.on('aborted', () => fail(new TransportError('dropped', 'the watch connection was dropped mid-stream')));
+      res.on('error', () => fail(new TransportError('dropped', 'the watch connection was dropped mid-stream')));
+      res.on('close', () => {
+        if (!res.complete) fail(new TransportError('dropped', 'the watch connection was dropped mid-stream'));
+      });
+      res.on('end', () => {
+        if (settled) return;
+        if (!res.complete) {
+          fail(new TransportError('dropped', 'the watch connection was dropped mid-stream'));
+          return;
+        }
+        // A last line without its newline still counts as an event.
+        if (!refusal && !discarding && pendingSize > 0) {
+          const line = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingSize);
+          pending = [];
+          if (!lineDone(line)) {
+            done({ status, headers: res.headers, body: Buffer.alloc(0), stopped: true }, false);
+            return;
+          }
+        }
+        if (discarding) limits.onOversized?.(discarded);
+        done({ status, headers: res.headers, body: refusal ? Buffer.concat(errChunks, errSize) : Buffer.alloc(0), stopped: false }, false);
       });
     });
     req.end();

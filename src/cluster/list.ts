@@ -192,6 +192,8 @@ export interface ListResult {
   items: Record<string, unknown>[];
   pages: number;
   relisted: boolean;
+  /** The list's resourceVersion (the snapshot its pages come from): where a watch starts. '' when the server sent none. */
+  resourceVersion: string;
 }
 
 /**
@@ -214,6 +216,7 @@ export async function listKind(
     const start = budget.remaining;
     let token = '';
     let pages = 0;
+    let resourceVersion = '';
     const seenTokens = new Set<string>();
     try {
       for (;;) {
@@ -228,8 +231,10 @@ export async function listKind(
           items.push(it);
         }
         onPage?.(items.length);
+        // Every page of one list reports the snapshot's resourceVersion; the first one is kept.
+        if (!resourceVersion && typeof page.metadata?.resourceVersion === 'string' && page.metadata.resourceVersion.length <= 64) resourceVersion = page.metadata.resourceVersion;
         const next = typeof page.metadata?.continue === 'string' ? page.metadata.continue : '';
-        if (!next) return { items, pages, relisted };
+        if (!next) return { items, pages, relisted, resourceVersion };
         if (next.length > 16 * 1024) throw new BoundError('the server sent a continue token over 16 KiB; cut');
         if (seenTokens.has(next)) throw new BoundError('the server sent the same continue token twice (a list that never ends); cut');
         seenTokens.add(next);

@@ -19,7 +19,7 @@ import { connect, TransportError, type Connection } from './client.js';
 import { discover, DiscoveryError, splitKindKey, type ResolvedKind } from './discovery.js';
 import { gateContext, judgeSet, type ClientSpec } from './gate.js';
 import { loadKubeconfigSet, selectContexts, type KubeconfigSet } from './kubeconfig-source.js';
-import { ApiError, BoundError, DEFAULT_TUNING, listKind, makeRequester, type Tuning } from './list.js';
+import { ApiError, BoundError, DEFAULT_TUNING, listKind, makeRequester, type ApiRequester, type RequesterOptions, type Tuning } from './list.js';
 import type { ClusterError, ClusterRead, ClusterStatus, ClusterSummary, ProgressEvent, ReadClustersOptions } from './types.js';
 
 export { LiveSelectionError } from './kubeconfig-source.js';
@@ -43,8 +43,8 @@ export interface ReadExtras {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-/** One cluster to read, after the gate. */
-interface Target {
+/** One cluster to read, after the gate. `spec` is null when the gate refused it (then `errors` says why). */
+export interface Target {
   name: string;
   context: string | null;
   server: string;
@@ -95,7 +95,17 @@ function firstLine(s: string | undefined): string | undefined {
 // ---------------------------------------------------------------------------------------------------
 // selection and gate (nothing connects here)
 
-function selectTargets(opts: ReadClustersOptions & ReadExtras): Target[] {
+/** What choosing clusters needs: the selection flags, the gate's policy, and where files are. */
+export type TargetSelection = Pick<
+  ReadClustersOptions,
+  'kubeconfig' | 'contexts' | 'allContexts' | 'inCluster' | 'clusterNames' | 'allowExec' | 'allowInsecureKubeconfig' | 'env' | 'homedir' | 'cwd'
+> & Pick<ReadExtras, 'inClusterPaths'>;
+
+/**
+ * The selected clusters, each judged by the gate (shared by the live scan and the cluster cache).
+ * Nothing connects here. Throws LiveSelectionError when the selection as a whole cannot be made.
+ */
+export function selectTargets(opts: TargetSelection): Target[] {
   const targets: Target[] = [];
   if (opts.inCluster) targets.push(inClusterTarget(opts));
   const wantsKubeconfig = !opts.inCluster || opts.contexts.length > 0 || opts.allContexts || opts.kubeconfig !== undefined;
@@ -129,7 +139,7 @@ function selectTargets(opts: ReadClustersOptions & ReadExtras): Target[] {
   return targets;
 }
 
-function inClusterTarget(opts: ReadClustersOptions & ReadExtras): Target {
+function inClusterTarget(opts: TargetSelection): Target {
   const name = opts.clusterNames.get('in-cluster') ?? 'in-cluster';
   const host = opts.env.KUBERNETES_SERVICE_HOST;
   const port = opts.env.KUBERNETES_SERVICE_PORT;
@@ -174,24 +184,12 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
   let resolvedKinds: ResolvedKind[] = [];
   let listedSomething = false;
   try {
-    conn = await connect(t.spec, controller.signal);
-    const api = makeRequester(conn, { tuning, requestTimeoutMs: opts.requestTimeoutMs, signal: controller.signal, sleep: opts.sleep });
-    const disc = await discover(api, opts.kinds);
-    // One note per reason (a whole API group missing is one note, not one per kind).
-    const absentBy = new Map<string, string[]>();
-    for (const a of disc.absent) absentBy.set(a.reason, [...(absentBy.get(a.reason) ?? []), a.key]);
-    for (const [reason, keys] of absentBy) summary.notes.push(`${keys.join(', ')} skipped: ${reason}; no object of ${keys.length === 1 ? 'that kind' : 'those kinds'} can exist there, so no rule misses anything`);
-    for (const f of disc.failed) {
-      summary.errors.push({ kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` });
-    }
-    // `Deployment` and `apps/Deployment` (rules write both) are one resource: listed once.
-    const byResource = new Set<string>();
-    resolvedKinds = disc.resolved.filter((rk) => {
-      const id = `${rk.group}/${rk.resource}`;
-      if (byResource.has(id)) return false;
-      byResource.add(id);
-      return true;
-    });
+    const opened = await connectAndDiscover(t.spec, opts.kinds, { tuning, requestTimeoutMs: opts.requestTimeoutMs, signal: controller.signal, sleep: opts.sleep });
+    conn = opened.conn;
+    const api = opened.api;
+    summary.notes.push(...opened.absentNotes);
+    summary.errors.push(...opened.failed);
+    resolvedKinds = opened.resolved;
     emit(opts, { cluster: t.name, phase: 'listing' });
 
     const budget = { remaining: tuning.maxObjectsPerCluster };
@@ -265,6 +263,51 @@ async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning
   return { summary, resources };
 }
 
+/** One cluster connected and its kinds discovered: what a live scan lists and a cache watches. */
+export interface OpenedCluster {
+  conn: Connection;
+  api: ApiRequester;
+  /** Served kinds, one per resource (`Deployment` and `apps/Deployment`, which rules both write, are one). */
+  resolved: ResolvedKind[];
+  /** Every discovery answer, duplicates included (to map each asked key to its resource). */
+  allResolved: ResolvedKind[];
+  /** Kinds not served (CRDs not installed): one note per reason. */
+  absentNotes: string[];
+  absent: Array<{ key: string; reason: string }>;
+  /** Kinds whose API group could not be discovered (403, 503 of an aggregated API...). */
+  failed: ClusterError[];
+}
+
+/**
+ * Credentials through client-node, then discovery of `kinds`. Shared by the live scan and the cluster
+ * cache. The connection is closed when discovery fails; otherwise the caller closes it.
+ */
+export async function connectAndDiscover(spec: ClientSpec, kinds: readonly string[], ro: RequesterOptions): Promise<OpenedCluster> {
+  const conn = await connect(spec, ro.signal);
+  try {
+    const api = makeRequester(conn, ro);
+    const disc = await discover(api, kinds);
+    // One note per reason (a whole API group missing is one note, not one per kind).
+    const absentBy = new Map<string, string[]>();
+    for (const a of disc.absent) absentBy.set(a.reason, [...(absentBy.get(a.reason) ?? []), a.key]);
+    const absentNotes: string[] = [];
+    for (const [reason, keys] of absentBy) absentNotes.push(`${keys.join(', ')} skipped: ${reason}; no object of ${keys.length === 1 ? 'that kind' : 'those kinds'} can exist there, so no rule misses anything`);
+    const failed: ClusterError[] = disc.failed.map((f) => ({ kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` }));
+    // `Deployment` and `apps/Deployment` (rules write both) are one resource: listed once.
+    const byResource = new Set<string>();
+    const resolved = disc.resolved.filter((rk) => {
+      const id = `${rk.group}/${rk.resource}`;
+      if (byResource.has(id)) return false;
+      byResource.add(id);
+      return true;
+    });
+    return { conn, api, resolved, allResolved: disc.resolved, absentNotes, absent: disc.absent, failed };
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+}
+
 function kindError(rk: ResolvedKind, err: unknown, timedOut: boolean, clusterTimeoutMs: number): ClusterError {
   if (err instanceof ApiError) return { kind: rk.key, status: err.status, message: `list ${rk.resource}: ${err.message}` };
   if (err instanceof BoundError) return { kind: rk.key, status: null, message: `list ${rk.resource}: ${err.message}` };
@@ -295,7 +338,7 @@ export function rulesReading(key: string): string[] {
   return out;
 }
 
-function weakened(...keys: string[]): string {
+export function weakened(...keys: string[]): string {
   const ids = [...new Set(keys.flatMap(rulesReading))].sort();
   if (!ids.length) return 'no rule depends on it alone';
   return `rules weakened: ${ids.join(', ')}`;

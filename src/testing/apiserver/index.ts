@@ -63,6 +63,8 @@ export interface ClusterHandle {
   waitForRequest(pred: (r: RequestRecord) => boolean): Promise<RequestRecord>;
   /** Replaces the cluster's faults (and resets their `times` counters). */
   setFaults(faults: Fault[]): void;
+  /** Cuts every open watch stream (as an API server restart does); returns how many were cut. */
+  dropWatches(): number;
   /** Why some input objects were not loaded (loader errors, kinds without a CRD). */
   notes: string[];
 }
@@ -163,7 +165,7 @@ export async function startStandIn(opts: StandInOptions): Promise<StandIn> {
     clusters: opts.clusters.map((c) => ({ name: c.name, url: urls.get(c.name)!, caPem: ca.certPem })),
     cluster(name) {
       const s = need(name);
-      return { name, url: urls.get(name)!, caPem: ca.certPem, objects: s.objects, requests: s.requests, setFaults: (f) => s.setFaults(f), waitForRequest: (p) => s.waitForRequest(p), notes: s.objects.notes };
+      return { name, url: urls.get(name)!, caPem: ca.certPem, objects: s.objects, requests: s.requests, setFaults: (f) => s.setFaults(f), dropWatches: () => s.dropWatches(), waitForRequest: (p) => s.waitForRequest(p), notes: s.objects.notes };
     },
     token(cluster, user = 'admin') {
       need(cluster);

@@ -25,10 +25,12 @@ export interface Fault {
   status?: number;
   /** With `status` 429 (or 503): the `Retry-After` header and `details.retryAfterSeconds`. */
   retryAfterSeconds?: number;
-  /** List answers: send about half of the body, then cut the connection. */
+  /** List answers: send about half of the body, then cut the connection. Watches: send the events owed at the start, then cut the connection. */
   dropMidBody?: boolean;
-  /** List answers: send about half of the body, then send nothing more (until the client gives up or the stand-in stops). */
+  /** List answers: send about half of the body, then send nothing more (until the client gives up or the stand-in stops). Watches: send the events owed at the start, then nothing (no event, no bookmark, no timeout). */
   stallMidBody?: boolean;
+  /** Watches: raw lines written first, each followed by a newline (hostile or malformed events). */
+  watchLines?: string[];
   /** Apply to the first N matching requests only (then the fault is spent). Absent: every matching request. */
   times?: number;
 }
@@ -36,6 +38,8 @@ export interface Fault {
 export interface RequestRecord {
   method: string;
   path: string;
+  /** The query string, without its `?` ('' when none). */
+  query: string;
   /** `list`, `watch`, `get`, `create`, `update`, `patch`, `delete`, or `get` for discovery paths. */
   verb: string;
   /** `pods`, `virtualservices.networking.istio.io`; '' for non-resource paths. */
@@ -92,6 +96,7 @@ export class ClusterServer {
   private readonly server: https.Server;
   private readonly sockets = new Set<Socket>();
   private readonly closers = new Set<() => void>();
+  private readonly watchClosers = new Set<() => void>();
   private readonly faultUses = new Map<Fault, number>();
   private readonly tokens: ReadonlyMap<string, UserInfo>;
   private readonly ca: CertificateAuthority;
@@ -134,6 +139,13 @@ export class ClusterServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Cuts every open watch stream, as an API server restart does (clients see a dropped connection). */
+  dropWatches(): number {
+    const all = [...this.watchClosers];
+    for (const c of all) c();
+    return all.length;
+  }
+
   setFaults(faults: Fault[]): void {
     this.faults = faults;
     this.faultUses.clear();
@@ -164,7 +176,7 @@ export class ClusterServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rec: RequestRecord = { method: req.method ?? 'GET', path: '', verb: '', resource: '', namespace: '', limit: null, continued: false, user: '', status: 0 };
+    const rec: RequestRecord = { method: req.method ?? 'GET', path: '', query: '', verb: '', resource: '', namespace: '', limit: null, continued: false, user: '', status: 0 };
     res.on('finish', () => {
       rec.status = res.statusCode;
       this.notify(rec);
@@ -176,6 +188,7 @@ export class ClusterServer {
     try {
       const url = new URL(req.url ?? '/', 'https://stand-in');
       rec.path = url.pathname;
+      rec.query = url.search.slice(1, 4097);
       const q = url.searchParams;
       rec.limit = q.has('limit') ? Number(q.get('limit')) : null;
       rec.continued = (q.get('continue') ?? '') !== '';
@@ -246,7 +259,7 @@ export class ClusterServer {
       }
       switch (verb) {
         case 'list': return this.list(target, q, req, res, fault);
-        case 'watch': return this.watch(target, q, req, res);
+        case 'watch': return this.watch(target, q, req, res, fault);
         case 'get': {
           const s = this.objects.get(r, target.namespace, target.name);
           if (!s) throw notFound(r, target.name);
@@ -515,7 +528,7 @@ export class ClusterServer {
     };
   }
 
-  private watch(t: Target, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
+  private watch(t: Target, q: URLSearchParams, req: IncomingMessage, res: ServerResponse, fault: Fault | undefined): void {
     const sel = this.selectors(q, t);
     const bookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
     const initial = q.get('sendInitialEvents') === 'true';
@@ -528,6 +541,7 @@ export class ClusterServer {
     const key = resourceKey(t.resource.group, t.resource.name);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
+    for (const line of fault?.watchLines ?? []) res.write(line + '\n');
     const write = (type: string, s: Stored | null, object?: unknown): void => {
       const obj = object ?? (table && s ? this.table(t, [s], s.obj.metadata.resourceVersion, '') : null);
       res.write(obj ? `{"type":"${type}","object":${JSON.stringify(obj)}}\n` : `{"type":"${type}","object":${this.objectJson(s!, t)}}\n`);
@@ -561,15 +575,36 @@ export class ClusterServer {
       }
       for (const e of replay) emit(e);
     }
+    if (fault?.dropMidBody) {
+      setImmediate(() => res.destroy());
+      return;
+    }
+    if (fault?.stallMidBody) {
+      const cut = (): void => {
+        this.closers.delete(cut);
+        this.watchClosers.delete(cut);
+        res.destroy();
+      };
+      this.closers.add(cut);
+      this.watchClosers.add(cut);
+      res.on('close', cut);
+      return;
+    }
     const unsubscribe = this.objects.onChange(emit);
     const timers: NodeJS.Timeout[] = [];
     const close = (): void => {
       unsubscribe();
       for (const tm of timers) clearTimeout(tm);
       this.closers.delete(close);
+      this.watchClosers.delete(drop);
       if (!res.writableEnded) res.end();
     };
+    const drop = (): void => {
+      close();
+      res.destroy();
+    };
     this.closers.add(close);
+    this.watchClosers.add(drop);
     req.on('close', close);
     res.on('close', close);
     const timeout = Number(q.get('timeoutSeconds') ?? '');
