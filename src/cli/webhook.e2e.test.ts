@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { REPO_ROOT, runCli } from '../testing/kit.js';
 import { admissionReview, testCa } from '../testing/webhook.js';
+import { startStandIn } from '../testing/apiserver/index.js';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'meshward.js');
 
@@ -126,4 +127,52 @@ test('meshward webhook: usage errors say what is missing', async () => {
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('meshward webhook --kubeconfig: judges against the live cluster (informer cache) with the policy from a ConfigMap', async () => {
+  const { dir, ca } = await files();
+  const standIn = await startStandIn({
+    clusters: [
+      {
+        name: 'prod',
+        objects: [
+          ...['payments', 'shop', 'meshward'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'istio-injection': 'enabled' } } })),
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tenants', namespace: 'meshward' }, data: { 'tenants.yaml': 'tenants:\n- name: payments\n  namespaces: [payments]\n  hosts: [api.stripe.com]\n' } },
+        ],
+      },
+    ],
+  });
+  await fs.writeFile(path.join(dir, 'kubeconfig'), standIn.kubeconfig({ clusters: ['prod'] }));
+  const child = spawn(
+    process.execPath,
+    [BIN, 'webhook', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--port', '0', '--host', '127.0.0.1', '--kubeconfig', 'kubeconfig', '--tenants-configmap', 'meshward/tenants', '--deny-on', 'medium'],
+    { cwd: dir, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  try {
+    const ready = new Promise<string>((resolve, reject) => {
+      let port = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        port ||= /"event":"listening","port":(\d+)/.exec(stdout)?.[1] ?? '';
+        if (port && stdout.includes('"event":"synced"')) resolve(port);
+      });
+      void exited.then((code) => reject(new Error(`webhook exited ${code}: ${stderr}${stdout}`)));
+    });
+    const port = await ready;
+    const se = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'stripe', namespace: 'shop' }, spec: { hosts: ['api.stripe.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], resolution: 'DNS' } };
+    const r = await post(port, ca.certPem, JSON.stringify(admissionReview('CREATE', se)));
+    assert.equal(r.json.response.allowed, false, 'the ConfigMap\'s policy gives api.stripe.com to payments');
+    assert.match(r.json.response.status.message, /api\.stripe\.com/);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await standIn.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  assert.ok(stdout.includes('"cluster":"prod"'), 'the listening line names the cluster');
 });

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { defaultSettings } from '../config/settings.js';
+import type { ClusterCache } from '../cluster/cache-types.js';
 import { parseTenantPolicy } from '../tenancy/policy.js';
 import { TenantPolicyHolder } from '../webhook/reload.js';
 import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from '../webhook/server.js';
@@ -43,6 +44,8 @@ export interface TestWebhook {
 }
 
 export interface TestWebhookOptions extends Partial<Omit<WebhookServerOptions, 'cache' | 'tenants' | 'logger'>> {
+  /** Serve from this cache (an informer-backed one) instead of the StaticCache. */
+  liveCache?: ClusterCache;
   cacheYaml?: string;
   synced?: boolean;
   tenantsYaml?: string;
@@ -79,9 +82,9 @@ export async function startTestWebhook(opts: TestWebhookOptions = {}): Promise<T
   } else if (opts.tenantsYaml !== undefined) {
     tenants = TenantPolicyHolder.fixed(parseTenantPolicy(opts.tenantsYaml, 'tenants.yaml'));
   }
-  const { cacheYaml: _c, synced: _s, tenantsYaml: _t, tenantsFile: _f, ...serverOpts } = opts;
+  const { cacheYaml: _c, synced: _s, tenantsYaml: _t, tenantsFile: _f, liveCache, ...serverOpts } = opts;
   const server = await startWebhookServer({
-    cache,
+    cache: liveCache ?? cache,
     tenants,
     settings: defaultSettings(),
     tlsCertFile: certFile,

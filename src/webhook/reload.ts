@@ -66,6 +66,14 @@ export class FilePoller {
   }
 }
 
+/** Where the tenant policy in force comes from: a file, a ConfigMap, or nowhere. */
+export interface PolicySource {
+  readonly current: TenantPolicyFile | null;
+  /** Looks for a new version now (SIGHUP, tests). */
+  check(): Promise<void>;
+  close(): void;
+}
+
 export interface PolicyEvents {
   /** A new policy was taken. */
   onLoaded?: (file: string) => void;
@@ -77,7 +85,7 @@ export interface PolicyEvents {
  * The tenant policy in force. Starts from a policy that must load (a bad file at start-up is a usage
  * error); later versions replace it only if they load, else the old one is kept and the error logged.
  */
-export class TenantPolicyHolder {
+export class TenantPolicyHolder implements PolicySource {
   private poller: FilePoller | null = null;
   private constructor(
     private policy: TenantPolicyFile | null,

@@ -18,7 +18,7 @@ import { Tenancy, type TenantPolicyFile } from '../tenancy/policy.js';
 import { admissionKinds } from './admission-kinds.js';
 import { decideIntroduced, type Decision } from './decide.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
-import { FilePoller, type TenantPolicyHolder } from './reload.js';
+import { FilePoller, type PolicySource } from './reload.js';
 import { MAX_REVIEW_BYTES, ReviewError, parseReview, reviewResponse } from './review.js';
 import { WEBHOOK_PATHS, type AdmissionRequest, type DecisionState } from './types.js';
 import { judge, kindId, type JudgeOptions, type Judgement } from './verdict.js';
@@ -30,7 +30,7 @@ export const DEFAULT_DRAIN_MS = 25_000;
 
 export interface WebhookServerOptions extends Omit<JudgeOptions, 'kinds' | 'budgetMs'> {
   cache: ClusterCache;
-  tenants: TenantPolicyHolder;
+  tenants: PolicySource;
   settings: RuleSettings;
   tlsCertFile: string;
   tlsKeyFile: string;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
@@ -11,7 +12,10 @@ import { readSideText, SideFileError } from '../../engine/side-file.js';
 import { terminalSafe } from '../../engine/text.js';
 import { TenantPolicyError } from '../../tenancy/policy.js';
 import { ObjectCache } from '../../webhook/object-cache.js';
-import { DEFAULT_RELOAD_INTERVAL_MS, TenantPolicyHolder } from '../../webhook/reload.js';
+import { cacheKinds } from '../../webhook/admission-kinds.js';
+import { ConfigMapPolicySource, parseConfigMapRef, readConfigMapPolicy } from '../../webhook/configmap-policy.js';
+import { DEFAULT_RELOAD_INTERVAL_MS, TenantPolicyHolder, type PolicySource } from '../../webhook/reload.js';
+import type { LiveSelection } from '../../cluster/types.js';
 import { DEFAULT_DECISION_BUDGET_MS, DEFAULT_DRAIN_MS, startWebhookServer } from '../../webhook/server.js';
 import { WEBHOOK_DEFAULT_PORT, type DenyOn, type Unsynced, type WebhookMode } from '../../webhook/types.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -56,7 +60,7 @@ export function registerWebhook(program: Command, io: CliIO, setExit: SetExit): 
     .option('--port <n>', 'HTTPS port', String(WEBHOOK_DEFAULT_PORT))
     .option('--host <address>', 'address to listen on', '::')
     .option('--tenants <file>', 'tenant policy (docs/tenancy.md); reloaded when it changes, a bad new version is refused and the old one kept')
-    .addOption(new Option('--tenants-configmap <ns/name>', 'tenant policy from a ConfigMap (key tenants.yaml): not implemented yet; mount the ConfigMap and use --tenants').hideHelp())
+    .option('--tenants-configmap <ns/name>', 'tenant policy from a ConfigMap (key tenants.yaml) of the watched cluster, read through the API and reloaded when it changes')
     .addOption(new Option('--mode <mode>', 'enforce: deny at or above --deny-on and warn below; warn: warnings only; audit: audit annotations only').choices(['enforce', 'warn', 'audit']).default('enforce'))
     .addOption(new Option('--deny-on <severity>', 'lowest severity that denies in enforce mode').choices(['critical', 'high', 'medium']).default('high'))
     .addOption(new Option('--unsynced <answer>', 'answer while the cluster cache has not synced: allow (with a warning) or deny').choices(['allow', 'deny']).default('allow'))
@@ -112,7 +116,8 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
   if (!flags.tlsCert || !flags.tlsKey) throw new UsageError('webhook needs --tls-cert FILE and --tls-key FILE: the API server only calls webhooks over HTTPS');
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number (0 to 65535), not "${terminalSafe(flags.port.slice(0, 20))}"`);
-  if (flags.tenantsConfigmap !== undefined) throw new UsageError('--tenants-configmap is not implemented yet: mount the ConfigMap as a volume and pass its tenants.yaml with --tenants (it is reloaded when the kubelet updates the mount)');
+  if (flags.tenantsConfigmap !== undefined && flags.tenants !== undefined) throw new UsageError('--tenants and --tenants-configmap both give the tenant policy: keep one');
+  if (flags.tenantsConfigmap !== undefined && !wantsCluster(flags)) throw new UsageError('--tenants-configmap reads the ConfigMap from the watched cluster: add --in-cluster, --kubeconfig FILE or --context NAME');
   const own = ownNamespace(flags, io);
   for (const [flag, ns] of [['--namespace', own], ['--root-namespace', flags.rootNamespace], ...(flags.exemptNamespace ?? []).map((n) => ['--exempt-namespace', n])] as const) {
     if (!DNS_LABEL.test(ns)) throw new UsageError(`${flag}: "${terminalSafe(ns.slice(0, 80))}" is not a namespace name`);
@@ -126,14 +131,13 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
   const drainMs = flags.drainTimeout === undefined ? DEFAULT_DRAIN_MS : parseDuration(flags.drainTimeout, '--drain-timeout');
 
   const logger = pino({ base: { service: 'meshward-webhook' }, timestamp: pino.stdTimeFunctions.isoTime }, io.stdout);
-  let tenants: TenantPolicyHolder;
+  const policyEvents = {
+    onLoaded: (what: string) => logger.info({ event: 'tenants-reloaded', source: what }, 'tenant policy reloaded'),
+    onRefused: (what: string, reason: string) => logger.error({ event: 'tenants-reload-refused', source: what, reason }, 'new tenant policy refused; the previous one stays in force'),
+  };
+  let tenants: PolicySource = TenantPolicyHolder.none();
   try {
-    tenants = flags.tenants
-      ? await TenantPolicyHolder.fromFile(path.resolve(io.cwd, flags.tenants), reloadMs, {
-          onLoaded: (file) => logger.info({ event: 'tenants-reloaded', file }, 'tenant policy reloaded'),
-          onRefused: (file, reason) => logger.error({ event: 'tenants-reload-refused', file, reason }, 'new tenant policy refused; the previous one stays in force'),
-        })
-      : TenantPolicyHolder.none();
+    if (flags.tenants) tenants = await TenantPolicyHolder.fromFile(path.resolve(io.cwd, flags.tenants), reloadMs, policyEvents);
   } catch (err) {
     if (err instanceof TenantPolicyError) throw new UsageError(err.message);
     throw err;
@@ -141,7 +145,18 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
 
   let cache: ClusterCache;
   if (flags.objects) cache = await objectsCache(path.resolve(io.cwd, flags.objects), flags.objects);
-  else throw new UsageError('live clusters (--in-cluster, --kubeconfig, --context) need the cluster cache, which this build does not have yet: use --objects FILE');
+  else {
+    cache = await liveCache(selection!, io, (note) => logger.info({ event: 'cache-note', note }, 'cluster cache'));
+    if (flags.tenantsConfigmap !== undefined) {
+      try {
+        tenants = await configMapPolicy(selection!, io, flags.tenantsConfigmap, reloadMs, policyEvents);
+      } catch (err) {
+        await cache.close();
+        if (err instanceof TenantPolicyError) throw new UsageError(err.message);
+        throw err;
+      }
+    }
+  }
 
   const exempt = new Set([own, 'kube-system', ...(flags.judgeRootNamespace ? [] : [flags.rootNamespace]), ...(flags.exemptNamespace ?? [])]);
   let server;
@@ -171,7 +186,7 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
     if (/PEM|key|certificate/i.test(e.message ?? '')) throw new UsageError(`--tls-cert/--tls-key: the certificate or key does not load (${terminalSafe((e.message ?? '').slice(0, 120))})`);
     throw err;
   }
-  logger.info({ event: 'listening', port: server.port, mode: flags.mode, denyOn: flags.denyOn, unsynced: flags.unsynced, exempt: [...exempt], cluster: cache.name, tenants: flags.tenants ?? null }, 'meshward webhook listening');
+  logger.info({ event: 'listening', port: server.port, mode: flags.mode, denyOn: flags.denyOn, unsynced: flags.unsynced, exempt: [...exempt], cluster: cache.name, tenants: flags.tenants ?? flags.tenantsConfigmap ?? null }, 'meshward webhook listening');
   cache.whenSynced().then(
     () => logger.info({ event: 'synced', objects: cache.status().size }, 'cluster cache synced; ready'),
     () => undefined,
@@ -199,4 +214,66 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
     process.on('SIGHUP', hup);
   });
   return 0;
+}
+
+function wantsCluster(flags: WebhookFlags): boolean {
+  return flags.kubeconfig !== undefined || (flags.context?.length ?? 0) > 0 || Boolean(flags.inCluster);
+}
+
+/** The kinds the cache watches, as the cache takes them (`Kind` for core, `group/Kind` otherwise). */
+export function webhookCacheKinds(): string[] {
+  return cacheKinds().map((k) => (k.group ? `${k.group}/${k.kind}` : k.kind));
+}
+
+/** The informer-backed cache of the one selected cluster; its kubeconfig judged by the gate first. */
+async function liveCache(selection: LiveSelection, io: CliIO, onNote: (note: string) => void): Promise<ClusterCache> {
+  const { openClusterCache } = await import('../../cluster/informer.js');
+  const { LiveSelectionError } = await import('../../cluster/kubeconfig-source.js');
+  try {
+    return await openClusterCache({
+      ...(selection.kubeconfig !== undefined ? { kubeconfig: selection.kubeconfig } : {}),
+      ...(selection.contexts[0] !== undefined ? { context: selection.contexts[0] } : {}),
+      inCluster: selection.inCluster,
+      clusterNames: selection.clusterNames,
+      allowExec: selection.allowExec,
+      allowInsecureKubeconfig: selection.allowInsecureKubeconfig,
+      requestTimeoutMs: selection.requestTimeoutMs,
+      kinds: webhookCacheKinds(),
+      env: io.env,
+      homedir: io.homedir ?? os.homedir(),
+      cwd: io.cwd,
+      onNote,
+    });
+  } catch (err) {
+    if (err instanceof LiveSelectionError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** The tenant policy from a ConfigMap of the selected cluster, over its own judged connection. */
+async function configMapPolicy(selection: LiveSelection, io: CliIO, ref: string, reloadMs: number, events: { onLoaded: (w: string) => void; onRefused: (w: string, m: string) => void }): Promise<PolicySource> {
+  const where = parseConfigMapRef(ref);
+  const { selectTargets } = await import('../../cluster/read.js');
+  const { connect } = await import('../../cluster/client.js');
+  const [target] = selectTargets({
+    kubeconfig: selection.inCluster ? undefined : selection.kubeconfig,
+    contexts: selection.inCluster ? [] : selection.contexts.slice(0, 1),
+    allContexts: false,
+    inCluster: selection.inCluster,
+    clusterNames: selection.clusterNames,
+    allowExec: selection.allowExec,
+    allowInsecureKubeconfig: selection.allowInsecureKubeconfig,
+    env: io.env,
+    homedir: io.homedir ?? os.homedir(),
+    cwd: io.cwd,
+  });
+  if (!target?.spec) throw new UsageError(`--tenants-configmap: the cluster was refused: ${target?.errors.map((e) => e.message).join('; ') ?? 'no cluster selected'}`);
+  const conn = await connect(target.spec);
+  const source = await ConfigMapPolicySource.open(() => readConfigMapPolicy(conn, where, selection.requestTimeoutMs), `configmap ${where.namespace}/${where.name}`, reloadMs, events);
+  const close = source.close.bind(source);
+  source.close = () => {
+    close();
+    conn.close();
+  };
+  return source;
 }
