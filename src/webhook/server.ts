@@ -169,6 +169,11 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
       send(res, err.status, err.message + '\n');
       return;
     }
+    // Decisions run on this one thread and cannot be interrupted. Yielding once before deciding lets
+    // every review that arrived in the same turn of the event loop be stamped first, so when one
+    // decision runs long the reviews queued behind it see their wait and are answered within the budget
+    // instead of each taking a full decision in turn.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const state: DecisionState = { version: opts.cache.version, resources: () => opts.cache.resources(), synced: opts.cache.status().synced };
     const tenantPolicy = opts.tenants.current;
     const j: Judgement = judge(review, judgeOpts, {
