@@ -263,10 +263,13 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '::', () => {
+    // Without a host, Node listens on :: where the kernel has IPv6 (both families) and on 0.0.0.0 where it has not.
+    const listening = () => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    if (opts.host) server.listen(opts.port, opts.host, listening);
+    else server.listen(opts.port, listening);
   });
   const port = (server.address() as AddressInfo).port;
 

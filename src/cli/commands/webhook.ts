@@ -32,7 +32,7 @@ interface WebhookFlags extends LiveFlags {
   tlsCert?: string;
   tlsKey?: string;
   port: string;
-  host: string;
+  host?: string;
   tenants?: string;
   tenantsConfigmap?: string;
   mode: WebhookMode;
@@ -58,7 +58,7 @@ export function registerWebhook(program: Command, io: CliIO, setExit: SetExit): 
     .option('--tls-cert <file>', 'PEM certificate the webhook serves (reloaded when the file changes)')
     .option('--tls-key <file>', 'PEM private key of the certificate (reloaded when the file changes)')
     .option('--port <n>', 'HTTPS port', String(WEBHOOK_DEFAULT_PORT))
-    .option('--host <address>', 'address to listen on', '::')
+    .option('--host <address>', 'address to listen on (default: every address, IPv6 and IPv4 where the host has both)')
     .option('--tenants <file>', 'tenant policy (docs/tenancy.md); reloaded when it changes, a bad new version is refused and the old one kept')
     .option('--tenants-configmap <ns/name>', 'tenant policy from a ConfigMap (key tenants.yaml) of the watched cluster, read through the API and reloaded when it changes')
     .addOption(new Option('--mode <mode>', 'enforce: deny at or above --deny-on and warn below; warn: warnings only; audit: audit annotations only').choices(['enforce', 'warn', 'audit']).default('enforce'))
