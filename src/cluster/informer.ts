@@ -24,7 +24,7 @@ import { setMaxListeners } from 'node:events';
 import { quote } from '../kubeconfig/redact.js';
 import type { Resource } from '../model/resource.js';
 import { groupOf } from '../model/resource.js';
-import type { CacheChange, CacheStatus, ClusterCache, KindStatus, OpenCacheOptions } from './cache-types.js';
+import type { CacheChange, CacheStatus, ClusterCache, KindStatus, OpenCacheOptions, OpenClusterCache } from './cache-types.js';
 import { CacheStore, kindId, objectKey } from './cache.js';
 import { TransportError, type Connection, type WatchEnd } from './client.js';
 import { BARE_KIND_GROUPS, DiscoveryError, splitKindKey, type ResolvedKind } from './discovery.js';
@@ -93,6 +93,10 @@ export async function openClusterCache(opts: OpenCacheOptions & CacheExtras): Pr
   cache.start();
   return cache;
 }
+
+// The contract's signature, checked by the compiler.
+const _contract: OpenClusterCache = openClusterCache;
+void _contract;
 
 function safeNote(onNote: ((n: string) => void) | undefined): (n: string) => void {
   return (n) => {

@@ -311,7 +311,7 @@ describe('stand-in: continue tokens, watch window, faults', { timeout: 120_000 }
     const before = si.cluster('f').requests.length;
     await core.listNamespacedPod({ namespace: 'ns-1', limit: 1 });
     const r = si.cluster('f').requests.slice(before).find((x) => x.verb === 'list')!;
-    assert.deepEqual({ ...r }, { method: 'GET', path: '/api/v1/namespaces/ns-1/pods', verb: 'list', resource: 'pods', namespace: 'ns-1', limit: 1, continued: false, user: 'admin', status: 200 });
+    assert.deepEqual({ ...r }, { method: 'GET', path: '/api/v1/namespaces/ns-1/pods', query: 'limit=1', verb: 'list', resource: 'pods', namespace: 'ns-1', limit: 1, continued: false, user: 'admin', status: 200 });
   });
 
   it('a CRD created at run time is served at once; deleting it removes the kind', async () => {
