@@ -9,6 +9,7 @@ import { registerBlastRadius } from './blast-radius.js';
 import { registerGenerate } from './generate.js';
 import { registerPosture } from './posture.js';
 import { registerRbac } from './rbac.js';
+import { registerWebhook } from './webhook.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerGenerate(program, io, setExit);
   registerPosture(program, io, setExit);
   registerRbac(program, io, setExit);
+  registerWebhook(program, io, setExit);
 }

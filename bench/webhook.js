@@ -1,0 +1,329 @@
+#!/usr/bin/env node
+// Admission webhook benchmark (issue 12): `meshward webhook` over HTTPS on loopback with keep-alive,
+// driven by autocannon at a fixed rate with a mix of real AdmissionReviews, against a cache of
+// synthetic mesh objects; side by side in the same run with a bare Node HTTPS handler that reads the
+// body and returns a fixed allow (the floor any webhook in Node pays for TLS, HTTP and JSON).
+//
+//   npm run build && node bench/webhook.js [--duration 30] [--rate 1000] [--objects 20000]
+//                                         [--connections 32] [--only bare,webhook]
+//
+// Both servers run in their own process (the CLI, exactly as deployed: `meshward webhook --objects
+// FILE`), one after the other, never at once: the machine's cores are for the server under test and
+// autocannon. The reviews cycle through VirtualServices, Deployments and AuthorizationPolicies taken
+// from the synthetic corpus (bench/generate.js): UPDATEs of cached objects, CREATEs of new ones, and
+// some that break a rule (a hijacking VirtualService, a Deployment running as UID 1337).
+// Latency is autocannon's (coordinated omission corrected, the default at a fixed rate). The webhook's
+// peak RSS is its VmHWM from /proc at the end of the run.
+// Targets: p99 <= 5 ms and <= 1.5x the bare p99; no errors; RSS <= 300 MB.
+// Results go to bench/out/webhook-results.json. Exit: 0 targets met, 1 one missed, 2 could not run.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import https from 'node:https';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { namespaces, DEFAULT_SEED } from './generate.js';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(BENCH, '..');
+const OUT = path.join(BENCH, 'out');
+const BIN = path.join(REPO, 'bin', 'meshward.js');
+
+export const TARGETS = { p99Ms: 5, ratioToBare: 1.5, rssBytes: 300e6 };
+
+// ---------------------------------------------------------------------------------------------
+// `node bench/webhook.js --serve-bare CERT KEY`: the yardstick server.
+
+if (process.argv[2] === '--serve-bare') {
+  const [cert, key] = process.argv.slice(3).map((f) => fs.readFileSync(f));
+  const ALLOW = Buffer.from(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '00000000-0000-0000-0000-000000000000', allowed: true } }));
+  const server = https.createServer({ cert, key }, (req, res) => {
+    req.on('data', () => {});
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': ALLOW.length });
+      res.end(ALLOW);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`{"event":"listening","port":${server.address().port}}\n`));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+} else {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err) => {
+      process.stderr.write(`bench/webhook: ${err?.stack ?? err}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+function parseArgs(argv) {
+  const o = { duration: 30, rate: 1000, objects: 20_000, connections: 32, only: ['bare', 'webhook'], results: path.join(OUT, 'webhook-results.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--duration') o.duration = Number(v());
+    else if (a === '--rate') o.rate = Number(v());
+    else if (a === '--objects') o.objects = Number(v());
+    else if (a === '--connections') o.connections = Number(v());
+    else if (a === '--only') o.only = v().split(',');
+    else if (a === '--results') o.results = v();
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache and the reviews.
+
+/** The kinds the webhook's cache watches (admission-kinds.ts), as the generator writes them. */
+async function cacheKindSet() {
+  const { cacheKinds } = await import(pathToFileURL(path.join(REPO, 'dist', 'webhook', 'admission-kinds.js')).href);
+  return new Set(cacheKinds().map((k) => k.kind));
+}
+
+let uidSeq = 0;
+function review(operation, object, oldObject = null) {
+  const o = object ?? oldObject;
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: `bench-${++uidSeq}`,
+      kind: { group, version, kind: o.kind },
+      resource: { group, version, resource: `${o.kind.toLowerCase()}s` },
+      requestKind: { group, version, kind: o.kind },
+      namespace: o.metadata.namespace,
+      name: o.metadata.name,
+      operation,
+      userInfo: { username: `system:serviceaccount:${o.metadata.namespace}:deployer`, groups: ['system:serviceaccounts', `system:serviceaccounts:${o.metadata.namespace}`, 'system:authenticated'] },
+      object: operation === 'DELETE' ? null : object,
+      oldObject: operation === 'CREATE' ? null : oldObject,
+      dryRun: false,
+    },
+  };
+}
+
+function buildWorkload(total, kinds) {
+  const cached = [];
+  const byKind = { VirtualService: [], Deployment: [], AuthorizationPolicy: [] };
+  for (const ns of namespaces(DEFAULT_SEED, total)) {
+    for (const o of ns) {
+      if (!kinds.has(o.kind)) continue;
+      cached.push(o);
+      if (Object.hasOwn(byKind, o.kind) && o.metadata?.namespace && o.metadata.namespace !== 'istio-system') byKind[o.kind].push(o);
+    }
+  }
+  const reviews = [];
+  const pick = (list, i) => list[(i * 7919) % list.length];
+  for (let i = 0; i < 300; i++) {
+    const kind = ['VirtualService', 'Deployment', 'AuthorizationPolicy'][i % 3];
+    const base = pick(byKind[kind], i);
+    if (!base) continue;
+    const copy = structuredClone(base);
+    if (i % 10 === 0 && kind === 'VirtualService') {
+      // A hijack: another namespace's host, on the mesh gateway.
+      const victim = pick(byKind.VirtualService, i + 1);
+      copy.metadata.name = `${copy.metadata.name}-steal`;
+      copy.spec.hosts = [`${victim.spec?.hosts?.[0] ?? 'web'}.${victim.metadata.namespace}.svc.cluster.local`];
+      delete copy.spec.gateways;
+      reviews.push(review('CREATE', copy));
+    } else if (i % 10 === 1 && kind === 'Deployment') {
+      // Runs as the proxy's UID: a sidecar bypass.
+      const c = copy.spec?.template?.spec?.containers?.[0];
+      if (c) c.securityContext = { ...(c.securityContext ?? {}), runAsUser: 1337 };
+      reviews.push(review('UPDATE', copy, base));
+    } else if (i % 2 === 0) {
+      copy.metadata.labels = { ...(copy.metadata.labels ?? {}), 'bench/revision': String(i) };
+      reviews.push(review('UPDATE', copy, base));
+    } else {
+      copy.metadata.name = `${copy.metadata.name}-new${i}`;
+      reviews.push(review('CREATE', copy));
+    }
+  }
+  return { cached, reviews };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes.
+
+function startProcess(args, cwd) {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const ready = new Promise((resolve, reject) => {
+    const onData = (d) => {
+      out += d;
+      const m = /"event":"listening"[^\n]*"port":(\d+)/.exec(out);
+      if (m) {
+        child.stdout.off('data', onData);
+        // Keep draining the log so the pipe never fills (a full pipe would stall the server).
+        child.stdout.on('data', () => {});
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${args.slice(0, 2).join(' ')} exited (${code}) before listening: ${err.slice(0, 2000)}`)));
+  });
+  return { child, ready, stderr: () => err };
+}
+
+async function stopProcess(child) {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+function procStatus(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), peakRss: kb('VmHWM') };
+  } catch {
+    return { rss: NaN, peakRss: NaN };
+  }
+}
+
+function get(port, ca, p) {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path: p, ca, servername: 'localhost' }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function drive(autocannon, port, ca, bodies, o) {
+  const requests = bodies.map((body) => ({ method: 'POST', path: '/validate', body, headers: { 'content-type': 'application/json' } }));
+  let bad = 0;
+  const result = await autocannon({
+    url: `https://127.0.0.1:${port}`,
+    connections: o.connections,
+    duration: o.duration,
+    overallRate: o.rate,
+    requests,
+    servername: 'localhost',
+    tlsOptions: { ca },
+    verifyBody: (body) => {
+      const ok = body.startsWith('{"apiVersion":"admission.k8s.io/v1"');
+      if (!ok) bad++;
+      return ok;
+    },
+  });
+  return {
+    requests: result.requests.total,
+    rps: result.requests.average,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    mismatches: result.mismatches ?? bad,
+  };
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(path.join(REPO, 'dist', 'webhook', 'server.js'))) throw new Error('no build: run npm run build first');
+  const { default: autocannon } = await import('autocannon');
+  const { createCertificateAuthority } = await import(pathToFileURL(path.join(REPO, 'dist', 'testing', 'apiserver', 'pki.js')).href);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-bench-webhook-'));
+  try {
+    const ca = await createCertificateAuthority('meshward-bench-ca');
+    const leaf = await ca.issueServer();
+    fs.writeFileSync(path.join(dir, 'tls.crt'), leaf.certPem);
+    fs.writeFileSync(path.join(dir, 'tls.key'), leaf.keyPem);
+    const { cached, reviews } = buildWorkload(o.objects, await cacheKindSet());
+    // JSON documents are YAML documents: one per object, as `kubectl get -o yaml` would list them.
+    fs.writeFileSync(path.join(dir, 'objects.yaml'), cached.map((x) => JSON.stringify(x)).join('\n---\n') + '\n');
+    const bodies = reviews.map((r) => JSON.stringify(r));
+    const mix = reviews.reduce((m, r) => ((m[`${r.request.kind.kind} ${r.request.operation}`] = (m[`${r.request.kind.kind} ${r.request.operation}`] ?? 0) + 1), m), {});
+    process.stdout.write(`cache: ${cached.length} objects; ${reviews.length} distinct reviews (${Object.entries(mix).map(([k, n]) => `${n} ${k}`).join(', ')})\n`);
+    process.stdout.write(`load: ${o.rate} req/s for ${o.duration} s over ${o.connections} keep-alive HTTPS connections; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+    const results = { date: new Date().toISOString(), options: o, cacheObjects: cached.length, reviews: reviews.length, targets: TARGETS, machine: { cpus: os.cpus().length, loadavg: os.loadavg() } };
+
+    if (o.only.includes('bare')) {
+      const bare = startProcess([fileURLToPath(import.meta.url), '--serve-bare', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')], dir);
+      const port = await bare.ready;
+      results.bare = await drive(autocannon, port, ca.certPem, bodies, o);
+      results.bare.process = procStatus(bare.child.pid);
+      await stopProcess(bare.child);
+      report('bare', results.bare);
+    }
+    if (o.only.includes('webhook')) {
+      const started = Date.now();
+      const wh = startProcess([BIN, 'webhook', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--port', '0', '--host', '127.0.0.1', '--objects', 'objects.yaml', '--namespace', 'meshward'], dir);
+      const port = await wh.ready;
+      results.webhookStartSeconds = (Date.now() - started) / 1000;
+      // A few answers first, to check what the mix decides (and warm the decision up as a live server would be).
+      const verdicts = { allowed: 0, denied: 0 };
+      for (const body of bodies.slice(0, 30)) {
+        const r = await postOnce(port, ca.certPem, body);
+        verdicts[r.response?.allowed ? 'allowed' : 'denied']++;
+      }
+      results.sampleVerdicts = verdicts;
+      results.webhook = await drive(autocannon, port, ca.certPem, bodies, o);
+      results.webhook.process = procStatus(wh.child.pid);
+      const metrics = (await get(port, ca.certPem, '/metrics')).body;
+      results.webhook.overBudget = Number(/^meshward_webhook_decisions_over_budget_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
+      results.webhook.exit = await stopProcess(wh.child);
+      report('webhook', results.webhook);
+      process.stdout.write(`  started in ${results.webhookStartSeconds.toFixed(1)} s; sample verdicts ${JSON.stringify(verdicts)}; over budget ${results.webhook.overBudget}\n`);
+    }
+    const verdict = judge(results);
+    results.verdict = verdict;
+    fs.mkdirSync(path.dirname(o.results), { recursive: true });
+    fs.writeFileSync(o.results, JSON.stringify(results, null, 2) + '\n');
+    for (const line of verdict.lines) process.stdout.write(line + '\n');
+    process.stdout.write(`results: ${path.relative(process.cwd(), o.results)}\n`);
+    return verdict.pass ? 0 : 1;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function postOnce(port, ca, body) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, method: 'POST', path: '/validate', ca, servername: 'localhost', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve(JSON.parse(text)));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function report(name, r) {
+  const l = r.latencyMs;
+  process.stdout.write(
+    `${name.padEnd(8)} ${r.requests} requests (${r.rps.toFixed(0)}/s)  p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  errors ${r.errors} timeouts ${r.timeouts} non-2xx ${r.non2xx} bad bodies ${r.mismatches}  RSS ${(r.process.rss / 1e6).toFixed(0)} MB (peak ${(r.process.peakRss / 1e6).toFixed(0)} MB)\n`,
+  );
+}
+
+function judge(results) {
+  const lines = [];
+  let pass = true;
+  const check = (ok, text) => {
+    lines.push(`${ok ? 'PASS' : 'FAIL'} ${text}`);
+    if (!ok) pass = false;
+  };
+  const w = results.webhook;
+  const b = results.bare;
+  if (w) {
+    check(w.latencyMs.p99 <= TARGETS.p99Ms, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.p99Ms} ms`);
+    if (b) check(w.latencyMs.p99 <= TARGETS.ratioToBare * b.latencyMs.p99, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.ratioToBare}x bare p99 ${b.latencyMs.p99} ms (${(w.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x)`);
+    check(w.errors + w.timeouts + w.non2xx + w.mismatches === 0, `no errors (errors ${w.errors}, timeouts ${w.timeouts}, non-2xx ${w.non2xx}, bad bodies ${w.mismatches})`);
+    check(w.process.peakRss <= TARGETS.rssBytes, `webhook peak RSS ${(w.process.peakRss / 1e6).toFixed(0)} MB <= ${TARGETS.rssBytes / 1e6} MB`);
+    check(w.requests >= 0.95 * results.options.rate * results.options.duration, `sustained the rate: ${w.requests} of ${results.options.rate * results.options.duration} requests`);
+  }
+  return { pass, lines };
+}
