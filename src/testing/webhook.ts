@@ -85,6 +85,9 @@ export async function startTestWebhook(opts: TestWebhookOptions = {}): Promise<T
   const { cacheYaml: _c, synced: _s, tenantsYaml: _t, tenantsFile: _f, liveCache, ...serverOpts } = opts;
   const server = await startWebhookServer({
     cache: liveCache ?? cache,
+    // Tests change the in-memory cache and review at once, so they want the exact decision; the live
+    // cache (informers, as in production) keeps the server's default.
+    staleness: liveCache ? undefined : 'wait',
     tenants,
     settings: defaultSettings(),
     tlsCertFile: certFile,

@@ -34,7 +34,7 @@ import type { Rule } from '../rules/types.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
 import { WORKLOAD_KINDS } from '../model/workloads.js';
 import { admissionRules } from './admission-kinds.js';
-import { focusedView, focusKey, focusOf, type Focus } from './focus.js';
+import { focusedView, focusKey, focusOf, NO_FOCUS, type Focus } from './focus.js';
 import type { AdmissionRequest, DecisionState } from './types.js';
 import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
 
@@ -59,9 +59,17 @@ const POSTURE_RULES: ReadonlySet<string> = new Set([
   'AUT019', 'AUT020', 'AUT021', 'AUT022', 'AUT023', 'AUT026', 'AUT027', 'AUT028', 'HJK017', 'BYP030',
 ]);
 
-/** What a rule reads, for choosing the rules a review runs: its `reads`, and the posture's kinds if it judges through the posture. */
+/**
+ * Kinds every rule may read through the model's structure whatever its `reads` say: namespaces (their
+ * mesh mode) and workloads (`workloadsIn`, `dataplaneOf`). BYP008's verdict on a Namespace changes when
+ * the namespace's last workload is deleted, for one, and its `reads` do not list workloads. Until a test
+ * derives each rule's reads from what it actually touches, the decision treats these as read by all.
+ */
+const STRUCTURAL_READS = ['Namespace', ...WORKLOAD_KINDS];
+
+/** What a rule reads, for choosing the rules a review runs: its `reads`, the model's structure, and the posture's kinds if it judges through the posture. */
 export function effectiveReads(rule: Rule): string[] {
-  return POSTURE_RULES.has(rule.meta.id) ? [...rule.meta.reads, ...POSTURE_READS] : rule.meta.reads;
+  return POSTURE_RULES.has(rule.meta.id) ? [...rule.meta.reads, ...STRUCTURAL_READS, ...POSTURE_READS] : [...rule.meta.reads, ...STRUCTURAL_READS];
 }
 
 /**
@@ -199,7 +207,10 @@ export class FastDecider {
       const byFocus = new Map<string, { focus: Focus; rules: Rule[] }>();
       for (const rule of rules) {
         if (!mayName(rule, kindKey(subject.group, subject.kind), added, overlay.model)) continue;
-        const focus = focusOf(rule.meta.id, this.fastOpts.focus);
+        // Rules that judge through the posture run whole: the posture is computed from the model's loops
+        // (which workloads are gateways comes from every Gateway's selector over every workload), so
+        // any cut changes it; the random equivalence test found such cases for the slice, k and w cuts.
+        const focus = POSTURE_RULES.has(rule.meta.id) ? NO_FOCUS : focusOf(rule.meta.id, this.fastOpts.focus);
         const key = focusKey(focus);
         const group = byFocus.get(key);
         if (group) group.rules.push(rule);

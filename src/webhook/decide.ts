@@ -10,7 +10,7 @@
  * new `resources` function builds a new base (seconds at 20,000 objects).
  */
 import type { AdmissionRequest, DecisionState } from './types.js';
-import { FastDecider } from './decide-fast.js';
+import { FastDecider, type FastDeciderOptions } from './decide-fast.js';
 import type { Decision, DecideOptions } from './decide-reference.js';
 
 export { decideReference, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
@@ -19,17 +19,17 @@ export { FastDecider, type DeciderStats, type FastDeciderOptions } from './decid
 const deciders = new WeakMap<DecisionState['resources'], { opts: DecideOptions; decider: FastDecider }>();
 
 /** The decider `decideIntroduced` uses for this cache and these options (for its stats, or to rebuild its base eagerly). */
-export function deciderFor(state: DecisionState, opts: DecideOptions): FastDecider {
+export function deciderFor(state: DecisionState, opts: DecideOptions, fastOpts: FastDeciderOptions = {}): FastDecider {
   const known = deciders.get(state.resources);
   if (known && sameOptions(known.opts, opts)) return known.decider;
   known?.decider.close();
-  const decider = new FastDecider(opts);
+  const decider = new FastDecider(opts, fastOpts);
   deciders.set(state.resources, { opts, decider });
   return decider;
 }
 
-export function decideIntroduced(req: AdmissionRequest, state: DecisionState, opts: DecideOptions): Decision {
-  return deciderFor(state, opts).decide(req, state);
+export function decideIntroduced(req: AdmissionRequest, state: DecisionState, opts: DecideOptions, fastOpts: FastDeciderOptions = {}): Decision {
+  return deciderFor(state, opts, fastOpts).decide(req, state);
 }
 
 function sameOptions(a: DecideOptions, b: DecideOptions): boolean {

@@ -112,7 +112,24 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['HJK017', 'n'],
 ];
 
-export const RULE_FOCUS: ReadonlyMap<string, Focus> = new Map(FOCUS_KEYS.map(([id, key]) => [id, focusFromKey(key)]));
+/**
+ * The slice ('s') found by the tool is not applied: a namespace's slice leaves out objects of other
+ * namespaces that still decide a verdict there (an Istio Gateway elsewhere whose selector makes a
+ * workload a gateway changes AUT012 and BYP030), and the random equivalence test kept finding such cases
+ * after the table was made, even with the kinds below taken whole. Cutting a rule's own loops (k, w, n)
+ * keeps every lookup whole; rules that judge through the posture are not cut at all (decide-fast.ts).
+ * The cost: they recompute the posture over the whole cluster for a workload or policy review (issue
+ * 17's posture kept up to date in place removes it).
+ */
+export const RULE_FOCUS: ReadonlyMap<string, Focus> = new Map(FOCUS_KEYS.map(([id, key]) => [id, focusFromKey(key.replace('s', ''))]));
+
+/**
+ * Kinds whose objects decide verdicts in other namespaces, so a slice takes them whole: an Istio
+ * Gateway's selector picks pods in every namespace (a workload it picks is a gateway, which AUT012 and
+ * the posture treat apart), and a Kubernetes Gateway is the waypoint a Service of another namespace
+ * may name (istio.io/use-waypoint-namespace). Not enough on its own (see RULE_FOCUS).
+ */
+const CROSS_NAMESPACE_KINDS: ReadonlySet<string> = new Set(['networking.istio.io/Gateway', 'gateway.networking.k8s.io/Gateway']);
 
 export function focusOf(ruleId: string, table: ReadonlyMap<string, Focus> = RULE_FOCUS): Focus {
   return table.get(ruleId) ?? NO_FOCUS;
@@ -142,8 +159,9 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
         let list = sliced.get(key);
         if (!list) {
           const all = model.ofKind(group, kind);
-          // Cluster-scoped kinds come whole; namespaced ones from the two namespaces' own lists.
-          list = all.length && all[0].namespace === '' ? all : [...model.inNamespace(subject.namespace), ...(root !== subject.namespace ? model.inNamespace(root) : [])].filter((r) => r.kind === kind && r.group === group).sort((a, b) => a.id - b.id);
+          // Cluster-scoped kinds and kinds that act across namespaces come whole; namespaced ones from
+          // the two namespaces' own lists.
+          list = (all.length && all[0].namespace === '') || CROSS_NAMESPACE_KINDS.has(key) ? all : [...model.inNamespace(subject.namespace), ...(root !== subject.namespace ? model.inNamespace(root) : [])].filter((r) => r.kind === kind && r.group === group).sort((a, b) => a.id - b.id);
           sliced.set(key, list);
         }
         return list;

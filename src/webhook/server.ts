@@ -16,7 +16,7 @@ import type { RuleSettings } from '../config/settings.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../model/namespaces.js';
 import { Tenancy, type TenantPolicyFile } from '../tenancy/policy.js';
 import { admissionKinds } from './admission-kinds.js';
-import { decideIntroduced, type Decision } from './decide.js';
+import { decideIntroduced, deciderFor, type Decision } from './decide.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { FilePoller, type PolicySource } from './reload.js';
 import { MAX_REVIEW_BYTES, ReviewError, parseReview, reviewResponse } from './review.js';
@@ -30,6 +30,13 @@ export const DEFAULT_DRAIN_MS = 25_000;
 
 export interface WebhookServerOptions extends Omit<JudgeOptions, 'kinds' | 'budgetMs'> {
   cache: ClusterCache;
+  /**
+   * When the cache has changed since the decision's base was analysed: 'stale' (default) decides
+   * against the last base plus the review and re-analyses in the background (reviews never wait; the
+   * base trails the cache by the debounce plus one analysis, about a second at 20,000 objects);
+   * 'wait' analyses first (exact; for tests and tools that change the cache and review at once).
+   */
+  staleness?: 'stale' | 'wait';
   tenants: PolicySource;
   settings: RuleSettings;
   tlsCertFile: string;
@@ -129,9 +136,24 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     if (!platformFor || platformFor.policy !== policy) platformFor = { policy, check: platformUserCheck(policy, systemNamespaces) };
     return platformFor.check(u);
   };
+  // One `resources` function for the server's life: the decision keeps its analysed base per function
+  // (decide.ts), so a new one per review would analyse the whole cache again for every review.
+  const cacheResources = () => opts.cache.resources();
+  const decisionState = (): DecisionState => ({ version: opts.cache.version, resources: cacheResources, synced: opts.cache.status().synced });
+  const decideOptions = (tenantPolicy: TenantPolicyFile | null) => ({ tenantPolicy, settings: opts.settings, cluster: opts.cache.name });
   const decide =
     opts.decide ??
-    ((req: AdmissionRequest, state: DecisionState, tenantPolicy: TenantPolicyFile | null) => decideIntroduced(req, state, { tenantPolicy, settings: opts.settings, cluster: opts.cache.name }));
+    ((req: AdmissionRequest, state: DecisionState, tenantPolicy: TenantPolicyFile | null) => decideIntroduced(req, state, decideOptions(tenantPolicy), { staleness: opts.staleness }));
+  if (!opts.decide) {
+    // Analyse the cache once it is synced, so the first review does not pay for it.
+    opts.cache.whenSynced().then(
+      () => {
+        const state = decisionState();
+        deciderFor(state, decideOptions(opts.tenants.current), { staleness: opts.staleness }).rebuild(state);
+      },
+      () => undefined,
+    );
+  }
   let draining = false;
   let inFlight = 0;
 
@@ -174,7 +196,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     // decision runs long the reviews queued behind it see their wait and are answered within the budget
     // instead of each taking a full decision in turn.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const state: DecisionState = { version: opts.cache.version, resources: () => opts.cache.resources(), synced: opts.cache.status().synced };
+    const state = decisionState();
     const tenantPolicy = opts.tenants.current;
     const j: Judgement = judge(review, judgeOpts, {
       state,
