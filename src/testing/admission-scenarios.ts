@@ -5,8 +5,8 @@
  */
 import { parseTenantPolicy } from '../tenancy/policy.js';
 
-export const POLICY = parseTenantPolicy(
-  `apiVersion: meshward.io/v1
+/** The tenant policy the scenarios are judged under, as a file would hold it. */
+export const POLICY_YAML = `apiVersion: meshward.io/v1
 kind: TenantPolicy
 platform:
   namespaces: ["platform-*"]
@@ -27,9 +27,9 @@ tenants:
   - name: wide
     namespaces: [wide, "shop-wide"]
     hosts: ["*"]
-`,
-  'tenants.yaml',
-);
+`;
+
+export const POLICY = parseTenantPolicy(POLICY_YAML, 'tenants.yaml');
 
 export interface Request {
   kind: { group: string; version: string; kind: string };

@@ -1,42 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAllDocuments } from 'yaml';
-import { liveResource } from '../cluster/live-resource.js';
 import { defaultSettings } from '../config/settings.js';
-import type { Resource } from '../model/resource.js';
 import { decideIntroduced } from './decide.js';
-import type { AdmissionRequest, DecisionState } from './types.js';
+import type { DecisionState } from './types.js';
+import { CORPUS_CLUSTER, parseObjects, reviewOf, stateOf } from '../testing/decide-corpus.js';
 
-const CLUSTER = 'test';
-
-function objects(yaml: string): Record<string, unknown>[] {
-  return parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, unknown>).filter(Boolean);
-}
-
-function cache(yaml: string): DecisionState {
-  const resources: Resource[] = objects(yaml).map((o) => {
-    const apiVersion = String(o.apiVersion);
-    return liveResource(o, { apiVersion, kind: String(o.kind), namespaced: o.kind !== 'Namespace' }, CLUSTER);
-  });
-  return { version: 1, synced: true, resources: () => resources };
-}
-
-function review(operation: AdmissionRequest['operation'], object: unknown, oldObject: unknown = null): AdmissionRequest {
-  const o = (object ?? oldObject) as { apiVersion: string; kind: string; metadata: { namespace?: string; name: string } };
-  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
-  return {
-    uid: 'u1',
-    kind: { group, version, kind: o.kind },
-    resource: { group, version, resource: `${o.kind.toLowerCase()}s` },
-    namespace: o.metadata.namespace ?? '',
-    name: o.metadata.name,
-    operation,
-    object,
-    oldObject,
-    dryRun: false,
-    userInfo: { username: 'dev', groups: [] },
-  };
-}
+const CLUSTER = CORPUS_CLUSTER;
+const objects = parseObjects;
+const cache = (yaml: string): DecisionState => stateOf(parseObjects(yaml));
+const review = reviewOf;
 
 const CLUSTER_STATE = `
 apiVersion: v1

@@ -7,30 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { SCENARIOS, type Request } from '../testing/admission-scenarios.js';
+import { POLICY_YAML, SCENARIOS, type Request } from '../testing/admission-scenarios.js';
 import { admissionReview, startTestWebhook, type TestWebhook } from '../testing/webhook.js';
 
-const TENANTS = `
-platform:
-  namespaces: ["platform-*"]
-  subjects: ["group:platform-admins", "serviceaccount:argocd:argocd-*", "user:alice@example.com"]
-tenants:
-  - name: commerce
-    namespaces: [shop, "shop-*"]
-    hosts: ["*.shop.example.com", api.stripe.com]
-  - name: payments
-    namespaces: [payments]
-    hosts: [pay.example.com]
-  - name: data
-    namespaceSelector:
-      matchLabels: {team: data}
-      matchExpressions:
-      - {key: tier, operator: NotIn, values: [sandbox]}
-    hosts: ["*.data.example.org"]
-  - name: wide
-    namespaces: [wide, "shop-wide"]
-    hosts: ["*"]
-`;
 
 /**
  * Scenarios where the webhook decides differently from the generated policies, and why. The policies
@@ -86,7 +65,7 @@ function clusterFor(r: Request): string {
 
 let wh: TestWebhook;
 before(async () => {
-  wh = await startTestWebhook({ tenantsYaml: TENANTS, denyOn: 'medium', exempt: new Set(['meshward', 'kube-system', 'istio-system']) });
+  wh = await startTestWebhook({ tenantsYaml: POLICY_YAML, denyOn: 'medium', exempt: new Set(['meshward', 'kube-system', 'istio-system']) });
 });
 after(async () => {
   await wh.close();
