@@ -249,6 +249,28 @@ function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
+/**
+ * Starts a GET to the API server with the connection's credentials (its agent carries the TLS material).
+ * TLS material that does not parse fails here, synchronously: thrown as a TransportError whose message
+ * does not show it.
+ */
+function startGet(url: URL, fullPath: string, state: AuthState, isHttp: boolean, agent: http.Agent | undefined, headers: Record<string, string>): http.ClientRequest {
+  const mod = isHttp ? http : https;
+  try {
+    return mod.request({
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port || (isHttp ? 80 : 443),
+      path: fullPath,
+      method: 'GET',
+      agent,
+      headers: { ...state.headers, Accept: 'application/json', ...headers, 'User-Agent': USER_AGENT },
+    });
+  } catch {
+    throw new TransportError('connect', 'TLS setup failed: the CA, client certificate or key does not parse');
+  }
+}
+
 function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, limits: RequestLimits): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
     if (limits.signal?.aborted) {
@@ -258,21 +280,11 @@ function getOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean, 
     let settled = false;
     const chunks: Buffer[] = [];
     let size = 0;
-    const mod = isHttp ? http : https;
     let req: http.ClientRequest;
     try {
-      req = mod.request({
-      protocol: url.protocol,
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      port: url.port || (isHttp ? 80 : 443),
-      path: fullPath,
-      method: 'GET',
-      agent: state.agent,
-      headers: { ...state.headers, Accept: 'application/json', 'Accept-Encoding': 'gzip', 'User-Agent': USER_AGENT },
-      });
-    } catch {
-      // TLS material that does not parse fails here, synchronously; its text is not shown.
-      reject(new TransportError('connect', 'TLS setup failed: the CA, client certificate or key does not parse'));
+      req = startGet(url, fullPath, state, isHttp, state.agent, { 'Accept-Encoding': 'gzip' });
+    } catch (err) {
+      reject(err);
       return;
     }
     let inflater: zlib.Gunzip | null = null;
@@ -380,20 +392,11 @@ function watchOnce(url: URL, fullPath: string, state: AuthState, isHttp: boolean
       return;
     }
     let settled = false;
-    const mod = isHttp ? http : https;
     let req: http.ClientRequest;
     try {
-      req = mod.request({
-        protocol: url.protocol,
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port || (isHttp ? 80 : 443),
-        path: fullPath,
-        method: 'GET',
-        agent: state.watchAgent,
-        headers: { ...state.headers, Accept: 'application/json', 'User-Agent': USER_AGENT },
-      });
-    } catch {
-      reject(new TransportError('connect', 'TLS setup failed: the CA, client certificate or key does not parse'));
+      req = startGet(url, fullPath, state, isHttp, state.watchAgent, {});
+    } catch (err) {
+      reject(err);
       return;
     }
     const onAbort = () => fail(new TransportError('aborted', 'cancelled (the cache was closed)'));

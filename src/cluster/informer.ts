@@ -30,7 +30,7 @@ import { TransportError, type Connection, type WatchEnd } from './client.js';
 import { BARE_KIND_GROUPS, DiscoveryError, splitKindKey, type ResolvedKind } from './discovery.js';
 import type { ClientSpec } from './gate.js';
 import { LiveSelectionError } from './kubeconfig-source.js';
-import { ApiError, BoundError, DEFAULT_TUNING, listKind, retryAfterMs, type ApiRequester, type Tuning } from './list.js';
+import { abortableSleep, ApiError, BoundError, DEFAULT_TUNING, listKind, retryAfterMs, type ApiRequester, type Tuning } from './list.js';
 import { liveResource } from './live-resource.js';
 import { connectAndDiscover, selectTargets, type InClusterPaths, type OpenedCluster } from './read.js';
 import { SECRET_SELECTORS } from './secrets.js';
@@ -623,17 +623,4 @@ function connectionError(err: unknown): ClusterError {
 function backoff(t: CacheTuning, attempt: number): number {
   const base = Math.min(t.maxBackoffMs, t.retryBaseMs * 2 ** Math.min(attempt, 30));
   return Math.round(base / 2 + Math.random() * (base / 2));
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

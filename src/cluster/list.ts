@@ -147,7 +147,8 @@ export function retryAfterMs(v: string | string[] | undefined, max: number): num
   return Math.max(0, Math.min(ms, max));
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts (never rejects). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(done, ms);
