@@ -12,23 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { REPO_ROOT, runCli } from '../testing/kit.js';
 import { admissionReview, testCa } from '../testing/webhook.js';
 import { startStandIn } from '../testing/apiserver/index.js';
+import { PAY_SERVICE_YAML, TENANT_NAMESPACES_YAML } from '../testing/decide-corpus.js';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'meshward.js');
 
-const CLUSTER = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: pay, namespace: payments}
-spec: {ports: [{port: 80, name: http}], selector: {app: pay}}
-`;
+const CLUSTER = `${TENANT_NAMESPACES_YAML}---\n${PAY_SERVICE_YAML}`;
 
 async function files() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-webhook-e2e-'));

@@ -204,3 +204,33 @@ export function randomCases(count: number, seed: number): ReviewCase[] {
   });
   return out;
 }
+
+// Fixtures the webhook's tests share: two tenants in the mesh, payments' Service, and shop claiming its host.
+
+/** The tenant namespaces payments and shop, both injected. */
+export const TENANT_NAMESPACES_YAML = `apiVersion: v1
+kind: Namespace
+metadata: {name: payments, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+`;
+
+/** payments' Service: the victim whose host a hijack claims. */
+export const PAY_SERVICE_YAML = `apiVersion: v1
+kind: Service
+metadata: {name: pay, namespace: payments}
+spec: {ports: [{port: 80, name: http}], selector: {app: pay}}
+`;
+
+/** A VirtualService in `ns` claiming `host` (payments' Service by default) and routing it to its own namespace. */
+export function hijackYaml(ns = 'shop', name = 'steal', host = 'pay.payments.svc.cluster.local', to = `evil.${ns}.svc.cluster.local`): string {
+  return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  hosts: [${host}]
+  http: [{route: [{destination: {host: ${to}}}]}]
+`;
+}

@@ -2,39 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultSettings } from '../config/settings.js';
 import { FastDecider, decideReference, type DecideOptions } from './decide.js';
-import { CORPUS_CLUSTER, parseObjects, reviewOf, stateOf, toResource, type Obj } from '../testing/decide-corpus.js';
+import { CORPUS_CLUSTER, hijackYaml, PAY_SERVICE_YAML, parseObjects, reviewOf, stateOf, TENANT_NAMESPACES_YAML, toResource, type Obj } from '../testing/decide-corpus.js';
 import type { DecisionState } from './types.js';
 
 const opts: DecideOptions = { tenantPolicy: null, settings: defaultSettings(), cluster: CORPUS_CLUSTER };
 
-const CLUSTER = parseObjects(`
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
+const CLUSTER = parseObjects(`${TENANT_NAMESPACES_YAML}---
 apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: shop}
 spec: {ports: [{port: 80, name: http}], selector: {app: web}}
 `);
-const PAY_SERVICE = parseObjects(`
-apiVersion: v1
-kind: Service
-metadata: {name: pay, namespace: payments}
-spec: {ports: [{port: 80, name: http}], selector: {app: pay}}
-`)[0];
-const HIJACK = parseObjects(`
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: steal, namespace: shop}
-spec:
-  hosts: [pay.payments.svc.cluster.local]
-  http: [{route: [{destination: {host: web.shop.svc.cluster.local}}]}]
-`)[0];
+const PAY_SERVICE = parseObjects(PAY_SERVICE_YAML)[0];
+const HIJACK = parseObjects(hijackYaml('shop', 'steal', 'pay.payments.svc.cluster.local', 'web.shop.svc.cluster.local'))[0];
 
 const ids = (d: { introduced: { ruleId: string }[] }) => d.introduced.map((f) => f.ruleId);
 

@@ -3,36 +3,16 @@ import assert from 'node:assert/strict';
 import { defaultSettings } from '../config/settings.js';
 import { decideIntroduced } from './decide.js';
 import type { DecisionState } from './types.js';
-import { CORPUS_CLUSTER, parseObjects, reviewOf, stateOf } from '../testing/decide-corpus.js';
+import { CORPUS_CLUSTER, hijackYaml, PAY_SERVICE_YAML, parseObjects, reviewOf, stateOf, TENANT_NAMESPACES_YAML } from '../testing/decide-corpus.js';
 
 const CLUSTER = CORPUS_CLUSTER;
 const objects = parseObjects;
 const cache = (yaml: string): DecisionState => stateOf(parseObjects(yaml));
 const review = reviewOf;
 
-const CLUSTER_STATE = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: pay, namespace: payments}
-spec: {ports: [{port: 80, name: http}], selector: {app: pay}}
-`;
+const CLUSTER_STATE = `${TENANT_NAMESPACES_YAML}---\n${PAY_SERVICE_YAML}`;
 
-const HIJACK = objects(`
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: steal, namespace: shop}
-spec:
-  hosts: [pay.payments.svc.cluster.local]
-  http: [{route: [{destination: {host: evil.shop.svc.cluster.local}}]}]
-`)[0];
+const HIJACK = objects(hijackYaml())[0];
 
 const opts = { tenantPolicy: null, settings: defaultSettings(), cluster: CLUSTER };
 

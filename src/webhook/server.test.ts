@@ -7,16 +7,9 @@ import { parse } from 'yaml';
 import { admissionReview, startTestWebhook, type TestWebhook } from '../testing/webhook.js';
 import { decideIntroduced } from './decide.js';
 import { defaultSettings } from '../config/settings.js';
+import { hijackYaml, PAY_SERVICE_YAML, TENANT_NAMESPACES_YAML } from '../testing/decide-corpus.js';
 
-const CLUSTER = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
+const CLUSTER = `${TENANT_NAMESPACES_YAML}---
 apiVersion: v1
 kind: Namespace
 metadata: {name: lab, labels: {istio-injection: enabled, meshward.io/admission: warn}}
@@ -29,21 +22,9 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: typo, labels: {istio-injection: enabled, meshward.io/admission: disabled}}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: pay, namespace: payments}
-spec: {ports: [{port: 80, name: http}], selector: {app: pay}}
-`;
+${PAY_SERVICE_YAML}`;
 
-const hijack = (ns = 'shop', name = 'steal', host = 'pay.payments.svc.cluster.local') =>
-  parse(`
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  hosts: [${host}]
-  http: [{route: [{destination: {host: evil.${ns}.svc.cluster.local}}]}]
-`);
+const hijack = (ns?: string, name?: string, host?: string) => parse(hijackYaml(ns, name, host));
 
 let wh: TestWebhook;
 before(async () => {
