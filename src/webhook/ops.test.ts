@@ -7,6 +7,7 @@ import https from 'node:https';
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { admissionReview, startTestWebhook, type TestWebhook } from '../testing/webhook.js';
+import { TENANT_NAMESPACES_YAML } from '../testing/decide-corpus.js';
 
 /** The SHA-256 fingerprint of the certificate a fresh connection is served. */
 function servedFingerprint(wh: TestWebhook): Promise<string> {
@@ -95,15 +96,7 @@ test('shutdown: no new connections, the review in flight is answered, then close
   }
 });
 
-const PAYMENTS = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, labels: {istio-injection: enabled}}
-`;
+const PAYMENTS = TENANT_NAMESPACES_YAML;
 const claim = {
   apiVersion: 'networking.istio.io/v1',
   kind: 'ServiceEntry',
