@@ -94,3 +94,12 @@ test('adversarial globs match in linear time, and unsupported glob syntax is ref
   assert.throws(() => parseTenantPolicy('tenants:\n  - {name: a, namespaces: ["shop-[ab]"]}\n', 't.yaml'), /t\.yaml: tenant "a" namespace "shop-\[ab\]": the character "\["/);
   assert.throws(() => parseTenantPolicy('platform:\n  namespaces: ["!prod"]\n', 't.yaml'), /negated globs are not supported/);
 });
+
+test('a bare "*" allowance is permission, not ownership, when asked so', () => {
+  const policy = 'apiVersion: meshward.io/v1\nkind: TenantPolicy\ntenants:\n  - name: wide\n    namespaces: [wide]\n    hosts: ["*"]\n  - name: payments\n    namespaces: [payments]\n    hosts: [api.stripe.com]\n';
+  const t = new Tenancy(parseTenantPolicy(policy, 'tenants.yaml'), env());
+  assert.deepEqual(t.allowanceOwners('api.stripe.com', 'shop'), ['wide', 'payments']);
+  assert.deepEqual(t.allowanceOwners('api.stripe.com', 'shop', { ignoreAnyHost: true }), ['payments']);
+  assert.deepEqual(t.allowanceOwners('*', 'shop', { ignoreAnyHost: true }), ['payments'], 'a "*" claim still covers specific allowances');
+  assert.deepEqual(t.allowanceOwners('other.example.com', 'shop', { ignoreAnyHost: true }), []);
+});

@@ -191,12 +191,16 @@ export class Tenancy {
     return this.allowedHosts(ns).some((p) => hostCovers(p, host));
   }
 
-  /** The tenants whose policy allowance covers this host (other than `except`). */
-  allowanceOwners(host: string, except?: string): string[] {
+  /**
+   * The tenants whose policy allowance covers this host (other than `except`). With `ignoreAnyHost`, a
+   * bare "*" allowance does not count (it covers every host, so it would make every tenant its victim).
+   */
+  allowanceOwners(host: string, except?: string, opts: { ignoreAnyHost?: boolean } = {}): string[] {
     const out: string[] = [];
     for (const t of this.policy?.tenants ?? []) {
       if (t.name === except) continue;
-      if (t.hosts.some((p) => hostCovers(p, host) || (host.startsWith('*') && hostCovers(host, p.replace(/^\*\./, 'x.'))))) out.push(t.name);
+      const owns = (p: string) => hostCovers(p, host) || (host.startsWith('*') && hostCovers(host, p.replace(/^\*\./, 'x.')));
+      if (t.hosts.some((p) => !(opts.ignoreAnyHost && p === '*') && owns(p))) out.push(t.name);
     }
     return out;
   }

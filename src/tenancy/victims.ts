@@ -47,7 +47,11 @@ export function claimVictims(model: MeshModel, ns: string, host: string): Victim
   const implied = model.hosts.impliedOwner(host);
   const impliedService = implied !== null && !host.startsWith('*');
   if (implied !== null && !tenancy.sameTenant(implied, ns) && !services.some((s) => s.namespace === implied)) namespaces.push(implied);
-  const tenants = services.length ? [] : tenancy.allowanceOwners(host, tenancy.tenantOf(ns).name);
+  // A tenant's allowance lets it claim external hosts; it makes the host another tenant's only when the
+  // claimant has no allowance of its own for it, and never for cluster hosts (their owner is in the name)
+  // nor through a bare "*" (permission to claim what nobody owns, not ownership of everything).
+  const byPolicy = services.length === 0 && implied === null && !tenancy.mayClaimHost(ns, host);
+  const tenants = byPolicy ? tenancy.allowanceOwners(host, tenancy.tenantOf(ns).name, { ignoreAnyHost: true }) : [];
   const parts: string[] = [];
   if (services.length) parts.push(`${services.length === 1 ? 'Service' : `${services.length} Services`} of other tenants (${listSome(uniq(services.map((s) => `${s.namespace}/${s.resource.name}`)), 3)})`);
   if (namespaces.length) {
