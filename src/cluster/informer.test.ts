@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandIn, type StandIn, type ObjectSet } from '../testing/apiserver/index.js';
+import { GATEWAY_API_CRDS, crdObject } from '../testing/apiserver/kinds.js';
 import { openClusterCache, type CacheExtras } from './informer.js';
 import type { CacheChange, ClusterCache, OpenCacheOptions } from './cache-types.js';
 import type { Resource } from '../model/resource.js';
@@ -50,7 +51,7 @@ const notesSeen: string[] = [];
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshward-informer-'));
-  const clusters = ['main', 'gone', 'drops', 'stall', 'hostile', 'timeouts'].map((name) => ({ name, objects: baseObjects(), bookmarkIntervalMs: 200 }));
+  const clusters = ['main', 'gone', 'drops', 'stall', 'hostile', 'timeouts', 'late'].map((name) => ({ name, objects: baseObjects(), bookmarkIntervalMs: 200 }));
   standIn = await startStandIn({
     clusters: [
       ...clusters,
@@ -642,4 +643,29 @@ process.stdout.write('closed\\n');
   });
   assert.equal(code, 0, `the child exits by itself (stderr: ${errText.slice(0, 500)})`);
   assert.match(out, /synced \d+\nclosed\n/);
+});
+
+test('a CRD installed after the cache opened is found on the next rediscovery and watched', { timeout: 60_000 }, async () => {
+  const cache = await openClusterCache(options('late', { tuning: { rediscoverMs: 50 } }));
+  try {
+    await cache.whenSynced();
+    const route = () => cache.status().kinds.find((k) => k.kind === 'gateway.networking.k8s.io/HTTPRoute');
+    assert.equal(route()?.served, false, 'not served at first');
+    const objects = standIn.cluster('late').objects;
+    objects.create(crdObject(GATEWAY_API_CRDS.find((c) => c.kind === 'HTTPRoute')!), null);
+    objects.create({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r1', namespace: 'shop' }, spec: { hostnames: ['cart.example.com'] } }, null);
+    await waitFor(() => names(cache, 'gateway.networking.k8s.io/HTTPRoute').includes('shop/r1'), 'the HTTPRoute in the cache');
+    await waitFor(() => route()?.synced === true, 'HTTPRoute synced');
+    assert.equal(route()?.served, true);
+    assert.equal(route()?.lastError, null);
+    assert.equal(cache.status().synced, true, 'the cache stayed synced throughout');
+    assert.ok(notesSeen.some((n) => n.includes('gateway.networking.k8s.io/HTTPRoute now served')), 'a note says the kind is now watched');
+    // Later changes of the new kind arrive through its watch.
+    objects.create({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r2', namespace: 'shop' }, spec: {} }, null);
+    await waitFor(() => names(cache, 'gateway.networking.k8s.io/HTTPRoute').includes('shop/r2'), 'the second HTTPRoute');
+    // Kinds served from the start are watched once, not again by the rediscovery.
+    assert.deepEqual(names(cache, 'Service'), ['shop/cart', 'shop/pay']);
+  } finally {
+    await cache.close();
+  }
 });

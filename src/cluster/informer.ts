@@ -27,12 +27,12 @@ import { groupOf } from '../model/resource.js';
 import type { CacheChange, CacheStatus, ClusterCache, KindStatus, OpenCacheOptions, OpenClusterCache } from './cache-types.js';
 import { CacheStore, kindId, objectKey } from './cache.js';
 import { TransportError, type Connection, type WatchEnd } from './client.js';
-import { BARE_KIND_GROUPS, DiscoveryError, splitKindKey, type ResolvedKind } from './discovery.js';
+import { BARE_KIND_GROUPS, DiscoveryError, discover, splitKindKey, type ResolvedKind } from './discovery.js';
 import type { ClientSpec } from './gate.js';
 import { LiveSelectionError } from './kubeconfig-source.js';
 import { abortableSleep, ApiError, BoundError, DEFAULT_TUNING, listKind, retryAfterMs, type ApiRequester, type Tuning } from './list.js';
 import { liveResource } from './live-resource.js';
-import { connectAndDiscover, selectTargets, type InClusterPaths, type OpenedCluster } from './read.js';
+import { connectAndDiscover, selectTargets, weakened, type InClusterPaths, type OpenedCluster } from './read.js';
 import { SECRET_SELECTORS } from './secrets.js';
 import type { ClusterError } from './types.js';
 
@@ -45,6 +45,12 @@ export interface CacheTuning extends Tuning {
   maxEventBytes: number;
   /** Longest wait between retries of a failing kind or connection (ms). */
   maxBackoffMs: number;
+  /**
+   * How often kinds the cluster did not serve (a CRD not installed yet) or whose group could not be
+   * discovered are looked for again (ms). Istio installed after the agent or webhook started is then
+   * watched without a restart.
+   */
+  rediscoverMs: number;
 }
 
 export const DEFAULT_CACHE_TUNING: CacheTuning = {
@@ -54,6 +60,7 @@ export const DEFAULT_CACHE_TUNING: CacheTuning = {
   watchStallMs: 150_000,
   maxEventBytes: 4 * 1024 * 1024,
   maxBackoffMs: 30_000,
+  rediscoverMs: 60_000,
 };
 
 /** Knobs beyond the contract: bounds and test hooks. */
@@ -145,6 +152,8 @@ class LiveCache implements ClusterCache {
   private readonly absent = new Map<string, string>();
   private readonly failed = new Map<string, ClusterError>();
   private discovered = false;
+  /** Informer ids handed out so far (the cache store counts which informers hold an object). */
+  private owners = 0;
   private connError: ClusterError | null = null;
   private conn: Connection | null = null;
   private startTask: Promise<void> = Promise.resolve();
@@ -213,16 +222,6 @@ class LiveCache implements ClusterCache {
       this.failed.set(f.kind, f);
       this.note(`${f.kind} not watched: ${f.message}`);
     }
-    const byResource = new Map<string, KindState>();
-    for (const rk of opened.resolved) {
-      const ks: KindState = { rk, kid: kindId(rk.group, rk.kind), informers: [], rv: null, relists: 0 };
-      byResource.set(`${rk.group}/${rk.resource}`, ks);
-      this.states.push(ks);
-    }
-    for (const rk of opened.allResolved) {
-      const ks = byResource.get(`${rk.group}/${rk.resource}`);
-      if (ks) this.keyState.set(rk.key, ks);
-    }
     const shared: Shared = {
       clusterName: this.name,
       conn: opened.conn,
@@ -235,16 +234,66 @@ class LiveCache implements ClusterCache {
       note: this.note,
       settledChanged: () => this.checkSynced(),
     };
-    let owner = 0;
-    for (const ks of this.states) {
-      const selectors = ks.rk.group === '' && ks.rk.kind === 'Secret' ? SECRET_SELECTORS.map((s) => ({ query: s.query, why: s.why })) : [{ query: '', why: '' }];
-      for (const sel of selectors) ks.informers.push(new Informer(++owner, ks, sel.query, sel.why, shared));
-    }
+    this.watchResolved(opened.allResolved, shared);
     this.discovered = true;
-    // Each informer waits on the one signal (a watch or list request, or a backoff): that many listeners is expected.
-    setMaxListeners(10 + 4 * owner, signal);
-    for (const ks of this.states) for (const inf of ks.informers) this.tasks.push(inf.run());
     this.checkSynced();
+    this.tasks.push(this.rediscoverLoop(shared));
+  }
+
+  /**
+   * Starts informers for newly resolved kinds: one per served resource (`Deployment` and
+   * `apps/Deployment` asked for are one resource), several for Secrets (one per selector).
+   */
+  private watchResolved(resolved: readonly ResolvedKind[], shared: Shared): ResolvedKind[] {
+    const byResource = new Map<string, KindState>(this.states.map((ks) => [`${ks.rk.group}/${ks.rk.resource}`, ks]));
+    const started: KindState[] = [];
+    const added: ResolvedKind[] = [];
+    for (const rk of resolved) {
+      const id = `${rk.group}/${rk.resource}`;
+      let ks = byResource.get(id);
+      if (!ks) {
+        ks = { rk, kid: kindId(rk.group, rk.kind), informers: [], rv: null, relists: 0 };
+        byResource.set(id, ks);
+        this.states.push(ks);
+        started.push(ks);
+      }
+      if (!this.keyState.has(rk.key)) {
+        this.keyState.set(rk.key, ks);
+        this.absent.delete(rk.key);
+        this.failed.delete(rk.key);
+        added.push(rk);
+      }
+    }
+    for (const ks of started) {
+      const selectors = ks.rk.group === '' && ks.rk.kind === 'Secret' ? SECRET_SELECTORS.map((s) => ({ query: s.query, why: s.why })) : [{ query: '', why: '' }];
+      for (const sel of selectors) ks.informers.push(new Informer(++this.owners, ks, sel.query, sel.why, shared));
+    }
+    // Each informer waits on the one signal (a watch or list request, or a backoff): that many listeners is expected.
+    setMaxListeners(10 + 4 * this.owners, shared.signal);
+    for (const ks of started) for (const inf of ks.informers) this.tasks.push(inf.run());
+    return added;
+  }
+
+  /** Looks again, now and then, for the kinds the cluster did not serve or could not be asked about. */
+  private async rediscoverLoop(shared: Shared): Promise<void> {
+    const signal = shared.signal;
+    while (!signal.aborted) {
+      await this.sleep(this.tuning.rediscoverMs, signal);
+      if (signal.aborted) return;
+      const missing = this.asked.filter((k) => !this.keyState.has(k));
+      if (!missing.length) continue;
+      let found;
+      try {
+        found = await discover(shared.api, missing);
+      } catch {
+        // The cluster is unreachable for now: the informers say so; the next round tries again.
+        continue;
+      }
+      if (signal.aborted) return;
+      for (const f of found.failed) this.failed.set(f.key, { kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` });
+      const added = this.watchResolved(found.resolved, shared);
+      if (added.length) this.note(`${added.map((rk) => rk.key).join(', ')} now served (installed after the cache opened): watching`);
+    }
   }
 
   private checkSynced(): void {
