@@ -3,6 +3,7 @@ import { defineRule, type EvidenceInput } from '../types.js';
 import type { PathSegment, Resource } from '../../model/resource.js';
 import { computePosture } from '../../posture/index.js';
 import { MESH_CONFIG, NAMESPACE, PA, WORKLOADS, looksLikeMesh, wname, workloadEvidence, workloadList } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -10,7 +11,7 @@ export default defineRule({
     title: 'No mesh-wide STRICT mutual TLS',
     severity: 'high',
     category: 'authn-authz',
-    reads: [PA, NAMESPACE, ...MESH_CONFIG, ...WORKLOADS],
+    reads: postureReads(PA, NAMESPACE, ...MESH_CONFIG, ...WORKLOADS),
     docs: {
       summary:
         'The root namespace (istio-system unless meshConfig.rootNamespace says otherwise) holds no selector-less PeerAuthentication with `mtls.mode: STRICT`. Without one, Istio applies PERMISSIVE to every workload that no namespace or workload policy tightens. A mesh-wide DISABLE is reported as critical. When the input holds nothing of the root namespace (a dump of one namespace), whether a mesh-wide policy exists is unknown and the finding is low.',

@@ -3,6 +3,7 @@ import type { Workload } from '../../model/workloads.js';
 import { computePosture, type MtlsMode, type WorkloadPosture } from '../../posture/index.js';
 import { NAMESPACE, PA, WORKLOADS, wname, workloadEvidence, workloadList } from './common.js';
 import { listSome, plural } from '../../posture/util.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -10,7 +11,7 @@ export default defineRule({
     title: 'PeerAuthentication allows plaintext (PERMISSIVE or DISABLE) for a namespace, workload or port',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [PA, NAMESPACE, ...WORKLOADS],
+    reads: postureReads(PA, NAMESPACE, ...WORKLOADS),
     docs: {
       summary:
         'A namespace-wide or workload PeerAuthentication sets `mtls.mode` to PERMISSIVE or DISABLE, or a `portLevelMtls` entry does so for one port. The finding sits on the field that sets it and lists the workloads whose effective mode it decides (levels below it that say UNSET inherit it). DISABLE is high, PERMISSIVE medium. A workload policy whose selector matches no workload in the input is still reported (its pods may simply live elsewhere), one grade lower: DISABLE medium, PERMISSIVE low. Namespaces without a Namespace object are assumed in the mesh, as `meshward posture` does.',

@@ -5,6 +5,7 @@ import { resolveHost } from '../../model/hosts.js';
 import { computePosture, namedPort, type MeshPosture, type ServiceInfo } from '../../posture/index.js';
 import { listSome, plural, str } from '../../posture/util.js';
 import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, modeText, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -12,7 +13,7 @@ export default defineRule({
     title: 'DestinationRule turns off TLS (tls.mode DISABLE) to a host in the mesh',
     severity: 'high',
     category: 'authn-authz',
-    reads: [DR, SERVICE, NAMESPACE, PA, ...WORKLOADS],
+    reads: postureReads(DR, SERVICE, NAMESPACE, PA, ...WORKLOADS),
     docs: {
       summary:
         'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail.',

@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import { str } from '../../posture/util.js';
 import { isObject } from '../../posture/util.js';
 import type { MeshModel } from '../../model/model.js';
-import { DR, MESH_CONFIG, SERVICE, WORKLOADS, clientVerification, isInMeshHost, tlsBlocks, tlsMode } from './common.js';
+import { DR, MESH_CONFIG, NAMESPACE, SERVICE, WORKLOADS, clientVerification, isInMeshHost, tlsBlocks, tlsMode } from './common.js';
 
 /** Port protocols Istio builds HTTP clusters for: only there do the upstream HTTP options auto_sni / auto_san_validation act. */
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB']);
@@ -48,7 +48,7 @@ export default defineRule({
     title: 'TLS origination does not verify the server (no CA, or no subjectAltNames)',
     severity: 'high',
     category: 'authn-authz',
-    reads: [DR, SERVICE, 'networking.istio.io/ServiceEntry', ...WORKLOADS, ...MESH_CONFIG],
+    reads: [DR, SERVICE, 'networking.istio.io/ServiceEntry', NAMESPACE, ...WORKLOADS, ...MESH_CONFIG],
     docs: {
       summary:
         'A DestinationRule originates TLS (`tls.mode` SIMPLE or MUTUAL, at the top level, per port or per subset) without `caCertificates` or `credentialName`, or with a CA but without `subjectAltNames` to check the name in it (medium). Without a CA, the grade follows the Istio version found in the input (the istiod image, else the proxy images; a current release when none is found): before 1.21, or with `VERIFY_CERTIFICATE_AT_CLIENT=false` on istiod, the server certificate is not verified at all (high); since 1.21 the proxy verifies it against the operating system CA bundle, which leaves an in-cluster host merely failing against a private CA (info). Since 1.21 too, a block with neither `sni` nor `subjectAltNames` on an HTTP port (HTTP, HTTP2, GRPC) gets auto SNI and auto SAN validation: the certificate must name the request host, so a CA without subjectAltNames is fine there and a public host without a CA is info. With `sni` set or on a non-HTTP port no name is checked (medium, with or without a CA); when the port protocol is not in the input, low. Blocks with `insecureSkipVerify: true` are reported by AUT005 instead.',

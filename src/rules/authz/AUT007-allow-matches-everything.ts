@@ -3,6 +3,7 @@ import { computePosture, type PolicyInfo, type MeshPosture } from '../../posture
 import { matchesEverything, rulesOf } from '../../posture/rules.js';
 import { plural } from '../../posture/util.js';
 import { AP, WORKLOADS, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -10,7 +11,7 @@ export default defineRule({
     title: 'ALLOW AuthorizationPolicy has a rule that matches every request',
     severity: 'high',
     category: 'authn-authz',
-    reads: [AP, ...WORKLOADS],
+    reads: postureReads(AP, ...WORKLOADS),
     docs: {
       summary:
         'An ALLOW AuthorizationPolicy has a rule with no `from`, `to` or `when` (`rules: [{}]`): it allows every request, from any source, to every workload the policy applies to. High when it cancels a default-deny (an allow-nothing policy covers some of those workloads), medium otherwise.',

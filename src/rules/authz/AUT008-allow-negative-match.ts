@@ -4,6 +4,7 @@ import { conditions, operationFields, rulesOf, sourceFields } from '../../postur
 import { listSome } from '../../posture/util.js';
 import { pathToString } from '../../model/resource.js';
 import { AP } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 /** What each negative field lets through, and how easily an attacker gets there. */
 const WHY: Record<string, string> = {
@@ -26,7 +27,7 @@ export default defineRule({
     title: 'ALLOW AuthorizationPolicy matches by exclusion (notPaths, notPrincipals, notHosts...)',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [AP],
+    reads: postureReads(AP),
     docs: {
       summary:
         'An ALLOW AuthorizationPolicy uses a negative field: `notPrincipals`, `notNamespaces`, `notServiceAccounts`, `notIpBlocks`, `notRemoteIpBlocks`, `notRequestPrincipals` in a source; `notPaths`, `notMethods`, `notHosts`, `notPorts` in an operation; or `notValues` in a `when` condition. `notPaths` and `notHosts` are high (known bypass classes: path normalization, Host header), the others medium.',

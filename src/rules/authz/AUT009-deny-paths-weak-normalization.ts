@@ -4,6 +4,7 @@ import { operationFields, rulesOf } from '../../posture/rules.js';
 import { listSome } from '../../posture/util.js';
 import { pathToString } from '../../model/resource.js';
 import { AP, MESH_CONFIG } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -11,7 +12,7 @@ export default defineRule({
     title: 'DENY policy matches paths while path normalization is weaker than MERGE_SLASHES',
     severity: 'high',
     category: 'authn-authz',
-    reads: [AP, ...MESH_CONFIG],
+    reads: postureReads(AP, ...MESH_CONFIG),
     docs: {
       summary:
         "A DENY (or CUSTOM) AuthorizationPolicy matches positive `paths` (other than `*` or `/*`, which match every path and cannot be escaped), and `meshConfig.pathNormalization.normalization` is NONE or BASE, which is Istio's default when it is not set. Under those settings Envoy does not merge repeated slashes before matching.",

@@ -4,6 +4,7 @@ import { operationFields, rulesOf } from '../../posture/rules.js';
 import { listSome } from '../../posture/util.js';
 import { pathToString } from '../../model/resource.js';
 import { AP } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -11,7 +12,7 @@ export default defineRule({
     title: 'AuthorizationPolicy host match lacks its `:*` twin',
     severity: 'high',
     category: 'authn-authz',
-    reads: [AP],
+    reads: postureReads(AP),
     docs: {
       summary:
         'An AuthorizationPolicy lists a host in `hosts` or `notHosts` without the same host with `:*` (or the `:*` form without the bare one). Host matching is exact: `example.com` does not match a Host header of `example.com:443`. High where the miss lets a request through (DENY or CUSTOM with `hosts`, ALLOW with `notHosts`), low where it only causes a 403 (ALLOW with `hosts`, DENY with `notHosts`).',

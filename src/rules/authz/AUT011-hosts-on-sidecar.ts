@@ -3,6 +3,7 @@ import { computePosture } from '../../posture/index.js';
 import { operationFields, rulesOf } from '../../posture/rules.js';
 import { plural } from '../../posture/util.js';
 import { AP, ISTIO_GW, K8S_GW, WORKLOADS, attachmentOf, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -10,7 +11,7 @@ export default defineRule({
     title: 'AuthorizationPolicy matches hosts on workloads that are not gateways',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [AP, ISTIO_GW, K8S_GW, ...WORKLOADS],
+    reads: postureReads(AP, ISTIO_GW, K8S_GW, ...WORKLOADS),
     docs: {
       summary:
         'An AuthorizationPolicy with `hosts` or `notHosts` applies to application workloads (sidecars or ambient pods), not only to ingress or egress gateways. Gateways are recognised by the pods an Istio `Gateway` selects, the labels Istio gives gateway deployments, or Gateway-API gateway pods.',

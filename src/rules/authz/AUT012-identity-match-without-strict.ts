@@ -4,6 +4,7 @@ import { conditions, operationFields, rulesOf, sourceFields, type RuleView } fro
 import { listSome, portNumber } from '../../posture/util.js';
 import { pathToString, type PathSegment } from '../../model/resource.js';
 import { AP, PA, WORKLOADS, attachmentOf, modeText, plaintextPorts, targetPostures, wname, workloadEvidence } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 /** Source fields that only mutual TLS fills in. */
 const MTLS_POSITIVE = new Set(['principals', 'namespaces', 'serviceAccounts']);
@@ -16,7 +17,7 @@ export default defineRule({
     title: 'Identity match (principals, namespaces) on a workload that accepts plaintext: it fails open',
     severity: 'high',
     category: 'authn-authz',
-    reads: [AP, PA, ...WORKLOADS],
+    reads: postureReads(AP, PA, ...WORKLOADS),
     docs: {
       summary:
         'An AuthorizationPolicy decides on fields that only mutual TLS provides (`principals`, `namespaces`, `serviceAccounts`, or `when` on `source.principal`, `source.namespace`, `connection.sni`) in the direction that fails open on plaintext: DENY or CUSTOM with the positive fields, ALLOW with `notPrincipals` / `notNamespaces` / `notServiceAccounts` or `notValues`. It applies to workloads whose effective mTLS on the ports concerned is not STRICT (the rule honours `to.operation.ports`).',

@@ -4,6 +4,7 @@ import type { MeshModel } from '../../model/model.js';
 import { computePosture, GATEWAY_API_GROUP, type PolicyInfo } from '../../posture/index.js';
 import { AP, K8S_GW, PA, RA, SERVICE, WORKLOADS } from './common.js';
 import { GATEWAY_NAME_LABEL, ISTIO_GATEWAY_NAME_LABEL } from '../../model/workloads.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -11,7 +12,7 @@ export default defineRule({
     title: 'Security policy selects or targets no workload',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [AP, PA, RA, SERVICE, K8S_GW, 'networking.istio.io/ServiceEntry', ...WORKLOADS],
+    reads: postureReads(AP, PA, RA, SERVICE, K8S_GW, 'networking.istio.io/ServiceEntry', ...WORKLOADS),
     docs: {
       summary:
         "An AuthorizationPolicy, RequestAuthentication or PeerAuthentication whose `selector.matchLabels` matches no workload (pods and pod templates) in its namespace, or in any namespace for the root namespace; a `targetRefs` entry naming an object that is not in the input, a kind Istio does not attach policies to, or another namespace; a Service target that only sidecars would see (they ignore targetRefs); and a PeerAuthentication with a selector in the root namespace, which Istio ignores. Pods of a Gateway-API Gateway of class `istio` count as workloads even when their Deployment is not in the input (Istio creates it, labelled `gateway.networking.k8s.io/gateway-name` and `istio.io/gateway-name`); a selector on Istio's own gateway labels (`istio: ingressgateway`, `app: istio-egressgateway`...) whose gateway is not in the input is unknown, reported at info. To keep partial inputs quiet, a selector is judged only when its namespace has workloads in the input, and a missing target only when its namespace holds objects of that kind. Medium, low for AUDIT policies and for PERMISSIVE/DISABLE PeerAuthentications that end up ignored.",

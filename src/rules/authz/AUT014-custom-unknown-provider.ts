@@ -2,6 +2,7 @@ import { defineRule } from '../types.js';
 import { computePosture } from '../../posture/index.js';
 import { isObject, listSome, str } from '../../posture/util.js';
 import { AP, MESH_CONFIG } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -9,7 +10,7 @@ export default defineRule({
     title: 'CUSTOM AuthorizationPolicy names a provider the mesh config does not define',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [AP, ...MESH_CONFIG],
+    reads: postureReads(AP, ...MESH_CONFIG),
     docs: {
       summary:
         "A CUSTOM AuthorizationPolicy's `provider.name` is not among the `meshConfig.extensionProviders` names. Low instead of medium when the input has no mesh config (Istio's defaults, which define no provider, were assumed).",

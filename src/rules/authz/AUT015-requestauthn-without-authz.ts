@@ -3,6 +3,7 @@ import { computePosture, type Attachment, type PolicyInfo } from '../../posture/
 import { conditions, rulesOf, sourceFields, type RuleView } from '../../posture/rules.js';
 import { plural } from '../../posture/util.js';
 import { AP, RA, WORKLOADS, attachmentOf, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -10,7 +11,7 @@ export default defineRule({
     title: 'RequestAuthentication without an AuthorizationPolicy that requires a token',
     severity: 'high',
     category: 'authn-authz',
-    reads: [RA, AP, ...WORKLOADS],
+    reads: postureReads(RA, AP, ...WORKLOADS),
     docs: {
       summary:
         "A RequestAuthentication applies to workloads that no AuthorizationPolicy makes require a valid token: no ALLOW policy whose every rule needs `requestPrincipals` (or a `when` on `request.auth.*`), and no DENY policy on `notRequestPrincipals`. When the RequestAuthentication's workloads are not in the input, any such policy in its namespace or the root namespace counts.",

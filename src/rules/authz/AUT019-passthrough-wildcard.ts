@@ -4,6 +4,7 @@ import { computePosture } from '../../posture/index.js';
 import type { WorkloadPosture } from '../../posture/types.js';
 import type { Severity } from '../../engine/finding.js';
 import { ISTIO_GW, PA, gatewayServers, plaintextPorts, workloadEvidence, workloadList } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -11,7 +12,7 @@ export default defineRule({
     title: 'Gateway passes TLS through for every host (`*` or `*.local`)',
     severity: 'high',
     category: 'authn-authz',
-    reads: [ISTIO_GW, PA, 'Namespace', 'Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet'],
+    reads: postureReads(ISTIO_GW, PA, 'Namespace', 'Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet'),
     docs: {
       summary:
         "A server of an Istio Gateway with `tls.mode` AUTO_PASSTHROUGH or PASSTHROUGH (medium) lists `*`, `*.local`, or a wildcard over the cluster's service domain (`*.cluster.local`, `*.svc.cluster.local`) among its hosts. AUTO_PASSTHROUGH is graded by the destinations' mutual TLS: high when the mesh-wide mode is not STRICT or some mesh workload accepts plaintext, medium when the mesh-wide policy is not in the input, low under mesh-wide STRICT with no exception.",

@@ -3,6 +3,7 @@ import type { Severity } from '../../engine/finding.js';
 import { computePosture, type ServiceInfo } from '../../posture/index.js';
 import { listSome } from '../../posture/util.js';
 import { ISTIO_GW, SERVICE, WORKLOADS } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 /** istiod ports that must not face the internet, with what they give away. */
 const PORTS: Record<number, { what: string; severity: Severity }> = {
@@ -31,7 +32,7 @@ export default defineRule({
     title: 'Gateway or istiod LoadBalancer Service exposes control-plane ports to any source',
     severity: 'high',
     category: 'authn-authz',
-    reads: [SERVICE, ISTIO_GW, ...WORKLOADS],
+    reads: postureReads(SERVICE, ISTIO_GW, ...WORKLOADS),
     docs: {
       summary:
         "A Service of type LoadBalancer that fronts an Istio gateway (east-west, ingress) or istiod exposes an istiod port, 15012 (xDS and CA), 15017 (webhooks), 15014 (monitoring and debug) or 15010 (plaintext xDS, critical), plus 8080 (debug HTTP) when it selects istiod itself, and sets no `loadBalancerSourceRanges`. One severity lower for load balancers annotated as internal (AWS, GKE, Azure, OCI).",

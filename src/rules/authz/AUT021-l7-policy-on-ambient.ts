@@ -6,6 +6,7 @@ import { computePosture, type PolicyInfo } from '../../posture/index.js';
 import { L4_CONDITION_KEYS, L7_OPERATION_FIELDS, L7_SOURCE_FIELDS, conditions, operationFields, rulesOf, sourceFields } from '../../posture/rules.js';
 import { listSome, plural } from '../../posture/util.js';
 import { AP, K8S_GW, NAMESPACE, SERVICE, WORKLOADS, attachmentOf, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
@@ -15,7 +16,7 @@ export default defineRule({
     title: 'AuthorizationPolicy on ambient workloads is not enforced as written',
     severity: 'high',
     category: 'authn-authz',
-    reads: [AP, NAMESPACE, SERVICE, K8S_GW, ...WORKLOADS],
+    reads: postureReads(AP, NAMESPACE, SERVICE, K8S_GW, ...WORKLOADS),
     docs: {
       summary:
         "An AuthorizationPolicy reaches ambient-mode workloads in a way that ztunnel (the L4 node proxy) cannot honour. Attached by namespace, mesh or selector, it is enforced by ztunnel, whatever waypoint exists: ztunnel ignores CUSTOM policies (high: the external authorizer is skipped) and AUDIT ones (low), drops ALLOW rules that use HTTP attributes (`methods`, `paths`, `hosts`, `requestPrincipals`, `remoteIpBlocks`, HTTP `when` keys) and enforces DENY rules without those attributes (low: both fail closed, so the traffic the author meant to allow is denied, but nothing is let through). Attached with targetRefs to a Service or ServiceEntry that no waypoint serves, it is enforced by nobody (high: an ALLOW no longer restricts, a DENY no longer denies).",

@@ -2,6 +2,7 @@ import { defineRule } from '../types.js';
 import { computePosture } from '../../posture/index.js';
 import { isObject, str } from '../../posture/util.js';
 import { DR, MESH_CONFIG, WORKLOADS, clientVerification, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -9,7 +10,7 @@ export default defineRule({
     title: 'DestinationRule relies on credentialName without workloadSelector: sidecars ignore it',
     severity: 'high',
     category: 'authn-authz',
-    reads: [DR, ...WORKLOADS, ...MESH_CONFIG],
+    reads: postureReads(DR, ...WORKLOADS, ...MESH_CONFIG),
     docs: {
       summary:
         "A DestinationRule without `workloadSelector` originates TLS (SIMPLE or MUTUAL) with `credentialName` and without the file fields sidecars read instead (`clientCertificate`/`privateKey` for MUTUAL, `caCertificates` for SIMPLE). Istio applies `credentialName` only on gateways, and on sidecars only when the DestinationRule has a `workloadSelector`. MUTUAL is high: the sidecar has no client certificate, Istio cannot build the TLS context and the cluster goes out in plaintext. SIMPLE is high where the Istio version does not verify without a CA (before 1.21), medium otherwise (the CA in the Secret is not used). Not reported when every workload of the DestinationRule's namespace is a gateway (the usual egress-gateway origination).",

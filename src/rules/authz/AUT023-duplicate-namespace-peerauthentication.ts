@@ -3,6 +3,7 @@ import type { Severity } from '../../engine/finding.js';
 import { computePosture, type PeerAuthInfo } from '../../posture/index.js';
 import { str } from '../../posture/util.js';
 import { PA } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 /** Strength of a mode; UNSET (null) inherits and is weighed as the level above would be, so it is neither. */
 const STRENGTH: Record<string, number> = { STRICT: 3, PERMISSIVE: 2, DISABLE: 1 };
@@ -13,7 +14,7 @@ export default defineRule({
     title: 'Several mesh-wide or namespace-wide PeerAuthentications: Istio applies only the oldest',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [PA],
+    reads: postureReads(PA),
     docs: {
       summary:
         "More than one PeerAuthentication without a selector in the same namespace (namespace-wide), or in the root namespace (mesh-wide). Istio uses the oldest by `creationTimestamp` and ignores the others. Reported on each ignored policy: high when it is stricter than the one Istio applies (its author believes in a STRICT that is not there), medium when the input carries no creation times (which one wins depends on the order they were applied), low otherwise.",

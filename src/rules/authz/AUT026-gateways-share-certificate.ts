@@ -4,6 +4,7 @@ import { computePosture } from '../../posture/index.js';
 import { isObject, str } from '../../posture/util.js';
 import { terminalSafe } from '../../engine/text.js';
 import { ISTIO_GW, K8S_GW, WORKLOADS, gatewayServers } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 interface Use {
   gateway: Resource;
@@ -17,7 +18,7 @@ export default defineRule({
     title: 'Two gateways serve the same TLS certificate',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [ISTIO_GW, K8S_GW, ...WORKLOADS],
+    reads: postureReads(ISTIO_GW, K8S_GW, ...WORKLOADS),
     docs: {
       summary:
         "Two Istio Gateways whose selectors pick the same gateway pods (or, when those pods are not in the input, have the same selector) have TLS servers with the same `credentialName` (medium, Istio's IST0138); or two Gateway-API Gateways reference the same Secret in their listeners' `certificateRefs` (low: one private key served by two gateway deployments).",

@@ -7,6 +7,7 @@ import { rulesOf, sourceFields } from '../../posture/rules.js';
 import { pathToString } from '../../model/resource.js';
 import { quoteValue } from '../../engine/text.js';
 import { AP, NAMESPACE } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 /** What a namespace that matches nobody does to a policy, by action and field. */
 const EFFECT: Record<string, Record<string, { severity: Severity; text: string }>> = {
@@ -34,7 +35,7 @@ export default defineRule({
     title: 'AuthorizationPolicy names a namespace that does not exist',
     severity: 'high',
     category: 'authn-authz',
-    reads: [AP, NAMESPACE],
+    reads: postureReads(AP, NAMESPACE),
     docs: {
       summary:
         "A `rules[].from[].source.namespaces` or `notNamespaces` value (exact, or a `prefix*` / `*suffix` pattern) matches no namespace of the input: no Namespace object, no object in it, not one of Kubernetes' or Istio's own namespaces. Judged only when the input holds Namespace objects (otherwise every namespace is unknown). High for `namespaces` in a DENY or CUSTOM policy (a typo fails open), medium for `notNamespaces` in an ALLOW (a typo lets the excluded namespace in), low when the typo only refuses more, info for AUDIT. A close existing name is suggested.",

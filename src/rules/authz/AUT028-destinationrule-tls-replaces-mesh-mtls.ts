@@ -4,6 +4,7 @@ import { quoteValue } from '../../engine/text.js';
 import { listSome, str } from '../../posture/util.js';
 import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
 import { destinations, inMeshTarget } from './AUT003-destinationrule-disable-in-mesh.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -11,7 +12,7 @@ export default defineRule({
     title: 'DestinationRule originates its own TLS (SIMPLE or MUTUAL) to a host in the mesh, replacing Istio mutual TLS',
     severity: 'medium',
     category: 'authn-authz',
-    reads: [DR, SERVICE, NAMESPACE, PA, ...WORKLOADS],
+    reads: postureReads(DR, SERVICE, NAMESPACE, PA, ...WORKLOADS),
     docs: {
       summary:
         'A DestinationRule sets `tls.mode: SIMPLE` or `MUTUAL` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh, or a wildcard that covers such Services. Medium when a destination accepts plaintext on that port (PERMISSIVE) or is not in the input; low when every destination is STRICT and the calls just fail.',

@@ -2,6 +2,7 @@ import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { computePosture } from '../../posture/index.js';
 import { PA } from './common.js';
+import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
@@ -9,7 +10,7 @@ export default defineRule({
     title: "PeerAuthentication that Istio's validation rejects: none of its modes ever applies",
     severity: 'medium',
     category: 'authn-authz',
-    reads: [PA],
+    reads: postureReads(PA),
     docs: {
       summary:
         "A PeerAuthentication that Istio refuses: `portLevelMtls` on a policy without selector labels (mesh-wide or namespace-wide; the CRD's rule \"portLevelMtls requires selector\", and istiod's \"mesh/namespace peer authentication cannot have port level mTLS\"), an empty `portLevelMtls`, a port key outside 1-65535, a mode that is not STRICT, PERMISSIVE, DISABLE or UNSET, or fields of the wrong type. `kubectl apply` fails, so the policy never exists in the cluster. Medium when it asks for STRICT anywhere (its author believes in a protection that is not there); low otherwise.",

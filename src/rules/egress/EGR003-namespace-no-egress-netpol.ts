@@ -3,6 +3,7 @@ import type { PathSegment, Resource } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { isEmptySelector } from '../../model/selectors.js';
 import { NETPOL_GROUP, affectsEgress, firstOpenRule, listSome, meshOutbound, podsText } from './common.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -10,7 +11,7 @@ export default defineRule({
     title: 'Mesh namespace has no NetworkPolicy that restricts egress',
     severity: 'medium',
     category: 'egress',
-    reads: ['Namespace', 'networking.k8s.io/NetworkPolicy', 'ConfigMap', 'install.istio.io/IstioOperator'],
+    reads: ['Namespace', 'networking.k8s.io/NetworkPolicy', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:
         'A tenant namespace in sidecar or ambient mode (by its label, or because its workloads join the mesh one by one with the pod label sidecar.istio.io/inject: "true", istio.io/rev or istio.io/dataplane-mode: ambient) has no NetworkPolicy that selects all its pods (empty podSelector) and restricts their egress, or it has one that selects all pods with an egress rule allowing every destination on every port (no `to` and no `ports`, or a 0.0.0.0/0 or ::/0 ipBlock without ports).',

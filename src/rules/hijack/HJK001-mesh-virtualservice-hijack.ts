@@ -2,6 +2,7 @@ import { defineRule, type EvidenceInput } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { exportScope, namespacesTaking } from '../../tenancy/visibility.js';
 import { claimVictims, describeScope, isClusterHost, listSome, MITIGATION } from './common.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -9,7 +10,7 @@ export default defineRule({
     title: "Mesh-bound VirtualService claims another tenant's host",
     severity: 'critical',
     category: 'traffic-hijack',
-    reads: ['networking.istio.io/VirtualService', 'Service', 'networking.istio.io/ServiceEntry', 'networking.istio.io/Sidecar', 'Namespace', 'ConfigMap'],
+    reads: ['networking.istio.io/VirtualService', 'Service', 'networking.istio.io/ServiceEntry', 'networking.istio.io/Sidecar', 'Namespace', 'ConfigMap', ...WORKLOAD_READS],
     docs: {
       summary:
         "A VirtualService bound to the `mesh` gateway (no `gateways`, or a list that includes `mesh`) names, or covers with a wildcard, a host that belongs to another tenant — a Service in another namespace, or an external host another tenant's policy allows — and its exportTo reaches other tenants' namespaces. A Service host is owned by the namespace its name says (`name.ns.svc.<cluster domain>`), even when neither that Service nor its Namespace is in the input; a ServiceEntry of another namespace declaring that name does not make it that namespace's.",

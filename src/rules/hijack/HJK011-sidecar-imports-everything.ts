@@ -1,6 +1,7 @@
 import { sidecarOnAmbientOnly } from '../../tenancy/visibility.js';
 import { defineRule } from '../types.js';
 import { isObject } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -8,7 +9,7 @@ export default defineRule({
     title: 'Sidecar in a tenant namespace imports every namespace\'s configuration (*/*)',
     severity: 'medium',
     category: 'traffic-hijack',
-    reads: ['networking.istio.io/Sidecar'],
+    reads: ['networking.istio.io/Sidecar', 'Namespace', ...WORKLOAD_READS],
     docs: {
       summary: "A Sidecar in a tenant namespace lists `*/*` (or `*/` with any host) among its egress hosts, so its proxies import routing configuration from every namespace.",
       why:

@@ -9,6 +9,7 @@ import { olderFirst } from '../../posture/util.js';
 import { gatewaysScopedToNamespace } from './HJK006-tenant-gateway-selects-shared-pods.js';
 import { listSome } from './common.js';
 import { quoteValue } from '../../engine/text.js';
+import { postureReads } from '../../posture/reads.js';
 
 interface Server {
   gateway: Resource;
@@ -77,7 +78,7 @@ export default defineRule({
     title: 'Istio Gateways on the same pods claim the same port and host',
     severity: 'medium',
     category: 'traffic-hijack',
-    reads: ['networking.istio.io/Gateway', 'Pod', 'apps/Deployment', 'Namespace', 'install.istio.io/IstioOperator'],
+    reads: postureReads('networking.istio.io/Gateway', 'Pod', 'apps/Deployment', 'Namespace', 'install.istio.io/IstioOperator'),
     docs: {
       summary:
         "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). For an identical host, medium when both servers use the same TLS settings and high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants; a wildcard that covers the other's host is one level lower, since the proxy picks the more specific name per request. The newer Gateway is reported (creationTimestamp, else input order).",

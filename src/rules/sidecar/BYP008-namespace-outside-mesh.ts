@@ -4,6 +4,7 @@ import { isObject, type Workload } from '../../model/workloads.js';
 import { podOptIn } from '../../model/namespaces.js';
 import type { EvidenceInput } from '../types.js';
 import { shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -11,7 +12,7 @@ export default defineRule({
     title: 'Tenant namespace is in no mesh data-plane mode',
     severity: 'medium',
     category: 'sidecar-bypass',
-    reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
+    reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:
         'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels. Workloads can also join the mesh one by one: in a namespace with neither istio-injection nor istio.io/rev, the object webhooks of the injector inject pods labelled sidecar.istio.io/inject: "true" (exactly, as a label; the annotation is not matched) or istio.io/rev=<revision>, and a pod label istio.io/dataplane-mode=ambient enrols a pod in ambient mode. When every workload of the namespace in the input opts in this way, nothing is reported; when only some do, the finding names the ones outside the mesh and is low.',

@@ -6,6 +6,7 @@ import { namedPort } from '../../posture/mtls.js';
 import type { MtlsMode } from '../../posture/types.js';
 import { listSome, quoteValue } from '../../engine/text.js';
 import { describe } from '../../model/resource.js';
+import { postureReads } from '../../posture/reads.js';
 
 /** Pod labels that mark an Istio or Gateway API gateway deployment, whatever the install method. */
 const GATEWAY_LABELS: ReadonlyArray<[string, RegExp]> = [
@@ -33,7 +34,7 @@ export default defineRule({
     title: 'LoadBalancer, NodePort or externalIPs Service exposes mesh workloads directly, skipping the ingress gateway',
     severity: 'high',
     category: 'sidecar-bypass',
-    reads: ['Service', ...WORKLOAD_KINDS, 'Namespace', 'networking.istio.io/Gateway', 'security.istio.io/PeerAuthentication'],
+    reads: postureReads('Service', ...WORKLOAD_KINDS, 'Namespace', 'networking.istio.io/Gateway', 'security.istio.io/PeerAuthentication'),
     docs: {
       summary:
         'A Service of type LoadBalancer or NodePort (or any Service with `externalIPs`) selects workloads that run in the mesh (sidecar or ambient) and are not gateways. High when the workloads accept plaintext on an exposed port (PeerAuthentication PERMISSIVE, Istio\'s default, or DISABLE); low when every exposed port is STRICT, where outside clients cannot connect at all and the Service is broken rather than open. One level lower with `loadBalancerSourceRanges`. Gateway pods (Istio ingress, egress and east-west gateways, Gateway API gateways) and workloads outside the mesh are not reported.',
