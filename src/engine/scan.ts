@@ -4,6 +4,7 @@ import { loadFiles, loadPaths, type InputFile, type LoadOptions, type LoadResult
 import type { LoadError } from '../loader/parse.js';
 import { Locator } from '../loader/locate.js';
 import { phase } from '../loader/timings.js';
+import { relaxHeapGrowth, restoreHeapGrowth } from './heap-growth.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
 import { describe } from '../model/resource.js';
 import { allRules } from '../rules/index.js';
@@ -35,7 +36,13 @@ export interface ScanResult {
 
 /** The whole static pipeline: inputs → model → rules → findings (before suppressions). */
 export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promise<ScanResult> {
-  return analyse(await loadPaths(paths, opts), opts);
+  // Parsed objects and the model all survive: no point in bounding heap growth while they are made.
+  relaxHeapGrowth();
+  try {
+    return analyse(await loadPaths(paths, opts), opts);
+  } finally {
+    restoreHeapGrowth();
+  }
 }
 
 export async function scanFiles(files: InputFile[], opts: ScanOptions = {}): Promise<ScanResult> {
@@ -61,6 +68,8 @@ export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     const at = locator.locate(p.secret, p.path);
     errors.push({ file: at?.file ?? p.secret.source?.file ?? '<input>', line: at?.line ?? p.secret.source?.line ?? 0, message: describeCredentialProblem(p) });
   }
+  // Findings are what can outgrow the input (a million on 45 MB): the heap's bound is back from here.
+  restoreHeapGrowth();
   const { findings, failures } = runRules(model, opts.rules ?? allRules, {
     settings,
     locator,

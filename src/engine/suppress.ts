@@ -84,14 +84,30 @@ export function resourceKey(r: { cluster: string; kind: string; namespace: strin
   return `${r.cluster}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
 }
 
-/** Finds the object a finding is about, by (cluster, kind, namespace, name); the index is built on first use. */
+/**
+ * Finds the object a finding is about, by (cluster, kind, namespace, name); when several objects
+ * share all four, the last one. The index is built on first use, keyed by name alone: the names are
+ * strings the objects already hold, where a joined key per object cost 100,000 new strings (about
+ * 0.25 s for 100,000 objects, against a few findings to look up).
+ */
 export function resourceLookup(resources: readonly Resource[]): (f: Finding) => Resource | undefined {
-  let byKey: Map<string, Resource> | null = null;
+  let byName: Map<string, Resource | Resource[]> | null = null;
   return (f) => {
-    if (!byKey) {
-      byKey = new Map();
-      for (const r of resources) byKey.set(resourceKey(r), r);
+    if (!byName) {
+      byName = new Map();
+      for (const r of resources) {
+        const known = byName.get(r.name);
+        if (known === undefined) byName.set(r.name, r);
+        else if (Array.isArray(known)) known.push(r);
+        else byName.set(r.name, [known, r]);
+      }
     }
-    return byKey.get(resourceKey(f.resource));
+    const ref = f.resource;
+    const named = byName.get(ref.name);
+    if (named === undefined) return undefined;
+    const same = (r: Resource) => r.cluster === ref.cluster && r.kind === ref.kind && r.namespace === ref.namespace;
+    if (!Array.isArray(named)) return same(named) ? named : undefined;
+    for (let i = named.length - 1; i >= 0; i--) if (same(named[i])) return named[i];
+    return undefined;
   };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { parseAll, parseFilesByPath, worthReadingByPath } from './pool.js';
+import { MANY_FILES, PARALLEL_MIN_BYTES, dropSpareParseWorker, parseAll, parseFilesByPath, prestartParseWorker, worthReadingByPath } from './pool.js';
 import { phase } from './timings.js';
 import { runParseTask, type LoadError, type ParseResult, type ParseTask, type ParsedDoc } from './parse.js';
 import { decodeInput, displayPath, readInput, tasksForFile, type InputFile } from './read.js';
@@ -36,7 +36,20 @@ const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 
 export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promise<LoadResult> {
+  try {
+    return await loadPathsWith(paths, opts);
+  } finally {
+    // A worker started ahead (below) that no parse took: nothing was big enough to share.
+    dropSpareParseWorker();
+  }
+}
+
+async function loadPathsWith(paths: string[], opts: LoadOptions): Promise<LoadResult> {
   phase('start of loading');
+  const jobs = opts.jobs ?? 1;
+  // A parse worker takes a while to boot: once the input looks big enough to share (many files
+  // listed, or megabytes read), one is started, to be parsing by the time the list is complete.
+  const mayNeedWorker = jobs >= 2 ? prestartParseWorker : () => undefined;
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   // The inputs in command-line order: standard input read at once, files to read later. The errors
   // of finding and reading them keep that order (a folder's listing errors before its files' errors).
@@ -53,7 +66,7 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
       continue;
     }
     const errors: LoadError[] = [];
-    const found = discover(p, errors, opts.exclude);
+    const found = discover(p, errors, opts.exclude, filePaths.length, mayNeedWorker);
     inputs.push({ errors, file: null });
     found.paths.forEach((filePath, i) => {
       inputs.push({ errors: [], file: null, path: filePaths.length });
@@ -63,15 +76,18 @@ export async function loadPaths(paths: string[], opts: LoadOptions = {}): Promis
   }
   phase('files listed');
 
-  const jobs = opts.jobs ?? 1;
   if (!worthReadingByPath(filePaths, jobs, statSize)) {
     // Few files: read them here, then parse by bytes (parseAll splits large files across threads).
     const errors: LoadError[] = [];
     const files: InputFile[] = [];
+    let bytes = 0;
     for (const input of inputs) {
       for (const e of input.errors) errors.push(e);
       const f = input.path === undefined ? input.file : readInput(filePaths[input.path], shownPaths[input.path], limits, errors);
-      if (f) files.push(f);
+      if (!f) continue;
+      files.push(f);
+      bytes += f.text.length;
+      if (bytes >= PARALLEL_MIN_BYTES) mayNeedWorker();
     }
     phase('files read');
     return loadFiles(files, { ...opts, limits }, errors);
@@ -225,7 +241,11 @@ interface Found {
   shown: string[];
 }
 
-function discover(p: string, errors: LoadError[], exclude?: (relativePath: string) => boolean): Found {
+/**
+ * Lists one command-line path. `listedBefore` files were found by earlier paths; `onMany` is called
+ * when the total reaches MANY_FILES.
+ */
+function discover(p: string, errors: LoadError[], exclude: ((relativePath: string) => boolean) | undefined, listedBefore: number, onMany: () => void): Found {
   const found: Found = { paths: [], shown: [] };
   let st;
   try {
@@ -243,7 +263,8 @@ function discover(p: string, errors: LoadError[], exclude?: (relativePath: strin
     errors.push({ file: displayPath(p), line: 0, message: 'not a regular file or directory; skipped' });
     return found;
   }
-  walk(p, displayPath(p), found, errors, exclude ? (full) => exclude(path.relative(p, full).split(path.sep).join('/')) : () => false);
+  const many = { from: Math.max(0, MANY_FILES - listedBefore), call: onMany };
+  walk(p, displayPath(p), found, errors, exclude ? (full) => exclude(path.relative(p, full).split(path.sep).join('/')) : () => false, many);
   return found;
 }
 
@@ -254,7 +275,7 @@ function discover(p: string, errors: LoadError[], exclude?: (relativePath: strin
  * without resolving every one of thousands of paths against the working directory (it would differ
  * only for names in the working directory itself, handled apart).
  */
-function walk(dir: string, shownDir: string, found: Found, errors: LoadError[], excluded: (full: string) => boolean): void {
+function walk(dir: string, shownDir: string, found: Found, errors: LoadError[], excluded: (full: string) => boolean, many: { from: number; call: () => void }): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -272,10 +293,11 @@ function walk(dir: string, shownDir: string, found: Found, errors: LoadError[], 
     if (isDir ? SKIPPED_DIRS.has(e.name) : !e.isFile() || !EXTENSIONS.has(path.extname(e.name).toLowerCase())) continue;
     // In the working directory, displayPath shows `name` (or an absolute path for a name starting with `..`).
     const shown = isCwd ? displayPath(full) : `${shownDir}/${e.name}`;
-    if (isDir) walk(full, shown, found, errors, excluded);
+    if (isDir) walk(full, shown, found, errors, excluded, many);
     else {
       found.paths.push(full);
       found.shown.push(shown);
+      if (found.paths.length === many.from) many.call();
     }
   }
 }

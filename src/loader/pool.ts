@@ -5,9 +5,47 @@ import { readInput, tasksForFile, type InputFile } from './read.js';
 import { phase, threadCpuMs, timingNote, timingsEnabled } from './timings.js';
 
 /** Below this much text, starting a worker (~30 ms) costs more than it saves. */
-const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
+export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
 
 const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
+
+/**
+ * A parse worker started before it is needed, or null. A worker takes 60-200 ms to boot and load
+ * its modules; started while the main thread still lists or reads the files, it is parsing by the
+ * time they are known instead of that much later.
+ */
+let spare: { worker: Worker; failed: boolean } | null = null;
+
+/** Starts a parse worker for the next parse to take (at most one waits). */
+export function prestartParseWorker(): void {
+  if (spare) return;
+  const s = { worker: new Worker(WORKER_URL), failed: false };
+  // A failure before the worker is taken: noted here (an 'error' without a listener would throw),
+  // and the worker replaced when taken.
+  s.worker.on('error', () => (s.failed = true));
+  // Waiting unused, it must not keep the process alive.
+  s.worker.unref();
+  spare = s;
+}
+
+/** Stops the started worker if no parse took it. */
+export function dropSpareParseWorker(): void {
+  if (spare) void spare.worker.terminate();
+  spare = null;
+}
+
+/** The started worker, or a new one. */
+function takeWorker(): Worker {
+  const s = spare;
+  spare = null;
+  if (!s) return new Worker(WORKER_URL);
+  if (s.failed) {
+    void s.worker.terminate();
+    return new Worker(WORKER_URL);
+  }
+  s.worker.ref();
+  return s.worker;
+}
 
 /**
  * Parses tasks with `jobs` threads and returns the results in task order. The calling thread parses
@@ -37,7 +75,7 @@ export async function parseAll(tasks: ParseTask[], limits: Limits, jobs: number)
     (ids) =>
       new Promise<void>((resolve, reject) => {
         if (!ids.length) return resolve();
-        const worker = new Worker(WORKER_URL);
+        const worker = takeWorker();
         const batches = messageBatches(ids, tasks);
         let pending = batches.length;
         worker.on('message', (msg: { ids: number[]; results: ParseResult[] }) => {
@@ -129,7 +167,7 @@ export function worthReadingByPath(paths: readonly string[], jobs: number, statS
 }
 
 /** From this many files on, the byte threshold alone decides. */
-const MANY_FILES = 256;
+export const MANY_FILES = 256;
 /** Fewer files than this per thread balance too coarsely a file at a time. */
 const BY_PATH_FILES_PER_THREAD = 4;
 
@@ -149,7 +187,7 @@ export async function parseFilesByPath(paths: string[], shown: string[], limits:
     { length: workerCount },
     () =>
       new Promise<void>((resolve, reject) => {
-        const worker = new Worker(WORKER_URL);
+        const worker = takeWorker();
         worker.on('message', (msg: WorkerReply) => {
           msg.ids.forEach((id, i) => (outcomes[id] = msg.outcomes[i]));
           if (msg.cpuMs !== undefined) timingNote(`parse worker: ${msg.files} files, thread cpu ${(msg.cpuMs / 1000).toFixed(2)} s`);

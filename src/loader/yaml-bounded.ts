@@ -1,6 +1,17 @@
+import { createRequire } from 'node:module';
 import yaml from 'js-yaml';
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type * as YamlLibrary from 'yaml';
 import { shapeViolation } from './shape.js';
+
+/**
+ * The `yaml` library, loaded on first use: only text that may hold an alias needs it, and loading it
+ * costs each parse thread about 70 ms at start-up. Its Node build is CommonJS, so `require` gives the
+ * very module an `import` would.
+ */
+let yamlLibrary: typeof YamlLibrary | null = null;
+function yamlLib(): typeof YamlLibrary {
+  return (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
+}
 
 /**
  * The one way meshward turns untrusted YAML text into values: js-yaml (fast, no positions) behind
@@ -68,7 +79,8 @@ export function loadAllYamlBounded(text: string, bounds: YamlBounds): unknown[] 
 }
 
 function loadBounded(text: string, bounds: YamlBounds, all: boolean): unknown {
-  if (MAY_HOLD_ALIAS.test(text)) {
+  // The regular expression tries every position of the text; a '*' is rare, and needed for a match.
+  if (text.includes('*') && MAY_HOLD_ALIAS.test(text)) {
     const over = expansionViolation(text, bounds.maxNodes, bounds.maxDepth);
     if (over) throw new YamlBoundError(over.bound, over.line);
   }
@@ -121,6 +133,7 @@ class Over {
  */
 function expansionViolation(text: string, maxNodes: number, maxDepth: number): { bound: YamlBound; line: number } | null {
   let total = 0;
+  const { isAlias, isMap, isScalar, isSeq, parseAllDocuments } = yamlLib();
   try {
     for (const doc of parseAllDocuments(text, { uniqueKeys: false, strict: false, prettyErrors: false, keepSourceTokens: false })) {
       const anchors = new Map<string, number>();

@@ -18,7 +18,13 @@ export interface ImageRef {
  * parsing, never memory.
  */
 const memo = new Map<string, Readonly<ImageRef> | null>();
-const MEMO_LIMIT = 4096;
+/**
+ * Repositories of 100,000 objects hold over 16,000 distinct image texts (a tag per app and release):
+ * a memo smaller than that is emptied again and again while every rule walks the containers, and
+ * parses nearly every reference each time. 65,536 entries of a few hundred bytes each stay under
+ * 20 MB whatever the input.
+ */
+const MEMO_LIMIT = 65_536;
 
 export function parseImage(ref: string): Readonly<ImageRef> | null {
   if (!ref || typeof ref !== 'string') return null;
