@@ -31,7 +31,8 @@ const BATCH_CHARS = 16_384;
  * deep, which indents them exactly as they sit in the report, and the wrapping brackets are cut off:
  * JSON.stringify does all the work once, with no re-indenting of its text afterwards (stringifying
  * each item alone and re-indenting its lines with a regular expression took 3.9 s of the 20 × 10,000
- * live benchmark's main thread; this is under a third of it). Items' toJSON methods are called with
+ * live benchmark's main thread; making the text now takes under half the CPU: 100,000 findings,
+ * 0.95-1.06 s before, 0.40-0.49 s after). Items' toJSON methods are called with
  * their index in the batch, not in the whole array (none reads it).
  */
 export function* jsonArrayChunks(head: string, items: Iterable<unknown>, depth: number): Generator<string> {
