@@ -8,6 +8,10 @@
 //
 // Each INPUT is scanned as one run (a file or a folder); the examples are a good default:
 //   node bench/same-output.js --before /tmp/base/dist/cli/bin.js examples/insecure examples/secure
+// An INPUT `live:KUBECONFIG` scans every context of that kubeconfig instead (`--all-contexts`): the
+// live path, e.g. against bench/lib/live-server.js's clusters:
+//   node bench/lib/live-server.js --clusters 3 --resources 2000 --kubeconfig /tmp/kc.yaml &
+//   node bench/same-output.js --before /tmp/base/dist/cli/bin.js live:/tmp/kc.yaml
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,7 +30,7 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--help' || a === '-h') {
     console.log('node bench/same-output.js --before CLI [--after CLI] [--formats json,sarif,text] [--jobs N] INPUT...');
     process.exit(0);
-  } else opts.inputs.push(path.resolve(a));
+  } else opts.inputs.push(a.startsWith('live:') ? `live:${path.resolve(a.slice(5))}` : path.resolve(a));
 }
 if (!opts.before || !opts.inputs.length) {
   console.error('same-output: --before CLI and at least one INPUT are needed (--help)');
@@ -35,7 +39,8 @@ if (!opts.before || !opts.inputs.length) {
 
 /** The run's own measurements, which differ between any two runs. */
 function normalise(format, text) {
-  if (format === 'json') return text.replace(/"durationMs":\s*\d+/g, '"durationMs":0');
+  // SARIF carries the live clusters' summaries (each with its durationMs) in its run properties.
+  if (format === 'json' || format === 'sarif') return text.replace(/"durationMs":\s*\d+/g, '"durationMs":0');
   // The text report's summary line ends with the run's duration ("... from 11 files, 160 ms").
   if (format === 'text') return text.replace(/, \d+(\.\d+)? m?s$/gm, ', <duration>');
   return text;
@@ -50,7 +55,8 @@ try {
         // The same path for both: the summary on stderr names it.
         const file = path.join(tmp, `report.${format}`);
         const started = performance.now();
-        const r = spawnSync(process.execPath, [cli, 'scan', input, '--format', format, '--output', file, '--fail-on', 'none', ...(opts.jobs ? ['--jobs', opts.jobs] : [])], {
+        const source = input.startsWith('live:') ? ['--kubeconfig', input.slice(5), '--all-contexts'] : [input];
+        const r = spawnSync(process.execPath, [cli, 'scan', ...source, '--format', format, '--output', file, '--fail-on', 'none', ...(opts.jobs ? ['--jobs', opts.jobs] : [])], {
           env: { ...process.env, NO_COLOR: '1', MESHWARD_TIMINGS: '' },
           encoding: 'utf8',
           maxBuffer: 64 << 20,
@@ -65,9 +71,9 @@ try {
         const b = outputs[1].text;
         let at = 0;
         while (at < a.length && a[at] === b[at]) at++;
-        console.log(`DIFFERENT ${path.relative(process.cwd(), input)} ${format}: reports of ${a.length} and ${b.length} characters first differ at ${at}: ${JSON.stringify(a.slice(at, at + 80))} vs ${JSON.stringify(b.slice(at, at + 80))}${outputs[0].stderr !== outputs[1].stderr ? ' (stderr differs too)' : ''}`);
+        console.log(`DIFFERENT ${input.startsWith('live:') ? input : path.relative(process.cwd(), input)} ${format}: reports of ${a.length} and ${b.length} characters first differ at ${at}: ${JSON.stringify(a.slice(at, at + 80))} vs ${JSON.stringify(b.slice(at, at + 80))}${outputs[0].stderr !== outputs[1].stderr ? ' (stderr differs too)' : ''}`);
       } else {
-        console.log(`same      ${path.relative(process.cwd(), input)} ${format}: ${outputs[0].text.length} characters (before ${outputs[0].seconds.toFixed(1)} s, after ${outputs[1].seconds.toFixed(1)} s)`);
+        console.log(`same      ${input.startsWith('live:') ? input : path.relative(process.cwd(), input)} ${format}: ${outputs[0].text.length} characters (before ${outputs[0].seconds.toFixed(1)} s, after ${outputs[1].seconds.toFixed(1)} s)`);
       }
     }
   }

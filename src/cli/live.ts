@@ -304,15 +304,23 @@ const NO_FINDINGS = (): ClusterFindings => ({ findings: [], errors: [], failures
  * ("Deployment a/b, Pod a/c and 6 more") must not. A file scan keeps the order of its files.
  */
 export function inCanonicalOrder(resources: Resource[]): Resource[] {
-  resources.sort(compareObjects);
+  // Each object's key made once, not twice per comparison (10,000 objects: about 280,000 comparisons):
+  // by position, through the ids the sort renumbers anyway.
+  const keys = resources.map((r, i) => {
+    r.id = i;
+    return orderKey(r);
+  });
+  resources.sort((a, b) => compareKeys(keys[a.id], keys[b.id]));
   for (let i = 0; i < resources.length; i++) resources[i].id = i;
   return resources;
 }
 
 /** The order of inCanonicalOrder, on anything with group (or apiVersion), kind, namespace and name. */
 export function compareObjects(a: OrderKey, b: OrderKey): number {
-  const ka = orderKey(a);
-  const kb = orderKey(b);
+  return compareKeys(orderKey(a), orderKey(b));
+}
+
+function compareKeys(ka: readonly string[], kb: readonly string[]): number {
   for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
   return 0;
 }
@@ -372,7 +380,8 @@ export function analyseCluster(read: ClusterRead, opts: ScanOptions, onModel?: (
   const ignoreAnnotations = new Map<string, Resource>();
   const lookup = new Map<string, Resource>();
   for (const r of result.model.resources) if (Object.hasOwn(r.annotations, IGNORE_ANNOTATION)) lookup.set(resourceKey(r), r);
-  for (const f of result.findings) {
+  // Most clusters have no ignore annotation at all: then no finding needs its key made.
+  for (const f of lookup.size ? result.findings : []) {
     const key = resourceKey(f.resource);
     const r = lookup.get(key);
     // Only the annotation is kept, not the object.

@@ -50,3 +50,15 @@ test('real compact findings of a scan (evidence, locations, shared texts) pack a
   assert.ok(findings.length > 50 && findings.some((f) => f.evidence.length));
   assert.equal(JSON.stringify(unpackFindings(clone(packFindings(findings)))), JSON.stringify(findings));
 });
+
+test('messages and fingerprints cross as one text each, and each finding reads back its own (empty and unicode ones too)', () => {
+  const base = sample()[0];
+  const messages = ['', 'é', '\ud83d\ude00 two', '', 'x'.repeat(10_000), 'last'];
+  const findings = messages.map((message, i) => ({ ...base, message, fingerprint: i % 2 ? '' : `fp${i}` }));
+  const packed = clone(packFindings(findings));
+  assert.ok('text' in packed.messages && packed.messages.text === messages.join(''), 'one joined text');
+  const back = unpackFindings(packed);
+  assert.deepEqual(back.map((f) => f.message), messages);
+  assert.deepEqual(back.map((f) => f.fingerprint), findings.map((f) => f.fingerprint));
+  assert.equal(JSON.stringify(back), JSON.stringify(findings));
+});

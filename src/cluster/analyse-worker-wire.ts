@@ -30,13 +30,35 @@ export interface PackedFindings {
   strings: string[];
   refs: ResourceRef[];
   evidence: Evidence[][];
-  /** Each finding's message and fingerprint: nearly all differ, so they are not looked up in a table. */
-  messages: string[];
-  fingerprints: string[];
+  /**
+   * Each finding's message and fingerprint: nearly all differ, so they are not looked up in a table.
+   * All of them end to end in one string, finding i's from `ends[i - 1]` (0 for the first) to `ends[i]`:
+   * one string crosses the thread and lives on the main thread (in the large-object space, which the
+   * young-generation collector never copies), not one per finding.
+   */
+  messages: PackedTexts;
+  fingerprints: PackedTexts;
   /** Locations that are not ClusterLocations (a worker makes none; kept for completeness), in finding order. */
   otherLocations: Location[];
   /** WIDTH numbers per finding, indexes into the tables above. */
   rows: Int32Array;
+}
+
+/** Texts end to end and where each ends; or, past JOINED_MAX characters in all, the texts as they are. */
+export type PackedTexts = { text: string; ends: Uint32Array } | { texts: string[] };
+
+/** Longest joined text: far below V8's longest string (2^29 characters). */
+const JOINED_MAX = 1 << 27;
+
+function packTexts(texts: string[]): PackedTexts {
+  const ends = new Uint32Array(texts.length);
+  let at = 0;
+  for (let i = 0; i < texts.length; i++) ends[i] = at += texts[i].length;
+  return at > JOINED_MAX ? { texts } : { text: texts.join(''), ends };
+}
+
+function textAt(p: PackedTexts, i: number): string {
+  return 'texts' in p ? p.texts[i] : p.text.slice(i ? p.ends[i - 1] : 0, p.ends[i]);
 }
 
 /** Numbers for distinct values. Keys are strings and objects the worker shares (a rule's title, an object's ref), so each lookup hashes a string once at most. */
@@ -86,7 +108,7 @@ export function packFindings(findings: readonly Finding[]): PackedFindings {
     messages[i] = f.message;
     fingerprints[i] = f.fingerprint;
   }
-  return { strings: strings.values, refs: refs.values, evidence: evidence.values, messages, fingerprints, otherLocations, rows };
+  return { strings: strings.values, refs: refs.values, evidence: evidence.values, messages: packTexts(messages), fingerprints: packTexts(fingerprints), otherLocations, rows };
 }
 
 /**
@@ -136,7 +158,7 @@ class PackedFinding implements Finding {
     return this.str(TITLE);
   }
   get message(): string {
-    return this.#p.messages[this.#at / WIDTH];
+    return textAt(this.#p.messages, this.#at / WIDTH);
   }
   get resource(): ResourceRef {
     return this.#p.refs[this.#p.rows[this.#at + REF]];
@@ -161,7 +183,7 @@ class PackedFinding implements Finding {
     (this.#changed ??= {}).evidence = e;
   }
   get fingerprint(): string {
-    return this.#p.fingerprints[this.#at / WIDTH];
+    return textAt(this.#p.fingerprints, this.#at / WIDTH);
   }
 
   toJSON(): Finding {

@@ -5,7 +5,7 @@
  * exactly the same Resource from the same object.
  */
 import { groupOf, isClusterScoped, stringMap, type Resource } from '../model/resource.js';
-import { sanitizeObject } from './sanitize.js';
+import { sanitizeObject, sanitizeOwnedObject } from './sanitize.js';
 
 export interface LiveKind {
   apiVersion: string;
@@ -17,11 +17,14 @@ export interface LiveKind {
 /**
  * Mutates `raw` (sets apiVersion and kind) before sanitizing it: items of built-in lists come without
  * kind and apiVersion, and a server cannot make a Pod list hand out a Secret.
+ *
+ * `owned`: `raw` is JSON.parse's output that nothing else holds (a list page being read), so it is
+ * sanitized in place (sanitizeOwnedObject: the same projection without copying the whole object).
  */
-export function liveResource(raw: Record<string, unknown>, lk: LiveKind, cluster: string): Resource {
+export function liveResource(raw: Record<string, unknown>, lk: LiveKind, cluster: string, owned = false): Resource {
   raw.apiVersion = lk.apiVersion;
   raw.kind = lk.kind;
-  const { obj, secretFacts } = sanitizeObject(raw);
+  const { obj, secretFacts } = owned ? sanitizeOwnedObject(raw) : sanitizeObject(raw);
   const meta = obj.metadata && typeof obj.metadata === 'object' && !Array.isArray(obj.metadata) ? (obj.metadata as Record<string, unknown>) : {};
   const name = typeof meta.name === 'string' && meta.name ? meta.name : '(unnamed)';
   const namespaced = lk.namespaced && !isClusterScoped(lk.kind);

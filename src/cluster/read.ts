@@ -223,12 +223,12 @@ export async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras,
                 const id = `${String(m?.namespace)}/${String(m?.name)}`;
                 if (seen.has(id)) continue;
                 seen.add(id);
-                out.push(liveResource(raw, rk, t.name));
+                out.push(liveResource(raw, rk, t.name, true));
               }
             }
           } else {
-            // Sanitized page by page: raw objects die young.
-            for (const r of (await listKind(api, rk, tuning, budget, progress, '', (raw) => liveResource(raw, rk, t.name))).items) out.push(r);
+            // Sanitized page by page, in place (the parsed page is read's alone).
+            for (const r of (await listKind(api, rk, tuning, budget, progress, '', (raw) => liveResource(raw, rk, t.name, true))).items) out.push(r);
           }
           perKind.set(rk.key, out);
           listedSomething = true;

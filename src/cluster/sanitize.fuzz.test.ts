@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { sanitizeObject } from './sanitize.js';
+import { sanitizeObject, sanitizeOwnedObject, type Sanitized } from './sanitize.js';
 import { CANARY_PATTERN, canary, canaryKubeconfigText, fuzzParams, manifestOf, mutated, nameLike } from '../fuzz/arbitraries.js';
 
 function assertNoCanary(value: unknown, what: string): void {
@@ -83,4 +83,60 @@ test('fuzz: hostile manifests with canary env, ConfigMap and metadata values nev
     }),
     fuzzParams(150),
   );
+});
+
+/** The same data in the same member order, on plain objects all the way down (no prototype change). */
+function assertSameProjection(inPlace: Sanitized, copied: Sanitized, what: string): void {
+  assert.equal(JSON.stringify(inPlace.obj), JSON.stringify(copied.obj), `${what}: members or their order differ`);
+  assert.deepStrictEqual(inPlace, copied, what);
+}
+
+test('fuzz: the in-place sanitizer (list pages) makes exactly the projection of the copying one', { timeout: 120_000 }, () => {
+  const env = fc.array(fc.tuple(nameLike, canary('Env')), { minLength: 1, maxLength: 4 }).map((es) => es.map(([name, value]) => ({ name, value, extra: 1 })));
+  fc.assert(
+    fc.property(manifestOf(true), env, lastApplied, fc.constantFrom('Deployment', 'Pod', 'ConfigMap', 'Secret', 'IstioOperator', 'other'), (m, envs, extra, shape) => {
+      const meta = { ...(m.metadata as object), ...extra };
+      const containers = [{ name: 'c', env: envs, image: 'i' }, 'not a container', null];
+      const obj =
+        shape === 'Deployment'
+          ? { ...m, apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta, spec: { template: { spec: { containers, initContainers: containers } }, other: m.spec }, status: { n: 1 } }
+          : shape === 'Pod'
+            ? { ...m, apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: { containers, ephemeralContainers: containers } }
+            : shape === 'ConfigMap'
+              ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...meta, name: 'istio' }, data: { mesh: 'm', other: 'x' }, binaryData: { b: 'y' } }
+              : shape === 'Secret'
+                ? { apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'Opaque', data: { k: Buffer.from('v').toString('base64') } }
+                : shape === 'IstioOperator'
+                  ? { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: meta, spec: { values: { pilot: { env: Object.fromEntries(envs.map((e) => [e.name, e.value])) } }, components: { pilot: { k8s: { env: envs } } } } }
+                  : m;
+      // As a list page hands them over: JSON.parse's own objects (own `__proto__` keys included).
+      const text = JSON.stringify(obj);
+      const inPlace = sanitizeOwnedObject(JSON.parse(text));
+      assertSameProjection(inPlace, sanitizeObject(JSON.parse(text)), shape);
+      assertNoCanary(inPlace, `in place, ${shape}`);
+      return true;
+    }),
+    fuzzParams(200),
+  );
+});
+
+test('the in-place sanitizer cuts what is over a bound exactly where the copy does', () => {
+  let deep: unknown = 'bottom';
+  for (let i = 0; i < 80; i++) deep = i % 2 ? { d: deep } : [deep];
+  const wide = Array.from({ length: 600_000 }, (_, i) => (i % 3 ? i : { i }));
+  const cases: Array<[string, string]> = [
+    ['nesting over the depth bound', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { deep } })],
+    ['more nodes than the bound', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { wide }, status: { after: [1, 2, 3] } })],
+    ['a string over the bound', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { a: 'x'.repeat((1 << 20) + 1) } }, spec: { s: 'y'.repeat((1 << 20) + 1), t: 'ok' } })],
+    ['prototype-named keys', '{"apiVersion":"v1","kind":"Pod","__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}},"metadata":{"__proto__":{"a":1},"name":"p","managedFields":[{"m":1}]},"spec":{"containers":[{"__proto__":{"b":2},"env":[{"name":"__proto__","value":"v"}]}]}}'],
+    ['no metadata, odd top-level values', '{"apiVersion":"v1","kind":"Pod","spec":null,"n":1.5,"b":false,"a":[]}'],
+    ['metadata that is not an object', '{"apiVersion":"apps/v1","kind":"Deployment","metadata":["x",{"y":1}],"spec":{}}'],
+  ];
+  for (const [what, text] of cases) {
+    const inPlace = sanitizeOwnedObject(JSON.parse(text));
+    assertSameProjection(inPlace, sanitizeObject(JSON.parse(text)), what);
+    assert.equal(Object.getPrototypeOf(inPlace.obj), Object.prototype, what);
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  for (const notAnObject of [null, 'x', 3, [1]]) assert.deepStrictEqual(sanitizeOwnedObject(notAnObject), sanitizeObject(notAnObject));
 });

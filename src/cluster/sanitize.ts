@@ -2,7 +2,8 @@
  * The one sanitizer: what leaves a cluster is a projection of the fields rules read, nothing more.
  *
  * Used by the live scan (src/cluster reads every listed object through it), and later by the webhook
- * cache and the relay agent. Every object is copied (the input is never modified) with:
+ * cache and the relay agent. Every object is copied (the input is never modified; sanitizeOwnedObject
+ * makes the same projection in place, for a list page nobody else holds) with:
  * - `metadata.managedFields` and the `kubectl.kubernetes.io/last-applied-configuration` annotation
  *   removed: both are full copies of the object, Secret data included in the latter;
  * - container, initContainer and ephemeralContainer `env[].value` kept only for the names rules read
@@ -122,6 +123,77 @@ function sanitizeUnchecked(input: unknown): Sanitized {
   }
   if (kind === 'IstioOperator' && apiVersion?.startsWith('install.istio.io/')) sanitizeOperatorEnv(out);
   return { obj: out };
+}
+
+/**
+ * sanitizeObject for an object nobody else holds (a list page just parsed): the same projection, equal
+ * member for member and in the same order, but made by changing `input` where the copy would differ
+ * instead of copying all of it. Metadata is still a new object (managedFields and last-applied are
+ * left out, not deleted); env entries are new objects; Secrets and ConfigMaps, small and reduced to a
+ * few fields, are copied as sanitizeObject does. What is over a bound becomes null in place, as the
+ * copy would have it. Only for plain JSON data (JSON.parse's output): `input` is changed, and may be
+ * the returned object.
+ *
+ * Why: a cluster of 10,000 objects was copied whole, object by object, to drop a few fields: about
+ * a third of the worker's listing CPU, and as much again for the collector.
+ */
+export function sanitizeOwnedObject(input: unknown): Sanitized {
+  try {
+    if (!isObject(input)) return { obj: {} };
+    if (input.apiVersion === 'v1' && (input.kind === 'Secret' || input.kind === 'ConfigMap')) return sanitizeUnchecked(input);
+    const budget = { nodes: MAX_NODES };
+    const metadata = sanitizeMetadata(input.metadata, budget);
+    for (const k of Object.keys(input)) {
+      if (k === 'metadata') {
+        if (metadata !== undefined) setOwn(input, k, metadata);
+        continue;
+      }
+      const v = input[k];
+      const kept = reduceInPlace(v, 1, budget, k);
+      if (kept !== v) setOwn(input, k, kept);
+    }
+    if (input.kind === 'IstioOperator' && typeof input.apiVersion === 'string' && input.apiVersion.startsWith('install.istio.io/')) sanitizeOperatorEnv(input);
+    return { obj: input };
+  } catch {
+    return { obj: {} };
+  }
+}
+
+/** copy(), in place: returns `v` (changed where the copy would differ) or what replaces it. */
+function reduceInPlace(v: unknown, depth: number, budget: { nodes: number }, parentKey?: string): unknown {
+  if (--budget.nodes < 0 || depth > MAX_DEPTH) return null;
+  if (typeof v === 'string') return v.length > MAX_STRING ? null : v;
+  if (v === null || typeof v !== 'object') return typeof v === 'number' || typeof v === 'boolean' ? v : null;
+  if (Array.isArray(v)) {
+    const containers = parentKey !== undefined && CONTAINER_LISTS.has(parentKey);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const kept = containers && isObject(x) ? containerInPlace(x, depth + 1, budget) : reduceInPlace(x, depth + 1, budget);
+      if (kept !== x) v[i] = kept;
+    }
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    const kept = reduceInPlace(x, depth + 1, budget, k);
+    if (kept !== x) setOwn(o, k, kept);
+  }
+  return o;
+}
+
+/** copyContainer(), in place. */
+function containerInPlace(c: Record<string, unknown>, depth: number, budget: { nodes: number }): Record<string, unknown> {
+  for (const k of Object.keys(c)) {
+    const x = c[k];
+    if (k === 'env' && Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) x[i] = sanitizeEnvEntry(x[i], depth + 2, budget);
+      continue;
+    }
+    const kept = reduceInPlace(x, depth + 1, budget, k);
+    if (kept !== x) setOwn(c, k, kept);
+  }
+  return c;
 }
 
 /** Metadata with the full copies of the object taken out. */
