@@ -27,6 +27,10 @@ import {
   trendDays,
   utcDay,
   zeroBySeverity,
+  buildTrend,
+  checkBatch,
+  keyField,
+  dedupeFindings,
   type FindingBody,
 } from './common.js';
 import { SQLITE_MIGRATIONS } from './schema-sqlite.js';
@@ -182,6 +186,7 @@ export class SqliteStore implements Store {
   }
 
   async createCluster(name: string, at: Date): Promise<ClusterRecord> {
+    keyField('cluster name', name);
     const res = this.st('INSERT INTO clusters (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, iso(at));
     if (res.changes === 0) throw new StoreConflictError(`cluster ${JSON.stringify(name)} is already registered (revoked clusters keep their name)`);
     return toClusterRecord(this.clusterRow(name)!);
@@ -204,6 +209,7 @@ export class SqliteStore implements Store {
   }
 
   async addBootstrapToken(cluster: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    keyField('token hash', tokenHash);
     const row = this.clusterRow(cluster);
     if (!row) throw new StoreUnknownClusterError(cluster);
     const res = this.st('INSERT INTO bootstrap_tokens (token_hash, cluster_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
@@ -225,6 +231,7 @@ export class SqliteStore implements Store {
   }
 
   async recordCertificate(cert: IssuedCertificate): Promise<void> {
+    keyField('certificate serial', cert.serial);
     const row = this.clusterRow(cert.cluster);
     if (!row) throw new StoreUnknownClusterError(cert.cluster);
     const res = this.st('INSERT INTO certificates (serial, cluster_id, issued_at, not_after) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
@@ -366,6 +373,7 @@ export class SqliteStore implements Store {
   // --- Findings ---
 
   async recordAnalysis(cluster: string, findings: FindingInput[], at: Date): Promise<AnalysisOutcome> {
+    keyField('cluster name', cluster);
     const incoming = dedupeFindings(findings);
     const now = iso(at);
     const run = this.db.transaction((): AnalysisOutcome => {
@@ -555,14 +563,6 @@ function isoText(s: string): string {
   return new Date(t).toISOString();
 }
 
-export function checkBatch(batch: Batch): void {
-  if (!batch || typeof batch !== 'object') throw new StoreInputError('batch must be an object');
-  if (typeof batch.epoch !== 'string' || batch.epoch.length === 0) throw new StoreInputError('batch.epoch must be a non-empty string');
-  if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) throw new StoreInputError('batch.seq must be a positive integer');
-  if (batch.type !== 'snapshot' && batch.type !== 'delta') throw new StoreInputError('batch.type must be "snapshot" or "delta"');
-  if (!Array.isArray(batch.changes)) throw new StoreInputError('batch.changes must be a list');
-}
-
 function cursorOf(row: ClusterRow): Cursor {
   return { cluster: row.name, epoch: row.epoch, seq: row.seq, snapshotComplete: row.snapshot_complete === 1 };
 }
@@ -640,48 +640,3 @@ function toSuppression(r: SuppressionRow): Suppression {
   };
 }
 
-/** One finding per fingerprint (the last wins); refuses a finding that is not one. */
-export function dedupeFindings(findings: readonly FindingInput[]): Map<string, FindingInput> {
-  if (!Array.isArray(findings)) throw new StoreInputError('findings must be a list');
-  const out = new Map<string, FindingInput>();
-  for (const f of findings) {
-    if (!f || typeof f.fingerprint !== 'string' || typeof f.ruleId !== 'string' || !isSeverity(f.severity)) {
-      throw new StoreInputError('each finding needs a string fingerprint and ruleId and a known severity');
-    }
-    out.delete(f.fingerprint);
-    out.set(f.fingerprint, f);
-  }
-  return out;
-}
-
-/** Open counts per day: every cluster's latest figures at or before each day, summed. */
-export function buildTrend(
-  days: string[],
-  before: ReadonlyArray<{ cluster: string; sev: number; open: number }>,
-  within: ReadonlyArray<{ cluster: string; day: string; sev: number; open: number }>,
-): TrendPoint[] {
-  const current = new Map<string, Record<Severity, number>>();
-  const of = (cluster: string) => {
-    let c = current.get(cluster);
-    if (!c) {
-      c = zeroBySeverity();
-      current.set(cluster, c);
-    }
-    return c;
-  };
-  for (const r of before) of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
-  const byDay = new Map<string, Array<{ cluster: string; sev: number; open: number }>>();
-  for (const r of within) {
-    let l = byDay.get(r.day);
-    if (!l) byDay.set(r.day, (l = []));
-    l.push(r);
-  }
-  const out: TrendPoint[] = [];
-  for (const day of days) {
-    for (const r of byDay.get(day) ?? []) of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
-    const open = zeroBySeverity();
-    for (const c of current.values()) for (const s of SEVERITIES) open[s] += c[s];
-    out.push({ day, open });
-  }
-  return out;
-}
