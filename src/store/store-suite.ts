@@ -293,6 +293,36 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.deepEqual(await names(store, 'west'), ['west-2']);
       });
 
+      withStore('two replicas applying one cluster\'s batches at once never interleave: each batch is stored exactly once', async ({ store, replica }) => {
+        const other = await replica();
+        try {
+          await store.createCluster('east', T0);
+          await store.applyBatch('east', batch('e1', 1, 'snapshot', [upsert(wireObject('Service', 'a', 's0'))], true), at(1), MAX);
+          const last = 21;
+          const stored = new Map<number, number>();
+          // Two "agents" (a retrying agent reaching two replicas) each push every delta until it lands.
+          const push = async (s: Store) => {
+            for (let seq = 2; seq <= last; seq++) {
+              for (let attempt = 0; ; attempt++) {
+                assert.ok(attempt < 10_000, `delta ${seq} never landed`);
+                const r = await s.applyBatch('east', batch('e1', seq, 'delta', [upsert(wireObject('Service', 'a', `d${seq}`, { spec: { seq } }))]), at(seq), MAX);
+                if (r.status === 'stored') stored.set(seq, (stored.get(seq) ?? 0) + 1);
+                if (r.status === 'stored' || r.status === 'duplicate') break;
+                assert.equal(r.status, 'out-of-order');
+                assert.ok(r.cursor.seq < seq);
+                await new Promise((resolve) => setImmediate(resolve));
+              }
+            }
+          };
+          await Promise.all([push(store), push(other)]);
+          for (let seq = 2; seq <= last; seq++) assert.equal(stored.get(seq), 1, `delta ${seq} stored ${stored.get(seq) ?? 0} times`);
+          assert.deepEqual(await store.cursor('east'), { cluster: 'east', epoch: 'e1', seq: last, snapshotComplete: true });
+          assert.equal((await other.getCluster('east'))!.objects, last);
+        } finally {
+          await other.close();
+        }
+      });
+
       withStore('objects stream in key order across many pages from one consistent state', async ({ store }) => {
         await store.createCluster('east', T0);
         const n = 2500;
@@ -375,6 +405,27 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.deepEqual(out, { opened: 0, resolved: 2, reopened: 0, open: 0 });
         assert.equal(await store.finding('east', 'nope'), null);
         assert.deepEqual(await store.findingEvents('east', 'nope'), []);
+      });
+
+      withStore('concurrent analyses of one cluster on two replicas leave one consistent result', async ({ store, replica }) => {
+        const other = await replica();
+        try {
+          const runs = Array.from({ length: 8 }, (_, i) => Array.from({ length: 20 }, (_, j) => finding(`fp-${(i + j) % 30}`, SEVERITIES[(i + j) % 5]!)));
+          await Promise.all(runs.map((fs, i) => (i % 2 ? other : store).recordAnalysis('east', fs, at(i))));
+          const open = (await store.findings({ cluster: ['east'], limit: 1000 })).items;
+          assert.equal(open.length, 20, 'exactly one analysis\'s findings are open');
+          const events = (await Promise.all(Array.from({ length: 30 }, (_, k) => store.findingEvents('east', `fp-${k}`)))).flat();
+          // Every open finding's last event opens it; every other finding's last event (if any) resolves it.
+          for (let k = 0; k < 30; k++) {
+            const fp = `fp-${k}`;
+            const mine = events.filter((e) => e.fingerprint === fp);
+            const isOpen = open.some((f) => f.fingerprint === fp);
+            if (isOpen) assert.notEqual(mine[mine.length - 1]?.type, 'resolved', fp);
+            else if (mine.length) assert.equal(mine[mine.length - 1]!.type, 'resolved', fp);
+          }
+        } finally {
+          await other.close();
+        }
       });
 
       withStore('findings: filters, and cursor pages that are stable across ties', async ({ store }) => {
