@@ -524,7 +524,9 @@ export class PostgresStore implements Store {
       if (!Array.isArray(values) || values.length > MAX_FILTER_VALUES || !values.every((v) => typeof v === 'string')) {
         throw new StoreInputError(`${name} must be a list of at most ${MAX_FILTER_VALUES} strings`);
       }
-      where.push(`${column} = ANY(${p((values as string[]).map(t))}::text[])`);
+      // One value: an equality, so the planner can walk an index in page order.
+      if (values.length === 1) where.push(`${column} = ${p(t(values[0] as string))}`);
+      else where.push(`${column} = ANY(${p((values as string[]).map(t))}::text[])`);
     };
     anyOf('state', q.state ?? ['open'], 'state');
     anyOf('cluster', q.cluster, 'cluster');
@@ -532,7 +534,8 @@ export class PostgresStore implements Store {
     anyOf('rule_id', q.ruleId, 'ruleId');
     if (q.severity !== undefined) {
       if (!Array.isArray(q.severity) || !q.severity.every(isSeverity)) throw new StoreInputError(`severity must be a list of ${SEVERITIES.join(', ')}`);
-      where.push(`sev = ANY(${p(q.severity.map(severityOrder))}::smallint[])`);
+      if (q.severity.length === 1) where.push(`sev = ${p(severityOrder(q.severity[0]!))}::smallint`);
+      else where.push(`sev = ANY(${p(q.severity.map(severityOrder))}::smallint[])`);
     }
     if (q.cursor !== undefined && q.cursor !== null) {
       const c = decodePageCursor(q.cursor);

@@ -443,7 +443,8 @@ export class SqliteStore implements Store {
         where.push('0');
         return;
       }
-      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      // One value: an equality, so the planner can walk an index in page order.
+      where.push(values.length === 1 ? `${column} = ?` : `${column} IN (${values.map(() => '?').join(', ')})`);
       params.push(...values);
     };
     inList('state', q.state ?? ['open'], 'state');
@@ -454,7 +455,7 @@ export class SqliteStore implements Store {
       if (!Array.isArray(q.severity) || !q.severity.every(isSeverity)) throw new StoreInputError(`severity must be a list of ${SEVERITIES.join(', ')}`);
       if (q.severity.length === 0) where.push('0');
       else {
-        where.push(`sev IN (${q.severity.map(() => '?').join(', ')})`);
+        where.push(q.severity.length === 1 ? 'sev = ?' : `sev IN (${q.severity.map(() => '?').join(', ')})`);
         params.push(...q.severity.map(severityOrder));
       }
     }
