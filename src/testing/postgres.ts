@@ -170,3 +170,15 @@ export function sharedPostgres(): Promise<TestPostgres> {
   shared ??= startPostgres();
   return shared;
 }
+
+/**
+ * For other suites (ingest, API) that want to run against PostgreSQL as well as SQLite: a migrated
+ * store on a fresh database of this process's throwaway server. Close it when done; the server stops
+ * when the process exits.
+ */
+export async function freshPostgresStore(): Promise<{ store: import('../store/postgres.js').PostgresStore; connectionString: string }> {
+  const server = await sharedPostgres();
+  const connectionString = await server.createDatabase('suite');
+  const { openPostgresStore } = await import('../store/postgres.js');
+  return { store: await openPostgresStore({ connectionString }), connectionString };
+}
