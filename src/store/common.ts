@@ -40,6 +40,17 @@ export function keyField(what: string, value: unknown): string {
   return value;
 }
 
+/**
+ * applyBatch for a revoked cluster. The server authenticates before it calls the store, so this only
+ * closes the window between that check and the write (a revocation in between): answer 403 `revoked`.
+ */
+export class StoreRevokedClusterError extends Error {
+  constructor(cluster: string) {
+    super(`cluster ${JSON.stringify(cluster)} is revoked; its agent must not write (register it again under a new name to resume)`);
+    this.name = 'StoreRevokedClusterError';
+  }
+}
+
 /** The key an upserted object is stored under; the same one a `delete` change names. */
 export function wireObjectKey(o: WireObject): ObjectKey {
   const meta = (o.obj && typeof o.obj === 'object' ? (o.obj as { metadata?: unknown }).metadata : undefined) as
@@ -205,6 +216,12 @@ export function checkBatch(batch: Batch): void {
   if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) throw new StoreInputError('batch.seq must be a positive integer');
   if (batch.type !== 'snapshot' && batch.type !== 'delta') throw new StoreInputError('batch.type must be "snapshot" or "delta"');
   if (!Array.isArray(batch.changes)) throw new StoreInputError('batch.changes must be a list');
+}
+
+export function checkMaxObjects(opts: { maxObjects: number } | undefined): number {
+  const n = opts?.maxObjects;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new StoreInputError('maxObjects must be a non-negative integer');
+  return n;
 }
 
 /** One finding per fingerprint (the last wins); refuses a finding that is not one. */

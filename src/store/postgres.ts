@@ -26,7 +26,9 @@ import {
   severityFromOrder,
   severityOrder,
   StoreInputError,
+  StoreRevokedClusterError,
   StoreUnknownClusterError,
+  checkMaxObjects,
   trendDays,
   utcDay,
   zeroBySeverity,
@@ -281,6 +283,7 @@ export class PostgresStore implements Store {
 
   async applyBatch(cluster: string, batch: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
     checkBatch(batch);
+    const maxObjects = checkMaxObjects(opts);
     const now = date(at);
     const folded = foldChanges(batch.changes);
     const epoch = t(batch.epoch);
@@ -288,6 +291,7 @@ export class PostgresStore implements Store {
       return await this.tx(async (c): Promise<BatchOutcome> => {
         const row = await this.clusterRow(c, cluster, true);
         if (!row) throw new StoreUnknownClusterError(cluster);
+        if (row.revoked_at !== null) throw new StoreRevokedClusterError(cluster);
         const cur = cursorOf(row);
         const seq = Number(row.seq);
         const isSnapshot = batch.type === 'snapshot';
@@ -332,7 +336,7 @@ export class PostgresStore implements Store {
           );
           for (const r of ins.rows) if (r.inserted) count++;
         }
-        if (count > opts.maxObjects) throw new TooManyObjects();
+        if (count > maxObjects) throw new TooManyObjects();
         const kinds = Array.isArray(batch.kinds) ? JSON.stringify(batch.kinds) : null;
         let updated: ClusterRow;
         if (isSnapshot && batch.last === true) {

@@ -23,7 +23,9 @@ import {
   severityFromOrder,
   severityOrder,
   StoreInputError,
+  StoreRevokedClusterError,
   StoreUnknownClusterError,
+  checkMaxObjects,
   trendDays,
   utcDay,
   zeroBySeverity,
@@ -257,10 +259,12 @@ export class SqliteStore implements Store {
 
   async applyBatch(cluster: string, batch: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
     checkBatch(batch);
+    const maxObjects = checkMaxObjects(opts);
     const now = iso(at);
     const run = this.db.transaction((): BatchOutcome => {
       const row = this.clusterRow(cluster);
       if (!row) throw new StoreUnknownClusterError(cluster);
+      if (row.revoked_at !== null) throw new StoreRevokedClusterError(cluster);
       const cur = cursorOf(row);
       const folded = foldChanges(batch.changes);
       let gen: number;
@@ -291,7 +295,7 @@ export class SqliteStore implements Store {
         if (ins.run(row.id, gen, k.kind, k.namespace, k.name, u.body, now).changes === 1) count++;
         else upd.run(u.body, now, row.id, gen, k.kind, k.namespace, k.name);
       }
-      if (count > opts.maxObjects) throw new TooManyObjects();
+      if (count > maxObjects) throw new TooManyObjects();
       const kinds = Array.isArray(batch.kinds) ? JSON.stringify(batch.kinds) : null;
       if (isSnapshot && batch.last === true) {
         this.st('DELETE FROM objects WHERE cluster_id = ? AND gen <> ?').run(row.id, gen);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SEVERITIES, type Severity } from '../engine/finding.js';
 import type { Batch, Change, Cursor, WireObject } from '../relay/protocol.js';
-import { MAX_KEY_BYTES, StoreInputError, wireObjectKey } from './common.js';
+import { MAX_KEY_BYTES, StoreInputError, StoreRevokedClusterError, wireObjectKey } from './common.js';
 import type { StoreSpec } from './index.js';
 import { batch, finding, HOSTILE_STRINGS, HUGE_STRING, T0, upsert, wireObject } from './store-suite-data.js';
 import { FLEET_CLUSTER, StoreConflictError, type FindingInput, type FindingRecord, type Store, type StoredObject } from './types.js';
@@ -279,8 +279,15 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         await store.createCluster('east', T0);
         await assert.rejects(store.applyBatch('east', batch('e1', 0, 'snapshot', [], true), at(1), MAX), StoreInputError);
         await assert.rejects(store.applyBatch('east', { ...batch('e1', 1, 'snapshot', [], true), changes: 'x' as unknown as Change[] }, at(1), MAX), StoreInputError);
+        await assert.rejects(store.applyBatch('east', batch('e1', 1, 'snapshot', [], true), at(1), { maxObjects: Number.NaN }), StoreInputError);
         assert.deepEqual(await store.cursor('nope'), { cluster: 'nope', epoch: null, seq: 0, snapshotComplete: false });
         assert.deepEqual(await store.cursor('east'), { cluster: 'east', epoch: null, seq: 0, snapshotComplete: false });
+        // A revocation between authentication and the write: the store refuses too.
+        await store.applyBatch('east', batch('e1', 1, 'snapshot', [upsert(wireObject('Service', 'a', 'before'))], true), at(1), MAX);
+        await store.revokeCluster('east', at(2));
+        await assert.rejects(store.applyBatch('east', batch('e1', 2, 'delta', [upsert(wireObject('Service', 'a', 'after'))]), at(3), MAX), StoreRevokedClusterError);
+        assert.deepEqual(await names(store, 'east'), ['before']);
+        assert.equal((await store.cursor('east')).seq, 1);
       });
 
       withStore('clusters are separate: one cluster\'s batches never touch another\'s objects', async ({ store }) => {
