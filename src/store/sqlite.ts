@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import type { Batch, Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
@@ -143,6 +143,9 @@ export class SqliteStore implements Store {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     this.file = path.join(opts.dataDir, SQLITE_FILE_NAME);
     this.db = new Database(this.file);
+    // Sanitized, but still a map of every cluster's weaknesses: for the server's user only (SQLite
+    // gives the -wal and -shm files the database file's permissions).
+    chmodSync(this.file, 0o600);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
