@@ -111,6 +111,17 @@ export function severityOrder(s: Severity): number {
   return i < 0 ? SEVERITIES.length : i;
 }
 
+/**
+ * The severities as one contiguous [min, max] range of orders ("critical and high"), or null when
+ * they have a hole or are empty. A range keeps an index scan in page order, where a list of values
+ * makes the database fetch every match and sort.
+ */
+export function severityRange(severities: readonly Severity[]): [number, number] | null {
+  if (severities.length === 0) return null;
+  const orders = [...new Set(severities.map(severityOrder))].sort((a, b) => a - b);
+  return orders[orders.length - 1]! - orders[0]! === orders.length - 1 ? [orders[0]!, orders[orders.length - 1]!] : null;
+}
+
 export function severityFromOrder(n: number): Severity {
   return SEVERITIES[n] ?? 'info';
 }

@@ -25,6 +25,7 @@ import {
   pageLimit,
   severityFromOrder,
   severityOrder,
+  severityRange,
   StoreInputError,
   StoreRevokedClusterError,
   StoreUnknownClusterError,
@@ -538,7 +539,10 @@ export class PostgresStore implements Store {
     anyOf('rule_id', q.ruleId, 'ruleId');
     if (q.severity !== undefined) {
       if (!Array.isArray(q.severity) || !q.severity.every(isSeverity)) throw new StoreInputError(`severity must be a list of ${SEVERITIES.join(', ')}`);
-      if (q.severity.length === 1) where.push(`sev = ${p(severityOrder(q.severity[0]!))}::smallint`);
+      const range = severityRange(q.severity);
+      if (range && range[0] === range[1]) where.push(`sev = ${p(range[0])}::smallint`);
+      else if (range) where.push(`sev BETWEEN ${p(range[0])}::smallint AND ${p(range[1])}::smallint`);
+      else if (q.severity.length === 0) where.push('FALSE');
       else where.push(`sev = ANY(${p(q.severity.map(severityOrder))}::smallint[])`);
     }
     if (q.cursor !== undefined && q.cursor !== null) {

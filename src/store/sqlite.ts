@@ -22,6 +22,7 @@ import {
   pageLimit,
   severityFromOrder,
   severityOrder,
+  severityRange,
   StoreInputError,
   StoreRevokedClusterError,
   StoreUnknownClusterError,
@@ -462,8 +463,14 @@ export class SqliteStore implements Store {
       if (!Array.isArray(q.severity) || !q.severity.every(isSeverity)) throw new StoreInputError(`severity must be a list of ${SEVERITIES.join(', ')}`);
       if (q.severity.length === 0) where.push('0');
       else {
-        where.push(q.severity.length === 1 ? 'sev = ?' : `sev IN (${q.severity.map(() => '?').join(', ')})`);
-        params.push(...q.severity.map(severityOrder));
+        const range = severityRange(q.severity);
+        if (range) {
+          where.push(range[0] === range[1] ? 'sev = ?' : 'sev BETWEEN ? AND ?');
+          params.push(...(range[0] === range[1] ? [range[0]] : range));
+        } else {
+          where.push(`sev IN (${q.severity.map(() => '?').join(', ')})`);
+          params.push(...q.severity.map(severityOrder));
+        }
       }
     }
     if (q.cursor !== undefined && q.cursor !== null) {

@@ -482,6 +482,12 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.equal((await only({ namespace: ['odd'], cluster: ['a-west'] })).length, 30);
         assert.ok((await only({ severity: ['high', 'critical'] })).every((f) => f.severity === 'high' || f.severity === 'critical'));
         assert.equal((await only({ severity: ['critical'], cluster: ['a-west'] })).length, 8); // i % 7 === 4 below 60
+        // By i % 7 below 60: high 27 (0, 1, 2), medium 9 (3), critical 8, low 8, info 8.
+        assert.equal((await only({ severity: ['critical', 'high'], cluster: ['a-west'] })).length, 8 + 27);
+        assert.equal((await only({ severity: ['low', 'critical'], cluster: ['a-west'] })).length, 8 + 8);
+        assert.ok((await only({ severity: ['low', 'critical'] })).every((f) => f.severity === 'low' || f.severity === 'critical'));
+        assert.equal((await only({ severity: ['info', 'medium', 'low'], cluster: ['a-west'] })).length, 8 + 9 + 8);
+        assert.deepEqual(await only({ severity: [] }), []);
         assert.equal((await only({ ruleId: ['MW-R-001'], cluster: ['a-west'] })).length, 20);
         assert.deepEqual((await only({ state: ['resolved'] })).map((f) => f.fingerprint), ['fp-000']);
         assert.equal((await only({ state: ['open', 'resolved'] })).length, 121);
