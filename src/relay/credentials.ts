@@ -5,8 +5,8 @@
  *   file beside it, fsync, rename), so a crash mid-write leaves the old credentials or the new ones,
  *   never half of each.
  * - SecretCredentialStore, inside a cluster: a `kubernetes.io/tls` Secret in the agent's own namespace,
- *   read and written through @kubernetes/client-node's CoreV1Api. The KubeConfig it is given must have
- *   been judged already (src/kubeconfig/judge.ts, through src/cluster/gate.ts), as every kubeconfig is.
+ *   read and written through @kubernetes/client-node's CoreV1Api, built from the gate's ClientSpec (the
+ *   kubeconfig judged by src/kubeconfig/judge.ts first, as every kubeconfig is).
  *   The agent's RBAC needs get and update on that one Secret (resourceNames) and create in its namespace.
  *
  * Neither ever puts a key or a certificate in an error message: they name the place only.
@@ -15,6 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClientSpec } from '../cluster/gate.js';
+import { kubeConfigFor } from '../cluster/client.js';
 import type { AgentCredentials, CredentialStore } from './identity-types.js';
 
 /** Far more than a key, a certificate and a CA (a few KB): a bigger file is not ours. */
@@ -107,8 +109,11 @@ export class FileCredentialStore implements CredentialStore {
 }
 
 export interface SecretCredentialStoreOptions {
-  /** Judged already (src/cluster/gate.ts): this store only talks to the API server it names. */
-  kubeConfig: KubeConfig;
+  /**
+   * The connection the gate (src/cluster/gate.ts) produced from a judged kubeconfig or the pod's
+   * service account: the store builds its client from exactly this (src/cluster/client.ts kubeConfigFor).
+   */
+  spec: ClientSpec;
   /** The agent's own namespace. */
   namespace: string;
   /** Default `meshward-agent-credentials`. */
@@ -126,14 +131,15 @@ function codeOf(e: unknown): number | undefined {
 export class SecretCredentialStore implements CredentialStore {
   readonly namespace: string;
   readonly name: string;
-  private readonly kc: KubeConfig;
+  private readonly spec: ClientSpec;
+  private kc: Promise<KubeConfig> | null = null;
 
   constructor(opts: SecretCredentialStoreOptions) {
     this.namespace = opts.namespace;
     this.name = opts.name ?? 'meshward-agent-credentials';
     if (!DNS_SUBDOMAIN.test(this.namespace)) throw new CredentialStoreError('the agent namespace must be a DNS label');
     if (!DNS_SUBDOMAIN.test(this.name)) throw new CredentialStoreError('the credentials Secret name must be a DNS subdomain');
-    this.kc = opts.kubeConfig;
+    this.spec = opts.spec;
   }
 
   describe(): string {
@@ -142,7 +148,8 @@ export class SecretCredentialStore implements CredentialStore {
 
   private async api() {
     const { CoreV1Api } = await import('@kubernetes/client-node');
-    return this.kc.makeApiClient(CoreV1Api);
+    this.kc ??= kubeConfigFor(this.spec);
+    return (await this.kc).makeApiClient(CoreV1Api);
   }
 
   /** What went wrong, by status code only: an API error's body and message are never passed on. */
