@@ -333,6 +333,24 @@ for (const [storeName, openUnderTest] of STORES) describe(`relay identity over r
     }
   });
 
+  test('a resumed TLS session still proves its cluster, and revocation still applies to it', async () => {
+    const c = await enrolled(s, 'resumer');
+    const reused: boolean[] = [];
+    const onConn = (sock: import('node:tls').TLSSocket) => void reused.push(sock.isSessionReused());
+    s.app.server.on('secureConnection', onConn);
+    // No keep-alive, one agent: each request is a new connection resuming the first one's session.
+    const agent = new https.Agent({ keepAlive: false });
+    try {
+      for (let i = 0; i < 3; i++) assert.deepEqual((await whoami(s, c, agent)).body, { cluster: 'resumer' });
+      assert.ok(reused.includes(true), `a session was resumed (${reused.join()})`);
+      await s.identity.revokeCluster('resumer', new Date());
+      assert.equal((await whoami(s, c, agent)).body.code, 'revoked');
+    } finally {
+      agent.destroy();
+      s.app.server.off('secureConnection', onConn);
+    }
+  });
+
   test('no client certificate: refused with how to enroll', async () => {
     const w = await request(new URL('/test/whoami', s.url), { ca: s.identity.caCertificate() });
     assert.equal(w.status, 401);
