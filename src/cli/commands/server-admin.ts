@@ -7,6 +7,7 @@
  * the file `meshward agent --bootstrap-token-file` reads); everything meant for a human goes to stderr.
  * The token is shown once: the store keeps its hash.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { terminalSafe } from '../../engine/text.js';
 import { openStore, type StoreSpec } from '../../store/index.js';
@@ -33,7 +34,7 @@ interface RegisterFlags extends StoreFlags {
 function storeSpec(flags: StoreFlags, io: CliIO): StoreSpec {
   const database = flags.database ?? io.env.MESHWARD_DATABASE_URL;
   if (flags.data && flags.database) throw new UsageError('give --data DIR or --database URL, not both');
-  if (flags.data) return { engine: 'sqlite', dataDir: flags.data };
+  if (flags.data) return { engine: 'sqlite', dataDir: path.resolve(io.cwd, flags.data) };
   if (database) {
     // The URL may hold a password: it is never echoed back.
     if (!/^postgres(ql)?:\/\//i.test(database)) throw new UsageError('--database takes a postgres:// or postgresql:// URL');
