@@ -49,6 +49,8 @@ export interface RunningServer {
   /** Null when no agent listener was started. */
   agentUrl: string | null;
   analysis: Analysis;
+  /** What ingest calls after storing a batch (tests call it as ingest would). */
+  listener: IngestListener;
   metrics: ServerMetrics;
   api: FastifyInstance;
   agent: FastifyInstance | null;
@@ -177,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     apiUrl,
     agentUrl,
     analysis,
+    listener,
     metrics,
     api,
     agent,
