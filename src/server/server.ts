@@ -100,15 +100,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // --- API listener ---
   const apiTls = opts.apiTls ? { key: readFileSync(opts.apiTls.keyFile), cert: readFileSync(opts.apiTls.certFile) } : null;
-  const api = Fastify({
-    logger: log.child({ listener: 'api' }),
+  const api: FastifyInstance = Fastify({
+    loggerInstance: log.child({ listener: 'api' }),
     bodyLimit: API_BODY_LIMIT,
     ...(apiTls ? { https: apiTls } : {}),
     // Each request logs its method, route and status, never a header (tokens) or a body.
     disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     routerOptions: { maxParamLength: 200 },
-  });
+  }) as unknown as FastifyInstance;
   api.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', 'no-store');
@@ -133,11 +133,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let agent: FastifyInstance | null = null;
   if (opts.identity) {
     agent = Fastify({
-      logger: log.child({ listener: 'agent' }),
+      loggerInstance: log.child({ listener: 'agent' }),
       https: opts.identity.agentTlsOptions(),
       // Ingest bounds its own bodies (compressed and decompressed); this is the outer cap.
       bodyLimit: 8 * 1024 * 1024 + 64 * 1024,
-    });
+    }) as unknown as FastifyInstance;
     for (const register of opts.agentRoutes) register(agent, { store, identity: opts.identity, listener, log: log.child({ listener: 'agent' }) });
   }
 

@@ -271,7 +271,7 @@ test('metrics: findings by cluster, severity and rule; last-seen age; lag; analy
   assert.equal((await t.get('/metrics', null)).status, 401);
   const r = await t.get('/metrics');
   assert.equal(r.status, 200);
-  assert.match(r.text, /^meshward_server_findings_open\{cluster="beta",severity="[a-z]+",rule="BYP001"\} 1$/m);
+  assert.match(r.text, /^meshward_server_findings_open\{cluster="beta",severity="[a-z]+",rule="BYP001"\} 2$/m);
   assert.match(r.text, /^meshward_server_agent_last_seen_age_seconds\{cluster="alpha"\} -1$/m);
   assert.match(r.text, /^meshward_server_ingest_lag_seconds\{cluster="alpha"\} 0$/m);
   assert.match(r.text, /^meshward_server_analysis_duration_seconds_count\{cluster="alpha"\} [1-9]/m);
