@@ -1,0 +1,177 @@
+/**
+ * What both store engines share: object keys, change folding, the findings page cursor, severity
+ * order, limits. Kept engine-free so SQLite and PostgreSQL cannot drift apart.
+ */
+import { SEVERITIES, type Severity } from '../engine/finding.js';
+import { groupOf, kindKey } from '../model/resource.js';
+import type { Change, ObjectKey, WireObject } from '../relay/protocol.js';
+
+/** Bad input to a store query (a forged page cursor, say): the API answers 400 with the message. */
+export class StoreInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreInputError';
+  }
+}
+
+/** A cluster the caller named does not exist (for writes that need one). */
+export class StoreUnknownClusterError extends Error {
+  constructor(cluster: string) {
+    super(`cluster ${JSON.stringify(cluster)} is not registered; register it first (meshward server register-cluster NAME)`);
+    this.name = 'StoreUnknownClusterError';
+  }
+}
+
+/** The key an upserted object is stored under; the same one a `delete` change names. */
+export function wireObjectKey(o: WireObject): ObjectKey {
+  const meta = (o.obj && typeof o.obj === 'object' ? (o.obj as { metadata?: unknown }).metadata : undefined) as
+    | { name?: unknown; namespace?: unknown }
+    | undefined;
+  const name = meta && typeof meta.name === 'string' ? meta.name : '';
+  const namespace = o.namespaced && meta && typeof meta.namespace === 'string' ? meta.namespace : '';
+  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const kind = typeof o.kind === 'string' ? o.kind : '';
+  return { kind: kindKey(groupOf(apiVersion), kind), namespace, name };
+}
+
+export interface FoldedChanges {
+  upserts: Array<{ key: ObjectKey; body: string }>;
+  deletes: ObjectKey[];
+}
+
+/**
+ * Folds a batch's changes to one final operation per key (the last one wins), so an engine can apply
+ * them as sets: PostgreSQL's `ON CONFLICT DO UPDATE` refuses to touch a row twice in one statement.
+ */
+export function foldChanges(changes: readonly Change[]): FoldedChanges {
+  const last = new Map<string, { key: ObjectKey; body: string | null }>();
+  for (const c of changes) {
+    if (c.op === 'upsert') {
+      const key = wireObjectKey(c.object);
+      const k = keyString(key);
+      last.delete(k); // keep insertion order = order of the final operation
+      last.set(k, { key, body: JSON.stringify(c.object) });
+    } else {
+      const key: ObjectKey = { kind: String(c.key.kind), namespace: String(c.key.namespace), name: String(c.key.name) };
+      const k = keyString(key);
+      last.delete(k);
+      last.set(k, { key, body: null });
+    }
+  }
+  const out: FoldedChanges = { upserts: [], deletes: [] };
+  for (const v of last.values()) {
+    if (v.body === null) out.deletes.push(v.key);
+    else out.upserts.push({ key: v.key, body: v.body });
+  }
+  return out;
+}
+
+/** Unambiguous (JSON) key string: `objectKeyString` joins with `|`, which a hostile name may contain. */
+function keyString(k: ObjectKey): string {
+  return JSON.stringify([k.kind, k.namespace, k.name]);
+}
+
+/** 0 = critical ... 4 = info: ascending order is worst first. */
+export function severityOrder(s: Severity): number {
+  const i = SEVERITIES.indexOf(s);
+  return i < 0 ? SEVERITIES.length : i;
+}
+
+export function severityFromOrder(n: number): Severity {
+  return SEVERITIES[n] ?? 'info';
+}
+
+export interface PagePosition {
+  sev: number;
+  cluster: string;
+  ruleId: string;
+  fingerprint: string;
+}
+
+export function encodePageCursor(p: PagePosition): string {
+  return Buffer.from(JSON.stringify([p.sev, p.cluster, p.ruleId, p.fingerprint]), 'utf8').toString('base64url');
+}
+
+export function decodePageCursor(s: string): PagePosition {
+  const bad = () => new StoreInputError('the page cursor is not one this server issued; start again without `cursor`');
+  if (typeof s !== 'string' || s.length > 4 * 1024 * 1024) throw bad();
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (
+    !Array.isArray(v) || v.length !== 4 || !Number.isInteger(v[0]) || v[0] < 0 || v[0] > SEVERITIES.length ||
+    typeof v[1] !== 'string' || typeof v[2] !== 'string' || typeof v[3] !== 'string'
+  ) {
+    throw bad();
+  }
+  return { sev: v[0], cluster: v[1], ruleId: v[2], fingerprint: v[3] };
+}
+
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+export function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new StoreInputError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT} (got ${String(limit)})`);
+  }
+  return limit;
+}
+
+export const DEFAULT_TREND_DAYS = 30;
+export const MAX_TREND_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+/** The UTC days (YYYY-MM-DD) a trend covers, oldest first. */
+export function trendDays(days: number | undefined, until: Date | undefined): string[] {
+  const n = days ?? DEFAULT_TREND_DAYS;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TREND_DAYS) {
+    throw new StoreInputError(`days must be an integer from 1 to ${MAX_TREND_DAYS} (got ${String(days)})`);
+  }
+  const end = until ?? new Date();
+  if (!(end instanceof Date) || Number.isNaN(end.getTime())) throw new StoreInputError('until must be a valid date');
+  const endDay = Math.floor(end.getTime() / DAY_MS);
+  const out: string[] = [];
+  for (let d = endDay - n + 1; d <= endDay; d++) out.push(new Date(d * DAY_MS).toISOString().slice(0, 10));
+  return out;
+}
+
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+export function zeroBySeverity(): Record<Severity, number> {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+/** Findings' stored JSON body: what FindingInput holds beyond the indexed columns. */
+export interface FindingBody {
+  title: string;
+  message: string;
+  remediation: string;
+  resource: FindingInputLike['resource'];
+  location: FindingInputLike['location'];
+  evidence: FindingInputLike['evidence'];
+}
+type FindingInputLike = import('./types.js').FindingInput;
+
+export function findingBody(f: FindingInputLike): string {
+  const body: FindingBody = {
+    title: f.title,
+    message: f.message,
+    remediation: f.remediation,
+    resource: f.resource,
+    location: f.location ?? null,
+    evidence: f.evidence ?? [],
+  };
+  return JSON.stringify(body);
+}
+
+/** The namespace column of a finding: its resource's ('' when cluster-scoped or missing). */
+export function findingNamespace(f: FindingInputLike): string {
+  const ns = f.resource && typeof f.resource.namespace === 'string' ? f.resource.namespace : '';
+  return ns;
+}

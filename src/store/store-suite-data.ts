@@ -1,0 +1,54 @@
+/** Test data shared by the store suite, the durability child and the store benchmark. */
+import type { Severity } from '../engine/finding.js';
+import type { Batch, Change, WireObject } from '../relay/protocol.js';
+import type { FindingInput } from './types.js';
+
+export const T0 = new Date('2026-03-01T10:00:00.000Z');
+
+/** Hostile strings: quotes, SQL, prototype names, control characters, non-ASCII, a long one. */
+export const HOSTILE_STRINGS = [
+  `it's "quoted"`,
+  `x'); DROP TABLE objects; --`,
+  '__proto__',
+  'constructor',
+  'a\u0001b\u001bc\u007f\nd\re\tf',
+  'nul\u0000inside',
+  '%_\\ like metacharacters',
+  'ünïcödé ✓ 𝕏 <script>alert(1)</script>',
+  'long-' + 'x'.repeat(100_000),
+];
+
+export function wireObject(kind: string, namespace: string, name: string, extra: Record<string, unknown> = {}): WireObject {
+  const group = kind.includes('/') ? kind.slice(0, kind.indexOf('/')) : '';
+  const bare = kind.includes('/') ? kind.slice(kind.indexOf('/') + 1) : kind;
+  return {
+    apiVersion: group ? `${group}/v1` : 'v1',
+    kind: bare,
+    namespaced: namespace !== '',
+    obj: { metadata: namespace ? { name, namespace } : { name }, ...extra },
+  };
+}
+
+export function upsert(o: WireObject): Change {
+  return { op: 'upsert', object: o };
+}
+
+export function batch(epoch: string, seq: number, type: 'snapshot' | 'delta', changes: Change[], last?: boolean, extra: Partial<Batch> = {}): Batch {
+  return { v: 1, cluster: 'ignored-by-the-store', agentVersion: 'test', epoch, seq, type, ...(last === undefined ? {} : { last }), sentAt: T0.toISOString(), changes, ...extra };
+}
+
+export function finding(fingerprint: string, severity: Severity, extra: Partial<FindingInput> = {}): FindingInput {
+  return {
+    fingerprint,
+    ruleId: extra.ruleId ?? 'MW-TEST-001',
+    severity,
+    title: `title ${fingerprint}`,
+    message: `message ${fingerprint}`,
+    remediation: 'fix it',
+    resource: { cluster: 'c', apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: fingerprint },
+    location: null,
+    evidence: [{ role: 'namespace', description: 'because', resource: { cluster: 'c', apiVersion: 'v1', kind: 'Namespace', namespace: '', name: 'ns' }, location: null }],
+    ...extra,
+  };
+}
+
