@@ -598,3 +598,27 @@ describe('registerCluster', () => {
     for (const x of [null, undefined, 1, {}, [], randomBytes(10)]) await assert.rejects(verifiedCsrKey(x), /csr must be a PEM string/);
   });
 });
+
+describe('a failing store', () => {
+  test('enroll answers 503 unavailable, logs the failure by kind, and never the token', async () => {
+    const store = memoryIdentityStore();
+    const canaryMessage = `db down ${randomBytes(8).toString('hex')}`;
+    store.consumeBootstrapToken = async () => {
+      throw Object.assign(new Error(canaryMessage), { code: 'SQLITE_BUSY' });
+    };
+    const s = await startIdentityServer(store);
+    try {
+      const { token } = await s.identity.registerCluster('flaky', HOUR, new Date());
+      const { csrPem } = await newKeyAndCsr('flaky');
+      const r = await enrollRaw(s, token, { v: 1, cluster: 'flaky', csr: csrPem, agentVersion: '1' });
+      assert.equal(r.status, 503);
+      assert.equal(r.body.code, 'unavailable');
+      const logs = s.logs.join('\n');
+      assert.match(logs, /"event":"identity-failure".*"code":"SQLITE_BUSY"/);
+      assert.ok(!logs.includes(token) && !logs.includes(canaryMessage), 'neither the token nor the error text is logged');
+      assert.ok(!JSON.stringify(r.body).includes(canaryMessage));
+    } finally {
+      await s.close();
+    }
+  });
+});

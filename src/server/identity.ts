@@ -266,10 +266,12 @@ function sendError(reply: FastifyReply, e: RelayError): FastifyReply {
  * Fastify's own refusals (body too large, not JSON, wrong content type) answered as RelayErrors, so an
  * agent reads one error shape. The parser's message is not passed on: it can quote the body.
  */
-function bodyErrorHandler(error: { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function bodyErrorHandler(error: { statusCode?: number; name?: string; code?: unknown }, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const status = error.statusCode ?? 500;
   if (status === 413) return sendError(reply, err('too-large', `the body is larger than ${MAX_IDENTITY_BODY_BYTES / 1024} KiB; send one CSR`));
   if (status >= 400 && status < 500) return sendError(reply, err('malformed', 'the body must be JSON (Content-Type: application/json)'));
+  // A store or CA failure: logged by kind only (an error message could quote what it was given).
+  request.log.error({ event: 'identity-failure', path: request.routeOptions.url, error: String(error.name ?? 'Error').slice(0, 60), code: typeof error.code === 'string' ? error.code.slice(0, 60) : undefined }, 'identity request failed');
   return sendError(reply, err('unavailable', 'the server failed to handle the request; try again later'));
 }
 
