@@ -10,6 +10,8 @@ import { registerGenerate } from './generate.js';
 import { registerPosture } from './posture.js';
 import { registerRbac } from './rbac.js';
 import { registerWebhook } from './webhook.js';
+import { registerServer } from './server.js';
+import { registerServerAdminCommands } from './server-admin.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -26,4 +28,6 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerPosture(program, io, setExit);
   registerRbac(program, io, setExit);
   registerWebhook(program, io, setExit);
+  // `meshward server register-cluster|revoke-cluster` hang off `meshward server`.
+  registerServerAdminCommands(registerServer(program, io, setExit), io, setExit);
 }

@@ -171,7 +171,7 @@ interface Source {
   policy: string | null;
 }
 
-interface View {
+export interface View {
   mesh: {
     rootNamespace: string;
     meshConfig: string;
@@ -186,7 +186,7 @@ interface View {
   summary: { workloads: number; namespaces: number; defaultDeny: number; strict: number; findings: number };
 }
 
-function buildView(posture: MeshPosture, findings: Finding[], onlyNs: string | null): View {
+export function buildView(posture: MeshPosture, findings: Finding[], onlyNs: string | null): View {
   const model = posture.model;
   const root = model.rootNamespace;
   // Finding IDs by the object they are about, and by the objects their evidence cites.

@@ -1,0 +1,113 @@
+/**
+ * What the agent puts on the wire: cache resources (already through the one sanitizer on arrival,
+ * src/cluster/live-resource.ts) as WireObjects, and a snapshot cut into parts that the server accepts
+ * (at most RELAY_LIMITS.maxChangesPerBatch changes, well under the decompressed byte limit; the
+ * compressed limit is checked after gzip by the agent, which halves a part that still exceeds it).
+ */
+import type { Resource } from '../model/resource.js';
+import { kindKey } from '../model/resource.js';
+import type { CacheStatus } from '../cluster/cache-types.js';
+import { RELAY_LIMITS, objectKeyString, type Change, type ObjectKey, type WireKindStatus, type WireObject } from './protocol.js';
+
+/**
+ * Serialized bytes in one part. A quarter of the decompressed limit: a part stays far from every server
+ * bound, and an agent never holds more than this much JSON for one request.
+ */
+export const MAX_PART_BYTES = RELAY_LIMITS.maxDecompressedBytes / 4;
+
+export function wireKey(r: Pick<Resource, 'group' | 'kind' | 'namespace' | 'name'>): ObjectKey {
+  return { kind: kindKey(r.group, r.kind), namespace: r.namespace, name: r.name };
+}
+
+export function wireKeyString(r: Pick<Resource, 'group' | 'kind' | 'namespace' | 'name'>): string {
+  return objectKeyString(wireKey(r));
+}
+
+/** A cache resource as sent. The object is the sanitized one the cache holds; no field is added back. */
+export function toWireObject(r: Resource): WireObject {
+  const w: WireObject = { apiVersion: r.apiVersion, kind: r.kind, namespaced: r.namespace !== '', obj: r.obj as Record<string, unknown> };
+  if (r.secretFacts) w.secretFacts = r.secretFacts;
+  return w;
+}
+
+/** A change with its serialized size (measured once, when it enters the queue or a snapshot part). */
+export interface SizedChange {
+  change: Change;
+  bytes: number;
+}
+
+export function sized(change: Change): SizedChange {
+  // +1: the comma between array elements.
+  return { change, bytes: Buffer.byteLength(JSON.stringify(change)) + 1 };
+}
+
+/** What the cache could see, per kind, as the wire carries it (a short reason, never a secret value). */
+export function kindStatuses(status: CacheStatus): WireKindStatus[] {
+  return status.kinds.map((k) => ({
+    kind: k.kind,
+    served: k.served,
+    synced: k.synced,
+    objects: k.objects,
+    error: k.lastError ? (k.lastError.status !== null ? `HTTP ${k.lastError.status}` : 'unreachable') : k.served ? null : 'not served',
+  }));
+}
+
+/**
+ * A snapshot's objects, taken at one instant (the cache is read synchronously: no change can land
+ * between two objects), then cut into parts on demand. Holding references is cheap: the cache replaces
+ * its resources on change and never mutates them.
+ */
+export class SnapshotPlan {
+  private readonly resources: Resource[];
+  private index = 0;
+  /** Objects left out because one alone is over RELAY_LIMITS.maxObjectBytes (the server would refuse the batch). */
+  skipped = 0;
+
+  constructor(resources: Iterable<Resource>) {
+    this.resources = [...resources];
+  }
+
+  get total(): number {
+    return this.resources.length;
+  }
+
+  get done(): boolean {
+    return this.index >= this.resources.length;
+  }
+
+  /** Where the next part starts (to rewind when a part turns out too large compressed). */
+  get position(): number {
+    return this.index;
+  }
+
+  rewind(to: number): void {
+    this.index = to;
+  }
+
+  /** The next part: at most `maxChanges` changes and `maxBytes` serialized bytes (at least one change when any is left). */
+  next(maxChanges: number = RELAY_LIMITS.maxChangesPerBatch, maxBytes: number = MAX_PART_BYTES): Change[] {
+    const out: Change[] = [];
+    let bytes = 0;
+    while (this.index < this.resources.length && out.length < maxChanges) {
+      const s = sized({ op: 'upsert', object: toWireObject(this.resources[this.index]!) });
+      if (s.bytes > RELAY_LIMITS.maxObjectBytes) {
+        this.skipped++;
+        this.index++;
+        continue;
+      }
+      if (out.length > 0 && bytes + s.bytes > maxBytes) break;
+      out.push(s.change);
+      bytes += s.bytes;
+      this.index++;
+    }
+    return out;
+  }
+}
+
+/** The key of a wire object, read as the agent wrote it (kind key from apiVersion's group and kind; metadata's namespace and name). */
+export function wireObjectKey(w: WireObject): ObjectKey {
+  const slash = w.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : w.apiVersion.slice(0, slash);
+  const md = (w.obj.metadata ?? {}) as { namespace?: unknown; name?: unknown };
+  return { kind: kindKey(group, w.kind), namespace: w.namespaced && typeof md.namespace === 'string' ? md.namespace : '', name: typeof md.name === 'string' ? md.name : '' };
+}

@@ -1,0 +1,201 @@
+/**
+ * `meshward server` assembled (see ./types.ts for how the parts fit): one Store, one
+ * AgentIdentityService, the analysis, and two fastify listeners on separate ports:
+ *
+ * - the agent port: mutual TLS (the identity service's options), the agents' routes (enroll, renew,
+ *   cursor, batch) and nothing else;
+ * - the API port: the REST API, /api/openapi.json, /metrics, /healthz, /readyz; HTTPS with
+ *   --api-tls-cert/--api-tls-key, or HTTP behind a proxy that terminates TLS.
+ *
+ * The server never connects to a cluster and never fetches anything an agent sent.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { pino } from 'pino';
+import { FLEET_CLUSTER, type Store } from '../store/types.js';
+import { Analysis, DEFAULT_DEBOUNCE_MS, DEFAULT_FLEET_DEBOUNCE_MS } from './analysis.js';
+import { Authenticator, type AuthConfig } from './api/auth.js';
+import { openApiDocument } from './api/openapi.js';
+import { registerApiRoutes } from './api/routes.js';
+import { createServerMetrics, registerHealthRoutes, type ServerMetrics } from './metrics.js';
+import type { AgentIdentityService, IngestListener, RegisterAgentRoutes } from './types.js';
+
+export interface ServerOptions {
+  store: Store;
+  /** Null: no agent listener (an API-only replica, or tests of the API alone). */
+  identity: AgentIdentityService | null;
+  /** The agent port's routes (identity's enroll/renew, ingest's cursor/batch). */
+  agentRoutes: RegisterAgentRoutes[];
+  log: pino.Logger;
+  auth: AuthConfig;
+  host?: string;
+  /** 0 picks a free port (tests). */
+  agentPort?: number;
+  apiPort?: number;
+  apiTls?: { certFile: string; keyFile: string } | null;
+  /** Retention of resolved findings and events, ms (null: keep forever). */
+  retentionMs?: number | null;
+  debounceMs?: number;
+  fleetDebounceMs?: number;
+  /** prom-client's process metrics (off in tests that start several servers). */
+  defaultMetrics?: boolean;
+  now?: () => Date;
+  version?: string;
+}
+
+export interface RunningServer {
+  apiUrl: string;
+  /** Null when no agent listener was started. */
+  agentUrl: string | null;
+  analysis: Analysis;
+  /** What ingest calls after storing a batch (tests call it as ingest would). */
+  listener: IngestListener;
+  metrics: ServerMetrics;
+  api: FastifyInstance;
+  agent: FastifyInstance | null;
+  /** Stops accepting, waits for requests in flight and the running analysis, closes the store. */
+  close(): Promise<void>;
+}
+
+/** How often the retention policy runs. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/** Longest body the API accepts (suppressions are small). */
+const API_BODY_LIMIT = 64 * 1024;
+
+function urlOf(app: FastifyInstance, scheme: 'http' | 'https'): string {
+  const a = app.server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `${scheme}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${a.port}`;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { store, log } = opts;
+  const now = opts.now ?? (() => new Date());
+  const host = opts.host ?? '127.0.0.1';
+  let migrated = false;
+  await store.migrate();
+  migrated = true;
+
+  const metrics = createServerMetrics(store, { defaultMetrics: opts.defaultMetrics });
+  const analysis = new Analysis({
+    store,
+    log: log.child({ part: 'analysis' }),
+    debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+    fleetDebounceMs: opts.fleetDebounceMs ?? DEFAULT_FLEET_DEBOUNCE_MS,
+    now,
+    onAnalysed: (cluster, seconds, _outcome, error) => {
+      metrics.analysisDuration.observe({ cluster }, seconds);
+      if (error) metrics.analysisFailures.inc({ cluster });
+    },
+  });
+  const listener: IngestListener = {
+    onStored(cluster, info) {
+      metrics.batches.inc({ cluster, type: info.type });
+      analysis.onStored(cluster);
+    },
+  };
+  const auth = new Authenticator(opts.auth);
+  if (auth.tokenCount === 0 && !opts.auth.proxyHeader) log.warn('no API tokens and no trusted proxy: every API request will be refused (pass --tokens-file)');
+
+  // --- API listener ---
+  const apiTls = opts.apiTls ? { key: readFileSync(opts.apiTls.keyFile), cert: readFileSync(opts.apiTls.certFile) } : null;
+  const api: FastifyInstance = Fastify({
+    loggerInstance: log.child({ listener: 'api' }),
+    bodyLimit: API_BODY_LIMIT,
+    ...(apiTls ? { https: apiTls } : {}),
+    // Each request logs its method, route and status, never a header (tokens) or a body.
+    disableRequestLogging: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    routerOptions: { maxParamLength: 200 },
+  }) as unknown as FastifyInstance;
+  api.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  api.setErrorHandler((err: { statusCode?: number; validation?: unknown; message?: string; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) {
+      req.log.error({ err: { name: (err as Error).name, code: err.code } }, 'request failed');
+      return reply.code(500).send({ error: 'internal', message: 'the server failed to answer; its log has the details' });
+    }
+    // Validation messages name the field and the rule, never echo the value.
+    return reply.code(status).send({ error: err.validation ? 'bad-request' : (err.code ?? 'bad-request').toLowerCase(), message: err.message ?? 'bad request' });
+  });
+  api.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'no such route: /api/openapi.json lists them' }));
+  const document = openApiDocument(opts.version ?? '0');
+  api.get('/api/openapi.json', async () => document);
+  registerApiRoutes(api, { store, analysis, auth, log, now });
+  registerHealthRoutes(api, { store, metrics, auth, migrated: () => migrated, now });
+
+  // --- Agent listener ---
+  let agent: FastifyInstance | null = null;
+  if (opts.identity) {
+    agent = Fastify({
+      loggerInstance: log.child({ listener: 'agent' }),
+      https: opts.identity.agentTlsOptions(),
+      // Ingest bounds its own bodies (compressed and decompressed); this is the outer cap.
+      bodyLimit: 8 * 1024 * 1024 + 64 * 1024,
+    }) as unknown as FastifyInstance;
+    for (const register of opts.agentRoutes) register(agent, { store, identity: opts.identity, listener, log: log.child({ listener: 'agent' }) });
+  }
+
+  try {
+    await api.listen({ host, port: opts.apiPort ?? 8080 });
+    if (agent) await agent.listen({ host, port: opts.agentPort ?? 9443 });
+  } catch (err) {
+    await api.close().catch(() => undefined);
+    await agent?.close().catch(() => undefined);
+    throw err;
+  }
+
+  // Batches stored before a restart may not have been analysed.
+  await analysis.scheduleAll();
+
+  let pruneTimer: NodeJS.Timeout | null = null;
+  if (opts.retentionMs) {
+    const retentionMs = opts.retentionMs;
+    const prune = async () => {
+      const cutoff = new Date(now().getTime() - retentionMs);
+      try {
+        const removed = await store.prune({ resolvedBefore: cutoff, eventsBefore: cutoff });
+        if (removed) log.info({ removed }, 'retention: old resolved findings and events removed');
+      } catch (err) {
+        log.error({ err: String((err as Error)?.message ?? err).slice(0, 200) }, 'retention pass failed; it runs again in an hour');
+      }
+    };
+    void prune();
+    pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
+    pruneTimer.unref();
+  }
+
+  const apiUrl = urlOf(api, apiTls ? 'https' : 'http');
+  const agentUrl = agent ? urlOf(agent, 'https') : null;
+  log.info({ apiUrl, agentUrl, store: store.engine }, 'meshward server listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    apiUrl,
+    agentUrl,
+    analysis,
+    listener,
+    metrics,
+    api,
+    agent,
+    close() {
+      closing ??= (async () => {
+        if (pruneTimer) clearInterval(pruneTimer);
+        // Agents first (no new batches), then the API, then the analysis in flight, then the store.
+        await agent?.close();
+        await api.close();
+        await analysis.close();
+        await store.close();
+        log.info('meshward server stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+export { FLEET_CLUSTER };

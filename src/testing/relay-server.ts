@@ -1,0 +1,28 @@
+/**
+ * A test agent listener: fastify over mutual TLS on 127.0.0.1, port 0, with the ingest routes, a
+ * store and an identity service of the test's choosing. Stopped by the test.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { createIngestRoutes, type IngestOptions } from '../server/ingest.js';
+import type { AgentIdentityService, IngestListener } from '../server/types.js';
+import type { Store } from '../store/types.js';
+
+export interface TestAgentListener {
+  app: FastifyInstance;
+  url: URL;
+  port: number;
+  stored: Array<{ cluster: string; epoch: string; seq: number; type: string; last: boolean; changes: number }>;
+  close(): Promise<void>;
+}
+
+export async function startTestAgentListener(opts: { store: Store | object; identity: AgentIdentityService; ingest?: IngestOptions; port?: number; log?: Logger; listener?: IngestListener }): Promise<TestAgentListener> {
+  const app = Fastify({ https: opts.identity.agentTlsOptions(), logger: false, forceCloseConnections: true });
+  const stored: TestAgentListener['stored'] = [];
+  const listener: IngestListener = opts.listener ?? { onStored: (cluster, info) => stored.push({ cluster, ...info }) };
+  createIngestRoutes(opts.ingest)(app, { store: opts.store as Store, identity: opts.identity, listener, log: opts.log ?? pino({ level: 'silent' }) });
+  await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { app, url: new URL(`https://127.0.0.1:${port}`), port, stored, close: () => app.close() };
+}
