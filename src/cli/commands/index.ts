@@ -10,6 +10,7 @@ import { registerGenerate } from './generate.js';
 import { registerPosture } from './posture.js';
 import { registerRbac } from './rbac.js';
 import { registerWebhook } from './webhook.js';
+import { registerAgent } from './agent.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -26,4 +27,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerPosture(program, io, setExit);
   registerRbac(program, io, setExit);
   registerWebhook(program, io, setExit);
+  registerAgent(program, io, setExit);
 }
