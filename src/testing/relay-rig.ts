@@ -30,7 +30,8 @@ export interface RelayRig {
   store: Store;
   pki: RelayPki;
   identity: TestIdentityService;
-  listener: TestAgentListener;
+  /** Null with `external`. */
+  listener: TestAgentListener | null;
   proxy: FaultProxy;
   agent: RelayAgent;
   /** Settles when the agent stops (resolved) or gives up (rejected). */
@@ -52,6 +53,8 @@ export interface RigOptions {
   folders?: string[];
   agent?: Partial<Omit<AgentOptions, 'cache' | 'client' | 'log' | 'cluster' | 'agentVersion'>>;
   ingest?: IngestOptions;
+  /** A server the test runs elsewhere (a child process): the rig only points its proxy there and reads `store`. */
+  external?: { port: number; pki: RelayPki; store: Store };
   /** Logs to stderr when set (debugging). */
   verbose?: boolean;
 }
@@ -63,13 +66,13 @@ export async function startRelayRig(o: RigOptions = {}): Promise<RelayRig> {
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   writeFileSync(kubeconfig, standIn.kubeconfig({ clusters: [cluster] }), { mode: 0o600 });
   const cache = await openClusterCache({ kubeconfig, inCluster: false, clusterNames: new Map(), allowExec: [], allowInsecureKubeconfig: false, requestTimeoutMs: 15_000, kinds: relayKinds(), env: {}, homedir: dir, cwd: dir });
-  const store = await openStore({ engine: 'sqlite', dataDir: join(dir, 'data') });
-  await store.createCluster(cluster, new Date());
-  const pki = await createRelayPki();
+  const store = o.external?.store ?? (await openStore({ engine: 'sqlite', dataDir: join(dir, 'data') }));
+  if (!o.external) await store.createCluster(cluster, new Date());
+  const pki = o.external?.pki ?? (await createRelayPki());
   const identity = new TestIdentityService(pki);
   await identity.registerCluster(cluster);
-  const listener = await startTestAgentListener({ store, identity, ingest: o.ingest });
-  const proxy = await startFaultProxy(listener.port);
+  const listener = o.external ? null : await startTestAgentListener({ store, identity, ingest: o.ingest });
+  const proxy = await startFaultProxy(o.external?.port ?? listener!.port);
   const creds = await pki.issueClient(cluster);
   const bodies: Buffer[] = [];
   const client = new HttpsTransport({ server: new URL(`https://127.0.0.1:${proxy.port}`), serverCaPem: pki.caPem, identity: fixedAgentIdentity(cluster, creds), requestTimeoutMs: 10_000, onBody: (b) => bodies.push(b) });
@@ -166,8 +169,8 @@ export async function startRelayRig(o: RigOptions = {}): Promise<RelayRig> {
       client.close();
       await cache.close();
       await proxy.close();
-      await listener.close();
-      await store.close();
+      await listener?.close();
+      if (!o.external) await store.close();
       await standIn.stop();
       rmSync(dir, { recursive: true, force: true });
     },
