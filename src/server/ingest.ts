@@ -26,6 +26,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sanitizeObject } from '../cluster/sanitize.js';
 import { AGENT_PATHS, isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type BatchAck, type Change, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import type { AgentRoutesDeps, RegisterAgentRoutes } from './types.js';
+import { registerIdentityRoutes } from './identity.js';
 
 const gunzip = promisify(gunzipCb) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
 
@@ -36,11 +37,17 @@ export interface IngestOptions {
   burst?: number;
   /** Most objects one cluster may hold. */
   maxObjects?: number;
+  /**
+   * Batches decompressed and stored at once, all clusters together: each may take up to the
+   * decompressed limit in memory, so this bounds the server's ingest memory whatever the fleet does.
+   */
+  maxConcurrentBatches?: number;
   now?: () => Date;
 }
 
 export const DEFAULT_BATCHES_PER_SECOND = 20;
 export const DEFAULT_BURST = 40;
+export const DEFAULT_MAX_CONCURRENT_BATCHES = 8;
 
 /** Control characters have no place in a Kubernetes name, kind or version; in a log or a terminal they do harm. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -76,9 +83,11 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
   const rate = opts.batchesPerSecond ?? DEFAULT_BATCHES_PER_SECOND;
   const burst = opts.burst ?? DEFAULT_BURST;
   const maxObjects = opts.maxObjects ?? RELAY_LIMITS.maxObjectsPerCluster;
+  const maxConcurrent = opts.maxConcurrentBatches ?? DEFAULT_MAX_CONCURRENT_BATCHES;
 
   return (app: FastifyInstance, deps: AgentRoutesDeps) => {
     const buckets = new Map<string, { tokens: number; at: number }>();
+    let inFlight = 0;
     /** Takes a token for `cluster`; returns 0 when allowed, else the ms until one is available. */
     const take = (cluster: string): number => {
       const t = Date.now();
@@ -136,6 +145,19 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
       scope.post(AGENT_PATHS.batch, async (req: Authed, reply) => {
         const cluster = req.meshwardCluster!;
         const started = Date.now();
+        if (inFlight >= maxConcurrent) {
+          reply.header('retry-after', '1');
+          return send(reply, 503, { code: 'unavailable', message: 'the server is storing as many batches as it takes at once; retry shortly' });
+        }
+        inFlight++;
+        try {
+          return await ingestBatch(req, reply, cluster, started);
+        } finally {
+          inFlight--;
+        }
+      });
+
+      const ingestBatch = async (req: Authed, reply: FastifyReply, cluster: string, started: number) => {
         const batch = await readBatch(req);
         if (batch.cluster !== cluster) {
           deps.log.warn({ event: 'forbidden-cluster', cluster }, 'an agent tried to write another cluster');
@@ -163,12 +185,18 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
         }
         const ack: BatchAck = { epoch: outcome.cursor.epoch ?? batch.epoch, seq: outcome.cursor.seq };
         return send(reply, 200, ack);
-      });
+      };
     });
   };
 }
 
 export const registerIngestRoutes: RegisterAgentRoutes = createIngestRoutes();
+
+/** Every agent-port route: enroll and renew (identity.ts), cursor and batch (here). What server.ts registers. */
+export const registerAgentRoutes: RegisterAgentRoutes = (app, deps) => {
+  registerIdentityRoutes(app, deps);
+  registerIngestRoutes(app, deps);
+};
 
 async function touch(deps: AgentRoutesDeps, cluster: string, at: Date, agentVersion: string | null, skew: number | null): Promise<void> {
   try {
