@@ -66,7 +66,7 @@ export interface MeshPosture {
 
 const cache = new WeakMap<MeshModel, MeshPosture>();
 /** Postures to be made on first use for a model (an overlay's, a focused view's) instead of a build from scratch. */
-const providers = new WeakMap<MeshModel, () => MeshPosture>();
+const providers = new WeakMap<MeshModel, () => MeshPosture | null>();
 
 class Posture implements WorkloadPosture {
   constructor(
@@ -91,8 +91,7 @@ class Posture implements WorkloadPosture {
 export function computePosture(model: MeshModel): MeshPosture {
   let p = cache.get(model);
   if (!p) {
-    const provide = providers.get(model);
-    p = provide ? provide() : build(model);
+    p = providers.get(model)?.() ?? build(model);
     cache.set(model, p);
   }
   return p;
@@ -100,9 +99,9 @@ export function computePosture(model: MeshModel): MeshPosture {
 
 /**
  * Says how `model`'s posture is made when first asked for (an overlay posture, a focused view of one):
- * rules keep calling `computePosture(model)`.
+ * rules keep calling `computePosture(model)`. A provider answering null leaves it to a build from scratch.
  */
-export function providePosture(model: MeshModel, provide: () => MeshPosture): void {
+export function providePosture(model: MeshModel, provide: () => MeshPosture | null): void {
   if (!cache.has(model)) providers.set(model, provide);
 }
 

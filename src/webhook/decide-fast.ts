@@ -34,7 +34,8 @@ import type { Rule } from '../rules/types.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
 import { WORKLOAD_KINDS } from '../model/workloads.js';
 import { admissionRules } from './admission-kinds.js';
-import { focusedView, focusKey, focusOf, NO_FOCUS, type Focus } from './focus.js';
+import { focusedView, focusKey, focusOf, type Focus } from './focus.js';
+import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import type { AdmissionRequest, DecisionState } from './types.js';
 import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
 
@@ -190,6 +191,10 @@ export class FastDecider {
     const added = incoming ? { ...incoming, id: cached ? cached.id : base.nextId } : null;
     const overlay = overlayModel(base.model, cached ?? null, added);
     if (overlay.refused !== undefined) return fallback(overlay.refused);
+    // The overlay's posture is the base's with what the change reaches recomputed (built from scratch
+    // for the kinds the overlay posture does not follow).
+    const overlaid = overlay.model;
+    providePosture(overlaid, () => overlayPosture(computePosture(base.model), overlaid, cached ?? null, added));
 
     const rules = this.readers.get(kindKey(subject.group, subject.kind)) ?? [];
     const findings: Finding[] = [];
@@ -207,10 +212,9 @@ export class FastDecider {
       const byFocus = new Map<string, { focus: Focus; rules: Rule[] }>();
       for (const rule of rules) {
         if (!mayName(rule, kindKey(subject.group, subject.kind), added, overlay.model)) continue;
-        // Rules that judge through the posture run whole: the posture is computed from the model's loops
-        // (which workloads are gateways comes from every Gateway's selector over every workload), so
-        // any cut changes it; the random equivalence test found such cases for the slice, k and w cuts.
-        const focus = POSTURE_RULES.has(rule.meta.id) ? NO_FOCUS : focusOf(rule.meta.id, this.fastOpts.focus);
+        // Rules that judge through the posture read the whole overlay's posture; their loops over it
+        // are cut as their loops over the model are (focus.ts).
+        const focus = focusOf(rule.meta.id, this.fastOpts.focus);
         const key = focusKey(focus);
         const group = byFocus.get(key);
         if (group) group.rules.push(rule);

@@ -15,6 +15,7 @@ import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import type { NamespaceInfo } from '../model/namespaces.js';
 import type { Workload } from '../model/workloads.js';
+import { computePosture, focusedPosture, providePosture } from '../posture/index.js';
 
 export interface Focus {
   /** `ofKind(subject's kind)` lists only the subject. */
@@ -35,41 +36,43 @@ export interface Focus {
 export const NO_FOCUS: Focus = Object.freeze({});
 
 /**
- * Per admission rule, the loops that may be cut (s: slice, k: kind, w: workloads, n: namespaces; see
- * Focus). Found by `node bench/decide.js --discover-focus` (the most aggressive focus under which the
- * rule's decisions equal the reference's over the equivalence corpus), taken as the common part of
- * two runs over different random clusters, and held by decide-equivalence.test.ts. A rule added
- * later runs unfocused until it is given an entry here.
+ * Per admission rule, the loops that may be cut (k: kind, w: workloads, n: namespaces; see Focus).
+ * Found by `node bench/decide.js --discover-focus` (the most aggressive focus under which the rule's
+ * decisions equal the reference's over the equivalence corpus), taken as the common part of runs over
+ * different random clusters, and held by decide-equivalence.test.ts. For the rules that judge through
+ * the mesh posture, k and w also cut the posture's lists (its policies of the subject's kind, its
+ * workloads) while every posture lookup stays the whole overlay's (focusedView). A rule added later
+ * runs unfocused until it is given an entry here.
  */
 const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
-  ['AUT001', 'skwn'],
-  ['AUT002', 's'],
-  ['AUT003', 'k'],
+  ['AUT001', 'kwn'],
+  ['AUT002', 'kwn'],
+  ['AUT003', 'kw'],
   ['AUT004', 'kn'],
   ['AUT005', 'kwn'],
   ['AUT006', 'kw'],
-  ['AUT007', 'skwn'],
-  ['AUT008', 'skwn'],
-  ['AUT009', 'skwn'],
-  ['AUT010', 'skwn'],
-  ['AUT011', 'sk'],
-  ['AUT012', 'sk'],
-  ['AUT013', 'skwn'],
-  ['AUT014', 'skwn'],
-  ['AUT015', 'sk'],
+  ['AUT007', 'kwn'],
+  ['AUT008', 'kwn'],
+  ['AUT009', 'kwn'],
+  ['AUT010', 'kwn'],
+  ['AUT011', 'kwn'],
+  ['AUT012', 'kwn'],
+  ['AUT013', 'kwn'],
+  ['AUT014', 'kwn'],
+  ['AUT015', 'kwn'],
   ['AUT016', 'kwn'],
   ['AUT017', 'kwn'],
   ['AUT018', 'wn'],
-  ['AUT019', 'skwn'],
-  ['AUT020', 'skwn'],
-  ['AUT021', 'sk'],
-  ['AUT022', 'sk'],
-  ['AUT023', 's'],
+  ['AUT019', 'kwn'],
+  ['AUT020', 'kwn'],
+  ['AUT021', 'kwn'],
+  ['AUT022', 'kwn'],
+  ['AUT023', 'wn'],
   ['AUT024', 'kwn'],
   ['AUT025', 'kwn'],
   ['AUT026', 'wn'],
-  ['AUT027', 'skw'],
-  ['AUT028', 'k'],
+  ['AUT027', 'kw'],
+  ['AUT028', 'kw'],
   ['BYP001', 'kwn'],
   ['BYP002', 'kwn'],
   ['BYP003', 'kwn'],
@@ -85,7 +88,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['BYP013', 'kwn'],
   ['BYP014', 'kwn'],
   ['BYP015', 'kwn'],
-  ['BYP030', 'skwn'],
+  ['BYP030', 'kwn'],
   ['EGR001', 'kwn'],
   ['EGR002', 'kwn'],
   ['EGR003', 'kwn'],
@@ -109,17 +112,15 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['HJK014', 'wn'],
   ['HJK015', 'wn'],
   ['HJK016', 'kwn'],
-  ['HJK017', 'n'],
+  ['HJK017', 'wn'],
 ];
 
 /**
- * The slice ('s') found by the tool is not applied: a namespace's slice leaves out objects of other
- * namespaces that still decide a verdict there (an Istio Gateway elsewhere whose selector makes a
- * workload a gateway changes AUT012 and BYP030), and the random equivalence test kept finding such cases
- * after the table was made, even with the kinds below taken whole. Cutting a rule's own loops (k, w, n)
- * keeps every lookup whole; rules that judge through the posture are not cut at all (decide-fast.ts).
- * The cost: they recompute the posture over the whole cluster for a workload or policy review (issue
- * 17's posture kept up to date in place removes it).
+ * The slice ('s') is not applied: a namespace's slice leaves out objects of other namespaces that still
+ * decide a verdict there (an Istio Gateway elsewhere whose selector makes a workload a gateway changes
+ * AUT012 and BYP030), and the random equivalence test kept finding such cases. Cutting a rule's own
+ * loops (k, w, n) keeps every lookup whole, the posture's included: a focused view's posture is the
+ * overlay's (src/posture overlayPosture), with only its lists cut (focusedPosture).
  */
 export const RULE_FOCUS: ReadonlyMap<string, Focus> = new Map(FOCUS_KEYS.map(([id, key]) => [id, focusFromKey(key.replace('s', ''))]));
 
@@ -151,6 +152,8 @@ export function focusFromKey(key: string): Focus {
 export function focusedView(model: MeshModel, subject: Resource, focus: Focus): MeshModel {
   if (!focus.kind && !focus.workloads && !focus.namespaces && !focus.slice) return model;
   const view = Object.create(model) as MeshModel & { workloads: Workload[] };
+  // The posture stays the whole model's (the overlay posture), its lists cut as the model's loops are.
+  providePosture(view, () => focusedPosture(computePosture(model), view, subject, { kind: !!focus.kind, workloads: !!focus.workloads }));
   const root = model.rootNamespace;
   const sliced = new Map<string, readonly Resource[]>();
   const base = focus.slice
