@@ -341,10 +341,12 @@ const POSTURE_KINDS = new Set([
 
 /**
  * A posture whose lists rules loop over are cut to the object under review (src/webhook/focus.ts): the
- * same answers as `full` to every lookup, but `workloads` lists only `workload`'s posture when
- * `cutWorkloads`, and the policy lists only `subject` when it is of their kind and `cutKind`.
+ * same answers as `full` to every lookup, but `workloads` lists only the subject's workload posture
+ * when `cut.workloads`; the policy lists only `subject` when it is of their kind and `cut.kind`; and,
+ * for a workload under review and `cut.related`, only the policies that apply to it and the
+ * PeerAuthentications that select it or decide its mode.
  */
-export function focusedPosture(full: MeshPosture, view: MeshModel, subject: Resource, cut: { kind: boolean; workloads: boolean }): MeshPosture {
+export function focusedPosture(full: MeshPosture, view: MeshModel, subject: Resource, cut: { kind: boolean; workloads: boolean; related?: boolean }): MeshPosture {
   const o = Object.create(full) as MeshPosture;
   const define = (name: keyof MeshPosture, value: unknown) => Object.defineProperty(o, name, { value, enumerable: true });
   define('model', view);
@@ -352,6 +354,19 @@ export function focusedPosture(full: MeshPosture, view: MeshModel, subject: Reso
     const w = view.workloadFor(subject);
     const wp = w ? full.of(w) : undefined;
     define('workloads', wp ? [wp] : []);
+  }
+  const w = cut.related ? view.workloadFor(subject) : undefined;
+  const wp = w ? full.of(w) : undefined;
+  if (wp) {
+    // Only the policies that apply to the workload, and the PeerAuthentications that select it or decide its mode.
+    const ap = new Set(full.authorization(wp).map((a) => a.policy));
+    const ra = new Set(full.requestAuthentication(wp).map((a) => a.policy));
+    const pa = new Set<Resource>();
+    if (wp.mtls.origin.resource) pa.add(wp.mtls.origin.resource);
+    for (const port of wp.mtls.ports) if (port.origin.resource) pa.add(port.origin.resource);
+    define('authorizationPolicies', full.authorizationPolicies.filter((p) => ap.has(p)));
+    define('requestAuthentications', full.requestAuthentications.filter((p) => ra.has(p)));
+    define('peerAuthentications', full.peerAuthentications.filter((p) => pa.has(p.resource) || p.targets.includes(wp.workload)));
   }
   if (cut.kind && subject.group === SECURITY_GROUP_NAME) {
     if (subject.kind === 'AuthorizationPolicy' || subject.kind === 'RequestAuthentication') {

@@ -74,30 +74,86 @@ export function effectiveReads(rule: Rule): string[] {
 }
 
 /**
- * Kinds a rule's findings are on or name as evidence, where that is narrower than what it reads and
- * the rule is costly (it judges through the whole-model posture): a CREATE or UPDATE counts only
- * findings naming the incoming object, so these rules need not run for other kinds. Read from the
- * rules' report() calls: AUT003 and AUT028 report DestinationRules with Services as evidence, AUT026
- * reports Gateways with Gateways as evidence, AUT006 reports Namespaces or the mesh config (its
- * workload evidence carries no object) and, for a namespace without a Namespace object, that
- * namespace's first workload. DELETE runs them whatever they name.
+ * Kinds each admission rule's findings are on or name as evidence (`workload`: any workload kind;
+ * kinds without their group, so `Gateway` is Istio's and Gateway API's). A CREATE or UPDATE counts
+ * only findings naming the incoming object, so a rule that never names its kind need not run: most
+ * rules read workloads (every rule reads the model's structure) but few ever name one, and a
+ * Deployment review would otherwise run them all. Read from the rules' report() calls and checked
+ * against every finding of the equivalence corpus (decide-fast.test.ts: a kind a rule is seen naming
+ * must be listed). A rule without an entry may name anything. DELETE runs every reader whatever it names.
  */
-const NAMED_KINDS: ReadonlyMap<string, (kind: string, subject: Resource, model: MeshModel) => boolean> = new Map([
-  ['AUT003', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
-  ['AUT028', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
-  ['AUT026', (kind: string) => kind === 'networking.istio.io/Gateway' || kind === 'gateway.networking.k8s.io/Gateway'],
-  [
-    'AUT006',
-    (kind: string, subject: Resource, model: MeshModel) =>
-      ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', 'meshward.io/MeshConfig'].includes(kind) || (WORKLOAD_KEYS.has(kind) && !model.namespace(subject.namespace).resource),
-  ],
-]);
+export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries({
+    AUT001: 'ConfigMap MeshConfig IstioOperator Namespace PeerAuthentication workload',
+    AUT002: 'PeerAuthentication workload',
+    AUT003: 'DestinationRule Service workload',
+    AUT004: 'DestinationRule ConfigMap IstioOperator workload',
+    AUT005: 'DestinationRule ConfigMap IstioOperator workload',
+    AUT006: 'ConfigMap MeshConfig IstioOperator Gateway Namespace workload',
+    AUT007: 'AuthorizationPolicy workload',
+    AUT008: 'AuthorizationPolicy',
+    AUT009: 'AuthorizationPolicy ConfigMap MeshConfig IstioOperator',
+    AUT010: 'AuthorizationPolicy',
+    AUT011: 'AuthorizationPolicy workload',
+    AUT012: 'AuthorizationPolicy PeerAuthentication workload',
+    AUT013: 'AuthorizationPolicy PeerAuthentication RequestAuthentication',
+    AUT014: 'AuthorizationPolicy ConfigMap MeshConfig IstioOperator',
+    AUT015: 'Gateway RequestAuthentication AuthorizationPolicy workload',
+    AUT016: 'RequestAuthentication',
+    AUT017: 'Gateway',
+    AUT018: 'Gateway',
+    AUT019: 'Gateway PeerAuthentication workload',
+    AUT020: 'Service workload',
+    AUT021: 'AuthorizationPolicy Namespace workload',
+    AUT022: 'DestinationRule workload',
+    AUT023: 'PeerAuthentication',
+    AUT024: 'RequestAuthentication workload',
+    AUT025: 'AuthorizationPolicy',
+    AUT026: 'Gateway',
+    AUT027: 'AuthorizationPolicy',
+    AUT028: 'DestinationRule Service workload',
+    AUT029: 'PeerAuthentication',
+    BYP030: 'Service ServiceEntry workload',
+    EGR003: 'Namespace NetworkPolicy',
+    EGR004: 'NetworkPolicy',
+    EGR005: 'ServiceEntry',
+    EGR006: 'ServiceEntry',
+    EGR007: 'ServiceEntry',
+    HJK001: 'Namespace Service ServiceEntry VirtualService',
+    HJK002: 'Namespace Service ServiceEntry VirtualService Gateway',
+    HJK003: 'Namespace Service ServiceEntry',
+    HJK004: 'DestinationRule Namespace Service ServiceEntry',
+    HJK005: 'Gateway VirtualService',
+    HJK007: 'Gateway HTTPRoute GRPCRoute TLSRoute TCPRoute Service ServiceEntry',
+    HJK008: 'Gateway HTTPRoute GRPCRoute TLSRoute TCPRoute',
+    HJK009: 'Namespace ReferenceGrant',
+    HJK010: 'EnvoyFilter WasmPlugin',
+    HJK011: 'Sidecar',
+    HJK014: 'Sidecar',
+    HJK017: 'Gateway workload',
+  }).map(([id, kinds]) => [id, new Set(kinds.split(' '))]),
+);
 
 const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseKind));
 
+/**
+ * Rules that name workloads only in some places (read from their report() calls): AUT004 and AUT005
+ * name istiod's Deployment (in the root namespace) for its VERIFY_CERTIFICATE_AT_CLIENT; AUT006 names a
+ * namespace's first workload only when the namespace has no Namespace object.
+ */
+const NAMES_WORKLOAD_ONLY_IF: ReadonlyMap<string, (subject: Resource, model: MeshModel) => boolean> = new Map([
+  ['AUT004', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
+  ['AUT005', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
+  ['AUT006', (subject: Resource, model: MeshModel) => !model.namespace(subject.namespace).resource],
+]);
+
 /** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model. */
 export function mayName(rule: Rule, kind: string, subject: Resource, model: MeshModel): boolean {
-  return NAMED_KINDS.get(rule.meta.id)?.(kind, subject, model) ?? true;
+  const names = RULE_NAMES.get(rule.meta.id);
+  if (!names) return true;
+  if (names.has(splitKindKey(kind).kind)) return true;
+  if (!WORKLOAD_KEYS.has(kind) || !names.has('workload')) return false;
+  return NAMES_WORKLOAD_ONLY_IF.get(rule.meta.id)?.(subject, model) ?? true;
 }
 
 export interface FastDeciderOptions {
