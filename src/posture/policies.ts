@@ -96,7 +96,7 @@ export class PolicyResolver {
     const w = o as unknown as Internals;
     Object.assign(w, { model, labels, gateways, services, waypointServes });
     const editList = (list: readonly PolicyInfo[], kind: PolicyInfo['kind']): PolicyInfo[] => {
-      const out = list.filter((p) => !dropped.has(p.resource) && !redone.has(p.resource));
+      const out = dropped.size || redone.size ? list.filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)) : list.slice();
       const extra = (kind === 'AuthorizationPolicy' ? scratch.authorization : scratch.requestAuthn).map((p) => final.get(p)!);
       return mergeById(out, extra);
     };
@@ -428,10 +428,21 @@ interface Internals {
   selected: { ap: Map<Workload, Selected[]>; ra: Map<Workload, Selected[]> };
 }
 
-/** Two id-ordered lists merged in id order. */
+/** Two id-ordered lists merged in id order (`b` is short: each of its entries goes in by binary search). */
 function mergeById(a: PolicyInfo[], b: PolicyInfo[]): PolicyInfo[] {
   if (!b.length) return a;
-  return [...a, ...b].sort((x, y) => x.resource.id - y.resource.id);
+  const out = a.slice();
+  for (const p of b) {
+    let lo = 0;
+    let hi = out.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (out[mid].resource.id < p.resource.id) lo = mid + 1;
+      else hi = mid;
+    }
+    out.splice(lo, 0, p);
+  }
+  return out;
 }
 
 /** Whether a policy resolved again means what it meant: same scope, problems, targets and targetRefs. */
