@@ -214,7 +214,7 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
           tenants.close();
           await cache.close();
           logger.info({ event: 'stopped' }, 'stopped');
-          flushLog();
+          if (asyncOut) await new Promise<void>((done) => asyncOut.flush(() => done()));
           resolve();
         });
     };
