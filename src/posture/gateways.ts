@@ -3,7 +3,7 @@ import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import { selectorMatches } from '../model/selectors.js';
 import type { GatewayKind, ServiceInfo, WaypointRef } from './types.js';
-import { EMPTY, isObject, push, specOf, str } from './util.js';
+import { EMPTY, editWorkloads, isObject, push, specOf, str } from './util.js';
 
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 /** Label Istio puts on the pods it deploys for a Gateway-API Gateway (waypoints included). */
@@ -39,6 +39,17 @@ export class GlobalLabelIndex {
     }
     return (candidates ?? EMPTY).filter((w) => selectorMatches(labels, w.podLabels));
   }
+
+  /** This index for `model` (an overlay of this one's model) in which workload `removed` is gone and `added` has come. */
+  withWorkloadChange(model: MeshModel, removed: Workload | null, added: Workload | null): GlobalLabelIndex {
+    const base = this;
+    const o = Object.create(base) as GlobalLabelIndex;
+    o.select = (labels: Record<string, unknown>) => {
+      if (!Object.keys(labels).length) return model.workloads;
+      return editWorkloads(base.select(labels), removed, added && selectorMatches(labels, added.podLabels) ? added : null);
+    };
+    return o;
+  }
 }
 
 /**
@@ -66,6 +77,29 @@ export class GatewayIndex {
       this.selectedBy.set(g, selected);
       for (const w of selected) push(this.istioGatewayOf, w, g);
     }
+  }
+
+  /**
+   * This index for an overlay model in which workload `removed` is gone and `added` has come: the Istio
+   * Gateways whose selector picks either select again (through `labels`, the overlay's label index).
+   */
+  withWorkloadChange(labels: GlobalLabelIndex, removed: Workload | null, added: Workload | null): GatewayIndex {
+    const touched: Resource[] = [];
+    for (const g of this.selectedBy.keys()) {
+      const sel = specOf(g)?.selector;
+      if (!isObject(sel) || !Object.keys(sel).length) continue;
+      if ((removed && selectorMatches(sel, removed.podLabels)) || (added && selectorMatches(sel, added.podLabels))) touched.push(g);
+    }
+    if (!touched.length) return this;
+    const o = Object.create(this) as GatewayIndex & { selectedBy: Map<Resource, readonly Workload[]>; istioGatewayOf: Map<Workload, Resource[]> };
+    const selectedBy = new Map(this.selectedBy);
+    for (const g of touched) selectedBy.set(g, labels.select(specOf(g)!.selector));
+    // Rebuilt whole, in the order a fresh index has: rules iterate it (HJK017).
+    const istioGatewayOf = new Map<Workload, Resource[]>();
+    for (const g of selectedBy.keys()) for (const w of selectedBy.get(g)!) push(istioGatewayOf, w, g);
+    o.selectedBy = selectedBy;
+    o.istioGatewayOf = istioGatewayOf;
+    return o;
   }
 
   isWaypoint(g: Resource | undefined | null): boolean {

@@ -3,7 +3,8 @@ import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import type { DataplaneMode } from '../model/namespaces.js';
 import type { GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PeerAuthProblem, PortMtls, WorkloadMtls } from './types.js';
-import { EMPTY, isObject, olderFirst, portNumber, push, specOf, str } from './util.js';
+import { EMPTY, editWorkloads, isObject, olderFirst, overlayMap, portNumber, push, specOf, str } from './util.js';
+import { selectorMatches } from '../model/selectors.js';
 
 export const SECURITY_GROUP = 'security.istio.io';
 
@@ -30,7 +31,7 @@ export class MtlsResolver {
   readonly byResource = new Map<Resource, PeerAuthInfo>();
   readonly mesh: PeerAuthInfo | null;
   private readonly nsWide = new Map<string, PeerAuthInfo>();
-  private readonly forWorkload = new Map<Workload, PeerAuthInfo[]>();
+  private readonly forWorkload: Map<Workload, PeerAuthInfo[]> = new Map();
   /** PeerAuthentication → workloads whose effective mode (on some port) it decides. */
   readonly decides = new Map<Resource, Workload[]>();
 
@@ -172,14 +173,80 @@ export class MtlsResolver {
       notes.push('data-plane mode unknown (no Namespace object in the input); assumed in the mesh');
     }
 
-    if (applies) {
-      // Each deciding PeerAuthentication once: the one behind the workload mode, then any port-level one.
-      if (origin.resource) push(this.decides, origin.resource, w);
-      const portLevel = ports.find((p) => p.origin.level === 'port')?.origin.resource;
-      if (portLevel && portLevel !== origin.resource) push(this.decides, portLevel, w);
-    }
     return { mode, origin, ports, applies, notes };
   }
+
+  /** Records which PeerAuthentications decide `w`'s mode (`decides`), from its resolved mTLS. */
+  record(w: Workload, m: WorkloadMtls): void {
+    for (const r of decidersOf(m)) push(this.decides, r, w);
+  }
+
+  /**
+   * This resolver for `model` (an overlay of this one's model) in which workload `removed` is gone and
+   * `added` has come, both in `ns`: the workload policies of `ns` whose selector picks either are
+   * matched again (new infos), `added` is resolved, and `decides` is edited for the two.
+   */
+  withWorkloadChange(
+    model: MeshModel,
+    ns: string,
+    removed: { w: Workload; mtls: WorkloadMtls } | null,
+    addedW: Workload | null,
+    resolveAdded: (r: MtlsResolver) => WorkloadMtls | null,
+  ): { resolver: MtlsResolver; addedMtls: WorkloadMtls | null } {
+    const base = this;
+    const resolver = Object.create(base) as MtlsResolver;
+    const o = resolver as unknown as { infos: PeerAuthInfo[]; byResource: Map<Resource, PeerAuthInfo>; forWorkload: Map<Workload, PeerAuthInfo[]>; decides: Map<Resource, Workload[]> };
+    const added = addedW;
+    const removedW = removed?.w ?? null;
+    const replaced = new Map<PeerAuthInfo, PeerAuthInfo>();
+    const forAdded: PeerAuthInfo[] = [];
+    for (const info of base.infos) {
+      if (info.scope !== 'workload' || info.resource.namespace !== ns) continue;
+      const ml = matchLabelsOf(info.resource);
+      const picks = (w: Workload | null) => w !== null && selectorMatches({ matchLabels: ml }, w.podLabels);
+      if (!picks(removedW) && !picks(added)) continue;
+      const next: PeerAuthInfo = { ...info, targets: model.selectWorkloads(ns, { matchLabels: ml }) };
+      replaced.set(info, next);
+      if (picks(added)) forAdded.push(info);
+    }
+    if (replaced.size) {
+      let infos: PeerAuthInfo[] | null = null;
+      Object.defineProperty(o, 'infos', { get: () => (infos ??= base.infos.map((i) => replaced.get(i) ?? i)) });
+      o.byResource = overlayMap(base.byResource);
+      for (const next of replaced.values()) o.byResource.set(next.resource, next);
+    }
+    o.forWorkload = overlayMap(base.forWorkload);
+    if (removedW) o.forWorkload.delete(removedW);
+    // Resolution reads the policy's mode and ports, the same in the old and the new info.
+    if (added && forAdded.length) o.forWorkload.set(added, forAdded);
+    const addedMtls = resolveAdded(resolver);
+    o.decides = overlayMap(base.decides);
+    const gone = removed ? decidersOf(removed.mtls) : [];
+    const come = addedMtls && added ? decidersOf(addedMtls) : [];
+    for (const r of new Set([...gone, ...come])) {
+      const list = editWorkloads(base.decides.get(r) ?? EMPTY, gone.includes(r) ? removedW : null, come.includes(r) ? added : null);
+      if (list.length) o.decides.set(r, list as Workload[]);
+      else o.decides.delete(r);
+    }
+    return { resolver, addedMtls };
+  }
+}
+
+/** The PeerAuthentications deciding a resolved mode: the one behind the workload mode, then any port-level one; none when PeerAuthentication does not apply. */
+function decidersOf(m: WorkloadMtls | null): Resource[] {
+  if (!m || !m.applies) return [];
+  const out: Resource[] = [];
+  if (m.origin.resource) out.push(m.origin.resource);
+  const portLevel = m.ports.find((p) => p.origin.level === 'port')?.origin.resource;
+  if (portLevel && portLevel !== m.origin.resource) out.push(portLevel);
+  return out;
+}
+
+/** `spec.selector.matchLabels` of a workload-scoped PeerAuthentication (validated when it was resolved). */
+function matchLabelsOf(r: Resource): Record<string, unknown> {
+  const spec = specOf(r) ?? {};
+  const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+  return isObject(ml) ? ml : {};
 }
 
 const MODE_PATH = ['spec', 'mtls', 'mode'];

@@ -7,7 +7,7 @@ import type { ServiceRegistry } from './services.js';
 import type { Action, Attachment, EnforcedBy, PolicyInfo, TargetRefInfo, WorkloadPosture } from './types.js';
 import { l7FieldsOf } from './rules.js';
 import { SECURITY_GROUP } from './mtls.js';
-import { EMPTY, isObject, push, specOf, str } from './util.js';
+import { EMPTY, isObject, overlayMap, push, sameList, specOf, str } from './util.js';
 
 const ACTIONS = new Set<Action>(['ALLOW', 'DENY', 'CUSTOM', 'AUDIT']);
 
@@ -40,9 +40,122 @@ export class PolicyResolver {
     private readonly services: ServiceRegistry,
     /** Workloads whose traffic goes through a waypoint, by the waypoint's `ns/name`. */
     private readonly waypointServes: Map<string, Workload[]>,
+    /** Only these policies (in this order), for an overlay's recomputed share; all of the model's by default. */
+    only?: readonly Resource[],
   ) {
+    if (only) {
+      for (const r of only) this.add(r, r.kind === 'AuthorizationPolicy' ? 'AuthorizationPolicy' : 'RequestAuthentication');
+      return;
+    }
     for (const r of model.ofKind(SECURITY_GROUP, 'AuthorizationPolicy')) this.add(r, 'AuthorizationPolicy');
     for (const r of model.ofKind(SECURITY_GROUP, 'RequestAuthentication')) this.add(r, 'RequestAuthentication');
+  }
+
+  /**
+   * This resolver for `model`, an overlay of this one's model: the policies in `recompute` (objects of
+   * `model`, in id order: the added policy, or every policy a workload change may reach) are resolved
+   * again against the overlay's indexes, `removed` is dropped, and every other policy keeps its info. A
+   * recomputed policy that resolves exactly as before keeps its old info too, so the attachments of
+   * the workloads it selects stay valid. `changed(w, kind)` says whether a workload's attachments may
+   * differ from this resolver's.
+   */
+  withChange(
+    model: MeshModel,
+    labels: GlobalLabelIndex,
+    gateways: GatewayIndex,
+    services: ServiceRegistry,
+    waypointServes: Map<string, Workload[]>,
+    recompute: readonly Resource[],
+    removed: Resource | null,
+  ): { resolver: PolicyResolver; changed: (w: Workload, kind: 'ap' | 'ra') => boolean } {
+    const base = this;
+    const scratch = new PolicyResolver(model, labels, gateways, services, waypointServes, recompute);
+    // scratch info → the info the overlay uses (the base's when nothing changed).
+    const final = new Map<PolicyInfo, PolicyInfo>();
+    const replaced = new Map<PolicyInfo, PolicyInfo>();
+    const dropped = new Set<Resource>(removed ? [removed] : []);
+    const redone = new Set<Resource>(recompute);
+    for (const info of [...scratch.authorization, ...scratch.requestAuthn]) {
+      const old = base.byResource.get(info.resource);
+      if (old && sameResolution(old, info)) final.set(info, old);
+      else {
+        final.set(info, info);
+        if (old) replaced.set(old, info);
+      }
+    }
+    if (removed && !redone.has(removed)) {
+      const old = base.byResource.get(removed);
+      if (old) replaced.set(old, old); // gone: marks its workloads changed
+    }
+    const targetOf = (info: PolicyInfo, t: TargetRefInfo | null): TargetRefInfo | null => {
+      const f = final.get(info)!;
+      return t && f !== info ? f.targetRefs[info.targetRefs.indexOf(t)] : t;
+    };
+
+    const o = Object.create(PolicyResolver.prototype) as PolicyResolver;
+    const w = o as unknown as Internals;
+    Object.assign(w, { model, labels, gateways, services, waypointServes });
+    const editList = (list: readonly PolicyInfo[], kind: PolicyInfo['kind']): PolicyInfo[] => {
+      const out = dropped.size || redone.size ? list.filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)) : list.slice();
+      const extra = (kind === 'AuthorizationPolicy' ? scratch.authorization : scratch.requestAuthn).map((p) => final.get(p)!);
+      return mergeById(out, extra);
+    };
+    let ap: PolicyInfo[] | null = null;
+    let ra: PolicyInfo[] | null = null;
+    Object.defineProperty(w, 'authorization', { get: () => (ap ??= editList(base.authorization, 'AuthorizationPolicy')) });
+    Object.defineProperty(w, 'requestAuthn', { get: () => (ra ??= editList(base.requestAuthn, 'RequestAuthentication')) });
+    w.byResource = overlayMap(base.byResource);
+    for (const r of dropped) w.byResource.delete(r);
+    for (const info of final.values()) w.byResource.set(info.resource, info);
+
+    const b = base as unknown as Internals;
+    const s = scratch as unknown as Internals;
+    const touchedScopes = new Set<string>();
+    const scoped = (k: 'ap' | 'ra') => {
+      const mesh = mergeById(b.meshScoped[k].filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)), s.meshScoped[k].map((p) => final.get(p)!));
+      if (!sameList(mesh, b.meshScoped[k])) touchedScopes.add(`${k}:mesh`);
+      const ns = overlayMap(b.nsScoped[k]);
+      const namespaces = new Set<string>();
+      for (const r of [...dropped, ...redone]) namespaces.add(r.namespace);
+      for (const n of namespaces) {
+        const before = b.nsScoped[k].get(n) ?? EMPTY;
+        const after = mergeById(before.filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)), (s.nsScoped[k].get(n) ?? EMPTY).map((p) => final.get(p)!));
+        if (sameList(after, before)) continue;
+        touchedScopes.add(`${k}:ns:${n}`);
+        if (after.length) ns.set(n, after);
+        else ns.delete(n);
+      }
+      return { mesh, ns };
+    };
+    const ms = { ap: scoped('ap'), ra: scoped('ra') };
+    w.meshScoped = { ap: ms.ap.mesh, ra: ms.ra.mesh };
+    w.nsScoped = { ap: ms.ap.ns, ra: ms.ra.ns };
+
+    const selectedOf = (k: 'ap' | 'ra') => {
+      const memo = new Map<Workload, readonly Selected[]>();
+      return {
+        get(wl: Workload): readonly Selected[] | undefined {
+          const hit = memo.get(wl);
+          if (hit) return hit;
+          const before = b.selected[k].get(wl) ?? EMPTY;
+          const mine = s.selected[k].get(wl) ?? EMPTY;
+          let after: readonly Selected[] = before;
+          if (mine.length || before.some((e) => dropped.has(e.policy.resource) || redone.has(e.policy.resource))) {
+            const kept = before.filter((e) => !dropped.has(e.policy.resource) && !redone.has(e.policy.resource));
+            const fresh = mine.map((e) => ({ policy: final.get(e.policy)!, via: e.via, target: targetOf(e.policy, e.target) }));
+            // Entries in policy (id) order, each policy's in targetRefs order: as a fresh resolver adds them.
+            after = [...kept, ...fresh].sort((x, y) => x.policy.resource.id - y.policy.resource.id);
+            if (after.length === before.length && after.every((e, i) => e.policy === before[i].policy && e.via === before[i].via && e.target === before[i].target)) after = before;
+          }
+          memo.set(wl, after);
+          return after;
+        },
+      };
+    };
+    w.selected = { ap: selectedOf('ap'), ra: selectedOf('ra') } as unknown as Internals['selected'];
+    const changed = (wl: Workload, k: 'ap' | 'ra') =>
+      touchedScopes.has(`${k}:mesh`) || touchedScopes.has(`${k}:ns:${wl.namespace}`) || w.selected[k].get(wl) !== (b.selected[k].get(wl) ?? EMPTY);
+    return { resolver: o, changed };
   }
 
   /** Policies applying to a workload, each with who enforces it. Order: CUSTOM, DENY, ALLOW, AUDIT (Istio's evaluation order). */
@@ -302,4 +415,43 @@ function enforcement(
         ? `attached to ${kindName} with targetRefs, which only waypoints apply: sidecars ignore it`
         : `no waypoint serves ${kindName} (label istio.io/use-waypoint): nothing enforces it`,
   };
+}
+
+/** PolicyResolver's state, for building an overlay of it. */
+interface Internals {
+  model: MeshModel;
+  authorization: PolicyInfo[];
+  requestAuthn: PolicyInfo[];
+  byResource: Map<Resource, PolicyInfo>;
+  meshScoped: { ap: PolicyInfo[]; ra: PolicyInfo[] };
+  nsScoped: { ap: Map<string, PolicyInfo[]>; ra: Map<string, PolicyInfo[]> };
+  selected: { ap: Map<Workload, Selected[]>; ra: Map<Workload, Selected[]> };
+}
+
+/** Two id-ordered lists merged in id order (`b` is short: each of its entries goes in by binary search). */
+function mergeById(a: PolicyInfo[], b: PolicyInfo[]): PolicyInfo[] {
+  if (!b.length) return a;
+  const out = a.slice();
+  for (const p of b) {
+    let lo = 0;
+    let hi = out.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (out[mid].resource.id < p.resource.id) lo = mid + 1;
+      else hi = mid;
+    }
+    out.splice(lo, 0, p);
+  }
+  return out;
+}
+
+/** Whether a policy resolved again means what it meant: same scope, problems, targets and targetRefs. */
+function sameResolution(a: PolicyInfo, b: PolicyInfo): boolean {
+  if (a.resource !== b.resource || a.scope !== b.scope || a.action !== b.action || a.problems.length !== b.problems.length) return false;
+  if (!a.problems.every((p, i) => p === b.problems[i])) return false;
+  if (!sameList(a.targets, b.targets) || a.targetRefs.length !== b.targetRefs.length) return false;
+  return a.targetRefs.every((t, i) => {
+    const u = b.targetRefs[i];
+    return t.resolved === u.resolved && t.resource === u.resource && t.note === u.note && t.group === u.group && t.kind === u.kind && t.name === u.name && t.namespace === u.namespace && t.index === u.index && sameList(t.workloads, u.workloads);
+  });
 }

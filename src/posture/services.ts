@@ -3,6 +3,7 @@ import { setOwn } from '../model/own.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import { HostIndex, resolveHost } from '../model/hosts.js';
+import { selectorMatches } from '../model/selectors.js';
 import type { ServiceInfo } from './types.js';
 import { EMPTY, arr, isObject, portNumber, push, specOf, str } from './util.js';
 
@@ -73,6 +74,67 @@ export class ServiceRegistry {
       if (info) out.push(info);
     }
     return out;
+  }
+
+  /**
+   * This registry for `model` (an overlay of this one's model) in which workload `removed` is gone and
+   * `added` has come, both in `ns`: the Services of `ns` whose selector picks either get new infos
+   * (their workloads are matched again in `model`); every other answer is this registry's. Returns
+   * the registry and the workloads, other than the two, that such a Service picks (their postures
+   * must read the new infos).
+   */
+  withWorkloadChange(model: MeshModel, ns: string, removed: Workload | null, added: Workload | null): { registry: ServiceRegistry; neighbours: Workload[] } {
+    const replaced = new Map<ServiceInfo, ServiceInfo>();
+    const neighbours = new Set<Workload>();
+    const mine: ServiceInfo[] = [];
+    for (const r of model.ofKindInNamespace('', 'Service', ns)) {
+      const old = this.byResource.get(r);
+      if (!old) continue;
+      const sel = old.selector;
+      if (!sel) continue;
+      const picks = (w: Workload | null) => w !== null && selectorMatches(sel, w.podLabels);
+      if (!picks(removed) && !picks(added)) continue;
+      const info = new Service(model, r);
+      replaced.set(old, info);
+      if (picks(added)) mine.push(info);
+      for (const w of info.workloads) if (w !== added) neighbours.add(w);
+      for (const w of old.workloads) if (w !== removed) neighbours.add(w);
+    }
+    if (!replaced.size) {
+      // Nothing picks either workload: only the added one's (empty) answers differ, and they are empty here too.
+      return { registry: this, neighbours: [] };
+    }
+    const swap = (list: readonly ServiceInfo[]): readonly ServiceInfo[] => (list.some((s) => replaced.has(s)) ? list.map((s) => replaced.get(s) ?? s) : list);
+    const base = this;
+    const o = Object.create(base) as ServiceRegistry;
+    let all: ServiceInfo[] | null = null;
+    Object.defineProperty(o, 'all', { get: () => (all ??= base.all.map((s) => replaced.get(s) ?? s)) });
+    const swapped = new Map<Workload, readonly ServiceInfo[]>();
+    const own = (w: Workload, label?: string): readonly ServiceInfo[] | null => {
+      if (w === added) return label === undefined ? mine : mine.filter((s) => s.resource.labels[label] !== undefined);
+      if (w === removed) return EMPTY;
+      return null;
+    };
+    Object.assign(o, {
+      get: (namespace: string, name: string) => {
+        const s = base.get(namespace, name);
+        return s && (replaced.get(s) ?? s);
+      },
+      of: (r: Resource) => {
+        const s = base.of(r);
+        return s && (replaced.get(s) ?? s);
+      },
+      selecting: (w: Workload) => {
+        const mineOrGone = own(w);
+        if (mineOrGone) return mineOrGone;
+        let list = swapped.get(w);
+        if (!list) swapped.set(w, (list = swap(base.selecting(w))));
+        return list;
+      },
+      selectingWithLabel: (w: Workload, label: string) => own(w, label) ?? swap(base.selectingWithLabel(w, label)),
+      resolve: (host: string, fromNs: string) => swap(base.resolve(host, fromNs)),
+    });
+    return { registry: o, neighbours: [...neighbours] };
   }
 }
 

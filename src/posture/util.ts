@@ -3,7 +3,7 @@
  * hostile: these never throw and never trust a type.
  */
 import type { PathSegment, Resource } from '../model/resource.js';
-import { isObject } from '../model/workloads.js';
+import { isObject, type Workload } from '../model/workloads.js';
 
 export { isObject };
 
@@ -78,3 +78,62 @@ export function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 export type Path = PathSegment[];
 
 export const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * A Map read through to `base` except for the keys set or deleted on it (an overlay posture changes a
+ * handful of entries of maps with thousands). Only get/has/set/delete: the posture's maps are read by
+ * key; a map something iterates is rebuilt whole instead.
+ */
+export function overlayMap<K, V>(base: ReadonlyMap<K, V>): Map<K, V> {
+  const own = new Map<K, V | typeof GONE>();
+  const view = {
+    get: (k: K) => {
+      const v = own.get(k);
+      return v === GONE ? undefined : v !== undefined ? v : base.get(k);
+    },
+    has: (k: K) => (own.has(k) ? own.get(k) !== GONE : base.has(k)),
+    set: (k: K, v: V) => {
+      own.set(k, v);
+      return view;
+    },
+    delete: (k: K) => {
+      const had = view.has(k);
+      own.set(k, GONE);
+      return had;
+    },
+  };
+  return view as unknown as Map<K, V>;
+}
+
+const GONE = Symbol('deleted');
+
+/** A workload's place in model order: objects' workloads by object id, the gateway pods the model makes up last. */
+function workloadRank(w: Workload): number {
+  return w.synthetic ? Number.MAX_SAFE_INTEGER : w.resource.id;
+}
+
+/**
+ * A copy of a workload list (in model order) with `removed` taken out and `added` put in its place in
+ * model order; `list` itself when neither changes it.
+ */
+export function editWorkloads(list: readonly Workload[], removed: Workload | null, added: Workload | null): readonly Workload[] {
+  const at = removed ? list.indexOf(removed) : -1;
+  if (at < 0 && !added) return list;
+  const out = list.slice();
+  if (at >= 0) out.splice(at, 1);
+  if (added) {
+    const rank = workloadRank(added);
+    let i = out.length;
+    while (i > 0 && workloadRank(out[i - 1]) > rank) i--;
+    out.splice(i, 0, added);
+  }
+  return out;
+}
+
+/** Same elements in the same order. */
+export function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

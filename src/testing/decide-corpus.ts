@@ -126,23 +126,46 @@ export const objectArb: fc.Arbitrary<Obj> = fc.oneof(
     kind: 'Namespace',
     metadata: { name, labels: mode === 'none' ? {} : mode === 'ambient' ? { 'istio.io/dataplane-mode': 'ambient' } : { 'istio-injection': mode } },
   })),
-  fc.record({ ns: nsArb, name: fc.constantFrom(...APPS), type: fc.constantFrom('ClusterIP', 'LoadBalancer') }).map(({ ns, name, type }) => ({
+  fc.record({ ns: nsArb, name: fc.constantFrom(...APPS), type: fc.constantFrom('ClusterIP', 'LoadBalancer'), waypoint: fc.constantFrom(undefined, undefined, 'wp', 'none') }).map(({ ns, name, type, waypoint }) => ({
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name, namespace: ns },
+    metadata: { name, namespace: ns, ...(waypoint ? { labels: { 'istio.io/use-waypoint': waypoint } } : {}) },
     spec: { type, selector: { app: name }, ports: [{ name: 'http', port: 80 }] },
   })),
-  fc.record({ ns: nsArb, name: nameArb, labels: labelsArb, inject: fc.constantFrom(undefined, 'false', 'true'), uid: fc.constantFrom(undefined, 1337) }).map(({ ns, name, labels, inject, uid }) => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns },
-    spec: {
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels: inject === undefined ? labels : { ...labels, 'sidecar.istio.io/inject': inject } },
-        spec: { containers: [{ name: 'app', image: 'app:1', securityContext: uid === undefined ? undefined : { runAsUser: uid } }] },
+  fc
+    .record({
+      ns: nsArb,
+      name: nameArb,
+      labels: labelsArb,
+      inject: fc.constantFrom(undefined, 'false', 'true'),
+      uid: fc.constantFrom(undefined, 1337),
+      // Waypoints: a workload using one (ambient), or the waypoint's own pods; Istio ingress pods.
+      extra: fc.constantFrom({}, {}, { 'istio.io/use-waypoint': 'wp' }, { 'istio.io/use-waypoint': 'wp', 'istio.io/use-waypoint-namespace': 'payments' }, { 'gateway.networking.k8s.io/gateway-name': 'wp' }, { istio: 'ingressgateway' }),
+      ports: fc.constantFrom(undefined, [8080], [8080, 9090]),
+    })
+    .map(({ ns, name, labels, inject, uid, extra, ports }) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels: { ...labels, ...extra, ...(inject === undefined ? {} : { 'sidecar.istio.io/inject': inject }) } },
+          spec: { containers: [{ name: 'app', image: 'app:1', securityContext: uid === undefined ? undefined : { runAsUser: uid }, ...(ports ? { ports: ports.map((p) => ({ containerPort: p })) } : {}) }] },
+        },
       },
-    },
+    })),
+  fc.record({ ns: nsArb, name: fc.constantFrom('wp', 'gw'), waypoint: fc.boolean() }).map(({ ns, name, waypoint }) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: ns, ...(waypoint ? { labels: { 'istio.io/waypoint-for': 'service' } } : {}) },
+    spec: { gatewayClassName: waypoint ? 'istio-waypoint' : 'istio', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+  })),
+  fc.record({ ns: nsArb, name: nameArb, selector: fc.option(labelsArb, { nil: undefined }), target: fc.constantFrom(undefined, { kind: 'Service', group: '', name: 'web' }, { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'wp' }) }).map(({ ns, name, selector, target }) => ({
+    apiVersion: 'security.istio.io/v1',
+    kind: 'RequestAuthentication',
+    metadata: { name, namespace: ns },
+    spec: { ...(target ? { targetRefs: [target] } : selector ? { selector: { matchLabels: selector } } : {}), jwtRules: [{ issuer: 'https://issuer.example.com', jwksUri: 'https://issuer.example.com/jwks' }] },
   })),
   fc.record({ ns: nsArb, name: nameArb, hosts: fc.array(hostArb, { minLength: 1, maxLength: 3 }), exportTo: fc.constantFrom(undefined, ['.'], ['*']), gateways: fc.constantFrom(undefined, ['mesh'], ['istio-system/ingress'], ['gw'], ['shop/ingress', 'mesh']), dest: hostArb }).map(
     ({ ns, name, hosts, exportTo, gateways, dest }) => ({
@@ -164,20 +187,36 @@ export const objectArb: fc.Arbitrary<Obj> = fc.oneof(
     metadata: { name, namespace: ns },
     spec: { ...(selector ? { workloadSelector: { labels: selector } } : {}), egress: [{ hosts: egress }], ...(allowAny ? { outboundTrafficPolicy: { mode: 'ALLOW_ANY' } } : {}) },
   })),
-  fc.record({ ns: nsArb, name: nameArb, selector: fc.option(labelsArb, { nil: undefined }), action: fc.constantFrom('ALLOW', 'DENY'), rules: fc.constantFrom(undefined, [{}], [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }] }], [{ to: [{ operation: { notPaths: ['/admin'] } }] }], [{ from: [{ source: { namespaces: ['shop', 'nowhere'] } }] }]) }).map(
-    ({ ns, name, selector, action, rules }) => ({
+  fc
+    .record({
+      ns: nsArb,
+      name: nameArb,
+      selector: fc.option(labelsArb, { nil: undefined }),
+      target: fc.constantFrom(undefined, undefined, undefined, { kind: 'Service', group: '', name: 'web' }, { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'wp' }, { kind: 'GatewayClass', group: 'gateway.networking.k8s.io', name: 'istio-waypoint' }),
+      action: fc.constantFrom('ALLOW', 'DENY', 'CUSTOM', 'AUDIT'),
+      dryRun: fc.constantFrom(false, false, false, true),
+      rules: fc.constantFrom(undefined, [{}], [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }] }], [{ to: [{ operation: { notPaths: ['/admin'] } }] }], [{ from: [{ source: { namespaces: ['shop', 'nowhere'] } }] }], [{ from: [{ source: { requestPrincipals: ['*'] } }] }]),
+    })
+    .map(({ ns, name, selector, target, action, dryRun, rules }) => ({
       apiVersion: 'security.istio.io/v1',
       kind: 'AuthorizationPolicy',
+      metadata: { name, namespace: ns, ...(dryRun ? { annotations: { 'istio.io/dry-run': 'true' } } : {}) },
+      spec: { ...(target ? { targetRefs: [target] } : selector ? { selector: { matchLabels: selector } } : {}), action, ...(action === 'CUSTOM' ? { provider: { name: 'ext-authz' } } : {}), ...(rules ? { rules } : {}) },
+    })),
+  fc
+    .record({
+      ns: nsArb,
+      name: nameArb,
+      mode: fc.constantFrom('STRICT', 'PERMISSIVE', 'DISABLE', 'UNSET'),
+      selector: fc.option(labelsArb, { nil: undefined }),
+      portLevel: fc.constantFrom(undefined, { 8080: { mode: 'PERMISSIVE' } }, { 9090: { mode: 'STRICT' }, 8080: { mode: 'DISABLE' } }),
+    })
+    .map(({ ns, name, mode, selector, portLevel }) => ({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
       metadata: { name, namespace: ns },
-      spec: { ...(selector ? { selector: { matchLabels: selector } } : {}), action, ...(rules ? { rules } : {}) },
-    }),
-  ),
-  fc.record({ ns: nsArb, name: nameArb, mode: fc.constantFrom('STRICT', 'PERMISSIVE', 'DISABLE'), selector: fc.option(labelsArb, { nil: undefined }) }).map(({ ns, name, mode, selector }) => ({
-    apiVersion: 'security.istio.io/v1',
-    kind: 'PeerAuthentication',
-    metadata: { name, namespace: ns },
-    spec: { ...(selector ? { selector: { matchLabels: selector } } : {}), mtls: { mode } },
-  })),
+      spec: { ...(selector ? { selector: { matchLabels: selector } } : {}), mtls: { mode }, ...(portLevel && selector && Object.keys(selector).length ? { portLevelMtls: portLevel } : {}) },
+    })),
   fc.record({ ns: nsArb, name: fc.constantFrom('ingress', 'gw'), hosts: fc.array(fc.oneof(hostArb, fc.constantFrom('*/api.example.com', 'shop/*', './web.shop.svc.cluster.local')), { minLength: 1, maxLength: 2 }), cert: fc.constantFrom(undefined, 'wild-cert', 'shop-cert'), selector: fc.constantFrom({ istio: 'ingressgateway' }, { app: 'web' }) }).map(({ ns, name, hosts, cert, selector }) => ({
     apiVersion: 'networking.istio.io/v1',
     kind: 'Gateway',

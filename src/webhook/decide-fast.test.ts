@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultSettings } from '../config/settings.js';
+import path from 'node:path';
 import { FastDecider, decideReference, type DecideOptions } from './decide.js';
-import { CORPUS_CLUSTER, hijackYaml, PAY_SERVICE_YAML, parseObjects, reviewOf, stateOf, TENANT_NAMESPACES_YAML, toResource, type Obj } from '../testing/decide-corpus.js';
+import { RULE_NAMES } from './decide-fast.js';
+import { admissionRules } from './admission-kinds.js';
+import { allRules } from '../rules/index.js';
+import { runRules } from '../engine/run.js';
+import { MeshModel } from '../model/model.js';
+import { WORKLOAD_KINDS } from '../model/workloads.js';
+import { REPO_ROOT } from '../testing/kit.js';
+import { casesOf, CORPUS_CLUSTER, docsCases, exampleObjects, hijackYaml, PAY_SERVICE_YAML, parseObjects, randomCases, reviewOf, stateOf, TENANT_NAMESPACES_YAML, toResource, type Obj } from '../testing/decide-corpus.js';
 import type { DecisionState } from './types.js';
 
 const opts: DecideOptions = { tenantPolicy: null, settings: defaultSettings(), cluster: CORPUS_CLUSTER };
@@ -92,4 +100,33 @@ test('hostile objects: odd names, missing and wrong-typed fields decide as the r
       assert.deepEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(decideReference(req, s, opts))), `${req.operation} ${o.kind} ${o.metadata.name}`);
     }
   }
+});
+
+test('RULE_NAMES lists every kind each rule is seen naming over the equivalence corpus (a rule is skipped for kinds it never names)', () => {
+  const workloadKinds = new Set(WORKLOAD_KINDS.map((k) => k.split('/').pop()));
+  const states = new Set<DecisionState['resources']>();
+  const cases = [
+    ...docsCases(allRules),
+    ...casesOf('insecure', exampleObjects(path.join(REPO_ROOT, 'examples', 'insecure'))),
+    ...casesOf('secure', exampleObjects(path.join(REPO_ROOT, 'examples', 'secure'))),
+    ...randomCases(200, 17),
+  ];
+  for (const c of cases) states.add(c.state.resources);
+  const unlisted: string[] = [];
+  let checked = 0;
+  for (const resources of states) {
+    const { findings } = runRules(new MeshModel([...resources()]), admissionRules(), { settings: opts.settings });
+    for (const f of findings) {
+      const listed = RULE_NAMES.get(f.ruleId);
+      if (!listed) continue;
+      for (const ref of [f.resource, ...f.evidence.map((e) => e.resource)]) {
+        if (!ref) continue;
+        checked++;
+        const kind = workloadKinds.has(ref.kind) ? 'workload' : ref.kind;
+        if (!listed.has(kind)) unlisted.push(`${f.ruleId} names ${ref.kind}`);
+      }
+    }
+  }
+  assert.ok(checked > 1000, `only ${checked} named objects checked`);
+  assert.deepEqual([...new Set(unlisted)], []);
 });

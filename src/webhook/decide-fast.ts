@@ -34,7 +34,8 @@ import type { Rule } from '../rules/types.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
 import { WORKLOAD_KINDS } from '../model/workloads.js';
 import { admissionRules } from './admission-kinds.js';
-import { focusedView, focusKey, focusOf, NO_FOCUS, type Focus } from './focus.js';
+import { focusedView, focusKey, focusOf, type Focus } from './focus.js';
+import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import type { AdmissionRequest, DecisionState } from './types.js';
 import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
 
@@ -73,30 +74,89 @@ export function effectiveReads(rule: Rule): string[] {
 }
 
 /**
- * Kinds a rule's findings are on or name as evidence, where that is narrower than what it reads and
- * the rule is costly (it judges through the whole-model posture): a CREATE or UPDATE counts only
- * findings naming the incoming object, so these rules need not run for other kinds. Read from the
- * rules' report() calls: AUT003 and AUT028 report DestinationRules with Services as evidence, AUT026
- * reports Gateways with Gateways as evidence, AUT006 reports Namespaces or the mesh config (its
- * workload evidence carries no object) and, for a namespace without a Namespace object, that
- * namespace's first workload. DELETE runs them whatever they name.
+ * Kinds each admission rule's findings are on or name as evidence (`workload`: any workload kind;
+ * kinds without their group, so `Gateway` is Istio's and Gateway API's). A CREATE or UPDATE counts
+ * only findings naming the incoming object, so a rule that never names its kind need not run: most
+ * rules read workloads (every rule reads the model's structure) but few ever name one, and a
+ * Deployment review would otherwise run them all. Read from the rules' report() calls and checked
+ * against every finding of the equivalence corpus (decide-fast.test.ts: a kind a rule is seen naming
+ * must be listed). A rule without an entry may name anything. DELETE runs every reader whatever it names.
  */
-const NAMED_KINDS: ReadonlyMap<string, (kind: string, subject: Resource, model: MeshModel) => boolean> = new Map([
-  ['AUT003', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
-  ['AUT028', (kind: string) => kind === 'networking.istio.io/DestinationRule' || kind === 'Service'],
-  ['AUT026', (kind: string) => kind === 'networking.istio.io/Gateway' || kind === 'gateway.networking.k8s.io/Gateway'],
-  [
-    'AUT006',
-    (kind: string, subject: Resource, model: MeshModel) =>
-      ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', 'meshward.io/MeshConfig'].includes(kind) || (WORKLOAD_KEYS.has(kind) && !model.namespace(subject.namespace).resource),
-  ],
-]);
+export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries({
+    AUT001: 'ConfigMap MeshConfig IstioOperator Namespace PeerAuthentication workload',
+    AUT002: 'PeerAuthentication workload',
+    AUT003: 'DestinationRule Service workload',
+    AUT004: 'DestinationRule ConfigMap IstioOperator workload',
+    AUT005: 'DestinationRule ConfigMap IstioOperator workload',
+    AUT006: 'ConfigMap MeshConfig IstioOperator Gateway Namespace workload',
+    AUT007: 'AuthorizationPolicy workload',
+    AUT008: 'AuthorizationPolicy',
+    AUT009: 'AuthorizationPolicy ConfigMap MeshConfig IstioOperator',
+    AUT010: 'AuthorizationPolicy',
+    AUT011: 'AuthorizationPolicy workload',
+    AUT012: 'AuthorizationPolicy PeerAuthentication workload',
+    AUT013: 'AuthorizationPolicy PeerAuthentication RequestAuthentication',
+    AUT014: 'AuthorizationPolicy ConfigMap MeshConfig IstioOperator',
+    AUT015: 'Gateway RequestAuthentication AuthorizationPolicy workload',
+    AUT016: 'RequestAuthentication',
+    AUT017: 'Gateway',
+    AUT018: 'Gateway',
+    AUT019: 'Gateway PeerAuthentication workload',
+    AUT020: 'Service workload',
+    AUT021: 'AuthorizationPolicy Namespace workload',
+    AUT022: 'DestinationRule workload',
+    AUT023: 'PeerAuthentication',
+    AUT024: 'RequestAuthentication workload',
+    AUT025: 'AuthorizationPolicy',
+    AUT026: 'Gateway',
+    AUT027: 'AuthorizationPolicy',
+    AUT028: 'DestinationRule Service workload',
+    AUT029: 'PeerAuthentication',
+    BYP030: 'Service ServiceEntry workload',
+    EGR001: 'ConfigMap MeshConfig IstioOperator',
+    EGR003: 'Namespace NetworkPolicy',
+    EGR004: 'NetworkPolicy',
+    EGR005: 'ServiceEntry',
+    EGR006: 'ServiceEntry',
+    EGR007: 'ServiceEntry',
+    HJK001: 'Namespace Service ServiceEntry VirtualService',
+    HJK002: 'Namespace Service ServiceEntry VirtualService Gateway',
+    HJK003: 'Namespace Service ServiceEntry',
+    HJK004: 'DestinationRule Namespace Service ServiceEntry',
+    HJK005: 'Gateway VirtualService',
+    HJK007: 'Gateway HTTPRoute GRPCRoute TLSRoute TCPRoute Service ServiceEntry',
+    HJK008: 'Gateway HTTPRoute GRPCRoute TLSRoute TCPRoute',
+    HJK009: 'Namespace ReferenceGrant',
+    HJK010: 'EnvoyFilter WasmPlugin',
+    HJK011: 'Sidecar',
+    HJK012: 'ConfigMap MeshConfig IstioOperator',
+    HJK013: 'ClusterRole Role ClusterRoleBinding RoleBinding',
+    HJK014: 'Sidecar',
+    HJK017: 'Gateway workload',
+  }).map(([id, kinds]) => [id, new Set(kinds.split(' '))]),
+);
 
 const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseKind));
 
+/**
+ * Rules that name workloads only in some places (read from their report() calls): AUT004 and AUT005
+ * name istiod's Deployment (in the root namespace) for its VERIFY_CERTIFICATE_AT_CLIENT; AUT006 names a
+ * namespace's first workload only when the namespace has no Namespace object.
+ */
+const NAMES_WORKLOAD_ONLY_IF: ReadonlyMap<string, (subject: Resource, model: MeshModel) => boolean> = new Map([
+  ['AUT004', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
+  ['AUT005', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
+  ['AUT006', (subject: Resource, model: MeshModel) => !model.namespace(subject.namespace).resource],
+]);
+
 /** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model. */
 export function mayName(rule: Rule, kind: string, subject: Resource, model: MeshModel): boolean {
-  return NAMED_KINDS.get(rule.meta.id)?.(kind, subject, model) ?? true;
+  const names = RULE_NAMES.get(rule.meta.id);
+  if (!names) return true;
+  if (names.has(splitKindKey(kind).kind)) return true;
+  if (!WORKLOAD_KEYS.has(kind) || !names.has('workload')) return false;
+  return NAMES_WORKLOAD_ONLY_IF.get(rule.meta.id)?.(subject, model) ?? true;
 }
 
 export interface FastDeciderOptions {
@@ -190,6 +250,10 @@ export class FastDecider {
     const added = incoming ? { ...incoming, id: cached ? cached.id : base.nextId } : null;
     const overlay = overlayModel(base.model, cached ?? null, added);
     if (overlay.refused !== undefined) return fallback(overlay.refused);
+    // The overlay's posture is the base's with what the change reaches recomputed (built from scratch
+    // for the kinds the overlay posture does not follow).
+    const overlaid = overlay.model;
+    providePosture(overlaid, () => overlayPosture(computePosture(base.model), overlaid, cached ?? null, added));
 
     const rules = this.readers.get(kindKey(subject.group, subject.kind)) ?? [];
     const findings: Finding[] = [];
@@ -207,10 +271,9 @@ export class FastDecider {
       const byFocus = new Map<string, { focus: Focus; rules: Rule[] }>();
       for (const rule of rules) {
         if (!mayName(rule, kindKey(subject.group, subject.kind), added, overlay.model)) continue;
-        // Rules that judge through the posture run whole: the posture is computed from the model's loops
-        // (which workloads are gateways comes from every Gateway's selector over every workload), so
-        // any cut changes it; the random equivalence test found such cases for the slice, k and w cuts.
-        const focus = POSTURE_RULES.has(rule.meta.id) ? NO_FOCUS : focusOf(rule.meta.id, this.fastOpts.focus);
+        // Rules that judge through the posture read the whole overlay's posture; their loops over it
+        // are cut as their loops over the model are (focus.ts).
+        const focus = focusOf(rule.meta.id, this.fastOpts.focus);
         const key = focusKey(focus);
         const group = byFocus.get(key);
         if (group) group.rules.push(rule);

@@ -15,6 +15,7 @@ import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import type { NamespaceInfo } from '../model/namespaces.js';
 import type { Workload } from '../model/workloads.js';
+import { computePosture, focusedPosture, providePosture } from '../posture/index.js';
 
 export interface Focus {
   /** `ofKind(subject's kind)` lists only the subject. */
@@ -30,46 +31,64 @@ export interface Focus {
    * Lookups by namespace, host, selector and workload stay whole.
    */
   slice?: boolean;
+  /**
+   * For a workload under review, the posture's policy lists (AuthorizationPolicies,
+   * RequestAuthentications, PeerAuthentications) list only those that apply to it or decide its mTLS
+   * mode: for rules whose findings name a workload only as a target of the policy they are on.
+   */
+  related?: boolean;
+  /**
+   * For a workload under review, `ofKind(DestinationRule)` lists only the DestinationRules whose host
+   * may cover a Service selecting it (its first label is the Service's name, or it is a wildcard): for
+   * rules whose findings name a workload only as a destination behind the DestinationRule's host.
+   */
+  hosts?: boolean;
 }
 
 export const NO_FOCUS: Focus = Object.freeze({});
 
 /**
- * Per admission rule, the loops that may be cut (s: slice, k: kind, w: workloads, n: namespaces; see
- * Focus). Found by `node bench/decide.js --discover-focus` (the most aggressive focus under which the
- * rule's decisions equal the reference's over the equivalence corpus), taken as the common part of
- * two runs over different random clusters, and held by decide-equivalence.test.ts. A rule added
- * later runs unfocused until it is given an entry here.
+ * Per admission rule, the loops that may be cut (k: kind, w: workloads, n: namespaces, r: related
+ * policies; see Focus).
+ * Found by `node bench/decide.js --discover-focus` (the most aggressive focus under which the rule's
+ * decisions equal the reference's over the equivalence corpus), taken as the common part of runs over
+ * different random clusters, and held by decide-equivalence.test.ts. For the rules that judge through
+ * the mesh posture, k and w also cut the posture's lists (its policies of the subject's kind, its
+ * workloads) while every posture lookup stays the whole overlay's (focusedView). A rule added later
+ * runs unfocused until it is given an entry here. 'r' and 'h' were added by hand to the posture rules whose
+ * findings name workloads only as targets of the policy they are on, or as destinations behind a
+ * DestinationRule's host (read from their report() calls),
+ * and is held by the same tests.
  */
 const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
-  ['AUT001', 'skwn'],
-  ['AUT002', 's'],
-  ['AUT003', 'k'],
+  ['AUT001', 'kwn'],
+  ['AUT002', 'kwnr'],
+  ['AUT003', 'kwh'],
   ['AUT004', 'kn'],
   ['AUT005', 'kwn'],
   ['AUT006', 'kw'],
-  ['AUT007', 'skwn'],
-  ['AUT008', 'skwn'],
-  ['AUT009', 'skwn'],
-  ['AUT010', 'skwn'],
-  ['AUT011', 'sk'],
-  ['AUT012', 'sk'],
-  ['AUT013', 'skwn'],
-  ['AUT014', 'skwn'],
-  ['AUT015', 'sk'],
+  ['AUT007', 'kwnr'],
+  ['AUT008', 'kwn'],
+  ['AUT009', 'kwn'],
+  ['AUT010', 'kwn'],
+  ['AUT011', 'kwnr'],
+  ['AUT012', 'kwnr'],
+  ['AUT013', 'kwn'],
+  ['AUT014', 'kwn'],
+  ['AUT015', 'kwnr'],
   ['AUT016', 'kwn'],
   ['AUT017', 'kwn'],
   ['AUT018', 'wn'],
-  ['AUT019', 'skwn'],
+  ['AUT019', 'kwn'],
   ['AUT020', 'skwn'],
-  ['AUT021', 'sk'],
-  ['AUT022', 'sk'],
-  ['AUT023', 's'],
+  ['AUT021', 'kwnr'],
+  ['AUT022', 'skwn'],
+  ['AUT023', 'wn'],
   ['AUT024', 'kwn'],
   ['AUT025', 'kwn'],
   ['AUT026', 'wn'],
-  ['AUT027', 'skw'],
-  ['AUT028', 'k'],
+  ['AUT027', 'kw'],
+  ['AUT028', 'kwh'],
   ['BYP001', 'kwn'],
   ['BYP002', 'kwn'],
   ['BYP003', 'kwn'],
@@ -108,20 +127,19 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['HJK013', 'kwn'],
   ['HJK014', 'wn'],
   ['HJK015', 'wn'],
-  ['HJK016', 'kwn'],
-  ['HJK017', 'n'],
+  ['HJK016', 'skwn'],
+  ['HJK017', 'wn'],
 ];
 
 /**
- * The slice ('s') found by the tool is not applied: a namespace's slice leaves out objects of other
- * namespaces that still decide a verdict there (an Istio Gateway elsewhere whose selector makes a
- * workload a gateway changes AUT012 and BYP030), and the random equivalence test kept finding such cases
- * after the table was made, even with the kinds below taken whole. Cutting a rule's own loops (k, w, n)
- * keeps every lookup whole; rules that judge through the posture are not cut at all (decide-fast.ts).
- * The cost: they recompute the posture over the whole cluster for a workload or policy review (issue
- * 17's posture kept up to date in place removes it).
+ * The slice ('s') cuts every loop to the subject's namespace and the root namespace. It used to change
+ * the posture too (computed over the slice, it missed an Istio Gateway elsewhere whose selector makes
+ * a workload a gateway), so the random equivalence test kept finding cases; the posture is now always
+ * the whole overlay's (focusedView), and the slice is given by hand only to rules whose findings name a
+ * workload only from an object of its own namespace (a Service selecting it, a DestinationRule or
+ * Sidecar beside it): AUT020, AUT022, BYP030, HJK016. The equivalence tests hold them.
  */
-export const RULE_FOCUS: ReadonlyMap<string, Focus> = new Map(FOCUS_KEYS.map(([id, key]) => [id, focusFromKey(key.replace('s', ''))]));
+export const RULE_FOCUS: ReadonlyMap<string, Focus> = new Map(FOCUS_KEYS.map(([id, key]) => [id, focusFromKey(key)]));
 
 /**
  * Kinds whose objects decide verdicts in other namespaces, so a slice takes them whole: an Istio
@@ -136,12 +154,12 @@ export function focusOf(ruleId: string, table: ReadonlyMap<string, Focus> = RULE
 }
 
 export function focusKey(f: Focus): string {
-  return `${f.slice ? 's' : ''}${f.kind ? 'k' : ''}${f.workloads ? 'w' : ''}${f.namespaces ? 'n' : ''}`;
+  return `${f.slice ? 's' : ''}${f.kind ? 'k' : ''}${f.workloads ? 'w' : ''}${f.namespaces ? 'n' : ''}${f.related ? 'r' : ''}${f.hosts ? 'h' : ''}`;
 }
 
 /** The focus a key names ('skwn' and its subsets). */
 export function focusFromKey(key: string): Focus {
-  return { slice: key.includes('s'), kind: key.includes('k'), workloads: key.includes('w'), namespaces: key.includes('n') };
+  return { slice: key.includes('s'), kind: key.includes('k'), workloads: key.includes('w'), namespaces: key.includes('n'), related: key.includes('r'), hosts: key.includes('h') };
 }
 
 /**
@@ -149,11 +167,13 @@ export function focusFromKey(key: string): Focus {
  * Per-model caches (keyed by the model object) are computed afresh for the view, under its cuts.
  */
 export function focusedView(model: MeshModel, subject: Resource, focus: Focus): MeshModel {
-  if (!focus.kind && !focus.workloads && !focus.namespaces && !focus.slice) return model;
+  if (!focus.kind && !focus.workloads && !focus.namespaces && !focus.slice && !focus.related && !focus.hosts) return model;
   const view = Object.create(model) as MeshModel & { workloads: Workload[] };
+  // The posture stays the whole model's (the overlay posture), its lists cut as the model's loops are.
+  providePosture(view, () => focusedPosture(computePosture(model), view, subject, { kind: !!focus.kind, workloads: !!focus.workloads, related: !!focus.related }));
   const root = model.rootNamespace;
   const sliced = new Map<string, readonly Resource[]>();
-  const base = focus.slice
+  let base = focus.slice
     ? (group: string, kind: string): readonly Resource[] => {
         const key = `${group}/${kind}`;
         let list = sliced.get(key);
@@ -167,10 +187,20 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
         return list;
       }
     : (group: string, kind: string) => model.ofKind(group, kind);
+  const subjectWorkload = focus.hosts ? model.workloadFor(subject) : undefined;
+  if (subjectWorkload && !(subject.group === DR_GROUP && subject.kind === 'DestinationRule')) {
+    const inner = base;
+    const services = computePosture(model).of(subjectWorkload)?.services ?? [];
+    let relevant: readonly Resource[] | null = null;
+    base = (group: string, kind: string) => {
+      if (group !== DR_GROUP || kind !== 'DestinationRule') return inner(group, kind);
+      return (relevant ??= destinationRulesNaming(inner(group, kind), services.map((x) => x.name.toLowerCase())));
+    };
+  }
   if (focus.kind) {
     const only: readonly Resource[] = model.ofKind(subject.group, subject.kind).includes(subject) ? [subject] : [];
     view.ofKind = (group: string, kind: string) => (group === subject.group && kind === subject.kind ? only : base(group, kind));
-  } else if (focus.slice) view.ofKind = base;
+  } else if (focus.slice || focus.hosts) view.ofKind = base;
   if (focus.workloads) {
     const w = model.workloadFor(subject);
     Object.defineProperty(view, 'workloads', { value: w ? [w] : [], writable: false });
@@ -185,4 +215,32 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
     view.namespaces = () => [...info];
   }
   return view;
+}
+
+const DR_GROUP = 'networking.istio.io';
+
+/** DestinationRules by the first label of their host (wildcards and odd hosts apart), per DestinationRule list. */
+const drIndexes = new WeakMap<readonly Resource[], { byFirstLabel: Map<string, Resource[]>; always: Resource[] }>();
+
+/** The DestinationRules of `all` whose host may name one of these Services (by name), or is a wildcard; in `all`'s order. */
+function destinationRulesNaming(all: readonly Resource[], serviceNames: string[]): readonly Resource[] {
+  let idx = drIndexes.get(all);
+  if (!idx) {
+    idx = { byFirstLabel: new Map(), always: [] };
+    for (const dr of all) {
+      const host: unknown = dr.obj?.spec?.host;
+      if (typeof host !== 'string' || host.includes('*')) {
+        idx.always.push(dr);
+        continue;
+      }
+      const first = host.toLowerCase().split('.')[0];
+      const list = idx.byFirstLabel.get(first);
+      if (list) list.push(dr);
+      else idx.byFirstLabel.set(first, [dr]);
+    }
+    drIndexes.set(all, idx);
+  }
+  const out = [...idx.always];
+  for (const name of new Set(serviceNames)) out.push(...(idx.byFirstLabel.get(name) ?? []));
+  return out.length > 1 ? out.sort((a, b) => a.id - b.id) : out;
 }
