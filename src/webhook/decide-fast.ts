@@ -40,37 +40,17 @@ import type { AdmissionRequest, DecisionState } from './types.js';
 import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
 
 /**
- * Kinds the shared mesh posture (src/posture, cached per model) reads. Rules that judge through it read
- * these kinds whether or not their `reads` list them (AUT006's verdict changes when a Service goes, for
- * one); the decision treats them as read. (Their `reads` should say so; see the report of issue 12.)
- */
-const POSTURE_READS = [
-  'security.istio.io/PeerAuthentication',
-  'security.istio.io/AuthorizationPolicy',
-  'security.istio.io/RequestAuthentication',
-  'Service',
-  'networking.istio.io/ServiceEntry',
-  'networking.istio.io/Gateway',
-  'gateway.networking.k8s.io/Gateway',
-  'Namespace',
-  ...WORKLOAD_KINDS,
-];
-const POSTURE_RULES: ReadonlySet<string> = new Set([
-  'AUT001', 'AUT002', 'AUT003', 'AUT006', 'AUT007', 'AUT008', 'AUT009', 'AUT010', 'AUT011', 'AUT012', 'AUT013', 'AUT014', 'AUT015',
-  'AUT019', 'AUT020', 'AUT021', 'AUT022', 'AUT023', 'AUT026', 'AUT027', 'AUT028', 'HJK017', 'BYP030',
-]);
-
-/**
  * Kinds every rule may read through the model's structure whatever its `reads` say: namespaces (their
- * mesh mode) and workloads (`workloadsIn`, `dataplaneOf`). BYP008's verdict on a Namespace changes when
- * the namespace's last workload is deleted, for one, and its `reads` do not list workloads. Until a test
- * derives each rule's reads from what it actually touches, the decision treats these as read by all.
+ * mesh mode) and workloads (`workloadsIn`, `dataplaneOf`). src/rules/reads.test.ts now holds each
+ * rule's `reads` to what its findings depend on (posture rules list the posture's kinds through
+ * `postureReads`), but only over the kinds its generator makes; this stays as a margin until it covers
+ * every kind.
  */
 const STRUCTURAL_READS = ['Namespace', ...WORKLOAD_KINDS];
 
-/** What a rule reads, for choosing the rules a review runs: its `reads`, the model's structure, and the posture's kinds if it judges through the posture. */
+/** What a rule reads, for choosing the rules a review runs: its `reads` and the model's structure. */
 export function effectiveReads(rule: Rule): string[] {
-  return POSTURE_RULES.has(rule.meta.id) ? [...rule.meta.reads, ...STRUCTURAL_READS, ...POSTURE_READS] : [...rule.meta.reads, ...STRUCTURAL_READS];
+  return [...rule.meta.reads, ...STRUCTURAL_READS];
 }
 
 /**
