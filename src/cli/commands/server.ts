@@ -143,6 +143,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
       apiPort,
       apiTls: flags.apiTlsCert ? { certFile: path.resolve(io.cwd, flags.apiTlsCert), keyFile: path.resolve(io.cwd, flags.apiTlsKey!) } : null,
       retentionMs,
+      analysisWorker: spec,
       version: VERSION,
     });
     return { server, log };
