@@ -3,7 +3,12 @@
 // kubectl: whichever `kubectl` is on PATH; when none works, Debian's `kubernetes-client` is installed
 // with apt-get (needs root; non-interactive). The kubectl tests fail, never skip, when this could not
 // get one, so this script says clearly why and exits non-zero.
+// PostgreSQL (the store tests start a throwaway server): initdb and pg_ctl on PATH or in
+// /usr/lib/postgresql/N/bin (where Debian puts them); when missing, Debian's `postgresql` is installed
+// the same way. src/testing/postgres.ts finds the binaries by the same rule.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 
 function works(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
@@ -41,4 +46,60 @@ function ensureKubectl() {
   return true;
 }
 
-process.exitCode = ensureKubectl() ? 0 : 1;
+function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function aptInstall(pkg) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env, timeout: 600_000 });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env, timeout: 600_000 });
+}
+
+/** The directory with initdb and pg_ctl, or null (same search as src/testing/postgres.ts). */
+function postgresBin() {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) return dir;
+  }
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  for (const v of readdirSync(base).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a))) {
+    const dir = path.join(base, v, 'bin');
+    if (existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) return dir;
+  }
+  return null;
+}
+
+function ensurePostgres() {
+  const have = postgresBin();
+  if (have) {
+    console.log(`test-setup: PostgreSQL found (${works(path.join(have, 'initdb'), ['--version']) ?? have})`);
+    return true;
+  }
+  if (!isRoot()) {
+    console.error('test-setup: PostgreSQL (initdb, pg_ctl) is not installed and this is not root, so it cannot be installed here.\n' +
+      '  Install it yourself: `sudo apt-get install -y postgresql` (Debian/Ubuntu), then run the tests again.\n' +
+      '  The store tests (src/store/postgres.test.ts) fail until it is there.');
+    return false;
+  }
+  console.log('test-setup: PostgreSQL missing; installing Debian\'s postgresql with apt-get');
+  try {
+    aptInstall('postgresql');
+  } catch (e) {
+    console.error(`test-setup: apt-get could not install postgresql: ${e.message}\n` +
+      '  The store tests (src/store/postgres.test.ts) will fail until initdb and pg_ctl are installed.');
+    return false;
+  }
+  const now = postgresBin();
+  if (!now) {
+    console.error('test-setup: postgresql was installed but initdb/pg_ctl are neither on PATH nor in /usr/lib/postgresql/*/bin.');
+    return false;
+  }
+  console.log(`test-setup: PostgreSQL installed (${now})`);
+  return true;
+}
+
+// Both run (each reports its own problem) before deciding.
+const kubectlOk = ensureKubectl();
+const postgresOk = ensurePostgres();
+process.exitCode = kubectlOk && postgresOk ? 0 : 1;

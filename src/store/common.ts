@@ -2,9 +2,10 @@
  * What both store engines share: object keys, change folding, the findings page cursor, severity
  * order, limits. Kept engine-free so SQLite and PostgreSQL cannot drift apart.
  */
-import { SEVERITIES, type Severity } from '../engine/finding.js';
+import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import { groupOf, kindKey } from '../model/resource.js';
-import type { Change, ObjectKey, WireObject } from '../relay/protocol.js';
+import type { Batch, Change, ObjectKey, WireObject } from '../relay/protocol.js';
+import type { FindingInput, TrendPoint } from './types.js';
 
 /** Bad input to a store query (a forged page cursor, say): the API answers 400 with the message. */
 export class StoreInputError extends Error {
@@ -19,6 +20,34 @@ export class StoreUnknownClusterError extends Error {
   constructor(cluster: string) {
     super(`cluster ${JSON.stringify(cluster)} is not registered; register it first (meshward server register-cluster NAME)`);
     this.name = 'StoreUnknownClusterError';
+  }
+}
+
+/**
+ * Longest value (UTF-8 bytes) of a field that is part of an index key: cluster names, object keys,
+ * fingerprints, rule IDs, token hashes, certificate serials. PostgreSQL's btree refuses index rows
+ * over ~2.7 kB, and no legitimate value comes close (Kubernetes names are at most 253 characters).
+ * Both engines enforce the same bound so they behave alike.
+ */
+export const MAX_KEY_BYTES = 400;
+
+/** Refuses a key field that is not a string or is longer than MAX_KEY_BYTES. */
+export function keyField(what: string, value: unknown): string {
+  if (typeof value !== 'string') throw new StoreInputError(`${what} must be a string`);
+  if (value.length > MAX_KEY_BYTES || Buffer.byteLength(value, 'utf8') > MAX_KEY_BYTES) {
+    throw new StoreInputError(`${what} is ${Buffer.byteLength(value, 'utf8')} bytes long; at most ${MAX_KEY_BYTES} are stored (Kubernetes names are at most 253 characters)`);
+  }
+  return value;
+}
+
+/**
+ * applyBatch for a revoked cluster. The server authenticates before it calls the store, so this only
+ * closes the window between that check and the write (a revocation in between): answer 403 `revoked`.
+ */
+export class StoreRevokedClusterError extends Error {
+  constructor(cluster: string) {
+    super(`cluster ${JSON.stringify(cluster)} is revoked; its agent must not write (register it again under a new name to resume)`);
+    this.name = 'StoreRevokedClusterError';
   }
 }
 
@@ -47,12 +76,13 @@ export function foldChanges(changes: readonly Change[]): FoldedChanges {
   const last = new Map<string, { key: ObjectKey; body: string | null }>();
   for (const c of changes) {
     if (c.op === 'upsert') {
-      const key = wireObjectKey(c.object);
+      const key = checkedKey(wireObjectKey(c.object));
       const k = keyString(key);
       last.delete(k); // keep insertion order = order of the final operation
       last.set(k, { key, body: JSON.stringify(c.object) });
     } else {
-      const key: ObjectKey = { kind: String(c.key.kind), namespace: String(c.key.namespace), name: String(c.key.name) };
+      if (!c.key || typeof c.key !== 'object') throw new StoreInputError('a delete change needs a key');
+      const key = checkedKey({ kind: c.key.kind, namespace: c.key.namespace, name: c.key.name });
       const k = keyString(key);
       last.delete(k);
       last.set(k, { key, body: null });
@@ -64,6 +94,10 @@ export function foldChanges(changes: readonly Change[]): FoldedChanges {
     else out.upserts.push({ key: v.key, body: v.body });
   }
   return out;
+}
+
+function checkedKey(k: ObjectKey): ObjectKey {
+  return { kind: keyField('object kind', k.kind), namespace: keyField('object namespace', k.namespace), name: keyField('object name', k.name) };
 }
 
 /** Unambiguous (JSON) key string: `objectKeyString` joins with `|`, which a hostile name may contain. */
@@ -174,4 +208,64 @@ export function findingBody(f: FindingInputLike): string {
 export function findingNamespace(f: FindingInputLike): string {
   const ns = f.resource && typeof f.resource.namespace === 'string' ? f.resource.namespace : '';
   return ns;
+}
+
+export function checkBatch(batch: Batch): void {
+  if (!batch || typeof batch !== 'object') throw new StoreInputError('batch must be an object');
+  if (typeof batch.epoch !== 'string' || batch.epoch.length === 0) throw new StoreInputError('batch.epoch must be a non-empty string');
+  if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) throw new StoreInputError('batch.seq must be a positive integer');
+  if (batch.type !== 'snapshot' && batch.type !== 'delta') throw new StoreInputError('batch.type must be "snapshot" or "delta"');
+  if (!Array.isArray(batch.changes)) throw new StoreInputError('batch.changes must be a list');
+}
+
+export function checkMaxObjects(opts: { maxObjects: number } | undefined): number {
+  const n = opts?.maxObjects;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new StoreInputError('maxObjects must be a non-negative integer');
+  return n;
+}
+
+/** One finding per fingerprint (the last wins); refuses a finding that is not one. */
+export function dedupeFindings(findings: readonly FindingInput[]): Map<string, FindingInput> {
+  if (!Array.isArray(findings)) throw new StoreInputError('findings must be a list');
+  const out = new Map<string, FindingInput>();
+  for (const f of findings) {
+    if (!f || typeof f !== 'object' || !isSeverity(f.severity)) throw new StoreInputError('each finding needs a known severity');
+    keyField('finding fingerprint', f.fingerprint);
+    keyField('finding ruleId', f.ruleId);
+    out.delete(f.fingerprint);
+    out.set(f.fingerprint, f);
+  }
+  return out;
+}
+
+/** Open counts per day: every cluster's latest figures at or before each day, summed. */
+export function buildTrend(
+  days: string[],
+  before: ReadonlyArray<{ cluster: string; sev: number; open: number }>,
+  within: ReadonlyArray<{ cluster: string; day: string; sev: number; open: number }>,
+): TrendPoint[] {
+  const current = new Map<string, Record<Severity, number>>();
+  const of = (cluster: string) => {
+    let c = current.get(cluster);
+    if (!c) {
+      c = zeroBySeverity();
+      current.set(cluster, c);
+    }
+    return c;
+  };
+  for (const r of before) of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
+  const byDay = new Map<string, Array<{ cluster: string; sev: number; open: number }>>();
+  for (const r of within) {
+    let l = byDay.get(r.day);
+    if (!l) byDay.set(r.day, (l = []));
+    l.push(r);
+  }
+  const out: TrendPoint[] = [];
+  for (const day of days) {
+    for (const r of byDay.get(day) ?? []) of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
+    const open = zeroBySeverity();
+    for (const c of current.values()) for (const s of SEVERITIES) open[s] += c[s];
+    out.push({ day, open });
+  }
+  return out;
 }

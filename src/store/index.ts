@@ -18,6 +18,6 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
   return openPostgresStore({ connectionString: spec.connectionString, poolSize: spec.poolSize });
 }
 
-export { StoreInputError, StoreUnknownClusterError, wireObjectKey } from './common.js';
+export { MAX_KEY_BYTES, StoreInputError, StoreRevokedClusterError, StoreUnknownClusterError, wireObjectKey } from './common.js';
 export { FLEET_CLUSTER, StoreConflictError } from './types.js';
 export type * from './types.js';

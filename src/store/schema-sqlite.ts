@@ -76,6 +76,7 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_page ON findings(state, sev, cluster, rule_id, fingerprint);
 CREATE INDEX findings_cluster_page ON findings(cluster, state, sev, rule_id, fingerprint);
+CREATE INDEX findings_namespace_page ON findings(namespace, state, sev, cluster, rule_id, fingerprint);
 CREATE INDEX findings_resolved ON findings(resolved_at) WHERE state = 'resolved';
 
 CREATE TABLE finding_events (

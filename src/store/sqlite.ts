@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import type { Batch, Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
@@ -23,10 +23,16 @@ import {
   severityFromOrder,
   severityOrder,
   StoreInputError,
+  StoreRevokedClusterError,
   StoreUnknownClusterError,
+  checkMaxObjects,
   trendDays,
   utcDay,
   zeroBySeverity,
+  buildTrend,
+  checkBatch,
+  keyField,
+  dedupeFindings,
   type FindingBody,
 } from './common.js';
 import { SQLITE_MIGRATIONS } from './schema-sqlite.js';
@@ -137,6 +143,9 @@ export class SqliteStore implements Store {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     this.file = path.join(opts.dataDir, SQLITE_FILE_NAME);
     this.db = new Database(this.file);
+    // Sanitized, but still a map of every cluster's weaknesses: for the server's user only (SQLite
+    // gives the -wal and -shm files the database file's permissions).
+    chmodSync(this.file, 0o600);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
@@ -182,6 +191,7 @@ export class SqliteStore implements Store {
   }
 
   async createCluster(name: string, at: Date): Promise<ClusterRecord> {
+    keyField('cluster name', name);
     const res = this.st('INSERT INTO clusters (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, iso(at));
     if (res.changes === 0) throw new StoreConflictError(`cluster ${JSON.stringify(name)} is already registered (revoked clusters keep their name)`);
     return toClusterRecord(this.clusterRow(name)!);
@@ -204,6 +214,7 @@ export class SqliteStore implements Store {
   }
 
   async addBootstrapToken(cluster: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    keyField('token hash', tokenHash);
     const row = this.clusterRow(cluster);
     if (!row) throw new StoreUnknownClusterError(cluster);
     const res = this.st('INSERT INTO bootstrap_tokens (token_hash, cluster_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
@@ -225,6 +236,7 @@ export class SqliteStore implements Store {
   }
 
   async recordCertificate(cert: IssuedCertificate): Promise<void> {
+    keyField('certificate serial', cert.serial);
     const row = this.clusterRow(cert.cluster);
     if (!row) throw new StoreUnknownClusterError(cert.cluster);
     const res = this.st('INSERT INTO certificates (serial, cluster_id, issued_at, not_after) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
@@ -250,10 +262,12 @@ export class SqliteStore implements Store {
 
   async applyBatch(cluster: string, batch: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
     checkBatch(batch);
+    const maxObjects = checkMaxObjects(opts);
     const now = iso(at);
     const run = this.db.transaction((): BatchOutcome => {
       const row = this.clusterRow(cluster);
       if (!row) throw new StoreUnknownClusterError(cluster);
+      if (row.revoked_at !== null) throw new StoreRevokedClusterError(cluster);
       const cur = cursorOf(row);
       const folded = foldChanges(batch.changes);
       let gen: number;
@@ -284,7 +298,7 @@ export class SqliteStore implements Store {
         if (ins.run(row.id, gen, k.kind, k.namespace, k.name, u.body, now).changes === 1) count++;
         else upd.run(u.body, now, row.id, gen, k.kind, k.namespace, k.name);
       }
-      if (count > opts.maxObjects) throw new TooManyObjects();
+      if (count > maxObjects) throw new TooManyObjects();
       const kinds = Array.isArray(batch.kinds) ? JSON.stringify(batch.kinds) : null;
       if (isSnapshot && batch.last === true) {
         this.st('DELETE FROM objects WHERE cluster_id = ? AND gen <> ?').run(row.id, gen);
@@ -366,6 +380,7 @@ export class SqliteStore implements Store {
   // --- Findings ---
 
   async recordAnalysis(cluster: string, findings: FindingInput[], at: Date): Promise<AnalysisOutcome> {
+    keyField('cluster name', cluster);
     const incoming = dedupeFindings(findings);
     const now = iso(at);
     const run = this.db.transaction((): AnalysisOutcome => {
@@ -435,7 +450,8 @@ export class SqliteStore implements Store {
         where.push('0');
         return;
       }
-      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      // One value: an equality, so the planner can walk an index in page order.
+      where.push(values.length === 1 ? `${column} = ?` : `${column} IN (${values.map(() => '?').join(', ')})`);
       params.push(...values);
     };
     inList('state', q.state ?? ['open'], 'state');
@@ -446,7 +462,7 @@ export class SqliteStore implements Store {
       if (!Array.isArray(q.severity) || !q.severity.every(isSeverity)) throw new StoreInputError(`severity must be a list of ${SEVERITIES.join(', ')}`);
       if (q.severity.length === 0) where.push('0');
       else {
-        where.push(`sev IN (${q.severity.map(() => '?').join(', ')})`);
+        where.push(q.severity.length === 1 ? 'sev = ?' : `sev IN (${q.severity.map(() => '?').join(', ')})`);
         params.push(...q.severity.map(severityOrder));
       }
     }
@@ -555,14 +571,6 @@ function isoText(s: string): string {
   return new Date(t).toISOString();
 }
 
-export function checkBatch(batch: Batch): void {
-  if (!batch || typeof batch !== 'object') throw new StoreInputError('batch must be an object');
-  if (typeof batch.epoch !== 'string' || batch.epoch.length === 0) throw new StoreInputError('batch.epoch must be a non-empty string');
-  if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) throw new StoreInputError('batch.seq must be a positive integer');
-  if (batch.type !== 'snapshot' && batch.type !== 'delta') throw new StoreInputError('batch.type must be "snapshot" or "delta"');
-  if (!Array.isArray(batch.changes)) throw new StoreInputError('batch.changes must be a list');
-}
-
 function cursorOf(row: ClusterRow): Cursor {
   return { cluster: row.name, epoch: row.epoch, seq: row.seq, snapshotComplete: row.snapshot_complete === 1 };
 }
@@ -640,48 +648,3 @@ function toSuppression(r: SuppressionRow): Suppression {
   };
 }
 
-/** One finding per fingerprint (the last wins); refuses a finding that is not one. */
-export function dedupeFindings(findings: readonly FindingInput[]): Map<string, FindingInput> {
-  if (!Array.isArray(findings)) throw new StoreInputError('findings must be a list');
-  const out = new Map<string, FindingInput>();
-  for (const f of findings) {
-    if (!f || typeof f.fingerprint !== 'string' || typeof f.ruleId !== 'string' || !isSeverity(f.severity)) {
-      throw new StoreInputError('each finding needs a string fingerprint and ruleId and a known severity');
-    }
-    out.delete(f.fingerprint);
-    out.set(f.fingerprint, f);
-  }
-  return out;
-}
-
-/** Open counts per day: every cluster's latest figures at or before each day, summed. */
-export function buildTrend(
-  days: string[],
-  before: ReadonlyArray<{ cluster: string; sev: number; open: number }>,
-  within: ReadonlyArray<{ cluster: string; day: string; sev: number; open: number }>,
-): TrendPoint[] {
-  const current = new Map<string, Record<Severity, number>>();
-  const of = (cluster: string) => {
-    let c = current.get(cluster);
-    if (!c) {
-      c = zeroBySeverity();
-      current.set(cluster, c);
-    }
-    return c;
-  };
-  for (const r of before) of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
-  const byDay = new Map<string, Array<{ cluster: string; sev: number; open: number }>>();
-  for (const r of within) {
-    let l = byDay.get(r.day);
-    if (!l) byDay.set(r.day, (l = []));
-    l.push(r);
-  }
-  const out: TrendPoint[] = [];
-  for (const day of days) {
-    for (const r of byDay.get(day) ?? []) of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
-    const open = zeroBySeverity();
-    for (const c of current.values()) for (const s of SEVERITIES) open[s] += c[s];
-    out.push({ day, open });
-  }
-  return out;
-}

@@ -5,7 +5,7 @@ import type { FindingInput } from './types.js';
 
 export const T0 = new Date('2026-03-01T10:00:00.000Z');
 
-/** Hostile strings: quotes, SQL, prototype names, control characters, non-ASCII, a long one. */
+/** Hostile strings: quotes, SQL, prototype names, control characters, NUL, non-ASCII. Each also serves as a key. */
 export const HOSTILE_STRINGS = [
   `it's "quoted"`,
   `x'); DROP TABLE objects; --`,
@@ -15,8 +15,10 @@ export const HOSTILE_STRINGS = [
   'nul\u0000inside',
   '%_\\ like metacharacters',
   'ünïcödé ✓ 𝕏 <script>alert(1)</script>',
-  'long-' + 'x'.repeat(100_000),
 ];
+
+/** A huge value for fields that are not keys (bodies, messages, reasons): stored whole. */
+export const HUGE_STRING = 'huge-' + 'x\u0000\\y'.repeat(30_000);
 
 export function wireObject(kind: string, namespace: string, name: string, extra: Record<string, unknown> = {}): WireObject {
   const group = kind.includes('/') ? kind.slice(0, kind.indexOf('/')) : '';

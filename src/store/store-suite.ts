@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SEVERITIES, type Severity } from '../engine/finding.js';
 import type { Batch, Change, Cursor, WireObject } from '../relay/protocol.js';
-import { StoreInputError, wireObjectKey } from './common.js';
+import { MAX_KEY_BYTES, StoreInputError, StoreRevokedClusterError, wireObjectKey } from './common.js';
 import type { StoreSpec } from './index.js';
-import { batch, finding, HOSTILE_STRINGS, T0, upsert, wireObject } from './store-suite-data.js';
+import { batch, finding, HOSTILE_STRINGS, HUGE_STRING, T0, upsert, wireObject } from './store-suite-data.js';
 import { FLEET_CLUSTER, StoreConflictError, type FindingInput, type FindingRecord, type Store, type StoredObject } from './types.js';
 
 export interface SuiteStore {
@@ -279,8 +279,15 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         await store.createCluster('east', T0);
         await assert.rejects(store.applyBatch('east', batch('e1', 0, 'snapshot', [], true), at(1), MAX), StoreInputError);
         await assert.rejects(store.applyBatch('east', { ...batch('e1', 1, 'snapshot', [], true), changes: 'x' as unknown as Change[] }, at(1), MAX), StoreInputError);
+        await assert.rejects(store.applyBatch('east', batch('e1', 1, 'snapshot', [], true), at(1), { maxObjects: Number.NaN }), StoreInputError);
         assert.deepEqual(await store.cursor('nope'), { cluster: 'nope', epoch: null, seq: 0, snapshotComplete: false });
         assert.deepEqual(await store.cursor('east'), { cluster: 'east', epoch: null, seq: 0, snapshotComplete: false });
+        // A revocation between authentication and the write: the store refuses too.
+        await store.applyBatch('east', batch('e1', 1, 'snapshot', [upsert(wireObject('Service', 'a', 'before'))], true), at(1), MAX);
+        await store.revokeCluster('east', at(2));
+        await assert.rejects(store.applyBatch('east', batch('e1', 2, 'delta', [upsert(wireObject('Service', 'a', 'after'))]), at(3), MAX), StoreRevokedClusterError);
+        assert.deepEqual(await names(store, 'east'), ['before']);
+        assert.equal((await store.cursor('east')).seq, 1);
       });
 
       withStore('clusters are separate: one cluster\'s batches never touch another\'s objects', async ({ store }) => {
@@ -291,6 +298,36 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         await store.applyBatch('west', batch('e2', 1, 'snapshot', [upsert(wireObject('Service', 'a', 'west-2'))], true), at(2), MAX);
         assert.deepEqual(await names(store, 'east'), ['east-1']);
         assert.deepEqual(await names(store, 'west'), ['west-2']);
+      });
+
+      withStore('two replicas applying one cluster\'s batches at once never interleave: each batch is stored exactly once', async ({ store, replica }) => {
+        const other = await replica();
+        try {
+          await store.createCluster('east', T0);
+          await store.applyBatch('east', batch('e1', 1, 'snapshot', [upsert(wireObject('Service', 'a', 's0'))], true), at(1), MAX);
+          const last = 21;
+          const stored = new Map<number, number>();
+          // Two "agents" (a retrying agent reaching two replicas) each push every delta until it lands.
+          const push = async (s: Store) => {
+            for (let seq = 2; seq <= last; seq++) {
+              for (let attempt = 0; ; attempt++) {
+                assert.ok(attempt < 10_000, `delta ${seq} never landed`);
+                const r = await s.applyBatch('east', batch('e1', seq, 'delta', [upsert(wireObject('Service', 'a', `d${seq}`, { spec: { seq } }))]), at(seq), MAX);
+                if (r.status === 'stored') stored.set(seq, (stored.get(seq) ?? 0) + 1);
+                if (r.status === 'stored' || r.status === 'duplicate') break;
+                assert.equal(r.status, 'out-of-order');
+                assert.ok(r.cursor.seq < seq);
+                await new Promise((resolve) => setImmediate(resolve));
+              }
+            }
+          };
+          await Promise.all([push(store), push(other)]);
+          for (let seq = 2; seq <= last; seq++) assert.equal(stored.get(seq), 1, `delta ${seq} stored ${stored.get(seq) ?? 0} times`);
+          assert.deepEqual(await store.cursor('east'), { cluster: 'east', epoch: 'e1', seq: last, snapshotComplete: true });
+          assert.equal((await other.getCluster('east'))!.objects, last);
+        } finally {
+          await other.close();
+        }
       });
 
       withStore('objects stream in key order across many pages from one consistent state', async ({ store }) => {
@@ -375,6 +412,27 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.deepEqual(out, { opened: 0, resolved: 2, reopened: 0, open: 0 });
         assert.equal(await store.finding('east', 'nope'), null);
         assert.deepEqual(await store.findingEvents('east', 'nope'), []);
+      });
+
+      withStore('concurrent analyses of one cluster on two replicas leave one consistent result', async ({ store, replica }) => {
+        const other = await replica();
+        try {
+          const runs = Array.from({ length: 8 }, (_, i) => Array.from({ length: 20 }, (_, j) => finding(`fp-${(i + j) % 30}`, SEVERITIES[(i + j) % 5]!)));
+          await Promise.all(runs.map((fs, i) => (i % 2 ? other : store).recordAnalysis('east', fs, at(i))));
+          const open = (await store.findings({ cluster: ['east'], limit: 1000 })).items;
+          assert.equal(open.length, 20, 'exactly one analysis\'s findings are open');
+          const events = (await Promise.all(Array.from({ length: 30 }, (_, k) => store.findingEvents('east', `fp-${k}`)))).flat();
+          // Every open finding's last event opens it; every other finding's last event (if any) resolves it.
+          for (let k = 0; k < 30; k++) {
+            const fp = `fp-${k}`;
+            const mine = events.filter((e) => e.fingerprint === fp);
+            const isOpen = open.some((f) => f.fingerprint === fp);
+            if (isOpen) assert.notEqual(mine[mine.length - 1]?.type, 'resolved', fp);
+            else if (mine.length) assert.equal(mine[mine.length - 1]!.type, 'resolved', fp);
+          }
+        } finally {
+          await other.close();
+        }
       });
 
       withStore('findings: filters, and cursor pages that are stable across ties', async ({ store }) => {
@@ -513,27 +571,32 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
     });
 
     withStore('hostile values are stored and returned unchanged', async ({ store }) => {
+      const H = HUGE_STRING;
       for (const [i, h] of HOSTILE_STRINGS.entries()) {
         const cluster = h;
         await store.createCluster(cluster, T0);
         assert.equal((await store.getCluster(cluster))?.name, cluster);
         await store.addBootstrapToken(cluster, `hash:${h}`, at(DAY));
         assert.equal(await store.consumeBootstrapToken(`hash:${h}`, at(1)), cluster);
-        await store.recordCertificate({ cluster, serial: `serial-${i}`, issuedAt: at(0).toISOString(), notAfter: at(DAY).toISOString() });
-        assert.equal((await store.listCertificates(cluster)).length, 1);
-        await store.touchCluster(cluster, at(1), h, 0);
-        assert.equal((await store.getCluster(cluster))?.agentVersion, h);
-        const o = wireObject(`${h}/${h}`, h, h, { spec: { [h]: h, nested: JSON.parse(JSON.stringify({ p: h, c: h }).replace('"p"', '"__proto__"').replace('"c"', '"constructor"')) }, data: h });
-        const kinds = [{ kind: h, served: true, synced: false, objects: 1, error: h }];
-        const r = await store.applyBatch(cluster, batch(h, 1, 'snapshot', [upsert(o)], true, { kinds }), at(2), MAX);
-        assert.deepEqual(r.cursor, { cluster, epoch: h, seq: 1, snapshotComplete: true } satisfies Cursor);
+        await store.recordCertificate({ cluster, serial: `serial-${i}-${h}`, issuedAt: at(0).toISOString(), notAfter: at(DAY).toISOString() });
+        assert.deepEqual((await store.listCertificates(cluster)).map((c) => c.serial), [`serial-${i}-${h}`]);
+        await store.touchCluster(cluster, at(1), h + H, 0);
+        assert.equal((await store.getCluster(cluster))?.agentVersion, h + H);
+        const nested = JSON.parse(JSON.stringify({ p: h, c: H }).replace('"p"', '"__proto__"').replace('"c"', '"constructor"')) as unknown;
+        const o = wireObject(`${h}/${h}`, h, h, { spec: { [h]: h, nested }, data: H });
+        const kinds = [{ kind: h, served: true, synced: false, objects: 1, error: H }];
+        const epoch = h + H;
+        const r = await store.applyBatch(cluster, batch(epoch, 1, 'snapshot', [upsert(o)], true, { kinds }), at(2), MAX);
+        assert.deepEqual(r.cursor, { cluster, epoch, seq: 1, snapshotComplete: true } satisfies Cursor);
+        assert.equal((await store.applyBatch(cluster, batch(epoch, 1, 'snapshot', [upsert(o)], true), at(2), MAX)).status, 'duplicate');
         const got = await all(store, cluster);
         assert.equal(got.length, 1);
         assert.deepEqual(got[0]!.object, JSON.parse(JSON.stringify(o)));
+        assert.ok(Object.hasOwn((got[0]!.object.obj['spec'] as Record<string, Record<string, unknown>>)['nested']!, '__proto__'));
         assert.deepEqual(got[0]!.key, wireObjectKey(o));
         assert.deepEqual((await store.object(cluster, wireObjectKey(o)))?.object, JSON.parse(JSON.stringify(o)));
         assert.deepEqual((await store.getCluster(cluster))?.kinds, kinds);
-        const f = finding(h, 'high', { ruleId: h, title: h, message: h, remediation: h, resource: { cluster, apiVersion: h, kind: h, namespace: h, name: h } });
+        const f = finding(h, 'high', { ruleId: h, title: h + H, message: H, remediation: h, resource: { cluster, apiVersion: h, kind: h, namespace: h, name: H } });
         await store.recordAnalysis(cluster, [f], at(3));
         const rec = (await store.finding(cluster, h))!;
         assert.deepEqual({ ...f }, {
@@ -541,13 +604,17 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
           remediation: rec.remediation, resource: rec.resource, location: rec.location, evidence: rec.evidence,
         });
         assert.equal(rec.namespace, h);
+        assert.deepEqual((await store.findingEvents(cluster, h)).map((e) => [e.cluster, e.fingerprint, e.ruleId]), [[cluster, h, h]]);
         const filtered = await store.findings({ cluster: [cluster], namespace: [h], ruleId: [h] });
         assert.deepEqual(filtered.items.map((x) => x.fingerprint), [h]);
-        const s = await store.addSuppression({ fingerprint: h, ruleId: h, cluster: h, namespace: h, reason: h, createdBy: h, expiresAt: at(DAY).toISOString() }, at(4));
-        assert.equal((await store.listSuppressions(at(5))).find((x) => x.id === s.id)?.reason, h);
+        assert.ok((await store.findingCounts()).some((c) => c.cluster === cluster && c.ruleId === h));
+        const s = await store.addSuppression({ fingerprint: h, ruleId: h, cluster: h, namespace: h, reason: h + H, createdBy: h, expiresAt: at(DAY).toISOString() }, at(4));
+        const listed = (await store.listSuppressions(at(5))).find((x) => x.id === s.id)!;
+        assert.deepEqual([listed.fingerprint, listed.ruleId, listed.cluster, listed.namespace, listed.reason, listed.createdBy], [h, h, h, h, h + H, h]);
         assert.equal(await store.revokeSuppression(s.id, h, at(6)), true);
+        assert.equal((await store.listSuppressions(at(7), true)).find((x) => x.id === s.id)?.revokedBy, h);
       }
-      assert.equal((await store.listClusters()).length, HOSTILE_STRINGS.length);
+      assert.deepEqual((await store.listClusters()).map((c) => c.name).sort(), [...HOSTILE_STRINGS].sort());
       // Pagination across hostile cluster names still visits each once.
       const seen: string[] = [];
       let cursor: string | undefined;
@@ -557,6 +624,32 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         cursor = p.next ?? undefined;
       } while (cursor);
       assert.deepEqual([...seen].sort(), [...HOSTILE_STRINGS].sort());
+    });
+
+    withStore('keys longer than MAX_KEY_BYTES are refused, whole batches with them', async ({ store }) => {
+      const long = 'k'.repeat(MAX_KEY_BYTES + 1);
+      const wide = 'é'.repeat(MAX_KEY_BYTES / 2 + 1); // within the characters, over the bytes
+      await assert.rejects(store.createCluster(long, T0), StoreInputError);
+      await assert.rejects(store.createCluster(wide, T0), StoreInputError);
+      const fine = 'k'.repeat(MAX_KEY_BYTES);
+      await store.createCluster(fine, T0);
+      await assert.rejects(store.addBootstrapToken(fine, long, at(DAY)), StoreInputError);
+      await assert.rejects(store.recordCertificate({ cluster: fine, serial: long, issuedAt: at(0).toISOString(), notAfter: at(DAY).toISOString() }), StoreInputError);
+      await assert.rejects(
+        store.applyBatch(fine, batch('e1', 1, 'snapshot', [upsert(wireObject('Service', 'ns', 'ok')), upsert(wireObject('Service', 'ns', long))], true), at(1), MAX),
+        StoreInputError,
+      );
+      await assert.rejects(
+        store.applyBatch(fine, batch('e1', 1, 'snapshot', [{ op: 'delete', key: { kind: 'Service', namespace: long, name: 'x' } }], true), at(1), MAX),
+        StoreInputError,
+      );
+      assert.deepEqual(await store.cursor(fine), { cluster: fine, epoch: null, seq: 0, snapshotComplete: false });
+      await assert.rejects(store.recordAnalysis(fine, [finding(long, 'high')], at(1)), StoreInputError);
+      await assert.rejects(store.recordAnalysis(fine, [finding('ok', 'high', { ruleId: long })], at(1)), StoreInputError);
+      await assert.rejects(store.recordAnalysis(fine, [finding('ok', 'worst' as Severity)], at(1)), StoreInputError);
+      assert.equal(await store.finding(fine, 'ok'), null);
+      await store.applyBatch(fine, batch('e1', 1, 'snapshot', [upsert(wireObject('Service', fine.slice(0, 63), fine))], true), at(1), MAX);
+      assert.equal((await store.getCluster(fine))?.objects, 1);
     });
 
     withStore('durability: every batch acknowledged before a SIGKILL is there after reopening', async ({ store, spec, replica }) => {
