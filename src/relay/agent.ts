@@ -99,7 +99,8 @@ export class RelayAgent {
   private wake: Wake | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly ackListeners = new Set<(s: AgentStats) => void>();
-  readonly stats: AgentStats = { epoch: null, acked: 0, snapshotComplete: false, resyncs: 0, batchesAcked: 0, changesAcked: 0, oversized: 0, queued: 0, lastError: null };
+  private readonly retryListeners = new Set<(reason: string) => void>();
+  private readonly counters: AgentStats = { epoch: null, acked: 0, snapshotComplete: false, resyncs: 0, batchesAcked: 0, changesAcked: 0, oversized: 0, queued: 0, lastError: null };
 
   constructor(opts: AgentOptions) {
     this.o = {
@@ -118,6 +119,27 @@ export class RelayAgent {
     } as RelayAgent['o'];
     this.o.maxBatchChanges = Math.min(this.o.maxBatchChanges, RELAY_LIMITS.maxChangesPerBatch);
     this.queue = new DeltaQueue(opts.queueBounds ?? DEFAULT_QUEUE_BOUNDS);
+  }
+
+  /** Where the agent stands (a copy). */
+  get stats(): AgentStats {
+    return { ...this.counters, queued: this.queue.size };
+  }
+
+  /** Called whenever the agent is about to wait before retrying (`reason` as logged). */
+  onRetry(listener: (reason: string) => void): () => void {
+    this.retryListeners.add(listener);
+    return () => this.retryListeners.delete(listener);
+  }
+
+  private retried(reason: string): void {
+    for (const l of this.retryListeners) {
+      try {
+        l(reason);
+      } catch {
+        /* a listener must not stop the agent */
+      }
+    }
   }
 
   /** Called after every acknowledged batch (tests and metrics). */
@@ -155,6 +177,7 @@ export class RelayAgent {
           const reply = await this.o.client.cursor();
           if (!reply.ok) {
             const wait = this.refusal(reply, 'GET /v1/cursor');
+            this.retried(this.counters.lastError ?? '');
             await this.sleep(wait);
             continue;
           }
@@ -182,14 +205,16 @@ export class RelayAgent {
         }
         const wait = this.refusal(reply, 'POST /v1/batch');
         if (reply.status !== 429) needCursor = true;
+        this.retried(this.counters.lastError ?? '');
         await this.sleep(wait);
       } catch (err) {
         if (err instanceof AgentFatalError) throw err;
         const message = err instanceof TransportFailure ? err.message : `unexpected: ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
-        this.stats.lastError = message;
+        this.counters.lastError = message;
         const wait = this.backoff();
         this.o.log.warn({ event: 'retry', reason: message, retryInMs: Math.round(wait) }, 'server unreachable; retrying');
         needCursor = true;
+        this.retried(message);
         await this.sleep(wait);
       }
     }
@@ -199,7 +224,7 @@ export class RelayAgent {
   private refusal(reply: Extract<Reply<unknown>, { ok: false }>, what: string): number {
     const err: RelayError | null = reply.error;
     const detail = err ? `${err.code}: ${err.message.slice(0, 300)}` : `HTTP ${reply.status}`;
-    this.stats.lastError = `${what}: ${detail}`;
+    this.counters.lastError = `${what}: ${detail}`;
     if (reply.status === 403 || err?.code === 'revoked' || err?.code === 'forbidden-cluster') {
       throw new AgentFatalError(
         err?.code === 'revoked'
@@ -250,10 +275,10 @@ export class RelayAgent {
     this.plan = new SnapshotPlan(this.o.cache.resources());
     this.snapshotTotal = this.plan.total;
     this.lastKinds = '';
-    this.stats.epoch = this.epoch;
-    this.stats.acked = 0;
-    this.stats.snapshotComplete = false;
-    this.stats.resyncs++;
+    this.counters.epoch = this.epoch;
+    this.counters.acked = 0;
+    this.counters.snapshotComplete = false;
+    this.counters.resyncs++;
     this.o.log.info({ event: 'resync', epoch: this.epoch, objects: this.plan.total, reason }, 'sending a full snapshot');
   }
 
@@ -262,13 +287,12 @@ export class RelayAgent {
     this.nextSeq = batch.seq + 1;
     this.attempt = 0;
     this.lastSentAt = Date.now();
-    this.stats.acked = batch.seq;
-    this.stats.batchesAcked++;
-    this.stats.changesAcked += batch.changes.length;
-    this.stats.queued = this.queue.size;
+    this.counters.acked = batch.seq;
+    this.counters.batchesAcked++;
+    this.counters.changesAcked += batch.changes.length;
     if (batch.type === 'snapshot' && batch.last) {
-      this.stats.snapshotComplete = true;
-      this.o.log.info({ event: 'snapshot-stored', epoch: batch.epoch, parts: batch.seq, objects: this.snapshotTotal, oversized: this.stats.oversized }, 'snapshot stored by the server');
+      this.counters.snapshotComplete = true;
+      this.o.log.info({ event: 'snapshot-stored', epoch: batch.epoch, parts: batch.seq, objects: this.snapshotTotal, oversized: this.counters.oversized }, 'snapshot stored by the server');
     }
     for (const l of this.ackListeners) {
       try {
@@ -297,7 +321,7 @@ export class RelayAgent {
           continue;
         }
         if (plan.skipped > skippedBefore) {
-          this.stats.oversized += plan.skipped - skippedBefore;
+          this.counters.oversized += plan.skipped - skippedBefore;
           this.o.log.warn({ event: 'object-too-large', count: plan.skipped - skippedBefore, limitBytes: RELAY_LIMITS.maxObjectBytes }, 'objects over the size limit left out of the snapshot');
         }
         if (last) {

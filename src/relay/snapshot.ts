@@ -104,10 +104,3 @@ export class SnapshotPlan {
   }
 }
 
-/** The key of a wire object, read as the agent wrote it (kind key from apiVersion's group and kind; metadata's namespace and name). */
-export function wireObjectKey(w: WireObject): ObjectKey {
-  const slash = w.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : w.apiVersion.slice(0, slash);
-  const md = (w.obj.metadata ?? {}) as { namespace?: unknown; name?: unknown };
-  return { kind: kindKey(group, w.kind), namespace: w.namespaced && typeof md.namespace === 'string' ? md.namespace : '', name: typeof md.name === 'string' ? md.name : '' };
-}

@@ -26,6 +26,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sanitizeObject } from '../cluster/sanitize.js';
 import { AGENT_PATHS, isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type BatchAck, type Change, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import type { AgentRoutesDeps, RegisterAgentRoutes } from './types.js';
+import { registerIdentityRoutes } from './identity.js';
 
 const gunzip = promisify(gunzipCb) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
 
@@ -169,6 +170,12 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
 }
 
 export const registerIngestRoutes: RegisterAgentRoutes = createIngestRoutes();
+
+/** Every agent-port route: enroll and renew (identity.ts), cursor and batch (here). What server.ts registers. */
+export const registerAgentRoutes: RegisterAgentRoutes = (app, deps) => {
+  registerIdentityRoutes(app, deps);
+  registerIngestRoutes(app, deps);
+};
 
 async function touch(deps: AgentRoutesDeps, cluster: string, at: Date, agentVersion: string | null, skew: number | null): Promise<void> {
   try {

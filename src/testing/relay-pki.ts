@@ -9,7 +9,7 @@ import { webcrypto, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import type { AgentCredentials, AgentIdentity } from '../relay/identity-types.js';
+import type { AgentCredentials } from '../relay/identity-types.js';
 import { clusterFromSpiffeId, clusterSpiffeId, type EnrollResponse, type RelayError } from '../relay/protocol.js';
 import type { AgentIdentityService } from '../server/types.js';
 
@@ -94,15 +94,7 @@ export async function createRelayPki(name = 'meshward-relay-test-ca'): Promise<R
   };
 }
 
-/** `--cert/--key`: credentials issued out of band, never renewed by the agent. */
-export function fixedAgentIdentity(cluster: string, creds: AgentCredentials): AgentIdentity {
-  return {
-    cluster,
-    current: () => creds,
-    renewIfDue: async () => false,
-    onRenewed: () => () => undefined,
-  };
-}
+export { fixedAgentIdentity } from '../relay/fixed-identity.js';
 
 /**
  * The contract's authentication: a client certificate verified by the CA (the TLS layer did that:

@@ -13,16 +13,39 @@ export interface TestAgentListener {
   url: URL;
   port: number;
   stored: Array<{ cluster: string; epoch: string; seq: number; type: string; last: boolean; changes: number }>;
+  /** Resolves after the next stored batch for which `pred` holds (already stored ones count). */
+  waitStored(pred: (b: TestAgentListener['stored'][number]) => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTestAgentListener(opts: { store: Store | object; identity: AgentIdentityService; ingest?: IngestOptions; port?: number; log?: Logger; listener?: IngestListener }): Promise<TestAgentListener> {
   const app = Fastify({ https: opts.identity.agentTlsOptions(), logger: false, forceCloseConnections: true });
   const stored: TestAgentListener['stored'] = [];
-  const listener: IngestListener = opts.listener ?? { onStored: (cluster, info) => stored.push({ cluster, ...info }) };
+  const waiters = new Set<() => void>();
+  const listener: IngestListener = opts.listener ?? {
+    onStored: (cluster, info) => {
+      stored.push({ cluster, ...info });
+      for (const w of [...waiters]) w();
+    },
+  };
+  const waitStored = (pred: (b: TestAgentListener['stored'][number]) => boolean) =>
+    new Promise<void>((resolve) => {
+      let from = 0;
+      const check = () => {
+        for (; from < stored.length; from++) {
+          if (pred(stored[from]!)) {
+            waiters.delete(check);
+            resolve();
+            return;
+          }
+        }
+      };
+      waiters.add(check);
+      check();
+    });
   createIngestRoutes(opts.ingest)(app, { store: opts.store as Store, identity: opts.identity, listener, log: opts.log ?? pino({ level: 'silent' }) });
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { app, url: new URL(`https://127.0.0.1:${port}`), port, stored, close: () => app.close() };
+  return { app, url: new URL(`https://127.0.0.1:${port}`), port, stored, waitStored, close: () => app.close() };
 }

@@ -6,7 +6,7 @@
  * refusal.
  */
 import { objectKeyString, type Batch, type Cursor, type ObjectKey, type WireKindStatus } from '../relay/protocol.js';
-import { wireObjectKey } from '../relay/snapshot.js';
+import { wireObjectKey } from '../store/common.js';
 import type { BatchOutcome, ClusterRecord, Store, StoredObject } from '../store/types.js';
 
 interface ClusterState {

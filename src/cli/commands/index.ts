@@ -11,6 +11,7 @@ import { registerPosture } from './posture.js';
 import { registerRbac } from './rbac.js';
 import { registerWebhook } from './webhook.js';
 import { registerServer } from './server.js';
+import { registerAgent } from './agent.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -28,4 +29,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerRbac(program, io, setExit);
   registerWebhook(program, io, setExit);
   registerServer(program, io, setExit);
+  registerAgent(program, io, setExit);
 }
