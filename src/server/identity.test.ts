@@ -10,6 +10,8 @@ import * as x509 from '@peculiar/x509';
 import { AGENT_PATHS, clusterSpiffeId, type EnrollResponse } from '../relay/protocol.js';
 import { newKeyAndCsr } from '../relay/enroll.js';
 import { memoryIdentityStore } from './identity-test-store.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
 import { startIdentityServer, type IdentityTestServer } from './identity-test-server.js';
 import { createAgentIdentityService, identityOfCertificate, registerCluster, RegistrationError } from './identity.js';
 import { randomSerial, verifiedCsrKey } from './ca.js';
@@ -124,13 +126,52 @@ async function testCa() {
   return { certPem: cert.toString('pem') + '\n', keyPem, sign };
 }
 
-describe('relay identity over real TLS', () => {
-  const store = memoryIdentityStore();
+interface StoreUnderTest {
+  store: Store;
+  /** Everything the store holds, as text (for canaries). */
+  dump(): string;
+  close(): Promise<void>;
+}
+
+const STORES: Array<[string, () => Promise<StoreUnderTest>]> = [
+  [
+    'memory',
+    async () => {
+      const store = memoryIdentityStore();
+      return { store, dump: () => store.dump(), close: async () => {} };
+    },
+  ],
+  [
+    'sqlite',
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-idstore-'));
+      const store = await openStore({ engine: 'sqlite', dataDir: dir });
+      return {
+        store,
+        // Every byte of the database, its WAL and shared memory.
+        dump: () => fs.readdirSync(dir).filter((f) => f.startsWith('meshward.db')).map((f) => fs.readFileSync(path.join(dir, f)).toString('latin1')).join('\n'),
+        close: async () => {
+          await store.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+];
+
+for (const [storeName, openUnderTest] of STORES) describe(`relay identity over real TLS (${storeName} store)`, () => {
+  let sut: StoreUnderTest;
+  let store: Store;
   let s: IdentityTestServer;
   before(async () => {
+    sut = await openUnderTest();
+    store = sut.store;
     s = await startIdentityServer(store);
   });
-  after(() => s.close());
+  after(async () => {
+    await s.close();
+    await sut.close();
+  });
 
   test('enroll: the certificate names exactly the token\'s cluster, for client auth, short-lived, serial recorded; it authenticates', async () => {
     const t0 = Date.now();
@@ -157,7 +198,7 @@ describe('relay identity over real TLS', () => {
     const before = s.bodies.length;
     const { keyPem } = await enrolled(s, 'keyless');
     const keyB64 = keyPem.replace(/-----[A-Z ]+-----|\s/g, '');
-    const seen = s.bodies.slice(before).join('\n') + s.logs.join('\n') + store.dump();
+    const seen = s.bodies.slice(before).join('\n') + s.logs.join('\n') + sut.dump();
     assert.ok(s.bodies.slice(before).some((b) => b.includes('BEGIN CERTIFICATE REQUEST')), 'the CSR was sent');
     assert.ok(!seen.includes(keyB64.slice(0, 40)), 'no part of the private key reached the server');
     assert.ok(!seen.includes('PRIVATE KEY'));
@@ -292,6 +333,24 @@ describe('relay identity over real TLS', () => {
     }
   });
 
+  test('a resumed TLS session still proves its cluster, and revocation still applies to it', async () => {
+    const c = await enrolled(s, 'resumer');
+    const reused: boolean[] = [];
+    const onConn = (sock: import('node:tls').TLSSocket) => void reused.push(sock.isSessionReused());
+    s.app.server.on('secureConnection', onConn);
+    // No keep-alive, one agent: each request is a new connection resuming the first one's session.
+    const agent = new https.Agent({ keepAlive: false });
+    try {
+      for (let i = 0; i < 3; i++) assert.deepEqual((await whoami(s, c, agent)).body, { cluster: 'resumer' });
+      assert.ok(reused.includes(true), `a session was resumed (${reused.join()})`);
+      await s.identity.revokeCluster('resumer', new Date());
+      assert.equal((await whoami(s, c, agent)).body.code, 'revoked');
+    } finally {
+      agent.destroy();
+      s.app.server.off('secureConnection', onConn);
+    }
+  });
+
   test('no client certificate: refused with how to enroll', async () => {
     const w = await request(new URL('/test/whoami', s.url), { ca: s.identity.caCertificate() });
     assert.equal(w.status, 401);
@@ -376,11 +435,11 @@ describe('relay identity over real TLS', () => {
     answers.push(JSON.stringify((await enrollRaw(s, t2, { v: 1, cluster: 'canary-other', csr: csrPem, agentVersion: '1' })).body));
     answers.push(JSON.stringify((await enrollRaw(s, token, { v: 1, cluster: 'canary', csr: csrPem, agentVersion: '1' })).body));
     answers.push(JSON.stringify((await enrollRaw(s, token, { v: 1, cluster: 'canary', csr: csrPem, agentVersion: '1' })).body));
-    const everything = s.logs.join('\n') + answers.join('\n') + store.dump();
+    const everything = s.logs.join('\n') + answers.join('\n') + sut.dump();
     for (const t of [token, t2]) {
       assert.ok(!everything.includes(t), 'token in the clear');
       assert.ok(!everything.includes(t.slice(4, 24)), 'part of the token');
-      assert.ok(store.tokenHashes().includes(hashBootstrapToken(t)), 'stored as its hash');
+      assert.ok(sut.dump().includes(hashBootstrapToken(t)), 'stored as its hash');
     }
     assert.ok(s.logs.some((l) => /enroll-refused/.test(l)) && s.logs.some((l) => /"cluster":"canary"/.test(l)), 'the logs did record the events');
   });

@@ -12,6 +12,7 @@ import { registerRbac } from './rbac.js';
 import { registerWebhook } from './webhook.js';
 import { registerServer } from './server.js';
 import { registerAgent } from './agent.js';
+import { registerServerAdminCommands } from './server-admin.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -28,6 +29,7 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerPosture(program, io, setExit);
   registerRbac(program, io, setExit);
   registerWebhook(program, io, setExit);
-  registerServer(program, io, setExit);
+  // `meshward server register-cluster|revoke-cluster` hang off `meshward server`.
+  registerServerAdminCommands(registerServer(program, io, setExit), io, setExit);
   registerAgent(program, io, setExit);
 }
