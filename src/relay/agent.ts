@@ -98,7 +98,7 @@ export class RelayAgent {
   private stopped = false;
   private wake: Wake | null = null;
   private unsubscribe: (() => void) | null = null;
-  private readonly ackListeners = new Set<(s: AgentStats) => void>();
+  private readonly ackListeners = new Set<(s: AgentStats, batch: Batch) => void>();
   private readonly retryListeners = new Set<(reason: string) => void>();
   private readonly counters: AgentStats = { epoch: null, acked: 0, snapshotComplete: false, resyncs: 0, batchesAcked: 0, changesAcked: 0, oversized: 0, queued: 0, lastError: null };
 
@@ -143,7 +143,7 @@ export class RelayAgent {
   }
 
   /** Called after every acknowledged batch (tests and metrics). */
-  onAck(listener: (s: AgentStats) => void): () => void {
+  onAck(listener: (s: AgentStats, batch: Batch) => void): () => void {
     this.ackListeners.add(listener);
     return () => this.ackListeners.delete(listener);
   }
@@ -296,7 +296,7 @@ export class RelayAgent {
     }
     for (const l of this.ackListeners) {
       try {
-        l(this.stats);
+        l(this.stats, batch);
       } catch {
         /* a listener must not stop the agent */
       }
