@@ -4,7 +4,9 @@ import https from 'node:https';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../testing/kit.js';
+import { spawn } from 'node:child_process';
+import { CLI_PATH, REPO_ROOT, runCli } from '../../testing/kit.js';
+import { AGENT_PATHS } from '../../relay/protocol.js';
 import { openStore } from '../../store/index.js';
 import { startIdentityServer } from '../../server/identity-test-server.js';
 import { openAgentIdentity } from '../../relay/enroll.js';
@@ -101,3 +103,59 @@ test('meshward server register-cluster / revoke-cluster: bad names, durations an
     fs.rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('against a running `meshward server`: register while it runs, the agent enrolls, reads its cursor; revoke cuts it off; the token is never logged', async () => {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-admin-live-'));
+  const child = spawn(process.execPath, [CLI_PATH, 'server', '--data', data, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    // Synchronised on the server's own "listening" log line, not on a sleep.
+    const agentUrl = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /"agentUrl":"(https:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then((code) => reject(new Error(`server exited ${code}: ${err}`)));
+    });
+    const reg = await runCli(['server', 'register-cluster', 'live', '--data', data]);
+    assert.equal(reg.code, 0, reg.stderr);
+    const token = reg.stdout.trim();
+    const ca = fs.readFileSync(path.join(data, 'identity', 'ca.crt'), 'utf8');
+    const id = await openAgentIdentity({ server: new URL(agentUrl), serverCaPem: ca, cluster: 'live', bootstrapToken: token, store: new FileCredentialStore(path.join(data, 'agent.json')), agentVersion: 'e2e' });
+    const cursor = (c: AgentCredentials) => getJson(new URL(AGENT_PATHS.cursor, agentUrl), ca, c);
+    const before = await cursor(id.current());
+    assert.equal(before.status, 200, JSON.stringify(before.body));
+    assert.equal(before.body.cluster, 'live');
+    const revoke = await runCli(['server', 'revoke-cluster', 'live', '--data', data]);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    const after = await cursor(id.current());
+    assert.equal(after.status, 403);
+    assert.equal(after.body.code, 'revoked');
+    assert.match(out, /"event":"enrolled","cluster":"live"/);
+    assert.ok(!(out + err).includes(token) && !(out + err).includes(token.slice(4, 24)), 'the token is in no log');
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(data, { recursive: true, force: true });
+  }
+});
+
+function getJson(url: URL, ca: string, c: AgentCredentials): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ca, key: c.keyPem, cert: c.certificatePem, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (x) => chunks.push(x));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
