@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../server/server.js';
 import { AuthConfigError, cidrList, readTokensFile, type AuthConfig } from '../../server/api/auth.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from '../../relay/protocol.js';
 import { terminalSafe } from '../../engine/text.js';
-import type { IdentityOptions } from '../../server/types.js';
+import type { AgentIdentityService, IdentityOptions } from '../../server/types.js';
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 
@@ -112,6 +112,7 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
 
 export interface StartedFromFlags {
   server: RunningServer;
+  identity: AgentIdentityService;
   log: pino.Logger;
 }
 
@@ -147,7 +148,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
       analysisWorker: spec,
       version: VERSION,
     });
-    return { server, log };
+    return { server, identity, log };
   } catch (err) {
     await store.close().catch(() => undefined);
     const e = err as NodeJS.ErrnoException;
