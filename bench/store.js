@@ -37,6 +37,8 @@ const FINDINGS = Number(arg('findings', '1000000'));
 const QUERIES = Number(arg('queries', '1000'));
 const DELTAS = Number(arg('deltas', '2000'));
 const ONLY = arg('only', 'ingest,deltas,findings').split(',');
+/** `--pg-fsync off` separates the cost of the disk from the rest (never production). */
+const PG_FSYNC = arg('pg-fsync', 'on') !== 'off';
 
 const { openSqliteStore } = await import(dist('store/sqlite.js'));
 const { openPostgresStore } = await import(dist('store/postgres.js'));
@@ -216,8 +218,8 @@ async function benchFindings(engine, pg, sync) {
   }
 }
 
-const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, args: { CLUSTERS, OBJECTS, PART, FINDINGS, QUERIES, DELTAS }, ingest: [], deltas: [], findings: [] };
-const pg = ENGINES.includes('postgres') ? await startPostgres({ fsync: true }) : null;
+const results = { date: new Date().toISOString(), pgFsync: PG_FSYNC, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, args: { CLUSTERS, OBJECTS, PART, FINDINGS, QUERIES, DELTAS }, ingest: [], deltas: [], findings: [] };
+const pg = ENGINES.includes('postgres') ? await startPostgres({ fsync: PG_FSYNC }) : null;
 try {
   for (const engine of ENGINES) {
     const syncs = engine === 'sqlite' ? ['FULL', 'NORMAL'] : [undefined];

@@ -2,8 +2,10 @@
  * The store suite against a real PostgreSQL: the throwaway server of src/testing/postgres.ts (one per
  * test process), a fresh database per test. No skip: if PostgreSQL cannot start, this fails and says why.
  */
-import { after, before } from 'node:test';
-import { openPostgresStore, type PostgresStore } from './postgres.js';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPostgresStore, pgText, pgUntext, type PostgresStore } from './postgres.js';
+import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
 import { runStoreSuite } from './store-suite.js';
 import { startPostgres, type TestPostgres } from '../testing/postgres.js';
 
@@ -37,4 +39,23 @@ runStoreSuite({
       },
     };
   },
+});
+
+test('replicas starting together on an empty database migrate it exactly once', { timeout: 120_000 }, async () => {
+  const connectionString = await server.createDatabase('migrate');
+  const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore({ connectionString, poolSize: 2 })));
+  try {
+    for (const s of stores) assert.deepEqual(await s.schemaVersions(), POSTGRES_MIGRATIONS.map((m) => m.version));
+    await stores[0]!.createCluster('east', new Date());
+    assert.equal((await stores[3]!.getCluster('east'))?.name, 'east');
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+});
+
+test('pgText escaping round-trips and keeps NUL out of PostgreSQL text', () => {
+  for (const s of ['', 'plain', 'a\\b', '\\0', 'nul\u0000', '\u0000\\\u0000\\\\0', 'x'.repeat(1000)]) {
+    assert.equal(pgUntext(pgText(s)), s);
+    assert.ok(!pgText(s).includes('\u0000'));
+  }
 });
