@@ -14,8 +14,9 @@
  * the cache holds the current state, so nothing is lost, and memory stays bounded.
  *
  * Failures: connection errors, 5xx and `unavailable` back off exponentially with full jitter (capped);
- * 429 waits the server's Retry-After; 401 tries a certificate renewal once, then stops; 403 (revoked,
- * or a certificate for another cluster) stops with a clear error: retrying cannot help.
+ * 429 waits the server's Retry-After; 401 (the certificate is not accepted) and 403 (revoked, or a
+ * certificate for another cluster) stop it with a clear error: retrying cannot help. Renewal happens
+ * before expiry, on a timer (`renewCheckMs`), never as a reaction to a refusal.
  */
 import { randomBytes } from 'node:crypto';
 import type { CacheChange, ClusterCache } from '../cluster/cache-types.js';
@@ -45,7 +46,7 @@ export interface AgentOptions {
   agentVersion: string;
   cache: ClusterCache;
   client: RelayClient;
-  /** Renewal after a 401 and on the renewal timer; absent with fixed credentials. */
+  /** Renewal on the renewal timer; absent with fixed credentials. */
   identity?: Pick<AgentIdentity, 'renewIfDue'>;
   log: AgentLog;
   queueBounds?: QueueBounds;

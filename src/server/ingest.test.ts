@@ -183,3 +183,27 @@ test('a flooding agent gets 429 with Retry-After; another cluster is served mean
   const b = await post(beta, gz(batch('beta', 'b1', 2, [pod('x', 'y')], 'delta')));
   assert.equal(b.status, 200, b.text);
 });
+
+test('batches in flight are bounded across clusters: past the bound, 503 unavailable with Retry-After', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => (entered = r));
+  const slowStore = new MemoryIngestStore();
+  const applyBatch = slowStore.applyBatch.bind(slowStore);
+  slowStore.applyBatch = async (...args: Parameters<typeof applyBatch>) => {
+    entered();
+    await gate;
+    return applyBatch(...args);
+  };
+  const one = await startTestAgentListener({ store: slowStore, identity, ingest: { maxConcurrentBatches: 1 } });
+  t.after(() => one.close());
+  const first = rawRequest(one.url, { path: AGENT_PATHS.batch, caPem: pki.caPem, creds: alpha, body: gz(batch('alpha', 'slow', 1, [pod('a', 'b')])) });
+  await inside;
+  const second = await rawRequest(one.url, { path: AGENT_PATHS.batch, caPem: pki.caPem, creds: beta, body: gz(batch('beta', 'slow', 1, [pod('a', 'b')])) });
+  assert.equal(second.status, 503);
+  assert.equal(second.body.code, 'unavailable');
+  assert.equal(second.headers['retry-after'], '1');
+  release();
+  assert.equal((await first).status, 200);
+});

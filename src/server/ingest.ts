@@ -37,11 +37,17 @@ export interface IngestOptions {
   burst?: number;
   /** Most objects one cluster may hold. */
   maxObjects?: number;
+  /**
+   * Batches decompressed and stored at once, all clusters together: each may take up to the
+   * decompressed limit in memory, so this bounds the server's ingest memory whatever the fleet does.
+   */
+  maxConcurrentBatches?: number;
   now?: () => Date;
 }
 
 export const DEFAULT_BATCHES_PER_SECOND = 20;
 export const DEFAULT_BURST = 40;
+export const DEFAULT_MAX_CONCURRENT_BATCHES = 8;
 
 /** Control characters have no place in a Kubernetes name, kind or version; in a log or a terminal they do harm. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -77,9 +83,11 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
   const rate = opts.batchesPerSecond ?? DEFAULT_BATCHES_PER_SECOND;
   const burst = opts.burst ?? DEFAULT_BURST;
   const maxObjects = opts.maxObjects ?? RELAY_LIMITS.maxObjectsPerCluster;
+  const maxConcurrent = opts.maxConcurrentBatches ?? DEFAULT_MAX_CONCURRENT_BATCHES;
 
   return (app: FastifyInstance, deps: AgentRoutesDeps) => {
     const buckets = new Map<string, { tokens: number; at: number }>();
+    let inFlight = 0;
     /** Takes a token for `cluster`; returns 0 when allowed, else the ms until one is available. */
     const take = (cluster: string): number => {
       const t = Date.now();
@@ -137,6 +145,19 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
       scope.post(AGENT_PATHS.batch, async (req: Authed, reply) => {
         const cluster = req.meshwardCluster!;
         const started = Date.now();
+        if (inFlight >= maxConcurrent) {
+          reply.header('retry-after', '1');
+          return send(reply, 503, { code: 'unavailable', message: 'the server is storing as many batches as it takes at once; retry shortly' });
+        }
+        inFlight++;
+        try {
+          return await ingestBatch(req, reply, cluster, started);
+        } finally {
+          inFlight--;
+        }
+      });
+
+      const ingestBatch = async (req: Authed, reply: FastifyReply, cluster: string, started: number) => {
         const batch = await readBatch(req);
         if (batch.cluster !== cluster) {
           deps.log.warn({ event: 'forbidden-cluster', cluster }, 'an agent tried to write another cluster');
@@ -164,7 +185,7 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
         }
         const ack: BatchAck = { epoch: outcome.cursor.epoch ?? batch.epoch, seq: outcome.cursor.seq };
         return send(reply, 200, ack);
-      });
+      };
     });
   };
 }
