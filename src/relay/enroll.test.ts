@@ -156,6 +156,27 @@ describe('openAgentIdentity against a real agent listener', () => {
     assert.match(e.message, /https:\/\//);
   });
 
+  test('an agent certificate (same CA, clientAuth only, no DNS name) cannot pose as the server', async () => {
+    const { token } = await s.identity.registerCluster('poser', HOUR, new Date());
+    const stolen = await openAgentIdentity({ ...base(), cluster: 'poser', bootstrapToken: token, store: memoryCredentials() });
+    let requests = 0;
+    const fake = https.createServer({ key: stolen.current().keyPem, cert: stolen.current().certificatePem }, (_req, res) => {
+      requests++;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    try {
+      const port = (fake.address() as import('node:net').AddressInfo).port;
+      const { token: t2 } = await s.identity.registerCluster('victim', HOUR, new Date());
+      const e = await openAgentIdentity({ ...base(), server: new URL(`https://127.0.0.1:${port}`), cluster: 'victim', bootstrapToken: t2, store: memoryCredentials() }).catch((x) => x);
+      assert.ok(e instanceof AgentIdentityError, String(e));
+      assert.equal(e.code, 'transport');
+      assert.equal(requests, 0, 'the token was never sent to the impostor');
+    } finally {
+      fake.close();
+    }
+  });
+
   test('--cert/--key: used as given, never renewed; refused when they do not fit the cluster or each other', async () => {
     const { token } = await s.identity.registerCluster('fixed', HOUR, new Date());
     const issued = await openAgentIdentity({ ...base(), cluster: 'fixed', bootstrapToken: token, store: memoryCredentials() });

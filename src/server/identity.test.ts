@@ -351,6 +351,13 @@ for (const [storeName, openUnderTest] of STORES) describe(`relay identity over r
     }
   });
 
+  test('the serving certificate (same CA, serverAuth, no cluster SAN) cannot act as an agent', async () => {
+    const tls = s.identity.agentTlsOptions();
+    const w = await whoami(s, { keyPem: tls.key, cert: tls.cert });
+    assert.equal(w.status, 401);
+    assert.equal(w.body.code, 'unauthenticated');
+  });
+
   test('no client certificate: refused with how to enroll', async () => {
     const w = await request(new URL('/test/whoami', s.url), { ca: s.identity.caCertificate() });
     assert.equal(w.status, 401);
