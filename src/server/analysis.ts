@@ -61,6 +61,8 @@ export interface AnalysisOptions {
   /** Called after each analysis with its duration (for /metrics). */
   onAnalysed?: (cluster: string, seconds: number, outcome: AnalysisOutcome | null, error: string | null) => void;
   now?: () => Date;
+  /** Where per-cluster analyses run: a worker thread keeps the rules off the event loop (default: this thread). */
+  worker?: ClusterAnalysisWorker | null;
 }
 
 export const DEFAULT_DEBOUNCE_MS = 250;
@@ -133,6 +135,7 @@ export class Analysis implements IngestListener {
   private readonly rules: readonly Rule[];
   private readonly now: () => Date;
   private readonly onAnalysed: AnalysisOptions['onAnalysed'];
+  private readonly worker: ClusterAnalysisWorker | null;
   /** Clusters waiting for their quiet time to end. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Clusters whose quiet time ended, in order, waiting for the one analysis slot. */
@@ -156,6 +159,7 @@ export class Analysis implements IngestListener {
     this.rules = opts.rules ?? allRules;
     this.now = opts.now ?? (() => new Date());
     this.onAnalysed = opts.onAnalysed;
+    this.worker = opts.worker ?? null;
   }
 
   onStored(cluster: string): void {
@@ -213,6 +217,7 @@ export class Analysis implements IngestListener {
     this.fleetTimer = null;
     this.fleetDirty = false;
     await this.running;
+    await this.worker?.close();
     this.settle();
   }
 
@@ -258,29 +263,20 @@ export class Analysis implements IngestListener {
     }, this.fleetDebounceMs);
   }
 
-  /** One cluster: stored objects → model → rules → recordAnalysis. Errors are logged, never thrown. */
+  /** One cluster: stored objects → model → rules → recordAnalysis (in the worker when there is one). Errors are logged, never thrown. */
   async analyseCluster(cluster: string): Promise<AnalysisOutcome | null> {
     const started = performance.now();
     try {
-      const record = await this.store.getCluster(cluster);
-      if (!record || record.revokedAt) return null;
-      // The cursor before loading: what this analysis covers. Batches stored meanwhile schedule another run.
-      const cursor = await this.store.cursor(cluster);
-      if (!cursor.epoch || !cursor.snapshotComplete) return null;
-      let resources: Resource[] | null = await loadResources(this.store, cluster);
-      const result = analyse({ files: [], resources, errors: [], notes: [] }, { rules: this.rules, locator: new LiveLocator(), compactFindings: true });
-      resources = null;
-      for (const f of result.failures) this.log.error({ cluster, rule: f.ruleId }, 'a rule failed during analysis; its findings are missing from this run');
-      const findings = result.findings.map(findingInput);
       const at = this.now();
-      const outcome = await this.store.recordAnalysis(cluster, findings, at);
-      await this.store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
+      const result = this.worker ? await this.worker.run(cluster, at) : await analyseStoredCluster(this.store, cluster, this.rules, at);
+      if (!result) return null;
+      for (const ruleId of result.failedRules) this.log.error({ cluster, rule: ruleId }, 'a rule failed during analysis; its findings are missing from this run');
       const seconds = (performance.now() - started) / 1000;
       this.runs.set(cluster, (this.runs.get(cluster) ?? 0) + 1);
-      this.log.info({ cluster, objects: result.model.resources.length, findings: findings.length, ...outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
-      this.onAnalysed?.(cluster, seconds, outcome, null);
+      this.log.info({ cluster, objects: result.objects, findings: result.findings, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
+      this.onAnalysed?.(cluster, seconds, result.outcome, null);
       this.scheduleFleet();
-      return outcome;
+      return result.outcome;
     } catch (err) {
       const message = errorLine(err);
       this.log.error({ cluster, err: message }, 'cluster analysis failed; it runs again on the next batch');
@@ -293,28 +289,14 @@ export class Analysis implements IngestListener {
   async analyseFleet(): Promise<AnalysisOutcome | null> {
     const started = performance.now();
     try {
-      const inputs: ClusterInput[] = [];
-      for (const c of await this.store.listClusters()) {
-        if (c.name === FLEET_CLUSTER || c.revokedAt || !c.cursor.snapshotComplete) continue;
-        const resources = await loadResources(this.store, c.name, FLEET_KINDS);
-        inputs.push({ name: c.name, model: new MeshModel(resources), files: [] });
-      }
-      const radius = blastRadius(inputs);
       const at = this.now();
-      this.lastFleet = { at: at.toISOString(), radius };
-      if (!(await this.store.getCluster(FLEET_CLUSTER))) {
-        try {
-          await this.store.createCluster(FLEET_CLUSTER, at);
-        } catch {
-          // Another replica made it first.
-        }
-      }
-      const outcome = await this.store.recordAnalysis(FLEET_CLUSTER, fleetFindings(radius), at);
+      const result = this.worker ? await this.worker.fleet(at) : await analyseStoredFleet(this.store, at);
+      this.lastFleet = { at: at.toISOString(), radius: result.radius };
       const seconds = (performance.now() - started) / 1000;
       this.runs.set(FLEET_CLUSTER, (this.runs.get(FLEET_CLUSTER) ?? 0) + 1);
-      this.log.info({ cluster: FLEET_CLUSTER, clusters: inputs.length, ...outcome, seconds: Number(seconds.toFixed(3)) }, 'fleet analysed');
-      this.onAnalysed?.(FLEET_CLUSTER, seconds, outcome, null);
-      return outcome;
+      this.log.info({ cluster: FLEET_CLUSTER, clusters: result.clusters, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'fleet analysed');
+      this.onAnalysed?.(FLEET_CLUSTER, seconds, result.outcome, null);
+      return result.outcome;
     } catch (err) {
       const message = errorLine(err);
       this.log.error({ cluster: FLEET_CLUSTER, err: message }, 'fleet analysis failed; it runs again on the next change');
@@ -343,6 +325,67 @@ export class Analysis implements IngestListener {
       this.pump();
     }
   }
+}
+
+export interface ClusterRunResult {
+  outcome: AnalysisOutcome;
+  objects: number;
+  findings: number;
+  failedRules: string[];
+}
+
+/**
+ * The whole per-cluster analysis against a store: what the worker thread runs (./analysis-worker.ts),
+ * and the main thread when there is no worker. Null when the cluster is unknown, revoked, or has no
+ * complete snapshot yet.
+ */
+export async function analyseStoredCluster(store: Store, cluster: string, rules: readonly Rule[], at: Date): Promise<ClusterRunResult | null> {
+  const record = await store.getCluster(cluster);
+  if (!record || record.revokedAt) return null;
+  // The cursor before loading: what this analysis covers. Batches stored meanwhile schedule another run.
+  const cursor = await store.cursor(cluster);
+  if (!cursor.epoch || !cursor.snapshotComplete) return null;
+  let resources: Resource[] | null = await loadResources(store, cluster);
+  const objects = resources.length;
+  const result = analyse({ files: [], resources, errors: [], notes: [] }, { rules, locator: new LiveLocator(), compactFindings: true });
+  resources = null;
+  const findings = result.findings.map(findingInput);
+  const outcome = await store.recordAnalysis(cluster, findings, at);
+  await store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
+  return { outcome, objects, findings: findings.length, failedRules: result.failures.map((f) => f.ruleId) };
+}
+
+export interface FleetRunResult {
+  outcome: AnalysisOutcome;
+  clusters: number;
+  radius: BlastRadius;
+}
+
+/** The fleet pass against a store (in the worker, or this thread without one). */
+export async function analyseStoredFleet(store: Store, at: Date): Promise<FleetRunResult> {
+  const inputs: ClusterInput[] = [];
+  for (const c of await store.listClusters()) {
+    if (c.name === FLEET_CLUSTER || c.revokedAt || !c.cursor.snapshotComplete) continue;
+    const resources = await loadResources(store, c.name, FLEET_KINDS);
+    inputs.push({ name: c.name, model: new MeshModel(resources), files: [] });
+  }
+  const radius = blastRadius(inputs);
+  if (!(await store.getCluster(FLEET_CLUSTER))) {
+    try {
+      await store.createCluster(FLEET_CLUSTER, at);
+    } catch {
+      // Another replica (or a concurrent pass) made it first.
+    }
+  }
+  const outcome = await store.recordAnalysis(FLEET_CLUSTER, fleetFindings(radius), at);
+  return { outcome, clusters: inputs.length, radius };
+}
+
+/** Runs analyseStoredCluster somewhere else (a worker thread with its own store connection). */
+export interface ClusterAnalysisWorker {
+  run(cluster: string, at: Date): Promise<ClusterRunResult | null>;
+  fleet(at: Date): Promise<FleetRunResult>;
+  close(): Promise<void>;
 }
 
 /** Blast-radius reach and trust problems as findings of the fleet. */

@@ -19,6 +19,8 @@ import { Authenticator, type AuthConfig } from './api/auth.js';
 import { openApiDocument } from './api/openapi.js';
 import { registerApiRoutes } from './api/routes.js';
 import { createServerMetrics, registerHealthRoutes, type ServerMetrics } from './metrics.js';
+import type { StoreSpec } from '../store/index.js';
+import { WorkerClusterAnalysis } from './analysis-worker-host.js';
 import type { AgentIdentityService, IngestListener, RegisterAgentRoutes } from './types.js';
 
 export interface ServerOptions {
@@ -38,6 +40,8 @@ export interface ServerOptions {
   retentionMs?: number | null;
   debounceMs?: number;
   fleetDebounceMs?: number;
+  /** Run per-cluster analyses in a worker thread with its own connection to this store (the CLI does; tests may not). */
+  analysisWorker?: StoreSpec | null;
   /** prom-client's process metrics (off in tests that start several servers). */
   defaultMetrics?: boolean;
   now?: () => Date;
@@ -84,6 +88,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
     fleetDebounceMs: opts.fleetDebounceMs ?? DEFAULT_FLEET_DEBOUNCE_MS,
     now,
+    worker: opts.analysisWorker ? new WorkerClusterAnalysis(opts.analysisWorker) : null,
     onAnalysed: (cluster, seconds, _outcome, error) => {
       metrics.analysisDuration.observe({ cluster }, seconds);
       if (error) metrics.analysisFailures.inc({ cluster });
@@ -104,8 +109,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     loggerInstance: log.child({ listener: 'api' }),
     bodyLimit: API_BODY_LIMIT,
     ...(apiTls ? { https: apiTls } : {}),
-    // Each request logs its method, route and status, never a header (tokens) or a body.
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;

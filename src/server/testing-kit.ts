@@ -36,7 +36,7 @@ export function wire(obj: Record<string, unknown>, namespaced = true): WireObjec
 
 export const upsert = (obj: Record<string, unknown>, namespaced = true): Change => ({ op: 'upsert', object: wire(obj, namespaced) });
 
-export async function startTestServer(extra: Partial<ServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(extra: Partial<ServerOptions> = {}, opts: { worker?: boolean } = {}): Promise<TestServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'meshward-server-test-'));
   const viewer = `v-${randomBytes(16).toString('hex')}`;
   const admin = `a-${randomBytes(16).toString('hex')}`;
@@ -59,6 +59,7 @@ export async function startTestServer(extra: Partial<ServerOptions> = {}): Promi
     debounceMs: 20,
     fleetDebounceMs: 20,
     defaultMetrics: false,
+    analysisWorker: opts.worker ? { engine: 'sqlite', dataDir: dir } : null,
     ...extra,
   });
   return {

@@ -11,8 +11,9 @@ import { registerPosture } from './posture.js';
 import { registerRbac } from './rbac.js';
 import { registerWebhook } from './webhook.js';
 import { registerServer } from './server.js';
-import { registerServerAdminCommands } from './server-admin.js';
 import { registerAgent } from './agent.js';
+import { registerDemo } from './demo.js';
+import { registerServerAdminCommands } from './server-admin.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
 export type SetExit = (code: number) => void;
@@ -32,4 +33,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   // `meshward server register-cluster|revoke-cluster` hang off `meshward server`.
   registerServerAdminCommands(registerServer(program, io, setExit), io, setExit);
   registerAgent(program, io, setExit);
+  registerDemo(program, io, setExit);
 }

@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../server/server.js';
 import { AuthConfigError, cidrList, readTokensFile, type AuthConfig } from '../../server/api/auth.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from '../../relay/protocol.js';
 import { terminalSafe } from '../../engine/text.js';
-import type { IdentityOptions } from '../../server/types.js';
+import type { AgentIdentityService, IdentityOptions } from '../../server/types.js';
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 
@@ -49,10 +49,11 @@ export function retention(v: string): number {
 }
 
 /** The store the flags name: exactly one of --data (SQLite) and --database (PostgreSQL). */
-export function storeSpec(flags: Pick<ServerFlags, 'data' | 'database'>, cwd: string): StoreSpec {
-  if (flags.database) {
-    if (!/^postgres(ql)?:\/\//.test(flags.database)) throw new UsageError('--database takes a postgres://user@host:port/db URL (the password from PGPASSWORD or ~/.pgpass, not the URL, keeps it out of process listings)');
-    return { engine: 'postgres', connectionString: flags.database };
+export function storeSpec(flags: Pick<ServerFlags, 'data' | 'database'>, cwd: string, env: NodeJS.ProcessEnv = {}): StoreSpec {
+  const database = flags.database ?? env.MESHWARD_DATABASE_URL;
+  if (database) {
+    if (!/^postgres(ql)?:\/\//i.test(database)) throw new UsageError('--database takes a postgres://user@host:port/db URL (the password from PGPASSWORD or ~/.pgpass, not the URL, keeps it out of process listings)');
+    return { engine: 'postgres', connectionString: database };
   }
   if (flags.data) return { engine: 'sqlite', dataDir: path.resolve(cwd, flags.data) };
   throw new UsageError('say where the server keeps its data: --data DIR (SQLite, one replica) or --database postgres://... (several replicas)');
@@ -88,7 +89,7 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
     .command('server')
     .description('run the relay server: agents push their clusters\' sanitized objects over mutual TLS; the server analyses them and serves findings over a REST API (docs/relay.md)')
     .option('--data <dir>', 'keep everything in this folder: SQLite store (WAL), the agent CA and serving certificate')
-    .option('--database <url>', 'PostgreSQL store (postgres://...), for several replicas')
+    .option('--database <url>', 'PostgreSQL store (postgres://...; default $MESHWARD_DATABASE_URL), for several replicas; with --data too, the agent CA is generated there')
     .option('--host <address>', 'address both listeners bind', '0.0.0.0')
     .option('--agent-port <n>', 'agent port (mutual TLS)', String(DEFAULT_AGENT_PORT))
     .option('--api-port <n>', 'API port (REST, /metrics, /healthz, /readyz)', String(DEFAULT_API_PORT))
@@ -111,12 +112,13 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
 
 export interface StartedFromFlags {
   server: RunningServer;
+  identity: AgentIdentityService;
   log: pino.Logger;
 }
 
 /** Opens the store and identity and starts the listeners the flags describe (also used by `meshward demo`). */
 export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: pino.Logger): Promise<StartedFromFlags> {
-  const spec = storeSpec(flags, io.cwd);
+  const spec = storeSpec(flags, io.cwd, io.env);
   let auth: AuthConfig;
   try {
     auth = authConfig(flags, io.cwd);
@@ -143,9 +145,10 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
       apiPort,
       apiTls: flags.apiTlsCert ? { certFile: path.resolve(io.cwd, flags.apiTlsCert), keyFile: path.resolve(io.cwd, flags.apiTlsKey!) } : null,
       retentionMs,
+      analysisWorker: spec,
       version: VERSION,
     });
-    return { server, log };
+    return { server, identity, log };
   } catch (err) {
     await store.close().catch(() => undefined);
     const e = err as NodeJS.ErrnoException;

@@ -328,7 +328,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     app.route({
       method: r.method,
       url: r.url,
-      schema: { querystring: r.querystring, params: r.params, body: r.body, response: r.response },
+      schema: { ...(r.querystring ? { querystring: r.querystring } : {}), ...(r.params ? { params: r.params } : {}), ...(r.body ? { body: r.body } : {}), response: r.response },
       preHandler: async (req, reply) => {
         if (r.role === null) return;
         const result = deps.auth.authenticate(req);

@@ -1,0 +1,37 @@
+/**
+ * Worker thread body of the server's analysis (./analysis-worker-host.ts): opens its own connection to
+ * the store (SQLite in WAL mode and PostgreSQL both take a second connection), and for each job loads
+ * one cluster's objects, runs the rules and records the findings there. Only the cluster's name goes
+ * in and a few numbers come out: no object and no finding crosses threads, and the rules never hold
+ * the server's event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openStore, type StoreSpec } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { allRules } from '../rules/index.js';
+import { analyseStoredCluster, analyseStoredFleet } from './analysis.js';
+
+const port = parentPort;
+if (!port) throw new Error('analysis-worker.js is a worker thread body: start it through analysis-worker-host.ts');
+
+const spec = (workerData as { spec: StoreSpec }).spec;
+let store: Promise<Store> | null = null;
+
+port.on('message', (job: { id: number; cluster: string | null; at: string } | { close: true }) => {
+  if ('close' in job) {
+    void (store ? store.then((s) => s.close()) : Promise.resolve()).finally(() => port.close());
+    return;
+  }
+  void (async () => {
+    try {
+      store ??= openStore(spec);
+      // cluster null: the fleet pass (its blast radius is plain data, cloned back for the API).
+      const result = job.cluster === null ? await analyseStoredFleet(await store, new Date(job.at)) : await analyseStoredCluster(await store, job.cluster, allRules, new Date(job.at));
+      port.postMessage({ id: job.id, result });
+    } catch (err) {
+      const e = err as { name?: unknown; message?: unknown } | null;
+      const message = `${typeof e?.name === 'string' ? e.name : 'Error'}: ${typeof e?.message === 'string' ? e.message.split('\n')[0].slice(0, 300) : 'failed'}`;
+      port.postMessage({ id: job.id, error: message });
+    }
+  })();
+});
