@@ -64,6 +64,15 @@ export const COMMAND_MODULES: ReadonlyMap<string, () => Promise<Register>> = new
   ['posture', async () => (await import('./commands/posture.js')).registerPosture],
   ['rbac', async () => (await import('./commands/rbac.js')).registerRbac],
   ['webhook', async () => (await import('./commands/webhook.js')).registerWebhook],
+  [
+    'server',
+    async () => {
+      const [{ registerServer }, { registerServerAdminCommands }] = await Promise.all([import('./commands/server.js'), import('./commands/server-admin.js')]);
+      return (program, io, setExit) => registerServerAdminCommands(registerServer(program, io, setExit), io, setExit);
+    },
+  ],
+  ['agent', async () => (await import('./commands/agent.js')).registerAgent],
+  ['demo', async () => (await import('./commands/demo.js')).registerDemo],
 ]);
 
 function defaultIO(): CliIO {
