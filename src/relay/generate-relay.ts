@@ -16,6 +16,7 @@ import { rbacDocuments, readRole } from '../cluster/rbac.js';
 import type { GeneratedDoc } from '../tenancy/yaml-out.js';
 import { IGNORE_ANNOTATION } from '../engine/suppress.js';
 import { ADMISSION_MODE_LABEL } from '../webhook/types.js';
+import { isIP } from 'node:net';
 import { CLUSTER_NAME_PATTERN, DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './protocol.js';
 
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/meshward/meshward';
@@ -53,6 +54,10 @@ export interface AgentDeployOptions {
   server: string;
   /** PEM of the server's CA certificate(s), written into a ConfigMap; null: the user creates the ConfigMap. */
   serverCaPem: string | null;
+  /** Address blocks of the API server's endpoints (`kubectl get endpoints kubernetes`); empty: any address, on its ports. */
+  apiServerCidrs: string[];
+  /** Address blocks of the relay server as this cluster reaches it; empty: any address, on its port. */
+  serverCidrs: string[];
 }
 
 export interface ServerDeployOptions {
@@ -63,14 +68,16 @@ export interface ServerDeployOptions {
   databaseSecret: string | null;
   /** Size of the SQLite volume (a Kubernetes quantity). */
   storage: string;
+  /** Address blocks of the PostgreSQL server; empty: any address, on port 5432. */
+  databaseCidrs: string[];
 }
 
 export function defaultAgentOptions(version: string): Omit<AgentDeployOptions, 'cluster' | 'server'> {
-  return { namespace: 'meshward', image: `${DEFAULT_IMAGE_REPOSITORY}:${version}`, serverCaPem: null };
+  return { namespace: 'meshward', image: `${DEFAULT_IMAGE_REPOSITORY}:${version}`, serverCaPem: null, apiServerCidrs: [], serverCidrs: [] };
 }
 
 export function defaultServerOptions(version: string): ServerDeployOptions {
-  return { namespace: 'meshward', image: `${DEFAULT_IMAGE_REPOSITORY}:${version}`, replicas: 1, databaseSecret: null, storage: '10Gi' };
+  return { namespace: 'meshward', image: `${DEFAULT_IMAGE_REPOSITORY}:${version}`, replicas: 1, databaseSecret: null, storage: '10Gi', databaseCidrs: [] };
 }
 
 export class RelayDeployError extends Error {}
@@ -114,6 +121,24 @@ export function serverUrl(host: string, port: number): string {
   return `https://${host}:${port}`;
 }
 
+/** An IPv4 or IPv6 CIDR block, not the whole address family (that would be no limit at all). */
+export function isNarrowCidr(text: unknown): boolean {
+  if (typeof text !== 'string' || text.length > 50) return false;
+  const m = /^([0-9a-fA-F.:]+)\/([0-9]{1,3})$/.exec(text);
+  if (!m) return false;
+  const family = isIP(m[1]!);
+  const prefix = Number(m[2]);
+  if (family === 0 || prefix < 1 || prefix > (family === 4 ? 32 : 128)) return false;
+  return true;
+}
+
+function validateCidrs(flag: string, list: unknown): void {
+  if (!Array.isArray(list) || list.length > 32) throw new RelayDeployError(`${flag}: give at most 32 address blocks`);
+  for (const c of list) {
+    if (!isNarrowCidr(c)) throw new RelayDeployError(`${flag}: ${shown(c)} is not an address block such as 10.0.0.1/32 or fd00::/64 (0.0.0.0/0 and ::/0 are no limit: leave the flag out instead)`);
+  }
+}
+
 function validateCommon(o: { namespace: unknown; image: unknown }): void {
   if (typeof o.namespace !== 'string' || !DNS_LABEL.test(o.namespace)) {
     throw new RelayDeployError(`--namespace: ${shown(o.namespace)} is not a valid namespace name (DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit)`);
@@ -132,6 +157,8 @@ export function validateAgentOptions(o: AgentDeployOptions): void {
   if (o.serverCaPem !== null && (typeof o.serverCaPem !== 'string' || !PEM_TEXT.test(o.serverCaPem))) {
     throw new RelayDeployError('--server-ca-file: not PEM text (give the server\'s CA certificate, ca.crt)');
   }
+  validateCidrs('--api-server-cidr', o.apiServerCidrs);
+  validateCidrs('--server-cidr', o.serverCidrs);
 }
 
 export function validateServerOptions(o: ServerDeployOptions): void {
@@ -144,6 +171,8 @@ export function validateServerOptions(o: ServerDeployOptions): void {
   } else if (typeof o.databaseSecret !== 'string' || !DNS_SUBDOMAIN.test(o.databaseSecret)) {
     throw new RelayDeployError(`--database-secret: ${shown(o.databaseSecret)} is not a valid Secret name (DNS-1123 subdomain: lower-case letters, digits, "-" and ".")`);
   }
+  validateCidrs('--database-cidr', o.databaseCidrs);
+  if (o.databaseSecret === null && o.databaseCidrs.length) throw new RelayDeployError('--database-cidr is for PostgreSQL (--database-secret NAME): with SQLite the server has no egress at all');
 }
 
 function labels(component: string): Record<string, string> {
@@ -191,8 +220,19 @@ const CONTAINER_SECURITY = {
 };
 const POD_SECURITY = { runAsNonRoot: true, runAsUser: RUN_AS, runAsGroup: RUN_AS, fsGroup: RUN_AS, seccompProfile: { type: 'RuntimeDefault' } };
 
-/** DNS to any address (the cluster's resolver differs per distribution): name lookups of the API and relay server. */
-const DNS_EGRESS = { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+/** DNS to the cluster's kube-dns only (the label CoreDNS keeps in kubeadm, EKS, GKE and AKS): name lookups of the relay server and the database. */
+const DNS_EGRESS = {
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+  ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+};
+
+/** An egress rule to these ports, to the given blocks (or, with none, to any address on them). */
+function egressTo(cidrs: readonly string[], ports: readonly number[]): Record<string, unknown> {
+  const rule: Record<string, unknown> = {};
+  if (cidrs.length) rule.to = cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  rule.ports = ports.map((port) => ({ protocol: 'TCP', port }));
+  return rule;
+}
 
 /** The agent's command line: only flags `meshward agent` takes. */
 export function agentArgs(o: AgentDeployOptions): string[] {
@@ -293,16 +333,19 @@ export function agentDocuments(o: AgentDeployOptions): GeneratedDoc[] {
         ingress: [],
         egress: [
           DNS_EGRESS,
-          // The API server, by port: its address is not a pod, and differs per cluster (docs/relay-deploy.md).
-          { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+          // The API server: not a pod, so by address (its endpoints, as NetworkPolicy sees traffic after the
+          // Service's translation) or, without --api-server-cidr, by port alone (docs/relay-deploy.md).
+          egressTo(o.apiServerCidrs, [443, 6443]),
           // The relay server.
-          { ports: [{ protocol: 'TCP', port: serverPort }] },
+          egressTo(o.serverCidrs, [serverPort]),
         ],
       },
     },
     comment: [
-      `Nothing in; out only to DNS, the API server (443 and 6443/TCP) and the relay server (${serverPort}/TCP).`,
-      'NetworkPolicy selects pods and address blocks, not the API server itself: these rules open those ports to any address (docs/relay-deploy.md).',
+      `Nothing in; out only to kube-dns, the API server (443 and 6443/TCP) and the relay server (${serverPort}/TCP).`,
+      o.apiServerCidrs.length && o.serverCidrs.length
+        ? 'Both by address block (--api-server-cidr, --server-cidr).'
+        : 'NetworkPolicy selects pods and address blocks, not a host name: without --api-server-cidr / --server-cidr those ports are open to any address (docs/relay-deploy.md).',
     ],
   });
   return docs;
@@ -430,7 +473,7 @@ export function serverDocuments(o: ServerDeployOptions): GeneratedDoc[] {
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ ports: [{ protocol: 'TCP', port: DEFAULT_AGENT_PORT }, { protocol: 'TCP', port: DEFAULT_API_PORT }] }],
         // The server never connects to anything an agent sent; with PostgreSQL it reaches its database only.
-        egress: sqlite ? [] : [DNS_EGRESS, { ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] }],
+        egress: sqlite ? [] : [DNS_EGRESS, egressTo(o.databaseCidrs, [POSTGRES_PORT])],
       },
     },
     comment: sqlite

@@ -33,6 +33,8 @@ interface AgentFlags {
   namespace: string;
   image: string;
   serverCaFile?: string;
+  apiServerCidr?: string[];
+  serverCidr?: string[];
   format: 'yaml' | 'json';
   output?: string;
 }
@@ -43,9 +45,12 @@ interface ServerFlags {
   replicas: string;
   databaseSecret?: string;
   storage: string;
+  databaseCidr?: string[];
   format: 'yaml' | 'json';
   output?: string;
 }
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 /** Adds `agent` and `server` under `meshward generate`. */
 export function registerGenerateRelay(generate: Command, io: CliIO, setExit: SetExit): void {
@@ -58,6 +63,8 @@ export function registerGenerateRelay(generate: Command, io: CliIO, setExit: Set
     .option('-n, --namespace <ns>', "the agent's namespace (created)", agentDefaults.namespace)
     .option('--image <ref>', 'container image running meshward', agentDefaults.image)
     .option('--server-ca-file <file>', "the relay server's CA certificate (PEM, ca.crt), written into a ConfigMap; without it, create the ConfigMap yourself")
+    .option('--api-server-cidr <cidr>', "address block of the API server's endpoints (kubectl get endpoints kubernetes), for the egress policy; repeatable", collect)
+    .option('--server-cidr <cidr>', 'address block of the relay server as this cluster reaches it, for the egress policy; repeatable', collect)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .action(async (flags: AgentFlags) => {
@@ -73,6 +80,7 @@ export function registerGenerateRelay(generate: Command, io: CliIO, setExit: Set
     .option('--replicas <n>', 'server replicas (more than 1 needs --database-secret)', String(serverDefaults.replicas))
     .option('--database-secret <name>', 'PostgreSQL instead of SQLite: a Secret in the namespace with key url (postgres://user@host:port/db) and optionally password')
     .option('--storage <size>', 'size of the SQLite volume', serverDefaults.storage)
+    .option('--database-cidr <cidr>', 'address block of the PostgreSQL server, for the egress policy; repeatable', collect)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .action(async (flags: ServerFlags) => {
@@ -92,6 +100,8 @@ async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     cluster: flags.cluster,
     server: flags.server,
     serverCaPem: null,
+    apiServerCidrs: flags.apiServerCidr ?? [],
+    serverCidrs: flags.serverCidr ?? [],
   };
   try {
     validateAgentOptions(options);
@@ -136,6 +146,7 @@ async function runServer(flags: ServerFlags, io: CliIO): Promise<number> {
     replicas: Number(flags.replicas),
     databaseSecret: flags.databaseSecret ?? null,
     storage: flags.storage,
+    databaseCidrs: flags.databaseCidr ?? [],
   };
   let docs: GeneratedDoc[];
   try {
