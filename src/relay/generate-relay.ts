@@ -91,8 +91,8 @@ const IMAGE_REF =
 export const SERVER_HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 /** A Kubernetes storage quantity, bounded: 1 to 99999 of Mi, Gi or Ti. */
 export const STORAGE_QUANTITY = /^[1-9][0-9]{0,4}(Mi|Gi|Ti)$/;
-/** Printable ASCII PEM text only (the chart schema holds the same). */
-const PEM_TEXT = /^[A-Za-z0-9+/=\- \n]{1,262144}$/;
+/** PEM CERTIFICATE blocks only, as parseTrustedCas writes them (the chart schema holds the same pattern). */
+const PEM_CERTIFICATES = /^(?=[\s\S]{1,262144}$)(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n)+$/;
 
 function shown(value: unknown): string {
   return JSON.stringify(String(value).slice(0, 80));
@@ -154,7 +154,7 @@ export function validateAgentOptions(o: AgentDeployOptions): void {
     throw new RelayDeployError(`--cluster: ${shown(o.cluster)} is not a valid cluster name (a DNS-1123 label, as given to \`meshward server register-cluster\`)`);
   }
   parseServerUrl(o.server);
-  if (o.serverCaPem !== null && (typeof o.serverCaPem !== 'string' || !PEM_TEXT.test(o.serverCaPem))) {
+  if (o.serverCaPem !== null && (typeof o.serverCaPem !== 'string' || !PEM_CERTIFICATES.test(o.serverCaPem))) {
     throw new RelayDeployError('--server-ca-file: not PEM text (give the server\'s CA certificate, ca.crt)');
   }
   validateCidrs('--api-server-cidr', o.apiServerCidrs);
