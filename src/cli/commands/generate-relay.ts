@@ -200,7 +200,7 @@ async function readServerCa(file: string, shown: string): Promise<string> {
   }
   try {
     // CA certificates only (a key or a leaf is refused without being echoed), normalized to their PEM blocks.
-    return parseTrustedCas(text, label).join('\n') + '\n';
+    return parseTrustedCas(text, label).join('');
   } catch (err) {
     if (err instanceof TrustBundleError) throw new UsageError(err.message);
     throw err;
