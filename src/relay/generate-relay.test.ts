@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { allRules } from '../rules/index.js';
-import { rbacDocuments, readRole } from '../cluster/rbac.js';
+import { pluralOf, rbacDocuments, readRole } from '../cluster/rbac.js';
+import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
+import { liveKinds } from '../cli/live.js';
 import { renderYamlStream } from '../tenancy/yaml-out.js';
 import {
   agentDocuments,
@@ -60,6 +62,19 @@ test('agent: its ClusterRole is exactly `meshward rbac` for every rule (read-onl
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: RELAY_NAMES.agent, namespace: 'meshward' }]);
 });
 
+test('agent: its ClusterRole lets it list and watch every kind a live scan (and so the agent) watches', () => {
+  const role = one(agentObjects(), 'ClusterRole');
+  const granted = new Set<string>();
+  for (const r of role.rules) if (r.apiGroups && r.verbs.includes('list') && r.verbs.includes('watch')) for (const res of r.resources) granted.add(`${r.apiGroups[0]}/${res}`);
+  const kinds = liveKinds(allRules);
+  assert.ok(kinds.length > 20);
+  for (const key of kinds) {
+    const { group, kind } = splitKindKey(key);
+    const groups = group !== null ? [group] : Object.hasOwn(BARE_KIND_GROUPS, kind) ? [BARE_KIND_GROUPS[kind]!] : [''];
+    for (const g of groups) assert.ok(granted.has(`${g}/${pluralOf(kind)}`), `${key} is granted`);
+  }
+});
+
 test('agent: its only write is its own credentials Secret, in its own namespace', () => {
   const objs = agentObjects({ namespace: 'relay-agent' });
   const role = one(objs, 'Role');
@@ -97,7 +112,7 @@ test('agent: one hardened replica, flags of `meshward agent`, the bootstrap toke
     '--server-ca',
     '/etc/meshward/server-ca/ca.crt',
   ]);
-  assert.deepEqual(pod.volumes.find((v: any) => v.name === 'bootstrap').secret, { secretName: RELAY_NAMES.agentBootstrapSecret, defaultMode: 0o440, optional: true });
+  assert.deepEqual(pod.volumes.find((v: any) => v.name === 'bootstrap').secret, { secretName: RELAY_NAMES.agentBootstrapSecret, defaultMode: 0o440 });
   assert.equal(c.env, undefined, 'no value handed in the environment');
   // No ConfigMap unless the CA is given; then it holds exactly the CA.
   assert.ok(!agentObjects().some((o) => o.kind === 'ConfigMap'));

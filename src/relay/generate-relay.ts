@@ -317,7 +317,7 @@ export function agentDocuments(o: AgentDeployOptions): GeneratedDoc[] {
     object: agentDeployment(o),
     comment: [
       'One replica (two agents of one cluster would fight over its cursor): non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp.',
-      `The bootstrap token comes from Secret ${RELAY_NAMES.agentBootstrapSecret} (created by you, never part of this file); it is used once and may be deleted after enrollment.`,
+      `The bootstrap token comes from Secret ${RELAY_NAMES.agentBootstrapSecret} (created by you, never part of this file); the server accepts it once, then refuses it.`,
     ],
   });
 
@@ -384,8 +384,9 @@ function agentDeployment(o: AgentDeployOptions): Record<string, unknown> {
             },
           ],
           volumes: [
-            // Optional: once enrolled, the agent needs it no more, and the Secret can be deleted.
-            { name: 'bootstrap', secret: { secretName: RELAY_NAMES.agentBootstrapSecret, defaultMode: 0o440, optional: true } },
+            // Not optional: the pod waits for the Secret (created from register-cluster's output), and
+            // `meshward agent` reads --bootstrap-token-file at every start, enrolled or not.
+            { name: 'bootstrap', secret: { secretName: RELAY_NAMES.agentBootstrapSecret, defaultMode: 0o440 } },
             { name: 'server-ca', configMap: { name: RELAY_NAMES.agentServerCaConfigMap } },
             { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
           ],

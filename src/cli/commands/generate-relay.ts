@@ -133,7 +133,7 @@ async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     '     (the token goes straight into the Secret: never in a file, a shell history or this output)',
   ];
   if (options.serverCaPem === null) steps.push(`  2. kubectl -n ${ns} create configmap ${RELAY_NAMES.agentServerCaConfigMap} --from-file=ca.crt=SERVER-CA.crt   (the server's CA certificate)`);
-  steps.push(`  ${options.serverCaPem === null ? 3 : 2}. kubectl apply -f (this output); once the agent has enrolled, kubectl -n ${ns} delete secret ${RELAY_NAMES.agentBootstrapSecret}`);
+  steps.push(`  ${options.serverCaPem === null ? 3 : 2}. kubectl apply -f (this output); the pod waits for the Secret, enrolls once, then keeps its certificate in Secret ${RELAY_NAMES.agentCredentialsSecret}`);
   io.stderr.write(`${steps.map(terminalSafe).join('\n')}\n`);
   return 0;
 }
