@@ -1,98 +1,22 @@
 /**
- * charts/meshward against `meshward generate webhook`. Helm cannot run here, so the chart is rendered the
- * way Helm renders it, with the parts of Helm that matter for these templates:
- * - values: values.yaml, overridden key by key (Helm's coalescing), then checked against
- *   values.schema.json (Helm refuses to render when they fail it);
- * - templates: each file of templates/ through Go's own text/template (the WebAssembly build in
- *   @evertdespiegeleer/go-template, Go 1.25), then split into documents on `---`.
- * The templates keep to text/template built-ins (no Sprig, no `include`, no .Release/.Chart/.Files), so
- * Go's engine renders them exactly as Helm's does: a Helm-only function would fail to parse here. A test
- * below also holds them to the smaller subset charts/meshward/README.md documents.
+ * charts/meshward against `meshward generate webhook`. The chart is rendered without Helm, the way Helm
+ * renders it (src/testing/helm-render.ts says how and why that is faithful for these templates). A test
+ * below also holds the templates to the smaller subset charts/meshward/README.md documents.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import AjvModule from 'ajv';
+import { parse as parseYaml } from 'yaml';
 import { parse as renderGoTemplate } from '@evertdespiegeleer/go-template';
 import { REPO_ROOT, runCli } from '../testing/kit.js';
+import { assertSameObjects, chartValues, renderChart, templateFiles, CHART } from '../testing/helm-render.js';
 import { createServingCertificate } from './generate-certs.js';
 import { CERT_DAYS, defaultDeployOptions, serviceDnsNames, webhookDocuments, type WebhookDeployOptions } from './generate-webhook.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-// ajv ships CommonJS with a `default` property; under NodeNext the default import is module.exports.
-const Ajv = (AjvModule as any).default ?? AjvModule;
-
-const CHART = path.join(REPO_ROOT, 'charts', 'meshward');
 const VERSION: string = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Helm's coalescing: maps merge key by key, anything else replaces. */
-function coalesce(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = coalesce(base[k], v);
-  return out;
-}
-
-async function chartValues(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const defaults = parseYaml(await fs.readFile(path.join(CHART, 'values.yaml'), 'utf8'));
-  return coalesce(defaults, overrides) as Record<string, unknown>;
-}
-
-let validator: ((v: unknown) => boolean) & { errors?: unknown[] | null } | null = null;
-async function schemaErrors(values: unknown): Promise<string | null> {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validator = ajv.compile(JSON.parse(await fs.readFile(path.join(CHART, 'values.schema.json'), 'utf8')));
-  }
-  return validator!(values) ? null : JSON.stringify(validator!.errors);
-}
-
-async function templateFiles(): Promise<string[]> {
-  const dir = path.join(CHART, 'templates');
-  return (await fs.readdir(dir)).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
-}
-
-/** Renders the chart as `helm template` would: values, schema, each template, documents. */
-async function renderChart(overrides: Record<string, unknown> = {}): Promise<any[]> {
-  const values = await chartValues(overrides);
-  const invalid = await schemaErrors(values);
-  if (invalid) throw new Error(`values.schema.json refuses the values: ${invalid}`);
-  const objects: any[] = [];
-  for (const file of await templateFiles()) {
-    const text = await renderGoTemplate(await fs.readFile(file, 'utf8'), { Values: values });
-    for (const doc of parseAllDocuments(text, { version: '1.1' })) {
-      assert.deepEqual(doc.errors, [], `${path.basename(file)} renders to valid YAML`);
-      const obj = doc.toJS();
-      if (obj !== null && obj !== undefined) objects.push(obj);
-    }
-  }
-  return objects;
-}
-
-const keyOf = (o: any) => `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? ''} ${o.metadata?.name}`;
-function byKey(objs: any[]): Map<string, any> {
-  const m = new Map<string, any>();
-  for (const o of objs) {
-    assert.ok(!m.has(keyOf(o)), `one ${keyOf(o)}`);
-    m.set(keyOf(o), o);
-  }
-  return m;
-}
-
-/** The same objects, each deep-equal; the order does not matter (Helm sorts by kind anyway). */
-function assertSameObjects(chart: any[], generated: any[]): void {
-  const a = byKey(chart);
-  const b = byKey(generated);
-  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
-  for (const [k, v] of b) assert.deepEqual(a.get(k), v, k);
-}
 
 function generated(o: Partial<WebhookDeployOptions>, tls: { caPem: string; certPem: string; keyPem: string } | null = null): any[] {
   return webhookDocuments({ ...defaultDeployOptions(VERSION), ...o }, tls).map((d) => d.object);
@@ -157,13 +81,14 @@ test('chart: values.schema.json refuses hostile or incomplete values before any 
   for (const o of bad) await assert.rejects(renderChart(o), /values\.schema\.json refuses/, JSON.stringify(o));
 });
 
-test('chart: templates keep to the documented subset (README.md): .Values, printf "%q", if/else/end, not/and/ne, comments', async () => {
+test('chart: templates keep to the documented subset (README.md): .Values, printf "%q", if/else/end, range over a list, not/and/ne/gt, comments', async () => {
   const action = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/g;
   const allowed = [
     /^\/\*[\s\S]*\*\/$/,
     /^\.Values(\.[A-Za-z]+)+$/,
-    /^printf "%q" (\.Values(\.[A-Za-z]+)+|\(printf "[^"]*"( \.Values(\.[A-Za-z]+)+)+\))$/,
-    /^(if|if not) \.Values(\.[A-Za-z]+)+$/,
+    /^printf "%q" (\.Values(\.[A-Za-z]+)+|\.|\(printf "[^"]*"( \.Values(\.[A-Za-z]+)+)+\))$/,
+    /^(if|if not|range) \.Values(\.[A-Za-z]+)+$/,
+    /^if gt \.Values(\.[A-Za-z]+)+ [0-9]+\.0$/,
     /^if (and )?(\(?ne \.Values(\.[A-Za-z]+)+ (\.Values(\.[A-Za-z]+)+|"[a-z-]+")\)? ?)+$/,
     /^(else|end)$/,
   ];

@@ -26,6 +26,7 @@ import {
 } from '../../webhook/generate-webhook.js';
 import { createServingCertificate, MAX_TRUST_BYTES, parseTrustedCas, TrustBundleError } from '../../webhook/generate-certs.js';
 import type { DenyOn, WebhookMode } from '../../webhook/types.js';
+import { registerGenerateRelay } from './generate-relay.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -127,6 +128,9 @@ export function registerGenerate(program: Command, io: CliIO, setExit: SetExit):
     .action(async (flags: WebhookFlags) => {
       setExit(await runWebhook(flags, io));
     });
+
+  // `generate agent` and `generate server`: the relay (src/cli/commands/generate-relay.ts).
+  registerGenerateRelay(generate, io, setExit);
 }
 
 /** A whole number from a flag; its bounds are checked by validateDeployOptions. */
