@@ -15,6 +15,7 @@ test('npm pack: no compiled tests, no test helpers, LICENSE and repository prese
   const shipped = new Set(files);
   assert.deepEqual(files.filter((f) => /\.test\.(js|d\.ts|js\.map)$/.test(f)), [], 'compiled tests are not shipped');
   assert.deepEqual(files.filter((f) => f.startsWith('dist/testing/')), [], 'test helpers are not shipped');
+  assert.deepEqual(files.filter((f) => /^dist\/(store\/(store-suite|durability-child)|server\/(testing-kit|identity-test-))/.test(f)), [], 'store suite and server test kits are not shipped');
   for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/meshward.js', 'dist/cli/bin.js', 'dist/cli/main.js', 'docs/rules/README.md']) {
     assert.ok(shipped.has(f), `${f} is shipped`);
   }
