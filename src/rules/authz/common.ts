@@ -7,6 +7,7 @@ import type { MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../p
 import { isObject, listSome } from '../../posture/util.js';
 import { detectIstioVersions, type DetectedVersion } from '../../advisories/detect.js';
 import { compareVersions } from '../../advisories/version.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export const AP = 'security.istio.io/AuthorizationPolicy';
 export const PA = 'security.istio.io/PeerAuthentication';
@@ -15,7 +16,7 @@ export const DR = 'networking.istio.io/DestinationRule';
 export const ISTIO_GW = 'networking.istio.io/Gateway';
 export const K8S_GW = 'gateway.networking.k8s.io/Gateway';
 export const MESH_CONFIG = ['ConfigMap', 'install.istio.io/IstioOperator'];
-export const WORKLOADS = ['Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'ReplicationController', 'batch/Job', 'batch/CronJob'];
+export const WORKLOADS = WORKLOAD_READS;
 export const NAMESPACE = 'Namespace';
 export const SERVICE = 'Service';
 

@@ -3,6 +3,7 @@ import { defineRule, type EvidenceInput } from '../types.js';
 import { describe } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { ISTIO_NET_GROUP, listSome, meshOutbound, meshSourceText, quote, selectorText, workloadsText } from './common.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -10,7 +11,7 @@ export default defineRule({
     title: 'Sidecar resource sets outbound traffic policy ALLOW_ANY',
     severity: 'high',
     category: 'egress',
-    reads: ['networking.istio.io/Sidecar', 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'],
+    reads: ['networking.istio.io/Sidecar', 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:
         'A Sidecar resource (networking.istio.io) sets spec.outboundTrafficPolicy.mode to ALLOW_ANY. A Sidecar overrides the mesh-wide mode for the workloads it applies to: those selected by its workloadSelector, every workload of its namespace when it has none, and every namespace without a Sidecar of its own when it sits selector-less in the root namespace.',

@@ -3,6 +3,7 @@ import type { MeshModel } from '../../model/model.js';
 import { isObject, type Workload } from '../../model/workloads.js';
 import { isEmptySelector } from '../../model/selectors.js';
 import { listSome, MITIGATION } from './common.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 const SCOPE_ENV = 'PILOT_SCOPE_GATEWAY_TO_NAMESPACE';
 
@@ -44,7 +45,7 @@ export default defineRule({
     title: "Tenant's Istio Gateway selects the shared gateway's pods",
     severity: 'high',
     category: 'traffic-hijack',
-    reads: ['networking.istio.io/Gateway', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'install.istio.io/IstioOperator', 'Namespace'],
+    reads: ['networking.istio.io/Gateway', ...WORKLOAD_READS, 'install.istio.io/IstioOperator', 'Namespace'],
     docs: {
       summary:
         "An Istio `Gateway` in a tenant namespace has a `selector` that matches the gateway proxies the platform runs in its own namespaces (such as `istio: ingressgateway`), or no selector at all, which Istio applies to every gateway proxy of the mesh. By default Istio matches a Gateway's selector against pods in every namespace; istiod's `PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true` confines it to the Gateway's own namespace, and when the input shows istiod running with it this rule stays quiet.",

@@ -5,6 +5,7 @@ import { describe } from '../../model/resource.js';
 import { sidecarHasSelector } from '../../tenancy/visibility.js';
 import { olderFirst } from '../../posture/util.js';
 import { listSome } from './common.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -12,7 +13,7 @@ export default defineRule({
     title: 'Sidecars with overlapping workloadSelectors: each workload gets only one',
     severity: 'medium',
     category: 'traffic-hijack',
-    reads: ['networking.istio.io/Sidecar', 'Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet'],
+    reads: ['networking.istio.io/Sidecar', ...WORKLOAD_READS],
     docs: {
       summary:
         "Two or more `Sidecar`s in one namespace have `workloadSelector`s that select the same workload. Istio applies one Sidecar per workload, the oldest by creation time, and ignores the others for that workload (Istio's analyzer IST0110). The Sidecar that loses on some workload is reported, naming the workloads.",

@@ -4,6 +4,7 @@ import { isObject } from '../../model/workloads.js';
 import { describe } from '../../model/resource.js';
 import { sidecarOnAmbientOnly } from '../../tenancy/visibility.js';
 import { listSome } from './common.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -11,7 +12,7 @@ export default defineRule({
     title: 'Sidecar resource on ambient workloads has no effect',
     severity: 'medium',
     category: 'traffic-hijack',
-    reads: ['networking.istio.io/Sidecar', 'Namespace', 'Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet'],
+    reads: ['networking.istio.io/Sidecar', 'Namespace', ...WORKLOAD_READS],
     docs: {
       summary:
         "A `Sidecar` sits in an ambient namespace, or its workloadSelector selects only ambient workloads. Ambient pods have no sidecar proxy, so ztunnel and waypoints ignore the resource (Istio's analyzer IST0167). High when the Sidecar is meant as an isolation control (egress `hosts` scoping, or `outboundTrafficPolicy: REGISTRY_ONLY`), medium otherwise. A selector-less Sidecar in an ambient namespace that also runs sidecar workloads is not reported (it applies to those), nor is the root namespace's mesh-wide default. HJK011 and EGR002 leave such Sidecars to this rule.",
