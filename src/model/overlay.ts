@@ -140,10 +140,11 @@ function idOf(x: unknown): number {
 
 /**
  * A Map read through to `base` except for the keys set or deleted on it: an overlay changes one or two
- * keys of maps with hundreds (namespaces), and copying them would cost more than the rest of a review.
- * The model reads its indexes after construction only with get/has (and set/delete here).
+ * keys of maps with hundreds (namespaces) or thousands (the posture's), and copying them would cost
+ * more than the rest of a review. Only get/has/set/delete: overlays read these maps by key only; a map
+ * something iterates is rebuilt whole instead.
  */
-function overlayMap<K, V>(base: Map<K, V>): Map<K, V> {
+export function overlayMap<K, V>(base: ReadonlyMap<K, V>): Map<K, V> {
   const own = new Map<K, V | typeof GONE>();
   const view = {
     get: (k: K) => {

@@ -79,33 +79,8 @@ export type Path = PathSegment[];
 
 export const EMPTY: readonly never[] = Object.freeze([]);
 
-/**
- * A Map read through to `base` except for the keys set or deleted on it (an overlay posture changes a
- * handful of entries of maps with thousands). Only get/has/set/delete: the posture's maps are read by
- * key; a map something iterates is rebuilt whole instead.
- */
-export function overlayMap<K, V>(base: ReadonlyMap<K, V>): Map<K, V> {
-  const own = new Map<K, V | typeof GONE>();
-  const view = {
-    get: (k: K) => {
-      const v = own.get(k);
-      return v === GONE ? undefined : v !== undefined ? v : base.get(k);
-    },
-    has: (k: K) => (own.has(k) ? own.get(k) !== GONE : base.has(k)),
-    set: (k: K, v: V) => {
-      own.set(k, v);
-      return view;
-    },
-    delete: (k: K) => {
-      const had = view.has(k);
-      own.set(k, GONE);
-      return had;
-    },
-  };
-  return view as unknown as Map<K, V>;
-}
-
-const GONE = Symbol('deleted');
+/** The posture's overlay maps are the model overlay's (src/model/overlay.ts). */
+export { overlayMap } from '../model/overlay.js';
 
 /** A workload's place in model order: objects' workloads by object id, the gateway pods the model makes up last. */
 function workloadRank(w: Workload): number {
