@@ -465,7 +465,8 @@ test('429 and 5xx on watches: lastError, backoff (Retry-After honoured), then wa
     await cache.whenSynced();
     await h.waitForRequest((r) => r.resource === 'services' && r.verb === 'watch' && r.status === 0);
     h.setFaults([
-      { kind: 'services', verb: 'watch', status: 429, retryAfterSeconds: 0, times: 2 },
+      // Retry-After of a second keeps the 429 in the status long enough to be seen before the 503 replaces it.
+      { kind: 'services', verb: 'watch', status: 429, retryAfterSeconds: 1, times: 2 },
       { kind: 'services', verb: 'watch', status: 503, times: 1 },
     ]);
     const before = requestsOf('drops', 'services', 'watch').length;
