@@ -6,6 +6,7 @@ import type { MeshModel } from '../model/model.js';
 import { pathToString, refOf, type PathSegment, type Resource, type ResourceRef } from '../model/resource.js';
 import type { ReportInput, Rule, RuleMeta } from '../rules/types.js';
 import type { RuleSettings } from '../config/settings.js';
+import type { TrafficFacts } from '../insights/types.js';
 
 export interface RunOptions {
   settings: RuleSettings;
@@ -22,6 +23,8 @@ export interface RunOptions {
    * plainFinding(). Default: plain objects.
    */
   compact?: boolean;
+  /** Traffic facts for the INS rules (RuleContext.telemetry). */
+  telemetry?: TrafficFacts;
 }
 
 export interface RuleFailure {
@@ -60,7 +63,7 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       }
     };
     try {
-      rule.check({ model, settings: opts.settings, report });
+      rule.check({ model, settings: opts.settings, telemetry: opts.telemetry, report });
     } catch (err) {
       failures.push({ ruleId: rule.meta.id, message: (err as Error)?.stack ?? String(err) });
     }

@@ -12,6 +12,7 @@ import { credentialProblems, describeCredentialProblem } from '../multicluster/c
 import type { Rule } from '../rules/types.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import type { Severity } from './finding.js';
+import type { TrafficFacts } from '../insights/types.js';
 
 export interface ScanOptions extends LoadOptions {
   model?: ModelOptions;
@@ -23,6 +24,8 @@ export interface ScanOptions extends LoadOptions {
   compactFindings?: boolean;
   /** Places findings (default: in the loaded files); a live cluster's analysis passes a LiveLocator. */
   locator?: Locator;
+  /** Traffic facts (src/insights) for the INS rules; without them those rules report nothing. */
+  telemetry?: TrafficFacts;
 }
 
 export interface ScanResult {
@@ -76,6 +79,7 @@ export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     severityOverrides: opts.severityOverrides,
     disabled: opts.disabled,
     compact: opts.compactFindings,
+    telemetry: opts.telemetry,
   });
   phase('rules run');
   return { findings, errors, notes: load.notes, failures, model, load };

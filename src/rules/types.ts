@@ -2,8 +2,17 @@ import type { Severity } from '../engine/finding.js';
 import type { MeshModel } from '../model/model.js';
 import type { PathSegment, Resource } from '../model/resource.js';
 import type { RuleSettings } from '../config/settings.js';
+import type { TrafficFacts } from '../insights/types.js';
 
-export type Category = 'sidecar-bypass' | 'egress' | 'traffic-hijack' | 'authn-authz' | 'multicluster' | 'advisories';
+export type Category =
+  | 'sidecar-bypass'
+  | 'egress'
+  | 'traffic-hijack'
+  | 'authn-authz'
+  | 'multicluster'
+  | 'advisories'
+  | 'telemetry'
+  | 'federation';
 
 export const CATEGORY_TITLES: Record<Category, string> = {
   'sidecar-bypass': 'Sidecar bypass and impersonation',
@@ -12,6 +21,8 @@ export const CATEGORY_TITLES: Record<Category, string> = {
   'authn-authz': 'Authentication and authorization',
   multicluster: 'Kubeconfigs, remote secrets and multi-cluster',
   advisories: 'Versions and advisories',
+  telemetry: 'Traffic seen in telemetry',
+  federation: 'Multi-mesh federation',
 };
 
 /** What a rule is, separate from how it checks: docs, SARIF and `meshward rules` are generated from this. */
@@ -65,6 +76,11 @@ export interface ReportInput {
 export interface RuleContext {
   readonly model: MeshModel;
   readonly settings: RuleSettings;
+  /**
+   * What Istio's metrics say the mesh did (src/insights), when the run was given a metrics file or a
+   * Prometheus; undefined otherwise. Rules that need it (INS) do nothing without it.
+   */
+  readonly telemetry?: TrafficFacts;
   report(input: ReportInput): void;
 }
 
