@@ -6,6 +6,8 @@
 // PostgreSQL (the store tests start a throwaway server): initdb and pg_ctl on PATH or in
 // /usr/lib/postgresql/N/bin (where Debian puts them); when missing, Debian's `postgresql` is installed
 // the same way. src/testing/postgres.ts finds the binaries by the same rule.
+// Chromium (the dashboard's browser tests, driven by playwright-core): Debian's `chromium` at
+// /usr/bin/chromium, installed the same way when missing. No test ever downloads a browser.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -99,7 +101,40 @@ function ensurePostgres() {
   return true;
 }
 
-// Both run (each reports its own problem) before deciding.
+/** Where src/testing/browser.ts looks for the browser. */
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureChromium() {
+  const have = existsSync(CHROMIUM) && works(CHROMIUM, ['--version']);
+  if (have) {
+    console.log(`test-setup: Chromium found (${have})`);
+    return true;
+  }
+  if (!isRoot()) {
+    console.error(`test-setup: Chromium (${CHROMIUM}) is not installed and this is not root, so it cannot be installed here.\n` +
+      '  Install it yourself: `sudo apt-get install -y chromium` (Debian), then run the tests again.\n' +
+      '  The dashboard tests (src/ui/*.e2e.test.ts) fail until it is there.');
+    return false;
+  }
+  console.log('test-setup: Chromium missing; installing Debian\'s chromium with apt-get');
+  try {
+    aptInstall('chromium');
+  } catch (e) {
+    console.error(`test-setup: apt-get could not install chromium: ${e.message}\n` +
+      '  The dashboard tests (src/ui/*.e2e.test.ts) will fail until /usr/bin/chromium is installed.');
+    return false;
+  }
+  const now = existsSync(CHROMIUM) && works(CHROMIUM, ['--version']);
+  if (!now) {
+    console.error(`test-setup: chromium was installed but \`${CHROMIUM} --version\` fails.`);
+    return false;
+  }
+  console.log(`test-setup: Chromium installed (${now})`);
+  return true;
+}
+
+// All run (each reports its own problem) before deciding.
 const kubectlOk = ensureKubectl();
 const postgresOk = ensurePostgres();
-process.exitCode = kubectlOk && postgresOk ? 0 : 1;
+const chromiumOk = ensureChromium();
+process.exitCode = kubectlOk && postgresOk && chromiumOk ? 0 : 1;

@@ -18,6 +18,7 @@ import { Analysis, DEFAULT_DEBOUNCE_MS, DEFAULT_FLEET_DEBOUNCE_MS } from './anal
 import { Authenticator, type AuthConfig } from './api/auth.js';
 import { openApiDocument } from './api/openapi.js';
 import { registerApiRoutes } from './api/routes.js';
+import { registerDashboard } from '../ui/serve.js';
 import { createServerMetrics, registerHealthRoutes, type ServerMetrics } from './metrics.js';
 import type { StoreSpec } from '../store/index.js';
 import { WorkerClusterAnalysis } from './analysis-worker-host.js';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   defaultMetrics?: boolean;
   now?: () => Date;
   version?: string;
+  /** The built dashboard to serve under /ui/ (default dist/ui; null: no dashboard). */
+  dashboardDir?: string | null;
 }
 
 export interface RunningServer {
@@ -114,7 +117,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }) as unknown as FastifyInstance;
   api.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('cache-control', 'no-store');
+    // API answers are never cached; the dashboard's hashed files set their own (src/ui/serve.ts).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
   api.setErrorHandler((err: { statusCode?: number; validation?: unknown; message?: string; code?: string }, req, reply) => {
@@ -131,6 +135,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   api.get('/api/openapi.json', async () => document);
   registerApiRoutes(api, { store, analysis, auth, log, now });
   registerHealthRoutes(api, { store, metrics, auth, migrated: () => migrated, now });
+  if (opts.dashboardDir !== null) registerDashboard(api, { dir: opts.dashboardDir });
 
   // --- Agent listener ---
   let agent: FastifyInstance | null = null;

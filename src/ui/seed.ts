@@ -1,0 +1,53 @@
+/**
+ * Test and demo data for the dashboard: the bundled examples sent to a test server as clusters (as an
+ * agent's snapshot would arrive), then waiting until their analysis is stored. Not part of the runtime.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import type { TestServer } from '../server/testing-kit.js';
+import { upsert } from '../server/testing-kit.js';
+
+export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples', import.meta.url));
+
+/** Kinds that live outside namespaces (the wire says so per object). */
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'CustomResourceDefinition', 'GatewayClass']);
+
+/** Every object of the YAML files directly in `dir` (not subfolders), with namespace defaulted. */
+export function exampleObjects(dir: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (!/\.ya?ml$/.test(name)) continue;
+    for (const doc of yaml.loadAll(readFileSync(path.join(dir, name), 'utf8'))) {
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) continue;
+      const obj = doc as Record<string, unknown>;
+      if (typeof obj.kind !== 'string' || typeof obj.apiVersion !== 'string') continue;
+      if (obj.kind.endsWith('List')) continue;
+      const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+      if (!CLUSTER_SCOPED.has(obj.kind) && typeof meta.namespace !== 'string') obj.metadata = { ...meta, namespace: 'default' };
+      out.push(obj);
+    }
+  }
+  return out;
+}
+
+/** Sends `objects` as one snapshot of `cluster` (registering it) and waits for its findings. */
+export async function seedCluster(t: TestServer, cluster: string, objects: Record<string, unknown>[], opts: { timeoutMs?: number } = {}): Promise<void> {
+  if (!(await t.store.getCluster(cluster))) await t.store.createCluster(cluster, new Date());
+  const epoch = `seed-${cluster}`;
+  await t.send(cluster, { epoch, seq: 1, type: 'snapshot', last: true, changes: objects.map((o) => upsert(o, !CLUSTER_SCOPED.has(String(o.kind)))) });
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  for (;;) {
+    const c = await t.store.getCluster(cluster);
+    if (c && c.lastAnalysisAt && c.analysisBacklog === 0) return;
+    if (Date.now() > deadline) throw new Error(`cluster ${cluster} was not analysed within ${opts.timeoutMs ?? 60_000} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The two bundled examples as clusters `insecure` and `secure`. */
+export async function seedExamples(t: TestServer): Promise<void> {
+  await seedCluster(t, 'insecure', exampleObjects(path.join(EXAMPLES_DIR, 'insecure')));
+  await seedCluster(t, 'secure', exampleObjects(path.join(EXAMPLES_DIR, 'secure')));
+}
