@@ -111,9 +111,15 @@ test('agent: one hardened replica, flags of `meshward agent`, the bootstrap toke
     '/etc/meshward/bootstrap/token',
     '--server-ca',
     '/etc/meshward/server-ca/ca.crt',
+    '--health-port',
+    '8081',
   ]);
   assert.deepEqual(pod.volumes.find((v: any) => v.name === 'bootstrap').secret, { secretName: RELAY_NAMES.agentBootstrapSecret, defaultMode: 0o440 });
-  assert.equal(c.env, undefined, 'no value handed in the environment');
+  assert.deepEqual(c.env, [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], 'only the pod IP, from the downward API: no value handed in the environment');
+  // The probes: the port the agent is told to listen on, by name.
+  assert.deepEqual(c.ports, [{ name: 'health', containerPort: 8081, protocol: 'TCP' }]);
+  assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'health' });
+  assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'health' });
   // No ConfigMap unless the CA is given; then it holds exactly the CA.
   assert.ok(!agentObjects().some((o) => o.kind === 'ConfigMap'));
   const cm = one(agentObjects({ serverCaPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }), 'ConfigMap');

@@ -42,6 +42,8 @@ export const RELAY_NAMES = {
 
 export const RUN_AS = 65532;
 export const AGENT_MOUNTS = { bootstrap: '/etc/meshward/bootstrap', serverCa: '/etc/meshward/server-ca' } as const;
+/** The agent's probe port (`meshward agent --health-port`, plain HTTP on the pod IP, for the kubelet only). */
+export const AGENT_HEALTH_PORT = 8081;
 export const SERVER_MOUNTS = { ca: '/etc/meshward/ca', tokens: '/etc/meshward/tokens', data: '/var/lib/meshward' } as const;
 /** PostgreSQL's port, the one the server's egress is opened to. */
 export const POSTGRES_PORT = 5432;
@@ -248,6 +250,8 @@ export function agentArgs(o: AgentDeployOptions): string[] {
     `${AGENT_MOUNTS.bootstrap}/token`,
     '--server-ca',
     `${AGENT_MOUNTS.serverCa}/ca.crt`,
+    '--health-port',
+    String(AGENT_HEALTH_PORT),
   ];
 }
 
@@ -317,6 +321,7 @@ export function agentDocuments(o: AgentDeployOptions): GeneratedDoc[] {
     object: agentDeployment(o),
     comment: [
       'One replica (two agents of one cluster would fight over its cursor): non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp.',
+      `Probes on ${AGENT_HEALTH_PORT}/TCP (plain HTTP, pod IP): /healthz while the process runs, /readyz while it is enrolled, synced and acknowledged by the server.`,
       `The bootstrap token comes from Secret ${RELAY_NAMES.agentBootstrapSecret} (created by you, never part of this file); the server accepts it once, then refuses it.`,
     ],
   });
@@ -329,7 +334,7 @@ export function agentDocuments(o: AgentDeployOptions): GeneratedDoc[] {
       spec: {
         podSelector: { matchLabels: selector('agent') },
         policyTypes: ['Ingress', 'Egress'],
-        // Nothing calls the agent.
+        // Nothing calls the agent. (The kubelet's probes come from the pod's node, which NetworkPolicy always allows.)
         ingress: [],
         egress: [
           DNS_EGRESS,
@@ -374,6 +379,12 @@ function agentDeployment(o: AgentDeployOptions): Record<string, unknown> {
               image: o.image,
               imagePullPolicy: 'IfNotPresent',
               args: agentArgs(o),
+              // The probes listen on the pod IP only (not every interface of the pod).
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              ports: [{ name: 'health', containerPort: AGENT_HEALTH_PORT, protocol: 'TCP' }],
+              // Alive while the process answers; ready while enrolled, synced and acknowledged by the server within two minutes.
+              livenessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'health' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
               resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
               securityContext: CONTAINER_SECURITY,
               volumeMounts: [

@@ -10,7 +10,7 @@ export default fleetRule({
   title: 'A compromised cluster reaches another through a stored credential',
   severity: 'high',
   category: 'multicluster',
-  reads: ['Secret', 'ServiceAccount', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
+  reads: ['Secret', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
   docs: {
     summary:
       "A cluster stores a credential for another cluster (an Istio remote secret, an Argo CD cluster Secret, a kubeconfig in a Secret), so whoever controls the first acts on the second as that credential's identity, and onwards through any credential that identity can read there. High when the reach is cluster-admin or reads all Secrets, medium otherwise.",
