@@ -11,6 +11,7 @@ import {
   defaultAgentOptions,
   defaultServerOptions,
   isNarrowCidr,
+  namespaceDocument,
   parseServerUrl,
   RELAY_NAMES,
   RelayDeployError,
@@ -18,6 +19,7 @@ import {
   type AgentDeployOptions,
   type ServerDeployOptions,
 } from './generate-relay.js';
+import { meshwardNamespace, WebhookDeployError } from '../webhook/generate-webhook.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const AGENT: AgentDeployOptions = { ...defaultAgentOptions('9.9.9'), cluster: 'prod-eu', server: 'https://relay.example.com:9443' };
@@ -264,4 +266,12 @@ test('parseServerUrl and isNarrowCidr', () => {
   assert.deepEqual(parseServerUrl('https://10.0.0.7:9443'), { host: '10.0.0.7', port: 9443 });
   for (const good of ['10.0.0.1/32', '192.168.0.0/16', '2001:db8::/32', 'fd00::1/128']) assert.ok(isNarrowCidr(good), good);
   for (const bad of ['0.0.0.0/0', '::/0', '10.0.0.1', '10.0.0.1/33', '300.0.0.1/8', 'fd00::/129', 'x/8', '10.0.0.0/8 ', '', null, '1'.repeat(60)]) assert.ok(!isNarrowCidr(bad), String(bad));
+});
+
+test('one Namespace object for every generator: the webhook\'s helper, refusing a hostile name with the caller\'s error', () => {
+  assert.deepEqual(namespaceDocument('sec-tools').object, meshwardNamespace('sec-tools', (m) => new Error(m)));
+  for (const bad of ['__proto__', 'Upper', 'a\nb: c', '-x', 'x'.repeat(64), 42 as unknown as string]) {
+    assert.throws(() => namespaceDocument(bad), (e: Error) => e instanceof RelayDeployError && /--namespace: .* is not a valid namespace name/.test(e.message), String(bad));
+    assert.throws(() => meshwardNamespace(bad, (m) => new WebhookDeployError(m)), WebhookDeployError);
+  }
 });

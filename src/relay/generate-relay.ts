@@ -14,8 +14,7 @@
 import { allRules } from '../rules/index.js';
 import { rbacDocuments, readRole } from '../cluster/rbac.js';
 import type { GeneratedDoc } from '../tenancy/yaml-out.js';
-import { IGNORE_ANNOTATION } from '../engine/suppress.js';
-import { ADMISSION_MODE_LABEL } from '../webhook/types.js';
+import { meshwardNamespace } from '../webhook/generate-webhook.js';
 import { isIP } from 'node:net';
 import { CLUSTER_NAME_PATTERN, DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './protocol.js';
 
@@ -190,22 +189,7 @@ const selector = (component: string) => ({ 'app.kubernetes.io/name': 'meshward',
  */
 export function namespaceDocument(ns: string): GeneratedDoc {
   return {
-    object: {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: ns,
-        annotations: { [IGNORE_ANNOTATION]: 'BYP008' },
-        labels: {
-          ...labels('namespace'),
-          'istio-injection': 'disabled',
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          [ADMISSION_MODE_LABEL]: 'off',
-        },
-      },
-    },
+    object: meshwardNamespace(ns, (m) => new RelayDeployError(m)),
     comment: [
       'meshward\'s namespace (shared with the webhook): Pod Security "restricted", outside the mesh (the relay speaks its own mutual TLS',
       'end to end), so BYP008 is acknowledged here and the NetworkPolicies isolate the pods.',
