@@ -80,6 +80,8 @@ export interface AgentStats {
   oversized: number;
   queued: number;
   lastError: string | null;
+  /** Wall-clock ms of the last acknowledged batch (heartbeats included), or null before the first: readiness reads it. */
+  lastAckAt: number | null;
 }
 
 type Wake = () => void;
@@ -101,7 +103,7 @@ export class RelayAgent {
   private unsubscribe: (() => void) | null = null;
   private readonly ackListeners = new Set<(s: AgentStats, batch: Batch) => void>();
   private readonly retryListeners = new Set<(reason: string) => void>();
-  private readonly counters: AgentStats = { epoch: null, acked: 0, snapshotComplete: false, resyncs: 0, batchesAcked: 0, changesAcked: 0, oversized: 0, queued: 0, lastError: null };
+  private readonly counters: AgentStats = { epoch: null, acked: 0, snapshotComplete: false, resyncs: 0, batchesAcked: 0, changesAcked: 0, oversized: 0, queued: 0, lastError: null, lastAckAt: null };
 
   constructor(opts: AgentOptions) {
     this.o = {
@@ -289,6 +291,7 @@ export class RelayAgent {
     this.attempt = 0;
     this.lastSentAt = Date.now();
     this.counters.acked = batch.seq;
+    this.counters.lastAckAt = this.o.now().getTime();
     this.counters.batchesAcked++;
     this.counters.changesAcked += batch.changes.length;
     if (batch.type === 'snapshot' && batch.last) {

@@ -11,6 +11,7 @@ import {
   defaultAgentOptions,
   defaultServerOptions,
   isNarrowCidr,
+  namespaceDocument,
   parseServerUrl,
   RELAY_NAMES,
   RelayDeployError,
@@ -18,6 +19,7 @@ import {
   type AgentDeployOptions,
   type ServerDeployOptions,
 } from './generate-relay.js';
+import { meshwardNamespace, WebhookDeployError } from '../webhook/generate-webhook.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const AGENT: AgentDeployOptions = { ...defaultAgentOptions('9.9.9'), cluster: 'prod-eu', server: 'https://relay.example.com:9443' };
@@ -111,9 +113,15 @@ test('agent: one hardened replica, flags of `meshward agent`, the bootstrap toke
     '/etc/meshward/bootstrap/token',
     '--server-ca',
     '/etc/meshward/server-ca/ca.crt',
+    '--health-port',
+    '8081',
   ]);
   assert.deepEqual(pod.volumes.find((v: any) => v.name === 'bootstrap').secret, { secretName: RELAY_NAMES.agentBootstrapSecret, defaultMode: 0o440 });
-  assert.equal(c.env, undefined, 'no value handed in the environment');
+  assert.deepEqual(c.env, [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], 'only the pod IP, from the downward API: no value handed in the environment');
+  // The probes: the port the agent is told to listen on, by name.
+  assert.deepEqual(c.ports, [{ name: 'health', containerPort: 8081, protocol: 'TCP' }]);
+  assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'health' });
+  assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'health' });
   // No ConfigMap unless the CA is given; then it holds exactly the CA.
   assert.ok(!agentObjects().some((o) => o.kind === 'ConfigMap'));
   const cm = one(agentObjects({ serverCaPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }), 'ConfigMap');
@@ -258,4 +266,12 @@ test('parseServerUrl and isNarrowCidr', () => {
   assert.deepEqual(parseServerUrl('https://10.0.0.7:9443'), { host: '10.0.0.7', port: 9443 });
   for (const good of ['10.0.0.1/32', '192.168.0.0/16', '2001:db8::/32', 'fd00::1/128']) assert.ok(isNarrowCidr(good), good);
   for (const bad of ['0.0.0.0/0', '::/0', '10.0.0.1', '10.0.0.1/33', '300.0.0.1/8', 'fd00::/129', 'x/8', '10.0.0.0/8 ', '', null, '1'.repeat(60)]) assert.ok(!isNarrowCidr(bad), String(bad));
+});
+
+test('one Namespace object for every generator: the webhook\'s helper, refusing a hostile name with the caller\'s error', () => {
+  assert.deepEqual(namespaceDocument('sec-tools').object, meshwardNamespace('sec-tools', (m) => new Error(m)));
+  for (const bad of ['__proto__', 'Upper', 'a\nb: c', '-x', 'x'.repeat(64), 42 as unknown as string]) {
+    assert.throws(() => namespaceDocument(bad), (e: Error) => e instanceof RelayDeployError && /--namespace: .* is not a valid namespace name/.test(e.message), String(bad));
+    assert.throws(() => meshwardNamespace(bad, (m) => new WebhookDeployError(m)), WebhookDeployError);
+  }
 });

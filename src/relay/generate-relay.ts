@@ -14,8 +14,7 @@
 import { allRules } from '../rules/index.js';
 import { rbacDocuments, readRole } from '../cluster/rbac.js';
 import type { GeneratedDoc } from '../tenancy/yaml-out.js';
-import { IGNORE_ANNOTATION } from '../engine/suppress.js';
-import { ADMISSION_MODE_LABEL } from '../webhook/types.js';
+import { meshwardNamespace } from '../webhook/generate-webhook.js';
 import { isIP } from 'node:net';
 import { CLUSTER_NAME_PATTERN, DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './protocol.js';
 
@@ -42,6 +41,8 @@ export const RELAY_NAMES = {
 
 export const RUN_AS = 65532;
 export const AGENT_MOUNTS = { bootstrap: '/etc/meshward/bootstrap', serverCa: '/etc/meshward/server-ca' } as const;
+/** The agent's probe port (`meshward agent --health-port`, plain HTTP on the pod IP, for the kubelet only). */
+export const AGENT_HEALTH_PORT = 8081;
 export const SERVER_MOUNTS = { ca: '/etc/meshward/ca', tokens: '/etc/meshward/tokens', data: '/var/lib/meshward' } as const;
 /** PostgreSQL's port, the one the server's egress is opened to. */
 export const POSTGRES_PORT = 5432;
@@ -188,22 +189,7 @@ const selector = (component: string) => ({ 'app.kubernetes.io/name': 'meshward',
  */
 export function namespaceDocument(ns: string): GeneratedDoc {
   return {
-    object: {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: ns,
-        annotations: { [IGNORE_ANNOTATION]: 'BYP008' },
-        labels: {
-          ...labels('namespace'),
-          'istio-injection': 'disabled',
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          [ADMISSION_MODE_LABEL]: 'off',
-        },
-      },
-    },
+    object: meshwardNamespace(ns, (m) => new RelayDeployError(m)),
     comment: [
       'meshward\'s namespace (shared with the webhook): Pod Security "restricted", outside the mesh (the relay speaks its own mutual TLS',
       'end to end), so BYP008 is acknowledged here and the NetworkPolicies isolate the pods.',
@@ -248,6 +234,8 @@ export function agentArgs(o: AgentDeployOptions): string[] {
     `${AGENT_MOUNTS.bootstrap}/token`,
     '--server-ca',
     `${AGENT_MOUNTS.serverCa}/ca.crt`,
+    '--health-port',
+    String(AGENT_HEALTH_PORT),
   ];
 }
 
@@ -317,6 +305,7 @@ export function agentDocuments(o: AgentDeployOptions): GeneratedDoc[] {
     object: agentDeployment(o),
     comment: [
       'One replica (two agents of one cluster would fight over its cursor): non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp.',
+      `Probes on ${AGENT_HEALTH_PORT}/TCP (plain HTTP, pod IP): /healthz while the process runs, /readyz while it is enrolled, synced and acknowledged by the server.`,
       `The bootstrap token comes from Secret ${RELAY_NAMES.agentBootstrapSecret} (created by you, never part of this file); the server accepts it once, then refuses it.`,
     ],
   });
@@ -329,7 +318,7 @@ export function agentDocuments(o: AgentDeployOptions): GeneratedDoc[] {
       spec: {
         podSelector: { matchLabels: selector('agent') },
         policyTypes: ['Ingress', 'Egress'],
-        // Nothing calls the agent.
+        // Nothing calls the agent. (The kubelet's probes come from the pod's node, which NetworkPolicy always allows.)
         ingress: [],
         egress: [
           DNS_EGRESS,
@@ -374,6 +363,12 @@ function agentDeployment(o: AgentDeployOptions): Record<string, unknown> {
               image: o.image,
               imagePullPolicy: 'IfNotPresent',
               args: agentArgs(o),
+              // The probes listen on the pod IP only (not every interface of the pod).
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              ports: [{ name: 'health', containerPort: AGENT_HEALTH_PORT, protocol: 'TCP' }],
+              // Alive while the process answers; ready while enrolled, synced and acknowledged by the server within two minutes.
+              livenessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'health' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
               resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
               securityContext: CONTAINER_SECURITY,
               volumeMounts: [

@@ -61,7 +61,7 @@ test('fleetFindings: one finding per reached cluster and trust problem, stable f
   const a = fleetFindings(radius as any);
   const b = fleetFindings(structuredClone(radius) as any);
   assert.equal(a.length, 1);
-  assert.equal(a[0].ruleId, 'fleet/blast-radius');
+  assert.equal(a[0].ruleId, 'MCL004');
   assert.equal(a[0].severity, 'high');
   assert.match(a[0].message, /cluster east reaches cluster west \(reads all Secrets\)/);
   assert.equal(a[0].fingerprint, b[0].fingerprint);

@@ -28,6 +28,7 @@ import { blastRadius, type BlastRadius, type ClusterInput } from '../multicluste
 import type { StoredObject, Store, FindingInput, AnalysisOutcome } from '../store/types.js';
 import { FLEET_CLUSTER } from '../store/types.js';
 import type { IngestListener } from './types.js';
+import { FLEET_RULE_IDS, trustRuleId } from '../rules/multicluster/fleet.js';
 
 /** Kinds the fleet pass reads (blast radius: stored credentials and RBAC; trust: cacerts and the mesh config). */
 export const FLEET_KINDS: ReadonlySet<string> = new Set([
@@ -42,13 +43,8 @@ export const FLEET_KINDS: ReadonlySet<string> = new Set([
   'install.istio.io/IstioOperator',
 ]);
 
-/** Rule IDs of the fleet findings: not catalog rules (they exist only across clusters), so namespaced apart. */
-export const FLEET_RULES = {
-  blastRadius: 'fleet/blast-radius',
-  sharedIntermediate: 'fleet/shared-intermediate',
-  mixedRoots: 'fleet/mixed-roots',
-  sharedRootAcrossMeshes: 'fleet/shared-root-across-meshes',
-} as const;
+/** Rule IDs of the fleet findings: catalogue rules found only across clusters (src/rules/multicluster/fleet.ts). */
+export const FLEET_RULES = FLEET_RULE_IDS;
 
 export interface AnalysisOptions {
   store: Store;
@@ -412,7 +408,7 @@ export function fleetFindings(radius: BlastRadius): FindingInput[] {
     }
   }
   for (const t of radius.trust) {
-    const ruleId = t.kind === 'shared-intermediate' ? FLEET_RULES.sharedIntermediate : t.kind === 'mixed-roots' ? FLEET_RULES.mixedRoots : FLEET_RULES.sharedRootAcrossMeshes;
+    const ruleId = trustRuleId(t.kind);
     const first = t.evidence[0];
     const resource: ResourceRef = first?.secret ?? { cluster: FLEET_CLUSTER, apiVersion: 'v1', kind: 'Secret', namespace: 'istio-system', name: 'cacerts' };
     out.push({

@@ -205,6 +205,40 @@ export function serverArgs(o: WebhookDeployOptions): string[] {
   return args;
 }
 
+/**
+ * meshward's namespace, one object for every generator (`generate webhook`, `generate agent`, `generate
+ * server`) and the chart, so applying several of them never fights over its labels. The name is checked
+ * here too (a DNS-1123 label, so it needs no quoting in YAML or a selector); `fail` makes the caller's error.
+ */
+export function meshwardNamespace(ns: string, fail: (message: string) => Error): Record<string, unknown> {
+  if (typeof ns !== 'string' || !DNS_LABEL.test(ns)) throw fail(`--namespace: ${shown(ns)} is not a valid namespace name (DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit)`);
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: ns,
+      annotations: {
+        // Outside the mesh on purpose (docs/webhook-deploy.md): in the mesh, a mesh-wide STRICT
+        // PeerAuthentication would refuse the API server's plain-TLS calls to the webhook and, with
+        // failurePolicy Fail, stop every intercepted write in the cluster; the relay carries its own mutual
+        // TLS end to end. BYP008 says exactly that this namespace has no sidecar; the NetworkPolicies
+        // isolate the pods instead, as BYP008's fix asks.
+        [IGNORE_ANNOTATION]: 'BYP008',
+      },
+      labels: {
+        ...labels('namespace'),
+        // Called over TLS of its own (the API server, agents), not through the mesh: no sidecar.
+        'istio-injection': 'disabled',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        // The webhook never judges its own namespace (also excluded by name in the namespaceSelector).
+        [ADMISSION_MODE_LABEL]: 'off',
+      },
+    },
+  };
+}
+
 /** Every object, in apply order (the Namespace first, the webhook configuration last), with a comment saying why it is there. */
 export function webhookDocuments(o: WebhookDeployOptions, tls: ServingTls | null): GeneratedDoc[] {
   validateDeployOptions(o);
@@ -213,30 +247,7 @@ export function webhookDocuments(o: WebhookDeployOptions, tls: ServingTls | null
   const docs: GeneratedDoc[] = [];
 
   docs.push({
-    object: {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: ns,
-        annotations: {
-          // Outside the mesh on purpose (docs/webhook-deploy.md): in the mesh, a mesh-wide STRICT
-          // PeerAuthentication would refuse the API server's plain-TLS calls and, with failurePolicy
-          // Fail, stop every intercepted write in the cluster. BYP008 says exactly that this namespace
-          // has no sidecar; the NetworkPolicy below isolates it instead, as BYP008's fix asks.
-          [IGNORE_ANNOTATION]: 'BYP008',
-        },
-        labels: {
-          ...labels('namespace'),
-          // The webhook is called by the API server over its own TLS, not through the mesh: no sidecar.
-          'istio-injection': 'disabled',
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          // The webhook never judges its own namespace (also excluded by name in the namespaceSelector).
-          [ADMISSION_MODE_LABEL]: 'off',
-        },
-      },
-    },
+    object: meshwardNamespace(ns, (m) => new WebhookDeployError(m)),
     comment: [
       'The webhook\'s own namespace: Pod Security "restricted", outside the mesh (the API server calls the webhook over its own TLS;',
       'a mesh-wide STRICT mTLS would refuse those calls), so BYP008 is acknowledged here and the NetworkPolicy isolates the pods.',

@@ -96,6 +96,56 @@ test('meshward agent: pushes a snapshot then a delta, logs JSON on stderr withou
   assert.ok(!JSON.stringify([...s.store.snapshotOf('east').values()]).includes(canary), 'no value in the store');
 });
 
+test('meshward agent --health-port: /healthz while it runs, /readyz 503 until the snapshot is acknowledged then 200; closed at exit', async (t) => {
+  const s = await setup('south', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }]);
+  t.after(() => s.stop());
+  const child = spawn(process.execPath, [BIN, ...s.args, '--health-port', '0'], { cwd: s.dir, env: { ...process.env, NO_COLOR: '1', HOME: s.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const events: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ event: string; resolve: (e: Record<string, unknown>) => void }> = [];
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    const lines = stderr.split('\n');
+    for (const l of lines.slice(events.length, -1)) events.push(JSON.parse(l));
+    for (const w of [...waiters]) {
+      const hit = events.find((e) => e.event === w.event);
+      if (hit) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(hit);
+      }
+    }
+  });
+  const logged = (event: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
+    const hit = events.find((e) => e.event === event);
+    if (hit) return resolve(hit);
+    waiters.push({ event, resolve });
+    child.once('close', () => reject(new Error(`agent exited before logging ${event}: ${stderr}`)));
+  });
+  let base = '';
+  try {
+    const listening = await logged('health-listening');
+    assert.equal(listening.address, '127.0.0.1', 'outside a cluster the probes stay on loopback');
+    base = `http://127.0.0.1:${listening.port}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    await logged('snapshot-stored');
+    const ready = await fetch(`${base}/readyz`);
+    const body = (await ready.json()) as { checks: unknown };
+    assert.equal(ready.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.checks, { enrolled: true, synced: true, acked: true });
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+  await assert.rejects(fetch(`${base}/healthz`), 'the probe port is closed once the agent stopped');
+});
+
+test('meshward agent: --health-address without --health-port is refused (outside a cluster the probes are off by default)', async () => {
+  const r = await runCli(['agent', '--server', 'https://x:1', '--cluster', 'a', '--server-ca', 'x', '--health-address', '127.0.0.1']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--health-address needs the probes on/);
+});
+
 test('meshward agent: a kubeconfig the gate refuses stops it before it connects anywhere (exit 2, names the field)', async (t) => {
   const s = await setup('west', []);
   t.after(() => s.stop());
@@ -126,6 +176,8 @@ test('meshward agent: usage errors name the flag', async () => {
     [['agent', '--server', 'https://x:1', '--cluster', 'Not_A_Name', '--server-ca', 'x'], /--cluster/],
     [['agent', '--server', 'https://x:1', '--cluster', 'a'], /--server-ca/],
     [['agent', '--server', 'https://x:1', '--cluster', 'a', '--server-ca', 'x', '--cert', 'c'], /--cert and --key/],
+    [['agent', '--server', 'https://x:1', '--cluster', 'a', '--server-ca', 'x', '--health-port', '70000'], /--health-port: "70000" is not a port/],
+    [['agent', '--server', 'https://x:1', '--cluster', 'a', '--server-ca', 'x', '--health-port', '1', '--health-address', 'pod.example'], /--health-address: "pod.example" is not an IP/],
   ];
   for (const [args, re] of cases) {
     const r = await runCli(args);

@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { pino } from 'pino';
 import type { Command } from 'commander';
 import type { ClusterCache } from '../../cluster/cache-types.js';
@@ -15,6 +16,8 @@ import { readSideText, SideFileError } from '../../engine/side-file.js';
 import { terminalSafe } from '../../engine/text.js';
 import { isClusterName } from '../../relay/protocol.js';
 import type { AgentIdentity, CredentialStore } from '../../relay/identity-types.js';
+import type { AgentStats } from '../../relay/agent.js';
+import type { HealthServer } from '../../relay/agent-health.js';
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import { parseDuration, DEFAULT_REQUEST_TIMEOUT_MS } from '../live.js';
 import type { SetExit } from './index.js';
@@ -40,7 +43,12 @@ interface AgentFlags {
   allowExec?: string[];
   allowInsecureKubeconfig?: boolean;
   requestTimeout?: string;
+  healthPort?: string;
+  healthAddress?: string;
 }
+
+/** The probe port of the generated manifests and the chart (with --in-cluster, the default). */
+export const DEFAULT_HEALTH_PORT = 8081;
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
@@ -62,6 +70,8 @@ export function registerAgent(program: Command, io: CliIO, setExit: SetExit): vo
     .option('--allow-exec <name>', 'let the kubeconfig run this credential plugin; repeatable', collect)
     .option('--allow-insecure-kubeconfig', 'let the kubeconfig read credential files, skip TLS verification, use proxies, plain http:// or impersonation')
     .option('--request-timeout <duration>', `longest a single request (to the API or the server) may take (default: ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}s)`)
+    .option('--health-port <port>', `serve /healthz and /readyz over plain HTTP on this port, or "off" (default: ${DEFAULT_HEALTH_PORT} with --in-cluster, else off)`)
+    .option('--health-address <ip>', 'address the probes listen on (default: $POD_IP, else 0.0.0.0 with --in-cluster, else 127.0.0.1)')
     .action(async (flags: AgentFlags) => {
       setExit(await runAgent(flags, io));
     });
@@ -106,6 +116,8 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   if (flags.inCluster && (flags.kubeconfig !== undefined || flags.context !== undefined)) throw new UsageError("--in-cluster uses the pod's service account: leave out --kubeconfig and --context");
   const requestTimeoutMs = flags.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseDuration(flags.requestTimeout, '--request-timeout');
 
+  const health = healthListen(flags, io);
+
   const serverCaPem = await readFlagFile('--server-ca', flags.serverCa, io, MAX_PEM_BYTES);
   if (!/-----BEGIN CERTIFICATE-----/.test(serverCaPem)) throw new UsageError(`--server-ca ${terminalSafe(flags.serverCa)}: no PEM certificate in it`);
   const bootstrapToken = flags.bootstrapTokenFile ? (await readFlagFile('--bootstrap-token-file', flags.bootstrapTokenFile, io, MAX_TOKEN_BYTES)).trim() : undefined;
@@ -114,75 +126,115 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
 
   const log = pino({ base: { service: 'meshward-agent', cluster }, timestamp: pino.stdTimeFunctions.isoTime }, io.stderr);
 
-  // The kubeconfig first: a refused one stops the agent before it enrolls or connects anywhere.
-  const { openClusterCache } = await import('../../cluster/informer.js');
-  const { LiveSelectionError } = await import('../../cluster/kubeconfig-source.js');
-  const { relayKinds } = await import('../../relay/kinds.js');
-  const live = {
-    ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
-    inCluster: Boolean(flags.inCluster),
-    clusterNames: new Map<string, string>(),
-    allowExec: [...(flags.allowExec ?? [])],
-    allowInsecureKubeconfig: Boolean(flags.allowInsecureKubeconfig),
-    env: io.env,
-    homedir: io.homedir ?? os.homedir(),
-    cwd: io.cwd,
-  };
-  let cache: ClusterCache;
-  try {
-    cache = await openClusterCache({ ...live, ...(flags.context !== undefined ? { context: flags.context } : {}), requestTimeoutMs, kinds: relayKinds(), onNote: (note) => log.info({ event: 'cache-note', note }, 'cluster cache') });
-  } catch (err) {
-    if (err instanceof LiveSelectionError) throw new UsageError(err.message);
-    throw err;
-  }
-
-  let identity: AgentIdentity;
-  try {
-    const store = await credentialStore(flags, io, cluster, live);
-    const { openAgentIdentity } = await import('../../relay/enroll.js');
-    identity = await openAgentIdentity({ server, cluster, serverCaPem, ...(bootstrapToken ? { bootstrapToken } : {}), ...(fixedCreds ? { fixed: fixedCreds } : {}), store, agentVersion: VERSION });
-  } catch (err) {
-    await cache.close();
-    const { AgentIdentityError } = await import('../../relay/enroll.js');
-    const { CredentialStoreError } = await import('../../relay/credentials.js');
-    if (err instanceof AgentIdentityError || err instanceof CredentialStoreError) {
-      log.error({ event: 'identity-failed', reason: err.message }, 'the agent has no usable identity');
-      io.stderr.write(`meshward: ${terminalSafe(err.message)}\n`);
-      return 1;
+  // The probes answer from the start (liveness while the cache syncs); readiness follows the agent.
+  const healthState: { enrolled: boolean; cache: ClusterCache | null; agent: { stats: AgentStats } | null } = { enrolled: false, cache: null, agent: null };
+  let healthServer: HealthServer | null = null;
+  if (health) {
+    const { startHealthServer } = await import('../../relay/agent-health.js');
+    try {
+      healthServer = await startHealthServer({
+        ...health,
+        state: () => ({ enrolled: healthState.enrolled, synced: healthState.cache ? healthState.cache.status().synced : null, stats: healthState.agent?.stats ?? null }),
+      });
+    } catch (err) {
+      throw new UsageError(`--health-port ${health.port} on ${terminalSafe(health.host)}: cannot listen (${terminalSafe(String((err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? err))}); choose another port, or "off"`);
     }
-    throw err;
+    log.info({ event: 'health-listening', address: healthServer.address, port: healthServer.port }, 'probes on /healthz and /readyz');
   }
-
-  const { HttpsTransport } = await import('../../relay/transport.js');
-  const { RelayAgent, AgentFatalError } = await import('../../relay/agent.js');
-  const client = new HttpsTransport({ server, serverCaPem, identity, requestTimeoutMs });
-  const agent = new RelayAgent({ cluster, agentVersion: VERSION, cache, client, identity, log });
-  log.info({ event: 'starting', server: server.origin, kinds: relayKinds().length }, 'meshward agent starting');
-  const stop = (signal: string) => {
-    log.info({ event: 'shutdown', signal }, 'stopping');
-    agent.stop();
-  };
-  const onTerm = () => stop('SIGTERM');
-  const onInt = () => stop('SIGINT');
-  process.once('SIGTERM', onTerm);
-  process.once('SIGINT', onInt);
   try {
-    await agent.run();
-    log.info({ event: 'stopped' }, 'stopped');
-    return 0;
-  } catch (err) {
-    if (err instanceof AgentFatalError) {
-      log.error({ event: 'refused', reason: err.message }, 'the server refused this agent; stopping');
-      io.stderr.write(`meshward: ${terminalSafe(err.message)}\n`);
-      return 1;
-    }
-    throw err;
+    return await watchAndPush();
   } finally {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
-    client.close();
-    await cache.close();
+    await healthServer?.close();
   }
+
+  async function watchAndPush(): Promise<number> {
+    // The kubeconfig first: a refused one stops the agent before it enrolls or connects anywhere.
+    const { openClusterCache } = await import('../../cluster/informer.js');
+    const { LiveSelectionError } = await import('../../cluster/kubeconfig-source.js');
+    const { relayKinds } = await import('../../relay/kinds.js');
+    const live = {
+      ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+      inCluster: Boolean(flags.inCluster),
+      clusterNames: new Map<string, string>(),
+      allowExec: [...(flags.allowExec ?? [])],
+      allowInsecureKubeconfig: Boolean(flags.allowInsecureKubeconfig),
+      env: io.env,
+      homedir: io.homedir ?? os.homedir(),
+      cwd: io.cwd,
+    };
+    let cache: ClusterCache;
+    try {
+      cache = await openClusterCache({ ...live, ...(flags.context !== undefined ? { context: flags.context } : {}), requestTimeoutMs, kinds: relayKinds(), onNote: (note) => log.info({ event: 'cache-note', note }, 'cluster cache') });
+    } catch (err) {
+      if (err instanceof LiveSelectionError) throw new UsageError(err.message);
+      throw err;
+    }
+
+    healthState.cache = cache;
+    let identity: AgentIdentity;
+    try {
+      const store = await credentialStore(flags, io, cluster, live);
+      const { openAgentIdentity } = await import('../../relay/enroll.js');
+      identity = await openAgentIdentity({ server, cluster, serverCaPem, ...(bootstrapToken ? { bootstrapToken } : {}), ...(fixedCreds ? { fixed: fixedCreds } : {}), store, agentVersion: VERSION });
+    } catch (err) {
+      await cache.close();
+      const { AgentIdentityError } = await import('../../relay/enroll.js');
+      const { CredentialStoreError } = await import('../../relay/credentials.js');
+      if (err instanceof AgentIdentityError || err instanceof CredentialStoreError) {
+        log.error({ event: 'identity-failed', reason: err.message }, 'the agent has no usable identity');
+        io.stderr.write(`meshward: ${terminalSafe(err.message)}\n`);
+        return 1;
+      }
+      throw err;
+    }
+
+    healthState.enrolled = true;
+    const { HttpsTransport } = await import('../../relay/transport.js');
+    const { RelayAgent, AgentFatalError } = await import('../../relay/agent.js');
+    const client = new HttpsTransport({ server, serverCaPem, identity, requestTimeoutMs });
+    const agent = new RelayAgent({ cluster, agentVersion: VERSION, cache, client, identity, log });
+    healthState.agent = agent;
+    log.info({ event: 'starting', server: server.origin, kinds: relayKinds().length }, 'meshward agent starting');
+    const stop = (signal: string) => {
+      log.info({ event: 'shutdown', signal }, 'stopping');
+      agent.stop();
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+    try {
+      await agent.run();
+      log.info({ event: 'stopped' }, 'stopped');
+      return 0;
+    } catch (err) {
+      if (err instanceof AgentFatalError) {
+        log.error({ event: 'refused', reason: err.message }, 'the server refused this agent; stopping');
+        io.stderr.write(`meshward: ${terminalSafe(err.message)}\n`);
+        return 1;
+      }
+      throw err;
+    } finally {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      client.close();
+      await cache.close();
+    }
+  }
+}
+
+/** Where the probes listen, or null when they are off. */
+function healthListen(flags: AgentFlags, io: CliIO): { host: string; port: number } | null {
+  const raw = flags.healthPort ?? (flags.inCluster ? String(DEFAULT_HEALTH_PORT) : 'off');
+  if (raw === 'off') {
+    if (flags.healthAddress !== undefined) throw new UsageError('--health-address needs the probes on: give --health-port PORT too');
+    return null;
+  }
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--health-port: "${terminalSafe(raw.slice(0, 40))}" is not a port (0 to 65535, or "off")`);
+  const podIp = io.env.POD_IP && isIP(io.env.POD_IP) ? io.env.POD_IP : undefined;
+  const host = flags.healthAddress ?? podIp ?? (flags.inCluster ? '0.0.0.0' : '127.0.0.1');
+  if (!isIP(host)) throw new UsageError(`--health-address: "${terminalSafe(host.slice(0, 80))}" is not an IP address`);
+  return { host, port: Number(raw) };
 }
 
 async function credentialStore(flags: AgentFlags, io: CliIO, cluster: string, live: { inCluster: boolean; clusterNames: Map<string, string>; allowExec: string[]; allowInsecureKubeconfig: boolean; env: NodeJS.ProcessEnv; homedir: string; cwd: string }): Promise<CredentialStore> {

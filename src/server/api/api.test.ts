@@ -229,6 +229,12 @@ test('posture per workload, tenants and the blast-radius graph answer for a clus
   assert.deepEqual(b.body.nodes.map((n: any) => n.cluster).sort(), ['alpha', 'beta']);
   assert.ok(b.body.computedAt, 'the fleet pass ran');
   assert.equal((await t.get('/api/clusters/gamma/posture')).status, 404);
+  // The fleet's record exists in the store (the pass ran) but is not a cluster of its own: one check for every :cluster route.
+  for (const sub of ['', '/posture', '/tenants']) {
+    const r = await t.get(`/api/clusters/(fleet)${sub}`);
+    assert.equal(r.status, 404, `${sub}: ${r.text}`);
+    assert.match(r.text, /no cluster named \(fleet\) is registered/);
+  }
 });
 
 test('OpenAPI: every route is in the document, and live responses match its schemas', async () => {

@@ -121,6 +121,19 @@ async function openCounts(store: Store): Promise<Map<string, Record<string, numb
 /** Most open findings read to mark workloads in a posture view. */
 const POSTURE_FINDINGS_CAP = 20_000;
 
+/**
+ * The cluster of a `:cluster` path parameter: a registered cluster (revoked ones included: their data
+ * stays readable), never the fleet's reserved record, which is not a cluster of its own.
+ */
+async function registeredCluster(store: Store, cluster: string): Promise<ClusterRecord | null> {
+  return cluster === FLEET_CLUSTER ? null : store.getCluster(cluster);
+}
+
+/** The 404 message for a cluster that is not registered (the name matched CLUSTER_PARAM's pattern: no escaping needed). */
+function notRegistered(cluster: string): string {
+  return `no cluster named ${cluster} is registered`;
+}
+
 async function openFindingsOf(store: Store, cluster: string): Promise<FindingRecord[]> {
   const out: FindingRecord[] = [];
   let cursor: string | undefined;
@@ -167,8 +180,8 @@ export const ROUTES: RouteSpec[] = [
     response: { 200: { $ref: 'Cluster#' }, ...errors(400, 401, 403, 404) },
     handler: async (req, reply, { deps, now }) => {
       const { cluster } = req.params as { cluster: string };
-      const c = cluster === FLEET_CLUSTER ? null : await deps.store.getCluster(cluster);
-      if (!c) return notFound(reply, `no cluster named ${cluster} is registered`);
+      const c = await registeredCluster(deps.store, cluster);
+      if (!c) return notFound(reply, notRegistered(cluster));
       return clusterView(c, await openCounts(deps.store), now, deps.staleAfterSeconds ?? 300);
     },
   },
@@ -233,7 +246,7 @@ export const ROUTES: RouteSpec[] = [
     response: { 200: S.postureView, ...errors(400, 401, 403, 404) },
     handler: async (req, reply, { deps }) => {
       const { cluster } = req.params as { cluster: string };
-      if (cluster === FLEET_CLUSTER || !(await deps.store.getCluster(cluster))) return notFound(reply, `no cluster named ${cluster} is registered`);
+      if (!(await registeredCluster(deps.store, cluster))) return notFound(reply, notRegistered(cluster));
       const findings = await openFindingsOf(deps.store, cluster);
       const view = await deps.analysis.withModel(cluster, (model) => buildView(computePosture(model), findings, null));
       if (!view) return notFound(reply, `cluster ${cluster} has no complete snapshot yet`);
@@ -250,7 +263,7 @@ export const ROUTES: RouteSpec[] = [
     response: { 200: S.tenantList, ...errors(400, 401, 403, 404) },
     handler: async (req, reply, { deps }) => {
       const { cluster } = req.params as { cluster: string };
-      if (cluster === FLEET_CLUSTER || !(await deps.store.getCluster(cluster))) return notFound(reply, `no cluster named ${cluster} is registered`);
+      if (!(await registeredCluster(deps.store, cluster))) return notFound(reply, notRegistered(cluster));
       const tenants = await deps.analysis.withModel(cluster, (model) => tenantMap(model));
       if (!tenants) return notFound(reply, `cluster ${cluster} has no complete snapshot yet`);
       return { cluster, tenants };
