@@ -34,15 +34,18 @@ async function openFindings(store: Store, cluster: string): Promise<string[]> {
   return out.sort();
 }
 
-type Step = { op: 'upsert'; object: Obj } | { op: 'delete'; pick: number };
+type Step = { op: 'upsert'; object: Obj } | { op: 'delete'; pick: number } | { op: 'touch'; pick: number; label: string };
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: objectArb.map((object) => ({ op: 'upsert' as const, object })) },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ op: 'delete' as const, pick })) },
+  // The same object again with a label changed: a replacement in place (the overlay path).
+  { weight: 2, arbitrary: fc.record({ pick: fc.nat(), label: fc.constantFrom('a', 'b', 'c') }).map(({ pick, label }) => ({ op: 'touch' as const, pick, label })) },
 );
 
 test('incremental analysis records the same open findings as a full analysis after random deltas', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-incremental-'));
   let run = 0;
+  let overlaid = 0;
   try {
     await fc.assert(
       fc.asyncProperty(fc.array(objectArb, { minLength: 1, maxLength: 12 }), fc.array(fc.array(stepArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }), async (base, steps) => {
@@ -59,8 +62,12 @@ test('incremental analysis records the same open findings as a full analysis aft
           };
           for (const s of stores) await s.createCluster('c', at);
           const live = new Map<string, ObjectKey>();
+          const objects = new Map<string, Obj>();
           const snapshot = base.map((o) => ({ op: 'upsert' as const, object: wire(o) }));
-          for (const c of snapshot) live.set(JSON.stringify(wireObjectKey(c.object)), wireObjectKey(c.object));
+          for (const c of snapshot) {
+            live.set(JSON.stringify(wireObjectKey(c.object)), wireObjectKey(c.object));
+            objects.set(JSON.stringify(wireObjectKey(c.object)), c.object.obj);
+          }
           await apply(1, 'snapshot', snapshot);
           const log = new ChangeLog();
           const analyser = new IncrementalAnalyser(allRules);
@@ -73,10 +80,17 @@ test('incremental analysis records the same open findings as a full analysis aft
                 const o = s.op === 'upsert' ? s.object : base[0];
                 const w = wire(o);
                 live.set(JSON.stringify(wireObjectKey(w)), wireObjectKey(w));
+                objects.set(JSON.stringify(wireObjectKey(w)), w.obj);
                 return { op: 'upsert', object: w };
               }
               const keys = [...live.keys()];
               const k = keys[s.pick % keys.length];
+              if (s.op === 'touch') {
+                const o = structuredClone(objects.get(k)!);
+                o.metadata = { ...(o.metadata ?? {}), labels: { ...(o.metadata?.labels ?? {}), touched: s.label } };
+                objects.set(k, o);
+                return { op: 'upsert', object: wire(o) };
+              }
               const key = live.get(k)!;
               live.delete(k);
               return { op: 'delete', key };
@@ -89,12 +103,14 @@ test('incremental analysis records the same open findings as a full analysis aft
             assert.deepEqual(await openFindings(stores[0], 'c'), await openFindings(stores[1], 'c'), `after delta ${seq}: ${JSON.stringify(changes.map((c) => (c.op === 'upsert' ? `upsert ${c.object.kind} ${String((c.object.obj.metadata as Obj)?.namespace)}/${String((c.object.obj.metadata as Obj)?.name)}` : `delete ${c.key.kind} ${c.key.namespace}/${c.key.name}`)))}`);
           }
           assert.ok(analyser.stats.incremental >= 1);
+          overlaid += analyser.stats.incremental - analyser.stats.rebuilt;
         } finally {
           for (const s of stores) await s.close();
         }
       }),
       { numRuns: Number(process.env.MESHWARD_PROPERTY_RUNS ?? 40), seed: process.env.MESHWARD_PROPERTY_SEED ? Number(process.env.MESHWARD_PROPERTY_SEED) : undefined },
     );
+    assert.ok(overlaid > 0, 'some steps took the overlay path');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

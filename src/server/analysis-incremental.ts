@@ -14,8 +14,12 @@
  *   `reads`) over a model of just the kinds those rules read, and keeps every other rule's findings.
  *   Anything else (no cache, another epoch, a gap, a failed rule) is a full analysis, as before.
  */
-import { analyse } from '../engine/scan.js';
-import type { Finding } from '../engine/finding.js';
+import { runRules } from '../engine/run.js';
+import { defaultSettings } from '../config/settings.js';
+import { MeshModel } from '../model/model.js';
+import { overlayModel } from '../model/overlay.js';
+import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
+import { effectiveReads } from '../webhook/decide-fast.js';
 import { inCanonicalOrder } from '../cli/live.js';
 import { LiveLocator } from '../cluster/live-locator.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
@@ -100,6 +104,41 @@ interface CachedCluster {
   perNamespace: Map<string, number>;
   /** Findings per rule of the last run (every rule that ran without failing has an entry). */
   byRule: Map<string, FindingInput[]>;
+  /** The last run's model over `objects` (the same Resource objects), and how many overlays deep it is. */
+  model: MeshModel;
+  depth: number;
+  /** Larger than every id in `model`. */
+  nextId: number;
+}
+
+/** Overlays stacked on one model before it is rebuilt (each is a prototype link and a few copied lists). */
+const MAX_OVERLAY_DEPTH = 64;
+
+/** The model a full analysis builds over `resources` (put in canonical order), with `scan`'s default settings. */
+function freshModel(resources: Resource[]): MeshModel {
+  return new MeshModel(inCanonicalOrder(resources));
+}
+
+/**
+ * `model` with each change applied as an overlay (src/model/overlay.ts: only the touched indexes
+ * copied, the posture recomputed only where the change reaches). A replacement keeps its object's id
+ * and a removal leaves a gap, so every index is ordered as a fresh model orders it; an addition would
+ * go last instead of to its canonical place, so it (and anything the overlay refuses) means null: rebuild.
+ */
+function overlaid(entry: CachedCluster, changes: Array<{ before: Resource | null; after: Resource | null }>): MeshModel | null {
+  if (entry.depth + changes.length > MAX_OVERLAY_DEPTH) return null;
+  let model = entry.model;
+  for (const { before, after } of changes) {
+    if (!before && after) return null;
+    // The new object takes the old one's place: it is the one `objects` holds from now on.
+    if (after) after.id = before!.id;
+    const o = overlayModel(model, before, after);
+    if (o.refused !== undefined) return null;
+    const base = model;
+    providePosture(o.model, () => overlayPosture(computePosture(base), o.model, before, after));
+    model = o.model;
+  }
+  return model;
 }
 
 function count(m: Map<string, number>, ns: string, by: 1 | -1): void {
@@ -119,13 +158,15 @@ export class IncrementalAnalyser {
   private cachedObjects = 0;
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
   /** Counters for tests and metrics. */
-  readonly stats = { full: 0, incremental: 0 };
+  readonly stats = { full: 0, incremental: 0, rebuilt: 0 };
 
   constructor(
     private readonly rules: readonly Rule[],
     private readonly maxObjects = DEFAULT_CACHE_OBJECTS,
   ) {
-    this.readsOf = new Map(rules.map((r) => [r, new Set(r.meta.reads.map(normaliseKind))]));
+    // As the admission webhook's fast path chooses rules: `reads` plus the model's structure
+    // (namespaces and workloads), a margin over what src/rules/reads.test.ts can prove.
+    this.readsOf = new Map(rules.map((r) => [r, new Set(effectiveReads(r).map(normaliseKind))]));
   }
 
   /**
@@ -155,11 +196,12 @@ export class IncrementalAnalyser {
       changes.toSeq >= cursor.seq;
     let entry: CachedCluster;
     let rules: readonly Rule[];
-    let resources: Resource[];
+    let model: MeshModel;
     if (usable) {
       entry = cached;
       const changedKinds = new Set<string>();
       const present = new Map<string, boolean>();
+      const applied: Array<{ before: Resource | null; after: Resource | null }> = [];
       for (const key of changes.keys) {
         changedKinds.add(key.kind);
         const id = objectKeyString(key);
@@ -167,6 +209,7 @@ export class IncrementalAnalyser {
         const stored = await store.object(cluster, key);
         const before = entry.objects.get(id);
         const after = stored ? resourceOf(stored, cluster, 0) : null;
+        applied.push({ before: before ?? null, after });
         for (const r of [before, after]) if (r && !present.has(r.namespace)) present.set(r.namespace, entry.perNamespace.has(r.namespace));
         if (before) count(entry.perNamespace, before.namespace, -1);
         if (after) {
@@ -178,27 +221,40 @@ export class IncrementalAnalyser {
       // A namespace that appeared or vanished changes what every rule may see (tenants, "sidecars in
       // namespace X"), whatever kind carried it: then every rule runs.
       rules = namespacesChanged ? this.rules : this.rules.filter((r) => !entry.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
-      // The whole cluster goes into the model: a model of only the kinds the rules read would lose
-      // namespaces and objects the model itself derives from other kinds.
-      resources = [...entry.objects.values()].map((r) => ({ ...r }));
+      // The whole cluster is the model (one of only the kinds the rules read would lose namespaces and
+      // objects the model derives from other kinds): the last one with the changes overlaid, or rebuilt.
+      const over = overlaid(entry, applied);
+      if (over) {
+        model = over;
+        entry.depth += applied.length;
+      } else {
+        model = freshModel([...entry.objects.values()]);
+        entry.depth = 0;
+        entry.nextId = entry.objects.size;
+        this.stats.rebuilt++;
+      }
+      entry.model = model;
       this.stats.incremental++;
     } else {
-      entry = { epoch: cursor.epoch, seq: cursor.seq, objects: new Map(), perNamespace: new Map(), byRule: new Map() };
+      const objects = new Map<string, Resource>();
+      const perNamespace = new Map<string, number>();
       for await (const stored of store.objects(cluster)) {
         const r = resourceOf(stored, cluster, 0);
-        entry.objects.set(objectKeyString(stored.key), r);
-        count(entry.perNamespace, r.namespace, +1);
+        objects.set(objectKeyString(stored.key), r);
+        count(perNamespace, r.namespace, +1);
       }
+      model = freshModel([...objects.values()]);
+      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, perNamespace, byRule: new Map(), model, depth: 0, nextId: objects.size };
       rules = this.rules;
-      resources = [...entry.objects.values()].map((r) => ({ ...r }));
       this.stats.full++;
     }
     entry.seq = cursor.seq;
-    const result = analyse({ files: [], resources: inCanonicalOrder(resources), errors: [], notes: [] }, { rules, locator: new LiveLocator(), compactFindings: true });
+    // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
+    const result = runRules(model, rules, { settings: defaultSettings(), locator: new LiveLocator(), compact: true });
     const failed = new Set(result.failures.map((f) => f.ruleId));
     const fresh = new Map<string, FindingInput[]>();
     for (const r of rules) if (!failed.has(r.meta.id)) fresh.set(r.meta.id, []);
-    for (const f of result.findings as Finding[]) fresh.get(f.ruleId)?.push(findingInput(f));
+    for (const f of result.findings) fresh.get(f.ruleId)?.push(findingInput(f));
     for (const r of rules) {
       if (failed.has(r.meta.id)) entry.byRule.delete(r.meta.id);
       else entry.byRule.set(r.meta.id, fresh.get(r.meta.id)!);
