@@ -168,3 +168,41 @@ test('IncrementalAnalyser: the cache is bounded by objects, least recently analy
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('server with its worker: a delta with keys is analysed incrementally and the finding it opens is served by the API', async () => {
+  const { startTestServer, upsert } = await import('./testing-kit.js');
+  const t = await startTestServer({}, { worker: true });
+  try {
+    const at = new Date();
+    await t.store.createCluster('east', at);
+    const objects = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } },
+      ...Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: 'shop' }, spec: { selector: { app: `s${i}` }, ports: [{ name: 'http', port: 80 }] } })),
+    ];
+    await t.send('east', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: objects.map((o) => upsert(o, o.kind !== 'Namespace')) });
+    await t.server.analysis.idle();
+    const pa = (mode: string) => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'probe', namespace: 'shop' }, spec: { mtls: { mode } } });
+    const delta = async (seq: number, mode: string) => {
+      const change = upsert(pa(mode));
+      const stored = await t.store.applyBatch('east', { v: 1, cluster: 'east', agentVersion: 't', epoch: 'e1', seq, type: 'delta', sentAt: at.toISOString(), changes: [change] }, at, { maxObjects: 1000 });
+      assert.equal(stored.status, 'stored');
+      // As ingest calls it: the delta's keys go along.
+      t.server.listener.onStored('east', { epoch: 'e1', seq, type: 'delta', last: false, changes: 1, keys: [wireObjectKey(change.op === 'upsert' ? change.object : (undefined as never))] });
+      await t.server.analysis.idle();
+      return (await t.get('/api/findings?cluster=east&rule=AUT002')).body.items.filter((f: { resource: { name: string } }) => f.resource.name === 'probe');
+    };
+    const before = t.server.analysis.modes.incremental;
+    assert.equal((await delta(2, 'STRICT')).length, 0);
+    assert.equal((await delta(3, 'DISABLE')).length, 1, 'DISABLE opens AUT002');
+    assert.equal((await delta(4, 'STRICT')).length, 0, 'STRICT resolves it');
+    assert.ok(t.server.analysis.modes.incremental - before >= 3, `incremental runs: ${JSON.stringify(t.server.analysis.modes)}`);
+    // A batch without keys (as an older ingest sends) still works: a full analysis.
+    const full = t.server.analysis.modes.full;
+    await t.send('east', { epoch: 'e1', seq: 5, type: 'delta', changes: [upsert(pa('DISABLE'))] });
+    await t.server.analysis.idle();
+    assert.equal(t.server.analysis.modes.full, full + 1);
+    assert.equal((await t.get('/api/findings?cluster=east&rule=AUT002')).body.items.length, 1);
+  } finally {
+    await t.close();
+  }
+});

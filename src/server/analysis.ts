@@ -161,6 +161,8 @@ export class Analysis implements IngestListener {
   private idleWaiters: Array<() => void> = [];
   /** Analyses done, per cluster (tests count runs to prove debouncing). */
   readonly runs = new Map<string, number>();
+  /** Cluster analyses by how they ran: from the store, or from the kept model (tests, logs). */
+  readonly modes = { full: 0, incremental: 0 };
 
   constructor(opts: AnalysisOptions) {
     this.store = opts.store;
@@ -291,6 +293,7 @@ export class Analysis implements IngestListener {
       for (const ruleId of result.failedRules) this.log.error({ cluster, rule: ruleId }, 'a rule failed during analysis; its findings are missing from this run');
       const seconds = (performance.now() - started) / 1000;
       this.runs.set(cluster, (this.runs.get(cluster) ?? 0) + 1);
+      if (result.mode) this.modes[result.mode]++;
       this.log.info({ cluster, objects: result.objects, findings: result.findings, mode: result.mode, rulesRun: result.rulesRun, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
       this.onAnalysed?.(cluster, seconds, result.outcome, null);
       this.scheduleFleet();
