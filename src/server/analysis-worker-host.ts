@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { StoreSpec } from '../store/index.js';
 import type { ClusterAnalysisWorker, ClusterRunResult, FleetRunResult } from './analysis.js';
+import type { ClusterChanges } from './analysis-incremental.js';
 
 type Pending = { resolve: (r: any) => void; reject: (e: Error) => void };
 
@@ -38,22 +39,22 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
     return w;
   }
 
-  run(cluster: string, at: Date): Promise<ClusterRunResult | null> {
+  run(cluster: string, at: Date, changes: ClusterChanges | null = null): Promise<ClusterRunResult | null> {
     if (this.closed) return Promise.resolve(null);
-    return this.job(cluster, at);
+    return this.job(cluster, at, changes);
   }
 
   fleet(at: Date): Promise<FleetRunResult> {
     if (this.closed) return Promise.reject(new Error('the analysis worker is closed'));
-    return this.job(null, at);
+    return this.job(null, at, null);
   }
 
-  private job<T>(cluster: string | null, at: Date): Promise<T> {
+  private job<T>(cluster: string | null, at: Date, changes: ClusterChanges | null): Promise<T> {
     const w = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, cluster, at: at.toISOString() });
+      w.postMessage({ id, cluster, at: at.toISOString(), changes });
     });
   }
 

@@ -9,15 +9,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreSpec } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { allRules } from '../rules/index.js';
-import { analyseStoredCluster, analyseStoredFleet } from './analysis.js';
+import { analyseStoredFleet } from './analysis.js';
+import { DEFAULT_CACHE_OBJECTS, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
 
 const port = parentPort;
 if (!port) throw new Error('analysis-worker.js is a worker thread body: start it through analysis-worker-host.ts');
 
-const spec = (workerData as { spec: StoreSpec }).spec;
+const data = workerData as { spec: StoreSpec; cacheObjects?: number };
+const spec = data.spec;
+// The worker keeps recently analysed clusters' objects and findings: a change re-reads and re-runs only what it touches.
+const analyser = new IncrementalAnalyser(allRules, data.cacheObjects ?? DEFAULT_CACHE_OBJECTS);
 let store: Promise<Store> | null = null;
 
-port.on('message', (job: { id: number; cluster: string | null; at: string } | { close: true }) => {
+port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null } | { close: true }) => {
   if ('close' in job) {
     void (store ? store.then((s) => s.close()) : Promise.resolve()).finally(() => port.close());
     return;
@@ -26,7 +30,7 @@ port.on('message', (job: { id: number; cluster: string | null; at: string } | { 
     try {
       store ??= openStore(spec);
       // cluster null: the fleet pass (its blast radius is plain data, cloned back for the API).
-      const result = job.cluster === null ? await analyseStoredFleet(await store, new Date(job.at)) : await analyseStoredCluster(await store, job.cluster, allRules, new Date(job.at));
+      const result = job.cluster === null ? await analyseStoredFleet(await store, new Date(job.at)) : await analyser.run(await store, job.cluster, new Date(job.at), job.changes ?? null);
       port.postMessage({ id: job.id, result });
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown } | null;

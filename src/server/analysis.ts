@@ -29,6 +29,7 @@ import type { StoredObject, Store, FindingInput, AnalysisOutcome } from '../stor
 import { FLEET_CLUSTER } from '../store/types.js';
 import type { IngestListener } from './types.js';
 import { FLEET_RULE_IDS, trustRuleId } from '../rules/multicluster/fleet.js';
+import { ChangeLog, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
 
 /** Kinds the fleet pass reads (blast radius: stored credentials and RBAC; trust: cacerts and the mesh config). */
 export const FLEET_KINDS: ReadonlySet<string> = new Set([
@@ -59,9 +60,14 @@ export interface AnalysisOptions {
   now?: () => Date;
   /** Where per-cluster analyses run: a worker thread keeps the rules off the event loop (default: this thread). */
   worker?: ClusterAnalysisWorker | null;
+  /** Quiet time when no analysis is running or waiting (a lone change need not wait a burst's length). */
+  idleDebounceMs?: number;
+  /** Objects kept across analyses for incremental runs on this thread (the worker has its own). */
+  cacheObjects?: number;
 }
 
 export const DEFAULT_DEBOUNCE_MS = 250;
+export const DEFAULT_IDLE_DEBOUNCE_MS = 50;
 export const DEFAULT_FLEET_DEBOUNCE_MS = 1000;
 /** Objects loaded between two turns given to the event loop. */
 const YIELD_EVERY = 500;
@@ -132,6 +138,11 @@ export class Analysis implements IngestListener {
   private readonly now: () => Date;
   private readonly onAnalysed: AnalysisOptions['onAnalysed'];
   private readonly worker: ClusterAnalysisWorker | null;
+  private readonly idleDebounceMs: number;
+  /** The keys each cluster's next analysis must re-read (incremental analysis). */
+  private readonly changes = new ChangeLog();
+  /** Incremental analysis on this thread when there is no worker. */
+  private readonly local: IncrementalAnalyser;
   /** Clusters waiting for their quiet time to end. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Clusters whose quiet time ended, in order, waiting for the one analysis slot. */
@@ -146,6 +157,8 @@ export class Analysis implements IngestListener {
   private idleWaiters: Array<() => void> = [];
   /** Analyses done, per cluster (tests count runs to prove debouncing). */
   readonly runs = new Map<string, number>();
+  /** Cluster analyses by how they ran: from the store, or from the kept model (tests, logs). */
+  readonly modes = { full: 0, incremental: 0 };
 
   constructor(opts: AnalysisOptions) {
     this.store = opts.store;
@@ -156,10 +169,16 @@ export class Analysis implements IngestListener {
     this.now = opts.now ?? (() => new Date());
     this.onAnalysed = opts.onAnalysed;
     this.worker = opts.worker ?? null;
+    this.idleDebounceMs = Math.min(opts.idleDebounceMs ?? DEFAULT_IDLE_DEBOUNCE_MS, this.debounceMs);
+    this.local = new IncrementalAnalyser(this.rules, opts.cacheObjects);
   }
 
-  onStored(cluster: string): void {
-    this.schedule(cluster);
+  onStored(cluster: string, info?: Parameters<IngestListener['onStored']>[1]): void {
+    if (info) this.changes.note(cluster, info);
+    else this.changes.forget(cluster);
+    // Nothing running or queued: a short wait (a burst still coalesces); otherwise the usual one.
+    const idle = this.running === null && this.ready.length === 0 && this.timers.size === 0;
+    this.schedule(cluster, idle ? this.idleDebounceMs : this.debounceMs);
   }
 
   /** Analyse `cluster` once its quiet time ends (each new call restarts the wait). */
@@ -264,12 +283,14 @@ export class Analysis implements IngestListener {
     const started = performance.now();
     try {
       const at = this.now();
-      const result = this.worker ? await this.worker.run(cluster, at) : await analyseStoredCluster(this.store, cluster, this.rules, at);
+      const changes = this.changes.take(cluster);
+      const result = this.worker ? await this.worker.run(cluster, at, changes) : await this.local.run(this.store, cluster, at, changes);
       if (!result) return null;
       for (const ruleId of result.failedRules) this.log.error({ cluster, rule: ruleId }, 'a rule failed during analysis; its findings are missing from this run');
       const seconds = (performance.now() - started) / 1000;
       this.runs.set(cluster, (this.runs.get(cluster) ?? 0) + 1);
-      this.log.info({ cluster, objects: result.objects, findings: result.findings, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
+      if (result.mode) this.modes[result.mode]++;
+      this.log.info({ cluster, objects: result.objects, findings: result.findings, mode: result.mode, rulesRun: result.rulesRun, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
       this.onAnalysed?.(cluster, seconds, result.outcome, null);
       this.scheduleFleet();
       return result.outcome;
@@ -328,6 +349,9 @@ export interface ClusterRunResult {
   objects: number;
   findings: number;
   failedRules: string[];
+  /** Incremental runs: whether the cached objects were used, and how many rules ran. */
+  mode?: 'full' | 'incremental';
+  rulesRun?: number;
 }
 
 /**
@@ -379,7 +403,7 @@ export async function analyseStoredFleet(store: Store, at: Date): Promise<FleetR
 
 /** Runs analyseStoredCluster somewhere else (a worker thread with its own store connection). */
 export interface ClusterAnalysisWorker {
-  run(cluster: string, at: Date): Promise<ClusterRunResult | null>;
+  run(cluster: string, at: Date, changes?: ClusterChanges | null): Promise<ClusterRunResult | null>;
   fleet(at: Date): Promise<FleetRunResult>;
   close(): Promise<void>;
 }

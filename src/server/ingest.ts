@@ -26,6 +26,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sanitizeObject } from '../cluster/sanitize.js';
 import { AGENT_PATHS, isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type BatchAck, type Change, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import type { AgentRoutesDeps, RegisterAgentRoutes } from './types.js';
+import { wireObjectKey } from '../store/common.js';
 import { registerIdentityRoutes } from './identity.js';
 
 const gunzip = promisify(gunzipCb) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
@@ -55,6 +56,8 @@ const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 const API_VERSION = /^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?$/;
 const KIND_KEY = /^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z][A-Za-z0-9]{0,62}$/;
 const EPOCH = /^[A-Za-z0-9_-]{1,64}$/;
+/** Most keys of one delta handed to the analysis; more, and it reloads the cluster instead. */
+const MAX_LISTED_KEYS = 2000;
 const MAX_NAME = 253;
 const MAX_NAMESPACE = 63;
 const MAX_SHORT = 300;
@@ -177,7 +180,9 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
         if (outcome.status === 'stored') {
           const last = batch.type === 'snapshot' && batch.last === true;
           try {
-            deps.listener.onStored(cluster, { epoch: batch.epoch, seq: batch.seq, type: batch.type, last, changes: batch.changes.length });
+            // A delta's keys go along so analysis re-reads only those objects (bounded: a big batch means a full reload).
+            const keys = batch.type === 'delta' && batch.changes.length <= MAX_LISTED_KEYS ? batch.changes.map((c) => (c.op === 'upsert' ? wireObjectKey(c.object) : c.key)) : undefined;
+            deps.listener.onStored(cluster, { epoch: batch.epoch, seq: batch.seq, type: batch.type, last, changes: batch.changes.length, keys });
           } catch (err) {
             deps.log.error({ event: 'listener-error', cluster, error: String((err as Error)?.message ?? err).slice(0, 300) }, 'ingest listener failed');
           }

@@ -100,7 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const listener: IngestListener = {
     onStored(cluster, info) {
       metrics.batches.inc({ cluster, type: info.type });
-      analysis.onStored(cluster);
+      analysis.onStored(cluster, info);
     },
   };
   const auth = new Authenticator(opts.auth);

@@ -59,7 +59,18 @@ export interface IdentityOptions {
 /** What ingest tells the rest of the server. */
 export interface IngestListener {
   /** A batch was durably stored for `cluster` (called after commit, before the ack is sent). */
-  onStored(cluster: string, info: { epoch: string; seq: number; type: 'snapshot' | 'delta'; last: boolean; changes: number }): void;
+  onStored(
+    cluster: string,
+    info: {
+      epoch: string;
+      seq: number;
+      type: 'snapshot' | 'delta';
+      last: boolean;
+      changes: number;
+      /** A delta's changed keys (absent when too many to list): lets analysis re-read only those objects. */
+      keys?: readonly import('../relay/protocol.js').ObjectKey[];
+    },
+  ): void;
 }
 
 export interface AgentRoutesDeps {

@@ -385,10 +385,12 @@ export class SqliteStore implements Store {
     const incoming = dedupeFindings(findings);
     const now = iso(at);
     const run = this.db.transaction((): AnalysisOutcome => {
-      const existing = new Map<string, { sev: number; state: string }>();
-      for (const r of this.st('SELECT fingerprint, sev, state FROM findings WHERE cluster = ?').all(cluster) as Array<{ fingerprint: string; sev: number; state: string }>) {
+      const existing = new Map<string, { sev: number; state: string; rule_id: string; namespace: string; body: string }>();
+      for (const r of this.st('SELECT fingerprint, sev, state, rule_id, namespace, body FROM findings WHERE cluster = ?').all(cluster) as Array<{ fingerprint: string; sev: number; state: string; rule_id: string; namespace: string; body: string }>) {
         existing.set(r.fingerprint, r);
       }
+      // When the previous analysis ran: the last time a finding resolved now was seen.
+      const previous = (this.st('SELECT last_analysis_at FROM clusters WHERE name = ?').get(cluster) as { last_analysis_at: string | null } | undefined)?.last_analysis_at ?? null;
       const event = this.st('INSERT INTO finding_events (cluster, fingerprint, rule_id, sev, type, at) VALUES (?, ?, ?, ?, ?, ?)');
       const insert = this.st(
         `INSERT INTO findings (cluster, fingerprint, rule_id, sev, namespace, state, first_seen_at, last_seen_at, resolved_at, reopened, body)
@@ -412,15 +414,17 @@ export class SqliteStore implements Store {
           update.run(f.ruleId, sev, ns, now, 1, body, cluster, f.fingerprint);
           event.run(cluster, f.fingerprint, f.ruleId, sev, 'reopened', now);
           out.reopened++;
-        } else {
+        } else if (prev.sev !== sev || prev.rule_id !== f.ruleId || prev.namespace !== ns || prev.body !== body) {
           update.run(f.ruleId, sev, ns, now, 0, body, cluster, f.fingerprint);
           if (prev.sev !== sev) event.run(cluster, f.fingerprint, f.ruleId, sev, 'severity-changed', now);
         }
+        // An open finding found again unchanged is not rewritten: while open, its last_seen_at reads as
+        // the cluster's last_analysis_at (FINDING_COLUMNS), so an analysis costs writes only for what changed.
       }
-      const resolve = this.st(`UPDATE findings SET state = 'resolved', resolved_at = ? WHERE cluster = ? AND fingerprint = ? RETURNING rule_id, sev`);
+      const resolve = this.st(`UPDATE findings SET state = 'resolved', resolved_at = ?, last_seen_at = COALESCE(?, last_seen_at) WHERE cluster = ? AND fingerprint = ? RETURNING rule_id, sev`);
       for (const [fp, prev] of existing) {
         if (prev.state !== 'open' || incoming.has(fp)) continue;
-        const r = resolve.get(now, cluster, fp) as { rule_id: string; sev: number };
+        const r = resolve.get(now, previous, cluster, fp) as { rule_id: string; sev: number };
         event.run(cluster, fp, r.rule_id, r.sev, 'resolved', now);
         out.resolved++;
       }
@@ -478,7 +482,7 @@ export class SqliteStore implements Store {
       where.push('(sev, cluster, rule_id, fingerprint) > (?, ?, ?, ?)');
       params.push(p.sev, p.cluster, p.ruleId, p.fingerprint);
     }
-    const sql = `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${FINDING_COLUMNS} FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY sev, cluster, rule_id, fingerprint LIMIT ?`;
     params.push(limit + 1);
     const rows = this.st(sql).all(...params) as FindingRow[];
@@ -492,7 +496,7 @@ export class SqliteStore implements Store {
   }
 
   async finding(cluster: string, fingerprint: string): Promise<FindingRecord | null> {
-    const r = this.st('SELECT * FROM findings WHERE cluster = ? AND fingerprint = ?').get(cluster, fingerprint) as FindingRow | undefined;
+    const r = this.st(`SELECT ${FINDING_COLUMNS} FROM findings WHERE cluster = ? AND fingerprint = ?`).get(cluster, fingerprint) as FindingRow | undefined;
     return r ? toFindingRecord(r) : null;
   }
 
@@ -617,7 +621,13 @@ function toStoredObject(r: { kind: string; namespace: string; name: string; body
   return { key: { kind: r.kind, namespace: r.namespace, name: r.name }, object: JSON.parse(r.body), storedAt: r.stored_at };
 }
 
-function toFindingRecord(r: FindingRow): FindingRecord {
+/**
+ * A finding row as read: an open finding was seen by the cluster's latest analysis (recordAnalysis
+ * leaves unchanged open rows alone), so its last_seen_at is that analysis's time.
+ */
+const FINDING_COLUMNS = `*, CASE WHEN state = 'open' THEN (SELECT c.last_analysis_at FROM clusters c WHERE c.name = findings.cluster) END AS seen_at`;
+
+function toFindingRecord(r: FindingRow & { seen_at?: string | null }): FindingRecord {
   const b = JSON.parse(r.body) as FindingBody;
   return {
     fingerprint: r.fingerprint,
@@ -633,7 +643,7 @@ function toFindingRecord(r: FindingRow): FindingRecord {
     namespace: r.namespace,
     state: r.state as FindingState,
     firstSeenAt: r.first_seen_at,
-    lastSeenAt: r.last_seen_at,
+    lastSeenAt: r.seen_at ?? r.last_seen_at,
     resolvedAt: r.resolved_at,
     reopened: r.reopened,
   };

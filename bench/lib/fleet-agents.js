@@ -1,0 +1,173 @@
+// The simulated agents of bench/relay-fleet.js, in their own process: every cluster enrolls with its
+// bootstrap token (the real /v1/enroll), then the real RelayAgent over HttpsTransport (mutual TLS,
+// cursor, gzip batches) pushes its snapshot, `concurrency` clusters at a time. The last `concurrency`
+// agents stay connected: all but one send the steady background deltas; the last one (the probe)
+// flips a PeerAuthentication between DISABLE and STRICT so AUT002 opens and resolves, and the time
+// from the send of the batch carrying the flip to the API answer showing it is measured.
+//
+// Progress and results are JSON lines on stdout (read by bench/relay-fleet.js); nothing secret is printed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { objectsOf, serviceDelta } from './fleet-objects.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const imp = (p) => import(pathToFileURL(path.join(REPO, 'dist', p)).href);
+const { RelayAgent } = await imp('relay/agent.js');
+const { HttpsTransport } = await imp('relay/transport.js');
+const { openAgentIdentity } = await imp('relay/enroll.js');
+const { ObjectCache } = await imp('webhook/object-cache.js');
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const emit = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+const silent = { info() {}, warn() {}, error() {} };
+const agentUrl = new URL(cfg.agentUrl);
+const PROBE_NS = 'ns-0';
+const PROBE_NAME = 'bench-probe';
+
+function memoryCredentials() {
+  let held = null;
+  return { load: async () => held, save: async (c) => void (held = c), describe: () => 'memory' };
+}
+
+/** Forwards to the real transport; tells `onSend` about every batch just before it goes out. */
+class WatchedTransport {
+  constructor(inner, onSend) {
+    this.inner = inner;
+    this.onSend = onSend;
+  }
+  cursor() {
+    return this.inner.cursor();
+  }
+  sendBatch(batch) {
+    this.onSend?.(batch, performance.now());
+    return this.inner.sendBatch(batch);
+  }
+  close() {
+    this.inner.close();
+  }
+}
+
+async function startAgent(c) {
+  const cache = new ObjectCache({ name: c.name, objects: objectsOf(c.name, cfg.objects) });
+  const identity = await openAgentIdentity({ server: agentUrl, cluster: c.name, serverCaPem: cfg.caPem, bootstrapToken: c.token, store: memoryCredentials(), agentVersion: 'bench' });
+  const watched = new WatchedTransport(new HttpsTransport({ server: agentUrl, serverCaPem: cfg.caPem, identity }), null);
+  const agent = new RelayAgent({ cluster: c.name, agentVersion: 'bench', cache, client: watched, identity, log: silent, heartbeatMs: 3_600_000, backoffBaseMs: 100, backoffCapMs: 2_000 });
+  const snapshotDone = new Promise((resolve) => {
+    const off = agent.onAck((s) => {
+      if (s.snapshotComplete) {
+        off();
+        resolve();
+      }
+    });
+  });
+  const running = agent.run();
+  running.catch((e) => emit({ event: 'agent-error', cluster: c.name, error: String(e?.message ?? e).slice(0, 200) }));
+  return { cluster: c.name, cache, watched, agent, running, snapshotDone };
+}
+
+async function stopAgent(a) {
+  a.agent.stop();
+  await a.running.catch(() => undefined);
+  a.watched.close();
+}
+
+async function api(pathAndQuery) {
+  const res = await fetch(new URL(pathAndQuery, cfg.apiUrl), { headers: { authorization: `Bearer ${cfg.apiToken}` } });
+  if (res.status !== 200) throw new Error(`GET ${pathAndQuery.split('?')[0]}: HTTP ${res.status}`);
+  return res.json();
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// 1. Initial ingest.
+const t0 = performance.now();
+let next = 0;
+const kept = [];
+const n = cfg.clusters.length;
+const concurrency = Math.min(cfg.concurrency, n);
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      const a = await startAgent(cfg.clusters[i]);
+      await a.snapshotDone;
+      if (i >= n - concurrency) kept.push(a);
+      else await stopAgent(a);
+      if ((i + 1) % 10 === 0) emit({ event: 'progress', snapshots: i + 1 });
+    }
+  }),
+);
+const ingestSeconds = (performance.now() - t0) / 1000;
+emit({ event: 'ingested', seconds: ingestSeconds, objects: n * cfg.objects });
+
+// 2. Wait for the server to analyse every cluster once (the initial backlog is not the steady state measured).
+const t1 = performance.now();
+for (;;) {
+  const list = (await api('/api/clusters')).items;
+  // Stopped agents turn 'stale' after 5 minutes: what counts is that every stored batch is analysed.
+  const behind = list.filter((c) => c.name !== '(fleet)' && (c.lastAnalysisAt === null || c.analysisBacklog > 0)).length;
+  if (list.length >= (cfg.expectClusters ?? n) && behind === 0) break;
+  await sleep(500);
+}
+emit({ event: 'analysed', seconds: (performance.now() - t1) / 1000 });
+
+// 3. Background deltas at cfg.deltaRate per second over every kept agent but the probe.
+kept.sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+const probe = kept[kept.length - 1];
+const background = kept.length > 1 ? kept.slice(0, -1) : kept;
+let tick = 0;
+let stopDeltas = false;
+const deltaStart = performance.now();
+const deltaLoop = (async () => {
+  const start = performance.now();
+  while (!stopDeltas) {
+    const a = background[tick % background.length];
+    a.cache.apply(serviceDelta(cfg.objects, tick));
+    tick++;
+    const due = start + (tick * 1000) / cfg.deltaRate;
+    await sleep(Math.max(0, due - performance.now()));
+  }
+})();
+
+// 4. Visibility trials on the probe cluster.
+let sentAt = null;
+let waitingFor = null;
+probe.watched.onSend = (batch, at) => {
+  if (waitingFor === null || sentAt !== null) return;
+  for (const ch of batch.changes) {
+    const o = ch.op === 'upsert' ? ch.object?.obj : null;
+    if (o?.metadata?.name === PROBE_NAME && o?.metadata?.labels?.trial === String(waitingFor)) sentAt = at;
+  }
+};
+const findingsPath = `/api/findings?cluster=${probe.cluster}&rule=AUT002&namespace=${PROBE_NS}`;
+const latencies = [];
+const timeouts = [];
+const deadlineMs = cfg.trialTimeoutMs;
+for (let trial = 1; trial <= cfg.trials; trial++) {
+  const disable = trial % 2 === 1; // odd trials open the finding, even ones resolve it
+  sentAt = null;
+  waitingFor = trial;
+  probe.cache.apply({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { namespace: PROBE_NS, name: PROBE_NAME, labels: { trial: String(trial) }, resourceVersion: String(1000 + trial) }, spec: { mtls: { mode: disable ? 'DISABLE' : 'STRICT' } } });
+  const started = performance.now();
+  let seen = false;
+  while (performance.now() - started < deadlineMs) {
+    const page = await api(findingsPath);
+    const open = page.items.some((f) => f.resource?.name === PROBE_NAME);
+    if (open === disable && sentAt !== null) {
+      latencies.push(performance.now() - sentAt);
+      seen = true;
+      break;
+    }
+    await sleep(cfg.pollMs);
+  }
+  if (!seen) timeouts.push(trial);
+  waitingFor = null;
+  emit({ event: 'trial', trial, ms: seen ? Math.round(latencies[latencies.length - 1]) : null });
+  await sleep(100 + Math.floor(Math.random() * 200));
+}
+stopDeltas = true;
+await deltaLoop;
+const deltaSeconds = (performance.now() - deltaStart) / 1000;
+for (const a of kept) await stopAgent(a);
+emit({ event: 'done', ingestSeconds, latencies, timeouts, deltasSent: tick, deltaSeconds });

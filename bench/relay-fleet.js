@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// Relay fleet benchmark (issue 13's target): the real `meshward server` (built CLI, SQLite in a temp
+// --data folder) as one child process; N clusters registered (bootstrap tokens, as register-cluster
+// issues them); simulated agents in ANOTHER child process (bench/lib/fleet-agents.js) enroll with
+// their tokens and speak the real wire (mutual TLS, cursor, gzip batches) with M objects each.
+//
+//   npm run build && node bench/relay-fleet.js            # full shape: 100 clusters x 20,000 objects
+//   MESHWARD_BENCH_CLUSTERS=10 MESHWARD_BENCH_OBJECTS=2000 node bench/relay-fleet.js   # quick run
+//   other knobs: MESHWARD_BENCH_CONCURRENCY (agents pushing snapshots at once, default 10),
+//   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25)
+//
+// Measured: initial ingest (objects/s), the server's peak RSS (VmHWM of its process, threads
+// included; VmRSS sampled too), the time until every cluster is analysed once, then the visibility
+// test: while the other connected agents send a steady 20 deltas/s, the probe agent flips a
+// PeerAuthentication (DISABLE <-> STRICT) so AUT002 opens or resolves; latency = from the send of
+// the batch carrying the flip to the API answer (GET /api/findings) that shows it. p50/p99 over the
+// trials. Results: bench/out/relay-fleet-results.json and a table on stdout.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(BENCH, '..');
+const BIN = path.join(REPO, 'bin', 'meshward.js');
+const env = (k, d) => (process.env[`MESHWARD_BENCH_${k}`] ? Number(process.env[`MESHWARD_BENCH_${k}`]) : d);
+const CLUSTERS = env('CLUSTERS', 100);
+const OBJECTS = env('OBJECTS', 20_000);
+const CONCURRENCY = env('CONCURRENCY', 10);
+const DELTA_RATE = env('DELTA_RATE', 20);
+const TRIALS = env('TRIALS', 60);
+const POLL_MS = env('POLL_MS', 25);
+const TARGET = { rssMB: 3 * 1024, p99Ms: 1000 };
+
+const imp = (p) => import(pathToFileURL(path.join(REPO, 'dist', p)).href);
+const { openStore } = await imp('store/index.js');
+const { registerCluster } = await imp('server/identity.js');
+
+const procStatus = (pid, field) => {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+};
+const pct = (xs, p) => (xs.length ? xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : null);
+const name = (i) => `c${String(i).padStart(3, '0')}`;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-bench-fleet-'));
+const dataDir = path.join(dir, 'data');
+const apiToken = `mwb_${randomBytes(24).toString('base64url')}`;
+fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    role: viewer\n    sha256: ${createHash('sha256').update(apiToken).digest('hex')}\n`, { mode: 0o600 });
+
+// The server, as an operator starts it.
+const server = spawn(process.execPath, [BIN, 'server', '--data', dataDir, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const analyses = []; // seconds of each cluster analysis, from the server's log
+const urls = await new Promise((resolve, reject) => {
+  const rl = readline.createInterface({ input: server.stdout });
+  rl.on('line', (line) => {
+    let o;
+    try {
+      o = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (o.msg === 'meshward server listening') resolve({ apiUrl: o.apiUrl, agentUrl: o.agentUrl });
+    else if (o.msg === 'cluster analysed') analyses.push({ at: performance.now(), cluster: o.cluster, seconds: o.seconds, objects: o.objects });
+    else if (o.level >= 50) console.error(`server: ${String(o.msg).slice(0, 200)} ${o.err ? String(o.err).slice(0, 200) : ''}`);
+  });
+  server.once('exit', (code) => reject(new Error(`meshward server exited (${code}) before listening`)));
+});
+let rssSampledKB = 0;
+const sampler = setInterval(() => (rssSampledKB = Math.max(rssSampledKB, procStatus(server.pid, 'VmRSS'))), 200);
+console.error(`relay fleet bench: ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${server.pid}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+// Registration through the same function `meshward server register-cluster` runs, beside the running server (SQLite WAL).
+const store = await openStore({ engine: 'sqlite', dataDir });
+const clusters = [];
+for (let i = 0; i < CLUSTERS; i++) clusters.push({ name: name(i), token: (await registerCluster(store, name(i), 3_600_000, new Date())).token });
+await store.close();
+
+const config = path.join(dir, 'agents.json');
+fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: 60_000 }), { mode: 0o600 });
+const agents = spawn(process.execPath, [path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
+const loads = [];
+const loadSampler = setInterval(() => loads.push(os.loadavg()[0]), 5000);
+let ingest = null;
+let analysed = null;
+let done = null;
+let ingestRssKB = 0;
+let agentsPeakKB = 0;
+const agentSampler = setInterval(() => (agentsPeakKB = Math.max(agentsPeakKB, procStatus(agents.pid, 'VmRSS'))), 500);
+await new Promise((resolve, reject) => {
+  readline.createInterface({ input: agents.stdout }).on('line', (line) => {
+    const o = JSON.parse(line);
+    if (o.event === 'progress') console.error(`  ${o.snapshots}/${CLUSTERS} snapshots stored, server RSS ${Math.round(procStatus(server.pid, 'VmRSS') / 1024)} MB`);
+    else if (o.event === 'ingested') {
+      ingest = o;
+      ingestRssKB = procStatus(server.pid, 'VmHWM');
+      console.error(`initial ingest: ${o.objects} objects in ${o.seconds.toFixed(1)} s`);
+    } else if (o.event === 'analysed') {
+      analysed = o;
+      console.error(`every cluster analysed ${o.seconds.toFixed(1)} s after the ingest`);
+    } else if (o.event === 'trial') {
+      if (o.trial % 10 === 0 || o.ms === null) console.error(`  trial ${o.trial}: ${o.ms === null ? 'not seen' : `${o.ms} ms`}`);
+    } else if (o.event === 'agent-error') console.error(`agent ${o.cluster}: ${o.error}`);
+    else if (o.event === 'done') done = o;
+  });
+  agents.once('exit', (code) => (code === 0 && done ? resolve() : reject(new Error(`the agents process exited (${code})`))));
+});
+clearInterval(agentSampler);
+clearInterval(loadSampler);
+const peakKB = Math.max(procStatus(server.pid, 'VmHWM'), rssSampledKB);
+clearInterval(sampler);
+server.kill('SIGTERM');
+await new Promise((r) => server.once('exit', r));
+
+const lat = done.latencies;
+const steady = analyses.filter((a) => a.at > 0).slice(-200).map((a) => a.seconds);
+const result = {
+  at: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  clusters: CLUSTERS,
+  objectsPerCluster: OBJECTS,
+  concurrency: CONCURRENCY,
+  ingest: { objects: ingest.objects, seconds: +ingest.seconds.toFixed(1), objectsPerSecond: Math.round(ingest.objects / ingest.seconds), serverRssPeakMB: Math.round(ingestRssKB / 1024) },
+  firstAnalysisOfAllSeconds: +analysed.seconds.toFixed(1),
+  serverRssPeakMB: Math.round(peakKB / 1024),
+  agentsProcessRssPeakMB: Math.round(agentsPeakKB / 1024),
+  visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
+  backgroundDeltas: { sent: done.deltasSent, perSecond: +(done.deltasSent / done.deltaSeconds).toFixed(1) },
+  clusterAnalysisSeconds: { runs: analyses.length, p50: pct(steady, 50), p99: pct(steady, 99) },
+  loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
+};
+fs.mkdirSync(path.join(BENCH, 'out'), { recursive: true });
+fs.writeFileSync(path.join(BENCH, 'out', 'relay-fleet-results.json'), JSON.stringify(result, null, 2));
+const row = (what, value, target, ok) => `${what.padEnd(44)} ${String(value).padStart(14)}   ${target.padEnd(12)} ${ok === null ? '' : ok ? 'pass' : 'FAIL'}`;
+console.log(
+  [
+    `relay fleet: ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
+    row('measure', 'value', 'target', null),
+    row('initial ingest (objects/s)', result.ingest.objectsPerSecond, '', null),
+    row('server peak RSS (MB)', result.serverRssPeakMB, `<= ${TARGET.rssMB}`, result.serverRssPeakMB <= TARGET.rssMB),
+    row('every cluster analysed after ingest (s)', result.firstAnalysisOfAllSeconds, '', null),
+    row(`visibility p50 (ms, ${lat.length}/${TRIALS} seen)`, result.visibility.p50Ms, '', null),
+    row('visibility p99 (ms)', result.visibility.p99Ms, `<= ${TARGET.p99Ms}`, result.visibility.p99Ms !== null && result.visibility.p99Ms <= TARGET.p99Ms && done.timeouts.length === 0),
+    row('background deltas (/s)', result.backgroundDeltas.perSecond, `${DELTA_RATE}`, null),
+    row('cluster analysis p50 / p99 (s)', `${result.clusterAnalysisSeconds.p50} / ${result.clusterAnalysisSeconds.p99}`, '', null),
+  ].join('\n'),
+);
+fs.rmSync(dir, { recursive: true, force: true });
