@@ -8,7 +8,7 @@
 import type { MeshModel } from '../../model/model.js';
 import type { PathSegment, Resource } from '../../model/resource.js';
 import { isObject, type Workload } from '../../model/workloads.js';
-import { listSome, quoteValue } from '../../engine/text.js';
+import { listSome, quoteValue, terminalSafe } from '../../engine/text.js';
 
 export { listSome };
 import { selectorMatches } from '../../model/selectors.js';
@@ -23,7 +23,8 @@ export const UNKNOWN = 'unknown';
 
 /** A label value for a message: JSON-quoted (control characters escaped), at most `max` characters. */
 export function q(label: string, max = 80): string {
-  return quoteValue(label, max);
+  // JSON quoting escapes C0 controls; terminalSafe the rest (C1 controls, bidi overrides, zero-width).
+  return terminalSafe(quoteValue(label, max));
 }
 
 /** Whether the edge went to the Envoy cluster `name` (Istio sets `destination_service_name`; some setups only `destination_service`). */
