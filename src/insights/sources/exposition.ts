@@ -327,6 +327,8 @@ export function parseExposition(text: string, options: ExpositionOptions = {}): 
 
 export interface MetricsFileOptions {
   limits?: Partial<ExpositionLimits>;
+  /** How the file is named in notes and in the facts' source (default: the path given). */
+  name?: string;
   /** The window the file's counters cover, in seconds; default 0 (one scrape: totals since each proxy started). */
   windowSeconds?: number;
 }
@@ -337,15 +339,15 @@ export interface MetricsFileOptions {
  */
 export async function loadMetricsFile(path: string, options: MetricsFileOptions = {}): Promise<TrafficFacts> {
   const limits = { ...DEFAULT_EXPOSITION_LIMITS, ...options.limits };
-  const shown = terminalSafe(path);
-  const source = { kind: 'file' as const, name: path, windowSeconds: options.windowSeconds ?? 0, end: new Date().toISOString() };
+  const shown = terminalSafe(options.name ?? path);
+  const source = { kind: 'file' as const, name: options.name ?? path, windowSeconds: options.windowSeconds ?? 0, end: new Date().toISOString() };
   try {
     const info = await stat(path);
     if (!info.isFile()) return buildTrafficFacts(source, [], [`${shown}: not a regular file; give a Prometheus text or OpenMetrics file to --metrics`]);
     source.end = info.mtime.toISOString();
     const truncated = info.size > limits.maxBytes;
     // The stream stops at maxBytes bytes, which is never more than maxBytes characters: the parser's own cut cannot fire first.
-    const parser = new ExpositionParser({ name: path, limits });
+    const parser = new ExpositionParser({ name: options.name ?? path, limits });
     const stream = createReadStream(path, { encoding: 'utf8', ...(truncated ? { end: limits.maxBytes - 1 } : {}) });
     for await (const chunk of stream) parser.push(chunk as string);
     const result = parser.end(truncated);
