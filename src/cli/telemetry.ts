@@ -8,10 +8,10 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { redactUrl } from '../engine/redact.js';
 import { terminalSafe } from '../engine/text.js';
-import { buildTrafficFacts } from '../insights/facts.js';
 import { loadMetricsFile } from '../insights/sources/exposition.js';
 import { loadPrometheus, parseWindow } from '../insights/sources/prometheus.js';
-import type { TrafficEdge, TrafficFacts, TrafficSourceInfo } from '../insights/types.js';
+import type { TrafficFacts } from '../insights/types.js';
+export { factsData } from '../insights/facts.js';
 import { UsageError, type CliIO } from './io.js';
 
 export interface TelemetryFlags {
@@ -38,21 +38,6 @@ export function addTelemetryOptions(command: Command, opts: { perCluster: boolea
     .addOption(new Option('--window <duration>', `the traffic window asked of --prometheus, 1m to 30d (e.g. 15m, 1h, 7d; default: ${DEFAULT_WINDOW})`))
     .option('--prometheus-timeout <duration>', 'longest one Prometheus query may take, e.g. 10s (default: 30s)');
   return command;
-}
-
-/** Plain data of TrafficFacts (the index functions left out): what crosses to a worker thread. */
-export interface TrafficFactsData {
-  source: TrafficSourceInfo;
-  edges: TrafficEdge[];
-  notes: string[];
-}
-
-export function factsData(f: TrafficFacts): TrafficFactsData {
-  return { source: f.source, edges: [...f.edges], notes: [...f.notes] };
-}
-
-export function factsFromData(d: TrafficFactsData): TrafficFacts {
-  return buildTrafficFacts(d.source, d.edges, d.notes);
 }
 
 export interface TelemetryPlan {

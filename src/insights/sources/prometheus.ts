@@ -129,10 +129,13 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
+/** A network error's code (ECONNREFUSED...) or its cause's short message: never the URL it may quote. */
 function errorCode(e: unknown): string {
-  const cause = (e as { cause?: { code?: unknown } })?.cause;
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } })?.cause;
   const code = cause && typeof cause.code === 'string' ? cause.code : (e as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : (e as Error)?.name ?? 'error';
+  if (typeof code === 'string') return code.slice(0, 60);
+  if (cause && typeof cause.message === 'string' && !/[:/@]/.test(cause.message)) return cause.message.slice(0, 60);
+  return (e as Error)?.name ?? 'error';
 }
 
 /** Reads a body up to `max` bytes; more is an error (the stream is cancelled, not drained). */
