@@ -4,12 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allRules } from './index.js';
 import { scanYaml } from '../testing/kit.js';
+import { docExampleTraffic } from './insights/testing.js';
 
 for (const rule of allRules.filter((r) => !r.meta.id.startsWith('KCF'))) {
   test(`${rule.meta.id}: the documented bad example is reported`, async () => {
     const { bad } = rule.meta.docs;
     assert.ok(bad, `${rule.meta.id} documents a bad example`);
-    const res = await scanYaml(bad, { rule });
+    // INS rules judge traffic: their example carries it as Prometheus samples in its leading comments.
+    const telemetry = rule.meta.category === 'telemetry' ? docExampleTraffic(bad) : undefined;
+    const res = await scanYaml(bad, { rule, telemetry });
     assert.deepEqual(res.errors, [], 'the example loads');
     assert.deepEqual(res.failures, [], 'the rule runs');
     assert.ok(

@@ -18,7 +18,7 @@ test('plaintext reported by the destination into a STRICT workload is high, name
   assert.equal(f[0].resource.name, 'web');
   assert.equal(f[0].location?.path, 'metadata.name');
   assert.match(f[0].message, /^Deployment shop\/web received 125 requests in plaintext over the last 1h, although its effective mTLS is STRICT \(PeerAuthentication shop\/default \(namespace-wide\)\)/);
-  assert.match(f[0].message, /"shop"\/"legacy" \(120 requests\), unknown source \(no sidecar, no identity\) \(5 requests\)/);
+  assert.match(f[0].message, /"shop"\/"legacy" \(120 requests\), callers with no sidecar and no identity \(5 requests\)/);
   assert.ok(f[0].evidence.some((e) => e.role === 'mtls-policy' && e.resource?.name === 'default'));
   assert.ok(f[0].evidence.some((e) => e.role === 'traffic'));
 });

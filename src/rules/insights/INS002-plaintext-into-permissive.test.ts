@@ -14,7 +14,7 @@ test('PERMISSIVE (Istio default) with plaintext sources: low, names each source 
   assert.equal(f.length, 1);
   assert.equal(f[0].severity, 'low');
   assert.equal(f[0].resource.name, 'web');
-  assert.match(f[0].message, /^Deployment shop\/web is PERMISSIVE \(Istio's default \(no PeerAuthentication applies\)\) and received 30 requests and 4 TCP connections in plaintext over the last 1h, from 2 sources: "batch"\/"report" \(30 requests\), unknown source \(no sidecar, no identity\) \(4 TCP connections\)\. Switching it to STRICT now would cut them off; 500 requests came over mutual TLS\.$/);
+  assert.match(f[0].message, /^Deployment shop\/web is PERMISSIVE \(Istio's default \(no PeerAuthentication applies\)\) and received 30 requests and 4 TCP connections in plaintext over the last 1h, from 2 sources: "batch"\/"report" \(30 requests\), callers with no sidecar and no identity \(4 TCP connections\)\. Switching it to STRICT now would cut them off; 500 requests came over mutual TLS\.$/);
 });
 
 test('all traffic over mTLS: an info answer that the workload is ready for STRICT', async () => {

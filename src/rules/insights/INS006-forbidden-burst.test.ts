@@ -13,12 +13,19 @@ test('a burst of 403 from one source across destinations is medium, with counts 
   ]);
   assert.equal(f.length, 1);
   assert.equal(f[0].severity, 'medium');
-  assert.match(f[0].message, /^Deployment shop\/web was refused 230 times with 403 over the last 1h \(46% of its 500 requests\), by 2 destinations: "pay"\/"payments" \(180\), "pay"\/"ledger" \(50\)\./);
+  assert.match(f[0].message, /^Deployment shop\/web was refused 230 times with 403 over the last 1h \(92% of its 250 requests to them\), by 2 destinations: "pay"\/"payments" \(180\), "pay"\/"ledger" \(50\)\./);
 });
 
 test('thresholds: below the count, or a small share of a busy client, is not probing', async () => {
   assert.deepEqual(await insightsFor(rule, shop, [{ from: 'shop/web', to: 'pay/payments', requests: MIN_FORBIDDEN - 1, codes: { '403': MIN_FORBIDDEN - 1 } }]), []);
   assert.deepEqual(await insightsFor(rule, shop, [{ from: 'shop/web', to: 'pay/payments', requests: 10000, codes: { '403': 100, '200': 9900 } }]), []);
+  // Busy elsewhere: the share counts only requests to the refusing destinations.
+  const busy = await insightsFor(rule, shop, [
+    { from: 'shop/web', to: 'pay/payments', requests: 30, codes: { '403': 30 } },
+    { from: 'shop/web', to: 'shop/cart', requests: 100000 },
+  ]);
+  assert.equal(busy.length, 1);
+  assert.match(busy[0].message, /100% of its 30 requests to them/);
   const at = await insightsFor(rule, shop, [{ from: 'shop/web', to: 'pay/payments', requests: MIN_FORBIDDEN, codes: { '403': MIN_FORBIDDEN } }]);
   assert.equal(at.length, 1);
 });

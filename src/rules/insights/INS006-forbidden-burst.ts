@@ -5,7 +5,7 @@ import type { TrafficPeer } from '../../insights/types.js';
 
 /** Denied requests (403) from one source in the window at or above which it is reported. */
 export const MIN_FORBIDDEN = 20;
-/** ...and the share of that source's requests they must make up (a busy client's few denials are not probing). */
+/** ...and the share they must make up of the source's requests to the destinations that refused it (a client's occasional denials are not probing). */
 export const MIN_FORBIDDEN_SHARE = 0.1;
 
 export default defineRule({
@@ -16,7 +16,7 @@ export default defineRule({
     category: 'telemetry',
     reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
-      summary: `One source received at least ${MIN_FORBIDDEN} responses 403 (Forbidden) in the window, making up at least ${MIN_FORBIDDEN_SHARE * 100}% of its requests, as reported by the destinations' proxies (\`reporter="destination"\`, so each request is counted once; RBAC denials by AuthorizationPolicies answer 403). A source is a workload and namespace, or the principal of an unknown workload, or "unknown" for callers without identity. For a single scrape (a metrics file), the window is the proxies' lifetime. Needs traffic facts (\`--metrics\` or \`--prometheus\`).`,
+      summary: `One source received at least ${MIN_FORBIDDEN} responses 403 (Forbidden) in the window, making up at least ${MIN_FORBIDDEN_SHARE * 100}% of its requests to the destinations that refused it (so traffic elsewhere cannot hide a probe), as reported by the destinations' proxies (\`reporter="destination"\`, so each request is counted once; RBAC denials by AuthorizationPolicies answer 403). A source is a workload and namespace, or the principal of an unknown workload, or "unknown" for callers without identity. For a single scrape (a metrics file), the window is the proxies' lifetime. Needs traffic facts (\`--metrics\` or \`--prometheus\`).`,
       why:
         'Legitimate clients rarely hit the same wall over and over. A run of denials from one caller across paths or services is what scanning and privilege probing look like from the inside: a compromised workload mapping what its identity can reach. It is also what a client broken by a policy change looks like, which is worth knowing too.',
       fix:
@@ -39,32 +39,42 @@ export default defineRule({
   },
   check({ model, telemetry, report }) {
     if (!telemetry) return;
-    const bySource = new Map<string, { peer: TrafficPeer; forbidden: number; requests: number; targets: Map<string, number> }>();
+    // Per source, per destination: requests and 403s. The share is taken over the destinations that
+    // refused the source, so a client busy elsewhere cannot hide a probe behind its other traffic.
+    const bySource = new Map<string, { peer: TrafficPeer; targets: Map<string, { requests: number; forbidden: number }> }>();
     for (const e of telemetry.edges) {
       if (e.reporter !== 'destination') continue;
       const requests = num(e.requests);
       if (requests === 0) continue;
       const k = peerKey(e.source);
       let s = bySource.get(k);
-      if (!s) bySource.set(k, (s = { peer: e.source, forbidden: 0, requests: 0, targets: new Map() }));
-      s.requests += requests;
-      const denied = num(e.responses.get('403'));
-      if (denied === 0) continue;
-      s.forbidden += denied;
-      const target = e.destination.workload === UNKNOWN ? `${q(e.destinationService, 80)}` : `${q(e.destination.namespace, 60)}/${q(e.destination.workload, 60)}`;
-      s.targets.set(target, (s.targets.get(target) ?? 0) + denied);
+      if (!s) bySource.set(k, (s = { peer: e.source, targets: new Map() }));
+      const target = e.destination.workload === UNKNOWN ? q(e.destinationService, 80) : `${q(e.destination.namespace, 60)}/${q(e.destination.workload, 60)}`;
+      let t = s.targets.get(target);
+      if (!t) s.targets.set(target, (t = { requests: 0, forbidden: 0 }));
+      t.requests += requests;
+      t.forbidden += Math.min(requests, num(e.responses.get('403')));
     }
     for (const s of bySource.values()) {
-      if (s.forbidden < MIN_FORBIDDEN || s.forbidden < s.requests * MIN_FORBIDDEN_SHARE) continue;
+      let forbidden = 0;
+      let requests = 0;
+      const refusing: Array<[string, number]> = [];
+      for (const [target, t] of s.targets) {
+        if (t.forbidden === 0) continue;
+        forbidden += t.forbidden;
+        requests += t.requests;
+        refusing.push([target, t.forbidden]);
+      }
+      if (forbidden < MIN_FORBIDDEN || forbidden < requests * MIN_FORBIDDEN_SHARE) continue;
       const anchor = anchorFor(model, s.peer);
-      const targets = [...s.targets].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t, n]) => `${t} (${n})`);
-      const share = Math.round((s.forbidden / s.requests) * 100);
+      const targets = refusing.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t, n]) => `${t} (${n})`);
+      const share = Math.round((forbidden / requests) * 100);
       report({
         resource: anchor.resource,
         path: anchor.path,
         key: anchorKey(anchor, s.peer),
-        message: `${subjectText(anchor, s.peer)} was refused ${plural(s.forbidden, 'time')} with 403 ${windowText(telemetry)} (${share}% of its ${plural(s.requests, 'request')}), by ${plural(s.targets.size, 'destination')}: ${listSome(targets, 5)}${anchor.standIn ? `; reported on ${anchor.standIn}` : ''}. A burst like this is what probing looks like.`,
-        evidence: [{ role: 'traffic', description: `${s.forbidden} of ${s.requests} requests answered 403, reported by the destinations' proxies ${windowText(telemetry)}; threshold ${MIN_FORBIDDEN} and ${MIN_FORBIDDEN_SHARE * 100}%` }],
+        message: `${subjectText(anchor, s.peer)} was refused ${plural(forbidden, 'time')} with 403 ${windowText(telemetry)} (${share}% of its ${plural(requests, 'request')} to them), by ${plural(refusing.length, 'destination')}: ${listSome(targets, 5)}${anchor.standIn ? `; reported on ${anchor.standIn}` : ''}. A burst like this is what probing looks like.`,
+        evidence: [{ role: 'traffic', description: `${forbidden} of ${requests} requests to the refusing destinations answered 403, reported by the destinations' proxies ${windowText(telemetry)}; thresholds ${MIN_FORBIDDEN} and ${MIN_FORBIDDEN_SHARE * 100}%` }],
       });
     }
   },

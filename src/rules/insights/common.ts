@@ -102,7 +102,7 @@ export function peerText(p: TrafficPeer): string {
 
 /** Short form for lists: `"shop"/"web"`, or `unknown source`. */
 export function peerShort(p: TrafficPeer): string {
-  if (p.workload === UNKNOWN) return p.principal && p.principal !== UNKNOWN ? `unknown workload with principal ${q(p.principal, 100)}` : 'unknown source (no sidecar, no identity)';
+  if (p.workload === UNKNOWN) return p.principal && p.principal !== UNKNOWN ? `unknown workload with principal ${q(p.principal, 100)}` : 'callers with no sidecar and no identity';
   return `${q(p.namespace, 60)}/${q(p.workload, 60)}`;
 }
 

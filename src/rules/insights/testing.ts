@@ -4,6 +4,7 @@
  * rule is tested on what it reads in production.
  */
 import { buildTrafficFacts } from '../../insights/facts.js';
+import { parseExposition } from '../../insights/sources/exposition.js';
 import type { TrafficEdge, TrafficFacts, TrafficPeer } from '../../insights/types.js';
 import type { Finding } from '../../engine/finding.js';
 import type { Rule } from '../types.js';
@@ -118,4 +119,21 @@ ${mesh
   .join('\n')}
 ---
 `;
+}
+
+/**
+ * The traffic an INS rule's documented example shows: its leading `#` comment lines hold samples in
+ * the Prometheus text format (a sample may continue on `#   ` lines), read with the real parser as a
+ * single scrape.
+ */
+export function docExampleTraffic(bad: string): TrafficFacts {
+  const samples: string[] = [];
+  for (const line of bad.split('\n')) {
+    if (!line.startsWith('#')) continue;
+    const text = line.replace(/^#\s?/, '');
+    if (/^\s/.test(text) && samples.length) samples[samples.length - 1] += text.trim();
+    else samples.push(text);
+  }
+  const { edges, notes } = parseExposition(samples.join('\n') + '\n', { name: 'docs example' });
+  return buildTrafficFacts({ kind: 'file', name: 'docs example', windowSeconds: 0, end: '2026-12-03T21:00:00Z' }, edges, notes);
 }
