@@ -96,6 +96,37 @@ describe('telemetry through the CLI', () => {
     assert.ok(notes.some((n) => /cannot be reached \(ECONNREFUSED\); no traffic facts from it/.test(n)), notes.join('\n'));
   });
 
+  it('posture --metrics: plaintext sources per workload, text and JSON; without traffic, no such field', async () => {
+    const strict = `${MANIFESTS}---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: bookinfo}
+spec: {mtls: {mode: STRICT}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ratings-v1, namespace: bookinfo}
+spec:
+  selector: {matchLabels: {app: ratings}}
+  template:
+    metadata: {labels: {app: ratings}}
+    spec: {containers: [{name: ratings, image: ratings:1}]}
+`;
+    const file = path.join(dir, 'strict.yaml');
+    await writeFile(file, strict);
+    const text = await runCli(['posture', file, '--metrics', metrics], { cwd: dir });
+    assert.match(text.stdout, /Deployment\/bookinfo\/ratings-v1: plaintext in traffic from unknown\/unknown \(720 requests\), bookinfo\/reviews-v1 \(300 requests\)/);
+    assert.doesNotMatch(text.stdout, /reviews-v1: plaintext/);
+    const json = JSON.parse((await runCli(['posture', file, '--prometheus', prom.url, '-f', 'json'], { cwd: dir })).stdout);
+    const ratings = json.workloads.find((w: { name: string }) => w.name === 'ratings-v1');
+    assert.deepEqual(ratings.plaintextFrom.map((p: { source: string }) => p.source), ['unknown/unknown', 'bookinfo/reviews-v1']);
+    assert.ok(ratings.plaintextFrom[0].requests > 0);
+    assert.deepEqual(json.workloads.find((w: { name: string }) => w.name === 'reviews-v1').plaintextFrom, []);
+    const without = JSON.parse((await runCli(['posture', file, '-f', 'json'], { cwd: dir })).stdout);
+    assert.equal(without.workloads[0].plaintextFrom, undefined);
+    assert.equal(without.telemetryNotes, undefined);
+  });
+
   it('usage errors say what to give', async () => {
     for (const [args, message] of [
       [['scan', manifests, '--window', '1h'], /--window sets the window asked of --prometheus/],
