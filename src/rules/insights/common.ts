@@ -259,21 +259,39 @@ export function outboundFor(model: MeshModel, namespace: string, w: Workload | n
   return { mode: mesh.effective, from: mesh.set ? meshSourceText(model) : `Istio's default (${meshSourceText(model)} sets no outboundTrafficPolicy.mode)`, resource: model.mesh.resource };
 }
 
+const sidecarsByNs = new WeakMap<MeshModel, Map<string, Resource[]>>();
+
+/** Sidecar resources by namespace, read once per model (sources are many; namespaces can be large). */
+function sidecarsIn(model: MeshModel, namespace: string): readonly Resource[] {
+  let m = sidecarsByNs.get(model);
+  if (!m) {
+    sidecarsByNs.set(model, (m = new Map()));
+    for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
+      const list = m.get(sc.namespace);
+      if (list) list.push(sc);
+      else m.set(sc.namespace, [sc]);
+    }
+  }
+  return m.get(namespace) ?? [];
+}
+
+function selectorLabels(sc: Resource): Record<string, unknown> | null {
+  const labels = isObject(sc.obj?.spec?.workloadSelector) ? sc.obj.spec.workloadSelector.labels : undefined;
+  return isObject(labels) && Object.keys(labels).length > 0 ? labels : null;
+}
+
 function sidecarFor(model: MeshModel, namespace: string, w: Workload | null): Resource | null {
   let nsDefault: Resource | null = null;
   if (namespace !== UNKNOWN) {
-    for (const sc of model.ofKindInNamespace('networking.istio.io', 'Sidecar', namespace)) {
-      const labels = isObject(sc.obj?.spec?.workloadSelector) ? sc.obj.spec.workloadSelector.labels : undefined;
-      if (isObject(labels) && Object.keys(labels).length > 0) {
+    for (const sc of sidecarsIn(model, namespace)) {
+      const labels = selectorLabels(sc);
+      if (labels) {
         if (w && selectorMatches({ matchLabels: labels }, w.podLabels)) return sc;
       } else nsDefault ??= sc;
     }
   }
   if (nsDefault) return nsDefault;
-  for (const sc of model.ofKindInNamespace('networking.istio.io', 'Sidecar', model.rootNamespace)) {
-    const labels = isObject(sc.obj?.spec?.workloadSelector) ? sc.obj.spec.workloadSelector.labels : undefined;
-    if (!isObject(labels) || Object.keys(labels).length === 0) return sc;
-  }
+  for (const sc of sidecarsIn(model, model.rootNamespace)) if (!selectorLabels(sc)) return sc;
   return null;
 }
 
