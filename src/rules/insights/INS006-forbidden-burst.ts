@@ -49,7 +49,8 @@ export default defineRule({
       const k = peerKey(e.source);
       let s = bySource.get(k);
       if (!s) bySource.set(k, (s = { peer: e.source, targets: new Map() }));
-      const target = e.destination.workload === UNKNOWN ? q(e.destinationService, 80) : `${q(e.destination.namespace, 60)}/${q(e.destination.workload, 60)}`;
+      // Keyed by the raw labels; quoted only for the message, for the few sources reported.
+      const target = e.destination.workload === UNKNOWN ? `\u0000${e.destinationService}` : `${e.destination.namespace}\u0000${e.destination.workload}`;
       let t = s.targets.get(target);
       if (!t) s.targets.set(target, (t = { requests: 0, forbidden: 0 }));
       t.requests += requests;
@@ -67,7 +68,7 @@ export default defineRule({
       }
       if (forbidden < MIN_FORBIDDEN || forbidden < requests * MIN_FORBIDDEN_SHARE) continue;
       const anchor = anchorFor(model, s.peer);
-      const targets = refusing.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t, n]) => `${t} (${n})`);
+      const targets = refusing.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t, n]) => `${targetText(t)} (${n})`);
       const share = Math.round((forbidden / requests) * 100);
       report({
         resource: anchor.resource,
@@ -79,3 +80,9 @@ export default defineRule({
     }
   },
 });
+
+/** A target key back in words: `"ns"/"workload"`, or the quoted service for a destination without a workload. */
+function targetText(key: string): string {
+  const cut = key.indexOf('\u0000');
+  return cut === 0 ? q(key.slice(1), 80) : `${q(key.slice(0, cut), 60)}/${q(key.slice(cut + 1), 60)}`;
+}

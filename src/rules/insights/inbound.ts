@@ -29,7 +29,18 @@ export interface Inbound {
  * that says what the receiving side accepted, and counted once (the source's proxy reports the same
  * request again). Grouped per destination workload; edges into `unknown` and without traffic left out.
  */
-export function inboundByDestination(model: MeshModel, facts: TrafficFacts): Inbound[] {
+export function inboundByDestination(model: MeshModel, facts: TrafficFacts): readonly Inbound[] {
+  // Four rules read the same grouping: made once per facts and model.
+  let perModel = inboundCache.get(facts);
+  if (!perModel) inboundCache.set(facts, (perModel = new WeakMap()));
+  let inbound = perModel.get(model);
+  if (!inbound) perModel.set(model, (inbound = groupInbound(model, facts)));
+  return inbound;
+}
+
+const inboundCache = new WeakMap<TrafficFacts, WeakMap<MeshModel, readonly Inbound[]>>();
+
+function groupInbound(model: MeshModel, facts: TrafficFacts): readonly Inbound[] {
   const groups = groupBy(facts.edges, (e) => (e.reporter === 'destination' && e.destination.workload !== UNKNOWN && volume(e) > 0 ? peerKey(e.destination) : null));
   return [...groups.values()].map((edges) => ({ anchor: anchorFor(model, edges[0].destination), edges }));
 }
