@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REPO_ROOT, scanYaml } from '../testing/kit.js';
 import { findRule } from '../rules/index.js';
-import { facts, type EdgeSpec } from '../rules/insights/testing.js';
+import { facts, type EdgeSpec } from '../testing/insights.js';
 import type { Finding } from '../engine/finding.js';
 import { REPORTERS } from '../report/index.js';
 import type { Report, ReportContext } from '../report/types.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allRules } from './index.js';
 import { scanYaml } from '../testing/kit.js';
-import { docExampleTraffic } from './insights/testing.js';
+import { docExampleTraffic } from '../testing/insights.js';
 
 for (const rule of allRules.filter((r) => !r.meta.id.startsWith('KCF'))) {
   test(`${rule.meta.id}: the documented bad example is reported`, async () => {

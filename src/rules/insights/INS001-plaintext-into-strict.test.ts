@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import rule from './INS001-plaintext-into-strict.js';
 import { findingsFor } from '../../testing/kit.js';
-import { deployment, insightsFor, namespace, peerAuthentication } from './testing.js';
+import { deployment, insightsFor, namespace, peerAuthentication } from '../../testing/insights.js';
 
 const strictShop = namespace('shop') + peerAuthentication('shop', 'default', 'STRICT') + deployment('shop', 'web');
 

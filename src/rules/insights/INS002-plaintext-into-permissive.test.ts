@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import rule from './INS002-plaintext-into-permissive.js';
-import { deployment, insightsFor, namespace, peerAuthentication } from './testing.js';
+import { deployment, insightsFor, namespace, peerAuthentication } from '../../testing/insights.js';
 
 const shop = namespace('shop') + deployment('shop', 'web');
 

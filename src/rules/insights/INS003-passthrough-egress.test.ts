@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import rule from './INS003-passthrough-egress.js';
-import { deployment, insightsFor, meshConfig, namespace } from './testing.js';
+import { deployment, insightsFor, meshConfig, namespace } from '../../testing/insights.js';
 
 const registryOnly = meshConfig('outboundTrafficPolicy:\n  mode: REGISTRY_ONLY') + namespace('shop') + deployment('shop', 'web');
 const out = (service: string, n = 7, serviceName = 'PassthroughCluster') => ({ from: 'shop/web', to: 'unknown', reporter: 'source' as const, service, serviceName, requests: n });

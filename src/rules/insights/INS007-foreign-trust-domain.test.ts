@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import rule from './INS007-foreign-trust-domain.js';
-import { deployment, insightsFor, meshConfig, namespace } from './testing.js';
+import { deployment, insightsFor, meshConfig, namespace } from '../../testing/insights.js';
 
 const shop = namespace('shop') + deployment('shop', 'web');
 

@@ -3,13 +3,13 @@
  * edges as its telemetry. Edges are built the way a source builds them (src/insights/types.ts), so a
  * rule is tested on what it reads in production.
  */
-import { buildTrafficFacts } from '../../insights/facts.js';
-import { parseExposition } from '../../insights/sources/exposition.js';
-import type { TrafficEdge, TrafficFacts, TrafficPeer } from '../../insights/types.js';
-import type { Finding } from '../../engine/finding.js';
-import type { Rule } from '../types.js';
-import { findingsFor } from '../../testing/kit.js';
-import type { ScanOptions } from '../../engine/scan.js';
+import { buildTrafficFacts } from '../insights/facts.js';
+import { parseExposition } from '../insights/sources/exposition.js';
+import type { TrafficEdge, TrafficFacts, TrafficPeer } from '../insights/types.js';
+import type { Finding } from '../engine/finding.js';
+import type { Rule } from '../rules/types.js';
+import { findingsFor } from './kit.js';
+import type { ScanOptions } from '../engine/scan.js';
 
 /** `ns/workload` or `ns/workload@principal`; `unknown` alone for a source without a sidecar. */
 export function peer(spec: string, trustDomain = 'cluster.local'): TrafficPeer {
