@@ -8,6 +8,9 @@
 // the same way. src/testing/postgres.ts finds the binaries by the same rule.
 // Chromium (the dashboard's browser tests, driven by playwright-core): Debian's `chromium` at
 // /usr/bin/chromium, installed the same way when missing. No test ever downloads a browser.
+// Prometheus (the telemetry tests build a TSDB with promtool and query a throwaway server): prometheus
+// and promtool on PATH; when missing, Debian's `prometheus` is installed the same way (its service is
+// not started by us; src/testing/prometheus.ts starts its own on a free loopback port).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -133,8 +136,38 @@ function ensureChromium() {
   return true;
 }
 
+function ensurePrometheus() {
+  const have = works('prometheus', ['--version']) && works('promtool', ['--version']);
+  if (have) {
+    console.log(`test-setup: Prometheus found (${have.split('\n')[0]})`);
+    return true;
+  }
+  if (!isRoot()) {
+    console.error('test-setup: prometheus and promtool are not on PATH and this is not root, so they cannot be installed here.\n' +
+      '  Install them yourself: `sudo apt-get install -y --no-install-recommends prometheus` (Debian/Ubuntu), then run the tests again.\n' +
+      '  The telemetry tests (src/insights/sources/prometheus.test.ts) fail until they are there.');
+    return false;
+  }
+  console.log('test-setup: Prometheus missing; installing Debian\'s prometheus with apt-get');
+  try {
+    aptInstall('prometheus');
+  } catch (e) {
+    console.error(`test-setup: apt-get could not install prometheus: ${e.message}\n` +
+      '  The telemetry tests (src/insights/sources/prometheus.test.ts) will fail until prometheus and promtool are on PATH.');
+    return false;
+  }
+  const now = works('prometheus', ['--version']) && works('promtool', ['--version']);
+  if (!now) {
+    console.error('test-setup: prometheus was installed but `prometheus --version` or `promtool --version` still fails; check PATH.');
+    return false;
+  }
+  console.log(`test-setup: Prometheus installed (${now.split('\n')[0]})`);
+  return true;
+}
+
 // All run (each reports its own problem) before deciding.
 const kubectlOk = ensureKubectl();
 const postgresOk = ensurePostgres();
 const chromiumOk = ensureChromium();
-process.exitCode = kubectlOk && postgresOk && chromiumOk ? 0 : 1;
+const prometheusOk = ensurePrometheus();
+process.exitCode = kubectlOk && postgresOk && chromiumOk && prometheusOk ? 0 : 1;

@@ -10,6 +10,7 @@ import { severityRank } from './engine/finding.js';
 import { REPO_ROOT, runCli } from './testing/kit.js';
 import { blastRadius, type ClusterInput } from './multicluster/blast-radius.js';
 import { fleetRuleIdsOf } from './rules/multicluster/fleet.js';
+import { loadMetricsFile } from './insights/sources/exposition.js';
 
 /**
  * Rules shown by another example instead, with the folder that shows them. The kubeconfig and
@@ -27,8 +28,19 @@ const SHOWN_ELSEWHERE: Record<string, string> = Object.fromEntries(
 
 const examples = (name: string) => path.join(REPO_ROOT, 'examples', name);
 
+/**
+ * The telemetry rules (INS) judge traffic: each example folder carries Istio's metrics for its mesh
+ * (telemetry.prom, one scrape), read by the real parser, as `--metrics` would.
+ */
+async function telemetryOf(name: string) {
+  const facts = await loadMetricsFile(path.join(examples(name), 'telemetry.prom'));
+  assert.deepEqual(facts.notes, [], `examples/${name}/telemetry.prom reads cleanly`);
+  assert.ok(facts.edges.length > 0);
+  return facts;
+}
+
 test('every rule fires in examples/insecure', async () => {
-  const res = await scanPaths([examples('insecure')]);
+  const res = await scanPaths([examples('insecure')], { telemetry: await telemetryOf('insecure') });
   assert.deepEqual(res.errors, []);
   assert.deepEqual(res.failures, []);
   const fired = new Set(res.findings.map((f) => f.ruleId));
@@ -52,7 +64,7 @@ test('the rules shown elsewhere fire there', async () => {
 });
 
 test('examples/secure has no finding at medium or above', async () => {
-  const res = await scanPaths([examples('secure')]);
+  const res = await scanPaths([examples('secure')], { telemetry: await telemetryOf('secure') });
   assert.deepEqual(res.errors, []);
   assert.deepEqual(res.failures, []);
   const serious = res.findings.filter((f) => severityRank(f.severity) >= severityRank('medium'));
@@ -60,6 +72,12 @@ test('examples/secure has no finding at medium or above', async () => {
     serious.map((f) => `${f.ruleId} ${f.resource.kind} ${f.resource.namespace}/${f.resource.name}: ${f.message}`),
     [],
   );
+});
+
+test('the metrics confirm config findings in examples/insecure: hijacks and ALLOW_ANY holes are seen in traffic', async () => {
+  const res = await scanPaths([examples('insecure')], { telemetry: await telemetryOf('insecure') });
+  const seen = [...new Set(res.findings.filter((f) => f.seenInTraffic).map((f) => f.ruleId))].sort();
+  assert.deepEqual(seen, ['EGR001', 'EGR002', 'HJK001', 'HJK003', 'HJK004']);
 });
 
 test('the Quick start scan of examples/insecure prints findings and fails the build', async () => {

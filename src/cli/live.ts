@@ -12,6 +12,8 @@ import type { ReportError } from '../report/types.js';
 import type { ClusterRead, ClusterSummary, LiveSelection, ProgressEvent, ReadClusters, ReadClustersOptions } from '../cluster/types.js';
 import type { PoolFaults, WorkerAnalysis } from '../cluster/analyse-worker-pool.js';
 import { LiveLocator } from '../cluster/live-locator.js';
+import { factsFromData, type TrafficFactsData } from '../insights/facts.js';
+import type { TrafficFacts } from '../insights/types.js';
 import { UsageError, positiveInt, type CliIO } from './io.js';
 import { Progress, progressWanted } from './progress.js';
 
@@ -256,8 +258,23 @@ export function analysisWorkers(env: Readonly<Record<string, string | undefined>
   return Math.max(1, Math.min(os.availableParallelism(), concurrency, MAX_ANALYSIS_WORKERS));
 }
 
+/**
+ * Traffic facts for live clusters, as plain data (it crosses to worker threads): a cluster's own
+ * (`--prometheus CLUSTER=URL`), else the fallback (a bare `--prometheus URL` or `--metrics FILE`).
+ */
+export interface ClusterTelemetry {
+  named: ReadonlyMap<string, TrafficFactsData>;
+  fallback?: TrafficFactsData;
+}
+
+/** The facts a cluster's rules get, indexed on the thread that runs them. */
+export function telemetryFor(t: ClusterTelemetry | undefined, cluster: string): TrafficFacts | undefined {
+  const d = t?.named.get(cluster) ?? t?.fallback;
+  return d ? factsFromData(d) : undefined;
+}
+
 /** What `scan` analyses clusters with: ScanOptions with the rules given (findings stay compact). */
-export type ClusterScanOptions = ScanOptions & { rules: readonly Rule[] };
+export type ClusterScanOptions = ScanOptions & { rules: readonly Rule[]; telemetryByCluster?: ClusterTelemetry };
 
 /**
  * `scan`'s live side: every cluster read and analysed as analyseCluster does, in a pool of worker
@@ -267,7 +284,9 @@ export type ClusterScanOptions = ScanOptions & { rules: readonly Rule[] };
  */
 export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptions): Promise<ClusterAnalysis<ClusterFindings>> {
   const workers = analysisWorkers(opts.io.env, opts.selection.concurrency);
-  if (opts.io.readClusters || workers === 0) return readAndAnalyse(opts, (read) => analyseCluster(read, analysis));
+  if (opts.io.readClusters || workers === 0) {
+    return readAndAnalyse(opts, (read) => analyseCluster(read, { ...analysis, telemetry: telemetryFor(analysis.telemetryByCluster, read.summary.name) }));
+  }
   const [{ readAndAnalyseInWorkers }, { getAdvisoryDatabase, advisoryNow }, { allRules }] = await Promise.all([
     import('../cluster/analyse-worker-pool.js'),
     import('../advisories/database.js'),
@@ -282,6 +301,7 @@ export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptio
     ...(analysis.severityOverrides ? { severityOverrides: analysis.severityOverrides } : {}),
     advisories: db.origin === 'bundled' ? null : db,
     now: advisoryNow().toISOString(),
+    ...(analysis.telemetryByCluster ? { telemetry: analysis.telemetryByCluster } : {}),
   };
   const results = new Map<string, ClusterFindings>();
   const summaries = await withProgress(opts, (readOpts, onProgress) =>

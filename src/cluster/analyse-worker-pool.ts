@@ -19,7 +19,7 @@ import type { Severity } from '../engine/finding.js';
 import type { AdvisoryDatabase } from '../advisories/database.js';
 import type { RuleSettings } from '../config/settings.js';
 import type { ModelOptions } from '../model/model.js';
-import type { ClusterFindings } from '../cli/live.js';
+import type { ClusterFindings, ClusterTelemetry } from '../cli/live.js';
 import { threadCpuMs, timingNote, timingsEnabled } from '../loader/timings.js';
 import { DEFAULT_TUNING } from './list.js';
 import { unpackFindings, type PackedFindings } from './analyse-worker-wire.js';
@@ -40,6 +40,8 @@ export interface WorkerAnalysis {
   advisories: AdvisoryDatabase | null;
   /** "Today" for end-of-support rules (ISO date-time), fixed when the run starts. */
   now: string;
+  /** Traffic facts for the telemetry rules, per cluster (--prometheus, --metrics), as plain data. */
+  telemetry?: ClusterTelemetry;
 }
 
 /** Test hooks: the worker dies, or throws, on the cluster of that name. */

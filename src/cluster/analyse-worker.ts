@@ -13,7 +13,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setAdvisoryClock, setAdvisoryDatabase } from '../advisories/database.js';
-import { analyseCluster, inCanonicalOrder } from '../cli/live.js';
+import { analyseCluster, inCanonicalOrder, telemetryFor } from '../cli/live.js';
 import type { ScanOptions } from '../engine/scan.js';
 import { allRules, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
@@ -71,7 +71,7 @@ async function runJob(job: PoolJob): Promise<void> {
     if (read.summary.status !== 'error') post({ type: 'progress', id, event: { cluster: read.summary.name, phase: 'analysing' } });
     if (job.fault?.throw === target.name) throw new Error('fault injected by a test');
     inCanonicalOrder(read.resources);
-    const result = analyseCluster(read, scanOptions);
+    const result = analyseCluster(read, { ...scanOptions, telemetry: telemetryFor(analysis.telemetry, read.summary.name) });
     read.resources = [];
     // Compact findings are class instances whose text is made when read: posted packed (./analyse-worker-wire.ts).
     post({ type: 'done', id, summary: read.summary, result: { ...result, findings: packFindings(result.findings) }, cpuMs: threadCpuMs() });

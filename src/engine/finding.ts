@@ -1,4 +1,5 @@
 import type { ResourceRef } from '../model/resource.js';
+import type { TrafficSeen } from '../insights/confirm.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -79,6 +80,11 @@ export interface Finding {
   remediation: string;
   evidence: Evidence[];
   fingerprint: string;
+  /**
+   * Set when traffic facts show the finding's route in use (src/insights/confirm.ts): the figures, and
+   * the severity before it was ranked up. Absent otherwise.
+   */
+  seenInTraffic?: TrafficSeen;
   /** Set when the finding was suppressed; suppressed findings are dropped from output unless asked for. */
   suppressed?: { kind: 'annotation' | 'config' | 'baseline'; reason: string };
 }

@@ -7,6 +7,7 @@ import { pathToString, refOf, type PathSegment, type Resource, type ResourceRef 
 import type { ReportInput, Rule, RuleMeta } from '../rules/types.js';
 import type { RuleSettings } from '../config/settings.js';
 import type { TrafficFacts } from '../insights/types.js';
+import { confirmFindings } from '../insights/confirm.js';
 
 export interface RunOptions {
   settings: RuleSettings;
@@ -68,6 +69,8 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       failures.push({ ruleId: rule.meta.id, message: (err as Error)?.stack ?? String(err) });
     }
   }
+  // Before sorting: a confirmed finding may rank up.
+  if (opts.telemetry) confirmFindings(findings, model, opts.telemetry, { fixedSeverity: (id) => opts.severityOverrides?.[id] !== undefined });
   if (opts.locator) pending.resolve(opts.locator, run.paths);
   sortFindings(findings);
   return { findings: opts.compact ? findings : findings.map(plainFinding), failures };
@@ -316,6 +319,7 @@ class StoredFinding implements Finding {
   severity: Severity;
   resource: ResourceRef;
   evidence: Evidence[];
+  declare seenInTraffic?: Finding['seenInTraffic'];
   declare suppressed?: Finding['suppressed'];
   readonly #meta: RuleMeta;
   readonly #message: StoredMessage;
@@ -388,6 +392,7 @@ export function plainFinding(f: Finding): Finding {
     evidence: f.evidence,
     fingerprint: f.fingerprint,
   };
+  if (f.seenInTraffic !== undefined) out.seenInTraffic = f.seenInTraffic;
   if (f.suppressed !== undefined) out.suppressed = f.suppressed;
   return out;
 }

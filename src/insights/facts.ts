@@ -1,5 +1,20 @@
 import type { TrafficEdge, TrafficFacts, TrafficSourceInfo } from './types.js';
 
+/** TrafficFacts as plain data (no index functions): what crosses to a worker thread, rebuilt there with factsFromData. */
+export interface TrafficFactsData {
+  source: TrafficSourceInfo;
+  edges: TrafficEdge[];
+  notes: string[];
+}
+
+export function factsData(f: TrafficFacts): TrafficFactsData {
+  return { source: f.source, edges: [...f.edges], notes: [...f.notes] };
+}
+
+export function factsFromData(d: TrafficFactsData): TrafficFacts {
+  return buildTrafficFacts(d.source, d.edges, d.notes);
+}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);

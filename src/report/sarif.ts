@@ -325,6 +325,8 @@ function toResult(f: Finding, primary: SarifLocation, index: number, root: Artif
       ...(f.location?.rendered ? { renderedFile: f.location.rendered.file, renderedLine: f.location.rendered.line } : {}),
       ...(fallback ? { locationFallback: true } : {}),
       ...(f.evidence.length ? { evidence: f.evidence.map(evidenceProperty) } : {}),
+      // The route carries traffic (src/insights/confirm.ts): figures and the severity before ranking up.
+      ...(f.seenInTraffic ? { seenInTraffic: f.seenInTraffic } : {}),
     },
   };
 

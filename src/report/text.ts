@@ -52,7 +52,7 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
       out.push(`  ${c.bold(resourceName(r))}${cluster}`);
       for (const f of list) {
         const head = `${f.ruleId}  `;
-        const body = wrap(safe(f.message), width, 4 + head.length, 11);
+        const body = wrap(`${f.seenInTraffic ? `${SEEN_TAG} ` : ''}${safe(f.message)}`, width, 4 + head.length, 11);
         out.push(`    ${paint[f.severity](f.ruleId)}  ${body[0]}`, ...body.slice(1).map((l) => `           ${l}`));
         if (f.suppressed) out.push(...wrapped('           ', `suppressed (${f.suppressed.kind}): ${safe(f.suppressed.reason)}`, c.dim));
         // An object read from a live cluster has no file: say where it was read instead.
@@ -122,12 +122,15 @@ export const textChunks: ChunkedReporter = function* (report, ctx) {
  * suppressed findings (with --show-suppressed) carry `(suppressed)` after the ID. No summary: the
  * lines are meant for grep and log viewers.
  */
+/** Marks a finding whose route the traffic facts show in use (src/insights/confirm.ts). */
+const SEEN_TAG = '[seen in traffic]';
+
 export const compactReporter: Reporter = (report, ctx) => joinChunks(compactChunks(report, ctx));
 
 export const compactChunks: ChunkedReporter = function* (report) {
   const out = new Lines();
   for (const f of report.findings) {
-    const mark = f.suppressed ? ' (suppressed)' : '';
+    const mark = `${f.suppressed ? ' (suppressed)' : ''}${f.seenInTraffic ? ` ${SEEN_TAG}` : ''}`;
     // A field in a live cluster's object: its path (the object and cluster are already on the line).
     const loc = isClusterLocation(f.location) ? (f.location.path ? ` ${safe(f.location.path)}` : '') : f.location ? ` ${where(f.location)}` : '';
     const cluster = f.resource.cluster && f.resource.cluster !== 'default' ? ` [${safe(f.resource.cluster)}]` : '';

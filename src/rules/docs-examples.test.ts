@@ -6,12 +6,15 @@ import assert from 'node:assert/strict';
 import { allRules } from './index.js';
 import { scanYaml } from '../testing/kit.js';
 import { FLEET_ONLY } from './multicluster/fleet.js';
+import { docExampleTraffic } from '../testing/insights.js';
 
 for (const rule of allRules.filter((r) => !r.meta.id.startsWith('KCF') && !FLEET_ONLY.has(r.meta.id))) {
   test(`${rule.meta.id}: the documented bad example is reported`, async () => {
     const { bad } = rule.meta.docs;
     assert.ok(bad, `${rule.meta.id} documents a bad example`);
-    const res = await scanYaml(bad, { rule });
+    // INS rules judge traffic: their example carries it as Prometheus samples in its leading comments.
+    const telemetry = rule.meta.category === 'telemetry' ? docExampleTraffic(bad) : undefined;
+    const res = await scanYaml(bad, { rule, telemetry });
     assert.deepEqual(res.errors, [], 'the example loads');
     assert.deepEqual(res.failures, [], 'the rule runs');
     assert.ok(

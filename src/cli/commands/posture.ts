@@ -18,8 +18,12 @@ import type { Resource } from '../../model/resource.js';
 import { computePosture, type Attachment, type MeshPosture, type MtlsOrigin } from '../../posture/index.js';
 import { useColor, EXIT_FINDINGS, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
+import { addTelemetryOptions, describeFacts, factsData, loadSource, telemetryPlan, type TelemetryFlags } from '../telemetry.js';
+import { telemetryFor, type ClusterTelemetry } from '../live.js';
+import type { TrafficEdge, TrafficFacts } from '../../insights/types.js';
+import { listSome } from '../../engine/text.js';
 
-interface PostureFlags extends LiveFlags {
+interface PostureFlags extends LiveFlags, TelemetryFlags {
   format: 'text' | 'json';
   meshConfig?: string;
   namespace?: string;
@@ -46,6 +50,7 @@ export function registerPosture(program: Command, io: CliIO, setExit: SetExit): 
     .option('--cluster <name>', 'cluster name recorded on every resource', 'default')
     .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)');
   addLiveOptions(posture);
+  addTelemetryOptions(posture);
   posture.action(async (paths: string[], flags: PostureFlags) => {
     const selection = liveSelection(flags);
     setExit(await runPosture(paths.length || selection ? paths : ['.'], flags, io, selection));
@@ -71,8 +76,19 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
     severityOverrides: config.severityOverrides,
   };
   const failures: RuleFailure[] = [];
+  // Traffic facts (--metrics, --prometheus): the telemetry rules' input, and plaintext sources per workload.
+  const plan = telemetryPlan(flags, io);
+  const telemetryNotes: string[] = [];
+  const filesTelemetry = plan?.shared ? await loadSource(plan, plan.shared) : undefined;
+  if (filesTelemetry) telemetryNotes.push(describeFacts(filesTelemetry), ...filesTelemetry.notes.map(terminalSafe));
+  const clusterTelemetry: ClusterTelemetry = { named: new Map(), ...(filesTelemetry ? { fallback: factsData(filesTelemetry) } : {}) };
+  for (const [cluster, url] of plan?.perCluster ?? []) {
+    const f = await loadSource(plan!, { kind: 'prometheus', url });
+    telemetryNotes.push(describeFacts(f, cluster), ...f.notes.map((n) => `${terminalSafe(cluster)}: ${terminalSafe(n)}`));
+    (clusterTelemetry.named as Map<string, ReturnType<typeof factsData>>).set(cluster, factsData(f));
+  }
   /** Findings, posture and the view of one model; the model itself is not kept. */
-  const viewOf = (result: ScanResult): View => {
+  const viewOf = (result: ScanResult, telemetry?: TrafficFacts): View => {
     applySuppressions(result.findings, {
       resourceOf: resourceLookup(result.model.resources),
       annotationSuppressions: config.annotationSuppressions,
@@ -83,20 +99,21 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
     });
     for (const f of result.failures) if (!failures.some((x) => x.ruleId === f.ruleId)) failures.push(f);
     const findings = result.findings.filter((f) => !f.suppressed);
-    return buildView(computePosture(result.model), findings, flags.namespace ?? null);
+    return buildView(computePosture(result.model), findings, flags.namespace ?? null, telemetry);
   };
   const parts: Part[] = [];
   if (paths.length) {
-    const result = await scanPaths(paths, { ...options, jobs, cluster: flags.cluster });
-    parts.push({ cluster: null, view: viewOf(result), errors: result.errors });
+    const result = await scanPaths(paths, { ...options, jobs, cluster: flags.cluster, ...(filesTelemetry ? { telemetry: filesTelemetry } : {}) });
+    parts.push({ cluster: null, view: viewOf(result, filesTelemetry), errors: result.errors });
   }
   if (selection) {
     const live = await readAndAnalyse({ selection, kinds: liveKinds(allRules.filter((r) => !config.disabled.has(r.meta.id))), io, format: flags.format }, (read) => {
       if (read.summary.status === 'error' && !read.resources.length) return null;
       const name = read.summary.name;
-      const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, options);
+      const telemetry = plan ? telemetryFor(clusterTelemetry, name) : undefined;
+      const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, { ...options, telemetry });
       const errors: ReportError[] = result.errors.map((e) => ({ ...e, file: /^<.*>$/.test(e.file) ? `cluster ${name}` : e.file, cluster: name }));
-      return { view: viewOf(result), errors };
+      return { view: viewOf(result, telemetry), errors };
     });
     for (const s of live.summaries) {
       const r = live.results.get(s.name) ?? null;
@@ -109,7 +126,9 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
   if (flags.format === 'json') {
     const clusters = parts.filter((p) => p.cluster).map((p) => ({ ...p.cluster!, mesh: p.view.mesh, summary: p.view.summary }));
     const summary = { ...sumSummaries(parts.map((p) => p.view.summary)), durationMs };
-    io.stdout.write(jsonForOutput({ version: 1, mesh: parts[0]?.view.mesh ?? null, workloads: parts.flatMap((p) => p.view.workloads), errors, summary, ...(selection ? { clusters } : {}) }) + '\n');
+    io.stdout.write(
+      jsonForOutput({ version: 1, mesh: parts[0]?.view.mesh ?? null, workloads: parts.flatMap((p) => p.view.workloads), errors, summary, ...(selection ? { clusters } : {}), ...(plan ? { telemetryNotes } : {}) }) + '\n',
+    );
   } else {
     const color = useColor(io.stdout, io.env);
     for (const [i, p] of parts.entries()) {
@@ -122,6 +141,7 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
       io.stdout.write(renderText(p.view, p.errors, durationMs, color, flags.namespace ?? null));
     }
   }
+  if (flags.format !== 'json') for (const n of telemetryNotes) io.stdout.write(`note: ${n}\n`);
   for (const failure of failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${terminalSafe(failure.message)}\n`);
   return errors.length ? EXIT_FINDINGS : 0;
 }
@@ -164,6 +184,11 @@ interface WorkloadRow {
   defaultDenyPolicy: string | null;
   policies: PolicyRow[];
   findings: string[];
+  /**
+   * With traffic facts only: the sources seen sending plaintext (connection_security_policy="none")
+   * into this workload, busiest first: what still breaks if its mTLS goes STRICT, or bypasses it if it is.
+   */
+  plaintextFrom?: Array<{ source: string; requests: number; connections: number }>;
 }
 
 interface Source {
@@ -186,7 +211,25 @@ export interface View {
   summary: { workloads: number; namespaces: number; defaultDeny: number; strict: number; findings: number };
 }
 
-export function buildView(posture: MeshPosture, findings: Finding[], onlyNs: string | null): View {
+/** Plaintext sources into a workload, from the destination's reports when there are any (each hop once). */
+function plaintextSources(edges: readonly TrafficEdge[]): NonNullable<WorkloadRow['plaintextFrom']> {
+  const byDestination = edges.filter((e) => e.reporter === 'destination');
+  const seen = byDestination.length ? byDestination : edges;
+  const sums = new Map<string, { source: string; requests: number; connections: number }>();
+  for (const e of seen) {
+    if (e.security !== 'none') continue;
+    const source = `${e.source.namespace}/${e.source.workload}`;
+    const s = sums.get(source) ?? { source, requests: 0, connections: 0 };
+    s.requests += e.requests;
+    s.connections += e.connectionsOpened;
+    sums.set(source, s);
+  }
+  return [...sums.values()]
+    .map((s) => ({ ...s, requests: Math.round(s.requests), connections: Math.round(s.connections) }))
+    .sort((a, b) => b.requests + b.connections - (a.requests + a.connections) || (a.source < b.source ? -1 : 1));
+}
+
+export function buildView(posture: MeshPosture, findings: Finding[], onlyNs: string | null, telemetry?: TrafficFacts): View {
   const model = posture.model;
   const root = model.rootNamespace;
   // Finding IDs by the object they are about, and by the objects their evidence cites.
@@ -252,6 +295,7 @@ export function buildView(posture: MeshPosture, findings: Finding[], onlyNs: str
       defaultDenyPolicy: dd ? `${dd.policy.resource.namespace}/${dd.policy.resource.name}` : null,
       policies: [...authz.map(policyRow), ...ra.map(policyRow)],
       findings: [...ids].sort(),
+      ...(telemetry ? { plaintextFrom: plaintextSources(telemetry.into(wp.workload.namespace, wp.workload.resource.name)) } : {}),
     });
   }
   rows.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.kind, b.kind));
@@ -366,6 +410,10 @@ function renderText(rawView: View, rawErrors: Array<{ file: string; line: number
       const who = `${w.kind}/${w.namespace}/${w.name}`;
       for (const n of w.mtls.notes) notes.push(`${who}: ${n}`);
       for (const p of w.policies) if (p.note) notes.push(`${who}: ${p.action} ${p.namespace}/${p.name}: ${p.note}`);
+      if (w.plaintextFrom?.length) {
+        const sources = w.plaintextFrom.map((p) => `${terminalSafe(p.source)} (${p.requests ? `${p.requests} requests` : `${p.connections} connections`})`);
+        notes.push(`${who}: plaintext in traffic from ${listSome(sources, 5)}`);
+      }
     }
     if (notes.length) {
       out.push('', c.bold('Notes'));

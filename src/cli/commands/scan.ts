@@ -26,8 +26,10 @@ import { readSideText, SideFileError } from '../../engine/side-file.js';
 import { yamlErrorReason } from '../../engine/redact.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
+import { addTelemetryOptions, describeFacts, factsData, loadSource, telemetryPlan, type TelemetryFlags } from '../telemetry.js';
+import type { TrafficFacts } from '../../insights/types.js';
 
-interface ScanFlags extends OutputOptionValues, LiveFlags {
+interface ScanFlags extends OutputOptionValues, LiveFlags, TelemetryFlags {
   failOn?: string;
   exclude?: string[];
   allowEmpty?: boolean;
@@ -56,6 +58,7 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .argument('[paths...]', 'files or folders (recursive: .yaml, .yml, .json); - reads standard input; optional with a live cluster (--context...)');
   addOutputOptions(scan);
   addLiveOptions(scan);
+  addTelemetryOptions(scan);
   scan
     .addOption(new Option('--fail-on <severity>', `exit 1 when a finding is at or above this severity: ${[...SEVERITIES, 'none'].join(', ')}, any case (default: high, or failOn in the config)`).argParser(parseFailOn))
     .option('-c, --config <file>', 'config file (default: the nearest .meshward.yaml upward from here, up to the repository root)')
@@ -105,6 +108,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
   const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
   const baseline = await baselineFor(outputFlags, io);
+  const telemetry = await loadTelemetry(flags, io, paths.length > 0);
   try {
     setAdvisoryDatabase(flags.advisories ? loadAdvisoryDatabase(path.resolve(io.cwd, flags.advisories)) : null);
   } catch (err) {
@@ -128,6 +132,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
         jobs,
         defaultNamespace: flags.namespace,
         cluster: flags.cluster,
+        ...(telemetry.files ? { telemetry: telemetry.files } : {}),
         limits: {
           ...(flags.maxFileBytes ? { maxFileBytes: positiveInt(flags.maxFileBytes, '--max-file-bytes') } : {}),
           ...(flags.maxDocumentBytes ? { maxDocumentBytes: positiveInt(flags.maxDocumentBytes, '--max-document-bytes') } : {}),
@@ -136,10 +141,18 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     : emptyScan(analysis);
   // Each live cluster gets its own model and rule run with the same options; only its findings are kept.
   const live = selection
-    ? await scanClusters({ selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io, format: outputFlags.format, verbose: flags.verbose }, analysis)
+    ? await scanClusters(
+        { selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io, format: outputFlags.format, verbose: flags.verbose },
+        { ...analysis, ...(telemetry.clusters ? { telemetryByCluster: telemetry.clusters } : {}) },
+      )
     : null;
 
-  const notes: string[] = [];
+  const notes: string[] = [...telemetry.notes];
+  if (live && telemetry.clusters) {
+    for (const name of telemetry.clusters.named.keys()) {
+      if (!live.summaries.some((s) => s.name === name)) notes.push(`--prometheus names cluster ${terminalSafe(name)}, which was not scanned; cluster names are the contexts' or those given with --cluster-name`);
+    }
+  }
   if (paths.length && result.model.mesh.origin === 'defaults') {
     notes.push("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
   }
@@ -204,6 +217,32 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     return EXIT_USAGE;
   }
   return code;
+}
+
+/**
+ * Traffic facts for the files and the live clusters, loaded here before any rule runs (a Prometheus
+ * that is down is a note). Live clusters get plain data: their rules may run in worker threads.
+ */
+async function loadTelemetry(flags: ScanFlags, io: CliIO, hasFiles: boolean): Promise<{ files?: TrafficFacts; clusters?: import('../live.js').ClusterTelemetry; notes: string[] }> {
+  const plan = telemetryPlan(flags, io);
+  if (!plan) return { notes: [] };
+  const notes: string[] = [];
+  const shared = plan.shared ? await loadSource(plan, plan.shared) : undefined;
+  if (shared) {
+    notes.push(describeFacts(shared), ...shared.notes.map(terminalSafe));
+  }
+  const named = new Map<string, ReturnType<typeof factsData>>();
+  for (const [cluster, url] of plan.perCluster) {
+    const f = await loadSource(plan, { kind: 'prometheus', url });
+    notes.push(describeFacts(f, cluster), ...f.notes.map((n) => `${terminalSafe(cluster)}: ${terminalSafe(n)}`));
+    named.set(cluster, factsData(f));
+  }
+  if (!hasFiles && plan.perCluster.size === 0 && !liveSelection(flags)) notes.push('traffic facts were loaded but nothing was scanned with them');
+  return {
+    ...(shared && hasFiles ? { files: shared } : {}),
+    clusters: { named, ...(shared ? { fallback: factsData(shared) } : {}) },
+    notes,
+  };
 }
 
 /** Files' objects by key, then the ignore annotations kept from live clusters (their objects are gone). */

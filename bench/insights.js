@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Telemetry insights benchmark: 10,000 Istio series over a one-hour window, served by a real
+// Prometheus (src/testing/prometheus.ts: promtool TSDB, free loopback port), and a 10,000-resource
+// mesh (bench/generate.js) scanned end to end by the built CLI with `--prometheus`.
+//
+//   npm run build && node bench/insights.js [--resources 10000] [--series 10000] [--runs 3]
+//
+// Measured, side by side (median of --runs):
+//   queries   the bare PromQL queries meshward sends (promQueries), fetched and read as a client
+//             like curl would, one after the other: what Prometheus itself costs
+//   load      loadPrometheus() in this process: the queries plus parsing and edge building
+//   scan      `meshward scan <mesh> --format json`, no telemetry (the baseline)
+//   insights  `meshward scan <mesh> --prometheus URL --window 1h --format json`: the target, <= 5 s
+// Setup (corpus, series, TSDB, Prometheus start) is not timed. Results also go to bench/out/insights.json.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generate, DEFAULT_SEED } from './generate.js';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.dirname(BENCH);
+const OUT = path.join(BENCH, 'out');
+const DIST = path.join(REPO, 'dist');
+const TARGET_SECONDS = 5;
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const RESOURCES = arg('resources', 10_000);
+const SERIES = arg('series', 10_000);
+const RUNS = arg('runs', 3);
+const WINDOW = 3600;
+
+if (!fs.existsSync(path.join(DIST, 'cli', 'bin.js'))) {
+  console.error('bench/insights.js: dist/ is missing: run `npm run build` first');
+  process.exit(2);
+}
+const imp = (p) => import(pathToFileURL(path.join(DIST, p)).href);
+const [{ startPrometheus, openMetricsFor, edgeLabels }, { loadPrometheus, promQueries }, { scanPaths }] = await Promise.all([
+  imp('testing/prometheus.js'),
+  imp('insights/sources/prometheus.js'),
+  imp('engine/scan.js'),
+]);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (n) => `${(n / 1000).toFixed(2)} s`;
+
+// 1. The mesh.
+const corpus = path.join(OUT, `insights-mesh-${RESOURCES}`);
+fs.mkdirSync(OUT, { recursive: true });
+generate({ out: corpus, resources: RESOURCES, seed: DEFAULT_SEED, nsPerFile: 100, format: 'yaml', quiet: true });
+const { model } = await scanPaths([corpus], { rules: [] });
+const workloads = model.workloads.map((w) => ({ workload: w.resource.name, namespace: w.namespace }));
+if (workloads.length < 2) throw new Error(`the generated mesh has ${workloads.length} workloads; raise --resources`);
+
+// 2. The series: traffic between the mesh's own workloads (so the rules find it), about one in ten
+// plaintext, some TCP, some 403s; deterministic.
+let seed = 12345;
+const rand = (n) => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed % n;
+};
+const series = [];
+while (series.length < SERIES) {
+  const from = workloads[rand(workloads.length)];
+  const to = workloads[rand(workloads.length)];
+  const service = `${to.workload}.${to.namespace}.svc.cluster.local`;
+  const mtls = rand(10) !== 0;
+  if (rand(8) === 0) {
+    series.push({ metric: 'istio_tcp_connections_opened_total', labels: edgeLabels({ from, to, service, protocol: 'tcp', mtls }), total: 1 + rand(500) });
+  } else {
+    series.push({ metric: 'istio_requests_total', labels: edgeLabels({ from, to, service, mtls, code: rand(20) === 0 ? '403' : '200' }), total: 1 + rand(100_000) });
+  }
+}
+const endSeconds = Math.floor(Date.now() / 60_000) * 60;
+console.log(`bench/insights: ${model.resources.length} resources (${workloads.length} workloads), ${series.length} series over ${WINDOW / 3600}h; building the TSDB...`);
+const prom = await startPrometheus(openMetricsFor(series, { endSeconds, windowSeconds: WINDOW }));
+
+try {
+  const cli = path.join(DIST, 'cli', 'bin.js');
+  const runCli = (extra) => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [cli, 'scan', corpus, '--format', 'json', '--fail-on', 'none', ...extra], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const took = performance.now() - t;
+    if (r.status !== 0) throw new Error(`meshward scan exited ${r.status}: ${r.stderr.slice(-2000)}`);
+    return { took, notes: JSON.parse(r.stdout).summary.notes };
+  };
+  const results = { queries: [], load: [], scan: [], insights: [] };
+  let edges = 0;
+  let notes = [];
+  for (let run = 0; run < RUNS; run++) {
+    const now = new Date();
+    let t = performance.now();
+    let series = 0;
+    for (const q of promQueries(WINDOW)) {
+      const url = new URL('/api/v1/query', prom.url);
+      url.searchParams.set('query', q.query);
+      url.searchParams.set('time', (now.getTime() / 1000).toFixed(3));
+      const body = await (await fetch(url)).text();
+      series += (body.match(/"metric":/g) ?? []).length;
+    }
+    results.queries.push(performance.now() - t);
+    t = performance.now();
+    const facts = await loadPrometheus({ url: prom.url, windowSeconds: WINDOW, end: now });
+    results.load.push(performance.now() - t);
+    edges = facts.edges.length;
+    if (run === 0) console.log(`  the queries return ${series} series; meshward builds ${edges} edges`);
+    results.scan.push(runCli([]).took);
+    const ins = runCli(['--prometheus', prom.url, '--window', '1h']);
+    results.insights.push(ins.took);
+    notes = ins.notes.filter((n) => /traffic facts|Prometheus/.test(n));
+  }
+  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+  console.log(`  bare queries (fetch + read)      ${ms(m.queries)}`);
+  console.log(`  loadPrometheus (queries + edges) ${ms(m.load)}`);
+  console.log(`  scan, no telemetry               ${ms(m.scan)}`);
+  console.log(`  scan --prometheus (end to end)   ${ms(m.insights)}   target <= ${TARGET_SECONDS} s: ${m.insights <= TARGET_SECONDS * 1000 ? 'met' : 'MISSED'}`);
+  for (const n of notes) console.log(`  note: ${n}`);
+  fs.writeFileSync(
+    path.join(OUT, 'insights.json'),
+    JSON.stringify({ resources: model.resources.length, workloads: workloads.length, series: SERIES, edges, windowSeconds: WINDOW, runs: RUNS, medianMs: m, allMs: results, targetSeconds: TARGET_SECONDS }, null, 2) + '\n',
+  );
+} finally {
+  await prom.stop();
+}
