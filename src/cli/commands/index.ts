@@ -13,6 +13,7 @@ import { registerWebhook } from './webhook.js';
 import { registerServer } from './server.js';
 import { registerAgent } from './agent.js';
 import { registerDemo } from './demo.js';
+import { registerFederate } from './federate.js';
 import { registerServerAdminCommands } from './server-admin.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
@@ -34,4 +35,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerServerAdminCommands(registerServer(program, io, setExit), io, setExit);
   registerAgent(program, io, setExit);
   registerDemo(program, io, setExit);
+  registerFederate(program, io, setExit);
 }
