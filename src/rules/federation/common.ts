@@ -8,7 +8,7 @@ import type { PathSegment, Resource } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { tlsBlocks } from '../authz/common.js';
 import type { FederationPlan } from '../../federation/plan.js';
-import { quoteValue } from '../../engine/text.js';
+import { quoteValue, terminalSafe } from '../../engine/text.js';
 
 export const ISTIO_GW = 'networking.istio.io/Gateway';
 export const SE = 'networking.istio.io/ServiceEntry';
@@ -21,8 +21,9 @@ export const EAST_WEST_PORT = 15443;
 /** Bounds on what one object contributes: a hostile manifest with a million hosts must not cost a million checks. */
 const MAX_LIST = 1000;
 
+/** An untrusted value for a message: JSON-quoted, bounded, and with line separators and bidi controls made visible. */
 export function shown(v: unknown): string {
-  return quoteValue(v, 80);
+  return terminalSafe(quoteValue(v, 80));
 }
 
 export interface PassthroughHost {
