@@ -19,7 +19,7 @@ test('an exported service without a policy naming callers is high, on the gatewa
   assert.equal(f.length, 1);
   assert.equal(f[0].severity, 'high');
   assert.equal(f[0].location?.path, 'spec.servers[0].hosts[0]');
-  assert.match(f[0].message, /^Gateway istio-system\/federation-eastwest passes "card-api\.payments\.svc\.cluster\.local" through to Service payments\/card-api, but its workloads \(Deployment payments\/card-api\) have no ALLOW AuthorizationPolicy naming their callers by principal/);
+  assert.match(f[0].message, /^Gateway istio-system\/federation-eastwest passes "card-api\.payments\.svc\.cluster\.local" through to Service payments\/card-api, but its workloads \(Deployment payments\/card-api\) are not limited to callers named by principal/);
   assert.ok(f[0].evidence.some((e) => e.role === 'workload' && e.resource?.name === 'card-api'));
 });
 
@@ -39,6 +39,11 @@ test('a policy naming the importers, or an allow-nothing policy, closes it; serv
   assert.deepEqual(await findingsFor(rule, `${eastWestGateway([CARD])}---\n${CARD_API}---\n${policy('[{from: [{source: {principals: [west.example.com/ns/shop/sa/checkout]}}]}]')}`), []);
   assert.deepEqual(await findingsFor(rule, `${eastWestGateway([CARD])}---\n${CARD_API}---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: payments}\nspec: {}\n`), []);
   assert.deepEqual(await findingsFor(rule, eastWestGateway(['ledger.payments.svc.cluster.local', '*.local'])), []);
+});
+
+test('a default deny plus an ALLOW policy that admits anyone is open: ALLOW policies add up', async () => {
+  const deny = 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: deny, namespace: payments}\nspec: {}\n';
+  assert.equal((await findingsFor(rule, `${eastWestGateway([CARD])}---\n${CARD_API}---\n${deny}---\n${policy('[{to: [{operation: {ports: ["8080"]}}]}]')}`)).length, 1);
 });
 
 test('a dry-run policy does not count', async () => {

@@ -9,11 +9,25 @@ import { WORKLOAD_READS } from '../reads.js';
 
 const MAX_SERVICES_PER_HOST = 200;
 
-/** Does an enforced ALLOW policy name its callers by principal (no `*`), or deny everything? */
+/** An ALLOW policy that is in force on the workload. */
+function enforcedAllow(a: Attachment): boolean {
+  const p = a.policy;
+  return p.action === 'ALLOW' && !p.dryRun && !p.problems.length && a.enforcedBy !== 'none';
+}
+
+/**
+ * Whether the workload admits only callers named by principal: ALLOW policies add up, so one that admits
+ * any caller opens it whatever the others say; allow-nothing policies admit nobody; with no ALLOW policy
+ * at all, every caller is admitted.
+ */
+function closedToStrangers(attachments: readonly Attachment[]): boolean {
+  const allows = attachments.filter(enforcedAllow);
+  return allows.length > 0 && allows.every((a) => a.policy.allowNothing || namesCallers(a));
+}
+
+/** Does an ALLOW policy name its callers by principal (no `*`) in every rule? */
 function namesCallers(a: Attachment): boolean {
   const p = a.policy;
-  if (p.action !== 'ALLOW' || p.dryRun || p.problems.length || a.enforcedBy === 'none') return false;
-  if (p.allowNothing) return true;
   const rules = p.resource.obj?.spec?.rules;
   if (!Array.isArray(rules) || !rules.length) return false;
   // Every rule must name principals: one rule without `from` admits any caller, and ALLOW rules add up.
@@ -35,7 +49,7 @@ export default defineRule({
     reads: postureReads(ISTIO_GW, AP, 'Service', 'Namespace', ...WORKLOAD_READS),
     docs: {
       summary:
-        "A Service is reachable through an east-west gateway (its host, or a wildcard over its namespace, is listed by an `AUTO_PASSTHROUGH` Gateway server), and some of its workloads have no enforced ALLOW AuthorizationPolicy whose every rule names callers by principal (`from.source.principals`, no `*`): nothing limits which peer-mesh identities may call it. A workload under an allow-nothing policy only counts as closed. Services or workloads not in the input are not judged.",
+        "A Service is reachable through an east-west gateway (its host, or a wildcard over its namespace, is listed by an `AUTO_PASSTHROUGH` Gateway server), and some of its workloads are not closed to strangers: no enforced ALLOW AuthorizationPolicy applies, or one does whose rules do not all name callers by principal (`from.source.principals`, no `*`; ALLOW policies add up, so one open policy opens the workload). Nothing then limits which peer-mesh identities may call it. A workload under allow-nothing policies only is closed. Services or workloads not in the input are not judged.",
       why:
         "Across a federation the callers are workloads of other meshes: under a shared root every one of them, and every one of any other mesh issued by that root, holds a certificate the exported service accepts. Without a policy naming the importers (`<trust domain>/ns/<namespace>/sa/<service account>`), any of them can call the service through the east-west gateway, and one compromised workload anywhere in the federation reaches every exported service.",
       fix:
@@ -70,14 +84,14 @@ export default defineRule({
         seen.add(s);
         const open = s.workloads.filter((w) => {
           const wp = posture.of(w);
-          return wp && wp.dataplane !== 'none' && !posture.authorization(wp).some(namesCallers);
+          return wp && wp.dataplane !== 'none' && !closedToStrangers(posture.authorization(wp));
         });
         if (!open.length) continue;
         report({
           resource: h.gateway,
           path: h.path,
           key: `${s.namespace}/${s.name}`,
-          message: `Gateway ${h.gateway.namespace}/${h.gateway.name} passes ${shown(h.raw)} through to Service ${s.namespace}/${s.name}, but ${open.length === s.workloads.length ? 'its workloads' : `${open.length} of its ${s.workloads.length} workloads`} (${listSome(open.map(wname), 3)}) have no ALLOW AuthorizationPolicy naming their callers by principal: any workload of any mesh that trusts this mesh's root can call it through the east-west gateway.`,
+          message: `Gateway ${h.gateway.namespace}/${h.gateway.name} passes ${shown(h.raw)} through to Service ${s.namespace}/${s.name}, but ${open.length === s.workloads.length ? 'its workloads' : `${open.length} of its ${s.workloads.length} workloads`} (${listSome(open.map(wname), 3)}) are not limited to callers named by principal (no ALLOW AuthorizationPolicy, or one that admits callers without naming them): any workload of any mesh that trusts this mesh's root can call it through the east-west gateway.`,
           evidence: [{ role: 'service', description: `Service ${s.namespace}/${s.name}`, resource: s.resource, path: ['metadata', 'name'] }, ...workloadEvidence(open, (w) => `${wname(w)} has no AuthorizationPolicy naming its callers`)],
         });
       }

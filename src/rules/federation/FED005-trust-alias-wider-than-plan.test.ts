@@ -31,10 +31,18 @@ test('with a plan, an alias of no mesh of the plan is high too; the own trust do
   assert.match(f[0].message, /"old\.example\.com" is the trust domain of no mesh in the plan/);
 });
 
-test('without a plan an alias is medium', async () => {
-  const f = await findingsFor(rule, mesh('trustDomain: east.example.com\ntrustDomainAliases: [west.example.com]'));
+test('without a plan, aliases and roots for named trust domains are left to MCL003; a root for every trust domain is high', async () => {
+  assert.deepEqual(await findingsFor(rule, mesh('trustDomain: east.example.com\ntrustDomainAliases: [west.example.com]\ncaCertificates: [{pem: x, trustDomains: [west.example.com]}]')), []);
+  const f = await findingsFor(rule, mesh('trustDomain: east.example.com\ncaCertificates: [{pem: x}]'));
   assert.equal(f.length, 1);
-  assert.equal(f[0].severity, 'medium');
+  assert.equal(f[0].severity, 'high');
+  assert.match(f[0].message, /names no trustDomains, so its root is trusted for every trust domain.*Limit it with trustDomains/);
+});
+
+test('with a plan, roots the plan trusts explicitly for this mesh are fine', async () => {
+  const federationPlan = await twoMeshPlan();
+  // The two-mesh plan shares a root, so nothing is trusted explicitly: even west's own root is wider.
+  assert.equal((await findingsFor(rule, mesh('trustDomain: east.example.com\ncaCertificates: [{pem: x, trustDomains: [east.example.com]}]'), { settings: { federationPlan } })).length, 0);
 });
 
 test('with a plan, caCertificates for trust domains the plan does not trust explicitly, or for all, are high', async () => {
