@@ -21,8 +21,8 @@ export default defineRule({
         "Istio treats an alias as the mesh's own trust domain: every AuthorizationPolicy that names `<own trust domain>/ns/…/sa/…` also admits the same namespace and service account of the aliased trust domain, and `cluster.local` in a policy admits them too. Across a federation that turns each peer mesh into a source of identities for every policy of this mesh; a workload created in a matching namespace of the peer (one tenant's namespace there) passes policies written for local callers. An extra root for every trust domain lets that CA's certificates claim any identity.",
       fix:
         'Remove trustDomainAliases (kept only for a trust-domain migration, and removed when it ends) and name peer identities with their own trust domain in the policies of the exported services; limit each extra caCertificates root to its mesh\'s trust domain with `trustDomains`. `meshward federate` generates both that way.',
-      bad: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    trustDomain: east.example.com\n    trustDomainAliases: [west.example.com]',
-      good: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    trustDomain: east.example.com',
+      bad: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    trustDomain: east.example.com\n    caCertificates:\n    - pem: |\n        -----BEGIN CERTIFICATE-----\n        (north\'s root)\n        -----END CERTIFICATE-----',
+      good: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    trustDomain: east.example.com\n    caCertificates:\n    - pem: |\n        -----BEGIN CERTIFICATE-----\n        (north\'s root)\n        -----END CERTIFICATE-----\n      trustDomains: [north.example.com]   # and north trusted explicitly in the plan',
       references: ['https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/', 'https://istio.io/latest/docs/tasks/security/authorization/authz-td-migration/'],
     },
   },
