@@ -191,7 +191,7 @@ function meshConfigFor(fp: FederationPlan, m: PlanMesh, peers: ReadonlyMap<strin
     else if (path.kind === 'shared-anchor') lines.push(`Peer ${name} (${peer.trustDomain}): both CAs are issued by trust anchor ${path.anchor}; with that anchor as root-cert.pem in both meshes' cacerts nothing to add.`);
     else {
       lines.push(`Peer ${name} (${peer.trustDomain}): separate roots trusted explicitly by the plan; caCertificates adds its root, for its trust domain only.`);
-      caCertificates.push({ pem: `${peer.rootCA.pem!.trim()}\n`, trustDomains: [peer.trustDomain] });
+      caCertificates.push({ pem: `${peer.rootCA.pem!.trim().replace(/\r\n?/g, '\n')}\n`, trustDomains: [peer.trustDomain] });
     }
   }
   const meshConfig: Record<string, unknown> = { trustDomain: m.trustDomain };
