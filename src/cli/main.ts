@@ -74,6 +74,7 @@ export const COMMAND_MODULES: ReadonlyMap<string, () => Promise<Register>> = new
   ['agent', async () => (await import('./commands/agent.js')).registerAgent],
   ['demo', async () => (await import('./commands/demo.js')).registerDemo],
   ['graph', async () => (await import('./commands/graph.js')).registerGraph],
+  ['federate', async () => (await import('./commands/federate.js')).registerFederate],
 ]);
 
 function defaultIO(): CliIO {

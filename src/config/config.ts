@@ -61,6 +61,8 @@ const schema = z
         systemNamespaces: z.array(z.string().min(1)).optional(),
         extraSystemNamespaces: z.array(z.string().min(1)).optional(),
         annotationSuppressions: z.boolean().optional(),
+        /** Federation plan for the FED rules, relative to the config file (docs/federation.md). */
+        federationPlan: z.string().min(1).max(4096).optional(),
       })
       .strict()
       .optional(),
@@ -85,6 +87,8 @@ export interface MeshwardConfig {
   severityOverrides: Record<string, Severity>;
   ignores: IgnoreEntry[];
   settings: RuleSettings;
+  /** `settings.federationPlan`, resolved against the config file's folder. */
+  federationPlanFile?: string;
   /** Whether `meshward.io/ignore` annotations on objects are honoured. */
   annotationSuppressions: boolean;
   failOn: Severity | 'none' | null;
@@ -145,6 +149,7 @@ export function parseConfig(text: string, file: string): MeshwardConfig {
   const systemNamespaces = [...base, ...(c.settings?.extraSystemNamespaces ?? [])];
   if (systemNamespaces.length) cfg.settings.systemNamespaces = [...new Set(systemNamespaces)];
   if (c.settings?.annotationSuppressions !== undefined) cfg.annotationSuppressions = c.settings.annotationSuppressions;
+  if (c.settings?.federationPlan !== undefined) cfg.federationPlanFile = path.resolve(path.dirname(file), c.settings.federationPlan);
   cfg.failOn = (c.failOn as Severity | 'none' | undefined) ?? null;
   return cfg;
 }

@@ -1,3 +1,5 @@
+import type { FederationPlan } from '../federation/plan.js';
+
 /** Settings rules read, from the config file; every field has a safe default. */
 export interface RuleSettings {
   /**
@@ -7,6 +9,11 @@ export interface RuleSettings {
   trustedProxyImages: string[];
   /** Namespaces treated as platform-owned (exempt from tenant-namespace rules). */
   systemNamespaces: string[];
+  /**
+   * The federation plan (`scan --federation-plan`, or `federationPlan` in the config file): the FED rules
+   * judge the federation config against it; without one they judge what the manifests alone show.
+   */
+  federationPlan?: FederationPlan | null;
 }
 
 /**

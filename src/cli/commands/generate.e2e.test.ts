@@ -86,7 +86,7 @@ test('generate sidecars on the insecure example, as JSON', async () => {
   assert.equal(r.code, 0, r.stderr);
   const list = JSON.parse(r.stdout);
   assert.equal(list.kind, 'List');
-  assert.deepEqual(list.items.map((i: any) => i.metadata.namespace), ['analytics', 'billing', 'legacy', 'payments', 'shop']);
+  assert.deepEqual(list.items.map((i: any) => i.metadata.namespace), ['analytics', 'billing', 'ledger', 'legacy', 'partners', 'payments', 'shop']);
   assert.match(r.stderr, /the generated Sidecar analytics\/default replaces the one in the input/);
 });
 

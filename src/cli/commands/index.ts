@@ -14,6 +14,7 @@ import { registerServer } from './server.js';
 import { registerAgent } from './agent.js';
 import { registerDemo } from './demo.js';
 import { registerGraph } from './graph.js';
+import { registerFederate } from './federate.js';
 import { registerServerAdminCommands } from './server-admin.js';
 
 /** Sets the process exit code (the worst one any command asked for wins). */
@@ -36,4 +37,5 @@ export function registerCommands(program: Command, io: CliIO, setExit: SetExit):
   registerAgent(program, io, setExit);
   registerDemo(program, io, setExit);
   registerGraph(program, io, setExit);
+  registerFederate(program, io, setExit);
 }

@@ -46,6 +46,7 @@ interface ScanFlags extends OutputOptionValues, LiveFlags, TelemetryFlags {
   showSuppressed?: boolean;
   only?: string;
   tenants?: string;
+  federationPlan?: string;
   advisories?: string;
   maxFileBytes?: string;
   maxDocumentBytes?: string;
@@ -65,6 +66,7 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .option('--mesh-config <file>', 'Istio mesh config: MeshConfig, Helm values, IstioOperator or the istio ConfigMap')
     .option('--advisories <file>', 'Istio security-bulletin database to use instead of the bundled one (docs/advisories.md)')
     .option('--tenants <file>', 'tenant policy: which namespaces form a tenant, the hosts and gateways each may claim (docs/tenancy.md)')
+    .option('--federation-plan <file>', 'federation plan the FED rules judge the federation config by (docs/federation.md; default: federationPlan in the config)')
     .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
     .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')
     .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
@@ -107,6 +109,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
   const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
+  const planFile = flags.federationPlan ? { path: path.resolve(io.cwd, flags.federationPlan), shown: flags.federationPlan } : config.federationPlanFile ? { path: config.federationPlanFile, shown: config.federationPlanFile } : null;
+  if (planFile) config.settings.federationPlan = await (await import('./federate.js')).readPlan(planFile.path, planFile.shown);
   const baseline = await baselineFor(outputFlags, io);
   const telemetry = await loadTelemetry(flags, io, paths.length > 0);
   try {
