@@ -235,10 +235,9 @@ class MessageTemplates {
     const qualified = ref.namespace ? `${ref.namespace}/${name}` : '';
     if (hasMark(message) || hasMark(qualified) || hasMark(name)) return [flat(message)];
     let template = message;
-    if (name.length >= 2 && message.includes(name)) {
-      const pieces = qualified ? message.split(qualified) : [message];
-      template = pieces.map((p) => p.split(name).join(NAME_MARK)).join(QUALIFIED_MARK);
-    }
+    // The `namespace/name` first, then the name in what is left: the same pieces as splitting at one,
+    // then the other (neither holds a mark), made in two native passes instead of arrays of pieces.
+    if (name.length >= 2 && message.includes(name)) template = (qualified ? message.replaceAll(qualified, QUALIFIED_MARK) : message).replaceAll(name, NAME_MARK);
     const shared = this.known.get(template);
     if (shared !== undefined) return shared;
     this.known.set(template, flat(template));
@@ -255,7 +254,12 @@ function hasMark(s: string): boolean {
 function messageOf(stored: StoredMessage, ref: ResourceRef): string {
   if (typeof stored !== 'string') return stored[0];
   if (!hasMark(stored)) return stored;
-  return stored.split(NAME_MARK).join(ref.name).split(QUALIFIED_MARK).join(ref.namespace ? `${ref.namespace}/${ref.name}` : '');
+  // Replaced by functions: a name is input, and `$&` or `$1` in a replacement string would be patterns.
+  const name = ref.name;
+  const withNames = stored.includes(NAME_MARK) ? stored.replaceAll(NAME_MARK, () => name) : stored;
+  if (!stored.includes(QUALIFIED_MARK)) return withNames;
+  const qualified = ref.namespace ? `${ref.namespace}/${name}` : '';
+  return withNames.replaceAll(QUALIFIED_MARK, () => qualified);
 }
 
 /** What every finding of one run shares: the caches above. */
