@@ -116,4 +116,9 @@ test('the fingerprint table keeps each fingerprint once and gives it back as hex
   assert.equal(table.size, n);
   for (let i = 0; i < n; i += 613) assert.equal(table.hex(i), fingerprint(parts(i)));
   assert.match(table.hex(n - 1), /^[0-9a-f]{32}$/);
+  // Byte order is the hex strings' order (findings are sorted by it).
+  const sign = (x: number) => Math.sign(x);
+  for (let i = 0; i < n; i += 211) {
+    for (const j of [i, (i * 7919) % n, n - 1 - i, (i + 1) % n]) assert.equal(sign(table.compare(i, j)), sign(table.hex(i) < table.hex(j) ? -1 : table.hex(i) > table.hex(j) ? 1 : 0), `compare ${i} ${j}`);
+  }
 });
