@@ -52,14 +52,16 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
     if (opts.disabled?.has(rule.meta.id)) continue;
     const override = opts.severityOverrides?.[rule.meta.id];
     const report = (input: ReportInput) => {
-      const f = toFinding(rule.meta, input, override, run);
+      // The path's text is made once per finding: the fingerprint and the location both use it.
+      const path = run.paths.of(input.path).text;
+      const f = toFinding(rule.meta, input, override, run, path);
       if (!f) return;
       findings.push(f);
       if (!opts.locator) return;
-      pending.add(f, input.resource, run.paths.of(input.path).segments);
+      pending.add(f, input.resource, path);
       for (let i = 0; i < f.evidence.length; i++) {
         const e = input.evidence![i];
-        if (e.resource) pending.add(f.evidence[i], e.resource, run.paths.of(e.path).segments);
+        if (e.resource) pending.add(f.evidence[i], e.resource, run.paths.of(e.path).text);
       }
     };
     try {
@@ -74,15 +76,16 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
 }
 
 /**
- * Locations to fill in once all rules have run: `holders[i].location` for (resources[i], paths[i]).
+ * Locations to fill in once all rules have run: `holders[i].location` for (resources[i], paths[i]),
+ * the path as its shared text in the run's PathCache (which gives back its segments).
  * Three parallel arrays rather than an object per location: there is one per finding, all alive at once.
  */
 class PendingLocations {
   private holders: Array<{ location?: Location | null }> = [];
   private resources: Resource[] = [];
-  private paths: Array<readonly PathSegment[]> = [];
+  private paths: string[] = [];
 
-  add(holder: { location?: Location | null }, resource: Resource, path: readonly PathSegment[]): void {
+  add(holder: { location?: Location | null }, resource: Resource, path: string): void {
     this.holders.push(holder);
     this.resources.push(resource);
     this.paths.push(path);
@@ -99,7 +102,8 @@ class PendingLocations {
       return sa.fileIndex - sb.fileIndex || sa.docStart - sb.docStart || a - b;
     });
     for (const i of order) {
-      const loc = locator.locate(resources[i], this.paths[i]);
+      const text = this.paths[i];
+      const loc = locator.locate(resources[i], paths.segmentsOf(text), text);
       if (loc) loc.path = paths.text(loc.path);
       holders[i].location = loc;
     }
@@ -137,6 +141,12 @@ class PathCache {
     if (known !== undefined) return known;
     this.texts.set(s, s);
     return s;
+  }
+  /** The segments of a path whose text of() gave. */
+  segmentsOf(text: string): readonly PathSegment[] {
+    const segments = this.segments.get(text);
+    if (!segments) throw new Error(`internal error: the path ${JSON.stringify(text)} was never seen by this run`);
+    return segments;
   }
   /** The path's text and one shared copy of its segments. */
   of(path: readonly PathSegment[] | undefined): { text: string; segments: readonly PathSegment[] } {
@@ -423,9 +433,8 @@ export function plainFinding(f: Finding): Finding {
 }
 
 /** The finding a report makes, or null when the run already has one with its fingerprint. */
-function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | undefined, run: RunTables): StoredFinding | null {
+function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | undefined, run: RunTables, path: string): StoredFinding | null {
   const r = input.resource;
-  const path = run.paths.of(input.path).text;
   const digest = fingerprintDigest({ ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
   const fp = run.kept.fingerprints.add(digest);
   if (fp < 0) return null;
