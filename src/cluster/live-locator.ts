@@ -16,11 +16,11 @@ export class LiveLocator extends Locator {
     super([]);
   }
 
-  override locate(r: Resource, path: readonly PathSegment[] = []): Location | null {
-    if (r.source !== null || r.id < 0) return super.locate(r, path);
+  override locate(r: Resource, path: readonly PathSegment[] = [], pathText?: string): Location | null {
+    if (r.source !== null || r.id < 0) return super.locate(r, path, pathText);
     let object = this.objects.get(r);
     if (object === undefined) this.objects.set(r, (object = r.namespace ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`));
-    const loc: ClusterLocation = { cluster: r.cluster, object, path: pathToString(path) };
+    const loc: ClusterLocation = { cluster: r.cluster, object, path: pathText ?? pathToString(path) };
     return loc;
   }
 }

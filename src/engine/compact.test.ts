@@ -52,7 +52,8 @@ const namingRule: Rule = defineRule({
   },
 });
 
-const names = ['web', 'p', 'ab', 'shop', 'a\u0001b', 'x\u0002', '__proto__', 'constructor', 'web-web', 'o'];
+// `$&`, `$1`, `$$`: replacement patterns, should a name ever be put back into a message as a replacement string.
+const names = ['web', 'p', 'ab', 'shop', 'a\u0001b', 'x\u0002', '__proto__', 'constructor', 'web-web', 'o', '$&', 'a$1b', '$$', "$'"];
 const yamlOf = (kind: string, name: string, ns: string | null) =>
   `apiVersion: v1\nkind: ${kind}\nmetadata:\n  name: ${JSON.stringify(name)}\n${ns === null ? '' : `  namespace: ${JSON.stringify(ns)}\n`}`;
 const docs = [
@@ -89,6 +90,13 @@ test('compact findings read, copy and serialize exactly as plain ones', async ()
   assert.ok(compact.some((f) => f.message.includes('\u0001') && f.resource.name === 'a\u0001b'));
   assert.ok(compact.some((f) => f.message === 'web-web (shop/web-web) mentions web-web twice and ends with web-web'));
   assert.ok(compact.some((f) => f.message === 'Namespace __proto__ is flagged'));
+  // Names that read as replacement patterns are put back as they are.
+  for (const name of ['$&', 'a$1b', '$$', "$'"]) {
+    for (const findings of [compact, plain]) {
+      assert.ok(findings.some((f) => f.message === `ConfigMap shop/${name} is flagged`), `message naming ${name}`);
+      assert.ok(findings.some((f) => f.message === `${name} (${name}/${name}) mentions ${name} twice and ends with ${name}`), `message naming ${name} in namespace ${name}`);
+    }
+  }
   // Locations are filled in, for findings and evidence alike.
   assert.ok(compact.every((f) => f.location && f.location.line! >= 1 && f.location.path === 'metadata.name'));
   assert.ok(compact.filter((f) => f.evidence.length).every((f) => f.evidence[0].location?.path === 'kind' && f.evidence[1].location === undefined));
@@ -108,4 +116,9 @@ test('the fingerprint table keeps each fingerprint once and gives it back as hex
   assert.equal(table.size, n);
   for (let i = 0; i < n; i += 613) assert.equal(table.hex(i), fingerprint(parts(i)));
   assert.match(table.hex(n - 1), /^[0-9a-f]{32}$/);
+  // Byte order is the hex strings' order (findings are sorted by it).
+  const sign = (x: number) => Math.sign(x);
+  for (let i = 0; i < n; i += 211) {
+    for (const j of [i, (i * 7919) % n, n - 1 - i, (i + 1) % n]) assert.equal(sign(table.compare(i, j)), sign(table.hex(i) < table.hex(j) ? -1 : table.hex(i) > table.hex(j) ? 1 : 0), `compare ${i} ${j}`);
+  }
 });

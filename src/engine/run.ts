@@ -53,14 +53,16 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
     if (opts.disabled?.has(rule.meta.id)) continue;
     const override = opts.severityOverrides?.[rule.meta.id];
     const report = (input: ReportInput) => {
-      const f = toFinding(rule.meta, input, override, run);
+      // The path's text is made once per finding: the fingerprint and the location both use it.
+      const path = run.paths.of(input.path).text;
+      const f = toFinding(rule.meta, input, override, run, path);
       if (!f) return;
       findings.push(f);
       if (!opts.locator) return;
-      pending.add(f, input.resource, run.paths.of(input.path).segments);
+      pending.add(f, input.resource, path);
       for (let i = 0; i < f.evidence.length; i++) {
         const e = input.evidence![i];
-        if (e.resource) pending.add(f.evidence[i], e.resource, run.paths.of(e.path).segments);
+        if (e.resource) pending.add(f.evidence[i], e.resource, run.paths.of(e.path).text);
       }
     };
     try {
@@ -77,15 +79,16 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
 }
 
 /**
- * Locations to fill in once all rules have run: `holders[i].location` for (resources[i], paths[i]).
+ * Locations to fill in once all rules have run: `holders[i].location` for (resources[i], paths[i]),
+ * the path as its shared text in the run's PathCache (which gives back its segments).
  * Three parallel arrays rather than an object per location: there is one per finding, all alive at once.
  */
 class PendingLocations {
   private holders: Array<{ location?: Location | null }> = [];
   private resources: Resource[] = [];
-  private paths: Array<readonly PathSegment[]> = [];
+  private paths: string[] = [];
 
-  add(holder: { location?: Location | null }, resource: Resource, path: readonly PathSegment[]): void {
+  add(holder: { location?: Location | null }, resource: Resource, path: string): void {
     this.holders.push(holder);
     this.resources.push(resource);
     this.paths.push(path);
@@ -102,7 +105,8 @@ class PendingLocations {
       return sa.fileIndex - sb.fileIndex || sa.docStart - sb.docStart || a - b;
     });
     for (const i of order) {
-      const loc = locator.locate(resources[i], this.paths[i]);
+      const text = this.paths[i];
+      const loc = locator.locate(resources[i], paths.segmentsOf(text), text);
       if (loc) loc.path = paths.text(loc.path);
       holders[i].location = loc;
     }
@@ -140,6 +144,12 @@ class PathCache {
     if (known !== undefined) return known;
     this.texts.set(s, s);
     return s;
+  }
+  /** The segments of a path whose text of() gave. */
+  segmentsOf(text: string): readonly PathSegment[] {
+    const segments = this.segments.get(text);
+    if (!segments) throw new Error(`internal error: the path ${JSON.stringify(text)} was never seen by this run`);
+    return segments;
   }
   /** The path's text and one shared copy of its segments. */
   of(path: readonly PathSegment[] | undefined): { text: string; segments: readonly PathSegment[] } {
@@ -198,6 +208,17 @@ export class FingerprintTable {
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + i * FINGERPRINT_BYTES, FINGERPRINT_BYTES).toString('hex');
   }
 
+  /** Orders fingerprints `i` and `j` as their hex strings would order (bytes compared in turn), without making the strings. */
+  compare(i: number, j: number): number {
+    const a = i * FINGERPRINT_BYTES;
+    const b = j * FINGERPRINT_BYTES;
+    for (let k = 0; k < FINGERPRINT_BYTES; k++) {
+      const d = this.bytes[a + k] - this.bytes[b + k];
+      if (d) return d;
+    }
+    return 0;
+  }
+
   private slotOf(bytes: Uint8Array, offset: number): number {
     return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) & (this.slots.length - 1);
   }
@@ -238,10 +259,9 @@ class MessageTemplates {
     const qualified = ref.namespace ? `${ref.namespace}/${name}` : '';
     if (hasMark(message) || hasMark(qualified) || hasMark(name)) return [flat(message)];
     let template = message;
-    if (name.length >= 2 && message.includes(name)) {
-      const pieces = qualified ? message.split(qualified) : [message];
-      template = pieces.map((p) => p.split(name).join(NAME_MARK)).join(QUALIFIED_MARK);
-    }
+    // The `namespace/name` first, then the name in what is left: the same pieces as splitting at one,
+    // then the other (neither holds a mark), made in two native passes instead of arrays of pieces.
+    if (name.length >= 2 && message.includes(name)) template = (qualified ? message.replaceAll(qualified, QUALIFIED_MARK) : message).replaceAll(name, NAME_MARK);
     const shared = this.known.get(template);
     if (shared !== undefined) return shared;
     this.known.set(template, flat(template));
@@ -258,7 +278,12 @@ function hasMark(s: string): boolean {
 function messageOf(stored: StoredMessage, ref: ResourceRef): string {
   if (typeof stored !== 'string') return stored[0];
   if (!hasMark(stored)) return stored;
-  return stored.split(NAME_MARK).join(ref.name).split(QUALIFIED_MARK).join(ref.namespace ? `${ref.namespace}/${ref.name}` : '');
+  // Replaced by functions: a name is input, and `$&` or `$1` in a replacement string would be patterns.
+  const name = ref.name;
+  const withNames = stored.includes(NAME_MARK) ? stored.replaceAll(NAME_MARK, () => name) : stored;
+  if (!stored.includes(QUALIFIED_MARK)) return withNames;
+  const qualified = ref.namespace ? `${ref.namespace}/${name}` : '';
+  return withNames.replaceAll(QUALIFIED_MARK, () => qualified);
 }
 
 /** What every finding of one run shares: the caches above. */
@@ -374,9 +399,24 @@ class StoredFinding implements Finding {
     return this.#tables.fingerprints.hex(this.#fingerprint);
   }
 
+  /** This finding's fingerprint against `other`'s in the order of their hex strings, or null when they are not in one table. */
+  compareFingerprint(other: StoredFinding): number | null {
+    return this.#tables === other.#tables ? this.#tables.fingerprints.compare(this.#fingerprint, other.#fingerprint) : null;
+  }
+
   toJSON(): Finding {
     return plainFinding(this);
   }
+}
+
+/**
+ * Fingerprints in string order. Reached on every tie of rule and object (several findings of a rule
+ * on one object: a live cluster's findings have no file or line to tell them apart first), where
+ * reading `fingerprint` would make two hex strings per comparison.
+ */
+function compareFingerprints(a: Finding, b: Finding): number {
+  const byTable = a instanceof StoredFinding && b instanceof StoredFinding ? a.compareFingerprint(b) : null;
+  return byTable ?? cmp(a.fingerprint, b.fingerprint);
 }
 
 /** A plain-object copy of a finding, members in the order of the JSON contract. */
@@ -398,9 +438,8 @@ export function plainFinding(f: Finding): Finding {
 }
 
 /** The finding a report makes, or null when the run already has one with its fingerprint. */
-function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | undefined, run: RunTables): StoredFinding | null {
+function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | undefined, run: RunTables, path: string): StoredFinding | null {
   const r = input.resource;
-  const path = run.paths.of(input.path).text;
   const digest = fingerprintDigest({ ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
   const fp = run.kept.fingerprints.add(digest);
   if (fp < 0) return null;
@@ -505,7 +544,7 @@ function sortFindings(findings: Finding[]): void {
       cmp(a.ruleId, b.ruleId) ||
       cmp(a.resource.namespace, b.resource.namespace) ||
       cmp(a.resource.name, b.resource.name) ||
-      cmp(a.fingerprint, b.fingerprint) ||
+      compareFingerprints(a, b) ||
       x - y
     );
   });

@@ -19,16 +19,17 @@ export class Locator {
 
   constructor(private readonly files: readonly InputFile[]) {}
 
-  locate(r: Resource, path: readonly PathSegment[] = []): Location | null {
+  /** `pathText`, when the caller has it, is pathToString(path) (the rules' runner keeps each path's text). */
+  locate(r: Resource, path: readonly PathSegment[] = [], pathText?: string): Location | null {
     const src = r.source;
     if (!src) return null;
     const file = this.files[src.fileIndex];
-    if (!file) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
+    if (!file) return { file: src.file, line: src.line, column: 1, path: pathText ?? pathToString(path) };
     const full = [...src.basePath, ...path];
     const offset = file.format === 'json' ? this.jsonOffset(src.docStart, src.docEnd, file.text, full) : this.yamlOffset(src.fileIndex, src.docStart, src.docEnd, file.text, full);
-    if (offset === null) return { file: src.file, line: src.line, column: 1, path: pathToString(path) };
+    if (offset === null) return { file: src.file, line: src.line, column: 1, path: pathText ?? pathToString(path) };
     const pos = positionOf(this.lines(src.fileIndex, file.text), offset);
-    return { file: src.file, line: pos.line, column: pos.column, path: pathToString(path) };
+    return { file: src.file, line: pos.line, column: pos.column, path: pathText ?? pathToString(path) };
   }
 
   private lines(fileIndex: number, text: string): Uint32Array {
