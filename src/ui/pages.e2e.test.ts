@@ -130,4 +130,92 @@ describe('dashboard pages', () => {
     assert.equal(await page.evaluate('window.__pwned'), undefined);
     assert.deepEqual(problems(), []);
   });
+
+  it('Finding: a deep link shows message, evidence links, remediation, explain text, history and the YAML with the field highlighted', async () => {
+    const items = (await t.get('/api/findings?cluster=insecure&limit=1000')).body.items as any[];
+    const f = items.find((x) => x.location?.path?.startsWith('spec.') && x.evidence.some((e: any) => e.resource));
+    assert.ok(f, 'an example finding with a field path and evidence naming an object');
+    const { page, problems } = await open(`/ui/findings/insecure/${f.fingerprint}`);
+    await page.getByRole('heading', { level: 1, name: `${f.ruleId}: ${f.title}` }).waitFor();
+    assert.equal(await page.locator('.message').textContent(), f.message);
+    const rule = ((await t.get('/api/rules')).body.items as any[]).find((r) => r.id === f.ruleId);
+    await page.getByText(rule.why, { exact: true }).waitFor();
+    assert.ok((await page.locator('.history li').count()) >= 1);
+    // The highlighted YAML holds the last key of the finding's path.
+    const last = /([A-Za-z0-9_-]+)(\[\d+\])?$/.exec(f.location.path.replace(/\["[^"]*"\]$/, ''))![1]!;
+    const marked = await page.locator('.yaml mark.hl').allTextContents();
+    assert.ok(marked.length > 0, 'a line is highlighted');
+    assert.ok(marked.join('').includes(last) || f.location.path.endsWith(']'), `${marked.join('')} holds ${last}`);
+    // Evidence links lead to the findings of the object they name.
+    const ev = f.evidence.find((e: any) => e.resource);
+    const link = page.locator('.evidence a').first();
+    assert.equal(await link.getAttribute('href'), `/ui/findings?cluster=${ev.resource.cluster}&namespace=${ev.resource.namespace}&q=${encodeURIComponent(ev.resource.name).replace(/%20/g, '+')}&state=all`);
+    await link.click();
+    await page.getByRole('heading', { level: 1, name: 'Findings' }).waitFor();
+    await page.getByRole('status').filter({ hasText: /^\d+ findings?$/ }).waitFor();
+    assert.ok((await page.locator('.vlist .frow').count()) >= 1);
+    // A viewer is told only an admin may suppress; no form.
+    await page.goBack();
+    await page.getByText('Only an admin can suppress a finding.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Suppress' }).count(), 0);
+    assert.deepEqual(problems(), []);
+  });
+
+  it('Finding: an admin suppresses with a reason and an expiry, and the API shows the suppression', async () => {
+    const f = (await t.get('/api/findings?cluster=insecure&severity=high&limit=1')).body.items[0];
+    const { page, problems } = await open(`/ui/findings/insecure/${f.fingerprint}`, t.admin);
+    await page.getByLabel('Reason').fill('accepted until the migration, ticket SEC-42');
+    await page.getByLabel('Expires in').selectOption('90');
+    await page.getByRole('button', { name: 'Suppress' }).click();
+    await page.getByText(/Suppressed by admin-one until .*: accepted until the migration, ticket SEC-42/).waitFor();
+    const sup = ((await t.get('/api/suppressions')).body.items as any[]).find((s) => s.fingerprint === f.fingerprint);
+    assert.ok(sup, 'the suppression is in the API');
+    assert.equal(sup.reason, 'accepted until the migration, ticket SEC-42');
+    assert.equal(sup.createdBy, 'admin-one');
+    const days = (Date.parse(sup.expiresAt) - Date.now()) / 86_400_000;
+    assert.ok(days > 89 && days <= 90, String(days));
+    const after = (await t.get(`/api/findings/insecure/${f.fingerprint}`)).body.finding;
+    assert.equal(after.suppression.id, sup.id);
+    assert.deepEqual(problems(), []);
+  });
+
+  it('hostile names render as text on the Finding page and in its YAML', async () => {
+    const items = (await t.get('/api/findings?cluster=hostile&limit=1000')).body.items as any[];
+    const f = items.find((x) => x.resource.name === HOSTILE_NAMES[0]);
+    assert.ok(f, 'the hostile object has a finding');
+    const { page, problems } = await open(`/ui/findings/hostile/${f.fingerprint}`);
+    await page.locator('.yaml').waitFor();
+    assert.ok((await page.locator('.facts').textContent())!.includes(HOSTILE_NAMES[0]!));
+    assert.ok((await page.locator('.yaml').textContent())!.includes('<script>window.__pwned=3</script>'));
+    assert.equal(await page.locator('main img, main script').count(), 0);
+    assert.equal(await page.evaluate('window.__pwned'), undefined);
+    assert.deepEqual(problems(), []);
+  });
+
+  it('axe: no serious or critical violations on Overview, Findings and Finding', async () => {
+    const f = (await t.get('/api/findings?cluster=insecure&limit=1')).body.items[0];
+    const found: string[] = [];
+    found.push(...(await axeViolations(b.browser, t.url, '/ui/', t.viewer, (p) => p.locator('.top-rules li').first().waitFor())));
+    found.push(...(await axeViolations(b.browser, t.url, '/ui/findings?cluster=insecure&group=rule', t.viewer, (p) => p.locator('.vlist .frow').first().waitFor())));
+    found.push(...(await axeViolations(b.browser, t.url, `/ui/findings/insecure/${f.fingerprint}`, t.admin, (p) => p.locator('.yaml').waitFor())));
+    assert.deepEqual(found, []);
+  });
+
+  it('keyboard: Tab reaches the filters and the list; a finding opens with Enter', async () => {
+    const { page, problems } = await open('/ui/findings?cluster=insecure');
+    await page.locator('.vlist .frow').first().waitFor();
+    // Severity filter by keyboard.
+    await page.getByLabel('Severity').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.waitForURL(/severity=critical/);
+    await page.locator('.vlist .frow').first().waitFor();
+    await page.locator('.vlist').focus();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate('document.activeElement && document.activeElement.getAttribute("href")');
+    assert.match(String(focused), /^\/ui\/findings\/insecure\/[0-9a-f]{32}$/);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/ui\/findings\/insecure\/[0-9a-f]{32}$/);
+    await page.locator('.message').waitFor();
+    assert.deepEqual(problems(), []);
+  });
 });
