@@ -218,4 +218,19 @@ describe('dashboard pages', () => {
     await page.locator('.message').waitFor();
     assert.deepEqual(problems(), []);
   });
+
+  it('Tenants: a cluster\'s tenants with hosts owned and claimed, and conflicts; the cluster comes from the URL', async () => {
+    const api = (await t.get('/api/clusters/insecure/tenants')).body.tenants as any[];
+    assert.ok(api.length > 0);
+    const { page, problems } = await open('/ui/tenants?cluster=insecure');
+    await page.getByRole('heading', { level: 2, name: 'Tenants' }).waitFor();
+    const rows = page.locator('section[aria-labelledby="h-tenants"] tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), api.length);
+    const conflicts = api.flatMap((x) => x.claims.filter((c: any) => c.conflictsWith.length > 0));
+    if (conflicts.length) assert.equal(await page.locator('section[aria-labelledby="h-conflicts"] tbody tr').count(), conflicts.length);
+    else await page.getByText('No host is claimed by two tenants.').waitFor();
+    assert.equal(await page.locator('label.picker select').inputValue(), 'insecure');
+    assert.deepEqual(problems(), []);
+  });
 });
