@@ -41,6 +41,12 @@ function fieldLines(text: string, path: (string | number)[]): [number, number] |
   return [start, Math.max(start, end)];
 }
 
+/** Scrolls the YAML box (not the page) so the highlighted field is in its middle. */
+function scrollToMark(el: HTMLElement | null): void {
+  const box = el?.parentElement;
+  if (el && box) box.scrollTop = Math.max(0, el.offsetTop - box.clientHeight / 2);
+}
+
 /**
  * An object as YAML with the field at `path` highlighted (marked, and scrolled into view). Text only:
  * each line is a text node in a <code> element.
@@ -54,7 +60,7 @@ export function YamlView({ object, path, label }: { object: unknown; path: strin
       {text.split('\n').map((line, i) => {
         const hit = lines !== null && i >= lines[0] && i <= lines[1];
         return hit ? (
-          <mark class="hl" ref={i === lines![0] ? (el) => void el?.scrollIntoView({ block: 'center' }) : undefined}>
+          <mark class="hl" ref={i === lines![0] ? scrollToMark : undefined}>
             {line + '\n'}
           </mark>
         ) : (

@@ -12,7 +12,7 @@ import './report.css';
 type Loc = { file?: string; line?: number; cluster?: string; object?: string; path?: string } | null;
 type Finding = { ruleId: string; severity: string; title: string; message: string; remediation: string; fingerprint: string; resource: { kind?: string; namespace?: string; name?: string; cluster?: string }; location: Loc; evidence: { role: string; description: string }[] };
 type RuleDoc = { id: string; title: string; category: string; summary: string; why: string; fix: string };
-type Data = { version: string; generatedAt: string; report: { findings: Finding[]; errors: { file: string; message: string }[]; summary: { bySeverity: Record<string, number>; resources: number; files: number; suppressed: number; notes: string[] } }; rules: RuleDoc[] };
+type Data = { version: string; report: { findings: Finding[]; errors: { file: string; message: string }[]; summary: { bySeverity: Record<string, number>; resources: number; files: number; suppressed: number; notes: string[] } }; rules: RuleDoc[] };
 
 function readData(): Data | null {
   const el = document.getElementById('meshward-data');
@@ -62,7 +62,7 @@ function Report({ data }: { data: Data }) {
     <main id="main">
       <h1>meshward report</h1>
       <p class="muted">
-        meshward {data.version} · {data.generatedAt} · {s.resources} resources in {s.files} files · {s.suppressed} suppressed
+        meshward {data.version} · {s.resources} resources in {s.files} files · {s.suppressed} suppressed
       </p>
       <section aria-labelledby="h-summary">
         <h2 id="h-summary">Summary</h2>
