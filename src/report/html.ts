@@ -54,7 +54,7 @@ export const htmlChunks: ChunkedReporter = function* (report, ctx) {
   yield s.head;
   const { findings, ...rest } = report;
   // No timestamp: the same scan gives the same file (the file's own date says when).
-  const meta = { version: ctx.version, rules: ctx.rules.map((r) => ({ id: r.meta.id, title: r.meta.title, category: r.meta.category, summary: r.meta.docs.summary, why: r.meta.docs.why, fix: r.meta.docs.fix })) };
+  const meta = { version: ctx.version, posture: ctx.posture ?? null, rules: ctx.rules.map((r) => ({ id: r.meta.id, title: r.meta.title, category: r.meta.category, summary: r.meta.docs.summary, why: r.meta.docs.why, fix: r.meta.docs.fix })) };
   yield scriptSafeJson(`${JSON.stringify(meta).slice(0, -1)},"report":{"version":${JSON.stringify(report.version)},"errors":${JSON.stringify(rest.errors)},"summary":${JSON.stringify(rest.summary)},"findings":`);
   for (const chunk of jsonArrayChunks('', findings, 0)) yield scriptSafeJson(chunk);
   yield '}}';

@@ -65,6 +65,10 @@ describe('HTML report', () => {
     const rows = page.locator('table.findings tbody tr');
     assert.equal(await rows.count(), findings.length);
     await page.getByText(`${findings.length} of ${findings.length} findings`).waitFor();
+    // The posture table: one row per workload of `meshward posture`.
+    const posture = JSON.parse(spawnSync(process.execPath, [BIN, 'posture', path.join(EXAMPLES_DIR, 'insecure'), dir, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout);
+    assert.ok(posture.workloads.length > 0);
+    assert.equal(await page.locator('table.posture tbody tr').count(), posture.workloads.length);
     // Filter by severity, then search.
     await page.getByLabel('Severity').selectOption('critical');
     assert.equal(await rows.count(), critical);

@@ -12,7 +12,10 @@ import './report.css';
 type Loc = { file?: string; line?: number; cluster?: string; object?: string; path?: string } | null;
 type Finding = { ruleId: string; severity: string; title: string; message: string; remediation: string; fingerprint: string; resource: { kind?: string; namespace?: string; name?: string; cluster?: string }; location: Loc; evidence: { role: string; description: string }[] };
 type RuleDoc = { id: string; title: string; category: string; summary: string; why: string; fix: string };
-type Data = { version: string; report: { findings: Finding[]; errors: { file: string; message: string }[]; summary: { bySeverity: Record<string, number>; resources: number; files: number; suppressed: number; notes: string[] } }; rules: RuleDoc[] };
+type PolicyRow = { kind: string; action: string; namespace: string; name: string; enforcedBy: string };
+type WorkloadRow = { kind: string; namespace: string; name: string; dataplane: string; mtls: { mode: string; ports: { port: number; mode: string }[] }; defaultDeny: boolean; policies: PolicyRow[]; findings: string[] };
+type Posture = { mesh: { rootNamespace: string; mtls: { mode: string }; defaultDeny: string | null }; workloads: WorkloadRow[] } | null;
+type Data = { version: string; posture: Posture; report: { findings: Finding[]; errors: { file: string; message: string }[]; summary: { bySeverity: Record<string, number>; resources: number; files: number; suppressed: number; notes: string[] } }; rules: RuleDoc[] };
 
 function readData(): Data | null {
   const el = document.getElementById('meshward-data');
@@ -90,6 +93,7 @@ function Report({ data }: { data: Data }) {
           </ul>
         ) : null}
       </section>
+      {data.posture ? <PostureTable posture={data.posture} /> : null}
       <section aria-labelledby="h-findings">
         <h2 id="h-findings">Findings</h2>
         <div class="toolbar" role="search">
@@ -176,6 +180,59 @@ function Report({ data }: { data: Data }) {
         </table>
       </section>
     </main>
+  );
+}
+
+const arr = <T,>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/** `meshward posture`'s rows: effective mTLS per workload and port, default-deny, the policies that apply. */
+function PostureTable({ posture }: { posture: NonNullable<Posture> }) {
+  return (
+    <section aria-labelledby="h-posture">
+      <h2 id="h-posture">Posture</h2>
+      <p class="muted">
+        Mesh-wide mTLS: {posture.mesh?.mtls?.mode ?? '—'} · mesh default-deny: {posture.mesh?.defaultDeny ?? 'none'}
+      </p>
+      <table class="posture">
+        <thead>
+          <tr>
+            <th scope="col">Workload</th>
+            <th scope="col">Dataplane</th>
+            <th scope="col">mTLS</th>
+            <th scope="col">Default deny</th>
+            <th scope="col">Policies (enforced by)</th>
+            <th scope="col">Findings</th>
+          </tr>
+        </thead>
+        <tbody>
+          {arr<WorkloadRow>(posture.workloads).map((w) => (
+            <tr>
+              <th scope="row">
+                {w.kind} {w.namespace}/{w.name}
+              </th>
+              <td>{w.dataplane}</td>
+              <td>
+                {w.mtls?.mode}
+                {arr<{ port: number; mode: string }>(w.mtls?.ports).map((p) => (
+                  <div class="muted">
+                    port {p.port}: {p.mode}
+                  </div>
+                ))}
+              </td>
+              <td>{w.defaultDeny ? 'yes' : 'no'}</td>
+              <td>
+                {arr<PolicyRow>(w.policies).map((p) => (
+                  <div>
+                    {p.action} {p.namespace}/{p.name} <span class="muted">({p.enforcedBy})</span>
+                  </div>
+                ))}
+              </td>
+              <td>{arr<string>(w.findings).join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
