@@ -115,6 +115,8 @@ export interface EmitInput {
    * (README "Findings without a file"); the first inside the repository root is used.
    */
   fallbackFiles?: readonly string[];
+  /** The posture view (`meshward posture -f json`'s data) for the HTML report; absent otherwise. */
+  posture?: unknown;
 }
 
 /**
@@ -181,6 +183,7 @@ export async function emitReport(x: EmitInput): Promise<number> {
       failOn,
       ...(toStdout && target.format === 'text' ? widthOf(io) : {}),
       version: VERSION,
+      ...(x.posture !== undefined ? { posture: x.posture } : {}),
     });
     if (toStdout) await writeChunks(io.stdout, chunks);
     else await writeReportFile(path.resolve(io.cwd, target.file!), target.file!, chunks);

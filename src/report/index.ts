@@ -4,8 +4,9 @@ import { jsonReporter, jsonChunks } from './json.js';
 import { sarifReporter, sarifChunks } from './sarif.js';
 import { junitReporter, junitChunks } from './junit.js';
 import { gitlabReporter, gitlabChunks } from './gitlab.js';
+import { htmlReporter, htmlChunks } from './html.js';
 
-export const FORMATS = ['text', 'compact', 'json', 'sarif', 'junit', 'gitlab'] as const;
+export const FORMATS = ['text', 'compact', 'json', 'sarif', 'junit', 'gitlab', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const REPORTERS: Record<Format, Reporter> = {
@@ -15,6 +16,7 @@ export const REPORTERS: Record<Format, Reporter> = {
   sarif: sarifReporter,
   junit: junitReporter,
   gitlab: gitlabReporter,
+  html: htmlReporter,
 };
 
 /**
@@ -28,4 +30,5 @@ export const CHUNKED_REPORTERS: Record<Format, ChunkedReporter> = {
   sarif: sarifChunks,
   junit: junitChunks,
   gitlab: gitlabChunks,
+  html: htmlChunks,
 };

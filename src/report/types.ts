@@ -62,6 +62,8 @@ export interface ReportContext {
   width?: number;
   /** The version of meshward, for tool metadata. */
   version: string;
+  /** The posture view (`meshward posture -f json`), shown by the HTML report when the scan computed it. */
+  posture?: unknown;
 }
 
 export type Reporter = (report: Report, ctx: ReportContext) => string;

@@ -51,3 +51,45 @@ export async function seedExamples(t: TestServer): Promise<void> {
   await seedCluster(t, 'insecure', exampleObjects(path.join(EXAMPLES_DIR, 'insecure')));
   await seedCluster(t, 'secure', exampleObjects(path.join(EXAMPLES_DIR, 'secure')));
 }
+
+/** Names an agent could send: markup, a script end tag, an RTL override, and the longest name the store keeps (the 10 KB string goes in an annotation: the store refuses names over 400 bytes). */
+export const HOSTILE_NAMES = ['<img src=x onerror=window.__pwned=1>', '</script><script>window.__pwned=2</script>', 'evil\u202Egnp.exe', 'x'.repeat(400)];
+
+/**
+ * A cluster `hostile` whose Deployments carry the names above (sent through ingest like an agent's
+ * snapshot), each run as UID 1337 so the sidecar rules report it.
+ */
+export async function seedHostile(t: TestServer): Promise<void> {
+  const objects: Record<string, unknown>[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } }];
+  for (const name of HOSTILE_NAMES) {
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'shop', annotations: { note: '<script>window.__pwned=3</script>', long: 'y'.repeat(10_000) } },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { securityContext: { runAsUser: 1337, runAsGroup: 1337 }, containers: [{ name: 'web', image: 'registry.example.com/web:1.0.0' }] } },
+      },
+    });
+  }
+  await seedCluster(t, 'hostile', objects);
+}
+
+/** A cluster `bulk` with `n` stored findings (written as an analysis would record them), for scrolling tests. */
+export async function seedBulk(t: TestServer, n: number): Promise<void> {
+  const at = new Date();
+  if (!(await t.store.getCluster('bulk'))) await t.store.createCluster('bulk', at);
+  const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+  const findings = Array.from({ length: n }, (_, i) => ({
+    fingerprint: i.toString(16).padStart(32, '0'),
+    ruleId: `BULK${String(i % 7).padStart(3, '0')}`,
+    severity: severities[i % 5]!,
+    title: `Bulk finding kind ${i % 7}`,
+    message: `Deployment ns-${i % 20}/app-${i} is finding number ${i}`,
+    remediation: 'Nothing to do: test data.',
+    resource: { cluster: 'bulk', apiVersion: 'apps/v1', kind: 'Deployment', namespace: `ns-${i % 20}`, name: `app-${i}` },
+    location: null,
+    evidence: [],
+  }));
+  await t.store.recordAnalysis('bulk', findings, at);
+}

@@ -61,6 +61,8 @@ export function loadDashboardAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   const walk = (d: string, rel: string) => {
     for (const name of readdirSync(d)) {
+      // dist/ui also holds the server's own compiled files (serve.js, tests): only the bundle is served.
+      if (rel === '' && name !== 'index.html' && name !== 'assets') continue;
       const full = path.join(d, name);
       const st = statSync(full);
       if (st.isDirectory()) walk(full, `${rel}${name}/`);

@@ -1,4 +1,6 @@
 import os from 'node:os';
+import { computePosture } from '../../posture/index.js';
+import { buildView } from './posture.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -203,6 +205,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     flags: outputFlags,
     io,
     fallbackFiles: await fallbackFiles(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
+    // The HTML report shows the posture table (`meshward posture`'s rows) of the scanned files.
+    posture: !live && (outputFlags.outputs ?? [{ format: outputFlags.format }]).some((t) => t.format === 'html') ? buildView(computePosture(result.model), result.findings, null) : undefined,
   };
   const failures = merged?.failures ?? result.failures;
   const nothingRead = paths.length > 0 && !selection && result.model.resources.length === 0 && result.errors.length === 0;

@@ -269,6 +269,7 @@ test('OpenAPI: every route is in the document, and live responses match its sche
   await check('/api/clusters/alpha/tenants', '/api/clusters/{cluster}/tenants');
   await check('/api/blast-radius', '/api/blast-radius');
   await check('/api/whoami', '/api/whoami');
+  await check('/api/rules', '/api/rules');
   await check('/api/clusters/nope', '/api/clusters/{cluster}', 404);
   await check('/api/findings?limit=0', '/api/findings', 400);
 });
@@ -312,4 +313,15 @@ test('trusted-proxy header: believed only from a listed CIDR, ignored from anywh
       await s.close();
     }
   }
+});
+
+test('rules: every shipped rule with its category and docs, for viewers; none without a token', async () => {
+  const { allRules } = await import('../../rules/index.js');
+  const r = await t.get('/api/rules');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body.items.map((x: any) => x.id), allRules.map((x) => x.meta.id));
+  const byp = r.body.items.find((x: any) => x.id === allRules[0]!.meta.id);
+  assert.equal(byp.category, allRules[0]!.meta.category);
+  assert.equal(byp.why, allRules[0]!.meta.docs.why);
+  assert.equal((await t.get('/api/rules', null)).status, 401);
 });

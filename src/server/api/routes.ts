@@ -17,6 +17,7 @@ import { FLEET_CLUSTER, type ClusterRecord, type FindingRecord, type FindingStat
 import type { Analysis } from '../analysis.js';
 import { refuse, type Authenticator, type Principal, type Role } from './auth.js';
 import * as S from './schemas.js';
+import { allRules } from '../../rules/index.js';
 
 export interface ApiDeps {
   store: Store;
@@ -222,6 +223,17 @@ export const ROUTES: RouteSpec[] = [
       const active = await deps.store.listSuppressions(now);
       return { finding: withSuppression(f, active), events: events.map((e) => ({ type: e.type, at: e.at, severity: e.severity })), object: stored?.object.obj ?? null };
     },
+  },
+  {
+    method: 'GET',
+    url: '/api/rules',
+    summary: "Every rule meshward ships: id, title, default severity, category and its docs (summary, why, fix), as `meshward explain` shows them",
+    role: 'viewer',
+    tag: 'rules',
+    response: { 200: S.ruleList, ...COMMON_ERRORS },
+    handler: async () => ({
+      items: allRules.map((r) => ({ id: r.meta.id, title: r.meta.title, severity: r.meta.severity, category: r.meta.category, summary: r.meta.docs.summary, why: r.meta.docs.why, fix: r.meta.docs.fix })),
+    }),
   },
   {
     method: 'GET',

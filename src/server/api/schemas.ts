@@ -212,6 +212,22 @@ export const trendList = {
   },
 } as const;
 
+/** The rules' metadata (for the dashboard's category filter and a finding's explain text). */
+export const ruleList = {
+  type: 'object',
+  required: ['items'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'title', 'severity', 'category', 'summary', 'why', 'fix'],
+        properties: { id: str, title: str, severity: SEVERITY, category: str, summary: str, why: str, fix: str },
+      },
+    },
+  },
+} as const;
+
 export const suppressionList = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: 'Suppression#' } } } } as const;
 
 /** Posture rows as `meshward posture -f json` writes them (one cluster). */
