@@ -1,0 +1,56 @@
+/**
+ * Lays out the service graph off the main thread with elkjs. Small graphs get `layered` (readable
+ * left-to-right flow); large ones `layered` with cheaper options, which measured fastest for
+ * service-mesh graphs (many small components): see docs/dashboard-graph.md.
+ */
+import ELK, { type ElkNode } from 'elkjs/lib/elk.bundled.js';
+import type { LaidOut, LayoutRequest } from './types.js';
+
+const elk = new ELK();
+/** Above this many nodes the layout trades some quality for time (2,000 nodes must be drawn within 2 s). */
+const LARGE = 400;
+
+self.onmessage = async (e: MessageEvent<LayoutRequest>) => {
+  const req = e.data;
+  const started = performance.now();
+  const large = req.nodes.length > LARGE;
+  try {
+    const ids = new Set(req.nodes.map((n) => n.id));
+    const graph: ElkNode = {
+      id: 'root',
+      layoutOptions: {
+        'elk.algorithm': 'layered',
+        'elk.direction': 'RIGHT',
+        'elk.separateConnectedComponents': 'true',
+        'elk.spacing.componentComponent': '24',
+        'elk.spacing.nodeNode': large ? '12' : '20',
+        'elk.layered.spacing.nodeNodeBetweenLayers': large ? '30' : '50',
+        'elk.edgeRouting': large ? 'POLYLINE' : 'SPLINES',
+        'elk.layered.thoroughness': large ? '1' : '7',
+        'elk.layered.nodePlacement.strategy': large ? 'SIMPLE' : 'BRANDES_KOEPF',
+        'elk.layered.crossingMinimization.strategy': 'LAYER_SWEEP',
+        'elk.layered.compaction.postCompaction.strategy': 'NONE',
+        'elk.aspectRatio': '1.6',
+      },
+      children: req.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
+      edges: req.edges.filter((x) => ids.has(x.from) && ids.has(x.to) && x.from !== x.to).map((x) => ({ id: x.id, sources: [x.from], targets: [x.to] })),
+    };
+    const out = await elk.layout(graph);
+    const nodes: Record<string, { x: number; y: number }> = {};
+    for (const c of out.children ?? []) nodes[c.id] = { x: c.x ?? 0, y: c.y ?? 0 };
+    const edges: Record<string, number[]> = {};
+    for (const ed of out.edges ?? []) {
+      const pts: number[] = [];
+      for (const s of ed.sections ?? []) {
+        pts.push(s.startPoint.x, s.startPoint.y);
+        for (const b of s.bendPoints ?? []) pts.push(b.x, b.y);
+        pts.push(s.endPoint.x, s.endPoint.y);
+      }
+      edges[ed.id] = pts;
+    }
+    const answer: LaidOut = { id: req.id, ok: true, algorithm: large ? 'layered (fast options)' : 'layered', width: out.width ?? 0, height: out.height ?? 0, nodes, edges, ms: performance.now() - started };
+    self.postMessage(answer);
+  } catch (err) {
+    self.postMessage({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies LaidOut);
+  }
+};
