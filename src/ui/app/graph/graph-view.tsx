@@ -126,8 +126,15 @@ export function GraphCanvas({ graph, layout, selected, onSelect, onDrawn }: { gr
       >
         <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
           {graph.edges.map((e) => {
-            const p = edges[e.id];
-            if (!p || p.length < 4) return null;
+            let p = edges[e.id];
+            if (!p || p.length < 4) {
+              // Not routed by the layout (a hub's edge in a large graph): a straight line between the boxes.
+              const a = nodes[e.from];
+              const z = nodes[e.to];
+              if (!a || !z) return null;
+              const fa = byId.get(e.from);
+              p = [a.x + (fa ? nodeWidth(nodeLabel(fa)) : 0), a.y + NODE_HEIGHT / 2, z.x, z.y + NODE_HEIGHT / 2];
+            }
             return <polyline class={`edge edge-${e.mtls === 'n/a' ? 'na' : e.mtls}${e.kind === 'traffic' ? ' edge-traffic' : ''}`} points={points(p)} data-edge={e.id} />;
           })}
           {graph.nodes.map((n) => {
