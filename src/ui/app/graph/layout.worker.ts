@@ -35,6 +35,7 @@ self.onmessage = async (e: MessageEvent<LayoutRequest>) => {
         'elk.layered.spacing.nodeNodeBetweenLayers': large ? '30' : '50',
         'elk.edgeRouting': large ? 'POLYLINE' : 'SPLINES',
         'elk.layered.thoroughness': large ? '1' : '7',
+        'elk.layered.nodePlacement.strategy': large ? 'SIMPLE' : 'BRANDES_KOEPF',
         'elk.aspectRatio': '1.6',
       },
       children: req.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
