@@ -33,7 +33,7 @@ self.onmessage = async (e: MessageEvent<LayoutRequest>) => {
         'elk.spacing.componentComponent': '24',
         'elk.spacing.nodeNode': large ? '12' : '20',
         'elk.layered.spacing.nodeNodeBetweenLayers': large ? '30' : '50',
-        'elk.edgeRouting': large ? 'POLYLINE' : 'SPLINES',
+        'elk.edgeRouting': large ? 'ORTHOGONAL' : 'SPLINES',
         'elk.layered.thoroughness': large ? '1' : '7',
         'elk.layered.nodePlacement.strategy': large ? 'SIMPLE' : 'BRANDES_KOEPF',
         'elk.aspectRatio': '1.6',
