@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { pino } from 'pino';
 import { SEVERITIES, type Severity } from '../../engine/finding.js';
 import { computePosture } from '../../posture/index.js';
+import { buildConfigGraph } from '../../graph/config-graph.js';
 import { tenantMap } from '../../tenancy/map.js';
 import { buildView } from '../../cli/commands/posture.js';
 import { groupOf } from '../../model/resource.js';
@@ -263,6 +264,25 @@ export const ROUTES: RouteSpec[] = [
       const view = await deps.analysis.withModel(cluster, (model) => buildView(computePosture(model), findings, null));
       if (!view) return notFound(reply, `cluster ${cluster} has no complete snapshot yet`);
       return { cluster, ...view };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/api/clusters/:cluster/graph',
+    summary: 'Service graph of a cluster: workloads, Services, routes, gateways and external hosts, routing edges with their mTLS state, hijacked hosts (namespace=: its nodes and their direct neighbours)',
+    role: 'viewer',
+    tag: 'clusters',
+    params: S.clusterParams,
+    querystring: S.graphQuery,
+    response: { 200: S.serviceGraph, ...errors(400, 401, 403, 404) },
+    handler: async (req, reply, { deps }) => {
+      const { cluster } = req.params as { cluster: string };
+      const { namespace } = req.query as { namespace?: string };
+      if (cluster === FLEET_CLUSTER || !(await deps.store.getCluster(cluster))) return notFound(reply, `no cluster named ${cluster} is registered`);
+      const findings = await openFindingsOf(deps.store, cluster);
+      const graph = await deps.analysis.withModel(cluster, (model) => buildConfigGraph(model, { findings, namespace: namespace ?? null }));
+      if (!graph) return notFound(reply, `cluster ${cluster} has no complete snapshot yet`);
+      return { cluster, ...graph };
     },
   },
   {

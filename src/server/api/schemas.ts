@@ -275,3 +275,61 @@ export const blastRadiusGraph = {
 } as const;
 
 export const whoami = { type: 'object', required: ['name', 'role', 'via'], properties: { name: str, role: { type: 'string', enum: ['viewer', 'admin'] }, via: str } } as const;
+
+export const graphQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { namespace: NAMESPACE_PARAM },
+} as const;
+
+const MTLS_STATE = { type: 'string', enum: ['strict', 'permissive', 'disabled', 'none', 'n/a'] } as const;
+
+/** The service graph (src/graph/types.ts): nodes, edges with their mTLS state, hijack marks. */
+export const serviceGraph = {
+  type: 'object',
+  required: ['cluster', 'nodes', 'edges', 'truncated', 'notes'],
+  properties: {
+    cluster: str,
+    nodes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'kind', 'resourceKind', 'namespace', 'name', 'hosts', 'mtls', 'hijacked', 'hijacks', 'findings'],
+        properties: {
+          id: str,
+          kind: { type: 'string', enum: ['workload', 'service', 'route', 'gateway', 'external', 'unknown'] },
+          resourceKind: str,
+          namespace: str,
+          name: str,
+          hosts: { type: 'array', items: str },
+          mtls: { anyOf: [MTLS_STATE, { type: 'null' }] },
+          hijacked: { type: 'boolean' },
+          hijacks: { type: 'boolean' },
+          findings: { type: 'array', items: str },
+        },
+      },
+    },
+    edges: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'from', 'to', 'kind', 'mtls', 'note', 'traffic'],
+        properties: {
+          id: str,
+          from: str,
+          to: str,
+          kind: { type: 'string', enum: ['selects', 'routes', 'binds', 'traffic'] },
+          mtls: MTLS_STATE,
+          note: nstr,
+          traffic: {
+            type: ['object', 'null'],
+            required: ['requests', 'requestRate', 'connectionsOpened', 'plaintextSeen', 'windowSeconds'],
+            properties: { requests: { type: 'number' }, requestRate: { type: 'number' }, connectionsOpened: { type: 'number' }, plaintextSeen: { type: 'boolean' }, windowSeconds: { type: 'number' } },
+          },
+        },
+      },
+    },
+    truncated: { type: 'boolean' },
+    notes: { type: 'array', items: str },
+  },
+} as const;

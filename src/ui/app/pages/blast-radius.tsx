@@ -1,4 +1,113 @@
-/** Blast radius page: a placeholder until it is built (issue 14). */
+import { useLocation } from 'preact-iso';
+import { Status } from '../components/status.js';
+import { useApi } from '../components/use-api.js';
+import { uiUrl } from '../graph/links.js';
+
+interface RadiusEdge {
+  from: string;
+  to: string;
+  summary: string;
+  capabilities: string[];
+  path: Array<Record<string, unknown>>;
+  otherPaths: number;
+}
+interface Radius {
+  computedAt: string | null;
+  nodes: Array<{ cluster: string }>;
+  edges: RadiusEdge[];
+  trust: unknown[];
+  unresolved: unknown[];
+}
+
+/** Clusters reached from `start`, hop by hop (breadth first), each with the edge that reached it. */
+export function hops(radius: Radius, start: string): Array<Array<{ cluster: string; via: RadiusEdge }>> {
+  const out: Array<Array<{ cluster: string; via: RadiusEdge }>> = [];
+  const seen = new Set([start]);
+  let frontier = [start];
+  while (frontier.length) {
+    const next: Array<{ cluster: string; via: RadiusEdge }> = [];
+    for (const c of frontier) for (const e of radius.edges) if (e.from === c && !seen.has(e.to)) (seen.add(e.to), next.push({ cluster: e.to, via: e }));
+    if (!next.length) break;
+    out.push(next);
+    frontier = next.map((n) => n.cluster);
+  }
+  return out;
+}
+
+/** A path step as text: its string and number fields (agent data: rendered as text only). */
+function stepText(step: Record<string, unknown>): string {
+  return Object.entries(step)
+    .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(', ');
+}
+
+/** /ui/blast-radius?cluster=: pick a cluster and see which fall with it, hop by hop, with evidence. */
 export function BlastRadiusPage() {
-  return <h1>Blast radius</h1>;
+  const { query, route } = useLocation();
+  const cluster = query.cluster || '';
+  const data = useApi<Radius>('/api/blast-radius');
+  return (
+    <>
+      <h1>Blast radius</h1>
+      <Status result={data}>
+        {(r) => {
+          const reached = cluster ? hops(r, cluster) : [];
+          const fallen = new Set(reached.flat().map((h) => h.cluster));
+          return (
+            <>
+              <p class="muted">
+                {r.computedAt ? `From the fleet analysis of ${r.computedAt}.` : 'No fleet analysis yet.'} {r.edges.length} credential paths between {r.nodes.length} clusters.
+              </p>
+              <div class="filters">
+                <label>
+                  If this cluster falls{' '}
+                  <select value={cluster} onChange={(e) => route(uiUrl('/ui/blast-radius', { cluster: (e.target as HTMLSelectElement).value }))}>
+                    <option value="">(pick a cluster)</option>
+                    {r.nodes.map((n) => (
+                      <option value={n.cluster}>{n.cluster}</option>
+                    ))}
+                  </select>
+                </label>
+              </div>
+              <ul class="radius-clusters" aria-label="Clusters">
+                {r.nodes.map((n) => (
+                  <li class={n.cluster === cluster ? 'radius-start' : fallen.has(n.cluster) ? 'radius-fallen' : 'radius-safe'} data-cluster={n.cluster}>
+                    {n.cluster} <span class="muted">{n.cluster === cluster ? '(falls first)' : fallen.has(n.cluster) ? '(falls)' : cluster ? '(not reached)' : ''}</span>
+                  </li>
+                ))}
+              </ul>
+              {cluster ? (
+                reached.length ? (
+                  <ol class="radius-hops" aria-label="Hops">
+                    {reached.map((hop, i) => (
+                      <li>
+                        <h2>Hop {i + 1}</h2>
+                        <ul class="plain">
+                          {hop.map((h) => (
+                            <li class="radius-edge" tabIndex={0} aria-describedby={`ev-${i}-${h.cluster}`} data-to={h.cluster}>
+                              {h.via.from} → {h.cluster}: {h.via.summary}
+                              {h.via.capabilities.length ? <span class="muted"> ({h.via.capabilities.join(', ')})</span> : null}
+                              <div class="radius-evidence" role="tooltip" id={`ev-${i}-${h.cluster}`}>
+                                {h.via.path.map((s) => (
+                                  <div>{stepText(s)}</div>
+                                ))}
+                                {h.via.otherPaths ? <div class="muted">and {h.via.otherPaths} other paths</div> : null}
+                              </div>
+                            </li>
+                          ))}
+                        </ul>
+                      </li>
+                    ))}
+                  </ol>
+                ) : (
+                  <p>No other cluster falls with {cluster}: no credential for another cluster was found in it.</p>
+                )
+              ) : null}
+            </>
+          );
+        }}
+      </Status>
+    </>
+  );
 }
