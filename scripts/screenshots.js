@@ -31,6 +31,8 @@ try {
     await page.getByRole('heading', { level: 1 }).first().waitFor();
     // Let the page's data arrive (no "Loading…" left) before the picture.
     await page.waitForFunction(() => !document.body.textContent.includes('Loading…') && !document.body.textContent.includes('loading more'), null, { timeout: 15_000 }).catch(() => undefined);
+    // The service graph lays out in a worker after its data arrives: wait for the drawn nodes.
+    if (url.startsWith('/ui/graph')) await page.locator('svg.graph g.node').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: `${outDir}/${name}.png` });
     console.log(`docs/img/${name}.png  ${url}`);
   };
