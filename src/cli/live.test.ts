@@ -255,9 +255,14 @@ test('a finished cluster\'s objects and model are not kept while the next cluste
   const clusters = Array.from({ length: 30 }, (_, i) => ({
     summary: summary(`c${i}`),
     objects: () => {
-      // Before cluster i is made, count the earlier clusters whose objects are still reachable.
-      gc();
-      alive.push(refs.filter((r) => r.deref() !== undefined).length);
+      // When cluster i is asked for, the earlier ones are finished: count those whose objects are still
+      // reachable. Counted on the next turn of the event loop, because a WeakRef made in this job keeps
+      // its target alive until the job ends (and two clusters may be asked for within one job).
+      const earlier = refs.slice();
+      setImmediate(() => {
+        gc();
+        alive.push(earlier.filter((r) => r.deref() !== undefined).length);
+      });
       const made = fresh(objects, `c${i}`);
       refs.push(new WeakRef(made[0]), new WeakRef(made[made.length - 1]));
       return made;
@@ -265,6 +270,7 @@ test('a finished cluster\'s objects and model are not kept while the next cluste
   }));
   const x = io(fakeReader(clusters));
   assert.equal(await main(['scan', '--all-contexts', '-f', 'json', '--only', 'HJK001', '--fail-on', 'none'], x), 0, x.stderr.text);
+  await new Promise((r) => setImmediate(r));
   // The fake reads one cluster at a time: before each new one, nothing of the earlier ones is left.
   assert.deepEqual(alive, new Array(30).fill(0), `objects of finished clusters still reachable: ${alive.join(',')}`);
   assert.equal(JSON.parse(x.stdout.text).summary.clusters.length, 30);
