@@ -1,6 +1,6 @@
 import { defineRule, type EvidenceInput } from '../types.js';
 import { WORKLOAD_READS } from '../reads.js';
-import { addTo, listSome, peerKey, peerShort, ranked, subjectText, tallyText, windowText, anchorKey, type Tally } from './common.js';
+import { SourceTallies, listSome, subjectText, tallyText, windowText, anchorKey } from './common.js';
 import { effectiveMtls, inboundByDestination } from './inbound.js';
 
 export default defineRule({
@@ -43,25 +43,19 @@ export default defineRule({
   check({ model, telemetry, report }) {
     if (!telemetry) return;
     for (const { anchor, edges } of inboundByDestination(model, telemetry)) {
-      const total: Tally = { requests: 0, connections: 0 };
-      const sources = new Map<string, Tally>();
-      const names = new Map<string, string>();
+      const sources = new SourceTallies();
       let strict: ReturnType<typeof effectiveMtls> = null;
       for (const e of edges) {
         if (e.security !== 'none') continue;
         const m = effectiveMtls(model, anchor, e.destination.namespace, e.destinationPort);
         if (!m || m.mode !== 'STRICT') continue;
         strict ??= m;
-        addTo(total, e);
-        const k = peerKey(e.source);
-        names.set(k, peerShort(e.source));
-        let t = sources.get(k);
-        if (!t) sources.set(k, (t = { requests: 0, connections: 0 }));
-        addTo(t, e);
+        sources.add(e);
       }
       if (!strict) continue;
       const dest = edges[0].destination;
-      const who = ranked(sources).map(([k, t]) => `${names.get(k)} (${tallyText(t)})`);
+      const total = sources.total;
+      const who = sources.ranked();
       const evidence: EvidenceInput[] = [
         { role: 'traffic', description: `${tallyText(total)} with connection_security_policy "none", reported by the destination's proxy ${windowText(telemetry)}` },
       ];

@@ -1,6 +1,6 @@
 import { defineRule, type EvidenceInput } from '../types.js';
 import { WORKLOAD_READS } from '../reads.js';
-import { addTo, anchorKey, listSome, peerKey, peerShort, ranked, subjectText, tallyText, windowText, type Tally } from './common.js';
+import { SourceTallies, addTo, anchorKey, listSome, subjectText, tallyText, windowText, type Tally } from './common.js';
 import { effectiveMtls, inboundByDestination, type EffectiveMtls } from './inbound.js';
 
 export default defineRule({
@@ -36,10 +36,8 @@ export default defineRule({
   check({ model, telemetry, report }) {
     if (!telemetry) return;
     for (const { anchor, edges } of inboundByDestination(model, telemetry)) {
-      const plain: Tally = { requests: 0, connections: 0 };
       const mtls: Tally = { requests: 0, connections: 0 };
-      const sources = new Map<string, Tally>();
-      const names = new Map<string, string>();
+      const sources = new SourceTallies();
       let permissive: EffectiveMtls | null = null;
       for (const e of edges) {
         const m = effectiveMtls(model, anchor, e.destination.namespace, e.destinationPort);
@@ -50,20 +48,16 @@ export default defineRule({
           continue;
         }
         if (e.security !== 'none') continue;
-        addTo(plain, e);
-        const k = peerKey(e.source);
-        names.set(k, peerShort(e.source));
-        let t = sources.get(k);
-        if (!t) sources.set(k, (t = { requests: 0, connections: 0 }));
-        addTo(t, e);
+        sources.add(e);
       }
       if (!permissive) continue;
       const dest = edges[0].destination;
       const subject = subjectText(anchor, dest);
       const where = anchor.standIn ? `; reported on ${anchor.standIn}` : '';
       const policy: EvidenceInput[] = permissive.resource ? [{ role: 'mtls-policy', description: `${permissive.text} sets PERMISSIVE`, resource: permissive.resource, path: permissive.path }] : [];
+      const plain = sources.total;
       if (plain.requests + plain.connections > 0) {
-        const who = ranked(sources).map(([k, t]) => `${names.get(k)} (${tallyText(t)})`);
+        const who = sources.ranked();
         report({
           resource: anchor.resource,
           path: anchor.path,

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_READS } from '../reads.js';
 import type { TrafficEdge } from '../../insights/types.js';
-import { UNKNOWN, addTo, anchorKey, listSome, peerKey, peerShort, q, ranked, subjectText, tallyText, windowText, type Tally } from './common.js';
+import { SourceTallies, UNKNOWN, anchorKey, listSome, peerShort, q, subjectText, tallyText, windowText } from './common.js';
 import { effectiveMtls, inboundByDestination } from './inbound.js';
 
 /** A caller with no mesh identity: no principal on a connection that was not mutual TLS, or no workload and no principal at all. */
@@ -43,9 +43,7 @@ export default defineRule({
   check({ model, telemetry, report }) {
     if (!telemetry) return;
     for (const { anchor, edges } of inboundByDestination(model, telemetry)) {
-      const total: Tally = { requests: 0, connections: 0 };
-      const sources = new Map<string, Tally>();
-      const names = new Map<string, string>();
+      const sources = new SourceTallies();
       let mode = '';
       for (const e of edges) {
         if (!fromOutsideMesh(e)) continue;
@@ -53,16 +51,12 @@ export default defineRule({
         // STRICT destinations are INS001's; where PeerAuthentication does not apply (a gateway), callers from outside are expected.
         if (!m || m.mode === 'STRICT') continue;
         mode ||= `${m.mode}, ${m.text}`;
-        addTo(total, e);
-        const k = peerKey(e.source);
-        names.set(k, e.source.workload !== UNKNOWN ? peerShort(e.source) : e.source.namespace !== UNKNOWN ? `unknown workload in namespace ${q(e.source.namespace, 60)}` : 'unknown source');
-        let t = sources.get(k);
-        if (!t) sources.set(k, (t = { requests: 0, connections: 0 }));
-        addTo(t, e);
+        sources.add(e, e.source.workload !== UNKNOWN ? peerShort(e.source) : e.source.namespace !== UNKNOWN ? `unknown workload in namespace ${q(e.source.namespace, 60)}` : 'unknown source');
       }
       if (!mode) continue;
       const dest = edges[0].destination;
-      const who = ranked(sources).map(([k, t]) => `${names.get(k)} (${tallyText(t)})`);
+      const total = sources.total;
+      const who = sources.ranked();
       report({
         resource: anchor.resource,
         path: anchor.path,

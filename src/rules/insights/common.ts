@@ -246,6 +246,34 @@ export function ranked<K extends string>(m: Map<K, Tally>): Array<[K, Tally]> {
 }
 
 /**
+ * Traffic per source peer into one destination, with the total: INS001, INS002 and INS005 each name
+ * "who sent it, how much", ranked by volume, under the name each rule gives a source.
+ */
+export class SourceTallies {
+  readonly total: Tally = { requests: 0, connections: 0 };
+  private readonly bySource = new Map<string, Tally>();
+  private readonly names = new Map<string, string>();
+
+  add(e: TrafficEdge, name: string = peerShort(e.source)): void {
+    addTo(this.total, e);
+    const k = peerKey(e.source);
+    this.names.set(k, name);
+    let t = this.bySource.get(k);
+    if (!t) this.bySource.set(k, (t = { requests: 0, connections: 0 }));
+    addTo(t, e);
+  }
+
+  get size(): number {
+    return this.bySource.size;
+  }
+
+  /** `name (n requests)` per source, most traffic first. */
+  ranked(): string[] {
+    return ranked(this.bySource).map(([k, t]) => `${this.names.get(k)} (${tallyText(t)})`);
+  }
+}
+
+/**
  * The outbound traffic policy sidecars of `w` get: from the Sidecar that applies to it (one selecting it,
  * else its namespace's selector-less one, else the root namespace's), else the mesh config.
  */
