@@ -44,6 +44,18 @@ export interface TelemetryStats {
   unsupported: boolean;
 }
 
+/** Codes a server that knows /v1/telemetry answers with (RelayError). */
+const RELAY_CODES: ReadonlySet<string> = new Set(['unauthenticated', 'forbidden-cluster', 'revoked', 'bad-token', 'malformed', 'too-large', 'out-of-order', 'unsupported-version', 'rate-limited', 'unavailable']);
+
+/**
+ * A server older than the route: 404, or (fastify parses the body before finding no route) a 4xx
+ * whose body is fastify's own error, not a RelayError of ours.
+ */
+function olderServer(status: number, code: string | undefined): boolean {
+  if (status === 404) return true;
+  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429 && (code === undefined || !RELAY_CODES.has(code));
+}
+
 export class TelemetryPusher {
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -106,15 +118,15 @@ export class TelemetryPusher {
         return;
       }
       this.counters.failed++;
-      if (reply.status === 404) {
+      if (olderServer(reply.status, reply.error?.code)) {
         if (!this.counters.unsupported) {
           this.o.log.warn(
-            { event: 'telemetry-unsupported', status: 404 },
-            'the server does not take telemetry (POST /v1/telemetry answered 404: a server older than this agent?); upgrade the server. Objects are still sent; telemetry is tried again every interval',
+            { event: 'telemetry-unsupported', status: reply.status },
+            `the server does not take telemetry (POST /v1/telemetry answered ${reply.status}${reply.error ? ` ${reply.error.code}` : ''}: a server older than this agent?); upgrade the server. Objects are still sent; telemetry is tried again every interval`,
           );
         }
         this.counters.unsupported = true;
-        this.counters.lastError = 'POST /v1/telemetry: 404 (the server does not take telemetry)';
+        this.counters.lastError = `POST /v1/telemetry: ${reply.status} (the server does not take telemetry)`;
         return;
       }
       const detail = reply.error ? `${reply.error.code}: ${reply.error.message.slice(0, 300)}` : `HTTP ${reply.status}`;

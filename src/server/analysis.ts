@@ -123,6 +123,7 @@ export function findingInput(f: Finding): FindingInput {
     resource: { ...f.resource },
     location: f.location ? { ...f.location } : null,
     evidence: f.evidence.map((e) => ({ ...e })),
+    ...(f.seenInTraffic ? { seenInTraffic: { ...f.seenInTraffic } } : {}),
   };
 }
 

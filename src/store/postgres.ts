@@ -724,6 +724,7 @@ function toFindingRecord(r: FindingRow): FindingRecord {
     resource: b.resource,
     location: b.location,
     evidence: b.evidence,
+    ...(b.seenInTraffic ? { seenInTraffic: b.seenInTraffic } : {}),
     cluster: u(r.cluster),
     namespace: u(r.namespace),
     state: r.state as FindingState,

@@ -662,6 +662,7 @@ function toFindingRecord(r: FindingRow & { seen_at?: string | null }): FindingRe
     resource: b.resource,
     location: b.location,
     evidence: b.evidence,
+    ...(b.seenInTraffic ? { seenInTraffic: b.seenInTraffic } : {}),
     cluster: r.cluster,
     namespace: r.namespace,
     state: r.state as FindingState,

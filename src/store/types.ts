@@ -75,6 +75,8 @@ export interface FindingInput {
   resource: ResourceRef;
   location: Location | null;
   evidence: Evidence[];
+  /** The route carries traffic (src/insights/confirm.ts): figures and the severity before ranking up. */
+  seenInTraffic?: import('../insights/confirm.js').TrafficSeen;
 }
 
 export interface FindingRecord extends FindingInput {
