@@ -235,12 +235,13 @@ export class PostgresStore implements Store {
       `INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (cluster) DO UPDATE SET via = EXCLUDED.via, received_at = EXCLUDED.received_at, source_name = EXCLUDED.source_name,
          window_seconds = EXCLUDED.window_seconds, end_at = EXCLUDED.end_at, edge_count = EXCLUDED.edge_count, body = EXCLUDED.body`,
-      [t(c.cluster), c.via, date(c.receivedAt), t(c.sourceName), c.windowSeconds, t(c.end), c.edgeCount, t(c.body)],
+      // Text columns hold no NUL (telemetryColumns escapes control characters; JSON escapes its own): stored as is.
+      [c.cluster, c.via, date(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.body],
     );
   }
 
   async getTelemetry(cluster: string): Promise<TelemetryRecord | null> {
-    const r = await this.pool.query<TelemetryRow>('SELECT * FROM telemetry WHERE cluster = $1', [t(cluster)]);
+    const r = await this.pool.query<TelemetryRow>('SELECT * FROM telemetry WHERE cluster = $1', [cluster]);
     return r.rows[0] ? toTelemetryRecord(r.rows[0]) : null;
   }
 

@@ -6,6 +6,7 @@
 import type { TelemetryFreshness, TelemetryRecord } from './types.js';
 import { StoreInputError } from './common.js';
 import { isClusterName } from '../relay/protocol.js';
+import { terminalSafe } from '../engine/text.js';
 
 export interface TelemetryRow {
   cluster: string;
@@ -30,9 +31,9 @@ export function telemetryColumns(r: TelemetryRecord): { cluster: string; via: st
     cluster: r.cluster,
     via: r.via,
     receivedAt,
-    sourceName: String(r.sourceName),
+    sourceName: terminalSafe(String(r.sourceName)),
     windowSeconds: r.windowSeconds,
-    end: String(r.end),
+    end: terminalSafe(String(r.end)),
     edgeCount: r.edges.length,
     body: JSON.stringify({ edges: r.edges, notes: r.notes }),
   };

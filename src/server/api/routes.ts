@@ -11,6 +11,7 @@ import type { pino } from 'pino';
 import { SEVERITIES, type Severity } from '../../engine/finding.js';
 import { computePosture } from '../../posture/index.js';
 import { buildConfigGraph } from '../../graph/config-graph.js';
+import { telemetryFactsFor } from '../telemetry.js';
 import { tenantMap } from '../../tenancy/map.js';
 import { buildView } from '../../cli/commands/posture.js';
 import { groupOf } from '../../model/resource.js';
@@ -292,7 +293,9 @@ export const ROUTES: RouteSpec[] = [
       const { namespace } = req.query as { namespace?: string };
       if (cluster === FLEET_CLUSTER || !(await deps.store.getCluster(cluster))) return notFound(reply, `no cluster named ${cluster} is registered`);
       const findings = await openFindingsOf(deps.store, cluster);
-      const graph = await deps.analysis.withModel(cluster, (model) => buildConfigGraph(model, { findings, namespace: namespace ?? null }));
+      // Traffic edges from the cluster's stored telemetry (docs/telemetry.md), when there is any.
+      const telemetry = (await telemetryFactsFor(deps.store, cluster))?.facts ?? null;
+      const graph = await deps.analysis.withModel(cluster, (model) => buildConfigGraph(model, { findings, namespace: namespace ?? null, telemetry }));
       if (!graph) return notFound(reply, `cluster ${cluster} has no complete snapshot yet`);
       return { cluster, ...graph };
     },

@@ -344,8 +344,18 @@ export const serviceGraph = {
           note: nstr,
           traffic: {
             type: ['object', 'null'],
-            required: ['requests', 'requestRate', 'connectionsOpened', 'plaintextSeen', 'windowSeconds'],
-            properties: { requests: { type: 'number' }, requestRate: { type: 'number' }, connectionsOpened: { type: 'number' }, plaintextSeen: { type: 'boolean' }, windowSeconds: { type: 'number' } },
+            required: ['requests', 'requestRate', 'connectionsOpened', 'bytes', 'responses', 'security', 'plaintextSeen', 'windowSeconds'],
+            properties: {
+              requests: { type: 'number' },
+              requestRate: { type: 'number' },
+              connectionsOpened: { type: 'number' },
+              bytes: { type: 'number' },
+              responses: { type: 'object', additionalProperties: { type: 'number' } },
+              /** mutual_tls, none (plaintext), mixed, unknown: as the proxies reported it. */
+              security: { type: 'string', enum: ['mutual_tls', 'none', 'mixed', 'unknown'] },
+              plaintextSeen: { type: 'boolean' },
+              windowSeconds: { type: 'number' },
+            },
           },
         },
       },
