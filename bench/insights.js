@@ -93,15 +93,23 @@ const rand = (n) => {
   return seed % n;
 };
 const series = [];
+// Two series with the same labels would be one series with out-of-order samples (promtool refuses it).
+const seen = new Set();
+const push = (x) => {
+  const key = JSON.stringify([x.metric, x.labels]);
+  if (seen.has(key)) return;
+  seen.add(key);
+  series.push(x);
+};
 while (series.length < SERIES) {
   const from = workloads[rand(workloads.length)];
   const to = workloads[rand(workloads.length)];
   const service = `${to.workload}.${to.namespace}.svc.cluster.local`;
   const mtls = rand(10) !== 0;
   if (rand(8) === 0) {
-    series.push({ metric: 'istio_tcp_connections_opened_total', labels: edgeLabels({ from, to, service, protocol: 'tcp', mtls }), total: 1 + rand(500) });
+    push({ metric: 'istio_tcp_connections_opened_total', labels: edgeLabels({ from, to, service, protocol: 'tcp', mtls }), total: 1 + rand(500) });
   } else {
-    series.push({ metric: 'istio_requests_total', labels: edgeLabels({ from, to, service, mtls, code: rand(20) === 0 ? '403' : '200' }), total: 1 + rand(100_000) });
+    push({ metric: 'istio_requests_total', labels: edgeLabels({ from, to, service, mtls, code: rand(20) === 0 ? '403' : '200' }), total: 1 + rand(100_000) });
   }
 }
 const endSeconds = Math.floor(Date.now() / 60_000) * 60;
