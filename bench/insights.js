@@ -3,7 +3,7 @@
 // Prometheus (src/testing/prometheus.ts: promtool TSDB, free loopback port), and a 10,000-resource
 // mesh (bench/generate.js) scanned end to end by the built CLI with `--prometheus`.
 //
-//   npm run build && node bench/insights.js [--resources 10000] [--series 10000] [--runs 3]
+//   npm run build && node bench/insights.js [--resources 10000] [--series 10000] [--runs 3] [--profile]
 //
 // Measured, side by side (median of --runs):
 //   queries   the bare PromQL queries meshward sends (promQueries), fetched and read as a client
@@ -89,7 +89,9 @@ if (workloads.length < 2) throw new Error(`the generated mesh has ${workloads.le
 // plaintext, some TCP, some 403s; deterministic.
 let seed = 12345;
 const rand = (n) => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  // Math.imul: a plain product passes 2^53 and loses bits, and the sequence fell into a short cycle
+  // (repeated series, which promtool refuses as out-of-order samples).
+  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
   return seed % n;
 };
 const series = [];
@@ -101,7 +103,8 @@ const push = (x) => {
   seen.add(key);
   series.push(x);
 };
-while (series.length < SERIES) {
+for (let tries = 0; series.length < SERIES; tries++) {
+  if (tries > SERIES * 20) throw new Error(`only ${series.length} distinct series after ${tries} draws; raise --resources`);
   const from = workloads[rand(workloads.length)];
   const to = workloads[rand(workloads.length)];
   const service = `${to.workload}.${to.namespace}.svc.cluster.local`;
@@ -122,7 +125,9 @@ try {
     const t = performance.now();
     const c0 = childrenCpu();
     const p0 = promCpu(prom.pid);
-    const r = spawnSync(process.execPath, [cli, 'scan', corpus, '--format', 'json', '--fail-on', 'none', ...extra], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    // --profile: a V8 CPU profile of each CLI run in bench/out/insights-prof/ (what the scan spends, with and without telemetry).
+    const prof = process.argv.includes('--profile') ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT, 'insights-prof')] : [];
+    const r = spawnSync(process.execPath, [...prof, cli, 'scan', corpus, '--format', 'json', '--fail-on', 'none', ...extra], { encoding: 'utf8', maxBuffer: 1 << 30 });
     const took = performance.now() - t;
     if (r.status !== 0) throw new Error(`meshward scan exited ${r.status}: ${r.stderr.slice(-2000)}`);
     return { took, cpu: childrenCpu() - c0, promCpu: promCpu(prom.pid) - p0, notes: JSON.parse(r.stdout).summary.notes };
