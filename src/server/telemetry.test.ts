@@ -199,8 +199,8 @@ describe('server path and analysis', () => {
     spec: { selector: { matchLabels: { app: 'ratings' } }, template: { metadata: { labels: { app: 'ratings' } }, spec: { containers: [{ name: 'ratings', image: 'ratings:1' }] } } },
   };
 
-  test('--prometheus CLUSTER=URL: the server queries, stores (via server), re-analyses, and the API shows the INS finding and the freshness', async () => {
-    const t = await startTestServer();
+  for (const worker of [false, true]) test(`--prometheus CLUSTER=URL: the server queries, stores (via server), re-analyses${worker ? ' in the worker thread' : ''}, and the API shows the INS finding and the freshness`, async () => {
+    const t = await startTestServer({}, { worker });
     try {
       await t.store.createCluster('east', new Date());
       await t.send('east', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: [upsert(ns, false), upsert(strict), upsert(ratings)] });
@@ -211,9 +211,12 @@ describe('server path and analysis', () => {
       assert.equal((await t.get('/api/clusters/east')).body.telemetry, null);
 
       const poller = new TelemetryPoller({ store: t.store, log: pino({ level: 'silent' }), targets: new Map([['east', prom.url]]), windowSeconds: WINDOW, intervalMs: 3_600_000, onStored: (c) => t.server.listener.onTelemetry!(c), now: () => new Date(END * 1000) });
+      const incrementalBefore = t.server.analysis.modes.incremental;
       await poller.round();
       await poller.stop();
       await t.server.analysis.idle();
+      // Nothing stored but the telemetry: the kept model is reused, every rule re-run over it.
+      assert.equal(t.server.analysis.modes.incremental, incrementalBefore + 1);
 
       const found = await t.get('/api/findings?cluster=east&rule=INS001');
       assert.equal(found.body.items.length, 1, found.text);
