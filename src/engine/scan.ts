@@ -26,6 +26,11 @@ export interface ScanOptions extends LoadOptions {
   locator?: Locator;
   /** Traffic facts (src/insights) for the INS rules; without them those rules report nothing. */
   telemetry?: TrafficFacts;
+  /**
+   * Traffic facts still loading (Prometheus queries wait on the network): scanPaths loads and parses
+   * the files meanwhile and waits for them only before the rules. Takes the place of `telemetry`.
+   */
+  telemetryPending?: Promise<TrafficFacts | undefined>;
 }
 
 export interface ScanResult {
@@ -42,7 +47,10 @@ export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promis
   // Parsed objects and the model all survive: no point in bounding heap growth while they are made.
   relaxHeapGrowth();
   try {
-    return analyse(await loadPaths(paths, opts), opts);
+    const load = await loadPaths(paths, opts);
+    if (!opts.telemetryPending) return analyse(load, opts);
+    const telemetry = await opts.telemetryPending;
+    return analyse(load, { ...opts, ...(telemetry ? { telemetry } : {}) });
   } finally {
     restoreHeapGrowth();
   }

@@ -11,7 +11,8 @@ import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import { computePosture, type MeshPosture, type MtlsMode, type ServiceInfo, type WorkloadPosture } from '../posture/index.js';
-import type { TrafficFacts } from '../insights/types.js';
+import type { TrafficFacts, TrafficSecurity } from '../insights/types.js';
+import { bestReported, edgeSecurity } from '../insights/graph.js';
 import type { GraphEdge, GraphEdgeKind, GraphNode, GraphNodeKind, MtlsState, ServiceGraph } from './types.js';
 
 /** What the graph needs of a finding (the engine's Finding and the store's FindingRecord both fit). */
@@ -234,24 +235,35 @@ function addTraffic(
   void model;
   const peer = (ns: string, name: string): GraphNode => byName.get(`${ns}/${name}`) ?? addNode('unknown', { kind: 'traffic', namespace: ns, name });
   const window = Math.max(1, facts.source.windowSeconds);
-  for (const t of facts.edges) {
+  const seen = new Map<string, Set<TrafficSecurity>>();
+  // Each hop once (the destination's report when there is one), as `meshward graph` counts it.
+  for (const t of bestReported(facts.edges)) {
+    const active = t.requests > 0 || t.connectionsOpened > 0 || t.bytes > 0;
+    if (!active) continue;
     const from = peer(t.source.namespace, t.source.workload);
     const to = peer(t.destination.namespace, t.destination.workload);
     const id = `traffic|${from.id}|${to.id}`;
     let e = edges.get(id);
-    if (!e) edges.set(id, (e = { id, from: from.id, to: to.id, kind: 'traffic', mtls: 'strict', note: null, traffic: { requests: 0, requestRate: 0, connectionsOpened: 0, plaintextSeen: false, windowSeconds: window } }));
+    if (!e) {
+      e = { id, from: from.id, to: to.id, kind: 'traffic', mtls: 'n/a', note: null, traffic: { requests: 0, responses: {}, requestRate: 0, connectionsOpened: 0, bytes: 0, security: 'unknown', plaintextSeen: false, windowSeconds: window } };
+      edges.set(id, e);
+    }
     const tr = e.traffic!;
     tr.requests += t.requests;
     tr.connectionsOpened += t.connectionsOpened;
+    tr.bytes += t.bytes;
     tr.requestRate = tr.requests / window;
-    if (t.security === 'none' && (t.requests > 0 || t.connectionsOpened > 0 || t.bytes > 0)) {
-      tr.plaintextSeen = true;
-      e.mtls = 'none';
-      e.note = 'plaintext seen';
-    } else if (t.security === 'unknown' && e.mtls === 'strict') {
-      e.mtls = 'n/a';
-      e.note = 'security not reported';
-    }
+    // Response codes are labels: a null-prototype record keeps `__proto__` an ordinary key.
+    if (Object.getPrototypeOf(tr.responses) !== null) tr.responses = Object.assign(Object.create(null) as Record<string, number>, tr.responses);
+    for (const [code, n] of t.responses) tr.responses[code] = (Object.hasOwn(tr.responses, code) ? tr.responses[code]! : 0) + n;
+    let s = seen.get(id);
+    if (!s) seen.set(id, (s = new Set()));
+    s.add(t.security);
+    tr.security = edgeSecurity(s);
+    tr.plaintextSeen = s.has('none');
+    // The edge's state is what was seen: plaintext (none) when any of it was; strict when all was mutual TLS.
+    e.mtls = tr.plaintextSeen ? 'none' : tr.security === 'mutual_tls' ? 'strict' : 'n/a';
+    e.note = tr.plaintextSeen ? (tr.security === 'mixed' ? 'plaintext seen (with mutual TLS)' : 'plaintext seen') : tr.security === 'mutual_tls' ? 'mutual TLS seen' : 'security not reported';
   }
 }
 

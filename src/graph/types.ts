@@ -40,12 +40,31 @@ export interface GraphNode {
 /** `selects`: Service → workload; `routes`: route → destination; `binds`: gateway (or Service parent) → route; `traffic`: observed. */
 export type GraphEdgeKind = 'selects' | 'routes' | 'binds' | 'traffic';
 
-export interface TrafficSummary {
+/**
+ * mTLS as the proxies reported a hop's traffic: all `mutual_tls`, all `none` (plaintext), both
+ * (`mixed`), or not reported (`unknown`). The one edge-security type of `meshward graph`
+ * (src/insights/graph.ts) and of this graph.
+ */
+export type EdgeSecurity = 'mutual_tls' | 'none' | 'mixed' | 'unknown';
+
+/**
+ * Observed traffic on one hop: what `meshward graph` edges carry (src/insights/graph.ts GraphEdge
+ * extends it) and what a `traffic` edge of this graph carries in `traffic`. Each hop is counted once,
+ * from the destination's report when there is one (src/insights/graph.ts bestReported).
+ */
+export interface TrafficMeasures {
   requests: number;
+  /** Requests by response code. */
+  responses: Record<string, number>;
+  connectionsOpened: number;
+  bytes: number;
+  security: EdgeSecurity;
+}
+
+export interface TrafficSummary extends TrafficMeasures {
   /** Requests per second over the window. */
   requestRate: number;
-  connectionsOpened: number;
-  /** Some of this traffic was reported without mTLS (`connection_security_policy="none"`). */
+  /** Some of this traffic was reported without mTLS (`connection_security_policy="none"`): security is none or mixed. */
   plaintextSeen: boolean;
   windowSeconds: number;
 }
@@ -59,6 +78,11 @@ export interface GraphEdge {
   /** Why the edge has its mTLS state, e.g. `port 8080 STRICT from namespace shop/default`. */
   note: string | null;
   traffic: TrafficSummary | null;
+}
+
+/** What `GET /api/clusters/:cluster/graph` answers. */
+export interface ClusterServiceGraph extends ServiceGraph {
+  cluster: string;
 }
 
 export interface ServiceGraph {

@@ -12,7 +12,10 @@
  * end its string, and node IDs in DOT are generated (n0, n1...), never taken from input.
  */
 import { terminalSafe } from '../engine/text.js';
+import type { EdgeSecurity, TrafficMeasures } from '../graph/types.js';
 import type { TrafficEdge, TrafficFacts, TrafficSecurity } from './types.js';
+
+export type { EdgeSecurity } from '../graph/types.js';
 
 export type GraphNodeKind = 'workload' | 'service' | 'passthrough' | 'blackhole' | 'unknown';
 
@@ -25,21 +28,13 @@ export interface GraphNode {
   declared?: boolean;
 }
 
-export type EdgeSecurity = TrafficSecurity | 'mixed';
-
-export interface GraphEdge {
+/** An edge of `meshward graph`: the shared TrafficMeasures (src/graph/types.ts) between two nodes. */
+export interface GraphEdge extends TrafficMeasures {
   from: string;
   to: string;
   protocol: TrafficEdge['protocol'];
-  requests: number;
   /** Requests per second over the window; null when the source has no window (a metrics file). */
   requestsPerSecond: number | null;
-  /** Requests by response code. */
-  responses: Record<string, number>;
-  connectionsOpened: number;
-  bytes: number;
-  /** mTLS as the reporting proxy saw it: all mutual_tls, all none (plaintext), or both. */
-  security: EdgeSecurity;
 }
 
 export interface ServiceGraph {
@@ -70,6 +65,28 @@ interface Acc {
   securities: Set<TrafficSecurity>;
 }
 
+/**
+ * The edges that count, each hop once: per hop (the edge's labels without the reporter), only the
+ * edges of the best reporter seen (the destination's, else the source's, else the waypoint's).
+ */
+export function bestReported(edges: readonly TrafficEdge[]): TrafficEdge[] {
+  const hopKey = (e: TrafficEdge) =>
+    JSON.stringify([e.source.namespace, e.source.workload, e.destinationService, e.destination.namespace, e.destination.workload, e.protocol, e.destinationPort ?? null]);
+  const best = new Map<string, number>();
+  for (const e of edges) {
+    const k = hopKey(e);
+    best.set(k, Math.max(best.get(k) ?? -1, REPORTER_RANK[e.reporter] ?? 0));
+  }
+  return edges.filter((e) => (REPORTER_RANK[e.reporter] ?? 0) === best.get(hopKey(e)));
+}
+
+/** The security of a hop from the securities its traffic was reported with. */
+export function edgeSecurity(seen: ReadonlySet<TrafficSecurity>): EdgeSecurity {
+  if (seen.size === 0) return 'unknown';
+  if (seen.size > 1) return seen.has('none') && seen.has('mutual_tls') ? 'mixed' : 'unknown';
+  return [...seen][0]!;
+}
+
 export function buildServiceGraph(facts: TrafficFacts, declared?: DeclaredObjects): ServiceGraph {
   const nodes = new Map<string, GraphNode>();
   const node = (id: string, make: () => GraphNode): string => {
@@ -88,14 +105,6 @@ export function buildServiceGraph(facts: TrafficFacts, declared?: DeclaredObject
     return node(id, () => ({ id, kind: 'service', name: host, ...(namespace ? { namespace } : {}), ...(declared ? { declared: declared.hosts.has(host) } : {}) }));
   };
 
-  // Per hop (the edge's labels without the reporter), the best reporter seen; only its edges count.
-  const hopKey = (e: TrafficEdge) =>
-    JSON.stringify([e.source.namespace, e.source.workload, e.destinationService, e.destination.namespace, e.destination.workload, e.protocol, e.destinationPort ?? null]);
-  const best = new Map<string, number>();
-  for (const e of facts.edges) {
-    const k = hopKey(e);
-    best.set(k, Math.max(best.get(k) ?? -1, REPORTER_RANK[e.reporter] ?? 0));
-  }
   const accs = new Map<string, Acc>();
   const add = (from: string, to: string, e: TrafficEdge) => {
     const key = JSON.stringify([from, to, e.protocol]);
@@ -110,8 +119,7 @@ export function buildServiceGraph(facts: TrafficFacts, declared?: DeclaredObject
     a.bytes += e.bytes;
     if (e.requests > 0 || e.connectionsOpened > 0 || e.bytes > 0) a.securities.add(e.security);
   };
-  for (const e of facts.edges) {
-    if ((REPORTER_RANK[e.reporter] ?? 0) !== best.get(hopKey(e))) continue;
+  for (const e of bestReported(facts.edges)) {
     const from = workloadNode(e.source.namespace, e.source.workload);
     const service = serviceNode(e.destinationService, e.destinationServiceNamespace);
     add(from, service, e);
@@ -129,7 +137,7 @@ export function buildServiceGraph(facts: TrafficFacts, declared?: DeclaredObject
     responses: Object.fromEntries([...a.responses].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
     connectionsOpened: a.connectionsOpened,
     bytes: a.bytes,
-    security: a.securities.size === 0 ? 'unknown' : a.securities.size > 1 ? (a.securities.has('none') && a.securities.has('mutual_tls') ? 'mixed' : 'unknown') : [...a.securities][0]!,
+    security: edgeSecurity(a.securities),
   }));
   edges.sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : x.protocol < y.protocol ? -1 : x.protocol > y.protocol ? 1 : 0));
   const sortedNodes = [...nodes.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));

@@ -31,6 +31,12 @@ export const AGENT_PATHS = {
   cursor: '/v1/cursor',
   /** POST Batch (gzip-compressed JSON, `Content-Encoding: gzip`) → BatchAck, or an error body. */
   batch: '/v1/batch',
+  /**
+   * POST TelemetryReport (gzip-compressed JSON) → TelemetryAck: the traffic aggregates the agent read
+   * from its cluster's Prometheus (`meshward agent --prometheus URL`). The server keeps the latest per
+   * cluster. A server older than this route answers 404: the agent logs it and goes on without.
+   */
+  telemetry: '/v1/telemetry',
 } as const;
 
 /** Default ports: agents connect to AGENT_PORT; the API, metrics and dashboard listen on API_PORT. */
@@ -73,6 +79,17 @@ export const RELAY_LIMITS = {
   bootstrapTokenTtlMs: 60 * 60 * 1000,
   /** Client certificate lifetime; the agent renews at two thirds of it. */
   certificateTtlMs: 24 * 60 * 60 * 1000,
+  /** Most traffic edges in one telemetry report (the agent keeps the busiest). */
+  maxTelemetryEdges: 20_000,
+  /** Longest label value in a telemetry report (longer is cut by the agent, refused by the server). */
+  maxTelemetryLabel: 1_024,
+  /** Most notes in one telemetry report, and the longest. */
+  maxTelemetryNotes: 50,
+  maxTelemetryNoteLength: 500,
+  /** Largest telemetry report after decompression. */
+  maxTelemetryDecompressedBytes: 32 * 1024 * 1024,
+  /** Telemetry reports a cluster may send per minute (the agent sends one per interval, 1 min at the least). */
+  telemetryPerMinute: 6,
 } as const;
 
 export interface EnrollRequest {
@@ -165,6 +182,64 @@ export interface Batch {
   sentAt: string;
   changes: Change[];
   kinds?: WireKindStatus[];
+}
+
+/**
+ * One traffic edge on the wire: src/insights/types.ts TrafficEdge with `responses` as pairs (a map
+ * keyed by response code would make `__proto__` a key). Every string is a metric label: hostile.
+ */
+export interface WireTrafficEdge {
+  source: WireTrafficPeer;
+  destination: WireTrafficPeer;
+  destinationService: string;
+  destinationServiceName?: string;
+  destinationServiceNamespace?: string;
+  destinationPort?: number;
+  reporter: 'source' | 'destination' | 'waypoint' | 'unknown';
+  protocol: 'http' | 'grpc' | 'tcp' | 'unknown';
+  security: 'mutual_tls' | 'none' | 'unknown';
+  requests: number;
+  /** [response code, requests] pairs. */
+  responses: Array<[string, number]>;
+  connectionsOpened: number;
+  bytes: number;
+}
+
+export interface WireTrafficPeer {
+  workload: string;
+  namespace: string;
+  principal: string;
+  canonicalService?: string;
+  cluster?: string;
+}
+
+/**
+ * Traffic aggregates an agent read from its cluster's Prometheus over a window: edges (bounded by
+ * RELAY_LIMITS.maxTelemetryEdges, the busiest kept), never raw samples. Sent on its own route, on
+ * an interval, outside the batch stream (no epoch, no seq: the newest report replaces the last).
+ */
+export interface TelemetryReport {
+  v: typeof RELAY_PROTOCOL_VERSION;
+  /** Must equal the cluster of the client certificate (403 otherwise). */
+  cluster: string;
+  agentVersion: string;
+  /** Agent clock (ISO 8601). */
+  sentAt: string;
+  /** The Prometheus as the agent shows it (redacted URL). */
+  sourceName: string;
+  windowSeconds: number;
+  /** End of the window (ISO 8601, agent clock). */
+  end: string;
+  edges: WireTrafficEdge[];
+  /** What the agent could not read (Prometheus down, a query cut): shown as notes. */
+  notes: string[];
+}
+
+export interface TelemetryAck {
+  /** Edges the server kept. */
+  edges: number;
+  /** Server clock (ISO 8601): when the report was stored. */
+  receivedAt: string;
 }
 
 export interface BatchAck {

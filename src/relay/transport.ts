@@ -8,7 +8,7 @@ import https from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { AgentCredentials, AgentIdentity } from './identity-types.js';
-import { AGENT_PATHS, type Batch, type BatchAck, type Cursor, type RelayError } from './protocol.js';
+import { AGENT_PATHS, type Batch, type BatchAck, type Cursor, type RelayError, type TelemetryAck, type TelemetryReport } from './protocol.js';
 
 const gzip = promisify(gzipCb);
 
@@ -46,6 +46,8 @@ export interface TransportOptions {
 export interface RelayClient {
   cursor(): Promise<Reply<Cursor>>;
   sendBatch(batch: Batch): Promise<Reply<BatchAck>>;
+  /** POST /v1/telemetry (src/relay/telemetry.ts); absent on clients that do not relay telemetry. */
+  sendTelemetry?(report: TelemetryReport): Promise<Reply<TelemetryAck>>;
   close(): void;
 }
 
@@ -68,8 +70,13 @@ export class HttpsTransport implements RelayClient {
     return this.request<BatchAck>('POST', AGENT_PATHS.batch, body);
   }
 
+  async sendTelemetry(report: TelemetryReport): Promise<Reply<TelemetryAck>> {
+    const body = await gzip(Buffer.from(JSON.stringify(report)));
+    return this.request<TelemetryAck>('POST', AGENT_PATHS.telemetry, body);
+  }
+
   /** Size of a batch on the wire, to keep it under RELAY_LIMITS.maxCompressedBytes before sending. */
-  static async compressedSize(batch: Batch): Promise<number> {
+  static async compressedSize(batch: Batch | TelemetryReport): Promise<number> {
     return (await gzip(Buffer.from(JSON.stringify(batch)))).length;
   }
 

@@ -28,6 +28,7 @@ import type { Rule } from '../rules/types.js';
 import { objectKeyString, type ObjectKey } from '../relay/protocol.js';
 import type { FindingInput, Store } from '../store/types.js';
 import { findingInput, resourceOf, type ClusterRunResult } from './analysis.js';
+import { telemetryFactsFor } from './telemetry.js';
 
 /** What changed in a cluster since its last analysis began: every key of the deltas seq fromSeq..toSeq of epoch. */
 export interface ClusterChanges {
@@ -109,6 +110,8 @@ interface CachedCluster {
   depth: number;
   /** Larger than every id in `model`. */
   nextId: number;
+  /** When the traffic facts the last run read were stored (null: none). */
+  telemetryAt: string | null;
 }
 
 /** Overlays stacked on one model before it is rebuilt (each is a prototype link and a few copied lists). */
@@ -187,13 +190,19 @@ export class IncrementalAnalyser {
     }
     const cached = this.cache.get(cluster);
     this.drop(cluster);
+    // Traffic facts (issue 15): new ones re-run every rule (INS rules and the "seen in traffic" pass).
+    const telemetry = await telemetryFactsFor(store, cluster);
+    const telemetryAt = telemetry?.receivedAt ?? null;
+    // No changes noted and nothing stored since the cached run (a telemetry update): the cache holds.
+    const unchanged = changes === null && cached !== undefined && cached.epoch === cursor.epoch && cached.seq === cursor.seq;
     const usable =
       cached !== undefined &&
-      changes !== null &&
-      cached.epoch === cursor.epoch &&
-      changes.epoch === cursor.epoch &&
-      changes.fromSeq <= cached.seq + 1 &&
-      changes.toSeq >= cursor.seq;
+      (unchanged ||
+        (changes !== null &&
+          cached.epoch === cursor.epoch &&
+          changes.epoch === cursor.epoch &&
+          changes.fromSeq <= cached.seq + 1 &&
+          changes.toSeq >= cursor.seq));
     let entry: CachedCluster;
     let rules: readonly Rule[];
     let model: MeshModel;
@@ -202,7 +211,7 @@ export class IncrementalAnalyser {
       const changedKinds = new Set<string>();
       const present = new Map<string, boolean>();
       const applied: Array<{ before: Resource | null; after: Resource | null }> = [];
-      for (const key of changes.keys) {
+      for (const key of changes?.keys ?? []) {
         changedKinds.add(key.kind);
         const id = objectKeyString(key);
         // Read now, after the cursor: at least as new as every batch the cursor covers.
@@ -220,7 +229,7 @@ export class IncrementalAnalyser {
       const namespacesChanged = [...present].some(([ns, was]) => entry.perNamespace.has(ns) !== was);
       // A namespace that appeared or vanished changes what every rule may see (tenants, "sidecars in
       // namespace X"), whatever kind carried it: then every rule runs.
-      rules = namespacesChanged ? this.rules : this.rules.filter((r) => !entry.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+      rules = namespacesChanged || entry.telemetryAt !== telemetryAt ? this.rules : this.rules.filter((r) => !entry.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
       // The whole cluster is the model (one of only the kinds the rules read would lose namespaces and
       // objects the model derives from other kinds): the last one with the changes overlaid, or rebuilt.
       const over = overlaid(entry, applied);
@@ -244,13 +253,14 @@ export class IncrementalAnalyser {
         count(perNamespace, r.namespace, +1);
       }
       model = freshModel([...objects.values()]);
-      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, perNamespace, byRule: new Map(), model, depth: 0, nextId: objects.size };
+      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, perNamespace, byRule: new Map(), model, depth: 0, nextId: objects.size, telemetryAt };
       rules = this.rules;
       this.stats.full++;
     }
     entry.seq = cursor.seq;
+    entry.telemetryAt = telemetryAt;
     // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
-    const result = runRules(model, rules, { settings: defaultSettings(), locator: new LiveLocator(), compact: true });
+    const result = runRules(model, rules, { settings: defaultSettings(), locator: new LiveLocator(), compact: true, telemetry: telemetry?.facts });
     const failed = new Set(result.failures.map((f) => f.ruleId));
     const fresh = new Map<string, FindingInput[]>();
     for (const r of rules) if (!failed.has(r.meta.id)) fresh.set(r.meta.id, []);

@@ -30,6 +30,7 @@ import { FLEET_CLUSTER } from '../store/types.js';
 import type { IngestListener } from './types.js';
 import { FLEET_RULE_IDS, trustRuleId } from '../rules/multicluster/fleet.js';
 import { ChangeLog, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
+import { telemetryFactsFor } from './telemetry.js';
 
 /** Kinds the fleet pass reads (blast radius: stored credentials and RBAC; trust: cacerts and the mesh config). */
 export const FLEET_KINDS: ReadonlySet<string> = new Set([
@@ -122,6 +123,7 @@ export function findingInput(f: Finding): FindingInput {
     resource: { ...f.resource },
     location: f.location ? { ...f.location } : null,
     evidence: f.evidence.map((e) => ({ ...e })),
+    ...(f.seenInTraffic ? { seenInTraffic: { ...f.seenInTraffic } } : {}),
   };
 }
 
@@ -367,7 +369,8 @@ export async function analyseStoredCluster(store: Store, cluster: string, rules:
   if (!cursor.epoch || !cursor.snapshotComplete) return null;
   let resources: Resource[] | null = await loadResources(store, cluster);
   const objects = resources.length;
-  const result = analyse({ files: [], resources, errors: [], notes: [] }, { rules, locator: new LiveLocator(), compactFindings: true });
+  const telemetry = (await telemetryFactsFor(store, cluster))?.facts; // issue 15: INS rules and "seen in traffic"
+  const result = analyse({ files: [], resources, errors: [], notes: [] }, { rules, locator: new LiveLocator(), compactFindings: true, telemetry });
   resources = null;
   const findings = result.findings.map(findingInput);
   const outcome = await store.recordAnalysis(cluster, findings, at);

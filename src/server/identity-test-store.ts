@@ -104,6 +104,9 @@ export function memoryIdentityStore(): MemoryIdentityStore {
     addSuppression: notHere('addSuppression'),
     listSuppressions: notHere('listSuppressions'),
     revokeSuppression: notHere('revokeSuppression'),
+    putTelemetry: notHere('putTelemetry'),
+    getTelemetry: notHere('getTelemetry'),
+    telemetryFreshness: notHere('telemetryFreshness'),
     tokenHashes: () => [...tokens.keys()],
     dump: () => JSON.stringify({ clusters: [...clusters.values()], tokens: [...tokens.entries()], certs }),
   };

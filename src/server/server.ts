@@ -23,6 +23,7 @@ import { createServerMetrics, registerHealthRoutes, type ServerMetrics } from '.
 import type { StoreSpec } from '../store/index.js';
 import { WorkerClusterAnalysis } from './analysis-worker-host.js';
 import type { AgentIdentityService, IngestListener, RegisterAgentRoutes } from './types.js';
+import { TelemetryPoller, type TelemetryPollerOptions } from './telemetry.js';
 
 export interface ServerOptions {
   store: Store;
@@ -49,6 +50,8 @@ export interface ServerOptions {
   version?: string;
   /** The built dashboard to serve under /ui/ (default dist/ui; null: no dashboard). */
   dashboardDir?: string | null;
+  /** `--prometheus CLUSTER=URL`: the server queries these clusters' Prometheus itself (src/server/telemetry.ts). */
+  telemetry?: Omit<TelemetryPollerOptions, 'store' | 'log' | 'onStored' | 'now'> | null;
 }
 
 export interface RunningServer {
@@ -101,6 +104,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     onStored(cluster, info) {
       metrics.batches.inc({ cluster, type: info.type });
       analysis.onStored(cluster, info);
+    },
+    onTelemetry(cluster) {
+      analysis.schedule(cluster);
     },
   };
   const auth = new Authenticator(opts.auth);
@@ -161,6 +167,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Batches stored before a restart may not have been analysed.
   await analysis.scheduleAll();
 
+  const poller = opts.telemetry && opts.telemetry.targets.size > 0 ? new TelemetryPoller({ ...opts.telemetry, store, log: log.child({ part: 'telemetry' }), onStored: (c) => listener.onTelemetry?.(c), now }) : null;
+  poller?.start();
+
   let pruneTimer: NodeJS.Timeout | null = null;
   if (opts.retentionMs) {
     const retentionMs = opts.retentionMs;
@@ -194,6 +203,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         if (pruneTimer) clearInterval(pruneTimer);
+        await poller?.stop();
         // Agents first (no new batches), then the API, then the analysis in flight, then the store.
         await agent?.close();
         await api.close();

@@ -71,6 +71,8 @@ export interface IngestListener {
       keys?: readonly import('../relay/protocol.js').ObjectKey[];
     },
   ): void;
+  /** New traffic aggregates were stored for `cluster` (src/server/telemetry.ts): analyse it again. */
+  onTelemetry?(cluster: string): void;
 }
 
 export interface AgentRoutesDeps {

@@ -200,6 +200,7 @@ export interface FindingBody {
   resource: FindingInputLike['resource'];
   location: FindingInputLike['location'];
   evidence: FindingInputLike['evidence'];
+  seenInTraffic?: FindingInputLike['seenInTraffic'];
 }
 type FindingInputLike = import('./types.js').FindingInput;
 
@@ -212,6 +213,7 @@ export function findingBody(f: FindingInputLike): string {
     location: f.location ?? null,
     evidence: f.evidence ?? [],
   };
+  if (f.seenInTraffic) body.seenInTraffic = f.seenInTraffic;
   return JSON.stringify(body);
 }
 

@@ -40,6 +40,8 @@ import {
   type FindingBody,
 } from './common.js';
 import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
+import { telemetryColumns, toTelemetryFreshness, toTelemetryRecord, type TelemetryRow } from './telemetry-rows.js';
+import type { TelemetryFreshness, TelemetryRecord } from './types.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
@@ -223,6 +225,29 @@ export class PostgresStore implements Store {
 
   async listClusters(): Promise<ClusterRecord[]> {
     return (await this.pool.query<ClusterRow>('SELECT * FROM clusters ORDER BY name')).rows.map(toClusterRecord);
+  }
+
+  // --- Telemetry (its own table; ./telemetry-rows.ts) ---
+
+  async putTelemetry(record: TelemetryRecord): Promise<void> {
+    const c = telemetryColumns(record);
+    await this.pool.query(
+      `INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (cluster) DO UPDATE SET via = EXCLUDED.via, received_at = EXCLUDED.received_at, source_name = EXCLUDED.source_name,
+         window_seconds = EXCLUDED.window_seconds, end_at = EXCLUDED.end_at, edge_count = EXCLUDED.edge_count, body = EXCLUDED.body`,
+      // Text columns hold no NUL (telemetryColumns escapes control characters; JSON escapes its own): stored as is.
+      [c.cluster, c.via, date(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.body],
+    );
+  }
+
+  async getTelemetry(cluster: string): Promise<TelemetryRecord | null> {
+    const r = await this.pool.query<TelemetryRow>('SELECT * FROM telemetry WHERE cluster = $1', [cluster]);
+    return r.rows[0] ? toTelemetryRecord(r.rows[0]) : null;
+  }
+
+  async telemetryFreshness(): Promise<TelemetryFreshness[]> {
+    const r = await this.pool.query<TelemetryRow>('SELECT cluster, via, received_at, source_name, window_seconds, end_at, edge_count FROM telemetry ORDER BY cluster');
+    return r.rows.map(toTelemetryFreshness);
   }
 
   async revokeCluster(name: string, at: Date): Promise<boolean> {
@@ -700,6 +725,7 @@ function toFindingRecord(r: FindingRow): FindingRecord {
     resource: b.resource,
     location: b.location,
     evidence: b.evidence,
+    ...(b.seenInTraffic ? { seenInTraffic: b.seenInTraffic } : {}),
     cluster: u(r.cluster),
     namespace: u(r.namespace),
     state: r.state as FindingState,

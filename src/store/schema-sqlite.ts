@@ -114,4 +114,21 @@ CREATE TABLE suppressions (
 );
 `,
   },
+  // Telemetry (issue 15): the latest traffic aggregates per cluster. Numbered 20 so the store's own
+  // next migrations (2, 3...) can land beside it; migrations apply by version, each once.
+  {
+    version: 20,
+    sql: `
+CREATE TABLE telemetry (
+  cluster TEXT PRIMARY KEY,
+  via TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  source_name TEXT NOT NULL,
+  window_seconds INTEGER NOT NULL,
+  end_at TEXT NOT NULL,
+  edge_count INTEGER NOT NULL,
+  body TEXT NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ];

@@ -37,6 +37,8 @@ import {
   type FindingBody,
 } from './common.js';
 import { SQLITE_MIGRATIONS } from './schema-sqlite.js';
+import { telemetryColumns, toTelemetryFreshness, toTelemetryRecord, type TelemetryRow } from './telemetry-rows.js';
+import type { TelemetryFreshness, TelemetryRecord } from './types.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
@@ -183,6 +185,27 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+  }
+
+  // --- Telemetry (its own table; ./telemetry-rows.ts) ---
+
+  async putTelemetry(record: TelemetryRecord): Promise<void> {
+    const c = telemetryColumns(record);
+    this.st(
+      `INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (cluster) DO UPDATE SET via = excluded.via, received_at = excluded.received_at, source_name = excluded.source_name,
+         window_seconds = excluded.window_seconds, end_at = excluded.end_at, edge_count = excluded.edge_count, body = excluded.body`,
+    ).run(c.cluster, c.via, iso(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.body);
+  }
+
+  async getTelemetry(cluster: string): Promise<TelemetryRecord | null> {
+    const row = this.st('SELECT * FROM telemetry WHERE cluster = ?').get(cluster) as TelemetryRow | undefined;
+    return row ? toTelemetryRecord(row) : null;
+  }
+
+  async telemetryFreshness(): Promise<TelemetryFreshness[]> {
+    const rows = this.st('SELECT cluster, via, received_at, source_name, window_seconds, end_at, edge_count FROM telemetry ORDER BY cluster').all() as TelemetryRow[];
+    return rows.map(toTelemetryFreshness);
   }
 
   // --- Clusters and identity ---
@@ -639,6 +662,7 @@ function toFindingRecord(r: FindingRow & { seen_at?: string | null }): FindingRe
     resource: b.resource,
     location: b.location,
     evidence: b.evidence,
+    ...(b.seenInTraffic ? { seenInTraffic: b.seenInTraffic } : {}),
     cluster: r.cluster,
     namespace: r.namespace,
     state: r.state as FindingState,

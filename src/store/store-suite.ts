@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SEVERITIES, type Severity } from '../engine/finding.js';
-import type { Batch, Change, Cursor, WireObject } from '../relay/protocol.js';
+import type { Batch, Change, Cursor, WireObject, WireTrafficEdge } from '../relay/protocol.js';
 import { MAX_KEY_BYTES, StoreInputError, StoreRevokedClusterError, wireObjectKey } from './common.js';
 import type { StoreSpec } from './index.js';
 import { batch, finding, HOSTILE_STRINGS, HUGE_STRING, T0, upsert, wireObject } from './store-suite-data.js';
-import { FLEET_CLUSTER, StoreConflictError, type FindingInput, type FindingRecord, type Store, type StoredObject } from './types.js';
+import { FLEET_CLUSTER, StoreConflictError, type FindingInput, type FindingRecord, type Store, type StoredObject, type TelemetryRecord } from './types.js';
 
 export interface SuiteStore {
   store: Store;
@@ -84,6 +84,60 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
       } finally {
         await Promise.all(others.map((o) => o.close()));
       }
+    });
+
+    describe('telemetry', () => {
+      const edge = (workload: string, requests: number): WireTrafficEdge => ({
+        source: { workload, namespace: '__proto__', principal: 'unknown' },
+        destination: { workload: 'ratings', namespace: 'bookinfo', principal: 'spiffe://cluster.local/ns/bookinfo/sa/ratings' },
+        destinationService: 'ratings.bookinfo.svc.cluster.local',
+        reporter: 'destination',
+        protocol: 'http',
+        security: 'none',
+        requests,
+        responses: [['__proto__', 1], ['200', requests - 1]],
+        connectionsOpened: 0,
+        bytes: 0,
+      });
+      const record = (cluster: string, via: 'agent' | 'server', edges: WireTrafficEdge[], ms: number): TelemetryRecord => ({
+        cluster,
+        via,
+        receivedAt: at(ms).toISOString(),
+        sourceName: 'http://prometheus:9090',
+        windowSeconds: 3600,
+        end: at(ms - 1000).toISOString(),
+        edges,
+        notes: ['a note'],
+      });
+
+      withStore('put, get and freshness: one document per cluster, the newest replaces the last; hostile labels are data', async ({ store, replica }) => {
+        assert.equal(await store.getTelemetry('east'), null);
+        assert.deepEqual(await store.telemetryFreshness(), []);
+        const hostile = HOSTILE_STRINGS.map((h, i) => edge(h, 10 + i));
+        await store.putTelemetry(record('east', 'agent', hostile, 1000));
+        await store.putTelemetry(record('west', 'server', [edge('a', 5)], 2000));
+        const got = await store.getTelemetry('east');
+        assert.deepEqual(got, record('east', 'agent', hostile, 1000));
+        assert.deepEqual(Object.keys(got!.edges[0]!.source), ['workload', 'namespace', 'principal']);
+        await store.putTelemetry(record('east', 'server', [edge('b', 7)], 3000));
+        const other = await replica();
+        try {
+          assert.deepEqual((await other.getTelemetry('east'))?.edges.map((e) => e.source.workload), ['b']);
+          assert.deepEqual(await other.telemetryFreshness(), [
+            { cluster: 'east', via: 'server', receivedAt: at(3000).toISOString(), sourceName: 'http://prometheus:9090', windowSeconds: 3600, end: at(2000).toISOString(), edgeCount: 1 },
+            { cluster: 'west', via: 'server', receivedAt: at(2000).toISOString(), sourceName: 'http://prometheus:9090', windowSeconds: 3600, end: at(1000).toISOString(), edgeCount: 1 },
+          ]);
+        } finally {
+          await other.close();
+        }
+      });
+
+      withStore('refuses a record whose columns are not what they say', async ({ store }) => {
+        await assert.rejects(store.putTelemetry({ ...record('east', 'agent', [], 0), cluster: 'Not A Name' }), StoreInputError);
+        await assert.rejects(store.putTelemetry({ ...record('east', 'agent', [], 0), via: 'elsewhere' as 'agent' }), StoreInputError);
+        await assert.rejects(store.putTelemetry({ ...record('east', 'agent', [], 0), receivedAt: 'yesterday' }), StoreInputError);
+        assert.equal(await store.getTelemetry('east'), null);
+      });
     });
 
     describe('clusters and identity', () => {

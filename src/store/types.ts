@@ -18,7 +18,7 @@
  */
 import type { Evidence, Location, Severity } from '../engine/finding.js';
 import type { ResourceRef } from '../model/resource.js';
-import type { Batch, Cursor, ObjectKey, WireKindStatus, WireObject } from '../relay/protocol.js';
+import type { Batch, Cursor, ObjectKey, WireKindStatus, WireObject, WireTrafficEdge } from '../relay/protocol.js';
 
 /** A cluster as registered. `fleet` rows (cross-cluster analysis) use the reserved name FLEET_CLUSTER. */
 export interface ClusterRecord {
@@ -75,6 +75,8 @@ export interface FindingInput {
   resource: ResourceRef;
   location: Location | null;
   evidence: Evidence[];
+  /** The route carries traffic (src/insights/confirm.ts): figures and the severity before ranking up. */
+  seenInTraffic?: import('../insights/confirm.js').TrafficSeen;
 }
 
 export interface FindingRecord extends FindingInput {
@@ -175,7 +177,7 @@ export interface RetentionPolicy {
   eventsBefore: Date;
 }
 
-export interface Store {
+export interface Store extends TelemetryStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema (idempotent; safe when several replicas start at once). */
   migrate(): Promise<void>;
@@ -237,6 +239,38 @@ export interface Store {
   /** Active at `at` (not expired, not revoked) unless `all`. */
   listSuppressions(at: Date, all?: boolean): Promise<Suppression[]>;
   revokeSuppression(id: string, by: string, at: Date): Promise<boolean>;
+}
+
+/**
+ * The latest traffic aggregates of one cluster (docs/telemetry.md): sent by its agent
+ * (`meshward agent --prometheus`) or read by the server itself (`meshward server --prometheus
+ * CLUSTER=URL`). One document per cluster; a new one replaces it.
+ */
+export interface TelemetryRecord {
+  cluster: string;
+  /** Who queried the cluster's Prometheus. */
+  via: 'agent' | 'server';
+  /** Server clock (ISO 8601). */
+  receivedAt: string;
+  /** The Prometheus, redacted. */
+  sourceName: string;
+  windowSeconds: number;
+  /** End of the window (ISO 8601). */
+  end: string;
+  edges: WireTrafficEdge[];
+  notes: string[];
+}
+
+/** A TelemetryRecord without its edges: what the API shows as freshness. */
+export type TelemetryFreshness = Omit<TelemetryRecord, 'edges' | 'notes'> & { edgeCount: number };
+
+/** Telemetry storage: added beside the Store (its own table), implemented by both stores. */
+export interface TelemetryStore {
+  /** Replaces the cluster's telemetry document. */
+  putTelemetry(record: TelemetryRecord): Promise<void>;
+  getTelemetry(cluster: string): Promise<TelemetryRecord | null>;
+  /** Every cluster's telemetry freshness, by cluster name. */
+  telemetryFreshness(): Promise<TelemetryFreshness[]>;
 }
 
 /** A uniqueness conflict (a cluster registered twice). */

@@ -110,6 +110,8 @@ export interface TestPrometheus {
   /** http://127.0.0.1:PORT */
   readonly url: string;
   readonly port: number;
+  /** The prometheus process (the benchmark reads its CPU time from /proc). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ function serve(dir: string, data: string, config: string, port: number): Promise
         resolve({
           url: `http://127.0.0.1:${port}`,
           port,
+          pid: child.pid,
           async stop() {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
             await exited;

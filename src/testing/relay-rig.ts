@@ -34,6 +34,8 @@ export interface RelayRig {
   listener: TestAgentListener | null;
   proxy: FaultProxy;
   agent: RelayAgent;
+  /** The agent's HTTPS client (through the fault proxy): other senders (telemetry) share it. */
+  client: HttpsTransport;
   /** Settles when the agent stops (resolved) or gives up (rejected). */
   running: Promise<void>;
   /** Every request body the agent sent, gzip as on the wire. */
@@ -57,6 +59,8 @@ export interface RigOptions {
   external?: { port: number; pki: RelayPki; store: Store };
   /** Logs to stderr when set (debugging). */
   verbose?: boolean;
+  /** The listener takes POST /v1/telemetry too. */
+  telemetry?: boolean;
 }
 
 export async function startRelayRig(o: RigOptions = {}): Promise<RelayRig> {
@@ -71,7 +75,7 @@ export async function startRelayRig(o: RigOptions = {}): Promise<RelayRig> {
   const pki = o.external?.pki ?? (await createRelayPki());
   const identity = new TestIdentityService(pki);
   await identity.registerCluster(cluster);
-  const listener = o.external ? null : await startTestAgentListener({ store, identity, ingest: o.ingest });
+  const listener = o.external ? null : await startTestAgentListener({ store, identity, ingest: o.ingest, telemetry: o.telemetry });
   const proxy = await startFaultProxy(o.external?.port ?? listener!.port);
   const creds = await pki.issueClient(cluster);
   const bodies: Buffer[] = [];
@@ -159,6 +163,7 @@ export async function startRelayRig(o: RigOptions = {}): Promise<RelayRig> {
     listener,
     proxy,
     agent,
+    client,
     running,
     bodies,
     converged,

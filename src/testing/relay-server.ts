@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createIngestRoutes, type IngestOptions } from '../server/ingest.js';
+import { createTelemetryRoutes } from '../server/telemetry.js';
 import type { AgentIdentityService, IngestListener } from '../server/types.js';
 import type { Store } from '../store/types.js';
 
@@ -18,7 +19,7 @@ export interface TestAgentListener {
   close(): Promise<void>;
 }
 
-export async function startTestAgentListener(opts: { store: Store | object; identity: AgentIdentityService; ingest?: IngestOptions; port?: number; log?: Logger; listener?: IngestListener }): Promise<TestAgentListener> {
+export async function startTestAgentListener(opts: { store: Store | object; identity: AgentIdentityService; ingest?: IngestOptions; port?: number; log?: Logger; listener?: IngestListener; telemetry?: boolean }): Promise<TestAgentListener> {
   const app = Fastify({ https: opts.identity.agentTlsOptions(), logger: false, forceCloseConnections: true });
   const stored: TestAgentListener['stored'] = [];
   const waiters = new Set<() => void>();
@@ -44,6 +45,8 @@ export async function startTestAgentListener(opts: { store: Store | object; iden
       check();
     });
   createIngestRoutes(opts.ingest)(app, { store: opts.store as Store, identity: opts.identity, listener, log: opts.log ?? pino({ level: 'silent' }) });
+  // POST /v1/telemetry too (issue 15), when asked.
+  if (opts.telemetry) createTelemetryRoutes({ perMinute: 1000 })(app, { store: opts.store as Store, identity: opts.identity, listener, log: opts.log ?? pino({ level: 'silent' }) });
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

@@ -21,6 +21,7 @@ import type { HealthServer } from '../../relay/agent-health.js';
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import { parseDuration, DEFAULT_REQUEST_TIMEOUT_MS } from '../live.js';
 import type { SetExit } from './index.js';
+import { addRelayTelemetryOptions, agentTelemetryPlan, type RelayTelemetryFlags } from '../telemetry-relay.js';
 
 const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -28,7 +29,7 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_PEM_BYTES = 256 * 1024;
 const MAX_TOKEN_BYTES = 4 * 1024;
 
-interface AgentFlags {
+interface AgentFlags extends RelayTelemetryFlags {
   server?: string;
   cluster?: string;
   serverCa?: string;
@@ -53,7 +54,7 @@ export const DEFAULT_HEALTH_PORT = 8081;
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function registerAgent(program: Command, io: CliIO, setExit: SetExit): void {
-  program
+  const cmd = program
     .command('agent')
     .description('watch this cluster read-only and push its sanitized objects to meshward server over mutual TLS (docs/agent.md)')
     .option('--server <url>', "the server's agent port, https://HOST:9443")
@@ -75,6 +76,7 @@ export function registerAgent(program: Command, io: CliIO, setExit: SetExit): vo
     .action(async (flags: AgentFlags) => {
       setExit(await runAgent(flags, io));
     });
+  addRelayTelemetryOptions(cmd, 'agent');
 }
 
 async function readFlagFile(flag: string, file: string, io: CliIO, max: number): Promise<string> {
@@ -117,6 +119,7 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
   const requestTimeoutMs = flags.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseDuration(flags.requestTimeout, '--request-timeout');
 
   const health = healthListen(flags, io);
+  const telemetry = agentTelemetryPlan(flags, io);
 
   const serverCaPem = await readFlagFile('--server-ca', flags.serverCa, io, MAX_PEM_BYTES);
   if (!/-----BEGIN CERTIFICATE-----/.test(serverCaPem)) throw new UsageError(`--server-ca ${terminalSafe(flags.serverCa)}: no PEM certificate in it`);
@@ -195,9 +198,14 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     const agent = new RelayAgent({ cluster, agentVersion: VERSION, cache, client, identity, log });
     healthState.agent = agent;
     log.info({ event: 'starting', server: server.origin, kinds: relayKinds().length }, 'meshward agent starting');
+    // Traffic aggregates from the in-cluster Prometheus, beside the object stream (src/relay/telemetry.ts).
+    const { TelemetryPusher } = await import('../../relay/telemetry.js');
+    const pusher = telemetry ? new TelemetryPusher({ cluster, agentVersion: VERSION, client, log, ...telemetry }) : null;
+    const pushing = pusher?.run();
     const stop = (signal: string) => {
       log.info({ event: 'shutdown', signal }, 'stopping');
       agent.stop();
+      pusher?.stop();
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');
@@ -215,6 +223,8 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
       }
       throw err;
     } finally {
+      pusher?.stop();
+      await pushing;
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       client.close();

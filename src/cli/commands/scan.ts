@@ -114,7 +114,11 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const planFile = flags.federationPlan ? { path: path.resolve(io.cwd, flags.federationPlan), shown: flags.federationPlan } : config.federationPlanFile ? { path: config.federationPlanFile, shown: config.federationPlanFile } : null;
   if (planFile) config.settings.federationPlan = await (await import('./federate.js')).readPlan(planFile.path, planFile.shown);
   const baseline = await baselineFor(outputFlags, io);
-  const telemetry = await loadTelemetry(flags, io, paths.length > 0);
+  // The flags are checked now (usage errors before any work); the queries run while the files load
+  // and parse (issue 15: they wait on the network, the files on the CPU), joined before the rules.
+  const telemetryPlanned = telemetryPlan(flags, io);
+  const telemetryLoading = loadTelemetry(telemetryPlanned, flags, paths.length > 0);
+  telemetryLoading.catch(() => undefined);
   try {
     setAdvisoryDatabase(flags.advisories ? loadAdvisoryDatabase(path.resolve(io.cwd, flags.advisories)) : null);
   } catch (err) {
@@ -138,13 +142,14 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
         jobs,
         defaultNamespace: flags.namespace,
         cluster: flags.cluster,
-        ...(telemetry.files ? { telemetry: telemetry.files } : {}),
+        telemetryPending: telemetryLoading.then((t) => t.files),
         limits: {
           ...(flags.maxFileBytes ? { maxFileBytes: positiveInt(flags.maxFileBytes, '--max-file-bytes') } : {}),
           ...(flags.maxDocumentBytes ? { maxDocumentBytes: positiveInt(flags.maxDocumentBytes, '--max-document-bytes') } : {}),
         },
       })
     : emptyScan(analysis);
+  const telemetry = await telemetryLoading;
   // Each live cluster gets its own model and rule run with the same options; only its findings are kept.
   const live = selection
     ? await scanClusters(
@@ -231,8 +236,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
  * Traffic facts for the files and the live clusters, loaded here before any rule runs (a Prometheus
  * that is down is a note). Live clusters get plain data: their rules may run in worker threads.
  */
-async function loadTelemetry(flags: ScanFlags, io: CliIO, hasFiles: boolean): Promise<{ files?: TrafficFacts; clusters?: import('../live.js').ClusterTelemetry; notes: string[] }> {
-  const plan = telemetryPlan(flags, io);
+async function loadTelemetry(plan: ReturnType<typeof telemetryPlan>, flags: ScanFlags, hasFiles: boolean): Promise<{ files?: TrafficFacts; clusters?: import('../live.js').ClusterTelemetry; notes: string[] }> {
   if (!plan) return { notes: [] };
   const notes: string[] = [];
   const shared = plan.shared ? await loadSource(plan, plan.shared) : undefined;

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { openStore, type StoreSpec } from '../../store/index.js';
 import { createAgentIdentityService, registerIdentityRoutes } from '../../server/identity.js';
 import { registerIngestRoutes } from '../../server/ingest.js';
+import { registerTelemetryRoutes } from '../../server/telemetry.js';
+import { addRelayTelemetryOptions, serverTelemetryPlan, type RelayTelemetryFlags } from '../telemetry-relay.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { AuthConfigError, cidrList, readTokensFile, type AuthConfig } from '../../server/api/auth.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from '../../relay/protocol.js';
@@ -12,7 +14,7 @@ import type { AgentIdentityService, IdentityOptions } from '../../server/types.j
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 
-export interface ServerFlags {
+export interface ServerFlags extends RelayTelemetryFlags {
   data?: string;
   database?: string;
   host: string;
@@ -104,6 +106,7 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
     .option('--ca-key <file>', 'its private key')
     .option('--serving-cert <file>', 'agent-port serving certificate (PEM)')
     .option('--serving-key <file>', 'its private key');
+  addRelayTelemetryOptions(cmd, 'server');
   cmd.action(async (flags: ServerFlags) => {
     setExit(await runServer(flags, io));
   });
@@ -131,13 +134,14 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
   const agentPort = port(flags.agentPort, '--agent-port');
   const apiPort = port(flags.apiPort, '--api-port');
   const idOpts = identityOptions(flags, spec, io.cwd);
+  const telemetry = serverTelemetryPlan(flags, io);
   const store = await openStore(spec);
   try {
     const identity = await createAgentIdentityService(store, idOpts);
     const server = await startServer({
       store,
       identity,
-      agentRoutes: [registerIdentityRoutes, registerIngestRoutes],
+      agentRoutes: [registerIdentityRoutes, registerIngestRoutes, registerTelemetryRoutes],
       log,
       auth,
       host: flags.host,
@@ -147,6 +151,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
       retentionMs,
       analysisWorker: spec,
       version: VERSION,
+      telemetry,
     });
     return { server, identity, log };
   } catch (err) {

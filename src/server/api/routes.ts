@@ -11,10 +11,11 @@ import type { pino } from 'pino';
 import { SEVERITIES, type Severity } from '../../engine/finding.js';
 import { computePosture } from '../../posture/index.js';
 import { buildConfigGraph } from '../../graph/config-graph.js';
+import { telemetryFactsFor } from '../telemetry.js';
 import { tenantMap } from '../../tenancy/map.js';
 import { buildView } from '../../cli/commands/posture.js';
 import { groupOf } from '../../model/resource.js';
-import { FLEET_CLUSTER, type ClusterRecord, type FindingRecord, type FindingState, type Store, type Suppression } from '../../store/types.js';
+import { FLEET_CLUSTER, type ClusterRecord, type FindingRecord, type FindingState, type Store, type Suppression, type TelemetryFreshness } from '../../store/types.js';
 import type { Analysis } from '../analysis.js';
 import { refuse, type Authenticator, type Principal, type Role } from './auth.js';
 import * as S from './schemas.js';
@@ -79,7 +80,17 @@ function withSuppression(f: FindingRecord, active: readonly Suppression[]) {
   return { ...f, suppression: s ? { id: s.id, reason: s.reason, expiresAt: s.expiresAt, createdBy: s.createdBy } : null };
 }
 
-function clusterView(c: ClusterRecord, counts: Map<string, Record<string, number>>, now: Date, staleAfterSeconds: number) {
+/** A cluster's telemetry freshness as the API shows it (null: no traffic facts). */
+function telemetryView(t: TelemetryFreshness | undefined, now: Date) {
+  if (!t) return null;
+  return { source: t.via, receivedAt: t.receivedAt, ageSeconds: Math.max(0, (now.getTime() - Date.parse(t.receivedAt)) / 1000), prometheus: t.sourceName, windowSeconds: t.windowSeconds, end: t.end, edges: t.edgeCount };
+}
+
+async function telemetryByCluster(store: Store): Promise<Map<string, TelemetryFreshness>> {
+  return new Map((await store.telemetryFreshness()).map((t) => [t.cluster, t]));
+}
+
+function clusterView(c: ClusterRecord, counts: Map<string, Record<string, number>>, now: Date, staleAfterSeconds: number, telemetry?: TelemetryFreshness) {
   const lastSeenAge = c.lastSeenAt ? Math.max(0, (now.getTime() - Date.parse(c.lastSeenAt)) / 1000) : null;
   const lag = c.analysisBacklog > 0 && c.lastIngestAt ? Math.max(0, (now.getTime() - Date.parse(c.lastAnalysisAt ?? c.lastIngestAt)) / 1000) : 0;
   const status = c.revokedAt
@@ -107,6 +118,7 @@ function clusterView(c: ClusterRecord, counts: Map<string, Record<string, number
     lagSeconds: lag,
     kinds: c.kinds,
     openFindings: counts.get(c.name) ?? Object.fromEntries(SEVERITIES.map((s) => [s, 0])),
+    telemetry: telemetryView(telemetry, now),
   };
 }
 
@@ -169,7 +181,8 @@ export const ROUTES: RouteSpec[] = [
     handler: async (_req, _reply, { deps, now }) => {
       const counts = await openCounts(deps.store);
       const clusters = (await deps.store.listClusters()).filter((c) => c.name !== FLEET_CLUSTER);
-      return { items: clusters.map((c) => clusterView(c, counts, now, deps.staleAfterSeconds ?? 300)) };
+      const telemetry = await telemetryByCluster(deps.store);
+      return { items: clusters.map((c) => clusterView(c, counts, now, deps.staleAfterSeconds ?? 300, telemetry.get(c.name))) };
     },
   },
   {
@@ -184,7 +197,7 @@ export const ROUTES: RouteSpec[] = [
       const { cluster } = req.params as { cluster: string };
       const c = await registeredCluster(deps.store, cluster);
       if (!c) return notFound(reply, notRegistered(cluster));
-      return clusterView(c, await openCounts(deps.store), now, deps.staleAfterSeconds ?? 300);
+      return clusterView(c, await openCounts(deps.store), now, deps.staleAfterSeconds ?? 300, (await telemetryByCluster(deps.store)).get(c.name));
     },
   },
   {
@@ -280,7 +293,9 @@ export const ROUTES: RouteSpec[] = [
       const { namespace } = req.query as { namespace?: string };
       if (cluster === FLEET_CLUSTER || !(await deps.store.getCluster(cluster))) return notFound(reply, `no cluster named ${cluster} is registered`);
       const findings = await openFindingsOf(deps.store, cluster);
-      const graph = await deps.analysis.withModel(cluster, (model) => buildConfigGraph(model, { findings, namespace: namespace ?? null }));
+      // Traffic edges from the cluster's stored telemetry (docs/telemetry.md), when there is any.
+      const telemetry = (await telemetryFactsFor(deps.store, cluster))?.facts ?? null;
+      const graph = await deps.analysis.withModel(cluster, (model) => buildConfigGraph(model, { findings, namespace: namespace ?? null, telemetry }));
       if (!graph) return notFound(reply, `cluster ${cluster} has no complete snapshot yet`);
       return { cluster, ...graph };
     },

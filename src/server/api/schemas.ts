@@ -81,6 +81,11 @@ export const finding = {
     resolvedAt: nstr,
     reopened: int,
     suppression: { $ref: 'SuppressionRef#' },
+    /** Present when telemetry shows the finding's route in use (docs/telemetry.md "seen in traffic"). */
+    seenInTraffic: {
+      type: 'object',
+      properties: { requests: { type: 'number' }, connections: { type: 'number' }, windowSeconds: { type: 'number' }, rankedFrom: SEVERITY },
+    },
   },
 } as const;
 
@@ -120,6 +125,22 @@ export const cluster = {
     lagSeconds: { type: 'number' },
     kinds: { type: 'array', items: { $ref: 'KindStatus#' } },
     openFindings: { type: 'object', additionalProperties: int },
+    /** The traffic facts the analysis reads (docs/telemetry.md), null when none: who queried Prometheus, when, over which window. */
+    telemetry: {
+      type: ['object', 'null'],
+      required: ['source', 'receivedAt', 'ageSeconds', 'prometheus', 'windowSeconds', 'end', 'edges'],
+      properties: {
+        /** agent: relayed by the cluster's agent; server: queried by the server (--prometheus CLUSTER=URL). */
+        source: { type: 'string', enum: ['agent', 'server'] },
+        receivedAt: str,
+        ageSeconds: { type: 'number' },
+        /** The Prometheus, redacted. */
+        prometheus: str,
+        windowSeconds: int,
+        end: str,
+        edges: int,
+      },
+    },
   },
 } as const;
 
@@ -323,8 +344,18 @@ export const serviceGraph = {
           note: nstr,
           traffic: {
             type: ['object', 'null'],
-            required: ['requests', 'requestRate', 'connectionsOpened', 'plaintextSeen', 'windowSeconds'],
-            properties: { requests: { type: 'number' }, requestRate: { type: 'number' }, connectionsOpened: { type: 'number' }, plaintextSeen: { type: 'boolean' }, windowSeconds: { type: 'number' } },
+            required: ['requests', 'requestRate', 'connectionsOpened', 'bytes', 'responses', 'security', 'plaintextSeen', 'windowSeconds'],
+            properties: {
+              requests: { type: 'number' },
+              requestRate: { type: 'number' },
+              connectionsOpened: { type: 'number' },
+              bytes: { type: 'number' },
+              responses: { type: 'object', additionalProperties: { type: 'number' } },
+              /** mutual_tls, none (plaintext), mixed, unknown: as the proxies reported it. */
+              security: { type: 'string', enum: ['mutual_tls', 'none', 'mixed', 'unknown'] },
+              plaintextSeen: { type: 'boolean' },
+              windowSeconds: { type: 'number' },
+            },
           },
         },
       },

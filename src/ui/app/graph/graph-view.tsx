@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { NODE_HEIGHT, nodeLabel, nodeWidth, type GraphNode, type LaidOut, type ServiceGraph } from './types.js';
+import { NODE_HEIGHT, nodeLabel, nodeWidth, type EdgeSecurity, type GraphEdge, type GraphNode, type LaidOut, type ServiceGraph } from './types.js';
 
 let nextRequest = 1;
 
@@ -31,6 +31,24 @@ export function useLayout(graph: ServiceGraph | null): LaidOut | null {
 
 const MTLS_WORD: Record<string, string> = { strict: 'mTLS strict', permissive: 'mTLS permissive', disabled: 'mTLS disabled', none: 'plaintext (no mesh)', 'n/a': 'configuration' };
 
+/** Traffic edges (seen in telemetry) by the security the proxies reported. */
+const TRAFFIC_CLASS: Record<EdgeSecurity, string> = { none: 'plaintext', mixed: 'mixed', mutual_tls: 'mutual', unknown: 'unknown' };
+const TRAFFIC_WORD: Record<EdgeSecurity, string> = { none: 'traffic: plaintext seen', mixed: 'traffic: plaintext and mutual TLS seen', mutual_tls: 'traffic: mutual TLS', unknown: 'traffic: security not reported' };
+
+/** The CSS classes of an edge: configuration edges by mTLS state, traffic edges by what was seen. */
+export function edgeClass(e: GraphEdge): string {
+  if (e.kind === 'traffic' && e.traffic) return `edge edge-traffic edge-traffic-${TRAFFIC_CLASS[e.traffic.security] ?? 'unknown'}`;
+  return `edge edge-${e.mtls === 'n/a' ? 'na' : e.mtls}${e.kind === 'traffic' ? ' edge-traffic' : ''}`;
+}
+
+/** What a traffic edge says on hover (text content: never markup). */
+export function edgeTitle(e: GraphEdge): string {
+  if (!e.traffic) return e.note ?? e.kind;
+  const t = e.traffic;
+  const volume = t.requests > 0 ? `${Math.round(t.requests)} requests (${t.requestRate.toFixed(2)}/s)` : `${Math.round(t.connectionsOpened)} connections`;
+  return `${TRAFFIC_WORD[t.security] ?? TRAFFIC_WORD.unknown}: ${volume}`;
+}
+
 /** The legend: every state by colour AND dash pattern AND word. */
 export function Legend() {
   return (
@@ -41,6 +59,14 @@ export function Legend() {
             <line x1="0" y1="5" x2="40" y2="5" class={`edge edge-${s === 'n/a' ? 'na' : s}`} />
           </svg>{' '}
           {MTLS_WORD[s]}
+        </li>
+      ))}
+      {(['none', 'mixed', 'mutual_tls', 'unknown'] as const).map((s) => (
+        <li>
+          <svg width="40" height="10" aria-hidden="true">
+            <line x1="0" y1="5" x2="40" y2="5" class={`edge edge-traffic edge-traffic-${TRAFFIC_CLASS[s]}`} />
+          </svg>{' '}
+          {TRAFFIC_WORD[s]}
         </li>
       ))}
       <li>
@@ -135,7 +161,11 @@ export function GraphCanvas({ graph, layout, selected, onSelect, onDrawn }: { gr
               const fa = byId.get(e.from);
               p = [a.x + (fa ? nodeWidth(nodeLabel(fa)) : 0), a.y + NODE_HEIGHT / 2, z.x, z.y + NODE_HEIGHT / 2];
             }
-            return <polyline class={`edge edge-${e.mtls === 'n/a' ? 'na' : e.mtls}${e.kind === 'traffic' ? ' edge-traffic' : ''}`} points={points(p)} data-edge={e.id} />;
+            return (
+              <polyline class={edgeClass(e)} points={points(p)} data-edge={e.id} data-security={e.traffic?.security}>
+                <title>{edgeTitle(e)}</title>
+              </polyline>
+            );
           })}
           {graph.nodes.map((n) => {
             const pos = nodes[n.id];

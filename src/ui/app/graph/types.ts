@@ -1,34 +1,11 @@
-/** The service graph as the API sends it (the server's src/graph/types.ts, copied: the app compiles alone). */
-export type GraphNodeKind = 'workload' | 'service' | 'route' | 'gateway' | 'external' | 'unknown';
-export type MtlsState = 'strict' | 'permissive' | 'disabled' | 'none' | 'n/a';
-export interface GraphNode {
-  id: string;
-  kind: GraphNodeKind;
-  resourceKind: string;
-  namespace: string;
-  name: string;
-  hosts: string[];
-  mtls: MtlsState | null;
-  hijacked: boolean;
-  hijacks: boolean;
-  findings: string[];
-}
-export interface GraphEdge {
-  id: string;
-  from: string;
-  to: string;
-  kind: 'selects' | 'routes' | 'binds' | 'traffic';
-  mtls: MtlsState;
-  note: string | null;
-  traffic: { requests: number; requestRate: number; connectionsOpened: number; plaintextSeen: boolean; windowSeconds: number } | null;
-}
-export interface ServiceGraph {
-  cluster: string;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  truncated: boolean;
-  notes: string[];
-}
+/**
+ * The service graph as the API sends it: the server's own types (src/graph/types.ts), imported as
+ * types only (erased at build, so the app bundles nothing of the server), one edge type for the API,
+ * `meshward graph` and this page.
+ */
+import type { ClusterServiceGraph, GraphNode } from '../../../graph/types.js';
+export type { EdgeSecurity, GraphEdge, GraphEdgeKind, GraphNode, GraphNodeKind, MtlsState, TrafficSummary } from '../../../graph/types.js';
+export type ServiceGraph = ClusterServiceGraph;
 
 /** What the layout worker is asked and answers. */
 export interface LayoutRequest {
