@@ -47,6 +47,15 @@ const procStatus = (pid, field) => {
     return 0;
   }
 };
+/** CPU seconds (user + system, all threads) the process has used: load on the shared machine does not inflate it. */
+const cpuSeconds = (pid) => {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+};
 const pct = (xs, p) => (xs.length ? xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : null);
 const name = (i) => `c${String(i).padStart(3, '0')}`;
 
@@ -56,7 +65,9 @@ const apiToken = `mwb_${randomBytes(24).toString('base64url')}`;
 fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    role: viewer\n    sha256: ${createHash('sha256').update(apiToken).digest('hex')}\n`, { mode: 0o600 });
 
 // The server, as an operator starts it.
-const server = spawn(process.execPath, [BIN, 'server', '--data', dataDir, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+// MESHWARD_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+const serverNodeArgs = (process.env.MESHWARD_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...serverNodeArgs, BIN, 'server', '--data', dataDir, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const analyses = []; // seconds of each cluster analysis, from the server's log
 const urls = await new Promise((resolve, reject) => {
   const rl = readline.createInterface({ input: server.stdout });
@@ -92,6 +103,7 @@ let ingest = null;
 let analysed = null;
 let done = null;
 let ingestRssKB = 0;
+const cpu = { ingest: null, analysed: null, end: null };
 let agentsPeakKB = 0;
 const agentSampler = setInterval(() => (agentsPeakKB = Math.max(agentsPeakKB, procStatus(agents.pid, 'VmRSS'))), 500);
 await new Promise((resolve, reject) => {
@@ -101,9 +113,11 @@ await new Promise((resolve, reject) => {
     else if (o.event === 'ingested') {
       ingest = o;
       ingestRssKB = procStatus(server.pid, 'VmHWM');
+      cpu.ingest = cpuSeconds(server.pid);
       console.error(`initial ingest: ${o.objects} objects in ${o.seconds.toFixed(1)} s`);
     } else if (o.event === 'analysed') {
       analysed = o;
+      cpu.analysed = cpuSeconds(server.pid);
       console.error(`every cluster analysed ${o.seconds.toFixed(1)} s after the ingest`);
     } else if (o.event === 'trial') {
       if (o.trial % 10 === 0 || o.ms === null) console.error(`  trial ${o.trial}: ${o.ms === null ? 'not seen' : `${o.ms} ms`}`);
@@ -116,6 +130,7 @@ clearInterval(agentSampler);
 clearInterval(loadSampler);
 const peakKB = Math.max(procStatus(server.pid, 'VmHWM'), rssSampledKB);
 clearInterval(sampler);
+cpu.end = cpuSeconds(server.pid);
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
 
@@ -132,9 +147,10 @@ const result = {
   firstAnalysisOfAllSeconds: +analysed.seconds.toFixed(1),
   serverRssPeakMB: Math.round(peakKB / 1024),
   agentsProcessRssPeakMB: Math.round(agentsPeakKB / 1024),
-  visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
+  visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p95Ms: pct(lat, 95) && Math.round(pct(lat, 95)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
   backgroundDeltas: { sent: done.deltasSent, perSecond: +(done.deltasSent / done.deltaSeconds).toFixed(1) },
   clusterAnalysisSeconds: { runs: analyses.length, p50: pct(steady, 50), p99: pct(steady, 99) },
+  serverCpuSeconds: { ingest: cpu.ingest, firstAnalysisOfAll: cpu.analysed !== null && cpu.ingest !== null ? +(cpu.analysed - cpu.ingest).toFixed(1) : null, visibilityPhase: cpu.end !== null && cpu.analysed !== null ? +(cpu.end - cpu.analysed).toFixed(1) : null, total: cpu.end },
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
 };
 fs.mkdirSync(path.join(BENCH, 'out'), { recursive: true });
@@ -148,8 +164,10 @@ console.log(
     row('server peak RSS (MB)', result.serverRssPeakMB, `<= ${TARGET.rssMB}`, result.serverRssPeakMB <= TARGET.rssMB),
     row('every cluster analysed after ingest (s)', result.firstAnalysisOfAllSeconds, '', null),
     row(`visibility p50 (ms, ${lat.length}/${TRIALS} seen)`, result.visibility.p50Ms, '', null),
+    row('visibility p95 (ms)', result.visibility.p95Ms, '', null),
     row('visibility p99 (ms)', result.visibility.p99Ms, `<= ${TARGET.p99Ms}`, result.visibility.p99Ms !== null && result.visibility.p99Ms <= TARGET.p99Ms && done.timeouts.length === 0),
     row('background deltas (/s)', result.backgroundDeltas.perSecond, `${DELTA_RATE}`, null),
+    row('server CPU s: ingest / first analyses / trials', `${result.serverCpuSeconds.ingest} / ${result.serverCpuSeconds.firstAnalysisOfAll} / ${result.serverCpuSeconds.visibilityPhase}`, '', null),
     row('cluster analysis p50 / p99 (s)', `${result.clusterAnalysisSeconds.p50} / ${result.clusterAnalysisSeconds.p99}`, '', null),
   ].join('\n'),
 );

@@ -13,7 +13,7 @@
  * because PostgreSQL text cannot hold NUL, and unescaped on the way out.
  */
 import pg from 'pg';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import type { Batch, Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
 import {
@@ -37,6 +37,7 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
+  objectKinds,
   type FindingBody,
 } from './common.js';
 import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
@@ -52,6 +53,7 @@ import {
   type FindingRecord,
   type FindingState,
   type IssuedCertificate,
+  type ObjectsOptions,
   type Page,
   type RetentionPolicy,
   type Store,
@@ -367,10 +369,12 @@ export class PostgresStore implements Store {
     return row ? cursorOf(row) : { cluster, epoch: null, seq: 0, snapshotComplete: false };
   }
 
-  objects(cluster: string): AsyncIterable<StoredObject> {
+  objects(cluster: string, opts?: ObjectsOptions): AsyncIterable<StoredObject> {
     const pool = this.pool;
+    const kinds = objectKinds(opts);
     return {
       async *[Symbol.asyncIterator]() {
+        if (kinds !== null && kinds.length === 0) return;
         // One connection in a repeatable-read transaction: pages of one consistent snapshot.
         const c = await pool.connect();
         let open = false;
@@ -380,19 +384,44 @@ export class PostgresStore implements Store {
           const row = (await c.query<{ id: string; live_gen: string | null }>('SELECT id, live_gen FROM clusters WHERE name = $1', [t(cluster)])).rows[0];
           if (!row || row.live_gen === null) return;
           type R = { kind: string; namespace: string; name: string; body: string; stored_at: Date };
-          let rows = (await c.query<R>(
-            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 ORDER BY kind, namespace, name LIMIT $3`,
-            [row.id, row.live_gen, OBJECT_PAGE],
-          )).rows;
-          while (rows.length > 0) {
-            for (const r of rows) yield toStoredObject(r);
-            if (rows.length < OBJECT_PAGE) break;
-            const l = rows[rows.length - 1]!;
-            rows = (await c.query<R>(
-              `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND (kind, namespace, name) > ($3, $4, $5)
-                ORDER BY kind, namespace, name LIMIT $6`,
-              [row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE],
-            )).rows;
+          if (kinds === null) {
+            let rows = (await c.query<R>({
+              name: 'mw_objects_first',
+              text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 ORDER BY kind, namespace, name LIMIT $3`,
+              values: [row.id, row.live_gen, OBJECT_PAGE],
+            })).rows;
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = (await c.query<R>({
+                name: 'mw_objects_next',
+                text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND (kind, namespace, name) > ($3, $4, $5)
+                  ORDER BY kind, namespace, name LIMIT $6`,
+                values: [row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE],
+              })).rows;
+            }
+            return;
+          }
+          // Kind by kind, in key order: each is a range of the primary key (cluster_id, gen, kind, ...),
+          // so only the asked kinds' rows are read.
+          for (const kind of kinds.map(t)) {
+            let rows = (await c.query<R>({
+              name: 'mw_objects_kind_first',
+              text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND kind = $3 ORDER BY namespace, name LIMIT $4`,
+              values: [row.id, row.live_gen, kind, OBJECT_PAGE],
+            })).rows;
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = (await c.query<R>({
+                name: 'mw_objects_kind_next',
+                text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND kind = $3 AND (namespace, name) > ($4, $5)
+                  ORDER BY namespace, name LIMIT $6`,
+                values: [row.id, row.live_gen, kind, l.namespace, l.name, OBJECT_PAGE],
+              })).rows;
+            }
           }
         } finally {
           if (open) await c.query('COMMIT').catch(() => {});
@@ -425,13 +454,17 @@ export class PostgresStore implements Store {
     const cl = t(cluster);
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ANALYSIS, cl]);
-      const existing = new Map<string, { sev: number; state: string; rule_id: string }>();
-      for (const r of (await c.query<{ fingerprint: string; sev: number; state: string; rule_id: string }>(
-        'SELECT fingerprint, sev, state, rule_id FROM findings WHERE cluster = $1',
-        [cl],
-      )).rows) {
+      // The stored body's digest, not the body: what is compared crosses the wire, not every finding's text.
+      const existing = new Map<string, { sev: number; state: string; rule_id: string; namespace: string; digest: string }>();
+      for (const r of (await c.query<{ fingerprint: string; sev: number; state: string; rule_id: string; namespace: string; digest: string }>({
+        name: 'mw_findings_of_cluster',
+        text: 'SELECT fingerprint, sev, state, rule_id, namespace, md5(body) AS digest FROM findings WHERE cluster = $1',
+        values: [cl],
+      })).rows) {
         existing.set(r.fingerprint, r);
       }
+      // When the previous analysis ran: the last time a finding resolved now was seen.
+      const previous = (await c.query<{ last_analysis_at: Date | null }>('SELECT last_analysis_at FROM clusters WHERE name = $1', [cl])).rows[0]?.last_analysis_at ?? null;
       const out: AnalysisOutcome = { opened: 0, resolved: 0, reopened: 0, open: 0 };
       const ins = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[] };
       const upd = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[], re: [] as number[] };
@@ -455,16 +488,16 @@ export class PostgresStore implements Store {
           ins.fp.push(fp), ins.rule.push(rule), ins.sev.push(sev), ins.ns.push(ns), ins.body.push(body);
           event(fp, rule, sev, 'opened');
           out.opened++;
-        } else {
-          const reopen = prev.state === 'resolved';
-          upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(reopen ? 1 : 0);
-          if (reopen) {
-            event(fp, rule, sev, 'reopened');
-            out.reopened++;
-          } else if (prev.sev !== sev) {
-            event(fp, rule, sev, 'severity-changed');
-          }
+        } else if (prev.state === 'resolved') {
+          upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(1);
+          event(fp, rule, sev, 'reopened');
+          out.reopened++;
+        } else if (prev.sev !== sev || prev.rule_id !== rule || prev.namespace !== ns || prev.digest !== md5(body)) {
+          upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(0);
+          if (prev.sev !== sev) event(fp, rule, sev, 'severity-changed');
         }
+        // An open finding found again unchanged is not rewritten: while open, its last_seen_at reads as
+        // the cluster's last_analysis_at (FINDING_COLUMNS), so an analysis costs writes only for what changed.
       }
       const resolve: string[] = [];
       for (const [fp, prev] of existing) {
@@ -491,7 +524,10 @@ export class PostgresStore implements Store {
         );
       }
       if (resolve.length) {
-        await c.query(`UPDATE findings SET state = 'resolved', resolved_at = $2 WHERE cluster = $1 AND fingerprint = ANY($3::text[])`, [cl, now, resolve]);
+        await c.query(
+          `UPDATE findings SET state = 'resolved', resolved_at = $2, last_seen_at = COALESCE($4, last_seen_at) WHERE cluster = $1 AND fingerprint = ANY($3::text[])`,
+          [cl, now, resolve, previous],
+        );
       }
       if (ev.fp.length) {
         await c.query(
@@ -549,7 +585,7 @@ export class PostgresStore implements Store {
       const c = decodePageCursor(q.cursor);
       where.push(`(sev, cluster, rule_id, fingerprint) > (${p(c.sev)}::smallint, ${p(t(c.cluster))}, ${p(t(c.ruleId))}, ${p(t(c.fingerprint))})`);
     }
-    const sql = `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sev, cluster, rule_id, fingerprint LIMIT ${p(limit + 1)}`;
+    const sql = `SELECT ${FINDING_COLUMNS} FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sev, cluster, rule_id, fingerprint LIMIT ${p(limit + 1)}`;
     const rows = (await this.pool.query<FindingRow>(sql, params)).rows;
     const more = rows.length > limit;
     const last = rows[limit - 1];
@@ -560,7 +596,7 @@ export class PostgresStore implements Store {
   }
 
   async finding(cluster: string, fingerprint: string): Promise<FindingRecord | null> {
-    const r = await this.pool.query<FindingRow>('SELECT * FROM findings WHERE cluster = $1 AND fingerprint = $2', [t(cluster), t(fingerprint)]);
+    const r = await this.pool.query<FindingRow>(`SELECT ${FINDING_COLUMNS} FROM findings WHERE cluster = $1 AND fingerprint = $2`, [t(cluster), t(fingerprint)]);
     return r.rows[0] ? toFindingRecord(r.rows[0]) : null;
   }
 
@@ -688,7 +724,17 @@ function toStoredObject(r: { kind: string; namespace: string; name: string; body
   return { key: { kind: u(r.kind), namespace: u(r.namespace), name: u(r.name) }, object: JSON.parse(r.body), storedAt: r.stored_at.toISOString() };
 }
 
-function toFindingRecord(r: FindingRow): FindingRecord {
+/**
+ * A finding row as read: an open finding was seen by the cluster's latest analysis (recordAnalysis
+ * leaves unchanged open rows alone), so its last_seen_at is that analysis's time.
+ */
+const FINDING_COLUMNS = `findings.*, CASE WHEN findings.state = 'open' THEN (SELECT c.last_analysis_at FROM clusters c WHERE c.name = findings.cluster) END AS seen_at`;
+
+function md5(s: string): string {
+  return createHash('md5').update(s, 'utf8').digest('hex');
+}
+
+function toFindingRecord(r: FindingRow & { seen_at?: Date | null }): FindingRecord {
   const b = JSON.parse(r.body) as FindingBody;
   return {
     fingerprint: u(r.fingerprint),
@@ -704,7 +750,7 @@ function toFindingRecord(r: FindingRow): FindingRecord {
     namespace: u(r.namespace),
     state: r.state as FindingState,
     firstSeenAt: r.first_seen_at.toISOString(),
-    lastSeenAt: r.last_seen_at.toISOString(),
+    lastSeenAt: (r.seen_at ?? r.last_seen_at).toISOString(),
     resolvedAt: isoOut(r.resolved_at),
     reopened: r.reopened,
   };

@@ -34,6 +34,7 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
+  objectKinds,
   type FindingBody,
 } from './common.js';
 import { SQLITE_MIGRATIONS } from './schema-sqlite.js';
@@ -49,6 +50,7 @@ import {
   type FindingRecord,
   type FindingState,
   type IssuedCertificate,
+  type ObjectsOptions,
   type Page,
   type RetentionPolicy,
   type Store,
@@ -329,10 +331,12 @@ export class SqliteStore implements Store {
     return row ? cursorOf(row) : { cluster, epoch: null, seq: 0, snapshotComplete: false };
   }
 
-  objects(cluster: string): AsyncIterable<StoredObject> {
+  objects(cluster: string, opts?: ObjectsOptions): AsyncIterable<StoredObject> {
     const file = this.file;
+    const kinds = objectKinds(opts);
     return {
       async *[Symbol.asyncIterator]() {
+        if (kinds !== null && kinds.length === 0) return;
         // Its own connection and read transaction: one consistent state, and the main connection
         // stays free for writes while a consumer awaits between objects.
         const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -341,21 +345,43 @@ export class SqliteStore implements Store {
           db.exec('BEGIN');
           const row = db.prepare('SELECT id, live_gen FROM clusters WHERE name = ?').get(cluster) as { id: number; live_gen: number | null } | undefined;
           if (!row || row.live_gen === null) return;
+          type R = { kind: string; namespace: string; name: string; body: string; stored_at: string };
+          if (kinds === null) {
+            const first = db.prepare(
+              `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ?
+                ORDER BY kind, namespace, name LIMIT ?`,
+            );
+            const next = db.prepare(
+              `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND (kind, namespace, name) > (?, ?, ?)
+                ORDER BY kind, namespace, name LIMIT ?`,
+            );
+            let rows = first.all(row.id, row.live_gen, OBJECT_PAGE) as R[];
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = next.all(row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE) as R[];
+            }
+            return;
+          }
+          // Kind by kind, in key order: each is a range of the primary key (cluster_id, gen, kind, ...),
+          // so only the asked kinds' rows are read.
           const first = db.prepare(
-            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ?
-              ORDER BY kind, namespace, name LIMIT ?`,
+            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND kind = ?
+              ORDER BY namespace, name LIMIT ?`,
           );
           const next = db.prepare(
-            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND (kind, namespace, name) > (?, ?, ?)
-              ORDER BY kind, namespace, name LIMIT ?`,
+            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND kind = ? AND (namespace, name) > (?, ?)
+              ORDER BY namespace, name LIMIT ?`,
           );
-          type R = { kind: string; namespace: string; name: string; body: string; stored_at: string };
-          let rows = first.all(row.id, row.live_gen, OBJECT_PAGE) as R[];
-          while (rows.length > 0) {
-            for (const r of rows) yield toStoredObject(r);
-            if (rows.length < OBJECT_PAGE) break;
-            const l = rows[rows.length - 1]!;
-            rows = next.all(row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE) as R[];
+          for (const kind of kinds) {
+            let rows = first.all(row.id, row.live_gen, kind, OBJECT_PAGE) as R[];
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = next.all(row.id, row.live_gen, kind, l.namespace, l.name, OBJECT_PAGE) as R[];
+            }
           }
         } finally {
           if (db.inTransaction) db.exec('COMMIT');
