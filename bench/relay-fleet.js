@@ -6,8 +6,12 @@
 //
 //   npm run build && node bench/relay-fleet.js            # full shape: 100 clusters x 20,000 objects
 //   MESHWARD_BENCH_CLUSTERS=10 MESHWARD_BENCH_OBJECTS=2000 node bench/relay-fleet.js   # quick run
+//   node bench/relay-fleet.js --database postgres        # the same against PostgreSQL: a throwaway server
+//     (src/testing/postgres.ts: initdb in a temp dir, loopback only, fsync ON as production runs it) and
+//     `meshward server --database postgres://... --data DIR` (DIR holds only the agent CA then)
 //   other knobs: MESHWARD_BENCH_CONCURRENCY (agents pushing snapshots at once, default 10),
-//   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25)
+//   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25),
+//   _TRIAL_TIMEOUT_MS (a trial not seen by then counts as a timeout, default 60,000)
 //
 // Measured: initial ingest (objects/s), the server's peak RSS (VmHWM of its process, threads
 // included; VmRSS sampled too), the time until every cluster is analysed once, then the visibility
@@ -33,7 +37,11 @@ const CONCURRENCY = env('CONCURRENCY', 10);
 const DELTA_RATE = env('DELTA_RATE', 20);
 const TRIALS = env('TRIALS', 60);
 const POLL_MS = env('POLL_MS', 25);
+const TRIAL_TIMEOUT_MS = env('TRIAL_TIMEOUT_MS', 60_000);
 const TARGET = { rssMB: 3 * 1024, p99Ms: 1000 };
+const dbFlag = process.argv.indexOf('--database');
+const ENGINE = dbFlag >= 0 ? process.argv[dbFlag + 1] : (process.env.MESHWARD_BENCH_DATABASE ?? 'sqlite');
+if (ENGINE !== 'sqlite' && ENGINE !== 'postgres') throw new Error(`--database takes sqlite or postgres, not ${JSON.stringify(ENGINE)}`);
 
 const imp = (p) => import(pathToFileURL(path.join(REPO, 'dist', p)).href);
 const { openStore } = await imp('store/index.js');
@@ -60,6 +68,15 @@ const pct = (xs, p) => (xs.length ? xs.slice().sort((a, b) => a - b)[Math.min(xs
 const name = (i) => `c${String(i).padStart(3, '0')}`;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-bench-fleet-'));
+// PostgreSQL: a throwaway server with production durability (fsync on) and a modest buffer cache.
+let pg = null;
+let databaseUrl = null;
+if (ENGINE === 'postgres') {
+  const { startPostgres } = await imp('testing/postgres.js');
+  pg = await startPostgres({ fsync: true, settings: { shared_buffers: '512MB', max_wal_size: '4GB' } });
+  databaseUrl = await pg.createDatabase('fleet');
+}
+const storeSpec = ENGINE === 'postgres' ? { engine: 'postgres', connectionString: databaseUrl } : { engine: 'sqlite', dataDir: path.join(dir, 'data') };
 const dataDir = path.join(dir, 'data');
 const apiToken = `mwb_${randomBytes(24).toString('base64url')}`;
 fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    role: viewer\n    sha256: ${createHash('sha256').update(apiToken).digest('hex')}\n`, { mode: 0o600 });
@@ -67,7 +84,8 @@ fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    r
 // The server, as an operator starts it.
 // MESHWARD_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 const serverNodeArgs = (process.env.MESHWARD_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const server = spawn(process.execPath, [...serverNodeArgs, BIN, 'server', '--data', dataDir, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const storeArgs = ENGINE === 'postgres' ? ['--database', databaseUrl, '--data', dataDir] : ['--data', dataDir];
+const server = spawn(process.execPath, [...serverNodeArgs, BIN, 'server', ...storeArgs, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const analyses = []; // seconds of each cluster analysis, from the server's log
 const urls = await new Promise((resolve, reject) => {
   const rl = readline.createInterface({ input: server.stdout });
@@ -86,16 +104,16 @@ const urls = await new Promise((resolve, reject) => {
 });
 let rssSampledKB = 0;
 const sampler = setInterval(() => (rssSampledKB = Math.max(rssSampledKB, procStatus(server.pid, 'VmRSS'))), 200);
-console.error(`relay fleet bench: ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${server.pid}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(`relay fleet bench (${ENGINE}): ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${server.pid}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
-// Registration through the same function `meshward server register-cluster` runs, beside the running server (SQLite WAL).
-const store = await openStore({ engine: 'sqlite', dataDir });
+// Registration through the same function `meshward server register-cluster` runs, beside the running server (SQLite WAL, or PostgreSQL).
+const store = await openStore(storeSpec);
 const clusters = [];
 for (let i = 0; i < CLUSTERS; i++) clusters.push({ name: name(i), token: (await registerCluster(store, name(i), 3_600_000, new Date())).token });
 await store.close();
 
 const config = path.join(dir, 'agents.json');
-fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: 60_000 }), { mode: 0o600 });
+fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
 const agents = spawn(process.execPath, [path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
 const loads = [];
 const loadSampler = setInterval(() => loads.push(os.loadavg()[0]), 5000);
@@ -131,6 +149,17 @@ clearInterval(loadSampler);
 const peakKB = Math.max(procStatus(server.pid, 'VmHWM'), rssSampledKB);
 clearInterval(sampler);
 cpu.end = cpuSeconds(server.pid);
+// What the database holds now: PostgreSQL's database size, or SQLite's file and its WAL.
+let databaseMB = null;
+if (pg) {
+  const pgm = (await import('pg')).default;
+  const c = new pgm.Client({ connectionString: databaseUrl });
+  await c.connect();
+  databaseMB = Math.round(Number((await c.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n) / 1048576);
+  await c.end();
+} else {
+  databaseMB = Math.round(['meshward.db', 'meshward.db-wal'].reduce((a, f) => a + (fs.existsSync(path.join(dataDir, f)) ? fs.statSync(path.join(dataDir, f)).size : 0), 0) / 1048576);
+}
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
 
@@ -138,6 +167,8 @@ const lat = done.latencies;
 const steady = analyses.filter((a) => a.at > 0).slice(-200).map((a) => a.seconds);
 const result = {
   at: new Date().toISOString(),
+  database: ENGINE,
+  databaseMB,
   node: process.version,
   cpus: os.cpus().length,
   clusters: CLUSTERS,
@@ -154,11 +185,11 @@ const result = {
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
 };
 fs.mkdirSync(path.join(BENCH, 'out'), { recursive: true });
-fs.writeFileSync(path.join(BENCH, 'out', 'relay-fleet-results.json'), JSON.stringify(result, null, 2));
+fs.writeFileSync(path.join(BENCH, 'out', `relay-fleet-results${ENGINE === 'sqlite' ? '' : `-${ENGINE}`}.json`), JSON.stringify(result, null, 2));
 const row = (what, value, target, ok) => `${what.padEnd(44)} ${String(value).padStart(14)}   ${target.padEnd(12)} ${ok === null ? '' : ok ? 'pass' : 'FAIL'}`;
 console.log(
   [
-    `relay fleet: ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
+    `relay fleet (${ENGINE}, ${databaseMB} MB stored): ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
     row('measure', 'value', 'target', null),
     row('initial ingest (objects/s)', result.ingest.objectsPerSecond, '', null),
     row('server peak RSS (MB)', result.serverRssPeakMB, `<= ${TARGET.rssMB}`, result.serverRssPeakMB <= TARGET.rssMB),
@@ -171,4 +202,5 @@ console.log(
     row('cluster analysis p50 / p99 (s)', `${result.clusterAnalysisSeconds.p50} / ${result.clusterAnalysisSeconds.p99}`, '', null),
   ].join('\n'),
 );
+if (pg) await pg.stop();
 fs.rmSync(dir, { recursive: true, force: true });

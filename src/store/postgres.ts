@@ -313,49 +313,48 @@ export class PostgresStore implements Store {
           await c.query('DELETE FROM objects WHERE cluster_id = $1 AND gen IS DISTINCT FROM $2', [row.id, row.live_gen]);
           await c.query('UPDATE clusters SET epoch = $2, seq = 0, snapshot_complete = FALSE, stream_gen = $3, staged_count = 0 WHERE id = $1', [row.id, epoch, gen]);
         }
-        if (folded.deletes.length > 0) {
-          const d = await c.query(
-            `DELETE FROM objects o USING unnest($3::text[], $4::text[], $5::text[]) AS k(kind, namespace, name)
-              WHERE o.cluster_id = $1 AND o.gen = $2 AND o.kind = k.kind AND o.namespace = k.namespace AND o.name = k.name`,
-            [row.id, gen, folded.deletes.map((k) => t(k.kind)), folded.deletes.map((k) => t(k.namespace)), folded.deletes.map((k) => t(k.name))],
-          );
-          count -= d.rowCount ?? 0;
-        }
-        if (folded.upserts.length > 0) {
-          const ins = await c.query<{ inserted: boolean }>(
-            `INSERT INTO objects (cluster_id, gen, kind, namespace, name, body, stored_at)
-               SELECT $1, $2, k.kind, k.namespace, k.name, k.body, $7 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS k(kind, namespace, name, body)
-             ON CONFLICT (cluster_id, gen, kind, namespace, name) DO UPDATE SET body = excluded.body, stored_at = excluded.stored_at
-             RETURNING (xmax = 0) AS inserted`,
-            [
-              row.id,
-              gen,
-              folded.upserts.map((x) => t(x.key.kind)),
-              folded.upserts.map((x) => t(x.key.namespace)),
-              folded.upserts.map((x) => t(x.key.name)),
-              folded.upserts.map((x) => x.body),
-              now,
-            ],
-          );
-          for (const r of ins.rows) if (r.inserted) count++;
-        }
-        if (count > maxObjects) throw new TooManyObjects();
+        // One statement for the objects and the cursor (fewer round trips per batch): the deletes and the
+        // upserts as data-modifying CTEs (foldChanges leaves each key either deleted or upserted, never
+        // both, so their order within the statement does not matter), the cluster row updated with the
+        // new count. Over maxObjects, the error below rolls the whole transaction back.
         const kinds = Array.isArray(batch.kinds) ? JSON.stringify(batch.kinds) : null;
-        let updated: ClusterRow;
-        if (isSnapshot && batch.last === true) {
-          await c.query('DELETE FROM objects WHERE cluster_id = $1 AND gen <> $2', [row.id, gen]);
-          updated = (await c.query<ClusterRow>(
-            `UPDATE clusters SET seq = $2, snapshot_complete = TRUE, live_gen = $3, live_epoch = epoch, object_count = $4, staged_count = 0,
-               kinds = COALESCE($5, kinds), last_ingest_at = $6 WHERE id = $1 RETURNING *`,
-            [row.id, batch.seq, gen, count, kinds, now],
-          )).rows[0]!;
-        } else {
-          const column = isSnapshot ? 'staged_count' : 'object_count'; // one of two fixed names
-          updated = (await c.query<ClusterRow>(
-            `UPDATE clusters SET seq = $2, ${column} = $3, kinds = COALESCE($4, kinds), last_ingest_at = $5 WHERE id = $1 RETURNING *`,
-            [row.id, batch.seq, count, kinds, now],
-          )).rows[0]!;
-        }
+        const last = isSnapshot && batch.last === true;
+        const column = isSnapshot && !last ? 'staged_count' : 'object_count'; // one of two fixed names
+        const values: unknown[] = [
+          row.id,
+          gen,
+          folded.deletes.map((k) => t(k.kind)),
+          folded.deletes.map((k) => t(k.namespace)),
+          folded.deletes.map((k) => t(k.name)),
+          folded.upserts.map((x) => t(x.key.kind)),
+          folded.upserts.map((x) => t(x.key.namespace)),
+          folded.upserts.map((x) => t(x.key.name)),
+          folded.upserts.map((x) => x.body),
+          now,
+          batch.seq,
+          count,
+          kinds,
+        ];
+        const updated = (await c.query<ClusterRow & { new_count: string }>(
+          `WITH del AS (
+             DELETE FROM objects o USING unnest($3::text[], $4::text[], $5::text[]) AS k(kind, namespace, name)
+              WHERE o.cluster_id = $1 AND o.gen = $2 AND o.kind = k.kind AND o.namespace = k.namespace AND o.name = k.name
+             RETURNING 1),
+           ins AS (
+             INSERT INTO objects (cluster_id, gen, kind, namespace, name, body, stored_at)
+               SELECT $1, $2, k.kind, k.namespace, k.name, k.body, $10 FROM unnest($6::text[], $7::text[], $8::text[], $9::text[]) AS k(kind, namespace, name, body)
+             ON CONFLICT (cluster_id, gen, kind, namespace, name) DO UPDATE SET body = excluded.body, stored_at = excluded.stored_at
+             RETURNING (xmax = 0) AS inserted)${last ? `,
+           superseded AS (DELETE FROM objects WHERE cluster_id = $1 AND gen <> $2)` : ''}
+           UPDATE clusters SET seq = $11,
+             ${column} = $12::bigint + (SELECT count(*) FROM ins WHERE inserted) - (SELECT count(*) FROM del),
+             ${last ? 'snapshot_complete = TRUE, live_gen = $2, live_epoch = epoch, staged_count = 0,' : ''}
+             kinds = COALESCE($13, kinds), last_ingest_at = $10
+           WHERE id = $1
+           RETURNING *, ${column} AS new_count`,
+          values,
+        )).rows[0]!;
+        if (Number(updated.new_count) > maxObjects) throw new TooManyObjects();
         return { status: 'stored', cursor: cursorOf(updated) };
       });
     } catch (e) {
@@ -455,16 +454,19 @@ export class PostgresStore implements Store {
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ANALYSIS, cl]);
       // The stored body's digest, not the body: what is compared crosses the wire, not every finding's text.
+      // One round trip for the existing findings and when the previous analysis ran (the last time a
+      // finding resolved now was seen): the outer join yields one row even when there are no findings.
       const existing = new Map<string, { sev: number; state: string; rule_id: string; namespace: string; digest: string }>();
-      for (const r of (await c.query<{ fingerprint: string; sev: number; state: string; rule_id: string; namespace: string; digest: string }>({
+      let previous: Date | null = null;
+      for (const r of (await c.query<{ previous: Date | null; fingerprint: string | null; sev: number; state: string; rule_id: string; namespace: string; digest: string }>({
         name: 'mw_findings_of_cluster',
-        text: 'SELECT fingerprint, sev, state, rule_id, namespace, md5(body) AS digest FROM findings WHERE cluster = $1',
+        text: `SELECT (SELECT last_analysis_at FROM clusters WHERE name = $1) AS previous, f.fingerprint, f.sev, f.state, f.rule_id, f.namespace, md5(f.body) AS digest
+                 FROM (SELECT 1) AS one LEFT JOIN findings f ON f.cluster = $1`,
         values: [cl],
       })).rows) {
-        existing.set(r.fingerprint, r);
+        previous = r.previous;
+        if (r.fingerprint !== null) existing.set(r.fingerprint, r);
       }
-      // When the previous analysis ran: the last time a finding resolved now was seen.
-      const previous = (await c.query<{ last_analysis_at: Date | null }>('SELECT last_analysis_at FROM clusters WHERE name = $1', [cl])).rows[0]?.last_analysis_at ?? null;
       const out: AnalysisOutcome = { opened: 0, resolved: 0, reopened: 0, open: 0 };
       const ins = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[] };
       const upd = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[], re: [] as number[] };
@@ -537,17 +539,19 @@ export class PostgresStore implements Store {
           [cl, now, ev.fp, ev.rule, ev.sev, ev.type],
         );
       }
+      // After this analysis exactly the incoming findings are open (every other open one resolved): counted here, not queried.
       const bySev = zeroBySeverity();
-      for (const r of (await c.query<{ sev: number; n: string }>(`SELECT sev, COUNT(*) AS n FROM findings WHERE cluster = $1 AND state = 'open' GROUP BY sev`, [cl])).rows) {
-        bySev[severityFromOrder(r.sev)] = Number(r.n);
-        out.open += Number(r.n);
-      }
-      await c.query(
-        `INSERT INTO trend_days (cluster, day, sev, open) SELECT $1, $2, x.sev, x.open FROM unnest($3::smallint[], $4::bigint[]) AS x(sev, open)
-         ON CONFLICT (cluster, day, sev) DO UPDATE SET open = excluded.open`,
-        [cl, utcDay(now), SEVERITIES.map(severityOrder), SEVERITIES.map((s) => bySev[s])],
-      );
-      await c.query('UPDATE clusters SET last_analysis_at = $2 WHERE name = $1', [cl, now]);
+      for (const f of incoming.values()) bySev[f.severity]++;
+      out.open = incoming.size;
+      // The day's figures and the analysis time in one statement.
+      await c.query({
+        name: 'mw_trend_and_analysed',
+        text: `WITH trend AS (
+                 INSERT INTO trend_days (cluster, day, sev, open) SELECT $1, $3, x.sev, x.open FROM unnest($4::smallint[], $5::bigint[]) AS x(sev, open)
+                 ON CONFLICT (cluster, day, sev) DO UPDATE SET open = excluded.open)
+               UPDATE clusters SET last_analysis_at = $2 WHERE name = $1`,
+        values: [cl, now, utcDay(now), SEVERITIES.map(severityOrder), SEVERITIES.map((s) => bySev[s])],
+      });
       return out;
     });
   }
