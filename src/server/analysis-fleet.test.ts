@@ -240,17 +240,23 @@ test('the fleet pass yields to queued cluster analyses, but not past its bound',
     const worker = new StuckWorker(store);
     const analysis = new Analysis({ store, log: pino({ level: 'silent' }), worker, debounceMs: 5, idleDebounceMs: 5, fleetDebounceMs: 20 });
     try {
-      // east runs (and hangs); north and west queue behind it.
-      analysis.onStored('east', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: 1 });
+      // east runs (and hangs); north and west queue behind it. No fleet trigger yet.
+      analysis.schedule('east', 0);
       while (worker.clusterRuns === 0) await new Promise((r) => setTimeout(r, 2));
+      analysis.schedule('north', 0);
+      analysis.schedule('west', 0);
+      const queued = () => (analysis as unknown as { ready: string[] }).ready.length;
+      while (queued() < 2) await new Promise((r) => setTimeout(r, 2));
+      // Now a fleet trigger: its debounce ends while cluster work is queued.
       const started = performance.now();
       analysis.onStored('north', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: 1 });
-      analysis.onStored('west', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: 1 });
       while (analysis.runs.get(FLEET_CLUSTER) === undefined) await new Promise((r) => setTimeout(r, 5));
       const waited = performance.now() - started;
-      // Debounce (20 ms) then yielding to the queue up to 5 debounces: well after the debounce, within the bound (with slack for a loaded machine).
-      assert.ok(waited >= 90, `the pass waited ${waited.toFixed(0)} ms for the queued clusters`);
+      // Debounce (20 ms), then yielding to the queue up to 5 debounces (100 ms): it ran at its bound, not before.
+      assert.ok(waited >= 110, `the pass waited ${waited.toFixed(0)} ms for the queued clusters`);
+      assert.ok(waited < 10_000, `the pass waited ${waited.toFixed(0)} ms: past its bound`);
       assert.equal(worker.clusterRuns, 1, 'the queued clusters are still queued behind the hung one');
+      assert.equal(queued(), 2);
     } finally {
       worker.release();
       await analysis.close();
