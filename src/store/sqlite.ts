@@ -454,11 +454,10 @@ export class SqliteStore implements Store {
         event.run(cluster, fp, r.rule_id, r.sev, 'resolved', now);
         out.resolved++;
       }
+      // After this analysis exactly the incoming findings are open (every other open one resolved): counted here, not queried.
       const bySev = zeroBySeverity();
-      for (const r of this.st(`SELECT sev, COUNT(*) AS n FROM findings WHERE cluster = ? AND state = 'open' GROUP BY sev`).all(cluster) as Array<{ sev: number; n: number }>) {
-        bySev[severityFromOrder(r.sev)] = r.n;
-        out.open += r.n;
-      }
+      for (const f of incoming.values()) bySev[f.severity]++;
+      out.open = incoming.size;
       const day = utcDay(at);
       const trend = this.st('INSERT INTO trend_days (cluster, day, sev, open) VALUES (?, ?, ?, ?) ON CONFLICT (cluster, day, sev) DO UPDATE SET open = excluded.open');
       for (const s of SEVERITIES) trend.run(cluster, day, severityOrder(s), bySev[s]);
