@@ -6,8 +6,12 @@
 //
 //   npm run build && node bench/relay-fleet.js            # full shape: 100 clusters x 20,000 objects
 //   MESHWARD_BENCH_CLUSTERS=10 MESHWARD_BENCH_OBJECTS=2000 node bench/relay-fleet.js   # quick run
+//   node bench/relay-fleet.js --database postgres        # the same against PostgreSQL: a throwaway server
+//     (src/testing/postgres.ts: initdb in a temp dir, loopback only, fsync ON as production runs it) and
+//     `meshward server --database postgres://... --data DIR` (DIR holds only the agent CA then)
 //   other knobs: MESHWARD_BENCH_CONCURRENCY (agents pushing snapshots at once, default 10),
-//   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25)
+//   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25),
+//   _TRIAL_TIMEOUT_MS (a trial not seen by then counts as a timeout, default 60,000)
 //
 // Measured: initial ingest (objects/s), the server's peak RSS (VmHWM of its process, threads
 // included; VmRSS sampled too), the time until every cluster is analysed once, then the visibility
@@ -33,7 +37,11 @@ const CONCURRENCY = env('CONCURRENCY', 10);
 const DELTA_RATE = env('DELTA_RATE', 20);
 const TRIALS = env('TRIALS', 60);
 const POLL_MS = env('POLL_MS', 25);
+const TRIAL_TIMEOUT_MS = env('TRIAL_TIMEOUT_MS', 60_000);
 const TARGET = { rssMB: 3 * 1024, p99Ms: 1000 };
+const dbFlag = process.argv.indexOf('--database');
+const ENGINE = dbFlag >= 0 ? process.argv[dbFlag + 1] : (process.env.MESHWARD_BENCH_DATABASE ?? 'sqlite');
+if (ENGINE !== 'sqlite' && ENGINE !== 'postgres') throw new Error(`--database takes sqlite or postgres, not ${JSON.stringify(ENGINE)}`);
 
 const imp = (p) => import(pathToFileURL(path.join(REPO, 'dist', p)).href);
 const { openStore } = await imp('store/index.js');
@@ -47,16 +55,37 @@ const procStatus = (pid, field) => {
     return 0;
   }
 };
+/** CPU seconds (user + system, all threads) the process has used: load on the shared machine does not inflate it. */
+const cpuSeconds = (pid) => {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+};
 const pct = (xs, p) => (xs.length ? xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : null);
 const name = (i) => `c${String(i).padStart(3, '0')}`;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-bench-fleet-'));
+// PostgreSQL: a throwaway server with production durability (fsync on) and a modest buffer cache.
+let pg = null;
+let databaseUrl = null;
+if (ENGINE === 'postgres') {
+  const { startPostgres } = await imp('testing/postgres.js');
+  pg = await startPostgres({ fsync: true, settings: { shared_buffers: '512MB', max_wal_size: '4GB' } });
+  databaseUrl = await pg.createDatabase('fleet');
+}
+const storeSpec = ENGINE === 'postgres' ? { engine: 'postgres', connectionString: databaseUrl } : { engine: 'sqlite', dataDir: path.join(dir, 'data') };
 const dataDir = path.join(dir, 'data');
 const apiToken = `mwb_${randomBytes(24).toString('base64url')}`;
 fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    role: viewer\n    sha256: ${createHash('sha256').update(apiToken).digest('hex')}\n`, { mode: 0o600 });
 
 // The server, as an operator starts it.
-const server = spawn(process.execPath, [BIN, 'server', '--data', dataDir, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+// MESHWARD_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+const serverNodeArgs = (process.env.MESHWARD_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const storeArgs = ENGINE === 'postgres' ? ['--database', databaseUrl, '--data', dataDir] : ['--data', dataDir];
+const server = spawn(process.execPath, [...serverNodeArgs, BIN, 'server', ...storeArgs, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const analyses = []; // seconds of each cluster analysis, from the server's log
 const urls = await new Promise((resolve, reject) => {
   const rl = readline.createInterface({ input: server.stdout });
@@ -75,16 +104,16 @@ const urls = await new Promise((resolve, reject) => {
 });
 let rssSampledKB = 0;
 const sampler = setInterval(() => (rssSampledKB = Math.max(rssSampledKB, procStatus(server.pid, 'VmRSS'))), 200);
-console.error(`relay fleet bench: ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${server.pid}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(`relay fleet bench (${ENGINE}): ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${server.pid}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
-// Registration through the same function `meshward server register-cluster` runs, beside the running server (SQLite WAL).
-const store = await openStore({ engine: 'sqlite', dataDir });
+// Registration through the same function `meshward server register-cluster` runs, beside the running server (SQLite WAL, or PostgreSQL).
+const store = await openStore(storeSpec);
 const clusters = [];
 for (let i = 0; i < CLUSTERS; i++) clusters.push({ name: name(i), token: (await registerCluster(store, name(i), 3_600_000, new Date())).token });
 await store.close();
 
 const config = path.join(dir, 'agents.json');
-fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: 60_000 }), { mode: 0o600 });
+fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
 const agents = spawn(process.execPath, [path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
 const loads = [];
 const loadSampler = setInterval(() => loads.push(os.loadavg()[0]), 5000);
@@ -92,6 +121,7 @@ let ingest = null;
 let analysed = null;
 let done = null;
 let ingestRssKB = 0;
+const cpu = { ingest: null, analysed: null, end: null };
 let agentsPeakKB = 0;
 const agentSampler = setInterval(() => (agentsPeakKB = Math.max(agentsPeakKB, procStatus(agents.pid, 'VmRSS'))), 500);
 await new Promise((resolve, reject) => {
@@ -101,9 +131,11 @@ await new Promise((resolve, reject) => {
     else if (o.event === 'ingested') {
       ingest = o;
       ingestRssKB = procStatus(server.pid, 'VmHWM');
+      cpu.ingest = cpuSeconds(server.pid);
       console.error(`initial ingest: ${o.objects} objects in ${o.seconds.toFixed(1)} s`);
     } else if (o.event === 'analysed') {
       analysed = o;
+      cpu.analysed = cpuSeconds(server.pid);
       console.error(`every cluster analysed ${o.seconds.toFixed(1)} s after the ingest`);
     } else if (o.event === 'trial') {
       if (o.trial % 10 === 0 || o.ms === null) console.error(`  trial ${o.trial}: ${o.ms === null ? 'not seen' : `${o.ms} ms`}`);
@@ -116,6 +148,18 @@ clearInterval(agentSampler);
 clearInterval(loadSampler);
 const peakKB = Math.max(procStatus(server.pid, 'VmHWM'), rssSampledKB);
 clearInterval(sampler);
+cpu.end = cpuSeconds(server.pid);
+// What the database holds now: PostgreSQL's database size, or SQLite's file and its WAL.
+let databaseMB = null;
+if (pg) {
+  const pgm = (await import('pg')).default;
+  const c = new pgm.Client({ connectionString: databaseUrl });
+  await c.connect();
+  databaseMB = Math.round(Number((await c.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n) / 1048576);
+  await c.end();
+} else {
+  databaseMB = Math.round(['meshward.db', 'meshward.db-wal'].reduce((a, f) => a + (fs.existsSync(path.join(dataDir, f)) ? fs.statSync(path.join(dataDir, f)).size : 0), 0) / 1048576);
+}
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
 
@@ -123,6 +167,8 @@ const lat = done.latencies;
 const steady = analyses.filter((a) => a.at > 0).slice(-200).map((a) => a.seconds);
 const result = {
   at: new Date().toISOString(),
+  database: ENGINE,
+  databaseMB,
   node: process.version,
   cpus: os.cpus().length,
   clusters: CLUSTERS,
@@ -132,25 +178,29 @@ const result = {
   firstAnalysisOfAllSeconds: +analysed.seconds.toFixed(1),
   serverRssPeakMB: Math.round(peakKB / 1024),
   agentsProcessRssPeakMB: Math.round(agentsPeakKB / 1024),
-  visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
+  visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p95Ms: pct(lat, 95) && Math.round(pct(lat, 95)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
   backgroundDeltas: { sent: done.deltasSent, perSecond: +(done.deltasSent / done.deltaSeconds).toFixed(1) },
   clusterAnalysisSeconds: { runs: analyses.length, p50: pct(steady, 50), p99: pct(steady, 99) },
+  serverCpuSeconds: { ingest: cpu.ingest, firstAnalysisOfAll: cpu.analysed !== null && cpu.ingest !== null ? +(cpu.analysed - cpu.ingest).toFixed(1) : null, visibilityPhase: cpu.end !== null && cpu.analysed !== null ? +(cpu.end - cpu.analysed).toFixed(1) : null, total: cpu.end },
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
 };
 fs.mkdirSync(path.join(BENCH, 'out'), { recursive: true });
-fs.writeFileSync(path.join(BENCH, 'out', 'relay-fleet-results.json'), JSON.stringify(result, null, 2));
+fs.writeFileSync(path.join(BENCH, 'out', `relay-fleet-results${ENGINE === 'sqlite' ? '' : `-${ENGINE}`}.json`), JSON.stringify(result, null, 2));
 const row = (what, value, target, ok) => `${what.padEnd(44)} ${String(value).padStart(14)}   ${target.padEnd(12)} ${ok === null ? '' : ok ? 'pass' : 'FAIL'}`;
 console.log(
   [
-    `relay fleet: ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
+    `relay fleet (${ENGINE}, ${databaseMB} MB stored): ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
     row('measure', 'value', 'target', null),
     row('initial ingest (objects/s)', result.ingest.objectsPerSecond, '', null),
     row('server peak RSS (MB)', result.serverRssPeakMB, `<= ${TARGET.rssMB}`, result.serverRssPeakMB <= TARGET.rssMB),
     row('every cluster analysed after ingest (s)', result.firstAnalysisOfAllSeconds, '', null),
     row(`visibility p50 (ms, ${lat.length}/${TRIALS} seen)`, result.visibility.p50Ms, '', null),
+    row('visibility p95 (ms)', result.visibility.p95Ms, '', null),
     row('visibility p99 (ms)', result.visibility.p99Ms, `<= ${TARGET.p99Ms}`, result.visibility.p99Ms !== null && result.visibility.p99Ms <= TARGET.p99Ms && done.timeouts.length === 0),
     row('background deltas (/s)', result.backgroundDeltas.perSecond, `${DELTA_RATE}`, null),
+    row('server CPU s: ingest / first analyses / trials', `${result.serverCpuSeconds.ingest} / ${result.serverCpuSeconds.firstAnalysisOfAll} / ${result.serverCpuSeconds.visibilityPhase}`, '', null),
     row('cluster analysis p50 / p99 (s)', `${result.clusterAnalysisSeconds.p50} / ${result.clusterAnalysisSeconds.p99}`, '', null),
   ].join('\n'),
 );
+if (pg) await pg.stop();
 fs.rmSync(dir, { recursive: true, force: true });

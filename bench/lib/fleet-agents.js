@@ -146,6 +146,23 @@ const timeouts = [];
 const deadlineMs = cfg.trialTimeoutMs;
 for (let trial = 1; trial <= cfg.trials; trial++) {
   const disable = trial % 2 === 1; // odd trials open the finding, even ones resolve it
+  // The previous trial's state must be visible first (it may have timed out): otherwise this trial
+  // would find the state it expects already there and time nothing.
+  const settleStarted = performance.now();
+  let settled = false;
+  while (performance.now() - settleStarted < deadlineMs) {
+    const page = await api(findingsPath);
+    if (page.items.some((f) => f.resource?.name === PROBE_NAME) !== disable) {
+      settled = true;
+      break;
+    }
+    await sleep(cfg.pollMs);
+  }
+  if (!settled) {
+    timeouts.push(trial);
+    emit({ event: 'trial', trial, ms: null, unsettled: true });
+    continue;
+  }
   sentAt = null;
   waitingFor = trial;
   probe.cache.apply({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { namespace: PROBE_NS, name: PROBE_NAME, labels: { trial: String(trial) }, resourceVersion: String(1000 + trial) }, spec: { mtls: { mode: disable ? 'DISABLE' : 'STRICT' } } });

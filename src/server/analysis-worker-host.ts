@@ -1,26 +1,32 @@
 /**
- * The main-thread side of the analysis worker (./analysis-worker.ts): one worker thread, one job at a
- * time (the analysis queue runs one cluster at a time anyway), started on first use and again after
- * a crash (the job in flight fails; the cluster is analysed again on its next batch).
+ * The main-thread side of the analysis workers (./analysis-worker.ts). Two worker threads, each with
+ * its own store connection and one job at a time: one for per-cluster analyses (the queue runs one
+ * cluster at a time anyway), one for the fleet pass, so a fleet pass never holds up a cluster's
+ * analysis (and keeps its per-cluster slices in its own thread between passes). Each starts on first
+ * use and again after a crash (the job in flight fails; the cluster is analysed again on its next
+ * batch, the fleet on its next trigger, reading every slice again).
  */
 import { Worker } from 'node:worker_threads';
 import type { StoreSpec } from '../store/index.js';
-import type { ClusterAnalysisWorker, ClusterRunResult, FleetRunResult } from './analysis.js';
+import type { ClusterAnalysisWorker, ClusterRunResult, FleetHeard, FleetRunResult } from './analysis.js';
 import type { ClusterChanges } from './analysis-incremental.js';
 
 type Pending = { resolve: (r: any) => void; reject: (e: Error) => void };
 
-export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
+/** One worker thread and its jobs in flight. */
+class WorkerSlot {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private closed = false;
 
-  constructor(private readonly spec: StoreSpec) {}
+  constructor(
+    private readonly spec: StoreSpec,
+    private readonly role: 'cluster' | 'fleet',
+  ) {}
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { spec: this.spec } });
+    const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { spec: this.spec, role: this.role } });
     w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -33,33 +39,22 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
       for (const p of this.pending.values()) p.reject(new Error(why));
       this.pending.clear();
     };
-    w.on('error', (err) => fail(`the analysis worker failed: ${String(err?.message ?? err).split('\n')[0].slice(0, 200)}`));
-    w.on('exit', (code) => fail(`the analysis worker exited (code ${code})`));
+    w.on('error', (err) => fail(`the ${this.role} analysis worker failed: ${String(err?.message ?? err).split('\n')[0].slice(0, 200)}`));
+    w.on('exit', (code) => fail(`the ${this.role} analysis worker exited (code ${code})`));
     this.worker = w;
     return w;
   }
 
-  run(cluster: string, at: Date, changes: ClusterChanges | null = null): Promise<ClusterRunResult | null> {
-    if (this.closed) return Promise.resolve(null);
-    return this.job(cluster, at, changes);
-  }
-
-  fleet(at: Date): Promise<FleetRunResult> {
-    if (this.closed) return Promise.reject(new Error('the analysis worker is closed'));
-    return this.job(null, at, null);
-  }
-
-  private job<T>(cluster: string | null, at: Date, changes: ClusterChanges | null): Promise<T> {
+  job<T>(message: Record<string, unknown>): Promise<T> {
     const w = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, cluster, at: at.toISOString(), changes });
+      w.postMessage({ id, ...message });
     });
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     const w = this.worker;
     if (!w) return;
     const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
@@ -68,5 +63,31 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
     const timer = setTimeout(() => void w.terminate(), 5000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
+  private readonly clusterSlot: WorkerSlot;
+  private readonly fleetSlot: WorkerSlot;
+  private closed = false;
+
+  constructor(spec: StoreSpec) {
+    this.clusterSlot = new WorkerSlot(spec, 'cluster');
+    this.fleetSlot = new WorkerSlot(spec, 'fleet');
+  }
+
+  run(cluster: string, at: Date, changes: ClusterChanges | null = null): Promise<ClusterRunResult | null> {
+    if (this.closed) return Promise.resolve(null);
+    return this.clusterSlot.job({ cluster, at: at.toISOString(), changes });
+  }
+
+  fleet(at: Date, heard: ReadonlyMap<string, FleetHeard> | null = null): Promise<FleetRunResult> {
+    if (this.closed) return Promise.reject(new Error('the analysis worker is closed'));
+    return this.fleetSlot.job({ cluster: null, at: at.toISOString(), heard });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.clusterSlot.close(), this.fleetSlot.close()]);
   }
 }

@@ -9,19 +9,21 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreSpec } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { allRules } from '../rules/index.js';
-import { analyseStoredFleet } from './analysis.js';
+import { analyseStoredFleet, FleetInputs, type FleetHeard } from './analysis.js';
 import { DEFAULT_CACHE_OBJECTS, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
 
 const port = parentPort;
 if (!port) throw new Error('analysis-worker.js is a worker thread body: start it through analysis-worker-host.ts');
 
-const data = workerData as { spec: StoreSpec; cacheObjects?: number };
+const data = workerData as { spec: StoreSpec; cacheObjects?: number; role?: 'cluster' | 'fleet' };
 const spec = data.spec;
-// The worker keeps recently analysed clusters' objects and findings: a change re-reads and re-runs only what it touches.
-const analyser = new IncrementalAnalyser(allRules, data.cacheObjects ?? DEFAULT_CACHE_OBJECTS);
+// The cluster worker keeps recently analysed clusters' objects and findings: a change re-reads and re-runs only what it touches.
+// The fleet worker keeps each cluster's fleet slice instead (and holds no cluster's whole objects).
+const analyser = data.role === 'fleet' ? null : new IncrementalAnalyser(allRules, data.cacheObjects ?? DEFAULT_CACHE_OBJECTS);
+const fleetInputs = new FleetInputs();
 let store: Promise<Store> | null = null;
 
-port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null } | { close: true }) => {
+port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null; heard?: Map<string, FleetHeard> | null } | { close: true }) => {
   if ('close' in job) {
     void (store ? store.then((s) => s.close()) : Promise.resolve()).finally(() => port.close());
     return;
@@ -30,7 +32,9 @@ port.on('message', (job: { id: number; cluster: string | null; at: string; chang
     try {
       store ??= openStore(spec);
       // cluster null: the fleet pass (its blast radius is plain data, cloned back for the API).
-      const result = job.cluster === null ? await analyseStoredFleet(await store, new Date(job.at)) : await analyser.run(await store, job.cluster, new Date(job.at), job.changes ?? null);
+      const at = new Date(job.at);
+      if (job.cluster !== null && !analyser) throw new Error('a cluster analysis was sent to the fleet worker');
+      const result = job.cluster === null ? await analyseStoredFleet(await store, at, { inputs: fleetInputs, heard: job.heard ?? null }) : await analyser!.run(await store, job.cluster, at, job.changes ?? null);
       port.postMessage({ id: job.id, result });
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown } | null;

@@ -5,9 +5,18 @@
  * ones resolve, returning ones reopen). Then, debounced again, the cross-cluster analysis (blast
  * radius and CA trust, src/multicluster) runs over every cluster and is stored under FLEET_CLUSTER.
  *
- * Memory: one cluster's model at a time (analyses run one after another, never in parallel). The
- * fleet pass loads only the kinds blast radius and trust read (Secrets, RBAC, service accounts, the
- * mesh config), so its models hold a small slice of each cluster, never the fleet's objects.
+ * Two slots. Per-cluster analyses run one after another in theirs. The fleet pass has its own (with a
+ * worker: its own thread and store connection), so it never holds up a cluster's analysis: it is
+ * debounced (quiet time after the last trigger, but never more than FLEET_MAX_WAIT_FACTOR debounces
+ * after the first), coalesced (one pass runs at a time; triggers meanwhile make one more), and it
+ * yields to per-cluster work that is queued, up to the same bound. Once idle it runs within its
+ * debounce.
+ *
+ * Memory: one cluster's model at a time in the cluster slot. The fleet pass reads only the kinds
+ * blast radius and trust read (FLEET_KINDS, filtered by the store in SQL) and keeps each cluster's
+ * slice between passes (FleetInputs), re-reading only clusters whose FLEET_KINDS may have changed
+ * (FleetChangeLog, from ingest's changed keys); a pass where no slice changed and no cluster came or
+ * went records nothing.
  *
  * Event loop: loading from the store is asynchronous (it yields per object); the rules run
  * synchronously once per analysis. `yieldEvery` objects the loader also gives the loop a turn, so a
@@ -26,6 +35,7 @@ import { allRules } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { blastRadius, type BlastRadius, type ClusterInput } from '../multicluster/blast-radius.js';
 import type { StoredObject, Store, FindingInput, AnalysisOutcome } from '../store/types.js';
+import type { ObjectKey } from '../relay/protocol.js';
 import { FLEET_CLUSTER } from '../store/types.js';
 import type { IngestListener } from './types.js';
 import { FLEET_RULE_IDS, trustRuleId } from '../rules/multicluster/fleet.js';
@@ -70,6 +80,10 @@ export interface AnalysisOptions {
 export const DEFAULT_DEBOUNCE_MS = 250;
 export const DEFAULT_IDLE_DEBOUNCE_MS = 50;
 export const DEFAULT_FLEET_DEBOUNCE_MS = 1000;
+/** The fleet pass waits at most this many debounces after its first trigger (steady triggers cannot starve it), and yields to queued cluster work at most as long. */
+export const FLEET_MAX_WAIT_FACTOR = 5;
+/** Longest wait before a failed cluster analysis is retried. */
+const MAX_RETRY_MS = 30_000;
 /** Objects loaded between two turns given to the event loop. */
 const YIELD_EVERY = 500;
 
@@ -99,12 +113,13 @@ export function resourceOf(stored: StoredObject, cluster: string, id: number): R
   return r;
 }
 
-/** Loads a cluster's objects (optionally only some kinds), giving the event loop a turn every YIELD_EVERY. */
+/** Loads a cluster's objects (optionally only some kinds, filtered by the store), giving the event loop a turn every YIELD_EVERY. */
 export async function loadResources(store: Store, cluster: string, kinds?: ReadonlySet<string>): Promise<Resource[]> {
   const out: Resource[] = [];
   let n = 0;
-  for await (const stored of store.objects(cluster)) {
+  for await (const stored of store.objects(cluster, kinds ? { kinds } : undefined)) {
     if (++n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    // The store filtered already; a store that ignored the option still must not widen the pass.
     if (kinds && !kinds.has(stored.key.kind)) continue;
     out.push(resourceOf(stored, cluster, out.length));
   }
@@ -150,11 +165,22 @@ export class Analysis implements IngestListener {
   /** Clusters whose quiet time ended, in order, waiting for the one analysis slot. */
   private readonly ready: string[] = [];
   private readonly readySet = new Set<string>();
+  /** The fleet pass's debounce; `fleetFirstAt`: when the trigger it coalesces first came (bounds the wait). */
   private fleetTimer: NodeJS.Timeout | null = null;
-  private fleetDirty = false;
+  private fleetFirstAt: number | null = null;
+  /** The debounce ended: the pass runs when its slot is free and no cluster analysis is queued (or it waited long enough). */
+  private fleetDue = false;
+  private fleetDueAt = 0;
+  private fleetRunning: Promise<unknown> | null = null;
+  private fleetYieldTimer: NodeJS.Timeout | null = null;
+  /** Which clusters' fleet slices may have changed (ingest's keys), and the slices kept on this thread without a worker. */
+  private readonly fleetChanges = new FleetChangeLog();
+  private readonly localFleet = new FleetInputs();
   private running: Promise<unknown> | null = null;
   private closed = false;
   private lastFleet: { at: string; radius: BlastRadius } | null = null;
+  /** Consecutive failed analyses per cluster (the retry delay doubles with each). */
+  private readonly failures = new Map<string, number>();
   /** Waiters for idle(). */
   private idleWaiters: Array<() => void> = [];
   /** Analyses done, per cluster (tests count runs to prove debouncing). */
@@ -178,6 +204,7 @@ export class Analysis implements IngestListener {
   onStored(cluster: string, info?: Parameters<IngestListener['onStored']>[1]): void {
     if (info) this.changes.note(cluster, info);
     else this.changes.forget(cluster);
+    if (cluster !== FLEET_CLUSTER && this.fleetChanges.note(cluster, info)) this.scheduleFleet();
     // Nothing running or queued: a short wait (a burst still coalesces); otherwise the usual one.
     const idle = this.running === null && this.ready.length === 0 && this.timers.size === 0;
     this.schedule(cluster, idle ? this.idleDebounceMs : this.debounceMs);
@@ -213,7 +240,7 @@ export class Analysis implements IngestListener {
   }
 
   private isIdle(): boolean {
-    return this.timers.size === 0 && this.ready.length === 0 && this.fleetTimer === null && !this.fleetDirty && this.running === null;
+    return this.timers.size === 0 && this.ready.length === 0 && this.fleetTimer === null && !this.fleetDue && this.running === null && this.fleetRunning === null;
   }
 
   private settle(): void {
@@ -232,8 +259,11 @@ export class Analysis implements IngestListener {
     this.readySet.clear();
     if (this.fleetTimer) clearTimeout(this.fleetTimer);
     this.fleetTimer = null;
-    this.fleetDirty = false;
-    await this.running;
+    if (this.fleetYieldTimer) clearTimeout(this.fleetYieldTimer);
+    this.fleetYieldTimer = null;
+    this.fleetDue = false;
+    this.fleetFirstAt = null;
+    await Promise.all([this.running, this.fleetRunning]);
     await this.worker?.close();
     this.settle();
   }
@@ -243,41 +273,67 @@ export class Analysis implements IngestListener {
     for (const c of await this.store.listClusters()) {
       if (c.name !== FLEET_CLUSTER && !c.revokedAt && c.cursor.snapshotComplete) this.schedule(c.name, 0);
     }
+    this.scheduleFleet();
   }
 
   private pump(): void {
-    if (this.running || this.closed) {
+    if (this.closed) {
       this.settle();
       return;
     }
-    const next = this.ready.shift();
-    if (next !== undefined) {
-      this.readySet.delete(next);
-      this.running = this.analyseCluster(next).finally(() => {
-        this.running = null;
-        this.pump();
-      });
-      return;
+    if (!this.running) {
+      const next = this.ready.shift();
+      if (next !== undefined) {
+        this.readySet.delete(next);
+        this.running = this.analyseCluster(next).finally(() => {
+          this.running = null;
+          this.pump();
+        });
+      }
     }
-    if (this.fleetDirty && this.fleetTimer === null) {
-      this.fleetDirty = false;
-      this.running = this.analyseFleet().finally(() => {
-        this.running = null;
-        this.pump();
-      });
-      return;
-    }
+    this.pumpFleet();
     this.settle();
   }
 
+  /** Starts the fleet pass in its own slot when it is due, unless cluster analyses are queued (then it waits, but not past its bound). */
+  private pumpFleet(): void {
+    if (!this.fleetDue || this.fleetRunning || this.closed) return;
+    const yielded = performance.now() - this.fleetDueAt;
+    if (this.ready.length > 0 && yielded < this.fleetMaxWaitMs()) {
+      // Checked again when the queue moves (pump), and at the bound at the latest.
+      this.fleetYieldTimer ??= setTimeout(() => {
+        this.fleetYieldTimer = null;
+        this.pump();
+      }, this.fleetMaxWaitMs() - yielded + 1);
+      return;
+    }
+    if (this.fleetYieldTimer) clearTimeout(this.fleetYieldTimer);
+    this.fleetYieldTimer = null;
+    this.fleetDue = false;
+    this.fleetRunning = this.analyseFleet().finally(() => {
+      this.fleetRunning = null;
+      this.pump();
+    });
+  }
+
+  private fleetMaxWaitMs(): number {
+    return FLEET_MAX_WAIT_FACTOR * this.fleetDebounceMs;
+  }
+
+  /** Debounced and coalesced: quiet time after the last trigger, at most FLEET_MAX_WAIT_FACTOR debounces after the first. */
   private scheduleFleet(): void {
     if (this.closed) return;
+    const now = performance.now();
+    this.fleetFirstAt ??= now;
     if (this.fleetTimer) clearTimeout(this.fleetTimer);
+    const delay = Math.max(0, Math.min(this.fleetDebounceMs, this.fleetFirstAt + this.fleetMaxWaitMs() - now));
     this.fleetTimer = setTimeout(() => {
       this.fleetTimer = null;
-      this.fleetDirty = true;
+      this.fleetFirstAt = null;
+      if (!this.fleetDue) this.fleetDueAt = performance.now();
+      this.fleetDue = true;
       this.pump();
-    }, this.fleetDebounceMs);
+    }, delay);
   }
 
   /** One cluster: stored objects → model → rules → recordAnalysis (in the worker when there is one). Errors are logged, never thrown. */
@@ -290,6 +346,7 @@ export class Analysis implements IngestListener {
       if (!result) return null;
       for (const ruleId of result.failedRules) this.log.error({ cluster, rule: ruleId }, 'a rule failed during analysis; its findings are missing from this run');
       const seconds = (performance.now() - started) / 1000;
+      this.failures.delete(cluster);
       this.runs.set(cluster, (this.runs.get(cluster) ?? 0) + 1);
       if (result.mode) this.modes[result.mode]++;
       this.log.info({ cluster, objects: result.objects, findings: result.findings, mode: result.mode, rulesRun: result.rulesRun, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
@@ -298,8 +355,13 @@ export class Analysis implements IngestListener {
       return result.outcome;
     } catch (err) {
       const message = errorLine(err);
-      this.log.error({ cluster, err: message }, 'cluster analysis failed; it runs again on the next batch');
+      // Retried on its own (a busy database, a crashed worker): a quiet agent sends no next batch to wait for.
+      const failures = (this.failures.get(cluster) ?? 0) + 1;
+      this.failures.set(cluster, failures);
+      const retryMs = Math.min(MAX_RETRY_MS, this.debounceMs * 2 ** Math.min(failures, 16));
+      this.log.error({ cluster, err: message, retryInMs: retryMs }, 'cluster analysis failed; it runs again on the next batch or after the retry delay');
       this.onAnalysed?.(cluster, (performance.now() - started) / 1000, null, message);
+      if (!this.timers.has(cluster)) this.schedule(cluster, retryMs);
       return null;
     }
   }
@@ -309,11 +371,13 @@ export class Analysis implements IngestListener {
     const started = performance.now();
     try {
       const at = this.now();
-      const result = this.worker ? await this.worker.fleet(at) : await analyseStoredFleet(this.store, at);
-      this.lastFleet = { at: at.toISOString(), radius: result.radius };
+      const heard = this.fleetChanges.snapshot();
+      const result = this.worker ? await this.worker.fleet(at, heard) : await analyseStoredFleet(this.store, at, { inputs: this.localFleet, heard });
+      // A pass where nothing changed recorded nothing: the last radius (and its time) stand.
+      if (!result.unchanged || !this.lastFleet) this.lastFleet = { at: at.toISOString(), radius: result.radius };
       const seconds = (performance.now() - started) / 1000;
       this.runs.set(FLEET_CLUSTER, (this.runs.get(FLEET_CLUSTER) ?? 0) + 1);
-      this.log.info({ cluster: FLEET_CLUSTER, clusters: result.clusters, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'fleet analysed');
+      this.log.info({ cluster: FLEET_CLUSTER, clusters: result.clusters, reloaded: result.reloaded, unchanged: result.unchanged ?? false, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'fleet analysed');
       this.onAnalysed?.(FLEET_CLUSTER, seconds, result.outcome, null);
       return result.outcome;
     } catch (err) {
@@ -382,15 +446,140 @@ export interface FleetRunResult {
   outcome: AnalysisOutcome;
   clusters: number;
   radius: BlastRadius;
+  /** Clusters whose fleet slice was read from the store in this pass (the others were kept). */
+  reloaded?: number;
+  /** No slice changed and no cluster came or went: nothing was computed or recorded (radius is the last one). */
+  unchanged?: boolean;
 }
 
-/** The fleet pass against a store (in the worker, or this thread without one). */
-export async function analyseStoredFleet(store: Store, at: Date): Promise<FleetRunResult> {
-  const inputs: ClusterInput[] = [];
-  for (const c of await store.listClusters()) {
-    if (c.name === FLEET_CLUSTER || c.revokedAt || !c.cursor.snapshotComplete) continue;
-    const resources = await loadResources(store, c.name, FLEET_KINDS);
-    inputs.push({ name: c.name, model: new MeshModel(resources), files: [] });
+/** What the main thread heard of one cluster since it last heard of a snapshot (see FleetChangeLog). */
+export interface FleetHeard {
+  epoch: string;
+  /** The last stored delta heard of; every seq from the first heard to this one was heard. */
+  seq: number;
+  /** The last of those that may have changed a FLEET_KINDS object (a fleet kind among its keys, or the first heard, after a gap). */
+  fleetSeq: number;
+}
+
+/**
+ * Per cluster, the deltas heard from ingest as far as the fleet pass cares: whether a batch changed an
+ * object of FLEET_KINDS. Anything keys cannot describe (a snapshot, a delta too big to list, a gap in
+ * the seqs, such as a batch another replica stored) forgets or marks the cluster, so its slice is read
+ * again: the log can make the pass read more than needed, never less.
+ */
+export class FleetChangeLog {
+  private readonly heard = new Map<string, FleetHeard>();
+
+  /** Notes a stored batch; true when it may have changed the cluster's fleet slice. */
+  note(cluster: string, info?: { epoch: string; seq: number; type: 'snapshot' | 'delta'; keys?: readonly ObjectKey[] }): boolean {
+    if (!info || info.type !== 'delta' || !info.keys) {
+      this.heard.delete(cluster);
+      return true;
+    }
+    const h = this.heard.get(cluster);
+    if (!h || h.epoch !== info.epoch || info.seq !== h.seq + 1) {
+      this.heard.set(cluster, { epoch: info.epoch, seq: info.seq, fleetSeq: info.seq });
+      return true;
+    }
+    h.seq = info.seq;
+    if (info.keys.some((k) => FLEET_KINDS.has(k.kind))) {
+      h.fleetSeq = info.seq;
+      return true;
+    }
+    return false;
+  }
+
+  /** A copy for one pass (plain data: it crosses to the worker thread). */
+  snapshot(): Map<string, FleetHeard> {
+    return new Map([...this.heard].map(([c, h]) => [c, { ...h }]));
+  }
+}
+
+interface FleetSlice {
+  epoch: string;
+  /** The cluster's stored seq when the slice was read (read before it: the slice is at least this new). */
+  seq: number;
+  input: ClusterInput;
+}
+
+/**
+ * The fleet pass's inputs kept between passes: each cluster's FLEET_KINDS slice as a small model. A
+ * slice is kept while the cluster's cursor has not moved, or moved only through deltas heard to touch
+ * no fleet kind; otherwise it is read again (filtered in the store). Lives where the pass runs (the
+ * fleet worker thread, or the main thread without one); a new thread starts empty.
+ */
+export class FleetInputs {
+  private readonly slices = new Map<string, FleetSlice>();
+  private members = '';
+  private last: FleetRunResult | null = null;
+  /** Counters for tests and logs. */
+  readonly stats = { passes: 0, reloaded: 0, kept: 0, unchanged: 0 };
+
+  /** The eligible clusters' inputs, reading only slices that may have changed. */
+  async collect(store: Store, heard: ReadonlyMap<string, FleetHeard> | null): Promise<{ inputs: ClusterInput[]; reloaded: number; changed: boolean }> {
+    const inputs: ClusterInput[] = [];
+    const eligible = new Set<string>();
+    let reloaded = 0;
+    for (const c of await store.listClusters()) {
+      if (c.name === FLEET_CLUSTER || c.revokedAt || !c.cursor.snapshotComplete || c.cursor.epoch === null) continue;
+      eligible.add(c.name);
+      const kept = this.slices.get(c.name);
+      const h = heard?.get(c.name);
+      const fresh =
+        kept !== undefined &&
+        kept.epoch === c.cursor.epoch &&
+        (kept.seq === c.cursor.seq || (h !== undefined && h.epoch === kept.epoch && c.cursor.seq <= h.seq && h.fleetSeq <= kept.seq && kept.seq <= c.cursor.seq));
+      if (fresh) {
+        inputs.push(kept.input);
+        this.stats.kept++;
+        continue;
+      }
+      const resources = await loadResources(store, c.name, FLEET_KINDS);
+      const slice: FleetSlice = { epoch: c.cursor.epoch, seq: c.cursor.seq, input: { name: c.name, model: new MeshModel(resources), files: [] } };
+      this.slices.set(c.name, slice);
+      inputs.push(slice.input);
+      reloaded++;
+      this.stats.reloaded++;
+    }
+    for (const name of [...this.slices.keys()]) if (!eligible.has(name)) this.slices.delete(name);
+    const members = [...eligible].sort().join('\n');
+    const changed = reloaded > 0 || members !== this.members;
+    this.members = members;
+    return { inputs, reloaded, changed };
+  }
+
+  /** The last recorded result (null: none, or the last pass failed, so the next one records again). */
+  lastResult(): FleetRunResult | null {
+    return this.last;
+  }
+
+  remember(result: FleetRunResult | null): void {
+    this.last = result;
+  }
+
+  /** Clusters whose slice is kept (tests). */
+  held(): number {
+    return this.slices.size;
+  }
+}
+
+/**
+ * The fleet pass against a store (in the fleet worker, or this thread without one). With `inputs`
+ * (kept slices) and `heard` (FleetChangeLog.snapshot()), only slices that may have changed are read,
+ * and a pass where nothing changed records nothing.
+ */
+export async function analyseStoredFleet(store: Store, at: Date, opts: { inputs?: FleetInputs; heard?: ReadonlyMap<string, FleetHeard> | null } = {}): Promise<FleetRunResult> {
+  const kept = opts.inputs ?? new FleetInputs();
+  kept.stats.passes++;
+  const last = kept.lastResult();
+  // Until this pass has recorded, a failure must make the next one record again.
+  kept.remember(null);
+  const { inputs, reloaded, changed } = await kept.collect(store, opts.heard ?? null);
+  if (!changed && last) {
+    kept.stats.unchanged++;
+    const same: FleetRunResult = { ...last, outcome: { opened: 0, resolved: 0, reopened: 0, open: last.outcome.open }, reloaded: 0, unchanged: true };
+    kept.remember(same);
+    return same;
   }
   const radius = blastRadius(inputs);
   if (!(await store.getCluster(FLEET_CLUSTER))) {
@@ -401,13 +590,16 @@ export async function analyseStoredFleet(store: Store, at: Date): Promise<FleetR
     }
   }
   const outcome = await store.recordAnalysis(FLEET_CLUSTER, fleetFindings(radius), at);
-  return { outcome, clusters: inputs.length, radius };
+  const result: FleetRunResult = { outcome, clusters: inputs.length, radius, reloaded, unchanged: false };
+  kept.remember(result);
+  return result;
 }
 
 /** Runs analyseStoredCluster somewhere else (a worker thread with its own store connection). */
 export interface ClusterAnalysisWorker {
   run(cluster: string, at: Date, changes?: ClusterChanges | null): Promise<ClusterRunResult | null>;
-  fleet(at: Date): Promise<FleetRunResult>;
+  /** The fleet pass, in a slot of its own (never queued behind a cluster's analysis). */
+  fleet(at: Date, heard?: ReadonlyMap<string, FleetHeard> | null): Promise<FleetRunResult>;
   close(): Promise<void>;
 }
 

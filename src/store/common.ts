@@ -282,3 +282,26 @@ export function buildTrend(
   }
   return out;
 }
+
+/** Most kinds one `objects(cluster, { kinds })` call may name (each is one bound parameter). */
+export const MAX_OBJECT_KINDS = 500;
+
+/**
+ * The `kinds` of an objects() call: null for every kind, otherwise the distinct kinds in the
+ * databases' key order (byte order: SQLite's BINARY, PostgreSQL's COLLATE "C"), so reading kind by
+ * kind yields objects in key order.
+ */
+export function objectKinds(opts: { kinds?: Iterable<string> } | undefined): string[] | null {
+  const kinds = opts?.kinds;
+  if (kinds === undefined || kinds === null) return null;
+  if (typeof kinds !== 'object' || typeof (kinds as Iterable<string>)[Symbol.iterator] !== 'function') {
+    throw new StoreInputError('objects(): kinds must be a list or set of kind strings');
+  }
+  const set = new Set<string>();
+  for (const k of kinds) {
+    if (typeof k !== 'string') throw new StoreInputError('objects(): every kind must be a string');
+    set.add(k);
+    if (set.size > MAX_OBJECT_KINDS) throw new StoreInputError(`objects(): at most ${MAX_OBJECT_KINDS} kinds at once`);
+  }
+  return [...set].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}

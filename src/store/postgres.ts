@@ -13,7 +13,7 @@
  * because PostgreSQL text cannot hold NUL, and unescaped on the way out.
  */
 import pg from 'pg';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import type { Batch, Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
 import {
@@ -37,6 +37,7 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
+  objectKinds,
   type FindingBody,
 } from './common.js';
 import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
@@ -54,6 +55,7 @@ import {
   type FindingRecord,
   type FindingState,
   type IssuedCertificate,
+  type ObjectsOptions,
   type Page,
   type RetentionPolicy,
   type Store,
@@ -336,49 +338,48 @@ export class PostgresStore implements Store {
           await c.query('DELETE FROM objects WHERE cluster_id = $1 AND gen IS DISTINCT FROM $2', [row.id, row.live_gen]);
           await c.query('UPDATE clusters SET epoch = $2, seq = 0, snapshot_complete = FALSE, stream_gen = $3, staged_count = 0 WHERE id = $1', [row.id, epoch, gen]);
         }
-        if (folded.deletes.length > 0) {
-          const d = await c.query(
-            `DELETE FROM objects o USING unnest($3::text[], $4::text[], $5::text[]) AS k(kind, namespace, name)
-              WHERE o.cluster_id = $1 AND o.gen = $2 AND o.kind = k.kind AND o.namespace = k.namespace AND o.name = k.name`,
-            [row.id, gen, folded.deletes.map((k) => t(k.kind)), folded.deletes.map((k) => t(k.namespace)), folded.deletes.map((k) => t(k.name))],
-          );
-          count -= d.rowCount ?? 0;
-        }
-        if (folded.upserts.length > 0) {
-          const ins = await c.query<{ inserted: boolean }>(
-            `INSERT INTO objects (cluster_id, gen, kind, namespace, name, body, stored_at)
-               SELECT $1, $2, k.kind, k.namespace, k.name, k.body, $7 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS k(kind, namespace, name, body)
-             ON CONFLICT (cluster_id, gen, kind, namespace, name) DO UPDATE SET body = excluded.body, stored_at = excluded.stored_at
-             RETURNING (xmax = 0) AS inserted`,
-            [
-              row.id,
-              gen,
-              folded.upserts.map((x) => t(x.key.kind)),
-              folded.upserts.map((x) => t(x.key.namespace)),
-              folded.upserts.map((x) => t(x.key.name)),
-              folded.upserts.map((x) => x.body),
-              now,
-            ],
-          );
-          for (const r of ins.rows) if (r.inserted) count++;
-        }
-        if (count > maxObjects) throw new TooManyObjects();
+        // One statement for the objects and the cursor (fewer round trips per batch): the deletes and the
+        // upserts as data-modifying CTEs (foldChanges leaves each key either deleted or upserted, never
+        // both, so their order within the statement does not matter), the cluster row updated with the
+        // new count. Over maxObjects, the error below rolls the whole transaction back.
         const kinds = Array.isArray(batch.kinds) ? JSON.stringify(batch.kinds) : null;
-        let updated: ClusterRow;
-        if (isSnapshot && batch.last === true) {
-          await c.query('DELETE FROM objects WHERE cluster_id = $1 AND gen <> $2', [row.id, gen]);
-          updated = (await c.query<ClusterRow>(
-            `UPDATE clusters SET seq = $2, snapshot_complete = TRUE, live_gen = $3, live_epoch = epoch, object_count = $4, staged_count = 0,
-               kinds = COALESCE($5, kinds), last_ingest_at = $6 WHERE id = $1 RETURNING *`,
-            [row.id, batch.seq, gen, count, kinds, now],
-          )).rows[0]!;
-        } else {
-          const column = isSnapshot ? 'staged_count' : 'object_count'; // one of two fixed names
-          updated = (await c.query<ClusterRow>(
-            `UPDATE clusters SET seq = $2, ${column} = $3, kinds = COALESCE($4, kinds), last_ingest_at = $5 WHERE id = $1 RETURNING *`,
-            [row.id, batch.seq, count, kinds, now],
-          )).rows[0]!;
-        }
+        const last = isSnapshot && batch.last === true;
+        const column = isSnapshot && !last ? 'staged_count' : 'object_count'; // one of two fixed names
+        const values: unknown[] = [
+          row.id,
+          gen,
+          folded.deletes.map((k) => t(k.kind)),
+          folded.deletes.map((k) => t(k.namespace)),
+          folded.deletes.map((k) => t(k.name)),
+          folded.upserts.map((x) => t(x.key.kind)),
+          folded.upserts.map((x) => t(x.key.namespace)),
+          folded.upserts.map((x) => t(x.key.name)),
+          folded.upserts.map((x) => x.body),
+          now,
+          batch.seq,
+          count,
+          kinds,
+        ];
+        const updated = (await c.query<ClusterRow & { new_count: string }>(
+          `WITH del AS (
+             DELETE FROM objects o USING unnest($3::text[], $4::text[], $5::text[]) AS k(kind, namespace, name)
+              WHERE o.cluster_id = $1 AND o.gen = $2 AND o.kind = k.kind AND o.namespace = k.namespace AND o.name = k.name
+             RETURNING 1),
+           ins AS (
+             INSERT INTO objects (cluster_id, gen, kind, namespace, name, body, stored_at)
+               SELECT $1, $2, k.kind, k.namespace, k.name, k.body, $10 FROM unnest($6::text[], $7::text[], $8::text[], $9::text[]) AS k(kind, namespace, name, body)
+             ON CONFLICT (cluster_id, gen, kind, namespace, name) DO UPDATE SET body = excluded.body, stored_at = excluded.stored_at
+             RETURNING (xmax = 0) AS inserted)${last ? `,
+           superseded AS (DELETE FROM objects WHERE cluster_id = $1 AND gen <> $2)` : ''}
+           UPDATE clusters SET seq = $11,
+             ${column} = $12::bigint + (SELECT count(*) FROM ins WHERE inserted) - (SELECT count(*) FROM del),
+             ${last ? 'snapshot_complete = TRUE, live_gen = $2, live_epoch = epoch, staged_count = 0,' : ''}
+             kinds = COALESCE($13, kinds), last_ingest_at = $10
+           WHERE id = $1
+           RETURNING *, ${column} AS new_count`,
+          values,
+        )).rows[0]!;
+        if (Number(updated.new_count) > maxObjects) throw new TooManyObjects();
         return { status: 'stored', cursor: cursorOf(updated) };
       });
     } catch (e) {
@@ -392,10 +393,12 @@ export class PostgresStore implements Store {
     return row ? cursorOf(row) : { cluster, epoch: null, seq: 0, snapshotComplete: false };
   }
 
-  objects(cluster: string): AsyncIterable<StoredObject> {
+  objects(cluster: string, opts?: ObjectsOptions): AsyncIterable<StoredObject> {
     const pool = this.pool;
+    const kinds = objectKinds(opts);
     return {
       async *[Symbol.asyncIterator]() {
+        if (kinds !== null && kinds.length === 0) return;
         // One connection in a repeatable-read transaction: pages of one consistent snapshot.
         const c = await pool.connect();
         let open = false;
@@ -405,19 +408,44 @@ export class PostgresStore implements Store {
           const row = (await c.query<{ id: string; live_gen: string | null }>('SELECT id, live_gen FROM clusters WHERE name = $1', [t(cluster)])).rows[0];
           if (!row || row.live_gen === null) return;
           type R = { kind: string; namespace: string; name: string; body: string; stored_at: Date };
-          let rows = (await c.query<R>(
-            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 ORDER BY kind, namespace, name LIMIT $3`,
-            [row.id, row.live_gen, OBJECT_PAGE],
-          )).rows;
-          while (rows.length > 0) {
-            for (const r of rows) yield toStoredObject(r);
-            if (rows.length < OBJECT_PAGE) break;
-            const l = rows[rows.length - 1]!;
-            rows = (await c.query<R>(
-              `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND (kind, namespace, name) > ($3, $4, $5)
-                ORDER BY kind, namespace, name LIMIT $6`,
-              [row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE],
-            )).rows;
+          if (kinds === null) {
+            let rows = (await c.query<R>({
+              name: 'mw_objects_first',
+              text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 ORDER BY kind, namespace, name LIMIT $3`,
+              values: [row.id, row.live_gen, OBJECT_PAGE],
+            })).rows;
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = (await c.query<R>({
+                name: 'mw_objects_next',
+                text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND (kind, namespace, name) > ($3, $4, $5)
+                  ORDER BY kind, namespace, name LIMIT $6`,
+                values: [row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE],
+              })).rows;
+            }
+            return;
+          }
+          // Kind by kind, in key order: each is a range of the primary key (cluster_id, gen, kind, ...),
+          // so only the asked kinds' rows are read.
+          for (const kind of kinds.map(t)) {
+            let rows = (await c.query<R>({
+              name: 'mw_objects_kind_first',
+              text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND kind = $3 ORDER BY namespace, name LIMIT $4`,
+              values: [row.id, row.live_gen, kind, OBJECT_PAGE],
+            })).rows;
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = (await c.query<R>({
+                name: 'mw_objects_kind_next',
+                text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND kind = $3 AND (namespace, name) > ($4, $5)
+                  ORDER BY namespace, name LIMIT $6`,
+                values: [row.id, row.live_gen, kind, l.namespace, l.name, OBJECT_PAGE],
+              })).rows;
+            }
           }
         } finally {
           if (open) await c.query('COMMIT').catch(() => {});
@@ -450,12 +478,19 @@ export class PostgresStore implements Store {
     const cl = t(cluster);
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ANALYSIS, cl]);
-      const existing = new Map<string, { sev: number; state: string; rule_id: string }>();
-      for (const r of (await c.query<{ fingerprint: string; sev: number; state: string; rule_id: string }>(
-        'SELECT fingerprint, sev, state, rule_id FROM findings WHERE cluster = $1',
-        [cl],
-      )).rows) {
-        existing.set(r.fingerprint, r);
+      // The stored body's digest, not the body: what is compared crosses the wire, not every finding's text.
+      // One round trip for the existing findings and when the previous analysis ran (the last time a
+      // finding resolved now was seen): the outer join yields one row even when there are no findings.
+      const existing = new Map<string, { sev: number; state: string; rule_id: string; namespace: string; digest: string }>();
+      let previous: Date | null = null;
+      for (const r of (await c.query<{ previous: Date | null; fingerprint: string | null; sev: number; state: string; rule_id: string; namespace: string; digest: string }>({
+        name: 'mw_findings_of_cluster',
+        text: `SELECT (SELECT last_analysis_at FROM clusters WHERE name = $1) AS previous, f.fingerprint, f.sev, f.state, f.rule_id, f.namespace, md5(f.body) AS digest
+                 FROM (SELECT 1) AS one LEFT JOIN findings f ON f.cluster = $1`,
+        values: [cl],
+      })).rows) {
+        previous = r.previous;
+        if (r.fingerprint !== null) existing.set(r.fingerprint, r);
       }
       const out: AnalysisOutcome = { opened: 0, resolved: 0, reopened: 0, open: 0 };
       const ins = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[] };
@@ -480,16 +515,16 @@ export class PostgresStore implements Store {
           ins.fp.push(fp), ins.rule.push(rule), ins.sev.push(sev), ins.ns.push(ns), ins.body.push(body);
           event(fp, rule, sev, 'opened');
           out.opened++;
-        } else {
-          const reopen = prev.state === 'resolved';
-          upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(reopen ? 1 : 0);
-          if (reopen) {
-            event(fp, rule, sev, 'reopened');
-            out.reopened++;
-          } else if (prev.sev !== sev) {
-            event(fp, rule, sev, 'severity-changed');
-          }
+        } else if (prev.state === 'resolved') {
+          upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(1);
+          event(fp, rule, sev, 'reopened');
+          out.reopened++;
+        } else if (prev.sev !== sev || prev.rule_id !== rule || prev.namespace !== ns || prev.digest !== md5(body)) {
+          upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(0);
+          if (prev.sev !== sev) event(fp, rule, sev, 'severity-changed');
         }
+        // An open finding found again unchanged is not rewritten: while open, its last_seen_at reads as
+        // the cluster's last_analysis_at (FINDING_COLUMNS), so an analysis costs writes only for what changed.
       }
       const resolve: string[] = [];
       for (const [fp, prev] of existing) {
@@ -516,7 +551,10 @@ export class PostgresStore implements Store {
         );
       }
       if (resolve.length) {
-        await c.query(`UPDATE findings SET state = 'resolved', resolved_at = $2 WHERE cluster = $1 AND fingerprint = ANY($3::text[])`, [cl, now, resolve]);
+        await c.query(
+          `UPDATE findings SET state = 'resolved', resolved_at = $2, last_seen_at = COALESCE($4, last_seen_at) WHERE cluster = $1 AND fingerprint = ANY($3::text[])`,
+          [cl, now, resolve, previous],
+        );
       }
       if (ev.fp.length) {
         await c.query(
@@ -526,17 +564,19 @@ export class PostgresStore implements Store {
           [cl, now, ev.fp, ev.rule, ev.sev, ev.type],
         );
       }
+      // After this analysis exactly the incoming findings are open (every other open one resolved): counted here, not queried.
       const bySev = zeroBySeverity();
-      for (const r of (await c.query<{ sev: number; n: string }>(`SELECT sev, COUNT(*) AS n FROM findings WHERE cluster = $1 AND state = 'open' GROUP BY sev`, [cl])).rows) {
-        bySev[severityFromOrder(r.sev)] = Number(r.n);
-        out.open += Number(r.n);
-      }
-      await c.query(
-        `INSERT INTO trend_days (cluster, day, sev, open) SELECT $1, $2, x.sev, x.open FROM unnest($3::smallint[], $4::bigint[]) AS x(sev, open)
-         ON CONFLICT (cluster, day, sev) DO UPDATE SET open = excluded.open`,
-        [cl, utcDay(now), SEVERITIES.map(severityOrder), SEVERITIES.map((s) => bySev[s])],
-      );
-      await c.query('UPDATE clusters SET last_analysis_at = $2 WHERE name = $1', [cl, now]);
+      for (const f of incoming.values()) bySev[f.severity]++;
+      out.open = incoming.size;
+      // The day's figures and the analysis time in one statement.
+      await c.query({
+        name: 'mw_trend_and_analysed',
+        text: `WITH trend AS (
+                 INSERT INTO trend_days (cluster, day, sev, open) SELECT $1, $3, x.sev, x.open FROM unnest($4::smallint[], $5::bigint[]) AS x(sev, open)
+                 ON CONFLICT (cluster, day, sev) DO UPDATE SET open = excluded.open)
+               UPDATE clusters SET last_analysis_at = $2 WHERE name = $1`,
+        values: [cl, now, utcDay(now), SEVERITIES.map(severityOrder), SEVERITIES.map((s) => bySev[s])],
+      });
       return out;
     });
   }
@@ -574,7 +614,7 @@ export class PostgresStore implements Store {
       const c = decodePageCursor(q.cursor);
       where.push(`(sev, cluster, rule_id, fingerprint) > (${p(c.sev)}::smallint, ${p(t(c.cluster))}, ${p(t(c.ruleId))}, ${p(t(c.fingerprint))})`);
     }
-    const sql = `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sev, cluster, rule_id, fingerprint LIMIT ${p(limit + 1)}`;
+    const sql = `SELECT ${FINDING_COLUMNS} FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sev, cluster, rule_id, fingerprint LIMIT ${p(limit + 1)}`;
     const rows = (await this.pool.query<FindingRow>(sql, params)).rows;
     const more = rows.length > limit;
     const last = rows[limit - 1];
@@ -585,7 +625,7 @@ export class PostgresStore implements Store {
   }
 
   async finding(cluster: string, fingerprint: string): Promise<FindingRecord | null> {
-    const r = await this.pool.query<FindingRow>('SELECT * FROM findings WHERE cluster = $1 AND fingerprint = $2', [t(cluster), t(fingerprint)]);
+    const r = await this.pool.query<FindingRow>(`SELECT ${FINDING_COLUMNS} FROM findings WHERE cluster = $1 AND fingerprint = $2`, [t(cluster), t(fingerprint)]);
     return r.rows[0] ? toFindingRecord(r.rows[0]) : null;
   }
 
@@ -713,7 +753,17 @@ function toStoredObject(r: { kind: string; namespace: string; name: string; body
   return { key: { kind: u(r.kind), namespace: u(r.namespace), name: u(r.name) }, object: JSON.parse(r.body), storedAt: r.stored_at.toISOString() };
 }
 
-function toFindingRecord(r: FindingRow): FindingRecord {
+/**
+ * A finding row as read: an open finding was seen by the cluster's latest analysis (recordAnalysis
+ * leaves unchanged open rows alone), so its last_seen_at is that analysis's time.
+ */
+const FINDING_COLUMNS = `findings.*, CASE WHEN findings.state = 'open' THEN (SELECT c.last_analysis_at FROM clusters c WHERE c.name = findings.cluster) END AS seen_at`;
+
+function md5(s: string): string {
+  return createHash('md5').update(s, 'utf8').digest('hex');
+}
+
+function toFindingRecord(r: FindingRow & { seen_at?: Date | null }): FindingRecord {
   const b = JSON.parse(r.body) as FindingBody;
   return {
     fingerprint: u(r.fingerprint),
@@ -730,7 +780,7 @@ function toFindingRecord(r: FindingRow): FindingRecord {
     namespace: u(r.namespace),
     state: r.state as FindingState,
     firstSeenAt: r.first_seen_at.toISOString(),
-    lastSeenAt: r.last_seen_at.toISOString(),
+    lastSeenAt: (r.seen_at ?? r.last_seen_at).toISOString(),
     resolvedAt: isoOut(r.resolved_at),
     reopened: r.reopened,
   };

@@ -34,6 +34,7 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
+  objectKinds,
   type FindingBody,
 } from './common.js';
 import { SQLITE_MIGRATIONS } from './schema-sqlite.js';
@@ -51,6 +52,7 @@ import {
   type FindingRecord,
   type FindingState,
   type IssuedCertificate,
+  type ObjectsOptions,
   type Page,
   type RetentionPolicy,
   type Store,
@@ -352,10 +354,12 @@ export class SqliteStore implements Store {
     return row ? cursorOf(row) : { cluster, epoch: null, seq: 0, snapshotComplete: false };
   }
 
-  objects(cluster: string): AsyncIterable<StoredObject> {
+  objects(cluster: string, opts?: ObjectsOptions): AsyncIterable<StoredObject> {
     const file = this.file;
+    const kinds = objectKinds(opts);
     return {
       async *[Symbol.asyncIterator]() {
+        if (kinds !== null && kinds.length === 0) return;
         // Its own connection and read transaction: one consistent state, and the main connection
         // stays free for writes while a consumer awaits between objects.
         const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -364,21 +368,43 @@ export class SqliteStore implements Store {
           db.exec('BEGIN');
           const row = db.prepare('SELECT id, live_gen FROM clusters WHERE name = ?').get(cluster) as { id: number; live_gen: number | null } | undefined;
           if (!row || row.live_gen === null) return;
+          type R = { kind: string; namespace: string; name: string; body: string; stored_at: string };
+          if (kinds === null) {
+            const first = db.prepare(
+              `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ?
+                ORDER BY kind, namespace, name LIMIT ?`,
+            );
+            const next = db.prepare(
+              `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND (kind, namespace, name) > (?, ?, ?)
+                ORDER BY kind, namespace, name LIMIT ?`,
+            );
+            let rows = first.all(row.id, row.live_gen, OBJECT_PAGE) as R[];
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = next.all(row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE) as R[];
+            }
+            return;
+          }
+          // Kind by kind, in key order: each is a range of the primary key (cluster_id, gen, kind, ...),
+          // so only the asked kinds' rows are read.
           const first = db.prepare(
-            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ?
-              ORDER BY kind, namespace, name LIMIT ?`,
+            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND kind = ?
+              ORDER BY namespace, name LIMIT ?`,
           );
           const next = db.prepare(
-            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND (kind, namespace, name) > (?, ?, ?)
-              ORDER BY kind, namespace, name LIMIT ?`,
+            `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = ? AND gen = ? AND kind = ? AND (namespace, name) > (?, ?)
+              ORDER BY namespace, name LIMIT ?`,
           );
-          type R = { kind: string; namespace: string; name: string; body: string; stored_at: string };
-          let rows = first.all(row.id, row.live_gen, OBJECT_PAGE) as R[];
-          while (rows.length > 0) {
-            for (const r of rows) yield toStoredObject(r);
-            if (rows.length < OBJECT_PAGE) break;
-            const l = rows[rows.length - 1]!;
-            rows = next.all(row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE) as R[];
+          for (const kind of kinds) {
+            let rows = first.all(row.id, row.live_gen, kind, OBJECT_PAGE) as R[];
+            while (rows.length > 0) {
+              for (const r of rows) yield toStoredObject(r);
+              if (rows.length < OBJECT_PAGE) break;
+              const l = rows[rows.length - 1]!;
+              rows = next.all(row.id, row.live_gen, kind, l.namespace, l.name, OBJECT_PAGE) as R[];
+            }
           }
         } finally {
           if (db.inTransaction) db.exec('COMMIT');
@@ -451,11 +477,10 @@ export class SqliteStore implements Store {
         event.run(cluster, fp, r.rule_id, r.sev, 'resolved', now);
         out.resolved++;
       }
+      // After this analysis exactly the incoming findings are open (every other open one resolved): counted here, not queried.
       const bySev = zeroBySeverity();
-      for (const r of this.st(`SELECT sev, COUNT(*) AS n FROM findings WHERE cluster = ? AND state = 'open' GROUP BY sev`).all(cluster) as Array<{ sev: number; n: number }>) {
-        bySev[severityFromOrder(r.sev)] = r.n;
-        out.open += r.n;
-      }
+      for (const f of incoming.values()) bySev[f.severity]++;
+      out.open = incoming.size;
       const day = utcDay(at);
       const trend = this.st('INSERT INTO trend_days (cluster, day, sev, open) VALUES (?, ?, ?, ?) ON CONFLICT (cluster, day, sev) DO UPDATE SET open = excluded.open');
       for (const s of SEVERITIES) trend.run(cluster, day, severityOrder(s), bySev[s]);

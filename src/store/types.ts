@@ -52,6 +52,11 @@ export interface StoredObject {
   storedAt: string;
 }
 
+export interface ObjectsOptions {
+  /** Only these kinds (at most MAX_OBJECT_KINDS, see common.ts); absent: every kind. */
+  kinds?: Iterable<string>;
+}
+
 export type BatchOutcome =
   /** Stored now; the cursor moved to the batch. */
   | { status: 'stored'; cursor: Cursor }
@@ -212,8 +217,12 @@ export interface Store extends TelemetryStore {
    */
   applyBatch(cluster: string, batch: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome>;
   cursor(cluster: string): Promise<Cursor>;
-  /** The cluster's current objects (the complete epoch's), in key order. */
-  objects(cluster: string): AsyncIterable<StoredObject>;
+  /**
+   * The cluster's current objects (the complete epoch's), in key order. With `kinds`, only objects of
+   * those kinds (store keys: `Secret`, `rbac.authorization.k8s.io/Role`), filtered in the database
+   * (objects are keyed by kind first, so only those rows are read); an empty list yields nothing.
+   */
+  objects(cluster: string, opts?: ObjectsOptions): AsyncIterable<StoredObject>;
   object(cluster: string, key: ObjectKey): Promise<StoredObject | null>;
   /** Batches stored since the last `markAnalysed` (for the analysis backlog and debouncing). */
   markAnalysed(cluster: string, seq: number, epoch: string, at: Date): Promise<void>;
