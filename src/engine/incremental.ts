@@ -24,7 +24,7 @@
  * when two neighbours have no id left between them the model is rebuilt (renumbered).
  */
 import { runRules, type RuleFailure } from './run.js';
-import type { Finding } from './finding.js';
+import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
@@ -67,6 +67,8 @@ export interface IncrementalEngineOptions {
   model?: ModelOptions;
   /** A locator for each run (findings placed in their objects), e.g. `() => new LiveLocator()`. */
   locator?: () => Locator;
+  /** Per-rule severity overrides (the config file's). */
+  severityOverrides?: Record<string, Severity>;
   /** Compact findings (RunOptions.compact). Default true. */
   compact?: boolean;
   maxOverlayDepth?: number;
@@ -252,7 +254,7 @@ export class IncrementalEngine {
 
   private run(rules: readonly Rule[], mode: 'full' | 'incremental', rebuilt: boolean): EngineResult {
     const model = this.model!;
-    const result = runRules(model, rules, { settings: this.settings, locator: this.opts.locator?.(), compact: this.opts.compact ?? true });
+    const result = runRules(model, rules, { settings: this.settings, locator: this.opts.locator?.(), compact: this.opts.compact ?? true, ...(this.opts.severityOverrides ? { severityOverrides: this.opts.severityOverrides } : {}) });
     const failed = new Set(result.failures.map((f) => f.ruleId));
     const fresh = new Map<string, Finding[]>();
     for (const r of rules) if (!failed.has(r.meta.id)) fresh.set(r.meta.id, []);
