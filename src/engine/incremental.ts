@@ -30,7 +30,6 @@ import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
 import { overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
-import { effectiveReads } from '../webhook/decide-fast.js';
 import { compareObjects } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
 import { kindKey, type Resource } from '../model/resource.js';
@@ -54,6 +53,20 @@ function makesWorkload(r: Resource): boolean {
   }
 }
 
+/**
+ * Kinds every rule may read through the model's structure whatever its `reads` say: namespaces (their
+ * mesh mode) and workloads (`workloadsIn`, `dataplaneOf`). src/rules/reads.test.ts holds each rule's
+ * `reads` to what its findings depend on (posture rules list the posture's kinds through
+ * `postureReads`), but only over the kinds its generator makes; this stays as a margin until it covers
+ * every kind. The webhook's fast path chooses rules the same way.
+ */
+const STRUCTURAL_READS = ['Namespace', ...WORKLOAD_KINDS];
+
+/** What a rule reads, for choosing the rules a change re-runs: its `reads` and the model's structure. */
+export function effectiveReads(rule: Rule): string[] {
+  return [...rule.meta.reads, ...STRUCTURAL_READS];
+}
+
 /** Gap between two neighbouring ids after a rebuild: room for 20 insertions at one place before a renumbering. */
 export const ID_STEP = 2 ** 20;
 
@@ -72,6 +85,12 @@ export interface IncrementalEngineOptions {
   /** Compact findings (RunOptions.compact). Default true. */
   compact?: boolean;
   maxOverlayDepth?: number;
+  /**
+   * The order rules see objects in: `canonical` (kind, namespace, name: as `scan` sorts them) or
+   * `given` (the order the caller's map iterates in: the webhook's, whose reference analysis takes
+   * the cache's order, where creation order decides which of two Sidecars wins). Default canonical.
+   */
+  order?: 'canonical' | 'given';
 }
 
 export interface EngineResult {
@@ -91,6 +110,7 @@ export interface EngineResult {
 
 /** One change as the model sees it: the object before (null: created) and after (null: deleted). */
 interface Applied {
+  key: string;
   before: Resource | null;
   after: Resource | null;
 }
@@ -107,6 +127,8 @@ export class IncrementalEngine {
   private readonly perKind = new Map<string, { group: string; kind: string; n: number }>();
   private model: MeshModel | null = null;
   private depth = 0;
+  /** Larger than or equal to every id given out since the last rebuild. */
+  private maxId = -1;
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
   private readonly settings: RuleSettings;
   private readonly maxDepth: number;
@@ -129,6 +151,16 @@ export class IncrementalEngine {
 
   get size(): number {
     return this.objects.size;
+  }
+
+  /** An id larger than every object's in the current model (an object added after all the others). */
+  get nextId(): number {
+    return this.maxId + 1;
+  }
+
+  /** The engine's copy of an object (the one in the model, with the model's id). */
+  copyOf(key: string): Resource | undefined {
+    return this.objects.get(key);
   }
 
   /** Forgets everything: the next analysis is a full one. */
@@ -158,6 +190,8 @@ export class IncrementalEngine {
       if (now === was) continue;
       const before = this.objects.get(key) ?? null;
       const after = now ? { ...now } : null;
+      // A replacement keeps its object's place.
+      if (before && after) after.id = before.id;
       for (const r of [before, after]) {
         if (!r) continue;
         // Both the object's own group and the grouped form of its bare kind: `reads: [Deployment]` means
@@ -178,19 +212,19 @@ export class IncrementalEngine {
         this.given.delete(key);
         this.objects.delete(key);
       }
-      applied.push({ before, after });
+      applied.push({ key, before, after });
     }
     const namespacesChanged = [...present].some(([ns, was]) => this.perNamespace.has(ns) !== was);
     const rules = namespacesChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
     let rebuilt = false;
     if (applied.length) {
-      const over = this.overlaid(this.model, applied);
+      const over = this.overlaid(this.model, applied, objects);
       if (over) {
         this.model = over;
         this.depth += applied.length;
         this.stats.overlaid++;
       } else {
-        this.model = this.fresh();
+        this.model = this.fresh(objects);
         rebuilt = true;
       }
     }
@@ -215,15 +249,16 @@ export class IncrementalEngine {
       this.objects.set(key, copy);
       this.counted(copy, +1);
     }
-    this.model = this.fresh();
+    this.model = this.fresh(objects);
     this.stats.full++;
     return this.run(this.rules, 'full', true);
   }
 
-  /** A model from scratch over the current objects, in canonical order, numbered ID_STEP apart. */
-  private fresh(): MeshModel {
-    const list = [...this.objects.values()].sort(compareObjects);
+  /** A model from scratch over the current objects, in the engine's order, numbered ID_STEP apart. */
+  private fresh(given: ReadonlyMap<string, Resource>): MeshModel {
+    const list = this.opts.order === 'given' ? [...given.keys()].map((k) => this.objects.get(k)!).filter((r) => r !== undefined) : [...this.objects.values()].sort(compareObjects);
     for (let i = 0; i < list.length; i++) list[i].id = i * ID_STEP;
+    this.maxId = (list.length - 1) * ID_STEP;
     this.depth = 0;
     this.stats.rebuilt++;
     return new MeshModel(list, this.opts.model);
@@ -231,17 +266,21 @@ export class IncrementalEngine {
 
   /**
    * `model` with each change applied as an overlay. A replacement keeps its object's id; an addition
-   * takes an id between its canonical neighbours; a removal leaves a gap: every index stays ordered as
-   * a fresh model orders it. Null when the overlay refuses a change or an addition finds no free id.
+   * takes an id between its neighbours (canonical, or in the caller's order); a removal leaves a gap:
+   * every index stays ordered as a fresh model orders it. Null when the overlay refuses a change or an
+   * addition finds no free id.
    */
-  private overlaid(model: MeshModel, changes: Applied[]): MeshModel | null {
+  private overlaid(model: MeshModel, changes: Applied[], given: ReadonlyMap<string, Resource>): MeshModel | null {
     if (this.depth + changes.length > this.maxDepth) return null;
+    const additions = changes.filter((c) => c.after && !c.before);
+    if (additions.length && this.opts.order === 'given' && !this.idsInGivenOrder(given, new Set(additions.map((c) => c.key)))) return null;
     for (const { before, after } of changes) {
-      if (after) {
-        const id = before ? before.id : idBetween(model, after, this.perKind.values());
+      if (after && !before && this.opts.order !== 'given') {
+        const id = idBetween(model, after, this.perKind.values());
         if (id === null) return null;
         after.id = id;
       }
+      if (after) this.maxId = Math.max(this.maxId, after.id);
       if (movesNamespace(model, before, after)) return null;
       const o = overlayModel(model, before, after);
       if (o.refused !== undefined) return null;
@@ -250,6 +289,37 @@ export class IncrementalEngine {
       model = o.model;
     }
     return model;
+  }
+
+  /**
+   * Gives each added key an id between its neighbours in the caller's iteration order (one walk over
+   * the objects: a cache lists a new object among its kind, not last). False when a gap is too small.
+   */
+  private idsInGivenOrder(given: ReadonlyMap<string, Resource>, added: ReadonlySet<string>): boolean {
+    let prevId = -ID_STEP;
+    let run: Resource[] = [];
+    const place = (nextId: number): boolean => {
+      const step = (nextId - prevId) / (run.length + 1);
+      for (let i = 0; i < run.length; i++) {
+        const id = Math.floor(prevId + step * (i + 1));
+        if (id <= prevId || id >= nextId || id === -1 || (i > 0 && id <= run[i - 1].id)) return false;
+        run[i].id = id;
+      }
+      run = [];
+      return true;
+    };
+    for (const key of given.keys()) {
+      const r = this.objects.get(key);
+      if (!r) continue;
+      if (added.has(key)) run.push(r);
+      else {
+        // The caller moved an object (its order is not the model's any more): rebuild.
+        if (r.id <= prevId) return false;
+        if (run.length && !place(r.id)) return false;
+        prevId = r.id;
+      }
+    }
+    return run.length ? place(Math.max(prevId, this.maxId) + (run.length + 1) * ID_STEP) : true;
   }
 
   private run(rules: readonly Rule[], mode: 'full' | 'incremental', rebuilt: boolean): EngineResult {
