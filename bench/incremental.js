@@ -140,6 +140,7 @@ async function main() {
     t = performance.now();
     const res = engine.analyse(objects, [key]);
     const took = performance.now() - t;
+    if ((samples.length + 1) % 10 === 0) process.stderr.write(`bench/incremental: ${samples.length + 1} changes, last ${Math.round(took)} ms\n`);
     samples.push({ op, kind: key.split('/').slice(0, 2).join('/'), ms: took, rulesRun: res.rulesRun, rebuilt: engine.stats.rebuilt > rebuiltBefore, present: r0 !== null });
   }
 
