@@ -118,8 +118,16 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
   const planFile = flags.federationPlan ? { path: path.resolve(io.cwd, flags.federationPlan), shown: flags.federationPlan } : config.federationPlanFile ? { path: config.federationPlanFile, shown: config.federationPlanFile } : null;
   if (planFile) config.settings.federationPlan = await (await import('./federate.js')).readPlan(planFile.path, planFile.shown);
+  if (flags.watch) checkWatchUsage(paths, selection, outputs, { baseline: flags.baseline, writeBaseline: flags.writeBaseline });
+  if (!flags.watch && flags.watchDebounce !== undefined) throw new UsageError('--watch-debounce applies to --watch');
+  const baseline = await baselineFor(outputFlags, io);
+  try {
+    setAdvisoryDatabase(flags.advisories ? loadAdvisoryDatabase(path.resolve(io.cwd, flags.advisories)) : null);
+  } catch (err) {
+    if (err instanceof AdvisoryDatabaseError) throw new UsageError(`--advisories: ${err.message}`);
+    throw err;
+  }
   if (flags.watch) {
-    checkWatchUsage(paths, selection, outputs, { baseline: flags.baseline, writeBaseline: flags.writeBaseline });
     return runWatch({
       selection: selection!,
       rules,
@@ -132,15 +140,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
       io,
     });
   }
-  if (flags.watchDebounce !== undefined) throw new UsageError('--watch-debounce applies to --watch');
-  const baseline = await baselineFor(outputFlags, io);
   const telemetry = await loadTelemetry(flags, io, paths.length > 0);
-  try {
-    setAdvisoryDatabase(flags.advisories ? loadAdvisoryDatabase(path.resolve(io.cwd, flags.advisories)) : null);
-  } catch (err) {
-    if (err instanceof AdvisoryDatabaseError) throw new UsageError(`--advisories: ${err.message}`);
-    throw err;
-  }
   const analysis = {
     rules,
     model: { meshConfig, tenantPolicy },
