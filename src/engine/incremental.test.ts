@@ -163,16 +163,20 @@ test('in the caller\'s order (the webhook\'s): incremental findings equal a from
   assert.ok(totals.overlaid > 0, 'some steps took the overlay path (not only rebuilds)');
 });
 
-test('the property catches a rule whose reads miss a kind it depends on', async () => {
-  // A hijack rule that forgets it reads Services: a Service created or deleted after a VirtualService
-  // changes whether the VirtualService claims another namespace's host, but the engine would keep the
-  // rule's old findings. The property must find such a sequence.
-  const victim = allRules.find((r) => r.meta.id === 'HJK001');
-  assert.ok(victim?.meta.reads.includes('Service'), 'HJK001 reads Services');
-  const broken: Rule = { ...victim!, meta: { ...victim!.meta, reads: victim!.meta.reads.filter((k) => k !== 'Service') } };
-  const rules = allRules.map((r) => (r === victim ? broken : r));
-  await assert.rejects(() => property(rules, 400, 17), /Property failed/);
-});
+for (const [id, missing, why] of [
+  // A Service created or deleted after a VirtualService changes whether it claims another namespace's host.
+  ['HJK001', 'Service', 'Service hosts'],
+  // The mesh config's exportTo defaults are read from the istio ConfigMap.
+  ['HJK012', 'ConfigMap', 'the mesh config'],
+] as const) {
+  test(`the property catches a rule whose reads miss a kind it depends on (${id} without ${missing}: ${why})`, async () => {
+    const victim = allRules.find((r) => r.meta.id === id)!;
+    assert.ok(victim.meta.reads.includes(missing), `${id} reads ${missing}`);
+    const broken: Rule = { ...victim, meta: { ...victim.meta, reads: victim.meta.reads.filter((k) => k !== missing) } };
+    const rules = allRules.map((r) => (r === victim ? broken : r));
+    await assert.rejects(() => property(rules, 400, 17), /Property failed/);
+  });
+}
 
 test('a new object takes the id between its canonical neighbours; an exhausted gap rebuilds', () => {
   const engine = new IncrementalEngine(allRules.slice(0, 1));
