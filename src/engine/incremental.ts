@@ -1,7 +1,7 @@
 /**
  * The incremental analysis engine (issue 17), shared by every door that watches a cluster change: the
  * server's per-cluster analysis (src/server/analysis-incremental.ts), `meshward scan --watch`
- * (src/cli/watch.ts) and the admission webhook's base (src/webhook/decide-fast.ts). It knows nothing of
+ * (src/cli/commands/scan-watch.ts) and the admission webhook's base (src/webhook/decide-fast.ts). It knows nothing of
  * stores, relays or informers: its input is the whole set of objects (a map key → Resource) and the
  * keys that changed since the last call; its output is the findings of every rule.
  *
@@ -21,7 +21,12 @@
  * them in that order (the first report of a fingerprint wins, the oldest of two Sidecars wins, evidence
  * lists are cut at N). The engine numbers objects with gaps (ID_STEP apart) so that a new object can
  * take the id between its canonical neighbours and every index stays in the order a fresh model has;
- * when two neighbours have no id left between them the model is rebuilt (renumbered).
+ * when two neighbours have no id left between them the model is rebuilt (renumbered). With
+ * `order: 'given'` (the webhook, whose reference analyses the cache in its own order) the caller's map
+ * order is the order instead, and a new object takes the id between its neighbours in that order.
+ *
+ * Held to a from-scratch analysis, for every rule, after every step of random creates, updates and
+ * deletes by src/engine/incremental.test.ts.
  */
 import { runRules, type RuleFailure } from './run.js';
 import type { Finding, Severity } from './finding.js';
