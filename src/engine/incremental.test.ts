@@ -97,7 +97,25 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
           return keyOf(r);
         };
         for (const o of base) put(o);
+        // In the caller's order, list the objects as the informer cache does: kind by kind (kinds in the
+        // order first seen), each kind in insertion order; a new object lands among its kind, not last.
         const kindOrder: string[] = [];
+        const regroup = () => {
+          const byKind = new Map<string, Array<[string, Resource]>>();
+          for (const k of kindOrder) byKind.set(k, []);
+          for (const [k, r] of objects) {
+            const kk = `${r.group}/${r.kind}`;
+            if (!byKind.has(kk)) {
+              kindOrder.push(kk);
+              byKind.set(kk, []);
+            }
+            byKind.get(kk)!.push([k, r]);
+          }
+          const grouped = [...byKind.values()].flat();
+          objects.clear();
+          for (const [k, r] of grouped) objects.set(k, r);
+        };
+        if (order === 'given') regroup();
         engine.analyse(objects, null);
         steps.forEach((batch, i) => {
           const changed: string[] = [];
@@ -117,23 +135,7 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
               changed.push(put(o));
             }
           }
-          // In the caller's order, list the objects as the informer cache does: kind by kind (kinds in the
-          // order first seen), each kind in insertion order; a new object lands among its kind, not last.
-          if (order === 'given') {
-            const byKind = new Map<string, Array<[string, Resource]>>();
-            for (const k of kindOrder) byKind.set(k, []);
-            for (const [k, r] of objects) {
-              const kk = `${r.group}/${r.kind}`;
-              if (!byKind.has(kk)) {
-                kindOrder.push(kk);
-                byKind.set(kk, []);
-              }
-              byKind.get(kk)!.push([k, r]);
-            }
-            const grouped = [...byKind.values()].flat();
-            objects.clear();
-            for (const [k, r] of grouped) objects.set(k, r);
-          }
+          if (order === 'given') regroup();
           const r = engine.analyse(objects, changed);
           assert.equal(r.mode, 'incremental');
           totals.steps++;

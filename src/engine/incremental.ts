@@ -278,7 +278,9 @@ export class IncrementalEngine {
   private overlaid(model: MeshModel, changes: Applied[], given: ReadonlyMap<string, Resource>): MeshModel | null {
     if (this.depth + changes.length > this.maxDepth) return null;
     const additions = changes.filter((c) => c.after && !c.before);
-    if (additions.length && this.opts.order === 'given' && !this.idsInGivenOrder(given, new Set(additions.map((c) => c.key)))) return null;
+    // In the caller's order, one walk gives new objects their ids and checks that no object moved (a
+    // cache that re-lists a replaced object elsewhere): a moved object means a rebuild in the new order.
+    if (this.opts.order === 'given' && !this.idsInGivenOrder(given, new Set(additions.map((c) => c.key)))) return null;
     for (const { before, after } of changes) {
       if (after && !before && this.opts.order !== 'given') {
         const id = idBetween(model, after, this.perKind.values());
