@@ -1,29 +1,22 @@
 /**
- * Incremental per-cluster analysis (issue 13's speed, the start of issue 17). A full analysis of a
- * 20,000-object cluster loads every stored object, builds the model, runs every rule and rewrites the
- * findings: seconds. After one changed object most of that is the same as last time. So:
+ * Incremental per-cluster analysis for the server (issue 13's speed, issue 17): the store and relay
+ * glue around the door-neutral engine (src/engine/incremental.ts), which keeps the model and each
+ * rule's findings and re-runs only the rules that read what changed.
  *
  * - ChangeLog (where ingest's onStored lands): per cluster, the keys of the deltas stored since the
  *   last analysis started, with the epoch and the seq range they cover. A snapshot, a gap in the seqs,
  *   a batch too big to list or too many keys in all make it "unknown" (a full reload).
- * - IncrementalAnalyser (where the analysis runs): keeps the last analysed objects and the findings of
- *   each rule for recently analysed clusters, bounded by total objects (least recently used dropped
- *   first, so memory follows the number of busy clusters, not the fleet). When the changes cover every
- *   seq from the cached one to the store's cursor, it re-reads only the changed keys, re-runs only the
- *   rules whose `meta.reads` name a changed kind (src/rules/reads.test.ts holds every rule to its
- *   `reads`) over a model of just the kinds those rules read, and keeps every other rule's findings.
- *   Anything else (no cache, another epoch, a gap, a failed rule) is a full analysis, as before.
+ * - IncrementalAnalyser (where the analysis runs): keeps an engine and the last analysed objects for
+ *   recently analysed clusters, bounded by total objects (least recently used dropped first, so memory
+ *   follows the number of busy clusters, not the fleet). When the changes cover every seq from the
+ *   cached one to the store's cursor, it re-reads only the changed keys and hands them to the engine.
+ *   Anything else (no cache, another epoch, a gap) is a full analysis, as before.
  */
-import { runRules } from '../engine/run.js';
 import { defaultSettings } from '../config/settings.js';
-import { MeshModel } from '../model/model.js';
-import { overlayModel } from '../model/overlay.js';
-import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
-import { effectiveReads } from '../webhook/decide-fast.js';
-import { inCanonicalOrder } from '../cli/live.js';
+import { IncrementalEngine, normaliseKind } from '../engine/incremental.js';
+import type { Finding } from '../engine/finding.js';
 import { LiveLocator } from '../cluster/live-locator.js';
-import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
-import { kindKey, type Resource } from '../model/resource.js';
+import type { Resource } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
 import { objectKeyString, type ObjectKey } from '../relay/protocol.js';
 import type { FindingInput, Store } from '../store/types.js';
@@ -90,64 +83,14 @@ export class ChangeLog {
   }
 }
 
-/** A rule's `reads` entry (`Deployment`, `apps/Deployment`, `Service`) in the store's key form (`apps/Deployment`, `Service`). */
-export function normaliseKind(key: string): string {
-  const { group, kind } = splitKindKey(key);
-  return kindKey(group ?? (Object.hasOwn(BARE_KIND_GROUPS, kind) ? BARE_KIND_GROUPS[kind] : ''), kind);
-}
+export { normaliseKind };
 
 interface CachedCluster {
   epoch: string;
   /** The store's seq these objects are current to. */
   seq: number;
   objects: Map<string, Resource>;
-  /** Objects per namespace: the model knows a namespace from any object in it, whatever its kind. */
-  perNamespace: Map<string, number>;
-  /** Findings per rule of the last run (every rule that ran without failing has an entry). */
-  byRule: Map<string, FindingInput[]>;
-  /** The last run's model over `objects` (the same Resource objects), and how many overlays deep it is. */
-  model: MeshModel;
-  depth: number;
-  /** Larger than every id in `model`. */
-  nextId: number;
-  /** When the traffic facts the last run read were stored (null: none). */
-  telemetryAt: string | null;
-}
-
-/** Overlays stacked on one model before it is rebuilt (each is a prototype link and a few copied lists). */
-const MAX_OVERLAY_DEPTH = 64;
-
-/** The model a full analysis builds over `resources` (put in canonical order), with `scan`'s default settings. */
-function freshModel(resources: Resource[]): MeshModel {
-  return new MeshModel(inCanonicalOrder(resources));
-}
-
-/**
- * `model` with each change applied as an overlay (src/model/overlay.ts: only the touched indexes
- * copied, the posture recomputed only where the change reaches). A replacement keeps its object's id
- * and a removal leaves a gap, so every index is ordered as a fresh model orders it; an addition would
- * go last instead of to its canonical place, so it (and anything the overlay refuses) means null: rebuild.
- */
-function overlaid(entry: CachedCluster, changes: Array<{ before: Resource | null; after: Resource | null }>): MeshModel | null {
-  if (entry.depth + changes.length > MAX_OVERLAY_DEPTH) return null;
-  let model = entry.model;
-  for (const { before, after } of changes) {
-    if (!before && after) return null;
-    // The new object takes the old one's place: it is the one `objects` holds from now on.
-    if (after) after.id = before!.id;
-    const o = overlayModel(model, before, after);
-    if (o.refused !== undefined) return null;
-    const base = model;
-    providePosture(o.model, () => overlayPosture(computePosture(base), o.model, before, after));
-    model = o.model;
-  }
-  return model;
-}
-
-function count(m: Map<string, number>, ns: string, by: 1 | -1): void {
-  const n = (m.get(ns) ?? 0) + by;
-  if (n <= 0) m.delete(ns);
-  else m.set(ns, n);
+  engine: IncrementalEngine;
 }
 
 export interface IncrementalRunResult extends ClusterRunResult {
@@ -159,18 +102,15 @@ export class IncrementalAnalyser {
   /** Insertion order is recency: a hit is deleted and set again. */
   private readonly cache = new Map<string, CachedCluster>();
   private cachedObjects = 0;
-  private readonly readsOf: Map<Rule, ReadonlySet<string>>;
+  /** Each rule's findings in the store's form, made once per engine result list. */
+  private readonly inputs = new WeakMap<readonly Finding[], FindingInput[]>();
   /** Counters for tests and metrics. */
   readonly stats = { full: 0, incremental: 0, rebuilt: 0 };
 
   constructor(
     private readonly rules: readonly Rule[],
     private readonly maxObjects = DEFAULT_CACHE_OBJECTS,
-  ) {
-    // As the admission webhook's fast path chooses rules: `reads` plus the model's structure
-    // (namespaces and workloads), a margin over what src/rules/reads.test.ts can prove.
-    this.readsOf = new Map(rules.map((r) => [r, new Set(effectiveReads(r).map(normaliseKind))]));
-  }
+  ) {}
 
   /**
    * One cluster's analysis against the store; `changes` is what ChangeLog.take gave when it was
@@ -192,7 +132,6 @@ export class IncrementalAnalyser {
     this.drop(cluster);
     // Traffic facts (issue 15): new ones re-run every rule (INS rules and the "seen in traffic" pass).
     const telemetry = await telemetryFactsFor(store, cluster);
-    const telemetryAt = telemetry?.receivedAt ?? null;
     // No changes noted and nothing stored since the cached run (a telemetry update): the cache holds.
     const unchanged = changes === null && cached !== undefined && cached.epoch === cursor.epoch && cached.seq === cursor.seq;
     const usable =
@@ -204,77 +143,44 @@ export class IncrementalAnalyser {
           changes.fromSeq <= cached.seq + 1 &&
           changes.toSeq >= cursor.seq));
     let entry: CachedCluster;
-    let rules: readonly Rule[];
-    let model: MeshModel;
+    let changed: string[] | null;
     if (usable) {
       entry = cached;
-      const changedKinds = new Set<string>();
-      const present = new Map<string, boolean>();
-      const applied: Array<{ before: Resource | null; after: Resource | null }> = [];
+      changed = [];
       for (const key of changes?.keys ?? []) {
-        changedKinds.add(key.kind);
         const id = objectKeyString(key);
         // Read now, after the cursor: at least as new as every batch the cursor covers.
         const stored = await store.object(cluster, key);
-        const before = entry.objects.get(id);
-        const after = stored ? resourceOf(stored, cluster, 0) : null;
-        applied.push({ before: before ?? null, after });
-        for (const r of [before, after]) if (r && !present.has(r.namespace)) present.set(r.namespace, entry.perNamespace.has(r.namespace));
-        if (before) count(entry.perNamespace, before.namespace, -1);
-        if (after) {
-          entry.objects.set(id, after);
-          count(entry.perNamespace, after.namespace, +1);
-        } else entry.objects.delete(id);
+        if (stored) entry.objects.set(id, resourceOf(stored, cluster, 0));
+        else entry.objects.delete(id);
+        changed.push(id);
       }
-      const namespacesChanged = [...present].some(([ns, was]) => entry.perNamespace.has(ns) !== was);
-      // A namespace that appeared or vanished changes what every rule may see (tenants, "sidecars in
-      // namespace X"), whatever kind carried it: then every rule runs.
-      rules = namespacesChanged || entry.telemetryAt !== telemetryAt ? this.rules : this.rules.filter((r) => !entry.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
-      // The whole cluster is the model (one of only the kinds the rules read would lose namespaces and
-      // objects the model derives from other kinds): the last one with the changes overlaid, or rebuilt.
-      const over = overlaid(entry, applied);
-      if (over) {
-        model = over;
-        entry.depth += applied.length;
-      } else {
-        model = freshModel([...entry.objects.values()]);
-        entry.depth = 0;
-        entry.nextId = entry.objects.size;
-        this.stats.rebuilt++;
-      }
-      entry.model = model;
-      this.stats.incremental++;
     } else {
       const objects = new Map<string, Resource>();
-      const perNamespace = new Map<string, number>();
-      for await (const stored of store.objects(cluster)) {
-        const r = resourceOf(stored, cluster, 0);
-        objects.set(objectKeyString(stored.key), r);
-        count(perNamespace, r.namespace, +1);
-      }
-      model = freshModel([...objects.values()]);
-      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, perNamespace, byRule: new Map(), model, depth: 0, nextId: objects.size, telemetryAt };
-      rules = this.rules;
-      this.stats.full++;
+      for await (const stored of store.objects(cluster)) objects.set(objectKeyString(stored.key), resourceOf(stored, cluster, 0));
+      // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
+      const engine = new IncrementalEngine(this.rules, { settings: defaultSettings(), locator: () => new LiveLocator(), compact: true });
+      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, engine };
+      changed = null;
     }
     entry.seq = cursor.seq;
-    entry.telemetryAt = telemetryAt;
-    // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
-    const result = runRules(model, rules, { settings: defaultSettings(), locator: new LiveLocator(), compact: true, telemetry: telemetry?.facts });
-    const failed = new Set(result.failures.map((f) => f.ruleId));
-    const fresh = new Map<string, FindingInput[]>();
-    for (const r of rules) if (!failed.has(r.meta.id)) fresh.set(r.meta.id, []);
-    for (const f of result.findings) fresh.get(f.ruleId)?.push(findingInput(f));
-    for (const r of rules) {
-      if (failed.has(r.meta.id)) entry.byRule.delete(r.meta.id);
-      else entry.byRule.set(r.meta.id, fresh.get(r.meta.id)!);
+    const rebuiltBefore = entry.engine.stats.rebuilt;
+    const result = entry.engine.analyse(entry.objects, changed, telemetry ? { facts: telemetry.facts, key: telemetry.receivedAt } : null);
+    if (result.mode === 'full') this.stats.full++;
+    else {
+      this.stats.incremental++;
+      this.stats.rebuilt += entry.engine.stats.rebuilt - rebuiltBefore;
     }
     const findings: FindingInput[] = [];
-    for (const list of entry.byRule.values()) for (const f of list) findings.push(f);
+    for (const list of result.byRule.values()) {
+      let inputs = this.inputs.get(list);
+      if (!inputs) this.inputs.set(list, (inputs = list.map(findingInput)));
+      for (const f of inputs) findings.push(f);
+    }
     const outcome = await store.recordAnalysis(cluster, findings, at);
     await store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
     this.keep(cluster, entry);
-    return { outcome, objects: entry.objects.size, findings: findings.length, failedRules: [...failed], mode: usable ? 'incremental' : 'full', rulesRun: rules.length };
+    return { outcome, objects: entry.objects.size, findings: findings.length, failedRules: result.failures.map((f) => f.ruleId), mode: result.mode, rulesRun: result.rulesRun };
   }
 
   /** Clusters and objects held now (tests, logs). */

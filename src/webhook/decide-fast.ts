@@ -27,7 +27,8 @@
 import type { Finding } from '../engine/finding.js';
 import { severityRank } from '../engine/finding.js';
 import { compareFindings, runRules, type RuleFailure } from '../engine/run.js';
-import { MeshModel } from '../model/model.js';
+import type { MeshModel } from '../model/model.js';
+import { IncrementalEngine, effectiveReads } from '../engine/incremental.js';
 import { overlayModel } from '../model/overlay.js';
 import { groupOf, kindKey, type Resource, type ResourceRef } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
@@ -39,19 +40,9 @@ import { computePosture, overlayPosture, providePosture } from '../posture/index
 import type { AdmissionRequest, DecisionState } from './types.js';
 import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
 
-/**
- * Kinds every rule may read through the model's structure whatever its `reads` say: namespaces (their
- * mesh mode) and workloads (`workloadsIn`, `dataplaneOf`). src/rules/reads.test.ts now holds each
- * rule's `reads` to what its findings depend on (posture rules list the posture's kinds through
- * `postureReads`), but only over the kinds its generator makes; this stays as a margin until it covers
- * every kind.
- */
-const STRUCTURAL_READS = ['Namespace', ...WORKLOAD_KINDS];
-
-/** What a rule reads, for choosing the rules a review runs: its `reads` and the model's structure. */
-export function effectiveReads(rule: Rule): string[] {
-  return [...rule.meta.reads, ...STRUCTURAL_READS];
-}
+// What a rule reads for choosing the rules a review runs (its `reads` and the model's structure): the
+// incremental engine's definition, shared.
+export { effectiveReads };
 
 /**
  * Kinds each admission rule's findings are on or name as evidence (`workload`: any workload kind;
@@ -158,6 +149,8 @@ export interface DeciderStats {
   /** Reviews handed to the reference, by reason. */
   fallbacks: Record<string, number>;
   baseBuilds: number;
+  /** Base builds that applied only the changed objects (the rest were full analyses). */
+  incrementalBuilds: number;
   /** Wall time of the last base build, ms. */
   lastBuildMs: number;
   /** Objects in the base. */
@@ -186,7 +179,11 @@ export class FastDecider {
   private base: Base | null = null;
   private rebuildTimer: ReturnType<typeof setTimeout> | null = null;
   private pendingState: DecisionState | null = null;
-  private readonly counters = { reviews: 0, fast: 0, baseBuilds: 0, lastBuildMs: 0 };
+  private readonly counters = { reviews: 0, fast: 0, baseBuilds: 0, incrementalBuilds: 0, lastBuildMs: 0 };
+  /** Keeps the base (model and findings) up to date with the cache incrementally. */
+  private readonly engine: IncrementalEngine;
+  /** The cache's objects the base was last brought up to, by identity (compared by reference on the next build). */
+  private baseObjects: Map<string, Resource> | null = null;
   private readonly fallbacks = new Map<string, number>();
   private readonly rules: readonly Rule[];
   /** `group/Kind` → the rules that read it. */
@@ -197,6 +194,14 @@ export class FastDecider {
     private readonly fastOpts: FastDeciderOptions = {},
   ) {
     this.rules = opts.rules ?? admissionRules();
+    const settings = opts.settings;
+    // The cache's order, as the reference analyses it (creation order decides which of two Sidecars wins).
+    this.engine = new IncrementalEngine(this.rules, {
+      settings,
+      model: { tenantPolicy: opts.tenantPolicy, systemNamespaces: settings.systemNamespaces.length ? settings.systemNamespaces : undefined },
+      order: 'given',
+      compact: true,
+    });
     for (const rule of this.rules) {
       for (const key of new Set(effectiveReads(rule).map(normaliseKind))) {
         const list = this.readers.get(key);
@@ -295,26 +300,48 @@ export class FastDecider {
     this.rebuildTimer = null;
   }
 
-  /** Builds the base for `state` now (the server calls this once the cache has synced). */
+  /**
+   * Brings the base up to `state` now (the server calls this once the cache has synced). The base is
+   * kept by the incremental engine (src/engine/incremental.ts): the cache's objects are compared with
+   * the last base's by reference (one pass, no analysis), and only the changed ones are applied to the
+   * model and re-checked by the rules that read their kinds. The first build, a different cache, or a
+   * change the engine cannot apply in place is a full analysis, as before.
+   */
   rebuild(state: DecisionState): void {
     this.pendingState = null;
     const started = performance.now();
-    const resources = [...state.resources()].map((r, i) => (r.id === i ? r : { ...r, id: i }));
-    const byIdentity = new Map<string, Resource | null>();
-    for (const r of resources) {
+    const objects = new Map<string, Resource>();
+    // An identity the cache holds twice (never in a real cache) keeps both, under their own keys.
+    const seen = new Map<string, number>();
+    for (const r of state.resources()) {
       const id = identityOf(r);
-      byIdentity.set(id, byIdentity.has(id) ? null : r);
+      const n = seen.get(id) ?? 0;
+      seen.set(id, n + 1);
+      objects.set(n ? `${id}\u0000#${n}` : id, r);
     }
-    const settings = this.opts.settings;
-    const model = new MeshModel(resources, { tenantPolicy: this.opts.tenantPolicy, systemNamespaces: settings.systemNamespaces.length ? settings.systemNamespaces : undefined });
+    const previous = this.base?.source === state.resources ? this.baseObjects : null;
+    let changed: string[] | null = null;
+    if (previous) {
+      changed = [];
+      for (const [k, r] of objects) if (previous.get(k) !== r) changed.push(k);
+      for (const k of previous.keys()) if (!objects.has(k)) changed.push(k);
+    }
+    const result = this.engine.analyse(objects, changed);
+    this.baseObjects = objects;
+    const byIdentity = new Map<string, Resource | null>();
+    for (const [key, r] of objects) {
+      const id = identityOf(r);
+      byIdentity.set(id, byIdentity.has(id) ? null : this.engine.copyOf(key)!);
+    }
+    const model = result.model;
     // Built now so that overlays share them instead of building their own.
     void model.hosts;
     void model.meshConfigResource;
-    const res = runRules(model, this.rules, { settings, compact: true });
     const worst = new Map<string, number>();
-    for (const f of res.findings) worst.set(f.fingerprint, Math.max(worst.get(f.fingerprint) ?? -1, severityRank(f.severity)));
-    this.base = { version: state.version, source: state.resources, builtAt: Date.now(), model, worst, failures: res.failures, byIdentity, nextId: resources.length };
+    for (const list of result.byRule.values()) for (const f of list) worst.set(f.fingerprint, Math.max(worst.get(f.fingerprint) ?? -1, severityRank(f.severity)));
+    this.base = { version: state.version, source: state.resources, builtAt: Date.now(), model, worst, failures: result.failures, byIdentity, nextId: this.engine.nextId };
     this.counters.baseBuilds++;
+    if (result.mode === 'incremental') this.counters.incrementalBuilds++;
     this.counters.lastBuildMs = performance.now() - started;
   }
 

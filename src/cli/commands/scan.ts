@@ -28,6 +28,7 @@ import { readSideText, SideFileError } from '../../engine/side-file.js';
 import { yamlErrorReason } from '../../engine/redact.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
+import { checkWatchUsage, runWatch } from './scan-watch.js';
 import { addTelemetryOptions, describeFacts, factsData, loadSource, telemetryPlan, type TelemetryFlags } from '../telemetry.js';
 import type { TrafficFacts } from '../../insights/types.js';
 
@@ -52,6 +53,8 @@ interface ScanFlags extends OutputOptionValues, LiveFlags, TelemetryFlags {
   advisories?: string;
   maxFileBytes?: string;
   maxDocumentBytes?: string;
+  watch?: boolean;
+  watchDebounce?: string;
 }
 
 export function registerScan(program: Command, io: CliIO, setExit: SetExit): void {
@@ -83,6 +86,8 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .option('--chart-dir <dir>', 'the Helm chart folder that was rendered, to map `# Source:` comments to its template files')
     .option('--max-file-bytes <n>', 'largest input file read')
     .option('--max-document-bytes <n>', 'largest single YAML/JSON document parsed')
+    .option('--watch', 'with one live cluster: report, then keep watching and print only new and resolved findings after each change, until Ctrl-C (docs/live.md)')
+    .option('--watch-debounce <duration>', 'with --watch: quiet time after a change before the findings are updated, e.g. 500ms, 2s (default: 500ms)')
   scan.action(async (paths: string[], flags: ScanFlags) => {
       setExit(await runScan(paths, flags, io));
     });
@@ -113,6 +118,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
   const planFile = flags.federationPlan ? { path: path.resolve(io.cwd, flags.federationPlan), shown: flags.federationPlan } : config.federationPlanFile ? { path: config.federationPlanFile, shown: config.federationPlanFile } : null;
   if (planFile) config.settings.federationPlan = await (await import('./federate.js')).readPlan(planFile.path, planFile.shown);
+  if (flags.watch) checkWatchUsage(paths, selection, outputs, { baseline: flags.baseline, writeBaseline: flags.writeBaseline });
+  if (!flags.watch && flags.watchDebounce !== undefined) throw new UsageError('--watch-debounce applies to --watch');
   const baseline = await baselineFor(outputFlags, io);
   // The flags are checked now (usage errors before any work); the queries run while the files load
   // and parse (issue 15: they wait on the network, the files on the CPU), joined before the rules.
@@ -124,6 +131,19 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   } catch (err) {
     if (err instanceof AdvisoryDatabaseError) throw new UsageError(`--advisories: ${err.message}`);
     throw err;
+  }
+  if (flags.watch) {
+    return runWatch({
+      selection: selection!,
+      rules,
+      settings: config.settings,
+      model: { meshConfig, tenantPolicy },
+      disabled: config.disabled,
+      severityOverrides: config.severityOverrides,
+      format: outputs[0]?.format === 'json' ? 'json' : 'text',
+      debounce: flags.watchDebounce,
+      io,
+    });
   }
   const analysis = {
     rules,

@@ -1,0 +1,429 @@
+/**
+ * The incremental analysis engine (issue 17), shared by every door that watches a cluster change: the
+ * server's per-cluster analysis (src/server/analysis-incremental.ts), `meshward scan --watch`
+ * (src/cli/commands/scan-watch.ts) and the admission webhook's base (src/webhook/decide-fast.ts). It knows nothing of
+ * stores, relays or informers: its input is the whole set of objects (a map key → Resource) and the
+ * keys that changed since the last call; its output is the findings of every rule.
+ *
+ * After one changed object most of a full analysis is the same as last time, so the engine keeps:
+ * - the last objects and the model built over them;
+ * - the findings of each rule.
+ * On a change it applies each changed object to the model as an overlay (src/model/overlay.ts: only the
+ * touched indexes copied, the posture recomputed only where the change reaches), then re-runs only the
+ * rules whose `meta.reads` (plus the model's structure: namespaces and workloads, as the webhook's
+ * fast path does) name a changed kind, and keeps every other rule's findings. A namespace appearing or
+ * vanishing re-runs every rule (tenants, "sidecars in namespace X" change whatever kind carried it).
+ * Whatever the overlay does not model (Namespaces, the mesh config, gateway-API Gateways, a
+ * namespace's first or last object, too deep a stack of overlays) rebuilds the model from scratch, and
+ * still re-runs only the rules that read what changed.
+ *
+ * Order: a from-scratch analysis sorts the objects canonically (kind, namespace, name) and rules see
+ * them in that order (the first report of a fingerprint wins, the oldest of two Sidecars wins, evidence
+ * lists are cut at N). The engine numbers objects with gaps (ID_STEP apart) so that a new object can
+ * take the id between its canonical neighbours and every index stays in the order a fresh model has;
+ * when two neighbours have no id left between them the model is rebuilt (renumbered). With
+ * `order: 'given'` (the webhook, whose reference analyses the cache in its own order) the caller's map
+ * order is the order instead, and a new object takes the id between its neighbours in that order.
+ *
+ * Held to a from-scratch analysis, for every rule, after every step of random creates, updates and
+ * deletes by src/engine/incremental.test.ts.
+ */
+import { runRules, type RuleFailure } from './run.js';
+import type { Finding, Severity } from './finding.js';
+import type { Locator } from '../loader/locate.js';
+import { defaultSettings, type RuleSettings } from '../config/settings.js';
+import { MeshModel, type ModelOptions } from '../model/model.js';
+import { overlayModel } from '../model/overlay.js';
+import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
+import { compareObjects } from '../cli/live.js';
+import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
+import { kindKey, type Resource } from '../model/resource.js';
+import { WORKLOAD_KINDS, workloadOf } from '../model/workloads.js';
+import type { Rule } from '../rules/types.js';
+import type { TrafficFacts } from '../insights/types.js';
+
+/** A rule's `reads` entry (`Deployment`, `apps/Deployment`, `Service`) in grouped form (`apps/Deployment`, `Service`). */
+export function normaliseKind(key: string): string {
+  const { group, kind } = splitKindKey(key);
+  return kindKey(group ?? (Object.hasOwn(BARE_KIND_GROUPS, kind) ? BARE_KIND_GROUPS[kind] : ''), kind);
+}
+
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+const WORKLOAD_READS = WORKLOAD_KINDS.map(normaliseKind);
+
+function makesWorkload(r: Resource): boolean {
+  try {
+    return workloadOf(r) !== null;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Kinds every rule may read through the model's structure whatever its `reads` say: namespaces (their
+ * mesh mode) and workloads (`workloadsIn`, `dataplaneOf`). src/rules/reads.test.ts holds each rule's
+ * `reads` to what its findings depend on (posture rules list the posture's kinds through
+ * `postureReads`), but only over the kinds its generator makes; this stays as a margin until it covers
+ * every kind. The webhook's fast path chooses rules the same way.
+ */
+const STRUCTURAL_READS = ['Namespace', ...WORKLOAD_KINDS];
+
+/** What a rule reads, for choosing the rules a change re-runs: its `reads` and the model's structure. */
+export function effectiveReads(rule: Rule): string[] {
+  return [...rule.meta.reads, ...STRUCTURAL_READS];
+}
+
+/** Gap between two neighbouring ids after a rebuild: room for 20 insertions at one place before a renumbering. */
+export const ID_STEP = 2 ** 20;
+
+/** Overlays stacked on one model before it is rebuilt (each is a prototype link and a few copied lists). */
+export const DEFAULT_MAX_OVERLAY_DEPTH = 64;
+
+export interface IncrementalEngineOptions {
+  /** Rule settings (default: `scan`'s defaults). */
+  settings?: RuleSettings;
+  /** The model's options (tenant policy, system namespaces, cluster domain). A change of these needs a new engine or reset(). */
+  model?: ModelOptions;
+  /** A locator for each run (findings placed in their objects), e.g. `() => new LiveLocator()`. */
+  locator?: () => Locator;
+  /** Per-rule severity overrides (the config file's). */
+  severityOverrides?: Record<string, Severity>;
+  /** Compact findings (RunOptions.compact). Default true. */
+  compact?: boolean;
+  maxOverlayDepth?: number;
+  /**
+   * The order rules see objects in: `canonical` (kind, namespace, name: as `scan` sorts them) or
+   * `given` (the order the caller's map iterates in: the webhook's, whose reference analysis takes
+   * the cache's order, where creation order decides which of two Sidecars wins). Default canonical.
+   */
+  order?: 'canonical' | 'given';
+}
+
+export interface EngineResult {
+  /** Findings of every rule that did not fail, by rule id (rules that did not run keep their last findings). */
+  byRule: ReadonlyMap<string, readonly Finding[]>;
+  /** Rules that failed in this run (they run again next time). */
+  failures: RuleFailure[];
+  mode: 'full' | 'incremental';
+  /** Rules run this time. */
+  rulesRun: number;
+  /** Whether the model was rebuilt from scratch. */
+  rebuilt: boolean;
+  /** The model the rules ran over (valid until the next call). */
+  model: MeshModel;
+  objects: number;
+}
+
+/**
+ * Traffic facts for the rules (issue 15), with a key that names their version (e.g. when they were
+ * stored): new facts re-run every rule (INS rules, and "seen in traffic" on the others' findings).
+ */
+export interface EngineTelemetry {
+  facts: TrafficFacts;
+  key: string;
+}
+
+/** One change as the model sees it: the object before (null: created) and after (null: deleted). */
+interface Applied {
+  key: string;
+  before: Resource | null;
+  after: Resource | null;
+}
+
+export class IncrementalEngine {
+  /** key → the caller's object (to tell a real change from the same object given again). */
+  private readonly given = new Map<string, Resource>();
+  /** key → the engine's copy of it (its id is the engine's). */
+  private readonly objects = new Map<string, Resource>();
+  /** Objects per namespace: the model knows a namespace from any object in it, whatever its kind. */
+  private readonly perNamespace = new Map<string, number>();
+  private readonly byRule = new Map<string, readonly Finding[]>();
+  /** Objects per kind key, with the kind's group and name (where a new object's canonical neighbours are). */
+  private readonly perKind = new Map<string, { group: string; kind: string; n: number }>();
+  private model: MeshModel | null = null;
+  private telemetry: EngineTelemetry | null = null;
+  private depth = 0;
+  /** Larger than or equal to every id given out since the last rebuild. */
+  private maxId = -1;
+  private readonly readsOf: Map<Rule, ReadonlySet<string>>;
+  private readonly settings: RuleSettings;
+  private readonly maxDepth: number;
+  /** Counters for tests, benchmarks and metrics. */
+  readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0 };
+
+  constructor(
+    readonly rules: readonly Rule[],
+    private readonly opts: IncrementalEngineOptions = {},
+  ) {
+    this.readsOf = new Map(rules.map((r) => [r, new Set(effectiveReads(r).map(normaliseKind))]));
+    this.settings = opts.settings ?? defaultSettings();
+    this.maxDepth = opts.maxOverlayDepth ?? DEFAULT_MAX_OVERLAY_DEPTH;
+  }
+
+  /** Whether the engine holds a previous analysis (else the next call is a full one whatever it is told). */
+  get primed(): boolean {
+    return this.model !== null;
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  /** An id larger than every object's in the current model (an object added after all the others). */
+  get nextId(): number {
+    return this.maxId + 1;
+  }
+
+  /** The engine's copy of an object (the one in the model, with the model's id). */
+  copyOf(key: string): Resource | undefined {
+    return this.objects.get(key);
+  }
+
+  /** Forgets everything: the next analysis is a full one. */
+  reset(): void {
+    this.given.clear();
+    this.objects.clear();
+    this.perNamespace.clear();
+    this.perKind.clear();
+    this.byRule.clear();
+    this.model = null;
+    this.depth = 0;
+  }
+
+  /**
+   * Analyses `objects`. `changed` lists every key whose object was created, replaced or deleted since
+   * the last call (a key in neither the last objects nor `objects` is ignored); null (or no previous
+   * analysis) means a full analysis. Objects are not modified: the engine keeps shallow copies.
+   * `telemetry` (when given) is what the rules see as traffic facts; another key than last time re-runs every rule.
+   */
+  analyse(objects: ReadonlyMap<string, Resource>, changed: Iterable<string> | null, telemetry: EngineTelemetry | null = null): EngineResult {
+    const telemetryChanged = (telemetry?.key ?? null) !== (this.telemetry?.key ?? null);
+    this.telemetry = telemetry;
+    if (changed === null || this.model === null) return this.full(objects);
+    const applied: Applied[] = [];
+    const changedKinds = new Set<string>();
+    const present = new Map<string, boolean>();
+    for (const key of new Set(changed)) {
+      const now = objects.get(key) ?? null;
+      const was = this.given.get(key) ?? null;
+      if (now === was) continue;
+      const before = this.objects.get(key) ?? null;
+      const after = now ? { ...now } : null;
+      // A replacement keeps its object's place.
+      if (before && after) after.id = before.id;
+      for (const r of [before, after]) {
+        if (!r) continue;
+        // Both the object's own group and the grouped form of its bare kind: `reads: [Deployment]` means
+        // apps/Deployment, and a workload read through the model is one whatever group it came with.
+        changedKinds.add(kindKey(r.group, r.kind));
+        changedKinds.add(normaliseKind(r.kind));
+        // Workloads are read through the model whatever made them: a Deployment of an odd group, a
+        // gateway-API Gateway or GatewayClass (the model makes up the gateway pods Istio deploys).
+        if (r.group === GATEWAY_API_GROUP || (r === before ? this.model.workloadFor(r) !== undefined : makesWorkload(r))) for (const k of WORKLOAD_READS) changedKinds.add(k);
+        if (!present.has(r.namespace)) present.set(r.namespace, this.perNamespace.has(r.namespace));
+      }
+      if (before) this.counted(before, -1);
+      if (now && after) {
+        this.given.set(key, now);
+        this.objects.set(key, after);
+        this.counted(after, +1);
+      } else {
+        this.given.delete(key);
+        this.objects.delete(key);
+      }
+      applied.push({ key, before, after });
+    }
+    const namespacesChanged = [...present].some(([ns, was]) => this.perNamespace.has(ns) !== was);
+    const rules = namespacesChanged || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+    let rebuilt = false;
+    if (applied.length) {
+      const over = this.overlaid(this.model, applied, objects);
+      if (over) {
+        this.model = over;
+        this.depth += applied.length;
+        this.stats.overlaid++;
+      } else {
+        this.model = this.fresh(objects);
+        rebuilt = true;
+      }
+    }
+    this.stats.incremental++;
+    return this.run(rules, 'incremental', rebuilt);
+  }
+
+  private counted(r: Resource, by: 1 | -1): void {
+    count(this.perNamespace, r.namespace, by);
+    const key = kindKey(r.group, r.kind);
+    const k = this.perKind.get(key) ?? { group: r.group, kind: r.kind, n: 0 };
+    k.n += by;
+    if (k.n <= 0) this.perKind.delete(key);
+    else this.perKind.set(key, k);
+  }
+
+  private full(objects: ReadonlyMap<string, Resource>): EngineResult {
+    this.reset();
+    for (const [key, r] of objects) {
+      this.given.set(key, r);
+      const copy = { ...r };
+      this.objects.set(key, copy);
+      this.counted(copy, +1);
+    }
+    this.model = this.fresh(objects);
+    this.stats.full++;
+    return this.run(this.rules, 'full', true);
+  }
+
+  /** A model from scratch over the current objects, in the engine's order, numbered ID_STEP apart. */
+  private fresh(given: ReadonlyMap<string, Resource>): MeshModel {
+    const list = this.opts.order === 'given' ? [...given.keys()].map((k) => this.objects.get(k)!).filter((r) => r !== undefined) : [...this.objects.values()].sort(compareObjects);
+    for (let i = 0; i < list.length; i++) list[i].id = i * ID_STEP;
+    this.maxId = (list.length - 1) * ID_STEP;
+    this.depth = 0;
+    this.stats.rebuilt++;
+    return new MeshModel(list, this.opts.model);
+  }
+
+  /**
+   * `model` with each change applied as an overlay. A replacement keeps its object's id; an addition
+   * takes an id between its neighbours (canonical, or in the caller's order); a removal leaves a gap:
+   * every index stays ordered as a fresh model orders it. Null when the overlay refuses a change or an
+   * addition finds no free id.
+   */
+  private overlaid(model: MeshModel, changes: Applied[], given: ReadonlyMap<string, Resource>): MeshModel | null {
+    if (this.depth + changes.length > this.maxDepth) return null;
+    const additions = changes.filter((c) => c.after && !c.before);
+    // In the caller's order, one walk gives new objects their ids and checks that no object moved (a
+    // cache that re-lists a replaced object elsewhere): a moved object means a rebuild in the new order.
+    if (this.opts.order === 'given' && !this.idsInGivenOrder(given, new Set(additions.map((c) => c.key)))) return null;
+    for (const { before, after } of changes) {
+      if (after && !before && this.opts.order !== 'given') {
+        const id = idBetween(model, after, this.perKind.values());
+        if (id === null) return null;
+        after.id = id;
+      }
+      if (after) this.maxId = Math.max(this.maxId, after.id);
+      if (movesNamespace(model, before, after)) return null;
+      const o = overlayModel(model, before, after);
+      if (o.refused !== undefined) return null;
+      const base = model;
+      providePosture(o.model, () => overlayPosture(computePosture(base), o.model, before, after));
+      model = o.model;
+    }
+    return model;
+  }
+
+  /**
+   * Gives each added key an id between its neighbours in the caller's iteration order (one walk over
+   * the objects: a cache lists a new object among its kind, not last). False when a gap is too small.
+   */
+  private idsInGivenOrder(given: ReadonlyMap<string, Resource>, added: ReadonlySet<string>): boolean {
+    let prevId = -ID_STEP;
+    let run: Resource[] = [];
+    const place = (nextId: number): boolean => {
+      const step = (nextId - prevId) / (run.length + 1);
+      for (let i = 0; i < run.length; i++) {
+        const id = Math.floor(prevId + step * (i + 1));
+        if (id <= prevId || id >= nextId || id === -1 || (i > 0 && id <= run[i - 1].id)) return false;
+        run[i].id = id;
+      }
+      run = [];
+      return true;
+    };
+    for (const key of given.keys()) {
+      const r = this.objects.get(key);
+      if (!r) continue;
+      if (added.has(key)) run.push(r);
+      else {
+        // The caller moved an object (its order is not the model's any more): rebuild.
+        if (r.id <= prevId) return false;
+        if (run.length && !place(r.id)) return false;
+        prevId = r.id;
+      }
+    }
+    return run.length ? place(Math.max(prevId, this.maxId) + (run.length + 1) * ID_STEP) : true;
+  }
+
+  private run(rules: readonly Rule[], mode: 'full' | 'incremental', rebuilt: boolean): EngineResult {
+    const model = this.model!;
+    const result = runRules(model, rules, {
+      settings: this.settings,
+      locator: this.opts.locator?.(),
+      compact: this.opts.compact ?? true,
+      ...(this.opts.severityOverrides ? { severityOverrides: this.opts.severityOverrides } : {}),
+      ...(this.telemetry ? { telemetry: this.telemetry.facts } : {}),
+    });
+    const failed = new Set(result.failures.map((f) => f.ruleId));
+    const fresh = new Map<string, Finding[]>();
+    for (const r of rules) if (!failed.has(r.meta.id)) fresh.set(r.meta.id, []);
+    for (const f of result.findings) fresh.get(f.ruleId)?.push(f);
+    for (const r of rules) {
+      if (failed.has(r.meta.id)) this.byRule.delete(r.meta.id);
+      else this.byRule.set(r.meta.id, fresh.get(r.meta.id)!);
+    }
+    return { byRule: this.byRule, failures: result.failures, mode, rulesRun: rules.length, rebuilt, model, objects: this.objects.size };
+  }
+}
+
+/** Every finding of an engine result, rule by rule. */
+export function allFindings(result: Pick<EngineResult, 'byRule'>): Finding[] {
+  const out: Finding[] = [];
+  for (const list of result.byRule.values()) for (const f of list) out.push(f);
+  return out;
+}
+
+function count(m: Map<string, number>, ns: string, by: 1 | -1): void {
+  const n = (m.get(ns) ?? 0) + by;
+  if (n <= 0) m.delete(ns);
+  else m.set(ns, n);
+}
+
+/**
+ * Whether the change moves a namespace in the model's namespace list: a namespace without a Namespace
+ * object is listed where its first object (in canonical order) is, so a new first object or the
+ * removal of the first one may reorder namespaces (and the messages that list them). The overlay
+ * shares the base's list, so such a change rebuilds. Live clusters have a Namespace object for every
+ * namespace: there this never happens.
+ */
+function movesNamespace(model: MeshModel, before: Resource | null, after: Resource | null): boolean {
+  const r = after ?? before!;
+  if (!r.namespace || (before && after && before.id === after.id) || model.namespace(r.namespace).resource) return false;
+  const first = model.inNamespace(r.namespace)[0];
+  return first === undefined || (after ? after.id < first.id : first === before);
+}
+
+/**
+ * A free id between `r`'s canonical neighbours in `model` (objects of one kind are one run in canonical
+ * order, so the neighbours are in its kind's list or at the ends of other kinds' lists); null when they
+ * are adjacent integers. `kinds` names every kind the model holds (a few hundred at most).
+ */
+function idBetween(model: MeshModel, r: Resource, kinds: Iterable<{ group: string; kind: string }>): number | null {
+  const same = model.ofKind(r.group, r.kind);
+  let lo = 0;
+  let hi = same.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareObjects(same[mid], r) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  let prev: Resource | undefined = same[lo - 1];
+  let next: Resource | undefined = same[lo];
+  const needPrev = prev === undefined;
+  const needNext = next === undefined;
+  if (needPrev || needNext) {
+    for (const k of kinds) {
+      if (k.group === r.group && k.kind === r.kind) continue;
+      const list = model.ofKind(k.group, k.kind);
+      if (!list.length) continue;
+      // Another kind's objects are all before r or all after it.
+      const first = list[0];
+      const last = list[list.length - 1];
+      if (needPrev && compareObjects(last, r) < 0 && (prev === undefined || last.id > prev.id)) prev = last;
+      if (needNext && compareObjects(first, r) > 0 && (next === undefined || first.id < next.id)) next = first;
+    }
+  }
+  const low = prev ? prev.id : -ID_STEP;
+  const high = next ? next.id : low + 2 * ID_STEP;
+  const id = Math.floor((low + high) / 2);
+  // -1 is the model's stand-in MeshConfig object.
+  return id > low && id < high && id !== -1 ? id : null;
+}
