@@ -36,7 +36,7 @@ export interface WorkerAnalysis {
   settings?: Partial<RuleSettings>;
   disabled: string[];
   severityOverrides?: Record<string, Severity>;
-  /** The advisory database installed on the main thread (--advisories), or null for the bundled one. */
+  /** The advisory database the main thread uses (bundled or --advisories), already validated; null: the worker loads the bundled one itself. */
   advisories: AdvisoryDatabase | null;
   /** "Today" for end-of-support rules (ISO date-time), fixed when the run starts. */
   now: string;
