@@ -22,6 +22,15 @@ export function relaxHeapGrowth(): void {
   if (boundPercent !== null) v8.setFlagsFromString('--heap-growing-percent=0');
 }
 
+/**
+ * A looser bound (`percent`, when above the CLI's) until restoreHeapGrowth(). For phases whose garbage is
+ * short-lived and whose live set is bounded otherwise: the live worker pool (src/cluster/analyse-worker-pool.ts)
+ * holds a few clusters at a time, and 1.5x growth made each worker collect its whole heap far more often.
+ */
+export function loosenHeapGrowth(percent: number): void {
+  if (boundPercent !== null && percent > boundPercent) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
 /** The bound again, if the CLI set one. */
 export function restoreHeapGrowth(): void {
   if (boundPercent !== null) v8.setFlagsFromString(`--heap-growing-percent=${boundPercent}`);

@@ -13,6 +13,7 @@ import { webcrypto, createHash, X509Certificate as NodeX509 } from 'node:crypto'
 import * as x509 from '@peculiar/x509';
 import { z } from 'zod';
 import { parseValidated, ValidationError } from '../config/validated-yaml.js';
+import { exportedHost } from './hosts.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -136,10 +137,8 @@ export interface FederationPlan {
 
 export class PlanError extends ValidationError {}
 
-/** The exporter's own name of an exported service. */
-export function exportedHost(m: PlanMesh, e: PlanExport): string {
-  return `${e.service}.${e.namespace}.svc.${m.clusterDomain}`;
-}
+// Kept in ./hosts.ts so the rules can use it without loading this module's dependencies.
+export { exportedHost };
 
 /** The name importers use for it: its alias, or the exporter's own name. */
 export function importedHost(m: PlanMesh, e: PlanExport): string {

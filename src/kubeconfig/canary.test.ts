@@ -24,6 +24,7 @@ import { judgeKubeconfigSource, makeKubeconfigRules, type KubeconfigSource } fro
 import { kubeconfigFindingsToReport } from '../cli/commands/kubeconfig.js';
 import { REPORTERS } from '../report/index.js';
 import { kubeconfigRules } from './rules.js';
+import { yamlLib } from '../loader/yaml-lib.js';
 
 const render = (format: 'text' | 'sarif' | 'junit', report: Parameters<(typeof REPORTERS)['text']>[0], cwd: string) =>
   REPORTERS[format](report, { rules: kubeconfigRules, color: false, cwd, version: '0.0.0' });
@@ -191,6 +192,9 @@ test('the tripwires work: a file read inside them is caught', () => {
 
 test('parsing, judging and reporting run, open and fetch nothing a kubeconfig names', () => {
   const text = canaryKubeconfig();
+  // meshward's own `yaml` library loads on first use (src/loader/yaml-lib.ts), resolving its path with
+  // fs.realpathSync; loaded before the tripwires go up, so they count only what a kubeconfig could cause.
+  yamlLib();
   const { result, calls } = withTripwires(() => {
     const parsed = parseKubeconfig(text, { file: join(dir, 'kubeconfig.yaml') });
     const asFile = judgeKubeconfig(parsed, { origin: { kind: 'file', folder: dir } });

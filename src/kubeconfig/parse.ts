@@ -14,7 +14,8 @@
 import yaml from 'js-yaml';
 import { offsetAlongPath } from '../loader/yaml-path.js';
 import { loadYamlBounded, YamlBoundError, YamlSyntaxError, type YamlBound } from '../loader/yaml-bounded.js';
-import { parseDocument } from 'yaml';
+import type { parseDocument } from 'yaml';
+import { yamlLib } from '../loader/yaml-lib.js';
 import { lineStarts, positionOf, splitYamlDocuments } from '../loader/split.js';
 import { pathToString, type PathSegment } from '../model/resource.js';
 import { isPlainObject, redactSection, quote } from './redact.js';
@@ -255,7 +256,7 @@ export function locate(parsed: ParsedKubeconfig, path: readonly PathSegment[]): 
   if (!cache) {
     let doc: ReturnType<typeof parseDocument> | null = null;
     try {
-      doc = parseDocument(src.text.slice(src.start, src.end), { keepSourceTokens: false, uniqueKeys: false, strict: false, merge: true });
+      doc = yamlLib().parseDocument(src.text.slice(src.start, src.end), { keepSourceTokens: false, uniqueKeys: false, strict: false, merge: true });
     } catch {
       doc = null;
     }

@@ -1,4 +1,5 @@
-import { Parser, CST } from 'yaml';
+import type { CST } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { flowOffsetAlongPath, flowRootOffset } from './flow-path.js';
 import { blockOffsetAlongPath } from './block-path.js';
 import type { InputFile } from './load.js';
@@ -91,6 +92,7 @@ export class Locator {
  * enters an alias stops at the alias; flow collections are scanned by flow-path.ts.
  */
 export function cstOffsetAlongPath(doc: CST.Document | null, text: string, start: number, end: number, path: readonly PathSegment[]): number | null {
+  const { resolveAsScalar } = yamlLib().CST;
   let node: CST.Token | undefined = doc?.value;
   let best: number | null = node && 'offset' in node ? node.offset : null;
   for (let i = 0; i < path.length; i++) {
@@ -98,7 +100,7 @@ export function cstOffsetAlongPath(doc: CST.Document | null, text: string, start
     if (!node) break;
     if (node.type === 'block-map') {
       // Keys compare as text: a YAML key `9090:` is a number to the parser but a string in the object path.
-      const item = node.items.find((it) => it.key && isScalarToken(it.key) && String(CST.resolveAsScalar(it.key)?.value) === String(seg));
+      const item = node.items.find((it) => it.key && isScalarToken(it.key) && String(resolveAsScalar(it.key)?.value) === String(seg));
       if (!item?.key) break;
       best = item.key.offset;
       node = item.value;
@@ -118,7 +120,7 @@ export function cstOffsetAlongPath(doc: CST.Document | null, text: string, start
 /** The CST of the document text[start, end) (null when it holds no document). */
 export function parseCst(text: string, start: number, end: number): CST.Document | null {
   let doc: CST.Document | null = null;
-  for (const token of new Parser().parse(text.slice(start, end))) if (token.type === 'document') doc = token;
+  for (const token of new (yamlLib().Parser)().parse(text.slice(start, end))) if (token.type === 'document') doc = token;
   return doc;
 }
 

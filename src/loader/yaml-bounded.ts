@@ -1,17 +1,6 @@
-import { createRequire } from 'node:module';
 import yaml from 'js-yaml';
-import type * as YamlLibrary from 'yaml';
 import { shapeViolation } from './shape.js';
-
-/**
- * The `yaml` library, loaded on first use: only text that may hold an alias needs it, and loading it
- * costs each parse thread about 70 ms at start-up. Its Node build is CommonJS, so `require` gives the
- * very module an `import` would.
- */
-let yamlLibrary: typeof YamlLibrary | null = null;
-function yamlLib(): typeof YamlLibrary {
-  return (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
-}
+import { yamlLib } from './yaml-lib.js';
 
 /**
  * The one way meshward turns untrusted YAML text into values: js-yaml (fast, no positions) behind

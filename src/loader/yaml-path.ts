@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 
 /**
  * Offset (within the parsed text) of the deepest node along `path` in a `yaml` Document's contents:
@@ -6,6 +7,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
  * position. Keys compare as text: a YAML key `9090:` is a number to the parser but a string in a path.
  */
 export function offsetAlongPath(contents: unknown, path: readonly (string | number)[]): number | null {
+  const { isMap, isScalar, isSeq } = yamlLib();
   let node: unknown = contents;
   let best = rangeStart(node);
   for (const seg of path) {

@@ -5,7 +5,8 @@ import { GATEWAY_NAME_LABEL, ISTIO_DEPLOYED_CLASSES, ISTIO_DEPLOYING_CONTROLLERS
 import { injectorsFrom, type InjectorInfo } from './injector.js';
 import { selectorMatches } from './selectors.js';
 import { HostIndex, installedClusterDomain, resolveHost } from './hosts.js';
-import { Tenancy, type TenantPolicyFile } from '../tenancy/policy.js';
+import { Tenancy } from '../tenancy/tenancy.js';
+import type { TenantPolicyFile } from '../tenancy/policy.js';
 
 export interface ModelOptions {
   /** A mesh config given explicitly (--mesh-config), which wins over any found in the resources. */

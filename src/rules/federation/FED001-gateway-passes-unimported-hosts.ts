@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import type { Resource } from '../../model/resource.js';
 import { listSome } from '../../posture/util.js';
-import { exportedHost } from '../../federation/plan.js';
+import { exportedHost } from '../../federation/hosts.js';
 import { DR, ISTIO_GW, SE, covers, passthroughHosts, peerImports, shown, sniReferences } from './common.js';
 
 export default defineRule({
