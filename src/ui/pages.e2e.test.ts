@@ -230,10 +230,12 @@ describe('dashboard pages', () => {
 
   it('Tenants: opens on the first cluster; the search lives in the URL and survives a reload; Tab reaches the namespace links and Enter follows one', async () => {
     const first = (await s.api('/api/clusters')).items[0].name as string;
-    const { page, problems } = await open('/ui/tenants');
-    await page.waitForURL((u) => u.searchParams.get('cluster') === first);
-    assert.equal(await page.locator('label.picker select').inputValue(), first);
-    await page.goto(`${s.t.url}/ui/tenants?cluster=insecure`);
+    const bare = await open('/ui/tenants');
+    await bare.page.waitForURL((u) => u.searchParams.get('cluster') === first);
+    assert.equal(await bare.page.locator('label.picker select').inputValue(), first);
+    // (The first cluster may be `bulk`, which has findings but no snapshot: its tenants are a 404 the page shows.)
+    assert.deepEqual(besides404(bare.problems()), []);
+    const { page, problems } = await open('/ui/tenants?cluster=insecure');
     const api = (await s.api('/api/clusters/insecure/tenants')).tenants as any[];
     const rows = page.locator('section[aria-labelledby="h-tenants"] tbody tr');
     await rows.first().waitFor();

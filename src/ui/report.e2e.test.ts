@@ -75,6 +75,12 @@ describe('HTML report', () => {
     // Filter by severity, then search.
     await page.getByLabel('Severity').selectOption('critical');
     assert.equal(await rows.count(), critical);
+    // The filter is in the fragment: a reload (or the link with it) keeps it.
+    assert.equal(new URL(page.url()).hash, '#severity=critical');
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'meshward report' }).waitFor();
+    assert.equal(await page.getByLabel('Severity').inputValue(), 'critical');
+    assert.equal(await rows.count(), critical);
     await page.getByLabel('Severity').selectOption('');
     await page.getByLabel('Search').fill(HOSTILE);
     const hostileRows = await rows.count();

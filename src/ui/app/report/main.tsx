@@ -56,11 +56,38 @@ function useTheme(): [Theme, (t: Theme) => void] {
   return [theme, setTheme];
 }
 
+const KEYS = new Set<string>(COLUMNS.map(([k]) => k));
+
+/** The filters and sort as the URL's fragment holds them (`#severity=high&q=...&sort=ruleId&desc=0`), so a reload or a link to the file keeps them. */
+function fromHash(): { severity: string; q: string; sort: { key: Key; desc: boolean } } {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const sev = p.get('severity') ?? '';
+  const key = p.get('sort') ?? 'severity';
+  return {
+    severity: (SEVERITIES as readonly string[]).includes(sev) ? sev : '',
+    q: p.get('q') ?? '',
+    sort: KEYS.has(key) ? { key: key as Key, desc: p.get('desc') !== '0' } : { key: 'severity', desc: true },
+  };
+}
+
 function Report({ data }: { data: Data }) {
   const [theme, setTheme] = useTheme();
-  const [severity, setSeverity] = useState('');
-  const [q, setQ] = useState('');
-  const [sort, setSort] = useState<{ key: Key; desc: boolean }>({ key: 'severity', desc: true });
+  const initial = useMemo(fromHash, []);
+  const [severity, setSeverity] = useState(initial.severity);
+  const [q, setQ] = useState(initial.q);
+  const [sort, setSort] = useState<{ key: Key; desc: boolean }>(initial.sort);
+  useEffect(() => {
+    const p = new URLSearchParams();
+    if (severity) p.set('severity', severity);
+    if (q) p.set('q', q);
+    if (sort.key !== 'severity' || !sort.desc) {
+      p.set('sort', sort.key);
+      p.set('desc', sort.desc ? '1' : '0');
+    }
+    const hash = p.toString();
+    // Replaced, not pushed: typing in the search box would otherwise fill the history.
+    if (hash !== location.hash.slice(1)) history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+  }, [severity, q, sort]);
   const [open, setOpen] = useState<string | null>(null);
   const rules = useMemo(() => new Map(data.rules.map((r) => [r.id, r])), [data]);
   const findings = data.report.findings;
