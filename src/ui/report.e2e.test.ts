@@ -212,10 +212,11 @@ describe('HTML report of a live scan', () => {
         await page.locator('table.findings button.link').first().click();
         await page.locator('tr.detail').waitFor();
         // The report follows the system's theme, and its toggle switches it.
-        assert.equal(await page.evaluate('document.documentElement.dataset.theme'), scheme);
+        // (Waited for: the theme is set by an effect, after the render.)
+        await page.waitForFunction(`document.documentElement.dataset.theme === '${scheme}'`, null, { timeout: 5_000 });
         found.push(...(await axeOnPage(page, `report (${scheme})`)));
         await page.getByRole('button', { name: /^Switch to (light|dark) theme$/ }).click();
-        assert.equal(await page.evaluate('document.documentElement.dataset.theme'), scheme === 'dark' ? 'light' : 'dark');
+        await page.waitForFunction(`document.documentElement.dataset.theme === '${scheme === 'dark' ? 'light' : 'dark'}'`, null, { timeout: 5_000 });
       } finally {
         await context.close();
       }
