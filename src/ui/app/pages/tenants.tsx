@@ -159,7 +159,7 @@ export function TenantsPage() {
         <ClusterPicker reset={['q']} />
         <label>
           Search
-          <input type="search" name="q" value={draft} placeholder="tenant, namespace, host" onInput={(e) => setDraft((e.target as HTMLInputElement).value)} onBlur={() => draft.trim() !== q && setQuery({ q: draft.trim() }, { replace: true })} />
+          <input type="search" name="q" class="wide" value={draft} placeholder="tenant, namespace, host" onInput={(e) => setDraft((e.target as HTMLInputElement).value)} onBlur={() => draft.trim() !== q && setQuery({ q: draft.trim() }, { replace: true })} />
         </label>
       </form>
       {cluster ? <ClusterTenants cluster={cluster} needle={q.trim().toLowerCase()} /> : <p class="muted">Choose a cluster.</p>}
