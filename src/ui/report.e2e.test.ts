@@ -199,6 +199,20 @@ describe('HTML report of a live scan', () => {
     assert.deepEqual(problems(), []);
   });
 
+  it('files and a cluster in one scan: the files\' table first, then the cluster\'s', async () => {
+    const file = path.join(dir, 'mixed.html');
+    const r = await runCli(['scan', path.join(EXAMPLES_DIR, 'insecure'), '--context', 'secure', '--kubeconfig', kubeconfig, '--format', 'html', '--output', file, '--fail-on', 'none'], { env: { HOME: dir, KUBECONFIG: '', CI: '' } });
+    assert.equal(r.code, 0, r.stderr);
+    const { page, problems } = await b.page({ offline: true });
+    await page.goto(pathToFileURL(file).href);
+    await page.locator('table.posture tbody tr').first().waitFor();
+    assert.deepEqual(await page.locator('section.posture-section h2').allTextContents(), ['Posture', 'Posture: cluster secure']);
+    const files = JSON.parse((await runCli(['posture', path.join(EXAMPLES_DIR, 'insecure'), '--format', 'json'])).stdout) as { workloads: unknown[] };
+    assert.equal(await page.getByRole('region', { name: 'Posture', exact: true }).locator('tbody tr').count(), files.workloads.length);
+    assert.match((await page.locator('p.muted').first().textContent()) ?? '', /from 1 cluster and \d+ files/);
+    assert.deepEqual(problems(), []);
+  });
+
   it('axe: no serious or critical violations in the light and the dark theme', async () => {
     const file = path.join(dir, 'live.html');
     const found: string[] = [];
