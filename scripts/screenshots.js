@@ -2,9 +2,13 @@
 // Screenshots of every dashboard page for the docs: `npm run build && node scripts/screenshots.js`.
 // Starts a test server on 127.0.0.1 (port 0) seeded with the bundled examples, opens each page of the
 // navigation (PAGES in src/ui/app/components/layout.tsx, read from the source so new pages are
-// included) plus one finding, in Chromium (light theme, 1280x860), and writes docs/img/<page>.png.
-import { readFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// included) plus one finding, in Chromium (light theme, 1280x860), and writes docs/img/<page>.png; then
+// the HTML report of examples/insecure (docs/img/report.png).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { startTestServer } = await import(`${root}dist/server/testing-kit.js`);
@@ -39,6 +43,20 @@ try {
   for (const p of pages) await shoot(`${p.path}${p.path.includes('?') ? '&' : '?'}cluster=insecure`, slug(p.title));
   const f = (await t.get('/api/findings?cluster=insecure&severity=critical&limit=1')).body.items[0];
   if (f) await shoot(`/ui/findings/insecure/${f.fingerprint}`, 'finding');
+  // The HTML report of the insecure example, written by the built CLI and opened from file://.
+  const tmp = mkdtempSync(path.join(tmpdir(), 'meshward-shots-'));
+  try {
+    const file = path.join(tmp, 'report.html');
+    const r = spawnSync(process.execPath, [`${root}bin/meshward.js`, 'scan', `${root}examples/insecure`, '--format', 'html', '--output', file, '--fail-on', 'none'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`meshward scan --format html failed: ${r.stderr}`);
+    const report = await b.page({ offline: true });
+    await report.page.goto(pathToFileURL(file).href);
+    await report.page.locator('table.posture tbody tr').first().waitFor();
+    await report.page.screenshot({ path: `${outDir}/report.png` });
+    console.log('docs/img/report.png  meshward scan examples/insecure --format html');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 } finally {
   await b.close();
   await t.close();

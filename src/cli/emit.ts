@@ -116,6 +116,7 @@ export interface EmitInput {
    */
   fallbackFiles?: readonly string[];
   /** The posture view (`meshward posture -f json`'s data) for the HTML report; absent otherwise. */
+  /** Each source's posture table: the files' (cluster null) and each live cluster's. */
   posture?: unknown;
 }
 

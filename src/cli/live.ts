@@ -274,7 +274,12 @@ export function telemetryFor(t: ClusterTelemetry | undefined, cluster: string): 
 }
 
 /** What `scan` analyses clusters with: ScanOptions with the rules given (findings stay compact). */
-export type ClusterScanOptions = ScanOptions & { rules: readonly Rule[]; telemetryByCluster?: ClusterTelemetry };
+export type ClusterScanOptions = ScanOptions & {
+  rules: readonly Rule[];
+  telemetryByCluster?: ClusterTelemetry;
+  /** Also make each cluster's posture view (for the HTML report's posture table), while its model is alive. */
+  posture?: boolean;
+};
 
 /**
  * `scan`'s live side: every cluster read and analysed as analyseCluster does, in a pool of worker
@@ -285,7 +290,8 @@ export type ClusterScanOptions = ScanOptions & { rules: readonly Rule[]; telemet
 export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptions): Promise<ClusterAnalysis<ClusterFindings>> {
   const workers = analysisWorkers(opts.io.env, opts.selection.concurrency);
   if (opts.io.readClusters || workers === 0) {
-    return readAndAnalyse(opts, (read) => analyseCluster(read, { ...analysis, telemetry: telemetryFor(analysis.telemetryByCluster, read.summary.name) }));
+    const postureView = analysis.posture ? (await import('./commands/posture.js')).postureView : undefined;
+    return readAndAnalyse(opts, (read) => analyseCluster(read, { ...analysis, telemetry: telemetryFor(analysis.telemetryByCluster, read.summary.name) }, postureView));
   }
   const [{ readAndAnalyseInWorkers }, { getAdvisoryDatabase, advisoryNow }, { allRules }] = await Promise.all([
     import('../cluster/analyse-worker-pool.js'),
@@ -303,6 +309,7 @@ export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptio
     advisories: db,
     now: advisoryNow().toISOString(),
     ...(analysis.telemetryByCluster ? { telemetry: analysis.telemetryByCluster } : {}),
+    ...(analysis.posture ? { posture: true } : {}),
   };
   const results = new Map<string, ClusterFindings>();
   const summaries = await withProgress(opts, (readOpts, onProgress) =>
@@ -383,6 +390,8 @@ export interface ClusterFindings {
   meshConfig: string;
   /** The ignore annotations of the objects findings are about, for annotation suppressions after the objects are gone. */
   ignoreAnnotations: Map<string, Resource>;
+  /** The cluster's posture view (`meshward posture -f json`'s data), when the HTML report asked for it. */
+  posture?: unknown;
 }
 
 /**
@@ -390,14 +399,15 @@ export interface ClusterFindings {
  * options: --mesh-config and --tenants apply, else the mesh config found in the cluster. Keeps only
  * findings and what suppressions need.
  */
-export function analyseCluster(read: ClusterRead, opts: ScanOptions, onModel?: (model: MeshModel) => void): ClusterFindings {
+export function analyseCluster(read: ClusterRead, opts: ScanOptions, onModel?: (model: MeshModel, findings: readonly Finding[]) => unknown): ClusterFindings {
   const name = read.summary.name;
   if (read.summary.status === 'error' && read.resources.length === 0) {
     return NO_FINDINGS();
   }
   // Findings point at their field in the cluster's object (cluster, object, path): there is no file.
   const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, { ...opts, locator: new LiveLocator() });
-  onModel?.(result.model);
+  // What the caller makes of the model while it is alive (the HTML report's posture view) rides along.
+  const fromModel = onModel?.(result.model, result.findings);
   const ignoreAnnotations = new Map<string, Resource>();
   const lookup = new Map<string, Resource>();
   for (const r of result.model.resources) if (Object.hasOwn(r.annotations, IGNORE_ANNOTATION)) lookup.set(resourceKey(r), r);
@@ -410,5 +420,5 @@ export function analyseCluster(read: ClusterRead, opts: ScanOptions, onModel?: (
   }
   const errors: ReportError[] = result.errors.map((e) => ({ ...e, file: /^<.*>$/.test(e.file) ? `cluster ${name}` : e.file, cluster: name }));
   const notes = result.model.mesh.notes.map((n) => `${name}: ${terminalSafe(n)}`);
-  return { findings: result.findings, errors, failures: result.failures, notes, meshConfig: result.model.mesh.origin, ignoreAnnotations };
+  return { findings: result.findings, errors, failures: result.failures, notes, meshConfig: result.model.mesh.origin, ignoreAnnotations, ...(fromModel !== undefined ? { posture: fromModel } : {}) };
 }

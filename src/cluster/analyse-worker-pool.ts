@@ -79,6 +79,8 @@ export interface WorkerAnalysis {
   now: string;
   /** Traffic facts for the telemetry rules, per cluster (--prometheus, --metrics), as plain data. */
   telemetry?: ClusterTelemetry;
+  /** Make each cluster's posture view too (the HTML report's posture table). */
+  posture?: boolean;
 }
 
 /** Test hooks: the worker dies, or throws, on the cluster of that name. */

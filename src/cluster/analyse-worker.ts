@@ -31,6 +31,8 @@ const analysis = workerData as WorkerAnalysis;
 // The same advisory data and "today" as the main thread (an --advisories file, a clock fixed by a test).
 if (analysis.advisories) setAdvisoryDatabase(analysis.advisories);
 setAdvisoryClock(new Date(analysis.now));
+// Loaded only when the HTML report wants posture tables: most scans never need it.
+const postureView = analysis.posture ? (await import('../cli/commands/posture.js')).postureView : undefined;
 const scanOptions: ScanOptions = {
   rules: rulesOf(analysis.ruleIds),
   model: analysis.model,
@@ -71,7 +73,7 @@ async function runJob(job: PoolJob): Promise<void> {
     if (read.summary.status !== 'error') post({ type: 'progress', id, event: { cluster: read.summary.name, phase: 'analysing' } });
     if (job.fault?.throw === target.name) throw new Error('fault injected by a test');
     inCanonicalOrder(read.resources);
-    const result = analyseCluster(read, { ...scanOptions, telemetry: telemetryFor(analysis.telemetry, read.summary.name) });
+    const result = analyseCluster(read, { ...scanOptions, telemetry: telemetryFor(analysis.telemetry, read.summary.name) }, postureView);
     read.resources = [];
     // Compact findings are class instances whose text is made when read: posted packed (./analyse-worker-wire.ts).
     post({ type: 'done', id, summary: read.summary, result: { ...result, findings: packFindings(result.findings) }, cpuMs: threadCpuMs() });

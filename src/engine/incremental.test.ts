@@ -152,7 +152,9 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
 }
 
 const RUNS = Number(process.env.MESHWARD_PROPERTY_RUNS ?? 150);
-const SEED = process.env.MESHWARD_PROPERTY_SEED ? Number(process.env.MESHWARD_PROPERTY_SEED) : undefined;
+// A random seed on developers' machines (fast-check prints it with any counterexample); CI runs one
+// fixed seed so a rare counterexample found elsewhere does not make an unrelated change fail.
+const SEED = process.env.MESHWARD_PROPERTY_SEED ? Number(process.env.MESHWARD_PROPERTY_SEED) : process.env.CI ? 20261204 : undefined;
 
 test('incremental findings equal a from-scratch analysis after every random create, update and delete, for every rule', async () => {
   const totals = await property(allRules, RUNS, SEED);

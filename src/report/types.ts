@@ -63,6 +63,7 @@ export interface ReportContext {
   /** The version of meshward, for tool metadata. */
   version: string;
   /** The posture view (`meshward posture -f json`), shown by the HTML report when the scan computed it. */
+  /** Each source's posture table: the files' (cluster null) and each live cluster's. */
   posture?: unknown;
 }
 

@@ -3,28 +3,17 @@
  * renders under the Content-Security-Policy with no console error and no request to another origin.
  * Page-specific behaviour has its own tests beside this one.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../server/testing-kit.js';
-import { launchBrowser, type TestBrowser } from '../testing/browser.js';
 import { DASHBOARD_CSP } from './serve.js';
 import { seedExamples } from './seed.js';
-import { signIn } from './testing.js';
+import { dashboardSuite } from './testing.js';
 
 describe('dashboard shell', () => {
-  let t: TestServer;
-  let b: TestBrowser;
-  before(async () => {
-    t = await startTestServer();
-    await seedExamples(t);
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await t?.close();
-  });
+  const s = dashboardSuite(seedExamples);
 
   it('serves the app with a strict CSP, and index.html for every client route', async () => {
+    const t = s.t;
     for (const p of ['/ui/', '/ui/findings?severity=high', '/ui/findings/insecure/abc', '/ui/graph']) {
       const res = await fetch(t.url + p);
       assert.equal(res.status, 200, p);
@@ -41,8 +30,7 @@ describe('dashboard shell', () => {
   });
 
   it('renders every page in the navigation without errors', async () => {
-    const { page, problems } = await b.page({ origin: t.url });
-    await signIn(page, t.url, t.viewer);
+    const { page, problems } = await s.open('/ui/');
     for (const [href, title] of [
       ['/ui/', 'Overview'],
       ['/ui/findings', 'Findings'],
@@ -61,8 +49,7 @@ describe('dashboard shell', () => {
   });
 
   it('answers an unknown page with its own not-found page', async () => {
-    const { page, problems } = await b.page({ origin: t.url });
-    await page.goto(t.url + '/ui/no-such-page');
+    const { page, problems } = await s.open('/ui/no-such-page');
     await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
     assert.deepEqual(problems(), []);
   });

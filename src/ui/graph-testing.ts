@@ -1,12 +1,8 @@
 /**
- * Helpers for the posture, graph and blast-radius browser tests: a cluster seeded with hostile names,
- * and an axe-core check run in a context that bypasses the CSP (only for that check: axe is injected
- * as a script the dashboard's CSP would rightly refuse).
+ * Data for the posture and graph browser tests: a cluster whose workload, Service and labels carry
+ * hostile names (the set-up and the axe check are in ./testing.ts).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { TestServer } from '../server/testing-kit.js';
-import type { TestBrowser } from '../testing/browser.js';
 import { seedCluster } from './seed.js';
 
 /** A name that would run script if it were ever rendered as markup; long, with an RTL override. */
@@ -26,23 +22,4 @@ export async function seedHostile(t: TestServer): Promise<void> {
     },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: HOSTILE, namespace: 'shop' }, spec: { selector: { app: 'evil' }, ports: [{ port: 80, targetPort: 8080 }] } },
   ]);
-}
-
-const require = createRequire(import.meta.url);
-
-/** Serious and critical axe violations on `url` (after `ready` resolves), as `id: target` strings. */
-export async function axeViolations(b: TestBrowser, token: string, origin: string, url: string, ready: (page: import('playwright-core').Page) => Promise<unknown>): Promise<string[]> {
-  const context = await b.browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
-  try {
-    const page = await context.newPage();
-    await page.goto(origin + '/ui/');
-    await page.evaluate(`sessionStorage.setItem('meshward.token', ${JSON.stringify(token)})`);
-    await page.goto(origin + url);
-    await ready(page);
-    await page.addScriptTag({ content: readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8') });
-    const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }> };
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
-  } finally {
-    await context.close();
-  }
 }

@@ -1,34 +1,22 @@
 /** The Service graph page in Chromium: elkjs in a worker under the CSP, SVG nodes, hijack marks, details, hostile names, axe. */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../server/testing-kit.js';
-import { launchBrowser, type TestBrowser } from '../testing/browser.js';
 import { seedExamples } from './seed.js';
-import { signIn } from './testing.js';
-import { axeViolations, HOSTILE, seedHostile } from './graph-testing.js';
+import { dashboardSuite } from './testing.js';
+import { HOSTILE, seedHostile } from './graph-testing.js';
 
 describe('service graph page', () => {
-  let t: TestServer;
-  let b: TestBrowser;
-  before(async () => {
-    t = await startTestServer();
+  const s = dashboardSuite(async (t) => {
     await seedExamples(t);
     await seedHostile(t);
-    b = await launchBrowser();
   });
-  after(async () => {
-    await b?.close();
-    await t?.close();
-  });
-  const apiGraph = async (q: string) => (await (await fetch(`${t.url}/api/clusters/${q}`, { headers: { authorization: `Bearer ${t.viewer}` } })).json()) as { nodes: Array<{ id: string; hijacked: boolean; namespace: string; findings: string[] }>; edges: Array<{ id: string; mtls: string }> };
+  const apiGraph = async (q: string) => (await s.api(`/api/clusters/${q}`)) as { nodes: Array<{ id: string; hijacked: boolean; namespace: string; findings: string[] }>; edges: Array<{ id: string; mtls: string }> };
 
   it('draws every node and edge of the API graph, hijacked hosts marked, edges classed by mTLS state', async () => {
     const g = await apiGraph('insecure/graph');
     const hijacked = g.nodes.filter((n) => n.hijacked);
     assert.ok(hijacked.length > 0, 'the insecure example has hijacked hosts');
-    const { page, problems } = await b.page({ origin: t.url });
-    await signIn(page, t.url, t.viewer);
-    await page.goto(`${t.url}/ui/graph?cluster=insecure`);
+    const { page, problems } = await s.open(`/ui/graph?cluster=insecure`);
     await page.locator('svg.graph g.node').first().waitFor();
     assert.equal(await page.locator('svg.graph g.node').count(), g.nodes.length);
     assert.equal(await page.locator('svg.graph g.node-hijacked').count(), hijacked.length);
@@ -44,9 +32,7 @@ describe('service graph page', () => {
     const withFindings = all.nodes.find((n) => n.findings.length && n.namespace);
     assert.ok(withFindings);
     const g = await apiGraph(`insecure/graph?namespace=${withFindings.namespace}`);
-    const { page, problems } = await b.page({ origin: t.url });
-    await signIn(page, t.url, t.viewer);
-    await page.goto(`${t.url}/ui/graph?cluster=insecure&namespace=${withFindings.namespace}`);
+    const { page, problems } = await s.open(`/ui/graph?cluster=insecure&namespace=${withFindings.namespace}`);
     await page.locator('svg.graph g.node').first().waitFor();
     assert.equal(await page.locator('svg.graph g.node').count(), g.nodes.length);
     const node = page.locator(`g.node[data-node="${withFindings.id}"]`);
@@ -60,9 +46,7 @@ describe('service graph page', () => {
   });
 
   it('renders a hostile name as SVG text content, not markup', async () => {
-    const { page, problems } = await b.page({ origin: t.url });
-    await signIn(page, t.url, t.viewer);
-    await page.goto(`${t.url}/ui/graph?cluster=hostile`);
+    const { page, problems } = await s.open(`/ui/graph?cluster=hostile`);
     await page.locator('svg.graph g.node').first().waitFor();
     const svc = page.locator('g.node.node-service', { hasText: '<img src=x' });
     await svc.click();
@@ -74,8 +58,8 @@ describe('service graph page', () => {
     assert.deepEqual(problems(), []);
   });
 
-  it('has no serious or critical axe violations', async () => {
-    const v = await axeViolations(b, t.viewer, t.url, '/ui/graph?cluster=insecure', (p) => p.locator('svg.graph g.node').first().waitFor());
-    assert.deepEqual(v, []);
+  it('has no serious or critical axe violations, light and dark', async () => {
+    const ready = (p: import('playwright-core').Page) => p.locator('svg.graph g.node').first().waitFor();
+    assert.deepEqual([...(await s.axe('/ui/graph?cluster=insecure', ready)), ...(await s.axe('/ui/graph?cluster=insecure', ready, { colorScheme: 'dark' }))], []);
   });
 });

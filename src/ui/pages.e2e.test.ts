@@ -4,34 +4,19 @@
  * deep links work, back/forward restore filters, hostile names stay text, the long list keeps a small
  * DOM, suppressing from the page shows up in the API, axe finds nothing serious, the keyboard works.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../server/testing-kit.js';
-import { launchBrowser, type TestBrowser } from '../testing/browser.js';
-import { HOSTILE_NAMES, seedBulk, seedExamples, seedHostile } from './seed.js';
-import { axeViolations, signIn } from './testing.js';
+import { upsert } from '../server/testing-kit.js';
+import { HOSTILE_NAMES, seedBulk, seedCluster, seedExamples, seedHostile } from './seed.js';
+import { dashboardSuite } from './testing.js';
 
 describe('dashboard pages', () => {
-  let t: TestServer;
-  let b: TestBrowser;
-  before(async () => {
-    t = await startTestServer();
+  const s = dashboardSuite(async (t) => {
     await seedExamples(t);
     await seedHostile(t);
     await seedBulk(t, 10_000);
-    b = await launchBrowser();
   });
-  after(async () => {
-    await b?.close();
-    await t?.close();
-  });
-
-  const open = async (url: string, token = t.viewer) => {
-    const r = await b.page({ origin: t.url });
-    await signIn(r.page, t.url, token);
-    await r.page.goto(t.url + url);
-    return r;
-  };
+  const open = (url: string, token?: string) => s.open(url, { token });
 
   it('Overview: clusters with status and lag, totals by severity, the trend chart with a table, top rules, newest critical findings', async () => {
     const { page, problems } = await open('/ui/');
@@ -39,7 +24,7 @@ describe('dashboard pages', () => {
     const clusters = page.getByRole('table').filter({ hasText: 'Backlog' });
     await clusters.getByRole('link', { name: 'insecure', exact: true }).waitFor();
     await clusters.getByRole('link', { name: 'secure', exact: true }).waitFor();
-    const apiClusters = (await t.get('/api/clusters')).body.items as { name: string; openFindings: Record<string, number> }[];
+    const apiClusters = (await s.t.get('/api/clusters')).body.items as { name: string; openFindings: Record<string, number> }[];
     const critical = apiClusters.reduce((n, c) => n + (c.openFindings.critical ?? 0), 0);
     assert.ok(critical > 0);
     assert.equal((await page.locator('.totals .sev-critical .n').textContent())?.trim(), String(critical));
@@ -61,7 +46,7 @@ describe('dashboard pages', () => {
     const { page, problems } = await open('/ui/findings?cluster=insecure&severity=critical');
     const status = page.getByRole('status').filter({ hasText: /finding/ });
     await status.filter({ hasText: /^\d+ findings?$/ }).waitFor();
-    const expected = (await t.get('/api/findings?cluster=insecure&severity=critical&limit=1000')).body.items.length;
+    const expected = (await s.t.get('/api/findings?cluster=insecure&severity=critical&limit=1000')).body.items.length;
     assert.ok(expected > 0);
     assert.equal(await status.textContent(), `${expected} finding${expected === 1 ? '' : 's'}`);
     assert.equal(await page.getByLabel('Severity').inputValue(), 'critical');
@@ -69,7 +54,7 @@ describe('dashboard pages', () => {
     // Change a filter: the URL follows, and Back restores the previous filter.
     await page.getByLabel('Severity').selectOption('high');
     await page.waitForURL(/severity=high/);
-    const high = (await t.get('/api/findings?cluster=insecure&severity=high&limit=1000')).body.items.length;
+    const high = (await s.t.get('/api/findings?cluster=insecure&severity=high&limit=1000')).body.items.length;
     await status.filter({ hasText: new RegExp(`^${high} findings?$`) }).waitFor();
     await page.goBack();
     await page.waitForURL(/severity=critical/);
@@ -78,11 +63,11 @@ describe('dashboard pages', () => {
     await page.goForward();
     await page.waitForURL(/severity=high/);
     // Category (from /api/rules) and search narrow on the client; group-by adds group headings.
-    const rules = (await t.get('/api/rules')).body.items as { id: string; category: string }[];
-    const all = (await t.get('/api/findings?cluster=insecure&limit=1000')).body.items as { ruleId: string; message: string }[];
+    const rules = (await s.t.get('/api/rules')).body.items as { id: string; category: string }[];
+    const all = (await s.t.get('/api/findings?cluster=insecure&limit=1000')).body.items as { ruleId: string; message: string }[];
     const category = rules.find((r) => r.id === all[0]!.ruleId)!.category;
     const inCategory = all.filter((f) => rules.find((r) => r.id === f.ruleId)?.category === category).length;
-    await page.goto(`${t.url}/ui/findings?cluster=insecure&category=${category}&group=rule`);
+    await page.goto(`${s.t.url}/ui/findings?cluster=insecure&category=${category}&group=rule`);
     await status.filter({ hasText: new RegExp(`^${inCategory} findings?$`) }).waitFor();
     // Groups come largest first: the first heading names the rule with the most findings in the category.
     const perRule = new Map<string, number>();
@@ -132,13 +117,13 @@ describe('dashboard pages', () => {
   });
 
   it('Finding: a deep link shows message, evidence links, remediation, explain text, history and the YAML with the field highlighted', async () => {
-    const items = (await t.get('/api/findings?cluster=insecure&limit=1000')).body.items as any[];
+    const items = (await s.t.get('/api/findings?cluster=insecure&limit=1000')).body.items as any[];
     const f = items.find((x) => x.location?.path?.startsWith('spec.') && x.evidence.some((e: any) => e.resource));
     assert.ok(f, 'an example finding with a field path and evidence naming an object');
     const { page, problems } = await open(`/ui/findings/insecure/${f.fingerprint}`);
     await page.getByRole('heading', { level: 1, name: `${f.ruleId}: ${f.title}` }).waitFor();
     assert.equal(await page.locator('.message').textContent(), f.message);
-    const rule = ((await t.get('/api/rules')).body.items as any[]).find((r) => r.id === f.ruleId);
+    const rule = ((await s.t.get('/api/rules')).body.items as any[]).find((r) => r.id === f.ruleId);
     await page.getByText(rule.why, { exact: true }).waitFor();
     assert.ok((await page.locator('.history li').count()) >= 1);
     // The highlighted YAML holds the last key of the finding's path.
@@ -162,25 +147,25 @@ describe('dashboard pages', () => {
   });
 
   it('Finding: an admin suppresses with a reason and an expiry, and the API shows the suppression', async () => {
-    const f = (await t.get('/api/findings?cluster=insecure&severity=high&limit=1')).body.items[0];
-    const { page, problems } = await open(`/ui/findings/insecure/${f.fingerprint}`, t.admin);
+    const f = (await s.t.get('/api/findings?cluster=insecure&severity=high&limit=1')).body.items[0];
+    const { page, problems } = await open(`/ui/findings/insecure/${f.fingerprint}`, s.t.admin);
     await page.getByLabel('Reason').fill('accepted until the migration, ticket SEC-42');
     await page.getByLabel('Expires in').selectOption('90');
     await page.getByRole('button', { name: 'Suppress' }).click();
     await page.getByText(/Suppressed by admin-one until .*: accepted until the migration, ticket SEC-42/).waitFor();
-    const sup = ((await t.get('/api/suppressions')).body.items as any[]).find((s) => s.fingerprint === f.fingerprint);
+    const sup = ((await s.t.get('/api/suppressions')).body.items as any[]).find((s) => s.fingerprint === f.fingerprint);
     assert.ok(sup, 'the suppression is in the API');
     assert.equal(sup.reason, 'accepted until the migration, ticket SEC-42');
     assert.equal(sup.createdBy, 'admin-one');
     const days = (Date.parse(sup.expiresAt) - Date.now()) / 86_400_000;
     assert.ok(days > 89 && days <= 90, String(days));
-    const after = (await t.get(`/api/findings/insecure/${f.fingerprint}`)).body.finding;
+    const after = (await s.t.get(`/api/findings/insecure/${f.fingerprint}`)).body.finding;
     assert.equal(after.suppression.id, sup.id);
     assert.deepEqual(problems(), []);
   });
 
   it('hostile names render as text on the Finding page and in its YAML', async () => {
-    const items = (await t.get('/api/findings?cluster=hostile&limit=1000')).body.items as any[];
+    const items = (await s.t.get('/api/findings?cluster=hostile&limit=1000')).body.items as any[];
     const f = items.find((x) => x.resource.name === HOSTILE_NAMES[0]);
     assert.ok(f, 'the hostile object has a finding');
     const { page, problems } = await open(`/ui/findings/hostile/${f.fingerprint}`);
@@ -192,12 +177,15 @@ describe('dashboard pages', () => {
     assert.deepEqual(problems(), []);
   });
 
-  it('axe: no serious or critical violations on Overview, Findings and Finding', async () => {
-    const f = (await t.get('/api/findings?cluster=insecure&limit=1')).body.items[0];
+  it('axe: no serious or critical violations on Overview, Findings, Finding and Tenants, light and dark', async () => {
+    const f = (await s.t.get('/api/findings?cluster=insecure&limit=1')).body.items[0];
     const found: string[] = [];
-    found.push(...(await axeViolations(b.browser, t.url, '/ui/', t.viewer, (p) => p.locator('.top-rules li').first().waitFor())));
-    found.push(...(await axeViolations(b.browser, t.url, '/ui/findings?cluster=insecure&group=rule', t.viewer, (p) => p.locator('.vlist .frow').first().waitFor())));
-    found.push(...(await axeViolations(b.browser, t.url, `/ui/findings/insecure/${f.fingerprint}`, t.admin, (p) => p.locator('.yaml').waitFor())));
+    for (const colorScheme of ['light', 'dark'] as const) {
+      found.push(...(await s.axe('/ui/', (p) => p.locator('.top-rules li').first().waitFor(), { colorScheme })));
+      found.push(...(await s.axe('/ui/findings?cluster=insecure&group=rule', (p) => p.locator('.vlist .frow').first().waitFor(), { colorScheme })));
+      found.push(...(await s.axe(`/ui/findings/insecure/${f.fingerprint}`, (p) => p.locator('.yaml').waitFor(), { token: s.t.admin, colorScheme })));
+      found.push(...(await s.axe('/ui/tenants?cluster=insecure', (p) => p.locator('section[aria-labelledby="h-tenants"] tbody tr').first().waitFor(), { colorScheme })));
+    }
     assert.deepEqual(found, []);
   });
 
@@ -220,7 +208,7 @@ describe('dashboard pages', () => {
   });
 
   it('Tenants: a cluster\'s tenants with hosts owned and claimed, and conflicts; the cluster comes from the URL', async () => {
-    const api = (await t.get('/api/clusters/insecure/tenants')).body.tenants as any[];
+    const api = (await s.t.get('/api/clusters/insecure/tenants')).body.tenants as any[];
     assert.ok(api.length > 0);
     const { page, problems } = await open('/ui/tenants?cluster=insecure');
     await page.getByRole('heading', { level: 2, name: 'Tenants' }).waitFor();
@@ -232,5 +220,122 @@ describe('dashboard pages', () => {
     else await page.getByText('No host is claimed by two tenants.').waitFor();
     assert.equal(await page.locator('label.picker select').inputValue(), 'insecure');
     assert.deepEqual(problems(), []);
+  });
+
+  /** What the Tenants search keeps (its name, namespaces, hosts owned and claimed, claiming objects, gateways), as the page says. */
+  const tenantMatches = (t: any, needle: string) =>
+    [t.name, ...t.namespaces, ...t.owns, ...t.gateways, ...t.claims.flatMap((c: any) => [c.host, c.name])].some((w: string) => String(w).toLowerCase().includes(needle.toLowerCase()));
+  /** Chromium logs every 4xx answer as a console error; an error-state test expects exactly those. */
+  const besides404 = (problems: string[]) => problems.filter((p) => !/status of 404/.test(p));
+
+  it('Tenants: opens on the first cluster; the search lives in the URL and survives a reload; Tab reaches the namespace links and Enter follows one', async () => {
+    const first = (await s.api('/api/clusters')).items[0].name as string;
+    const bare = await open('/ui/tenants');
+    await bare.page.waitForURL((u) => u.searchParams.get('cluster') === first);
+    assert.equal(await bare.page.locator('label.picker select').inputValue(), first);
+    // (The first cluster may be `bulk`, which has findings but no snapshot: its tenants are a 404 the page shows.)
+    assert.deepEqual(besides404(bare.problems()), []);
+    const { page, problems } = await open('/ui/tenants?cluster=insecure');
+    const api = (await s.api('/api/clusters/insecure/tenants')).tenants as any[];
+    const rows = page.locator('section[aria-labelledby="h-tenants"] tbody tr');
+    await rows.first().waitFor();
+    const target = api.find((t) => t.namespaces.length > 0);
+    assert.ok(target, 'a tenant with a namespace');
+    const ns = target.namespaces[0] as string;
+    const expected = api.filter((t) => tenantMatches(t, ns)).length;
+    assert.ok(expected >= 1);
+    // By keyboard: type, Enter.
+    await page.getByLabel('Search').focus();
+    await page.keyboard.type(ns);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('q') === ns);
+    await page.getByRole('status').filter({ hasText: `${expected} of ${api.length} tenants match` }).waitFor();
+    assert.equal(await rows.count(), expected);
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: `${expected} of ${api.length} tenants match` }).waitFor();
+    assert.equal(await rows.count(), expected);
+    assert.equal(await page.getByLabel('Search').inputValue(), ns);
+    // Tab from the search lands on a link to findings (a conflict's object or a namespace), Enter opens it.
+    await page.getByLabel('Search').focus();
+    await page.keyboard.press('Tab');
+    const href = String(await page.evaluate('document.activeElement && document.activeElement.getAttribute("href")'));
+    assert.match(href, /^\/ui\/findings\?cluster=insecure&namespace=/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Findings' }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('cluster'), 'insecure');
+    assert.deepEqual(problems(), []);
+  });
+
+  it('Tenants: a conflicting claim is marked in words; a search that matches nothing and an unknown cluster say so', async () => {
+    const api = (await s.api('/api/clusters/insecure/tenants')).tenants as any[];
+    const conflicting = api.flatMap((t) => t.claims.filter((c: any) => c.conflictsWith.length > 0)).length;
+    const { page, problems } = await open('/ui/tenants?cluster=insecure');
+    await page.locator('section[aria-labelledby="h-tenants"] tbody tr').first().waitFor();
+    assert.equal(await page.locator('section[aria-labelledby="h-tenants"] li .badge', { hasText: 'conflict' }).count(), conflicting);
+    await page.goto(`${s.t.url}/ui/tenants?cluster=insecure&q=no-such-host-anywhere`);
+    await page.getByText('No tenant matches the search.').waitFor();
+    await page.goto(`${s.t.url}/ui/tenants?cluster=no-such-cluster`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /no-such-cluster/);
+    // The picker keeps the cluster the link named rather than silently showing another.
+    assert.equal(await page.locator('label.picker select').inputValue(), 'no-such-cluster');
+    assert.deepEqual(besides404(problems()), []);
+  });
+
+  it('Finding: a resolved finding says when it was resolved, offers no suppression, and its page survives a reload', async () => {
+    // One Deployment run as UID 1337 (the sidecar rules report it), then fixed by a delta as an agent would send it.
+    const deployment = (uid: number) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { securityContext: { runAsUser: uid, runAsGroup: uid }, containers: [{ name: 'web', image: 'registry.example.com/web:1.0.0' }] } } },
+    });
+    await seedCluster(s.t, 'resolving', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } }, deployment(1337)]);
+    const open1337 = (await s.api('/api/findings?cluster=resolving&limit=1000')).items as any[];
+    const f = open1337.find((x) => x.resource.name === 'web' && x.resource.kind === 'Deployment');
+    assert.ok(f, 'the UID 1337 Deployment has a finding');
+    await s.t.send('resolving', { epoch: 'seed-resolving', seq: 2, type: 'delta', changes: [upsert(deployment(1000))] });
+    const deadline = Date.now() + 60_000;
+    let detail: any;
+    for (;;) {
+      detail = (await s.api(`/api/findings/resolving/${f.fingerprint}`)).finding;
+      if (detail.state === 'resolved' || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(detail.state, 'resolved', 'the fixed Deployment resolves the finding');
+    const { page, problems } = await open(`/ui/findings/resolving/${f.fingerprint}`, s.t.admin);
+    for (let i = 0; i < 2; i++) {
+      await page.getByRole('heading', { level: 1, name: `${f.ruleId}: ${f.title}` }).waitFor();
+      const note = page.getByRole('note');
+      assert.match((await note.textContent()) ?? '', /^Resolved on \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ: /);
+      await page.getByText('Nothing to suppress: this finding is resolved.', { exact: false }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Suppress' }).count(), 0, 'no suppress form for a resolved finding, even for an admin');
+      assert.ok(((await page.locator('.history').textContent()) ?? '').includes('resolved'));
+      // The object as it is now: the fixed UID.
+      assert.ok(((await page.locator('.yaml').textContent()) ?? '').includes('1000'));
+      assert.equal(await page.getByRole('link', { name: 'Resolved findings of resolving' }).getAttribute('href'), '/ui/findings?cluster=resolving&state=resolved');
+      if (i === 0) await page.reload();
+    }
+    assert.deepEqual(problems(), []);
+  });
+
+  it('deep links survive a reload: Findings filters and grouping, and an unknown finding says so', async () => {
+    const url = '/ui/findings?cluster=insecure&severity=high&group=rule';
+    const { page, problems } = await open(url);
+    const status = page.getByRole('status').filter({ hasText: /^\d+ findings?$/ });
+    await status.waitFor();
+    const before = await status.textContent();
+    const heads = await page.locator('.vlist .group-head').allTextContents();
+    assert.ok(heads.length > 0);
+    await page.reload();
+    await status.waitFor();
+    assert.equal(await status.textContent(), before);
+    assert.equal(await page.getByLabel('Severity').inputValue(), 'high');
+    assert.deepEqual(await page.locator('.vlist .group-head').allTextContents(), heads);
+    assert.equal(page.url(), s.t.url + url);
+    await page.goto(`${s.t.url}/ui/findings/insecure/${'0'.repeat(32)}`);
+    await page.getByRole('alert').filter({ hasText: /no finding/ }).waitFor();
+    assert.deepEqual(besides404(problems()), []);
   });
 });

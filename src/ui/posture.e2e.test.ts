@@ -1,35 +1,23 @@
 /** The Posture page in Chromium against a server seeded with the examples and a hostile cluster. */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../server/testing-kit.js';
-import { launchBrowser, type TestBrowser } from '../testing/browser.js';
 import { seedExamples } from './seed.js';
-import { signIn } from './testing.js';
-import { axeViolations, HOSTILE, seedHostile } from './graph-testing.js';
+import { dashboardSuite } from './testing.js';
+import { HOSTILE, seedHostile } from './graph-testing.js';
 
 describe('posture page', () => {
-  let t: TestServer;
-  let b: TestBrowser;
-  before(async () => {
-    t = await startTestServer();
+  const s = dashboardSuite(async (t) => {
     await seedExamples(t);
     await seedHostile(t);
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await t?.close();
   });
 
   it('deep-links to a cluster and namespace: mTLS per port with its origin, policies and enforcer, default deny', async () => {
-    const api = (await (await fetch(`${t.url}/api/clusters/insecure/posture`, { headers: { authorization: `Bearer ${t.viewer}` } })).json()) as { workloads: Array<{ namespace: string; name: string; mtls: { applies: boolean; mode: string; ports: Array<{ port: number; mode: string }> }; policies: Array<{ name: string; enforcedBy: string }> }> };
+    const api = (await s.api('/api/clusters/insecure/posture')) as { workloads: Array<{ namespace: string; name: string; mtls: { applies: boolean; mode: string; ports: Array<{ port: number; mode: string }> }; policies: Array<{ name: string; enforcedBy: string }> }> };
     const meshed = api.workloads.find((w) => w.mtls.applies && w.mtls.ports.length && w.policies.length);
     assert.ok(meshed, 'the insecure example has a meshed workload with ports and policies');
     const ns = meshed.namespace;
     const expected = api.workloads.filter((w) => w.namespace === ns);
-    const { page, problems } = await b.page({ origin: t.url });
-    await signIn(page, t.url, t.viewer);
-    await page.goto(`${t.url}/ui/posture?cluster=insecure&namespace=${ns}`);
+    const { page, problems } = await s.open(`/ui/posture?cluster=insecure&namespace=${ns}`);
     await page.getByRole('heading', { level: 1, name: 'Posture' }).waitFor();
     const rows = page.locator('table.posture-workloads tbody tr');
     await rows.first().waitFor();
@@ -48,10 +36,9 @@ describe('posture page', () => {
   });
 
   it('differs between the insecure and the secure example (the page reads the API, not a fixture)', async () => {
-    const { page, problems } = await b.page({ origin: t.url });
-    await signIn(page, t.url, t.viewer);
+    const { page, problems } = await s.open('/ui/');
     const text = async (c: string) => {
-      await page.goto(`${t.url}/ui/posture?cluster=${c}`);
+      await page.goto(`${s.t.url}/ui/posture?cluster=${c}`);
       await page.locator('table.posture-workloads tbody tr').first().waitFor();
       return page.locator('section[aria-label="Mesh"]').textContent();
     };
@@ -62,9 +49,7 @@ describe('posture page', () => {
   });
 
   it('renders hostile names as text', async () => {
-    const { page, problems } = await b.page({ origin: t.url });
-    await signIn(page, t.url, t.viewer);
-    await page.goto(`${t.url}/ui/posture?cluster=hostile`);
+    const { page, problems } = await s.open('/ui/posture?cluster=hostile');
     await page.locator('table.posture-workloads tbody tr').first().waitFor();
     assert.ok(((await page.locator('table.posture-workloads').textContent()) ?? '').includes(HOSTILE));
     assert.equal(await page.locator('main img').count(), 0);
@@ -72,8 +57,8 @@ describe('posture page', () => {
     assert.deepEqual(problems(), []);
   });
 
-  it('has no serious or critical axe violations', async () => {
-    const v = await axeViolations(b, t.viewer, t.url, '/ui/posture?cluster=insecure', (p) => p.locator('table.posture-workloads tbody tr').first().waitFor());
-    assert.deepEqual(v, []);
+  it('has no serious or critical axe violations, light and dark', async () => {
+    const ready = (p: import('playwright-core').Page) => p.locator('table.posture-workloads tbody tr').first().waitFor();
+    assert.deepEqual([...(await s.axe('/ui/posture?cluster=insecure', ready)), ...(await s.axe('/ui/posture?cluster=insecure', ready, { colorScheme: 'dark' }))], []);
   });
 });

@@ -229,7 +229,12 @@ function plaintextSources(edges: readonly TrafficEdge[]): NonNullable<WorkloadRo
     .sort((a, b) => b.requests + b.connections - (a.requests + a.connections) || (a.source < b.source ? -1 : 1));
 }
 
-export function buildView(posture: MeshPosture, findings: Finding[], onlyNs: string | null, telemetry?: TrafficFacts): View {
+/** The posture view of an analysed model and its findings, as the HTML report's posture table shows it. */
+export function postureView(model: MeshModel, findings: readonly Finding[]): View {
+  return buildView(computePosture(model), findings, null);
+}
+
+export function buildView(posture: MeshPosture, findings: readonly Finding[], onlyNs: string | null, telemetry?: TrafficFacts): View {
   const model = posture.model;
   const root = model.rootNamespace;
   // Finding IDs by the object they are about, and by the objects their evidence cites.

@@ -170,11 +170,13 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
       })
     : emptyScan(analysis);
   const telemetry = await telemetryLoading;
-  // Each live cluster gets its own model and rule run with the same options; only its findings are kept.
+  // The HTML report shows a posture table (`meshward posture`'s rows) for the files and for each cluster.
+  const wantsPosture = (outputFlags.outputs ?? [{ format: outputFlags.format }]).some((t) => t.format === 'html');
+  // Each live cluster gets its own model and rule run with the same options; only its findings (and posture view) are kept.
   const live = selection
     ? await scanClusters(
         { selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io, format: outputFlags.format, verbose: flags.verbose },
-        { ...analysis, ...(telemetry.clusters ? { telemetryByCluster: telemetry.clusters } : {}) },
+        { ...analysis, ...(telemetry.clusters ? { telemetryByCluster: telemetry.clusters } : {}), ...(wantsPosture ? { posture: true } : {}) },
       )
     : null;
 
@@ -230,8 +232,16 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     flags: outputFlags,
     io,
     fallbackFiles: await fallbackFiles(meshConfig?.file ?? null, config.file, helm, result.load.files, io.cwd),
-    // The HTML report shows the posture table (`meshward posture`'s rows) of the scanned files.
-    posture: !live && (outputFlags.outputs ?? [{ format: outputFlags.format }]).some((t) => t.format === 'html') ? buildView(computePosture(result.model), result.findings, null) : undefined,
+    // One posture table per source: the files (when any were given), then each cluster read, in selection order.
+    posture: wantsPosture
+      ? [
+          ...(paths.length || !live ? [{ cluster: null, view: buildView(computePosture(result.model), result.findings, null) }] : []),
+          ...(live?.summaries ?? []).flatMap((s) => {
+            const view = live?.results.get(s.name)?.posture;
+            return view !== undefined ? [{ cluster: s.name, view }] : [];
+          }),
+        ]
+      : undefined,
   };
   const failures = merged?.failures ?? result.failures;
   const nothingRead = paths.length > 0 && !selection && result.model.resources.length === 0 && result.errors.length === 0;

@@ -1,7 +1,7 @@
 import { useLocation } from 'preact-iso';
 import { Status } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
-import { uiUrl } from '../graph/links.js';
+import { ClusterPicker } from '../components/cluster-picker.js';
 
 interface RadiusEdge {
   from: string;
@@ -44,7 +44,7 @@ function stepText(step: Record<string, unknown>): string {
 
 /** /ui/blast-radius?cluster=: pick a cluster and see which fall with it, hop by hop, with evidence. */
 export function BlastRadiusPage() {
-  const { query, route } = useLocation();
+  const { query } = useLocation();
   const cluster = query.cluster || '';
   const data = useApi<Radius>('/api/blast-radius');
   return (
@@ -60,15 +60,7 @@ export function BlastRadiusPage() {
                 {r.computedAt ? `From the fleet analysis of ${r.computedAt}.` : 'No fleet analysis yet.'} {r.edges.length} credential paths between {r.nodes.length} clusters.
               </p>
               <div class="filters">
-                <label>
-                  If this cluster falls{' '}
-                  <select value={cluster} onChange={(e) => route(uiUrl('/ui/blast-radius', { cluster: (e.target as HTMLSelectElement).value }))}>
-                    <option value="">(pick a cluster)</option>
-                    {r.nodes.map((n) => (
-                      <option value={n.cluster}>{n.cluster}</option>
-                    ))}
-                  </select>
-                </label>
+                <ClusterPicker label="If this cluster falls" clusters={r.nodes.map((n) => n.cluster)} />
               </div>
               <ul class="radius-clusters" aria-label="Clusters">
                 {r.nodes.map((n) => (

@@ -74,10 +74,13 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
       {({ finding: f, events, object }) => {
         const rule = rules?.get(f.ruleId);
         const admin = me.state === 'ok' && me.data.role === 'admin';
+        const resolved = f.state === 'resolved';
+        // When it went away (else the newest "resolved" event of its history, oldest first).
+        const resolvedAt = resolved ? (f.resolvedAt ?? [...events].reverse().find((e) => e.type === 'resolved')?.at) : undefined;
         return (
           <article>
             <p class="muted">
-              <a href={uiUrl('/ui/findings', { cluster: f.cluster })}>Findings of {f.cluster}</a>
+              <a href={uiUrl('/ui/findings', { cluster: f.cluster, state: resolved ? 'resolved' : undefined })}>{resolved ? 'Resolved findings' : 'Findings'} of {f.cluster}</a>
             </p>
             <h1>
               {f.ruleId}: {f.title}
@@ -86,6 +89,11 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
               <SeverityBadge severity={f.severity} /> <span class="badge">{f.state}</span>{' '}
               {f.suppression ? <span class="badge">suppressed until {dateTime(f.suppression.expiresAt)}</span> : null}
             </p>
+            {resolved ? (
+              <p class="notice resolved" role="note">
+                Resolved{resolvedAt ? ` on ${dateTime(resolvedAt)}` : ''}: the cluster's latest analysis no longer finds this. What follows is what was found; it reopens if the problem comes back.
+              </p>
+            ) : null}
             <p class="message">{f.message}</p>
             <dl class="facts">
               <dt>Object</dt>
@@ -104,6 +112,12 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
               <dd>{dateTime(f.firstSeenAt)}</dd>
               <dt>Last seen</dt>
               <dd>{dateTime(f.lastSeenAt)}</dd>
+              {resolved ? (
+                <>
+                  <dt>Resolved</dt>
+                  <dd>{dateTime(resolvedAt)}</dd>
+                </>
+              ) : null}
             </dl>
             {f.evidence.length > 0 ? (
               <section aria-labelledby="h-evidence">
@@ -147,7 +161,9 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
             </section>
             <section aria-labelledby="h-suppress">
               <h2 id="h-suppress">Suppress</h2>
-              {f.suppression ? (
+              {resolved && !f.suppression ? (
+                <p class="muted">Nothing to suppress: this finding is resolved. If it reopens, it can be suppressed then.</p>
+              ) : f.suppression ? (
                 <p>
                   Suppressed by {f.suppression.createdBy} until {dateTime(f.suppression.expiresAt)}: {f.suppression.reason}
                 </p>
@@ -159,7 +175,8 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
             </section>
             <section aria-labelledby="h-yaml">
               <h2 id="h-yaml">The object</h2>
-              {object ? <YamlView object={object} path={f.location?.path} label={`YAML of ${resourceLabel(f.resource)}`} /> : <p class="muted">The object is no longer stored.</p>}
+              {object && resolved ? <p class="muted">As stored now, after the change that resolved the finding: the highlighted field may hold its new value, or be gone.</p> : null}
+              {object ? <YamlView object={object} path={f.location?.path} label={`YAML of ${resourceLabel(f.resource)}`} /> : <p class="muted">{resolved ? 'The object is no longer in the cluster (deleting it may be what resolved the finding).' : 'The object is no longer stored.'}</p>}
             </section>
           </article>
         );

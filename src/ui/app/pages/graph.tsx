@@ -2,7 +2,7 @@ import { useLocation } from 'preact-iso';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Status } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
-import { ClusterSelect, useFirstCluster } from '../graph/cluster-select.js';
+import { ClusterPicker, useFirstCluster } from '../components/cluster-picker.js';
 import { GraphCanvas, Legend, nodeById, useLayout } from '../graph/graph-view.js';
 import { findingsUrl, uiUrl } from '../graph/links.js';
 import type { ServiceGraph } from '../graph/types.js';
@@ -90,7 +90,7 @@ export function GraphPage() {
     <>
       <h1>Service graph</h1>
       <div class="filters">
-        <ClusterSelect value={cluster} onChange={(c) => route(uiUrl('/ui/graph', { cluster: c }))} />
+        <ClusterPicker reset={['namespace']} />
         <label>
           Namespace{' '}
           <select value={namespace} onChange={(e) => route(uiUrl('/ui/graph', { cluster, namespace: (e.target as HTMLSelectElement).value }))}>

@@ -2,7 +2,7 @@ import { useLocation } from 'preact-iso';
 import { useEffect } from 'preact/hooks';
 import { Status } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
-import { ClusterSelect, useFirstCluster } from '../graph/cluster-select.js';
+import { ClusterPicker, useFirstCluster } from '../components/cluster-picker.js';
 import { findingsUrl, uiUrl } from '../graph/links.js';
 
 /** The rows of `/api/clusters/:cluster/posture` (as `meshward posture -f json`); every string came from an agent. */
@@ -188,7 +188,7 @@ export function PosturePage() {
     <>
       <h1>Posture</h1>
       <div class="filters">
-        <ClusterSelect value={cluster} onChange={(c) => route(uiUrl('/ui/posture', { cluster: c }))} />
+        <ClusterPicker reset={['namespace']} />
         {posture.state === 'ok' ? (
           <label>
             Namespace{' '}

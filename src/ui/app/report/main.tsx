@@ -4,7 +4,7 @@
  * that data, never the network, and renders everything as text.
  */
 import { render } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { SEVERITIES, SeverityBadge, severityRank } from '../components/severity.js';
 import '../styles.css';
 import './report.css';
@@ -14,8 +14,11 @@ type Finding = { ruleId: string; severity: string; title: string; message: strin
 type RuleDoc = { id: string; title: string; category: string; summary: string; why: string; fix: string };
 type PolicyRow = { kind: string; action: string; namespace: string; name: string; enforcedBy: string };
 type WorkloadRow = { kind: string; namespace: string; name: string; dataplane: string; mtls: { mode: string; ports: { port: number; mode: string }[] }; defaultDeny: boolean; policies: PolicyRow[]; findings: string[] };
-type Posture = { mesh: { rootNamespace: string; mtls: { mode: string }; defaultDeny: string | null }; workloads: WorkloadRow[] } | null;
-type Data = { version: string; posture: Posture; report: { findings: Finding[]; errors: { file: string; message: string }[]; summary: { bySeverity: Record<string, number>; resources: number; files: number; suppressed: number; notes: string[] } }; rules: RuleDoc[] };
+type PostureView = { mesh: { rootNamespace: string; mtls: { mode: string }; defaultDeny: string | null }; workloads: WorkloadRow[] };
+/** One table per source: the scanned files (cluster null) and each live cluster. Older reports held one view. */
+type Posture = { cluster: string | null; view: PostureView }[] | PostureView | null;
+type ClusterRow = { name: string; context?: string; server?: string; status: string; resources: number; errors?: unknown[]; notes?: unknown[] };
+type Data = { version: string; posture: Posture; report: { findings: Finding[]; errors: { file: string; message: string }[]; summary: { bySeverity: Record<string, number>; resources: number; files: number; suppressed: number; notes: string[]; clusters?: ClusterRow[] } }; rules: RuleDoc[] };
 
 function readData(): Data | null {
   const el = document.getElementById('meshward-data');
@@ -41,10 +44,50 @@ const COLUMNS: [Key, string][] = [
   ['where', 'Where'],
 ];
 
+type Theme = 'light' | 'dark';
+const systemTheme = (): Theme => (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+
+/** The dashboard's themes (styles.css, by data-theme): the system's until the reader switches. */
+function useTheme(): [Theme, (t: Theme) => void] {
+  const [theme, setTheme] = useState<Theme>(systemTheme);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+  return [theme, setTheme];
+}
+
+const KEYS = new Set<string>(COLUMNS.map(([k]) => k));
+
+/** The filters and sort as the URL's fragment holds them (`#severity=high&q=...&sort=ruleId&desc=0`), so a reload or a link to the file keeps them. */
+function fromHash(): { severity: string; q: string; sort: { key: Key; desc: boolean } } {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const sev = p.get('severity') ?? '';
+  const key = p.get('sort') ?? 'severity';
+  return {
+    severity: (SEVERITIES as readonly string[]).includes(sev) ? sev : '',
+    q: p.get('q') ?? '',
+    sort: KEYS.has(key) ? { key: key as Key, desc: p.get('desc') !== '0' } : { key: 'severity', desc: true },
+  };
+}
+
 function Report({ data }: { data: Data }) {
-  const [severity, setSeverity] = useState('');
-  const [q, setQ] = useState('');
-  const [sort, setSort] = useState<{ key: Key; desc: boolean }>({ key: 'severity', desc: true });
+  const [theme, setTheme] = useTheme();
+  const initial = useMemo(fromHash, []);
+  const [severity, setSeverity] = useState(initial.severity);
+  const [q, setQ] = useState(initial.q);
+  const [sort, setSort] = useState<{ key: Key; desc: boolean }>(initial.sort);
+  useEffect(() => {
+    const p = new URLSearchParams();
+    if (severity) p.set('severity', severity);
+    if (q) p.set('q', q);
+    if (sort.key !== 'severity' || !sort.desc) {
+      p.set('sort', sort.key);
+      p.set('desc', sort.desc ? '1' : '0');
+    }
+    const hash = p.toString();
+    // Replaced, not pushed: typing in the search box would otherwise fill the history.
+    if (hash !== location.hash.slice(1)) history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+  }, [severity, q, sort]);
   const [open, setOpen] = useState<string | null>(null);
   const rules = useMemo(() => new Map(data.rules.map((r) => [r.id, r])), [data]);
   const findings = data.report.findings;
@@ -61,11 +104,19 @@ function Report({ data }: { data: Data }) {
       });
   }, [findings, severity, q, sort]);
   const s = data.report.summary;
+  const clusters = arr<ClusterRow>(s.clusters).filter((c) => c && typeof c === 'object');
   return (
     <main id="main">
-      <h1>meshward report</h1>
+      <div class="report-head">
+        <h1>meshward report</h1>
+        <button type="button" class="theme" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+          {theme === 'dark' ? 'Light' : 'Dark'}
+        </button>
+      </div>
       <p class="muted">
-        meshward {data.version} · {s.resources} resources in {s.files} files · {s.suppressed} suppressed
+        meshward {data.version} · {s.resources} resources
+        {clusters.length ? ` from ${clusters.length} cluster${clusters.length === 1 ? '' : 's'}` : ''}
+        {s.files || !clusters.length ? ` ${clusters.length ? 'and' : 'in'} ${s.files} file${s.files === 1 ? '' : 's'}` : ''} · {s.suppressed} suppressed
       </p>
       <section aria-labelledby="h-summary">
         <h2 id="h-summary">Summary</h2>
@@ -76,6 +127,31 @@ function Report({ data }: { data: Data }) {
             </li>
           ))}
         </ul>
+        {clusters.length ? (
+          <table class="clusters">
+            <caption>Clusters read</caption>
+            <thead>
+              <tr>
+                <th scope="col">Cluster</th>
+                <th scope="col">Context</th>
+                <th scope="col">Status</th>
+                <th scope="col">Objects</th>
+                <th scope="col">Errors</th>
+              </tr>
+            </thead>
+            <tbody>
+              {clusters.map((c) => (
+                <tr>
+                  <th scope="row">{String(c.name)}</th>
+                  <td>{String(c.context ?? '')}</td>
+                  <td class={c.status === 'ok' ? undefined : 'error'}>{String(c.status)}</td>
+                  <td>{Number(c.resources) || 0}</td>
+                  <td>{arr(c.errors).length}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
         {s.notes.length ? (
           <ul>
             {s.notes.map((n) => (
@@ -93,7 +169,9 @@ function Report({ data }: { data: Data }) {
           </ul>
         ) : null}
       </section>
-      {data.posture ? <PostureTable posture={data.posture} /> : null}
+      {postureTables(data.posture).map((p, i) => (
+        <PostureTable posture={p.view} cluster={p.cluster} index={i} />
+      ))}
       <section aria-labelledby="h-findings">
         <h2 id="h-findings">Findings</h2>
         <div class="toolbar" role="search">
@@ -185,11 +263,18 @@ function Report({ data }: { data: Data }) {
 
 const arr = <T,>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
+function postureTables(p: Posture): { cluster: string | null; view: PostureView }[] {
+  if (!p) return [];
+  if (!Array.isArray(p)) return [{ cluster: null, view: p }];
+  return p.filter((x) => x && typeof x === 'object' && x.view && typeof x.view === 'object').map((x) => ({ cluster: typeof x.cluster === 'string' ? x.cluster : null, view: x.view }));
+}
+
 /** `meshward posture`'s rows: effective mTLS per workload and port, default-deny, the policies that apply. */
-function PostureTable({ posture }: { posture: NonNullable<Posture> }) {
+function PostureTable({ posture, cluster, index }: { posture: PostureView; cluster: string | null; index: number }) {
+  const id = `h-posture-${index}`;
   return (
-    <section aria-labelledby="h-posture">
-      <h2 id="h-posture">Posture</h2>
+    <section aria-labelledby={id} class="posture-section" data-cluster={cluster ?? undefined}>
+      <h2 id={id}>{cluster === null ? 'Posture' : `Posture: cluster ${cluster}`}</h2>
       <p class="muted">
         Mesh-wide mTLS: {posture.mesh?.mtls?.mode ?? '—'} · mesh default-deny: {posture.mesh?.defaultDeny ?? 'none'}
       </p>

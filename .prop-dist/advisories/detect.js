@@ -1,0 +1,215 @@
+/**
+ * Which Istio versions a mesh runs, read from the model:
+ *
+ * - container images of the components `pilot` (istiod), `proxyv2` (sidecars and gateways), `ztunnel` and
+ *   `install-cni`, on any registry and under any path, in every workload kind; tags may carry suffixes
+ *   (`-distroless`, `-debug`, vendor builds such as `-solo` or `-tetrate-v0`); an image pinned by digest
+ *   alone has no readable version and is reported as unknown;
+ * - the `sidecar.istio.io/proxyImage` pod annotation (the proxy image injected into that pod);
+ * - IstioOperator `spec.tag` (else `spec.values.global.tag`), with `spec.hub` and `spec.revision`;
+ * - Helm values `global.tag`, as istiod itself reads them: the `values` key of the
+ *   `istio-sidecar-injector[-<revision>]` ConfigMap that the Helm chart renders. A bare values file is not a
+ *   Kubernetes object and is not loaded; scan the rendered chart (`helm template`) instead.
+ *
+ * Revision labels (`istio.io/rev: 1-22-3`) are names, never versions: they only pair proxies with the
+ * control plane of the same revision.
+ */
+import { parseImage } from '../model/images.js';
+import { describe } from '../model/resource.js';
+import { isObject } from '../model/workloads.js';
+import { parseIstioVersion } from './version.js';
+export const COMPONENT_LABELS = {
+    istiod: 'istiod (control plane)',
+    proxy: 'Envoy proxy (sidecar or gateway)',
+    ztunnel: 'ztunnel',
+    cni: 'Istio CNI node agent',
+};
+/** Image repository names (last path segment) of Istio's components. */
+const IMAGE_COMPONENTS = {
+    pilot: 'istiod',
+    proxyv2: 'proxy',
+    ztunnel: 'ztunnel',
+    'install-cni': 'cni',
+};
+/** Container names Istio's charts and injector use; with them, an unknown tag is worth reporting. */
+const ISTIO_CONTAINER_NAMES = new Set(['discovery', 'istio-proxy', 'istio-init', 'istio-validation', 'ztunnel', 'install-cni']);
+export const PROXY_IMAGE_ANNOTATION = 'sidecar.istio.io/proxyImage';
+export const REVISION_LABEL = 'istio.io/rev';
+const cache = new WeakMap();
+/** Every Istio version the model reveals. Computed once per model (three rules read it). */
+export function detectIstioVersions(model) {
+    let out = cache.get(model);
+    if (!out) {
+        out = [];
+        for (const w of model.workloads)
+            fromWorkload(model, w, out);
+        for (const iop of model.ofKind('install.istio.io', 'IstioOperator'))
+            fromIstioOperator(iop, out);
+        for (const cm of model.ofKind('', 'ConfigMap'))
+            fromInjectorConfigMap(cm, out);
+        cache.set(model, out);
+    }
+    return out;
+}
+/** `docker.io/istio/pilot` → `istiod`; null for images that are not Istio components. */
+export function componentOfImage(ref) {
+    const last = ref.repository.slice(ref.repository.lastIndexOf('/') + 1);
+    return Object.prototype.hasOwnProperty.call(IMAGE_COMPONENTS, last) ? IMAGE_COMPONENTS[last] : null;
+}
+/** Display form of untrusted text: one line, at most 120 characters. */
+export function shorten(s, max = 120) {
+    const one = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+    return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
+/**
+ * Versions read, by image reference: parseImage shares one reference per image text, so thousands of
+ * pods running one image share one answer instead of a version object each (kept per detection).
+ */
+const versionMemo = new WeakMap();
+/** Reads the version of an image reference; the reason when it cannot. */
+export function versionOfImage(ref) {
+    let known = versionMemo.get(ref);
+    if (!known)
+        versionMemo.set(ref, (known = readVersionOfImage(ref)));
+    return known;
+}
+function readVersionOfImage(ref) {
+    if (ref.tag === null) {
+        return ref.digest
+            ? { version: null, reason: `the image is pinned by digest only (${shorten(ref.digest, 24)}), which names no version` }
+            : { version: null, reason: 'the image has no tag, so it runs whatever "latest" was when pulled' };
+    }
+    const v = parseIstioVersion(ref.tag);
+    if (!v)
+        return { version: null, reason: `tag "${shorten(ref.tag, 60)}" is not an Istio version` };
+    return { version: v, reason: null };
+}
+function labelOf(c) {
+    return c.kind === 'initContainer' ? 'init container' : c.kind === 'ephemeralContainer' ? 'ephemeral container' : 'container';
+}
+function fromWorkload(model, w, out) {
+    const r = w.resource;
+    const podRev = w.podLabels[REVISION_LABEL] || null;
+    for (const c of w.containers) {
+        if (!c.image || c.image === 'auto')
+            continue;
+        const ref = parseImage(c.image);
+        if (!ref)
+            continue;
+        const component = componentOfImage(ref);
+        if (!component)
+            continue;
+        const { version, reason } = versionOfImage(ref);
+        const revision = component === 'istiod' ? podRev ?? (r.labels[REVISION_LABEL] || null) : podRev ?? model.namespace(w.namespace).revision;
+        out.push({
+            component,
+            resource: r,
+            // Kept for every container of the run: concat makes an array of exactly this size.
+            path: c.path.concat('image'),
+            source: 'image',
+            where: `${labelOf(c)} "${shorten(c.name, 60)}" of ${describe(r)}`,
+            text: shorten(c.image),
+            image: ref,
+            version,
+            unknownReason: reason,
+            likelyIstio: ref.repository.includes('istio') || ISTIO_CONTAINER_NAMES.has(c.name),
+            revision,
+            key: `image:${c.kind}:${c.name}:${c.index}`,
+        });
+    }
+    const annotated = w.podAnnotations[PROXY_IMAGE_ANNOTATION];
+    if (typeof annotated === 'string' && annotated) {
+        const ref = parseImage(annotated);
+        const { version, reason } = ref ? versionOfImage(ref) : { version: null, reason: 'the annotation is not an image reference' };
+        out.push({
+            component: 'proxy',
+            resource: r,
+            path: w.metaPath.concat('annotations', PROXY_IMAGE_ANNOTATION),
+            source: 'annotation',
+            where: `annotation ${PROXY_IMAGE_ANNOTATION} of ${describe(r)}`,
+            text: shorten(annotated),
+            image: ref,
+            version,
+            unknownReason: reason,
+            likelyIstio: true,
+            revision: podRev ?? model.namespace(w.namespace).revision,
+            key: 'annotation:proxyImage',
+        });
+    }
+}
+function fromIstioOperator(iop, out) {
+    const spec = iop.obj?.spec;
+    if (!isObject(spec))
+        return;
+    const revision = typeof spec.revision === 'string' && spec.revision ? spec.revision : null;
+    const hub = typeof spec.hub === 'string' ? spec.hub : typeof spec.values?.global?.hub === 'string' ? spec.values.global.hub : null;
+    let path;
+    let tag;
+    if (spec.tag !== undefined && spec.tag !== null) {
+        path = ['spec', 'tag'];
+        tag = spec.tag;
+    }
+    else if (isObject(spec.values) && isObject(spec.values.global) && spec.values.global.tag !== undefined && spec.values.global.tag !== null) {
+        path = ['spec', 'values', 'global', 'tag'];
+        tag = spec.values.global.tag;
+    }
+    else {
+        return; // no tag: the operator installs its own version, which the manifest does not say
+    }
+    out.push(tagEntry(iop, path, tag, hub, revision, 'istiooperator', 'istiod', `${path.join('.')} of ${describe(iop)}`));
+}
+/** `istio-sidecar-injector` or `istio-sidecar-injector-<rev>`, whose `values` are the chart's Helm values. */
+function fromInjectorConfigMap(cm, out) {
+    if (cm.name !== 'istio-sidecar-injector' && !cm.name.startsWith('istio-sidecar-injector-'))
+        return;
+    const text = cm.obj?.data?.values;
+    if (typeof text !== 'string' || text.length > 1024 * 1024)
+        return;
+    let values;
+    try {
+        values = JSON.parse(text);
+    }
+    catch {
+        return; // not the chart's JSON; nothing to read
+    }
+    const g = isObject(values) && isObject(values.global) ? values.global : null;
+    if (!g || g.tag === undefined || g.tag === null)
+        return;
+    const revision = typeof values.revision === 'string' && values.revision ? values.revision : null;
+    const hub = typeof g.hub === 'string' ? g.hub : null;
+    out.push(tagEntry(cm, ['data', 'values'], g.tag, hub, revision, 'helm-values', 'proxy', `Helm value global.tag in data.values of ${describe(cm)}`));
+}
+function tagEntry(r, path, tag, hub, revision, source, component, where) {
+    let version = null;
+    let reason = null;
+    let text;
+    if (typeof tag === 'number') {
+        // YAML reads `tag: 1.20` as the number 1.2: the version is already lost, so never guess.
+        text = String(tag);
+        reason = `the tag is a YAML number (${shorten(text, 20)}), which loses trailing zeros (1.20 reads as 1.2); quote it`;
+    }
+    else if (typeof tag === 'string') {
+        text = shorten(tag);
+        version = parseIstioVersion(tag);
+        if (!version)
+            reason = `tag "${shorten(tag, 60)}" is not an Istio version`;
+    }
+    else {
+        text = typeof tag;
+        reason = `the tag is a ${Array.isArray(tag) ? 'list' : typeof tag}, not a string`;
+    }
+    return {
+        component,
+        resource: r,
+        path,
+        source,
+        where,
+        text: hub ? `${shorten(hub, 80)} tag ${text}` : `tag ${text}`,
+        image: null,
+        version,
+        unknownReason: reason,
+        likelyIstio: true,
+        revision,
+        key: `${source}:${path.join('.')}`,
+    };
+}

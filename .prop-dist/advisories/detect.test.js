@@ -1,0 +1,253 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { scanYaml } from '../testing/kit.js';
+import { componentOfImage, detectIstioVersions, versionOfImage } from './detect.js';
+import { parseImage } from '../model/images.js';
+import { formatVersion } from './version.js';
+async function detect(yaml) {
+    const res = await scanYaml(yaml, { rules: [] });
+    assert.deepEqual(res.errors, []);
+    return detectIstioVersions(res.model);
+}
+const deployment = (ns, name, containers, podMeta = '{}', meta = '') => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}${meta}}
+spec:
+  template:
+    metadata: ${podMeta}
+    spec:
+      containers:
+${containers}
+`;
+test('component images on any registry and path', () => {
+    const cases = [
+        ['docker.io/istio/pilot:1.22.3', 'istiod'],
+        ['istio/pilot:1.22.3', 'istiod'],
+        ['gcr.io/istio-release/proxyv2:1.22.3', 'proxy'],
+        ['registry.corp.example:5000/mirror/istio/ztunnel:1.22.3', 'ztunnel'],
+        ['us-docker.pkg.dev/gloo-mesh/istio-1234/install-cni:1.22.3-solo', 'cni'],
+        ['localhost/proxyv2:1.22.3', 'proxy'],
+        ['docker.io/library/nginx:1.22.3', null],
+        ['docker.io/istio/proxyv2-evil:1.22.3', null],
+        ['docker.io/istio/pilotless:1.22.3', null],
+    ];
+    for (const [image, component] of cases)
+        assert.equal(componentOfImage(parseImage(image)), component, image);
+});
+test('image tags: suffixes, digests, no tag, non-version tags', () => {
+    const v = (i) => versionOfImage(parseImage(i));
+    assert.equal(formatVersion(v('istio/proxyv2:1.22.3-distroless').version), '1.22.3');
+    assert.equal(v('istio/proxyv2:1.22.3-solo').version.vendor, 'solo');
+    assert.equal(v('istio/proxyv2:1.22.3-tetrate-v0').version.vendor, 'tetrate-v0');
+    assert.equal(formatVersion(v('istio/proxyv2:1.22.3@sha256:' + 'a'.repeat(64)).version), '1.22.3', 'a tag beside a digest still says the version');
+    const digest = v('istio/proxyv2@sha256:' + 'a'.repeat(64));
+    assert.equal(digest.version, null);
+    assert.match(digest.reason, /pinned by digest only/);
+    assert.match(v('istio/proxyv2').reason, /no tag/);
+    assert.match(v('istio/proxyv2:latest').reason, /tag "latest" is not an Istio version/);
+});
+test('containers, init containers and every workload kind are read, with field paths', async () => {
+    const found = await detect(`${deployment('istio-system', 'istiod', '      - {name: discovery, image: docker.io/istio/pilot:1.22.3}')}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ztunnel, namespace: istio-system}
+spec:
+  template:
+    spec:
+      containers: [{name: istio-proxy, image: "docker.io/istio/ztunnel:1.22.3-distroless"}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: istio-cni-node, namespace: kube-system}
+spec:
+  template:
+    spec:
+      containers: [{name: install-cni, image: "docker.io/istio/install-cni:1.21.0"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop}
+spec:
+  initContainers: [{name: istio-init, image: "docker.io/istio/proxyv2:1.22.3"}]
+  containers:
+  - {name: app, image: example/app:1}
+  - {name: istio-proxy, image: "docker.io/istio/proxyv2:1.22.3"}
+`);
+    const byWhere = new Map(found.map((d) => [d.where, d]));
+    assert.equal(found.length, 5);
+    const istiod = byWhere.get('container "discovery" of Deployment istio-system/istiod');
+    assert.equal(istiod.component, 'istiod');
+    assert.deepEqual(istiod.path, ['spec', 'template', 'spec', 'containers', 0, 'image']);
+    assert.equal(formatVersion(istiod.version), '1.22.3');
+    assert.equal(byWhere.get('container "istio-proxy" of DaemonSet istio-system/ztunnel').component, 'ztunnel');
+    assert.equal(byWhere.get('container "install-cni" of DaemonSet kube-system/istio-cni-node').component, 'cni');
+    const init = byWhere.get('init container "istio-init" of Pod shop/web-1');
+    assert.deepEqual(init.path, ['spec', 'initContainers', 0, 'image']);
+    assert.equal(new Set(found.map((d) => `${d.resource.name}/${d.key}`)).size, found.length, 'keys are distinct per object');
+});
+test('the sidecar.istio.io/proxyImage annotation, on pod templates and pods', async () => {
+    const found = await detect(`${deployment('shop', 'web', '      - {name: app, image: example/app:1}', '{annotations: {sidecar.istio.io/proxyImage: "my.registry/istio/proxyv2:1.20.1"}}')}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: shop
+  annotations: {sidecar.istio.io/proxyImage: "my.registry/istio/proxyv2@sha256:${'b'.repeat(64)}"}
+spec:
+  containers: [{name: app, image: example/app:1}]
+`);
+    assert.equal(found.length, 2);
+    const dep = found.find((d) => d.resource.kind === 'Deployment');
+    assert.equal(dep.source, 'annotation');
+    assert.equal(dep.component, 'proxy');
+    assert.deepEqual(dep.path, ['spec', 'template', 'metadata', 'annotations', 'sidecar.istio.io/proxyImage']);
+    assert.equal(formatVersion(dep.version), '1.20.1');
+    const pod = found.find((d) => d.resource.kind === 'Pod');
+    assert.deepEqual(pod.path, ['metadata', 'annotations', 'sidecar.istio.io/proxyImage']);
+    assert.equal(pod.version, null);
+    assert.match(pod.unknownReason, /digest only/);
+});
+test('revision labels are names, never versions', async () => {
+    const found = await detect(`${deployment('istio-system', 'istiod-1-22-3', '      - {name: discovery, image: "docker.io/istio/pilot:latest"}', '{labels: {istio.io/rev: 1-22-3, app: istiod}}', ', labels: {istio.io/rev: 1-22-3}')}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio.io/rev: 1-21-0}}
+---
+${deployment('shop', 'gw', '      - {name: istio-proxy, image: "docker.io/istio/proxyv2@sha256:' + 'c'.repeat(64) + '"}', '{labels: {istio.io/rev: 1-20-0}}')}
+---
+${deployment('shop', 'plain', '      - {name: istio-proxy, image: "docker.io/istio/proxyv2:1.21.0"}')}
+`);
+    const istiod = found.find((d) => d.component === 'istiod');
+    assert.equal(istiod.version, null, 'pilot:latest stays unknown even with istio.io/rev: 1-22-3');
+    assert.equal(istiod.revision, '1-22-3');
+    const gw = found.find((d) => d.resource.name === 'gw');
+    assert.equal(gw.version, null);
+    assert.equal(gw.revision, '1-20-0', 'the pod label wins over the namespace label');
+    const plain = found.find((d) => d.resource.name === 'plain');
+    assert.equal(formatVersion(plain.version), '1.21.0', 'the version comes from the tag, not the revision');
+    assert.equal(plain.revision, '1-21-0', 'the namespace revision pairs it with a control plane');
+});
+test('IstioOperator spec.tag, spec.hub, spec.revision, spec.values.global.tag', async () => {
+    const found = await detect(`
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: control-plane, namespace: istio-system}
+spec:
+  hub: gcr.io/istio-release
+  tag: 1.21.2-distroless
+  revision: canary
+---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: by-values, namespace: istio-system}
+spec:
+  values:
+    global: {hub: docker.io/istio, tag: "1.20.0"}
+---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: numeric, namespace: istio-system}
+spec:
+  tag: 1.20
+---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: untagged, namespace: istio-system}
+spec:
+  profile: default
+---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: listy, namespace: istio-system}
+spec:
+  tag: [1, 2]
+`);
+    const by = (n) => found.find((d) => d.resource.name === n);
+    const cp = by('control-plane');
+    assert.equal(cp.component, 'istiod');
+    assert.equal(cp.source, 'istiooperator');
+    assert.deepEqual(cp.path, ['spec', 'tag']);
+    assert.equal(formatVersion(cp.version), '1.21.2');
+    assert.equal(cp.revision, 'canary');
+    assert.match(cp.text, /gcr\.io\/istio-release tag 1\.21\.2-distroless/);
+    const vals = by('by-values');
+    assert.deepEqual(vals.path, ['spec', 'values', 'global', 'tag']);
+    assert.equal(formatVersion(vals.version), '1.20.0');
+    const num = by('numeric');
+    assert.equal(num.version, null, 'YAML 1.20 is the number 1.2: never read it as 1.2');
+    assert.match(num.unknownReason, /YAML number \(1\.2\).*quote it/);
+    assert.equal(by('untagged'), undefined, 'no tag: nothing to report');
+    assert.match(by('listy').unknownReason, /list, not a string/);
+});
+test('Helm values global.tag from the istio-sidecar-injector ConfigMap', async () => {
+    const values = JSON.stringify({ global: { hub: 'docker.io/istio', tag: '1.19.3' }, revision: 'stable' });
+    const found = await detect(`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector-stable, namespace: istio-system}
+data:
+  values: '${values}'
+  config: "policy: enabled"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data:
+  values: "not json {"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: unrelated, namespace: istio-system}
+data:
+  values: '{"global": {"tag": "1.2.3"}}'
+`);
+    assert.equal(found.length, 1);
+    const d = found[0];
+    assert.equal(d.source, 'helm-values');
+    assert.equal(d.component, 'proxy');
+    assert.deepEqual(d.path, ['data', 'values']);
+    assert.equal(formatVersion(d.version), '1.19.3');
+    assert.equal(d.revision, 'stable');
+});
+test('hostile input: wrong types, huge strings, control characters', async () => {
+    const huge = 'docker.io/istio/proxyv2:' + '1'.repeat(5000);
+    const found = await detect(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hostile
+  namespace: x
+  annotations: {sidecar.istio.io/proxyImage: "${huge}"}
+spec:
+  containers:
+  - {name: a, image: 12}
+  - {name: b, image: null}
+  - {name: c, image: ["docker.io/istio/pilot:1.22.3"]}
+  - {name: d, image: "docker.io/istio/pilot:1.22.3\\u0007"}
+  - {name: e, image: "docker.io/istio/pilot:${'9'.repeat(200)}"}
+  - {name: "f\\u001b[31m", image: "docker.io/istio/pilot:nope"}
+  - name: g
+---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: bad, namespace: istio-system}
+spec: "not an object"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data: {values: '{"global": "x"}'}
+`);
+    for (const d of found) {
+        assert.ok(d.text.length <= 120, 'display text is bounded');
+        assert.ok(!/[\u0000-\u001f]/.test(d.where + d.text + (d.unknownReason ?? '')), 'no control characters reach messages');
+    }
+    const ann = found.find((d) => d.source === 'annotation');
+    assert.ok(ann && ann.version === null, 'an over-long image is not read');
+    const e = found.find((d) => d.where.includes('"e"'));
+    assert.equal(e.version, null);
+});

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../testing/kit.js';
+// Istio's manifests/profiles/: IstioOperators without metadata.name, loaded and used as the mesh config.
+const UNNAMED_IOP = `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+spec:
+  meshConfig:
+    outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`;
+const NOT_AN_OBJECT = `just: a mapping
+without: apiVersion or kind
+`;
+async function scanJson(files, extra = []) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-notes-'));
+    for (const [name, text] of Object.entries(files))
+        await fs.writeFile(path.join(dir, name), text);
+    const r = await runCli(['scan', '.', '--format', 'json', '--fail-on', 'none', ...extra], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+}
+test('unnamed objects that were loaded are counted apart from skipped documents', async () => {
+    const both = await scanJson({ 'a.yaml': UNNAMED_IOP, 'b.yaml': UNNAMED_IOP, 'c.yaml': NOT_AN_OBJECT });
+    const note = both.summary.notes.find((n) => /--verbose lists them/.test(n));
+    assert.equal(note, '1 document was skipped (not Kubernetes objects); 2 objects have no metadata.name and were loaded as "(unnamed)"; --verbose lists them');
+    const onlyUnnamed = await scanJson({ 'a.yaml': UNNAMED_IOP });
+    assert.ok(onlyUnnamed.summary.notes.includes('1 object has no metadata.name and was loaded as "(unnamed)"; --verbose lists them'), JSON.stringify(onlyUnnamed.summary.notes));
+    assert.ok(!onlyUnnamed.summary.notes.some((n) => /skipped/.test(n)), 'nothing was skipped');
+    const onlySkipped = await scanJson({ 'c.yaml': NOT_AN_OBJECT, 'd.yaml': NOT_AN_OBJECT }, ['--allow-empty']);
+    assert.ok(onlySkipped.summary.notes.includes('2 documents were skipped (not Kubernetes objects); --verbose lists them'), JSON.stringify(onlySkipped.summary.notes));
+    const verbose = await scanJson({ 'a.yaml': UNNAMED_IOP, 'c.yaml': NOT_AN_OBJECT }, ['--verbose']);
+    assert.ok(verbose.summary.notes.some((n) => /a\.yaml:1: IstioOperator has no metadata\.name; shown as "\(unnamed\)"/.test(n)), JSON.stringify(verbose.summary.notes));
+    assert.ok(verbose.summary.notes.some((n) => /c\.yaml:1: skipped a document that is not a Kubernetes object/.test(n)));
+});

@@ -1,0 +1,645 @@
+/**
+ * `openClusterCache` (contract in cache-types.ts): one cluster, judged by the gate and connected exactly
+ * as a live scan connects (read.ts's `selectTargets` and `connectAndDiscover`), then one informer per
+ * served kind:
+ *
+ * - list (paged, bounded, retried as list.ts lists), every object through the live scan's conversion
+ *   (`liveResource`: the one sanitizer), the difference with what the cache held applied as
+ *   ADDED/MODIFIED/DELETED changes (a relist after 410 Gone keeps subscribers right);
+ * - watch from the list's resourceVersion with bookmarks and a randomised `timeoutSeconds` (5 to 10
+ *   minutes, as client-go's reflector), resumed from the last resourceVersion seen (event or bookmark)
+ *   when the stream ends, drops or stalls; relist on 410 Gone (HTTP or an ERROR event);
+ * - 429, 5xx, 403 and connection failures: the kind's `lastError`, retried with capped exponential
+ *   backoff and jitter (Retry-After honoured, bounded).
+ *
+ * Secrets are only ever watched through the live scan's selectors (secrets.ts), one selected watch per
+ * selector; an object several selectors hold stays until the last one lets it go.
+ *
+ * `synced`: a kind is synced once its first list is in. The cache is synced once every served kind is
+ * synced *or* was refused (403) on its first attempt: a forbidden kind would otherwise keep a webhook
+ * unready forever, while it stays visible in `status()` (synced false, lastError 403) and keeps being
+ * retried. Kinds whose API group could not be discovered do not block it either (their lastError says why).
+ */
+import { setMaxListeners } from 'node:events';
+import { quote } from '../kubeconfig/redact.js';
+import { groupOf } from '../model/resource.js';
+import { CacheStore, kindId, objectKey } from './cache.js';
+import { TransportError } from './client.js';
+import { BARE_KIND_GROUPS, DiscoveryError, discover, splitKindKey } from './discovery.js';
+import { LiveSelectionError } from './kubeconfig-source.js';
+import { abortableSleep, ApiError, BoundError, DEFAULT_TUNING, listKind, retryAfterMs } from './list.js';
+import { liveResource } from './live-resource.js';
+import { connectAndDiscover, selectTargets, weakened } from './read.js';
+import { SECRET_SELECTORS } from './secrets.js';
+export const DEFAULT_CACHE_TUNING = {
+    ...DEFAULT_TUNING,
+    watchTimeoutSeconds: 300,
+    // A real API server sends a bookmark about once a minute to watches that allow them.
+    watchStallMs: 150_000,
+    maxEventBytes: 4 * 1024 * 1024,
+    maxBackoffMs: 30_000,
+    rediscoverMs: 60_000,
+};
+/** Skip notes per informer before they are thinned out (a hostile stream cannot flood the log). */
+const MAX_SKIP_NOTES = 20;
+export async function openClusterCache(opts) {
+    const tuning = { ...DEFAULT_CACHE_TUNING, ...opts.tuning };
+    const targets = selectTargets({
+        kubeconfig: opts.inCluster ? undefined : opts.kubeconfig,
+        contexts: !opts.inCluster && opts.context !== undefined ? [opts.context] : [],
+        allContexts: false,
+        inCluster: opts.inCluster,
+        clusterNames: opts.clusterNames,
+        allowExec: opts.allowExec,
+        allowInsecureKubeconfig: opts.allowInsecureKubeconfig,
+        env: opts.env,
+        homedir: opts.homedir,
+        cwd: opts.cwd,
+        inClusterPaths: opts.inClusterPaths,
+    });
+    const note = safeNote(opts.onNote);
+    const t = targets[0];
+    if (targets.length !== 1 || !t)
+        throw new LiveSelectionError(`the cluster cache watches exactly one cluster; the selection gave ${targets.length}`);
+    for (const n of t.notes)
+        note(n);
+    if (!t.spec) {
+        throw new LiveSelectionError(`cluster ${quote(t.name)} refused: ${t.errors.map((e) => e.message).join('; ') || 'no usable credentials'}`);
+    }
+    const cache = new LiveCache(t.name, t.spec, opts, tuning, note);
+    cache.start();
+    return cache;
+}
+// The contract's signature, checked by the compiler.
+const _contract = openClusterCache;
+void _contract;
+function safeNote(onNote) {
+    return (n) => {
+        try {
+            onNote?.(n);
+        }
+        catch {
+            // A logger that throws must not stop an informer.
+        }
+    };
+}
+/** The kind's last error: any of its informers' (Secrets have one per selector). */
+function lastErrorOf(ks) {
+    for (const i of ks.informers)
+        if (i.lastError)
+            return i.lastError;
+    return null;
+}
+class LiveCache {
+    name;
+    spec;
+    opts;
+    tuning;
+    note;
+    store;
+    controller = new AbortController();
+    asked;
+    keyState = new Map();
+    states = [];
+    absent = new Map();
+    failed = new Map();
+    discovered = false;
+    /** Informer ids handed out so far (the cache store counts which informers hold an object). */
+    owners = 0;
+    connError = null;
+    conn = null;
+    startTask = Promise.resolve();
+    tasks = [];
+    syncedAt = null;
+    closing = null;
+    synced;
+    resolveSynced;
+    rejectSynced;
+    sleep;
+    constructor(name, spec, opts, tuning, note) {
+        this.name = name;
+        this.spec = spec;
+        this.opts = opts;
+        this.tuning = tuning;
+        this.note = note;
+        this.store = new CacheStore(tuning.maxObjectsPerCluster, () => note('a cache subscriber threw on a change; the other subscribers still got it'));
+        this.asked = [...new Set(opts.kinds)];
+        this.sleep = opts.sleep ?? abortableSleep;
+        this.synced = new Promise((resolve, reject) => {
+            this.resolveSynced = resolve;
+            this.rejectSynced = reject;
+        });
+        // Nobody may be waiting when close() rejects it.
+        this.synced.catch(() => { });
+    }
+    get version() {
+        return this.store.version;
+    }
+    start() {
+        this.startTask = this.connectAndWatch().catch((err) => {
+            // Not expected (every failure is retried); said, never thrown into the void.
+            if (!this.controller.signal.aborted)
+                this.note(`cluster cache ${quote(this.name)} stopped: unexpected failure (${err?.name ?? 'error'})`);
+        });
+    }
+    async connectAndWatch() {
+        const signal = this.controller.signal;
+        let opened = null;
+        for (let attempt = 0; !signal.aborted; attempt++) {
+            try {
+                opened = await connectAndDiscover(this.spec, this.asked, { tuning: this.tuning, requestTimeoutMs: this.opts.requestTimeoutMs, signal, sleep: this.sleep });
+                break;
+            }
+            catch (err) {
+                if (signal.aborted)
+                    return;
+                this.connError = connectionError(err);
+                const wait = backoff(this.tuning, attempt);
+                this.note(`cluster ${quote(this.name)}: ${this.connError.message}; retrying in ${wait} ms`);
+                await this.sleep(wait, signal);
+            }
+        }
+        if (!opened)
+            return;
+        if (signal.aborted) {
+            opened.conn.close();
+            return;
+        }
+        this.conn = opened.conn;
+        this.connError = null;
+        for (const n of opened.absentNotes)
+            this.note(n);
+        for (const a of opened.absent)
+            this.absent.set(a.key, a.reason);
+        for (const f of opened.failed) {
+            this.failed.set(f.kind, f);
+            this.note(`${f.kind} not watched: ${f.message}`);
+        }
+        const shared = {
+            clusterName: this.name,
+            conn: opened.conn,
+            api: opened.api,
+            store: this.store,
+            tuning: this.tuning,
+            requestTimeoutMs: this.opts.requestTimeoutMs,
+            signal,
+            sleep: this.sleep,
+            note: this.note,
+            settledChanged: () => this.checkSynced(),
+        };
+        this.watchResolved(opened.allResolved, shared);
+        this.discovered = true;
+        this.checkSynced();
+        this.tasks.push(this.rediscoverLoop(shared));
+    }
+    /**
+     * Starts informers for newly resolved kinds: one per served resource (`Deployment` and
+     * `apps/Deployment` asked for are one resource), several for Secrets (one per selector).
+     */
+    watchResolved(resolved, shared) {
+        const byResource = new Map(this.states.map((ks) => [`${ks.rk.group}/${ks.rk.resource}`, ks]));
+        const started = [];
+        const added = [];
+        for (const rk of resolved) {
+            const id = `${rk.group}/${rk.resource}`;
+            let ks = byResource.get(id);
+            if (!ks) {
+                ks = { rk, kid: kindId(rk.group, rk.kind), informers: [], rv: null, relists: 0 };
+                byResource.set(id, ks);
+                this.states.push(ks);
+                started.push(ks);
+            }
+            if (!this.keyState.has(rk.key)) {
+                this.keyState.set(rk.key, ks);
+                this.absent.delete(rk.key);
+                this.failed.delete(rk.key);
+                added.push(rk);
+            }
+        }
+        for (const ks of started) {
+            const selectors = ks.rk.group === '' && ks.rk.kind === 'Secret' ? SECRET_SELECTORS.map((s) => ({ query: s.query, why: s.why })) : [{ query: '', why: '' }];
+            for (const sel of selectors)
+                ks.informers.push(new Informer(++this.owners, ks, sel.query, sel.why, shared));
+        }
+        // Each informer waits on the one signal (a watch or list request, or a backoff): that many listeners is expected.
+        setMaxListeners(10 + 4 * this.owners, shared.signal);
+        for (const ks of started)
+            for (const inf of ks.informers)
+                this.tasks.push(inf.run());
+        return added;
+    }
+    /** Looks again, now and then, for the kinds the cluster did not serve or could not be asked about. */
+    async rediscoverLoop(shared) {
+        const signal = shared.signal;
+        while (!signal.aborted) {
+            await this.sleep(this.tuning.rediscoverMs, signal);
+            if (signal.aborted)
+                return;
+            const missing = this.asked.filter((k) => !this.keyState.has(k));
+            if (!missing.length)
+                continue;
+            let found;
+            try {
+                found = await discover(shared.api, missing);
+            }
+            catch {
+                // The cluster is unreachable for now: the informers say so; the next round tries again.
+                continue;
+            }
+            if (signal.aborted)
+                return;
+            for (const f of found.failed)
+                this.failed.set(f.key, { kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` });
+            const added = this.watchResolved(found.resolved, shared);
+            if (added.length)
+                this.note(`${added.map((rk) => rk.key).join(', ')} now served (installed after the cache opened): watching`);
+        }
+    }
+    checkSynced() {
+        if (this.syncedAt !== null || !this.discovered || this.controller.signal.aborted)
+            return;
+        if (!this.states.every((ks) => ks.informers.every((i) => i.settled)))
+            return;
+        this.syncedAt = Date.now();
+        this.resolveSynced();
+    }
+    status() {
+        const kinds = this.asked.map((key) => {
+            const ks = this.keyState.get(key);
+            if (ks) {
+                return {
+                    kind: key,
+                    served: true,
+                    synced: ks.informers.length > 0 && ks.informers.every((i) => i.listed),
+                    objects: this.store.sizeOf(ks.kid),
+                    resourceVersion: ks.rv,
+                    relists: ks.relists,
+                    lastError: lastErrorOf(ks),
+                };
+            }
+            const reason = this.absent.get(key);
+            if (reason !== undefined)
+                return { kind: key, served: false, synced: false, objects: 0, resourceVersion: null, relists: 0, lastError: null };
+            // Not discovered yet (served is assumed until discovery says otherwise), or its group could not be discovered.
+            return { kind: key, served: true, synced: false, objects: 0, resourceVersion: null, relists: 0, lastError: this.failed.get(key) ?? this.connError };
+        });
+        return { cluster: this.name, synced: this.syncedAt !== null, syncedAt: this.syncedAt, lastEventAt: this.store.lastEventAt, size: this.store.size, kinds };
+    }
+    whenSynced() {
+        return this.synced;
+    }
+    resources() {
+        return this.store.all();
+    }
+    ofKind(kind) {
+        return this.store.ofKind(this.kidOf(kind));
+    }
+    get(kind, namespace, name) {
+        return this.store.get(this.kidOf(kind), namespace, name);
+    }
+    /** `Kind` or `group/Kind`, as asked for or not, to the store's id of the kind. */
+    kidOf(kind) {
+        const ks = this.keyState.get(kind);
+        if (ks)
+            return ks.kid;
+        const { group, kind: k } = splitKindKey(kind);
+        if (group !== null)
+            return kindId(group, k);
+        if (this.states.some((s) => s.kid === k))
+            return k;
+        if (Object.hasOwn(BARE_KIND_GROUPS, k))
+            return kindId(BARE_KIND_GROUPS[k], k);
+        return k;
+    }
+    subscribe(listener) {
+        return this.store.subscribe(listener);
+    }
+    close() {
+        if (this.closing)
+            return this.closing;
+        this.controller.abort();
+        if (this.syncedAt === null)
+            this.rejectSynced(new Error(`the cache of cluster ${quote(this.name)} was closed before its first sync`));
+        this.closing = (async () => {
+            await this.startTask;
+            await Promise.allSettled(this.tasks);
+            this.conn?.close();
+        })();
+        return this.closing;
+    }
+}
+/** One list-then-watch loop: a resource, or one selector of it (Secrets). */
+class Informer {
+    owner;
+    ks;
+    selector;
+    why;
+    s;
+    /** Last resourceVersion seen (list, event or bookmark). */
+    rv = null;
+    /** Objects this informer holds: key → namespace and name. */
+    owned = new Map();
+    /** First list done (or nothing to list: the server refused the selector). */
+    listed = false;
+    /** The last failure, cleared by the next list, event or bookmark. */
+    lastError = null;
+    /** Refused (403) on its first attempt: does not block the cache's sync, keeps retrying. */
+    forbiddenFirst = false;
+    skipped = 0;
+    base;
+    label;
+    constructor(owner, ks, selector, why, s) {
+        this.owner = owner;
+        this.ks = ks;
+        this.selector = selector;
+        this.why = why;
+        this.s = s;
+        const rk = ks.rk;
+        this.base = rk.group ? `/apis/${encodeURIComponent(rk.group)}/${encodeURIComponent(rk.version)}/${rk.resource}` : `/api/v1/${rk.resource}`;
+        this.label = selector ? `${rk.key} (${decodeURIComponent(selector)})` : rk.key;
+    }
+    get settled() {
+        return this.listed || this.forbiddenFirst;
+    }
+    async run() {
+        const { signal, tuning } = this.s;
+        let needList = true;
+        let attempt = 0;
+        let refreshed = false;
+        while (!signal.aborted) {
+            try {
+                if (needList) {
+                    await this.list();
+                    needList = false;
+                    attempt = 0;
+                }
+                const out = await this.watchOnce();
+                if (out.kind === 'gone') {
+                    needList = true;
+                    this.ks.relists++;
+                    this.s.note(`${this.label}: the watch's resourceVersion is too old (410 Gone); relisting`);
+                    continue;
+                }
+                refreshed = false;
+                if (out.progressed)
+                    attempt = 0;
+                else if (out.ms < 1000) {
+                    // A server that ends every watch at once must not be asked again in a tight loop.
+                    await this.s.sleep(backoff(tuning, attempt++), signal);
+                }
+            }
+            catch (err) {
+                if (signal.aborted)
+                    return;
+                if (err instanceof ApiError && err.status === 410) {
+                    needList = true;
+                    if (this.listed)
+                        this.ks.relists++;
+                    this.s.note(`${this.label}: 410 Gone; relisting`);
+                    continue;
+                }
+                if (err instanceof ApiError && err.status === 401 && !refreshed) {
+                    refreshed = true;
+                    try {
+                        await this.s.conn.refreshAuth(signal);
+                    }
+                    catch {
+                        // The retry below reports the failure.
+                    }
+                    continue;
+                }
+                if (err instanceof ApiError && err.status === 400 && this.selector && needList) {
+                    // A server that cannot select on this field: those Secrets are missed, said once; nothing to watch.
+                    this.s.note(`Secrets selected by ${decodeURIComponent(this.selector)} not watched: the server refused the selector (400); ${this.why} miss them`);
+                    this.listed = true;
+                    this.s.settledChanged();
+                    return;
+                }
+                this.lastError = kindError(this.ks.rk.key, err);
+                if (err instanceof ApiError && err.status === 403 && !this.listed && !this.forbiddenFirst) {
+                    this.forbiddenFirst = true;
+                    this.s.settledChanged();
+                }
+                const wait = (err instanceof WatchApiError ? err.retryAfterMs : null) ?? backoff(tuning, attempt++);
+                const resume = !needList && err instanceof TransportError ? '; resuming the watch' : '';
+                this.s.note(`${this.label}: ${this.lastError.message}${resume}; retrying in ${wait} ms`);
+                await this.s.sleep(wait, signal);
+            }
+        }
+    }
+    async list() {
+        const { store, tuning } = this.s;
+        const rk = this.ks.rk;
+        const budget = { remaining: Math.max(0, tuning.maxObjectsPerCluster - (store.size - this.owned.size)) };
+        const { items, resourceVersion } = await listKind(this.s.api, rk, tuning, budget, undefined, this.selector);
+        const seen = new Set();
+        let full = 0;
+        for (let i = 0; i < items.length; i++) {
+            const raw = items[i];
+            items[i] = undefined; // released as it is converted
+            if (!hasName(raw)) {
+                this.skip('a listed object without metadata.name');
+                continue;
+            }
+            const r = liveResource(raw, rk, this.s.clusterName);
+            const key = objectKey(r.namespace, r.name);
+            if (seen.has(key))
+                continue;
+            seen.add(key);
+            if (store.upsert(this.owner, this.ks.kid, r) === 'full') {
+                full++;
+                continue;
+            }
+            this.owned.set(key, { namespace: r.namespace, name: r.name });
+        }
+        items.length = 0;
+        // What the cache held and the new list lacks was deleted while nobody watched.
+        for (const [key, id] of [...this.owned]) {
+            if (seen.has(key))
+                continue;
+            this.owned.delete(key);
+            store.remove(this.owner, this.ks.kid, id.namespace, id.name, null);
+        }
+        if (full)
+            this.s.note(`${this.label}: ${full} objects not cached: the cache holds ${tuning.maxObjectsPerCluster} objects at most`);
+        this.rv = resourceVersion || null;
+        if (this.rv)
+            this.ks.rv = this.rv;
+        this.lastError = null;
+        if (!this.listed) {
+            this.listed = true;
+            this.s.settledChanged();
+        }
+    }
+    async watchOnce() {
+        const { tuning, conn, signal } = this.s;
+        const min = Math.max(1, Math.floor(tuning.watchTimeoutSeconds));
+        const timeoutSeconds = min + Math.floor(Math.random() * min);
+        const q = `?${this.selector ? `${this.selector}&` : ''}watch=1&allowWatchBookmarks=true${this.rv ? `&resourceVersion=${encodeURIComponent(this.rv)}` : ''}&timeoutSeconds=${timeoutSeconds}`;
+        let progressed = false;
+        let errorEvent = null;
+        const started = Date.now();
+        const end = await conn.watch(this.base + q, {
+            stallMs: tuning.watchStallMs,
+            maxLineBytes: tuning.maxEventBytes,
+            maxErrorBytes: 64 * 1024,
+            signal,
+            onOversized: (bytes) => this.skip(`an event line of ${bytes} bytes (over the bound of ${tuning.maxEventBytes})`),
+        }, (line) => {
+            const r = this.onLine(line);
+            if (r === 'progress')
+                progressed = true;
+            else if (typeof r === 'object') {
+                errorEvent = r;
+                return false;
+            }
+            return true;
+        });
+        if (end.status < 200 || end.status >= 300) {
+            const st = statusOf(end.body);
+            throw watchError(end.status, st, end.headers['retry-after'], tuning);
+        }
+        const ev = errorEvent;
+        if (ev) {
+            if (ev.code === 410)
+                return { kind: 'gone' };
+            throw watchError(ev.code, ev, undefined, tuning);
+        }
+        return { kind: 'ended', progressed, ms: Date.now() - started };
+    }
+    /** One event line: 'progress' (applied or bookmark), 'skipped', or the Status of an ERROR event. */
+    onLine(line) {
+        let ev;
+        try {
+            ev = JSON.parse(line);
+        }
+        catch {
+            return this.skip('a line that is not JSON');
+        }
+        if (!isObject(ev))
+            return this.skip('an event that is not a JSON object');
+        const type = ev.type;
+        const obj = ev.object;
+        if (type === 'ERROR') {
+            const o = isObject(obj) ? obj : {};
+            return {
+                code: typeof o.code === 'number' ? o.code : 500,
+                reason: typeof o.reason === 'string' ? o.reason.slice(0, 100) : '',
+                message: typeof o.message === 'string' ? o.message : '',
+            };
+        }
+        if (!isObject(obj))
+            return this.skip('an event without an object');
+        const rv = resourceVersionIn(obj);
+        if (type === 'BOOKMARK') {
+            if (!rv)
+                return this.skip('a bookmark without a resourceVersion');
+            this.advance(rv);
+            this.s.store.touch();
+            return 'progress';
+        }
+        if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED')
+            return this.skip(`an event of type ${quote(String(type), 40)}`);
+        const rk = this.ks.rk;
+        if (obj.kind !== undefined && obj.kind !== rk.kind)
+            return this.skip(`an object of kind ${quote(String(obj.kind), 60)} on the watch of ${rk.kind}`);
+        if (obj.apiVersion !== undefined && (typeof obj.apiVersion !== 'string' || groupOf(obj.apiVersion) !== rk.group)) {
+            return this.skip(`an object of apiVersion ${quote(String(obj.apiVersion), 60)} on the watch of ${rk.apiVersion}`);
+        }
+        if (!hasName(obj))
+            return this.skip('an object without metadata.name');
+        const r = liveResource(obj, rk, this.s.clusterName);
+        const key = objectKey(r.namespace, r.name);
+        if (type === 'DELETED') {
+            if (this.owned.delete(key))
+                this.s.store.remove(this.owner, this.ks.kid, r.namespace, r.name, r);
+        }
+        else if (this.s.store.upsert(this.owner, this.ks.kid, r) === 'full') {
+            this.skip(`an object over the cache's bound of ${this.s.tuning.maxObjectsPerCluster} objects`);
+        }
+        else
+            this.owned.set(key, { namespace: r.namespace, name: r.name });
+        if (rv)
+            this.advance(rv);
+        return 'progress';
+    }
+    advance(rv) {
+        this.rv = rv;
+        this.ks.rv = rv;
+        this.lastError = null;
+    }
+    skip(what) {
+        this.skipped++;
+        if (this.skipped <= MAX_SKIP_NOTES || this.skipped % 1000 === 0) {
+            this.s.note(`${this.label}: skipped ${what} (${this.skipped} skipped so far); the watch goes on`);
+        }
+        return 'skipped';
+    }
+}
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function hasName(o) {
+    const md = o.metadata;
+    return isObject(md) && typeof md.name === 'string' && md.name !== '';
+}
+function resourceVersionIn(o) {
+    const md = o.metadata;
+    const rv = isObject(md) ? md.resourceVersion : undefined;
+    return typeof rv === 'string' && rv.length <= 64 ? rv : '';
+}
+/** A refused watch, with the server's reason; `retryAfterMs` from Retry-After (429, 503). */
+class WatchApiError extends ApiError {
+    retryAfterMs;
+    constructor(status, reason, message, retryAfterMs) {
+        super(status, reason, message);
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+function watchError(code, st, retryAfter, tuning) {
+    const server = st.message ? `: ${quote(st.message, 300)}` : '';
+    let msg;
+    if (code === 403)
+        msg = `watch: 403 Forbidden${server}: grant watch on it (meshward rbac prints the role)`;
+    else if (code === 401)
+        msg = `watch: 401 Unauthorized${server}: the credentials were not accepted; refresh them`;
+    else if (code === 429)
+        msg = `watch: 429 Too Many Requests${server}`;
+    else
+        msg = `watch: HTTP ${code}${server}`;
+    const ra = code === 429 || code === 503 ? retryAfterMs(retryAfter, tuning.maxRetryAfterMs) : null;
+    return new WatchApiError(code, st.reason, msg, ra);
+}
+function statusOf(body) {
+    try {
+        const s = JSON.parse(body.toString('utf8'));
+        return {
+            reason: typeof s?.reason === 'string' ? s.reason.slice(0, 100) : '',
+            message: typeof s?.message === 'string' ? s.message : '',
+        };
+    }
+    catch {
+        return { reason: '', message: '' };
+    }
+}
+function kindError(key, err) {
+    if (err instanceof ApiError)
+        return { kind: key, status: err.status, message: err.message };
+    if (err instanceof BoundError || err instanceof TransportError)
+        return { kind: key, status: null, message: err.message };
+    return { kind: key, status: null, message: `unexpected failure (${err?.name ?? 'error'})` };
+}
+function connectionError(err) {
+    if (err instanceof DiscoveryError)
+        return { kind: 'discovery', status: err.status, message: err.message };
+    if (err instanceof ApiError)
+        return { kind: 'connection', status: err.status, message: err.message };
+    if (err instanceof TransportError)
+        return { kind: 'connection', status: null, message: err.message };
+    return { kind: 'connection', status: null, message: `unexpected failure (${err?.name ?? 'error'})` };
+}
+/** Exponential from retryBaseMs, capped at maxBackoffMs, with jitter (half to all of it). */
+function backoff(t, attempt) {
+    const base = Math.min(t.maxBackoffMs, t.retryBaseMs * 2 ** Math.min(attempt, 30));
+    return Math.round(base / 2 + Math.random() * (base / 2));
+}

@@ -1,0 +1,348 @@
+/**
+ * Secrets as derived facts: what every Secret-reading rule needs, and nothing that is a secret.
+ *
+ * A Secret's values are read in exactly one place, here. Live scans (and later the webhook cache and
+ * the relay agent) compute the facts on arrival in the sanitizer and drop the bytes; file scans compute
+ * them lazily from the parsed object through `secretFactsOf`. Either way the rules, the credential
+ * extraction and the trust checks read the same facts, so both paths give the same findings.
+ *
+ * What the facts hold:
+ * - every Secret: the data keys (which field they came from, their decoded size) and the values that
+ *   could not be read (and why);
+ * - kubeconfig-carrying Secrets (Istio remote secrets, Kiali, Argo CD cluster secrets, Linkerd links):
+ *   per kubeconfig, the judge's verdict (KCF findings and parse problems, already free of secret
+ *   values), the identity each user authenticates as (decoded JWT claims, client certificate subject),
+ *   the servers, and a redacted view of the kubeconfig in which every credential is a fingerprint;
+ * - PEM values (TLS Secrets, `cacerts`, `istio-ca-secret`, any value that starts like PEM): certificate
+ *   metadata (subject, issuer, SANs, validity, CA flag, key usage, SHA-256 fingerprints of the
+ *   certificate and of its public key) and, for private keys, their presence and the fingerprint of
+ *   their public half. Never a private key.
+ *
+ * Fingerprints: `sha256:` + 12 hex digits of a plain SHA-256 (engine/redact.ts, `secretFingerprint`),
+ * not an HMAC keyed per run. Reasons: (1) the judge already prints these fingerprints in KCF messages
+ * for file scans, and live scans must give the same messages; (2) the relay agents of different
+ * clusters run in different processes, and blast radius and shared-credential checks must match one
+ * credential across them, which a per-process key would break; (3) a user can check a fingerprint
+ * against a credential they hold (`printf %s "$TOKEN" | sha256sum`). The cost: a fingerprint of a
+ * low-entropy value (a kubeconfig password, an exec env value) can be confirmed by guessing. Tokens,
+ * keys and certificates are high-entropy; the only low-entropy values fingerprinted are those the
+ * judge already shows that way, and values of ordinary Secrets get no fingerprint at all (key names
+ * and sizes only).
+ */
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { isPlainObject } from '../kubeconfig/redact.js';
+import { parseKubeconfig, field } from '../kubeconfig/parse.js';
+import { credentialsOf, judgeKubeconfig } from '../kubeconfig/judge.js';
+import { jsonErrorPosition } from '../engine/redact.js';
+export const SECRET_FACTS_VERSION = 1;
+/** Who reads each flavour's kubeconfigs, for messages. */
+export const CREDENTIAL_CONSUMERS = { istio: 'istiod', kiali: 'Kiali', argocd: 'Argo CD', linkerd: 'the Linkerd service mirror' };
+/** A Secret value holds at most 1 MiB (etcd's limit on the whole object). */
+export const MAX_VALUE_BYTES = 1024 * 1024;
+/** More keys than a 1 MiB Secret can sensibly hold: the rest are counted, not read. */
+const MAX_KEYS = 4096;
+const MAX_CERT_TEXT = 4096;
+const MAX_VIEW_CHARS = 256 * 1024;
+const MAX_CERTS_COUNTED = 1000;
+// ---------------------------------------------------------------------------------------------------
+// Identity and flavour
+/** Does a Secret carry another cluster's credentials? */
+export function flavourOf(s) {
+    if (s.kind !== 'Secret' || s.group !== '')
+        return null;
+    const label = (k) => (Object.hasOwn(s.labels, k) ? s.labels[k] : undefined);
+    // `istio-kubeconfig` is the Secret an external control plane reads its config cluster from.
+    if (label('istio/multiCluster') === 'true' || s.name.startsWith('istio-remote-secret-') || s.name === 'istio-kubeconfig')
+        return 'istio';
+    if (label('kiali.io/multiCluster') === 'true')
+        return 'kiali';
+    if (label('argocd.argoproj.io/secret-type') === 'cluster')
+        return 'argocd';
+    if (s.type === 'mirror.linkerd.io/remote-kubeconfig')
+        return 'linkerd';
+    return null;
+}
+function identityOfResource(r) {
+    return { kind: r.kind, group: r.group, namespace: r.namespace, name: r.name, labels: r.labels, annotations: r.annotations, type: r.obj?.type };
+}
+// ---------------------------------------------------------------------------------------------------
+// The accessor
+const CACHE = new WeakMap();
+/**
+ * The facts of a Secret: those the sanitizer attached (live scans: the values never left it), else
+ * computed once from the parsed object (file scans). Nothing in the object is ever trusted as facts.
+ */
+export function secretFactsOf(r) {
+    if (r.secretFacts)
+        return r.secretFacts;
+    let facts = CACHE.get(r);
+    if (!facts) {
+        facts = computeSecretFacts(r.obj, identityOfResource(r));
+        CACHE.set(r, facts);
+    }
+    return facts;
+}
+// ---------------------------------------------------------------------------------------------------
+// Computing facts from the values
+/**
+ * Reads a Secret's `data` (base64) and `stringData` once and derives its facts. Never throws; the
+ * returned object holds no value of the Secret (only sizes, fingerprints and certificate metadata).
+ */
+export function computeSecretFacts(obj, id) {
+    const o = isPlainObject(obj) ? obj : {};
+    const unreadable = [];
+    const { values, fields, skipped } = readValues(o, unreadable);
+    const flavour = flavourOf(id);
+    const keys = [];
+    for (const [key, v] of values)
+        keys.push({ field: fields.get(key), key, bytes: v.bytes });
+    const facts = { version: SECRET_FACTS_VERSION, flavour, keys, unreadable, skippedKeys: skipped, pem: [], kubeconfigs: [], credentialProblems: [] };
+    const text = new Map();
+    for (const [k, v] of values)
+        text.set(k, v.text);
+    if (flavour)
+        kubeconfigFacts(facts, flavour, text, fields, id);
+    facts.pem = pemFacts(text, id);
+    return facts;
+}
+/** Secret values from `data` (base64) and `stringData`, bounded; `stringData` wins for a key in both. */
+function readValues(o, unreadable) {
+    const values = new Map();
+    const fields = new Map();
+    const stringData = isPlainObject(o.stringData) ? o.stringData : null;
+    let skipped = 0;
+    let seen = 0;
+    for (const f of ['data', 'stringData']) {
+        const map = o[f];
+        if (!isPlainObject(map))
+            continue;
+        for (const [k, v] of Object.entries(map)) {
+            if (++seen > MAX_KEYS) {
+                skipped++;
+                continue;
+            }
+            const limit = f === 'data' ? Math.ceil(MAX_VALUE_BYTES / 3) * 4 + 4 : MAX_VALUE_BYTES;
+            if (typeof v !== 'string')
+                unreadable.push({ field: f, key: k, reason: `is ${v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`}, not a string` });
+            else if (v.length > limit)
+                unreadable.push({ field: f, key: k, reason: `is ${v.length} characters, over the ${MAX_VALUE_BYTES}-byte limit of a Secret value` });
+            else {
+                const buf = f === 'data' ? Buffer.from(v, 'base64') : Buffer.from(v, 'utf8');
+                values.set(k, { text: buf.toString('utf8'), bytes: buf.length });
+                fields.set(k, stringData && Object.hasOwn(stringData, k) ? 'stringData' : 'data');
+            }
+        }
+    }
+    return { values, fields, skipped };
+}
+// ---------------------------------------------------------------------------------------------------
+// Kubeconfigs
+function kubeconfigFacts(facts, flavour, values, fields, id) {
+    const consumer = CREDENTIAL_CONSUMERS[flavour];
+    const fieldOf = (k) => [fields.get(k) ?? 'data', k];
+    const add = (dataKey, path, text, target) => {
+        facts.kubeconfigs.push(judgeText(text, { dataKey, path, target, consumer }, id));
+    };
+    if (flavour === 'argocd') {
+        const problems = [];
+        const text = argoKubeconfig(values, problems);
+        for (const reason of problems)
+            facts.credentialProblems.push({ path: fieldOf('config'), reason: `Argo CD's cluster config ${reason}` });
+        add('config', fieldOf(values.has('config') ? 'config' : 'server'), text, values.get('name') ?? null);
+    }
+    else if (flavour === 'linkerd') {
+        const text = values.get('kubeconfig');
+        if (text)
+            add('kubeconfig', fieldOf('kubeconfig'), text, Object.hasOwn(id.labels, 'multicluster.linkerd.io/cluster-name') ? id.labels['multicluster.linkerd.io/cluster-name'] : id.name.replace(/^cluster-credentials-/, ''));
+    }
+    else {
+        const annotated = Object.hasOwn(id.annotations, 'networking.istio.io/cluster') ? id.annotations['networking.istio.io/cluster'] : null;
+        for (const [k, text] of values)
+            add(k, fieldOf(k), text, flavour === 'istio' ? (annotated ?? k) : k);
+    }
+}
+/** Judges an embedded kubeconfig as the KCF rules do, and keeps only the verdict and the identities. */
+function judgeText(text, where, id) {
+    const label = `${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name} ${pathLabel(where.path)}`;
+    const parsed = parseKubeconfig(text, { file: label });
+    const findings = parsed.ok ? judgeKubeconfig(parsed, { origin: { kind: 'secret', consumer: where.consumer } }) : [];
+    return { ...where, users: principals(parsed), judged: { findings, errors: [...parsed.errors] }, view: viewOf(parsed) };
+}
+function pathLabel(path) {
+    // Same spelling as model/resource.ts pathToString, without importing the model into the facts.
+    return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$-]*$/.test(s) ? (i ? `.${s}` : s) : `[${JSON.stringify(s)}]`)).join('');
+}
+/**
+ * Argo CD keeps `server` and a JSON `config` (bearerToken, tlsClientConfig, execProviderConfig...)
+ * rather than a kubeconfig; rebuild the equivalent kubeconfig so the same judge reads it.
+ */
+function argoKubeconfig(values, problems) {
+    const server = values.get('server');
+    let config = {};
+    try {
+        config = JSON.parse(values.get('config') ?? '{}');
+    }
+    catch (err) {
+        // Argo CD cannot use the cluster either; but its exec provider or token must not go unchecked unnoticed.
+        problems.push(`is not valid JSON${jsonErrorPosition(values.get('config') ?? '', err)}`);
+        config = {};
+    }
+    if (!isPlainObject(config)) {
+        if (values.has('config') && config !== null && typeof config !== 'object')
+            problems.push('is not a JSON object');
+        config = {};
+    }
+    const tls = isPlainObject(config.tlsClientConfig) ? config.tlsClientConfig : {};
+    const user = {};
+    if (typeof config.bearerToken === 'string')
+        user.token = config.bearerToken;
+    if (typeof tls.certData === 'string')
+        user['client-certificate-data'] = tls.certData;
+    if (typeof tls.keyData === 'string')
+        user['client-key-data'] = tls.keyData;
+    if (isPlainObject(config.execProviderConfig))
+        user.exec = config.execProviderConfig;
+    const cluster = { server: server ?? '' };
+    if (tls.insecure === true)
+        cluster['insecure-skip-tls-verify'] = true;
+    if (typeof tls.caData === 'string')
+        cluster['certificate-authority-data'] = tls.caData;
+    if (typeof tls.serverName === 'string')
+        cluster['tls-server-name'] = tls.serverName;
+    return JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: values.get('name') ?? 'argocd', cluster }],
+        users: [{ name: 'argocd', user }],
+        contexts: [{ name: 'argocd', context: { cluster: values.get('name') ?? 'argocd', user: 'argocd' } }],
+        'current-context': 'argocd',
+    });
+}
+/**
+ * The identity each kubeconfig user authenticates as, when the credential itself says: a service
+ * account token's subject, or a client certificate's CN (user) and O (groups). Exec plugins and
+ * auth providers yield whatever the command returns: unknown.
+ */
+function principals(k) {
+    const infos = credentialsOf(k);
+    return infos.map((info) => {
+        let principal = null;
+        let groups = [];
+        if (info.jwt?.namespace && info.jwt.serviceAccount)
+            principal = `serviceaccount:${info.jwt.namespace}:${info.jwt.serviceAccount}`;
+        else if (info.jwt?.subject)
+            principal = `user:${info.jwt.subject}`;
+        const entry = k.users.find((u) => u.name === info.user);
+        const certData = entry ? field(entry.raw, 'client-certificate-data')?.value : undefined;
+        if (!principal && typeof certData === 'string' && certData.length < MAX_VALUE_BYTES) {
+            try {
+                const cert = new X509Certificate(Buffer.from(certData, 'base64'));
+                const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+                groups = [...cert.subject.matchAll(/(?:^|\n)O=([^\n]+)/g)].map((m) => m[1]);
+                if (cn)
+                    principal = `user:${cn}`;
+            }
+            catch {
+                /* not a certificate: principal stays unknown */
+            }
+        }
+        return { ...info, principal, groups, servers: info.servers };
+    });
+}
+/** The parsed kubeconfig with every credential fingerprinted (the parser's redacted `fields`), bounded. */
+function viewOf(k) {
+    const entries = (list) => list.map((e) => ({ name: e.name, fields: e.fields }));
+    const view = { currentContext: k.currentContext, clusters: entries(k.clusters), users: entries(k.users), contexts: entries(k.contexts), truncated: false };
+    let size = 0;
+    try {
+        size = JSON.stringify(view).length;
+    }
+    catch {
+        size = Infinity;
+    }
+    return size > MAX_VIEW_CHARS ? { currentContext: null, clusters: [], users: [], contexts: [], truncated: true } : view;
+}
+// ---------------------------------------------------------------------------------------------------
+// Certificates and keys
+const CERT_KEY = /(cert|crt)/i;
+function pemFacts(values, id) {
+    const out = [];
+    // Istio's CA Secrets and TLS Secrets are read whatever their values look like; others only where a value is PEM.
+    const caSecret = id.kind === 'Secret' && id.group === '' && (id.name === 'cacerts' || id.name === 'istio-ca-secret' || id.type === 'kubernetes.io/tls');
+    for (const [key, text] of values) {
+        const pem = text.includes('-----BEGIN ');
+        if (!pem && !caSecret)
+            continue;
+        out.push(pemOf(key, text));
+    }
+    return out;
+}
+function pemOf(key, text) {
+    const blank = !text.trim();
+    const looksPrivate = /PRIVATE KEY-----/.test(text);
+    let certificate = null;
+    if (!blank) {
+        try {
+            certificate = certFacts(new X509Certificate(text));
+        }
+        catch {
+            certificate = null;
+        }
+    }
+    let certificateCount = 0;
+    for (let i = text.indexOf('-----BEGIN CERTIFICATE-----'); i >= 0 && certificateCount < MAX_CERTS_COUNTED; i = text.indexOf('-----BEGIN CERTIFICATE-----', i + 1))
+        certificateCount++;
+    const unparsedSha256 = !blank && !certificate && !looksPrivate && CERT_KEY.test(key) ? createHash('sha256').update(text.replace(/\s+/g, '')).digest('hex') : null;
+    let privateKey = null;
+    if (looksPrivate) {
+        privateKey = { type: null, publicKeyFingerprint: null };
+        try {
+            const k = createPrivateKey(text);
+            privateKey = { type: k.asymmetricKeyType ?? null, publicKeyFingerprint: spkiFingerprint(createPublicKey(k)) };
+        }
+        catch {
+            /* encrypted or not a key meshward can read: its presence is the fact */
+        }
+    }
+    return { key, blank, certificate, certificateCount, unparsedSha256, privateKey };
+}
+function certFacts(c) {
+    const cut = (s) => (s ?? '').slice(0, MAX_CERT_TEXT);
+    let issuedBySelf = false;
+    try {
+        issuedBySelf = c.checkIssued(c);
+    }
+    catch {
+        issuedBySelf = false;
+    }
+    let publicKeyFingerprint = null;
+    try {
+        publicKeyFingerprint = spkiFingerprint(c.publicKey);
+    }
+    catch {
+        publicKeyFingerprint = null;
+    }
+    return {
+        subject: cut(c.subject),
+        issuer: cut(c.issuer),
+        sans: c.subjectAltName ? c.subjectAltName.split(/,\s*/).slice(0, 100).map((s) => s.slice(0, 512)) : [],
+        notBefore: c.validFrom,
+        notAfter: c.validTo,
+        isCA: c.ca,
+        keyUsage: Array.isArray(c.keyUsage) ? c.keyUsage.slice(0, 50) : null,
+        issuedBySelf,
+        fingerprint256: c.fingerprint256,
+        publicKeyFingerprint,
+    };
+}
+function spkiFingerprint(k) {
+    return createHash('sha256').update(k.export({ type: 'spki', format: 'der' })).digest('hex');
+}
+/** The PEM facts of one key, when the Secret has that key. */
+export function pemOfKey(facts, key) {
+    return facts.pem.find((p) => p.key === key);
+}
+/** The readable key of that name, when the Secret has it. */
+export function keyOf(facts, key) {
+    return facts.keys.find((k) => k.key === key);
+}

@@ -1,0 +1,174 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseValidated, ValidationError } from './validated-yaml.js';
+import { readSideText, SideFileError } from '../engine/side-file.js';
+import { z } from 'zod';
+import { SEVERITIES } from '../engine/finding.js';
+import { DEFAULT_TRUSTED_PROXY_IMAGES } from './settings.js';
+import { DEFAULT_SYSTEM_NAMESPACES } from '../model/namespaces.js';
+export const CONFIG_FILE_NAMES = ['.meshward.yaml', '.meshward.yml'];
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const ruleId = z.string().regex(/^[A-Z]{3}\d{3}$/, 'a rule ID such as BYP001');
+const SEVERITY_LIST = SEVERITIES.join(', ');
+/** Severities are matched case-insensitively (`HIGH` as on the command line); the message lists the valid ones. */
+const severity = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(SEVERITIES, { error: `a severity: one of ${SEVERITY_LIST}` }));
+const ruleSetting = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['off', ...SEVERITIES], { error: `"off" or a severity: one of ${SEVERITY_LIST}` }));
+const failOn = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum([...SEVERITIES, 'none'], { error: `a severity (one of ${SEVERITY_LIST}) or none` }));
+/** A real calendar date: 2027-02-30 matches the pattern but is refused (Date would roll it to March). */
+const isoDate = z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+    .refine(isCalendarDate, 'a date that exists in the calendar (check the day of the month)');
+export function isCalendarDate(s) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+    if (!m)
+        return false;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const date = new Date(Date.UTC(y, mo - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+const schema = z
+    .object({
+    /** Per rule: `off` to disable, or a severity to override the default. */
+    rules: z.record(ruleId, ruleSetting).optional(),
+    ignore: z
+        .array(z
+        .object({
+        rule: z.union([ruleId, z.literal('*')]),
+        resource: z.string().min(1).optional(),
+        reason: z.string().min(3, 'a reason of a few words'),
+        expires: isoDate.optional(),
+    })
+        .strict())
+        .optional(),
+    settings: z
+        .object({
+        trustedProxyImages: z.array(z.string().min(1)).optional(),
+        systemNamespaces: z.array(z.string().min(1)).optional(),
+        extraSystemNamespaces: z.array(z.string().min(1)).optional(),
+        annotationSuppressions: z.boolean().optional(),
+        /** Federation plan for the FED rules, relative to the config file (docs/federation.md). */
+        federationPlan: z.string().min(1).max(4096).optional(),
+    })
+        .strict()
+        .optional(),
+    failOn: failOn.optional(),
+})
+    .strict();
+export class ConfigError extends Error {
+}
+export function defaultConfig() {
+    return {
+        file: null,
+        disabled: new Set(),
+        severityOverrides: {},
+        ignores: [],
+        settings: { trustedProxyImages: [...DEFAULT_TRUSTED_PROXY_IMAGES], systemNamespaces: [] },
+        annotationSuppressions: true,
+        failOn: null,
+        ruleRefs: [],
+    };
+}
+/** `--config FILE` when given, else the nearest `.meshward.yaml` from `cwd` upward, else defaults. */
+export async function loadConfig(explicit, cwd) {
+    const file = explicit ?? (await findUpward(cwd));
+    if (!file)
+        return defaultConfig();
+    let text;
+    try {
+        text = await readSideText(file, MAX_CONFIG_BYTES);
+    }
+    catch (err) {
+        if (err instanceof SideFileError)
+            throw new ConfigError(`${file}: cannot read config file: ${err.reason}; check --config`);
+        throw err;
+    }
+    return parseConfig(text, file);
+}
+export function parseConfig(text, file) {
+    let parsed;
+    try {
+        parsed = parseValidated(text, file, schema, 'See "Configuration" in the README for the format.');
+    }
+    catch (err) {
+        if (err instanceof ValidationError)
+            throw new ConfigError(err.message);
+        throw err;
+    }
+    const c = parsed.value;
+    const cfg = defaultConfig();
+    cfg.file = file;
+    for (const [id, v] of Object.entries(c.rules ?? {})) {
+        if (v === 'off')
+            cfg.disabled.add(id);
+        else
+            cfg.severityOverrides[id] = v;
+        cfg.ruleRefs.push({ id, line: parsed.lineOf(['rules', id]), where: 'rules' });
+    }
+    cfg.ignores = (c.ignore ?? []).map((e, i) => ({ ...e, line: parsed.lineOf(['ignore', i]) }));
+    for (const e of cfg.ignores)
+        if (e.rule !== '*')
+            cfg.ruleRefs.push({ id: e.rule, line: e.line, where: 'ignore' });
+    if (c.settings?.trustedProxyImages)
+        cfg.settings.trustedProxyImages = c.settings.trustedProxyImages;
+    // systemNamespaces replaces the built-in list (kube-system, istio-system...); extraSystemNamespaces adds to it.
+    const base = c.settings?.systemNamespaces ?? (c.settings?.extraSystemNamespaces ? [...DEFAULT_SYSTEM_NAMESPACES] : []);
+    const systemNamespaces = [...base, ...(c.settings?.extraSystemNamespaces ?? [])];
+    if (systemNamespaces.length)
+        cfg.settings.systemNamespaces = [...new Set(systemNamespaces)];
+    if (c.settings?.annotationSuppressions !== undefined)
+        cfg.annotationSuppressions = c.settings.annotationSuppressions;
+    if (c.settings?.federationPlan !== undefined)
+        cfg.federationPlanFile = path.resolve(path.dirname(file), c.settings.federationPlan);
+    cfg.failOn = c.failOn ?? null;
+    return cfg;
+}
+/**
+ * The nearest config file from `start` upward, stopping at the repository root (the first folder with
+ * a `.git` entry, file or folder): a config above the repository belongs to someone else.
+ */
+async function findUpward(start) {
+    let dir = path.resolve(start);
+    for (;;) {
+        for (const name of CONFIG_FILE_NAMES) {
+            const candidate = path.join(dir, name);
+            try {
+                if ((await fs.stat(candidate)).isFile())
+                    return candidate;
+            }
+            catch {
+                /* keep looking */
+            }
+        }
+        if (await exists(path.join(dir, '.git')))
+            return null;
+        const parent = path.dirname(dir);
+        if (parent === dir)
+            return null;
+        dir = parent;
+    }
+}
+async function exists(p) {
+    try {
+        await fs.lstat(p);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * The repository root: the nearest folder from `start` upward holding a `.git` entry (a folder, or a
+ * file in worktrees and submodules). Found by looking, never by running git. Null outside a repository.
+ */
+export async function findRepositoryRoot(start) {
+    let dir = path.resolve(start);
+    for (;;) {
+        if (await exists(path.join(dir, '.git')))
+            return dir;
+        const parent = path.dirname(dir);
+        if (parent === dir)
+            return null;
+        dir = parent;
+    }
+}

@@ -1,0 +1,522 @@
+import { severityRank } from './finding.js';
+import { FINGERPRINT_BYTES, fingerprintDigest } from './fingerprint.js';
+import { pathToString, refOf } from '../model/resource.js';
+import { confirmFindings } from '../insights/confirm.js';
+/**
+ * Runs every enabled rule over the model. A rule that throws is reported as an internal error and the
+ * others still run: one broken rule must not hide every other finding.
+ *
+ * Locations are resolved after every rule has run, in document order: each document with findings is
+ * re-parsed for positions once, and its syntax tree is dropped before the next, so memory does not
+ * grow with the number of documents that have findings (rules visit documents in their own orders).
+ *
+ * Findings are compact (StoredFinding): a pod can break a dozen rules, so a 45 MB input makes a
+ * million findings, and what each holds decides whether the run fits in memory.
+ */
+export function runRules(model, rules, opts) {
+    const findings = [];
+    const failures = [];
+    const run = new RunTables();
+    const pending = new PendingLocations();
+    for (const rule of rules) {
+        if (opts.disabled?.has(rule.meta.id))
+            continue;
+        const override = opts.severityOverrides?.[rule.meta.id];
+        const report = (input) => {
+            // The path's text is made once per finding: the fingerprint and the location both use it.
+            const path = run.paths.of(input.path).text;
+            const f = toFinding(rule.meta, input, override, run, path);
+            if (!f)
+                return;
+            findings.push(f);
+            if (!opts.locator)
+                return;
+            pending.add(f, input.resource, path);
+            for (let i = 0; i < f.evidence.length; i++) {
+                const e = input.evidence[i];
+                if (e.resource)
+                    pending.add(f.evidence[i], e.resource, run.paths.of(e.path).text);
+            }
+        };
+        try {
+            rule.check({ model, settings: opts.settings, telemetry: opts.telemetry, report });
+        }
+        catch (err) {
+            failures.push({ ruleId: rule.meta.id, message: err?.stack ?? String(err) });
+        }
+    }
+    // Before sorting: a confirmed finding may rank up.
+    if (opts.telemetry)
+        confirmFindings(findings, model, opts.telemetry, { fixedSeverity: (id) => opts.severityOverrides?.[id] !== undefined });
+    if (opts.locator)
+        pending.resolve(opts.locator, run.paths);
+    sortFindings(findings);
+    return { findings: opts.compact ? findings : findings.map(plainFinding), failures };
+}
+/**
+ * Locations to fill in once all rules have run: `holders[i].location` for (resources[i], paths[i]),
+ * the path as its shared text in the run's PathCache (which gives back its segments).
+ * Three parallel arrays rather than an object per location: there is one per finding, all alive at once.
+ */
+class PendingLocations {
+    holders = [];
+    resources = [];
+    paths = [];
+    add(holder, resource, path) {
+        this.holders.push(holder);
+        this.resources.push(resource);
+        this.paths.push(path);
+    }
+    resolve(locator, paths) {
+        const { holders, resources } = this;
+        const order = new Uint32Array(holders.length);
+        for (let i = 0; i < order.length; i++)
+            order[i] = i;
+        order.sort((a, b) => {
+            const sa = resources[a].source;
+            const sb = resources[b].source;
+            if (!sa || !sb)
+                return (sa ? 1 : 0) - (sb ? 1 : 0) || a - b;
+            return sa.fileIndex - sb.fileIndex || sa.docStart - sb.docStart || a - b;
+        });
+        for (const i of order) {
+            const text = this.paths[i];
+            const loc = locator.locate(resources[i], paths.segmentsOf(text), text);
+            if (loc)
+                loc.path = paths.text(loc.path);
+            holders[i].location = loc;
+        }
+        this.holders = [];
+        this.resources = [];
+        this.paths = [];
+    }
+}
+/** Shared by every finding without evidence (most of them); never mutated. */
+const NO_EVIDENCE = [];
+/**
+ * The string, stored flat. Messages built with template literals are ropes in V8: a tree of a dozen
+ * pieces and concatenation nodes, several times the size of the text, kept alive as long as the
+ * finding. Converting to a number makes V8 flatten the string in place (the trick of the `flatstr`
+ * package); the value is the same string.
+ */
+function flat(s) {
+    // eslint-disable-next-line @typescript-eslint/no-unused-expressions
+    Number(s);
+    return s;
+}
+/**
+ * Field paths repeat across findings (a rule flags the same field of thousands of objects): each
+ * distinct path, as text and as segments, is kept once and shared, instead of a copy per finding and
+ * per location waiting to be resolved.
+ */
+class PathCache {
+    texts = new Map();
+    segments = new Map();
+    text(s) {
+        const known = this.texts.get(s);
+        if (known !== undefined)
+            return known;
+        this.texts.set(s, s);
+        return s;
+    }
+    /** The segments of a path whose text of() gave. */
+    segmentsOf(text) {
+        const segments = this.segments.get(text);
+        if (!segments)
+            throw new Error(`internal error: the path ${JSON.stringify(text)} was never seen by this run`);
+        return segments;
+    }
+    /** The path's text and one shared copy of its segments. */
+    of(path) {
+        const text = this.text(pathToString(path ?? []));
+        let segments = this.segments.get(text);
+        if (!segments)
+            this.segments.set(text, (segments = [...(path ?? [])]));
+        return { text, segments };
+    }
+}
+/** One ResourceRef per resource, shared by all its findings and evidence. */
+class RefCache {
+    refs = new Map();
+    of(r) {
+        let ref = this.refs.get(r);
+        if (!ref)
+            this.refs.set(r, (ref = refOf(r)));
+        return ref;
+    }
+}
+/**
+ * The fingerprints of one run, FINGERPRINT_BYTES each in one growing buffer, with an open-addressing
+ * index over them: a finding holds its fingerprint's number instead of a 32-character string, and a
+ * duplicate is found without a Set of a million strings. The digests are SHA-256, so their first
+ * four bytes are already a well-spread hash.
+ */
+export class FingerprintTable {
+    bytes = new Uint8Array(FINGERPRINT_BYTES * 1024);
+    slots = new Int32Array(2048).fill(-1);
+    count = 0;
+    get size() {
+        return this.count;
+    }
+    /** Adds a digest (at least FINGERPRINT_BYTES long); its number, or -1 when the table already holds it. */
+    add(digest) {
+        if ((this.count + 1) * 2 > this.slots.length)
+            this.rehash(this.slots.length * 2);
+        let slot = this.slotOf(digest, 0);
+        for (let at = this.slots[slot]; at >= 0; at = this.slots[slot]) {
+            if (this.equals(at, digest))
+                return -1;
+            slot = (slot + 1) & (this.slots.length - 1);
+        }
+        if ((this.count + 1) * FINGERPRINT_BYTES > this.bytes.length) {
+            const grown = new Uint8Array(this.bytes.length * 2);
+            grown.set(this.bytes);
+            this.bytes = grown;
+        }
+        this.bytes.set(digest.subarray(0, FINGERPRINT_BYTES), this.count * FINGERPRINT_BYTES);
+        this.slots[slot] = this.count;
+        return this.count++;
+    }
+    /** Fingerprint number `i` as 32 hex digits. */
+    hex(i) {
+        return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + i * FINGERPRINT_BYTES, FINGERPRINT_BYTES).toString('hex');
+    }
+    /** Orders fingerprints `i` and `j` as their hex strings would order (bytes compared in turn), without making the strings. */
+    compare(i, j) {
+        const a = i * FINGERPRINT_BYTES;
+        const b = j * FINGERPRINT_BYTES;
+        for (let k = 0; k < FINGERPRINT_BYTES; k++) {
+            const d = this.bytes[a + k] - this.bytes[b + k];
+            if (d)
+                return d;
+        }
+        return 0;
+    }
+    slotOf(bytes, offset) {
+        return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) & (this.slots.length - 1);
+    }
+    equals(i, digest) {
+        const base = i * FINGERPRINT_BYTES;
+        for (let k = 0; k < FINGERPRINT_BYTES; k++)
+            if (this.bytes[base + k] !== digest[k])
+                return false;
+        return true;
+    }
+    rehash(size) {
+        this.slots = new Int32Array(size).fill(-1);
+        for (let i = 0; i < this.count; i++) {
+            let slot = this.slotOf(this.bytes, i * FINGERPRINT_BYTES);
+            while (this.slots[slot] >= 0)
+                slot = (slot + 1) & (size - 1);
+            this.slots[slot] = i;
+        }
+    }
+}
+/** Stands, in a stored message, for the object's `namespace/name`. */
+const QUALIFIED_MARK = '\u0001';
+/** Stands, in a stored message, for the object's name. */
+const NAME_MARK = '\u0002';
+/**
+ * Messages of one rule differ mostly by the object they name ("Pod ns3/p17 runs with hostNetwork..."):
+ * stored with the object's `namespace/name` and name replaced by marks, they are the same text for
+ * every object and kept once. Exact by construction: the original splits at the names and joins the
+ * pieces back with them. A message or name that holds a mark itself is kept as it is.
+ */
+class MessageTemplates {
+    known = new Map();
+    /** The stored form of `message` about `ref`: a shared template, or `[message]` when it cannot be one. */
+    store(message, ref) {
+        const name = ref.name;
+        const qualified = ref.namespace ? `${ref.namespace}/${name}` : '';
+        if (hasMark(message) || hasMark(qualified) || hasMark(name))
+            return [flat(message)];
+        let template = message;
+        // The `namespace/name` first, then the name in what is left: the same pieces as splitting at one,
+        // then the other (neither holds a mark), made in two native passes instead of arrays of pieces.
+        if (name.length >= 2 && message.includes(name))
+            template = (qualified ? message.replaceAll(qualified, QUALIFIED_MARK) : message).replaceAll(name, NAME_MARK);
+        const shared = this.known.get(template);
+        if (shared !== undefined)
+            return shared;
+        this.known.set(template, flat(template));
+        return template;
+    }
+}
+function hasMark(s) {
+    return s.includes(QUALIFIED_MARK) || s.includes(NAME_MARK);
+}
+function messageOf(stored, ref) {
+    if (typeof stored !== 'string')
+        return stored[0];
+    if (!hasMark(stored))
+        return stored;
+    // Replaced by functions: a name is input, and `$&` or `$1` in a replacement string would be patterns.
+    const name = ref.name;
+    const withNames = stored.includes(NAME_MARK) ? stored.replaceAll(NAME_MARK, () => name) : stored;
+    if (!stored.includes(QUALIFIED_MARK))
+        return withNames;
+    const qualified = ref.namespace ? `${ref.namespace}/${name}` : '';
+    return withNames.replaceAll(QUALIFIED_MARK, () => qualified);
+}
+/** What every finding of one run shares: the caches above. */
+class RunTables {
+    refs = new RefCache();
+    paths = new PathCache();
+    messages = new MessageTemplates();
+    /** What findings keep after the run: only these, never the caches above (they hold the model's objects). */
+    kept = new KeptTables();
+    evidence = new EvidenceCache();
+    /** Remediations a rule words per case repeat too (the same upgrade advice for every pod). */
+    remediations = new StringCache();
+}
+/** The tables compact findings read their fingerprints and locations from. */
+class KeptTables {
+    fingerprints = new FingerprintTable();
+    locations = new LocationTable();
+}
+/** One flat copy of each distinct string. */
+class StringCache {
+    known = new Map();
+    of(s) {
+        const known = this.known.get(s);
+        if (known !== undefined)
+            return known;
+        this.known.set(s, flat(s));
+        return s;
+    }
+}
+/**
+ * Evidence that names no object (a mesh setting, a fact about the rule) repeats word for word across
+ * findings: each distinct list is kept once and shared. Shared lists are never changed in place
+ * (helm.ts, the only writer, makes new lists).
+ */
+class EvidenceCache {
+    lists = new Map();
+    of(items) {
+        const key = items.map((e) => `${e.role}\u0000${e.description}`).join('\u0001');
+        let list = this.lists.get(key);
+        if (!list)
+            this.lists.set(key, (list = items.map((e) => ({ role: e.role, description: flat(e.description) }))));
+        return list;
+    }
+}
+/**
+ * A finding as held between the rules and the reports: the fields a finding has of its own are plain
+ * properties; its title and default remediation are the rule's, its message a template shared by the
+ * rule's findings (MessageTemplates), its fingerprint a number in the run's FingerprintTable, its
+ * location a row of the run's LocationTable. They are made when read, so about 175 bytes per finding
+ * are retained instead of about a kilobyte.
+ * JSON.stringify writes the same members in the same order as a plain Finding (toJSON); a spread
+ * (`{ ...f }`) copies only the plain properties, so copy with `plainFinding()`.
+ */
+class StoredFinding {
+    ruleId;
+    severity;
+    resource;
+    evidence;
+    #meta;
+    #message;
+    /** Set only when the report gave its own remediation. */
+    #remediation;
+    #tables;
+    #fingerprint;
+    /** The location: a row of the run's LocationTable, or (set from outside, e.g. Helm's remapping) an object. */
+    #location = null;
+    constructor(meta, severity, resource, message, remediation, evidence, tables, fingerprint) {
+        this.ruleId = meta.id;
+        this.severity = severity;
+        this.resource = resource;
+        this.evidence = evidence;
+        this.#meta = meta;
+        this.#message = message;
+        this.#remediation = remediation;
+        this.#tables = tables;
+        this.#fingerprint = fingerprint;
+    }
+    /** A new object at each read (members in the order of the JSON contract); assign to change it. */
+    get location() {
+        const l = this.#location;
+        return typeof l === 'number' ? this.#tables.locations.get(l) : l;
+    }
+    set location(l) {
+        this.#location = l ? (this.#tables.locations.add(l) ?? l) : null;
+    }
+    /** File and line without making the location object (for sorting a million findings). */
+    locationFile() {
+        const l = this.#location;
+        return typeof l === 'number' ? this.#tables.locations.file(l) : (l?.file ?? '');
+    }
+    locationLine() {
+        const l = this.#location;
+        return typeof l === 'number' ? this.#tables.locations.line(l) : (l?.line ?? 0);
+    }
+    get title() {
+        return this.#meta.title;
+    }
+    get message() {
+        return messageOf(this.#message, this.resource);
+    }
+    get remediation() {
+        return this.#remediation ?? this.#meta.docs.fix;
+    }
+    get fingerprint() {
+        return this.#tables.fingerprints.hex(this.#fingerprint);
+    }
+    /** This finding's fingerprint against `other`'s in the order of their hex strings, or null when they are not in one table. */
+    compareFingerprint(other) {
+        return this.#tables === other.#tables ? this.#tables.fingerprints.compare(this.#fingerprint, other.#fingerprint) : null;
+    }
+    toJSON() {
+        return plainFinding(this);
+    }
+}
+/**
+ * Fingerprints in string order. Reached on every tie of rule and object (several findings of a rule
+ * on one object: a live cluster's findings have no file or line to tell them apart first), where
+ * reading `fingerprint` would make two hex strings per comparison.
+ */
+function compareFingerprints(a, b) {
+    const byTable = a instanceof StoredFinding && b instanceof StoredFinding ? a.compareFingerprint(b) : null;
+    return byTable ?? cmp(a.fingerprint, b.fingerprint);
+}
+/** A plain-object copy of a finding, members in the order of the JSON contract. */
+export function plainFinding(f) {
+    const out = {
+        ruleId: f.ruleId,
+        severity: f.severity,
+        title: f.title,
+        message: f.message,
+        resource: f.resource,
+        location: f.location,
+        remediation: f.remediation,
+        evidence: f.evidence,
+        fingerprint: f.fingerprint,
+    };
+    if (f.seenInTraffic !== undefined)
+        out.seenInTraffic = f.seenInTraffic;
+    if (f.suppressed !== undefined)
+        out.suppressed = f.suppressed;
+    return out;
+}
+/** The finding a report makes, or null when the run already has one with its fingerprint. */
+function toFinding(meta, input, override, run, path) {
+    const r = input.resource;
+    const digest = fingerprintDigest({ ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
+    const fp = run.kept.fingerprints.add(digest);
+    if (fp < 0)
+        return null;
+    const evidence = !input.evidence?.length
+        ? NO_EVIDENCE
+        : input.evidence.some((e) => e.resource)
+            ? input.evidence.map((e) => (e.resource ? { role: e.role, description: flat(e.description), resource: run.refs.of(e.resource), location: null } : { role: e.role, description: flat(e.description) }))
+            : run.evidence.of(input.evidence);
+    const ref = run.refs.of(r);
+    const remediation = input.remediation === undefined || input.remediation === meta.docs.fix ? undefined : run.remediations.of(input.remediation);
+    return new StoredFinding(meta, override ?? input.severity ?? meta.severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.kept, fp);
+}
+/**
+ * The locations of one run's findings, a row each in typed arrays (file number, line, column) plus
+ * the shared path text: about 20 bytes a location instead of an object of about 60 and the pointer
+ * to it, for a million findings. Rows are made by StoredFinding's location setter; an object the
+ * table cannot hold exactly (Helm's `rendered`, positions that are not small integers) stays an object.
+ */
+class LocationTable {
+    fileNames = [];
+    fileNumbers = new Map();
+    fileOf = new Int32Array(1024);
+    lines = new Int32Array(1024);
+    columns = new Int32Array(1024);
+    paths = [];
+    /** The row holding `l`, or undefined when it cannot be held exactly. */
+    add(l) {
+        if (l.rendered !== undefined || !isRowInt(l.line) || !isRowInt(l.column) || typeof l.file !== 'string' || typeof l.path !== 'string' || Object.keys(l).length !== 4)
+            return undefined;
+        let file = this.fileNumbers.get(l.file);
+        if (file === undefined) {
+            file = this.fileNames.length;
+            this.fileNames.push(l.file);
+            this.fileNumbers.set(l.file, file);
+        }
+        const row = this.paths.length;
+        if (row === this.lines.length) {
+            this.fileOf = grown(this.fileOf);
+            this.lines = grown(this.lines);
+            this.columns = grown(this.columns);
+        }
+        this.fileOf[row] = file;
+        this.lines[row] = l.line;
+        this.columns[row] = l.column;
+        this.paths.push(l.path);
+        return row;
+    }
+    get(row) {
+        return { file: this.fileNames[this.fileOf[row]], line: this.lines[row], column: this.columns[row], path: this.paths[row] };
+    }
+    file(row) {
+        return this.fileNames[this.fileOf[row]];
+    }
+    line(row) {
+        return this.lines[row];
+    }
+}
+function isRowInt(n) {
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0x7fffffff;
+}
+function grown(a) {
+    const b = new Int32Array(a.length * 2);
+    b.set(a);
+    return b;
+}
+/**
+ * Sorts in the order of compareFindings, reading each finding's severity, file and line once instead
+ * of at every comparison (a compact finding makes its location object when read).
+ */
+function sortFindings(findings) {
+    const n = findings.length;
+    const rank = new Int8Array(n);
+    const files = new Array(n);
+    const lines = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+        const f = findings[i];
+        rank[i] = severityRank(f.severity);
+        if (f instanceof StoredFinding) {
+            files[i] = f.locationFile();
+            lines[i] = f.locationLine();
+        }
+        else {
+            files[i] = f.location?.file ?? '';
+            lines[i] = f.location?.line ?? 0;
+        }
+    }
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++)
+        order[i] = i;
+    order.sort((x, y) => {
+        const a = findings[x];
+        const b = findings[y];
+        return (rank[y] - rank[x] ||
+            cmp(files[x], files[y]) ||
+            lines[x] - lines[y] ||
+            cmp(a.ruleId, b.ruleId) ||
+            cmp(a.resource.namespace, b.resource.namespace) ||
+            cmp(a.resource.name, b.resource.name) ||
+            compareFingerprints(a, b) ||
+            x - y);
+    });
+    const sorted = Array.from(order, (i) => findings[i]);
+    for (let i = 0; i < n; i++)
+        findings[i] = sorted[i];
+}
+/** Worst first, then by file and line, then by rule: stable output for diffs and snapshots. */
+export function compareFindings(a, b) {
+    return (severityRank(b.severity) - severityRank(a.severity) ||
+        cmp(a.location?.file ?? '', b.location?.file ?? '') ||
+        (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+        cmp(a.ruleId, b.ruleId) ||
+        cmp(a.resource.namespace, b.resource.namespace) ||
+        cmp(a.resource.name, b.resource.name) ||
+        cmp(a.fingerprint, b.fingerprint));
+}
+function cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}

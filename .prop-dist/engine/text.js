@@ -1,0 +1,112 @@
+/** Helpers for the text of finding messages. Every value shown comes from untrusted input. */
+/**
+ * An untrusted value as it may appear in a message: JSON-quoted (so control characters and quotes are
+ * escaped), anything that is not a string as short JSON, never longer than `max` characters. The JSON
+ * is written with a budget and stops once past `max`: a value may be a billion-laughs tree that the
+ * parser shares but a whole-value JSON.stringify would expand to gigabytes.
+ */
+export function quoteValue(v, max) {
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol')
+        return String(v).slice(0, max);
+    const budget = Math.max(1, max) + 1;
+    const parts = [];
+    let length = 0;
+    const emit = (s) => {
+        parts.push(s);
+        length += s.length;
+        return length <= budget;
+    };
+    const open = new Set();
+    const write = (x, inArray) => {
+        if (typeof x === 'string')
+            return emit(JSON.stringify(x.length > budget ? x.slice(0, budget) : x));
+        if (typeof x === 'number')
+            return emit(Number.isFinite(x) ? String(x) : 'null');
+        if (typeof x === 'boolean')
+            return emit(String(x));
+        if (typeof x === 'bigint')
+            return emit(String(x));
+        if (x === null || typeof x !== 'object')
+            return inArray ? emit('null') : true;
+        if (open.has(x))
+            return emit('…') && false;
+        open.add(x);
+        let ok = true;
+        if (Array.isArray(x)) {
+            ok = emit('[');
+            for (let i = 0; ok && i < x.length; i++)
+                ok = (i === 0 || emit(',')) && write(x[i], true);
+            ok = ok && emit(']');
+        }
+        else {
+            ok = emit('{');
+            let first = true;
+            for (const k in x) {
+                if (!ok)
+                    break;
+                const value = x[k];
+                if (!Object.hasOwn(x, k) || value === undefined || typeof value === 'function' || typeof value === 'symbol')
+                    continue;
+                ok = (first || emit(',')) && emit(JSON.stringify(k.length > budget ? k.slice(0, budget) : k)) && emit(':') && write(value, false);
+                first = false;
+            }
+            ok = ok && emit('}');
+        }
+        open.delete(x);
+        return ok;
+    };
+    write(v, false);
+    const s = parts.join('');
+    return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+/** The first `max` items joined by commas, and how many more there are. */
+export function listSome(items, max = 5) {
+    if (items.length <= max)
+        return items.join(', ');
+    return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+/**
+ * Characters a terminal acts on or that hide or reorder text: C0/C1 controls (ESC, BEL, CR, LF...),
+ * DEL, the Arabic letter mark, zero-width characters, line/paragraph separators, bidirectional
+ * embeddings, overrides and isolates, and the byte-order mark.
+ */
+export const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+/**
+ * An untrusted string made safe for any human-facing output (terminal text, Mermaid/DOT labels,
+ * notes, error lines) without quoting it: every character in UNSAFE_CHARS becomes a visible `\uXXXX`
+ * escape. The one escape every door uses for names, hosts, URLs, file names and decoded claims.
+ */
+export function terminalSafe(s) {
+    return s.replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/**
+ * A copy of a value to be rendered for humans, every string in it (keys included) passed through
+ * terminalSafe(). Commands call it once on what they are about to print (the output boundary), so
+ * no field can be forgotten; colours and layout are added afterwards.
+ */
+export function terminalSafeDeep(value) {
+    return deepSafe(value, 0);
+}
+function deepSafe(v, depth) {
+    if (typeof v === 'string')
+        return terminalSafe(v);
+    if (v === null || typeof v !== 'object' || depth > 64)
+        return v;
+    if (Array.isArray(v))
+        return v.map((x) => deepSafe(x, depth + 1));
+    const out = {};
+    for (const [k, x] of Object.entries(v)) {
+        // defineProperty: a key named `__proto__` stays an ordinary key of the copy.
+        Object.defineProperty(out, terminalSafe(k), { value: deepSafe(x, depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+}
+/** UNSAFE_CHARS that JSON.stringify leaves raw (it escapes U+0000 to U+001F itself). */
+const LEFT_RAW_BY_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+/**
+ * JSON for output: JSON.stringify, then DEL, C1 controls, line separators and bidi characters (only
+ * ever inside strings there) written as `\uXXXX`, which means the same to every JSON reader.
+ */
+export function jsonForOutput(value, indent = 2) {
+    return JSON.stringify(value, null, indent).replace(LEFT_RAW_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { scanJson } from './json-scan.js';
+import { loadFiles } from './load.js';
+import { Locator } from './locate.js';
+test('duplicate keys, compared decoded, at any depth; equal keys in different objects are fine', () => {
+    assert.equal(scanJson('{"a": 1, "b": {"a": 2}, "c": [{"a": 3}, {"a": 4}]}').duplicate, null);
+    assert.deepEqual(scanJson('{"a": 1, "b": {"x": "a\\"b", "x": 2}}').duplicate, { key: 'x', offset: 28 });
+    assert.equal(scanJson('{"kind": "Pod", "\\u006bind": "Secret"}').duplicate?.key, 'kind');
+    assert.equal(scanJson('{"a": "{\\"a\\": 1, \\"a\\": 2}"}').duplicate, null, 'braces and keys inside strings are text');
+});
+test('spans of a top-level items array, for objects and scalars', () => {
+    const text = '{"kind": "List", "items": [ {"a": {"b": [1, 2]}} , {"c": "]"} ], "x": {"items": [9]}}';
+    const { items } = scanJson(text);
+    assert.deepEqual(items?.map(([s, e]) => text.slice(s, e)), ['{"a": {"b": [1, 2]}}', '{"c": "]"}']);
+    const scalars = '{"items": [1, "two", true , null]}';
+    assert.deepEqual(scanJson(scalars).items?.map(([s, e]) => scalars.slice(s, e)), ['1', '"two"', 'true', 'null']);
+    assert.equal(scanJson('[{"items": []}]').items, null, 'only a top-level object has List items');
+});
+test('a JSON List larger than the document limit loads item by item, with positions per item', async () => {
+    const pod = (i) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, namespace: 'n' }, spec: { hostNetwork: true, pad: 'x'.repeat(200) } });
+    const text = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: Array.from({ length: 50 }, (_, i) => pod(i)) }, null, 2);
+    const res = await loadFiles([{ file: 'dump.json', text, format: 'json' }], { limits: { maxDocumentBytes: 2000 } });
+    assert.deepEqual(res.errors, []);
+    assert.equal(res.resources.length, 50);
+    const loc = new Locator(res.files).locate(res.resources[49], ['spec', 'hostNetwork']);
+    const lines = text.split('\n');
+    const expected = lines.findIndex((l, i) => l.includes('"hostNetwork"') && lines.slice(0, i).join('\n').includes('"p49"')) + 1;
+    assert.equal(loc?.line, expected);
+    const tooBig = await loadFiles([{ file: 'dump.json', text, format: 'json' }], { limits: { maxDocumentBytes: 100 } });
+    assert.equal(tooBig.resources.length, 0);
+    assert.equal(tooBig.errors.length, 50);
+    assert.match(tooBig.errors[0].message, /List item is \d+ bytes, over the limit of 100/);
+    const single = JSON.stringify(pod(1));
+    const one = await loadFiles([{ file: 'pod.json', text: single, format: 'json' }], { limits: { maxDocumentBytes: 100 } });
+    assert.match(one.errors[0].message, /JSON document is \d+ bytes, over the limit of 100/);
+});

@@ -1,0 +1,208 @@
+import { createRequire } from 'node:module';
+import { firstTooDeep, scanJson } from './json-scan.js';
+import { quoteValue } from '../engine/text.js';
+import { shapeViolation } from './shape.js';
+import { loadYamlBounded, YamlBoundError, YamlSyntaxError } from './yaml-bounded.js';
+import { lineStarts, positionOf } from './split.js';
+/** jsonc-parser, loaded the first time JSON turns out invalid: valid input never needs it (saves each parse thread's start-up ~30 ms). */
+let jsoncParser = null;
+function jsonc() {
+    return (jsoncParser ??= createRequire(import.meta.url)('jsonc-parser'));
+}
+export function runParseTask(task, limits) {
+    return task.format === 'json' ? parseJsonTask(task, limits) : parseYamlTask(task, limits);
+}
+function parseYamlTask(task, limits) {
+    const docs = [];
+    const errors = [];
+    for (const span of task.spans) {
+        if (span.end - span.start > limits.maxDocumentBytes) {
+            errors.push({
+                file: task.file,
+                line: span.line,
+                message: `document is ${span.end - span.start} bytes, over the limit of ${limits.maxDocumentBytes}; split it or raise --max-document-bytes`,
+            });
+            continue;
+        }
+        const chunk = task.text.slice(span.start, span.end);
+        let value;
+        try {
+            // Core schema plus merge keys (Helm output and hand-written manifests use them). No custom
+            // tags: an unknown tag is an error, never executed or resolved.
+            value = loadYamlBounded(chunk, { maxNodes: limits.maxNodesPerDocument, maxDepth: limits.maxDepth });
+        }
+        catch (err) {
+            errors.push(yamlError(task.file, span.line, lastLine(chunk, span.line), err, limits));
+            continue;
+        }
+        if (value === null || value === undefined)
+            continue;
+        docs.push({ fileIndex: task.fileIndex, start: task.offset + span.start, end: task.offset + span.end, line: span.line, value });
+    }
+    return { docs, errors };
+}
+/** Line number of the last line of a chunk (js-yaml reports end-of-input errors one line past it). */
+function lastLine(chunk, firstLine) {
+    let n = firstLine;
+    for (let i = chunk.indexOf('\n'); i >= 0 && i < chunk.length - 1; i = chunk.indexOf('\n', i + 1))
+        n++;
+    return n;
+}
+function yamlError(file, docLine, maxLine, err, limits) {
+    const line = Math.min(docLine + (err.line ?? 0), maxLine);
+    if (err instanceof YamlBoundError) {
+        return {
+            file,
+            line,
+            message: err.bound === 'nodes'
+                ? `document expands to more than ${limits.maxNodesPerDocument} nodes (possible alias bomb or merge-key bomb); it was skipped`
+                : `document is nested deeper than ${limits.maxDepth} levels (possible nesting bomb); it was skipped`,
+        };
+    }
+    // The reason never quotes the input (tags, alias names and js-yaml's snippet may hold secrets).
+    if (err instanceof YamlSyntaxError)
+        return { file, line, message: `invalid YAML: ${err.reason}` };
+    return { file, line: docLine, message: 'invalid YAML: internal parser failure' };
+}
+function parseJsonTask(task, limits) {
+    const text = task.text;
+    // Over the document limit, only a `kind: List` may be read, item by item: the text is never
+    // parsed whole, so a huge single document is refused before it costs gigabytes.
+    if (text.length > limits.maxDocumentBytes)
+        return parseLargeJsonList(task, limits);
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        return { docs: [], errors: [jsonSyntaxError(task.file, text, 0, limits)] };
+    }
+    const scan = scanJson(text);
+    const starts = lineStarts(text);
+    if (scan.duplicate)
+        return { docs: [], errors: [duplicateKeyError(task.file, starts, scan.duplicate)] };
+    if (value === null)
+        return { docs: [], errors: [] };
+    const v = value;
+    // A `kind: List` (what `kubectl get -o json` writes) becomes one document per item, each bounded
+    // and located on its own, so a large dump is not refused as one oversized document.
+    if (typeof v === 'object' && typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items) && scan.items?.length === v.items.length) {
+        const docs = [];
+        const errors = [];
+        v.items.forEach((item, i) => {
+            const [start, end] = scan.items[i];
+            const line = positionOf(starts, start).line;
+            const problem = end - start > limits.maxDocumentBytes ? `List item is ${end - start} bytes, over the limit of ${limits.maxDocumentBytes}` : checkShape(item, limits);
+            if (problem)
+                errors.push({ file: task.file, line, message: problem });
+            else
+                docs.push({ fileIndex: task.fileIndex, start, end, line, value: item });
+        });
+        return { docs, errors };
+    }
+    const problem = checkShape(value, limits);
+    if (problem)
+        return { docs: [], errors: [{ file: task.file, line: 1, message: problem }] };
+    return { docs: [{ fileIndex: task.fileIndex, start: 0, end: text.length, line: 1, value }], errors: [] };
+}
+/** A JSON text over the document limit: a `kind: List` whose items are parsed one at a time, or refused. */
+function parseLargeJsonList(task, limits) {
+    const text = task.text;
+    const refuse = () => ({
+        docs: [],
+        errors: [{ file: task.file, line: 1, message: `JSON document is ${text.length} bytes, over the limit of ${limits.maxDocumentBytes} (only a kind: List may be larger, item by item); split it or raise --max-document-bytes` }],
+    });
+    const tooDeep = firstTooDeep(text, limits.maxDepth + 2);
+    if (tooDeep >= 0)
+        return { docs: [], errors: [jsonSyntaxError(task.file, text, 0, limits)] };
+    // Items only: the duplicate-key check runs on the shell and on each item below, so no key set
+    // grows with a huge single object.
+    const scan = scanJson(text, false);
+    if (!scan.items || !scan.itemsArray)
+        return refuse();
+    // The List without its items: small, parsed whole to check it is a List at all.
+    const shellText = `${text.slice(0, scan.itemsArray[0])}[]${text.slice(scan.itemsArray[1])}`;
+    if (shellText.length > limits.maxDocumentBytes)
+        return refuse();
+    let shell;
+    try {
+        shell = JSON.parse(shellText);
+    }
+    catch {
+        return { docs: [], errors: [jsonSyntaxError(task.file, text, 0, limits)] };
+    }
+    const kind = shell?.kind;
+    if (typeof kind !== 'string' || !kind.endsWith('List'))
+        return refuse();
+    const starts = lineStarts(text);
+    const shellDuplicate = scanJson(shellText).duplicate;
+    if (shellDuplicate) {
+        const offset = shellDuplicate.offset < scan.itemsArray[0] ? shellDuplicate.offset : scan.itemsArray[1] + shellDuplicate.offset - scan.itemsArray[0] - 2;
+        return { docs: [], errors: [duplicateKeyError(task.file, starts, { key: shellDuplicate.key, offset })] };
+    }
+    const docs = [];
+    const errors = [];
+    for (const [start, end] of scan.items) {
+        const line = positionOf(starts, start).line;
+        if (end - start > limits.maxDocumentBytes) {
+            errors.push({ file: task.file, line, message: `List item is ${end - start} bytes, over the limit of ${limits.maxDocumentBytes}` });
+            continue;
+        }
+        let item;
+        try {
+            item = JSON.parse(text.slice(start, end));
+        }
+        catch {
+            errors.push(jsonSyntaxError(task.file, text.slice(start, end), line - 1, limits));
+            continue;
+        }
+        const duplicate = scanJson(text.slice(start, end)).duplicate;
+        if (duplicate) {
+            errors.push(duplicateKeyError(task.file, starts, { key: duplicate.key, offset: start + duplicate.offset }));
+            continue;
+        }
+        const problem = checkShape(item, limits);
+        if (problem)
+            errors.push({ file: task.file, line, message: problem });
+        else
+            docs.push({ fileIndex: task.fileIndex, start, end, line, value: item });
+    }
+    return { docs, errors };
+}
+function duplicateKeyError(file, starts, dup) {
+    return { file, line: positionOf(starts, dup.offset).line, message: `invalid JSON: duplicated key ${quoteValue(dup.key, 80)} (parsers disagree on which value wins)` };
+}
+/**
+ * Where and why JSON text is invalid, without quoting it (V8's messages quote the input). Absurd
+ * nesting is measured first, iteratively: the locating parser recurses per level.
+ */
+function jsonSyntaxError(file, text, lineOffset, limits) {
+    const starts = lineStarts(text);
+    const deep = firstTooDeep(text, limits.maxDepth);
+    if (deep >= 0) {
+        const pos = positionOf(starts, deep);
+        return { file, line: lineOffset + pos.line, message: `JSON is nested deeper than ${limits.maxDepth} levels at column ${pos.column} (possible nesting bomb); it was skipped` };
+    }
+    let first = null;
+    const { visit: visitJson, printParseErrorCode } = jsonc();
+    visitJson(text, {
+        onError: (error, offset) => {
+            first ??= { error, offset };
+        },
+    }, { disallowComments: true, allowTrailingComma: false });
+    const found = first;
+    const pos = found ? positionOf(starts, found.offset) : { line: 1, column: 1 };
+    const what = found ? printParseErrorCode(found.error) : 'unreadable JSON';
+    return { file, line: lineOffset + pos.line, message: `invalid JSON: ${what} at column ${pos.column}` };
+}
+/** The shape bounds of a manifest document, as an error message (null when within them). */
+function checkShape(root, limits) {
+    switch (shapeViolation(root, limits.maxNodesPerDocument, limits.maxDepth)) {
+        case 'nodes':
+            return `document expands to more than ${limits.maxNodesPerDocument} nodes (possible alias bomb); it was skipped`;
+        case 'depth':
+            return `document is nested deeper than ${limits.maxDepth} levels; it was skipped`;
+        default:
+            return null;
+    }
+}

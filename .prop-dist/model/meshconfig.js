@@ -1,0 +1,110 @@
+import yaml from 'js-yaml';
+import { DEFAULT_LIMITS } from '../loader/limits.js';
+import { loadYamlBounded, YamlBoundError } from '../loader/yaml-bounded.js';
+import { isObject } from './workloads.js';
+export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
+/** Reads a mesh config out of the `mesh` key of an `istio` ConfigMap. */
+export function meshFromConfigMap(r) {
+    const text = r.obj?.data?.mesh;
+    if (typeof text !== 'string')
+        return { config: null, error: null };
+    try {
+        const v = loadMeshYaml(text);
+        return isObject(v) ? { config: v, error: null } : { config: {}, error: null };
+    }
+    catch (err) {
+        return { config: null, error: `ConfigMap ${r.namespace}/${r.name} data.mesh: ${meshYamlProblem(err)}` };
+    }
+}
+/**
+ * Interprets a --mesh-config file: a bare MeshConfig, Helm values (`meshConfig:`), an IstioOperator
+ * (`spec.meshConfig`), or the `istio` ConfigMap itself (`data.mesh`).
+ */
+export function meshFromFileValue(v) {
+    if (!isObject(v))
+        return null;
+    if (v.kind === 'ConfigMap' && isObject(v.data) && typeof v.data.mesh === 'string') {
+        const parsed = loadMeshYaml(v.data.mesh);
+        return isObject(parsed) ? parsed : {};
+    }
+    if (v.kind === 'IstioOperator')
+        return isObject(v.spec?.meshConfig) ? v.spec.meshConfig : {};
+    if (isObject(v.meshConfig))
+        return v.meshConfig;
+    return v;
+}
+/** The mesh config's YAML, bounded like a manifest (a 1 KB billion laughs in data.mesh is refused, not expanded). */
+export function loadMeshYaml(text) {
+    return loadYamlBounded(text, { maxNodes: DEFAULT_LIMITS.maxNodesPerDocument, maxDepth: DEFAULT_LIMITS.maxDepth, schema: yaml.CORE_SCHEMA });
+}
+/** Why mesh config YAML was refused, without quoting it. */
+export function meshYamlProblem(err) {
+    if (err instanceof YamlBoundError)
+        return err.bound === 'nodes' ? 'expands to too many nodes (possible alias bomb)' : 'is nested too deeply';
+    return `invalid YAML: ${err.reason ?? 'unreadable'}`;
+}
+export function isMeshConfigMap(r) {
+    return r.kind === 'ConfigMap' && r.group === '' && (r.name === 'istio' || r.name.startsWith('istio-')) && typeof r.obj?.data?.mesh === 'string';
+}
+/** `ConfigMap istio-system/istio`. */
+function label(r) {
+    return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+}
+/** The revision an IstioOperator installs (`spec.revision`), '' for the default revision. */
+function operatorRevision(r) {
+    const rev = r.obj?.spec?.revision;
+    return typeof rev === 'string' && rev !== 'default' ? rev : '';
+}
+/**
+ * Picks the mesh config istiod would read, and says so when the input offers several. Istio has no
+ * merge across these objects: each istiod revision reads its own ConfigMap (`istio` for the default
+ * revision, `istio-<rev>` for the others), and an IstioOperator is only rendered into that ConfigMap.
+ * So meshward takes, in order: the --mesh-config file; the default revision's `istio` ConfigMap
+ * (a revisioned one when there is no default); the rendered ConfigMap over any IstioOperator; the
+ * default-revision IstioOperator over revisioned ones. Every other candidate is named in a note so
+ * the choice is never silent. The path points at the mesh config when it exists, else at the nearest
+ * field that does (an IstioOperator without `spec.meshConfig` is located at `spec`).
+ */
+export function chooseMeshConfig(configMaps, operators, explicit) {
+    const errors = [];
+    const notes = [];
+    const candidates = configMaps.length + operators.length;
+    if (explicit) {
+        if (candidates)
+            notes.push(`mesh config: --mesh-config ${explicit.file} is used; the ${candidates === 1 ? 'mesh config' : `${candidates} mesh configs`} in the input (${listLabels([...configMaps, ...operators])}) ${candidates === 1 ? 'is' : 'are'} ignored.`);
+        return { config: explicit.config, origin: 'file', resource: null, path: [], file: explicit.file, errors, notes };
+    }
+    // Default revision first, then by revision name for a stable choice; input order breaks ties.
+    const maps = [...configMaps].sort((a, b) => Number(b.name === 'istio') - Number(a.name === 'istio') || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
+    const iops = [...operators].sort((a, b) => Number(operatorRevision(a) !== '') - Number(operatorRevision(b) !== '') || a.id - b.id);
+    let chosen = null;
+    for (const cm of maps) {
+        const { config, error } = meshFromConfigMap(cm);
+        if (error)
+            errors.push(error);
+        if (config) {
+            chosen = { config, origin: 'configmap', resource: cm, path: ['data', 'mesh'], file: null, errors, notes };
+            break;
+        }
+    }
+    if (!chosen && iops.length) {
+        const iop = iops[0];
+        const spec = iop.obj?.spec;
+        const mc = isObject(spec) ? spec.meshConfig : undefined;
+        chosen = { config: isObject(mc) ? mc : {}, origin: 'istiooperator', resource: iop, path: isObject(mc) ? ['spec', 'meshConfig'] : isObject(spec) ? ['spec'] : [], file: null, errors, notes };
+    }
+    if (!chosen)
+        return { config: {}, origin: 'defaults', resource: null, path: [], file: null, errors, notes };
+    const others = [...maps, ...iops].filter((r) => r !== chosen.resource);
+    if (others.length) {
+        const why = chosen.origin === 'configmap'
+            ? chosen.resource.name === 'istio' ? "the default revision's ConfigMap, which istiod reads" : 'a revision ConfigMap (no default-revision `istio` ConfigMap in the input)'
+            : operatorRevision(chosen.resource) === '' ? 'the default-revision IstioOperator (no rendered `istio` ConfigMap in the input)' : 'the first IstioOperator (no default revision in the input)';
+        notes.push(`mesh config: the input holds ${others.length + 1} mesh configs; meshward uses ${label(chosen.resource)} (${why}) and ignores ${listLabels(others)}. Istio does not merge them: each istiod revision reads its own ConfigMap, so proxies of another revision may run another mesh config; scan with --mesh-config to choose.`);
+    }
+    return chosen;
+}
+function listLabels(rs) {
+    const shown = rs.slice(0, 4).map(label).join(', ');
+    return rs.length > 4 ? `${shown} and ${rs.length - 4} more` : shown;
+}

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli, scanYaml } from '../testing/kit.js';
+const cm = (name, mesh, ns = 'istio-system') => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata:\n  mesh: |\n${mesh.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+const iop = (name, spec) => `apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: ${name}, namespace: istio-system}\n${spec}\n`;
+test('one mesh config: used, no note', async () => {
+    const res = await scanYaml(cm('istio', 'rootNamespace: mesh-root'), { rules: [] });
+    assert.equal(res.model.mesh.origin, 'configmap');
+    assert.equal(res.model.rootNamespace, 'mesh-root');
+    assert.deepEqual(res.model.mesh.notes, []);
+});
+test("several ConfigMaps: the default revision's `istio` wins whatever the order, and a note names the others", async () => {
+    const res = await scanYaml([cm('istio-canary', 'rootNamespace: canary-root'), cm('istio', 'rootNamespace: main-root')].join('---\n'), { rules: [] });
+    assert.equal(res.model.mesh.resource?.name, 'istio');
+    assert.equal(res.model.rootNamespace, 'main-root');
+    assert.equal(res.model.mesh.notes.length, 1);
+    assert.match(res.model.mesh.notes[0], /^mesh config: the input holds 2 mesh configs; meshward uses ConfigMap istio-system\/istio \(the default revision's ConfigMap, which istiod reads\) and ignores ConfigMap istio-system\/istio-canary\. Istio does not merge them/);
+    // Without a default one: the revision ConfigMaps by name, said so.
+    const revs = await scanYaml([cm('istio-b', 'rootNamespace: b'), cm('istio-a', 'rootNamespace: a')].join('---\n'), { rules: [] });
+    assert.equal(revs.model.mesh.resource?.name, 'istio-a');
+    assert.match(revs.model.mesh.notes[0], /uses ConfigMap istio-system\/istio-a \(a revision ConfigMap/);
+});
+test('ConfigMap over IstioOperator, default-revision IstioOperator over revisioned ones', async () => {
+    const both = await scanYaml([iop('main', 'spec: {meshConfig: {rootNamespace: from-iop}}'), cm('istio', 'rootNamespace: from-cm')].join('---\n'), { rules: [] });
+    assert.equal(both.model.mesh.origin, 'configmap');
+    assert.equal(both.model.rootNamespace, 'from-cm');
+    assert.match(both.model.mesh.notes[0], /ignores IstioOperator istio-system\/main/);
+    const ops = await scanYaml([iop('canary', 'spec: {revision: canary, meshConfig: {rootNamespace: canary}}'), iop('main', 'spec: {meshConfig: {rootNamespace: main}}')].join('---\n'), { rules: [] });
+    assert.equal(ops.model.mesh.resource?.name, 'main');
+    assert.match(ops.model.mesh.notes[0], /uses IstioOperator istio-system\/main \(the default-revision IstioOperator/);
+});
+test('an IstioOperator without meshConfig is located at spec (a field that exists), or at the object', async () => {
+    const res = await scanYaml(iop('main', 'spec: {profile: default}'), { rules: [] });
+    assert.deepEqual(res.model.mesh.path, ['spec']);
+    assert.deepEqual(res.model.mesh.config, {});
+    const bare = await scanYaml(iop('main', ''), { rules: [] });
+    assert.deepEqual(bare.model.mesh.path, []);
+    const full = await scanYaml(iop('main', 'spec: {meshConfig: {accessLogFile: /dev/stdout}}'), { rules: [] });
+    assert.deepEqual(full.model.mesh.path, ['spec', 'meshConfig']);
+});
+test('--mesh-config wins and the ignored in-input configs are named', async () => {
+    const res = await scanYaml(cm('istio', 'rootNamespace: x'), { rules: [], model: { meshConfig: { config: { rootNamespace: 'file-root' }, file: 'mesh.yaml' } } });
+    assert.equal(res.model.mesh.origin, 'file');
+    assert.equal(res.model.rootNamespace, 'file-root');
+    assert.match(res.model.mesh.notes[0], /--mesh-config mesh\.yaml is used; the mesh config in the input \(ConfigMap istio-system\/istio\) is ignored/);
+});
+test('scan prints the choice as a note (built CLI)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshward-mesh-'));
+    const file = path.join(dir, 'mesh.yaml');
+    writeFileSync(file, [cm('istio-canary', 'rootNamespace: istio-system'), cm('istio', 'outboundTrafficPolicy: {mode: REGISTRY_ONLY}')].join('---\n'));
+    const text = await runCli(['scan', file]);
+    assert.match(text.stdout, /note: mesh config: the input holds 2 mesh configs; meshward uses ConfigMap istio-system\/istio/);
+    const json = JSON.parse((await runCli(['scan', file, '--format', 'json'])).stdout);
+    assert.ok(json.summary.notes.some((n) => n.startsWith('mesh config: the input holds 2 mesh configs')));
+    assert.ok(!json.summary.notes.some((n) => /skipped/.test(n)), 'the choice is not counted as a skipped document');
+});

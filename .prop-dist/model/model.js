@@ -1,0 +1,259 @@
+import { kindKey } from './resource.js';
+import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane } from './namespaces.js';
+import { DEFAULT_ROOT_NAMESPACE, chooseMeshConfig, isMeshConfigMap } from './meshconfig.js';
+import { GATEWAY_NAME_LABEL, ISTIO_DEPLOYED_CLASSES, ISTIO_DEPLOYING_CONTROLLERS, gatewayApiWorkload, workloadOf, isObject } from './workloads.js';
+import { injectorsFrom } from './injector.js';
+import { selectorMatches } from './selectors.js';
+import { HostIndex, installedClusterDomain, resolveHost } from './hosts.js';
+import { Tenancy } from '../tenancy/tenancy.js';
+/**
+ * The analysed mesh: every resource plus the indexes rules read through. Built once per run; rules
+ * never scan all resources for each resource (at 100,000 objects that is hours, not seconds).
+ */
+export class MeshModel {
+    resources;
+    clusterDomain;
+    mesh;
+    workloads = [];
+    /**
+     * Documents the model could not take in (a bug meshward did not foresee, met on odd input): each is
+     * left out of the index it failed in, and the run goes on, as with a rule that throws.
+     */
+    errors = [];
+    byKind = new Map();
+    byNamespace = new Map();
+    namespaceInfo = new Map();
+    workloadsByNs = new Map();
+    workloadByResource = new Map();
+    /** Per namespace, label `k=v` → workloads whose pods carry it. Selector matching starts from the rarest label. */
+    podLabelIndex = new Map();
+    systemNamespaces;
+    syntheticMesh = null;
+    hostIndex = null;
+    tenancy;
+    /** Sidecar injector settings per revision ('' = default), from the injector ConfigMaps or IstioOperators. */
+    injectors;
+    constructor(resources, opts = {}) {
+        this.resources = resources;
+        for (const r of resources) {
+            push(this.byKind, kindKey(r.group, r.kind), r);
+            if (r.namespace)
+                push(this.byNamespace, r.namespace, r);
+            const w = this.contain(r, 'reading its pod template', () => workloadOf(r));
+            if (w)
+                this.addWorkload(w);
+        }
+        this.addGatewayApiPods();
+        // An explicit domain wins; else the one the Istio installation in the input was given; else Istio's default.
+        this.clusterDomain = opts.clusterDomain ?? installedClusterDomain(this.ofKind('install.istio.io', 'IstioOperator'), this.ofKind('', 'ConfigMap')) ?? 'cluster.local';
+        this.mesh = this.findMeshConfig(opts.meshConfig ?? null);
+        this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
+        this.injectors = injectorsFrom(this.ofKind('', 'ConfigMap'), this.ofKind('install.istio.io', 'IstioOperator'));
+        this.buildNamespaces();
+        this.tenancy = new Tenancy(opts.tenantPolicy ?? null, {
+            isSystemNamespace: (ns) => this.isSystemNamespace(ns),
+            namespaceLabels: (ns) => this.namespace(ns).labels,
+        });
+    }
+    /** Canonical host for a name used by a config in `namespace` (short names expand as Istio does). */
+    resolveHost(host, namespace) {
+        return resolveHost(host, namespace, this.clusterDomain, (ns) => this.namespaceInfo.has(ns));
+    }
+    /**
+     * Which namespace owns which host: each Service's `name.ns.svc.<domain>`, and the hosts each
+     * ServiceEntry declares. Built on first use.
+     */
+    get hosts() {
+        if (!this.hostIndex) {
+            const idx = new HostIndex(this.clusterDomain);
+            for (const svc of this.ofKind('', 'Service')) {
+                idx.add({ host: `${svc.name}.${svc.namespace}.svc.${this.clusterDomain}`.toLowerCase(), namespace: svc.namespace, resource: svc, via: 'Service' });
+            }
+            for (const se of this.ofKind('networking.istio.io', 'ServiceEntry')) {
+                const hosts = se.obj?.spec?.hosts;
+                if (!Array.isArray(hosts))
+                    continue;
+                for (const h of hosts)
+                    if (typeof h === 'string')
+                        idx.add({ host: this.resolveHost(h, se.namespace), namespace: se.namespace, resource: se, via: 'ServiceEntry' });
+            }
+            this.hostIndex = idx;
+        }
+        return this.hostIndex;
+    }
+    /** Resources of a kind, e.g. `ofKind('networking.istio.io', 'VirtualService')`; `''` is the core group. */
+    ofKind(group, kind) {
+        return this.byKind.get(kindKey(group, kind)) ?? EMPTY;
+    }
+    inNamespace(ns) {
+        return this.byNamespace.get(ns) ?? EMPTY;
+    }
+    ofKindInNamespace(group, kind, ns) {
+        return this.inNamespace(ns).filter((r) => r.kind === kind && r.group === group);
+    }
+    /**
+     * The object findings about the mesh config attach to: the `istio` ConfigMap or IstioOperator that
+     * holds it, or, when it came from --mesh-config or from Istio's defaults, a stand-in `MeshConfig`
+     * object (no source position; the message should name the file or say defaults were assumed).
+     */
+    get meshConfigResource() {
+        if (this.mesh.resource)
+            return this.mesh.resource;
+        if (!this.syntheticMesh) {
+            this.syntheticMesh = {
+                id: -1,
+                cluster: this.resources[0]?.cluster ?? 'default',
+                apiVersion: 'meshward.io/v1',
+                group: 'meshward.io',
+                kind: 'MeshConfig',
+                namespace: this.mesh.rootNamespace,
+                name: this.mesh.file ?? 'istio-defaults',
+                labels: {},
+                annotations: {},
+                obj: this.mesh.config,
+                source: null,
+            };
+        }
+        return this.syntheticMesh;
+    }
+    get rootNamespace() {
+        return this.mesh.rootNamespace;
+    }
+    /**
+     * What the input says about a namespace. Asking about a namespace the input does not name (a
+     * host's implied owner, a policy's target) answers "unknown" without adding it to namespaces():
+     * the set rules iterate must not depend on which rule asked first.
+     */
+    namespace(name) {
+        return this.namespaceInfo.get(name) ?? { name, resource: null, labels: {}, mode: null, revision: null, injectedByDefault: false, system: this.systemNamespaces.has(name) };
+    }
+    /** Every namespace the input names: Namespace objects and namespaces that hold objects. */
+    namespaces() {
+        return [...this.namespaceInfo.values()];
+    }
+    isSystemNamespace(name) {
+        return this.systemNamespaces.has(name);
+    }
+    workloadsIn(ns) {
+        return this.workloadsByNs.get(ns) ?? EMPTY_W;
+    }
+    workloadFor(r) {
+        return this.workloadByResource.get(r.id);
+    }
+    /**
+     * The data plane a workload's pods get, from its namespace and its own labels (including a pod's own
+     * opt-in in a namespace that does not inject, as Istio's object webhooks do); null when unknown.
+     * The one place rules and posture learn whether a workload has a sidecar.
+     */
+    dataplaneOf(w) {
+        return podDataplane(this.namespace(w.namespace), w.podLabels, w.podAnnotations);
+    }
+    /**
+     * The mesh mode of a namespace as its pods get it: the namespace's own mode, or, for a namespace in
+     * no mode whose workloads join one by one (pod label sidecar.istio.io/inject: "true" or istio.io/rev
+     * through the object webhooks, pod-level ambient), 'sidecar' (or 'ambient' when that is the only
+     * way they join) with `byWorkloads` set. Null when the namespace's labels are unknown.
+     */
+    meshModeOf(ns) {
+        const info = this.namespace(ns);
+        if (info.mode !== 'none')
+            return { mode: info.mode, byWorkloads: false };
+        let ambient = false;
+        for (const w of this.workloadsIn(ns)) {
+            const m = this.dataplaneOf(w);
+            if (m === 'sidecar')
+                return { mode: 'sidecar', byWorkloads: true };
+            if (m === 'ambient')
+                ambient = true;
+        }
+        return ambient ? { mode: 'ambient', byWorkloads: true } : { mode: 'none', byWorkloads: false };
+    }
+    /** Workloads in `ns` whose pod labels match a selector (plain map or matchLabels/matchExpressions). */
+    selectWorkloads(ns, selector) {
+        const all = this.workloadsIn(ns);
+        const ml = isObject(selector) && ('matchLabels' in selector || 'matchExpressions' in selector) ? selector.matchLabels : selector;
+        const idx = this.podLabelIndex.get(ns);
+        let candidates = all;
+        if (idx && isObject(ml)) {
+            for (const [k, v] of Object.entries(ml)) {
+                const hit = idx.get(`${k}=${String(v)}`) ?? EMPTY_W;
+                if (hit.length < candidates.length)
+                    candidates = hit;
+            }
+        }
+        return candidates.filter((w) => selectorMatches(selector, w.podLabels));
+    }
+    findMeshConfig(explicit) {
+        const chosen = chooseMeshConfig(this.ofKind('', 'ConfigMap').filter(isMeshConfigMap), this.ofKind('install.istio.io', 'IstioOperator'), explicit);
+        const root = chosen.config.rootNamespace;
+        return { ...chosen, rootNamespace: typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE };
+    }
+    addWorkload(w) {
+        this.workloads.push(w);
+        this.workloadByResource.set(w.resource.id, w);
+        push(this.workloadsByNs, w.namespace, w);
+        let idx = this.podLabelIndex.get(w.namespace);
+        if (!idx)
+            this.podLabelIndex.set(w.namespace, (idx = new Map()));
+        for (const [k, v] of Object.entries(w.podLabels))
+            push(idx, `${k}=${v}`, w);
+    }
+    /**
+     * Gateway-API Gateways whose pods Istio deploys are workloads even when their Deployment is not in
+     * the input (it is created in the cluster, not written in the repository): without them, every
+     * policy selecting the gateway would seem to select nothing.
+     */
+    addGatewayApiPods() {
+        const gateways = this.ofKind('gateway.networking.k8s.io', 'Gateway');
+        if (!gateways.length)
+            return;
+        const classes = new Set(ISTIO_DEPLOYED_CLASSES);
+        for (const gc of this.ofKind('gateway.networking.k8s.io', 'GatewayClass')) {
+            const controller = gc.obj?.spec?.controllerName;
+            if (typeof controller === 'string' && ISTIO_DEPLOYING_CONTROLLERS.includes(controller))
+                classes.add(gc.name);
+            else
+                classes.delete(gc.name); // a GatewayClass in the input says who really implements that name
+        }
+        for (const g of gateways) {
+            const deployed = this.podLabelIndex.get(g.namespace)?.get(`${GATEWAY_NAME_LABEL}=${g.name}`);
+            if (deployed?.length)
+                continue;
+            const w = this.contain(g, 'modelling its gateway pods', () => gatewayApiWorkload(g, classes));
+            if (w)
+                this.addWorkload(w);
+        }
+    }
+    /** Runs one document's share of model building; a failure becomes an error entry for that document. */
+    contain(r, what, fn) {
+        try {
+            return fn();
+        }
+        catch (err) {
+            this.errors.push({ resource: r, message: `meshward failed ${what} (${err instanceof Error ? err.message : String(err)}); the object was left out of the analysis. Please report this with the object.` });
+            return null;
+        }
+    }
+    buildNamespaces() {
+        // Only the default revision's injector selects unlabelled namespaces (revisions select by istio.io/rev).
+        const injectByDefault = this.injectors.get('')?.enableNamespacesByDefault === true;
+        for (const r of this.ofKind('', 'Namespace')) {
+            this.contain(r, 'reading its namespace labels', () => {
+                const { mode, revision, injectedByDefault } = namespaceMode(r.labels, injectByDefault);
+                this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, injectedByDefault, system: this.systemNamespaces.has(r.name) });
+            });
+        }
+        for (const ns of this.byNamespace.keys())
+            if (!this.namespaceInfo.has(ns))
+                this.namespaceInfo.set(ns, this.namespace(ns));
+    }
+}
+const EMPTY = Object.freeze([]);
+const EMPTY_W = Object.freeze([]);
+function push(m, k, v) {
+    const list = m.get(k);
+    if (list)
+        list.push(v);
+    else
+        m.set(k, [v]);
+}

@@ -1,0 +1,89 @@
+/** Namespaces that belong to Kubernetes or the mesh itself rather than to a tenant. */
+export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'istio-system', 'istio-cni', 'istio-ingress', 'istio-egress', 'ztunnel'];
+/**
+ * The data-plane mode Istio gives pods of a namespace with these labels, as the injection webhooks'
+ * namespace selectors decide: `istio-injection=enabled` injects with the default revision; any
+ * other `istio-injection` value stops injection, and also stops `istio.io/rev` (the revision
+ * webhooks require that `istio-injection` does not exist), so `istio-injection` wins over
+ * `istio.io/rev`; ambient is `istio.io/dataplane-mode=ambient`. With `injectByDefault` (the default
+ * injector's `enableNamespacesByDefault`), a namespace with none of these labels is injected too.
+ */
+export function namespaceMode(labels, injectByDefault = false) {
+    const ambient = labels['istio.io/dataplane-mode'] === 'ambient';
+    const has = (k) => Object.prototype.hasOwnProperty.call(labels, k);
+    if (has('istio-injection')) {
+        if (labels['istio-injection'] === 'enabled')
+            return { mode: 'sidecar', revision: null, injectedByDefault: false };
+        return { mode: ambient ? 'ambient' : 'none', revision: null, injectedByDefault: false };
+    }
+    const rev = labels['istio.io/rev'];
+    if (rev)
+        return { mode: 'sidecar', revision: rev, injectedByDefault: false };
+    if (ambient)
+        return { mode: 'ambient', revision: null, injectedByDefault: false };
+    // The default-on webhook selects namespaces where neither injection label exists at all.
+    if (injectByDefault && !has('istio.io/rev'))
+        return { mode: 'sidecar', revision: null, injectedByDefault: true };
+    return { mode: 'none', revision: null, injectedByDefault: false };
+}
+/** Injection-related labels of a namespace, in the order Istio gives them precedence. */
+export const INJECTION_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode'];
+const INJECT = 'sidecar.istio.io/inject';
+const REV = 'istio.io/rev';
+const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+/**
+ * How a pod joins the mesh on its own in a namespace that does not inject it, as Istio's injection
+ * webhooks select it (the same in 1.20 to 1.30): `object.sidecar-injector.istio.io` calls the injector
+ * for pods *labelled* `sidecar.istio.io/inject: "true"` (exactly that value; the objectSelector
+ * matches labels, never annotations) without a pod `istio.io/rev` label, and
+ * `rev.object.sidecar-injector.istio.io` for pods labelled `istio.io/rev=<revision>` whose inject
+ * label is not "false". Both select only namespaces where neither `istio-injection` nor
+ * `istio.io/rev` exists, so `istio-injection: disabled` keeps every pod of the namespace out. A pod
+ * labelled `istio.io/dataplane-mode: ambient` is enrolled in ambient mode on its own. Null when the
+ * pod does not opt in (or its namespace's labels forbid it).
+ */
+export function podOptIn(nsLabels, podLabels) {
+    if (!own(nsLabels, 'istio-injection') && !own(nsLabels, REV)) {
+        const inject = own(podLabels, INJECT) ? String(podLabels[INJECT]) : undefined;
+        const rev = own(podLabels, REV) ? String(podLabels[REV]) : undefined;
+        if (rev !== undefined && rev !== '' && inject !== 'false')
+            return { mode: 'sidecar', label: REV, value: rev };
+        if (rev === undefined && inject === 'true')
+            return { mode: 'sidecar', label: INJECT, value: inject };
+    }
+    if (podLabels['istio.io/dataplane-mode'] === 'ambient')
+        return { mode: 'ambient', label: 'istio.io/dataplane-mode', value: 'ambient' };
+    return null;
+}
+/**
+ * Whether pods with these labels/annotations get a sidecar, as Istio's injector and its webhooks
+ * decide. In a namespace that injects: the pod label `sidecar.istio.io/inject` wins over the legacy
+ * annotation; `true`, `yes`, `y` and `on` (any case) inject, an empty value means the namespace
+ * default, any other value turns injection off; `istio.io/rev` on the pod opts it in. In a namespace
+ * that does not inject, only the webhooks' pod opt-in counts (see `podOptIn`). When the namespace is
+ * not in the input, an explicit opt-in is taken at its word and an opt-out makes the mode unknown.
+ */
+export function podDataplane(ns, podLabels, podAnnotations) {
+    const nsMode = ns !== null && typeof ns === 'object' ? ns.mode : ns;
+    const nsLabels = ns !== null && typeof ns === 'object' ? ns.labels : {};
+    if (nsMode === 'none' || (nsMode === 'ambient' && !own(nsLabels, 'istio-injection'))) {
+        const optIn = podOptIn(nsLabels, podLabels);
+        if (optIn?.mode === 'sidecar')
+            return 'sidecar';
+        if (nsMode === 'ambient')
+            return podLabels['istio.io/dataplane-mode'] === 'none' ? 'none' : 'ambient';
+        return optIn ? optIn.mode : 'none';
+    }
+    if (nsMode === 'ambient')
+        return podLabels['istio.io/dataplane-mode'] === 'none' ? 'none' : 'ambient';
+    const raw = own(podLabels, INJECT) ? podLabels[INJECT] : own(podAnnotations, INJECT) ? podAnnotations[INJECT] : undefined;
+    const v = raw === undefined ? '' : String(raw).toLowerCase();
+    if (v !== '') {
+        if (v === 'true' || v === 'yes' || v === 'y' || v === 'on')
+            return 'sidecar';
+        return nsMode === null ? null : 'none';
+    }
+    if (podLabels[REV])
+        return 'sidecar';
+    return nsMode;
+}

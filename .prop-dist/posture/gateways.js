@@ -1,0 +1,173 @@
+import { selectorMatches } from '../model/selectors.js';
+import { EMPTY, editWorkloads, isObject, push, specOf, str } from './util.js';
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+/** Label Istio puts on the pods it deploys for a Gateway-API Gateway (waypoints included). */
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+export const USE_WAYPOINT = 'istio.io/use-waypoint';
+export const USE_WAYPOINT_NAMESPACE = 'istio.io/use-waypoint-namespace';
+export const WAYPOINT_CLASS = 'istio-waypoint';
+/**
+ * Pod labels of every workload in every namespace, for selectors that reach across namespaces (Istio
+ * `Gateway` selectors, root-namespace policies). Built on first use.
+ */
+export class GlobalLabelIndex {
+    model;
+    index = null;
+    scans = 0;
+    constructor(model) {
+        this.model = model;
+    }
+    /** Workloads in any namespace whose pod labels contain every pair of `labels` (an empty map: all). */
+    select(labels) {
+        const entries = Object.entries(labels);
+        if (!entries.length)
+            return this.model.workloads;
+        // A handful of selectors (the usual gateways and root policies) are cheaper to scan than to index.
+        if (!this.index && this.scans++ < 8)
+            return this.model.workloads.filter((w) => selectorMatches(labels, w.podLabels));
+        if (!this.index) {
+            this.index = new Map();
+            for (const w of this.model.workloads)
+                for (const [k, v] of Object.entries(w.podLabels))
+                    push(this.index, `${k}=${v}`, w);
+        }
+        let candidates = null;
+        for (const [k, v] of entries) {
+            const hit = this.index.get(`${k}=${String(v)}`) ?? EMPTY;
+            if (!candidates || hit.length < candidates.length)
+                candidates = hit;
+        }
+        return (candidates ?? EMPTY).filter((w) => selectorMatches(labels, w.podLabels));
+    }
+    /** This index for `model` (an overlay of this one's model) in which workload `removed` is gone and `added` has come. */
+    withWorkloadChange(model, removed, added) {
+        const base = this;
+        const o = Object.create(base);
+        o.select = (labels) => {
+            if (!Object.keys(labels).length)
+                return model.workloads;
+            return editWorkloads(base.select(labels), removed, added && selectorMatches(labels, added.podLabels) ? added : null);
+        };
+        return o;
+    }
+}
+/**
+ * Which workloads are gateways, and which Gateway-API Gateways are waypoints. Istio `Gateway`
+ * selectors match pods in every namespace (Istio's default, PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false),
+ * so they go through one label index over all workloads.
+ */
+export class GatewayIndex {
+    model;
+    labels;
+    /** Gateway-API Gateways by `ns/name`. */
+    k8sGateways = new Map();
+    /** Workloads selected by some Istio `Gateway`, with the Gateways that select them. */
+    istioGatewayOf = new Map();
+    /** Istio `Gateway` → the workloads its selector picks. */
+    selectedBy = new Map();
+    constructor(model, labels) {
+        this.model = model;
+        this.labels = labels;
+        for (const g of model.ofKind(GATEWAY_API_GROUP, 'Gateway'))
+            this.k8sGateways.set(`${g.namespace}/${g.name}`, g);
+        for (const g of model.ofKind('networking.istio.io', 'Gateway')) {
+            const sel = specOf(g)?.selector;
+            // An Istio Gateway without a selector (or with an empty one) selects no workload.
+            const selected = isObject(sel) && Object.keys(sel).length ? this.labels.select(sel) : [];
+            this.selectedBy.set(g, selected);
+            for (const w of selected)
+                push(this.istioGatewayOf, w, g);
+        }
+    }
+    /**
+     * This index for an overlay model in which workload `removed` is gone and `added` has come: the Istio
+     * Gateways whose selector picks either select again (through `labels`, the overlay's label index).
+     */
+    withWorkloadChange(labels, removed, added) {
+        const touched = [];
+        for (const g of this.selectedBy.keys()) {
+            const sel = specOf(g)?.selector;
+            if (!isObject(sel) || !Object.keys(sel).length)
+                continue;
+            if ((removed && selectorMatches(sel, removed.podLabels)) || (added && selectorMatches(sel, added.podLabels)))
+                touched.push(g);
+        }
+        if (!touched.length)
+            return this;
+        const o = Object.create(this);
+        const selectedBy = new Map(this.selectedBy);
+        for (const g of touched)
+            selectedBy.set(g, labels.select(specOf(g).selector));
+        // Rebuilt whole, in the order a fresh index has: rules iterate it (HJK017).
+        const istioGatewayOf = new Map();
+        for (const g of selectedBy.keys())
+            for (const w of selectedBy.get(g))
+                push(istioGatewayOf, w, g);
+        o.selectedBy = selectedBy;
+        o.istioGatewayOf = istioGatewayOf;
+        return o;
+    }
+    isWaypoint(g) {
+        if (!g)
+            return false;
+        return str(specOf(g)?.gatewayClassName) === WAYPOINT_CLASS || g.labels['istio.io/waypoint-for'] !== undefined;
+    }
+    /** What kind of gateway a workload is, or null for an application workload. */
+    kindOf(w) {
+        const gwName = w.podLabels[GATEWAY_NAME_LABEL];
+        if (gwName)
+            return this.isWaypoint(this.k8sGateways.get(`${w.namespace}/${gwName}`)) || w.podLabels['istio.io/waypoint-for'] !== undefined ? 'waypoint' : 'k8s-gateway';
+        if (this.istioGatewayOf.has(w))
+            return 'istio-gateway';
+        const istio = w.podLabels.istio;
+        if (istio && /gateway$/.test(istio))
+            return 'istio-gateway';
+        const templates = w.podAnnotations['inject.istio.io/templates'];
+        if (templates && templates.split(',').map((s) => s.trim()).includes('gateway'))
+            return 'istio-gateway';
+        for (const c of w.containers) {
+            if (c.kind !== 'container')
+                continue;
+            const args = c.spec.args;
+            if (Array.isArray(args) && args[0] === 'proxy' && args[1] === 'router')
+                return 'istio-gateway';
+        }
+        return null;
+    }
+    /**
+     * The waypoint an ambient workload's traffic goes through: `istio.io/use-waypoint` on the pod, then
+     * on a Service that selects it, then on its namespace. `none` opts out at that level.
+     */
+    waypointOf(w, services) {
+        const pod = w.podLabels[USE_WAYPOINT];
+        if (pod === 'none')
+            return null;
+        if (pod)
+            return this.ref(pod, w.podLabels[USE_WAYPOINT_NAMESPACE] ?? w.namespace, 'pod', w.resource);
+        for (const s of services) {
+            const ref = this.serviceWaypoint(s, false);
+            if (ref)
+                return ref;
+        }
+        return this.namespaceWaypoint(w.namespace);
+    }
+    /** The waypoint a Service uses (its own label, else its namespace's), or null. */
+    serviceWaypoint(s, inheritNamespace = true) {
+        const label = s.resource.labels[USE_WAYPOINT];
+        if (label === 'none')
+            return null;
+        if (label)
+            return this.ref(label, s.resource.labels[USE_WAYPOINT_NAMESPACE] ?? s.namespace, 'service', s.resource);
+        return inheritNamespace ? this.namespaceWaypoint(s.namespace) : null;
+    }
+    namespaceWaypoint(ns) {
+        const info = this.model.namespace(ns);
+        const label = info.labels[USE_WAYPOINT];
+        if (!label || label === 'none')
+            return null;
+        return this.ref(label, info.labels[USE_WAYPOINT_NAMESPACE] ?? ns, 'namespace', info.resource);
+    }
+    ref(name, namespace, via, labelledBy) {
+        return { name, namespace, via, gateway: this.k8sGateways.get(`${namespace}/${name}`) ?? null, labelledBy };
+    }
+}

@@ -1,0 +1,323 @@
+import { GatewayIndex, GlobalLabelIndex, USE_WAYPOINT as USE_WAYPOINT_LABEL } from './gateways.js';
+import { MtlsResolver } from './mtls.js';
+import { PolicyResolver } from './policies.js';
+import { ServiceRegistry } from './services.js';
+import { EMPTY, editWorkloads, push } from './util.js';
+export * from './types.js';
+export { DEFAULT_MTLS, SECURITY_GROUP, containerPorts, namedPort } from './mtls.js';
+export { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, USE_WAYPOINT } from './gateways.js';
+/** Path normalization strength, weakest first (meshConfig.pathNormalization.normalization). */
+export const NORMALIZATIONS = ['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES'];
+const cache = new WeakMap();
+/** Postures to be made on first use for a model (an overlay's, a focused view's) instead of a build from scratch. */
+const providers = new WeakMap();
+class Posture {
+    workload;
+    dataplane;
+    gateway;
+    waypoint;
+    mtls;
+    registry;
+    constructor(workload, dataplane, gateway, waypoint, mtls, registry) {
+        this.workload = workload;
+        this.dataplane = dataplane;
+        this.gateway = gateway;
+        this.waypoint = waypoint;
+        this.mtls = mtls;
+        this.registry = registry;
+    }
+    get key() {
+        return `${this.workload.resource.kind}/${this.workload.namespace}/${this.workload.resource.name}`;
+    }
+    get services() {
+        return this.registry.selecting(this.workload);
+    }
+}
+/** The posture of a model, computed on first use and shared by every caller. */
+export function computePosture(model) {
+    let p = cache.get(model);
+    if (!p) {
+        p = providers.get(model)?.() ?? build(model);
+        cache.set(model, p);
+    }
+    return p;
+}
+/**
+ * Says how `model`'s posture is made when first asked for (an overlay posture, a focused view of one):
+ * rules keep calling `computePosture(model)`. A provider answering null leaves it to a build from scratch.
+ */
+export function providePosture(model, provide) {
+    if (!cache.has(model))
+        providers.set(model, provide);
+}
+/** An enforceable allow-nothing policy. */
+function denies(p) {
+    return p.allowNothing && !p.dryRun;
+}
+function build(model) {
+    const labels = new GlobalLabelIndex(model);
+    const services = new ServiceRegistry(model);
+    const gateways = new GatewayIndex(model, labels);
+    const mtls = new MtlsResolver(model);
+    const workloads = [];
+    const byWorkload = new Map();
+    const waypointServes = new Map();
+    for (const w of model.workloads) {
+        const wp = workloadPosture(model, w, gateways, services, mtls);
+        mtls.record(w, wp.mtls);
+        workloads.push(wp);
+        byWorkload.set(w, wp);
+        if (wp.waypoint)
+            push(waypointServes, `${wp.waypoint.namespace}/${wp.waypoint.name}`, w);
+    }
+    const policies = new PolicyResolver(model, labels, gateways, services, waypointServes);
+    const meshPolicy = mtls.mesh;
+    const root = model.rootNamespace;
+    const known = meshPolicy !== null || model.namespace(root).resource !== null || model.inNamespace(root).length > 0;
+    const meshMtls = meshPolicy?.mode
+        ? { mode: meshPolicy.mode, origin: { level: 'mesh', resource: meshPolicy.resource, path: ['spec', 'mtls', 'mode'] }, policy: meshPolicy, known }
+        : { mode: 'PERMISSIVE', origin: { level: 'default', resource: null, path: [] }, policy: meshPolicy, known };
+    const rawNorm = model.mesh.config?.pathNormalization?.normalization;
+    const normUpper = typeof rawNorm === 'string' ? rawNorm.toUpperCase() : '';
+    const explicit = NORMALIZATIONS.includes(normUpper);
+    const pathNormalization = { value: (explicit ? normUpper : 'BASE'), explicit, raw: rawNorm };
+    const parts = { model, labels, services, gateways, mtls, policies, waypointServes, of: (w) => byWorkload.get(w), workloads: () => workloads, meshMtls, pathNormalization, attachmentsFrom: null };
+    return assemble(parts);
+}
+const partsOf = new WeakMap();
+function workloadPosture(model, w, gateways, services, mtls) {
+    const dataplane = model.dataplaneOf(w);
+    const gateway = gateways.kindOf(w);
+    const waypoint = dataplane === 'ambient' && !gateway ? gateways.waypointOf(w, services.selectingWithLabel(w, USE_WAYPOINT_LABEL)) : null;
+    return new Posture(w, dataplane, gateway, waypoint, mtls.resolve(w, dataplane, gateway), services);
+}
+function assemble(parts) {
+    const { model, services, gateways, mtls, policies, meshMtls, pathNormalization, attachmentsFrom } = parts;
+    const authzCache = new Map();
+    const raCache = new Map();
+    const nsDenyCache = new Map();
+    const attachments = (wp, kind) => {
+        const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
+        if (attachmentsFrom && !attachmentsFrom.changed(wp.workload, k) && attachmentsFrom.base.of(wp.workload) === wp) {
+            return k === 'ap' ? attachmentsFrom.base.authorization(wp) : attachmentsFrom.base.requestAuthentication(wp);
+        }
+        return policies.attachments(wp, kind);
+    };
+    const posture = {
+        model,
+        get workloads() {
+            return parts.workloads();
+        },
+        services,
+        gateways,
+        get peerAuthentications() {
+            return mtls.infos;
+        },
+        meshMtls,
+        mtlsDecides: mtls.decides,
+        get authorizationPolicies() {
+            return policies.authorization;
+        },
+        get requestAuthentications() {
+            return policies.requestAuthn;
+        },
+        pathNormalization,
+        of: parts.of,
+        policy: (r) => policies.byResource.get(r),
+        peerAuthentication: (r) => mtls.byResource.get(r),
+        authorization(wp) {
+            let a = authzCache.get(wp);
+            if (!a)
+                authzCache.set(wp, (a = attachments(wp, 'AuthorizationPolicy')));
+            return a;
+        },
+        requestAuthentication(wp) {
+            let a = raCache.get(wp);
+            if (!a)
+                raCache.set(wp, (a = attachments(wp, 'RequestAuthentication')));
+            return a;
+        },
+        defaultDeny(wp) {
+            for (const a of posture.authorization(wp))
+                if (a.policy.allowNothing && a.enforcedBy !== 'none')
+                    return a;
+            return null;
+        },
+        namespaceDefaultDeny(ns) {
+            if (nsDenyCache.has(ns))
+                return nsDenyCache.get(ns);
+            const found = policies.meshPolicies().find(denies) ?? policies.namespacePolicies(ns).find(denies) ?? null;
+            nsDenyCache.set(ns, found);
+            return found;
+        },
+        meshDefaultDeny() {
+            return policies.meshPolicies().find(denies) ?? null;
+        },
+        acceptsPlaintext(wp) {
+            if (!wp.mtls.applies)
+                return wp.dataplane === 'none';
+            if (wp.mtls.mode !== 'STRICT')
+                return true;
+            return wp.mtls.ports.some((p) => p.mode !== 'STRICT');
+        },
+    };
+    partsOf.set(posture, parts);
+    return posture;
+}
+/** Kinds whose objects the overlay posture recomputes from its base; any other change is built from scratch. */
+const POLICY_KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication']);
+/**
+ * The posture of `model`, an overlay of `base.model` with `removed` taken out and `added` put in
+ * (src/model/overlay.ts), made from `base` by recomputing only what the change can reach, or null when
+ * the change is of a kind this does not follow (the caller then builds from scratch):
+ *
+ * - a workload: its own posture; the Services, Istio Gateways and workload PeerAuthentications of its
+ *   namespace whose selectors pick it (and the postures of the workloads behind such Services, which
+ *   read them); every AuthorizationPolicy and RequestAuthentication of its namespace, of the root
+ *   namespace and of its waypoint's namespace (the only ones that can reach it), kept where they
+ *   resolve as before;
+ * - an AuthorizationPolicy or RequestAuthentication outside the root namespace: that policy.
+ *
+ * Every other answer is the base's. Held equal to a build from scratch by posture/overlay.test.ts.
+ */
+export function overlayPosture(base, model, removed, added) {
+    const parts = partsOf.get(base);
+    if (!parts)
+        return null;
+    const subject = added ?? removed;
+    if (!subject || (added && removed && (added.group !== removed.group || added.kind !== removed.kind)))
+        return null;
+    const root = model.rootNamespace;
+    if (subject.group === SECURITY_GROUP_NAME && POLICY_KINDS.has(subject.kind)) {
+        if (subject.namespace === root || !subject.namespace)
+            return null;
+        const { resolver, changed } = parts.policies.withChange(model, parts.labels, parts.gateways, parts.services, parts.waypointServes, added ? [added] : [], removed);
+        return assemble({ ...parts, model, policies: resolver, attachmentsFrom: { base, changed } });
+    }
+    const removedW = removed ? base.model.workloadFor(removed) ?? null : null;
+    const addedW = added ? model.workloadFor(added) ?? null : null;
+    if (!removedW && !addedW) {
+        // A kind the posture never reads (routing config): the base's posture, over the overlay model.
+        if (POSTURE_KINDS.has(`${subject.group}/${subject.kind}`) || subject.group === 'install.istio.io' || subject.group === 'gateway.networking.k8s.io')
+            return null;
+        return assemble({ ...parts, model, attachmentsFrom: { base, changed: () => false } });
+    }
+    if ((removedW?.synthetic ?? false) || (addedW?.synthetic ?? false))
+        return null;
+    const ns = subject.namespace;
+    if (!ns || ns === root)
+        return null;
+    const labels = parts.labels.withWorkloadChange(model, removedW, addedW);
+    const gateways = parts.gateways.withWorkloadChange(labels, removedW, addedW);
+    const { registry: services, neighbours } = parts.services.withWorkloadChange(model, ns, removedW, addedW);
+    const removedPosture = removedW ? base.of(removedW) ?? null : null;
+    let addedPosture = null;
+    const { resolver: mtls } = parts.mtls.withWorkloadChange(model, ns, removedPosture ? { w: removedW, mtls: removedPosture.mtls } : null, addedW, (r) => {
+        if (!addedW)
+            return null;
+        addedPosture = workloadPosture(model, addedW, gateways, services, r);
+        return addedPosture.mtls;
+    });
+    const fresh = addedPosture;
+    const waypointServes = new Map(parts.waypointServes);
+    const serveKey = (wp) => (wp?.waypoint ? `${wp.waypoint.namespace}/${wp.waypoint.name}` : null);
+    const goneKey = serveKey(removedPosture);
+    const comeKey = serveKey(fresh);
+    for (const key of new Set([goneKey, comeKey])) {
+        if (key === null)
+            continue;
+        const list = editWorkloads(parts.waypointServes.get(key) ?? EMPTY, key === goneKey ? removedW : null, key === comeKey ? addedW : null);
+        if (list.length)
+            waypointServes.set(key, list);
+        else
+            waypointServes.delete(key);
+    }
+    // The only policies that can reach a workload: its namespace's, the root namespace's, its waypoint's namespace's.
+    const namespaces = new Set([ns, root]);
+    for (const wp of [removedPosture, fresh])
+        if (wp?.waypoint)
+            namespaces.add(wp.waypoint.namespace);
+    const recompute = [];
+    for (const n of namespaces)
+        for (const r of model.inNamespace(n))
+            if (r.group === SECURITY_GROUP_NAME && POLICY_KINDS.has(r.kind))
+                recompute.push(r);
+    recompute.sort((a, b) => a.id - b.id);
+    const { resolver: policies, changed: policyChanged } = parts.policies.withChange(model, labels, gateways, services, waypointServes, recompute, null);
+    // Workloads behind a Service that now picks or no longer picks the changed one read the new Service infos.
+    const rewrapped = new Map();
+    for (const w of neighbours) {
+        const old = base.of(w);
+        if (old)
+            rewrapped.set(w, new Posture(w, old.dataplane, old.gateway, old.waypoint, old.mtls, services));
+    }
+    const of = (w) => {
+        if (w === addedW)
+            return fresh ?? undefined;
+        if (w === removedW)
+            return undefined;
+        return rewrapped.get(w) ?? parts.of(w);
+    };
+    let list = null;
+    const workloads = () => (list ??= model.workloads.map((w) => of(w)));
+    const changed = (w, k) => w === addedW || rewrapped.has(w) || policyChanged(w, k);
+    return assemble({ model, labels, services, gateways, mtls, policies, waypointServes, of, workloads, meshMtls: parts.meshMtls, pathNormalization: parts.pathNormalization, attachmentsFrom: { base, changed } });
+}
+const SECURITY_GROUP_NAME = 'security.istio.io';
+/** `group/Kind` of every kind the posture reads besides workloads (a workload of any kind is followed apart). */
+const POSTURE_KINDS = new Set([
+    '/Service',
+    '/Namespace',
+    '/ConfigMap',
+    'networking.istio.io/Gateway',
+    'networking.istio.io/ServiceEntry',
+    'security.istio.io/PeerAuthentication',
+    'security.istio.io/AuthorizationPolicy',
+    'security.istio.io/RequestAuthentication',
+]);
+/**
+ * A posture whose lists rules loop over are cut to the object under review (src/webhook/focus.ts): the
+ * same answers as `full` to every lookup, but `workloads` lists only the subject's workload posture
+ * when `cut.workloads`; the policy lists only `subject` when it is of their kind and `cut.kind`; and,
+ * for a workload under review and `cut.related`, only the policies that apply to it and the
+ * PeerAuthentications that select it or decide its mode.
+ */
+export function focusedPosture(full, view, subject, cut) {
+    const o = Object.create(full);
+    const define = (name, value) => Object.defineProperty(o, name, { value, enumerable: true });
+    define('model', view);
+    if (cut.workloads) {
+        const w = view.workloadFor(subject);
+        const wp = w ? full.of(w) : undefined;
+        define('workloads', wp ? [wp] : []);
+    }
+    const w = cut.related ? view.workloadFor(subject) : undefined;
+    const wp = w ? full.of(w) : undefined;
+    if (wp) {
+        // Only the policies that apply to the workload, and the PeerAuthentications that select it or decide its mode.
+        const ap = new Set(full.authorization(wp).map((a) => a.policy));
+        const ra = new Set(full.requestAuthentication(wp).map((a) => a.policy));
+        const pa = new Set();
+        if (wp.mtls.origin.resource)
+            pa.add(wp.mtls.origin.resource);
+        for (const port of wp.mtls.ports)
+            if (port.origin.resource)
+                pa.add(port.origin.resource);
+        // In the lists' own order (object order), without reading the whole lists.
+        const byId = (a, b) => a.resource.id - b.resource.id;
+        define('authorizationPolicies', [...ap].sort(byId));
+        define('requestAuthentications', [...ra].sort(byId));
+        define('peerAuthentications', full.peerAuthentications.filter((p) => pa.has(p.resource) || p.targets.includes(wp.workload)));
+    }
+    if (cut.kind && subject.group === SECURITY_GROUP_NAME) {
+        if (subject.kind === 'AuthorizationPolicy' || subject.kind === 'RequestAuthentication') {
+            const info = full.policy(subject);
+            define(subject.kind === 'AuthorizationPolicy' ? 'authorizationPolicies' : 'requestAuthentications', info ? [info] : []);
+        }
+        else if (subject.kind === 'PeerAuthentication') {
+            const info = full.peerAuthentication(subject);
+            define('peerAuthentications', info ? [info] : []);
+        }
+    }
+    return o;
+}

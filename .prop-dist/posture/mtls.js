@@ -1,0 +1,293 @@
+import { EMPTY, editWorkloads, isObject, olderFirst, overlayMap, portNumber, push, specOf, str } from './util.js';
+import { selectorMatches } from '../model/selectors.js';
+export const SECURITY_GROUP = 'security.istio.io';
+/** Istio's mode when no PeerAuthentication applies. */
+export const DEFAULT_MTLS = 'PERMISSIVE';
+/** `spec.mtls.mode` (or a port-level mode) as an effective mode; null for UNSET, absent or unknown. */
+export function readMode(v) {
+    if (v === undefined || v === null)
+        return { mode: null, invalid: false };
+    const s = typeof v === 'string' ? v.toUpperCase() : '';
+    if (s === 'STRICT' || s === 'PERMISSIVE' || s === 'DISABLE')
+        return { mode: s, invalid: false };
+    return { mode: null, invalid: s !== 'UNSET' };
+}
+/**
+ * Resolves PeerAuthentication the way istiod does: the oldest selector-less policy in the root
+ * namespace is mesh-wide (root-namespace policies with a selector are ignored); the oldest
+ * selector-less policy of a namespace is namespace-wide; the oldest policy whose selector picks the
+ * workload is workload-wide and may override ports (`portLevelMtls`, keyed by the workload's port).
+ * UNSET inherits from the level above; with nothing set, Istio uses PERMISSIVE.
+ */
+export class MtlsResolver {
+    model;
+    infos = [];
+    byResource = new Map();
+    mesh;
+    nsWide = new Map();
+    forWorkload = new Map();
+    /** PeerAuthentication → workloads whose effective mode (on some port) it decides. */
+    decides = new Map();
+    constructor(model) {
+        this.model = model;
+        const root = model.rootNamespace;
+        const pas = [...model.ofKind(SECURITY_GROUP, 'PeerAuthentication')].sort(olderFirst);
+        let mesh = null;
+        for (const r of pas) {
+            const spec = specOf(r) ?? {};
+            const problems = [];
+            const refuse = (message, ...path) => problems.push({ message, path: ['spec', ...path] });
+            const { mode, invalid } = readMode(isObject(spec.mtls) ? spec.mtls.mode : undefined);
+            if (invalid)
+                refuse(`spec.mtls.mode "${String(spec.mtls.mode)}" is not STRICT, PERMISSIVE, DISABLE or UNSET; Istio rejects it`, 'mtls', 'mode');
+            if (spec.mtls !== undefined && spec.mtls !== null && !isObject(spec.mtls))
+                refuse('spec.mtls is not a mapping; Istio rejects it', 'mtls');
+            if (spec.selector !== undefined && spec.selector !== null && !isObject(spec.selector))
+                refuse('spec.selector is not a mapping; Istio rejects it', 'selector');
+            const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+            // istiod (ComposePeerAuthentication) and its validation treat a selector without labels as no
+            // selector: `selector: {}` makes a namespace-wide policy (mesh-wide in the root namespace).
+            const hasSelector = isObject(ml) && Object.keys(ml).length > 0;
+            if (ml !== undefined && ml !== null && !isObject(ml))
+                refuse('spec.selector.matchLabels is not a label map; Istio rejects it', 'selector', 'matchLabels');
+            const portLevel = [];
+            if (spec.portLevelMtls !== undefined && spec.portLevelMtls !== null) {
+                if (!isObject(spec.portLevelMtls))
+                    refuse('spec.portLevelMtls is not a map of port to mode; Istio rejects it', 'portLevelMtls');
+                else
+                    for (const [key, v] of Object.entries(spec.portLevelMtls)) {
+                        const port = portNumber(key);
+                        const pm = readMode(isObject(v) ? v.mode : undefined);
+                        if (port === null)
+                            refuse(`port-level key "${key}" is not a port 1-65535; Istio rejects the policy`, 'portLevelMtls', key);
+                        else if (pm.invalid)
+                            refuse(`spec.portLevelMtls.${key}.mode "${String(v.mode)}" is not a valid mode; Istio rejects it`, 'portLevelMtls', key, 'mode');
+                        else
+                            portLevel.push({ key, port, mode: pm.mode });
+                    }
+                if (isObject(spec.portLevelMtls) && Object.keys(spec.portLevelMtls).length === 0)
+                    refuse('spec.portLevelMtls is an empty map; Istio rejects it ("port level mTLS, if defined, must have at least one element")', 'portLevelMtls');
+                if (!hasSelector && portLevel.length)
+                    refuse('portLevelMtls needs a selector with matchLabels: Istio rejects port-level mTLS on a mesh-wide or namespace-wide policy ("portLevelMtls requires selector")', 'portLevelMtls');
+            }
+            const info = { resource: r, scope: 'workload', mode, portLevel, targets: EMPTY, ignoredReason: null, problems };
+            this.infos.push(info);
+            this.byResource.set(r, info);
+            if (problems.length) {
+                info.scope = 'ignored';
+                info.ignoredReason = problems[0].message;
+                continue;
+            }
+            if (r.namespace === root && hasSelector) {
+                info.scope = 'ignored';
+                info.ignoredReason = `a PeerAuthentication with a selector in the root namespace ${root} is ignored by Istio`;
+                continue;
+            }
+            if (!hasSelector) {
+                info.scope = r.namespace === root ? 'mesh' : 'namespace';
+                const winner = r.namespace === root ? mesh : this.nsWide.get(r.namespace);
+                if (winner) {
+                    info.scope = 'ignored';
+                    info.ignoredReason = `Istio uses the oldest ${r.namespace === root ? 'mesh-wide' : 'namespace-wide'} policy, ${winner.resource.namespace}/${winner.resource.name}`;
+                    continue;
+                }
+                if (r.namespace === root)
+                    mesh = info;
+                this.nsWide.set(r.namespace, info);
+                continue;
+            }
+            info.targets = this.model.selectWorkloads(r.namespace, { matchLabels: ml });
+            for (const w of info.targets)
+                push(this.forWorkload, w, info);
+        }
+        this.mesh = mesh;
+    }
+    origins = new Map();
+    /** One origin object per policy and level (shared by every workload it decides). */
+    originOf(pa, level) {
+        const k = `${pa.resource.id}:${level}`;
+        let o = this.origins.get(k);
+        if (!o)
+            this.origins.set(k, (o = { level, resource: pa.resource, path: MODE_PATH }));
+        return o;
+    }
+    portOrigin(pa, key) {
+        const k = `${pa.resource.id}:port:${key}`;
+        let o = this.origins.get(k);
+        if (!o)
+            this.origins.set(k, (o = { level: 'port', resource: pa.resource, path: ['spec', 'portLevelMtls', key, 'mode'] }));
+        return o;
+    }
+    /** The namespace-wide policy of `ns` (in the root namespace, the mesh-wide one). */
+    namespacePolicy(ns) {
+        return this.nsWide.get(ns) ?? null;
+    }
+    /** Workload-level policies that select `w`, oldest (the one Istio uses) first. */
+    workloadPolicies(w) {
+        return this.forWorkload.get(w) ?? EMPTY;
+    }
+    /** The effective mode of `w` for every port. */
+    resolve(w, dataplane, gateway) {
+        const notes = [];
+        const ambient = dataplane === 'ambient';
+        const pick = (m) => (ambient && m === 'DISABLE' ? 'PERMISSIVE' : m);
+        const wl = this.forWorkload.get(w);
+        const own = wl ? wl[0] : null;
+        if (wl && wl.length > 1)
+            notes.push(`${wl.length} workload PeerAuthentications select it; Istio uses the oldest, ${own.resource.name}`);
+        const nsPa = this.nsWide.get(w.namespace);
+        const ns = nsPa && nsPa !== this.mesh ? nsPa : null;
+        // Workload, then namespace, then mesh; UNSET (null) inherits; Istio's default last.
+        let mode = DEFAULT_MTLS;
+        let origin = DEFAULT_ORIGIN;
+        let from = null;
+        let m;
+        if (own && (m = pick(own.mode))) {
+            [mode, from, origin] = [m, own, this.originOf(own, 'workload')];
+        }
+        else if (ns && (m = pick(ns.mode))) {
+            [mode, from, origin] = [m, ns, this.originOf(ns, 'namespace')];
+        }
+        else if (this.mesh && (m = pick(this.mesh.mode))) {
+            [mode, from, origin] = [m, this.mesh, this.originOf(this.mesh, 'mesh')];
+        }
+        if (ambient && from?.mode === 'DISABLE')
+            notes.push(`${from.resource.namespace}/${from.resource.name} sets DISABLE, which ztunnel does not support: the workload still accepts plaintext`);
+        const ports = [];
+        for (const p of containerPorts(w))
+            ports.push({ port: p, mode, origin, declared: true });
+        if (own) {
+            for (const pl of own.portLevel) {
+                const pm = pick(pl.mode);
+                const i = ports.findIndex((p) => p.port === pl.port);
+                const entry = pm ? { port: pl.port, mode: pm, origin: this.portOrigin(own, pl.key), declared: i >= 0 } : { port: pl.port, mode, origin, declared: i >= 0 };
+                if (i >= 0)
+                    ports[i] = entry;
+                else
+                    ports.push(entry);
+            }
+        }
+        if (ports.length > 1)
+            ports.sort((a, b) => a.port - b.port);
+        let applies = true;
+        if (gateway === 'istio-gateway' || gateway === 'k8s-gateway') {
+            applies = false;
+            notes.push('gateway: its listeners follow the Gateway server TLS settings, not PeerAuthentication');
+        }
+        else if (dataplane === 'none') {
+            applies = false;
+            notes.push('not in the mesh (no sidecar, no ztunnel): it accepts plaintext from anyone');
+        }
+        else if (dataplane === null) {
+            notes.push('data-plane mode unknown (no Namespace object in the input); assumed in the mesh');
+        }
+        return { mode, origin, ports, applies, notes };
+    }
+    /** Records which PeerAuthentications decide `w`'s mode (`decides`), from its resolved mTLS. */
+    record(w, m) {
+        for (const r of decidersOf(m))
+            push(this.decides, r, w);
+    }
+    /**
+     * This resolver for `model` (an overlay of this one's model) in which workload `removed` is gone and
+     * `added` has come, both in `ns`: the workload policies of `ns` whose selector picks either are
+     * matched again (new infos), `added` is resolved, and `decides` is edited for the two.
+     */
+    withWorkloadChange(model, ns, removed, addedW, resolveAdded) {
+        const base = this;
+        const resolver = Object.create(base);
+        const o = resolver;
+        const added = addedW;
+        const removedW = removed?.w ?? null;
+        const replaced = new Map();
+        const forAdded = [];
+        for (const info of base.infos) {
+            if (info.scope !== 'workload' || info.resource.namespace !== ns)
+                continue;
+            const ml = matchLabelsOf(info.resource);
+            const picks = (w) => w !== null && selectorMatches({ matchLabels: ml }, w.podLabels);
+            if (!picks(removedW) && !picks(added))
+                continue;
+            const next = { ...info, targets: model.selectWorkloads(ns, { matchLabels: ml }) };
+            replaced.set(info, next);
+            if (picks(added))
+                forAdded.push(info);
+        }
+        if (replaced.size) {
+            let infos = null;
+            Object.defineProperty(o, 'infos', { get: () => (infos ??= base.infos.map((i) => replaced.get(i) ?? i)) });
+            o.byResource = overlayMap(base.byResource);
+            for (const next of replaced.values())
+                o.byResource.set(next.resource, next);
+        }
+        o.forWorkload = overlayMap(base.forWorkload);
+        if (removedW)
+            o.forWorkload.delete(removedW);
+        // Resolution reads the policy's mode and ports, the same in the old and the new info.
+        if (added && forAdded.length)
+            o.forWorkload.set(added, forAdded);
+        const addedMtls = resolveAdded(resolver);
+        o.decides = overlayMap(base.decides);
+        const gone = removed ? decidersOf(removed.mtls) : [];
+        const come = addedMtls && added ? decidersOf(addedMtls) : [];
+        for (const r of new Set([...gone, ...come])) {
+            const list = editWorkloads(base.decides.get(r) ?? EMPTY, gone.includes(r) ? removedW : null, come.includes(r) ? added : null);
+            if (list.length)
+                o.decides.set(r, list);
+            else
+                o.decides.delete(r);
+        }
+        return { resolver, addedMtls };
+    }
+}
+/** The PeerAuthentications deciding a resolved mode: the one behind the workload mode, then any port-level one; none when PeerAuthentication does not apply. */
+function decidersOf(m) {
+    if (!m || !m.applies)
+        return [];
+    const out = [];
+    if (m.origin.resource)
+        out.push(m.origin.resource);
+    const portLevel = m.ports.find((p) => p.origin.level === 'port')?.origin.resource;
+    if (portLevel && portLevel !== m.origin.resource)
+        out.push(portLevel);
+    return out;
+}
+/** `spec.selector.matchLabels` of a workload-scoped PeerAuthentication (validated when it was resolved). */
+function matchLabelsOf(r) {
+    const spec = specOf(r) ?? {};
+    const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+    return isObject(ml) ? ml : {};
+}
+const MODE_PATH = ['spec', 'mtls', 'mode'];
+const DEFAULT_ORIGIN = { level: 'default', resource: null, path: [] };
+/** Ports the workload's application containers declare (`containerPort`), without the proxy's. */
+export function containerPorts(w) {
+    const out = [];
+    for (const c of w.containers) {
+        if (c.kind !== 'container' || c.name === 'istio-proxy')
+            continue;
+        const ports = c.spec.ports;
+        if (!Array.isArray(ports))
+            continue;
+        for (const p of ports) {
+            const n = isObject(p) ? portNumber(p.containerPort) : null;
+            if (n !== null && !out.includes(n))
+                out.push(n);
+        }
+    }
+    return out;
+}
+/** A container port by name (for Service `targetPort: http`). */
+export function namedPort(w, name) {
+    for (const c of w.containers) {
+        if (c.kind !== 'container')
+            continue;
+        const ports = c.spec.ports;
+        if (!Array.isArray(ports))
+            continue;
+        for (const p of ports)
+            if (isObject(p) && str(p.name) === name)
+                return portNumber(p.containerPort);
+    }
+    return null;
+}

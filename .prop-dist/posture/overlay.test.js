@@ -1,0 +1,266 @@
+// The overlay posture (a base posture with one object added, replaced or removed, recomputing only what
+// the change reaches) must equal a posture built from scratch over the same objects, in every answer
+// the rules read: per workload, per policy, per PeerAuthentication, and in the order lists come in.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { MeshModel } from '../model/model.js';
+import { overlayModel } from '../model/overlay.js';
+import { computePosture, overlayPosture } from './index.js';
+import { identity, NAMESPACES, objectArb, parseObjects, toResource } from '../testing/decide-corpus.js';
+const ref = (r) => (r ? `${r.kind}/${r.namespace}/${r.name}#${r.id}` : null);
+/** The posture being snapshotted: every workload it names must be its model's (not a stale one of the base). */
+let current = null;
+const wkey = (w) => {
+    assert.equal(current.model.workloadFor(w.resource), w, `${ref(w.resource)}: a workload that is not the model's`);
+    return ref(w.resource);
+};
+const target = (t) => (t ? { index: t.index, resolved: t.resolved, resource: ref(t.resource), workloads: t.workloads.map(wkey), note: t.note } : null);
+const attachment = (a) => ({ policy: ref(a.policy.resource), via: a.via, enforcedBy: a.enforcedBy, note: a.note, target: target(a.target) });
+/** Everything rules read from a posture, as plain data; also checks that the posture's objects agree with each other. */
+function snapshot(p) {
+    current = p;
+    const same = (what, a, b) => assert.equal(a, b, `${what}: the posture hands out two objects for one thing`);
+    const workloads = p.workloads.map((wp) => {
+        same(`of(${wp.key})`, p.of(wp.workload), wp);
+        const authz = p.authorization(wp);
+        for (const a of [...authz, ...p.requestAuthentication(wp)])
+            same(`policy of ${ref(a.policy.resource)}`, p.policy(a.policy.resource), a.policy);
+        return {
+            key: wp.key,
+            workload: wkey(wp.workload),
+            dataplane: wp.dataplane,
+            gateway: wp.gateway,
+            waypoint: wp.waypoint && { ...wp.waypoint, gateway: ref(wp.waypoint.gateway), labelledBy: ref(wp.waypoint.labelledBy) },
+            mtls: { ...wp.mtls, origin: { ...wp.mtls.origin, resource: ref(wp.mtls.origin.resource) }, ports: wp.mtls.ports.map((x) => ({ ...x, origin: { ...x.origin, resource: ref(x.origin.resource) } })) },
+            services: wp.services.map((s) => ({ s: ref(s.resource), workloads: s.workloads.map(wkey) })),
+            authorization: authz.map(attachment),
+            requestAuthentication: p.requestAuthentication(wp).map(attachment),
+            defaultDeny: ref(p.defaultDeny(wp)?.policy.resource),
+            plaintext: p.acceptsPlaintext(wp),
+        };
+    });
+    assert.equal(p.workloads.length, p.model.workloads.length);
+    const policy = (x) => {
+        same(`policy(${ref(x.resource)})`, p.policy(x.resource), x);
+        return { ...x, resource: ref(x.resource), targets: x.targets.map(wkey), targetRefs: x.targetRefs.map(target), l7Fields: x.l7Fields };
+    };
+    return {
+        workloads,
+        authorizationPolicies: p.authorizationPolicies.map(policy),
+        requestAuthentications: p.requestAuthentications.map(policy),
+        peerAuthentications: p.peerAuthentications.map((x) => {
+            same(`peerAuthentication(${ref(x.resource)})`, p.peerAuthentication(x.resource), x);
+            return { ...x, resource: ref(x.resource), targets: x.targets.map(wkey), decides: (p.mtlsDecides.get(x.resource) ?? []).map(wkey) };
+        }),
+        meshMtls: { ...p.meshMtls, origin: { ...p.meshMtls.origin, resource: ref(p.meshMtls.origin.resource) }, policy: ref(p.meshMtls.policy?.resource) },
+        // (Sorted: the overlay model keeps its base's namespace order, which a fresh model may not share.)
+        namespaces: p.model.namespaces().map((n) => ({ n: n.name, deny: ref(p.namespaceDefaultDeny(n.name)?.resource) })).sort((a, b) => a.n.localeCompare(b.n)),
+        meshDefaultDeny: ref(p.meshDefaultDeny()?.resource),
+        services: p.services.all.map((s) => {
+            same(`services.of(${ref(s.resource)})`, p.services.of(s.resource), s);
+            same(`services.get(${ref(s.resource)})`, p.services.get(s.namespace, s.name), s);
+            return { s: ref(s.resource), workloads: s.workloads.map(wkey), resolved: p.services.resolve(s.fqdn, s.namespace).map((x) => ref(x.resource)) };
+        }),
+        gateways: p.model.ofKind('networking.istio.io', 'Gateway').map((g) => ({ g: ref(g), selected: (p.gateways.selectedBy.get(g) ?? []).map(wkey) })),
+        gatewayOf: [...p.gateways.istioGatewayOf].map(([w, gs]) => [wkey(w), gs.map(ref)]),
+        pathNormalization: p.pathNormalization,
+    };
+}
+const overlaidKinds = new Map();
+const changeArb = fc.record({ op: fc.constantFrom('CREATE', 'UPDATE', 'DELETE'), object: objectArb, pick: fc.nat() });
+/** Applies one change to a cluster through the overlay; returns null when the overlay or the overlay posture does not take it. */
+function check(initial, change, withNamespaces = true) {
+    const cluster = new Map();
+    const namespaces = withNamespaces ? NAMESPACES.slice(0, 2).map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { 'istio-injection': 'enabled' } } })) : [];
+    for (const o of [...namespaces, ...initial])
+        cluster.set(identity(o), o);
+    const objects = [...cluster.values()];
+    const resources = objects.map((o, i) => ({ ...toResource(o), id: i }));
+    const base = new MeshModel(resources);
+    const basePosture = computePosture(base);
+    snapshot(basePosture); // fills the base's caches, as the base's rules do
+    let removed = null;
+    let added = null;
+    if (change.op === 'CREATE') {
+        if (cluster.has(identity(change.object)))
+            return 'skipped';
+        added = { ...toResource(change.object), id: resources.length };
+    }
+    else {
+        if (!resources.length)
+            return 'skipped';
+        removed = resources[change.pick % resources.length];
+        if (change.op === 'UPDATE') {
+            const old = objects[change.pick % objects.length];
+            const updated = identity(old) === identity(change.object) ? structuredClone(change.object) : { ...structuredClone(change.object), apiVersion: old.apiVersion, kind: old.kind, metadata: { ...old.metadata, labels: change.object.metadata.labels ?? {} } };
+            if (old.kind !== change.object.kind)
+                updated.spec = structuredClone(old.spec);
+            added = { ...toResource(updated), id: removed.id };
+        }
+    }
+    const overlay = overlayModel(base, removed, added);
+    if (!overlay.model)
+        return 'refused';
+    const incremental = overlayPosture(basePosture, overlay.model, removed, added);
+    if (!incremental)
+        return 'refused';
+    overlaidKinds.set((added ?? removed).kind, (overlaidKinds.get((added ?? removed).kind) ?? 0) + 1);
+    const fresh = computePosture(new MeshModel(overlay.model.resources));
+    assert.deepEqual(snapshot(incremental), snapshot(fresh), `${change.op} ${removed ? ref(removed) : ''} → ${added ? ref(added) : ''}`);
+    return 'overlaid';
+}
+test('the overlay posture equals a posture built from scratch, for random clusters and changes', () => {
+    const counts = { overlaid: 0, refused: 0, skipped: 0 };
+    const runs = Number(process.env.MESHWARD_EQUIVALENCE_RUNS ?? 400);
+    fc.assert(fc.property(fc.array(objectArb, { maxLength: 16 }), changeArb, (initial, change) => {
+        try {
+            counts[check(initial, change)]++;
+        }
+        catch (err) {
+            if (process.env.MESHWARD_DEBUG)
+                console.error(err);
+            throw err;
+        }
+    }), { numRuns: runs, seed: process.env.MESHWARD_EQUIVALENCE_SEED ? Number(process.env.MESHWARD_EQUIVALENCE_SEED) : undefined });
+    // Workload and policy changes must actually take the incremental path.
+    const seen = JSON.stringify({ ...counts, ...Object.fromEntries(overlaidKinds) });
+    assert.ok(counts.overlaid >= runs / 5, seen);
+    assert.ok((overlaidKinds.get('Deployment') ?? 0) >= runs / 40, seen);
+    assert.ok((overlaidKinds.get('AuthorizationPolicy') ?? 0) >= runs / 40, seen);
+});
+/** A cluster where one change reaches many things: Services picking several workloads, gateways, waypoints, root and namespace policies. */
+const RICH = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: payments, labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: wp}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: istio-system}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress, namespace: istio-system}
+spec: {template: {metadata: {labels: {istio: ingressgateway}}, spec: {containers: [{name: istio-proxy, image: proxyv2, args: [proxy, router]}]}}}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web-gw, namespace: shop}
+spec: {selector: {app: web}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {template: {metadata: {labels: {app: web, tier: front}}, spec: {containers: [{name: app, image: web, ports: [{containerPort: 8080}]}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web-canary, namespace: shop}
+spec: {template: {metadata: {labels: {app: web, tier: canary}}, spec: {containers: [{name: app, image: web, ports: [{containerPort: 8080}, {containerPort: 9090}]}]}}}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: web, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, mtls: {mode: STRICT}, portLevelMtls: {9090: {mode: PERMISSIVE}}}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: PERMISSIVE}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-all, namespace: shop}
+spec: {}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: web, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/api]}}]}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: by-service, namespace: shop}
+spec: {targetRefs: [{kind: Service, group: '', name: web}], rules: [{to: [{operation: {paths: [/admin]}}]}], action: DENY}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: fronts, namespace: istio-system}
+spec: {selector: {matchLabels: {tier: front}}, action: DENY, rules: [{to: [{operation: {paths: [/debug]}}]}]}
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, jwtRules: [{issuer: https://issuer.example.com}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: wp, namespace: payments, labels: {istio.io/waypoint-for: service}}
+spec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: at-waypoint, namespace: payments}
+spec: {targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: wp}], rules: [{to: [{operation: {methods: [GET]}}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pay, namespace: team-a}
+spec: {template: {metadata: {labels: {app: pay, istio.io/dataplane-mode: ambient, istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: payments}}, spec: {containers: [{name: app, image: pay}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ledger, namespace: team-a}
+spec: {template: {metadata: {labels: {app: pay, tier: back}}, spec: {containers: [{name: app, image: ledger}]}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pay, namespace: team-a, labels: {istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: payments}}
+spec: {selector: {app: pay}, ports: [{port: 80}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ns-allow, namespace: team-a}
+spec: {rules: [{}]}
+`;
+test('the overlay posture equals a posture built from scratch for every change of a rich cluster (each object created, relabelled, moved to other labels, deleted)', () => {
+    const objects = parseObjects(RICH);
+    let overlaid = 0;
+    const relabel = (o, labels) => {
+        const u = structuredClone(o);
+        if (u.spec?.template?.metadata)
+            u.spec.template.metadata.labels = labels;
+        else if (u.spec?.selector?.matchLabels)
+            u.spec.selector.matchLabels = labels;
+        else
+            u.metadata.labels = { ...(u.metadata.labels ?? {}), ...labels };
+        return u;
+    };
+    for (let i = 0; i < objects.length; i++) {
+        const others = objects.filter((_, j) => j !== i);
+        const o = objects[i];
+        const variants = [relabel(o, { touched: 'yes' }), relabel(o, { app: 'web', tier: 'front' }), relabel(o, { app: 'pay' })];
+        const picks = [
+            { op: 'CREATE', object: o, pick: 0 },
+            { op: 'DELETE', object: o, pick: i },
+            ...variants.map((v) => ({ op: 'UPDATE', object: v, pick: i })),
+        ];
+        for (const c of picks) {
+            const cluster = c.op === 'CREATE' ? others : objects;
+            // check() prepends two namespaces; keep the object at its index by passing the cluster as is.
+            if (check(cluster, c, false) === 'overlaid')
+                overlaid++;
+        }
+    }
+    assert.ok(overlaid > objects.length, `only ${overlaid} changes took the overlay`);
+});

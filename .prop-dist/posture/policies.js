@@ -1,0 +1,463 @@
+import { setOwn } from '../model/own.js';
+import { GATEWAY_API_GROUP, GATEWAY_NAME_LABEL, USE_WAYPOINT } from './gateways.js';
+import { l7FieldsOf } from './rules.js';
+import { SECURITY_GROUP } from './mtls.js';
+import { EMPTY, isObject, overlayMap, push, sameList, specOf, str } from './util.js';
+const ACTIONS = new Set(['ALLOW', 'DENY', 'CUSTOM', 'AUDIT']);
+/**
+ * Resolves which workloads each AuthorizationPolicy and RequestAuthentication applies to:
+ * root-namespace policies without a selector apply mesh-wide, namespace policies without one to
+ * their namespace, `selector.matchLabels` to matching pods (in every namespace for the root
+ * namespace), and `targetRefs` / `targetRef` to a Gateway-API Gateway, GatewayClass, Service or
+ * ServiceEntry. Per workload, `attachments` then says who enforces each policy (sidecar, gateway,
+ * ztunnel, waypoint) or why nobody does.
+ */
+export class PolicyResolver {
+    model;
+    labels;
+    gateways;
+    services;
+    waypointServes;
+    authorization = [];
+    requestAuthn = [];
+    byResource = new Map();
+    meshScoped = { ap: [], ra: [] };
+    nsScoped = { ap: new Map(), ra: new Map() };
+    selected = { ap: new Map(), ra: new Map() };
+    constructor(model, labels, gateways, services, 
+    /** Workloads whose traffic goes through a waypoint, by the waypoint's `ns/name`. */
+    waypointServes, 
+    /** Only these policies (in this order), for an overlay's recomputed share; all of the model's by default. */
+    only) {
+        this.model = model;
+        this.labels = labels;
+        this.gateways = gateways;
+        this.services = services;
+        this.waypointServes = waypointServes;
+        if (only) {
+            for (const r of only)
+                this.add(r, r.kind === 'AuthorizationPolicy' ? 'AuthorizationPolicy' : 'RequestAuthentication');
+            return;
+        }
+        for (const r of model.ofKind(SECURITY_GROUP, 'AuthorizationPolicy'))
+            this.add(r, 'AuthorizationPolicy');
+        for (const r of model.ofKind(SECURITY_GROUP, 'RequestAuthentication'))
+            this.add(r, 'RequestAuthentication');
+    }
+    /**
+     * This resolver for `model`, an overlay of this one's model: the policies in `recompute` (objects of
+     * `model`, in id order: the added policy, or every policy a workload change may reach) are resolved
+     * again against the overlay's indexes, `removed` is dropped, and every other policy keeps its info. A
+     * recomputed policy that resolves exactly as before keeps its old info too, so the attachments of
+     * the workloads it selects stay valid. `changed(w, kind)` says whether a workload's attachments may
+     * differ from this resolver's.
+     */
+    withChange(model, labels, gateways, services, waypointServes, recompute, removed) {
+        const base = this;
+        const scratch = new PolicyResolver(model, labels, gateways, services, waypointServes, recompute);
+        // scratch info → the info the overlay uses (the base's when nothing changed).
+        const final = new Map();
+        const replaced = new Map();
+        const dropped = new Set(removed ? [removed] : []);
+        const redone = new Set(recompute);
+        for (const info of [...scratch.authorization, ...scratch.requestAuthn]) {
+            const old = base.byResource.get(info.resource);
+            if (old && sameResolution(old, info))
+                final.set(info, old);
+            else {
+                final.set(info, info);
+                if (old)
+                    replaced.set(old, info);
+            }
+        }
+        if (removed && !redone.has(removed)) {
+            const old = base.byResource.get(removed);
+            if (old)
+                replaced.set(old, old); // gone: marks its workloads changed
+        }
+        const targetOf = (info, t) => {
+            const f = final.get(info);
+            return t && f !== info ? f.targetRefs[info.targetRefs.indexOf(t)] : t;
+        };
+        const o = Object.create(PolicyResolver.prototype);
+        const w = o;
+        Object.assign(w, { model, labels, gateways, services, waypointServes });
+        const editList = (list, kind) => {
+            const out = dropped.size || redone.size ? list.filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)) : list.slice();
+            const extra = (kind === 'AuthorizationPolicy' ? scratch.authorization : scratch.requestAuthn).map((p) => final.get(p));
+            return mergeById(out, extra);
+        };
+        let ap = null;
+        let ra = null;
+        Object.defineProperty(w, 'authorization', { get: () => (ap ??= editList(base.authorization, 'AuthorizationPolicy')) });
+        Object.defineProperty(w, 'requestAuthn', { get: () => (ra ??= editList(base.requestAuthn, 'RequestAuthentication')) });
+        w.byResource = overlayMap(base.byResource);
+        for (const r of dropped)
+            w.byResource.delete(r);
+        for (const info of final.values())
+            w.byResource.set(info.resource, info);
+        const b = base;
+        const s = scratch;
+        const touchedScopes = new Set();
+        const scoped = (k) => {
+            const mesh = mergeById(b.meshScoped[k].filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)), s.meshScoped[k].map((p) => final.get(p)));
+            if (!sameList(mesh, b.meshScoped[k]))
+                touchedScopes.add(`${k}:mesh`);
+            const ns = overlayMap(b.nsScoped[k]);
+            const namespaces = new Set();
+            for (const r of [...dropped, ...redone])
+                namespaces.add(r.namespace);
+            for (const n of namespaces) {
+                const before = b.nsScoped[k].get(n) ?? EMPTY;
+                const after = mergeById(before.filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)), (s.nsScoped[k].get(n) ?? EMPTY).map((p) => final.get(p)));
+                if (sameList(after, before))
+                    continue;
+                touchedScopes.add(`${k}:ns:${n}`);
+                if (after.length)
+                    ns.set(n, after);
+                else
+                    ns.delete(n);
+            }
+            return { mesh, ns };
+        };
+        const ms = { ap: scoped('ap'), ra: scoped('ra') };
+        w.meshScoped = { ap: ms.ap.mesh, ra: ms.ra.mesh };
+        w.nsScoped = { ap: ms.ap.ns, ra: ms.ra.ns };
+        const selectedOf = (k) => {
+            const memo = new Map();
+            return {
+                get(wl) {
+                    const hit = memo.get(wl);
+                    if (hit)
+                        return hit;
+                    const before = b.selected[k].get(wl) ?? EMPTY;
+                    const mine = s.selected[k].get(wl) ?? EMPTY;
+                    let after = before;
+                    if (mine.length || before.some((e) => dropped.has(e.policy.resource) || redone.has(e.policy.resource))) {
+                        const kept = before.filter((e) => !dropped.has(e.policy.resource) && !redone.has(e.policy.resource));
+                        const fresh = mine.map((e) => ({ policy: final.get(e.policy), via: e.via, target: targetOf(e.policy, e.target) }));
+                        // Entries in policy (id) order, each policy's in targetRefs order: as a fresh resolver adds them.
+                        after = [...kept, ...fresh].sort((x, y) => x.policy.resource.id - y.policy.resource.id);
+                        if (after.length === before.length && after.every((e, i) => e.policy === before[i].policy && e.via === before[i].via && e.target === before[i].target))
+                            after = before;
+                    }
+                    memo.set(wl, after);
+                    return after;
+                },
+            };
+        };
+        w.selected = { ap: selectedOf('ap'), ra: selectedOf('ra') };
+        const changed = (wl, k) => touchedScopes.has(`${k}:mesh`) || touchedScopes.has(`${k}:ns:${wl.namespace}`) || w.selected[k].get(wl) !== (b.selected[k].get(wl) ?? EMPTY);
+        return { resolver: o, changed };
+    }
+    /** Policies applying to a workload, each with who enforces it. Order: CUSTOM, DENY, ALLOW, AUDIT (Istio's evaluation order). */
+    attachments(wp, kind = 'AuthorizationPolicy') {
+        const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
+        const out = [];
+        const w = wp.workload;
+        for (const p of this.meshScoped[k])
+            out.push(this.attach(wp, p, 'mesh', null));
+        for (const p of this.nsScoped[k].get(w.namespace) ?? EMPTY)
+            out.push(this.attach(wp, p, 'namespace', null));
+        for (const s of this.selected[k].get(w) ?? EMPTY)
+            out.push(this.attach(wp, s.policy, s.via, s.target));
+        if (k === 'ap')
+            out.sort((a, b) => ORDER[a.policy.action] - ORDER[b.policy.action]);
+        return out;
+    }
+    add(r, kind) {
+        const problems = [];
+        const rawSpec = r.obj?.spec;
+        if (rawSpec !== undefined && rawSpec !== null && !isObject(rawSpec))
+            problems.push('spec is not a mapping; Istio rejects the policy');
+        const spec = specOf(r) ?? {};
+        let action = 'ALLOW';
+        let provider = null;
+        if (kind === 'AuthorizationPolicy') {
+            const a = spec.action === undefined || spec.action === null ? 'ALLOW' : typeof spec.action === 'string' ? spec.action.toUpperCase() : '';
+            if (ACTIONS.has(a))
+                action = a;
+            else
+                problems.push(`spec.action "${String(spec.action)}" is not ALLOW, DENY, CUSTOM or AUDIT; Istio rejects the policy`);
+            if (action === 'CUSTOM') {
+                provider = str(isObject(spec.provider) ? spec.provider.name : undefined) ?? null;
+                if (!provider)
+                    problems.push('a CUSTOM policy needs spec.provider.name; Istio rejects it');
+            }
+            if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules))
+                problems.push('spec.rules is not a list; Istio rejects the policy');
+            if (action === 'DENY' && !(Array.isArray(spec.rules) && spec.rules.length))
+                problems.push('a DENY policy without rules is rejected by Istio');
+        }
+        const hasRules = Array.isArray(spec.rules) && spec.rules.length > 0;
+        const info = {
+            resource: r,
+            kind,
+            action,
+            provider,
+            scope: 'namespace',
+            problems,
+            allowNothing: kind === 'AuthorizationPolicy' && action === 'ALLOW' && !hasRules && problems.length === 0,
+            dryRun: r.annotations['istio.io/dry-run'] === 'true',
+            selector: null,
+            targetRefs: [],
+            targets: EMPTY,
+            get l7Fields() {
+                return kind === 'AuthorizationPolicy' ? l7FieldsOf(r) : [];
+            },
+        };
+        (kind === 'AuthorizationPolicy' ? this.authorization : this.requestAuthn).push(info);
+        this.byResource.set(r, info);
+        const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
+        const isRoot = r.namespace === this.model.rootNamespace;
+        const refs = [];
+        if (Array.isArray(spec.targetRefs))
+            spec.targetRefs.forEach((ref, index) => refs.push({ ref, index }));
+        else if (spec.targetRefs !== undefined && spec.targetRefs !== null)
+            problems.push('spec.targetRefs is not a list; Istio rejects the policy');
+        if (spec.targetRef !== undefined && spec.targetRef !== null)
+            refs.push({ ref: spec.targetRef, index: null });
+        const hasSelector = spec.selector !== undefined && spec.selector !== null;
+        if (hasSelector && refs.length)
+            problems.push('selector and targetRefs are both set; Istio allows at most one');
+        if (problems.length) {
+            info.scope = refs.length ? 'targetRefs' : hasSelector ? 'selector' : isRoot ? 'mesh' : 'namespace';
+            return;
+        }
+        if (refs.length) {
+            info.scope = 'targetRefs';
+            const reached = new Set();
+            for (const { ref, index } of refs) {
+                const t = this.resolveRef(ref, index, r, isRoot);
+                info.targetRefs.push(t);
+                const via = t.resolved === 'waypoint' ? 'waypoint' : t.resolved === 'service' ? 'service' : t.resolved === 'serviceentry' ? 'serviceentry' : 'gateway';
+                for (const w of t.workloads) {
+                    if (reached.has(w))
+                        continue;
+                    reached.add(w);
+                    push(this.selected[k], w, { policy: info, via, target: t });
+                }
+            }
+            info.targets = [...reached];
+            return;
+        }
+        if (hasSelector) {
+            info.scope = 'selector';
+            const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+            if (!isObject(spec.selector) || (ml !== undefined && ml !== null && !isObject(ml))) {
+                problems.push('spec.selector.matchLabels is not a label map; Istio rejects the policy');
+                return;
+            }
+            const labels = {};
+            if (isObject(ml))
+                for (const [lk, lv] of Object.entries(ml))
+                    setOwn(labels, lk, String(lv));
+            info.selector = labels;
+            info.targets = isRoot ? this.labels.select(labels) : this.model.selectWorkloads(r.namespace, { matchLabels: labels });
+            for (const w of info.targets)
+                push(this.selected[k], w, { policy: info, via: 'selector', target: null });
+            return;
+        }
+        if (isRoot) {
+            info.scope = 'mesh';
+            info.targets = this.model.workloads;
+            this.meshScoped[k].push(info);
+        }
+        else {
+            info.scope = 'namespace';
+            info.targets = this.model.workloadsIn(r.namespace);
+            push(this.nsScoped[k], r.namespace, info);
+        }
+    }
+    /** Mesh-wide policies (root namespace, no selector, no targetRefs). */
+    meshPolicies(kind = 'AuthorizationPolicy') {
+        return this.meshScoped[kind === 'AuthorizationPolicy' ? 'ap' : 'ra'];
+    }
+    /** Namespace-wide policies of `ns` (no selector, no targetRefs; not the root namespace's). */
+    namespacePolicies(ns, kind = 'AuthorizationPolicy') {
+        return this.nsScoped[kind === 'AuthorizationPolicy' ? 'ap' : 'ra'].get(ns) ?? EMPTY;
+    }
+    resolveRef(raw, index, policy, isRoot) {
+        const t = { index, group: '', kind: '', name: '', namespace: policy.namespace, resolved: 'invalid', resource: null, workloads: EMPTY, note: null };
+        if (!isObject(raw)) {
+            t.note = 'not a mapping';
+            return t;
+        }
+        t.group = typeof raw.group === 'string' ? raw.group : '';
+        t.kind = str(raw.kind) ?? '';
+        t.name = str(raw.name) ?? '';
+        t.namespace = str(raw.namespace) ?? policy.namespace;
+        if (!t.kind || !t.name) {
+            t.note = 'kind and name are required';
+            return t;
+        }
+        if (t.namespace !== policy.namespace) {
+            t.note = `targets must be in the policy's namespace (${policy.namespace}), not ${t.namespace}`;
+            return t;
+        }
+        const ns = policy.namespace;
+        if (t.kind === 'Gateway' && t.group === GATEWAY_API_GROUP) {
+            const g = this.gateways.k8sGateways.get(`${ns}/${t.name}`) ?? null;
+            t.resource = g;
+            if (g && this.gateways.isWaypoint(g)) {
+                t.resolved = 'waypoint';
+                t.workloads = this.waypointWorkloads(ns, t.name);
+                return t;
+            }
+            t.resolved = g ? 'gateway' : 'missing';
+            t.workloads = this.model.selectWorkloads(ns, { [GATEWAY_NAME_LABEL]: t.name });
+            if (!g)
+                t.note = `Gateway ${ns}/${t.name} is not in the input${t.workloads.length ? '' : ', nor are its pods'}`;
+            else if (!t.workloads.length)
+                t.note = `the pods Istio deploys for Gateway ${ns}/${t.name} are not in the input`;
+            return t;
+        }
+        if (t.kind === 'GatewayClass' && t.group === GATEWAY_API_GROUP) {
+            if (!isRoot) {
+                t.resolved = 'unsupported';
+                t.note = `a GatewayClass target is only honoured in the root namespace ${this.model.rootNamespace}`;
+                return t;
+            }
+            t.resolved = 'gatewayclass';
+            const reached = [];
+            for (const g of this.gateways.k8sGateways.values()) {
+                if (str(specOf(g)?.gatewayClassName) !== t.name)
+                    continue;
+                if (this.gateways.isWaypoint(g))
+                    reached.push(...this.waypointWorkloads(g.namespace, g.name));
+                else
+                    reached.push(...this.model.selectWorkloads(g.namespace, { [GATEWAY_NAME_LABEL]: g.name }));
+            }
+            t.workloads = reached;
+            if (!reached.length)
+                t.note = `no Gateway of class ${t.name} (or none of its pods) is in the input`;
+            return t;
+        }
+        if (t.kind === 'Service' && (t.group === '' || t.group === 'core')) {
+            const s = this.services.get(ns, t.name);
+            t.resource = s?.resource ?? null;
+            t.resolved = s ? 'service' : 'missing';
+            t.workloads = s?.workloads ?? EMPTY;
+            if (!s)
+                t.note = `Service ${ns}/${t.name} is not in the input`;
+            return t;
+        }
+        if (t.kind === 'ServiceEntry' && t.group === 'networking.istio.io') {
+            const se = this.model.ofKindInNamespace('networking.istio.io', 'ServiceEntry', ns).find((x) => x.name === t.name) ?? null;
+            t.resource = se;
+            t.resolved = se ? 'serviceentry' : 'missing';
+            const ws = se ? specOf(se)?.workloadSelector : undefined;
+            t.workloads = isObject(ws) && isObject(ws.labels) && Object.keys(ws.labels).length ? this.model.selectWorkloads(ns, ws.labels) : EMPTY;
+            t.note = se ? (t.workloads.length ? null : `ServiceEntry ${ns}/${t.name} selects no workload in the input (the policy applies at the waypoint for its hosts)`) : `ServiceEntry ${ns}/${t.name} is not in the input`;
+            return t;
+        }
+        t.resolved = 'unsupported';
+        t.note = `Istio does not attach policies to ${t.group ? `${t.group}/` : ''}${t.kind}`;
+        return t;
+    }
+    /** Pods of a waypoint plus the workloads whose traffic it serves. */
+    waypointWorkloads(ns, name) {
+        return [...this.model.selectWorkloads(ns, { [GATEWAY_NAME_LABEL]: name }), ...(this.waypointServes.get(`${ns}/${name}`) ?? EMPTY)];
+    }
+    attach(wp, policy, via, target) {
+        const { enforcedBy, note } = enforcement(wp, policy, via, target, this.gateways, this.services);
+        return { policy, via, enforcedBy, note, target };
+    }
+}
+const ORDER = { CUSTOM: 0, DENY: 1, ALLOW: 2, AUDIT: 3 };
+function enforcement(wp, p, via, target, gateways, services) {
+    if (p.problems.length)
+        return { enforcedBy: 'none', note: `rejected by Istio: ${p.problems[0]}` };
+    if (p.dryRun)
+        return { enforcedBy: 'none', note: 'dry-run (istio.io/dry-run): evaluated and logged, not enforced' };
+    const what = p.kind === 'RequestAuthentication' ? 'RequestAuthentication' : `${p.action} policy`;
+    if (via === 'mesh' || via === 'namespace' || via === 'selector') {
+        if (wp.gateway === 'waypoint')
+            return { enforcedBy: 'none', note: 'waypoints apply only policies attached with targetRefs' };
+        if (wp.gateway === 'k8s-gateway') {
+            if (via === 'selector')
+                return { enforcedBy: 'none', note: 'a selector has no effect on the pods of a Gateway-API Gateway; use targetRefs' };
+            return { enforcedBy: 'gateway', note: null };
+        }
+        if (wp.gateway === 'istio-gateway')
+            return { enforcedBy: 'gateway', note: null };
+        switch (wp.dataplane) {
+            case 'sidecar':
+                return { enforcedBy: 'sidecar', note: null };
+            case 'ambient':
+                if (p.kind === 'RequestAuthentication')
+                    return { enforcedBy: 'none', note: 'ztunnel cannot validate JWTs; attach it to a waypoint with targetRefs' };
+                if (p.action === 'CUSTOM' || p.action === 'AUDIT')
+                    return { enforcedBy: 'none', note: `ztunnel does not support the ${p.action} action` };
+                if (p.l7Fields.length)
+                    return {
+                        enforcedBy: 'ztunnel',
+                        note: `ztunnel cannot evaluate ${p.l7Fields.join(', ')}: ${p.action === 'ALLOW' ? 'rules using them never match' : 'the rules are enforced without them (broader)'}`,
+                    };
+                return { enforcedBy: 'ztunnel', note: null };
+            case 'none':
+                return { enforcedBy: 'none', note: 'not in the mesh: no proxy enforces policies' };
+            default:
+                return { enforcedBy: 'unknown', note: 'data-plane mode unknown (no Namespace object in the input)' };
+        }
+    }
+    if (via === 'gateway')
+        return { enforcedBy: wp.gateway ? 'gateway' : 'none', note: wp.gateway ? null : `${what} targets a Gateway; this workload is not its proxy` };
+    if (wp.gateway === 'waypoint')
+        return { enforcedBy: 'waypoint', note: null };
+    if (via === 'waypoint')
+        return { enforcedBy: 'waypoint', note: null };
+    // Service / ServiceEntry targets: only a waypoint applies them.
+    if (via === 'service' && target?.resource) {
+        const s = services.of(target.resource);
+        const wpRef = s ? gateways.serviceWaypoint(s) : null;
+        if (wpRef)
+            return { enforcedBy: 'waypoint', note: wpRef.gateway ? null : `waypoint ${wpRef.namespace}/${wpRef.name} is named but not in the input` };
+    }
+    if (via === 'serviceentry' && target?.resource) {
+        const label = target.resource.labels[USE_WAYPOINT];
+        if (label && label !== 'none')
+            return { enforcedBy: 'waypoint', note: null };
+    }
+    if (wp.waypoint && via === 'serviceentry')
+        return { enforcedBy: 'waypoint', note: null };
+    const kindName = target ? `${target.kind} ${target.name}` : 'its target';
+    return {
+        enforcedBy: 'none',
+        note: wp.dataplane === 'sidecar'
+            ? `attached to ${kindName} with targetRefs, which only waypoints apply: sidecars ignore it`
+            : `no waypoint serves ${kindName} (label istio.io/use-waypoint): nothing enforces it`,
+    };
+}
+/** Two id-ordered lists merged in id order (`b` is short: each of its entries goes in by binary search). */
+function mergeById(a, b) {
+    if (!b.length)
+        return a;
+    const out = a.slice();
+    for (const p of b) {
+        let lo = 0;
+        let hi = out.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (out[mid].resource.id < p.resource.id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        out.splice(lo, 0, p);
+    }
+    return out;
+}
+/** Whether a policy resolved again means what it meant: same scope, problems, targets and targetRefs. */
+function sameResolution(a, b) {
+    if (a.resource !== b.resource || a.scope !== b.scope || a.action !== b.action || a.problems.length !== b.problems.length)
+        return false;
+    if (!a.problems.every((p, i) => p === b.problems[i]))
+        return false;
+    if (!sameList(a.targets, b.targets) || a.targetRefs.length !== b.targetRefs.length)
+        return false;
+    return a.targetRefs.every((t, i) => {
+        const u = b.targetRefs[i];
+        return t.resolved === u.resolved && t.resource === u.resource && t.note === u.note && t.group === u.group && t.kind === u.kind && t.name === u.name && t.namespace === u.namespace && t.index === u.index && sameList(t.workloads, u.workloads);
+    });
+}

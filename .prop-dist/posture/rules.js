@@ -1,0 +1,112 @@
+import { isObject, nonEmpty, strings } from './util.js';
+export const SOURCE_FIELDS = [
+    'principals',
+    'notPrincipals',
+    'requestPrincipals',
+    'notRequestPrincipals',
+    'namespaces',
+    'notNamespaces',
+    'serviceAccounts',
+    'notServiceAccounts',
+    'ipBlocks',
+    'notIpBlocks',
+    'remoteIpBlocks',
+    'notRemoteIpBlocks',
+];
+export const OPERATION_FIELDS = ['hosts', 'notHosts', 'ports', 'notPorts', 'methods', 'notMethods', 'paths', 'notPaths'];
+/** Fields ztunnel cannot evaluate (HTTP attributes); `when` keys other than these L4 ones count too. */
+export const L7_SOURCE_FIELDS = new Set(['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks']);
+export const L7_OPERATION_FIELDS = new Set(['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']);
+export const L4_CONDITION_KEYS = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port']);
+const parsed = new WeakMap();
+const NO_RULES = Object.freeze([]);
+/** The rules of an AuthorizationPolicy (parsed once per object; treat as read-only). */
+export function rulesOf(r) {
+    let out = parsed.get(r);
+    if (!out) {
+        const rules = r.obj?.spec?.rules;
+        out = Array.isArray(rules) ? rules.map((rule, index) => ({ index, rule: isObject(rule) ? rule : null, path: ['spec', 'rules', index] })) : NO_RULES;
+        parsed.set(r, out);
+    }
+    return out;
+}
+/** Non-empty string-list fields of every `from[].source` of a rule. */
+export function sourceFields(rv) {
+    const c = (rv.cache ??= {});
+    return (c.sources ??= listFields(rv, 'from', 'source', SOURCE_FIELDS));
+}
+/** Non-empty string-list fields of every `to[].operation` of a rule. */
+export function operationFields(rv) {
+    const c = (rv.cache ??= {});
+    return (c.operations ??= listFields(rv, 'to', 'operation', OPERATION_FIELDS));
+}
+export function conditions(rv) {
+    const c = (rv.cache ??= {});
+    return (c.conditions ??= parseConditions(rv));
+}
+function parseConditions(rv) {
+    const out = [];
+    const when = rv.rule?.when;
+    if (!Array.isArray(when))
+        return out;
+    when.forEach((c, i) => {
+        if (!isObject(c) || typeof c.key !== 'string')
+            return;
+        out.push({ key: c.key, values: strings(c.values), notValues: strings(c.notValues), path: [...rv.path, 'when', i] });
+    });
+    return out;
+}
+/** A rule with no `from`, `to` or `when`: it matches every request. */
+export function matchesEverything(rv) {
+    const r = rv.rule;
+    if (!r)
+        return false;
+    for (const k of ['from', 'to', 'when']) {
+        const v = r[k];
+        if (v === undefined || v === null)
+            continue;
+        if (!Array.isArray(v) || v.length > 0)
+            return false;
+    }
+    return true;
+}
+function listFields(rv, list, inner, fields) {
+    const out = [];
+    const items = rv.rule?.[list];
+    if (!nonEmpty(items))
+        return out;
+    items.forEach((item, i) => {
+        const body = isObject(item) ? item[inner] : undefined;
+        if (!isObject(body))
+            return;
+        for (const f of fields) {
+            const values = strings(body[f]);
+            if (values.length)
+                out.push({ field: f, values, path: [...rv.path, list, i, inner, f] });
+        }
+    });
+    return out;
+}
+const l7Cache = new WeakMap();
+/** HTTP-only attributes a policy uses (what ztunnel cannot enforce); computed once per object. */
+export function l7FieldsOf(r) {
+    let out = l7Cache.get(r);
+    if (!out)
+        l7Cache.set(r, (out = findL7(r)));
+    return out;
+}
+function findL7(r) {
+    const found = new Set();
+    for (const rv of rulesOf(r)) {
+        for (const f of sourceFields(rv))
+            if (L7_SOURCE_FIELDS.has(f.field))
+                found.add(f.field);
+        for (const f of operationFields(rv))
+            if (L7_OPERATION_FIELDS.has(f.field))
+                found.add(f.field);
+        for (const c of conditions(rv))
+            if (!L4_CONDITION_KEYS.has(c.key))
+                found.add(c.key);
+    }
+    return [...found].sort();
+}

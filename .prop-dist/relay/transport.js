@@ -1,0 +1,148 @@
+/**
+ * The agent's HTTPS client to the server's agent port: mutual TLS with the client certificate the
+ * AgentIdentity holds now (a renewed one is used from the next connection on), the server verified
+ * against the pinned CA only (`--server-ca`; the system roots are not consulted), keep-alive, a timeout
+ * on every request, and response bodies bounded. It never retries by itself: the agent decides.
+ */
+import https from 'node:https';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { AGENT_PATHS } from './protocol.js';
+const gzip = promisify(gzipCb);
+/** Largest response body read (acks, cursors and errors are small). */
+const MAX_RESPONSE_BYTES = 256 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The server could not be reached, or the exchange broke (connection refused or reset, TLS failure, timeout). */
+export class TransportFailure extends Error {
+    code;
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+        this.name = 'TransportFailure';
+    }
+}
+export class HttpsTransport {
+    opts;
+    agent = null;
+    agentFor = null;
+    timeoutMs;
+    constructor(opts) {
+        this.opts = opts;
+        if (opts.server.protocol !== 'https:')
+            throw new Error(`--server must be an https:// URL (the agent port speaks mutual TLS only), not ${opts.server.protocol}//`);
+        this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    }
+    async cursor() {
+        return this.request('GET', AGENT_PATHS.cursor, null);
+    }
+    async sendBatch(batch) {
+        const body = await gzip(Buffer.from(JSON.stringify(batch)));
+        return this.request('POST', AGENT_PATHS.batch, body);
+    }
+    async sendTelemetry(report) {
+        const body = await gzip(Buffer.from(JSON.stringify(report)));
+        return this.request('POST', AGENT_PATHS.telemetry, body);
+    }
+    /** Size of a batch on the wire, to keep it under RELAY_LIMITS.maxCompressedBytes before sending. */
+    static async compressedSize(batch) {
+        return (await gzip(Buffer.from(JSON.stringify(batch)))).length;
+    }
+    close() {
+        this.agent?.destroy();
+        this.agent = null;
+    }
+    /** The keep-alive agent for the credentials current now; a renewal replaces it (old sockets close). */
+    httpsAgent() {
+        const creds = this.opts.identity.current();
+        if (this.agent && this.agentFor === creds)
+            return this.agent;
+        this.agent?.destroy();
+        this.agentFor = creds;
+        this.agent = new https.Agent({
+            keepAlive: true,
+            maxSockets: 2,
+            ca: this.opts.serverCaPem,
+            cert: creds.certificatePem,
+            key: creds.keyPem,
+            minVersion: 'TLSv1.2',
+        });
+        return this.agent;
+    }
+    request(method, path, body) {
+        if (body)
+            this.opts.onBody?.(body);
+        const url = new URL(path, this.opts.server);
+        return new Promise((resolve, reject) => {
+            const headers = { accept: 'application/json' };
+            if (body) {
+                headers['content-type'] = 'application/json';
+                headers['content-encoding'] = 'gzip';
+                headers['content-length'] = String(body.length);
+            }
+            const req = https.request(url, { method, agent: this.httpsAgent(), headers, timeout: this.timeoutMs }, (res) => {
+                const chunks = [];
+                let size = 0;
+                res.on('data', (c) => {
+                    size += c.length;
+                    if (size > MAX_RESPONSE_BYTES) {
+                        req.destroy(new TransportFailure(`the server's answer to ${method} ${path} is over ${MAX_RESPONSE_BYTES / 1024} KiB; is --server the meshward agent port?`, 'response-too-large'));
+                        return;
+                    }
+                    chunks.push(c);
+                });
+                res.on('error', (err) => reject(failure(err, method, path)));
+                res.on('end', () => {
+                    const status = res.statusCode ?? 0;
+                    let parsed = null;
+                    try {
+                        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+                    }
+                    catch {
+                        parsed = null;
+                    }
+                    if (status >= 200 && status < 300) {
+                        if (parsed === null || typeof parsed !== 'object') {
+                            reject(new TransportFailure(`the server answered ${method} ${path} with ${status} but no JSON body; is --server the meshward agent port?`, 'bad-response'));
+                            return;
+                        }
+                        resolve({ ok: true, value: parsed });
+                        return;
+                    }
+                    resolve({ ok: false, status, error: relayError(parsed), retryAfterMs: retryAfter(res.headers['retry-after']) });
+                });
+            });
+            req.on('timeout', () => req.destroy(new TransportFailure(`${method} ${path}: no answer within ${this.timeoutMs} ms`, 'timeout')));
+            req.on('error', (err) => reject(failure(err, method, path)));
+            req.end(body ?? undefined);
+        });
+    }
+}
+function failure(err, method, path) {
+    if (err instanceof TransportFailure)
+        return err;
+    const e = err;
+    const code = e.code ?? 'error';
+    // Node's messages for network and TLS errors name addresses and certificate problems, never a key.
+    return new TransportFailure(`${method} ${path}: ${code}${e.message ? ` (${e.message.slice(0, 200)})` : ''}`, code);
+}
+function relayError(v) {
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+        return null;
+    const o = v;
+    if (typeof o.code !== 'string' || typeof o.message !== 'string')
+        return null;
+    return o;
+}
+/** `Retry-After` in seconds or as an HTTP date, in ms; null when absent or unreadable. */
+export function retryAfterMs(h, now = Date.now()) {
+    return retryAfter(h, now);
+}
+function retryAfter(h, now = Date.now()) {
+    const v = Array.isArray(h) ? h[0] : h;
+    if (v === undefined || v === '')
+        return null;
+    if (/^\d+$/.test(v.trim()))
+        return Number(v.trim()) * 1000;
+    const at = Date.parse(v);
+    return Number.isFinite(at) ? Math.max(0, at - now) : null;
+}

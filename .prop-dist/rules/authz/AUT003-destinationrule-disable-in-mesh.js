@@ -1,0 +1,120 @@
+import { defineRule } from '../types.js';
+import { resolveHost } from '../../model/hosts.js';
+import { computePosture, namedPort } from '../../posture/index.js';
+import { listSome, plural, str } from '../../posture/util.js';
+import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, modeText, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
+import { postureReads } from '../../posture/reads.js';
+export default defineRule({
+    meta: {
+        id: 'AUT003',
+        title: 'DestinationRule turns off TLS (tls.mode DISABLE) to a host in the mesh',
+        severity: 'high',
+        category: 'authn-authz',
+        reads: postureReads(DR, SERVICE, NAMESPACE, PA, ...WORKLOADS),
+        docs: {
+            summary: 'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail.',
+            why: "Istio's auto mTLS would send Istio mutual TLS to these destinations. DISABLE overrides it: every client sidecar the rule reaches sends plaintext, so the traffic is readable and alterable on the network and the destination sees no client identity, which silently defeats AuthorizationPolicies on principals or namespaces. Because DestinationRules apply to hosts mesh-wide, a rule written in one namespace can downgrade other tenants' calls.",
+            fix: 'Remove the `tls` block (auto mTLS then uses ISTIO_MUTUAL), or set `tls.mode: ISTIO_MUTUAL`. Limit DestinationRules with `exportTo: ["."]`, and make the destinations STRICT so that a downgrade fails closed.',
+            bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: reviews, namespace: shop}\nspec:\n  selector: {matchLabels: {app: reviews}}\n  template:\n    metadata: {labels: {app: reviews}}\n    spec:\n      containers:\n      - {name: reviews, image: registry.example.com/shop/reviews:1.3.0}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: reviews, namespace: shop}\nspec:\n  selector: {app: reviews}\n  ports:\n  - {name: http, port: 9080}\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  trafficPolicy:\n    tls: {mode: DISABLE}',
+            good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: reviews, namespace: shop}\nspec:\n  selector: {matchLabels: {app: reviews}}\n  template:\n    metadata: {labels: {app: reviews}}\n    spec:\n      containers:\n      - {name: reviews, image: registry.example.com/shop/reviews:1.3.0}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: reviews, namespace: shop}\nspec:\n  selector: {app: reviews}\n  ports:\n  - {name: http, port: 9080}\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}',
+            references: [
+                'https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings-TLSmode',
+                'https://istio.io/latest/docs/tasks/security/authentication/authn-policy/#auto-mutual-tls',
+            ],
+        },
+    },
+    check({ model, report }) {
+        const posture = computePosture(model);
+        for (const dr of model.ofKind('networking.istio.io', 'DestinationRule')) {
+            const host = str(dr.obj?.spec?.host);
+            if (!host)
+                continue;
+            const blocks = tlsBlocks(dr).filter((b) => tlsMode(b.tls) === 'DISABLE');
+            if (!blocks.length)
+                continue;
+            const target = inMeshTarget(model, posture, host, dr.namespace);
+            if (!target)
+                continue;
+            for (const b of blocks) {
+                const dest = destinations(posture, target.services, b.port);
+                const open = dest.filter((d) => d.plaintext);
+                const unknown = dest.length === 0;
+                const severity = open.length || unknown ? 'high' : 'medium';
+                let outcome;
+                if (unknown)
+                    outcome = `its workloads are not in the input, so nothing shows they refuse plaintext`;
+                else if (open.length)
+                    outcome = `${listSome(open.map((d) => `${wname(d.w)} accepts it (${d.mode})`), 3)}`;
+                else
+                    outcome = `its workloads are STRICT, so these calls fail instead`;
+                report({
+                    resource: dr,
+                    path: [...b.path, 'mode'],
+                    key: b.path.join('.'),
+                    severity,
+                    message: `DestinationRule ${dr.namespace}/${dr.name} sets tls.mode DISABLE (${b.where}) for ${host}, ${target.what}: client sidecars send plaintext instead of Istio mutual TLS, and ${outcome}.`,
+                    evidence: [
+                        ...target.services.slice(0, 5).map((s) => ({ role: 'destination', description: `Service ${s.namespace}/${s.name} is in the mesh`, resource: s.resource, path: ['metadata', 'name'] })),
+                        ...workloadEvidence((open.length ? open : dest).map((d) => d.w), (w) => `${wname(w)}: ${dest.find((d) => d.w === w)?.mode}`),
+                    ],
+                });
+            }
+        }
+    },
+});
+/** The in-mesh Services a DestinationRule host reaches, or null when it reaches none. */
+export function inMeshTarget(model, posture, host, ns) {
+    const inMesh = (mode) => mode === 'sidecar' || mode === 'ambient';
+    const services = posture.services.resolve(host, ns).filter((s) => {
+        const ws = s.workloads.map((w) => posture.of(w)).filter((wp) => wp && !wp.gateway);
+        // A workload whose namespace has no Namespace object (dataplane unknown) is assumed in the mesh, as posture does.
+        return ws.length ? ws.some((wp) => wp.dataplane !== 'none') : inMesh(model.namespace(s.namespace).mode);
+    });
+    if (services.length) {
+        const what = services.length === 1 && !host.includes('*') ? 'a service in the mesh' : `covering ${plural(services.length, 'service')} in the mesh`;
+        return { services, what };
+    }
+    // Not in the input: judge by the namespace the cluster name points to, or by what a wildcard covers.
+    const domain = model.clusterDomain;
+    const canonical = resolveHost(host, ns, domain, (n) => model.namespace(n).resource !== null);
+    const svcSuffix = `.svc.${domain}`;
+    if (canonical.startsWith('*')) {
+        const suffix = canonical.slice(1);
+        const covers = (n) => `.${n}${svcSuffix}`.endsWith(suffix) || suffix === '';
+        const meshNs = model.namespaces().filter((n) => inMesh(n.mode) && covers(n.name));
+        return meshNs.length ? { services: [], what: `a wildcard covering the mesh namespaces ${listSome(meshNs.map((n) => n.name), 3)}` } : null;
+    }
+    if (canonical.endsWith(svcSuffix)) {
+        const labels = canonical.slice(0, -svcSuffix.length).split('.');
+        const svcNs = labels[labels.length - 1];
+        if (labels.length === 2 && inMesh(model.namespace(svcNs).mode))
+            return { services: [], what: `a service of the mesh namespace ${svcNs}` };
+    }
+    return null;
+}
+/** Workloads behind the Services, with their effective mode on the port the block governs. */
+export function destinations(posture, services, servicePort) {
+    const out = [];
+    const seen = new Set();
+    for (const s of services) {
+        const sp = servicePort === null ? null : s.ports.find((p) => p.port === servicePort);
+        for (const w of s.workloads) {
+            const wp = posture.of(w);
+            if (!wp || wp.gateway || !wp.mtls.applies || seen.has(w))
+                continue;
+            seen.add(w);
+            let port = null;
+            if (sp)
+                port = typeof sp.targetPort === 'number' ? sp.targetPort : typeof sp.targetPort === 'string' ? namedPort(w, sp.targetPort) : sp.port;
+            const pm = port === null ? null : wp.mtls.ports.find((p) => p.port === port);
+            const m = pm ?? (port === null ? null : { mode: wp.mtls.mode, origin: wp.mtls.origin });
+            if (m)
+                out.push({ w, plaintext: m.mode !== 'STRICT', mode: modeText(m) });
+            else {
+                const open = wp.mtls.mode !== 'STRICT' || wp.mtls.ports.some((p) => p.mode !== 'STRICT');
+                out.push({ w, plaintext: open, mode: modeText(open && wp.mtls.mode === 'STRICT' ? wp.mtls.ports.find((p) => p.mode !== 'STRICT') : wp.mtls) });
+            }
+        }
+    }
+    return out;
+}

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import rule from './AUT003-destinationrule-disable-in-mesh.js';
+import { findingsFor } from '../../testing/kit.js';
+import { STRICT_MESH, deployment, destinationRule, docs, namespace, peerAuth, service } from './fixtures.js';
+const SHOP = [namespace('shop'), namespace('legacy', 'none'), deployment('shop', 'web', { ports: [['http', 8080], ['admin', 9090]] }), service('shop', 'web', { app: 'web' }, [{ port: 80, targetPort: 'http', name: 'http' }, { port: 81, targetPort: 9090, name: 'admin' }])];
+const disable = { mode: 'DISABLE' };
+test('DISABLE to a mesh service whose pods accept plaintext: high, on the tls mode', async () => {
+    const f = await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'web', { host: 'web', trafficPolicy: { tls: disable } })));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].severity, 'high');
+    assert.equal(f[0].location?.path, 'spec.trafficPolicy.tls.mode');
+    assert.equal(f[0].message, "DestinationRule shop/web sets tls.mode DISABLE (trafficPolicy) for web, a service in the mesh: client sidecars send plaintext instead of Istio mutual TLS, and Deployment shop/web accepts it (PERMISSIVE by Istio's default).");
+    assert.deepEqual(f[0].evidence.map((e) => e.role), ['destination', 'workload']);
+});
+test('destinations STRICT everywhere: medium, the calls fail instead', async () => {
+    const f = await findingsFor(rule, docs(...SHOP, STRICT_MESH, destinationRule('shop', 'web', { host: 'web.shop.svc.cluster.local', trafficPolicy: { tls: disable } })));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].severity, 'medium');
+    assert.match(f[0].message, /its workloads are STRICT, so these calls fail instead/);
+});
+test('portLevelSettings map the Service port to the container port and its port-level mode', async () => {
+    const pa = peerAuth('shop', 'web', { selector: { matchLabels: { app: 'web' } }, portLevelMtls: { '8080': { mode: 'PERMISSIVE' } } });
+    const dr = destinationRule('shop', 'web', {
+        host: 'web',
+        trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: disable }, { port: { number: 81 }, tls: disable }] },
+    });
+    const f = await findingsFor(rule, docs(...SHOP, STRICT_MESH, pa, dr));
+    assert.equal(f.length, 2);
+    const p80 = f.find((x) => x.location?.path === 'spec.trafficPolicy.portLevelSettings[0].tls.mode');
+    assert.equal(p80.severity, 'high', 'port 80 → targetPort http → 8080, PERMISSIVE at port level');
+    assert.match(p80.message, /\(port 80\).*PERMISSIVE from port-level policy shop\/web/);
+    const p81 = f.find((x) => x.location?.path === 'spec.trafficPolicy.portLevelSettings[1].tls.mode');
+    assert.equal(p81.severity, 'medium', 'port 81 → 9090, STRICT from the mesh');
+});
+test('subsets are checked too', async () => {
+    const f = await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'web', { host: 'web', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', trafficPolicy: { tls: disable } }] })));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].location?.path, 'spec.subsets[1].trafficPolicy.tls.mode');
+    assert.match(f[0].message, /\(subset v2: trafficPolicy\)/);
+});
+test('wildcards and services that are not in the input', async () => {
+    const wild = await findingsFor(rule, docs(...SHOP, destinationRule('legacy', 'all-shop', { host: '*.shop.svc.cluster.local', trafficPolicy: { tls: disable } })));
+    assert.equal(wild.length, 1);
+    assert.match(wild[0].message, /covering 1 service in the mesh/);
+    const absent = await findingsFor(rule, docs(namespace('payments'), destinationRule('shop', 'x', { host: 'ledger.payments.svc.cluster.local', trafficPolicy: { tls: disable } })));
+    assert.equal(absent.length, 1);
+    assert.equal(absent[0].severity, 'high');
+    assert.match(absent[0].message, /a service of the mesh namespace payments: .* its workloads are not in the input/);
+    const star = await findingsFor(rule, docs(namespace('payments'), destinationRule('shop', 'x', { host: '*', trafficPolicy: { tls: disable } })));
+    assert.match(star[0].message, /a wildcard covering the mesh namespaces payments/);
+});
+test('negatives: external hosts, namespaces outside the mesh, other TLS modes', async () => {
+    assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'ext', { host: 'api.example.com', trafficPolicy: { tls: disable } }))), []);
+    const legacy = docs(namespace('legacy', 'none'), deployment('legacy', 'old'), service('legacy', 'old', { app: 'old' }), destinationRule('legacy', 'old', { host: 'old', trafficPolicy: { tls: disable } }));
+    assert.deepEqual(await findingsFor(rule, legacy), []);
+    assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'web', { host: 'web', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }))), []);
+    assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'web', { host: 7, trafficPolicy: { tls: 'DISABLE' } }))), []);
+});
+test('workloads of a namespace without a Namespace object are assumed in the mesh, as posture does', async () => {
+    const unknownNs = [deployment('orders', 'db', { ports: [5432] }), service('orders', 'db', { app: 'db' }, [{ port: 5432, targetPort: 5432, name: 'tcp' }])];
+    const f = await findingsFor(rule, docs(...unknownNs, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } })));
+    assert.equal(f.length, 1);
+    assert.match(f[0].message, /^DestinationRule orders\/db sets tls\.mode DISABLE \(trafficPolicy\) for db, a service in the mesh/);
+    // A namespace known to be outside the mesh stays quiet.
+    assert.deepEqual(await findingsFor(rule, docs(namespace('orders', 'none'), ...unknownNs, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } }))), []);
+});

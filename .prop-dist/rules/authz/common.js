@@ -1,0 +1,204 @@
+import { isObject, listSome } from '../../posture/util.js';
+import { detectIstioVersions } from '../../advisories/detect.js';
+import { compareVersions } from '../../advisories/version.js';
+import { WORKLOAD_READS } from '../reads.js';
+export const AP = 'security.istio.io/AuthorizationPolicy';
+export const PA = 'security.istio.io/PeerAuthentication';
+export const RA = 'security.istio.io/RequestAuthentication';
+export const DR = 'networking.istio.io/DestinationRule';
+export const ISTIO_GW = 'networking.istio.io/Gateway';
+export const K8S_GW = 'gateway.networking.k8s.io/Gateway';
+export const MESH_CONFIG = ['ConfigMap', 'install.istio.io/IstioOperator'];
+export const WORKLOADS = WORKLOAD_READS;
+export const NAMESPACE = 'Namespace';
+export const SERVICE = 'Service';
+/**
+ * Evidence entries that point at an object (file and line) for the first few workloads, then plain
+ * text for the rest: locating an object costs a parse of its document, and a finding about a
+ * namespace of 200 workloads must not parse 200 documents.
+ */
+const MAX_LOCATED = 3;
+const MAX_LISTED = 10;
+/** `Deployment shop/web`. */
+export function wname(w) {
+    return `${w.resource.kind} ${w.namespace}/${w.resource.name}`;
+}
+/** A short list of workload names for a message. */
+export function workloadList(ws, max = 3) {
+    return listSome(ws.map((w) => wname(w)), max);
+}
+/** One evidence entry per workload (the first few located, the rest as text), capped. */
+export function workloadEvidence(ws, describe, role = 'workload', located = MAX_LOCATED) {
+    const out = ws.slice(0, MAX_LISTED).map((w, i) => (i < located ? { role, description: describe(w), resource: w.resource, path: w.metaPath } : { role, description: describe(w) }));
+    if (ws.length > MAX_LISTED)
+        out.push({ role, description: `…and ${ws.length - MAX_LISTED} more workloads` });
+    return out;
+}
+/** `PERMISSIVE from namespace policy shop/default` for a port or workload mode. */
+export function modeText(m) {
+    const o = m.origin;
+    if (!o.resource)
+        return `${m.mode} by Istio's default`;
+    return `${m.mode} from ${o.level === 'port' ? 'port-level' : o.level} policy ${o.resource.namespace}/${o.resource.name}`;
+}
+/**
+ * Ports on which a workload accepts plaintext: `every port`, or the port numbers (plus `any other
+ * port` when the workload-wide mode is not STRICT). With `only`, just those ports are considered.
+ */
+export function plaintextPorts(wp, only = null) {
+    const m = wp.mtls;
+    const modeAt = (port) => m.ports.find((p) => p.port === port)?.mode ?? m.mode;
+    if (only)
+        return only.filter((port) => modeAt(port) !== 'STRICT').map(String);
+    const open = m.ports.filter((p) => p.mode !== 'STRICT');
+    if (m.mode !== 'STRICT')
+        return open.length === m.ports.length ? ['every port'] : [...open.map((p) => String(p.port)), 'any other port'];
+    return open.map((p) => String(p.port));
+}
+/** Is the input a mesh at all (an Istio mesh config, a mesh namespace, or Istio security objects)? */
+export function looksLikeMesh(model) {
+    if (model.mesh.origin !== 'defaults')
+        return true;
+    if (model.ofKind('security.istio.io', 'PeerAuthentication').length || model.ofKind('security.istio.io', 'AuthorizationPolicy').length)
+        return true;
+    return model.namespaces().some((n) => n.mode === 'sidecar' || n.mode === 'ambient');
+}
+/** Workload postures of a policy's targets. */
+export function targetPostures(posture, p) {
+    const out = [];
+    for (const w of p.targets) {
+        const wp = posture.of(w);
+        if (wp)
+            out.push(wp);
+    }
+    return out;
+}
+/** The attachment of policy `p` on workload `wp`, if it applies there. */
+export function attachmentOf(posture, wp, p) {
+    const list = p.kind === 'AuthorizationPolicy' ? posture.authorization(wp) : posture.requestAuthentication(wp);
+    return list.find((a) => a.policy === p) ?? null;
+}
+/** Every `tls` block of a DestinationRule: top level, port level, and in each subset. */
+export function tlsBlocks(dr) {
+    const out = [];
+    const spec = dr.obj?.spec;
+    if (!isObject(spec))
+        return out;
+    const visit = (tp, base, subset) => {
+        if (!isObject(tp))
+            return;
+        const prefix = subset ? `subset ${subset}: ` : '';
+        if (isObject(tp.tls))
+            out.push({ tls: tp.tls, path: [...base, 'tls'], where: `${prefix}trafficPolicy`, port: null, subset });
+        if (Array.isArray(tp.portLevelSettings)) {
+            tp.portLevelSettings.forEach((pls, i) => {
+                if (!isObject(pls) || !isObject(pls.tls))
+                    return;
+                const port = isObject(pls.port) && typeof pls.port.number === 'number' ? pls.port.number : null;
+                out.push({ tls: pls.tls, path: [...base, 'portLevelSettings', i, 'tls'], where: `${prefix}port ${port ?? '?'}`, port, subset });
+            });
+        }
+    };
+    visit(spec.trafficPolicy, ['spec', 'trafficPolicy'], null);
+    if (Array.isArray(spec.subsets)) {
+        spec.subsets.forEach((s, i) => {
+            if (!isObject(s))
+                return;
+            visit(s.trafficPolicy, ['spec', 'subsets', i, 'trafficPolicy'], typeof s.name === 'string' ? s.name : String(i));
+        });
+    }
+    return out;
+}
+/** `tls.mode` upper-cased, or '' when absent. */
+export function tlsMode(tls) {
+    return typeof tls.mode === 'string' ? tls.mode.toUpperCase() : '';
+}
+/** The servers of an Istio Gateway, read defensively. */
+export function gatewayServers(g) {
+    const servers = g.obj?.spec?.servers;
+    if (!Array.isArray(servers))
+        return [];
+    const out = [];
+    servers.forEach((s, index) => {
+        if (!isObject(s))
+            return;
+        const port = isObject(s.port) ? s.port : {};
+        const hosts = Array.isArray(s.hosts) ? s.hosts.filter((h) => typeof h === 'string').map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h).toLowerCase()) : [];
+        out.push({
+            index,
+            path: ['spec', 'servers', index],
+            protocol: typeof port.protocol === 'string' ? port.protocol.toUpperCase() : '',
+            port: typeof port.number === 'number' ? port.number : null,
+            hosts,
+            tls: isObject(s.tls) ? s.tls : null,
+        });
+    });
+    return out;
+}
+/** The first release whose proxies verify an origination without `caCertificates` against the OS CA bundle. */
+export const VERIFY_AT_CLIENT_SINCE = { major: 1, minor: 21 };
+const clientVerificationCache = new WeakMap();
+/**
+ * Whether the mesh's proxies verify upstream certificates when a DestinationRule gives no CA. Istio 1.21
+ * turned VERIFY_CERTIFICATE_AT_CLIENT on by default (the OS CA bundle is used; `compatibilityVersion:
+ * 1.20` or the env var set to false on istiod restores the old, unverified behaviour). The flag lives
+ * in istiod, so istiod's version decides; proxies only when no istiod is in the input; with no version
+ * at all, current Istio is assumed.
+ */
+export function clientVerification(model) {
+    let v = clientVerificationCache.get(model);
+    if (v)
+        return v;
+    const detected = detectIstioVersions(model).filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
+    const istiod = detected.filter((d) => d.component === 'istiod');
+    const pool = istiod.length ? istiod : detected;
+    let oldest = null;
+    for (const d of pool)
+        if (!oldest || compareVersions(versionFloor(d.version), versionFloor(oldest.version)) < 0)
+            oldest = d;
+    const off = istiodEnvDisablingVerification(model);
+    if (off) {
+        v = { verifies: false, basis: `istiod sets ${off.name}=${off.value}`, evidence: [{ role: 'control-plane', description: `istiod sets ${off.name}=${off.value}`, resource: off.resource, path: off.path }] };
+    }
+    else if (oldest) {
+        const ver = oldest.version;
+        const text = `Istio ${ver.major}.${ver.minor}${ver.patch === null ? '' : `.${ver.patch}`} (${oldest.where})`;
+        const verifies = compareVersions(versionFloor(ver), { ...VERIFY_AT_CLIENT_SINCE, patch: 0 }) >= 0;
+        v = { verifies, basis: text, evidence: [{ role: 'version', description: `${text}`, resource: oldest.resource, path: oldest.path }] };
+    }
+    else {
+        v = { verifies: true, basis: 'no Istio version in the input, so a current release is assumed', evidence: [] };
+    }
+    clientVerificationCache.set(model, v);
+    return v;
+}
+function versionFloor(v) {
+    return { major: v.major, minor: v.minor, patch: v.patch ?? 0 };
+}
+/** istiod's `VERIFY_CERTIFICATE_AT_CLIENT=false` (or `compatibilityVersion` ≤ 1.20 rendered into it), if set. */
+function istiodEnvDisablingVerification(model) {
+    for (const w of model.workloadsIn(model.rootNamespace)) {
+        for (const c of w.containers) {
+            if (c.kind !== 'container' || (c.name !== 'discovery' && !/\/pilot(?:[:@]|$)/.test(c.image)))
+                continue;
+            const env = c.spec.env;
+            if (!Array.isArray(env))
+                continue;
+            for (let i = 0; i < env.length; i++) {
+                const e = env[i];
+                if (isObject(e) && e.name === 'VERIFY_CERTIFICATE_AT_CLIENT' && typeof e.value === 'string' && e.value.toLowerCase() === 'false') {
+                    return { name: 'VERIFY_CERTIFICATE_AT_CLIENT', value: 'false', resource: w.resource, path: [...c.path, 'env', i, 'value'] };
+                }
+            }
+        }
+    }
+    return null;
+}
+/** Is a DestinationRule host inside the cluster (a Service name) rather than a public name? */
+export function isInMeshHost(model, host, namespace) {
+    const h = model.resolveHost(host, namespace);
+    const domain = model.clusterDomain.toLowerCase();
+    if (h.endsWith(`.svc.${domain}`) || h.endsWith('.svc'))
+        return true;
+    return model.hosts.covered(h).some((o) => o.via === 'Service');
+}

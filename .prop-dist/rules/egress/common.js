@@ -1,0 +1,172 @@
+import { describe } from '../../model/resource.js';
+import { isObject } from '../../model/workloads.js';
+import { isEmptySelector } from '../../model/selectors.js';
+import { quoteValue } from '../../engine/text.js';
+export const NETPOL_GROUP = 'networking.k8s.io';
+export const ISTIO_NET_GROUP = 'networking.istio.io';
+/** Where the mesh config (and so the mesh-wide outbound policy) comes from, in words. */
+export function meshSourceText(model) {
+    const m = model.mesh;
+    switch (m.origin) {
+        case 'configmap':
+            return m.resource ? `ConfigMap ${m.resource.namespace}/${m.resource.name}` : 'the istio ConfigMap';
+        case 'istiooperator':
+            return m.resource ? describe(m.resource) : 'the IstioOperator';
+        case 'file':
+            return `mesh config file ${quote(m.file ?? '')}`;
+        default:
+            return "Istio's defaults";
+    }
+}
+/**
+ * The mesh-wide `outboundTrafficPolicy.mode` as written: `set` false when the field is absent, `valid`
+ * false when it holds something Istio does not know. `effective` is what sidecars get (Istio's default is
+ * ALLOW_ANY, and an unknown value never yields REGISTRY_ONLY).
+ */
+export function meshOutbound(model) {
+    const otp = model.mesh.config.outboundTrafficPolicy;
+    if (otp === undefined || otp === null)
+        return { set: false, valid: true, raw: undefined, effective: 'ALLOW_ANY' };
+    if (!isObject(otp))
+        return { set: true, valid: false, raw: otp, effective: 'ALLOW_ANY' };
+    const mode = otp.mode;
+    if (mode === undefined || mode === null)
+        return { set: false, valid: true, raw: undefined, effective: 'ALLOW_ANY' };
+    if (mode === 'REGISTRY_ONLY' || mode === 'ALLOW_ANY')
+        return { set: true, valid: true, raw: mode, effective: mode };
+    return { set: true, valid: false, raw: mode, effective: 'ALLOW_ANY' };
+}
+/** A value for a message: strings quoted, anything else as short JSON, never more than `max` characters. */
+export function quote(v, max = 60) {
+    return quoteValue(v, max);
+}
+/** `a, b, c and 4 more`. */
+export function listSome(items, max = 5) {
+    if (items.length <= max)
+        return items.join(', ');
+    return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+/** A label selector in words: `app=web, tier In (a,b)`; `everything` for an empty one. */
+export function selectorText(selector) {
+    if (isEmptySelector(selector))
+        return 'everything';
+    if (!isObject(selector))
+        return quote(selector, 40);
+    const structured = 'matchLabels' in selector || 'matchExpressions' in selector;
+    const parts = [];
+    const ml = structured ? selector.matchLabels : selector;
+    if (isObject(ml))
+        for (const [k, v] of Object.entries(ml))
+            parts.push(`${k}=${typeof v === 'string' ? v : quote(v, 30)}`);
+    if (structured && Array.isArray(selector.matchExpressions)) {
+        for (const e of selector.matchExpressions) {
+            if (!isObject(e))
+                continue;
+            const vals = Array.isArray(e.values) ? ` (${e.values.map((x) => String(x)).join(',')})` : '';
+            parts.push(`${String(e.key)} ${String(e.operator)}${vals}`);
+        }
+    }
+    return listSome(parts.map((x) => (x.length > 80 ? `${x.slice(0, 79)}…` : x)), 4);
+}
+/** The pods a NetworkPolicy selects, in words. */
+export function podsText(ns, podSelector) {
+    return isEmptySelector(podSelector) ? `every pod in ${ns}` : `pods in ${ns} matching ${selectorText(podSelector)}`;
+}
+/** Workloads as `Deployment shop/web, Pod shop/x and 3 more`. */
+export function workloadsText(ws, max = 5) {
+    return listSome(ws.map((w) => describe(w.resource)), max);
+}
+/**
+ * Whether a NetworkPolicy spec governs egress. With `policyTypes` given it decides; without it,
+ * Kubernetes adds Egress only when the `egress` list is non-empty (an empty `egress: []` alone does not).
+ */
+export function affectsEgress(spec) {
+    if (Array.isArray(spec.policyTypes))
+        return spec.policyTypes.includes('Egress');
+    return Array.isArray(spec.egress) && spec.egress.length > 0;
+}
+/**
+ * A NetworkPolicy egress rule in normal form, or null when it is malformed (the API server would reject
+ * it). A null list item decodes as an empty rule, which allows everything.
+ */
+export function egressRule(rule) {
+    if (rule === null || rule === undefined)
+        return { to: [], ports: [] };
+    if (!isObject(rule))
+        return null;
+    const to = rule.to ?? [];
+    const ports = rule.ports ?? [];
+    if (!Array.isArray(to) || !Array.isArray(ports))
+        return null;
+    return { to, ports };
+}
+/** Does this CIDR cover every address of its family (`0.0.0.0/0`, `::/0`, any `/0`)? */
+export function cidrCoversAll(cidr) {
+    if (typeof cidr !== 'string')
+        return false;
+    const m = /^\s*([0-9A-Fa-f.:]+)\/0*0\s*$/.exec(cidr);
+    return m !== null;
+}
+/** The `/0` ipBlock peers of a rule, with their index in `to`. */
+export function openIpBlocks(to) {
+    const out = [];
+    to.forEach((peer, index) => {
+        if (!isObject(peer) || !isObject(peer.ipBlock))
+            return;
+        const { cidr, except } = peer.ipBlock;
+        if (!cidrCoversAll(cidr))
+            return;
+        out.push({ index, cidr: String(cidr).trim().slice(0, 60), except: Array.isArray(except) ? except.length : 0 });
+    });
+    return out;
+}
+/**
+ * Does this egress rule let the selected pods reach every external address on every port? True for a
+ * rule without `to` and `ports`, and for one whose `to` holds a `/0` ipBlock without `ports`.
+ */
+export function opensEverything(rule) {
+    if (rule.ports.length > 0)
+        return false;
+    return rule.to.length === 0 || openIpBlocks(rule.to).length > 0;
+}
+/** Index of the first egress rule of a policy that opens everything, or -1. */
+export function firstOpenRule(spec) {
+    if (!Array.isArray(spec.egress))
+        return -1;
+    for (let i = 0; i < spec.egress.length; i++) {
+        const r = egressRule(spec.egress[i]);
+        if (r && opensEverything(r))
+            return i;
+    }
+    return -1;
+}
+/** Are all these NetworkPolicy ports DNS (port 53, TCP or UDP, no wider range)? */
+export function onlyDns(ports) {
+    if (ports.length === 0)
+        return false;
+    return ports.every((p) => {
+        if (!isObject(p))
+            return false;
+        const proto = p.protocol ?? 'TCP';
+        if (proto !== 'TCP' && proto !== 'UDP')
+            return false;
+        const port = typeof p.port === 'number' ? p.port : typeof p.port === 'string' && /^\s*\d+\s*$/.test(p.port) ? Number(p.port) : NaN;
+        if (port !== 53)
+            return false;
+        return p.endPort === undefined || p.endPort === null || Number(p.endPort) === 53;
+    });
+}
+/** NetworkPolicy ports in words: `TCP/443, UDP/53, TCP/8000-9000, all UDP ports`. */
+export function portsText(ports) {
+    const parts = ports.map((p) => {
+        if (!isObject(p))
+            return quote(p, 20);
+        const proto = typeof p.protocol === 'string' ? p.protocol : 'TCP';
+        if (p.port === undefined || p.port === null)
+            return `all ${proto} ports`;
+        const port = typeof p.port === 'number' ? String(p.port) : quote(p.port, 20);
+        const end = typeof p.endPort === 'number' ? `-${p.endPort}` : '';
+        return `${proto}/${port}${end}`;
+    });
+    return listSome(parts, 6);
+}

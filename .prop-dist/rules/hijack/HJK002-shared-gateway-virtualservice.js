@@ -1,0 +1,88 @@
+import { defineRule } from '../types.js';
+import { exportScope } from '../../tenancy/visibility.js';
+import { isObject } from '../../model/workloads.js';
+import { allowedGateways, describeScope, judgeIngressClaim, listSome, MITIGATION, parseGatewayRef, sharedGatewayReason, victimEvidence } from './common.js';
+export default defineRule({
+    meta: {
+        id: 'HJK002',
+        title: "VirtualService on a shared gateway claims hosts outside its tenant's allowance",
+        severity: 'high',
+        category: 'traffic-hijack',
+        reads: ['networking.istio.io/VirtualService', 'networking.istio.io/Gateway', 'Service', 'networking.istio.io/ServiceEntry', 'Namespace', 'ConfigMap'],
+        docs: {
+            summary: "A tenant's VirtualService is bound (`gateways: [ns/name]`) to a shared gateway — one in a platform namespace, or one the tenant policy offers to several tenants — and claims a host that is not the tenant's: another tenant's Service, a host another tenant's policy allowance holds, another namespace's ServiceEntry host, or, with a tenant policy, any host outside the tenant's allowed hosts. With a tenant policy, binding to a shared gateway the tenant is not allowed to use is reported too.",
+            why: "Istio merges every VirtualService bound to a gateway into that gateway's routes, whichever namespace it comes from. On a shared ingress gateway, a tenant that claims another tenant's hostname (or a wildcard over it, such as `*`) receives the requests the internet sends for it: it can phish users, read credentials and session cookies, or answer in the victim's name. A wildcard claim also takes every host nobody else routes yet, so a tenant's new hostname lands at the attacker first.",
+            fix: `Keep each tenant's gateway-bound VirtualServices to hosts its tenant owns (list them in the tenant policy's \`hosts\`), and let tenants bind only the gateways the policy gives them. Prefix the gateway's server hosts with the namespaces allowed to bind them (\`shop/www.shop.example.com\`, see HJK005). ${MITIGATION}`,
+            bad: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: legacy, labels: {istio-injection: enabled}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: storefront, namespace: shop}\nspec: {ports: [{port: 80}]}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: istio-ingress}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: istio-ingress}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*/*"]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: catch-all, namespace: legacy}\nspec:\n  hosts: ["*"]\n  gateways: [istio-ingress/public]\n  http:\n  - route:\n    - destination: {host: portal.legacy.svc.cluster.local}',
+            good: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: legacy, labels: {istio-injection: enabled}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: storefront, namespace: shop}\nspec: {ports: [{port: 80}]}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: istio-ingress}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: istio-ingress}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*/*"]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: portal, namespace: legacy}\nspec:\n  hosts: [legacy.example.com]   # in tenant legacy\'s allowed hosts\n  gateways: [istio-ingress/public]\n  exportTo: [".", istio-ingress]\n  http:\n  - route:\n    - destination: {host: portal.legacy.svc.cluster.local}',
+            references: [
+                'https://istio.io/latest/docs/reference/config/networking/virtual-service/#VirtualService',
+                'https://istio.io/latest/docs/reference/config/networking/gateway/#Server',
+                'https://istio.io/latest/blog/2026/security-considerations-on-namespace-based-multi-tenancy/',
+                'https://istio.io/latest/docs/ops/best-practices/security/',
+            ],
+        },
+    },
+    check({ model, report }) {
+        const tenancy = model.tenancy;
+        for (const vs of model.ofKind('networking.istio.io', 'VirtualService')) {
+            if (tenancy.isPlatform(vs.namespace))
+                continue;
+            const spec = vs.obj?.spec;
+            if (!isObject(spec) || !Array.isArray(spec.gateways))
+                continue;
+            const scope = exportScope(model, 'VirtualService', vs.namespace, spec.exportTo);
+            // The shared gateways this VirtualService binds to and that can see it (exportTo reaches the gateway's namespace).
+            const shared = [];
+            spec.gateways.forEach((raw, index) => {
+                const gw = parseGatewayRef(raw, vs.namespace);
+                if (!gw || tenancy.sameTenant(gw.namespace, vs.namespace))
+                    return;
+                const reason = sharedGatewayReason(model, gw.namespace, gw.name);
+                if (!reason)
+                    return;
+                const ref = `${gw.namespace}/${gw.name}`;
+                if (!scope.all && !scope.namespaces.has(gw.namespace))
+                    return; // the gateway's proxies never see this config
+                shared.push({ ref, reason, index });
+                if (tenancy.hasPolicy && !tenancy.mayBindGateway(vs.namespace, ref)) {
+                    const allowed = allowedGateways(model, vs.namespace);
+                    report({
+                        resource: vs,
+                        path: ['spec', 'gateways', index],
+                        severity: 'high',
+                        key: `bind:${ref}`,
+                        message: `VirtualService ${vs.namespace}/${vs.name} binds the shared gateway ${ref} (${reason}), which the tenant policy does not give tenant ${tenancy.tenantOf(vs.namespace).name} (its gateways: ${allowed.length ? listSome(allowed, 4) : 'none'}): its routes are merged into a gateway other tenants' traffic passes through.`,
+                    });
+                }
+            });
+            if (!shared.length || !Array.isArray(spec.hosts))
+                continue;
+            const gwText = shared.length === 1 ? `the shared gateway ${shared[0].ref} (${shared[0].reason})` : `the shared gateways ${listSome(shared.map((s) => s.ref), 3)}`;
+            const seen = new Set();
+            spec.hosts.forEach((raw, i) => {
+                if (typeof raw !== 'string')
+                    return;
+                const host = model.resolveHost(raw, vs.namespace);
+                if (!host || seen.has(host))
+                    return;
+                seen.add(host);
+                const claim = judgeIngressClaim(model, vs.namespace, host);
+                if (!claim)
+                    return;
+                report({
+                    resource: vs,
+                    path: ['spec', 'hosts', i],
+                    severity: claim.severity,
+                    key: host,
+                    message: `VirtualService ${vs.namespace}/${vs.name} claims "${raw}"${host !== raw ? ` (${host})` : ''} on ${gwText}, which ${claim.summary}: requests arriving there for ${host === '*' ? 'any host no more specific route takes' : 'that host'} go to ${vs.namespace}'s routes.`,
+                    evidence: [
+                        ...(claim.victims ? victimEvidence(model, host, claim.victims) : []),
+                        ...shared.map((s) => ({ role: 'shared-gateway', description: `gateway ${s.ref} is shared: ${s.reason}` })),
+                        { role: 'export-scope', description: describeScope(scope, 'VirtualService'), resource: scope.origin === 'mesh-default' ? model.mesh.resource ?? undefined : undefined },
+                    ],
+                });
+            });
+        }
+    },
+});

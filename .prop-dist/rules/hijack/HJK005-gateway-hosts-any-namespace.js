@@ -1,0 +1,93 @@
+import { defineRule } from '../types.js';
+import { isObject } from '../../model/workloads.js';
+import { listSome, MITIGATION, parseGatewayRef, sharedGatewayReason } from './common.js';
+export default defineRule({
+    meta: {
+        id: 'HJK005',
+        title: 'Istio Gateway lets VirtualServices of any namespace bind its hosts',
+        severity: 'high',
+        category: 'traffic-hijack',
+        reads: ['networking.istio.io/Gateway', 'networking.istio.io/VirtualService', 'Namespace'],
+        docs: {
+            summary: "A server of an Istio `Gateway` lists a host without a `namespace/` prefix, or with the `*/` prefix: a VirtualService in any namespace may bind that host to the gateway. `*` or `*/*` (every host, from every namespace) is high; a specific or wildcard domain open to every namespace is medium. Servers in `tls.mode: AUTO_PASSTHROUGH` are left out: they route by SNI without any VirtualService (see AUT019).",
+            why: "A Gateway server's `hosts` are `namespace/dnsName`; the namespace part says whose VirtualServices may attach routes for that name, and leaving it out means `*/`. Anyone who may create a VirtualService anywhere in the mesh can then bind `gateways: [ns/name]` and take the gateway's requests for those hosts — the public hostnames of other teams — and Sidecar-based config scoping does not apply to hosts on Gateways. With `*`, the tenant picks any hostname at all.",
+            fix: `Prefix every server host with the namespace that owns it (\`shop/www.shop.example.com\`, or \`./host\` for the gateway's own namespace); give each tenant its own hosts, or its own gateway. ${MITIGATION}`,
+            bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: istio-ingress}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*"]\n    tls: {mode: SIMPLE, credentialName: wildcard-cert}',
+            good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: istio-ingress}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop/www.shop.example.com, payments/pay.example.com]\n    tls: {mode: SIMPLE, credentialName: public-cert}',
+            references: [
+                'https://istio.io/latest/docs/reference/config/networking/gateway/#Server',
+                'https://istio.io/latest/blog/2026/security-considerations-on-namespace-based-multi-tenancy/',
+            ],
+        },
+    },
+    check({ model, report }) {
+        const gateways = model.ofKind('networking.istio.io', 'Gateway');
+        if (!gateways.length)
+            return;
+        // VirtualServices bound to each gateway (`ns/name`), for evidence: one pass over all VirtualServices, on first need.
+        let boundBy = null;
+        const bindersOf = (ref) => {
+            if (!boundBy) {
+                boundBy = new Map();
+                for (const vs of model.ofKind('networking.istio.io', 'VirtualService')) {
+                    const gws = vs.obj?.spec?.gateways;
+                    if (!Array.isArray(gws))
+                        continue;
+                    for (const raw of gws) {
+                        const parsed = parseGatewayRef(raw, vs.namespace);
+                        if (!parsed)
+                            continue;
+                        const key = `${parsed.namespace}/${parsed.name}`;
+                        const list = boundBy.get(key);
+                        if (!list)
+                            boundBy.set(key, [vs]);
+                        else if (list[list.length - 1] !== vs)
+                            list.push(vs);
+                    }
+                }
+            }
+            return boundBy.get(ref) ?? [];
+        };
+        for (const gw of gateways) {
+            const servers = gw.obj?.spec?.servers;
+            if (!Array.isArray(servers))
+                continue;
+            const ref = `${gw.namespace}/${gw.name}`;
+            const shared = sharedGatewayReason(model, gw.namespace, gw.name);
+            let foreign = null;
+            const foreignBinders = () => (foreign ??= bindersOf(ref).filter((vs) => vs.namespace !== gw.namespace));
+            servers.forEach((server, i) => {
+                if (!isObject(server) || !Array.isArray(server.hosts))
+                    return;
+                // AUTO_PASSTHROUGH routes by the SNI Istio's clients set (outbound_.PORT_._.HOST) and never consults a
+                // VirtualService, so binding one to this server changes nothing: the namespace prefix is moot (AUT019's business).
+                if (isObject(server.tls) && typeof server.tls.mode === 'string' && server.tls.mode.toUpperCase() === 'AUTO_PASSTHROUGH')
+                    return;
+                const port = isObject(server.port) && (typeof server.port.number === 'number' || typeof server.port.name === 'string') ? ` (port ${server.port.number ?? server.port.name})` : '';
+                server.hosts.forEach((raw, j) => {
+                    if (typeof raw !== 'string')
+                        return;
+                    const text = raw.trim();
+                    if (!text)
+                        return;
+                    const slash = text.indexOf('/');
+                    const nsPart = slash >= 0 ? text.slice(0, slash) : null;
+                    const dns = (slash >= 0 ? text.slice(slash + 1) : text).toLowerCase();
+                    if (nsPart !== null && nsPart !== '*')
+                        return; // bound to one namespace (or `.`): that namespace's business
+                    const everything = dns === '*';
+                    const how = nsPart === null ? 'without a namespace/ prefix (the same as */)' : 'with the */ prefix';
+                    const what = everything ? 'any VirtualService in any namespace may bind any host to it' : `a VirtualService in any namespace may bind ${JSON.stringify(dns)} to it`;
+                    report({
+                        resource: gw,
+                        path: ['spec', 'servers', i, 'hosts', j],
+                        severity: everything ? 'high' : 'medium',
+                        key: `${i}:${text}`,
+                        message: `Gateway ${ref}${shared ? `, shared (${shared}),` : ''} serves ${JSON.stringify(text)}${port} ${how}: ${what} and take the requests that reach the gateway for it.${foreignBinders().length ? ` VirtualServices of other namespaces bound to it: ${listSome(foreignBinders().map((v) => `${v.namespace}/${v.name}`), 4)}.` : ''}`,
+                        evidence: foreignBinders().slice(0, 10).map((vs) => ({ role: 'bound-virtualservice', description: `VirtualService ${vs.namespace}/${vs.name} binds gateway ${ref}`, resource: vs })),
+                    });
+                });
+            });
+        }
+    },
+});

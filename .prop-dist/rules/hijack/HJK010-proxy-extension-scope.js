@@ -1,0 +1,55 @@
+import { defineRule } from '../types.js';
+import { isObject } from '../../model/workloads.js';
+import { isEmptySelector } from '../../model/selectors.js';
+const KINDS = [
+    ['networking.istio.io', 'EnvoyFilter'],
+    ['extensions.istio.io', 'WasmPlugin'],
+];
+export default defineRule({
+    meta: {
+        id: 'HJK010',
+        title: 'EnvoyFilter or WasmPlugin outside the root namespace, or mesh-wide without a selector',
+        severity: 'high',
+        category: 'traffic-hijack',
+        reads: ['networking.istio.io/EnvoyFilter', 'extensions.istio.io/WasmPlugin'],
+        docs: {
+            summary: 'An EnvoyFilter or WasmPlugin in a tenant namespace (high), or one in the mesh root namespace with no workloadSelector / selector / targetRefs, which applies to every proxy in the mesh (medium).',
+            why: "Both inject arbitrary configuration or code into Envoy: they can rewrite routes, strip authentication, copy request bodies elsewhere or crash proxies (ISTIO-SECURITY-2026-006 is a denial of service through an EnvoyFilter's proxyVersion match). In a tenant's hands that is control of the tenant's proxies and, through shared gateways or mistakes in matching, of others'. Mesh-wide ones run in every proxy, so a mistake or a malicious change reaches every workload at once.",
+            fix: 'Keep EnvoyFilter and WasmPlugin creation to platform operators (RBAC: no tenant role on networking.istio.io/envoyfilters or extensions.istio.io/wasmplugins), keep them in the root namespace, and give each a workloadSelector (or selector / targetRefs) naming the proxies it is for.',
+            bad: 'apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: add-lua, namespace: shop}\nspec:\n  configPatches:\n  - applyTo: HTTP_FILTER\n    match: {context: SIDECAR_INBOUND}\n    patch:\n      operation: INSERT_BEFORE\n      value: {name: envoy.filters.http.lua}',
+            references: [
+                'https://istio.io/latest/docs/reference/config/networking/envoy-filter/',
+                'https://istio.io/latest/docs/reference/config/proxy_extensions/wasm-plugin/',
+                'https://istio.io/latest/news/security/istio-security-2026-006/',
+            ],
+        },
+    },
+    check({ model, report }) {
+        for (const [group, kind] of KINDS) {
+            for (const r of model.ofKind(group, kind)) {
+                const spec = isObject(r.obj?.spec) ? r.obj.spec : {};
+                const platform = model.tenancy.isPlatform(r.namespace);
+                if (!platform) {
+                    report({
+                        resource: r,
+                        path: ['metadata', 'namespace'],
+                        message: `${kind} ${r.namespace}/${r.name} is in tenant namespace ${r.namespace}: whoever can write it programs arbitrary Envoy configuration${kind === 'WasmPlugin' ? ' and code' : ''} into that namespace's proxies.`,
+                    });
+                    continue;
+                }
+                const targeted = !isEmptySelector(spec.workloadSelector?.labels) ||
+                    !isEmptySelector(spec.selector?.matchLabels) ||
+                    (Array.isArray(spec.targetRefs) && spec.targetRefs.length > 0) ||
+                    isObject(spec.targetRef);
+                if (r.namespace === model.rootNamespace && !targeted) {
+                    report({
+                        resource: r,
+                        path: ['spec'],
+                        severity: 'medium',
+                        message: `${kind} ${r.namespace}/${r.name} in the root namespace has no selector or targetRefs, so every proxy in the mesh runs it.`,
+                    });
+                }
+            }
+        }
+    },
+});

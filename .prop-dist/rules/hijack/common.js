@@ -1,0 +1,267 @@
+import { anyGlob } from '../../engine/glob.js';
+import { own } from '../../model/own.js';
+import { hostCovers } from '../../model/hosts.js';
+import { claimVictims } from '../../tenancy/victims.js';
+import { listSome } from '../../engine/text.js';
+import { isObject } from '../../model/workloads.js';
+import { isEmptySelector, selectorMatches } from '../../model/selectors.js';
+/** The mitigations every hijack finding points at, meshward's own generators first. */
+export const MITIGATION = 'Limit who may write networking.istio.io objects to platform operators (RBAC), scope each tenant with a Sidecar (`meshward generate sidecars --tenants FILE`), and enforce host ownership at admission (`meshward generate admission-policy --tenants FILE --format vap|kyverno`).';
+export { claimVictims, listSome };
+export function describeScope(scope, kind) {
+    const where = scope.all ? 'exported to every namespace' : `exported to ${[...scope.namespaces].join(', ') || 'no namespace'}`;
+    if (scope.origin === 'object')
+        return where;
+    if (scope.origin === 'mesh-default')
+        return `${where} by the mesh's default${kind}ExportTo`;
+    return `${where}: no exportTo, and Istio's default is "*"`;
+}
+/** Hosts under the cluster domain (`*.svc.<domain>`) are Services; everything else is external. */
+export function isClusterHost(model, host) {
+    return host.endsWith(`.svc.${model.clusterDomain}`) || host === '*';
+}
+// ---------------------------------------------------------------------------------------------
+// Shared gateways, gateway references and ingress host claims (HJK002–HJK009).
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+/** Gateway API route kinds whose `hostnames` decide which requests they take. */
+export const HOSTNAME_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute'];
+const MAX_NAME = 253;
+/**
+ * The gateway a VirtualService `gateways` entry names, resolved as Istio does: `ns/name` (`./name`
+ * is the config's namespace), a bare `name` in the config's own namespace, and the legacy FQDN form
+ * `name.ns.svc.cluster.local` (or `name.ns`). `mesh` and malformed entries give null.
+ */
+export function parseGatewayRef(raw, configNs) {
+    if (typeof raw !== 'string')
+        return null;
+    const s = raw.trim();
+    if (!s || s === 'mesh' || s.length > 2 * MAX_NAME)
+        return null;
+    const slash = s.indexOf('/');
+    if (slash >= 0) {
+        const ns = s.slice(0, slash);
+        const name = s.slice(slash + 1);
+        if (!ns || !name || name.includes('/'))
+            return null;
+        return { namespace: ns === '.' ? configNs : ns, name };
+    }
+    if (s.includes('.')) {
+        const [name, ns] = s.split('.');
+        if (!name || !ns)
+            return null;
+        return { namespace: ns, name };
+    }
+    return { namespace: configNs, name: s };
+}
+const sharedCache = new WeakMap();
+/**
+ * Why the gateway `ns/name` (an Istio Gateway or a Gateway API Gateway) is shared between tenants:
+ * it sits in a platform namespace, or the tenant policy lets a tenant other than the gateway
+ * namespace's own bind to it. Null when it is not shared. Memoised per model.
+ */
+export function sharedGatewayReason(model, namespace, name) {
+    let cache = sharedCache.get(model);
+    if (!cache) {
+        const listers = [];
+        for (const t of model.tenancy.policy?.tenants ?? []) {
+            if (t.gateways.length)
+                listers.push({ tenant: t.name, match: anyGlob(t.gateways, `tenant ${t.name} gateway`) });
+        }
+        cache = { listers, memo: new Map() };
+        sharedCache.set(model, cache);
+    }
+    const ref = `${namespace}/${name}`;
+    const known = cache.memo.get(ref);
+    if (known !== undefined)
+        return known;
+    let reason = null;
+    if (model.tenancy.isPlatform(namespace))
+        reason = `in platform namespace ${namespace}`;
+    else {
+        const own = model.tenancy.tenantOf(namespace).name;
+        const others = cache.listers.filter((l) => l.tenant !== own && l.match(ref)).map((l) => l.tenant);
+        if (others.length)
+            reason = `offered to tenant${others.length === 1 ? '' : 's'} ${listSome(others, 3)} by the tenant policy`;
+    }
+    cache.memo.set(ref, reason);
+    return reason;
+}
+/** A gateway in a platform namespace, or one the tenant policy offers to a tenant other than its namespace's own. */
+export function isSharedGateway(model, namespace, name) {
+    return sharedGatewayReason(model, namespace, name) !== null;
+}
+/** The shared gateways (`ns/name` patterns) the tenant policy lets the namespace's tenant bind to. */
+export function allowedGateways(model, ns) {
+    const name = model.tenancy.tenantOf(ns).name;
+    return model.tenancy.policy?.tenants.find((t) => t.name === name)?.gateways ?? [];
+}
+/**
+ * A namespace's labels as label selectors see them: Kubernetes sets `kubernetes.io/metadata.name`
+ * on every namespace, even when the manifest in the input does not write it.
+ */
+export function namespaceSelectorLabels(model, ns) {
+    return { ...model.namespace(ns).labels, 'kubernetes.io/metadata.name': ns };
+}
+/**
+ * Judges a host that a config in namespace `ns` claims on a shared entry point (a VirtualService on
+ * a shared gateway, a Gateway API route on a shared Gateway). Null when the claim is the tenant's
+ * to make: its own Services, hosts its policy allowance covers, and, without a policy, any host no
+ * other tenant owns. Critical when it covers another tenant's Service, namespace or policy
+ * allowance; high for another namespace's ServiceEntry host and, with a policy, for every other
+ * host outside the tenant's allowance.
+ */
+export function judgeIngressClaim(model, ns, host) {
+    const tenancy = model.tenancy;
+    if (tenancy.isPlatform(ns))
+        return null;
+    const victims = claimVictims(model, ns, host);
+    if (victims.any) {
+        const critical = victims.services.length > 0 || victims.namespaces.length > 0 || victims.tenants.length > 0;
+        return { severity: critical ? 'critical' : 'high', summary: `${host.startsWith('*') ? 'covers' : 'belongs to'} ${victims.summary}`, victims };
+    }
+    if (tenancy.mayClaimHost(ns, host))
+        return null;
+    // A cluster host no other tenant owns is the tenant's own Service (or nobody's).
+    if (host !== '*' && isClusterHost(model, host))
+        return null;
+    if (!tenancy.hasPolicy)
+        return null;
+    const allowed = tenancy.allowedHosts(ns);
+    return {
+        severity: 'high',
+        summary: `is outside tenant ${tenancy.tenantOf(ns).name}'s allowed hosts (${allowed.length ? listSome(allowed, 4) : 'none'})`,
+        victims: null,
+    };
+}
+/** Evidence naming the owners a claim takes traffic from. */
+export function victimEvidence(model, host, victims) {
+    const tenancy = model.tenancy;
+    return [
+        ...victims.services.slice(0, 20).map((o) => ({ role: 'victim', description: `${o.via} ${o.namespace}/${o.resource.name} owns ${o.host}`, resource: o.resource })),
+        ...victims.namespaces.map((ns) => ({
+            role: 'victim',
+            description: `namespace ${ns} (tenant ${tenancy.tenantOf(ns).name}) owns the hosts ${host} covers`,
+            resource: model.namespace(ns).resource ?? undefined,
+        })),
+        ...victims.tenants.map((t) => ({ role: 'victim', description: `tenant ${t}'s policy allows it the host ${host}` })),
+        ...victims.entries.slice(0, 10).map((o) => ({ role: 'victim', description: `ServiceEntry ${o.namespace}/${o.resource.name} declares ${o.host} for namespace ${o.namespace}`, resource: o.resource })),
+    ];
+}
+export function listenersOf(gw) {
+    const list = gw.obj?.spec?.listeners;
+    if (!Array.isArray(list))
+        return [];
+    const out = [];
+    list.forEach((l, index) => {
+        if (!isObject(l))
+            return;
+        const ns = isObject(l.allowedRoutes) && isObject(l.allowedRoutes.namespaces) ? l.allowedRoutes.namespaces : null;
+        const kinds = isObject(l.allowedRoutes) && Array.isArray(l.allowedRoutes.kinds) && l.allowedRoutes.kinds.length
+            ? l.allowedRoutes.kinds.filter(isObject).map((k) => ({ group: typeof k.group === 'string' ? k.group : GATEWAY_API_GROUP, kind: String(k.kind ?? '') }))
+            : null;
+        out.push({
+            index,
+            name: typeof l.name === 'string' ? l.name : '',
+            hostname: typeof l.hostname === 'string' && l.hostname.trim() ? l.hostname.trim().toLowerCase().replace(/\.$/, '') : null,
+            port: typeof l.port === 'number' ? l.port : null,
+            protocol: typeof l.protocol === 'string' ? l.protocol.toUpperCase() : '',
+            from: ns && typeof ns.from === 'string' ? ns.from : 'Same',
+            selector: ns ? ns.selector : undefined,
+            kinds,
+        });
+    });
+    return out;
+}
+/** Route kinds a listener of this protocol takes when `allowedRoutes.kinds` is not given. */
+const DEFAULT_ROUTE_KINDS = {
+    HTTP: ['HTTPRoute', 'GRPCRoute'],
+    HTTPS: ['HTTPRoute', 'GRPCRoute'],
+    TLS: ['TLSRoute', 'TCPRoute'],
+    TCP: ['TCPRoute'],
+    UDP: ['UDPRoute'],
+};
+/** Does a listener let namespace `routeNs` attach routes at all (`allowedRoutes.namespaces`)? */
+export function listenerAdmitsNamespace(model, gw, l, routeNs) {
+    switch (l.from) {
+        case 'All':
+            return true;
+        case 'Same':
+            return routeNs === gw.namespace;
+        case 'Selector':
+            // An empty selector selects every namespace.
+            return selectorMatches(l.selector, namespaceSelectorLabels(model, routeNs));
+        default:
+            return false;
+    }
+}
+/** Does a listener take routes of this kind from namespace `routeNs`? */
+export function listenerAdmits(model, gw, l, routeNs, routeKind) {
+    if (!listenerAdmitsNamespace(model, gw, l, routeNs))
+        return false;
+    if (l.kinds)
+        return l.kinds.some((k) => k.kind === routeKind && k.group === GATEWAY_API_GROUP);
+    const defaults = own(DEFAULT_ROUTE_KINDS, l.protocol);
+    return defaults ? defaults.includes(routeKind) : true;
+}
+/** A listener that takes routes from every namespace: `from: All`, or `from: Selector` with an empty selector. */
+export function listenerOpenToAll(l) {
+    return l.from === 'All' || (l.from === 'Selector' && isEmptySelector(l.selector));
+}
+export function gatewayParentRefs(route) {
+    const refs = route.obj?.spec?.parentRefs;
+    if (!Array.isArray(refs))
+        return [];
+    const out = [];
+    refs.forEach((p, index) => {
+        if (!isObject(p) || typeof p.name !== 'string' || !p.name)
+            return;
+        const group = typeof p.group === 'string' ? p.group : GATEWAY_API_GROUP;
+        const kind = typeof p.kind === 'string' ? p.kind : 'Gateway';
+        if (group !== GATEWAY_API_GROUP || kind !== 'Gateway')
+            return; // Services (GAMMA) and other parents are not shared entry points
+        out.push({
+            index,
+            namespace: typeof p.namespace === 'string' && p.namespace ? p.namespace : route.namespace,
+            name: p.name,
+            sectionName: typeof p.sectionName === 'string' && p.sectionName ? p.sectionName : null,
+            port: typeof p.port === 'number' ? p.port : null,
+        });
+    });
+    return out;
+}
+/**
+ * The hostname a route hostname and a listener hostname have in common (Gateway API's
+ * intersection): the more specific of the two, or null when they do not overlap. A listener
+ * without a hostname takes the route's as written.
+ */
+export function intersectHostnames(route, listener) {
+    if (listener === null || route === listener)
+        return route;
+    if (hostCovers(listener, route))
+        return route;
+    if (hostCovers(route, listener))
+        return listener;
+    return null;
+}
+const gatewayIndexCache = new WeakMap();
+/** Gateway API Gateways by `ns/name`, built once per model. */
+export function gatewayApiGateways(model) {
+    let idx = gatewayIndexCache.get(model);
+    if (!idx) {
+        idx = new Map();
+        for (const gw of model.ofKind(GATEWAY_API_GROUP, 'Gateway')) {
+            const key = `${gw.namespace}/${gw.name}`;
+            if (!idx.has(key))
+                idx.set(key, gw);
+        }
+        gatewayIndexCache.set(model, idx);
+    }
+    return idx;
+}
+/** Lower-cased Gateway API hostname, without a trailing dot; null for non-strings and empty values. */
+export function normalizeHostname(raw) {
+    if (typeof raw !== 'string')
+        return null;
+    const h = raw.trim().toLowerCase().replace(/\.$/, '');
+    return h && h.length <= MAX_NAME ? h : null;
+}

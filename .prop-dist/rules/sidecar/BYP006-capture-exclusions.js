@@ -1,0 +1,264 @@
+import { defineRule } from '../types.js';
+import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { injectorFor, isPort, listSome, parseCidr, shown, splitList, workloadLabel } from './proxy.js';
+import { describe } from '../../model/resource.js';
+const P = 'traffic.sidecar.istio.io/';
+const NO_OUT = 'no mTLS, no egress policy, no telemetry';
+const NO_IN = 'without mTLS and without AuthorizationPolicy';
+const STATUS_PORT_ANNOTATION = 'status.sidecar.istio.io/port';
+/**
+ * Inbound ports that are Istio's own, never the application's: the agent's status port (15020, or
+ * the pod's status.sidecar.istio.io/port), Envoy's health (15021) and Prometheus (15090) ports and
+ * the HBONE port 15008. istio-iptables returns them from inbound capture anyway, and the injector
+ * itself writes `excludeInboundPorts: "<status port>[,user ports]"` on every pod when the CNI plugin
+ * is on, so they are never the user's exclusion.
+ */
+function istioInboundPorts(annotations) {
+    const out = new Set(['15008', '15020', '15021', '15090']);
+    const status = annotations[STATUS_PORT_ANNOTATION];
+    if (typeof status === 'string' && isPort(status.trim()))
+        out.add(String(Number(status.trim())));
+    return out;
+}
+/** A parsed list of CIDRs: valid ones (widest first), invalid items, and how many items were not parsed at all. */
+function cidrs(value) {
+    const { items, dropped } = splitList(value);
+    const valid = [];
+    const invalid = [];
+    for (const item of items) {
+        const c = parseCidr(item);
+        if (c)
+            valid.push(c);
+        else
+            invalid.push(item);
+    }
+    valid.sort((a, b) => a.prefix - b.prefix);
+    return { valid, invalid, dropped, count: items.length + dropped };
+}
+/** A parsed list of ports. */
+function ports(value) {
+    const { items, dropped } = splitList(value);
+    const valid = [];
+    const invalid = [];
+    for (const item of items)
+        (isPort(item) ? valid : invalid).push(item);
+    return { valid, invalid, dropped, count: items.length + dropped };
+}
+function more(dropped) {
+    return dropped ? ` (and ${dropped} more entries not examined)` : '';
+}
+/** Sentence tail about entries Istio's injector would refuse. */
+function invalidNote(invalid, what) {
+    if (!invalid.length)
+        return '';
+    return ` ${listSome(invalid, 3)} ${invalid.length === 1 ? 'is' : 'are'} not ${what}: Istio's injector rejects the annotation and the pod is not injected (or not admitted) until it is fixed.`;
+}
+function everything(c) {
+    const v4 = c.some((x) => x.family === 4 && x.prefix === 0);
+    const v6 = c.some((x) => x.family === 6 && x.prefix === 0);
+    if (v4 && v6)
+        return 'every IPv4 and IPv6 address';
+    if (v4)
+        return 'every IPv4 address';
+    if (v6)
+        return 'every IPv6 address';
+    return null;
+}
+function rangeText(c) {
+    if (c.family === 6)
+        return c.text;
+    const n = 2 ** (32 - c.prefix);
+    return `${c.text} (${n.toLocaleString('en-US')} address${n === 1 ? '' : 'es'})`;
+}
+const JUDGES = {
+    [`${P}excludeOutboundIPRanges`]: (value) => {
+        const r = cidrs(value);
+        if (!r.count)
+            return null;
+        const note = invalidNote(r.invalid, 'a valid CIDR');
+        if (!r.valid.length)
+            return { severity: 'medium', escapes: `no valid range is excluded.${note}` };
+        const all = everything(r.valid);
+        const widest = r.valid[0];
+        const rest = r.valid.length - 1 + r.dropped;
+        const others = rest > 0 ? ` and ${rest} more range${rest > 1 ? 's' : ''}` : '';
+        if (all)
+            return { severity: 'critical', escapes: `outbound traffic to ${all} leaves the pod without passing the sidecar (${NO_OUT}).${note}` };
+        return {
+            severity: widest.prefix <= 8 ? 'high' : 'medium',
+            escapes: `outbound traffic to ${rangeText(widest)}${others} leaves the pod without passing the sidecar (${NO_OUT}).${note}`,
+        };
+    },
+    [`${P}includeOutboundIPRanges`]: (value) => {
+        if (value.trim() === '*')
+            return null;
+        const r = cidrs(value);
+        if (!r.count)
+            return { severity: 'critical', escapes: `no outbound traffic is captured: every outbound connection leaves the pod without passing the sidecar (${NO_OUT}).` };
+        const note = invalidNote(r.invalid, "a valid CIDR (only a lone '*' means everything)");
+        if (!r.invalid.length && everything(r.valid) === 'every IPv4 and IPv6 address')
+            return null; // captures all, as '*' does
+        const shownRanges = r.valid.length ? `${listSome(r.valid.map((c) => c.text), 3)}${more(r.dropped)}` : 'no valid range';
+        return {
+            severity: 'medium',
+            escapes: `only outbound traffic to ${shownRanges} is captured; connections to every other address leave the pod without passing the sidecar (${NO_OUT}).${note}`,
+        };
+    },
+    [`${P}excludeOutboundPorts`]: (value) => {
+        const r = ports(value);
+        if (!r.count)
+            return null;
+        const note = invalidNote(r.invalid, 'a valid port');
+        if (!r.valid.length)
+            return { severity: 'medium', escapes: `no valid port is excluded.${note}` };
+        return {
+            severity: 'medium',
+            escapes: `outbound connections to port${r.valid.length > 1 ? 's' : ''} ${listSome(r.valid)}${more(r.dropped)} leave the pod without passing the sidecar (${NO_OUT}).${note}`,
+        };
+    },
+    [`${P}excludeInboundPorts`]: (value, pod) => {
+        const all = ports(value);
+        // Istio's own ports (the injector adds the status port itself) bypass nothing of the application's.
+        const r = { ...all, valid: all.valid.filter((p) => !pod.istioPorts.has(String(Number(p)))) };
+        if (!r.valid.length && !r.invalid.length && !r.dropped)
+            return null;
+        const note = invalidNote(r.invalid, 'a valid port');
+        if (!r.valid.length)
+            return { severity: 'medium', escapes: `no valid port is excluded.${note}` };
+        return {
+            severity: 'medium',
+            escapes: `inbound connections on port${r.valid.length > 1 ? 's' : ''} ${listSome(r.valid)}${more(r.dropped)} reach the application directly, ${NO_IN}.${note}`,
+        };
+    },
+    [`${P}includeInboundPorts`]: (value) => {
+        if (value.trim() === '*')
+            return null;
+        const r = ports(value);
+        if (!r.count)
+            return { severity: 'high', escapes: `no inbound traffic is captured: connections on every port reach the application directly, ${NO_IN}.` };
+        const note = invalidNote(r.invalid, "a valid port (only a lone '*' means every port)");
+        return {
+            severity: 'medium',
+            escapes: `only inbound port${r.valid.length === 1 ? '' : 's'} ${r.valid.length ? listSome(r.valid) : '(none valid)'}${more(r.dropped)} ${r.valid.length === 1 ? 'is' : 'are'} captured; connections on any other port the application listens on reach it directly, ${NO_IN}.${note}`,
+        };
+    },
+    [`${P}excludeInterfaces`]: (value) => {
+        const { items, dropped } = splitList(value);
+        if (!items.length && !dropped)
+            return null;
+        return {
+            severity: 'medium',
+            escapes: `traffic through interface${items.length + dropped > 1 ? 's' : ''} ${listSome(items)}${more(dropped)} is not redirected and passes the sidecar by (${NO_OUT}; inbound ${NO_IN}).`,
+        };
+    },
+    'sidecar.istio.io/interceptionMode': (value) => {
+        if (value !== 'NONE')
+            return null;
+        return {
+            severity: 'critical',
+            escapes: `no redirection is set up at all: the sidecar only sees what the application sends to it explicitly, every other connection in or out passes it by (${NO_OUT}; inbound ${NO_IN}).`,
+        };
+    },
+};
+const ANNOTATIONS = Object.keys(JUDGES);
+export default defineRule({
+    meta: {
+        id: 'BYP006',
+        title: 'Pod annotations exclude traffic from sidecar capture',
+        severity: 'medium',
+        category: 'sidecar-bypass',
+        reads: [...WORKLOAD_KINDS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
+        docs: {
+            summary: "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. On a Pod the injector has processed (sidecar.istio.io/status), a value equal to what the injector of its revision copies from the installation (values.global.proxy.excludeIPRanges, includeIPRanges, excludeInboundPorts, includeInboundPorts, excludeOutboundPorts in the injector ConfigMap or IstioOperator) is reported once, at that installation setting, not as the pod's own choice. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
+            why: "These annotations tell istio-init (or the CNI plugin) not to redirect some traffic to the sidecar. Whatever they exclude is exactly as if the pod had no sidecar: outbound connections leave without mesh mTLS or identity (plaintext unless the application encrypts them itself), escaping egress policy, REGISTRY_ONLY and telemetry, so they are a convenient path for exfiltration and for reaching internal systems the mesh was meant to guard. Excluded inbound ports accept connections from anyone who can route to the pod, with no mTLS and no AuthorizationPolicy, even in a STRICT namespace. Anyone who may edit a Deployment can add them, and they are easy to miss in review.",
+            fix: "Remove the annotation. If a destination must bypass the proxy (for example a cloud metadata endpoint or a database driver that breaks behind Envoy), exclude the narrowest range or the single port, record why, and protect it with a NetworkPolicy. Prefer expressing external dependencies as ServiceEntries routed through an egress gateway, and never exclude inbound ports that serve requests.",
+            bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      annotations:\n        traffic.sidecar.istio.io/excludeOutboundIPRanges: "0.0.0.0/0"\n        traffic.sidecar.istio.io/excludeInboundPorts: "8081"\n      labels: {app: web}\n    spec:\n      containers:\n      - {name: web, image: registry.example.com/shop/web:2.4.0}',
+            good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - {name: web, image: registry.example.com/shop/web:2.4.0}',
+            references: [
+                'https://istio.io/latest/docs/reference/config/annotations/',
+                'https://istio.io/latest/docs/ops/best-practices/security/#understand-traffic-capture-limitations',
+                'https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/',
+                'https://istio.io/latest/docs/ops/deployment/application-requirements/',
+            ],
+        },
+    },
+    check({ model, report }) {
+        // Installation-wide settings already reported, by injector and annotation.
+        const reportedDefaults = new Set();
+        for (const w of model.workloads) {
+            let any = false;
+            for (const name of ANNOTATIONS) {
+                if (Object.prototype.hasOwnProperty.call(w.podAnnotations, name)) {
+                    any = true;
+                    break;
+                }
+            }
+            if (!any)
+                continue;
+            if (model.isSystemNamespace(w.namespace))
+                continue;
+            const dataplane = model.dataplaneOf(w);
+            if (dataplane === 'none' || dataplane === 'ambient')
+                continue; // no sidecar reads these annotations
+            const pod = { istioPorts: istioInboundPorts(w.podAnnotations) };
+            for (const name of ANNOTATIONS) {
+                if (!Object.prototype.hasOwnProperty.call(w.podAnnotations, name))
+                    continue;
+                const value = w.podAnnotations[name];
+                if (typeof value !== 'string')
+                    continue;
+                const verdict = JUDGES[name](value, pod);
+                if (!verdict)
+                    continue;
+                // On a pod the injector already processed, a value equal to the installation's default was
+                // written by the injector: report it once, at the installation, not as this pod's choice.
+                const installed = injectedDefault(model, w, name, value, pod);
+                if (installed) {
+                    const key = `${installed.injector.resource.id}/${name}`;
+                    if (reportedDefaults.has(key))
+                        continue;
+                    reportedDefaults.add(key);
+                    report({
+                        resource: installed.injector.resource,
+                        path: installed.setting.path,
+                        severity: verdict.severity,
+                        key: `installation/${name}`,
+                        message: `The sidecar injector of ${describe(installed.injector.resource)} writes ${name}=${shown(value)} on every pod it injects (from ${installed.setting.valuesKey}), for example on ${workloadLabel(w)}: ${verdict.escapes}`,
+                        evidence: [{ role: 'injected-pod', description: `${workloadLabel(w)} carries the annotation the injector wrote`, resource: w.resource, path: [...w.metaPath, 'annotations', name] }],
+                    });
+                    continue;
+                }
+                report({
+                    resource: w.resource,
+                    path: [...w.metaPath, 'annotations', name],
+                    severity: verdict.severity,
+                    key: name,
+                    message: `${workloadLabel(w)} sets annotation ${name}=${shown(value)}: ${verdict.escapes}`,
+                });
+            }
+        }
+    },
+});
+const INJECTED = 'sidecar.istio.io/status';
+/** Comma-separated items, trimmed, Istio's own inbound ports left out, in a canonical order. */
+function canonicalList(value, pod, ports) {
+    return splitList(value)
+        .items.filter((x) => !(ports && isPort(x) && pod.istioPorts.has(String(Number(x)))))
+        .sort()
+        .join(',');
+}
+/**
+ * When `w` is a Pod the injector has processed (it carries sidecar.istio.io/status) and the
+ * annotation equals what the injector of its revision copies from the installation's values, that
+ * injector and setting; else null.
+ */
+function injectedDefault(model, w, name, value, pod) {
+    if (w.resource.kind !== 'Pod' || !Object.prototype.hasOwnProperty.call(w.podAnnotations, INJECTED))
+        return null;
+    const { injector } = injectorFor(model, w);
+    const setting = injector?.captureDefaults.get(name);
+    if (!injector || !setting)
+        return null;
+    const ports = name.endsWith('Ports');
+    return canonicalList(setting.value, pod, ports) === canonicalList(value, pod, ports) ? { injector, setting } : null;
+}

@@ -1,0 +1,69 @@
+import { defineRule } from '../types.js';
+import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { injectionEvidence, managedGatewayProxy, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
+const AMBIENT_LABEL = 'istio.io/dataplane-mode';
+export default defineRule({
+    meta: {
+        id: 'BYP007',
+        title: 'Workload opts out of the mesh inside a mesh namespace',
+        severity: 'medium',
+        category: 'sidecar-bypass',
+        reads: [...WORKLOAD_KINDS, 'Namespace'],
+        docs: {
+            summary: 'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. Only namespaces present in the input are judged; system namespaces are exempt. Not reported: the proxies istiod deploys for Gateway API Gateways and waypoints (pods labelled gateway.networking.k8s.io/gateway-name or gateway.istio.io/managed, or a workload owned by a Gateway), which istiod labels sidecar.istio.io/inject: "false" and istio.io/dataplane-mode: none because the pod is itself the proxy; only when every container is istio-proxy running a trusted Istio image (a pod that claims the label but runs another image or another container is reported, and BYP002 reports the image).',
+            why: "The namespace says its traffic is in the mesh, and policies are written on that assumption (STRICT mTLS, AuthorizationPolicies, egress rules), but these pods run without a proxy. Their outbound traffic is plaintext with no mesh identity and escapes egress policy; peers that require mTLS reject them, so teams often loosen PeerAuthentication to PERMISSIVE to make things work, which weakens every workload in the namespace. A tenant who can edit one Deployment can take it out of the mesh this way, and it is easy to miss in review.",
+            fix: 'Remove the sidecar.istio.io/inject: "false" label and annotation (or the istio.io/dataplane-mode: none label) so the pods join the mesh. If a workload truly cannot run with a proxy, move it to a namespace outside the mesh and control its traffic with NetworkPolicy, and record the exception.',
+            bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web, sidecar.istio.io/inject: "false"}\n    spec:\n      containers:\n      - {name: web, image: registry.example.com/shop/web:2.4.0}',
+            good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - {name: web, image: registry.example.com/shop/web:2.4.0}',
+            references: [
+                'https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy',
+                'https://istio.io/latest/docs/ambient/usage/add-workloads/',
+                'https://istio.io/latest/docs/reference/config/labels/',
+                'https://istio.io/latest/docs/ops/best-practices/security/',
+            ],
+        },
+    },
+    check({ model, settings, report }) {
+        for (const ns of model.namespaces()) {
+            if (!ns.resource || ns.system)
+                continue;
+            if (ns.mode !== 'sidecar' && ns.mode !== 'ambient')
+                continue;
+            const label = modeLabel(ns);
+            const nsText = label
+                ? `namespace ${ns.name} (${label.key}=${shown(label.value, 40)})`
+                : ns.injectedByDefault
+                    ? `namespace ${ns.name} (no injection label, injected because the default injector has enableNamespacesByDefault on)`
+                    : `namespace ${ns.name}`;
+            for (const w of model.workloadsIn(ns.name)) {
+                // istiod's own gateway and waypoint proxies opt out because they are the proxy.
+                if (managedGatewayProxy(w, settings, model))
+                    continue;
+                if (ns.mode === 'sidecar') {
+                    const s = sidecarInjectSetting(w);
+                    if (!s || s.inject !== false)
+                        continue;
+                    report({
+                        resource: w.resource,
+                        path: s.path,
+                        message: `${workloadLabel(w)} turns sidecar injection off with pod ${s.source} sidecar.istio.io/inject=${shown(s.value, 40)} in ${nsText}, which injects sidecars: its pods run without a proxy, so their traffic has no mTLS, no authorization and no egress policy.`,
+                        evidence: injectionEvidence(model, ns),
+                    });
+                }
+                else {
+                    if (w.podLabels[AMBIENT_LABEL] !== 'none')
+                        continue;
+                    // A pod that asks for a sidecar instead is still in the mesh.
+                    if (model.dataplaneOf(w) === 'sidecar')
+                        continue;
+                    report({
+                        resource: w.resource,
+                        path: [...w.metaPath, 'labels', AMBIENT_LABEL],
+                        message: `${workloadLabel(w)} opts out of ambient mode with pod label ${AMBIENT_LABEL}=none in ${nsText}: ztunnel does not capture its pods, so their traffic has no mTLS, no authorization and no egress policy.`,
+                        evidence: injectionEvidence(model, ns),
+                    });
+                }
+            }
+        }
+    },
+});

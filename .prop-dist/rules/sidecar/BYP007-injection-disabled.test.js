@@ -1,0 +1,170 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import rule from './BYP007-injection-disabled.js';
+import { findingsFor } from '../../testing/kit.js';
+const namespace = (name, labels) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${name}
+  labels: ${labels}
+---
+`;
+const SHOP = namespace('shop', '{istio-injection: enabled}');
+const deployment = (meta, ns = 'shop') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: ${ns}}
+spec:
+  template:
+    metadata: ${meta}
+    spec:
+      containers:
+      - {name: app, image: example/app:1.0}
+`;
+test('the inject label set to "false" in an injected namespace is reported at the label', async () => {
+    const f = await findingsFor(rule, SHOP + deployment('{labels: {sidecar.istio.io/inject: "false"}}'));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].severity, 'medium');
+    assert.equal(f[0].location?.path, 'spec.template.metadata.labels["sidecar.istio.io/inject"]');
+    assert.equal(f[0].location?.line, 12);
+    assert.match(f[0].message, /^Deployment shop\/worker turns sidecar injection off with pod label sidecar\.istio\.io\/inject="false" in namespace shop \(istio-injection="enabled"\), which injects sidecars/);
+    assert.equal(f[0].evidence[0].role, 'namespace');
+    assert.equal(f[0].evidence[0].location?.path, 'metadata.labels.istio-injection');
+});
+test('the legacy annotation counts, but the label wins when both are set', async () => {
+    const ann = await findingsFor(rule, SHOP + deployment('{annotations: {sidecar.istio.io/inject: "false"}}'));
+    assert.equal(ann.length, 1);
+    assert.equal(ann[0].location?.path, 'spec.template.metadata.annotations["sidecar.istio.io/inject"]');
+    assert.match(ann[0].message, /pod annotation sidecar\.istio\.io\/inject="false"/);
+    assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {sidecar.istio.io/inject: "true"}, annotations: {sidecar.istio.io/inject: "false"}}'))).length, 0);
+    assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {sidecar.istio.io/inject: ""}, annotations: {sidecar.istio.io/inject: "false"}}'))).length, 0);
+});
+test('values are read as Istio reads them: anything but y/yes/true/on (any case) turns injection off', async () => {
+    for (const v of ['no', 'Off', 'FALSE', 'disabled', '0']) {
+        const f = await findingsFor(rule, SHOP + deployment(`{labels: {sidecar.istio.io/inject: "${v}"}}`));
+        assert.equal(f.length, 1, v);
+    }
+    for (const v of ['true', 'TRUE', 'yes', 'Y', 'on']) {
+        assert.equal((await findingsFor(rule, SHOP + deployment(`{labels: {sidecar.istio.io/inject: "${v}"}}`))).length, 0, v);
+    }
+});
+test('revision-injected namespaces count; the evidence names the revision label', async () => {
+    const cron = `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: settlement, namespace: payments}
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels: {sidecar.istio.io/inject: "false"}
+        spec:
+          containers: [{name: job, image: example/job:1}]
+`;
+    const f = await findingsFor(rule, namespace('payments', '{istio.io/rev: stable}') + cron);
+    assert.equal(f.length, 1);
+    assert.equal(f[0].location?.path, 'spec.jobTemplate.spec.template.metadata.labels["sidecar.istio.io/inject"]');
+    assert.match(f[0].message, /CronJob payments\/settlement .* in namespace payments \(istio\.io\/rev="stable"\)/);
+});
+test('in an ambient namespace the dataplane-mode "none" label is the opt-out', async () => {
+    const AMB = namespace('analytics', '{istio.io/dataplane-mode: ambient}');
+    const f = await findingsFor(rule, AMB + deployment('{labels: {istio.io/dataplane-mode: none}}', 'analytics'));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].severity, 'medium');
+    assert.equal(f[0].location?.path, 'spec.template.metadata.labels["istio.io/dataplane-mode"]');
+    assert.match(f[0].message, /^Deployment analytics\/worker opts out of ambient mode with pod label istio\.io\/dataplane-mode=none in namespace analytics \(istio\.io\/dataplane-mode="ambient"\): ztunnel does not capture its pods/);
+    // The sidecar label means nothing to ambient, and a pod that asks for a sidecar stays in the mesh.
+    assert.equal((await findingsFor(rule, AMB + deployment('{labels: {sidecar.istio.io/inject: "false"}}', 'analytics'))).length, 0);
+    assert.equal((await findingsFor(rule, AMB + deployment('{labels: {istio.io/dataplane-mode: none, sidecar.istio.io/inject: "true"}}', 'analytics'))).length, 0);
+});
+test('namespaces outside the mesh, unknown namespaces and system namespaces are not judged', async () => {
+    const meta = '{labels: {sidecar.istio.io/inject: "false"}}';
+    assert.equal((await findingsFor(rule, namespace('legacy', '{}') + deployment(meta, 'legacy'))).length, 0);
+    assert.equal((await findingsFor(rule, deployment(meta, 'nowhere'))).length, 0);
+    assert.equal((await findingsFor(rule, namespace('istio-system', '{istio-injection: enabled}') + deployment(meta, 'istio-system'))).length, 0);
+    assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {app: worker}}'))).length, 0);
+});
+test('in a namespace injected by default (enableNamespacesByDefault), an opt-out is reported with the injector as evidence', async () => {
+    const yaml = `apiVersion: v1
+kind: Namespace
+metadata: {name: legacy}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio-sidecar-injector, namespace: istio-system}
+data:
+  values: '{"sidecarInjectorWebhook":{"enableNamespacesByDefault":true}}'
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: legacy}
+spec:
+  template:
+    metadata:
+      labels: {sidecar.istio.io/inject: "false"}
+    spec:
+      containers: [{name: w, image: example/w:1}]
+`;
+    const f = await findingsFor(rule, yaml);
+    assert.equal(f.length, 1);
+    assert.match(f[0].message, /in namespace legacy \(no injection label, injected because the default injector has enableNamespacesByDefault on\)/);
+    assert.ok(f[0].evidence.some((e) => e.resource?.kind === 'ConfigMap'));
+    // Without the setting the namespace is outside the mesh, and opting out changes nothing.
+    assert.deepEqual(await findingsFor(rule, yaml.replace('true}}', 'false}}')), []);
+});
+// istiod's gateway controller renders the kube-gateway template: a Deployment owned by the Gateway
+// whose pods carry the gateway labels, sidecar.istio.io/inject "false" (and istio.io/dataplane-mode
+// none), and one container, istio-proxy, running Istio's proxy image.
+const gatewayDeployment = (opts = {}) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: edge-istio
+  namespace: ${opts.ns ?? 'shop'}
+${opts.owner ? '  ownerReferences:\n  - {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, name: edge, uid: 1}\n' : ''}spec:
+  template:
+    metadata:
+      labels:
+${opts.labels ?? '        gateway.networking.k8s.io/gateway-name: edge\n        gateway.istio.io/managed: istio.io-gateway-controller\n'}        sidecar.istio.io/inject: "false"
+        istio.io/dataplane-mode: none
+    spec:
+      containers:
+      - name: istio-proxy
+        image: ${opts.image ?? 'registry.istio.io/release/proxyv2:1.30.4'}
+        args: [proxy, router]
+${opts.extra ?? ''}`;
+test("istiod's Gateway API gateway proxies (gateway labels, trusted istio-proxy only) do not opt out", async () => {
+    assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment()), []);
+    assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment({ labels: '        gateway.istio.io/managed: istio.io-gateway-controller\n' })), []);
+    assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment({ labels: '        app: edge\n', owner: true })), [], 'owned by a Gateway');
+    assert.deepEqual(await findingsFor(rule, SHOP + gatewayDeployment({ image: 'docker.io/istio/proxyv2:1.24.2' })), []);
+    const ambient = namespace('mall', '{istio.io/dataplane-mode: ambient}');
+    assert.deepEqual(await findingsFor(rule, ambient + gatewayDeployment({ ns: 'mall' })), [], 'waypoints and gateways in ambient namespaces');
+});
+test('a pod that only claims the gateway label still opts out: untrusted image, another container, no label', async () => {
+    const untrusted = await findingsFor(rule, SHOP + gatewayDeployment({ image: 'docker.io/mymalicious/proxyv2:1.30.4' }));
+    assert.equal(untrusted.length, 1);
+    assert.match(untrusted[0].message, /^Deployment shop\/edge-istio turns sidecar injection off/);
+    const sideApp = await findingsFor(rule, SHOP + gatewayDeployment({ extra: '      - {name: app, image: example/app:1.0}\n' }));
+    assert.equal(sideApp.length, 1, 'an application beside the gateway proxy has no sidecar capturing its traffic');
+    const unmarked = await findingsFor(rule, SHOP + gatewayDeployment({ labels: '        app: edge\n' }));
+    assert.equal(unmarked.length, 1, 'a trusted proxy image alone is not a gateway');
+    const ambient = namespace('mall', '{istio.io/dataplane-mode: ambient}');
+    const ambientFake = await findingsFor(rule, ambient + gatewayDeployment({ ns: 'mall', image: 'example/proxy:1' }));
+    assert.equal(ambientFake.length, 1);
+    assert.match(ambientFake[0].message, /opts out of ambient mode/);
+});
+test('the classic istio/gateway chart pods opt in (inject "true", template gateway, image auto): nothing to report', async () => {
+    const chart = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: shop}
+spec:
+  template:
+    metadata:
+      annotations: {inject.istio.io/templates: gateway}
+      labels: {istio: ingressgateway, sidecar.istio.io/inject: "true"}
+    spec:
+      containers:
+      - {name: istio-proxy, image: auto}
+`;
+    assert.deepEqual(await findingsFor(rule, SHOP + chart), []);
+});

@@ -1,0 +1,179 @@
+/**
+ * Incremental per-cluster analysis for the server (issue 13's speed, issue 17): the store and relay
+ * glue around the door-neutral engine (src/engine/incremental.ts), which keeps the model and each
+ * rule's findings and re-runs only the rules that read what changed.
+ *
+ * - ChangeLog (where ingest's onStored lands): per cluster, the keys of the deltas stored since the
+ *   last analysis started, with the epoch and the seq range they cover. A snapshot, a gap in the seqs,
+ *   a batch too big to list or too many keys in all make it "unknown" (a full reload).
+ * - IncrementalAnalyser (where the analysis runs): keeps an engine and the last analysed objects for
+ *   recently analysed clusters, bounded by total objects (least recently used dropped first, so memory
+ *   follows the number of busy clusters, not the fleet). When the changes cover every seq from the
+ *   cached one to the store's cursor, it re-reads only the changed keys and hands them to the engine.
+ *   Anything else (no cache, another epoch, a gap) is a full analysis, as before.
+ */
+import { defaultSettings } from '../config/settings.js';
+import { IncrementalEngine, normaliseKind } from '../engine/incremental.js';
+import { LiveLocator } from '../cluster/live-locator.js';
+import { objectKeyString } from '../relay/protocol.js';
+import { findingInput, resourceOf } from './analysis.js';
+import { telemetryFactsFor } from './telemetry.js';
+/** Keys remembered per cluster between two analyses; past this the next analysis reloads everything. */
+export const MAX_PENDING_KEYS = 10_000;
+/** Objects the analyser keeps across runs, over every cached cluster (about 3 KB each in memory). */
+export const DEFAULT_CACHE_OBJECTS = 250_000;
+/** The main thread's record of what each cluster's next analysis must re-read. */
+export class ChangeLog {
+    /** null: something happened that keys cannot describe (the next analysis reloads). */
+    pending = new Map();
+    note(cluster, info) {
+        if (info.type !== 'delta' || !info.keys) {
+            this.pending.set(cluster, null);
+            return;
+        }
+        const had = this.pending.get(cluster);
+        if (had === null)
+            return;
+        if (had === undefined) {
+            const p = { epoch: info.epoch, fromSeq: info.seq, toSeq: info.seq, keys: new Map() };
+            for (const k of info.keys)
+                p.keys.set(objectKeyString(k), k);
+            this.pending.set(cluster, p.keys.size > MAX_PENDING_KEYS ? null : p);
+            return;
+        }
+        if (had.epoch !== info.epoch || info.seq !== had.toSeq + 1) {
+            this.pending.set(cluster, null);
+            return;
+        }
+        had.toSeq = info.seq;
+        for (const k of info.keys)
+            had.keys.set(objectKeyString(k), k);
+        if (had.keys.size > MAX_PENDING_KEYS)
+            this.pending.set(cluster, null);
+    }
+    /** What the analysis starting now covers (null: reload everything); the log starts afresh for the cluster. */
+    take(cluster) {
+        const p = this.pending.get(cluster);
+        this.pending.delete(cluster);
+        return p ? { epoch: p.epoch, fromSeq: p.fromSeq, toSeq: p.toSeq, keys: [...p.keys.values()] } : null;
+    }
+    forget(cluster) {
+        this.pending.delete(cluster);
+    }
+}
+export { normaliseKind };
+export class IncrementalAnalyser {
+    rules;
+    maxObjects;
+    /** Insertion order is recency: a hit is deleted and set again. */
+    cache = new Map();
+    cachedObjects = 0;
+    /** Each rule's findings in the store's form, made once per engine result list. */
+    inputs = new WeakMap();
+    /** Counters for tests and metrics. */
+    stats = { full: 0, incremental: 0, rebuilt: 0 };
+    constructor(rules, maxObjects = DEFAULT_CACHE_OBJECTS) {
+        this.rules = rules;
+        this.maxObjects = maxObjects;
+    }
+    /**
+     * One cluster's analysis against the store; `changes` is what ChangeLog.take gave when it was
+     * scheduled. Null when the cluster is unknown, revoked, or has no complete snapshot yet.
+     */
+    async run(store, cluster, at, changes) {
+        const record = await store.getCluster(cluster);
+        if (!record || record.revokedAt) {
+            this.drop(cluster);
+            return null;
+        }
+        // The cursor before reading: what this analysis covers. Batches stored meanwhile schedule another run.
+        const cursor = await store.cursor(cluster);
+        if (!cursor.epoch || !cursor.snapshotComplete) {
+            this.drop(cluster);
+            return null;
+        }
+        const cached = this.cache.get(cluster);
+        this.drop(cluster);
+        // Traffic facts (issue 15): new ones re-run every rule (INS rules and the "seen in traffic" pass).
+        const telemetry = await telemetryFactsFor(store, cluster);
+        // No changes noted and nothing stored since the cached run (a telemetry update): the cache holds.
+        const unchanged = changes === null && cached !== undefined && cached.epoch === cursor.epoch && cached.seq === cursor.seq;
+        const usable = cached !== undefined &&
+            (unchanged ||
+                (changes !== null &&
+                    cached.epoch === cursor.epoch &&
+                    changes.epoch === cursor.epoch &&
+                    changes.fromSeq <= cached.seq + 1 &&
+                    changes.toSeq >= cursor.seq));
+        let entry;
+        let changed;
+        if (usable) {
+            entry = cached;
+            changed = [];
+            for (const key of changes?.keys ?? []) {
+                const id = objectKeyString(key);
+                // Read now, after the cursor: at least as new as every batch the cursor covers.
+                const stored = await store.object(cluster, key);
+                if (stored)
+                    entry.objects.set(id, resourceOf(stored, cluster, 0));
+                else
+                    entry.objects.delete(id);
+                changed.push(id);
+            }
+        }
+        else {
+            const objects = new Map();
+            for await (const stored of store.objects(cluster))
+                objects.set(objectKeyString(stored.key), resourceOf(stored, cluster, 0));
+            // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
+            const engine = new IncrementalEngine(this.rules, { settings: defaultSettings(), locator: () => new LiveLocator(), compact: true });
+            entry = { epoch: cursor.epoch, seq: cursor.seq, objects, engine };
+            changed = null;
+        }
+        entry.seq = cursor.seq;
+        const rebuiltBefore = entry.engine.stats.rebuilt;
+        const result = entry.engine.analyse(entry.objects, changed, telemetry ? { facts: telemetry.facts, key: telemetry.receivedAt } : null);
+        if (result.mode === 'full')
+            this.stats.full++;
+        else {
+            this.stats.incremental++;
+            this.stats.rebuilt += entry.engine.stats.rebuilt - rebuiltBefore;
+        }
+        const findings = [];
+        for (const list of result.byRule.values()) {
+            let inputs = this.inputs.get(list);
+            if (!inputs)
+                this.inputs.set(list, (inputs = list.map(findingInput)));
+            for (const f of inputs)
+                findings.push(f);
+        }
+        const outcome = await store.recordAnalysis(cluster, findings, at);
+        await store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
+        this.keep(cluster, entry);
+        return { outcome, objects: entry.objects.size, findings: findings.length, failedRules: result.failures.map((f) => f.ruleId), mode: result.mode, rulesRun: result.rulesRun };
+    }
+    /** Clusters and objects held now (tests, logs). */
+    held() {
+        return { clusters: this.cache.size, objects: this.cachedObjects };
+    }
+    drop(cluster) {
+        const c = this.cache.get(cluster);
+        if (!c)
+            return;
+        this.cache.delete(cluster);
+        this.cachedObjects -= c.objects.size;
+    }
+    keep(cluster, entry) {
+        // A cluster bigger than the whole budget is never kept (it would evict everything and still not fit).
+        if (entry.objects.size > this.maxObjects)
+            return;
+        this.cache.set(cluster, entry);
+        this.cachedObjects += entry.objects.size;
+        for (const [name, c] of this.cache) {
+            if (this.cachedObjects <= this.maxObjects)
+                break;
+            this.cache.delete(name);
+            this.cachedObjects -= c.objects.size;
+        }
+    }
+}

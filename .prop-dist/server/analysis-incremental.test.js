@@ -1,0 +1,198 @@
+/**
+ * Incremental analysis (src/server/analysis-incremental.ts) must record exactly what a from-scratch
+ * analysis records: random clusters (the admission corpus's object generator), random deltas
+ * (upserts of new and changed objects, deletes), each applied to the store as ingest would and
+ * noted in a ChangeLog; after every step the incremental analyser's recorded open findings equal a
+ * fresh full analysis of the same store.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { openStore } from '../store/index.js';
+import { wireObjectKey } from '../store/common.js';
+import { isClusterScoped } from '../model/resource.js';
+import { allRules } from '../rules/index.js';
+import { objectArb } from '../testing/decide-corpus.js';
+import { ChangeLog, IncrementalAnalyser, normaliseKind } from './analysis-incremental.js';
+import { analyseStoredCluster } from './analysis.js';
+const wire = (o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespaced: !isClusterScoped(o.kind), obj: structuredClone(o) });
+async function openFindings(store, cluster) {
+    const out = [];
+    let cursor = undefined;
+    do {
+        const page = await store.findings({ cluster: [cluster], state: ['open'], limit: 1000, cursor: cursor ?? undefined });
+        for (const f of page.items)
+            out.push(`${f.fingerprint} ${f.ruleId} ${f.severity} ${f.message}`);
+        cursor = page.next;
+    } while (cursor);
+    return out.sort();
+}
+const stepArb = fc.oneof({ weight: 3, arbitrary: objectArb.map((object) => ({ op: 'upsert', object })) }, { weight: 1, arbitrary: fc.nat().map((pick) => ({ op: 'delete', pick })) }, 
+// The same object again with a label changed: a replacement in place (the overlay path).
+{ weight: 2, arbitrary: fc.record({ pick: fc.nat(), label: fc.constantFrom('a', 'b', 'c') }).map(({ pick, label }) => ({ op: 'touch', pick, label })) });
+test('incremental analysis records the same open findings as a full analysis after random deltas', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-incremental-'));
+    let run = 0;
+    let overlaid = 0;
+    try {
+        await fc.assert(fc.asyncProperty(fc.array(objectArb, { minLength: 1, maxLength: 12 }), fc.array(fc.array(stepArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }), async (base, steps) => {
+            run++;
+            // Two stores fed the same batches: one analysed incrementally, one from scratch each time.
+            const stores = [await openStore({ engine: 'sqlite', dataDir: path.join(dir, `i${run}`) }), await openStore({ engine: 'sqlite', dataDir: path.join(dir, `f${run}`) })];
+            try {
+                const at = new Date('2026-01-01T00:00:00Z');
+                const apply = async (seq, type, changes) => {
+                    for (const s of stores) {
+                        const r = await s.applyBatch('c', { v: 1, cluster: 'c', agentVersion: 't', epoch: 'e', seq, type, last: type === 'snapshot' ? true : undefined, sentAt: at.toISOString(), changes }, at, { maxObjects: 10_000 });
+                        assert.equal(r.status, 'stored');
+                    }
+                };
+                for (const s of stores)
+                    await s.createCluster('c', at);
+                const live = new Map();
+                const objects = new Map();
+                const snapshot = base.map((o) => ({ op: 'upsert', object: wire(o) }));
+                for (const c of snapshot) {
+                    live.set(JSON.stringify(wireObjectKey(c.object)), wireObjectKey(c.object));
+                    objects.set(JSON.stringify(wireObjectKey(c.object)), c.object.obj);
+                }
+                await apply(1, 'snapshot', snapshot);
+                const log = new ChangeLog();
+                const analyser = new IncrementalAnalyser(allRules);
+                await analyser.run(stores[0], 'c', at, log.take('c'));
+                let seq = 1;
+                for (const batch of steps) {
+                    seq++;
+                    const changes = batch.map((s) => {
+                        if (s.op === 'upsert' || live.size === 0) {
+                            const o = s.op === 'upsert' ? s.object : base[0];
+                            const w = wire(o);
+                            live.set(JSON.stringify(wireObjectKey(w)), wireObjectKey(w));
+                            objects.set(JSON.stringify(wireObjectKey(w)), w.obj);
+                            return { op: 'upsert', object: w };
+                        }
+                        const keys = [...live.keys()];
+                        const k = keys[s.pick % keys.length];
+                        if (s.op === 'touch') {
+                            const o = structuredClone(objects.get(k));
+                            o.metadata = { ...(o.metadata ?? {}), labels: { ...(o.metadata?.labels ?? {}), touched: s.label } };
+                            objects.set(k, o);
+                            return { op: 'upsert', object: wire(o) };
+                        }
+                        const key = live.get(k);
+                        live.delete(k);
+                        return { op: 'delete', key };
+                    });
+                    await apply(seq, 'delta', changes);
+                    log.note('c', { epoch: 'e', seq, type: 'delta', keys: changes.map((c) => (c.op === 'upsert' ? wireObjectKey(c.object) : c.key)) });
+                    const r = await analyser.run(stores[0], 'c', at, log.take('c'));
+                    assert.equal(r?.mode, 'incremental');
+                    await analyseStoredCluster(stores[1], 'c', allRules, at);
+                    assert.deepEqual(await openFindings(stores[0], 'c'), await openFindings(stores[1], 'c'), `after delta ${seq}: ${JSON.stringify(changes.map((c) => (c.op === 'upsert' ? `upsert ${c.object.kind} ${String(c.object.obj.metadata?.namespace)}/${String(c.object.obj.metadata?.name)}` : `delete ${c.key.kind} ${c.key.namespace}/${c.key.name}`)))}`);
+                }
+                assert.ok(analyser.stats.incremental >= 1);
+                overlaid += analyser.stats.incremental - analyser.stats.rebuilt;
+            }
+            finally {
+                for (const s of stores)
+                    await s.close();
+            }
+        }), { numRuns: Number(process.env.MESHWARD_PROPERTY_RUNS ?? 40), seed: process.env.MESHWARD_PROPERTY_SEED ? Number(process.env.MESHWARD_PROPERTY_SEED) : undefined });
+        assert.ok(overlaid > 0, 'some steps took the overlay path');
+    }
+    finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+test('ChangeLog: a gap, another epoch, a snapshot or a batch without keys means a full reload', () => {
+    const k = (name) => ({ kind: 'Service', namespace: 'a', name });
+    const log = new ChangeLog();
+    log.note('c', { epoch: 'e', seq: 5, type: 'delta', keys: [k('x')] });
+    log.note('c', { epoch: 'e', seq: 6, type: 'delta', keys: [k('y'), k('x')] });
+    assert.deepEqual(log.take('c'), { epoch: 'e', fromSeq: 5, toSeq: 6, keys: [k('x'), k('y')] });
+    assert.equal(log.take('c'), null, 'taken: nothing known until the next batch');
+    log.note('c', { epoch: 'e', seq: 7, type: 'delta', keys: [k('x')] });
+    log.note('c', { epoch: 'e', seq: 9, type: 'delta', keys: [k('x')] });
+    assert.equal(log.take('c'), null, 'a gap');
+    log.note('c', { epoch: 'e', seq: 7, type: 'delta', keys: [k('x')] });
+    log.note('c', { epoch: 'f', seq: 8, type: 'delta', keys: [k('x')] });
+    assert.equal(log.take('c'), null, 'another epoch');
+    log.note('c', { epoch: 'e', seq: 7, type: 'delta' });
+    assert.equal(log.take('c'), null, 'no keys');
+    log.note('c', { epoch: 'e', seq: 1, type: 'snapshot', keys: [] });
+    assert.equal(log.take('c'), null, 'a snapshot');
+    log.note('__proto__', { epoch: 'e', seq: 1, type: 'delta', keys: [k('x')] });
+    assert.equal(log.take('__proto__')?.keys.length, 1, 'cluster names are data');
+});
+test('normaliseKind: rule reads in the store key form', () => {
+    assert.equal(normaliseKind('Deployment'), 'apps/Deployment');
+    assert.equal(normaliseKind('apps/Deployment'), 'apps/Deployment');
+    assert.equal(normaliseKind('Service'), 'Service');
+    assert.equal(normaliseKind('security.istio.io/PeerAuthentication'), 'security.istio.io/PeerAuthentication');
+});
+test('IncrementalAnalyser: the cache is bounded by objects, least recently analysed dropped first', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-incremental-lru-'));
+    const store = await openStore({ engine: 'sqlite', dataDir: dir });
+    try {
+        const at = new Date('2026-01-01T00:00:00Z');
+        const analyser = new IncrementalAnalyser(allRules, 25);
+        for (const c of ['a', 'b', 'c']) {
+            await store.createCluster(c, at);
+            const changes = Array.from({ length: 10 }, (_, i) => ({ op: 'upsert', object: wire({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: 'x' }, spec: {} }) }));
+            await store.applyBatch(c, { v: 1, cluster: c, agentVersion: 't', epoch: 'e', seq: 1, type: 'snapshot', last: true, sentAt: at.toISOString(), changes }, at, { maxObjects: 100 });
+            await analyser.run(store, c, at, null);
+        }
+        assert.deepEqual(analyser.held(), { clusters: 2, objects: 20 });
+        // 'a' was dropped: its next run is full even with a change log.
+        await store.applyBatch('a', { v: 1, cluster: 'a', agentVersion: 't', epoch: 'e', seq: 2, type: 'delta', sentAt: at.toISOString(), changes: [{ op: 'delete', key: { kind: 'Service', namespace: 'x', name: 's0' } }] }, at, { maxObjects: 100 });
+        const r = await analyser.run(store, 'a', at, { epoch: 'e', fromSeq: 2, toSeq: 2, keys: [{ kind: 'Service', namespace: 'x', name: 's0' }] });
+        assert.equal(r?.mode, 'full');
+        assert.equal(r?.objects, 9);
+        assert.ok(analyser.held().objects <= 25);
+    }
+    finally {
+        await store.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+test('server with its worker: a delta with keys is analysed incrementally and the finding it opens is served by the API', async () => {
+    const { startTestServer, upsert } = await import('./testing-kit.js');
+    const t = await startTestServer({}, { worker: true });
+    try {
+        const at = new Date();
+        await t.store.createCluster('east', at);
+        const objects = [
+            { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } },
+            ...Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: 'shop' }, spec: { selector: { app: `s${i}` }, ports: [{ name: 'http', port: 80 }] } })),
+        ];
+        await t.send('east', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: objects.map((o) => upsert(o, o.kind !== 'Namespace')) });
+        await t.server.analysis.idle();
+        const pa = (mode) => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'probe', namespace: 'shop' }, spec: { mtls: { mode } } });
+        const delta = async (seq, mode) => {
+            const change = upsert(pa(mode));
+            const stored = await t.store.applyBatch('east', { v: 1, cluster: 'east', agentVersion: 't', epoch: 'e1', seq, type: 'delta', sentAt: at.toISOString(), changes: [change] }, at, { maxObjects: 1000 });
+            assert.equal(stored.status, 'stored');
+            // As ingest calls it: the delta's keys go along.
+            t.server.listener.onStored('east', { epoch: 'e1', seq, type: 'delta', last: false, changes: 1, keys: [wireObjectKey(change.op === 'upsert' ? change.object : undefined)] });
+            await t.server.analysis.idle();
+            return (await t.get('/api/findings?cluster=east&rule=AUT002')).body.items.filter((f) => f.resource.name === 'probe');
+        };
+        const before = t.server.analysis.modes.incremental;
+        assert.equal((await delta(2, 'STRICT')).length, 0);
+        assert.equal((await delta(3, 'DISABLE')).length, 1, 'DISABLE opens AUT002');
+        assert.equal((await delta(4, 'STRICT')).length, 0, 'STRICT resolves it');
+        assert.ok(t.server.analysis.modes.incremental - before >= 3, `incremental runs: ${JSON.stringify(t.server.analysis.modes)}`);
+        // A batch without keys (as an older ingest sends) still works: a full analysis.
+        const full = t.server.analysis.modes.full;
+        await t.send('east', { epoch: 'e1', seq: 5, type: 'delta', changes: [upsert(pa('DISABLE'))] });
+        await t.server.analysis.idle();
+        assert.equal(t.server.analysis.modes.full, full + 1);
+        assert.equal((await t.get('/api/findings?cluster=east&rule=AUT002')).body.items.length, 1);
+    }
+    finally {
+        await t.close();
+    }
+});

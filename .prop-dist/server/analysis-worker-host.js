@@ -1,0 +1,89 @@
+/**
+ * The main-thread side of the analysis workers (./analysis-worker.ts). Two worker threads, each with
+ * its own store connection and one job at a time: one for per-cluster analyses (the queue runs one
+ * cluster at a time anyway), one for the fleet pass, so a fleet pass never holds up a cluster's
+ * analysis (and keeps its per-cluster slices in its own thread between passes). Each starts on first
+ * use and again after a crash (the job in flight fails; the cluster is analysed again on its next
+ * batch, the fleet on its next trigger, reading every slice again).
+ */
+import { Worker } from 'node:worker_threads';
+/** One worker thread and its jobs in flight. */
+class WorkerSlot {
+    spec;
+    role;
+    worker = null;
+    pending = new Map();
+    nextId = 1;
+    constructor(spec, role) {
+        this.spec = spec;
+        this.role = role;
+    }
+    start() {
+        if (this.worker)
+            return this.worker;
+        const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { spec: this.spec, role: this.role } });
+        w.on('message', (m) => {
+            const p = this.pending.get(m.id);
+            if (!p)
+                return;
+            this.pending.delete(m.id);
+            if (m.error)
+                p.reject(new Error(m.error));
+            else
+                p.resolve(m.result ?? null);
+        });
+        const fail = (why) => {
+            if (this.worker === w)
+                this.worker = null;
+            for (const p of this.pending.values())
+                p.reject(new Error(why));
+            this.pending.clear();
+        };
+        w.on('error', (err) => fail(`the ${this.role} analysis worker failed: ${String(err?.message ?? err).split('\n')[0].slice(0, 200)}`));
+        w.on('exit', (code) => fail(`the ${this.role} analysis worker exited (code ${code})`));
+        this.worker = w;
+        return w;
+    }
+    job(message) {
+        const w = this.start();
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            this.pending.set(id, { resolve, reject });
+            w.postMessage({ id, ...message });
+        });
+    }
+    async close() {
+        const w = this.worker;
+        if (!w)
+            return;
+        const exited = new Promise((resolve) => w.once('exit', () => resolve()));
+        w.postMessage({ close: true });
+        // A worker stuck in a long analysis is not waited for past a few seconds.
+        const timer = setTimeout(() => void w.terminate(), 5000);
+        await exited;
+        clearTimeout(timer);
+    }
+}
+export class WorkerClusterAnalysis {
+    clusterSlot;
+    fleetSlot;
+    closed = false;
+    constructor(spec) {
+        this.clusterSlot = new WorkerSlot(spec, 'cluster');
+        this.fleetSlot = new WorkerSlot(spec, 'fleet');
+    }
+    run(cluster, at, changes = null) {
+        if (this.closed)
+            return Promise.resolve(null);
+        return this.clusterSlot.job({ cluster, at: at.toISOString(), changes });
+    }
+    fleet(at, heard = null) {
+        if (this.closed)
+            return Promise.reject(new Error('the analysis worker is closed'));
+        return this.fleetSlot.job({ cluster: null, at: at.toISOString(), heard });
+    }
+    async close() {
+        this.closed = true;
+        await Promise.all([this.clusterSlot.close(), this.fleetSlot.close()]);
+    }
+}

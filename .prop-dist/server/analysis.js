@@ -1,0 +1,582 @@
+/**
+ * The server's analysis: per cluster, debounced after ingest stores a batch, the cluster's stored
+ * objects become a model, the same rules as `scan` run over it (same settings defaults), and the
+ * complete result replaces the cluster's open findings (Store.recordAnalysis: new ones open, missing
+ * ones resolve, returning ones reopen). Then, debounced again, the cross-cluster analysis (blast
+ * radius and CA trust, src/multicluster) runs over every cluster and is stored under FLEET_CLUSTER.
+ *
+ * Two slots. Per-cluster analyses run one after another in theirs. The fleet pass has its own (with a
+ * worker: its own thread and store connection), so it never holds up a cluster's analysis: it is
+ * debounced (quiet time after the last trigger, but never more than FLEET_MAX_WAIT_FACTOR debounces
+ * after the first), coalesced (one pass runs at a time; triggers meanwhile make one more), and it
+ * yields to per-cluster work that is queued, up to the same bound. Once idle it runs within its
+ * debounce.
+ *
+ * Memory: one cluster's model at a time in the cluster slot. The fleet pass reads only the kinds
+ * blast radius and trust read (FLEET_KINDS, filtered by the store in SQL) and keeps each cluster's
+ * slice between passes (FleetInputs), re-reading only clusters whose FLEET_KINDS may have changed
+ * (FleetChangeLog, from ingest's changed keys); a pass where no slice changed and no cluster came or
+ * went records nothing.
+ *
+ * Event loop: loading from the store is asynchronous (it yields per object); the rules run
+ * synchronously once per analysis. `yieldEvery` objects the loader also gives the loop a turn, so a
+ * 20,000-object cluster never holds it for the whole load.
+ */
+import { performance } from 'node:perf_hooks';
+import { analyse } from '../engine/scan.js';
+import { fingerprint } from '../engine/fingerprint.js';
+import { inCanonicalOrder } from '../cli/live.js';
+import { MeshModel } from '../model/model.js';
+import { LiveLocator } from '../cluster/live-locator.js';
+import { groupOf, isClusterScoped, stringMap } from '../model/resource.js';
+import { allRules } from '../rules/index.js';
+import { blastRadius } from '../multicluster/blast-radius.js';
+import { FLEET_CLUSTER } from '../store/types.js';
+import { FLEET_RULE_IDS, trustRuleId } from '../rules/multicluster/fleet.js';
+import { ChangeLog, IncrementalAnalyser } from './analysis-incremental.js';
+import { telemetryFactsFor } from './telemetry.js';
+/** Kinds the fleet pass reads (blast radius: stored credentials and RBAC; trust: cacerts and the mesh config). */
+export const FLEET_KINDS = new Set([
+    'Secret',
+    'ServiceAccount',
+    'Namespace',
+    'ConfigMap',
+    'rbac.authorization.k8s.io/Role',
+    'rbac.authorization.k8s.io/ClusterRole',
+    'rbac.authorization.k8s.io/RoleBinding',
+    'rbac.authorization.k8s.io/ClusterRoleBinding',
+    'install.istio.io/IstioOperator',
+]);
+/** Rule IDs of the fleet findings: catalogue rules found only across clusters (src/rules/multicluster/fleet.ts). */
+export const FLEET_RULES = FLEET_RULE_IDS;
+export const DEFAULT_DEBOUNCE_MS = 250;
+export const DEFAULT_IDLE_DEBOUNCE_MS = 50;
+export const DEFAULT_FLEET_DEBOUNCE_MS = 1000;
+/** The fleet pass waits at most this many debounces after its first trigger (steady triggers cannot starve it), and yields to queued cluster work at most as long. */
+export const FLEET_MAX_WAIT_FACTOR = 5;
+/** Longest wait before a failed cluster analysis is retried. */
+const MAX_RETRY_MS = 30_000;
+/** Objects loaded between two turns given to the event loop. */
+const YIELD_EVERY = 500;
+/** A cluster's stored objects as rules see them: the same Resource shape as the live path (src/cluster/live-resource.ts). */
+export function resourceOf(stored, cluster, id) {
+    const w = stored.object;
+    const obj = w.obj && typeof w.obj === 'object' && !Array.isArray(w.obj) ? w.obj : {};
+    const meta = obj.metadata && typeof obj.metadata === 'object' && !Array.isArray(obj.metadata) ? obj.metadata : {};
+    const kind = typeof w.kind === 'string' ? w.kind : stored.key.kind.split('/').pop() ?? '';
+    const apiVersion = typeof w.apiVersion === 'string' ? w.apiVersion : 'v1';
+    // The key is what the store indexed (validated on ingest); the object's own metadata is not trusted over it.
+    const namespaced = w.namespaced !== false && !isClusterScoped(kind);
+    const r = {
+        id,
+        cluster,
+        apiVersion,
+        group: groupOf(apiVersion),
+        kind,
+        namespace: namespaced ? stored.key.namespace || 'default' : '',
+        name: stored.key.name || '(unnamed)',
+        labels: stringMap(meta.labels),
+        annotations: stringMap(meta.annotations),
+        obj,
+        source: null,
+    };
+    if (w.secretFacts)
+        r.secretFacts = w.secretFacts;
+    return r;
+}
+/** Loads a cluster's objects (optionally only some kinds, filtered by the store), giving the event loop a turn every YIELD_EVERY. */
+export async function loadResources(store, cluster, kinds) {
+    const out = [];
+    let n = 0;
+    for await (const stored of store.objects(cluster, kinds ? { kinds } : undefined)) {
+        if (++n % YIELD_EVERY === 0)
+            await new Promise((resolve) => setImmediate(resolve));
+        // The store filtered already; a store that ignored the option still must not widen the pass.
+        if (kinds && !kinds.has(stored.key.kind))
+            continue;
+        out.push(resourceOf(stored, cluster, out.length));
+    }
+    return inCanonicalOrder(out);
+}
+/** The stored form of a finding (no suppression: the API applies those when read). */
+export function findingInput(f) {
+    return {
+        fingerprint: f.fingerprint,
+        ruleId: f.ruleId,
+        severity: f.severity,
+        title: f.title,
+        message: f.message,
+        remediation: f.remediation,
+        resource: { ...f.resource },
+        location: f.location ? { ...f.location } : null,
+        evidence: f.evidence.map((e) => ({ ...e })),
+        ...(f.seenInTraffic ? { seenInTraffic: { ...f.seenInTraffic } } : {}),
+    };
+}
+/**
+ * Runs the analyses. `onStored` is ingest's listener; `idle()` resolves once nothing is pending or
+ * running (tests, shutdown).
+ */
+export class Analysis {
+    store;
+    log;
+    debounceMs;
+    fleetDebounceMs;
+    rules;
+    now;
+    onAnalysed;
+    worker;
+    idleDebounceMs;
+    /** The keys each cluster's next analysis must re-read (incremental analysis). */
+    changes = new ChangeLog();
+    /** Incremental analysis on this thread when there is no worker. */
+    local;
+    /** Clusters waiting for their quiet time to end. */
+    timers = new Map();
+    /** Clusters whose quiet time ended, in order, waiting for the one analysis slot. */
+    ready = [];
+    readySet = new Set();
+    /** The fleet pass's debounce; `fleetFirstAt`: when the trigger it coalesces first came (bounds the wait). */
+    fleetTimer = null;
+    fleetFirstAt = null;
+    /** The debounce ended: the pass runs when its slot is free and no cluster analysis is queued (or it waited long enough). */
+    fleetDue = false;
+    fleetDueAt = 0;
+    fleetRunning = null;
+    fleetYieldTimer = null;
+    /** Which clusters' fleet slices may have changed (ingest's keys), and the slices kept on this thread without a worker. */
+    fleetChanges = new FleetChangeLog();
+    localFleet = new FleetInputs();
+    running = null;
+    closed = false;
+    lastFleet = null;
+    /** Consecutive failed analyses per cluster (the retry delay doubles with each). */
+    failures = new Map();
+    /** Waiters for idle(). */
+    idleWaiters = [];
+    /** Analyses done, per cluster (tests count runs to prove debouncing). */
+    runs = new Map();
+    /** Cluster analyses by how they ran: from the store, or from the kept model (tests, logs). */
+    modes = { full: 0, incremental: 0 };
+    constructor(opts) {
+        this.store = opts.store;
+        this.log = opts.log;
+        this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+        this.fleetDebounceMs = opts.fleetDebounceMs ?? DEFAULT_FLEET_DEBOUNCE_MS;
+        this.rules = opts.rules ?? allRules;
+        this.now = opts.now ?? (() => new Date());
+        this.onAnalysed = opts.onAnalysed;
+        this.worker = opts.worker ?? null;
+        this.idleDebounceMs = Math.min(opts.idleDebounceMs ?? DEFAULT_IDLE_DEBOUNCE_MS, this.debounceMs);
+        this.local = new IncrementalAnalyser(this.rules, opts.cacheObjects);
+    }
+    onStored(cluster, info) {
+        if (info)
+            this.changes.note(cluster, info);
+        else
+            this.changes.forget(cluster);
+        if (cluster !== FLEET_CLUSTER && this.fleetChanges.note(cluster, info))
+            this.scheduleFleet();
+        // Nothing running or queued: a short wait (a burst still coalesces); otherwise the usual one.
+        const idle = this.running === null && this.ready.length === 0 && this.timers.size === 0;
+        this.schedule(cluster, idle ? this.idleDebounceMs : this.debounceMs);
+    }
+    /** Analyse `cluster` once its quiet time ends (each new call restarts the wait). */
+    schedule(cluster, delayMs = this.debounceMs) {
+        if (this.closed || cluster === FLEET_CLUSTER)
+            return;
+        const t = this.timers.get(cluster);
+        if (t)
+            clearTimeout(t);
+        this.timers.set(cluster, setTimeout(() => {
+            this.timers.delete(cluster);
+            if (!this.readySet.has(cluster)) {
+                this.readySet.add(cluster);
+                this.ready.push(cluster);
+            }
+            this.pump();
+        }, delayMs));
+    }
+    /** The last fleet pass's blast radius (null before the first). */
+    fleet() {
+        return this.lastFleet;
+    }
+    /** Resolves when no analysis is pending or running. */
+    idle() {
+        if (this.isIdle())
+            return Promise.resolve();
+        return new Promise((resolve) => this.idleWaiters.push(resolve));
+    }
+    isIdle() {
+        return this.timers.size === 0 && this.ready.length === 0 && this.fleetTimer === null && !this.fleetDue && this.running === null && this.fleetRunning === null;
+    }
+    settle() {
+        if (!this.isIdle())
+            return;
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters)
+            w();
+    }
+    /** Stops scheduling; waits for the running analysis. */
+    async close() {
+        this.closed = true;
+        for (const t of this.timers.values())
+            clearTimeout(t);
+        this.timers.clear();
+        this.ready.length = 0;
+        this.readySet.clear();
+        if (this.fleetTimer)
+            clearTimeout(this.fleetTimer);
+        this.fleetTimer = null;
+        if (this.fleetYieldTimer)
+            clearTimeout(this.fleetYieldTimer);
+        this.fleetYieldTimer = null;
+        this.fleetDue = false;
+        this.fleetFirstAt = null;
+        await Promise.all([this.running, this.fleetRunning]);
+        await this.worker?.close();
+        this.settle();
+    }
+    /** Queues every registered cluster (at start: batches stored before a restart may not have been analysed). */
+    async scheduleAll() {
+        for (const c of await this.store.listClusters()) {
+            if (c.name !== FLEET_CLUSTER && !c.revokedAt && c.cursor.snapshotComplete)
+                this.schedule(c.name, 0);
+        }
+        this.scheduleFleet();
+    }
+    pump() {
+        if (this.closed) {
+            this.settle();
+            return;
+        }
+        if (!this.running) {
+            const next = this.ready.shift();
+            if (next !== undefined) {
+                this.readySet.delete(next);
+                this.running = this.analyseCluster(next).finally(() => {
+                    this.running = null;
+                    this.pump();
+                });
+            }
+        }
+        this.pumpFleet();
+        this.settle();
+    }
+    /** Starts the fleet pass in its own slot when it is due, unless cluster analyses are queued (then it waits, but not past its bound). */
+    pumpFleet() {
+        if (!this.fleetDue || this.fleetRunning || this.closed)
+            return;
+        const yielded = performance.now() - this.fleetDueAt;
+        if (this.ready.length > 0 && yielded < this.fleetMaxWaitMs()) {
+            // Checked again when the queue moves (pump), and at the bound at the latest.
+            this.fleetYieldTimer ??= setTimeout(() => {
+                this.fleetYieldTimer = null;
+                this.pump();
+            }, this.fleetMaxWaitMs() - yielded + 1);
+            return;
+        }
+        if (this.fleetYieldTimer)
+            clearTimeout(this.fleetYieldTimer);
+        this.fleetYieldTimer = null;
+        this.fleetDue = false;
+        this.fleetRunning = this.analyseFleet().finally(() => {
+            this.fleetRunning = null;
+            this.pump();
+        });
+    }
+    fleetMaxWaitMs() {
+        return FLEET_MAX_WAIT_FACTOR * this.fleetDebounceMs;
+    }
+    /** Debounced and coalesced: quiet time after the last trigger, at most FLEET_MAX_WAIT_FACTOR debounces after the first. */
+    scheduleFleet() {
+        if (this.closed)
+            return;
+        const now = performance.now();
+        this.fleetFirstAt ??= now;
+        if (this.fleetTimer)
+            clearTimeout(this.fleetTimer);
+        const delay = Math.max(0, Math.min(this.fleetDebounceMs, this.fleetFirstAt + this.fleetMaxWaitMs() - now));
+        this.fleetTimer = setTimeout(() => {
+            this.fleetTimer = null;
+            this.fleetFirstAt = null;
+            if (!this.fleetDue)
+                this.fleetDueAt = performance.now();
+            this.fleetDue = true;
+            this.pump();
+        }, delay);
+    }
+    /** One cluster: stored objects → model → rules → recordAnalysis (in the worker when there is one). Errors are logged, never thrown. */
+    async analyseCluster(cluster) {
+        const started = performance.now();
+        try {
+            const at = this.now();
+            const changes = this.changes.take(cluster);
+            const result = this.worker ? await this.worker.run(cluster, at, changes) : await this.local.run(this.store, cluster, at, changes);
+            if (!result)
+                return null;
+            for (const ruleId of result.failedRules)
+                this.log.error({ cluster, rule: ruleId }, 'a rule failed during analysis; its findings are missing from this run');
+            const seconds = (performance.now() - started) / 1000;
+            this.failures.delete(cluster);
+            this.runs.set(cluster, (this.runs.get(cluster) ?? 0) + 1);
+            if (result.mode)
+                this.modes[result.mode]++;
+            this.log.info({ cluster, objects: result.objects, findings: result.findings, mode: result.mode, rulesRun: result.rulesRun, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
+            this.onAnalysed?.(cluster, seconds, result.outcome, null);
+            this.scheduleFleet();
+            return result.outcome;
+        }
+        catch (err) {
+            const message = errorLine(err);
+            // Retried on its own (a busy database, a crashed worker): a quiet agent sends no next batch to wait for.
+            const failures = (this.failures.get(cluster) ?? 0) + 1;
+            this.failures.set(cluster, failures);
+            const retryMs = Math.min(MAX_RETRY_MS, this.debounceMs * 2 ** Math.min(failures, 16));
+            this.log.error({ cluster, err: message, retryInMs: retryMs }, 'cluster analysis failed; it runs again on the next batch or after the retry delay');
+            this.onAnalysed?.(cluster, (performance.now() - started) / 1000, null, message);
+            if (!this.timers.has(cluster))
+                this.schedule(cluster, retryMs);
+            return null;
+        }
+    }
+    /** Every cluster's credentials, RBAC and CA material together: blast radius and trust, stored under FLEET_CLUSTER. */
+    async analyseFleet() {
+        const started = performance.now();
+        try {
+            const at = this.now();
+            const heard = this.fleetChanges.snapshot();
+            const result = this.worker ? await this.worker.fleet(at, heard) : await analyseStoredFleet(this.store, at, { inputs: this.localFleet, heard });
+            // A pass where nothing changed recorded nothing: the last radius (and its time) stand.
+            if (!result.unchanged || !this.lastFleet)
+                this.lastFleet = { at: at.toISOString(), radius: result.radius };
+            const seconds = (performance.now() - started) / 1000;
+            this.runs.set(FLEET_CLUSTER, (this.runs.get(FLEET_CLUSTER) ?? 0) + 1);
+            this.log.info({ cluster: FLEET_CLUSTER, clusters: result.clusters, reloaded: result.reloaded, unchanged: result.unchanged ?? false, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'fleet analysed');
+            this.onAnalysed?.(FLEET_CLUSTER, seconds, result.outcome, null);
+            return result.outcome;
+        }
+        catch (err) {
+            const message = errorLine(err);
+            this.log.error({ cluster: FLEET_CLUSTER, err: message }, 'fleet analysis failed; it runs again on the next change');
+            this.onAnalysed?.(FLEET_CLUSTER, (performance.now() - started) / 1000, null, message);
+            return null;
+        }
+    }
+    /**
+     * Runs `fn` over one cluster's model (posture, tenants), one at a time with the analyses so memory
+     * stays at one model. Null when the cluster has no complete snapshot.
+     */
+    async withModel(cluster, fn) {
+        while (this.running)
+            await this.running.catch(() => undefined);
+        let release;
+        const slot = new Promise((resolve) => (release = resolve));
+        this.running = slot;
+        try {
+            const cursor = await this.store.cursor(cluster);
+            if (!cursor.epoch || !cursor.snapshotComplete)
+                return null;
+            const model = new MeshModel(await loadResources(this.store, cluster));
+            return fn(model);
+        }
+        finally {
+            this.running = null;
+            release();
+            this.pump();
+        }
+    }
+}
+/**
+ * The whole per-cluster analysis against a store: what the worker thread runs (./analysis-worker.ts),
+ * and the main thread when there is no worker. Null when the cluster is unknown, revoked, or has no
+ * complete snapshot yet.
+ */
+export async function analyseStoredCluster(store, cluster, rules, at) {
+    const record = await store.getCluster(cluster);
+    if (!record || record.revokedAt)
+        return null;
+    // The cursor before loading: what this analysis covers. Batches stored meanwhile schedule another run.
+    const cursor = await store.cursor(cluster);
+    if (!cursor.epoch || !cursor.snapshotComplete)
+        return null;
+    let resources = await loadResources(store, cluster);
+    const objects = resources.length;
+    const telemetry = (await telemetryFactsFor(store, cluster))?.facts; // issue 15: INS rules and "seen in traffic"
+    const result = analyse({ files: [], resources, errors: [], notes: [] }, { rules, locator: new LiveLocator(), compactFindings: true, telemetry });
+    resources = null;
+    const findings = result.findings.map(findingInput);
+    const outcome = await store.recordAnalysis(cluster, findings, at);
+    await store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
+    return { outcome, objects, findings: findings.length, failedRules: result.failures.map((f) => f.ruleId) };
+}
+/**
+ * Per cluster, the deltas heard from ingest as far as the fleet pass cares: whether a batch changed an
+ * object of FLEET_KINDS. Anything keys cannot describe (a snapshot, a delta too big to list, a gap in
+ * the seqs, such as a batch another replica stored) forgets or marks the cluster, so its slice is read
+ * again: the log can make the pass read more than needed, never less.
+ */
+export class FleetChangeLog {
+    heard = new Map();
+    /** Notes a stored batch; true when it may have changed the cluster's fleet slice. */
+    note(cluster, info) {
+        if (!info || info.type !== 'delta' || !info.keys) {
+            this.heard.delete(cluster);
+            return true;
+        }
+        const h = this.heard.get(cluster);
+        if (!h || h.epoch !== info.epoch || info.seq !== h.seq + 1) {
+            this.heard.set(cluster, { epoch: info.epoch, seq: info.seq, fleetSeq: info.seq });
+            return true;
+        }
+        h.seq = info.seq;
+        if (info.keys.some((k) => FLEET_KINDS.has(k.kind))) {
+            h.fleetSeq = info.seq;
+            return true;
+        }
+        return false;
+    }
+    /** A copy for one pass (plain data: it crosses to the worker thread). */
+    snapshot() {
+        return new Map([...this.heard].map(([c, h]) => [c, { ...h }]));
+    }
+}
+/**
+ * The fleet pass's inputs kept between passes: each cluster's FLEET_KINDS slice as a small model. A
+ * slice is kept while the cluster's cursor has not moved, or moved only through deltas heard to touch
+ * no fleet kind; otherwise it is read again (filtered in the store). Lives where the pass runs (the
+ * fleet worker thread, or the main thread without one); a new thread starts empty.
+ */
+export class FleetInputs {
+    slices = new Map();
+    members = '';
+    last = null;
+    /** Counters for tests and logs. */
+    stats = { passes: 0, reloaded: 0, kept: 0, unchanged: 0 };
+    /** The eligible clusters' inputs, reading only slices that may have changed. */
+    async collect(store, heard) {
+        const inputs = [];
+        const eligible = new Set();
+        let reloaded = 0;
+        for (const c of await store.listClusters()) {
+            if (c.name === FLEET_CLUSTER || c.revokedAt || !c.cursor.snapshotComplete || c.cursor.epoch === null)
+                continue;
+            eligible.add(c.name);
+            const kept = this.slices.get(c.name);
+            const h = heard?.get(c.name);
+            const fresh = kept !== undefined &&
+                kept.epoch === c.cursor.epoch &&
+                (kept.seq === c.cursor.seq || (h !== undefined && h.epoch === kept.epoch && c.cursor.seq <= h.seq && h.fleetSeq <= kept.seq && kept.seq <= c.cursor.seq));
+            if (fresh) {
+                inputs.push(kept.input);
+                this.stats.kept++;
+                continue;
+            }
+            const resources = await loadResources(store, c.name, FLEET_KINDS);
+            const slice = { epoch: c.cursor.epoch, seq: c.cursor.seq, input: { name: c.name, model: new MeshModel(resources), files: [] } };
+            this.slices.set(c.name, slice);
+            inputs.push(slice.input);
+            reloaded++;
+            this.stats.reloaded++;
+        }
+        for (const name of [...this.slices.keys()])
+            if (!eligible.has(name))
+                this.slices.delete(name);
+        const members = [...eligible].sort().join('\n');
+        const changed = reloaded > 0 || members !== this.members;
+        this.members = members;
+        return { inputs, reloaded, changed };
+    }
+    /** The last recorded result (null: none, or the last pass failed, so the next one records again). */
+    lastResult() {
+        return this.last;
+    }
+    remember(result) {
+        this.last = result;
+    }
+    /** Clusters whose slice is kept (tests). */
+    held() {
+        return this.slices.size;
+    }
+}
+/**
+ * The fleet pass against a store (in the fleet worker, or this thread without one). With `inputs`
+ * (kept slices) and `heard` (FleetChangeLog.snapshot()), only slices that may have changed are read,
+ * and a pass where nothing changed records nothing.
+ */
+export async function analyseStoredFleet(store, at, opts = {}) {
+    const kept = opts.inputs ?? new FleetInputs();
+    kept.stats.passes++;
+    const last = kept.lastResult();
+    // Until this pass has recorded, a failure must make the next one record again.
+    kept.remember(null);
+    const { inputs, reloaded, changed } = await kept.collect(store, opts.heard ?? null);
+    if (!changed && last) {
+        kept.stats.unchanged++;
+        const same = { ...last, outcome: { opened: 0, resolved: 0, reopened: 0, open: last.outcome.open }, reloaded: 0, unchanged: true };
+        kept.remember(same);
+        return same;
+    }
+    const radius = blastRadius(inputs);
+    if (!(await store.getCluster(FLEET_CLUSTER))) {
+        try {
+            await store.createCluster(FLEET_CLUSTER, at);
+        }
+        catch {
+            // Another replica (or a concurrent pass) made it first.
+        }
+    }
+    const outcome = await store.recordAnalysis(FLEET_CLUSTER, fleetFindings(radius), at);
+    const result = { outcome, clusters: inputs.length, radius, reloaded, unchanged: false };
+    kept.remember(result);
+    return result;
+}
+/** Blast-radius reach and trust problems as findings of the fleet. */
+export function fleetFindings(radius) {
+    const out = [];
+    for (const origin of radius.clusters) {
+        for (const reach of origin.reach) {
+            const first = reach.path[0];
+            if (!first)
+                continue;
+            const secret = first.credential.secret;
+            const strong = reach.summary === 'cluster-admin' || reach.summary === 'reads all Secrets';
+            const hops = reach.path.map((h) => `${h.from} → ${h.to}`).join(', ');
+            out.push({
+                fingerprint: fingerprint({ ruleId: FLEET_RULES.blastRadius, cluster: origin.cluster, kind: secret.kind, namespace: secret.namespace, name: secret.name, path: `data.${first.credential.dataKey}`, key: reach.cluster }),
+                ruleId: FLEET_RULES.blastRadius,
+                severity: strong ? 'high' : 'medium',
+                title: 'A compromised cluster reaches another through a stored credential',
+                message: `whoever controls cluster ${origin.cluster} reaches cluster ${reach.cluster} (${reach.summary}) via ${hops}, starting with the credential in Secret ${secret.namespace}/${secret.name} key ${first.credential.dataKey}`,
+                remediation: 'Give remote-secret credentials only the read access istiod needs on the remote cluster, and keep them out of namespaces other workloads can read.',
+                resource: secret,
+                location: first.credential.location,
+                evidence: reach.path.map((h) => ({ role: 'hop', description: `${h.from} → ${h.to} as ${h.principal ?? 'an unknown identity'} (${h.credential.description})`, resource: h.credential.secret, location: h.credential.location })),
+            });
+        }
+    }
+    for (const t of radius.trust) {
+        const ruleId = trustRuleId(t.kind);
+        const first = t.evidence[0];
+        const resource = first?.secret ?? { cluster: FLEET_CLUSTER, apiVersion: 'v1', kind: 'Secret', namespace: 'istio-system', name: 'cacerts' };
+        out.push({
+            fingerprint: fingerprint({ ruleId, cluster: FLEET_CLUSTER, kind: 'Secret', namespace: resource.namespace, name: resource.name, path: first?.field ?? '', key: [...t.clusters].sort().join(',') }),
+            ruleId,
+            severity: t.severity,
+            title: 'Clusters share or mix mesh CA material',
+            message: t.message,
+            remediation: 'Give each cluster its own intermediate CA under one root per mesh, and separate roots (or trust domains) for meshes meant to be separate.',
+            resource,
+            location: null,
+            evidence: t.evidence.map((e) => ({ role: 'ca-material', description: `${e.cluster}: ${e.field} ${e.certificate}`, resource: e.secret })),
+        });
+    }
+    return out;
+}
+function errorLine(err) {
+    const e = err;
+    const name = typeof e?.name === 'string' ? e.name : 'Error';
+    const message = typeof e?.message === 'string' ? e.message.split('\n')[0].slice(0, 300) : String(err).slice(0, 300);
+    return `${name}: ${message}`;
+}

@@ -1,0 +1,169 @@
+/**
+ * `meshward server` assembled (see ./types.ts for how the parts fit): one Store, one
+ * AgentIdentityService, the analysis, and two fastify listeners on separate ports:
+ *
+ * - the agent port: mutual TLS (the identity service's options), the agents' routes (enroll, renew,
+ *   cursor, batch) and nothing else;
+ * - the API port: the REST API, /api/openapi.json, /metrics, /healthz, /readyz; HTTPS with
+ *   --api-tls-cert/--api-tls-key, or HTTP behind a proxy that terminates TLS.
+ *
+ * The server never connects to a cluster and never fetches anything an agent sent.
+ */
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+import { FLEET_CLUSTER } from '../store/types.js';
+import { Analysis, DEFAULT_DEBOUNCE_MS, DEFAULT_FLEET_DEBOUNCE_MS } from './analysis.js';
+import { Authenticator } from './api/auth.js';
+import { openApiDocument } from './api/openapi.js';
+import { registerApiRoutes } from './api/routes.js';
+import { registerDashboard } from '../ui/serve.js';
+import { createServerMetrics, registerHealthRoutes } from './metrics.js';
+import { WorkerClusterAnalysis } from './analysis-worker-host.js';
+import { TelemetryPoller } from './telemetry.js';
+/** How often the retention policy runs. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/** Longest body the API accepts (suppressions are small). */
+const API_BODY_LIMIT = 64 * 1024;
+function urlOf(app, scheme) {
+    const a = app.server.address();
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `${scheme}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${a.port}`;
+}
+export async function startServer(opts) {
+    const { store, log } = opts;
+    const now = opts.now ?? (() => new Date());
+    const host = opts.host ?? '127.0.0.1';
+    let migrated = false;
+    await store.migrate();
+    migrated = true;
+    const metrics = createServerMetrics(store, { defaultMetrics: opts.defaultMetrics });
+    const analysis = new Analysis({
+        store,
+        log: log.child({ part: 'analysis' }),
+        debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+        fleetDebounceMs: opts.fleetDebounceMs ?? DEFAULT_FLEET_DEBOUNCE_MS,
+        now,
+        worker: opts.analysisWorker ? new WorkerClusterAnalysis(opts.analysisWorker) : null,
+        onAnalysed: (cluster, seconds, _outcome, error) => {
+            metrics.analysisDuration.observe({ cluster }, seconds);
+            if (error)
+                metrics.analysisFailures.inc({ cluster });
+        },
+    });
+    const listener = {
+        onStored(cluster, info) {
+            metrics.batches.inc({ cluster, type: info.type });
+            analysis.onStored(cluster, info);
+        },
+        onTelemetry(cluster) {
+            analysis.schedule(cluster);
+        },
+    };
+    const auth = new Authenticator(opts.auth);
+    if (auth.tokenCount === 0 && !opts.auth.proxyHeader)
+        log.warn('no API tokens and no trusted proxy: every API request will be refused (pass --tokens-file)');
+    // --- API listener ---
+    const apiTls = opts.apiTls ? { key: readFileSync(opts.apiTls.keyFile), cert: readFileSync(opts.apiTls.certFile) } : null;
+    const api = Fastify({
+        loggerInstance: log.child({ listener: 'api' }),
+        bodyLimit: API_BODY_LIMIT,
+        ...(apiTls ? { https: apiTls } : {}),
+        ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+        routerOptions: { maxParamLength: 200 },
+    });
+    api.addHook('onSend', async (_req, reply, payload) => {
+        reply.header('x-content-type-options', 'nosniff');
+        // API answers are never cached; the dashboard's hashed files set their own (src/ui/serve.ts).
+        if (!reply.hasHeader('cache-control'))
+            reply.header('cache-control', 'no-store');
+        return payload;
+    });
+    api.setErrorHandler((err, req, reply) => {
+        const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+        if (status === 500) {
+            req.log.error({ err: { name: err.name, code: err.code } }, 'request failed');
+            return reply.code(500).send({ error: 'internal', message: 'the server failed to answer; its log has the details' });
+        }
+        // Validation messages name the field and the rule, never echo the value.
+        return reply.code(status).send({ error: err.validation ? 'bad-request' : (err.code ?? 'bad-request').toLowerCase(), message: err.message ?? 'bad request' });
+    });
+    api.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not-found', message: 'no such route: /api/openapi.json lists them' }));
+    const document = openApiDocument(opts.version ?? '0');
+    api.get('/api/openapi.json', async () => document);
+    registerApiRoutes(api, { store, analysis, auth, log, now });
+    registerHealthRoutes(api, { store, metrics, auth, migrated: () => migrated, now });
+    if (opts.dashboardDir !== null)
+        registerDashboard(api, { dir: opts.dashboardDir });
+    // --- Agent listener ---
+    let agent = null;
+    if (opts.identity) {
+        agent = Fastify({
+            loggerInstance: log.child({ listener: 'agent' }),
+            https: opts.identity.agentTlsOptions(),
+            // Ingest bounds its own bodies (compressed and decompressed); this is the outer cap.
+            bodyLimit: 8 * 1024 * 1024 + 64 * 1024,
+        });
+        for (const register of opts.agentRoutes)
+            register(agent, { store, identity: opts.identity, listener, log: log.child({ listener: 'agent' }) });
+    }
+    try {
+        await api.listen({ host, port: opts.apiPort ?? 8080 });
+        if (agent)
+            await agent.listen({ host, port: opts.agentPort ?? 9443 });
+    }
+    catch (err) {
+        await api.close().catch(() => undefined);
+        await agent?.close().catch(() => undefined);
+        throw err;
+    }
+    // Batches stored before a restart may not have been analysed.
+    await analysis.scheduleAll();
+    const poller = opts.telemetry && opts.telemetry.targets.size > 0 ? new TelemetryPoller({ ...opts.telemetry, store, log: log.child({ part: 'telemetry' }), onStored: (c) => listener.onTelemetry?.(c), now }) : null;
+    poller?.start();
+    let pruneTimer = null;
+    if (opts.retentionMs) {
+        const retentionMs = opts.retentionMs;
+        const prune = async () => {
+            const cutoff = new Date(now().getTime() - retentionMs);
+            try {
+                const removed = await store.prune({ resolvedBefore: cutoff, eventsBefore: cutoff });
+                if (removed)
+                    log.info({ removed }, 'retention: old resolved findings and events removed');
+            }
+            catch (err) {
+                log.error({ err: String(err?.message ?? err).slice(0, 200) }, 'retention pass failed; it runs again in an hour');
+            }
+        };
+        void prune();
+        pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
+        pruneTimer.unref();
+    }
+    const apiUrl = urlOf(api, apiTls ? 'https' : 'http');
+    const agentUrl = agent ? urlOf(agent, 'https') : null;
+    log.info({ apiUrl, agentUrl, store: store.engine }, 'meshward server listening');
+    let closing = null;
+    return {
+        apiUrl,
+        agentUrl,
+        analysis,
+        listener,
+        metrics,
+        api,
+        agent,
+        close() {
+            closing ??= (async () => {
+                if (pruneTimer)
+                    clearInterval(pruneTimer);
+                await poller?.stop();
+                // Agents first (no new batches), then the API, then the analysis in flight, then the store.
+                await agent?.close();
+                await api.close();
+                await analysis.close();
+                await store.close();
+                log.info('meshward server stopped');
+            })();
+            return closing;
+        },
+    };
+}
+export { FLEET_CLUSTER };

@@ -1,0 +1,273 @@
+/**
+ * What both store engines share: object keys, change folding, the findings page cursor, severity
+ * order, limits. Kept engine-free so SQLite and PostgreSQL cannot drift apart.
+ */
+import { isSeverity, SEVERITIES } from '../engine/finding.js';
+import { groupOf, kindKey } from '../model/resource.js';
+/** Bad input to a store query (a forged page cursor, say): the API answers 400 with the message. */
+export class StoreInputError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'StoreInputError';
+    }
+}
+/** A cluster the caller named does not exist (for writes that need one). */
+export class StoreUnknownClusterError extends Error {
+    constructor(cluster) {
+        super(`cluster ${JSON.stringify(cluster)} is not registered; register it first (meshward server register-cluster NAME)`);
+        this.name = 'StoreUnknownClusterError';
+    }
+}
+/**
+ * Longest value (UTF-8 bytes) of a field that is part of an index key: cluster names, object keys,
+ * fingerprints, rule IDs, token hashes, certificate serials. PostgreSQL's btree refuses index rows
+ * over ~2.7 kB, and no legitimate value comes close (Kubernetes names are at most 253 characters).
+ * Both engines enforce the same bound so they behave alike.
+ */
+export const MAX_KEY_BYTES = 400;
+/** Refuses a key field that is not a string or is longer than MAX_KEY_BYTES. */
+export function keyField(what, value) {
+    if (typeof value !== 'string')
+        throw new StoreInputError(`${what} must be a string`);
+    if (value.length > MAX_KEY_BYTES || Buffer.byteLength(value, 'utf8') > MAX_KEY_BYTES) {
+        throw new StoreInputError(`${what} is ${Buffer.byteLength(value, 'utf8')} bytes long; at most ${MAX_KEY_BYTES} are stored (Kubernetes names are at most 253 characters)`);
+    }
+    return value;
+}
+/**
+ * applyBatch for a revoked cluster. The server authenticates before it calls the store, so this only
+ * closes the window between that check and the write (a revocation in between): answer 403 `revoked`.
+ */
+export class StoreRevokedClusterError extends Error {
+    constructor(cluster) {
+        super(`cluster ${JSON.stringify(cluster)} is revoked; its agent must not write (register it again under a new name to resume)`);
+        this.name = 'StoreRevokedClusterError';
+    }
+}
+/** The key an upserted object is stored under; the same one a `delete` change names. */
+export function wireObjectKey(o) {
+    const meta = (o.obj && typeof o.obj === 'object' ? o.obj.metadata : undefined);
+    const name = meta && typeof meta.name === 'string' ? meta.name : '';
+    const namespace = o.namespaced && meta && typeof meta.namespace === 'string' ? meta.namespace : '';
+    const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+    const kind = typeof o.kind === 'string' ? o.kind : '';
+    return { kind: kindKey(groupOf(apiVersion), kind), namespace, name };
+}
+/**
+ * Folds a batch's changes to one final operation per key (the last one wins), so an engine can apply
+ * them as sets: PostgreSQL's `ON CONFLICT DO UPDATE` refuses to touch a row twice in one statement.
+ */
+export function foldChanges(changes) {
+    const last = new Map();
+    for (const c of changes) {
+        if (c.op === 'upsert') {
+            const key = checkedKey(wireObjectKey(c.object));
+            const k = keyString(key);
+            last.delete(k); // keep insertion order = order of the final operation
+            last.set(k, { key, body: JSON.stringify(c.object) });
+        }
+        else {
+            if (!c.key || typeof c.key !== 'object')
+                throw new StoreInputError('a delete change needs a key');
+            const key = checkedKey({ kind: c.key.kind, namespace: c.key.namespace, name: c.key.name });
+            const k = keyString(key);
+            last.delete(k);
+            last.set(k, { key, body: null });
+        }
+    }
+    const out = { upserts: [], deletes: [] };
+    for (const v of last.values()) {
+        if (v.body === null)
+            out.deletes.push(v.key);
+        else
+            out.upserts.push({ key: v.key, body: v.body });
+    }
+    return out;
+}
+function checkedKey(k) {
+    return { kind: keyField('object kind', k.kind), namespace: keyField('object namespace', k.namespace), name: keyField('object name', k.name) };
+}
+/** Unambiguous (JSON) key string: `objectKeyString` joins with `|`, which a hostile name may contain. */
+function keyString(k) {
+    return JSON.stringify([k.kind, k.namespace, k.name]);
+}
+/** 0 = critical ... 4 = info: ascending order is worst first. */
+export function severityOrder(s) {
+    const i = SEVERITIES.indexOf(s);
+    return i < 0 ? SEVERITIES.length : i;
+}
+/**
+ * The severities as one contiguous [min, max] range of orders ("critical and high"), or null when
+ * they have a hole or are empty. A range keeps an index scan in page order, where a list of values
+ * makes the database fetch every match and sort.
+ */
+export function severityRange(severities) {
+    if (severities.length === 0)
+        return null;
+    const orders = [...new Set(severities.map(severityOrder))].sort((a, b) => a - b);
+    return orders[orders.length - 1] - orders[0] === orders.length - 1 ? [orders[0], orders[orders.length - 1]] : null;
+}
+export function severityFromOrder(n) {
+    return SEVERITIES[n] ?? 'info';
+}
+export function encodePageCursor(p) {
+    return Buffer.from(JSON.stringify([p.sev, p.cluster, p.ruleId, p.fingerprint]), 'utf8').toString('base64url');
+}
+export function decodePageCursor(s) {
+    const bad = () => new StoreInputError('the page cursor is not one this server issued; start again without `cursor`');
+    if (typeof s !== 'string' || s.length > 4 * 1024 * 1024)
+        throw bad();
+    let v;
+    try {
+        v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    }
+    catch {
+        throw bad();
+    }
+    if (!Array.isArray(v) || v.length !== 4 || !Number.isInteger(v[0]) || v[0] < 0 || v[0] > SEVERITIES.length ||
+        typeof v[1] !== 'string' || typeof v[2] !== 'string' || typeof v[3] !== 'string') {
+        throw bad();
+    }
+    return { sev: v[0], cluster: v[1], ruleId: v[2], fingerprint: v[3] };
+}
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+export function pageLimit(limit) {
+    if (limit === undefined)
+        return DEFAULT_PAGE_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+        throw new StoreInputError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT} (got ${String(limit)})`);
+    }
+    return limit;
+}
+export const DEFAULT_TREND_DAYS = 30;
+export const MAX_TREND_DAYS = 366;
+const DAY_MS = 86_400_000;
+/** The UTC days (YYYY-MM-DD) a trend covers, oldest first. */
+export function trendDays(days, until) {
+    const n = days ?? DEFAULT_TREND_DAYS;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_TREND_DAYS) {
+        throw new StoreInputError(`days must be an integer from 1 to ${MAX_TREND_DAYS} (got ${String(days)})`);
+    }
+    const end = until ?? new Date();
+    if (!(end instanceof Date) || Number.isNaN(end.getTime()))
+        throw new StoreInputError('until must be a valid date');
+    const endDay = Math.floor(end.getTime() / DAY_MS);
+    const out = [];
+    for (let d = endDay - n + 1; d <= endDay; d++)
+        out.push(new Date(d * DAY_MS).toISOString().slice(0, 10));
+    return out;
+}
+export function utcDay(at) {
+    return at.toISOString().slice(0, 10);
+}
+export function zeroBySeverity() {
+    return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+export function findingBody(f) {
+    const body = {
+        title: f.title,
+        message: f.message,
+        remediation: f.remediation,
+        resource: f.resource,
+        location: f.location ?? null,
+        evidence: f.evidence ?? [],
+    };
+    if (f.seenInTraffic)
+        body.seenInTraffic = f.seenInTraffic;
+    return JSON.stringify(body);
+}
+/** The namespace column of a finding: its resource's ('' when cluster-scoped or missing). */
+export function findingNamespace(f) {
+    const ns = f.resource && typeof f.resource.namespace === 'string' ? f.resource.namespace : '';
+    return ns;
+}
+export function checkBatch(batch) {
+    if (!batch || typeof batch !== 'object')
+        throw new StoreInputError('batch must be an object');
+    if (typeof batch.epoch !== 'string' || batch.epoch.length === 0)
+        throw new StoreInputError('batch.epoch must be a non-empty string');
+    if (!Number.isSafeInteger(batch.seq) || batch.seq < 1)
+        throw new StoreInputError('batch.seq must be a positive integer');
+    if (batch.type !== 'snapshot' && batch.type !== 'delta')
+        throw new StoreInputError('batch.type must be "snapshot" or "delta"');
+    if (!Array.isArray(batch.changes))
+        throw new StoreInputError('batch.changes must be a list');
+}
+export function checkMaxObjects(opts) {
+    const n = opts?.maxObjects;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+        throw new StoreInputError('maxObjects must be a non-negative integer');
+    return n;
+}
+/** One finding per fingerprint (the last wins); refuses a finding that is not one. */
+export function dedupeFindings(findings) {
+    if (!Array.isArray(findings))
+        throw new StoreInputError('findings must be a list');
+    const out = new Map();
+    for (const f of findings) {
+        if (!f || typeof f !== 'object' || !isSeverity(f.severity))
+            throw new StoreInputError('each finding needs a known severity');
+        keyField('finding fingerprint', f.fingerprint);
+        keyField('finding ruleId', f.ruleId);
+        out.delete(f.fingerprint);
+        out.set(f.fingerprint, f);
+    }
+    return out;
+}
+/** Open counts per day: every cluster's latest figures at or before each day, summed. */
+export function buildTrend(days, before, within) {
+    const current = new Map();
+    const of = (cluster) => {
+        let c = current.get(cluster);
+        if (!c) {
+            c = zeroBySeverity();
+            current.set(cluster, c);
+        }
+        return c;
+    };
+    for (const r of before)
+        of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
+    const byDay = new Map();
+    for (const r of within) {
+        let l = byDay.get(r.day);
+        if (!l)
+            byDay.set(r.day, (l = []));
+        l.push(r);
+    }
+    const out = [];
+    for (const day of days) {
+        for (const r of byDay.get(day) ?? [])
+            of(r.cluster)[severityFromOrder(r.sev)] = Number(r.open);
+        const open = zeroBySeverity();
+        for (const c of current.values())
+            for (const s of SEVERITIES)
+                open[s] += c[s];
+        out.push({ day, open });
+    }
+    return out;
+}
+/** Most kinds one `objects(cluster, { kinds })` call may name (each is one bound parameter). */
+export const MAX_OBJECT_KINDS = 500;
+/**
+ * The `kinds` of an objects() call: null for every kind, otherwise the distinct kinds in the
+ * databases' key order (byte order: SQLite's BINARY, PostgreSQL's COLLATE "C"), so reading kind by
+ * kind yields objects in key order.
+ */
+export function objectKinds(opts) {
+    const kinds = opts?.kinds;
+    if (kinds === undefined || kinds === null)
+        return null;
+    if (typeof kinds !== 'object' || typeof kinds[Symbol.iterator] !== 'function') {
+        throw new StoreInputError('objects(): kinds must be a list or set of kind strings');
+    }
+    const set = new Set();
+    for (const k of kinds) {
+        if (typeof k !== 'string')
+            throw new StoreInputError('objects(): every kind must be a string');
+        set.add(k);
+        if (set.size > MAX_OBJECT_KINDS)
+            throw new StoreInputError(`objects(): at most ${MAX_OBJECT_KINDS} kinds at once`);
+    }
+    return [...set].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}

@@ -1,0 +1,632 @@
+/**
+ * The store on PostgreSQL (`--database postgres://...`): what several server replicas share.
+ *
+ * Concurrency between replicas:
+ * - applyBatch locks the cluster's row (`SELECT ... FOR UPDATE`) first, so two replicas never
+ *   interleave batches of one cluster; the cursor check runs under that lock.
+ * - consumeBootstrapToken is one conditional UPDATE: a concurrent second caller waits for the row
+ *   lock, re-checks `used_at IS NULL`, and gets nothing.
+ * - recordAnalysis takes a transaction-scoped advisory lock per cluster.
+ * - migrate runs under a transaction-scoped advisory lock.
+ *
+ * Parameters only: no input is ever interpolated into SQL. Strings are escaped on the way in (pgText)
+ * because PostgreSQL text cannot hold NUL, and unescaped on the way out.
+ */
+import pg from 'pg';
+import { createHash, randomUUID } from 'node:crypto';
+import { isSeverity, SEVERITIES } from '../engine/finding.js';
+import { decodePageCursor, encodePageCursor, findingBody, findingNamespace, foldChanges, pageLimit, severityFromOrder, severityOrder, severityRange, StoreInputError, StoreRevokedClusterError, StoreUnknownClusterError, checkMaxObjects, trendDays, utcDay, zeroBySeverity, buildTrend, checkBatch, keyField, dedupeFindings, objectKinds, } from './common.js';
+import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
+import { telemetryColumns, toTelemetryFreshness, toTelemetryRecord } from './telemetry-rows.js';
+import { StoreConflictError, } from './types.js';
+/** Advisory lock keys (first int of the two-int form): one namespace per purpose. */
+const LOCK_MIGRATE = 0x6d77_0001;
+const LOCK_ANALYSIS = 0x6d77_0002;
+const MAX_FILTER_VALUES = 500;
+const OBJECT_PAGE = 1000;
+/** Escapes a string for a PostgreSQL text column: `\` → `\\`, NUL → `\0`. Reversible, order-preserving apart from those two. */
+export function pgText(s) {
+    return s.includes('\\') || s.includes('\u0000') ? s.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0') : s;
+}
+export function pgUntext(s) {
+    return s.includes('\\') ? s.replace(/\\(\\|0)/g, (_m, c) => (c === '0' ? '\u0000' : '\\')) : s;
+}
+const t = (s) => pgText(String(s));
+const tn = (s) => (s === null || s === undefined ? null : pgText(String(s)));
+const u = (s) => pgUntext(s);
+const un = (s) => (s === null ? null : pgUntext(s));
+const isoOut = (d) => (d === null ? null : d.toISOString());
+function date(d) {
+    if (!(d instanceof Date) || Number.isNaN(d.getTime()))
+        throw new StoreInputError('a time must be a valid Date');
+    return d;
+}
+function dateText(s) {
+    const ms = typeof s === 'string' ? Date.parse(s) : Number.NaN;
+    if (Number.isNaN(ms))
+        throw new StoreInputError(`not an ISO 8601 time: ${JSON.stringify(String(s)).slice(0, 80)}`);
+    return new Date(ms);
+}
+class TooManyObjects extends Error {
+}
+export async function openPostgresStore(opts) {
+    const store = new PostgresStore(opts);
+    try {
+        await store.migrate();
+    }
+    catch (e) {
+        await store.close();
+        throw e;
+    }
+    return store;
+}
+export class PostgresStore {
+    engine = 'postgres';
+    pool;
+    closed = false;
+    constructor(opts) {
+        this.pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10 });
+        // An idle connection dropped by the server must not crash the process; the next query reconnects.
+        this.pool.on('error', () => { });
+    }
+    async tx(fn) {
+        const c = await this.pool.connect();
+        try {
+            await c.query('BEGIN');
+            const out = await fn(c);
+            await c.query('COMMIT');
+            return out;
+        }
+        catch (e) {
+            await c.query('ROLLBACK').catch(() => { });
+            throw e;
+        }
+        finally {
+            c.release();
+        }
+    }
+    async migrate() {
+        await this.tx(async (c) => {
+            await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_MIGRATE]);
+            await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)');
+            const done = new Set((await c.query('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+            for (const m of POSTGRES_MIGRATIONS) {
+                if (done.has(m.version))
+                    continue;
+                await c.query(m.sql);
+                await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())', [m.version]);
+            }
+        });
+    }
+    async schemaVersions() {
+        return (await this.pool.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+    }
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        await this.pool.end();
+    }
+    // --- Clusters and identity ---
+    async clusterRow(q, name, forUpdate = false) {
+        const r = await q.query(`SELECT * FROM clusters WHERE name = $1${forUpdate ? ' FOR UPDATE' : ''}`, [t(name)]);
+        return r.rows[0];
+    }
+    async createCluster(name, at) {
+        keyField('cluster name', name);
+        const r = await this.pool.query('INSERT INTO clusters (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING *', [t(name), date(at)]);
+        if (!r.rows[0])
+            throw new StoreConflictError(`cluster ${JSON.stringify(name)} is already registered (revoked clusters keep their name)`);
+        return toClusterRecord(r.rows[0]);
+    }
+    async getCluster(name) {
+        const row = await this.clusterRow(this.pool, name);
+        return row ? toClusterRecord(row) : null;
+    }
+    async listClusters() {
+        return (await this.pool.query('SELECT * FROM clusters ORDER BY name')).rows.map(toClusterRecord);
+    }
+    // --- Telemetry (its own table; ./telemetry-rows.ts) ---
+    async putTelemetry(record) {
+        const c = telemetryColumns(record);
+        await this.pool.query(`INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (cluster) DO UPDATE SET via = EXCLUDED.via, received_at = EXCLUDED.received_at, source_name = EXCLUDED.source_name,
+         window_seconds = EXCLUDED.window_seconds, end_at = EXCLUDED.end_at, edge_count = EXCLUDED.edge_count, body = EXCLUDED.body`, 
+        // Text columns hold no NUL (telemetryColumns escapes control characters; JSON escapes its own): stored as is.
+        [c.cluster, c.via, date(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.body]);
+    }
+    async getTelemetry(cluster) {
+        const r = await this.pool.query('SELECT * FROM telemetry WHERE cluster = $1', [cluster]);
+        return r.rows[0] ? toTelemetryRecord(r.rows[0]) : null;
+    }
+    async telemetryFreshness() {
+        const r = await this.pool.query('SELECT cluster, via, received_at, source_name, window_seconds, end_at, edge_count FROM telemetry ORDER BY cluster');
+        return r.rows.map(toTelemetryFreshness);
+    }
+    async revokeCluster(name, at) {
+        const r = await this.pool.query('UPDATE clusters SET revoked_at = COALESCE(revoked_at, $2) WHERE name = $1', [t(name), date(at)]);
+        return (r.rowCount ?? 0) > 0;
+    }
+    async addBootstrapToken(cluster, tokenHash, expiresAt) {
+        keyField('token hash', tokenHash);
+        const r = await this.pool.query(`INSERT INTO bootstrap_tokens (token_hash, cluster_id, expires_at) SELECT $1, id, $3 FROM clusters WHERE name = $2
+       ON CONFLICT DO NOTHING RETURNING token_hash`, [t(tokenHash), t(cluster), date(expiresAt)]);
+        if (r.rowCount === 0) {
+            if (!(await this.clusterRow(this.pool, cluster)))
+                throw new StoreUnknownClusterError(cluster);
+            throw new StoreConflictError('a bootstrap token with this hash already exists; generate a new token');
+        }
+    }
+    async consumeBootstrapToken(tokenHash, at) {
+        const r = await this.pool.query(`UPDATE bootstrap_tokens b SET used_at = $2 FROM clusters c
+         WHERE b.token_hash = $1 AND b.used_at IS NULL AND b.expires_at > $2 AND c.id = b.cluster_id AND c.revoked_at IS NULL
+       RETURNING c.name`, [t(tokenHash), date(at)]);
+        return r.rows[0] ? u(r.rows[0].name) : null;
+    }
+    async recordCertificate(cert) {
+        keyField('certificate serial', cert.serial);
+        const r = await this.pool.query(`INSERT INTO certificates (serial, cluster_id, issued_at, not_after) SELECT $1, id, $3, $4 FROM clusters WHERE name = $2
+       ON CONFLICT DO NOTHING RETURNING serial`, [t(cert.serial), t(cert.cluster), dateText(cert.issuedAt), dateText(cert.notAfter)]);
+        if (r.rowCount === 0) {
+            if (!(await this.clusterRow(this.pool, cert.cluster)))
+                throw new StoreUnknownClusterError(cert.cluster);
+            throw new StoreConflictError(`a certificate with serial ${cert.serial} was already issued`);
+        }
+    }
+    async listCertificates(cluster) {
+        const r = await this.pool.query(`SELECT c.serial, c.issued_at, c.not_after FROM certificates c JOIN clusters k ON k.id = c.cluster_id
+        WHERE k.name = $1 ORDER BY c.issued_at, c.serial`, [t(cluster)]);
+        return r.rows.map((x) => ({ cluster, serial: u(x.serial), issuedAt: x.issued_at.toISOString(), notAfter: x.not_after.toISOString() }));
+    }
+    async touchCluster(name, at, agentVersion, clockSkewMs) {
+        const skew = clockSkewMs === null || !Number.isFinite(clockSkewMs) ? null : Math.round(clockSkewMs);
+        await this.pool.query('UPDATE clusters SET last_seen_at = $2, agent_version = $3, clock_skew_ms = $4 WHERE name = $1', [t(name), date(at), t(String(agentVersion)), skew]);
+    }
+    // --- Ingest ---
+    async applyBatch(cluster, batch, at, opts) {
+        checkBatch(batch);
+        const maxObjects = checkMaxObjects(opts);
+        const now = date(at);
+        const folded = foldChanges(batch.changes);
+        const epoch = t(batch.epoch);
+        try {
+            return await this.tx(async (c) => {
+                const row = await this.clusterRow(c, cluster, true);
+                if (!row)
+                    throw new StoreUnknownClusterError(cluster);
+                if (row.revoked_at !== null)
+                    throw new StoreRevokedClusterError(cluster);
+                const cur = cursorOf(row);
+                const seq = Number(row.seq);
+                const isSnapshot = batch.type === 'snapshot';
+                let gen;
+                let count;
+                if (epoch === row.epoch) {
+                    if (batch.seq <= seq)
+                        return { status: 'duplicate', cursor: cur };
+                    if (batch.seq !== seq + 1)
+                        return { status: 'out-of-order', cursor: cur };
+                    if (isSnapshot === row.snapshot_complete)
+                        return { status: 'out-of-order', cursor: cur };
+                    gen = Number(isSnapshot ? row.stream_gen : row.live_gen);
+                    count = Number(isSnapshot ? row.staged_count : row.object_count);
+                }
+                else {
+                    if (!isSnapshot || batch.seq !== 1 || epoch === row.live_epoch)
+                        return { status: 'out-of-order', cursor: cur };
+                    gen = Number(row.stream_gen) + 1;
+                    count = 0;
+                    await c.query('DELETE FROM objects WHERE cluster_id = $1 AND gen IS DISTINCT FROM $2', [row.id, row.live_gen]);
+                    await c.query('UPDATE clusters SET epoch = $2, seq = 0, snapshot_complete = FALSE, stream_gen = $3, staged_count = 0 WHERE id = $1', [row.id, epoch, gen]);
+                }
+                // One statement for the objects and the cursor (fewer round trips per batch): the deletes and the
+                // upserts as data-modifying CTEs (foldChanges leaves each key either deleted or upserted, never
+                // both, so their order within the statement does not matter), the cluster row updated with the
+                // new count. Over maxObjects, the error below rolls the whole transaction back.
+                const kinds = Array.isArray(batch.kinds) ? JSON.stringify(batch.kinds) : null;
+                const last = isSnapshot && batch.last === true;
+                const column = isSnapshot && !last ? 'staged_count' : 'object_count'; // one of two fixed names
+                const values = [
+                    row.id,
+                    gen,
+                    folded.deletes.map((k) => t(k.kind)),
+                    folded.deletes.map((k) => t(k.namespace)),
+                    folded.deletes.map((k) => t(k.name)),
+                    folded.upserts.map((x) => t(x.key.kind)),
+                    folded.upserts.map((x) => t(x.key.namespace)),
+                    folded.upserts.map((x) => t(x.key.name)),
+                    folded.upserts.map((x) => x.body),
+                    now,
+                    batch.seq,
+                    count,
+                    kinds,
+                ];
+                const updated = (await c.query(`WITH del AS (
+             DELETE FROM objects o USING unnest($3::text[], $4::text[], $5::text[]) AS k(kind, namespace, name)
+              WHERE o.cluster_id = $1 AND o.gen = $2 AND o.kind = k.kind AND o.namespace = k.namespace AND o.name = k.name
+             RETURNING 1),
+           ins AS (
+             INSERT INTO objects (cluster_id, gen, kind, namespace, name, body, stored_at)
+               SELECT $1, $2, k.kind, k.namespace, k.name, k.body, $10 FROM unnest($6::text[], $7::text[], $8::text[], $9::text[]) AS k(kind, namespace, name, body)
+             ON CONFLICT (cluster_id, gen, kind, namespace, name) DO UPDATE SET body = excluded.body, stored_at = excluded.stored_at
+             RETURNING (xmax = 0) AS inserted)${last ? `,
+           superseded AS (DELETE FROM objects WHERE cluster_id = $1 AND gen <> $2)` : ''}
+           UPDATE clusters SET seq = $11,
+             ${column} = $12::bigint + (SELECT count(*) FROM ins WHERE inserted) - (SELECT count(*) FROM del),
+             ${last ? 'snapshot_complete = TRUE, live_gen = $2, live_epoch = epoch, staged_count = 0,' : ''}
+             kinds = COALESCE($13, kinds), last_ingest_at = $10
+           WHERE id = $1
+           RETURNING *, ${column} AS new_count`, values)).rows[0];
+                if (Number(updated.new_count) > maxObjects)
+                    throw new TooManyObjects();
+                return { status: 'stored', cursor: cursorOf(updated) };
+            });
+        }
+        catch (e) {
+            if (e instanceof TooManyObjects)
+                return { status: 'too-many-objects', cursor: await this.cursor(cluster) };
+            throw e;
+        }
+    }
+    async cursor(cluster) {
+        const row = await this.clusterRow(this.pool, cluster);
+        return row ? cursorOf(row) : { cluster, epoch: null, seq: 0, snapshotComplete: false };
+    }
+    objects(cluster, opts) {
+        const pool = this.pool;
+        const kinds = objectKinds(opts);
+        return {
+            async *[Symbol.asyncIterator]() {
+                if (kinds !== null && kinds.length === 0)
+                    return;
+                // One connection in a repeatable-read transaction: pages of one consistent snapshot.
+                const c = await pool.connect();
+                let open = false;
+                try {
+                    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+                    open = true;
+                    const row = (await c.query('SELECT id, live_gen FROM clusters WHERE name = $1', [t(cluster)])).rows[0];
+                    if (!row || row.live_gen === null)
+                        return;
+                    if (kinds === null) {
+                        let rows = (await c.query({
+                            name: 'mw_objects_first',
+                            text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 ORDER BY kind, namespace, name LIMIT $3`,
+                            values: [row.id, row.live_gen, OBJECT_PAGE],
+                        })).rows;
+                        while (rows.length > 0) {
+                            for (const r of rows)
+                                yield toStoredObject(r);
+                            if (rows.length < OBJECT_PAGE)
+                                break;
+                            const l = rows[rows.length - 1];
+                            rows = (await c.query({
+                                name: 'mw_objects_next',
+                                text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND (kind, namespace, name) > ($3, $4, $5)
+                  ORDER BY kind, namespace, name LIMIT $6`,
+                                values: [row.id, row.live_gen, l.kind, l.namespace, l.name, OBJECT_PAGE],
+                            })).rows;
+                        }
+                        return;
+                    }
+                    // Kind by kind, in key order: each is a range of the primary key (cluster_id, gen, kind, ...),
+                    // so only the asked kinds' rows are read.
+                    for (const kind of kinds.map(t)) {
+                        let rows = (await c.query({
+                            name: 'mw_objects_kind_first',
+                            text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND kind = $3 ORDER BY namespace, name LIMIT $4`,
+                            values: [row.id, row.live_gen, kind, OBJECT_PAGE],
+                        })).rows;
+                        while (rows.length > 0) {
+                            for (const r of rows)
+                                yield toStoredObject(r);
+                            if (rows.length < OBJECT_PAGE)
+                                break;
+                            const l = rows[rows.length - 1];
+                            rows = (await c.query({
+                                name: 'mw_objects_kind_next',
+                                text: `SELECT kind, namespace, name, body, stored_at FROM objects WHERE cluster_id = $1 AND gen = $2 AND kind = $3 AND (namespace, name) > ($4, $5)
+                  ORDER BY namespace, name LIMIT $6`,
+                                values: [row.id, row.live_gen, kind, l.namespace, l.name, OBJECT_PAGE],
+                            })).rows;
+                        }
+                    }
+                }
+                finally {
+                    if (open)
+                        await c.query('COMMIT').catch(() => { });
+                    c.release();
+                }
+            },
+        };
+    }
+    async object(cluster, key) {
+        const r = await this.pool.query(`SELECT o.kind, o.namespace, o.name, o.body, o.stored_at FROM clusters c
+         JOIN objects o ON o.cluster_id = c.id AND o.gen = c.live_gen
+        WHERE c.name = $1 AND o.kind = $2 AND o.namespace = $3 AND o.name = $4`, [t(cluster), t(key.kind), t(key.namespace), t(key.name)]);
+        return r.rows[0] ? toStoredObject(r.rows[0]) : null;
+    }
+    async markAnalysed(cluster, seq, epoch, at) {
+        await this.pool.query('UPDATE clusters SET analysed_epoch = $2, analysed_seq = $3, last_analysis_at = $4 WHERE name = $1', [t(cluster), t(epoch), seq, date(at)]);
+    }
+    // --- Findings ---
+    async recordAnalysis(cluster, findings, at) {
+        keyField('cluster name', cluster);
+        const incoming = dedupeFindings(findings);
+        const now = date(at);
+        const cl = t(cluster);
+        return this.tx(async (c) => {
+            await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ANALYSIS, cl]);
+            // The stored body's digest, not the body: what is compared crosses the wire, not every finding's text.
+            // One round trip for the existing findings and when the previous analysis ran (the last time a
+            // finding resolved now was seen): the outer join yields one row even when there are no findings.
+            const existing = new Map();
+            let previous = null;
+            for (const r of (await c.query({
+                name: 'mw_findings_of_cluster',
+                text: `SELECT (SELECT last_analysis_at FROM clusters WHERE name = $1) AS previous, f.fingerprint, f.sev, f.state, f.rule_id, f.namespace, md5(f.body) AS digest
+                 FROM (SELECT 1) AS one LEFT JOIN findings f ON f.cluster = $1`,
+                values: [cl],
+            })).rows) {
+                previous = r.previous;
+                if (r.fingerprint !== null)
+                    existing.set(r.fingerprint, r);
+            }
+            const out = { opened: 0, resolved: 0, reopened: 0, open: 0 };
+            const ins = { fp: [], rule: [], sev: [], ns: [], body: [] };
+            const upd = { fp: [], rule: [], sev: [], ns: [], body: [], re: [] };
+            const ev = { fp: [], rule: [], sev: [], type: [] };
+            const event = (fp, rule, sev, type) => {
+                ev.fp.push(fp);
+                ev.rule.push(rule);
+                ev.sev.push(sev);
+                ev.type.push(type);
+            };
+            const seen = new Set();
+            for (const f of incoming.values()) {
+                const fp = t(f.fingerprint);
+                const rule = t(f.ruleId);
+                const sev = severityOrder(f.severity);
+                const body = findingBody(f);
+                const ns = t(findingNamespace(f));
+                seen.add(fp);
+                const prev = existing.get(fp);
+                if (!prev) {
+                    ins.fp.push(fp), ins.rule.push(rule), ins.sev.push(sev), ins.ns.push(ns), ins.body.push(body);
+                    event(fp, rule, sev, 'opened');
+                    out.opened++;
+                }
+                else if (prev.state === 'resolved') {
+                    upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(1);
+                    event(fp, rule, sev, 'reopened');
+                    out.reopened++;
+                }
+                else if (prev.sev !== sev || prev.rule_id !== rule || prev.namespace !== ns || prev.digest !== md5(body)) {
+                    upd.fp.push(fp), upd.rule.push(rule), upd.sev.push(sev), upd.ns.push(ns), upd.body.push(body), upd.re.push(0);
+                    if (prev.sev !== sev)
+                        event(fp, rule, sev, 'severity-changed');
+                }
+                // An open finding found again unchanged is not rewritten: while open, its last_seen_at reads as
+                // the cluster's last_analysis_at (FINDING_COLUMNS), so an analysis costs writes only for what changed.
+            }
+            const resolve = [];
+            for (const [fp, prev] of existing) {
+                if (prev.state !== 'open' || seen.has(fp))
+                    continue;
+                resolve.push(fp);
+                event(fp, prev.rule_id, prev.sev, 'resolved');
+                out.resolved++;
+            }
+            if (ins.fp.length) {
+                await c.query(`INSERT INTO findings (cluster, fingerprint, rule_id, sev, namespace, state, first_seen_at, last_seen_at, resolved_at, reopened, body)
+             SELECT $1, x.fp, x.rule, x.sev, x.ns, 'open', $2, $2, NULL, 0, x.body
+               FROM unnest($3::text[], $4::text[], $5::smallint[], $6::text[], $7::text[]) AS x(fp, rule, sev, ns, body)`, [cl, now, ins.fp, ins.rule, ins.sev, ins.ns, ins.body]);
+            }
+            if (upd.fp.length) {
+                await c.query(`UPDATE findings f SET rule_id = x.rule, sev = x.sev, namespace = x.ns, state = 'open', last_seen_at = $2, resolved_at = NULL,
+             reopened = f.reopened + x.re, body = x.body
+             FROM unnest($3::text[], $4::text[], $5::smallint[], $6::text[], $7::text[], $8::int[]) AS x(fp, rule, sev, ns, body, re)
+            WHERE f.cluster = $1 AND f.fingerprint = x.fp`, [cl, now, upd.fp, upd.rule, upd.sev, upd.ns, upd.body, upd.re]);
+            }
+            if (resolve.length) {
+                await c.query(`UPDATE findings SET state = 'resolved', resolved_at = $2, last_seen_at = COALESCE($4, last_seen_at) WHERE cluster = $1 AND fingerprint = ANY($3::text[])`, [cl, now, resolve, previous]);
+            }
+            if (ev.fp.length) {
+                await c.query(`INSERT INTO finding_events (cluster, fingerprint, rule_id, sev, type, at)
+             SELECT $1, x.fp, x.rule, x.sev, x.type, $2 FROM unnest($3::text[], $4::text[], $5::smallint[], $6::text[]) WITH ORDINALITY AS x(fp, rule, sev, type, n)
+             ORDER BY x.n`, [cl, now, ev.fp, ev.rule, ev.sev, ev.type]);
+            }
+            // After this analysis exactly the incoming findings are open (every other open one resolved): counted here, not queried.
+            const bySev = zeroBySeverity();
+            for (const f of incoming.values())
+                bySev[f.severity]++;
+            out.open = incoming.size;
+            // The day's figures and the analysis time in one statement.
+            await c.query({
+                name: 'mw_trend_and_analysed',
+                text: `WITH trend AS (
+                 INSERT INTO trend_days (cluster, day, sev, open) SELECT $1, $3, x.sev, x.open FROM unnest($4::smallint[], $5::bigint[]) AS x(sev, open)
+                 ON CONFLICT (cluster, day, sev) DO UPDATE SET open = excluded.open)
+               UPDATE clusters SET last_analysis_at = $2 WHERE name = $1`,
+                values: [cl, now, utcDay(now), SEVERITIES.map(severityOrder), SEVERITIES.map((s) => bySev[s])],
+            });
+            return out;
+        });
+    }
+    async findings(q) {
+        const limit = pageLimit(q.limit);
+        const where = [];
+        const params = [];
+        const p = (v) => {
+            params.push(v);
+            return `$${params.length}`;
+        };
+        const anyOf = (column, values, name) => {
+            if (values === undefined)
+                return;
+            if (!Array.isArray(values) || values.length > MAX_FILTER_VALUES || !values.every((v) => typeof v === 'string')) {
+                throw new StoreInputError(`${name} must be a list of at most ${MAX_FILTER_VALUES} strings`);
+            }
+            // One value: an equality, so the planner can walk an index in page order.
+            if (values.length === 1)
+                where.push(`${column} = ${p(t(values[0]))}`);
+            else
+                where.push(`${column} = ANY(${p(values.map(t))}::text[])`);
+        };
+        anyOf('state', q.state ?? ['open'], 'state');
+        anyOf('cluster', q.cluster, 'cluster');
+        anyOf('namespace', q.namespace, 'namespace');
+        anyOf('rule_id', q.ruleId, 'ruleId');
+        if (q.severity !== undefined) {
+            if (!Array.isArray(q.severity) || !q.severity.every(isSeverity))
+                throw new StoreInputError(`severity must be a list of ${SEVERITIES.join(', ')}`);
+            const range = severityRange(q.severity);
+            if (range && range[0] === range[1])
+                where.push(`sev = ${p(range[0])}::smallint`);
+            else if (range)
+                where.push(`sev BETWEEN ${p(range[0])}::smallint AND ${p(range[1])}::smallint`);
+            else if (q.severity.length === 0)
+                where.push('FALSE');
+            else
+                where.push(`sev = ANY(${p(q.severity.map(severityOrder))}::smallint[])`);
+        }
+        if (q.cursor !== undefined && q.cursor !== null) {
+            const c = decodePageCursor(q.cursor);
+            where.push(`(sev, cluster, rule_id, fingerprint) > (${p(c.sev)}::smallint, ${p(t(c.cluster))}, ${p(t(c.ruleId))}, ${p(t(c.fingerprint))})`);
+        }
+        const sql = `SELECT ${FINDING_COLUMNS} FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sev, cluster, rule_id, fingerprint LIMIT ${p(limit + 1)}`;
+        const rows = (await this.pool.query(sql, params)).rows;
+        const more = rows.length > limit;
+        const last = rows[limit - 1];
+        return {
+            items: rows.slice(0, limit).map(toFindingRecord),
+            next: more && last ? encodePageCursor({ sev: last.sev, cluster: u(last.cluster), ruleId: u(last.rule_id), fingerprint: u(last.fingerprint) }) : null,
+        };
+    }
+    async finding(cluster, fingerprint) {
+        const r = await this.pool.query(`SELECT ${FINDING_COLUMNS} FROM findings WHERE cluster = $1 AND fingerprint = $2`, [t(cluster), t(fingerprint)]);
+        return r.rows[0] ? toFindingRecord(r.rows[0]) : null;
+    }
+    async findingEvents(cluster, fingerprint) {
+        const r = await this.pool.query('SELECT cluster, fingerprint, rule_id, sev, type, at FROM finding_events WHERE cluster = $1 AND fingerprint = $2 ORDER BY id', [t(cluster), t(fingerprint)]);
+        return r.rows.map((x) => ({ cluster: u(x.cluster), fingerprint: u(x.fingerprint), ruleId: u(x.rule_id), severity: severityFromOrder(x.sev), type: x.type, at: x.at.toISOString() }));
+    }
+    async findingCounts() {
+        const r = await this.pool.query(`SELECT cluster, sev, rule_id, COUNT(*) AS n FROM findings WHERE state = 'open' GROUP BY cluster, sev, rule_id ORDER BY cluster, sev, rule_id`);
+        return r.rows.map((x) => ({ cluster: u(x.cluster), severity: severityFromOrder(x.sev), ruleId: u(x.rule_id), open: Number(x.n) }));
+    }
+    async trend(q) {
+        const days = trendDays(q.days, q.until);
+        const first = days[0];
+        const last = days[days.length - 1];
+        const byCluster = q.cluster !== undefined;
+        const before = (await this.pool.query(`SELECT DISTINCT ON (t.cluster, t.sev) t.cluster, t.sev, t.open FROM trend_days t
+        WHERE t.day < $1 ${byCluster ? 'AND t.cluster = $2' : ''}
+          AND t.day = (SELECT MAX(day) FROM trend_days m WHERE m.cluster = t.cluster AND m.day < $1)`, byCluster ? [first, t(q.cluster)] : [first])).rows;
+        const within = (await this.pool.query(`SELECT cluster, day, sev, open FROM trend_days WHERE day >= $1 AND day <= $2 ${byCluster ? 'AND cluster = $3' : ''} ORDER BY day`, byCluster ? [first, last, t(q.cluster)] : [first, last])).rows;
+        return buildTrend(days, before.map((r) => ({ cluster: r.cluster, sev: r.sev, open: Number(r.open) })), within.map((r) => ({ cluster: r.cluster, day: r.day, sev: r.sev, open: Number(r.open) })));
+    }
+    async prune(policy) {
+        return this.tx(async (c) => {
+            const resolvedBefore = date(policy.resolvedBefore);
+            let n = (await c.query(`DELETE FROM finding_events e USING findings f
+          WHERE f.state = 'resolved' AND f.resolved_at < $1 AND e.cluster = f.cluster AND e.fingerprint = f.fingerprint`, [resolvedBefore])).rowCount ?? 0;
+            n += (await c.query(`DELETE FROM findings WHERE state = 'resolved' AND resolved_at < $1`, [resolvedBefore])).rowCount ?? 0;
+            n += (await c.query('DELETE FROM finding_events WHERE at < $1', [date(policy.eventsBefore)])).rowCount ?? 0;
+            return n;
+        });
+    }
+    // --- Suppressions ---
+    async addSuppression(s, at) {
+        const r = await this.pool.query(`INSERT INTO suppressions (id, fingerprint, rule_id, cluster, namespace, reason, created_by, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`, [randomUUID(), tn(s.fingerprint), tn(s.ruleId), tn(s.cluster), tn(s.namespace), t(s.reason), t(s.createdBy), date(at), dateText(s.expiresAt)]);
+        return toSuppression(r.rows[0]);
+    }
+    async listSuppressions(at, all) {
+        const r = all
+            ? await this.pool.query('SELECT * FROM suppressions ORDER BY created_at, id')
+            : await this.pool.query('SELECT * FROM suppressions WHERE revoked_at IS NULL AND expires_at > $1 ORDER BY created_at, id', [date(at)]);
+        return r.rows.map(toSuppression);
+    }
+    async revokeSuppression(id, by, at) {
+        const r = await this.pool.query('UPDATE suppressions SET revoked_at = $3, revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL', [t(id), t(by), date(at)]);
+        return r.rowCount === 1;
+    }
+}
+function cursorOf(row) {
+    return { cluster: u(row.name), epoch: un(row.epoch), seq: Number(row.seq), snapshotComplete: row.snapshot_complete };
+}
+function toClusterRecord(row) {
+    const seq = Number(row.seq);
+    return {
+        name: u(row.name),
+        createdAt: row.created_at.toISOString(),
+        revokedAt: isoOut(row.revoked_at),
+        agentVersion: un(row.agent_version),
+        lastSeenAt: isoOut(row.last_seen_at),
+        clockSkewMs: row.clock_skew_ms === null ? null : Number(row.clock_skew_ms),
+        cursor: cursorOf(row),
+        objects: Number(row.object_count),
+        kinds: parseKinds(row.kinds),
+        lastIngestAt: isoOut(row.last_ingest_at),
+        lastAnalysisAt: isoOut(row.last_analysis_at),
+        analysisBacklog: row.epoch === null ? 0 : row.analysed_epoch === row.epoch ? Math.max(0, seq - Number(row.analysed_seq)) : seq,
+    };
+}
+function parseKinds(s) {
+    try {
+        const v = JSON.parse(s);
+        return Array.isArray(v) ? v : [];
+    }
+    catch {
+        return [];
+    }
+}
+function toStoredObject(r) {
+    return { key: { kind: u(r.kind), namespace: u(r.namespace), name: u(r.name) }, object: JSON.parse(r.body), storedAt: r.stored_at.toISOString() };
+}
+/**
+ * A finding row as read: an open finding was seen by the cluster's latest analysis (recordAnalysis
+ * leaves unchanged open rows alone), so its last_seen_at is that analysis's time.
+ */
+const FINDING_COLUMNS = `findings.*, CASE WHEN findings.state = 'open' THEN (SELECT c.last_analysis_at FROM clusters c WHERE c.name = findings.cluster) END AS seen_at`;
+function md5(s) {
+    return createHash('md5').update(s, 'utf8').digest('hex');
+}
+function toFindingRecord(r) {
+    const b = JSON.parse(r.body);
+    return {
+        fingerprint: u(r.fingerprint),
+        ruleId: u(r.rule_id),
+        severity: severityFromOrder(r.sev),
+        title: b.title,
+        message: b.message,
+        remediation: b.remediation,
+        resource: b.resource,
+        location: b.location,
+        evidence: b.evidence,
+        ...(b.seenInTraffic ? { seenInTraffic: b.seenInTraffic } : {}),
+        cluster: u(r.cluster),
+        namespace: u(r.namespace),
+        state: r.state,
+        firstSeenAt: r.first_seen_at.toISOString(),
+        lastSeenAt: (r.seen_at ?? r.last_seen_at).toISOString(),
+        resolvedAt: isoOut(r.resolved_at),
+        reopened: r.reopened,
+    };
+}
+function toSuppression(r) {
+    return {
+        id: u(r.id),
+        fingerprint: un(r.fingerprint),
+        ruleId: un(r.rule_id),
+        cluster: un(r.cluster),
+        namespace: un(r.namespace),
+        reason: u(r.reason),
+        createdBy: u(r.created_by),
+        createdAt: r.created_at.toISOString(),
+        expiresAt: r.expires_at.toISOString(),
+        revokedAt: isoOut(r.revoked_at),
+        revokedBy: un(r.revoked_by),
+    };
+}

@@ -1,0 +1,464 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { globMatch } from '../engine/glob.js';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { Environment } from '@marcbachmann/cel-js';
+import { search, register, TYPE_STRING, TYPE_NUMBER } from '@jmespath-community/jmespath';
+import { parseTenantPolicy, TenantPolicyError } from './policy.js';
+import { AdmissionPolicyError, buildKyverno, buildVap, celString, clusterHostsRegex, compilePolicy, expandBraces, generateAdmission, globsRegex, hostPatternRegexBody, jpString, } from './generate-admission.js';
+import { hostCovers } from '../model/hosts.js';
+import { DEFAULT_SYSTEM_NAMESPACES } from '../model/namespaces.js';
+import { selectorMatches } from '../model/selectors.js';
+import { scanYaml, REPO_ROOT } from '../testing/kit.js';
+import { scanPaths } from '../engine/scan.js';
+import { loadTenantPolicy } from './policy.js';
+import nodePath from 'node:path';
+import { POLICY, KINDS, request, vs, gw, SCENARIOS } from '../testing/admission-scenarios.js';
+// ------------------------------------------------------------------------------------------------
+// Fixtures: the policy, the request builder and the scenarios are in src/testing/admission-scenarios.ts,
+// shared with the webhook's test of the same scenarios.
+const OPTS = {
+    systemNamespaces: [...DEFAULT_SYSTEM_NAMESPACES],
+    clusterDomain: 'cluster.local',
+    mode: 'enforce',
+    name: 'meshward-tenant-hosts',
+};
+// ------------------------------------------------------------------------------------------------
+// A ValidatingAdmissionPolicy evaluator: the API server's algorithm (match rules, match conditions,
+// lazily evaluated variables, validations, binding actions) around a real CEL implementation.
+const cel = new Environment({ unlistedVariablesAreDyn: true });
+function admitVap(objects, r) {
+    const [vap, binding] = objects;
+    const spec = vap.spec;
+    const ruleHit = spec.matchConstraints.resourceRules.some((rr) => rr.apiGroups.includes(r.resource.group) && rr.resources.includes(r.resource.resource) && rr.operations.includes(r.operation));
+    if (!ruleHit)
+        return { matched: false, allowed: true, messages: [] };
+    const ctx = {
+        object: r.object,
+        oldObject: null,
+        params: null,
+        authorizer: null,
+        request: {
+            kind: r.kind,
+            resource: r.resource,
+            requestKind: r.kind,
+            requestResource: r.resource,
+            subResource: '',
+            name: r.name,
+            namespace: r.namespace,
+            operation: r.operation,
+            userInfo: { username: r.userInfo.username, uid: 'uid', groups: r.userInfo.groups, extra: {} },
+            dryRun: false,
+        },
+        namespaceObject: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: r.namespace, labels: r.namespaceLabels } },
+    };
+    for (const mc of spec.matchConditions ?? []) {
+        const v = cel.evaluate(mc.expression, ctx);
+        assert.equal(typeof v, 'boolean', `match condition ${mc.name} must give a bool`);
+        if (v === false)
+            return { matched: false, allowed: true, messages: [] };
+    }
+    // Variables are evaluated on first use and remembered, as in the API server.
+    const variables = {};
+    const memo = new Map();
+    for (const v of spec.variables ?? []) {
+        Object.defineProperty(variables, v.name, {
+            enumerable: true,
+            get() {
+                if (!memo.has(v.name))
+                    memo.set(v.name, cel.evaluate(v.expression, { ...ctx, variables }));
+                return memo.get(v.name);
+            },
+        });
+    }
+    const messages = [];
+    for (const val of spec.validations) {
+        const ok = cel.evaluate(val.expression, { ...ctx, variables });
+        assert.equal(typeof ok, 'boolean', `validation ${val.expression} must give a bool`);
+        if (ok)
+            continue;
+        const msg = val.messageExpression ? cel.evaluate(val.messageExpression, { ...ctx, variables }) : val.message;
+        assert.equal(typeof msg, 'string');
+        assert.ok(!String(msg).includes('\n'), 'the API server drops multi-line messages');
+        messages.push(String(msg));
+    }
+    const deny = binding.spec.validationActions.includes('Deny');
+    return { matched: true, allowed: !deny || messages.length === 0, messages };
+}
+// ------------------------------------------------------------------------------------------------
+// A Kyverno emulation: match/exclude (kinds, operations, namespaces with wildcards, namespaceSelector,
+// subjects), validate.foreach with deny conditions. The JMESPath is evaluated by a real JMESPath
+// implementation with Kyverno's regex_match added; the operators follow Kyverno's sources.
+register('regex_match', (args) => new RegExp(String(args[0])).test(String(args[1])), [{ types: [TYPE_STRING] }, { types: [TYPE_STRING, TYPE_NUMBER] }]);
+function wildcard(pattern, s) {
+    const re = pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${re}$`, 's').test(s);
+}
+function kindMatches(patterns, r) {
+    return patterns.some((p) => {
+        const [group, version, kind] = p.split('/');
+        return group === r.kind.group && (version === '*' || version === r.kind.version) && kind === r.kind.kind;
+    });
+}
+function filterMatches(f, r) {
+    if (f.resources) {
+        const res = f.resources;
+        if (!kindMatches(res.kinds, r))
+            return false;
+        if (res.operations && !res.operations.includes(r.operation))
+            return false;
+        if (res.namespaces && !res.namespaces.some((n) => wildcard(n, r.namespace)))
+            return false;
+        if (res.namespaceSelector && !selectorMatches(res.namespaceSelector, r.namespaceLabels))
+            return false;
+    }
+    if (f.subjects) {
+        const hit = f.subjects.some((s) => {
+            if (s.kind === 'User')
+                return wildcard(s.name, r.userInfo.username);
+            if (s.kind === 'Group')
+                return r.userInfo.groups.some((g) => wildcard(s.name, g));
+            const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(r.userInfo.username);
+            return !!m && wildcard(s.namespace, m[1]) && wildcard(s.name, m[2]);
+        });
+        if (!hit)
+            return false;
+    }
+    return true;
+}
+function substitute(key, ctx) {
+    if (typeof key !== 'string')
+        return key;
+    const m = /^\{\{(.*)\}\}$/s.exec(key);
+    return m ? search(ctx, m[1].trim()) : key;
+}
+function conditionHolds(c, ctx) {
+    const key = substitute(c.key, ctx);
+    const value = substitute(c.value, ctx);
+    // Kyverno's Equals/NotEquals on a bool key compare with a bool value; other key types are not used here.
+    assert.equal(typeof key, 'boolean', `condition key ${c.key} must evaluate to a bool`);
+    if (c.operator === 'Equals')
+        return key === value;
+    if (c.operator === 'NotEquals')
+        return key !== value;
+    throw new Error(`operator ${c.operator} not emulated`);
+}
+function admitKyverno(policy, r) {
+    const request = {
+        kind: r.kind,
+        namespace: r.namespace,
+        operation: r.operation,
+        userInfo: r.userInfo,
+        object: r.object,
+        oldObject: null,
+    };
+    const messages = [];
+    const rules = [];
+    let matched = false;
+    let enforced = false;
+    for (const rule of policy.spec.rules) {
+        if (!rule.match.any.some((f) => filterMatches(f, r)))
+            continue;
+        if (rule.exclude?.any.some((f) => filterMatches(f, r)))
+            continue;
+        matched = true;
+        rules.push(rule.name);
+        for (const fe of rule.validate.foreach) {
+            const list = search({ request }, fe.list);
+            assert.ok(Array.isArray(list), `foreach list ${fe.list} must give an array`);
+            let failed = false;
+            for (const element of list) {
+                const ctx = { request, element };
+                const { any, all } = fe.deny.conditions;
+                const deny = (any ? any.some((c) => conditionHolds(c, ctx)) : true) && (all ? all.every((c) => conditionHolds(c, ctx)) : true);
+                if (deny)
+                    failed = true;
+            }
+            if (failed) {
+                messages.push(String(rule.validate.message).replace(/\{\{\s*request\.namespace\s*\}\}/g, r.namespace).replace(/\{\{\s*request\.object\.kind\s*\}\}/g, r.kind.kind));
+                if (rule.validate.failureAction === 'Enforce')
+                    enforced = true;
+            }
+        }
+    }
+    return { matched, allowed: !enforced, messages, rules };
+}
+// ------------------------------------------------------------------------------------------------
+// The scenarios both outputs must decide the same way (SCENARIOS, shared).
+const VAP = buildVap(POLICY, OPTS);
+const KYVERNO = buildKyverno(POLICY, OPTS);
+test('the ValidatingAdmissionPolicy decides every scenario as intended (CEL evaluated)', () => {
+    for (const s of SCENARIOS) {
+        const v = admitVap(VAP, s.req);
+        assert.equal(v.allowed, s.allow, `${s.name}: ${v.messages.join(' | ') || 'allowed'}`);
+        if (s.says)
+            assert.match(v.messages.join('\n'), s.says, s.name);
+    }
+});
+test('the Kyverno ClusterPolicy decides every scenario as the VAP does (JMESPath evaluated, Kyverno semantics emulated)', () => {
+    for (const s of SCENARIOS) {
+        const k = admitKyverno(KYVERNO, s.req);
+        assert.equal(k.allowed, s.allow, `${s.name}: ${k.messages.join(' | ') || 'allowed'} (rules ${k.rules.join(', ')})`);
+    }
+});
+test('each namespace is judged by exactly one tenant in Kyverno, the first that matches', () => {
+    const rulesFor = (ns, labels = {}) => admitKyverno(KYVERNO, request('VirtualService', ns, vs(['web']), { labels })).rules;
+    assert.deepEqual(rulesFor('shop'), ['commerce-hosts']);
+    assert.deepEqual(rulesFor('shop-wide'), ['commerce-hosts']);
+    assert.deepEqual(rulesFor('wide'), ['wide-hosts']);
+    assert.deepEqual(rulesFor('analytics', { team: 'data' }), ['data-hosts']);
+    assert.deepEqual(rulesFor('scratch'), ['untenanted-hosts']);
+    assert.deepEqual(rulesFor('istio-system'), []);
+    assert.deepEqual(rulesFor('platform-tools'), []);
+});
+test('the VAP only applies where it should: match rules and match conditions', () => {
+    assert.equal(admitVap(VAP, request('VirtualService', 'istio-system', vs(['*']))).matched, false);
+    assert.equal(admitVap(VAP, request('Sidecar', 'shop', {})).matched, false);
+    assert.equal(admitVap(VAP, request('VirtualService', 'shop', vs(['*']), { operation: 'DELETE' })).matched, false);
+    assert.equal(admitVap(VAP, request('VirtualService', 'shop', vs(['web']))).matched, true);
+});
+test('every CEL expression type-checks and variables use only earlier ones', () => {
+    const spec = VAP[0].spec;
+    const exprs = [
+        ...spec.matchConditions.map((m) => m.expression),
+        ...spec.variables.map((v) => v.expression),
+        ...spec.validations.flatMap((v) => [v.expression, v.messageExpression]),
+    ];
+    for (const e of exprs) {
+        const r = cel.check(e);
+        assert.ok(r.valid, `${e}\n${r.error?.message}`);
+    }
+    // Variables refer only to earlier ones (the API server's ordering rule).
+    const names = spec.variables.map((v) => v.name);
+    spec.variables.forEach((v, i) => {
+        for (const m of v.expression.matchAll(/variables\.([A-Za-z_]\w*)/g))
+            assert.ok(names.indexOf(m[1]) > -1 && names.indexOf(m[1]) < i, `${v.name} uses ${m[1]} before it is defined`);
+    });
+    assert.ok(spec.validations.every((v) => v.reason === 'Forbidden' && typeof v.message === 'string' && !v.message.includes('\n')));
+});
+test('audit mode admits with Warn + Audit (VAP) and Audit (Kyverno)', () => {
+    const audit = { ...OPTS, mode: 'audit' };
+    const vap = buildVap(POLICY, audit);
+    assert.deepEqual(vap[1].spec.validationActions, ['Warn', 'Audit']);
+    const v = admitVap(vap, request('VirtualService', 'shop', vs(['*'])));
+    assert.equal(v.allowed, true);
+    assert.equal(v.messages.length, 1);
+    const ky = buildKyverno(POLICY, audit);
+    assert.equal(ky.spec.validationFailureAction, 'Audit');
+    assert.ok(ky.spec.rules.every((r) => r.validate.failureAction === 'Audit'));
+    const k = admitKyverno(ky, request('VirtualService', 'shop', vs(['*'])));
+    assert.equal(k.allowed, true);
+    assert.equal(k.messages.length, 1);
+});
+test('VAP shape: v1 objects, Fail, Equivalent, the binding names the policy', () => {
+    const [vap, binding] = VAP;
+    assert.equal(vap.apiVersion, 'admissionregistration.k8s.io/v1');
+    assert.equal(vap.kind, 'ValidatingAdmissionPolicy');
+    assert.equal(vap.spec.failurePolicy, 'Fail');
+    assert.equal(vap.spec.matchConstraints.matchPolicy, 'Equivalent');
+    assert.equal(vap.spec.paramKind, undefined, 'the tenant map lives in variables, not in a parameter object');
+    assert.deepEqual(vap.spec.matchConstraints.resourceRules.map((r) => [r.apiGroups[0], r.resources]), [
+        ['networking.istio.io', ['virtualservices', 'serviceentries', 'destinationrules', 'gateways']],
+        ['gateway.networking.k8s.io', ['httproutes', 'grpcroutes', 'tlsroutes']],
+    ]);
+    assert.equal(binding.kind, 'ValidatingAdmissionPolicyBinding');
+    assert.equal(binding.spec.policyName, vap.metadata.name);
+    assert.deepEqual(binding.spec.validationActions, ['Deny']);
+    // The tenant map is in the policy: one entry per tenant with hosts, and the glob as an anchored regex.
+    const v = (name) => vap.spec.variables.find((x) => x.name === name).expression;
+    assert.match(v('tenantNamespaceRegex'), /'commerce': '\^\(\?:shop\|shop-\[\^\/\]\*\)\$'/);
+    assert.match(v('tenantHostList'), /'wide': '\*'/);
+});
+test('Kyverno shape: ClusterPolicy, failureAction on every rule and at the top, no background, exact patterns', () => {
+    const p = KYVERNO;
+    assert.equal(p.apiVersion, 'kyverno.io/v1');
+    assert.equal(p.kind, 'ClusterPolicy');
+    assert.equal(p.spec.validationFailureAction, 'Enforce');
+    assert.equal(p.spec.background, false);
+    assert.deepEqual(p.spec.rules.map((r) => r.name), ['commerce', 'payments', 'data', 'wide', 'untenanted'].flatMap((t) => [`${t}-hosts`, `${t}-gateway-hosts`, `${t}-route-parents`]));
+    for (const r of p.spec.rules)
+        assert.equal(r.validate.failureAction, 'Enforce');
+    const commerce = p.spec.rules[0];
+    assert.deepEqual(commerce.match.any[0].resources.namespaces, ['shop', 'shop-*']);
+    assert.deepEqual(commerce.match.any[0].resources.operations, ['CREATE', 'UPDATE']);
+    const key = commerce.validate.foreach[0].deny.conditions.any[0].key;
+    assert.ok(key.includes(`regex_match('^(?:(?:\\*|\\*\\.[^*]+|[^*]+)\\.shop\\.example\\.com|api\\.stripe\\.com)$', element)`), key);
+    assert.ok(key.includes("ends_with(element, join('', ['.', request.namespace, '.svc.cluster.local']))"), key);
+    // Later tenants exclude the namespaces of earlier ones; the selector tenant appears as a selector.
+    const wide = p.spec.rules.find((r) => r.name === 'wide-hosts');
+    const excluded = wide.exclude.any.flatMap((f) => f.resources?.namespaces ?? []);
+    assert.ok(excluded.includes('shop-*') && excluded.includes('payments') && excluded.includes('platform-*'));
+    assert.ok(wide.exclude.any.some((f) => f.resources?.namespaceSelector?.matchLabels?.team === 'data'));
+    assert.deepEqual(wide.exclude.any.find((f) => f.subjects).subjects, [
+        { kind: 'Group', name: 'platform-admins' },
+        { kind: 'ServiceAccount', namespace: 'argocd', name: 'argocd-*' },
+        { kind: 'User', name: 'alice@example.com' },
+    ]);
+});
+test('generated output parses back through the loader without errors', async () => {
+    for (const format of ['vap', 'kyverno']) {
+        const { text, objects } = generateAdmission(POLICY, { ...OPTS, format, policyFile: 'tenants.yaml', version: '0.0.0' });
+        assert.match(text, /^# Generated by meshward 0\.0\.0/);
+        const docs = parseAllDocuments(text).map((d) => d.toJS());
+        assert.deepEqual(docs, objects);
+        const res = await scanYaml(text, { rules: [] });
+        assert.deepEqual(res.errors, []);
+        assert.deepEqual(res.notes, []);
+        assert.deepEqual(res.model.resources.map((r) => `${r.kind}/${r.name}/${r.namespace}`), format === 'vap' ? ['ValidatingAdmissionPolicy/meshward-tenant-hosts/', 'ValidatingAdmissionPolicyBinding/meshward-tenant-hosts/'] : ['ClusterPolicy/meshward-tenant-hosts/']);
+        assert.ok(!/&a\d|\*a\d/.test(text), 'no YAML anchors or aliases');
+    }
+});
+// ------------------------------------------------------------------------------------------------
+// The translations the policies are built from.
+test('namespace globs become anchored regexes that agree with the scan\'s glob matcher', () => {
+    const names = ['shop', 'shop-', 'shop-a', 'shop-a-b', 'shopx', 'xshop-a', 'shop.a', 'team-1', 'team-12', 'team-', 'a-prod', 'prod', 'ab', 'a.b', 'aXb', 'a'];
+    for (const glob of ['shop', 'shop-*', '*-prod', 'team-?', '{shop,team}-*', '*', 'a.b', 's*p', '{a,ab}']) {
+        const re = new RegExp(globsRegex(expandBraces(glob, 't'), 't'));
+        for (const n of names)
+            assert.equal(re.test(n), globMatch(glob, n), `${glob} vs "${n}"`);
+    }
+    // Platform subjects, matched by Tenancy with the same matcher; "*" does not cross "/".
+    for (const glob of ['user:*', 'serviceaccount:argocd:*', 'group:team-{a,b}', 'user:oidc:*@example.com']) {
+        const re = new RegExp(globsRegex(expandBraces(glob, 's'), 's'));
+        for (const s of ['user:alice', 'user:https://idp/x', 'serviceaccount:argocd:server', 'serviceaccount:argo:x', 'group:team-a', 'group:team-c', 'user:oidc:bob@example.com', 'user:oidc:bob@example.org']) {
+            assert.equal(re.test(s), globMatch(glob, s), `${glob} vs "${s}"`);
+        }
+    }
+});
+test('globs that cannot be translated safely are refused with the reason', () => {
+    for (const [glob, why] of [
+        ['shop-[ab]', /character "\["/],
+        ['!shop', /negated/],
+        ['sh\\op', /character "\\\\"/],
+        ['a{b,{c,d}}', /nested braces/],
+        ['ns-{1..3}', /brace ranges/],
+        ['a(b)', /character "\("/],
+        ["o'k", /character "'"/],
+    ]) {
+        // The scan's matcher refuses most of these when the policy is read; what it accepts, the
+        // admission translation refuses, with the reason either way.
+        const refused = (e) => (e instanceof AdmissionPolicyError || e instanceof TenantPolicyError) && why.test(e.message);
+        assert.throws(() => buildVap(parseTenantPolicy(`tenants:\n  - name: t\n    namespaces: [${JSON.stringify(glob)}]\n`, 't.yaml'), OPTS), refused, glob);
+    }
+    const badName = parseTenantPolicy('tenants:\n  - name: "{{ evil }}"\n    namespaces: [x]\n', 't.yaml');
+    assert.throws(() => buildKyverno(badName, OPTS), AdmissionPolicyError);
+    assert.throws(() => buildVap(POLICY, { ...OPTS, clusterDomain: 'bad domain' }), AdmissionPolicyError);
+});
+test('host pattern regexes agree with hostCovers on well-formed hosts', () => {
+    const hosts = ['example.com', 'a.example.com', 'a.b.example.com', '*.example.com', '*.a.example.com', 'example.org', 'xexample.com', '*', 'api.stripe.com', 'api.stripe.com.evil.net', 'x.svc.cluster.local', '*.svc.cluster.local'];
+    for (const pattern of ['*', '*.example.com', 'api.stripe.com', '*.a.example.com']) {
+        const re = new RegExp(`^(?:${hostPatternRegexBody(pattern)})$`);
+        for (const h of hosts)
+            assert.equal(re.test(h), hostCovers(pattern, h), `${pattern} vs ${h}`);
+    }
+    // Malformed wildcards match nothing, though hostCovers would take some of them.
+    assert.equal(new RegExp(`^(?:${hostPatternRegexBody('*.example.com')})$`).test('*x.example.com'), false);
+    assert.throws(() => hostPatternRegexBody('a*.example.com'), AdmissionPolicyError);
+});
+test('the cluster-host regex covers Service names and the wildcards over them, nothing external', () => {
+    const re = new RegExp(clusterHostsRegex('cluster.local'));
+    for (const h of ['a.b.svc.cluster.local', '*.b.svc.cluster.local', '*.svc.cluster.local', '*.cluster.local', '*.local', '*', 'a.b.svc'])
+        assert.ok(re.test(h), h);
+    for (const h of ['example.com', '*.example.com', 'svc.cluster.local.evil.com', 'cluster.local', 'local', 'a.b'])
+        assert.ok(!re.test(h), h);
+    const custom = new RegExp(clusterHostsRegex('corp.internal'));
+    assert.ok(custom.test('*.internal') && custom.test('a.b.svc.corp.internal') && !custom.test('a.b.svc.cluster.local'));
+});
+test('string literals survive CEL and JMESPath quoting', () => {
+    for (const s of ["it's", 'back\\slash', 'line\nbreak', 'tab\t', 'ünïcode', '^(?:a\\.b)$'])
+        assert.equal(cel.evaluate(celString(s), {}), s);
+    assert.equal(search({}, jpString('^(?:a\\.b|[^*]+)$')), '^(?:a\\.b|[^*]+)$');
+    for (const bad of ["o'k", 'a\\\\b', '{{x}}'])
+        assert.throws(() => jpString(bad), AdmissionPolicyError);
+});
+test('compilePolicy: platform names, globs and subjects', () => {
+    const c = compilePolicy(POLICY, OPTS);
+    assert.ok(c.platformNames.includes('istio-system') && c.platformNames.includes('kube-system'));
+    assert.deepEqual(c.platformGlobs, ['platform-*']);
+    assert.deepEqual(c.subjects, ['group:platform-admins', 'serviceaccount:argocd:argocd-*', 'user:alice@example.com']);
+    assert.deepEqual(c.tenants.map((t) => [t.name, t.namespaceRegex]), [
+        ['commerce', '^(?:shop|shop-[^/]*)$'],
+        ['payments', '^(?:payments)$'],
+        ['data', null],
+        ['wide', '^(?:wide|shop-wide)$'],
+    ]);
+});
+test('a policy with no tenants still confines every namespace to its own Services', () => {
+    const empty = parseTenantPolicy('platform:\n  namespaces: [ops]\n', 'e.yaml');
+    const vap = buildVap(empty, OPTS);
+    const ky = buildKyverno(empty, OPTS);
+    assert.deepEqual(ky.spec.rules.map((r) => r.name), ['untenanted-hosts', 'untenanted-gateway-hosts', 'untenanted-route-parents']);
+    for (const [ns, hosts, allow] of [
+        ['shop', ['web', '*.shop.svc.cluster.local'], true],
+        ['shop', ['api.stripe.com'], false],
+        ['ops', ['*'], true],
+    ]) {
+        const r = request('VirtualService', ns, vs([...hosts]));
+        assert.equal(admitVap(vap, r).allowed, allow, `${ns} ${hosts}`);
+        assert.equal(admitKyverno(ky, r).allowed, allow, `${ns} ${hosts} (kyverno)`);
+    }
+});
+test('an empty Gateway host prefix is refused even for a tenant whose glob matches the empty string', () => {
+    const p = parseTenantPolicy('tenants:\n  - name: everyone\n    namespaces: ["*"]\n    hosts: [x.example.com]\n', 't.yaml');
+    for (const [host, allow] of [['/x.example.com', false], ['other/x.example.com', true], ['./x.example.com', true]]) {
+        const r = request('Gateway', 'shop', gw([host]));
+        assert.equal(admitVap(buildVap(p, OPTS), r).allowed, allow, host);
+        assert.equal(admitKyverno(buildKyverno(p, OPTS), r).allowed, allow, `${host} (kyverno)`);
+    }
+});
+test('odd tenant names get valid, distinct Kyverno rule names', () => {
+    const p = parseTenantPolicy(`tenants:\n  - name: "Team A"\n    namespaces: [a]\n  - name: team-a\n    namespaces: [b]\n  - name: ${'x'.repeat(80)}\n    namespaces: [c]\n`, 't.yaml');
+    const names = buildKyverno(p, OPTS).spec.rules.map((r) => r.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const n of names)
+        assert.match(n, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
+});
+test('the YAML header says what the file is and what it needs', () => {
+    const vap = generateAdmission(POLICY, { ...OPTS, format: 'vap', policyFile: 'tenants.yaml', version: '1.2.3' }).text;
+    assert.match(vap, /Needs Kubernetes 1\.30 or later/);
+    assert.match(vap, /Exempt: platform namespaces .*platform-\*; platform subjects group:platform-admins/);
+    const ky = generateAdmission(POLICY, { ...OPTS, format: 'kyverno', policyFile: 'tenants.yaml', version: '1.2.3' }).text;
+    assert.match(ky, /Needs Kyverno 1\.10 or later/);
+    assert.equal(parseYaml(ky.slice(ky.indexOf('---') + 4)).kind, 'ClusterPolicy');
+});
+// --- Against the bundled examples: the admission policies agree with the static rules. ---
+function requestFor(r, labels) {
+    const key = r.group === 'gateway.networking.k8s.io' && r.kind === 'Gateway' ? 'ApiGateway' : r.kind;
+    const k = KINDS[key];
+    if (!k || k.group !== r.group)
+        return null;
+    const req = request(key, r.namespace, {}, { labels });
+    return { ...req, object: r.obj };
+}
+test('examples: every routing object of the secure mesh is admitted; the insecure hijacks HJK rules report are rejected', async () => {
+    const policy = await loadTenantPolicy(nodePath.join(REPO_ROOT, 'examples', 'tenants.yaml'));
+    const vap = buildVap(policy, OPTS);
+    const ky = buildKyverno(policy, OPTS);
+    for (const dir of ['secure', 'insecure']) {
+        const res = await scanPaths([nodePath.join(REPO_ROOT, 'examples', dir)], { model: { tenantPolicy: policy } });
+        assert.deepEqual(res.errors, []);
+        const reported = new Set(res.findings.filter((f) => /^HJK00[1-9]$/.test(f.ruleId)).map((f) => `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}`));
+        let checked = 0;
+        let denied = 0;
+        for (const r of res.model.resources) {
+            const req = requestFor(r, res.model.namespace(r.namespace).labels);
+            if (!req || !['networking.istio.io', 'gateway.networking.k8s.io'].includes(r.group) || r.kind === 'Sidecar' || (r.group === 'gateway.networking.k8s.io' && r.kind === 'Gateway'))
+                continue;
+            checked++;
+            const v = admitVap(vap, req);
+            const k = admitKyverno(ky, req);
+            const id = `${r.kind}/${r.namespace}/${r.name}`;
+            assert.equal(k.allowed, v.allowed, `${dir} ${id}: VAP and Kyverno disagree (${v.messages.join(' | ')} / ${k.messages.join(' | ')})`);
+            if (!v.allowed)
+                denied++;
+            if (dir === 'secure')
+                assert.ok(v.allowed, `secure ${id} is rejected: ${v.messages.join(' | ')}`);
+            // Platform namespaces are exempt from the admission policy by design; their findings are reviewed, not blocked.
+            else if (reported.has(id) && !res.model.tenancy.isPlatform(r.namespace))
+                assert.ok(!v.allowed, `insecure ${id} is reported by a hijack rule but admitted`);
+        }
+        assert.ok(checked > 3, `${dir}: routing objects checked`);
+        if (dir === 'insecure')
+            assert.ok(denied >= 5, `insecure: ${denied} objects rejected`);
+    }
+});

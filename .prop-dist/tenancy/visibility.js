@@ -1,0 +1,166 @@
+import { hostCovers } from '../model/hosts.js';
+import { isEmptySelector } from '../model/selectors.js';
+import { isObject } from '../model/workloads.js';
+import { olderFirst } from '../posture/util.js';
+/** The mesh-config key holding each kind's default exportTo. */
+export const EXPORT_DEFAULT_KEY = {
+    VirtualService: 'defaultVirtualServiceExportTo',
+    DestinationRule: 'defaultDestinationRuleExportTo',
+    ServiceEntry: 'defaultServiceExportTo',
+};
+/**
+ * Which namespaces may see a config, from its `exportTo` (`.` own namespace, `*` all, `~` none,
+ * or names), else the mesh config default for its kind, else Istio's default `*`.
+ */
+export function exportScope(model, kind, configNs, exportTo) {
+    let list = exportTo;
+    let origin = 'object';
+    if (!Array.isArray(list) || list.length === 0) {
+        list = model.mesh.config[EXPORT_DEFAULT_KEY[kind]];
+        origin = 'mesh-default';
+        if (!Array.isArray(list) || list.length === 0) {
+            list = ['*'];
+            origin = 'istio-default';
+        }
+    }
+    const namespaces = new Set();
+    let all = false;
+    for (const e of list) {
+        if (typeof e !== 'string')
+            continue;
+        if (e === '*')
+            all = true;
+        else if (e === '.')
+            namespaces.add(configNs);
+        else if (e !== '~')
+            namespaces.add(e);
+    }
+    return { all, namespaces, origin };
+}
+/**
+ * Sidecar-based config scoping: a namespace-wide `Sidecar` (no workloadSelector) limits which
+ * namespaces' configs its proxies import (`egress[].hosts: ["ns/host"]`). The root namespace's
+ * namespace-wide Sidecar is the mesh default for namespaces without their own.
+ */
+export class SidecarScopes {
+    model;
+    byNs = new Map();
+    constructor(model) {
+        this.model = model;
+        for (const [, list] of namespaceWideSidecars(model)) {
+            // Istio allows one namespace-wide Sidecar; with several, the oldest wins and the others are ignored (HJK014).
+            const sc = list[0];
+            const spec = sc.obj.spec;
+            const hosts = [];
+            for (const l of Array.isArray(spec.egress) ? spec.egress : []) {
+                for (const h of Array.isArray(l?.hosts) ? l.hosts : []) {
+                    if (typeof h !== 'string' || !h.includes('/'))
+                        continue;
+                    const [ns, dns] = [h.slice(0, h.indexOf('/')), h.slice(h.indexOf('/') + 1)];
+                    hosts.push({ ns, dns: dns.toLowerCase() });
+                }
+            }
+            this.byNs.set(sc.namespace, { hosts, source: `Sidecar ${sc.namespace}/${sc.name}` });
+        }
+    }
+    /** The Sidecar scoping namespace `ns`, if any. */
+    scopeOf(ns) {
+        return this.byNs.get(ns) ?? this.byNs.get(this.model.rootNamespace);
+    }
+    /**
+     * Do proxies in `clientNs` import a config from `configNs` about `host`? A Sidecar scopes sidecar
+     * proxies only: ambient namespaces are not protected by it.
+     */
+    imports(clientNs, configNs, host) {
+        if (this.model.namespace(clientNs).mode === 'ambient')
+            return true;
+        const scope = this.scopeOf(clientNs);
+        if (!scope)
+            return true;
+        return scope.hosts.some((h) => (h.ns === '*' || h.ns === configNs || (h.ns === '.' && configNs === clientNs)) && (h.dns === '*' || hostCovers(h.dns, host) || hostCovers(host, h.dns)));
+    }
+}
+/** Does a Sidecar spec select workloads (a non-empty `workloadSelector.labels`)? */
+export function sidecarHasSelector(spec) {
+    return isObject(spec) && isObject(spec.workloadSelector) && !isEmptySelector(spec.workloadSelector.labels);
+}
+/**
+ * Why a Sidecar programs no proxy because its workloads run ambient (no sidecar to apply it), or
+ * null when it applies to some sidecar workload or its namespace's mode is not ambient. The root
+ * namespace's namespace-wide Sidecar is the mesh default, not about its own namespace: never ignored here.
+ */
+export function sidecarOnAmbientOnly(model, sc) {
+    const spec = sc.obj?.spec;
+    if (!isObject(spec))
+        return null;
+    const ns = model.namespace(sc.namespace);
+    const selects = sidecarHasSelector(spec);
+    if (!selects && sc.namespace === model.rootNamespace)
+        return null;
+    const targets = selects ? model.selectWorkloads(sc.namespace, spec.workloadSelector.labels) : model.workloadsIn(sc.namespace);
+    if (targets.some((w) => model.dataplaneOf(w) === 'sidecar'))
+        return null;
+    const ambient = targets.filter((w) => model.dataplaneOf(w) === 'ambient');
+    if (ns.mode === 'ambient' && !(selects && targets.length > 0 && ambient.length === 0))
+        return { why: `namespace ${sc.namespace} runs ambient mode`, ambient };
+    if (selects && ambient.length > 0 && ambient.length === targets.length)
+        return { why: 'the workloads it selects run in ambient mode', ambient };
+    return null;
+}
+const wideCache = new WeakMap();
+/**
+ * Each namespace's selector-less Sidecars, oldest first (creationTimestamp, else input order): the
+ * first is the one Istio applies; Istio ignores the others.
+ */
+export function namespaceWideSidecars(model) {
+    let byNs = wideCache.get(model);
+    if (!byNs) {
+        byNs = new Map();
+        for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
+            if (!isObject(sc.obj?.spec) || sidecarHasSelector(sc.obj.spec))
+                continue;
+            const list = byNs.get(sc.namespace);
+            if (list)
+                list.push(sc);
+            else
+                byNs.set(sc.namespace, [sc]);
+        }
+        for (const list of byNs.values())
+            list.sort(olderFirst);
+        wideCache.set(model, byNs);
+    }
+    return byNs;
+}
+const scopesCache = new WeakMap();
+export function sidecarScopes(model) {
+    let s = scopesCache.get(model);
+    if (!s) {
+        s = new SidecarScopes(model);
+        scopesCache.set(model, s);
+    }
+    return s;
+}
+/**
+ * Namespaces other than the config's own whose proxies take a config about `host`: visible to them
+ * by exportTo and imported by their Sidecar scoping. Namespaces known to be outside the mesh are
+ * left out (their pods have no proxy to program).
+ */
+export function namespacesTaking(model, scope, configNs, host) {
+    const scopes = sidecarScopes(model);
+    const out = [];
+    const candidates = scope.all ? model.namespaces().map((n) => n.name) : [...scope.namespaces];
+    for (const ns of candidates) {
+        if (ns === configNs)
+            continue;
+        const info = model.namespace(ns);
+        const meshed = info.mode === 'sidecar' || info.mode === 'ambient';
+        // Platform namespaces outside the mesh (istio-system holds istiod and gateways) have no sidecars to program.
+        if (info.system && !meshed)
+            continue;
+        if (info.mode === 'none' && !model.workloadsIn(ns).some((w) => model.dataplaneOf(w) === 'sidecar'))
+            continue;
+        if (scopes.imports(ns, configNs, host))
+            out.push(ns);
+    }
+    return out.sort();
+}

@@ -1,0 +1,319 @@
+import { severityRank } from '../engine/finding.js';
+import { compareFindings, runRules } from '../engine/run.js';
+import { IncrementalEngine, effectiveReads } from '../engine/incremental.js';
+import { overlayModel } from '../model/overlay.js';
+import { groupOf, kindKey } from '../model/resource.js';
+import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
+import { WORKLOAD_KINDS } from '../model/workloads.js';
+import { admissionRules } from './admission-kinds.js';
+import { focusedView, focusKey, focusOf } from './focus.js';
+import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
+import { decideReference, identityOf, requestResource } from './decide-reference.js';
+// What a rule reads for choosing the rules a review runs (its `reads` and the model's structure): the
+// incremental engine's definition, shared.
+export { effectiveReads };
+/**
+ * Kinds each admission rule's findings are on or name as evidence (`workload`: any workload kind;
+ * kinds without their group, so `Gateway` is Istio's and Gateway API's). A CREATE or UPDATE counts
+ * only findings naming the incoming object, so a rule that never names its kind need not run: most
+ * rules read workloads (every rule reads the model's structure) but few ever name one, and a
+ * Deployment review would otherwise run them all. Read from the rules' report() calls and checked
+ * against every finding of the equivalence corpus (decide-fast.test.ts: a kind a rule is seen naming
+ * must be listed). A rule without an entry may name anything. DELETE runs every reader whatever it names.
+ */
+export const RULE_NAMES = new Map(Object.entries({
+    AUT001: 'ConfigMap MeshConfig IstioOperator Namespace PeerAuthentication workload',
+    AUT002: 'PeerAuthentication workload',
+    AUT003: 'DestinationRule Service workload',
+    AUT004: 'DestinationRule ConfigMap IstioOperator workload',
+    AUT005: 'DestinationRule ConfigMap IstioOperator workload',
+    AUT006: 'ConfigMap MeshConfig IstioOperator Gateway Namespace workload',
+    AUT007: 'AuthorizationPolicy workload',
+    AUT008: 'AuthorizationPolicy',
+    AUT009: 'AuthorizationPolicy ConfigMap MeshConfig IstioOperator',
+    AUT010: 'AuthorizationPolicy',
+    AUT011: 'AuthorizationPolicy workload',
+    AUT012: 'AuthorizationPolicy PeerAuthentication workload',
+    AUT013: 'AuthorizationPolicy PeerAuthentication RequestAuthentication',
+    AUT014: 'AuthorizationPolicy ConfigMap MeshConfig IstioOperator',
+    AUT015: 'Gateway RequestAuthentication AuthorizationPolicy workload',
+    AUT016: 'RequestAuthentication',
+    AUT017: 'Gateway',
+    AUT018: 'Gateway',
+    AUT019: 'Gateway PeerAuthentication workload',
+    AUT020: 'Service workload',
+    AUT021: 'AuthorizationPolicy Namespace workload',
+    AUT022: 'DestinationRule workload',
+    AUT023: 'PeerAuthentication',
+    AUT024: 'RequestAuthentication workload',
+    AUT025: 'AuthorizationPolicy',
+    AUT026: 'Gateway',
+    AUT027: 'AuthorizationPolicy',
+    AUT028: 'DestinationRule Service workload',
+    AUT029: 'PeerAuthentication',
+    BYP030: 'Service ServiceEntry workload',
+    EGR001: 'ConfigMap MeshConfig IstioOperator',
+    EGR003: 'Namespace NetworkPolicy',
+    EGR004: 'NetworkPolicy',
+    EGR005: 'ServiceEntry',
+    EGR006: 'ServiceEntry',
+    EGR007: 'ServiceEntry',
+    HJK001: 'Namespace Service ServiceEntry VirtualService',
+    HJK002: 'Namespace Service ServiceEntry VirtualService Gateway',
+    HJK003: 'Namespace Service ServiceEntry',
+    HJK004: 'DestinationRule Namespace Service ServiceEntry',
+    HJK005: 'Gateway VirtualService',
+    HJK007: 'Gateway HTTPRoute GRPCRoute TLSRoute TCPRoute Service ServiceEntry',
+    HJK008: 'Gateway HTTPRoute GRPCRoute TLSRoute TCPRoute',
+    HJK009: 'Namespace ReferenceGrant',
+    HJK010: 'EnvoyFilter WasmPlugin',
+    HJK011: 'Sidecar',
+    HJK012: 'ConfigMap MeshConfig IstioOperator',
+    HJK013: 'ClusterRole Role ClusterRoleBinding RoleBinding',
+    HJK014: 'Sidecar',
+    HJK017: 'Gateway workload',
+}).map(([id, kinds]) => [id, new Set(kinds.split(' '))]));
+const WORKLOAD_KEYS = new Set(WORKLOAD_KINDS.map(normaliseKind));
+/**
+ * Rules that name workloads only in some places (read from their report() calls): AUT004 and AUT005
+ * name istiod's Deployment (in the root namespace) for its VERIFY_CERTIFICATE_AT_CLIENT; AUT006 names a
+ * namespace's first workload only when the namespace has no Namespace object.
+ */
+const NAMES_WORKLOAD_ONLY_IF = new Map([
+    ['AUT004', (subject, model) => subject.namespace === model.rootNamespace],
+    ['AUT005', (subject, model) => subject.namespace === model.rootNamespace],
+    ['AUT006', (subject, model) => !model.namespace(subject.namespace).resource],
+]);
+/** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model. */
+export function mayName(rule, kind, subject, model) {
+    const names = RULE_NAMES.get(rule.meta.id);
+    if (!names)
+        return true;
+    if (names.has(splitKindKey(kind).kind))
+        return true;
+    if (!WORKLOAD_KEYS.has(kind) || !names.has('workload'))
+        return false;
+    return NAMES_WORKLOAD_ONLY_IF.get(rule.meta.id)?.(subject, model) ?? true;
+}
+export class FastDecider {
+    opts;
+    fastOpts;
+    base = null;
+    rebuildTimer = null;
+    pendingState = null;
+    counters = { reviews: 0, fast: 0, baseBuilds: 0, incrementalBuilds: 0, lastBuildMs: 0 };
+    /** Keeps the base (model and findings) up to date with the cache incrementally. */
+    engine;
+    /** The cache's objects the base was last brought up to, by identity (compared by reference on the next build). */
+    baseObjects = null;
+    fallbacks = new Map();
+    rules;
+    /** `group/Kind` → the rules that read it. */
+    readers = new Map();
+    constructor(opts, fastOpts = {}) {
+        this.opts = opts;
+        this.fastOpts = fastOpts;
+        this.rules = opts.rules ?? admissionRules();
+        const settings = opts.settings;
+        // The cache's order, as the reference analyses it (creation order decides which of two Sidecars wins).
+        this.engine = new IncrementalEngine(this.rules, {
+            settings,
+            model: { tenantPolicy: opts.tenantPolicy, systemNamespaces: settings.systemNamespaces.length ? settings.systemNamespaces : undefined },
+            order: 'given',
+            compact: true,
+        });
+        for (const rule of this.rules) {
+            for (const key of new Set(effectiveReads(rule).map(normaliseKind))) {
+                const list = this.readers.get(key);
+                if (list)
+                    list.push(rule);
+                else
+                    this.readers.set(key, [rule]);
+            }
+        }
+    }
+    decide(req, state) {
+        this.counters.reviews++;
+        const incoming = req.operation === 'DELETE' ? null : requestResource(req, 'object', this.opts.cluster);
+        const old = req.operation === 'CREATE' ? null : requestResource(req, 'oldObject', this.opts.cluster);
+        const subject = incoming ?? old;
+        if (!subject)
+            return { introduced: [], failures: [] };
+        const base = this.baseFor(state);
+        const fallback = (reason) => {
+            this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
+            return decideReference(req, state, this.opts);
+        };
+        if (!subject.namespace)
+            return fallback('cluster-scoped object');
+        if (subject.namespace === base.model.rootNamespace)
+            return fallback('object in the root namespace');
+        const id = identityOf(subject);
+        const cached = base.byIdentity.get(id);
+        if (cached === null)
+            return fallback('the cache holds the object twice');
+        // The reference's "without" is the cache with the review's old object: the base, if they agree.
+        if (old && (!cached || !sameObject(old, cached)))
+            return fallback('the cache lags the review');
+        // A replacement keeps the cached object's place (its id); a new object comes last.
+        const added = incoming ? { ...incoming, id: cached ? cached.id : base.nextId } : null;
+        const overlay = overlayModel(base.model, cached ?? null, added);
+        if (overlay.refused !== undefined)
+            return fallback(overlay.refused);
+        // The overlay's posture is the base's with what the change reaches recomputed (built from scratch
+        // for the kinds the overlay posture does not follow).
+        const overlaid = overlay.model;
+        providePosture(overlaid, () => overlayPosture(computePosture(base.model), overlaid, cached ?? null, added));
+        const rules = this.readers.get(kindKey(subject.group, subject.kind)) ?? [];
+        const findings = [];
+        const failures = [...base.failures];
+        const run = (model, batch) => {
+            if (!batch.length)
+                return;
+            const res = runRules(model, batch, { settings: this.opts.settings });
+            findings.push(...res.findings);
+            failures.push(...res.failures);
+        };
+        if (req.operation === 'DELETE' || !added) {
+            run(overlay.model, rules);
+        }
+        else {
+            // Rules sharing a focus share one view, so per-model caches are computed once per focus.
+            const byFocus = new Map();
+            for (const rule of rules) {
+                if (!mayName(rule, kindKey(subject.group, subject.kind), added, overlay.model))
+                    continue;
+                // Rules that judge through the posture read the whole overlay's posture; their loops over it
+                // are cut as their loops over the model are (focus.ts).
+                const focus = focusOf(rule.meta.id, this.fastOpts.focus);
+                const key = focusKey(focus);
+                const group = byFocus.get(key);
+                if (group)
+                    group.rules.push(rule);
+                else
+                    byFocus.set(key, { focus, rules: [rule] });
+            }
+            for (const { focus, rules: batch } of byFocus.values())
+                run(focusedView(overlay.model, added, focus), batch);
+        }
+        const names = (f) => {
+            const on = (ref) => ref !== undefined && ref.kind === subject.kind && ref.namespace === subject.namespace && ref.name === subject.name && groupOf(ref.apiVersion) === subject.group;
+            return on(f.resource) || f.evidence.some((e) => on(e.resource));
+        };
+        const introduced = findings.filter((f) => {
+            const was = base.worst.get(f.fingerprint);
+            if (was !== undefined && was >= severityRank(f.severity))
+                return false;
+            return req.operation === 'DELETE' || names(f);
+        });
+        introduced.sort(compareFindings);
+        this.counters.fast++;
+        return { introduced, failures: dedupeFailures(failures) };
+    }
+    stats() {
+        const b = this.base;
+        return {
+            ...this.counters,
+            fallbacks: Object.fromEntries(this.fallbacks),
+            baseSize: b?.model.resources.length ?? 0,
+            baseVersion: b?.version ?? null,
+            baseLagVersions: b && this.pendingState ? Math.max(0, this.pendingState.version - b.version) : 0,
+            baseAgeMs: b ? Date.now() - b.builtAt : 0,
+        };
+    }
+    /** Stops a scheduled rebuild (server shutdown, tests). */
+    close() {
+        if (this.rebuildTimer)
+            clearTimeout(this.rebuildTimer);
+        this.rebuildTimer = null;
+    }
+    /**
+     * Brings the base up to `state` now (the server calls this once the cache has synced). The base is
+     * kept by the incremental engine (src/engine/incremental.ts): the cache's objects are compared with
+     * the last base's by reference (one pass, no analysis), and only the changed ones are applied to the
+     * model and re-checked by the rules that read their kinds. The first build, a different cache, or a
+     * change the engine cannot apply in place is a full analysis, as before.
+     */
+    rebuild(state) {
+        this.pendingState = null;
+        const started = performance.now();
+        const objects = new Map();
+        // An identity the cache holds twice (never in a real cache) keeps both, under their own keys.
+        const seen = new Map();
+        for (const r of state.resources()) {
+            const id = identityOf(r);
+            const n = seen.get(id) ?? 0;
+            seen.set(id, n + 1);
+            objects.set(n ? `${id}\u0000#${n}` : id, r);
+        }
+        const previous = this.base?.source === state.resources ? this.baseObjects : null;
+        let changed = null;
+        if (previous) {
+            changed = [];
+            for (const [k, r] of objects)
+                if (previous.get(k) !== r)
+                    changed.push(k);
+            for (const k of previous.keys())
+                if (!objects.has(k))
+                    changed.push(k);
+        }
+        const result = this.engine.analyse(objects, changed);
+        this.baseObjects = objects;
+        const byIdentity = new Map();
+        for (const [key, r] of objects) {
+            const id = identityOf(r);
+            byIdentity.set(id, byIdentity.has(id) ? null : this.engine.copyOf(key));
+        }
+        const model = result.model;
+        // Built now so that overlays share them instead of building their own.
+        void model.hosts;
+        void model.meshConfigResource;
+        const worst = new Map();
+        for (const list of result.byRule.values())
+            for (const f of list)
+                worst.set(f.fingerprint, Math.max(worst.get(f.fingerprint) ?? -1, severityRank(f.severity)));
+        this.base = { version: state.version, source: state.resources, builtAt: Date.now(), model, worst, failures: result.failures, byIdentity, nextId: this.engine.nextId };
+        this.counters.baseBuilds++;
+        if (result.mode === 'incremental')
+            this.counters.incrementalBuilds++;
+        this.counters.lastBuildMs = performance.now() - started;
+    }
+    baseFor(state) {
+        const b = this.base;
+        if (!b || b.source !== state.resources) {
+            this.rebuild(state);
+            return this.base;
+        }
+        if (b.version === state.version)
+            return b;
+        if (this.fastOpts.staleness === 'wait') {
+            this.rebuild(state);
+            return this.base;
+        }
+        this.pendingState = state;
+        if (!this.rebuildTimer) {
+            this.rebuildTimer = setTimeout(() => {
+                this.rebuildTimer = null;
+                const next = this.pendingState;
+                if (next)
+                    this.rebuild(next);
+            }, this.fastOpts.rebuildDelayMs ?? 200);
+            this.rebuildTimer.unref?.();
+        }
+        return b;
+    }
+}
+/** The grouped form of a rule's kind key, as admission-kinds.ts reads it (`Deployment` → apps/Deployment). */
+function normaliseKind(key) {
+    const { group, kind } = splitKindKey(key);
+    const g = group ?? (Object.hasOwn(BARE_KIND_GROUPS, kind) ? BARE_KIND_GROUPS[kind] : '');
+    return kindKey(g, kind);
+}
+/** Whether the review's old object is the cache's (both sanitized the same way). */
+function sameObject(a, b) {
+    return a.apiVersion === b.apiVersion && JSON.stringify(a.obj) === JSON.stringify(b.obj);
+}
+function dedupeFailures(failures) {
+    const seen = new Set();
+    return failures.filter((f) => (seen.has(f.ruleId) ? false : (seen.add(f.ruleId), true)));
+}

@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSettings } from '../config/settings.js';
+import path from 'node:path';
+import { FastDecider, decideReference } from './decide.js';
+import { RULE_NAMES } from './decide-fast.js';
+import { admissionRules } from './admission-kinds.js';
+import { allRules } from '../rules/index.js';
+import { runRules } from '../engine/run.js';
+import { MeshModel } from '../model/model.js';
+import { WORKLOAD_KINDS } from '../model/workloads.js';
+import { REPO_ROOT } from '../testing/kit.js';
+import { casesOf, CORPUS_CLUSTER, docsCases, exampleObjects, hijackYaml, PAY_SERVICE_YAML, parseObjects, randomCases, reviewOf, stateOf, TENANT_NAMESPACES_YAML, toResource } from '../testing/decide-corpus.js';
+const opts = { tenantPolicy: null, settings: defaultSettings(), cluster: CORPUS_CLUSTER };
+const CLUSTER = parseObjects(`${TENANT_NAMESPACES_YAML}---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {ports: [{port: 80, name: http}], selector: {app: web}}
+`);
+const PAY_SERVICE = parseObjects(PAY_SERVICE_YAML)[0];
+const HIJACK = parseObjects(hijackYaml('shop', 'steal', 'pay.payments.svc.cluster.local', 'web.shop.svc.cluster.local'))[0];
+const ids = (d) => d.introduced.map((f) => f.ruleId);
+test('a review does not wait for a new base: it is decided against the last one, and the lag is reported until the rebuild', () => {
+    let objects = CLUSTER;
+    let current = objects.map((o) => toResource(o));
+    const resources = () => current;
+    const decider = new FastDecider(opts, { rebuildDelayMs: 60_000 });
+    try {
+        const v1 = { version: 1, synced: true, resources };
+        const before = decider.decide(reviewOf('CREATE', HIJACK), v1);
+        assert.deepEqual(before, decideReference(reviewOf('CREATE', HIJACK), v1, opts));
+        assert.equal(decider.stats().baseBuilds, 1);
+        // The victim's Service arrives: the cache moves to version 2.
+        objects = [...objects, PAY_SERVICE];
+        current = objects.map((o) => toResource(o));
+        const v2 = { version: 2, synced: true, resources };
+        decider.decide(reviewOf('CREATE', HIJACK), v2);
+        assert.equal(decider.stats().baseBuilds, 1, 'the review did not wait for a rebuild');
+        assert.equal(decider.stats().baseLagVersions, 1);
+        decider.rebuild(v2);
+        const after = decider.decide(reviewOf('CREATE', HIJACK), v2);
+        assert.equal(decider.stats().baseLagVersions, 0);
+        assert.deepEqual(after, decideReference(reviewOf('CREATE', HIJACK), v2, opts));
+        assert.ok(ids(after).includes('HJK001'), JSON.stringify(ids(after)));
+    }
+    finally {
+        decider.close();
+    }
+});
+test('with staleness "wait" a new version is built before the review', () => {
+    let current = CLUSTER.map((o) => toResource(o));
+    const resources = () => current;
+    const decider = new FastDecider(opts, { staleness: 'wait' });
+    decider.decide(reviewOf('CREATE', HIJACK), { version: 1, synced: true, resources });
+    current = [...CLUSTER, PAY_SERVICE].map((o) => toResource(o));
+    const d = decider.decide(reviewOf('CREATE', HIJACK), { version: 2, synced: true, resources });
+    assert.ok(ids(d).includes('HJK001'));
+    assert.equal(decider.stats().baseBuilds, 2);
+});
+test('reviews the fast path cannot be sure of go to the reference, counted by reason', () => {
+    const state = stateOf([...CLUSTER, PAY_SERVICE, HIJACK]);
+    const decider = new FastDecider(opts, { staleness: 'wait' });
+    const ns = structuredClone(CLUSTER[1]);
+    ns.metadata.labels = { 'istio-injection': 'disabled' };
+    const nsReview = reviewOf('UPDATE', ns, CLUSTER[1]);
+    assert.deepEqual(decider.decide(nsReview, state), decideReference(nsReview, state, opts));
+    // The cache lags the review: the old object the API server sends is not the cache's.
+    const lagging = structuredClone(HIJACK);
+    lagging.spec.hosts = ['other.payments.svc.cluster.local'];
+    const update = reviewOf('UPDATE', HIJACK, lagging);
+    assert.deepEqual(decider.decide(update, state), decideReference(update, state, opts));
+    const s = decider.stats();
+    assert.equal(s.fast, 0);
+    assert.deepEqual(Object.keys(s.fallbacks).sort(), ['cluster-scoped object', 'the cache lags the review']);
+});
+test('hostile objects: odd names, missing and wrong-typed fields decide as the reference does, without throwing', () => {
+    const state = stateOf([...CLUSTER, PAY_SERVICE]);
+    const decider = new FastDecider(opts, { staleness: 'wait' });
+    const hostile = [
+        { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: '__proto__', namespace: 'shop' }, spec: { hosts: 'pay.payments' } },
+        { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'constructor', namespace: 'shop' }, spec: { hosts: [42, null, { a: 1 }, 'pay.payments'] } },
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hasOwnProperty', namespace: 'shop', labels: { __proto__: 'x' } }, spec: { template: 'nope' } },
+        { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'shop' }, spec: null },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x'.repeat(300), namespace: 'shop' }, spec: [] },
+    ];
+    for (const o of hostile) {
+        for (const req of [reviewOf('CREATE', o), reviewOf('DELETE', null, o)]) {
+            const s = req.operation === 'DELETE' ? stateOf([...CLUSTER, PAY_SERVICE, o]) : state;
+            const got = decider.decide(req, s);
+            assert.deepEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(decideReference(req, s, opts))), `${req.operation} ${o.kind} ${o.metadata.name}`);
+        }
+    }
+});
+test('RULE_NAMES lists every kind each rule is seen naming over the equivalence corpus (a rule is skipped for kinds it never names)', () => {
+    const workloadKinds = new Set(WORKLOAD_KINDS.map((k) => k.split('/').pop()));
+    const states = new Set();
+    const cases = [
+        ...docsCases(allRules),
+        ...casesOf('insecure', exampleObjects(path.join(REPO_ROOT, 'examples', 'insecure'))),
+        ...casesOf('secure', exampleObjects(path.join(REPO_ROOT, 'examples', 'secure'))),
+        ...randomCases(200, 17),
+    ];
+    for (const c of cases)
+        states.add(c.state.resources);
+    const unlisted = [];
+    let checked = 0;
+    for (const resources of states) {
+        const { findings } = runRules(new MeshModel([...resources()]), admissionRules(), { settings: opts.settings });
+        for (const f of findings) {
+            const listed = RULE_NAMES.get(f.ruleId);
+            if (!listed)
+                continue;
+            for (const ref of [f.resource, ...f.evidence.map((e) => e.resource)]) {
+                if (!ref)
+                    continue;
+                checked++;
+                const kind = workloadKinds.has(ref.kind) ? 'workload' : ref.kind;
+                if (!listed.has(kind))
+                    unlisted.push(`${f.ruleId} names ${ref.kind}`);
+            }
+        }
+    }
+    assert.ok(checked > 1000, `only ${checked} named objects checked`);
+    assert.deepEqual([...new Set(unlisted)], []);
+});

@@ -1,0 +1,81 @@
+// Every admission rule's documented examples as AdmissionReviews through the real HTTPS server: each
+// object of the `bad` example is sent with the rest of the example in the cache, and the rule must be
+// among what the webhook reports (denied at or above --deny-on, a warning below); the `good` example
+// must not introduce the rule. Generated from the rule docs, so a new rule is covered when it is added.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { severityRank } from '../engine/finding.js';
+import { admissionRules, admissionKinds } from './admission-kinds.js';
+import { admissionReview, startTestWebhook } from '../testing/webhook.js';
+let wh;
+before(async () => {
+    // The root namespace is judged here: several examples live in istio-system.
+    wh = await startTestWebhook({ exempt: new Set(['meshward', 'kube-system']), denyOn: 'high' });
+});
+after(async () => {
+    await wh.close();
+});
+/**
+ * Rules whose findings are on the mesh config alone (the `istio` ConfigMap): ConfigMaps are read by the
+ * cache but not intercepted (admission-kinds.ts), so no review introduces them. Scans report them.
+ */
+const NOT_AT_ADMISSION = new Map([
+    ['EGR001', 'the mesh config’s outboundTrafficPolicy (a ConfigMap)'],
+    ['HJK012', 'the mesh config’s default exportTo (a ConfigMap)'],
+]);
+const intercepted = new Set(admissionKinds().map((k) => `${k.group}/${k.kind}`));
+const groupOf = (apiVersion) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+function docs(yaml) {
+    return parseAllDocuments(yaml)
+        .map((d) => d.toJS())
+        .filter((o) => !!o && typeof o === 'object' && typeof o.kind === 'string');
+}
+/** What the webhook says about each object of an example sent with the others cached. */
+async function judgeEach(yaml) {
+    const objects = docs(yaml);
+    const out = [];
+    for (const [i, object] of objects.entries()) {
+        if (!intercepted.has(`${groupOf(String(object.apiVersion))}/${object.kind}`))
+            continue;
+        wh.cache.clear();
+        for (const [j, other] of objects.entries())
+            if (j !== i)
+                wh.cache.apply(other);
+        const response = await wh.review(admissionReview('CREATE', object));
+        const findings = String(response.auditAnnotations?.findings ?? '')
+            .split(',')
+            .filter(Boolean)
+            .map((s) => ({ rule: s.split(':')[0], severity: s.split(':')[1] }));
+        out.push({ object, response, findings });
+    }
+    return out;
+}
+for (const rule of admissionRules()) {
+    test(`${rule.meta.id}: its bad example is refused or warned about, its good example is not`, async (t) => {
+        const bad = await judgeEach(rule.meta.docs.bad ?? '');
+        const hits = bad.filter((b) => b.findings.some((f) => f.rule === rule.meta.id));
+        if (NOT_AT_ADMISSION.has(rule.meta.id)) {
+            assert.deepEqual(hits, [], `${rule.meta.id} is listed as not judged at admission but a review introduced it: update the list`);
+            t.diagnostic(`${rule.meta.id} is not judged at admission: ${NOT_AT_ADMISSION.get(rule.meta.id)}`);
+            return;
+        }
+        assert.ok(hits.length, `${rule.meta.id}: no review of its bad example (${docs(rule.meta.docs.bad ?? '').map((o) => o.kind).join(', ')}) introduced it`);
+        for (const h of hits) {
+            const f = h.findings.find((x) => x.rule === rule.meta.id);
+            if (severityRank(f.severity) >= severityRank('high')) {
+                assert.equal(h.response.allowed, false, `${rule.meta.id} ${f.severity} denies`);
+                assert.match(h.response.status.message, new RegExp(`\\[${rule.meta.id} ${f.severity}\\]`));
+                assert.match(h.response.status.message, new RegExp(`meshward explain ${rule.meta.id}`));
+            }
+            else {
+                assert.ok(h.response.warnings?.some((w) => w.startsWith(`meshward ${rule.meta.id} (${f.severity})`)), `${rule.meta.id} ${f.severity} warns`);
+            }
+        }
+        if (rule.meta.docs.good) {
+            const good = await judgeEach(rule.meta.docs.good);
+            for (const g of good)
+                assert.ok(!g.findings.some((f) => f.rule === rule.meta.id), `${rule.meta.id}: good ${g.object.kind} ${g.object.metadata?.name} is reported`);
+        }
+    });
+}
