@@ -55,8 +55,9 @@ export function registerRules(program: Command, io: CliIO, _setExit: SetExit): v
       return;
     }
     const width = Math.max(...all.map((r) => r.meta.category.length), 8);
+    const idWidth = Math.max(...all.map((r) => r.meta.id.length));
     for (const r of all) {
-      io.stdout.write(`${r.meta.id}  ${r.meta.severity.padEnd(8)}  ${r.meta.category.padEnd(width)}  ${terminalSafe(r.meta.title)}\n`);
+      io.stdout.write(`${r.meta.id.padEnd(idWidth)}  ${r.meta.severity.padEnd(8)}  ${r.meta.category.padEnd(width)}  ${terminalSafe(r.meta.title)}\n`);
     }
     io.stdout.write(`\n${all.length} rules${custom.length ? ` (${custom.length} custom)` : ''}. \`meshward explain ID\` shows one in full.\n`);
   });
