@@ -38,6 +38,11 @@ export function budgetFrom(env: NodeJS.ProcessEnv): number {
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_BUDGET_MS;
 }
 
+function positive(raw: string | undefined): number | undefined {
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 /** Loads the custom rules a command was given. Throws CustomRuleError or PluginError (usage errors). */
 export async function loadCustomRules(input: CustomRuleInput): Promise<CustomRules> {
   const budgetMs = budgetFrom(input.env);
@@ -46,7 +51,7 @@ export async function loadCustomRules(input: CustomRuleInput): Promise<CustomRul
     ...input.config.ruleFiles.map((p) => ({ path: p, shown: path.relative(input.cwd, p) || p })),
   ];
   const declarative = paths.length ? (await loadRuleFiles(paths, { builtIn: allRules, budgetMs })).rules : [];
-  const plugins = input.config.plugins.length && input.config.file ? await loadPlugins(input.config.plugins, input.config.file, { budgetMs, builtIn: allRules }) : [];
+  const plugins = input.config.plugins.length && input.config.file ? await loadPlugins(input.config.plugins, input.config.file, { budgetMs, builtIn: allRules, heapMb: positive(input.env.MESHWARD_PLUGIN_HEAP_MB) }) : [];
   const rules: Rule[] = [...declarative];
   const ids = new Map(declarative.map((r) => [r.meta.id, `${r.source.file}:${r.source.line}`]));
   for (const p of plugins) {

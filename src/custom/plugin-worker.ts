@@ -11,6 +11,12 @@ import type { Rule, ReportInput } from '../rules/types.js';
 import type { RuleSettings } from '../config/settings.js';
 import type { WireReport } from './plugins.js';
 
+// Plugins' console output never reaches meshward's output (fs.writeSync(1, ...) still could: a
+// plugin runs with the rights of the process, which is why only the project's own plugins are loaded).
+for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const) console[method] = () => {};
+process.stdout.write = (() => true) as typeof process.stdout.write;
+process.stderr.write = (() => true) as typeof process.stderr.write;
+
 const { files, port, shared } = workerData as { files: string[]; port: MessagePort; shared: SharedArrayBuffer };
 const flag = new Int32Array(shared);
 const rules = new Map<string, Rule>();

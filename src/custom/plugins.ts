@@ -28,8 +28,8 @@ import { CUSTOM_ID } from './load.js';
 
 export class PluginError extends Error {}
 
-/** Heap a plugin worker may use beyond what the model needs (MB). */
-const PLUGIN_HEAP_MB = 1024;
+/** Heap a plugin worker may use, model included (MB); MESHWARD_PLUGIN_HEAP_MB overrides. */
+const PLUGIN_HEAP_MB = 2048;
 /** How long importing the plugins may take. */
 const LOAD_TIMEOUT_MS = 30_000;
 /** Most findings one plugin rule may report in one run. */
@@ -105,7 +105,29 @@ class PluginHost {
   /** The model the worker holds, so it is sent once per run, not once per rule. */
   private modelSent: MeshModel | null = null;
 
-  constructor(private readonly files: readonly string[]) {}
+  /** The rules' metadata, from the first load. */
+  metas: unknown[] = [];
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly heapMb: number,
+  ) {}
+
+  /** Starts a worker and imports the plugins in it; an error message, or null. */
+  load(): string | null {
+    this.start();
+    const loaded = this.call({ type: 'load' }, LOAD_TIMEOUT_MS);
+    if (!loaded) {
+      this.stop();
+      return `plugins did not load within ${LOAD_TIMEOUT_MS / 1000} s`;
+    }
+    if (loaded.error) {
+      this.stop();
+      return `a plugin failed to load: ${terminalSafe(String(loaded.error).slice(0, 1000))}`;
+    }
+    this.metas = loaded.metas;
+    return null;
+  }
 
   private start(): void {
     const { port1, port2 } = new MessageChannel();
@@ -115,14 +137,18 @@ class PluginHost {
     this.worker = new Worker(new URL('./plugin-worker.js', import.meta.url), {
       workerData: { files: this.files.map((f) => pathToFileURL(f).href), port: port2, shared },
       transferList: [port2],
-      resourceLimits: { maxOldGenerationSizeMb: PLUGIN_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
       stdout: true,
       stderr: true,
     });
-    // A plugin's console output is not meshward's output (it could forge findings in text reports).
-    this.worker.stdout.resume();
-    this.worker.stderr.resume();
+    // A plugin's console output is not meshward's output (it could forge findings in text reports): the
+    // worker silences console and process.stdout/stderr, and its streams here are never read (reading
+    // them would keep the worker's port, and so the CLI, alive).
+    // Out of memory (or any crash) is seen by the waiting rule as a timeout; the event must not crash the CLI.
+    this.worker.on('error', () => {});
+    // Neither the worker nor its port may keep the CLI alive once the scan is done.
     this.worker.unref();
+    port1.unref();
     this.modelSent = null;
   }
 
@@ -136,7 +162,6 @@ class PluginHost {
 
   /** Sends a message and waits for the answer; null when `timeoutMs` passes first. */
   call(message: unknown, timeoutMs: number): any {
-    if (!this.worker) this.start();
     const flag = this.flag!;
     const port = this.port!;
     port.postMessage(message);
@@ -153,7 +178,11 @@ class PluginHost {
 
   ensureModel(model: MeshModel, settings: RuleContext['settings'], timeoutMs: number): string | null {
     if (this.worker && this.modelSent === model) return null;
-    if (!this.worker) this.start();
+    if (!this.worker) {
+      // A rule before this one was stopped: a fresh worker, the plugins imported again.
+      const failed = this.load();
+      if (failed) return failed;
+    }
     const reply = this.call({ type: 'model', resources: model.resources, options: modelOptions(model, settings), settings: cloneable(settings) }, timeoutMs);
     if (!reply) {
       this.stop();
@@ -184,6 +213,7 @@ function cloneable<T>(v: T): T | null {
 
 export interface PluginLoadOptions {
   budgetMs: number;
+  heapMb?: number;
   builtIn: readonly Rule[];
 }
 
@@ -194,20 +224,13 @@ export interface PluginLoadOptions {
 export async function loadPlugins(refs: readonly PluginRef[], configFile: string, opts: PluginLoadOptions): Promise<Rule[]> {
   const files: string[] = [];
   for (const ref of refs) files.push(await resolvePlugin(ref, configFile));
-  const host = new PluginHost(files);
-  const loaded = host.call({ type: 'load' }, LOAD_TIMEOUT_MS);
-  if (!loaded) {
-    host.stop();
-    throw new PluginError(`plugins did not load within ${LOAD_TIMEOUT_MS / 1000} s (${files.map((f) => terminalSafe(path.relative(path.dirname(configFile), f))).join(', ')})`);
-  }
-  if (loaded.error) {
-    host.stop();
-    throw new PluginError(`a plugin failed to load: ${terminalSafe(String(loaded.error).slice(0, 1000))}`);
-  }
+  const host = new PluginHost(files, opts.heapMb ?? PLUGIN_HEAP_MB);
+  const failed = host.load();
+  if (failed) throw new PluginError(`${failed} (${files.map((f) => terminalSafe(path.relative(path.dirname(configFile), f))).join(', ')})`);
   const builtIn = new Set(opts.builtIn.map((r) => r.meta.id));
   const rules: Rule[] = [];
   const seen = new Set<string>();
-  for (const raw of loaded.metas as unknown[]) {
+  for (const raw of host.metas) {
     const meta = checkMeta(raw);
     if (builtIn.has(meta.id.slice(2))) throw new PluginError(`plugin rule ${meta.id} looks like the built-in rule ${meta.id.slice(2)}; pick an ID of your own`);
     if (seen.has(meta.id)) throw new PluginError(`two plugin rules have the ID ${meta.id}`);
