@@ -42,6 +42,8 @@ export interface EvalScope {
   deadline: number;
   budgetMs: number;
   ruleId: string;
+  /** The resource being evaluated: mtlsOf(object) finds its workload through the model's index. */
+  resource: Resource | null;
 }
 
 /** The scope of the evaluation under way; helpers are registered once, so they read it from here. */
@@ -101,8 +103,9 @@ function workloadOfObject(model: MeshModel, obj: unknown) {
 
 function buildEnvironment(): Environment {
   return new Environment({ limits: { ...CEL_LIMITS } })
-    .registerVariable('object', 'map')
-    .registerVariable('ns', 'map')
+    // dyn, not map: the library then reads the parsed object as it is (about twice as fast).
+    .registerVariable('object', 'dyn')
+    .registerVariable('ns', 'dyn')
     .registerFunction('namespaceOf(string): map', (name: string) => {
       const s = scope();
       return namespaceView(s.model, name);
@@ -110,7 +113,7 @@ function buildEnvironment(): Environment {
     .registerFunction('mtlsOf(map): string', (obj: unknown) => {
       // The effective PeerAuthentication mode of the workload the object is (posture, src/posture).
       const s = scope();
-      const w = workloadOfObject(s.model, obj);
+      const w = s.resource && s.resource.obj === obj ? s.model.workloadFor(s.resource) : workloadOfObject(s.model, obj);
       if (!w) return '';
       return computePosture(s.model).of(w)?.mtls.mode ?? '';
     })

@@ -125,7 +125,7 @@ export function compileDeclarative(spec: DeclarativeSpec, opts: CompileOptions =
     trouble = null;
     const model = ctx.model;
     const started = performance.now();
-    const scope: EvalScope = { model, deadline: started + budgetMs, budgetMs, ruleId: spec.id };
+    const scope: EvalScope = { model, deadline: started + budgetMs, budgetMs, ruleId: spec.id, resource: null };
     const namespaces = new Map<string, Record<string, unknown>>();
     const namespaceOf = (ns: string) => {
       let v = namespaces.get(ns);
@@ -145,6 +145,7 @@ export function compileDeclarative(spec: DeclarativeSpec, opts: CompileOptions =
             troubled(r, `not evaluated: the object holds over ${NESTED_LIST_LIMIT} list elements and the condition nests macros`);
             continue;
           }
+          scope.resource = r;
           const vars = { object: r.obj ?? {}, ns: namespaceOf(r.namespace) };
           let hit: unknown;
           try {
