@@ -136,17 +136,27 @@ export function compileDeclarative(spec: DeclarativeSpec, opts: CompileOptions =
       if (trouble) trouble.count++;
       else trouble = { count: 1, first: `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: ${why}` };
     };
+    // One context object, refilled per resource: evaluation is synchronous, and an allocation per
+    // object per rule is measurable at 100 rules over 100,000 objects.
+    const vars: { object: unknown; ns: Record<string, unknown> } = { object: null, ns: {} };
+    let sinceClock = 0;
     withScope(scope, () => {
       for (const k of spec.kinds) {
         for (const r of model.ofKind(k.group, k.kind)) {
           if (!matches(model, r, include, exclude, spec, namespaceOf)) continue;
-          if (performance.now() > scope.deadline) throw new BudgetExceeded(`rule ${spec.id} ran past its time budget of ${budgetMs} ms; it was stopped after ${describeSome(r)}`);
+          // The clock is read every 64 objects, and at every object for a condition with macros (whose
+          // work grows with the object); helpers read it at every call.
+          if (++sinceClock >= 64 || condition.nesting > 0) {
+            sinceClock = 0;
+            if (performance.now() > scope.deadline) throw new BudgetExceeded(`rule ${spec.id} ran past its time budget of ${budgetMs} ms; it was stopped after ${describeSome(r)}`);
+          }
           if (condition.nesting > 1 && listElementsOver(r.obj, NESTED_LIST_LIMIT)) {
             troubled(r, `not evaluated: the object holds over ${NESTED_LIST_LIMIT} list elements and the condition nests macros`);
             continue;
           }
           scope.resource = r;
-          const vars = { object: r.obj ?? {}, ns: namespaceOf(r.namespace) };
+          vars.object = r.obj ?? {};
+          vars.ns = namespaceOf(r.namespace);
           let hit: unknown;
           try {
             hit = condition.run(vars);
@@ -185,6 +195,7 @@ function matches(
   spec: DeclarativeSpec,
   namespaceOf: (ns: string) => Record<string, unknown>,
 ): boolean {
+  if (!include && !exclude && spec.labels === undefined && spec.namespaceLabels === undefined) return true;
   if (include && !include.has(r.namespace)) return false;
   if (exclude?.has(r.namespace)) return false;
   if (spec.labels !== undefined && !selectorMatches(spec.labels, r.labels)) return false;

@@ -7,7 +7,7 @@ import { renderRuleDoc } from '../../rules/docs.js';
 import { terminalSafe } from '../../engine/text.js';
 import { UsageError, type CliIO } from '../io.js';
 import { configFor } from '../emit.js';
-import { customRulesFor } from './scan.js';
+import { customRulesFor } from './custom.js';
 import type { SetExit } from './index.js';
 
 interface CustomFlags {

@@ -17,8 +17,8 @@ import { loadAllYamlBounded } from '../../loader/yaml-bounded.js';
 import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
 import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
 import { allRules } from '../../rules/index.js';
-import { evaluationNotes, isCustomRuleError, loadCustomRules, type CustomRules } from '../../custom/index.js';
-import type { MeshwardConfig } from '../../config/config.js';
+import { evaluationNotes } from '../../custom/index.js';
+import { customRulesFor } from './custom.js';
 import type { Rule } from '../../rules/types.js';
 import { terminalSafe } from '../../engine/text.js';
 import type { LoadError } from '../../loader/parse.js';
@@ -351,19 +351,6 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
 
 function collectPaths(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
-}
-
-/** Custom rules from --rules and the config (rule files, plugins); a bad one is a usage error naming file and line. */
-export async function customRulesFor(cliPaths: readonly string[], config: MeshwardConfig, io: CliIO): Promise<CustomRules> {
-  let custom: CustomRules;
-  try {
-    custom = await loadCustomRules({ cliPaths, config, cwd: io.cwd, env: io.env });
-  } catch (err) {
-    if (isCustomRuleError(err)) throw new UsageError(err.message);
-    throw err;
-  }
-  for (const w of custom.warnings) io.stderr.write(`meshward: warning: ${w}\n`);
-  return custom;
 }
 
 function selectRules(only: string | undefined, available: readonly Rule[] = allRules): readonly Rule[] {
