@@ -42,13 +42,23 @@ export function isCalendarDate(s: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-const schema = z
+/**
+ * `rules:` as a list names custom rule files (docs/custom-rules.md): it is read as `ruleFiles:`, so that
+ * a map of settings is validated (and its errors worded) as before.
+ */
+const schema = z.preprocess(
+  (v) => {
+    if (v === null || typeof v !== 'object' || !Array.isArray((v as { rules?: unknown }).rules)) return v;
+    const { rules, ...rest } = v as { rules: unknown[]; ruleFiles?: unknown };
+    return { ...rest, ruleFiles: [...rules, ...(Array.isArray(rest.ruleFiles) ? rest.ruleFiles : [])] };
+  },
+  z
   .object({
     /**
      * Per rule: `off` to disable, or a severity to override the default. Or, as a list, custom rule
      * files and folders (docs/custom-rules.md); `ruleFiles` does the same next to a map of settings.
      */
-    rules: z.union([z.record(ruleId, ruleSetting), z.array(configPath).max(100)]).optional(),
+    rules: z.record(ruleId, ruleSetting).optional(),
     ruleFiles: z.array(configPath).max(100).optional(),
     /** Plugin packages (from the project's node_modules) or paths (relative to the config) exporting rules. */
     plugins: z.array(configPath).max(50).optional(),
@@ -77,7 +87,8 @@ const schema = z
       .optional(),
     failOn: failOn.optional(),
   })
-  .strict();
+  .strict(),
+);
 
 export interface IgnoreEntry {
   rule: string;
@@ -152,9 +163,9 @@ export function parseConfig(text: string, file: string): MeshwardConfig {
   const cfg = defaultConfig();
   cfg.file = file;
   const dir = path.dirname(file);
-  for (const p of [...(Array.isArray(c.rules) ? c.rules : []), ...(c.ruleFiles ?? [])]) cfg.ruleFiles.push(path.resolve(dir, p));
+  for (const p of c.ruleFiles ?? []) cfg.ruleFiles.push(path.resolve(dir, p));
   cfg.plugins = (c.plugins ?? []).map((spec, i) => ({ spec, line: parsed.lineOf(['plugins', i]) }));
-  for (const [id, v] of Object.entries(Array.isArray(c.rules) ? {} : (c.rules ?? {}))) {
+  for (const [id, v] of Object.entries(c.rules ?? {})) {
     if (v === 'off') cfg.disabled.add(id);
     else cfg.severityOverrides[id] = v as Severity;
     cfg.ruleRefs.push({ id, line: parsed.lineOf(['rules', id]), where: 'rules' });
