@@ -38,7 +38,7 @@ const SHAPES = [
   (i) => ({ kinds: '[Deployment]', condition: `has(object.spec.replicas) && object.spec.replicas > ${i + 20}.0` }),
   (i) => ({ kinds: '[Deployment, StatefulSet]', condition: `object.spec.template.spec.containers.exists(c, has(c.image) && c.image.endsWith(":latest${i}"))` }),
   (i) => ({ kinds: '[Service]', condition: `has(object.spec.type) && object.spec.type == "LoadBalancer" && ns.mode != "sidecar${i}"` }),
-  (i) => ({ kinds: '[AuthorizationPolicy]', condition: `has(object.spec.selector) && has(object.spec.selector.matchLabels) && workloadsMatching(object.metadata.namespace, object.spec.selector).size() == ${i % 2}` }),
+  (i) => ({ kinds: '[AuthorizationPolicy]', condition: `has(object.spec.selector) && has(object.spec.selector.matchLabels) && workloadsMatching(object.metadata.namespace, object.spec.selector).size() == ${i + 50}` }),
   (i) => ({ kinds: '[Deployment]', condition: `ns.meshMode == "sidecar" && mtlsOf(object) == "DISABLE" && ${i} >= 0` }),
   (i) => ({ kinds: '[VirtualService]', condition: `has(object.spec.hosts) && object.spec.hosts.exists(h, hostNamespace(h, object.metadata.namespace) == "t${String(i).padStart(4, '0')}")` }),
   (i) => ({ kinds: '[ConfigMap, ServiceAccount]', condition: `has(object.metadata.labels) && "team-${i}" in object.metadata.labels` }),
