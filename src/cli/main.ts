@@ -56,6 +56,7 @@ export const COMMAND_MODULES: ReadonlyMap<string, () => Promise<Register>> = new
   ['scan', async () => (await import('./commands/scan.js')).registerScan],
   ['rules', async () => (await import('./commands/rules.js')).registerRules],
   ['explain', async () => (await import('./commands/rules.js')).registerRules],
+  ['docs', async () => (await import('./commands/rules.js')).registerRules],
   ['advisories', async () => (await import('./commands/advisories.js')).registerAdvisories],
   ['tenants', async () => (await import('./commands/tenants.js')).registerTenants],
   ['kubeconfig', async () => (await import('./commands/kubeconfig.js')).registerKubeconfig],

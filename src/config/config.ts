@@ -10,7 +10,10 @@ import { DEFAULT_SYSTEM_NAMESPACES } from '../model/namespaces.js';
 export const CONFIG_FILE_NAMES = ['.meshward.yaml', '.meshward.yml'];
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-const ruleId = z.string().regex(/^[A-Z]{3}\d{3}$/, 'a rule ID such as BYP001');
+/** A built-in rule ID (BYP001) or a custom rule's (X-PAYMENTS-TIMEOUT, docs/custom-rules.md). */
+const ruleId = z.string().regex(/^([A-Z]{3}\d{3}|X-[A-Z0-9]+(-[A-Z0-9]+)*)$/, 'a rule ID such as BYP001 or X-MY-RULE');
+/** A path in the config, relative to the config file. */
+const configPath = z.string().min(1).max(4096);
 const SEVERITY_LIST = SEVERITIES.join(', ');
 /** Severities are matched case-insensitively (`HIGH` as on the command line); the message lists the valid ones. */
 const severity = z.preprocess(
@@ -39,10 +42,26 @@ export function isCalendarDate(s: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-const schema = z
+/**
+ * `rules:` as a list names custom rule files (docs/custom-rules.md): it is read as `ruleFiles:`, so that
+ * a map of settings is validated (and its errors worded) as before.
+ */
+const schema = z.preprocess(
+  (v) => {
+    if (v === null || typeof v !== 'object' || !Array.isArray((v as { rules?: unknown }).rules)) return v;
+    const { rules, ...rest } = v as { rules: unknown[]; ruleFiles?: unknown };
+    return { ...rest, ruleFiles: [...rules, ...(Array.isArray(rest.ruleFiles) ? rest.ruleFiles : [])] };
+  },
+  z
   .object({
-    /** Per rule: `off` to disable, or a severity to override the default. */
+    /**
+     * Per rule: `off` to disable, or a severity to override the default. Or, as a list, custom rule
+     * files and folders (docs/custom-rules.md); `ruleFiles` does the same next to a map of settings.
+     */
     rules: z.record(ruleId, ruleSetting).optional(),
+    ruleFiles: z.array(configPath).max(100).optional(),
+    /** Plugin packages (from the project's node_modules) or paths (relative to the config) exporting rules. */
+    plugins: z.array(configPath).max(50).optional(),
     ignore: z
       .array(
         z
@@ -68,7 +87,8 @@ const schema = z
       .optional(),
     failOn: failOn.optional(),
   })
-  .strict();
+  .strict(),
+);
 
 export interface IgnoreEntry {
   rule: string;
@@ -94,6 +114,10 @@ export interface MeshwardConfig {
   failOn: Severity | 'none' | null;
   /** Every rule ID the file names (under `rules` and in `ignore` entries) with its line, to check they exist. */
   ruleRefs: Array<{ id: string; line: number; where: string }>;
+  /** Custom rule files and folders (`rules:` as a list, `ruleFiles:`), resolved against the config's folder. */
+  ruleFiles: string[];
+  /** Plugins as written in the config (`plugins:`), with the folder they are resolved from. */
+  plugins: Array<{ spec: string; line: number }>;
 }
 
 export class ConfigError extends Error {}
@@ -108,6 +132,8 @@ export function defaultConfig(): MeshwardConfig {
     annotationSuppressions: true,
     failOn: null,
     ruleRefs: [],
+    ruleFiles: [],
+    plugins: [],
   };
 }
 
@@ -136,6 +162,9 @@ export function parseConfig(text: string, file: string): MeshwardConfig {
   const c = parsed.value;
   const cfg = defaultConfig();
   cfg.file = file;
+  const dir = path.dirname(file);
+  for (const p of c.ruleFiles ?? []) cfg.ruleFiles.push(path.resolve(dir, p));
+  cfg.plugins = (c.plugins ?? []).map((spec, i) => ({ spec, line: parsed.lineOf(['plugins', i]) }));
   for (const [id, v] of Object.entries(c.rules ?? {})) {
     if (v === 'off') cfg.disabled.add(id);
     else cfg.severityOverrides[id] = v as Severity;

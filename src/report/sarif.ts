@@ -100,7 +100,7 @@ interface ReportingDescriptor {
   shortDescription: Message;
   fullDescription: Message;
   help: Required<Message>;
-  helpUri: string;
+  helpUri?: string;
   defaultConfiguration: { level: SarifLevel };
   properties: { tags: string[]; 'security-severity': string; [k: string]: unknown };
 }
@@ -467,7 +467,8 @@ function describeRule(meta: RuleMeta): ReportingDescriptor {
     shortDescription: { text: meta.title },
     fullDescription: { text: d.summary },
     help: { text, markdown },
-    helpUri: ruleHelpUri(meta.id),
+    // A custom rule (X-...) has no page in meshward's docs: its first reference, if any, is its help.
+    ...(meta.id.startsWith('X-') ? (refs[0] ? { helpUri: refs[0] } : {}) : { helpUri: ruleHelpUri(meta.id) }),
     defaultConfiguration: { level: sarifLevel(meta.severity) },
     properties: {
       tags: ['security', meta.category],

@@ -12,7 +12,9 @@ export type Category =
   | 'multicluster'
   | 'advisories'
   | 'telemetry'
-  | 'federation';
+  | 'federation'
+  /** Rules a team writes itself (declarative rule files, plugins): docs/custom-rules.md. */
+  | 'custom';
 
 export const CATEGORY_TITLES: Record<Category, string> = {
   'sidecar-bypass': 'Sidecar bypass and impersonation',
@@ -23,6 +25,7 @@ export const CATEGORY_TITLES: Record<Category, string> = {
   advisories: 'Versions and advisories',
   telemetry: 'Traffic seen in telemetry',
   federation: 'Multi-mesh federation',
+  custom: 'Custom rules (your own)',
 };
 
 /** What a rule is, separate from how it checks: docs, SARIF and `meshward rules` are generated from this. */

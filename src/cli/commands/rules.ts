@@ -1,44 +1,108 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { allRules, findRule } from '../../rules/index.js';
-import { CATEGORY_TITLES } from '../../rules/types.js';
+import { allRules } from '../../rules/index.js';
+import { CATEGORY_TITLES, type Rule } from '../../rules/types.js';
 import { renderRuleDoc } from '../../rules/docs.js';
+import { terminalSafe } from '../../engine/text.js';
 import { UsageError, type CliIO } from '../io.js';
+import { configFor } from '../emit.js';
+import { customRulesFor } from './custom.js';
 import type { SetExit } from './index.js';
 
-/** `meshward rules` lists every rule; `meshward explain ID` prints one rule's docs. */
-export function registerRules(program: Command, io: CliIO, _setExit: SetExit): void {
-  program
-    .command('rules')
-    .description('list every rule: ID, severity, category, title')
-    .option('-f, --format <format>', 'text or json', 'text')
-    .action((opts: { format: string }) => {
-      if (opts.format === 'json') {
-        const out = allRules.map((r) => ({
-          id: r.meta.id,
-          severity: r.meta.severity,
-          category: r.meta.category,
-          title: r.meta.title,
-          reads: r.meta.reads,
-          summary: r.meta.docs.summary,
-        }));
-        io.stdout.write(JSON.stringify(out, null, 2) + '\n');
-        return;
-      }
-      if (opts.format !== 'text') throw new UsageError(`unknown --format "${opts.format}" for rules; use text or json`);
-      const width = Math.max(...allRules.map((r) => r.meta.category.length), 8);
-      for (const r of allRules) {
-        io.stdout.write(`${r.meta.id}  ${r.meta.severity.padEnd(8)}  ${r.meta.category.padEnd(width)}  ${r.meta.title}\n`);
-      }
-      io.stdout.write(`\n${allRules.length} rules. \`meshward explain ID\` shows one in full.\n`);
-    });
+interface CustomFlags {
+  rules?: string[];
+  config?: string;
+}
 
-  program
-    .command('explain')
-    .description("print a rule's documentation: what it finds, why it matters, how to fix it")
-    .argument('<id>', 'rule ID, e.g. BYP001')
-    .action((id: string) => {
-      const rule = findRule(id);
-      if (!rule) throw new UsageError(`no rule "${id}"; \`meshward rules\` lists them`);
-      io.stdout.write(renderRuleDoc(rule, CATEGORY_TITLES));
-    });
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+function addCustomOptions(cmd: Command): Command {
+  return cmd
+    .option('--rules <path>', 'also custom rules from this file or folder (docs/custom-rules.md); repeatable', collect)
+    .option('-c, --config <file>', 'config file whose rules: and plugins: add custom rules (default: the nearest .meshward.yaml)');
+}
+
+/** Built-in rules and the custom rules the config and --rules give, sorted by ID (custom ones after). */
+async function rulesFor(flags: CustomFlags, io: CliIO): Promise<{ all: readonly Rule[]; custom: readonly Rule[] }> {
+  const config = await configFor({ format: 'text', config: flags.config }, io);
+  const custom = await customRulesFor(flags.rules ?? [], config, io);
+  return { all: custom.rules.length ? custom.all : allRules, custom: custom.rules };
+}
+
+/** `meshward rules` lists every rule; `meshward explain ID` prints one rule's docs; `meshward docs` writes custom rules' pages. */
+export function registerRules(program: Command, io: CliIO, _setExit: SetExit): void {
+  addCustomOptions(
+    program
+      .command('rules')
+      .description('list every rule: ID, severity, category, title (custom rules included)')
+      .option('-f, --format <format>', 'text or json', 'text'),
+  ).action(async (opts: { format: string } & CustomFlags) => {
+    if (opts.format !== 'json' && opts.format !== 'text') throw new UsageError(`unknown --format "${terminalSafe(opts.format)}" for rules; use text or json`);
+    const { all, custom } = await rulesFor(opts, io);
+    const customIds = new Set(custom.map((r) => r.meta.id));
+    if (opts.format === 'json') {
+      const out = all.map((r) => ({
+        id: r.meta.id,
+        severity: r.meta.severity,
+        category: r.meta.category,
+        title: r.meta.title,
+        reads: r.meta.reads,
+        summary: r.meta.docs.summary,
+        ...(customIds.has(r.meta.id) ? { custom: true } : {}),
+      }));
+      io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      return;
+    }
+    const width = Math.max(...all.map((r) => r.meta.category.length), 8);
+    const idWidth = Math.max(...all.map((r) => r.meta.id.length));
+    for (const r of all) {
+      io.stdout.write(`${r.meta.id.padEnd(idWidth)}  ${r.meta.severity.padEnd(8)}  ${r.meta.category.padEnd(width)}  ${terminalSafe(r.meta.title)}\n`);
+    }
+    io.stdout.write(`\n${all.length} rules${custom.length ? ` (${custom.length} custom)` : ''}. \`meshward explain ID\` shows one in full.\n`);
+  });
+
+  addCustomOptions(
+    program
+      .command('explain')
+      .description("print a rule's documentation: what it finds, why it matters, how to fix it")
+      .argument('<id>', 'rule ID, e.g. BYP001 or X-MY-RULE'),
+  ).action(async (id: string, opts: CustomFlags) => {
+    const want = id.toUpperCase();
+    const builtIn = allRules.find((r) => r.meta.id === want);
+    const rule = builtIn ?? (await rulesFor(opts, io)).all.find((r) => r.meta.id === want);
+    if (!rule) throw new UsageError(`no rule "${terminalSafe(id.slice(0, 80))}"; \`meshward rules\` lists them (custom rules need --rules or the config that names them)`);
+    io.stdout.write(builtIn ? renderRuleDoc(rule, CATEGORY_TITLES) : safeDoc(rule));
+  });
+
+  addCustomOptions(
+    program
+      .command('docs')
+      .description('write the documentation pages of custom rules (Markdown, like docs/rules/), one per rule and an index')
+      .option('-o, --out <dir>', 'folder to write <ID>.md and README.md into (default: print to standard output)'),
+  ).action(async (opts: CustomFlags & { out?: string }) => {
+    const { custom } = await rulesFor(opts, io);
+    if (!custom.length) throw new UsageError('no custom rules: give --rules FILE|DIR, or a config with rules: or plugins:');
+    const index = ['# Custom rules', '', 'Generated by `meshward docs` from the rule files; do not edit by hand.', '', '| ID | Severity | Title |', '| --- | --- | --- |'];
+    for (const r of custom) index.push(`| [${r.meta.id}](${r.meta.id}.md) | ${r.meta.severity} | ${terminalSafe(r.meta.title).replace(/\|/g, '\\|')} |`);
+    index.push('');
+    if (!opts.out) {
+      io.stdout.write(index.join('\n') + '\n');
+      for (const r of custom) io.stdout.write(safeDoc(r) + '\n');
+      return;
+    }
+    const dir = path.resolve(io.cwd, opts.out);
+    await fs.mkdir(dir, { recursive: true });
+    for (const r of custom) await fs.writeFile(path.join(dir, `${r.meta.id}.md`), safeDoc(r));
+    await fs.writeFile(path.join(dir, 'README.md'), index.join('\n'));
+    io.stdout.write(`wrote ${custom.length + 1} pages to ${terminalSafe(opts.out)}\n`);
+  });
+}
+
+/** A custom rule's page: its texts come from a rule file or plugin, so they are escaped for the terminal (newlines kept). */
+function safeDoc(rule: Rule): string {
+  return renderRuleDoc(rule, CATEGORY_TITLES)
+    .split('\n')
+    .map((l) => terminalSafe(l))
+    .join('\n');
 }

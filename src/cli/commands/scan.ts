@@ -16,7 +16,9 @@ import { meshFromFileValue, meshYamlProblem } from '../../model/meshconfig.js';
 import { loadAllYamlBounded } from '../../loader/yaml-bounded.js';
 import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
 import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
-import { allRules, findRule } from '../../rules/index.js';
+import { allRules } from '../../rules/index.js';
+import { evaluationNotes } from '../../custom/index.js';
+import { customRulesFor } from './custom.js';
 import type { Rule } from '../../rules/types.js';
 import { terminalSafe } from '../../engine/text.js';
 import type { LoadError } from '../../loader/parse.js';
@@ -55,6 +57,7 @@ interface ScanFlags extends OutputOptionValues, LiveFlags, TelemetryFlags {
   maxDocumentBytes?: string;
   watch?: boolean;
   watchDebounce?: string;
+  rules?: string[];
 }
 
 export function registerScan(program: Command, io: CliIO, setExit: SetExit): void {
@@ -80,6 +83,7 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .option('-v, --verbose', 'also list skipped documents and other notes')
     .option('--show-suppressed', 'include suppressed findings in the output')
     .option('--only <ids>', 'run only these rules (comma-separated IDs)')
+    .option('--rules <path>', 'custom rule file or folder (YAML + CEL, docs/custom-rules.md); repeatable, added to rules: in the config', collectPaths)
     .option('--exclude <glob>', 'skip files and folders matching this glob, relative to the scanned folder (e.g. "**/charts/**"); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--allow-empty', 'exit 0 when the input holds no Kubernetes objects (default: exit 2, so a failed `helm template` upstream fails the build)')
     .option('--sarif-base <dir>', 'folder SARIF, GitLab and JUnit paths are relative to (default: the repository root, the nearest folder upward with .git)')
@@ -100,7 +104,6 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     throw new UsageError('nothing to scan: give files or folders (or - for standard input), or a live cluster with --context NAME, --all-contexts, --kubeconfig FILE or --in-cluster');
   }
   const outputs = resolveOutputs(flags);
-  const rules = selectRules(flags.only);
   const exclude = excludeMatcher(flags.exclude ?? []);
   const outputFlags: OutputFlags = {
     format: outputs[0]?.format ?? 'text',
@@ -113,6 +116,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     sarifBase: flags.sarifBase,
   };
   const config = await configFor(outputFlags, io);
+  const custom = await customRulesFor(flags.rules ?? [], config, io);
+  const rules = selectRules(flags.only, custom.all);
   const jobs = flags.jobs ? positiveInt(flags.jobs, '--jobs') : Math.max(1, os.availableParallelism());
   const meshConfig = flags.meshConfig ? await readMeshConfig(path.resolve(io.cwd, flags.meshConfig), flags.meshConfig) : null;
   const tenantPolicy = flags.tenants ? await readTenantPolicy(path.resolve(io.cwd, flags.tenants), flags.tenants) : null;
@@ -173,14 +178,15 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   // The HTML report shows a posture table (`meshward posture`'s rows) for the files and for each cluster.
   const wantsPosture = (outputFlags.outputs ?? [{ format: outputFlags.format }]).some((t) => t.format === 'html');
   // Each live cluster gets its own model and rule run with the same options; only its findings (and posture view) are kept.
+  // Custom rules are compiled (and plugins hosted) on this thread: live clusters are then analysed here too.
   const live = selection
     ? await scanClusters(
-        { selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io, format: outputFlags.format, verbose: flags.verbose },
+        { selection, kinds: liveKinds(rules.filter((r) => !config.disabled.has(r.meta.id))), io: custom.rules.length ? { ...io, env: { ...io.env, MESHWARD_LIVE_WORKERS: '0' } } : io, format: outputFlags.format, verbose: flags.verbose },
         { ...analysis, ...(telemetry.clusters ? { telemetryByCluster: telemetry.clusters } : {}), ...(wantsPosture ? { posture: true } : {}) },
       )
     : null;
 
-  const notes: string[] = [...telemetry.notes];
+  const notes: string[] = [...telemetry.notes, ...evaluationNotes(custom.rules)];
   if (live && telemetry.clusters) {
     for (const name of telemetry.clusters.named.keys()) {
       if (!live.summaries.some((s) => s.name === name)) notes.push(`--prometheus names cluster ${terminalSafe(name)}, which was not scanned; cluster names are the contexts' or those given with --cluster-name`);
@@ -377,14 +383,19 @@ export async function readMeshConfig(file: string, shown: string): Promise<{ con
   throw new UsageError(`--mesh-config ${shown}: no mesh config found; give a MeshConfig, Helm values with meshConfig, an IstioOperator or the istio ConfigMap`);
 }
 
-function selectRules(only: string | undefined): readonly Rule[] {
-  if (only === undefined) return allRules;
+function collectPaths(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+function selectRules(only: string | undefined, available: readonly Rule[] = allRules): readonly Rule[] {
+  if (only === undefined) return available === allRules || available.length === allRules.length ? allRules : available;
   const ids = only.split(',').map((s) => s.trim()).filter(Boolean);
   if (!ids.length) throw new UsageError('--only needs at least one rule ID (e.g. --only BYP001,EGR001); `meshward rules` lists them');
   return ids.map((id) => {
-    const rule = findRule(id);
+    const want = id.toUpperCase();
+    const rule = available.find((r) => r.meta.id === want);
     if (!rule) {
-      const near = nearest(id, allRules.map((r) => r.meta.id));
+      const near = nearest(id, available.map((r) => r.meta.id));
       throw new UsageError(`--only: no rule "${terminalSafe(id.slice(0, 40))}"${near ? ` (did you mean ${near}?)` : ''}; \`meshward rules\` lists them`);
     }
     return rule;
