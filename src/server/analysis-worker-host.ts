@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { StoreSpec } from '../store/index.js';
 import type { ClusterAnalysisWorker, ClusterRunResult, FleetRunResult } from './analysis.js';
 import type { ClusterChanges } from './analysis-incremental.js';
+import type { WriteFence } from '../store/types.js';
 
 type Pending = { resolve: (r: any) => void; reject: (e: Error) => void };
 
@@ -39,22 +40,23 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
     return w;
   }
 
-  run(cluster: string, at: Date, changes: ClusterChanges | null = null): Promise<ClusterRunResult | null> {
+  run(cluster: string, at: Date, changes: ClusterChanges | null = null, fence?: WriteFence): Promise<ClusterRunResult | null> {
     if (this.closed) return Promise.resolve(null);
-    return this.job(cluster, at, changes);
+    return this.job(cluster, at, changes, fence);
   }
 
-  fleet(at: Date): Promise<FleetRunResult> {
+  fleet(at: Date, fence?: WriteFence): Promise<FleetRunResult> {
     if (this.closed) return Promise.reject(new Error('the analysis worker is closed'));
-    return this.job(null, at, null);
+    return this.job(null, at, null, fence);
   }
 
-  private job<T>(cluster: string | null, at: Date, changes: ClusterChanges | null): Promise<T> {
+  private job<T>(cluster: string | null, at: Date, changes: ClusterChanges | null, fence?: WriteFence): Promise<T> {
     const w = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, cluster, at: at.toISOString(), changes });
+      // fence: replicas only (the lease this job writes under; the worker's writes carry it).
+      w.postMessage({ id, cluster, at: at.toISOString(), changes, ...(fence ? { fence } : {}) });
     });
   }
 

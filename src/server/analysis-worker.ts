@@ -11,6 +11,8 @@ import type { Store } from '../store/types.js';
 import { allRules } from '../rules/index.js';
 import { analyseStoredFleet } from './analysis.js';
 import { DEFAULT_CACHE_OBJECTS, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
+import type { WriteFence } from '../store/types.js';
+import { fencedStore } from './replicas/fence.js';
 
 const port = parentPort;
 if (!port) throw new Error('analysis-worker.js is a worker thread body: start it through analysis-worker-host.ts');
@@ -21,7 +23,7 @@ const spec = data.spec;
 const analyser = new IncrementalAnalyser(allRules, data.cacheObjects ?? DEFAULT_CACHE_OBJECTS);
 let store: Promise<Store> | null = null;
 
-port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null } | { close: true }) => {
+port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null; fence?: WriteFence } | { close: true }) => {
   if ('close' in job) {
     void (store ? store.then((s) => s.close()) : Promise.resolve()).finally(() => port.close());
     return;
@@ -29,8 +31,10 @@ port.on('message', (job: { id: number; cluster: string | null; at: string; chang
   void (async () => {
     try {
       store ??= openStore(spec);
+      // Replicas: the job's writes are fenced by the lease it runs under.
+      const s = job.fence ? fencedStore(await store, job.fence) : await store;
       // cluster null: the fleet pass (its blast radius is plain data, cloned back for the API).
-      const result = job.cluster === null ? await analyseStoredFleet(await store, new Date(job.at)) : await analyser.run(await store, job.cluster, new Date(job.at), job.changes ?? null);
+      const result = job.cluster === null ? await analyseStoredFleet(s, new Date(job.at)) : await analyser.run(s, job.cluster, new Date(job.at), job.changes ?? null);
       port.postMessage({ id: job.id, result });
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown } | null;
