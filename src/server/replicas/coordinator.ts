@@ -73,6 +73,8 @@ export class ReplicaCoordinator {
   private readonly held = new Map<string, Held>();
   /** Per cluster, the newest stored position this replica heard of (notification, its own ingest, or polling). */
   private readonly known = new Map<string, Known>();
+  /** Clusters whose stored position was ahead of `known` at the last tick. */
+  private behind = new Set<string>();
   private analysis: ReplicaAnalysisHooks | null = null;
   private listener: pg.Client | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -264,18 +266,30 @@ export class ReplicaCoordinator {
     const leaseOf = new Map<string, Lease>(all.map((l) => [l.name, l]));
     const eligible = cursors.filter((c) => !c.revoked && c.name !== FLEET_CLUSTER);
 
-    // 3. The polling fallback: a stored position nobody told us of (a lost notification).
+    // 3. The polling fallback: a stored position nobody told us of by the next tick (a lost
+    //    notification). One tick of grace: a batch committed just before this read usually has its
+    //    notification on the way, and acting now would reload the cluster for nothing.
     let changed = false;
+    const behind = new Set<string>();
     for (const c of cursors) {
       if (c.name === FLEET_CLUSTER) continue;
       const k = this.known.get(c.name);
       if (k && k.epoch === c.epoch && k.seq >= c.seq && k.complete === c.snapshotComplete) continue;
+      if (!k) {
+        // First sight (start, or a new cluster): taking its lease schedules it.
+        this.known.set(c.name, { epoch: c.epoch, seq: c.seq, complete: c.snapshotComplete });
+        continue;
+      }
+      if (!this.behind.has(c.name)) {
+        behind.add(c.name);
+        continue;
+      }
       this.known.set(c.name, { epoch: c.epoch, seq: c.seq, complete: c.snapshotComplete });
-      if (!k) continue; // first sight (start, or a new cluster): taking its lease schedules it
       changed = true;
       this.stats.polled++;
       if (this.holds(c.name) && !c.revoked) this.analysis?.onStored(c.name);
     }
+    this.behind = behind;
     if (changed && this.holds(FLEET_CLUSTER)) this.analysis?.scheduleFleet();
 
     // 4. Take free leases up to our share; hand back what we hold beyond it.
