@@ -149,12 +149,14 @@ export class PostgresLeases {
     await this.pool.query('DELETE FROM replica_members WHERE holder = $1', [pgText(holder)]);
   }
 
-  /** Every cluster's stream position (the polling fallback compares it with what notifications said). */
-  async cursors(): Promise<Array<{ name: string; epoch: string | null; seq: number; snapshotComplete: boolean; revoked: boolean }>> {
-    const r = await this.pool.query<{ name: string; epoch: string | null; seq: string; snapshot_complete: boolean; revoked: boolean }>(
-      'SELECT name, epoch, seq, snapshot_complete, revoked_at IS NOT NULL AS revoked FROM clusters ORDER BY name',
+  /** Every cluster's stream position (the polling fallback compares it with what notifications said), and whether its findings are current. */
+  async cursors(): Promise<Array<{ name: string; epoch: string | null; seq: number; snapshotComplete: boolean; revoked: boolean; analysed: boolean }>> {
+    const r = await this.pool.query<{ name: string; epoch: string | null; seq: string; snapshot_complete: boolean; revoked: boolean; analysed: boolean }>(
+      `SELECT name, epoch, seq, snapshot_complete, revoked_at IS NOT NULL AS revoked,
+              (snapshot_complete AND analysed_epoch = epoch AND analysed_seq = seq) IS TRUE AS analysed
+         FROM clusters ORDER BY name`,
     );
-    return r.rows.map((x) => ({ name: pgUntext(x.name), epoch: x.epoch === null ? null : pgUntext(x.epoch), seq: Number(x.seq), snapshotComplete: x.snapshot_complete, revoked: x.revoked }));
+    return r.rows.map((x) => ({ name: pgUntext(x.name), epoch: x.epoch === null ? null : pgUntext(x.epoch), seq: Number(x.seq), snapshotComplete: x.snapshot_complete, revoked: x.revoked, analysed: x.analysed }));
   }
 
   /** Announces a stored batch to every replica (payload bounded and built by the caller). */

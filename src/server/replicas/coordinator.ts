@@ -265,6 +265,7 @@ export class ReplicaCoordinator {
     const [cursors, all] = await Promise.all([this.leases.cursors(), this.leases.list()]);
     const leaseOf = new Map<string, Lease>(all.map((l) => [l.name, l]));
     const eligible = cursors.filter((c) => !c.revoked && c.name !== FLEET_CLUSTER);
+    const current = new Set(cursors.filter((c) => c.analysed).map((c) => c.name));
 
     // 3. The polling fallback: a stored position nobody told us of by the next tick (a lost
     //    notification). One tick of grace: a batch committed just before this read usually has its
@@ -308,8 +309,10 @@ export class ReplicaCoordinator {
       this.held.set(l.name, { generation: l.generation, validUntil: now + l.remainingMs - 50 });
       this.stats.taken++;
       if (l.name === FLEET_CLUSTER) this.analysis?.scheduleFleet();
-      // A cluster new to us: analysed from the store (our record of its changes, if any, is stale).
-      else this.analysis?.onStored(l.name);
+      // A cluster whose stored findings are behind its stored objects (the old holder died with a
+      // backlog): analysed now, from the store. One that is current waits for its next change (then a
+      // full analysis builds this replica's model of it), so a takeover does not re-run every cluster.
+      else if (!current.has(l.name)) this.analysis?.onStored(l.name);
     }
     const excess = this.heldClusters().length - share;
     let released = 0;
