@@ -249,8 +249,14 @@ export class ReplicaCoordinator {
       const lost: string[] = [];
       for (const { name } of mine) {
         const l = renewed.get(name);
-        if (l) this.held.set(name, { generation: l.generation, validUntil: sent + l.remainingMs });
-        else {
+        // Lapsed here (PostgreSQL unreachable past the lease) but nobody took it: analyses refused
+        // meanwhile dropped their changes, so the cluster is analysed again from the store.
+        const lapsed = sent >= this.held.get(name)!.validUntil;
+        if (l) {
+          this.held.set(name, { generation: l.generation, validUntil: sent + l.remainingMs });
+          if (lapsed && name !== FLEET_CLUSTER) this.analysis?.onStored(name);
+          else if (lapsed) this.analysis?.scheduleFleet();
+        } else {
           this.held.delete(name);
           lost.push(name);
         }
