@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { StoreSpec } from '../store/index.js';
 import type { ClusterAnalysisWorker, ClusterRunResult, FleetHeard, FleetRunResult } from './analysis.js';
 import type { ClusterChanges } from './analysis-incremental.js';
+import type { WriteFence } from '../store/types.js';
 
 type Pending = { resolve: (r: any) => void; reject: (e: Error) => void };
 
@@ -76,14 +77,15 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
     this.fleetSlot = new WorkerSlot(spec, 'fleet');
   }
 
-  run(cluster: string, at: Date, changes: ClusterChanges | null = null): Promise<ClusterRunResult | null> {
+  // fence: replicas only (the lease a job writes under; the worker's writes carry it).
+  run(cluster: string, at: Date, changes: ClusterChanges | null = null, fence?: WriteFence): Promise<ClusterRunResult | null> {
     if (this.closed) return Promise.resolve(null);
-    return this.clusterSlot.job({ cluster, at: at.toISOString(), changes });
+    return this.clusterSlot.job({ cluster, at: at.toISOString(), changes, ...(fence ? { fence } : {}) });
   }
 
-  fleet(at: Date, heard: ReadonlyMap<string, FleetHeard> | null = null): Promise<FleetRunResult> {
+  fleet(at: Date, heard: ReadonlyMap<string, FleetHeard> | null = null, fence?: WriteFence): Promise<FleetRunResult> {
     if (this.closed) return Promise.reject(new Error('the analysis worker is closed'));
-    return this.fleetSlot.job({ cluster: null, at: at.toISOString(), heard });
+    return this.fleetSlot.job({ cluster: null, at: at.toISOString(), heard, ...(fence ? { fence } : {}) });
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,8 @@ import type { Store } from '../store/types.js';
 import { allRules } from '../rules/index.js';
 import { analyseStoredFleet, FleetInputs, type FleetHeard } from './analysis.js';
 import { DEFAULT_CACHE_OBJECTS, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
+import type { WriteFence } from '../store/types.js';
+import { fencedStore } from './replicas/fence.js';
 
 const port = parentPort;
 if (!port) throw new Error('analysis-worker.js is a worker thread body: start it through analysis-worker-host.ts');
@@ -23,7 +25,7 @@ const analyser = data.role === 'fleet' ? null : new IncrementalAnalyser(allRules
 const fleetInputs = new FleetInputs();
 let store: Promise<Store> | null = null;
 
-port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null; heard?: Map<string, FleetHeard> | null } | { close: true }) => {
+port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null; heard?: Map<string, FleetHeard> | null; fence?: WriteFence } | { close: true }) => {
   if ('close' in job) {
     void (store ? store.then((s) => s.close()) : Promise.resolve()).finally(() => port.close());
     return;
@@ -31,10 +33,12 @@ port.on('message', (job: { id: number; cluster: string | null; at: string; chang
   void (async () => {
     try {
       store ??= openStore(spec);
+      // Replicas: the job's writes are fenced by the lease it runs under.
+      const s = job.fence ? fencedStore(await store, job.fence) : await store;
       // cluster null: the fleet pass (its blast radius is plain data, cloned back for the API).
       const at = new Date(job.at);
       if (job.cluster !== null && !analyser) throw new Error('a cluster analysis was sent to the fleet worker');
-      const result = job.cluster === null ? await analyseStoredFleet(await store, at, { inputs: fleetInputs, heard: job.heard ?? null }) : await analyser!.run(await store, job.cluster, at, job.changes ?? null);
+      const result = job.cluster === null ? await analyseStoredFleet(s, at, { inputs: fleetInputs, heard: job.heard ?? null }) : await analyser!.run(s, job.cluster, at, job.changes ?? null);
       port.postMessage({ id: job.id, result });
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown } | null;

@@ -34,7 +34,8 @@ import { groupOf, isClusterScoped, stringMap, type Resource, type ResourceRef } 
 import { allRules } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { blastRadius, type BlastRadius, type ClusterInput } from '../multicluster/blast-radius.js';
-import type { StoredObject, Store, FindingInput, AnalysisOutcome } from '../store/types.js';
+import type { StoredObject, Store, FindingInput, AnalysisOutcome, WriteFence } from '../store/types.js';
+import { fencedStore } from './replicas/fence.js';
 import type { ObjectKey } from '../relay/protocol.js';
 import { FLEET_CLUSTER } from '../store/types.js';
 import type { IngestListener } from './types.js';
@@ -75,6 +76,18 @@ export interface AnalysisOptions {
   idleDebounceMs?: number;
   /** Objects kept across analyses for incremental runs on this thread (the worker has its own). */
   cacheObjects?: number;
+  /** Replicas (src/server/replicas): who may analyse what, and where the fleet result is shared. Null: a single server. */
+  gate?: AnalysisGate | null;
+}
+
+/** The hooks replicas give the analysis (src/server/replicas/coordinator.ts). */
+export interface AnalysisGate {
+  /** The fencing token for analysing `lease` (a cluster, or FLEET_CLUSTER); null: another replica does it. */
+  fence(lease: string): WriteFence | null;
+  /** A fleet pass finished: share its result with the other replicas. */
+  fleetAnalysed(at: Date, radius: BlastRadius, fence: WriteFence): Promise<void>;
+  /** The last fleet pass's result, whichever replica ran it. */
+  sharedFleet(): Promise<{ at: string; radius: BlastRadius } | null>;
 }
 
 export const DEFAULT_DEBOUNCE_MS = 250;
@@ -156,6 +169,7 @@ export class Analysis implements IngestListener {
   private readonly onAnalysed: AnalysisOptions['onAnalysed'];
   private readonly worker: ClusterAnalysisWorker | null;
   private readonly idleDebounceMs: number;
+  private readonly gate: AnalysisGate | null;
   /** The keys each cluster's next analysis must re-read (incremental analysis). */
   private readonly changes = new ChangeLog();
   /** Incremental analysis on this thread when there is no worker. */
@@ -199,6 +213,7 @@ export class Analysis implements IngestListener {
     this.worker = opts.worker ?? null;
     this.idleDebounceMs = Math.min(opts.idleDebounceMs ?? DEFAULT_IDLE_DEBOUNCE_MS, this.debounceMs);
     this.local = new IncrementalAnalyser(this.rules, opts.cacheObjects);
+    this.gate = opts.gate ?? null;
   }
 
   onStored(cluster: string, info?: Parameters<IngestListener['onStored']>[1]): void {
@@ -226,6 +241,11 @@ export class Analysis implements IngestListener {
         this.pump();
       }, delayMs),
     );
+  }
+
+  /** The last fleet pass's result as every replica sees it (this process's own without replicas). */
+  async sharedFleet(): Promise<{ at: string; radius: BlastRadius } | null> {
+    return this.gate ? this.gate.sharedFleet() : this.lastFleet;
   }
 
   /** The last fleet pass's blast radius (null before the first). */
@@ -271,7 +291,7 @@ export class Analysis implements IngestListener {
   /** Queues every registered cluster (at start: batches stored before a restart may not have been analysed). */
   async scheduleAll(): Promise<void> {
     for (const c of await this.store.listClusters()) {
-      if (c.name !== FLEET_CLUSTER && !c.revokedAt && c.cursor.snapshotComplete) this.schedule(c.name, 0);
+      if (c.name !== FLEET_CLUSTER && !c.revokedAt && c.cursor.snapshotComplete && (!this.gate || this.gate.fence(c.name))) this.schedule(c.name, 0);
     }
     this.scheduleFleet();
   }
@@ -320,8 +340,11 @@ export class Analysis implements IngestListener {
     return FLEET_MAX_WAIT_FACTOR * this.fleetDebounceMs;
   }
 
-  /** Debounced and coalesced: quiet time after the last trigger, at most FLEET_MAX_WAIT_FACTOR debounces after the first. */
-  private scheduleFleet(): void {
+  /**
+   * Debounced and coalesced: quiet time after the last trigger, at most FLEET_MAX_WAIT_FACTOR debounces
+   * after the first. Public for replicas: the fleet lease's holder hears of other replicas' changes.
+   */
+  scheduleFleet(): void {
     if (this.closed) return;
     const now = performance.now();
     this.fleetFirstAt ??= now;
@@ -342,7 +365,10 @@ export class Analysis implements IngestListener {
     try {
       const at = this.now();
       const changes = this.changes.take(cluster);
-      const result = this.worker ? await this.worker.run(cluster, at, changes) : await this.local.run(this.store, cluster, at, changes);
+      // Replicas: only the lease holder analyses, and its writes are fenced by the lease's generation.
+      const fence = this.gate ? this.gate.fence(cluster) : undefined;
+      if (fence === null) return null;
+      const result = this.worker ? await this.worker.run(cluster, at, changes, fence) : await this.local.run(fence ? fencedStore(this.store, fence) : this.store, cluster, at, changes);
       if (!result) return null;
       for (const ruleId of result.failedRules) this.log.error({ cluster, rule: ruleId }, 'a rule failed during analysis; its findings are missing from this run');
       const seconds = (performance.now() - started) / 1000;
@@ -359,6 +385,12 @@ export class Analysis implements IngestListener {
       const failures = (this.failures.get(cluster) ?? 0) + 1;
       this.failures.set(cluster, failures);
       const retryMs = Math.min(MAX_RETRY_MS, this.debounceMs * 2 ** Math.min(failures, 16));
+      if (message.startsWith('LeaseLostError')) {
+        // Another replica holds the cluster now and analyses it: no retry here.
+        this.log.warn({ cluster }, 'lease lost during the analysis: its results were not written (the new holder analyses the cluster)');
+        this.onAnalysed?.(cluster, (performance.now() - started) / 1000, null, message);
+        return null;
+      }
       this.log.error({ cluster, err: message, retryInMs: retryMs }, 'cluster analysis failed; it runs again on the next batch or after the retry delay');
       this.onAnalysed?.(cluster, (performance.now() - started) / 1000, null, message);
       if (!this.timers.has(cluster)) this.schedule(cluster, retryMs);
@@ -371,10 +403,16 @@ export class Analysis implements IngestListener {
     const started = performance.now();
     try {
       const at = this.now();
+      // Replicas: only the fleet lease's holder runs the pass, its writes fenced by the lease.
+      const fence = this.gate ? this.gate.fence(FLEET_CLUSTER) : undefined;
+      if (fence === null) return null;
       const heard = this.fleetChanges.snapshot();
-      const result = this.worker ? await this.worker.fleet(at, heard) : await analyseStoredFleet(this.store, at, { inputs: this.localFleet, heard });
+      const result = this.worker
+        ? await this.worker.fleet(at, heard, fence)
+        : await analyseStoredFleet(fence ? fencedStore(this.store, fence) : this.store, at, { inputs: this.localFleet, heard });
       // A pass where nothing changed recorded nothing: the last radius (and its time) stand.
       if (!result.unchanged || !this.lastFleet) this.lastFleet = { at: at.toISOString(), radius: result.radius };
+      if (fence) await this.gate!.fleetAnalysed(new Date(this.lastFleet.at), this.lastFleet.radius, fence);
       const seconds = (performance.now() - started) / 1000;
       this.runs.set(FLEET_CLUSTER, (this.runs.get(FLEET_CLUSTER) ?? 0) + 1);
       this.log.info({ cluster: FLEET_CLUSTER, clusters: result.clusters, reloaded: result.reloaded, unchanged: result.unchanged ?? false, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'fleet analysed');
@@ -597,9 +635,10 @@ export async function analyseStoredFleet(store: Store, at: Date, opts: { inputs?
 
 /** Runs analyseStoredCluster somewhere else (a worker thread with its own store connection). */
 export interface ClusterAnalysisWorker {
-  run(cluster: string, at: Date, changes?: ClusterChanges | null): Promise<ClusterRunResult | null>;
+  /** fence: replicas only (the lease the analysis writes under). */
+  run(cluster: string, at: Date, changes?: ClusterChanges | null, fence?: WriteFence): Promise<ClusterRunResult | null>;
   /** The fleet pass, in a slot of its own (never queued behind a cluster's analysis). */
-  fleet(at: Date, heard?: ReadonlyMap<string, FleetHeard> | null): Promise<FleetRunResult>;
+  fleet(at: Date, heard?: ReadonlyMap<string, FleetHeard> | null, fence?: WriteFence): Promise<FleetRunResult>;
   close(): Promise<void>;
 }
 

@@ -24,6 +24,7 @@ import type { StoreSpec } from '../store/index.js';
 import { WorkerClusterAnalysis } from './analysis-worker-host.js';
 import type { AgentIdentityService, IngestListener, RegisterAgentRoutes } from './types.js';
 import { TelemetryPoller, type TelemetryPollerOptions } from './telemetry.js';
+import { createReplicaCoordinator, type ReplicaCoordinator, type ReplicaSettings } from './replicas/index.js';
 
 export interface ServerOptions {
   store: Store;
@@ -52,6 +53,8 @@ export interface ServerOptions {
   dashboardDir?: string | null;
   /** `--prometheus CLUSTER=URL`: the server queries these clusters' Prometheus itself (src/server/telemetry.ts). */
   telemetry?: Omit<TelemetryPollerOptions, 'store' | 'log' | 'onStored' | 'now'> | null;
+  /** One of several replicas on PostgreSQL (src/server/replicas: leases, notifications, fenced writes). Null: a single server. */
+  replicas?: ReplicaSettings | null;
 }
 
 export interface RunningServer {
@@ -64,6 +67,8 @@ export interface RunningServer {
   metrics: ServerMetrics;
   api: FastifyInstance;
   agent: FastifyInstance | null;
+  /** Replica mode's coordinator (null for a single server). */
+  replicas: ReplicaCoordinator | null;
   /** Stops accepting, waits for requests in flight and the running analysis, closes the store. */
   close(): Promise<void>;
 }
@@ -87,6 +92,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await store.migrate();
   migrated = true;
 
+  const replicas = opts.replicas ? createReplicaCoordinator(store, opts.replicas, log.child({ part: 'replicas' })) : null;
   const metrics = createServerMetrics(store, { defaultMetrics: opts.defaultMetrics });
   const analysis = new Analysis({
     store,
@@ -99,11 +105,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       metrics.analysisDuration.observe({ cluster }, seconds);
       if (error) metrics.analysisFailures.inc({ cluster });
     },
+    gate: replicas,
   });
+  replicas?.attach(analysis);
   const listener: IngestListener = {
     onStored(cluster, info) {
       metrics.batches.inc({ cluster, type: info.type });
-      analysis.onStored(cluster, info);
+      if (replicas) replicas.onLocalStored(cluster, info);
+      else analysis.onStored(cluster, info);
     },
     onTelemetry(cluster) {
       analysis.schedule(cluster);
@@ -164,6 +173,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
 
+  // Replicas: take a first share of the leases before scheduling (only held clusters are analysed here).
+  await replicas?.start();
   // Batches stored before a restart may not have been analysed.
   await analysis.scheduleAll();
 
@@ -200,6 +211,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     metrics,
     api,
     agent,
+    replicas,
     close() {
       closing ??= (async () => {
         if (pruneTimer) clearInterval(pruneTimer);
@@ -208,6 +220,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await agent?.close();
         await api.close();
         await analysis.close();
+        // Leases handed back after the last fenced write, so another replica takes them at once.
+        await replicas?.close();
         await store.close();
         log.info('meshward server stopped');
       })();

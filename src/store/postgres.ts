@@ -43,6 +43,7 @@ import {
 import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
 import { telemetryColumns, toTelemetryFreshness, toTelemetryRecord, type TelemetryRow } from './telemetry-rows.js';
 import type { TelemetryFreshness, TelemetryRecord } from './types.js';
+import { checkFence } from './leases-postgres.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
@@ -64,6 +65,7 @@ import {
   type SuppressionInput,
   type TrendPoint,
   type TrendQuery,
+  type WriteFence,
 } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -465,19 +467,25 @@ export class PostgresStore implements Store {
     return r.rows[0] ? toStoredObject(r.rows[0]) : null;
   }
 
-  async markAnalysed(cluster: string, seq: number, epoch: string, at: Date): Promise<void> {
-    await this.pool.query('UPDATE clusters SET analysed_epoch = $2, analysed_seq = $3, last_analysis_at = $4 WHERE name = $1', [t(cluster), t(epoch), seq, date(at)]);
+  async markAnalysed(cluster: string, seq: number, epoch: string, at: Date, fence?: WriteFence): Promise<void> {
+    const sql = 'UPDATE clusters SET analysed_epoch = $2, analysed_seq = $3, last_analysis_at = $4 WHERE name = $1';
+    const params = [t(cluster), t(epoch), seq, date(at)];
+    if (!fence) await this.pool.query(sql, params);
+    // Replicas: only the lease holder moves the analysed position (src/store/leases-postgres.ts).
+    else await this.tx(async (c) => (await checkFence(c, fence), await c.query(sql, params)));
   }
 
   // --- Findings ---
 
-  async recordAnalysis(cluster: string, findings: FindingInput[], at: Date): Promise<AnalysisOutcome> {
+  async recordAnalysis(cluster: string, findings: FindingInput[], at: Date, fence?: WriteFence): Promise<AnalysisOutcome> {
     keyField('cluster name', cluster);
     const incoming = dedupeFindings(findings);
     const now = date(at);
     const cl = t(cluster);
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_ANALYSIS, cl]);
+      // Replicas: a replica that lost the cluster's lease must not overwrite the new holder's results.
+      if (fence) await checkFence(c, fence);
       // The stored body's digest, not the body: what is compared crosses the wire, not every finding's text.
       // One round trip for the existing findings and when the previous analysis ran (the last time a
       // finding resolved now was seen): the outer join yields one row even when there are no findings.

@@ -7,6 +7,8 @@
  * database's locale: page order must not depend on the server's configuration. Strings in those
  * columns are escaped (src/store/postgres.ts, pgText) because PostgreSQL text cannot hold NUL.
  */
+import { REPLICA_MIGRATIONS } from './schema-replicas-postgres.js';
+
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 1,
@@ -131,4 +133,6 @@ CREATE TABLE telemetry (
 );
 `,
   },
+  // Replica coordination (leases, members, the shared fleet result): numbered from 101.
+  ...REPLICA_MIGRATIONS,
 ];

@@ -182,6 +182,19 @@ export interface RetentionPolicy {
   eventsBefore: Date;
 }
 
+/**
+ * A fencing token for writes of analysis results when several replicas share a PostgreSQL store
+ * (src/store/leases-postgres.ts): the write happens only if `holder` still holds lease `lease` at
+ * `generation`, checked in the writing transaction; otherwise it fails with LeaseLostError and
+ * nothing is written. SQLite is a single server's store and never receives one.
+ */
+export interface WriteFence {
+  /** The lease's name: the cluster's name, or FLEET_CLUSTER for the fleet pass. */
+  lease: string;
+  holder: string;
+  generation: number;
+}
+
 export interface Store extends TelemetryStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema (idempotent; safe when several replicas start at once). */
@@ -225,15 +238,16 @@ export interface Store extends TelemetryStore {
   objects(cluster: string, opts?: ObjectsOptions): AsyncIterable<StoredObject>;
   object(cluster: string, key: ObjectKey): Promise<StoredObject | null>;
   /** Batches stored since the last `markAnalysed` (for the analysis backlog and debouncing). */
-  markAnalysed(cluster: string, seq: number, epoch: string, at: Date): Promise<void>;
+  markAnalysed(cluster: string, seq: number, epoch: string, at: Date, fence?: WriteFence): Promise<void>;
 
   // --- Findings ---
   /**
    * Replaces the open findings of `cluster` with `findings` (the complete result of an analysis):
    * new fingerprints open, missing ones resolve, resolved ones that return reopen, a changed severity
-   * is recorded. One transaction; events recorded for each transition.
+   * is recorded. One transaction; events recorded for each transition. With `fence` (replicas on
+   * PostgreSQL), nothing is written unless the fence's lease is still held (LeaseLostError).
    */
-  recordAnalysis(cluster: string, findings: FindingInput[], at: Date): Promise<AnalysisOutcome>;
+  recordAnalysis(cluster: string, findings: FindingInput[], at: Date, fence?: WriteFence): Promise<AnalysisOutcome>;
   findings(q: FindingQuery): Promise<Page<FindingRecord>>;
   finding(cluster: string, fingerprint: string): Promise<FindingRecord | null>;
   findingEvents(cluster: string, fingerprint: string): Promise<FindingEvent[]>;

@@ -13,6 +13,7 @@ import { terminalSafe } from '../../engine/text.js';
 import type { AgentIdentityService, IdentityOptions } from '../../server/types.js';
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
+import { DEFAULT_LEASE_MS, MAX_LEASE_MS, MIN_LEASE_MS, SQLITE_REPLICAS_REFUSED, type ReplicaSettings } from '../../server/replicas/index.js';
 
 export interface ServerFlags extends RelayTelemetryFlags {
   data?: string;
@@ -31,6 +32,8 @@ export interface ServerFlags extends RelayTelemetryFlags {
   caKey?: string;
   servingCert?: string;
   servingKey?: string;
+  replicaId?: string;
+  leasePeriod?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -48,6 +51,26 @@ export function retention(v: string): number {
   const ms = m ? Number(m[1]) * { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2] as 'h' | 'd' | 'w'] : NaN;
   if (!Number.isFinite(ms) || ms < 3_600_000 || ms > 3650 * 86_400_000) throw new UsageError(`--retention takes a duration such as 90d, 12h or 8w (1h to 3650d), or 0 to keep everything; not "${terminalSafe(v.slice(0, 40))}"`);
   return ms;
+}
+
+/** `15s`, `1m`, `2500ms`: the replicas' lease period (1 s to 10 min). */
+export function leasePeriod(v: string): number {
+  const m = /^(\d{1,6})(ms|s|m)$/.exec(v);
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'] : NaN;
+  if (!Number.isFinite(ms) || ms < MIN_LEASE_MS || ms > MAX_LEASE_MS) throw new UsageError(`--lease-period takes a duration such as 15s, 2m or 2500ms (1s to 10m); not "${terminalSafe(v.slice(0, 40))}"`);
+  return ms;
+}
+
+/** Replica mode: on with PostgreSQL (a lone replica simply holds every lease), refused with SQLite. */
+export function replicaSettings(flags: Pick<ServerFlags, 'replicaId' | 'leasePeriod'>, spec: StoreSpec): ReplicaSettings | null {
+  if (spec.engine !== 'postgres') {
+    if (flags.replicaId !== undefined || flags.leasePeriod !== undefined) throw new UsageError(SQLITE_REPLICAS_REFUSED);
+    return null;
+  }
+  if (flags.replicaId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(flags.replicaId)) {
+    throw new UsageError('--replica-id takes a name of letters, digits, dots, dashes and underscores (at most 100), e.g. the pod name');
+  }
+  return { connectionString: spec.connectionString, replicaId: flags.replicaId, leaseMs: flags.leasePeriod !== undefined ? leasePeriod(flags.leasePeriod) : DEFAULT_LEASE_MS };
 }
 
 /** The store the flags name: exactly one of --data (SQLite) and --database (PostgreSQL). */
@@ -105,7 +128,9 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
     .option('--ca-cert <file>', 'agent client CA certificate (PEM), instead of one generated in --data')
     .option('--ca-key <file>', 'its private key')
     .option('--serving-cert <file>', 'agent-port serving certificate (PEM)')
-    .option('--serving-key <file>', 'its private key');
+    .option('--serving-key <file>', 'its private key')
+    .option('--replica-id <name>', 'with --database: this replica\'s name in the leases table (default: host name and a random suffix; the pod name in Kubernetes)')
+    .option('--lease-period <duration>', 'with --database: how long a replica holds a cluster\'s analysis without renewing; a dead replica\'s clusters move within it (default 15s, renewed every third)');
   addRelayTelemetryOptions(cmd, 'server');
   cmd.action(async (flags: ServerFlags) => {
     setExit(await runServer(flags, io));
@@ -135,6 +160,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
   const apiPort = port(flags.apiPort, '--api-port');
   const idOpts = identityOptions(flags, spec, io.cwd);
   const telemetry = serverTelemetryPlan(flags, io);
+  const replicas = replicaSettings(flags, spec);
   const store = await openStore(spec);
   try {
     const identity = await createAgentIdentityService(store, idOpts);
@@ -152,6 +178,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
       analysisWorker: spec,
       version: VERSION,
       telemetry,
+      replicas,
     });
     return { server, identity, log };
   } catch (err) {
