@@ -11,8 +11,9 @@
  * On a change it applies each changed object to the model as an overlay (src/model/overlay.ts: only the
  * touched indexes copied, the posture recomputed only where the change reaches), then re-runs only the
  * rules whose `meta.reads` (plus the model's structure: namespaces and workloads, as the webhook's
- * fast path does) name a changed kind, and keeps every other rule's findings. A namespace appearing or
- * vanishing re-runs every rule (tenants, "sidecars in namespace X" change whatever kind carried it).
+ * fast path does) name a changed kind, and keeps every other rule's findings. A namespace appearing,
+ * vanishing or moving in the model's namespace list re-runs every rule (tenants, "sidecars in namespace
+ * X", namespaces listed in a message change whatever kind carried the namespace or its first object).
  * Whatever the overlay does not model (Namespaces, the mesh config, gateway-API Gateways, a
  * namespace's first or last object, too deep a stack of overlays) rebuilds the model from scratch, and
  * still re-runs only the rules that read what changed.
@@ -234,7 +235,10 @@ export class IncrementalEngine {
       applied.push({ key, before, after });
     }
     const namespacesChanged = [...present].some(([ns, was]) => this.perNamespace.has(ns) !== was);
-    const rules = namespacesChanged || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+    // The model lists a namespace without a Namespace object where its first object is: removing or
+    // adding that object (of any kind) can reorder namespaces() without adding or removing one, and
+    // every rule that walks namespaces() (AUT006's "mesh namespaces (shop, team-a)") sees the new order.
+    const namespacesBefore = namespaceOrder(this.model);
     let rebuilt = false;
     if (applied.length) {
       const over = this.overlaid(this.model, applied, objects);
@@ -247,6 +251,8 @@ export class IncrementalEngine {
         rebuilt = true;
       }
     }
+    const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
+    const rules = namespacesChanged || namespacesMoved || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
     this.stats.incremental++;
     return this.run(rules, 'incremental', rebuilt);
   }
@@ -369,6 +375,15 @@ export function allFindings(result: Pick<EngineResult, 'byRule'>): Finding[] {
   const out: Finding[] = [];
   for (const list of result.byRule.values()) for (const f of list) out.push(f);
   return out;
+}
+
+/** The model's namespaces in the order rules see them. */
+function namespaceOrder(model: MeshModel): string[] {
+  return model.namespaces().map((n) => n.name);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function count(m: Map<string, number>, ns: string, by: 1 | -1): void {
