@@ -1,8 +1,0 @@
-export function fixedAgentIdentity(cluster, creds) {
-    return {
-        cluster,
-        current: () => creds,
-        renewIfDue: async () => false,
-        onRenewed: () => () => undefined,
-    };
-}
