@@ -22,6 +22,7 @@ import { addTelemetryOptions, describeFacts, factsData, loadSource, telemetryPla
 import { telemetryFor, type ClusterTelemetry } from '../live.js';
 import type { TrafficEdge, TrafficFacts } from '../../insights/types.js';
 import { listSome } from '../../engine/text.js';
+import { describeRuleFailure } from '../rule-failures.js';
 
 interface PostureFlags extends LiveFlags, TelemetryFlags {
   format: 'text' | 'json';
@@ -142,7 +143,7 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
     }
   }
   if (flags.format !== 'json') for (const n of telemetryNotes) io.stdout.write(`note: ${n}\n`);
-  for (const failure of failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${terminalSafe(failure.message)}\n`);
+  for (const failure of failures) io.stderr.write(describeRuleFailure(failure));
   return errors.length ? EXIT_FINDINGS : 0;
 }
 

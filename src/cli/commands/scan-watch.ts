@@ -24,6 +24,7 @@ import type { RuleSettings } from '../../config/settings.js';
 import type { Rule } from '../../rules/types.js';
 import { liveKinds, parseDuration } from '../live.js';
 import { UsageError, EXIT_OK, type CliIO } from '../io.js';
+import { describeRuleFailure } from '../rule-failures.js';
 
 /** Quiet time after a change before the analysis runs: a rollout's burst of events is one report. */
 export const DEFAULT_WATCH_DEBOUNCE_MS = 500;
@@ -101,7 +102,7 @@ export async function runWatch(opts: WatchOptions): Promise<number> {
     for (const f of failures) {
       if (failuresShown.has(f.ruleId)) continue;
       failuresShown.add(f.ruleId);
-      io.stderr.write(`meshward: rule ${f.ruleId} failed and was skipped: ${terminalSafe(f.message.split('\n')[0])}\n`);
+      io.stderr.write(describeRuleFailure(f));
     }
   };
 

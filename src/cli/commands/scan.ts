@@ -33,6 +33,7 @@ import type { SetExit } from './index.js';
 import { checkWatchUsage, runWatch } from './scan-watch.js';
 import { addTelemetryOptions, describeFacts, factsData, loadSource, telemetryPlan, type TelemetryFlags } from '../telemetry.js';
 import type { TrafficFacts } from '../../insights/types.js';
+import { describeRuleFailure } from '../rule-failures.js';
 
 interface ScanFlags extends OutputOptionValues, LiveFlags, TelemetryFlags {
   failOn?: string;
@@ -257,7 +258,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   result = null;
   const code = await emitReport(emitInput);
   if (hint) io.stderr.write(`meshward: ${hint}\n`);
-  for (const failure of failures) io.stderr.write(`meshward: rule ${failure.ruleId} failed and was skipped: ${failure.message}\n`);
+  for (const failure of failures) io.stderr.write(describeRuleFailure(failure));
   if (failures.length) return EXIT_USAGE;
   if (nothingRead && !flags.allowEmpty) {
     // An empty stream is what a failed `helm template` upstream leaves: never a green build by accident.
