@@ -455,6 +455,26 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
     });
 
     describe('findings', () => {
+      withStore('recordAnalysis: an open finding found again stores its new text, rule and namespace; unchanged ones stay as they are', async ({ store }) => {
+        await store.createCluster('east', T0);
+        await store.recordAnalysis('east', [finding('f1', 'high'), finding('f2', 'low'), finding('f3', 'low')], at(0));
+        const moved = { ...finding('f1', 'high', { message: 'a new message', ruleId: 'MW-TEST-002' }), resource: { ...finding('f1', 'high').resource, namespace: 'other' } };
+        const reworded = finding('f3', 'low', { message: 'only the text changed' });
+        const out = await store.recordAnalysis('east', [moved, finding('f2', 'low'), reworded], at(1000));
+        assert.deepEqual(out, { opened: 0, resolved: 0, reopened: 0, open: 3 });
+        assert.equal((await store.finding('east', 'f3'))!.message, 'only the text changed');
+        const f1 = (await store.finding('east', 'f1'))!;
+        assert.equal(f1.message, 'a new message');
+        assert.equal(f1.ruleId, 'MW-TEST-002');
+        assert.equal(f1.namespace, 'other');
+        assert.equal(f1.firstSeenAt, at(0).toISOString());
+        const f2 = (await store.finding('east', 'f2'))!;
+        assert.equal(f2.message, 'message f2');
+        assert.equal(f2.lastSeenAt, at(1000).toISOString()); // seen by the latest analysis, without a rewrite
+        // No event for a changed text at the same severity.
+        assert.deepEqual((await store.findingEvents('east', 'f1')).map((e) => e.type), ['opened']);
+      });
+
       withStore('recordAnalysis: open, severity change, resolve, reopen, with events', async ({ store }) => {
         let out = await store.recordAnalysis('east', [finding('f1', 'high'), finding('f2', 'low')], at(0));
         assert.deepEqual(out, { opened: 2, resolved: 0, reopened: 0, open: 2 });
