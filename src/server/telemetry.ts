@@ -23,7 +23,7 @@ import { loadPrometheus } from '../insights/sources/prometheus.js';
 import type { TrafficFacts } from '../insights/types.js';
 import { factsFromStored, TelemetryRefusal, validateTelemetryReport, wireFromFacts } from '../insights/wire.js';
 import { AGENT_PATHS, RELAY_LIMITS, reportIntervalSeconds, type RelayError, type TelemetryAck } from '../relay/protocol.js';
-import type { Store, TelemetryRecord } from '../store/types.js';
+import type { Store, TelemetryFreshness, TelemetryRecord } from '../store/types.js';
 import { StoreRevokedClusterError } from '../store/common.js';
 import type { RegisterAgentRoutes } from './types.js';
 
@@ -34,6 +34,30 @@ export async function telemetryFactsFor(store: Store, cluster: string): Promise<
   const rec = await store.getTelemetry(cluster);
   if (!rec) return undefined;
   return { facts: factsFromStored(rec), receivedAt: rec.receivedAt };
+}
+
+/** Report intervals without a new document after which a cluster's telemetry is stale (one late report is not). */
+export const TELEMETRY_STALE_INTERVALS = 3;
+/** The interval assumed for a document that does not say its own (agents before it sent none): the CLI's default. */
+export const TELEMETRY_DEFAULT_INTERVAL_SECONDS = 300;
+
+/** A cluster's telemetry freshness as the API shows it (null: no traffic facts). */
+export function telemetryView(t: TelemetryFreshness | undefined, now: Date) {
+  if (!t) return null;
+  const ageSeconds = Math.max(0, (now.getTime() - Date.parse(t.receivedAt)) / 1000);
+  const staleAfterSeconds = TELEMETRY_STALE_INTERVALS * (t.intervalSeconds ?? TELEMETRY_DEFAULT_INTERVAL_SECONDS);
+  return {
+    source: t.via,
+    receivedAt: t.receivedAt,
+    ageSeconds,
+    stale: ageSeconds > staleAfterSeconds,
+    staleAfterSeconds,
+    intervalSeconds: t.intervalSeconds,
+    prometheus: t.sourceName,
+    windowSeconds: t.windowSeconds,
+    end: t.end,
+    edges: t.edgeCount,
+  };
 }
 
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
