@@ -340,7 +340,6 @@ export class ReplicaCoordinator {
     }
     this.behind = behind;
     if (changed && this.holds(FLEET_CLUSTER)) this.analysis?.scheduleFleet();
-    await this.pollTelemetry();
 
     // 4. Take free leases up to our share; hand back what we hold beyond it.
     const share = Math.ceil(eligible.length / this.members);
@@ -376,7 +375,15 @@ export class ReplicaCoordinator {
       this.log.info({ replica: this.id, replicas: this.members, share, taken: taken.length, released, held: this.heldClusters().length, fleet: this.held.has(FLEET_CLUSTER) }, 'leases changed');
     }
 
-    // 5. Wake up when the earliest lease held elsewhere expires: a dead replica's clusters move within one lease period.
+    // 5. Telemetry stored without a notice we heard. After the leases, and on its own: a failure here
+    //    must not stop a replica from renewing or taking its share.
+    try {
+      await this.pollTelemetry();
+    } catch (err) {
+      this.log.warn({ err: errorLine(err) }, 'could not read the stored telemetry times; trying again next tick');
+    }
+
+    // 6. Wake up when the earliest lease held elsewhere expires: a dead replica's clusters move within one lease period.
     let soonest = Infinity;
     for (const l of all) if (l.holder !== this.id && l.remainingMs > 0) soonest = Math.min(soonest, l.remainingMs);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);

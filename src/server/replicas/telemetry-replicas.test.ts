@@ -16,6 +16,7 @@ import type { Store, TelemetryRecord } from '../../store/types.js';
 import type { WireTrafficEdge } from '../../relay/protocol.js';
 import { startServer, type RunningServer } from '../server.js';
 import { upsert } from '../testing-kit.js';
+import { decodeNotice, decodeTelemetryNotice, encodeNotice, encodeTelemetryNotice } from './notify.js';
 
 let pgServer: TestPostgres;
 before(async () => {
@@ -158,4 +159,26 @@ test('two replicas: telemetry stored on either reaches the holder (notice, then 
     for (const s of servers.reverse()) await s.close();
     await new Promise((r) => prom.close(r));
   }
+});
+
+test('telemetry notices: round trip; batch and telemetry notices are told apart; hostile payloads are ignored', () => {
+  const at = '2026-12-04T16:00:00.123Z';
+  const payload = encodeTelemetryNotice('replica-a', 'east', at)!;
+  assert.deepEqual(decodeTelemetryNotice(payload), { replica: 'replica-a', cluster: 'east', receivedAt: at });
+  assert.equal(decodeNotice(payload), null, 'a replica that only knows batch notices ignores it');
+  const batch = encodeNotice('replica-a', 'east', { epoch: 'e', seq: 1, type: 'delta', last: false, changes: 0 })!;
+  assert.equal(decodeTelemetryNotice(batch), null);
+  const hostile = [
+    'not json',
+    '{"v":1,"r":"x","c":"__proto__","t":"telemetry","a":"2026-12-04T16:00:00Z"}',
+    '{"v":1,"r":"x","c":"east","t":"telemetry","a":"yesterday"}',
+    '{"v":1,"r":"x","c":"east","t":"telemetry","a":"2026-13-45T99:99:99Z"}',
+    '{"v":2,"r":"x","c":"east","t":"telemetry","a":"2026-12-04T16:00:00Z"}',
+    '{"v":1,"r":"x","c":"east","t":"telemetry"}',
+    JSON.stringify({ v: 1, r: 'x'.repeat(300), c: 'east', t: 'telemetry', a: at }),
+    JSON.stringify({ v: 1, r: 'x', c: 'east', t: 'telemetry', a: at, pad: 'y'.repeat(9000) }),
+    '{"__proto__":{"polluted":1},"v":1}',
+  ];
+  for (const h of hostile) assert.equal(decodeTelemetryNotice(h), null, h.slice(0, 80));
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
