@@ -304,6 +304,14 @@ describe('telemetry freshness: stale after three report intervals, in the API an
       assert.equal((await t.get('/api/clusters/east')).body.telemetry, null);
       const after = await t.get('/metrics');
       assert.deepEqual(series(after.text, 'meshward_server_telemetry_age_seconds'), ['meshward_server_telemetry_age_seconds{cluster="old"} 181']);
+      // The server's own query of a revoked cluster's Prometheus is not stored, and says why.
+      const lines: string[] = [];
+      const poller = new TelemetryPoller({ store: t.store, log: pino({ base: null }, { write: (l: string) => void lines.push(l) }), targets: new Map([['east', prom.url]]), windowSeconds: WINDOW, intervalMs: 3_600_000, onStored: () => assert.fail('nothing is stored for a revoked cluster'), now: () => new Date(END * 1000) });
+      await poller.round();
+      await poller.stop();
+      assert.equal(poller.queried, 0);
+      assert.equal(await t.store.getTelemetry('east'), null);
+      assert.ok(lines.some((l) => l.includes('"event":"telemetry-revoked"')), lines.join(''));
     } finally {
       await t.close();
     }
