@@ -69,7 +69,7 @@ function noteOut(n: string): string {
 }
 
 /** The report an agent sends for the facts it read: the busiest edges up to the bound, labels made safe. */
-export function reportFromFacts(facts: TrafficFacts, o: { cluster: string; agentVersion: string; sentAt: Date; maxEdges?: number }): TelemetryReport {
+export function reportFromFacts(facts: TrafficFacts, o: { cluster: string; agentVersion: string; sentAt: Date; maxEdges?: number; intervalSeconds?: number }): TelemetryReport {
   const maxEdges = Math.min(o.maxEdges ?? RELAY_LIMITS.maxTelemetryEdges, RELAY_LIMITS.maxTelemetryEdges);
   const notes = facts.notes.map(noteOut);
   const sorted = [...facts.edges].sort(busier);
@@ -95,6 +95,7 @@ export function reportFromFacts(facts: TrafficFacts, o: { cluster: string; agent
     sourceName: noteOut(facts.source.name),
     windowSeconds: facts.source.windowSeconds,
     end: facts.source.end,
+    ...(o.intervalSeconds !== undefined ? { intervalSeconds: o.intervalSeconds } : {}),
     edges,
     notes: notes.slice(0, RELAY_LIMITS.maxTelemetryNotes),
   };
@@ -190,6 +191,9 @@ export function validateTelemetryReport(v: unknown): TelemetryReport {
   if (typeof v.end !== 'string' || !ISO.test(v.end)) refuse('`end` is not an ISO 8601 time');
   if (typeof v.sourceName !== 'string' || v.sourceName.length > RELAY_LIMITS.maxTelemetryNoteLength) refuse('`sourceName` is not a short string');
   if (typeof v.windowSeconds !== 'number' || !Number.isSafeInteger(v.windowSeconds) || v.windowSeconds < 0 || v.windowSeconds > 30 * 86400) refuse('`windowSeconds` is not a window of 0 to 30 days in seconds');
+  if (v.intervalSeconds !== undefined && (typeof v.intervalSeconds !== 'number' || !Number.isSafeInteger(v.intervalSeconds) || v.intervalSeconds < 60 || v.intervalSeconds > 86_400)) {
+    refuse('`intervalSeconds` is not a report interval of 60 to 86400 seconds');
+  }
   if (!Array.isArray(v.edges)) refuse('`edges` is not a list');
   if (v.edges.length > RELAY_LIMITS.maxTelemetryEdges) refuse(`a telemetry report holds at most ${RELAY_LIMITS.maxTelemetryEdges} edges, this one ${v.edges.length}`, 413, 'too-large');
   if (!Array.isArray(v.notes) || v.notes.length > RELAY_LIMITS.maxTelemetryNotes) refuse(`\`notes\` is not a list of at most ${RELAY_LIMITS.maxTelemetryNotes}`);
@@ -205,6 +209,7 @@ export function validateTelemetryReport(v: unknown): TelemetryReport {
     sourceName: wireLabel(v.sourceName),
     windowSeconds: v.windowSeconds,
     end: v.end,
+    ...(v.intervalSeconds !== undefined ? { intervalSeconds: v.intervalSeconds as number } : {}),
     edges: v.edges.map(edgeIn),
     notes,
   };

@@ -230,9 +230,20 @@ export interface TelemetryReport {
   windowSeconds: number;
   /** End of the window (ISO 8601, agent clock). */
   end: string;
+  /**
+   * How often this agent reports, seconds (60 to 86400): the server marks the cluster's telemetry
+   * stale after three intervals without a report. Optional: agents before it sent none (then the
+   * server assumes the default 5 min), and servers before it drop it.
+   */
+  intervalSeconds?: number;
   edges: WireTrafficEdge[];
   /** What the agent could not read (Prometheus down, a query cut): shown as notes. */
   notes: string[];
+}
+
+/** The interval a report announces (the server marks telemetry stale after three): whole seconds, within what the server takes. */
+export function reportIntervalSeconds(intervalMs: number): number {
+  return Math.min(86_400, Math.max(60, Math.round(intervalMs / 1000)));
 }
 
 export interface TelemetryAck {

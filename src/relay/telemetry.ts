@@ -14,7 +14,7 @@ import { loadPrometheus, type PrometheusOptions } from '../insights/sources/prom
 import type { TrafficFacts } from '../insights/types.js';
 import { reportFromFacts } from '../insights/wire.js';
 import type { AgentLog } from './agent.js';
-import { RELAY_LIMITS, type TelemetryReport } from './protocol.js';
+import { RELAY_LIMITS, reportIntervalSeconds, type TelemetryReport } from './protocol.js';
 import { HttpsTransport, TransportFailure, type RelayClient } from './transport.js';
 
 export interface TelemetryPusherOptions {
@@ -144,7 +144,7 @@ export class TelemetryPusher {
   private async fitting(facts: TrafficFacts, at: Date): Promise<TelemetryReport> {
     let maxEdges = Math.min(this.o.maxEdges ?? RELAY_LIMITS.maxTelemetryEdges, RELAY_LIMITS.maxTelemetryEdges);
     for (;;) {
-      const report = reportFromFacts(facts, { cluster: this.o.cluster, agentVersion: this.o.agentVersion, sentAt: at, maxEdges });
+      const report = reportFromFacts(facts, { cluster: this.o.cluster, agentVersion: this.o.agentVersion, sentAt: at, maxEdges, intervalSeconds: reportIntervalSeconds(this.o.intervalMs) });
       if (report.edges.length <= 1) return report;
       const raw = Buffer.byteLength(JSON.stringify(report));
       if (raw <= RELAY_LIMITS.maxCompressedBytes) return report;

@@ -225,6 +225,11 @@ export class Analysis implements IngestListener {
     this.schedule(cluster, idle ? this.idleDebounceMs : this.debounceMs);
   }
 
+  /** New traffic aggregates for `cluster` (src/server/telemetry.ts): its rules re-run over the kept model, nothing reloaded. */
+  onTelemetry(cluster: string): void {
+    this.schedule(cluster);
+  }
+
   /** Analyse `cluster` once its quiet time ends (each new call restarts the wait). */
   schedule(cluster: string, delayMs = this.debounceMs): void {
     if (this.closed || cluster === FLEET_CLUSTER) return;

@@ -11,6 +11,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { FLEET_CLUSTER, type Store } from '../store/types.js';
 import type { Authenticator } from './api/auth.js';
 import { refuse } from './api/auth.js';
+import { telemetryView } from './telemetry.js';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -40,12 +41,18 @@ export function createServerMetrics(store: Store, opts: { defaultMetrics?: boole
   const skew = new Gauge({ name: 'meshward_server_agent_clock_skew_seconds', help: 'Agent clock minus server clock at the last batch', labelNames: ['cluster'] as const, registers: [registry] });
   const objects = new Gauge({ name: 'meshward_server_cluster_objects', help: 'Objects stored for the cluster', labelNames: ['cluster'] as const, registers: [registry] });
   const revoked = new Gauge({ name: 'meshward_server_cluster_revoked', help: '1 when the cluster is revoked', labelNames: ['cluster'] as const, registers: [registry] });
+  // Telemetry (issue 15): only for registered clusters (a document for a name nobody registered, as
+  // `--prometheus CLUSTER=URL` may write, adds no series), so the series are bounded by the clusters.
+  const telemetryAge = new Gauge({ name: 'meshward_server_telemetry_age_seconds', help: "Seconds since the cluster's traffic aggregates were stored (absent: none stored)", labelNames: ['cluster'] as const, registers: [registry] });
+  const telemetryEdges = new Gauge({ name: 'meshward_server_telemetry_edges', help: "Traffic edges in the cluster's stored aggregates", labelNames: ['cluster'] as const, registers: [registry] });
+  const telemetryStale = new Gauge({ name: 'meshward_server_telemetry_stale', help: "1 when the cluster's telemetry is older than three report intervals (the API's telemetry.stale)", labelNames: ['cluster'] as const, registers: [registry] });
 
   async function refresh(now: Date): Promise<void> {
-    const [counts, clusters] = await Promise.all([store.findingCounts(), store.listClusters()]);
+    const [counts, clusters, telemetry] = await Promise.all([store.findingCounts(), store.listClusters(), store.telemetryFreshness()]);
+    const telemetryOf = new Map(telemetry.map((t) => [t.cluster, t]));
     findings.reset();
     for (const c of counts) findings.set({ cluster: c.cluster, severity: c.severity, rule: c.ruleId }, c.open);
-    for (const g of [lastSeen, ingestLag, backlog, skew, objects, revoked]) g.reset();
+    for (const g of [lastSeen, ingestLag, backlog, skew, objects, revoked, telemetryAge, telemetryEdges, telemetryStale]) g.reset();
     for (const c of clusters) {
       if (c.name === FLEET_CLUSTER) continue;
       const l = { cluster: c.name };
@@ -55,6 +62,12 @@ export function createServerMetrics(store: Store, opts: { defaultMetrics?: boole
       if (c.clockSkewMs !== null) skew.set(l, c.clockSkewMs / 1000);
       objects.set(l, c.objects);
       revoked.set(l, c.revokedAt ? 1 : 0);
+      const t = telemetryView(telemetryOf.get(c.name), now);
+      if (t) {
+        telemetryAge.set(l, t.ageSeconds);
+        telemetryEdges.set(l, t.edges);
+        telemetryStale.set(l, t.stale ? 1 : 0);
+      }
     }
   }
   return { registry, analysisDuration, analysisFailures, batches, refresh };

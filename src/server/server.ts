@@ -69,6 +69,8 @@ export interface RunningServer {
   agent: FastifyInstance | null;
   /** Replica mode's coordinator (null for a single server). */
   replicas: ReplicaCoordinator | null;
+  /** `--prometheus CLUSTER=URL`'s poller (null without targets). */
+  telemetryPoller: TelemetryPoller | null;
   /** Stops accepting, waits for requests in flight and the running analysis, closes the store. */
   close(): Promise<void>;
 }
@@ -114,8 +116,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (replicas) replicas.onLocalStored(cluster, info);
       else analysis.onStored(cluster, info);
     },
-    onTelemetry(cluster) {
-      analysis.schedule(cluster);
+    onTelemetry(cluster, receivedAt) {
+      // Replicas: the lease holder analyses (told by a notice when the report came in elsewhere).
+      if (replicas) replicas.onLocalTelemetry(cluster, receivedAt ?? now().toISOString());
+      else analysis.onTelemetry(cluster);
     },
   };
   const auth = new Authenticator(opts.auth);
@@ -178,7 +182,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Batches stored before a restart may not have been analysed.
   await analysis.scheduleAll();
 
-  const poller = opts.telemetry && opts.telemetry.targets.size > 0 ? new TelemetryPoller({ ...opts.telemetry, store, log: log.child({ part: 'telemetry' }), onStored: (c) => listener.onTelemetry?.(c), now }) : null;
+  const poller = opts.telemetry && opts.telemetry.targets.size > 0 ? new TelemetryPoller({ ...opts.telemetry, store, log: log.child({ part: 'telemetry' }), onStored: (c, at) => listener.onTelemetry?.(c, at), now, ...(replicas ? { holds: (c: string) => replicas.holds(c) } : {}) }) : null;
   poller?.start();
 
   let pruneTimer: NodeJS.Timeout | null = null;
@@ -212,6 +216,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     api,
     agent,
     replicas,
+    telemetryPoller: poller,
     close() {
       closing ??= (async () => {
         if (pruneTimer) clearInterval(pruneTimer);

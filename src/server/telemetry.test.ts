@@ -98,6 +98,7 @@ describe('agent → server telemetry over mutual TLS', () => {
       assert.ok(rec);
       assert.equal(rec.via, 'agent');
       assert.equal(rec.windowSeconds, WINDOW);
+      assert.equal(rec.intervalSeconds, 60, 'the report says how often the agent sends (staleness is three intervals)');
       assert.ok(rec.edges.length >= 10, `edges: ${rec.edges.length}`);
       const ratingsPlain = rec.edges.filter((e) => e.destination.workload === 'ratings-v1' && e.security === 'none' && e.reporter === 'destination');
       assert.ok(ratingsPlain.some((e) => e.source.workload === 'unknown' && Math.round(e.requests) === 720));
@@ -144,6 +145,33 @@ describe('agent → server telemetry over mutual TLS', () => {
       assert.equal((await post(east, gz('{"v":1'))).status, 400);
       assert.equal((await post(east, gz({ ...good, v: 9 }))).body.code, 'unsupported-version');
       assert.equal(JSON.stringify(await store.getTelemetry('east')), before);
+    } finally {
+      await srv.app.close();
+    }
+  });
+
+  test('a cluster revoked after its certificate was checked: the report is refused 403 revoked and nothing is stored; revocation deleted what was', async () => {
+    const srv = await agentListener(true);
+    try {
+      await store.createCluster('west', new Date());
+      const west = await pki.issueClient('west');
+      const report: TelemetryReport = { v: 1, cluster: 'west', agentVersion: 't', sentAt: new Date().toISOString(), sourceName: 'p', windowSeconds: 60, end: new Date().toISOString(), intervalSeconds: 120, edges: [], notes: [] };
+      const post = () => rawRequest(srv.url, { path: AGENT_PATHS.telemetry, caPem: pki.caPem, creds: west, body: gz(report) });
+      assert.equal((await post()).status, 200);
+      assert.equal((await store.getTelemetry('west'))?.intervalSeconds, 120);
+      // Revoked in the store only: the test identity service still accepts the certificate, as a
+      // server would for a request authenticated just before the revocation committed.
+      assert.equal(await store.revokeCluster('west', new Date()), true);
+      assert.equal(await store.getTelemetry('west'), null, 'revoking deletes the stored telemetry');
+      const refused = await post();
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.code, 'revoked');
+      assert.equal(await store.getTelemetry('west'), null);
+      assert.ok(srv.logs.some((l) => l.includes('"code":"revoked"')));
+      // A bad interval is refused as malformed (never stored).
+      const bad = await rawRequest(srv.url, { path: AGENT_PATHS.telemetry, caPem: pki.caPem, creds: east, body: gz({ ...report, cluster: 'east', intervalSeconds: 5 }) });
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.message, /intervalSeconds/);
     } finally {
       await srv.app.close();
     }
@@ -232,8 +260,58 @@ describe('server path and analysis', () => {
       assert.ok(c.telemetry.edges >= 10);
       assert.match(c.telemetry.prometheus, /127\.0\.0\.1/);
       assert.ok(typeof c.telemetry.ageSeconds === 'number');
+      assert.equal(c.telemetry.stale, false);
+      assert.equal(c.telemetry.intervalSeconds, 3600);
+      assert.equal(c.telemetry.staleAfterSeconds, 3 * 3600, 'three of the poller\'s intervals');
       const list = (await t.get('/api/clusters')).body.items;
       assert.equal(list.find((x: { name: string }) => x.name === 'east').telemetry.source, 'server');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('telemetry freshness: stale after three report intervals, in the API and /metrics', () => {
+  test('age, stale and staleAfterSeconds per cluster; gauges for registered clusters only; revocation removes both', async () => {
+    const T = Date.parse('2026-03-01T12:00:00.000Z');
+    let clock = T;
+    const t = await startTestServer({ now: () => new Date(clock) });
+    const edge = { source: { workload: 'a', namespace: 'b', principal: 'c' }, destination: { workload: 'd', namespace: 'e', principal: 'f' }, destinationService: 's', reporter: 'destination' as const, protocol: 'http' as const, security: 'none' as const, requests: 1, responses: [] as Array<[string, number]>, connectionsOpened: 0, bytes: 0 };
+    const doc = (cluster: string, intervalSeconds?: number) => ({ cluster, via: 'agent' as const, receivedAt: new Date(T).toISOString(), sourceName: 'p', windowSeconds: 600, end: new Date(T).toISOString(), ...(intervalSeconds ? { intervalSeconds } : {}), edges: [edge, edge], notes: [] });
+    const series = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
+    try {
+      for (const c of ['east', 'old']) await t.store.createCluster(c, new Date(T));
+      await t.store.putTelemetry(doc('east', 60));
+      await t.store.putTelemetry(doc('old')); // an older agent: no interval said, 5 min assumed
+      await t.store.putTelemetry(doc('ghost', 60)); // not registered (a --prometheus target): no series
+      clock = T + 180_000;
+      let east = (await t.get('/api/clusters/east')).body.telemetry;
+      assert.deepEqual([east.ageSeconds, east.stale, east.staleAfterSeconds, east.intervalSeconds], [180, false, 180, 60], 'exactly three intervals: not yet stale');
+      const old = (await t.get('/api/clusters/old')).body.telemetry;
+      assert.deepEqual([old.stale, old.staleAfterSeconds, old.intervalSeconds], [false, 900, null]);
+      clock = T + 181_000;
+      east = (await t.get('/api/clusters')).body.items.find((c: { name: string }) => c.name === 'east').telemetry;
+      assert.equal(east.stale, true, 'past three intervals: stale');
+      const m = await t.get('/metrics');
+      assert.equal(m.status, 200);
+      assert.deepEqual(series(m.text, 'meshward_server_telemetry_age_seconds'), ['meshward_server_telemetry_age_seconds{cluster="east"} 181', 'meshward_server_telemetry_age_seconds{cluster="old"} 181']);
+      assert.deepEqual(series(m.text, 'meshward_server_telemetry_edges'), ['meshward_server_telemetry_edges{cluster="east"} 2', 'meshward_server_telemetry_edges{cluster="old"} 2']);
+      assert.deepEqual(series(m.text, 'meshward_server_telemetry_stale'), ['meshward_server_telemetry_stale{cluster="east"} 1', 'meshward_server_telemetry_stale{cluster="old"} 0']);
+      assert.ok(!m.text.includes('ghost'), 'a document no registered cluster owns adds no series');
+      assert.equal((await t.get('/metrics', null)).status, 401, '/metrics needs a token');
+
+      await t.store.revokeCluster('east', new Date(clock));
+      assert.equal((await t.get('/api/clusters/east')).body.telemetry, null);
+      const after = await t.get('/metrics');
+      assert.deepEqual(series(after.text, 'meshward_server_telemetry_age_seconds'), ['meshward_server_telemetry_age_seconds{cluster="old"} 181']);
+      // The server's own query of a revoked cluster's Prometheus is not stored, and says why.
+      const lines: string[] = [];
+      const poller = new TelemetryPoller({ store: t.store, log: pino({ base: null }, { write: (l: string) => void lines.push(l) }), targets: new Map([['east', prom.url]]), windowSeconds: WINDOW, intervalMs: 3_600_000, onStored: () => assert.fail('nothing is stored for a revoked cluster'), now: () => new Date(END * 1000) });
+      await poller.round();
+      await poller.stop();
+      assert.equal(poller.queried, 0);
+      assert.equal(await t.store.getTelemetry('east'), null);
+      assert.ok(lines.some((l) => l.includes('"event":"telemetry-revoked"')), lines.join(''));
     } finally {
       await t.close();
     }

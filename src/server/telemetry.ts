@@ -22,8 +22,9 @@ import type { pino } from 'pino';
 import { loadPrometheus } from '../insights/sources/prometheus.js';
 import type { TrafficFacts } from '../insights/types.js';
 import { factsFromStored, TelemetryRefusal, validateTelemetryReport, wireFromFacts } from '../insights/wire.js';
-import { AGENT_PATHS, RELAY_LIMITS, type RelayError, type TelemetryAck } from '../relay/protocol.js';
-import type { Store, TelemetryRecord } from '../store/types.js';
+import { AGENT_PATHS, RELAY_LIMITS, reportIntervalSeconds, type RelayError, type TelemetryAck } from '../relay/protocol.js';
+import type { Store, TelemetryFreshness, TelemetryRecord } from '../store/types.js';
+import { StoreRevokedClusterError } from '../store/common.js';
 import type { RegisterAgentRoutes } from './types.js';
 
 const gunzip = promisify(gunzipCb) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
@@ -33,6 +34,30 @@ export async function telemetryFactsFor(store: Store, cluster: string): Promise<
   const rec = await store.getTelemetry(cluster);
   if (!rec) return undefined;
   return { facts: factsFromStored(rec), receivedAt: rec.receivedAt };
+}
+
+/** Report intervals without a new document after which a cluster's telemetry is stale (one late report is not). */
+export const TELEMETRY_STALE_INTERVALS = 3;
+/** The interval assumed for a document that does not say its own (agents before it sent none): the CLI's default. */
+export const TELEMETRY_DEFAULT_INTERVAL_SECONDS = 300;
+
+/** A cluster's telemetry freshness as the API shows it (null: no traffic facts). */
+export function telemetryView(t: TelemetryFreshness | undefined, now: Date) {
+  if (!t) return null;
+  const ageSeconds = Math.max(0, (now.getTime() - Date.parse(t.receivedAt)) / 1000);
+  const staleAfterSeconds = TELEMETRY_STALE_INTERVALS * (t.intervalSeconds ?? TELEMETRY_DEFAULT_INTERVAL_SECONDS);
+  return {
+    source: t.via,
+    receivedAt: t.receivedAt,
+    ageSeconds,
+    stale: ageSeconds > staleAfterSeconds,
+    staleAfterSeconds,
+    intervalSeconds: t.intervalSeconds,
+    prometheus: t.sourceName,
+    windowSeconds: t.windowSeconds,
+    end: t.end,
+    edges: t.edgeCount,
+  };
 }
 
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
@@ -130,10 +155,19 @@ export function createTelemetryRoutes(opts: TelemetryRouteOptions = {}): Registe
             return send(reply, 403, { code: 'forbidden-cluster', message: `this certificate writes cluster ${cluster} only; the report names another cluster` } satisfies RelayError);
           }
           const receivedAt = now().toISOString();
-          await deps.store.putTelemetry({ cluster, via: 'agent', receivedAt, sourceName: report.sourceName, windowSeconds: report.windowSeconds, end: report.end, edges: report.edges, notes: report.notes });
+          try {
+            await deps.store.putTelemetry({ cluster, via: 'agent', receivedAt, sourceName: report.sourceName, windowSeconds: report.windowSeconds, end: report.end, ...(report.intervalSeconds !== undefined ? { intervalSeconds: report.intervalSeconds } : {}), edges: report.edges, notes: report.notes });
+          } catch (err) {
+            // Revoked after this request was authenticated: refused like any later request of the cluster.
+            if (err instanceof StoreRevokedClusterError) {
+              deps.log.warn({ event: 'agent-refused', code: 'revoked', cluster }, 'telemetry of a revoked cluster refused');
+              return send(reply, 403, { code: 'revoked', message: `cluster ${cluster} is revoked; its telemetry is refused` } satisfies RelayError);
+            }
+            throw err;
+          }
           deps.log.info({ event: 'telemetry-stored', cluster, edges: report.edges.length, windowSeconds: report.windowSeconds }, 'telemetry stored');
           try {
-            deps.listener.onTelemetry?.(cluster);
+            deps.listener.onTelemetry?.(cluster, receivedAt);
           } catch (err) {
             deps.log.error({ event: 'listener-error', cluster, error: String((err as Error)?.message ?? err).slice(0, 300) }, 'telemetry listener failed');
           }
@@ -157,7 +191,13 @@ export interface TelemetryPollerOptions {
   intervalMs: number;
   timeoutMs?: number;
   /** Told after each stored document (the analysis schedules the cluster). */
-  onStored: (cluster: string) => void;
+  onStored: (cluster: string, receivedAt: string) => void;
+  /**
+   * Replicas: whether this replica holds the cluster's lease. Only the holder queries that cluster's
+   * Prometheus, so N replicas send one query per interval, not N; a cluster nobody holds (not
+   * registered, or revoked) is not queried. Absent: a single server queries every target.
+   */
+  holds?: (cluster: string) => boolean;
   now?: () => Date;
 }
 
@@ -170,8 +210,10 @@ export class TelemetryPoller {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
-  /** Completed rounds (tests). */
+  /** Completed rounds, documents stored, and targets skipped because another replica holds them (tests). */
   rounds = 0;
+  queried = 0;
+  skipped = 0;
 
   constructor(private readonly o: TelemetryPollerOptions) {}
 
@@ -183,15 +225,25 @@ export class TelemetryPoller {
   async round(): Promise<void> {
     for (const [cluster, url] of this.o.targets) {
       if (this.stopped) return;
+      if (this.o.holds && !this.o.holds(cluster)) {
+        this.skipped++;
+        continue;
+      }
       try {
         const end = (this.o.now ?? (() => new Date()))();
         const facts = await loadPrometheus({ url, windowSeconds: this.o.windowSeconds, end, ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}) });
         const { edges, notes } = wireFromFacts(facts);
-        const record: TelemetryRecord = { cluster, via: 'server', receivedAt: new Date().toISOString(), sourceName: facts.source.name, windowSeconds: facts.source.windowSeconds, end: facts.source.end, edges, notes };
+        const record: TelemetryRecord = { cluster, via: 'server', receivedAt: new Date().toISOString(), sourceName: facts.source.name, windowSeconds: facts.source.windowSeconds, end: facts.source.end, intervalSeconds: reportIntervalSeconds(this.o.intervalMs), edges, notes };
         await this.o.store.putTelemetry(record);
+        this.queried++;
         this.o.log.info({ event: 'telemetry-queried', cluster, edges: edges.length, notes: notes.length }, 'telemetry queried');
-        this.o.onStored(cluster);
+        this.o.onStored(cluster, record.receivedAt);
       } catch (err) {
+        if (err instanceof StoreRevokedClusterError) {
+          // Revoked: its traffic is no longer kept (the store refuses it); said once a round, not an error.
+          this.o.log.warn({ event: 'telemetry-revoked', cluster }, 'the cluster is revoked: its Prometheus answer is not stored; drop it from --prometheus');
+          continue;
+        }
         this.o.log.error({ event: 'telemetry-query-failed', cluster, error: String((err as Error)?.message ?? err).slice(0, 300) }, 'telemetry query failed; it runs again on the next interval');
       }
     }

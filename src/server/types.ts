@@ -71,8 +71,12 @@ export interface IngestListener {
       keys?: readonly import('../relay/protocol.js').ObjectKey[];
     },
   ): void;
-  /** New traffic aggregates were stored for `cluster` (src/server/telemetry.ts): analyse it again. */
-  onTelemetry?(cluster: string): void;
+  /**
+   * New traffic aggregates were stored for `cluster` (src/server/telemetry.ts): analyse it again
+   * (with replicas: tell the others, the lease holder analyses). `receivedAt` is the stored
+   * document's time (absent from callers that do not know it).
+   */
+  onTelemetry?(cluster: string, receivedAt?: string): void;
 }
 
 export interface AgentRoutesDeps {

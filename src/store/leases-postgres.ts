@@ -159,6 +159,12 @@ export class PostgresLeases {
     return r.rows.map((x) => ({ name: pgUntext(x.name), epoch: x.epoch === null ? null : pgUntext(x.epoch), seq: Number(x.seq), snapshotComplete: x.snapshot_complete, revoked: x.revoked, analysed: x.analysed }));
   }
 
+  /** When each cluster's telemetry document was stored (the polling fallback for telemetry notices). */
+  async telemetryStamps(): Promise<Array<{ cluster: string; receivedAt: number }>> {
+    const r = await this.pool.query<{ cluster: string; received_at: Date }>('SELECT cluster, received_at FROM telemetry');
+    return r.rows.map((x) => ({ cluster: x.cluster, receivedAt: x.received_at.getTime() }));
+  }
+
   /** Announces a stored batch to every replica (payload bounded and built by the caller). */
   async notify(payload: string): Promise<void> {
     await this.pool.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, payload]);

@@ -235,13 +235,22 @@ export class PostgresStore implements Store {
 
   async putTelemetry(record: TelemetryRecord): Promise<void> {
     const c = telemetryColumns(record);
-    await this.pool.query(
-      `INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (cluster) DO UPDATE SET via = EXCLUDED.via, received_at = EXCLUDED.received_at, source_name = EXCLUDED.source_name,
-         window_seconds = EXCLUDED.window_seconds, end_at = EXCLUDED.end_at, edge_count = EXCLUDED.edge_count, body = EXCLUDED.body`,
-      // Text columns hold no NUL (telemetryColumns escapes control characters; JSON escapes its own): stored as is.
-      [c.cluster, c.via, date(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.body],
-    );
+    await this.tx(async (q) => {
+      // FOR SHARE on the cluster's row: a concurrent revokeCluster (UPDATE, then DELETE of the
+      // telemetry, one transaction) either waits for this write and deletes it, or commits first and
+      // this read sees revoked_at. A cluster that is not registered is not refused: `server
+      // --prometheus CLUSTER=URL` may name one whose agent has not enrolled yet.
+      const r = await q.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM clusters WHERE name = $1 FOR SHARE', [t(c.cluster)]);
+      if (r.rows[0]?.revoked) throw new StoreRevokedClusterError(c.cluster);
+      await q.query(
+        `INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, interval_seconds, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (cluster) DO UPDATE SET via = EXCLUDED.via, received_at = EXCLUDED.received_at, source_name = EXCLUDED.source_name,
+           window_seconds = EXCLUDED.window_seconds, end_at = EXCLUDED.end_at, edge_count = EXCLUDED.edge_count,
+           interval_seconds = EXCLUDED.interval_seconds, body = EXCLUDED.body`,
+        // Text columns hold no NUL (telemetryColumns escapes control characters; JSON escapes its own): stored as is.
+        [c.cluster, c.via, date(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.intervalSeconds, c.body],
+      );
+    });
   }
 
   async getTelemetry(cluster: string): Promise<TelemetryRecord | null> {
@@ -250,13 +259,18 @@ export class PostgresStore implements Store {
   }
 
   async telemetryFreshness(): Promise<TelemetryFreshness[]> {
-    const r = await this.pool.query<TelemetryRow>('SELECT cluster, via, received_at, source_name, window_seconds, end_at, edge_count FROM telemetry ORDER BY cluster');
+    const r = await this.pool.query<TelemetryRow>('SELECT cluster, via, received_at, source_name, window_seconds, end_at, edge_count, interval_seconds FROM telemetry ORDER BY cluster');
     return r.rows.map(toTelemetryFreshness);
   }
 
   async revokeCluster(name: string, at: Date): Promise<boolean> {
-    const r = await this.pool.query('UPDATE clusters SET revoked_at = COALESCE(revoked_at, $2) WHERE name = $1', [t(name), date(at)]);
-    return (r.rowCount ?? 0) > 0;
+    // The traffic the revoked agent sent goes with its access (see putTelemetry for the race with a report).
+    return this.tx(async (q) => {
+      const r = await q.query('UPDATE clusters SET revoked_at = COALESCE(revoked_at, $2) WHERE name = $1', [t(name), date(at)]);
+      if ((r.rowCount ?? 0) === 0) return false;
+      await q.query('DELETE FROM telemetry WHERE cluster = $1', [name]);
+      return true;
+    });
   }
 
   async addBootstrapToken(cluster: string, tokenHash: string, expiresAt: Date): Promise<void> {

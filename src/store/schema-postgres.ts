@@ -133,6 +133,12 @@ CREATE TABLE telemetry (
 );
 `,
   },
+  // The sender's report interval (null: not said, an older agent), so the API can mark telemetry
+  // stale after three missed reports whatever interval each cluster runs at.
+  {
+    version: 21,
+    sql: `ALTER TABLE telemetry ADD COLUMN interval_seconds INTEGER;`,
+  },
   // Replica coordination (leases, members, the shared fleet result): numbered from 101.
   ...REPLICA_MIGRATIONS,
 ];

@@ -131,4 +131,10 @@ CREATE TABLE telemetry (
 ) WITHOUT ROWID;
 `,
   },
+  // The sender's report interval (null: not said, an older agent), so the API can mark telemetry
+  // stale after three missed reports whatever interval each cluster runs at.
+  {
+    version: 21,
+    sql: `ALTER TABLE telemetry ADD COLUMN interval_seconds INTEGER;`,
+  },
 ];

@@ -193,11 +193,17 @@ export class SqliteStore implements Store {
 
   async putTelemetry(record: TelemetryRecord): Promise<void> {
     const c = telemetryColumns(record);
-    this.st(
-      `INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    // One statement: the revocation check and the write are atomic (no report lands after a revoke).
+    // A cluster that is not registered is not refused: `server --prometheus CLUSTER=URL` may name one
+    // whose agent has not enrolled yet.
+    const res = this.st(
+      `INSERT INTO telemetry (cluster, via, received_at, source_name, window_seconds, end_at, edge_count, interval_seconds, body)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM clusters WHERE name = ? AND revoked_at IS NOT NULL)
        ON CONFLICT (cluster) DO UPDATE SET via = excluded.via, received_at = excluded.received_at, source_name = excluded.source_name,
-         window_seconds = excluded.window_seconds, end_at = excluded.end_at, edge_count = excluded.edge_count, body = excluded.body`,
-    ).run(c.cluster, c.via, iso(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.body);
+         window_seconds = excluded.window_seconds, end_at = excluded.end_at, edge_count = excluded.edge_count,
+         interval_seconds = excluded.interval_seconds, body = excluded.body`,
+    ).run(c.cluster, c.via, iso(c.receivedAt), c.sourceName, c.windowSeconds, c.end, c.edgeCount, c.intervalSeconds, c.body, c.cluster);
+    if (res.changes === 0) throw new StoreRevokedClusterError(c.cluster);
   }
 
   async getTelemetry(cluster: string): Promise<TelemetryRecord | null> {
@@ -206,7 +212,7 @@ export class SqliteStore implements Store {
   }
 
   async telemetryFreshness(): Promise<TelemetryFreshness[]> {
-    const rows = this.st('SELECT cluster, via, received_at, source_name, window_seconds, end_at, edge_count FROM telemetry ORDER BY cluster').all() as TelemetryRow[];
+    const rows = this.st('SELECT cluster, via, received_at, source_name, window_seconds, end_at, edge_count, interval_seconds FROM telemetry ORDER BY cluster').all() as TelemetryRow[];
     return rows.map(toTelemetryFreshness);
   }
 
@@ -235,7 +241,11 @@ export class SqliteStore implements Store {
   async revokeCluster(name: string, at: Date): Promise<boolean> {
     const row = this.clusterRow(name);
     if (!row) return false;
-    this.st('UPDATE clusters SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(iso(at), row.id);
+    // The traffic the revoked agent sent goes with its access: nothing it said is analysed or shown again.
+    this.db.transaction(() => {
+      this.st('UPDATE clusters SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(iso(at), row.id);
+      this.st('DELETE FROM telemetry WHERE cluster = ?').run(name);
+    })();
     return true;
   }
 

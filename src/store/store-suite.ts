@@ -124,8 +124,8 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         try {
           assert.deepEqual((await other.getTelemetry('east'))?.edges.map((e) => e.source.workload), ['b']);
           assert.deepEqual(await other.telemetryFreshness(), [
-            { cluster: 'east', via: 'server', receivedAt: at(3000).toISOString(), sourceName: 'http://prometheus:9090', windowSeconds: 3600, end: at(2000).toISOString(), edgeCount: 1 },
-            { cluster: 'west', via: 'server', receivedAt: at(2000).toISOString(), sourceName: 'http://prometheus:9090', windowSeconds: 3600, end: at(1000).toISOString(), edgeCount: 1 },
+            { cluster: 'east', via: 'server', receivedAt: at(3000).toISOString(), sourceName: 'http://prometheus:9090', windowSeconds: 3600, end: at(2000).toISOString(), edgeCount: 1, intervalSeconds: null },
+            { cluster: 'west', via: 'server', receivedAt: at(2000).toISOString(), sourceName: 'http://prometheus:9090', windowSeconds: 3600, end: at(1000).toISOString(), edgeCount: 1, intervalSeconds: null },
           ]);
         } finally {
           await other.close();
@@ -137,6 +137,44 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         await assert.rejects(store.putTelemetry({ ...record('east', 'agent', [], 0), via: 'elsewhere' as 'agent' }), StoreInputError);
         await assert.rejects(store.putTelemetry({ ...record('east', 'agent', [], 0), receivedAt: 'yesterday' }), StoreInputError);
         assert.equal(await store.getTelemetry('east'), null);
+      });
+
+      withStore('the report interval round-trips (absent stays absent) and is bounded', async ({ store }) => {
+        await store.putTelemetry({ ...record('east', 'agent', [], 0), intervalSeconds: 300 });
+        assert.equal((await store.getTelemetry('east'))?.intervalSeconds, 300);
+        assert.equal((await store.telemetryFreshness())[0]?.intervalSeconds, 300);
+        await store.putTelemetry(record('east', 'agent', [], 1000));
+        assert.equal('intervalSeconds' in (await store.getTelemetry('east'))!, false, 'a report without an interval clears the old one');
+        assert.equal((await store.telemetryFreshness())[0]?.intervalSeconds, null);
+        for (const bad of [0, 59, 86_401, 1.5, Number.NaN]) {
+          await assert.rejects(store.putTelemetry({ ...record('east', 'agent', [], 2000), intervalSeconds: bad }), StoreInputError, `interval ${bad}`);
+        }
+      });
+
+      withStore('revoking a cluster deletes its telemetry and refuses every later report, on every replica; other clusters keep theirs', async ({ store, replica }) => {
+        await store.createCluster('east', T0);
+        await store.createCluster('west', T0);
+        await store.putTelemetry(record('east', 'agent', [edge('a', 5)], 1000));
+        await store.putTelemetry(record('west', 'agent', [edge('b', 5)], 1000));
+        assert.equal(await store.revokeCluster('east', at(2000)), true);
+        assert.equal(await store.getTelemetry('east'), null);
+        assert.deepEqual((await store.telemetryFreshness()).map((f) => f.cluster), ['west']);
+        await assert.rejects(store.putTelemetry(record('east', 'agent', [edge('c', 5)], 3000)), StoreRevokedClusterError);
+        await assert.rejects(store.putTelemetry(record('east', 'server', [edge('c', 5)], 3000)), StoreRevokedClusterError, 'the server\'s own queries are refused too');
+        const other = await replica();
+        try {
+          await assert.rejects(other.putTelemetry(record('east', 'agent', [edge('c', 5)], 4000)), StoreRevokedClusterError);
+        } finally {
+          await other.close();
+        }
+        assert.equal(await store.getTelemetry('east'), null);
+        assert.equal((await store.getTelemetry('west'))?.edges.length, 1);
+        // Revoking again (or an unknown cluster) changes nothing and says so.
+        assert.equal(await store.revokeCluster('east', at(5000)), true);
+        assert.equal(await store.revokeCluster('nowhere', at(5000)), false);
+        // A cluster not registered (yet) is not refused: the server may poll it before its agent enrols.
+        await store.putTelemetry(record('north', 'server', [], 6000));
+        assert.ok(await store.getTelemetry('north'));
       });
     });
 

@@ -16,17 +16,26 @@ export interface TelemetryRow {
   window_seconds: number;
   end_at: string;
   edge_count: number;
+  interval_seconds?: number | null;
   body?: string;
 }
 
+/** Shortest and longest report interval a record may carry (the CLI's --telemetry-interval bounds). */
+export const MIN_INTERVAL_SECONDS = 60;
+export const MAX_INTERVAL_SECONDS = 86_400;
+
 /** Checks what goes in (the callers validated the edges; this guards the columns). */
-export function telemetryColumns(r: TelemetryRecord): { cluster: string; via: string; receivedAt: Date; sourceName: string; windowSeconds: number; end: string; edgeCount: number; body: string } {
+export function telemetryColumns(r: TelemetryRecord): { cluster: string; via: string; receivedAt: Date; sourceName: string; windowSeconds: number; end: string; edgeCount: number; intervalSeconds: number | null; body: string } {
   if (!isClusterName(r.cluster) && r.cluster !== 'fleet') throw new StoreInputError('telemetry: the cluster is not a cluster name');
   if (r.via !== 'agent' && r.via !== 'server') throw new StoreInputError('telemetry: via is neither agent nor server');
   const receivedAt = new Date(r.receivedAt);
   if (Number.isNaN(receivedAt.getTime())) throw new StoreInputError('telemetry: receivedAt is not a time');
   if (!Number.isSafeInteger(r.windowSeconds) || r.windowSeconds < 0) throw new StoreInputError('telemetry: windowSeconds is not a whole number of seconds');
   if (!Array.isArray(r.edges) || !Array.isArray(r.notes)) throw new StoreInputError('telemetry: edges and notes are lists');
+  const iv = r.intervalSeconds;
+  if (iv !== undefined && (!Number.isSafeInteger(iv) || iv < MIN_INTERVAL_SECONDS || iv > MAX_INTERVAL_SECONDS)) {
+    throw new StoreInputError(`telemetry: intervalSeconds is not a whole number of seconds from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}`);
+  }
   return {
     cluster: r.cluster,
     via: r.via,
@@ -35,6 +44,7 @@ export function telemetryColumns(r: TelemetryRecord): { cluster: string; via: st
     windowSeconds: r.windowSeconds,
     end: terminalSafe(String(r.end)),
     edgeCount: r.edges.length,
+    intervalSeconds: iv ?? null,
     body: JSON.stringify({ edges: r.edges, notes: r.notes }),
   };
 }
@@ -52,16 +62,17 @@ export function toTelemetryFreshness(row: TelemetryRow): TelemetryFreshness {
     windowSeconds: Number(row.window_seconds),
     end: row.end_at,
     edgeCount: Number(row.edge_count),
+    intervalSeconds: row.interval_seconds === null || row.interval_seconds === undefined ? null : Number(row.interval_seconds),
   };
 }
 
 export function toTelemetryRecord(row: TelemetryRow): TelemetryRecord {
-  const { edgeCount: _count, ...fresh } = toTelemetryFreshness(row);
+  const { edgeCount: _count, intervalSeconds, ...fresh } = toTelemetryFreshness(row);
   let doc: { edges?: unknown; notes?: unknown } = {};
   try {
     doc = JSON.parse(row.body ?? '{}') as typeof doc;
   } catch {
     doc = {};
   }
-  return { ...fresh, edges: Array.isArray(doc.edges) ? doc.edges : [], notes: Array.isArray(doc.notes) ? doc.notes.filter((n): n is string => typeof n === 'string') : [] };
+  return { ...fresh, ...(intervalSeconds !== null ? { intervalSeconds } : {}), edges: Array.isArray(doc.edges) ? doc.edges : [], notes: Array.isArray(doc.notes) ? doc.notes.filter((n): n is string => typeof n === 'string') : [] };
 }

@@ -206,7 +206,7 @@ export interface Store extends TelemetryStore {
   createCluster(name: string, at: Date): Promise<ClusterRecord>;
   getCluster(name: string): Promise<ClusterRecord | null>;
   listClusters(): Promise<ClusterRecord[]>;
-  /** Revokes a cluster (its bootstrap tokens and certificates stop working at once). False if unknown. */
+  /** Revokes a cluster (its bootstrap tokens and certificates stop working at once; its stored telemetry is deleted). False if unknown. */
   revokeCluster(name: string, at: Date): Promise<boolean>;
   /** Stores a bootstrap token's hash (never the token). */
   addBootstrapToken(cluster: string, tokenHash: string, expiresAt: Date): Promise<void>;
@@ -280,16 +280,22 @@ export interface TelemetryRecord {
   windowSeconds: number;
   /** End of the window (ISO 8601). */
   end: string;
+  /** How often the sender reports, seconds (absent: not said, as from an older agent). */
+  intervalSeconds?: number;
   edges: WireTrafficEdge[];
   notes: string[];
 }
 
 /** A TelemetryRecord without its edges: what the API shows as freshness. */
-export type TelemetryFreshness = Omit<TelemetryRecord, 'edges' | 'notes'> & { edgeCount: number };
+export type TelemetryFreshness = Omit<TelemetryRecord, 'edges' | 'notes' | 'intervalSeconds'> & { edgeCount: number; intervalSeconds: number | null };
 
 /** Telemetry storage: added beside the Store (its own table), implemented by both stores. */
 export interface TelemetryStore {
-  /** Replaces the cluster's telemetry document. */
+  /**
+   * Replaces the cluster's telemetry document. Throws StoreRevokedClusterError when the cluster is
+   * registered and revoked (checked in the same statement or transaction as the write, so a report
+   * racing a revocation is either deleted by it or refused after it).
+   */
   putTelemetry(record: TelemetryRecord): Promise<void>;
   getTelemetry(cluster: string): Promise<TelemetryRecord | null>;
   /** Every cluster's telemetry freshness, by cluster name. */

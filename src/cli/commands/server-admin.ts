@@ -121,7 +121,7 @@ export function registerServerAdminCommands(cmd: Command, io: CliIO, setExit: Se
     cmd
       .command('revoke-cluster')
       .argument('<name>', 'the cluster')
-      .description("revoke a cluster: its agent's certificates and unused tokens are refused from the next request on; the name cannot enroll again"),
+      .description("revoke a cluster: its agent's certificates and unused tokens are refused from the next request on, its stored telemetry is deleted; the name cannot enroll again"),
   );
   revoke.action(async (name: string, _flags: StoreFlags, self: Command) => {
     const flags = self.optsWithGlobals<StoreFlags>();

@@ -11,7 +11,7 @@ import type { pino } from 'pino';
 import { SEVERITIES, type Severity } from '../../engine/finding.js';
 import { computePosture } from '../../posture/index.js';
 import { buildConfigGraph } from '../../graph/config-graph.js';
-import { telemetryFactsFor } from '../telemetry.js';
+import { telemetryFactsFor, telemetryView } from '../telemetry.js';
 import { tenantMap } from '../../tenancy/map.js';
 import { buildView } from '../../cli/commands/posture.js';
 import { groupOf } from '../../model/resource.js';
@@ -78,12 +78,6 @@ export function suppresses(s: Suppression, f: FindingRecord): boolean {
 function withSuppression(f: FindingRecord, active: readonly Suppression[]) {
   const s = active.find((x) => suppresses(x, f));
   return { ...f, suppression: s ? { id: s.id, reason: s.reason, expiresAt: s.expiresAt, createdBy: s.createdBy } : null };
-}
-
-/** A cluster's telemetry freshness as the API shows it (null: no traffic facts). */
-function telemetryView(t: TelemetryFreshness | undefined, now: Date) {
-  if (!t) return null;
-  return { source: t.via, receivedAt: t.receivedAt, ageSeconds: Math.max(0, (now.getTime() - Date.parse(t.receivedAt)) / 1000), prometheus: t.sourceName, windowSeconds: t.windowSeconds, end: t.end, edges: t.edgeCount };
 }
 
 async function telemetryByCluster(store: Store): Promise<Map<string, TelemetryFreshness>> {

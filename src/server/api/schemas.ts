@@ -128,12 +128,18 @@ export const cluster = {
     /** The traffic facts the analysis reads (docs/telemetry.md), null when none: who queried Prometheus, when, over which window. */
     telemetry: {
       type: ['object', 'null'],
-      required: ['source', 'receivedAt', 'ageSeconds', 'prometheus', 'windowSeconds', 'end', 'edges'],
+      required: ['source', 'receivedAt', 'ageSeconds', 'stale', 'staleAfterSeconds', 'intervalSeconds', 'prometheus', 'windowSeconds', 'end', 'edges'],
       properties: {
         /** agent: relayed by the cluster's agent; server: queried by the server (--prometheus CLUSTER=URL). */
         source: { type: 'string', enum: ['agent', 'server'] },
         receivedAt: str,
         ageSeconds: { type: 'number' },
+        /** True when no report came for staleAfterSeconds: the traffic facts (INS findings, "seen in traffic") describe the past. */
+        stale: { type: 'boolean' },
+        /** Three report intervals (the sender's, or 5 min when it did not say). */
+        staleAfterSeconds: int,
+        /** The sender's report interval in seconds; null when it did not say (an older agent). */
+        intervalSeconds: nint,
         /** The Prometheus, redacted. */
         prometheus: str,
         windowSeconds: int,

@@ -13,6 +13,11 @@
  *   batch (./notify.ts), received on one dedicated LISTEN connection. Notifications are not durable
  *   (a replica killed between commit and NOTIFY, a dropped LISTEN connection), so every tick also
  *   compares every cluster's stored cursor with the last one heard of: the polling fallback.
+ * - Telemetry (issue 15) the same way: a replica that stores a cluster's traffic aggregates (an agent's
+ *   report, or its own Prometheus query) sends a telemetry notice; the holder re-analyses the cluster
+ *   (INS rules, "seen in traffic"). Every tick also compares each cluster's stored telemetry time with
+ *   the last one heard of (the polling fallback). The server's own Prometheus queries run only where
+ *   the cluster's lease is held (TelemetryPoller's `holds`), so N replicas do not query N times.
  * - Fencing: analysis writes carry the lease's generation (./fence.ts); the store checks it in the
  *   writing transaction, so a replica that lost a lease cannot overwrite the new holder's results.
  * - The fleet pass's blast radius goes to PostgreSQL (replica_fleet_result) so every replica's API
@@ -26,7 +31,7 @@ import type { pino } from 'pino';
 import { FLEET_CLUSTER, type WriteFence } from '../../store/types.js';
 import { CHANGES_CHANNEL, PostgresLeases, type Lease } from '../../store/leases-postgres.js';
 import type { BlastRadius } from '../../multicluster/blast-radius.js';
-import { decodeNotice, encodeNotice, type ChangeNotice, type StoredInfo } from './notify.js';
+import { decodeNotice, decodeTelemetryNotice, encodeNotice, encodeTelemetryNotice, type ChangeNotice, type StoredInfo, type TelemetryNotice } from './notify.js';
 
 export const DEFAULT_LEASE_MS = 15_000;
 export const MIN_LEASE_MS = 1_000;
@@ -45,6 +50,8 @@ export interface ReplicaOptions {
 export interface ReplicaAnalysisHooks {
   onStored(cluster: string, info?: StoredInfo): void;
   scheduleFleet(): void;
+  /** New telemetry for a held cluster: re-run its rules over the kept model (absent: onStored, a reload). */
+  onTelemetry?(cluster: string): void;
 }
 
 export function defaultReplicaId(): string {
@@ -75,6 +82,10 @@ export class ReplicaCoordinator {
   private readonly known = new Map<string, Known>();
   /** Clusters whose stored position was ahead of `known` at the last tick. */
   private behind = new Set<string>();
+  /** Per cluster, the newest stored telemetry time (ms) this replica heard of; null until the first tick read them all. */
+  private knownTelemetry: Map<string, number> | null = null;
+  /** Clusters whose stored telemetry was newer than `knownTelemetry` at the last tick. */
+  private telemetryBehind = new Set<string>();
   private analysis: ReplicaAnalysisHooks | null = null;
   private listener: pg.Client | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -86,7 +97,7 @@ export class ReplicaCoordinator {
   /** Replicas alive at the last tick (this one included). */
   members = 1;
   /** Counters for tests and logs. */
-  readonly stats = { ticks: 0, taken: 0, lost: 0, released: 0, notices: 0, polled: 0, notifyFailures: 0 };
+  readonly stats = { ticks: 0, taken: 0, lost: 0, released: 0, notices: 0, polled: 0, notifyFailures: 0, telemetryNotices: 0, telemetryPolled: 0 };
 
   constructor(opts: ReplicaOptions) {
     this.id = opts.replicaId ?? defaultReplicaId();
@@ -156,6 +167,35 @@ export class ReplicaCoordinator {
     if (this.holds(FLEET_CLUSTER)) this.analysis?.scheduleFleet();
   }
 
+  /** Telemetry was stored here (an agent's report, or this replica's own query): tell the others, and re-analyse if the cluster is ours. */
+  onLocalTelemetry(cluster: string, receivedAt: string): void {
+    const payload = encodeTelemetryNotice(this.id, cluster, receivedAt);
+    if (payload !== null && !this.closed) {
+      this.leases.notify(payload).catch((err: unknown) => {
+        this.stats.notifyFailures++;
+        this.log.warn({ cluster, err: errorLine(err) }, 'could not notify the other replicas of stored telemetry; they see it at their next poll');
+      });
+    }
+    const at = Date.parse(receivedAt);
+    if (this.knownTelemetry && Number.isFinite(at)) this.knownTelemetry.set(cluster, Math.max(at, this.knownTelemetry.get(cluster) ?? 0));
+    if (this.holds(cluster)) this.telemetryChanged(cluster);
+  }
+
+  private onTelemetryNotice(n: TelemetryNotice): void {
+    this.stats.telemetryNotices++;
+    if (n.replica === this.id) return;
+    const at = Date.parse(n.receivedAt);
+    const k = this.knownTelemetry?.get(n.cluster);
+    if (k !== undefined && at <= k) return;
+    this.knownTelemetry?.set(n.cluster, at);
+    if (this.holds(n.cluster)) this.telemetryChanged(n.cluster);
+  }
+
+  private telemetryChanged(cluster: string): void {
+    if (this.analysis?.onTelemetry) this.analysis.onTelemetry(cluster);
+    else this.analysis?.onStored(cluster);
+  }
+
   private onNotice(n: ChangeNotice): void {
     this.stats.notices++;
     if (n.replica === this.id) return;
@@ -189,7 +229,9 @@ export class ReplicaCoordinator {
     c.on('notification', (m) => {
       if (m.channel !== CHANGES_CHANNEL || typeof m.payload !== 'string') return;
       const n = decodeNotice(m.payload);
-      if (n) this.onNotice(n);
+      if (n) return this.onNotice(n);
+      const tn = decodeTelemetryNotice(m.payload);
+      if (tn) this.onTelemetryNotice(tn);
     });
     c.on('error', (err) => lost(errorLine(err)));
     c.on('end', () => lost('connection ended'));
@@ -333,7 +375,15 @@ export class ReplicaCoordinator {
       this.log.info({ replica: this.id, replicas: this.members, share, taken: taken.length, released, held: this.heldClusters().length, fleet: this.held.has(FLEET_CLUSTER) }, 'leases changed');
     }
 
-    // 5. Wake up when the earliest lease held elsewhere expires: a dead replica's clusters move within one lease period.
+    // 5. Telemetry stored without a notice we heard. After the leases, and on its own: a failure here
+    //    must not stop a replica from renewing or taking its share.
+    try {
+      await this.pollTelemetry();
+    } catch (err) {
+      this.log.warn({ err: errorLine(err) }, 'could not read the stored telemetry times; trying again next tick');
+    }
+
+    // 6. Wake up when the earliest lease held elsewhere expires: a dead replica's clusters move within one lease period.
     let soonest = Infinity;
     for (const l of all) if (l.holder !== this.id && l.remainingMs > 0) soonest = Math.min(soonest, l.remainingMs);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -345,6 +395,31 @@ export class ReplicaCoordinator {
       }, Math.ceil(soonest) + 20);
       this.wakeTimer.unref();
     }
+  }
+
+  /**
+   * The polling fallback for telemetry notices, with the same tick of grace as batches. The first
+   * tick only learns where every cluster stands (taking a lease schedules a full analysis anyway).
+   */
+  private async pollTelemetry(): Promise<void> {
+    const stamps = await this.leases.telemetryStamps();
+    if (this.knownTelemetry === null) {
+      this.knownTelemetry = new Map(stamps.map((x) => [x.cluster, x.receivedAt]));
+      return;
+    }
+    const behind = new Set<string>();
+    for (const { cluster, receivedAt } of stamps) {
+      const k = this.knownTelemetry.get(cluster);
+      if (k !== undefined && k >= receivedAt) continue;
+      if (!this.telemetryBehind.has(cluster)) {
+        behind.add(cluster);
+        continue;
+      }
+      this.knownTelemetry.set(cluster, receivedAt);
+      this.stats.telemetryPolled++;
+      if (this.holds(cluster)) this.telemetryChanged(cluster);
+    }
+    this.telemetryBehind = behind;
   }
 
   /** Stops: hands back every lease (the others take them at their next tick instead of after expiry) and leaves. */

@@ -7,6 +7,10 @@
  * would pass MAX_PAYLOAD_BYTES (the holder then reloads the cluster); a cluster or epoch too long for
  * it is announced without the epoch (the same). Escaped: JSON (control characters and NUL as \u
  * escapes, never raw). Parsed as untrusted: anything malformed is ignored (polling catches up).
+ *
+ * Telemetry (issue 15) has a notice of its own on the same channel, `t: "telemetry"` with the stored
+ * document's time: the holder of the cluster re-analyses it (INS rules, "seen in traffic"). A replica
+ * older than it reads a telemetry notice as malformed and ignores it.
  */
 import { isClusterName, type ObjectKey } from '../../relay/protocol.js';
 import type { IngestListener } from '../types.js';
@@ -74,4 +78,42 @@ export function decodeNotice(payload: string): ChangeNotice | null {
     out.keys = w.k.map(([kind, namespace, name]) => ({ kind, namespace, name }));
   }
   return out;
+}
+
+/** New traffic aggregates were stored for a cluster (src/server/telemetry.ts) on some replica. */
+export interface TelemetryNotice {
+  replica: string;
+  cluster: string;
+  /** The stored document's receivedAt (ISO 8601): a notice for what the holder already analysed is ignored. */
+  receivedAt: string;
+}
+
+interface TelemetryWire {
+  v: 1;
+  r: string;
+  c: string;
+  t: 'telemetry';
+  a: string;
+}
+
+const ISO_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{5,20}Z$/;
+
+/** The payload for a stored telemetry document; null when it would not fit (the others' polling finds it). */
+export function encodeTelemetryNotice(replica: string, cluster: string, receivedAt: string): string | null {
+  const payload = JSON.stringify({ v: 1, r: replica, c: cluster, t: 'telemetry', a: receivedAt } satisfies TelemetryWire);
+  return bytes(payload) <= MAX_PAYLOAD_BYTES ? payload : null;
+}
+
+export function decodeTelemetryNotice(payload: string): TelemetryNotice | null {
+  if (typeof payload !== 'string' || bytes(payload) > 8000) return null;
+  let w: Partial<TelemetryWire>;
+  try {
+    w = JSON.parse(payload) as Partial<TelemetryWire>;
+  } catch {
+    return null;
+  }
+  if (!w || typeof w !== 'object' || w.v !== 1 || w.t !== 'telemetry') return null;
+  if (!str(w.r, 200) || !isClusterName(w.c)) return null;
+  if (!str(w.a, 40) || !ISO_TIME.test(w.a) || Number.isNaN(Date.parse(w.a))) return null;
+  return { replica: w.r, cluster: w.c, receivedAt: w.a };
 }

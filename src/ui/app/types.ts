@@ -44,6 +44,8 @@ export type Cluster = {
   analysisBacklog: number;
   lagSeconds: number;
   openFindings: Record<string, number>;
+  /** Traffic facts' freshness (docs/telemetry.md); null when none are stored. */
+  telemetry: { source: 'agent' | 'server'; receivedAt: string; ageSeconds: number; stale: boolean; staleAfterSeconds: number; edges: number } | null;
 };
 
 export type TrendPoint = { day: string; open: Partial<Record<Severity, number>> };

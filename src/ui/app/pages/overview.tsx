@@ -10,6 +10,21 @@ function findingHref(cluster: string, fingerprint: string): string {
   return `/ui/findings/${encodeURIComponent(cluster)}/${encodeURIComponent(fingerprint)}`;
 }
 
+/**
+ * How old the cluster's traffic facts are. Stale (no report for three intervals) is said in words,
+ * not by colour alone: INS findings and "seen in traffic" then describe the past.
+ */
+function TelemetryAge({ t }: { t: Cluster['telemetry'] }) {
+  if (!t) return <span class="muted">none</span>;
+  const title = `${t.edges} traffic edges from the ${t.source === 'server' ? "server's query" : "agent's report"} at ${dateTime(t.receivedAt)}; stale after ${duration(t.staleAfterSeconds)} without a report`;
+  return (
+    <span class={t.stale ? 'telemetry status-stale' : 'telemetry'} title={title}>
+      {ago(t.ageSeconds)}
+      {t.stale ? ' (stale)' : ''}
+    </span>
+  );
+}
+
 function Clusters({ clusters }: { clusters: Cluster[] }) {
   if (clusters.length === 0) return <p class="muted">No cluster is registered yet: connect an agent (docs/server.md).</p>;
   return (
@@ -24,6 +39,7 @@ function Clusters({ clusters }: { clusters: Cluster[] }) {
           <th scope="col">Lag</th>
           <th scope="col">Backlog</th>
           <th scope="col">Last ingest</th>
+          <th scope="col">Telemetry</th>
           {SEVERITIES.map((s) => (
             <th scope="col">{s}</th>
           ))}
@@ -43,6 +59,9 @@ function Clusters({ clusters }: { clusters: Cluster[] }) {
             <td>{duration(c.lagSeconds)}</td>
             <td>{c.analysisBacklog}</td>
             <td>{dateTime(c.lastIngestAt)}</td>
+            <td>
+              <TelemetryAge t={c.telemetry} />
+            </td>
             {SEVERITIES.map((s) => (
               <td class="num">{Object.hasOwn(c.openFindings, s) ? c.openFindings[s] : 0}</td>
             ))}
