@@ -26,7 +26,7 @@ function TelemetryAge({ t }: { t: Cluster['telemetry'] }) {
 }
 
 function Clusters({ clusters }: { clusters: Cluster[] }) {
-  if (clusters.length === 0) return <p class="muted">No cluster is registered yet: connect an agent (docs/server.md).</p>;
+  if (clusters.length === 0) return <p class="muted">No cluster is registered yet: connect an agent (docs/agent.md).</p>;
   return (
     <table>
       <caption class="sr-only">Clusters and their agents</caption>
