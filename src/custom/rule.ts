@@ -239,9 +239,19 @@ function evaluate(model: MeshModel, members: readonly Member[]): void {
   for (const w of walks.values()) {
     const objects = model.ofKind(w.group, w.kind);
     const views: Array<Record<string, unknown>> = new Array(CHUNK);
+    let lastNs = '';
+    let lastView: Record<string, unknown> | null = null;
     for (let start = 0; start < objects.length; start += CHUNK) {
       const end = Math.min(objects.length, start + CHUNK);
-      for (let i = start; i < end; i++) views[i - start] = namespaceOf(objects[i].namespace);
+      for (let i = start; i < end; i++) {
+        // Objects come sorted by namespace within a kind: most share the previous one's view.
+        const ns = objects[i].namespace;
+        if (ns !== lastNs || lastView === null) {
+          lastView = namespaceOf(ns);
+          lastNs = ns;
+        }
+        views[i - start] = lastView;
+      }
       for (const { m, k } of w.who) {
         if (m.failure) continue;
         const t0 = performance.now();
