@@ -5,6 +5,7 @@ import { liveResource } from '../cluster/live-resource.js';
 import { MeshModel } from '../model/model.js';
 import { isClusterScoped, type Resource } from '../model/resource.js';
 import { runRules } from '../engine/run.js';
+import { IncrementalEngine, allFindings } from '../engine/incremental.js';
 import { defaultSettings } from '../config/settings.js';
 import { parseRuleFile } from './load.js';
 import { batchRules, compileDeclarative, type CustomRule } from './rule.js';
@@ -52,6 +53,10 @@ const RULES = `rules:
 `;
 
 function model(n: number): MeshModel {
+  return new MeshModel(resources(n));
+}
+
+function resources(n: number): Resource[] {
   const big = `[${Array.from({ length: 900 }, (_, i) => i).join(',')}]`;
   const docs: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -67,7 +72,7 @@ spec: {replicas: ${i % 5}, big: ${big}, template: {spec: {containers: []}}}`);
   const list: Resource[] = parseAllDocuments(docs.join('\n---\n'))
     .map((d) => d.toJS() as Record<string, any>)
     .map((o, i) => ({ ...liveResource(o, { apiVersion: o.apiVersion, kind: o.kind, namespaced: !isClusterScoped(o.kind) }, 'c'), id: i }));
-  return new MeshModel(list);
+  return list;
 }
 
 function compiled(opts: { fast?: boolean; budgetMs?: number } = {}): CustomRule[] {
@@ -124,4 +129,23 @@ test('a batch evaluates only the rules the engine runs; a disabled rule leaves n
   const trouble = many.trouble as { count: number; first: string } | null;
   assert.match(trouble?.first ?? '', /^VirtualService shop\/b0: No such key: replicas/);
   assert.equal(trouble?.count, 10);
+});
+
+test('an incremental update of a batch finds what a full run finds', () => {
+  const rules = compiled({ budgetMs: 60_000 }).filter((r) => r.meta.id !== 'X-SLOW');
+  batchRules(rules);
+  const objects = new Map(resources(10).map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r] as const));
+  const engine = new IncrementalEngine(rules);
+  engine.analyse(objects, null);
+  // cd0 has 0 replicas: X-MANY (replicas > 2) and X-ARITH (replicas + 1 > 3) do not fire until it has 4.
+  const key = 'Deployment/shop/cd0';
+  const before = objects.get(key)!;
+  objects.set(key, { ...before, obj: { ...before.obj, spec: { ...before.obj.spec, replicas: 4 } } });
+  const update = engine.analyse(objects, [key]);
+  assert.equal(update.mode, 'incremental');
+  const fresh = new IncrementalEngine(compiled({ fast: false, budgetMs: 60_000 }).filter((r) => r.meta.id !== 'X-SLOW')).analyse(objects, null);
+  const show = (fs: ReturnType<typeof allFindings>) => fs.map((f) => `${f.ruleId} ${f.resource.name}: ${f.message}`).sort();
+  assert.deepEqual(show(allFindings(update)), show(allFindings(fresh)));
+  assert.ok(show(allFindings(update)).includes('X-MANY cd0: Deployment cd0'));
+  assert.ok(show(allFindings(update)).includes('X-ARITH cd0: cd0 arith'));
 });
