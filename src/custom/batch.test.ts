@@ -149,3 +149,25 @@ test('an incremental update of a batch finds what a full run finds', () => {
   assert.ok(show(allFindings(update)).includes('X-MANY cd0: Deployment cd0'));
   assert.ok(show(allFindings(update)).includes('X-ARITH cd0: cd0 arith'));
 });
+
+test('a runaway condition on the fast path is stopped by its budget inside its macro loops', () => {
+  const fastSlow = `rules:
+- id: X-SLOW-FAST
+  title: t
+  severity: low
+  match: {kinds: [VirtualService, Deployment]}
+  condition: "object.spec.big.all(a, object.spec.big.all(b, b >= 0))"
+  message: "slow"
+  path: metadata.name
+  fix: f
+  docs: {summary: s, why: w}
+`;
+  const [rule] = parseRuleFile(fastSlow, 'r.yaml').map((s) => compileDeclarative(s, { budgetMs: 40 }));
+  assert.equal(rule.fastPath, true);
+  const started = performance.now();
+  const res = runRules(model(40), [rule], { settings: defaultSettings() });
+  assert.deepEqual(res.failures.map((f) => f.ruleId), ['X-SLOW-FAST']);
+  // Stopped inside an object's loops (the chunk's clock would say "stopped after" the chunk's last object).
+  assert.match(res.failures[0].message, /X-SLOW-FAST ran past its time budget of 40 ms; it was stopped in VirtualService shop\/[ab]\d+/);
+  assert.ok(performance.now() - started < 2000);
+});

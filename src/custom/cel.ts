@@ -18,6 +18,7 @@ import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import { computePosture } from '../posture/index.js';
 import { isObject } from '../model/workloads.js';
+import { terminalSafe } from '../engine/text.js';
 
 /** Parse-time limits handed to the library. */
 export const CEL_LIMITS = { maxAstNodes: 2000, maxDepth: 48, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 } as const;
@@ -62,8 +63,14 @@ export function withScope<T>(scope: EvalScope, fn: () => T): T {
 function scope(): EvalScope & { model: MeshModel } {
   const s = current;
   if (!s || !s.model) throw new Error('a helper was called outside a rule evaluation');
-  if (performance.now() > s.deadline) throw new BudgetExceeded(`rule ${s.ruleId} ran past its time budget of ${s.budgetMs} ms`);
+  if (performance.now() > s.deadline) throw new BudgetExceeded(`rule ${s.ruleId} ran past its time budget of ${s.budgetMs} ms${stoppedIn(s)}`);
   return s as EvalScope & { model: MeshModel };
+}
+
+/** Where a rule was stopped, for its error: the object under evaluation, escaped. */
+function stoppedIn(s: EvalScope): string {
+  const r = s.resource;
+  return r ? `; it was stopped in ${terminalSafe(`${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`.slice(0, 200))}` : '';
 }
 
 function str(v: unknown): string {
@@ -188,7 +195,7 @@ function buildEnvironment(): Environment {
 /** Throws BudgetExceeded once the rule under evaluation is past its deadline (the fast path's loops call it). */
 export function checkDeadline(): void {
   const s = current;
-  if (s && performance.now() > s.deadline) throw new BudgetExceeded(`rule ${s.ruleId} ran past its time budget of ${s.budgetMs} ms`);
+  if (s && performance.now() > s.deadline) throw new BudgetExceeded(`rule ${s.ruleId} ran past its time budget of ${s.budgetMs} ms${stoppedIn(s)}`);
 }
 
 let environment: Environment | null = null;
