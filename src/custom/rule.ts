@@ -131,7 +131,8 @@ const CHUNK = 64;
  */
 class Member {
   readonly rule: CustomRule & { readonly batch: RuleBatch };
-  found: Array<Array<{ r: Resource; message: string }>> = [];
+  /** The objects the condition holds for, per kind; messages are made when reported (only one rule's at a time). */
+  found: Resource[][] = [];
   trouble: EvaluationTrouble | null = null;
   failure: Error | null = null;
   spent = 0;
@@ -175,7 +176,7 @@ class Member {
 export class RuleBatch implements RuleBatchHook {
   private readonly members = new Map<Rule, Member>();
   private planned: { model: MeshModel; members: Member[] } | null = null;
-  private done: { model: MeshModel; members: Set<Member> } | null = null;
+  private done: { model: MeshModel; members: Set<Member>; namespaceOf: (ns: string) => Record<string, unknown> } | null = null;
 
   add(member: Member): void {
     this.members.set(member.rule, member);
@@ -201,20 +202,43 @@ export class RuleBatch implements RuleBatchHook {
     if (!this.done || this.done.model !== model || !this.done.members.has(member)) {
       const planned = this.planned && this.planned.model === model && this.planned.members.includes(member) ? this.planned.members : [member];
       this.planned = null;
-      evaluate(model, planned);
-      this.done = { model, members: new Set(planned) };
+      const namespaceOf = evaluate(model, planned);
+      this.done = { model, members: new Set(planned), namespaceOf };
     }
+    const { namespaceOf } = this.done;
     this.done.members.delete(member);
     if (member.failure) throw member.failure;
-    for (let k = 0; k < member.found.length; k++) {
-      for (const f of member.found[k]) ctx.report({ resource: f.r, path: member.spec.path, message: f.message, remediation: member.spec.fix });
-    }
+    // Messages are rendered here, rule by rule, rather than kept for every rule of the batch at once
+    // (a run can have a million findings); their time counts against the rule's budget too.
+    const scope = member.scope;
+    scope.model = model;
+    scope.deadline = performance.now() + Math.max(0, member.budgetMs - member.spent);
+    const vars: { object: unknown; ns: Record<string, unknown> } = { object: null, ns: {} };
+    const found = member.found;
     member.found = [];
+    try {
+      withScope(scope, () => {
+        for (let k = 0; k < found.length; k++) {
+          for (const r of found[k]) {
+            scope.resource = r;
+            vars.object = r.obj ?? {};
+            vars.ns = namespaceOf(r.namespace);
+            ctx.report({ resource: r, path: member.spec.path, message: renderTemplate(member.message, vars), remediation: member.spec.fix });
+          }
+        }
+      });
+    } finally {
+      scope.model = null;
+      scope.resource = null;
+    }
   }
 }
 
-/** Evaluates `members` over the model: each kind's objects walked once, in chunks, every member taking its turn. */
-function evaluate(model: MeshModel, members: readonly Member[]): void {
+/**
+ * Evaluates `members` over the model: each kind's objects walked once, in chunks, every member taking
+ * its turn. Gives the namespace views it made, for the messages.
+ */
+function evaluate(model: MeshModel, members: readonly Member[]): (ns: string) => Record<string, unknown> {
   for (const m of members) m.reset(model);
   // The kinds to walk, in first-seen order, each with the members (and the index of the kind in their `kinds`) matching it.
   const walks = new Map<string, { group: string; kind: string; who: Array<{ m: Member; k: number }> }>();
@@ -269,7 +293,11 @@ function evaluate(model: MeshModel, members: readonly Member[]): void {
       }
     }
   }
-  for (const m of members) m.scope.model = null;
+  for (const m of members) {
+    m.scope.model = null;
+    m.scope.resource = null;
+  }
+  return namespaceOf;
 }
 
 /** One member on one object: match, bounds, the condition (fast path first), and the message when it holds. */
@@ -317,10 +345,7 @@ function turn(
     m.troubled(r, (err instanceof Error ? err.message : String(err)).split('\n')[0]);
     return;
   }
-  if (hit !== true) return;
-  vars.object = object;
-  vars.ns = view;
-  m.found[k].push({ r, message: renderTemplate(m.message, vars) });
+  if (hit === true) m.found[k].push(r);
 }
 
 const UNSET = Symbol('unset');
