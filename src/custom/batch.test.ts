@@ -171,3 +171,25 @@ test('a runaway condition on the fast path is stopped by its budget inside its m
   assert.match(res.failures[0].message, /X-SLOW-FAST ran past its time budget of 40 ms; it was stopped in VirtualService shop\/[ab]\d+/);
   assert.ok(performance.now() - started < 2000);
 });
+
+test('an object the fast path hands back (a value of a type it does not know) is evaluated by the library', () => {
+  const text = `rules:
+- id: X-WHEN
+  title: t
+  severity: low
+  match: {kinds: [Deployment]}
+  condition: "has(object.spec.when) && object.spec.when == object.spec.when"
+  message: "{{ object.metadata.name }}"
+  path: metadata.name
+  fix: f
+  docs: {summary: s, why: w}
+`;
+  const [rule] = parseRuleFile(text, 'r.yaml').map((s) => compileDeclarative(s));
+  assert.equal(rule.fastPath, true);
+  const list = resources(2).map((r) => (r.kind === 'Deployment' && r.name === 'cd0' ? { ...r, obj: { ...r.obj, spec: { ...r.obj.spec, when: new Date(0) } } } : r));
+  const res = runRules(new MeshModel(list), [rule], { settings: defaultSettings() });
+  assert.deepEqual(res.failures, []);
+  // The library compares the two timestamps; the other Deployment has no `when` and does not match.
+  assert.deepEqual(res.findings.map((f) => f.resource.name), ['cd0']);
+  assert.equal(rule.trouble, null);
+});
