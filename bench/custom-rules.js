@@ -6,6 +6,7 @@
 //
 // --library evaluates every condition on the CEL library alone (no fast path, src/custom/fast.ts);
 // --unbatched leaves each rule in a batch of its own (each walks its kinds' objects itself).
+//
 // The corpus is bench/generate.js's (written once to bench/out/custom-rules-<n>). It is loaded once;
 // then model + rules run `--runs` times with the built-in rules alone and with the custom rules added,
 // alternating, and the medians are compared. Rule compilation (once per run of the CLI) is timed apart.
