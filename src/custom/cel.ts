@@ -18,6 +18,7 @@ import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import { computePosture } from '../posture/index.js';
 import { isObject } from '../model/workloads.js';
+import { terminalSafe } from '../engine/text.js';
 
 /** Parse-time limits handed to the library. */
 export const CEL_LIMITS = { maxAstNodes: 2000, maxDepth: 48, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 } as const;
@@ -62,8 +63,14 @@ export function withScope<T>(scope: EvalScope, fn: () => T): T {
 function scope(): EvalScope & { model: MeshModel } {
   const s = current;
   if (!s || !s.model) throw new Error('a helper was called outside a rule evaluation');
-  if (performance.now() > s.deadline) throw new BudgetExceeded(`rule ${s.ruleId} ran past its time budget of ${s.budgetMs} ms`);
+  if (performance.now() > s.deadline) throw new BudgetExceeded(`rule ${s.ruleId} ran past its time budget of ${s.budgetMs} ms${stoppedIn(s)}`);
   return s as EvalScope & { model: MeshModel };
+}
+
+/** Where a rule was stopped, for its error: the object under evaluation, escaped. */
+function stoppedIn(s: EvalScope): string {
+  const r = s.resource;
+  return r ? `; it was stopped in ${terminalSafe(`${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`.slice(0, 200))}` : '';
 }
 
 function str(v: unknown): string {
@@ -101,34 +108,59 @@ function workloadOfObject(model: MeshModel, obj: unknown) {
   return undefined;
 }
 
-function buildEnvironment(): Environment {
-  return new Environment({ limits: { ...CEL_LIMITS } })
-    // dyn, not map: the library then reads the parsed object as it is (about twice as fast).
-    .registerVariable('object', 'dyn')
-    .registerVariable('ns', 'dyn')
-    .registerFunction('namespaceOf(string): map', (name: string) => {
+/**
+ * The helpers a condition may call, by CEL signature. One table for both evaluators: the library's
+ * environment registers them, and the fast path (fast.ts) calls the same functions after the same
+ * argument type checks, so a helper behaves alike whichever evaluator reaches it.
+ */
+export const HELPERS: ReadonlyArray<{ signature: string; name: string; params: readonly ('string' | 'map')[]; fn: (...args: never[]) => unknown }> = [
+  {
+    signature: 'namespaceOf(string): map',
+    name: 'namespaceOf',
+    params: ['string'],
+    fn: (name: string) => {
       const s = scope();
       return namespaceView(s.model, name);
-    })
-    .registerFunction('mtlsOf(map): string', (obj: unknown) => {
+    },
+  },
+  {
+    signature: 'mtlsOf(map): string',
+    name: 'mtlsOf',
+    params: ['map'],
+    fn: (obj: unknown) => {
       // The effective PeerAuthentication mode of the workload the object is (posture, src/posture).
       const s = scope();
       const w = s.resource && s.resource.obj === obj ? s.model.workloadFor(s.resource) : workloadOfObject(s.model, obj);
       if (!w) return '';
       return computePosture(s.model).of(w)?.mtls.mode ?? '';
-    })
-    .registerFunction('workloadsMatching(string, map): list', (ns: string, selector: unknown) => {
+    },
+  },
+  {
+    signature: 'workloadsMatching(string, map): list',
+    name: 'workloadsMatching',
+    params: ['string', 'map'],
+    fn: (ns: string, selector: unknown) => {
       const s = scope();
       return s.model.selectWorkloads(ns, selector).slice(0, HELPER_LIST_LIMIT).map(workloadView);
-    })
-    .registerFunction('hostOwners(string, string): list', (host: string, ns: string) => {
+    },
+  },
+  {
+    signature: 'hostOwners(string, string): list',
+    name: 'hostOwners',
+    params: ['string', 'string'],
+    fn: (host: string, ns: string) => {
       // Who owns a host (Services, ServiceEntries), as the HJK rules see it; `ns` resolves short names.
       const s = scope();
       const fqdn = s.model.resolveHost(host, ns);
       const owners = s.model.hosts.covered(fqdn).slice(0, HELPER_LIST_LIMIT);
       return owners.map((o) => ({ host: o.host, namespace: o.namespace, kind: o.resource.kind, name: o.resource.name, via: o.via }));
-    })
-    .registerFunction('hostNamespace(string, string): string', (host: string, ns: string) => {
+    },
+  },
+  {
+    signature: 'hostNamespace(string, string): string',
+    name: 'hostNamespace',
+    params: ['string', 'string'],
+    fn: (host: string, ns: string) => {
       // The namespace a host belongs to by its name (`name.ns.svc.<domain>`), or its owner's; '' if none.
       const s = scope();
       const fqdn = s.model.resolveHost(host, ns);
@@ -136,15 +168,34 @@ function buildEnvironment(): Environment {
       if (implied) return implied;
       const owners = s.model.hosts.ownersOf(fqdn);
       return owners.length ? owners[0].namespace : '';
-    })
-    .registerFunction('resourceExists(string, string, string): bool', (kind: string, ns: string, name: string) => {
+    },
+  },
+  {
+    signature: 'resourceExists(string, string, string): bool',
+    name: 'resourceExists',
+    params: ['string', 'string', 'string'],
+    fn: (kind: string, ns: string, name: string) => {
       // `Kind` or `group/Kind`, looked up in the model's kind-and-namespace index.
       const s = scope();
       const slash = kind.lastIndexOf('/');
       const group = slash < 0 ? '' : kind.slice(0, slash);
       const k = slash < 0 ? kind : kind.slice(slash + 1);
       return s.model.ofKindInNamespace(group, k, ns).some((r) => r.name === name);
-    });
+    },
+  },
+];
+
+function buildEnvironment(): Environment {
+  // dyn, not map: the library then reads the parsed object as it is (about twice as fast).
+  let env = new Environment({ limits: { ...CEL_LIMITS } }).registerVariable('object', 'dyn').registerVariable('ns', 'dyn');
+  for (const h of HELPERS) env = env.registerFunction(h.signature, h.fn as (...args: unknown[]) => unknown);
+  return env;
+}
+
+/** Throws BudgetExceeded once the rule under evaluation is past its deadline (the fast path's loops call it). */
+export function checkDeadline(): void {
+  const s = current;
+  if (s && performance.now() > s.deadline) throw new BudgetExceeded(`rule ${s.ruleId} ran past its time budget of ${s.budgetMs} ms${stoppedIn(s)}`);
 }
 
 let environment: Environment | null = null;

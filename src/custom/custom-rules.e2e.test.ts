@@ -39,6 +39,9 @@ test('custom rules are in rules, explain and docs; ids and titles as in the file
   assert.equal(list.code, 0, list.stderr);
   const rules = JSON.parse(list.stdout);
   for (const id of IDS) assert.ok(rules.some((r: { id: string; custom?: boolean }) => r.id === id && r.custom), id);
+  // Every example condition is in the fast path's subset; built-in rules say nothing about it.
+  for (const id of IDS) assert.ok(rules.some((r: { id: string; fastPath?: boolean }) => r.id === id && r.fastPath === true), `${id} on the fast path`);
+  assert.equal(rules.find((r: { id: string }) => r.id === 'BYP001').fastPath, undefined);
   assert.ok(rules.some((r: { id: string }) => r.id === 'BYP001'));
   const explain = await runCli(['explain', 'x-payments-vs-timeout', '--rules', RULES]);
   assert.equal(explain.code, 0, explain.stderr);

@@ -11,7 +11,7 @@ import { SEVERITIES } from '../engine/finding.js';
 import { terminalSafe } from '../engine/text.js';
 import { CATEGORY_TITLES, type Category, type Rule } from '../rules/types.js';
 import { parsePath } from './path.js';
-import { compileDeclarative, type CustomRule, type DeclarativeSpec, type KindRef } from './rule.js';
+import { batchRules, compileDeclarative, type CustomRule, type DeclarativeSpec, type KindRef } from './rule.js';
 
 /** IDs of custom rules: `X-` and upper-case words, so they can never clash with built-in IDs (ABC123). */
 export const CUSTOM_ID = /^X-[A-Z0-9]+(-[A-Z0-9]+)*$/;
@@ -174,6 +174,8 @@ export async function loadRuleFiles(paths: ReadonlyArray<{ path: string; shown: 
       }
     }
   }
+  // One batch: each kind's objects are walked once for all the rules (rule.ts).
+  batchRules(rules);
   return { rules, files: files.map((f) => f.shown) };
 }
 

@@ -28,6 +28,12 @@ export interface RunOptions {
   telemetry?: TrafficFacts;
 }
 
+/** What a rule may offer to be run with others of its batch (src/custom/rule.ts, RuleBatch). */
+interface RuleBatch {
+  begin(model: MeshModel, rules: readonly Rule[]): void;
+  end(): void;
+}
+
 export interface RuleFailure {
   ruleId: string;
   message: string;
@@ -49,6 +55,17 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
   const failures: RuleFailure[] = [];
   const run = new RunTables();
   const pending = new PendingLocations();
+  // Rules that evaluate better together (declarative custom rules walk each kind's objects once for
+  // all of them) are told which of them are about to run, and that the run is over.
+  const batches = new Map<RuleBatch, Rule[]>();
+  for (const rule of rules) {
+    const batch = (rule as { batch?: RuleBatch }).batch;
+    if (!batch || typeof batch.begin !== 'function' || opts.disabled?.has(rule.meta.id)) continue;
+    const members = batches.get(batch);
+    if (members) members.push(rule);
+    else batches.set(batch, [rule]);
+  }
+  for (const [batch, members] of batches) batch.begin(model, members);
   for (const rule of rules) {
     if (opts.disabled?.has(rule.meta.id)) continue;
     const override = opts.severityOverrides?.[rule.meta.id];
@@ -71,6 +88,7 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       failures.push({ ruleId: rule.meta.id, message: (err as Error)?.stack ?? String(err) });
     }
   }
+  for (const batch of batches.keys()) batch.end();
   // Before sorting: a confirmed finding may rank up.
   if (opts.telemetry) confirmFindings(findings, model, opts.telemetry, { fixedSeverity: (id) => opts.severityOverrides?.[id] !== undefined });
   if (opts.locator) pending.resolve(opts.locator, run.paths);

@@ -23,6 +23,12 @@ function addCustomOptions(cmd: Command): Command {
     .option('-c, --config <file>', 'config file whose rules: and plugins: add custom rules (default: the nearest .meshward.yaml)');
 }
 
+/** `{ fastPath }` for a declarative custom rule, nothing for other rules. */
+function fastPathOf(r: Rule): { fastPath?: boolean } {
+  const fast = (r as { fastPath?: unknown }).fastPath;
+  return typeof fast === 'boolean' ? { fastPath: fast } : {};
+}
+
 /** Built-in rules and the custom rules the config and --rules give, sorted by ID (custom ones after). */
 async function rulesFor(flags: CustomFlags, io: CliIO): Promise<{ all: readonly Rule[]; custom: readonly Rule[] }> {
   const config = await configFor({ format: 'text', config: flags.config }, io);
@@ -50,6 +56,8 @@ export function registerRules(program: Command, io: CliIO, _setExit: SetExit): v
         reads: r.meta.reads,
         summary: r.meta.docs.summary,
         ...(customIds.has(r.meta.id) ? { custom: true } : {}),
+        // Declarative rules: whether the condition runs on the fast path (docs/custom-rules.md) or on the CEL library.
+        ...fastPathOf(r),
       }));
       io.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return;
