@@ -146,6 +146,13 @@ export class IncrementalEngine {
   private depth = 0;
   /** Larger than or equal to every id given out since the last rebuild. */
   private maxId = -1;
+  /**
+   * Ids of objects removed since the last rebuild. They are never given out again until then: the
+   * models under the overlays still hold id-keyed indexes (MeshModel.workloadFor looks a workload up by
+   * its object's id), so a new object taking a removed one's id would be answered as the removed object
+   * (seed 101: a Service created where a deleted Deployment was read as that Deployment's workload).
+   */
+  private readonly retired = new Set<number>();
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
   private readonly settings: RuleSettings;
   private readonly maxDepth: number;
@@ -187,6 +194,7 @@ export class IncrementalEngine {
     this.perNamespace.clear();
     this.perKind.clear();
     this.byRule.clear();
+    this.retired.clear();
     this.model = null;
     this.depth = 0;
   }
@@ -284,6 +292,7 @@ export class IncrementalEngine {
     const list = this.opts.order === 'given' ? [...given.keys()].map((k) => this.objects.get(k)!).filter((r) => r !== undefined) : [...this.objects.values()].sort(compareObjects);
     for (let i = 0; i < list.length; i++) list[i].id = i * ID_STEP;
     this.maxId = (list.length - 1) * ID_STEP;
+    this.retired.clear();
     this.depth = 0;
     this.stats.rebuilt++;
     return new MeshModel(list, this.opts.model);
@@ -298,12 +307,14 @@ export class IncrementalEngine {
   private overlaid(model: MeshModel, changes: Applied[], given: ReadonlyMap<string, Resource>): MeshModel | null {
     if (this.depth + changes.length > this.maxDepth) return null;
     const additions = changes.filter((c) => c.after && !c.before);
+    // Retired before any addition takes an id, whatever the order of the batch.
+    for (const c of changes) if (c.before && !c.after) this.retired.add(c.before.id);
     // In the caller's order, one walk gives new objects their ids and checks that no object moved (a
     // cache that re-lists a replaced object elsewhere): a moved object means a rebuild in the new order.
     if (this.opts.order === 'given' && !this.idsInGivenOrder(given, new Set(additions.map((c) => c.key)))) return null;
     for (const { before, after } of changes) {
       if (after && !before && this.opts.order !== 'given') {
-        const id = idBetween(model, after, this.perKind.values());
+        const id = idBetween(model, after, this.perKind.values(), this.retired);
         if (id === null) return null;
         after.id = id;
       }
@@ -328,8 +339,8 @@ export class IncrementalEngine {
     const place = (nextId: number): boolean => {
       const step = (nextId - prevId) / (run.length + 1);
       for (let i = 0; i < run.length; i++) {
-        const id = Math.floor(prevId + step * (i + 1));
-        if (id <= prevId || id >= nextId || id === -1 || (i > 0 && id <= run[i - 1].id)) return false;
+        const id = freeId(Math.floor(prevId + step * (i + 1)), prevId, nextId, this.retired);
+        if (id === null || id <= prevId || id >= nextId || id === -1 || (i > 0 && id <= run[i - 1].id)) return false;
         run[i].id = id;
       }
       run = [];
@@ -411,7 +422,7 @@ function movesNamespace(model: MeshModel, before: Resource | null, after: Resour
  * order, so the neighbours are in its kind's list or at the ends of other kinds' lists); null when they
  * are adjacent integers. `kinds` names every kind the model holds (a few hundred at most).
  */
-function idBetween(model: MeshModel, r: Resource, kinds: Iterable<{ group: string; kind: string }>): number | null {
+function idBetween(model: MeshModel, r: Resource, kinds: Iterable<{ group: string; kind: string }>, retired: ReadonlySet<number>): number | null {
   const same = model.ofKind(r.group, r.kind);
   let lo = 0;
   let hi = same.length;
@@ -438,7 +449,20 @@ function idBetween(model: MeshModel, r: Resource, kinds: Iterable<{ group: strin
   }
   const low = prev ? prev.id : -ID_STEP;
   const high = next ? next.id : low + 2 * ID_STEP;
-  const id = Math.floor((low + high) / 2);
-  // -1 is the model's stand-in MeshConfig object.
-  return id > low && id < high && id !== -1 ? id : null;
+  return freeId(Math.floor((low + high) / 2), low, high, retired);
+}
+
+/**
+ * `want`, or the nearest id to it strictly between `low` and `high` that is neither retired (a removed
+ * object's, see IncrementalEngine.retired) nor -1 (the model's stand-in MeshConfig object); null when
+ * there is none. At most `retired.size + 1` ids on each side are tried: the set is small (it empties
+ * at every rebuild, and overlays stack at most DEFAULT_MAX_OVERLAY_DEPTH changes).
+ */
+function freeId(want: number, low: number, high: number, retired: ReadonlySet<number>): number | null {
+  const free = (id: number) => id > low && id < high && id !== -1 && !retired.has(id);
+  for (let d = 0; d <= retired.size + 1; d++) {
+    if (free(want + d)) return want + d;
+    if (free(want - d)) return want - d;
+  }
+  return null;
 }
