@@ -44,7 +44,54 @@ const tenantNamespaceArb: fc.Arbitrary<Obj> = fc
     kind: 'Namespace',
     metadata: { name, labels: { ...(tenant ? { tenant } : {}), ...(inject ? { 'istio-injection': 'enabled' } : {}) } },
   }));
-const anyObjectArb = fc.oneof({ weight: 8, arbitrary: objectArb }, { weight: 1, arbitrary: meshConfigArb }, { weight: 1, arbitrary: tenantNamespaceArb });
+/**
+ * The control plane and cluster-scoped objects: istiod's Deployment (its image gives the Istio version
+ * the advisory rules read, its env what AUT004 reads; in istio-system, often that namespace's only
+ * object), RBAC bindings and roles (HJK013, MCL004; cluster-scoped ones have no namespace at all).
+ */
+const controlPlaneArb: fc.Arbitrary<Obj> = fc
+  .record({ version: fc.constantFrom('1.20.0', '1.24.2', 'latest'), verify: fc.boolean() })
+  .map(({ version, verify }) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'istiod', namespace: 'istio-system', labels: { app: 'istiod' } },
+    spec: {
+      selector: { matchLabels: { app: 'istiod' } },
+      template: {
+        metadata: { labels: { app: 'istiod', istio: 'pilot' } },
+        spec: { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${version}`, ...(verify ? {} : { env: [{ name: 'VERIFY_CERTIFICATE_AT_CLIENT', value: 'false' }] }) }] },
+      },
+    },
+  }));
+const rbacArb: fc.Arbitrary<Obj> = fc.oneof(
+  fc.record({ name: fc.constantFrom('a', 'b'), role: fc.constantFrom('cluster-admin', 'mesh-editor'), subject: fc.constantFrom('shop', 'payments') }).map(({ name, role, subject }) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: subject }],
+  })),
+  fc.record({ ns: fc.constantFrom(...NAMESPACES), role: fc.constantFrom('cluster-admin', 'mesh-editor') }).map(({ ns, role }) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'a', namespace: ns },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'User', name: 'dev' }],
+  })),
+  fc.constantFrom<Obj>({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'mesh-editor' },
+    rules: [{ apiGroups: ['networking.istio.io', ''], resources: ['virtualservices', 'configmaps'], verbs: ['create', 'update'] }],
+  }),
+);
+const anyObjectArb = fc.oneof(
+  { weight: 8, arbitrary: objectArb },
+  { weight: 1, arbitrary: meshConfigArb },
+  { weight: 1, arbitrary: tenantNamespaceArb },
+  { weight: 1, arbitrary: controlPlaneArb },
+  { weight: 1, arbitrary: rbacArb },
+);
 
 const TENANTS: TenantPolicyFile = {
   platform: { namespaces: ['istio-system'], subjects: [] },
