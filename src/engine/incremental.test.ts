@@ -335,3 +335,67 @@ test('in the caller\'s order: deleting a namespace\'s first object reorders name
     false,
   );
 });
+
+// Seed 101 (the earlier harness's), shrunk. The deleted Deployment payments/a left a gap between its
+// canonical neighbours, and the Service payments/web created next took its id: the model under the
+// overlays looks workloads up by id, so the Service was answered as the deleted Deployment's workload,
+// the posture was overlaid as a workload change instead of rebuilt, and AUT028 missed the new Service
+// ("a service of the mesh namespace payments" instead of "a service in the mesh"). Removed ids are now
+// retired until the next rebuild.
+test('a new object never takes the id of one removed since the last rebuild (AUT028, seed 101, shrunk)', () => {
+  const base: Obj[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments', labels: { tenant: 'blue', 'istio-injection': 'enabled' } } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'a', namespace: 'payments' },
+      spec: { selector: { matchLabels: {} }, template: { metadata: { labels: {} }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } },
+    },
+    { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'istio-system' }, spec: { hosts: ['web.shop'], http: [{ route: [{ destination: { host: 'web' } }] }] } },
+    { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'a', namespace: 'istio-system' }, spec: { host: 'web.payments.svc.cluster.local', trafficPolicy: { tls: { mode: 'SIMPLE' } } } },
+    { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'a', namespace: 'shop' }, spec: { mtls: { mode: 'STRICT' } } },
+  ];
+  const service: Obj = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'payments' }, spec: { type: 'ClusterIP', selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } };
+  // Picks index the objects in insertion order: 1 is Deployment payments/a, then (after it goes) VirtualService istio-system/a.
+  const batch: Step[] = [{ op: 'delete', pick: 1 }, { op: 'upsert', object: service }, { op: 'delete', pick: 1 }];
+  const stats = checkScenario(allRules, 'canonical', base, [batch], false);
+  assert.equal(stats.rebuilt, 1, 'the batch took the overlay path (only the first analysis built a model)');
+  // The same changes one by one: the Service alone is enough.
+  checkScenario(allRules, 'canonical', base, batch.map((s) => [s]), false);
+});
+
+// The brief's EGR001 / HJK012 case (seeds 3, 5, 6 and others once the generator made istiod and RBAC
+// objects). Deleting istiod's Deployment, istio-system's only object, empties the model; the
+// ClusterRoleBinding added next went in as an overlay, which inherited the empty model's stand-in
+// MeshConfig object, made with the cluster of no object ("default"), so the mesh-config findings kept
+// fingerprints a from-scratch analysis no longer gives. The overlay now makes that object anew.
+test('the stand-in mesh config follows the objects when the model empties and fills again (EGR001, HJK012, shrunk)', () => {
+  const istiod: Obj = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'istiod', namespace: 'istio-system', labels: { app: 'istiod' } },
+    spec: { selector: { matchLabels: { app: 'istiod' } }, template: { metadata: { labels: { app: 'istiod' } }, spec: { containers: [{ name: 'discovery', image: 'docker.io/istio/pilot:1.24.2' }] } } },
+  };
+  const binding: Obj = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'b' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'shop' }],
+  };
+  const virtualService: Obj = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' } }] }] } };
+  const stats = checkScenario(allRules, 'canonical', [istiod], [[{ op: 'delete', pick: 0 }], [{ op: 'upsert', object: binding }], [{ op: 'upsert', object: virtualService }]], false);
+  assert.ok(stats.overlaid >= 1, 'the ClusterRoleBinding went in as an overlay');
+  // And the other way: the last object going as an overlay (a cluster-scoped one: no namespace empties).
+  checkScenario(allRules, 'canonical', [binding, virtualService], [[{ op: 'delete', pick: 1 }], [{ op: 'delete', pick: 0 }], [{ op: 'upsert', object: istiod }]], false);
+});
+
+// Found by src/rules/reads-recorded.test.ts, not by the property (its mesh configs never move the root
+// namespace): HJK014 reads only Sidecars, but names the root namespace, which the mesh config decides.
+// A change to an object the whole model derives from re-runs every rule.
+test('a mesh config change re-runs every rule, whatever their reads (HJK014 and the root namespace)', () => {
+  const sidecar = (name: string): Obj => ({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name, namespace: 'shop' }, spec: { egress: [{ hosts: ['./*'] }] } });
+  const meshConfig = (mesh: string): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh } });
+  const stats = checkScenario(allRules, 'canonical', [sidecar('a'), sidecar('b'), meshConfig('')], [[{ op: 'upsert', object: meshConfig('rootNamespace: shop') }], [{ op: 'upsert', object: meshConfig('') }]], false);
+  assert.equal(stats.incremental, 2);
+});

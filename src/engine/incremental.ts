@@ -34,7 +34,7 @@ import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
-import { overlayModel } from '../model/overlay.js';
+import { modelWideReason, overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import { compareObjects } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
@@ -212,6 +212,11 @@ export class IncrementalEngine {
     const applied: Applied[] = [];
     const changedKinds = new Set<string>();
     const present = new Map<string, boolean>();
+    // A change to what the whole model derives from a few objects (the mesh config and its root namespace,
+    // the injector config, the cluster domain, namespace modes) reaches every rule through the model,
+    // whatever its `reads` say: every rule runs again (src/rules/reads-recorded.test.ts leaves these
+    // reads out for that reason). The model is rebuilt for such a change anyway.
+    let modelWide = false;
     for (const key of new Set(changed)) {
       const now = objects.get(key) ?? null;
       const was = this.given.get(key) ?? null;
@@ -230,6 +235,7 @@ export class IncrementalEngine {
         // gateway-API Gateway or GatewayClass (the model makes up the gateway pods Istio deploys).
         if (r.group === GATEWAY_API_GROUP || (r === before ? this.model.workloadFor(r) !== undefined : makesWorkload(r))) for (const k of WORKLOAD_READS) changedKinds.add(k);
         if (!present.has(r.namespace)) present.set(r.namespace, this.perNamespace.has(r.namespace));
+        if (modelWideReason(r, this.model.rootNamespace) !== null) modelWide = true;
       }
       if (before) this.counted(before, -1);
       if (now && after) {
@@ -260,7 +266,7 @@ export class IncrementalEngine {
       }
     }
     const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
-    const rules = namespacesChanged || namespacesMoved || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+    const rules = modelWide || namespacesChanged || namespacesMoved || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
     this.stats.incremental++;
     return this.run(rules, 'incremental', rebuilt);
   }

@@ -41,7 +41,7 @@ const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
  * labels (tenancy, data-plane modes), the mesh config, the injectors, the cluster domain, the
  * gateway-API pods the model makes up.
  */
-function modelWideReason(r: Resource, root: string): string | null {
+export function modelWideReason(r: Resource, root: string): string | null {
   if (r.group === '' && r.kind === 'Namespace') return 'Namespace objects change namespace-wide state';
   if (r.group === 'install.istio.io') return 'IstioOperator changes the mesh config';
   if (r.group === GATEWAY_API_GROUP && (r.kind === 'Gateway' || r.kind === 'GatewayClass')) return 'gateway-API Gateways and classes make up gateway pods';
