@@ -13,7 +13,9 @@
  * rules whose `meta.reads` (plus the model's structure: namespaces and workloads, as the webhook's
  * fast path does) name a changed kind, and keeps every other rule's findings. A namespace appearing,
  * vanishing or moving in the model's namespace list re-runs every rule (tenants, "sidecars in namespace
- * X", namespaces listed in a message change whatever kind carried the namespace or its first object).
+ * X", namespaces listed in a message change whatever kind carried the namespace or its first object);
+ * so does a change to what the whole model derives from a few objects (the mesh config and its root
+ * namespace, the injector config, IstioOperators: modelWideReason in src/model/overlay.ts).
  * Whatever the overlay does not model (Namespaces, the mesh config, gateway-API Gateways, a
  * namespace's first or last object, too deep a stack of overlays) rebuilds the model from scratch, and
  * still re-runs only the rules that read what changed.
@@ -22,12 +24,15 @@
  * them in that order (the first report of a fingerprint wins, the oldest of two Sidecars wins, evidence
  * lists are cut at N). The engine numbers objects with gaps (ID_STEP apart) so that a new object can
  * take the id between its canonical neighbours and every index stays in the order a fresh model has;
- * when two neighbours have no id left between them the model is rebuilt (renumbered). With
+ * when two neighbours have no id left between them the model is rebuilt (renumbered). A removed object's
+ * id is not given out again before the next rebuild (the models under the overlays index workloads by
+ * id). With
  * `order: 'given'` (the webhook, whose reference analyses the cache in its own order) the caller's map
  * order is the order instead, and a new object takes the id between its neighbours in that order.
  *
  * Held to a from-scratch analysis, for every rule, after every step of random creates, updates and
- * deletes by src/engine/incremental.test.ts.
+ * deletes by src/engine/incremental.test.ts; every kind a rule reads through the model is held to its
+ * `reads` by src/rules/reads-recorded.test.ts.
  */
 import { runRules, type RuleFailure } from './run.js';
 import type { Finding, Severity } from './finding.js';
