@@ -29,9 +29,12 @@ const meshConfigArb: fc.Arbitrary<Obj> = fc
     vsExport: fc.constantFrom(undefined, ['.'], ['*']),
     seExport: fc.constantFrom(undefined, ['.'], ['*']),
     outbound: fc.constantFrom(undefined, 'REGISTRY_ONLY', 'ALLOW_ANY'),
+    // Another root namespace moves the mesh-wide policies and defaults (and the system namespaces).
+    root: fc.constantFrom(undefined, undefined, undefined, 'shop'),
   })
-  .map(({ vsExport, seExport, outbound }) => {
+  .map(({ vsExport, seExport, outbound, root }) => {
     const mesh: string[] = [];
+    if (root) mesh.push(`rootNamespace: ${root}`);
     if (vsExport) mesh.push(`defaultVirtualServiceExportTo: ${JSON.stringify(vsExport)}`);
     if (seExport) mesh.push(`defaultServiceExportTo: ${JSON.stringify(seExport)}`);
     if (outbound) mesh.push(`outboundTrafficPolicy: { mode: ${outbound} }`);
@@ -85,7 +88,20 @@ const rbacArb: fc.Arbitrary<Obj> = fc.oneof(
     rules: [{ apiGroups: ['networking.istio.io', ''], resources: ['virtualservices', 'configmaps'], verbs: ['create', 'update'] }],
   }),
 );
+/** The injector's ConfigMap: injection by default, the CNI plugin, the injection policy (namespace modes and BYP rules read it). */
+const injectorArb: fc.Arbitrary<Obj> = fc
+  .record({ byDefault: fc.boolean(), cni: fc.boolean(), policy: fc.constantFrom('enabled', 'disabled') })
+  .map(({ byDefault, cni, policy }) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'istio-sidecar-injector', namespace: 'istio-system' },
+    data: {
+      config: `policy: ${policy}`,
+      values: JSON.stringify({ sidecarInjectorWebhook: { enableNamespacesByDefault: byDefault }, istio_cni: { enabled: cni }, global: { hub: 'docker.io/istio', tag: '1.24.2' } }),
+    },
+  }));
 const anyObjectArb = fc.oneof(
+  { weight: 1, arbitrary: injectorArb },
   { weight: 8, arbitrary: objectArb },
   { weight: 1, arbitrary: meshConfigArb },
   { weight: 1, arbitrary: tenantNamespaceArb },
