@@ -99,6 +99,56 @@ const injectorArb: fc.Arbitrary<Obj> = fc
       values: JSON.stringify({ sidecarInjectorWebhook: { enableNamespacesByDefault: byDefault }, istio_cni: { enabled: cni }, global: { hub: 'docker.io/istio', tag: '1.24.2' } }),
     },
   }));
+/**
+ * The other kinds some rule reads: bare Pods, a remote-cluster Secret (a kubeconfig with a placeholder
+ * token, never a real one), NetworkPolicies, gateway-API routes and ReferenceGrants across namespaces,
+ * EnvoyFilters, WasmPlugins, the injector's MutatingWebhookConfiguration.
+ */
+const kubeconfig = (insecure: boolean) =>
+  Buffer.from(
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: east\n  cluster:\n    server: https://east.example.com\n${insecure ? '    insecure-skip-tls-verify: true\n' : ''}users:\n- name: east\n  user:\n    token: placeholder-not-a-secret\ncontexts:\n- name: east\n  context: {cluster: east, user: east}\ncurrent-context: east\n`,
+  ).toString('base64');
+const otherKindsArb: fc.Arbitrary<Obj> = fc.oneof(
+  fc.record({ ns: fc.constantFrom(...NAMESPACES), app: fc.constantFrom('web', 'api'), hostNetwork: fc.boolean() }).map(({ ns, app, hostNetwork }) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${app}-pod`, namespace: ns, labels: { app } },
+    spec: { hostNetwork, containers: [{ name: 'app', image: 'app:1' }] },
+  })),
+  fc.boolean().map((insecure) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'istio-remote-secret-east', namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' }, annotations: { 'networking.istio.io/cluster': 'east' } },
+    data: { east: kubeconfig(insecure) },
+  })),
+  fc.constantFrom(...NAMESPACES).map((ns) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } })),
+  fc.record({ ns: fc.constantFrom(...NAMESPACES), to: fc.constantFrom(...NAMESPACES), kind: fc.constantFrom('HTTPRoute', 'GRPCRoute') }).map(({ ns, to, kind }) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind,
+    metadata: { name: 'r', namespace: ns },
+    spec: { parentRefs: [{ name: 'gw', namespace: 'istio-system' }], hostnames: ['api.example.com'], rules: [{ backendRefs: [{ name: 'web', namespace: to, port: 80 }] }] },
+  })),
+  fc.record({ ns: fc.constantFrom(...NAMESPACES), from: fc.constantFrom(...NAMESPACES) }).map(({ ns, from }) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
+    metadata: { name: 'g', namespace: ns },
+    spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: from }], to: [{ group: '', kind: 'Service' }] },
+  })),
+  fc.constantFrom(...NAMESPACES).map((ns) => ({
+    apiVersion: 'networking.istio.io/v1alpha3',
+    kind: 'EnvoyFilter',
+    metadata: { name: 'f', namespace: ns },
+    spec: { configPatches: [{ applyTo: 'HTTP_FILTER', match: { context: 'SIDECAR_INBOUND' }, patch: { operation: 'INSERT_BEFORE', value: { name: 'envoy.filters.http.lua' } } }] },
+  })),
+  fc.constantFrom(...NAMESPACES).map((ns) => ({ apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: { name: 'w', namespace: ns }, spec: { url: 'http://plugins.example.com/p.wasm', phase: 'AUTHN' } })),
+  fc.boolean().map((everything) => ({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: 'istio-sidecar-injector' },
+    webhooks: [{ name: 'namespace.sidecar-injector.istio.io', namespaceSelector: everything ? {} : { matchLabels: { 'istio-injection': 'enabled' } }, clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }],
+  })),
+);
+
 /** The routing and policy objects alone (the mutation tests': each kind there is more often the one that matters). */
 const routingObjectArb = fc.oneof({ weight: 8, arbitrary: objectArb }, { weight: 1, arbitrary: meshConfigArb }, { weight: 1, arbitrary: tenantNamespaceArb });
 const anyObjectArb = fc.oneof(
@@ -109,6 +159,7 @@ const anyObjectArb = fc.oneof(
   { weight: 1, arbitrary: tenantNamespaceArb },
   { weight: 1, arbitrary: controlPlaneArb },
   { weight: 1, arbitrary: rbacArb },
+  { weight: 2, arbitrary: otherKindsArb },
 );
 
 const TENANTS: TenantPolicyFile = {
