@@ -100,7 +100,7 @@ const injectorArb: fc.Arbitrary<Obj> = fc
     },
   }));
 /**
- * The other kinds some rule reads: bare Pods, a remote-cluster Secret (a kubeconfig with a placeholder
+ * The other kinds some rule reads: bare Pods, an application's ConfigMap, a remote-cluster Secret (a kubeconfig with a placeholder
  * token, never a real one), NetworkPolicies, gateway-API routes and ReferenceGrants across namespaces,
  * EnvoyFilters, WasmPlugins, the injector's MutatingWebhookConfiguration.
  */
@@ -121,6 +121,8 @@ const otherKindsArb: fc.Arbitrary<Obj> = fc.oneof(
     metadata: { name: 'istio-remote-secret-east', namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' }, annotations: { 'networking.istio.io/cluster': 'east' } },
     data: { east: kubeconfig(insecure) },
   })),
+  // An application's ConfigMap: a ConfigMap the model derives nothing from (58 rules list ConfigMap for the mesh config).
+  fc.record({ ns: fc.constantFrom(...NAMESPACES), v: fc.constantFrom('1', '2') }).map(({ ns, v }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: ns }, data: { version: v } })),
   fc.constantFrom(...NAMESPACES).map((ns) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } })),
   fc.record({ ns: fc.constantFrom(...NAMESPACES), to: fc.constantFrom(...NAMESPACES), kind: fc.constantFrom('HTTPRoute', 'GRPCRoute') }).map(({ ns, to, kind }) => ({
     apiVersion: 'gateway.networking.k8s.io/v1',
