@@ -16,6 +16,7 @@ import { ServiceRegistry } from './services.js';
 import type { Attachment, GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PolicyInfo, ServiceInfo, WaypointRef, WorkloadMtls, WorkloadPosture } from './types.js';
 import type { DataplaneMode } from '../model/namespaces.js';
 import { EMPTY, editWorkloads, push } from './util.js';
+import { modelWideReason } from '../model/overlay.js';
 
 export * from './types.js';
 export { DEFAULT_MTLS, SECURITY_GROUP, containerPorts, namedPort } from './mtls.js';
@@ -270,7 +271,11 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   const addedW = added ? model.workloadFor(added) ?? null : null;
   if (!removedW && !addedW) {
     // A kind the posture never reads (routing config): the base's posture, over the overlay model.
-    if (POSTURE_KINDS.has(`${subject.group}/${subject.kind}`) || subject.group === 'install.istio.io' || subject.group === 'gateway.networking.k8s.io') return null;
+    // The posture reads ConfigMaps only through what the model derives from the mesh's own (mesh config,
+    // injectors): another one (an application's) changes nothing here. At 100,000 objects this keeps a
+    // 0.15 s rebuild off every such change.
+    const appConfigMap = subject.group === '' && subject.kind === 'ConfigMap' && modelWideReason(subject, root) === null;
+    if ((POSTURE_KINDS.has(`${subject.group}/${subject.kind}`) && !appConfigMap) || subject.group === 'install.istio.io' || subject.group === 'gateway.networking.k8s.io') return null;
     return assemble({ ...parts, model, attachmentsFrom: { base, changed: () => false } });
   }
   if ((removedW?.synthetic ?? false) || (addedW?.synthetic ?? false)) return null;
