@@ -252,7 +252,8 @@ const POLICY_KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication']);
  *   read them); every AuthorizationPolicy and RequestAuthentication of its namespace, of the root
  *   namespace and of its waypoint's namespace (the only ones that can reach it), kept where they
  *   resolve as before;
- * - an AuthorizationPolicy or RequestAuthentication outside the root namespace: that policy.
+ * - an AuthorizationPolicy or RequestAuthentication outside the root namespace: that policy;
+ * - a kind the posture does not read, or a ConfigMap that is not the mesh's (modelWideReason): nothing.
  *
  * Every other answer is the base's. Held equal to a build from scratch by posture/overlay.test.ts.
  */
