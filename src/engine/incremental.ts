@@ -13,7 +13,9 @@
  * rules whose `meta.reads` (plus the model's structure: namespaces and workloads, as the webhook's
  * fast path does) name a changed kind, and keeps every other rule's findings. A namespace appearing,
  * vanishing or moving in the model's namespace list re-runs every rule (tenants, "sidecars in namespace
- * X", namespaces listed in a message change whatever kind carried the namespace or its first object).
+ * X", namespaces listed in a message change whatever kind carried the namespace or its first object);
+ * so does a change to what the whole model derives from a few objects (the mesh config and its root
+ * namespace, the injector config, IstioOperators: modelWideReason in src/model/overlay.ts).
  * Whatever the overlay does not model (Namespaces, the mesh config, gateway-API Gateways, a
  * namespace's first or last object, too deep a stack of overlays) rebuilds the model from scratch, and
  * still re-runs only the rules that read what changed.
@@ -22,19 +24,22 @@
  * them in that order (the first report of a fingerprint wins, the oldest of two Sidecars wins, evidence
  * lists are cut at N). The engine numbers objects with gaps (ID_STEP apart) so that a new object can
  * take the id between its canonical neighbours and every index stays in the order a fresh model has;
- * when two neighbours have no id left between them the model is rebuilt (renumbered). With
+ * when two neighbours have no id left between them the model is rebuilt (renumbered). A removed object's
+ * id is not given out again before the next rebuild (the models under the overlays index workloads by
+ * id). With
  * `order: 'given'` (the webhook, whose reference analyses the cache in its own order) the caller's map
  * order is the order instead, and a new object takes the id between its neighbours in that order.
  *
  * Held to a from-scratch analysis, for every rule, after every step of random creates, updates and
- * deletes by src/engine/incremental.test.ts.
+ * deletes by src/engine/incremental.test.ts; every kind a rule reads through the model is held to its
+ * `reads` by src/rules/reads-recorded.test.ts.
  */
 import { runRules, type RuleFailure } from './run.js';
 import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
-import { overlayModel } from '../model/overlay.js';
+import { modelWideReason, overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import { compareObjects } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
@@ -146,6 +151,13 @@ export class IncrementalEngine {
   private depth = 0;
   /** Larger than or equal to every id given out since the last rebuild. */
   private maxId = -1;
+  /**
+   * Ids of objects removed since the last rebuild. They are never given out again until then: the
+   * models under the overlays still hold id-keyed indexes (MeshModel.workloadFor looks a workload up by
+   * its object's id), so a new object taking a removed one's id would be answered as the removed object
+   * (seed 101: a Service created where a deleted Deployment was read as that Deployment's workload).
+   */
+  private readonly retired = new Set<number>();
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
   private readonly settings: RuleSettings;
   private readonly maxDepth: number;
@@ -187,6 +199,7 @@ export class IncrementalEngine {
     this.perNamespace.clear();
     this.perKind.clear();
     this.byRule.clear();
+    this.retired.clear();
     this.model = null;
     this.depth = 0;
   }
@@ -204,6 +217,11 @@ export class IncrementalEngine {
     const applied: Applied[] = [];
     const changedKinds = new Set<string>();
     const present = new Map<string, boolean>();
+    // A change to what the whole model derives from a few objects (the mesh config and its root namespace,
+    // the injector config, the cluster domain, namespace modes) reaches every rule through the model,
+    // whatever its `reads` say: every rule runs again (src/rules/reads-recorded.test.ts leaves these
+    // reads out for that reason). The model is rebuilt for such a change anyway.
+    let modelWide = false;
     for (const key of new Set(changed)) {
       const now = objects.get(key) ?? null;
       const was = this.given.get(key) ?? null;
@@ -222,6 +240,7 @@ export class IncrementalEngine {
         // gateway-API Gateway or GatewayClass (the model makes up the gateway pods Istio deploys).
         if (r.group === GATEWAY_API_GROUP || (r === before ? this.model.workloadFor(r) !== undefined : makesWorkload(r))) for (const k of WORKLOAD_READS) changedKinds.add(k);
         if (!present.has(r.namespace)) present.set(r.namespace, this.perNamespace.has(r.namespace));
+        if (modelWideReason(r, this.model.rootNamespace) !== null) modelWide = true;
       }
       if (before) this.counted(before, -1);
       if (now && after) {
@@ -252,7 +271,7 @@ export class IncrementalEngine {
       }
     }
     const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
-    const rules = namespacesChanged || namespacesMoved || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+    const rules = modelWide || namespacesChanged || namespacesMoved || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
     this.stats.incremental++;
     return this.run(rules, 'incremental', rebuilt);
   }
@@ -284,6 +303,7 @@ export class IncrementalEngine {
     const list = this.opts.order === 'given' ? [...given.keys()].map((k) => this.objects.get(k)!).filter((r) => r !== undefined) : [...this.objects.values()].sort(compareObjects);
     for (let i = 0; i < list.length; i++) list[i].id = i * ID_STEP;
     this.maxId = (list.length - 1) * ID_STEP;
+    this.retired.clear();
     this.depth = 0;
     this.stats.rebuilt++;
     return new MeshModel(list, this.opts.model);
@@ -298,12 +318,14 @@ export class IncrementalEngine {
   private overlaid(model: MeshModel, changes: Applied[], given: ReadonlyMap<string, Resource>): MeshModel | null {
     if (this.depth + changes.length > this.maxDepth) return null;
     const additions = changes.filter((c) => c.after && !c.before);
+    // Retired before any addition takes an id, whatever the order of the batch.
+    for (const c of changes) if (c.before && !c.after) this.retired.add(c.before.id);
     // In the caller's order, one walk gives new objects their ids and checks that no object moved (a
     // cache that re-lists a replaced object elsewhere): a moved object means a rebuild in the new order.
     if (this.opts.order === 'given' && !this.idsInGivenOrder(given, new Set(additions.map((c) => c.key)))) return null;
     for (const { before, after } of changes) {
       if (after && !before && this.opts.order !== 'given') {
-        const id = idBetween(model, after, this.perKind.values());
+        const id = idBetween(model, after, this.perKind.values(), this.retired);
         if (id === null) return null;
         after.id = id;
       }
@@ -328,8 +350,8 @@ export class IncrementalEngine {
     const place = (nextId: number): boolean => {
       const step = (nextId - prevId) / (run.length + 1);
       for (let i = 0; i < run.length; i++) {
-        const id = Math.floor(prevId + step * (i + 1));
-        if (id <= prevId || id >= nextId || id === -1 || (i > 0 && id <= run[i - 1].id)) return false;
+        const id = freeId(Math.floor(prevId + step * (i + 1)), prevId, nextId, this.retired);
+        if (id === null || id <= prevId || id >= nextId || id === -1 || (i > 0 && id <= run[i - 1].id)) return false;
         run[i].id = id;
       }
       run = [];
@@ -411,7 +433,7 @@ function movesNamespace(model: MeshModel, before: Resource | null, after: Resour
  * order, so the neighbours are in its kind's list or at the ends of other kinds' lists); null when they
  * are adjacent integers. `kinds` names every kind the model holds (a few hundred at most).
  */
-function idBetween(model: MeshModel, r: Resource, kinds: Iterable<{ group: string; kind: string }>): number | null {
+function idBetween(model: MeshModel, r: Resource, kinds: Iterable<{ group: string; kind: string }>, retired: ReadonlySet<number>): number | null {
   const same = model.ofKind(r.group, r.kind);
   let lo = 0;
   let hi = same.length;
@@ -438,7 +460,20 @@ function idBetween(model: MeshModel, r: Resource, kinds: Iterable<{ group: strin
   }
   const low = prev ? prev.id : -ID_STEP;
   const high = next ? next.id : low + 2 * ID_STEP;
-  const id = Math.floor((low + high) / 2);
-  // -1 is the model's stand-in MeshConfig object.
-  return id > low && id < high && id !== -1 ? id : null;
+  return freeId(Math.floor((low + high) / 2), low, high, retired);
+}
+
+/**
+ * `want`, or the nearest id to it strictly between `low` and `high` that is neither retired (a removed
+ * object's, see IncrementalEngine.retired) nor -1 (the model's stand-in MeshConfig object); null when
+ * there is none. At most `retired.size + 1` ids on each side are tried: the set is small (it empties
+ * at every rebuild, and overlays stack at most DEFAULT_MAX_OVERLAY_DEPTH changes).
+ */
+function freeId(want: number, low: number, high: number, retired: ReadonlySet<number>): number | null {
+  const free = (id: number) => id > low && id < high && id !== -1 && !retired.has(id);
+  for (let d = 0; d <= retired.size + 1; d++) {
+    if (free(want + d)) return want + d;
+    if (free(want - d)) return want - d;
+  }
+  return null;
 }

@@ -30,6 +30,7 @@ interface ModelInternals {
   workloadsByNs: Map<string, Workload[]>;
   podLabelIndex: Map<string, Map<string, Workload[]>>;
   hostIndex: HostIndex | null;
+  syntheticMesh: Resource | null;
   workloadFor(r: Resource): Workload | undefined;
 }
 
@@ -40,7 +41,7 @@ const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
  * labels (tenancy, data-plane modes), the mesh config, the injectors, the cluster domain, the
  * gateway-API pods the model makes up.
  */
-function modelWideReason(r: Resource, root: string): string | null {
+export function modelWideReason(r: Resource, root: string): string | null {
   if (r.group === '' && r.kind === 'Namespace') return 'Namespace objects change namespace-wide state';
   if (r.group === 'install.istio.io') return 'IstioOperator changes the mesh config';
   if (r.group === GATEWAY_API_GROUP && (r.kind === 'Gateway' || r.kind === 'GatewayClass')) return 'gateway-API Gateways and classes make up gateway pods';
@@ -83,6 +84,10 @@ export function overlayModel(base: MeshModel, removed: Resource | null, added: R
   }
 
   const o = Object.create(base) as ModelInternals;
+  // The stand-in MeshConfig object (no mesh config in the input) takes the first object's cluster, and
+  // a change can empty the model or put another cluster's object first: made anew from the overlay's own
+  // list on first use, not inherited (its fingerprint names that cluster).
+  o.syntheticMesh = null;
   o.byKind = overlayMap(b.byKind);
   o.byNamespace = overlayMap(b.byNamespace);
   const kinds = new Set([removed, added].filter((r): r is Resource => r !== null).map((r) => kindKey(r.group, r.kind)));

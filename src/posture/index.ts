@@ -16,6 +16,7 @@ import { ServiceRegistry } from './services.js';
 import type { Attachment, GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PolicyInfo, ServiceInfo, WaypointRef, WorkloadMtls, WorkloadPosture } from './types.js';
 import type { DataplaneMode } from '../model/namespaces.js';
 import { EMPTY, editWorkloads, push } from './util.js';
+import { modelWideReason } from '../model/overlay.js';
 
 export * from './types.js';
 export { DEFAULT_MTLS, SECURITY_GROUP, containerPorts, namedPort } from './mtls.js';
@@ -251,7 +252,8 @@ const POLICY_KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication']);
  *   read them); every AuthorizationPolicy and RequestAuthentication of its namespace, of the root
  *   namespace and of its waypoint's namespace (the only ones that can reach it), kept where they
  *   resolve as before;
- * - an AuthorizationPolicy or RequestAuthentication outside the root namespace: that policy.
+ * - an AuthorizationPolicy or RequestAuthentication outside the root namespace: that policy;
+ * - a kind the posture does not read, or a ConfigMap that is not the mesh's (modelWideReason): nothing.
  *
  * Every other answer is the base's. Held equal to a build from scratch by posture/overlay.test.ts.
  */
@@ -270,7 +272,11 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   const addedW = added ? model.workloadFor(added) ?? null : null;
   if (!removedW && !addedW) {
     // A kind the posture never reads (routing config): the base's posture, over the overlay model.
-    if (POSTURE_KINDS.has(`${subject.group}/${subject.kind}`) || subject.group === 'install.istio.io' || subject.group === 'gateway.networking.k8s.io') return null;
+    // The posture reads ConfigMaps only through what the model derives from the mesh's own (mesh config,
+    // injectors): another one (an application's) changes nothing here. At 100,000 objects this keeps a
+    // 0.15 s rebuild off every such change.
+    const appConfigMap = subject.group === '' && subject.kind === 'ConfigMap' && modelWideReason(subject, root) === null;
+    if ((POSTURE_KINDS.has(`${subject.group}/${subject.kind}`) && !appConfigMap) || subject.group === 'install.istio.io' || subject.group === 'gateway.networking.k8s.io') return null;
     return assemble({ ...parts, model, attachmentsFrom: { base, changed: () => false } });
   }
   if ((removedW?.synthetic ?? false) || (addedW?.synthetic ?? false)) return null;

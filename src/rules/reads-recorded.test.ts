@@ -1,0 +1,102 @@
+// Every kind a rule actually reads through the model must be in its `reads` (issue 17): the incremental
+// engine (src/engine/incremental.ts) and the admission webhook re-run only the rules whose `reads` name a
+// changed kind, so an undeclared read is a finding that goes stale there. src/rules/reads.test.ts finds
+// such kinds by their effect (take a kind out, see a finding change), which needs a corpus where the kind
+// matters; this test finds them by the read itself: each rule runs over a model that records every kind
+// asked of it (`ofKind`, `ofKindInNamespace`, the host index, the mesh config, the namespace list), the
+// posture's reads included (a posture built over that model asks the same model), and a kind recorded
+// but not declared fails, naming the rule and the kind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import fc from 'fast-check';
+import { defaultSettings } from '../config/settings.js';
+import { runRules } from '../engine/run.js';
+import { effectiveReads, normaliseKind } from '../engine/incremental.js';
+import { MeshModel } from '../model/model.js';
+import { kindKey, type Resource } from '../model/resource.js';
+import { REPO_ROOT } from '../testing/kit.js';
+import { exampleObjects, objectArb, parseObjects, toResource, type Obj } from '../testing/decide-corpus.js';
+import type { Rule } from './types.js';
+import { allRules } from './index.js';
+
+/**
+ * Members of MeshModel that read objects of fixed kinds, with the kinds (beside `ofKind` and
+ * `ofKindInNamespace`, recorded by argument). What the model derives from the mesh config, the
+ * injector config and the cluster domain (`mesh`, `rootNamespace`, `injectors`, `clusterDomain`) is
+ * not recorded: a change to those objects re-runs every rule (modelWideReason in src/model/overlay.ts,
+ * held by src/engine/incremental.test.ts).
+ */
+const IMPLIED: Record<string, readonly string[]> = {
+  // Built from Services and ServiceEntries.
+  hosts: ['Service', 'networking.istio.io/ServiceEntry'],
+};
+
+/** A model that adds to `into` (grouped kind keys) every kind read through it. */
+function recording(model: MeshModel, into: Set<string>): MeshModel {
+  return new Proxy(model, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string') return value;
+      for (const k of IMPLIED[prop] ?? []) into.add(normaliseKind(k));
+      if (prop === 'ofKind' || prop === 'ofKindInNamespace') {
+        return (group: string, kind: string, ...rest: unknown[]) => {
+          into.add(kindKey(group, kind));
+          return (value as (...a: unknown[]) => unknown).call(receiver, group, kind, ...rest);
+        };
+      }
+      return value;
+    },
+  });
+}
+
+/** Rule id → kinds read but not declared, each with the corpus it was first seen in. */
+function undeclared(corpora: Array<{ name: string; objects: Obj[] }>, rules: readonly Rule[]): Map<string, Map<string, string>> {
+  const settings = defaultSettings();
+  const out = new Map<string, Map<string, string>>();
+  for (const { name, objects } of corpora) {
+    const resources: Resource[] = objects.map((o, id) => ({ ...toResource(o), id }));
+    for (const rule of rules) {
+      const read = new Set<string>();
+      // A model per rule: the posture is cached per model, and a posture built for another rule would hide this one's reads.
+      runRules(recording(new MeshModel(resources), read), [rule], { settings });
+      const declared = new Set(effectiveReads(rule).map(normaliseKind));
+      for (const k of read) {
+        if (declared.has(k)) continue;
+        const byKind = out.get(rule.meta.id) ?? new Map<string, string>();
+        if (!byKind.has(k)) byKind.set(k, name);
+        out.set(rule.meta.id, byKind);
+      }
+    }
+  }
+  return out;
+}
+
+function describe(found: Map<string, Map<string, string>>): string[] {
+  return [...found]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, kinds]) => `${id} reads ${[...kinds].map(([k, where]) => `${k} (in ${where})`).join(', ')} but its reads are ${JSON.stringify(allRules.find((r) => r.meta.id === id)?.meta.reads)}: add the kind to meta.reads`);
+}
+
+function corpora(): Array<{ name: string; objects: Obj[] }> {
+  const out: Array<{ name: string; objects: Obj[] }> = [];
+  for (const d of ['insecure', 'secure']) out.push({ name: `examples/${d}`, objects: exampleObjects(path.join(REPO_ROOT, 'examples', d)) });
+  for (const rule of allRules) {
+    const both = [rule.meta.docs.bad, rule.meta.docs.good].filter((t): t is string => !!t).flatMap((t) => parseObjects(t));
+    if (both.length) out.push({ name: `${rule.meta.id} docs examples`, objects: both });
+  }
+  const seed = Number(process.env.MESHWARD_READS_SEED ?? 42);
+  fc.sample(fc.array(objectArb, { minLength: 4, maxLength: 24 }), { numRuns: Number(process.env.MESHWARD_READS_RUNS ?? 20), seed }).forEach((objects, i) => out.push({ name: `random cluster ${i} (seed ${seed})`, objects }));
+  return out;
+}
+
+test('every kind a rule reads through the model (and its posture) is in its reads', () => {
+  assert.deepEqual(describe(undeclared(corpora(), allRules)), []);
+});
+
+test('the recording catches an undeclared read (HJK001 without Service)', () => {
+  const victim = allRules.find((r) => r.meta.id === 'HJK001')!;
+  const broken: Rule = { ...victim, meta: { ...victim.meta, reads: victim.meta.reads.filter((k) => k !== 'Service') } };
+  const found = undeclared([{ name: 'examples/insecure', objects: exampleObjects(path.join(REPO_ROOT, 'examples', 'insecure')) }], [broken]);
+  assert.ok(found.get('HJK001')?.has(kindKey('', 'Service')), `recorded: ${describe(found).join('; ') || 'nothing'}`);
+});
