@@ -14,6 +14,12 @@ import type { WriteFence } from '../store/types.js';
 
 type Pending = { resolve: (r: any) => void; reject: (e: Error) => void };
 
+/** `server --rules`: the files the cluster worker loads, and the rule IDs the main thread found in them. */
+export interface CustomRuleFiles {
+  ruleFiles?: readonly string[];
+  ruleIds?: readonly string[];
+}
+
 /** One worker thread and its jobs in flight. */
 class WorkerSlot {
   private worker: Worker | null = null;
@@ -23,11 +29,12 @@ class WorkerSlot {
   constructor(
     private readonly spec: StoreSpec,
     private readonly role: 'cluster' | 'fleet',
+    private readonly custom: CustomRuleFiles = {},
   ) {}
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { spec: this.spec, role: this.role } });
+    const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { spec: this.spec, role: this.role, ...this.custom } });
     w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -72,8 +79,8 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
   private readonly fleetSlot: WorkerSlot;
   private closed = false;
 
-  constructor(spec: StoreSpec) {
-    this.clusterSlot = new WorkerSlot(spec, 'cluster');
+  constructor(spec: StoreSpec, custom: CustomRuleFiles = {}) {
+    this.clusterSlot = new WorkerSlot(spec, 'cluster', custom);
     this.fleetSlot = new WorkerSlot(spec, 'fleet');
   }
 

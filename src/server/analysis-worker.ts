@@ -12,16 +12,37 @@ import { allRules } from '../rules/index.js';
 import { analyseStoredFleet, FleetInputs, type FleetHeard } from './analysis.js';
 import { DEFAULT_CACHE_OBJECTS, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
 import type { WriteFence } from '../store/types.js';
+import type { Rule } from '../rules/types.js';
 import { fencedStore } from './replicas/fence.js';
+import { defaultConfig } from '../config/config.js';
+import { loadCustomRules } from '../custom/index.js';
 
 const port = parentPort;
 if (!port) throw new Error('analysis-worker.js is a worker thread body: start it through analysis-worker-host.ts');
 
-const data = workerData as { spec: StoreSpec; cacheObjects?: number; role?: 'cluster' | 'fleet' };
+const data = workerData as { spec: StoreSpec; cacheObjects?: number; role?: 'cluster' | 'fleet'; ruleFiles?: readonly string[]; ruleIds?: readonly string[] };
 const spec = data.spec;
+
+/**
+ * `server --rules`: the files the main thread loaded at start, loaded again here (compiled rules are
+ * code and cannot be posted to a thread). Edited since? Then the worker would run rules the API does
+ * not list: it refuses every job instead, naming what differs, until the server is restarted.
+ */
+async function workerRules(): Promise<readonly Rule[]> {
+  if (!data.ruleFiles?.length) return allRules;
+  const custom = await loadCustomRules({ cliPaths: data.ruleFiles, config: defaultConfig(), cwd: '/', env: process.env });
+  const ids = custom.rules.map((r) => r.meta.id).join(',');
+  if (ids !== (data.ruleIds ?? []).join(',')) {
+    throw new Error('the --rules files changed since the server started (the analysis worker found other rule IDs); restart the server to load them');
+  }
+  return custom.all;
+}
+
 // The cluster worker keeps recently analysed clusters' objects and findings: a change re-reads and re-runs only what it touches.
 // The fleet worker keeps each cluster's fleet slice instead (and holds no cluster's whole objects).
-const analyser = data.role === 'fleet' ? null : new IncrementalAnalyser(allRules, data.cacheObjects ?? DEFAULT_CACHE_OBJECTS);
+const analyser: Promise<IncrementalAnalyser | null> = data.role === 'fleet' ? Promise.resolve(null) : workerRules().then((rules) => new IncrementalAnalyser(rules, data.cacheObjects ?? DEFAULT_CACHE_OBJECTS));
+// A failure is reported with each job (below), never as an unhandled rejection.
+analyser.catch(() => undefined);
 const fleetInputs = new FleetInputs();
 let store: Promise<Store> | null = null;
 
@@ -37,8 +58,9 @@ port.on('message', (job: { id: number; cluster: string | null; at: string; chang
       const s = job.fence ? fencedStore(await store, job.fence) : await store;
       // cluster null: the fleet pass (its blast radius is plain data, cloned back for the API).
       const at = new Date(job.at);
-      if (job.cluster !== null && !analyser) throw new Error('a cluster analysis was sent to the fleet worker');
-      const result = job.cluster === null ? await analyseStoredFleet(s, at, { inputs: fleetInputs, heard: job.heard ?? null }) : await analyser!.run(s, job.cluster, at, job.changes ?? null);
+      const clusterAnalyser = job.cluster === null ? null : await analyser;
+      if (job.cluster !== null && !clusterAnalyser) throw new Error('a cluster analysis was sent to the fleet worker');
+      const result = job.cluster === null ? await analyseStoredFleet(s, at, { inputs: fleetInputs, heard: job.heard ?? null }) : await clusterAnalyser!.run(s, job.cluster, at, job.changes ?? null);
       port.postMessage({ id: job.id, result });
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown } | null;

@@ -164,7 +164,8 @@ export class Analysis implements IngestListener {
   private readonly log: pino.Logger;
   private readonly debounceMs: number;
   private readonly fleetDebounceMs: number;
-  private readonly rules: readonly Rule[];
+  /** The rules every cluster analysis runs: the built-in ones, then `server --rules` files' (the API lists these). */
+  readonly rules: readonly Rule[];
   private readonly now: () => Date;
   private readonly onAnalysed: AnalysisOptions['onAnalysed'];
   private readonly worker: ClusterAnalysisWorker | null;

@@ -25,6 +25,8 @@ import { WorkerClusterAnalysis } from './analysis-worker-host.js';
 import type { AgentIdentityService, IngestListener, RegisterAgentRoutes } from './types.js';
 import { TelemetryPoller, type TelemetryPollerOptions } from './telemetry.js';
 import { createReplicaCoordinator, type ReplicaCoordinator, type ReplicaSettings } from './replicas/index.js';
+import { allRules } from '../rules/index.js';
+import type { Rule } from '../rules/types.js';
 
 export interface ServerOptions {
   store: Store;
@@ -45,6 +47,12 @@ export interface ServerOptions {
   fleetDebounceMs?: number;
   /** Run per-cluster analyses in a worker thread with its own connection to this store (the CLI does; tests may not). */
   analysisWorker?: StoreSpec | null;
+  /**
+   * `server --rules`: declarative rule files (absolute paths) and the rules loaded from them at start.
+   * The analysis runs them after the built-in rules; the worker thread loads the same files itself
+   * (rules are code, they do not cross threads) and refuses to run if it finds other IDs.
+   */
+  customRules?: { files: readonly string[]; rules: readonly Rule[] } | null;
   /** prom-client's process metrics (off in tests that start several servers). */
   defaultMetrics?: boolean;
   now?: () => Date;
@@ -102,7 +110,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
     fleetDebounceMs: opts.fleetDebounceMs ?? DEFAULT_FLEET_DEBOUNCE_MS,
     now,
-    worker: opts.analysisWorker ? new WorkerClusterAnalysis(opts.analysisWorker) : null,
+    rules: opts.customRules?.rules.length ? [...allRules, ...opts.customRules.rules] : allRules,
+    worker: opts.analysisWorker ? new WorkerClusterAnalysis(opts.analysisWorker, opts.customRules?.rules.length ? { ruleFiles: opts.customRules.files, ruleIds: opts.customRules.rules.map((r) => r.meta.id) } : {}) : null,
     onAnalysed: (cluster, seconds, _outcome, error) => {
       metrics.analysisDuration.observe({ cluster }, seconds);
       if (error) metrics.analysisFailures.inc({ cluster });

@@ -147,4 +147,14 @@ test('meshward server: usage errors say what to fix', async () => {
   const retention = await runCli(['server', '--data', os.tmpdir(), '--retention', 'forever']);
   assert.equal(retention.code, 2);
   assert.match(retention.stderr, /--retention/);
+  // A custom rule file is checked before anything listens: file and line of the bad field.
+  const rulesDir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-server-rules-'));
+  try {
+    await fs.writeFile(path.join(rulesDir, 'bad.yaml'), 'rules:\n  - id: X-BAD\n    title: t\n    severity: low\n    match: {kinds: [Service]}\n    condition: "object.spec.(("\n    message: m\n    path: metadata.name\n    fix: f\n    docs: {summary: s, why: w}\n');
+    const bad = await runCli(['server', '--data', 'data', '--rules', 'bad.yaml'], { cwd: rulesDir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^meshward: bad\.yaml:2: rule X-BAD: /);
+  } finally {
+    await fs.rm(rulesDir, { recursive: true, force: true });
+  }
 });

@@ -13,6 +13,8 @@ import { terminalSafe } from '../../engine/text.js';
 import type { AgentIdentityService, IdentityOptions } from '../../server/types.js';
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
+import { customRulesFor } from './custom.js';
+import { defaultConfig } from '../../config/config.js';
 import { DEFAULT_LEASE_MS, MAX_LEASE_MS, MIN_LEASE_MS, SQLITE_REPLICAS_REFUSED, type ReplicaSettings } from '../../server/replicas/index.js';
 
 export interface ServerFlags extends RelayTelemetryFlags {
@@ -28,6 +30,7 @@ export interface ServerFlags extends RelayTelemetryFlags {
   trustedProxyCidr?: string[];
   retention: string;
   servingName?: string[];
+  rules?: string[];
   caCert?: string;
   caKey?: string;
   servingCert?: string;
@@ -124,6 +127,7 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
     .option('--trusted-proxy-header <name>', 'believe this header (e.g. X-Forwarded-User) as the user, from --trusted-proxy-cidr addresses only (an OIDC proxy)')
     .option('--trusted-proxy-cidr <cidr>', 'address range the trusted proxy connects from; repeatable', collect)
     .option('--retention <duration>', 'how long resolved findings and their events are kept (0: forever)', '90d')
+    .option('--rules <path>', 'custom rule file or folder (YAML + CEL, docs/custom-rules.md), run after the built-in rules on every cluster; repeatable; read at start', collect)
     .option('--serving-name <name>', 'DNS name or IP the generated agent-port certificate carries; repeatable (default localhost, 127.0.0.1)', collect)
     .option('--ca-cert <file>', 'agent client CA certificate (PEM), instead of one generated in --data')
     .option('--ca-key <file>', 'its private key')
@@ -161,6 +165,10 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
   const idOpts = identityOptions(flags, spec, io.cwd);
   const telemetry = serverTelemetryPlan(flags, io);
   const replicas = replicaSettings(flags, spec);
+  // Loaded (and refused with file:line) before anything listens. Plugins are for the CLI's scans only:
+  // the server runs no package code a rule file could name.
+  const ruleFiles = (flags.rules ?? []).map((p) => path.resolve(io.cwd, p));
+  const customRules = ruleFiles.length ? { files: ruleFiles, rules: (await customRulesFor(flags.rules ?? [], defaultConfig(), io)).rules } : null;
   const store = await openStore(spec);
   try {
     const identity = await createAgentIdentityService(store, idOpts);
@@ -176,6 +184,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
       apiTls: flags.apiTlsCert ? { certFile: path.resolve(io.cwd, flags.apiTlsCert), keyFile: path.resolve(io.cwd, flags.apiTlsKey!) } : null,
       retentionMs,
       analysisWorker: spec,
+      customRules,
       version: VERSION,
       telemetry,
       replicas,

@@ -19,7 +19,6 @@ import { FLEET_CLUSTER, type ClusterRecord, type FindingRecord, type FindingStat
 import type { Analysis } from '../analysis.js';
 import { refuse, type Authenticator, type Principal, type Role } from './auth.js';
 import * as S from './schemas.js';
-import { allRules } from '../../rules/index.js';
 
 export interface ApiDeps {
   store: Store;
@@ -235,12 +234,12 @@ export const ROUTES: RouteSpec[] = [
   {
     method: 'GET',
     url: '/api/rules',
-    summary: "Every rule meshward ships: id, title, default severity, category and its docs (summary, why, fix), as `meshward explain` shows them",
+    summary: "Every rule the server runs (the built-in ones, then custom rules from `server --rules`): id, title, default severity, category and its docs (summary, why, fix), as `meshward explain` shows them",
     role: 'viewer',
     tag: 'rules',
     response: { 200: S.ruleList, ...COMMON_ERRORS },
-    handler: async () => ({
-      items: allRules.map((r) => ({ id: r.meta.id, title: r.meta.title, severity: r.meta.severity, category: r.meta.category, summary: r.meta.docs.summary, why: r.meta.docs.why, fix: r.meta.docs.fix })),
+    handler: async (_req, _reply, { deps }) => ({
+      items: deps.analysis.rules.map((r) => ({ id: r.meta.id, title: r.meta.title, severity: r.meta.severity, category: r.meta.category, summary: r.meta.docs.summary, why: r.meta.docs.why, fix: r.meta.docs.fix })),
     }),
   },
   {
