@@ -12,7 +12,7 @@
  * slower). The equivalence tests (decide-equivalence.test.ts) hold every entry to the reference.
  */
 import type { MeshModel } from '../model/model.js';
-import { KindCut, modelView } from '../model/overlay.js';
+import { KindCut, modelView, type ModelView } from '../model/overlay.js';
 import type { Resource } from '../model/resource.js';
 import type { NamespaceInfo } from '../model/namespaces.js';
 import type { Workload } from '../model/workloads.js';
@@ -202,7 +202,9 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
     };
   }
   if (focus.kind) {
-    const only: readonly Resource[] = model.ofKind(subject.group, subject.kind).includes(subject) ? [subject] : [];
+    // The review's overlay holds the object it adds; asking the kind's list would copy it (thousands).
+    const holds = (model as unknown as Partial<ModelView>).change?.added === subject || model.ofKind(subject.group, subject.kind).includes(subject);
+    const only: readonly Resource[] = holds ? [subject] : [];
     v.focusOfKind = new KindCut((group: string, kind: string) => (group === subject.group && kind === subject.kind ? only : base(group, kind)));
   } else if (focus.slice || focus.hosts) v.focusOfKind = new KindCut(base);
   if (focus.workloads) {
