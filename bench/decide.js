@@ -50,6 +50,9 @@ function quantile(sorted, q) {
 }
 
 const o = args(process.argv.slice(2));
+// The V8 settings of the webhook process (src/webhook/gc-tuning.ts), before anything is allocated.
+const { tuneGcForWebhook } = await load('webhook/gc-tuning.js');
+tuneGcForWebhook();
 const { FastDecider, decideReference } = await load('webhook/decide.js');
 const { toResource, reviewOf, docsCases, casesOf, exampleObjects, randomCases, CORPUS_CLUSTER } = await load('testing/decide-corpus.js');
 const { defaultSettings } = await load('config/settings.js');
