@@ -348,9 +348,14 @@ async function main() {
       results.webhook.process.cpuSecondsUnderLoad = Number((results.webhook.process.cpuSeconds - cpu0).toFixed(2));
       const metrics = (await get(port, ca.certPem, '/metrics')).body;
       results.webhook.overBudget = Number(/^meshward_webhook_decisions_over_budget_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
+      results.webhook.inside = insideFigures(metrics);
       results.webhook.exit = await stopProcess(wh.child);
       report('webhook', results.webhook);
       process.stdout.write(`  started in ${results.webhookStartSeconds.toFixed(1)} s; sample verdicts ${JSON.stringify(verdicts)}; over budget ${results.webhook.overBudget}\n`);
+      const inside = results.webhook.inside;
+      process.stdout.write(
+        `  inside the webhook (its /metrics, whole life): request handling mean ${inside.requestMeanMs} ms, ${inside.requestsOver5msShare}% over 5 ms; GC ${Object.entries(inside.gc).map(([k, g]) => `${k} ${g.count} x, ${g.totalMs} ms`).join('; ')}; event-loop delay (prom-client samples every 10 ms, and the figures include those 10 ms) p50 ${inside.eventLoopDelayMs.p50} / p99 ${inside.eventLoopDelayMs.p99} / max ${inside.eventLoopDelayMs.max} ms\n`,
+      );
     }
     const verdict = judge(results);
     results.verdict = verdict;
@@ -362,6 +367,39 @@ async function main() {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the time goes inside the webhook, from its own /metrics (prom-client: the request histogram,
+ * and the default Node metrics with their GC durations by kind and event-loop delay). These cover the
+ * process's whole life, start-up included, which the GC figures show apart as major collections.
+ * The request histogram times the handler (body read to response written), so what the client sees
+ * beyond it is queueing before the handler runs, TLS and the network.
+ */
+function insideFigures(metrics) {
+  const num = (re) => Number(re.exec(metrics)?.[1] ?? NaN);
+  const sumOf = (name) => {
+    let total = 0;
+    for (const m of metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))) total += Number(m[1]);
+    return total;
+  };
+  const reqCount = sumOf('meshward_webhook_request_duration_seconds_count');
+  const reqSum = sumOf('meshward_webhook_request_duration_seconds_sum');
+  let under5 = 0;
+  for (const m of metrics.matchAll(/^meshward_webhook_request_duration_seconds_bucket\{([^}]*)\} ([0-9.e+-]+)$/gm)) if (/le="0\.005"/.test(m[1])) under5 += Number(m[2]);
+  const gc = {};
+  for (const m of metrics.matchAll(/^meshward_webhook_nodejs_gc_duration_seconds_(sum|count)\{kind="([a-z]+)"\} ([0-9.e+-]+)$/gm)) {
+    const g = (gc[m[2]] ??= { count: 0, totalMs: 0 });
+    if (m[1] === 'count') g.count = Number(m[3]);
+    else g.totalMs = Number((Number(m[3]) * 1000).toFixed(1));
+  }
+  const lag = (q) => Number((num(new RegExp(`^meshward_webhook_nodejs_eventloop_lag_${q}_seconds ([0-9.e+-]+)$`, 'm')) * 1000).toFixed(2));
+  return {
+    requestMeanMs: Number(((reqSum / Math.max(1, reqCount)) * 1000).toFixed(3)),
+    requestsOver5msShare: Number((100 * (1 - under5 / Math.max(1, reqCount))).toFixed(2)),
+    gc,
+    eventLoopDelayMs: { p50: lag('p50'), p99: lag('p99'), max: lag('max') },
+  };
 }
 
 function postOnce(port, ca, body) {
