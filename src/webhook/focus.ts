@@ -217,7 +217,10 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
     v.focusWorkloads = mine;
   }
   if (focus.namespaces && subject.namespace) {
-    const info: NamespaceInfo[] = model.namespaces().filter((n) => n.name === subject.namespace);
+    // What namespaces().filter(name) gives, without listing every namespace for every view: the model
+    // lists a namespace that has a Namespace object or holds objects, as namespace() describes it.
+    const ns = model.namespace(subject.namespace);
+    const info: NamespaceInfo[] = ns.resource !== null || model.inNamespace(subject.namespace).length > 0 ? [ns] : [];
     v.focusNamespaces = info;
   }
   return view;
