@@ -344,17 +344,24 @@ function overlayWorkloads(b: ModelInternals, o: ModelInternals, gone: Workload |
     if (ns === undefined) continue;
     const inNs = edited(b.workloadsByNs.get(ns), gone?.namespace === ns ? gone : null, added?.namespace === ns ? added : null, insertWorkload);
     setOrDrop(o.workloadsByNs, ns, inNs);
-    const idx = new Map<string, Workload[]>();
-    for (const w of inNs) {
-      for (const [k, v] of Object.entries(w.podLabels)) {
-        const key = `${k}=${v}`;
-        const l = idx.get(key);
-        if (l) l.push(w);
-        else idx.set(key, [w]);
-      }
-    }
-    if (inNs.length || b.podLabelIndex.has(ns)) o.podLabelIndex.set(ns, idx);
+    // The namespace's label index edited for the two workloads' labels only (read by key, never
+    // iterated), not rebuilt from every workload of the namespace for every review.
+    const baseIdx = b.podLabelIndex.get(ns);
+    const idx = baseIdx ? overlayMap(baseIdx) : new Map<string, Workload[]>();
+    const out = gone?.namespace === ns ? gone : null;
+    const come = added?.namespace === ns ? added : null;
+    const outKeys = labelKeys(out);
+    const comeKeys = labelKeys(come);
+    for (const key of new Set([...outKeys, ...comeKeys])) setOrDrop(idx, key, edited(baseIdx?.get(key), outKeys.has(key) ? out : null, comeKeys.has(key) ? come : null, insertWorkload));
+    if (inNs.length || baseIdx) o.podLabelIndex.set(ns, idx);
   }
+}
+
+/** A workload's entries in the pod-label index (`k=v`, as MeshModel keys them). */
+function labelKeys(w: Workload | null): Set<string> {
+  const out = new Set<string>();
+  if (w) for (const [k, v] of Object.entries(w.podLabels)) out.add(`${k}=${v}`);
+  return out;
 }
 
 function isHostOwner(r: Resource | null): boolean {
