@@ -79,10 +79,11 @@ function reviews(objects: Obj[]): AdmissionRequest[] {
   return out;
 }
 
+/** Old-generation objects (not code: the JIT compiling during the loop is not the review's garbage). */
 function oldSpaceBytes(): number {
   return v8
     .getHeapSpaceStatistics()
-    .filter((s) => s.space_name !== 'new_space' && s.space_name !== 'new_large_object_space')
+    .filter((s) => s.space_name === 'old_space' || s.space_name === 'large_object_space')
     .reduce((n, s) => n + s.space_used_size, 0);
 }
 
@@ -101,18 +102,22 @@ test('what a review makes dies in the next minor GC: old space does not grow wit
   gc({ type: 'major' });
   await turn();
   gc({ type: 'major' });
-  const before = oldSpaceBytes();
+  // Per review: what old space gained from just before it to after two minor GCs (the first copies
+  // what is still alive, the second promotes it). The median, because V8 starts with a small young
+  // generation and now and then a review triggers scavenges of its own, promoting some of its
+  // objects while they are still in use.
+  const gains: number[] = [];
   for (const r of batch) {
-    // As the server answers: the review ends, the event loop turns, a scavenge comes.
+    await turn();
+    const before = oldSpaceBytes();
     decider.decide(r, state);
     await turn();
     gc({ type: 'minor' });
+    await turn();
+    gc({ type: 'minor' });
+    gains.push(oldSpaceBytes() - before);
   }
-  // Whatever survived one scavenge is promoted by the next.
-  await turn();
-  gc({ type: 'minor' });
-  await turn();
-  gc({ type: 'minor' });
-  const perReview = (oldSpaceBytes() - before) / batch.length;
-  assert.ok(perReview < 8000, `each review left ${Math.round(perReview)} bytes in old space (at most 8,000 expected): something keeps a review's objects alive past its minor GC`);
+  gains.sort((a, b) => a - b);
+  const median = gains[gains.length >> 1];
+  assert.ok(median < 4000, `a review left ${median} bytes in old space (median of ${gains.length}; at most 4,000 expected): something keeps a review's objects alive past its minor GCs`);
 });
