@@ -116,13 +116,17 @@ function review(operation, object, oldObject = null) {
 function buildWorkload(total, kinds) {
   const cached = [];
   const byKind = { VirtualService: [], Deployment: [], AuthorizationPolicy: [] };
-  for (const ns of namespaces(DEFAULT_SEED, total)) {
+  // Exactly `total` cached objects: the generator's `total` counts kinds the cache does not watch too
+  // (about a fifth), so it is asked for more and the stream is cut at `total`.
+  outer: for (const ns of namespaces(DEFAULT_SEED, Math.ceil(total * 1.5))) {
     for (const o of ns) {
+      if (cached.length >= total) break outer;
       if (!kinds.has(o.kind)) continue;
       cached.push(o);
       if (Object.hasOwn(byKind, o.kind) && o.metadata?.namespace && o.metadata.namespace !== 'istio-system') byKind[o.kind].push(o);
     }
   }
+  if (cached.length !== total) throw new Error(`the generator gave ${cached.length} cacheable objects, not ${total}`);
   const reviews = [];
   const pick = (list, i) => list[(i * 7919) % list.length];
   for (let i = 0; i < 300; i++) {
@@ -189,10 +193,18 @@ function procStatus(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
-    return { rss: kb('VmRSS'), peakRss: kb('VmHWM') };
+    return { rss: kb('VmRSS'), peakRss: kb('VmHWM'), cpuSeconds: cpuSeconds(pid) };
   } catch {
-    return { rss: NaN, peakRss: NaN };
+    return { rss: NaN, peakRss: NaN, cpuSeconds: NaN };
   }
+}
+
+/** User + system CPU time of a process so far, in seconds (/proc/PID/stat, clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid) {
+  // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function get(port, ca, p) {
@@ -311,8 +323,10 @@ async function main() {
     if (o.only.includes('bare')) {
       const bare = startProcess([fileURLToPath(import.meta.url), '--serve-bare', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')], dir);
       const port = await bare.ready;
+      const cpu0 = cpuSeconds(bare.child.pid);
       results.bare = await drive(autocannon, port, ca.certPem, bodies, o);
       results.bare.process = procStatus(bare.child.pid);
+      results.bare.process.cpuSecondsUnderLoad = Number((results.bare.process.cpuSeconds - cpu0).toFixed(2));
       await stopProcess(bare.child);
       report('bare', results.bare);
     }
@@ -328,13 +342,20 @@ async function main() {
         verdicts[r.response?.allowed ? 'allowed' : 'denied']++;
       }
       results.sampleVerdicts = verdicts;
+      const cpu0 = cpuSeconds(wh.child.pid);
       results.webhook = await drive(autocannon, port, ca.certPem, bodies, o);
       results.webhook.process = procStatus(wh.child.pid);
+      results.webhook.process.cpuSecondsUnderLoad = Number((results.webhook.process.cpuSeconds - cpu0).toFixed(2));
       const metrics = (await get(port, ca.certPem, '/metrics')).body;
       results.webhook.overBudget = Number(/^meshward_webhook_decisions_over_budget_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
+      results.webhook.inside = insideFigures(metrics);
       results.webhook.exit = await stopProcess(wh.child);
       report('webhook', results.webhook);
       process.stdout.write(`  started in ${results.webhookStartSeconds.toFixed(1)} s; sample verdicts ${JSON.stringify(verdicts)}; over budget ${results.webhook.overBudget}\n`);
+      const inside = results.webhook.inside;
+      process.stdout.write(
+        `  inside the webhook (its /metrics, whole life): request handling mean ${inside.requestMeanMs} ms, ${inside.requestsOver5msShare}% over 5 ms; GC ${Object.entries(inside.gc).map(([k, g]) => `${k} ${g.count} x, ${g.totalMs} ms`).join('; ')}; event-loop delay (prom-client samples every 10 ms, and the figures include those 10 ms) p50 ${inside.eventLoopDelayMs.p50} / p99 ${inside.eventLoopDelayMs.p99} / max ${inside.eventLoopDelayMs.max} ms\n`,
+      );
     }
     const verdict = judge(results);
     results.verdict = verdict;
@@ -346,6 +367,39 @@ async function main() {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the time goes inside the webhook, from its own /metrics (prom-client: the request histogram,
+ * and the default Node metrics with their GC durations by kind and event-loop delay). These cover the
+ * process's whole life, start-up included, which the GC figures show apart as major collections.
+ * The request histogram times the handler (body read to response written), so what the client sees
+ * beyond it is queueing before the handler runs, TLS and the network.
+ */
+function insideFigures(metrics) {
+  const num = (re) => Number(re.exec(metrics)?.[1] ?? NaN);
+  const sumOf = (name) => {
+    let total = 0;
+    for (const m of metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))) total += Number(m[1]);
+    return total;
+  };
+  const reqCount = sumOf('meshward_webhook_request_duration_seconds_count');
+  const reqSum = sumOf('meshward_webhook_request_duration_seconds_sum');
+  let under5 = 0;
+  for (const m of metrics.matchAll(/^meshward_webhook_request_duration_seconds_bucket\{([^}]*)\} ([0-9.e+-]+)$/gm)) if (/le="0\.005"/.test(m[1])) under5 += Number(m[2]);
+  const gc = {};
+  for (const m of metrics.matchAll(/^meshward_webhook_nodejs_gc_duration_seconds_(sum|count)\{kind="([a-z]+)"\} ([0-9.e+-]+)$/gm)) {
+    const g = (gc[m[2]] ??= { count: 0, totalMs: 0 });
+    if (m[1] === 'count') g.count = Number(m[3]);
+    else g.totalMs = Number((Number(m[3]) * 1000).toFixed(1));
+  }
+  const lag = (q) => Number((num(new RegExp(`^meshward_webhook_nodejs_eventloop_lag_${q}_seconds ([0-9.e+-]+)$`, 'm')) * 1000).toFixed(2));
+  return {
+    requestMeanMs: Number(((reqSum / Math.max(1, reqCount)) * 1000).toFixed(3)),
+    requestsOver5msShare: Number((100 * (1 - under5 / Math.max(1, reqCount))).toFixed(2)),
+    gc,
+    eventLoopDelayMs: { p50: lag('p50'), p99: lag('p99'), max: lag('max') },
+  };
 }
 
 function postOnce(port, ca, body) {
@@ -363,7 +417,7 @@ function postOnce(port, ca, body) {
 function report(name, r) {
   const l = r.latencyMs;
   process.stdout.write(
-    `${name.padEnd(8)} ${r.requests} requests (${r.rps.toFixed(0)}/s)  p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  errors ${r.errors} timeouts ${r.timeouts} non-2xx ${r.non2xx} bad bodies ${r.mismatches}  RSS ${(r.process.rss / 1e6).toFixed(0)} MB (peak ${(r.process.peakRss / 1e6).toFixed(0)} MB)\n`,
+    `${name.padEnd(8)} ${r.requests} requests (${r.rps.toFixed(0)}/s)  p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  errors ${r.errors} timeouts ${r.timeouts} non-2xx ${r.non2xx} bad bodies ${r.mismatches}  RSS ${(r.process.rss / 1e6).toFixed(0)} MB (peak ${(r.process.peakRss / 1e6).toFixed(0)} MB)  CPU under load ${r.process.cpuSecondsUnderLoad} s (${((r.process.cpuSecondsUnderLoad * 1000) / Math.max(1, r.requests)).toFixed(3)} ms/request); load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`,
   );
 }
 

@@ -19,6 +19,7 @@ import type { MeshModel } from '../model/model.js';
 import { describe, type PathSegment, type Resource } from '../model/resource.js';
 import { isObject, type ContainerRef, type Workload } from '../model/workloads.js';
 import { parseIstioVersion, type IstioVersion } from './version.js';
+import { OwnMemo } from '../model/own-memo.js';
 
 export type IstioComponent = 'istiod' | 'proxy' | 'ztunnel' | 'cni';
 
@@ -69,7 +70,7 @@ export interface DetectedVersion {
   key: string;
 }
 
-const cache = new WeakMap<MeshModel, DetectedVersion[]>();
+const cache = new OwnMemo<MeshModel, DetectedVersion[]>('istio-versions');
 
 /** Every Istio version the model reveals. Computed once per model (three rules read it). */
 export function detectIstioVersions(model: MeshModel): DetectedVersion[] {

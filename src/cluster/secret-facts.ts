@@ -35,6 +35,7 @@ import { isPlainObject } from '../kubeconfig/redact.js';
 import { parseKubeconfig, field, type ParsedKubeconfig, type KubeconfigProblem } from '../kubeconfig/parse.js';
 import { credentialsOf, judgeKubeconfig, type CredentialInfo, type KubeconfigFinding } from '../kubeconfig/judge.js';
 import { jsonErrorPosition } from '../engine/redact.js';
+import { OwnMemo } from '../model/own-memo.js';
 
 export const SECRET_FACTS_VERSION = 1;
 
@@ -192,7 +193,7 @@ function identityOfResource(r: Resource): SecretIdentity {
 // ---------------------------------------------------------------------------------------------------
 // The accessor
 
-const CACHE = new WeakMap<Resource, SecretFacts>();
+const CACHE = new OwnMemo<Resource, SecretFacts>('secret-facts');
 
 /**
  * The facts of a Secret: those the sanitizer attached (live scans: the values never left it), else

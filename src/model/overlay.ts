@@ -19,6 +19,7 @@ import { kindKey, type Resource } from './resource.js';
 import { workloadOf, type Workload } from './workloads.js';
 import type { HostIndex, OwnedHost } from './hosts.js';
 import type { NamespaceInfo } from './namespaces.js';
+import { OwnMemo } from './own-memo.js';
 
 /** The fields of MeshModel the overlay shadows (private in the class, plain properties at run time). */
 interface ModelInternals {
@@ -83,26 +84,152 @@ export function overlayModel(base: MeshModel, removed: Resource | null, added: R
     }
   }
 
-  const o = Object.create(base) as ModelInternals;
-  // The stand-in MeshConfig object (no mesh config in the input) takes the first object's cluster, and
-  // a change can empty the model or put another cluster's object first: made anew from the overlay's own
-  // list on first use, not inherited (its fingerprint names that cluster).
-  o.syntheticMesh = null;
+  const o = newView(base, new OverlayChange(b, removed, added, removedWorkload, addedWorkload, touchesWorkloads), b);
   o.byKind = overlayMap(b.byKind);
   o.byNamespace = overlayMap(b.byNamespace);
   const kinds = new Set([removed, added].filter((r): r is Resource => r !== null).map((r) => kindKey(r.group, r.kind)));
-  for (const key of kinds) setOrDrop(o.byKind, key, edited(b.byKind.get(key), removed, added, insertById));
+  for (const key of kinds) lazyList(o.byKind, key, () => edited(b.byKind.get(key), removed, added, insertById));
   const namespaces = new Set([removed?.namespace, added?.namespace].filter((ns): ns is string => !!ns));
-  for (const ns of namespaces) setOrDrop(o.byNamespace, ns, edited(b.byNamespace.get(ns), removed?.namespace === ns ? removed : null, added?.namespace === ns ? added : null, insertById));
+  for (const ns of namespaces) lazyList(o.byNamespace, ns, () => edited(b.byNamespace.get(ns), removed?.namespace === ns ? removed : null, added?.namespace === ns ? added : null, insertById));
 
-  let resources: Resource[] | null = null;
-  Object.defineProperty(o, 'resources', { get: () => (resources ??= edited(b.resources, removed, added, insertById)) });
-
-  if (touchesWorkloads) overlayWorkloads(b, o, removedWorkload, addedWorkload, removed, added);
+  if (touchesWorkloads) overlayWorkloads(b, o, removedWorkload, addedWorkload);
   if (isHostOwner(removed) || isHostOwner(added)) {
     o.hostIndex = new HostIndexOverlay(base.hosts, removed, added ? ownedHosts(base, added) : []) as unknown as HostIndex;
   }
   return { model: o as unknown as MeshModel };
+}
+
+/**
+ * What an overlay changed, shared by the overlay and the focused views made of it (focus.ts): the
+ * whole-model lists it edits are copied only when something asks for them (focused rules never do).
+ */
+class OverlayChange {
+  private resourcesCopy: Resource[] | null = null;
+  private workloadsCopy: Workload[] | null = null;
+  constructor(
+    readonly base: ModelInternals,
+    readonly removed: Resource | null,
+    readonly added: Resource | null,
+    readonly removedWorkload: Workload | null,
+    readonly addedWorkload: Workload | null,
+    readonly touchesWorkloads: boolean,
+  ) {}
+
+  resources(): Resource[] {
+    return (this.resourcesCopy ??= edited(this.base.resources, this.removed, this.added, insertById));
+  }
+
+  workloads(): Workload[] {
+    if (!this.touchesWorkloads) return this.base.workloads;
+    return (this.workloadsCopy ??= edited(this.base.workloads, this.removedWorkload, this.addedWorkload, insertWorkload));
+  }
+
+  workloadFor(r: Resource): Workload | undefined {
+    if (this.touchesWorkloads) {
+      if (r === this.added) return this.addedWorkload ?? undefined;
+      if (r === this.removed) return undefined;
+    }
+    return this.base.workloadFor(r);
+  }
+}
+
+/**
+ * The own fields of an overlay or a focused view. Every view of a base model is made by newView, with
+ * these fields in this order, on one prototype per base (viewPrototype): the views of every review then
+ * share one hidden class. Made with `Object.create(base)` and properties defined per object instead,
+ * each review cost V8 new hidden classes and accessor pairs, allocated in old space, and turning a
+ * short-lived overlay into the prototype of its focused views cost more; at 1,000 reviews a second that
+ * garbage drove frequent full collections (issue 12).
+ */
+export interface ModelView extends ModelInternals {
+  change: OverlayChange | null;
+  /** A focused view's cuts (focus.ts); null where the loop is whole. */
+  focusOfKind: KindCut | null;
+  focusWorkloads: Workload[] | null;
+  focusNamespaces: NamespaceInfo[] | null;
+}
+
+const viewPrototypes = new OwnMemo<MeshModel, object>('model-view-prototype');
+
+/** The prototype of every view of `base`: its loops read a focused view's cuts, then the overlay's change, then the base. */
+function viewPrototype(base: MeshModel): object {
+  let proto = viewPrototypes.get(base);
+  if (proto) return proto;
+  const b = base as unknown as ModelInternals;
+  const whole = {
+    ofKind: base.ofKind,
+    namespaces: base.namespaces,
+  };
+  proto = Object.create(base, {
+    resources: {
+      get(this: ModelView) {
+        return this.change ? this.change.resources() : b.resources;
+      },
+    },
+    workloads: {
+      get(this: ModelView) {
+        return this.focusWorkloads ?? (this.change ? this.change.workloads() : b.workloads);
+      },
+    },
+    workloadFor: {
+      value(this: ModelView, r: Resource) {
+        return this.change ? this.change.workloadFor(r) : b.workloadFor(r);
+      },
+    },
+    ofKind: {
+      value(this: ModelView, group: string, kind: string) {
+        return this.focusOfKind ? this.focusOfKind.ofKind(group, kind) : whole.ofKind.call(this, group, kind);
+      },
+    },
+    namespaces: {
+      value(this: ModelView) {
+        return this.focusNamespaces ? [...this.focusNamespaces] : whole.namespaces.call(this);
+      },
+    },
+  }) as object;
+  viewPrototypes.set(base, proto);
+  return proto;
+}
+
+/**
+ * A focused view's `ofKind`. An object holding the function (given to its constructor), not the
+ * function stored on the view: V8 keeps a function assigned to an object made by
+ * Object.create(long-lived) alive past minor GCs, and with it the whole review (own-memo.ts).
+ */
+export class KindCut {
+  constructor(readonly ofKind: (group: string, kind: string) => readonly Resource[]) {}
+}
+
+/** A view with `from`'s indexes (a base model's own, or an overlay's) and no cuts. */
+function newView(base: MeshModel, change: OverlayChange | null, from: ModelInternals): ModelView {
+  const v = Object.create(viewPrototype(base)) as ModelView;
+  v.byKind = from.byKind;
+  v.byNamespace = from.byNamespace;
+  v.workloadsByNs = from.workloadsByNs;
+  v.podLabelIndex = from.podLabelIndex;
+  v.hostIndex = from.hostIndex;
+  // The stand-in MeshConfig object (no mesh config in the input) takes the first object's cluster, and
+  // a change can empty the model or put another cluster's object first: each view makes its own from
+  // its own lists on first use, never the base's (its fingerprint names that cluster).
+  v.syntheticMesh = null;
+  v.change = change;
+  v.focusOfKind = null;
+  v.focusWorkloads = null;
+  v.focusNamespaces = null;
+  return v;
+}
+
+/**
+ * A view of `model` (a base model or an overlay) to cut loops on (focus.ts): the same indexes and
+ * change, on the shared prototype. Its per-model caches (posture, rule indexes) are its own.
+ */
+export function modelView(model: MeshModel): ModelView {
+  const m = model as unknown as Partial<ModelView> & ModelInternals;
+  if (Object.hasOwn(m, 'change')) {
+    const base = m.change ? (m.change.base as unknown as MeshModel) : (Object.getPrototypeOf(Object.getPrototypeOf(m)) as MeshModel);
+    return newView(base, m.change ?? null, m);
+  }
+  return newView(model, null, m);
 }
 
 /** Inserts `r` before the first object with a larger id (lists are in id order). */
@@ -150,60 +277,96 @@ function idOf(x: unknown): number {
  * something iterates is rebuilt whole instead.
  */
 export function overlayMap<K, V>(base: ReadonlyMap<K, V>): Map<K, V> {
-  const own = new Map<K, V | typeof GONE>();
-  const view = {
-    get: (k: K) => {
-      const v = own.get(k);
-      return v === GONE ? undefined : v !== undefined ? v : base.get(k);
-    },
-    has: (k: K) => (own.has(k) ? own.get(k) !== GONE : base.has(k)),
-    set: (k: K, v: V) => {
-      own.set(k, v);
-      return view;
-    },
-    delete: (k: K) => {
-      const had = view.has(k);
-      own.set(k, GONE);
-      return had;
-    },
-  };
-  return view as unknown as Map<K, V>;
+  return new OverlayMap(base) as unknown as Map<K, V>;
+}
+
+/**
+ * overlayMap's map: a class, not an object of closures, so that the few made per review share one
+ * hidden class and their methods. `setLazyList` stores a list made on first read: an overlay edits
+ * the incoming object's kind list and namespace list, thousands of entries at 20,000 objects, while
+ * focused rules (focus.ts) mostly never read them.
+ */
+class OverlayMap<K, V> {
+  private readonly own = new Map<K, V | typeof GONE | LazyList<unknown>>();
+  constructor(private readonly base: ReadonlyMap<K, V>) {}
+
+  get(k: K): V | undefined {
+    let v = this.own.get(k);
+    if (v instanceof LazyList) v = this.resolve(k, v);
+    return v === GONE ? undefined : v !== undefined ? (v as V) : this.base.get(k);
+  }
+
+  has(k: K): boolean {
+    let v = this.own.get(k);
+    if (v instanceof LazyList) v = this.resolve(k, v);
+    return v !== undefined ? v !== GONE : this.base.has(k);
+  }
+
+  set(k: K, v: V): this {
+    this.own.set(k, v);
+    return this;
+  }
+
+  /** `k`'s value is the list `make` returns when first read; an empty list deletes `k`. */
+  setLazyList(k: K, make: () => unknown[]): this {
+    this.own.set(k, new LazyList(make));
+    return this;
+  }
+
+  delete(k: K): boolean {
+    const had = this.has(k);
+    this.own.set(k, GONE);
+    return had;
+  }
+
+  private resolve(k: K, lazy: LazyList<unknown>): V | typeof GONE {
+    const list = lazy.make();
+    const v = list.length ? (list as V) : GONE;
+    this.own.set(k, v);
+    return v;
+  }
+}
+
+class LazyList<T> {
+  constructor(readonly make: () => T[]) {}
 }
 
 const GONE = Symbol('deleted');
+
+function lazyList<K, V>(m: Map<K, V[]>, k: K, make: () => V[]): void {
+  (m as unknown as OverlayMap<K, V[]>).setLazyList(k, make);
+}
 
 function setOrDrop<K, V>(m: Map<K, V[]>, k: K, v: V[]): void {
   if (v.length) m.set(k, v);
   else m.delete(k);
 }
 
-function overlayWorkloads(b: ModelInternals, o: ModelInternals, gone: Workload | null, added: Workload | null, removedRes: Resource | null, addedRes: Resource | null): void {
-  // The whole list is copied only if a rule asks for it (focused rules never do).
-  let workloads: Workload[] | null = null;
-  Object.defineProperty(o, 'workloads', { get: () => (workloads ??= edited(b.workloads, gone, added, insertWorkload)) });
-
+function overlayWorkloads(b: ModelInternals, o: ModelInternals, gone: Workload | null, added: Workload | null): void {
   o.workloadsByNs = overlayMap(b.workloadsByNs);
   o.podLabelIndex = overlayMap(b.podLabelIndex);
   for (const ns of new Set([gone?.namespace, added?.namespace])) {
     if (ns === undefined) continue;
     const inNs = edited(b.workloadsByNs.get(ns), gone?.namespace === ns ? gone : null, added?.namespace === ns ? added : null, insertWorkload);
     setOrDrop(o.workloadsByNs, ns, inNs);
-    const idx = new Map<string, Workload[]>();
-    for (const w of inNs) {
-      for (const [k, v] of Object.entries(w.podLabels)) {
-        const key = `${k}=${v}`;
-        const l = idx.get(key);
-        if (l) l.push(w);
-        else idx.set(key, [w]);
-      }
-    }
-    if (inNs.length || b.podLabelIndex.has(ns)) o.podLabelIndex.set(ns, idx);
+    // The namespace's label index edited for the two workloads' labels only (read by key, never
+    // iterated), not rebuilt from every workload of the namespace for every review.
+    const baseIdx = b.podLabelIndex.get(ns);
+    const idx = baseIdx ? overlayMap(baseIdx) : new Map<string, Workload[]>();
+    const out = gone?.namespace === ns ? gone : null;
+    const come = added?.namespace === ns ? added : null;
+    const outKeys = labelKeys(out);
+    const comeKeys = labelKeys(come);
+    for (const key of new Set([...outKeys, ...comeKeys])) setOrDrop(idx, key, edited(baseIdx?.get(key), outKeys.has(key) ? out : null, comeKeys.has(key) ? come : null, insertWorkload));
+    if (inNs.length || baseIdx) o.podLabelIndex.set(ns, idx);
   }
-  o.workloadFor = (r: Resource) => {
-    if (r === addedRes) return added ?? undefined;
-    if (r === removedRes) return undefined;
-    return b.workloadFor(r);
-  };
+}
+
+/** A workload's entries in the pod-label index (`k=v`, as MeshModel keys them). */
+function labelKeys(w: Workload | null): Set<string> {
+  const out = new Set<string>();
+  if (w) for (const [k, v] of Object.entries(w.podLabels)) out.add(`${k}=${v}`);
+  return out;
 }
 
 function isHostOwner(r: Resource | null): boolean {

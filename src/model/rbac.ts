@@ -3,6 +3,7 @@ import { own } from './own.js';
 import type { Resource } from './resource.js';
 import { selectorMatches } from './selectors.js';
 import { isObject } from './workloads.js';
+import { OwnMemo } from './own-memo.js';
 
 export interface RbacRule {
   apiGroups: string[];
@@ -189,7 +190,7 @@ export function subjectName(s: unknown, bindingNs: string): string | null {
   }
 }
 
-const cache = new WeakMap<MeshModel, RbacIndex>();
+const cache = new OwnMemo<MeshModel, RbacIndex>('rbac');
 
 export function rbacOf(model: MeshModel): RbacIndex {
   let idx = cache.get(model);

@@ -19,11 +19,14 @@ export const WAYPOINT_CLASS = 'istio-waypoint';
 export class GlobalLabelIndex {
   private index: Map<string, Workload[]> | null = null;
   private scans = 0;
+  /** Set on an overlay's index (withWorkloadChange): the change it answers through. */
+  private change: LabelChange | null = null;
 
   constructor(private readonly model: MeshModel) {}
 
   /** Workloads in any namespace whose pod labels contain every pair of `labels` (an empty map: all). */
   select(labels: Record<string, unknown>): readonly Workload[] {
+    if (this.change) return this.change.select(labels);
     const entries = Object.entries(labels);
     if (!entries.length) return this.model.workloads;
     // A handful of selectors (the usual gateways and root policies) are cheaper to scan than to index.
@@ -42,13 +45,26 @@ export class GlobalLabelIndex {
 
   /** This index for `model` (an overlay of this one's model) in which workload `removed` is gone and `added` has come. */
   withWorkloadChange(model: MeshModel, removed: Workload | null, added: Workload | null): GlobalLabelIndex {
-    const base = this;
-    const o = Object.create(base) as GlobalLabelIndex;
-    o.select = (labels: Record<string, unknown>) => {
-      if (!Object.keys(labels).length) return model.workloads;
-      return editWorkloads(base.select(labels), removed, added && selectorMatches(labels, added.podLabels) ? added : null);
-    };
+    // The change as a data field read by select(), not a closure assigned to the object: V8 keeps a
+    // function stored on an object made by Object.create(long-lived) alive past minor GCs, and with
+    // it the whole review (own-memo.ts).
+    const o = Object.create(this) as GlobalLabelIndex;
+    o.change = new LabelChange(this, model, removed, added);
     return o;
+  }
+}
+
+class LabelChange {
+  constructor(
+    private readonly base: GlobalLabelIndex,
+    private readonly model: MeshModel,
+    private readonly removed: Workload | null,
+    private readonly added: Workload | null,
+  ) {}
+
+  select(labels: Record<string, unknown>): readonly Workload[] {
+    if (!Object.keys(labels).length) return this.model.workloads;
+    return editWorkloads(this.base.select(labels), this.removed, this.added && selectorMatches(labels, this.added.podLabels) ? this.added : null);
   }
 }
 

@@ -17,6 +17,7 @@ import type { Attachment, GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, Polic
 import type { DataplaneMode } from '../model/namespaces.js';
 import { EMPTY, editWorkloads, push } from './util.js';
 import { modelWideReason } from '../model/overlay.js';
+import { OwnMemo } from '../model/own-memo.js';
 
 export * from './types.js';
 export { DEFAULT_MTLS, SECURITY_GROUP, containerPorts, namedPort } from './mtls.js';
@@ -65,9 +66,11 @@ export interface MeshPosture {
   acceptsPlaintext(wp: WorkloadPosture): boolean;
 }
 
-const cache = new WeakMap<MeshModel, MeshPosture>();
+// Memo slots on the model itself, not WeakMaps: overlays and focused views are per admission review,
+// and a WeakMap entry would keep their posture alive past the review (own-memo.ts).
+const cache = new OwnMemo<MeshModel, MeshPosture>('posture');
 /** Postures to be made on first use for a model (an overlay's, a focused view's) instead of a build from scratch. */
-const providers = new WeakMap<MeshModel, () => MeshPosture | null>();
+const providers = new OwnMemo<MeshModel, () => MeshPosture | null>('posture-provider');
 
 class Posture implements WorkloadPosture {
   constructor(
@@ -162,7 +165,7 @@ interface Parts {
   attachmentsFrom: { base: MeshPosture; changed: (w: Workload, kind: 'ap' | 'ra') => boolean } | null;
 }
 
-const partsOf = new WeakMap<MeshPosture, Parts>();
+const partsOf = new OwnMemo<MeshPosture, Parts>('posture-parts');
 
 function workloadPosture(model: MeshModel, w: Workload, gateways: GatewayIndex, services: ServiceRegistry, mtls: MtlsResolver): Posture {
   const dataplane = model.dataplaneOf(w);
@@ -172,71 +175,111 @@ function workloadPosture(model: MeshModel, w: Workload, gateways: GatewayIndex, 
 }
 
 function assemble(parts: Parts): MeshPosture {
-  const { model, services, gateways, mtls, policies, meshMtls, pathNormalization, attachmentsFrom } = parts;
-  const authzCache = new Map<WorkloadPosture, readonly Attachment[]>();
-  const raCache = new Map<WorkloadPosture, readonly Attachment[]>();
-  const nsDenyCache = new Map<string, PolicyInfo | null>();
-  const attachments = (wp: WorkloadPosture, kind: 'AuthorizationPolicy' | 'RequestAuthentication'): readonly Attachment[] => {
-    const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
-    if (attachmentsFrom && !attachmentsFrom.changed(wp.workload, k) && attachmentsFrom.base.of(wp.workload) === wp) {
-      return k === 'ap' ? attachmentsFrom.base.authorization(wp) : attachmentsFrom.base.requestAuthentication(wp);
-    }
-    return policies.attachments(wp, kind);
-  };
-
-  const posture: MeshPosture = {
-    model,
-    get workloads() {
-      return parts.workloads();
-    },
-    services,
-    gateways,
-    get peerAuthentications() {
-      return mtls.infos;
-    },
-    meshMtls,
-    mtlsDecides: mtls.decides,
-    get authorizationPolicies() {
-      return policies.authorization;
-    },
-    get requestAuthentications() {
-      return policies.requestAuthn;
-    },
-    pathNormalization,
-    of: parts.of,
-    policy: (r) => policies.byResource.get(r),
-    peerAuthentication: (r) => mtls.byResource.get(r),
-    authorization(wp) {
-      let a = authzCache.get(wp);
-      if (!a) authzCache.set(wp, (a = attachments(wp, 'AuthorizationPolicy')));
-      return a;
-    },
-    requestAuthentication(wp) {
-      let a = raCache.get(wp);
-      if (!a) raCache.set(wp, (a = attachments(wp, 'RequestAuthentication')));
-      return a;
-    },
-    defaultDeny(wp) {
-      for (const a of posture.authorization(wp)) if (a.policy.allowNothing && a.enforcedBy !== 'none') return a;
-      return null;
-    },
-    namespaceDefaultDeny(ns) {
-      if (nsDenyCache.has(ns)) return nsDenyCache.get(ns)!;
-      const found = policies.meshPolicies().find(denies) ?? policies.namespacePolicies(ns).find(denies) ?? null;
-      nsDenyCache.set(ns, found);
-      return found;
-    },
-    meshDefaultDeny() {
-      return policies.meshPolicies().find(denies) ?? null;
-    },
-    acceptsPlaintext(wp) {
-      if (!wp.mtls.applies) return wp.dataplane === 'none';
-      if (wp.mtls.mode !== 'STRICT') return true;
-      return wp.mtls.ports.some((p) => p.mode !== 'STRICT');
-    },
-  };
+  const posture = new AssembledPosture(parts);
   partsOf.set(posture, parts);
   return posture;
+}
+
+/**
+ * A posture as a class instance rather than an object literal of getters and closures: one review
+ * makes one or more (the overlay's, its focused views'), and instances of one class share their hidden
+ * class and prototype methods, so a review allocates a few small young objects that die with it.
+ */
+class AssembledPosture implements MeshPosture {
+  readonly model: MeshModel;
+  readonly services: ServiceRegistry;
+  readonly gateways: GatewayIndex;
+  readonly meshMtls: MeshPosture['meshMtls'];
+  readonly mtlsDecides: ReadonlyMap<Resource, readonly Workload[]>;
+  readonly pathNormalization: MeshPosture['pathNormalization'];
+  readonly of: (w: Workload) => WorkloadPosture | undefined;
+  private readonly parts: Parts;
+  private authzCache: Map<WorkloadPosture, readonly Attachment[]> | null = null;
+  private raCache: Map<WorkloadPosture, readonly Attachment[]> | null = null;
+  private nsDenyCache: Map<string, PolicyInfo | null> | null = null;
+
+  constructor(parts: Parts) {
+    this.parts = parts;
+    this.model = parts.model;
+    this.services = parts.services;
+    this.gateways = parts.gateways;
+    this.meshMtls = parts.meshMtls;
+    this.mtlsDecides = parts.mtls.decides;
+    this.pathNormalization = parts.pathNormalization;
+    this.of = parts.of;
+  }
+
+  get workloads(): readonly WorkloadPosture[] {
+    return this.parts.workloads();
+  }
+
+  get peerAuthentications(): readonly PeerAuthInfo[] {
+    return this.parts.mtls.infos;
+  }
+
+  get authorizationPolicies(): readonly PolicyInfo[] {
+    return this.parts.policies.authorization;
+  }
+
+  get requestAuthentications(): readonly PolicyInfo[] {
+    return this.parts.policies.requestAuthn;
+  }
+
+  policy(r: Resource): PolicyInfo | undefined {
+    return this.parts.policies.byResource.get(r);
+  }
+
+  peerAuthentication(r: Resource): PeerAuthInfo | undefined {
+    return this.parts.mtls.byResource.get(r);
+  }
+
+  authorization(wp: WorkloadPosture): readonly Attachment[] {
+    const cache = (this.authzCache ??= new Map());
+    let a = cache.get(wp);
+    if (!a) cache.set(wp, (a = this.attachments(wp, 'AuthorizationPolicy')));
+    return a;
+  }
+
+  requestAuthentication(wp: WorkloadPosture): readonly Attachment[] {
+    const cache = (this.raCache ??= new Map());
+    let a = cache.get(wp);
+    if (!a) cache.set(wp, (a = this.attachments(wp, 'RequestAuthentication')));
+    return a;
+  }
+
+  defaultDeny(wp: WorkloadPosture): Attachment | null {
+    for (const a of this.authorization(wp)) if (a.policy.allowNothing && a.enforcedBy !== 'none') return a;
+    return null;
+  }
+
+  namespaceDefaultDeny(ns: string): PolicyInfo | null {
+    const cache = (this.nsDenyCache ??= new Map());
+    if (cache.has(ns)) return cache.get(ns)!;
+    const policies = this.parts.policies;
+    const found = policies.meshPolicies().find(denies) ?? policies.namespacePolicies(ns).find(denies) ?? null;
+    cache.set(ns, found);
+    return found;
+  }
+
+  meshDefaultDeny(): PolicyInfo | null {
+    return this.parts.policies.meshPolicies().find(denies) ?? null;
+  }
+
+  acceptsPlaintext(wp: WorkloadPosture): boolean {
+    if (!wp.mtls.applies) return wp.dataplane === 'none';
+    if (wp.mtls.mode !== 'STRICT') return true;
+    return wp.mtls.ports.some((p) => p.mode !== 'STRICT');
+  }
+
+  /** An overlay reuses its base's attachments for the workloads the change does not reach. */
+  private attachments(wp: WorkloadPosture, kind: 'AuthorizationPolicy' | 'RequestAuthentication'): readonly Attachment[] {
+    const from = this.parts.attachmentsFrom;
+    const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
+    if (from && !from.changed(wp.workload, k) && from.base.of(wp.workload) === wp) {
+      return k === 'ap' ? from.base.authorization(wp) : from.base.requestAuthentication(wp);
+    }
+    return this.parts.policies.attachments(wp, kind);
+  }
 }
 
 /** Kinds whose objects the overlay posture recomputes from its base; any other change is built from scratch. */
@@ -353,13 +396,11 @@ const POSTURE_KINDS = new Set([
  * PeerAuthentications that select it or decide its mode.
  */
 export function focusedPosture(full: MeshPosture, view: MeshModel, subject: Resource, cut: { kind: boolean; workloads: boolean; related?: boolean }): MeshPosture {
-  const o = Object.create(full) as MeshPosture;
-  const define = (name: keyof MeshPosture, value: unknown) => Object.defineProperty(o, name, { value, enumerable: true });
-  define('model', view);
+  const o = new FocusedPosture(full, view);
   if (cut.workloads) {
     const w = view.workloadFor(subject);
     const wp = w ? full.of(w) : undefined;
-    define('workloads', wp ? [wp] : []);
+    o.cutWorkloads = wp ? [wp] : [];
   }
   const w = cut.related ? view.workloadFor(subject) : undefined;
   const wp = w ? full.of(w) : undefined;
@@ -372,18 +413,92 @@ export function focusedPosture(full: MeshPosture, view: MeshModel, subject: Reso
     for (const port of wp.mtls.ports) if (port.origin.resource) pa.add(port.origin.resource);
     // In the lists' own order (object order), without reading the whole lists.
     const byId = (a: PolicyInfo, b: PolicyInfo) => a.resource.id - b.resource.id;
-    define('authorizationPolicies', [...ap].sort(byId));
-    define('requestAuthentications', [...ra].sort(byId));
-    define('peerAuthentications', full.peerAuthentications.filter((p) => pa.has(p.resource) || p.targets.includes(wp.workload)));
+    o.cutAuthorizationPolicies = [...ap].sort(byId);
+    o.cutRequestAuthentications = [...ra].sort(byId);
+    o.cutPeerAuthentications = full.peerAuthentications.filter((p) => pa.has(p.resource) || p.targets.includes(wp.workload));
   }
   if (cut.kind && subject.group === SECURITY_GROUP_NAME) {
     if (subject.kind === 'AuthorizationPolicy' || subject.kind === 'RequestAuthentication') {
       const info = full.policy(subject);
-      define(subject.kind === 'AuthorizationPolicy' ? 'authorizationPolicies' : 'requestAuthentications', info ? [info] : []);
+      if (subject.kind === 'AuthorizationPolicy') o.cutAuthorizationPolicies = info ? [info] : [];
+      else o.cutRequestAuthentications = info ? [info] : [];
     } else if (subject.kind === 'PeerAuthentication') {
       const info = full.peerAuthentication(subject);
-      define('peerAuthentications', info ? [info] : []);
+      o.cutPeerAuthentications = info ? [info] : [];
     }
   }
   return o;
+}
+
+/**
+ * `full` with its model replaced by the focused view and some lists cut (null: the full list). A class
+ * delegating to `full` rather than `Object.create(full)` with properties defined per view: `full` is
+ * the review's overlay posture, and making a short-lived object a prototype costs V8 a new hidden
+ * class per review, allocated in old space.
+ */
+class FocusedPosture implements MeshPosture {
+  cutWorkloads: readonly WorkloadPosture[] | null = null;
+  cutAuthorizationPolicies: readonly PolicyInfo[] | null = null;
+  cutRequestAuthentications: readonly PolicyInfo[] | null = null;
+  cutPeerAuthentications: readonly PeerAuthInfo[] | null = null;
+
+  constructor(
+    private readonly full: MeshPosture,
+    readonly model: MeshModel,
+  ) {}
+
+  get workloads(): readonly WorkloadPosture[] {
+    return this.cutWorkloads ?? this.full.workloads;
+  }
+  get authorizationPolicies(): readonly PolicyInfo[] {
+    return this.cutAuthorizationPolicies ?? this.full.authorizationPolicies;
+  }
+  get requestAuthentications(): readonly PolicyInfo[] {
+    return this.cutRequestAuthentications ?? this.full.requestAuthentications;
+  }
+  get peerAuthentications(): readonly PeerAuthInfo[] {
+    return this.cutPeerAuthentications ?? this.full.peerAuthentications;
+  }
+  get services(): ServiceRegistry {
+    return this.full.services;
+  }
+  get gateways(): GatewayIndex {
+    return this.full.gateways;
+  }
+  get meshMtls(): MeshPosture['meshMtls'] {
+    return this.full.meshMtls;
+  }
+  get mtlsDecides(): ReadonlyMap<Resource, readonly Workload[]> {
+    return this.full.mtlsDecides;
+  }
+  get pathNormalization(): MeshPosture['pathNormalization'] {
+    return this.full.pathNormalization;
+  }
+  of(w: Workload): WorkloadPosture | undefined {
+    return this.full.of(w);
+  }
+  policy(r: Resource): PolicyInfo | undefined {
+    return this.full.policy(r);
+  }
+  peerAuthentication(r: Resource): PeerAuthInfo | undefined {
+    return this.full.peerAuthentication(r);
+  }
+  authorization(wp: WorkloadPosture): readonly Attachment[] {
+    return this.full.authorization(wp);
+  }
+  requestAuthentication(wp: WorkloadPosture): readonly Attachment[] {
+    return this.full.requestAuthentication(wp);
+  }
+  defaultDeny(wp: WorkloadPosture): Attachment | null {
+    return this.full.defaultDeny(wp);
+  }
+  namespaceDefaultDeny(ns: string): PolicyInfo | null {
+    return this.full.namespaceDefaultDeny(ns);
+  }
+  meshDefaultDeny(): PolicyInfo | null {
+    return this.full.meshDefaultDeny();
+  }
+  acceptsPlaintext(wp: WorkloadPosture): boolean {
+    return this.full.acceptsPlaintext(wp);
+  }
 }

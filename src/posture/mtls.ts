@@ -5,6 +5,7 @@ import type { DataplaneMode } from '../model/namespaces.js';
 import type { GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PeerAuthProblem, PortMtls, WorkloadMtls } from './types.js';
 import { EMPTY, editWorkloads, isObject, olderFirst, overlayMap, portNumber, push, specOf, str } from './util.js';
 import { selectorMatches } from '../model/selectors.js';
+import { createLazy } from '../model/own-memo.js';
 
 export const SECURITY_GROUP = 'security.istio.io';
 
@@ -194,11 +195,12 @@ export class MtlsResolver {
     resolveAdded: (r: MtlsResolver) => WorkloadMtls | null,
   ): { resolver: MtlsResolver; addedMtls: WorkloadMtls | null } {
     const base = this;
-    const resolver = Object.create(base) as MtlsResolver;
+    const replaced = new Map<PeerAuthInfo, PeerAuthInfo>();
+    // createLazy, not a getter defined on the object: see own-memo.ts.
+    const resolver = createLazy(base, { infos: () => (replaced.size ? base.infos.map((i) => replaced.get(i) ?? i) : base.infos) });
     const o = resolver as unknown as { infos: PeerAuthInfo[]; byResource: Map<Resource, PeerAuthInfo>; forWorkload: Map<Workload, PeerAuthInfo[]>; decides: Map<Resource, Workload[]> };
     const added = addedW;
     const removedW = removed?.w ?? null;
-    const replaced = new Map<PeerAuthInfo, PeerAuthInfo>();
     const forAdded: PeerAuthInfo[] = [];
     for (const info of base.infos) {
       if (info.scope !== 'workload' || info.resource.namespace !== ns) continue;
@@ -210,8 +212,6 @@ export class MtlsResolver {
       if (picks(added)) forAdded.push(info);
     }
     if (replaced.size) {
-      let infos: PeerAuthInfo[] | null = null;
-      Object.defineProperty(o, 'infos', { get: () => (infos ??= base.infos.map((i) => replaced.get(i) ?? i)) });
       o.byResource = overlayMap(base.byResource);
       for (const next of replaced.values()) o.byResource.set(next.resource, next);
     }

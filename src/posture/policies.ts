@@ -8,8 +8,36 @@ import type { Action, Attachment, EnforcedBy, PolicyInfo, TargetRefInfo, Workloa
 import { l7FieldsOf } from './rules.js';
 import { SECURITY_GROUP } from './mtls.js';
 import { EMPTY, isObject, overlayMap, push, sameList, specOf, str } from './util.js';
+import { createLazy } from '../model/own-memo.js';
 
 const ACTIONS = new Set<Action>(['ALLOW', 'DENY', 'CUSTOM', 'AUDIT']);
+
+/**
+ * A policy's info as a class instance, not an object literal with a getter: an overlay posture
+ * resolves the policies a change can reach again for every admission review, and a literal's getter
+ * gives each object its own hidden class in old space, which keeps the review alive past minor GCs
+ * (model/own-memo.ts).
+ */
+class Policy implements PolicyInfo {
+  scope: PolicyInfo['scope'] = 'namespace';
+  selector: Record<string, string> | null = null;
+  targetRefs: TargetRefInfo[] = [];
+  targets: readonly Workload[] = EMPTY;
+  constructor(
+    readonly resource: Resource,
+    readonly kind: PolicyInfo['kind'],
+    readonly action: Action,
+    readonly provider: string | null,
+    readonly problems: string[],
+    readonly allowNothing: boolean,
+    readonly dryRun: boolean,
+  ) {}
+
+  /** Read on first use (and memoised per object by l7FieldsOf). */
+  get l7Fields(): string[] {
+    return this.kind === 'AuthorizationPolicy' ? l7FieldsOf(this.resource) : [];
+  }
+}
 
 interface Selected {
   policy: PolicyInfo;
@@ -92,7 +120,11 @@ export class PolicyResolver {
       return t && f !== info ? f.targetRefs[info.targetRefs.indexOf(t)] : t;
     };
 
-    const o = Object.create(PolicyResolver.prototype) as PolicyResolver;
+    // createLazy, not getters defined on the object: see own-memo.ts.
+    const o = createLazy(PolicyResolver.prototype, {
+      authorization: () => editList(base.authorization, 'AuthorizationPolicy'),
+      requestAuthn: () => editList(base.requestAuthn, 'RequestAuthentication'),
+    }) as PolicyResolver;
     const w = o as unknown as Internals;
     Object.assign(w, { model, labels, gateways, services, waypointServes });
     const editList = (list: readonly PolicyInfo[], kind: PolicyInfo['kind']): PolicyInfo[] => {
@@ -100,10 +132,6 @@ export class PolicyResolver {
       const extra = (kind === 'AuthorizationPolicy' ? scratch.authorization : scratch.requestAuthn).map((p) => final.get(p)!);
       return mergeById(out, extra);
     };
-    let ap: PolicyInfo[] | null = null;
-    let ra: PolicyInfo[] | null = null;
-    Object.defineProperty(w, 'authorization', { get: () => (ap ??= editList(base.authorization, 'AuthorizationPolicy')) });
-    Object.defineProperty(w, 'requestAuthn', { get: () => (ra ??= editList(base.requestAuthn, 'RequestAuthentication')) });
     w.byResource = overlayMap(base.byResource);
     for (const r of dropped) w.byResource.delete(r);
     for (const info of final.values()) w.byResource.set(info.resource, info);
@@ -189,22 +217,7 @@ export class PolicyResolver {
       if (action === 'DENY' && !(Array.isArray(spec.rules) && spec.rules.length)) problems.push('a DENY policy without rules is rejected by Istio');
     }
     const hasRules = Array.isArray(spec.rules) && spec.rules.length > 0;
-    const info: PolicyInfo = {
-      resource: r,
-      kind,
-      action,
-      provider,
-      scope: 'namespace',
-      problems,
-      allowNothing: kind === 'AuthorizationPolicy' && action === 'ALLOW' && !hasRules && problems.length === 0,
-      dryRun: r.annotations['istio.io/dry-run'] === 'true',
-      selector: null,
-      targetRefs: [],
-      targets: EMPTY,
-      get l7Fields() {
-        return kind === 'AuthorizationPolicy' ? l7FieldsOf(r) : [];
-      },
-    };
+    const info = new Policy(r, kind, action, provider, problems, kind === 'AuthorizationPolicy' && action === 'ALLOW' && !hasRules && problems.length === 0, r.annotations['istio.io/dry-run'] === 'true');
     (kind === 'AuthorizationPolicy' ? this.authorization : this.requestAuthn).push(info);
     this.byResource.set(r, info);
     const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';

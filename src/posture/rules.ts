@@ -4,6 +4,7 @@
  */
 import type { Resource } from '../model/resource.js';
 import { isObject, nonEmpty, strings, type Path } from './util.js';
+import { OwnMemo } from '../model/own-memo.js';
 
 export interface RuleView {
   index: number;
@@ -42,7 +43,7 @@ export const L7_SOURCE_FIELDS = new Set(['requestPrincipals', 'notRequestPrincip
 export const L7_OPERATION_FIELDS = new Set(['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']);
 export const L4_CONDITION_KEYS = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port']);
 
-const parsed = new WeakMap<Resource, readonly RuleView[]>();
+const parsed = new OwnMemo<Resource, readonly RuleView[]>('authz-rule-views');
 const NO_RULES: readonly RuleView[] = Object.freeze([]);
 
 /** The rules of an AuthorizationPolicy (parsed once per object; treat as read-only). */
@@ -118,7 +119,7 @@ function listFields(rv: RuleView, list: 'from' | 'to', inner: 'source' | 'operat
   return out;
 }
 
-const l7Cache = new WeakMap<Resource, string[]>();
+const l7Cache = new OwnMemo<Resource, string[]>('authz-l7');
 
 /** HTTP-only attributes a policy uses (what ztunnel cannot enforce); computed once per object. */
 export function l7FieldsOf(r: Resource): string[] {

@@ -6,6 +6,7 @@ import { HostIndex, resolveHost } from '../model/hosts.js';
 import { selectorMatches } from '../model/selectors.js';
 import type { ServiceInfo } from './types.js';
 import { EMPTY, arr, isObject, portNumber, push, specOf, str } from './util.js';
+import { createLazy } from '../model/own-memo.js';
 
 /**
  * Kubernetes Services by namespace/name and by cluster host name, each with the workloads its
@@ -19,6 +20,8 @@ export class ServiceRegistry {
   private byWorkload: Map<Workload, ServiceInfo[]> | null = null;
   private hosts: HostIndex | null = null;
   private readonly byLabel = new Map<string, Map<Workload, ServiceInfo[]>>();
+  /** Set on an overlay's registry (withWorkloadChange): the change its lookups answer through. */
+  private change: RegistryChange | null = null;
 
   constructor(private readonly model: MeshModel) {
     for (const r of model.ofKind('', 'Service')) {
@@ -30,15 +33,18 @@ export class ServiceRegistry {
   }
 
   get(namespace: string, name: string): ServiceInfo | undefined {
+    if (this.change) return this.change.get(namespace, name);
     return this.byKey.get(`${namespace}/${name}`);
   }
 
   of(r: Resource): ServiceInfo | undefined {
+    if (this.change) return this.change.of(r);
     return this.byResource.get(r);
   }
 
   /** Services whose selector picks this workload (the reverse index is built on first use). */
   selecting(w: Workload): readonly ServiceInfo[] {
+    if (this.change) return this.change.selecting(w);
     if (!this.byWorkload) {
       this.byWorkload = new Map();
       for (const s of this.all) for (const x of s.workloads) push(this.byWorkload, x, s);
@@ -48,6 +54,7 @@ export class ServiceRegistry {
 
   /** Services carrying a label that select this workload (for rare labels such as istio.io/use-waypoint). */
   selectingWithLabel(w: Workload, label: string): readonly ServiceInfo[] {
+    if (this.change) return this.change.selectingWithLabel(w, label);
     let idx = this.byLabel.get(label);
     if (!idx) {
       idx = new Map();
@@ -62,6 +69,7 @@ export class ServiceRegistry {
    * say): short names are relative to `fromNs`, wildcards cover every Service under them.
    */
   resolve(host: string, fromNs: string): readonly ServiceInfo[] {
+    if (this.change) return this.change.resolve(host, fromNs);
     const canonical = resolveHost(host, fromNs, this.model.clusterDomain, (ns) => this.model.namespace(ns).resource !== null || this.model.inNamespace(ns).length > 0);
     if (!canonical) return EMPTY;
     if (!this.hosts) {
@@ -104,37 +112,60 @@ export class ServiceRegistry {
       // Nothing picks either workload: only the added one's (empty) answers differ, and they are empty here too.
       return { registry: this, neighbours: [] };
     }
-    const swap = (list: readonly ServiceInfo[]): readonly ServiceInfo[] => (list.some((s) => replaced.has(s)) ? list.map((s) => replaced.get(s) ?? s) : list);
     const base = this;
-    const o = Object.create(base) as ServiceRegistry;
-    let all: ServiceInfo[] | null = null;
-    Object.defineProperty(o, 'all', { get: () => (all ??= base.all.map((s) => replaced.get(s) ?? s)) });
-    const swapped = new Map<Workload, readonly ServiceInfo[]>();
-    const own = (w: Workload, label?: string): readonly ServiceInfo[] | null => {
-      if (w === added) return label === undefined ? mine : mine.filter((s) => s.resource.labels[label] !== undefined);
-      if (w === removed) return EMPTY;
-      return null;
-    };
-    Object.assign(o, {
-      get: (namespace: string, name: string) => {
-        const s = base.get(namespace, name);
-        return s && (replaced.get(s) ?? s);
-      },
-      of: (r: Resource) => {
-        const s = base.of(r);
-        return s && (replaced.get(s) ?? s);
-      },
-      selecting: (w: Workload) => {
-        const mineOrGone = own(w);
-        if (mineOrGone) return mineOrGone;
-        let list = swapped.get(w);
-        if (!list) swapped.set(w, (list = swap(base.selecting(w))));
-        return list;
-      },
-      selectingWithLabel: (w: Workload, label: string) => own(w, label) ?? swap(base.selectingWithLabel(w, label)),
-      resolve: (host: string, fromNs: string) => swap(base.resolve(host, fromNs)),
-    });
+    // createLazy and a data field read by the methods, not a getter and closures defined on the
+    // object: V8 keeps those alive past minor GCs, and with them the whole review (own-memo.ts).
+    const o = createLazy(base, { all: () => base.all.map((s) => replaced.get(s) ?? s) });
+    o.change = new RegistryChange(base, replaced, mine, removed, added);
     return { registry: o, neighbours: [...neighbours] };
+  }
+}
+
+/** An overlay registry's answers: the base's, with the replaced Services' new infos and the changed workloads' own. */
+class RegistryChange {
+  private readonly swapped = new Map<Workload, readonly ServiceInfo[]>();
+  constructor(
+    private readonly base: ServiceRegistry,
+    private readonly replaced: ReadonlyMap<ServiceInfo, ServiceInfo>,
+    private readonly mine: readonly ServiceInfo[],
+    private readonly removed: Workload | null,
+    private readonly added: Workload | null,
+  ) {}
+
+  private swap(list: readonly ServiceInfo[]): readonly ServiceInfo[] {
+    return list.some((s) => this.replaced.has(s)) ? list.map((s) => this.replaced.get(s) ?? s) : list;
+  }
+
+  private own(w: Workload, label?: string): readonly ServiceInfo[] | null {
+    if (w === this.added) return label === undefined ? this.mine : this.mine.filter((s) => s.resource.labels[label] !== undefined);
+    if (w === this.removed) return EMPTY;
+    return null;
+  }
+
+  get(namespace: string, name: string): ServiceInfo | undefined {
+    const s = this.base.get(namespace, name);
+    return s && (this.replaced.get(s) ?? s);
+  }
+
+  of(r: Resource): ServiceInfo | undefined {
+    const s = this.base.of(r);
+    return s && (this.replaced.get(s) ?? s);
+  }
+
+  selecting(w: Workload): readonly ServiceInfo[] {
+    const mineOrGone = this.own(w);
+    if (mineOrGone) return mineOrGone;
+    let list = this.swapped.get(w);
+    if (!list) this.swapped.set(w, (list = this.swap(this.base.selecting(w))));
+    return list;
+  }
+
+  selectingWithLabel(w: Workload, label: string): readonly ServiceInfo[] {
+    return this.own(w, label) ?? this.swap(this.base.selectingWithLabel(w, label));
+  }
+
+  resolve(host: string, fromNs: string): readonly ServiceInfo[] {
+    return this.swap(this.base.resolve(host, fromNs));
   }
 }
 

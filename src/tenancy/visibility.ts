@@ -5,6 +5,7 @@ import { isObject } from '../model/workloads.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import { olderFirst } from '../posture/util.js';
+import { OwnMemo } from '../model/own-memo.js';
 
 /** The mesh-config key holding each kind's default exportTo. */
 export const EXPORT_DEFAULT_KEY = {
@@ -122,7 +123,7 @@ export function sidecarOnAmbientOnly(model: MeshModel, sc: Resource): { why: str
   return null;
 }
 
-const wideCache = new WeakMap<MeshModel, Map<string, Resource[]>>();
+const wideCache = new OwnMemo<MeshModel, Map<string, Resource[]>>('wide-visibility');
 
 /**
  * Each namespace's selector-less Sidecars, oldest first (creationTimestamp, else input order): the
@@ -144,7 +145,7 @@ export function namespaceWideSidecars(model: MeshModel): Map<string, Resource[]>
   return byNs;
 }
 
-const scopesCache = new WeakMap<MeshModel, SidecarScopes>();
+const scopesCache = new OwnMemo<MeshModel, SidecarScopes>('sidecar-scopes');
 
 export function sidecarScopes(model: MeshModel): SidecarScopes {
   let s = scopesCache.get(model);

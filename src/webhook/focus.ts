@@ -12,6 +12,7 @@
  * slower). The equivalence tests (decide-equivalence.test.ts) hold every entry to the reference.
  */
 import type { MeshModel } from '../model/model.js';
+import { KindCut, modelView, type ModelView } from '../model/overlay.js';
 import type { Resource } from '../model/resource.js';
 import type { NamespaceInfo } from '../model/namespaces.js';
 import type { Workload } from '../model/workloads.js';
@@ -168,7 +169,10 @@ export function focusFromKey(key: string): Focus {
  */
 export function focusedView(model: MeshModel, subject: Resource, focus: Focus): MeshModel {
   if (!focus.kind && !focus.workloads && !focus.namespaces && !focus.slice && !focus.related && !focus.hosts) return model;
-  const view = Object.create(model) as MeshModel & { workloads: Workload[] };
+  // A view on the shared prototype of the model's views (model/overlay.ts), not Object.create(model):
+  // no hidden classes made per review.
+  const v = modelView(model);
+  const view = v as unknown as MeshModel;
   // The posture stays the whole model's (the overlay posture), its lists cut as the model's loops are.
   providePosture(view, () => focusedPosture(computePosture(model), view, subject, { kind: !!focus.kind, workloads: !!focus.workloads, related: !!focus.related }));
   const root = model.rootNamespace;
@@ -198,21 +202,26 @@ export function focusedView(model: MeshModel, subject: Resource, focus: Focus): 
     };
   }
   if (focus.kind) {
-    const only: readonly Resource[] = model.ofKind(subject.group, subject.kind).includes(subject) ? [subject] : [];
-    view.ofKind = (group: string, kind: string) => (group === subject.group && kind === subject.kind ? only : base(group, kind));
-  } else if (focus.slice || focus.hosts) view.ofKind = base;
+    // The review's overlay holds the object it adds; asking the kind's list would copy it (thousands).
+    const holds = (model as unknown as Partial<ModelView>).change?.added === subject || model.ofKind(subject.group, subject.kind).includes(subject);
+    const only: readonly Resource[] = holds ? [subject] : [];
+    v.focusOfKind = new KindCut((group: string, kind: string) => (group === subject.group && kind === subject.kind ? only : base(group, kind)));
+  } else if (focus.slice || focus.hosts) v.focusOfKind = new KindCut(base);
   if (focus.workloads) {
     const w = model.workloadFor(subject);
-    Object.defineProperty(view, 'workloads', { value: w ? [w] : [], writable: false });
+    v.focusWorkloads = w ? [w] : [];
   } else if (focus.slice) {
     // Model order: objects' workloads by id, the gateway pods the model makes up last.
     const rank = (w: Workload) => (w.synthetic ? 1 : 0);
     const mine = [...model.workloadsIn(subject.namespace), ...(root !== subject.namespace ? model.workloadsIn(root) : [])].sort((a, b) => rank(a) - rank(b) || a.resource.id - b.resource.id);
-    Object.defineProperty(view, 'workloads', { value: mine, writable: false });
+    v.focusWorkloads = mine;
   }
   if (focus.namespaces && subject.namespace) {
-    const info: NamespaceInfo[] = model.namespaces().filter((n) => n.name === subject.namespace);
-    view.namespaces = () => [...info];
+    // What namespaces().filter(name) gives, without listing every namespace for every view: the model
+    // lists a namespace that has a Namespace object or holds objects, as namespace() describes it.
+    const ns = model.namespace(subject.namespace);
+    const info: NamespaceInfo[] = ns.resource !== null || model.inNamespace(subject.namespace).length > 0 ? [ns] : [];
+    v.focusNamespaces = info;
   }
   return view;
 }

@@ -17,6 +17,7 @@ import { ConfigMapPolicySource, parseConfigMapRef, readConfigMapPolicy } from '.
 import { DEFAULT_RELOAD_INTERVAL_MS, TenantPolicyHolder, type PolicySource } from '../../webhook/reload.js';
 import type { LiveSelection } from '../../cluster/types.js';
 import { DEFAULT_DECISION_BUDGET_MS, DEFAULT_DRAIN_MS, startWebhookServer } from '../../webhook/server.js';
+import { tuneGcForWebhook } from '../../webhook/gc-tuning.js';
 import { WEBHOOK_DEFAULT_PORT, type DenyOn, type Unsynced, type WebhookMode } from '../../webhook/types.js';
 import { UsageError, type CliIO } from '../io.js';
 import { addLiveOptions, liveSelection, parseDuration, type LiveFlags } from '../live.js';
@@ -113,6 +114,8 @@ async function objectsCache(file: string, shown: string): Promise<ClusterCache> 
 }
 
 async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
+  // Before the cache is read: its objects must not train V8 to allocate every review's garbage in old space.
+  tuneGcForWebhook();
   if (!flags.tlsCert || !flags.tlsKey) throw new UsageError('webhook needs --tls-cert FILE and --tls-key FILE: the API server only calls webhooks over HTTPS');
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number (0 to 65535), not "${terminalSafe(flags.port.slice(0, 20))}"`);

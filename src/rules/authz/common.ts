@@ -8,6 +8,7 @@ import { isObject, listSome } from '../../posture/util.js';
 import { detectIstioVersions, type DetectedVersion } from '../../advisories/detect.js';
 import { compareVersions } from '../../advisories/version.js';
 import { WORKLOAD_READS } from '../reads.js';
+import { OwnMemo } from '../../model/own-memo.js';
 
 export const AP = 'security.istio.io/AuthorizationPolicy';
 export const PA = 'security.istio.io/PeerAuthentication';
@@ -176,7 +177,7 @@ export interface ClientVerification {
   evidence: EvidenceInput[];
 }
 
-const clientVerificationCache = new WeakMap<MeshModel, ClientVerification>();
+const clientVerificationCache = new OwnMemo<MeshModel, ClientVerification>('client-verification');
 
 /**
  * Whether the mesh's proxies verify upstream certificates when a DestinationRule gives no CA. Istio 1.21

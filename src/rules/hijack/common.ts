@@ -10,6 +10,7 @@ import { isEmptySelector, selectorMatches } from '../../model/selectors.js';
 import type { Severity } from '../../engine/finding.js';
 import type { EvidenceInput } from '../types.js';
 import type { ExportScope } from '../../tenancy/visibility.js';
+import { OwnMemo } from '../../model/own-memo.js';
 
 /** The mitigations every hijack finding points at, meshward's own generators first. */
 export const MITIGATION =
@@ -70,7 +71,7 @@ interface SharedGatewayCache {
   memo: Map<string, string | null>;
 }
 
-const sharedCache = new WeakMap<MeshModel, SharedGatewayCache>();
+const sharedCache = new OwnMemo<MeshModel, SharedGatewayCache>('shared-gateways');
 
 /**
  * Why the gateway `ns/name` (an Istio Gateway or a Gateway API Gateway) is shared between tenants:
@@ -287,7 +288,7 @@ export function intersectHostnames(route: string, listener: string | null): stri
   return null;
 }
 
-const gatewayIndexCache = new WeakMap<MeshModel, Map<string, Resource>>();
+const gatewayIndexCache = new OwnMemo<MeshModel, Map<string, Resource>>('gateway-index');
 
 /** Gateway API Gateways by `ns/name`, built once per model. */
 export function gatewayApiGateways(model: MeshModel): Map<string, Resource> {

@@ -14,6 +14,7 @@ export { listSome };
 import { selectorMatches } from '../../model/selectors.js';
 import type { TrafficEdge, TrafficFacts, TrafficPeer } from '../../insights/types.js';
 import { meshOutbound, meshSourceText, type OutboundMode } from '../egress/common.js';
+import { OwnMemo } from '../../model/own-memo.js';
 
 /** Envoy cluster names Istio reports (in `destination_service_name`, or `destination_service`) for egress that matched no registered host. */
 export const PASSTHROUGH = 'PassthroughCluster';
@@ -116,7 +117,7 @@ export function peerKey(p: TrafficPeer): string {
  * the controller that owns it (a Deployment's name, not its ReplicaSet's; a CronJob's, not its Job's),
  * the pod's own name when nothing owns it.
  */
-const byMetricName = new WeakMap<MeshModel, Map<string, Workload>>();
+const byMetricName = new OwnMemo<MeshModel, Map<string, Workload>>('workloads-by-metric-name');
 
 /** Ranks of a match: a controller object beats a ReplicaSet or Job it owns, which beats a Pod. */
 const RANK: Record<string, number> = { Deployment: 0, StatefulSet: 0, DaemonSet: 0, CronJob: 0, ReplicationController: 0, Job: 1, ReplicaSet: 1, Pod: 2 };
@@ -287,7 +288,7 @@ export function outboundFor(model: MeshModel, namespace: string, w: Workload | n
   return { mode: mesh.effective, from: mesh.set ? meshSourceText(model) : `Istio's default (${meshSourceText(model)} sets no outboundTrafficPolicy.mode)`, resource: model.mesh.resource };
 }
 
-const sidecarsByNs = new WeakMap<MeshModel, Map<string, Resource[]>>();
+const sidecarsByNs = new OwnMemo<MeshModel, Map<string, Resource[]>>('sidecars-by-namespace');
 
 /** Sidecar resources by namespace, read once per model (sources are many; namespaces can be large). */
 function sidecarsIn(model: MeshModel, namespace: string): readonly Resource[] {

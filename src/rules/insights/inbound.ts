@@ -8,6 +8,7 @@ import type { PathSegment, Resource } from '../../model/resource.js';
 import { computePosture, type MtlsMode, type MtlsOrigin, type PeerAuthInfo } from '../../posture/index.js';
 import type { TrafficEdge, TrafficFacts } from '../../insights/types.js';
 import { UNKNOWN, anchorFor, groupBy, peerKey, volume, type Anchor } from './common.js';
+import { OwnMemo } from '../../model/own-memo.js';
 
 export interface EffectiveMtls {
   mode: MtlsMode;
@@ -68,7 +69,7 @@ export function effectiveMtls(model: MeshModel, anchor: Anchor, namespace: strin
   return { mode: mesh.mode, resource: mesh.origin.resource, path: mesh.origin.path, text: originText(mesh.origin) };
 }
 
-const nsPolicies = new WeakMap<MeshModel, Map<string, PeerAuthInfo>>();
+const nsPolicies = new OwnMemo<MeshModel, Map<string, PeerAuthInfo>>('namespace-peer-authentications');
 
 /** Namespace → its namespace-wide PeerAuthentication with a mode (the one Istio uses), built once per model. */
 function namespacePolicies(model: MeshModel): Map<string, PeerAuthInfo> {
