@@ -74,29 +74,16 @@ function staticType(n: Node): TypeDecl | null {
  * `map<string, list<double>>`, `list<dyn>` when empty.
  */
 export function typeName(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'double';
-    case 'boolean':
-      return 'bool';
-    case 'object': {
-      if (v === null) return 'null';
-      const c = (v as object).constructor;
-      if (c === Array) {
-        const first = (v as unknown[])[0];
-        return first === undefined ? 'list<dyn>' : `list<${typeName(first)}>`;
-      }
-      if (c === Object || c === undefined) {
-        for (const k in v) return `map<string, ${typeName((v as Record<string, unknown>)[k])}>`;
-        return 'map<dyn, dyn>';
-      }
-    }
+  const kind = kindName(v);
+  if (kind === 'list') {
+    const first = (v as unknown[])[0];
+    return first === undefined ? 'list<dyn>' : `list<${typeName(first)}>`;
   }
-  throw UNSUPPORTED;
+  if (kind === 'map') {
+    for (const k in v as object) return `map<string, ${typeName((v as Record<string, unknown>)[k])}>`;
+    return 'map<dyn, dyn>';
+  }
+  return kind;
 }
 
 /** The library's top-level kind of a value (its debugType's `type`): string, int, list, map... */
