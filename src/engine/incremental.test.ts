@@ -22,6 +22,7 @@ import type { Rule } from '../rules/types.js';
 import type { Resource } from '../model/resource.js';
 import { objectArb, toResource, NAMESPACES, type Obj } from '../testing/decide-corpus.js';
 import type { TenantPolicyFile } from '../tenancy/policy.js';
+import { propertySeed } from '../testing/property-seed.js';
 
 /** Objects the corpus generator lacks: the mesh config (exportTo defaults), namespaces with tenant labels. */
 const meshConfigArb: fc.Arbitrary<Obj> = fc
@@ -286,7 +287,7 @@ const RUNS = Number(process.env.MESHWARD_PROPERTY_RUNS ?? 150);
 // counterexamples in bursts (see docs/adding-a-rule.md); it wins over MESHWARD_PROPERTY_SEED.
 const SEEDS: Array<number | undefined> = process.env.MESHWARD_PROPERTY_SEEDS
   ? parseSeeds(process.env.MESHWARD_PROPERTY_SEEDS)
-  : [process.env.MESHWARD_PROPERTY_SEED ? Number(process.env.MESHWARD_PROPERTY_SEED) : process.env.CI ? 20261204 : undefined];
+  : [propertySeed('MESHWARD_PROPERTY_SEED')];
 
 /** `1-5,9` → [1, 2, 3, 4, 5, 9]; throws on anything else, naming the variable. */
 function parseSeeds(text: string): number[] {

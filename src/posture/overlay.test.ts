@@ -9,6 +9,7 @@ import { overlayModel } from '../model/overlay.js';
 import type { Resource } from '../model/resource.js';
 import { computePosture, overlayPosture, type Attachment, type MeshPosture, type TargetRefInfo } from './index.js';
 import { identity, NAMESPACES, objectArb, parseObjects, toResource, type Obj } from '../testing/decide-corpus.js';
+import { propertySeed } from '../testing/property-seed.js';
 
 const ref = (r: Resource | null | undefined) => (r ? `${r.kind}/${r.namespace}/${r.name}#${r.id}` : null);
 /** The posture being snapshotted: every workload it names must be its model's (not a stale one of the base). */
@@ -123,7 +124,7 @@ test('the overlay posture equals a posture built from scratch, for random cluste
         throw err;
       }
     }),
-    { numRuns: runs, seed: process.env.MESHWARD_EQUIVALENCE_SEED ? Number(process.env.MESHWARD_EQUIVALENCE_SEED) : undefined },
+    { numRuns: runs, seed: propertySeed('MESHWARD_EQUIVALENCE_SEED') },
   );
   // Workload and policy changes must actually take the incremental path.
   const seen = JSON.stringify({ ...counts, ...Object.fromEntries(overlaidKinds) });

@@ -20,6 +20,7 @@ import { allRules } from '../rules/index.js';
 import { objectArb, type Obj } from '../testing/decide-corpus.js';
 import { ChangeLog, IncrementalAnalyser, normaliseKind } from './analysis-incremental.js';
 import { analyseStoredCluster } from './analysis.js';
+import { propertySeed } from '../testing/property-seed.js';
 
 const wire = (o: Obj): WireObject => ({ apiVersion: o.apiVersion, kind: o.kind, namespaced: !isClusterScoped(o.kind), obj: structuredClone(o) });
 
@@ -108,7 +109,7 @@ test('incremental analysis records the same open findings as a full analysis aft
           for (const s of stores) await s.close();
         }
       }),
-      { numRuns: Number(process.env.MESHWARD_PROPERTY_RUNS ?? 40), seed: process.env.MESHWARD_PROPERTY_SEED ? Number(process.env.MESHWARD_PROPERTY_SEED) : undefined },
+      { numRuns: Number(process.env.MESHWARD_PROPERTY_RUNS ?? 40), seed: propertySeed('MESHWARD_PROPERTY_SEED') },
     );
     assert.ok(overlaid > 0, 'some steps took the overlay path');
   } finally {

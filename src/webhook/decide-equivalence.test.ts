@@ -13,6 +13,7 @@ import { admissionRules } from './admission-kinds.js';
 import { FastDecider, decideIntroduced, decideReference, type DecideOptions } from './decide.js';
 import { casesOf, CORPUS_CLUSTER, docsCases, exampleObjects, identity, reviewOf, stateOf, toResource, objectArb, NAMESPACES, type Obj, type ReviewCase } from '../testing/decide-corpus.js';
 import type { DecisionState } from './types.js';
+import { propertySeed } from '../testing/property-seed.js';
 
 const opts: DecideOptions = { tenantPolicy: null, settings: defaultSettings(), cluster: CORPUS_CLUSTER };
 
@@ -131,7 +132,7 @@ test('random clusters and random sequences of creates, updates and deletes: fast
         version++;
       }
     }),
-    { numRuns: Number(process.env.MESHWARD_EQUIVALENCE_RUNS ?? 150), seed: process.env.MESHWARD_EQUIVALENCE_SEED ? Number(process.env.MESHWARD_EQUIVALENCE_SEED) : undefined },
+    { numRuns: Number(process.env.MESHWARD_EQUIVALENCE_RUNS ?? 150), seed: propertySeed('MESHWARD_EQUIVALENCE_SEED') },
   );
 });
 
