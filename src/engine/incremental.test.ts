@@ -281,8 +281,7 @@ function checkScenario(rules: readonly Rule[], order: 'canonical' | 'given', bas
 }
 
 const RUNS = Number(process.env.MESHWARD_PROPERTY_RUNS ?? 150);
-// A random seed on developers' machines (fast-check prints it with any counterexample); CI runs one
-// fixed seed so a rare counterexample found elsewhere does not make an unrelated change fail.
+// The seed: propertySeed's rule (fixed in CI, random elsewhere; src/testing/property-seed.ts).
 // MESHWARD_PROPERTY_SEEDS (e.g. `1-200` or `101,31676`) runs the property once per seed, to hunt for
 // counterexamples in bursts (see docs/adding-a-rule.md); it wins over MESHWARD_PROPERTY_SEED.
 const SEEDS: Array<number | undefined> = process.env.MESHWARD_PROPERTY_SEEDS

@@ -13,6 +13,7 @@ import { startTestServer, upsert, type TestServer } from './testing-kit.js';
 import { loadCustomRules } from '../custom/index.js';
 import { defaultConfig } from '../config/config.js';
 import { REPO_ROOT } from '../testing/kit.js';
+import { until } from '../testing/until.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'custom-rules');
 
@@ -70,9 +71,7 @@ test('server --rules: the worker refuses to analyse when the rule files changed 
     // A failed analysis is retried later (with a growing delay), so the analysis is never idle here:
     // wait for the first failure instead.
     const failed = /meshward_server_analysis_failures_total\{cluster="east"\} [1-9]/;
-    const until = Date.now() + 30_000;
-    while (!failed.test((await t.get('/metrics')).text) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    assert.match((await t.get('/metrics')).text, failed);
+    await until('the first failed analysis in /metrics', async () => failed.test((await t.get('/metrics')).text), { everyMs: 50 });
     assert.deepEqual(await openFindings(t, 'X-PAYMENTS-VS-TIMEOUT-2'), []);
   } finally {
     await t.close();

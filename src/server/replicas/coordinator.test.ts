@@ -13,6 +13,7 @@ import { openPostgresStore } from '../../store/postgres.js';
 import { FLEET_CLUSTER } from '../../store/types.js';
 import { ReplicaCoordinator, type ReplicaAnalysisHooks } from './coordinator.js';
 import type { StoredInfo } from './notify.js';
+import { until } from '../../testing/until.js';
 
 let server: TestPostgres;
 before(async () => {
@@ -35,15 +36,8 @@ class Recorder implements ReplicaAnalysisHooks {
   }
 }
 
-async function until<T>(what: string, fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** How long and how often this file's waits check (its own pace, kept from before the shared helper). */
+const WAIT = { timeoutMs: 20_000, everyMs: 20 };
 
 test('two replicas: shares, notifications, the polling fallback, fences, hand-over', { timeout: 120_000 }, async () => {
   const url = await server.createDatabase('coord');
@@ -65,7 +59,7 @@ test('two replicas: shares, notifications, the polling fallback, fences, hand-ov
     assert.deepEqual(ra.stored.map((s) => s.cluster).sort(), clusters, 'each taken cluster is scheduled for analysis');
     await b.start();
     // A hands back what is beyond its share; B takes it.
-    await until('two clusters each', () => a.heldClusters().length === 2 && b.heldClusters().length === 2);
+    await until('two clusters each', () => a.heldClusters().length === 2 && b.heldClusters().length === 2, WAIT);
     const [ofA, ofB] = [a.heldClusters(), b.heldClusters()];
     assert.deepEqual([...ofA, ...ofB].sort(), clusters, 'every cluster held by exactly one replica');
     assert.equal(a.fence(ofB[0]!), null, 'no fence for a lease held elsewhere');
@@ -78,14 +72,14 @@ test('two replicas: shares, notifications, the polling fallback, fences, hand-ov
     ra.stored = [];
     await sql.query('UPDATE clusters SET epoch = $2, seq = 1 WHERE name = $1', [target, 'e1']);
     b.onLocalStored(target, { epoch: 'e1', seq: 1, type: 'delta', last: false, changes: 1, keys });
-    const heard = await until('A notified', () => ra.stored.find((s) => s.cluster === target));
+    const heard = await until('A notified', () => ra.stored.find((s) => s.cluster === target), WAIT);
     assert.deepEqual(heard.info, { epoch: 'e1', seq: 1, type: 'delta', last: false, changes: 1, keys });
     assert.equal(rb.stored.filter((s) => s.cluster === target).length, 0, 'B does not analyse what it does not hold');
 
     // A batch whose notification was lost (stored, never announced): the holder's poll finds it.
     ra.stored = [];
     await sql.query('UPDATE clusters SET seq = 2 WHERE name = $1', [target]);
-    const polled = await until('the lost batch found by polling', () => ra.stored.find((s) => s.cluster === target));
+    const polled = await until('the lost batch found by polling', () => ra.stored.find((s) => s.cluster === target), WAIT);
     assert.equal(polled.info, undefined, 'analysed from the store (nothing says which keys changed)');
     assert.ok(a.stats.polled >= 1);
 
@@ -96,7 +90,7 @@ test('two replicas: shares, notifications, the polling fallback, fences, hand-ov
     // A stops: its leases are handed back and B takes them without waiting for expiry.
     const closed = Date.now();
     await a.close();
-    await until('B holds everything', () => b.heldClusters().length === 4 && b.holds(FLEET_CLUSTER));
+    await until('B holds everything', () => b.heldClusters().length === 4 && b.holds(FLEET_CLUSTER), WAIT);
     assert.ok(Date.now() - closed < 1500, 'taken before the leases would have expired');
     assert.ok(rb.stored.some((s) => ofA.includes(s.cluster)), 'B analyses what it took');
   } finally {

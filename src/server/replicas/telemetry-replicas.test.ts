@@ -17,6 +17,7 @@ import type { WireTrafficEdge } from '../../relay/protocol.js';
 import { startServer, type RunningServer } from '../server.js';
 import { upsert } from '../testing-kit.js';
 import { decodeNotice, decodeTelemetryNotice, encodeNotice, encodeTelemetryNotice } from './notify.js';
+import { until } from '../../testing/until.js';
 
 let pgServer: TestPostgres;
 before(async () => {
@@ -29,15 +30,6 @@ after(async () => {
 const log = pino({ level: 'silent' });
 const LEASE_MS = 1500;
 
-async function until<T>(what: string, fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A STRICT namespace with one workload behind a Service: plaintext into it is INS001. */
 const MESH = [
@@ -153,7 +145,7 @@ test('two replicas: telemetry stored on either reaches the holder (notice, then 
     // 2. A document stored with no notice (a NOTIFY lost between commit and send): the holder's poll finds it; mTLS traffic only resolves INS001.
     await new Promise((r) => setTimeout(r, 5)); // a later receivedAt than the last document
     await other.store.putTelemetry(record('east', [edge('mutual_tls')]));
-    await until('INS001 resolved after the poll', async () => (await openIns001(holder.store, 'east')) === 0, 30_000);
+    await until('INS001 resolved after the poll', async () => (await openIns001(holder.store, 'east')) === 0, { timeoutMs: 30_000 });
     assert.ok(holder.s.replicas!.stats.telemetryPolled >= 1, 'found by the polling fallback');
   } finally {
     for (const s of servers.reverse()) await s.close();
