@@ -97,8 +97,8 @@ const urls = await new Promise((resolve, reject) => {
       return;
     }
     if (o.msg === 'meshward server listening') resolve({ apiUrl: o.apiUrl, agentUrl: o.agentUrl });
-    else if (o.msg === 'cluster analysed') analyses.push({ at: performance.now(), cluster: o.cluster, seconds: o.seconds, objects: o.objects });
-    else if (o.level >= 50) console.error(`server: ${String(o.msg).slice(0, 200)} ${o.err ? String(o.err).slice(0, 200) : ''}`);
+    else if (o.msg === 'cluster analysed') analyses.push({ at: performance.now(), cluster: o.cluster, seconds: o.seconds, objects: o.objects, mode: o.mode, rulesRun: o.rulesRun });
+    else if (o.level >= 50) console.error(`server: ${String(o.msg).slice(0, 200)} ${o.err ?? o.error ? String(o.err ?? o.error).slice(0, 200) : ''}`);
   });
   server.once('exit', (code) => reject(new Error(`meshward server exited (${code}) before listening`)));
 });
@@ -181,6 +181,8 @@ const result = {
   visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p95Ms: pct(lat, 95) && Math.round(pct(lat, 95)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
   backgroundDeltas: { sent: done.deltasSent, perSecond: +(done.deltasSent / done.deltaSeconds).toFixed(1) },
   clusterAnalysisSeconds: { runs: analyses.length, p50: pct(steady, 50), p99: pct(steady, 99) },
+  // The slowest of the steady analyses and how they ran (full: the cluster's objects read again; incremental: its kept model).
+  slowestAnalyses: analyses.slice(-200).sort((a, b) => b.seconds - a.seconds).slice(0, 10).map((a) => ({ seconds: a.seconds, mode: a.mode, rulesRun: a.rulesRun })),
   serverCpuSeconds: { ingest: cpu.ingest, firstAnalysisOfAll: cpu.analysed !== null && cpu.ingest !== null ? +(cpu.analysed - cpu.ingest).toFixed(1) : null, visibilityPhase: cpu.end !== null && cpu.analysed !== null ? +(cpu.end - cpu.analysed).toFixed(1) : null, total: cpu.end },
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
 };

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { openStore } from '../store/index.js';
-import type { Store } from '../store/types.js';
+import type { FindingInput, Store } from '../store/types.js';
 import { wireObjectKey } from '../store/common.js';
 import type { Change, ObjectKey, WireObject } from '../relay/protocol.js';
 import { isClusterScoped } from '../model/resource.js';
@@ -47,6 +47,7 @@ test('incremental analysis records the same open findings as a full analysis aft
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-incremental-'));
   let run = 0;
   let overlaid = 0;
+  let scoped = 0;
   try {
     await fc.assert(
       fc.asyncProperty(fc.array(objectArb, { minLength: 1, maxLength: 12 }), fc.array(fc.array(stepArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }), async (base, steps) => {
@@ -70,6 +71,12 @@ test('incremental analysis records the same open findings as a full analysis aft
             objects.set(JSON.stringify(wireObjectKey(c.object)), c.object.obj);
           }
           await apply(1, 'snapshot', snapshot);
+          // Scoped records (only the rules that re-ran compared in the store) must leave the same findings.
+          const record = stores[0].recordAnalysis.bind(stores[0]);
+          stores[0].recordAnalysis = (cluster, fs, when, fence, scope) => {
+            if (scope) scoped++;
+            return record(cluster, fs, when, fence, scope);
+          };
           const log = new ChangeLog();
           const analyser = new IncrementalAnalyser(allRules);
           await analyser.run(stores[0], 'c', at, log.take('c'));
@@ -112,6 +119,7 @@ test('incremental analysis records the same open findings as a full analysis aft
       { numRuns: Number(process.env.MESHWARD_PROPERTY_RUNS ?? 40), seed: propertySeed('MESHWARD_PROPERTY_SEED') },
     );
     assert.ok(overlaid > 0, 'some steps took the overlay path');
+    assert.ok(scoped > 0, 'some analyses were recorded with a scope');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -206,4 +214,55 @@ test('server with its worker: a delta with keys is analysed incrementally and th
   } finally {
     await t.close();
   }
+});
+
+test('sameFindings: a re-run rule\'s findings count as unchanged only when every stored field is equal', async () => {
+  const { IncrementalEngine } = await import('../engine/incremental.js');
+  const { liveResource } = await import('../cluster/live-resource.js');
+  const { LiveLocator } = await import('../cluster/live-locator.js');
+  const { findingInput } = await import('./analysis.js');
+  const { sameFindings } = await import('./analysis-incremental.js');
+  const objects = new Map(
+    [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } },
+      { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'off', namespace: 'shop' }, spec: { mtls: { mode: 'DISABLE' } } },
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'ghost', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'nobody' } }, rules: [{}] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } } } },
+    ].map((o) => {
+      const r = liveResource(structuredClone(o), { apiVersion: o.apiVersion, kind: o.kind, namespaced: !isClusterScoped(o.kind) }, 'c');
+      return [`${r.kind}/${r.namespace}/${r.name}`, r] as const;
+    }),
+  );
+  const engine = new IncrementalEngine(allRules, { locator: () => new LiveLocator() });
+  const first = [...engine.analyse(objects, null).byRule.values()].filter((l) => l.length > 0);
+  assert.ok(first.length >= 2, 'the fixture has findings');
+  const stored = first.map((l) => l.map(findingInput));
+  // The same objects analysed again from scratch: new Finding objects, the same content.
+  const again = [...new IncrementalEngine(allRules, { locator: () => new LiveLocator() }).analyse(objects, null).byRule.values()].filter((l) => l.length > 0);
+  for (let i = 0; i < first.length; i++) {
+    assert.notEqual(again[i], first[i]);
+    assert.equal(sameFindings(stored[i], again[i]), true, first[i][0].ruleId);
+  }
+  const withEvidence = stored.findIndex((l) => l.some((f) => f.evidence.length > 0));
+  const edits: Array<[string, (f: FindingInput) => void]> = [
+    ['message', (f) => (f.message += ' ')],
+    ['severity', (f) => (f.severity = f.severity === 'low' ? 'high' : 'low')],
+    ['title', (f) => (f.title = 'other')],
+    ['remediation', (f) => (f.remediation = 'other')],
+    ['fingerprint', (f) => (f.fingerprint = 'x')],
+    ['resource name', (f) => (f.resource = { ...f.resource, name: 'other' })],
+    ['location', (f) => (f.location = f.location ? { ...f.location, path: `${f.location.path}.x` } : { cluster: 'c', object: 'x', path: 'spec' })],
+    ['traffic', (f) => (f.seenInTraffic = { requests: 1 } as unknown as FindingInput['seenInTraffic'])],
+  ];
+  for (const [what, edit] of edits) {
+    const copy = structuredClone(stored[0]);
+    edit(copy[0]);
+    assert.equal(sameFindings(copy, again[0]), false, what);
+  }
+  const ev = structuredClone(stored[withEvidence]);
+  const f = ev.find((x) => x.evidence.length > 0)!;
+  f.evidence[0] = { ...f.evidence[0], description: `${f.evidence[0].description}!` };
+  assert.equal(sameFindings(ev, again[withEvidence]), false, 'an evidence description');
+  assert.equal(sameFindings(stored[0].slice(1), again[0]), false, 'one finding fewer');
+  assert.equal(sameFindings([...stored[0]].reverse(), again[0]), again[0].length === 1, 'another order');
 });

@@ -35,14 +35,15 @@ export interface ClusterChanges {
 export const MAX_PENDING_KEYS = 10_000;
 
 /**
- * Overlays stacked on a kept cluster's model before the engine rebuilds it (the engine's default is 64).
- * The server keeps up to a dozen busy clusters at once, and each overlay holds its own lists and
- * posture: at 64, twelve 20,000-object clusters under 20 deltas/s grew the analysis worker to a 4.3 GB
- * process spending 57 % of its time in GC (analysis p50 0.72 s). Measured with bench/relay-fleet.js
- * (12 x 20,000, 20 trials): depth 8 gave 2.1 GB and p50 0.155 s, depth 2 1.6 GB and 0.136 s; a rebuild
- * of a 20,000-object model costs about 0.2 s, so a shallow stack is cheaper than the GC of a deep one.
+ * Changed objects overlaid on a kept cluster's model before the engine rebuilds it (the engine's default
+ * is 64). An analysis on a busy server usually covers several deltas, and each overlay holds its own
+ * lists and posture; measured with bench/relay-fleet.js (12 x 20,000 objects, 20 deltas/s, 30 trials,
+ * the worker's young generation at 96 MB): depth 12 gave cluster analysis p50 0.144 s and a 2.4 GB
+ * server, depth 4 0.125 s, depth 2 0.108 s and 1.6 GB, depths 1 and 0 no better than 2 (a rebuild of a
+ * 20,000-object model is cheap next to the rules that re-run either way). Without the young-generation
+ * setting, depth 64 had grown the worker to 4.3 GB spending 57 % of its time in GC.
  */
-export const SERVER_MAX_OVERLAY_DEPTH = 4;
+export const SERVER_MAX_OVERLAY_DEPTH = 2;
 
 /** Objects the analyser keeps across runs, over every cached cluster (about 3 KB each in memory). */
 export const DEFAULT_CACHE_OBJECTS = 250_000;
@@ -101,6 +102,16 @@ interface CachedCluster {
   seq: number;
   objects: Map<string, Resource>;
   engine: IncrementalEngine;
+  /**
+   * What the last analysis this analyser recorded wrote, per rule (the engine's list and its stored
+   * form), and when: the next record names only the rules whose findings differ (AnalysisScope).
+   */
+  recorded: { at: Date; byRule: ReadonlyMap<string, RecordedRule> } | null;
+}
+
+interface RecordedRule {
+  list: readonly Finding[];
+  inputs: FindingInput[];
 }
 
 export interface IncrementalRunResult extends ClusterRunResult {
@@ -112,8 +123,6 @@ export class IncrementalAnalyser {
   /** Insertion order is recency: a hit is deleted and set again. */
   private readonly cache = new Map<string, CachedCluster>();
   private cachedObjects = 0;
-  /** Each rule's findings in the store's form, made once per engine result list. */
-  private readonly inputs = new WeakMap<readonly Finding[], FindingInput[]>();
   /** Counters for tests and metrics. */
   readonly stats = { full: 0, incremental: 0, rebuilt: 0 };
 
@@ -170,7 +179,7 @@ export class IncrementalAnalyser {
       for await (const stored of store.objects(cluster)) objects.set(objectKeyString(stored.key), resourceOf(stored, cluster, 0));
       // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
       const engine = new IncrementalEngine(this.rules, { settings: defaultSettings(), locator: () => new LiveLocator(), compact: true, maxOverlayDepth: SERVER_MAX_OVERLAY_DEPTH });
-      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, engine };
+      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, engine, recorded: null };
       changed = null;
     }
     entry.seq = cursor.seq;
@@ -182,12 +191,30 @@ export class IncrementalAnalyser {
       this.stats.rebuilt += entry.engine.stats.rebuilt - rebuiltBefore;
     }
     const findings: FindingInput[] = [];
-    for (const list of result.byRule.values()) {
-      let inputs = this.inputs.get(list);
-      if (!inputs) this.inputs.set(list, (inputs = list.map(findingInput)));
+    // Rules whose findings differ from the last recorded analysis: only those are compared in the store.
+    // A rule the engine did not re-run kept its list; one it re-ran often finds exactly what it found
+    // before (a Service changed, and a rule over AuthorizationPolicies that reads Services ran again):
+    // checked here field by field, far cheaper than the store reading and re-serialising its findings.
+    const changedRules: string[] = [];
+    const recorded = entry.recorded;
+    const nowRecorded = new Map<string, RecordedRule>();
+    for (const [ruleId, list] of result.byRule) {
+      const before = recorded?.byRule.get(ruleId);
+      let inputs: FindingInput[];
+      if (before && (before.list === list || sameFindings(before.inputs, list))) inputs = before.inputs;
+      else {
+        inputs = list.map(findingInput);
+        if (recorded) changedRules.push(ruleId);
+      }
+      nowRecorded.set(ruleId, { list, inputs });
       for (const f of inputs) findings.push(f);
     }
-    const outcome = await store.recordAnalysis(cluster, findings, at);
+    if (recorded) for (const ruleId of recorded.byRule.keys()) if (!result.byRule.has(ruleId)) changedRules.push(ruleId);
+    const scope = recorded ? { since: recorded.at, rules: changedRules } : undefined;
+    // Cleared first: if the write fails, the next analysis compares every finding.
+    entry.recorded = null;
+    const outcome = await store.recordAnalysis(cluster, findings, at, undefined, scope);
+    entry.recorded = { at, byRule: nowRecorded };
     await store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
     this.keep(cluster, entry);
     return { outcome, objects: entry.objects.size, findings: findings.length, failedRules: result.failures.map((f) => f.ruleId), mode: result.mode, rulesRun: result.rulesRun };
@@ -216,4 +243,51 @@ export class IncrementalAnalyser {
       this.cachedObjects -= c.objects.size;
     }
   }
+}
+
+/**
+ * Whether an engine's findings are, in order, exactly the stored forms given: every field the store
+ * keeps (Store.recordAnalysis compares severity, rule, namespace and the body). A difference it cannot
+ * rule out (an unexpected shape, nesting past a few levels) counts as a difference.
+ */
+export function sameFindings(stored: readonly FindingInput[], fresh: readonly Finding[]): boolean {
+  if (stored.length !== fresh.length) return false;
+  for (let i = 0; i < fresh.length; i++) {
+    const a = stored[i];
+    const b = fresh[i];
+    if (
+      a.fingerprint !== b.fingerprint ||
+      a.ruleId !== b.ruleId ||
+      a.severity !== b.severity ||
+      a.title !== b.title ||
+      a.message !== b.message ||
+      a.remediation !== b.remediation ||
+      !samePlain(a.resource, b.resource, 0) ||
+      !samePlain(a.location ?? null, b.location ?? null, 0) ||
+      !samePlain(a.evidence, b.evidence, 0) ||
+      !samePlain(a.seenInTraffic, b.seenInTraffic, 0)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Structural equality of JSON-like values, at most a few levels deep (deeper: unequal). */
+function samePlain(a: unknown, b: unknown, depth: number): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > 4) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!samePlain(a[i], bb[i], depth + 1)) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = Object.keys(ao);
+  if (keys.length !== Object.keys(bo).length) return false;
+  for (const k of keys) if (!Object.hasOwn(bo, k) || !samePlain(ao[k], bo[k], depth + 1)) return false;
+  return true;
 }

@@ -90,7 +90,13 @@ export interface AnalysisGate {
   sharedFleet(): Promise<{ at: string; radius: BlastRadius } | null>;
 }
 
-export const DEFAULT_DEBOUNCE_MS = 250;
+/**
+ * Quiet time before a busy server analyses a cluster. It only has to gather a burst (a rollout, a sync
+ * touching many objects lands within milliseconds): under steady load the changes that arrive while a
+ * cluster waits its turn in the queue are gathered anyway. Every millisecond here is added to how soon
+ * a change shows (issue 13's visibility); 250 ms cost a quarter of the one-second budget for nothing.
+ */
+export const DEFAULT_DEBOUNCE_MS = 100;
 export const DEFAULT_IDLE_DEBOUNCE_MS = 50;
 export const DEFAULT_FLEET_DEBOUNCE_MS = 1000;
 /** The fleet pass waits at most this many debounces after its first trigger (steady triggers cannot starve it), and yields to queued cluster work at most as long. */

@@ -5,7 +5,7 @@
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import { groupOf, kindKey } from '../model/resource.js';
 import type { Batch, Change, ObjectKey, WireObject } from '../relay/protocol.js';
-import type { FindingInput, TrendPoint } from './types.js';
+import type { AnalysisScope, FindingInput, TrendPoint } from './types.js';
 
 /** Bad input to a store query (a forged page cursor, say): the API answers 400 with the message. */
 export class StoreInputError extends Error {
@@ -238,6 +238,21 @@ export function checkMaxObjects(opts: { maxObjects: number } | undefined): numbe
 }
 
 /** One finding per fingerprint (the last wins); refuses a finding that is not one. */
+/**
+ * The rules recordAnalysis compares under `scope` (types.ts AnalysisScope), or null to compare every
+ * finding: no scope, or the cluster's last recorded analysis (`previous`, as the store read it inside
+ * its transaction) is not the one the scope builds on.
+ */
+export function scopedRules(scope: AnalysisScope | undefined, previous: Date | string | null): Set<string> | null {
+  if (scope === undefined || scope === null) return null;
+  if (!(scope.since instanceof Date) || Number.isNaN(scope.since.getTime()) || !Array.isArray(scope.rules) || !scope.rules.every((r) => typeof r === 'string')) {
+    throw new StoreInputError('an analysis scope needs a valid since date and a list of rule IDs');
+  }
+  if (previous === null) return null;
+  const prev = typeof previous === 'string' ? Date.parse(previous) : previous.getTime();
+  return prev === scope.since.getTime() ? new Set(scope.rules) : null;
+}
+
 export function dedupeFindings(findings: readonly FindingInput[]): Map<string, FindingInput> {
   if (!Array.isArray(findings)) throw new StoreInputError('findings must be a list');
   const out = new Map<string, FindingInput>();

@@ -37,6 +37,7 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
+  scopedRules,
   objectKinds,
   type FindingBody,
 } from './common.js';
@@ -47,6 +48,7 @@ import { checkFence } from './leases-postgres.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
+  type AnalysisScope,
   type BatchOutcome,
   type ClusterRecord,
   type FindingEvent,
@@ -491,7 +493,7 @@ export class PostgresStore implements Store {
 
   // --- Findings ---
 
-  async recordAnalysis(cluster: string, findings: FindingInput[], at: Date, fence?: WriteFence): Promise<AnalysisOutcome> {
+  async recordAnalysis(cluster: string, findings: FindingInput[], at: Date, fence?: WriteFence, scope?: AnalysisScope): Promise<AnalysisOutcome> {
     keyField('cluster name', cluster);
     const incoming = dedupeFindings(findings);
     const now = date(at);
@@ -504,16 +506,27 @@ export class PostgresStore implements Store {
       // One round trip for the existing findings and when the previous analysis ran (the last time a
       // finding resolved now was seen): the outer join yields one row even when there are no findings.
       const existing = new Map<string, { sev: number; state: string; rule_id: string; namespace: string; digest: string }>();
+      // Scoped (an incremental analysis that recorded the previous one): only those rules' findings are
+      // read and compared. Whether the scope holds depends on the previous analysis, read in the same
+      // statement: the rule list goes in with a flag the query checks against last_analysis_at.
+      const scopeRules = scope === undefined ? null : [...(scopedRules(scope, scope.since) ?? [])].map(t);
       let previous: Date | null = null;
-      for (const r of (await c.query<{ previous: Date | null; fingerprint: string | null; sev: number; state: string; rule_id: string; namespace: string; digest: string }>({
+      let scoped = false;
+      for (const r of (await c.query<{ previous: Date | null; scoped: boolean; fingerprint: string | null; sev: number; state: string; rule_id: string; namespace: string; digest: string }>({
         name: 'mw_findings_of_cluster',
-        text: `SELECT (SELECT last_analysis_at FROM clusters WHERE name = $1) AS previous, f.fingerprint, f.sev, f.state, f.rule_id, f.namespace, md5(f.body) AS digest
-                 FROM (SELECT 1) AS one LEFT JOIN findings f ON f.cluster = $1`,
-        values: [cl],
+        text: `WITH prev AS (SELECT (SELECT last_analysis_at FROM clusters WHERE name = $1) AS at),
+                    s AS (SELECT COALESCE((SELECT at FROM prev) = $2::timestamptz, false) AS scoped)
+               SELECT (SELECT at FROM prev) AS previous, (SELECT scoped FROM s) AS scoped,
+                      f.fingerprint, f.sev, f.state, f.rule_id, f.namespace, md5(f.body) AS digest
+                 FROM (SELECT 1) AS one LEFT JOIN findings f ON f.cluster = $1
+                  AND (NOT (SELECT scoped FROM s) OR f.rule_id = ANY($3::text[]))`,
+        values: [cl, scopeRules ? scope!.since : null, scopeRules ?? []],
       })).rows) {
         previous = r.previous;
+        scoped = r.scoped;
         if (r.fingerprint !== null) existing.set(r.fingerprint, r);
       }
+      const rules = scoped && scopeRules ? new Set(scopeRules) : null;
       const out: AnalysisOutcome = { opened: 0, resolved: 0, reopened: 0, open: 0 };
       const ins = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[] };
       const upd = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[], re: [] as number[] };
@@ -526,6 +539,7 @@ export class PostgresStore implements Store {
       };
       const seen = new Set<string>();
       for (const f of incoming.values()) {
+        if (rules && !rules.has(t(f.ruleId))) continue;
         const fp = t(f.fingerprint);
         const rule = t(f.ruleId);
         const sev = severityOrder(f.severity);

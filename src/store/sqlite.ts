@@ -34,6 +34,7 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
+  scopedRules,
   objectKinds,
   type FindingBody,
 } from './common.js';
@@ -43,6 +44,7 @@ import type { TelemetryFreshness, TelemetryRecord } from './types.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
+  type AnalysisScope,
   type BatchOutcome,
   type ClusterRecord,
   type FindingEvent,
@@ -61,6 +63,7 @@ import {
   type SuppressionInput,
   type TrendPoint,
   type TrendQuery,
+  type WriteFence,
 } from './types.js';
 
 export const SQLITE_FILE_NAME = 'meshward.db';
@@ -439,17 +442,21 @@ export class SqliteStore implements Store {
 
   // --- Findings ---
 
-  async recordAnalysis(cluster: string, findings: FindingInput[], at: Date): Promise<AnalysisOutcome> {
+  async recordAnalysis(cluster: string, findings: FindingInput[], at: Date, _fence?: WriteFence, scope?: AnalysisScope): Promise<AnalysisOutcome> {
     keyField('cluster name', cluster);
     const incoming = dedupeFindings(findings);
     const now = iso(at);
     const run = this.db.transaction((): AnalysisOutcome => {
-      const existing = new Map<string, { sev: number; state: string; rule_id: string; namespace: string; body: string }>();
-      for (const r of this.st('SELECT fingerprint, sev, state, rule_id, namespace, body FROM findings WHERE cluster = ?').all(cluster) as Array<{ fingerprint: string; sev: number; state: string; rule_id: string; namespace: string; body: string }>) {
-        existing.set(r.fingerprint, r);
-      }
       // When the previous analysis ran: the last time a finding resolved now was seen.
       const previous = (this.st('SELECT last_analysis_at FROM clusters WHERE name = ?').get(cluster) as { last_analysis_at: string | null } | undefined)?.last_analysis_at ?? null;
+      // Scoped (an incremental analysis that recorded the previous one): only those rules' findings are read and compared.
+      const rules = scopedRules(scope, previous);
+      type Existing = { fingerprint: string; sev: number; state: string; rule_id: string; namespace: string; body: string };
+      const existing = new Map<string, Existing>();
+      const rows = rules
+        ? this.st('SELECT fingerprint, sev, state, rule_id, namespace, body FROM findings WHERE cluster = ? AND rule_id IN (SELECT value FROM json_each(?))').all(cluster, JSON.stringify([...rules]))
+        : this.st('SELECT fingerprint, sev, state, rule_id, namespace, body FROM findings WHERE cluster = ?').all(cluster);
+      for (const r of rows as Existing[]) existing.set(r.fingerprint, r);
       const event = this.st('INSERT INTO finding_events (cluster, fingerprint, rule_id, sev, type, at) VALUES (?, ?, ?, ?, ?, ?)');
       const insert = this.st(
         `INSERT INTO findings (cluster, fingerprint, rule_id, sev, namespace, state, first_seen_at, last_seen_at, resolved_at, reopened, body)
@@ -461,6 +468,7 @@ export class SqliteStore implements Store {
       );
       const out: AnalysisOutcome = { opened: 0, resolved: 0, reopened: 0, open: 0 };
       for (const f of incoming.values()) {
+        if (rules && !rules.has(f.ruleId)) continue;
         const sev = severityOrder(f.severity);
         const prev = existing.get(f.fingerprint);
         const body = findingBody(f);

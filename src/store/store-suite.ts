@@ -513,6 +513,35 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.deepEqual((await store.findingEvents('east', 'f1')).map((e) => e.type), ['opened']);
       });
 
+      withStore('recordAnalysis with a scope compares only the scoped rules\' findings, and only while the analysis it builds on is the last recorded', async ({ store }) => {
+        await store.createCluster('east', T0);
+        const r1 = (fp: string, extra: Partial<FindingInput> = {}) => finding(fp, 'high', { ruleId: 'R1', ...extra });
+        const r2 = (fp: string, extra: Partial<FindingInput> = {}) => finding(fp, 'low', { ruleId: 'R2', ...extra });
+        await store.recordAnalysis('east', [r1('a1'), r1('a2'), r2('b1'), r2('b2')], at(0));
+        // R1 re-ran: a1 reworded, a2 gone, a3 new. R2 did not: its findings are passed as they were, and
+        // b1's text here differs from the stored one only to show the store did not compare it.
+        let out = await store.recordAnalysis('east', [r1('a1', { message: 'reworded' }), r1('a3'), r2('b1', { message: 'not compared' }), r2('b2')], at(1000), undefined, { since: at(0), rules: ['R1'] });
+        assert.deepEqual(out, { opened: 1, resolved: 1, reopened: 0, open: 4 });
+        assert.equal((await store.finding('east', 'a1'))!.message, 'reworded');
+        assert.equal((await store.finding('east', 'a2'))!.state, 'resolved');
+        assert.equal((await store.finding('east', 'b1'))!.message, 'message b1');
+        const counts = new Map((await store.findingCounts()).filter((c) => c.cluster === 'east').map((c) => [c.ruleId, c.open]));
+        assert.deepEqual(Object.fromEntries(counts), { R1: 2, R2: 2 });
+        // A scope built on an analysis that is no longer the last recorded one (another replica wrote
+        // meanwhile, or a write failed) is ignored: every finding is compared, so b2 resolves and b1 is rewritten.
+        out = await store.recordAnalysis('east', [r1('a1', { message: 'reworded' }), r1('a3'), r2('b1', { message: 'now compared' })], at(2000), undefined, { since: at(0), rules: ['R1'] });
+        assert.deepEqual(out, { opened: 0, resolved: 1, reopened: 0, open: 3 });
+        assert.equal((await store.finding('east', 'b2'))!.state, 'resolved');
+        assert.equal((await store.finding('east', 'b1'))!.message, 'now compared');
+        // A scope on the right analysis that names no rule writes nothing but the analysis time.
+        out = await store.recordAnalysis('east', [r1('a1'), r1('a3'), r2('b1')], at(3000), undefined, { since: at(2000), rules: [] });
+        assert.deepEqual(out, { opened: 0, resolved: 0, reopened: 0, open: 3 });
+        assert.equal((await store.finding('east', 'a1'))!.message, 'reworded');
+        assert.equal((await store.finding('east', 'a1'))!.lastSeenAt, at(3000).toISOString());
+        await assert.rejects(store.recordAnalysis('east', [], at(4000), undefined, { since: new Date(NaN), rules: [] }), StoreInputError);
+        await assert.rejects(store.recordAnalysis('east', [], at(4000), undefined, { since: at(3000), rules: [7 as unknown as string] }), StoreInputError);
+      });
+
       withStore('recordAnalysis: open, severity change, resolve, reopen, with events', async ({ store }) => {
         let out = await store.recordAnalysis('east', [finding('f1', 'high'), finding('f2', 'low')], at(0));
         assert.deepEqual(out, { opened: 2, resolved: 0, reopened: 0, open: 2 });

@@ -107,6 +107,20 @@ export interface FindingEvent {
   at: string;
 }
 
+/**
+ * What an incremental analysis knows did not change (Store.recordAnalysis): `findings` is still the
+ * cluster's complete result, but only the findings of `rules` can differ from those of the analysis
+ * this same caller recorded at `since`. When the cluster's last recorded analysis is still that one,
+ * the store reads back and compares only those rules' findings (a 20,000-object cluster has tens of
+ * thousands, and a change re-runs a few rules); when anyone else recorded since (another replica, a
+ * failed write), the scope is ignored and every finding is compared. Fingerprints must belong to one
+ * rule each, as the engine's do (the rule ID is hashed into them).
+ */
+export interface AnalysisScope {
+  since: Date;
+  rules: readonly string[];
+}
+
 export interface AnalysisOutcome {
   opened: number;
   resolved: number;
@@ -245,9 +259,10 @@ export interface Store extends TelemetryStore {
    * Replaces the open findings of `cluster` with `findings` (the complete result of an analysis):
    * new fingerprints open, missing ones resolve, resolved ones that return reopen, a changed severity
    * is recorded. One transaction; events recorded for each transition. With `fence` (replicas on
-   * PostgreSQL), nothing is written unless the fence's lease is still held (LeaseLostError).
+   * PostgreSQL), nothing is written unless the fence's lease is still held (LeaseLostError). With
+   * `scope` (an incremental analysis), only the scoped rules' findings are read back and compared.
    */
-  recordAnalysis(cluster: string, findings: FindingInput[], at: Date, fence?: WriteFence): Promise<AnalysisOutcome>;
+  recordAnalysis(cluster: string, findings: FindingInput[], at: Date, fence?: WriteFence, scope?: AnalysisScope): Promise<AnalysisOutcome>;
   findings(q: FindingQuery): Promise<Page<FindingRecord>>;
   finding(cluster: string, fingerprint: string): Promise<FindingRecord | null>;
   findingEvents(cluster: string, fingerprint: string): Promise<FindingEvent[]>;

@@ -10,9 +10,9 @@ export function fencedStore(store: Store, fence: WriteFence): Store {
     // A fence covers one lease: a write for another cluster through it is a bug, refused loudly.
     if (cluster !== fence.lease) throw new Error(`a write for cluster ${JSON.stringify(cluster)} went through the fence of lease ${JSON.stringify(fence.lease)}`);
   };
-  const recordAnalysis: Store['recordAnalysis'] = (cluster, findings, at) => {
+  const recordAnalysis: Store['recordAnalysis'] = (cluster, findings, at, _fence, scope) => {
     mine(cluster);
-    return store.recordAnalysis(cluster, findings, at, fence);
+    return store.recordAnalysis(cluster, findings, at, fence, scope);
   };
   const markAnalysed: Store['markAnalysed'] = (cluster, seq, epoch, at) => {
     mine(cluster);
