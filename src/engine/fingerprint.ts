@@ -27,3 +27,34 @@ export function fingerprintDigest(parts: FingerprintParts): Buffer {
   // One-shot hash: no Hash object per finding (a million findings on a 45 MB input).
   return hash('sha256', [parts.ruleId, parts.cluster, parts.kind, parts.namespace, parts.name, parts.path, parts.key ?? ''].join('\u0000'), 'buffer');
 }
+
+/**
+ * Fingerprint digests already computed, kept with the object a finding is on (a WeakMap on the
+ * Resource, so they go with it): an engine that runs the same rules over the same objects again and
+ * again (the incremental engine behind the server, `scan --watch` and the webhook) hashes each
+ * finding's identity once instead of on every run. The other parts (cluster, kind, namespace, name)
+ * are the object's own, which never change on an object the engine holds (a change is a new object).
+ */
+export class FingerprintMemo {
+  /** resource → rule ID → path → the digest without a key, and by key. Nested maps: no key string is built per lookup. */
+  private readonly byResource = new WeakMap<object, Map<string, Map<string, MemoEntry>>>();
+
+  digest(parts: FingerprintParts, resource: object): Buffer {
+    let byRule = this.byResource.get(resource);
+    if (!byRule) this.byResource.set(resource, (byRule = new Map()));
+    let byPath = byRule.get(parts.ruleId);
+    if (!byPath) byRule.set(parts.ruleId, (byPath = new Map()));
+    let entry = byPath.get(parts.path);
+    if (!entry) byPath.set(parts.path, (entry = {}));
+    if (parts.key === undefined) return (entry.none ??= fingerprintDigest(parts));
+    entry.keyed ??= new Map();
+    let digest = entry.keyed.get(parts.key);
+    if (digest === undefined) entry.keyed.set(parts.key, (digest = fingerprintDigest(parts)));
+    return digest;
+  }
+}
+
+interface MemoEntry {
+  none?: Buffer;
+  keyed?: Map<string, Buffer>;
+}

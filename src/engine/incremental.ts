@@ -35,6 +35,7 @@
  * `reads` by src/rules/reads-recorded.test.ts.
  */
 import { runRules, type RuleFailure } from './run.js';
+import { FingerprintMemo } from './fingerprint.js';
 import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
@@ -163,6 +164,8 @@ export class IncrementalEngine {
   private readonly maxDepth: number;
   /** Counters for tests, benchmarks and metrics. */
   readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0 };
+  /** Findings' fingerprints by object, across runs: a rule run again over an unchanged object hashes nothing. */
+  private readonly fingerprints = new FingerprintMemo();
 
   constructor(
     readonly rules: readonly Rule[],
@@ -379,6 +382,7 @@ export class IncrementalEngine {
       compact: this.opts.compact ?? true,
       ...(this.opts.severityOverrides ? { severityOverrides: this.opts.severityOverrides } : {}),
       ...(this.telemetry ? { telemetry: this.telemetry.facts } : {}),
+      fingerprints: this.fingerprints,
     });
     const failed = new Set(result.failures.map((f) => f.ruleId));
     const fresh = new Map<string, Finding[]>();

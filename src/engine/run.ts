@@ -1,6 +1,6 @@
 import type { Evidence, Finding, Location, Severity } from './finding.js';
 import { severityRank } from './finding.js';
-import { FINGERPRINT_BYTES, fingerprintDigest } from './fingerprint.js';
+import { FINGERPRINT_BYTES, fingerprintDigest, type FingerprintMemo } from './fingerprint.js';
 import type { Locator } from '../loader/locate.js';
 import type { MeshModel } from '../model/model.js';
 import { pathToString, refOf, type PathSegment, type Resource, type ResourceRef } from '../model/resource.js';
@@ -26,6 +26,8 @@ export interface RunOptions {
   compact?: boolean;
   /** Traffic facts for the INS rules (RuleContext.telemetry). */
   telemetry?: TrafficFacts;
+  /** Fingerprint digests kept across runs over the same objects (the incremental engine's). */
+  fingerprints?: FingerprintMemo;
 }
 
 /** What a rule may offer to be run with others of its batch (src/custom/rule.ts, RuleBatch). */
@@ -53,7 +55,7 @@ export interface RuleFailure {
 export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOptions): { findings: Finding[]; failures: RuleFailure[] } {
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
-  const run = new RunTables();
+  const run = new RunTables(opts.fingerprints);
   const pending = new PendingLocations();
   // Rules that evaluate better together (declarative custom rules walk each kind's objects once for
   // all of them) are told which of them are about to run, and that the run is over.
@@ -309,6 +311,7 @@ function messageOf(stored: StoredMessage, ref: ResourceRef): string {
 
 /** What every finding of one run shares: the caches above. */
 class RunTables {
+  constructor(readonly fingerprintMemo?: FingerprintMemo) {}
   readonly refs = new RefCache();
   readonly paths = new PathCache();
   readonly messages = new MessageTemplates();
@@ -461,7 +464,8 @@ export function plainFinding(f: Finding): Finding {
 /** The finding a report makes, or null when the run already has one with its fingerprint. */
 function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | undefined, run: RunTables, path: string): StoredFinding | null {
   const r = input.resource;
-  const digest = fingerprintDigest({ ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key });
+  const parts = { ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key };
+  const digest = run.fingerprintMemo ? run.fingerprintMemo.digest(parts, r) : fingerprintDigest(parts);
   const fp = run.kept.fingerprints.add(digest);
   if (fp < 0) return null;
   const evidence: Evidence[] = !input.evidence?.length
