@@ -182,7 +182,8 @@ const result = {
   backgroundDeltas: { sent: done.deltasSent, perSecond: +(done.deltasSent / done.deltaSeconds).toFixed(1) },
   clusterAnalysisSeconds: { runs: analyses.length, p50: pct(steady, 50), p99: pct(steady, 99) },
   // The slowest of the steady analyses and how they ran (full: the cluster's objects read again; incremental: its kept model).
-  slowestAnalyses: analyses.slice(-200).sort((a, b) => b.seconds - a.seconds).slice(0, 10).map((a) => ({ seconds: a.seconds, mode: a.mode, rulesRun: a.rulesRun })),
+  slowestAnalyses: analyses.slice(-200).sort((a, b) => b.seconds - a.seconds).slice(0, 10).map((a) => ({ cluster: a.cluster, seconds: a.seconds, mode: a.mode, rulesRun: a.rulesRun })),
+  fullAnalysesInSteadyState: analyses.slice(-200).filter((a) => a.mode === 'full').length,
   serverCpuSeconds: { ingest: cpu.ingest, firstAnalysisOfAll: cpu.analysed !== null && cpu.ingest !== null ? +(cpu.analysed - cpu.ingest).toFixed(1) : null, visibilityPhase: cpu.end !== null && cpu.analysed !== null ? +(cpu.end - cpu.analysed).toFixed(1) : null, total: cpu.end },
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
 };
