@@ -25,7 +25,23 @@ export function fingerprint(parts: FingerprintParts): string {
 /** The fingerprint as bytes (the first FINGERPRINT_BYTES of the digest), for compact storage. */
 export function fingerprintDigest(parts: FingerprintParts): Buffer {
   // One-shot hash: no Hash object per finding (a million findings on a 45 MB input).
-  return hash('sha256', [parts.ruleId, parts.cluster, parts.kind, parts.namespace, parts.name, parts.path, parts.key ?? ''].join('\u0000'), 'buffer');
+  return hash('sha256', identityText(parts), 'buffer');
+}
+
+const NUL = '\u0000';
+
+/**
+ * The text a fingerprint hashes: the parts joined by NUL, exactly six of them. A part holding a NUL
+ * itself (an object name in a file scan is anyone's text) could otherwise move the boundaries and give
+ * two findings one fingerprint, and the engine keeps only the first of two findings with the same
+ * fingerprint: a crafted object could hide another's finding. Such parts are escaped instead, behind
+ * a marker that adds two more NULs, so the text is never one of the plain form; the plain form (every
+ * real name and path) hashes as it always has, and baselines keep matching.
+ */
+function identityText(parts: FingerprintParts): string {
+  const list = [parts.ruleId, parts.cluster, parts.kind, parts.namespace, parts.name, parts.path, parts.key ?? ''];
+  if (!list.some((p) => p.includes(NUL))) return list.join(NUL);
+  return `${NUL}escaped${NUL}${list.map((p) => p.replaceAll('\\', '\\\\').replaceAll(NUL, '\\0')).join(NUL)}`;
 }
 
 /**
