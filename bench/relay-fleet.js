@@ -11,6 +11,7 @@
 //     `meshward server --database postgres://... --data DIR` (DIR holds only the agent CA then)
 //   other knobs: MESHWARD_BENCH_CONCURRENCY (agents pushing snapshots at once, default 10),
 //   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25),
+//   MESHWARD_BENCH_SERVER_LOG=FILE (the server's raw standard output),
 //   _TRIAL_TIMEOUT_MS (a trial not seen by then counts as a timeout, default 60,000)
 //
 // Measured: initial ingest (objects/s), the server's peak RSS (VmHWM of its process, threads
@@ -89,7 +90,10 @@ const server = spawn(process.execPath, [...serverNodeArgs, BIN, 'server', ...sto
 const analyses = []; // seconds of each cluster analysis, from the server's log
 const urls = await new Promise((resolve, reject) => {
   const rl = readline.createInterface({ input: server.stdout });
+  // MESHWARD_BENCH_SERVER_LOG=FILE: the server's standard output as it came (with --trace-gc in the node args, V8's lines too).
+  const raw = process.env.MESHWARD_BENCH_SERVER_LOG ? fs.createWriteStream(process.env.MESHWARD_BENCH_SERVER_LOG) : null;
   rl.on('line', (line) => {
+    raw?.write(`${line}\n`);
     let o;
     try {
       o = JSON.parse(line);
