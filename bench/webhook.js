@@ -354,7 +354,8 @@ async function main() {
       process.stdout.write(`  started in ${results.webhookStartSeconds.toFixed(1)} s; sample verdicts ${JSON.stringify(verdicts)}; over budget ${results.webhook.overBudget}\n`);
       const inside = results.webhook.inside;
       process.stdout.write(
-        `  inside the webhook (its /metrics, whole life): request handling mean ${inside.requestMeanMs} ms, ${inside.requestsOver5msShare}% over 5 ms; GC ${Object.entries(inside.gc).map(([k, g]) => `${k} ${g.count} x, ${g.totalMs} ms`).join('; ')}; event-loop delay (prom-client samples every 10 ms, and the figures include those 10 ms) p50 ${inside.eventLoopDelayMs.p50} / p99 ${inside.eventLoopDelayMs.p99} / max ${inside.eventLoopDelayMs.max} ms\n`,
+        `  inside the webhook (its /metrics, whole life): request handling mean ${inside.requestMeanMs} ms, ${inside.requestsOver5msShare}% over 5 ms; GC ${Object.entries(inside.gc).map(([k, g]) => `${k} ${g.count} x, ${g.totalMs} ms`).join('; ')}; event-loop delay (prom-client samples every 10 ms, and the figures include those 10 ms) p50 ${inside.eventLoopDelayMs.p50} / p99 ${inside.eventLoopDelayMs.p99} / max ${inside.eventLoopDelayMs.max} ms\n` +
+          `  over 5 ms inside, by kind: ${Object.entries(inside.over5msShareByKind).map(([k, v]) => `${k} ${v}%`).join(', ')}\n`,
       );
     }
     const verdict = judge(results);
@@ -386,7 +387,16 @@ function insideFigures(metrics) {
   const reqCount = sumOf('meshward_webhook_request_duration_seconds_count');
   const reqSum = sumOf('meshward_webhook_request_duration_seconds_sum');
   let under5 = 0;
-  for (const m of metrics.matchAll(/^meshward_webhook_request_duration_seconds_bucket\{([^}]*)\} ([0-9.e+-]+)$/gm)) if (/le="0\.005"/.test(m[1])) under5 += Number(m[2]);
+  // Per kind and operation too: a tail spread evenly over cheap and costly reviews is the process
+  // stalling (the machine), one concentrated on a kind is that kind's decision.
+  const byKind = {};
+  const kindOf = (labels) => `${/kind="([^"]*)"/.exec(labels)?.[1] ?? '?'} ${/operation="([^"]*)"/.exec(labels)?.[1] ?? '?'}`;
+  for (const m of metrics.matchAll(/^meshward_webhook_request_duration_seconds_bucket\{([^}]*)\} ([0-9.e+-]+)$/gm)) {
+    if (!/le="0\.005"/.test(m[1])) continue;
+    under5 += Number(m[2]);
+    (byKind[kindOf(m[1])] ??= { count: 0, under5: 0 }).under5 += Number(m[2]);
+  }
+  for (const m of metrics.matchAll(/^meshward_webhook_request_duration_seconds_count\{([^}]*)\} ([0-9.e+-]+)$/gm)) (byKind[kindOf(m[1])] ??= { count: 0, under5: 0 }).count += Number(m[2]);
   const gc = {};
   for (const m of metrics.matchAll(/^meshward_webhook_nodejs_gc_duration_seconds_(sum|count)\{kind="([a-z]+)"\} ([0-9.e+-]+)$/gm)) {
     const g = (gc[m[2]] ??= { count: 0, totalMs: 0 });
@@ -397,6 +407,7 @@ function insideFigures(metrics) {
   return {
     requestMeanMs: Number(((reqSum / Math.max(1, reqCount)) * 1000).toFixed(3)),
     requestsOver5msShare: Number((100 * (1 - under5 / Math.max(1, reqCount))).toFixed(2)),
+    over5msShareByKind: Object.fromEntries(Object.entries(byKind).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, Number((100 * (1 - v.under5 / Math.max(1, v.count))).toFixed(2))])),
     gc,
     eventLoopDelayMs: { p50: lag('p50'), p99: lag('p99'), max: lag('max') },
   };
