@@ -34,7 +34,6 @@ export interface ClusterChanges {
 /** Keys remembered per cluster between two analyses; past this the next analysis reloads everything. */
 export const MAX_PENDING_KEYS = 10_000;
 
-
 /** Objects the analyser keeps across runs, over every cached cluster (about 3 KB each in memory). */
 export const DEFAULT_CACHE_OBJECTS = 250_000;
 

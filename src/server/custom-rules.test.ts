@@ -24,7 +24,7 @@ async function fixture(name: string): Promise<Array<Record<string, unknown>>> {
 
 async function customRules(files: string[]) {
   const loaded = await loadCustomRules({ cliPaths: files, config: defaultConfig(), cwd: '/', env: {} });
-  return { files, rules: loaded.rules };
+  return { files, rules: loaded.rules, all: loaded.all };
 }
 
 async function openFindings(t: TestServer, rule: string): Promise<string[]> {

@@ -48,11 +48,12 @@ export interface ServerOptions {
   /** Run per-cluster analyses in a worker thread with its own connection to this store (the CLI does; tests may not). */
   analysisWorker?: StoreSpec | null;
   /**
-   * `server --rules`: declarative rule files (absolute paths) and the rules loaded from them at start.
-   * The analysis runs them after the built-in rules; the worker thread loads the same files itself
-   * (rules are code, they do not cross threads) and refuses to run if it finds other IDs.
+   * `server --rules`: declarative rule files (absolute paths), the rules loaded from them at start, and
+   * every rule (loadCustomRules' `all`: the built-in ones, then these). The analysis runs `all`; the
+   * worker thread loads the same files itself (rules are code, they do not cross threads) and refuses
+   * to run if it finds other IDs.
    */
-  customRules?: { files: readonly string[]; rules: readonly Rule[] } | null;
+  customRules?: { files: readonly string[]; rules: readonly Rule[]; all: readonly Rule[] } | null;
   /** prom-client's process metrics (off in tests that start several servers). */
   defaultMetrics?: boolean;
   now?: () => Date;
@@ -110,7 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
     fleetDebounceMs: opts.fleetDebounceMs ?? DEFAULT_FLEET_DEBOUNCE_MS,
     now,
-    rules: opts.customRules?.rules.length ? [...allRules, ...opts.customRules.rules] : allRules,
+    rules: opts.customRules?.all ?? allRules,
     worker: opts.analysisWorker ? new WorkerClusterAnalysis(opts.analysisWorker, opts.customRules?.rules.length ? { ruleFiles: opts.customRules.files, ruleIds: opts.customRules.rules.map((r) => r.meta.id) } : {}) : null,
     onAnalysed: (cluster, seconds, _outcome, error) => {
       metrics.analysisDuration.observe({ cluster }, seconds);

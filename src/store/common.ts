@@ -237,22 +237,22 @@ export function checkMaxObjects(opts: { maxObjects: number } | undefined): numbe
   return n;
 }
 
-/** One finding per fingerprint (the last wins); refuses a finding that is not one. */
-/**
- * The rules recordAnalysis compares under `scope` (types.ts AnalysisScope), or null to compare every
- * finding: no scope, or the cluster's last recorded analysis (`previous`, as the store read it inside
- * its transaction) is not the one the scope builds on.
- */
-export function scopedRules(scope: AnalysisScope | undefined, previous: Date | string | null): Set<string> | null {
+/** The rule IDs of an analysis scope (types.ts AnalysisScope), null without one; refuses a malformed scope. */
+export function scopeRules(scope: AnalysisScope | undefined): Set<string> | null {
   if (scope === undefined || scope === null) return null;
   if (!(scope.since instanceof Date) || Number.isNaN(scope.since.getTime()) || !Array.isArray(scope.rules) || !scope.rules.every((r) => typeof r === 'string')) {
     throw new StoreInputError('an analysis scope needs a valid since date and a list of rule IDs');
   }
-  if (previous === null) return null;
-  const prev = typeof previous === 'string' ? Date.parse(previous) : previous.getTime();
-  return prev === scope.since.getTime() ? new Set(scope.rules) : null;
+  return new Set(scope.rules);
 }
 
+/** Whether `scope` builds on the cluster's last recorded analysis (`previous`, as the store read it inside its transaction). */
+export function scopeHolds(scope: AnalysisScope, previous: Date | string | null): boolean {
+  if (previous === null) return false;
+  return (typeof previous === 'string' ? Date.parse(previous) : previous.getTime()) === scope.since.getTime();
+}
+
+/** One finding per fingerprint (the last wins); refuses a finding that is not one. */
 export function dedupeFindings(findings: readonly FindingInput[]): Map<string, FindingInput> {
   if (!Array.isArray(findings)) throw new StoreInputError('findings must be a list');
   const out = new Map<string, FindingInput>();

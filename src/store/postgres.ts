@@ -37,7 +37,7 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
-  scopedRules,
+  scopeRules,
   objectKinds,
   type FindingBody,
 } from './common.js';
@@ -496,6 +496,7 @@ export class PostgresStore implements Store {
   async recordAnalysis(cluster: string, findings: FindingInput[], at: Date, fence?: WriteFence, scope?: AnalysisScope): Promise<AnalysisOutcome> {
     keyField('cluster name', cluster);
     const incoming = dedupeFindings(findings);
+    const scoped = scopeRules(scope);
     const now = date(at);
     const cl = t(cluster);
     return this.tx(async (c) => {
@@ -509,9 +510,9 @@ export class PostgresStore implements Store {
       // Scoped (an incremental analysis that recorded the previous one): only those rules' findings are
       // read and compared. Whether the scope holds depends on the previous analysis, read in the same
       // statement: the rule list goes in with a flag the query checks against last_analysis_at.
-      const scopeRules = scope === undefined ? null : [...(scopedRules(scope, scope.since) ?? [])].map(t);
+      const scopeList = scoped ? [...scoped].map(t) : null;
       let previous: Date | null = null;
-      let scoped = false;
+      let holds = false;
       for (const r of (await c.query<{ previous: Date | null; scoped: boolean; fingerprint: string | null; sev: number; state: string; rule_id: string; namespace: string; digest: string }>({
         name: 'mw_findings_of_cluster',
         text: `WITH prev AS (SELECT (SELECT last_analysis_at FROM clusters WHERE name = $1) AS at),
@@ -520,13 +521,13 @@ export class PostgresStore implements Store {
                       f.fingerprint, f.sev, f.state, f.rule_id, f.namespace, md5(f.body) AS digest
                  FROM (SELECT 1) AS one LEFT JOIN findings f ON f.cluster = $1
                   AND (NOT (SELECT scoped FROM s) OR f.rule_id = ANY($3::text[]))`,
-        values: [cl, scopeRules ? scope!.since : null, scopeRules ?? []],
+        values: [cl, scopeList ? scope!.since : null, scopeList ?? []],
       })).rows) {
         previous = r.previous;
-        scoped = r.scoped;
+        holds = r.scoped;
         if (r.fingerprint !== null) existing.set(r.fingerprint, r);
       }
-      const rules = scoped && scopeRules ? new Set(scopeRules) : null;
+      const rules = holds && scopeList ? new Set(scopeList) : null;
       const out: AnalysisOutcome = { opened: 0, resolved: 0, reopened: 0, open: 0 };
       const ins = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[] };
       const upd = { fp: [] as string[], rule: [] as string[], sev: [] as number[], ns: [] as string[], body: [] as string[], re: [] as number[] };

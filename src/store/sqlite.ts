@@ -34,7 +34,8 @@ import {
   checkBatch,
   keyField,
   dedupeFindings,
-  scopedRules,
+  scopeHolds,
+  scopeRules,
   objectKinds,
   type FindingBody,
 } from './common.js';
@@ -445,12 +446,13 @@ export class SqliteStore implements Store {
   async recordAnalysis(cluster: string, findings: FindingInput[], at: Date, _fence?: WriteFence, scope?: AnalysisScope): Promise<AnalysisOutcome> {
     keyField('cluster name', cluster);
     const incoming = dedupeFindings(findings);
+    const scoped = scopeRules(scope);
     const now = iso(at);
     const run = this.db.transaction((): AnalysisOutcome => {
       // When the previous analysis ran: the last time a finding resolved now was seen.
       const previous = (this.st('SELECT last_analysis_at FROM clusters WHERE name = ?').get(cluster) as { last_analysis_at: string | null } | undefined)?.last_analysis_at ?? null;
       // Scoped (an incremental analysis that recorded the previous one): only those rules' findings are read and compared.
-      const rules = scopedRules(scope, previous);
+      const rules = scoped && scopeHolds(scope!, previous) ? scoped : null;
       type Existing = { fingerprint: string; sev: number; state: string; rule_id: string; namespace: string; body: string };
       const existing = new Map<string, Existing>();
       const rows = rules

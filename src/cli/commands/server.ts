@@ -168,7 +168,8 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
   // Loaded (and refused with file:line) before anything listens. Plugins are for the CLI's scans only:
   // the server runs no package code a rule file could name.
   const ruleFiles = (flags.rules ?? []).map((p) => path.resolve(io.cwd, p));
-  const customRules = ruleFiles.length ? { files: ruleFiles, rules: (await customRulesFor(flags.rules ?? [], defaultConfig(), io)).rules } : null;
+  const loaded = ruleFiles.length ? await customRulesFor(flags.rules ?? [], defaultConfig(), io) : null;
+  const customRules = loaded ? { files: ruleFiles, rules: loaded.rules, all: loaded.all } : null;
   const store = await openStore(spec);
   try {
     const identity = await createAgentIdentityService(store, idOpts);
