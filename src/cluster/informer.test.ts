@@ -15,6 +15,7 @@ import { GATEWAY_API_CRDS, crdObject } from '../testing/apiserver/kinds.js';
 import { openClusterCache, type CacheExtras } from './informer.js';
 import type { CacheChange, ClusterCache, OpenCacheOptions } from './cache-types.js';
 import type { Resource } from '../model/resource.js';
+import { until } from '../testing/until.js';
 
 const CANARY = `canary-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
 const ENV_CANARY = `envcanary-${Math.random().toString(36).slice(2)}`;
@@ -103,11 +104,7 @@ function options(cluster: string, over: Partial<OpenCacheOptions & CacheExtras> 
 
 /** Polls `cond` until it holds, failing with `what` at the deadline. */
 async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await until(what, cond, { timeoutMs: ms, everyMs: 5 });
 }
 
 function resourceOf(objects: ObjectSet, group: string, kind: string) {

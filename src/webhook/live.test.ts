@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '../testing/until.js';
 import { startStandIn, type StandIn } from '../testing/apiserver/index.js';
 import { openClusterCache } from '../cluster/informer.js';
 import type { ClusterCache } from '../cluster/cache-types.js';
@@ -44,13 +45,10 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Polls `cond` until it holds, failing at the deadline. */
+/** Polls `cond` (the shared wait, about every millisecond) until it holds, failing at the deadline; how long it took. */
 async function waitFor(what: string, cond: () => Promise<boolean>, ms: number): Promise<number> {
   const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > ms) assert.fail(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
+  await until(what, cond, { timeoutMs: ms, everyMs: 1 });
   return Date.now() - start;
 }
 

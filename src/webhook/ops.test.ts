@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { admissionReview, startTestWebhook, type TestWebhook } from '../testing/webhook.js';
 import { TENANT_NAMESPACES_YAML } from '../testing/decide-corpus.js';
+import { until as waitUntil } from '../testing/until.js';
 
 /** The SHA-256 fingerprint of the certificate a fresh connection is served. */
 function servedFingerprint(wh: TestWebhook): Promise<string> {
@@ -22,13 +23,9 @@ function servedFingerprint(wh: TestWebhook): Promise<string> {
   });
 }
 
-/** Waits for a condition by checking it again after each turn of the event loop, up to a deadline. */
+/** The shared wait, checking about every millisecond, for 5 s unless told. */
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
+  await waitUntil(what, cond, { timeoutMs: ms, everyMs: 1 });
 }
 
 test('TLS: a new certificate on disk is served to new connections; a broken one is refused and the old kept', async () => {

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { REPO_ROOT, runCli } from '../../testing/kit.js';
 import { startPostgres } from '../../testing/postgres.js';
+import { until as waitUntil } from '../../testing/until.js';
 import { startFaultProxy, type FaultProxy } from '../../testing/relay-proxy.js';
 import { sha256Hex } from '../api/auth.js';
 import { RelayAgent } from '../../relay/agent.js';
@@ -97,15 +98,8 @@ async function objectsOf(cluster: string, n: number): Promise<Array<Record<strin
   return mod.objectsOf(cluster, n);
 }
 
-const until = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> => {
-  const started = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+// The shared wait at this test's pace: a check every 50 ms, for 60 s unless told.
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> => waitUntil(what, fn, { timeoutMs, everyMs: 50 });
 
 test('three replicas on PostgreSQL: agents on every replica, kill -9 under load, takeover within a lease period, nothing lost or duplicated, the same API everywhere', { timeout: 600_000 }, async (t) => {
   const pgServer = await startPostgres();
