@@ -22,6 +22,7 @@ import { objectKeyString, type ObjectKey } from '../relay/protocol.js';
 import type { FindingInput, Store } from '../store/types.js';
 import { findingInput, resourceOf, type ClusterRunResult } from './analysis.js';
 import { telemetryFactsFor } from './telemetry.js';
+import { sameJson } from '../model/same-json.js';
 
 /** What changed in a cluster since its last analysis began: every key of the deltas seq fromSeq..toSeq of epoch. */
 export interface ClusterChanges {
@@ -245,8 +246,8 @@ export class IncrementalAnalyser {
 
 /**
  * Whether an engine's findings are, in order, exactly the stored forms given: every field the store
- * keeps (Store.recordAnalysis compares severity, rule, namespace and the body). A difference it cannot
- * rule out (an unexpected shape, nesting past a few levels) counts as a difference.
+ * keeps (Store.recordAnalysis compares severity, rule, namespace and the body, as JSON text: sameJson
+ * compares the same way without making the text). Anything else counts as a difference.
  */
 export function sameFindings(stored: readonly FindingInput[], fresh: readonly Finding[]): boolean {
   if (stored.length !== fresh.length) return false;
@@ -260,32 +261,13 @@ export function sameFindings(stored: readonly FindingInput[], fresh: readonly Fi
       a.title !== b.title ||
       a.message !== b.message ||
       a.remediation !== b.remediation ||
-      !samePlain(a.resource, b.resource, 0) ||
-      !samePlain(a.location ?? null, b.location ?? null, 0) ||
-      !samePlain(a.evidence, b.evidence, 0) ||
-      !samePlain(a.seenInTraffic, b.seenInTraffic, 0)
+      !sameJson(a.resource, b.resource) ||
+      !sameJson(a.location ?? null, b.location ?? null) ||
+      !sameJson(a.evidence, b.evidence) ||
+      !sameJson(a.seenInTraffic, b.seenInTraffic)
     ) {
       return false;
     }
   }
-  return true;
-}
-
-/** Structural equality of JSON-like values, at most a few levels deep (deeper: unequal). */
-function samePlain(a: unknown, b: unknown, depth: number): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > 4) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) return false;
-    for (let i = 0; i < a.length; i++) if (!samePlain(a[i], bb[i], depth + 1)) return false;
-    return true;
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const keys = Object.keys(ao);
-  if (keys.length !== Object.keys(bo).length) return false;
-  for (const k of keys) if (!Object.hasOwn(bo, k) || !samePlain(ao[k], bo[k], depth + 1)) return false;
   return true;
 }

@@ -39,6 +39,7 @@ import { focusedView, focusKey, focusOf, type Focus } from './focus.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import type { AdmissionRequest, DecisionState } from './types.js';
 import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
+import { sameJson } from '../model/same-json.js';
 
 // What a rule reads for choosing the rules a review runs (its `reads` and the model's structure): the
 // incremental engine's definition, shared.
@@ -379,29 +380,6 @@ function normaliseKind(key: string): string {
 /** Whether the review's old object is the cache's (both sanitized the same way). */
 function sameObject(a: Resource, b: Resource): boolean {
   return a.apiVersion === b.apiVersion && sameJson(a.obj, b.obj);
-}
-
-/**
- * Whether two sanitized objects (JSON data: no undefined, functions or cycles) would stringify the
- * same, keys in the same order, without making either text: every UPDATE compares the review's old
- * object with the cached one, and two JSON.stringify calls were the costliest step of the comparison.
- */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i] || !sameJson((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
-  }
-  return true;
 }
 
 function dedupeFailures(failures: RuleFailure[]): RuleFailure[] {
