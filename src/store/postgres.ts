@@ -540,9 +540,9 @@ export class PostgresStore implements Store {
       };
       const seen = new Set<string>();
       for (const f of incoming.values()) {
-        if (rules && !rules.has(t(f.ruleId))) continue;
-        const fp = t(f.fingerprint);
         const rule = t(f.ruleId);
+        if (rules && !rules.has(rule)) continue;
+        const fp = t(f.fingerprint);
         const sev = severityOrder(f.severity);
         const body = findingBody(f);
         const ns = t(findingNamespace(f));
