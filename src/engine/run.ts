@@ -56,18 +56,18 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   const run = new RunTables(opts.fingerprints);
-  const pending = new PendingLocations();
+  const pending = opts.locator ? new PendingLocations() : null;
   // Rules that evaluate better together (declarative custom rules walk each kind's objects once for
   // all of them) are told which of them are about to run, and that the run is over.
-  const batches = new Map<RuleBatch, Rule[]>();
+  let batches: Map<RuleBatch, Rule[]> | null = null;
   for (const rule of rules) {
     const batch = (rule as { batch?: RuleBatch }).batch;
     if (!batch || typeof batch.begin !== 'function' || opts.disabled?.has(rule.meta.id)) continue;
-    const members = batches.get(batch);
+    const members = (batches ??= new Map()).get(batch);
     if (members) members.push(rule);
     else batches.set(batch, [rule]);
   }
-  for (const [batch, members] of batches) batch.begin(model, members);
+  if (batches) for (const [batch, members] of batches) batch.begin(model, members);
   for (const rule of rules) {
     if (opts.disabled?.has(rule.meta.id)) continue;
     const override = opts.severityOverrides?.[rule.meta.id];
@@ -77,7 +77,7 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       const f = toFinding(rule.meta, input, override, run, path);
       if (!f) return;
       findings.push(f);
-      if (!opts.locator) return;
+      if (!pending) return;
       pending.add(f, input.resource, path);
       for (let i = 0; i < f.evidence.length; i++) {
         const e = input.evidence![i];
@@ -90,10 +90,10 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       failures.push({ ruleId: rule.meta.id, message: (err as Error)?.stack ?? String(err) });
     }
   }
-  for (const batch of batches.keys()) batch.end();
+  if (batches) for (const batch of batches.keys()) batch.end();
   // Before sorting: a confirmed finding may rank up.
   if (opts.telemetry) confirmFindings(findings, model, opts.telemetry, { fixedSeverity: (id) => opts.severityOverrides?.[id] !== undefined });
-  if (opts.locator) pending.resolve(opts.locator, run.paths);
+  if (opts.locator && pending) pending.resolve(opts.locator, run.paths);
   sortFindings(findings);
   return { findings: opts.compact ? findings : findings.map(plainFinding), failures };
 }
@@ -310,22 +310,48 @@ function messageOf(stored: StoredMessage, ref: ResourceRef): string {
 }
 
 /** What every finding of one run shares: the caches above. */
+/**
+ * Each table is made when first used: an admission review runs the rules a few times over views that
+ * find nothing or next to nothing, and a dozen maps and typed arrays made per call for nothing were a
+ * tenth of the webhook's allocation per review.
+ */
 class RunTables {
   constructor(readonly fingerprintMemo?: FingerprintMemo) {}
-  readonly refs = new RefCache();
-  readonly paths = new PathCache();
-  readonly messages = new MessageTemplates();
+  #refs?: RefCache;
+  #paths?: PathCache;
+  #messages?: MessageTemplates;
+  #kept?: KeptTables;
+  #evidence?: EvidenceCache;
+  #remediations?: StringCache;
+  get refs(): RefCache {
+    return (this.#refs ??= new RefCache());
+  }
+  get paths(): PathCache {
+    return (this.#paths ??= new PathCache());
+  }
+  get messages(): MessageTemplates {
+    return (this.#messages ??= new MessageTemplates());
+  }
   /** What findings keep after the run: only these, never the caches above (they hold the model's objects). */
-  readonly kept = new KeptTables();
-  readonly evidence = new EvidenceCache();
+  get kept(): KeptTables {
+    return (this.#kept ??= new KeptTables());
+  }
+  get evidence(): EvidenceCache {
+    return (this.#evidence ??= new EvidenceCache());
+  }
   /** Remediations a rule words per case repeat too (the same upgrade advice for every pod). */
-  readonly remediations = new StringCache();
+  get remediations(): StringCache {
+    return (this.#remediations ??= new StringCache());
+  }
 }
 
-/** The tables compact findings read their fingerprints and locations from. */
+/** The tables compact findings read their fingerprints and locations from (the locations' only once one is set). */
 class KeptTables {
   readonly fingerprints = new FingerprintTable();
-  readonly locations = new LocationTable();
+  #locations?: LocationTable;
+  get locations(): LocationTable {
+    return (this.#locations ??= new LocationTable());
+  }
 }
 
 /** One flat copy of each distinct string. */
@@ -544,6 +570,7 @@ function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
  */
 function sortFindings(findings: Finding[]): void {
   const n = findings.length;
+  if (n < 2) return;
   const rank = new Int8Array(n);
   const files: string[] = new Array(n);
   const lines = new Float64Array(n);
