@@ -9,7 +9,7 @@
 import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
-import { GatewayIndex, GlobalLabelIndex, USE_WAYPOINT as USE_WAYPOINT_LABEL } from './gateways.js';
+import { GatewayIndex, GlobalLabelIndex, USE_WAYPOINT as USE_WAYPOINT_LABEL, USE_WAYPOINT_NAMESPACE as USE_WAYPOINT_NAMESPACE_LABEL } from './gateways.js';
 import { MtlsResolver } from './mtls.js';
 import { PolicyResolver } from './policies.js';
 import { ServiceRegistry } from './services.js';
@@ -296,6 +296,10 @@ const POLICY_KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication']);
  *   namespace and of its waypoint's namespace (the only ones that can reach it), kept where they
  *   resolve as before;
  * - an AuthorizationPolicy or RequestAuthentication outside the root namespace: that policy;
+ * - a Service replaced (same name, an UPDATE): that Service's info, the workloads it picks before or
+ *   after, and the policies of its namespace (withServiceReplaced);
+ * - a PeerAuthentication outside the root namespace: the mTLS of its namespace's workloads
+ *   (withPeerAuthenticationChange);
  * - a kind the posture does not read, or a ConfigMap that is not the mesh's (modelWideReason): nothing.
  *
  * Every other answer is the base's. Held equal to a build from scratch by posture/overlay.test.ts.
@@ -311,6 +315,8 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
     const { resolver, changed } = parts.policies.withChange(model, parts.labels, parts.gateways, parts.services, parts.waypointServes, added ? [added] : [], removed);
     return assemble({ ...parts, model, policies: resolver, attachmentsFrom: { base, changed } });
   }
+  if (subject.group === '' && subject.kind === 'Service' && added && removed) return withServiceReplaced(base, parts, model, removed, added);
+  if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
   const removedW = removed ? base.model.workloadFor(removed) ?? null : null;
   const addedW = added ? model.workloadFor(added) ?? null : null;
   if (!removedW && !addedW) {
@@ -372,6 +378,68 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   const workloads = () => (list ??= model.workloads.map((w) => of(w)!));
   const changed = (w: Workload, k: 'ap' | 'ra') => w === addedW || rewrapped.has(w) || policyChanged(w, k);
   return assemble({ model, labels, services, gateways, mtls, policies, waypointServes, of, workloads, meshMtls: parts.meshMtls, pathNormalization: parts.pathNormalization, attachmentsFrom: { base, changed } });
+}
+
+/**
+ * The posture with Service `removed` replaced by `added` (an UPDATE; the relay's commonest change):
+ * the registry swaps one info (ServiceRegistry.withServiceReplaced); the workloads the old or the new
+ * selector picks get postures that read it (a workload's data plane, gateway and mTLS do not read
+ * Services, and its waypoint reads only Services that name one); the AuthorizationPolicies and
+ * RequestAuthentications of the Service's namespace are resolved again (a targetRef may name it, and
+ * only one of its own namespace can). A Service naming a waypoint before or after, or one in the root
+ * namespace, is built from scratch (null): it moves workloads' waypoints and what enforces policies.
+ * A Service created or deleted (a host appearing or going) is too.
+ */
+function withServiceReplaced(base: MeshPosture, parts: Parts, model: MeshModel, removed: Resource, added: Resource): MeshPosture | null {
+  const ns = added.namespace;
+  if (!ns || ns === model.rootNamespace) return null;
+  const namesWaypoint = (r: Resource) => Object.hasOwn(r.labels, USE_WAYPOINT_LABEL) || Object.hasOwn(r.labels, USE_WAYPOINT_NAMESPACE_LABEL);
+  if (namesWaypoint(removed) || namesWaypoint(added)) return null;
+  const swapped = parts.services.withServiceReplaced(model, removed, added);
+  if (!swapped) return null;
+  const { registry: services, touched } = swapped;
+  const recompute = model.inNamespace(ns).filter((r) => r.group === SECURITY_GROUP_NAME && POLICY_KINDS.has(r.kind));
+  recompute.sort((a, b) => a.id - b.id);
+  const { resolver: policies, changed: policyChanged } = parts.policies.withChange(model, parts.labels, parts.gateways, services, parts.waypointServes, recompute, null);
+  const rewrapped = new Map<Workload, WorkloadPosture>();
+  for (const w of touched) {
+    const old = parts.of(w);
+    if (old) rewrapped.set(w, new Posture(w, old.dataplane, old.gateway, old.waypoint, old.mtls, services));
+  }
+  const of = (w: Workload): WorkloadPosture | undefined => rewrapped.get(w) ?? parts.of(w);
+  let list: WorkloadPosture[] | null = null;
+  const workloads = () => (list ??= model.workloads.map((w) => of(w)!));
+  const changed = (w: Workload, k: 'ap' | 'ra') => rewrapped.has(w) || policyChanged(w, k);
+  return assemble({ ...parts, model, services, policies, of, workloads, attachmentsFrom: { base, changed } });
+}
+
+/**
+ * The posture with a PeerAuthentication of namespace `ns` created, replaced or deleted (outside the
+ * root namespace: a policy reaches only its own namespace's workloads, and the mesh-wide policy is
+ * the root namespace's). The resolver is made afresh (it reads only PeerAuthentications: there are
+ * few), the workloads of `ns` are resolved again against it, every other workload keeps its
+ * posture, and which policy decides which workload is recorded again (a pass over the workloads,
+ * without resolving them). Policies do not read mTLS modes.
+ */
+function withPeerAuthenticationChange(base: MeshPosture, parts: Parts, model: MeshModel, ns: string): MeshPosture | null {
+  if (!ns || ns === model.rootNamespace) return null;
+  const mtls = new MtlsResolver(model);
+  const rewrapped = new Map<Workload, WorkloadPosture>();
+  for (const w of model.workloadsIn(ns)) {
+    const old = parts.of(w);
+    if (!old) return null;
+    rewrapped.set(w, new Posture(w, old.dataplane, old.gateway, old.waypoint, mtls.resolve(w, old.dataplane, old.gateway), parts.services));
+  }
+  const of = (w: Workload): WorkloadPosture | undefined => rewrapped.get(w) ?? parts.of(w);
+  for (const w of model.workloads) {
+    const wp = of(w);
+    if (!wp) return null;
+    mtls.record(w, wp.mtls);
+  }
+  let list: WorkloadPosture[] | null = null;
+  const workloads = () => (list ??= model.workloads.map((w) => of(w)!));
+  const changed = (w: Workload) => rewrapped.has(w);
+  return assemble({ ...parts, model, mtls, of, workloads, attachmentsFrom: { base, changed } });
 }
 
 const SECURITY_GROUP_NAME = 'security.istio.io';

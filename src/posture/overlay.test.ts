@@ -131,6 +131,7 @@ test('the overlay posture equals a posture built from scratch, for random cluste
   assert.ok(counts.overlaid >= runs / 5, seen);
   assert.ok((overlaidKinds.get('Deployment') ?? 0) >= runs / 40, seen);
   assert.ok((overlaidKinds.get('AuthorizationPolicy') ?? 0) >= runs / 40, seen);
+  assert.ok((overlaidKinds.get('PeerAuthentication') ?? 0) >= runs / 200, seen);
 });
 
 /** A cluster where one change reaches many things: Services picking several workloads, gateways, waypoints, root and namespace policies. */
@@ -264,4 +265,47 @@ test('the overlay posture equals a posture built from scratch for every change o
     }
   }
   assert.ok(overlaid > objects.length, `only ${overlaid} changes took the overlay`);
+});
+
+test('a Service updated in place (selector, ports, labels) takes the overlay and equals a posture from scratch; one naming a waypoint is built from scratch', () => {
+  const objects = parseObjects(RICH);
+  const results: Record<string, string[]> = {};
+  objects.forEach((o, i) => {
+    if (o.kind !== 'Service') return;
+    const variants: Obj[] = [
+      { ...structuredClone(o), spec: { ...o.spec, selector: { tier: 'canary' } } },
+      { ...structuredClone(o), spec: { ...o.spec, selector: { app: 'pay' } } },
+      { ...structuredClone(o), spec: { ports: [{ port: 8080, targetPort: 9090 }] } },
+      { ...structuredClone(o), metadata: { ...o.metadata, labels: { ...(o.metadata.labels ?? {}), tier: 'x' } } },
+    ];
+    results[`${o.metadata.namespace}/${o.metadata.name}`] = variants.map((v) => check(objects, { op: 'UPDATE', object: v, pick: i }, false));
+  });
+  assert.deepEqual(results['shop/web'], ['overlaid', 'overlaid', 'overlaid', 'overlaid']);
+  assert.deepEqual(results['team-a/pay'], ['refused', 'refused', 'refused', 'refused']);
+});
+
+test('a Service updated in place in random clusters (new selector, ports, labels) equals a posture from scratch', () => {
+  const counts = { overlaid: 0, refused: 0, skipped: 0 };
+  const selectorArb = fc.option(fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'api', 'pay', 'front', 'x'), { minKeys: 1, maxKeys: 2 }), { nil: undefined });
+  fc.assert(
+    fc.property(fc.array(objectArb, { maxLength: 16 }), selectorArb, fc.nat(3), fc.nat(), (initial, selector, variant, pick) => {
+      // Where check() puts each object: its two namespaces first, then the cluster by identity.
+      const order = new Map<string, Obj>();
+      for (const n of NAMESPACES.slice(0, 2)) order.set(identity({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } }), {} as Obj);
+      for (const o of initial) order.set(identity(o), o);
+      const keys = [...order.keys()];
+      const services = keys.filter((k) => order.get(k)!.kind === 'Service');
+      if (!services.length) return;
+      const key = services[pick % services.length];
+      const old = order.get(key)!;
+      const updated: Obj = structuredClone(old);
+      if (variant === 0) updated.spec = { ...updated.spec, selector };
+      else if (variant === 1) updated.spec = { ...updated.spec, ports: [{ name: 'grpc', port: 9090, targetPort: 'grpc' }] };
+      else if (variant === 2) updated.metadata = { ...updated.metadata, labels: { ...(updated.metadata.labels ?? {}), touched: 'yes' } };
+      else updated.spec = { ...updated.spec, selector, type: 'LoadBalancer' };
+      counts[check(initial, { op: 'UPDATE', object: updated, pick: keys.indexOf(key) })]++;
+    }),
+    { numRuns: Number(process.env.MESHWARD_EQUIVALENCE_RUNS ?? 400), seed: propertySeed('MESHWARD_EQUIVALENCE_SEED') },
+  );
+  assert.ok(counts.overlaid > 0, JSON.stringify(counts));
 });

@@ -21,7 +21,7 @@ export class ServiceRegistry {
   private hosts: HostIndex | null = null;
   private readonly byLabel = new Map<string, Map<Workload, ServiceInfo[]>>();
   /** Set on an overlay's registry (withWorkloadChange): the change its lookups answer through. */
-  private change: RegistryChange | null = null;
+  private change: RegistryAnswers | null = null;
 
   constructor(private readonly model: MeshModel) {
     for (const r of model.ofKind('', 'Service')) {
@@ -119,10 +119,90 @@ export class ServiceRegistry {
     o.change = new RegistryChange(base, replaced, mine, removed, added);
     return { registry: o, neighbours: [...neighbours] };
   }
+
+  /**
+   * This registry for `model` (an overlay of this one's model) in which Service `removed` is replaced by
+   * `added` (the same namespace and name, so the same host): one new info, taking the old one's place
+   * in every list. Returns null when `removed` is not this registry's. Also returns the workloads the
+   * old or the new selector picks: only their answers differ (their postures must read the new info).
+   */
+  withServiceReplaced(model: MeshModel, removed: Resource, added: Resource): { registry: ServiceRegistry; touched: ReadonlySet<Workload> } | null {
+    const old = this.of(removed);
+    if (!old || old.namespace !== added.namespace || old.name !== added.name) return null;
+    const info = new Service(model, added);
+    const touched = new Set<Workload>([...old.workloads, ...info.workloads]);
+    const base = this;
+    // createLazy, as withWorkloadChange: see own-memo.ts.
+    const o = createLazy(base, { all: () => base.all.map((s) => (s === old ? info : s)) });
+    o.change = new ServiceSwap(base, old, info, touched);
+    return { registry: o, touched };
+  }
+}
+
+/** What an overlay registry answers: a workload change's (RegistryChange) or a Service replaced (ServiceSwap). */
+interface RegistryAnswers {
+  get(namespace: string, name: string): ServiceInfo | undefined;
+  of(r: Resource): ServiceInfo | undefined;
+  selecting(w: Workload): readonly ServiceInfo[];
+  selectingWithLabel(w: Workload, label: string): readonly ServiceInfo[];
+  resolve(host: string, fromNs: string): readonly ServiceInfo[];
+}
+
+/**
+ * An overlay registry's answers with one Service replaced: the base's, the old info swapped for the new
+ * one. Only the workloads either selector picks have other lists: the old info left out, the new one
+ * put in where it picks, in the registry's order (Services in object order, as a fresh registry lists
+ * them; the replacement keeps the replaced object's place).
+ */
+class ServiceSwap implements RegistryAnswers {
+  private readonly lists = new Map<Workload, readonly ServiceInfo[]>();
+  constructor(
+    private readonly base: ServiceRegistry,
+    private readonly old: ServiceInfo,
+    private readonly info: ServiceInfo,
+    private readonly touched: ReadonlySet<Workload>,
+  ) {}
+
+  private swap(s: ServiceInfo | undefined): ServiceInfo | undefined {
+    return s === this.old ? this.info : s;
+  }
+
+  get(namespace: string, name: string): ServiceInfo | undefined {
+    return this.swap(this.base.get(namespace, name));
+  }
+
+  of(r: Resource): ServiceInfo | undefined {
+    return r === this.info.resource ? this.info : this.swap(this.base.of(r));
+  }
+
+  selecting(w: Workload): readonly ServiceInfo[] {
+    if (!this.touched.has(w)) return this.base.selecting(w);
+    let list = this.lists.get(w);
+    if (!list) {
+      const out = this.base.selecting(w).filter((s) => s !== this.old);
+      if (this.info.workloads.includes(w)) {
+        const id = this.info.resource.id;
+        const at = out.findIndex((s) => s.resource.id > id);
+        out.splice(at < 0 ? out.length : at, 0, this.info);
+      }
+      this.lists.set(w, (list = out));
+    }
+    return list;
+  }
+
+  selectingWithLabel(w: Workload, label: string): readonly ServiceInfo[] {
+    if (!this.touched.has(w)) return this.base.selectingWithLabel(w, label);
+    return this.selecting(w).filter((s) => s.resource.labels[label] !== undefined);
+  }
+
+  resolve(host: string, fromNs: string): readonly ServiceInfo[] {
+    const list = this.base.resolve(host, fromNs);
+    return list.includes(this.old) ? list.map((s) => (s === this.old ? this.info : s)) : list;
+  }
 }
 
 /** An overlay registry's answers: the base's, with the replaced Services' new infos and the changed workloads' own. */
-class RegistryChange {
+class RegistryChange implements RegistryAnswers {
   private readonly swapped = new Map<Workload, readonly ServiceInfo[]>();
   constructor(
     private readonly base: ServiceRegistry,
