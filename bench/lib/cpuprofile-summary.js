@@ -3,7 +3,8 @@
 // folder, a dependency, or a V8 pseudo-frame such as the garbage collector), so time spent in
 // built-ins (JSON.stringify, RegExp, Map) counts for the meshward code that called them.
 //
-//   node bench/lib/cpuprofile-summary.js <file-or-dir>... [--top 25] [--timeline 250]
+//   node bench/lib/cpuprofile-summary.js <file-or-dir>... [--top 25] [--timeline 250] [--from SECONDS]
+// (--from: only the samples from that many seconds into each profile, e.g. past a server's start-up.)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,11 +101,23 @@ export function summarise(profile) {
   return { areas, total, areaFor };
 }
 
+let fromMs = 0;
+
+/** A profile file, without the samples before `--from` (a server's start-up, when its load is what is wanted). */
+function loadProfile(file) {
+  const prof = JSON.parse(fs.readFileSync(file, "utf8"));
+  if (fromMs <= 0) return prof;
+  let t = 0;
+  let i = 0;
+  while (i < prof.samples.length && t < fromMs) t += (prof.timeDeltas[i++] ?? 0) / 1000;
+  return { ...prof, samples: prof.samples.slice(i), timeDeltas: prof.timeDeltas.slice(i) };
+}
+
 export function printSummary(files, top = 30, out = (s) => process.stdout.write(s + '\n')) {
   const all = {};
   let grand = 0;
   for (const f of files) {
-    const prof = JSON.parse(fs.readFileSync(f, 'utf8'));
+    const prof = loadProfile(f);
     const { areas, total } = summarise(prof);
     const busy = total - (areas.idle ?? 0);
     out(`\n${path.basename(f)}: ${(total / 1000).toFixed(2)} s sampled, ${(busy / 1000).toFixed(2)} s busy`);
@@ -130,7 +143,7 @@ export function printSummary(files, top = 30, out = (s) => process.stdout.write(
 
 /** The profile in windows of `windowMs`: what each slice of wall time was spent on (coarse areas). */
 export function timeline(file, windowMs = 250) {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const profile = loadProfile(file);
   const { areaFor } = summarise(profile);
   const rows = [];
   let t = 0;
@@ -150,7 +163,7 @@ export function timeline(file, windowMs = 250) {
 
 /** Top self-time functions (for the detail behind an area). */
 export function topFunctions(file, n = 25) {
-  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const prof = loadProfile(file);
   const self = new Map();
   const byId = new Map(prof.nodes.map((x) => [x.id, x]));
   for (let i = 0; i < prof.samples.length; i++) {
@@ -170,6 +183,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--top') top = Number(args[++i]);
     else if (args[i] === '--timeline') windowMs = Number(args[++i]);
+    else if (args[i] === '--from') fromMs = 1000 * Number(args[++i]);
     else if (fs.statSync(args[i]).isDirectory()) for (const f of fs.readdirSync(args[i]).sort()) f.endsWith('.cpuprofile') && files.push(path.join(args[i], f));
     else files.push(args[i]);
   }

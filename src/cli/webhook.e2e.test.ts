@@ -89,6 +89,9 @@ test('meshward webhook: serves, denies a hijack, logs JSON without object conten
   const review = lines.find((l) => l.event === 'review' && l.uid === 'e2e-1');
   assert.equal(review?.verdict, 'denied');
   assert.deepEqual(review?.rules, ['HJK001']);
+  // The decision warmed up on reviews of its own before the webhook said ready (warm-up.ts).
+  const warmed = lines.find((l) => l.event === 'warmed-up');
+  assert.ok(warmed && warmed.decisions > 0 && warmed.ended === 'done', JSON.stringify(warmed));
   assert.ok(lines.some((l) => l.event === 'shutdown' && l.signal === 'SIGTERM'));
   assert.equal(lines.at(-1)?.event, 'stopped');
   assert.ok(!(stdout + stderr).includes(canary), 'no object content in the log');
@@ -106,6 +109,8 @@ test('meshward webhook: usage errors say what is missing', async () => {
       [['webhook', '--tls-cert', 'missing.crt', '--tls-key', 'tls.key', '--objects', 'cluster.yaml', '--port', '0'], /cannot read .*missing\.crt: ENOENT/],
       [['webhook', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--objects', 'cluster.yaml', '--tenants', 'cluster.yaml'], /cluster\.yaml:\d+: /],
       [['webhook', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--objects', 'cluster.yaml', '--decision-budget', 'soon'], /--decision-budget takes a duration/],
+      [['webhook', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--objects', 'cluster.yaml', '--warm-up-decisions', '-1'], /--warm-up-decisions must be a whole number from 0/],
+      [['webhook', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--objects', 'cluster.yaml', '--warm-up-decisions', 'lots'], /--warm-up-decisions must be a whole number from 0/],
     ];
     for (const [args, says] of cases) {
       const r = await runCli(args, { cwd: dir });

@@ -176,11 +176,16 @@ interface Base {
   nextId: number;
 }
 
+/** What a warm-up review that would need the reference gets instead (never seen by a real review). */
+const SKIPPED: Decision = Object.freeze({ introduced: [], failures: [] }) as unknown as Decision;
+
 export class FastDecider {
   private base: Base | null = null;
   private rebuildTimer: ReturnType<typeof setTimeout> | null = null;
   private pendingState: DecisionState | null = null;
   private readonly counters = { reviews: 0, fast: 0, baseBuilds: 0, incrementalBuilds: 0, lastBuildMs: 0 };
+  /** Deciding a warm-up review (warm()): uncounted, never handed to the reference. */
+  private warming = false;
   /** Keeps the base (model and findings) up to date with the cache incrementally. */
   private readonly engine: IncrementalEngine;
   /** The cache's objects the base was last brought up to, by identity (compared by reference on the next build). */
@@ -212,8 +217,22 @@ export class FastDecider {
     }
   }
 
+  /**
+   * Decides a review of the webhook's own before it is ready (warm-up.ts), so the code real reviews
+   * run is compiled: not counted in stats(), and a review only the reference could decide is skipped
+   * (false), never run (two full analyses).
+   */
+  warm(req: AdmissionRequest, state: DecisionState): boolean {
+    this.warming = true;
+    try {
+      return this.decide(req, state) !== SKIPPED;
+    } finally {
+      this.warming = false;
+    }
+  }
+
   decide(req: AdmissionRequest, state: DecisionState): Decision {
-    this.counters.reviews++;
+    if (!this.warming) this.counters.reviews++;
     const incoming = req.operation === 'DELETE' ? null : requestResource(req, 'object', this.opts.cluster);
     const old = req.operation === 'CREATE' ? null : requestResource(req, 'oldObject', this.opts.cluster);
     const subject = incoming ?? old;
@@ -221,6 +240,7 @@ export class FastDecider {
 
     const base = this.baseFor(state);
     const fallback = (reason: string): Decision => {
+      if (this.warming) return SKIPPED;
       this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
       return decideReference(req, state, this.opts);
     };
@@ -279,8 +299,13 @@ export class FastDecider {
       return req.operation === 'DELETE' || names(f);
     });
     introduced.sort(compareFindings);
-    this.counters.fast++;
+    if (!this.warming) this.counters.fast++;
     return { introduced, failures: dedupeFailures(failures) };
+  }
+
+  /** The root namespace of the base's mesh (null before the first build). */
+  get rootNamespace(): string | null {
+    return this.base?.model.rootNamespace ?? null;
   }
 
   stats(): DeciderStats {

@@ -22,6 +22,7 @@ import { FilePoller, type PolicySource } from './reload.js';
 import { MAX_REVIEW_BYTES, ReviewError, parseReview, reviewResponse } from './review.js';
 import { WEBHOOK_PATHS, type AdmissionRequest, type DecisionState } from './types.js';
 import { judge, kindId, type JudgeOptions, type Judgement } from './verdict.js';
+import { DEFAULT_WARM_UP_DECISIONS, warmUp, warmUpReviews } from './warm-up.js';
 
 /** Default time a decision may take before the review is allowed unchecked (webhooks time out at 10 s by default). */
 export const DEFAULT_DECISION_BUDGET_MS = 2_000;
@@ -54,6 +55,11 @@ export interface WebhookServerOptions extends Omit<JudgeOptions, 'kinds' | 'budg
   clock?: () => number;
   /** Process-level metrics (event loop, memory); default on. */
   defaultMetrics?: boolean;
+  /**
+   * Decisions of its own before /readyz says ready (warm-up.ts): at most this many (default
+   * DEFAULT_WARM_UP_DECISIONS); 0 is ready as soon as the cache has synced.
+   */
+  warmUpDecisions?: number;
 }
 
 export interface WebhookServer {
@@ -144,17 +150,32 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const decide =
     opts.decide ??
     ((req: AdmissionRequest, state: DecisionState, tenantPolicy: TenantPolicyFile | null) => decideIntroduced(req, state, decideOptions(tenantPolicy), { staleness: opts.staleness }));
+  let draining = false;
+  // Ready once the cache has synced and the decision has warmed up on reviews of its own (warm-up.ts):
+  // the API server sends reviews only to a ready pod, and the first second of an unwarmed decision
+  // was most of a run's slow reviews.
+  const warmUpDecisions = opts.warmUpDecisions ?? DEFAULT_WARM_UP_DECISIONS;
+  let warming = !opts.decide && warmUpDecisions > 0;
   if (!opts.decide) {
     // Analyse the cache once it is synced, so the first review does not pay for it.
     opts.cache.whenSynced().then(
-      () => {
+      async () => {
         const state = decisionState();
-        deciderFor(state, decideOptions(opts.tenants.current), { staleness: opts.staleness }).rebuild(state);
+        const decider = deciderFor(state, decideOptions(opts.tenants.current), { staleness: opts.staleness });
+        decider.rebuild(state);
+        if (!warming) return;
+        const reviews = warmUpReviews(state.resources(), kinds, decider.rootNamespace ?? '', warmUpDecisions);
+        const done = await warmUp(decider, state, reviews, { stopped: () => draining });
+        warming = false;
+        log.info({ event: 'warmed-up', ...done }, 'decision warmed up on reviews of its own; ready');
       },
       () => undefined,
-    );
+    ).catch((err) => {
+      // A failed warm-up must not keep the webhook unready: reviews are decided as they come.
+      warming = false;
+      log.error({ event: 'warm-up-failed', error: (err as Error)?.name, frames: framesOf(String((err as Error)?.stack ?? '')) }, 'warm-up failed; ready without it');
+    });
   }
-  let draining = false;
   let inFlight = 0;
 
   const loadTls = async () => ({ cert: await fs.readFile(opts.tlsCertFile), key: await fs.readFile(opts.tlsKeyFile) });
@@ -268,6 +289,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
       const status = opts.cache.status();
       if (draining) return send(res, 503, 'shutting down\n');
       if (!status.synced) return send(res, 503, `not synced: the cluster cache has not completed its first list (${status.size} objects so far)\n`);
+      if (warming) return send(res, 503, `warming up: deciding reviews of its own before taking the API server's (${status.size} objects cached)\n`);
       return send(res, 200, `ready: ${status.size} objects cached\n`);
     }
     if (path === WEBHOOK_PATHS.metrics) {
