@@ -38,6 +38,19 @@ export const MAX_PENDING_KEYS = 10_000;
 /** Objects the analyser keeps across runs, over every cached cluster (about 3 KB each in memory). */
 export const DEFAULT_CACHE_OBJECTS = 250_000;
 
+/**
+ * Overlays the server's engine stacks on a kept cluster model before building it again. History, all
+ * with bench/relay-fleet.js (12 x 20,000 objects, 9 busy clusters, 20 Service deltas/s, 30 trials):
+ * while a Service or PeerAuthentication change rebuilt the whole posture, keeping models gained
+ * nothing (analysis p50 0.144 s with up to 12 overlays, 0.108 s with 2, about the same rebuilding the
+ * model every time) and cost memory, so the model was dropped after each analysis. Since the posture
+ * follows those changes as overlays (src/posture/index.ts), a kept model makes an analysis cheaper:
+ * dropped, analysis p50 0.105 s, visibility p50 / p99 1.08 / 1.86 s, 67 s of server CPU over the
+ * trials, peak RSS 1.33 GB; kept with up to 4 overlays 0.079 s, 0.55 / 2.54 s, 56 s, 1.58 GB; up to 8,
+ * 0.076 s, 0.36 / 2.30 s, 48 s, 1.60 GB.
+ */
+export const SERVER_MAX_OVERLAY_DEPTH = 8;
+
 interface Pending {
   epoch: string;
   fromSeq: number;
@@ -168,7 +181,7 @@ export class IncrementalAnalyser {
       const objects = new Map<string, Resource>();
       for await (const stored of store.objects(cluster)) objects.set(objectKeyString(stored.key), resourceOf(stored, cluster, 0));
       // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
-      const engine = new IncrementalEngine(this.rules, { settings: defaultSettings(), locator: () => new LiveLocator(), compact: true });
+      const engine = new IncrementalEngine(this.rules, { settings: defaultSettings(), locator: () => new LiveLocator(), compact: true, maxOverlayDepth: SERVER_MAX_OVERLAY_DEPTH });
       entry = { epoch: cursor.epoch, seq: cursor.seq, objects, engine, recorded: null };
       changed = null;
     }
@@ -205,15 +218,7 @@ export class IncrementalAnalyser {
     entry.recorded = null;
     const outcome = await store.recordAnalysis(cluster, findings, at, undefined, scope);
     entry.recorded = { at, byRule: nowRecorded };
-    // The model is not kept between analyses: the next one builds it again from the kept objects.
-    // Measured with bench/relay-fleet.js (12 x 20,000 objects, 9 busy clusters, 20 deltas/s, 30 trials):
-    // keeping models with up to 12 overlays on them gave cluster analysis p50 0.144 s and a 2.4 GB server,
-    // up to 4 0.125 s, up to 2 0.108 s and 1.6 GB, none (a rebuild each time) no worse than 2: an analysis
-    // on a busy server covers several deltas, each overlay holds its own lists and posture, and a
-    // 20,000-object rebuild is cheap next to the rules that re-run. Dropping the model as well took the
-    // worker's old generation after a major GC from 0.83 to 0.63 GB and the server's peak RSS from about
-    // 1.6 to 1.3 GB, with visibility no worse (p50 1.12 s, p99 1.96 s).
-    entry.engine.releaseModel();
+    // The model is kept between analyses (with at most SERVER_MAX_OVERLAY_DEPTH overlays on it): see there.
     await store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
     this.keep(cluster, entry);
     return { outcome, objects: entry.objects.size, findings: findings.length, failedRules: result.failures.map((f) => f.ruleId), mode: result.mode, rulesRun: result.rulesRun };
