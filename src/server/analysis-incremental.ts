@@ -47,9 +47,14 @@ export const DEFAULT_CACHE_OBJECTS = 250_000;
  * follows those changes as overlays (src/posture/index.ts), a kept model makes an analysis cheaper:
  * dropped, analysis p50 0.105 s, visibility p50 / p99 1.08 / 1.86 s, 67 s of server CPU over the
  * trials, peak RSS 1.33 GB; kept with up to 4 overlays 0.079 s, 0.55 / 2.54 s, 56 s, 1.58 GB; up to 8,
- * 0.076 s, 0.36 / 2.30 s, 48 s, 1.60 GB.
+ * 0.076 s, 0.36 / 2.30 s, 48 s, 1.60 GB (a second run 0.071 s, 0.41 / 2.44 s, 46 s, 1.58 GB); up to
+ * 16, 0.072 s, 0.40 / 1.63 s, 43 s, 1.70 GB. On 100 x 20,000 (60 trials, two runs each): up to 8,
+ * visibility p95 / p99 0.96 / 1.82 s and 1.16 / 1.25 s, 1.72 GB; up to 16, 0.99 / 1.16 s and 1.10 /
+ * 1.64 s, 1.77 GB: within this machine's noise of each other. 16 is kept because each rebuild (a model
+ * and a posture from scratch) is among the slowest steady analyses and an overlay costs only its own
+ * lists (about 50 MB more in all).
  */
-export const SERVER_MAX_OVERLAY_DEPTH = 8;
+export const SERVER_MAX_OVERLAY_DEPTH = 16;
 
 interface Pending {
   epoch: string;
