@@ -60,6 +60,8 @@ export interface WebhookServerOptions extends Omit<JudgeOptions, 'kinds' | 'budg
    * DEFAULT_WARM_UP_DECISIONS); 0 is ready as soon as the cache has synced.
    */
   warmUpDecisions?: number;
+  /** warm-up.ts WarmUpOptions.heavyMs (tests on a busy machine: Infinity). */
+  warmUpHeavyMs?: number;
 }
 
 export interface WebhookServer {
@@ -67,10 +69,20 @@ export interface WebhookServer {
   readonly metrics: WebhookMetrics;
   /** Requests being answered now. */
   readonly inFlight: number;
+  /** Deciding reviews of its own before /readyz says ready (warm-up.ts). */
+  readonly warmingUp: boolean;
   /** Re-reads the certificate and key now (SIGHUP); a pair that does not load keeps the old one. */
   reloadTls(): Promise<void>;
   /** Stops accepting, finishes in-flight reviews (at most drainMs), then closes every connection. */
   close(drainMs?: number): Promise<void>;
+}
+
+/** What /readyz answers: 200 once the cache has synced and the decision has warmed up; 503 before, and while shutting down. */
+export function readiness(s: { synced: boolean; size: number; draining: boolean; warming: boolean }): [number, string] {
+  if (s.draining) return [503, 'shutting down\n'];
+  if (!s.synced) return [503, `not synced: the cluster cache has not completed its first list (${s.size} objects so far)\n`];
+  if (s.warming) return [503, `warming up: deciding reviews of its own before taking the API server's (${s.size} objects cached)\n`];
+  return [200, `ready: ${s.size} objects cached\n`];
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
@@ -165,7 +177,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
         decider.rebuild(state);
         if (!warming) return;
         const reviews = warmUpReviews(state.resources(), kinds, decider.rootNamespace ?? '', warmUpDecisions);
-        const done = await warmUp(decider, state, reviews, { stopped: () => draining });
+        const done = await warmUp(decider, state, reviews, { stopped: () => draining, heavyMs: opts.warmUpHeavyMs });
         warming = false;
         log.info({ event: 'warmed-up', ...done }, 'decision warmed up on reviews of its own; ready');
       },
@@ -286,11 +298,8 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     }
     if (path === WEBHOOK_PATHS.healthz) return send(res, 200, 'ok\n');
     if (path === WEBHOOK_PATHS.readyz) {
-      const status = opts.cache.status();
-      if (draining) return send(res, 503, 'shutting down\n');
-      if (!status.synced) return send(res, 503, `not synced: the cluster cache has not completed its first list (${status.size} objects so far)\n`);
-      if (warming) return send(res, 503, `warming up: deciding reviews of its own before taking the API server's (${status.size} objects cached)\n`);
-      return send(res, 200, `ready: ${status.size} objects cached\n`);
+      const [status, text] = readiness({ ...opts.cache.status(), draining, warming });
+      return send(res, status, text);
     }
     if (path === WEBHOOK_PATHS.metrics) {
       metrics.registry
@@ -340,6 +349,9 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     metrics,
     get inFlight() {
       return inFlight;
+    },
+    get warmingUp() {
+      return warming;
     },
     reloadTls,
     close,

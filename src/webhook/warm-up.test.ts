@@ -12,6 +12,7 @@ import { until } from '../testing/until.js';
 import type { Resource } from '../model/resource.js';
 import type { AdmissionRequest, DecisionState } from './types.js';
 import { parseReview } from './review.js';
+import { readiness } from './server.js';
 
 /** A review as the server hands it to the decision (parsed and checked). */
 const request = (...args: Parameters<typeof admissionReview>): AdmissionRequest => parseReview(JSON.stringify(admissionReview(...args)));
@@ -100,32 +101,45 @@ test('warmUp gives each kind its share of the time and stops when the server clo
   const decider = new FastDecider({ tenantPolicy: null, settings: defaultSettings(), cluster: 'test' }, { staleness: 'wait' });
   decider.rebuild(state);
   const reviews = warmUpReviews(resources, JUDGED, 'istio-system', 100);
-  const done = await warmUp(decider, state, reviews);
+  // (heavyMs: no kind is cut short for being slow on a busy machine.)
+  const done = await warmUp(decider, state, reviews, { heavyMs: Infinity });
   assert.equal(done.ended, 'done');
   assert.equal(done.decisions, reviews.length);
   assert.equal(done.kinds, 3);
   // Next to no time: each kind's share is used up by its first decision.
-  const none = await warmUp(decider, state, reviews, { maxMs: 0.001 });
+  const none = await warmUp(decider, state, reviews, { maxMs: 0.001, heavyMs: Infinity });
   assert.equal(none.decisions, 3);
   // Many reviews, closing after the first slice.
   const many = Array.from({ length: 200 }, () => reviews).flat();
-  const stopped = await warmUp(decider, state, many, { stopped: () => true });
+  const stopped = await warmUp(decider, state, many, { stopped: () => true, heavyMs: Infinity });
+  // A kind whose decisions average over heavyMs stops after HEAVY_AFTER (3) of them: 3 Deployment, 3
+  // VirtualService and the Service's only 2 reviews.
+  const heavy = await warmUp(decider, state, reviews, { heavyMs: 0 });
+  assert.equal(heavy.decisions, 3 + 3 + 2);
   assert.equal(stopped.ended, 'stopped');
   assert.ok(stopped.decisions < many.length);
 });
 
 test('/readyz says "warming up" until the decision has warmed up, then ready; reviews are answered meanwhile', async () => {
-  const yaml = Array.from({ length: 1_200 }, (_, i) => JSON.stringify(deployment(`ns${i % 40}`, `d${i}`))).join('\n---\n');
-  const w = await startTestWebhook({ cacheYaml: yaml, synced: false });
+  // What /readyz answers in each state (the server asks readiness() with its own state).
+  assert.deepEqual(readiness({ synced: true, size: 7, draining: false, warming: true }), [503, "warming up: deciding reviews of its own before taking the API server's (7 objects cached)\n"]);
+  assert.equal(readiness({ synced: false, size: 7, draining: false, warming: true })[1].startsWith('not synced'), true);
+  assert.equal(readiness({ synced: true, size: 7, draining: true, warming: false })[0], 503);
+  assert.deepEqual(readiness({ synced: true, size: 7, draining: false, warming: false }), [200, 'ready: 7 objects cached\n']);
+
+  // Enough decisions that the warm-up takes many 20 ms slices whatever the machine's speed.
+  const yaml = Array.from({ length: 3_000 }, (_, i) => JSON.stringify(deployment(`ns${i % 40}`, `d${i}`))).join('\n---\n');
+  const w = await startTestWebhook({ cacheYaml: yaml, synced: false, warmUpDecisions: 6_000, warmUpHeavyMs: Infinity });
   try {
-    // Once synced, the first slice of the warm-up runs before anything else; /readyz is answered between slices.
+    assert.equal(w.server.warmingUp, true, 'warming up is pending until the cache has synced');
     w.cache.markSynced();
-    const first = await w.request('GET', '/readyz');
-    assert.equal(first.status, 503, first.body);
-    assert.match(first.body, /warming up/);
+    // The warm-up's first slice runs as the cache syncs; after it, the event loop is given back.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(w.server.warmingUp, true, 'still warming up after its first slice');
     const early = await w.review(admissionReview('CREATE', deployment('ns1', 'early')));
     assert.equal(early.allowed, true);
     await until('the webhook ready', async () => (await w.request('GET', '/readyz')).status === 200, { timeoutMs: 30_000, everyMs: 20 });
+    assert.equal(w.server.warmingUp, false);
     const warmed = w.logs().find((l) => l.event === 'warmed-up');
     assert.ok(warmed, 'a warmed-up log line');
     assert.ok(Number(warmed.decisions) > 100, JSON.stringify(warmed));

@@ -25,14 +25,18 @@ import type { FastDecider } from './decide-fast.js';
 export const DEFAULT_WARM_UP_DECISIONS = 2_000;
 /** Wall time the warm-up may take, at most, ms. */
 export const DEFAULT_WARM_UP_MS = 3_000;
-/** A warm-up decision slower than this ends its kind's share (see warmUp). */
-const HEAVY_DECISION_MS = 10;
+/** A kind whose warm-up decisions average more than this ends its share (see warmUp). */
+export const HEAVY_DECISION_MS = 10;
+/** Decisions of a kind before its average is judged: the first ones run code not yet compiled. */
+const HEAVY_AFTER = 3;
 /** Longest the warm-up holds the event loop at once, ms. */
 const SLICE_MS = 20;
 
 export interface WarmUpOptions {
   maxDecisions?: number;
   maxMs?: number;
+  /** A kind whose decisions average more than this (over at least HEAVY_AFTER of them) gets no more (default HEAVY_DECISION_MS). */
+  heavyMs?: number;
   /** Checked between slices: the server is closing. */
   stopped?: () => boolean;
 }
@@ -106,7 +110,7 @@ function reviewOf(r: Resource, operation: 'CREATE' | 'UPDATE', n: number): Admis
 
 /**
  * Decides `reviews` on `decider` in slices, giving the event loop back between them. Each kind gets an
- * equal share of the time, and a kind whose review took over HEAVY_DECISION_MS gets no more: a review
+ * equal share of the time, and a kind whose reviews average over HEAVY_DECISION_MS gets no more: a review
  * of a Service or a PeerAuthentication recomputes the posture (tens of milliseconds at 20,000 objects,
  * code the base's analysis has just run) where a Deployment's takes a fraction of one.
  */
@@ -114,7 +118,9 @@ export async function warmUp(decider: FastDecider, state: DecisionState, reviews
   const started = performance.now();
   const maxMs = opts.maxMs ?? DEFAULT_WARM_UP_MS;
   const kindOf = (r: AdmissionRequest) => `${r.kind.group}/${r.kind.kind}`;
+  const heavyMs = opts.heavyMs ?? HEAVY_DECISION_MS;
   const spent = new Map<string, number>();
+  const made = new Map<string, number>();
   for (const r of reviews) spent.set(kindOf(r), 0);
   const share = maxMs / Math.max(1, spent.size);
   let i = 0;
@@ -130,9 +136,12 @@ export async function warmUp(decider: FastDecider, state: DecisionState, reviews
       decider.warm(r, state);
       decisions++;
       const after = performance.now();
-      // A decision this slow rebuilt the posture from scratch, code the base's own analysis has just
-      // run hot; more of them would only fill the heap (each is a whole posture of garbage).
-      spent.set(kind, after - now > HEAVY_DECISION_MS ? share : used + (after - now));
+      const n = (made.get(kind) ?? 0) + 1;
+      made.set(kind, n);
+      const total = used + (after - now);
+      // Decisions this slow on average build the posture from scratch, code the base's own analysis
+      // has just run hot; more of them would only fill the heap (each is a whole posture of garbage).
+      spent.set(kind, n >= HEAVY_AFTER && total / n > heavyMs ? share : total);
       now = after;
     }
     if (i >= reviews.length) break;
