@@ -105,7 +105,7 @@ let fromMs = 0;
 
 /** A profile file, without the samples before `--from` (a server's start-up, when its load is what is wanted). */
 function loadProfile(file) {
-  const prof = JSON.parse(fs.readFileSync(file, "utf8"));
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (fromMs <= 0) return prof;
   let t = 0;
   let i = 0;

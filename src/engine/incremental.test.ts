@@ -199,7 +199,7 @@ function line(f: { fingerprint: string; ruleId: string; severity: string; messag
 }
 
 /** Runs the property; returns the first mismatch (or null) instead of throwing, so the mutation test can expect one. */
-async function property(rules: readonly Rule[], numRuns: number, seed?: number, order: 'canonical' | 'given' = 'canonical', objects = anyObjectArb, release = false): Promise<{ steps: number; incremental: number; overlaid: number }> {
+async function property(rules: readonly Rule[], numRuns: number, seed?: number, order: 'canonical' | 'given' = 'canonical', objects = anyObjectArb): Promise<{ steps: number; incremental: number; overlaid: number }> {
   const totals = { steps: 0, incremental: 0, overlaid: 0 };
   fc.assert(
     fc.property(
@@ -207,7 +207,7 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
       fc.array(fc.array(stepArb(objects), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }),
       fc.boolean(),
       (base, steps, withTenants) => {
-        const stats = checkScenario(rules, order, base, steps, withTenants, totals, release);
+        const stats = checkScenario(rules, order, base, steps, withTenants, totals);
         totals.incremental += stats.incremental;
         totals.overlaid += stats.overlaid;
       },
@@ -222,7 +222,7 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
  * One scenario: a full analysis of `base`, then each batch of `steps` applied and analysed
  * incrementally, held after each batch to a from-scratch analysis (in `order`). Throws on the first mismatch.
  */
-function checkScenario(rules: readonly Rule[], order: 'canonical' | 'given', base: Obj[], steps: Step[][], withTenants: boolean, totals = { steps: 0 }, release = false): IncrementalEngine['stats'] {
+function checkScenario(rules: readonly Rule[], order: 'canonical' | 'given', base: Obj[], steps: Step[][], withTenants: boolean, totals = { steps: 0 }): IncrementalEngine['stats'] {
   const model: ModelOptions = withTenants ? { tenantPolicy: TENANTS } : {};
   const engine = new IncrementalEngine(rules, { model, order });
   const objects = new Map<string, Resource>();
@@ -271,8 +271,6 @@ function checkScenario(rules: readonly Rule[], order: 'canonical' | 'given', bas
       }
     }
     if (order === 'given') regroup();
-    // The server's way (releaseModel): every other step starts without the last model.
-    if (release && i % 2 === 0) engine.releaseModel();
     const r = engine.analyse(objects, changed);
     assert.equal(r.mode, 'incremental');
     totals.steps++;
@@ -325,12 +323,6 @@ test('incremental findings equal a from-scratch analysis after every random crea
   const totals = await eachSeed((seed) => property(allRules, RUNS, seed));
   assert.ok(totals.steps >= RUNS * SEEDS.length, `steps checked: ${totals.steps}`);
   assert.ok(totals.overlaid > 0, 'some steps took the overlay path (not only rebuilds)');
-});
-
-test('with the model released between runs (the server\'s worker): incremental findings equal a from-scratch analysis', async () => {
-  const totals = await eachSeed((seed) => property(allRules, Math.ceil(RUNS / 2), seed, 'canonical', anyObjectArb, true));
-  assert.ok(totals.steps >= Math.ceil(RUNS / 2) * SEEDS.length, `steps checked: ${totals.steps}`);
-  assert.ok(totals.overlaid > 0, 'the steps after a kept model still took the overlay path');
 });
 
 test('in the caller\'s order (the webhook\'s): incremental findings equal a from-scratch analysis in that order', async () => {

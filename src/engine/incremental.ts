@@ -58,15 +58,6 @@ export function normaliseKind(key: string): string {
 const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 const WORKLOAD_READS = WORKLOAD_KINDS.map(normaliseKind);
 
-/**
- * Whether a removed or replaced object may have made a workload in a model that is gone (released):
- * the workload kinds count whatever their owners say (a Pod its ReplicaSet stands for), so every
- * rule reading workloads runs again when in doubt.
- */
-function mayHaveMadeWorkload(r: Resource): boolean {
-  return WORKLOAD_KINDS.includes(r.kind) || makesWorkload(r);
-}
-
 function makesWorkload(r: Resource): boolean {
   try {
     return workloadOf(r) !== null;
@@ -157,8 +148,6 @@ export class IncrementalEngine {
   /** Objects per kind key, with the kind's group and name (where a new object's canonical neighbours are). */
   private readonly perKind = new Map<string, { group: string; kind: string; n: number }>();
   private model: MeshModel | null = null;
-  /** After releaseModel(): the last model's root namespace and namespace order (what analyse() compares against). */
-  private released: { rootNamespace: string; namespaces: string[] } | null = null;
   private telemetry: EngineTelemetry | null = null;
   private depth = 0;
   /** Larger than or equal to every id given out since the last rebuild. */
@@ -189,19 +178,7 @@ export class IncrementalEngine {
 
   /** Whether the engine holds a previous analysis (else the next call is a full one whatever it is told). */
   get primed(): boolean {
-    return this.model !== null || this.released !== null;
-  }
-
-  /**
-   * Drops the model (its indexes, its posture) until the next analysis, which builds it again from the
-   * kept objects; objects and findings stay. For a caller that keeps many engines between runs: the
-   * server keeps a dozen clusters, and their models were most of what every major collection of its
-   * worker marked, while a busy cluster's next analysis usually rebuilds the model anyway.
-   */
-  releaseModel(): void {
-    if (!this.model) return;
-    this.released = { rootNamespace: this.model.rootNamespace, namespaces: namespaceOrder(this.model) };
-    this.model = null;
+    return this.model !== null;
   }
 
   get size(): number {
@@ -227,7 +204,6 @@ export class IncrementalEngine {
     this.byRule.clear();
     this.retired.clear();
     this.model = null;
-    this.released = null;
     this.depth = 0;
   }
 
@@ -240,10 +216,7 @@ export class IncrementalEngine {
   analyse(objects: ReadonlyMap<string, Resource>, changed: Iterable<string> | null, telemetry: EngineTelemetry | null = null): EngineResult {
     const telemetryChanged = (telemetry?.key ?? null) !== (this.telemetry?.key ?? null);
     this.telemetry = telemetry;
-    if (changed === null || !this.primed) return this.full(objects);
-    // Released (releaseModel): what the last model said of the objects it held comes from what was kept of it.
-    const last = this.model;
-    const rootNamespace = last ? last.rootNamespace : this.released!.rootNamespace;
+    if (changed === null || this.model === null) return this.full(objects);
     const applied: Applied[] = [];
     const changedKinds = new Set<string>();
     const present = new Map<string, boolean>();
@@ -268,10 +241,9 @@ export class IncrementalEngine {
         changedKinds.add(normaliseKind(r.kind));
         // Workloads are read through the model whatever made them: a Deployment of an odd group, a
         // gateway-API Gateway or GatewayClass (the model makes up the gateway pods Istio deploys).
-        const madeWorkload = r === before ? (last ? last.workloadFor(r) !== undefined : mayHaveMadeWorkload(r)) : makesWorkload(r);
-        if (r.group === GATEWAY_API_GROUP || madeWorkload) for (const k of WORKLOAD_READS) changedKinds.add(k);
+        if (r.group === GATEWAY_API_GROUP || (r === before ? this.model.workloadFor(r) !== undefined : makesWorkload(r))) for (const k of WORKLOAD_READS) changedKinds.add(k);
         if (!present.has(r.namespace)) present.set(r.namespace, this.perNamespace.has(r.namespace));
-        if (modelWideReason(r, rootNamespace) !== null) modelWide = true;
+        if (modelWideReason(r, this.model.rootNamespace) !== null) modelWide = true;
       }
       if (before) this.counted(before, -1);
       if (now && after) {
@@ -288,19 +260,20 @@ export class IncrementalEngine {
     // The model lists a namespace without a Namespace object where its first object is: removing or
     // adding that object (of any kind) can reorder namespaces() without adding or removing one, and
     // every rule that walks namespaces() (AUT006's "mesh namespaces (shop, team-a)") sees the new order.
-    const namespacesBefore = last ? namespaceOrder(last) : this.released!.namespaces;
+    const namespacesBefore = namespaceOrder(this.model);
     let rebuilt = false;
-    const over = applied.length && last ? this.overlaid(last, applied, objects) : null;
-    if (over) {
-      this.model = over;
-      this.depth += applied.length;
-      this.stats.overlaid++;
-    } else if (applied.length || !last) {
-      this.model = this.fresh(objects);
-      rebuilt = true;
+    if (applied.length) {
+      const over = this.overlaid(this.model, applied, objects);
+      if (over) {
+        this.model = over;
+        this.depth += applied.length;
+        this.stats.overlaid++;
+      } else {
+        this.model = this.fresh(objects);
+        rebuilt = true;
+      }
     }
-    this.released = null;
-    const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model!));
+    const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
     const rules = modelWide || namespacesChanged || namespacesMoved || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
     this.stats.incremental++;
     return this.run(rules, 'incremental', rebuilt);

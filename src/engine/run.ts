@@ -93,7 +93,7 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
   if (batches) for (const batch of batches.keys()) batch.end();
   // Before sorting: a confirmed finding may rank up.
   if (opts.telemetry) confirmFindings(findings, model, opts.telemetry, { fixedSeverity: (id) => opts.severityOverrides?.[id] !== undefined });
-  if (opts.locator && pending) pending.resolve(opts.locator, run.paths);
+  if (pending && opts.locator) pending.resolve(opts.locator, run.paths);
   sortFindings(findings);
   return { findings: opts.compact ? findings : findings.map(plainFinding), failures };
 }
@@ -309,11 +309,10 @@ function messageOf(stored: StoredMessage, ref: ResourceRef): string {
   return withNames.replaceAll(QUALIFIED_MARK, () => qualified);
 }
 
-/** What every finding of one run shares: the caches above. */
 /**
- * Each table is made when first used: an admission review runs the rules a few times over views that
- * find nothing or next to nothing, and a dozen maps and typed arrays made per call for nothing were a
- * tenth of the webhook's allocation per review.
+ * What every finding of one run shares: the caches above. Each is made when first used: an admission
+ * review runs the rules a few times over views that find nothing or next to nothing, and a dozen maps
+ * and typed arrays made per call for nothing were a seventh of a review's allocation (93 → 80 KB).
  */
 class RunTables {
   constructor(readonly fingerprintMemo?: FingerprintMemo) {}

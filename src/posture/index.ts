@@ -374,8 +374,7 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
     if (w === removedW) return undefined;
     return rewrapped.get(w) ?? parts.of(w);
   };
-  let list: WorkloadPosture[] | null = null;
-  const workloads = () => (list ??= model.workloads.map((w) => of(w)!));
+  const workloads = workloadList(model, of);
   const changed = (w: Workload, k: 'ap' | 'ra') => w === addedW || rewrapped.has(w) || policyChanged(w, k);
   return assemble({ model, labels, services, gateways, mtls, policies, waypointServes, of, workloads, meshMtls: parts.meshMtls, pathNormalization: parts.pathNormalization, attachmentsFrom: { base, changed } });
 }
@@ -407,8 +406,7 @@ function withServiceReplaced(base: MeshPosture, parts: Parts, model: MeshModel, 
     if (old) rewrapped.set(w, new Posture(w, old.dataplane, old.gateway, old.waypoint, old.mtls, services));
   }
   const of = (w: Workload): WorkloadPosture | undefined => rewrapped.get(w) ?? parts.of(w);
-  let list: WorkloadPosture[] | null = null;
-  const workloads = () => (list ??= model.workloads.map((w) => of(w)!));
+  const workloads = workloadList(model, of);
   const changed = (w: Workload, k: 'ap' | 'ra') => rewrapped.has(w) || policyChanged(w, k);
   return assemble({ ...parts, model, services, policies, of, workloads, attachmentsFrom: { base, changed } });
 }
@@ -436,10 +434,15 @@ function withPeerAuthenticationChange(base: MeshPosture, parts: Parts, model: Me
     if (!wp) return null;
     mtls.record(w, wp.mtls);
   }
-  let list: WorkloadPosture[] | null = null;
-  const workloads = () => (list ??= model.workloads.map((w) => of(w)!));
+  const workloads = workloadList(model, of);
   const changed = (w: Workload) => rewrapped.has(w);
   return assemble({ ...parts, model, mtls, of, workloads, attachmentsFrom: { base, changed } });
+}
+
+/** An overlay posture's `workloads`: every workload's posture through `of`, in model order, made when first asked for. */
+function workloadList(model: MeshModel, of: (w: Workload) => WorkloadPosture | undefined): () => readonly WorkloadPosture[] {
+  let list: WorkloadPosture[] | null = null;
+  return () => (list ??= model.workloads.map((w) => of(w)!));
 }
 
 const SECURITY_GROUP_NAME = 'security.istio.io';

@@ -14,7 +14,7 @@ import type { WriteFence } from '../store/types.js';
 
 /**
  * The cluster worker's young generation (V8's default is a few tens of MB). An incremental analysis of a
- * 20,000-object cluster allocates a model, a posture and every re-run rule's findings, most of
+ * 20,000-object cluster allocates a model overlay (or a rebuilt model), a posture and every re-run rule's findings, most of
  * which die with the next analysis; with the default nursery much of it was promoted and then marked
  * again in an old generation of over a gigabyte (a dozen kept clusters), a third of the worker's time.
  * Measured with bench/relay-fleet.js (12 x 20,000 objects, 20 deltas/s, 30 trials): server CPU in the

@@ -33,7 +33,6 @@ const HEAVY_AFTER = 3;
 const SLICE_MS = 20;
 
 export interface WarmUpOptions {
-  maxDecisions?: number;
   maxMs?: number;
   /** A kind whose decisions average more than this (over at least HEAVY_AFTER of them) gets no more (default HEAVY_DECISION_MS). */
   heavyMs?: number;
@@ -88,7 +87,8 @@ export function warmUpReviews(resources: Iterable<Resource>, judged: ReadonlySet
 }
 
 function reviewOf(r: Resource, operation: 'CREATE' | 'UPDATE', n: number): AdmissionRequest {
-  const [group, version] = r.apiVersion.includes('/') ? r.apiVersion.split('/', 2) : ['', r.apiVersion];
+  const group = r.group;
+  const version = r.apiVersion.slice(r.apiVersion.indexOf('/') + 1);
   const obj = (r.obj ?? {}) as Record<string, unknown>;
   const meta = typeof obj.metadata === 'object' && obj.metadata !== null ? (obj.metadata as Record<string, unknown>) : {};
   // A name no object has: the copy is a new object beside the others of its namespace.

@@ -139,8 +139,8 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
   const budgetMs = flags.decisionBudget === undefined ? DEFAULT_DECISION_BUDGET_MS : parseDuration(flags.decisionBudget, '--decision-budget');
   const reloadMs = flags.reloadInterval === undefined ? DEFAULT_RELOAD_INTERVAL_MS : parseDuration(flags.reloadInterval, '--reload-interval');
   const drainMs = flags.drainTimeout === undefined ? DEFAULT_DRAIN_MS : parseDuration(flags.drainTimeout, '--drain-timeout');
-  const warmUpDecisions = flags.warmUpDecisions === undefined ? DEFAULT_WARM_UP_DECISIONS : Number(flags.warmUpDecisions);
   if (!/^\d{1,7}$/.test(flags.warmUpDecisions ?? '0')) throw new UsageError(`--warm-up-decisions must be a whole number from 0 to 9999999, not ${terminalSafe(String(flags.warmUpDecisions).slice(0, 40))}`);
+  const warmUpDecisions = flags.warmUpDecisions === undefined ? DEFAULT_WARM_UP_DECISIONS : Number(flags.warmUpDecisions);
 
   // On the real standard output, log lines are buffered and written asynchronously: a synchronous write
   // per review (Node writes to pipes synchronously on Linux) stalls every review while the log reader
