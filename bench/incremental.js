@@ -159,6 +159,13 @@ async function main() {
     const xs = samples.filter((s) => s.op === op).map((s) => s.ms).sort((a, b) => a - b);
     perOp[op] = { count: xs.length, p50Ms: ms(pct(xs, 50)), p99Ms: ms(pct(xs, 99)) };
   }
+  // Per changed kind (creates, updates and deletes together): where the time goes, kind by kind.
+  const perKind = {};
+  for (const kind of [...new Set(samples.map((s) => s.kind))].sort()) {
+    const xs = samples.filter((s) => s.kind === kind).map((s) => s.ms).sort((a, b) => a - b);
+    const runs = samples.filter((s) => s.kind === kind).reduce((a, s) => a + s.rulesRun, 0) / xs.length;
+    perKind[kind] = { count: xs.length, p50Ms: ms(pct(xs, 50)), maxMs: ms(xs[xs.length - 1]), meanRulesRun: ms(runs) };
+  }
   const results = {
     objects: engine.size,
     rules: allRules.length,
@@ -169,6 +176,7 @@ async function main() {
     withoutRebuilds: { count: overlay.length, p50Ms: ms(pct(overlay, 50)), p99Ms: ms(pct(overlay, 99)) },
     rebuilds: { count: rebuilt.length, kinds: [...new Set(rebuilt.map((s) => `${s.op} ${s.kind}`))], medianMs: ms(pct(rebuilt.map((s) => s.ms).sort((a, b) => a - b), 50)) },
     perOp,
+    perKind,
     speedupP50: ms(pct(fullMs, 50) / pct(all, 50)),
     findingsEqualFromScratch: same,
     targets: TARGETS,

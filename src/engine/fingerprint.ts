@@ -50,27 +50,39 @@ function identityText(parts: FingerprintParts): string {
  * again (the incremental engine behind the server, `scan --watch` and the webhook) hashes each
  * finding's identity once instead of on every run. The other parts (cluster, kind, namespace, name)
  * are the object's own, which never change on an object the engine holds (a change is a new object).
+ * Each identity's slot also holds what the last run made of it (`last`, engine/run.ts's to reuse).
  */
 export class FingerprintMemo {
-  /** resource → rule ID → path → the digest without a key, and by key. Nested maps: no key string is built per lookup. */
+  /** resource → rule ID → path → the slot without a key, and by key. Nested maps: no key string is built per lookup. */
   private readonly byResource = new WeakMap<object, Map<string, Map<string, MemoEntry>>>();
 
   digest(parts: FingerprintParts, resource: object): Buffer {
+    return this.slot(parts, resource).digest;
+  }
+
+  /** The identity's slot: its digest, and what the last run that reported it recorded there. */
+  slot(parts: FingerprintParts, resource: object): MemoSlot {
     let byRule = this.byResource.get(resource);
     if (!byRule) this.byResource.set(resource, (byRule = new Map()));
     let byPath = byRule.get(parts.ruleId);
     if (!byPath) byRule.set(parts.ruleId, (byPath = new Map()));
     let entry = byPath.get(parts.path);
     if (!entry) byPath.set(parts.path, (entry = {}));
-    if (parts.key === undefined) return (entry.none ??= fingerprintDigest(parts));
+    if (parts.key === undefined) return (entry.none ??= { digest: fingerprintDigest(parts) });
     entry.keyed ??= new Map();
-    let digest = entry.keyed.get(parts.key);
-    if (digest === undefined) entry.keyed.set(parts.key, (digest = fingerprintDigest(parts)));
-    return digest;
+    let slot = entry.keyed.get(parts.key);
+    if (slot === undefined) entry.keyed.set(parts.key, (slot = { digest: fingerprintDigest(parts) }));
+    return slot;
   }
 }
 
+/** One finding identity's digest, and the last run's record of it (opaque here). */
+export interface MemoSlot {
+  readonly digest: Buffer;
+  last?: unknown;
+}
+
 interface MemoEntry {
-  none?: Buffer;
-  keyed?: Map<string, Buffer>;
+  none?: MemoSlot;
+  keyed?: Map<string, MemoSlot>;
 }

@@ -1,10 +1,10 @@
 import type { Evidence, Finding, Location, Severity } from './finding.js';
 import { severityRank } from './finding.js';
-import { FINGERPRINT_BYTES, fingerprintDigest, type FingerprintMemo } from './fingerprint.js';
+import { FINGERPRINT_BYTES, fingerprintDigest, type FingerprintMemo, type MemoSlot } from './fingerprint.js';
 import type { Locator } from '../loader/locate.js';
 import type { MeshModel } from '../model/model.js';
 import { pathToString, refOf, type PathSegment, type Resource, type ResourceRef } from '../model/resource.js';
-import type { ReportInput, Rule, RuleMeta } from '../rules/types.js';
+import type { EvidenceInput, ReportInput, Rule, RuleMeta } from '../rules/types.js';
 import type { RuleSettings } from '../config/settings.js';
 import type { TrafficFacts } from '../insights/types.js';
 import { confirmFindings } from '../insights/confirm.js';
@@ -26,7 +26,13 @@ export interface RunOptions {
   compact?: boolean;
   /** Traffic facts for the INS rules (RuleContext.telemetry). */
   telemetry?: TrafficFacts;
-  /** Fingerprint digests kept across runs over the same objects (the incremental engine's). */
+  /**
+   * Fingerprint digests kept across runs over the same objects (the incremental engine's). With it,
+   * and without telemetry, a finding reported exactly as the last run reported it (same rule, object,
+   * field, key, message, severity, remediation and evidence, the evidence's objects the same objects)
+   * is that run's finding object again, not made anew: a rule run again because some other object
+   * changed mostly finds what it found before (a Service edit re-runs AUT013 over every policy).
+   */
   fingerprints?: FingerprintMemo;
 }
 
@@ -55,7 +61,8 @@ export interface RuleFailure {
 export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOptions): { findings: Finding[]; failures: RuleFailure[] } {
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
-  const run = new RunTables(opts.fingerprints);
+  // Reuse is off with telemetry: confirmFindings changes findings after the run (seenInTraffic, severity).
+  const run = new RunTables(opts.fingerprints, opts.fingerprints !== undefined && opts.telemetry === undefined);
   const pending = opts.locator ? new PendingLocations() : null;
   // Rules that evaluate better together (declarative custom rules walk each kind's objects once for
   // all of them) are told which of them are about to run, and that the run is over.
@@ -77,7 +84,8 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       const f = toFinding(rule.meta, input, override, run, path);
       if (!f) return;
       findings.push(f);
-      if (!pending) return;
+      // A reused finding's locations were resolved by the run that made it (same objects, same paths).
+      if (!pending || run.reused) return;
       pending.add(f, input.resource, path);
       for (let i = 0; i < f.evidence.length; i++) {
         const e = input.evidence![i];
@@ -315,8 +323,15 @@ function messageOf(stored: StoredMessage, ref: ResourceRef): string {
  * and typed arrays made per call for nothing were a seventh of a review's allocation (93 → 80 KB).
  */
 class RunTables {
-  constructor(readonly fingerprintMemo?: FingerprintMemo) {}
+  /** Whether the last toFinding gave back an earlier run's finding (its locations are already set). */
+  reused = false;
+  constructor(
+    readonly fingerprintMemo?: FingerprintMemo,
+    /** Findings of earlier runs may be given back (RunOptions.fingerprints). */
+    readonly reuse = false,
+  ) {}
   #refs?: RefCache;
+  #seen?: FingerprintTable;
   #paths?: PathCache;
   #messages?: MessageTemplates;
   #kept?: KeptTables;
@@ -334,6 +349,14 @@ class RunTables {
   /** What findings keep after the run: only these, never the caches above (they hold the model's objects). */
   get kept(): KeptTables {
     return (this.#kept ??= new KeptTables());
+  }
+  /**
+   * With a memo: this run's fingerprints, to find duplicates. The kept table then holds only the
+   * findings this run makes: a reused finding keeps its own run's table, and a kept table holding
+   * every finding of its run would live as long as any one of them.
+   */
+  get seen(): FingerprintTable {
+    return (this.#seen ??= new FingerprintTable());
   }
   get evidence(): EvidenceCache {
     return (this.#evidence ??= new EvidenceCache());
@@ -486,13 +509,31 @@ export function plainFinding(f: Finding): Finding {
   return out;
 }
 
-/** The finding a report makes, or null when the run already has one with its fingerprint. */
+/**
+ * The finding a report makes, or null when the run already has one with its fingerprint. With a
+ * memo that allows it, an earlier run's finding when this report is the same as the one that made it
+ * (`run.reused` says which).
+ */
 function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | undefined, run: RunTables, path: string): StoredFinding | null {
   const r = input.resource;
   const parts = { ruleId: meta.id, cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, path, key: input.key };
-  const digest = run.fingerprintMemo ? run.fingerprintMemo.digest(parts, r) : fingerprintDigest(parts);
-  const fp = run.kept.fingerprints.add(digest);
-  if (fp < 0) return null;
+  const severity = override ?? input.severity ?? meta.severity;
+  run.reused = false;
+  let fp: number;
+  let slot: MemoSlot | undefined;
+  if (run.fingerprintMemo) {
+    slot = run.fingerprintMemo.slot(parts, r);
+    if (run.seen.add(slot.digest) < 0) return null;
+    const last = slot.last as MadeFinding | undefined;
+    if (run.reuse && last !== undefined && sameReport(last, meta, input, severity, run)) {
+      run.reused = true;
+      return last.finding;
+    }
+    fp = run.kept.fingerprints.add(slot.digest);
+  } else {
+    fp = run.kept.fingerprints.add(fingerprintDigest(parts));
+    if (fp < 0) return null;
+  }
   const evidence: Evidence[] = !input.evidence?.length
     ? NO_EVIDENCE
     : input.evidence.some((e) => e.resource)
@@ -500,7 +541,52 @@ function toFinding(meta: RuleMeta, input: ReportInput, override: Severity | unde
       : run.evidence.of(input.evidence);
   const ref = run.refs.of(r);
   const remediation = input.remediation === undefined || input.remediation === meta.docs.fix ? undefined : run.remediations.of(input.remediation);
-  return new StoredFinding(meta, override ?? input.severity ?? meta.severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.kept, fp);
+  const finding = new StoredFinding(meta, severity, ref, run.messages.store(input.message, ref), remediation, evidence, run.kept, fp);
+  if (slot) slot.last = run.reuse ? ({ finding, meta, message: flat(input.message), remediation: input.remediation, evidence: evidenceMade(input.evidence, run) } satisfies MadeFinding) : undefined;
+  return finding;
+}
+
+/** What a report made, kept in its fingerprint's memo slot: the finding, and the report's own text to compare the next one with. */
+interface MadeFinding {
+  finding: StoredFinding;
+  meta: RuleMeta;
+  message: string;
+  remediation: string | undefined;
+  evidence: readonly MadeEvidence[];
+}
+
+interface MadeEvidence {
+  role: string;
+  description: string;
+  resource: Resource | undefined;
+  path: string;
+}
+
+const NO_MADE_EVIDENCE: readonly MadeEvidence[] = [];
+
+function evidenceMade(list: readonly EvidenceInput[] | undefined, run: RunTables): readonly MadeEvidence[] {
+  if (!list?.length) return NO_MADE_EVIDENCE;
+  return list.map((e) => ({ role: e.role, description: e.description, resource: e.resource, path: e.resource ? run.paths.of(e.path).text : '' }));
+}
+
+/**
+ * Whether `input` reports exactly what made `last.finding`: then the finding is the same, location
+ * included (its objects are the same objects, its paths the same paths). A finding changed after its
+ * run (severity raised by traffic, a suppression marked) is never given back.
+ */
+function sameReport(last: MadeFinding, meta: RuleMeta, input: ReportInput, severity: Severity, run: RunTables): boolean {
+  const f = last.finding;
+  if (last.meta !== meta || f.severity !== severity || f.seenInTraffic !== undefined || f.suppressed !== undefined) return false;
+  if (last.message !== input.message || last.remediation !== input.remediation) return false;
+  const list = input.evidence ?? [];
+  if (list.length !== last.evidence.length) return false;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i];
+    const b = last.evidence[i];
+    if (a.role !== b.role || a.description !== b.description || a.resource !== b.resource) return false;
+    if (a.resource && run.paths.of(a.path).text !== b.path) return false;
+  }
+  return true;
 }
 
 /**

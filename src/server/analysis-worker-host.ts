@@ -1,15 +1,17 @@
 /**
- * The main-thread side of the analysis workers (./analysis-worker.ts). Two worker threads, each with
- * its own store connection and one job at a time: one for per-cluster analyses (the queue runs one
- * cluster at a time anyway), one for the fleet pass, so a fleet pass never holds up a cluster's
- * analysis (and keeps its per-cluster slices in its own thread between passes). Each starts on first
- * use and again after a crash (the job in flight fails; the cluster is analysed again on its next
- * batch, the fleet on its next trigger, reading every slice again).
+ * The main-thread side of the analysis workers (./analysis-worker.ts). Worker threads, each with its
+ * own store connection and one job at a time: one per analysis lane for per-cluster analyses (the
+ * queue gives each lane its own clusters, so a cluster's kept model stays in one thread), one for the
+ * fleet pass, so a fleet pass never holds up a cluster's analysis (and keeps its per-cluster slices in
+ * its own thread between passes). Each starts on first use and again after a crash (the job in flight
+ * fails; the cluster is analysed again on its next batch, the fleet on its next trigger, reading every
+ * slice again).
  */
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { StoreSpec } from '../store/index.js';
 import type { ClusterAnalysisWorker, ClusterRunResult, FleetHeard, FleetRunResult } from './analysis.js';
-import type { ClusterChanges } from './analysis-incremental.js';
+import { laneCacheObjects, type ClusterChanges } from './analysis-incremental.js';
 import type { WriteFence } from '../store/types.js';
 
 /**
@@ -22,6 +24,17 @@ import type { WriteFence } from '../store/types.js';
  * +150 MB; 192 MB was no better than 96.
  */
 export const CLUSTER_WORKER_YOUNG_GENERATION_MB = 96;
+
+/**
+ * Cluster analyses that may run at once (each in its own worker thread, each keeping its own clusters'
+ * models, its share of DEFAULT_CACHE_OBJECTS: laneCacheObjects). With one lane, a change waited for every
+ * cluster queued before it: at 100 x 20,000 objects and 20 deltas/s the one slot was busy nine tenths
+ * of the time, and the wait was most of issue 13's visibility p99. Two by default where there are two
+ * cores (measured in docs/relay.md "Fourth round"); more only by choice (`server --analysis-threads`), as each lane
+ * holds its own models.
+ */
+export const DEFAULT_ANALYSIS_LANES = Math.max(1, Math.min(2, os.availableParallelism()));
+export const MAX_ANALYSIS_LANES = 8;
 
 type Pending = { resolve: (r: any) => void; reject: (e: Error) => void };
 
@@ -41,12 +54,14 @@ class WorkerSlot {
     private readonly spec: StoreSpec,
     private readonly role: 'cluster' | 'fleet',
     private readonly custom: CustomRuleFiles = {},
+    /** Cluster workers: the objects this one keeps across analyses (its lane's share). */
+    private readonly cacheObjects?: number,
   ) {}
 
   private start(): Worker {
     if (this.worker) return this.worker;
     const limits = this.role === 'cluster' ? { resourceLimits: { maxYoungGenerationSizeMb: CLUSTER_WORKER_YOUNG_GENERATION_MB } } : {};
-    const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { spec: this.spec, role: this.role, ...this.custom }, ...limits });
+    const w = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { spec: this.spec, role: this.role, ...this.custom, ...(this.cacheObjects ? { cacheObjects: this.cacheObjects } : {}) }, ...limits });
     w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -87,19 +102,33 @@ class WorkerSlot {
 }
 
 export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
-  private readonly clusterSlot: WorkerSlot;
+  private readonly clusterSlots: WorkerSlot[];
   private readonly fleetSlot: WorkerSlot;
   private closed = false;
+  readonly lanes: number;
 
-  constructor(spec: StoreSpec, custom: CustomRuleFiles = {}) {
-    this.clusterSlot = new WorkerSlot(spec, 'cluster', custom);
+  constructor(spec: StoreSpec, custom: CustomRuleFiles = {}, lanes = DEFAULT_ANALYSIS_LANES) {
+    if (!Number.isInteger(lanes) || lanes < 1 || lanes > MAX_ANALYSIS_LANES) throw new RangeError(`analysis lanes must be a whole number from 1 to ${MAX_ANALYSIS_LANES}, not ${lanes}`);
+    this.lanes = lanes;
+    const cacheObjects = laneCacheObjects(lanes);
+    this.clusterSlots = Array.from({ length: lanes }, () => new WorkerSlot(spec, 'cluster', custom, cacheObjects));
     this.fleetSlot = new WorkerSlot(spec, 'fleet');
   }
 
-  // fence: replicas only (the lease a job writes under; the worker's writes carry it).
-  run(cluster: string, at: Date, changes: ClusterChanges | null = null, fence?: WriteFence): Promise<ClusterRunResult | null> {
+  // fence: replicas only (the lease a job writes under; the worker's writes carry it). lane: which
+  // cluster thread (the Analysis queue keeps each cluster on one lane, where its model is kept).
+  run(cluster: string, at: Date, changes: ClusterChanges | null = null, fence?: WriteFence, lane = 0): Promise<ClusterRunResult | null> {
     if (this.closed) return Promise.resolve(null);
-    return this.clusterSlot.job({ cluster, at: at.toISOString(), changes, ...(fence ? { fence } : {}) });
+    const slot = this.clusterSlots[lane];
+    if (!slot) return Promise.reject(new RangeError(`no analysis lane ${lane} (there are ${this.lanes})`));
+    return slot.job({ cluster, at: at.toISOString(), changes, ...(fence ? { fence } : {}) });
+  }
+
+  compact(cluster: string, lane: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    const slot = this.clusterSlots[lane];
+    if (!slot) return Promise.reject(new RangeError(`no analysis lane ${lane} (there are ${this.lanes})`));
+    return slot.job<boolean | null>({ compact: cluster }).then((built) => built === true);
   }
 
   fleet(at: Date, heard: ReadonlyMap<string, FleetHeard> | null = null, fence?: WriteFence): Promise<FleetRunResult> {
@@ -109,6 +138,6 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.clusterSlot.close(), this.fleetSlot.close()]);
+    await Promise.all([...this.clusterSlots.map((s) => s.close()), this.fleetSlot.close()]);
   }
 }

@@ -46,9 +46,21 @@ analyser.catch(() => undefined);
 const fleetInputs = new FleetInputs();
 let store: Promise<Store> | null = null;
 
-port.on('message', (job: { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null; heard?: Map<string, FleetHeard> | null; fence?: WriteFence } | { close: true }) => {
+type Job = { id: number; cluster: string | null; at: string; changes?: ClusterChanges | null; heard?: Map<string, FleetHeard> | null; fence?: WriteFence };
+
+port.on('message', (job: Job | { id: number; compact: string } | { close: true }) => {
   if ('close' in job) {
     void (store ? store.then((s) => s.close()) : Promise.resolve()).finally(() => port.close());
+    return;
+  }
+  if ('compact' in job) {
+    // A kept model built again while the lane is idle (IncrementalAnalyser.compact): no store, no result but whether it built.
+    void analyser
+      .then((a) => (a ? a.compact(job.compact) : false))
+      .then(
+        (built) => port.postMessage({ id: job.id, result: built }),
+        (err) => port.postMessage({ id: job.id, error: String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300) }),
+      );
     return;
   }
   void (async () => {

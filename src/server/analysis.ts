@@ -40,7 +40,7 @@ import type { ObjectKey } from '../relay/protocol.js';
 import { FLEET_CLUSTER } from '../store/types.js';
 import type { IngestListener } from './types.js';
 import { FLEET_RULE_IDS, trustRuleId } from '../rules/multicluster/fleet.js';
-import { ChangeLog, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
+import { ChangeLog, COMPACT_AT_OVERLAYS, IncrementalAnalyser, type ClusterChanges } from './analysis-incremental.js';
 import { telemetryFactsFor } from './telemetry.js';
 
 /** Kinds the fleet pass reads (blast radius: stored credentials and RBAC; trust: cacerts and the mesh config). */
@@ -183,7 +183,7 @@ export class Analysis implements IngestListener {
   private readonly local: IncrementalAnalyser;
   /** Clusters waiting for their quiet time to end. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Clusters whose quiet time ended, in order, waiting for the one analysis slot. */
+  /** Clusters whose quiet time ended, in order, waiting for their lane's analysis slot. */
   private readonly ready: string[] = [];
   private readonly readySet = new Set<string>();
   /** The fleet pass's debounce; `fleetFirstAt`: when the trigger it coalesces first came (bounds the wait). */
@@ -197,7 +197,17 @@ export class Analysis implements IngestListener {
   /** Which clusters' fleet slices may have changed (ingest's keys), and the slices kept on this thread without a worker. */
   private readonly fleetChanges = new FleetChangeLog();
   private readonly localFleet = new FleetInputs();
-  private running: Promise<unknown> | null = null;
+  /**
+   * The analysis running in each lane (null: free). A cluster always runs in the same lane (laneOf),
+   * where the worker keeps its model, and so never twice at once. One lane without a worker.
+   */
+  private readonly running: Array<Promise<unknown> | null>;
+  private readonly clusterLane = new Map<string, number>();
+  /** Overlays on each cluster's kept model, as its last analysis reported (idle lanes compact the deepest). */
+  private readonly overlays = new Map<string, number>();
+  /** Kept models built again by idle lanes (tests, logs). */
+  compactions = 0;
+  private readonly laneSize: number[];
   private closed = false;
   private lastFleet: { at: string; radius: BlastRadius } | null = null;
   /** Consecutive failed analyses per cluster (the retry delay doubles with each). */
@@ -221,6 +231,28 @@ export class Analysis implements IngestListener {
     this.idleDebounceMs = Math.min(opts.idleDebounceMs ?? DEFAULT_IDLE_DEBOUNCE_MS, this.debounceMs);
     this.local = new IncrementalAnalyser(this.rules, opts.cacheObjects);
     this.gate = opts.gate ?? null;
+    const lanes = this.worker?.lanes ?? 1;
+    this.running = new Array(lanes).fill(null);
+    this.laneSize = new Array(lanes).fill(0);
+  }
+
+  /**
+   * A cluster's lane: given when first seen, to the lane with the fewest clusters (so busy clusters
+   * spread as the fleet does), then kept, as the lane's worker keeps the cluster's model.
+   */
+  laneOf(cluster: string): number {
+    let lane = this.clusterLane.get(cluster);
+    if (lane === undefined) {
+      lane = 0;
+      for (let i = 1; i < this.laneSize.length; i++) if (this.laneSize[i] < this.laneSize[lane]) lane = i;
+      this.clusterLane.set(cluster, lane);
+      this.laneSize[lane]++;
+    }
+    return lane;
+  }
+
+  private anyRunning(): boolean {
+    return this.running.some((r) => r !== null);
   }
 
   onStored(cluster: string, info?: Parameters<IngestListener['onStored']>[1]): void {
@@ -228,7 +260,7 @@ export class Analysis implements IngestListener {
     else this.changes.forget(cluster);
     if (cluster !== FLEET_CLUSTER && this.fleetChanges.note(cluster, info)) this.scheduleFleet();
     // Nothing running or queued: a short wait (a burst still coalesces); otherwise the usual one.
-    const idle = this.running === null && this.ready.length === 0 && this.timers.size === 0;
+    const idle = !this.anyRunning() && this.ready.length === 0 && this.timers.size === 0;
     this.schedule(cluster, idle ? this.idleDebounceMs : this.debounceMs);
   }
 
@@ -272,7 +304,7 @@ export class Analysis implements IngestListener {
   }
 
   private isIdle(): boolean {
-    return this.timers.size === 0 && this.ready.length === 0 && this.fleetTimer === null && !this.fleetDue && this.running === null && this.fleetRunning === null;
+    return this.timers.size === 0 && this.ready.length === 0 && this.fleetTimer === null && !this.fleetDue && !this.anyRunning() && this.fleetRunning === null;
   }
 
   private settle(): void {
@@ -295,7 +327,7 @@ export class Analysis implements IngestListener {
     this.fleetYieldTimer = null;
     this.fleetDue = false;
     this.fleetFirstAt = null;
-    await Promise.all([this.running, this.fleetRunning]);
+    await Promise.all([...this.running, this.fleetRunning]);
     await this.worker?.close();
     this.settle();
   }
@@ -313,18 +345,58 @@ export class Analysis implements IngestListener {
       this.settle();
       return;
     }
-    if (!this.running) {
-      const next = this.ready.shift();
-      if (next !== undefined) {
-        this.readySet.delete(next);
-        this.running = this.analyseCluster(next).finally(() => {
-          this.running = null;
-          this.pump();
-        });
+    // Each free lane takes the first of its clusters in the queue; with none, it may compact a model.
+    for (let lane = 0; lane < this.running.length; lane++) {
+      if (this.running[lane]) continue;
+      const at = this.ready.findIndex((c) => this.laneOf(c) === lane);
+      if (at < 0) {
+        this.compactIdle(lane);
+        continue;
       }
+      const [next] = this.ready.splice(at, 1);
+      this.readySet.delete(next);
+      this.running[lane] = this.analyseCluster(next, lane).finally(() => {
+        this.running[lane] = null;
+        this.pump();
+      });
     }
     this.pumpFleet();
     this.settle();
+  }
+
+  /**
+   * An idle lane builds again the kept model with the most overlays among its clusters (at least
+   * COMPACT_AT_OVERLAYS), so a later change overlays a fresh model instead of waiting for the build
+   * its overlay limit would force. Not while a change of the lane's clusters is in its quiet time:
+   * it would wait for the compaction.
+   */
+  private compactIdle(lane: number): void {
+    const worker = this.worker;
+    if (!worker?.compact || this.closed) return;
+    for (const c of this.timers.keys()) if (this.laneOf(c) === lane) return;
+    let deepest: string | null = null;
+    let depth = COMPACT_AT_OVERLAYS - 1;
+    for (const [c, d] of this.overlays) {
+      if (d > depth && this.laneOf(c) === lane) {
+        deepest = c;
+        depth = d;
+      }
+    }
+    if (deepest === null) return;
+    const cluster = deepest;
+    this.overlays.delete(cluster);
+    this.running[lane] = worker
+      .compact(cluster, lane)
+      .then(
+        (built) => {
+          if (built) this.compactions++;
+        },
+        (err) => this.log.warn({ cluster, err: errorLine(err) }, 'compacting a kept cluster model failed; its next analysis builds it'),
+      )
+      .finally(() => {
+        this.running[lane] = null;
+        this.pump();
+      });
   }
 
   /** Starts the fleet pass in its own slot when it is due, unless cluster analyses are queued (then it waits, but not past its bound). */
@@ -372,7 +444,7 @@ export class Analysis implements IngestListener {
   }
 
   /** One cluster: stored objects → model → rules → recordAnalysis (in the worker when there is one). Errors are logged, never thrown. */
-  async analyseCluster(cluster: string): Promise<AnalysisOutcome | null> {
+  async analyseCluster(cluster: string, lane = this.laneOf(cluster)): Promise<AnalysisOutcome | null> {
     const started = performance.now();
     try {
       const at = this.now();
@@ -380,14 +452,16 @@ export class Analysis implements IngestListener {
       // Replicas: only the lease holder analyses, and its writes are fenced by the lease's generation.
       const fence = this.gate ? this.gate.fence(cluster) : undefined;
       if (fence === null) return null;
-      const result = this.worker ? await this.worker.run(cluster, at, changes, fence) : await this.local.run(fence ? fencedStore(this.store, fence) : this.store, cluster, at, changes);
+      const result = this.worker ? await this.worker.run(cluster, at, changes, fence, lane) : await this.local.run(fence ? fencedStore(this.store, fence) : this.store, cluster, at, changes);
       if (!result) return null;
       for (const ruleId of result.failedRules) this.log.error({ cluster, rule: ruleId }, 'a rule failed during analysis; its findings are missing from this run');
       const seconds = (performance.now() - started) / 1000;
       this.failures.delete(cluster);
       this.runs.set(cluster, (this.runs.get(cluster) ?? 0) + 1);
       if (result.mode) this.modes[result.mode]++;
-      this.log.info({ cluster, objects: result.objects, findings: result.findings, mode: result.mode, rulesRun: result.rulesRun, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
+      if (result.overlays) this.overlays.set(cluster, result.overlays);
+      else this.overlays.delete(cluster);
+      this.log.info({ cluster, objects: result.objects, findings: result.findings, mode: result.mode, rulesRun: result.rulesRun, ...(result.rebuilt ? { rebuilt: true } : {}), ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'cluster analysed');
       this.onAnalysed?.(cluster, seconds, result.outcome, null);
       this.scheduleFleet();
       return result.outcome;
@@ -439,21 +513,22 @@ export class Analysis implements IngestListener {
   }
 
   /**
-   * Runs `fn` over one cluster's model (posture, tenants), one at a time with the analyses so memory
-   * stays at one model. Null when the cluster has no complete snapshot.
+   * Runs `fn` over one cluster's model (posture, tenants), one at a time with the analyses of its
+   * lane, so memory on this thread stays at one model. Null when the cluster has no complete snapshot.
    */
   async withModel<T>(cluster: string, fn: (model: MeshModel) => T): Promise<T | null> {
-    while (this.running) await this.running.catch(() => undefined);
+    const lane = this.laneOf(cluster);
+    for (let r = this.running[lane]; r; r = this.running[lane]) await r.catch(() => undefined);
     let release!: () => void;
     const slot = new Promise<void>((resolve) => (release = resolve));
-    this.running = slot;
+    this.running[lane] = slot;
     try {
       const cursor = await this.store.cursor(cluster);
       if (!cursor.epoch || !cursor.snapshotComplete) return null;
       const model = new MeshModel(await loadResources(this.store, cluster));
       return fn(model);
     } finally {
-      this.running = null;
+      this.running[lane] = null;
       release();
       this.pump();
     }
@@ -468,6 +543,9 @@ export interface ClusterRunResult {
   /** Incremental runs: whether the cached objects were used, and how many rules ran. */
   mode?: 'full' | 'incremental';
   rulesRun?: number;
+  rebuilt?: boolean;
+  /** Changes overlaid on the kept model after this run (incremental analysers). */
+  overlays?: number;
 }
 
 /**
@@ -647,8 +725,12 @@ export async function analyseStoredFleet(store: Store, at: Date, opts: { inputs?
 
 /** Runs analyseStoredCluster somewhere else (a worker thread with its own store connection). */
 export interface ClusterAnalysisWorker {
-  /** fence: replicas only (the lease the analysis writes under). */
-  run(cluster: string, at: Date, changes?: ClusterChanges | null, fence?: WriteFence): Promise<ClusterRunResult | null>;
+  /** Cluster analyses it runs at once, one per lane (default 1). */
+  readonly lanes?: number;
+  /** fence: replicas only (the lease the analysis writes under). lane: 0 to lanes - 1, the same for a cluster every time (its model is kept there). */
+  run(cluster: string, at: Date, changes?: ClusterChanges | null, fence?: WriteFence, lane?: number): Promise<ClusterRunResult | null>;
+  /** Builds a kept cluster model again in its lane if overlays have stacked on it (IncrementalAnalyser.compact); writes nothing. */
+  compact?(cluster: string, lane: number): Promise<boolean>;
   /** The fleet pass, in a slot of its own (never queued behind a cluster's analysis). */
   fleet(at: Date, heard?: ReadonlyMap<string, FleetHeard> | null, fence?: WriteFence): Promise<FleetRunResult>;
   close(): Promise<void>;

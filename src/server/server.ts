@@ -47,6 +47,8 @@ export interface ServerOptions {
   fleetDebounceMs?: number;
   /** Run per-cluster analyses in a worker thread with its own connection to this store (the CLI does; tests may not). */
   analysisWorker?: StoreSpec | null;
+  /** With analysisWorker: cluster analyses at once, each in its own thread (default DEFAULT_ANALYSIS_LANES). */
+  analysisLanes?: number;
   /**
    * `server --rules`: declarative rule files (absolute paths), the rules loaded from them at start, and
    * every rule (loadCustomRules' `all`: the built-in ones, then these). The analysis runs `all`; the
@@ -112,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     fleetDebounceMs: opts.fleetDebounceMs ?? DEFAULT_FLEET_DEBOUNCE_MS,
     now,
     rules: opts.customRules?.all ?? allRules,
-    worker: opts.analysisWorker ? new WorkerClusterAnalysis(opts.analysisWorker, opts.customRules?.rules.length ? { ruleFiles: opts.customRules.files, ruleIds: opts.customRules.rules.map((r) => r.meta.id) } : {}) : null,
+    worker: opts.analysisWorker ? new WorkerClusterAnalysis(opts.analysisWorker, opts.customRules?.rules.length ? { ruleFiles: opts.customRules.files, ruleIds: opts.customRules.rules.map((r) => r.meta.id) } : {}, opts.analysisLanes) : null,
     onAnalysed: (cluster, seconds, _outcome, error) => {
       metrics.analysisDuration.observe({ cluster }, seconds);
       if (error) metrics.analysisFailures.inc({ cluster });

@@ -147,6 +147,11 @@ test('meshward server: usage errors say what to fix', async () => {
   const retention = await runCli(['server', '--data', os.tmpdir(), '--retention', 'forever']);
   assert.equal(retention.code, 2);
   assert.match(retention.stderr, /--retention/);
+  for (const threads of ['0', '9', '1.5', 'two']) {
+    const bad = await runCli(['server', '--data', os.tmpdir(), '--analysis-threads', threads]);
+    assert.equal(bad.code, 2, threads);
+    assert.match(bad.stderr, /--analysis-threads takes a whole number from 1 to 8/);
+  }
   // A custom rule file is checked before anything listens: file and line of the bad field.
   const rulesDir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-server-rules-'));
   try {

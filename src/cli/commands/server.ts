@@ -15,6 +15,7 @@ import { UsageError, VERSION, type CliIO } from '../io.js';
 import type { SetExit } from './index.js';
 import { customRulesFor } from './custom.js';
 import { defaultConfig } from '../../config/config.js';
+import { DEFAULT_ANALYSIS_LANES, MAX_ANALYSIS_LANES } from '../../server/analysis-worker-host.js';
 import { DEFAULT_LEASE_MS, MAX_LEASE_MS, MIN_LEASE_MS, SQLITE_REPLICAS_REFUSED, type ReplicaSettings } from '../../server/replicas/index.js';
 
 export interface ServerFlags extends RelayTelemetryFlags {
@@ -37,6 +38,7 @@ export interface ServerFlags extends RelayTelemetryFlags {
   servingKey?: string;
   replicaId?: string;
   leasePeriod?: string;
+  analysisThreads?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -62,6 +64,14 @@ export function leasePeriod(v: string): number {
   const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'] : NaN;
   if (!Number.isFinite(ms) || ms < MIN_LEASE_MS || ms > MAX_LEASE_MS) throw new UsageError(`--lease-period takes a duration such as 15s, 2m or 2500ms (1s to 10m); not "${terminalSafe(v.slice(0, 40))}"`);
   return ms;
+}
+
+/** `--analysis-threads N`: cluster analyses at once, each in its own worker thread keeping its own clusters' models. */
+export function analysisThreads(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d{1,2}$/.test(v) || n < 1 || n > MAX_ANALYSIS_LANES) throw new UsageError(`--analysis-threads takes a whole number from 1 to ${MAX_ANALYSIS_LANES} (default ${DEFAULT_ANALYSIS_LANES} here: two, or one on a one-core machine), not "${terminalSafe(v.slice(0, 40))}"`);
+  return n;
 }
 
 /** Replica mode: on with PostgreSQL (a lone replica simply holds every lease), refused with SQLite. */
@@ -134,6 +144,7 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
     .option('--serving-cert <file>', 'agent-port serving certificate (PEM)')
     .option('--serving-key <file>', 'its private key')
     .option('--replica-id <name>', 'with --database: this replica\'s name in the leases table (default: host name and a random suffix; the pod name in Kubernetes)')
+    .option('--analysis-threads <n>', `cluster analyses run at once, each in a worker thread keeping its clusters' models (memory grows with each; default ${DEFAULT_ANALYSIS_LANES} here, at most ${MAX_ANALYSIS_LANES})`)
     .option('--lease-period <duration>', 'with --database: how long a replica holds a cluster\'s analysis without renewing; a dead replica\'s clusters move within it (default 15s, renewed every third)');
   addRelayTelemetryOptions(cmd, 'server');
   cmd.action(async (flags: ServerFlags) => {
@@ -165,6 +176,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
   const idOpts = identityOptions(flags, spec, io.cwd);
   const telemetry = serverTelemetryPlan(flags, io);
   const replicas = replicaSettings(flags, spec);
+  const analysisLanes = analysisThreads(flags.analysisThreads);
   // Loaded (and refused with file:line) before anything listens. Plugins are for the CLI's scans only:
   // the server runs no package code a rule file could name.
   const ruleFiles = (flags.rules ?? []).map((p) => path.resolve(io.cwd, p));
@@ -185,6 +197,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
       apiTls: flags.apiTlsCert ? { certFile: path.resolve(io.cwd, flags.apiTlsCert), keyFile: path.resolve(io.cwd, flags.apiTlsKey!) } : null,
       retentionMs,
       analysisWorker: spec,
+      analysisLanes,
       customRules,
       version: VERSION,
       telemetry,
