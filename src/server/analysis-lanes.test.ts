@@ -259,3 +259,32 @@ test('lanes: IncrementalAnalyser.compact builds a kept model again only past the
     assert.equal(await openAut002(), 0, 'STRICT: AUT002 resolved');
   });
 });
+
+test('lanes: the real server compacts a model once 8 changes are overlaid on it and its lane is idle, and /metrics counts it', async () => {
+  const t = await startTestServer({ analysisLanes: 2 }, { worker: true });
+  try {
+    const at = new Date();
+    await t.store.createCluster('east', at);
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } };
+    const pa = (mode: string) => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'probe', namespace: 'shop' }, spec: { mtls: { mode } } });
+    await t.send('east', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: [upsert(ns, false), upsert(pa('STRICT'))] });
+    await t.server.analysis.idle();
+    const metric = async () => Number(/^meshward_server_analysis_compactions_total (\d+)/m.exec((await t.get('/metrics')).text)?.[1] ?? NaN);
+    assert.equal(await metric(), 0);
+    for (let seq = 2; seq <= 10; seq++) {
+      const change = upsert(pa(seq % 2 ? 'STRICT' : 'DISABLE'));
+      const stored = await t.store.applyBatch('east', { v: 1, cluster: 'east', agentVersion: 't', epoch: 'e1', seq, type: 'delta', sentAt: at.toISOString(), changes: [change] }, at, { maxObjects: 1000 });
+      assert.equal(stored.status, 'stored');
+      t.server.listener.onStored('east', { epoch: 'e1', seq, type: 'delta', last: false, changes: 1, keys: [wireObjectKey((change as { object: Parameters<typeof wireObjectKey>[0] }).object)] });
+      await t.server.analysis.idle();
+      // Seven overlays: nothing to compact yet; the eighth makes the idle lane build the model again.
+      assert.equal(t.server.analysis.compactions, seq <= 8 ? 0 : 1, `after delta ${seq}`);
+    }
+    assert.equal(await metric(), 1);
+    // Still right after it: seq 10 (even) is DISABLE, AUT002 open.
+    const open = (await t.get('/api/findings?cluster=east&rule=AUT002')).body as { items: unknown[] };
+    assert.equal(open.items.length, 1);
+  } finally {
+    await t.close();
+  }
+});

@@ -67,6 +67,8 @@ export interface AnalysisOptions {
   /** Quiet time after the last cluster analysis before the fleet pass. */
   fleetDebounceMs?: number;
   rules?: readonly Rule[];
+  /** Called when an idle lane has built a kept model again (for /metrics). */
+  onCompacted?: (cluster: string) => void;
   /** Called after each analysis with its duration (for /metrics). */
   onAnalysed?: (cluster: string, seconds: number, outcome: AnalysisOutcome | null, error: string | null) => void;
   now?: () => Date;
@@ -174,6 +176,7 @@ export class Analysis implements IngestListener {
   readonly rules: readonly Rule[];
   private readonly now: () => Date;
   private readonly onAnalysed: AnalysisOptions['onAnalysed'];
+  private readonly onCompacted: AnalysisOptions['onCompacted'];
   private readonly worker: ClusterAnalysisWorker | null;
   private readonly idleDebounceMs: number;
   private readonly gate: AnalysisGate | null;
@@ -205,7 +208,7 @@ export class Analysis implements IngestListener {
   private readonly clusterLane = new Map<string, number>();
   /** Overlays on each cluster's kept model, as its last analysis reported (idle lanes compact the deepest). */
   private readonly overlays = new Map<string, number>();
-  /** Kept models built again by idle lanes (tests, logs). */
+  /** Kept models built again by idle lanes (tests; /metrics counts them through onCompacted). */
   compactions = 0;
   private readonly laneSize: number[];
   private closed = false;
@@ -227,6 +230,7 @@ export class Analysis implements IngestListener {
     this.rules = opts.rules ?? allRules;
     this.now = opts.now ?? (() => new Date());
     this.onAnalysed = opts.onAnalysed;
+    this.onCompacted = opts.onCompacted;
     this.worker = opts.worker ?? null;
     this.idleDebounceMs = Math.min(opts.idleDebounceMs ?? DEFAULT_IDLE_DEBOUNCE_MS, this.debounceMs);
     this.local = new IncrementalAnalyser(this.rules, opts.cacheObjects);
@@ -389,7 +393,10 @@ export class Analysis implements IngestListener {
       .compact(cluster, lane)
       .then(
         (built) => {
-          if (built) this.compactions++;
+          if (!built) return;
+          this.compactions++;
+          this.log.debug({ cluster, lane, overlays: depth }, 'kept cluster model built again while its lane was idle');
+          this.onCompacted?.(cluster);
         },
         (err) => this.log.warn({ cluster, err: errorLine(err) }, 'compacting a kept cluster model failed; its next analysis builds it'),
       )

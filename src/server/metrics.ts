@@ -17,6 +17,8 @@ export interface ServerMetrics {
   registry: Registry;
   analysisDuration: Histogram<'cluster'>;
   analysisFailures: Counter<'cluster'>;
+  /** Kept models built again by idle analysis lanes (Analysis.compactIdle). */
+  analysisCompactions: Counter;
   batches: Counter<'cluster' | 'type'>;
   /** Reads the store and sets the gauges (called per scrape). */
   refresh(now: Date): Promise<void>;
@@ -33,6 +35,7 @@ export function createServerMetrics(store: Store, opts: { defaultMetrics?: boole
     registers: [registry],
   });
   const analysisFailures = new Counter({ name: 'meshward_server_analysis_failures_total', help: 'Analyses that failed (the log says why), by cluster', labelNames: ['cluster'] as const, registers: [registry] });
+  const analysisCompactions = new Counter({ name: 'meshward_server_analysis_compactions_total', help: "Kept cluster models built again by an idle analysis lane, so that no change waits for the build (docs/relay.md, \"Where it runs\")", registers: [registry] });
   const batches = new Counter({ name: 'meshward_server_batches_stored_total', help: 'Batches durably stored, by cluster and type (snapshot, delta)', labelNames: ['cluster', 'type'] as const, registers: [registry] });
   const findings = new Gauge({ name: 'meshward_server_findings_open', help: 'Open findings by cluster, severity and rule (suppressions not applied)', labelNames: ['cluster', 'severity', 'rule'] as const, registers: [registry] });
   const lastSeen = new Gauge({ name: 'meshward_server_agent_last_seen_age_seconds', help: "Seconds since the cluster's agent last called (-1: never)", labelNames: ['cluster'] as const, registers: [registry] });
@@ -70,7 +73,7 @@ export function createServerMetrics(store: Store, opts: { defaultMetrics?: boole
       }
     }
   }
-  return { registry, analysisDuration, analysisFailures, batches, refresh };
+  return { registry, analysisDuration, analysisFailures, analysisCompactions, batches, refresh };
 }
 
 export interface HealthDeps {

@@ -119,6 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       metrics.analysisDuration.observe({ cluster }, seconds);
       if (error) metrics.analysisFailures.inc({ cluster });
     },
+    onCompacted: () => metrics.analysisCompactions.inc(),
     gate: replicas,
   });
   replicas?.attach(analysis);
