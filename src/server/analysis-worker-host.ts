@@ -119,16 +119,19 @@ export class WorkerClusterAnalysis implements ClusterAnalysisWorker {
   // cluster thread (the Analysis queue keeps each cluster on one lane, where its model is kept).
   run(cluster: string, at: Date, changes: ClusterChanges | null = null, fence?: WriteFence, lane = 0): Promise<ClusterRunResult | null> {
     if (this.closed) return Promise.resolve(null);
-    const slot = this.clusterSlots[lane];
-    if (!slot) return Promise.reject(new RangeError(`no analysis lane ${lane} (there are ${this.lanes})`));
-    return slot.job({ cluster, at: at.toISOString(), changes, ...(fence ? { fence } : {}) });
+    return this.laneSlot(lane).then((slot) => slot.job({ cluster, at: at.toISOString(), changes, ...(fence ? { fence } : {}) }));
   }
 
   compact(cluster: string, lane: number): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
+    return this.laneSlot(lane)
+      .then((slot) => slot.job<boolean | null>({ compact: cluster }))
+      .then((built) => built === true);
+  }
+
+  private laneSlot(lane: number): Promise<WorkerSlot> {
     const slot = this.clusterSlots[lane];
-    if (!slot) return Promise.reject(new RangeError(`no analysis lane ${lane} (there are ${this.lanes})`));
-    return slot.job<boolean | null>({ compact: cluster }).then((built) => built === true);
+    return slot ? Promise.resolve(slot) : Promise.reject(new RangeError(`no analysis lane ${lane} (there are ${this.lanes})`));
   }
 
   fleet(at: Date, heard: ReadonlyMap<string, FleetHeard> | null = null, fence?: WriteFence): Promise<FleetRunResult> {
