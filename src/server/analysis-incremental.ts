@@ -62,7 +62,10 @@ export function laneCacheObjects(lanes: number, total = DEFAULT_CACHE_OBJECTS): 
  * visibility p95 / p99 0.96 / 1.82 s and 1.16 / 1.25 s, 1.72 GB; up to 16, 0.99 / 1.16 s and 1.10 /
  * 1.64 s, 1.77 GB: within this machine's noise of each other. 16 is kept because each rebuild (a model
  * and a posture from scratch) is among the slowest steady analyses and an overlay costs only its own
- * lists (about 50 MB more in all).
+ * lists (about 50 MB more in all). Since idle lanes compact (COMPACT_AT_OVERLAYS), few changes reach
+ * the limit at 20 deltas/s; at 50 deltas/s (100 x 20,000) 53 of 897 steady analyses still did, and 32
+ * cut that to 2-3 with cluster analysis p99 0.59 -> 0.35-0.40 s, but visibility p99 stayed within
+ * noise (1.02 s at 16; 0.94 and 1.21 s at 32): the load, not the rebuilds, decides it there.
  */
 export const SERVER_MAX_OVERLAY_DEPTH = 16;
 
