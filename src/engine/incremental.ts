@@ -163,7 +163,7 @@ export class IncrementalEngine {
   private readonly settings: RuleSettings;
   private readonly maxDepth: number;
   /** Counters for tests, benchmarks and metrics. */
-  readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0, compacted: 0 };
+  readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0 };
   /** Findings' fingerprints by object, across runs: a rule run again over an unchanged object hashes nothing. */
   private readonly fingerprints = new FingerprintMemo();
 
@@ -205,7 +205,6 @@ export class IncrementalEngine {
     if (!this.model || this.depth < Math.max(1, minDepth)) return false;
     this.model = this.fresh(this.given);
     computePosture(this.model);
-    this.stats.compacted++;
     return true;
   }
 

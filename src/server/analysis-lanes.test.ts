@@ -153,10 +153,7 @@ test('lanes: the server with two analysis threads records each cluster\'s findin
     const before = t.server.analysis.modes.incremental;
     // One delta each, as ingest reports them (with their keys), all at once: the lanes share them out.
     for (const [i, c] of clusters.entries()) {
-      const change = upsert(pa(i === 1 ? 'STRICT' : 'DISABLE'));
-      const stored = await t.store.applyBatch(c, { v: 1, cluster: c, agentVersion: 't', epoch: 'e1', seq: 2, type: 'delta', sentAt: at.toISOString(), changes: [change] }, at, { maxObjects: 1000 });
-      assert.equal(stored.status, 'stored');
-      t.server.listener.onStored(c, { epoch: 'e1', seq: 2, type: 'delta', last: false, changes: 1, keys: [wireObjectKey(change.op === 'upsert' ? change.object : (undefined as never))] });
+      await t.send(c, { epoch: 'e1', seq: 2, type: 'delta', changes: [upsert(pa(i === 1 ? 'STRICT' : 'DISABLE'))] }, { keys: true });
     }
     await t.server.analysis.idle();
     assert.deepEqual(await Promise.all(clusters.map(open)), [1, 0, 1], 'DISABLE opens AUT002 in one and three; STRICT in two does not');
@@ -272,10 +269,7 @@ test('lanes: the real server compacts a model once 8 changes are overlaid on it 
     const metric = async () => Number(/^meshward_server_analysis_compactions_total (\d+)/m.exec((await t.get('/metrics')).text)?.[1] ?? NaN);
     assert.equal(await metric(), 0);
     for (let seq = 2; seq <= 10; seq++) {
-      const change = upsert(pa(seq % 2 ? 'STRICT' : 'DISABLE'));
-      const stored = await t.store.applyBatch('east', { v: 1, cluster: 'east', agentVersion: 't', epoch: 'e1', seq, type: 'delta', sentAt: at.toISOString(), changes: [change] }, at, { maxObjects: 1000 });
-      assert.equal(stored.status, 'stored');
-      t.server.listener.onStored('east', { epoch: 'e1', seq, type: 'delta', last: false, changes: 1, keys: [wireObjectKey((change as { object: Parameters<typeof wireObjectKey>[0] }).object)] });
+      await t.send('east', { epoch: 'e1', seq, type: 'delta', changes: [upsert(pa(seq % 2 ? 'STRICT' : 'DISABLE'))] }, { keys: true });
       await t.server.analysis.idle();
       // Seven overlays: nothing to compact yet; the eighth makes the idle lane build the model again.
       assert.equal(t.server.analysis.compactions, seq <= 8 ? 0 : 1, `after delta ${seq}`);

@@ -24,7 +24,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb, type InputType, type ZlibOptions } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sanitizeObject } from '../cluster/sanitize.js';
-import { AGENT_PATHS, isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type BatchAck, type Change, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
+import { AGENT_PATHS, isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type BatchAck, type Change, type ObjectKey, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import type { AgentRoutesDeps, RegisterAgentRoutes } from './types.js';
 import { wireObjectKey } from '../store/common.js';
 import { registerIdentityRoutes } from './identity.js';
@@ -59,6 +59,14 @@ const EPOCH = /^[A-Za-z0-9_-]{1,64}$/;
 /** Most keys of one delta handed to the analysis; more, and it reloads the cluster instead. */
 const MAX_LISTED_KEYS = 2000;
 const MAX_NAME = 253;
+
+/**
+ * The keys of a stored batch handed to the analysis: a delta's changed objects, so the analysis
+ * re-reads only those; none for a snapshot or a delta too big to list (the analysis reloads the cluster).
+ */
+export function storedKeys(batch: Pick<Batch, 'type' | 'changes'>): ObjectKey[] | undefined {
+  return batch.type === 'delta' && batch.changes.length <= MAX_LISTED_KEYS ? batch.changes.map((c) => (c.op === 'upsert' ? wireObjectKey(c.object) : c.key)) : undefined;
+}
 const MAX_NAMESPACE = 63;
 const MAX_SHORT = 300;
 const MAX_KINDS = 1_000;
@@ -180,9 +188,7 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
         if (outcome.status === 'stored') {
           const last = batch.type === 'snapshot' && batch.last === true;
           try {
-            // A delta's keys go along so analysis re-reads only those objects (bounded: a big batch means a full reload).
-            const keys = batch.type === 'delta' && batch.changes.length <= MAX_LISTED_KEYS ? batch.changes.map((c) => (c.op === 'upsert' ? wireObjectKey(c.object) : c.key)) : undefined;
-            deps.listener.onStored(cluster, { epoch: batch.epoch, seq: batch.seq, type: batch.type, last, changes: batch.changes.length, keys });
+            deps.listener.onStored(cluster, { epoch: batch.epoch, seq: batch.seq, type: batch.type, last, changes: batch.changes.length, keys: storedKeys(batch) });
           } catch (err) {
             deps.log.error({ event: 'listener-error', cluster, error: String((err as Error)?.message ?? err).slice(0, 300) }, 'ingest listener failed');
           }

@@ -14,6 +14,7 @@ import type { Store } from '../store/types.js';
 import type { Batch, Change, WireObject } from '../relay/protocol.js';
 import { sha256Hex } from './api/auth.js';
 import { startServer, type RunningServer, type ServerOptions } from './server.js';
+import { storedKeys } from './ingest.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -22,8 +23,12 @@ export interface TestServer {
   viewer: string;
   admin: string;
   dir: string;
-  /** Stores a batch for `cluster` (as ingest does after authentication) and tells the analysis. */
-  send(cluster: string, batch: Omit<Batch, 'v' | 'cluster' | 'agentVersion' | 'sentAt'>): Promise<void>;
+  /**
+   * Stores a batch for `cluster` (as ingest does after authentication) and tells the analysis; with
+   * `keys`, a delta's keys go along as ingest sends them (storedKeys: incremental analysis), without
+   * them the analysis reloads the cluster (as for an ingest that sends none).
+   */
+  send(cluster: string, batch: Omit<Batch, 'v' | 'cluster' | 'agentVersion' | 'sentAt'>, opts?: { keys?: boolean }): Promise<void>;
   get(pathAndQuery: string, token?: string | null, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -69,10 +74,10 @@ export async function startTestServer(extra: Partial<ServerOptions> = {}, opts: 
     viewer,
     admin,
     dir,
-    async send(cluster, b) {
+    async send(cluster, b, sendOpts = {}) {
       const outcome = await store.applyBatch(cluster, { v: 1, cluster, agentVersion: 'test/1', sentAt: new Date().toISOString(), ...b }, new Date(), { maxObjects: 250_000 });
       if (outcome.status !== 'stored') throw new Error(`batch ${b.epoch}/${b.seq} for ${cluster} was not stored: ${outcome.status}`);
-      server.listener.onStored(cluster, { epoch: b.epoch, seq: b.seq, type: b.type, last: b.last ?? false, changes: b.changes.length });
+      server.listener.onStored(cluster, { epoch: b.epoch, seq: b.seq, type: b.type, last: b.last ?? false, changes: b.changes.length, ...(sendOpts.keys ? { keys: storedKeys(b) } : {}) });
     },
     async get(p, token = viewer, headers = {}) {
       const res = await fetch(server.apiUrl + p, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
