@@ -141,7 +141,7 @@ async function main() {
     const res = engine.analyse(objects, [key]);
     const took = performance.now() - t;
     if ((samples.length + 1) % 10 === 0) process.stderr.write(`bench/incremental: ${samples.length + 1} changes, last ${Math.round(took)} ms\n`);
-    samples.push({ op, kind: key.split('/').slice(0, 2).join('/'), ms: took, rulesRun: res.rulesRun, rebuilt: engine.stats.rebuilt > rebuiltBefore, present: r0 !== null });
+    samples.push({ op, kind: key.split('/').slice(0, 2).join('/'), ms: took, rulesRun: res.rulesRun, rulesScoped: res.rulesScoped ?? 0, rebuilt: engine.stats.rebuilt > rebuiltBefore, present: r0 !== null });
   }
 
   process.stderr.write('bench/incremental: checking the final findings against a from-scratch analysis...\n');
@@ -164,7 +164,8 @@ async function main() {
   for (const kind of [...new Set(samples.map((s) => s.kind))].sort()) {
     const xs = samples.filter((s) => s.kind === kind).map((s) => s.ms).sort((a, b) => a - b);
     const runs = samples.filter((s) => s.kind === kind).reduce((a, s) => a + s.rulesRun, 0) / xs.length;
-    perKind[kind] = { count: xs.length, p50Ms: ms(pct(xs, 50)), maxMs: ms(xs[xs.length - 1]), meanRulesRun: ms(runs) };
+    const scoped = samples.filter((s) => s.kind === kind).reduce((a, s) => a + s.rulesScoped, 0) / xs.length;
+    perKind[kind] = { count: xs.length, p50Ms: ms(pct(xs, 50)), maxMs: ms(xs[xs.length - 1]), meanRulesRun: ms(runs), meanRulesScoped: ms(scoped) };
   }
   const results = {
     objects: engine.size,
@@ -172,7 +173,7 @@ async function main() {
     changes: samples.length,
     fromScratch: { medianMs: ms(pct(fullMs, 50)), runs: fullMs.map(ms), findings: fullFindings },
     primeMs: ms(primeMs),
-    incremental: { p50Ms: ms(pct(all, 50)), p99Ms: ms(pct(all, 99)), maxMs: ms(all[all.length - 1]), meanRulesRun: ms(samples.reduce((a, s) => a + s.rulesRun, 0) / samples.length) },
+    incremental: { p50Ms: ms(pct(all, 50)), p99Ms: ms(pct(all, 99)), maxMs: ms(all[all.length - 1]), meanRulesRun: ms(samples.reduce((a, s) => a + s.rulesRun, 0) / samples.length), meanRulesScoped: ms(samples.reduce((a, s) => a + s.rulesScoped, 0) / samples.length) },
     withoutRebuilds: { count: overlay.length, p50Ms: ms(pct(overlay, 50)), p99Ms: ms(pct(overlay, 99)) },
     rebuilds: { count: rebuilt.length, kinds: [...new Set(rebuilt.map((s) => `${s.op} ${s.kind}`))], medianMs: ms(pct(rebuilt.map((s) => s.ms).sort((a, b) => a - b), 50)) },
     perOp,

@@ -20,158 +20,9 @@ import { inCanonicalOrder } from '../cli/live.js';
 import { allRules } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import type { Resource } from '../model/resource.js';
-import { objectArb, toResource, NAMESPACES, type Obj } from '../testing/decide-corpus.js';
-import type { TenantPolicyFile } from '../tenancy/policy.js';
+import { toResource, type Obj } from '../testing/decide-corpus.js';
+import { anyObjectArb, routingObjectArb, TENANTS } from '../testing/cluster-corpus.js';
 import { propertySeed } from '../testing/property-seed.js';
-
-/** Objects the corpus generator lacks: the mesh config (exportTo defaults), namespaces with tenant labels. */
-const meshConfigArb: fc.Arbitrary<Obj> = fc
-  .record({
-    vsExport: fc.constantFrom(undefined, ['.'], ['*']),
-    seExport: fc.constantFrom(undefined, ['.'], ['*']),
-    outbound: fc.constantFrom(undefined, 'REGISTRY_ONLY', 'ALLOW_ANY'),
-  })
-  .map(({ vsExport, seExport, outbound }) => {
-    const mesh: string[] = [];
-    if (vsExport) mesh.push(`defaultVirtualServiceExportTo: ${JSON.stringify(vsExport)}`);
-    if (seExport) mesh.push(`defaultServiceExportTo: ${JSON.stringify(seExport)}`);
-    if (outbound) mesh.push(`outboundTrafficPolicy: { mode: ${outbound} }`);
-    return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: mesh.join('\n') } };
-  });
-/** A mesh config that moves the root namespace (the mesh-wide policies and defaults, the system namespaces). */
-const rootMovedArb: fc.Arbitrary<Obj> = meshConfigArb.map((o) => ({ ...o, data: { mesh: `rootNamespace: shop\n${(o.data as { mesh: string }).mesh}` } }));
-const tenantNamespaceArb: fc.Arbitrary<Obj> = fc
-  .record({ name: fc.constantFrom(...NAMESPACES), tenant: fc.constantFrom('blue', 'green', undefined), inject: fc.boolean() })
-  .map(({ name, tenant, inject }) => ({
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name, labels: { ...(tenant ? { tenant } : {}), ...(inject ? { 'istio-injection': 'enabled' } : {}) } },
-  }));
-/**
- * The control plane and cluster-scoped objects: istiod's Deployment (its image gives the Istio version
- * the advisory rules read, its env what AUT004 reads; in istio-system, often that namespace's only
- * object), RBAC bindings and roles (HJK013, MCL004; cluster-scoped ones have no namespace at all).
- */
-const controlPlaneArb: fc.Arbitrary<Obj> = fc
-  .record({ version: fc.constantFrom('1.20.0', '1.24.2', 'latest'), verify: fc.boolean() })
-  .map(({ version, verify }) => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'istiod', namespace: 'istio-system', labels: { app: 'istiod' } },
-    spec: {
-      selector: { matchLabels: { app: 'istiod' } },
-      template: {
-        metadata: { labels: { app: 'istiod', istio: 'pilot' } },
-        spec: { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${version}`, ...(verify ? {} : { env: [{ name: 'VERIFY_CERTIFICATE_AT_CLIENT', value: 'false' }] }) }] },
-      },
-    },
-  }));
-const rbacArb: fc.Arbitrary<Obj> = fc.oneof(
-  fc.record({ name: fc.constantFrom('a', 'b'), role: fc.constantFrom('cluster-admin', 'mesh-editor'), subject: fc.constantFrom('shop', 'payments') }).map(({ name, role, subject }) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: subject }],
-  })),
-  fc.record({ ns: fc.constantFrom(...NAMESPACES), role: fc.constantFrom('cluster-admin', 'mesh-editor') }).map(({ ns, role }) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'a', namespace: ns },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: [{ kind: 'User', name: 'dev' }],
-  })),
-  fc.constantFrom<Obj>({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name: 'mesh-editor' },
-    rules: [{ apiGroups: ['networking.istio.io', ''], resources: ['virtualservices', 'configmaps'], verbs: ['create', 'update'] }],
-  }),
-);
-/** The injector's ConfigMap: injection by default, the CNI plugin, the injection policy (namespace modes and BYP rules read it). */
-const injectorArb: fc.Arbitrary<Obj> = fc
-  .record({ byDefault: fc.boolean(), cni: fc.boolean(), policy: fc.constantFrom('enabled', 'disabled') })
-  .map(({ byDefault, cni, policy }) => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'istio-sidecar-injector', namespace: 'istio-system' },
-    data: {
-      config: `policy: ${policy}`,
-      values: JSON.stringify({ sidecarInjectorWebhook: { enableNamespacesByDefault: byDefault }, istio_cni: { enabled: cni }, global: { hub: 'docker.io/istio', tag: '1.24.2' } }),
-    },
-  }));
-/**
- * The other kinds some rule reads: bare Pods, an application's ConfigMap, a remote-cluster Secret (a kubeconfig with a placeholder
- * token, never a real one), NetworkPolicies, gateway-API routes and ReferenceGrants across namespaces,
- * EnvoyFilters, WasmPlugins, the injector's MutatingWebhookConfiguration.
- */
-const kubeconfig = (insecure: boolean) =>
-  Buffer.from(
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: east\n  cluster:\n    server: https://east.example.com\n${insecure ? '    insecure-skip-tls-verify: true\n' : ''}users:\n- name: east\n  user:\n    token: placeholder-not-a-secret\ncontexts:\n- name: east\n  context: {cluster: east, user: east}\ncurrent-context: east\n`,
-  ).toString('base64');
-const otherKindsArb: fc.Arbitrary<Obj> = fc.oneof(
-  fc.record({ ns: fc.constantFrom(...NAMESPACES), app: fc.constantFrom('web', 'api'), hostNetwork: fc.boolean() }).map(({ ns, app, hostNetwork }) => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: `${app}-pod`, namespace: ns, labels: { app } },
-    spec: { hostNetwork, containers: [{ name: 'app', image: 'app:1' }] },
-  })),
-  fc.boolean().map((insecure) => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'istio-remote-secret-east', namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' }, annotations: { 'networking.istio.io/cluster': 'east' } },
-    data: { east: kubeconfig(insecure) },
-  })),
-  // An application's ConfigMap: a ConfigMap the model derives nothing from (58 rules list ConfigMap for the mesh config).
-  fc.record({ ns: fc.constantFrom(...NAMESPACES), v: fc.constantFrom('1', '2') }).map(({ ns, v }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: ns }, data: { version: v } })),
-  fc.constantFrom(...NAMESPACES).map((ns) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } })),
-  fc.record({ ns: fc.constantFrom(...NAMESPACES), to: fc.constantFrom(...NAMESPACES), kind: fc.constantFrom('HTTPRoute', 'GRPCRoute') }).map(({ ns, to, kind }) => ({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind,
-    metadata: { name: 'r', namespace: ns },
-    spec: { parentRefs: [{ name: 'gw', namespace: 'istio-system' }], hostnames: ['api.example.com'], rules: [{ backendRefs: [{ name: 'web', namespace: to, port: 80 }] }] },
-  })),
-  fc.record({ ns: fc.constantFrom(...NAMESPACES), from: fc.constantFrom(...NAMESPACES) }).map(({ ns, from }) => ({
-    apiVersion: 'gateway.networking.k8s.io/v1beta1',
-    kind: 'ReferenceGrant',
-    metadata: { name: 'g', namespace: ns },
-    spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: from }], to: [{ group: '', kind: 'Service' }] },
-  })),
-  fc.constantFrom(...NAMESPACES).map((ns) => ({
-    apiVersion: 'networking.istio.io/v1alpha3',
-    kind: 'EnvoyFilter',
-    metadata: { name: 'f', namespace: ns },
-    spec: { configPatches: [{ applyTo: 'HTTP_FILTER', match: { context: 'SIDECAR_INBOUND' }, patch: { operation: 'INSERT_BEFORE', value: { name: 'envoy.filters.http.lua' } } }] },
-  })),
-  fc.constantFrom(...NAMESPACES).map((ns) => ({ apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: { name: 'w', namespace: ns }, spec: { url: 'http://plugins.example.com/p.wasm', phase: 'AUTHN' } })),
-  fc.boolean().map((everything) => ({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
-    metadata: { name: 'istio-sidecar-injector' },
-    webhooks: [{ name: 'namespace.sidecar-injector.istio.io', namespaceSelector: everything ? {} : { matchLabels: { 'istio-injection': 'enabled' } }, clientConfig: { service: { name: 'istiod', namespace: 'istio-system' } } }],
-  })),
-);
-
-/** The routing and policy objects alone (the mutation tests': each kind there is more often the one that matters). */
-const routingObjectArb = fc.oneof({ weight: 8, arbitrary: objectArb }, { weight: 1, arbitrary: meshConfigArb }, { weight: 1, arbitrary: tenantNamespaceArb });
-const anyObjectArb = fc.oneof(
-  { weight: 1, arbitrary: injectorArb },
-  { weight: 1, arbitrary: rootMovedArb },
-  { weight: 8, arbitrary: objectArb },
-  { weight: 1, arbitrary: meshConfigArb },
-  { weight: 1, arbitrary: tenantNamespaceArb },
-  { weight: 1, arbitrary: controlPlaneArb },
-  { weight: 1, arbitrary: rbacArb },
-  { weight: 2, arbitrary: otherKindsArb },
-);
-
-const TENANTS: TenantPolicyFile = {
-  platform: { namespaces: ['istio-system'], subjects: [] },
-  tenants: [
-    { name: 'blue', namespaces: [], namespaceSelector: { matchLabels: { tenant: 'blue' } }, hosts: ['api.example.com'], gateways: [], trusts: [] },
-    { name: 'green', namespaces: ['payments'], namespaceSelector: { matchLabels: { tenant: 'green' } }, hosts: [], gateways: ['istio-system/ingress'], trusts: ['blue'] },
-  ],
-} as TenantPolicyFile;
 
 type Step = { op: 'upsert'; object: Obj } | { op: 'delete'; pick: number } | { op: 'touch'; pick: number; label: string };
 const stepArb = (objects: fc.Arbitrary<Obj>): fc.Arbitrary<Step> => fc.oneof(
@@ -199,8 +50,8 @@ function line(f: { fingerprint: string; ruleId: string; severity: string; messag
 }
 
 /** Runs the property; returns the first mismatch (or null) instead of throwing, so the mutation test can expect one. */
-async function property(rules: readonly Rule[], numRuns: number, seed?: number, order: 'canonical' | 'given' = 'canonical', objects = anyObjectArb): Promise<{ steps: number; incremental: number; overlaid: number }> {
-  const totals = { steps: 0, incremental: 0, overlaid: 0 };
+async function property(rules: readonly Rule[], numRuns: number, seed?: number, order: 'canonical' | 'given' = 'canonical', objects = anyObjectArb): Promise<{ steps: number; incremental: number; overlaid: number; scoped: number }> {
+  const totals = { steps: 0, incremental: 0, overlaid: 0, scoped: 0 };
   fc.assert(
     fc.property(
       fc.array(objects, { minLength: 1, maxLength: 14 }),
@@ -210,6 +61,7 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
         const stats = checkScenario(rules, order, base, steps, withTenants, totals);
         totals.incremental += stats.incremental;
         totals.overlaid += stats.overlaid;
+        totals.scoped += stats.scoped;
       },
     ),
     // The failing assertion's message (which rule, which findings) in the report, not only the input.
@@ -302,14 +154,15 @@ function parseSeeds(text: string): number[] {
 }
 
 /** Runs the property for every seed; each seed's failure is reported (all of them, not only the first). */
-async function eachSeed(run: (seed: number | undefined) => Promise<{ steps: number; overlaid: number }>): Promise<{ steps: number; overlaid: number }> {
-  const totals = { steps: 0, overlaid: 0 };
+async function eachSeed(run: (seed: number | undefined) => Promise<{ steps: number; overlaid: number; scoped: number }>): Promise<{ steps: number; overlaid: number; scoped: number }> {
+  const totals = { steps: 0, overlaid: 0, scoped: 0 };
   const failures: string[] = [];
   for (const seed of SEEDS) {
     try {
       const t = await run(seed);
       totals.steps += t.steps;
       totals.overlaid += t.overlaid;
+      totals.scoped += t.scoped;
     } catch (e) {
       if (SEEDS.length === 1) throw e;
       failures.push(`seed ${seed}: ${(e as Error).message}`);
@@ -323,11 +176,13 @@ test('incremental findings equal a from-scratch analysis after every random crea
   const totals = await eachSeed((seed) => property(allRules, RUNS, seed));
   assert.ok(totals.steps >= RUNS * SEEDS.length, `steps checked: ${totals.steps}`);
   assert.ok(totals.overlaid > 0, 'some steps took the overlay path (not only rebuilds)');
+  assert.ok(totals.scoped > 0, 'some rules ran over the changed namespaces alone (src/engine/scope.ts)');
 });
 
 test('in the caller\'s order (the webhook\'s): incremental findings equal a from-scratch analysis in that order', async () => {
   const totals = await eachSeed((seed) => property(allRules, Math.ceil(RUNS / 2), seed, 'given'));
   assert.ok(totals.overlaid > 0, 'some steps took the overlay path (not only rebuilds)');
+  assert.ok(totals.scoped > 0, 'some rules ran over the changed namespaces alone');
 });
 
 for (const [id, missing, why] of [

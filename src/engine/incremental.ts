@@ -34,7 +34,8 @@
  * deletes by src/engine/incremental.test.ts; every kind a rule reads through the model is held to its
  * `reads` by src/rules/reads-recorded.test.ts.
  */
-import { runRules, type RuleFailure } from './run.js';
+import { compareFindings, runRules, type RuleFailure } from './run.js';
+import { findingScope, isNamespaceScoped, namespaceSliceView, scopeOfChange } from './scope.js';
 import { FingerprintMemo } from './fingerprint.js';
 import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
@@ -68,12 +69,13 @@ function makesWorkload(r: Resource): boolean {
 
 /**
  * Kinds every rule may read through the model's structure whatever its `reads` say: namespaces (their
- * mesh mode) and workloads (`workloadsIn`, `dataplaneOf`). src/rules/reads.test.ts holds each rule's
- * `reads` to what its findings depend on (posture rules list the posture's kinds through
- * `postureReads`), but only over the kinds its generator makes; this stays as a margin until it covers
- * every kind. The webhook's fast path chooses rules the same way.
+ * labels and mesh mode decide what `namespace()`, `dataplaneOf` and the tenancy answer). Workloads are
+ * not here: a rule that asks for them (`workloads`, `workloadsIn`, `workloadFor`, `selectWorkloads`,
+ * `meshModeOf`, the posture) lists WORKLOAD_READS, which src/rules/reads-recorded.test.ts holds by
+ * recording every such call; src/rules/reads.test.ts holds the rest by their effect. The webhook's
+ * fast path chooses rules the same way.
  */
-const STRUCTURAL_READS = ['Namespace', ...WORKLOAD_KINDS];
+const STRUCTURAL_READS = ['Namespace'];
 
 /** What a rule reads, for choosing the rules a change re-runs: its `reads` and the model's structure. */
 export function effectiveReads(rule: Rule): string[] {
@@ -82,6 +84,9 @@ export function effectiveReads(rule: Rule): string[] {
 
 /** Gap between two neighbouring ids after a rebuild: room for 20 insertions at one place before a renumbering. */
 export const ID_STEP = 2 ** 20;
+
+/** More changed namespaces in one call than this and scoped rules run over the whole model. */
+export const MAX_SCOPED_NAMESPACES = 8;
 
 /** Overlays stacked on one model before it is rebuilt (each is a prototype link and a few copied lists). */
 export const DEFAULT_MAX_OVERLAY_DEPTH = 64;
@@ -104,6 +109,12 @@ export interface IncrementalEngineOptions {
    * the cache's order, where creation order decides which of two Sidecars wins). Default canonical.
    */
   order?: 'canonical' | 'given';
+  /**
+   * Whether a change confined to tenant namespaces re-runs namespace-scoped rules over those
+   * namespaces alone (src/engine/scope.ts). Default true; false runs every chosen rule over the whole
+   * model (the tests' yardstick).
+   */
+  scoping?: boolean;
 }
 
 export interface EngineResult {
@@ -114,6 +125,8 @@ export interface EngineResult {
   mode: 'full' | 'incremental';
   /** Rules run this time. */
   rulesRun: number;
+  /** Of those, the rules run over the changed namespaces alone (src/engine/scope.ts). */
+  rulesScoped?: number;
   /** Whether the model was rebuilt from scratch. */
   rebuilt: boolean;
   /** The model the rules ran over (valid until the next call). */
@@ -162,8 +175,9 @@ export class IncrementalEngine {
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
   private readonly settings: RuleSettings;
   private readonly maxDepth: number;
+  private readonly scoping: boolean;
   /** Counters for tests, benchmarks and metrics. */
-  readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0 };
+  readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0, scoped: 0 };
   /** Findings' fingerprints by object, across runs: a rule run again over an unchanged object hashes nothing. */
   private readonly fingerprints = new FingerprintMemo();
 
@@ -174,6 +188,7 @@ export class IncrementalEngine {
     this.readsOf = new Map(rules.map((r) => [r, new Set(effectiveReads(r).map(normaliseKind))]));
     this.settings = opts.settings ?? defaultSettings();
     this.maxDepth = opts.maxOverlayDepth ?? DEFAULT_MAX_OVERLAY_DEPTH;
+    this.scoping = opts.scoping ?? true;
   }
 
   /** Whether the engine holds a previous analysis (else the next call is a full one whatever it is told). */
@@ -292,9 +307,32 @@ export class IncrementalEngine {
       }
     }
     const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
-    const rules = modelWide || namespacesChanged || namespacesMoved || telemetryChanged ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+    const everything = modelWide || namespacesChanged || namespacesMoved || telemetryChanged;
+    const rules = everything ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
     this.stats.incremental++;
-    return this.run(rules, 'incremental', rebuilt);
+    return this.run(rules, 'incremental', rebuilt, everything ? null : this.scopeOf(applied));
+  }
+
+  /**
+   * The tenant namespaces the changes are confined to (src/engine/scope.ts), or null when one of them
+   * reaches further (a system namespace's object, a cluster-scoped one, a gateway) or they touch many
+   * namespaces (a slice that large costs what the whole model does).
+   */
+  private scopeOf(applied: readonly Applied[]): ReadonlySet<string> | null {
+    // Traffic facts relate workloads across namespaces (who called whom), and they rank findings up
+    // after the rules ran: with them every rule runs over the whole model.
+    if (!applied.length || !this.scoping || this.telemetry) return null;
+    const out = new Set<string>();
+    for (const { before, after } of applied) {
+      for (const r of [before, after]) {
+        if (!r) continue;
+        const ns = scopeOfChange(this.model!, r);
+        if (ns === null) return null;
+        out.add(ns);
+      }
+      if (out.size > MAX_SCOPED_NAMESPACES) return null;
+    }
+    return out;
   }
 
   private counted(r: Resource, by: 1 | -1): void {
@@ -394,9 +432,32 @@ export class IncrementalEngine {
     return run.length ? place(Math.max(prevId, this.maxId) + (run.length + 1) * ID_STEP) : true;
   }
 
-  private run(rules: readonly Rule[], mode: 'full' | 'incremental', rebuilt: boolean): EngineResult {
+  /**
+   * Runs `rules`: over the whole model, or, for the namespace-scoped ones that ran before when the
+   * change is confined to `scope`, over those namespaces alone, their findings scoped there replacing
+   * the last run's (src/engine/scope.ts).
+   */
+  private run(rules: readonly Rule[], mode: 'full' | 'incremental', rebuilt: boolean, scope: ReadonlySet<string> | null = null): EngineResult {
     const model = this.model!;
-    const result = runRules(model, rules, {
+    const scoped = scope ? rules.filter((r) => isNamespaceScoped(r) && this.byRule.has(r.meta.id)) : [];
+    const whole = scoped.length ? rules.filter((r) => !scoped.includes(r)) : rules;
+    const failures: RuleFailure[] = [];
+    if (whole.length || !scoped.length) {
+      const result = this.runOver(model, whole);
+      failures.push(...result.failures);
+      this.keep(whole, result, null);
+    }
+    if (scoped.length) {
+      const result = this.runOver(namespaceSliceView(model, scope!), scoped);
+      failures.push(...result.failures);
+      this.keep(scoped, result, scope);
+      this.stats.scoped += scoped.length;
+    }
+    return { byRule: this.byRule, failures, mode, rulesRun: rules.length, rulesScoped: scoped.length, rebuilt, model, objects: this.objects.size };
+  }
+
+  private runOver(model: MeshModel, rules: readonly Rule[]): { findings: Finding[]; failures: RuleFailure[] } {
+    return runRules(model, rules, {
       settings: this.settings,
       locator: this.opts.locator?.(),
       compact: this.opts.compact ?? true,
@@ -404,16 +465,45 @@ export class IncrementalEngine {
       ...(this.telemetry ? { telemetry: this.telemetry.facts } : {}),
       fingerprints: this.fingerprints,
     });
+  }
+
+  /**
+   * Keeps each rule's findings of a run (in the run's order: compareFindings). A scoped run's replace
+   * only the last run's findings scoped to `scope` and to the shared namespaces: the other tenant
+   * namespaces' are merged back in, in order.
+   */
+  private keep(rules: readonly Rule[], result: { findings: Finding[]; failures: RuleFailure[] }, scope: ReadonlySet<string> | null): void {
     const failed = new Set(result.failures.map((f) => f.ruleId));
     const fresh = new Map<string, Finding[]>();
     for (const r of rules) if (!failed.has(r.meta.id)) fresh.set(r.meta.id, []);
-    for (const f of result.findings) fresh.get(f.ruleId)?.push(f);
+    const model = this.model!;
+    // A scoped run gives again the findings scoped to the changed namespaces and to the shared ones
+    // (system namespaces, cluster-scoped objects: a root-namespace policy reaches every namespace).
+    const redone = (f: Finding) => {
+      const ns = findingScope(f);
+      return scope!.has(ns) || ns === '' || model.isSystemNamespace(ns);
+    };
+    for (const f of result.findings) if (!scope || redone(f)) fresh.get(f.ruleId)?.push(f);
     for (const r of rules) {
-      if (failed.has(r.meta.id)) this.byRule.delete(r.meta.id);
-      else this.byRule.set(r.meta.id, fresh.get(r.meta.id)!);
+      const id = r.meta.id;
+      if (failed.has(id)) this.byRule.delete(id);
+      else if (!scope) this.byRule.set(id, fresh.get(id)!);
+      else this.byRule.set(id, mergeInOrder(this.byRule.get(id)!.filter((f) => !redone(f)), fresh.get(id)!));
     }
-    return { byRule: this.byRule, failures: result.failures, mode, rulesRun: rules.length, rebuilt, model, objects: this.objects.size };
   }
+}
+
+/** Two lists each in compareFindings order, as one. */
+function mergeInOrder(a: readonly Finding[], b: readonly Finding[]): Finding[] {
+  if (!b.length) return a as Finding[];
+  if (!a.length) return b as Finding[];
+  const out: Finding[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(compareFindings(a[i], b[j]) <= 0 ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 /** Every finding of an engine result, rule by rule. */

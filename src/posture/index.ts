@@ -502,6 +502,20 @@ export function focusedPosture(full: MeshPosture, view: MeshModel, subject: Reso
 }
 
 /**
+ * `full` over a namespace slice (src/engine/scope.ts): its lists (workloads, AuthorizationPolicies,
+ * RequestAuthentications, PeerAuthentications) hold only the objects of the namespaces `keep` keeps;
+ * every lookup (of a workload, a policy, what applies to what) stays the whole mesh's.
+ */
+export function slicedPosture(full: MeshPosture, view: MeshModel, keep: (ns: string) => boolean): MeshPosture {
+  const o = new FocusedPosture(full, view);
+  o.cutWorkloads = full.workloads.filter((wp) => keep(wp.workload.namespace));
+  o.cutAuthorizationPolicies = full.authorizationPolicies.filter((p) => keep(p.resource.namespace));
+  o.cutRequestAuthentications = full.requestAuthentications.filter((p) => keep(p.resource.namespace));
+  o.cutPeerAuthentications = full.peerAuthentications.filter((p) => keep(p.resource.namespace));
+  return o;
+}
+
+/**
  * `full` with its model replaced by the focused view and some lists cut (null: the full list). A class
  * delegating to `full` rather than `Object.create(full)` with properties defined per view: `full` is
  * the review's overlay posture, and making a short-lived object a prototype costs V8 a new hidden

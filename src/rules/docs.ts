@@ -8,7 +8,9 @@ export function renderRuleDoc(rule: Rule, categories: Record<Category, string>):
   out.push(`# ${m.id}: ${m.title}`, '');
   out.push(`- Severity: **${m.severity}** (default; some findings are graded)`);
   out.push(`- Category: ${categories[m.category]} (\`${m.category}\`)`);
-  out.push(`- Reads: ${m.reads.map((k) => `\`${k}\``).join(', ')}`, '');
+  out.push(`- Reads: ${m.reads.map((k) => `\`${k}\``).join(', ')}`);
+  if (m.scope === 'namespace') out.push('- Scope: one namespace (its findings on a tenant namespace\'s objects depend only on that namespace and what the whole mesh shares; a change there is re-checked over that namespace alone)');
+  out.push('');
   out.push('## What it finds', '', m.docs.summary, '');
   out.push('## Why it matters', '', m.docs.why, '');
   out.push('## How to fix it', '', m.docs.fix, '');

@@ -16,6 +16,8 @@ import { effectiveReads, normaliseKind } from '../engine/incremental.js';
 import { MeshModel } from '../model/model.js';
 import { kindKey, type Resource } from '../model/resource.js';
 import { REPO_ROOT } from '../testing/kit.js';
+import { anyObjectArb } from '../testing/cluster-corpus.js';
+import { WORKLOAD_READS } from './reads.js';
 import { exampleObjects, objectArb, parseObjects, toResource, type Obj } from '../testing/decide-corpus.js';
 import type { Rule } from './types.js';
 import { allRules } from './index.js';
@@ -30,6 +32,11 @@ import { allRules } from './index.js';
 const IMPLIED: Record<string, readonly string[]> = {
   // Built from Services and ServiceEntries.
   hosts: ['Service', 'networking.istio.io/ServiceEntry'],
+  // Workloads come from every workload kind (and the pods Istio deploys for gateway-API Gateways);
+  // meshModeOf and selectWorkloads ask workloadsIn through the same model.
+  workloads: WORKLOAD_READS,
+  workloadsIn: WORKLOAD_READS,
+  workloadFor: WORKLOAD_READS,
 };
 
 /** A model that adds to `into` (grouped kind keys) every kind read through it. */
@@ -86,7 +93,10 @@ function corpora(): Array<{ name: string; objects: Obj[] }> {
     if (both.length) out.push({ name: `${rule.meta.id} docs examples`, objects: both });
   }
   const seed = Number(process.env.MESHWARD_READS_SEED ?? 42);
-  fc.sample(fc.array(objectArb, { minLength: 4, maxLength: 24 }), { numRuns: Number(process.env.MESHWARD_READS_RUNS ?? 20), seed }).forEach((objects, i) => out.push({ name: `random cluster ${i} (seed ${seed})`, objects }));
+  const runs = Number(process.env.MESHWARD_READS_RUNS ?? 20);
+  fc.sample(fc.array(objectArb, { minLength: 4, maxLength: 24 }), { numRuns: runs, seed }).forEach((objects, i) => out.push({ name: `random cluster ${i} (seed ${seed})`, objects }));
+  // With the control plane, the injector, RBAC, bare pods and the other kinds too.
+  fc.sample(fc.array(anyObjectArb, { minLength: 4, maxLength: 24 }), { numRuns: runs, seed }).forEach((objects, i) => out.push({ name: `random cluster with every kind ${i} (seed ${seed})`, objects }));
   return out;
 }
 

@@ -38,6 +38,14 @@ export interface RuleMeta {
   category: Category;
   /** Kinds the rule reads (`Kind` or `group/Kind`), for incremental runs and for the docs. */
   reads: string[];
+  /**
+   * `namespace`: the rule's findings on an object of a tenant namespace depend only on that
+   * namespace's objects, the system namespaces' and cluster-scoped ones, and no tenant namespace's
+   * objects reach findings elsewhere. A change in one tenant namespace then re-runs the rule over that
+   * namespace alone (src/engine/scope.ts, which says how the promise is tested). Absent: the rule may
+   * relate objects across namespaces, and runs over the whole model.
+   */
+  scope?: 'namespace';
   docs: {
     /** What is wrong, in one or two sentences. */
     summary: string;

@@ -10,6 +10,7 @@ export default defineRule({
     title: 'Istio component runs a version with published security bulletins',
     severity: 'high',
     category: 'advisories',
+    scope: 'namespace',
     reads: ADVISORY_READS,
     docs: {
       summary:

@@ -10,6 +10,7 @@ export default defineRule({
     title: 'Istio minor release is past end of support',
     severity: 'medium',
     category: 'advisories',
+    scope: 'namespace',
     reads: ADVISORY_READS,
     docs: {
       summary:

@@ -8,6 +8,7 @@ export default defineRule({
     title: 'Istio component version cannot be determined',
     severity: 'info',
     category: 'advisories',
+    scope: 'namespace',
     reads: ADVISORY_READS,
     docs: {
       summary:

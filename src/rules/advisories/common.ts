@@ -1,9 +1,9 @@
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 import type { DetectedVersion } from '../../advisories/detect.js';
 import { describeSuffix, formatVersion } from '../../advisories/version.js';
 
 /** Kinds every advisory rule reads: workloads (images, annotations), IstioOperator, the injector ConfigMap. */
-export const ADVISORY_READS = [...WORKLOAD_KINDS, 'install.istio.io/IstioOperator', 'ConfigMap'];
+export const ADVISORY_READS = [...WORKLOAD_READS, 'install.istio.io/IstioOperator', 'ConfigMap'];
 
 /** `container "discovery" of Deployment istio-system/istiod runs Istio 1.22.3 (image docker.io/istio/pilot:1.22.3)`. */
 export function runsPhrase(d: DetectedVersion): string {

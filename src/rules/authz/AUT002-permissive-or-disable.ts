@@ -11,6 +11,7 @@ export default defineRule({
     title: 'PeerAuthentication allows plaintext (PERMISSIVE or DISABLE) for a namespace, workload or port',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(PA, NAMESPACE, ...WORKLOADS),
     docs: {
       summary:

@@ -8,6 +8,7 @@ export default defineRule({
     title: 'DestinationRule sets insecureSkipVerify: the server certificate is not verified',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: [DR],
     docs: {
       summary: 'A `tls` block of a DestinationRule (top level, per port or per subset) sets `insecureSkipVerify: true`.',

@@ -11,6 +11,7 @@ export default defineRule({
     title: 'ALLOW AuthorizationPolicy has a rule that matches every request',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP, ...WORKLOADS),
     docs: {
       summary:

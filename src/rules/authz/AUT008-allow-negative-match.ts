@@ -27,6 +27,7 @@ export default defineRule({
     title: 'ALLOW AuthorizationPolicy matches by exclusion (notPaths, notPrincipals, notHosts...)',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP),
     docs: {
       summary:

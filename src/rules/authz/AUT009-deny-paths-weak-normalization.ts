@@ -12,6 +12,7 @@ export default defineRule({
     title: 'DENY policy matches paths while path normalization is weaker than MERGE_SLASHES',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP, ...MESH_CONFIG),
     docs: {
       summary:

@@ -12,6 +12,7 @@ export default defineRule({
     title: 'AuthorizationPolicy host match lacks its `:*` twin',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP),
     docs: {
       summary:

@@ -11,6 +11,7 @@ export default defineRule({
     title: 'AuthorizationPolicy matches hosts on workloads that are not gateways',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP, ISTIO_GW, K8S_GW, ...WORKLOADS),
     docs: {
       summary:

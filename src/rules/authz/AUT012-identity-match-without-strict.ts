@@ -17,6 +17,7 @@ export default defineRule({
     title: 'Identity match (principals, namespaces) on a workload that accepts plaintext: it fails open',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP, PA, ...WORKLOADS),
     docs: {
       summary:

@@ -10,6 +10,7 @@ export default defineRule({
     title: 'CUSTOM AuthorizationPolicy names a provider the mesh config does not define',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP, ...MESH_CONFIG),
     docs: {
       summary:

@@ -11,6 +11,7 @@ export default defineRule({
     title: 'RequestAuthentication without an AuthorizationPolicy that requires a token',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(RA, AP, ...WORKLOADS),
     docs: {
       summary:

@@ -12,6 +12,7 @@ export default defineRule({
     title: 'RequestAuthentication fetches its keys over http:// or from an internal address',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: [RA],
     docs: {
       summary:

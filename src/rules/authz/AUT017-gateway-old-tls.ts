@@ -9,6 +9,7 @@ export default defineRule({
     title: 'Gateway server accepts TLS below 1.2',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: [ISTIO_GW],
     docs: {
       summary:

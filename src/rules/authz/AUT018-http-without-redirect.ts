@@ -12,6 +12,7 @@ export default defineRule({
     title: 'Gateway serves plain HTTP without a redirect beside HTTPS for the same hosts',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: [ISTIO_GW],
     docs: {
       summary:

@@ -32,6 +32,7 @@ export default defineRule({
     title: 'Gateway or istiod LoadBalancer Service exposes control-plane ports to any source',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(SERVICE, ISTIO_GW, ...WORKLOADS),
     docs: {
       summary:

@@ -16,6 +16,7 @@ export default defineRule({
     title: 'AuthorizationPolicy on ambient workloads is not enforced as written',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(AP, NAMESPACE, SERVICE, K8S_GW, ...WORKLOADS),
     docs: {
       summary:

@@ -10,6 +10,7 @@ export default defineRule({
     title: 'DestinationRule relies on credentialName without workloadSelector: sidecars ignore it',
     severity: 'high',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(DR, ...WORKLOADS, ...MESH_CONFIG),
     docs: {
       summary:

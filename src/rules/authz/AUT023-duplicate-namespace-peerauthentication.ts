@@ -14,6 +14,7 @@ export default defineRule({
     title: 'Several mesh-wide or namespace-wide PeerAuthentications: Istio applies only the oldest',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(PA),
     docs: {
       summary:

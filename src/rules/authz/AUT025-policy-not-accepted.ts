@@ -13,6 +13,7 @@ export default defineRule({
     title: 'AuthorizationPolicy status says ztunnel or the waypoint does not enforce it',
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: [AP],
     docs: {
       summary:

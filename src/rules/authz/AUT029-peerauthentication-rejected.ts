@@ -10,6 +10,7 @@ export default defineRule({
     title: "PeerAuthentication that Istio's validation rejects: none of its modes ever applies",
     severity: 'medium',
     category: 'authn-authz',
+    scope: 'namespace',
     reads: postureReads(PA),
     docs: {
       summary:

@@ -11,6 +11,7 @@ export default defineRule({
     title: 'Mesh namespace has no NetworkPolicy that restricts egress',
     severity: 'medium',
     category: 'egress',
+    scope: 'namespace',
     reads: ['Namespace', 'networking.k8s.io/NetworkPolicy', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:

@@ -11,6 +11,7 @@ export default defineRule({
     title: 'NetworkPolicy egress rule is open to every destination',
     severity: 'high',
     category: 'egress',
+    scope: 'namespace',
     reads: ['networking.k8s.io/NetworkPolicy'],
     docs: {
       summary:

@@ -8,6 +8,7 @@ export default defineRule({
     title: 'ServiceEntry with a wildcard host and resolution NONE passes traffic to any address',
     severity: 'high',
     category: 'egress',
+    scope: 'namespace',
     reads: ['networking.istio.io/ServiceEntry', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:

@@ -13,6 +13,7 @@ export default defineRule({
     title: 'ServiceEntry with resolution NONE and no addresses opens its TCP ports to any destination',
     severity: 'high',
     category: 'egress',
+    scope: 'namespace',
     reads: ['networking.istio.io/ServiceEntry', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:

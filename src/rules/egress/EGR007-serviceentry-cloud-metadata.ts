@@ -69,6 +69,7 @@ export default defineRule({
     title: "ServiceEntry opens the cloud metadata service (the node's credentials) to the mesh",
     severity: 'critical',
     category: 'egress',
+    scope: 'namespace',
     reads: ['networking.istio.io/ServiceEntry', 'ConfigMap'],
     docs: {
       summary:

@@ -16,6 +16,7 @@ export default defineRule({
     title: "ReferenceGrant lets another tenant's namespace reference objects here",
     severity: 'medium',
     category: 'traffic-hijack',
+    scope: 'namespace',
     reads: ['gateway.networking.k8s.io/ReferenceGrant', 'Namespace'],
     docs: {
       summary:

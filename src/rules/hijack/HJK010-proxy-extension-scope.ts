@@ -13,6 +13,7 @@ export default defineRule({
     title: 'EnvoyFilter or WasmPlugin outside the root namespace, or mesh-wide without a selector',
     severity: 'high',
     category: 'traffic-hijack',
+    scope: 'namespace',
     reads: ['networking.istio.io/EnvoyFilter', 'extensions.istio.io/WasmPlugin'],
     docs: {
       summary:

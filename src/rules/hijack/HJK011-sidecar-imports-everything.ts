@@ -9,6 +9,7 @@ export default defineRule({
     title: 'Sidecar in a tenant namespace imports every namespace\'s configuration (*/*)',
     severity: 'medium',
     category: 'traffic-hijack',
+    scope: 'namespace',
     reads: ['networking.istio.io/Sidecar', 'Namespace', ...WORKLOAD_READS],
     docs: {
       summary: "A Sidecar in a tenant namespace lists `*/*` (or `*/` with any host) among its egress hosts, so its proxies import routing configuration from every namespace.",

@@ -23,6 +23,7 @@ export default defineRule({
     title: 'RBAC lets non-platform subjects write mesh configuration',
     severity: 'high',
     category: 'traffic-hijack',
+    scope: 'namespace',
     reads: ['rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
     docs: {
       summary:

@@ -8,6 +8,7 @@ export default defineRule({
     title: 'Several Sidecars without a workloadSelector in one namespace: all but one are ignored',
     severity: 'medium',
     category: 'traffic-hijack',
+    scope: 'namespace',
     reads: ['networking.istio.io/Sidecar'],
     docs: {
       summary:

@@ -13,6 +13,7 @@ export default defineRule({
     title: 'Sidecars with overlapping workloadSelectors: each workload gets only one',
     severity: 'medium',
     category: 'traffic-hijack',
+    scope: 'namespace',
     reads: ['networking.istio.io/Sidecar', ...WORKLOAD_READS],
     docs: {
       summary:

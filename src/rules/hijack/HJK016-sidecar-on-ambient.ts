@@ -12,6 +12,7 @@ export default defineRule({
     title: 'Sidecar resource on ambient workloads has no effect',
     severity: 'medium',
     category: 'traffic-hijack',
+    scope: 'namespace',
     reads: ['networking.istio.io/Sidecar', 'Namespace', ...WORKLOAD_READS],
     docs: {
       summary:

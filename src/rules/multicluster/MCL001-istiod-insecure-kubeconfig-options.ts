@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { parseImage } from '../../model/images.js';
 
 const VAR = 'PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS';
@@ -9,7 +10,8 @@ export default defineRule({
     title: 'istiod re-allows unsafe kubeconfig options for remote secrets',
     severity: 'high',
     category: 'multicluster',
-    reads: ['apps/Deployment', 'Pod'],
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS],
     docs: {
       summary: `The istiod container sets ${VAR}, which re-enables kubeconfig features istiod otherwise rejects in remote secrets: exec plugins, token files, certificate and key paths, and auth providers other than oidc.`,
       why:

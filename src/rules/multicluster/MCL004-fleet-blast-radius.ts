@@ -10,6 +10,7 @@ export default fleetRule({
   title: 'A compromised cluster reaches another through a stored credential',
   severity: 'high',
   category: 'multicluster',
+  scope: 'namespace',
   reads: ['Secret', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
   docs: {
     summary:

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { isIstioImageContainer } from './proxy.js';
 
 const PROXY_ID = 1337;
@@ -10,7 +10,8 @@ export default defineRule({
     title: 'Container runs as the proxy UID or GID 1337',
     severity: 'high',
     category: 'sidecar-bypass',
-    reads: WORKLOAD_KINDS,
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS],
     docs: {
       summary:
         'A container other than the Istio proxy runs with UID or GID 1337, set on the container or inherited from the pod securityContext (runAsUser, runAsGroup). Init and ephemeral containers count too.',

@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { own } from '../../model/own.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
 import { PROXY_CONTAINER_NAMES, containerKey, containerLabel, injectorImageOf, proxyImageVerdict, shown, workloadLabel } from './proxy.js';
 import { describe } from '../../model/resource.js';
 
@@ -20,7 +20,8 @@ export default defineRule({
     title: 'Container impersonates the Istio proxy with an untrusted image',
     severity: 'high',
     category: 'sidecar-bypass',
-    reads: WORKLOAD_KINDS,
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS],
     docs: {
       summary:
         'A container, init container or ephemeral container is named like one Istio injects (istio-proxy, istio-init, istio-validation) but runs an image that is not a trusted Istio proxy image. The pod annotation sidecar.istio.io/proxyImage pointing at an untrusted image is reported too. Trust is decided by image reference (registry and repository, optionally a pinned digest) from settings.trustedProxyImages, never by the container name. By default every hub Istio publishes proxyv2 to is trusted: docker.io/istio, gcr.io/istio-release, gcr.io/istio-testing, and since 1.30 registry.istio.io/release (the default hub) and registry.istio.io/testing, at any tag (-distroless and -debug variants included) or digest. Vendor distributions and private mirrors (for example the OpenShift Service Mesh images) must be added to trustedProxyImages; until then, an image that is exactly what the injector of the revision of the pod is configured to write (its ConfigMap or IstioOperator is in the input) is reported at low only, as a choice of the installation rather than of the pod author, and BYP001, BYP003 and BYP010 treat it as an Istio image.',

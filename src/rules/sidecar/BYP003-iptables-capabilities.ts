@@ -1,7 +1,8 @@
 import { defineRule } from '../types.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { own } from '../../model/own.js';
 import type { Severity } from '../../engine/finding.js';
-import { WORKLOAD_KINDS, isObject } from '../../model/workloads.js';
+import { isObject } from '../../model/workloads.js';
 import { containerKey, containerLabel, isIstioImageContainer, normalizeCapability, proxyShapeProblems, shown, workloadLabel } from './proxy.js';
 
 /** Capabilities that let a process change the pod's netfilter rules or step around them, and how bad each is. */
@@ -21,7 +22,8 @@ export default defineRule({
     title: "Application container can rewrite the pod's traffic redirection",
     severity: 'high',
     category: 'sidecar-bypass',
-    reads: WORKLOAD_KINDS,
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS],
     docs: {
       summary:
         "An application container (any container, init container or ephemeral container other than the genuine Istio-injected ones: a trusted Istio proxy image with the shape the injector gives it, so an istio-init that adds SYS_ADMIN or ALL, runs privileged or runs as a main container is judged here too, and BYP010 also reports it is not Istio's) adds a capability that lets it change the pod's netfilter rules, or runs privileged: capabilities.add with NET_ADMIN or NET_RAW (high), SYS_ADMIN or ALL (critical), or privileged: true (critical). Capability names are matched in any case, with or without the CAP_ prefix. Workloads in system namespaces and workloads explicitly outside the mesh are not judged.",

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { containerKey, containerLabel, isGenuineProxyContainer, namespaceEvidence, shown, workloadLabel } from './proxy.js';
 
 const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce';
@@ -10,7 +10,8 @@ export default defineRule({
     title: 'Pods rely on the istio-init container, which needs NET_ADMIN and NET_RAW',
     severity: 'info',
     category: 'sidecar-bypass',
-    reads: [...WORKLOAD_KINDS, 'Namespace'],
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS, 'Namespace'],
     docs: {
       summary:
         "A pod spec holds the genuine istio-init init container (a trusted proxy image), which is what manifests taken from a live cluster look like when the mesh runs sidecars without the Istio CNI plugin. istio-init itself is expected and is not reported by BYP003; this note is about what it requires of the namespace.",

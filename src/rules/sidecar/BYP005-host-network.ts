@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { injectionEvidence, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
 export default defineRule({
@@ -8,7 +8,8 @@ export default defineRule({
     title: 'Mesh workload uses the host network and bypasses its proxy',
     severity: 'high',
     category: 'sidecar-bypass',
-    reads: [...WORKLOAD_KINDS, 'Namespace'],
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS, 'Namespace'],
     docs: {
       summary:
         "A workload whose pods belong to the mesh (their namespace runs sidecars or ambient, or the pod asks for a sidecar with sidecar.istio.io/inject: \"true\") sets hostNetwork: true. Workloads in system namespaces are exempt, and a workload whose namespace is not in the input (so its mesh membership is unknown) is not reported.",

@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
+import { WORKLOAD_READS } from '../reads.js';
 import type { Severity } from '../../engine/finding.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
 import { injectorFor, isPort, listSome, parseCidr, shown, splitList, workloadLabel, type Cidr } from './proxy.js';
 import { describe } from '../../model/resource.js';
 import type { MeshModel } from '../../model/model.js';
@@ -173,7 +173,8 @@ export default defineRule({
     title: 'Pod annotations exclude traffic from sidecar capture',
     severity: 'medium',
     category: 'sidecar-bypass',
-    reads: [...WORKLOAD_KINDS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
         "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. On a Pod the injector has processed (sidecar.istio.io/status), a value equal to what the injector of its revision copies from the installation (values.global.proxy.excludeIPRanges, includeIPRanges, excludeInboundPorts, includeInboundPorts, excludeOutboundPorts in the injector ConfigMap or IstioOperator) is reported once, at that installation setting, not as the pod's own choice. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",

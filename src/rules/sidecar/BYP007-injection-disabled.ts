@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { injectionEvidence, managedGatewayProxy, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
 const AMBIENT_LABEL = 'istio.io/dataplane-mode';
@@ -10,7 +10,8 @@ export default defineRule({
     title: 'Workload opts out of the mesh inside a mesh namespace',
     severity: 'medium',
     category: 'sidecar-bypass',
-    reads: [...WORKLOAD_KINDS, 'Namespace'],
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS, 'Namespace'],
     docs: {
       summary:
         'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. Only namespaces present in the input are judged; system namespaces are exempt. Not reported: the proxies istiod deploys for Gateway API Gateways and waypoints (pods labelled gateway.networking.k8s.io/gateway-name or gateway.istio.io/managed, or a workload owned by a Gateway), which istiod labels sidecar.istio.io/inject: "false" and istio.io/dataplane-mode: none because the pod is itself the proxy; only when every container is istio-proxy running a trusted Istio image (a pod that claims the label but runs another image or another container is reported, and BYP002 reports the image).',

@@ -12,6 +12,7 @@ export default defineRule({
     title: 'Tenant namespace is in no mesh data-plane mode',
     severity: 'medium',
     category: 'sidecar-bypass',
+    scope: 'namespace',
     reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:

@@ -12,6 +12,7 @@ export default defineRule({
     title: 'Tenant namespace does not enforce Pod Security',
     severity: 'medium',
     category: 'sidecar-bypass',
+    scope: 'namespace',
     reads: ['Namespace'],
     docs: {
       summary:

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { containerKey, containerLabel, isIstioImageContainer, proxyShapeProblems, workloadLabel } from './proxy.js';
 
 /**
@@ -14,7 +14,8 @@ export default defineRule({
     title: "Container named like Istio's injected ones is not shaped like them",
     severity: 'high',
     category: 'sidecar-bypass',
-    reads: WORKLOAD_KINDS,
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS],
     docs: {
       summary:
         "A container named istio-init, istio-validation or istio-proxy that runs a trusted Istio proxy image (so BYP002 leaves it alone; BYP003 reports what its capabilities can do to the redirection, as for any container that is not the genuine one) does not have the shape Istio's injector (1.20 to 1.30) gives it. istio-init is only ever an init container adding NET_ADMIN and NET_RAW (after dropping ALL); istio-validation is an init container adding nothing; istio-proxy is a main container or a native sidecar (an init container with restartPolicy: Always). Reported: any other added capability (SYS_ADMIN and ALL critical, others high), privileged: true (high; the injector writes it only when an installer sets values.global.proxy.privileged=true), and istio-init or istio-validation as a main, native-sidecar or ephemeral container, or istio-proxy as a plain init or ephemeral container (high). A main container named istio-init or istio-validation is reported whatever its image.",

@@ -12,6 +12,7 @@ export default defineRule({
     title: 'Namespace carries several injection labels that disagree',
     severity: 'low',
     category: 'sidecar-bypass',
+    scope: 'namespace',
     reads: ['Namespace'],
     docs: {
       summary:

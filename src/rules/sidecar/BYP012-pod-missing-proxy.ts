@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { isObject } from '../../model/workloads.js';
 import { injectionEvidence, injectorFor, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 import { selectorMatches } from '../../model/selectors.js';
@@ -14,7 +15,8 @@ export default defineRule({
     title: 'Running pod has no sidecar in a namespace that injects sidecars',
     severity: 'medium',
     category: 'sidecar-bypass',
-    reads: ['Pod', 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
         "A Pod object (as in a live dump from kubectl get pods -o yaml) has no istio-proxy container, neither a main container nor a native sidecar, although its namespace injects sidecars (istio-injection=enabled, istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), or although the pod itself asks for one in a namespace without injection labels (pod label sidecar.istio.io/inject: \"true\" or istio.io/rev, which the object injection webhooks honour). Not reported, because Istio does not inject them or they no longer run: pods that opt out (sidecar.istio.io/inject label or annotation with a false value; BYP007 reports that choice), host-network pods (the injector skips them; BYP005 reports them), pods that have finished (status.phase Succeeded or Failed, such as pods of completed Jobs), static pods (kubernetes.io/config.mirror annotation), pods the injector of their revision excludes when its configuration is in the input (policy: disabled, from values.global.proxy.autoInject, without an explicit sidecar.istio.io/inject=true; or a match of its neverInjectSelector), and pods in system namespaces or in namespaces not in the input. Only Pod objects are judged: pod templates never hold the injected container. Equivalent to istioctl analyze IST0103.",

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { WORKLOAD_KINDS } from '../../model/workloads.js';
+import { WORKLOAD_READS } from '../reads.js';
 import { parseImage, type ImageRef } from '../../model/images.js';
 import type { InjectorInfo } from '../../model/injector.js';
 import { describe } from '../../model/resource.js';
@@ -15,7 +15,8 @@ export default defineRule({
     title: "Proxy image differs from the one the injector is configured with",
     severity: 'low',
     category: 'sidecar-bypass',
-    reads: [...WORKLOAD_KINDS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
+    scope: 'namespace',
+    reads: [...WORKLOAD_READS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
         "An istio-proxy container (in a live Pod dump, or declared in a pod template) runs another image than the sidecar injector of its revision is configured to write (global.hub / global.proxy.image / global.tag, and global.variant, from the istio-sidecar-injector[-<rev>] ConfigMap values or an IstioOperator). The revision is the pod's istio.io/rev annotation or label, else its namespace's istio.io/rev, else the default. Graded: another repository is medium (the proxy comes from somewhere the installation does not say), another tag of the same repository is low (a stale proxy, typically a pod not restarted since an upgrade). -distroless and -debug variants of the same tag match, and an image pinned by digest only is compared by repository. Pods that set sidecar.istio.io/proxyImage, and untrusted images where the injector's image is trusted, are left to BYP002 (impersonation). Nothing is reported when the injector's settings are not in the input. Equivalent to istioctl analyze IST0158.",

@@ -18,6 +18,7 @@ export default defineRule({
     title: 'Two sidecar injection webhooks select the same pods',
     severity: 'medium',
     category: 'sidecar-bypass',
+    scope: 'namespace',
     reads: ['admissionregistration.k8s.io/MutatingWebhookConfiguration'],
     docs: {
       summary:

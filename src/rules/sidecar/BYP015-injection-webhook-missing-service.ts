@@ -11,6 +11,7 @@ export default defineRule({
     title: 'Sidecar injection webhook calls a Service that does not exist',
     severity: 'medium',
     category: 'sidecar-bypass',
+    scope: 'namespace',
     reads: ['admissionregistration.k8s.io/MutatingWebhookConfiguration', 'Service'],
     docs: {
       summary:

@@ -34,6 +34,7 @@ export default defineRule({
     title: 'LoadBalancer, NodePort or externalIPs Service exposes mesh workloads directly, skipping the ingress gateway',
     severity: 'high',
     category: 'sidecar-bypass',
+    scope: 'namespace',
     reads: postureReads('Service', ...WORKLOAD_KINDS, 'Namespace', 'networking.istio.io/Gateway', 'security.istio.io/PeerAuthentication'),
     docs: {
       summary:
