@@ -72,11 +72,9 @@ export function namespaceSliceView(model: MeshModel, namespaces: ReadonlySet<str
   const posture = computePosture(model);
   const v = modelView(model);
   const view = v as unknown as MeshModel;
-  const keepNs = (ns: string) => namespaces.has(ns) || model.isSystemNamespace(ns);
   // The posture's lists cut as the model's loops are; its lookups whole.
-  providePosture(view, () => slicedPosture(posture, view, keepNs));
-  const listed = model.namespaces();
-  const kept = listed.filter((n: NamespaceInfo) => keepNs(n.name));
+  providePosture(view, () => slicedPosture(posture, view));
+  const kept = model.namespaces().filter((n: NamespaceInfo) => namespaces.has(n.name) || model.isSystemNamespace(n.name));
   // The kept namespaces' objects, in the model's order: a few dozen to a few hundred, where a kind's
   // whole list may hold tens of thousands.
   const objects = kept.flatMap((n) => model.inNamespace(n.name)).sort((a, b) => a.id - b.id);

@@ -502,16 +502,19 @@ export function focusedPosture(full: MeshPosture, view: MeshModel, subject: Reso
 }
 
 /**
- * `full` over a namespace slice (src/engine/scope.ts): its lists (workloads, AuthorizationPolicies,
- * RequestAuthentications, PeerAuthentications) hold only the objects of the namespaces `keep` keeps;
- * every lookup (of a workload, a policy, what applies to what) stays the whole mesh's.
+ * `full` over a namespace slice (src/engine/scope.ts's view): its lists (workloads,
+ * AuthorizationPolicies, RequestAuthentications, PeerAuthentications) hold only what the view's loops
+ * list; every lookup (of a workload, a policy, what applies to what) stays the whole mesh's.
  */
-export function slicedPosture(full: MeshPosture, view: MeshModel, keep: (ns: string) => boolean): MeshPosture {
+export function slicedPosture(full: MeshPosture, view: MeshModel): MeshPosture {
   const o = new FocusedPosture(full, view);
-  o.cutWorkloads = full.workloads.filter((wp) => keep(wp.workload.namespace));
-  o.cutAuthorizationPolicies = full.authorizationPolicies.filter((p) => keep(p.resource.namespace));
-  o.cutRequestAuthentications = full.requestAuthentications.filter((p) => keep(p.resource.namespace));
-  o.cutPeerAuthentications = full.peerAuthentications.filter((p) => keep(p.resource.namespace));
+  // From the view's cut lists (in object order, as the posture's), not by filtering the whole
+  // posture's: an overlay posture makes its whole workload list on first read (one lookup per workload).
+  o.cutWorkloads = view.workloads.map((w) => full.of(w)).filter((wp): wp is WorkloadPosture => wp !== undefined);
+  const policies = (kind: string) => view.ofKind(SECURITY_GROUP_NAME, kind).map((r) => full.policy(r)).filter((p): p is PolicyInfo => p !== undefined);
+  o.cutAuthorizationPolicies = policies('AuthorizationPolicy');
+  o.cutRequestAuthentications = policies('RequestAuthentication');
+  o.cutPeerAuthentications = view.ofKind(SECURITY_GROUP_NAME, 'PeerAuthentication').map((r) => full.peerAuthentication(r)).filter((p): p is PeerAuthInfo => p !== undefined);
   return o;
 }
 

@@ -1,5 +1,6 @@
 import type { MeshModel } from '../model/model.js';
-import type { OwnedHost } from '../model/hosts.js';
+import type { HostIndex, OwnedHost } from '../model/hosts.js';
+import type { Tenancy } from './tenancy.js';
 import { listSome } from '../engine/text.js';
 
 export interface Victims {
@@ -24,6 +25,27 @@ export interface Victims {
  * and tenants whose policy allowance holds the host. The host index answers each in one lookup.
  */
 export function claimVictims(model: MeshModel, ns: string, host: string): Victims {
+  const hosts = model.hosts;
+  const tenancy = model.tenancy;
+  let byTenancy = answers.get(hosts);
+  if (!byTenancy) answers.set(hosts, (byTenancy = new WeakMap()));
+  let memo = byTenancy.get(tenancy);
+  if (!memo) byTenancy.set(tenancy, (memo = new Map()));
+  const key = `${ns}\n${host}`;
+  let v = memo.get(key);
+  if (!v) memo.set(key, (v = victimsOf(model, ns, host)));
+  return v;
+}
+
+/**
+ * claimVictims' answers, per host index and tenancy: the answer depends on nothing else, and both are
+ * shared by a model's overlays until a Service, a ServiceEntry or a Namespace changes, while the
+ * hijack rules (HJK001, HJK003, HJK004) ask the same (namespace, host) pairs on every incremental run.
+ * Weak keys: the answers go with the model. Callers never modify an answer.
+ */
+const answers = new WeakMap<HostIndex, WeakMap<Tenancy, Map<string, Victims>>>();
+
+function victimsOf(model: MeshModel, ns: string, host: string): Victims {
   const tenancy = model.tenancy;
   // A wildcard can cover tens of thousands of hosts in few namespaces: decide each namespace once.
   const foreignNs = new Map<string, boolean>();
