@@ -69,7 +69,7 @@ function run(id: string): void {
     });
   };
   try {
-    rule.check({ model, settings, report });
+    rule.check({ model, settings, report, perNamespace: (_ns, _key, compute) => compute() });
     answer({ reports });
   } catch (err) {
     answer({ error: errorText(err) });

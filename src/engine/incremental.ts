@@ -34,7 +34,7 @@
  * deletes by src/engine/incremental.test.ts; every kind a rule reads through the model is held to its
  * `reads` by src/rules/reads-recorded.test.ts.
  */
-import { compareFindings, runRules, type RuleFailure } from './run.js';
+import { compareFindings, NamespaceValues, runRules, type RuleFailure } from './run.js';
 import { findingScope, isNamespaceScoped, namespaceSliceView, scopeOfChange } from './scope.js';
 import { FingerprintMemo } from './fingerprint.js';
 import type { Finding, Severity } from './finding.js';
@@ -180,6 +180,8 @@ export class IncrementalEngine {
   readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0, scoped: 0 };
   /** Findings' fingerprints by object, across runs: a rule run again over an unchanged object hashes nothing. */
   private readonly fingerprints = new FingerprintMemo();
+  /** What rules remember per tenant namespace across runs (RuleContext.perNamespace). */
+  readonly namespaceValues = new NamespaceValues();
 
   constructor(
     readonly rules: readonly Rule[],
@@ -309,8 +311,12 @@ export class IncrementalEngine {
     const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
     const everything = modelWide || namespacesChanged || namespacesMoved || telemetryChanged;
     const rules = everything ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+    const scope = everything ? null : this.scopeOf(applied);
+    // What rules remember per namespace holds while every change stays in the namespaces it names.
+    if (scope) this.namespaceValues.forget(scope);
+    else if (everything || applied.length) this.namespaceValues.forgetAll();
     this.stats.incremental++;
-    return this.run(rules, 'incremental', rebuilt, everything ? null : this.scopeOf(applied));
+    return this.run(rules, 'incremental', rebuilt, scope);
   }
 
   /**
@@ -346,6 +352,7 @@ export class IncrementalEngine {
 
   private full(objects: ReadonlyMap<string, Resource>): EngineResult {
     this.reset();
+    this.namespaceValues.forgetAll();
     for (const [key, r] of objects) {
       this.given.set(key, r);
       const copy = { ...r };
@@ -464,6 +471,7 @@ export class IncrementalEngine {
       ...(this.opts.severityOverrides ? { severityOverrides: this.opts.severityOverrides } : {}),
       ...(this.telemetry ? { telemetry: this.telemetry.facts } : {}),
       fingerprints: this.fingerprints,
+      namespaceValues: this.namespaceValues,
     });
   }
 

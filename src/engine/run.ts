@@ -34,7 +34,42 @@ export interface RunOptions {
    * changed mostly finds what it found before (a Service edit re-runs AUT013 over every policy).
    */
   fingerprints?: FingerprintMemo;
+  /** Values rules keep per tenant namespace across runs (RuleContext.perNamespace; the incremental engine's). */
+  namespaceValues?: NamespaceValues;
 }
+
+/**
+ * What rules remember per tenant namespace across runs (RuleContext.perNamespace), kept by the
+ * incremental engine, which forgets what a change reaches (forget, forgetAll).
+ */
+export class NamespaceValues {
+  private readonly values = new Map<string, Map<string, unknown>>();
+
+  get<T>(ruleId: string, ns: string, key: string, compute: () => T): T {
+    const k = `${ruleId}\n${key}`;
+    let byNs = this.values.get(ns);
+    if (byNs?.has(k)) return byNs.get(k) as T;
+    const v = compute();
+    if (!byNs) this.values.set(ns, (byNs = new Map()));
+    byNs.set(k, v);
+    return v;
+  }
+
+  forget(namespaces: Iterable<string>): void {
+    for (const ns of namespaces) this.values.delete(ns);
+  }
+
+  forgetAll(): void {
+    this.values.clear();
+  }
+
+  /** Namespaces holding values (tests). */
+  get size(): number {
+    return this.values.size;
+  }
+}
+
+const computeNow = <T>(_ns: string, _key: string, compute: () => T): T => compute();
 
 /** What a rule may offer to be run with others of its batch (src/custom/rule.ts, RuleBatch). */
 interface RuleBatch {
@@ -93,7 +128,11 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
       }
     };
     try {
-      rule.check({ model, settings: opts.settings, telemetry: opts.telemetry, report });
+      const values = opts.namespaceValues;
+      const id = rule.meta.id;
+      // A system namespace's values are never kept: a change there forgets every value anyway.
+      const perNamespace = values ? <T>(ns: string, key: string, compute: () => T): T => (model.isSystemNamespace(ns) ? compute() : values.get(id, ns, key, compute)) : computeNow;
+      rule.check({ model, settings: opts.settings, telemetry: opts.telemetry, report, perNamespace });
     } catch (err) {
       failures.push({ ruleId: rule.meta.id, message: (err as Error)?.stack ?? String(err) });
     }

@@ -28,6 +28,9 @@ export interface ModelError {
  * The analysed mesh: every resource plus the indexes rules read through. Built once per run; rules
  * never scan all resources for each resource (at 100,000 objects that is hours, not seconds).
  */
+/** At most this many resolved hosts kept per model (a few per config object; more only in a hostile input). */
+const MAX_RESOLVED_HOSTS = 1_000_000;
+
 export class MeshModel {
   readonly resources: readonly Resource[];
   readonly clusterDomain: string;
@@ -47,6 +50,8 @@ export class MeshModel {
   /** Per namespace, label `k=v` → workloads whose pods carry it. Selector matching starts from the rarest label. */
   private readonly podLabelIndex = new Map<string, Map<string, Workload[]>>();
   private readonly systemNamespaces: Set<string>;
+  /** resolveHost's answers (shared with the model's overlays and views, which inherit the field). */
+  private readonly resolvedHosts = new Map<string, string>();
   private syntheticMesh: Resource | null = null;
   private hostIndex: HostIndex | null = null;
   readonly tenancy: Tenancy;
@@ -76,7 +81,16 @@ export class MeshModel {
 
   /** Canonical host for a name used by a config in `namespace` (short names expand as Istio does). */
   resolveHost(host: string, namespace: string): string {
-    return resolveHost(host, namespace, this.clusterDomain, (ns) => this.namespaceInfo.has(ns));
+    // Kept per model: the answer depends on the namespaces the model knows and its cluster domain,
+    // which its overlays share (a namespace coming or going rebuilds the model), and rules resolve every
+    // config's hosts on every incremental run.
+    const key = `${namespace}\n${host}`;
+    let h = this.resolvedHosts.get(key);
+    if (h === undefined) {
+      h = resolveHost(host, namespace, this.clusterDomain, (ns) => this.namespaceInfo.has(ns));
+      if (this.resolvedHosts.size < MAX_RESOLVED_HOSTS) this.resolvedHosts.set(key, h);
+    }
+    return h;
   }
 
   /**

@@ -416,24 +416,24 @@ function withServiceReplaced(base: MeshPosture, parts: Parts, model: MeshModel, 
  * root namespace: a policy reaches only its own namespace's workloads, and the mesh-wide policy is
  * the root namespace's). The resolver is made afresh (it reads only PeerAuthentications: there are
  * few), the workloads of `ns` are resolved again against it, every other workload keeps its
- * posture, and which policy decides which workload is recorded again (a pass over the workloads,
- * without resolving them). Policies do not read mTLS modes.
+ * posture, and which policy decides which workload is the base's with `ns`'s workloads moved.
+ * Policies do not read mTLS modes.
  */
 function withPeerAuthenticationChange(base: MeshPosture, parts: Parts, model: MeshModel, ns: string): MeshPosture | null {
   if (!ns || ns === model.rootNamespace) return null;
   const mtls = new MtlsResolver(model);
   const rewrapped = new Map<Workload, WorkloadPosture>();
+  const moved: Array<{ w: Workload; before: WorkloadMtls; after: WorkloadMtls }> = [];
   for (const w of model.workloadsIn(ns)) {
     const old = parts.of(w);
     if (!old) return null;
-    rewrapped.set(w, new Posture(w, old.dataplane, old.gateway, old.waypoint, mtls.resolve(w, old.dataplane, old.gateway), parts.services));
+    const next = new Posture(w, old.dataplane, old.gateway, old.waypoint, mtls.resolve(w, old.dataplane, old.gateway), parts.services);
+    rewrapped.set(w, next);
+    moved.push({ w, before: old.mtls, after: next.mtls });
   }
   const of = (w: Workload): WorkloadPosture | undefined => rewrapped.get(w) ?? parts.of(w);
-  for (const w of model.workloads) {
-    const wp = of(w);
-    if (!wp) return null;
-    mtls.record(w, wp.mtls);
-  }
+  // Which policy decides which workload: the base's, with ns's workloads moved (no pass over the mesh).
+  mtls.decidesFrom(parts.mtls, moved);
   const workloads = workloadList(model, of);
   const changed = (w: Workload) => rewrapped.has(w);
   return assemble({ ...parts, model, mtls, of, workloads, attachmentsFrom: { base, changed } });

@@ -309,3 +309,36 @@ test('a Service updated in place in random clusters (new selector, ports, labels
   );
   assert.ok(counts.overlaid > 0, JSON.stringify(counts));
 });
+
+test('a workload PeerAuthentication taking a workload from the namespace-wide one: the namespace-wide one no longer decides it', () => {
+  const objects = parseObjects(`
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec: {selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}, spec: {containers: [{name: api, image: api}]}}}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: shop}
+spec: {mtls: {mode: STRICT}}
+`);
+  const webOnly = parseObjects(`
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: web, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, mtls: {mode: PERMISSIVE}}
+`)[0];
+  assert.equal(check(objects, { op: 'CREATE', object: webOnly, pick: 0 }, false), 'overlaid');
+  // And back: deleting it gives the workload to the namespace-wide policy again.
+  const withIt = [...objects, webOnly];
+  assert.equal(check(withIt, { op: 'DELETE', object: webOnly, pick: withIt.length - 1 }, false), 'overlaid');
+});

@@ -93,6 +93,17 @@ export interface RuleContext {
    */
   readonly telemetry?: TrafficFacts;
   report(input: ReportInput): void;
+  /**
+   * `compute()`, remembered for tenant namespace `ns` across the incremental engine's runs
+   * (src/engine/scope.ts): the engine forgets a namespace's values when a change confined to tenant
+   * namespaces reaches it, and every value on any other change (a system namespace's or
+   * cluster-scoped object, a rebuild, traffic facts). So `compute` must read only `ns`'s objects and
+   * what the whole mesh shares (system namespaces, cluster-scoped objects), never another tenant
+   * namespace's; and return plain data (objects, names), not the model or posture it read, which the
+   * value would keep alive. `key` tells apart several values of one rule. Outside the incremental
+   * engine it only computes.
+   */
+  perNamespace<T>(ns: string, key: string, compute: () => T): T;
 }
 
 export interface Rule {

@@ -1,6 +1,7 @@
 import { defineRule, type EvidenceInput } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import type { NamespaceInfo } from '../../model/namespaces.js';
+import type { Workload } from '../../model/workloads.js';
 import { computePosture, type MeshPosture, type WorkloadPosture } from '../../posture/index.js';
 import { listSome, plural } from '../../posture/util.js';
 import { AP, NAMESPACE, WORKLOADS, looksLikeMesh, wname, workloadEvidence, workloadList } from './common.js';
@@ -28,7 +29,7 @@ export default defineRule({
       ],
     },
   },
-  check({ model, report }) {
+  check({ model, report, perNamespace }) {
     const posture = computePosture(model);
     if (posture.meshDefaultDeny()) return;
     const root = model.rootNamespace;
@@ -44,8 +45,10 @@ export default defineRule({
         someHaveOne = true;
         continue;
       }
-      const gap = gapOf(posture, info);
-      if (gap) gaps.push(gap);
+      // A namespace's gap reads its own workloads and policies and the root namespace's: kept across
+      // incremental runs until a change reaches the namespace (RuleContext.perNamespace).
+      const gap = perNamespace(info.name, 'gap', () => gapOf(posture, info.name));
+      if (gap) gaps.push({ info, ...gap });
     }
     if (!gaps.length) return;
 
@@ -66,14 +69,14 @@ export default defineRule({
         message: `No default-deny AuthorizationPolicy (ALLOW with no rules) in the root namespace ${root} or in any of the ${gaps.length} mesh namespaces (${listSome(
           gaps.map((g) => g.info.name),
           4,
-        )}): ${open.length ? `${plural(open.length, 'workload')} without any ALLOW policy ${open.length === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(open.map((wp) => wp.workload))})` : 'every new workload starts open to every mesh client'}.`,
+        )}): ${open.length ? `${plural(open.length, 'workload')} without any ALLOW policy ${open.length === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(open)})` : 'every new workload starts open to every mesh client'}.`,
         evidence,
       });
       return;
     }
     for (const g of gaps) {
       const tail = g.open.length
-        ? `${plural(g.open.length, 'workload')} without any ALLOW policy ${g.open.length === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(g.open.map((wp) => wp.workload))})`
+        ? `${plural(g.open.length, 'workload')} without any ALLOW policy ${g.open.length === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(g.open)})`
         : g.workloads
           ? 'its workloads have ALLOW policies today, but any new workload, or one whose policy is mistyped, starts open'
           : 'any workload deployed there starts open to every mesh client';
@@ -85,7 +88,7 @@ export default defineRule({
         severity: g.info.resource ? g.severity : 'low',
         message: `Namespace ${g.info.name} (${modeText(g.info)}) has no default-deny AuthorizationPolicy (ALLOW with no rules), and neither has the root namespace ${root}: ${tail}.`,
         evidence: workloadEvidence(
-          g.open.map((wp) => wp.workload),
+          g.open,
           (w) => `${wname(w)} has no ALLOW policy`,
           'workload',
           0,
@@ -99,24 +102,28 @@ function modeText(info: NamespaceInfo): string {
   return info.resource ? `${info.mode} mode` : 'no Namespace object in the input; assumed in the mesh';
 }
 
-interface Gap {
-  info: NamespaceInfo;
+/** What a namespace without a namespace-wide default-deny leaves open (plain data: it is kept across runs). */
+interface NamespaceGap {
   /** Workloads in the mesh of this namespace. */
   workloads: number;
   /** Those with no enforced ALLOW policy at all. */
-  open: WorkloadPosture[];
+  open: Workload[];
   severity: Severity;
 }
 
-/** What a namespace without a namespace-wide default-deny leaves open, or null when every workload has its own. */
-function gapOf(posture: MeshPosture, info: NamespaceInfo): Gap | null {
+interface Gap extends NamespaceGap {
+  info: NamespaceInfo;
+}
+
+/** What namespace `ns` leaves open without a namespace-wide default-deny, or null when every workload has its own. */
+function gapOf(posture: MeshPosture, ns: string): NamespaceGap | null {
   const wps: WorkloadPosture[] = [];
-  for (const w of posture.model.workloadsIn(info.name)) {
+  for (const w of posture.model.workloadsIn(ns)) {
     const wp = posture.of(w);
     if (wp && wp.dataplane !== 'none') wps.push(wp);
   }
   const uncovered = wps.filter((wp) => !posture.defaultDeny(wp));
   if (wps.length && !uncovered.length) return null;
-  const open = uncovered.filter((wp) => !posture.authorization(wp).some((a) => a.policy.action === 'ALLOW' && a.enforcedBy !== 'none'));
-  return { info, workloads: wps.length, open, severity: open.length ? 'medium' : 'low' };
+  const open = uncovered.filter((wp) => !posture.authorization(wp).some((a) => a.policy.action === 'ALLOW' && a.enforcedBy !== 'none')).map((wp) => wp.workload);
+  return { workloads: wps.length, open, severity: open.length ? 'medium' : 'low' };
 }

@@ -102,11 +102,25 @@ export interface TlsBlock {
   subset: string | null;
 }
 
-/** Every `tls` block of a DestinationRule: top level, port level, and in each subset. */
-export function tlsBlocks(dr: Resource): TlsBlock[] {
-  const out: TlsBlock[] = [];
+/**
+ * Every `tls` block of a DestinationRule: top level, port level, and in each subset. Kept per spec
+ * object: seven rules ask for every DestinationRule's blocks on every run, and an incremental run
+ * sees the same objects again (an object is replaced on change, never edited). Callers must not
+ * modify the list.
+ */
+export function tlsBlocks(dr: Resource): readonly TlsBlock[] {
   const spec = dr.obj?.spec;
-  if (!isObject(spec)) return out;
+  if (!isObject(spec)) return NO_BLOCKS;
+  let out = blocksBySpec.get(spec);
+  if (!out) blocksBySpec.set(spec, (out = readTlsBlocks(spec)));
+  return out;
+}
+
+const NO_BLOCKS: readonly TlsBlock[] = Object.freeze([]);
+const blocksBySpec = new WeakMap<object, readonly TlsBlock[]>();
+
+function readTlsBlocks(spec: Record<string, any>): TlsBlock[] {
+  const out: TlsBlock[] = [];
   const visit = (tp: unknown, base: PathSegment[], subset: string | null) => {
     if (!isObject(tp)) return;
     const prefix = subset ? `subset ${subset}: ` : '';
