@@ -127,3 +127,43 @@ test('scoping off (the yardstick) runs every chosen rule over the whole model, w
   assert.ok((a.rulesScoped ?? 0) > 0);
   assert.deepEqual(line(allFindings(a)), line(allFindings(b)));
 });
+
+test('perNamespace values are kept across runs until a change reaches their namespace; any unscoped change forgets them all', () => {
+  const computed: string[] = [];
+  const counter = defineRule({
+    meta: { id: 'TST901', title: 'test', severity: 'low', category: 'custom', reads: ['Pod', 'ClusterRole'], docs: { summary: 's', why: 'w', fix: 'f' } },
+    check({ model, report, perNamespace }) {
+      for (const ns of model.namespaces()) {
+        const pods = perNamespace(ns.name, 'pods', () => {
+          computed.push(ns.name);
+          return model.ofKindInNamespace('', 'Pod', ns.name).length;
+        });
+        const first = model.inNamespace(ns.name)[0];
+        if (first && pods) report({ resource: first, message: `${pods} pods` });
+      }
+    },
+  });
+  const engine = new IncrementalEngine([counter]);
+  const map = new Map<string, Resource>();
+  const put = (o: Obj) => {
+    const r = toResource(o);
+    const key = `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
+    map.set(key, r);
+    return key;
+  };
+  for (const o of [...TWO_TENANTS, POD('shop', 'web'), POD('payments', 'api')]) put(o);
+  const messages = () => allFindings(engine.analyse(map, [])).map((f) => `${f.resource.namespace}: ${f.message}`).sort();
+  engine.analyse(map, null);
+  assert.deepEqual([...computed].sort(), ['istio-system', 'payments', 'shop']);
+  computed.length = 0;
+  // A pod in shop: only shop's value is computed again (system namespaces' never kept).
+  engine.analyse(map, [put(POD('shop', 'web2'))]);
+  assert.deepEqual([...computed].sort(), ['istio-system', 'shop']);
+  assert.deepEqual(messages(), ['payments: 1 pods', 'shop: 2 pods']);
+  computed.length = 0;
+  // A cluster-scoped change: every value computed again.
+  engine.analyse(map, [put({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' }, rules: [] })]);
+  assert.deepEqual([...computed].sort(), ['istio-system', 'payments', 'shop']);
+  // Kept for the two tenant namespaces only.
+  assert.equal(engine.namespaceValues.size, 2);
+});
