@@ -4,7 +4,7 @@ import type { Workload } from '../../model/workloads.js';
 import { resolveHost } from '../../model/hosts.js';
 import { computePosture, namedPort, type MeshPosture, type ServiceInfo } from '../../posture/index.js';
 import { listSome, plural, str } from '../../posture/util.js';
-import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, modeText, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
+import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, modeText, tlsBlocks, tlsMode, wname, workloadEvidence, destinationRulesWithTls } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
@@ -31,7 +31,7 @@ export default defineRule({
   },
   check({ model, report }) {
     const posture = computePosture(model);
-    for (const dr of model.ofKind('networking.istio.io', 'DestinationRule')) {
+    for (const dr of destinationRulesWithTls(model.ofKind('networking.istio.io', 'DestinationRule'), ['DISABLE'])) {
       const host = str(dr.obj?.spec?.host);
       if (!host) continue;
       const blocks = tlsBlocks(dr).filter((b) => tlsMode(b.tls) === 'DISABLE');

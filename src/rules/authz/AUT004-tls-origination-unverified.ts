@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import { str } from '../../posture/util.js';
 import { isObject } from '../../posture/util.js';
 import type { MeshModel } from '../../model/model.js';
-import { DR, MESH_CONFIG, NAMESPACE, SERVICE, WORKLOADS, clientVerification, isInMeshHost, tlsBlocks, tlsMode } from './common.js';
+import { DR, MESH_CONFIG, NAMESPACE, SERVICE, WORKLOADS, clientVerification, isInMeshHost, tlsBlocks, tlsMode, destinationRulesWithTls } from './common.js';
 
 /** Port protocols Istio builds HTTP clusters for: only there do the upstream HTTP options auto_sni / auto_san_validation act. */
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB']);
@@ -67,7 +67,7 @@ export default defineRule({
     },
   },
   check({ model, report }) {
-    for (const dr of model.ofKind('networking.istio.io', 'DestinationRule')) {
+    for (const dr of destinationRulesWithTls(model.ofKind('networking.istio.io', 'DestinationRule'), ['SIMPLE', 'MUTUAL'])) {
       const host = str(dr.obj?.spec?.host) ?? '(no host)';
       for (const b of tlsBlocks(dr)) {
         const mode = tlsMode(b.tls);

@@ -1,8 +1,8 @@
-import { defineRule } from '../types.js';
+import { defineRule, type ReportInput } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import type { MeshModel } from '../../model/model.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../../model/namespaces.js';
-import { computePosture } from '../../posture/index.js';
+import { computePosture, type PolicyInfo } from '../../posture/index.js';
 import { rulesOf, sourceFields } from '../../posture/rules.js';
 import { pathToString } from '../../model/resource.js';
 import { quoteValue } from '../../engine/text.js';
@@ -47,35 +47,51 @@ export default defineRule({
       references: ['https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source'],
     },
   },
-  check({ model, report }) {
+  check({ model, report, perNamespace }) {
     if (!model.ofKind('', 'Namespace').length) return;
-    const known = knownNamespaces(model);
+    let known: ReadonlySet<string> | null = null;
     const posture = computePosture(model);
+    const byNamespace = new Map<string, PolicyInfo[]>();
     for (const p of posture.authorizationPolicies) {
-      if (p.problems.length) continue;
-      const r = p.resource;
-      const effects = EFFECT[p.action];
-      if (!effects) continue;
-      for (const rv of rulesOf(r)) {
-        for (const f of sourceFields(rv)) {
-          const effect = Object.hasOwn(effects, f.field) ? effects[f.field] : undefined;
-          if (!effect) continue;
-          f.values.forEach((value, i) => {
-            if (value.length > 253 || matchesSome(value, known)) return;
-            const near = value.includes('*') ? null : closest(value, known);
-            report({
-              resource: r,
-              path: [...f.path, i],
-              key: `${pathToString(f.path)}:${i}`,
-              severity: effect.severity,
-              message: `${p.action} policy ${r.namespace}/${r.name} names namespace ${quoteValue(value, 80)} in ${f.field} (rules[${rv.index}]), which does not exist in the input${near ? ` (did you mean ${near}?)` : ''}: ${effect.text}.`,
-            });
-          });
-        }
-      }
+      const list = byNamespace.get(p.resource.namespace);
+      if (list) list.push(p);
+      else byNamespace.set(p.resource.namespace, [p]);
+    }
+    // A namespace's findings read its own policies and the set of namespaces (whose change re-runs
+    // every rule afresh): kept across incremental runs until a change reaches the namespace.
+    for (const [ns, policies] of byNamespace) {
+      for (const input of perNamespace(ns, 'reports', () => reportsFor(policies, (known ??= knownNamespaces(model))))) report(input);
     }
   },
 });
+
+function reportsFor(policies: readonly PolicyInfo[], known: ReadonlySet<string>): ReportInput[] {
+  const out: ReportInput[] = [];
+  for (const p of policies) {
+    if (p.problems.length) continue;
+    const r = p.resource;
+    const effects = EFFECT[p.action];
+    if (!effects) continue;
+    for (const rv of rulesOf(r)) {
+      for (const f of sourceFields(rv)) {
+        const effect = Object.hasOwn(effects, f.field) ? effects[f.field] : undefined;
+        if (!effect) continue;
+        f.values.forEach((value, i) => {
+          if (value.length > 253 || matchesSome(value, known)) return;
+          const near = value.includes('*') ? null : closest(value, known);
+          out.push({
+            resource: r,
+            path: [...f.path, i],
+            key: `${pathToString(f.path)}:${i}`,
+            severity: effect.severity,
+            message: `${p.action} policy ${r.namespace}/${r.name} names namespace ${quoteValue(value, 80)} in ${f.field} (rules[${rv.index}]), which does not exist in the input${near ? ` (did you mean ${near}?)` : ''}: ${effect.text}.`,
+          });
+        });
+      }
+    }
+  }
+  return out;
+}
 
 /** Namespaces that exist: Namespace objects, namespaces holding objects, and the platform's own. */
 function knownNamespaces(model: MeshModel): ReadonlySet<string> {

@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import { computePosture } from '../../posture/index.js';
 import { quoteValue } from '../../engine/text.js';
 import { listSome, str } from '../../posture/util.js';
-import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
+import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, tlsBlocks, tlsMode, wname, workloadEvidence, destinationRulesWithTls } from './common.js';
 import { destinations, inMeshTarget } from './AUT003-destinationrule-disable-in-mesh.js';
 import { postureReads } from '../../posture/reads.js';
 
@@ -29,7 +29,7 @@ export default defineRule({
     },
   },
   check({ model, report }) {
-    const drs = model.ofKind('networking.istio.io', 'DestinationRule');
+    const drs = destinationRulesWithTls(model.ofKind('networking.istio.io', 'DestinationRule'), ['SIMPLE', 'MUTUAL']);
     if (!drs.length) return;
     const posture = computePosture(model);
     for (const dr of drs) {

@@ -9,6 +9,7 @@ import { detectIstioVersions, type DetectedVersion } from '../../advisories/dete
 import { compareVersions } from '../../advisories/version.js';
 import { WORKLOAD_READS } from '../reads.js';
 import { OwnMemo } from '../../model/own-memo.js';
+import { objectsWhere } from '../objects-where.js';
 
 export const AP = 'security.istio.io/AuthorizationPolicy';
 export const PA = 'security.istio.io/PeerAuthentication';
@@ -117,6 +118,11 @@ export function tlsBlocks(dr: Resource): readonly TlsBlock[] {
 }
 
 const NO_BLOCKS: readonly TlsBlock[] = Object.freeze([]);
+
+/** The DestinationRules of `drs` (a model's list) with a tls block in one of `modes`, in list order (kept: objectsWhere). */
+export function destinationRulesWithTls(drs: readonly Resource[], modes: readonly string[]): readonly Resource[] {
+  return objectsWhere(drs, `tls-mode:${modes.join(',')}`, (dr) => tlsBlocks(dr).some((b) => modes.includes(tlsMode(b.tls))));
+}
 const blocksBySpec = new WeakMap<object, readonly TlsBlock[]>();
 
 function readTlsBlocks(spec: Record<string, any>): TlsBlock[] {

@@ -2,6 +2,7 @@ import { defineRule } from '../types.js';
 import { isObject } from '../../model/workloads.js';
 import { tlsBlocks } from '../authz/common.js';
 import { DR, SE, peerImports, shown, sniHost, type PeerImport } from './common.js';
+import { objectsWhere } from '../objects-where.js';
 
 function hasSans(v: unknown): boolean {
   return Array.isArray(v) && v.some((s) => typeof s === 'string' && s.length > 0);
@@ -37,7 +38,11 @@ export default defineRule({
   check({ model, settings, report }) {
     const byHost = new Map<string, PeerImport>();
     for (const imp of peerImports(model, settings.federationPlan)) for (const h of imp.hosts) if (!byHost.has(h)) byHost.set(h, imp);
-    for (const dr of model.ofKind('networking.istio.io', 'DestinationRule')) {
+    // Without peer imports only a DestinationRule whose TLS names an SNI can be reported: those alone
+    // are walked (kept per DestinationRule list, objectsWhere).
+    const all = model.ofKind('networking.istio.io', 'DestinationRule');
+    const drs = byHost.size ? all : objectsWhere(all, 'tls-sni', (dr) => tlsBlocks(dr).some((b) => sniHost(b.tls.sni) !== null));
+    for (const dr of drs) {
       const spec = dr.obj?.spec;
       if (!isObject(spec) || typeof spec.host !== 'string') continue;
       const host = model.resolveHost(spec.host, dr.namespace);

@@ -1,0 +1,43 @@
+import type { Resource } from '../model/resource.js';
+
+/**
+ * The objects of `list` (a model's list of one kind) that `keep` keeps, in list order. `keep` must
+ * answer from the object alone (its spec, never the model), and `key` name it. Kept per list: a
+ * model's overlays share a kind's list until an object of that kind changes, and a rule that looks at
+ * few objects of a kind (DestinationRules with some TLS mode) would otherwise ask every one on every
+ * incremental run. A new list is filtered against the last one filtered under the same key: an
+ * overlay's list is that list with one object changed, and an object in both has the same answer.
+ */
+export function objectsWhere(list: readonly Resource[], key: string, keep: (r: Resource) => boolean): readonly Resource[] {
+  let byKey = kept.get(list);
+  if (!byKey) kept.set(list, (byKey = new Map()));
+  let out = byKey.get(key);
+  if (!out) {
+    const last = lastFiltered.get(key);
+    out = last ? filterLike(list, last.list, new Set(last.out), keep) : list.filter(keep);
+    byKey.set(key, out);
+    lastFiltered.set(key, { list, out });
+  }
+  return out;
+}
+
+const kept = new WeakMap<readonly Resource[], Map<string, readonly Resource[]>>();
+/** The last list filtered per key (one per key: a few keys in all). */
+const lastFiltered = new Map<string, { list: readonly Resource[]; out: readonly Resource[] }>();
+
+/**
+ * `list.filter(keep)`, given `prev` (another list in id order) and which of its objects were kept: an
+ * object of both lists is the same object with the same answer, so only the others are asked. One
+ * walk comparing references. Lists out of id order only make more objects asked, never a wrong answer.
+ */
+function filterLike(list: readonly Resource[], prev: readonly Resource[], prevKept: ReadonlySet<Resource>, keep: (r: Resource) => boolean): Resource[] {
+  const out: Resource[] = [];
+  let j = 0;
+  for (const r of list) {
+    while (j < prev.length && prev[j] !== r && prev[j].id < r.id) j++;
+    const same = j < prev.length && prev[j] === r;
+    if (same ? prevKept.has(r) : keep(r)) out.push(r);
+    if (same) j++;
+  }
+  return out;
+}
