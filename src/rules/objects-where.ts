@@ -2,28 +2,31 @@ import type { Resource } from '../model/resource.js';
 
 /**
  * The objects of `list` (a model's list of one kind) that `keep` keeps, in list order. `keep` must
- * answer from the object alone (its spec, never the model), and `key` name it. Kept per list: a
+ * answer from the object alone (its spec), or from it and what `context` stands for (an object that is
+ * replaced whenever what it stands for changes, e.g. the model's host index for answers that read
+ * hosts and tenancy); and `key` name it. Kept per list: a
  * model's overlays share a kind's list until an object of that kind changes, and a rule that looks at
  * few objects of a kind (DestinationRules with some TLS mode) would otherwise ask every one on every
  * incremental run. A new list is filtered against the last one filtered under the same key: an
  * overlay's list is that list with one object changed, and an object in both has the same answer.
  */
-export function objectsWhere(list: readonly Resource[], key: string, keep: (r: Resource) => boolean): readonly Resource[] {
+export function objectsWhere(list: readonly Resource[], key: string, keep: (r: Resource) => boolean, context: object | null = null): readonly Resource[] {
   let byKey = kept.get(list);
   if (!byKey) kept.set(list, (byKey = new Map()));
-  let out = byKey.get(key);
-  if (!out) {
+  let entry = byKey.get(key);
+  if (!entry || entry.context !== context) {
     const last = lastFiltered.get(key);
-    out = last ? filterLike(list, last.list, new Set(last.out), keep) : list.filter(keep);
-    byKey.set(key, out);
-    lastFiltered.set(key, { list, out });
+    const out = last && last.context === context ? filterLike(list, last.list, new Set(last.out), keep) : list.filter(keep);
+    entry = { context, out };
+    byKey.set(key, entry);
+    lastFiltered.set(key, { list, out, context });
   }
-  return out;
+  return entry.out;
 }
 
-const kept = new WeakMap<readonly Resource[], Map<string, readonly Resource[]>>();
+const kept = new WeakMap<readonly Resource[], Map<string, { context: object | null; out: readonly Resource[] }>>();
 /** The last list filtered per key (one per key: a few keys in all). */
-const lastFiltered = new Map<string, { list: readonly Resource[]; out: readonly Resource[] }>();
+const lastFiltered = new Map<string, { list: readonly Resource[]; out: readonly Resource[]; context: object | null }>();
 
 /**
  * `list.filter(keep)`, given `prev` (another list in id order) and which of its objects were kept: an

@@ -3,6 +3,9 @@ import type { Severity } from '../../engine/finding.js';
 import { exportScope, namespacesTaking } from '../../tenancy/visibility.js';
 import { claimVictims, describeScope, isClusterHost, listSome, MITIGATION } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';
+import { objectsWhere } from '../objects-where.js';
+import type { MeshModel } from '../../model/model.js';
+import type { Resource } from '../../model/resource.js';
 
 export default defineRule({
   meta: {
@@ -30,7 +33,12 @@ export default defineRule({
   },
   check({ model, report }) {
     const tenancy = model.tenancy;
-    for (const vs of model.ofKind('networking.istio.io', 'VirtualService')) {
+    // Only a VirtualService claiming a host someone else owns (or, under a tenant policy, one outside
+    // its tenant's allowance) can be reported: which do depends on the object, the host index and the
+    // tenancy, so the list is kept until one of them changes (objectsWhere; a new model, a Service or a
+    // ServiceEntry changed, makes a new host index). The rest of the check reads Sidecars and exportTo.
+    const claiming = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts);
+    for (const vs of claiming) {
       if (tenancy.isPlatform(vs.namespace)) continue;
       const spec = vs.obj?.spec;
       if (!spec || typeof spec !== 'object' || !Array.isArray(spec.hosts)) continue;
@@ -82,3 +90,18 @@ export default defineRule({
     }
   },
 });
+
+/** Whether a mesh-bound VirtualService outside the platform claims a host someone else owns, or one outside its tenant's allowance. */
+function claimsOthers(model: MeshModel, vs: Resource): boolean {
+  const tenancy = model.tenancy;
+  if (tenancy.isPlatform(vs.namespace)) return false;
+  const spec = vs.obj?.spec;
+  if (!spec || typeof spec !== 'object' || !Array.isArray(spec.hosts)) return false;
+  const gateways = spec.gateways;
+  if (!(!Array.isArray(gateways) || gateways.length === 0 || gateways.includes('mesh'))) return false;
+  return spec.hosts.some((raw: unknown) => {
+    if (typeof raw !== 'string') return false;
+    const host = model.resolveHost(raw, vs.namespace);
+    return claimVictims(model, vs.namespace, host).any || (tenancy.hasPolicy && !isClusterHost(model, host) && !tenancy.mayClaimHost(vs.namespace, host));
+  });
+}

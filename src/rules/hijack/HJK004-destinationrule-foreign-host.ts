@@ -7,6 +7,8 @@ import { isEmptySelector } from '../../model/selectors.js';
 import { exportScope, namespacesTaking, type ExportScope } from '../../tenancy/visibility.js';
 import { claimVictims, describeScope, listSome, MITIGATION, victimEvidence } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';
+import { objectsWhere } from '../objects-where.js';
+import type { MeshModel } from '../../model/model.js';
 
 interface Danger {
   path: PathSegment[];
@@ -92,7 +94,10 @@ export default defineRule({
       else entriesByNs.set(se.namespace, [entry]);
     }
 
-    for (const dr of drs) {
+    // Only a DestinationRule for a host another tenant owns can be reported: which are is kept until
+    // the host index or the tenancy changes (objectsWhere, as HJK001 does).
+    const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts);
+    for (const dr of claiming) {
       if (tenancy.isPlatform(dr.namespace)) continue;
       const spec = dr.obj?.spec;
       if (!isObject(spec) || typeof spec.host !== 'string') continue;
@@ -154,4 +159,14 @@ export default defineRule({
 
 function uniqueWhat(d: Danger[]): string[] {
   return [...new Set(d.map((x) => x.what))];
+}
+
+/** Whether a DestinationRule outside the platform, exported (no workloadSelector), targets a host another tenant owns. */
+function claimsOthers(model: MeshModel, dr: Resource): boolean {
+  if (model.tenancy.isPlatform(dr.namespace)) return false;
+  const spec = dr.obj?.spec;
+  if (!isObject(spec) || typeof spec.host !== 'string') return false;
+  if (!isEmptySelector(spec.workloadSelector?.matchLabels ?? spec.workloadSelector)) return false;
+  const host = model.resolveHost(spec.host, dr.namespace);
+  return !!host && claimVictims(model, dr.namespace, host).any;
 }
