@@ -71,13 +71,28 @@ export interface DetectedVersion {
 }
 
 const cache = new OwnMemo<MeshModel, DetectedVersion[]>('istio-versions');
+/**
+ * Each workload's versions. What they read besides the workload (its namespace's revision label)
+ * changes only with a Namespace object, which builds the model, and its workloads, anew; a model's
+ * overlays share every workload they did not change, so detection after a change reads one workload.
+ */
+const byWorkload = new WeakMap<Workload, readonly DetectedVersion[]>();
+const NONE: readonly DetectedVersion[] = Object.freeze([]);
 
 /** Every Istio version the model reveals. Computed once per model (three rules read it). */
 export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
   let out = cache.get(model);
   if (!out) {
     out = [];
-    for (const w of model.workloads) fromWorkload(model, w, out);
+    for (const w of model.workloads) {
+      let found = byWorkload.get(w);
+      if (!found) {
+        const read: DetectedVersion[] = [];
+        fromWorkload(model, w, read);
+        byWorkload.set(w, (found = read.length ? read : NONE));
+      }
+      for (const v of found) out.push(v);
+    }
     for (const iop of model.ofKind('install.istio.io', 'IstioOperator')) fromIstioOperator(iop, out);
     for (const cm of model.ofKind('', 'ConfigMap')) fromInjectorConfigMap(cm, out);
     cache.set(model, out);

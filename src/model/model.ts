@@ -28,8 +28,8 @@ export interface ModelError {
  * The analysed mesh: every resource plus the indexes rules read through. Built once per run; rules
  * never scan all resources for each resource (at 100,000 objects that is hours, not seconds).
  */
-/** At most this many resolved hosts kept per model (a few per config object; more only in a hostile input). */
-const MAX_RESOLVED_HOSTS = 1_000_000;
+/** Resolved hosts kept per model: at least this many, else four per object (a config names a few hosts). */
+const MIN_RESOLVED_HOSTS = 4096;
 
 export class MeshModel {
   readonly resources: readonly Resource[];
@@ -52,6 +52,7 @@ export class MeshModel {
   private readonly systemNamespaces: Set<string>;
   /** resolveHost's answers (shared with the model's overlays and views, which inherit the field). */
   private readonly resolvedHosts = new Map<string, string>();
+  private readonly resolvedHostsCap: number;
   private syntheticMesh: Resource | null = null;
   private hostIndex: HostIndex | null = null;
   readonly tenancy: Tenancy;
@@ -60,6 +61,7 @@ export class MeshModel {
 
   constructor(resources: readonly Resource[], opts: ModelOptions = {}) {
     this.resources = resources;
+    this.resolvedHostsCap = Math.max(MIN_RESOLVED_HOSTS, 4 * resources.length);
     for (const r of resources) {
       push(this.byKind, kindKey(r.group, r.kind), r);
       if (r.namespace) push(this.byNamespace, r.namespace, r);
@@ -88,7 +90,8 @@ export class MeshModel {
     let h = this.resolvedHosts.get(key);
     if (h === undefined) {
       h = resolveHost(host, namespace, this.clusterDomain, (ns) => this.namespaceInfo.has(ns));
-      if (this.resolvedHosts.size < MAX_RESOLVED_HOSTS) this.resolvedHosts.set(key, h);
+      // Bounded by the model's size: the webhook resolves the hosts of objects under review on its base.
+      if (this.resolvedHosts.size < this.resolvedHostsCap) this.resolvedHosts.set(key, h);
     }
     return h;
   }

@@ -11,6 +11,8 @@ import type { Resource } from '../model/resource.js';
  * overlay's list is that list with one object changed, and an object in both has the same answer.
  */
 export function objectsWhere(list: readonly Resource[], key: string, keep: (r: Resource) => boolean, context: object | null = null): readonly Resource[] {
+  // A short list (a review's object alone, a small cluster) costs less to filter than to remember.
+  if (list.length < MIN_KEPT) return list.filter(keep);
   let byKey = kept.get(list);
   if (!byKey) kept.set(list, (byKey = new Map()));
   let entry = byKey.get(key);
@@ -24,6 +26,8 @@ export function objectsWhere(list: readonly Resource[], key: string, keep: (r: R
   return entry.out;
 }
 
+/** Lists shorter than this are filtered every time. */
+const MIN_KEPT = 64;
 const kept = new WeakMap<readonly Resource[], Map<string, { context: object | null; out: readonly Resource[] }>>();
 /** The last list filtered per key (one per key: a few keys in all). */
 const lastFiltered = new Map<string, { list: readonly Resource[]; out: readonly Resource[]; context: object | null }>();

@@ -4,7 +4,8 @@ import type { MeshModel } from '../../model/model.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../../model/namespaces.js';
 import { computePosture, type PolicyInfo } from '../../posture/index.js';
 import { rulesOf, sourceFields } from '../../posture/rules.js';
-import { pathToString } from '../../model/resource.js';
+import { pathToString, type Resource } from '../../model/resource.js';
+import { objectsWhere } from '../objects-where.js';
 import { quoteValue } from '../../engine/text.js';
 import { AP, NAMESPACE } from './common.js';
 import { postureReads } from '../../posture/reads.js';
@@ -47,23 +48,22 @@ export default defineRule({
       references: ['https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source'],
     },
   },
-  check({ model, report, perNamespace }) {
+  check({ model, report }) {
     if (!model.ofKind('', 'Namespace').length) return;
-    let known: ReadonlySet<string> | null = null;
+    const known = knownNamespaces(model);
     const posture = computePosture(model);
-    const byNamespace = new Map<string, PolicyInfo[]>();
-    for (const p of posture.authorizationPolicies) {
-      const list = byNamespace.get(p.resource.namespace);
-      if (list) list.push(p);
-      else byNamespace.set(p.resource.namespace, [p]);
-    }
-    // A namespace's findings read its own policies and the set of namespaces (whose change re-runs
-    // every rule afresh): kept across incremental runs until a change reaches the namespace.
-    for (const [ns, policies] of byNamespace) {
-      for (const input of perNamespace(ns, 'reports', () => reportsFor(policies, (known ??= knownNamespaces(model))))) report(input);
-    }
+    // Only policies whose sources name namespaces can be reported: those are kept per policy list
+    // (objectsWhere), so a run after a change elsewhere walks a few policies, not every one.
+    const naming = objectsWhere(model.ofKind('security.istio.io', 'AuthorizationPolicy'), 'aut027-names-namespaces', namesNamespaces);
+    const policies = naming.map((r) => posture.policy(r)).filter((p): p is PolicyInfo => p !== undefined);
+    for (const input of reportsFor(policies, known)) report(input);
   },
 });
+
+/** Whether a policy's rules name namespaces (or exclude some) in a source. */
+function namesNamespaces(r: Resource): boolean {
+  return rulesOf(r).some((rv) => sourceFields(rv).some((f) => Object.hasOwn(EFFECT.DENY, f.field) && f.values.length > 0));
+}
 
 function reportsFor(policies: readonly PolicyInfo[], known: ReadonlySet<string>): ReportInput[] {
   const out: ReportInput[] = [];
