@@ -397,10 +397,17 @@ function indexable(list: OwnedHost[]): OwnedHost[] {
 class HostIndexOverlay {
   private allCache: OwnedHost[] | null = null;
   constructor(
-    private readonly base: HostIndex,
+    readonly base: HostIndex,
     private readonly removed: Resource | null,
     private readonly added: OwnedHost[],
   ) {}
+
+  /** The hosts whose owners differ from the base's: the removed owner's and the added one's. */
+  changedHosts(): Set<string> {
+    const out = new Set(this.added.map((o) => o.host));
+    if (this.removed) for (const o of this.base.all) if (o.resource === this.removed) out.add(o.host);
+    return out;
+  }
 
   get domain(): string {
     return this.base.domain;
@@ -437,4 +444,12 @@ class HostIndexOverlay {
     kept.splice(at, 0, ...extra);
     return kept;
   }
+}
+
+/**
+ * The hosts whose owners differ between host index `prev` and `index`, when `index` is an overlay's
+ * made directly on `prev` (one owner changed); null when that cannot be told (then anything may have).
+ */
+export function hostsChangedSince(index: HostIndex, prev: object): ReadonlySet<string> | null {
+  return index instanceof HostIndexOverlay && index.base === prev ? index.changedHosts() : null;
 }

@@ -317,6 +317,15 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   }
   if (subject.group === '' && subject.kind === 'Service' && added && removed) return withServiceReplaced(base, parts, model, removed, added);
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
+  if (subject.group === 'networking.istio.io' && subject.kind === 'ServiceEntry') {
+    // The posture reads a ServiceEntry only as the target of a policy of its namespace naming it
+    // (policies.ts): with no such policy, nothing changes but the model.
+    const names = new Set([removed?.name, added?.name]);
+    const named = [...base.authorizationPolicies, ...base.requestAuthentications].some(
+      (p) => p.resource.namespace === subject.namespace && p.targetRefs.some((t) => t.kind === 'ServiceEntry' && t.group === 'networking.istio.io' && names.has(t.name)),
+    );
+    return named ? null : assemble({ ...parts, model, attachmentsFrom: { base, changed: () => false } });
+  }
   const removedW = removed ? base.model.workloadFor(removed) ?? null : null;
   const addedW = added ? model.workloadFor(added) ?? null : null;
   if (!removedW && !addedW) {

@@ -342,3 +342,33 @@ spec: {selector: {matchLabels: {app: web}}, mtls: {mode: PERMISSIVE}}
   const withIt = [...objects, webOnly];
   assert.equal(check(withIt, { op: 'DELETE', object: webOnly, pick: withIt.length - 1 }, false), 'overlaid');
 });
+
+test('a ServiceEntry change overlays the posture unless a policy of its namespace targets it by name', () => {
+  const objects = parseObjects(`
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio.io/dataplane-mode: ambient}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-only, namespace: shop}
+spec: {targetRefs: [{group: networking.istio.io, kind: ServiceEntry, name: ext}], action: DENY, rules: [{}]}
+`);
+  const entry = (name: string, selector?: Record<string, string>): Obj => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name, namespace: 'shop', labels: { 'istio.io/use-waypoint': 'wp' } },
+    spec: { hosts: [`${name}.example.com`], ...(selector ? { workloadSelector: { labels: selector } } : {}) },
+  });
+  // Targeted by name: built from scratch (and equal, as check() asserts).
+  assert.equal(check(objects, { op: 'CREATE', object: entry('ext', { app: 'web' }), pick: 0 }, false), 'refused');
+  // Another name: the base's posture over the new model, equal to one built from scratch.
+  assert.equal(check(objects, { op: 'CREATE', object: entry('other', { app: 'web' }), pick: 0 }, false), 'overlaid');
+  const withOther = [...objects, entry('other')];
+  assert.equal(check(withOther, { op: 'DELETE', object: entry('other'), pick: withOther.length - 1 }, false), 'overlaid');
+});

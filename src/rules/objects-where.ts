@@ -4,13 +4,20 @@ import type { Resource } from '../model/resource.js';
  * The objects of `list` (a model's list of one kind) that `keep` keeps, in list order. `keep` must
  * answer from the object alone (its spec), or from it and what `context` stands for (an object that is
  * replaced whenever what it stands for changes, e.g. the model's host index for answers that read
- * hosts and tenancy); and `key` name it. Kept per list: a
+ * hosts and tenancy); and `key` name it. When the context changed, `touchedSince(previous context)`
+ * may say which objects' answers the change can reach (null: any): the others keep theirs. Kept per list: a
  * model's overlays share a kind's list until an object of that kind changes, and a rule that looks at
  * few objects of a kind (DestinationRules with some TLS mode) would otherwise ask every one on every
  * incremental run. A new list is filtered against the last one filtered under the same key: an
  * overlay's list is that list with one object changed, and an object in both has the same answer.
  */
-export function objectsWhere(list: readonly Resource[], key: string, keep: (r: Resource) => boolean, context: object | null = null): readonly Resource[] {
+export function objectsWhere(
+  list: readonly Resource[],
+  key: string,
+  keep: (r: Resource) => boolean,
+  context: object | null = null,
+  touchedSince?: (previous: object) => ((r: Resource) => boolean) | null,
+): readonly Resource[] {
   // A short list (a review's object alone, a small cluster) costs less to filter than to remember.
   if (list.length < MIN_KEPT) return list.filter(keep);
   let byKey = kept.get(list);
@@ -18,7 +25,14 @@ export function objectsWhere(list: readonly Resource[], key: string, keep: (r: R
   let entry = byKey.get(key);
   if (!entry || entry.context !== context) {
     const last = lastFiltered.get(key);
-    const out = last && last.context === context ? filterLike(list, last.list, new Set(last.out), keep) : list.filter(keep);
+    // Another context: the last answers still hold for the objects `touchedSince` says it cannot reach.
+    const touched = last && last.context !== context && last.context && touchedSince ? touchedSince(last.context) : null;
+    const out =
+      last && last.context === context
+        ? filterLike(list, last.list, new Set(last.out), keep)
+        : last && touched
+          ? filterLike(list, last.list, new Set(last.out), keep, touched)
+          : list.filter(keep);
     entry = { context, out };
     byKey.set(key, entry);
     lastFiltered.set(key, { list, out, context });
@@ -37,13 +51,13 @@ const lastFiltered = new Map<string, { list: readonly Resource[]; out: readonly 
  * object of both lists is the same object with the same answer, so only the others are asked. One
  * walk comparing references. Lists out of id order only make more objects asked, never a wrong answer.
  */
-function filterLike(list: readonly Resource[], prev: readonly Resource[], prevKept: ReadonlySet<Resource>, keep: (r: Resource) => boolean): Resource[] {
+function filterLike(list: readonly Resource[], prev: readonly Resource[], prevKept: ReadonlySet<Resource>, keep: (r: Resource) => boolean, touched: ((r: Resource) => boolean) | null = null): Resource[] {
   const out: Resource[] = [];
   let j = 0;
   for (const r of list) {
     while (j < prev.length && prev[j] !== r && prev[j].id < r.id) j++;
     const same = j < prev.length && prev[j] === r;
-    if (same ? prevKept.has(r) : keep(r)) out.push(r);
+    if (same && !touched?.(r) ? prevKept.has(r) : keep(r)) out.push(r);
     if (same) j++;
   }
   return out;

@@ -1,7 +1,7 @@
 import { defineRule, type EvidenceInput } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { exportScope, namespacesTaking } from '../../tenancy/visibility.js';
-import { claimVictims, describeScope, isClusterHost, listSome, MITIGATION } from './common.js';
+import { claimVictims, claimsTouched, describeScope, isClusterHost, listSome, MITIGATION } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';
 import { objectsWhere } from '../objects-where.js';
 import type { MeshModel } from '../../model/model.js';
@@ -37,7 +37,7 @@ export default defineRule({
     // its tenant's allowance) can be reported: which do depends on the object, the host index and the
     // tenancy, so the list is kept until one of them changes (objectsWhere; a new model, a Service or a
     // ServiceEntry changed, makes a new host index). The rest of the check reads Sidecars and exportTo.
-    const claiming = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts);
+    const claiming = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts, claimsTouched(model, (vs) => claimedHosts(model, vs)));
     for (const vs of claiming) {
       if (tenancy.isPlatform(vs.namespace)) continue;
       const spec = vs.obj?.spec;
@@ -104,4 +104,10 @@ function claimsOthers(model: MeshModel, vs: Resource): boolean {
     const host = model.resolveHost(raw, vs.namespace);
     return claimVictims(model, vs.namespace, host).any || (tenancy.hasPolicy && !isClusterHost(model, host) && !tenancy.mayClaimHost(vs.namespace, host));
   });
+}
+
+/** A VirtualService's hosts, resolved. */
+function claimedHosts(model: MeshModel, vs: Resource): string[] {
+  const hosts = vs.obj?.spec?.hosts;
+  return Array.isArray(hosts) ? hosts.filter((h): h is string => typeof h === 'string').map((h) => model.resolveHost(h, vs.namespace)) : [];
 }

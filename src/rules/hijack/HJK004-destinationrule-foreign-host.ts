@@ -5,7 +5,7 @@ import { hostCovers } from '../../model/hosts.js';
 import { isObject } from '../../model/workloads.js';
 import { isEmptySelector } from '../../model/selectors.js';
 import { exportScope, namespacesTaking, type ExportScope } from '../../tenancy/visibility.js';
-import { claimVictims, describeScope, listSome, MITIGATION, victimEvidence } from './common.js';
+import { claimVictims, claimsTouched, describeScope, listSome, MITIGATION, victimEvidence } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';
 import { objectsWhere } from '../objects-where.js';
 import type { MeshModel } from '../../model/model.js';
@@ -96,7 +96,7 @@ export default defineRule({
 
     // Only a DestinationRule for a host another tenant owns can be reported: which are is kept until
     // the host index or the tenancy changes (objectsWhere, as HJK001 does).
-    const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts);
+    const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts, claimsTouched(model, (dr) => (typeof dr.obj?.spec?.host === 'string' ? [model.resolveHost(dr.obj.spec.host, dr.namespace)] : [])));
     for (const dr of claiming) {
       if (tenancy.isPlatform(dr.namespace)) continue;
       const spec = dr.obj?.spec;

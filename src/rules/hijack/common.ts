@@ -2,6 +2,7 @@ import { anyGlob } from '../../engine/glob.js';
 import { own } from '../../model/own.js';
 import type { MeshModel } from '../../model/model.js';
 import { hostCovers } from '../../model/hosts.js';
+import { hostsChangedSince } from '../../model/overlay.js';
 import { claimVictims, type Victims } from '../../tenancy/victims.js';
 import { listSome } from '../../engine/text.js';
 import type { Resource } from '../../model/resource.js';
@@ -18,6 +19,21 @@ export const MITIGATION =
 
 export { claimVictims, listSome };
 export type { Victims };
+
+/**
+ * For objectsWhere's `touchedSince` in the rules that keep which objects claim another tenant's
+ * host: given the host index the last answers were made with, the objects whose claimed hosts
+ * (`hostsOf`, resolved) cover a host whose owners changed since; null when the change cannot be told
+ * (then every object is asked again).
+ */
+export function claimsTouched(model: MeshModel, hostsOf: (r: Resource) => readonly string[]): (previous: object) => ((r: Resource) => boolean) | null {
+  return (previous) => {
+    const changed = hostsChangedSince(model.hosts, previous);
+    if (!changed) return null;
+    const list = [...changed];
+    return (r) => hostsOf(r).some((h) => list.some((c) => hostCovers(h, c)));
+  };
+}
 
 export function describeScope(scope: ExportScope, kind: string): string {
   const where = scope.all ? 'exported to every namespace' : `exported to ${[...scope.namespaces].join(', ') || 'no namespace'}`;
