@@ -10,8 +10,11 @@
  * - the findings of each rule.
  * On a change it applies each changed object to the model as an overlay (src/model/overlay.ts: only the
  * touched indexes copied, the posture recomputed only where the change reaches), then re-runs only the
- * rules whose `meta.reads` (plus the model's structure: namespaces and workloads, as the webhook's
- * fast path does) name a changed kind, and keeps every other rule's findings. A namespace appearing,
+ * rules whose `meta.reads` (plus the model's structure: namespaces, as the webhook's
+ * fast path does) name a changed kind, and keeps every other rule's findings. A change confined to
+ * tenant namespaces re-runs the rules that declare `scope: 'namespace'` over those namespaces alone
+ * (src/engine/scope.ts), and rules keep per-namespace values across runs until a change reaches the
+ * namespace (RuleContext.perNamespace, `namespaceValues` here). A namespace appearing,
  * vanishing or moving in the model's namespace list re-runs every rule (tenants, "sidecars in namespace
  * X", namespaces listed in a message change whatever kind carried the namespace or its first object);
  * so does a change to what the whole model derives from a few objects (the mesh config and its root
