@@ -71,8 +71,9 @@ test('a finding is scoped to its namespace, a Namespace object to itself, other 
   assert.equal(findingScope(ref('ClusterRoleBinding', '', 'x', 'rbac.authorization.k8s.io/v1')), '');
 });
 
-function engineOver(objects: Obj[]): { engine: IncrementalEngine; map: Map<string, Resource>; put: (o: Obj) => string } {
-  const engine = new IncrementalEngine(allRules);
+/** An engine over `objects` after its first (full) analysis, the objects' map, and a put() that adds or replaces one and gives its key. */
+function engineOver(objects: Obj[], rules: readonly Rule[] = allRules, opts: { scoping?: boolean } = {}): { engine: IncrementalEngine; map: Map<string, Resource>; put: (o: Obj) => string } {
+  const engine = new IncrementalEngine(rules, opts);
   const map = new Map<string, Resource>();
   const put = (o: Obj) => {
     const r = toResource(o);
@@ -117,9 +118,7 @@ test('the engine re-runs scoped rules over a tenant namespace alone, and every r
 test('scoping off (the yardstick) runs every chosen rule over the whole model, with the same findings', () => {
   const base = [...TWO_TENANTS, POD('shop', 'web'), POD('payments', 'api', 1337)];
   const on = engineOver(base);
-  const off = { ...engineOver([]), engine: new IncrementalEngine(allRules, { scoping: false }) };
-  for (const o of base) off.put(o);
-  off.engine.analyse(off.map, null);
+  const off = engineOver(base, allRules, { scoping: false });
   const line = (fs: ReturnType<typeof allFindings>) => fs.map((f) => `${f.ruleId} ${f.fingerprint} ${f.message}`).sort();
   const a = on.engine.analyse(on.map, [on.put(POD('shop', 'web', 1337))]);
   const b = off.engine.analyse(off.map, [off.put(POD('shop', 'web', 1337))]);
@@ -143,17 +142,8 @@ test('perNamespace values are kept across runs until a change reaches their name
       }
     },
   });
-  const engine = new IncrementalEngine([counter]);
-  const map = new Map<string, Resource>();
-  const put = (o: Obj) => {
-    const r = toResource(o);
-    const key = `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
-    map.set(key, r);
-    return key;
-  };
-  for (const o of [...TWO_TENANTS, POD('shop', 'web'), POD('payments', 'api')]) put(o);
+  const { engine, map, put } = engineOver([...TWO_TENANTS, POD('shop', 'web'), POD('payments', 'api')], [counter]);
   const messages = () => allFindings(engine.analyse(map, [])).map((f) => `${f.resource.namespace}: ${f.message}`).sort();
-  engine.analyse(map, null);
   assert.deepEqual([...computed].sort(), ['istio-system', 'payments', 'shop']);
   computed.length = 0;
   // A pod in shop: only shop's value is computed again (system namespaces' never kept).

@@ -310,17 +310,20 @@ test('a Service updated in place in random clusters (new selector, ports, labels
   assert.ok(counts.overlaid > 0, JSON.stringify(counts));
 });
 
+/** A Deployment web in shop (its pods labelled app: web), for the cases below. */
+const WEB_DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
+`;
+
 test('a workload PeerAuthentication taking a workload from the namespace-wide one: the namespace-wide one no longer decides it', () => {
   const objects = parseObjects(`
 apiVersion: v1
 kind: Namespace
 metadata: {name: shop, labels: {istio-injection: enabled}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
----
+${WEB_DEPLOYMENT}---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop}
@@ -349,11 +352,7 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: shop, labels: {istio.io/dataplane-mode: ambient}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
----
+${WEB_DEPLOYMENT}---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: ext-only, namespace: shop}
