@@ -5,18 +5,21 @@
  * root and other system namespaces, cluster-scoped objects, the mesh config): a pod spec, an
  * AuthorizationPolicy against the workloads it selects, a PeerAuthentication against the namespace's
  * mTLS. Such a rule declares `scope: 'namespace'` (RuleMeta). For it, a change to an object of tenant
- * namespace N can only change the findings scoped to N (findingScope), so the incremental engine runs
- * it over a view whose loops list only N's objects, the system namespaces' and cluster-scoped ones
- * (namespaceSliceView), and replaces the rule's findings scoped to N with that run's; every other
- * namespace's findings stay. At 100,000 objects in 1,900 namespaces that is a few dozen objects instead
- * of all of them.
+ * namespace N can only change the findings scoped to N (findingScope) and to the shared namespaces
+ * (a root-namespace policy reaches N's workloads), so the incremental engine runs it over a view whose
+ * loops list only N's objects, the system namespaces' and cluster-scoped ones (namespaceSliceView),
+ * and replaces the rule's findings scoped to N and to the shared namespaces with that run's; every
+ * other tenant namespace's findings stay. At 100,000 objects in 1,900 namespaces that is a few dozen
+ * objects instead of all of them.
  *
- * What a declaration promises, and how it is held (src/engine/scope.test.ts, over the rules' docs
- * examples, the bundled examples, the real-world fixtures and random clusters):
- * - locality: removing every object of one tenant namespace changes none of the rule's findings scoped
- *   elsewhere (so a change in N reaches no other namespace's findings);
- * - the view: the rule's findings scoped to N over the view are its findings scoped to N over the
- *   whole model (a loop used as a lookup still finds what it needs).
+ * What a declaration promises, and how it is held (src/engine/scope.test.ts with
+ * src/testing/scope-check.ts, over the rules' docs examples, the bundled examples, the real-world
+ * fixtures and random clusters):
+ * - locality: removing every object of one tenant namespace (but its gateways) changes none of the
+ *   rule's findings scoped to another tenant namespace;
+ * - the view: the rule's findings scoped to N and to the shared namespaces over the view are its
+ *   findings there over the whole model (a loop used as a lookup still finds what it needs, and a
+ *   root-namespace policy's finding counts workloads through whole lookups).
  * The engine's random incremental-against-from-scratch property exercises the path end to end.
  * Changes the scope cannot hold run the rule over the whole model as before: objects of system
  * namespaces, cluster-scoped objects (Namespaces included), gateways (an Istio Gateway's selector picks
