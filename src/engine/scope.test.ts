@@ -15,6 +15,9 @@ import { toResource, type Obj } from '../testing/decide-corpus.js';
 import { IncrementalEngine, allFindings } from './incremental.js';
 import { findingScope } from './scope.js';
 import { buildTrafficFacts } from '../insights/facts.js';
+import { REPO_ROOT } from '../testing/kit.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Resource } from '../model/resource.js';
 
 const RUNS = Number(process.env.MESHWARD_PROPERTY_RUNS ?? 150);
@@ -28,6 +31,17 @@ test('every rule that declares scope: namespace keeps its promises over the scop
     for (const [id, why] of scopeViolations(declared, c.objects, c.opts)) broken.push(`${id} in ${c.name}: ${why}`);
   }
   assert.deepEqual(broken.slice(0, 5), [], `seed ${seed}: take scope: 'namespace' off the rule, or fix it`);
+});
+
+test('every declared rule keeps its promises over synthetic multi-tenant meshes (the benchmarks\' generator)', async () => {
+  // bench/generate.js: tenant namespaces with workloads, Services, routes and policies, istio-system
+  // first, 0.5 % of objects weakened so that rules report; 1,500 objects is about 30 namespaces.
+  const gen = (await import(pathToFileURL(path.join(REPO_ROOT, 'bench', 'generate.js')).href)) as { namespaces(seed: number, n: number): Iterable<Obj[]>; DEFAULT_SEED: number };
+  const declared = allRules.filter((r) => r.meta.scope === 'namespace');
+  for (const seed of [gen.DEFAULT_SEED, 7]) {
+    const objects = [...gen.namespaces(seed, 1500)].flat();
+    assert.deepEqual([...scopeViolations(declared, objects)], [], `generator seed ${seed}`);
+  }
 });
 
 test('the locality check catches a rule whose findings depend on another tenant namespace (HJK001 declared local)', () => {
