@@ -243,6 +243,7 @@ export class IncrementalEngine {
     this.retired.clear();
     this.model = null;
     this.depth = 0;
+    this.namespaceValues.forgetAll();
   }
 
   /**
@@ -355,7 +356,6 @@ export class IncrementalEngine {
 
   private full(objects: ReadonlyMap<string, Resource>): EngineResult {
     this.reset();
-    this.namespaceValues.forgetAll();
     for (const [key, r] of objects) {
       this.given.set(key, r);
       const copy = { ...r };

@@ -69,6 +69,7 @@ export class NamespaceValues {
   }
 }
 
+/** RuleContext.perNamespace outside the incremental engine: computes every time. */
 const computeNow = <T>(_ns: string, _key: string, compute: () => T): T => compute();
 
 /** What a rule may offer to be run with others of its batch (src/custom/rule.ts, RuleBatch). */

@@ -69,70 +69,74 @@ async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   }
 }
 
-test('lanes: clusters of different lanes run at once; a cluster keeps its lane and waits for its own run to end', async () => {
+/**
+ * Runs `fn` with an Analysis over a fresh store and `worker` (short debounces, no fleet pass), then
+ * releases whatever the worker still holds and closes the analysis.
+ */
+async function withAnalysis(worker: HeldWorker, fn: (analysis: Analysis) => Promise<void>): Promise<void> {
   await withStore(async (store) => {
-    const worker = new HeldWorker(2);
     const analysis = new Analysis({ store, log: pino({ level: 'silent' }), worker, debounceMs: 1, idleDebounceMs: 1, fleetDebounceMs: 60_000 });
     try {
-      analysis.schedule('a', 0);
-      await until(() => worker.active.has('a'), 'a to start');
-      analysis.schedule('b', 0);
-      // a holds lane 0; b, first seen next, takes lane 1 and runs beside it.
-      await until(() => worker.active.has('b'), 'b to start beside a');
-      assert.deepEqual(worker.runs, [{ cluster: 'a', lane: 0 }, { cluster: 'b', lane: 1 }]);
-      // a changes again while it runs, and c is first seen (lanes have one cluster each: c takes lane 0).
-      analysis.schedule('a', 0);
-      analysis.schedule('c', 0);
-      await settleALittle();
-      assert.equal(worker.runs.length, 2, 'a is not analysed twice at once, and c waits for lane 0');
-      // Lane 1 frees: nothing queued is its own, so it stays idle (a and c keep their lane, where their models are).
-      worker.release('b');
-      await settleALittle();
-      assert.equal(worker.runs.length, 2);
-      // Lane 0 frees: the queue's order within the lane (a before c).
-      worker.release('a');
-      await until(() => worker.runs.length === 3, 'a again');
-      assert.deepEqual(worker.runs[2], { cluster: 'a', lane: 0 });
-      worker.release('a');
-      await until(() => worker.runs.length === 4, 'c');
-      assert.deepEqual(worker.runs[3], { cluster: 'c', lane: 0 });
-      // b again: still lane 1, running beside c.
-      analysis.schedule('b', 0);
-      await until(() => worker.active.has('b'), 'b beside c');
-      assert.deepEqual(worker.runs[4], { cluster: 'b', lane: 1 });
-      assert.equal(worker.active.size, 2);
-      worker.release('b');
-      worker.release('c');
-      await analysis.idle();
-      assert.deepEqual(worker.overlaps, []);
-      assert.deepEqual([analysis.laneOf('a'), analysis.laneOf('b'), analysis.laneOf('c'), analysis.laneOf('d')], [0, 1, 0, 1], 'new clusters go to the lane with fewest');
+      await fn(analysis);
     } finally {
       for (const c of [...worker.active.keys()]) worker.release(c);
       await analysis.close();
     }
   });
+}
+
+test('lanes: clusters of different lanes run at once; a cluster keeps its lane and waits for its own run to end', async () => {
+  const worker = new HeldWorker(2);
+  await withAnalysis(worker, async (analysis) => {
+    analysis.schedule('a', 0);
+    await until(() => worker.active.has('a'), 'a to start');
+    analysis.schedule('b', 0);
+    // a holds lane 0; b, first seen next, takes lane 1 and runs beside it.
+    await until(() => worker.active.has('b'), 'b to start beside a');
+    assert.deepEqual(worker.runs, [{ cluster: 'a', lane: 0 }, { cluster: 'b', lane: 1 }]);
+    // a changes again while it runs, and c is first seen (lanes have one cluster each: c takes lane 0).
+    analysis.schedule('a', 0);
+    analysis.schedule('c', 0);
+    await settleALittle();
+    assert.equal(worker.runs.length, 2, 'a is not analysed twice at once, and c waits for lane 0');
+    // Lane 1 frees: nothing queued is its own, so it stays idle (a and c keep their lane, where their models are).
+    worker.release('b');
+    await settleALittle();
+    assert.equal(worker.runs.length, 2);
+    // Lane 0 frees: the queue's order within the lane (a before c).
+    worker.release('a');
+    await until(() => worker.runs.length === 3, 'a again');
+    assert.deepEqual(worker.runs[2], { cluster: 'a', lane: 0 });
+    worker.release('a');
+    await until(() => worker.runs.length === 4, 'c');
+    assert.deepEqual(worker.runs[3], { cluster: 'c', lane: 0 });
+    // b again: still lane 1, running beside c.
+    analysis.schedule('b', 0);
+    await until(() => worker.active.has('b'), 'b beside c');
+    assert.deepEqual(worker.runs[4], { cluster: 'b', lane: 1 });
+    assert.equal(worker.active.size, 2);
+    worker.release('b');
+    worker.release('c');
+    await analysis.idle();
+    assert.deepEqual(worker.overlaps, []);
+    assert.deepEqual([analysis.laneOf('a'), analysis.laneOf('b'), analysis.laneOf('c'), analysis.laneOf('d')], [0, 1, 0, 1], 'new clusters go to the lane with fewest');
+  });
 });
 
 test('lanes: a worker without lanes runs one cluster at a time', async () => {
-  await withStore(async (store) => {
-    const worker = new HeldWorker(1);
-    const analysis = new Analysis({ store, log: pino({ level: 'silent' }), worker, debounceMs: 1, idleDebounceMs: 1, fleetDebounceMs: 60_000 });
-    try {
-      analysis.schedule('a', 0);
-      analysis.schedule('b', 0);
-      await until(() => worker.active.size === 1, 'one to start');
-      await settleALittle();
-      assert.equal(worker.runs.length, 1);
-      worker.release('a');
-      await until(() => worker.active.has('b'), 'b after a');
-      worker.release('b');
-      await analysis.idle();
-      assert.deepEqual(worker.runs.map((r) => r.lane), [0, 0]);
-      assert.deepEqual(worker.overlaps, []);
-    } finally {
-      for (const c of [...worker.active.keys()]) worker.release(c);
-      await analysis.close();
-    }
+  const worker = new HeldWorker(1);
+  await withAnalysis(worker, async (analysis) => {
+    analysis.schedule('a', 0);
+    analysis.schedule('b', 0);
+    await until(() => worker.active.size === 1, 'one to start');
+    await settleALittle();
+    assert.equal(worker.runs.length, 1);
+    worker.release('a');
+    await until(() => worker.active.has('b'), 'b after a');
+    worker.release('b');
+    await analysis.idle();
+    assert.deepEqual(worker.runs.map((r) => r.lane), [0, 0]);
+    assert.deepEqual(worker.overlaps, []);
   });
 });
 
@@ -184,41 +188,35 @@ class CompactingWorker extends HeldWorker {
 }
 
 test('lanes: an idle lane compacts its deepest kept model (8 overlays or more), after its queued changes and never while one waits', async () => {
-  await withStore(async (store) => {
-    const worker = new CompactingWorker(2);
-    worker.overlaysOf.set('a', 9).set('b', 3).set('c', 12);
-    const analysis = new Analysis({ store, log: pino({ level: 'silent' }), worker, debounceMs: 1, idleDebounceMs: 1, fleetDebounceMs: 60_000 });
-    try {
-      analysis.schedule('a', 0);
-      await until(() => worker.active.has('a'), 'a');
-      analysis.schedule('b', 0);
-      await until(() => worker.active.has('b'), 'b');
-      analysis.schedule('c', 0);
-      await settleALittle();
-      // a ends with 9 overlays, but c is queued in lane 0: the change comes first.
-      worker.release('a');
-      await until(() => worker.active.has('c'), 'c after a');
-      assert.deepEqual(worker.compacts, []);
-      // c ends (12 overlays): lane 0 is idle and compacts c, the deepest, then a; b (3, lane 1) is left as it is.
-      worker.release('c');
-      worker.release('b');
-      // (Not analysis.idle(): the fleet pass these analyses scheduled is a minute away.)
-      await until(() => worker.compacts.length === 2 && worker.active.size === 0, 'two compactions');
-      await settleALittle();
-      assert.deepEqual(worker.compacts, [{ cluster: 'c', lane: 0 }, { cluster: 'a', lane: 0 }]);
-      assert.equal(analysis.compactions, 2);
-      // A change of lane 0 in its quiet time: the idle lane does not start a compaction it would wait for.
-      analysis.schedule('a', 0);
-      await until(() => worker.active.has('a'), 'a again');
-      analysis.schedule('c', 60_000);
-      worker.release('a');
-      await settleALittle();
-      assert.deepEqual(worker.compacts.length, 2, 'no compaction while c waits');
-      assert.deepEqual(worker.overlaps, []);
-    } finally {
-      for (const c of [...worker.active.keys()]) worker.release(c);
-      await analysis.close();
-    }
+  const worker = new CompactingWorker(2);
+  worker.overlaysOf.set('a', 9).set('b', 3).set('c', 12);
+  await withAnalysis(worker, async (analysis) => {
+    analysis.schedule('a', 0);
+    await until(() => worker.active.has('a'), 'a');
+    analysis.schedule('b', 0);
+    await until(() => worker.active.has('b'), 'b');
+    analysis.schedule('c', 0);
+    await settleALittle();
+    // a ends with 9 overlays, but c is queued in lane 0: the change comes first.
+    worker.release('a');
+    await until(() => worker.active.has('c'), 'c after a');
+    assert.deepEqual(worker.compacts, []);
+    // c ends (12 overlays): lane 0 is idle and compacts c, the deepest, then a; b (3, lane 1) is left as it is.
+    worker.release('c');
+    worker.release('b');
+    // (Not analysis.idle(): the fleet pass these analyses scheduled is a minute away.)
+    await until(() => worker.compacts.length === 2 && worker.active.size === 0, 'two compactions');
+    await settleALittle();
+    assert.deepEqual(worker.compacts, [{ cluster: 'c', lane: 0 }, { cluster: 'a', lane: 0 }]);
+    assert.equal(analysis.compactions, 2);
+    // A change of lane 0 in its quiet time: the idle lane does not start a compaction it would wait for.
+    analysis.schedule('a', 0);
+    await until(() => worker.active.has('a'), 'a again');
+    analysis.schedule('c', 60_000);
+    worker.release('a');
+    await settleALittle();
+    assert.deepEqual(worker.compacts.length, 2, 'no compaction while c waits');
+    assert.deepEqual(worker.overlaps, []);
   });
 });
 

@@ -54,9 +54,10 @@ export default defineRule({
     const posture = computePosture(model);
     // Only policies whose sources name namespaces can be reported: those are kept per policy list
     // (objectsWhere), so a run after a change elsewhere walks a few policies, not every one.
-    const naming = objectsWhere(model.ofKind('security.istio.io', 'AuthorizationPolicy'), 'aut027-names-namespaces', namesNamespaces);
-    const policies = naming.map((r) => posture.policy(r)).filter((p): p is PolicyInfo => p !== undefined);
-    for (const input of reportsFor(policies, known)) report(input);
+    for (const r of objectsWhere(model.ofKind('security.istio.io', 'AuthorizationPolicy'), 'aut027-names-namespaces', namesNamespaces)) {
+      const p = posture.policy(r);
+      if (p) reportUnknown(p, known, report);
+    }
   },
 });
 
@@ -65,32 +66,29 @@ function namesNamespaces(r: Resource): boolean {
   return rulesOf(r).some((rv) => sourceFields(rv).some((f) => Object.hasOwn(EFFECT.DENY, f.field) && f.values.length > 0));
 }
 
-function reportsFor(policies: readonly PolicyInfo[], known: ReadonlySet<string>): ReportInput[] {
-  const out: ReportInput[] = [];
-  for (const p of policies) {
-    if (p.problems.length) continue;
-    const r = p.resource;
-    const effects = EFFECT[p.action];
-    if (!effects) continue;
-    for (const rv of rulesOf(r)) {
-      for (const f of sourceFields(rv)) {
-        const effect = Object.hasOwn(effects, f.field) ? effects[f.field] : undefined;
-        if (!effect) continue;
-        f.values.forEach((value, i) => {
-          if (value.length > 253 || matchesSome(value, known)) return;
-          const near = value.includes('*') ? null : closest(value, known);
-          out.push({
-            resource: r,
-            path: [...f.path, i],
-            key: `${pathToString(f.path)}:${i}`,
-            severity: effect.severity,
-            message: `${p.action} policy ${r.namespace}/${r.name} names namespace ${quoteValue(value, 80)} in ${f.field} (rules[${rv.index}]), which does not exist in the input${near ? ` (did you mean ${near}?)` : ''}: ${effect.text}.`,
-          });
+/** Reports each namespace `p`'s sources name (or exclude) that is not in `known`. */
+function reportUnknown(p: PolicyInfo, known: ReadonlySet<string>, report: (input: ReportInput) => void): void {
+  if (p.problems.length) return;
+  const r = p.resource;
+  const effects = EFFECT[p.action];
+  if (!effects) return;
+  for (const rv of rulesOf(r)) {
+    for (const f of sourceFields(rv)) {
+      const effect = Object.hasOwn(effects, f.field) ? effects[f.field] : undefined;
+      if (!effect) continue;
+      f.values.forEach((value, i) => {
+        if (value.length > 253 || matchesSome(value, known)) return;
+        const near = value.includes('*') ? null : closest(value, known);
+        report({
+          resource: r,
+          path: [...f.path, i],
+          key: `${pathToString(f.path)}:${i}`,
+          severity: effect.severity,
+          message: `${p.action} policy ${r.namespace}/${r.name} names namespace ${quoteValue(value, 80)} in ${f.field} (rules[${rv.index}]), which does not exist in the input${near ? ` (did you mean ${near}?)` : ''}: ${effect.text}.`,
         });
-      }
+      });
     }
   }
-  return out;
 }
 
 /** Namespaces that exist: Namespace objects, namespaces holding objects, and the platform's own. */
