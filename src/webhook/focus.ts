@@ -107,7 +107,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['BYP015', 'kwn'],
   ['BYP030', 'skwn'],
   ['EGR001', 'kwn'],
-  ['EGR002', 'kwn'],
+  ['EGR002', 'skwn'],
   ['EGR003', 'kwn'],
   ['EGR004', 'kwn'],
   ['EGR005', 'kwn'],

@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import type { NamespaceInfo } from '../../model/namespaces.js';
 import { WORKLOAD_READS } from '../reads.js';
 import { injectionEvidence, managedGatewayProxy, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
@@ -30,38 +31,48 @@ export default defineRule({
     },
   },
   check({ model, settings, report }) {
-    for (const ns of model.namespaces()) {
+    // One loop over workloads, not namespaces then their workloads: an admission review's focused run
+    // (src/webhook/focus.ts) cuts `workloads` to the object under review, where a namespace's
+    // workloads would all be judged again for each review.
+    const nsTexts = new Map<string, string>();
+    const nsText = (ns: NamespaceInfo): string => {
+      let text = nsTexts.get(ns.name);
+      if (text === undefined) {
+        const label = modeLabel(ns);
+        text = label
+          ? `namespace ${ns.name} (${label.key}=${shown(label.value, 40)})`
+          : ns.injectedByDefault
+            ? `namespace ${ns.name} (no injection label, injected because the default injector has enableNamespacesByDefault on)`
+            : `namespace ${ns.name}`;
+        nsTexts.set(ns.name, text);
+      }
+      return text;
+    };
+    for (const w of model.workloads) {
+      const ns = model.namespace(w.namespace);
       if (!ns.resource || ns.system) continue;
       if (ns.mode !== 'sidecar' && ns.mode !== 'ambient') continue;
-      const label = modeLabel(ns);
-      const nsText = label
-        ? `namespace ${ns.name} (${label.key}=${shown(label.value, 40)})`
-        : ns.injectedByDefault
-          ? `namespace ${ns.name} (no injection label, injected because the default injector has enableNamespacesByDefault on)`
-          : `namespace ${ns.name}`;
-      for (const w of model.workloadsIn(ns.name)) {
-        // istiod's own gateway and waypoint proxies opt out because they are the proxy.
-        if (managedGatewayProxy(w, settings, model)) continue;
-        if (ns.mode === 'sidecar') {
-          const s = sidecarInjectSetting(w);
-          if (!s || s.inject !== false) continue;
-          report({
-            resource: w.resource,
-            path: s.path,
-            message: `${workloadLabel(w)} turns sidecar injection off with pod ${s.source} sidecar.istio.io/inject=${shown(s.value, 40)} in ${nsText}, which injects sidecars: its pods run without a proxy, so their traffic has no mTLS, no authorization and no egress policy.`,
-            evidence: injectionEvidence(model, ns),
-          });
-        } else {
-          if (w.podLabels[AMBIENT_LABEL] !== 'none') continue;
-          // A pod that asks for a sidecar instead is still in the mesh.
-          if (model.dataplaneOf(w) === 'sidecar') continue;
-          report({
-            resource: w.resource,
-            path: [...w.metaPath, 'labels', AMBIENT_LABEL],
-            message: `${workloadLabel(w)} opts out of ambient mode with pod label ${AMBIENT_LABEL}=none in ${nsText}: ztunnel does not capture its pods, so their traffic has no mTLS, no authorization and no egress policy.`,
-            evidence: injectionEvidence(model, ns),
-          });
-        }
+      // istiod's own gateway and waypoint proxies opt out because they are the proxy.
+      if (managedGatewayProxy(w, settings, model)) continue;
+      if (ns.mode === 'sidecar') {
+        const s = sidecarInjectSetting(w);
+        if (!s || s.inject !== false) continue;
+        report({
+          resource: w.resource,
+          path: s.path,
+          message: `${workloadLabel(w)} turns sidecar injection off with pod ${s.source} sidecar.istio.io/inject=${shown(s.value, 40)} in ${nsText(ns)}, which injects sidecars: its pods run without a proxy, so their traffic has no mTLS, no authorization and no egress policy.`,
+          evidence: injectionEvidence(model, ns),
+        });
+      } else {
+        if (w.podLabels[AMBIENT_LABEL] !== 'none') continue;
+        // A pod that asks for a sidecar instead is still in the mesh.
+        if (model.dataplaneOf(w) === 'sidecar') continue;
+        report({
+          resource: w.resource,
+          path: [...w.metaPath, 'labels', AMBIENT_LABEL],
+          message: `${workloadLabel(w)} opts out of ambient mode with pod label ${AMBIENT_LABEL}=none in ${nsText(ns)}: ztunnel does not capture its pods, so their traffic has no mTLS, no authorization and no egress policy.`,
+          evidence: injectionEvidence(model, ns),
+        });
       }
     }
   },

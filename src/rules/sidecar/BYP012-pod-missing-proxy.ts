@@ -34,37 +34,38 @@ export default defineRule({
     },
   },
   check({ model, report }) {
-    for (const ns of model.namespaces()) {
+    // One loop over workloads, not namespaces then their workloads: an admission review's focused run
+    // (src/webhook/focus.ts) cuts `workloads` to the object under review.
+    for (const w of model.workloads) {
+      if (w.resource.kind !== 'Pod' || w.resource.group !== '') continue;
+      const ns = model.namespace(w.namespace);
       // In a namespace that does not inject, a pod can still ask (object webhooks): dataplaneOf says so.
       if (!ns.resource || ns.system || ns.mode === null) continue;
-      for (const w of model.workloadsIn(ns.name)) {
-        if (w.resource.kind !== 'Pod' || w.resource.group !== '') continue;
-        if (model.dataplaneOf(w) !== 'sidecar') continue; // opted out: BYP007
-        if (w.spec.hostNetwork === true) continue; // never injected: BYP005
-        if (Object.prototype.hasOwnProperty.call(w.podAnnotations, MIRROR)) continue;
-        const status = w.resource.obj?.status;
-        const phase = isObject(status) && typeof status.phase === 'string' ? status.phase : null;
-        if (phase && FINISHED.has(phase)) continue;
-        if (w.containers.some((c) => c.name === 'istio-proxy' && c.kind !== 'ephemeralContainer')) continue;
-        // The injector's own exceptions, when its configuration is in the input.
-        const { injector } = injectorFor(model, w);
-        if (injector?.policy === 'disabled' && sidecarInjectSetting(w)?.inject !== true) continue;
-        if (injector?.neverInjectSelector.some((sel) => isObject(sel) && selectorMatches({ matchLabels: sel.matchLabels, matchExpressions: sel.matchExpressions }, w.podLabels))) continue;
-        const label = modeLabel(ns);
-        const optIn = ns.mode === 'sidecar' ? null : podOptIn(ns.labels, w.podLabels);
-        const why = optIn
-          ? `it opts in with pod label ${optIn.label}=${shown(optIn.value, 40)}, which Istio's object injection webhook honours in namespace ${ns.name} (no injection label)`
-          : label
-            ? `namespace ${ns.name} injects sidecars (${label.key}=${shown(label.value, 40)})`
-            : `namespace ${ns.name} is injected by default (the default injector has enableNamespacesByDefault on)`;
-        const facts = [ownerText(w.resource.obj?.metadata?.ownerReferences), phase ? `phase ${shown(phase, 20)}` : ''].filter(Boolean);
-        report({
-          resource: w.resource,
-          path: [...w.specPath, 'containers'],
-          message: `${workloadLabel(w)}${facts.length ? ` (${facts.join(', ')})` : ''} has no istio-proxy container although ${why}: it runs without a proxy, so mTLS and AuthorizationPolicies are not enforced on it and its traffic is plaintext. It was probably created before injection was enabled, or while the injection webhook was unreachable; restart its workload.`,
-          evidence: injectionEvidence(model, ns),
-        });
-      }
+      if (model.dataplaneOf(w) !== 'sidecar') continue; // opted out: BYP007
+      if (w.spec.hostNetwork === true) continue; // never injected: BYP005
+      if (Object.prototype.hasOwnProperty.call(w.podAnnotations, MIRROR)) continue;
+      const status = w.resource.obj?.status;
+      const phase = isObject(status) && typeof status.phase === 'string' ? status.phase : null;
+      if (phase && FINISHED.has(phase)) continue;
+      if (w.containers.some((c) => c.name === 'istio-proxy' && c.kind !== 'ephemeralContainer')) continue;
+      // The injector's own exceptions, when its configuration is in the input.
+      const { injector } = injectorFor(model, w);
+      if (injector?.policy === 'disabled' && sidecarInjectSetting(w)?.inject !== true) continue;
+      if (injector?.neverInjectSelector.some((sel) => isObject(sel) && selectorMatches({ matchLabels: sel.matchLabels, matchExpressions: sel.matchExpressions }, w.podLabels))) continue;
+      const label = modeLabel(ns);
+      const optIn = ns.mode === 'sidecar' ? null : podOptIn(ns.labels, w.podLabels);
+      const why = optIn
+        ? `it opts in with pod label ${optIn.label}=${shown(optIn.value, 40)}, which Istio's object injection webhook honours in namespace ${ns.name} (no injection label)`
+        : label
+          ? `namespace ${ns.name} injects sidecars (${label.key}=${shown(label.value, 40)})`
+          : `namespace ${ns.name} is injected by default (the default injector has enableNamespacesByDefault on)`;
+      const facts = [ownerText(w.resource.obj?.metadata?.ownerReferences), phase ? `phase ${shown(phase, 20)}` : ''].filter(Boolean);
+      report({
+        resource: w.resource,
+        path: [...w.specPath, 'containers'],
+        message: `${workloadLabel(w)}${facts.length ? ` (${facts.join(', ')})` : ''} has no istio-proxy container although ${why}: it runs without a proxy, so mTLS and AuthorizationPolicies are not enforced on it and its traffic is plaintext. It was probably created before injection was enabled, or while the injection webhook was unreachable; restart its workload.`,
+        evidence: injectionEvidence(model, ns),
+      });
     }
   },
 });
