@@ -27,12 +27,8 @@ export function objectsWhere(
     const last = lastFiltered.get(key);
     // Another context: the last answers still hold for the objects `touchedSince` says it cannot reach.
     const touched = last && last.context !== context && last.context && touchedSince ? touchedSince(last.context) : null;
-    const out =
-      last && last.context === context
-        ? filterLike(list, last.list, new Set(last.out), keep)
-        : last && touched
-          ? filterLike(list, last.list, new Set(last.out), keep, touched)
-          : list.filter(keep);
+    // The same context: every object in both lists keeps its answer (`touched` is null then).
+    const out = last && (last.context === context || touched) ? filterLike(list, last.list, new Set(last.out), keep, touched) : list.filter(keep);
     entry = { context, out };
     byKey.set(key, entry);
     lastFiltered.set(key, { list, out, context });

@@ -38,13 +38,10 @@ export default defineRule({
     // tenancy, so the list is kept until one of them changes (objectsWhere; a new model, a Service or a
     // ServiceEntry changed, makes a new host index). The rest of the check reads Sidecars and exportTo.
     const claiming = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts, claimsTouched(model, (vs) => claimedHosts(model, vs)));
+    // claimsOthers kept only mesh-bound VirtualServices outside the platform with a list of hosts.
     for (const vs of claiming) {
-      if (tenancy.isPlatform(vs.namespace)) continue;
       const spec = vs.obj?.spec;
       if (!spec || typeof spec !== 'object' || !Array.isArray(spec.hosts)) continue;
-      const gateways = spec.gateways;
-      const meshBound = !Array.isArray(gateways) || gateways.length === 0 || gateways.includes('mesh');
-      if (!meshBound) continue;
       const scope = exportScope(model, 'VirtualService', vs.namespace, spec.exportTo);
       spec.hosts.forEach((raw: unknown, i: number) => {
         if (typeof raw !== 'string') return;

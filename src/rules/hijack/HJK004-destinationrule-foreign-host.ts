@@ -97,16 +97,12 @@ export default defineRule({
     // Only a DestinationRule for a host another tenant owns can be reported: which are is kept until
     // the host index or the tenancy changes (objectsWhere, as HJK001 does).
     const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts, claimsTouched(model, (dr) => (typeof dr.obj?.spec?.host === 'string' ? [model.resolveHost(dr.obj.spec.host, dr.namespace)] : [])));
+    // claimsOthers kept only exported DestinationRules outside the platform whose host has victims.
     for (const dr of claiming) {
-      if (tenancy.isPlatform(dr.namespace)) continue;
       const spec = dr.obj?.spec;
       if (!isObject(spec) || typeof spec.host !== 'string') continue;
-      // Istio never exports a DestinationRule with a workloadSelector to other namespaces.
-      if (!isEmptySelector(spec.workloadSelector?.matchLabels ?? spec.workloadSelector)) continue;
       const host = model.resolveHost(spec.host, dr.namespace);
-      if (!host) continue;
       const victims = claimVictims(model, dr.namespace, host);
-      if (!victims.any) continue;
       const scope = exportScope(model, 'DestinationRule', dr.namespace, spec.exportTo);
       const takers = namespacesTaking(model, scope, dr.namespace, host).filter((ns) => !tenancy.sameTenant(ns, dr.namespace));
       if (!takers.length) continue;
@@ -166,6 +162,7 @@ function claimsOthers(model: MeshModel, dr: Resource): boolean {
   if (model.tenancy.isPlatform(dr.namespace)) return false;
   const spec = dr.obj?.spec;
   if (!isObject(spec) || typeof spec.host !== 'string') return false;
+  // Istio never exports a DestinationRule with a workloadSelector to other namespaces.
   if (!isEmptySelector(spec.workloadSelector?.matchLabels ?? spec.workloadSelector)) return false;
   const host = model.resolveHost(spec.host, dr.namespace);
   return !!host && claimVictims(model, dr.namespace, host).any;

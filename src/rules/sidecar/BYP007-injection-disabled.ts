@@ -34,20 +34,6 @@ export default defineRule({
     // One loop over workloads, not namespaces then their workloads: an admission review's focused run
     // (src/webhook/focus.ts) cuts `workloads` to the object under review, where a namespace's
     // workloads would all be judged again for each review.
-    const nsTexts = new Map<string, string>();
-    const nsText = (ns: NamespaceInfo): string => {
-      let text = nsTexts.get(ns.name);
-      if (text === undefined) {
-        const label = modeLabel(ns);
-        text = label
-          ? `namespace ${ns.name} (${label.key}=${shown(label.value, 40)})`
-          : ns.injectedByDefault
-            ? `namespace ${ns.name} (no injection label, injected because the default injector has enableNamespacesByDefault on)`
-            : `namespace ${ns.name}`;
-        nsTexts.set(ns.name, text);
-      }
-      return text;
-    };
     for (const w of model.workloads) {
       const ns = model.namespace(w.namespace);
       if (!ns.resource || ns.system) continue;
@@ -60,7 +46,7 @@ export default defineRule({
         report({
           resource: w.resource,
           path: s.path,
-          message: `${workloadLabel(w)} turns sidecar injection off with pod ${s.source} sidecar.istio.io/inject=${shown(s.value, 40)} in ${nsText(ns)}, which injects sidecars: its pods run without a proxy, so their traffic has no mTLS, no authorization and no egress policy.`,
+          message: `${workloadLabel(w)} turns sidecar injection off with pod ${s.source} sidecar.istio.io/inject=${shown(s.value, 40)} in ${namespaceText(ns)}, which injects sidecars: its pods run without a proxy, so their traffic has no mTLS, no authorization and no egress policy.`,
           evidence: injectionEvidence(model, ns),
         });
       } else {
@@ -70,10 +56,17 @@ export default defineRule({
         report({
           resource: w.resource,
           path: [...w.metaPath, 'labels', AMBIENT_LABEL],
-          message: `${workloadLabel(w)} opts out of ambient mode with pod label ${AMBIENT_LABEL}=none in ${nsText(ns)}: ztunnel does not capture its pods, so their traffic has no mTLS, no authorization and no egress policy.`,
+          message: `${workloadLabel(w)} opts out of ambient mode with pod label ${AMBIENT_LABEL}=none in ${namespaceText(ns)}: ztunnel does not capture its pods, so their traffic has no mTLS, no authorization and no egress policy.`,
           evidence: injectionEvidence(model, ns),
         });
       }
     }
   },
 });
+
+/** How a finding names the namespace and what makes it inject (made only for a finding). */
+function namespaceText(ns: NamespaceInfo): string {
+  const label = modeLabel(ns);
+  if (label) return `namespace ${ns.name} (${label.key}=${shown(label.value, 40)})`;
+  return ns.injectedByDefault ? `namespace ${ns.name} (no injection label, injected because the default injector has enableNamespacesByDefault on)` : `namespace ${ns.name}`;
+}
