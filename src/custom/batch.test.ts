@@ -193,3 +193,39 @@ test('an object the fast path hands back (a value of a type it does not know) is
   assert.deepEqual(res.findings.map((f) => f.resource.name), ['cd0']);
   assert.equal(rule.trouble, null);
 });
+
+test('a custom rule reading its namespace\'s labels runs again when only a Namespace label changes', () => {
+  const [rule] = parseRuleFile(
+    `rules:
+- id: X-TEAM
+  title: t
+  severity: low
+  match: {kinds: [Deployment]}
+  condition: "has(ns.labels.team) && ns.labels.team == 'red'"
+  message: "{{ object.metadata.name }} belongs to team red"
+  path: metadata.name
+  fix: f
+  docs: {summary: s, why: w}
+`,
+    'r.yaml',
+  ).map((s) => compileDeclarative(s));
+  assert.equal(rule.meta.namespaceContent, true);
+  const docs = (team: string) =>
+    parseAllDocuments(`apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled, team: ${team}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: app, image: web}]}}}
+`).map((d) => d.toJS() as Record<string, any>);
+  const live = (o: Record<string, any>) => liveResource(o, { apiVersion: o.apiVersion, kind: o.kind, namespaced: !isClusterScoped(o.kind) }, 'c');
+  const objects = new Map(docs('blue').map((o) => [`${o.kind}/${o.metadata.name}`, live(o)] as const));
+  const engine = new IncrementalEngine([rule]);
+  assert.equal(allFindings(engine.analyse(objects, null)).length, 0);
+  objects.set('Namespace/shop', live(docs('red')[0]));
+  const after = engine.analyse(objects, ['Namespace/shop']);
+  assert.equal(engine.stats.namespaceContentOnly, 1, 'a label the mesh facts do not include');
+  assert.deepEqual(allFindings(after).map((f) => f.message), ['web belongs to team red']);
+});

@@ -364,6 +364,8 @@ export function compileDeclarative(spec: DeclarativeSpec, opts: CompileOptions =
     severity: spec.severity,
     category: spec.category,
     reads: [...new Set(spec.kinds.map((k) => (k.group ? `${k.group}/${k.kind}` : k.kind)))],
+    // A condition reads its namespace's labels and annotations (`ns`), whatever kinds it names.
+    namespaceContent: true,
     docs: spec.docs,
   };
   let member: Member;

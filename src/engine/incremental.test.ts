@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { IncrementalEngine, allFindings, ID_STEP } from './incremental.js';
+import { IncrementalEngine, allFindings, ID_STEP, readsNamespaceContent } from './incremental.js';
 import { runRules } from './run.js';
 import { defaultSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
@@ -50,8 +50,8 @@ function line(f: { fingerprint: string; ruleId: string; severity: string; messag
 }
 
 /** Runs the property; returns the first mismatch (or null) instead of throwing, so the mutation test can expect one. */
-async function property(rules: readonly Rule[], numRuns: number, seed?: number, order: 'canonical' | 'given' = 'canonical', objects = anyObjectArb): Promise<{ steps: number; incremental: number; overlaid: number; scoped: number }> {
-  const totals = { steps: 0, incremental: 0, overlaid: 0, scoped: 0 };
+async function property(rules: readonly Rule[], numRuns: number, seed?: number, order: 'canonical' | 'given' = 'canonical', objects = anyObjectArb): Promise<Totals & { incremental: number }> {
+  const totals = { steps: 0, incremental: 0, overlaid: 0, scoped: 0, namespaceContentOnly: 0 };
   fc.assert(
     fc.property(
       fc.array(objects, { minLength: 1, maxLength: 14 }),
@@ -62,6 +62,7 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
         totals.incremental += stats.incremental;
         totals.overlaid += stats.overlaid;
         totals.scoped += stats.scoped;
+        totals.namespaceContentOnly += stats.namespaceContentOnly;
       },
     ),
     // The failing assertion's message (which rule, which findings) in the report, not only the input.
@@ -154,8 +155,9 @@ function parseSeeds(text: string): number[] {
 }
 
 /** Runs the property for every seed; each seed's failure is reported (all of them, not only the first). */
-async function eachSeed(run: (seed: number | undefined) => Promise<{ steps: number; overlaid: number; scoped: number }>): Promise<{ steps: number; overlaid: number; scoped: number }> {
-  const totals = { steps: 0, overlaid: 0, scoped: 0 };
+type Totals = { steps: number; overlaid: number; scoped: number; namespaceContentOnly: number };
+async function eachSeed(run: (seed: number | undefined) => Promise<Totals>): Promise<Totals> {
+  const totals = { steps: 0, overlaid: 0, scoped: 0, namespaceContentOnly: 0 };
   const failures: string[] = [];
   for (const seed of SEEDS) {
     try {
@@ -163,6 +165,7 @@ async function eachSeed(run: (seed: number | undefined) => Promise<{ steps: numb
       totals.steps += t.steps;
       totals.overlaid += t.overlaid;
       totals.scoped += t.scoped;
+      totals.namespaceContentOnly += t.namespaceContentOnly;
     } catch (e) {
       if (SEEDS.length === 1) throw e;
       failures.push(`seed ${seed}: ${(e as Error).message}`);
@@ -177,6 +180,7 @@ test('incremental findings equal a from-scratch analysis after every random crea
   assert.ok(totals.steps >= RUNS * SEEDS.length, `steps checked: ${totals.steps}`);
   assert.ok(totals.overlaid > 0, 'some steps took the overlay path (not only rebuilds)');
   assert.ok(totals.scoped > 0, 'some rules ran over the changed namespaces alone (src/engine/scope.ts)');
+  assert.ok(totals.namespaceContentOnly > 0, 'some Namespace updates kept the facts and re-ran only the rules declaring Namespace');
 });
 
 test('in the caller\'s order (the webhook\'s): incremental findings equal a from-scratch analysis in that order', async () => {
@@ -316,6 +320,52 @@ test('the stand-in mesh config follows the objects when the model empties and fi
   assert.ok(stats.overlaid >= 1, 'the ClusterRoleBinding went in as an overlay');
   // And the other way: the last object going as an overlay (a cluster-scoped one: no namespace empties).
   checkScenario(allRules, 'canonical', [binding, virtualService], [[{ op: 'delete', pick: 1 }], [{ op: 'delete', pick: 0 }], [{ op: 'upsert', object: istiod }]], false);
+});
+
+// A Namespace update that keeps what every rule sees of the namespace (mode, injection and waypoint
+// labels) re-runs only the rules that read its content (readsNamespaceContent); one that changes them re-runs every
+// rule. BYP009 reads the pod-security labels: without Namespace in its reads its finding would go stale.
+test('a Namespace update re-runs the rules declaring Namespace when the facts stay, every rule when they change', () => {
+  const ns = (labels: Record<string, string>): Obj => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels } });
+  const deployment: Obj = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } } },
+  };
+  const declaring = allRules.filter(readsNamespaceContent).length;
+  const engine = new IncrementalEngine(allRules);
+  const objects = new Map<string, Resource>();
+  const put = (o: Obj) => {
+    const r = toResource(o);
+    objects.set(keyOf(r), r);
+    return keyOf(r);
+  };
+  put(deployment);
+  const key = put(ns({ 'istio-injection': 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted' }));
+  engine.analyse(objects, null);
+  const scopedDeclaring = allRules.filter((r) => readsNamespaceContent(r) && r.meta.scope === 'namespace').length;
+  const check = (labels: Record<string, string>, want: { rulesRun: number; rulesScoped: number; rebuilt: boolean }) => {
+    put(ns(labels));
+    const r = engine.analyse(objects, [key]);
+    assert.deepEqual({ rulesRun: r.rulesRun, rulesScoped: r.rulesScoped, rebuilt: r.rebuilt }, want, JSON.stringify(labels));
+    assert.deepEqual(allFindings(r).map(line).sort(), fromScratch(objects, allRules, {}, 'canonical'), JSON.stringify(labels));
+  };
+  // A team label, then the pod-security label BYP009 reads: only the declaring rules, the scoped ones over shop alone.
+  check({ 'istio-injection': 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted', team: 'a' }, { rulesRun: declaring, rulesScoped: scopedDeclaring, rebuilt: false });
+  check({ 'istio-injection': 'enabled', team: 'a' }, { rulesRun: declaring, rulesScoped: scopedDeclaring, rebuilt: false });
+  // Injection off: the facts change, every rule runs over the whole model (the overlay, not a rebuilt one).
+  check({ 'istio-injection': 'disabled', team: 'a' }, { rulesRun: allRules.length, rulesScoped: 0, rebuilt: false });
+  assert.equal(engine.stats.namespaceContentOnly, 2);
+  // A rule that read the pod-security label without declaring Namespace would keep a stale finding.
+  const victim = allRules.find((r) => r.meta.id === 'BYP009')!;
+  const broken: Rule = { ...victim, meta: { ...victim.meta, reads: victim.meta.reads.filter((k) => k !== 'Namespace') } };
+  const brokenEngine = new IncrementalEngine([broken]);
+  put(ns({ 'istio-injection': 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted' }));
+  brokenEngine.analyse(objects, null);
+  put(ns({ 'istio-injection': 'enabled' }));
+  const stale = brokenEngine.analyse(objects, [key]);
+  assert.notDeepEqual(allFindings(stale).map(line).sort(), fromScratch(objects, [broken], {}, 'canonical'));
 });
 
 // Found by src/rules/reads-recorded.test.ts, not by the property (its mesh configs never move the root

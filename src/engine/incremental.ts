@@ -44,7 +44,7 @@ import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
-import { modelWideReason, overlayModel } from '../model/overlay.js';
+import { isNamespaceUpdate, modelWideReason, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import { compareObjects, inCanonicalOrder } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
@@ -83,6 +83,11 @@ const STRUCTURAL_READS = ['Namespace'];
 /** What a rule reads, for choosing the rules a change re-runs: its `reads` and the model's structure. */
 export function effectiveReads(rule: Rule): string[] {
   return [...rule.meta.reads, ...STRUCTURAL_READS];
+}
+
+/** Whether a Namespace update that keeps the namespace's facts can change the rule's findings (RuleMeta.namespaceContent). */
+export function readsNamespaceContent(rule: Rule): boolean {
+  return rule.meta.namespaceContent ?? rule.meta.reads.some((k) => normaliseKind(k) === kindKey('', 'Namespace'));
 }
 
 /** Gap between two neighbouring ids after a rebuild: room for 20 insertions at one place before a renumbering. */
@@ -151,6 +156,8 @@ interface Applied {
   key: string;
   before: Resource | null;
   after: Resource | null;
+  /** A Namespace update that changed only what the rules declaring Namespace read (namespaceUpdateReach). */
+  namespaceContentOnly?: boolean;
 }
 
 export class IncrementalEngine {
@@ -176,11 +183,13 @@ export class IncrementalEngine {
    */
   private readonly retired = new Set<number>();
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
+  /** Rules that read a Namespace's content beyond its facts (see namespaceContentOnly in analyse). */
+  private readonly namespaceContentReaders: ReadonlySet<Rule>;
   private readonly settings: RuleSettings;
   private readonly maxDepth: number;
   private readonly scoping: boolean;
   /** Counters for tests, benchmarks and metrics. */
-  readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0, scoped: 0 };
+  readonly stats = { full: 0, incremental: 0, rebuilt: 0, overlaid: 0, scoped: 0, namespaceContentOnly: 0 };
   /** Findings' fingerprints by object, across runs: a rule run again over an unchanged object hashes nothing. */
   private readonly fingerprints = new FingerprintMemo();
   /** What rules remember per tenant namespace across runs (RuleContext.perNamespace). */
@@ -191,6 +200,7 @@ export class IncrementalEngine {
     private readonly opts: IncrementalEngineOptions = {},
   ) {
     this.readsOf = new Map(rules.map((r) => [r, new Set(effectiveReads(r).map(normaliseKind))]));
+    this.namespaceContentReaders = new Set(rules.filter(readsNamespaceContent));
     this.settings = opts.settings ?? defaultSettings();
     this.maxDepth = opts.maxOverlayDepth ?? DEFAULT_MAX_OVERLAY_DEPTH;
     this.scoping = opts.scoping ?? true;
@@ -264,6 +274,9 @@ export class IncrementalEngine {
     // whatever its `reads` say: every rule runs again (src/rules/reads-recorded.test.ts leaves these
     // reads out for that reason). The model is rebuilt for such a change anyway.
     let modelWide = false;
+    // A Namespace update that keeps what every rule sees of the namespace (namespaceUpdateReach) re-runs
+    // the rules that read its content (readsNamespaceContent), not every rule through the model's structure.
+    let namespaceContentChanged = false;
     for (const key of new Set(changed)) {
       const now = objects.get(key) ?? null;
       const was = this.given.get(key) ?? null;
@@ -272,7 +285,12 @@ export class IncrementalEngine {
       const after = now ? { ...now } : null;
       // A replacement keeps its object's place.
       if (before && after) after.id = before.id;
-      for (const r of [before, after]) {
+      let namespaceContentOnly = false;
+      if (before && after && isNamespaceUpdate(before, after)) {
+        namespaceContentOnly = namespaceUpdateReach(this.model, before, after) === 'content';
+        if (namespaceContentOnly) namespaceContentChanged = true;
+        else changedKinds.add(kindKey('', 'Namespace'));
+      } else for (const r of [before, after]) {
         if (!r) continue;
         // Both the object's own group and the grouped form of its bare kind: `reads: [Deployment]` means
         // apps/Deployment, and a workload read through the model is one whatever group it came with.
@@ -293,8 +311,9 @@ export class IncrementalEngine {
         this.given.delete(key);
         this.objects.delete(key);
       }
-      applied.push({ key, before, after });
+      applied.push({ key, before, after, namespaceContentOnly });
     }
+    if (namespaceContentChanged) this.stats.namespaceContentOnly++;
     const namespacesChanged = [...present].some(([ns, was]) => this.perNamespace.has(ns) !== was);
     // The model lists a namespace without a Namespace object where its first object is: removing or
     // adding that object (of any kind) can reorder namespaces() without adding or removing one, and
@@ -314,7 +333,9 @@ export class IncrementalEngine {
     }
     const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
     const everything = modelWide || namespacesChanged || namespacesMoved || telemetryChanged;
-    const rules = everything ? this.rules : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)));
+    const rules = everything
+      ? this.rules
+      : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)) || (namespaceContentChanged && this.namespaceContentReaders.has(r)));
     const scope = everything ? null : this.scopeOf(applied);
     // What rules remember per namespace holds while every change stays in the namespaces it names.
     if (scope) this.namespaceValues.forget(scope);
@@ -333,12 +354,17 @@ export class IncrementalEngine {
     // after the rules ran: with them every rule runs over the whole model.
     if (!applied.length || !this.scoping || this.telemetry) return null;
     const out = new Set<string>();
-    for (const { before, after } of applied) {
-      for (const r of [before, after]) {
-        if (!r) continue;
-        const ns = scopeOfChange(this.model!, r);
-        if (ns === null) return null;
-        out.add(ns);
+    for (const { before, after, namespaceContentOnly } of applied) {
+      // A tenant namespace's Namespace object changed in its content alone: the rules that declare the
+      // scope promise that only findings scoped to that namespace can change (src/testing/scope-check.ts).
+      if (namespaceContentOnly && after && !this.model!.isSystemNamespace(after.name)) out.add(after.name);
+      else {
+        for (const r of [before, after]) {
+          if (!r) continue;
+          const ns = scopeOfChange(this.model!, r);
+          if (ns === null) return null;
+          out.add(ns);
+        }
       }
       if (out.size > MAX_SCOPED_NAMESPACES) return null;
     }

@@ -78,6 +78,18 @@ test('the checks catch a rule that counts another namespace: locality for tenant
   assert.match(shared, /alone its findings scoped to "istio-system" differ/);
 });
 
+test('the locality check catches a rule whose findings read another tenant namespace\'s Namespace labels', () => {
+  const teams: Rule = defineRule({
+    meta: { id: 'TST901', title: 'test', severity: 'low', category: 'custom', scope: 'namespace', reads: ['Service', 'Namespace'], docs: { summary: 's', why: 'w', fix: 'f' } },
+    check(ctx) {
+      const labelled = ctx.model.ofKind('', 'Namespace').filter((n) => n.labels.team !== undefined).map((n) => n.name);
+      for (const s of ctx.model.ofKind('', 'Service')) ctx.report({ resource: s, message: `namespaces with a team: ${labelled.join(',')}` });
+    },
+  });
+  const objects = TWO_TENANTS.map((o) => (o.kind === 'Namespace' ? { ...o, metadata: { ...o.metadata, labels: { team: String(o.metadata?.name) } } } : o));
+  assert.match(scopeViolations([teams], objects).get('TST901') ?? '', /changing namespace (shop|payments)'s Namespace labels and annotations .* changed findings scoped to "(payments|shop)"/);
+});
+
 test('a finding is scoped to its namespace, a Namespace object to itself, other cluster-scoped objects to none', () => {
   const ref = (kind: string, namespace: string, name: string, apiVersion = 'v1') => ({ resource: { cluster: 'c', apiVersion, kind, namespace, name } });
   assert.equal(findingScope(ref('Service', 'shop', 'web')), 'shop');

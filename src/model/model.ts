@@ -273,13 +273,18 @@ export class MeshModel {
     }
   }
 
-  private buildNamespaces(): void {
+  /** What the model says of the namespace whose Namespace object is `r` (also for an overlay replacing it: src/model/overlay.ts). */
+  infoOfNamespaceObject(r: Resource): NamespaceInfo {
     // Only the default revision's injector selects unlabelled namespaces (revisions select by istio.io/rev).
     const injectByDefault = this.injectors.get('')?.enableNamespacesByDefault === true;
+    const { mode, revision, injectedByDefault } = namespaceMode(r.labels, injectByDefault);
+    return { name: r.name, resource: r, labels: r.labels, mode, revision, injectedByDefault, system: this.systemNamespaces.has(r.name) };
+  }
+
+  private buildNamespaces(): void {
     for (const r of this.ofKind('', 'Namespace')) {
       this.contain(r, 'reading its namespace labels', () => {
-        const { mode, revision, injectedByDefault } = namespaceMode(r.labels, injectByDefault);
-        this.namespaceInfo.set(r.name, { name: r.name, resource: r, labels: r.labels, mode, revision, injectedByDefault, system: this.systemNamespaces.has(r.name) });
+        this.namespaceInfo.set(r.name, this.infoOfNamespaceObject(r));
       });
     }
     for (const ns of this.byNamespace.keys()) if (!this.namespaceInfo.has(ns)) this.namespaceInfo.set(ns, this.namespace(ns));

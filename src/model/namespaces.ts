@@ -52,6 +52,28 @@ export function namespaceMode(
 /** Injection-related labels of a namespace, in the order Istio gives them precedence. */
 export const INJECTION_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode'] as const;
 
+/**
+ * Namespace labels the model and the posture derive what every rule sees of a namespace from: injection
+ * and data-plane mode (namespaceMode, podDataplane, podOptIn) and the namespace's waypoint in ambient
+ * mode (src/posture/gateways.ts). A rule that reads any other label of a Namespace, its annotations or
+ * its object declares `Namespace` in its `reads`; src/rules/reads-recorded.test.ts records every read
+ * and holds it. So a Namespace update that changes none of these facts re-runs only the rules that
+ * declare Namespace (src/engine/incremental.ts, the admission decision).
+ */
+export const NAMESPACE_FACT_LABELS: readonly string[] = [...INJECTION_LABELS, 'istio.io/use-waypoint', 'istio.io/use-waypoint-namespace'];
+
+/** The fields of a NamespaceInfo's `resource` a rule may read without declaring Namespace: who it is and where it was read from. */
+export const NAMESPACE_IDENTITY_FIELDS: ReadonlySet<string> = new Set(['id', 'cluster', 'apiVersion', 'group', 'kind', 'namespace', 'name', 'source']);
+
+/**
+ * What every rule may see of a namespace without declaring Namespace (see NAMESPACE_FACT_LABELS), as
+ * one string: two infos with the same facts look the same to such a rule.
+ */
+export function namespaceFacts(info: NamespaceInfo): string {
+  const labels = NAMESPACE_FACT_LABELS.map((k) => (own(info.labels, k) ? `${k}=${info.labels[k]}` : `${k}!`));
+  return JSON.stringify([info.mode, info.revision, info.injectedByDefault, info.system, info.resource !== null, labels]);
+}
+
 /** Namespace-side facts the per-pod injection decision needs. */
 export interface NamespaceInjection {
   mode: DataplaneMode | null;

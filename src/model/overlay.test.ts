@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { liveResource } from '../cluster/live-resource.js';
 import { MeshModel } from './model.js';
-import { overlayModel } from './overlay.js';
+import { modelView, namespaceUpdateReach, overlayModel } from './overlay.js';
+import { computePosture } from '../posture/index.js';
 import { isClusterScoped, type Resource } from './resource.js';
 
 function resources(yaml: string): Resource[] {
@@ -109,6 +110,43 @@ test('an overlay shows what a model built from scratch shows: add, replace in pl
   }
   // The base is untouched.
   assert.deepEqual(shape(model), shape(fresh(base)));
+});
+
+test('a Namespace update is an overlay: the namespace keeps its place with its new labels, mode and facts', () => {
+  const base = resources(CLUSTER);
+  const model = new MeshModel(base);
+  void computePosture(model);
+  const relabel = (labels: string) => ({ ...resources(`apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: ${labels}}`)[0], id: base[0].id });
+  const info = (m: MeshModel) => m.namespaces().map((n) => ({ name: n.name, labels: n.labels, mode: n.mode, object: n.resource?.labels }));
+  for (const [what, labels, reach] of [
+    ['a team label', '{istio-injection: enabled, team: a}', 'content'],
+    ['injection off', '{istio-injection: disabled}', 'facts'],
+    ['a waypoint', '{istio-injection: enabled, istio.io/use-waypoint: wp}', 'facts'],
+  ] as const) {
+    const added = relabel(labels);
+    assert.equal(namespaceUpdateReach(model, base[0], added), reach, what);
+    const o = overlayModel(model, base[0], added);
+    assert.ok(o.model, `${what}: ${o.refused}`);
+    const expected = base.map((r) => (r === base[0] ? added : r));
+    assert.deepEqual(info(o.model), info(fresh(expected)), what);
+    assert.deepEqual(shape(o.model), shape(fresh(expected)), what);
+    assert.deepEqual(o.model.ofKind('', 'Namespace').map((r) => r.labels), fresh(expected).ofKind('', 'Namespace').map((r) => r.labels), what);
+    // A view of the overlay (focus, namespace slice) sees the overlay's namespaces, not the base's.
+    assert.deepEqual(info(modelView(o.model) as unknown as MeshModel), info(o.model), `${what}: a view`);
+  }
+  // The base is untouched.
+  assert.deepEqual(info(model), info(fresh(base)));
+  // A file's object: a finding placed on it names a line, so every rule sees the change.
+  assert.equal(namespaceUpdateReach(model, base[0], { ...relabel('{istio-injection: enabled, team: a}'), source: { file: 'ns.yaml', fileIndex: 0, docStart: 1, docEnd: 3, line: 1, basePath: [] } }), 'facts');
+});
+
+test('a Namespace update that moves the namespace to another tenant is refused, and reaches every rule', () => {
+  const list = resources(CLUSTER);
+  const policy = { tenants: [{ name: 'blue', namespaces: [], namespaceSelector: { matchLabels: { tenant: 'blue' } }, gateways: [] }], platform: { namespaces: [], subjects: [] } };
+  const model = new MeshModel(list, { tenantPolicy: policy as never });
+  const added = { ...resources('apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled, tenant: blue}}')[0], id: list[0].id };
+  assert.equal(namespaceUpdateReach(model, list[0], added), 'facts');
+  assert.match(overlayModel(model, list[0], added).refused ?? '', /another tenant/);
 });
 
 test('changes that reach model-wide state are refused, with the reason', () => {

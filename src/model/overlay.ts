@@ -18,8 +18,9 @@ import type { MeshModel } from './model.js';
 import { kindKey, type Resource } from './resource.js';
 import { workloadOf, type Workload } from './workloads.js';
 import type { HostIndex, OwnedHost } from './hosts.js';
-import type { NamespaceInfo } from './namespaces.js';
+import { namespaceFacts, type NamespaceInfo } from './namespaces.js';
 import { OwnMemo } from './own-memo.js';
+import type { TenantOf } from '../tenancy/tenancy.js';
 
 /** The fields of MeshModel the overlay shadows (private in the class, plain properties at run time). */
 interface ModelInternals {
@@ -60,6 +61,7 @@ export type OverlayResult = { model: MeshModel; refused?: undefined } | { model?
  */
 export function overlayModel(base: MeshModel, removed: Resource | null, added: Resource | null): OverlayResult {
   const b = base as unknown as ModelInternals;
+  if (isNamespaceUpdate(removed, added)) return overlayNamespaceUpdate(base, removed!, added!);
   for (const r of [removed, added]) {
     if (!r) continue;
     const why = modelWideReason(r, base.rootNamespace);
@@ -96,6 +98,64 @@ export function overlayModel(base: MeshModel, removed: Resource | null, added: R
   if (isHostOwner(removed) || isHostOwner(added)) {
     o.hostIndex = new HostIndexOverlay(base.hosts, removed, added ? ownedHosts(base, added) : []) as unknown as HostIndex;
   }
+  return { model: o as unknown as MeshModel };
+}
+
+/** An existing Namespace object replaced by one of the same name (its labels or annotations changed). */
+export function isNamespaceUpdate(removed: Resource | null, added: Resource | null): boolean {
+  return removed !== null && added !== null && removed.group === '' && removed.kind === 'Namespace' && added.group === '' && added.kind === 'Namespace' && removed.name === added.name;
+}
+
+/**
+ * What a Namespace update reaches, for choosing the rules it re-runs: 'facts' when it changes what
+ * every rule sees of the namespace through the model (its data-plane mode, injection and waypoint
+ * labels: namespaceFacts) or the object was read from a file (a finding placed on it names a line,
+ * which an edit above it moves); 'content' when only what the rules declaring Namespace read (its
+ * other labels, its annotations) changed.
+ */
+export function namespaceUpdateReach(base: MeshModel, removed: Resource, added: Resource): 'facts' | 'content' {
+  const was = base.namespace(removed.name);
+  let now: NamespaceInfo;
+  try {
+    now = base.infoOfNamespaceObject(added);
+  } catch {
+    return 'facts';
+  }
+  // An object read from a file: a finding placed on it names a line, which an edit above it moves.
+  if (removed.source !== null || added.source !== null || removed.cluster !== added.cluster || removed.apiVersion !== added.apiVersion) return 'facts';
+  if (base.tenancy.hasPolicy && !sameTenant(base.tenancy.tenantOf(removed.name), base.tenancy.placeWith(removed.name, added.labels))) return 'facts';
+  return namespaceFacts(was) === namespaceFacts(now) ? 'content' : 'facts';
+}
+
+function sameTenant(a: TenantOf, b: TenantOf): boolean {
+  return a.name === b.name && a.platform === b.platform && a.explicit === b.explicit;
+}
+
+/**
+ * A Namespace object replaced by one of the same name: the namespace keeps its place in namespaces()
+ * and every index but the namespace list and the Namespace kind's list is the base's. Refused when the
+ * model does not read its namespace from the replaced object (two Namespace objects of one name), or
+ * when the new labels move the namespace to another tenant (the tenancy is shared with the base).
+ * The posture follows in src/posture/index.ts (kept when the facts stay, rebuilt when they change).
+ */
+function overlayNamespaceUpdate(base: MeshModel, removed: Resource, added: Resource): OverlayResult {
+  const b = base as unknown as ModelInternals;
+  if (b.namespaceInfo.get(removed.name)?.resource !== removed) return { refused: 'the model reads the namespace from another Namespace object of that name' };
+  let info: NamespaceInfo;
+  try {
+    info = base.infoOfNamespaceObject(added);
+  } catch {
+    return { refused: 'the Namespace object’s labels could not be read' };
+  }
+  if (base.tenancy.hasPolicy) {
+    if (!sameTenant(base.tenancy.tenantOf(removed.name), base.tenancy.placeWith(removed.name, added.labels))) return { refused: 'the Namespace’s new labels move it to another tenant' };
+  }
+  const o = newView(base, new OverlayChange(b, removed, added, null, null, false), b);
+  o.byKind = overlayMap(b.byKind);
+  const key = kindKey('', 'Namespace');
+  lazyList(o.byKind, key, () => edited(b.byKind.get(key), removed, added, insertById));
+  // Setting an existing key keeps its place: namespaces() lists the namespace where it was.
+  o.namespaceInfo = new Map(b.namespaceInfo).set(removed.name, info);
   return { model: o as unknown as MeshModel };
 }
 
@@ -208,6 +268,7 @@ function newView(base: MeshModel, change: OverlayChange | null, from: ModelInter
   v.workloadsByNs = from.workloadsByNs;
   v.podLabelIndex = from.podLabelIndex;
   v.hostIndex = from.hostIndex;
+  v.namespaceInfo = from.namespaceInfo;
   // The stand-in MeshConfig object (no mesh config in the input) takes the first object's cluster, and
   // a change can empty the model or put another cluster's object first: each view makes its own from
   // its own lists on first use, never the base's (its fingerprint names that cluster).

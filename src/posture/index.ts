@@ -14,9 +14,9 @@ import { MtlsResolver } from './mtls.js';
 import { PolicyResolver } from './policies.js';
 import { ServiceRegistry } from './services.js';
 import type { Attachment, GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PolicyInfo, ServiceInfo, WaypointRef, WorkloadMtls, WorkloadPosture } from './types.js';
-import type { DataplaneMode } from '../model/namespaces.js';
+import { namespaceFacts, type DataplaneMode } from '../model/namespaces.js';
 import { EMPTY, editWorkloads, push } from './util.js';
-import { modelWideReason } from '../model/overlay.js';
+import { isNamespaceUpdate, modelWideReason } from '../model/overlay.js';
 import { OwnMemo } from '../model/own-memo.js';
 
 export * from './types.js';
@@ -310,6 +310,13 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   const subject = added ?? removed;
   if (!subject || (added && removed && (added.group !== removed.group || added.kind !== removed.kind))) return null;
   const root = model.rootNamespace;
+  if (isNamespaceUpdate(removed, added)) {
+    // The posture sees a namespace through its facts (mode, injection, waypoint labels): a Namespace
+    // update that keeps them (a team or cost label) keeps the posture; one that changes them rebuilds it.
+    const name = subject.name;
+    if (namespaceFacts(base.model.namespace(name)) !== namespaceFacts(model.namespace(name))) return null;
+    return assemble({ ...parts, model, attachmentsFrom: { base, changed: () => false } });
+  }
   if (subject.group === SECURITY_GROUP_NAME && POLICY_KINDS.has(subject.kind)) {
     if (subject.namespace === root || !subject.namespace) return null;
     const { resolver, changed } = parts.policies.withChange(model, parts.labels, parts.gateways, parts.services, parts.waypointServes, added ? [added] : [], removed);

@@ -12,8 +12,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { defaultSettings } from '../config/settings.js';
 import { runRules } from '../engine/run.js';
-import { effectiveReads, normaliseKind } from '../engine/incremental.js';
+import { effectiveReads, normaliseKind, readsNamespaceContent } from '../engine/incremental.js';
 import { MeshModel } from '../model/model.js';
+import { NAMESPACE_FACT_LABELS, NAMESPACE_IDENTITY_FIELDS, type NamespaceInfo } from '../model/namespaces.js';
 import { kindKey, type Resource } from '../model/resource.js';
 import { REPO_ROOT } from '../testing/kit.js';
 import { anyObjectArb } from '../testing/cluster-corpus.js';
@@ -39,12 +40,51 @@ const IMPLIED: Record<string, readonly string[]> = {
   workloadFor: WORKLOAD_READS,
 };
 
-/** A model that adds to `into` (grouped kind keys) every kind read through it. */
-function recording(model: MeshModel, into: Set<string>): MeshModel {
+/**
+ * A NamespaceInfo that adds to `content` what is read of it beyond the facts every rule may see
+ * (NAMESPACE_FACT_LABELS, the object's identity): `label <key>`, `labels (all)`, `object <field>`.
+ */
+function recordingInfo(info: NamespaceInfo, content: Set<string>): NamespaceInfo {
+  const facts = new Set(NAMESPACE_FACT_LABELS);
+  const label = (k: string | symbol) => {
+    if (typeof k === 'string' && !facts.has(k)) content.add(`label ${k}`);
+  };
+  const labels = new Proxy(info.labels, {
+    get: (t, k) => (label(k), Reflect.get(t, k)),
+    has: (t, k) => (label(k), Reflect.has(t, k)),
+    getOwnPropertyDescriptor: (t, k) => (label(k), Reflect.getOwnPropertyDescriptor(t, k)),
+    ownKeys: (t) => (content.add('labels (all)'), Reflect.ownKeys(t)),
+  });
+  const resource = info.resource
+    ? new Proxy(info.resource, {
+        get: (t, k) => {
+          if (typeof k === 'string' && !NAMESPACE_IDENTITY_FIELDS.has(k)) content.add(`object ${k}`);
+          return Reflect.get(t, k);
+        },
+      })
+    : null;
+  return { ...info, labels, resource };
+}
+
+/**
+ * A model that adds to `into` (grouped kind keys) every kind read through it, and to `content` (when
+ * given) what is read of Namespace objects beyond the facts every rule sees (recordingInfo; listing
+ * the Namespace objects counts as `object list`).
+ */
+function recording(model: MeshModel, into: Set<string>, content?: Set<string>): MeshModel {
   return new Proxy(model, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof prop !== 'string') return value;
+      if (content && prop === 'namespace') return (name: string) => recordingInfo(target.namespace(name), content);
+      if (content && prop === 'namespaces') return () => target.namespaces().map((i) => recordingInfo(i, content));
+      if (content && (prop === 'ofKind' || prop === 'ofKindInNamespace')) {
+        return (group: string, kind: string, ...rest: unknown[]) => {
+          into.add(kindKey(group, kind));
+          if (group === '' && kind === 'Namespace') content.add('object list');
+          return (value as (...a: unknown[]) => unknown).call(receiver, group, kind, ...rest);
+        };
+      }
       for (const k of IMPLIED[prop] ?? []) into.add(normaliseKind(k));
       if (prop === 'ofKind' || prop === 'ofKindInNamespace') {
         return (group: string, kind: string, ...rest: unknown[]) => {
@@ -57,26 +97,35 @@ function recording(model: MeshModel, into: Set<string>): MeshModel {
   });
 }
 
-/** Rule id → kinds read but not declared, each with the corpus it was first seen in. */
-function undeclared(corpora: Array<{ name: string; objects: Obj[] }>, rules: readonly Rule[]): Map<string, Map<string, string>> {
-  const settings = defaultSettings();
+/**
+ * Rule id → what `read` reports of each rule's run over each corpus (on a fresh model of its own: the
+ * posture is cached per model, and a posture built for another rule would hide this one's reads),
+ * each with the corpus it was first seen in.
+ */
+function recordEach(corpora: Array<{ name: string; objects: Obj[] }>, rules: readonly Rule[], read: (rule: Rule, model: MeshModel) => Iterable<string>): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
   for (const { name, objects } of corpora) {
     const resources: Resource[] = objects.map((o, id) => ({ ...toResource(o), id }));
     for (const rule of rules) {
-      const read = new Set<string>();
-      // A model per rule: the posture is cached per model, and a posture built for another rule would hide this one's reads.
-      runRules(recording(new MeshModel(resources), read), [rule], { settings });
-      const declared = new Set(effectiveReads(rule).map(normaliseKind));
-      for (const k of read) {
-        if (declared.has(k)) continue;
-        const byKind = out.get(rule.meta.id) ?? new Map<string, string>();
-        if (!byKind.has(k)) byKind.set(k, name);
-        out.set(rule.meta.id, byKind);
+      for (const what of read(rule, new MeshModel(resources))) {
+        const seen = out.get(rule.meta.id) ?? new Map<string, string>();
+        if (!seen.has(what)) seen.set(what, name);
+        out.set(rule.meta.id, seen);
       }
     }
   }
   return out;
+}
+
+/** Rule id → kinds read but not declared, each with the corpus it was first seen in. */
+function undeclared(corpora: Array<{ name: string; objects: Obj[] }>, rules: readonly Rule[]): Map<string, Map<string, string>> {
+  const settings = defaultSettings();
+  return recordEach(corpora, rules, (rule, model) => {
+    const read = new Set<string>();
+    runRules(recording(model, read), [rule], { settings });
+    const declared = new Set(effectiveReads(rule).map(normaliseKind));
+    return [...read].filter((k) => !declared.has(k));
+  });
 }
 
 function describe(found: Map<string, Map<string, string>>): string[] {
@@ -102,6 +151,35 @@ function corpora(): Array<{ name: string; objects: Obj[] }> {
 
 test('every kind a rule reads through the model (and its posture) is in its reads', () => {
   assert.deepEqual(describe(undeclared(corpora(), allRules)), []);
+});
+
+/**
+ * Rule id → what it reads of Namespace objects beyond the facts every rule sees, for rules that do not
+ * say they read more (readsNamespaceContent: a Namespace update that keeps the facts re-runs only those that do).
+ */
+function undeclaredNamespaceContent(corpora: Array<{ name: string; objects: Obj[] }>, rules: readonly Rule[]): Map<string, Map<string, string>> {
+  const settings = defaultSettings();
+  return recordEach(corpora, rules, (rule, model) => {
+    if (readsNamespaceContent(rule)) return [];
+    const content = new Set<string>();
+    runRules(recording(model, new Set(), content), [rule], { settings });
+    return content;
+  });
+}
+
+test('a rule that reads more of a Namespace than the facts every rule sees says so (namespaceContent, or Namespace in its reads)', () => {
+  const found = undeclaredNamespaceContent(corpora(), allRules);
+  assert.deepEqual(
+    [...found].map(([id, what]) => `${id} reads ${[...what].map(([w, where]) => `${w} (in ${where})`).join(', ')} of Namespace objects: add Namespace to meta.reads, or take namespaceContent: false off`),
+    [],
+  );
+});
+
+test('the Namespace recording catches a read beyond the facts (BYP009 without Namespace)', () => {
+  const victim = allRules.find((r) => r.meta.id === 'BYP009')!;
+  const broken: Rule = { ...victim, meta: { ...victim.meta, reads: victim.meta.reads.filter((k) => k !== 'Namespace') } };
+  const found = undeclaredNamespaceContent([{ name: 'BYP009 docs', objects: parseObjects(victim.meta.docs.bad!) }], [broken]);
+  assert.ok([...(found.get('BYP009')?.keys() ?? [])].some((w) => w.startsWith('label pod-security')), `recorded: ${JSON.stringify([...(found.get('BYP009') ?? [])])}`);
 });
 
 test('the recording catches an undeclared read (HJK001 without Service)', () => {

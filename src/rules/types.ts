@@ -46,6 +46,15 @@ export interface RuleMeta {
    * relate objects across namespaces, and runs over the whole model.
    */
   scope?: 'namespace';
+  /**
+   * Whether the rule reads more of a Namespace object than what every rule sees of a namespace through
+   * the model (its data-plane mode, injection and waypoint labels: NAMESPACE_FACT_LABELS in
+   * src/model/namespaces.ts): its other labels, its annotations, the list of Namespace objects. A
+   * Namespace update that changes only such content re-runs only the rules for which this is true.
+   * Absent: true when `reads` names Namespace. `false` on a rule that lists Namespace for the facts
+   * alone (the posture's rules); src/rules/reads-recorded.test.ts records every read and holds both.
+   */
+  namespaceContent?: boolean;
   docs: {
     /** What is wrong, in one or two sentences. */
     summary: string;

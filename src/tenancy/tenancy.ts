@@ -45,14 +45,16 @@ export class Tenancy {
   tenantOf(ns: string): TenantOf {
     let t = this.cache.get(ns);
     if (t) return t;
-    if (this.platformNs(ns)) t = { name: 'platform', platform: true, explicit: this.policy !== null };
-    else {
-      const labels = this.env.namespaceLabels(ns);
-      const hit = this.tenantMatchers.find((m) => m.ns(ns) || (m.t.namespaceSelector !== undefined && selectorMatches(m.t.namespaceSelector, labels)));
-      t = hit ? { name: hit.t.name, platform: false, explicit: true } : { name: ns, platform: false, explicit: false };
-    }
+    t = this.platformNs(ns) ? this.placeWith(ns, {}) : this.placeWith(ns, this.env.namespaceLabels(ns));
     this.cache.set(ns, t);
     return t;
+  }
+
+  /** The tenant `ns` would belong to with these labels (not remembered): a Namespace update asks whether its new labels move it. */
+  placeWith(ns: string, labels: Record<string, string>): TenantOf {
+    if (this.platformNs(ns)) return { name: 'platform', platform: true, explicit: this.policy !== null };
+    const hit = this.tenantMatchers.find((m) => m.ns(ns) || (m.t.namespaceSelector !== undefined && selectorMatches(m.t.namespaceSelector, labels)));
+    return hit ? { name: hit.t.name, platform: false, explicit: true } : { name: ns, platform: false, explicit: false };
   }
 
   isPlatform(ns: string): boolean {

@@ -2,6 +2,10 @@
  * Checks what a rule's `scope: 'namespace'` promises (src/engine/scope.ts) over one set of objects:
  * - locality: for each tenant namespace N, removing N's objects (but its gateways, whose changes are
  *   never scoped) changes none of the rule's findings scoped to another tenant namespace;
+ * - locality of a Namespace's content: changing tenant namespace N's Namespace object in what only
+ *   the rules declaring Namespace read (labels but the mode, injection and waypoint ones, annotations)
+ *   changes none of the rule's findings scoped to another tenant namespace (so such an update re-runs
+ *   the rule over N alone);
  * - the view: the rule's findings scoped to N and to the shared namespaces (system namespaces,
  *   cluster-scoped objects) over namespaceSliceView(model, {N}) are its findings there over the whole
  *   model.
@@ -16,6 +20,7 @@ import { defaultSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
 import { inCanonicalOrder } from '../cli/live.js';
 import type { Resource } from '../model/resource.js';
+import { NAMESPACE_FACT_LABELS } from '../model/namespaces.js';
 import type { Rule } from '../rules/types.js';
 import { exampleObjects, identity, parseObjects, toResource, type Obj } from './decide-corpus.js';
 import { anyObjectArb, TENANTS } from './cluster-corpus.js';
@@ -107,8 +112,46 @@ export function scopeViolations(rules: readonly Rule[], objects: readonly Obj[],
         out.set(id, `over namespace ${ns} alone its findings scoped to "${s}" differ: ${firstDifference(a!.get(s), v!.get(s))}`);
       }
     }
+    // The Namespace object's content: its labels and annotations but the facts every rule sees.
+    const relabelled = withNamespaceContentChanged(whole, resources, ns);
+    if (!relabelled) continue;
+    const after = byRuleAndScope(modelOf(relabelled, opts), rules);
+    for (const rule of rules) {
+      const id = rule.meta.id;
+      if (out.has(id)) continue;
+      const a = full.get(id);
+      const c = after.get(id);
+      if (a === null || c === null) {
+        if (a !== c) out.set(id, `failed in one run and not another (namespace ${ns}'s labels changed)`);
+        continue;
+      }
+      for (const s of new Set([...a!.keys(), ...c!.keys()])) {
+        if (s === ns || shared(s) || same(a!.get(s), c!.get(s))) continue;
+        out.set(id, `changing namespace ${ns}'s Namespace labels and annotations (not its mode, injection or waypoint) changed findings scoped to "${s}": ${firstDifference(a!.get(s), c!.get(s))}`);
+        break;
+      }
+    }
   }
   return out;
+}
+
+/**
+ * `resources` with tenant namespace `ns`'s Namespace object replaced by one that keeps only the facts
+ * every rule sees (NAMESPACE_FACT_LABELS) and carries a label it did not: the change a Namespace
+ * update scoped to `ns` makes (src/engine/incremental.ts). Null when the namespace has no Namespace
+ * object, or when the new labels would move it to another tenant (such an update re-runs every rule).
+ */
+function withNamespaceContentChanged(whole: MeshModel, resources: readonly Resource[], ns: string): Resource[] | null {
+  const i = resources.findIndex((r) => r.group === '' && r.kind === 'Namespace' && r.name === ns);
+  if (i < 0) return null;
+  const old = resources[i];
+  const labels: Record<string, string> = { 'meshward.io/scope-check': 'changed' };
+  for (const k of NAMESPACE_FACT_LABELS) if (Object.hasOwn(old.labels, k)) labels[k] = old.labels[k];
+  const replaced = toResource({ apiVersion: old.apiVersion, kind: 'Namespace', metadata: { name: ns, labels } });
+  const was = whole.tenancy.tenantOf(ns);
+  const now = whole.tenancy.placeWith(ns, replaced.labels);
+  if (was.name !== now.name || was.platform !== now.platform || was.explicit !== now.explicit) return null;
+  return resources.map((r, j) => (j === i ? replaced : r));
 }
 
 /** One set of objects to check over, named for messages. */

@@ -69,9 +69,9 @@ test('with staleness "wait" a new version is built before the review', () => {
 test('reviews the fast path cannot be sure of go to the reference, counted by reason', () => {
   const state = stateOf([...CLUSTER, PAY_SERVICE, HIJACK]);
   const decider = new FastDecider(opts, { staleness: 'wait' });
-  const ns = structuredClone(CLUSTER[1]);
-  ns.metadata.labels = { 'istio-injection': 'disabled' };
-  const nsReview = reviewOf('UPDATE', ns, CLUSTER[1]);
+  // A new namespace changes the namespace list every rule walks.
+  const created: Obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'brand-new', labels: { 'istio-injection': 'disabled' } } };
+  const nsReview = reviewOf('CREATE', created);
   assert.deepEqual(decider.decide(nsReview, state), decideReference(nsReview, state, opts));
   // The cache lags the review: the old object the API server sends is not the cache's.
   const lagging = structuredClone(HIJACK);
@@ -81,6 +81,23 @@ test('reviews the fast path cannot be sure of go to the reference, counted by re
   const s = decider.stats();
   assert.equal(s.fast, 0);
   assert.deepEqual(Object.keys(s.fallbacks).sort(), ['cluster-scoped object', 'the cache lags the review']);
+});
+
+test('a Namespace UPDATE is decided on an overlay, as the reference decides it: labels only, then injection off', () => {
+  const state = stateOf([...CLUSTER, PAY_SERVICE, HIJACK]);
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  let verdicts = 0;
+  for (const labels of [{ ...(CLUSTER[1].metadata?.labels ?? {}), team: 'a' }, { 'istio-injection': 'disabled' }, { 'pod-security.kubernetes.io/enforce': 'privileged' }]) {
+    const ns = structuredClone(CLUSTER[1]);
+    ns.metadata!.labels = labels;
+    const review = reviewOf('UPDATE', ns, CLUSTER[1]);
+    const want = decideReference(review, state, opts);
+    assert.deepEqual(decider.decide(review, state), want, JSON.stringify(labels));
+    verdicts += want.introduced.length;
+  }
+  assert.ok(verdicts > 0, 'at least one update introduces a finding (injection off)');
+  const s = decider.stats();
+  assert.deepEqual({ fast: s.fast, fallbacks: s.fallbacks }, { fast: 3, fallbacks: {} });
 });
 
 test('hostile objects: odd names, missing and wrong-typed fields decide as the reference does, without throwing', () => {

@@ -28,8 +28,9 @@ import type { Finding } from '../engine/finding.js';
 import { severityRank } from '../engine/finding.js';
 import { compareFindings, runRules, type RuleFailure } from '../engine/run.js';
 import type { MeshModel } from '../model/model.js';
-import { IncrementalEngine, effectiveReads } from '../engine/incremental.js';
-import { overlayModel } from '../model/overlay.js';
+import { IncrementalEngine, effectiveReads, readsNamespaceContent } from '../engine/incremental.js';
+import { isNamespaceUpdate, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
+import { isNamespaceScoped, namespaceSliceView } from '../engine/scope.js';
 import { groupOf, kindKey, type Resource, type ResourceRef } from '../model/resource.js';
 import type { Rule } from '../rules/types.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
@@ -244,7 +245,10 @@ export class FastDecider {
       this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
       return decideReference(req, state, this.opts);
     };
-    if (!subject.namespace) return fallback('cluster-scoped object');
+    if (!subject.namespace) {
+      if (req.operation === 'UPDATE' && incoming && old && isNamespaceUpdate(old, incoming)) return this.decideNamespaceUpdate(base, incoming, old, fallback);
+      return fallback('cluster-scoped object');
+    }
     if (subject.namespace === base.model.rootNamespace) return fallback('object in the root namespace');
     const id = identityOf(subject);
     const cached = base.byIdentity.get(id);
@@ -288,19 +292,60 @@ export class FastDecider {
       for (const { focus, rules: batch } of byFocus.values()) run(focusedView(overlay.model, added, focus), batch);
     }
 
-    const names = (f: Finding) => {
-      const on = (ref: ResourceRef | undefined) =>
-        ref !== undefined && ref.kind === subject.kind && ref.namespace === subject.namespace && ref.name === subject.name && groupOf(ref.apiVersion) === subject.group;
-      return on(f.resource) || f.evidence.some((e) => on(e.resource));
+    if (!this.warming) this.counters.fast++;
+    return { introduced: this.introduced(findings, base, subject, req.operation === 'DELETE'), failures: dedupeFailures(failures) };
+  }
+
+  /**
+   * A Namespace's labels or annotations changed (UPDATE of an existing Namespace): an overlay of the base
+   * with the Namespace replaced (src/model/overlay.ts), instead of the reference's two analyses of the
+   * whole cache (0.4 to 0.6 s at 20,000 objects, holding up every other review). Findings count when
+   * they are on the Namespace or name it, as for any review. When the update keeps what every rule sees
+   * of the namespace (mode, injection and waypoint labels: namespaceUpdateReach), only the rules that
+   * read its content run (RuleMeta.namespaceContent), and those that declare `scope: 'namespace'` run over the namespace alone
+   * (src/engine/scope.ts: such a change can change only their findings scoped to it); when it changes
+   * them, every admission rule runs over the whole overlay.
+   */
+  private decideNamespaceUpdate(base: Base, incoming: Resource, old: Resource, fallback: (reason: string) => Decision): Decision {
+    const cached = base.byIdentity.get(identityOf(incoming));
+    if (!cached || !sameObject(old, cached)) return fallback(cached === null ? 'the cache holds the object twice' : 'the cache lags the review');
+    const added = { ...incoming, id: cached.id };
+    const reach = namespaceUpdateReach(base.model, cached, added);
+    const overlay = overlayModel(base.model, cached, added);
+    if (overlay.refused !== undefined) return fallback(overlay.refused);
+    const model = overlay.model;
+    providePosture(model, () => overlayPosture(computePosture(base.model), model, cached, added));
+    const findings: Finding[] = [];
+    const failures: RuleFailure[] = [...base.failures];
+    const run = (m: MeshModel, batch: readonly Rule[]) => {
+      if (!batch.length) return;
+      const res = runRules(m, batch, { settings: this.opts.settings });
+      findings.push(...res.findings);
+      failures.push(...res.failures);
     };
-    const introduced = findings.filter((f) => {
+    if (reach === 'facts') run(model, this.rules);
+    else {
+      const declaring = this.rules.filter(readsNamespaceContent);
+      const tenant = !model.isSystemNamespace(added.name);
+      const scoped = tenant ? declaring.filter(isNamespaceScoped) : [];
+      run(model, declaring.filter((r) => !scoped.includes(r)));
+      // Findings of the slice scoped elsewhere are the base's (the scope's promise): only those scoped to the namespace are new.
+      if (scoped.length) run(namespaceSliceView(model, new Set([added.name])), scoped);
+    }
+    if (!this.warming) this.counters.fast++;
+    return { introduced: this.introduced(findings, base, added, false), failures: dedupeFailures(failures) };
+  }
+
+  /** The findings a review introduces: worse than the base's, and (but for DELETE) on or naming `subject`. */
+  private introduced(findings: readonly Finding[], base: Base, subject: Resource, any: boolean): Finding[] {
+    const on = (ref: ResourceRef | undefined) =>
+      ref !== undefined && ref.kind === subject.kind && ref.namespace === subject.namespace && ref.name === subject.name && groupOf(ref.apiVersion) === subject.group;
+    const out = findings.filter((f) => {
       const was = base.worst.get(f.fingerprint);
       if (was !== undefined && was >= severityRank(f.severity)) return false;
-      return req.operation === 'DELETE' || names(f);
+      return any || on(f.resource) || f.evidence.some((e) => on(e.resource));
     });
-    introduced.sort(compareFindings);
-    if (!this.warming) this.counters.fast++;
-    return { introduced, failures: dedupeFailures(failures) };
+    return out.sort(compareFindings);
   }
 
   /** The root namespace of the base's mesh (null before the first build). */

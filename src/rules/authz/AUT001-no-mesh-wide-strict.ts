@@ -12,6 +12,8 @@ export default defineRule({
     severity: 'high',
     category: 'authn-authz',
     reads: postureReads(PA, NAMESPACE, ...MESH_CONFIG, ...WORKLOADS),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         'The root namespace (istio-system unless meshConfig.rootNamespace says otherwise) holds no selector-less PeerAuthentication with `mtls.mode: STRICT`. Without one, Istio applies PERMISSIVE to every workload that no namespace or workload policy tightens. A mesh-wide DISABLE is reported as critical. When the input holds nothing of the root namespace (a dump of one namespace), whether a mesh-wide policy exists is unknown and the finding is low.',

@@ -14,6 +14,8 @@ export default defineRule({
     severity: 'high',
     category: 'authn-authz',
     reads: postureReads(DR, SERVICE, NAMESPACE, PA, ...WORKLOADS),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail.',

@@ -49,6 +49,8 @@ export default defineRule({
     severity: 'high',
     category: 'authn-authz',
     reads: [DR, SERVICE, 'networking.istio.io/ServiceEntry', NAMESPACE, ...WORKLOADS, ...MESH_CONFIG],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         'A DestinationRule originates TLS (`tls.mode` SIMPLE or MUTUAL, at the top level, per port or per subset) without `caCertificates` or `credentialName`, or with a CA but without `subjectAltNames` to check the name in it (medium). Without a CA, the grade follows the Istio version found in the input (the istiod image, else the proxy images; a current release when none is found): before 1.21, or with `VERIFY_CERTIFICATE_AT_CLIENT=false` on istiod, the server certificate is not verified at all (high); since 1.21 the proxy verifies it against the operating system CA bundle, which leaves an in-cluster host merely failing against a private CA (info). Since 1.21 too, a block with neither `sni` nor `subjectAltNames` on an HTTP port (HTTP, HTTP2, GRPC) gets auto SNI and auto SAN validation: the certificate must name the request host, so a CA without subjectAltNames is fine there and a public host without a CA is info. With `sni` set or on a non-HTTP port no name is checked (medium, with or without a CA); when the port protocol is not in the input, low. Blocks with `insecureSkipVerify: true` are reported by AUT005 instead.',

@@ -14,6 +14,8 @@ export default defineRule({
     severity: 'medium',
     category: 'authn-authz',
     reads: postureReads(AP, NAMESPACE, ...WORKLOADS),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         'A tenant namespace in sidecar or ambient mode is covered by no allow-nothing policy: no ALLOW AuthorizationPolicy without rules in the root namespace (mesh-wide) or in the namespace itself (namespace-wide), and not every workload has its own. Medium when some of its workloads have no ALLOW policy at all and so accept every request; low when every workload in the input has its own ALLOW policies (a new workload would still start open). When no mesh namespace and not the root namespace has a default-deny, the finding is reported once, on the root namespace, listing the namespaces: the fix is one policy there. As soon as some namespaces have their own, each namespace without one is reported on its own.',

@@ -13,6 +13,8 @@ export default defineRule({
     severity: 'medium',
     category: 'authn-authz',
     reads: postureReads(AP, PA, RA, SERVICE, K8S_GW, 'networking.istio.io/ServiceEntry', ...WORKLOADS),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "An AuthorizationPolicy, RequestAuthentication or PeerAuthentication whose `selector.matchLabels` matches no workload (pods and pod templates) in its namespace, or in any namespace for the root namespace; a `targetRefs` entry naming an object that is not in the input, a kind Istio does not attach policies to, or another namespace; a Service target that only sidecars would see (they ignore targetRefs); and a PeerAuthentication with a selector in the root namespace, which Istio ignores. Pods of a Gateway-API Gateway of class `istio` count as workloads even when their Deployment is not in the input (Istio creates it, labelled `gateway.networking.k8s.io/gateway-name` and `istio.io/gateway-name`); a selector on Istio's own gateway labels (`istio: ingressgateway`, `app: istio-egressgateway`...) whose gateway is not in the input is unknown, reported at info. To keep partial inputs quiet, a selector is judged only when its namespace has workloads in the input, and a missing target only when its namespace holds objects of that kind. Medium, low for AUDIT policies and for PERMISSIVE/DISABLE PeerAuthentications that end up ignored.",

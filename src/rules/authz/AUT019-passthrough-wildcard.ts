@@ -13,6 +13,8 @@ export default defineRule({
     severity: 'high',
     category: 'authn-authz',
     reads: postureReads(ISTIO_GW, PA, 'Namespace', 'Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet'),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "A server of an Istio Gateway with `tls.mode` AUTO_PASSTHROUGH or PASSTHROUGH (medium) lists `*`, `*.local`, or a wildcard over the cluster's service domain (`*.cluster.local`, `*.svc.cluster.local`) among its hosts. AUTO_PASSTHROUGH is graded by the destinations' mutual TLS: high when the mesh-wide mode is not STRICT or some mesh workload accepts plaintext, medium when the mesh-wide policy is not in the input, low under mesh-wide STRICT with no exception.",

@@ -19,6 +19,8 @@ export default defineRule({
     severity: 'medium',
     category: 'authn-authz',
     reads: postureReads(ISTIO_GW, K8S_GW, ...WORKLOADS),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "Two Istio Gateways whose selectors pick the same gateway pods (or, when those pods are not in the input, have the same selector) have TLS servers with the same `credentialName` (medium, Istio's IST0138); or two Gateway-API Gateways reference the same Secret in their listeners' `certificateRefs` (low: one private key served by two gateway deployments).",

@@ -13,6 +13,8 @@ export default defineRule({
     severity: 'medium',
     category: 'authn-authz',
     reads: postureReads(DR, SERVICE, NAMESPACE, PA, ...WORKLOADS),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         'A DestinationRule sets `tls.mode: SIMPLE` or `MUTUAL` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh, or a wildcard that covers such Services. Medium when a destination accepts plaintext on that port (PERMISSIVE) or is not in the input; low when every destination is STRICT and the calls just fail.',

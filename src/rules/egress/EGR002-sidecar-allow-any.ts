@@ -12,6 +12,8 @@ export default defineRule({
     severity: 'high',
     category: 'egress',
     reads: ['networking.istio.io/Sidecar', 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         'A Sidecar resource (networking.istio.io) sets spec.outboundTrafficPolicy.mode to ALLOW_ANY. A Sidecar overrides the mesh-wide mode for the workloads it applies to: those selected by its workloadSelector, every workload of its namespace when it has none, and every namespace without a Sidecar of its own when it sits selector-less in the root namespace.',

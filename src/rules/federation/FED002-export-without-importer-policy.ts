@@ -47,6 +47,8 @@ export default defineRule({
     severity: 'high',
     category: 'federation',
     reads: postureReads(ISTIO_GW, AP, 'Service', 'Namespace', ...WORKLOAD_READS),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "A Service is reachable through an east-west gateway (its host, or a wildcard over its namespace, is listed by an `AUTO_PASSTHROUGH` Gateway server), and some of its workloads are not closed to strangers: no enforced ALLOW AuthorizationPolicy applies, or one does whose rules do not all name callers by principal (`from.source.principals`, no `*`; ALLOW policies add up, so one open policy opens the workload). Nothing then limits which peer-mesh identities may call it. A workload under allow-nothing policies only is closed. Services or workloads not in the input are not judged.",

@@ -14,6 +14,8 @@ export default defineRule({
     severity: 'critical',
     category: 'traffic-hijack',
     reads: ['networking.istio.io/VirtualService', 'Service', 'networking.istio.io/ServiceEntry', 'networking.istio.io/Sidecar', 'Namespace', 'ConfigMap', ...WORKLOAD_READS],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "A VirtualService bound to the `mesh` gateway (no `gateways`, or a list that includes `mesh`) names, or covers with a wildcard, a host that belongs to another tenant — a Service in another namespace, or an external host another tenant's policy allows — and its exportTo reaches other tenants' namespaces. A Service host is owned by the namespace its name says (`name.ns.svc.<cluster domain>`), even when neither that Service nor its Namespace is in the input; a ServiceEntry of another namespace declaring that name does not make it that namespace's.",

@@ -10,6 +10,8 @@ export default defineRule({
     severity: 'high',
     category: 'traffic-hijack',
     reads: ['networking.istio.io/VirtualService', 'networking.istio.io/Gateway', 'Service', 'networking.istio.io/ServiceEntry', 'Namespace', 'ConfigMap'],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "A tenant's VirtualService is bound (`gateways: [ns/name]`) to a shared gateway — one in a platform namespace, or one the tenant policy offers to several tenants — and claims a host that is not the tenant's: another tenant's Service, a host another tenant's policy allowance holds, another namespace's ServiceEntry host, or, with a tenant policy, any host outside the tenant's allowed hosts. With a tenant policy, binding to a shared gateway the tenant is not allowed to use is reported too.",

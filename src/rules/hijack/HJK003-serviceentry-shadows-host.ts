@@ -27,6 +27,8 @@ export default defineRule({
     severity: 'critical',
     category: 'traffic-hijack',
     reads: ['networking.istio.io/ServiceEntry', 'Service', 'networking.istio.io/Sidecar', 'Namespace', 'ConfigMap', ...WORKLOAD_READS],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "A ServiceEntry in a tenant namespace declares a host that another tenant owns — a Service's cluster name (or a wildcard over another namespace's Services), a host another namespace's ServiceEntry declares, or an external host another tenant's policy allowance holds — and its exportTo (default `meshConfig.defaultServiceExportTo`, else `*`) reaches other tenants' namespaces. Critical when it repeats another tenant's Service name exactly and sends the traffic to endpoints of its choosing (`endpoints`, `workloadSelector`) or to none (STATIC); high for the same name passed on to the dialled address (resolution NONE or DNS), for wildcards over other tenants' hosts (exact entries keep their own names, the wildcard takes the rest), for other namespaces' ServiceEntry hosts and for other tenants' allowances. Wildcard entries that only pass traffic on (resolution NONE, no endpoints) redirect nothing and are left to EGR005. A Service host is owned by the namespace its name says (`name.ns.svc.<cluster domain>`), even when neither that Service nor its Namespace is in the input; a ServiceEntry of another namespace declaring that name does not make it that namespace's.",

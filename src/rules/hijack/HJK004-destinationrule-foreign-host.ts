@@ -61,6 +61,8 @@ export default defineRule({
     severity: 'high',
     category: 'traffic-hijack',
     reads: ['networking.istio.io/DestinationRule', 'networking.istio.io/ServiceEntry', 'Service', 'networking.istio.io/Sidecar', 'Namespace', 'ConfigMap', ...WORKLOAD_READS],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "A DestinationRule in a tenant namespace targets a host another tenant owns (a Service, a host another namespace's ServiceEntry declares, or a host in another tenant's policy allowance) and is exported beyond its tenant. Istio looks a DestinationRule up in the client's namespace, then the service's namespace, then the root namespace, so such a rule reaches other tenants' clients when its namespace also declares the host with an exported ServiceEntry (HJK003): then it is high, and critical when it sets `tls.mode: DISABLE` or a `tunnel` (top level, `portLevelSettings` or `subsets`). Without that ServiceEntry the rule only governs its own namespace's clients today and is reported as low. A Service host is owned by the namespace its name says (`name.ns.svc.<cluster domain>`), even when neither that Service nor its Namespace is in the input; a ServiceEntry of another namespace declaring that name does not make it that namespace's.",

@@ -10,6 +10,8 @@ export default defineRule({
     severity: 'high',
     category: 'traffic-hijack',
     reads: ['networking.istio.io/Gateway', 'networking.istio.io/VirtualService', 'Namespace'],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "A server of an Istio `Gateway` lists a host without a `namespace/` prefix, or with the `*/` prefix: a VirtualService in any namespace may bind that host to the gateway. `*` or `*/*` (every host, from every namespace) is high; a specific or wildcard domain open to every namespace is medium. Servers in `tls.mode: AUTO_PASSTHROUGH` are left out: they route by SNI without any VirtualService (see AUT019).",

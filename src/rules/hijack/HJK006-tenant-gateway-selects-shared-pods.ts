@@ -46,6 +46,8 @@ export default defineRule({
     severity: 'high',
     category: 'traffic-hijack',
     reads: ['networking.istio.io/Gateway', ...WORKLOAD_READS, 'install.istio.io/IstioOperator', 'Namespace'],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "An Istio `Gateway` in a tenant namespace has a `selector` that matches the gateway proxies the platform runs in its own namespaces (such as `istio: ingressgateway`), or no selector at all, which Istio applies to every gateway proxy of the mesh. By default Istio matches a Gateway's selector against pods in every namespace; istiod's `PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true` confines it to the Gateway's own namespace, and when the input shows istiod running with it this rule stays quiet.",

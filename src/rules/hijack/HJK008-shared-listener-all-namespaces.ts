@@ -10,6 +10,8 @@ export default defineRule({
     severity: 'medium',
     category: 'traffic-hijack',
     reads: ['gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/HTTPRoute', 'gateway.networking.k8s.io/GRPCRoute', 'gateway.networking.k8s.io/TLSRoute', 'Namespace'],
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         'A listener of a shared Gateway API `Gateway` (in a platform namespace, or offered to several tenants by the tenant policy) sets `allowedRoutes.namespaces.from: All`, or `from: Selector` with an empty selector: a route from any namespace may attach. Medium when the listener has a `hostname`; high when it has none, since the routes then choose any hostname they like.',

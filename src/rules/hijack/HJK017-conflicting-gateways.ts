@@ -79,6 +79,8 @@ export default defineRule({
     severity: 'medium',
     category: 'traffic-hijack',
     reads: postureReads('networking.istio.io/Gateway', 'Pod', 'apps/Deployment', 'Namespace', 'install.istio.io/IstioOperator'),
+    // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
+    namespaceContent: false,
     docs: {
       summary:
         "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). For an identical host, medium when both servers use the same TLS settings and high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants; a wildcard that covers the other's host is one level lower, since the proxy picks the more specific name per request. The newer Gateway is reported (creationTimestamp, else input order).",
