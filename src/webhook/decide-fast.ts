@@ -16,8 +16,9 @@
  *
  * Where the fast path cannot be sure it falls back to the reference and counts why (`stats()`): the
  * cache lags the review (UPDATE/DELETE whose old object is not the cache's), a change the overlay does
- * not model (Namespaces, the mesh config, IstioOperators, gateway-API Gateways, a namespace's first or
- * last object), a cluster-scoped or root-namespace object.
+ * not model (a Namespace created or deleted, the mesh config, IstioOperators, gateway-API Gateways, a
+ * namespace's first or last object), a cluster-scoped object other than a Namespace updated. An object
+ * of the root namespace reaches the whole mesh: its rules run uncut over the whole overlay.
  *
  * Staleness: when the cache's version moves on, reviews do not wait for the new base (seconds at
  * 20,000 objects): they are decided against the last base plus the request while a rebuild is
@@ -249,7 +250,9 @@ export class FastDecider {
       if (req.operation === 'UPDATE' && incoming && old && isNamespaceUpdate(old, incoming)) return this.decideNamespaceUpdate(base, incoming, old, fallback);
       return fallback('cluster-scoped object');
     }
-    if (subject.namespace === base.model.rootNamespace) return fallback('object in the root namespace');
+    // An object of the root namespace reaches the whole mesh (mesh-wide policies, the ingress gateways
+    // Istio installs there): its rules run over the whole overlay, uncut, as for a DELETE.
+    const meshWide = subject.namespace === base.model.rootNamespace;
     const id = identityOf(subject);
     const cached = base.byIdentity.get(id);
     if (cached === null) return fallback('the cache holds the object twice');
@@ -274,7 +277,7 @@ export class FastDecider {
       findings.push(...res.findings);
       failures.push(...res.failures);
     };
-    if (req.operation === 'DELETE' || !added) {
+    if (req.operation === 'DELETE' || !added || meshWide) {
       run(overlay.model, rules);
     } else {
       // Rules sharing a focus share one view, so per-model caches are computed once per focus.
