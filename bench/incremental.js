@@ -196,6 +196,7 @@ async function main() {
       return { count: xs.length, p50Ms: ms(pct(xs, 50)), maxMs: ms(xs[xs.length - 1] ?? NaN), othersP50Ms: ms(pct(ys, 50)), othersP99Ms: ms(pct(ys, 99)) };
     })(),
     compactions: { count: compactions.length, medianMs: ms(pct([...compactions].sort((a, b) => a - b), 50)), atOverlays: COMPACT_AT_OVERLAYS, maxOverlays: SERVER_MAX_OVERLAY_DEPTH },
+    slowest: [...samples].sort((a, b) => b.ms - a.ms).slice(0, 8).map((s) => ({ op: s.op, kind: s.kind, ms: ms(s.ms), rulesRun: s.rulesRun, rulesScoped: s.rulesScoped, afterCompaction: s.afterCompaction })),
     perOp,
     perKind,
     speedupP50: ms(pct(fullMs, 50) / pct(all, 50)),

@@ -296,8 +296,8 @@ const POLICY_KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication']);
  *   namespace and of its waypoint's namespace (the only ones that can reach it), kept where they
  *   resolve as before;
  * - an AuthorizationPolicy or RequestAuthentication outside the root namespace: that policy;
- * - a Service replaced (same name, an UPDATE): that Service's info, the workloads it picks before or
- *   after, and the policies of its namespace (withServiceReplaced);
+ * - a Service created, replaced or deleted: that Service's info, the workloads it picks before or
+ *   after, and the policies of its namespace (withServiceChange);
  * - a PeerAuthentication outside the root namespace: the mTLS of its namespace's workloads
  *   (withPeerAuthenticationChange);
  * - a kind the posture does not read, or a ConfigMap that is not the mesh's (modelWideReason): nothing.
@@ -322,7 +322,7 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
     const { resolver, changed } = parts.policies.withChange(model, parts.labels, parts.gateways, parts.services, parts.waypointServes, added ? [added] : [], removed);
     return assemble({ ...parts, model, policies: resolver, attachmentsFrom: { base, changed } });
   }
-  if (subject.group === '' && subject.kind === 'Service' && added && removed) return withServiceReplaced(base, parts, model, removed, added);
+  if (subject.group === '' && subject.kind === 'Service') return withServiceChange(base, parts, model, removed, added);
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
   if (subject.group === 'networking.istio.io' && subject.kind === 'ServiceEntry') {
     // The posture reads a ServiceEntry only as the target of a policy of its namespace naming it
@@ -396,21 +396,23 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
 }
 
 /**
- * The posture with Service `removed` replaced by `added` (an UPDATE; the relay's commonest change):
- * the registry swaps one info (ServiceRegistry.withServiceReplaced); the workloads the old or the new
+ * The posture with Service `removed` replaced by `added` (an UPDATE; the relay's commonest change),
+ * or one of them alone (a Service created or deleted, at every application's deployment): the
+ * registry swaps, adds or drops one info (ServiceRegistry.withServiceChange); the workloads the old or the new
  * selector picks get postures that read it (a workload's data plane, gateway and mTLS do not read
  * Services, and its waypoint reads only Services that name one); the AuthorizationPolicies and
  * RequestAuthentications of the Service's namespace are resolved again (a targetRef may name it, and
  * only one of its own namespace can). A Service naming a waypoint before or after, or one in the root
  * namespace, is built from scratch (null): it moves workloads' waypoints and what enforces policies.
- * A Service created or deleted (a host appearing or going) is too.
+ * A host appearing or going reaches only the registry's answers (resolve) and the policies of its
+ * namespace that name it: a DestinationRule or a policy elsewhere reads the posture through them.
  */
-function withServiceReplaced(base: MeshPosture, parts: Parts, model: MeshModel, removed: Resource, added: Resource): MeshPosture | null {
-  const ns = added.namespace;
+function withServiceChange(base: MeshPosture, parts: Parts, model: MeshModel, removed: Resource | null, added: Resource | null): MeshPosture | null {
+  const ns = (added ?? removed)?.namespace;
   if (!ns || ns === model.rootNamespace) return null;
-  const namesWaypoint = (r: Resource) => Object.hasOwn(r.labels, USE_WAYPOINT_LABEL) || Object.hasOwn(r.labels, USE_WAYPOINT_NAMESPACE_LABEL);
+  const namesWaypoint = (r: Resource | null) => r !== null && (Object.hasOwn(r.labels, USE_WAYPOINT_LABEL) || Object.hasOwn(r.labels, USE_WAYPOINT_NAMESPACE_LABEL));
   if (namesWaypoint(removed) || namesWaypoint(added)) return null;
-  const swapped = parts.services.withServiceReplaced(model, removed, added);
+  const swapped = parts.services.withServiceChange(model, removed, added);
   if (!swapped) return null;
   const { registry: services, touched } = swapped;
   const recompute = model.inNamespace(ns).filter((r) => r.group === SECURITY_GROUP_NAME && POLICY_KINDS.has(r.kind));

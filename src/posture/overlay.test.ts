@@ -72,6 +72,8 @@ function snapshot(p: MeshPosture): unknown {
 }
 
 const overlaidKinds = new Map<string, number>();
+/** `CREATE Service` → how many such changes took the overlay posture. */
+const overlaidChanges = new Map<string, number>();
 
 type Change = { op: 'CREATE' | 'UPDATE' | 'DELETE'; object: Obj; pick: number };
 const changeArb: fc.Arbitrary<Change> = fc.record({ op: fc.constantFrom('CREATE', 'UPDATE', 'DELETE'), object: objectArb, pick: fc.nat() });
@@ -107,6 +109,8 @@ function check(initial: Obj[], change: Change, withNamespaces = true): 'overlaid
   const incremental = overlayPosture(basePosture, overlay.model, removed, added);
   if (!incremental) return 'refused';
   overlaidKinds.set((added ?? removed)!.kind, (overlaidKinds.get((added ?? removed)!.kind) ?? 0) + 1);
+  const opKind = `${change.op} ${(added ?? removed)!.kind}`;
+  overlaidChanges.set(opKind, (overlaidChanges.get(opKind) ?? 0) + 1);
   const fresh = computePosture(new MeshModel(overlay.model.resources));
   assert.deepEqual(snapshot(incremental), snapshot(fresh), `${change.op} ${removed ? ref(removed) : ''} → ${added ? ref(added) : ''}`);
   return 'overlaid';
@@ -132,6 +136,8 @@ test('the overlay posture equals a posture built from scratch, for random cluste
   assert.ok((overlaidKinds.get('Deployment') ?? 0) >= runs / 40, seen);
   assert.ok((overlaidKinds.get('AuthorizationPolicy') ?? 0) >= runs / 40, seen);
   assert.ok((overlaidKinds.get('PeerAuthentication') ?? 0) >= runs / 200, seen);
+  // Services created too (an application deployed), not only replaced; the rich cluster below deletes them.
+  assert.ok((overlaidChanges.get('CREATE Service') ?? 0) >= 1, JSON.stringify(Object.fromEntries(overlaidChanges)));
 });
 
 /** A cluster where one change reaches many things: Services picking several workloads, gateways, waypoints, root and namespace policies. */
@@ -241,6 +247,7 @@ spec: {rules: [{}]}
 
 test('the overlay posture equals a posture built from scratch for every change of a rich cluster (each object created, relabelled, moved to other labels, deleted)', () => {
   const objects = parseObjects(RICH);
+  const before = new Map(overlaidChanges);
   let overlaid = 0;
   const relabel = (o: Obj, labels: Record<string, string>): Obj => {
     const u = structuredClone(o);
@@ -265,6 +272,12 @@ test('the overlay posture equals a posture built from scratch for every change o
     }
   }
   assert.ok(overlaid > objects.length, `only ${overlaid} changes took the overlay`);
+  // Every Service of the cluster but the one naming a waypoint was created and deleted on the overlay.
+  const services = objects.filter((o) => o.kind === 'Service' && !Object.keys(o.metadata.labels ?? {}).some((k) => k.startsWith('istio.io/use-waypoint'))).length;
+  assert.ok(services > 0);
+  const created = (overlaidChanges.get('CREATE Service') ?? 0) - (before.get('CREATE Service') ?? 0);
+  const deleted = (overlaidChanges.get('DELETE Service') ?? 0) - (before.get('DELETE Service') ?? 0);
+  assert.ok(created >= services && deleted >= services, `${services} Services: ${created} created and ${deleted} deleted on the overlay`);
 });
 
 test('a Service updated in place (selector, ports, labels) takes the overlay and equals a posture from scratch; one naming a waypoint is built from scratch', () => {

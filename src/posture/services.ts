@@ -70,7 +70,7 @@ export class ServiceRegistry {
    */
   resolve(host: string, fromNs: string): readonly ServiceInfo[] {
     if (this.change) return this.change.resolve(host, fromNs);
-    const canonical = resolveHost(host, fromNs, this.model.clusterDomain, (ns) => this.model.namespace(ns).resource !== null || this.model.inNamespace(ns).length > 0);
+    const canonical = this.canonical(host, fromNs);
     if (!canonical) return EMPTY;
     if (!this.hosts) {
       this.hosts = new HostIndex();
@@ -126,17 +126,33 @@ export class ServiceRegistry {
    * in every list. Returns null when `removed` is not this registry's. Also returns the workloads the
    * old or the new selector picks: only their answers differ (their postures must read the new info).
    */
-  withServiceReplaced(model: MeshModel, removed: Resource, added: Resource): { registry: ServiceRegistry; touched: ReadonlySet<Workload> } | null {
-    const old = this.of(removed);
-    if (!old || old.namespace !== added.namespace || old.name !== added.name) return null;
-    const info = new Service(model, added);
-    const touched = new Set<Workload>([...old.workloads, ...info.workloads]);
+  withServiceChange(model: MeshModel, removed: Resource | null, added: Resource | null): { registry: ServiceRegistry; touched: ReadonlySet<Workload> } | null {
+    const old = removed ? (this.of(removed) ?? null) : null;
+    if (removed && !old) return null;
+    if (old && added && (old.namespace !== added.namespace || old.name !== added.name)) return null;
+    if (!old && added && this.get(added.namespace, added.name)) return null;
+    const info = added ? new Service(model, added) : null;
+    const touched = new Set<Workload>([...(old?.workloads ?? []), ...(info?.workloads ?? [])]);
     const base = this;
     // createLazy, as withWorkloadChange: see own-memo.ts.
-    const o = createLazy(base, { all: () => base.all.map((s) => (s === old ? info : s)) });
-    o.change = new ServiceSwap(base, old, info, touched);
+    const o = createLazy(base, { all: () => (info ? insertById(base.all.filter((s) => s !== old), info) : base.all.filter((s) => s !== old)) });
+    o.change = new ServiceSwap(base, old, info, touched, (host, fromNs) => base.canonical(host, fromNs));
     return { registry: o, touched };
   }
+
+  /** The host a name written in a config of `fromNs` stands for, as resolve() reads it (null: none). */
+  canonical(host: string, fromNs: string): string | null {
+    return resolveHost(host, fromNs, this.model.clusterDomain, (ns) => this.model.namespace(ns).resource !== null || this.model.inNamespace(ns).length > 0);
+  }
+}
+
+/** `list` (in object order) with `info` put where its object's id places it. */
+function insertById(list: readonly ServiceInfo[], info: ServiceInfo): ServiceInfo[] {
+  const out = [...list];
+  const id = info.resource.id;
+  const at = out.findIndex((s) => s.resource.id > id);
+  out.splice(at < 0 ? out.length : at, 0, info);
+  return out;
 }
 
 /** What an overlay registry answers: a workload change's (RegistryChange) or a Service replaced (ServiceSwap). */
@@ -149,30 +165,33 @@ interface RegistryAnswers {
 }
 
 /**
- * An overlay registry's answers with one Service replaced: the base's, the old info swapped for the new
- * one. Only the workloads either selector picks have other lists: the old info left out, the new one
- * put in where it picks, in the registry's order (Services in object order, as a fresh registry lists
- * them; the replacement keeps the replaced object's place).
+ * An overlay registry's answers with one Service replaced, created (no `old`) or deleted (no `info`):
+ * the base's, the old info left out and the new one put in. Only the workloads either selector picks
+ * have other lists, in the registry's order (Services in object order, as a fresh registry lists them;
+ * a replacement keeps the replaced object's place).
  */
 class ServiceSwap implements RegistryAnswers {
   private readonly lists = new Map<Workload, readonly ServiceInfo[]>();
   constructor(
     private readonly base: ServiceRegistry,
-    private readonly old: ServiceInfo,
-    private readonly info: ServiceInfo,
+    private readonly old: ServiceInfo | null,
+    private readonly info: ServiceInfo | null,
     private readonly touched: ReadonlySet<Workload>,
+    private readonly canonical: (host: string, fromNs: string) => string | null,
   ) {}
 
   private swap(s: ServiceInfo | undefined): ServiceInfo | undefined {
-    return s === this.old ? this.info : s;
+    return s !== undefined && s === this.old ? (this.info ?? undefined) : s;
   }
 
   get(namespace: string, name: string): ServiceInfo | undefined {
+    const info = this.info;
+    if (info && info.namespace === namespace && info.name === name) return info;
     return this.swap(this.base.get(namespace, name));
   }
 
   of(r: Resource): ServiceInfo | undefined {
-    return r === this.info.resource ? this.info : this.swap(this.base.of(r));
+    return r === this.info?.resource ? this.info : this.swap(this.base.of(r));
   }
 
   selecting(w: Workload): readonly ServiceInfo[] {
@@ -180,12 +199,7 @@ class ServiceSwap implements RegistryAnswers {
     let list = this.lists.get(w);
     if (!list) {
       const out = this.base.selecting(w).filter((s) => s !== this.old);
-      if (this.info.workloads.includes(w)) {
-        const id = this.info.resource.id;
-        const at = out.findIndex((s) => s.resource.id > id);
-        out.splice(at < 0 ? out.length : at, 0, this.info);
-      }
-      this.lists.set(w, (list = out));
+      this.lists.set(w, (list = this.info?.workloads.includes(w) ? insertById(out, this.info) : out));
     }
     return list;
   }
@@ -197,7 +211,15 @@ class ServiceSwap implements RegistryAnswers {
 
   resolve(host: string, fromNs: string): readonly ServiceInfo[] {
     const list = this.base.resolve(host, fromNs);
-    return list.includes(this.old) ? list.map((s) => (s === this.old ? this.info : s)) : list;
+    const kept = this.old && list.includes(this.old) ? list.filter((s) => s !== this.old) : list;
+    const info = this.info;
+    if (!info) return kept;
+    // Whether the new Service's host is among those the name covers, as a registry's index answers it.
+    const canonical = this.canonical(host, fromNs);
+    if (canonical === null) return kept;
+    const one = new HostIndex();
+    one.add({ host: info.fqdn, namespace: info.namespace, resource: info.resource, via: 'Service' });
+    return one.covered(canonical).length ? insertById(kept, info) : kept;
   }
 }
 
