@@ -124,6 +124,9 @@ function checkScenario(rules: readonly Rule[], order: 'canonical' | 'given', bas
       }
     }
     if (order === 'given') regroup();
+    // As the server does in idle time: the model built again from the same objects now and then (the
+    // rules' kept answers carry over to it: declareSameHosts).
+    if (i % 3 === 2) engine.compact(1);
     const r = engine.analyse(objects, changed);
     assert.equal(r.mode, 'incremental');
     totals.steps++;
@@ -366,6 +369,38 @@ test('a Namespace update re-runs the rules declaring Namespace when the facts st
   put(ns({ 'istio-injection': 'enabled' }));
   const stale = brokenEngine.analyse(objects, [key]);
   assert.notDeepEqual(allFindings(stale).map(line).sort(), fromScratch(objects, [broken], {}, 'canonical'));
+});
+
+// Compaction builds the model again from the same objects and declares its host index the same as the
+// last one's (declareSameHosts): HJK001 keeps which VirtualServices claim another tenant's host. A
+// Service created after that must still reach them (the overlay's index on the new one names its host).
+test('after a compaction, a change of host owners still reaches the rules that keep who claims what (HJK001)', () => {
+  const hjk001 = allRules.filter((r) => r.meta.id === 'HJK001');
+  const objects = new Map<string, Resource>();
+  const put = (o: Obj) => {
+    const r = toResource(o);
+    objects.set(keyOf(r), r);
+    return keyOf(r);
+  };
+  const mesh = { 'istio-injection': 'enabled' };
+  put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: mesh } });
+  put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pay', labels: mesh } });
+  // Enough VirtualServices that objectsWhere keeps its answers (it filters short lists every time);
+  // vs7 routes an external host nobody declares yet.
+  for (let i = 0; i < 80; i++) put({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: `vs${i}`, namespace: 'shop' }, spec: { hosts: [i === 7 ? 'api.example.com' : `ext${i}.example.com`], http: [{ route: [{ destination: { host: 'web' } }] }] } });
+  const engine = new IncrementalEngine(hjk001, { maxOverlayDepth: 1000 });
+  engine.analyse(objects, null);
+  engine.analyse(objects, [put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'other', namespace: 'pay' }, spec: { ports: [{ port: 80 }] } })]);
+  assert.equal(engine.compact(1), true);
+  // pay declares the host: shop's vs7, unchanged and kept as claiming nothing, now claims pay's host.
+  const entry = put({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api', namespace: 'pay' }, spec: { hosts: ['api.example.com'], resolution: 'DNS', ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] } });
+  const r = engine.analyse(objects, [entry]);
+  assert.deepEqual(allFindings(r).map(line).sort(), fromScratch(objects, hjk001, {}, 'canonical'));
+  assert.ok(allFindings(r).some((f) => f.resource.name === 'vs7'), `the claim is found: ${allFindings(r).map(line).join('; ') || 'no findings'}`);
+  assert.equal(engine.compact(1), true);
+  objects.delete(entry);
+  const gone = engine.analyse(objects, [entry]);
+  assert.deepEqual(allFindings(gone).map(line).sort(), fromScratch(objects, hjk001, {}, 'canonical'));
 });
 
 // Found by src/rules/reads-recorded.test.ts, not by the property (its mesh configs never move the root

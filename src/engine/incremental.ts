@@ -44,7 +44,7 @@ import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
-import { isNamespaceUpdate, modelWideReason, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
+import { declareSameHosts, isNamespaceUpdate, modelWideReason, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import { compareObjects, inCanonicalOrder } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
@@ -233,7 +233,10 @@ export class IncrementalEngine {
    */
   compact(minDepth = 1): boolean {
     if (!this.model || this.depth < Math.max(1, minDepth)) return false;
+    const previous = this.model;
     this.model = this.fresh(this.given);
+    // The same objects: the rules' answers kept against the last host index hold for this one.
+    declareSameHosts(this.model.hosts, previous.hosts);
     computePosture(this.model);
     return true;
   }

@@ -508,9 +508,24 @@ class HostIndexOverlay {
 }
 
 /**
- * The hosts whose owners differ between host index `prev` and `index`, when `index` is an overlay's
- * made directly on `prev` (one owner changed); null when that cannot be told (then anything may have).
+ * The hosts whose owners differ between host index `prev` and `index`: none when `index` was declared
+ * to hold what `prev` held (declareSameHosts), the changed owner's when `index` is an overlay's made
+ * directly on `prev` or on such an index; null when that cannot be told (then anything may have).
  */
 export function hostsChangedSince(index: HostIndex, prev: object): ReadonlySet<string> | null {
-  return index instanceof HostIndexOverlay && index.base === prev ? index.changedHosts() : null;
+  if (sameHosts.get(index) === prev) return NO_HOSTS;
+  if (!(index instanceof HostIndexOverlay)) return null;
+  return index.base === prev || sameHosts.get(index.base) === prev ? index.changedHosts() : null;
 }
+
+/**
+ * Says that host index `index` holds exactly what `previous` held: a model built again from the same
+ * objects (the incremental engine compacting its overlays) keeps the answers rules kept under the
+ * last one (objectsWhere's `touchedSince`), instead of asking every object again.
+ */
+export function declareSameHosts(index: HostIndex, previous: HostIndex): void {
+  if (index !== previous) sameHosts.set(index, previous);
+}
+
+const sameHosts = new WeakMap<object, object>();
+const NO_HOSTS: ReadonlySet<string> = new Set();
