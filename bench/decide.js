@@ -4,12 +4,13 @@
 // object, UPDATE of an existing one), decided by the fast decision; per-review CPU p50/p99/max, base
 // build time, memory, and how many reviews fell back to the reference.
 //
-//   npm run build && node bench/decide.js [--resources 20000] [--reviews 3000] [--seed S] [--check N] [--namespace-reviews 40]
+//   npm run build && node bench/decide.js [--resources 20000] [--reviews 3000] [--seed S] [--check N] [--namespace-reviews 40] [--every-kind N]
 //
 // --check N also decides the first N reviews with the reference and fails on any difference.
 // --namespace-reviews N times N label-only Namespace UPDATEs and N/4 that turn injection off, apart
 // from the mix, and reviews of the root namespace's objects (`namespaceUpdates`; 0 leaves the
 // Namespace ones out).
+// --every-kind N times N CREATEs, UPDATEs and DELETEs of every kind the webhook judges (`everyKind`).
 //
 // Figures on the latency branch (2-core VM shared with six other sessions, load average 20+, so wall
 // percentiles are scheduling noise; CPU is the figure to compare), 1,500 reviews, 60 checked against
@@ -39,7 +40,7 @@ const dist = path.join(here, '..', 'dist');
 const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
 
 function args(argv) {
-  const o = { resources: 20000, reviews: 3000, seed: DEFAULT_SEED, check: 0, namespaceReviews: 40, discover: false, discoverSeeds: [7, 11] };
+  const o = { resources: 20000, reviews: 3000, seed: DEFAULT_SEED, check: 0, namespaceReviews: 40, everyKind: 0, discover: false, discoverSeeds: [7, 11] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -48,6 +49,7 @@ function args(argv) {
     else if (a === '--seed') o.seed = Number(next());
     else if (a === '--check') o.check = Number(next());
     else if (a === '--namespace-reviews') o.namespaceReviews = Number(next());
+    else if (a === '--every-kind') o.everyKind = Number(next());
     else if (a === '--discover-focus') o.discover = true;
     else if (a === '--discover-seeds') o.discoverSeeds = next().split(',').map(Number);
     else throw new Error(`unknown argument ${a} (see the header of bench/decide.js)`);
@@ -176,6 +178,11 @@ for (const e of gcObserver.takeRecords?.() ?? []) {
 }
 gcObserver.disconnect();
 
+const fmt = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { n: s.length, p50: +quantile(s, 0.5).toFixed(3), p99: +quantile(s, 0.99).toFixed(3), max: +s[s.length - 1].toFixed(3) };
+};
+
 // Namespace UPDATEs, apart from the mix (they are rare, and were decided by the reference's two full
 // analyses until 2026-12-05): a label the mesh facts do not include (team, cost centre: the common
 // case), and injection turned off (the facts change, every admission rule runs over the whole overlay).
@@ -213,6 +220,34 @@ for (const [kind, list] of Object.entries(namespaceReviews)) {
   });
 }
 
+// --every-kind: CREATE, UPDATE (a label) and DELETE of objects of every kind the webhook judges, outside
+// the root namespace: the reviews a real cluster sends besides the mix (a rollout deletes Pods, a
+// deployment creates Services), median and max per kind and operation.
+let everyKind = null;
+if (o.everyKind) {
+  const { cacheKinds } = await load('webhook/admission-kinds.js');
+  const judged = new Set(cacheKinds().map((k) => k.kind));
+  const byKindPool = {};
+  for (const x of objects) if (x.metadata?.namespace && x.metadata.namespace !== 'istio-system' && judged.has(x.kind)) (byKindPool[x.kind] ??= []).push(x);
+  everyKind = {};
+  for (const [kind, pool] of Object.entries(byKindPool)) {
+    const t = { CREATE: [], UPDATE: [], DELETE: [] };
+    for (let i = 0; i < o.everyKind; i++) {
+      const x = pool[(i * 7919) % pool.length];
+      const relabelled = structuredClone(x);
+      relabelled.metadata.labels = { ...(relabelled.metadata.labels ?? {}), 'bench.meshward.io/touched': String(i) };
+      const copy = structuredClone(x);
+      copy.metadata.name = `${copy.metadata.name}-new-${i}`;
+      for (const [op, r] of [['UPDATE', reviewOf('UPDATE', relabelled, x)], ['CREATE', reviewOf('CREATE', copy)], ['DELETE', reviewOf('DELETE', null, x)]]) {
+        const s = performance.now();
+        decider.decide(r, state);
+        t[op].push(performance.now() - s);
+      }
+    }
+    everyKind[kind] = Object.fromEntries(Object.entries(t).map(([op, xs]) => [op, { p50: fmt(xs).p50, max: fmt(xs).max }]));
+  }
+}
+
 let mismatches = 0;
 for (const r of reviews.slice(0, o.check)) {
   const a = JSON.stringify(decider.decide(r, state).introduced);
@@ -220,10 +255,6 @@ for (const r of reviews.slice(0, o.check)) {
   if (a !== b) mismatches++;
 }
 
-const fmt = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { n: s.length, p50: +quantile(s, 0.5).toFixed(3), p99: +quantile(s, 0.99).toFixed(3), max: +s[s.length - 1].toFixed(3) };
-};
 const stats = decider.stats();
 const report = {
   resources: resources.length,
@@ -238,6 +269,7 @@ const report = {
   gc: { collections: gc.count, totalMs: +gc.totalMs.toFixed(1), maxPauseMs: +gc.maxMs.toFixed(2), perReviewMs: +(gc.totalMs / reviews.length).toFixed(4) },
   heapGrowthMB: Math.round((process.memoryUsage().heapUsed - heapBeforeReviews) / 1e6),
   namespaceUpdates: Object.fromEntries(Object.entries(namespaceMs).filter(([, v]) => v.length).map(([k, v]) => [k, fmt(v)])),
+  ...(everyKind ? { everyKind } : {}),
   withIntroducedFindings: denied,
   fast: stats.fast,
   fallbacks: stats.fallbacks,

@@ -85,7 +85,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['AUT021', 'kwnr'],
   ['AUT022', 'skwn'],
   ['AUT023', 'wn'],
-  ['AUT024', 'kwn'],
+  ['AUT024', 'kn'],
   ['AUT025', 'kwn'],
   ['AUT026', 'wn'],
   ['AUT027', 'kw'],
