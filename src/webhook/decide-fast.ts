@@ -269,14 +269,7 @@ export class FastDecider {
     providePosture(overlaid, () => overlayPosture(computePosture(base.model), overlaid, cached ?? null, added));
 
     const rules = this.readers.get(kindKey(subject.group, subject.kind)) ?? [];
-    const findings: Finding[] = [];
-    const failures: RuleFailure[] = [...base.failures];
-    const run = (model: MeshModel, batch: Rule[]) => {
-      if (!batch.length) return;
-      const res = runRules(model, batch, { settings: this.opts.settings });
-      findings.push(...res.findings);
-      failures.push(...res.failures);
-    };
+    const { findings, failures, run } = this.collector(base);
     if (req.operation === 'DELETE' || !added || meshWide) {
       // Removing an object of a tenant namespace can change a namespace-scoped rule's findings only
       // there and in the shared namespaces (src/engine/scope.ts, as the incremental engine runs it):
@@ -312,9 +305,9 @@ export class FastDecider {
    * whole cache (0.4 to 0.6 s at 20,000 objects, holding up every other review). Findings count when
    * they are on the Namespace or name it, as for any review. When the update keeps what every rule sees
    * of the namespace (mode, injection and waypoint labels: namespaceUpdateReach), only the rules that
-   * read its content run (RuleMeta.namespaceContent), and those that declare `scope: 'namespace'` run over the namespace alone
-   * (src/engine/scope.ts: such a change can change only their findings scoped to it); when it changes
-   * them, every admission rule runs over the whole overlay.
+   * read its content run (RuleMeta.namespaceContent), and those that declare `scope: 'namespace'` run
+   * over the namespace alone (src/engine/scope.ts: such a change can change only their findings scoped
+   * to it); when it changes them, every admission rule runs over the whole overlay.
    */
   private decideNamespaceUpdate(base: Base, incoming: Resource, old: Resource, fallback: (reason: string) => Decision): Decision {
     const cached = base.byIdentity.get(identityOf(incoming));
@@ -325,14 +318,7 @@ export class FastDecider {
     if (overlay.refused !== undefined) return fallback(overlay.refused);
     const model = overlay.model;
     providePosture(model, () => overlayPosture(computePosture(base.model), model, cached, added));
-    const findings: Finding[] = [];
-    const failures: RuleFailure[] = [...base.failures];
-    const run = (m: MeshModel, batch: readonly Rule[]) => {
-      if (!batch.length) return;
-      const res = runRules(m, batch, { settings: this.opts.settings });
-      findings.push(...res.findings);
-      failures.push(...res.failures);
-    };
+    const { findings, failures, run } = this.collector(base);
     if (reach === 'facts') run(model, this.rules);
     else {
       const declaring = this.rules.filter(readsNamespaceContent);
@@ -344,6 +330,19 @@ export class FastDecider {
     }
     if (!this.warming) this.counters.fast++;
     return { introduced: this.introduced(findings, base, added, false), failures: dedupeFailures(failures) };
+  }
+
+  /** Findings and failures of the rule runs of one review (the base's failures first), and how to add a run's. */
+  private collector(base: Base): { findings: Finding[]; failures: RuleFailure[]; run: (model: MeshModel, batch: readonly Rule[]) => void } {
+    const findings: Finding[] = [];
+    const failures: RuleFailure[] = [...base.failures];
+    const run = (model: MeshModel, batch: readonly Rule[]) => {
+      if (!batch.length) return;
+      const res = runRules(model, batch, { settings: this.opts.settings });
+      findings.push(...res.findings);
+      failures.push(...res.failures);
+    };
+    return { findings, failures, run };
   }
 
   /** The findings a review introduces: worse than the base's, and (but for DELETE) on or naming `subject`. */
