@@ -327,7 +327,8 @@ test('the stand-in mesh config follows the objects when the model empties and fi
 
 // A Namespace update that keeps what every rule sees of the namespace (mode, injection and waypoint
 // labels) re-runs only the rules that read its content (readsNamespaceContent); one that changes them re-runs every
-// rule. BYP009 reads the pod-security labels: without Namespace in its reads its finding would go stale.
+// rule; both run the namespace-scoped ones over the namespace alone. BYP009 reads the pod-security
+// labels: without Namespace in its reads its finding would go stale.
 test('a Namespace update re-runs the rules declaring Namespace when the facts stay, every rule when they change', () => {
   const ns = (labels: Record<string, string>): Obj => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels } });
   const deployment: Obj = {
@@ -357,8 +358,8 @@ test('a Namespace update re-runs the rules declaring Namespace when the facts st
   // A team label, then the pod-security label BYP009 reads: only the declaring rules, the scoped ones over shop alone.
   check({ 'istio-injection': 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted', team: 'a' }, { rulesRun: declaring, rulesScoped: scopedDeclaring, rebuilt: false });
   check({ 'istio-injection': 'enabled', team: 'a' }, { rulesRun: declaring, rulesScoped: scopedDeclaring, rebuilt: false });
-  // Injection off: the facts change, every rule runs over the whole model (the overlay, not a rebuilt one).
-  check({ 'istio-injection': 'disabled', team: 'a' }, { rulesRun: allRules.length, rulesScoped: 0, rebuilt: false });
+  // Injection off: the facts change, every rule runs (on the overlay, not a rebuilt model), the scoped ones over shop alone.
+  check({ 'istio-injection': 'disabled', team: 'a' }, { rulesRun: allRules.length, rulesScoped: allRules.filter((r) => r.meta.scope === 'namespace').length, rebuilt: false });
   assert.equal(engine.stats.namespaceContentOnly, 2);
   // A rule that read the pod-security label without declaring Namespace would keep a stale finding.
   const victim = allRules.find((r) => r.meta.id === 'BYP009')!;

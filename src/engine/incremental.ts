@@ -156,8 +156,8 @@ interface Applied {
   key: string;
   before: Resource | null;
   after: Resource | null;
-  /** A Namespace update that changed only what the rules declaring Namespace read (namespaceUpdateReach). */
-  namespaceContentOnly?: boolean;
+  /** A Namespace update, what it reaches (namespaceUpdateReach). */
+  namespaceReach?: 'content' | 'facts' | 'everything';
 }
 
 export class IncrementalEngine {
@@ -288,10 +288,10 @@ export class IncrementalEngine {
       const after = now ? { ...now } : null;
       // A replacement keeps its object's place.
       if (before && after) after.id = before.id;
-      let namespaceContentOnly = false;
+      let namespaceReach: Applied['namespaceReach'];
       if (before && after && isNamespaceUpdate(before, after)) {
-        namespaceContentOnly = namespaceUpdateReach(this.model, before, after) === 'content';
-        if (namespaceContentOnly) namespaceContentChanged = true;
+        namespaceReach = namespaceUpdateReach(this.model, before, after);
+        if (namespaceReach === 'content') namespaceContentChanged = true;
         else changedKinds.add(kindKey('', 'Namespace'));
       } else for (const r of [before, after]) {
         if (!r) continue;
@@ -314,7 +314,7 @@ export class IncrementalEngine {
         this.given.delete(key);
         this.objects.delete(key);
       }
-      applied.push({ key, before, after, namespaceContentOnly });
+      applied.push({ key, before, after, namespaceReach });
     }
     if (namespaceContentChanged) this.stats.namespaceContentOnly++;
     const namespacesChanged = [...present].some(([ns, was]) => this.perNamespace.has(ns) !== was);
@@ -357,10 +357,12 @@ export class IncrementalEngine {
     // after the rules ran: with them every rule runs over the whole model.
     if (!applied.length || !this.scoping || this.telemetry) return null;
     const out = new Set<string>();
-    for (const { before, after, namespaceContentOnly } of applied) {
-      // A tenant namespace's Namespace object changed in its content alone: the rules that declare the
-      // scope promise that only findings scoped to that namespace can change (src/testing/scope-check.ts).
-      if (namespaceContentOnly && after && !this.model!.isSystemNamespace(after.name)) out.add(after.name);
+    for (const { before, after, namespaceReach } of applied) {
+      // A tenant namespace's Namespace object changed in its content or its mesh facts, in the same
+      // tenant: the rules that declare the scope promise that only findings scoped to that namespace
+      // can change (src/testing/scope-check.ts).
+      if ((namespaceReach === 'content' || namespaceReach === 'facts') && after && !this.model!.isSystemNamespace(after.name)) out.add(after.name);
+      else if (namespaceReach === 'everything') return null;
       else {
         for (const r of [before, after]) {
           if (!r) continue;

@@ -90,6 +90,17 @@ test('the locality check catches a rule whose findings read another tenant names
   assert.match(scopeViolations([teams], objects).get('TST901') ?? '', /changing namespace (shop|payments)'s Namespace labels and annotations .* changed findings scoped to "(payments|shop)"/);
 });
 
+test('the locality check catches a rule whose findings read another tenant namespace\'s mesh mode', () => {
+  const meshed: Rule = defineRule({
+    meta: { id: 'TST902', title: 'test', severity: 'low', category: 'custom', scope: 'namespace', reads: ['Service'], docs: { summary: 's', why: 'w', fix: 'f' } },
+    check(ctx) {
+      const inMesh = ctx.model.namespaces().filter((n) => n.mode === 'sidecar').map((n) => n.name);
+      for (const s of ctx.model.ofKind('', 'Service')) ctx.report({ resource: s, message: `namespaces in the mesh: ${inMesh.join(',')}` });
+    },
+  });
+  assert.match(scopeViolations([meshed], TWO_TENANTS).get('TST902') ?? '', /changing namespace (shop|payments)'s Namespace mode \(injection turned around\) changed findings scoped to "(payments|shop)"/);
+});
+
 test('a finding is scoped to its namespace, a Namespace object to itself, other cluster-scoped objects to none', () => {
   const ref = (kind: string, namespace: string, name: string, apiVersion = 'v1') => ({ resource: { cluster: 'c', apiVersion, kind, namespace, name } });
   assert.equal(findingScope(ref('Service', 'shop', 'web')), 'shop');

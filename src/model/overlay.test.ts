@@ -136,8 +136,8 @@ test('a Namespace update is an overlay: the namespace keeps its place with its n
   }
   // The base is untouched.
   assert.deepEqual(info(model), info(fresh(base)));
-  // A file's object: a finding placed on it names a line, so every rule sees the change.
-  assert.equal(namespaceUpdateReach(model, base[0], { ...relabel('{istio-injection: enabled, team: a}'), source: { file: 'ns.yaml', fileIndex: 0, docStart: 1, docEnd: 3, line: 1, basePath: [] } }), 'facts');
+  // A file's object: a finding placed on it names a line, so every rule sees the change, over the whole model.
+  assert.equal(namespaceUpdateReach(model, base[0], { ...relabel('{istio-injection: enabled, team: a}'), source: { file: 'ns.yaml', fileIndex: 0, docStart: 1, docEnd: 3, line: 1, basePath: [] } }), 'everything');
 });
 
 test('a Namespace update that moves the namespace to another tenant is refused, and reaches every rule', () => {
@@ -145,7 +145,7 @@ test('a Namespace update that moves the namespace to another tenant is refused, 
   const policy = { tenants: [{ name: 'blue', namespaces: [], namespaceSelector: { matchLabels: { tenant: 'blue' } }, gateways: [] }], platform: { namespaces: [], subjects: [] } };
   const model = new MeshModel(list, { tenantPolicy: policy as never });
   const added = { ...resources('apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled, tenant: blue}}')[0], id: list[0].id };
-  assert.equal(namespaceUpdateReach(model, list[0], added), 'facts');
+  assert.equal(namespaceUpdateReach(model, list[0], added), 'everything');
   assert.match(overlayModel(model, list[0], added).refused ?? '', /another tenant/);
 });
 

@@ -107,23 +107,26 @@ export function isNamespaceUpdate(removed: Resource | null, added: Resource | nu
 }
 
 /**
- * What a Namespace update reaches, for choosing the rules it re-runs: 'facts' when it changes what
- * every rule sees of the namespace through the model (its data-plane mode, injection and waypoint
- * labels: namespaceFacts) or the object was read from a file (a finding placed on it names a line,
- * which an edit above it moves); 'content' when only what the rules declaring Namespace read (its
- * other labels, its annotations) changed.
+ * What a Namespace update reaches, for choosing the rules it re-runs and where:
+ * - 'content': only what the rules reading a Namespace's content read (its other labels, its
+ *   annotations): those rules, the namespace-scoped ones over the namespace alone;
+ * - 'facts': what every rule sees of the namespace through the model (its data-plane mode, injection
+ *   and waypoint labels: namespaceFacts) in the same tenant: every rule, the namespace-scoped ones over
+ *   the namespace alone (src/engine/scope.ts: their promise covers a namespace's mode too);
+ * - 'everything': the tenant the policy places it in changes, or the object was read from a file (a
+ *   finding placed on it names a line, which an edit above it moves), or its labels cannot be read:
+ *   every rule over the whole model.
  */
-export function namespaceUpdateReach(base: MeshModel, removed: Resource, added: Resource): 'facts' | 'content' {
+export function namespaceUpdateReach(base: MeshModel, removed: Resource, added: Resource): 'content' | 'facts' | 'everything' {
   const was = base.namespace(removed.name);
   let now: NamespaceInfo;
   try {
     now = base.infoOfNamespaceObject(added);
   } catch {
-    return 'facts';
+    return 'everything';
   }
-  // An object read from a file: a finding placed on it names a line, which an edit above it moves.
-  if (removed.source !== null || added.source !== null || removed.cluster !== added.cluster || removed.apiVersion !== added.apiVersion) return 'facts';
-  if (base.tenancy.hasPolicy && !sameTenant(base.tenancy.tenantOf(removed.name), base.tenancy.placeWith(removed.name, added.labels))) return 'facts';
+  if (removed.source !== null || added.source !== null || removed.cluster !== added.cluster || removed.apiVersion !== added.apiVersion) return 'everything';
+  if (base.tenancy.hasPolicy && !sameTenant(base.tenancy.tenantOf(removed.name), base.tenancy.placeWith(removed.name, added.labels))) return 'everything';
   return namespaceFacts(was) === namespaceFacts(now) ? 'content' : 'facts';
 }
 

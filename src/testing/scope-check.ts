@@ -2,10 +2,10 @@
  * Checks what a rule's `scope: 'namespace'` promises (src/engine/scope.ts) over one set of objects:
  * - locality: for each tenant namespace N, removing N's objects (but its gateways, whose changes are
  *   never scoped) changes none of the rule's findings scoped to another tenant namespace;
- * - locality of a Namespace's content: changing tenant namespace N's Namespace object in what only
- *   the rules declaring Namespace read (labels but the mode, injection and waypoint ones, annotations)
- *   changes none of the rule's findings scoped to another tenant namespace (so such an update re-runs
- *   the rule over N alone);
+ * - locality of a Namespace: changing tenant namespace N's Namespace object, in what only some rules
+ *   read (labels but the mode, injection and waypoint ones, annotations) or in its mesh mode (injection
+ *   turned around), in the same tenant, changes none of the rule's findings scoped to another tenant
+ *   namespace (so such an update re-runs the rule over N alone);
  * - the view: the rule's findings scoped to N and to the shared namespaces (system namespaces,
  *   cluster-scoped objects) over namespaceSliceView(model, {N}) are its findings there over the whole
  *   model.
@@ -113,26 +113,49 @@ export function scopeViolations(rules: readonly Rule[], objects: readonly Obj[],
       }
     }
     // The Namespace object's content: its labels and annotations but the facts every rule sees.
-    const relabelled = withNamespaceContentChanged(whole, resources, ns);
-    if (!relabelled) continue;
-    const after = byRuleAndScope(modelOf(relabelled, opts), rules);
-    for (const rule of rules) {
-      const id = rule.meta.id;
-      if (out.has(id)) continue;
-      const a = full.get(id);
-      const c = after.get(id);
-      if (a === null || c === null) {
-        if (a !== c) out.set(id, `failed in one run and not another (namespace ${ns}'s labels changed)`);
-        continue;
-      }
-      for (const s of new Set([...a!.keys(), ...c!.keys()])) {
-        if (s === ns || shared(s) || same(a!.get(s), c!.get(s))) continue;
-        out.set(id, `changing namespace ${ns}'s Namespace labels and annotations (not its mode, injection or waypoint) changed findings scoped to "${s}": ${firstDifference(a!.get(s), c!.get(s))}`);
-        break;
+    for (const [what, relabelled] of [
+      ['labels and annotations (not its mode, injection or waypoint)', withNamespaceContentChanged(whole, resources, ns)],
+      ['mode (injection turned around)', withNamespaceModeChanged(whole, resources, ns)],
+    ] as const) {
+      if (!relabelled) continue;
+      const after = byRuleAndScope(modelOf(relabelled, opts), rules);
+      for (const rule of rules) {
+        const id = rule.meta.id;
+        if (out.has(id)) continue;
+        const a = full.get(id);
+        const c = after.get(id);
+        if (a === null || c === null) {
+          if (a !== c) out.set(id, `failed in one run and not another (namespace ${ns}'s ${what} changed)`);
+          continue;
+        }
+        for (const s of new Set([...a!.keys(), ...c!.keys()])) {
+          if (s === ns || shared(s) || same(a!.get(s), c!.get(s))) continue;
+          out.set(id, `changing namespace ${ns}'s Namespace ${what} changed findings scoped to "${s}": ${firstDifference(a!.get(s), c!.get(s))}`);
+          break;
+        }
       }
     }
   }
   return out;
+}
+
+/**
+ * `resources` with tenant namespace `ns`'s Namespace object's mesh facts turned around: injection off
+ * where it was on (or the namespace ambient), on where it was not. Null as withNamespaceContentChanged.
+ */
+function withNamespaceModeChanged(whole: MeshModel, resources: readonly Resource[], ns: string): Resource[] | null {
+  const i = resources.findIndex((r) => r.group === '' && r.kind === 'Namespace' && r.name === ns);
+  if (i < 0) return null;
+  const old = resources[i];
+  const labels: Record<string, string> = { ...old.labels };
+  for (const k of NAMESPACE_FACT_LABELS) delete labels[k];
+  if (whole.namespace(ns).mode === 'none') labels['istio-injection'] = 'enabled';
+  else labels['istio-injection'] = 'disabled';
+  const replaced = toResource({ apiVersion: old.apiVersion, kind: 'Namespace', metadata: { name: ns, labels } });
+  const was = whole.tenancy.tenantOf(ns);
+  const now = whole.tenancy.placeWith(ns, replaced.labels);
+  if (was.name !== now.name || was.platform !== now.platform || was.explicit !== now.explicit) return null;
+  return resources.map((r, j) => (j === i ? replaced : r));
 }
 
 /**
