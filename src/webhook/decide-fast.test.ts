@@ -119,6 +119,26 @@ test('hostile objects: odd names, missing and wrong-typed fields decide as the r
   }
 });
 
+test('hostile Namespace updates: prototype names, control characters, huge and non-string labels decide as the reference does', () => {
+  const state = stateOf([...CLUSTER, PAY_SERVICE, HIJACK]);
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  const labelSets: Array<Record<string, unknown>> = [
+    JSON.parse('{"__proto__": {"istio-injection": "disabled"}, "constructor": "x", "hasOwnProperty": "y"}'),
+    { 'istio-injection': 'enabled\u0000', team: 'a'.repeat(20_000) },
+    { 'istio-injection': 42, 'istio.io/rev': null, 'istio.io/dataplane-mode': { ambient: true } },
+    { 'istio.io/use-waypoint': '../../etc', 'istio.io/use-waypoint-namespace': '\u001b[31mred' },
+  ];
+  for (const labels of labelSets) {
+    const ns = structuredClone(CLUSTER[1]);
+    ns.metadata!.labels = labels as Record<string, string>;
+    ns.metadata!.annotations = JSON.parse('{"__proto__": "z", "meshward.io/admission": "off"}');
+    const review = reviewOf('UPDATE', ns, CLUSTER[1]);
+    const got = decider.decide(review, state);
+    assert.deepEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(decideReference(review, state, opts))), JSON.stringify(labels).slice(0, 80));
+  }
+  assert.deepEqual(decider.stats().fallbacks, {});
+});
+
 test('RULE_NAMES lists every kind each rule is seen naming over the equivalence corpus (a rule is skipped for kinds it never names)', () => {
   const workloadKinds = new Set(WORKLOAD_KINDS.map((k) => k.split('/').pop()));
   const states = new Set<DecisionState['resources']>();
