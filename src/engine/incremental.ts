@@ -19,9 +19,12 @@
  * X", namespaces listed in a message change whatever kind carried the namespace or its first object);
  * so does a change to what the whole model derives from a few objects (the mesh config and its root
  * namespace, the injector config, IstioOperators: modelWideReason in src/model/overlay.ts).
- * Whatever the overlay does not model (Namespaces, the mesh config, gateway-API Gateways, a
- * namespace's first or last object, too deep a stack of overlays) rebuilds the model from scratch, and
- * still re-runs only the rules that read what changed.
+ * A Namespace updated in place is an overlay: every rule runs again when its mesh facts change (mode,
+ * injection, waypoint), only the rules reading its other labels when they do not, the namespace-scoped
+ * ones over that namespace alone (namespaceUpdateReach; docs/adding-a-rule.md, "Namespaces").
+ * Whatever the overlay does not model (Namespaces created or deleted or moved to another tenant, the
+ * mesh config, gateway-API Gateways, a namespace's first or last object, too deep a stack of overlays)
+ * rebuilds the model from scratch, and still re-runs only the rules that read what changed.
  *
  * Order: a from-scratch analysis sorts the objects canonically (kind, namespace, name) and rules see
  * them in that order (the first report of a fingerprint wins, the oldest of two Sidecars wins, evidence

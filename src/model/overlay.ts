@@ -5,9 +5,11 @@
  *
  * The overlay is a view: `Object.create(base)` with copy-on-write copies of only the indexes the
  * change touches (the kind's list, the namespace's list, the namespace's workloads and pod-label
- * index, the host index for Services and ServiceEntries). Everything else (namespaces, tenancy, mesh
- * config, injectors) is the base's, so a change that would alter those is refused and the caller
- * builds a model from scratch. The base is never modified.
+ * index, the host index for Services and ServiceEntries; for a Namespace updated in place, the
+ * namespace list with its new info). Everything else (the namespaces that exist, tenancy, mesh config,
+ * injectors) is the base's, so a change that would alter those (a Namespace created or deleted, one
+ * moved to another tenant) is refused and the caller builds a model from scratch. The base is never
+ * modified.
  *
  * Order matters to rules (the first report of a fingerprint wins, the oldest of two Sidecars wins,
  * evidence lists are cut at N): base objects are ordered by id, and the added object takes the place
@@ -44,7 +46,8 @@ const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
  * gateway-API pods the model makes up.
  */
 export function modelWideReason(r: Resource, root: string): string | null {
-  if (r.group === '' && r.kind === 'Namespace') return 'Namespace objects change namespace-wide state';
+  // (A Namespace updated in place is an overlay of its own: overlayNamespaceUpdate, before this is asked.)
+  if (r.group === '' && r.kind === 'Namespace') return 'a Namespace created or deleted changes the namespace list';
   if (r.group === 'install.istio.io') return 'IstioOperator changes the mesh config';
   if (r.group === GATEWAY_API_GROUP && (r.kind === 'Gateway' || r.kind === 'GatewayClass')) return 'gateway-API Gateways and classes make up gateway pods';
   if (r.group === '' && r.kind === 'ConfigMap' && (r.namespace === root || r.name === 'istio' || r.name.startsWith('istio-'))) return 'a ConfigMap that may hold the mesh or injector config';
