@@ -80,7 +80,7 @@ test('reviews the fast path cannot be sure of go to the reference, counted by re
   assert.deepEqual(decider.decide(update, state), decideReference(update, state, opts));
   const s = decider.stats();
   assert.equal(s.fast, 0);
-  assert.deepEqual(Object.keys(s.fallbacks).sort(), ['cluster-scoped object', 'the cache lags the review']);
+  assert.deepEqual(Object.keys(s.fallbacks).sort(), ['a Namespace created or deleted', 'the cache lags the review']);
 });
 
 test('a Namespace UPDATE is decided on an overlay, as the reference decides it: labels only, then injection off', () => {
@@ -117,6 +117,23 @@ test('hostile objects: odd names, missing and wrong-typed fields decide as the r
       assert.deepEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(decideReference(req, s, opts))), `${req.operation} ${o.kind} ${o.metadata.name}`);
     }
   }
+});
+
+test('a cluster-scoped object (an aggregated ClusterRole) is decided over the whole overlay, as the reference decides it', () => {
+  const hjk013 = allRules.find((r) => r.meta.id === 'HJK013')!;
+  const [clusterRole, binding] = parseObjects(hjk013.meta.docs.bad!);
+  const state = stateOf([...CLUSTER, binding]);
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  const review = reviewOf('CREATE', clusterRole);
+  const want = decideReference(review, state, opts);
+  assert.ok(want.introduced.some((f) => f.ruleId === 'HJK013'), 'the ClusterRole lets a tenant write Istio config');
+  assert.deepEqual(decider.decide(review, state), want);
+  const relabelled = structuredClone(clusterRole);
+  relabelled.metadata!.labels = { ...(relabelled.metadata!.labels ?? {}), team: 'platform' };
+  const update = reviewOf('UPDATE', relabelled, clusterRole);
+  const after = stateOf([...CLUSTER, binding, clusterRole]);
+  assert.deepEqual(decider.decide(update, after), decideReference(update, after, opts));
+  assert.deepEqual({ fast: decider.stats().fast, fallbacks: decider.stats().fallbacks }, { fast: 2, fallbacks: {} });
 });
 
 test('hostile Namespace updates: prototype names, control characters, huge and non-string labels decide as the reference does', () => {

@@ -16,9 +16,10 @@
  *
  * Where the fast path cannot be sure it falls back to the reference and counts why (`stats()`): the
  * cache lags the review (UPDATE/DELETE whose old object is not the cache's), a change the overlay does
- * not model (a Namespace created or deleted, the mesh config, IstioOperators, gateway-API Gateways, a
- * namespace's first or last object), a cluster-scoped object other than a Namespace updated. An object
- * of the root namespace reaches the whole mesh: its rules run uncut over the whole overlay.
+ * not model (a Namespace created or deleted, the mesh config, IstioOperators, gateway-API Gateways and
+ * GatewayClasses, a namespace's first or last object). An object of the root namespace or a
+ * cluster-scoped one (a ClusterRole, a webhook configuration) reaches the whole mesh: its rules run
+ * uncut over the whole overlay.
  *
  * Staleness: when the cache's version moves on, reviews do not wait for the new base (seconds at
  * 20,000 objects): they are decided against the last base plus the request while a rebuild is
@@ -246,13 +247,15 @@ export class FastDecider {
       this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
       return decideReference(req, state, this.opts);
     };
-    if (!subject.namespace) {
+    const namespaceObject = subject.group === '' && subject.kind === 'Namespace';
+    if (namespaceObject) {
       if (req.operation === 'UPDATE' && incoming && old && isNamespaceUpdate(old, incoming)) return this.decideNamespaceUpdate(base, incoming, old, fallback);
-      return fallback('cluster-scoped object');
+      return fallback('a Namespace created or deleted');
     }
-    // An object of the root namespace reaches the whole mesh (mesh-wide policies, the ingress gateways
-    // Istio installs there): its rules run over the whole overlay, uncut, as for a DELETE.
-    const meshWide = subject.namespace === base.model.rootNamespace;
+    // An object of the root namespace (mesh-wide policies, the ingress gateways Istio installs there) or a
+    // cluster-scoped one (ClusterRoles, webhook configurations) reaches the whole mesh: its rules run over
+    // the whole overlay, uncut, as for a DELETE.
+    const meshWide = !subject.namespace || subject.namespace === base.model.rootNamespace;
     const id = identityOf(subject);
     const cached = base.byIdentity.get(id);
     if (cached === null) return fallback('the cache holds the object twice');
