@@ -149,6 +149,35 @@ test('a Namespace update that moves the namespace to another tenant is refused, 
   assert.match(overlayModel(model, list[0], added).refused ?? '', /another tenant/);
 });
 
+test('a workload beside a gateway-API Gateway (a waypoint) is an overlay; one whose pods name a gateway is refused', () => {
+  const base = resources(`${CLUSTER}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: waypoint, namespace: shop, labels: {istio.io/waypoint-for: service}}
+spec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}
+`);
+  const model = new MeshModel(base);
+  const [plain, gatewayPods] = resources(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart, namespace: shop}
+spec: {template: {metadata: {labels: {app: cart}}, spec: {containers: [{name: app, image: cart}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: waypoint, namespace: shop}
+spec: {template: {metadata: {labels: {gateway.networking.k8s.io/gateway-name: waypoint}}, spec: {containers: [{name: istio-proxy, image: proxyv2}]}}}
+`);
+  const added = { ...plain, id: base.length };
+  const o = overlayModel(model, null, added);
+  assert.ok(o.model, o.refused);
+  // The made-up waypoint pod stays last, as a fresh model lists it.
+  assert.deepEqual(shape(o.model), shape(fresh([...base, added])));
+  assert.deepEqual(o.model.workloads.map((w) => w.resource.name), fresh([...base, added]).workloads.map((w) => w.resource.name));
+  assert.match(overlayModel(model, null, { ...gatewayPods, id: base.length }).refused ?? '', /gateway-API Gateway/);
+});
+
 test('changes that reach model-wide state are refused, with the reason', () => {
   const base = resources(CLUSTER);
   const model = new MeshModel(base);

@@ -18,7 +18,7 @@
  */
 import type { MeshModel } from './model.js';
 import { kindKey, type Resource } from './resource.js';
-import { workloadOf, type Workload } from './workloads.js';
+import { GATEWAY_NAME_LABEL, ISTIO_GATEWAY_NAME_LABEL, workloadOf, type Workload } from './workloads.js';
 import type { HostIndex, OwnedHost } from './hosts.js';
 import { namespaceFacts, type NamespaceInfo } from './namespaces.js';
 import { OwnMemo } from './own-memo.js';
@@ -83,10 +83,11 @@ export function overlayModel(base: MeshModel, removed: Resource | null, added: R
   }
   const removedWorkload = removed ? b.workloadFor(removed) ?? null : null;
   const touchesWorkloads = addedWorkload !== null || removedWorkload !== null;
-  if (touchesWorkloads) {
-    for (const r of [removed, added]) {
-      if (r && base.ofKindInNamespace(GATEWAY_API_GROUP, 'Gateway', r.namespace).length) return { refused: 'gateway-API Gateways in the namespace may stand for its pods' };
-    }
+  // The model makes up the pods of a gateway-API Gateway (a waypoint, say) none of whose pods is in the
+  // input; only a workload whose pods carry a gateway-name label can be such a pod, so only its coming
+  // or going can make one up or do away with one. Any other workload of the namespace is an overlay.
+  for (const w of [removedWorkload, addedWorkload]) {
+    if (w && namesGateway(w) && base.ofKindInNamespace(GATEWAY_API_GROUP, 'Gateway', w.namespace).length) return { refused: 'the pods of a gateway-API Gateway may come or go' };
   }
 
   const o = newView(base, new OverlayChange(b, removed, added, removedWorkload, addedWorkload, touchesWorkloads), b);
@@ -427,6 +428,11 @@ function overlayWorkloads(b: ModelInternals, o: ModelInternals, gone: Workload |
     for (const key of new Set([...outKeys, ...comeKeys])) setOrDrop(idx, key, edited(baseIdx?.get(key), outKeys.has(key) ? out : null, comeKeys.has(key) ? come : null, insertWorkload));
     if (inNs.length || baseIdx) o.podLabelIndex.set(ns, idx);
   }
+}
+
+/** Whether a workload's pods say which gateway-API Gateway they run (as Istio labels the pods it deploys). */
+function namesGateway(w: Workload): boolean {
+  return Object.hasOwn(w.podLabels, GATEWAY_NAME_LABEL) || Object.hasOwn(w.podLabels, ISTIO_GATEWAY_NAME_LABEL);
 }
 
 /** A workload's entries in the pod-label index (`k=v`, as MeshModel keys them). */
