@@ -118,6 +118,22 @@ export class GatewayIndex {
     return o;
   }
 
+  /**
+   * This index with Istio Gateway `removed` replaced by `added`, which selects the same workloads (its
+   * selector unchanged: its servers, hosts, TLS or labels changed): the same answers, keyed by the new
+   * object, in the same order.
+   */
+  withIstioGatewayReplaced(removed: Resource, added: Resource): GatewayIndex {
+    const o = Object.create(this) as GatewayIndex & { selectedBy: Map<Resource, readonly Workload[]>; istioGatewayOf: Map<Workload, Resource[]> };
+    const selectedBy = new Map<Resource, readonly Workload[]>();
+    for (const [g, ws] of this.selectedBy) selectedBy.set(g === removed ? added : g, ws);
+    const istioGatewayOf = new Map<Workload, Resource[]>();
+    for (const [w, gs] of this.istioGatewayOf) istioGatewayOf.set(w, gs.includes(removed) ? gs.map((g) => (g === removed ? added : g)) : gs);
+    o.selectedBy = selectedBy;
+    o.istioGatewayOf = istioGatewayOf;
+    return o;
+  }
+
   isWaypoint(g: Resource | undefined | null): boolean {
     if (!g) return false;
     return str(specOf(g)?.gatewayClassName) === WAYPOINT_CLASS || g.labels['istio.io/waypoint-for'] !== undefined;

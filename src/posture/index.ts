@@ -17,6 +17,7 @@ import type { Attachment, GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, Polic
 import { namespaceFacts, type DataplaneMode } from '../model/namespaces.js';
 import { EMPTY, editWorkloads, push } from './util.js';
 import { isNamespaceUpdate, modelWideReason } from '../model/overlay.js';
+import { sameJson } from '../model/same-json.js';
 import { OwnMemo } from '../model/own-memo.js';
 
 export * from './types.js';
@@ -323,6 +324,12 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
     return assemble({ ...parts, model, policies: resolver, attachmentsFrom: { base, changed } });
   }
   if (subject.group === '' && subject.kind === 'Service') return withServiceChange(base, parts, model, removed, added);
+  if (subject.group === 'networking.istio.io' && subject.kind === 'Gateway' && removed && added) {
+    // The posture reads an Istio Gateway only through its selector (which workloads are gateways):
+    // servers, hosts, TLS and labels changed keep every posture; the index is keyed by the new object.
+    if (!parts.gateways.selectedBy.has(removed) || !sameJson(specField(removed, 'selector'), specField(added, 'selector'))) return null;
+    return assemble({ ...parts, model, gateways: parts.gateways.withIstioGatewayReplaced(removed, added), attachmentsFrom: { base, changed: () => false } });
+  }
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
   if (subject.group === 'networking.istio.io' && subject.kind === 'ServiceEntry') {
     // The posture reads a ServiceEntry only as the target of a policy of its namespace naming it
@@ -455,6 +462,12 @@ function withPeerAuthenticationChange(base: MeshPosture, parts: Parts, model: Me
   const workloads = workloadList(model, of);
   const changed = (w: Workload) => rewrapped.has(w);
   return assemble({ ...parts, model, mtls, of, workloads, attachmentsFrom: { base, changed } });
+}
+
+/** A field of an object's spec (undefined when the spec is not an object). */
+function specField(r: Resource, field: string): unknown {
+  const spec = r.obj?.spec;
+  return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>)[field] : undefined;
 }
 
 /** An overlay posture's `workloads`: every workload's posture through `of`, in model order, made when first asked for. */

@@ -272,6 +272,8 @@ test('the overlay posture equals a posture built from scratch for every change o
     }
   }
   assert.ok(overlaid > objects.length, `only ${overlaid} changes took the overlay`);
+  // The Istio Gateway relabelled (its selector kept) took the overlay too.
+  assert.ok((overlaidChanges.get('UPDATE Gateway') ?? 0) - (before.get('UPDATE Gateway') ?? 0) >= 1, JSON.stringify(Object.fromEntries(overlaidChanges)));
   // Every Service of the cluster but the one naming a waypoint was created and deleted on the overlay.
   const services = objects.filter((o) => o.kind === 'Service' && !Object.keys(o.metadata.labels ?? {}).some((k) => k.startsWith('istio.io/use-waypoint'))).length;
   assert.ok(services > 0);
