@@ -144,7 +144,7 @@ describe('openAgentIdentity against a real agent listener', () => {
       const { token } = await s.identity.registerCluster('trust', HOUR, new Date());
       const e = await openAgentIdentity({ ...base(), serverCaPem: s2.identity.caCertificate(), cluster: 'trust', bootstrapToken: token, store: memoryCredentials() }).catch((x) => x);
       assert.ok(e instanceof AgentIdentityError);
-      assert.equal(e.code, 'transport');
+      assert.equal(e.code, 'tls', 'a certificate not trusted is not tried again');
       assert.match(e.message, /--server-ca/);
       // The token was not sent anywhere it could be spent: it still works against the right CA.
       const ok = await openAgentIdentity({ ...base(), cluster: 'trust', bootstrapToken: token, store: memoryCredentials() });
@@ -170,7 +170,7 @@ describe('openAgentIdentity against a real agent listener', () => {
       const { token: t2 } = await s.identity.registerCluster('victim', HOUR, new Date());
       const e = await openAgentIdentity({ ...base(), server: new URL(`https://127.0.0.1:${port}`), cluster: 'victim', bootstrapToken: t2, store: memoryCredentials() }).catch((x) => x);
       assert.ok(e instanceof AgentIdentityError, String(e));
-      assert.equal(e.code, 'transport');
+      assert.equal(e.code, 'tls');
       assert.equal(requests, 0, 'the token was never sent to the impostor');
     } finally {
       fake.close();
@@ -188,4 +188,48 @@ describe('openAgentIdentity against a real agent listener', () => {
     const stranger = await openAgentIdentity({ ...base(), cluster: 'east', store: new FileCredentialStore(path.join(dir, 'east', 'credentials.json')) });
     await assert.rejects(openAgentIdentity({ ...base(), cluster: 'fixed', fixed: { certificatePem: c.certificatePem, keyPem: stranger.current().keyPem }, store: memoryCredentials() }), /key does not belong/);
   });
+});
+
+test('an enrollment the server cannot answer yet (503) is tried again after 1 s, 2 s...; a refusal that will not change is not', async () => {
+  // The server's store fails its first calls, as SQLite does when its writers are busy for too long.
+  const inner = memoryIdentityStore();
+  let failures = 2;
+  const flaky = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== 'consumeBootstrapToken' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        if (failures-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        return value.apply(target, args);
+      };
+    },
+  });
+  const srv = await startIdentityServer(flaky);
+  try {
+    const base = { server: srv.url, serverCaPem: srv.identity.caCertificate(), agentVersion: '0.1.0-test' };
+    const { token } = await srv.identity.registerCluster('flaky', HOUR, new Date());
+    const waits: number[] = [];
+    const told: string[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    const id = await openAgentIdentity({ ...base, cluster: 'flaky', bootstrapToken: token, store: memoryCredentials(), sleep, onEnrollRetry: (reason) => told.push(reason) });
+    assert.equal(certificateCluster(id.current().certificatePem), 'flaky');
+    assert.deepEqual(waits, [1000, 2000]);
+    assert.equal(told.length, 2);
+    assert.match(told[0], /HTTP 503 unavailable/);
+    assert.ok(told.every((t) => !t.includes(token)), 'the token is never told');
+    // A spent token will not become good: no wait.
+    waits.length = 0;
+    const spent = await openAgentIdentity({ ...base, cluster: 'flaky', bootstrapToken: token, store: memoryCredentials(), sleep }).catch((x) => x);
+    assert.equal(spent.code, 'bad-token');
+    assert.deepEqual(waits, []);
+    // enrollRetryMs 0: one try, its refusal as it came.
+    const again = await srv.identity.registerCluster('flaky-once', HOUR, new Date());
+    failures = 1;
+    const once = await openAgentIdentity({ ...base, cluster: 'flaky-once', bootstrapToken: again.token, store: memoryCredentials(), sleep, enrollRetryMs: 0 }).catch((x) => x);
+    assert.ok(once instanceof AgentIdentityError);
+    assert.equal(once.code, 'unavailable');
+    assert.deepEqual(waits, []);
+  } finally {
+    await srv.close();
+  }
 });

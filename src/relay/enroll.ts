@@ -38,7 +38,7 @@ export class AgentIdentityError extends Error {
   constructor(
     message: string,
     /** The server's RelayError code, when the server refused. */
-    readonly code?: RelayError['code'] | 'transport' | 'bad-response',
+    readonly code?: RelayError['code'] | 'transport' | 'tls' | 'bad-response',
   ) {
     super(message);
     this.name = 'AgentIdentityError';
@@ -149,7 +149,8 @@ function postJson(o: PostOptions): Promise<{ status: number; body: unknown }> {
       const tlsHint = /CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ALTNAME/i.test(`${e.code ?? ''} ${e.message}`)
         ? `; the server's certificate is not trusted by --server-ca or does not name ${url.hostname}`
         : '';
-      reject(new AgentIdentityError(`cannot reach the meshward server at ${url.origin} (${e.code ?? e.message})${tlsHint}`, 'transport'));
+      // A certificate the agent does not trust will not become trusted by trying again: 'tls', not 'transport'.
+      reject(new AgentIdentityError(`cannot reach the meshward server at ${url.origin} (${e.code ?? e.message})${tlsHint}`, tlsHint ? 'tls' : 'transport'));
     });
     req.end(payload);
   });
@@ -188,6 +189,32 @@ async function requestCertificate(o: PostOptions, cluster: string, keyPem: strin
     throw new AgentIdentityError(`the server's ${what} answer is unusable: the certificate was not issued by the CA it came with`, 'bad-response');
   }
   return { keyPem, certificatePem: r.certificate, caCertificatePem: r.caCertificate, notAfter: fit.notAfter };
+}
+
+/** Refusals worth trying again: the server said it is busy or asked to slow down, or was not reached. */
+const RETRIABLE_ENROLL = new Set(['unavailable', 'rate-limited', 'transport']);
+const DEFAULT_ENROLL_RETRY_MS = 5 * 60_000;
+const MAX_ENROLL_DELAY_MS = 30_000;
+
+/**
+ * `attempt`, tried again with a doubling delay (1 s to 30 s) while it fails with a retriable refusal
+ * and `opts.enrollRetryMs` has not passed (OpenAgentIdentityOptions): a server restarting or briefly
+ * overloaded when the agent starts does not end the agent (and its pod in a crash loop).
+ */
+async function withEnrollRetries<T>(opts: OpenAgentIdentityOptions, attempt: () => Promise<T>): Promise<T> {
+  const budget = opts.enrollRetryMs ?? DEFAULT_ENROLL_RETRY_MS;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const started = Date.now();
+  for (let delay = 1000; ; delay = Math.min(delay * 2, MAX_ENROLL_DELAY_MS)) {
+    try {
+      return await attempt();
+    } catch (e) {
+      const retriable = e instanceof AgentIdentityError && e.code !== undefined && RETRIABLE_ENROLL.has(e.code);
+      if (!retriable || Date.now() - started + delay > budget) throw e;
+      opts.onEnrollRetry?.(e.message, delay);
+      await sleep(delay);
+    }
+  }
 }
 
 /** When renewal is due: two thirds of the way from notBefore to notAfter. */
@@ -236,7 +263,8 @@ export const openAgentIdentity: OpenAgentIdentity = async (opts: OpenAgentIdenti
     }
     const { keyPem, csrPem } = await newKeyAndCsr(cluster);
     const body: EnrollRequest = { v: RELAY_PROTOCOL_VERSION, cluster, csr: csrPem, agentVersion };
-    const creds = await requestCertificate({ server: opts.server, path: AGENT_PATHS.enroll, caPem: opts.serverCaPem, body, bearer: opts.bootstrapToken }, cluster, keyPem, 'enroll');
+    const token = opts.bootstrapToken;
+    const creds = await withEnrollRetries(opts, () => requestCertificate({ server: opts.server, path: AGENT_PATHS.enroll, caPem: opts.serverCaPem, body, bearer: token }, cluster, keyPem, 'enroll'));
     const fit = inspect(creds.keyPem, creds.certificatePem, cluster);
     notBefore = typeof fit === 'string' ? new Date() : fit.notBefore;
     await store.save(creds);

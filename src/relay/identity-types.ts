@@ -46,6 +46,17 @@ export interface OpenAgentIdentityOptions {
   fixed?: { certificatePem: string; keyPem: string };
   store: CredentialStore;
   agentVersion: string;
+  /**
+   * Enrollment answered "unavailable" or "rate-limited" (the server busy, its store locked) or not
+   * reached at all (the server starting, the network): tried again after 1 s, 2 s, 4 s... (at most 30 s apart) until this
+   * long has passed since the first try (default 5 minutes; 0 tries once). Any other refusal (a bad
+   * token, a revoked cluster, a malformed answer) ends at once.
+   */
+  enrollRetryMs?: number;
+  /** Told before each wait: what went wrong and how long until the next try (the agent logs it). */
+  onEnrollRetry?: (reason: string, delayMs: number) => void;
+  /** How to wait (tests pass one that does not). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Loads stored credentials or enrolls with the bootstrap token; throws a clear error when it can do neither. */

@@ -178,7 +178,16 @@ export async function runAgent(flags: AgentFlags, io: CliIO): Promise<number> {
     try {
       const store = await credentialStore(flags, io, cluster, live);
       const { openAgentIdentity } = await import('../../relay/enroll.js');
-      identity = await openAgentIdentity({ server, cluster, serverCaPem, ...(bootstrapToken ? { bootstrapToken } : {}), ...(fixedCreds ? { fixed: fixedCreds } : {}), store, agentVersion: VERSION });
+      identity = await openAgentIdentity({
+        server,
+        cluster,
+        serverCaPem,
+        ...(bootstrapToken ? { bootstrapToken } : {}),
+        ...(fixedCreds ? { fixed: fixedCreds } : {}),
+        store,
+        agentVersion: VERSION,
+        onEnrollRetry: (reason, delayMs) => log.warn({ event: 'enroll-retry', reason, delayMs }, 'enrollment not answered; trying again'),
+      });
     } catch (err) {
       await cache.close();
       const { AgentIdentityError } = await import('../../relay/enroll.js');
