@@ -186,7 +186,7 @@ export class IncrementalEngine {
    */
   private readonly retired = new Set<number>();
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
-  /** Rules that read a Namespace's content beyond its facts (see namespaceContentOnly in analyse). */
+  /** Rules that read a Namespace's content beyond its facts (re-run by a Namespace update that keeps them: analyse). */
   private readonly namespaceContentReaders: ReadonlySet<Rule>;
   private readonly settings: RuleSettings;
   private readonly maxDepth: number;
@@ -280,9 +280,6 @@ export class IncrementalEngine {
     // whatever its `reads` say: every rule runs again (src/rules/reads-recorded.test.ts leaves these
     // reads out for that reason). The model is rebuilt for such a change anyway.
     let modelWide = false;
-    // A Namespace update that keeps what every rule sees of the namespace (namespaceUpdateReach) re-runs
-    // the rules that read its content (readsNamespaceContent), not every rule through the model's structure.
-    let namespaceContentChanged = false;
     for (const key of new Set(changed)) {
       const now = objects.get(key) ?? null;
       const was = this.given.get(key) ?? null;
@@ -294,8 +291,7 @@ export class IncrementalEngine {
       let namespaceReach: Applied['namespaceReach'];
       if (before && after && isNamespaceUpdate(before, after)) {
         namespaceReach = namespaceUpdateReach(this.model, before, after);
-        if (namespaceReach === 'content') namespaceContentChanged = true;
-        else changedKinds.add(kindKey('', 'Namespace'));
+        if (namespaceReach !== 'content') changedKinds.add(kindKey('', 'Namespace'));
       } else for (const r of [before, after]) {
         if (!r) continue;
         // Both the object's own group and the grouped form of its bare kind: `reads: [Deployment]` means
@@ -319,6 +315,9 @@ export class IncrementalEngine {
       }
       applied.push({ key, before, after, namespaceReach });
     }
+    // A Namespace update that keeps what every rule sees of the namespace (namespaceUpdateReach) re-runs
+    // the rules that read its content (readsNamespaceContent), not every rule through the model's structure.
+    const namespaceContentChanged = applied.some((a) => a.namespaceReach === 'content');
     if (namespaceContentChanged) this.stats.namespaceContentOnly++;
     const namespacesChanged = [...present].some(([ns, was]) => this.perNamespace.has(ns) !== was);
     // The model lists a namespace without a Namespace object where its first object is: removing or

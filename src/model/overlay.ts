@@ -130,12 +130,16 @@ export function namespaceUpdateReach(base: MeshModel, removed: Resource, added: 
     return 'everything';
   }
   if (removed.source !== null || added.source !== null || removed.cluster !== added.cluster || removed.apiVersion !== added.apiVersion) return 'everything';
-  if (base.tenancy.hasPolicy && !sameTenant(base.tenancy.tenantOf(removed.name), base.tenancy.placeWith(removed.name, added.labels))) return 'everything';
+  if (movesTenant(base, removed.name, added.labels)) return 'everything';
   return namespaceFacts(was) === namespaceFacts(now) ? 'content' : 'facts';
 }
 
-function sameTenant(a: TenantOf, b: TenantOf): boolean {
-  return a.name === b.name && a.platform === b.platform && a.explicit === b.explicit;
+/** Whether namespace `ns` with these labels would belong to another tenant than it does in `base`. */
+export function movesTenant(base: MeshModel, ns: string, labels: Record<string, string>): boolean {
+  if (!base.tenancy.hasPolicy) return false;
+  const was: TenantOf = base.tenancy.tenantOf(ns);
+  const now = base.tenancy.placeWith(ns, labels);
+  return was.name !== now.name || was.platform !== now.platform || was.explicit !== now.explicit;
 }
 
 /**
@@ -154,9 +158,7 @@ function overlayNamespaceUpdate(base: MeshModel, removed: Resource, added: Resou
   } catch {
     return { refused: 'the Namespace object’s labels could not be read' };
   }
-  if (base.tenancy.hasPolicy) {
-    if (!sameTenant(base.tenancy.tenantOf(removed.name), base.tenancy.placeWith(removed.name, added.labels))) return { refused: 'the Namespace’s new labels move it to another tenant' };
-  }
+  if (movesTenant(base, removed.name, added.labels)) return { refused: 'the Namespace’s new labels move it to another tenant' };
   const o = newView(base, new OverlayChange(b, removed, added, null, null, false), b);
   o.byKind = overlayMap(b.byKind);
   const key = kindKey('', 'Namespace');

@@ -15,7 +15,7 @@ import { PolicyResolver } from './policies.js';
 import { ServiceRegistry } from './services.js';
 import type { Attachment, GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PolicyInfo, ServiceInfo, WaypointRef, WorkloadMtls, WorkloadPosture } from './types.js';
 import { namespaceFacts, type DataplaneMode } from '../model/namespaces.js';
-import { EMPTY, editWorkloads, push } from './util.js';
+import { EMPTY, editWorkloads, push, specOf } from './util.js';
 import { isNamespaceUpdate, modelWideReason } from '../model/overlay.js';
 import { sameJson } from '../model/same-json.js';
 import { OwnMemo } from '../model/own-memo.js';
@@ -327,7 +327,7 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   if (subject.group === 'networking.istio.io' && subject.kind === 'Gateway' && removed && added) {
     // The posture reads an Istio Gateway only through its selector (which workloads are gateways):
     // servers, hosts, TLS and labels changed keep every posture; the index is keyed by the new object.
-    if (!parts.gateways.selectedBy.has(removed) || !sameJson(specField(removed, 'selector'), specField(added, 'selector'))) return null;
+    if (!parts.gateways.selectedBy.has(removed) || !sameJson(specOf(removed)?.selector, specOf(added)?.selector)) return null;
     return assemble({ ...parts, model, gateways: parts.gateways.withIstioGatewayReplaced(removed, added), attachmentsFrom: { base, changed: () => false } });
   }
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
@@ -462,12 +462,6 @@ function withPeerAuthenticationChange(base: MeshPosture, parts: Parts, model: Me
   const workloads = workloadList(model, of);
   const changed = (w: Workload) => rewrapped.has(w);
   return assemble({ ...parts, model, mtls, of, workloads, attachmentsFrom: { base, changed } });
-}
-
-/** A field of an object's spec (undefined when the spec is not an object). */
-function specField(r: Resource, field: string): unknown {
-  const spec = r.obj?.spec;
-  return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>)[field] : undefined;
 }
 
 /** An overlay posture's `workloads`: every workload's posture through `of`, in model order, made when first asked for. */

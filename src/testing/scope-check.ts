@@ -21,6 +21,7 @@ import { MeshModel, type ModelOptions } from '../model/model.js';
 import { inCanonicalOrder } from '../cli/live.js';
 import type { Resource } from '../model/resource.js';
 import { NAMESPACE_FACT_LABELS } from '../model/namespaces.js';
+import { movesTenant } from '../model/overlay.js';
 import type { Rule } from '../rules/types.js';
 import { exampleObjects, identity, parseObjects, toResource, type Obj } from './decide-corpus.js';
 import { anyObjectArb, TENANTS } from './cluster-corpus.js';
@@ -141,39 +142,41 @@ export function scopeViolations(rules: readonly Rule[], objects: readonly Obj[],
 
 /**
  * `resources` with tenant namespace `ns`'s Namespace object's mesh facts turned around: injection off
- * where it was on (or the namespace ambient), on where it was not. Null as withNamespaceContentChanged.
+ * where it was on (or the namespace ambient), on where it was not. Null as withNamespaceRelabelled.
  */
 function withNamespaceModeChanged(whole: MeshModel, resources: readonly Resource[], ns: string): Resource[] | null {
-  const i = resources.findIndex((r) => r.group === '' && r.kind === 'Namespace' && r.name === ns);
-  if (i < 0) return null;
-  const old = resources[i];
-  const labels: Record<string, string> = { ...old.labels };
-  for (const k of NAMESPACE_FACT_LABELS) delete labels[k];
-  if (whole.namespace(ns).mode === 'none') labels['istio-injection'] = 'enabled';
-  else labels['istio-injection'] = 'disabled';
-  const replaced = toResource({ apiVersion: old.apiVersion, kind: 'Namespace', metadata: { name: ns, labels } });
-  const was = whole.tenancy.tenantOf(ns);
-  const now = whole.tenancy.placeWith(ns, replaced.labels);
-  if (was.name !== now.name || was.platform !== now.platform || was.explicit !== now.explicit) return null;
-  return resources.map((r, j) => (j === i ? replaced : r));
+  return withNamespaceRelabelled(whole, resources, ns, (old) => {
+    const labels: Record<string, string> = { ...old };
+    for (const k of NAMESPACE_FACT_LABELS) delete labels[k];
+    labels['istio-injection'] = whole.namespace(ns).mode === 'none' ? 'enabled' : 'disabled';
+    return labels;
+  });
 }
 
 /**
  * `resources` with tenant namespace `ns`'s Namespace object replaced by one that keeps only the facts
  * every rule sees (NAMESPACE_FACT_LABELS) and carries a label it did not: the change a Namespace
- * update scoped to `ns` makes (src/engine/incremental.ts). Null when the namespace has no Namespace
- * object, or when the new labels would move it to another tenant (such an update re-runs every rule).
+ * update scoped to `ns` makes (src/engine/incremental.ts). Null as withNamespaceRelabelled.
  */
 function withNamespaceContentChanged(whole: MeshModel, resources: readonly Resource[], ns: string): Resource[] | null {
+  return withNamespaceRelabelled(whole, resources, ns, (old) => {
+    const labels: Record<string, string> = { 'meshward.io/scope-check': 'changed' };
+    for (const k of NAMESPACE_FACT_LABELS) if (Object.hasOwn(old, k)) labels[k] = old[k];
+    return labels;
+  });
+}
+
+/**
+ * `resources` with tenant namespace `ns`'s Namespace object given the labels `relabel` makes of its
+ * own. Null when the namespace has no Namespace object, or when the new labels would move it to another
+ * tenant (such an update re-runs every rule).
+ */
+function withNamespaceRelabelled(whole: MeshModel, resources: readonly Resource[], ns: string, relabel: (labels: Record<string, string>) => Record<string, string>): Resource[] | null {
   const i = resources.findIndex((r) => r.group === '' && r.kind === 'Namespace' && r.name === ns);
   if (i < 0) return null;
   const old = resources[i];
-  const labels: Record<string, string> = { 'meshward.io/scope-check': 'changed' };
-  for (const k of NAMESPACE_FACT_LABELS) if (Object.hasOwn(old.labels, k)) labels[k] = old.labels[k];
-  const replaced = toResource({ apiVersion: old.apiVersion, kind: 'Namespace', metadata: { name: ns, labels } });
-  const was = whole.tenancy.tenantOf(ns);
-  const now = whole.tenancy.placeWith(ns, replaced.labels);
-  if (was.name !== now.name || was.platform !== now.platform || was.explicit !== now.explicit) return null;
+  const replaced = toResource({ apiVersion: old.apiVersion, kind: 'Namespace', metadata: { name: ns, labels: relabel(old.labels) } });
+  if (movesTenant(whole, ns, replaced.labels)) return null;
   return resources.map((r, j) => (j === i ? replaced : r));
 }
 

@@ -247,11 +247,10 @@ export class FastDecider {
       this.fallbacks.set(reason, (this.fallbacks.get(reason) ?? 0) + 1);
       return decideReference(req, state, this.opts);
     };
+    // A Namespace updated in place is an overlay (decideNamespaceUpdate); one created or deleted changes
+    // the namespace list every rule walks.
     const namespaceObject = subject.group === '' && subject.kind === 'Namespace';
-    if (namespaceObject) {
-      if (req.operation === 'UPDATE' && incoming && old && isNamespaceUpdate(old, incoming)) return this.decideNamespaceUpdate(base, incoming, old, fallback);
-      return fallback('a Namespace created or deleted');
-    }
+    if (namespaceObject && !(req.operation === 'UPDATE' && isNamespaceUpdate(old, incoming))) return fallback('a Namespace created or deleted');
     // An object of the root namespace (mesh-wide policies, the ingress gateways Istio installs there) or a
     // cluster-scoped one (ClusterRoles, webhook configurations) reaches the whole mesh: its rules run over
     // the whole overlay, uncut, as for a DELETE.
@@ -270,6 +269,7 @@ export class FastDecider {
     // for the kinds the overlay posture does not follow).
     const overlaid = overlay.model;
     providePosture(overlaid, () => overlayPosture(computePosture(base.model), overlaid, cached ?? null, added));
+    if (namespaceObject) return this.decideNamespaceUpdate(base, overlaid, cached!, added!);
 
     const rules = this.readers.get(kindKey(subject.group, subject.kind)) ?? [];
     const { findings, failures, run } = this.collector(base);
@@ -313,15 +313,8 @@ export class FastDecider {
    * over the namespace alone (src/engine/scope.ts: such a change can change only their findings scoped
    * to it), the others over the whole overlay.
    */
-  private decideNamespaceUpdate(base: Base, incoming: Resource, old: Resource, fallback: (reason: string) => Decision): Decision {
-    const cached = base.byIdentity.get(identityOf(incoming));
-    if (!cached || !sameObject(old, cached)) return fallback(cached === null ? 'the cache holds the object twice' : 'the cache lags the review');
-    const added = { ...incoming, id: cached.id };
+  private decideNamespaceUpdate(base: Base, model: MeshModel, cached: Resource, added: Resource): Decision {
     const reach = namespaceUpdateReach(base.model, cached, added);
-    const overlay = overlayModel(base.model, cached, added);
-    if (overlay.refused !== undefined) return fallback(overlay.refused);
-    const model = overlay.model;
-    providePosture(model, () => overlayPosture(computePosture(base.model), model, cached, added));
     const { findings, failures, run } = this.collector(base);
     const chosen = reach === 'content' ? this.rules.filter(readsNamespaceContent) : this.rules;
     const scoped = reach !== 'everything' && !model.isSystemNamespace(added.name) ? chosen.filter(isNamespaceScoped) : [];
