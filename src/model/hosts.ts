@@ -73,6 +73,34 @@ export function impliedNamespace(host: string, domain: string): string | null {
   return ns;
 }
 
+/**
+ * The key a host as a config writes it is found under when a scan looks for the configs that can
+ * name an owned host (mayResolveToCover): its first label in lower case, or `*` for a wildcard.
+ * Resolution (resolveHost) keeps both, so a config can name only hosts of its key's (ownedHostKey).
+ */
+export function writtenHostKey(raw: string): string {
+  const t = raw.trim();
+  if (t.startsWith('*')) return '*';
+  const dot = t.indexOf('.');
+  return (dot < 0 ? t : t.slice(0, dot)).toLowerCase();
+}
+
+/** An owned host's key (its first label), to match against writtenHostKey. */
+export function ownedHostKey(host: string): string {
+  const dot = host.indexOf('.');
+  return dot < 0 ? host : host.slice(0, dot);
+}
+
+/**
+ * Whether `raw`, a host as a config names it, can resolve (resolveHost, in any namespace, whatever
+ * namespaces are known) to `host` (a host, not a pattern) or to a pattern covering it: a test on the
+ * text alone that every such `raw` passes.
+ */
+export function mayResolveToCover(raw: string, host: string): boolean {
+  const key = writtenHostKey(raw);
+  return key === '*' || key === ownedHostKey(host);
+}
+
 /** Does `pattern` (a host or `*.suffix` / `*`) cover `host`? Istio wildcards match any number of labels. */
 export function hostCovers(pattern: string, host: string): boolean {
   if (pattern === '*') return true;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { liveResource } from '../cluster/live-resource.js';
 import { MeshModel } from './model.js';
-import { modelView, namespaceUpdateReach, overlayModel } from './overlay.js';
+import { hostsChangedSince, modelView, namespaceUpdateReach, overlayModel } from './overlay.js';
 import { computePosture } from '../posture/index.js';
 import { isClusterScoped, type Resource } from './resource.js';
 
@@ -110,6 +110,31 @@ test('an overlay shows what a model built from scratch shows: add, replace in pl
   }
   // The base is untouched.
   assert.deepEqual(shape(model), shape(fresh(base)));
+});
+
+// Rules keep which configs claim another tenant's host against the host index (objectsWhere); an
+// overlay says which hosts' owners changed, so only the configs naming those are asked again.
+test('an overlay names the hosts whose owners changed: none when a Service or ServiceEntry keeps its hosts', () => {
+  const base = resources(CLUSTER);
+  const model = new MeshModel(base);
+  const [web, se, ledger] = [base[2], base[3], base[6]];
+  const changed = (removed: Resource | null, added: Resource | null) => {
+    const o = overlayModel(model, removed, added);
+    assert.ok(o.model, o.refused);
+    return [...(hostsChangedSince(o.model.hosts, model.hosts) ?? ['(cannot tell)'])].sort();
+  };
+  const relabelled = { ...web, id: web.id, obj: { ...web.obj, metadata: { ...web.obj.metadata, labels: { team: 'a' } }, spec: { ...web.obj.spec, ports: [{ port: 8080 }] } } };
+  assert.deepEqual(changed(web, relabelled), [], 'a Service with new labels and ports owns what it owned');
+  const sameHosts = { ...se, id: se.id, obj: { ...se.obj, spec: { ...se.obj.spec, resolution: 'STATIC' } } };
+  assert.deepEqual(changed(se, sameHosts), [], 'a ServiceEntry with the same hosts');
+  const otherHosts = { ...se, id: se.id, obj: { ...se.obj, spec: { ...se.obj.spec, hosts: ['api.example.com', 'other.example.com'] } } };
+  assert.deepEqual(changed(se, otherHosts), ['other.example.com', 'web.shop.svc.cluster.local']);
+  assert.deepEqual(changed(ledger, null), ['ledger.pay.svc.cluster.local']);
+  assert.deepEqual(changed(null, { ...EXTRA[0], id: base.length }), ['api.shop.svc.cluster.local']);
+  // Two overlays away from the base: not told (every config is asked again).
+  const once = overlayModel(model, ledger, null).model!;
+  const twice = overlayModel(once, web, relabelled).model!;
+  assert.equal(hostsChangedSince(twice.hosts, model.hosts), null);
 });
 
 test('a Namespace update is an overlay: the namespace keeps its place with its new labels, mode and facts', () => {

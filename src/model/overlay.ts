@@ -477,10 +477,26 @@ class HostIndexOverlay {
     private readonly added: OwnedHost[],
   ) {}
 
-  /** The hosts whose owners differ from the base's: the removed owner's and the added one's. */
+  /**
+   * The hosts whose owners differ from the base's: the removed owner's and the added one's, except
+   * where the replacement owns the same hosts as the same namespace, kind and name (a Service or a
+   * ServiceEntry whose labels, ports or selector changed). What a rule keeps per host owner (who owns
+   * it, in which namespace, through which kind, under which name) holds for such a host: answers
+   * reading more of the owner object must not be kept against the host index.
+   */
   changedHosts(): Set<string> {
-    const out = new Set(this.added.map((o) => o.host));
-    if (this.removed) for (const o of this.base.all) if (o.resource === this.removed) out.add(o.host);
+    const entry = (o: OwnedHost) => `${o.host}\n${o.namespace}\n${o.via}\n${o.resource.name}`;
+    const count = new Map<string, { host: string; n: number }>();
+    const tally = (o: OwnedHost, by: number) => {
+      const k = entry(o);
+      const c = count.get(k) ?? { host: o.host, n: 0 };
+      c.n += by;
+      count.set(k, c);
+    };
+    for (const o of this.added) tally(o, 1);
+    if (this.removed) for (const o of this.base.all) if (o.resource === this.removed) tally(o, -1);
+    const out = new Set<string>();
+    for (const { host, n } of count.values()) if (n !== 0) out.add(host);
     return out;
   }
 

@@ -16,7 +16,7 @@ export function objectsWhere(
   key: string,
   keep: (r: Resource) => boolean,
   context: object | null = null,
-  touchedSince?: (previous: object) => ((r: Resource) => boolean) | null,
+  touchedSince?: (previous: object, list: readonly Resource[]) => Touched | null,
 ): readonly Resource[] {
   // A short list (a review's object alone, a small cluster) costs less to filter than to remember.
   if (list.length < MIN_KEPT) return list.filter(keep);
@@ -26,9 +26,12 @@ export function objectsWhere(
   if (!entry || entry.context !== context) {
     const last = lastFiltered.get(key);
     // Another context: the last answers still hold for the objects `touchedSince` says it cannot reach.
-    const touched = last && last.context !== context && last.context && touchedSince ? touchedSince(last.context) : null;
+    const touched = last && last.context !== context && last.context && touchedSince ? touchedSince(last.context, list) : null;
+    let out: readonly Resource[];
+    if (last && touched && typeof touched !== 'function' && last.list === list) out = touched.size ? reask(list, last.out, keep, touched) : last.out;
     // The same context: every object in both lists keeps its answer (`touched` is null then).
-    const out = last && (last.context === context || touched) ? filterLike(list, last.list, new Set(last.out), keep, touched) : list.filter(keep);
+    else if (last && (last.context === context || touched)) out = filterLike(list, last.list, new Set(last.out), keep, touched && typeof touched !== 'function' ? (r) => touched.has(r) : touched);
+    else out = list.filter(keep);
     entry = { context, out };
     byKey.set(key, entry);
     lastFiltered.set(key, { list, out, context });
@@ -36,11 +39,32 @@ export function objectsWhere(
   return entry.out;
 }
 
+/**
+ * Which objects a change of context can reach: a test, or (cheaper, when the context says which) the
+ * objects of the list themselves.
+ */
+export type Touched = ((r: Resource) => boolean) | ReadonlySet<Resource>;
+
 /** Lists shorter than this are filtered every time. */
 const MIN_KEPT = 64;
 const kept = new WeakMap<readonly Resource[], Map<string, { context: object | null; out: readonly Resource[] }>>();
 /** The last list filtered per key (one per key: a few keys in all). */
 const lastFiltered = new Map<string, { list: readonly Resource[]; out: readonly Resource[]; context: object | null }>();
+
+/**
+ * `list.filter(keep)`, given the same list's last answers (`kept`, in list order): only the objects of
+ * `touched` are asked again. One walk comparing references.
+ */
+function reask(list: readonly Resource[], kept: readonly Resource[], keep: (r: Resource) => boolean, touched: ReadonlySet<Resource>): Resource[] {
+  const out: Resource[] = [];
+  let k = 0;
+  for (const r of list) {
+    const was = k < kept.length && kept[k] === r;
+    if (was) k++;
+    if (touched.has(r) ? keep(r) : was) out.push(r);
+  }
+  return out;
+}
 
 /**
  * `list.filter(keep)`, given `prev` (another list in id order) and which of its objects were kept: an

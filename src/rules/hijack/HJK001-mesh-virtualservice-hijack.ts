@@ -39,7 +39,7 @@ export default defineRule({
     // its tenant's allowance) can be reported: which do depends on the object, the host index and the
     // tenancy, so the list is kept until one of them changes (objectsWhere; a new model, a Service or a
     // ServiceEntry changed, makes a new host index). The rest of the check reads Sidecars and exportTo.
-    const claiming = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts, claimsTouched(model, (vs) => claimedHosts(model, vs)));
+    const claiming = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts, claimsTouched(model, rawHosts));
     // claimsOthers kept only mesh-bound VirtualServices outside the platform with a list of hosts.
     for (const vs of claiming) {
       const spec = vs.obj?.spec;
@@ -105,8 +105,8 @@ function claimsOthers(model: MeshModel, vs: Resource): boolean {
   });
 }
 
-/** A VirtualService's hosts, resolved. */
-function claimedHosts(model: MeshModel, vs: Resource): string[] {
+/** A VirtualService's hosts, as written. */
+function rawHosts(vs: Resource): readonly unknown[] {
   const hosts = vs.obj?.spec?.hosts;
-  return Array.isArray(hosts) ? hosts.filter((h): h is string => typeof h === 'string').map((h) => model.resolveHost(h, vs.namespace)) : [];
+  return Array.isArray(hosts) ? hosts : [];
 }

@@ -98,7 +98,7 @@ export default defineRule({
 
     // Only a DestinationRule for a host another tenant owns can be reported: which are is kept until
     // the host index or the tenancy changes (objectsWhere, as HJK001 does).
-    const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts, claimsTouched(model, (dr) => (typeof dr.obj?.spec?.host === 'string' ? [model.resolveHost(dr.obj.spec.host, dr.namespace)] : [])));
+    const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts, claimsTouched(model, writtenHost));
     // claimsOthers kept only exported DestinationRules outside the platform whose host has victims.
     for (const dr of claiming) {
       const spec = dr.obj?.spec;
@@ -168,4 +168,9 @@ function claimsOthers(model: MeshModel, dr: Resource): boolean {
   if (!isEmptySelector(spec.workloadSelector?.matchLabels ?? spec.workloadSelector)) return false;
   const host = model.resolveHost(spec.host, dr.namespace);
   return !!host && claimVictims(model, dr.namespace, host).any;
+}
+
+/** A DestinationRule's host, as written (one function: claimsTouched keys its index by it). */
+function writtenHost(dr: Resource): readonly unknown[] {
+  return [dr.obj?.spec?.host];
 }

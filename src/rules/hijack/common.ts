@@ -1,7 +1,7 @@
 import { anyGlob } from '../../engine/glob.js';
 import { own } from '../../model/own.js';
 import type { MeshModel } from '../../model/model.js';
-import { hostCovers } from '../../model/hosts.js';
+import { hostCovers, mayResolveToCover, ownedHostKey, writtenHostKey } from '../../model/hosts.js';
 import { hostsChangedSince } from '../../model/overlay.js';
 import { claimVictims, type Victims } from '../../tenancy/victims.js';
 import { listSome } from '../../engine/text.js';
@@ -22,18 +22,54 @@ export type { Victims };
 
 /**
  * For objectsWhere's `touchedSince` in the rules that keep which objects claim another tenant's
- * host: given the host index the last answers were made with, the objects whose claimed hosts
- * (`hostsOf`, resolved) cover a host whose owners changed since; null when the change cannot be told
- * (then every object is asked again).
+ * host: given the host index the last answers were made with, the objects of `list` whose claimed
+ * hosts (`rawHostsOf`, as written, resolved in the object's namespace) cover a host whose owners
+ * changed since; null when the change cannot be told (then every object is asked again).
+ * `rawHostsOf` must be one function per rule (it keys the list's index of written hosts).
  */
-export function claimsTouched(model: MeshModel, hostsOf: (r: Resource) => readonly string[]): (previous: object) => ((r: Resource) => boolean) | null {
-  return (previous) => {
+export function claimsTouched(model: MeshModel, rawHostsOf: (r: Resource) => readonly unknown[]): (previous: object, list: readonly Resource[]) => ReadonlySet<Resource> | null {
+  return (previous, list) => {
     const changed = hostsChangedSince(model.hosts, previous);
     if (!changed) return null;
-    const list = [...changed];
-    return (r) => hostsOf(r).some((h) => list.some((c) => hostCovers(h, c)));
+    const out = new Set<Resource>();
+    // No owner changed (a Service's labels or ports did): every kept answer holds, none is asked again.
+    if (!changed.size) return out;
+    const index = writtenHostIndex(list, rawHostsOf);
+    const covers = (r: Resource, c: string) => rawHostsOf(r).some((raw) => typeof raw === 'string' && mayResolveToCover(raw, c) && hostCovers(model.resolveHost(raw, r.namespace), c));
+    for (const c of changed) {
+      for (const r of index.get(ownedHostKey(c)) ?? []) if (covers(r, c)) out.add(r);
+      for (const r of index.get('*') ?? []) if (covers(r, c)) out.add(r);
+    }
+    return out;
   };
 }
+
+/**
+ * A list's objects by the keys of the hosts they write (writtenHostKey): which could name a given
+ * host, without resolving every object's hosts. Kept per list (a model's overlays share a kind's list
+ * until an object of the kind changes) and per `rawHostsOf`.
+ */
+function writtenHostIndex(list: readonly Resource[], rawHostsOf: (r: Resource) => readonly unknown[]): ReadonlyMap<string, readonly Resource[]> {
+  let byReader = writtenHostIndexes.get(list);
+  if (!byReader) writtenHostIndexes.set(list, (byReader = new Map()));
+  let index = byReader.get(rawHostsOf);
+  if (!index) {
+    const built = new Map<string, Resource[]>();
+    for (const r of list) {
+      const keys = new Set<string>();
+      for (const raw of rawHostsOf(r)) if (typeof raw === 'string') keys.add(writtenHostKey(raw));
+      for (const k of keys) {
+        const at = built.get(k);
+        if (at) at.push(r);
+        else built.set(k, [r]);
+      }
+    }
+    byReader.set(rawHostsOf, (index = built));
+  }
+  return index;
+}
+
+const writtenHostIndexes = new WeakMap<readonly Resource[], Map<(r: Resource) => readonly unknown[], ReadonlyMap<string, readonly Resource[]>>>();
 
 export function describeScope(scope: ExportScope, kind: string): string {
   const where = scope.all ? 'exported to every namespace' : `exported to ${[...scope.namespaces].join(', ') || 'no namespace'}`;
