@@ -72,11 +72,17 @@ export interface DetectedVersion {
 
 const cache = new OwnMemo<MeshModel, DetectedVersion[]>('istio-versions');
 /**
- * Each workload's versions. What they read besides the workload (its namespace's revision label)
- * changes only with a Namespace object, which builds the model, and its workloads, anew; a model's
- * overlays share every workload they did not change, so detection after a change reads one workload.
+ * Each workload's versions, with the revision of its namespace they were read under, kept by the
+ * workload's object: a workload is read from its object alone (workloadOf), so a model's overlays, and
+ * a model built again from the same objects (the incremental engine's compaction), find every
+ * unchanged workload's versions here and detection after a change reads one workload. A Namespace
+ * relabelled in place (an overlay too) keeps its workloads while its `istio.io/rev` changes what their
+ * proxies' revision is: the revision is checked. A workload the model makes up (a gateway-API
+ * Gateway's pods) is kept by the workload itself.
  */
-const byWorkload = new WeakMap<Workload, readonly DetectedVersion[]>();
+type Detected = { namespaceRevision: string | null; found: readonly DetectedVersion[] };
+const byObject = new WeakMap<Resource, Detected>();
+const bySyntheticWorkload = new WeakMap<Workload, Detected>();
 const NONE: readonly DetectedVersion[] = Object.freeze([]);
 
 /** Every Istio version the model reveals. Computed once per model (three rules read it). */
@@ -85,13 +91,16 @@ export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
   if (!out) {
     out = [];
     for (const w of model.workloads) {
-      let found = byWorkload.get(w);
-      if (!found) {
+      const namespaceRevision = model.namespace(w.namespace).revision;
+      const memo: WeakMap<object, Detected> = w.synthetic ? bySyntheticWorkload : byObject;
+      const key = w.synthetic ? w : w.resource;
+      let known = memo.get(key);
+      if (!known || known.namespaceRevision !== namespaceRevision) {
         const read: DetectedVersion[] = [];
         fromWorkload(model, w, read);
-        byWorkload.set(w, (found = read.length ? read : NONE));
+        memo.set(key, (known = { namespaceRevision, found: read.length ? read : NONE }));
       }
-      for (const v of found) out.push(v);
+      for (const v of known.found) out.push(v);
     }
     for (const iop of model.ofKind('install.istio.io', 'IstioOperator')) fromIstioOperator(iop, out);
     for (const cm of model.ofKind('', 'ConfigMap')) fromInjectorConfigMap(cm, out);

@@ -78,12 +78,7 @@ async function property(rules: readonly Rule[], numRuns: number, seed?: number, 
 function checkScenario(rules: readonly Rule[], order: 'canonical' | 'given', base: Obj[], steps: Step[][], withTenants: boolean, totals = { steps: 0 }): IncrementalEngine['stats'] {
   const model: ModelOptions = withTenants ? { tenantPolicy: TENANTS } : {};
   const engine = new IncrementalEngine(rules, { model, order });
-  const objects = new Map<string, Resource>();
-  const put = (o: Obj) => {
-    const r = toResource(o);
-    objects.set(keyOf(r), r);
-    return keyOf(r);
-  };
+  const { objects, put } = objectMap();
   for (const o of base) put(o);
   // In the caller's order, list the objects as the informer cache does: kind by kind (kinds in the
   // order first seen), each kind in insertion order; a new object lands among its kind, not last.
@@ -339,12 +334,7 @@ test('a Namespace update re-runs the rules declaring Namespace when the facts st
   };
   const declaring = allRules.filter(readsNamespaceContent).length;
   const engine = new IncrementalEngine(allRules);
-  const objects = new Map<string, Resource>();
-  const put = (o: Obj) => {
-    const r = toResource(o);
-    objects.set(keyOf(r), r);
-    return keyOf(r);
-  };
+  const { objects, put } = objectMap();
   put(deployment);
   const key = put(ns({ 'istio-injection': 'enabled', 'pod-security.kubernetes.io/enforce': 'restricted' }));
   engine.analyse(objects, null);
@@ -372,17 +362,23 @@ test('a Namespace update re-runs the rules declaring Namespace when the facts st
   assert.notDeepEqual(allFindings(stale).map(line).sort(), fromScratch(objects, [broken], {}, 'canonical'));
 });
 
-// Compaction builds the model again from the same objects and declares its host index the same as the
-// last one's (declareSameHosts): HJK001 keeps which VirtualServices claim another tenant's host. A
-// Service created after that must still reach them (the overlay's index on the new one names its host).
-test('after a compaction, a change of host owners still reaches the rules that keep who claims what (HJK001)', () => {
-  const hjk001 = allRules.filter((r) => r.meta.id === 'HJK001');
+/** A cluster's objects by key, and `put`, which adds or replaces one and gives its key. */
+function objectMap(): { objects: Map<string, Resource>; put: (o: Obj) => string } {
   const objects = new Map<string, Resource>();
   const put = (o: Obj) => {
     const r = toResource(o);
     objects.set(keyOf(r), r);
     return keyOf(r);
   };
+  return { objects, put };
+}
+
+// Compaction builds the model again from the same objects and declares its host index the same as the
+// last one's (declareSameHosts): HJK001 keeps which VirtualServices claim another tenant's host. A
+// Service created after that must still reach them (the overlay's index on the new one names its host).
+test('after a compaction, a change of host owners still reaches the rules that keep who claims what (HJK001)', () => {
+  const hjk001 = allRules.filter((r) => r.meta.id === 'HJK001');
+  const { objects, put } = objectMap();
   const mesh = { 'istio-injection': 'enabled' };
   put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: mesh } });
   put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pay', labels: mesh } });
@@ -402,6 +398,69 @@ test('after a compaction, a change of host owners still reaches the rules that k
   objects.delete(entry);
   const gone = engine.analyse(objects, [entry]);
   assert.deepEqual(allFindings(gone).map(line).sort(), fromScratch(objects, hjk001, {}, 'canonical'));
+});
+
+// Found while carrying detected versions across a compaction (2026-12-05): a Namespace relabelled in
+// place is an overlay that keeps its workloads, and the versions detected per workload were kept with
+// the revision of their namespace as it was. Taking `istio.io/rev: canary` off shop left ADV003's skew
+// against the canary control plane standing.
+test("a Namespace's istio.io/rev changed in place moves its proxies to the other control plane (ADV003)", () => {
+  const rules = allRules.filter((r) => r.meta.id.startsWith('ADV'));
+  const istiod = (name: string, tag: string, rev: string | null): Obj => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'istio-system', labels: rev ? { 'istio.io/rev': rev } : {} },
+    spec: { template: { metadata: { labels: { app: 'istiod', ...(rev ? { 'istio.io/rev': rev } : {}) } }, spec: { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${tag}` }] } } },
+  });
+  const shop = (labels: Record<string, string>): Obj => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels } });
+  const base: Obj[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } },
+    istiod('istiod', '1.20.0', null),
+    istiod('istiod-canary', '1.24.0', 'canary'),
+    shop({ 'istio.io/rev': 'canary' }),
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'web' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.20.0' }] } } } },
+  ];
+  const relabels: Array<Record<string, string>> = [{ 'istio-injection': 'enabled' }, { 'istio.io/rev': 'canary' }, { 'istio.io/rev': 'canary', team: 'a' }, {}];
+  const steps = relabels.map((labels) => [{ op: 'upsert' as const, object: shop(labels) }]);
+  const stats = checkScenario(rules, 'canonical', base, steps, false);
+  assert.ok(stats.overlaid >= 3, `the Namespace updates took the overlay: ${JSON.stringify(stats)}`);
+});
+
+// A team's Gateway on the shared ingress gateway is a common change; the posture overlay shows it makes
+// no workload a gateway that was not one, so the rules that read Gateways only through the posture
+// (postureReads without naming them: AUT006) do not run; those naming them (AUT019) do.
+test('an Istio Gateway over pods that already are gateways re-runs only the rules that name Gateways', () => {
+  const rules = allRules.filter((r) => r.meta.id === 'AUT006' || r.meta.id === 'AUT019');
+  const { objects, put } = objectMap();
+  const mesh = { 'istio-injection': 'enabled' };
+  put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } });
+  put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: mesh } });
+  put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ingress', namespace: 'istio-system' }, spec: { template: { metadata: { labels: { istio: 'ingressgateway' } }, spec: { containers: [{ name: 'istio-proxy', image: 'proxyv2', args: ['proxy', 'router'] }] } } } });
+  put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'web' }] } } } });
+  put({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow', namespace: 'shop' }, spec: { rules: [{}] } });
+  const gateway = (name: string, selector: Record<string, string>): Obj => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: 'shop' },
+    spec: { selector, servers: [{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'PASSTHROUGH' } }] },
+  });
+  const engine = new IncrementalEngine(rules, { maxOverlayDepth: 1000 });
+  engine.analyse(objects, null);
+  const shared = put(gateway('shop-gw', { istio: 'ingressgateway' }));
+  const r1 = engine.analyse(objects, [shared]);
+  assert.equal(r1.rebuilt, false);
+  assert.equal(r1.rulesRun, 1, 'AUT019 alone');
+  assert.deepEqual(allFindings(r1).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'));
+  assert.ok(allFindings(r1).some((f) => f.ruleId === 'AUT019' && f.resource.name === 'shop-gw'), 'the new Gateway is judged');
+  // A Gateway over shop's web pods makes them a gateway: every rule reading Gateways runs.
+  const own = put(gateway('web-gw', { app: 'web' }));
+  const r2 = engine.analyse(objects, [own]);
+  assert.equal(r2.rulesRun, 2);
+  assert.deepEqual(allFindings(r2).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'));
+  objects.delete(shared);
+  const r3 = engine.analyse(objects, [shared]);
+  assert.equal(r3.rulesRun, 1);
+  assert.deepEqual(allFindings(r3).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'));
 });
 
 // Found by src/rules/reads-recorded.test.ts, not by the property (its mesh configs never move the root

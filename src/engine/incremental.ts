@@ -49,6 +49,7 @@ import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
 import { declareSameHosts, isNamespaceUpdate, modelWideReason, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
+import { kindsReadThroughPosture } from '../posture/reads.js';
 import { compareObjects, inCanonicalOrder } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
 import { kindKey, type Resource } from '../model/resource.js';
@@ -161,6 +162,21 @@ interface Applied {
   after: Resource | null;
   /** A Namespace update, what it reaches (namespaceUpdateReach). */
   namespaceReach?: 'content' | 'facts' | 'everything';
+  /** Set by the overlay: the change kept every workload's posture (POSTURE_KEEPING_KINDS). */
+  postureKept?: boolean;
+}
+
+/**
+ * Kinds whose change the posture overlay can show to keep every workload's posture: an Istio Gateway
+ * (its selector decides which workloads are gateways; overlayPosture refuses when one becomes or stops
+ * being one). The rules that read them only through the posture need not run for such a change.
+ */
+export const POSTURE_KEEPING_KINDS: ReadonlySet<string> = new Set(['networking.istio.io/Gateway']);
+
+/** The changed object's kind, normalised (kindKey of its group and kind). */
+function kindOfChange(a: Applied): string {
+  const r = (a.after ?? a.before)!;
+  return normaliseKind(kindKey(r.group, r.kind));
 }
 
 export class IncrementalEngine {
@@ -186,6 +202,8 @@ export class IncrementalEngine {
    */
   private readonly retired = new Set<number>();
   private readonly readsOf: Map<Rule, ReadonlySet<string>>;
+  /** Per rule, the kinds of POSTURE_KEEPING_KINDS it reads only through the posture (kindsReadThroughPosture). */
+  private readonly throughPostureOf: Map<Rule, ReadonlySet<string>>;
   /** Rules that read a Namespace's content beyond its facts (re-run by a Namespace update that keeps them: analyse). */
   private readonly namespaceContentReaders: ReadonlySet<Rule>;
   private readonly settings: RuleSettings;
@@ -203,6 +221,7 @@ export class IncrementalEngine {
     private readonly opts: IncrementalEngineOptions = {},
   ) {
     this.readsOf = new Map(rules.map((r) => [r, new Set(effectiveReads(r).map(normaliseKind))]));
+    this.throughPostureOf = new Map(rules.map((r) => [r, new Set(kindsReadThroughPosture(r.meta.reads).map(normaliseKind).filter((k) => POSTURE_KEEPING_KINDS.has(k)))]));
     this.namespaceContentReaders = new Set(rules.filter(readsNamespaceContent));
     this.settings = opts.settings ?? defaultSettings();
     this.maxDepth = opts.maxOverlayDepth ?? DEFAULT_MAX_OVERLAY_DEPTH;
@@ -338,9 +357,16 @@ export class IncrementalEngine {
     }
     const namespacesMoved = !sameList(namespacesBefore, namespaceOrder(this.model));
     const everything = modelWide || namespacesChanged || namespacesMoved || telemetryChanged;
+    // Kinds every change of which kept every workload's posture (none when the model was rebuilt).
+    const postureKept = new Set<string>();
+    if (!rebuilt) {
+      for (const a of applied) if (a.postureKept) postureKept.add(kindOfChange(a));
+      for (const a of applied) if (!a.postureKept) postureKept.delete(kindOfChange(a));
+    }
+    const reaches = (r: Rule, k: string) => changedKinds.has(k) && !(postureKept.has(k) && this.throughPostureOf.get(r)!.has(k));
     const rules = everything
       ? this.rules
-      : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => changedKinds.has(k)) || (namespaceContentChanged && this.namespaceContentReaders.has(r)));
+      : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => reaches(r, k)) || (namespaceContentChanged && this.namespaceContentReaders.has(r)));
     const scope = everything ? null : this.scopeOf(applied);
     // What rules remember per namespace holds while every change stays in the namespaces it names.
     if (scope) this.namespaceValues.forget(scope);
@@ -438,7 +464,13 @@ export class IncrementalEngine {
       const o = overlayModel(model, before, after);
       if (o.refused !== undefined) return null;
       const base = model;
-      providePosture(o.model, () => overlayPosture(computePosture(base), o.model, before, after));
+      const change = changes.find((c) => c.before === before && c.after === after)!;
+      if (POSTURE_KEEPING_KINDS.has(kindOfChange(change))) {
+        // Made now, not on first use: whether it kept every posture decides which rules run.
+        const posture = overlayPosture(computePosture(base), o.model, before, after);
+        change.postureKept = posture !== null;
+        providePosture(o.model, () => posture);
+      } else providePosture(o.model, () => overlayPosture(computePosture(base), o.model, before, after));
       model = o.model;
     }
     return model;

@@ -134,6 +134,38 @@ export class GatewayIndex {
     return o;
   }
 
+  /**
+   * This index with Istio Gateway `added` (an object of the overlay model, not of this index's) put in
+   * or `removed` taken out, in the order a fresh index has (object id order), or null when that makes
+   * a workload another kind of gateway, or no gateway (then every posture that reads it is made again).
+   * A Gateway over pods that other Gateways or their labels already make Istio gateways (the shared
+   * ingress gateway's) changes no posture.
+   */
+  withIstioGatewayChange(removed: Resource | null, added: Resource | null): GatewayIndex | null {
+    const o = Object.create(this) as GatewayIndex & { selectedBy: Map<Resource, readonly Workload[]>; istioGatewayOf: Map<Workload, Resource[]> };
+    const selectedBy = new Map<Resource, readonly Workload[]>();
+    const sel = added ? specOf(added)?.selector : undefined;
+    const picks = added ? (isObject(sel) && Object.keys(sel).length ? this.labels.select(sel) : []) : [];
+    let placed = added === null;
+    for (const [g, ws] of this.selectedBy) {
+      if (g === removed) continue;
+      if (!placed && g.id > added!.id) {
+        selectedBy.set(added!, picks);
+        placed = true;
+      }
+      selectedBy.set(g, ws);
+    }
+    if (!placed) selectedBy.set(added!, picks);
+    const istioGatewayOf = new Map<Workload, Resource[]>();
+    for (const [g, ws] of selectedBy) for (const w of ws) push(istioGatewayOf, w, g);
+    o.selectedBy = selectedBy;
+    o.istioGatewayOf = istioGatewayOf;
+    for (const w of [...picks, ...(removed ? this.selectedBy.get(removed) ?? [] : [])]) {
+      if (this.istioGatewayOf.has(w) !== istioGatewayOf.has(w) && this.kindOf(w) !== o.kindOf(w)) return null;
+    }
+    return o;
+  }
+
   isWaypoint(g: Resource | undefined | null): boolean {
     if (!g) return false;
     return str(specOf(g)?.gatewayClassName) === WAYPOINT_CLASS || g.labels['istio.io/waypoint-for'] !== undefined;

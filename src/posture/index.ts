@@ -324,11 +324,18 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
     return assemble({ ...parts, model, policies: resolver, attachmentsFrom: { base, changed } });
   }
   if (subject.group === '' && subject.kind === 'Service') return withServiceChange(base, parts, model, removed, added);
-  if (subject.group === 'networking.istio.io' && subject.kind === 'Gateway' && removed && added) {
+  if (subject.group === 'networking.istio.io' && subject.kind === 'Gateway') {
     // The posture reads an Istio Gateway only through its selector (which workloads are gateways):
     // servers, hosts, TLS and labels changed keep every posture; the index is keyed by the new object.
-    if (!parts.gateways.selectedBy.has(removed) || !sameJson(specOf(removed)?.selector, specOf(added)?.selector)) return null;
-    return assemble({ ...parts, model, gateways: parts.gateways.withIstioGatewayReplaced(removed, added), attachmentsFrom: { base, changed: () => false } });
+    // A Gateway created or deleted keeps them too unless a workload becomes, or stops being, a gateway.
+    if (removed && !parts.gateways.selectedBy.has(removed)) return null;
+    const gateways =
+      removed && added
+        ? sameJson(specOf(removed)?.selector, specOf(added)?.selector)
+          ? parts.gateways.withIstioGatewayReplaced(removed, added)
+          : null
+        : parts.gateways.withIstioGatewayChange(removed, added);
+    return gateways ? assemble({ ...parts, model, gateways, attachmentsFrom: { base, changed: () => false } }) : null;
   }
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
   if (subject.group === 'networking.istio.io' && subject.kind === 'ServiceEntry') {

@@ -282,6 +282,28 @@ test('the overlay posture equals a posture built from scratch for every change o
   assert.ok(created >= services && deleted >= services, `${services} Services: ${created} created and ${deleted} deleted on the overlay`);
 });
 
+// Istio Gateways are created and deleted beside the shared ingress gateway all day (a team's host on
+// it); only one over pods no Gateway or label made a gateway yet (or the last one over them, deleted)
+// changes a workload's posture.
+test('an Istio Gateway created or deleted takes the overlay unless a workload becomes, or stops being, a gateway', () => {
+  const objects = parseObjects(RICH);
+  const gateway = (name: string, selector: Record<string, string>): Obj => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: 'shop' },
+    spec: { selector, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'shop' } }] },
+  });
+  const onIngress = gateway('aa-shop-gw', { istio: 'ingressgateway' });
+  const onApp = gateway('pay-gw', { app: 'pay' });
+  assert.equal(check(objects, { op: 'CREATE', object: onIngress, pick: 0 }, false), 'overlaid');
+  const withIt = [...objects, onIngress];
+  assert.equal(check(withIt, { op: 'DELETE', object: onIngress, pick: withIt.length - 1 }, false), 'overlaid');
+  // web-gw, the only Gateway over shop's web pods: deleting it makes them an application's again.
+  const webGw = objects.findIndex((o) => o.kind === 'Gateway' && o.metadata.name === 'web-gw');
+  assert.equal(check(objects, { op: 'DELETE', object: objects[webGw], pick: webGw }, false), 'refused');
+  assert.equal(check(objects, { op: 'CREATE', object: onApp, pick: 0 }, false), 'refused');
+});
+
 test('a Service updated in place (selector, ports, labels) takes the overlay and equals a posture from scratch; one naming a waypoint is built from scratch', () => {
   const objects = parseObjects(RICH);
   const results: Record<string, string[]> = {};

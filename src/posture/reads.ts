@@ -22,5 +22,24 @@ export const POSTURE_READS: readonly string[] = [
 
 /** A posture rule's reads: its own kinds, then the posture's, each once. */
 export function postureReads(...own: string[]): string[] {
-  return [...new Set([...own, ...POSTURE_READS])];
+  const reads = [...new Set([...own, ...POSTURE_READS])];
+  ownReads.set(reads, own);
+  return reads;
+}
+
+/** The kinds a rule named itself, of `reads` postureReads made (null for any other list). */
+const ownReads = new WeakMap<readonly string[], readonly string[]>();
+
+/**
+ * Of a rule's `reads`, the kinds it reads only through the posture (those postureReads added and the
+ * rule did not name), or none when its reads were not made by postureReads. A change of such a kind
+ * that keeps every workload's posture (an Istio Gateway over pods that already are gateways) cannot
+ * change its findings: the incremental engine does not run it for that change. A rule that reads
+ * objects of a kind itself names it (src/rules/reads-recorded.test.ts holds them to that).
+ */
+export function kindsReadThroughPosture(reads: readonly string[]): readonly string[] {
+  const own = ownReads.get(reads);
+  if (!own) return [];
+  const named = new Set(own);
+  return POSTURE_READS.filter((k) => !named.has(k));
 }

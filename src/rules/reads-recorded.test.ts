@@ -12,7 +12,9 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { defaultSettings } from '../config/settings.js';
 import { runRules } from '../engine/run.js';
-import { effectiveReads, normaliseKind, readsNamespaceContent } from '../engine/incremental.js';
+import { effectiveReads, normaliseKind, POSTURE_KEEPING_KINDS, readsNamespaceContent } from '../engine/incremental.js';
+import { computePosture } from '../posture/index.js';
+import { kindsReadThroughPosture, postureReads } from '../posture/reads.js';
 import { MeshModel } from '../model/model.js';
 import { NAMESPACE_FACT_LABELS, NAMESPACE_IDENTITY_FIELDS, type NamespaceInfo } from '../model/namespaces.js';
 import { kindKey, type Resource } from '../model/resource.js';
@@ -151,6 +153,41 @@ function corpora(): Array<{ name: string; objects: Obj[] }> {
 
 test('every kind a rule reads through the model (and its posture) is in its reads', () => {
   assert.deepEqual(describe(undeclared(corpora(), allRules)), []);
+});
+
+/**
+ * Rule id → kinds of POSTURE_KEEPING_KINDS it reads itself (not through the posture) while its reads
+ * name them only through postureReads: the incremental engine does not run such a rule for a change
+ * of the kind that keeps every posture, so its findings would go stale.
+ */
+function readOutsidePosture(corpora: Array<{ name: string; objects: Obj[] }>, rules: readonly Rule[]): Map<string, Map<string, string>> {
+  const settings = defaultSettings();
+  return recordEach(corpora, rules, (rule, model) => {
+    const through = kindsReadThroughPosture(rule.meta.reads).map(normaliseKind).filter((k) => POSTURE_KEEPING_KINDS.has(k));
+    if (!through.length) return [];
+    const read = new Set<string>();
+    const recorded = recording(model, read);
+    // The posture first, with what it reads forgotten: what is recorded after is the rule's own.
+    computePosture(recorded);
+    read.clear();
+    runRules(recorded, [rule], { settings });
+    return through.filter((k) => read.has(k));
+  });
+}
+
+test('a rule that reads Istio Gateways itself names them (not only through postureReads)', () => {
+  const found = readOutsidePosture(corpora(), allRules);
+  assert.deepEqual(
+    [...found].map(([id, kinds]) => `${id} reads ${[...kinds].map(([k, where]) => `${k} (in ${where})`).join(', ')} itself: name it in postureReads(...)`),
+    [],
+  );
+});
+
+test('the posture recording catches a rule reading Istio Gateways itself (AUT019 naming them only through the posture)', () => {
+  const victim = allRules.find((r) => r.meta.id === 'AUT019')!;
+  const broken: Rule = { ...victim, meta: { ...victim.meta, reads: postureReads(...victim.meta.reads.filter((k) => k !== 'networking.istio.io/Gateway')) } };
+  const found = readOutsidePosture([{ name: 'AUT019 docs', objects: parseObjects(victim.meta.docs.bad!) }], [broken]);
+  assert.ok(found.get('AUT019')?.has('networking.istio.io/Gateway'), `recorded: ${JSON.stringify([...(found.get('AUT019') ?? [])])}`);
 });
 
 /**
