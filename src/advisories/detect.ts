@@ -80,7 +80,8 @@ const cache = new OwnMemo<MeshModel, DetectedVersion[]>('istio-versions');
  * proxies' revision is: the revision is checked. A workload the model makes up (a gateway-API
  * Gateway's pods) is kept by the workload itself.
  */
-type Detected = { namespaceRevision: string | null; found: readonly DetectedVersion[] };
+/** `namespaceRevision` undefined: no version read depends on it (most workloads: no Istio image at all). */
+type Detected = { namespaceRevision?: string | null; found: readonly DetectedVersion[] };
 const byObject = new WeakMap<Resource, Detected>();
 const bySyntheticWorkload = new WeakMap<Workload, Detected>();
 const NONE: readonly DetectedVersion[] = Object.freeze([]);
@@ -91,14 +92,15 @@ export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
   if (!out) {
     out = [];
     for (const w of model.workloads) {
-      const namespaceRevision = model.namespace(w.namespace).revision;
       const memo: WeakMap<object, Detected> = w.synthetic ? bySyntheticWorkload : byObject;
       const key = w.synthetic ? w : w.resource;
       let known = memo.get(key);
-      if (!known || known.namespaceRevision !== namespaceRevision) {
+      if (!known || (known.namespaceRevision !== undefined && known.namespaceRevision !== model.namespace(w.namespace).revision)) {
         const read: DetectedVersion[] = [];
-        fromWorkload(model, w, read);
-        memo.set(key, (known = { namespaceRevision, found: read.length ? read : NONE }));
+        const namespaceRevision = fromWorkload(model, w, read);
+        known = { found: read.length ? read : NONE };
+        if (namespaceRevision !== undefined) known.namespaceRevision = namespaceRevision;
+        memo.set(key, known);
       }
       for (const v of known.found) out.push(v);
     }
@@ -149,9 +151,12 @@ function labelOf(c: ContainerRef): string {
   return c.kind === 'initContainer' ? 'init container' : c.kind === 'ephemeralContainer' ? 'ephemeral container' : 'container';
 }
 
-function fromWorkload(model: MeshModel, w: Workload, out: DetectedVersion[]): void {
+/** Reads a workload's versions into `out`; the namespace revision it read, or undefined when it read none. */
+function fromWorkload(model: MeshModel, w: Workload, out: DetectedVersion[]): string | null | undefined {
   const r = w.resource;
   const podRev = w.podLabels[REVISION_LABEL] || null;
+  let namespaceRevision: string | null | undefined;
+  const proxyRevision = () => podRev ?? (namespaceRevision = model.namespace(w.namespace).revision);
   for (const c of w.containers) {
     if (!c.image || c.image === 'auto') continue;
     const ref = parseImage(c.image);
@@ -159,7 +164,7 @@ function fromWorkload(model: MeshModel, w: Workload, out: DetectedVersion[]): vo
     const component = componentOfImage(ref);
     if (!component) continue;
     const { version, reason } = versionOfImage(ref);
-    const revision = component === 'istiod' ? podRev ?? (r.labels[REVISION_LABEL] || null) : podRev ?? model.namespace(w.namespace).revision;
+    const revision = component === 'istiod' ? podRev ?? (r.labels[REVISION_LABEL] || null) : proxyRevision();
     out.push({
       component,
       resource: r,
@@ -191,10 +196,11 @@ function fromWorkload(model: MeshModel, w: Workload, out: DetectedVersion[]): vo
       version,
       unknownReason: reason,
       likelyIstio: true,
-      revision: podRev ?? model.namespace(w.namespace).revision,
+      revision: proxyRevision(),
       key: 'annotation:proxyImage',
     });
   }
+  return namespaceRevision;
 }
 
 function fromIstioOperator(iop: Resource, out: DetectedVersion[]): void {

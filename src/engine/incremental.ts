@@ -50,6 +50,7 @@ import { MeshModel, type ModelOptions } from '../model/model.js';
 import { declareSameHosts, isNamespaceUpdate, modelWideReason, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import { kindsReadThroughPosture } from '../posture/reads.js';
+import { declareSameContext } from '../rules/objects-where.js';
 import { compareObjects, inCanonicalOrder } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
 import { kindKey, type Resource } from '../model/resource.js';
@@ -259,6 +260,7 @@ export class IncrementalEngine {
     this.model = this.fresh(this.given);
     // The same objects: the rules' answers kept against the last host index hold for this one.
     declareSameHosts(this.model.hosts, previous.hosts);
+    declareSameContext(this.model.tenancy, previous.tenancy);
     computePosture(this.model);
     return true;
   }
@@ -369,8 +371,11 @@ export class IncrementalEngine {
       : this.rules.filter((r) => !this.byRule.has(r.meta.id) || [...this.readsOf.get(r)!].some((k) => reaches(r, k)) || (namespaceContentChanged && this.namespaceContentReaders.has(r)));
     const scope = everything ? null : this.scopeOf(applied);
     // What rules remember per namespace holds while every change stays in the namespaces it names.
-    if (scope) this.namespaceValues.forget(scope);
-    else if (everything || applied.length) this.namespaceValues.forgetAll();
+    // Of the rules run again only: one not run read nothing the changes touched (an Istio Gateway's
+    // change skips AUT006, whose per-namespace gaps would otherwise all be made again on the next run).
+    const running = rules.map((r) => r.meta.id);
+    if (scope) this.namespaceValues.forget(scope, running);
+    else if (everything || applied.length) this.namespaceValues.forgetAll(running);
     this.stats.incremental++;
     return this.run(rules, 'incremental', rebuilt, scope);
   }

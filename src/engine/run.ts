@@ -40,32 +40,45 @@ export interface RunOptions {
 
 /**
  * What rules remember per tenant namespace across runs (RuleContext.perNamespace), kept by the
- * incremental engine, which forgets what a change reaches (forget, forgetAll).
+ * incremental engine, which forgets what a change reaches (forget, forgetAll): of the rules it runs
+ * again, since a rule not run again read nothing the change touched.
  */
 export class NamespaceValues {
-  private readonly values = new Map<string, Map<string, unknown>>();
+  /** Rule id → namespace → key → value. */
+  private readonly values = new Map<string, Map<string, Map<string, unknown>>>();
 
   get<T>(ruleId: string, ns: string, key: string, compute: () => T): T {
-    const k = `${ruleId}\n${key}`;
-    let byNs = this.values.get(ns);
-    if (byNs?.has(k)) return byNs.get(k) as T;
+    let byNs = this.values.get(ruleId);
+    const byKey = byNs?.get(ns);
+    if (byKey?.has(key)) return byKey.get(key) as T;
     const v = compute();
-    if (!byNs) this.values.set(ns, (byNs = new Map()));
-    byNs.set(k, v);
+    if (!byNs) this.values.set(ruleId, (byNs = new Map()));
+    let kept = byNs.get(ns);
+    if (!kept) byNs.set(ns, (kept = new Map()));
+    kept.set(key, v);
     return v;
   }
 
-  forget(namespaces: Iterable<string>): void {
-    for (const ns of namespaces) this.values.delete(ns);
+  /** Forgets the values of `namespaces` (of the rules `ruleIds`, or of every rule). */
+  forget(namespaces: Iterable<string>, ruleIds?: Iterable<string>): void {
+    const list = [...namespaces];
+    for (const id of ruleIds ?? [...this.values.keys()]) {
+      const byNs = this.values.get(id);
+      if (byNs) for (const ns of list) byNs.delete(ns);
+    }
   }
 
-  forgetAll(): void {
-    this.values.clear();
+  /** Forgets every value of the rules `ruleIds`, or of every rule. */
+  forgetAll(ruleIds?: Iterable<string>): void {
+    if (!ruleIds) this.values.clear();
+    else for (const id of ruleIds) this.values.delete(id);
   }
 
   /** Namespaces holding values (tests). */
   get size(): number {
-    return this.values.size;
+    const namespaces = new Set<string>();
+    for (const byNs of this.values.values()) for (const [ns, byKey] of byNs) if (byKey.size) namespaces.add(ns);
+    return namespaces.size;
   }
 }
 

@@ -164,7 +164,7 @@ test('scoping off (the yardstick) runs every chosen rule over the whole model, w
   assert.deepEqual(line(allFindings(a)), line(allFindings(b)));
 });
 
-test('perNamespace values are kept across runs until a change reaches their namespace; any unscoped change forgets them all', () => {
+test('perNamespace values are kept across runs until a change reaches their namespace; an unscoped change the rule reads forgets them all', () => {
   const computed: string[] = [];
   const counter = defineRule({
     meta: { id: 'TST901', title: 'test', severity: 'low', category: 'custom', reads: ['Pod', 'ClusterRole'], docs: { summary: 's', why: 'w', fix: 'f' } },
@@ -193,4 +193,12 @@ test('perNamespace values are kept across runs until a change reaches their name
   assert.deepEqual([...computed].sort(), ['istio-system', 'payments', 'shop']);
   // Kept for the two tenant namespaces only.
   assert.equal(engine.namespaceValues.size, 2);
+  computed.length = 0;
+  // An unscoped change of a kind the rule does not read (a ClusterRoleBinding): the rule does not run,
+  // and its values are kept for its next run, which a pod in shop brings.
+  const before = engine.analyse(map, [put({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'x' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'x' } })]);
+  assert.equal(before.rulesRun, 0);
+  engine.analyse(map, [put(POD('shop', 'web3'))]);
+  assert.deepEqual([...computed].sort(), ['istio-system', 'shop']);
+  assert.deepEqual(messages(), ['payments: 1 pods', 'shop: 3 pods']);
 });

@@ -26,11 +26,12 @@ export function objectsWhere(
   if (!entry || entry.context !== context) {
     const last = lastFiltered.get(key);
     // Another context: the last answers still hold for the objects `touchedSince` says it cannot reach.
-    const touched = last && last.context !== context && last.context && touchedSince ? touchedSince(last.context, list) : null;
+    const sameContext = last !== undefined && (last.context === context || (context !== null && sameContexts.get(context) === last.context));
+    const touched = last && !sameContext && last.context && touchedSince ? touchedSince(last.context, list) : null;
     let out: readonly Resource[];
     if (last && touched && typeof touched !== 'function' && last.list === list) out = touched.size ? reask(list, last.out, keep, touched) : last.out;
     // The same context: every object in both lists keeps its answer (`touched` is null then).
-    else if (last && (last.context === context || touched)) out = filterLike(list, last.list, new Set(last.out), keep, touched && typeof touched !== 'function' ? (r) => touched.has(r) : touched);
+    else if (last && (sameContext || touched)) out = filterLike(list, last.list, new Set(last.out), keep, touched && typeof touched !== 'function' ? (r) => touched.has(r) : touched);
     else out = list.filter(keep);
     entry = { context, out };
     byKey.set(key, entry);
@@ -44,6 +45,17 @@ export function objectsWhere(
  * objects of the list themselves.
  */
 export type Touched = ((r: Resource) => boolean) | ReadonlySet<Resource>;
+
+/**
+ * Says that `context` answers what `previous` answered (a model built again from the same objects:
+ * the incremental engine's compaction, its new tenancy for the last one's): answers kept under
+ * `previous` hold under `context`.
+ */
+export function declareSameContext(context: object, previous: object): void {
+  if (context !== previous) sameContexts.set(context, previous);
+}
+
+const sameContexts = new WeakMap<object, object>();
 
 /** Lists shorter than this are filtered every time. */
 const MIN_KEPT = 64;

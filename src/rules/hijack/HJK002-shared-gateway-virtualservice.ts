@@ -1,5 +1,8 @@
 import { defineRule } from '../types.js';
-import { exportScope } from '../../tenancy/visibility.js';
+import { exportScope, type ExportScope } from '../../tenancy/visibility.js';
+import { objectsWhere } from '../objects-where.js';
+import type { MeshModel } from '../../model/model.js';
+import type { Resource } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { allowedGateways, describeScope, judgeIngressClaim, listSome, MITIGATION, parseGatewayRef, sharedGatewayReason, victimEvidence } from './common.js';
 
@@ -31,22 +34,15 @@ export default defineRule({
   },
   check({ model, report }) {
     const tenancy = model.tenancy;
-    for (const vs of model.ofKind('networking.istio.io', 'VirtualService')) {
-      if (tenancy.isPlatform(vs.namespace)) continue;
-      const spec = vs.obj?.spec;
-      if (!isObject(spec) || !Array.isArray(spec.gateways)) continue;
+    // Only a VirtualService bound to another tenant's shared gateway can be reported: which are depends
+    // on the object, the tenancy and the mesh config, so the list is kept while the tenancy is the same
+    // (objectsWhere; a model's overlays share it, a Namespace moved to another tenant rebuilds the model).
+    const binders = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk002-binds', (vs) => sharedBindings(model, vs).length > 0, tenancy);
+    for (const vs of binders) {
+      const spec = vs.obj.spec;
       const scope = exportScope(model, 'VirtualService', vs.namespace, spec.exportTo);
-
-      // The shared gateways this VirtualService binds to and that can see it (exportTo reaches the gateway's namespace).
-      const shared: Array<{ ref: string; reason: string; index: number }> = [];
-      spec.gateways.forEach((raw: unknown, index: number) => {
-        const gw = parseGatewayRef(raw, vs.namespace);
-        if (!gw || tenancy.sameTenant(gw.namespace, vs.namespace)) return;
-        const reason = sharedGatewayReason(model, gw.namespace, gw.name);
-        if (!reason) return;
-        const ref = `${gw.namespace}/${gw.name}`;
-        if (!scope.all && !scope.namespaces.has(gw.namespace)) return; // the gateway's proxies never see this config
-        shared.push({ ref, reason, index });
+      const shared = sharedBindings(model, vs, scope);
+      for (const { ref, reason, index } of shared) {
         if (tenancy.hasPolicy && !tenancy.mayBindGateway(vs.namespace, ref)) {
           const allowed = allowedGateways(model, vs.namespace);
           report({
@@ -57,8 +53,8 @@ export default defineRule({
             message: `VirtualService ${vs.namespace}/${vs.name} binds the shared gateway ${ref} (${reason}), which the tenant policy does not give tenant ${tenancy.tenantOf(vs.namespace).name} (its gateways: ${allowed.length ? listSome(allowed, 4) : 'none'}): its routes are merged into a gateway other tenants' traffic passes through.`,
           });
         }
-      });
-      if (!shared.length || !Array.isArray(spec.hosts)) continue;
+      }
+      if (!Array.isArray(spec.hosts)) continue;
 
       const gwText = shared.length === 1 ? `the shared gateway ${shared[0].ref} (${shared[0].reason})` : `the shared gateways ${listSome(shared.map((s) => s.ref), 3)}`;
       const seen = new Set<string>();
@@ -85,3 +81,25 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The shared gateways of other tenants a VirtualService outside the platform binds to and that can see
+ * it (its exportTo reaches the gateway's namespace), with the reason each is shared and the entry's
+ * index in `spec.gateways`.
+ */
+function sharedBindings(model: MeshModel, vs: Resource, scope?: ExportScope): Array<{ ref: string; reason: string; index: number }> {
+  const tenancy = model.tenancy;
+  const spec = vs.obj?.spec;
+  if (tenancy.isPlatform(vs.namespace) || !isObject(spec) || !Array.isArray(spec.gateways)) return [];
+  const seen = scope ?? exportScope(model, 'VirtualService', vs.namespace, spec.exportTo);
+  const shared: Array<{ ref: string; reason: string; index: number }> = [];
+  spec.gateways.forEach((raw: unknown, index: number) => {
+    const gw = parseGatewayRef(raw, vs.namespace);
+    if (!gw || tenancy.sameTenant(gw.namespace, vs.namespace)) return;
+    const reason = sharedGatewayReason(model, gw.namespace, gw.name);
+    if (!reason) return;
+    if (!seen.all && !seen.namespaces.has(gw.namespace)) return; // the gateway's proxies never see this config
+    shared.push({ ref: `${gw.namespace}/${gw.name}`, reason, index });
+  });
+  return shared;
+}
