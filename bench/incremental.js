@@ -11,7 +11,8 @@
 // a VirtualService, an AuthorizationPolicy...) and deletions; each is applied alone and timed from the
 // engine's call to its findings. Namespace objects and the istio-system mesh ConfigMap are changed too
 // (their figures are listed apart as well as in the overall percentiles). The engine keeps its model as
-// the server does (at most 16 overlays; built again in idle time once 8 are stacked: the bench does
+// the server does (at most SERVER_MAX_OVERLAY_DEPTH overlays, 32; built again in idle time once
+// COMPACT_AT_OVERLAYS, 16, are stacked: the bench does
 // that between changes and reports it apart, as `compactions`).
 // At the end the engine's findings are checked equal to a from-scratch analysis of the final objects.
 // Target: p50 and p99 of one change <= 50 ms. Results: bench/out/incremental-results.json.

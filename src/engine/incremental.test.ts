@@ -463,6 +463,82 @@ test('an Istio Gateway over pods that already are gateways re-runs only the rule
   assert.deepEqual(allFindings(r3).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'));
 });
 
+// The random clusters of the property above hold too few VirtualServices and DestinationRules for
+// objectsWhere to keep answers (it filters short lists every time), so the host-claim rules' kept
+// answers, and the index of written hosts that finds the ones a changed owner reaches, are held here:
+// 80 of each, hosts written every way Istio reads them, owners and claimants created, relabelled and
+// deleted, compactions between.
+test('the host-claim rules keep their answers right across random owner and claimant changes (HJK001, HJK004)', () => {
+  const rules = allRules.filter((r) => r.meta.id === 'HJK001' || r.meta.id === 'HJK004');
+  const namespaces = ['shop', 'pay', 'ops'];
+  const names = ['web', 'api', 'db', 'cache'];
+  const hostArb = fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom(...names) },
+    fc.tuple(fc.constantFrom(...names), fc.constantFrom(...namespaces)).map(([n, ns]) => `${n}.${ns}`),
+    fc.tuple(fc.constantFrom(...names), fc.constantFrom(...namespaces)).map(([n, ns]) => `${n}.${ns}.svc.cluster.local`),
+    fc.tuple(fc.constantFrom(...names), fc.constantFrom(...namespaces)).map(([n, ns]) => ` ${n.toUpperCase()}.${ns}.svc `),
+    fc.constantFrom('*.pay.svc.cluster.local', '*.example.com', '*'),
+    // External hosts: a ServiceEntry declaring one in another namespace is what changes a claim.
+    { weight: 4, arbitrary: fc.constantFrom('api.example.com', 'db.example.com', 'API.example.com.', 'web.example.com') },
+  );
+  const externalArb = fc.constantFrom('api.example.com', 'db.example.com', 'web.example.com');
+  const vs = (i: number, ns: string, hosts: string[]): Obj => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: `vs${i}`, namespace: ns }, spec: { hosts, http: [{ route: [{ destination: { host: 'web' } }] }] } });
+  const dr = (i: number, ns: string, host: string): Obj => ({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: `dr${i}`, namespace: ns }, spec: { host, trafficPolicy: { tls: { mode: 'DISABLE' } } } });
+  const svc = (name: string, ns: string, label: string): Obj => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels: { rev: label } }, spec: { ports: [{ port: 80 }] } });
+  const se = (i: number, ns: string, hosts: string[]): Obj => ({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: `se${i}`, namespace: ns }, spec: { hosts, resolution: 'DNS', ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] } });
+  const nsArb = fc.constantFrom(...namespaces);
+  const stepArb = fc.oneof(
+    fc.record({ kind: fc.constant('svc' as const), name: fc.constantFrom(...names), ns: nsArb, label: fc.constantFrom('a', 'b'), del: fc.boolean() }),
+    fc.record({ kind: fc.constant('se' as const), i: fc.nat(3), ns: nsArb, hosts: fc.array(fc.oneof(externalArb, hostArb), { minLength: 1, maxLength: 2 }), del: fc.boolean() }),
+    fc.record({ kind: fc.constant('vs' as const), i: fc.nat(99), ns: nsArb, hosts: fc.array(hostArb, { minLength: 1, maxLength: 3 }), del: fc.boolean() }),
+    fc.record({ kind: fc.constant('dr' as const), i: fc.nat(89), ns: nsArb, host: hostArb, del: fc.boolean() }),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.tuple(nsArb, fc.array(hostArb, { minLength: 1, maxLength: 3 }), hostArb), { minLength: 80, maxLength: 80 }), fc.array(stepArb, { minLength: 8, maxLength: 24 }), (seeds, steps) => {
+      const { objects, put } = objectMap();
+      const mesh = { 'istio-injection': 'enabled' };
+      for (const ns of namespaces) put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: mesh } });
+      seeds.forEach(([ns, hosts, host], i) => {
+        put(vs(i, ns, hosts));
+        put(dr(i, ns, host));
+      });
+      put(svc('web', 'pay', 'a'));
+      put(se(0, 'pay', ['api.example.com']));
+      // db.example.com and web.example.com are nobody's until a step declares them.
+      const engine = new IncrementalEngine(rules, { maxOverlayDepth: 16 });
+      engine.analyse(objects, null);
+      steps.forEach((s, n) => {
+        const o = s.kind === 'svc' ? svc(s.name, s.ns, s.label) : s.kind === 'se' ? se(s.i, s.ns, s.hosts) : s.kind === 'vs' ? vs(s.i, s.ns, s.hosts) : dr(s.i, s.ns, s.host);
+        const key = put(o);
+        if (s.del) objects.delete(key);
+        if (n % 4 === 3) engine.compact(1);
+        const r = engine.analyse(objects, [key]);
+        assert.deepEqual(allFindings(r).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'), `after step ${n + 1}: ${s.del ? 'delete' : 'put'} ${key}`);
+      });
+    }),
+    { numRuns: Number(process.env.MESHWARD_CLAIMS_RUNS ?? 60), seed: propertySeed('MESHWARD_PROPERTY_SEED') },
+  );
+});
+
+// The index of written hosts is edited from one list to the next (claimsTouched): a VirtualService
+// created after it was made must be in the next one, or a later owner of its host misses it.
+test('a VirtualService created after the written hosts were indexed is found when its host gets an owner (HJK001)', () => {
+  const rules = allRules.filter((r) => r.meta.id === 'HJK001');
+  const { objects, put } = objectMap();
+  for (const ns of ['shop', 'pay']) put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio-injection': 'enabled' } } });
+  const vs = (i: number, host: string): Obj => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: `vs${i}`, namespace: 'shop' }, spec: { hosts: [host], http: [{ route: [{ destination: { host: 'web' } }] }] } });
+  const entry = (name: string, host: string): Obj => ({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name, namespace: 'pay' }, spec: { hosts: [host], resolution: 'DNS' } });
+  for (let i = 0; i < 80; i++) put(vs(i, `ext${i}.example.com`));
+  const engine = new IncrementalEngine(rules, { maxOverlayDepth: 16 });
+  engine.analyse(objects, null);
+  // An owner change indexes the VirtualServices' hosts; then one more VirtualService; then its host's owner.
+  engine.analyse(objects, [put(entry('x', 'ext1.example.com'))]);
+  engine.analyse(objects, [put(vs(90, 'web.example.com'))]);
+  const r = engine.analyse(objects, [put(entry('y', 'web.example.com'))]);
+  assert.deepEqual(allFindings(r).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'));
+  assert.ok(allFindings(r).some((f) => f.resource.name === 'vs90'), 'vs90 claims pay\'s host');
+});
+
 // Found by src/rules/reads-recorded.test.ts, not by the property (its mesh configs never move the root
 // namespace): HJK014 reads only Sidecars, but names the root namespace, which the mesh config decides.
 // A change to an object the whole model derives from re-runs every rule.

@@ -100,7 +100,7 @@ export function overlayModel(base: MeshModel, removed: Resource | null, added: R
 
   if (touchesWorkloads) overlayWorkloads(b, o, removedWorkload, addedWorkload);
   if (isHostOwner(removed) || isHostOwner(added)) {
-    o.hostIndex = new HostIndexOverlay(base.hosts, removed, added ? ownedHosts(base, added) : []) as unknown as HostIndex;
+    o.hostIndex = new HostIndexOverlay(base.hosts, removed, added ? ownedHosts(base, added) : [], removed ? ownedHosts(base, removed) : []) as unknown as HostIndex;
   }
   return { model: o as unknown as MeshModel };
 }
@@ -475,6 +475,8 @@ class HostIndexOverlay {
     readonly base: HostIndex,
     private readonly removed: Resource | null,
     private readonly added: OwnedHost[],
+    /** The removed owner's entries, as the base lists them (ownedHosts): changedHosts without a walk of every host. */
+    private readonly removedOwned: OwnedHost[],
   ) {}
 
   /**
@@ -494,7 +496,7 @@ class HostIndexOverlay {
       count.set(k, c);
     };
     for (const o of this.added) tally(o, 1);
-    if (this.removed) for (const o of this.base.all) if (o.resource === this.removed) tally(o, -1);
+    for (const o of this.removedOwned) tally(o, -1);
     const out = new Set<string>();
     for (const { host, n } of count.values()) if (n !== 0) out.add(host);
     return out;

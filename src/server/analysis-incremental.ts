@@ -66,8 +66,13 @@ export function laneCacheObjects(lanes: number, total = DEFAULT_CACHE_OBJECTS): 
  * the limit at 20 deltas/s; at 50 deltas/s (100 x 20,000) 53 of 897 steady analyses still did, and 32
  * cut that to 2-3 with cluster analysis p99 0.59 -> 0.35-0.40 s, but visibility p99 stayed within
  * noise (1.02 s at 16; 0.94 and 1.21 s at 32): the load, not the rebuilds, decides it there.
+ * 32 since 2026-12-05: at 100,000 objects (bench/incremental.js) each compaction leaves a whole model
+ * to the garbage collector, and the major collections it brings land in the next changes; compacting
+ * at 16 of 32 instead of 8 of 16 halves them (11 compactions in 187 changes instead of 23): p99 over
+ * five runs 44.5 to 80 ms, median 49, against 52 to 158, median 60, with p50 and the changes' own
+ * cost the same (an overlay is a prototype link and its own lists).
  */
-export const SERVER_MAX_OVERLAY_DEPTH = 16;
+export const SERVER_MAX_OVERLAY_DEPTH = 32;
 
 /**
  * Overlays at which an idle lane builds a kept model again before a change has to (half the limit:
@@ -75,7 +80,7 @@ export const SERVER_MAX_OVERLAY_DEPTH = 16;
  * At 100 x 20,000 objects the rebuilds a change had to wait for were the slowest steady analyses
  * (0.33 to 0.67 s under load, against 0.055 s for an overlay): docs/relay.md, fourth round.
  */
-export const COMPACT_AT_OVERLAYS = 8;
+export const COMPACT_AT_OVERLAYS = 16;
 
 interface Pending {
   epoch: string;

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { Analysis, type ClusterAnalysisWorker, type ClusterRunResult } from './analysis.js';
+import { COMPACT_AT_OVERLAYS } from './analysis-incremental.js';
 import { WorkerClusterAnalysis } from './analysis-worker-host.js';
 import { startTestServer, upsert } from './testing-kit.js';
 import { wireObjectKey } from '../store/common.js';
@@ -187,9 +188,9 @@ class CompactingWorker extends HeldWorker {
   }
 }
 
-test('lanes: an idle lane compacts its deepest kept model (8 overlays or more), after its queued changes and never while one waits', async () => {
+test('lanes: an idle lane compacts its deepest kept model (COMPACT_AT_OVERLAYS overlays or more), after its queued changes and never while one waits', async () => {
   const worker = new CompactingWorker(2);
-  worker.overlaysOf.set('a', 9).set('b', 3).set('c', 12);
+  worker.overlaysOf.set('a', COMPACT_AT_OVERLAYS + 1).set('b', 3).set('c', COMPACT_AT_OVERLAYS + 4);
   await withAnalysis(worker, async (analysis) => {
     analysis.schedule('a', 0);
     await until(() => worker.active.has('a'), 'a');
@@ -197,11 +198,11 @@ test('lanes: an idle lane compacts its deepest kept model (8 overlays or more), 
     await until(() => worker.active.has('b'), 'b');
     analysis.schedule('c', 0);
     await settleALittle();
-    // a ends with 9 overlays, but c is queued in lane 0: the change comes first.
+    // a ends with COMPACT_AT_OVERLAYS + 1 overlays, but c is queued in lane 0: the change comes first.
     worker.release('a');
     await until(() => worker.active.has('c'), 'c after a');
     assert.deepEqual(worker.compacts, []);
-    // c ends (12 overlays): lane 0 is idle and compacts c, the deepest, then a; b (3, lane 1) is left as it is.
+    // c ends (the most overlays): lane 0 is idle and compacts c, the deepest, then a; b (3, lane 1) is left as it is.
     worker.release('c');
     worker.release('b');
     // (Not analysis.idle(): the fleet pass these analyses scheduled is a minute away.)
@@ -255,7 +256,7 @@ test('lanes: IncrementalAnalyser.compact builds a kept model again only past the
   });
 });
 
-test('lanes: the real server compacts a model once 8 changes are overlaid on it and its lane is idle, and /metrics counts it', async () => {
+test('lanes: the real server compacts a model once COMPACT_AT_OVERLAYS changes are overlaid on it and its lane is idle, and /metrics counts it', async () => {
   const t = await startTestServer({ analysisLanes: 2 }, { worker: true });
   try {
     const at = new Date();
@@ -266,14 +267,15 @@ test('lanes: the real server compacts a model once 8 changes are overlaid on it 
     await t.server.analysis.idle();
     const metric = async () => Number(/^meshward_server_analysis_compactions_total (\d+)/m.exec((await t.get('/metrics')).text)?.[1] ?? NaN);
     assert.equal(await metric(), 0);
-    for (let seq = 2; seq <= 10; seq++) {
+    // Delta seq s makes s - 1 overlays: one short of COMPACT_AT_OVERLAYS nothing is compacted; at it the idle lane builds the model again.
+    const last = COMPACT_AT_OVERLAYS + 2;
+    for (let seq = 2; seq <= last; seq++) {
       await t.send('east', { epoch: 'e1', seq, type: 'delta', changes: [upsert(pa(seq % 2 ? 'STRICT' : 'DISABLE'))] }, { keys: true });
       await t.server.analysis.idle();
-      // Seven overlays: nothing to compact yet; the eighth makes the idle lane build the model again.
-      assert.equal(t.server.analysis.compactions, seq <= 8 ? 0 : 1, `after delta ${seq}`);
+      assert.equal(t.server.analysis.compactions, seq <= COMPACT_AT_OVERLAYS ? 0 : 1, `after delta ${seq}`);
     }
     assert.equal(await metric(), 1);
-    // Still right after it: seq 10 (even) is DISABLE, AUT002 open.
+    // Still right after it: the last delta (an even seq) is DISABLE, AUT002 open.
     const open = (await t.get('/api/findings?cluster=east&rule=AUT002')).body as { items: unknown[] };
     assert.equal(open.items.length, 1);
   } finally {

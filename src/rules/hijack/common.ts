@@ -47,29 +47,85 @@ export function claimsTouched(model: MeshModel, rawHostsOf: (r: Resource) => rea
 /**
  * A list's objects by the keys of the hosts they write (writtenHostKey): which could name a given
  * host, without resolving every object's hosts. Kept per list (a model's overlays share a kind's list
- * until an object of the kind changes) and per `rawHostsOf`.
+ * until an object of the kind changes) and per `rawHostsOf`; a new list (an overlay's, a compacted
+ * model's) is indexed by editing the last list's index with the objects that differ.
  */
 function writtenHostIndex(list: readonly Resource[], rawHostsOf: (r: Resource) => readonly unknown[]): ReadonlyMap<string, readonly Resource[]> {
   let byReader = writtenHostIndexes.get(list);
   if (!byReader) writtenHostIndexes.set(list, (byReader = new Map()));
   let index = byReader.get(rawHostsOf);
   if (!index) {
-    const built = new Map<string, Resource[]>();
-    for (const r of list) {
-      const keys = new Set<string>();
-      for (const raw of rawHostsOf(r)) if (typeof raw === 'string') keys.add(writtenHostKey(raw));
-      for (const k of keys) {
-        const at = built.get(k);
-        if (at) at.push(r);
-        else built.set(k, [r]);
-      }
-    }
-    byReader.set(rawHostsOf, (index = built));
+    const last = lastWrittenHostIndex.get(rawHostsOf);
+    index = (last && editedIndex(last.list, last.index, list, rawHostsOf)) ?? builtIndex(list, rawHostsOf);
+    byReader.set(rawHostsOf, index);
+    lastWrittenHostIndex.set(rawHostsOf, { list, index });
   }
   return index;
 }
 
 const writtenHostIndexes = new WeakMap<readonly Resource[], Map<(r: Resource) => readonly unknown[], ReadonlyMap<string, readonly Resource[]>>>();
+/** The last list indexed per reader (a few readers in all), to edit for the next. */
+const lastWrittenHostIndex = new Map<(r: Resource) => readonly unknown[], { list: readonly Resource[]; index: ReadonlyMap<string, readonly Resource[]> }>();
+/** More objects differing than this between two lists and the index is built afresh. */
+const MAX_INDEX_EDITS = 64;
+
+function keysWritten(r: Resource, rawHostsOf: (r: Resource) => readonly unknown[]): Set<string> {
+  const keys = new Set<string>();
+  for (const raw of rawHostsOf(r)) if (typeof raw === 'string') keys.add(writtenHostKey(raw));
+  return keys;
+}
+
+function builtIndex(list: readonly Resource[], rawHostsOf: (r: Resource) => readonly unknown[]): Map<string, Resource[]> {
+  const built = new Map<string, Resource[]>();
+  for (const r of list) {
+    for (const k of keysWritten(r, rawHostsOf)) {
+      const at = built.get(k);
+      if (at) at.push(r);
+      else built.set(k, [r]);
+    }
+  }
+  return built;
+}
+
+/**
+ * `prev`'s index edited into `list`'s: the objects only `prev` holds taken out, those only `list`
+ * holds put in (found by one walk comparing references, lists in id order; out of order, an object
+ * counts as taken out and put in again, which gives the same index). Null when too many differ.
+ */
+function editedIndex(prev: readonly Resource[], index: ReadonlyMap<string, readonly Resource[]>, list: readonly Resource[], rawHostsOf: (r: Resource) => readonly unknown[]): ReadonlyMap<string, readonly Resource[]> | null {
+  const gone: Resource[] = [];
+  const come: Resource[] = [];
+  let j = 0;
+  for (const r of list) {
+    while (j < prev.length && prev[j] !== r && prev[j].id < r.id) gone.push(prev[j++]);
+    if (j < prev.length && prev[j] === r) j++;
+    else come.push(r);
+    if (gone.length + come.length > MAX_INDEX_EDITS) return null;
+  }
+  while (j < prev.length) gone.push(prev[j++]);
+  if (gone.length + come.length > MAX_INDEX_EDITS) return null;
+  if (!gone.length && !come.length) return index;
+  const out = new Map(index);
+  const copied = new Set<string>();
+  const bucket = (k: string): Resource[] => {
+    let at = out.get(k) as Resource[] | undefined;
+    if (!copied.has(k)) {
+      at = at ? [...at] : [];
+      out.set(k, at);
+      copied.add(k);
+    }
+    return at!;
+  };
+  for (const r of gone) {
+    for (const k of keysWritten(r, rawHostsOf)) {
+      const at = bucket(k);
+      const i = at.indexOf(r);
+      if (i >= 0) at.splice(i, 1);
+    }
+  }
+  for (const r of come) for (const k of keysWritten(r, rawHostsOf)) bucket(k).push(r);
+  return out;
+}
 
 export function describeScope(scope: ExportScope, kind: string): string {
   const where = scope.all ? 'exported to every namespace' : `exported to ${[...scope.namespaces].join(', ') || 'no namespace'}`;
