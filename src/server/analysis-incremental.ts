@@ -67,10 +67,12 @@ export function laneCacheObjects(lanes: number, total = DEFAULT_CACHE_OBJECTS): 
  * cut that to 2-3 with cluster analysis p99 0.59 -> 0.35-0.40 s, but visibility p99 stayed within
  * noise (1.02 s at 16; 0.94 and 1.21 s at 32): the load, not the rebuilds, decides it there.
  * 32 since 2026-12-05: at 100,000 objects (bench/incremental.js) each compaction leaves a whole model
- * to the garbage collector, and the major collections it brings land in the next changes; compacting
- * at 16 of 32 instead of 8 of 16 halves them (11 compactions in 187 changes instead of 23): p99 over
- * five runs 44.5 to 80 ms, median 49, against 52 to 158, median 60, with p50 and the changes' own
- * cost the same (an overlay is a prototype link and its own lists).
+ * to the garbage collector, whose major collections (a 150 to 330 ms pause, most of it V8 going over
+ * WeakMap entries) land in later changes; compacting at 16 of 32 instead of 8 of 16 halves the
+ * compactions (11 in 187 changes instead of 23). Four runs of each, interleaved: p50 9.7 to 11.5 ms
+ * against 11.4 to 14.4, p99 48 to 91 (median 50) against 46 to 67 (median 58): a small gain within
+ * the noise those pauses make. 100 x 20,000 (bench/relay-fleet.js, one run): peak RSS 2,588 MB
+ * (2,219 at 16), visibility p99 764 ms (518), p50 159 (154).
  */
 export const SERVER_MAX_OVERLAY_DEPTH = 32;
 
