@@ -130,11 +130,12 @@ test('the overlay posture equals a posture built from scratch, for random cluste
     }),
     { numRuns: runs, seed: propertySeed('MESHWARD_EQUIVALENCE_SEED') },
   );
-  // Workload and policy changes must actually take the incremental path.
+  // Workload and policy changes must actually take the incremental path. (Bounds with room for any
+  // seed: outside CI the seed is random, and one gave 9 Deployments of 400 runs against a bound of 10.)
   const seen = JSON.stringify({ ...counts, ...Object.fromEntries(overlaidKinds) });
   assert.ok(counts.overlaid >= runs / 5, seen);
-  assert.ok((overlaidKinds.get('Deployment') ?? 0) >= runs / 40, seen);
-  assert.ok((overlaidKinds.get('AuthorizationPolicy') ?? 0) >= runs / 40, seen);
+  assert.ok((overlaidKinds.get('Deployment') ?? 0) >= runs / 80, seen);
+  assert.ok((overlaidKinds.get('AuthorizationPolicy') ?? 0) >= runs / 80, seen);
   assert.ok((overlaidKinds.get('PeerAuthentication') ?? 0) >= runs / 200, seen);
   // Services created too (an application deployed), not only replaced; the rich cluster below deletes them.
   assert.ok((overlaidChanges.get('CREATE Service') ?? 0) >= 1, JSON.stringify(Object.fromEntries(overlaidChanges)));
