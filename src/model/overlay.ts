@@ -23,6 +23,7 @@ import type { HostIndex, OwnedHost } from './hosts.js';
 import { namespaceFacts, type NamespaceInfo } from './namespaces.js';
 import { OwnMemo } from './own-memo.js';
 import type { TenantOf } from '../tenancy/tenancy.js';
+import { declareSame, declaredSame } from './same-as.js';
 
 /** The fields of MeshModel the overlay shadows (private in the class, plain properties at run time). */
 interface ModelInternals {
@@ -545,9 +546,9 @@ class HostIndexOverlay {
  * directly on `prev` or on such an index; null when that cannot be told (then anything may have).
  */
 export function hostsChangedSince(index: HostIndex, prev: object): ReadonlySet<string> | null {
-  if (sameHosts.get(index) === prev) return NO_HOSTS;
+  if (declaredSame(index, prev)) return NO_HOSTS;
   if (!(index instanceof HostIndexOverlay)) return null;
-  return index.base === prev || sameHosts.get(index.base) === prev ? index.changedHosts() : null;
+  return index.base === prev || declaredSame(index.base, prev) ? index.changedHosts() : null;
 }
 
 /**
@@ -556,8 +557,7 @@ export function hostsChangedSince(index: HostIndex, prev: object): ReadonlySet<s
  * last one (objectsWhere's `touchedSince`), instead of asking every object again.
  */
 export function declareSameHosts(index: HostIndex, previous: HostIndex): void {
-  if (index !== previous) sameHosts.set(index, previous);
+  declareSame(index, previous);
 }
 
-const sameHosts = new WeakMap<object, object>();
 const NO_HOSTS: ReadonlySet<string> = new Set();

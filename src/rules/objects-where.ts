@@ -1,4 +1,5 @@
 import type { Resource } from '../model/resource.js';
+import { declareSame, declaredSame } from '../model/same-as.js';
 
 /**
  * The objects of `list` (a model's list of one kind) that `keep` keeps, in list order. `keep` must
@@ -26,7 +27,7 @@ export function objectsWhere(
   if (!entry || entry.context !== context) {
     const last = lastFiltered.get(key);
     // Another context: the last answers still hold for the objects `touchedSince` says it cannot reach.
-    const sameContext = last !== undefined && (last.context === context || (context !== null && sameContexts.get(context) === last.context));
+    const sameContext = last !== undefined && (last.context === context || (context !== null && last.context !== null && declaredSame(context, last.context)));
     const touched = last && !sameContext && last.context && touchedSince ? touchedSince(last.context, list) : null;
     let out: readonly Resource[];
     if (last && touched && typeof touched !== 'function' && last.list === list) out = touched.size ? reask(list, last.out, keep, touched) : last.out;
@@ -52,10 +53,9 @@ export type Touched = ((r: Resource) => boolean) | ReadonlySet<Resource>;
  * `previous` hold under `context`.
  */
 export function declareSameContext(context: object, previous: object): void {
-  if (context !== previous) sameContexts.set(context, previous);
+  declareSame(context, previous);
 }
 
-const sameContexts = new WeakMap<object, object>();
 
 /** Lists shorter than this are filtered every time. */
 const MIN_KEPT = 64;
