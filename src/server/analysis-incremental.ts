@@ -67,8 +67,9 @@ export function laneCacheObjects(lanes: number, total = DEFAULT_CACHE_OBJECTS): 
  * cut that to 2-3 with cluster analysis p99 0.59 -> 0.35-0.40 s, but visibility p99 stayed within
  * noise (1.02 s at 16; 0.94 and 1.21 s at 32): the load, not the rebuilds, decides it there.
  * 32 since 2026-12-05: at 100,000 objects (bench/incremental.js) each compaction leaves a whole model
- * to the garbage collector, whose major collections (a 150 to 330 ms pause, most of it V8 going over
- * WeakMap entries) land in later changes; compacting at 16 of 32 instead of 8 of 16 halves the
+ * to the garbage collector, whose major collections (a 150 to 330 ms pause then, most of it V8 going
+ * over WeakMap entries: src/model/same-as.ts says why) land in later changes; compacting at 16 of 32
+ * instead of 8 of 16 halves the
  * compactions (11 in 187 changes instead of 23). Four runs of each, interleaved: p50 9.7 to 11.5 ms
  * against 11.4 to 14.4, p99 48 to 91 (median 50) against 46 to 67 (median 58): a small gain within
  * the noise those pauses make. 100 x 20,000 (bench/relay-fleet.js, one run): peak RSS 2,588 MB
