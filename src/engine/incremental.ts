@@ -458,7 +458,8 @@ export class IncrementalEngine {
     // In the caller's order, one walk gives new objects their ids and checks that no object moved (a
     // cache that re-lists a replaced object elsewhere): a moved object means a rebuild in the new order.
     if (this.opts.order === 'given' && !this.idsInGivenOrder(given, new Set(additions.map((c) => c.key)))) return null;
-    for (const { before, after } of changes) {
+    for (const change of changes) {
+      const { before, after } = change;
       if (after && !before && this.opts.order !== 'given') {
         const id = idBetween(model, after, this.perKind.values(), this.retired);
         if (id === null) return null;
@@ -469,7 +470,6 @@ export class IncrementalEngine {
       const o = overlayModel(model, before, after);
       if (o.refused !== undefined) return null;
       const base = model;
-      const change = changes.find((c) => c.before === before && c.after === after)!;
       if (POSTURE_KEEPING_KINDS.has(kindOfChange(change))) {
         // Made now, not on first use: whether it kept every posture decides which rules run.
         const posture = overlayPosture(computePosture(base), o.model, before, after);
