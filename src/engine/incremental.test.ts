@@ -122,7 +122,7 @@ function checkScenario(rules: readonly Rule[], order: 'canonical' | 'given', bas
     }
     if (order === 'given') regroup();
     // As the server does in idle time: the model built again from the same objects now and then (the
-    // rules' kept answers carry over to it: declareSameHosts).
+    // rules' kept answers carry over to it: declareSame).
     if (i % 3 === 2) engine.compact(1);
     const r = engine.analyse(objects, changed);
     assert.equal(r.mode, 'incremental');
@@ -376,7 +376,7 @@ function objectMap(): { objects: Map<string, Resource>; put: (o: Obj) => string 
 }
 
 // Compaction builds the model again from the same objects and declares its host index the same as the
-// last one's (declareSameHosts): HJK001 keeps which VirtualServices claim another tenant's host. A
+// last one's (declareSame): HJK001 keeps which VirtualServices claim another tenant's host. A
 // Service created after that must still reach them (the overlay's index on the new one names its host).
 test('after a compaction, a change of host owners still reaches the rules that keep who claims what (HJK001)', () => {
   const hjk001 = allRules.filter((r) => r.meta.id === 'HJK001');

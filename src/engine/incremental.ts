@@ -47,10 +47,10 @@ import type { Finding, Severity } from './finding.js';
 import type { Locator } from '../loader/locate.js';
 import { defaultSettings, type RuleSettings } from '../config/settings.js';
 import { MeshModel, type ModelOptions } from '../model/model.js';
-import { declareSameHosts, isNamespaceUpdate, modelWideReason, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
+import { isNamespaceUpdate, modelWideReason, namespaceUpdateReach, overlayModel } from '../model/overlay.js';
 import { computePosture, overlayPosture, providePosture } from '../posture/index.js';
 import { kindsReadThroughPosture } from '../posture/reads.js';
-import { declareSameContext } from '../rules/objects-where.js';
+import { declareSame } from '../model/same-as.js';
 import { compareObjects, inCanonicalOrder } from '../cli/live.js';
 import { BARE_KIND_GROUPS, splitKindKey } from '../cluster/discovery.js';
 import { kindKey, type Resource } from '../model/resource.js';
@@ -258,9 +258,9 @@ export class IncrementalEngine {
     if (!this.model || this.depth < Math.max(1, minDepth)) return false;
     const previous = this.model;
     this.model = this.fresh(this.given);
-    // The same objects: the rules' answers kept against the last host index hold for this one.
-    declareSameHosts(this.model.hosts, previous.hosts);
-    declareSameContext(this.model.tenancy, previous.tenancy);
+    // The same objects: the rules' answers kept against the last host index and tenancy hold for these.
+    declareSame(this.model.hosts, previous.hosts);
+    declareSame(this.model.tenancy, previous.tenancy);
     computePosture(this.model);
     return true;
   }

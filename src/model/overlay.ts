@@ -23,7 +23,7 @@ import type { HostIndex, OwnedHost } from './hosts.js';
 import { namespaceFacts, type NamespaceInfo } from './namespaces.js';
 import { OwnMemo } from './own-memo.js';
 import type { TenantOf } from '../tenancy/tenancy.js';
-import { declareSame, declaredSame } from './same-as.js';
+import { declaredSame } from './same-as.js';
 
 /** The fields of MeshModel the overlay shadows (private in the class, plain properties at run time). */
 interface ModelInternals {
@@ -542,7 +542,7 @@ class HostIndexOverlay {
 
 /**
  * The hosts whose owners differ between host index `prev` and `index`: none when `index` was declared
- * to hold what `prev` held (declareSameHosts), the changed owner's when `index` is an overlay's made
+ * to hold what `prev` held (declareSame: a compaction), the changed owner's when `index` is an overlay's made
  * directly on `prev` or on such an index; null when that cannot be told (then anything may have).
  */
 export function hostsChangedSince(index: HostIndex, prev: object): ReadonlySet<string> | null {
@@ -551,13 +551,5 @@ export function hostsChangedSince(index: HostIndex, prev: object): ReadonlySet<s
   return index.base === prev || declaredSame(index.base, prev) ? index.changedHosts() : null;
 }
 
-/**
- * Says that host index `index` holds exactly what `previous` held: a model built again from the same
- * objects (the incremental engine compacting its overlays) keeps the answers rules kept under the
- * last one (objectsWhere's `touchedSince`), instead of asking every object again.
- */
-export function declareSameHosts(index: HostIndex, previous: HostIndex): void {
-  declareSame(index, previous);
-}
 
 const NO_HOSTS: ReadonlySet<string> = new Set();

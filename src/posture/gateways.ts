@@ -87,9 +87,7 @@ export class GatewayIndex {
   ) {
     for (const g of model.ofKind(GATEWAY_API_GROUP, 'Gateway')) this.k8sGateways.set(`${g.namespace}/${g.name}`, g);
     for (const g of model.ofKind('networking.istio.io', 'Gateway')) {
-      const sel = specOf(g)?.selector;
-      // An Istio Gateway without a selector (or with an empty one) selects no workload.
-      const selected = isObject(sel) && Object.keys(sel).length ? this.labels.select(sel) : [];
+      const selected = this.selectionOf(g, this.labels);
       this.selectedBy.set(g, selected);
       for (const w of selected) push(this.istioGatewayOf, w, g);
     }
@@ -107,45 +105,39 @@ export class GatewayIndex {
       if ((removed && selectorMatches(sel, removed.podLabels)) || (added && selectorMatches(sel, added.podLabels))) touched.push(g);
     }
     if (!touched.length) return this;
-    const o = Object.create(this) as GatewayIndex & { selectedBy: Map<Resource, readonly Workload[]>; istioGatewayOf: Map<Workload, Resource[]> };
     const selectedBy = new Map(this.selectedBy);
-    for (const g of touched) selectedBy.set(g, labels.select(specOf(g)!.selector));
+    for (const g of touched) selectedBy.set(g, this.selectionOf(g, labels));
+    return this.withSelections(selectedBy);
+  }
+
+  /** The workloads Istio Gateway `g` picks, through `labels`: none without a selector (or with an empty one). */
+  private selectionOf(g: Resource, labels: GlobalLabelIndex): readonly Workload[] {
+    const sel = specOf(g)?.selector;
+    return isObject(sel) && Object.keys(sel).length ? labels.select(sel) : [];
+  }
+
+  /** This index over `selectedBy` (in object order), with which workloads each Gateway makes gateways made from it. */
+  private withSelections(selectedBy: Map<Resource, readonly Workload[]>): GatewayIndex {
+    const o = Object.create(this) as GatewayIndex & { selectedBy: Map<Resource, readonly Workload[]>; istioGatewayOf: Map<Workload, Resource[]> };
     // Rebuilt whole, in the order a fresh index has: rules iterate it (HJK017).
     const istioGatewayOf = new Map<Workload, Resource[]>();
-    for (const g of selectedBy.keys()) for (const w of selectedBy.get(g)!) push(istioGatewayOf, w, g);
+    for (const [g, ws] of selectedBy) for (const w of ws) push(istioGatewayOf, w, g);
     o.selectedBy = selectedBy;
     o.istioGatewayOf = istioGatewayOf;
     return o;
   }
 
   /**
-   * This index with Istio Gateway `removed` replaced by `added`, which selects the same workloads (its
-   * selector unchanged: its servers, hosts, TLS or labels changed): the same answers, keyed by the new
-   * object, in the same order.
-   */
-  withIstioGatewayReplaced(removed: Resource, added: Resource): GatewayIndex {
-    const o = Object.create(this) as GatewayIndex & { selectedBy: Map<Resource, readonly Workload[]>; istioGatewayOf: Map<Workload, Resource[]> };
-    const selectedBy = new Map<Resource, readonly Workload[]>();
-    for (const [g, ws] of this.selectedBy) selectedBy.set(g === removed ? added : g, ws);
-    const istioGatewayOf = new Map<Workload, Resource[]>();
-    for (const [w, gs] of this.istioGatewayOf) istioGatewayOf.set(w, gs.includes(removed) ? gs.map((g) => (g === removed ? added : g)) : gs);
-    o.selectedBy = selectedBy;
-    o.istioGatewayOf = istioGatewayOf;
-    return o;
-  }
-
-  /**
-   * This index with Istio Gateway `added` (an object of the overlay model, not of this index's) put in
-   * or `removed` taken out, in the order a fresh index has (object id order), or null when that makes
-   * a workload another kind of gateway, or no gateway (then every posture that reads it is made again).
-   * A Gateway over pods that other Gateways or their labels already make Istio gateways (the shared
-   * ingress gateway's) changes no posture.
+   * This index with Istio Gateway `removed` taken out and `added` (an object of the overlay model, not
+   * of this index's) put in, in the order a fresh index has (object id order; a replacement keeps its
+   * place), or null when that makes a workload another kind of gateway, or no gateway (then every
+   * posture that reads it is made again). A Gateway over pods that other Gateways or their labels
+   * already make Istio gateways (the shared ingress gateway's), or one replaced with its selector
+   * kept, changes no posture.
    */
   withIstioGatewayChange(removed: Resource | null, added: Resource | null): GatewayIndex | null {
-    const o = Object.create(this) as GatewayIndex & { selectedBy: Map<Resource, readonly Workload[]>; istioGatewayOf: Map<Workload, Resource[]> };
     const selectedBy = new Map<Resource, readonly Workload[]>();
-    const sel = added ? specOf(added)?.selector : undefined;
-    const picks = added ? (isObject(sel) && Object.keys(sel).length ? this.labels.select(sel) : []) : [];
+    const picks = added ? this.selectionOf(added, this.labels) : [];
     let placed = added === null;
     for (const [g, ws] of this.selectedBy) {
       if (g === removed) continue;
@@ -156,12 +148,9 @@ export class GatewayIndex {
       selectedBy.set(g, ws);
     }
     if (!placed) selectedBy.set(added!, picks);
-    const istioGatewayOf = new Map<Workload, Resource[]>();
-    for (const [g, ws] of selectedBy) for (const w of ws) push(istioGatewayOf, w, g);
-    o.selectedBy = selectedBy;
-    o.istioGatewayOf = istioGatewayOf;
+    const o = this.withSelections(selectedBy);
     for (const w of [...picks, ...(removed ? this.selectedBy.get(removed) ?? [] : [])]) {
-      if (this.istioGatewayOf.has(w) !== istioGatewayOf.has(w) && this.kindOf(w) !== o.kindOf(w)) return null;
+      if (this.istioGatewayOf.has(w) !== o.istioGatewayOf.has(w) && this.kindOf(w) !== o.kindOf(w)) return null;
     }
     return o;
   }

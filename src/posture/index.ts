@@ -329,12 +329,7 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
     // servers, hosts, TLS and labels changed keep every posture; the index is keyed by the new object.
     // A Gateway created or deleted keeps them too unless a workload becomes, or stops being, a gateway.
     if (removed && !parts.gateways.selectedBy.has(removed)) return null;
-    const gateways =
-      removed && added
-        ? sameJson(specOf(removed)?.selector, specOf(added)?.selector)
-          ? parts.gateways.withIstioGatewayReplaced(removed, added)
-          : null
-        : parts.gateways.withIstioGatewayChange(removed, added);
+    const gateways = removed && added && !sameJson(specOf(removed)?.selector, specOf(added)?.selector) ? null : parts.gateways.withIstioGatewayChange(removed, added);
     return gateways ? assemble({ ...parts, model, gateways, attachmentsFrom: { base, changed: () => false } }) : null;
   }
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);

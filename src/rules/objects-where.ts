@@ -1,12 +1,12 @@
 import type { Resource } from '../model/resource.js';
-import { declareSame, declaredSame } from '../model/same-as.js';
+import { declaredSame } from '../model/same-as.js';
 
 /**
  * The objects of `list` (a model's list of one kind) that `keep` keeps, in list order. `keep` must
  * answer from the object alone (its spec), or from it and what `context` stands for (an object that is
  * replaced whenever what it stands for changes, e.g. the model's host index for answers that read
- * hosts and tenancy); and `key` name it. When the context changed, `touchedSince(previous context)`
- * may say which objects' answers the change can reach (null: any): the others keep theirs. Kept per list: a
+ * hosts and tenancy); and `key` name it. When the context changed, `touchedSince(previous context, list)`
+ * may say which objects of `list` the change can reach (null: any): the others keep their answers. Kept per list: a
  * model's overlays share a kind's list until an object of that kind changes, and a rule that looks at
  * few objects of a kind (DestinationRules with some TLS mode) would otherwise ask every one on every
  * incremental run. A new list is filtered against the last one filtered under the same key: an
@@ -17,7 +17,7 @@ export function objectsWhere(
   key: string,
   keep: (r: Resource) => boolean,
   context: object | null = null,
-  touchedSince?: (previous: object, list: readonly Resource[]) => Touched | null,
+  touchedSince?: (previous: object, list: readonly Resource[]) => ReadonlySet<Resource> | null,
 ): readonly Resource[] {
   // A short list (a review's object alone, a small cluster) costs less to filter than to remember.
   if (list.length < MIN_KEPT) return list.filter(keep);
@@ -30,9 +30,9 @@ export function objectsWhere(
     const sameContext = last !== undefined && (last.context === context || (context !== null && last.context !== null && declaredSame(context, last.context)));
     const touched = last && !sameContext && last.context && touchedSince ? touchedSince(last.context, list) : null;
     let out: readonly Resource[];
-    if (last && touched && typeof touched !== 'function' && last.list === list) out = touched.size ? reask(list, last.out, keep, touched) : last.out;
+    if (last && touched && last.list === list) out = touched.size ? reask(list, last.out, keep, touched) : last.out;
     // The same context: every object in both lists keeps its answer (`touched` is null then).
-    else if (last && (sameContext || touched)) out = filterLike(list, last.list, new Set(last.out), keep, touched && typeof touched !== 'function' ? (r) => touched.has(r) : touched);
+    else if (last && (sameContext || touched)) out = filterLike(list, last.list, new Set(last.out), keep, touched);
     else out = list.filter(keep);
     entry = { context, out };
     byKey.set(key, entry);
@@ -40,22 +40,6 @@ export function objectsWhere(
   }
   return entry.out;
 }
-
-/**
- * Which objects a change of context can reach: a test, or (cheaper, when the context says which) the
- * objects of the list themselves.
- */
-export type Touched = ((r: Resource) => boolean) | ReadonlySet<Resource>;
-
-/**
- * Says that `context` answers what `previous` answered (a model built again from the same objects:
- * the incremental engine's compaction, its new tenancy for the last one's): answers kept under
- * `previous` hold under `context`.
- */
-export function declareSameContext(context: object, previous: object): void {
-  declareSame(context, previous);
-}
-
 
 /** Lists shorter than this are filtered every time. */
 const MIN_KEPT = 64;
@@ -83,13 +67,13 @@ function reask(list: readonly Resource[], kept: readonly Resource[], keep: (r: R
  * object of both lists is the same object with the same answer, so only the others are asked. One
  * walk comparing references. Lists out of id order only make more objects asked, never a wrong answer.
  */
-function filterLike(list: readonly Resource[], prev: readonly Resource[], prevKept: ReadonlySet<Resource>, keep: (r: Resource) => boolean, touched: ((r: Resource) => boolean) | null = null): Resource[] {
+function filterLike(list: readonly Resource[], prev: readonly Resource[], prevKept: ReadonlySet<Resource>, keep: (r: Resource) => boolean, touched: ReadonlySet<Resource> | null = null): Resource[] {
   const out: Resource[] = [];
   let j = 0;
   for (const r of list) {
     while (j < prev.length && prev[j] !== r && prev[j].id < r.id) j++;
     const same = j < prev.length && prev[j] === r;
-    if (same && !touched?.(r) ? prevKept.has(r) : keep(r)) out.push(r);
+    if (same && !touched?.has(r) ? prevKept.has(r) : keep(r)) out.push(r);
     if (same) j++;
   }
   return out;
