@@ -65,6 +65,20 @@ const cpuSeconds = (pid) => {
     return null;
   }
 };
+/** CPU seconds per thread of a process, grouped: 'main' (the event loop), then by the thread's name (comm). */
+const cpuByThread = (pid) => {
+  const out = {};
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const comm = Number(tid) === pid ? 'main' : fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const f = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out[comm] = +((out[comm] ?? 0) + (Number(f[11]) + Number(f[12])) / 100).toFixed(2);
+    }
+  } catch {
+    /* not Linux */
+  }
+  return out;
+};
 const pct = (xs, p) => (xs.length ? xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : null);
 const name = (i) => `c${String(i).padStart(3, '0')}`;
 
@@ -118,14 +132,16 @@ await store.close();
 
 const config = path.join(dir, 'agents.json');
 fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
-const agents = spawn(process.execPath, [path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
+// MESHWARD_BENCH_AGENTS_NODE_ARGS: node flags for the agents' process only.
+const agentsNodeArgs = (process.env.MESHWARD_BENCH_AGENTS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const agents = spawn(process.execPath, [...agentsNodeArgs, path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
 const loads = [];
 const loadSampler = setInterval(() => loads.push(os.loadavg()[0]), 5000);
 let ingest = null;
 let analysed = null;
 let done = null;
 let ingestRssKB = 0;
-const cpu = { ingest: null, analysed: null, end: null };
+const cpu = { ingest: null, analysed: null, end: null, agentsIngest: null, serverThreadsIngest: null, agentsThreadsIngest: null };
 let agentsPeakKB = 0;
 const agentSampler = setInterval(() => (agentsPeakKB = Math.max(agentsPeakKB, procStatus(agents.pid, 'VmRSS'))), 500);
 await new Promise((resolve, reject) => {
@@ -136,6 +152,9 @@ await new Promise((resolve, reject) => {
       ingest = o;
       ingestRssKB = procStatus(server.pid, 'VmHWM');
       cpu.ingest = cpuSeconds(server.pid);
+      cpu.agentsIngest = cpuSeconds(agents.pid);
+      cpu.serverThreadsIngest = cpuByThread(server.pid);
+      cpu.agentsThreadsIngest = cpuByThread(agents.pid);
       console.error(`initial ingest: ${o.objects} objects in ${o.seconds.toFixed(1)} s`);
     } else if (o.event === 'analysed') {
       analysed = o;
@@ -189,6 +208,10 @@ const result = {
   slowestAnalyses: analyses.slice(-200).sort((a, b) => b.seconds - a.seconds).slice(0, 10).map((a) => ({ cluster: a.cluster, seconds: a.seconds, mode: a.mode, rulesRun: a.rulesRun })),
   fullAnalysesInSteadyState: analyses.slice(-200).filter((a) => a.mode === 'full').length,
   serverCpuSeconds: { ingest: cpu.ingest, firstAnalysisOfAll: cpu.analysed !== null && cpu.ingest !== null ? +(cpu.analysed - cpu.ingest).toFixed(1) : null, visibilityPhase: cpu.end !== null && cpu.analysed !== null ? +(cpu.end - cpu.analysed).toFixed(1) : null, total: cpu.end },
+  // The simulated agents' process (making, serialising, compressing and sending the snapshots) shares the machine's cores.
+  agentsCpuSecondsInIngest: cpu.agentsIngest,
+  // Per thread at the end of the ingest (the server's analysis workers, its zlib and V8 helpers apart from its event loop).
+  cpuByThreadInIngest: { server: cpu.serverThreadsIngest, agents: cpu.agentsThreadsIngest },
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
 };
 fs.mkdirSync(path.join(BENCH, 'out'), { recursive: true });
@@ -206,6 +229,7 @@ console.log(
     row('visibility p99 (ms)', result.visibility.p99Ms, `<= ${TARGET.p99Ms}`, result.visibility.p99Ms !== null && result.visibility.p99Ms <= TARGET.p99Ms && done.timeouts.length === 0),
     row('background deltas (/s)', result.backgroundDeltas.perSecond, `${DELTA_RATE}`, null),
     row('server CPU s: ingest / first analyses / trials', `${result.serverCpuSeconds.ingest} / ${result.serverCpuSeconds.firstAnalysisOfAll} / ${result.serverCpuSeconds.visibilityPhase}`, '', null),
+    row('agents process CPU s in the ingest', result.agentsCpuSecondsInIngest, '', null),
     row('cluster analysis p50 / p99 (s)', `${result.clusterAnalysisSeconds.p50} / ${result.clusterAnalysisSeconds.p99}`, '', null),
   ].join('\n'),
 );

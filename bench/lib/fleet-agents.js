@@ -49,7 +49,8 @@ class WatchedTransport {
 }
 
 async function startAgent(c) {
-  const cache = new ObjectCache({ name: c.name, objects: objectsOf(c.name, cfg.objects) });
+  // owned: the objects are made for this cache alone (a real agent's cache is filled by its informers before the snapshot).
+  const cache = new ObjectCache({ name: c.name, objects: objectsOf(c.name, cfg.objects), owned: true });
   const identity = await openAgentIdentity({ server: agentUrl, cluster: c.name, serverCaPem: cfg.caPem, bootstrapToken: c.token, store: memoryCredentials(), agentVersion: 'bench' });
   const watched = new WatchedTransport(new HttpsTransport({ server: agentUrl, serverCaPem: cfg.caPem, identity }), null);
   const agent = new RelayAgent({ cluster: c.name, agentVersion: 'bench', cache, client: watched, identity, log: silent, heartbeatMs: 3_600_000, backoffBaseMs: 100, backoffCapMs: 2_000 });

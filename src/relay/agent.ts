@@ -23,7 +23,7 @@ import type { CacheChange, ClusterCache } from '../cluster/cache-types.js';
 import type { AgentIdentity } from './identity-types.js';
 import { RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type Change, type Cursor, type RelayError } from './protocol.js';
 import { DeltaQueue, DEFAULT_QUEUE_BOUNDS, type QueueBounds } from './queue.js';
-import { kindStatuses, MAX_PART_BYTES, SnapshotPlan, wireKey, wireKeyString, toWireObject } from './snapshot.js';
+import { batchBytes, batchJson, kindStatuses, MAX_PART_BYTES, SnapshotPlan, wireKey, wireKeyString, toWireObject } from './snapshot.js';
 import { HttpsTransport, TransportFailure, type RelayClient, type Reply } from './transport.js';
 
 /** The agent cannot go on: revoked, refused, or misconfigured. The message says which and what to do. */
@@ -318,7 +318,7 @@ export class RelayAgent {
         const changes = plan.next(max, MAX_PART_BYTES);
         const last = plan.done;
         const batch = this.batch(epoch, 'snapshot', changes, last);
-        if (changes.length > 1 && (await overCompressedLimit(batch))) {
+        if (changes.length > 1 && (await overCompressedLimit(batch, plan.lastPartBytes))) {
           plan.rewind(start);
           plan.skipped = skippedBefore;
           max = Math.max(1, Math.floor(changes.length / 2));
@@ -432,8 +432,10 @@ function changeKey(c: Change): string {
   return wireKeyString({ group, kind: c.object.kind, namespace: c.object.namespaced ? String(md.namespace ?? 'default') : '', name: String(md.name ?? '') });
 }
 
-async function overCompressedLimit(batch: Batch): Promise<boolean> {
+/** `changeBytes`: the changes' serialized size when known (a snapshot part's), else they are serialized here. */
+async function overCompressedLimit(batch: Batch, changeBytes?: number): Promise<boolean> {
   // Below the compressed limit uncompressed, it is below it compressed: no need to gzip twice.
-  if (Buffer.byteLength(JSON.stringify(batch)) <= RELAY_LIMITS.maxCompressedBytes) return false;
+  const bytes = changeBytes === undefined ? Buffer.byteLength(batchJson(batch)) : batchBytes(batch, changeBytes);
+  if (bytes <= RELAY_LIMITS.maxCompressedBytes) return false;
   return (await HttpsTransport.compressedSize(batch)) > RELAY_LIMITS.maxCompressedBytes;
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeltaQueue } from './queue.js';
-import { SnapshotPlan, sized, wireKeyString } from './snapshot.js';
-import type { Change } from './protocol.js';
+import { SnapshotPlan, batchBytes, batchJson, sized, wireKeyString } from './snapshot.js';
+import type { Batch, Change } from './protocol.js';
 import type { Resource } from '../model/resource.js';
 
 const res = (name: string, extra: Record<string, unknown> = {}): Resource => ({ id: 0, cluster: 'c', apiVersion: 'v1', group: '', kind: 'Service', namespace: 'ns', name, labels: {}, annotations: {}, obj: { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name }, ...extra }, source: null });
@@ -70,4 +70,22 @@ test('snapshot parts: bounded in changes and bytes, objects over the object limi
   assert.equal(plan.done, true);
   const byBytes = new SnapshotPlan(rs.slice(0, 10));
   assert.ok(byBytes.next(100, 300).length < 10);
+});
+
+test('a batch is serialized once: batchJson is the JSON of the batch, batchBytes its size, from the parts kept', () => {
+  // Hostile-looking names and values: quotes, backslashes, a prototype key, non-ASCII (bytes, not characters).
+  const names = ['a', 'quote"d', 'back\\slash', '__proto__', 'ünïcode-名'];
+  const plan = new SnapshotPlan(names.map((n) => res(n, { spec: { note: `x${n}`, ['__proto__']: { polluted: true } } })));
+  const changes = plan.next();
+  assert.equal(changes.length, names.length);
+  const batch: Batch = { v: 1, cluster: 'c1', agentVersion: 'v"1', epoch: 'e', seq: 1, type: 'snapshot', sentAt: '2026-12-05T00:00:00.000Z', changes, last: true };
+  assert.deepEqual(JSON.parse(batchJson(batch)), JSON.parse(JSON.stringify(batch)));
+  assert.equal(batchBytes(batch, plan.lastPartBytes), Buffer.byteLength(batchJson(batch)));
+  // A change the plan did not size (a queued delta) is serialized on the spot, with the same result.
+  const more: Batch = { ...batch, changes: [...changes, del(res('gone'))], kinds: [{ kind: 'Service', served: true, synced: true, objects: 5, error: null }] };
+  assert.deepEqual(JSON.parse(batchJson(more)), JSON.parse(JSON.stringify(more)));
+  // Kept texts are the changes' own: a change object serialized after it was sized still reads as sized.
+  assert.equal(JSON.stringify(JSON.parse(batchJson(batch)).changes[3]), JSON.stringify(changes[3]));
+  // An empty part (a heartbeat) is still a valid batch.
+  assert.deepEqual(JSON.parse(batchJson({ ...batch, changes: [] })), JSON.parse(JSON.stringify({ ...batch, changes: [] })));
 });

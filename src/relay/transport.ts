@@ -8,6 +8,7 @@ import https from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { AgentCredentials, AgentIdentity } from './identity-types.js';
+import { batchJson } from './snapshot.js';
 import { AGENT_PATHS, type Batch, type BatchAck, type Cursor, type RelayError, type TelemetryAck, type TelemetryReport } from './protocol.js';
 
 const gzip = promisify(gzipCb);
@@ -66,7 +67,7 @@ export class HttpsTransport implements RelayClient {
   }
 
   async sendBatch(batch: Batch): Promise<Reply<BatchAck>> {
-    const body = await gzip(Buffer.from(JSON.stringify(batch)));
+    const body = await gzip(Buffer.from(batchJson(batch)));
     return this.request<BatchAck>('POST', AGENT_PATHS.batch, body);
   }
 
@@ -77,7 +78,7 @@ export class HttpsTransport implements RelayClient {
 
   /** Size of a batch on the wire, to keep it under RELAY_LIMITS.maxCompressedBytes before sending. */
   static async compressedSize(batch: Batch | TelemetryReport): Promise<number> {
-    return (await gzip(Buffer.from(JSON.stringify(batch)))).length;
+    return (await gzip(Buffer.from('changes' in batch ? batchJson(batch) : JSON.stringify(batch)))).length;
   }
 
   close(): void {

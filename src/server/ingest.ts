@@ -23,10 +23,10 @@ import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, type InputType, type ZlibOptions } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sanitizeObject } from '../cluster/sanitize.js';
+import { sanitizeOwnedObject } from '../cluster/sanitize.js';
 import { AGENT_PATHS, isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type BatchAck, type Change, type ObjectKey, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import type { AgentRoutesDeps, RegisterAgentRoutes } from './types.js';
-import { wireObjectKey } from '../store/common.js';
+import { rememberObjectJson, wireObjectKey } from '../store/common.js';
 import { registerIdentityRoutes } from './identity.js';
 
 const gunzip = promisify(gunzipCb) as (buf: InputType, opts: ZlibOptions) => Promise<Buffer>;
@@ -176,13 +176,16 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
         }
         const at = now();
         const sent = Date.parse(batch.sentAt);
-        // Skew is recorded, never used for ordering: an agent clock far off changes nothing else.
-        await touch(deps, cluster, at, batch.agentVersion, Number.isFinite(sent) ? sent - at.getTime() : null);
-        const outcome = await deps.store.applyBatch(cluster, batch, at, { maxObjects });
+        // Skew is recorded, never used for ordering: an agent clock far off changes nothing else. Noted
+        // as seen in the batch's own transaction (one commit, not two: each is a disk flush).
+        const seen = { agentVersion: batch.agentVersion, clockSkewMs: Number.isFinite(sent) ? sent - at.getTime() : null };
+        const outcome = await deps.store.applyBatch(cluster, batch, at, { maxObjects, seen });
         if (outcome.status === 'out-of-order') {
           return send(reply, 409, { code: 'out-of-order', message: `batch ${batch.seq} of epoch ${batch.epoch} does not follow what is stored; resume after the cursor or start a new epoch`, cursor: outcome.cursor });
         }
         if (outcome.status === 'too-many-objects') {
+          // Its transaction rolled back, the note of the agent as seen with it.
+          await touch(deps, cluster, at, seen.agentVersion, seen.clockSkewMs);
           return send(reply, 413, { code: 'too-large', message: `cluster ${cluster} would hold more than ${maxObjects} objects` });
         }
         if (outcome.status === 'stored') {
@@ -301,15 +304,19 @@ function validateObject(w: unknown, at: string): WireObject {
   if (typeof w.namespaced !== 'boolean') refuse(400, 'malformed', `${at}.namespaced is not a boolean`);
   if (!isObj(w.obj)) refuse(400, 'malformed', `${at}.obj is not an object`);
   // The wire's kind decides how the object is sanitized (a Secret sent as "kind: Foo" in obj is still a Secret).
+  // Sanitized in place: `w.obj` is JSON.parse's output of this request's body, which nothing else holds.
   const input = { ...w.obj, apiVersion: w.apiVersion, kind: w.kind };
-  const { obj, secretFacts } = sanitizeObject(input);
+  const { obj, secretFacts } = sanitizeOwnedObject(input);
   const md = obj.metadata;
   if (!isObj(md) || !name(md.name, MAX_NAME)) refuse(400, 'malformed', `${at}.obj.metadata.name is not a name`);
   if (w.namespaced) {
     if (!name(md.namespace, MAX_NAMESPACE)) refuse(400, 'malformed', `${at}.obj.metadata.namespace is not a namespace (the kind is namespaced)`);
   } else if (md.namespace !== undefined && md.namespace !== '') refuse(400, 'malformed', `${at}.obj.metadata.namespace is set on a cluster-scoped kind`);
-  if (Buffer.byteLength(JSON.stringify(obj)) > RELAY_LIMITS.maxObjectBytes) refuse(413, 'too-large', `${at} is over ${RELAY_LIMITS.maxObjectBytes} bytes`);
+  const text = JSON.stringify(obj);
+  if (Buffer.byteLength(text) > RELAY_LIMITS.maxObjectBytes) refuse(413, 'too-large', `${at} is over ${RELAY_LIMITS.maxObjectBytes} bytes`);
   const out: WireObject = { apiVersion: w.apiVersion, kind: w.kind, namespaced: w.namespaced, obj };
+  // Serialized once: the store writes this text rather than serializing the object again (foldChanges).
+  rememberObjectJson(obj, text);
   if (w.apiVersion === 'v1' && w.kind === 'Secret') {
     // The agent derived the facts from the data it alone saw; they carry no value. Bounded, and only on Secrets.
     if (isObj(w.secretFacts) && Buffer.byteLength(JSON.stringify(w.secretFacts)) <= MAX_SECRET_FACTS_BYTES) out.secretFacts = w.secretFacts as unknown as WireObject['secretFacts'];

@@ -63,6 +63,29 @@ export function wireObjectKey(o: WireObject): ObjectKey {
   return { kind: kindKey(groupOf(apiVersion), kind), namespace, name };
 }
 
+/**
+ * Objects' JSON text as the server's ingest made it while validating them (it measures each object's
+ * size that way), so the store does not serialize a 5,000-object batch a second time. Keyed by the
+ * object (WeakMap: the text goes with the batch); an object without one is serialized here.
+ */
+const objectJson = new WeakMap<object, string>();
+
+/** Notes `text` as JSON.stringify(obj), for `wireObjectJson`. `obj` must not change afterwards. */
+export function rememberObjectJson(obj: object, text: string): void {
+  objectJson.set(obj, text);
+}
+
+/** JSON.stringify(o), reusing its object's remembered text (members in the same order). */
+export function wireObjectJson(o: WireObject): string {
+  const text = o.obj && typeof o.obj === 'object' ? objectJson.get(o.obj) : undefined;
+  if (text === undefined) return JSON.stringify(o);
+  const { obj: _obj, ...rest } = o;
+  // WireObject's members in declaration order: apiVersion, kind, namespaced, obj, then secretFacts.
+  const head = JSON.stringify({ apiVersion: rest.apiVersion, kind: rest.kind, namespaced: rest.namespaced });
+  const tail = rest.secretFacts !== undefined ? `,"secretFacts":${JSON.stringify(rest.secretFacts)}` : '';
+  return `${head.slice(0, -1)},"obj":${text}${tail}}`;
+}
+
 export interface FoldedChanges {
   upserts: Array<{ key: ObjectKey; body: string }>;
   deletes: ObjectKey[];
@@ -79,7 +102,7 @@ export function foldChanges(changes: readonly Change[]): FoldedChanges {
       const key = checkedKey(wireObjectKey(c.object));
       const k = keyString(key);
       last.delete(k); // keep insertion order = order of the final operation
-      last.set(k, { key, body: JSON.stringify(c.object) });
+      last.set(k, { key, body: wireObjectJson(c.object) });
     } else {
       if (!c.key || typeof c.key !== 'object') throw new StoreInputError('a delete change needs a key');
       const key = checkedKey({ kind: c.key.kind, namespace: c.key.namespace, name: c.key.name });
@@ -103,6 +126,11 @@ function checkedKey(k: ObjectKey): ObjectKey {
 /** Unambiguous (JSON) key string: `objectKeyString` joins with `|`, which a hostile name may contain. */
 function keyString(k: ObjectKey): string {
   return JSON.stringify([k.kind, k.namespace, k.name]);
+}
+
+/** A clock skew as stored: whole milliseconds, or null when unknown. */
+export function skewOf(clockSkewMs: number | null): number | null {
+  return clockSkewMs === null || !Number.isFinite(clockSkewMs) ? null : Math.round(clockSkewMs);
 }
 
 /** 0 = critical ... 4 = info: ascending order is worst first. */

@@ -39,6 +39,7 @@ import {
   dedupeFindings,
   scopeRules,
   objectKinds,
+  skewOf,
   type FindingBody,
 } from './common.js';
 import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
@@ -48,6 +49,7 @@ import { checkFence } from './leases-postgres.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
+  type ApplyBatchOptions,
   type AnalysisScope,
   type BatchOutcome,
   type ClusterRecord,
@@ -321,13 +323,12 @@ export class PostgresStore implements Store {
   }
 
   async touchCluster(name: string, at: Date, agentVersion: string, clockSkewMs: number | null): Promise<void> {
-    const skew = clockSkewMs === null || !Number.isFinite(clockSkewMs) ? null : Math.round(clockSkewMs);
-    await this.pool.query('UPDATE clusters SET last_seen_at = $2, agent_version = $3, clock_skew_ms = $4 WHERE name = $1', [t(name), date(at), t(String(agentVersion)), skew]);
+    await this.pool.query('UPDATE clusters SET last_seen_at = $2, agent_version = $3, clock_skew_ms = $4 WHERE name = $1', [t(name), date(at), t(String(agentVersion)), skewOf(clockSkewMs)]);
   }
 
   // --- Ingest ---
 
-  async applyBatch(cluster: string, batch: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, batch: Batch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
     checkBatch(batch);
     const maxObjects = checkMaxObjects(opts);
     const now = date(at);
@@ -338,6 +339,9 @@ export class PostgresStore implements Store {
         const row = await this.clusterRow(c, cluster, true);
         if (!row) throw new StoreUnknownClusterError(cluster);
         if (row.revoked_at !== null) throw new StoreRevokedClusterError(cluster);
+        if (opts.seen) {
+          await c.query('UPDATE clusters SET last_seen_at = $2, agent_version = $3, clock_skew_ms = $4 WHERE id = $1', [row.id, now, t(String(opts.seen.agentVersion)), skewOf(opts.seen.clockSkewMs)]);
+        }
         const cur = cursorOf(row);
         const seq = Number(row.seq);
         const isSnapshot = batch.type === 'snapshot';

@@ -37,6 +37,7 @@ import {
   scopeHolds,
   scopeRules,
   objectKinds,
+  skewOf,
   type FindingBody,
 } from './common.js';
 import { SQLITE_MIGRATIONS } from './schema-sqlite.js';
@@ -45,6 +46,7 @@ import type { TelemetryFreshness, TelemetryRecord } from './types.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
+  type ApplyBatchOptions,
   type AnalysisScope,
   type BatchOutcome,
   type ClusterRecord,
@@ -293,14 +295,13 @@ export class SqliteStore implements Store {
   }
 
   async touchCluster(name: string, at: Date, agentVersion: string, clockSkewMs: number | null): Promise<void> {
-    const skew = clockSkewMs === null || !Number.isFinite(clockSkewMs) ? null : Math.round(clockSkewMs);
     this.st('UPDATE clusters SET last_seen_at = ?, agent_version = ?, clock_skew_ms = ? WHERE name = ?')
-      .run(iso(at), String(agentVersion), skew, name);
+      .run(iso(at), String(agentVersion), skewOf(clockSkewMs), name);
   }
 
   // --- Ingest ---
 
-  async applyBatch(cluster: string, batch: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, batch: Batch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
     checkBatch(batch);
     const maxObjects = checkMaxObjects(opts);
     const now = iso(at);
@@ -308,6 +309,7 @@ export class SqliteStore implements Store {
       const row = this.clusterRow(cluster);
       if (!row) throw new StoreUnknownClusterError(cluster);
       if (row.revoked_at !== null) throw new StoreRevokedClusterError(cluster);
+      if (opts.seen) this.st('UPDATE clusters SET last_seen_at = ?, agent_version = ?, clock_skew_ms = ? WHERE id = ?').run(now, String(opts.seen.agentVersion), skewOf(opts.seen.clockSkewMs), row.id);
       const cur = cursorOf(row);
       const folded = foldChanges(batch.changes);
       let gen: number;

@@ -283,6 +283,27 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.equal(c2.lastAnalysisAt, at(4).toISOString());
       });
 
+      withStore('seen: the agent is noted as seen in the batch transaction, for a stored batch and a refused one alike', async ({ store }) => {
+        await store.createCluster('east', T0);
+        const seen = (v: string, skew: number | null) => ({ ...MAX, seen: { agentVersion: v, clockSkewMs: skew } });
+        await store.applyBatch('east', batch('e1', 1, 'snapshot', [upsert(wireObject('Service', 'a', 's1'))], true), at(10), seen('1.0.0', 12.6));
+        let c = (await store.getCluster('east'))!;
+        assert.deepEqual([c.lastSeenAt, c.agentVersion, c.clockSkewMs], [at(10).toISOString(), '1.0.0', 13]);
+        // Out of order: nothing stored, but the agent was there.
+        const r = await store.applyBatch('east', batch('e1', 5, 'delta', [upsert(wireObject('Service', 'a', 's2'))]), at(20), seen('1.0.1', null));
+        assert.equal(r.status, 'out-of-order');
+        c = (await store.getCluster('east'))!;
+        assert.deepEqual([c.lastSeenAt, c.agentVersion, c.clockSkewMs], [at(20).toISOString(), '1.0.1', null]);
+        // Over the object bound the transaction rolls back whole: neither the objects nor the note land.
+        const over = await store.applyBatch('east', batch('e1', 2, 'delta', [upsert(wireObject('Service', 'a', 's2')), upsert(wireObject('Service', 'a', 's3'))]), at(30), { maxObjects: 2, seen: { agentVersion: '9', clockSkewMs: 1 } });
+        assert.equal(over.status, 'too-many-objects');
+        c = (await store.getCluster('east'))!;
+        assert.deepEqual([c.lastSeenAt, c.agentVersion, c.objects], [at(20).toISOString(), '1.0.1', 1]);
+        // Without `seen`, applyBatch leaves last seen alone.
+        await store.applyBatch('east', batch('e1', 2, 'delta', [upsert(wireObject('Service', 'a', 's2'))]), at(40), MAX);
+        assert.equal((await store.getCluster('east'))!.lastSeenAt, at(20).toISOString());
+      });
+
       withStore('deltas upsert and delete; deleting a missing key is fine; duplicates and gaps change nothing', async ({ store }) => {
         await store.createCluster('east', T0);
         await store.applyBatch('east', batch('e1', 1, 'snapshot', [upsert(wireObject('Service', 'a', 's1')), upsert(wireObject('Service', 'a', 's2'))], true), at(1), MAX);

@@ -45,6 +45,11 @@ export interface ClusterRecord {
 /** The name under which cross-cluster findings (blast radius, trust) are stored. Not a valid cluster name. */
 export const FLEET_CLUSTER = '(fleet)';
 
+export interface ApplyBatchOptions {
+  maxObjects: number;
+  seen?: { agentVersion: string; clockSkewMs: number | null };
+}
+
 export interface StoredObject {
   key: ObjectKey;
   object: WireObject;
@@ -241,8 +246,10 @@ export interface Store extends TelemetryStore {
    * happened. The batch's `cluster` field is not consulted: the caller passes the authenticated cluster.
    * Snapshot parts are staged; the `last` part swaps the cluster's objects for the epoch's in the same
    * transaction. A snapshot's first part (seq 1) of a new epoch discards any staged parts of another.
+   * `opts.seen`: note the agent as seen (as touchCluster does) in the same transaction, whatever the
+   * outcome but a refusal over `maxObjects`: one commit per batch instead of two.
    */
-  applyBatch(cluster: string, batch: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome>;
+  applyBatch(cluster: string, batch: Batch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome>;
   cursor(cluster: string): Promise<Cursor>;
   /**
    * The cluster's current objects (the complete epoch's), in key order. With `kinds`, only objects of

@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { foldChanges, rememberObjectJson, wireObjectJson } from './common.js';
+import type { WireObject } from '../relay/protocol.js';
+
+test('wireObjectJson: the remembered object text makes the same JSON as serializing the wire object', () => {
+  const objects: WireObject[] = [
+    { apiVersion: 'v1', kind: 'Service', namespaced: true, obj: { metadata: { name: 'a"b', namespace: 'ns\\x' }, spec: { ports: [{ port: 80 }] } } },
+    { apiVersion: 'v1', kind: 'Secret', namespaced: true, obj: { metadata: { name: 's', namespace: 'n' }, type: 'kubernetes.io/tls' }, secretFacts: { keys: ['tls.crt'] } as unknown as WireObject['secretFacts'] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespaced: false, obj: JSON.parse('{"metadata":{"name":"ünï"},"__proto__":{"x":1}}') },
+  ];
+  for (const o of objects) {
+    const expected = JSON.stringify(o);
+    assert.equal(wireObjectJson(o), expected, 'without a remembered text');
+    rememberObjectJson(o.obj, JSON.stringify(o.obj));
+    assert.equal(wireObjectJson(o), expected, 'with the remembered text');
+    assert.deepEqual(JSON.parse(wireObjectJson(o)), JSON.parse(expected));
+  }
+  // foldChanges stores that text: the last upsert of a key wins, deletes fold the same way.
+  const folded = foldChanges([{ op: 'upsert', object: objects[0]! }, { op: 'upsert', object: objects[2]! }]);
+  assert.deepEqual(folded.upserts.map((u) => u.body), [JSON.stringify(objects[0]), JSON.stringify(objects[2])]);
+});
