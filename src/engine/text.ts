@@ -52,8 +52,13 @@ export function quoteValue(v: unknown, max: number): string {
 
 /** The first `max` items joined by commas, and how many more there are. */
 export function listSome(items: readonly string[], max = 5): string {
-  if (items.length <= max) return items.join(', ');
-  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+  return listSomeOf(items, max, (s) => s);
+}
+
+/** listSome of `items` named by `name`, naming only the ones shown (a list of thousands costs no more than three). */
+export function listSomeOf<T>(items: readonly T[], max: number, name: (item: T) => string): string {
+  if (items.length <= max) return items.map(name).join(', ');
+  return `${items.slice(0, max).map(name).join(', ')} and ${items.length - max} more`;
 }
 
 /**

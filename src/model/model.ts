@@ -176,6 +176,16 @@ export class MeshModel {
     return this.systemNamespaces.has(name);
   }
 
+  /**
+   * Whether the model holds a workload in any namespace. A lookup, not a loop: in a namespace view
+   * (src/engine/scope.ts) it still answers for the whole model, where `workloads` lists only the kept
+   * namespaces' (a root-namespace policy "matches no workload in any namespace" only if there are some).
+   */
+  hasAnyWorkload(): boolean {
+    // A namespace view answers from its whole lists (src/model/overlay.ts viewPrototype).
+    return this.workloads.length > 0;
+  }
+
   workloadsIn(ns: string): readonly Workload[] {
     return this.workloadsByNs.get(ns) ?? EMPTY_W;
   }

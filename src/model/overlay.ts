@@ -241,6 +241,12 @@ function viewPrototype(base: MeshModel): object {
         return this.focusWorkloads ?? (this.change ? this.change.workloads() : b.workloads);
       },
     },
+    // A lookup, whole even in a focused view (MeshModel.hasAnyWorkload).
+    hasAnyWorkload: {
+      value(this: ModelView) {
+        return (this.change ? this.change.workloads() : b.workloads).length > 0;
+      },
+    },
     workloadFor: {
       value(this: ModelView, r: Resource) {
         return this.change ? this.change.workloadFor(r) : b.workloadFor(r);

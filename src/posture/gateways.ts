@@ -135,9 +135,11 @@ export class GatewayIndex {
    * already make Istio gateways (the shared ingress gateway's), or one replaced with its selector
    * kept, changes no posture.
    */
-  withIstioGatewayChange(removed: Resource | null, added: Resource | null): GatewayIndex | null {
+  withIstioGatewayChange(labels: GlobalLabelIndex, removed: Resource | null, added: Resource | null): GatewayIndex | null {
     const selectedBy = new Map<Resource, readonly Workload[]>();
-    const picks = added ? this.selectionOf(added, this.labels) : [];
+    // Through the model's current label index, never this index's own: an index made for a workload
+    // change keeps the label index it was built with, whose workloads a later change replaced.
+    const picks = added ? this.selectionOf(added, labels) : [];
     let placed = added === null;
     for (const [g, ws] of this.selectedBy) {
       if (g === removed) continue;

@@ -329,16 +329,17 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
     // servers, hosts, TLS and labels changed keep every posture; the index is keyed by the new object.
     // A Gateway created or deleted keeps them too unless a workload becomes, or stops being, a gateway.
     if (removed && !parts.gateways.selectedBy.has(removed)) return null;
-    const gateways = removed && added && !sameJson(specOf(removed)?.selector, specOf(added)?.selector) ? null : parts.gateways.withIstioGatewayChange(removed, added);
+    const gateways = removed && added && !sameJson(specOf(removed)?.selector, specOf(added)?.selector) ? null : parts.gateways.withIstioGatewayChange(parts.labels, removed, added);
     return gateways ? assemble({ ...parts, model, gateways, attachmentsFrom: { base, changed: () => false } }) : null;
   }
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
   if (subject.group === 'networking.istio.io' && subject.kind === 'ServiceEntry') {
     // The posture reads a ServiceEntry only as the target of a policy of its namespace naming it
     // (policies.ts): with no such policy, nothing changes but the model.
+    // Only a policy of its own namespace can name it: those are looked up, not every policy of the mesh.
     const names = new Set([removed?.name, added?.name]);
-    const named = [...base.authorizationPolicies, ...base.requestAuthentications].some(
-      (p) => p.resource.namespace === subject.namespace && p.targetRefs.some((t) => t.kind === 'ServiceEntry' && t.group === 'networking.istio.io' && names.has(t.name)),
+    const named = [...base.model.ofKindInNamespace(SECURITY_GROUP_NAME, 'AuthorizationPolicy', subject.namespace), ...base.model.ofKindInNamespace(SECURITY_GROUP_NAME, 'RequestAuthentication', subject.namespace)].some(
+      (r) => base.policy(r)?.targetRefs.some((t) => t.kind === 'ServiceEntry' && t.group === 'networking.istio.io' && names.has(t.name)) ?? false,
     );
     return named ? null : assemble({ ...parts, model, attachmentsFrom: { base, changed: () => false } });
   }

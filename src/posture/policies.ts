@@ -39,6 +39,57 @@ class Policy implements PolicyInfo {
   }
 }
 
+/** What a policy is from its object alone (policyBasics). */
+export interface PolicyBasics {
+  spec: Record<string, unknown>;
+  action: Action;
+  provider: string | null;
+  /** Why Istio rejects the policy, in the order they are found; empty when it accepts it. */
+  problems: string[];
+  /** An ALLOW without rules whose action and rules Istio accepts (targetRefs and selector problems aside). */
+  allowNothing: boolean;
+  refs: Array<{ ref: unknown; index: number | null }>;
+  hasSelector: boolean;
+}
+
+/**
+ * A policy's action, provider and problems, read from its object alone: what a rule that judges only
+ * those (AUT027) can read without the posture, and so without depending on every kind the posture reads.
+ */
+export function policyBasics(r: Resource, kind: PolicyInfo['kind']): PolicyBasics {
+  const problems: string[] = [];
+  const rawSpec = r.obj?.spec;
+  if (rawSpec !== undefined && rawSpec !== null && !isObject(rawSpec)) problems.push('spec is not a mapping; Istio rejects the policy');
+  const spec = specOf(r) ?? {};
+  let action: Action = 'ALLOW';
+  let provider: string | null = null;
+  if (kind === 'AuthorizationPolicy') {
+    const a = spec.action === undefined || spec.action === null ? 'ALLOW' : typeof spec.action === 'string' ? spec.action.toUpperCase() : '';
+    if (ACTIONS.has(a as Action)) action = a as Action;
+    else problems.push(`spec.action "${String(spec.action)}" is not ALLOW, DENY, CUSTOM or AUDIT; Istio rejects the policy`);
+    if (action === 'CUSTOM') {
+      provider = str(isObject(spec.provider) ? spec.provider.name : undefined) ?? null;
+      if (!provider) problems.push('a CUSTOM policy needs spec.provider.name; Istio rejects it');
+    }
+    if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules)) problems.push('spec.rules is not a list; Istio rejects the policy');
+    if (action === 'DENY' && !(Array.isArray(spec.rules) && spec.rules.length)) problems.push('a DENY policy without rules is rejected by Istio');
+  }
+  const hasRules = Array.isArray(spec.rules) && spec.rules.length > 0;
+  // Judged on the action and rules alone, as it always was: targetRefs and selector problems come after.
+  const allowNothing = kind === 'AuthorizationPolicy' && action === 'ALLOW' && !hasRules && problems.length === 0;
+  const refs: Array<{ ref: unknown; index: number | null }> = [];
+  if (Array.isArray(spec.targetRefs)) spec.targetRefs.forEach((ref: unknown, index: number) => refs.push({ ref, index }));
+  else if (spec.targetRefs !== undefined && spec.targetRefs !== null) problems.push('spec.targetRefs is not a list; Istio rejects the policy');
+  if (spec.targetRef !== undefined && spec.targetRef !== null) refs.push({ ref: spec.targetRef, index: null });
+  const hasSelector = spec.selector !== undefined && spec.selector !== null;
+  if (hasSelector && refs.length) problems.push('selector and targetRefs are both set; Istio allows at most one');
+  if (!problems.length && !refs.length && hasSelector) {
+    const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+    if (!isObject(spec.selector) || (ml !== undefined && ml !== null && !isObject(ml))) problems.push('spec.selector.matchLabels is not a label map; Istio rejects the policy');
+  }
+  return { spec, action, provider, problems, allowNothing, refs, hasSelector };
+}
+
 interface Selected {
   policy: PolicyInfo;
   via: Attachment['via'];
@@ -199,36 +250,12 @@ export class PolicyResolver {
   }
 
   private add(r: Resource, kind: PolicyInfo['kind']): void {
-    const problems: string[] = [];
-    const rawSpec = r.obj?.spec;
-    if (rawSpec !== undefined && rawSpec !== null && !isObject(rawSpec)) problems.push('spec is not a mapping; Istio rejects the policy');
-    const spec = specOf(r) ?? {};
-    let action: Action = 'ALLOW';
-    let provider: string | null = null;
-    if (kind === 'AuthorizationPolicy') {
-      const a = spec.action === undefined || spec.action === null ? 'ALLOW' : typeof spec.action === 'string' ? spec.action.toUpperCase() : '';
-      if (ACTIONS.has(a as Action)) action = a as Action;
-      else problems.push(`spec.action "${String(spec.action)}" is not ALLOW, DENY, CUSTOM or AUDIT; Istio rejects the policy`);
-      if (action === 'CUSTOM') {
-        provider = str(isObject(spec.provider) ? spec.provider.name : undefined) ?? null;
-        if (!provider) problems.push('a CUSTOM policy needs spec.provider.name; Istio rejects it');
-      }
-      if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules)) problems.push('spec.rules is not a list; Istio rejects the policy');
-      if (action === 'DENY' && !(Array.isArray(spec.rules) && spec.rules.length)) problems.push('a DENY policy without rules is rejected by Istio');
-    }
-    const hasRules = Array.isArray(spec.rules) && spec.rules.length > 0;
-    const info = new Policy(r, kind, action, provider, problems, kind === 'AuthorizationPolicy' && action === 'ALLOW' && !hasRules && problems.length === 0, r.annotations['istio.io/dry-run'] === 'true');
+    const { spec, action, provider, problems, allowNothing, refs, hasSelector } = policyBasics(r, kind);
+    const info = new Policy(r, kind, action, provider, problems, allowNothing, r.annotations['istio.io/dry-run'] === 'true');
     (kind === 'AuthorizationPolicy' ? this.authorization : this.requestAuthn).push(info);
     this.byResource.set(r, info);
     const k = kind === 'AuthorizationPolicy' ? 'ap' : 'ra';
     const isRoot = r.namespace === this.model.rootNamespace;
-
-    const refs: Array<{ ref: unknown; index: number | null }> = [];
-    if (Array.isArray(spec.targetRefs)) spec.targetRefs.forEach((ref: unknown, index: number) => refs.push({ ref, index }));
-    else if (spec.targetRefs !== undefined && spec.targetRefs !== null) problems.push('spec.targetRefs is not a list; Istio rejects the policy');
-    if (spec.targetRef !== undefined && spec.targetRef !== null) refs.push({ ref: spec.targetRef, index: null });
-    const hasSelector = spec.selector !== undefined && spec.selector !== null;
-    if (hasSelector && refs.length) problems.push('selector and targetRefs are both set; Istio allows at most one');
     if (problems.length) {
       info.scope = refs.length ? 'targetRefs' : hasSelector ? 'selector' : isRoot ? 'mesh' : 'namespace';
       return;
@@ -252,11 +279,8 @@ export class PolicyResolver {
     }
     if (hasSelector) {
       info.scope = 'selector';
-      const ml = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
-      if (!isObject(spec.selector) || (ml !== undefined && ml !== null && !isObject(ml))) {
-        problems.push('spec.selector.matchLabels is not a label map; Istio rejects the policy');
-        return;
-      }
+      // A selector that is not a label map is among policyBasics' problems (returned above).
+      const ml = (spec.selector as Record<string, unknown>).matchLabels;
       const labels: Record<string, string> = {};
       if (isObject(ml)) for (const [lk, lv] of Object.entries(ml)) setOwn(labels, lk, String(lv));
       info.selector = labels;

@@ -4,6 +4,8 @@ import { operationFields, rulesOf } from '../../posture/rules.js';
 import { plural } from '../../posture/util.js';
 import { AP, ISTIO_GW, K8S_GW, WORKLOADS, attachmentOf, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
+import { objectsWhere } from '../objects-where.js';
+import type { Resource } from '../../model/resource.js';
 
 export default defineRule({
   meta: {
@@ -27,13 +29,12 @@ export default defineRule({
   },
   check({ model, report }) {
     const posture = computePosture(model);
-    for (const p of posture.authorizationPolicies) {
-      if (p.problems.length) continue;
-      const r = p.resource;
-      const first = rulesOf(r)
-        .flatMap((rv) => operationFields(rv))
-        .find((f) => f.field === 'hosts' || f.field === 'notHosts');
-      if (!first) continue;
+    // Only policies matching on hosts can be reported: kept per policy list (objectsWhere), so a Gateway
+    // or workload changed does not read every policy's rules again.
+    for (const r of objectsWhere(model.ofKind('security.istio.io', 'AuthorizationPolicy'), 'aut011-hosts', (x) => hostsField(x) !== undefined)) {
+      const p = posture.policy(r);
+      if (!p || p.problems.length) continue;
+      const first = hostsField(r)!;
       const apps = targetPostures(posture, p).filter((wp) => !wp.gateway && wp.dataplane !== 'none' && attachmentOf(posture, wp, p)?.enforcedBy !== 'none');
       if (!apps.length) continue;
       const ws = apps.map((wp) => wp.workload);
@@ -46,3 +47,10 @@ export default defineRule({
     }
   },
 });
+
+/** The policy's first `hosts` or `notHosts` operation field, if any (from the object alone). */
+function hostsField(r: Resource): ReturnType<typeof operationFields>[number] | undefined {
+  return rulesOf(r)
+    .flatMap((rv) => operationFields(rv))
+    .find((f) => f.field === 'hosts' || f.field === 'notHosts');
+}

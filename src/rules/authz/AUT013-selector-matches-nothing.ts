@@ -13,6 +13,9 @@ export default defineRule({
     severity: 'medium',
     category: 'authn-authz',
     reads: postureReads(AP, PA, RA, SERVICE, K8S_GW, 'networking.istio.io/ServiceEntry', ...WORKLOADS),
+    // A policy is judged against its own namespace's workloads and objects (a root-namespace one against
+    // every namespace's, through lookups that a namespace view answers whole): see src/engine/scope.ts.
+    scope: 'namespace',
     // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
     namespaceContent: false,
     docs: {
@@ -34,7 +37,7 @@ export default defineRule({
   check({ model, report }) {
     const posture = computePosture(model);
     const root = model.rootNamespace;
-    const hasWorkloads = (ns: string) => (ns === root ? model.workloads.length > 0 : model.workloadsIn(ns).length > 0);
+    const hasWorkloads = (ns: string) => (ns === root ? model.hasAnyWorkload() : model.workloadsIn(ns).length > 0);
 
     const policies: PolicyInfo[] = [...posture.authorizationPolicies, ...posture.requestAuthentications];
     for (const p of policies) {

@@ -1,9 +1,11 @@
 import { defineRule } from '../types.js';
+import type { Resource } from '../../model/resource.js';
 import type { Severity } from '../../engine/finding.js';
 import { computePosture, type ServiceInfo } from '../../posture/index.js';
 import { listSome } from '../../posture/util.js';
 import { ISTIO_GW, SERVICE, WORKLOADS } from './common.js';
 import { postureReads } from '../../posture/reads.js';
+import { objectsWhere } from '../objects-where.js';
 
 /** istiod ports that must not face the internet, with what they give away. */
 const PORTS: Record<number, { what: string; severity: Severity }> = {
@@ -53,8 +55,9 @@ export default defineRule({
   },
   check({ model, report }) {
     const posture = computePosture(model);
-    for (const r of model.ofKind('', 'Service')) {
-      if (r.obj?.spec?.type !== 'LoadBalancer') continue;
+    // LoadBalancer Services, kept per Service list (objectsWhere): a Gateway or workload changed does
+    // not walk tens of thousands of Services again.
+    for (const r of objectsWhere(model.ofKind('', 'Service'), 'aut020-load-balancers', isLoadBalancer)) {
       const s = posture.services.of(r);
       if (!s) continue;
       const ranges = s.resource.obj?.spec?.loadBalancerSourceRanges;
@@ -91,4 +94,9 @@ function roleOf(posture: ReturnType<typeof computePosture>, s: ServiceInfo): 'is
   if (sel.istio && /gateway$/.test(sel.istio)) return 'gateway';
   if (sel['gateway.networking.k8s.io/gateway-name'] || s.resource.labels['gateway.istio.io/managed']) return 'gateway';
   return null;
+}
+
+/** A Service of type LoadBalancer (from the object alone). */
+function isLoadBalancer(r: Resource): boolean {
+  return r.obj?.spec?.type === 'LoadBalancer';
 }

@@ -2,13 +2,13 @@ import { defineRule, type ReportInput } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import type { MeshModel } from '../../model/model.js';
 import { DEFAULT_SYSTEM_NAMESPACES } from '../../model/namespaces.js';
-import { computePosture, type PolicyInfo } from '../../posture/index.js';
 import { rulesOf, sourceFields } from '../../posture/rules.js';
 import { pathToString, type Resource } from '../../model/resource.js';
 import { objectsWhere } from '../objects-where.js';
 import { quoteValue } from '../../engine/text.js';
 import { AP, NAMESPACE } from './common.js';
-import { postureReads } from '../../posture/reads.js';
+import { policyBasics } from '../../posture/policies.js';
+import type { Action } from '../../posture/types.js';
 
 /** What a namespace that matches nobody does to a policy, by action and field. */
 const EFFECT: Record<string, Record<string, { severity: Severity; text: string }>> = {
@@ -36,7 +36,9 @@ export default defineRule({
     title: 'AuthorizationPolicy names a namespace that does not exist',
     severity: 'high',
     category: 'authn-authz',
-    reads: postureReads(AP, NAMESPACE),
+    // A policy's action and whether Istio accepts it come from its object alone (policyBasics), not the
+    // posture: a Service, workload or ServiceEntry changed elsewhere cannot change what this rule finds.
+    reads: [AP, NAMESPACE],
     docs: {
       summary:
         "A `rules[].from[].source.namespaces` or `notNamespaces` value (exact, or a `prefix*` / `*suffix` pattern) matches no namespace of the input: no Namespace object, no object in it, not one of Kubernetes' or Istio's own namespaces. Judged only when the input holds Namespace objects (otherwise every namespace is unknown). High for `namespaces` in a DENY or CUSTOM policy (a typo fails open), medium for `notNamespaces` in an ALLOW (a typo lets the excluded namespace in), low when the typo only refuses more, info for AUDIT. A close existing name is suggested.",
@@ -51,12 +53,11 @@ export default defineRule({
   check({ model, report }) {
     if (!model.ofKind('', 'Namespace').length) return;
     const known = knownNamespaces(model);
-    const posture = computePosture(model);
     // Only policies whose sources name namespaces can be reported: those are kept per policy list
     // (objectsWhere), so a run after a change elsewhere walks a few policies, not every one.
     for (const r of objectsWhere(model.ofKind('security.istio.io', 'AuthorizationPolicy'), 'aut027-names-namespaces', namesNamespaces)) {
-      const p = posture.policy(r);
-      if (p) reportUnknown(p, known, report);
+      const { action, problems } = policyBasics(r, 'AuthorizationPolicy');
+      if (!problems.length) reportUnknown(r, action, known, report);
     }
   },
 });
@@ -66,11 +67,9 @@ function namesNamespaces(r: Resource): boolean {
   return rulesOf(r).some((rv) => sourceFields(rv).some((f) => Object.hasOwn(EFFECT.DENY, f.field) && f.values.length > 0));
 }
 
-/** Reports each namespace `p`'s sources name (or exclude) that is not in `known`. */
-function reportUnknown(p: PolicyInfo, known: ReadonlySet<string>, report: (input: ReportInput) => void): void {
-  if (p.problems.length) return;
-  const r = p.resource;
-  const effects = EFFECT[p.action];
+/** Reports each namespace the sources of policy `r` (which Istio accepts) name or exclude that is not in `known`. */
+function reportUnknown(r: Resource, action: Action, known: ReadonlySet<string>, report: (input: ReportInput) => void): void {
+  const effects = EFFECT[action];
   if (!effects) return;
   for (const rv of rulesOf(r)) {
     for (const f of sourceFields(rv)) {
@@ -84,7 +83,7 @@ function reportUnknown(p: PolicyInfo, known: ReadonlySet<string>, report: (input
           path: [...f.path, i],
           key: `${pathToString(f.path)}:${i}`,
           severity: effect.severity,
-          message: `${p.action} policy ${r.namespace}/${r.name} names namespace ${quoteValue(value, 80)} in ${f.field} (rules[${rv.index}]), which does not exist in the input${near ? ` (did you mean ${near}?)` : ''}: ${effect.text}.`,
+          message: `${action} policy ${r.namespace}/${r.name} names namespace ${quoteValue(value, 80)} in ${f.field} (rules[${rv.index}]), which does not exist in the input${near ? ` (did you mean ${near}?)` : ''}: ${effect.text}.`,
         });
       });
     }

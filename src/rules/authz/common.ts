@@ -4,7 +4,8 @@ import type { PathSegment, Resource } from '../../model/resource.js';
 import type { Workload } from '../../model/workloads.js';
 import type { EvidenceInput } from '../types.js';
 import type { MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../posture/index.js';
-import { isObject, listSome } from '../../posture/util.js';
+import { isObject } from '../../posture/util.js';
+import { listSomeOf } from '../../engine/text.js';
 import { detectIstioVersions, type DetectedVersion } from '../../advisories/detect.js';
 import { compareVersions } from '../../advisories/version.js';
 import { WORKLOAD_READS } from '../reads.js';
@@ -37,10 +38,7 @@ export function wname(w: Workload): string {
 
 /** A short list of workload names for a message. */
 export function workloadList(ws: readonly Workload[], max = 3): string {
-  return listSome(
-    ws.map((w) => wname(w)),
-    max,
-  );
+  return listSomeOf(ws, max, wname);
 }
 
 /** One evidence entry per workload (the first few located, the rest as text), capped. */

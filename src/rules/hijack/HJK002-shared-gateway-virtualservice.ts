@@ -1,10 +1,10 @@
-import { defineRule } from '../types.js';
+import { defineRule, type ReportInput } from '../types.js';
 import { exportScope, type ExportScope } from '../../tenancy/visibility.js';
 import { objectsWhere } from '../objects-where.js';
 import type { MeshModel } from '../../model/model.js';
 import type { Resource } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
-import { allowedGateways, describeScope, judgeIngressClaim, listSome, MITIGATION, parseGatewayRef, sharedGatewayReason, victimEvidence } from './common.js';
+import { allowedGateways, claimsTouched, describeScope, judgeIngressClaim, listSome, MITIGATION, parseGatewayRef, sharedGatewayReason, victimEvidence } from './common.js';
 
 export default defineRule({
   meta: {
@@ -38,49 +38,73 @@ export default defineRule({
     // on the object, the tenancy and the mesh config, so the list is kept while the tenancy is the same
     // (objectsWhere; a model's overlays share it, a Namespace moved to another tenant rebuilds the model).
     const binders = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk002-binds', (vs) => sharedBindings(model, vs).length > 0, tenancy);
-    for (const vs of binders) {
-      const spec = vs.obj.spec;
-      const scope = exportScope(model, 'VirtualService', vs.namespace, spec.exportTo);
-      const shared = sharedBindings(model, vs, scope);
-      for (const { ref, reason, index } of shared) {
-        if (tenancy.hasPolicy && !tenancy.mayBindGateway(vs.namespace, ref)) {
-          const allowed = allowedGateways(model, vs.namespace);
-          report({
-            resource: vs,
-            path: ['spec', 'gateways', index],
-            severity: 'high',
-            key: `bind:${ref}`,
-            message: `VirtualService ${vs.namespace}/${vs.name} binds the shared gateway ${ref} (${reason}), which the tenant policy does not give tenant ${tenancy.tenantOf(vs.namespace).name} (its gateways: ${allowed.length ? listSome(allowed, 4) : 'none'}): its routes are merged into a gateway other tenants' traffic passes through.`,
-          });
-        }
-      }
-      if (!Array.isArray(spec.hosts)) continue;
-
-      const gwText = shared.length === 1 ? `the shared gateway ${shared[0].ref} (${shared[0].reason})` : `the shared gateways ${listSome(shared.map((s) => s.ref), 3)}`;
-      const seen = new Set<string>();
-      spec.hosts.forEach((raw: unknown, i: number) => {
-        if (typeof raw !== 'string') return;
-        const host = model.resolveHost(raw, vs.namespace);
-        if (!host || seen.has(host)) return;
-        seen.add(host);
-        const claim = judgeIngressClaim(model, vs.namespace, host);
-        if (!claim) return;
-        report({
-          resource: vs,
-          path: ['spec', 'hosts', i],
-          severity: claim.severity,
-          key: host,
-          message: `VirtualService ${vs.namespace}/${vs.name} claims "${raw}"${host !== raw ? ` (${host})` : ''} on ${gwText}, which ${claim.summary}: requests arriving there for ${host === '*' ? 'any host no more specific route takes' : 'that host'} go to ${vs.namespace}'s routes.`,
-          evidence: [
-            ...(claim.victims ? victimEvidence(model, host, claim.victims) : []),
-            ...shared.map((s) => ({ role: 'shared-gateway', description: `gateway ${s.ref} is shared: ${s.reason}` })),
-            { role: 'export-scope', description: describeScope(scope, 'VirtualService'), resource: scope.origin === 'mesh-default' ? model.mesh.resource ?? undefined : undefined },
-          ],
-        });
-      });
-    }
+    // Of those, the ones with something to report, kept against the host index as HJK001 keeps its
+    // claimants: a Service or ServiceEntry changed asks again only the binders whose hosts can cover a
+    // host whose owners changed (claimsTouched), not every binder's every host.
+    const reporting = objectsWhere(binders, 'hjk002-reports', (vs) => judge(model, vs, null), model.hosts, claimsTouched(model, boundHosts));
+    for (const vs of reporting) judge(model, vs, report);
   },
 });
+
+/** A VirtualService's hosts as written (one function: claimsTouched keys its index of written hosts by it). */
+function boundHosts(vs: Resource): readonly unknown[] {
+  const hosts = vs.obj?.spec?.hosts;
+  return Array.isArray(hosts) ? hosts : [];
+}
+
+/**
+ * Reports what binder `vs` does wrong on the shared gateways it binds; with `report` null, only says
+ * whether there is anything to report (stopping at the first), for the kept list above.
+ */
+function judge(model: MeshModel, vs: Resource, report: ((input: ReportInput) => void) | null): boolean {
+  const tenancy = model.tenancy;
+  const spec = vs.obj.spec;
+  const scope = exportScope(model, 'VirtualService', vs.namespace, spec.exportTo);
+  const shared = sharedBindings(model, vs, scope);
+  let found = false;
+  for (const { ref, reason, index } of shared) {
+    if (tenancy.hasPolicy && !tenancy.mayBindGateway(vs.namespace, ref)) {
+      if (!report) return true;
+      found = true;
+      const allowed = allowedGateways(model, vs.namespace);
+      report({
+        resource: vs,
+        path: ['spec', 'gateways', index],
+        severity: 'high',
+        key: `bind:${ref}`,
+        message: `VirtualService ${vs.namespace}/${vs.name} binds the shared gateway ${ref} (${reason}), which the tenant policy does not give tenant ${tenancy.tenantOf(vs.namespace).name} (its gateways: ${allowed.length ? listSome(allowed, 4) : 'none'}): its routes are merged into a gateway other tenants' traffic passes through.`,
+      });
+    }
+  }
+  if (!Array.isArray(spec.hosts)) return found;
+
+  const gwText = shared.length === 1 ? `the shared gateway ${shared[0].ref} (${shared[0].reason})` : `the shared gateways ${listSome(shared.map((s) => s.ref), 3)}`;
+  const seen = new Set<string>();
+  for (let i = 0; i < spec.hosts.length; i++) {
+    const raw: unknown = spec.hosts[i];
+    if (typeof raw !== 'string') continue;
+    const host = model.resolveHost(raw, vs.namespace);
+    if (!host || seen.has(host)) continue;
+    seen.add(host);
+    const claim = judgeIngressClaim(model, vs.namespace, host);
+    if (!claim) continue;
+    if (!report) return true;
+    found = true;
+    report({
+      resource: vs,
+      path: ['spec', 'hosts', i],
+      severity: claim.severity,
+      key: host,
+      message: `VirtualService ${vs.namespace}/${vs.name} claims "${raw}"${host !== raw ? ` (${host})` : ''} on ${gwText}, which ${claim.summary}: requests arriving there for ${host === '*' ? 'any host no more specific route takes' : 'that host'} go to ${vs.namespace}'s routes.`,
+      evidence: [
+        ...(claim.victims ? victimEvidence(model, host, claim.victims) : []),
+        ...shared.map((s) => ({ role: 'shared-gateway', description: `gateway ${s.ref} is shared: ${s.reason}` })),
+        { role: 'export-scope', description: describeScope(scope, 'VirtualService'), resource: scope.origin === 'mesh-default' ? model.mesh.resource ?? undefined : undefined },
+      ],
+    });
+  }
+  return found;
+}
 
 /**
  * The shared gateways of other tenants a VirtualService outside the platform binds to and that can see

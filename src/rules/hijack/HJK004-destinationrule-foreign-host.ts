@@ -84,17 +84,24 @@ export default defineRule({
     const drs = model.ofKind('networking.istio.io', 'DestinationRule');
     if (!drs.length) return;
 
-    // ServiceEntries by namespace, read once: a namespace that declares a host is on its DestinationRule lookup path.
+    // A namespace's ServiceEntries, read when one of its DestinationRules is reported (a namespace that
+    // declares a host is on its DestinationRule lookup path): most runs report none and read none.
     const entriesByNs = new Map<string, Entry[]>();
-    for (const se of model.ofKind('networking.istio.io', 'ServiceEntry')) {
-      const spec = se.obj?.spec;
-      if (!isObject(spec) || !Array.isArray(spec.hosts) || tenancy.isPlatform(se.namespace)) continue;
-      const hosts = spec.hosts.filter((h: unknown): h is string => typeof h === 'string').map((h: string) => model.resolveHost(h, se.namespace));
-      const entry: Entry = { resource: se, hosts, scope: exportScope(model, 'ServiceEntry', se.namespace, spec.exportTo) };
-      const list = entriesByNs.get(se.namespace);
-      if (list) list.push(entry);
-      else entriesByNs.set(se.namespace, [entry]);
-    }
+    const entriesIn = (ns: string): Entry[] => {
+      let list = entriesByNs.get(ns);
+      if (list) return list;
+      list = [];
+      if (!tenancy.isPlatform(ns)) {
+        for (const se of model.ofKindInNamespace('networking.istio.io', 'ServiceEntry', ns)) {
+          const spec = se.obj?.spec;
+          if (!isObject(spec) || !Array.isArray(spec.hosts)) continue;
+          const hosts = spec.hosts.filter((h: unknown): h is string => typeof h === 'string').map((h: string) => model.resolveHost(h, se.namespace));
+          list.push({ resource: se, hosts, scope: exportScope(model, 'ServiceEntry', se.namespace, spec.exportTo) });
+        }
+      }
+      entriesByNs.set(ns, list);
+      return list;
+    };
 
     // Only a DestinationRule for a host another tenant owns can be reported: which are is kept until
     // the host index or the tenancy changes (objectsWhere, as HJK001 does).
@@ -115,7 +122,7 @@ export default defineRule({
       const implied = host.startsWith('*') ? null : model.hosts.impliedOwner(host);
       const foreignExact =
         (implied !== null && !tenancy.sameTenant(implied, dr.namespace)) || model.hosts.ownersOf(host).some((o) => !tenancy.sameTenant(o.namespace, dr.namespace));
-      const shadows = (entriesByNs.get(dr.namespace) ?? []).filter((e) =>
+      const shadows = entriesIn(dr.namespace).filter((e) =>
         e.hosts.some((h) => (h.startsWith('*') ? !host.startsWith('*') && !foreignExact && hostCovers(h, host) : hostCovers(host, h))),
       );
       const reached = takers.filter((ns) => shadows.some((e) => e.scope.all || e.scope.namespaces.has(ns)));

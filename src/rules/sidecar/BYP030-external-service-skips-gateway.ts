@@ -7,6 +7,8 @@ import type { MtlsMode } from '../../posture/types.js';
 import { listSome, quoteValue } from '../../engine/text.js';
 import { describe } from '../../model/resource.js';
 import { postureReads } from '../../posture/reads.js';
+import { objectsWhere } from '../objects-where.js';
+import type { Resource } from '../../model/resource.js';
 
 /** Pod labels that mark an Istio or Gateway API gateway deployment, whatever the install method. */
 const GATEWAY_LABELS: ReadonlyArray<[string, RegExp]> = [
@@ -56,15 +58,11 @@ export default defineRule({
     const services = model.ofKind('', 'Service');
     if (!services.length) return;
     const posture = computePosture(model);
-    for (const svc of services) {
-      const spec = svc.obj?.spec;
-      if (!isObject(spec)) continue;
-      // externalIPs expose a Service of any type on those addresses, ClusterIP included.
-      const externalIPs = Array.isArray(spec.externalIPs) && spec.externalIPs.some((ip: unknown) => typeof ip === 'string' && ip.trim() !== '');
-      const exposure = spec.type === 'LoadBalancer' || spec.type === 'NodePort' ? `a ${spec.type}` : externalIPs ? 'exposed on externalIPs and' : null;
-      if (!exposure) continue;
-      // No selector: endpoints are managed by hand, nothing to say about pods.
-      if (!isObject(spec.selector) || Object.keys(spec.selector).length === 0) continue;
+    // Exposed Services with a selector, kept per Service list (objectsWhere): a Gateway or workload
+    // changed does not walk tens of thousands of Services again.
+    for (const svc of objectsWhere(services, 'byp030-exposed', (r) => exposureOf(r) !== null)) {
+      const spec = svc.obj.spec;
+      const exposure = exposureOf(svc)!;
       const selected = model.selectWorkloads(svc.namespace, spec.selector).filter((w) => {
         const dataplane = model.dataplaneOf(w);
         if (dataplane !== 'sidecar' && dataplane !== 'ambient') return false;
@@ -119,4 +117,18 @@ function modeOn(mtls: { mode: MtlsMode; ports: ReadonlyArray<{ port: number; mod
   if (!mtls) return 'PERMISSIVE';
   const hit = port === null ? undefined : mtls.ports.find((p) => p.port === port);
   return hit ? hit.mode : mtls.mode;
+}
+
+/**
+ * How a Service is exposed outside the cluster (`a LoadBalancer`, `a NodePort`, `exposed on externalIPs
+ * and`), or null when it is not, or has no selector (endpoints managed by hand: nothing to say about pods).
+ */
+function exposureOf(svc: Resource): string | null {
+  const spec = svc.obj?.spec;
+  if (!isObject(spec)) return null;
+  // externalIPs expose a Service of any type on those addresses, ClusterIP included.
+  const externalIPs = Array.isArray(spec.externalIPs) && spec.externalIPs.some((ip: unknown) => typeof ip === 'string' && ip.trim() !== '');
+  const exposure = spec.type === 'LoadBalancer' || spec.type === 'NodePort' ? `a ${spec.type}` : externalIPs ? 'exposed on externalIPs and' : null;
+  if (!exposure || !isObject(spec.selector) || Object.keys(spec.selector).length === 0) return null;
+  return exposure;
 }
