@@ -42,7 +42,7 @@ export function objectsWhere(
 }
 
 /** Lists shorter than this are filtered every time. */
-const MIN_KEPT = 64;
+export const MIN_KEPT = 64;
 const kept = new WeakMap<readonly Resource[], Map<string, { context: object | null; out: readonly Resource[] }>>();
 /** The last list filtered per key (one per key: a few keys in all). */
 const lastFiltered = new Map<string, { list: readonly Resource[]; out: readonly Resource[]; context: object | null }>();

@@ -39,7 +39,8 @@ export default defineRule({
     // its tenant's allowance) can be reported: which do depends on the object, the host index and the
     // tenancy, so the list is kept until one of them changes (objectsWhere; a new model, a Service or a
     // ServiceEntry changed, makes a new host index). The rest of the check reads Sidecars and exportTo.
-    const claiming = objectsWhere(model.ofKind('networking.istio.io', 'VirtualService'), 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts, claimsTouched(model, rawHosts));
+    const virtualServices = model.ofKind('networking.istio.io', 'VirtualService');
+    const claiming = objectsWhere(virtualServices, 'hjk001-claims', (vs) => claimsOthers(model, vs), model.hosts, claimsTouched(model, rawHosts, virtualServices));
     // claimsOthers kept only mesh-bound VirtualServices outside the platform with a list of hosts.
     for (const vs of claiming) {
       const spec = vs.obj?.spec;

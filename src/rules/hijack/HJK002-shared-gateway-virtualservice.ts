@@ -41,7 +41,7 @@ export default defineRule({
     // Of those, the ones with something to report, kept against the host index as HJK001 keeps its
     // claimants: a Service or ServiceEntry changed asks again only the binders whose hosts can cover a
     // host whose owners changed (claimsTouched), not every binder's every host.
-    const reporting = objectsWhere(binders, 'hjk002-reports', (vs) => judge(model, vs, null), model.hosts, claimsTouched(model, boundHosts));
+    const reporting = objectsWhere(binders, 'hjk002-reports', (vs) => judge(model, vs, null), model.hosts, claimsTouched(model, boundHosts, binders));
     for (const vs of reporting) judge(model, vs, report);
   },
 });

@@ -105,7 +105,7 @@ export default defineRule({
 
     // Only a DestinationRule for a host another tenant owns can be reported: which are is kept until
     // the host index or the tenancy changes (objectsWhere, as HJK001 does).
-    const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts, claimsTouched(model, writtenHost));
+    const claiming = objectsWhere(drs, 'hjk004-claims', (dr) => claimsOthers(model, dr), model.hosts, claimsTouched(model, writtenHost, drs));
     // claimsOthers kept only exported DestinationRules outside the platform whose host has victims.
     for (const dr of claiming) {
       const spec = dr.obj?.spec;
