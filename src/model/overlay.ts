@@ -557,5 +557,4 @@ export function hostsChangedSince(index: HostIndex, prev: object): ReadonlySet<s
   return index.base === prev || declaredSame(index.base, prev) ? index.changedHosts() : null;
 }
 
-
 const NO_HOSTS: ReadonlySet<string> = new Set();

@@ -81,13 +81,18 @@ export class GatewayIndex {
   /** Istio `Gateway` → the workloads its selector picks. */
   readonly selectedBy = new Map<Resource, readonly Workload[]>();
 
+  /**
+   * `labels` is read here only, never kept: an index made later for a workload change still shares
+   * this one's prototype, and a kept label index would hold workloads a later change replaced
+   * (withIstioGatewayChange takes the model's current one).
+   */
   constructor(
     private readonly model: MeshModel,
-    private readonly labels: GlobalLabelIndex,
+    labels: GlobalLabelIndex,
   ) {
     for (const g of model.ofKind(GATEWAY_API_GROUP, 'Gateway')) this.k8sGateways.set(`${g.namespace}/${g.name}`, g);
     for (const g of model.ofKind('networking.istio.io', 'Gateway')) {
-      const selected = this.selectionOf(g, this.labels);
+      const selected = this.selectionOf(g, labels);
       this.selectedBy.set(g, selected);
       for (const w of selected) push(this.istioGatewayOf, w, g);
     }

@@ -335,8 +335,7 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   if (subject.group === SECURITY_GROUP_NAME && subject.kind === 'PeerAuthentication') return withPeerAuthenticationChange(base, parts, model, subject.namespace);
   if (subject.group === 'networking.istio.io' && subject.kind === 'ServiceEntry') {
     // The posture reads a ServiceEntry only as the target of a policy of its namespace naming it
-    // (policies.ts): with no such policy, nothing changes but the model.
-    // Only a policy of its own namespace can name it: those are looked up, not every policy of the mesh.
+    // (policies.ts; only its own namespace's can): with no such policy, nothing changes but the model.
     const names = new Set([removed?.name, added?.name]);
     const named = [...base.model.ofKindInNamespace(SECURITY_GROUP_NAME, 'AuthorizationPolicy', subject.namespace), ...base.model.ofKindInNamespace(SECURITY_GROUP_NAME, 'RequestAuthentication', subject.namespace)].some(
       (r) => base.policy(r)?.targetRefs.some((t) => t.kind === 'ServiceEntry' && t.group === 'networking.istio.io' && names.has(t.name)) ?? false,

@@ -79,10 +79,9 @@ export function rememberObjectJson(obj: object, text: string): void {
 export function wireObjectJson(o: WireObject): string {
   const text = o.obj && typeof o.obj === 'object' ? objectJson.get(o.obj) : undefined;
   if (text === undefined) return JSON.stringify(o);
-  const { obj: _obj, ...rest } = o;
   // WireObject's members in declaration order: apiVersion, kind, namespaced, obj, then secretFacts.
-  const head = JSON.stringify({ apiVersion: rest.apiVersion, kind: rest.kind, namespaced: rest.namespaced });
-  const tail = rest.secretFacts !== undefined ? `,"secretFacts":${JSON.stringify(rest.secretFacts)}` : '';
+  const head = JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, namespaced: o.namespaced });
+  const tail = o.secretFacts !== undefined ? `,"secretFacts":${JSON.stringify(o.secretFacts)}` : '';
   return `${head.slice(0, -1)},"obj":${text}${tail}}`;
 }
 

@@ -52,7 +52,7 @@ export class ObjectCache implements ClusterCache {
   apply(raw: Record<string, unknown>, owned = false): Resource {
     const apiVersion = String(raw.apiVersion ?? 'v1');
     const kind = String(raw.kind ?? '');
-    const r = owned ? liveResource(raw, { apiVersion, kind, namespaced: !isClusterScoped(kind) }, this.name, true) : liveResource(structuredClone(raw), { apiVersion, kind, namespaced: !isClusterScoped(kind) }, this.name);
+    const r = liveResource(owned ? raw : structuredClone(raw), { apiVersion, kind, namespaced: !isClusterScoped(kind) }, this.name, owned);
     const id = idOf(keyOf(r), r.namespace, r.name);
     const previous = this.objects.get(id);
     this.objects.set(id, r);
