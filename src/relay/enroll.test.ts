@@ -106,6 +106,8 @@ describe('openAgentIdentity against a real agent listener', () => {
     assert.ok(e instanceof AgentIdentityError);
     assert.equal(e.code, 'bad-token');
     assert.match(e.message, /register-cluster spent/);
+    assert.equal(e.message.split('register-cluster').length, 2, `the advice is given once: ${e.message}`);
+    assert.match(e.message, /--bootstrap-token-file/);
     assert.ok(!e.message.includes(token) && !e.message.includes(token.slice(4, 20)));
     const old = await s.identity.registerCluster('spent', 1000, new Date(Date.now() - HOUR));
     const e2 = await openAgentIdentity({ ...base(), cluster: 'spent', bootstrapToken: old.token, store: memoryCredentials() }).catch((x) => x);
@@ -190,20 +192,28 @@ describe('openAgentIdentity against a real agent listener', () => {
   });
 });
 
-test('an enrollment the server cannot answer yet (503) is tried again after 1 s, 2 s...; a refusal that will not change is not', async () => {
-  // The server's store fails its first calls, as SQLite does when its writers are busy for too long.
-  const inner = memoryIdentityStore();
-  let failures = 2;
-  const flaky = new Proxy(inner, {
+/**
+ * A memory store whose `method` fails its next `failures.left` calls as SQLite does when its writers
+ * are busy for too long; set `failures.left` again to fail more.
+ */
+function storeFailing(method: string, left: number) {
+  const failures = { left };
+  const store = new Proxy(memoryIdentityStore(), {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
-      if (prop !== 'consumeBootstrapToken' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      if (prop !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
       return async (...args: unknown[]) => {
-        if (failures-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        if (failures.left-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
         return value.apply(target, args);
       };
     },
   });
+  return { store, failures };
+}
+
+test('an enrollment the server cannot answer yet (503) is tried again after 1 s, 2 s...; a refusal that will not change is not', async () => {
+  // The server's store fails its first calls.
+  const { store: flaky, failures } = storeFailing('consumeBootstrapToken', 2);
   const srv = await startIdentityServer(flaky);
   try {
     const base = { server: srv.url, serverCaPem: srv.identity.caCertificate(), agentVersion: '0.1.0-test' };
@@ -224,11 +234,35 @@ test('an enrollment the server cannot answer yet (503) is tried again after 1 s,
     assert.deepEqual(waits, []);
     // enrollRetryMs 0: one try, its refusal as it came.
     const again = await srv.identity.registerCluster('flaky-once', HOUR, new Date());
-    failures = 1;
+    failures.left = 1;
     const once = await openAgentIdentity({ ...base, cluster: 'flaky-once', bootstrapToken: again.token, store: memoryCredentials(), sleep, enrollRetryMs: 0 }).catch((x) => x);
     assert.ok(once instanceof AgentIdentityError);
     assert.equal(once.code, 'unavailable');
     assert.deepEqual(waits, []);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('the store failing after the token was spent: the agent asks again with the same CSR and enrolls', async () => {
+  // Found by the fleet bench on a saturated machine: the token was spent, recording the certificate met
+  // SQLITE_BUSY, the server answered 503, and the agent's retry found its token burnt (bad-token), so the
+  // agent needed a new token by hand. The retry carries the same key, and a token spent for a key is
+  // good again for that key.
+  const { store: flaky, failures } = storeFailing('touchCluster', 1);
+  const srv = await startIdentityServer(flaky);
+  try {
+    const base = { server: srv.url, serverCaPem: srv.identity.caCertificate(), agentVersion: '0.1.0-test' };
+    const { token } = await srv.identity.registerCluster('lost-answer', HOUR, new Date());
+    const waits: number[] = [];
+    const id = await openAgentIdentity({ ...base, cluster: 'lost-answer', bootstrapToken: token, store: memoryCredentials(), sleep: async (ms) => void waits.push(ms) });
+    assert.equal(certificateCluster(id.current().certificatePem), 'lost-answer');
+    assert.deepEqual(waits, [1000], 'one retry');
+    assert.equal(failures.left, -1, 'the failure happened after the token was spent');
+    // Another agent (another key) with the same token is still refused.
+    const stranger = await openAgentIdentity({ ...base, cluster: 'lost-answer', bootstrapToken: token, store: memoryCredentials(), sleep: async () => undefined }).catch((x) => x);
+    assert.ok(stranger instanceof AgentIdentityError);
+    assert.equal(stranger.code, 'bad-token');
   } finally {
     await srv.close();
   }

@@ -171,7 +171,8 @@ async function requestCertificate(o: PostOptions, cluster: string, keyPem: strin
     const e = relayErrorOf(res.body);
     const serverSays = e ? `: ${printable(e.message)}` : '';
     let advice = '';
-    if (e?.code === 'bad-token') advice = `; ask for a new one with \`meshward server register-cluster ${cluster}\` and pass it with --bootstrap-token-file`;
+    // The server's message may already say how to get a new token: then only how to pass it is added.
+    if (e?.code === 'bad-token') advice = serverSays.includes('register-cluster') ? '; pass the new token with --bootstrap-token-file' : `; ask for a new one with \`meshward server register-cluster ${cluster}\` and pass it with --bootstrap-token-file`;
     else if (e?.code === 'revoked') advice = '; this cluster was revoked on the server: register it under a new name';
     else if (what === 'renew' && e?.code === 'unauthenticated') advice = `; the certificate can no longer renew itself: ask for a new bootstrap token with \`meshward server register-cluster ${cluster}\``;
     throw new AgentIdentityError(`${what} refused by the server (HTTP ${res.status}${e ? ` ${e.code}` : ''})${serverSays}${advice}`, e?.code ?? 'bad-response');

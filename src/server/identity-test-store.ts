@@ -9,6 +9,8 @@ interface TokenRow {
   cluster: string;
   expiresAt: number;
   used: boolean;
+  /** The key the token was used for (consumeBootstrapToken's `key`). */
+  usedKey?: string;
 }
 
 export interface MemoryIdentityStore extends Store {
@@ -65,12 +67,12 @@ export function memoryIdentityStore(): MemoryIdentityStore {
       if (!clusters.has(cluster)) throw new Error(`unknown cluster ${cluster}`);
       tokens.set(tokenHash, { cluster, expiresAt: expiresAt.getTime(), used: false });
     },
-    async consumeBootstrapToken(tokenHash, at) {
+    async consumeBootstrapToken(tokenHash, at, key) {
       const t = tokens.get(tokenHash);
-      if (!t || t.used) return null;
+      if (!t || t.expiresAt <= at.getTime() || clusters.get(t.cluster)?.revokedAt) return null;
+      if (t.used && (t.usedKey === undefined || t.usedKey !== key)) return null;
       t.used = true;
-      if (t.expiresAt <= at.getTime()) return null;
-      if (clusters.get(t.cluster)?.revokedAt) return null;
+      t.usedKey ??= key;
       return t.cluster;
     },
     async recordCertificate(c) {

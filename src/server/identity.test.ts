@@ -204,7 +204,7 @@ for (const [storeName, openUnderTest] of STORES) describe(`relay identity over r
     assert.ok(!seen.includes('PRIVATE KEY'));
   });
 
-  test('a bootstrap token works once; reuse is refused', async () => {
+  test('a bootstrap token works for one key: another key is refused, the same key again (a lost answer) is not', async () => {
     const { token } = await s.identity.registerCluster('once', HOUR, new Date());
     const a = await newKeyAndCsr('once');
     const first = await enrollRaw(s, token, { v: 1, cluster: 'once', csr: a.csrPem, agentVersion: '1' });
@@ -215,6 +215,14 @@ for (const [storeName, openUnderTest] of STORES) describe(`relay identity over r
     assert.equal(second.body.code, 'bad-token');
     assert.match(second.body.message, /register-cluster once/);
     assert.equal((await store.listCertificates('once')).length, 1);
+    // The first agent asking again with its own CSR (its answer was lost) gets a certificate for its key.
+    const replay = await enrollRaw(s, token, { v: 1, cluster: 'once', csr: a.csrPem, agentVersion: '1' });
+    assert.equal(replay.status, 200);
+    assert.equal(new NodeX509(replay.body.certificate).publicKey.export({ type: 'spki', format: 'pem' }), new NodeX509(first.body.certificate).publicKey.export({ type: 'spki', format: 'pem' }));
+    assert.equal((await store.listCertificates('once')).length, 2);
+    // ...and a token spent for that key still does not enroll another cluster name.
+    const elsewhere = await enrollRaw(s, token, { v: 1, cluster: 'twice', csr: a.csrPem, agentVersion: '1' });
+    assert.notEqual(elsewhere.status, 200);
   });
 
   test('an expired bootstrap token is refused, with the command that makes a new one', async () => {

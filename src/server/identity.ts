@@ -10,7 +10,7 @@
  * - Every later request is authenticated by that certificate, and the cluster is looked up in the
  *   store on every call: a revocation takes effect on the next request, open connections included.
  */
-import { X509Certificate as NodeX509 } from 'node:crypto';
+import { X509Certificate as NodeX509, createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -68,6 +68,9 @@ export function isRelayError(x: unknown): x is RelayError {
 }
 
 /** A registration command for humans: the cluster name is a DNS label (checked), so it is safe to print. */
+/** What a bootstrap token is spent for: the SHA-256 of the CSR's public key (SubjectPublicKeyInfo, DER). */
+const keyDigest = (key: x509.PublicKey) => createHash('sha256').update(Buffer.from(key.rawData)).digest('hex');
+
 const registerHint = (cluster: string | null) => `ask for a new token with \`meshward server register-cluster ${cluster ?? 'NAME'}\``;
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
@@ -188,8 +191,10 @@ export async function createAgentIdentityService(store: Store, opts: IdentityOpt
       // The CSR is checked before the token is spent: a broken request does not burn a good token.
       const key = await csrKey(body.csr);
       if (!(key instanceof x509.PublicKey)) return key;
-      const cluster = await store.consumeBootstrapToken(hashBootstrapToken(token), at);
-      if (!cluster) return err('bad-token', `the bootstrap token is unknown, already used, expired, or its cluster revoked; ${registerHint(claimed)}`);
+      // Spent for this key: the agent asks again with the same CSR when an answer is lost (a timeout,
+      // or the store failing after the token was spent), and gets a certificate for the same key.
+      const cluster = await store.consumeBootstrapToken(hashBootstrapToken(token), at, keyDigest(key));
+      if (!cluster) return err('bad-token', `the bootstrap token is unknown, already used for another key, expired, or its cluster revoked; ${registerHint(claimed)}`);
       if (cluster !== claimed) {
         // The token is spent either way; which cluster it was for is not said.
         return err('forbidden-cluster', `the bootstrap token was not issued for cluster ${claimed}; ${registerHint(claimed)}`);

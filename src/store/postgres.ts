@@ -290,12 +290,15 @@ export class PostgresStore implements Store {
     }
   }
 
-  async consumeBootstrapToken(tokenHash: string, at: Date): Promise<string | null> {
+  async consumeBootstrapToken(tokenHash: string, at: Date, key?: string): Promise<string | null> {
+    // A concurrent second caller waits for the row and re-checks the condition on the first one's
+    // result: it gets the token only when it asks for the same key. A second use keeps the first's time and key.
     const r = await this.pool.query<{ name: string }>(
-      `UPDATE bootstrap_tokens b SET used_at = $2 FROM clusters c
-         WHERE b.token_hash = $1 AND b.used_at IS NULL AND b.expires_at > $2 AND c.id = b.cluster_id AND c.revoked_at IS NULL
+      `UPDATE bootstrap_tokens b SET used_at = COALESCE(b.used_at, $2), used_key = COALESCE(b.used_key, $3) FROM clusters c
+         WHERE b.token_hash = $1 AND b.expires_at > $2 AND (b.used_at IS NULL OR (b.used_key IS NOT NULL AND b.used_key = $3))
+           AND c.id = b.cluster_id AND c.revoked_at IS NULL
        RETURNING c.name`,
-      [t(tokenHash), date(at)],
+      [t(tokenHash), date(at), key === undefined ? null : t(key)],
     );
     return r.rows[0] ? u(r.rows[0].name) : null;
   }

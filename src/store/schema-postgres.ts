@@ -139,6 +139,13 @@ CREATE TABLE telemetry (
     version: 21,
     sql: `ALTER TABLE telemetry ADD COLUMN interval_seconds INTEGER;`,
   },
+  // The key a bootstrap token was spent for (a digest of the CSR's public key), so the same agent can
+  // ask again with the same CSR when the first answer was lost: a timeout, or a store error after the
+  // token was spent. Null for tokens spent before this column (they are never reused).
+  {
+    version: 22,
+    sql: `ALTER TABLE bootstrap_tokens ADD COLUMN used_key TEXT;`,
+  },
   // Replica coordination (leases, members, the shared fleet result): numbered from 101.
   ...REPLICA_MIGRATIONS,
 ];

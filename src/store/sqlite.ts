@@ -264,14 +264,16 @@ export class SqliteStore implements Store {
     if (res.changes === 0) throw new StoreConflictError('a bootstrap token with this hash already exists; generate a new token');
   }
 
-  async consumeBootstrapToken(tokenHash: string, at: Date): Promise<string | null> {
-    // One statement: the check and the use cannot be separated by another caller.
+  async consumeBootstrapToken(tokenHash: string, at: Date, key?: string): Promise<string | null> {
+    // One statement: the check and the use cannot be separated by another caller. A second use for the
+    // same key keeps the first use's time and key.
+    const k = key ?? null;
     const row = this.st(
-      `UPDATE bootstrap_tokens SET used_at = ?
-         WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+      `UPDATE bootstrap_tokens SET used_at = COALESCE(used_at, ?), used_key = COALESCE(used_key, ?)
+         WHERE token_hash = ? AND expires_at > ? AND (used_at IS NULL OR (used_key IS NOT NULL AND used_key = ?))
            AND cluster_id IN (SELECT id FROM clusters WHERE revoked_at IS NULL)
        RETURNING cluster_id`,
-    ).get(iso(at), tokenHash, iso(at)) as { cluster_id: number } | undefined;
+    ).get(iso(at), k, tokenHash, iso(at), k) as { cluster_id: number } | undefined;
     if (!row) return null;
     const c = this.st('SELECT name FROM clusters WHERE id = ?').get(row.cluster_id) as { name: string };
     return c.name;

@@ -223,6 +223,26 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.equal(await store.consumeBootstrapToken('hash-gone', at(4)), null);
       });
 
+      withStore('a bootstrap token spent for a key is good again for that key alone, until it expires', async ({ store }) => {
+        await store.createCluster('east', T0);
+        await store.addBootstrapToken('east', 'hash-k', at(60_000));
+        assert.equal(await store.consumeBootstrapToken('hash-k', at(1), 'key-1'), 'east');
+        // The agent whose answer was lost asks again with the same CSR.
+        assert.equal(await store.consumeBootstrapToken('hash-k', at(2), 'key-1'), 'east');
+        assert.equal(await store.consumeBootstrapToken('hash-k', at(3), 'key-2'), null, 'another key');
+        assert.equal(await store.consumeBootstrapToken('hash-k', at(4)), null, 'no key');
+        assert.equal(await store.consumeBootstrapToken('hash-k', at(60_000), 'key-1'), null, 'expired');
+        // Spent without a key (an older server): never again, whatever key is offered.
+        await store.addBootstrapToken('east', 'hash-nokey', at(60_000));
+        assert.equal(await store.consumeBootstrapToken('hash-nokey', at(1)), 'east');
+        assert.equal(await store.consumeBootstrapToken('hash-nokey', at(2), 'key-1'), null);
+        // A revoked cluster's token is refused even for its key.
+        await store.addBootstrapToken('east', 'hash-r', at(60_000));
+        assert.equal(await store.consumeBootstrapToken('hash-r', at(1), 'key-1'), 'east');
+        await store.revokeCluster('east', at(2));
+        assert.equal(await store.consumeBootstrapToken('hash-r', at(3), 'key-1'), null);
+      });
+
       withStore('concurrent consumers (two replicas) get a token exactly once', async ({ store, replica }) => {
         const other = await replica();
         try {
@@ -234,6 +254,15 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
             );
             assert.equal(results.filter((r) => r === 'east').length, 1, `round ${round}: ${JSON.stringify(results)}`);
             assert.equal(results.filter((r) => r === null).length, 15);
+            // Sixteen callers with sixteen keys: one key wins, and only that key can use it again.
+            await store.addBootstrapToken('east', `hash-keyed-${round}`, at(60_000));
+            const keyed = await Promise.all(
+              Array.from({ length: 16 }, (_, i) => (i % 2 ? other : store).consumeBootstrapToken(`hash-keyed-${round}`, at(1), `key-${i}`)),
+            );
+            const winners = keyed.flatMap((r, i) => (r === 'east' ? [i] : []));
+            assert.equal(winners.length, 1, `round ${round}: ${JSON.stringify(keyed)}`);
+            assert.equal(await other.consumeBootstrapToken(`hash-keyed-${round}`, at(2), `key-${winners[0]}`), 'east');
+            assert.equal(await other.consumeBootstrapToken(`hash-keyed-${round}`, at(2), `key-${(winners[0] + 1) % 16}`), null);
           }
         } finally {
           await other.close();

@@ -230,11 +230,15 @@ export interface Store extends TelemetryStore {
   /** Stores a bootstrap token's hash (never the token). */
   addBootstrapToken(cluster: string, tokenHash: string, expiresAt: Date): Promise<void>;
   /**
-   * Uses a bootstrap token: at most once, ever, even with concurrent callers on several replicas.
-   * Returns the cluster it was issued for, or null when the hash is unknown, used, expired, or its
-   * cluster is revoked.
+   * Uses a bootstrap token: for one key, ever, even with concurrent callers on several replicas.
+   * Returns the cluster it was issued for, or null when the hash is unknown, expired, its cluster
+   * revoked, or it was used already, unless it was used for the same `key` (an identifier of the public
+   * key the enrolment certifies): an agent whose answer was lost (a timeout, a store error after the
+   * token was spent) asks again with the same CSR and must not find its token burnt. Whoever asks
+   * again has proved possession of that key (the CSR's signature), so nothing is gained by replaying a
+   * spent token without it. Without `key` a token is used once.
    */
-  consumeBootstrapToken(tokenHash: string, at: Date): Promise<string | null>;
+  consumeBootstrapToken(tokenHash: string, at: Date, key?: string): Promise<string | null>;
   recordCertificate(cert: IssuedCertificate): Promise<void>;
   listCertificates(cluster: string): Promise<IssuedCertificate[]>;
   /** Notes an agent request (last seen, version, skew). */
