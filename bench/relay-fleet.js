@@ -9,6 +9,9 @@
 //   node bench/relay-fleet.js --database postgres        # the same against PostgreSQL: a throwaway server
 //     (src/testing/postgres.ts: initdb in a temp dir, loopback only, fsync ON as production runs it) and
 //     `meshward server --database postgres://... --data DIR` (DIR holds only the agent CA then)
+//   MESHWARD_BENCH_REPLICAS=3 node bench/relay-fleet.js --database postgres   # three server replicas on
+//     that PostgreSQL (docs/replicas.md: the same CA files, leases through the database); cluster i's agent
+//     talks to replica i mod 3, and the visibility probe asks the API of a replica other than its own
 //   other knobs: MESHWARD_BENCH_CONCURRENCY (agents pushing snapshots at once, default 10),
 //   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25),
 //   MESHWARD_BENCH_SERVER_LOG=FILE (the server's raw standard output),
@@ -39,10 +42,14 @@ const DELTA_RATE = env('DELTA_RATE', 20);
 const TRIALS = env('TRIALS', 60);
 const POLL_MS = env('POLL_MS', 25);
 const TRIAL_TIMEOUT_MS = env('TRIAL_TIMEOUT_MS', 60_000);
+// Server replicas on the one PostgreSQL (issue 17's "three replicas on PostgreSQL"); agents spread over them.
+const REPLICAS = env('REPLICAS', 1);
 const TARGET = { rssMB: 3 * 1024, p99Ms: 1000 };
 const dbFlag = process.argv.indexOf('--database');
 const ENGINE = dbFlag >= 0 ? process.argv[dbFlag + 1] : (process.env.MESHWARD_BENCH_DATABASE ?? 'sqlite');
 if (ENGINE !== 'sqlite' && ENGINE !== 'postgres') throw new Error(`--database takes sqlite or postgres, not ${JSON.stringify(ENGINE)}`);
+if (!(Number.isInteger(REPLICAS) && REPLICAS >= 1 && REPLICAS <= 8)) throw new Error('MESHWARD_BENCH_REPLICAS is 1 to 8');
+if (REPLICAS > 1 && ENGINE !== 'postgres') throw new Error('MESHWARD_BENCH_REPLICAS above 1 needs --database postgres (replicas share one PostgreSQL)');
 
 const imp = (p) => import(pathToFileURL(path.join(REPO, 'dist', p)).href);
 const { openStore } = await imp('store/index.js');
@@ -99,30 +106,45 @@ fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    r
 // The server, as an operator starts it.
 // MESHWARD_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 const serverNodeArgs = (process.env.MESHWARD_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const storeArgs = ENGINE === 'postgres' ? ['--database', databaseUrl, '--data', dataDir] : ['--data', dataDir];
-const server = spawn(process.execPath, [...serverNodeArgs, BIN, 'server', ...storeArgs, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const analyses = []; // seconds of each cluster analysis, from the server's log
-const urls = await new Promise((resolve, reject) => {
-  const rl = readline.createInterface({ input: server.stdout });
-  // MESHWARD_BENCH_SERVER_LOG=FILE: the server's standard output as it came (with --trace-gc in the node args, V8's lines too).
-  const raw = process.env.MESHWARD_BENCH_SERVER_LOG ? fs.createWriteStream(process.env.MESHWARD_BENCH_SERVER_LOG) : null;
-  rl.on('line', (line) => {
-    raw?.write(`${line}\n`);
-    let o;
-    try {
-      o = JSON.parse(line);
-    } catch {
-      return;
-    }
-    if (o.msg === 'meshward server listening') resolve({ apiUrl: o.apiUrl, agentUrl: o.agentUrl });
-    else if (o.msg === 'cluster analysed') analyses.push({ at: performance.now(), cluster: o.cluster, seconds: o.seconds, objects: o.objects, mode: o.mode, rulesRun: o.rulesRun });
-    else if (o.level >= 50) console.error(`server: ${String(o.msg).slice(0, 200)} ${o.err ?? o.error ? String(o.err ?? o.error).slice(0, 200) : ''}`);
+const storeArgs = ENGINE === 'postgres' ? ['--database', databaseUrl] : [];
+const analyses = []; // seconds of each cluster analysis, from the servers' logs
+// MESHWARD_BENCH_SERVER_LOG=FILE: the servers' standard output as it came (with --trace-gc in the node args, V8's lines too).
+const rawLog = process.env.MESHWARD_BENCH_SERVER_LOG ? fs.createWriteStream(process.env.MESHWARD_BENCH_SERVER_LOG) : null;
+/** Starts `meshward server` as an operator does; resolves with its process and URLs once it listens. */
+function startServer(args, label) {
+  const proc = spawn(process.execPath, [...serverNodeArgs, BIN, 'server', ...storeArgs, ...args, '--host', '127.0.0.1', '--agent-port', '0', '--api-port', '0', '--tokens-file', path.join(dir, 'tokens.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const rl = readline.createInterface({ input: proc.stdout });
+    rl.on('line', (line) => {
+      rawLog?.write(`${line}\n`);
+      let o;
+      try {
+        o = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (o.msg === 'meshward server listening') resolve({ proc, pid: proc.pid, apiUrl: o.apiUrl, agentUrl: o.agentUrl });
+      else if (o.msg === 'cluster analysed') analyses.push({ at: performance.now(), cluster: o.cluster, seconds: o.seconds, objects: o.objects, mode: o.mode, rulesRun: o.rulesRun });
+      else if (o.level >= 50) console.error(`${label}: ${String(o.msg).slice(0, 200)} ${o.err ?? o.error ? String(o.err ?? o.error).slice(0, 200) : ''}`);
+    });
+    proc.once('exit', (code) => reject(new Error(`meshward server (${label}) exited (${code}) before listening`)));
   });
-  server.once('exit', (code) => reject(new Error(`meshward server exited (${code}) before listening`)));
-});
+}
+// Replica 0 makes the agent CA and serving certificate in --data; the others are given the same files
+// (one Secret in Kubernetes, docs/replicas.md).
+const identityFile = (f) => path.join(dataDir, 'identity', f);
+const servers = [await startServer(['--data', dataDir, ...(REPLICAS > 1 ? ['--replica-id', 'replica-0'] : [])], REPLICAS > 1 ? 'replica-0' : 'server')];
+for (let i = 1; i < REPLICAS; i++) {
+  servers.push(await startServer(['--replica-id', `replica-${i}`, '--ca-cert', identityFile('ca.crt'), '--ca-key', identityFile('ca.key'), '--serving-cert', identityFile('server.crt'), '--serving-key', identityFile('server.key')], `replica-${i}`));
+}
+const server = servers[0].proc;
+const urls = { apiUrl: servers[0].apiUrl, agentUrl: servers[0].agentUrl, apiUrls: servers.map((s) => s.apiUrl), agentUrls: servers.map((s) => s.agentUrl) };
+/** Summed over the replicas (one server: its own figure). */
+const serversKB = (field) => servers.reduce((n, s) => n + procStatus(s.pid, field), 0);
+const serversCpu = () => +servers.reduce((n, s) => n + (cpuSeconds(s.pid) ?? 0), 0).toFixed(2);
 let rssSampledKB = 0;
-const sampler = setInterval(() => (rssSampledKB = Math.max(rssSampledKB, procStatus(server.pid, 'VmRSS'))), 200);
-console.error(`relay fleet bench (${ENGINE}): ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${server.pid}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const sampler = setInterval(() => (rssSampledKB = Math.max(rssSampledKB, serversKB('VmRSS'))), 200);
+console.error(`relay fleet bench (${ENGINE}${REPLICAS > 1 ? `, ${REPLICAS} replicas` : ''}): ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${servers.map((s) => s.pid).join(', ')}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
 // Registration through the same function `meshward server register-cluster` runs, beside the running server (SQLite WAL, or PostgreSQL).
 const store = await openStore(storeSpec);
@@ -147,18 +169,18 @@ const agentSampler = setInterval(() => (agentsPeakKB = Math.max(agentsPeakKB, pr
 await new Promise((resolve, reject) => {
   readline.createInterface({ input: agents.stdout }).on('line', (line) => {
     const o = JSON.parse(line);
-    if (o.event === 'progress') console.error(`  ${o.snapshots}/${CLUSTERS} snapshots stored, server RSS ${Math.round(procStatus(server.pid, 'VmRSS') / 1024)} MB`);
+    if (o.event === 'progress') console.error(`  ${o.snapshots}/${CLUSTERS} snapshots stored, server RSS ${Math.round(serversKB('VmRSS') / 1024)} MB`);
     else if (o.event === 'ingested') {
       ingest = o;
-      ingestRssKB = procStatus(server.pid, 'VmHWM');
-      cpu.ingest = cpuSeconds(server.pid);
+      ingestRssKB = serversKB('VmHWM');
+      cpu.ingest = serversCpu();
       cpu.agentsIngest = cpuSeconds(agents.pid);
-      cpu.serverThreadsIngest = cpuByThread(server.pid);
+      cpu.serverThreadsIngest = REPLICAS > 1 ? Object.fromEntries(servers.map((s, i) => [`replica-${i}`, cpuByThread(s.pid)])) : cpuByThread(server.pid);
       cpu.agentsThreadsIngest = cpuByThread(agents.pid);
       console.error(`initial ingest: ${o.objects} objects in ${o.seconds.toFixed(1)} s`);
     } else if (o.event === 'analysed') {
       analysed = o;
-      cpu.analysed = cpuSeconds(server.pid);
+      cpu.analysed = serversCpu();
       console.error(`every cluster analysed ${o.seconds.toFixed(1)} s after the ingest`);
     } else if (o.event === 'trial') {
       if (o.trial % 10 === 0 || o.ms === null) console.error(`  trial ${o.trial}: ${o.ms === null ? 'not seen' : `${o.ms} ms`}`);
@@ -169,9 +191,10 @@ await new Promise((resolve, reject) => {
 });
 clearInterval(agentSampler);
 clearInterval(loadSampler);
-const peakKB = Math.max(procStatus(server.pid, 'VmHWM'), rssSampledKB);
+const peakKB = Math.max(serversKB('VmHWM'), rssSampledKB);
+const peakKBByReplica = servers.map((s) => procStatus(s.pid, 'VmHWM'));
 clearInterval(sampler);
-cpu.end = cpuSeconds(server.pid);
+cpu.end = serversCpu();
 // What the database holds now: PostgreSQL's database size, or SQLite's file and its WAL.
 let databaseMB = null;
 if (pg) {
@@ -183,14 +206,14 @@ if (pg) {
 } else {
   databaseMB = Math.round(['meshward.db', 'meshward.db-wal'].reduce((a, f) => a + (fs.existsSync(path.join(dataDir, f)) ? fs.statSync(path.join(dataDir, f)).size : 0), 0) / 1048576);
 }
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await Promise.all(servers.map((s) => new Promise((r) => (s.proc.once('exit', r), s.proc.kill('SIGTERM')))));
 
 const lat = done.latencies;
 const steady = analyses.filter((a) => a.at > 0).slice(-200).map((a) => a.seconds);
 const result = {
   at: new Date().toISOString(),
   database: ENGINE,
+  replicas: REPLICAS,
   databaseMB,
   node: process.version,
   cpus: os.cpus().length,
@@ -199,7 +222,9 @@ const result = {
   concurrency: CONCURRENCY,
   ingest: { objects: ingest.objects, seconds: +ingest.seconds.toFixed(1), objectsPerSecond: Math.round(ingest.objects / ingest.seconds), serverRssPeakMB: Math.round(ingestRssKB / 1024) },
   firstAnalysisOfAllSeconds: +analysed.seconds.toFixed(1),
+  // With replicas: summed over them (each replica's own peak below).
   serverRssPeakMB: Math.round(peakKB / 1024),
+  ...(REPLICAS > 1 ? { serverRssPeakMBByReplica: peakKBByReplica.map((kb) => Math.round(kb / 1024)) } : {}),
   agentsProcessRssPeakMB: Math.round(agentsPeakKB / 1024),
   visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p95Ms: pct(lat, 95) && Math.round(pct(lat, 95)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
   backgroundDeltas: { sent: done.deltasSent, perSecond: +(done.deltasSent / done.deltaSeconds).toFixed(1) },
@@ -214,15 +239,17 @@ const result = {
   cpuByThreadInIngest: { server: cpu.serverThreadsIngest, agents: cpu.agentsThreadsIngest },
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
 };
+const largestRssMB = REPLICAS > 1 ? Math.max(...result.serverRssPeakMBByReplica) : result.serverRssPeakMB;
 fs.mkdirSync(path.join(BENCH, 'out'), { recursive: true });
-fs.writeFileSync(path.join(BENCH, 'out', `relay-fleet-results${ENGINE === 'sqlite' ? '' : `-${ENGINE}`}.json`), JSON.stringify(result, null, 2));
+fs.writeFileSync(path.join(BENCH, 'out', `relay-fleet-results${ENGINE === 'sqlite' ? '' : `-${ENGINE}`}${REPLICAS > 1 ? `-${REPLICAS}-replicas` : ''}.json`), JSON.stringify(result, null, 2));
 const row = (what, value, target, ok) => `${what.padEnd(44)} ${String(value).padStart(14)}   ${target.padEnd(12)} ${ok === null ? '' : ok ? 'pass' : 'FAIL'}`;
 console.log(
   [
-    `relay fleet (${ENGINE}, ${databaseMB} MB stored): ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
+    `relay fleet (${ENGINE}${REPLICAS > 1 ? `, ${REPLICAS} replicas` : ''}, ${databaseMB} MB stored): ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
     row('measure', 'value', 'target', null),
     row('initial ingest (objects/s)', result.ingest.objectsPerSecond, '', null),
-    row('server peak RSS (MB)', result.serverRssPeakMB, `<= ${TARGET.rssMB}`, result.serverRssPeakMB <= TARGET.rssMB),
+    // With replicas the bound is each replica's (each is one server process); the sum is in the results.
+    row(REPLICAS > 1 ? 'server peak RSS, largest replica (MB)' : 'server peak RSS (MB)', largestRssMB, `<= ${TARGET.rssMB}`, largestRssMB <= TARGET.rssMB),
     row('every cluster analysed after ingest (s)', result.firstAnalysisOfAllSeconds, '', null),
     row(`visibility p50 (ms, ${lat.length}/${TRIALS} seen)`, result.visibility.p50Ms, '', null),
     row('visibility p95 (ms)', result.visibility.p95Ms, '', null),

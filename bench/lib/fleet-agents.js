@@ -21,7 +21,12 @@ const { ObjectCache } = await imp('webhook/object-cache.js');
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const emit = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const silent = { info() {}, warn() {}, error() {} };
-const agentUrl = new URL(cfg.agentUrl);
+// One agent port per server replica (bench/relay-fleet.js MESHWARD_BENCH_REPLICAS): cluster i talks to replica i mod n,
+// as agents behind one Service spread over its pods.
+const agentUrls = (cfg.agentUrls ?? [cfg.agentUrl]).map((u) => new URL(u));
+// The API is asked on a replica other than the one the probe's batches go to (when there are several):
+// what one replica stores is what every replica answers.
+let apiUrl = cfg.apiUrl;
 const PROBE_NS = 'ns-0';
 const PROBE_NAME = 'bench-probe';
 
@@ -48,7 +53,9 @@ class WatchedTransport {
   }
 }
 
-async function startAgent(c) {
+async function startAgent(c, i) {
+  const replica = i % agentUrls.length;
+  const agentUrl = agentUrls[replica];
   // owned: the objects are made for this cache alone (a real agent's cache is filled by its informers before the snapshot).
   const cache = new ObjectCache({ name: c.name, objects: objectsOf(c.name, cfg.objects), owned: true });
   const identity = await openAgentIdentity({ server: agentUrl, cluster: c.name, serverCaPem: cfg.caPem, bootstrapToken: c.token, store: memoryCredentials(), agentVersion: 'bench' });
@@ -64,7 +71,7 @@ async function startAgent(c) {
   });
   const running = agent.run();
   running.catch((e) => emit({ event: 'agent-error', cluster: c.name, error: String(e?.message ?? e).slice(0, 200) }));
-  return { cluster: c.name, cache, watched, agent, running, snapshotDone };
+  return { cluster: c.name, replica, cache, watched, agent, running, snapshotDone };
 }
 
 async function stopAgent(a) {
@@ -74,7 +81,7 @@ async function stopAgent(a) {
 }
 
 async function api(pathAndQuery) {
-  const res = await fetch(new URL(pathAndQuery, cfg.apiUrl), { headers: { authorization: `Bearer ${cfg.apiToken}` } });
+  const res = await fetch(new URL(pathAndQuery, apiUrl), { headers: { authorization: `Bearer ${cfg.apiToken}` } });
   if (res.status !== 200) throw new Error(`GET ${pathAndQuery.split('?')[0]}: HTTP ${res.status}`);
   return res.json();
 }
@@ -91,7 +98,7 @@ await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < n) {
       const i = next++;
-      const a = await startAgent(cfg.clusters[i]);
+      const a = await startAgent(cfg.clusters[i], i);
       await a.snapshotDone;
       if (i >= n - concurrency) kept.push(a);
       else await stopAgent(a);
@@ -116,6 +123,7 @@ emit({ event: 'analysed', seconds: (performance.now() - t1) / 1000 });
 // 3. Background deltas at cfg.deltaRate per second over every kept agent but the probe.
 kept.sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
 const probe = kept[kept.length - 1];
+if (cfg.apiUrls?.length > 1) apiUrl = cfg.apiUrls[(probe.replica + 1) % cfg.apiUrls.length];
 const background = kept.length > 1 ? kept.slice(0, -1) : kept;
 let tick = 0;
 let stopDeltas = false;
