@@ -383,8 +383,19 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   // The only policies that can reach a workload: its namespace's, the root namespace's, its waypoint's namespace's.
   const namespaces = new Set([ns, root]);
   for (const wp of [removedPosture, fresh]) if (wp?.waypoint) namespaces.add(wp.waypoint.namespace);
+  // Of those, a policy that picks workloads by its selector alone (valid, no targetRefs) resolves as
+  // before unless its labels match the workload's pods before or after the change: its targets are the
+  // workloads its labels match, and no other changed. Most of a namespace's policies are of that kind
+  // (one per application), so a Deployment review re-resolves one or two instead of all of them.
+  const reaches = (r: Resource) => {
+    const info = parts.policies.byResource.get(r);
+    if (!info || info.problems.length || info.scope !== 'selector' || info.selector === null) return true;
+    return picks(info.selector, removedW) || picks(info.selector, addedW);
+  };
   const recompute: Resource[] = [];
-  for (const n of namespaces) for (const r of model.inNamespace(n)) if (r.group === SECURITY_GROUP_NAME && POLICY_KINDS.has(r.kind)) recompute.push(r);
+  // A workload change leaves every policy as it was: the base model's, by namespace (kept on it).
+  const policiesIn = policiesByNamespace(base.model);
+  for (const n of namespaces) for (const r of policiesIn.get(n) ?? EMPTY) if (reaches(r)) recompute.push(r);
   recompute.sort((a, b) => a.id - b.id);
   const { resolver: policies, changed: policyChanged } = parts.policies.withChange(model, labels, gateways, services, waypointServes, recompute, null);
 
@@ -402,6 +413,30 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   const workloads = workloadList(model, of);
   const changed = (w: Workload, k: 'ap' | 'ra') => w === addedW || rewrapped.has(w) || policyChanged(w, k);
   return assemble({ model, labels, services, gateways, mtls, policies, waypointServes, of, workloads, meshMtls: parts.meshMtls, pathNormalization: parts.pathNormalization, attachmentsFrom: { base, changed } });
+}
+
+const policiesMemo = new OwnMemo<MeshModel, Map<string, Resource[]>>('posture-policies-by-namespace');
+
+/**
+ * The model's AuthorizationPolicies and RequestAuthentications by namespace (made once per model):
+ * every workload review asks for its namespace's and the root namespace's, and walking those
+ * namespaces' objects cost more than the rest of the overlay posture.
+ */
+function policiesByNamespace(model: MeshModel): Map<string, Resource[]> {
+  let m = policiesMemo.get(model);
+  if (!m) {
+    m = new Map();
+    for (const kind of POLICY_KINDS) for (const r of model.ofKind(SECURITY_GROUP_NAME, kind)) push(m, r.namespace, r);
+    policiesMemo.set(model, m);
+  }
+  return m;
+}
+
+/** Whether a policy's `matchLabels` (as the resolver keeps it) picks the workload's pods. */
+function picks(selector: Readonly<Record<string, string>>, w: Workload | null): boolean {
+  if (!w) return false;
+  for (const k of Object.keys(selector)) if (!Object.hasOwn(w.podLabels, k) || w.podLabels[k] !== selector[k]) return false;
+  return true;
 }
 
 /**

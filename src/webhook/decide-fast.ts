@@ -129,7 +129,8 @@ const NAMES_WORKLOAD_ONLY_IF: ReadonlyMap<string, (subject: Resource, model: Mes
 export function mayName(rule: Rule, kind: string, subject: Resource, model: MeshModel): boolean {
   const names = RULE_NAMES.get(rule.meta.id);
   if (!names) return true;
-  if (names.has(splitKindKey(kind).kind)) return true;
+  // The kind without its group (a group never holds '/'): called for every rule of every review.
+  if (names.has(kind.slice(kind.lastIndexOf('/') + 1))) return true;
   if (!WORKLOAD_KEYS.has(kind) || !names.has('workload')) return false;
   return NAMES_WORKLOAD_ONLY_IF.get(rule.meta.id)?.(subject, model) ?? true;
 }
@@ -285,8 +286,9 @@ export class FastDecider {
     } else {
       // Rules sharing a focus share one view, so per-model caches are computed once per focus.
       const byFocus = new Map<string, { focus: Focus; rules: Rule[] }>();
+      const kind = kindKey(subject.group, subject.kind);
       for (const rule of rules) {
-        if (!mayName(rule, kindKey(subject.group, subject.kind), added, overlay.model)) continue;
+        if (!mayName(rule, kind, added, overlay.model)) continue;
         // Rules that judge through the posture read the whole overlay's posture; their loops over it
         // are cut as their loops over the model are (focus.ts).
         const focus = focusOf(rule.meta.id, this.fastOpts.focus);
