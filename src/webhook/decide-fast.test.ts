@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defaultSettings } from '../config/settings.js';
 import path from 'node:path';
 import { FastDecider, decideReference, type DecideOptions } from './decide.js';
-import { RULE_NAMES } from './decide-fast.js';
+import { EVIDENCE_ONLY, RULE_NAMES } from './decide-fast.js';
 import { admissionRules } from './admission-kinds.js';
 import { allRules } from '../rules/index.js';
 import { runRules } from '../engine/run.js';
@@ -183,4 +183,51 @@ test('RULE_NAMES lists every kind each rule is seen naming over the equivalence 
   }
   assert.ok(checked > 1000, `only ${checked} named objects checked`);
   assert.deepEqual([...new Set(unlisted)], []);
+});
+
+test('EVIDENCE_ONLY: a review of such a kind never introduces the rule\'s finding, though the finding names it', () => {
+  // A Gateway any namespace may bind, and a VirtualService of another namespace binding it: HJK005's
+  // finding on the Gateway names the VirtualService, with the fingerprint and severity it had without it.
+  const objects = parseObjects(`${TENANT_NAMESPACES_YAML}---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: payments}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+`);
+  const vs = parseObjects(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: grab, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  gateways: [payments/public]
+  http:
+  - route:
+    - destination: {host: web.shop.svc.cluster.local}
+`)[0];
+  const hjk005 = admissionRules().filter((r) => r.meta.id === 'HJK005');
+  const withVs = runRules(new MeshModel([...objects, vs].map((o) => toResource(o))), hjk005, { settings: opts.settings }).findings;
+  assert.ok(withVs.some((f) => f.evidence.some((e) => e.resource?.kind === 'VirtualService' && e.resource.name === 'grab')), 'the finding names the VirtualService');
+  for (const op of ['CREATE', 'UPDATE'] as const) {
+    const before = op === 'CREATE' ? objects : [...objects, { ...vs, spec: { ...vs.spec, gateways: [] } }];
+    const req = op === 'CREATE' ? reviewOf('CREATE', vs) : reviewOf('UPDATE', vs, before[before.length - 1]);
+    const ref = decideReference(req, stateOf(before), { ...opts, rules: hjk005 });
+    assert.deepEqual(ids(ref), [], `${op}: the reference introduces nothing`);
+    assert.deepEqual(ids(new FastDecider({ ...opts, rules: hjk005 }, { staleness: 'wait' }).decide(req, stateOf(before))), []);
+  }
+  // Over the equivalence corpus: no review of a listed kind has the reference introduce the rule's finding.
+  const cases = [...docsCases(allRules), ...casesOf('insecure', exampleObjects(path.join(REPO_ROOT, 'examples', 'insecure'))), ...randomCases(200, 17)];
+  let checked = 0;
+  for (const [ruleId, kinds] of EVIDENCE_ONLY) {
+    const rules = admissionRules().filter((r) => r.meta.id === ruleId);
+    for (const c of cases) {
+      if (c.req.operation === 'DELETE' || !kinds.has(c.req.kind.kind)) continue;
+      checked++;
+      assert.deepEqual(ids(decideReference(c.req, c.state, { ...opts, rules })), [], `${ruleId} introduced by ${c.name}`);
+    }
+  }
+  assert.ok(checked > 20, `only ${checked} reviews checked`);
 });

@@ -112,6 +112,18 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   }).map(([id, kinds]) => [id, new Set(kinds.split(' '))]),
 );
 
+/**
+ * Kinds a rule names only as evidence on findings whose fingerprint (rule, object, path, key) and
+ * severity come from the object the finding is on alone. A review of such a kind changes that object's
+ * evidence and message, never its fingerprint or severity, and the base already has the finding
+ * (the object it is on is not the one under review): the review cannot introduce it, so the rule is
+ * not run for it. HJK005: a finding on a Gateway whose hosts any namespace may bind lists the
+ * VirtualServices of other namespaces bound to it; for a VirtualService review it was half the decision.
+ * decide-fast.test.ts holds the claim over the equivalence corpus (the reference never introduces such a
+ * finding for such a review).
+ */
+export const EVIDENCE_ONLY: ReadonlyMap<string, ReadonlySet<string>> = new Map([['HJK005', new Set(['VirtualService'])]]);
+
 const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseKind));
 
 /**
@@ -125,12 +137,14 @@ const NAMES_WORKLOAD_ONLY_IF: ReadonlyMap<string, (subject: Resource, model: Mes
   ['AUT006', (subject: Resource, model: MeshModel) => !model.namespace(subject.namespace).resource],
 ]);
 
-/** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model. */
+/** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model in a way a review of it can introduce (EVIDENCE_ONLY). */
 export function mayName(rule: Rule, kind: string, subject: Resource, model: MeshModel): boolean {
   const names = RULE_NAMES.get(rule.meta.id);
   if (!names) return true;
   // The kind without its group (a group never holds '/'): called for every rule of every review.
-  if (names.has(kind.slice(kind.lastIndexOf('/') + 1))) return true;
+  const bare = kind.slice(kind.lastIndexOf('/') + 1);
+  if (EVIDENCE_ONLY.get(rule.meta.id)?.has(bare)) return false;
+  if (names.has(bare)) return true;
   if (!WORKLOAD_KEYS.has(kind) || !names.has('workload')) return false;
   return NAMES_WORKLOAD_ONLY_IF.get(rule.meta.id)?.(subject, model) ?? true;
 }
