@@ -6,6 +6,7 @@ import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
 import { olderFirst } from '../posture/util.js';
 import { OwnMemo } from '../model/own-memo.js';
+import type { ModelView } from '../model/overlay.js';
 
 /** The mesh-config key holding each kind's default exportTo. */
 export const EXPORT_DEFAULT_KEY = {
@@ -132,6 +133,8 @@ const wideCache = new OwnMemo<MeshModel, Map<string, Resource[]>>('wide-visibili
 export function namespaceWideSidecars(model: MeshModel): Map<string, Resource[]> {
   let byNs = wideCache.get(model);
   if (!byNs) {
+    const base = sidecarsBase(model);
+    if (base) return namespaceWideSidecars(base);
     byNs = new Map();
     for (const sc of model.ofKind('networking.istio.io', 'Sidecar')) {
       if (!isObject(sc.obj?.spec) || sidecarHasSelector(sc.obj.spec)) continue;
@@ -147,13 +150,54 @@ export function namespaceWideSidecars(model: MeshModel): Map<string, Resource[]>
 
 const scopesCache = new OwnMemo<MeshModel, SidecarScopes>('sidecar-scopes');
 
+/**
+ * The model whose Sidecars, namespace modes and root namespace an overlay (or a view of one) shares:
+ * its base, when the change is none of a Sidecar, a Namespace or a ConfigMap (the mesh config names the
+ * root namespace); else null. Sidecar scoping reads nothing else, so an admission review of a
+ * VirtualService or a Deployment uses the base's scopes instead of walking every Sidecar again.
+ */
+function sidecarsBase(model: MeshModel): MeshModel | null {
+  const change = (model as unknown as Partial<ModelView>).change;
+  if (!change) return null;
+  for (const r of [change.added, change.removed]) {
+    if (!r) continue;
+    if (r.group === '' && (r.kind === 'Namespace' || r.kind === 'ConfigMap')) return null;
+    if (r.group === 'networking.istio.io' && r.kind === 'Sidecar') return null;
+    if (r.group === 'install.istio.io') return null;
+  }
+  return change.base as unknown as MeshModel;
+}
+
 export function sidecarScopes(model: MeshModel): SidecarScopes {
   let s = scopesCache.get(model);
   if (!s) {
+    const base = sidecarsBase(model);
+    if (base) return sidecarScopes(base);
     s = new SidecarScopes(model);
     scopesCache.set(model, s);
   }
   return s;
+}
+
+const sidecarWorkloadsMemo = new OwnMemo<MeshModel, Map<string, boolean>>('namespace-has-sidecar-workload');
+
+/**
+ * Whether a workload of `ns` gets a sidecar (in a namespace that does not inject, by its own opt-in),
+ * kept per model and namespace. An overlay whose change is an object of another namespace answers as
+ * its base: namespacesTaking asks it of every namespace not in the mesh, for every config that exports
+ * to all, which for an admission review of a VirtualService was a walk over most of the cluster's
+ * workloads. A change of a Namespace, a ConfigMap, an install or a cluster-scoped object answers afresh.
+ */
+function hasSidecarWorkload(model: MeshModel, ns: string): boolean {
+  const change = (model as unknown as Partial<ModelView>).change;
+  if (change && [change.added, change.removed].every((r) => !r || (r.namespace !== '' && r.namespace !== ns && !(r.group === '' && (r.kind === 'Namespace' || r.kind === 'ConfigMap')) && r.group !== 'install.istio.io'))) {
+    return hasSidecarWorkload(change.base as unknown as MeshModel, ns);
+  }
+  let byNs = sidecarWorkloadsMemo.get(model);
+  if (!byNs) sidecarWorkloadsMemo.set(model, (byNs = new Map()));
+  let v = byNs.get(ns);
+  if (v === undefined) byNs.set(ns, (v = model.workloadsIn(ns).some((w) => model.dataplaneOf(w) === 'sidecar')));
+  return v;
 }
 
 /**
@@ -171,7 +215,7 @@ export function namespacesTaking(model: MeshModel, scope: ExportScope, configNs:
     const meshed = info.mode === 'sidecar' || info.mode === 'ambient';
     // Platform namespaces outside the mesh (istio-system holds istiod and gateways) have no sidecars to program.
     if (info.system && !meshed) continue;
-    if (info.mode === 'none' && !model.workloadsIn(ns).some((w) => model.dataplaneOf(w) === 'sidecar')) continue;
+    if (info.mode === 'none' && !hasSidecarWorkload(model, ns)) continue;
     if (scopes.imports(ns, configNs, host)) out.push(ns);
   }
   return out.sort();
