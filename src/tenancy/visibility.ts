@@ -159,13 +159,13 @@ const scopesCache = new OwnMemo<MeshModel, SidecarScopes>('sidecar-scopes');
 function sidecarsBase(model: MeshModel): MeshModel | null {
   const change = (model as unknown as Partial<ModelView>).change;
   if (!change) return null;
-  for (const r of [change.added, change.removed]) {
-    if (!r) continue;
-    if (r.group === '' && (r.kind === 'Namespace' || r.kind === 'ConfigMap')) return null;
-    if (r.group === 'networking.istio.io' && r.kind === 'Sidecar') return null;
-    if (r.group === 'install.istio.io') return null;
-  }
+  for (const r of [change.added, change.removed]) if (r && (changesMeshFacts(r) || (r.group === 'networking.istio.io' && r.kind === 'Sidecar'))) return null;
   return change.base as unknown as MeshModel;
+}
+
+/** Objects whose change can move namespaces' modes, the root namespace or the injectors' defaults. */
+function changesMeshFacts(r: Resource): boolean {
+  return (r.group === '' && (r.kind === 'Namespace' || r.kind === 'ConfigMap')) || r.group === 'install.istio.io';
 }
 
 export function sidecarScopes(model: MeshModel): SidecarScopes {
@@ -190,7 +190,7 @@ const sidecarWorkloadsMemo = new OwnMemo<MeshModel, Map<string, boolean>>('names
  */
 function hasSidecarWorkload(model: MeshModel, ns: string): boolean {
   const change = (model as unknown as Partial<ModelView>).change;
-  if (change && [change.added, change.removed].every((r) => !r || (r.namespace !== '' && r.namespace !== ns && !(r.group === '' && (r.kind === 'Namespace' || r.kind === 'ConfigMap')) && r.group !== 'install.istio.io'))) {
+  if (change && [change.added, change.removed].every((r) => !r || (r.namespace !== '' && r.namespace !== ns && !changesMeshFacts(r)))) {
     return hasSidecarWorkload(change.base as unknown as MeshModel, ns);
   }
   let byNs = sidecarWorkloadsMemo.get(model);
