@@ -19,6 +19,7 @@ import { EMPTY, editWorkloads, push, specOf } from './util.js';
 import { isNamespaceUpdate, modelWideReason } from '../model/overlay.js';
 import { sameJson } from '../model/same-json.js';
 import { OwnMemo } from '../model/own-memo.js';
+import { selectorMatches } from '../model/selectors.js';
 
 export * from './types.js';
 export { DEFAULT_MTLS, SECURITY_GROUP, containerPorts, namedPort } from './mtls.js';
@@ -390,7 +391,9 @@ export function overlayPosture(base: MeshPosture, model: MeshModel, removed: Res
   const reaches = (r: Resource) => {
     const info = parts.policies.byResource.get(r);
     if (!info || info.problems.length || info.scope !== 'selector' || info.selector === null) return true;
-    return picks(info.selector, removedW) || picks(info.selector, addedW);
+    // Matched as the resolver's selectWorkloads matches (the same helper), so both agree on every label.
+    const selector = { matchLabels: info.selector };
+    return [removedW, addedW].some((w) => w !== null && selectorMatches(selector, w.podLabels));
   };
   const recompute: Resource[] = [];
   // A workload change leaves every policy as it was: the base model's, by namespace (kept on it).
@@ -430,13 +433,6 @@ function policiesByNamespace(model: MeshModel): Map<string, Resource[]> {
     policiesMemo.set(model, m);
   }
   return m;
-}
-
-/** Whether a policy's `matchLabels` (as the resolver keeps it) picks the workload's pods. */
-function picks(selector: Readonly<Record<string, string>>, w: Workload | null): boolean {
-  if (!w) return false;
-  for (const k of Object.keys(selector)) if (!Object.hasOwn(w.podLabels, k) || w.podLabels[k] !== selector[k]) return false;
-  return true;
 }
 
 /**
