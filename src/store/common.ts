@@ -5,7 +5,7 @@
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import { groupOf, kindKey } from '../model/resource.js';
 import type { Batch, Change, ObjectKey, WireObject } from '../relay/protocol.js';
-import type { AnalysisScope, FindingInput, TrendPoint } from './types.js';
+import type { AnalysisScope, FindingInput, StoreBatch, StoreChange, TrendPoint } from './types.js';
 
 /** Bad input to a store query (a forged page cursor, say): the API answers 400 with the message. */
 export class StoreInputError extends Error {
@@ -94,10 +94,16 @@ export interface FoldedChanges {
  * Folds a batch's changes to one final operation per key (the last one wins), so an engine can apply
  * them as sets: PostgreSQL's `ON CONFLICT DO UPDATE` refuses to touch a row twice in one statement.
  */
-export function foldChanges(changes: readonly Change[]): FoldedChanges {
+export function foldChanges(changes: readonly StoreChange[]): FoldedChanges {
   const last = new Map<string, { key: ObjectKey; body: string | null }>();
   for (const c of changes) {
-    if (c.op === 'upsert') {
+    if (c.op === 'upsert-json') {
+      if (!c.key || typeof c.key !== 'object' || typeof c.body !== 'string') throw new StoreInputError('a serialized upsert needs a key and a body');
+      const key = checkedKey({ kind: c.key.kind, namespace: c.key.namespace, name: c.key.name });
+      const k = keyString(key);
+      last.delete(k);
+      last.set(k, { key, body: c.body });
+    } else if (c.op === 'upsert') {
       const key = checkedKey(wireObjectKey(c.object));
       const k = keyString(key);
       last.delete(k); // keep insertion order = order of the final operation
@@ -250,7 +256,7 @@ export function findingNamespace(f: FindingInputLike): string {
   return ns;
 }
 
-export function checkBatch(batch: Batch): void {
+export function checkBatch(batch: Batch | StoreBatch): void {
   if (!batch || typeof batch !== 'object') throw new StoreInputError('batch must be an object');
   if (typeof batch.epoch !== 'string' || batch.epoch.length === 0) throw new StoreInputError('batch.epoch must be a non-empty string');
   if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) throw new StoreInputError('batch.seq must be a positive integer');

@@ -44,7 +44,7 @@ import {
 } from './common.js';
 import { POSTGRES_MIGRATIONS } from './schema-postgres.js';
 import { telemetryColumns, toTelemetryFreshness, toTelemetryRecord, type TelemetryRow } from './telemetry-rows.js';
-import type { TelemetryFreshness, TelemetryRecord } from './types.js';
+import type { StoreBatch, TelemetryFreshness, TelemetryRecord } from './types.js';
 import { checkFence } from './leases-postgres.js';
 import {
   StoreConflictError,
@@ -331,7 +331,7 @@ export class PostgresStore implements Store {
 
   // --- Ingest ---
 
-  async applyBatch(cluster: string, batch: Batch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, batch: Batch | StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
     checkBatch(batch);
     const maxObjects = checkMaxObjects(opts);
     const now = date(at);

@@ -42,7 +42,7 @@ import {
 } from './common.js';
 import { SQLITE_MIGRATIONS } from './schema-sqlite.js';
 import { telemetryColumns, toTelemetryFreshness, toTelemetryRecord, type TelemetryRow } from './telemetry-rows.js';
-import type { TelemetryFreshness, TelemetryRecord } from './types.js';
+import type { StoreBatch, TelemetryFreshness, TelemetryRecord } from './types.js';
 import {
   StoreConflictError,
   type AnalysisOutcome,
@@ -303,7 +303,7 @@ export class SqliteStore implements Store {
 
   // --- Ingest ---
 
-  async applyBatch(cluster: string, batch: Batch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, batch: Batch | StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
     checkBatch(batch);
     const maxObjects = checkMaxObjects(opts);
     const now = iso(at);

@@ -18,9 +18,25 @@
  */
 import type { Evidence, Location, Severity } from '../engine/finding.js';
 import type { ResourceRef } from '../model/resource.js';
-import type { Batch, Cursor, ObjectKey, WireKindStatus, WireObject, WireTrafficEdge } from '../relay/protocol.js';
+import type { Batch, Change, Cursor, ObjectKey, WireKindStatus, WireObject, WireTrafficEdge } from '../relay/protocol.js';
 
 /** A cluster as registered. `fleet` rows (cross-cluster analysis) use the reserved name FLEET_CLUSTER. */
+
+/**
+ * An upsert the server's ingest already validated, sanitized and serialized (src/server/batch-decode.ts):
+ * `body` is the WireObject's JSON exactly as the store keeps it, `key` the object's.
+ */
+export interface SerializedUpsert {
+  op: 'upsert-json';
+  key: ObjectKey;
+  body: string;
+}
+
+export type StoreChange = Change | SerializedUpsert;
+
+/** A batch as Store.applyBatch takes it: the wire's, or with its upserts serialized. */
+export type StoreBatch = Omit<Batch, 'changes'> & { changes: StoreChange[] };
+
 export interface ClusterRecord {
   name: string;
   createdAt: string;
@@ -252,8 +268,11 @@ export interface Store extends TelemetryStore {
    * transaction. A snapshot's first part (seq 1) of a new epoch discards any staged parts of another.
    * `opts.seen`: note the agent as seen (as touchCluster does) in the same transaction, whatever the
    * outcome but a refusal over `maxObjects`: one commit per batch instead of two.
+   *
+   * An upsert comes as the agent sent it (`upsert`: the store serializes the object) or already
+   * serialized by the server's ingest decoder (`upsert-json`: its key and the text to store).
    */
-  applyBatch(cluster: string, batch: Batch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome>;
+  applyBatch(cluster: string, batch: Batch | StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome>;
   cursor(cluster: string): Promise<Cursor>;
   /**
    * The cluster's current objects (the complete epoch's), in key order. With `kinds`, only objects of

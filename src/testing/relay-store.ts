@@ -5,9 +5,9 @@
  * objects, deltas only after a complete snapshot, duplicates and gaps recognised, nothing changed on
  * refusal.
  */
-import { objectKeyString, type Batch, type Cursor, type ObjectKey, type WireKindStatus } from '../relay/protocol.js';
+import { objectKeyString, type Batch, type Cursor, type ObjectKey, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import { wireObjectKey } from '../store/common.js';
-import type { BatchOutcome, ClusterRecord, Store, StoredObject } from '../store/types.js';
+import type { BatchOutcome, ClusterRecord, Store, StoreBatch, StoredObject } from '../store/types.js';
 
 interface ClusterState {
   record: ClusterRecord;
@@ -51,7 +51,7 @@ export class MemoryIngestStore implements Partial<Store> {
     return { ...this.state(cluster).record.cursor };
   }
 
-  async applyBatch(cluster: string, b: Batch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, b: Batch | StoreBatch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
     const s = this.state(cluster);
     const c = s.record.cursor;
     if (b.epoch === c.epoch && b.seq <= c.seq) return { status: 'duplicate', cursor: { ...c } };
@@ -62,7 +62,10 @@ export class MemoryIngestStore implements Partial<Store> {
     else return { status: 'out-of-order', cursor: { ...c } };
     for (const ch of b.changes) {
       if (ch.op === 'delete') target.delete(objectKeyString(ch.key));
-      else {
+      else if (ch.op === 'upsert-json') {
+        // The server's decoder serialized it as the real stores keep it: kept here as they read it back.
+        target.set(objectKeyString(ch.key), { key: { ...ch.key }, object: JSON.parse(ch.body) as WireObject, storedAt: at.toISOString() });
+      } else {
         const key: ObjectKey = wireObjectKey(ch.object);
         target.set(objectKeyString(key), { key, object: structuredClone(ch.object), storedAt: at.toISOString() });
       }

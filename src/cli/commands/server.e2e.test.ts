@@ -152,6 +152,11 @@ test('meshward server: usage errors say what to fix', async () => {
     assert.equal(bad.code, 2, threads);
     assert.match(bad.stderr, /--analysis-threads takes a whole number from 1 to 8/);
   }
+  for (const threads of ['0', '17', 'many']) {
+    const bad = await runCli(['server', '--data', os.tmpdir(), '--ingest-threads', threads]);
+    assert.equal(bad.code, 2, threads);
+    assert.match(bad.stderr, /--ingest-threads takes a whole number from 1 to 16/);
+  }
   // A custom rule file is checked before anything listens: file and line of the bad field.
   const rulesDir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-server-rules-'));
   try {

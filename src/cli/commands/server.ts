@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { Command } from 'commander';
 import { openStore, type StoreSpec } from '../../store/index.js';
 import { createAgentIdentityService, registerIdentityRoutes } from '../../server/identity.js';
-import { registerIngestRoutes } from '../../server/ingest.js';
+import { createIngestRoutes, registerIngestRoutes } from '../../server/ingest.js';
 import { registerTelemetryRoutes } from '../../server/telemetry.js';
 import { addRelayTelemetryOptions, serverTelemetryPlan, type RelayTelemetryFlags } from '../telemetry-relay.js';
 import { startServer, type RunningServer } from '../../server/server.js';
@@ -16,6 +16,7 @@ import type { SetExit } from './index.js';
 import { customRulesFor } from './custom.js';
 import { defaultConfig } from '../../config/config.js';
 import { DEFAULT_ANALYSIS_LANES, MAX_ANALYSIS_LANES } from '../../server/analysis-worker-host.js';
+import { DEFAULT_DECODER_THREADS, MAX_DECODER_THREADS } from '../../server/ingest-decoder.js';
 import { DEFAULT_LEASE_MS, MAX_LEASE_MS, MIN_LEASE_MS, SQLITE_REPLICAS_REFUSED, type ReplicaSettings } from '../../server/replicas/index.js';
 
 export interface ServerFlags extends RelayTelemetryFlags {
@@ -39,6 +40,7 @@ export interface ServerFlags extends RelayTelemetryFlags {
   replicaId?: string;
   leasePeriod?: string;
   analysisThreads?: string;
+  ingestThreads?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -71,6 +73,14 @@ export function analysisThreads(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!/^\d{1,2}$/.test(v) || n < 1 || n > MAX_ANALYSIS_LANES) throw new UsageError(`--analysis-threads takes a whole number from 1 to ${MAX_ANALYSIS_LANES} (default ${DEFAULT_ANALYSIS_LANES} here: two, or one on a one-core machine), not "${terminalSafe(v.slice(0, 40))}"`);
+  return n;
+}
+
+/** `--ingest-threads N`: threads decoding agents' batches (src/server/ingest-decoder.ts). */
+export function ingestThreads(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d{1,2}$/.test(v) || n < 1 || n > MAX_DECODER_THREADS) throw new UsageError(`--ingest-threads takes a whole number from 1 to ${MAX_DECODER_THREADS} (default ${DEFAULT_DECODER_THREADS} here: one per core beside the event loop's, at most four), not "${terminalSafe(v.slice(0, 40))}"`);
   return n;
 }
 
@@ -145,6 +155,7 @@ export function registerServer(program: Command, io: CliIO, setExit: SetExit): C
     .option('--serving-key <file>', 'its private key')
     .option('--replica-id <name>', 'with --database: this replica\'s name in the leases table (default: host name and a random suffix; the pod name in Kubernetes)')
     .option('--analysis-threads <n>', `cluster analyses run at once, each in a worker thread keeping its clusters' models (memory grows with each; default ${DEFAULT_ANALYSIS_LANES} here, at most ${MAX_ANALYSIS_LANES})`)
+    .option('--ingest-threads <n>', `threads that decompress, check and sanitize agents' batches beside the event loop (default ${DEFAULT_DECODER_THREADS} here, at most ${MAX_DECODER_THREADS})`)
     .option('--lease-period <duration>', 'with --database: how long a replica holds a cluster\'s analysis without renewing; a dead replica\'s clusters move within it (default 15s, renewed every third)');
   addRelayTelemetryOptions(cmd, 'server');
   cmd.action(async (flags: ServerFlags) => {
@@ -177,6 +188,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
   const telemetry = serverTelemetryPlan(flags, io);
   const replicas = replicaSettings(flags, spec);
   const analysisLanes = analysisThreads(flags.analysisThreads);
+  const decoderThreads = ingestThreads(flags.ingestThreads);
   // Loaded (and refused with file:line) before anything listens. Plugins are for the CLI's scans only:
   // the server runs no package code a rule file could name.
   const ruleFiles = (flags.rules ?? []).map((p) => path.resolve(io.cwd, p));
@@ -188,7 +200,7 @@ export async function startServerFromFlags(flags: ServerFlags, io: CliIO, log: p
     const server = await startServer({
       store,
       identity,
-      agentRoutes: [registerIdentityRoutes, registerIngestRoutes, registerTelemetryRoutes],
+      agentRoutes: [registerIdentityRoutes, decoderThreads === undefined ? registerIngestRoutes : createIngestRoutes({ decoderThreads }), registerTelemetryRoutes],
       log,
       auth,
       host: flags.host,
