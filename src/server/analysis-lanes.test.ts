@@ -282,3 +282,67 @@ test('lanes: the real server compacts a model once COMPACT_AT_OVERLAYS changes a
     await t.close();
   }
 });
+
+test('a snapshot flood is stored first: a cluster\'s analysis after its snapshot waits while other clusters\' parts arrive (bounded); deltas and a lone snapshot do not', async () => {
+  const worker = new HeldWorker(2);
+  for (const c of ['a', 'b', 'c', 'd']) worker.overlaysOf.set(c, 0);
+  await withStore(async (store) => {
+    const analysis = new Analysis({ store, log: pino({ level: 'silent' }), worker, debounceMs: 1, idleDebounceMs: 1, fleetDebounceMs: 60_000, snapshotQuietMs: 150, maxFirstAnalysisWaitMs: 1500 });
+    let seq = 0;
+    const part = (cluster: string, last = false) => analysis.onStored(cluster, { epoch: 'e1', seq: ++seq, type: 'snapshot', last, changes: 5000 });
+    const delta = (cluster: string) => analysis.onStored(cluster, { epoch: 'e1', seq: ++seq, type: 'delta', last: false, changes: 1, keys: [{ kind: 'Service', namespace: 'ns', name: 'x' }] });
+    let feeding = true;
+    try {
+      // A lone snapshot: analysed at once (nothing else is arriving).
+      part('a', true);
+      await until(() => worker.active.has('a'), 'a lone snapshot analysed at once');
+      worker.release('a');
+      // A flood: c's parts keep arriving every 40 ms; b's snapshot completed meanwhile waits.
+      const feeder = (async () => {
+        while (feeding) {
+          part('c');
+          // c's own parts never hold c back: its analyses run between them (released here).
+          if (worker.active.has('c')) worker.release('c');
+          await new Promise((r) => setTimeout(r, 40));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 60));
+      part('b', true);
+      const bDone = performance.now();
+      // A delta to a cluster analysed already is not held back by the flood.
+      delta('a');
+      await until(() => worker.active.has('a'), 'a delta analysed during the flood');
+      worker.release('a');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(!worker.runs.some((r) => r.cluster === 'b'), 'b waited while c streamed its snapshot');
+      // The flood ends: b runs within the quiet time.
+      feeding = false;
+      await feeder;
+      await until(() => worker.active.has('b'), 'b after the flood');
+      assert.ok(performance.now() - bDone < 1500, 'b ran when the flood ended, before its longest wait');
+      worker.release('b');
+      // However long a flood lasts, a first analysis waits at most maxFirstAnalysisWaitMs.
+      feeding = true;
+      const feeder2 = (async () => {
+        while (feeding) {
+          part('c');
+          // c's own parts never hold c back: its analyses run between them (released here).
+          if (worker.active.has('c')) worker.release('c');
+          await new Promise((r) => setTimeout(r, 40));
+        }
+      })();
+      part('d', true);
+      const dDone = performance.now();
+      await until(() => worker.active.has('d'), 'd after its longest wait');
+      const waited = performance.now() - dDone;
+      assert.ok(waited >= 1400, `d waited ${Math.round(waited)} ms, its bound is 1,500`);
+      feeding = false;
+      await feeder2;
+      worker.release('d');
+    } finally {
+      feeding = false;
+      for (const c of [...worker.active.keys()]) worker.release(c);
+      await analysis.close();
+    }
+  });
+});

@@ -80,6 +80,10 @@ export interface AnalysisOptions {
   cacheObjects?: number;
   /** Replicas (src/server/replicas): who may analyse what, and where the fleet result is shared. Null: a single server. */
   gate?: AnalysisGate | null;
+  /** While other clusters' snapshot parts arrive this often, a cluster's first analysis after its snapshot waits (SNAPSHOT_QUIET_MS). */
+  snapshotQuietMs?: number;
+  /** The longest such a wait (MAX_FIRST_ANALYSIS_WAIT_MS). */
+  maxFirstAnalysisWaitMs?: number;
 }
 
 /** The hooks replicas give the analysis (src/server/replicas/coordinator.ts). */
@@ -103,6 +107,18 @@ export const DEFAULT_IDLE_DEBOUNCE_MS = 50;
 export const DEFAULT_FLEET_DEBOUNCE_MS = 1000;
 /** The fleet pass waits at most this many debounces after its first trigger (steady triggers cannot starve it), and yields to queued cluster work at most as long. */
 export const FLEET_MAX_WAIT_FACTOR = 5;
+/**
+ * A snapshot flood (many agents sending their whole cluster at once: the server's first start, a
+ * restart of every agent) is stored first and analysed after. While another cluster's snapshot part
+ * was stored within this long, a cluster's analysis after its own snapshot waits; a change to a
+ * cluster already analysed (a delta) never does. Measured with bench/relay-fleet.js (100 x 20,000
+ * objects, 2 cores): the first analyses took the CPU the event loop and the ingest decoders needed,
+ * ingest ran at two thirds of its speed without them (docs/relay.md "Ingest decoders"). A lone
+ * cluster's snapshot is analysed at once, as before.
+ */
+export const SNAPSHOT_QUIET_MS = 1000;
+/** A first analysis waits for a snapshot flood at most this long: findings of a cluster come within it however long the flood lasts. */
+export const MAX_FIRST_ANALYSIS_WAIT_MS = 10 * 60_000;
 /** Longest wait before a failed cluster analysis is retried. */
 const MAX_RETRY_MS = 30_000;
 /** Objects loaded between two turns given to the event loop. */
@@ -217,6 +233,14 @@ export class Analysis implements IngestListener {
   private readonly failures = new Map<string, number>();
   /** Waiters for idle(). */
   private idleWaiters: Array<() => void> = [];
+  /** When each cluster's last snapshot part was stored (performance.now()), kept for SNAPSHOT_QUIET_MS. */
+  private readonly snapshotPartAt = new Map<string, number>();
+  /** Clusters whose next analysis follows a snapshot, and since when (the wait is bounded from then). */
+  private readonly afterSnapshot = new Map<string, number>();
+  private readonly snapshotQuietMs: number;
+  private readonly maxFirstAnalysisWaitMs: number;
+  /** Wakes the queue when a snapshot flood may have ended. */
+  private floodTimer: NodeJS.Timeout | null = null;
   /** Analyses done, per cluster (tests count runs to prove debouncing). */
   readonly runs = new Map<string, number>();
   /** Cluster analyses by how they ran: from the store, or from the kept model (tests, logs). */
@@ -233,6 +257,8 @@ export class Analysis implements IngestListener {
     this.onCompacted = opts.onCompacted;
     this.worker = opts.worker ?? null;
     this.idleDebounceMs = Math.min(opts.idleDebounceMs ?? DEFAULT_IDLE_DEBOUNCE_MS, this.debounceMs);
+    this.snapshotQuietMs = opts.snapshotQuietMs ?? SNAPSHOT_QUIET_MS;
+    this.maxFirstAnalysisWaitMs = opts.maxFirstAnalysisWaitMs ?? MAX_FIRST_ANALYSIS_WAIT_MS;
     this.local = new IncrementalAnalyser(this.rules, opts.cacheObjects);
     this.gate = opts.gate ?? null;
     const lanes = this.worker?.lanes ?? 1;
@@ -260,6 +286,11 @@ export class Analysis implements IngestListener {
   }
 
   onStored(cluster: string, info?: Parameters<IngestListener['onStored']>[1]): void {
+    if (info?.type === 'snapshot' && cluster !== FLEET_CLUSTER) {
+      const t = performance.now();
+      this.snapshotPartAt.set(cluster, t);
+      if (!this.afterSnapshot.has(cluster)) this.afterSnapshot.set(cluster, t);
+    }
     if (info) this.changes.note(cluster, info);
     else this.changes.forget(cluster);
     if (cluster !== FLEET_CLUSTER && this.fleetChanges.note(cluster, info)) this.scheduleFleet();
@@ -329,6 +360,8 @@ export class Analysis implements IngestListener {
     this.fleetTimer = null;
     if (this.fleetYieldTimer) clearTimeout(this.fleetYieldTimer);
     this.fleetYieldTimer = null;
+    if (this.floodTimer) clearTimeout(this.floodTimer);
+    this.floodTimer = null;
     this.fleetDue = false;
     this.fleetFirstAt = null;
     await Promise.all([...this.running, this.fleetRunning]);
@@ -349,12 +382,16 @@ export class Analysis implements IngestListener {
       this.settle();
       return;
     }
-    // Each free lane takes the first of its clusters in the queue; with none, it may compact a model.
+    // Each free lane takes the first of its clusters in the queue that need not wait for a snapshot
+    // flood to end; with none, it may compact a model (not during a flood: that is a full build too).
+    const now = performance.now();
+    let waiting = false;
     for (let lane = 0; lane < this.running.length; lane++) {
       if (this.running[lane]) continue;
-      const at = this.ready.findIndex((c) => this.laneOf(c) === lane);
+      const at = this.ready.findIndex((c) => this.laneOf(c) === lane && !this.waitsForFlood(c, now));
       if (at < 0) {
-        this.compactIdle(lane);
+        if (this.ready.some((c) => this.laneOf(c) === lane)) waiting = true;
+        else this.compactIdle(lane);
         continue;
       }
       const [next] = this.ready.splice(at, 1);
@@ -364,8 +401,25 @@ export class Analysis implements IngestListener {
         this.pump();
       });
     }
+    if (waiting && !this.floodTimer) {
+      this.floodTimer = setTimeout(() => {
+        this.floodTimer = null;
+        this.pump();
+      }, this.snapshotQuietMs);
+    }
     this.pumpFleet();
     this.settle();
+  }
+
+  /** Whether `cluster`'s analysis after its snapshot waits: another cluster's snapshot is arriving, and it has not waited its most. */
+  private waitsForFlood(cluster: string, now: number): boolean {
+    const since = this.afterSnapshot.get(cluster);
+    if (since === undefined || now - since >= this.maxFirstAnalysisWaitMs) return false;
+    for (const [other, at] of this.snapshotPartAt) {
+      if (now - at >= this.snapshotQuietMs) this.snapshotPartAt.delete(other);
+      else if (other !== cluster) return true;
+    }
+    return false;
   }
 
   /**
@@ -455,6 +509,7 @@ export class Analysis implements IngestListener {
     const started = performance.now();
     try {
       const at = this.now();
+      this.afterSnapshot.delete(cluster);
       const changes = this.changes.take(cluster);
       // Replicas: only the lease holder analyses, and its writes are fenced by the lease's generation.
       const fence = this.gate ? this.gate.fence(cluster) : undefined;
