@@ -285,7 +285,7 @@ test('lanes: the real server compacts a model once COMPACT_AT_OVERLAYS changes a
 
 test('a snapshot flood is stored first: a cluster\'s analysis after its snapshot waits while other clusters\' parts arrive (bounded); deltas and a lone snapshot do not', async () => {
   const worker = new HeldWorker(2);
-  for (const c of ['a', 'b', 'c', 'd']) worker.overlaysOf.set(c, 0);
+  for (const c of ['a', 'b', 'c', 'd', 'e']) worker.overlaysOf.set(c, 0);
   await withStore(async (store) => {
     const analysis = new Analysis({ store, log: pino({ level: 'silent' }), worker, debounceMs: 1, idleDebounceMs: 1, fleetDebounceMs: 60_000, snapshotQuietMs: 150, maxFirstAnalysisWaitMs: 1500 });
     let seq = 0;
@@ -313,14 +313,23 @@ test('a snapshot flood is stored first: a cluster\'s analysis after its snapshot
       delta('a');
       await until(() => worker.active.has('a'), 'a delta analysed during the flood');
       worker.release('a');
+      // A change not known (a replica taking a cluster over: the whole cluster is loaded) waits too.
+      analysis.onStored('e');
       await new Promise((r) => setTimeout(r, 500));
       assert.ok(!worker.runs.some((r) => r.cluster === 'b'), 'b waited while c streamed its snapshot');
+      assert.ok(!worker.runs.some((r) => r.cluster === 'e'), 'e (a full load) waited while c streamed its snapshot');
       // The flood ends: b runs within the quiet time.
       feeding = false;
       await feeder;
       await until(() => worker.active.has('b'), 'b after the flood');
       assert.ok(performance.now() - bDone < 1500, 'b ran when the flood ended, before its longest wait');
       worker.release('b');
+      await until(() => {
+        // c's last part queued one more run of c in the lane e shares: let it through.
+        if (worker.active.has('c')) worker.release('c');
+        return worker.active.has('e');
+      }, 'e after the flood');
+      worker.release('e');
       // However long a flood lasts, a first analysis waits at most maxFirstAnalysisWaitMs.
       feeding = true;
       const feeder2 = (async () => {

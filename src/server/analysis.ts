@@ -110,10 +110,10 @@ export const FLEET_MAX_WAIT_FACTOR = 5;
 /**
  * A snapshot flood (many agents sending their whole cluster at once: the server's first start, a
  * restart of every agent) is stored first and analysed after. While another cluster's snapshot part
- * was stored within this long, a cluster's analysis after its own snapshot waits; a change to a
- * cluster already analysed (a delta) never does. Measured with bench/relay-fleet.js (100 x 20,000
+ * was stored within this long, a cluster's analysis after its own snapshot (or after a change not
+ * known, which loads the whole cluster too: a replica taking it over) waits; a delta never does. Measured with bench/relay-fleet.js (100 x 20,000
  * objects, 2 cores): the first analyses took the CPU the event loop and the ingest decoders needed,
- * ingest ran at two thirds of its speed without them (docs/relay.md "Ingest decoders"). A lone
+ * ingest ran at half its speed beside them (docs/relay.md "Ingest decoders and snapshot floods"). A lone
  * cluster's snapshot is analysed at once, as before.
  */
 export const SNAPSHOT_QUIET_MS = 1000;
@@ -286,9 +286,11 @@ export class Analysis implements IngestListener {
   }
 
   onStored(cluster: string, info?: Parameters<IngestListener['onStored']>[1]): void {
-    if (info?.type === 'snapshot' && cluster !== FLEET_CLUSTER) {
+    // A snapshot part, or a change not known (a replica taking a cluster over, a notice without its
+    // epoch): the next analysis loads the whole cluster, which waits while a flood lasts.
+    if ((info === undefined || info.type === 'snapshot') && cluster !== FLEET_CLUSTER) {
       const t = performance.now();
-      this.snapshotPartAt.set(cluster, t);
+      if (info) this.snapshotPartAt.set(cluster, t);
       if (!this.afterSnapshot.has(cluster)) this.afterSnapshot.set(cluster, t);
     }
     if (info) this.changes.note(cluster, info);

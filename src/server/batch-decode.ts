@@ -2,7 +2,7 @@
  * What the server makes of an agent's batch body before storing it: decompressed under the cap,
  * parsed, validated strictly, every object sanitized again and serialized as the store keeps it.
  * Pure and synchronous: the ingest decoder threads (./ingest-decoder.ts) run it, so the event loop
- * only moves bytes and writes rows (docs/relay.md "Ingest decoders").
+ * only moves bytes and writes rows (docs/relay.md "Ingest decoders and snapshot floods").
  *
  * Everything an agent sends is hostile, even with a valid certificate:
  * - the decompressed size is bounded by zlib's output cap (a gzip bomb stops there, having allocated

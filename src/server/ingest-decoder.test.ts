@@ -113,9 +113,13 @@ test('a decoder thread that dies (out of memory on a huge batch) fails that batc
   }
 });
 
-test('closed decoders refuse new batches', async () => {
+test('closed decoders refuse new batches, and the batch in flight is failed, never left hanging', async () => {
   const decoders = new IngestDecoders(1);
+  // The thread is still starting when close comes: the batch is not stored, its request answers 503.
+  const inFlight = decoders.decode(gz(batch(Array.from({ length: 2000 }, (_, j) => pod('ns', `p-${j}`)))), 'gzip');
+  const failed = assert.rejects(inFlight, /closed/);
   await decoders.close();
+  await failed;
   await assert.rejects(decoders.decode(gz(batch([])), 'gzip'), /closed/);
   assert.throws(() => new IngestDecoders(0), RangeError);
 });

@@ -4,7 +4,7 @@
  * receives bytes, writes rows and answers. Measured with bench/relay-fleet.js: decoding was about two
  * thirds of the event loop's work per object in an initial ingest, and its garbage (every batch's
  * parsed objects, alive while the batch is worked on) was promoted and collected by the full
- * collections of the main heap (docs/relay.md "Ingest decoders").
+ * collections of the main heap (docs/relay.md "Ingest decoders and snapshot floods").
  *
  * Each thread takes one batch at a time from a shared queue; how many batches are in flight at once
  * is bounded by the ingest route (maxConcurrentBatches), so memory is bounded whatever the fleet
@@ -78,6 +78,10 @@ class DecoderThread {
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
+    // The batch in flight is not stored: its agent is told to retry (the route answers 503).
+    const job = this.job;
+    this.job = null;
+    job?.reject(new Error('the ingest decoders are closed'));
     if (w) await w.terminate();
   }
 }
