@@ -355,3 +355,31 @@ test('a snapshot flood is stored first: a cluster\'s analysis after its snapshot
     }
   });
 });
+
+test('replicas: parts of a cluster another replica holds (snapshotPartStored) hold back a first analysis here too', async () => {
+  const worker = new HeldWorker(1);
+  worker.overlaysOf.set('f', 0);
+  await withStore(async (store) => {
+    const analysis = new Analysis({ store, log: pino({ level: 'silent' }), worker, debounceMs: 1, idleDebounceMs: 1, fleetDebounceMs: 60_000, snapshotQuietMs: 150, maxFirstAnalysisWaitMs: 60_000 });
+    let feeding = true;
+    try {
+      const feeder = (async () => {
+        while (feeding) {
+          analysis.snapshotPartStored('held-elsewhere');
+          await new Promise((r) => setTimeout(r, 40));
+        }
+      })();
+      analysis.onStored('f', { epoch: 'e1', seq: 1, type: 'snapshot', last: true, changes: 10 });
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(worker.runs.length, 0, 'f waited for the flood another replica is storing');
+      feeding = false;
+      await feeder;
+      await until(() => worker.active.has('f'), 'f after the flood');
+      worker.release('f');
+    } finally {
+      feeding = false;
+      for (const c of [...worker.active.keys()]) worker.release(c);
+      await analysis.close();
+    }
+  });
+});

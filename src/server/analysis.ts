@@ -413,6 +413,14 @@ export class Analysis implements IngestListener {
     this.settle();
   }
 
+  /**
+   * A snapshot part of `cluster` was stored, whoever analyses it (replicas: every part stored here or
+   * told by another replica), so a snapshot flood is seen whichever replica holds the clusters.
+   */
+  snapshotPartStored(cluster: string): void {
+    if (cluster !== FLEET_CLUSTER) this.snapshotPartAt.set(cluster, performance.now());
+  }
+
   /** Whether `cluster`'s analysis after its snapshot waits: another cluster's snapshot is arriving, and it has not waited its most. */
   private waitsForFlood(cluster: string, now: number): boolean {
     const since = this.afterSnapshot.get(cluster);

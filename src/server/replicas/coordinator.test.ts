@@ -27,7 +27,11 @@ const log = pino({ level: 'silent' });
 
 class Recorder implements ReplicaAnalysisHooks {
   stored: Array<{ cluster: string; info?: StoredInfo }> = [];
+  parts: string[] = [];
   fleet = 0;
+  snapshotPartStored(cluster: string): void {
+    this.parts.push(cluster);
+  }
   onStored(cluster: string, info?: StoredInfo): void {
     this.stored.push({ cluster, info });
   }
@@ -82,6 +86,18 @@ test('two replicas: shares, notifications, the polling fallback, fences, hand-ov
     const polled = await until('the lost batch found by polling', () => ra.stored.find((s) => s.cluster === target), WAIT);
     assert.equal(polled.info, undefined, 'analysed from the store (nothing says which keys changed)');
     assert.ok(a.stats.polled >= 1);
+
+    // A snapshot part stored on B: both replicas hear of it, whoever holds the cluster (a snapshot flood
+    // is fleet-wide: first analyses wait for it to end, src/server/analysis.ts SNAPSHOT_QUIET_MS).
+    ra.parts = [];
+    rb.parts = [];
+    b.onLocalStored(target, { epoch: 'e2', seq: 1, type: 'snapshot', last: false, changes: 5000 });
+    assert.deepEqual(rb.parts, [target], 'the storing replica notes the part though it does not hold the cluster');
+    await until('A hears of the part', () => ra.parts.includes(target), WAIT);
+    // A delta is no part of a flood.
+    b.onLocalStored(target, { epoch: 'e2', seq: 2, type: 'delta', last: false, changes: 1, keys });
+    await until('A notified of the delta', () => ra.stored.some((s) => s.info?.epoch === 'e2' && s.info.seq === 2), WAIT);
+    assert.deepEqual([ra.parts, rb.parts], [[target], [target]]);
 
     // A hostile payload on the channel is ignored.
     await sql.query(`SELECT pg_notify('meshward_changes', $1)`, ['{"v":1,"r":"x","c":"__proto__","e":"e","s":1,"t":"delta"}']);

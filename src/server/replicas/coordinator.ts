@@ -52,6 +52,8 @@ export interface ReplicaAnalysisHooks {
   scheduleFleet(): void;
   /** New telemetry for a held cluster: re-run its rules over the kept model (absent: onStored, a reload). */
   onTelemetry?(cluster: string): void;
+  /** A snapshot part of any cluster was stored, held here or not: a snapshot flood is fleet-wide (Analysis SNAPSHOT_QUIET_MS). */
+  snapshotPartStored?(cluster: string): void;
 }
 
 export function defaultReplicaId(): string {
@@ -163,6 +165,7 @@ export class ReplicaCoordinator {
     }
     const k = this.known.get(cluster);
     if (!k || k.epoch !== info.epoch || info.seq > k.seq) this.known.set(cluster, { epoch: info.epoch, seq: info.seq, complete: info.last || (k?.complete ?? false) });
+    if (info.type === 'snapshot') this.analysis?.snapshotPartStored?.(cluster);
     if (this.holds(cluster)) this.analysis?.onStored(cluster, info);
     if (this.holds(FLEET_CLUSTER)) this.analysis?.scheduleFleet();
   }
@@ -202,6 +205,7 @@ export class ReplicaCoordinator {
     const k = this.known.get(n.cluster);
     if (k && n.epoch !== null && k.epoch === n.epoch && n.seq <= k.seq) return;
     this.known.set(n.cluster, { epoch: n.epoch, seq: n.seq, complete: n.last || (k?.complete ?? false) });
+    if (n.type === 'snapshot') this.analysis?.snapshotPartStored?.(n.cluster);
     if (this.holds(n.cluster)) {
       // Without the epoch the batch cannot be placed: the holder reloads the cluster.
       this.analysis?.onStored(n.cluster, n.epoch === null ? undefined : { epoch: n.epoch, seq: n.seq, type: n.type, last: n.last, changes: n.keys?.length ?? 0, keys: n.keys });
