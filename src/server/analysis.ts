@@ -291,9 +291,8 @@ export class Analysis implements IngestListener {
     // A snapshot part, or a change not known (a replica taking a cluster over, a notice without its
     // epoch): the next analysis loads the whole cluster, which waits while a flood lasts.
     if ((info === undefined || info.type === 'snapshot') && cluster !== FLEET_CLUSTER) {
-      const t = performance.now();
-      if (info) this.snapshotPartAt.set(cluster, t);
-      if (!this.afterSnapshot.has(cluster)) this.afterSnapshot.set(cluster, t);
+      if (info) this.snapshotPartStored(cluster);
+      if (!this.afterSnapshot.has(cluster)) this.afterSnapshot.set(cluster, performance.now());
     }
     if (info) this.changes.note(cluster, info);
     else this.changes.forget(cluster);

@@ -73,7 +73,7 @@ export function decodeBatchBody(body: Uint8Array, contentEncoding: string): Stor
 }
 
 /** `batch` with each upsert as the store writes it: its key and its JSON text (wireObjectJson). */
-export function serializedBatch(batch: Batch): StoreBatch {
+function serializedBatch(batch: Batch): StoreBatch {
   const changes: StoreChange[] = batch.changes.map((c): StoreChange => (c.op === 'upsert' ? serializedUpsert(c.object) : c));
   return { ...batch, changes };
 }

@@ -17,7 +17,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AGENT_PATHS, RELAY_LIMITS, type Batch, type BatchAck, type ObjectKey } from '../relay/protocol.js';
+import { AGENT_PATHS, RELAY_LIMITS, type BatchAck, type ObjectKey } from '../relay/protocol.js';
 import { wireObjectKey } from '../store/common.js';
 import type { StoreBatch } from '../store/types.js';
 import type { AgentRoutesDeps, RegisterAgentRoutes } from './types.js';
@@ -53,9 +53,9 @@ const MAX_LISTED_KEYS = 2000;
  * The keys of a stored batch handed to the analysis: a delta's changed objects, so the analysis
  * re-reads only those; none for a snapshot or a delta too big to list (the analysis reloads the cluster).
  */
-export function storedKeys(batch: Pick<Batch | StoreBatch, 'type' | 'changes'>): ObjectKey[] | undefined {
+export function storedKeys(batch: Pick<StoreBatch, 'type' | 'changes'>): ObjectKey[] | undefined {
   if (batch.type !== 'delta' || batch.changes.length > MAX_LISTED_KEYS) return undefined;
-  return (batch.changes as StoreBatch['changes']).map((c) => (c.op === 'upsert' ? wireObjectKey(c.object) : c.key));
+  return batch.changes.map((c) => (c.op === 'upsert' ? wireObjectKey(c.object) : c.key));
 }
 
 type Authed = FastifyRequest & { meshwardCluster?: string };

@@ -4,7 +4,7 @@
  */
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
 import { groupOf, kindKey } from '../model/resource.js';
-import type { Batch, Change, ObjectKey, WireObject } from '../relay/protocol.js';
+import type { ObjectKey, WireObject } from '../relay/protocol.js';
 import type { AnalysisScope, FindingInput, StoreBatch, StoreChange, TrendPoint } from './types.js';
 
 /** Bad input to a store query (a forged page cursor, say): the API answers 400 with the message. */
@@ -96,24 +96,21 @@ export interface FoldedChanges {
  */
 export function foldChanges(changes: readonly StoreChange[]): FoldedChanges {
   const last = new Map<string, { key: ObjectKey; body: string | null }>();
+  // checkedKey copies the three fields: nothing else of a caller's key object is kept.
+  const put = (key: ObjectKey, body: string | null) => {
+    const checked = checkedKey(key);
+    const k = keyString(checked);
+    last.delete(k); // keep insertion order = order of the final operation
+    last.set(k, { key: checked, body });
+  };
   for (const c of changes) {
-    if (c.op === 'upsert-json') {
+    if (c.op === 'upsert') put(wireObjectKey(c.object), wireObjectJson(c.object));
+    else if (c.op === 'upsert-json') {
       if (!c.key || typeof c.key !== 'object' || typeof c.body !== 'string') throw new StoreInputError('a serialized upsert needs a key and a body');
-      const key = checkedKey({ kind: c.key.kind, namespace: c.key.namespace, name: c.key.name });
-      const k = keyString(key);
-      last.delete(k);
-      last.set(k, { key, body: c.body });
-    } else if (c.op === 'upsert') {
-      const key = checkedKey(wireObjectKey(c.object));
-      const k = keyString(key);
-      last.delete(k); // keep insertion order = order of the final operation
-      last.set(k, { key, body: wireObjectJson(c.object) });
+      put(c.key, c.body);
     } else {
       if (!c.key || typeof c.key !== 'object') throw new StoreInputError('a delete change needs a key');
-      const key = checkedKey({ kind: c.key.kind, namespace: c.key.namespace, name: c.key.name });
-      const k = keyString(key);
-      last.delete(k);
-      last.set(k, { key, body: null });
+      put(c.key, null);
     }
   }
   const out: FoldedChanges = { upserts: [], deletes: [] };
@@ -256,7 +253,7 @@ export function findingNamespace(f: FindingInputLike): string {
   return ns;
 }
 
-export function checkBatch(batch: Batch | StoreBatch): void {
+export function checkBatch(batch: StoreBatch): void {
   if (!batch || typeof batch !== 'object') throw new StoreInputError('batch must be an object');
   if (typeof batch.epoch !== 'string' || batch.epoch.length === 0) throw new StoreInputError('batch.epoch must be a non-empty string');
   if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) throw new StoreInputError('batch.seq must be a positive integer');

@@ -15,7 +15,7 @@
 import pg from 'pg';
 import { createHash, randomUUID } from 'node:crypto';
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
-import type { Batch, Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
+import type { Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
 import {
   decodePageCursor,
   encodePageCursor,
@@ -331,7 +331,7 @@ export class PostgresStore implements Store {
 
   // --- Ingest ---
 
-  async applyBatch(cluster: string, batch: Batch | StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, batch: StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
     checkBatch(batch);
     const maxObjects = checkMaxObjects(opts);
     const now = date(at);

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isSeverity, SEVERITIES, type Severity } from '../engine/finding.js';
-import type { Batch, Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
+import type { Cursor, ObjectKey, WireKindStatus } from '../relay/protocol.js';
 import {
   decodePageCursor,
   encodePageCursor,
@@ -303,7 +303,7 @@ export class SqliteStore implements Store {
 
   // --- Ingest ---
 
-  async applyBatch(cluster: string, batch: Batch | StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, batch: StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome> {
     checkBatch(batch);
     const maxObjects = checkMaxObjects(opts);
     const now = iso(at);

@@ -34,7 +34,7 @@ export interface SerializedUpsert {
 
 export type StoreChange = Change | SerializedUpsert;
 
-/** A batch as Store.applyBatch takes it: the wire's, or with its upserts serialized. */
+/** A batch as Store.applyBatch takes it: the wire's (a Batch is one), or with its upserts serialized. */
 export type StoreBatch = Omit<Batch, 'changes'> & { changes: StoreChange[] };
 
 export interface ClusterRecord {
@@ -272,7 +272,7 @@ export interface Store extends TelemetryStore {
    * An upsert comes as the agent sent it (`upsert`: the store serializes the object) or already
    * serialized by the server's ingest decoder (`upsert-json`: its key and the text to store).
    */
-  applyBatch(cluster: string, batch: Batch | StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome>;
+  applyBatch(cluster: string, batch: StoreBatch, at: Date, opts: ApplyBatchOptions): Promise<BatchOutcome>;
   cursor(cluster: string): Promise<Cursor>;
   /**
    * The cluster's current objects (the complete epoch's), in key order. With `kinds`, only objects of

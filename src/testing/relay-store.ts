@@ -5,7 +5,7 @@
  * objects, deltas only after a complete snapshot, duplicates and gaps recognised, nothing changed on
  * refusal.
  */
-import { objectKeyString, type Batch, type Cursor, type ObjectKey, type WireKindStatus, type WireObject } from '../relay/protocol.js';
+import { objectKeyString, type Cursor, type ObjectKey, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import { wireObjectKey } from '../store/common.js';
 import type { BatchOutcome, ClusterRecord, Store, StoreBatch, StoredObject } from '../store/types.js';
 
@@ -51,7 +51,7 @@ export class MemoryIngestStore implements Partial<Store> {
     return { ...this.state(cluster).record.cursor };
   }
 
-  async applyBatch(cluster: string, b: Batch | StoreBatch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
+  async applyBatch(cluster: string, b: StoreBatch, at: Date, opts: { maxObjects: number }): Promise<BatchOutcome> {
     const s = this.state(cluster);
     const c = s.record.cursor;
     if (b.epoch === c.epoch && b.seq <= c.seq) return { status: 'duplicate', cursor: { ...c } };
