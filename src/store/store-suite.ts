@@ -450,6 +450,31 @@ export function runStoreSuite(target: StoreSuiteTarget): void {
         assert.equal((await store.cursor('west')).seq, 1);
       });
 
+      withStore('every key and body of a many-object batch comes back as sent (lists with and without newlines, one or many cluster-scoped objects)', async ({ store }) => {
+        await store.createCluster('east', T0);
+        const strip = (xs: StoredObject[]) => xs.map((x) => ({ key: x.key, object: x.object })).sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+        const expected = (objs: WireObject[]) => strip(objs.map((o) => ({ key: wireObjectKey(o), object: JSON.parse(JSON.stringify(o)) as WireObject, storedAt: '' })));
+        // Keys without a newline (PostgreSQL joins such a list into one parameter), quotes, backslashes,
+        // commas and braces (an array literal's metacharacters) among them; two cluster-scoped objects.
+        const plain = HOSTILE_STRINGS.filter((h) => !h.includes('\n')).flatMap((h, i) => [wireObject('Service', `ns-${i}`, `${h},{x}"\\${i}`, { data: `${h}\\n"{,}"` }), wireObject('Namespace', '', `cluster-${i}-${h}`)]);
+        await store.applyBatch('east', batch('e1', 1, 'snapshot', plain.map(upsert), true), at(1), MAX);
+        assert.deepEqual(strip(await all(store, 'east')), expected(plain));
+        // Every hostile key in one batch (some hold a newline: that list goes as an array), and one cluster-scoped object alone.
+        const hostile = HOSTILE_STRINGS.map((h) => wireObject('ConfigMap', h, h, { data: { [h]: h } }));
+        await store.applyBatch('east', batch('e2', 1, 'snapshot', hostile.map(upsert), false), at(2), MAX);
+        const alone = wireObject('Namespace', '', 'alone');
+        await store.applyBatch('east', batch('e2', 2, 'snapshot', [upsert(alone)], true), at(3), MAX);
+        assert.deepEqual(strip(await all(store, 'east')), expected([...hostile, alone]));
+        // A serialized body holding a raw newline (JSON whitespace) is stored as the same object; deletes by those keys.
+        const spaced = wireObject('Service', 'a', 'spaced', { spec: { ports: [80] } });
+        const body = JSON.stringify(spaced, null, 1);
+        assert.ok(body.includes('\n'));
+        const changes = [{ op: 'upsert-json' as const, key: wireObjectKey(spaced), body }, ...hostile.slice(0, 3).map((o) => ({ op: 'delete' as const, key: wireObjectKey(o) }))];
+        assert.equal((await store.applyBatch('east', { ...batch('e2', 3, 'delta', []), changes }, at(4), MAX)).status, 'stored');
+        assert.deepEqual(strip(await all(store, 'east')), expected([...hostile.slice(3), alone, spaced]));
+        assert.equal((await store.getCluster('east'))?.objects, hostile.length - 3 + 2);
+      });
+
       withStore('clusters are separate: one cluster\'s batches never touch another\'s objects', async ({ store }) => {
         await store.createCluster('east', T0);
         await store.createCluster('west', T0);
