@@ -72,6 +72,31 @@ const cpuSeconds = (pid) => {
     return null;
   }
 };
+/**
+ * CPU seconds PostgreSQL has used: the postmaster (its own and its reaped children's, cutime and
+ * cstime) and every live child (backends, WAL writer, checkpointer). Null without PostgreSQL.
+ */
+const pgCpuSeconds = () => {
+  if (!pg) return null;
+  try {
+    const master = Number(fs.readFileSync(path.join(pg.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const fields = (pid) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const m = fields(master);
+    let ticks = Number(m[11]) + Number(m[12]) + Number(m[13]) + Number(m[14]);
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const f = fields(pid);
+        if (Number(f[1]) === master) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return +(ticks / 100).toFixed(2);
+  } catch {
+    return null;
+  }
+};
 /** CPU seconds per thread of a process, grouped: 'main' (the event loop), then by the thread's name (comm). */
 const cpuByThread = (pid) => {
   const out = {};
@@ -156,6 +181,7 @@ const config = path.join(dir, 'agents.json');
 fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
 // MESHWARD_BENCH_AGENTS_NODE_ARGS: node flags for the agents' process only.
 const agentsNodeArgs = (process.env.MESHWARD_BENCH_AGENTS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const pgCpuAtStart = pgCpuSeconds(); // before the agents start: the ingest is theirs
 const agents = spawn(process.execPath, [...agentsNodeArgs, path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
 const loads = [];
 const loadSampler = setInterval(() => loads.push(os.loadavg()[0]), 5000);
@@ -163,7 +189,7 @@ let ingest = null;
 let analysed = null;
 let done = null;
 let ingestRssKB = 0;
-const cpu = { ingest: null, analysed: null, end: null, agentsIngest: null, serverThreadsIngest: null, agentsThreadsIngest: null };
+const cpu = { ingest: null, analysed: null, end: null, agentsIngest: null, serverThreadsIngest: null, agentsThreadsIngest: null, pgIngest: null };
 let agentsPeakKB = 0;
 const agentSampler = setInterval(() => (agentsPeakKB = Math.max(agentsPeakKB, procStatus(agents.pid, 'VmRSS'))), 500);
 await new Promise((resolve, reject) => {
@@ -175,6 +201,7 @@ await new Promise((resolve, reject) => {
       ingestRssKB = serversKB('VmHWM');
       cpu.ingest = serversCpu();
       cpu.agentsIngest = cpuSeconds(agents.pid);
+      cpu.pgIngest = pgCpuAtStart === null ? null : +(pgCpuSeconds() - pgCpuAtStart).toFixed(2);
       cpu.serverThreadsIngest = REPLICAS > 1 ? Object.fromEntries(servers.map((s, i) => [`replica-${i}`, cpuByThread(s.pid)])) : cpuByThread(server.pid);
       cpu.agentsThreadsIngest = cpuByThread(agents.pid);
       console.error(`initial ingest: ${o.objects} objects in ${o.seconds.toFixed(1)} s`);
@@ -235,6 +262,8 @@ const result = {
   serverCpuSeconds: { ingest: cpu.ingest, firstAnalysisOfAll: cpu.analysed !== null && cpu.ingest !== null ? +(cpu.analysed - cpu.ingest).toFixed(1) : null, visibilityPhase: cpu.end !== null && cpu.analysed !== null ? +(cpu.end - cpu.analysed).toFixed(1) : null, total: cpu.end },
   // The simulated agents' process (making, serialising, compressing and sending the snapshots) shares the machine's cores.
   agentsCpuSecondsInIngest: cpu.agentsIngest,
+  // PostgreSQL's processes in the ingest (null on SQLite): the third party on the same cores.
+  postgresCpuSecondsInIngest: cpu.pgIngest,
   // Per thread at the end of the ingest (the server's analysis workers, its zlib and V8 helpers apart from its event loop).
   cpuByThreadInIngest: { server: cpu.serverThreadsIngest, agents: cpu.agentsThreadsIngest },
   loadAverage1m: { min: loads.length ? Math.min(...loads) : null, max: loads.length ? Math.max(...loads) : null, mean: loads.length ? +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1) : null },
@@ -257,6 +286,7 @@ console.log(
     row('background deltas (/s)', result.backgroundDeltas.perSecond, `${DELTA_RATE}`, null),
     row('server CPU s: ingest / first analyses / trials', `${result.serverCpuSeconds.ingest} / ${result.serverCpuSeconds.firstAnalysisOfAll} / ${result.serverCpuSeconds.visibilityPhase}`, '', null),
     row('agents process CPU s in the ingest', result.agentsCpuSecondsInIngest, '', null),
+    ...(pg ? [row('PostgreSQL CPU s in the ingest', result.postgresCpuSecondsInIngest, '', null)] : []),
     row('cluster analysis p50 / p99 (s)', `${result.clusterAnalysisSeconds.p50} / ${result.clusterAnalysisSeconds.p99}`, '', null),
   ].join('\n'),
 );
