@@ -17,7 +17,7 @@
 import { gunzipSync } from 'node:zlib';
 import { sanitizeOwnedObject } from '../cluster/sanitize.js';
 import { isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type Change, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
-import { rememberObjectJson, wireObjectJson, wireObjectKey } from '../store/common.js';
+import { wireObjectJsonWith, wireObjectKey } from '../store/common.js';
 import type { SerializedUpsert, StoreBatch, StoreChange } from '../store/types.js';
 
 /** Control characters have no place in a Kubernetes name, kind or version; in a log or a terminal they do harm. */
@@ -69,17 +69,15 @@ export function decodeBatchBody(body: Uint8Array, contentEncoding: string): Stor
   } catch {
     refuse(400, 'malformed', 'the batch body is not JSON');
   }
-  return serializedBatch(validateBatch(parsed));
-}
-
-/** `batch` with each upsert as the store writes it: its key and its JSON text (wireObjectJson). */
-function serializedBatch(batch: Batch): StoreBatch {
-  const changes: StoreChange[] = batch.changes.map((c): StoreChange => (c.op === 'upsert' ? serializedUpsert(c.object) : c));
+  const { batch, objectTexts } = checkBatch(parsed);
+  // Each upsert as the store writes it: its key and its JSON text, made from the object's text that
+  // validation serialized to measure it (the same JSON as serializing the wire object).
+  const changes = batch.changes.map((c, i): StoreChange => (c.op === 'upsert' ? serializedUpsert(c.object, objectTexts[i]!) : c));
   return { ...batch, changes };
 }
 
-function serializedUpsert(o: WireObject): SerializedUpsert {
-  return { op: 'upsert-json', key: wireObjectKey(o), body: wireObjectJson(o) };
+function serializedUpsert(o: WireObject, objText: string): SerializedUpsert {
+  return { op: 'upsert-json', key: wireObjectKey(o), body: wireObjectJsonWith(o, objText) };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -96,6 +94,11 @@ function name(v: unknown, max: number): v is string {
 
 /** A strictly checked copy of the batch: unknown fields dropped, every object sanitized again. */
 export function validateBatch(v: unknown): Batch {
+  return checkBatch(v).batch;
+}
+
+/** validateBatch, with each upsert's sanitized object as JSON text (`objectTexts[i]` for `changes[i]`). */
+function checkBatch(v: unknown): { batch: Batch; objectTexts: Array<string | undefined> } {
   if (!isObj(v)) refuse(400, 'malformed', 'a batch is a JSON object');
   if (v.v !== RELAY_PROTOCOL_VERSION) refuse(400, 'unsupported-version', `this server speaks relay protocol version ${RELAY_PROTOCOL_VERSION}; run an agent of the server's version`);
   if (!isClusterName(v.cluster)) refuse(400, 'malformed', '`cluster` is not a cluster name (a DNS label)');
@@ -108,14 +111,15 @@ export function validateBatch(v: unknown): Batch {
   if (!shortString(v.sentAt, 64)) refuse(400, 'malformed', '`sentAt` is not an ISO 8601 time');
   if (!Array.isArray(v.changes)) refuse(400, 'malformed', '`changes` is not a list');
   if (v.changes.length > RELAY_LIMITS.maxChangesPerBatch) refuse(413, 'too-large', `a batch holds at most ${RELAY_LIMITS.maxChangesPerBatch} changes, this one ${v.changes.length}`);
-  const changes: Change[] = v.changes.map((c, i) => validateChange(c, i));
+  const objectTexts: Array<string | undefined> = [];
+  const changes: Change[] = v.changes.map((c, i) => validateChange(c, i, objectTexts));
   const batch: Batch = { v: RELAY_PROTOCOL_VERSION, cluster: v.cluster, agentVersion: v.agentVersion, epoch: v.epoch, seq: v.seq, type: v.type, sentAt: v.sentAt, changes };
   if (v.type === 'snapshot') batch.last = v.last === true;
   if (v.kinds !== undefined) batch.kinds = validateKinds(v.kinds);
-  return batch;
+  return { batch, objectTexts };
 }
 
-function validateChange(c: unknown, i: number): Change {
+function validateChange(c: unknown, i: number, objectTexts: Array<string | undefined>): Change {
   const at = `changes[${i}]`;
   if (!isObj(c)) refuse(400, 'malformed', `${at} is not an object`);
   if (c.op === 'delete') {
@@ -126,10 +130,13 @@ function validateChange(c: unknown, i: number): Change {
     return { op: 'delete', key: { kind: k.kind, namespace: k.namespace, name: k.name } };
   }
   if (c.op !== 'upsert') refuse(400, 'malformed', `${at}.op is neither upsert nor delete`);
-  return { op: 'upsert', object: validateObject(c.object, `${at}.object`) };
+  const { object, text } = validateObject(c.object, `${at}.object`);
+  objectTexts[i] = text;
+  return { op: 'upsert', object };
 }
 
-function validateObject(w: unknown, at: string): WireObject {
+/** The checked, sanitized wire object and its `obj` as JSON text (serialized once, to measure it). */
+function validateObject(w: unknown, at: string): { object: WireObject; text: string } {
   if (!isObj(w)) refuse(400, 'malformed', `${at} is not an object`);
   if (typeof w.apiVersion !== 'string' || !API_VERSION.test(w.apiVersion)) refuse(400, 'malformed', `${at}.apiVersion is not an API version`);
   if (typeof w.kind !== 'string' || !KIND.test(w.kind)) refuse(400, 'malformed', `${at}.kind is not a kind`);
@@ -145,16 +152,15 @@ function validateObject(w: unknown, at: string): WireObject {
     if (!name(md.namespace, MAX_NAMESPACE)) refuse(400, 'malformed', `${at}.obj.metadata.namespace is not a namespace (the kind is namespaced)`);
   } else if (md.namespace !== undefined && md.namespace !== '') refuse(400, 'malformed', `${at}.obj.metadata.namespace is set on a cluster-scoped kind`);
   const text = JSON.stringify(obj);
-  if (Buffer.byteLength(text) > RELAY_LIMITS.maxObjectBytes) refuse(413, 'too-large', `${at} is over ${RELAY_LIMITS.maxObjectBytes} bytes`);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only a text that could be over the bound is measured.
+  if (text.length * 3 > RELAY_LIMITS.maxObjectBytes && Buffer.byteLength(text) > RELAY_LIMITS.maxObjectBytes) refuse(413, 'too-large', `${at} is over ${RELAY_LIMITS.maxObjectBytes} bytes`);
   const out: WireObject = { apiVersion: w.apiVersion, kind: w.kind, namespaced: w.namespaced, obj };
-  // Serialized once: the store writes this text rather than serializing the object again (foldChanges).
-  rememberObjectJson(obj, text);
   if (w.apiVersion === 'v1' && w.kind === 'Secret') {
     // The agent derived the facts from the data it alone saw; they carry no value. Bounded, and only on Secrets.
     if (isObj(w.secretFacts) && Buffer.byteLength(JSON.stringify(w.secretFacts)) <= MAX_SECRET_FACTS_BYTES) out.secretFacts = w.secretFacts as unknown as WireObject['secretFacts'];
     else if (secretFacts) out.secretFacts = secretFacts;
   }
-  return out;
+  return { object: out, text };
 }
 
 function validateKinds(v: unknown): WireKindStatus[] {

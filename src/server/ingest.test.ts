@@ -167,6 +167,12 @@ test('oversized: too many changes, a body over the compressed limit, a gzip bomb
   const huge = pod('a', 'huge', { spec: { x: Array.from({ length: 5 }, () => 'y'.repeat(600 * 1024)) } });
   const r4 = await post(alpha, gz(batch('alpha', 'big', 1, [huge])));
   assert.equal(r4.status, 413);
+  // Under the limit in characters, over it in UTF-8 bytes (three bytes each): measured in bytes.
+  const wide = pod('a', 'wide', { spec: { x: Array.from({ length: 5 }, () => '€'.repeat(150 * 1024)) } });
+  assert.ok(JSON.stringify(wide).length < RELAY_LIMITS.maxObjectBytes && Buffer.byteLength(JSON.stringify(wide)) > RELAY_LIMITS.maxObjectBytes);
+  const r5 = await post(alpha, gz(batch('alpha', 'big', 1, [wide])));
+  assert.equal(r5.status, 413);
+  assert.equal(r5.body.code, 'too-large');
 });
 
 test('a flooding agent gets 429 with Retry-After; another cluster is served meanwhile', async (t) => {

@@ -63,26 +63,20 @@ export function wireObjectKey(o: WireObject): ObjectKey {
   return { kind: kindKey(groupOf(apiVersion), kind), namespace, name };
 }
 
-/**
- * Objects' JSON text as the server's ingest made it while validating them (it measures each object's
- * size that way), so the store does not serialize a 5,000-object batch a second time. Keyed by the
- * object (WeakMap: the text goes with the batch); an object without one is serialized here.
- */
-const objectJson = new WeakMap<object, string>();
-
-/** Notes `text` as JSON.stringify(obj), for `wireObjectJson`. `obj` must not change afterwards. */
-export function rememberObjectJson(obj: object, text: string): void {
-  objectJson.set(obj, text);
+/** JSON.stringify(o). */
+export function wireObjectJson(o: WireObject): string {
+  return JSON.stringify(o);
 }
 
-/** JSON.stringify(o), reusing its object's remembered text (members in the same order). */
-export function wireObjectJson(o: WireObject): string {
-  const text = o.obj && typeof o.obj === 'object' ? objectJson.get(o.obj) : undefined;
-  if (text === undefined) return JSON.stringify(o);
+/**
+ * JSON.stringify(o) when `objText` is JSON.stringify(o.obj): the server's ingest serialized each
+ * sanitized object to measure it, and does not serialize a 5,000-object batch a second time.
+ */
+export function wireObjectJsonWith(o: WireObject, objText: string): string {
   // WireObject's members in declaration order: apiVersion, kind, namespaced, obj, then secretFacts.
   const head = JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, namespaced: o.namespaced });
   const tail = o.secretFacts !== undefined ? `,"secretFacts":${JSON.stringify(o.secretFacts)}` : '';
-  return `${head.slice(0, -1)},"obj":${text}${tail}}`;
+  return `${head.slice(0, -1)},"obj":${objText}${tail}}`;
 }
 
 export interface FoldedChanges {
