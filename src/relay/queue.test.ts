@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { DeltaQueue } from './queue.js';
+import { AGENT_GZIP_LEVEL, HttpsTransport } from './transport.js';
 import { SnapshotPlan, batchBytes, batchJson, sized, wireKeyString } from './snapshot.js';
 import type { Batch, Change } from './protocol.js';
 import type { Resource } from '../model/resource.js';
@@ -88,4 +90,13 @@ test('a batch is serialized once: batchJson is the JSON of the batch, batchBytes
   assert.equal(JSON.stringify(JSON.parse(batchJson(batch)).changes[3]), JSON.stringify(changes[3]));
   // An empty part (a heartbeat) is still a valid batch.
   assert.deepEqual(JSON.parse(batchJson({ ...batch, changes: [] })), JSON.parse(JSON.stringify({ ...batch, changes: [] })));
+});
+
+test('the agent compresses at AGENT_GZIP_LEVEL: what it measures against the compressed limit is what that level makes', async () => {
+  const plan = new SnapshotPlan(Array.from({ length: 200 }, (_, i) => res(`svc-${i}`, { spec: { selector: { app: `a${i % 7}` }, ports: [{ port: 80 + (i % 13) }] } })));
+  const batch: Batch = { v: 1, cluster: 'c1', agentVersion: '1', epoch: 'e', seq: 1, type: 'snapshot', sentAt: '2026-12-06T00:00:00.000Z', changes: plan.next(), last: true };
+  const size = await HttpsTransport.compressedSize(batch);
+  assert.equal(AGENT_GZIP_LEVEL, 3);
+  assert.equal(size, gzipSync(Buffer.from(batchJson(batch)), { level: AGENT_GZIP_LEVEL }).length);
+  assert.notEqual(size, gzipSync(Buffer.from(batchJson(batch))).length, 'zlib\'s default level makes other bytes');
 });
