@@ -18,7 +18,7 @@ import type { Change, ObjectKey, WireObject } from '../relay/protocol.js';
 import { isClusterScoped } from '../model/resource.js';
 import { allRules } from '../rules/index.js';
 import { objectArb, type Obj } from '../testing/decide-corpus.js';
-import { ChangeLog, IncrementalAnalyser, normaliseKind } from './analysis-incremental.js';
+import { AGENT_SILENT_MS, ChangeLog, IncrementalAnalyser, normaliseKind } from './analysis-incremental.js';
 import { analyseStoredCluster } from './analysis.js';
 import { propertySeed } from '../testing/property-seed.js';
 
@@ -176,6 +176,54 @@ test('IncrementalAnalyser: the cache is bounded by objects, least recently analy
     assert.equal(r?.mode, 'full');
     assert.equal(r?.objects, 9);
     assert.ok(analyser.held().objects <= 25);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('IncrementalAnalyser: models of clusters whose agents are silent are dropped before those of clusters whose agents are alive', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-incremental-live-'));
+  const store = await openStore({ engine: 'sqlite', dataDir: dir });
+  try {
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const at = new Date(t0.getTime() + 10 * 60_000);
+    const analyser = new IncrementalAnalyser(allRules, 25);
+    // 'live' sends its snapshot (an agent request: seen) just before its analysis; the others were
+    // last heard from ten minutes before theirs (agents that sent their snapshot and went away).
+    const snapshot = async (c: string, sentAt: Date, seen: boolean) => {
+      await store.createCluster(c, t0);
+      const changes: Change[] = Array.from({ length: 10 }, (_, i) => ({ op: 'upsert', object: wire({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: 'x' }, spec: {} }) }));
+      await store.applyBatch(c, { v: 1, cluster: c, agentVersion: 't', epoch: 'e', seq: 1, type: 'snapshot', last: true, sentAt: sentAt.toISOString(), changes }, sentAt, { maxObjects: 100, ...(seen ? { seen: { agentVersion: 't', clockSkewMs: 0 } } : {}) });
+    };
+    await snapshot('live', new Date(at.getTime() - AGENT_SILENT_MS + 1000), true);
+    await analyser.run(store, 'live', at, null);
+    for (const c of ['gone-1', 'gone-2', 'gone-3']) {
+      await snapshot(c, t0, true);
+      await analyser.run(store, c, at, null);
+    }
+    // Room for two: the live cluster's model stays although it is the least recently analysed.
+    assert.deepEqual(analyser.held(), { clusters: 2, objects: 20 });
+    await store.applyBatch('live', { v: 1, cluster: 'live', agentVersion: 't', epoch: 'e', seq: 2, type: 'delta', sentAt: at.toISOString(), changes: [{ op: 'delete', key: { kind: 'Service', namespace: 'x', name: 's0' } }] }, at, { maxObjects: 100, seen: { agentVersion: 't', clockSkewMs: 0 } });
+    const r = await analyser.run(store, 'live', at, { epoch: 'e', fromSeq: 2, toSeq: 2, keys: [{ kind: 'Service', namespace: 'x', name: 's0' }] });
+    assert.equal(r?.mode, 'incremental');
+    // Among silent ones, the least recently analysed went: gone-3 is kept, gone-1 and gone-2 are not.
+    await store.applyBatch('gone-2', { v: 1, cluster: 'gone-2', agentVersion: 't', epoch: 'e', seq: 2, type: 'delta', sentAt: at.toISOString(), changes: [] }, at, { maxObjects: 100 });
+    assert.equal((await analyser.run(store, 'gone-2', at, { epoch: 'e', fromSeq: 2, toSeq: 2, keys: [] }))?.mode, 'full');
+
+    // Liveness is read again when a model must go: 'y' and 'x' were both alive when analysed (in that
+    // order); five minutes later only y's agent still sends (a heartbeat), so x's model goes, not y's.
+    const fresh = new IncrementalAnalyser(allRules, 25);
+    const later = new Date(at.getTime() + 5 * 60_000);
+    for (const c of ['y', 'x']) {
+      await snapshot(c, at, true);
+      await fresh.run(store, c, at, null);
+    }
+    await store.applyBatch('y', { v: 1, cluster: 'y', agentVersion: 't', epoch: 'e', seq: 2, type: 'delta', sentAt: later.toISOString(), changes: [] }, later, { maxObjects: 100, seen: { agentVersion: 't', clockSkewMs: 0 } });
+    await snapshot('z', later, true);
+    await fresh.run(store, 'z', later, null);
+    assert.deepEqual(fresh.held(), { clusters: 2, objects: 20 });
+    assert.equal((await fresh.run(store, 'y', later, { epoch: 'e', fromSeq: 2, toSeq: 2, keys: [] }))?.mode, 'incremental');
   } finally {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -135,6 +135,8 @@ export { normaliseKind };
 
 interface CachedCluster {
   epoch: string;
+  /** Whether the cluster's agent had been heard from within AGENT_SILENT_MS, as last checked (keep). */
+  agentLive: boolean;
   /** The store's seq these objects are current to. */
   seq: number;
   objects: Map<string, Resource>;
@@ -158,6 +160,16 @@ export interface IncrementalRunResult extends ClusterRunResult {
   rebuilt: boolean;
   /** Changes overlaid on the kept model now (the server compacts the deepest while a lane is idle). */
   overlays: number;
+}
+
+/**
+ * An agent heard from (any batch, its 30-second heartbeats included) within this long of an analysis
+ * counts as alive for keeping the cluster's model: three missed heartbeats.
+ */
+export const AGENT_SILENT_MS = 90_000;
+
+function agentLive(lastSeenAt: string | null, at: Date): boolean {
+  return lastSeenAt !== null && at.getTime() - Date.parse(lastSeenAt) <= AGENT_SILENT_MS;
 }
 
 export class IncrementalAnalyser {
@@ -220,10 +232,11 @@ export class IncrementalAnalyser {
       for await (const stored of store.objects(cluster)) objects.set(objectKeyString(stored.key), resourceOf(stored, cluster, 0));
       // The rules as `scan` runs them (engine/scan.ts analyse): default settings, findings located in the objects.
       const engine = new IncrementalEngine(this.rules, { settings: defaultSettings(), locator: () => new LiveLocator(), compact: true, maxOverlayDepth: SERVER_MAX_OVERLAY_DEPTH });
-      entry = { epoch: cursor.epoch, seq: cursor.seq, objects, engine, recorded: null };
+      entry = { epoch: cursor.epoch, seq: cursor.seq, agentLive: false, objects, engine, recorded: null };
       changed = null;
     }
     entry.seq = cursor.seq;
+    entry.agentLive = agentLive(record.lastSeenAt, at);
     const result = entry.engine.analyse(entry.objects, changed, telemetry ? { facts: telemetry.facts, key: telemetry.receivedAt } : null);
     const rebuilt = result.mode === 'incremental' && result.rebuilt;
     if (result.mode === 'full') this.stats.full++;
@@ -258,7 +271,7 @@ export class IncrementalAnalyser {
     entry.recorded = { at, byRule: nowRecorded };
     // The model is kept between analyses (with at most SERVER_MAX_OVERLAY_DEPTH overlays on it): see there.
     await store.markAnalysed(cluster, cursor.seq, cursor.epoch, at);
-    this.keep(cluster, entry);
+    await this.keep(store, cluster, entry, at);
     return { outcome, objects: entry.objects.size, findings: findings.length, failedRules: result.failures.map((f) => f.ruleId), mode: result.mode, rulesRun: result.rulesRun, rebuilt, overlays: entry.engine.overlays };
   }
 
@@ -282,15 +295,32 @@ export class IncrementalAnalyser {
     this.cachedObjects -= c.objects.size;
   }
 
-  private keep(cluster: string, entry: CachedCluster): void {
+  /**
+   * Keeps `entry`, then drops models until the budget holds: those of clusters whose agent is silent
+   * first, then the others, least recently analysed first within each (the new
+   * one too, if it is the silent one left). A fleet's first analyses after a flood of snapshots (agents
+   * that connect, send, and go, or a replica taking clusters over) then do not push out the models of
+   * clusters whose agents are still sending, whose next change would otherwise cost a full analysis;
+   * when every agent is alive, as in a healthy fleet, this is plain least-recently-analysed.
+   */
+  private async keep(store: Store, cluster: string, entry: CachedCluster, at: Date): Promise<void> {
     // A cluster bigger than the whole budget is never kept (it would evict everything and still not fit).
     if (entry.objects.size > this.maxObjects) return;
     this.cache.set(cluster, entry);
     this.cachedObjects += entry.objects.size;
+    if (this.cachedObjects <= this.maxObjects) return;
+    // Whose agents are alive now: one that sent its snapshot and went away counted as alive when its
+    // cluster was analysed just after (only when a model must go: a few reads, not one per analysis).
     for (const [name, c] of this.cache) {
-      if (this.cachedObjects <= this.maxObjects) break;
-      this.cache.delete(name);
-      this.cachedObjects -= c.objects.size;
+      if (c !== entry && c.agentLive) c.agentLive = agentLive((await store.getCluster(name))?.lastSeenAt ?? null, at);
+    }
+    for (const dropLive of [false, true]) {
+      for (const [name, c] of this.cache) {
+        if (this.cachedObjects <= this.maxObjects) return;
+        if (c.agentLive !== dropLive) continue;
+        this.cache.delete(name);
+        this.cachedObjects -= c.objects.size;
+      }
     }
   }
 }
