@@ -224,6 +224,14 @@ test('IncrementalAnalyser: models of clusters whose agents are silent are droppe
     await fresh.run(store, 'z', later, null);
     assert.deepEqual(fresh.held(), { clusters: 2, objects: 20 });
     assert.equal((await fresh.run(store, 'y', later, { epoch: 'e', fromSeq: 2, toSeq: 2, keys: [] }))?.mode, 'incremental');
+
+    // A liveness read that fails does not fail the analysis (already recorded): what was known stands.
+    const failing = new Proxy(store, { get: (s, k) => (k === 'getCluster' ? (c: string) => (c === 'y' ? Promise.reject(new Error('read failed')) : s.getCluster(c)) : Reflect.get(s, k)) });
+    await snapshot('w', later, true);
+    assert.equal((await fresh.run(failing, 'w', later, null))?.mode, 'full');
+    assert.deepEqual(fresh.held(), { clusters: 2, objects: 20 });
+    // y stayed alive as last known (z, alive too and less recently analysed, went).
+    assert.equal((await fresh.run(store, 'y', later, null))?.mode, 'incremental');
   } finally {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -297,11 +297,11 @@ export class IncrementalAnalyser {
 
   /**
    * Keeps `entry`, then drops models until the budget holds: those of clusters whose agent is silent
-   * first, then the others, least recently analysed first within each (the new
-   * one too, if it is the silent one left). A fleet's first analyses after a flood of snapshots (agents
-   * that connect, send, and go, or a replica taking clusters over) then do not push out the models of
-   * clusters whose agents are still sending, whose next change would otherwise cost a full analysis;
-   * when every agent is alive, as in a healthy fleet, this is plain least-recently-analysed.
+   * first, then the others, least recently analysed first within each (the new one too, if it is the
+   * silent one left). A fleet's first analyses after a flood of snapshots (agents that connect, send,
+   * and go, or a replica taking clusters over) then do not push out the models of clusters whose
+   * agents are still sending, whose next change would otherwise cost a full analysis; when every agent
+   * is alive, as in a healthy fleet, this is plain least-recently-analysed.
    */
   private async keep(store: Store, cluster: string, entry: CachedCluster, at: Date): Promise<void> {
     // A cluster bigger than the whole budget is never kept (it would evict everything and still not fit).
@@ -311,8 +311,9 @@ export class IncrementalAnalyser {
     if (this.cachedObjects <= this.maxObjects) return;
     // Whose agents are alive now: one that sent its snapshot and went away counted as alive when its
     // cluster was analysed just after (only when a model must go: a few reads, not one per analysis).
+    // A read that fails keeps what was known: the analysis is already recorded, and must not fail for this.
     for (const [name, c] of this.cache) {
-      if (c !== entry && c.agentLive) c.agentLive = agentLive((await store.getCluster(name))?.lastSeenAt ?? null, at);
+      if (c !== entry && c.agentLive) c.agentLive = await store.getCluster(name).then((r) => agentLive(r?.lastSeenAt ?? null, at), () => c.agentLive);
     }
     for (const dropLive of [false, true]) {
       for (const [name, c] of this.cache) {

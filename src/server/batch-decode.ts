@@ -69,7 +69,7 @@ export function decodeBatchBody(body: Uint8Array, contentEncoding: string): Stor
   } catch {
     refuse(400, 'malformed', 'the batch body is not JSON');
   }
-  const { batch, objectTexts } = checkBatch(parsed);
+  const { batch, objectTexts } = validateBatchWithTexts(parsed);
   // Each upsert as the store writes it: its key and its JSON text, made from the object's text that
   // validation serialized to measure it (the same JSON as serializing the wire object).
   const changes = batch.changes.map((c, i): StoreChange => (c.op === 'upsert' ? serializedUpsert(c.object, objectTexts[i]!) : c));
@@ -94,11 +94,11 @@ function name(v: unknown, max: number): v is string {
 
 /** A strictly checked copy of the batch: unknown fields dropped, every object sanitized again. */
 export function validateBatch(v: unknown): Batch {
-  return checkBatch(v).batch;
+  return validateBatchWithTexts(v).batch;
 }
 
 /** validateBatch, with each upsert's sanitized object as JSON text (`objectTexts[i]` for `changes[i]`). */
-function checkBatch(v: unknown): { batch: Batch; objectTexts: Array<string | undefined> } {
+function validateBatchWithTexts(v: unknown): { batch: Batch; objectTexts: Array<string | undefined> } {
   if (!isObj(v)) refuse(400, 'malformed', 'a batch is a JSON object');
   if (v.v !== RELAY_PROTOCOL_VERSION) refuse(400, 'unsupported-version', `this server speaks relay protocol version ${RELAY_PROTOCOL_VERSION}; run an agent of the server's version`);
   if (!isClusterName(v.cluster)) refuse(400, 'malformed', '`cluster` is not a cluster name (a DNS label)');
