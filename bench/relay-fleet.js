@@ -13,7 +13,7 @@
 //     that PostgreSQL (docs/replicas.md: the same CA files, leases through the database); cluster i's agent
 //     talks to replica i mod 3, and the visibility probe asks the API of a replica other than its own
 //   other knobs: MESHWARD_BENCH_CONCURRENCY (agents pushing snapshots at once, default 10),
-//   _DELTA_RATE (background deltas/s over all agents, default 20), _TRIALS (default 60), _POLL_MS (25),
+//   _DELTA_RATE (background deltas/s over all agents, default 50: the issue's steady rate), _TRIALS (default 60), _POLL_MS (25),
 //   MESHWARD_BENCH_SERVER_LOG=FILE (the server's raw standard output),
 //   _TRIAL_TIMEOUT_MS (a trial not seen by then counts as a timeout, default 60,000)
 //
@@ -38,7 +38,7 @@ const env = (k, d) => (process.env[`MESHWARD_BENCH_${k}`] ? Number(process.env[`
 const CLUSTERS = env('CLUSTERS', 100);
 const OBJECTS = env('OBJECTS', 20_000);
 const CONCURRENCY = env('CONCURRENCY', 10);
-const DELTA_RATE = env('DELTA_RATE', 20);
+const DELTA_RATE = env('DELTA_RATE', 50);
 const TRIALS = env('TRIALS', 60);
 const POLL_MS = env('POLL_MS', 25);
 const TRIAL_TIMEOUT_MS = env('TRIAL_TIMEOUT_MS', 60_000);
@@ -179,8 +179,10 @@ await store.close();
 
 const config = path.join(dir, 'agents.json');
 fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
-// MESHWARD_BENCH_AGENTS_NODE_ARGS: node flags for the agents' process only.
-const agentsNodeArgs = (process.env.MESHWARD_BENCH_AGENTS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// The simulated agents run with the Node options the agent's Deployment sets (src/relay/agent-node-options.ts),
+// then MESHWARD_BENCH_AGENTS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later flag wins).
+const { AGENT_NODE_OPTIONS } = await imp('relay/agent-node-options.js');
+const agentsNodeArgs = [...AGENT_NODE_OPTIONS.split(' '), ...(process.env.MESHWARD_BENCH_AGENTS_NODE_ARGS ?? '').split(' ')].filter(Boolean);
 const pgCpuAtStart = pgCpuSeconds(); // before the agents start: the ingest is theirs
 const agents = spawn(process.execPath, [...agentsNodeArgs, path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
 const loads = [];

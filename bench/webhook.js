@@ -166,7 +166,8 @@ function buildWorkload(total, kinds) {
 // ---------------------------------------------------------------------------------------------
 // Processes.
 
-// MESHWARD_BENCH_WEBHOOK_NODE_ARGS: node flags for the webhook process only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// MESHWARD_BENCH_WEBHOOK_NODE_ARGS: node flags for the webhook process only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof");
+// MESHWARD_BENCH_BARE_NODE_ARGS the same for the bare handler's process.
 const webhookNodeArgs = (process.env.MESHWARD_BENCH_WEBHOOK_NODE_ARGS ?? '').split(' ').filter(Boolean);
 // MESHWARD_BENCH_WEBHOOK_ARGS: more `meshward webhook` flags (e.g. "--warm-up-decisions 0" to compare).
 const webhookArgs = (process.env.MESHWARD_BENCH_WEBHOOK_ARGS ?? '').split(' ').filter(Boolean);
@@ -343,7 +344,7 @@ async function main() {
     const results = { date: new Date().toISOString(), options: o, cacheObjects: cached.length, reviews: reviews.length, targets: TARGETS, machine: { cpus: os.cpus().length, loadavg: os.loadavg() } };
 
     if (o.only.includes('bare')) {
-      const bare = startProcess([fileURLToPath(import.meta.url), '--serve-bare', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')], dir);
+      const bare = startProcess([...(process.env.MESHWARD_BENCH_BARE_NODE_ARGS ?? "").split(" ").filter(Boolean), fileURLToPath(import.meta.url), '--serve-bare', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')], dir);
       const port = await bare.ready;
       const cpu0 = cpuSeconds(bare.child.pid);
       results.bare = await drive(autocannon, port, ca.certPem, bodies, o);

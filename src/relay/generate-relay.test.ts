@@ -21,6 +21,7 @@ import {
 } from './generate-relay.js';
 import { meshwardNamespace, WebhookDeployError } from '../webhook/generate-webhook.js';
 import { propertySeed } from '../testing/property-seed.js';
+import { AGENT_NODE_OPTIONS } from './agent-node-options.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const AGENT: AgentDeployOptions = { ...defaultAgentOptions('9.9.9'), cluster: 'prod-eu', server: 'https://relay.example.com:9443' };
@@ -118,7 +119,14 @@ test('agent: one hardened replica, flags of `meshward agent`, the bootstrap toke
     '8081',
   ]);
   assert.deepEqual(pod.volumes.find((v: any) => v.name === 'bootstrap').secret, { secretName: RELAY_NAMES.agentBootstrapSecret, defaultMode: 0o440 });
-  assert.deepEqual(c.env, [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], 'only the pod IP, from the downward API: no value handed in the environment');
+  assert.deepEqual(
+    c.env,
+    [
+      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'NODE_OPTIONS', value: AGENT_NODE_OPTIONS },
+    ],
+    'only the pod IP, from the downward API, and the fixed Node options: no value handed in the environment',
+  );
   // The probes: the port the agent is told to listen on, by name.
   assert.deepEqual(c.ports, [{ name: 'health', containerPort: 8081, protocol: 'TCP' }]);
   assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'health' });

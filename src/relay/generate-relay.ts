@@ -17,6 +17,7 @@ import type { GeneratedDoc } from '../tenancy/yaml-out.js';
 import { meshwardNamespace } from '../webhook/generate-webhook.js';
 import { isIP } from 'node:net';
 import { CLUSTER_NAME_PATTERN, DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './protocol.js';
+import { AGENT_NODE_OPTIONS } from './agent-node-options.js';
 
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/meshward/meshward';
 
@@ -364,7 +365,11 @@ function agentDeployment(o: AgentDeployOptions): Record<string, unknown> {
               imagePullPolicy: 'IfNotPresent',
               args: agentArgs(o),
               // The probes listen on the pod IP only (not every interface of the pod).
-              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              env: [
+                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                // A young generation that holds a snapshot part's text (src/relay/agent-node-options.ts).
+                { name: 'NODE_OPTIONS', value: AGENT_NODE_OPTIONS },
+              ],
               ports: [{ name: 'health', containerPort: AGENT_HEALTH_PORT, protocol: 'TCP' }],
               // Alive while the process answers; ready while enrolled, synced and acknowledged by the server within two minutes.
               livenessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
