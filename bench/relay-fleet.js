@@ -255,7 +255,7 @@ const result = {
   serverRssPeakMB: Math.round(peakKB / 1024),
   ...(REPLICAS > 1 ? { serverRssPeakMBByReplica: peakKBByReplica.map((kb) => Math.round(kb / 1024)) } : {}),
   agentsProcessRssPeakMB: Math.round(agentsPeakKB / 1024),
-  visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p95Ms: pct(lat, 95) && Math.round(pct(lat, 95)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null },
+  visibility: { trials: TRIALS, seen: lat.length, timeouts: done.timeouts.length, p50Ms: pct(lat, 50) && Math.round(pct(lat, 50)), p95Ms: pct(lat, 95) && Math.round(pct(lat, 95)), p99Ms: pct(lat, 99) && Math.round(pct(lat, 99)), maxMs: lat.length ? Math.round(Math.max(...lat)) : null, trialsMs: lat.map((ms) => Math.round(ms)) },
   backgroundDeltas: { sent: done.deltasSent, perSecond: +(done.deltasSent / done.deltaSeconds).toFixed(1) },
   clusterAnalysisSeconds: { runs: analyses.length, p50: pct(steady, 50), p99: pct(steady, 99) },
   // The slowest of the steady analyses and how they ran (full: the cluster's objects read again; incremental: its kept model).

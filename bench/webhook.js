@@ -6,6 +6,8 @@
 //
 //   npm run build && node bench/webhook.js [--duration 30] [--warm-up 5] [--rate 1000] [--objects 20000]
 //                                         [--connections 40] [--pacing paced|burst] [--only bare,webhook]
+//                                         (--only bare,floor,webhook adds bench/lib/webhook-floor.js: the
+//                                         webhook's pipeline with a decision that does nothing; not judged)
 //
 // Both servers run in their own process (the CLI, exactly as deployed: `meshward webhook --objects
 // FILE`), one after the other, never at once: the machine's cores are for the server under test and
@@ -353,6 +355,21 @@ async function main() {
       await stopProcess(bare.child);
       report('bare', results.bare);
     }
+    if (o.only.includes('floor')) {
+      // The webhook's pipeline with a decision that does nothing (bench/lib/webhook-floor.js): not judged.
+      const floor = startProcess([...webhookNodeArgs, path.join(BENCH, 'lib', 'webhook-floor.js'), 'tls.crt', 'tls.key', 'objects.yaml'], dir);
+      const port = await floor.ready;
+      for (const deadline = Date.now() + 120_000; (await get(port, ca.certPem, '/readyz')).status !== 200; ) {
+        if (Date.now() > deadline) throw new Error('the floor server did not turn ready within 120 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const cpu0 = cpuSeconds(floor.child.pid);
+      results.floor = await drive(autocannon, port, ca.certPem, bodies, o);
+      results.floor.process = procStatus(floor.child.pid);
+      results.floor.process.cpuSecondsUnderLoad = Number((results.floor.process.cpuSeconds - cpu0).toFixed(2));
+      await stopProcess(floor.child);
+      report('floor', results.floor);
+    }
     if (o.only.includes('webhook')) {
       const started = Date.now();
       const wh = startProcess([...webhookNodeArgs, BIN, 'webhook', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--port', '0', '--host', '127.0.0.1', '--objects', 'objects.yaml', '--namespace', 'meshward', ...webhookArgs], dir, process.env.MESHWARD_BENCH_WEBHOOK_LOG ?? null);
@@ -473,6 +490,8 @@ function judge(results) {
   };
   const w = results.webhook;
   const b = results.bare;
+  // Not a target: how near the bare handler the webhook's pipeline alone comes (no decision at all).
+  if (results.floor && b) lines.push(`info floor (the webhook's pipeline, no decision) p99 ${results.floor.latencyMs.p99} ms = ${(results.floor.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
   if (w) {
     check(w.latencyMs.p99 <= TARGETS.p99Ms, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.p99Ms} ms`);
     if (b) check(w.latencyMs.p99 <= TARGETS.ratioToBare * b.latencyMs.p99, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.ratioToBare}x bare p99 ${b.latencyMs.p99} ms (${(w.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x)`);
