@@ -171,6 +171,7 @@ function buildWorkload(total, kinds) {
 // MESHWARD_BENCH_WEBHOOK_NODE_ARGS: node flags for the webhook process only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof");
 // MESHWARD_BENCH_BARE_NODE_ARGS the same for the bare handler's process.
 const webhookNodeArgs = (process.env.MESHWARD_BENCH_WEBHOOK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const bareNodeArgs = (process.env.MESHWARD_BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 // MESHWARD_BENCH_WEBHOOK_ARGS: more `meshward webhook` flags (e.g. "--warm-up-decisions 0" to compare).
 const webhookArgs = (process.env.MESHWARD_BENCH_WEBHOOK_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -233,6 +234,23 @@ function get(port, ca, p) {
       })
       .on('error', reject);
   });
+}
+
+/** Waits until `port`'s /readyz answers 200 (at most 120 s). */
+async function waitReady(port, ca, what) {
+  for (const deadline = Date.now() + 120_000; (await get(port, ca, '/readyz')).status !== 200; ) {
+    if (Date.now() > deadline) throw new Error(`${what} did not turn ready within 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** drive()'s figures for one server process, with its status and the CPU it spent under the load. */
+async function measure(child, autocannon, port, ca, bodies, o) {
+  const cpu0 = cpuSeconds(child.pid);
+  const r = await drive(autocannon, port, ca, bodies, o);
+  r.process = procStatus(child.pid);
+  r.process.cpuSecondsUnderLoad = Number((r.process.cpuSeconds - cpu0).toFixed(2));
+  return r;
 }
 
 async function drive(autocannon, port, ca, bodies, o) {
@@ -346,12 +364,8 @@ async function main() {
     const results = { date: new Date().toISOString(), options: o, cacheObjects: cached.length, reviews: reviews.length, targets: TARGETS, machine: { cpus: os.cpus().length, loadavg: os.loadavg() } };
 
     if (o.only.includes('bare')) {
-      const bare = startProcess([...(process.env.MESHWARD_BENCH_BARE_NODE_ARGS ?? "").split(" ").filter(Boolean), fileURLToPath(import.meta.url), '--serve-bare', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')], dir);
-      const port = await bare.ready;
-      const cpu0 = cpuSeconds(bare.child.pid);
-      results.bare = await drive(autocannon, port, ca.certPem, bodies, o);
-      results.bare.process = procStatus(bare.child.pid);
-      results.bare.process.cpuSecondsUnderLoad = Number((results.bare.process.cpuSeconds - cpu0).toFixed(2));
+      const bare = startProcess([...bareNodeArgs, fileURLToPath(import.meta.url), '--serve-bare', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')], dir);
+      results.bare = await measure(bare.child, autocannon, await bare.ready, ca.certPem, bodies, o);
       await stopProcess(bare.child);
       report('bare', results.bare);
     }
@@ -359,14 +373,8 @@ async function main() {
       // The webhook's pipeline with a decision that does nothing (bench/lib/webhook-floor.js): not judged.
       const floor = startProcess([...webhookNodeArgs, path.join(BENCH, 'lib', 'webhook-floor.js'), 'tls.crt', 'tls.key', 'objects.yaml'], dir);
       const port = await floor.ready;
-      for (const deadline = Date.now() + 120_000; (await get(port, ca.certPem, '/readyz')).status !== 200; ) {
-        if (Date.now() > deadline) throw new Error('the floor server did not turn ready within 120 s');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      const cpu0 = cpuSeconds(floor.child.pid);
-      results.floor = await drive(autocannon, port, ca.certPem, bodies, o);
-      results.floor.process = procStatus(floor.child.pid);
-      results.floor.process.cpuSecondsUnderLoad = Number((results.floor.process.cpuSeconds - cpu0).toFixed(2));
+      await waitReady(port, ca.certPem, 'the floor server');
+      results.floor = await measure(floor.child, autocannon, port, ca.certPem, bodies, o);
       await stopProcess(floor.child);
       report('floor', results.floor);
     }
@@ -377,11 +385,7 @@ async function main() {
       results.webhookListeningSeconds = (Date.now() - started) / 1000;
       // The API server sends reviews to a webhook pod once its readiness probe passes: so does the bench.
       // /readyz turns 200 once the cache has synced and the decision has warmed up on reviews of its own.
-      for (const deadline = Date.now() + 120_000; ; ) {
-        if ((await get(port, ca.certPem, '/readyz')).status === 200) break;
-        if (Date.now() > deadline) throw new Error('the webhook did not turn ready within 120 s');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitReady(port, ca.certPem, 'the webhook');
       results.webhookStartSeconds = (Date.now() - started) / 1000;
       // A few answers first, to check what the mix decides.
       const verdicts = { allowed: 0, denied: 0 };
@@ -390,10 +394,7 @@ async function main() {
         verdicts[r.response?.allowed ? 'allowed' : 'denied']++;
       }
       results.sampleVerdicts = verdicts;
-      const cpu0 = cpuSeconds(wh.child.pid);
-      results.webhook = await drive(autocannon, port, ca.certPem, bodies, o);
-      results.webhook.process = procStatus(wh.child.pid);
-      results.webhook.process.cpuSecondsUnderLoad = Number((results.webhook.process.cpuSeconds - cpu0).toFixed(2));
+      results.webhook = await measure(wh.child, autocannon, port, ca.certPem, bodies, o);
       const metrics = (await get(port, ca.certPem, '/metrics')).body;
       results.webhook.overBudget = Number(/^meshward_webhook_decisions_over_budget_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
       results.webhook.inside = insideFigures(metrics);

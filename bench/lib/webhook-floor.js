@@ -20,12 +20,13 @@ const { startWebhookServer } = await imp('webhook/server.js');
 const { ObjectCache } = await imp('webhook/object-cache.js');
 const { TenantPolicyHolder } = await imp('webhook/reload.js');
 const { defaultSettings } = await imp('config/settings.js');
+const { LOG_GATHER_BYTES, LOG_FLUSH_MS } = await imp('cli/commands/webhook.js');
 
 const [cert, key, objects] = process.argv.slice(2);
 const cache = new ObjectCache({ name: 'objects' });
 for (const d of yaml.loadAll(fs.readFileSync(objects, 'utf8'), null, { schema: yaml.CORE_SCHEMA })) if (d && typeof d.kind === 'string') cache.apply(d);
-// As the CLI logs on a real stdout (src/cli/commands/webhook.ts): asynchronous, 4 KiB gathered, flushed every 250 ms.
-const out = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
+// As the CLI logs on a real stdout (src/cli/commands/webhook.ts): asynchronous, lines gathered, flushed periodically.
+const out = pino.destination({ dest: 1, sync: false, minLength: LOG_GATHER_BYTES, periodicFlush: LOG_FLUSH_MS });
 const logger = pino({ base: { service: 'meshward-webhook' }, timestamp: pino.stdTimeFunctions.isoTime }, out);
 const server = await startWebhookServer({
   cache,

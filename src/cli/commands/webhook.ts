@@ -31,8 +31,8 @@ const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namesp
 const MAX_OBJECTS_BYTES = 64 * 1024 * 1024;
 
 /** Log lines gathered before one write to standard output, and the longest a line waits (ms). */
-const LOG_GATHER_BYTES = 4096;
-const LOG_FLUSH_MS = 250;
+export const LOG_GATHER_BYTES = 4096;
+export const LOG_FLUSH_MS = 250;
 
 interface WebhookFlags extends LiveFlags {
   tlsCert?: string;
