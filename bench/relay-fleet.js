@@ -129,8 +129,10 @@ const apiToken = `mwb_${randomBytes(24).toString('base64url')}`;
 fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    role: viewer\n    sha256: ${createHash('sha256').update(apiToken).digest('hex')}\n`, { mode: 0o600 });
 
 // The server, as an operator starts it.
-// MESHWARD_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
-const serverNodeArgs = (process.env.MESHWARD_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// The servers run with the Node options the server's Deployment sets (src/relay/node-options.ts), then
+// MESHWARD_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later flag wins).
+const { AGENT_NODE_OPTIONS, SERVER_NODE_OPTIONS } = await imp('relay/node-options.js');
+const serverNodeArgs = [...SERVER_NODE_OPTIONS.split(' '), ...(process.env.MESHWARD_BENCH_SERVER_NODE_ARGS ?? '').split(' ')].filter(Boolean);
 const storeArgs = ENGINE === 'postgres' ? ['--database', databaseUrl] : [];
 const analyses = []; // seconds of each cluster analysis, from the servers' logs
 // MESHWARD_BENCH_SERVER_LOG=FILE: the servers' standard output as it came (with --trace-gc in the node args, V8's lines too).
@@ -179,9 +181,8 @@ await store.close();
 
 const config = path.join(dir, 'agents.json');
 fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
-// The simulated agents run with the Node options the agent's Deployment sets (src/relay/agent-node-options.ts),
+// The simulated agents run with the Node options the agent's Deployment sets (src/relay/node-options.ts),
 // then MESHWARD_BENCH_AGENTS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later flag wins).
-const { AGENT_NODE_OPTIONS } = await imp('relay/agent-node-options.js');
 const agentsNodeArgs = [...AGENT_NODE_OPTIONS.split(' '), ...(process.env.MESHWARD_BENCH_AGENTS_NODE_ARGS ?? '').split(' ')].filter(Boolean);
 const pgCpuAtStart = pgCpuSeconds(); // before the agents start: the ingest is theirs
 const agents = spawn(process.execPath, [...agentsNodeArgs, path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });

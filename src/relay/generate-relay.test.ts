@@ -21,7 +21,7 @@ import {
 } from './generate-relay.js';
 import { meshwardNamespace, WebhookDeployError } from '../webhook/generate-webhook.js';
 import { propertySeed } from '../testing/property-seed.js';
-import { AGENT_NODE_OPTIONS } from './agent-node-options.js';
+import { AGENT_NODE_OPTIONS, SERVER_NODE_OPTIONS } from './node-options.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const AGENT: AgentDeployOptions = { ...defaultAgentOptions('9.9.9'), cluster: 'prod-eu', server: 'https://relay.example.com:9443' };
@@ -163,6 +163,7 @@ test('server: SQLite is one replica on a volume, Recreate; no service account to
   const c = pod.containers[0];
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);
   assert.deepEqual(c.args.slice(0, 3), ['server', '--data', '/var/lib/meshward']);
+  assert.deepEqual(c.env, [{ name: 'NODE_OPTIONS', value: SERVER_NODE_OPTIONS }], 'only the fixed Node options');
   for (const f of ['--tokens-file', '--ca-cert', '--ca-key', '--serving-cert', '--serving-key']) assert.ok(c.args.includes(f), f);
   assert.deepEqual(pod.volumes.find((v: any) => v.name === 'ca').secret.secretName, RELAY_NAMES.serverCaSecret);
   assert.deepEqual(pod.volumes.find((v: any) => v.name === 'tokens').secret.secretName, RELAY_NAMES.serverTokensSecret);
@@ -183,6 +184,7 @@ test('server: PostgreSQL takes replicas, the URL and password from the Secret (n
   const c = dep.spec.template.spec.containers[0];
   assert.deepEqual(c.args.slice(0, 3), ['server', '--database', '$(MESHWARD_DATABASE_URL)']);
   assert.deepEqual(c.env, [
+    { name: 'NODE_OPTIONS', value: SERVER_NODE_OPTIONS },
     { name: 'MESHWARD_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'relay-db', key: 'url' } } },
     { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'relay-db', key: 'password', optional: true } } },
   ]);

@@ -17,7 +17,7 @@ import type { GeneratedDoc } from '../tenancy/yaml-out.js';
 import { meshwardNamespace } from '../webhook/generate-webhook.js';
 import { isIP } from 'node:net';
 import { CLUSTER_NAME_PATTERN, DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './protocol.js';
-import { AGENT_NODE_OPTIONS } from './agent-node-options.js';
+import { AGENT_NODE_OPTIONS, SERVER_NODE_OPTIONS } from './node-options.js';
 
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/meshward/meshward';
 
@@ -367,7 +367,7 @@ function agentDeployment(o: AgentDeployOptions): Record<string, unknown> {
               // The probes listen on the pod IP only (not every interface of the pod).
               env: [
                 { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-                // A young generation that holds a snapshot part's text (src/relay/agent-node-options.ts).
+                // A young generation that holds a snapshot part's text (src/relay/node-options.ts).
                 { name: 'NODE_OPTIONS', value: AGENT_NODE_OPTIONS },
               ],
               ports: [{ name: 'health', containerPort: AGENT_HEALTH_PORT, protocol: 'TCP' }],
@@ -504,14 +504,18 @@ function serverDeployment(o: ServerDeployOptions): Record<string, unknown> {
     imagePullPolicy: 'IfNotPresent',
     args: serverArgs(o),
   };
-  if (!sqlite) {
+  container.env = [
+    // A young generation that holds an ingested part while it is written (src/relay/node-options.ts).
+    { name: 'NODE_OPTIONS', value: SERVER_NODE_OPTIONS },
     // The URL from the Secret, expanded by the kubelet into --database; the password apart, in PGPASSWORD
     // (read by pg), so it never sits in the pod's command line.
-    container.env = [
-      { name: 'MESHWARD_DATABASE_URL', valueFrom: { secretKeyRef: { name: o.databaseSecret, key: 'url' } } },
-      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: o.databaseSecret, key: 'password', optional: true } } },
-    ];
-  }
+    ...(sqlite
+      ? []
+      : [
+          { name: 'MESHWARD_DATABASE_URL', valueFrom: { secretKeyRef: { name: o.databaseSecret, key: 'url' } } },
+          { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: o.databaseSecret, key: 'password', optional: true } } },
+        ]),
+  ];
   Object.assign(container, {
     ports: [
       { name: 'agents', containerPort: DEFAULT_AGENT_PORT, protocol: 'TCP' },
@@ -519,7 +523,7 @@ function serverDeployment(o: ServerDeployOptions): Record<string, unknown> {
     ],
     readinessProbe: { httpGet: { path: '/readyz', port: 'http-api' }, periodSeconds: 5, failureThreshold: 3 },
     livenessProbe: { httpGet: { path: '/healthz', port: 'http-api' }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
-    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '2', memory: '3Gi' } },
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '2', memory: '4Gi' } },
     securityContext: CONTAINER_SECURITY,
     volumeMounts: [
       { name: 'ca', mountPath: SERVER_MOUNTS.ca, readOnly: true },

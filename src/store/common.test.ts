@@ -19,3 +19,24 @@ test('wireObjectJsonWith: the object\'s own text makes the same JSON as serializ
   const folded = foldChanges([{ op: 'upsert', object: objects[0]! }, { op: 'upsert', object: objects[2]! }]);
   assert.deepEqual(folded.upserts.map((u) => u.body), [JSON.stringify(objects[0]), JSON.stringify(objects[2])]);
 });
+
+test('foldChanges: one final operation per key, the last one winning, in the order of those final operations', () => {
+  const key = (kind: string, namespace: string, name: string) => ({ kind, namespace, name });
+  const folded = foldChanges([
+    { op: 'upsert-json', key: key('Service', 'ns-10', 'b'), body: 'b1' },
+    { op: 'upsert-json', key: key('Service', 'ns-1', 'z'), body: 'z1' },
+    { op: 'delete', key: key('Service', 'ns-10', 'b') },
+    { op: 'upsert-json', key: key('Namespace', '', 'ns-1'), body: 'n1' },
+    { op: 'upsert-json', key: key('Service', 'ns-1', 'z'), body: 'z2' },
+    { op: 'delete', key: key('Deployment', 'ns-1', 'gone') },
+    { op: 'upsert-json', key: key('Deployment', 'ns-1', 'back'), body: 'x' },
+    { op: 'delete', key: key('Deployment', 'ns-1', 'back') },
+    { op: 'upsert-json', key: key('Deployment', 'ns-1', 'back'), body: 'back2' },
+  ]);
+  assert.deepEqual(folded.upserts, [
+    { key: key('Namespace', '', 'ns-1'), body: 'n1' },
+    { key: key('Service', 'ns-1', 'z'), body: 'z2' },
+    { key: key('Deployment', 'ns-1', 'back'), body: 'back2' },
+  ]);
+  assert.deepEqual(folded.deletes, [key('Service', 'ns-10', 'b'), key('Deployment', 'ns-1', 'gone')]);
+});
