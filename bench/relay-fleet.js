@@ -15,6 +15,9 @@
 //   other knobs: MESHWARD_BENCH_CONCURRENCY (agents pushing snapshots at once, default 10),
 //   _DELTA_RATE (background deltas/s over all agents, default 50: the issue's steady rate), _TRIALS (default 60), _POLL_MS (25),
 //   MESHWARD_BENCH_SERVER_LOG=FILE (the server's raw standard output),
+//   MESHWARD_BENCH_AGENTS=replay (all but the last _CONCURRENCY clusters send a replay of the real agent's
+//     snapshot, compressed once before the ingest: the servers' ingest without the agents' CPU on the same
+//     cores; bench/lib/fleet-agents.js says what is the same and what is not; default: real agents),
 //   _TRIAL_TIMEOUT_MS (a trial not seen by then counts as a timeout, default 60,000)
 //
 // Measured: initial ingest (objects/s), the server's peak RSS (VmHWM of its process, threads
@@ -38,6 +41,8 @@ const env = (k, d) => (process.env[`MESHWARD_BENCH_${k}`] ? Number(process.env[`
 const CLUSTERS = env('CLUSTERS', 100);
 const OBJECTS = env('OBJECTS', 20_000);
 const CONCURRENCY = env('CONCURRENCY', 10);
+const AGENTS = process.env.MESHWARD_BENCH_AGENTS ?? 'real';
+if (AGENTS !== 'real' && AGENTS !== 'replay') throw new Error('MESHWARD_BENCH_AGENTS is real (the default) or replay');
 const DELTA_RATE = env('DELTA_RATE', 50);
 const TRIALS = env('TRIALS', 60);
 const POLL_MS = env('POLL_MS', 25);
@@ -171,7 +176,7 @@ const serversKB = (field) => servers.reduce((n, s) => n + procStatus(s.pid, fiel
 const serversCpu = () => +servers.reduce((n, s) => n + (cpuSeconds(s.pid) ?? 0), 0).toFixed(2);
 let rssSampledKB = 0;
 const sampler = setInterval(() => (rssSampledKB = Math.max(rssSampledKB, serversKB('VmRSS'))), 200);
-console.error(`relay fleet bench (${ENGINE}${REPLICAS > 1 ? `, ${REPLICAS} replicas` : ''}): ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${servers.map((s) => s.pid).join(', ')}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(`relay fleet bench (${ENGINE}${REPLICAS > 1 ? `, ${REPLICAS} replicas` : ''}${AGENTS === 'replay' ? ', replayed snapshots' : ''}): ${CLUSTERS} clusters x ${OBJECTS} objects, server pid ${servers.map((s) => s.pid).join(', ')}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
 // Registration through the same function `meshward server register-cluster` runs, beside the running server (SQLite WAL, or PostgreSQL).
 const store = await openStore(storeSpec);
@@ -180,7 +185,7 @@ for (let i = 0; i < CLUSTERS; i++) clusters.push({ name: name(i), token: (await 
 await store.close();
 
 const config = path.join(dir, 'agents.json');
-fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
+fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, replay: AGENTS === 'replay', pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
 // The simulated agents run with the Node options the agent's Deployment sets (src/relay/node-options.ts),
 // then MESHWARD_BENCH_AGENTS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later flag wins).
 const agentsNodeArgs = [...AGENT_NODE_OPTIONS.split(' '), ...(process.env.MESHWARD_BENCH_AGENTS_NODE_ARGS ?? '').split(' ')].filter(Boolean);
@@ -244,6 +249,7 @@ const result = {
   at: new Date().toISOString(),
   database: ENGINE,
   replicas: REPLICAS,
+  agents: AGENTS,
   databaseMB,
   node: process.version,
   cpus: os.cpus().length,
@@ -273,11 +279,11 @@ const result = {
 };
 const largestRssMB = REPLICAS > 1 ? Math.max(...result.serverRssPeakMBByReplica) : result.serverRssPeakMB;
 fs.mkdirSync(path.join(BENCH, 'out'), { recursive: true });
-fs.writeFileSync(path.join(BENCH, 'out', `relay-fleet-results${ENGINE === 'sqlite' ? '' : `-${ENGINE}`}${REPLICAS > 1 ? `-${REPLICAS}-replicas` : ''}.json`), JSON.stringify(result, null, 2));
+fs.writeFileSync(path.join(BENCH, 'out', `relay-fleet-results${ENGINE === 'sqlite' ? '' : `-${ENGINE}`}${REPLICAS > 1 ? `-${REPLICAS}-replicas` : ''}${AGENTS === 'replay' ? '-replay' : ''}.json`), JSON.stringify(result, null, 2));
 const row = (what, value, target, ok) => `${what.padEnd(44)} ${String(value).padStart(14)}   ${target.padEnd(12)} ${ok === null ? '' : ok ? 'pass' : 'FAIL'}`;
 console.log(
   [
-    `relay fleet (${ENGINE}${REPLICAS > 1 ? `, ${REPLICAS} replicas` : ''}, ${databaseMB} MB stored): ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
+    `relay fleet (${ENGINE}${REPLICAS > 1 ? `, ${REPLICAS} replicas` : ''}${AGENTS === 'replay' ? ', replayed snapshots' : ''}, ${databaseMB} MB stored): ${CLUSTERS} clusters x ${OBJECTS} objects (${process.version}, ${os.cpus().length} cpus, load ${result.loadAverage1m.mean})`,
     row('measure', 'value', 'target', null),
     row('initial ingest (objects/s)', result.ingest.objectsPerSecond, '', null),
     // With replicas the bound is each replica's (each is one server process); the sum is in the results.

@@ -6,9 +6,22 @@
 // from the send of the batch carrying the flip to the API answer showing it is measured.
 //
 // Progress and results are JSON lines on stdout (read by bench/relay-fleet.js); nothing secret is printed.
+//
+// `cfg.replay` (MESHWARD_BENCH_AGENTS=replay in bench/relay-fleet.js): every cluster but the last
+// `concurrency` (which stay connected for the steady phase and are real agents) sends a replay of a
+// real agent's snapshot instead: enrolled the same way, the same cursor request, the same parts (the
+// real agent's wire objects from the same simulated objects, 5,000 changes a part, gzip at the agent's
+// level, the last part with the cache's kind statuses) over the same mutual-TLS transport, answers
+// honoured as the agent does (429 and 503: wait and send again). What it leaves out is the agent's
+// own CPU: each part's changes are compressed once, before the ingest starts, and every cluster's body
+// is three gzip members (its own batch header, the shared changes, the closing bracket), which the
+// server decompresses as one stream. The server does all its work; the load generator does little.
+// It shows what the servers (and PostgreSQL) ingest when the agents run elsewhere, as deployed.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { objectsOf, serviceDelta } from './fleet-objects.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,6 +30,9 @@ const { RelayAgent } = await imp('relay/agent.js');
 const { HttpsTransport } = await imp('relay/transport.js');
 const { openAgentIdentity } = await imp('relay/enroll.js');
 const { ObjectCache } = await imp('webhook/object-cache.js');
+const { toWireObject, kindStatuses } = await imp('relay/snapshot.js');
+const { AGENT_PATHS, RELAY_LIMITS, RELAY_PROTOCOL_VERSION } = await imp('relay/protocol.js');
+const { AGENT_GZIP_LEVEL } = await imp('relay/transport.js');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const emit = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -77,6 +93,44 @@ async function startAgent(c, i) {
   return { cluster: c.name, replica, cache, watched, agent, running, snapshotDone };
 }
 
+/** The replayed snapshot: each part's changes compressed once (shared by every cluster), and the cache's kind statuses. */
+function replaySnapshot() {
+  const cache = new ObjectCache({ name: 'replay', objects: objectsOf('replay', cfg.objects), owned: true });
+  const changes = [...cache.resources()].map((r) => JSON.stringify({ op: 'upsert', object: toWireObject(r) }));
+  const parts = [];
+  for (let i = 0; i < changes.length; i += RELAY_LIMITS.maxChangesPerBatch) {
+    parts.push(gzipSync(changes.slice(i, i + RELAY_LIMITS.maxChangesPerBatch).join(','), { level: AGENT_GZIP_LEVEL }));
+  }
+  return { parts, kinds: kindStatuses(cache.status()), tail: gzipSync(']}') };
+}
+const replay = cfg.replay ? replaySnapshot() : null;
+
+/** One cluster's snapshot, replayed (see the top of this file); resolves when the server has stored its last part. */
+async function replayCluster(c, i) {
+  const agentUrl = agentUrls[i % agentUrls.length];
+  const identity = await openAgentIdentity({ server: agentUrl, cluster: c.name, serverCaPem: cfg.caPem, bootstrapToken: c.token, store: memoryCredentials(), agentVersion: 'bench' });
+  const transport = new HttpsTransport({ server: agentUrl, serverCaPem: cfg.caPem, identity });
+  try {
+    const cursor = await transport.cursor();
+    if (!cursor.ok) throw new Error(`cursor of ${c.name}: HTTP ${cursor.status}`);
+    const epoch = randomBytes(12).toString('hex');
+    for (let p = 0; p < replay.parts.length; p++) {
+      const last = p === replay.parts.length - 1;
+      const head = { v: RELAY_PROTOCOL_VERSION, cluster: c.name, agentVersion: 'bench', epoch, seq: p + 1, type: 'snapshot', sentAt: new Date().toISOString(), last, ...(last ? { kinds: replay.kinds } : {}) };
+      const body = Buffer.concat([gzipSync(`${JSON.stringify(head).slice(0, -1)},"changes":[`), replay.parts[p], replay.tail]);
+      for (let attempt = 1; ; attempt++) {
+        // The transport's own request (private in TypeScript): the body is already compressed.
+        const reply = await transport.request('POST', AGENT_PATHS.batch, body);
+        if (reply.ok) break;
+        if ((reply.status !== 429 && reply.status !== 503) || attempt > 50) throw new Error(`batch ${p + 1} of ${c.name}: HTTP ${reply.status} ${reply.error?.code ?? ''}`);
+        await sleep(Math.min(reply.retryAfterMs ?? 200, 5_000));
+      }
+    }
+  } finally {
+    transport.close();
+  }
+}
+
 async function stopAgent(a) {
   a.agent.stop();
   await a.running.catch(() => undefined);
@@ -101,6 +155,11 @@ await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < n) {
       const i = next++;
+      if (replay && i < n - concurrency) {
+        await replayCluster(cfg.clusters[i], i);
+        if ((i + 1) % 10 === 0) emit({ event: 'progress', snapshots: i + 1 });
+        continue;
+      }
       const a = await startAgent(cfg.clusters[i], i);
       await a.snapshotDone;
       if (i >= n - concurrency) kept.push(a);
