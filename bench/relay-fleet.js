@@ -137,7 +137,9 @@ fs.writeFileSync(path.join(dir, 'tokens.yaml'), `tokens:\n  - name: bench\n    r
 // The servers run with the Node options the server's Deployment sets (src/relay/node-options.ts), then
 // MESHWARD_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later flag wins).
 const { AGENT_NODE_OPTIONS, SERVER_NODE_OPTIONS } = await imp('relay/node-options.js');
-const serverNodeArgs = [...SERVER_NODE_OPTIONS.split(' '), ...(process.env.MESHWARD_BENCH_SERVER_NODE_ARGS ?? '').split(' ')].filter(Boolean);
+/** A deployment's Node options, then the flags in environment variable `name` (a later flag wins). */
+const nodeArgs = (options, name) => [...options.split(' '), ...(process.env[name] ?? '').split(' ')].filter(Boolean);
+const serverNodeArgs = nodeArgs(SERVER_NODE_OPTIONS, 'MESHWARD_BENCH_SERVER_NODE_ARGS');
 const storeArgs = ENGINE === 'postgres' ? ['--database', databaseUrl] : [];
 const analyses = []; // seconds of each cluster analysis, from the servers' logs
 // MESHWARD_BENCH_SERVER_LOG=FILE: the servers' standard output as it came (with --trace-gc in the node args, V8's lines too).
@@ -188,7 +190,7 @@ const config = path.join(dir, 'agents.json');
 fs.writeFileSync(config, JSON.stringify({ ...urls, caPem: fs.readFileSync(path.join(dataDir, 'identity', 'ca.crt'), 'utf8'), apiToken, clusters, objects: OBJECTS, concurrency: CONCURRENCY, deltaRate: DELTA_RATE, trials: TRIALS, replay: AGENTS === 'replay', pollMs: POLL_MS, trialTimeoutMs: TRIAL_TIMEOUT_MS }), { mode: 0o600 });
 // The simulated agents run with the Node options the agent's Deployment sets (src/relay/node-options.ts),
 // then MESHWARD_BENCH_AGENTS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later flag wins).
-const agentsNodeArgs = [...AGENT_NODE_OPTIONS.split(' '), ...(process.env.MESHWARD_BENCH_AGENTS_NODE_ARGS ?? '').split(' ')].filter(Boolean);
+const agentsNodeArgs = nodeArgs(AGENT_NODE_OPTIONS, 'MESHWARD_BENCH_AGENTS_NODE_ARGS');
 const pgCpuAtStart = pgCpuSeconds(); // before the agents start: the ingest is theirs
 const agents = spawn(process.execPath, [...agentsNodeArgs, path.join(BENCH, 'lib', 'fleet-agents.js'), config], { stdio: ['ignore', 'pipe', 'inherit'] });
 const loads = [];

@@ -30,7 +30,7 @@ const { RelayAgent } = await imp('relay/agent.js');
 const { HttpsTransport } = await imp('relay/transport.js');
 const { openAgentIdentity } = await imp('relay/enroll.js');
 const { ObjectCache } = await imp('webhook/object-cache.js');
-const { toWireObject, kindStatuses } = await imp('relay/snapshot.js');
+const { toWireObject, kindStatuses, batchJson } = await imp('relay/snapshot.js');
 const { AGENT_PATHS, RELAY_LIMITS, RELAY_PROTOCOL_VERSION } = await imp('relay/protocol.js');
 const { AGENT_GZIP_LEVEL } = await imp('relay/transport.js');
 
@@ -117,7 +117,9 @@ async function replayCluster(c, i) {
     for (let p = 0; p < replay.parts.length; p++) {
       const last = p === replay.parts.length - 1;
       const head = { v: RELAY_PROTOCOL_VERSION, cluster: c.name, agentVersion: 'bench', epoch, seq: p + 1, type: 'snapshot', sentAt: new Date().toISOString(), last, ...(last ? { kinds: replay.kinds } : {}) };
-      const body = Buffer.concat([gzipSync(`${JSON.stringify(head).slice(0, -1)},"changes":[`), replay.parts[p], replay.tail]);
+      // The agent's own batch JSON with no changes, cut before its closing `]}`: the shared part and the tail follow.
+      const opening = batchJson({ ...head, changes: [] }).slice(0, -2);
+      const body = Buffer.concat([gzipSync(opening), replay.parts[p], replay.tail]);
       for (let attempt = 1; ; attempt++) {
         // The transport's own request (private in TypeScript): the body is already compressed.
         const reply = await transport.request('POST', AGENT_PATHS.batch, body);

@@ -26,9 +26,8 @@ export const MAX_DECODER_THREADS = 16;
  * young generation three semi-spaces' worth (two semi-spaces and the young large-object space) and
  * rounds a semi-space up to a power of two, so 192 MB is 64 MB semi-spaces, as the event loop has
  * under SERVER_NODE_OPTIONS (src/relay/node-options.ts); at 64 MB (32 MB semi-spaces: measured, the
- * new space stopped growing at 64 MB) a scavenge still found most of a part
- * alive. Decoding 5,000-object parts in a worker: 11.6 → 9.1 µs of CPU an object (helper threads
- * included).
+ * new space stopped growing at 64 MB) a scavenge still found most of a part alive. Decoding
+ * 5,000-object parts in a worker: 11.6 → 9.1 µs of CPU an object (helper threads included).
  */
 export const DECODER_YOUNG_GENERATION_MB = 192;
 
