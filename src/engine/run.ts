@@ -8,6 +8,7 @@ import type { EvidenceInput, ReportInput, Rule, RuleMeta } from '../rules/types.
 import type { RuleSettings } from '../config/settings.js';
 import type { TrafficFacts } from '../insights/types.js';
 import { confirmFindings } from '../insights/confirm.js';
+import { restsOnTwinsOnly } from './twins.js';
 
 export interface RunOptions {
   settings: RuleSettings;
@@ -128,6 +129,8 @@ export function runRules(model: MeshModel, rules: readonly Rule[], opts: RunOpti
     if (opts.disabled?.has(rule.meta.id)) continue;
     const override = opts.severityOverrides?.[rule.meta.id];
     const report = (input: ReportInput) => {
+      // Two definitions of one object in the input are never judged against each other (twins.ts).
+      if (restsOnTwinsOnly(input)) return;
       // The path's text is made once per finding: the fingerprint and the location both use it.
       const path = run.paths.of(input.path).text;
       const f = toFinding(rule.meta, input, override, run, path);

@@ -69,6 +69,13 @@ export function kindKey(group: string, kind: string): string {
   return group ? `${group}/${kind}` : kind;
 }
 
+/** Whether a loaded object has a metadata.name of its own (the loader names the others "(unnamed)" or "prefix*"). */
+export function hasOwnName(obj: unknown): boolean {
+  const meta = obj !== null && typeof obj === 'object' ? (obj as { metadata?: unknown }).metadata : undefined;
+  const name = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name !== '';
+}
+
 /** Human-readable `Kind ns/name` (or `Kind name` when cluster-scoped). */
 export function describe(r: { kind: string; namespace: string; name: string }): string {
   return r.namespace ? `${r.kind} ${r.namespace}/${r.name}` : `${r.kind} ${r.name}`;

@@ -21,6 +21,7 @@ interface Finding {
   message: string;
   resource: { kind: string; namespace: string; name: string };
   location: { file: string; line: number; column: number; path: string } | null;
+  evidence: Array<{ role: string; resource?: { kind: string; namespace: string; name: string } }>;
 }
 interface Report {
   findings: Finding[];
@@ -398,5 +399,49 @@ describe('istio-operators: several IstioOperators in one input (a repository of 
       onIop.filter((f) => f.location?.path.startsWith('spec.meshConfig')).map((f) => `${f.ruleId} ${f.location?.path}`),
       [],
     );
+  });
+});
+
+// Istio's samples define Gateway default/istiod-gateway twice (multicluster/expose-istiod.yaml and
+// expose-istiod-https.yaml, alternatives), kyverno/policies a PeerAuthentication in two test folders:
+// a scanned repository holds variants of one object that no cluster holds at once (src/engine/twins.ts).
+describe('variants: one object defined in two files (alternatives, test copies)', () => {
+  const target = 'variants';
+  const evidenceNames = (f: Finding) => f.evidence.map((e) => e.resource && `${e.resource.kind} ${e.resource.namespace}/${e.resource.name}`);
+  const self = (f: Finding) => `${f.resource.kind} ${f.resource.namespace}/${f.resource.name}`;
+
+  test('loads with no error; the report says which objects are defined more than once', async () => {
+    const r = await scan(target);
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.summary.resources, objectsIn(target));
+    assert.ok(r.summary.notes.some((n) => /^2 objects are defined more than once/.test(n)), `notes: ${JSON.stringify(r.summary.notes)}`);
+  });
+
+  test('no finding rests only on another definition of its own object', async () => {
+    const r = await scan(target);
+    const named = (e: Finding['evidence'][number]) => e.resource && `${e.resource.kind} ${e.resource.namespace}/${e.resource.name}`;
+    const onTwins = r.findings.filter((f) => f.evidence.some((e) => e.resource) && f.evidence.every((e) => !e.resource || named(e) === self(f)));
+    assert.deepEqual(show(onTwins), []);
+    assert.deepEqual(show(about(r, 'PeerAuthentication', 'shop/namespace-mtls', 'AUT023')), []);
+  });
+
+  test('each definition is still judged on its own, and against the objects that really differ', async () => {
+    const r = await scan(target);
+    // The passthrough alternative alone: TLS passed through for "*".
+    assert.ok(
+      about(r, 'Gateway', 'istio-system/control-plane-gateway', 'AUT019').some((f) => f.location?.file.endsWith('expose-control-plane.yaml')),
+      show(r.findings).join('\n'),
+    );
+    // A distinct Gateway on the same pods and port, and a distinct second namespace-wide policy.
+    assert.ok(about(r, 'Gateway', 'istio-system/partner-gateway', 'HJK017').some((f) => evidenceNames(f).includes('Gateway istio-system/control-plane-gateway')));
+    assert.equal(about(r, 'PeerAuthentication', 'shop/second-namespace-policy', 'AUT023').length, 1);
+  });
+
+  test('--verbose lists each object with the files that define it', async () => {
+    const r = await runCli(['scan', path.join(FIXTURES, target), '--format', 'json', '--fail-on', 'none', '--verbose']);
+    const notes = (JSON.parse(r.stdout) as Report).summary.notes;
+    const gw = notes.find((n) => n.startsWith('Gateway istio-system/control-plane-gateway is defined 2 times:'));
+    assert.ok(gw && /expose-control-plane\.yaml:\d+/.test(gw) && /expose-control-plane-https\.yaml:\d+/.test(gw), `notes: ${JSON.stringify(notes)}`);
+    assert.ok(notes.some((n) => n.startsWith('PeerAuthentication shop/namespace-mtls is defined 2 times:')));
   });
 });

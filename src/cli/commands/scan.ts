@@ -34,6 +34,8 @@ import { checkWatchUsage, runWatch } from './scan-watch.js';
 import { addTelemetryOptions, describeFacts, factsData, loadSource, telemetryPlan, type TelemetryFlags } from '../telemetry.js';
 import type { TrafficFacts } from '../../insights/types.js';
 import { describeRuleFailure } from '../rule-failures.js';
+import { twinDefinitions } from '../../engine/twins.js';
+import { describe as describeResource, hasOwnName } from '../../model/resource.js';
 
 interface ScanFlags extends OutputOptionValues, LiveFlags, TelemetryFlags {
   failOn?: string;
@@ -198,6 +200,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   }
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
   for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));
+  notes.push(...twinNotes(result.model.resources, flags.verbose === true));
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {
@@ -205,7 +208,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     else {
       // The loader keeps an object without metadata.name (an IstioOperator of an install profile is one)
       // and notes it; those were loaded and used, so they are counted apart from the documents skipped.
-      const unnamed = result.load.resources.filter((r) => !hasName(r.obj)).length;
+      const unnamed = result.load.resources.filter((r) => !hasOwnName(r.obj)).length;
       const skipped = Math.max(0, result.notes.length - unnamed);
       const parts: string[] = [];
       if (skipped) parts.push(`${skipped} document${skipped === 1 ? ' was' : 's were'} skipped (not Kubernetes objects)`);
@@ -490,9 +493,23 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
   }
 }
 
-/** Whether a loaded object has a metadata.name of its own (the loader names the others "(unnamed)" or "prefix*"). */
-function hasName(obj: unknown): boolean {
-  const meta = obj !== null && typeof obj === 'object' ? (obj as { metadata?: unknown }).metadata : undefined;
-  const name = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as { name?: unknown }).name : undefined;
-  return typeof name === 'string' && name !== '';
+
+/** Objects listed in full by --verbose's note on objects defined more than once; the rest are counted. */
+const TWINS_LISTED = 20;
+
+/**
+ * Objects the input defines more than once (src/engine/twins.ts): a cluster holds one of each, so the
+ * user hears which definitions compete (a later `kubectl apply` replaces an earlier one), and that
+ * meshward never reported two definitions against each other.
+ */
+export function twinNotes(resources: readonly Resource[], verbose: boolean): string[] {
+  const twins = twinDefinitions(resources);
+  if (!twins.length) return [];
+  const n = twins.length;
+  const head = `${n} object${n === 1 ? ' is' : 's are'} defined more than once in the input (the same kind, namespace and name; a cluster holds one of each): each definition was judged on its own and against other objects, never against another definition of the same object`;
+  if (!verbose) return [`${head}; --verbose lists them`];
+  const where = (r: Resource) => (r.source ? `${terminalSafe(r.source.file)}:${r.source.line}` : 'a cluster');
+  const lines = twins.slice(0, TWINS_LISTED).map((defs) => `${terminalSafe(describeResource(defs[0]))} is defined ${defs.length} times: ${defs.map(where).join(', ')}`);
+  if (n > TWINS_LISTED) lines.push(`and ${n - TWINS_LISTED} more object${n - TWINS_LISTED === 1 ? '' : 's'} defined more than once`);
+  return [head, ...lines];
 }
