@@ -93,6 +93,52 @@ test('a non-HTTP port (TLS, TCP) gets no automatic name check: medium', async ()
   }
 });
 
+// Istio's samples/bookinfo/networking/egress-rule-google-apis.yaml and the older egress TLS origination
+// task: the ServiceEntry declares 80 HTTP and 443 HTTPS, a VirtualService routes plaintext HTTP on 80 to
+// port 443, and the DestinationRule originates TLS on 443. The 443 cluster then carries HTTP requests,
+// and the auto SNI / auto SAN validation Istio sets on it (upstream HTTP options) check their host.
+const twoPortEntry = doc({
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'ServiceEntry',
+  metadata: { name: 'partner', namespace: 'shop' },
+  spec: { hosts: ['api.partner.example.com'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 443, name: 'https', protocol: 'HTTPS' }], resolution: 'DNS' },
+});
+const routeTo = (port: number, host = 'api.partner.example.com', section: 'http' | 'tcp' = 'http', mirror = false) =>
+  doc({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'partner-port-rewrite', namespace: 'shop' },
+    spec: {
+      hosts: ['api.partner.example.com'],
+      [section]: [
+        mirror
+          ? { route: [{ destination: { host: 'api.partner.example.com', port: { number: 80 } } }], mirror: { host, port: { number: port } } }
+          : { match: [{ port: 80 }], route: [{ destination: { host, port: { number: port } } }] },
+      ],
+    },
+  });
+const originateOn443 = (tls: Record<string, unknown>) => destinationRule('shop', 'partner', { host: 'api.partner.example.com', trafficPolicy: { portLevelSettings: [{ port: { number: 443 }, tls }] } });
+
+test('a non-HTTP port that an HTTP route sends requests to is name-checked automatically: info, saying why', async () => {
+  for (const route of [routeTo(443), routeTo(443, 'api.partner.example.com', 'http', true)]) {
+    const f = await findingsFor(rule, docs(twoPortEntry, route, originateOn443({ mode: 'SIMPLE' })));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].severity, 'info');
+    assert.match(f[0].message, /auto SAN validation: HTTP requests a VirtualService routes to this port with neither sni nor subjectAltNames/);
+    assert.deepEqual(await findingsFor(rule, docs(twoPortEntry, route, originateOn443({ mode: 'SIMPLE', credentialName: 'partner-ca' }))), []);
+  }
+});
+
+test('routed HTTP counts only for the port and host it reaches, over an HTTP route, without sni, on 1.21+', async () => {
+  const medium = async (...parts: string[]) => (await findingsFor(rule, docs(twoPortEntry, ...parts)))[0]?.severity;
+  assert.equal(await medium(originateOn443({ mode: 'SIMPLE' })), 'medium', 'no route');
+  assert.equal(await medium(routeTo(8443), originateOn443({ mode: 'SIMPLE' })), 'medium', 'a route to another port');
+  assert.equal(await medium(routeTo(443, 'other.example.com'), originateOn443({ mode: 'SIMPLE' })), 'medium', 'a route to another host');
+  assert.equal(await medium(routeTo(443, 'api.partner.example.com', 'tcp'), originateOn443({ mode: 'SIMPLE' })), 'medium', 'a TCP route carries no HTTP requests');
+  assert.equal(await medium(routeTo(443), originateOn443({ mode: 'SIMPLE', sni: 'api.partner.example.com' })), 'medium', 'sni set: no auto SAN validation');
+  assert.equal(await medium(istiod('docker.io/istio/pilot:1.20.3'), routeTo(443), originateOn443({ mode: 'SIMPLE', credentialName: 'partner-ca' })), 'medium', '1.20: no auto SAN validation');
+});
+
 test('port-level settings and subsets are checked one by one', async () => {
   const f = await findingsFor(
     rule,

@@ -41,6 +41,38 @@ function originationProtocol(model: MeshModel, host: string, namespace: string, 
   return !seen || unknown ? 'unknown' : 'http';
 }
 
+/** VirtualService routes read per run, at most: bounds the work a hostile input can ask for. */
+const MAX_ROUTES = 100_000;
+
+/**
+ * `host|port` keys (the host resolved as Istio resolves it in the VirtualService's namespace) that an
+ * HTTP route sends requests to: `spec.http[].route[].destination` and `spec.http[].mirror` with a port
+ * number. Istio sets auto SNI and auto SAN validation on every cluster whose DestinationRule originates
+ * TLS without sni (cluster_tls.go, setAutoSniAndAutoSanValidation), as upstream HTTP options; they act
+ * on whatever HTTP requests the cluster carries, and a cluster of a non-HTTP port carries them when an
+ * HTTP route targets it: the egress TLS origination pattern of Istio's samples routes plaintext HTTP on
+ * port 80 to port 443 (HTTPS) and originates TLS there. Such requests have their certificate's name
+ * checked against the request host like those of an HTTP port.
+ */
+function httpRouteTargets(model: MeshModel): Set<string> {
+  const out = new Set<string>();
+  let budget = MAX_ROUTES;
+  const add = (d: unknown, namespace: string) => {
+    if (!isObject(d) || typeof d.host !== 'string' || !isObject(d.port) || typeof d.port.number !== 'number') return;
+    out.add(`${model.resolveHost(d.host, namespace)}|${d.port.number}`);
+  };
+  for (const vs of model.ofKind('networking.istio.io', 'VirtualService')) {
+    const http = vs.obj?.spec?.http;
+    if (!Array.isArray(http)) continue;
+    for (const h of http) {
+      if (--budget < 0) return out;
+      if (!isObject(h)) continue;
+      if (Array.isArray(h.route)) for (const r of h.route.slice(0, MAX_PORTS)) if (isObject(r)) add(r.destination, vs.namespace);
+      add(h.mirror, vs.namespace);
+    }
+  }
+  return out;
+}
 
 export default defineRule({
   meta: {
@@ -48,12 +80,12 @@ export default defineRule({
     title: 'TLS origination does not verify the server (no CA, or no subjectAltNames)',
     severity: 'high',
     category: 'authn-authz',
-    reads: [DR, SERVICE, 'networking.istio.io/ServiceEntry', NAMESPACE, ...WORKLOADS, ...MESH_CONFIG],
+    reads: [DR, SERVICE, 'networking.istio.io/ServiceEntry', 'networking.istio.io/VirtualService', NAMESPACE, ...WORKLOADS, ...MESH_CONFIG],
     // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
     namespaceContent: false,
     docs: {
       summary:
-        'A DestinationRule originates TLS (`tls.mode` SIMPLE or MUTUAL, at the top level, per port or per subset) without `caCertificates` or `credentialName`, or with a CA but without `subjectAltNames` to check the name in it (medium). Without a CA, the grade follows the Istio version found in the input (the istiod image, else the proxy images; a current release when none is found): before 1.21, or with `VERIFY_CERTIFICATE_AT_CLIENT=false` on istiod, the server certificate is not verified at all (high); since 1.21 the proxy verifies it against the operating system CA bundle, which leaves an in-cluster host merely failing against a private CA (info). Since 1.21 too, a block with neither `sni` nor `subjectAltNames` on an HTTP port (HTTP, HTTP2, GRPC) gets auto SNI and auto SAN validation: the certificate must name the request host, so a CA without subjectAltNames is fine there and a public host without a CA is info. With `sni` set or on a non-HTTP port no name is checked (medium, with or without a CA); when the port protocol is not in the input, low. Blocks with `insecureSkipVerify: true` are reported by AUT005 instead.',
+        'A DestinationRule originates TLS (`tls.mode` SIMPLE or MUTUAL, at the top level, per port or per subset) without `caCertificates` or `credentialName`, or with a CA but without `subjectAltNames` to check the name in it (medium). Without a CA, the grade follows the Istio version found in the input (the istiod image, else the proxy images; a current release when none is found): before 1.21, or with `VERIFY_CERTIFICATE_AT_CLIENT=false` on istiod, the server certificate is not verified at all (high); since 1.21 the proxy verifies it against the operating system CA bundle, which leaves an in-cluster host merely failing against a private CA (info). Since 1.21 too, a block with neither `sni` nor `subjectAltNames` on an HTTP port (HTTP, HTTP2, GRPC), or on a port an HTTP route of a VirtualService sends requests to (the egress TLS origination pattern: plaintext on port 80 routed to 443), gets auto SNI and auto SAN validation: the certificate must name the request host, so a CA without subjectAltNames is fine there and a public host without a CA is info. With `sni` set or on a non-HTTP port no name is checked (medium, with or without a CA); when the port protocol is not in the input, low. Blocks with `insecureSkipVerify: true` are reported by AUT005 instead.',
       why:
         "Without a CA you choose, the proxy either skips verification (Istio 1.20 and older, or `compatibilityVersion: 1.20`) or trusts whatever its system trust store trusts; without subjectAltNames it accepts a certificate for any name that CA signed. Either way an attacker who can intercept the connection (DNS spoofing, a compromised egress path, a rogue ServiceEntry) presents their own certificate and reads or alters the traffic, including the credentials the application sends. Istio's best-practices page asks for both: a CA check without a name check is not enough.",
       fix:
@@ -69,6 +101,9 @@ export default defineRule({
     },
   },
   check({ model, report }) {
+    let routed: Set<string> | null = null;
+    const httpRouted = (host: string, namespace: string, port: number | null) =>
+      port !== null && (routed ??= httpRouteTargets(model)).has(`${model.resolveHost(host, namespace)}|${port}`);
     for (const dr of destinationRulesWithTls(model.ofKind('networking.istio.io', 'DestinationRule'), ['SIMPLE', 'MUTUAL'])) {
       const host = str(dr.obj?.spec?.host) ?? '(no host)';
       for (const b of tlsBlocks(dr)) {
@@ -82,16 +117,18 @@ export default defineRule({
         const v = clientVerification(model);
         // Since 1.21 (ENABLE_AUTO_SNI with VERIFY_CERTIFICATE_AT_CLIENT), a block without sni and without
         // subjectAltNames gets auto SNI and auto SAN validation: the certificate must carry the request's
-        // host. Those are upstream HTTP options, so only an HTTP port gets them.
+        // host. Those are upstream HTTP options: an HTTP port gets them, and so does a port an HTTP route
+        // sends requests to (httpRouteTargets).
         const sniSet = str(b.tls.sni) !== undefined;
-        const protocol = !sans && !sniSet && v.verifies ? originationProtocol(model, host, dr.namespace, b.port) : 'other';
+        const portProto = !sans && !sniSet && v.verifies ? originationProtocol(model, host, dr.namespace, b.port) : 'other';
+        const protocol = portProto !== 'http' && !sans && !sniSet && v.verifies && httpRouted(host, dr.namespace, b.port) ? 'http' : portProto;
         const autoSan = protocol === 'http';
         const nameCheck = sans ? 'checked' : autoSan ? 'auto' : protocol === 'unknown' ? 'unknown' : 'none';
         const unknownNote = `whether the name is checked depends on the port's protocol, which the input does not show (on an HTTP port without sni, Istio checks it against the request's host)`;
         if (!ca) {
           const inMesh = isInMeshHost(model, host, dr.namespace);
           const noSans = sans ? '' : ', and no subjectAltNames pin the name either';
-          const nameText = nameCheck === 'auto' ? ", and the name against the request's host (auto SAN validation: an HTTP port with neither sni nor subjectAltNames)" : nameCheck === 'checked' ? ', and the name against subjectAltNames' : '';
+          const nameText = nameCheck === 'auto' ? `, and the name against the request's host (auto SAN validation: ${portProto === 'http' ? 'an HTTP port' : 'HTTP requests a VirtualService routes to this port'} with neither sni nor subjectAltNames)` : nameCheck === 'checked' ? ', and the name against subjectAltNames' : '';
           const message = !v.verifies
             ? `${what} without caCertificates or credentialName, and ${v.basis}: the server certificate is not verified at all, so anyone who can intercept the connection can present their own${noSans}.`
             : inMesh
