@@ -100,3 +100,34 @@ test('other UIDs and absent security contexts are fine', async () => {
   assert.equal((await findingsFor(rule, deployment('{}', '{}'))).length, 0);
   assert.equal((await findingsFor(rule, deployment('{runAsUser: 13370}', '{runAsGroup: 133}'))).length, 0);
 });
+
+// Istio's istiod Deployment set runAsUser and runAsGroup 1337 through 1.19 (istio/istio#45394 removed
+// them in 1.20); real installs of those versions, and demos built on them, run it so.
+const istiod = (image: string, name = 'discovery') => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istiod-1-8-3, namespace: istio-system}
+spec:
+  template:
+    metadata:
+      annotations: {sidecar.istio.io/inject: "false"}
+    spec:
+      containers:
+      - name: ${name}
+        image: ${image}
+        securityContext: {runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true}
+`;
+
+test("istiod from a hub whose proxy is trusted may run as 1337 (Istio's own Deployment did through 1.19)", async () => {
+  for (const image of ['docker.io/istio/pilot:1.8.3', 'gcr.io/istio-release/pilot:1.19.3-distroless', 'registry.istio.io/release/pilot:1.30.1']) {
+    assert.deepEqual(await findingsFor(rule, istiod(image)), [], image);
+  }
+});
+
+test('a pilot image from another registry, or an application image in an istiod-looking Deployment, is reported', async () => {
+  assert.equal((await findingsFor(rule, istiod('docker.io/mirror-of-istio/pilot:1.8.3'))).length, 2);
+  assert.equal((await findingsFor(rule, istiod('docker.io/istio/examples-bookinfo-ratings-v1:1.8.3'))).length, 2);
+  // A pinned trusted proxy entry does not make its hub's pilot trusted: the pin is for that one image.
+  const pinned = { settings: { trustedProxyImages: ['docker.io/istio/proxyv2@sha256:' + 'a'.repeat(64)], systemNamespaces: [] } };
+  assert.equal((await findingsFor(rule, istiod('docker.io/istio/pilot:1.8.3'), pinned)).length, 2);
+});

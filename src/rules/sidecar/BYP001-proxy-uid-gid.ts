@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_READS } from '../reads.js';
-import { isIstioImageContainer } from './proxy.js';
+import { isIstiodContainer, isIstioImageContainer } from './proxy.js';
 
 const PROXY_ID = 1337;
 
@@ -14,7 +14,7 @@ export default defineRule({
     reads: [...WORKLOAD_READS],
     docs: {
       summary:
-        'A container other than the Istio proxy runs with UID or GID 1337, set on the container or inherited from the pod securityContext (runAsUser, runAsGroup). Init and ephemeral containers count too.',
+        'A container other than the Istio proxy (or istiod, which Istio ran as 1337 through 1.19) runs with UID or GID 1337, set on the container or inherited from the pod securityContext (runAsUser, runAsGroup). Init and ephemeral containers count too.',
       why:
         "Istio's traffic redirection (iptables or the CNI plugin) exempts every packet owned by UID or GID 1337 so the proxy's own traffic is not looped back into itself. Any other process running as 1337 therefore leaves the pod without passing the sidecar: no mTLS, no egress policy, no telemetry. An attacker who controls such a container can reach anything the pod's network can.",
       fix:
@@ -32,7 +32,7 @@ export default defineRule({
     for (const w of model.workloads) {
       const podSc = w.spec.securityContext;
       for (const c of w.containers) {
-        if (isIstioImageContainer(c, settings, model, w)) continue;
+        if (isIstioImageContainer(c, settings, model, w) || isIstiodContainer(c, settings)) continue;
         // An image-less `istio-proxy` entry customises the injected proxy (the injector merges it in), which runs as 1337 by design.
         if (c.name === 'istio-proxy' && !c.image) continue;
         const sc = c.spec.securityContext;

@@ -79,6 +79,19 @@ export function isIstioImageContainer(c: ContainerRef, settings: RuleSettings, m
   return !!model && !!w && injectorImageOf(model, w, c.image) !== null;
 }
 
+/**
+ * A container running istiod: the `pilot` image of a hub whose `proxyv2` the settings trust (the
+ * hubs Istio publishes both to). Istio's own Deployment ran istiod as UID and GID 1337 through 1.19
+ * (istio/istio#45394, in 1.20, dropped the fixed IDs for OpenShift); istiod has no sidecar, so those
+ * IDs bypass nothing there. A trusted entry pinned to a digest trusts that one image, not its hub.
+ */
+export function isIstiodContainer(c: ContainerRef, settings: RuleSettings): boolean {
+  const ref = parseImage(c.image);
+  if (!ref || !ref.name.endsWith('/pilot')) return false;
+  const proxy = `${ref.name.slice(0, -'/pilot'.length)}/proxyv2`;
+  return trustOf(settings.trustedProxyImages).entries.some((e) => e.name === proxy && !e.digest);
+}
+
 const REV = 'istio.io/rev';
 /** Image variants Istio publishes for one build (`1.24.2-distroless`). */
 const VARIANT = /-(distroless|debug)$/;
