@@ -55,10 +55,25 @@ export function listSome(items: readonly string[], max = 5): string {
   return listSomeOf(items, max, (s) => s);
 }
 
-/** listSome of `items` named by `name`, naming only the ones shown (a list of thousands costs no more than three). */
+/**
+ * listSome of `items` named by `name`, naming only the ones shown (a list of thousands costs about as
+ * much as `max`). A name already shown is not shown again: a scanned folder may define one object in
+ * two files (src/engine/twins.ts), and "Deployment default/customer" three times in a row says nothing.
+ * The items passed over are counted in "and N more".
+ */
 export function listSomeOf<T>(items: readonly T[], max: number, name: (item: T) => string): string {
-  if (items.length <= max) return items.map(name).join(', ');
-  return `${items.slice(0, max).map(name).join(', ')} and ${items.length - max} more`;
+  // At most 4 × max items are named, however the names repeat.
+  const looked = Math.min(items.length, max * 4);
+  const shown: string[] = [];
+  let i = 0;
+  for (; i < looked && shown.length < max; i++) {
+    const n = name(items[i]);
+    if (!shown.includes(n)) shown.push(n);
+  }
+  // Repeats of the names shown that follow at once (twins side by side) are not "more".
+  while (i < looked && shown.includes(name(items[i]))) i++;
+  const more = items.length - i;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }
 
 /**
