@@ -40,3 +40,34 @@ test('unnamed objects that were loaded are counted apart from skipped documents'
   assert.ok(verbose.summary.notes.some((n) => /a\.yaml:1: IstioOperator has no metadata\.name; shown as "\(unnamed\)"/.test(n)), JSON.stringify(verbose.summary.notes));
   assert.ok(verbose.summary.notes.some((n) => /c\.yaml:1: skipped a document that is not a Kubernetes object/.test(n)));
 });
+
+test('namespaced objects that name no namespace are counted, with the namespace they were judged in', async () => {
+  const noNamespace = `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec: {hosts: [web]}
+`;
+  const clusterScoped = `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec: {ports: [{port: 80}]}
+`;
+  const placed = await scanJson({ 'a.yaml': noNamespace, 'b.yaml': clusterScoped });
+  assert.ok(
+    placed.summary.notes.includes("2 namespaced objects name no namespace and were judged in namespace default, as `kubectl apply` without -n would place them; findings that compare namespaces (another tenant's host, a shared gateway) assume it: pass -n NAMESPACE for the namespace they are applied to"),
+    JSON.stringify(placed.summary.notes),
+  );
+  const withN = await scanJson({ 'a.yaml': noNamespace }, ['-n', 'shop']);
+  assert.ok(withN.summary.notes.some((n) => n.startsWith('2 namespaced objects name no namespace and were judged in namespace shop, as `kubectl apply` -n shop would place them')), JSON.stringify(withN.summary.notes));
+  const named = await scanJson({ 'b.yaml': clusterScoped });
+  assert.ok(!named.summary.notes.some((n) => /name no namespace|names no namespace/.test(n)), 'a Namespace is cluster-scoped, the Service names its namespace');
+});

@@ -201,6 +201,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
   for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));
   notes.push(...twinNotes(result.model.resources, flags.verbose === true));
+  if (paths.length) notes.push(...namespaceNotes(result.load.resources, flags.namespace));
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {
@@ -493,6 +494,26 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
   }
 }
 
+
+/**
+ * Namespaced objects of the files that name no namespace: the loader places them in `-n`'s namespace
+ * (`default` unless given), as `kubectl apply` without -n would, and every rule that compares namespaces
+ * (another tenant's host, a shared gateway, a namespace's policies) judges them there. Repositories
+ * often leave the namespace to `kubectl apply -n`, so the report says how many were placed, and where.
+ */
+export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
+  let n = 0;
+  for (const r of resources) {
+    if (!r.namespace || !r.source) continue;
+    const meta = r.obj?.metadata;
+    const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
+    if (typeof ns !== 'string' || ns === '') n++;
+  }
+  if (!n) return [];
+  return [
+    `${n} namespaced object${n === 1 ? ' names' : 's name'} no namespace and ${n === 1 ? 'was' : 'were'} judged in namespace ${terminalSafe(placedIn)}, as \`kubectl apply\` ${placedIn === 'default' ? 'without -n' : `-n ${terminalSafe(placedIn)}`} would place ${n === 1 ? 'it' : 'them'}; findings that compare namespaces (another tenant's host, a shared gateway) assume it: pass -n NAMESPACE for the namespace they are applied to`,
+  ];
+}
 
 /** Objects listed in full by --verbose's note on objects defined more than once; the rest are counted. */
 const TWINS_LISTED = 20;
