@@ -120,3 +120,33 @@ test('malformed input is skipped without failing', async () => {
   ];
   for (const y of bad) assert.deepEqual(await findingsFor(rule, y), [], y);
 });
+
+// kyma-project/istio ships this for its egress gateway (istio-system, `istio: egressgateway`, egress `- {}`).
+const gatewayPolicy = (namespace: string, labels: string, rules = '  - {}') => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egressgateway, namespace: ${namespace}}
+spec:
+  podSelector: {matchLabels: ${labels}}
+  policyTypes: [Egress]
+  egress:
+${rules}
+`;
+
+test("the egress gateway's own open egress, in a platform namespace, is info: reaching external hosts is its job", async () => {
+  for (const labels of ['{istio: egressgateway}', '{app: istio-egressgateway, istio: egressgateway}', '{app: istio-egressgateway}']) {
+    const f = await findingsFor(rule, gatewayPolicy('istio-system', labels));
+    assert.equal(f.length, 1, labels);
+    assert.equal(f[0].severity, 'info', labels);
+    assert.match(f[0].message, /allows all egress: pods in istio-system matching .* may reach any destination on any port; the egress gateway's own egress is open by design/);
+  }
+  const block = await findingsFor(rule, gatewayPolicy('istio-system', '{istio: egressgateway}', '  - to: [{ipBlock: {cidr: 0.0.0.0/0}}]'));
+  assert.equal(block[0]?.severity, 'info');
+});
+
+test('the egress gateway label in a tenant namespace, or another label, keeps the grade', async () => {
+  // A tenant can run a pod labelled istio=egressgateway in its own namespace and borrow the policy.
+  assert.equal((await findingsFor(rule, gatewayPolicy('shop', '{istio: egressgateway}')))[0]?.severity, 'high');
+  assert.equal((await findingsFor(rule, gatewayPolicy('istio-system', '{istio: ingressgateway}')))[0]?.severity, 'high');
+  assert.equal((await findingsFor(rule, gatewayPolicy('istio-system', '{istio: egressgateway-lookalike}')))[0]?.severity, 'high');
+  assert.equal((await findingsFor(rule, netpol('  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - {}').replace('namespace: shop', 'namespace: istio-system')))[0]?.severity, 'high', 'every pod of istio-system');
+});

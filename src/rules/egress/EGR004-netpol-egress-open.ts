@@ -5,6 +5,25 @@ import { NETPOL_GROUP, affectsEgress, egressRule, onlyDns, openIpBlocks, podsTex
 
 const DNS_NOTE = 'DNS to an arbitrary resolver can still carry a tunnel; limit it to kube-dns in kube-system';
 
+/** The labels Istio's charts give the egress gateway's pods (`istio: egressgateway`, `app: istio-egressgateway`). */
+const EGRESS_GATEWAY_LABELS: ReadonlyArray<readonly [string, string]> = [
+  ['istio', 'egressgateway'],
+  ['app', 'istio-egressgateway'],
+];
+
+/**
+ * A policy for the mesh's egress gateway: it selects pods by one of its labels, in a platform namespace
+ * (a tenant cannot run a pod there to borrow the label). Reaching external hosts is the egress
+ * gateway's job, so its open egress is its function, not a hole: what it may reach is decided by the
+ * ServiceEntries, Gateways and VirtualServices routed through it and the AuthorizationPolicies on it.
+ */
+function forEgressGateway(model: { isSystemNamespace(ns: string): boolean }, namespace: string, podSelector: unknown): boolean {
+  if (!model.isSystemNamespace(namespace) || !isObject(podSelector) || !isObject(podSelector.matchLabels)) return false;
+  const labels = podSelector.matchLabels;
+  return EGRESS_GATEWAY_LABELS.some(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v);
+}
+const GATEWAY_NOTE = "the egress gateway's own egress is open by design (reaching external hosts is its job); keep what it may reach tight through the ServiceEntries and routes bound to it and AuthorizationPolicies on it";
+
 export default defineRule({
   meta: {
     id: 'EGR004',
@@ -12,10 +31,11 @@ export default defineRule({
     severity: 'high',
     category: 'egress',
     scope: 'namespace',
-    reads: ['networking.k8s.io/NetworkPolicy'],
+    // The mesh config names the root namespace, one of the platform namespaces (forEgressGateway).
+    reads: ['networking.k8s.io/NetworkPolicy', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        'An egress rule of a NetworkPolicy allows every destination: it has no `to` (absent or empty), or a `to` peer whose ipBlock is 0.0.0.0/0 or ::/0 (with or without `except`). Graded: any port is high, a port list is medium, DNS only (port 53) to anywhere is low.',
+        'An egress rule of a NetworkPolicy allows every destination: it has no `to` (absent or empty), or a `to` peer whose ipBlock is 0.0.0.0/0 or ::/0 (with or without `except`). Graded: any port is high, a port list is medium, DNS only (port 53) to anywhere is low. A policy for the mesh\'s egress gateway (selecting `istio: egressgateway` or `app: istio-egressgateway` in a platform namespace, where tenants run no pods) is info: reaching external hosts is its job.',
       why:
         'NetworkPolicies are the only egress control a pod cannot switch off from inside: the sidecar and REGISTRY_ONLY can be bypassed by a pod running as UID 1337 or holding NET_ADMIN. Rules are additive, so one open rule cancels every default-deny policy for the pods it selects, and an attacker in such a pod connects straight to any server on the internet (exfiltration, command and control, cloud metadata endpoints unless excepted). A port list narrows that only a little: 443 to anywhere is how most exfiltration already travels. Even DNS to any resolver can carry a tunnel.',
       fix:
@@ -35,22 +55,24 @@ export default defineRule({
       const spec = np.obj?.spec;
       if (!isObject(spec) || !affectsEgress(spec) || !Array.isArray(spec.egress)) continue;
       const who = podsText(np.namespace, spec.podSelector);
+      const gateway = forEgressGateway(model, np.namespace, spec.podSelector);
       const name = `NetworkPolicy ${np.namespace}/${np.name}`;
       spec.egress.forEach((raw: unknown, i: number) => {
         const rule = egressRule(raw);
         if (!rule) return;
         const noPorts = rule.ports.length === 0;
         const dns = onlyDns(rule.ports);
-        const grade: Severity = noPorts ? 'high' : dns ? 'low' : 'medium';
+        const grade: Severity = gateway ? 'info' : noPorts ? 'high' : dns ? 'low' : 'medium';
         const onPorts = noPorts ? 'on any port' : `on ${portsText(rule.ports)}`;
         if (rule.to.length === 0) {
           report({
             resource: np,
             path: noPorts ? ['spec', 'egress', i] : ['spec', 'egress', i, 'ports'],
             severity: grade,
-            message: noPorts
-              ? `${name}: spec.egress[${i}] has no "to" and no "ports", so it allows all egress: ${who} may reach any destination on any port.`
-              : `${name}: spec.egress[${i}] has no "to": ${who} may reach any destination ${onPorts}${dns ? ` (${DNS_NOTE})` : ''}.`,
+            message:
+              (noPorts
+                ? `${name}: spec.egress[${i}] has no "to" and no "ports", so it allows all egress: ${who} may reach any destination on any port`
+                : `${name}: spec.egress[${i}] has no "to": ${who} may reach any destination ${onPorts}${dns ? ` (${DNS_NOTE})` : ''}`) + (gateway ? `; ${GATEWAY_NOTE}.` : '.'),
           });
           return;
         }
@@ -60,7 +82,7 @@ export default defineRule({
             resource: np,
             path: ['spec', 'egress', i, 'to', b.index, 'ipBlock', 'cidr'],
             severity: grade,
-            message: `${name}: spec.egress[${i}] allows ipBlock ${b.cidr}${except}, every address of its family: ${who} may reach any external destination ${onPorts}${dns ? ` (${DNS_NOTE})` : ''}.`,
+            message: `${name}: spec.egress[${i}] allows ipBlock ${b.cidr}${except}, every address of its family: ${who} may reach any external destination ${onPorts}${dns ? ` (${DNS_NOTE})` : ''}${gateway ? `; ${GATEWAY_NOTE}` : ''}.`,
           });
         }
       });
