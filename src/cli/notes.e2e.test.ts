@@ -71,3 +71,17 @@ spec: {ports: [{port: 80}]}
   const named = await scanJson({ 'b.yaml': clusterScoped });
   assert.ok(!named.summary.notes.some((n) => /name no namespace|names no namespace/.test(n)), 'a Namespace is cluster-scoped, the Service names its namespace');
 });
+
+test('objects defined more than once: counted, listed by --verbose with their files, hostile names escaped', async () => {
+  const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "${name}", namespace: shop}\ndata: {v: "${v}"}\n`;
+  const hostile = 'evil\\u001b[31m\\nname';
+  const files = { 'a.yaml': cm('settings', '1') + '---\n' + cm(hostile, '1'), 'b.yaml': cm('settings', '2') + '---\n' + cm(hostile, '2') };
+  const plain = await scanJson(files);
+  assert.ok(plain.summary.notes.some((n) => n.startsWith('2 objects are defined more than once in the input') && n.endsWith('--verbose lists them')), JSON.stringify(plain.summary.notes));
+  const verbose = await scanJson(files, ['--verbose']);
+  const listed = verbose.summary.notes.filter((n) => / is defined 2 times: /.test(n));
+  assert.equal(listed.length, 2, JSON.stringify(verbose.summary.notes));
+  assert.ok(listed.some((n) => /^ConfigMap shop\/settings is defined 2 times: a\.yaml:1, b\.yaml:1$/.test(n)), JSON.stringify(listed));
+  for (const n of listed) assert.ok(!/[\u0000-\u001f]/.test(n), `no control character reaches a note: ${JSON.stringify(n)}`);
+  assert.ok(listed.some((n) => n.includes('\\u001b') && n.includes('\\u000a')), JSON.stringify(listed));
+});
