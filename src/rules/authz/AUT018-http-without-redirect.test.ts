@@ -39,3 +39,13 @@ test('negatives: httpsRedirect, other hosts, other gateway pods, HTTP only', asy
   assert.deepEqual(await findingsFor(rule, docs(gateway('istio-system', 'a', sel, [https(['a.example.com'])]), gateway('istio-system', 'b', { istio: 'internal' }, [http(['a.example.com'])]))), []);
   assert.deepEqual(await findingsFor(rule, docs(gateway('istio-system', 'edge', sel, [http(['a.example.com'])]))), []);
 });
+
+// Istio's tests/testdata/config/egressgateway.yaml: the egress gateway serves a host over HTTP on 80 and
+// HTTPS on 443; its clients are sidecars (TLS origination through it), not browsers.
+test('an egress gateway serving a host over HTTP and HTTPS is not reported; the same servers on an ingress are', async () => {
+  for (const egress of [{ istio: 'egressgateway' }, { app: 'istio-egressgateway' }]) {
+    assert.deepEqual(await findingsFor(rule, docs(gateway('istio-system', 'egress', egress, [http(['egress.example.com']), https(['egress.example.com'])]))), [], JSON.stringify(egress));
+  }
+  assert.equal((await findingsFor(rule, docs(gateway('istio-system', 'ingress', sel, [http(['egress.example.com']), https(['egress.example.com'])])))).length, 1);
+  assert.equal((await findingsFor(rule, docs(gateway('istio-system', 'ingress', { istio: 'egressgateway-like' }, [http(['egress.example.com']), https(['egress.example.com'])])))).length, 1);
+});

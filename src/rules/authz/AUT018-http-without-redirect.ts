@@ -3,6 +3,7 @@ import type { Resource } from '../../model/resource.js';
 import { hostCovers } from '../../model/hosts.js';
 import { listSome, push } from '../../posture/util.js';
 import { ISTIO_GW, gatewayServers, type ServerView } from './common.js';
+import { selectsEgressGateway } from '../../model/egress-gateway.js';
 
 const PLAIN = new Set(['HTTP', 'HTTP2', 'GRPC']);
 
@@ -16,7 +17,7 @@ export default defineRule({
     reads: [ISTIO_GW],
     docs: {
       summary:
-        'An Istio Gateway has an HTTP (or HTTP2 / GRPC) server without `tls.httpsRedirect: true` whose hosts overlap an HTTPS server of the same Gateway or of another Gateway with the same selector (the same gateway pods). Host overlap follows Istio wildcards and ignores `namespace/` prefixes.',
+        'An Istio Gateway has an HTTP (or HTTP2 / GRPC) server without `tls.httpsRedirect: true` whose hosts overlap an HTTPS server of the same Gateway or of another Gateway with the same selector (the same gateway pods). Host overlap follows Istio wildcards and ignores `namespace/` prefixes. Gateways for the egress gateway (selector `istio: egressgateway` or `app: istio-egressgateway`) are left out: their clients are the mesh\'s sidecars, not browsers.',
       why:
         'The application is then reachable over both schemes. Links, bookmarks and clients that start with http:// send cookies, tokens and form data in plaintext, where anyone on the network path reads or alters them, and an active attacker can keep a victim on HTTP (SSL stripping). A redirect makes the first plaintext request the last one; HSTS at the application then removes even that.',
       fix: 'Set `tls: {httpsRedirect: true}` on the HTTP server (the gateway answers 301 to https), or drop the HTTP server, and send `Strict-Transport-Security` from the application.',
@@ -30,6 +31,9 @@ export default defineRule({
     const groups = new Map<string, Array<{ g: Resource; s: ServerView }>>();
     for (const g of model.ofKind('networking.istio.io', 'Gateway')) {
       const sel = g.obj?.spec?.selector;
+      // The egress gateway's clients are the mesh's sidecars, not browsers that start with http://: a
+      // redirect to https there would only break origination through it.
+      if (selectsEgressGateway(sel)) continue;
       const key = sel && typeof sel === 'object' && !Array.isArray(sel) ? JSON.stringify(Object.entries(sel).map(([k, v]) => [k, String(v)]).sort()) : `none:${g.namespace}/${g.name}`;
       for (const s of gatewayServers(g)) push(groups, key, { g, s });
     }

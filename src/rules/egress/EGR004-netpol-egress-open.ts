@@ -1,15 +1,10 @@
 import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import { isObject } from '../../model/workloads.js';
+import { selectsEgressGateway } from '../../model/egress-gateway.js';
 import { NETPOL_GROUP, affectsEgress, egressRule, onlyDns, openIpBlocks, podsText, portsText } from './common.js';
 
 const DNS_NOTE = 'DNS to an arbitrary resolver can still carry a tunnel; limit it to kube-dns in kube-system';
-
-/** The labels Istio's charts give the egress gateway's pods (`istio: egressgateway`, `app: istio-egressgateway`). */
-const EGRESS_GATEWAY_LABELS: ReadonlyArray<readonly [string, string]> = [
-  ['istio', 'egressgateway'],
-  ['app', 'istio-egressgateway'],
-];
 
 /**
  * A policy for the mesh's egress gateway: it selects pods by one of its labels, in a platform namespace
@@ -18,9 +13,7 @@ const EGRESS_GATEWAY_LABELS: ReadonlyArray<readonly [string, string]> = [
  * ServiceEntries, Gateways and VirtualServices routed through it and the AuthorizationPolicies on it.
  */
 function forEgressGateway(model: { isSystemNamespace(ns: string): boolean }, namespace: string, podSelector: unknown): boolean {
-  if (!model.isSystemNamespace(namespace) || !isObject(podSelector) || !isObject(podSelector.matchLabels)) return false;
-  const labels = podSelector.matchLabels;
-  return EGRESS_GATEWAY_LABELS.some(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v);
+  return model.isSystemNamespace(namespace) && isObject(podSelector) && isObject(podSelector.matchLabels) && selectsEgressGateway(podSelector);
 }
 const GATEWAY_NOTE = "the egress gateway's own egress is open by design (reaching external hosts is its job); keep what it may reach tight through the ServiceEntries and routes bound to it and AuthorizationPolicies on it";
 
