@@ -445,3 +445,57 @@ describe('variants: one object defined in two files (alternatives, test copies)'
     assert.ok(notes.some((n) => n.startsWith('PeerAuthentication shop/namespace-mtls is defined 2 times:')));
   });
 });
+
+// Shapes behind the false alarms found on 2026-12-06 (docs/real-world.md "Run again on 2026-12-06"):
+// Istio's googleapis sample and Kiali's demos, christian-posta/istio-demos' istiod, kyma-project/istio's
+// egress gateway policy, Istio's tests/testdata/config/egressgateway.yaml, namespace-less repositories.
+describe('triage-2026-12-06: egress origination, istiod as 1337, the egress gateway, no namespace', () => {
+  const target = 'triage-2026-12-06';
+
+  test('loads with no error', async () => {
+    const r = await scan(target);
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.summary.resources, objectsIn(target));
+  });
+
+  test('AUT004: HTTP routed to the originating port has its name checked (info); on Istio 1.18 nothing is verified (high)', async () => {
+    const current = await scan(`${target}/egress-tls-origination.yaml`);
+    const f = about(current, 'DestinationRule', 'billing/rates-api-originate-tls', 'AUT004');
+    assert.deepEqual(
+      f.map((x) => x.severity),
+      ['info'],
+    );
+    assert.match(f[0].message, /auto SAN validation: HTTP requests a VirtualService routes to this port/);
+    // With the 1.18 istiod of the same folder: before 1.21 the proxy verifies no certificate at all.
+    const old = about(await scan(target), 'DestinationRule', 'billing/rates-api-originate-tls', 'AUT004');
+    assert.deepEqual(
+      old.map((x) => x.severity),
+      ['high'],
+    );
+  });
+
+  test('BYP001: istiod of a trusted hub running as 1337 (Istio through 1.19) is not a bypass; its version is still judged', async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(about(r, 'Deployment', 'istio-system/istiod', 'BYP001')), []);
+    assert.ok(about(r, 'Deployment', 'istio-system/istiod', 'ADV002').length > 0, '1.18 is past its end of support');
+  });
+
+  test("EGR004 and AUT018: the egress gateway's open egress is info, its HTTP beside HTTPS is not a browser's downgrade", async () => {
+    const r = await scan(target);
+    assert.deepEqual(
+      about(r, 'NetworkPolicy', 'istio-system/egressgateway-egress', 'EGR004').map((f) => f.severity),
+      ['info'],
+    );
+    assert.deepEqual(show(about(r, 'Gateway', 'istio-system/partner-egress', 'AUT018')), []);
+  });
+
+  test('a VirtualService without a namespace: the report says where it was judged, and -n changes the verdict', async () => {
+    const r = await scan(target);
+    assert.ok(r.summary.notes.some((n) => n.startsWith('1 namespaced object names no namespace and was judged in namespace default')));
+    assert.ok(about(r, 'VirtualService', 'default/ledger-canary', 'HJK001').length > 0, "from default, it claims payments' host");
+    const applied = await runCli(['scan', path.join(FIXTURES, target, 'canary-without-namespace.yaml'), '-n', 'payments', '--format', 'json', '--fail-on', 'none']);
+    const withN = JSON.parse(applied.stdout) as Report;
+    assert.deepEqual(show(withN.findings.filter((f) => f.ruleId === 'HJK001')), []);
+    assert.ok(withN.summary.notes.some((n) => n.includes('judged in namespace payments (-n)')));
+  });
+});

@@ -510,8 +510,14 @@ export function namespaceNotes(resources: readonly Resource[], placedIn: string)
     if (typeof ns !== 'string' || ns === '') n++;
   }
   if (!n) return [];
+  const ns = terminalSafe(placedIn);
+  const what = `${n} namespaced object${n === 1 ? ' names' : 's name'} no namespace and ${n === 1 ? 'was' : 'were'} judged in namespace ${ns}`;
+  const it = n === 1 ? 'it' : 'them';
+  const compare = "findings that compare namespaces (another tenant's host, a shared gateway) assume it";
   return [
-    `${n} namespaced object${n === 1 ? ' names' : 's name'} no namespace and ${n === 1 ? 'was' : 'were'} judged in namespace ${terminalSafe(placedIn)}, as \`kubectl apply\` ${placedIn === 'default' ? 'without -n' : `-n ${terminalSafe(placedIn)}`} would place ${n === 1 ? 'it' : 'them'}; findings that compare namespaces (another tenant's host, a shared gateway) assume it: pass -n NAMESPACE for the namespace they are applied to`,
+    placedIn === 'default'
+      ? `${what}, as \`kubectl apply\` without -n would place ${it}; ${compare}: pass -n NAMESPACE for the namespace they are applied to`
+      : `${what} (-n), as \`kubectl apply -n ${ns}\` would place ${it}; ${compare}`,
   ];
 }
 
