@@ -80,7 +80,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['AUT016', 'kwn'],
   ['AUT017', 'kwn'],
   ['AUT018', 'wn'],
-  ['AUT019', 'kwn'],
+  ['AUT019', 'kn'],
   ['AUT020', 'skwn'],
   ['AUT021', 'kwnr'],
   ['AUT022', 'skwn'],
