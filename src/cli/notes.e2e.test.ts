@@ -88,3 +88,31 @@ test('objects defined more than once: counted, listed by --verbose with their fi
   for (const n of listed) assert.ok(!/[\u0000-\u001f]/.test(n), `no control character reaches a note: ${JSON.stringify(n)}`);
   assert.ok(listed.some((n) => n.includes('\\u001b') && n.includes('\\u000a')), JSON.stringify(listed));
 });
+
+// istio-ecosystem/sail-operator's chart/samples/istio-sample.yaml shape (OpenShift Service Mesh 3).
+test('a Sail operator Istio resource: the report says its mesh config and version were not read', async () => {
+  const sailIstio = `apiVersion: sailoperator.io/v1
+kind: Istio
+metadata: {name: default}
+spec:
+  version: v1.30.1
+  namespace: istio-system
+  values:
+    meshConfig:
+      outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`;
+  const alone = await scanJson({ 'istio.yaml': sailIstio });
+  const note = alone.summary.notes.find((n) => n.includes('Sail operator Istio resource'));
+  assert.ok(note?.startsWith('the input holds a Sail operator Istio resource (default; sailoperator.io,'), JSON.stringify(alone.summary.notes));
+  assert.match(note!, /does not read its spec\.values\.meshConfig or spec\.version yet/);
+  // With the ConfigMap the operator renders, the mesh config is read from it: nothing to say.
+  const rendered = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`;
+  const both = await scanJson({ 'istio.yaml': sailIstio, 'mesh.yaml': rendered });
+  assert.ok(!both.summary.notes.some((n) => n.includes('Sail operator')), JSON.stringify(both.summary.notes));
+});
