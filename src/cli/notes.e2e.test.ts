@@ -116,3 +116,20 @@ data:
   const both = await scanJson({ 'istio.yaml': sailIstio, 'mesh.yaml': rendered });
   assert.ok(!both.summary.notes.some((n) => n.includes('Sail operator')), JSON.stringify(both.summary.notes));
 });
+
+// kiali/kiali keeps test kubeconfigs (kubernetes/testdata/remote-cluster-exec.yaml) beside its manifests.
+test('kubeconfig files in the input are named, with the command that judges them; they are not namespaced objects', async () => {
+  const kubeconfig = `apiVersion: v1
+kind: Config
+clusters: [{name: east, cluster: {server: "https://192.0.2.10:6443"}}]
+users: [{name: ci, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: ./login}}}]
+contexts: [{name: east, context: {cluster: east, user: ci}}]
+current-context: east
+`;
+  const r = await scanJson({ 'remote-east.yaml': kubeconfig, 'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80}]}\n' });
+  assert.ok(
+    r.summary.notes.some((n) => n.startsWith('1 kubeconfig file is in the input (remote-east.yaml): scan judges kubeconfigs carried in Secrets; run `meshward kubeconfig FILE...` on it')),
+    JSON.stringify(r.summary.notes),
+  );
+  assert.ok(!r.summary.notes.some((n) => /name no namespace|names no namespace/.test(n)), JSON.stringify(r.summary.notes));
+});

@@ -209,6 +209,13 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
   for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));
   notes.push(...twinNotes(result.model.resources, flags.verbose === true));
+  // A kubeconfig file in the input is a document of kind Config: scan judges kubeconfigs carried in
+  // Secrets (the KCF rules), `meshward kubeconfig` judges files. Name the files rather than pass over them.
+  const kubeconfigFiles = [...new Set(result.model.ofKind('', 'Config').filter((r) => r.apiVersion === 'v1' && r.source).map((r) => r.source!.file))];
+  if (kubeconfigFiles.length) {
+    const n = kubeconfigFiles.length;
+    notes.push(`${n} kubeconfig file${n === 1 ? ' is' : 's are'} in the input (${listSome(kubeconfigFiles.map(terminalSafe), 3)}): scan judges kubeconfigs carried in Secrets; run \`meshward kubeconfig FILE...\` on ${n === 1 ? 'it' : 'them'} for what ${n === 1 ? 'it lets' : 'each lets'} whoever loads ${n === 1 ? 'it' : 'them'} do (exec plugins, token files, servers)`);
+  }
   if (paths.length) notes.push(...namespaceNotes(result.load.resources, flags.namespace));
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
@@ -512,7 +519,8 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
 export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
   let n = 0;
   for (const r of resources) {
-    if (!r.namespace || !r.source) continue;
+    // A kubeconfig (kind Config, apiVersion v1) is a file format, not an object a cluster holds.
+    if (!r.namespace || !r.source || (r.kind === 'Config' && r.apiVersion === 'v1')) continue;
     const meta = r.obj?.metadata;
     const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
     if (typeof ns !== 'string' || ns === '') n++;
