@@ -140,6 +140,15 @@ ${deployment('shop', 'plain', '      - {name: istio-proxy, image: "docker.io/ist
   assert.equal(plain.revision, '1-21-0', 'the namespace revision pairs it with a control plane');
 });
 
+/** An install object's detected version: istiod's, from where, which version and revision. */
+function assertInstall(d: DetectedVersion, want: { source: DetectedVersion['source']; path: string[]; version: string; revision: string | null }): void {
+  assert.equal(d.component, 'istiod');
+  assert.equal(d.source, want.source);
+  assert.deepEqual(d.path, want.path);
+  assert.equal(formatVersion(d.version!), want.version);
+  assert.equal(d.revision, want.revision);
+}
+
 test('IstioOperator spec.tag, spec.hub, spec.revision, spec.values.global.tag', async () => {
   const found = await detect(`
 apiVersion: install.istio.io/v1alpha1
@@ -177,11 +186,7 @@ spec:
 `);
   const by = (n: string) => found.find((d) => d.resource.name === n);
   const cp = by('control-plane')!;
-  assert.equal(cp.component, 'istiod');
-  assert.equal(cp.source, 'istiooperator');
-  assert.deepEqual(cp.path, ['spec', 'tag']);
-  assert.equal(formatVersion(cp.version!), '1.21.2');
-  assert.equal(cp.revision, 'canary');
+  assertInstall(cp, { source: 'istiooperator', path: ['spec', 'tag'], version: '1.21.2', revision: 'canary' });
   assert.match(cp.text, /gcr\.io\/istio-release tag 1\.21\.2-distroless/);
   const vals = by('by-values')!;
   assert.deepEqual(vals.path, ['spec', 'values', 'global', 'tag']);
@@ -191,6 +196,40 @@ spec:
   assert.match(num.unknownReason!, /YAML number \(1\.2\).*quote it/);
   assert.equal(by('untagged'), undefined, 'no tag: nothing to report');
   assert.match(by('listy')!.unknownReason!, /list, not a string/);
+});
+
+test('the Sail operator Istio resource: spec.version (v-prefixed), its name as the revision; an alias is no version', async () => {
+  const found = await detect(`
+apiVersion: sailoperator.io/v1
+kind: Istio
+metadata: {name: default}
+spec: {version: v1.26.2, namespace: istio-system}
+---
+apiVersion: sailoperator.io/v1
+kind: Istio
+metadata: {name: canary}
+spec: {version: v1.27.0, values: {global: {hub: quay.io/maistra}}}
+---
+apiVersion: sailoperator.io/v1
+kind: Istio
+metadata: {name: rolling}
+spec: {version: latest}
+---
+apiVersion: sailoperator.io/v1
+kind: Istio
+metadata: {name: unversioned}
+spec: {namespace: istio-system}
+`);
+  const by = (n: string) => found.find((d) => d.resource.name === n);
+  // `default` is the default revision.
+  assertInstall(by('default')!, { source: 'sail', path: ['spec', 'version'], version: '1.26.2', revision: null });
+  const canary = by('canary')!;
+  assert.equal(formatVersion(canary.version!), '1.27.0');
+  assert.equal(canary.revision, 'canary');
+  assert.match(canary.text, /quay\.io\/maistra/);
+  assert.equal(by('rolling')!.version, null);
+  assert.match(by('rolling')!.unknownReason!, /not an Istio version/);
+  assert.equal(by('unversioned'), undefined);
 });
 
 test('Helm values global.tag from the istio-sidecar-injector ConfigMap', async () => {

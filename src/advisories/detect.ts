@@ -7,6 +7,7 @@
  *   alone has no readable version and is reported as unknown;
  * - the `sidecar.istio.io/proxyImage` pod annotation (the proxy image injected into that pod);
  * - IstioOperator `spec.tag` (else `spec.values.global.tag`), with `spec.hub` and `spec.revision`;
+ * - the Sail operator's Istio resource (sailoperator.io, OpenShift Service Mesh 3): `spec.version`;
  * - Helm values `global.tag`, as istiod itself reads them: the `values` key of the
  *   `istio-sidecar-injector[-<revision>]` ConfigMap that the Helm chart renders. A bare values file is not a
  *   Kubernetes object and is not loaded; scan the rendered chart (`helm template`) instead.
@@ -14,6 +15,7 @@
  * Revision labels (`istio.io/rev: 1-22-3`) are names, never versions: they only pair proxies with the
  * control plane of the same revision.
  */
+import { SAIL_GROUP } from '../model/meshconfig.js';
 import { parseImage, type ImageRef } from '../model/images.js';
 import type { MeshModel } from '../model/model.js';
 import { describe, type PathSegment, type Resource } from '../model/resource.js';
@@ -50,7 +52,7 @@ export interface DetectedVersion {
   resource: Resource;
   /** Field holding the version: the container `image`, the annotation, `spec.tag`, `data.values`. */
   path: PathSegment[];
-  source: 'image' | 'annotation' | 'istiooperator' | 'helm-values';
+  source: 'image' | 'annotation' | 'istiooperator' | 'sail' | 'helm-values';
   /** For messages: `container "discovery" of Deployment istio-system/istiod`. */
   where: string;
   /** The image reference or tag as written (truncated for display). */
@@ -105,6 +107,7 @@ export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
       for (const v of known.found) out.push(v);
     }
     for (const iop of model.ofKind('install.istio.io', 'IstioOperator')) fromIstioOperator(iop, out);
+    for (const istio of model.ofKind(SAIL_GROUP, 'Istio')) fromSailIstio(istio, out);
     for (const cm of model.ofKind('', 'ConfigMap')) fromInjectorConfigMap(cm, out);
     cache.set(model, out);
   }
@@ -220,6 +223,19 @@ function fromIstioOperator(iop: Resource, out: DetectedVersion[]): void {
     return; // no tag: the operator installs its own version, which the manifest does not say
   }
   out.push(tagEntry(iop, path, tag, hub, revision, 'istiooperator', 'istiod', `${path.join('.')} of ${describe(iop)}`));
+}
+
+/**
+ * The Sail operator's Istio resource: `spec.version` (`v1.26.2`) is the Istio release it installs; its
+ * name is the revision (`default`, the default revision). An alias such as `latest` is no version.
+ */
+function fromSailIstio(istio: Resource, out: DetectedVersion[]): void {
+  const spec = istio.obj?.spec;
+  if (!isObject(spec) || spec.version === undefined || spec.version === null) return;
+  const tag = typeof spec.version === 'string' ? spec.version.replace(/^v(?=\d)/, '') : spec.version;
+  const hub = isObject(spec.values) && isObject(spec.values.global) && typeof spec.values.global.hub === 'string' ? spec.values.global.hub : null;
+  const revision = istio.name && istio.name !== 'default' ? istio.name : null;
+  out.push(tagEntry(istio, ['spec', 'version'], tag, hub, revision, 'sail', 'istiod', `spec.version of ${describe(istio)}`));
 }
 
 /** `istio-sidecar-injector` or `istio-sidecar-injector-<rev>`, whose `values` are the chart's Helm values. */

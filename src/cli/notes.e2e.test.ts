@@ -90,31 +90,32 @@ test('objects defined more than once: counted, listed by --verbose with their fi
 });
 
 // istio-ecosystem/sail-operator's chart/samples/istio-sample.yaml shape (OpenShift Service Mesh 3).
-test('a Sail operator Istio resource: the report says its mesh config and version were not read', async () => {
+test("a Sail operator Istio resource is the mesh config (spec.values.meshConfig) and the version (spec.version)", async () => {
   const sailIstio = `apiVersion: sailoperator.io/v1
 kind: Istio
 metadata: {name: default}
 spec:
-  version: v1.30.1
+  version: v1.24.2
   namespace: istio-system
   values:
     meshConfig:
       outboundTrafficPolicy: {mode: REGISTRY_ONLY}
 `;
-  const alone = await scanJson({ 'istio.yaml': sailIstio });
-  const note = alone.summary.notes.find((n) => n.includes('Sail operator Istio resource'));
-  assert.ok(note?.startsWith('the input holds a Sail operator Istio resource (default; sailoperator.io,'), JSON.stringify(alone.summary.notes));
-  assert.match(note!, /does not read its spec\.values\.meshConfig or spec\.version yet/);
-  // With the ConfigMap the operator renders, the mesh config is read from it: nothing to say.
-  const rendered = `apiVersion: v1
-kind: ConfigMap
-metadata: {name: istio, namespace: istio-system}
-data:
-  mesh: |
-    outboundTrafficPolicy: {mode: REGISTRY_ONLY}
-`;
-  const both = await scanJson({ 'istio.yaml': sailIstio, 'mesh.yaml': rendered });
-  assert.ok(!both.summary.notes.some((n) => n.includes('Sail operator')), JSON.stringify(both.summary.notes));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-notes-'));
+  await fs.writeFile(path.join(dir, 'istio.yaml'), sailIstio);
+  const r = await runCli(['scan', '.', '--format', 'json', '--fail-on', 'none'], { cwd: dir });
+  const report = JSON.parse(r.stdout) as { summary: { notes: string[]; meshConfig: string }; findings: Array<{ ruleId: string; message: string; location: { path: string } | null }> };
+  assert.equal(report.summary.meshConfig, 'sail');
+  assert.ok(!report.summary.notes.some((n) => n.startsWith('no Istio mesh config')), JSON.stringify(report.summary.notes));
+  assert.deepEqual(report.findings.filter((f) => f.ruleId === 'EGR001'), [], 'REGISTRY_ONLY is read from spec.values.meshConfig');
+  const eol = report.findings.find((f) => f.ruleId === 'ADV002');
+  assert.ok(eol && /installs Istio 1\.24\.2/.test(eol.message) && eol.location?.path === 'spec.version', JSON.stringify(eol));
+  assert.ok(report.findings.some((f) => f.ruleId === 'HJK012' && f.location?.path === 'spec.values.meshConfig'));
+  // With the ConfigMap the operator renders, that ConfigMap is the mesh config, and the choice is said.
+  await fs.writeFile(path.join(dir, 'mesh.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n');
+  const both = JSON.parse((await runCli(['scan', '.', '--format', 'json', '--fail-on', 'none'], { cwd: dir })).stdout) as { summary: { notes: string[]; meshConfig: string } };
+  assert.equal(both.summary.meshConfig, 'configmap');
+  assert.ok(both.summary.notes.some((n) => n.includes('and ignores Istio default')), JSON.stringify(both.summary.notes));
 });
 
 // kiali/kiali keeps test kubeconfigs (kubernetes/testdata/remote-cluster-exec.yaml) beside its manifests.

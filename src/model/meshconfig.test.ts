@@ -64,3 +64,30 @@ test('scan prints the choice as a note (built CLI)', async () => {
   assert.ok(json.summary.notes.some((n: string) => n.startsWith('mesh config: the input holds 2 mesh configs')));
   assert.ok(!json.summary.notes.some((n: string) => /skipped/.test(n)), 'the choice is not counted as a skipped document');
 });
+
+// The Sail operator (istio-ecosystem/sail-operator; OpenShift Service Mesh 3): a cluster-scoped `Istio`
+// with the mesh config under spec.values.meshConfig and the revision named after the resource.
+const sail = (name: string, spec: string) => `apiVersion: sailoperator.io/v1\nkind: Istio\nmetadata: {name: ${name}}\n${spec}\n`;
+
+test("a Sail Istio resource is a mesh config source: spec.values.meshConfig, its name as the revision, after the rendered ConfigMap", async () => {
+  const one = await scanYaml(sail('default', 'spec: {version: v1.26.2, values: {meshConfig: {rootNamespace: sail-root}}}'), { rules: [] });
+  assert.equal(one.model.mesh.origin, 'sail');
+  assert.equal(one.model.rootNamespace, 'sail-root');
+  assert.deepEqual(one.model.mesh.path, ['spec', 'values', 'meshConfig']);
+  assert.equal(one.model.mesh.resource?.namespace, '', 'cluster-scoped');
+  // Without values, or without meshConfig, it points at the nearest field that exists.
+  assert.deepEqual((await scanYaml(sail('default', 'spec: {version: v1.26.2}'), { rules: [] })).model.mesh.path, ['spec']);
+  assert.deepEqual((await scanYaml(sail('default', 'spec: {values: {pilot: {}}}'), { rules: [] })).model.mesh.path, ['spec', 'values']);
+  // The default revision over another, whatever the order; the rendered ConfigMap over both.
+  const two = await scanYaml([sail('canary', 'spec: {values: {meshConfig: {rootNamespace: canary}}}'), sail('default', 'spec: {values: {meshConfig: {rootNamespace: main}}}')].join('---\n'), { rules: [] });
+  assert.equal(two.model.rootNamespace, 'main');
+  assert.match(two.model.mesh.notes[0], /uses Istio default \(the default-revision Sail Istio resource/);
+  const rendered = await scanYaml([sail('default', 'spec: {values: {meshConfig: {rootNamespace: from-sail}}}'), cm('istio', 'rootNamespace: from-cm')].join('---\n'), { rules: [] });
+  assert.equal(rendered.model.mesh.origin, 'configmap');
+  assert.match(rendered.model.mesh.notes[0], /ignores Istio default/);
+  // Hostile shapes: no throw, Istio's defaults.
+  for (const spec of ['spec: [1, 2]', 'spec: {values: [meshConfig]}', 'spec: {values: {meshConfig: "REGISTRY_ONLY"}}', 'spec: {values: {meshConfig: {__proto__: {rootNamespace: x}}}}']) {
+    const r = await scanYaml(sail('default', spec), { rules: [] });
+    assert.equal(r.model.rootNamespace, 'istio-system', spec);
+  }
+});

@@ -9,7 +9,7 @@ export interface MeshConfigInfo {
   /** The mesh config object (Istio `MeshConfig`), `{}` when none was found. */
   config: Record<string, any>;
   /** `configmap`, `istiooperator`, `file` (--mesh-config), or `defaults` when nothing was given. */
-  origin: 'configmap' | 'istiooperator' | 'file' | 'defaults';
+  origin: 'configmap' | 'istiooperator' | 'sail' | 'file' | 'defaults';
   /** The object that carries it (ConfigMap / IstioOperator), if any. */
   resource: Resource | null;
   /** Path inside that object, e.g. ['data', 'mesh'] or ['spec', 'meshConfig']. */
@@ -77,10 +77,33 @@ function label(r: Resource): string {
   return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }
 
-/** The revision an IstioOperator installs (`spec.revision`), '' for the default revision. */
+/** The Sail operator's Istio resource (sailoperator.io; OpenShift Service Mesh 3 installs Istio with it). */
+export const SAIL_GROUP = 'sailoperator.io';
+
+function isSail(r: Resource): boolean {
+  return r.group === SAIL_GROUP;
+}
+
+/**
+ * The revision an install object makes: an IstioOperator's `spec.revision`; for a Sail Istio, its name
+ * (the operator names the IstioRevision after it, and `default` is the default revision).
+ */
 function operatorRevision(r: Resource): string {
+  if (isSail(r)) return r.name === 'default' ? '' : r.name;
   const rev = r.obj?.spec?.revision;
   return typeof rev === 'string' && rev !== 'default' ? rev : '';
+}
+
+/** Where an install object keeps its mesh config: IstioOperator `spec.meshConfig`, Sail Istio `spec.values.meshConfig`. */
+function installMeshConfig(r: Resource): { config: Record<string, any>; path: string[] } {
+  const spec = r.obj?.spec;
+  if (!isObject(spec)) return { config: {}, path: [] };
+  if (isSail(r)) {
+    const values = spec.values;
+    if (!isObject(values)) return { config: {}, path: ['spec'] };
+    return isObject(values.meshConfig) ? { config: values.meshConfig, path: ['spec', 'values', 'meshConfig'] } : { config: {}, path: ['spec', 'values'] };
+  }
+  return isObject(spec.meshConfig) ? { config: spec.meshConfig, path: ['spec', 'meshConfig'] } : { config: {}, path: ['spec'] };
 }
 
 /**
@@ -89,7 +112,9 @@ function operatorRevision(r: Resource): string {
  * revision, `istio-<rev>` for the others), and an IstioOperator is only rendered into that ConfigMap.
  * So meshward takes, in order: the --mesh-config file; the default revision's `istio` ConfigMap
  * (a revisioned one when there is no default); the rendered ConfigMap over any IstioOperator; the
- * default-revision IstioOperator over revisioned ones. Every other candidate is named in a note so
+ * default-revision IstioOperator over revisioned ones. The Sail operator's Istio resources
+ * (`spec.values.meshConfig`) count as IstioOperators do: they too are rendered into that ConfigMap.
+ * Every other candidate is named in a note so
  * the choice is never silent. The path points at the mesh config when it exists, else at the nearest
  * field that does (an IstioOperator without `spec.meshConfig` is located at `spec`).
  */
@@ -115,16 +140,17 @@ export function chooseMeshConfig(configMaps: readonly Resource[], operators: rea
   }
   if (!chosen && iops.length) {
     const iop = iops[0];
-    const spec = iop.obj?.spec;
-    const mc = isObject(spec) ? spec.meshConfig : undefined;
-    chosen = { config: isObject(mc) ? mc : {}, origin: 'istiooperator', resource: iop, path: isObject(mc) ? ['spec', 'meshConfig'] : isObject(spec) ? ['spec'] : [], file: null, errors, notes };
+    const { config, path } = installMeshConfig(iop);
+    chosen = { config, origin: isSail(iop) ? 'sail' : 'istiooperator', resource: iop, path, file: null, errors, notes };
   }
   if (!chosen) return { config: {}, origin: 'defaults', resource: null, path: [], file: null, errors, notes };
   const others = [...maps, ...iops].filter((r) => r !== chosen!.resource);
   if (others.length) {
     const why = chosen.origin === 'configmap'
       ? chosen.resource!.name === 'istio' ? "the default revision's ConfigMap, which istiod reads" : 'a revision ConfigMap (no default-revision `istio` ConfigMap in the input)'
-      : operatorRevision(chosen.resource!) === '' ? 'the default-revision IstioOperator (no rendered `istio` ConfigMap in the input)' : 'the first IstioOperator (no default revision in the input)';
+      : operatorRevision(chosen.resource!) === ''
+        ? `the default-revision ${isSail(chosen.resource!) ? 'Sail Istio resource' : 'IstioOperator'} (no rendered \`istio\` ConfigMap in the input)`
+        : `the first ${isSail(chosen.resource!) ? 'Sail Istio resource' : 'IstioOperator'} (no default revision in the input)`;
     notes.push(
       `mesh config: the input holds ${others.length + 1} mesh configs; meshward uses ${label(chosen.resource!)} (${why}) and ignores ${listLabels(others)}. Istio does not merge them: each istiod revision reads its own ConfigMap, so proxies of another revision may run another mesh config; scan with --mesh-config to choose.`,
     );

@@ -1,6 +1,6 @@
 import { kindKey, type Resource } from './resource.js';
 import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane, type DataplaneMode, type NamespaceInfo } from './namespaces.js';
-import { DEFAULT_ROOT_NAMESPACE, chooseMeshConfig, isMeshConfigMap, type MeshConfigInfo } from './meshconfig.js';
+import { DEFAULT_ROOT_NAMESPACE, SAIL_GROUP, chooseMeshConfig, isMeshConfigMap, type MeshConfigInfo } from './meshconfig.js';
 import { GATEWAY_NAME_LABEL, ISTIO_DEPLOYED_CLASSES, ISTIO_DEPLOYING_CONTROLLERS, gatewayApiWorkload, workloadOf, isObject, type Workload } from './workloads.js';
 import { injectorsFrom, type InjectorInfo } from './injector.js';
 import { selectorMatches } from './selectors.js';
@@ -237,7 +237,7 @@ export class MeshModel {
   }
 
   private findMeshConfig(explicit: { config: Record<string, any>; file: string } | null): MeshConfigInfo {
-    const chosen = chooseMeshConfig(this.ofKind('', 'ConfigMap').filter(isMeshConfigMap), this.ofKind('install.istio.io', 'IstioOperator'), explicit);
+    const chosen = chooseMeshConfig(this.ofKind('', 'ConfigMap').filter(isMeshConfigMap), [...this.ofKind('install.istio.io', 'IstioOperator'), ...this.ofKind(SAIL_GROUP, 'Istio')], explicit);
     const root = chosen.config.rootNamespace;
     return { ...chosen, rootNamespace: typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE };
   }

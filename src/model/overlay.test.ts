@@ -221,3 +221,12 @@ metadata: {name: x, namespace: brand-new}
 `);
   assert.match(overlayModel(model, null, { ...stray, id: 99 }).refused ?? '', /first in its namespace/);
 });
+
+test('an IstioOperator or a Sail Istio resource changes the mesh config: refused as an overlay, so every rule runs again', () => {
+  const list = resources(CLUSTER);
+  const model = new MeshModel(list, {});
+  for (const yaml of ['apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: main, namespace: istio-system}\nspec: {}', 'apiVersion: sailoperator.io/v1\nkind: Istio\nmetadata: {name: default}\nspec: {values: {meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}}}']) {
+    const added = { ...resources(yaml)[0], id: list.length };
+    assert.match(overlayModel(model, null, added).refused ?? '', /changes the mesh config/, yaml);
+  }
+});

@@ -16,6 +16,7 @@
  * its id gives it (the removed object's id for a replacement, a new largest id for an addition), so
  * every index is ordered as a fresh model over the same objects in that order would order it.
  */
+import { SAIL_GROUP } from './meshconfig.js';
 import type { MeshModel } from './model.js';
 import { kindKey, type Resource } from './resource.js';
 import { GATEWAY_NAME_LABEL, ISTIO_GATEWAY_NAME_LABEL, workloadOf, type Workload } from './workloads.js';
@@ -50,6 +51,7 @@ export function modelWideReason(r: Resource, root: string): string | null {
   // (A Namespace updated in place is an overlay of its own: overlayNamespaceUpdate, before this is asked.)
   if (r.group === '' && r.kind === 'Namespace') return 'a Namespace created or deleted changes the namespace list';
   if (r.group === 'install.istio.io') return 'IstioOperator changes the mesh config';
+  if (r.group === SAIL_GROUP) return 'a Sail operator resource changes the mesh config';
   if (r.group === GATEWAY_API_GROUP && (r.kind === 'Gateway' || r.kind === 'GatewayClass')) return 'gateway-API Gateways and classes make up gateway pods';
   if (r.group === '' && r.kind === 'ConfigMap' && (r.namespace === root || r.name === 'istio' || r.name.startsWith('istio-'))) return 'a ConfigMap that may hold the mesh or injector config';
   return null;

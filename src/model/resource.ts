@@ -109,6 +109,12 @@ const CLUSTER_SCOPED = new Set([
   'CSINode',
   'FlowSchema',
   'PriorityLevelConfiguration',
+  // The Sail operator's resources (sailoperator.io; OpenShift Service Mesh 3).
+  'Istio',
+  'IstioRevision',
+  'IstioRevisionTag',
+  'IstioCNI',
+  'ZTunnel',
 ]);
 
 export function isClusterScoped(kind: string): boolean {

@@ -500,3 +500,29 @@ describe('triage-2026-12-06: egress origination, istiod as 1337, the egress gate
     assert.ok(withN.summary.notes.some((n) => n.includes('judged in namespace payments (-n)')));
   });
 });
+
+// OpenShift Service Mesh 3 / the Sail operator: the mesh config and the version in a cluster-scoped
+// `Istio` resource (istio-ecosystem/sail-operator's chart/samples shape).
+describe('sail: Istio installed by the Sail operator', () => {
+  const target = 'sail';
+  loadsCleanly(target);
+
+  test("the mesh config is the Sail Istio's spec.values.meshConfig: REGISTRY_ONLY and the export defaults are read", async () => {
+    const r = await scan(target);
+    assert.equal(r.summary.meshConfig, 'sail');
+    assert.ok(!r.summary.notes.some((n) => n.startsWith('no Istio mesh config')), JSON.stringify(r.summary.notes));
+    assert.deepEqual(show(ofRule(r, 'EGR001')), []);
+    assert.deepEqual(show(ofRule(r, 'HJK012')), []);
+    // EGR003 says REGISTRY_ONLY is the only egress control: the mode was read from the Sail resource.
+    assert.ok(ofRule(r, 'EGR003').some((f) => /REGISTRY_ONLY/.test(f.message)));
+  });
+
+  test('its spec.version is the installed Istio version; the Sail kinds are cluster-scoped', async () => {
+    const r = await scan(target);
+    const adv = about(r, 'Istio', '/default', 'ADV001');
+    assert.equal(adv.length, 1, show(r.findings).join('\n'));
+    assert.equal(adv[0].location?.path, 'spec.version');
+    assert.match(adv[0].message, /installs Istio 1\.30\.1/);
+    assert.ok(!r.summary.notes.some((n) => /name no namespace|names no namespace/.test(n)), 'Istio and IstioCNI have no namespace to name');
+  });
+});

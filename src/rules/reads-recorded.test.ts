@@ -126,9 +126,18 @@ function undeclared(corpora: Array<{ name: string; objects: Obj[] }>, rules: rea
     const read = new Set<string>();
     runRules(recording(model, read), [rule], { settings });
     const declared = new Set(effectiveReads(rule).map(normaliseKind));
-    return [...read].filter((k) => !declared.has(k));
+    return [...read].filter((k) => !declared.has(k) && !MODEL_WIDE_ONLY.test(k));
   });
 }
+
+/**
+ * Kinds read without being declared, on purpose: the Sail operator's resources (sailoperator.io). Every
+ * change to one is model-wide (modelWideReason in src/model/overlay.ts), so the incremental engine and
+ * the webhook run every rule again whatever `reads` say; and a live cluster holds what they render (the
+ * `istio` ConfigMap, istiod's image), which the rules read and declare. Declaring them would only make
+ * the webhook, the agent and `meshward rbac` watch a CRD for nothing.
+ */
+const MODEL_WIDE_ONLY = /^sailoperator\.io\//;
 
 function describe(found: Map<string, Map<string, string>>): string[] {
   return [...found]

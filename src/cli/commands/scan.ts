@@ -197,14 +197,6 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   }
   if (paths.length && result.model.mesh.origin === 'defaults') {
     notes.push("no Istio mesh config in the input (istio ConfigMap or IstioOperator); Istio's defaults were assumed. Pass --mesh-config FILE to check the real one.");
-    // The Sail operator's Istio resource (OpenShift Service Mesh 3) carries the mesh config in
-    // spec.values.meshConfig, which meshward does not read: say so rather than judge silently by defaults.
-    const sail = result.model.ofKind('sailoperator.io', 'Istio');
-    if (sail.length) {
-      notes.push(
-        `the input holds ${sail.length === 1 ? 'a Sail operator Istio resource' : `${sail.length} Sail operator Istio resources`} (${listSome(sail.map((r) => terminalSafe(r.name)), 3)}; sailoperator.io, as OpenShift Service Mesh 3 installs Istio): meshward does not read ${sail.length === 1 ? 'its' : 'their'} spec.values.meshConfig or spec.version yet, so the mesh-config rules judged Istio's defaults and the version rules saw no version from it. Pass ${sail.length === 1 ? 'its' : 'the'} meshConfig with --mesh-config FILE, or scan the \`istio\` ConfigMap the operator renders in the control plane's namespace.`,
-      );
-    }
   }
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
   for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));

@@ -10,7 +10,7 @@ export function runsPhrase(d: DetectedVersion): string {
   const v = d.version!;
   const what = d.source === 'image' || d.source === 'annotation' ? `image ${d.text}` : d.text;
   const verb =
-    d.source === 'istiooperator' ? 'installs' : d.source === 'helm-values' ? 'injects proxies of' : d.source === 'annotation' ? 'pins the sidecar to' : 'runs';
+    d.source === 'istiooperator' || d.source === 'sail' ? 'installs' : d.source === 'helm-values' ? 'injects proxies of' : d.source === 'annotation' ? 'pins the sidecar to' : 'runs';
   return `${capitalise(d.where)} ${verb} Istio ${formatVersion(v)} (${what})`;
 }
 

@@ -45,9 +45,9 @@ export default defineRule({
     }
 
     // A ConfigMap keeps the mesh config as one YAML string: the finding points at that key. An
-    // IstioOperator keeps real fields, so point at the deepest one that exists.
+    // IstioOperator (or a Sail Istio) keeps real fields, so point at the deepest one that exists.
     let path: PathSegment[] = mesh.path;
-    if (mesh.origin === 'istiooperator') {
+    if (mesh.origin === 'istiooperator' || mesh.origin === 'sail') {
       const otp = mesh.config.outboundTrafficPolicy;
       if (otp !== undefined) path = [...path, 'outboundTrafficPolicy'];
       if (isObject(otp) && otp.mode !== undefined) path = [...path, 'mode'];

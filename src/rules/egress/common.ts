@@ -21,6 +21,8 @@ export function meshSourceText(model: MeshModel): string {
       return m.resource ? `ConfigMap ${m.resource.namespace}/${m.resource.name}` : 'the istio ConfigMap';
     case 'istiooperator':
       return m.resource ? describe(m.resource) : 'the IstioOperator';
+    case 'sail':
+      return m.resource ? `Sail ${describe(m.resource)}` : 'the Sail Istio resource';
     case 'file':
       return `mesh config file ${quote(m.file ?? '')}`;
     default:

@@ -1,3 +1,4 @@
+import { describe } from '../../model/resource.js';
 import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 
@@ -23,7 +24,7 @@ export default defineRule({
   },
   check({ model, report }) {
     const mesh = model.mesh;
-    const where = mesh.origin === 'file' ? `--mesh-config ${mesh.file}` : mesh.resource ? `${mesh.resource.kind} ${mesh.resource.namespace}/${mesh.resource.name}` : "Istio's defaults (no mesh config in the input)";
+    const where = mesh.origin === 'file' ? `--mesh-config ${mesh.file}` : mesh.resource ? describe(mesh.resource) : "Istio's defaults (no mesh config in the input)";
     for (const key of KEYS) {
       const v = mesh.config[key];
       const unset = !Array.isArray(v) || v.length === 0;

@@ -1,3 +1,4 @@
+import { describe } from '../../model/resource.js';
 import { defineRule } from '../types.js';
 
 export default defineRule({
@@ -20,7 +21,7 @@ export default defineRule({
   },
   check({ model, report }) {
     const mc = model.mesh.config;
-    const where = model.mesh.origin === 'file' ? `--mesh-config ${model.mesh.file}` : `${model.meshConfigResource.kind} ${model.meshConfigResource.namespace}/${model.meshConfigResource.name}`;
+    const where = model.mesh.origin === 'file' ? `--mesh-config ${model.mesh.file}` : describe(model.meshConfigResource);
     const own = typeof mc.trustDomain === 'string' && mc.trustDomain ? mc.trustDomain : 'cluster.local';
     const aliases = Array.isArray(mc.trustDomainAliases) ? mc.trustDomainAliases.filter((a: unknown): a is string => typeof a === 'string' && a !== own) : [];
     if (aliases.length) {
