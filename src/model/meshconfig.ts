@@ -8,7 +8,7 @@ import { isObject } from './workloads.js';
 export interface MeshConfigInfo {
   /** The mesh config object (Istio `MeshConfig`), `{}` when none was found. */
   config: Record<string, any>;
-  /** `configmap`, `istiooperator`, `file` (--mesh-config), or `defaults` when nothing was given. */
+  /** `configmap`, `istiooperator`, `sail` (the Sail operator's Istio), `file` (--mesh-config), or `defaults` when nothing was given. */
   origin: 'configmap' | 'istiooperator' | 'sail' | 'file' | 'defaults';
   /** The object that carries it (ConfigMap / IstioOperator), if any. */
   resource: Resource | null;
@@ -114,9 +114,9 @@ function installMeshConfig(r: Resource): { config: Record<string, any>; path: st
  * (a revisioned one when there is no default); the rendered ConfigMap over any IstioOperator; the
  * default-revision IstioOperator over revisioned ones. The Sail operator's Istio resources
  * (`spec.values.meshConfig`) count as IstioOperators do: they too are rendered into that ConfigMap.
- * Every other candidate is named in a note so
- * the choice is never silent. The path points at the mesh config when it exists, else at the nearest
- * field that does (an IstioOperator without `spec.meshConfig` is located at `spec`).
+ * Every other candidate is named in a note so the choice is never silent. The path points at the mesh
+ * config when it exists, else at the nearest field that does (an IstioOperator without
+ * `spec.meshConfig` is located at `spec`).
  */
 export function chooseMeshConfig(configMaps: readonly Resource[], operators: readonly Resource[], explicit: { config: Record<string, any>; file: string } | null): MeshConfigChoice {
   const errors: string[] = [];

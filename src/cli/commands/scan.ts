@@ -501,7 +501,6 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
   }
 }
 
-
 /**
  * Namespaced objects of the files that name no namespace: the loader places them in `-n`'s namespace
  * (`default` unless given), as `kubectl apply` without -n would, and every rule that compares namespaces
