@@ -310,9 +310,9 @@ async function driveBurst(autocannon, port, ca, bodies, o) {
  */
 async function drivePaced(autocannon, port, ca, bodies, o) {
   const counters = { bad: 0 };
-  const times = [];
   // Responses in the first `warmUp` seconds are kept apart: reported, not in the measured percentiles.
   const warmTimes = [];
+  // The measured responses, as each connection's first of a second and the others (together: all of them).
   const firstTimes = [];
   const restTimes = [];
   const measureFrom = performance.now() + o.warmUp * 1000;
@@ -332,13 +332,14 @@ async function drivePaced(autocannon, port, ca, bodies, o) {
           const first = now - ms - last > 100;
           last = now;
           if (now < measureFrom) warmTimes.push(ms);
-          else (times.push(ms), (first ? firstTimes : restTimes).push(ms));
+          else (first ? firstTimes : restTimes).push(ms);
         });
         return await run;
       })(),
     );
   }
   const results = await Promise.all(runs);
+  const times = [...firstTimes, ...restTimes];
   const percentiles = (xs) => {
     xs.sort((a, b) => a - b);
     const at = (q) => (xs.length ? Number(xs[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)].toFixed(2)) : NaN);

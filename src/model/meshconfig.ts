@@ -25,6 +25,15 @@ export interface MeshConfigInfo {
 
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
 
+/**
+ * Whether the mesh config is fields of its object (an IstioOperator's or a Sail Istio's), so a finding
+ * can point inside it; a ConfigMap holds it as one YAML string, and a file or the defaults as nothing
+ * to point into.
+ */
+export function meshConfigHasFields(mesh: Pick<MeshConfigInfo, 'origin'>): boolean {
+  return mesh.origin === 'istiooperator' || mesh.origin === 'sail';
+}
+
 /** Reads a mesh config out of the `mesh` key of an `istio` ConfigMap. */
 export function meshFromConfigMap(r: Resource): { config: Record<string, any> | null; error: string | null } {
   const text = r.obj?.data?.mesh;

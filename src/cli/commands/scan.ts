@@ -203,7 +203,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   notes.push(...twinNotes(result.model.resources, flags.verbose === true));
   // A kubeconfig file in the input is a document of kind Config: scan judges kubeconfigs carried in
   // Secrets (the KCF rules), `meshward kubeconfig` judges files. Name the files rather than pass over them.
-  const kubeconfigFiles = [...new Set(result.model.ofKind('', 'Config').filter((r) => r.apiVersion === 'v1' && r.source).map((r) => r.source!.file))];
+  const kubeconfigFiles = [...new Set(result.model.ofKind('', 'Config').filter((r) => isKubeconfig(r) && r.source).map((r) => r.source!.file))];
   if (kubeconfigFiles.length) {
     const n = kubeconfigFiles.length;
     notes.push(`${n} kubeconfig file${n === 1 ? ' is' : 's are'} in the input (${listSome(kubeconfigFiles.map(terminalSafe), 3)}): scan judges kubeconfigs carried in Secrets; run \`meshward kubeconfig FILE...\` on ${n === 1 ? 'it' : 'them'} for what ${n === 1 ? 'it lets' : 'each lets'} whoever loads ${n === 1 ? 'it' : 'them'} do (exec plugins, token files, servers)`);
@@ -501,6 +501,11 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
   }
 }
 
+/** A kubeconfig document (kind Config, apiVersion v1): a file format, not an object a cluster holds. */
+function isKubeconfig(r: Resource): boolean {
+  return r.kind === 'Config' && r.group === '' && r.apiVersion === 'v1';
+}
+
 /**
  * Namespaced objects of the files that name no namespace: the loader places them in `-n`'s namespace
  * (`default` unless given), as `kubectl apply` without -n would, and every rule that compares namespaces
@@ -510,8 +515,7 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
 export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
   let n = 0;
   for (const r of resources) {
-    // A kubeconfig (kind Config, apiVersion v1) is a file format, not an object a cluster holds.
-    if (!r.namespace || !r.source || (r.kind === 'Config' && r.apiVersion === 'v1')) continue;
+    if (!r.namespace || !r.source || isKubeconfig(r)) continue;
     const meta = r.obj?.metadata;
     const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
     if (typeof ns !== 'string' || ns === '') n++;

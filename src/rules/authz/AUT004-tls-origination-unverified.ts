@@ -120,8 +120,9 @@ export default defineRule({
         // host. Those are upstream HTTP options: an HTTP port gets them, and so does a port an HTTP route
         // sends requests to (httpRouteTargets).
         const sniSet = str(b.tls.sni) !== undefined;
-        const portProto = !sans && !sniSet && v.verifies ? originationProtocol(model, host, dr.namespace, b.port) : 'other';
-        const protocol = portProto !== 'http' && !sans && !sniSet && v.verifies && httpRouted(host, dr.namespace, b.port) ? 'http' : portProto;
+        const autoSanPossible = !sans && !sniSet && v.verifies;
+        const portProto = autoSanPossible ? originationProtocol(model, host, dr.namespace, b.port) : 'other';
+        const protocol = autoSanPossible && portProto !== 'http' && httpRouted(host, dr.namespace, b.port) ? 'http' : portProto;
         const autoSan = protocol === 'http';
         const nameCheck = sans ? 'checked' : autoSan ? 'auto' : protocol === 'unknown' ? 'unknown' : 'none';
         const unknownNote = `whether the name is checked depends on the port's protocol, which the input does not show (on an HTTP port without sni, Istio checks it against the request's host)`;

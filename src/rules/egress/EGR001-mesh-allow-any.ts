@@ -1,3 +1,4 @@
+import { meshConfigHasFields } from '../../model/meshconfig.js';
 import { defineRule } from '../types.js';
 import type { PathSegment } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
@@ -47,7 +48,7 @@ export default defineRule({
     // A ConfigMap keeps the mesh config as one YAML string: the finding points at that key. An
     // IstioOperator (or a Sail Istio) keeps real fields, so point at the deepest one that exists.
     let path: PathSegment[] = mesh.path;
-    if (mesh.origin === 'istiooperator' || mesh.origin === 'sail') {
+    if (meshConfigHasFields(mesh)) {
       const otp = mesh.config.outboundTrafficPolicy;
       if (otp !== undefined) path = [...path, 'outboundTrafficPolicy'];
       if (isObject(otp) && otp.mode !== undefined) path = [...path, 'mode'];

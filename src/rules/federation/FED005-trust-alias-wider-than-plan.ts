@@ -1,3 +1,4 @@
+import { meshConfigHasFields } from '../../model/meshconfig.js';
 import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
 import type { PathSegment } from '../../model/resource.js';
@@ -35,7 +36,7 @@ export default defineRule({
     const byTd = new Map((plan?.plan.meshes ?? []).map((m) => [m.trustDomain, m]));
     const resource = model.meshConfigResource;
     const where = meshSourceText(model);
-    const at = (...p: PathSegment[]): PathSegment[] => (model.mesh.origin === 'istiooperator' || model.mesh.origin === 'sail' ? [...model.mesh.path, ...p] : model.mesh.path);
+    const at = (...p: PathSegment[]): PathSegment[] => (meshConfigHasFields(model.mesh) ? [...model.mesh.path, ...p] : model.mesh.path);
     // Without a plan every alias is MCL003's; with one, an alias is always wider than the plan.
     const aliases = plan && Array.isArray(cfg.trustDomainAliases) ? cfg.trustDomainAliases.slice(0, MAX) : [];
     aliases.forEach((raw: unknown, i: number) => {
