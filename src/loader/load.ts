@@ -6,6 +6,7 @@ import { phase } from './timings.js';
 import { runParseTask, type LoadError, type ParseResult, type ParseTask, type ParsedDoc } from './parse.js';
 import { decodeInput, displayPath, readInput, tasksForFile, type InputFile } from './read.js';
 import { groupOf, isClusterScoped, stringMap, type PathSegment, type Resource } from '../model/resource.js';
+import { emptyKustomizeFacts, inputPathKey, isKustomization, isKustomizationFileName, isPatchDocument, namespaceOf, patchFilesOf, type KustomizeFacts } from './kustomize.js';
 
 export type { InputFile } from './read.js';
 export { displayPath } from './read.js';
@@ -30,6 +31,8 @@ export interface LoadResult {
   errors: LoadError[];
   /** Informational notes, shown with --verbose (skipped non-Kubernetes documents...). */
   notes: string[];
+  /** Kustomize sources in the input (kustomize.ts): absent when there were none. */
+  kustomize?: KustomizeFacts;
 }
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -173,14 +176,32 @@ function tooManyDocuments(files: InputFile[], docCount: number, limits: Limits, 
 function buildResources(files: InputFile[], parsed: { results: ParseResult[]; fileIndex: number }[], opts: LoadOptions, errors: LoadError[]): LoadResult {
   const resources: Resource[] = [];
   const notes: string[] = [];
-  const ctx = { files, resources, notes, defaultNamespace: opts.defaultNamespace ?? 'default', cluster: opts.cluster ?? 'default' };
+  // Kustomizations first (kustomize.ts): the files they name as patches are left out whatever their order.
+  const kustomize = emptyKustomizeFacts();
+  const namedAsKustomization = files.map((f) => isKustomizationFileName(f.file));
+  const patchPaths = new Set<string>();
+  for (const { results, fileIndex } of parsed) {
+    for (const r of results) {
+      for (const d of r.docs) {
+        const at = fileIndex < 0 ? d.fileIndex : fileIndex;
+        if (!isKustomization(d.value, namedAsKustomization[at])) continue;
+        const file = files[at].file;
+        if (kustomize.kustomizations[kustomize.kustomizations.length - 1] !== file) kustomize.kustomizations.push(file);
+        for (const p of patchFilesOf(d.value, file)) patchPaths.add(p);
+        const ns = namespaceOf(d.value);
+        if (ns !== null && !kustomize.namespaces.includes(ns)) kustomize.namespaces.push(ns);
+      }
+    }
+  }
+  const patchFile = patchPaths.size ? files.map((f) => patchPaths.has(inputPathKey(f.file))) : null;
+  const ctx: DocContext = { files, resources, notes, defaultNamespace: opts.defaultNamespace ?? 'default', cluster: opts.cluster ?? 'default', namedAsKustomization, patchFile, kustomize };
   for (const { results, fileIndex } of parsed) {
     for (const r of results) {
       for (const e of r.errors) errors.push(e);
       for (const d of r.docs) addDocument(d, fileIndex < 0 ? d.fileIndex : fileIndex, ctx);
     }
   }
-  return { files, resources, errors, notes };
+  return { files, resources, errors, notes, ...(kustomize.kustomizations.length || kustomize.patches.length ? { kustomize } : {}) };
 }
 
 interface DocContext {
@@ -189,11 +210,22 @@ interface DocContext {
   notes: string[];
   defaultNamespace: string;
   cluster: string;
+  /** Per file: named as a kustomization (kustomization.yaml). */
+  namedAsKustomization: boolean[];
+  /** Per file: named as a patch by a kustomization of the input (null: no kustomization names one). */
+  patchFile: boolean[] | null;
+  kustomize: KustomizeFacts;
 }
 
 function addDocument(d: ParsedDoc, fileIndex: number, ctx: DocContext): void {
   const file = ctx.files[fileIndex].file;
   const v = d.value as any;
+  // Kustomize sources are not objects: the kustomization itself, and every document of a file it names as a patch.
+  if (isKustomization(v, ctx.namedAsKustomization[fileIndex])) return;
+  if (ctx.patchFile?.[fileIndex]) {
+    ctx.kustomize.patches.push(`${file}:${d.line}`);
+    return;
+  }
   if (typeof v !== 'object' || Array.isArray(v)) {
     ctx.notes.push(`${file}:${d.line}: skipped a document that is not a mapping`);
     return;
@@ -209,6 +241,11 @@ function addObject(v: any, d: ParsedDoc, fileIndex: number, basePath: PathSegmen
   const where = basePath.length ? `${file}:${d.line} (items[${basePath[1]}])` : `${file}:${d.line}`;
   if (!v || typeof v !== 'object' || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string' || !v.apiVersion || !v.kind) {
     ctx.notes.push(`${where}: skipped a document that is not a Kubernetes object (no apiVersion or kind)`);
+    return;
+  }
+  // A strategic-merge patch (`$patch: delete`, `replace`) says what to do to an object, and is none.
+  if (isPatchDocument(v)) {
+    ctx.kustomize.patches.push(where);
     return;
   }
   const meta = v.metadata && typeof v.metadata === 'object' && !Array.isArray(v.metadata) ? v.metadata : {};

@@ -23,6 +23,7 @@ import type { Rule } from '../../rules/types.js';
 import { listSome, terminalSafe } from '../../engine/text.js';
 import type { LoadError } from '../../loader/parse.js';
 import type { InputFile } from '../../loader/load.js';
+import type { KustomizeFacts } from '../../loader/kustomize.js';
 import { baselineFor, configFor, emitReport, nearest, type EmitInput, type OutputFlags } from '../emit.js';
 import { HelmSourceMap } from '../helm.js';
 import { addOutputOptions, parseFailOn, resolveOutputs, type OutputOptionValues } from '../outputs.js';
@@ -201,6 +202,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
   for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));
   notes.push(...twinNotes(result.model.resources, flags.verbose === true));
+  notes.push(...kustomizeNotes(result.load.kustomize, result.load.resources, flags.verbose === true));
   // A kubeconfig file in the input is a document of kind Config: scan judges kubeconfigs carried in
   // Secrets (the KCF rules), `meshward kubeconfig` judges files. Name the files rather than pass over them.
   const kubeconfigFiles = [...new Set(result.model.ofKind('', 'Config').filter((r) => isKubeconfig(r) && r.source).map((r) => r.source!.file))];
@@ -512,7 +514,8 @@ function isKubeconfig(r: Resource): boolean {
  * (another tenant's host, a shared gateway, a namespace's policies) judges them there. Repositories
  * often leave the namespace to `kubectl apply -n`, so the report says how many were placed, and where.
  */
-export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
+/** Namespaced objects of the files that name no namespace (the loader placed them in -n's or `default`). */
+function namespacelessCount(resources: readonly Resource[]): number {
   let n = 0;
   for (const r of resources) {
     if (!r.namespace || !r.source || isKubeconfig(r)) continue;
@@ -520,6 +523,11 @@ export function namespaceNotes(resources: readonly Resource[], placedIn: string)
     const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
     if (typeof ns !== 'string' || ns === '') n++;
   }
+  return n;
+}
+
+export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
+  const n = namespacelessCount(resources);
   if (!n) return [];
   const ns = terminalSafe(placedIn);
   const what = `${n} namespaced object${n === 1 ? ' names' : 's name'} no namespace and ${n === 1 ? 'was' : 'were'} judged in namespace ${ns}`;
@@ -534,6 +542,30 @@ export function namespaceNotes(resources: readonly Resource[], placedIn: string)
 
 /** Objects listed in full by --verbose's note on objects defined more than once; the rest are counted. */
 const TWINS_LISTED = 20;
+
+/** Patch documents listed in full by --verbose's kustomize note; the rest are counted. */
+const PATCHES_LISTED = 20;
+
+/**
+ * Kustomize sources in the input (src/loader/kustomize.ts): how many kustomizations, the patch
+ * documents left out, and that a tree of sources is not what a build applies (namespaces, prefixes,
+ * replacements), with the command that judges the built objects instead.
+ */
+export function kustomizeNotes(facts: KustomizeFacts | undefined, resources: readonly Resource[], verbose: boolean): string[] {
+  if (!facts) return [];
+  const k = facts.kustomizations.length;
+  const p = facts.patches.length;
+  const parts: string[] = [];
+  if (k) parts.push(`the input holds ${k} kustomization${k === 1 ? '' : 's'} (${listSome(facts.kustomizations.map(terminalSafe), 2)}): the objects were judged as written, not as \`kustomize build\` makes them`);
+  if (p) parts.push(`${p} patch document${p === 1 ? ' was' : 's were'} left out (${k ? 'files a kustomization names as patches, and ' : ''}documents with a $patch directive): a patch changes an object and is none`);
+  if (facts.namespaces.length && namespacelessCount(resources)) parts.push(`a build sets ${facts.namespaces.length === 1 ? 'namespace' : 'namespaces'} ${listSome(facts.namespaces.map(terminalSafe), 4)} on objects that name none; here they were judged where -n or \`default\` puts them`);
+  parts.push(`to judge what is applied, pipe the build in: \`kustomize build DIR | meshward scan -\`${p && !verbose ? '; --verbose lists the patches' : ''}`);
+  const head = parts.join('; ');
+  if (!verbose || !p) return [head];
+  const lines = facts.patches.slice(0, PATCHES_LISTED).map((w) => `left out as a patch: ${terminalSafe(w)}`);
+  if (p > PATCHES_LISTED) lines.push(`and ${p - PATCHES_LISTED} more patch document${p - PATCHES_LISTED === 1 ? '' : 's'}`);
+  return [head, ...lines];
+}
 
 /**
  * Objects the input defines more than once (src/engine/twins.ts): a cluster holds one of each, so the

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadFiles } from './load.js';
+import { isKustomization, isPatchDocument, patchFilesOf } from './kustomize.js';
+
+const yamlFile = (file: string, text: string) => ({ file, text, format: 'yaml' as const });
+const names = (rs: { kind: string; name: string; source?: { file: string } | null }[]) => rs.map((r) => `${r.kind} ${r.name} ${r.source?.file}`);
+
+const deployment = (name: string, extra = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: shop}
+spec: {template: {metadata: {labels: {app: ${name}}${extra}}}}
+`;
+
+test('patchFilesOf: paths of patches, patchesStrategicMerge and patchesJson6902, joined with the kustomization folder; inline patches and URLs left out', () => {
+  const k = {
+    patches: [{ path: 'patches/a.yaml' }, { patch: '- op: add\n  path: /x\n  value: 1' }, { path: '../base/b.yaml', target: { kind: 'Deployment' } }, 'not-an-object', { path: 7 }],
+    patchesStrategicMerge: ['c.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inline}', 'https://example.com/p.yaml'],
+    patchesJson6902: [{ path: './d.json' }],
+  };
+  assert.deepEqual(patchFilesOf(k, 'repo/overlays/prod/kustomization.yaml'), ['repo/overlays/prod/c.yaml', 'repo/overlays/prod/patches/a.yaml', 'repo/overlays/base/b.yaml', 'repo/overlays/prod/d.json']);
+  // Fields of the wrong shape are nothing, never an error.
+  assert.deepEqual(patchFilesOf({ patches: 'x', patchesStrategicMerge: { a: 1 }, patchesJson6902: null }, 'kustomization.yaml'), []);
+});
+
+test('isKustomization: by apiVersion (Kustomization, Component); without one, only in a file named as a kustomization; isPatchDocument: a top-level $patch', () => {
+  assert.equal(isKustomization({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' }, false), true);
+  assert.equal(isKustomization({ apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component' }, false), true);
+  // Flux's Kustomization is a cluster object, not a kustomize file.
+  assert.equal(isKustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' }, true), false);
+  assert.equal(isKustomization({ resources: ['a.yaml'] }, true), true);
+  assert.equal(isKustomization({ resources: ['a.yaml'] }, false), false);
+  assert.equal(isKustomization(['a'], true), false);
+  assert.equal(isPatchDocument({ $patch: 'delete', kind: 'Namespace' }), true);
+  assert.equal(isPatchDocument({ kind: 'Namespace', metadata: { $patch: 'x' } }), false);
+});
+
+test('the loader leaves out the files a kustomization names as patches and $patch documents, and counts both', async () => {
+  const r = await loadFiles([
+    yamlFile('repo/base/kustomization.yaml', 'resources: [deployment.yaml]\n'),
+    yamlFile('repo/base/deployment.yaml', deployment('api')),
+    yamlFile('repo/overlays/prod/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: shop\nresources: [../../base]\npatches:\n  - path: patches/port.yaml\n'),
+    // Two patch documents in one named file.
+    yamlFile('repo/overlays/prod/patches/port.yaml', deployment('api', ', annotations: {traffic.sidecar.istio.io/excludeOutboundPorts: PORT}') + '---\n' + deployment('worker')),
+    yamlFile('repo/components/drop.yaml', '$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata: {name: sandbox}\n'),
+    // A file of the same name in another folder is not the patch.
+    yamlFile('repo/other/patches/port.yaml', deployment('other')),
+  ]);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(names(r.resources), ['Deployment api repo/base/deployment.yaml', 'Deployment other repo/other/patches/port.yaml']);
+  assert.deepEqual(r.resources.map((x) => x.id), [0, 1]);
+  assert.deepEqual(r.kustomize, {
+    kustomizations: ['repo/base/kustomization.yaml', 'repo/overlays/prod/kustomization.yaml'],
+    patches: ['repo/overlays/prod/patches/port.yaml:1', 'repo/overlays/prod/patches/port.yaml:5', 'repo/components/drop.yaml:1'],
+    namespaces: ['shop'],
+  });
+  // Neither the kustomizations nor the patches are "documents that are not Kubernetes objects".
+  assert.deepEqual(r.notes, []);
+});
+
+test('without kustomize sources the result has no kustomize facts; a patch named before its kustomization is still left out', async () => {
+  const plain = await loadFiles([yamlFile('a.yaml', deployment('api'))]);
+  assert.equal(plain.kustomize, undefined);
+  const r = await loadFiles([yamlFile('p.yaml', deployment('api')), yamlFile('kustomization.yml', 'patchesStrategicMerge: [p.yaml]\n')]);
+  assert.deepEqual(r.resources, []);
+  assert.deepEqual(r.kustomize?.patches, ['p.yaml:1']);
+});
+
+test('hostile kustomizations: paths out of the input read nothing, prototype names and control characters are plain strings', async () => {
+  const r = await loadFiles([
+    yamlFile('k/kustomization.yaml', 'patches:\n  - path: ../../../../etc/passwd\n  - path: __proto__\n  - path: "con\\u001b[31mtrol.yaml"\npatchesStrategicMerge: [constructor, toString]\nnamespace: "a\\u0007b"\n'),
+    yamlFile('k/ok.yaml', deployment('api')),
+  ]);
+  assert.deepEqual(names(r.resources), ['Deployment api k/ok.yaml']);
+  assert.deepEqual(r.kustomize?.patches, []);
+  assert.deepEqual(r.kustomize?.namespaces, ['a\u0007b']);
+  assert.equal(Object.getPrototypeOf({}).polluted, undefined);
+});
