@@ -37,6 +37,27 @@ test('ConfigMap over IstioOperator, default-revision IstioOperator over revision
   assert.match(ops.model.mesh.notes[0], /uses IstioOperator istio-system\/main \(the default-revision IstioOperator/);
 });
 
+// GoogleCloudPlatform/anthos-service-mesh-packages keeps an east-west gateway IstioOperator (profile
+// empty, only ingressGateways) beside the control plane's: the gateway's renders no mesh config.
+test('an IstioOperator that installs istiod over one of gateways alone, whatever the order and revision', async () => {
+  const gateways = iop('eastwest', 'spec: {profile: empty, components: {ingressGateways: [{name: istio-eastwestgateway, enabled: true}]}}');
+  const control = iop('control-plane', 'spec: {profile: empty, components: {pilot: {enabled: true}}, meshConfig: {rootNamespace: from-control}}');
+  const res = await scanYaml([gateways, control].join('---\n'), { rules: [] });
+  assert.equal(res.model.mesh.resource?.name, 'control-plane');
+  assert.equal(res.model.rootNamespace, 'from-control');
+  assert.match(res.model.mesh.notes[0], /uses IstioOperator istio-system\/control-plane \(the default-revision IstioOperator that installs istiod \(no rendered/);
+  // A revisioned control plane over a default-revision gateway install; the default profile installs istiod.
+  const revisioned = await scanYaml([gateways, iop('canary', 'spec: {revision: canary, meshConfig: {rootNamespace: canary}}')].join('---\n'), { rules: [] });
+  assert.equal(revisioned.model.mesh.resource?.name, 'canary');
+  // pilot turned off in a profile that would install it; none installs istiod: the first, said so.
+  const none = await scanYaml([iop('a', 'spec: {profile: default, components: {pilot: {enabled: false}}}'), iop('b', 'spec: {profile: remote}')].join('---\n'), { rules: [] });
+  assert.equal(none.model.mesh.resource?.name, 'a');
+  assert.match(none.model.mesh.notes[0], /the default-revision IstioOperator, though none installs istiod/);
+  // Every one installs istiod: nothing said about it.
+  const all = await scanYaml([iop('main', 'spec: {profile: demo}'), iop('canary', 'spec: {revision: canary}')].join('---\n'), { rules: [] });
+  assert.doesNotMatch(all.model.mesh.notes[0], /installs istiod/);
+});
+
 test('an IstioOperator without meshConfig is located at spec (a field that exists), or at the object', async () => {
   const res = await scanYaml(iop('main', 'spec: {profile: default}'), { rules: [] });
   assert.deepEqual(res.model.mesh.path, ['spec']);

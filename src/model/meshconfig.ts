@@ -103,6 +103,28 @@ function operatorRevision(r: Resource): string {
   return typeof rev === 'string' && rev !== 'default' ? rev : '';
 }
 
+/**
+ * Profiles that install no istiod unless `components.pilot.enabled` says so: `empty` (the base for
+ * gateway-only and CNI-only installs), and the remote and external profiles, whose clusters read a
+ * control plane elsewhere.
+ */
+const PROFILES_WITHOUT_ISTIOD: ReadonlySet<string> = new Set(['empty', 'remote', 'external']);
+
+/**
+ * Whether an install object installs istiod, the one component that renders the mesh config: a Sail
+ * Istio always does; an IstioOperator when `components.pilot.enabled` is true, or its profile installs
+ * istiod and the pilot component is not turned off. An IstioOperator of only gateways (`profile: empty`
+ * with `components.ingressGateways`, as east-west gateway installs are written) renders no mesh config.
+ */
+export function installsIstiod(r: Resource): boolean {
+  if (isSail(r)) return true;
+  const spec = r.obj?.spec;
+  if (!isObject(spec)) return true;
+  const pilot = isObject(spec.components) && isObject(spec.components.pilot) ? spec.components.pilot.enabled : undefined;
+  if (typeof pilot === 'boolean') return pilot;
+  return !(typeof spec.profile === 'string' && PROFILES_WITHOUT_ISTIOD.has(spec.profile));
+}
+
 /** Where an install object keeps its mesh config: IstioOperator `spec.meshConfig`, Sail Istio `spec.values.meshConfig`. */
 function installMeshConfig(r: Resource): { config: Record<string, any>; path: string[] } {
   const spec = r.obj?.spec;
@@ -120,8 +142,9 @@ function installMeshConfig(r: Resource): { config: Record<string, any>; path: st
  * merge across these objects: each istiod revision reads its own ConfigMap (`istio` for the default
  * revision, `istio-<rev>` for the others), and an IstioOperator is only rendered into that ConfigMap.
  * So meshward takes, in order: the --mesh-config file; the default revision's `istio` ConfigMap
- * (a revisioned one when there is no default); the rendered ConfigMap over any IstioOperator; the
- * default-revision IstioOperator over revisioned ones. The Sail operator's Istio resources
+ * (a revisioned one when there is no default); the rendered ConfigMap over any IstioOperator; an
+ * IstioOperator that installs istiod over one that does not (installsIstiod), and the default-revision
+ * IstioOperator over revisioned ones. The Sail operator's Istio resources
  * (`spec.values.meshConfig`) count as IstioOperators do: they too are rendered into that ConfigMap.
  * Every other candidate is named in a note so the choice is never silent. The path points at the mesh
  * config when it exists, else at the nearest field that does (an IstioOperator without
@@ -137,7 +160,8 @@ export function chooseMeshConfig(configMaps: readonly Resource[], operators: rea
   }
   // Default revision first, then by revision name for a stable choice; input order breaks ties.
   const maps = [...configMaps].sort((a, b) => Number(b.name === 'istio') - Number(a.name === 'istio') || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
-  const iops = [...operators].sort((a, b) => Number(operatorRevision(a) !== '') - Number(operatorRevision(b) !== '') || a.id - b.id);
+  // Those that install istiod first (a gateway-only IstioOperator renders no mesh config), then the default revision.
+  const iops = [...operators].sort((a, b) => Number(installsIstiod(b)) - Number(installsIstiod(a)) || Number(operatorRevision(a) !== '') - Number(operatorRevision(b) !== '') || a.id - b.id);
   let chosen: MeshConfigChoice | null = null;
   for (const cm of maps) {
     const { config, error } = meshFromConfigMap(cm);
@@ -155,11 +179,14 @@ export function chooseMeshConfig(configMaps: readonly Resource[], operators: rea
   if (!chosen) return { config: {}, origin: 'defaults', resource: null, path: [], file: null, errors, notes };
   const others = [...maps, ...iops].filter((r) => r !== chosen!.resource);
   if (others.length) {
+    const what = isSail(chosen.resource!) ? 'Sail Istio resource' : 'IstioOperator';
+    // Said when the choice passed over install objects of gateways alone, or when none installs istiod.
+    const istiod = chosen.origin === 'configmap' || !iops.some((r) => !installsIstiod(r)) ? '' : installsIstiod(chosen.resource!) ? ' that installs istiod' : ', though none installs istiod';
     const why = chosen.origin === 'configmap'
       ? chosen.resource!.name === 'istio' ? "the default revision's ConfigMap, which istiod reads" : 'a revision ConfigMap (no default-revision `istio` ConfigMap in the input)'
       : operatorRevision(chosen.resource!) === ''
-        ? `the default-revision ${isSail(chosen.resource!) ? 'Sail Istio resource' : 'IstioOperator'} (no rendered \`istio\` ConfigMap in the input)`
-        : `the first ${isSail(chosen.resource!) ? 'Sail Istio resource' : 'IstioOperator'} (no default revision in the input)`;
+        ? `the default-revision ${what}${istiod} (no rendered \`istio\` ConfigMap in the input)`
+        : `the first ${what}${istiod} (no default revision in the input)`;
     notes.push(
       `mesh config: the input holds ${others.length + 1} mesh configs; meshward uses ${label(chosen.resource!)} (${why}) and ignores ${listLabels(others)}. Istio does not merge them: each istiod revision reads its own ConfigMap, so proxies of another revision may run another mesh config; scan with --mesh-config to choose.`,
     );
