@@ -42,3 +42,29 @@ test('negatives: positive matches, DENY with negative fields (the recommended pa
   assert.deepEqual(await findingsFor(rule, docs(authz('shop', 'web', { action: 'DENY', rules: [{ to: [{ operation: { notPaths: ['/public/*'] } }] }] }))), []);
   assert.deepEqual(await findingsFor(rule, docs(authz('shop', 'web', { rules: [{ to: [{ operation: { notPaths: 'x' } }, { operation: { notPaths: [] } }] }] }))), []);
 });
+
+// kubeflow/manifests' pipeline policies allow every request without a user header (notValues ["*"]):
+// "*" is any value, so the exclusion matches only requests that carry none, which any caller can send.
+test('"*" excluded: only requests without the header, identity or token match, and the message says so', async () => {
+  const spec = {
+    rules: [
+      { when: [{ key: 'request.headers[x-user-id]', notValues: ['*'] }] },
+      { from: [{ source: { notPrincipals: ['*'] } }] },
+      { from: [{ source: { notRequestPrincipals: ['*'] } }] },
+      { when: [{ key: 'destination.port', notValues: ['*'] }] },
+    ],
+  };
+  const f = await findingsFor(rule, docs(authz('shop', 'web', spec)));
+  const at = (p: string) => f.find((x) => x.location?.path === p)!.message;
+  assert.equal(
+    at('spec.rules[0].when[0].notValues'),
+    'ALLOW policy shop/web has a when condition on request.headers[x-user-id] with notValues [*] (rules[0]): "*" stands for any value, so the condition holds only when request.headers[x-user-id] is absent, and every request without it is allowed (a caller can always leave it out).',
+  );
+  assert.match(at('spec.rules[1].from[0].source.notPrincipals'), /matches only callers without a mesh identity, so plaintext callers from outside the mesh are allowed\.$/);
+  assert.match(at('spec.rules[2].from[0].source.notRequestPrincipals'), /matches only requests without a valid token, so anonymous requests are allowed\.$/);
+  // Every request has a destination port: the generic wording, not "absent".
+  assert.match(at('spec.rules[3].when[0].notValues'), /every value not listed is allowed\.$/);
+  // A list without "*" keeps the generic wording.
+  const plain = await findingsFor(rule, docs(authz('shop', 'web', { rules: [{ when: [{ key: 'request.headers[x-env]', notValues: ['prod'] }] }] })));
+  assert.match(plain[0].message, /every value not listed is allowed\.$/);
+});

@@ -21,6 +21,24 @@ const WHY: Record<string, string> = {
 };
 const HIGH = new Set(['notPaths', 'notHosts']);
 
+/**
+ * `"*"` among the excluded values stands for any value, so the field matches only requests that carry
+ * none (Istio turns it into a presence match, negated): what that lets through, for the fields where a
+ * caller can simply have or send nothing. Elsewhere (paths, hosts, methods, ports: every request has
+ * one) the generic wording stays.
+ */
+const WHY_ABSENT: Record<string, string> = {
+  notPrincipals: 'it matches only callers without a mesh identity, so plaintext callers from outside the mesh are allowed',
+  notNamespaces: 'it matches only callers without a mesh identity, so plaintext callers from outside the mesh are allowed',
+  notServiceAccounts: 'it matches only callers without a mesh identity, so plaintext callers from outside the mesh are allowed',
+  notRequestPrincipals: 'it matches only requests without a valid token, so anonymous requests are allowed',
+};
+
+/** Condition keys a request can carry no value for, by the caller's choice: a header, a token's claims, a mesh identity, an SNI. */
+function callerMayOmit(key: string): boolean {
+  return key.startsWith('request.headers[') || key.startsWith('request.auth.') || key === 'source.principal' || key === 'source.namespace' || key === 'source.serviceAccount' || key === 'connection.sni';
+}
+
 export default defineRule({
   meta: {
     id: 'AUT008',
@@ -31,7 +49,7 @@ export default defineRule({
     reads: postureReads(AP),
     docs: {
       summary:
-        'An ALLOW AuthorizationPolicy uses a negative field: `notPrincipals`, `notNamespaces`, `notServiceAccounts`, `notIpBlocks`, `notRemoteIpBlocks`, `notRequestPrincipals` in a source; `notPaths`, `notMethods`, `notHosts`, `notPorts` in an operation; or `notValues` in a `when` condition. `notPaths` and `notHosts` are high (known bypass classes: path normalization, Host header), the others medium.',
+        'An ALLOW AuthorizationPolicy uses a negative field: `notPrincipals`, `notNamespaces`, `notServiceAccounts`, `notIpBlocks`, `notRemoteIpBlocks`, `notRequestPrincipals` in a source; `notPaths`, `notMethods`, `notHosts`, `notPorts` in an operation; or `notValues` in a `when` condition. `notPaths` and `notHosts` are high (known bypass classes: path normalization, Host header), the others medium. A `"*"` among the excluded values of a field the caller controls (a header, a token claim, the mesh identity, the SNI) matches only requests that carry none: the message says so.',
       why:
         "An ALLOW rule written as \"everything except X\" allows whatever its author did not think of, and whatever Envoy and the application read differently. Istio's guidance is ALLOW with positive matching and DENY with negative matching, so that a mistake gives a 403 instead of a bypass. Bulletins ISTIO-SECURITY-2021-005 and 2021-008 were bypasses of exactly such matches (`//` and `%2F` in paths, Host header case).",
       fix:
@@ -58,7 +76,7 @@ export default defineRule({
             path: f.path,
             key: pathToString(f.path),
             severity: HIGH.has(f.field) ? 'high' : 'medium',
-            message: `ALLOW policy ${r.namespace}/${r.name} matches ${f.field} [${listSome(f.values, 4)}] (rules[${rv.index}]): ${WHY[f.field] ?? 'anything not listed is allowed'}.`,
+            message: `ALLOW policy ${r.namespace}/${r.name} matches ${f.field} [${listSome(f.values, 4)}] (rules[${rv.index}]): ${(f.values.includes('*') && WHY_ABSENT[f.field]) || WHY[f.field] || 'anything not listed is allowed'}.`,
           });
         }
         for (const c of conditions(rv)) {
@@ -67,7 +85,9 @@ export default defineRule({
             resource: r,
             path: [...c.path, 'notValues'],
             key: pathToString(c.path),
-            message: `ALLOW policy ${r.namespace}/${r.name} has a when condition on ${c.key} with notValues [${listSome(c.notValues, 4)}] (rules[${rv.index}]): every value not listed is allowed.`,
+            message: `ALLOW policy ${r.namespace}/${r.name} has a when condition on ${c.key} with notValues [${listSome(c.notValues, 4)}] (rules[${rv.index}]): ${
+              c.notValues.includes('*') && callerMayOmit(c.key) ? `"*" stands for any value, so the condition holds only when ${c.key} is absent, and every request without it is allowed (a caller can always leave it out)` : 'every value not listed is allowed'
+            }.`,
           });
         }
       }
