@@ -389,9 +389,17 @@ describe('istio-operators: several IstioOperators in one input (a repository of 
     const r = await scan('istio-operators');
     assert.deepEqual(r.errors, []);
     assert.ok(
-      r.summary.notes.some((n) => /IstioOperator|mesh config/i.test(n) && /several|more than one|\b2\b|merged/i.test(n)),
+      r.summary.notes.some((n) => /IstioOperator|mesh config/i.test(n) && /the input holds \d+ mesh configs|several|more than one|merged/i.test(n)),
       `notes: ${JSON.stringify(r.summary.notes)}`,
     );
+  });
+
+  // A gateway-only IstioOperator (profile empty, an east-west gateway) renders no mesh config: the
+  // hardened control plane's is read (REGISTRY_ONLY, so no EGR001), whatever the order.
+  test('an east-west gateway IstioOperator is not taken for the mesh config', async () => {
+    const r = await scan('istio-operators');
+    assert.ok(r.summary.notes.some((n) => /meshward uses IstioOperator istio-system\/\(unnamed\) \(the default-revision IstioOperator that installs istiod/.test(n)), JSON.stringify(r.summary.notes));
+    assert.deepEqual(show(ofRule(r, 'EGR001')), []);
   });
 
   // Istio's samples ship an IstioOperator with no meshConfig (bookinfo/demo-profile-no-gateways.yaml):
@@ -524,5 +532,51 @@ describe('sail: Istio installed by the Sail operator', () => {
     assert.equal(adv[0].location?.path, 'spec.version');
     assert.match(adv[0].message, /installs Istio 1\.30\.1/);
     assert.ok(!r.summary.notes.some((n) => /name no namespace|names no namespace/.test(n)), 'Istio and IstioCNI have no namespace to name');
+  });
+});
+
+// kubeflow/manifests is a tree of kustomize sources: bases, overlays that patch them, components that
+// delete Namespaces. Scanned as checked in, its patches read as whole objects (a Deployment holding
+// only an annotation with a placeholder; a Namespace the build deletes) and every finding on them is
+// about something never applied (src/loader/kustomize.ts).
+describe('kustomize: a tree of kustomize sources, scanned as checked in', () => {
+  const target = 'kustomize';
+
+  test('loads with no error; the kustomizations and the patches are not objects', async () => {
+    const r = await scan(target);
+    assert.deepEqual(r.errors, []);
+    // The base's Namespace, Deployment and AuthorizationPolicy; not the two patches nor the $patch: delete.
+    assert.equal(r.summary.resources, 3);
+  });
+
+  test('no finding rests on a patch document', async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(r.findings.filter((f) => /\/(patches|components)\//.test(f.location?.file ?? ''))), []);
+    assert.deepEqual(show(about(r, 'Namespace', '/ledger-sandbox')), []);
+    assert.deepEqual(show(ofRule(r, 'BYP006')), []);
+    assert.deepEqual(show(ofRule(r, 'BYP008')), []);
+  });
+
+  test('the base is still judged: an ALLOW of every request without the user header (AUT008, "*" excluded)', async () => {
+    const r = await scan(target);
+    const f = about(r, 'AuthorizationPolicy', 'ledger/ledger-api', 'AUT008');
+    assert.equal(f.length, 1, show(r.findings).join('\n'));
+    assert.match(f[0].message, /holds only when request\.headers\[x-ledger-user\] is absent, and every request without it is allowed/);
+  });
+
+  test('the report says the input is kustomize sources, what was left out, and how to judge the build', async () => {
+    const r = await scan(target);
+    const note = r.summary.notes.find((n) => n.startsWith('the input holds 3 kustomizations'));
+    assert.ok(note, JSON.stringify(r.summary.notes));
+    assert.match(note, /3 patch documents were left out/);
+    assert.match(note, /kustomize build DIR \| meshward scan -/);
+    // Every object of the base names its namespace: nothing to say about the one the overlay sets.
+    assert.doesNotMatch(note, /a build sets namespace/);
+    const verbose = JSON.parse((await runCli(['scan', path.join(FIXTURES, target), '--format', 'json', '--fail-on', 'none', '--verbose'])).stdout) as Report;
+    const listed = verbose.summary.notes.filter((n) => n.startsWith('left out as a patch: '));
+    assert.deepEqual(
+      listed.map((n) => n.replace(/^left out as a patch: .*realworld\/kustomize\//, '')).sort(),
+      ['components/sandbox/remove-namespace.yaml:1', 'overlays/prod/patches/db-port.yaml:1', 'overlays/prod/patches/team-label.yaml:1'],
+    );
   });
 });

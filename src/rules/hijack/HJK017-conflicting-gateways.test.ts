@@ -96,3 +96,19 @@ spec:
   assert.equal((await findingsFor(rule, conflicting)).length, 1);
   assert.deepEqual(await findingsFor(rule, conflicting + scopedIstiod), []);
 });
+
+// kubeflow/manifests: kubeflow-gateway and istio-ingressgateway both serve "*" on port 80 of the same pods.
+// Plaintext HTTP servers of one port are merged (MergeGateways), and the routes of both Gateways'
+// VirtualServices for one host are appended into one virtual host (gateway.go, vHostDedupMap): no
+// server is dropped; the older Gateway's routes come first.
+test('two plaintext HTTP servers for one host: merged into one route table, said as such; TLS ones keep the creation-order wording', async () => {
+  const f = await findingsFor(rule, gatewayPods + gw('web', 'shop', http('["*"]'), undefined, '2025-01-01T00:00:00Z') + gw('promo', 'promo', http('["*"]'), undefined, '2026-01-01T00:00:00Z'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'high');
+  assert.equal(
+    f[0].message,
+    'Gateway promo/promo serves "*" on port 80, which Gateway shop/web also serves ("*") on the same gateway pods (Deployment istio-system/istio-ingressgateway): Istio merges the two servers into one listener and serves the routes of the VirtualServices bound to either Gateway for that host from one route table, the older Gateway\'s first, so a broad route of one answers requests meant for the other; the two Gateways belong to different tenants (shop, promo).',
+  );
+  const tls = await findingsFor(rule, gatewayPods + gw('a', 'shop', https('["shop.example.com"]', 'cert')) + gw('b', 'shop', https('["shop.example.com"]', 'cert')));
+  assert.match(tls[0].message, /Istio keeps one server per host and port, chosen by creation order/);
+});

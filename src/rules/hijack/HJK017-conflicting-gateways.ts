@@ -51,6 +51,13 @@ function serversOf(gw: Resource): Server[] {
   return out;
 }
 
+/** HTTP-family protocols without TLS: Istio merges such servers of one port into one listener and route table (MergeGateways, pilot/pkg/model/gateway.go). */
+const PLAIN_HTTP_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+
+function plainHttp(s: Server): boolean {
+  return s.tls === 'no TLS' && PLAIN_HTTP_PROTOCOLS.has(s.protocol);
+}
+
 /** The first entry (oldest first) served by a Gateway other than `gw`. */
 function firstOther<T extends { server: Server }>(list: readonly T[], gw: Resource): T | undefined {
   return list.find((e) => e.server.gateway !== gw);
@@ -85,7 +92,7 @@ export default defineRule({
       summary:
         "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). For an identical host, medium when both servers use the same TLS settings and high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants; a wildcard that covers the other's host is one level lower, since the proxy picks the more specific name per request. The newer Gateway is reported (creationTimestamp, else input order).",
       why:
-        "Istio merges every Gateway that selects a proxy into one listener per port. For the same host on the same port it keeps one server's TLS settings and drops or merges the other's routes depending on creation order, so which certificate clients see, whether mutual TLS is required, and which VirtualService answers can change when an object is re-created. A tenant who adds a Gateway for a host another Gateway already serves can take its requests or downgrade its TLS on the shared ingress. A wildcard over another Gateway's host is resolved per request, but clients that reuse an HTTP/2 connection across names (connection coalescing, as with a shared wildcard certificate) can still land on the wrong Gateway's routes.",
+        "Istio merges every Gateway that selects a proxy into one listener per port. For the same host on the same port it keeps one server's TLS settings and drops the other's server (TLS) or appends both Gateways' routes into one table, the older Gateway's first (plaintext HTTP), so which certificate clients see, whether mutual TLS is required, and which VirtualService answers can change when an object is re-created. A tenant who adds a Gateway for a host another Gateway already serves can take its requests or downgrade its TLS on the shared ingress. A wildcard over another Gateway's host is resolved per request, but clients that reuse an HTTP/2 connection across names (connection coalescing, as with a shared wildcard certificate) can still land on the wrong Gateway's routes.",
       fix:
         'Declare each host on each port of a gateway deployment once: merge the servers into one Gateway, or give each team its own gateway deployment (a distinct selector). With tenants on a shared gateway, bind their hosts through the platform team\'s Gateway and restrict who may create Gateways.',
       bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: shop}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["shop.example.com"]\n    tls: {mode: SIMPLE, credentialName: shop-cert}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: grab, namespace: promo}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*.example.com"]\n    tls: {mode: SIMPLE, credentialName: promo-cert}',
@@ -220,8 +227,10 @@ export default defineRule({
         severity,
         key: `${older.namespace}/${older.name}:${ns.port}:${overlap.host}`,
         message: duplicate
-          ? `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other's ${
-              tlsDiffers ? `TLS settings (${os.tls}; here ${ns.tls}) and routes` : 'routes'
+          ? `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: ${
+              plainHttp(os) && plainHttp(ns)
+                ? "Istio merges the two servers into one listener and serves the routes of the VirtualServices bound to either Gateway for that host from one route table, the older Gateway's first, so a broad route of one answers requests meant for the other"
+                : `Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other's ${tlsDiffers ? `TLS settings (${os.tls}; here ${ns.tls}) and routes` : 'routes'}`
             }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`
           : `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which overlaps ${quoteValue(other.raw, 120)} of Gateway ${older.namespace}/${older.name} on ${pods}: the proxy picks the more specific name per request and the wildcard takes every other name it covers${
               tlsDiffers ? `; with different TLS settings (${os.tls}; here ${ns.tls}), HTTP/2 clients that reuse one connection for several names can reach the other Gateway's routes` : ''
