@@ -107,6 +107,26 @@ export function podOptIn(nsLabels: Record<string, string>, podLabels: Record<str
   return null;
 }
 
+/** Values of `sidecar.istio.io/inject` that ask for a sidecar (any case); any other non-empty value turns it off. */
+const INJECT_ON: ReadonlySet<string> = new Set(['true', 'yes', 'y', 'on']);
+
+/** The pod's `sidecar.istio.io/inject`, the label over the legacy annotation, lower-cased; '' when unsaid. */
+function injectValue(podLabels: Record<string, string>, podAnnotations: Record<string, string>): string {
+  const raw = own(podLabels, INJECT) ? podLabels[INJECT] : own(podAnnotations, INJECT) ? podAnnotations[INJECT] : undefined;
+  return raw === undefined ? '' : String(raw).toLowerCase();
+}
+
+/**
+ * Whether the pod itself turns sidecar injection off (`sidecar.istio.io/inject: "false"`, or any other
+ * value that is not a yes), which no namespace label overrides: in a namespace that injects, the
+ * injector honours it; in one that does not, the pod webhooks select only an inject label of "true" or
+ * a revision label with inject not "false". Istio's own gateway and waypoint Deployments say it.
+ */
+export function declaresNoSidecar(podLabels: Record<string, string>, podAnnotations: Record<string, string>): boolean {
+  const v = injectValue(podLabels, podAnnotations);
+  return v !== '' && !INJECT_ON.has(v);
+}
+
 /**
  * Whether pods with these labels/annotations get a sidecar, as Istio's injector and its webhooks
  * decide. In a namespace that injects: the pod label `sidecar.istio.io/inject` wins over the legacy
@@ -129,10 +149,9 @@ export function podDataplane(
     return optIn ? optIn.mode : 'none';
   }
   if (nsMode === 'ambient') return podLabels['istio.io/dataplane-mode'] === 'none' ? 'none' : 'ambient';
-  const raw = own(podLabels, INJECT) ? podLabels[INJECT] : own(podAnnotations, INJECT) ? podAnnotations[INJECT] : undefined;
-  const v = raw === undefined ? '' : String(raw).toLowerCase();
+  const v = injectValue(podLabels, podAnnotations);
   if (v !== '') {
-    if (v === 'true' || v === 'yes' || v === 'y' || v === 'on') return 'sidecar';
+    if (INJECT_ON.has(v)) return 'sidecar';
     return nsMode === null ? null : 'none';
   }
   if (podLabels[REV]) return 'sidecar';

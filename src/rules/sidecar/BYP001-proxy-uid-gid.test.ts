@@ -103,14 +103,16 @@ test('other UIDs and absent security contexts are fine', async () => {
 
 // Istio's istiod Deployment set runAsUser and runAsGroup 1337 through 1.19 (istio/istio#45394 removed
 // them in 1.20); real installs of those versions, and demos built on them, run it so.
-const istiod = (image: string, name = 'discovery') => `
+// Their pod template also turns injection off, which alone leaves them out (no sidecar to skip); the
+// image tests below drop that annotation to hold the istiod exemption on its own.
+const istiod = (image: string, name = 'discovery', optOut = false) => `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: istiod-1-8-3, namespace: istio-system}
 spec:
   template:
     metadata:
-      annotations: {sidecar.istio.io/inject: "false"}
+      annotations: {${optOut ? 'sidecar.istio.io/inject: "false"' : 'prometheus.io/scrape: "true"'}}
     spec:
       containers:
       - name: ${name}
@@ -130,4 +132,34 @@ test('a pilot image from another registry, or an application image in an istiod-
   // A pinned trusted proxy entry does not make its hub's pilot trusted: the pin is for that one image.
   const pinned = { settings: { trustedProxyImages: ['docker.io/istio/proxyv2@sha256:' + 'a'.repeat(64)], systemNamespaces: [] } };
   assert.equal((await findingsFor(rule, istiod('docker.io/istio/pilot:1.8.3'), pinned)).length, 2);
+  // With injection turned off, as Istio's template writes it, there is no sidecar whatever the image.
+  assert.deepEqual(await findingsFor(rule, istiod('docker.io/mirror-of-istio/pilot:1.8.3', 'discovery', true)), []);
+});
+
+// istio/istio's gateway controller renders a Deployment for each Gateway API Gateway and waypoint
+// (pilot/pkg/config/kube/gatewaycommon/testdata/deployment): the pod label sidecar.istio.io/inject
+// "false", and its proxy (istio-proxy, or agentgateway) running as UID and GID 1337.
+test('pods that turn injection off, and ambient pods, have no sidecar redirection for 1337 to skip', async () => {
+  const gatewayPod = (inject: string, where: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: waypoint, namespace: shop}
+spec:
+  template:
+    metadata:
+      ${where}: {sidecar.istio.io/inject: "${inject}", istio.io/dataplane-mode: none}
+    spec:
+      containers:
+      - name: agentgateway
+        image: registry.example.com/agentgateway:1.0
+        securityContext: {runAsUser: 1337, runAsGroup: 1337}
+`;
+  assert.deepEqual(await findingsFor(rule, gatewayPod('false', 'labels')), []);
+  assert.deepEqual(await findingsFor(rule, gatewayPod('no', 'annotations')), []);
+  // Asking for a sidecar keeps the finding: its redirection exempts 1337.
+  assert.equal((await findingsFor(rule, gatewayPod('true', 'labels'))).length, 2);
+  // In an ambient namespace, ztunnel's in-pod rules match a packet mark, not the owner; a sidecar namespace keeps it.
+  const ns = (labels: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: ${labels}}\n---\n`;
+  assert.deepEqual(await findingsFor(rule, ns('{istio.io/dataplane-mode: ambient}') + deployment('{runAsUser: 1337}', '{}').replace('name: web, namespace: shop', 'name: web, namespace: shop')), []);
+  assert.equal((await findingsFor(rule, ns('{istio-injection: enabled}') + deployment('{runAsUser: 1337}', '{}'))).length, 1);
 });

@@ -1,6 +1,7 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_READS } from '../reads.js';
 import { isIstiodContainer, isIstioImageContainer } from './proxy.js';
+import { declaresNoSidecar } from '../../model/namespaces.js';
 
 const PROXY_ID = 1337;
 
@@ -11,10 +12,12 @@ export default defineRule({
     severity: 'high',
     category: 'sidecar-bypass',
     scope: 'namespace',
-    reads: [...WORKLOAD_READS],
+    // Namespace for its data-plane mode alone (ambient pods are left out).
+    reads: [...WORKLOAD_READS, 'Namespace'],
+    namespaceContent: false,
     docs: {
       summary:
-        'A container other than the Istio proxy (or istiod, which Istio ran as 1337 through 1.19) runs with UID or GID 1337, set on the container or inherited from the pod securityContext (runAsUser, runAsGroup). Init and ephemeral containers count too.',
+        'A container other than the Istio proxy (or istiod, which Istio ran as 1337 through 1.19) runs with UID or GID 1337, set on the container or inherited from the pod securityContext (runAsUser, runAsGroup). Init and ephemeral containers count too. Pods that turn sidecar injection off (`sidecar.istio.io/inject: "false"`, as Istio\'s own gateway and waypoint Deployments do) and pods in ambient mode are left out: there is no sidecar redirection for 1337 to skip (ztunnel\'s in-pod rules match a packet mark, not the owner).',
       why:
         "Istio's traffic redirection (iptables or the CNI plugin) exempts every packet owned by UID or GID 1337 so the proxy's own traffic is not looped back into itself. Any other process running as 1337 therefore leaves the pod without passing the sidecar: no mTLS, no egress policy, no telemetry. An attacker who controls such a container can reach anything the pod's network can.",
       fix:
@@ -30,6 +33,10 @@ export default defineRule({
   },
   check({ model, settings, report }) {
     for (const w of model.workloads) {
+      // Only a sidecar's redirection exempts UID and GID 1337: a pod that turns injection off has no
+      // sidecar to skip (BYP007 reports the opt-out), and ambient mode's in-pod rules send traffic to
+      // ztunnel by packet mark, not by owner. Istio's gateway and waypoint pods run their proxy as 1337.
+      if (declaresNoSidecar(w.podLabels, w.podAnnotations) || model.dataplaneOf(w) === 'ambient') continue;
       const podSc = w.spec.securityContext;
       for (const c of w.containers) {
         if (isIstioImageContainer(c, settings, model, w) || isIstiodContainer(c, settings)) continue;
