@@ -580,3 +580,16 @@ describe('kustomize: a tree of kustomize sources, scanned as checked in', () => 
     );
   });
 });
+
+// istiod's gateway controller deploys the proxies of Gateway API gateways and waypoints
+// (istio/istio pilot/pkg/config/kube/gatewaycommon/testdata/deployment): injection off, ambient off,
+// the proxy (istio-proxy, or agentgateway for the agentgateway class) running as UID and GID 1337.
+describe('gateway-controller: the Deployments istiod creates for a waypoint and an agentgateway Gateway', () => {
+  const target = 'gateway-controller';
+  loadsCleanly(target);
+
+  test('no bypass: 1337 has no sidecar to skip, and opting out is what these pods are for', async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(r.findings.filter((f) => f.ruleId.startsWith('BYP'))), []);
+  });
+});

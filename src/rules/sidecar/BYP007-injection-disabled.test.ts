@@ -169,6 +169,20 @@ test('a pod that only claims the gateway label still opts out: untrusted image, 
   assert.match(ambientFake[0].message, /opts out of ambient mode/);
 });
 
+// Istio 1.29 added the agentgateway class: the same Deployment shape with one `agentgateway` container
+// running `<hub>/agentgateway:<tag>` of the install's hub (pkg/kube/inject AgentgatewayImage).
+test("the agentgateway class's proxies do not opt out; an agentgateway image of another hub, or another container name, does", async () => {
+  const agw = (image: string, name = 'agentgateway') =>
+    gatewayDeployment({ labels: '        gateway.istio.io/managed: istio.io-agentgateway-controller\n' }).replace('- name: istio-proxy', `- name: ${name}`).replace('registry.istio.io/release/proxyv2:1.30.4', image);
+  assert.deepEqual(await findingsFor(rule, SHOP + agw('registry.istio.io/release/agentgateway:1.30.4')), []);
+  assert.deepEqual(await findingsFor(rule, SHOP + agw('docker.io/istio/agentgateway:1.29.0')), []);
+  assert.equal((await findingsFor(rule, SHOP + agw('docker.io/someone/agentgateway:1.29.0'))).length, 1);
+  assert.equal((await findingsFor(rule, SHOP + agw('registry.istio.io/release/agentgateway:1.30.4', 'app'))).length, 1);
+  // A digest-pinned trusted proxy trusts that one image, not its hub's agentgateway.
+  const pinned = { settings: { trustedProxyImages: ['docker.io/istio/proxyv2@sha256:' + 'a'.repeat(64)], systemNamespaces: [] } };
+  assert.equal((await findingsFor(rule, SHOP + agw('docker.io/istio/agentgateway:1.29.0'), pinned)).length, 1);
+});
+
 test('the classic istio/gateway chart pods opt in (inject "true", template gateway, image auto): nothing to report', async () => {
   const chart = `apiVersion: apps/v1
 kind: Deployment

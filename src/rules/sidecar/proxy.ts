@@ -86,9 +86,19 @@ export function isIstioImageContainer(c: ContainerRef, settings: RuleSettings, m
  * IDs bypass nothing there. A trusted entry pinned to a digest trusts that one image, not its hub.
  */
 export function isIstiodContainer(c: ContainerRef, settings: RuleSettings): boolean {
-  const ref = parseImage(c.image);
-  if (!ref || !ref.name.endsWith('/pilot')) return false;
-  const proxy = `${ref.name.slice(0, -'/pilot'.length)}/proxyv2`;
+  return isTrustedHubImage(c.image, 'pilot', settings);
+}
+
+/**
+ * An image Istio publishes beside its proxy: `<hub>/<name>` of a hub whose `proxyv2` the settings
+ * trust (istiod's `pilot`, the `agentgateway` proxy of Istio's agentgateway class, 1.29 and later:
+ * pkg/kube/inject AgentgatewayImage builds it from the same hub and tag). A trusted entry pinned to a
+ * digest trusts that one image, not its hub.
+ */
+function isTrustedHubImage(image: string, name: string, settings: RuleSettings): boolean {
+  const ref = parseImage(image);
+  if (!ref || !ref.name.endsWith(`/${name}`)) return false;
+  const proxy = `${ref.name.slice(0, -name.length)}proxyv2`;
   return trustOf(settings.trustedProxyImages).entries.some((e) => e.name === proxy && !e.digest);
 }
 
@@ -390,7 +400,8 @@ export const GATEWAY_POD_LABELS = ['gateway.networking.k8s.io/gateway-name', 'ga
  * or `gateway.istio.io/managed` (or the workload is owned by a Gateway), and the templates label them
  * `sidecar.istio.io/inject: "false"` and `istio.io/dataplane-mode: none` because the pod is itself the
  * proxy. Only when every container is that proxy (istio-proxy, a main container, Istio's image, as
- * `isIstioImageContainer` decides): a pod that merely claims the label, runs another image or runs
+ * `isIstioImageContainer` decides; or, for the agentgateway class, `agentgateway` running Istio's
+ * agentgateway image of a trusted hub): a pod that merely claims the label, runs another image or runs
  * anything beside the proxy is not one. Returns the label or owner that marks it, or null.
  */
 export function managedGatewayProxy(w: Workload, settings: RuleSettings, model: MeshModel): string | null {
@@ -403,6 +414,8 @@ export function managedGatewayProxy(w: Workload, settings: RuleSettings, model: 
   if (!mark) return null;
   const running = w.containers.filter((c) => c.kind !== 'ephemeralContainer');
   if (running.length === 0) return null;
-  const allProxy = running.every((c) => c.name === 'istio-proxy' && c.kind === 'container' && isIstioImageContainer(c, settings, model, w));
+  const allProxy = running.every(
+    (c) => c.kind === 'container' && ((c.name === 'istio-proxy' && isIstioImageContainer(c, settings, model, w)) || (c.name === 'agentgateway' && isTrustedHubImage(c.image, 'agentgateway', settings))),
+  );
   return allProxy ? mark : null;
 }
