@@ -593,3 +593,20 @@ describe('gateway-controller: the Deployments istiod creates for a waypoint and 
     assert.deepEqual(show(r.findings.filter((f) => f.ruleId.startsWith('BYP'))), []);
   });
 });
+
+// Istio's charts with global.networkPolicy.enabled: one NetworkPolicy per component in istio-system.
+describe("istio-network-policies: the NetworkPolicies Istio's charts write for its components", () => {
+  const target = 'istio-network-policies';
+  loadsCleanly(target);
+
+  test('istiod, ztunnel and the CNI agent: open egress by design, info with the reason; the ingress gateway keeps its grade', async () => {
+    const r = await scan(target);
+    for (const name of ['istiod', 'ztunnel', 'istio-cni-node']) {
+      const f = about(r, 'NetworkPolicy', `istio-system/${name}`, 'EGR004');
+      assert.equal(f.length, 1, name);
+      assert.equal(f[0].severity, 'info', show(f).join('\n'));
+      assert.match(f[0].message, /open in Istio's own chart/);
+    }
+    assert.equal(about(r, 'NetworkPolicy', 'istio-system/istio-ingressgateway', 'EGR004')[0]?.severity, 'high');
+  });
+});

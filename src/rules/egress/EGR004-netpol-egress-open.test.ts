@@ -150,3 +150,23 @@ test('the egress gateway label in a tenant namespace, or another label, keeps th
   assert.equal((await findingsFor(rule, gatewayPolicy('istio-system', '{istio: egressgateway-lookalike}')))[0]?.severity, 'high');
   assert.equal((await findingsFor(rule, netpol('  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - {}').replace('namespace: shop', 'namespace: istio-system')))[0]?.severity, 'high', 'every pod of istio-system');
 });
+
+// Istio's charts write these with global.networkPolicy.enabled (istio-discovery, ztunnel, istio-cni:
+// `egress: [{}]`, "needed because features like JWKS require connections to user-defined endpoints").
+test("the policies Istio's charts write for istiod, ztunnel and the CNI agent in a platform namespace are info, each with its reason", async () => {
+  const cases: Array<[string, RegExp]> = [
+    ['{app: istiod, istio.io/rev: default}', /istiod's egress is open in Istio's own chart: it reaches the API servers, remote clusters and the JWKS endpoints/],
+    ['{app: ztunnel}', /ztunnel's egress is open in Istio's own chart: it carries the traffic of every ambient pod/],
+    ['{k8s-app: istio-cni-node}', /the Istio CNI node agent's egress is open in Istio's own chart/],
+  ];
+  for (const [labels, why] of cases) {
+    const f = await findingsFor(rule, gatewayPolicy('istio-system', labels));
+    assert.equal(f.length, 1, labels);
+    assert.equal(f[0].severity, 'info', labels);
+    assert.match(f[0].message, why);
+    // In a tenant namespace the same labels are anyone's: the grade stays.
+    assert.equal((await findingsFor(rule, gatewayPolicy('shop', labels)))[0]?.severity, 'high', labels);
+  }
+  // A look-alike label value keeps the grade.
+  assert.equal((await findingsFor(rule, gatewayPolicy('istio-system', '{app: istiod-debug}')))[0]?.severity, 'high');
+});
