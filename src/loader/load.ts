@@ -180,6 +180,7 @@ function buildResources(files: InputFile[], parsed: { results: ParseResult[]; fi
   const kustomize = emptyKustomizeFacts();
   const namedAsKustomization = files.map((f) => isKustomizationFileName(f.file));
   const patchPaths = new Set<string>();
+  const namespaces = new Set<string>();
   for (const { results, fileIndex } of parsed) {
     for (const r of results) {
       for (const d of r.docs) {
@@ -189,10 +190,11 @@ function buildResources(files: InputFile[], parsed: { results: ParseResult[]; fi
         if (kustomize.kustomizations[kustomize.kustomizations.length - 1] !== file) kustomize.kustomizations.push(file);
         for (const p of patchFilesOf(d.value, file)) patchPaths.add(p);
         const ns = namespaceOf(d.value);
-        if (ns !== null && !kustomize.namespaces.includes(ns)) kustomize.namespaces.push(ns);
+        if (ns !== null) namespaces.add(ns);
       }
     }
   }
+  kustomize.namespaces = [...namespaces];
   const patchFile = patchPaths.size ? files.map((f) => patchPaths.has(inputPathKey(f.file))) : null;
   const ctx: DocContext = { files, resources, notes, defaultNamespace: opts.defaultNamespace ?? 'default', cluster: opts.cluster ?? 'default', namedAsKustomization, patchFile, kustomize };
   for (const { results, fileIndex } of parsed) {

@@ -508,12 +508,6 @@ function isKubeconfig(r: Resource): boolean {
   return r.kind === 'Config' && r.group === '' && r.apiVersion === 'v1';
 }
 
-/**
- * Namespaced objects of the files that name no namespace: the loader places them in `-n`'s namespace
- * (`default` unless given), as `kubectl apply` without -n would, and every rule that compares namespaces
- * (another tenant's host, a shared gateway, a namespace's policies) judges them there. Repositories
- * often leave the namespace to `kubectl apply -n`, so the report says how many were placed, and where.
- */
 /** Namespaced objects of the files that name no namespace (the loader placed them in -n's or `default`). */
 function namespacelessCount(resources: readonly Resource[]): number {
   let n = 0;
@@ -526,6 +520,12 @@ function namespacelessCount(resources: readonly Resource[]): number {
   return n;
 }
 
+/**
+ * Namespaced objects of the files that name no namespace: the loader places them in `-n`'s namespace
+ * (`default` unless given), as `kubectl apply` without -n would, and every rule that compares namespaces
+ * (another tenant's host, a shared gateway, a namespace's policies) judges them there. Repositories
+ * often leave the namespace to `kubectl apply -n`, so the report says how many were placed, and where.
+ */
 export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
   const n = namespacelessCount(resources);
   if (!n) return [];
