@@ -76,3 +76,29 @@ test('hostile kustomizations: paths out of the input read nothing, prototype nam
   assert.deepEqual(r.kustomize?.namespaces, ['a\u0007b']);
   assert.equal(Object.getPrototypeOf({}).polluted, undefined);
 });
+
+// The built CLI on a hostile tree: a patch file whose name carries terminal escapes, named by a
+// kustomization that also sets such a namespace. The note names both, escaped; nothing raw reaches the terminal.
+test('scan --verbose: kustomize names with control characters are escaped in the notes', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { runCli } = await import('../testing/kit.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'meshward-kustomize-'));
+  try {
+    const evil = 'p\u001b[2Jatch\u0007.yaml';
+    writeFileSync(path.join(dir, 'kustomization.yaml'), `resources: [deployment.yaml]\nnamespace: "ns\\u001b]0;owned\\u0007"\npatches:\n  - path: "${evil.replace('\u001b', '\\u001b').replace('\u0007', '\\u0007')}"\n`);
+    writeFileSync(path.join(dir, evil), deployment('api', ', annotations: {traffic.sidecar.istio.io/excludeOutboundPorts: PORT}'));
+    writeFileSync(path.join(dir, 'deployment.yaml'), deployment('api').replace('namespace: shop', ''));
+    const r = await runCli(['scan', dir, '--verbose', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /[\u0007\u001b]/);
+    assert.match(r.stdout, /1 patch document was left out/);
+    assert.match(r.stdout, /left out as a patch: .*atch.*\.yaml:1/);
+    assert.match(r.stdout, /a build sets namespace ns.*owned/);
+    // The patch's placeholder port is not judged.
+    assert.doesNotMatch(r.stdout, /BYP006/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
