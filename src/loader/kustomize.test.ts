@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadFiles } from './load.js';
-import { isKustomization, isPatchDocument, patchFilesOf } from './kustomize.js';
+import { buildNamespaces, isKustomization, isPatchDocument, patchFilesOf } from './kustomize.js';
 
 const yamlFile = (file: string, text: string) => ({ file, text, format: 'yaml' as const });
 const names = (rs: { kind: string; name: string; source?: { file: string } | null }[]) => rs.map((r) => `${r.kind} ${r.name} ${r.source?.file}`);
@@ -53,6 +53,7 @@ test('the loader leaves out the files a kustomization names as patches and $patc
     kustomizations: ['repo/base/kustomization.yaml', 'repo/overlays/prod/kustomization.yaml'],
     patches: ['repo/overlays/prod/patches/port.yaml:1', 'repo/overlays/prod/patches/port.yaml:5', 'repo/components/drop.yaml:1'],
     namespaces: ['shop'],
+    placed: 0,
   });
   // Neither the kustomizations nor the patches are "documents that are not Kubernetes objects".
   assert.deepEqual(r.notes, []);
@@ -73,7 +74,8 @@ test('hostile kustomizations: paths out of the input read nothing, prototype nam
   ]);
   assert.deepEqual(names(r.resources), ['Deployment api k/ok.yaml']);
   assert.deepEqual(r.kustomize?.patches, []);
-  assert.deepEqual(r.kustomize?.namespaces, ['a\u0007b']);
+  // A namespace that is no DNS label is none.
+  assert.deepEqual(r.kustomize?.namespaces, []);
   assert.equal(Object.getPrototypeOf({}).polluted, undefined);
 });
 
@@ -95,10 +97,62 @@ test('scan --verbose: kustomize names with control characters are escaped in the
     assert.doesNotMatch(r.stdout + r.stderr, /[\u0007\u001b]/);
     assert.match(r.stdout, /1 patch document was left out/);
     assert.match(r.stdout, /left out as a patch: .*atch.*\.yaml:1/);
-    assert.match(r.stdout, /a build sets namespace ns.*owned/);
+    // Not a namespace name: ignored, so the object stays where no -n puts it.
+    assert.match(r.stdout, /1 namespaced object names no namespace and was judged in namespace default/);
     // The patch's placeholder port is not judged.
     assert.doesNotMatch(r.stdout, /BYP006/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// kustomize's namespace transformer: every namespaced object a kustomization builds gets its
+// `namespace:`, bases and components included, and the outermost kustomization's runs last.
+test('buildNamespaces: the namespace every root build gives a file, the outermost winning; none when builds disagree or set none', () => {
+  const k = (file: string, value: Record<string, unknown>) => ({ file, value });
+  const files = ['r/base/a.yaml', 'r/base/b.yaml', 'r/shared/c.yaml', 'r/comp/d.yaml', 'r/loose/e.yaml', 'r/solo/f.yaml'];
+  const placed = buildNamespaces(
+    [
+      k('r/base/kustomization.yaml', { resources: ['a.yaml', 'b.yaml'], namespace: 'inner' }),
+      k('r/mid/kustomization.yaml', { resources: ['../base'] }),
+      // The outermost namespace wins over the base's own.
+      k('r/overlays/prod/kustomization.yaml', { namespace: 'prod', resources: ['../../mid', '../../shared/c.yaml', 'https://github.com/example/remote//base?ref=v1'], components: ['../../comp'] }),
+      // A second root reaching c.yaml with another namespace: no certain namespace for it.
+      k('r/overlays/dev/kustomization.yaml', { namespace: 'dev', resources: ['../../shared/c.yaml'] }),
+      k('r/comp/kustomization.yaml', { resources: ['d.yaml'] }),
+      // A root that sets none, and a root that is its own base (a cycle through itself is not an edge).
+      k('r/loose/kustomization.yaml', { resources: ['e.yaml', '.'] }),
+      k('r/solo/kustomization.yaml', { namespace: 'solo', resources: ['f.yaml', '../solo/f.yaml'] }),
+    ],
+    files,
+  );
+  assert.deepEqual(Object.fromEntries(placed), { 'r/base/a.yaml': 'prod', 'r/base/b.yaml': 'prod', 'r/comp/d.yaml': 'prod', 'r/solo/f.yaml': 'solo' });
+});
+
+test('buildNamespaces: cycles and kustomizations every other one includes terminate and place nothing; work is per namespace reached', () => {
+  const k = (file: string, value: Record<string, unknown>) => ({ file, value });
+  const cyc = buildNamespaces([k('a/kustomization.yaml', { namespace: 'x', resources: ['../b', 'f.yaml'] }), k('b/kustomization.yaml', { namespace: 'y', resources: ['../a'] })], ['a/f.yaml']);
+  assert.deepEqual([...cyc], []);
+  // A wide fan: 200 roots over one chain of 200 bases, all with the same namespace: every file placed once.
+  const nodes = [];
+  for (let i = 0; i < 200; i++) nodes.push(k(`chain/${i}/kustomization.yaml`, { resources: [i + 1 < 200 ? `../${i + 1}` : 'x.yaml', 'own.yaml'] }));
+  for (let i = 0; i < 200; i++) nodes.push(k(`roots/${i}/kustomization.yaml`, { namespace: 'fan', resources: ['../../chain/0'] }));
+  const wide = buildNamespaces(nodes, ['chain/199/x.yaml', ...Array.from({ length: 200 }, (_, i) => `chain/${i}/own.yaml`)]);
+  assert.equal(wide.size, 201);
+  assert.equal(wide.get('chain/199/x.yaml'), 'fan');
+});
+
+test('the loader puts objects that name no namespace where every build puts them, unless -n is given; named namespaces stay', async () => {
+  const tree = [
+    yamlFile('repo/base/kustomization.yaml', 'resources: [deployment.yaml, named.yaml]\n'),
+    yamlFile('repo/base/deployment.yaml', deployment('api').replace('namespace: shop', '')),
+    yamlFile('repo/base/named.yaml', deployment('named')),
+    yamlFile('repo/overlays/prod/kustomization.yaml', 'namespace: payments\nresources: [../../base]\n'),
+  ];
+  const r = await loadFiles(tree);
+  assert.deepEqual(r.resources.map((x) => `${x.namespace}/${x.name}`), ['payments/api', 'shop/named']);
+  assert.equal(r.kustomize?.placed, 1);
+  const withN = await loadFiles(tree, { defaultNamespace: 'team-a' });
+  assert.deepEqual(withN.resources.map((x) => `${x.namespace}/${x.name}`), ['team-a/api', 'shop/named']);
+  assert.equal(withN.kustomize?.placed, 0);
 });

@@ -30,10 +30,12 @@ export interface KustomizeFacts {
   patches: string[];
   /** Namespaces the kustomizations set (`namespace:`), each once. */
   namespaces: string[];
+  /** Objects that name no namespace, placed in the one their kustomize builds give them (buildNamespaces). */
+  placed: number;
 }
 
 export function emptyKustomizeFacts(): KustomizeFacts {
-  return { kustomizations: [], patches: [], namespaces: [] };
+  return { kustomizations: [], patches: [], namespaces: [], placed: 0 };
 }
 
 /** Whether a file's name is one kustomize reads as a kustomization. */
@@ -83,12 +85,93 @@ export function patchFilesOf(kustomization: Record<string, unknown>, file: strin
   return out;
 }
 
-/** The namespace a kustomization sets for everything it builds, if it names one. */
+/** A namespace name as Kubernetes accepts it (a DNS-1123 label). */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The namespace a kustomization sets for everything it builds, if it names a valid one (anything else is no namespace a cluster could hold). */
 export function namespaceOf(kustomization: Record<string, unknown>): string | null {
-  return typeof kustomization.namespace === 'string' && kustomization.namespace ? kustomization.namespace : null;
+  return typeof kustomization.namespace === 'string' && NAMESPACE_NAME.test(kustomization.namespace) ? kustomization.namespace : null;
 }
 
 /** Normalises an input file's shown path for comparison with patchFilesOf's paths. */
 export function inputPathKey(file: string): string {
   return path.posix.normalize(file.replaceAll('\\', '/'));
+}
+
+/** One kustomization of the input, as buildNamespaces reads it. */
+export interface KustomizationNode {
+  /** Its file's input path. */
+  file: string;
+  value: Record<string, unknown>;
+}
+
+/**
+ * The namespace each input file's objects get when the kustomizations of the input are built, where
+ * that is certain: kustomize's namespace transformer sets `namespace:` on every namespaced object a
+ * kustomization builds, its bases' and components' included, and an outer kustomization's runs last,
+ * so the outermost one on the path from the build's root wins. A file gets a namespace when every root
+ * kustomization (one no other kustomization of the input includes) that reaches it gives the same one;
+ * one reached with none, or with two, gets nothing (the user applies one of the builds, and which is
+ * not in the input).
+ *
+ * Only `resources`, `bases` and `components` entries that name a file or a kustomization folder of the
+ * input are followed; a remote base, or a path outside the input, is an edge to nothing. Work is bounded
+ * by (kustomizations + files) × namespaces: each is visited once per namespace it is reached with.
+ */
+export function buildNamespaces(nodes: readonly KustomizationNode[], inputFiles: readonly string[]): Map<string, string> {
+  const files = new Set(inputFiles.map(inputPathKey));
+  const byDir = new Map<string, KustomizationNode>();
+  for (const n of nodes) {
+    const dir = path.posix.dirname(inputPathKey(n.file));
+    // One kustomization per folder, as kustomize reads it; a second document is ignored.
+    if (!byDir.has(dir)) byDir.set(dir, n);
+  }
+  // Each kustomization's edges: files of the input and kustomization folders of the input.
+  const edges = new Map<string, { files: string[]; dirs: string[] }>();
+  const included = new Set<string>();
+  for (const [dir, n] of byDir) {
+    const out = { files: [] as string[], dirs: [] as string[] };
+    for (const field of ['resources', 'bases', 'components'] as const) {
+      const list = n.value[field];
+      if (!Array.isArray(list)) continue;
+      for (const entry of list) {
+        if (typeof entry !== 'string' || !entry || entry.includes('://') || entry.includes('\n')) continue;
+        const target = path.posix.normalize(path.posix.isAbsolute(entry) ? entry : path.posix.join(dir, entry)).replace(/\/$/, '');
+        if (files.has(target)) out.files.push(target);
+        else if (byDir.has(target) && target !== dir) {
+          out.dirs.push(target);
+          included.add(target);
+        }
+      }
+    }
+    edges.set(dir, out);
+  }
+  // Per file: the namespaces its builds give it ('' for none).
+  const reached = new Map<string, Set<string>>();
+  const seen = new Set<string>();
+  const visit = (start: string, inherited: string) => {
+    const stack: Array<[string, string]> = [[start, inherited]];
+    while (stack.length) {
+      const [dir, outer] = stack.pop()!;
+      const key = `${outer}\u0000${dir}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const effective = outer || namespaceOf(byDir.get(dir)!.value) || '';
+      const e = edges.get(dir)!;
+      for (const f of e.files) {
+        let set = reached.get(f);
+        if (!set) reached.set(f, (set = new Set()));
+        set.add(effective);
+      }
+      for (const d of e.dirs) stack.push([d, effective]);
+    }
+  };
+  for (const dir of byDir.keys()) if (!included.has(dir)) visit(dir, '');
+  const out = new Map<string, string>();
+  for (const [f, set] of reached) {
+    if (set.size !== 1) continue;
+    const [ns] = set;
+    if (ns) out.set(f, ns);
+  }
+  return out;
 }

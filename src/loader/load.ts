@@ -6,7 +6,7 @@ import { phase } from './timings.js';
 import { runParseTask, type LoadError, type ParseResult, type ParseTask, type ParsedDoc } from './parse.js';
 import { decodeInput, displayPath, readInput, tasksForFile, type InputFile } from './read.js';
 import { groupOf, isClusterScoped, stringMap, type PathSegment, type Resource } from '../model/resource.js';
-import { emptyKustomizeFacts, inputPathKey, isKustomization, isKustomizationFileName, isPatchDocument, namespaceOf, patchFilesOf, type KustomizeFacts } from './kustomize.js';
+import { buildNamespaces, emptyKustomizeFacts, inputPathKey, isKustomization, isKustomizationFileName, isPatchDocument, namespaceOf, patchFilesOf, type KustomizationNode, type KustomizeFacts } from './kustomize.js';
 
 export type { InputFile } from './read.js';
 export { displayPath } from './read.js';
@@ -181,12 +181,14 @@ function buildResources(files: InputFile[], parsed: { results: ParseResult[]; fi
   const namedAsKustomization = files.map((f) => isKustomizationFileName(f.file));
   const patchPaths = new Set<string>();
   const namespaces = new Set<string>();
+  const nodes: KustomizationNode[] = [];
   for (const { results, fileIndex } of parsed) {
     for (const r of results) {
       for (const d of r.docs) {
         const at = fileIndex < 0 ? d.fileIndex : fileIndex;
         if (!isKustomization(d.value, namedAsKustomization[at])) continue;
         const file = files[at].file;
+        nodes.push({ file, value: d.value });
         if (kustomize.kustomizations[kustomize.kustomizations.length - 1] !== file) kustomize.kustomizations.push(file);
         for (const p of patchFilesOf(d.value, file)) patchPaths.add(p);
         const ns = namespaceOf(d.value);
@@ -196,7 +198,10 @@ function buildResources(files: InputFile[], parsed: { results: ParseResult[]; fi
   }
   kustomize.namespaces = [...namespaces];
   const patchFile = patchPaths.size ? files.map((f) => patchPaths.has(inputPathKey(f.file))) : null;
-  const ctx: DocContext = { files, resources, notes, defaultNamespace: opts.defaultNamespace ?? 'default', cluster: opts.cluster ?? 'default', namedAsKustomization, patchFile, kustomize };
+  // Where the builds put the objects that name no namespace, unless -n says where they are applied.
+  const placed = nodes.length && opts.defaultNamespace === undefined && namespaces.size ? buildNamespaces(nodes, files.map((f) => f.file)) : null;
+  const builtNamespace = placed?.size ? files.map((f) => placed.get(inputPathKey(f.file))) : null;
+  const ctx: DocContext = { files, resources, notes, defaultNamespace: opts.defaultNamespace ?? 'default', cluster: opts.cluster ?? 'default', namedAsKustomization, patchFile, builtNamespace, kustomize };
   for (const { results, fileIndex } of parsed) {
     for (const r of results) {
       for (const e of r.errors) errors.push(e);
@@ -216,6 +221,8 @@ interface DocContext {
   namedAsKustomization: boolean[];
   /** Per file: named as a patch by a kustomization of the input (null: no kustomization names one). */
   patchFile: boolean[] | null;
+  /** Per file: the namespace its kustomize builds give objects that name none, where certain (null: none known). */
+  builtNamespace: (string | undefined)[] | null;
   kustomize: KustomizeFacts;
 }
 
@@ -258,7 +265,10 @@ function addObject(v: any, d: ParsedDoc, fileIndex: number, basePath: PathSegmen
     ctx.notes.push(`${where}: ${kind} has no metadata.name; shown as "${name}"`);
   }
   const clusterScoped = isClusterScoped(kind);
-  const namespace = clusterScoped ? '' : typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : ctx.defaultNamespace;
+  const own = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : '';
+  const built = clusterScoped || own ? undefined : ctx.builtNamespace?.[fileIndex];
+  if (built !== undefined) ctx.kustomize.placed++;
+  const namespace = clusterScoped ? '' : own || built || ctx.defaultNamespace;
   ctx.resources.push({
     id: ctx.resources.length,
     cluster: ctx.cluster,

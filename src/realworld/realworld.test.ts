@@ -545,8 +545,8 @@ describe('kustomize: a tree of kustomize sources, scanned as checked in', () => 
   test('loads with no error; the kustomizations and the patches are not objects', async () => {
     const r = await scan(target);
     assert.deepEqual(r.errors, []);
-    // The base's Namespace, Deployment and AuthorizationPolicy; not the two patches nor the $patch: delete.
-    assert.equal(r.summary.resources, 3);
+    // The base's Namespace, Deployment, PeerAuthentication and AuthorizationPolicy; not the two patches nor the $patch: delete.
+    assert.equal(r.summary.resources, 4);
   });
 
   test('no finding rests on a patch document', async () => {
@@ -570,8 +570,14 @@ describe('kustomize: a tree of kustomize sources, scanned as checked in', () => 
     assert.ok(note, JSON.stringify(r.summary.notes));
     assert.match(note, /3 patch documents were left out/);
     assert.match(note, /kustomize build DIR \| meshward scan -/);
-    // Every object of the base names its namespace: nothing to say about the one the overlay sets.
-    assert.doesNotMatch(note, /a build sets namespace/);
+    // The PeerAuthentication names no namespace: the overlay, the only build that reaches it, puts it in
+    // ledger, where it selects the Deployment (in default it would select nothing).
+    assert.match(note, /1 object that names no namespace was judged in the namespace every build of the input's kustomizations gives it/);
+    assert.doesNotMatch(note, /objects no build places for certain/);
+    assert.ok(!r.summary.notes.some((n) => /judged in namespace default/.test(n)), JSON.stringify(r.summary.notes));
+    const pa = about(r, 'PeerAuthentication', 'ledger/ledger-api-metrics', 'AUT002');
+    assert.equal(pa.length, 1, show(r.findings).join('\n'));
+    assert.match(pa[0].message, /on port 9090 of 1 workload \(Deployment ledger\/ledger-api\)/);
     const verbose = JSON.parse((await runCli(['scan', path.join(FIXTURES, target), '--format', 'json', '--fail-on', 'none', '--verbose'])).stdout) as Report;
     const listed = verbose.summary.notes.filter((n) => n.startsWith('left out as a patch: '));
     assert.deepEqual(

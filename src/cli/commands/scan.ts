@@ -48,7 +48,8 @@ interface ScanFlags extends OutputOptionValues, LiveFlags, TelemetryFlags {
   meshConfig?: string;
   baseline?: string;
   writeBaseline?: string;
-  namespace: string;
+  /** -n; absent: `default`, or where a kustomization of the input builds the object (src/loader/kustomize.ts). */
+  namespace?: string;
   cluster: string;
   jobs?: string;
   verbose?: boolean;
@@ -81,7 +82,7 @@ export function registerScan(program: Command, io: CliIO, setExit: SetExit): voi
     .option('--federation-plan <file>', 'federation plan the FED rules judge the federation config by (docs/federation.md; default: federationPlan in the config)')
     .option('--baseline <file>', 'ignore findings already in this baseline (or earlier JSON report)')
     .option('--write-baseline <file>', 'write the fingerprints of the current findings to a baseline file')
-    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
+    .option('-n, --namespace <ns>', 'namespace for objects that name none (default: the one their kustomize build gives them, else "default")')
     .option('--cluster <name>', 'cluster name recorded on every resource read from files', 'default')
     .option('-j, --jobs <n>', 'parser threads (default: number of CPUs)')
     .option('-v, --verbose', 'also list skipped documents and other notes')
@@ -202,7 +203,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
   for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));
   notes.push(...twinNotes(result.model.resources, flags.verbose === true));
-  notes.push(...kustomizeNotes(result.load.kustomize, result.load.resources, flags.verbose === true));
+  notes.push(...kustomizeNotes(result.load.kustomize, result.load.resources, flags.namespace ?? 'default', flags.verbose === true));
   // A kubeconfig file in the input is a document of kind Config: scan judges kubeconfigs carried in
   // Secrets (the KCF rules), `meshward kubeconfig` judges files. Name the files rather than pass over them.
   const kubeconfigFiles = [...new Set(result.model.ofKind('', 'Config').filter((r) => isKubeconfig(r) && r.source).map((r) => r.source!.file))];
@@ -210,7 +211,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     const n = kubeconfigFiles.length;
     notes.push(`${n} kubeconfig file${n === 1 ? ' is' : 's are'} in the input (${listSome(kubeconfigFiles.map(terminalSafe), 3)}): scan judges kubeconfigs carried in Secrets; run \`meshward kubeconfig FILE...\` on ${n === 1 ? 'it' : 'them'} for what ${n === 1 ? 'it lets' : 'each lets'} whoever loads ${n === 1 ? 'it' : 'them'} do (exec plugins, token files, servers)`);
   }
-  if (paths.length) notes.push(...namespaceNotes(result.load.resources, flags.namespace));
+  if (paths.length) notes.push(...namespaceNotes(result.load.resources, flags.namespace ?? 'default'));
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {
@@ -508,11 +509,14 @@ function isKubeconfig(r: Resource): boolean {
   return r.kind === 'Config' && r.group === '' && r.apiVersion === 'v1';
 }
 
-/** Namespaced objects of the files that name no namespace (the loader placed them in -n's or `default`). */
-function namespacelessCount(resources: readonly Resource[]): number {
+/**
+ * Namespaced objects of the files that name no namespace and were placed in `placedIn` (-n's or
+ * `default`); those a kustomization of the input builds into a namespace are counted by the kustomize note.
+ */
+function namespacelessCount(resources: readonly Resource[], placedIn: string): number {
   let n = 0;
   for (const r of resources) {
-    if (!r.namespace || !r.source || isKubeconfig(r)) continue;
+    if (r.namespace !== placedIn || !r.source || isKubeconfig(r)) continue;
     const meta = r.obj?.metadata;
     const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
     if (typeof ns !== 'string' || ns === '') n++;
@@ -527,7 +531,7 @@ function namespacelessCount(resources: readonly Resource[]): number {
  * often leave the namespace to `kubectl apply -n`, so the report says how many were placed, and where.
  */
 export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
-  const n = namespacelessCount(resources);
+  const n = namespacelessCount(resources, placedIn);
   if (!n) return [];
   const ns = terminalSafe(placedIn);
   const what = `${n} namespaced object${n === 1 ? ' names' : 's name'} no namespace and ${n === 1 ? 'was' : 'were'} judged in namespace ${ns}`;
@@ -551,14 +555,17 @@ const PATCHES_LISTED = 20;
  * documents left out, and that a tree of sources is not what a build applies (namespaces, prefixes,
  * replacements), with the command that judges the built objects instead.
  */
-export function kustomizeNotes(facts: KustomizeFacts | undefined, resources: readonly Resource[], verbose: boolean): string[] {
+export function kustomizeNotes(facts: KustomizeFacts | undefined, resources: readonly Resource[], placedIn: string, verbose: boolean): string[] {
   if (!facts) return [];
   const k = facts.kustomizations.length;
   const p = facts.patches.length;
   const parts: string[] = [];
   if (k) parts.push(`the input holds ${k} kustomization${k === 1 ? '' : 's'} (${listSome(facts.kustomizations.map(terminalSafe), 2)}): the objects were judged as written, not as \`kustomize build\` makes them`);
   if (p) parts.push(`${p} patch document${p === 1 ? ' was' : 's were'} left out (${k ? 'files a kustomization names as patches, and ' : ''}documents with a $patch directive): a patch changes an object and is none`);
-  if (facts.namespaces.length && namespacelessCount(resources)) parts.push(`a build sets ${facts.namespaces.length === 1 ? 'namespace' : 'namespaces'} ${listSome(facts.namespaces.map(terminalSafe), 4)} on objects that name none; here they were judged where -n or \`default\` puts them`);
+  if (facts.placed) parts.push(`${facts.placed} object${facts.placed === 1 ? ' that names' : 's that name'} no namespace ${facts.placed === 1 ? 'was' : 'were'} judged in the namespace every build of the input's kustomizations gives ${facts.placed === 1 ? 'it' : 'them'}`);
+  if (facts.namespaces.length && namespacelessCount(resources, placedIn)) {
+    parts.push(`kustomizations set ${facts.namespaces.length === 1 ? 'namespace' : 'namespaces'} ${listSome(facts.namespaces.map(terminalSafe), 4)}; objects no build places for certain (builds that disagree, or none) were judged where -n or \`default\` puts them`);
+  }
   parts.push(`to judge what is applied, pipe the build in: \`kustomize build DIR | meshward scan -\`${p && !verbose ? '; --verbose lists the patches' : ''}`);
   const head = parts.join('; ');
   if (!verbose || !p) return [head];
