@@ -196,10 +196,13 @@ export class MeshModel {
 
   /**
    * The data plane a workload's pods get, from its namespace and its own labels (including a pod's own
-   * opt-in in a namespace that does not inject, as Istio's object webhooks do); null when unknown.
+   * opt-in in a namespace that does not inject, as Istio's object webhooks do); null when unknown. A pod
+   * template that already carries an injected sidecar (carriesInjectedSidecar: `istioctl kube-inject`
+   * output, or a dump of injected pods) runs it whatever its namespace says.
    * The one place rules and posture learn whether a workload has a sidecar.
    */
   dataplaneOf(w: Workload): DataplaneMode | null {
+    if (carriesInjectedSidecar(w)) return 'sidecar';
     return podDataplane(this.namespace(w.namespace), w.podLabels, w.podAnnotations);
   }
 
@@ -308,4 +311,18 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
+}
+
+/**
+ * Whether a pod template already carries the sidecar Istio's injector writes: the injector's
+ * `sidecar.istio.io/status` annotation and an `istio-proxy` container with an image (a main container,
+ * or an init container as a native sidecar). Such pods run the proxy they carry wherever they are
+ * created (manual injection with `istioctl kube-inject`, as GitOps repositories check it in; or pods
+ * injected before their namespace's label was removed), and istio-cni leaves them out of ambient mode.
+ * Both marks are needed: an `istio-proxy` entry alone only customises injection, and an annotation alone
+ * runs no proxy. Whether the image is Istio's is BYP002's question.
+ */
+export function carriesInjectedSidecar(w: Workload): boolean {
+  if (!Object.hasOwn(w.podAnnotations, 'sidecar.istio.io/status')) return false;
+  return w.containers.some((c) => c.name === 'istio-proxy' && (c.kind === 'container' || c.kind === 'initContainer') && typeof c.image === 'string' && c.image !== '');
 }

@@ -616,3 +616,17 @@ describe("istio-network-policies: the NetworkPolicies Istio's charts write for i
     assert.equal(about(r, 'NetworkPolicy', 'istio-system/istio-ingressgateway', 'EGR004')[0]?.severity, 'high');
   });
 });
+
+// stefanprodan/gitops-istio: istioctl kube-inject output checked in, the namespace labelled
+// istio-injection=disabled so that the webhook never sees its pods.
+describe('kube-inject: sidecars injected ahead in a namespace that does not inject', () => {
+  const target = 'kube-inject';
+  loadsCleanly(target);
+
+  test('the namespace is not outside the mesh, and its workload is a mesh workload', async () => {
+    const r = await scan(target);
+    assert.deepEqual(show(ofRule(r, 'BYP008')), []);
+    // The namespace is in the mesh through its workloads: EGR003 judges its egress as a mesh namespace's.
+    assert.ok(ofRule(r, 'EGR003').some((f) => /^Namespace prod is in the mesh \(sidecar mode/.test(f.message)), show(r.findings).join('\n'));
+  });
+});

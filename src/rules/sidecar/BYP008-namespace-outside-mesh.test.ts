@@ -161,3 +161,31 @@ test('opt-ins the webhooks do not hear keep the namespace outside, and the messa
   assert.equal(disabled[0].severity, 'medium');
   assert.match(disabled[0].message, /no injection webhook selects a namespace labelled istio-injection="disabled"/);
 });
+
+// stefanprodan/gitops-istio checks in `istioctl kube-inject` output (as kustomize patches) and labels its
+// namespace istio-injection=disabled: the pods carry their sidecar, and run it whatever the label says.
+test('workloads that carry an injected sidecar (kube-inject) are in the mesh: none reported when all do, low when some do', async () => {
+  const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {istio-injection: disabled}}\n';
+  const injected = (name: string, status = true, proxy = true) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: prod}
+spec:
+  template:
+    metadata:
+      annotations: {${status ? `sidecar.istio.io/status: '{"initContainers":["istio-init"],"containers":["istio-proxy"]}'` : 'team: shop'}}
+    spec:
+      initContainers:
+      - {name: istio-init, image: docker.io/istio/proxyv2:1.30.1}
+      containers:
+      - {name: ${name}, image: example/${name}:1}
+${proxy ? '      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.30.1}\n' : ''}`;
+  assert.deepEqual(await findingsFor(rule, ns + injected('frontend') + injected('backend')), []);
+  const some = await findingsFor(rule, ns + injected('frontend') + injected('plain', false, false));
+  assert.equal(some.length, 1);
+  assert.equal(some[0].severity, 'low');
+  assert.match(some[0].message, /1 of its 2 workloads in the input join the mesh on their own \(a sidecar injected ahead, as istioctl kube-inject writes it\); only Deployment prod\/plain runs without/);
+  // Either mark alone is no sidecar: the annotation runs no proxy, an istio-proxy entry alone only customises injection.
+  assert.equal((await findingsFor(rule, ns + injected('a', true, false)))[0]?.severity, 'medium');
+  assert.equal((await findingsFor(rule, ns + injected('b', false, true)))[0]?.severity, 'medium');
+});

@@ -2,6 +2,7 @@ import { defineRule } from '../types.js';
 import type { PathSegment } from '../../model/resource.js';
 import { isObject, type Workload } from '../../model/workloads.js';
 import { podOptIn } from '../../model/namespaces.js';
+import { carriesInjectedSidecar } from '../../model/model.js';
 import type { EvidenceInput } from '../types.js';
 import { shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 import { WORKLOAD_READS } from '../reads.js';
@@ -16,7 +17,7 @@ export default defineRule({
     reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:
-        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels. Workloads can also join the mesh one by one: in a namespace with neither istio-injection nor istio.io/rev, the object webhooks of the injector inject pods labelled sidecar.istio.io/inject: "true" (exactly, as a label; the annotation is not matched) or istio.io/rev=<revision>, and a pod label istio.io/dataplane-mode=ambient enrols a pod in ambient mode. When every workload of the namespace in the input opts in this way, nothing is reported; when only some do, the finding names the ones outside the mesh and is low.',
+        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels. Workloads can also join the mesh one by one: in a namespace with neither istio-injection nor istio.io/rev, the object webhooks of the injector inject pods labelled sidecar.istio.io/inject: "true" (exactly, as a label; the annotation is not matched) or istio.io/rev=<revision>, and a pod label istio.io/dataplane-mode=ambient enrols a pod in ambient mode; a pod template that already carries the injected sidecar (the injector\'s sidecar.istio.io/status annotation and an istio-proxy container, as istioctl kube-inject writes it) runs it wherever it is created. When every workload of the namespace in the input opts in this way, nothing is reported; when only some do, the finding names the ones outside the mesh and is low.',
       why:
         "Pods in such a namespace get no proxy. Their traffic to mesh services is plaintext and carries no identity, so it is either rejected by STRICT peers (and teams then relax PeerAuthentication to PERMISSIVE) or, where PERMISSIVE already applies, accepted without authentication: AuthorizationPolicies that name principals or namespaces cannot tell these pods apart. Their egress escapes every mesh egress control. An attacker who lands in such a namespace, or a tenant who creates one, sits beside the mesh with none of its guarantees.",
       fix:
@@ -68,7 +69,7 @@ export default defineRule({
       }
       if (joined.length > 0) {
         const evidence: EvidenceInput[] = outside.slice(0, 20).map((w) => ({ role: 'outside-mesh', description: `${workloadLabel(w)} does not opt in: no sidecar`, resource: w.resource, path: w.metaPath }));
-        const optIn = optInText(joined.map((w) => podOptIn(ns.labels, w.podLabels)?.label ?? ''));
+        const optIn = optInText(joined.map((w) => (carriesInjectedSidecar(w) ? INJECTED : podOptIn(ns.labels, w.podLabels)?.label ?? '')));
         report({
           resource: ns.resource,
           path,
@@ -89,9 +90,13 @@ export default defineRule({
 });
 
 /** `pod label sidecar.istio.io/inject: "true"` and the other ways the joined workloads opted in. */
+/** How a joined workload joined when its pod template already carries the injected sidecar. */
+const INJECTED = 'injected';
+
 function optInText(labels: string[]): string {
   const ways = new Set(labels);
   const out: string[] = [];
+  if (ways.has(INJECTED)) out.push('a sidecar injected ahead, as istioctl kube-inject writes it');
   if (ways.has('sidecar.istio.io/inject')) out.push('pod label sidecar.istio.io/inject: "true"');
   if (ways.has('istio.io/rev')) out.push('pod label istio.io/rev');
   if (ways.has('istio.io/dataplane-mode')) out.push('pod label istio.io/dataplane-mode: ambient');
