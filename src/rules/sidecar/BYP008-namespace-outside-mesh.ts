@@ -89,10 +89,10 @@ export default defineRule({
   },
 });
 
-/** `pod label sidecar.istio.io/inject: "true"` and the other ways the joined workloads opted in. */
 /** How a joined workload joined when its pod template already carries the injected sidecar. */
 const INJECTED = 'injected';
 
+/** `pod label sidecar.istio.io/inject: "true"` and the other ways the joined workloads opted in. */
 function optInText(labels: string[]): string {
   const ways = new Set(labels);
   const out: string[] = [];
