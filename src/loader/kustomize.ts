@@ -40,7 +40,7 @@ export function emptyKustomizeFacts(): KustomizeFacts {
 
 /** Whether a file's name is one kustomize reads as a kustomization. */
 export function isKustomizationFileName(file: string): boolean {
-  return KUSTOMIZATION_FILES.has(path.posix.basename(file.replaceAll('\\', '/')));
+  return KUSTOMIZATION_FILES.has(path.posix.basename(inputPathKey(file)));
 }
 
 /**
@@ -75,14 +75,23 @@ export function patchFilesOf(kustomization: Record<string, unknown>, file: strin
   list(kustomization.patchesStrategicMerge, (x) => x);
   list(kustomization.patches, (x) => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>).path : undefined));
   list(kustomization.patchesJson6902, (x) => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>).path : undefined));
-  const dir = path.posix.dirname(file.replaceAll('\\', '/'));
+  const dir = path.posix.dirname(inputPathKey(file));
   const out: string[] = [];
   for (const p of named) {
-    // An inline patch (a YAML or JSON document as a string) or a URL is not a file beside the kustomization.
-    if (!p || p.includes('\n') || p.includes('://')) continue;
-    out.push(path.posix.normalize(path.posix.isAbsolute(p) ? p : path.posix.join(dir, p)));
+    const target = entryPath(dir, p);
+    if (target !== null) out.push(target);
   }
   return out;
+}
+
+/**
+ * What an entry of a kustomization in folder `dir` names, as an input path (the folder joined with it,
+ * normalised, no trailing slash); null for what is no path of the input: an empty entry, an inline
+ * document (a patch written as a string) or a URL (a remote base).
+ */
+function entryPath(dir: string, entry: unknown): string | null {
+  if (typeof entry !== 'string' || !entry || entry.includes('\n') || entry.includes('://')) return null;
+  return path.posix.normalize(path.posix.isAbsolute(entry) ? entry : path.posix.join(dir, entry)).replace(/\/$/, '');
 }
 
 /** A namespace name as Kubernetes accepts it (a DNS-1123 label). */
@@ -135,8 +144,8 @@ export function buildNamespaces(nodes: readonly KustomizationNode[], inputFiles:
       const list = n.value[field];
       if (!Array.isArray(list)) continue;
       for (const entry of list) {
-        if (typeof entry !== 'string' || !entry || entry.includes('://') || entry.includes('\n')) continue;
-        const target = path.posix.normalize(path.posix.isAbsolute(entry) ? entry : path.posix.join(dir, entry)).replace(/\/$/, '');
+        const target = entryPath(dir, entry);
+        if (target === null) continue;
         if (files.has(target)) out.files.push(target);
         else if (byDir.has(target) && target !== dir) {
           out.dirs.push(target);
@@ -146,27 +155,25 @@ export function buildNamespaces(nodes: readonly KustomizationNode[], inputFiles:
     }
     edges.set(dir, out);
   }
-  // Per file: the namespaces its builds give it ('' for none).
+  // Per file: the namespaces its builds give it ('' for none). From every root, each kustomization is
+  // visited once per namespace set above it (the outermost one set on the way down, '' while none is).
   const reached = new Map<string, Set<string>>();
   const seen = new Set<string>();
-  const visit = (start: string, inherited: string) => {
-    const stack: Array<[string, string]> = [[start, inherited]];
-    while (stack.length) {
-      const [dir, outer] = stack.pop()!;
-      const key = `${outer}\u0000${dir}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const effective = outer || namespaceOf(byDir.get(dir)!.value) || '';
-      const e = edges.get(dir)!;
-      for (const f of e.files) {
-        let set = reached.get(f);
-        if (!set) reached.set(f, (set = new Set()));
-        set.add(effective);
-      }
-      for (const d of e.dirs) stack.push([d, effective]);
+  const stack: Array<[string, string]> = [...byDir.keys()].filter((dir) => !included.has(dir)).map((dir) => [dir, '']);
+  while (stack.length) {
+    const [dir, outer] = stack.pop()!;
+    const key = `${outer}\u0000${dir}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const effective = outer || namespaceOf(byDir.get(dir)!.value) || '';
+    const e = edges.get(dir)!;
+    for (const f of e.files) {
+      let set = reached.get(f);
+      if (!set) reached.set(f, (set = new Set()));
+      set.add(effective);
     }
-  };
-  for (const dir of byDir.keys()) if (!included.has(dir)) visit(dir, '');
+    for (const d of e.dirs) stack.push([d, effective]);
+  }
   const out = new Map<string, string>();
   for (const [f, set] of reached) {
     if (set.size !== 1) continue;

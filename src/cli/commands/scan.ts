@@ -203,7 +203,10 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   // Several mesh configs in the input: which one was used, and why (never a silent choice).
   for (const n of result.model.mesh.notes) notes.push(terminalSafe(n));
   notes.push(...twinNotes(result.model.resources, flags.verbose === true));
-  notes.push(...kustomizeNotes(result.load.kustomize, result.load.resources, flags.namespace ?? 'default', flags.verbose === true));
+  // Where objects that name no namespace went when no kustomize build placed them, and how many did.
+  const placedIn = flags.namespace ?? 'default';
+  const namespaceless = paths.length ? namespacelessCount(result.load.resources, placedIn) : 0;
+  notes.push(...kustomizeNotes(result.load.kustomize, namespaceless, flags.verbose === true));
   // A kubeconfig file in the input is a document of kind Config: scan judges kubeconfigs carried in
   // Secrets (the KCF rules), `meshward kubeconfig` judges files. Name the files rather than pass over them.
   const kubeconfigFiles = [...new Set(result.model.ofKind('', 'Config').filter((r) => isKubeconfig(r) && r.source).map((r) => r.source!.file))];
@@ -211,7 +214,7 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     const n = kubeconfigFiles.length;
     notes.push(`${n} kubeconfig file${n === 1 ? ' is' : 's are'} in the input (${listSome(kubeconfigFiles.map(terminalSafe), 3)}): scan judges kubeconfigs carried in Secrets; run \`meshward kubeconfig FILE...\` on ${n === 1 ? 'it' : 'them'} for what ${n === 1 ? 'it lets' : 'each lets'} whoever loads ${n === 1 ? 'it' : 'them'} do (exec plugins, token files, servers)`);
   }
-  if (paths.length) notes.push(...namespaceNotes(result.load.resources, flags.namespace ?? 'default'));
+  notes.push(...namespaceNotes(namespaceless, placedIn));
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {
@@ -528,10 +531,10 @@ function namespacelessCount(resources: readonly Resource[], placedIn: string): n
  * Namespaced objects of the files that name no namespace: the loader places them in `-n`'s namespace
  * (`default` unless given), as `kubectl apply` without -n would, and every rule that compares namespaces
  * (another tenant's host, a shared gateway, a namespace's policies) judges them there. Repositories
- * often leave the namespace to `kubectl apply -n`, so the report says how many were placed, and where.
+ * often leave the namespace to `kubectl apply -n`, so the report says how many (`n`, namespacelessCount)
+ * were placed, and where.
  */
-export function namespaceNotes(resources: readonly Resource[], placedIn: string): string[] {
-  const n = namespacelessCount(resources, placedIn);
+export function namespaceNotes(n: number, placedIn: string): string[] {
   if (!n) return [];
   const ns = terminalSafe(placedIn);
   const what = `${n} namespaced object${n === 1 ? ' names' : 's name'} no namespace and ${n === 1 ? 'was' : 'were'} judged in namespace ${ns}`;
@@ -555,7 +558,7 @@ const PATCHES_LISTED = 20;
  * documents left out, and that a tree of sources is not what a build applies (namespaces, prefixes,
  * replacements), with the command that judges the built objects instead.
  */
-export function kustomizeNotes(facts: KustomizeFacts | undefined, resources: readonly Resource[], placedIn: string, verbose: boolean): string[] {
+export function kustomizeNotes(facts: KustomizeFacts | undefined, namespaceless: number, verbose: boolean): string[] {
   if (!facts) return [];
   const k = facts.kustomizations.length;
   const p = facts.patches.length;
@@ -563,7 +566,7 @@ export function kustomizeNotes(facts: KustomizeFacts | undefined, resources: rea
   if (k) parts.push(`the input holds ${k} kustomization${k === 1 ? '' : 's'} (${listSome(facts.kustomizations.map(terminalSafe), 2)}): the objects were judged as written, not as \`kustomize build\` makes them`);
   if (p) parts.push(`${p} patch document${p === 1 ? ' was' : 's were'} left out (${k ? 'files a kustomization names as patches, and ' : ''}documents with a $patch directive): a patch changes an object and is none`);
   if (facts.placed) parts.push(`${facts.placed} object${facts.placed === 1 ? ' that names' : 's that name'} no namespace ${facts.placed === 1 ? 'was' : 'were'} judged in the namespace every build of the input's kustomizations gives ${facts.placed === 1 ? 'it' : 'them'}`);
-  if (facts.namespaces.length && namespacelessCount(resources, placedIn)) {
+  if (facts.namespaces.length && namespaceless) {
     parts.push(`kustomizations set ${facts.namespaces.length === 1 ? 'namespace' : 'namespaces'} ${listSome(facts.namespaces.map(terminalSafe), 4)}; objects no build places for certain (builds that disagree, or none) were judged where -n or \`default\` puts them`);
   }
   parts.push(`to judge what is applied, pipe the build in: \`kustomize build DIR | meshward scan -\`${p && !verbose ? '; --verbose lists the patches' : ''}`);
