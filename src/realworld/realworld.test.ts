@@ -630,3 +630,17 @@ describe('kube-inject: sidecars injected ahead in a namespace that does not inje
     assert.ok(ofRule(r, 'EGR003').some((f) => /^Namespace prod is in the mesh \(sidecar mode/.test(f.message)), show(r.findings).join('\n'));
   });
 });
+
+// Kiali's validation inputs and GitOps "mesh config" repositories: Istio configuration without the
+// applications' namespaces or workloads.
+describe('config-only: Istio configuration kept apart from the applications', () => {
+  const target = 'config-only';
+  loadsCleanly(target);
+
+  test('TLS turned off to services whose place in the mesh the input does not show: medium, and only those', async () => {
+    const r = await scan(target);
+    const aut003 = ofRule(r, 'AUT003');
+    assert.deepEqual(aut003.map((f) => `${f.severity} ${f.resource.namespace}/${f.resource.name}`).sort(), ['medium bookinfo/bookinfo-plaintext', 'medium bookinfo/ratings'], show(aut003).join('\n'));
+    assert.ok(aut003.every((f) => /which the input does not show in or out of the mesh/.test(f.message)), show(aut003).join('\n'));
+  });
+});

@@ -76,3 +76,27 @@ test('workloads of a namespace without a Namespace object are assumed in the mes
   // A namespace known to be outside the mesh stays quiet.
   assert.deepEqual(await findingsFor(rule, docs(namespace('orders', 'none'), ...unknownNs, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } }))), []);
 });
+
+test('a namespace the input does not show in or out of the mesh: medium, saying so', async () => {
+  // Istio configuration kept apart from the applications: no Namespace object, no workload.
+  const exact = await findingsFor(rule, docs(STRICT_MESH, destinationRule('bookinfo', 'ratings', { host: 'ratings', trafficPolicy: { tls: disable } })));
+  assert.equal(exact.length, 1);
+  assert.equal(exact[0].severity, 'medium');
+  assert.equal(exact[0].location?.path, 'spec.trafficPolicy.tls.mode');
+  assert.match(exact[0].message, /^DestinationRule bookinfo\/ratings sets tls\.mode DISABLE \(trafficPolicy\) for ratings, a service of namespace bookinfo, which the input does not show in or out of the mesh\. Where a destination is in the mesh, client sidecars send it plaintext/);
+  const nsWide = await findingsFor(rule, docs(destinationRule('bookinfo', 'all', { host: '*.bookinfo.svc.cluster.local', trafficPolicy: { tls: disable } })));
+  assert.match(nsWide[0].message, /a wildcard over the services of namespace bookinfo, which the input does not show/);
+  const everywhere = await findingsFor(rule, docs(destinationRule('shop', 'all', { host: '*.local', subsets: [{ name: 'v1', trafficPolicy: { tls: disable } }] })));
+  assert.equal(everywhere.length, 1);
+  assert.equal(everywhere[0].location?.path, 'spec.subsets[0].trafficPolicy.tls.mode');
+  assert.match(everywhere[0].message, /a wildcard over the services of every namespace/);
+});
+
+test('unknown namespaces: no finding for the platform namespaces, a namespace shown outside the mesh, or a name outside the cluster', async () => {
+  assert.deepEqual(await findingsFor(rule, docs(destinationRule('istio-system', 'istiod', { host: 'istiod.istio-system.svc.cluster.local', trafficPolicy: { tls: disable } }))), []);
+  assert.deepEqual(await findingsFor(rule, docs(destinationRule('shop', 'ks', { host: '*.kube-system.svc.cluster.local', trafficPolicy: { tls: disable } }))), []);
+  assert.deepEqual(await findingsFor(rule, docs(namespace('legacy', 'none'), destinationRule('shop', 'old', { host: 'old.legacy.svc.cluster.local', trafficPolicy: { tls: disable } }))), []);
+  assert.deepEqual(await findingsFor(rule, docs(namespace('legacy', 'none'), destinationRule('shop', 'old', { host: '*.legacy.svc.cluster.local', trafficPolicy: { tls: disable } }))), []);
+  assert.deepEqual(await findingsFor(rule, docs(destinationRule('shop', 'ext', { host: 'api.partner.example', trafficPolicy: { tls: disable } }))), []);
+  assert.deepEqual(await findingsFor(rule, docs(destinationRule('shop', 'web', { host: 'web', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }))), []);
+});

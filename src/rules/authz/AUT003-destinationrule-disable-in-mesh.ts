@@ -18,7 +18,7 @@ export default defineRule({
     namespaceContent: false,
     docs: {
       summary:
-        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail.',
+        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail, or when the input does not show whether the destination\'s namespace is in the mesh (no Namespace object and no workload of it, as in a repository of Istio configuration kept apart from the applications; the platform namespaces are left out).',
       why:
         "Istio's auto mTLS would send Istio mutual TLS to these destinations. DISABLE overrides it: every client sidecar the rule reaches sends plaintext, so the traffic is readable and alterable on the network and the destination sees no client identity, which silently defeats AuthorizationPolicies on principals or namespaces. Because DestinationRules apply to hosts mesh-wide, a rule written in one namespace can downgrade other tenants' calls.",
       fix:
@@ -39,7 +39,24 @@ export default defineRule({
       const blocks = tlsBlocks(dr).filter((b) => tlsMode(b.tls) === 'DISABLE');
       if (!blocks.length) continue;
       const target = inMeshTarget(model, posture, host, dr.namespace);
-      if (!target) continue;
+      if (!target) {
+        // The input may hold the mesh's configuration without its namespaces and workloads (a
+        // repository of Istio config apart from the applications'): a downgrade to cluster services
+        // whose place in the mesh the input does not show is still worth a look.
+        const unknown = unknownMeshTarget(model, host, dr.namespace);
+        if (!unknown) continue;
+        for (const b of blocks) {
+          report({
+            resource: dr,
+            path: [...b.path, 'mode'],
+            key: b.path.join('.'),
+            severity: 'medium',
+            message: `DestinationRule ${dr.namespace}/${dr.name} sets tls.mode DISABLE (${b.where}) for ${host}, ${unknown}. Where a destination is in the mesh, client sidecars send it plaintext instead of Istio mutual TLS and it sees no client identity. Include the namespace (its injection or data-plane label) or its workloads to judge it.`,
+            evidence: [],
+          });
+        }
+        continue;
+      }
       for (const b of blocks) {
         const dest = destinations(posture, target.services, b.port);
         const open = dest.filter((d) => d.plaintext);
@@ -101,6 +118,30 @@ export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: strin
     if (labels.length === 2 && inMesh(model.namespace(svcNs).mode)) return { services: [], what: `a service of the mesh namespace ${svcNs}` };
   }
   return null;
+}
+
+/**
+ * What a host reaches among cluster services whose place in the mesh the input does not show (a
+ * namespace with no Namespace object and no workload in the input), as words for the message; null
+ * when it reaches none (an external name, or only namespaces the input shows outside the mesh).
+ */
+export function unknownMeshTarget(model: MeshModel, host: string, ns: string): string | null {
+  const domain = model.clusterDomain;
+  const canonical = resolveHost(host, ns, domain, (n) => model.namespace(n).resource !== null);
+  const svcSuffix = `.svc.${domain}`;
+  // System namespaces (the control plane's, kube-system) hold no tenant workloads a sidecar serves.
+  const unknown = (n: string) => model.namespace(n).mode === null && !model.namespace(n).system;
+  if (canonical.startsWith('*')) {
+    const suffix = canonical.slice(1);
+    // `*`, `*.local`, `*.svc.cluster.local`: every namespace's services, those the input does not hold included.
+    if (suffix === '' || svcSuffix.endsWith(suffix)) return `a wildcard over the services of every namespace, whose place in the mesh the input does not show`;
+    const m = /^\.([a-z0-9-]+)$/.exec(suffix.endsWith(svcSuffix) ? suffix.slice(0, -svcSuffix.length) : '');
+    return m && unknown(m[1]) ? `a wildcard over the services of namespace ${m[1]}, which the input does not show in or out of the mesh` : null;
+  }
+  if (!canonical.endsWith(svcSuffix)) return null;
+  const labels = canonical.slice(0, -svcSuffix.length).split('.');
+  if (labels.length !== 2 || !unknown(labels[1])) return null;
+  return `a service of namespace ${labels[1]}, which the input does not show in or out of the mesh`;
 }
 
 interface Destination {
