@@ -590,7 +590,7 @@ describe('kustomize: a tree of kustomize sources, scanned as checked in', () => 
 // istiod's gateway controller deploys the proxies of Gateway API gateways and waypoints
 // (istio/istio pilot/pkg/config/kube/gatewaycommon/testdata/deployment): injection off, ambient off,
 // the proxy (istio-proxy, or agentgateway for the agentgateway class) running as UID and GID 1337.
-describe('gateway-controller: the Deployments istiod creates for a waypoint and an agentgateway Gateway', () => {
+describe('gateway-controller: the Deployments istiod creates for a waypoint and an agentgateway Gateway, and a Gateway of class istio in an injected namespace', () => {
   const target = 'gateway-controller';
   loadsCleanly(target);
 

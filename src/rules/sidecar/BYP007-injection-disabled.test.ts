@@ -88,12 +88,57 @@ test('in an ambient namespace the dataplane-mode "none" label is the opt-out', a
   assert.equal((await findingsFor(rule, AMB + deployment('{labels: {istio.io/dataplane-mode: none, sidecar.istio.io/inject: "true"}}', 'analytics'))).length, 0);
 });
 
-test('namespaces outside the mesh, unknown namespaces and system namespaces are not judged', async () => {
+test('namespaces outside the mesh and system namespaces are not judged', async () => {
   const meta = '{labels: {sidecar.istio.io/inject: "false"}}';
   assert.equal((await findingsFor(rule, namespace('legacy', '{}') + deployment(meta, 'legacy'))).length, 0);
-  assert.equal((await findingsFor(rule, deployment(meta, 'nowhere'))).length, 0);
   assert.equal((await findingsFor(rule, namespace('istio-system', '{istio-injection: enabled}') + deployment(meta, 'istio-system'))).length, 0);
+  assert.equal((await findingsFor(rule, deployment(meta, 'kube-system'))).length, 0);
   assert.equal((await findingsFor(rule, SHOP + deployment('{labels: {app: worker}}'))).length, 0);
+});
+
+test('a namespace the input does not show (no Namespace object): low, saying what is unknown', async () => {
+  const f = await findingsFor(rule, deployment('{labels: {sidecar.istio.io/inject: "false"}}', 'nowhere'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.equal(f[0].location?.path, 'spec.template.metadata.labels["sidecar.istio.io/inject"]');
+  assert.equal(
+    f[0].message,
+    'Deployment nowhere/worker turns sidecar injection off with pod label sidecar.istio.io/inject="false"; the input does not show whether namespace nowhere is in the mesh (no Namespace object). Where it is, these pods run without a proxy: their traffic has no mTLS, no authorization and no egress policy. Include the Namespace to judge it.',
+  );
+  const ambient = await findingsFor(rule, deployment('{labels: {istio.io/dataplane-mode: none}}', 'nowhere'));
+  assert.equal(ambient.length, 1);
+  assert.equal(ambient[0].severity, 'low');
+  assert.match(ambient[0].message, /opts out of ambient mode with pod label istio\.io\/dataplane-mode=none; the input does not show/);
+  assert.equal((await findingsFor(rule, deployment('{labels: {app: worker, sidecar.istio.io/inject: "true"}}', 'nowhere'))).length, 0);
+});
+
+test("Istio's own pods are not opt-outs: the proxies istiod deploys for a Gateway API Gateway, istiod, the CNI agent and ztunnel wherever they run", async () => {
+  const gatewayApi = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: shop}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+`;
+  // In an injected namespace (the usual place for an application's own Gateway) and in one the input does not show.
+  assert.deepEqual(await findingsFor(rule, SHOP + gatewayApi), []);
+  assert.deepEqual(await findingsFor(rule, gatewayApi), []);
+  const component = (image: string, ns: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: component, namespace: ${ns}}
+spec:
+  template:
+    metadata: {labels: {sidecar.istio.io/inject: "false"}}
+    spec:
+      containers:
+      - {name: main, image: ${image}}
+`;
+  for (const image of ['docker.io/istio/pilot:1.30.4', 'docker.io/istio/install-cni:1.30.4', 'docker.io/istio/ztunnel:1.30.4']) {
+    assert.deepEqual(await findingsFor(rule, component(image, 'istio-control')), [], image);
+    assert.deepEqual(await findingsFor(rule, namespace('mesh-platform', '{istio-injection: enabled}') + component(image, 'mesh-platform')), [], image);
+  }
+  // A pilot image of a hub the settings do not trust is not Istio's component.
+  assert.equal((await findingsFor(rule, component('registry.example.com/pilot:1.30.4', 'istio-control'))).length, 1);
 });
 
 test('in a namespace injected by default (enableNamespacesByDefault), an opt-out is reported with the injector as evidence', async () => {

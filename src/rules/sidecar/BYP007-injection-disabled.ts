@@ -1,7 +1,8 @@
 import { defineRule } from '../types.js';
 import type { NamespaceInfo } from '../../model/namespaces.js';
+import type { Workload } from '../../model/workloads.js';
 import { WORKLOAD_READS } from '../reads.js';
-import { injectionEvidence, managedGatewayProxy, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
+import { injectionEvidence, isIstioComponentWorkload, managedGatewayProxy, modeLabel, shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 
 const AMBIENT_LABEL = 'istio.io/dataplane-mode';
 
@@ -15,7 +16,7 @@ export default defineRule({
     reads: [...WORKLOAD_READS, 'Namespace'],
     docs: {
       summary:
-        'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. Only namespaces present in the input are judged; system namespaces are exempt. Not reported: the proxies istiod deploys for Gateway API Gateways and waypoints (pods labelled gateway.networking.k8s.io/gateway-name or gateway.istio.io/managed, or a workload owned by a Gateway), which istiod labels sidecar.istio.io/inject: "false" and istio.io/dataplane-mode: none because the pod is itself the proxy; only when every container is istio-proxy running a trusted Istio image, or, for the agentgateway class (Istio 1.29 and later), agentgateway running the agentgateway image of a hub whose proxy is trusted (a pod that claims the label but runs another image or another container is reported, and BYP002 reports an untrusted istio-proxy image).',
+        'In a namespace that injects sidecars (istio-injection=enabled or istio.io/rev, or no label while the default injector has enableNamespacesByDefault on), a workload turns injection off for its pods with the sidecar.istio.io/inject label or annotation (the label wins when both are set; Istio reads any value other than true/yes/y/on as "off"). In an ambient namespace (istio.io/dataplane-mode=ambient), a workload labels its pods istio.io/dataplane-mode: none. When the input does not hold the namespace (no Namespace object, as in application manifests kept apart from their namespaces), the opt-out is reported at low, saying that whether the namespace is in the mesh is unknown; system namespaces are exempt. Not reported: Istio\'s own istiod, CNI agent and ztunnel (every container running the pilot, install-cni or ztunnel image of a hub whose proxy is trusted) wherever they are installed; the proxies istiod deploys for Gateway API Gateways and waypoints (pods labelled gateway.networking.k8s.io/gateway-name or gateway.istio.io/managed, a workload owned by a Gateway, or the pods meshward stands in for a Gateway of a class istiod deploys), which istiod labels sidecar.istio.io/inject: "false" and istio.io/dataplane-mode: none because the pod is itself the proxy; only when every container is istio-proxy running a trusted Istio image, or, for the agentgateway class (Istio 1.29 and later), agentgateway running the agentgateway image of a hub whose proxy is trusted (a pod that claims the label but runs another image or another container is reported, and BYP002 reports an untrusted istio-proxy image).',
       why:
         "The namespace says its traffic is in the mesh, and policies are written on that assumption (STRICT mTLS, AuthorizationPolicies, egress rules), but these pods run without a proxy. Their outbound traffic is plaintext with no mesh identity and escapes egress policy; peers that require mTLS reject them, so teams often loosen PeerAuthentication to PERMISSIVE to make things work, which weakens every workload in the namespace. A tenant who can edit one Deployment can take it out of the mesh this way, and it is easy to miss in review.",
       fix:
@@ -31,12 +32,37 @@ export default defineRule({
     },
   },
   check({ model, settings, report }) {
+    const reportUnknownNamespace = (w: Workload) => {
+      const s = sidecarInjectSetting(w);
+      const how =
+        s && s.inject === false
+          ? { path: s.path, what: `turns sidecar injection off with pod ${s.source} sidecar.istio.io/inject=${shown(s.value, 40)}` }
+          : w.podLabels[AMBIENT_LABEL] === 'none' && model.dataplaneOf(w) !== 'sidecar'
+            ? { path: [...w.metaPath, 'labels', AMBIENT_LABEL], what: `opts out of ambient mode with pod label ${AMBIENT_LABEL}=none` }
+            : null;
+      if (!how) return;
+      report({
+        resource: w.resource,
+        path: how.path,
+        severity: 'low',
+        message: `${workloadLabel(w)} ${how.what}; the input does not show whether namespace ${w.namespace} is in the mesh (no Namespace object). Where it is, these pods run without a proxy: their traffic has no mTLS, no authorization and no egress policy. Include the Namespace to judge it.`,
+        evidence: [],
+      });
+    };
     // One loop over workloads, not namespaces then their workloads: an admission review's focused run
     // (src/webhook/focus.ts) cuts `workloads` to the object under review, where a namespace's
     // workloads would all be judged again for each review.
     for (const w of model.workloads) {
       const ns = model.namespace(w.namespace);
-      if (!ns.resource || ns.system) continue;
+      if (ns.system) continue;
+      // istiod, the CNI agent and ztunnel installed in a namespace of the user's choosing.
+      if (isIstioComponentWorkload(w, settings)) continue;
+      if (!ns.resource) {
+        // Application manifests are often kept apart from their namespaces': an opt-out there is
+        // still worth a look, at a lower grade, saying what is unknown.
+        if (!managedGatewayProxy(w, settings, model)) reportUnknownNamespace(w);
+        continue;
+      }
       if (ns.mode !== 'sidecar' && ns.mode !== 'ambient') continue;
       // istiod's own gateway and waypoint proxies opt out because they are the proxy.
       if (managedGatewayProxy(w, settings, model)) continue;

@@ -89,6 +89,19 @@ export function isIstiodContainer(c: ContainerRef, settings: RuleSettings): bool
   return isTrustedHubImage(c.image, 'pilot', settings);
 }
 
+/** Images of Istio's own components that run without a sidecar by design: istiod, the CNI agent, ztunnel. */
+const CONTROL_PLANE_IMAGES = ['pilot', 'install-cni', 'ztunnel'] as const;
+
+/**
+ * A workload of Istio's own control plane or node agents (every running container is istiod, the CNI
+ * agent or ztunnel, from a hub whose proxy the settings trust): Istio's charts turn injection off for
+ * them wherever they are installed, as they must not run behind a sidecar.
+ */
+export function isIstioComponentWorkload(w: Workload, settings: RuleSettings): boolean {
+  const running = w.containers.filter((c) => c.kind === 'container');
+  return running.length > 0 && running.every((c) => CONTROL_PLANE_IMAGES.some((name) => isTrustedHubImage(c.image, name, settings)));
+}
+
 /**
  * An image Istio publishes beside its proxy: `<hub>/<name>` of a hub whose `proxyv2` the settings
  * trust (istiod's `pilot`, the `agentgateway` proxy of Istio's agentgateway class, 1.29 and later:
@@ -405,6 +418,9 @@ export const GATEWAY_POD_LABELS = ['gateway.networking.k8s.io/gateway-name', 'ga
  * anything beside the proxy is not one. Returns the label or owner that marks it, or null.
  */
 export function managedGatewayProxy(w: Workload, settings: RuleSettings, model: MeshModel): string | null {
+  // The pods meshward expects istiod to deploy for a Gateway of a class it deploys (no manifest of
+  // them is in the input; the model stands them in with injection off, as istiod labels them).
+  if (w.synthetic === 'gateway-api') return 'a Gateway API Gateway of a class istiod deploys';
   let mark: string | null = GATEWAY_POD_LABELS.find((k) => Object.prototype.hasOwnProperty.call(w.podLabels, k)) ?? null;
   if (!mark) {
     const refs = w.resource.obj?.metadata?.ownerReferences;
