@@ -82,10 +82,12 @@ before(async () => {
       { name: 'partial', folders: [path.join(REPO_ROOT, 'examples/secure')], objects: NO_PODS, crds: [...crds], users: [{ name: 'limited' }] },
       { name: 'canary', objects: canaryObjects(), crds: [...crds] },
       ...['east', 'north', 'west'].map((name) => ({ name, folders: [path.join(REPO_ROOT, 'examples/multicluster', name)], crds: [...crds] })),
+      // A namespace as it runs: each controller beside the ReplicaSets, Jobs and Pods it made.
+      { name: 'rollouts', folders: [path.join(REPO_ROOT, 'test/fixtures/realworld/cluster-dump')], crds: [...crds] },
     ],
   });
   // One kubeconfig: admin on three clusters, the limited user on `partial`, and two contexts that must not be read.
-  const admin = parse(standIn.kubeconfig({ clusters: ['insecure', 'secure', 'canary', 'east', 'north', 'west'] }));
+  const admin = parse(standIn.kubeconfig({ clusters: ['insecure', 'secure', 'canary', 'east', 'north', 'west', 'rollouts'] }));
   const limited = parse(standIn.kubeconfig({ user: 'limited', clusters: ['partial'] }));
   const config = { ...admin, clusters: [...admin.clusters, ...limited.clusters], users: [...admin.users, ...limited.users], contexts: [...admin.contexts, ...limited.contexts] };
   config.clusters.push({ name: 'down', cluster: { server: `https://127.0.0.1:${await closedPort()}`, 'certificate-authority-data': b64(standIn.caPem) } });
@@ -156,6 +158,23 @@ test('a live scan of examples/insecure reports what a file scan of the same obje
   // The example folder itself: the same rules on the same objects (messages may list objects in file order).
   const folder = JSON.parse((await runCli(['scan', 'examples/insecure', '-f', 'json', '--fail-on', 'none'])).stdout);
   assert.deepEqual([...new Set(findings.map(ruleAndObject))].sort(), [...new Set((folder.findings as F[]).map(ruleAndObject))].sort());
+});
+
+test("a cluster's ReplicaSets, Jobs and Pods: each problem of a template is one finding, on its controller, as in a file scan of the same objects", async () => {
+  const r = await live(['scan', '--context', 'rollouts', '-f', 'json', '--fail-on', 'none']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const byp001: F[] = report.findings.filter((f: F) => f.ruleId === 'BYP001');
+  assert.deepEqual(byp001.map(ruleAndObject).sort(), ['BYP001 CronJob shop/report', 'BYP001 Deployment shop/orders']);
+  const deployment = report.findings.find((f: F) => f.ruleId === 'BYP001' && f.resource.kind === 'Deployment');
+  const same = deployment.evidence.filter((e: { role: string }) => e.role === 'same-in-owned');
+  assert.equal(same.length, 4);
+  // Each names the object and the field in the cluster, as findings do there.
+  for (const e of same) assert.deepEqual(Object.keys(e.location), ['cluster', 'object', 'path']);
+  assert.ok(report.summary.notes.some((n: string) => /^rollouts: 13 findings on objects that a controller in the input runs/.test(n)), report.summary.notes.join('\n'));
+  // The same objects from a file: the same findings on the same objects, folded alike (messages may list objects in file order).
+  const dump = JSON.parse((await runCli(['scan', path.join(REPO_ROOT, 'test/fixtures/realworld/cluster-dump'), '-f', 'json', '--fail-on', 'none'])).stdout);
+  assert.deepEqual(report.findings.map(ruleAndObject).sort(), (dump.findings as F[]).map(ruleAndObject).sort());
 });
 
 test('the secure example read live is clean at medium and above', async () => {

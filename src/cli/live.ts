@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { analyse, type ScanOptions } from '../engine/scan.js';
+import { foldedNote } from '../engine/owned.js';
 import type { Finding } from '../engine/finding.js';
 import type { RuleFailure } from '../engine/run.js';
 import { IGNORE_ANNOTATION, resourceKey } from '../engine/suppress.js';
@@ -310,6 +311,7 @@ export async function scanClusters(opts: ReadOptions, analysis: ClusterScanOptio
     now: advisoryNow().toISOString(),
     ...(analysis.telemetryByCluster ? { telemetry: analysis.telemetryByCluster } : {}),
     ...(analysis.posture ? { posture: true } : {}),
+    ...(analysis.foldOwned ? { foldOwned: true } : {}),
   };
   const results = new Map<string, ClusterFindings>();
   const summaries = await withProgress(opts, (readOpts, onProgress) =>
@@ -420,5 +422,7 @@ export function analyseCluster(read: ClusterRead, opts: ScanOptions, onModel?: (
   }
   const errors: ReportError[] = result.errors.map((e) => ({ ...e, file: /^<.*>$/.test(e.file) ? `cluster ${name}` : e.file, cluster: name }));
   const notes = result.model.mesh.notes.map((n) => `${name}: ${terminalSafe(n)}`);
+  const folded = foldedNote(result.folded, `${terminalSafe(name)}: `);
+  if (folded) notes.push(folded);
   return { findings: result.findings, errors, failures: result.failures, notes, meshConfig: result.model.mesh.origin, ignoreAnnotations, ...(fromModel !== undefined ? { posture: fromModel } : {}) };
 }

@@ -46,7 +46,7 @@ class Lines {
   }
 }
 
-async function setUp(canary: string): Promise<{ dir: string; standIn: StandIn }> {
+async function setUp(canary: string, extra: unknown[] = []): Promise<{ dir: string; standIn: StandIn }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'meshward-watch-e2e-'));
   const standIn = await startStandIn({
     clusters: [
@@ -56,12 +56,20 @@ async function setUp(canary: string): Promise<{ dir: string; standIn: StandIn }>
           ...parseObjects(`${TENANT_NAMESPACES_YAML}---\n${PAY_SERVICE_YAML}`),
           // Values that must never be printed: a Secret's data and an annotation.
           { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'shop', annotations: { 'example.com/token': canary } }, type: 'Opaque', data: { password: Buffer.from(canary).toString('base64') } },
+          ...extra,
         ],
       },
     ],
   });
   await fs.writeFile(path.join(dir, 'kubeconfig'), standIn.kubeconfig({ clusters: ['prod'] }));
   return { dir, standIn };
+}
+
+/** Whatever a test left running: the watcher (killed if it has not exited), the stand-in, the folder. */
+async function tearDown(w: { child: ChildProcessWithoutNullStreams }, standIn: StandIn, dir: string): Promise<void> {
+  if (w.child.exitCode === null) w.child.kill('SIGKILL');
+  await standIn.stop();
+  await fs.rm(dir, { recursive: true, force: true });
 }
 
 function start(dir: string, args: string[]) {
@@ -121,9 +129,7 @@ test('scan --watch --format json: a report, then one line per change with only n
     w.child.kill('SIGTERM');
     assert.equal(await w.exited, 0, w.stderr());
   } finally {
-    if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    await standIn.stop();
-    await fs.rm(dir, { recursive: true, force: true });
+    await tearDown(w, standIn, dir);
   }
   const events = w.lines.all.map((l) => JSON.parse(l));
   assert.equal(events[0].event, 'report');
@@ -150,11 +156,36 @@ test('scan --watch (text): the report, then + and - lines; Ctrl-C (SIGINT) exits
     assert.equal(await w.exited, 0, w.stderr());
     assert.match(w.stderr(), /SIGINT: stopped; \d+ findings? open in prod/);
   } finally {
-    if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    await standIn.stop();
-    await fs.rm(dir, { recursive: true, force: true });
+    await tearDown(w, standIn, dir);
   }
   assert.ok(!(w.lines.all.join('\n') + w.stderr()).includes(canary));
+});
+
+test('scan --watch: a rollout opens nothing its Deployment already has (ReplicaSets and Pods fold into it)', async () => {
+  const template = { metadata: { labels: { app: 'orders' } }, spec: { containers: [{ name: 'orders', image: 'registry.example.com/orders:1', securityContext: { runAsUser: 1337 } }] } };
+  const { dir, standIn } = await setUp(`canary-${randomBytes(16).toString('hex')}`, [
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'orders', namespace: 'shop', uid: 'dep-orders' }, spec: { selector: { matchLabels: { app: 'orders' } }, template } },
+  ]);
+  const w = start(dir, ['--format', 'json']);
+  const objects = standIn.cluster('prod').objects;
+  try {
+    const report = JSON.parse(await w.lines.next((l) => l.includes('"event":"report"')));
+    assert.deepEqual(report.findings.filter((f: { ruleId: string }) => f.ruleId === 'BYP001').map((f: { resource: { kind: string } }) => f.resource.kind), ['Deployment']);
+    // The Deployment's controller makes a ReplicaSet and a Pod with its template; then a hijack comes.
+    const from = w.lines.all.length;
+    const owner = (kind: string, name: string, uid: string) => [{ apiVersion: 'apps/v1', kind, name, uid, controller: true }];
+    objects.create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'orders-5d8f7', namespace: 'shop', uid: 'rs-orders', ownerReferences: owner('Deployment', 'orders', 'dep-orders') }, spec: { selector: { matchLabels: { app: 'orders' } }, template } }, null);
+    objects.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orders-5d8f7-x2k8p', namespace: 'shop', labels: { app: 'orders' }, ownerReferences: owner('ReplicaSet', 'orders-5d8f7', 'rs-orders') }, spec: template.spec }, null);
+    objects.create(parseObjects(hijackYaml())[0], null);
+    await w.lines.next((l) => l.includes('"event":"change"') && l.includes('HJK001'), from);
+    const changes = w.lines.all.slice(from).map((l) => JSON.parse(l)).filter((e) => e.event === 'change');
+    const opened = changes.flatMap((e) => e.new as Array<{ ruleId: string; resource: { kind: string } }>);
+    assert.deepEqual(opened.filter((f) => f.ruleId === 'BYP001'), [], JSON.stringify(changes));
+    w.child.kill('SIGTERM');
+    assert.equal(await w.exited, 0, w.stderr());
+  } finally {
+    await tearDown(w, standIn, dir);
+  }
 });
 
 test('scan --watch: usage errors say what to do', async () => {

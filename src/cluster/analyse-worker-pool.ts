@@ -81,6 +81,8 @@ export interface WorkerAnalysis {
   telemetry?: ClusterTelemetry;
   /** Make each cluster's posture view too (the HTML report's posture table). */
   posture?: boolean;
+  /** Fold findings on objects a controller runs into the controller's (ScanOptions.foldOwned). */
+  foldOwned?: boolean;
 }
 
 /** Test hooks: the worker dies, or throws, on the cluster of that name. */

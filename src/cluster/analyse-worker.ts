@@ -41,6 +41,7 @@ const scanOptions: ScanOptions = {
   severityOverrides: analysis.severityOverrides,
   // Compact while the rules run (a cluster can make hundreds of thousands); plain when posted.
   compactFindings: true,
+  ...(analysis.foldOwned ? { foldOwned: true } : {}),
 };
 
 function rulesOf(ids: readonly string[] | null): readonly Rule[] {

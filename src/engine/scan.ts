@@ -1,3 +1,4 @@
+import { foldOwnedFindings } from './owned.js';
 import type { Finding } from './finding.js';
 import { runRules, type RuleFailure } from './run.js';
 import { loadFiles, loadPaths, type InputFile, type LoadOptions, type LoadResult } from '../loader/load.js';
@@ -31,6 +32,11 @@ export interface ScanOptions extends LoadOptions {
    * the files meanwhile and waits for them only before the rules. Takes the place of `telemetry`.
    */
   telemetryPending?: Promise<TrafficFacts | undefined>;
+  /**
+   * Fold findings on objects a controller of the input runs (ReplicaSets, Pods, Jobs) into the
+   * controller's (src/engine/owned.ts): for reports; ScanResult.folded counts them.
+   */
+  foldOwned?: boolean;
 }
 
 export interface ScanResult {
@@ -40,6 +46,8 @@ export interface ScanResult {
   failures: RuleFailure[];
   model: MeshModel;
   load: LoadResult;
+  /** Findings folded into their controller's (ScanOptions.foldOwned); 0 when not asked. */
+  folded: number;
 }
 
 /** The whole static pipeline: inputs → model → rules → findings (before suppressions). */
@@ -90,5 +98,6 @@ export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     telemetry: opts.telemetry,
   });
   phase('rules run');
-  return { findings, errors, notes: load.notes, failures, model, load };
+  const fold = opts.foldOwned ? foldOwnedFindings(findings, model.resources) : { findings, folded: 0 };
+  return { findings: fold.findings, errors, notes: load.notes, failures, model, load, folded: fold.folded };
 }

@@ -64,7 +64,8 @@ function objectsIn(folder: string): number {
   for (const file of readdirSync(path.join(FIXTURES, folder))) {
     const text = readFileSync(path.join(FIXTURES, folder, file), 'utf8');
     n += (text.match(/^kind: (?!List$)\S+$/gm) ?? []).length;
-    n += (text.match(/^ {2}kind: Pod$/gm) ?? []).length;
+    // A List's items each start a sequence entry at the top level (`- apiVersion: ...`).
+    if (/^kind: List$/m.test(text)) n += (text.match(/^- apiVersion: /gm) ?? []).length;
   }
   return n;
 }
@@ -642,5 +643,26 @@ describe('config-only: Istio configuration kept apart from the applications', ()
     const aut003 = ofRule(r, 'AUT003');
     assert.deepEqual(aut003.map((f) => `${f.severity} ${f.resource.namespace}/${f.resource.name}`).sort(), ['medium bookinfo/bookinfo-plaintext', 'medium bookinfo/ratings'], show(aut003).join('\n'));
     assert.ok(aut003.every((f) => /which the input does not show in or out of the mesh/.test(f.message)), show(aut003).join('\n'));
+  });
+});
+
+// `kubectl get all -o yaml` of a namespace: each Deployment beside its ReplicaSets and Pods, each
+// CronJob beside its Jobs and their Pods, all carrying one pod template.
+describe('cluster-dump: a namespace as kubectl lists it, controllers beside what they run', () => {
+  const target = 'cluster-dump';
+  loadsCleanly(target);
+
+  test("one finding per problem of a template, on the controller, naming the objects that copy it", async () => {
+    const r = await scan(target);
+    for (const rule of ['BYP001', 'BYP006']) {
+      const fs = ofRule(r, rule);
+      assert.deepEqual(fs.map((f) => `${f.resource.kind} ${f.resource.name}`).sort(), ['CronJob report', 'Deployment orders'], show(fs).join('\n'));
+      const named = (kind: string) => fs.find((f) => f.resource.kind === kind)!.evidence.filter((e) => e.role === 'same-in-owned').map((e) => `${e.resource?.kind} ${e.resource?.name}`).sort();
+      assert.deepEqual(named('Deployment'), ['Pod orders-7c9d5b6f4-q7w4n', 'Pod orders-7c9d5b6f4-x2k8p', 'ReplicaSet orders-5f6b8d9c7', 'ReplicaSet orders-7c9d5b6f4']);
+      assert.deepEqual(named('CronJob'), ['Job report-29461980', 'Pod report-29461980-9d2lm']);
+    }
+    // The injected istio-init, in every Pod and in no template: once per controller, on its first Pod by name.
+    assert.deepEqual(ofRule(r, 'BYP004').map((f) => f.resource.name).sort(), ['orders-7c9d5b6f4-q7w4n', 'report-29461980-9d2lm']);
+    assert.ok(r.summary.notes.some((n) => /^13 findings on objects that a controller in the input runs \(ReplicaSets, Pods, Jobs\) were folded/.test(n)), r.summary.notes.join('\n'));
   });
 });

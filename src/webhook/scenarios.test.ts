@@ -33,7 +33,6 @@ const DIFFERENCES: ReadonlyMap<string, string> = new Map([
   ['Gateway host with an empty prefix', 'no rule judges an empty namespace prefix; the policies refuse it'],
   ['Gateway host ./*', 'a "*" host on the tenant’s own Gateway takes only what routes in its namespace bind; the rules flag the binding, not the Gateway'],
   // The webhook runs every admission rule, not only the host allowance.
-  ['Gateway API Gateway is not in scope', 'BYP007 (medium): an Istio-deployed Gateway API gateway runs without a sidecar; the host policies do not look at it'],
   ['Sidecar is not in scope', 'HJK011 (medium): a tenant Sidecar importing */* takes every namespace’s routing configuration; the host policies do not look at Sidecars'],
 ]);
 

@@ -15,6 +15,7 @@ import type { ClusterCache, CacheChange } from '../../cluster/cache-types.js';
 import type { LiveSelection } from '../../cluster/types.js';
 import { IncrementalEngine, allFindings } from '../../engine/incremental.js';
 import { plainFinding } from '../../engine/run.js';
+import { foldOwnedFindings } from '../../engine/owned.js';
 import type { Finding, Severity } from '../../engine/finding.js';
 import { terminalSafe } from '../../engine/text.js';
 import { LiveLocator } from '../../cluster/live-locator.js';
@@ -106,6 +107,10 @@ export async function runWatch(opts: WatchOptions): Promise<number> {
     }
   };
 
+  // As scan reports a cluster: findings on ReplicaSets, Pods and Jobs folded into their controller's
+  // (src/engine/owned.ts), so a rollout or a restarted pod opens nothing its Deployment already has.
+  const reported = (result: Parameters<typeof allFindings>[0]) => foldOwnedFindings(allFindings(result), objects.values()).findings;
+
   function analyseChanges(): void {
     timer = null;
     const changed = pending;
@@ -113,7 +118,7 @@ export async function runWatch(opts: WatchOptions): Promise<number> {
     const result = engine.analyse(objects, changed);
     reportFailures(result.failures);
     const now = new Map<string, Finding>();
-    for (const f of allFindings(result)) now.set(findingKey(f), f);
+    for (const f of reported(result)) now.set(findingKey(f), f);
     const added = [...now].filter(([k]) => !open.has(k)).map(([, f]) => f);
     const resolved = [...open].filter(([k]) => !now.has(k)).map(([, f]) => f);
     open = now;
@@ -155,7 +160,7 @@ export async function runWatch(opts: WatchOptions): Promise<number> {
     synced = true;
     const result = engine.analyse(objects, null);
     reportFailures(result.failures);
-    for (const f of allFindings(result)) open.set(findingKey(f), f);
+    for (const f of reported(result)) open.set(findingKey(f), f);
     const findings = sorted([...open.values()]);
     const at = new Date().toISOString();
     if (emit) emit({ event: 'report', cluster, at, objects: objects.size, findings: findings.map(plainFinding) });

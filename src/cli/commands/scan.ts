@@ -7,6 +7,7 @@ import yaml from 'js-yaml';
 import { anyPathGlob, GlobError } from '../../engine/glob.js';
 import { Option, type Command } from 'commander';
 import { analyse, scanPaths, type ScanOptions, type ScanResult } from '../../engine/scan.js';
+import { foldedNote } from '../../engine/owned.js';
 import { resourceKey, resourceLookup } from '../../engine/suppress.js';
 import type { Resource } from '../../model/resource.js';
 import type { ReportError } from '../../report/types.js';
@@ -163,6 +164,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     severityOverrides: config.severityOverrides,
     // Read-only findings of about 150 bytes instead of a kilobyte (issue 10: a million on 45 MB).
     compactFindings: true,
+    // A cluster or a dump of one holds each Deployment's ReplicaSets and Pods: one finding, not a dozen.
+    foldOwned: true,
   };
   // Not const: let go before the reports are written (below).
   let result: ScanResult | null = paths.length
@@ -215,6 +218,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
     notes.push(`${n} kubeconfig file${n === 1 ? ' is' : 's are'} in the input (${listSome(kubeconfigFiles.map(terminalSafe), 3)}): scan judges kubeconfigs carried in Secrets; run \`meshward kubeconfig FILE...\` on ${n === 1 ? 'it' : 'them'} for what ${n === 1 ? 'it lets' : 'each lets'} whoever loads ${n === 1 ? 'it' : 'them'} do (exec plugins, token files, servers)`);
   }
   notes.push(...namespaceNotes(namespaceless, placedIn));
+  const folded = foldedNote(result.folded);
+  if (folded) notes.push(folded);
   const advisoryDb = describeDatabase(getAdvisoryDatabase());
   if (result.findings.some((f) => f.ruleId.startsWith('ADV')) || /over \d+ days old/.test(advisoryDb)) notes.push(`versions were checked against the ${advisoryDb}`);
   if (result.notes.length) {

@@ -1,0 +1,200 @@
+/**
+ * Findings on objects a controller in the same input runs, folded into the controller's.
+ *
+ * A live cluster, or a dump of one (`kubectl get all -A -o yaml`), holds each Deployment beside the
+ * ReplicaSets it made (the current one and up to `revisionHistoryLimit` old ones, ten by default) and
+ * their Pods; a CronJob beside its Jobs and their Pods. They carry the same pod template, so every
+ * rule that judges the template found the same thing on each: one container running as UID 1337 was a
+ * dozen findings. Here a finding on an object whose controller (its `ownerReferences` entry with
+ * `controller: true`, followed up to the top) is in the input is dropped when the top controller has a
+ * finding of the same rule at the same place in the pod template, and no lower severity; the
+ * controller's finding names the objects it stands for as evidence. What only the running objects
+ * have (the injector's istio-init in every Pod of a Deployment) is one finding on the first of them,
+ * naming the rest; a finding one object has at a place no other has stays where it is.
+ *
+ * Only the CLI's scan folds (files, live clusters, `--watch`): the admission webhook judges one object
+ * against the cluster and must see a Pod's own findings, and the relay server records every object's.
+ */
+import type { Evidence, Finding } from './finding.js';
+import { plainFinding } from './run.js';
+import type { Resource, ResourceRef } from '../model/resource.js';
+
+/** Controllers and what they run: the kinds whose pod template an owned object copies. */
+const CONTROLLER_KINDS: Readonly<Record<string, string>> = {
+  Deployment: 'apps',
+  ReplicaSet: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  Job: 'batch',
+  CronJob: 'batch',
+  ReplicationController: '',
+};
+
+/** Where each kind keeps its pod template, as a location path's prefix (a Pod is its own template). */
+const TEMPLATE_PREFIX: Readonly<Record<string, string>> = {
+  Pod: '',
+  Deployment: 'spec.template.',
+  ReplicaSet: 'spec.template.',
+  StatefulSet: 'spec.template.',
+  DaemonSet: 'spec.template.',
+  ReplicationController: 'spec.template.',
+  Job: 'spec.template.',
+  CronJob: 'spec.jobTemplate.spec.template.',
+};
+
+/** Owner references followed at most (Pod → Job → CronJob is two; a loop in the input stops here). */
+const MAX_DEPTH = 4;
+/** Folded objects named one by one in the controller's evidence; the rest are counted. */
+const NAMED = 5;
+
+export interface FoldResult {
+  findings: Finding[];
+  /** Findings dropped because their top controller has the same. */
+  folded: number;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const keyOf = (cluster: string, ns: string, kind: string, name: string) => `${cluster}\u0000${ns}\u0000${kind}\u0000${name}`;
+
+/**
+ * The object's controller in the input: its `ownerReferences` entry with `controller: true`, of a kind
+ * that runs pods from a template, in the same cluster and namespace, and with the same uid where both
+ * record one (a controller deleted and made again under the same name is another object).
+ */
+function controllerOf(r: Resource, byKey: ReadonlyMap<string, Resource>): Resource | null {
+  const refs = isObject(r.obj?.metadata) ? r.obj.metadata.ownerReferences : undefined;
+  if (!Array.isArray(refs)) return null;
+  for (const ref of refs) {
+    if (!isObject(ref) || ref.controller !== true || typeof ref.kind !== 'string' || typeof ref.name !== 'string') continue;
+    if (!Object.hasOwn(CONTROLLER_KINDS, ref.kind)) continue;
+    const group = CONTROLLER_KINDS[ref.kind];
+    const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
+    if ((apiVersion.includes('/') ? apiVersion.split('/')[0] : '') !== group) continue;
+    const owner = byKey.get(keyOf(r.cluster, r.namespace, ref.kind, ref.name));
+    if (!owner || owner === r) continue;
+    const uid = isObject(owner.obj?.metadata) ? owner.obj.metadata.uid : undefined;
+    if (typeof ref.uid === 'string' && typeof uid === 'string' && ref.uid !== uid) continue;
+    return owner;
+  }
+  return null;
+}
+
+/** The topmost controller in the input above `r`, or null when it has none. */
+function topController(r: Resource, byKey: ReadonlyMap<string, Resource>): Resource | null {
+  let top: Resource | null = null;
+  let at = r;
+  const seen = new Set<Resource>([r]);
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const up = controllerOf(at, byKey);
+    if (!up || seen.has(up)) break;
+    seen.add(up);
+    top = up;
+    at = up;
+  }
+  return top;
+}
+
+/** Where in the pod template a finding is (its path with the kind's template prefix taken off), or null. */
+function templatePlace(f: Finding): string | null {
+  const path = f.location?.path;
+  const prefix = Object.hasOwn(TEMPLATE_PREFIX, f.resource.kind) ? TEMPLATE_PREFIX[f.resource.kind] : undefined;
+  if (!path || prefix === undefined || !path.startsWith(prefix)) return null;
+  return path.slice(prefix.length);
+}
+
+const SEVERITY_RANK: Readonly<Record<string, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+const refText = (ref: ResourceRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
+const refOrder = (ref: ResourceRef) => `${ref.kind}\u0000${ref.name}`;
+const sameRef = (ref: ResourceRef, r: Resource) => ref.cluster === r.cluster && ref.kind === r.kind && ref.namespace === r.namespace && ref.name === r.name;
+
+/**
+ * `findings` with those on objects a controller of the input runs folded into the controller's (see
+ * the module's comment). Order is kept; an untouched finding is the same object.
+ */
+export function foldOwnedFindings(findings: readonly Finding[], resources: Iterable<Resource>): FoldResult {
+  const byKey = new Map<string, Resource>();
+  // Two definitions of one object (a repository of alternatives): which one a reference means is unknown.
+  const twice = new Set<string>();
+  for (const r of resources) {
+    if (!Object.hasOwn(TEMPLATE_PREFIX, r.kind) || r.group !== (r.kind === 'Pod' ? '' : CONTROLLER_KINDS[r.kind])) continue;
+    const key = keyOf(r.cluster, r.namespace, r.kind, r.name);
+    if (byKey.has(key)) twice.add(key);
+    byKey.set(key, r);
+  }
+  for (const key of twice) byKey.delete(key);
+  if (byKey.size === 0) return { findings: [...findings], folded: 0 };
+
+  const resourceOf = (ref: ResourceRef) => byKey.get(keyOf(ref.cluster, ref.namespace, ref.kind, ref.name));
+  // The top controller's findings by rule and template place.
+  const atTop = new Map<string, Finding>();
+  const tops = new Map<Resource, Resource | null>();
+  const topOf = (r: Resource) => {
+    if (!tops.has(r)) tops.set(r, topController(r, byKey));
+    return tops.get(r)!;
+  };
+  for (const f of findings) {
+    const r = resourceOf(f.resource);
+    const place = r ? templatePlace(f) : null;
+    if (!r || place === null || topOf(r) !== null) continue;
+    atTop.set(`${keyOf(r.cluster, r.namespace, r.kind, r.name)}\u0000${f.ruleId}\u0000${place}`, f);
+  }
+
+  // Each finding on an owned object goes into its top controller's at the same place; where the
+  // controller has none (what the injector or the kubelet added: every Pod of a Deployment has its
+  // istio-init), into one owned object's: the most severe, then the first by kind and name, so that a
+  // cluster read live and the same objects in a file fold alike whatever their order.
+  const groups = new Map<string, { top: Resource; into: Finding | null; owned: Finding[] }>();
+  for (const f of findings) {
+    const r = resourceOf(f.resource);
+    const top = r ? topOf(r) : null;
+    const place = top ? templatePlace(f) : null;
+    if (!top || place === null) continue;
+    const key = `${keyOf(top.cluster, top.namespace, top.kind, top.name)}\u0000${f.ruleId}\u0000${place}`;
+    const group = groups.get(key);
+    if (group) group.owned.push(f);
+    else groups.set(key, { top, into: atTop.get(key) ?? null, owned: [f] });
+  }
+  const standsFor = new Map<Finding, { top: Resource; owned: Finding[] }>();
+  const dropped = new Set<Finding>();
+  for (const { top, into, owned } of groups.values()) {
+    const target = into ?? owned.reduce((best, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[best.severity] || (f.severity === best.severity && refOrder(f.resource) < refOrder(best.resource)) ? f : best));
+    const folded = owned.filter((f) => f !== target && SEVERITY_RANK[f.severity] <= SEVERITY_RANK[target.severity]).sort((a, b) => (refOrder(a.resource) < refOrder(b.resource) ? -1 : 1));
+    if (!folded.length) continue;
+    for (const f of folded) dropped.add(f);
+    standsFor.set(target, { top, owned: folded });
+  }
+  if (dropped.size === 0) return { findings: [...findings], folded: 0 };
+
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (dropped.has(f)) continue;
+    const entry = standsFor.get(f);
+    if (!entry) {
+      out.push(f);
+      continue;
+    }
+    const { top, owned } = entry;
+    const also = sameRef(f.resource, top) ? '' : ' also';
+    const evidence: Evidence[] = owned.slice(0, NAMED).map((o) => ({
+      role: 'same-in-owned',
+      description: `${refText(o.resource)}, which ${top.kind} ${top.namespace}/${top.name}${also} runs, has the same finding`,
+      resource: o.resource,
+      location: o.location,
+    }));
+    if (owned.length > NAMED) evidence.push({ role: 'same-in-owned', description: `and ${owned.length - NAMED} more objects ${top.kind} ${top.namespace}/${top.name} runs have the same finding` });
+    out.push({ ...plainFinding(f), evidence: [...f.evidence, ...evidence] });
+  }
+  return { findings: out, folded: dropped.size };
+}
+
+/**
+ * How many findings on ReplicaSets, Pods and Jobs were folded into the finding of the controller in the
+ * input that runs them (src/engine/owned.ts), or null when none were. `where` prefixes a cluster's.
+ */
+export function foldedNote(n: number, where = ''): string | null {
+  if (!n) return null;
+  if (n === 1) return `${where}one finding on an object that a controller in the input runs (a ReplicaSet, Pod or Job) was folded into the same finding on the controller, which names it as evidence`;
+  return `${where}${n} findings on objects that a controller in the input runs (ReplicaSets, Pods, Jobs) were folded into the same finding on the controller, which names them as evidence`;
+}
