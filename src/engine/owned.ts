@@ -12,10 +12,10 @@
  * have (the injector's istio-init in every Pod of a Deployment) is one finding on the first of them,
  * naming the rest; a finding one object has at a place no other has stays where it is.
  *
- * Only the CLI's scan folds (files, live clusters, `--watch`): the admission webhook judges one object
- * against the cluster and must see a Pod's own findings, and the relay server records every object's.
+ * Scan (files, live clusters, `--watch`) and the relay server's analyses fold; the admission webhook
+ * does not: it judges the object under review against the cluster, a Pod's own findings included.
  */
-import type { Evidence, Finding } from './finding.js';
+import { severityRank, type Evidence, type Finding } from './finding.js';
 import { plainFinding } from './run.js';
 import type { Resource, ResourceRef } from '../model/resource.js';
 
@@ -48,8 +48,9 @@ const MAX_DEPTH = 4;
 const NAMED = 5;
 
 export interface FoldResult {
-  findings: Finding[];
-  /** Findings dropped because their top controller has the same. */
+  /** The findings kept, in their order; the input array itself when nothing was folded. */
+  findings: readonly Finding[];
+  /** Findings dropped because their top controller, or another object it runs, has the same. */
   folded: number;
 }
 
@@ -103,96 +104,133 @@ function templatePlace(f: Finding): string | null {
   return path.slice(prefix.length);
 }
 
-const SEVERITY_RANK: Readonly<Record<string, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
 const refText = (ref: ResourceRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
 const refOrder = (ref: ResourceRef) => `${ref.kind}\u0000${ref.name}`;
 const sameRef = (ref: ResourceRef, r: Resource) => ref.cluster === r.cluster && ref.kind === r.kind && ref.namespace === r.namespace && ref.name === r.name;
 
 /**
- * `findings` with those on objects a controller of the input runs folded into the controller's (see
- * the module's comment). Order is kept; an untouched finding is the same object.
+ * The objects of one input that run pods from a template, by name, and who controls whom: made once
+ * per analysis and used for every rule's findings (the relay server folds rule by rule).
  */
-export function foldOwnedFindings(findings: readonly Finding[], resources: Iterable<Resource>): FoldResult {
-  const byKey = new Map<string, Resource>();
-  // Two definitions of one object (a repository of alternatives): which one a reference means is unknown.
-  const twice = new Set<string>();
-  for (const r of resources) {
-    if (!Object.hasOwn(TEMPLATE_PREFIX, r.kind) || r.group !== (r.kind === 'Pod' ? '' : CONTROLLER_KINDS[r.kind])) continue;
-    const key = keyOf(r.cluster, r.namespace, r.kind, r.name);
-    if (byKey.has(key)) twice.add(key);
-    byKey.set(key, r);
-  }
-  for (const key of twice) byKey.delete(key);
-  if (byKey.size === 0) return { findings: [...findings], folded: 0 };
+export class OwnerIndex {
+  private readonly byKey = new Map<string, Resource>();
+  private readonly tops = new Map<Resource, Resource | null>();
+  /** Whether any object's controller is in the input: when none is, fold() has nothing to do. */
+  readonly owns: boolean;
 
-  const resourceOf = (ref: ResourceRef) => byKey.get(keyOf(ref.cluster, ref.namespace, ref.kind, ref.name));
-  // The top controller's findings by rule and template place.
-  const atTop = new Map<string, Finding>();
-  const tops = new Map<Resource, Resource | null>();
-  const topOf = (r: Resource) => {
-    if (!tops.has(r)) tops.set(r, topController(r, byKey));
-    return tops.get(r)!;
-  };
-  for (const f of findings) {
-    const r = resourceOf(f.resource);
-    const place = r ? templatePlace(f) : null;
-    if (!r || place === null || topOf(r) !== null) continue;
-    atTop.set(`${keyOf(r.cluster, r.namespace, r.kind, r.name)}\u0000${f.ruleId}\u0000${place}`, f);
+  static of(resources: Iterable<Resource>): OwnerIndex {
+    return new OwnerIndex(resources);
   }
 
-  // Each finding on an owned object goes into its top controller's at the same place; where the
-  // controller has none (what the injector or the kubelet added: every Pod of a Deployment has its
-  // istio-init), into one owned object's: the most severe, then the first by kind and name, so that a
-  // cluster read live and the same objects in a file fold alike whatever their order.
-  const groups = new Map<string, { top: Resource; into: Finding | null; owned: Finding[] }>();
-  for (const f of findings) {
-    const r = resourceOf(f.resource);
-    const top = r ? topOf(r) : null;
-    const place = top ? templatePlace(f) : null;
-    if (!top || place === null) continue;
-    const key = `${keyOf(top.cluster, top.namespace, top.kind, top.name)}\u0000${f.ruleId}\u0000${place}`;
-    const group = groups.get(key);
-    if (group) group.owned.push(f);
-    else groups.set(key, { top, into: atTop.get(key) ?? null, owned: [f] });
-  }
-  const standsFor = new Map<Finding, { top: Resource; owned: Finding[] }>();
-  const dropped = new Set<Finding>();
-  for (const { top, into, owned } of groups.values()) {
-    const target = into ?? owned.reduce((best, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[best.severity] || (f.severity === best.severity && refOrder(f.resource) < refOrder(best.resource)) ? f : best));
-    const folded = owned.filter((f) => f !== target && SEVERITY_RANK[f.severity] <= SEVERITY_RANK[target.severity]).sort((a, b) => (refOrder(a.resource) < refOrder(b.resource) ? -1 : 1));
-    if (!folded.length) continue;
-    for (const f of folded) dropped.add(f);
-    standsFor.set(target, { top, owned: folded });
-  }
-  if (dropped.size === 0) return { findings: [...findings], folded: 0 };
-
-  const out: Finding[] = [];
-  for (const f of findings) {
-    if (dropped.has(f)) continue;
-    const entry = standsFor.get(f);
-    if (!entry) {
-      out.push(f);
-      continue;
+  private constructor(resources: Iterable<Resource>) {
+    const runners: Resource[] = [];
+    let referenced = false;
+    for (const r of resources) {
+      if (!Object.hasOwn(TEMPLATE_PREFIX, r.kind) || r.group !== (r.kind === 'Pod' ? '' : CONTROLLER_KINDS[r.kind])) continue;
+      runners.push(r);
+      if (!referenced) referenced = Array.isArray(r.obj?.metadata?.ownerReferences) && r.obj.metadata.ownerReferences.length > 0;
     }
-    const { top, owned } = entry;
-    const also = sameRef(f.resource, top) ? '' : ' also';
-    const evidence: Evidence[] = owned.slice(0, NAMED).map((o) => ({
-      role: 'same-in-owned',
-      description: `${refText(o.resource)}, which ${top.kind} ${top.namespace}/${top.name}${also} runs, has the same finding`,
-      resource: o.resource,
-      location: o.location,
-    }));
-    if (owned.length > NAMED) evidence.push({ role: 'same-in-owned', description: `and ${owned.length - NAMED} more objects ${top.kind} ${top.namespace}/${top.name} runs have the same finding` });
-    out.push({ ...plainFinding(f), evidence: [...f.evidence, ...evidence] });
+    // Manifests as written name no owners: nothing to index (the relay server asks at every analysis).
+    if (!referenced) {
+      this.owns = false;
+      return;
+    }
+    // Two definitions of one object (a repository of alternatives): which one a reference means is unknown.
+    const twice = new Set<string>();
+    for (const r of runners) {
+      const key = keyOf(r.cluster, r.namespace, r.kind, r.name);
+      if (this.byKey.has(key)) twice.add(key);
+      this.byKey.set(key, r);
+    }
+    for (const key of twice) this.byKey.delete(key);
+    let owns = false;
+    for (const r of this.byKey.values()) if (this.topOf(r) !== null) owns = true;
+    this.owns = owns;
   }
-  return { findings: out, folded: dropped.size };
+
+  private topOf(r: Resource): Resource | null {
+    let top = this.tops.get(r);
+    if (top === undefined) {
+      top = topController(r, this.byKey);
+      this.tops.set(r, top);
+    }
+    return top;
+  }
+
+  private resourceOf(ref: ResourceRef): Resource | undefined {
+    return this.byKey.get(keyOf(ref.cluster, ref.namespace, ref.kind, ref.name));
+  }
+
+  /**
+   * `findings` with those on objects a controller of the input runs folded into the controller's (see
+   * the module's comment). Order is kept; an untouched finding is the same object, and when nothing
+   * folds the result is `findings` itself.
+   */
+  fold(findings: readonly Finding[]): FoldResult {
+    if (!this.owns) return { findings, folded: 0 };
+    // The top controller's findings by rule and template place.
+    const atTop = new Map<string, Finding>();
+    for (const f of findings) {
+      const r = this.resourceOf(f.resource);
+      const place = r ? templatePlace(f) : null;
+      if (!r || place === null || this.topOf(r) !== null) continue;
+      atTop.set(`${keyOf(r.cluster, r.namespace, r.kind, r.name)}\u0000${f.ruleId}\u0000${place}`, f);
+    }
+
+    // Each finding on an owned object goes into its top controller's at the same place; where the
+    // controller has none (what the injector or the kubelet added: every Pod of a Deployment has its
+    // istio-init), into one owned object's: the most severe, then the first by kind and name, so that a
+    // cluster read live and the same objects in a file fold alike whatever their order.
+    const groups = new Map<string, { top: Resource; into: Finding | null; owned: Finding[] }>();
+    for (const f of findings) {
+      const r = this.resourceOf(f.resource);
+      const top = r ? this.topOf(r) : null;
+      const place = top ? templatePlace(f) : null;
+      if (!top || place === null) continue;
+      const key = `${keyOf(top.cluster, top.namespace, top.kind, top.name)}\u0000${f.ruleId}\u0000${place}`;
+      const group = groups.get(key);
+      if (group) group.owned.push(f);
+      else groups.set(key, { top, into: atTop.get(key) ?? null, owned: [f] });
+    }
+    const standsFor = new Map<Finding, { top: Resource; owned: Finding[] }>();
+    const dropped = new Set<Finding>();
+    for (const { top, into, owned } of groups.values()) {
+      const target = into ?? owned.reduce((best, f) => (severityRank(f.severity) > severityRank(best.severity) || (f.severity === best.severity && refOrder(f.resource) < refOrder(best.resource)) ? f : best));
+      const folded = owned.filter((f) => f !== target && severityRank(f.severity) <= severityRank(target.severity)).sort((a, b) => (refOrder(a.resource) < refOrder(b.resource) ? -1 : 1));
+      if (!folded.length) continue;
+      for (const f of folded) dropped.add(f);
+      standsFor.set(target, { top, owned: folded });
+    }
+    if (dropped.size === 0) return { findings, folded: 0 };
+
+    const out: Finding[] = [];
+    for (const f of findings) {
+      if (dropped.has(f)) continue;
+      const entry = standsFor.get(f);
+      if (!entry) {
+        out.push(f);
+        continue;
+      }
+      const { top, owned } = entry;
+      const also = sameRef(f.resource, top) ? '' : ' also';
+      const evidence: Evidence[] = owned.slice(0, NAMED).map((o) => ({
+        role: 'same-in-owned',
+        description: `${refText(o.resource)}, which ${top.kind} ${top.namespace}/${top.name}${also} runs, has the same finding`,
+        resource: o.resource,
+        location: o.location,
+      }));
+      if (owned.length > NAMED) evidence.push({ role: 'same-in-owned', description: `and ${owned.length - NAMED} more objects ${top.kind} ${top.namespace}/${top.name} runs have the same finding` });
+      out.push({ ...plainFinding(f), evidence: [...f.evidence, ...evidence] });
+    }
+    return { findings: out, folded: dropped.size };
+  }
 }
 
-/**
- * How many findings on ReplicaSets, Pods and Jobs were folded into the finding of the controller in the
- * input that runs them (src/engine/owned.ts), or null when none were. `where` prefixes a cluster's.
- */
+/** foldOwnedFindings(findings, resources) is OwnerIndex.of(resources).fold(findings). */
+export function foldOwnedFindings(findings: readonly Finding[], resources: Iterable<Resource>): FoldResult {
+  return OwnerIndex.of(resources).fold(findings);
+}
+
 export function foldedNote(n: number, where = ''): string | null {
   if (!n) return null;
   if (n === 1) return `${where}one finding on an object that a controller in the input runs (a ReplicaSet, Pod or Job) was folded into the same finding on the controller, which names it as evidence`;

@@ -98,6 +98,6 @@ export function analyse(load: LoadResult, opts: ScanOptions): ScanResult {
     telemetry: opts.telemetry,
   });
   phase('rules run');
-  const fold = opts.foldOwned ? foldOwnedFindings(findings, model.resources) : { findings, folded: 0 };
-  return { findings: fold.findings, errors, notes: load.notes, failures, model, load, folded: fold.folded };
+  const fold = opts.foldOwned ? foldOwnedFindings(findings, model.resources) : null;
+  return { findings: fold?.folded ? [...fold.findings] : findings, errors, notes: load.notes, failures, model, load, folded: fold?.folded ?? 0 };
 }

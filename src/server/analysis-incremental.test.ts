@@ -129,6 +129,51 @@ test('incremental analysis records the same open findings as a full analysis aft
   }
 });
 
+test("a cluster's ReplicaSets and Pods: recorded folded into their Deployment's findings, incrementally as from scratch", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshward-incremental-owned-'));
+  const stores = [await openStore({ engine: 'sqlite', dataDir: path.join(dir, 'i') }), await openStore({ engine: 'sqlite', dataDir: path.join(dir, 'f') })];
+  try {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const template = { metadata: { labels: { app: 'orders' } }, spec: { containers: [{ name: 'orders', image: 'registry.example.com/orders:1', securityContext: { runAsUser: 1337 } }] } };
+    const owner = (kind: string, name: string, uid: string) => [{ apiVersion: 'apps/v1', kind, name, uid, controller: true }];
+    const pod = (name: string): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'shop', labels: { app: 'orders' }, ownerReferences: owner('ReplicaSet', 'orders-5d8f7', 'rs-1') }, spec: template.spec });
+    const base: Obj[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'orders', namespace: 'shop', uid: 'dep-1' }, spec: { selector: { matchLabels: { app: 'orders' } }, template } },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'orders-5d8f7', namespace: 'shop', uid: 'rs-1', ownerReferences: owner('Deployment', 'orders', 'dep-1') }, spec: { template } },
+      pod('orders-5d8f7-a'),
+    ];
+    const apply = async (seq: number, type: 'snapshot' | 'delta', objects: Obj[]) => {
+      for (const s of stores) await s.applyBatch('c', { v: 1, cluster: 'c', agentVersion: 't', epoch: 'e', seq, type, last: type === 'snapshot' ? true : undefined, sentAt: at.toISOString(), changes: objects.map((o) => ({ op: 'upsert' as const, object: wire(o) })) }, at, { maxObjects: 10_000 });
+    };
+    for (const s of stores) await s.createCluster('c', at);
+    await apply(1, 'snapshot', base);
+    const log = new ChangeLog();
+    const analyser = new IncrementalAnalyser(allRules);
+    await analyser.run(stores[0], 'c', at, log.take('c'));
+    const byp001 = async (store: Store) => (await store.findings({ cluster: ['c'], state: ['open'], limit: 100 })).items.filter((f) => f.ruleId === 'BYP001');
+    const named = (f: FindingInput) => f.evidence.filter((e) => e.role === 'same-in-owned').map((e) => e.resource?.name).sort();
+    let open = await byp001(stores[0]);
+    assert.deepEqual(open.map((f) => `${f.resource.kind} ${f.resource.name}`), ['Deployment orders']);
+    assert.deepEqual(named(open[0]), ['orders-5d8f7', 'orders-5d8f7-a']);
+    // A second Pod comes: nothing opens, the Deployment's finding names it too.
+    const second = pod('orders-5d8f7-b');
+    await apply(2, 'delta', [second]);
+    log.note('c', { epoch: 'e', seq: 2, type: 'delta', keys: [wireObjectKey(wire(second))] });
+    const r = await analyser.run(stores[0], 'c', at, log.take('c'));
+    assert.equal(r?.mode, 'incremental');
+    await analyseStoredCluster(stores[1], 'c', allRules, at);
+    open = await byp001(stores[0]);
+    assert.deepEqual(open.map((f) => `${f.resource.kind} ${f.resource.name}`), ['Deployment orders']);
+    assert.deepEqual(named(open[0]), ['orders-5d8f7', 'orders-5d8f7-a', 'orders-5d8f7-b']);
+    assert.deepEqual(await openFindings(stores[0], 'c'), await openFindings(stores[1], 'c'));
+    assert.deepEqual((await byp001(stores[1])).map(named), [named(open[0])]);
+  } finally {
+    for (const s of stores) await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('ChangeLog: a gap, another epoch, a snapshot or a batch without keys means a full reload', () => {
   const k = (name: string): ObjectKey => ({ kind: 'Service', namespace: 'a', name });
   const log = new ChangeLog();

@@ -12,6 +12,7 @@
  *   cached one to the store's cursor, it re-reads only the changed keys and hands them to the engine.
  *   Anything else (no cache, another epoch, a gap) is a full analysis, as before.
  */
+import { OwnerIndex } from '../engine/owned.js';
 import { defaultSettings } from '../config/settings.js';
 import { IncrementalEngine, normaliseKind } from '../engine/incremental.js';
 import type { Finding } from '../engine/finding.js';
@@ -252,7 +253,12 @@ export class IncrementalAnalyser {
     const changedRules: string[] = [];
     const recorded = entry.recorded;
     const nowRecorded = new Map<string, RecordedRule>();
-    for (const [ruleId, list] of result.byRule) {
+    // As scan reports a cluster (and the full analysis records it): findings on ReplicaSets, Pods and
+    // Jobs folded into their controller's, rule by rule. A rule whose list folds to nothing new keeps
+    // its list's identity, so the comparison below stays as cheap as without.
+    const owners = OwnerIndex.of(entry.objects.values());
+    for (const [ruleId, made] of result.byRule) {
+      const list = owners.fold(made).findings;
       const before = recorded?.byRule.get(ruleId);
       let inputs: FindingInput[];
       if (before && (before.list === list || sameFindings(before.inputs, list, before.list))) inputs = before.inputs;

@@ -635,7 +635,8 @@ export async function analyseStoredCluster(store: Store, cluster: string, rules:
   let resources: Resource[] | null = await loadResources(store, cluster);
   const objects = resources.length;
   const telemetry = (await telemetryFactsFor(store, cluster))?.facts; // issue 15: INS rules and "seen in traffic"
-  const result = analyse({ files: [], resources, errors: [], notes: [] }, { rules, locator: new LiveLocator(), compactFindings: true, telemetry });
+  // As scan reports a cluster: findings on ReplicaSets, Pods and Jobs folded into their controller's.
+  const result = analyse({ files: [], resources, errors: [], notes: [] }, { rules, locator: new LiveLocator(), compactFindings: true, telemetry, foldOwned: true });
   resources = null;
   const findings = result.findings.map(findingInput);
   const outcome = await store.recordAnalysis(cluster, findings, at);
