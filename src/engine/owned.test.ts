@@ -183,3 +183,22 @@ test('what only the running objects have (the injected istio-init of every Pod) 
     ['Pod shop/web-1-b, which Deployment shop/web also runs, has the same finding', 'Pod shop/web-1-c, which Deployment shop/web also runs, has the same finding'],
   );
 });
+
+test('kubectl get deploy,pods (no ReplicaSets): a Pod named by its ReplicaSet after the Deployment folds into it, if its labels are the selector\'s', async () => {
+  const podOf = (rs: string, hash: string, labels = '{app: web, pod-template-hash: HASH}') => `apiVersion: v1
+kind: Pod
+metadata: {name: ${rs}-x, namespace: shop, labels: ${labels.replace('HASH', hash)}, ownerReferences: ${owner('ReplicaSet', rs, 'uid-gone')}}
+spec:
+  containers:
+  - name: web
+    image: registry.example.com/web:1
+    securityContext: {runAsUser: 1337}
+`;
+  const r = await folded(docs(NS, deployment(), podOf('web-5d8f7', '5d8f7')));
+  assert.deepEqual(objects(r.after), ['Deployment web']);
+  // The hash is not the ReplicaSet name's tail, the name before it is another Deployment's, or the Pod's labels are not the selector's.
+  for (const pod of [podOf('web-5d8f7', 'abcde'), podOf('other-5d8f7', '5d8f7'), podOf('web-5d8f7', '5d8f7', '{app: api, pod-template-hash: HASH}'), podOf('web-5d8f7', '5d8f7', '{app: web}')]) {
+    const kept = await folded(docs(NS, deployment(), pod));
+    assert.equal(kept.folded, 0, pod);
+  }
+});

@@ -6,9 +6,10 @@
  * their Pods; a CronJob beside its Jobs and their Pods. They carry the same pod template, so every
  * rule that judges the template found the same thing on each: one container running as UID 1337 was a
  * dozen findings. Here a finding on an object whose controller (its `ownerReferences` entry with
- * `controller: true`, followed up to the top) is in the input is dropped when the top controller has a
- * finding of the same rule at the same place in the pod template, and no lower severity; the
- * controller's finding names the objects it stands for as evidence. What only the running objects
+ * `controller: true`, followed up to the top; a Pod whose ReplicaSet is missing goes to the Deployment
+ * that ReplicaSet's name and the Pod's pod-template-hash point to) is in the input is dropped when the
+ * top controller has a finding of the same rule at the same place in the pod template, and no lower
+ * severity; the controller's finding names the objects it stands for as evidence. What only the running objects
  * have (the injector's istio-init in every Pod of a Deployment) is one finding on the first of them,
  * naming the rest; a finding one object has at a place no other has stays where it is.
  *
@@ -73,12 +74,33 @@ function controllerOf(r: Resource, byKey: ReadonlyMap<string, Resource>): Resour
     const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
     if ((apiVersion.includes('/') ? apiVersion.split('/')[0] : '') !== group) continue;
     const owner = byKey.get(keyOf(r.cluster, r.namespace, ref.kind, ref.name));
-    if (!owner || owner === r) continue;
+    if (!owner) {
+      // `kubectl get deploy,pods` leaves the ReplicaSets out: a Pod's ReplicaSet is its Deployment's.
+      const deployment = ref.kind === 'ReplicaSet' ? deploymentOfReplicaSet(r, ref.name, byKey) : null;
+      if (deployment) return deployment;
+      continue;
+    }
+    if (owner === r) continue;
     const uid = isObject(owner.obj?.metadata) ? owner.obj.metadata.uid : undefined;
     if (typeof ref.uid === 'string' && typeof uid === 'string' && ref.uid !== uid) continue;
     return owner;
   }
   return null;
+}
+
+/**
+ * The Deployment that made a Pod's ReplicaSet when the ReplicaSet is not in the input: Kubernetes names
+ * a Deployment's ReplicaSets `<deployment>-<pod-template-hash>` and labels their Pods with that hash, so
+ * the Deployment of that name in the Pod's namespace, if its selector's labels are the Pod's, made it.
+ */
+function deploymentOfReplicaSet(pod: Resource, replicaSet: string, byKey: ReadonlyMap<string, Resource>): Resource | null {
+  const hash = pod.labels['pod-template-hash'];
+  if (typeof hash !== 'string' || !hash || !replicaSet.endsWith(`-${hash}`)) return null;
+  const deployment = byKey.get(keyOf(pod.cluster, pod.namespace, 'Deployment', replicaSet.slice(0, -hash.length - 1)));
+  const wanted = deployment?.obj?.spec?.selector?.matchLabels;
+  if (!deployment || !isObject(wanted) || Object.keys(wanted).length === 0) return null;
+  for (const [k, v] of Object.entries(wanted)) if (pod.labels[k] !== v) return null;
+  return deployment;
 }
 
 /** The topmost controller in the input above `r`, or null when it has none. */
