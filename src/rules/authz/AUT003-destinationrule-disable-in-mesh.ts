@@ -18,7 +18,7 @@ export default defineRule({
     namespaceContent: false,
     docs: {
       summary:
-        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail, or when the input does not show whether the destination\'s namespace is in the mesh (no Namespace object and no workload of it, as in a repository of Istio configuration kept apart from the applications; the platform namespaces are left out).',
+        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail, or when the input does not show whether the destination\'s namespace is in the mesh (no Namespace object of it, as in a repository of Istio configuration kept apart from the applications; the platform namespaces are left out).',
       why:
         "Istio's auto mTLS would send Istio mutual TLS to these destinations. DISABLE overrides it: every client sidecar the rule reaches sends plaintext, so the traffic is readable and alterable on the network and the destination sees no client identity, which silently defeats AuthorizationPolicies on principals or namespaces. Because DestinationRules apply to hosts mesh-wide, a rule written in one namespace can downgrade other tenants' calls.",
       fix:
@@ -122,7 +122,7 @@ export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: strin
 
 /**
  * What a host reaches among cluster services whose place in the mesh the input does not show (a
- * namespace with no Namespace object and no workload in the input), as words for the message; null
+ * namespace with no Namespace object in the input), as words for the message; null
  * when it reaches none (an external name, or only namespaces the input shows outside the mesh).
  */
 export function unknownMeshTarget(model: MeshModel, host: string, ns: string): string | null {
