@@ -19,29 +19,17 @@
 import { severityRank, type Evidence, type Finding } from './finding.js';
 import { plainFinding } from './run.js';
 import type { Resource, ResourceRef } from '../model/resource.js';
+import { WORKLOAD_KINDS, isObject, podTemplatePath } from '../model/workloads.js';
+import { BARE_KIND_GROUPS } from '../cluster/discovery.js';
 
-/** Controllers and what they run: the kinds whose pod template an owned object copies. */
-const CONTROLLER_KINDS: Readonly<Record<string, string>> = {
-  Deployment: 'apps',
-  ReplicaSet: 'apps',
-  StatefulSet: 'apps',
-  DaemonSet: 'apps',
-  Job: 'batch',
-  CronJob: 'batch',
-  ReplicationController: '',
-};
-
-/** Where each kind keeps its pod template, as a location path's prefix (a Pod is its own template). */
-const TEMPLATE_PREFIX: Readonly<Record<string, string>> = {
-  Pod: '',
-  Deployment: 'spec.template.',
-  ReplicaSet: 'spec.template.',
-  StatefulSet: 'spec.template.',
-  DaemonSet: 'spec.template.',
-  ReplicationController: 'spec.template.',
-  Job: 'spec.template.',
-  CronJob: 'spec.jobTemplate.spec.template.',
-};
+/**
+ * The kinds that run pods from a template, with their API group (`Deployment` is apps', a Pod core's)
+ * and the location-path prefix of their template (`spec.template.`; a Pod is its own template).
+ */
+const TEMPLATE_KINDS: ReadonlyMap<string, { group: string; prefix: string }> = new Map(
+  WORKLOAD_KINDS.map((kind) => [kind, { group: Object.hasOwn(BARE_KIND_GROUPS, kind) ? BARE_KIND_GROUPS[kind] : '', prefix: (podTemplatePath(kind) ?? []).map((seg) => `${String(seg)}.`).join('') }]),
+);
+const templateKind = (kind: string) => TEMPLATE_KINDS.get(kind) ?? null;
 
 /** Owner references followed at most (Pod → Job → CronJob is two; a loop in the input stops here). */
 const MAX_DEPTH = 4;
@@ -55,8 +43,6 @@ export interface FoldResult {
   folded: number;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
 const keyOf = (cluster: string, ns: string, kind: string, name: string) => `${cluster}\u0000${ns}\u0000${kind}\u0000${name}`;
 
 /**
@@ -68,11 +54,11 @@ function controllerOf(r: Resource, byKey: ReadonlyMap<string, Resource>): Resour
   const refs = isObject(r.obj?.metadata) ? r.obj.metadata.ownerReferences : undefined;
   if (!Array.isArray(refs)) return null;
   for (const ref of refs) {
-    if (!isObject(ref) || ref.controller !== true || typeof ref.kind !== 'string' || typeof ref.name !== 'string') continue;
-    if (!Object.hasOwn(CONTROLLER_KINDS, ref.kind)) continue;
-    const group = CONTROLLER_KINDS[ref.kind];
+    if (!isObject(ref) || ref.controller !== true || typeof ref.kind !== 'string' || typeof ref.name !== 'string' || ref.kind === 'Pod') continue;
+    const controller = templateKind(ref.kind);
+    if (!controller) continue;
     const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
-    if ((apiVersion.includes('/') ? apiVersion.split('/')[0] : '') !== group) continue;
+    if ((apiVersion.includes('/') ? apiVersion.split('/')[0] : '') !== controller.group) continue;
     const owner = byKey.get(keyOf(r.cluster, r.namespace, ref.kind, ref.name));
     if (!owner) {
       // `kubectl get deploy,pods` leaves the ReplicaSets out: a Pod's ReplicaSet is its Deployment's.
@@ -121,7 +107,7 @@ function topController(r: Resource, byKey: ReadonlyMap<string, Resource>): Resou
 /** Where in the pod template a finding is (its path with the kind's template prefix taken off), or null. */
 function templatePlace(f: Finding): string | null {
   const path = f.location?.path;
-  const prefix = Object.hasOwn(TEMPLATE_PREFIX, f.resource.kind) ? TEMPLATE_PREFIX[f.resource.kind] : undefined;
+  const prefix = templateKind(f.resource.kind)?.prefix;
   if (!path || prefix === undefined || !path.startsWith(prefix)) return null;
   return path.slice(prefix.length);
 }
@@ -148,7 +134,7 @@ export class OwnerIndex {
     const runners: Resource[] = [];
     let referenced = false;
     for (const r of resources) {
-      if (!Object.hasOwn(TEMPLATE_PREFIX, r.kind) || r.group !== (r.kind === 'Pod' ? '' : CONTROLLER_KINDS[r.kind])) continue;
+      if (templateKind(r.kind)?.group !== r.group) continue;
       runners.push(r);
       if (!referenced) referenced = Array.isArray(r.obj?.metadata?.ownerReferences) && r.obj.metadata.ownerReferences.length > 0;
     }
@@ -190,34 +176,33 @@ export class OwnerIndex {
    */
   fold(findings: readonly Finding[]): FoldResult {
     if (!this.owns) return { findings, folded: 0 };
-    // The top controller's findings by rule and template place.
+    // One pass: the top controllers' own findings by rule and template place, and the findings on the
+    // objects they run, grouped by the same key.
     const atTop = new Map<string, Finding>();
+    const groups = new Map<string, { top: Resource; owned: Finding[] }>();
     for (const f of findings) {
       const r = this.resourceOf(f.resource);
       const place = r ? templatePlace(f) : null;
-      if (!r || place === null || this.topOf(r) !== null) continue;
-      atTop.set(`${keyOf(r.cluster, r.namespace, r.kind, r.name)}\u0000${f.ruleId}\u0000${place}`, f);
+      if (!r || place === null) continue;
+      const top = this.topOf(r);
+      const at = top ?? r;
+      const key = `${keyOf(at.cluster, at.namespace, at.kind, at.name)}\u0000${f.ruleId}\u0000${place}`;
+      if (!top) {
+        atTop.set(key, f);
+        continue;
+      }
+      const group = groups.get(key);
+      if (group) group.owned.push(f);
+      else groups.set(key, { top, owned: [f] });
     }
-
     // Each finding on an owned object goes into its top controller's at the same place; where the
     // controller has none (what the injector or the kubelet added: every Pod of a Deployment has its
     // istio-init), into one owned object's: the most severe, then the first by kind and name, so that a
     // cluster read live and the same objects in a file fold alike whatever their order.
-    const groups = new Map<string, { top: Resource; into: Finding | null; owned: Finding[] }>();
-    for (const f of findings) {
-      const r = this.resourceOf(f.resource);
-      const top = r ? this.topOf(r) : null;
-      const place = top ? templatePlace(f) : null;
-      if (!top || place === null) continue;
-      const key = `${keyOf(top.cluster, top.namespace, top.kind, top.name)}\u0000${f.ruleId}\u0000${place}`;
-      const group = groups.get(key);
-      if (group) group.owned.push(f);
-      else groups.set(key, { top, into: atTop.get(key) ?? null, owned: [f] });
-    }
     const standsFor = new Map<Finding, { top: Resource; owned: Finding[] }>();
     const dropped = new Set<Finding>();
-    for (const { top, into, owned } of groups.values()) {
-      const target = into ?? owned.reduce((best, f) => (severityRank(f.severity) > severityRank(best.severity) || (f.severity === best.severity && refOrder(f.resource) < refOrder(best.resource)) ? f : best));
+    for (const [key, { top, owned }] of groups) {
+      const target = atTop.get(key) ?? owned.reduce((best, f) => (severityRank(f.severity) > severityRank(best.severity) || (f.severity === best.severity && refOrder(f.resource) < refOrder(best.resource)) ? f : best));
       const folded = owned.filter((f) => f !== target && severityRank(f.severity) <= severityRank(target.severity)).sort((a, b) => (refOrder(a.resource) < refOrder(b.resource) ? -1 : 1));
       if (!folded.length) continue;
       for (const f of folded) dropped.add(f);

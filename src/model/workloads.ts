@@ -46,6 +46,11 @@ const TEMPLATE_PATHS: Record<string, PathSegment[]> = {
 
 export const WORKLOAD_KINDS = ['Pod', ...Object.keys(TEMPLATE_PATHS)];
 
+/** Where a kind keeps the pod template it runs pods from (a Pod is its own: the empty path); null for other kinds. */
+export function podTemplatePath(kind: string): readonly PathSegment[] | null {
+  return kind === 'Pod' ? [] : (own(TEMPLATE_PATHS, kind) ?? null);
+}
+
 export function workloadOf(r: Resource): Workload | null {
   let metaPath: PathSegment[];
   let specPath: PathSegment[];

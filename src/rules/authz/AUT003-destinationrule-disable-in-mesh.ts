@@ -103,21 +103,37 @@ export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: strin
     return { services, what };
   }
   // Not in the input: judge by the namespace the cluster name points to, or by what a wildcard covers.
+  const scope = clusterScope(model, host, ns);
+  if (scope?.wildcard) {
+    const meshNs = model.namespaces().filter((n) => inMesh(n.mode) && scope.covers(n.name));
+    return meshNs.length ? { services: [], what: `a wildcard covering the mesh namespaces ${listSome(meshNs.map((n) => n.name), 3)}` } : null;
+  }
+  if (scope && inMesh(model.namespace(scope.namespace).mode)) return { services: [], what: `a service of the mesh namespace ${scope.namespace}` };
+  return null;
+}
+
+/** The cluster services a host names through the cluster's DNS (see clusterScope). */
+type ClusterScope =
+  /** A wildcard: which namespaces' services it covers; `every` when it covers every namespace's; `namespace` when exactly one. */
+  | { wildcard: true; covers: (namespace: string) => boolean; every: boolean; namespace: string | null }
+  /** One Service of `namespace`. */
+  | { wildcard: false; namespace: string };
+
+/** What a DestinationRule host names among the cluster's services, or null for a name outside the cluster domain. */
+function clusterScope(model: MeshModel, host: string, ns: string): ClusterScope | null {
   const domain = model.clusterDomain;
   const canonical = resolveHost(host, ns, domain, (n) => model.namespace(n).resource !== null);
   const svcSuffix = `.svc.${domain}`;
   if (canonical.startsWith('*')) {
     const suffix = canonical.slice(1);
-    const covers = (n: string) => `.${n}${svcSuffix}`.endsWith(suffix) || suffix === '';
-    const meshNs = model.namespaces().filter((n) => inMesh(n.mode) && covers(n.name));
-    return meshNs.length ? { services: [], what: `a wildcard covering the mesh namespaces ${listSome(meshNs.map((n) => n.name), 3)}` } : null;
+    // `*`, `*.local`, `*.svc.cluster.local`: every namespace's services, those the input does not hold included.
+    const every = suffix === '' || svcSuffix.endsWith(suffix);
+    const one = /^\.([a-z0-9-]+)$/.exec(suffix.endsWith(svcSuffix) ? suffix.slice(0, -svcSuffix.length) : '');
+    return { wildcard: true, covers: (n) => `.${n}${svcSuffix}`.endsWith(suffix) || suffix === '', every, namespace: one ? one[1] : null };
   }
-  if (canonical.endsWith(svcSuffix)) {
-    const labels = canonical.slice(0, -svcSuffix.length).split('.');
-    const svcNs = labels[labels.length - 1];
-    if (labels.length === 2 && inMesh(model.namespace(svcNs).mode)) return { services: [], what: `a service of the mesh namespace ${svcNs}` };
-  }
-  return null;
+  if (!canonical.endsWith(svcSuffix)) return null;
+  const labels = canonical.slice(0, -svcSuffix.length).split('.');
+  return labels.length === 2 ? { wildcard: false, namespace: labels[1] } : null;
 }
 
 /**
@@ -126,22 +142,15 @@ export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: strin
  * when it reaches none (an external name, or only namespaces the input shows outside the mesh).
  */
 export function unknownMeshTarget(model: MeshModel, host: string, ns: string): string | null {
-  const domain = model.clusterDomain;
-  const canonical = resolveHost(host, ns, domain, (n) => model.namespace(n).resource !== null);
-  const svcSuffix = `.svc.${domain}`;
+  const scope = clusterScope(model, host, ns);
+  if (!scope) return null;
   // System namespaces (the control plane's, kube-system) hold no tenant workloads a sidecar serves.
   const unknown = (n: string) => model.namespace(n).mode === null && !model.namespace(n).system;
-  if (canonical.startsWith('*')) {
-    const suffix = canonical.slice(1);
-    // `*`, `*.local`, `*.svc.cluster.local`: every namespace's services, those the input does not hold included.
-    if (suffix === '' || svcSuffix.endsWith(suffix)) return `a wildcard over the services of every namespace, whose place in the mesh the input does not show`;
-    const m = /^\.([a-z0-9-]+)$/.exec(suffix.endsWith(svcSuffix) ? suffix.slice(0, -svcSuffix.length) : '');
-    return m && unknown(m[1]) ? `a wildcard over the services of namespace ${m[1]}, which the input does not show in or out of the mesh` : null;
+  if (scope.wildcard) {
+    if (scope.every) return `a wildcard over the services of every namespace, whose place in the mesh the input does not show`;
+    return scope.namespace !== null && unknown(scope.namespace) ? `a wildcard over the services of namespace ${scope.namespace}, which the input does not show in or out of the mesh` : null;
   }
-  if (!canonical.endsWith(svcSuffix)) return null;
-  const labels = canonical.slice(0, -svcSuffix.length).split('.');
-  if (labels.length !== 2 || !unknown(labels[1])) return null;
-  return `a service of namespace ${labels[1]}, which the input does not show in or out of the mesh`;
+  return unknown(scope.namespace) ? `a service of namespace ${scope.namespace}, which the input does not show in or out of the mesh` : null;
 }
 
 interface Destination {

@@ -55,17 +55,16 @@ export default defineRule({
     for (const w of model.workloads) {
       const ns = model.namespace(w.namespace);
       if (ns.system) continue;
-      // istiod, the CNI agent and ztunnel installed in a namespace of the user's choosing.
-      if (isIstioComponentWorkload(w, settings)) continue;
+      if (ns.resource && ns.mode !== 'sidecar' && ns.mode !== 'ambient') continue;
+      // istiod, the CNI agent and ztunnel installed in a namespace of the user's choosing; istiod's own
+      // gateway and waypoint proxies, which opt out because they are the proxy.
+      if (isIstioComponentWorkload(w, settings) || managedGatewayProxy(w, settings, model)) continue;
       if (!ns.resource) {
         // Application manifests are often kept apart from their namespaces': an opt-out there is
         // still worth a look, at a lower grade, saying what is unknown.
-        if (!managedGatewayProxy(w, settings, model)) reportUnknownNamespace(w);
+        reportUnknownNamespace(w);
         continue;
       }
-      if (ns.mode !== 'sidecar' && ns.mode !== 'ambient') continue;
-      // istiod's own gateway and waypoint proxies opt out because they are the proxy.
-      if (managedGatewayProxy(w, settings, model)) continue;
       if (ns.mode === 'sidecar') {
         const s = sidecarInjectSetting(w);
         if (!s || s.inject !== false) continue;
