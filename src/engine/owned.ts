@@ -5,10 +5,8 @@
  * ReplicaSets it made (the current one and up to `revisionHistoryLimit` old ones, ten by default) and
  * their Pods; a CronJob beside its Jobs and their Pods. They carry the same pod template, so every
  * rule that judges the template found the same thing on each: one container running as UID 1337 was a
- * dozen findings. Here a finding on an object whose controller (its `ownerReferences` entry with
- * `controller: true`, followed up to the top; a Pod whose ReplicaSet is missing goes to the Deployment
- * that ReplicaSet's name and the Pod's pod-template-hash point to) is in the input is dropped when the
- * top controller has a finding of the same rule at the same place in the pod template, and no lower
+ * dozen findings. Here a finding on an object whose controller (followed up to the top, as
+ * src/model/owners.ts resolves it) is in the input is dropped when the top controller has a finding of the same rule at the same place in the pod template, and no lower
  * severity; the controller's finding names the objects it stands for as evidence. What only the running objects
  * have (the injector's istio-init in every Pod of a Deployment) is one finding on the first of them,
  * naming the rest; a finding one object has at a place no other has stays where it is.
@@ -19,20 +17,8 @@
 import { severityRank, type Evidence, type Finding } from './finding.js';
 import { plainFinding } from './run.js';
 import type { Resource, ResourceRef } from '../model/resource.js';
-import { WORKLOAD_KINDS, isObject, podTemplatePath } from '../model/workloads.js';
-import { BARE_KIND_GROUPS } from '../cluster/discovery.js';
+import { OwnerLookup, namesAnOwner, ownerKey as keyOf, templateKind } from '../model/owners.js';
 
-/**
- * The kinds that run pods from a template, with their API group (`Deployment` is apps', a Pod core's)
- * and the location-path prefix of their template (`spec.template.`; a Pod is its own template).
- */
-const TEMPLATE_KINDS: ReadonlyMap<string, { group: string; prefix: string }> = new Map(
-  WORKLOAD_KINDS.map((kind) => [kind, { group: Object.hasOwn(BARE_KIND_GROUPS, kind) ? BARE_KIND_GROUPS[kind] : '', prefix: (podTemplatePath(kind) ?? []).map((seg) => `${String(seg)}.`).join('') }]),
-);
-const templateKind = (kind: string) => TEMPLATE_KINDS.get(kind) ?? null;
-
-/** Owner references followed at most (Pod → Job → CronJob is two; a loop in the input stops here). */
-const MAX_DEPTH = 4;
 /** Folded objects named one by one in the controller's evidence; the rest are counted. */
 const NAMED = 5;
 
@@ -41,67 +27,6 @@ export interface FoldResult {
   findings: readonly Finding[];
   /** Findings dropped because their top controller, or another object it runs, has the same. */
   folded: number;
-}
-
-const keyOf = (cluster: string, ns: string, kind: string, name: string) => `${cluster}\u0000${ns}\u0000${kind}\u0000${name}`;
-
-/**
- * The object's controller in the input: its `ownerReferences` entry with `controller: true`, of a kind
- * that runs pods from a template, in the same cluster and namespace, and with the same uid where both
- * record one (a controller deleted and made again under the same name is another object).
- */
-function controllerOf(r: Resource, byKey: ReadonlyMap<string, Resource>): Resource | null {
-  const refs = isObject(r.obj?.metadata) ? r.obj.metadata.ownerReferences : undefined;
-  if (!Array.isArray(refs)) return null;
-  for (const ref of refs) {
-    if (!isObject(ref) || ref.controller !== true || typeof ref.kind !== 'string' || typeof ref.name !== 'string' || ref.kind === 'Pod') continue;
-    const controller = templateKind(ref.kind);
-    if (!controller) continue;
-    const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
-    if ((apiVersion.includes('/') ? apiVersion.split('/')[0] : '') !== controller.group) continue;
-    const owner = byKey.get(keyOf(r.cluster, r.namespace, ref.kind, ref.name));
-    if (!owner) {
-      // `kubectl get deploy,pods` leaves the ReplicaSets out: a Pod's ReplicaSet is its Deployment's.
-      const deployment = ref.kind === 'ReplicaSet' ? deploymentOfReplicaSet(r, ref.name, byKey) : null;
-      if (deployment) return deployment;
-      continue;
-    }
-    if (owner === r) continue;
-    const uid = isObject(owner.obj?.metadata) ? owner.obj.metadata.uid : undefined;
-    if (typeof ref.uid === 'string' && typeof uid === 'string' && ref.uid !== uid) continue;
-    return owner;
-  }
-  return null;
-}
-
-/**
- * The Deployment that made a Pod's ReplicaSet when the ReplicaSet is not in the input: Kubernetes names
- * a Deployment's ReplicaSets `<deployment>-<pod-template-hash>` and labels their Pods with that hash, so
- * the Deployment of that name in the Pod's namespace, if its selector's labels are the Pod's, made it.
- */
-function deploymentOfReplicaSet(pod: Resource, replicaSet: string, byKey: ReadonlyMap<string, Resource>): Resource | null {
-  const hash = pod.labels['pod-template-hash'];
-  if (typeof hash !== 'string' || !hash || !replicaSet.endsWith(`-${hash}`)) return null;
-  const deployment = byKey.get(keyOf(pod.cluster, pod.namespace, 'Deployment', replicaSet.slice(0, -hash.length - 1)));
-  const wanted = deployment?.obj?.spec?.selector?.matchLabels;
-  if (!deployment || !isObject(wanted) || Object.keys(wanted).length === 0) return null;
-  for (const [k, v] of Object.entries(wanted)) if (pod.labels[k] !== v) return null;
-  return deployment;
-}
-
-/** The topmost controller in the input above `r`, or null when it has none. */
-function topController(r: Resource, byKey: ReadonlyMap<string, Resource>): Resource | null {
-  let top: Resource | null = null;
-  let at = r;
-  const seen = new Set<Resource>([r]);
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const up = controllerOf(at, byKey);
-    if (!up || seen.has(up)) break;
-    seen.add(up);
-    top = up;
-    at = up;
-  }
-  return top;
 }
 
 /** Where in the pod template a finding is (its path with the kind's template prefix taken off), or null. */
@@ -121,8 +46,7 @@ const sameRef = (ref: ResourceRef, r: Resource) => ref.cluster === r.cluster && 
  * per analysis and used for every rule's findings (the relay server folds rule by rule).
  */
 export class OwnerIndex {
-  private readonly byKey = new Map<string, Resource>();
-  private readonly tops = new Map<Resource, Resource | null>();
+  private readonly lookup: OwnerLookup | null = null;
   /** Whether any object's controller is in the input: when none is, fold() has nothing to do. */
   readonly owns: boolean;
 
@@ -136,37 +60,22 @@ export class OwnerIndex {
     for (const r of resources) {
       if (templateKind(r.kind)?.group !== r.group) continue;
       runners.push(r);
-      if (!referenced) referenced = Array.isArray(r.obj?.metadata?.ownerReferences) && r.obj.metadata.ownerReferences.length > 0;
+      if (!referenced) referenced = namesAnOwner(r);
     }
     // Manifests as written name no owners: nothing to index (the relay server asks at every analysis).
     if (!referenced) {
       this.owns = false;
       return;
     }
-    // Two definitions of one object (a repository of alternatives): which one a reference means is unknown.
-    const twice = new Set<string>();
-    for (const r of runners) {
-      const key = keyOf(r.cluster, r.namespace, r.kind, r.name);
-      if (this.byKey.has(key)) twice.add(key);
-      this.byKey.set(key, r);
-    }
-    for (const key of twice) this.byKey.delete(key);
+    const lookup = new OwnerLookup(runners);
     let owns = false;
-    for (const r of this.byKey.values()) if (this.topOf(r) !== null) owns = true;
-    this.owns = owns;
-  }
-
-  private topOf(r: Resource): Resource | null {
-    let top = this.tops.get(r);
-    if (top === undefined) {
-      top = topController(r, this.byKey);
-      this.tops.set(r, top);
+    for (const r of lookup.objects()) {
+      if (lookup.topOf(r) === null) continue;
+      owns = true;
+      break;
     }
-    return top;
-  }
-
-  private resourceOf(ref: ResourceRef): Resource | undefined {
-    return this.byKey.get(keyOf(ref.cluster, ref.namespace, ref.kind, ref.name));
+    this.owns = owns;
+    if (owns) this.lookup = lookup;
   }
 
   /**
@@ -175,16 +84,17 @@ export class OwnerIndex {
    * folds the result is `findings` itself.
    */
   fold(findings: readonly Finding[]): FoldResult {
-    if (!this.owns) return { findings, folded: 0 };
+    const lookup = this.lookup;
+    if (!lookup) return { findings, folded: 0 };
     // One pass: the top controllers' own findings by rule and template place, and the findings on the
     // objects they run, grouped by the same key.
     const atTop = new Map<string, Finding>();
     const groups = new Map<string, { top: Resource; owned: Finding[] }>();
     for (const f of findings) {
-      const r = this.resourceOf(f.resource);
+      const r = lookup.find(f.resource.cluster, f.resource.namespace, f.resource.kind, f.resource.name);
       const place = r ? templatePlace(f) : null;
       if (!r || place === null) continue;
-      const top = this.topOf(r);
+      const top = lookup.topOf(r);
       const at = top ?? r;
       const key = `${keyOf(at.cluster, at.namespace, at.kind, at.name)}\u0000${f.ruleId}\u0000${place}`;
       if (!top) {

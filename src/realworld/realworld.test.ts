@@ -665,4 +665,34 @@ describe('cluster-dump: a namespace as kubectl lists it, controllers beside what
     assert.deepEqual(ofRule(r, 'BYP004').map((f) => f.resource.name).sort(), ['orders-7c9d5b6f4-q7w4n', 'report-29461980-9d2lm']);
     assert.ok(r.summary.notes.some((n) => /^13 findings on objects that a controller in the input runs \(ReplicaSets, Pods, Jobs\) were folded/.test(n)), r.summary.notes.join('\n'));
   });
+
+  test('messages count the two applications, not the eight objects that run them', async () => {
+    const r = await scan(target);
+    for (const rule of ['AUT001', 'AUT006']) {
+      const [f] = ofRule(r, rule);
+      assert.ok(f, rule);
+      assert.match(f.message, /\b2 (mesh )?workloads .*\(Deployment shop\/orders, CronJob shop\/report, with the 6 ReplicaSets, Pods and Jobs they run\)/, f.message);
+      assert.doesNotMatch(f.message, /\b8 (mesh )?workloads|ReplicaSet shop\//, f.message);
+      const listed = (f.evidence as Array<{ role: string; description: string }>).filter((e) => e.role === 'workload').map((e) => e.description);
+      assert.equal(listed.length, 3, listed.join('\n'));
+      assert.match(listed[0], /^Deployment shop\/orders /);
+      assert.match(listed[1], /^CronJob shop\/report /);
+      assert.equal(listed[2], 'the same for the 6 ReplicaSets, Pods and Jobs they run');
+    }
+  });
+
+  test('posture: one row per controller, what it runs counted in the row, findings as scan folds them', async () => {
+    const out = await runCli(['posture', path.join(FIXTURES, target), '-f', 'json']);
+    const view = JSON.parse(out.stdout);
+    assert.deepEqual(view.workloads.map((w: { kind: string; name: string; runs: number }) => `${w.kind} ${w.name} +${w.runs}`), ['Deployment orders +4', 'CronJob report +2']);
+    // BYP004 stays on a Pod (only Pods have the injected istio-init): its controller's row shows it.
+    for (const w of view.workloads) assert.ok(w.findings.includes('BYP004') && w.findings.includes('BYP001'), JSON.stringify(w.findings));
+    assert.equal(view.summary.workloads, 2);
+    assert.equal(view.summary.runs, 6);
+    assert.equal(view.summary.findings, (await scan(target)).findings.length);
+    const text = (await runCli(['posture', path.join(FIXTURES, target)])).stdout;
+    assert.match(text, /Deployment\/orders \+4 /);
+    assert.match(text, /2 workloads \(\+6: the ReplicaSets, Jobs and Pods they run, in their rows\)/);
+    assert.doesNotMatch(text, /ReplicaSet\/orders/);
+  });
 });

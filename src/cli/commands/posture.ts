@@ -15,6 +15,8 @@ import { applySuppressions, resourceLookup } from '../../engine/suppress.js';
 import { configFor } from '../emit.js';
 import type { Finding } from '../../engine/finding.js';
 import type { Resource } from '../../model/resource.js';
+import type { Workload } from '../../model/workloads.js';
+import { collapseOwned } from '../../model/owners.js';
 import { computePosture, type Attachment, type MeshPosture, type MtlsOrigin } from '../../posture/index.js';
 import { useColor, EXIT_FINDINGS, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
@@ -104,7 +106,7 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
   };
   const parts: Part[] = [];
   if (paths.length) {
-    const result = await scanPaths(paths, { ...options, jobs, cluster: flags.cluster, ...(filesTelemetry ? { telemetry: filesTelemetry } : {}) });
+    const result = await scanPaths(paths, { ...options, jobs, cluster: flags.cluster, foldOwned: true, ...(filesTelemetry ? { telemetry: filesTelemetry } : {}) });
     parts.push({ cluster: null, view: viewOf(result, filesTelemetry), errors: result.errors });
   }
   if (selection) {
@@ -112,7 +114,7 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
       if (read.summary.status === 'error' && !read.resources.length) return null;
       const name = read.summary.name;
       const telemetry = plan ? telemetryFor(clusterTelemetry, name) : undefined;
-      const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, { ...options, telemetry });
+      const result = analyse({ files: [], resources: read.resources, errors: [], notes: [] }, { ...options, telemetry, foldOwned: true });
       const errors: ReportError[] = result.errors.map((e) => ({ ...e, file: /^<.*>$/.test(e.file) ? `cluster ${name}` : e.file, cluster: name }));
       return { view: viewOf(result, telemetry), errors };
     });
@@ -148,7 +150,7 @@ async function runPosture(paths: string[], flags: PostureFlags, io: CliIO, selec
 }
 
 function sumSummaries(all: Array<View['summary']>): View['summary'] {
-  const out = { workloads: 0, namespaces: 0, defaultDeny: 0, strict: 0, findings: 0 };
+  const out = { workloads: 0, runs: 0, namespaces: 0, defaultDeny: 0, strict: 0, findings: 0 };
   for (const s of all) for (const k of Object.keys(out) as Array<keyof typeof out>) out[k] += s[k];
   return out;
 }
@@ -186,6 +188,11 @@ interface WorkloadRow {
   policies: PolicyRow[];
   findings: string[];
   /**
+   * ReplicaSets, Jobs and Pods this workload runs that the input also holds (a cluster, or a dump of
+   * one): they have no row of their own, and their findings are in this row's (src/model/owners.ts).
+   */
+  runs: number;
+  /**
    * With traffic facts only: the sources seen sending plaintext (connection_security_policy="none")
    * into this workload, busiest first: what still breaks if its mTLS goes STRICT, or bypasses it if it is.
    */
@@ -209,7 +216,8 @@ export interface View {
     findings: string[];
   };
   workloads: WorkloadRow[];
-  summary: { workloads: number; namespaces: number; defaultDeny: number; strict: number; findings: number };
+  /** `runs`: ReplicaSets, Jobs and Pods shown in their controller's row (WorkloadRow.runs), in all. */
+  summary: { workloads: number; runs: number; namespaces: number; defaultDeny: number; strict: number; findings: number };
 }
 
 /** Plaintext sources into a workload, from the destination's reports when there are any (each hop once). */
@@ -267,11 +275,22 @@ export function buildView(posture: MeshPosture, findings: readonly Finding[], on
     if (withCited) for (const id of cited.get(keyOf(r)) ?? []) into.add(id);
   };
 
+  // A Deployment's ReplicaSets and Pods (a CronJob's Jobs...) in the input are one row: the controller's.
+  const { runBy } = collapseOwned(posture.workloads.map((wp) => wp.workload));
+  const runs = new Map<Workload, Workload[]>();
+  for (const [w, top] of runBy) {
+    const list = runs.get(top);
+    if (list) list.push(w);
+    else runs.set(top, [w]);
+  }
   const rows: WorkloadRow[] = [];
   for (const wp of posture.workloads) {
     if (onlyNs !== null && wp.workload.namespace !== onlyNs) continue;
+    if (runBy.has(wp.workload)) continue;
     const ids = new Set<string>();
     idsOf(wp.workload.resource, ids, true);
+    const owned = runs.get(wp.workload) ?? [];
+    for (const w of owned) idsOf(w.resource, ids, true);
     idsOf(model.namespace(wp.workload.namespace).resource, ids);
     if (wp.mtls.applies) {
       idsOf(wp.mtls.origin.resource, ids);
@@ -301,6 +320,7 @@ export function buildView(posture: MeshPosture, findings: readonly Finding[], on
       defaultDenyPolicy: dd ? `${dd.policy.resource.namespace}/${dd.policy.resource.name}` : null,
       policies: [...authz.map(policyRow), ...ra.map(policyRow)],
       findings: [...ids].sort(),
+      runs: owned.length,
       ...(telemetry ? { plaintextFrom: plaintextSources(telemetry.into(wp.workload.namespace, wp.workload.resource.name)) } : {}),
     });
   }
@@ -319,6 +339,7 @@ export function buildView(posture: MeshPosture, findings: readonly Finding[], on
     workloads: rows,
     summary: {
       workloads: rows.length,
+      runs: rows.reduce((n, r) => n + r.runs, 0),
       namespaces: new Set(rows.map((r) => r.namespace)).size,
       defaultDeny: rows.filter((r) => r.defaultDeny).length,
       strict: rows.filter((r) => r.mtls.applies && r.mtls.mode === 'STRICT' && r.mtls.ports.every((p) => p.mode === 'STRICT')).length,
@@ -382,7 +403,7 @@ function renderText(rawView: View, rawErrors: Array<{ file: string; line: number
     const header = ['NAMESPACE', 'WORKLOAD', 'DATAPLANE', 'MTLS', 'DEFAULT-DENY', 'FINDINGS', 'POLICIES'];
     const rows = view.workloads.map((w) => [
       w.namespace,
-      `${w.kind}/${w.name}`,
+      `${w.kind}/${w.name}${w.runs ? ` +${w.runs}` : ''}`,
       w.dataplane + (w.waypoint ? `+wp:${w.waypoint.name}` : ''),
       mtlsCell(w),
       w.defaultDeny ? 'yes' : 'no',
@@ -433,7 +454,7 @@ function renderText(rawView: View, rawErrors: Array<{ file: string; line: number
   const s = view.summary;
   out.push('');
   out.push(
-    `${s.workloads} workload${s.workloads === 1 ? '' : 's'} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}: ${s.strict} STRICT on every port, ${s.defaultDeny} under a default-deny; ${s.findings} finding${s.findings === 1 ? '' : 's'} in all, ${durationMs} ms`,
+    `${s.workloads} workload${s.workloads === 1 ? '' : 's'}${s.runs ? ` (+${s.runs}: the ReplicaSets, Jobs and Pods they run, in their rows)` : ''} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}: ${s.strict} STRICT on every port, ${s.defaultDeny} under a default-deny; ${s.findings} finding${s.findings === 1 ? '' : 's'} in all, ${durationMs} ms`,
   );
   out.push(c.dim('  `meshward scan` lists the findings; `meshward explain <ID>` tells why a rule matters.'));
   return out.join('\n') + '\n';

@@ -2,7 +2,7 @@ import { isObject } from '../../posture/util.js';
 import { defineRule, type EvidenceInput } from '../types.js';
 import type { PathSegment, Resource } from '../../model/resource.js';
 import { computePosture } from '../../posture/index.js';
-import { MESH_CONFIG, NAMESPACE, PA, WORKLOADS, looksLikeMesh, wname, workloadEvidence, workloadList } from './common.js';
+import { MESH_CONFIG, NAMESPACE, PA, WORKLOADS, looksLikeMesh, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
@@ -43,10 +43,12 @@ export default defineRule({
     const inherit = posture.workloads.filter((wp) => wp.mtls.applies && (wp.mtls.origin.level === 'mesh' || wp.mtls.origin.level === 'default') && wp.mtls.mode !== 'STRICT');
     const ws = inherit.filter((wp) => wp.dataplane !== null).map((wp) => wp.workload);
     const unsure = inherit.filter((wp) => wp.dataplane === null && !model.isSystemNamespace(wp.workload.namespace)).map((wp) => wp.workload);
-    const outside = inherit.length - ws.length - unsure.length;
+    const outside = workloadCount(inherit.filter((wp) => wp.dataplane === null && model.isSystemNamespace(wp.workload.namespace)).map((wp) => wp.workload));
     const parts: string[] = [];
-    if (ws.length) parts.push(`${ws.length === 1 ? '1 mesh workload inherits it and accepts' : `${ws.length} mesh workloads inherit it and accept`} plaintext (${workloadList(ws)})`);
-    if (unsure.length) parts.push(`${unsure.length === 1 ? '1 workload' : `${unsure.length} workloads`} in namespaces whose injection the input does not show would too (${workloadList(unsure)})`);
+    const nWs = workloadCount(ws);
+    const nUnsure = workloadCount(unsure);
+    if (ws.length) parts.push(`${nWs === 1 ? '1 mesh workload inherits it and accepts' : `${nWs} mesh workloads inherit it and accept`} plaintext (${workloadList(ws)})`);
+    if (unsure.length) parts.push(`${nUnsure === 1 ? '1 workload' : `${nUnsure} workloads`} in namespaces whose injection the input does not show would too (${workloadList(unsure)})`);
     if (outside) parts.push(`${outside === 1 ? '1 workload' : `${outside} workloads`} of system namespaces without a Namespace object ${outside === 1 ? 'is' : 'are'} taken as outside the mesh, where PeerAuthentication does not apply`);
     const who = parts.length ? parts.join('; ') : 'every workload that no namespace or workload policy makes STRICT accepts plaintext';
     const listed = [...ws, ...unsure];

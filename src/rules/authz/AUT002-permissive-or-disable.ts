@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import type { Workload } from '../../model/workloads.js';
 import { computePosture, type MtlsMode, type WorkloadPosture } from '../../posture/index.js';
-import { NAMESPACE, PA, WORKLOADS, wname, workloadEvidence, workloadList } from './common.js';
+import { NAMESPACE, PA, WORKLOADS, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { listSome, plural } from '../../posture/util.js';
 import { postureReads } from '../../posture/reads.js';
 
@@ -92,5 +92,5 @@ function consequence(mode: MtlsMode, affected: readonly Workload[], ambient: boo
   const what = port ? `port ${port} of ` : '';
   const how = mode === 'DISABLE' ? (ambient ? 'ztunnel ignores DISABLE, so plaintext is still accepted' : 'mutual TLS is off, so only plaintext is accepted') : 'plaintext is accepted beside mutual TLS';
   if (!affected.length) return `${how}; no workload in the input takes this setting yet`;
-  return `${how} on ${what}${plural(affected.length, 'workload')} (${workloadList(affected)}), from any caller, without identity`;
+  return `${how} on ${what}${plural(workloadCount(affected), 'workload')} (${workloadList(affected)}), from any caller, without identity`;
 }

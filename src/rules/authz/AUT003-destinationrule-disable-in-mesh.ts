@@ -6,6 +6,7 @@ import { computePosture, namedPort, type MeshPosture, type ServiceInfo } from '.
 import { listSome, plural, str } from '../../posture/util.js';
 import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, modeText, tlsBlocks, tlsMode, wname, workloadEvidence, destinationRulesWithTls } from './common.js';
 import { postureReads } from '../../posture/reads.js';
+import { collapseOwned } from '../../model/owners.js';
 
 export default defineRule({
   meta: {
@@ -64,7 +65,11 @@ export default defineRule({
         const severity = open.length || unknown ? 'high' : 'medium';
         let outcome: string;
         if (unknown) outcome = `its workloads are not in the input, so nothing shows they refuse plaintext`;
-        else if (open.length) outcome = `${listSome(open.map((d) => `${wname(d.w)} accepts it (${d.mode})`), 3)}`;
+        else if (open.length) {
+          // A Deployment's ReplicaSets and Pods accept it as it does: named once (src/model/owners.ts).
+          const named = new Set(collapseOwned(open.map((d) => d.w)).workloads);
+          outcome = `${listSome(open.filter((d) => named.has(d.w)).map((d) => `${wname(d.w)} accepts it (${d.mode})`), 3)}`;
+        }
         else outcome = `its workloads are STRICT, so these calls fail instead`;
         report({
           resource: dr,

@@ -4,7 +4,7 @@ import type { NamespaceInfo } from '../../model/namespaces.js';
 import type { Workload } from '../../model/workloads.js';
 import { computePosture, type MeshPosture, type WorkloadPosture } from '../../posture/index.js';
 import { listSome, plural } from '../../posture/util.js';
-import { AP, NAMESPACE, WORKLOADS, looksLikeMesh, wname, workloadEvidence, workloadList } from './common.js';
+import { AP, NAMESPACE, WORKLOADS, looksLikeMesh, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
@@ -61,7 +61,7 @@ export default defineRule({
       const rootNs = model.namespace(root).resource;
       const evidence: EvidenceInput[] = gaps.slice(0, 10).map((g, i) => ({
         role: 'namespace',
-        description: `${g.info.name} (${g.info.resource ? g.info.mode : "mode unknown, assumed in the mesh"}): ${g.open.length ? `${plural(g.open.length, 'workload')} without any ALLOW policy` : g.workloads ? 'every workload has ALLOW policies' : 'no workloads in the input'}`,
+        description: `${g.info.name} (${g.info.resource ? g.info.mode : "mode unknown, assumed in the mesh"}): ${g.open.length ? `${plural(workloadCount(g.open), 'workload')} without any ALLOW policy` : g.workloads ? 'every workload has ALLOW policies' : 'no workloads in the input'}`,
         ...(i < 3 && g.info.resource ? { resource: g.info.resource, path: ['metadata', 'name'] } : {}),
       }));
       if (gaps.length > 10) evidence.push({ role: 'namespace', description: `…and ${gaps.length - 10} more namespaces` });
@@ -72,14 +72,14 @@ export default defineRule({
         message: `No default-deny AuthorizationPolicy (ALLOW with no rules) in the root namespace ${root} or in any of the ${gaps.length} mesh namespaces (${listSome(
           gaps.map((g) => g.info.name),
           4,
-        )}): ${open.length ? `${plural(open.length, 'workload')} without any ALLOW policy ${open.length === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(open)})` : 'every new workload starts open to every mesh client'}.`,
+        )}): ${open.length ? `${plural(workloadCount(open), 'workload')} without any ALLOW policy ${workloadCount(open) === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(open)})` : 'every new workload starts open to every mesh client'}.`,
         evidence,
       });
       return;
     }
     for (const g of gaps) {
       const tail = g.open.length
-        ? `${plural(g.open.length, 'workload')} without any ALLOW policy ${g.open.length === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(g.open)})`
+        ? `${plural(workloadCount(g.open), 'workload')} without any ALLOW policy ${workloadCount(g.open) === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(g.open)})`
         : g.workloads
           ? 'its workloads have ALLOW policies today, but any new workload, or one whose policy is mistyped, starts open'
           : 'any workload deployed there starts open to every mesh client';

@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import { computePosture, type PolicyInfo, type MeshPosture } from '../../posture/index.js';
 import { matchesEverything, rulesOf } from '../../posture/rules.js';
 import { plural } from '../../posture/util.js';
-import { AP, WORKLOADS, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { AP, WORKLOADS, targetPostures, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
@@ -38,7 +38,7 @@ export default defineRule({
         const r = p.resource;
         const scope = scopeText(p);
         const tail = cancelled.workloads.length
-          ? `, cancelling the default-deny (${cancelled.policies.join(', ')}) of ${plural(cancelled.workloads.length, 'workload')} (${workloadList(cancelled.workloads)})`
+          ? `, cancelling the default-deny (${cancelled.policies.join(', ')}) of ${plural(workloadCount(cancelled.workloads), 'workload')} (${workloadList(cancelled.workloads)})`
           : cancelled.policies.length
             ? `, cancelling the default-deny ${cancelled.policies.join(', ')}`
             : '';
@@ -63,7 +63,7 @@ function scopeText(p: PolicyInfo): string {
       return `every workload in namespace ${p.resource.namespace}`;
     default:
       if (p.targets.length === 1) return `the workload it selects (${p.targets[0].resource.kind} ${p.targets[0].namespace}/${p.targets[0].resource.name})`;
-      return p.targets.length ? `the ${plural(p.targets.length, 'workload')} it selects` : 'the workloads it selects';
+      return p.targets.length ? `the ${plural(workloadCount(p.targets), 'workload')} it selects` : 'the workloads it selects';
   }
 }
 

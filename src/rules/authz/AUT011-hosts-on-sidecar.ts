@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import { computePosture } from '../../posture/index.js';
 import { operationFields, rulesOf } from '../../posture/rules.js';
 import { plural } from '../../posture/util.js';
-import { AP, ISTIO_GW, K8S_GW, WORKLOADS, attachmentOf, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { AP, ISTIO_GW, K8S_GW, WORKLOADS, attachmentOf, targetPostures, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 import { objectsWhere } from '../objects-where.js';
 import type { Resource } from '../../model/resource.js';
@@ -41,7 +41,7 @@ export default defineRule({
       report({
         resource: r,
         path: first.path,
-        message: `AuthorizationPolicy ${r.namespace}/${r.name} matches ${first.field} on ${plural(ws.length, 'workload')} that ${ws.length === 1 ? 'is not a gateway' : 'are not gateways'} (${workloadList(ws)}): between workloads the caller writes the Host header, so the match proves nothing about who is calling.`,
+        message: `AuthorizationPolicy ${r.namespace}/${r.name} matches ${first.field} on ${plural(workloadCount(ws), 'workload')} that ${workloadCount(ws) === 1 ? 'is not a gateway' : 'are not gateways'} (${workloadList(ws)}): between workloads the caller writes the Host header, so the match proves nothing about who is calling.`,
         evidence: workloadEvidence(ws, (w) => `${wname(w)} is an application workload`),
       });
     }

@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import { computePosture, type Attachment, type PolicyInfo } from '../../posture/index.js';
 import { conditions, rulesOf, sourceFields, type RuleView } from '../../posture/rules.js';
 import { plural } from '../../posture/util.js';
-import { AP, RA, WORKLOADS, attachmentOf, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { AP, RA, WORKLOADS, attachmentOf, targetPostures, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
@@ -56,9 +56,9 @@ export default defineRule({
         resource: r,
         path,
         message:
-          targets.length === 1
-            ? `RequestAuthentication ${r.namespace}/${r.name} validates tokens for ${wname(ws[0])}, but no AuthorizationPolicy there requires one: a request without a token is accepted as anonymous.`
-            : `RequestAuthentication ${r.namespace}/${r.name} validates tokens for ${plural(targets.length, 'workload')}, but on ${ws.length === targets.length ? 'all of them' : plural(ws.length, 'workload')} (${workloadList(ws)}) no AuthorizationPolicy requires one: a request without a token is accepted as anonymous.`,
+          workloadCount(ws) === 1 && ws.length === targets.length
+            ? `RequestAuthentication ${r.namespace}/${r.name} validates tokens for ${workloadList(ws)}, but no AuthorizationPolicy there requires one: a request without a token is accepted as anonymous.`
+            : `RequestAuthentication ${r.namespace}/${r.name} validates tokens for ${plural(workloadCount(targets.map((wp) => wp.workload)), 'workload')}, but on ${ws.length === targets.length ? 'all of them' : plural(workloadCount(ws), 'workload')} (${workloadList(ws)}) no AuthorizationPolicy requires one: a request without a token is accepted as anonymous.`,
         evidence: workloadEvidence(ws, (w) => `${wname(w)} has no policy requiring requestPrincipals`),
       });
     }

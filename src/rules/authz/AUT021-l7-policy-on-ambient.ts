@@ -5,7 +5,7 @@ import type { Workload } from '../../model/workloads.js';
 import { computePosture, type PolicyInfo } from '../../posture/index.js';
 import { L4_CONDITION_KEYS, L7_OPERATION_FIELDS, L7_SOURCE_FIELDS, conditions, operationFields, rulesOf, sourceFields } from '../../posture/rules.js';
 import { listSome, plural } from '../../posture/util.js';
-import { AP, K8S_GW, NAMESPACE, SERVICE, WORKLOADS, attachmentOf, targetPostures, wname, workloadEvidence, workloadList } from './common.js';
+import { AP, K8S_GW, NAMESPACE, SERVICE, WORKLOADS, attachmentOf, targetPostures, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
 const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -79,7 +79,7 @@ export default defineRule({
         resource: r,
         path: worst.path,
         severity: worst.severity,
-        message: `${p.action} policy ${r.namespace}/${r.name} applies to ${plural(worst.ws.length, 'ambient workload')} (${workloadList(worst.ws)}), but ${worst.text}.${more}`,
+        message: `${p.action} policy ${r.namespace}/${r.name} applies to ${plural(workloadCount(worst.ws), 'ambient workload')} (${workloadList(worst.ws)}), but ${worst.text}.${more}`,
         evidence: [
           ...[...new Set(all.map((w) => w.namespace))].slice(0, 3).flatMap((ns) => {
             const nsRes = model.namespace(ns).resource;

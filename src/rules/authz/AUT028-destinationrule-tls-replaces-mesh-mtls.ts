@@ -5,6 +5,7 @@ import { listSome, str } from '../../posture/util.js';
 import { DR, NAMESPACE, PA, SERVICE, WORKLOADS, tlsBlocks, tlsMode, wname, workloadEvidence, destinationRulesWithTls } from './common.js';
 import { destinations, inMeshTarget } from './AUT003-destinationrule-disable-in-mesh.js';
 import { postureReads } from '../../posture/reads.js';
+import { collapseOwned } from '../../model/owners.js';
 
 export default defineRule({
   meta: {
@@ -51,7 +52,11 @@ export default defineRule({
         const unknown = dest.length === 0;
         let outcome: string;
         if (unknown) outcome = 'its workloads are not in the input, so nothing shows they refuse it';
-        else if (open.length) outcome = `${listSome(open.map((d) => `${wname(d.w)} takes it as unauthenticated TLS (${d.mode})`), 3)}`;
+        else if (open.length) {
+          // A Deployment's ReplicaSets and Pods take it as it does: named once (src/model/owners.ts).
+          const named = new Set(collapseOwned(open.map((d) => d.w)).workloads);
+          outcome = `${listSome(open.filter((d) => named.has(d.w)).map((d) => `${wname(d.w)} takes it as unauthenticated TLS (${d.mode})`), 3)}`;
+        }
         else outcome = 'its workloads are STRICT, so these calls fail instead';
         report({
           resource: dr,

@@ -6,6 +6,7 @@ import type { EvidenceInput } from '../types.js';
 import type { MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../posture/index.js';
 import { isObject } from '../../posture/util.js';
 import { listSomeOf } from '../../engine/text.js';
+import { collapseOwned, ownedText } from '../../model/owners.js';
 import { detectIstioVersions, type DetectedVersion } from '../../advisories/detect.js';
 import { compareVersions } from '../../advisories/version.js';
 import { WORKLOAD_READS } from '../reads.js';
@@ -36,15 +37,32 @@ export function wname(w: Workload): string {
   return `${w.resource.kind} ${w.namespace}/${w.resource.name}`;
 }
 
-/** A short list of workload names for a message. */
+/**
+ * A short list of workload names for a message. A ReplicaSet, Job or Pod whose controller is in the
+ * list is not named but counted after the rest (a cluster's Deployment is one workload, not eight):
+ * count with workloadCount so the number matches the names.
+ */
 export function workloadList(ws: readonly Workload[], max = 3): string {
-  return listSomeOf(ws, max, wname);
+  const c = collapseOwned(ws);
+  const owned = ownedText(c);
+  return `${listSomeOf(c.workloads, max, wname)}${owned ? `, with ${owned}` : ''}`;
 }
 
-/** One evidence entry per workload (the first few located, the rest as text), capped. */
+/** How many workloads a message about `ws` speaks of: those no other workload of the list runs. */
+export function workloadCount(ws: readonly Workload[]): number {
+  return collapseOwned(ws).workloads.length;
+}
+
+/**
+ * One evidence entry per workload (the first few located, the rest as text), capped; ReplicaSets, Jobs
+ * and Pods whose controller is in the list in one entry after the rest, as in workloadList.
+ */
 export function workloadEvidence(ws: readonly Workload[], describe: (w: Workload) => string, role = 'workload', located = MAX_LOCATED): EvidenceInput[] {
-  const out: EvidenceInput[] = ws.slice(0, MAX_LISTED).map((w, i) => (i < located ? { role, description: describe(w), resource: w.resource, path: w.metaPath } : { role, description: describe(w) }));
-  if (ws.length > MAX_LISTED) out.push({ role, description: `…and ${ws.length - MAX_LISTED} more workloads` });
+  const c = collapseOwned(ws);
+  const listed = c.workloads;
+  const out: EvidenceInput[] = listed.slice(0, MAX_LISTED).map((w, i) => (i < located ? { role, description: describe(w), resource: w.resource, path: w.metaPath } : { role, description: describe(w) }));
+  if (listed.length > MAX_LISTED) out.push({ role, description: `…and ${listed.length - MAX_LISTED} more workloads` });
+  if (c.owned) out.push({ role, description: `the same for ${ownedText(c)}` });
   return out;
 }
 

@@ -9,6 +9,7 @@ import { isObject } from '../../model/workloads.js';
 import { isEmptySelector } from '../../model/selectors.js';
 import type { Workload } from '../../model/workloads.js';
 import { quoteValue } from '../../engine/text.js';
+import { collapseOwned } from '../../model/owners.js';
 
 export const NETPOL_GROUP = 'networking.k8s.io';
 export const ISTIO_NET_GROUP = 'networking.istio.io';
@@ -84,10 +85,10 @@ export function podsText(ns: string, podSelector: unknown): string {
   return isEmptySelector(podSelector) ? `every pod in ${ns}` : `pods in ${ns} matching ${selectorText(podSelector)}`;
 }
 
-/** Workloads as `Deployment shop/web, Pod shop/x and 3 more`. */
+/** Workloads as `Deployment shop/web, Pod shop/x and 3 more` (a Deployment's ReplicaSets and Pods not named: src/model/owners.ts). */
 export function workloadsText(ws: readonly Workload[], max = 5): string {
   return listSome(
-    ws.map((w) => describe(w.resource)),
+    collapseOwned(ws).workloads.map((w) => describe(w.resource)),
     max,
   );
 }

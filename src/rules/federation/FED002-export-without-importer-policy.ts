@@ -3,7 +3,7 @@ import type { Attachment, ServiceInfo } from '../../posture/types.js';
 import { computePosture } from '../../posture/index.js';
 import { postureReads } from '../../posture/reads.js';
 import { isObject, listSome } from '../../posture/util.js';
-import { workloadEvidence, wname } from '../authz/common.js';
+import { workloadCount, workloadEvidence, workloadList, wname } from '../authz/common.js';
 import { AP, ISTIO_GW, passthroughHosts, shown } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';
 
@@ -93,7 +93,7 @@ export default defineRule({
           resource: h.gateway,
           path: h.path,
           key: `${s.namespace}/${s.name}`,
-          message: `Gateway ${h.gateway.namespace}/${h.gateway.name} passes ${shown(h.raw)} through to Service ${s.namespace}/${s.name}, but ${open.length === s.workloads.length ? 'its workloads' : `${open.length} of its ${s.workloads.length} workloads`} (${listSome(open.map(wname), 3)}) are not limited to callers named by principal (no ALLOW AuthorizationPolicy, or one that admits callers without naming them): any workload of any mesh that trusts this mesh's root can call it through the east-west gateway.`,
+          message: `Gateway ${h.gateway.namespace}/${h.gateway.name} passes ${shown(h.raw)} through to Service ${s.namespace}/${s.name}, but ${open.length === s.workloads.length ? 'its workloads' : `${workloadCount(open)} of its ${workloadCount(s.workloads)} workloads`} (${workloadList(open)}) are not limited to callers named by principal (no ALLOW AuthorizationPolicy, or one that admits callers without naming them): any workload of any mesh that trusts this mesh's root can call it through the east-west gateway.`,
           evidence: [{ role: 'service', description: `Service ${s.namespace}/${s.name}`, resource: s.resource, path: ['metadata', 'name'] }, ...workloadEvidence(open, (w) => `${wname(w)} has no AuthorizationPolicy naming its callers`)],
         });
       }

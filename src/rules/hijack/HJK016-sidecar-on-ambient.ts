@@ -5,6 +5,7 @@ import { describe } from '../../model/resource.js';
 import { sidecarOnAmbientOnly } from '../../tenancy/visibility.js';
 import { listSome } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';
+import { collapseOwned } from '../../model/owners.js';
 
 export default defineRule({
   meta: {
@@ -36,7 +37,7 @@ export default defineRule({
       const ns = model.namespace(sc.namespace);
       const idle = sidecarOnAmbientOnly(model, sc);
       if (!idle) continue;
-      const why = `${idle.why}${idle.ambient.length ? ` (${listSome(idle.ambient.map((w) => describe(w.resource)), 3)})` : ''}`;
+      const why = `${idle.why}${idle.ambient.length ? ` (${listSome(collapseOwned(idle.ambient).workloads.map((w) => describe(w.resource)), 3)})` : ''}`;
       const scoping = Array.isArray(spec.egress) && spec.egress.length > 0;
       const locked = isObject(spec.outboundTrafficPolicy) && spec.outboundTrafficPolicy.mode === 'REGISTRY_ONLY';
       const severity: Severity = scoping || locked ? 'high' : 'medium';

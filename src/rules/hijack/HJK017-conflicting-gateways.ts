@@ -10,6 +10,7 @@ import { gatewaysScopedToNamespace } from './HJK006-tenant-gateway-selects-share
 import { listSome } from './common.js';
 import { quoteValue } from '../../engine/text.js';
 import { postureReads } from '../../posture/reads.js';
+import { collapseOwned } from '../../model/owners.js';
 
 interface Server {
   gateway: Resource;
@@ -215,7 +216,7 @@ export default defineRule({
       const graded: Severity = tlsDiffers || tenants ? 'high' : 'medium';
       // Envoy picks the most specific name per request, so a wildcard overlap is deterministic routing; the risk left is connection reuse across names.
       const severity: Severity = duplicate ? graded : graded === 'high' ? 'medium' : 'low';
-      const shared = index.selectedBy.get(newer)?.filter((w) => (index.selectedBy.get(older) ?? []).includes(w)) ?? [];
+      const shared = collapseOwned(index.selectedBy.get(newer)?.filter((w) => (index.selectedBy.get(older) ?? []).includes(w)) ?? []).workloads;
       const pods = shared.length ? `the same gateway pods (${listSome(shared.map((w) => describe(w.resource)), 3)})` : 'the same gateway pods (by their selectors; the pods are not in the input)';
       const evidence: EvidenceInput[] = [
         { role: 'conflicting-gateway', description: `Gateway ${older.namespace}/${older.name} serves ${quoteValue(other.raw, 120)} on port ${os.port} with ${os.tls}`, resource: older, path: ['spec', 'servers', os.index, 'hosts', other.index] },

@@ -3,6 +3,7 @@ import type { PathSegment } from '../../model/resource.js';
 import { isObject, type Workload } from '../../model/workloads.js';
 import { podOptIn } from '../../model/namespaces.js';
 import { carriesInjectedSidecar } from '../../model/model.js';
+import { collapseOwned } from '../../model/owners.js';
 import type { EvidenceInput } from '../types.js';
 import { shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 import { WORKLOAD_READS } from '../reads.js';
@@ -50,7 +51,8 @@ export default defineRule({
       } else {
         how = 'has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label';
       }
-      const workloads = model.workloadsIn(ns.name);
+      // A Deployment's ReplicaSets and Pods are one workload here (src/model/owners.ts), as everywhere in a message.
+      const workloads = collapseOwned(model.workloadsIn(ns.name)).workloads;
       // Pods can join on their own (object / rev.object webhooks, pod-level ambient): the model decides once.
       const joined: Workload[] = [];
       const outside: Workload[] = [];

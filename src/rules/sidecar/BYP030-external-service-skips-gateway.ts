@@ -9,6 +9,7 @@ import { describe } from '../../model/resource.js';
 import { postureReads } from '../../posture/reads.js';
 import { objectsWhere } from '../objects-where.js';
 import type { Resource } from '../../model/resource.js';
+import { collapseOwned } from '../../model/owners.js';
 
 /** Pod labels that mark an Istio or Gateway API gateway deployment, whatever the install method. */
 const GATEWAY_LABELS: ReadonlyArray<[string, RegExp]> = [
@@ -87,7 +88,8 @@ export default defineRule({
       const ranges = Array.isArray(spec.loadBalancerSourceRanges) && spec.loadBalancerSourceRanges.some((r: unknown) => typeof r === 'string' && r.trim() !== '');
       const severity: Severity = open.length ? (ranges ? 'medium' : 'high') : 'low';
       const first = open[0] ?? exposed[0];
-      const names = listSome(selected.map((w) => describe(w.resource)), 3);
+      const runners = collapseOwned(selected).workloads;
+      const names = listSome(runners.map((w) => describe(w.resource)), 3);
       const effect = open.length
         ? `on port${open.length === 1 ? '' : 's'} ${listSome(open.map((e) => e.port), 5)} the workload accepts plaintext (mTLS ${listSome([...new Set(open.map((e) => e.mode))], 2)}), so clients ${ranges ? 'in loadBalancerSourceRanges' : 'outside the mesh'} reach it without the gateway's TLS, authentication and authorization`
         : 'every exposed port is mTLS STRICT, so outside clients cannot connect: the Service only works once someone makes the workload PERMISSIVE';
@@ -95,7 +97,7 @@ export default defineRule({
         resource: svc,
         path: first ? ['spec', 'ports', first.index] : ['spec', 'type'],
         severity,
-        message: `Service ${svc.namespace}/${svc.name} is ${exposure}${exposure.endsWith('and') ? '' : ' that'} selects mesh workload${selected.length === 1 ? '' : 's'} ${names} directly, not an ingress gateway: ${effect}.`,
+        message: `Service ${svc.namespace}/${svc.name} is ${exposure}${exposure.endsWith('and') ? '' : ' that'} selects mesh workload${runners.length === 1 ? '' : 's'} ${names} directly, not an ingress gateway: ${effect}.`,
         evidence: [
           ...selected.slice(0, 5).map((w): EvidenceInput => ({ role: 'exposed-workload', description: `${describe(w.resource)} runs in the mesh (${model.dataplaneOf(w)}) and is not a gateway`, resource: w.resource, path: w.metaPath })),
           ...(ranges ? [{ role: 'source-ranges', description: `loadBalancerSourceRanges ${quoteValue(spec.loadBalancerSourceRanges, 80)} limits who can connect`, resource: svc, path: ['spec', 'loadBalancerSourceRanges'] }] : []),
