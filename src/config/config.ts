@@ -16,10 +16,6 @@ const ruleId = z.string().regex(/^([A-Z]{3}\d{3}|X-[A-Z0-9]+(-[A-Z0-9]+)*)$/, 'a
 const configPath = z.string().min(1).max(4096);
 const SEVERITY_LIST = SEVERITIES.join(', ');
 /** Severities are matched case-insensitively (`HIGH` as on the command line); the message lists the valid ones. */
-const severity = z.preprocess(
-  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
-  z.enum(SEVERITIES, { error: `a severity: one of ${SEVERITY_LIST}` }),
-);
 const ruleSetting = z.preprocess(
   (v) => (typeof v === 'string' ? v.toLowerCase() : v),
   z.enum(['off', ...SEVERITIES], { error: `"off" or a severity: one of ${SEVERITY_LIST}` }),

@@ -38,9 +38,6 @@ const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'] as const;
 export const HIJACK_RULE_PREFIX = 'HJK';
 
 const WEAKNESS: Record<MtlsState, number> = { 'n/a': 0, strict: 1, permissive: 2, disabled: 3, none: 4 };
-function weakest(a: MtlsState, b: MtlsState): MtlsState {
-  return WEAKNESS[b] > WEAKNESS[a] ? b : a;
-}
 function stateOf(mode: MtlsMode): MtlsState {
   return mode === 'STRICT' ? 'strict' : mode === 'PERMISSIVE' ? 'permissive' : 'disabled';
 }

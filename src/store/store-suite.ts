@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SEVERITIES, type Severity } from '../engine/finding.js';
-import type { Batch, Change, Cursor, WireObject, WireTrafficEdge } from '../relay/protocol.js';
+import type { Change, Cursor, WireObject, WireTrafficEdge } from '../relay/protocol.js';
 import { MAX_KEY_BYTES, StoreInputError, StoreRevokedClusterError, wireObjectJson, wireObjectKey } from './common.js';
 import type { StoreSpec } from './index.js';
 import { batch, finding, HOSTILE_STRINGS, HUGE_STRING, T0, upsert, wireObject } from './store-suite-data.js';

@@ -27,7 +27,7 @@ import { scanPaths } from '../engine/scan.js';
 import { loadTenantPolicy } from './policy.js';
 import type { Resource } from '../model/resource.js';
 import nodePath from 'node:path';
-import { POLICY, KINDS, request, vs, gw, route, SCENARIOS, type Request } from '../testing/admission-scenarios.js';
+import { POLICY, KINDS, request, vs, gw, SCENARIOS, type Request } from '../testing/admission-scenarios.js';
 
 // ------------------------------------------------------------------------------------------------
 // Fixtures: the policy, the request builder and the scenarios are in src/testing/admission-scenarios.ts,

@@ -29,7 +29,6 @@ import { baselineFor, configFor, emitReport, nearest, type EmitInput, type Outpu
 import { HelmSourceMap } from '../helm.js';
 import { addOutputOptions, parseFailOn, resolveOutputs, type OutputOptionValues } from '../outputs.js';
 import { readSideText, SideFileError } from '../../engine/side-file.js';
-import { yamlErrorReason } from '../../engine/redact.js';
 import { UsageError, EXIT_USAGE, type CliIO, positiveInt } from '../io.js';
 import type { SetExit } from './index.js';
 import { checkWatchUsage, runWatch } from './scan-watch.js';

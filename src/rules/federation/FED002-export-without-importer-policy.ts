@@ -2,7 +2,7 @@ import { defineRule } from '../types.js';
 import type { Attachment, ServiceInfo } from '../../posture/types.js';
 import { computePosture } from '../../posture/index.js';
 import { postureReads } from '../../posture/reads.js';
-import { isObject, listSome } from '../../posture/util.js';
+import { isObject } from '../../posture/util.js';
 import { workloadCount, workloadEvidence, workloadList, wname } from '../authz/common.js';
 import { AP, ISTIO_GW, passthroughHosts, shown } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';

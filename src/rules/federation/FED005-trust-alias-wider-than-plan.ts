@@ -1,6 +1,5 @@
 import { meshConfigHasFields } from '../../model/meshconfig.js';
 import { defineRule } from '../types.js';
-import type { Severity } from '../../engine/finding.js';
 import type { PathSegment } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { meshSourceText } from '../egress/common.js';
