@@ -21,7 +21,7 @@ interface Finding {
   message: string;
   resource: { kind: string; namespace: string; name: string };
   location: { file: string; line: number; column: number; path: string } | null;
-  evidence: Array<{ role: string; resource?: { kind: string; namespace: string; name: string } }>;
+  evidence: Array<{ role: string; description: string; resource?: { kind: string; namespace: string; name: string } }>;
 }
 interface Report {
   findings: Finding[];
@@ -673,11 +673,21 @@ describe('cluster-dump: a namespace as kubectl lists it, controllers beside what
       assert.ok(f, rule);
       assert.match(f.message, /\b2 (mesh )?workloads .*\(Deployment shop\/orders, CronJob shop\/report, with the 6 ReplicaSets, Pods and Jobs they run\)/, f.message);
       assert.doesNotMatch(f.message, /\b8 (mesh )?workloads|ReplicaSet shop\//, f.message);
-      const listed = (f.evidence as Array<{ role: string; description: string }>).filter((e) => e.role === 'workload').map((e) => e.description);
+      const listed = f.evidence.filter((e) => e.role === 'workload').map((e) => e.description);
       assert.equal(listed.length, 3, listed.join('\n'));
       assert.match(listed[0], /^Deployment shop\/orders /);
       assert.match(listed[1], /^CronJob shop\/report /);
       assert.equal(listed[2], 'the same for the 6 ReplicaSets, Pods and Jobs they run');
+    }
+  });
+
+  test('a Service and Sidecars selecting the pods of a Deployment name the Deployment, once', async () => {
+    const r = await scan(target);
+    const found = [...ofRule(r, 'BYP030'), ...ofRule(r, 'HJK015')];
+    assert.deepEqual(found.map((f) => `${f.ruleId} ${f.resource.name}`).sort(), ['BYP030 orders-public', 'HJK015 orders-lockdown'], show(found).join('\n'));
+    for (const f of found) {
+      assert.match(f.message, /selects (mesh workload )?Deployment shop\/orders[ ,]/, f.message);
+      assert.doesNotMatch(`${f.message} ${f.evidence.map((e) => e.description).join(' ')}`, /ReplicaSet|Pod shop\//, f.message);
     }
   });
 

@@ -6,6 +6,7 @@ import { sidecarHasSelector } from '../../tenancy/visibility.js';
 import { olderFirst } from '../../posture/util.js';
 import { listSome } from './common.js';
 import { WORKLOAD_READS } from '../reads.js';
+import { collapseOwned } from '../../model/owners.js';
 
 export default defineRule({
   meta: {
@@ -59,7 +60,10 @@ export default defineRule({
           else losses.set(loser, [{ w, winner: scs[0] }]);
         }
       }
-      for (const [sc, lost] of losses) {
+      for (const [sc, all] of losses) {
+        // A Deployment's ReplicaSets and Pods are lost with it: named once (src/model/owners.ts).
+        const named = new Set(collapseOwned(all.map((x) => x.w)).workloads);
+        const lost = all.filter((x) => named.has(x.w));
         const winners = [...new Set(lost.map((x) => x.winner.name))];
         const dated = [sc, ...lost.map((x) => x.winner)].every((r) => typeof r.obj?.metadata?.creationTimestamp === 'string');
         report({

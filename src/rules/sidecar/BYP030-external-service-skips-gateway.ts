@@ -99,7 +99,7 @@ export default defineRule({
         severity,
         message: `Service ${svc.namespace}/${svc.name} is ${exposure}${exposure.endsWith('and') ? '' : ' that'} selects mesh workload${runners.length === 1 ? '' : 's'} ${names} directly, not an ingress gateway: ${effect}.`,
         evidence: [
-          ...selected.slice(0, 5).map((w): EvidenceInput => ({ role: 'exposed-workload', description: `${describe(w.resource)} runs in the mesh (${model.dataplaneOf(w)}) and is not a gateway`, resource: w.resource, path: w.metaPath })),
+          ...runners.slice(0, 5).map((w): EvidenceInput => ({ role: 'exposed-workload', description: `${describe(w.resource)} runs in the mesh (${model.dataplaneOf(w)}) and is not a gateway`, resource: w.resource, path: w.metaPath })),
           ...(ranges ? [{ role: 'source-ranges', description: `loadBalancerSourceRanges ${quoteValue(spec.loadBalancerSourceRanges, 80)} limits who can connect`, resource: svc, path: ['spec', 'loadBalancerSourceRanges'] }] : []),
         ],
       });
