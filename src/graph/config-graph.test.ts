@@ -98,6 +98,15 @@ describe('config graph', () => {
     assert.equal(buildConfigGraph(model).nodes.some((n) => n.hijacked || n.hijacks), false);
   });
 
+  it("a cluster's Deployment is one node: its ReplicaSets and Pods are not nodes, the Service's edge goes to it", async () => {
+    const r = await scanPaths([path.join(REPO_ROOT, 'test/fixtures/realworld/cluster-dump')]);
+    const g = buildConfigGraph(r.model);
+    const workloads = g.nodes.filter((n) => n.kind === 'workload').map((n) => n.id).sort();
+    assert.deepEqual(workloads, [nodeId('CronJob', 'shop', 'report'), nodeId('Deployment', 'shop', 'orders')].sort());
+    const selects = g.edges.filter((e) => e.from === nodeId('Service', 'shop', 'orders-public'));
+    assert.deepEqual(selects.map((e) => `${e.kind} ${e.to}`), [`selects ${nodeId('Deployment', 'shop', 'orders')}`]);
+  });
+
   it('marks hijacked hosts from the real HJK findings of the insecure example', async () => {
     const r = await scanPaths([path.join(REPO_ROOT, 'examples/insecure')]);
     const hjk = r.findings.filter((f) => f.ruleId.startsWith('HJK'));

@@ -10,6 +10,7 @@
 import type { MeshModel } from '../model/model.js';
 import type { Resource } from '../model/resource.js';
 import type { Workload } from '../model/workloads.js';
+import { collapseOwned } from '../model/owners.js';
 import { computePosture, type MeshPosture, type MtlsMode, type ServiceInfo, type WorkloadPosture } from '../posture/index.js';
 import type { TrafficFacts, TrafficSecurity } from '../insights/types.js';
 import { bestReported, edgeSecurity } from '../insights/graph.js';
@@ -81,11 +82,18 @@ export function buildConfigGraph(model: MeshModel, opts: GraphOptions = {}): Ser
     return e;
   };
 
-  // Workloads.
+  // Workloads. A Deployment's ReplicaSets and Pods in the input (a live cluster) are its node, not nodes
+  // of their own: edges to them are the Deployment's (src/model/owners.ts).
   const workloadNode = new Map<Workload, GraphNode>();
+  const { runBy } = collapseOwned(posture.workloads.map((wp) => wp.workload));
   for (const wp of posture.workloads) {
+    if (runBy.has(wp.workload)) continue;
     const n = addNode(wp.gateway ? 'gateway' : 'workload', wp.workload.resource, [], workloadState(wp, null).state);
     workloadNode.set(wp.workload, n);
+  }
+  for (const [w, top] of runBy) {
+    const n = workloadNode.get(top);
+    if (n) workloadNode.set(w, n);
   }
 
   // Services → the workloads they select, each edge with the destination's mode on the target port.
