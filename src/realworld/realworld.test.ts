@@ -702,7 +702,7 @@ describe('cluster-dump: a namespace as kubectl lists it, controllers beside what
     assert.equal(view.summary.findings, (await scan(target)).findings.length);
     const text = (await runCli(['posture', path.join(FIXTURES, target)])).stdout;
     assert.match(text, /Deployment\/orders \+4 /);
-    assert.match(text, /2 workloads \(\+6: the ReplicaSets, Jobs and Pods they run, in their rows\)/);
+    assert.match(text, /2 workloads \(\+6 ReplicaSets, Jobs or Pods they run\) in 1 namespace/);
     assert.doesNotMatch(text, /ReplicaSet\/orders/);
   });
 });

@@ -36,7 +36,10 @@ test('posture (text): mesh summary, one row per workload with mTLS per port, def
   assert.match(row(r.stdout, 'istio-system', 'Deployment/eastwest-gateway'), /istio-gateway +n\/a \(gateway\)/);
   assert.match(r.stdout, /Notes\n/);
   assert.match(r.stdout, /Deployment\/analytics\/reports: DENY analytics\/reports-deny-exports: no waypoint serves Service reports/);
-  assert.match(r.stdout, /\d+ workloads in \d+ namespaces: 0 STRICT on every port, 0 under a default-deny; \d+ findings in all/);
+  // The storefront Pod of 15-injection.yaml is its Deployment's (ownerReferences, pod-template-hash): in its row.
+  assert.match(row(r.stdout, 'shop', 'Deployment/storefront +1'), /BYP012/);
+  assert.doesNotMatch(r.stdout, /Pod\/storefront-6c9d7b5f4-h7tqz/);
+  assert.match(r.stdout, /\d+ workloads \(\+1 ReplicaSet, Job or Pod they run\) in \d+ namespaces: 0 STRICT on every port, 0 under a default-deny; \d+ findings in all/);
   assert.doesNotMatch(r.stdout, /\u001b\[/);
 });
 

@@ -454,7 +454,7 @@ function renderText(rawView: View, rawErrors: Array<{ file: string; line: number
   const s = view.summary;
   out.push('');
   out.push(
-    `${s.workloads} workload${s.workloads === 1 ? '' : 's'}${s.runs ? ` (+${s.runs}: the ReplicaSets, Jobs and Pods they run, in their rows)` : ''} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}: ${s.strict} STRICT on every port, ${s.defaultDeny} under a default-deny; ${s.findings} finding${s.findings === 1 ? '' : 's'} in all, ${durationMs} ms`,
+    `${s.workloads} workload${s.workloads === 1 ? '' : 's'}${s.runs ? ` (+${s.runs} ${s.runs === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} they run)` : ''} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}: ${s.strict} STRICT on every port, ${s.defaultDeny} under a default-deny; ${s.findings} finding${s.findings === 1 ? '' : 's'} in all, ${durationMs} ms`,
   );
   out.push(c.dim('  `meshward scan` lists the findings; `meshward explain <ID>` tells why a rule matters.'));
   return out.join('\n') + '\n';
