@@ -73,6 +73,10 @@ function destinationExposure(model: Parameters<typeof computePosture>[0]): { sev
     if (!mm.known) return { severity: 'medium', open, text: `whether the destinations refuse clients without a mesh certificate is unknown, since nothing of the root namespace ${model.rootNamespace} is in the input (mesh-wide STRICT makes this safe).` };
     return { severity: 'high', open, text: `the mesh-wide mTLS mode is ${mm.mode}${mm.policy ? '' : " (Istio's default)"}, so destinations that accept plaintext take such connections without a mesh certificate${open.length ? ` (${workloadList(open.map((wp) => wp.workload))})` : ''}.` };
   }
-  if (open.length) return { severity: 'high', open, text: `mesh-wide STRICT applies, but ${workloadCount(open.map((wp) => wp.workload)) === 1 ? '1 workload accepts' : `${workloadCount(open.map((wp) => wp.workload))} workloads accept`} plaintext and take such connections without a mesh certificate (${workloadList(open.map((wp) => wp.workload))}).` };
+  if (open.length) {
+    const ws = open.map((wp) => wp.workload);
+    const n = workloadCount(ws);
+    return { severity: 'high', open, text: `mesh-wide STRICT applies, but ${n === 1 ? '1 workload accepts' : `${n} workloads accept`} plaintext and take such connections without a mesh certificate (${workloadList(ws)}).` };
+  }
   return { severity: 'low', open, text: 'under mesh-wide STRICT the destination sidecars refuse clients without a mesh certificate, so the gateway\'s reachability and the services\' AuthorizationPolicies are what remains to check.' };
 }
