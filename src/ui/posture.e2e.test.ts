@@ -35,6 +35,19 @@ describe('posture page', () => {
     assert.deepEqual(problems(), []);
   });
 
+  it("shows a Pod its Deployment runs in the Deployment's row, not in a row of its own", async () => {
+    // examples/insecure/15-injection.yaml: Pod storefront-6c9d7b5f4-h7tqz names ReplicaSet storefront-6c9d7b5f4 of Deployment storefront.
+    const api = (await s.api('/api/clusters/insecure/posture')) as { workloads: Array<{ kind: string; namespace: string; name: string; runs?: number }> };
+    assert.equal(api.workloads.find((w) => w.kind === 'Deployment' && w.name === 'storefront')?.runs, 1);
+    assert.ok(!api.workloads.some((w) => w.name === 'storefront-6c9d7b5f4-h7tqz'));
+    const { page, problems } = await s.open('/ui/posture?cluster=insecure&namespace=shop');
+    const row = page.locator('tr[data-workload="shop/storefront"]');
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /\+1 ReplicaSet, Job or Pod it runs/);
+    assert.equal(await page.locator('tr[data-workload="shop/storefront-6c9d7b5f4-h7tqz"]').count(), 0);
+    assert.deepEqual(problems(), []);
+  });
+
   it('differs between the insecure and the secure example (the page reads the API, not a fixture)', async () => {
     const { page, problems } = await s.open('/ui/');
     const text = async (c: string) => {

@@ -72,6 +72,8 @@ describe('HTML report', () => {
     const posture = JSON.parse(spawnSync(process.execPath, [BIN, 'posture', path.join(EXAMPLES_DIR, 'insecure'), dir, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout);
     assert.ok(posture.workloads.length > 0);
     assert.equal(await page.locator('table.posture tbody tr').count(), posture.workloads.length);
+    // A Pod its Deployment runs (examples/insecure/15-injection.yaml) is counted in the Deployment's row.
+    assert.match((await page.locator('table.posture tbody tr', { hasText: 'Deployment shop/storefront' }).textContent()) ?? '', /\+1 ReplicaSet, Job or Pod it runs/);
     // Filter by severity, then search.
     await page.getByLabel('Severity').selectOption('critical');
     assert.equal(await rows.count(), critical);
@@ -182,10 +184,12 @@ describe('HTML report of a live scan', () => {
     for (const c of CLUSTERS) {
       const r = await cli(['posture', '--context', c, '--format', 'json']);
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
-      const expected = JSON.parse(r.stdout) as { workloads: { kind: string; namespace: string; name: string }[] };
+      const expected = JSON.parse(r.stdout) as { workloads: { kind: string; namespace: string; name: string; runs: number }[] };
       const section = page.getByRole('region', { name: `Posture: cluster ${c}` });
       const heads = await section.locator('tbody th[scope="row"]').allTextContents();
-      assert.deepEqual(heads, expected.workloads.map((w) => `${w.kind} ${w.namespace}/${w.name}`), c);
+      // A row's heading names the workload, and what it runs when the cluster holds its ReplicaSets, Jobs or Pods.
+      const runs = (n: number) => (n ? `+${n} ${n === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} it runs` : '');
+      assert.deepEqual(heads, expected.workloads.map((w) => `${w.kind} ${w.namespace}/${w.name}${runs(w.runs)}`), c);
       texts.push((await section.textContent()) ?? '');
     }
     assert.ok(texts[0]!.length > 0 && texts[1]!.length > 0);

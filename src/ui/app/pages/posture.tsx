@@ -31,6 +31,8 @@ export interface PostureRow {
   defaultDenyPolicy: string | null;
   policies: PolicyRow[];
   findings: string[];
+  /** ReplicaSets, Jobs and Pods of the cluster this workload runs (their findings are in this row). */
+  runs?: number;
 }
 export interface PostureView {
   cluster: string;
@@ -122,6 +124,7 @@ function WorkloadTable({ cluster, rows }: { cluster: string; rows: PostureRow[] 
           <tr data-workload={`${r.namespace}/${r.name}`}>
             <th scope="row">
               <span class="muted">{r.kind}</span> {r.namespace}/{r.name}
+              {r.runs ? <div class="muted">+{r.runs} {r.runs === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} it runs</div> : null}
             </th>
             <td>
               {r.dataplane}

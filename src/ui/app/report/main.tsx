@@ -13,7 +13,7 @@ type Loc = { file?: string; line?: number; cluster?: string; object?: string; pa
 type Finding = { ruleId: string; severity: string; title: string; message: string; remediation: string; fingerprint: string; resource: { kind?: string; namespace?: string; name?: string; cluster?: string }; location: Loc; evidence: { role: string; description: string }[] };
 type RuleDoc = { id: string; title: string; category: string; summary: string; why: string; fix: string };
 type PolicyRow = { kind: string; action: string; namespace: string; name: string; enforcedBy: string };
-type WorkloadRow = { kind: string; namespace: string; name: string; dataplane: string; mtls: { mode: string; ports: { port: number; mode: string }[] }; defaultDeny: boolean; policies: PolicyRow[]; findings: string[] };
+type WorkloadRow = { kind: string; namespace: string; name: string; dataplane: string; mtls: { mode: string; ports: { port: number; mode: string }[] }; defaultDeny: boolean; policies: PolicyRow[]; findings: string[]; runs?: number };
 type PostureView = { mesh: { rootNamespace: string; mtls: { mode: string }; defaultDeny: string | null }; workloads: WorkloadRow[] };
 /** One table per source: the scanned files (cluster null) and each live cluster. Older reports held one view. */
 type Posture = { cluster: string | null; view: PostureView }[] | PostureView | null;
@@ -294,6 +294,7 @@ function PostureTable({ posture, cluster, index }: { posture: PostureView; clust
             <tr>
               <th scope="row">
                 {w.kind} {w.namespace}/{w.name}
+                {typeof w.runs === 'number' && w.runs > 0 ? <div class="muted">+{w.runs} {w.runs === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} it runs</div> : null}
               </th>
               <td>{w.dataplane}</td>
               <td>
