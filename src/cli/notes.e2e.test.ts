@@ -75,6 +75,57 @@ spec: {ports: [{port: 80}]}
   assert.ok(!named.summary.notes.some((n) => /name no namespace|names no namespace/.test(n)), 'a Namespace is cluster-scoped, the Service names its namespace');
 });
 
+test('a finding that relates an object without a namespace to another namespace says where the object was judged', async () => {
+  // Bookinfo's reviews Service in its namespace; a VirtualService and a Deployment written without one
+  // (applied with -n elsewhere): HJK001 relates the VirtualService, judged in default, to bookinfo.
+  const files = {
+    'bookinfo.yaml': `apiVersion: v1
+kind: Namespace
+metadata: {name: bookinfo, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: bookinfo}
+spec: {selector: {app: reviews}, ports: [{name: http, port: 9080}]}
+`,
+    'routes.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews-canary}
+spec:
+  hosts: [reviews.bookinfo.svc.cluster.local]
+  exportTo: ["*"]
+  http: [{route: [{destination: {host: reviews.bookinfo.svc.cluster.local}}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ratings}
+spec:
+  selector: {matchLabels: {app: ratings}}
+  template:
+    metadata: {labels: {app: ratings}}
+    spec: {containers: [{name: ratings, image: registry.example.com/ratings:1, securityContext: {runAsUser: 1337}}]}
+`,
+  };
+  type Out = { findings: Array<{ ruleId: string; resource: { kind: string; name: string }; evidence: Array<{ role: string; description: string }> }> };
+  const r = (await scanJson(files)) as unknown as Out;
+  const assumed = (f: Out['findings'][number]) => f.evidence.filter((e) => e.role === 'namespace-assumed').map((e) => e.description);
+  const hijack = r.findings.filter((f) => f.ruleId === 'HJK001' && f.resource.name === 'reviews-canary');
+  assert.ok(hijack.length, JSON.stringify(r.findings.map((f) => `${f.ruleId} ${f.resource.name}`)));
+  for (const f of hijack) {
+    assert.deepEqual(assumed(f), [
+      'VirtualService reviews-canary names no namespace and was judged in default, where `kubectl apply` without -n puts it: this finding holds only if it is applied there (pass -n NAMESPACE for the namespace it is applied to)',
+    ]);
+  }
+  // A finding about the Deployment alone does not depend on where it is applied: not marked.
+  const uid = r.findings.filter((f) => f.ruleId === 'BYP001' || f.resource.name === 'ratings');
+  assert.ok(uid.length);
+  for (const f of uid) assert.deepEqual(assumed(f), [], f.ruleId);
+  // Applied where the Service is, the claim is the namespace's own: no HJK001, nothing to mark.
+  const inPlace = (await scanJson(files, ['-n', 'bookinfo'])) as unknown as Out;
+  assert.ok(!inPlace.findings.some((f) => f.ruleId === 'HJK001'));
+  assert.ok(!inPlace.findings.some((f) => assumed(f).length));
+});
+
 test('objects defined more than once: counted, listed by --verbose with their files, hostile names escaped', async () => {
   const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "${name}", namespace: shop}\ndata: {v: "${v}"}\n`;
   const hostile = 'evil\\u001b[31m\\nname';

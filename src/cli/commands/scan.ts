@@ -8,6 +8,7 @@ import { anyPathGlob, GlobError } from '../../engine/glob.js';
 import { Option, type Command } from 'commander';
 import { analyse, scanPaths, type ScanOptions, type ScanResult } from '../../engine/scan.js';
 import { foldedNote } from '../../engine/owned.js';
+import { markNamespaceless, namesNoNamespace } from '../../engine/namespaceless.js';
 import { resourceKey, resourceLookup } from '../../engine/suppress.js';
 import type { Resource } from '../../model/resource.js';
 import type { ReportError } from '../../report/types.js';
@@ -207,7 +208,10 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   notes.push(...twinNotes(result.model.resources, flags.verbose === true));
   // Where objects that name no namespace went when no kustomize build placed them, and how many did.
   const placedIn = flags.namespace ?? 'default';
-  const namespaceless = paths.length ? namespacelessCount(result.load.resources, placedIn) : 0;
+  const placed = paths.length ? result.load.resources.filter((r) => r.namespace === placedIn && !isKubeconfig(r) && namesNoNamespace(r)) : [];
+  const namespaceless = placed.length;
+  // A finding that relates a placed object to another namespace says so itself (SARIF and JUnit carry no notes).
+  result.findings = markNamespaceless(result.findings, placed, placedIn, result.model.rootNamespace) as Finding[];
   notes.push(...kustomizeNotes(result.load.kustomize, namespaceless, flags.verbose === true));
   // A kubeconfig file in the input is a document of kind Config: scan judges kubeconfigs carried in
   // Secrets (the KCF rules), `meshward kubeconfig` judges files. Name the files rather than pass over them.
@@ -514,21 +518,6 @@ function checkIsMeshConfig(doc: unknown, config: Record<string, any>, shown: str
 /** A kubeconfig document (kind Config, apiVersion v1): a file format, not an object a cluster holds. */
 function isKubeconfig(r: Resource): boolean {
   return r.kind === 'Config' && r.group === '' && r.apiVersion === 'v1';
-}
-
-/**
- * Namespaced objects of the files that name no namespace and were placed in `placedIn` (-n's or
- * `default`); those a kustomization of the input builds into a namespace are counted by the kustomize note.
- */
-function namespacelessCount(resources: readonly Resource[], placedIn: string): number {
-  let n = 0;
-  for (const r of resources) {
-    if (r.namespace !== placedIn || !r.source || isKubeconfig(r)) continue;
-    const meta = r.obj?.metadata;
-    const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
-    if (typeof ns !== 'string' || ns === '') n++;
-  }
-  return n;
 }
 
 /**
