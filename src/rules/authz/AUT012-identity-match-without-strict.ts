@@ -3,7 +3,7 @@ import { computePosture, type WorkloadPosture } from '../../posture/index.js';
 import { conditions, operationFields, rulesOf, sourceFields, type RuleView } from '../../posture/rules.js';
 import { listSome, portNumber } from '../../posture/util.js';
 import { pathToString, type PathSegment } from '../../model/resource.js';
-import { collapseOwned, ownedText } from '../../model/owners.js';
+import { collapseOwned } from '../../model/owners.js';
 import { AP, PA, WORKLOADS, attachmentOf, modeText, plaintextPorts, targetPostures, wname, workloadEvidence } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
@@ -62,15 +62,14 @@ export default defineRule({
               ? 'a plaintext request carries no identity, so the rule cannot match it and the external authorizer is skipped'
               : 'a plaintext request carries no identity, so the rule never matches it and the caller it is meant to stop gets in by leaving out mTLS';
         // A Deployment's ReplicaSets and Pods are exposed as it is: named and counted once (src/model/owners.ts).
-        const runners = collapseOwned(exposed.map((e) => e.wp.workload));
-        const named = new Set(runners.workloads);
+        const named = new Set(collapseOwned(exposed.map((e) => e.wp.workload)).workloads);
         const listed = exposed.filter((e) => named.has(e.wp.workload));
         const shown = listed.slice(0, 3).map((e) => `${wname(e.wp.workload)} on ${listSome(e.ports, 3)}`);
         report({
           resource: r,
           path: first.path,
           key: String(rv.index),
-          message: `${p.action} policy ${r.namespace}/${r.name} matches ${names} (rules[${rv.index}]), which only mutual TLS provides, but ${listed.length === 1 ? 'a workload it applies to accepts' : `${listed.length} workloads it applies to accept`} plaintext (${listSome(shown, 3)}${listed.length > 3 ? ', …' : ''}${runners.owned ? `, with ${ownedText(runners)}` : ''}): ${effect}.`,
+          message: `${p.action} policy ${r.namespace}/${r.name} matches ${names} (rules[${rv.index}]), which only mutual TLS provides, but ${listed.length === 1 ? 'a workload it applies to accepts' : `${listed.length} workloads it applies to accept`} plaintext (${listSome(shown, 3)}${listed.length > 3 ? ', …' : ''}): ${effect}.`,
           evidence: workloadEvidence(
             exposed.map((e) => e.wp.workload),
             (w) => {

@@ -39,13 +39,13 @@ export function wname(w: Workload): string {
 
 /**
  * A short list of workload names for a message. A ReplicaSet, Job or Pod whose controller is in the
- * list is not named but counted after the rest (a cluster's Deployment is one workload, not eight):
- * count with workloadCount so the number matches the names.
+ * list is not named (a cluster's Deployment is one workload, not eight; workloadEvidence counts them):
+ * count with workloadCount so the number matches the names. The message says nothing of how many Pods
+ * there are, so it does not change when a Deployment scales or a Pod restarts (`scan --watch` reports a
+ * changed message as a new finding).
  */
 export function workloadList(ws: readonly Workload[], max = 3): string {
-  const c = collapseOwned(ws);
-  const owned = ownedText(c);
-  return `${listSomeOf(c.workloads, max, wname)}${owned ? `, with ${owned}` : ''}`;
+  return listSomeOf(collapseOwned(ws).workloads, max, wname);
 }
 
 /** How many workloads a message about `ws` speaks of: those no other workload of the list runs. */
