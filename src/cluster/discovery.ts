@@ -35,6 +35,7 @@ export const BARE_KIND_GROUPS: Readonly<Record<string, string>> = {
   ReplicaSet: 'apps',
   Job: 'batch',
   CronJob: 'batch',
+  Rollout: 'argoproj.io',
   Ingress: 'networking.k8s.io',
   NetworkPolicy: 'networking.k8s.io',
   Role: 'rbac.authorization.k8s.io',

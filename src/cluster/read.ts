@@ -279,6 +279,16 @@ export interface OpenedCluster {
 }
 
 /**
+ * Kinds whose absence says nothing about the mesh: workload kinds of projects most clusters do not
+ * install (Argo Rollouts). A cluster without them is the rule, so a note for each scan would be noise;
+ * one that serves them is read like any other.
+ */
+function quietWhenAbsent(key: string): boolean {
+  const { group, kind } = splitKindKey(key);
+  return kind === 'Rollout' && (group === null || group === 'argoproj.io');
+}
+
+/**
  * Credentials through client-node, then discovery of `kinds`. Shared by the live scan and the cluster
  * cache. The connection is closed when discovery fails; otherwise the caller closes it.
  */
@@ -289,7 +299,7 @@ export async function connectAndDiscover(spec: ClientSpec, kinds: readonly strin
     const disc = await discover(api, kinds);
     // One note per reason (a whole API group missing is one note, not one per kind).
     const absentBy = new Map<string, string[]>();
-    for (const a of disc.absent) absentBy.set(a.reason, [...(absentBy.get(a.reason) ?? []), a.key]);
+    for (const a of disc.absent) if (!quietWhenAbsent(a.key)) absentBy.set(a.reason, [...(absentBy.get(a.reason) ?? []), a.key]);
     const absentNotes: string[] = [];
     for (const [reason, keys] of absentBy) absentNotes.push(`${keys.join(', ')} skipped: ${reason}; no object of ${keys.length === 1 ? 'that kind' : 'those kinds'} can exist there, so no rule misses anything`);
     const failed: ClusterError[] = disc.failed.map((f) => ({ kind: f.key, status: f.status, message: `${f.message}; ${weakened(f.key)}` }));

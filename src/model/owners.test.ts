@@ -86,3 +86,16 @@ test('owner loops, prototype names and odd reference shapes end without taking a
   ];
   assert.deepEqual(names(collapseOwned(await workloads(deployment(), ...odd)).workloads), ['Deployment web', 'Pod p1', 'Pod p2', 'Pod p3', 'Pod p4']);
 });
+
+test("an Argo Rollout: its ReplicaSet and Pods stand under it, also through rollouts-pod-template-hash when the ReplicaSet is missing", async () => {
+  const rollout = `{apiVersion: argoproj.io/v1alpha1, kind: Rollout, metadata: {name: web, namespace: shop, uid: uid-ro}, spec: {selector: {matchLabels: {app: web}}, ${tpl}}}`;
+  const rs = replicaSet('web-6f9c', 'uid-rs', owner('Rollout', 'web', 'uid-ro', 'argoproj.io/v1alpha1'));
+  const viaRs = collapseOwned(await workloads(rollout, rs, pod('web-6f9c-a', owner('ReplicaSet', 'web-6f9c', 'uid-rs'))));
+  assert.deepEqual(names(viaRs.workloads), ['Rollout web']);
+  const viaHash = collapseOwned(await workloads(rollout, pod('web-6f9c-b', owner('ReplicaSet', 'web-6f9c', 'uid-rs'), '{app: web, rollouts-pod-template-hash: 6f9c}')));
+  assert.deepEqual(names(viaHash.workloads), ['Rollout web']);
+  // A kind named Rollout in another group is no workload, and nothing stands under it.
+  const foreign = `{apiVersion: deploy.example.com/v1, kind: Rollout, metadata: {name: web, namespace: shop, uid: uid-ro}, spec: {selector: {matchLabels: {app: web}}, ${tpl}}}`;
+  const notArgo = collapseOwned(await workloads(foreign, replicaSet('web-6f9c', 'uid-rs', owner('Rollout', 'web', 'uid-ro', 'deploy.example.com/v1'))));
+  assert.deepEqual(names(notArgo.workloads), ['ReplicaSet web-6f9c']);
+});

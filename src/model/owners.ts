@@ -26,6 +26,12 @@ const TEMPLATE_KINDS: ReadonlyMap<string, { group: string; prefix: string }> = n
 /** The API group and template path prefix of a kind that runs pods, or null for other kinds. */
 export const templateKind = (kind: string) => TEMPLATE_KINDS.get(kind) ?? null;
 
+/** The label a ReplicaSet's Pods carry its name's hash in, and the kind whose ReplicaSets they are. */
+const HASH_LABELS: ReadonlyArray<readonly [string, string]> = [
+  ['pod-template-hash', 'Deployment'],
+  ['rollouts-pod-template-hash', 'Rollout'],
+];
+
 /** Owner references followed at most (Pod → Job → CronJob is two; a loop in the input stops here). */
 const MAX_DEPTH = 4;
 
@@ -104,9 +110,9 @@ export class OwnerLookup {
       if ((apiVersion.includes('/') ? apiVersion.split('/')[0] : '') !== controller.group) continue;
       const owner = this.find(r.cluster, r.namespace, ref.kind, ref.name);
       if (!owner) {
-        // `kubectl get deploy,pods` leaves the ReplicaSets out: a Pod's ReplicaSet is its Deployment's.
-        const deployment = ref.kind === 'ReplicaSet' ? this.deploymentOfReplicaSet(r, ref.name) : null;
-        if (deployment) return deployment;
+        // `kubectl get deploy,pods` leaves the ReplicaSets out: a Pod's ReplicaSet is its Deployment's (or Rollout's).
+        const maker = ref.kind === 'ReplicaSet' ? this.makerOfReplicaSet(r, ref.name) : null;
+        if (maker) return maker;
         continue;
       }
       if (owner === r) continue;
@@ -118,19 +124,21 @@ export class OwnerLookup {
   }
 
   /**
-   * The Deployment that made a Pod's ReplicaSet when the ReplicaSet is not in the input: Kubernetes
-   * names a Deployment's ReplicaSets `<deployment>-<pod-template-hash>` and labels their Pods with that
-   * hash, so the Deployment of that name in the Pod's namespace, if its selector's labels are the
-   * Pod's, made it.
+   * The Deployment (or Argo Rollout) that made a Pod's ReplicaSet when the ReplicaSet is not in the
+   * input: Kubernetes names a Deployment's ReplicaSets `<deployment>-<pod-template-hash>` and labels
+   * their Pods with that hash (Argo Rollouts: `rollouts-pod-template-hash`), so the Deployment (Rollout)
+   * of that name in the Pod's namespace, if its selector's labels are the Pod's, made it.
    */
-  private deploymentOfReplicaSet(pod: Resource, replicaSet: string): Resource | null {
-    const hash = pod.labels['pod-template-hash'];
-    if (typeof hash !== 'string' || !hash || !replicaSet.endsWith(`-${hash}`)) return null;
-    const deployment = this.find(pod.cluster, pod.namespace, 'Deployment', replicaSet.slice(0, -hash.length - 1));
-    const wanted = deployment?.obj?.spec?.selector?.matchLabels;
-    if (!deployment || !isObject(wanted) || Object.keys(wanted).length === 0) return null;
-    for (const [k, v] of Object.entries(wanted)) if (pod.labels[k] !== v) return null;
-    return deployment;
+  private makerOfReplicaSet(pod: Resource, replicaSet: string): Resource | null {
+    for (const [label, kind] of HASH_LABELS) {
+      const hash = pod.labels[label];
+      if (typeof hash !== 'string' || !hash || !replicaSet.endsWith(`-${hash}`)) continue;
+      const maker = this.find(pod.cluster, pod.namespace, kind, replicaSet.slice(0, -hash.length - 1));
+      const wanted = maker?.obj?.spec?.selector?.matchLabels;
+      if (!maker || !isObject(wanted) || Object.keys(wanted).length === 0) continue;
+      if (Object.entries(wanted).every(([k, v]) => pod.labels[k] === v)) return maker;
+    }
+    return null;
   }
 }
 

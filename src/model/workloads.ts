@@ -42,7 +42,13 @@ const TEMPLATE_PATHS: Record<string, PathSegment[]> = {
   ReplicationController: ['spec', 'template'],
   Job: ['spec', 'template'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  // Argo Rollouts' Rollout replaces a Deployment (its ReplicaSets and Pods name it as their controller);
+  // one that points at a Deployment (spec.workloadRef) has no template and is not a workload itself.
+  Rollout: ['spec', 'template'],
 };
+
+/** The API group of each template kind outside Kubernetes' own groups (a `Rollout` of another group is not Argo's). */
+const FOREIGN_TEMPLATE_GROUPS: Readonly<Record<string, string>> = { Rollout: 'argoproj.io' };
 
 export const WORKLOAD_KINDS = ['Pod', ...Object.keys(TEMPLATE_PATHS)];
 
@@ -59,7 +65,8 @@ export function workloadOf(r: Resource): Workload | null {
     specPath = ['spec'];
   } else {
     const t = own(TEMPLATE_PATHS, r.kind);
-    if (!t || (r.group !== 'apps' && r.group !== 'batch' && r.group !== '' && r.group !== 'extensions')) return null;
+    const foreign = own(FOREIGN_TEMPLATE_GROUPS, r.kind);
+    if (!t || (foreign !== undefined ? r.group !== foreign : r.group !== 'apps' && r.group !== 'batch' && r.group !== '' && r.group !== 'extensions')) return null;
     // concat, not a spread and a push: the array is kept per workload, and `[...t, x]` leaves room for
     // about twenty items (some 130 bytes more, times every workload and container of a large input).
     metaPath = t.concat('metadata');

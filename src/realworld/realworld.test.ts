@@ -706,3 +706,28 @@ describe('cluster-dump: a namespace as kubectl lists it, controllers beside what
     assert.doesNotMatch(text, /ReplicaSet\/orders/);
   });
 });
+
+// Argo Rollouts' Rollout in place of a Deployment, its ReplicaSet and Pod beside it as a cluster lists them.
+describe('argo-rollouts: pod templates of Rollouts, and what they run', () => {
+  const target = 'argo-rollouts';
+  loadsCleanly(target);
+
+  test("a Rollout's template is judged like a Deployment's; the objects it runs fold into it", async () => {
+    const r = await scan(target);
+    for (const [rule, severity] of [['BYP001', 'high'], ['BYP006', 'medium']] as const) {
+      const fs = ofRule(r, rule);
+      assert.deepEqual(fs.map((f) => `${f.severity} ${f.resource.kind} ${f.resource.name} ${f.location?.path.split('.').slice(0, 2).join('.')}`), [`${severity} Rollout checkout spec.template`], show(fs).join('\n'));
+      const named = fs[0].evidence.filter((e) => e.role === 'same-in-owned').map((e) => `${e.resource?.kind} ${e.resource?.name}`).sort();
+      assert.deepEqual(named, ['Pod checkout-6f9c7d8b5-7xk2p', 'ReplicaSet checkout-6f9c7d8b5']);
+    }
+  });
+
+  test('a Rollout without a template (workloadRef) and a Rollout of another API group are not workloads', async () => {
+    const r = await scan(target);
+    assert.deepEqual(about(r, 'Rollout', 'shop/search'), []);
+    assert.deepEqual(about(r, 'Rollout', 'shop/legacy'), []);
+    // The mesh-wide messages count the Rollout and the Deployment, not the ReplicaSet and Pod it runs.
+    const [aut001] = ofRule(r, 'AUT001');
+    assert.match(aut001.message, /2 mesh workloads inherit it and accept plaintext \((Rollout shop\/checkout, Deployment shop\/search|Deployment shop\/search, Rollout shop\/checkout)\)/, aut001.message);
+  });
+});

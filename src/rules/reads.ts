@@ -12,6 +12,7 @@ export const WORKLOAD_READS: readonly string[] = [
   'ReplicationController',
   'batch/Job',
   'batch/CronJob',
+  'argoproj.io/Rollout',
   // Istio deploys a gateway's pods for each Gateway API Gateway of its classes: the model counts them as workloads.
   'gateway.networking.k8s.io/Gateway',
 ];

@@ -44,3 +44,19 @@ test('deleting the hijacking VirtualService introduces nothing; the review is no
   assert.deepEqual(decideIntroduced(req, state, opts).introduced, []);
   assert.deepEqual(req.oldObject, HIJACK);
 });
+
+test("a Rollout (Argo Rollouts) whose template runs as UID 1337 is refused like a Deployment; a Rollout of another API group is not judged", () => {
+  const rollout = (apiVersion: string) => ({
+    apiVersion,
+    kind: 'Rollout',
+    metadata: { name: 'checkout', namespace: 'shop' },
+    spec: {
+      selector: { matchLabels: { app: 'checkout' } },
+      template: { metadata: { labels: { app: 'checkout' } }, spec: { containers: [{ name: 'checkout', image: 'registry.example.com/checkout:1', securityContext: { runAsUser: 1337 } }] } },
+    },
+  });
+  const argo = decideIntroduced(review('CREATE', rollout('argoproj.io/v1alpha1')), cache(CLUSTER_STATE), opts);
+  assert.ok(argo.introduced.some((f) => f.ruleId === 'BYP001' && f.resource.kind === 'Rollout'), JSON.stringify(argo.introduced.map((f) => f.ruleId)));
+  const other = decideIntroduced(review('CREATE', rollout('deploy.example.com/v1')), cache(CLUSTER_STATE), opts);
+  assert.deepEqual(other.introduced.map((f) => f.ruleId), []);
+});

@@ -397,7 +397,7 @@ function renderText(rawView: View, rawErrors: Array<{ file: string; line: number
     out.push(
       onlyNs !== null
         ? `No workloads in namespace ${onlyNs} in the input.`
-        : 'No workloads in the input (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs).',
+        : 'No workloads in the input (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs, Argo Rollouts).',
     );
   } else {
     const header = ['NAMESPACE', 'WORKLOAD', 'DATAPLANE', 'MTLS', 'DEFAULT-DENY', 'FINDINGS', 'POLICIES'];

@@ -120,7 +120,7 @@ export function peerKey(p: TrafficPeer): string {
 const byMetricName = new OwnMemo<MeshModel, Map<string, Workload>>('workloads-by-metric-name');
 
 /** Ranks of a match: a controller object beats a ReplicaSet or Job it owns, which beats a Pod. */
-const RANK: Record<string, number> = { Deployment: 0, StatefulSet: 0, DaemonSet: 0, CronJob: 0, ReplicationController: 0, Job: 1, ReplicaSet: 1, Pod: 2 };
+const RANK: Record<string, number> = { Deployment: 0, StatefulSet: 0, DaemonSet: 0, CronJob: 0, ReplicationController: 0, Rollout: 0, Job: 1, ReplicaSet: 1, Pod: 2 };
 
 /** The model's workload Istio would call `name` in `namespace`, if the input holds it. */
 export function workloadNamed(model: MeshModel, namespace: string, name: string): Workload | undefined {
@@ -157,15 +157,18 @@ export function istioWorkloadName(w: Workload): string | null {
   const owner = controllerOf(r.obj);
   switch (r.kind) {
     case 'ReplicaSet':
-      return owner?.kind === 'Deployment' ? owner.name : r.name;
+      return owner?.kind === 'Deployment' || owner?.kind === 'Rollout' ? owner.name : r.name;
     case 'Job':
       return owner?.kind === 'CronJob' ? owner.name : r.name;
     case 'Pod': {
       if (!owner) return r.name;
       if (owner.kind === 'ReplicaSet') {
-        // The Deployment's name is the ReplicaSet's without its pod-template-hash suffix.
-        const hash = r.labels['pod-template-hash'];
-        if (hash && owner.name.endsWith(`-${hash}`)) return owner.name.slice(0, -hash.length - 1);
+        // The Deployment's name is the ReplicaSet's without its pod-template-hash suffix; an Argo
+        // Rollout's, without its rollouts-pod-template-hash (Istio's pkg/kube heuristic does both).
+        for (const label of ['pod-template-hash', 'rollouts-pod-template-hash']) {
+          const hash = r.labels[label];
+          if (hash && owner.name.endsWith(`-${hash}`)) return owner.name.slice(0, -hash.length - 1);
+        }
         return owner.name;
       }
       if (owner.kind === 'Job') {
