@@ -30,7 +30,7 @@ test('meshward rbac: a ServiceAccount, a read-only ClusterRole over exactly the 
     for (const k of rule.meta.reads) {
       const slash = k.lastIndexOf('/');
       const kind = k.slice(slash + 1);
-      const group = slash < 0 ? ({ Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps', Job: 'batch', CronJob: 'batch' } as Record<string, string>)[kind] ?? '' : k.slice(0, slash);
+      const group = slash < 0 ? ({ Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps', Job: 'batch', CronJob: 'batch', Rollout: 'argoproj.io' } as Record<string, string>)[kind] ?? '' : k.slice(0, slash);
       want.add(`${group}/${pluralOf(kind)}`);
     }
   }
