@@ -5,6 +5,7 @@
  * an error.
  */
 import type { ApiRequester } from './list.js';
+import { FOREIGN_TEMPLATE_GROUPS } from '../model/workloads.js';
 
 export interface ResolvedKind {
   /** The kind as the rules name it (`Pod`, `networking.istio.io/VirtualService`). */
@@ -35,7 +36,7 @@ export const BARE_KIND_GROUPS: Readonly<Record<string, string>> = {
   ReplicaSet: 'apps',
   Job: 'batch',
   CronJob: 'batch',
-  Rollout: 'argoproj.io',
+  ...FOREIGN_TEMPLATE_GROUPS,
   Ingress: 'networking.k8s.io',
   NetworkPolicy: 'networking.k8s.io',
   Role: 'rbac.authorization.k8s.io',

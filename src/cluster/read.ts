@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { allRules } from '../rules/index.js';
 import type { Resource } from '../model/resource.js';
+import { FOREIGN_TEMPLATE_GROUPS } from '../model/workloads.js';
+import { own } from '../model/own.js';
 import { quote } from '../kubeconfig/redact.js';
 import { terminalSafe } from '../engine/text.js';
 import { liveResource } from './live-resource.js';
@@ -279,13 +281,14 @@ export interface OpenedCluster {
 }
 
 /**
- * Kinds whose absence says nothing about the mesh: workload kinds of projects most clusters do not
- * install (Argo Rollouts). A cluster without them is the rule, so a note for each scan would be noise;
- * one that serves them is read like any other.
+ * Kinds whose absence says nothing about the mesh: the workload kinds of projects most clusters do not
+ * install (FOREIGN_TEMPLATE_GROUPS: Argo Rollouts). A cluster without them is the rule, so a note for
+ * each scan would be noise; one that serves them is read like any other.
  */
 function quietWhenAbsent(key: string): boolean {
   const { group, kind } = splitKindKey(key);
-  return kind === 'Rollout' && (group === null || group === 'argoproj.io');
+  const foreign = own(FOREIGN_TEMPLATE_GROUPS, kind);
+  return foreign !== undefined && (group === null || group === foreign);
 }
 
 /**

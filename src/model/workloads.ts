@@ -47,8 +47,12 @@ const TEMPLATE_PATHS: Record<string, PathSegment[]> = {
   Rollout: ['spec', 'template'],
 };
 
-/** The API group of each template kind outside Kubernetes' own groups (a `Rollout` of another group is not Argo's). */
-const FOREIGN_TEMPLATE_GROUPS: Readonly<Record<string, string>> = { Rollout: 'argoproj.io' };
+/**
+ * The API group of each template kind outside Kubernetes' own groups (a `Rollout` of another group is
+ * not Argo's). Discovery resolves these kinds written bare to their group (BARE_KIND_GROUPS), and a live
+ * scan says nothing when a cluster does not serve them (most do not; that says nothing about the mesh).
+ */
+export const FOREIGN_TEMPLATE_GROUPS: Readonly<Record<string, string>> = { Rollout: 'argoproj.io' };
 
 export const WORKLOAD_KINDS = ['Pod', ...Object.keys(TEMPLATE_PATHS)];
 

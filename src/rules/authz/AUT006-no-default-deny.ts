@@ -72,14 +72,14 @@ export default defineRule({
         message: `No default-deny AuthorizationPolicy (ALLOW with no rules) in the root namespace ${root} or in any of the ${gaps.length} mesh namespaces (${listSome(
           gaps.map((g) => g.info.name),
           4,
-        )}): ${open.length ? `${plural(workloadCount(open), 'workload')} without any ALLOW policy ${workloadCount(open) === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(open)})` : 'every new workload starts open to every mesh client'}.`,
+        )}): ${open.length ? openText(open) : 'every new workload starts open to every mesh client'}.`,
         evidence,
       });
       return;
     }
     for (const g of gaps) {
       const tail = g.open.length
-        ? `${plural(workloadCount(g.open), 'workload')} without any ALLOW policy ${workloadCount(g.open) === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(g.open)})`
+        ? openText(g.open)
         : g.workloads
           ? 'its workloads have ALLOW policies today, but any new workload, or one whose policy is mistyped, starts open'
           : 'any workload deployed there starts open to every mesh client';
@@ -107,6 +107,12 @@ function modeText(info: NamespaceInfo): string {
 
 /** A namespace with its own default-deny (kept per namespace beside the gaps). */
 const COVERED = 'covered';
+
+/** `2 workloads without any ALLOW policy accept every request from any mesh client (…)`, counted once. */
+function openText(open: readonly Workload[]): string {
+  const n = workloadCount(open);
+  return `${plural(n, 'workload')} without any ALLOW policy ${n === 1 ? 'accepts' : 'accept'} every request from any mesh client (${workloadList(open)})`;
+}
 
 /** What a namespace without a namespace-wide default-deny leaves open (plain data: it is kept across runs). */
 interface NamespaceGap {

@@ -38,10 +38,11 @@ export default defineRule({
       const apps = targetPostures(posture, p).filter((wp) => !wp.gateway && wp.dataplane !== 'none' && attachmentOf(posture, wp, p)?.enforcedBy !== 'none');
       if (!apps.length) continue;
       const ws = apps.map((wp) => wp.workload);
+      const n = workloadCount(ws);
       report({
         resource: r,
         path: first.path,
-        message: `AuthorizationPolicy ${r.namespace}/${r.name} matches ${first.field} on ${plural(workloadCount(ws), 'workload')} that ${workloadCount(ws) === 1 ? 'is not a gateway' : 'are not gateways'} (${workloadList(ws)}): between workloads the caller writes the Host header, so the match proves nothing about who is calling.`,
+        message: `AuthorizationPolicy ${r.namespace}/${r.name} matches ${first.field} on ${plural(n, 'workload')} that ${n === 1 ? 'is not a gateway' : 'are not gateways'} (${workloadList(ws)}): between workloads the caller writes the Host header, so the match proves nothing about who is calling.`,
         evidence: workloadEvidence(ws, (w) => `${wname(w)} is an application workload`),
       });
     }

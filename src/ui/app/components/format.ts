@@ -21,6 +21,15 @@ export function dateTime(iso: string | null | undefined): string {
   return Number.isFinite(t) ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
 }
 
+/**
+ * What a posture row's workload runs beside it (`meshward posture -f json`'s `runs`): `+2 ReplicaSets,
+ * Jobs or Pods it runs`, or null when nothing (or a report made before the field existed).
+ */
+export function runsLabel(runs: unknown): string | null {
+  if (typeof runs !== 'number' || !(runs > 0)) return null;
+  return `+${runs} ${runs === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} it runs`;
+}
+
 /** A resource as people name it: Kind namespace/name. */
 export function resourceLabel(r: { kind?: unknown; namespace?: unknown; name?: unknown } | null | undefined): string {
   if (!r) return '—';

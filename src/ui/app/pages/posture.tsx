@@ -1,6 +1,7 @@
 import { useLocation } from 'preact-iso';
 import { useEffect } from 'preact/hooks';
 import { Status } from '../components/status.js';
+import { runsLabel } from '../components/format.js';
 import { useApi } from '../components/use-api.js';
 import { ClusterPicker, useFirstCluster } from '../components/cluster-picker.js';
 import { findingsUrl, uiUrl } from '../graph/links.js';
@@ -124,7 +125,7 @@ function WorkloadTable({ cluster, rows }: { cluster: string; rows: PostureRow[] 
           <tr data-workload={`${r.namespace}/${r.name}`}>
             <th scope="row">
               <span class="muted">{r.kind}</span> {r.namespace}/{r.name}
-              {r.runs ? <div class="muted">+{r.runs} {r.runs === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} it runs</div> : null}
+              {runsLabel(r.runs) ? <div class="muted">{runsLabel(r.runs)}</div> : null}
             </th>
             <td>
               {r.dataplane}

@@ -6,6 +6,7 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { SEVERITIES, SeverityBadge, severityRank } from '../components/severity.js';
+import { runsLabel } from '../components/format.js';
 import '../styles.css';
 import './report.css';
 
@@ -294,7 +295,7 @@ function PostureTable({ posture, cluster, index }: { posture: PostureView; clust
             <tr>
               <th scope="row">
                 {w.kind} {w.namespace}/{w.name}
-                {typeof w.runs === 'number' && w.runs > 0 ? <div class="muted">+{w.runs} {w.runs === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} it runs</div> : null}
+                {runsLabel(w.runs) ? <div class="muted">{runsLabel(w.runs)}</div> : null}
               </th>
               <td>{w.dataplane}</td>
               <td>
