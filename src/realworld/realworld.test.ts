@@ -21,6 +21,7 @@ interface Finding {
   message: string;
   resource: { kind: string; namespace: string; name: string };
   location: { file: string; line: number; column: number; path: string } | null;
+  remediation?: string;
   evidence: Array<{ role: string; description: string; resource?: { kind: string; namespace: string; name: string } }>;
 }
 interface Report {
@@ -729,5 +730,31 @@ describe('argo-rollouts: pod templates of Rollouts, and what they run', () => {
     // The mesh-wide messages count the Rollout and the Deployment, not the ReplicaSet and Pod it runs.
     const [aut001] = ofRule(r, 'AUT001');
     assert.match(aut001.message, /2 mesh workloads inherit it and accept plaintext \((Rollout shop\/checkout, Deployment shop\/search|Deployment shop\/search, Rollout shop\/checkout)\)/, aut001.message);
+  });
+});
+
+// Tetrate's analyzer's relaxed-SNI inputs and Istio's best practice: a wildcard HTTPS Gateway beside a
+// stricter Gateway for one of its names (README.md in the fixture).
+describe('relaxed-sni: a wildcard Gateway without client certificates beside a stricter one for one of its names', () => {
+  for (const d of ['open', 'exposed', 'mitigated']) loadsCleanly(`relaxed-sni/${d}`);
+  const hjk017 = async (d: string) => ofRule(await scan(`relaxed-sni/${d}`), 'HJK017');
+
+  test('open: medium on the wildcard, the passthrough name named, the 421 guard as the fix', async () => {
+    const fs = await hjk017('open');
+    assert.deepEqual(show(fs).map((s) => s.split(':')[0]), ['HJK017 medium Gateway default/public-gateway spec.servers[0].hosts[0]'], show(fs).join('\n'));
+    assert.match(fs[0].message, /"vault\.corp\.example" passes TLS through to its backend \(TLS AUTO_PASSTHROUGH\), but Envoy picks the server by the SNI and does not check that the Host header matches it/);
+    assert.match(fs[0].remediation ?? '', /Bind a VirtualService for "vault\.corp\.example" to Gateway default\/public-gateway that answers every request with 421 Misdirected Request/);
+  });
+
+  test('exposed: the console VirtualService bound to the wildcard Gateway too is high, and named', async () => {
+    const fs = await hjk017('exposed');
+    assert.equal(fs.length, 1, show(fs).join('\n'));
+    assert.equal(fs[0].severity, 'high');
+    assert.equal(fs[0].resource.name, 'public');
+    assert.ok(fs[0].evidence.some((e) => e.role === 'relaxed-sni-route' && e.resource?.kind === 'VirtualService' && e.resource.name === 'console'));
+  });
+
+  test('mitigated: bound to its own Gateway, and refused with 421 on the wildcard: nothing', async () => {
+    assert.deepEqual(show(await hjk017('mitigated')), []);
   });
 });

@@ -108,7 +108,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     HJK012: 'ConfigMap MeshConfig IstioOperator',
     HJK013: 'ClusterRole Role ClusterRoleBinding RoleBinding',
     HJK014: 'Sidecar',
-    HJK017: 'Gateway workload',
+    HJK017: 'Gateway VirtualService workload',
   }).map(([id, kinds]) => [id, new Set(kinds.split(' '))]),
 );
 

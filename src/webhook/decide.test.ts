@@ -60,3 +60,34 @@ test("a Rollout (Argo Rollouts) whose template runs as UID 1337 is refused like 
   const other = decideIntroduced(review('CREATE', rollout('deploy.example.com/v1')), cache(CLUSTER_STATE), opts);
   assert.deepEqual(other.introduced.map((f) => f.ruleId), []);
 });
+
+// Istio's relaxed SNI host matching (HJK017): with the MUTUAL and wildcard Gateways in the cluster, a
+// VirtualService that binds the MUTUAL name to the wildcard's Gateway is introduced as high; the 421
+// guard Istio recommends introduces nothing (and takes away the medium finding the cluster had).
+test('a VirtualService routing a MUTUAL name on a wildcard SIMPLE Gateway is introduced as high; the 421 guard is not', () => {
+  const gateways = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: console, namespace: edge, creationTimestamp: "2025-01-01T00:00:00Z"}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [console.corp.example], tls: {mode: MUTUAL, credentialName: c}}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: edge, creationTimestamp: "2025-02-01T00:00:00Z"}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*.corp.example"], tls: {mode: SIMPLE, credentialName: w}}]
+`;
+  const vs = (name: string, http: unknown) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace: 'edge' },
+    spec: { hosts: ['console.corp.example'], gateways: ['edge/public'], http },
+  });
+  const state = cache(gateways);
+  const routing = decideIntroduced(review('CREATE', vs('console', [{ route: [{ destination: { host: 'console.ops.svc.cluster.local' } }] }])), state, opts);
+  assert.deepEqual(routing.introduced.map((f) => `${f.ruleId} ${f.severity}`), ['HJK017 high']);
+  const guard = decideIntroduced(review('CREATE', vs('guard', [{ directResponse: { status: 421 } }])), state, opts);
+  assert.deepEqual(guard.introduced.map((f) => f.ruleId), []);
+});

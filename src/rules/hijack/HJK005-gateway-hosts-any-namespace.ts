@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import type { Resource } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
-import { listSome, MITIGATION, parseGatewayRef, sharedGatewayReason } from './common.js';
+import { listSome, MITIGATION, sharedGatewayReason, virtualServicesBoundTo } from './common.js';
 
 export default defineRule({
   meta: {
@@ -30,34 +30,13 @@ export default defineRule({
   check({ model, report }) {
     const gateways = model.ofKind('networking.istio.io', 'Gateway');
     if (!gateways.length) return;
-    // VirtualServices bound to each gateway (`ns/name`), for evidence: one pass over all VirtualServices, on first need.
-    let boundBy: Map<string, Resource[]> | null = null;
-    const bindersOf = (ref: string): Resource[] => {
-      if (!boundBy) {
-        boundBy = new Map();
-        for (const vs of model.ofKind('networking.istio.io', 'VirtualService')) {
-          const gws = vs.obj?.spec?.gateways;
-          if (!Array.isArray(gws)) continue;
-          for (const raw of gws) {
-            const parsed = parseGatewayRef(raw, vs.namespace);
-            if (!parsed) continue;
-            const key = `${parsed.namespace}/${parsed.name}`;
-            const list = boundBy.get(key);
-            if (!list) boundBy.set(key, [vs]);
-            else if (list[list.length - 1] !== vs) list.push(vs);
-          }
-        }
-      }
-      return boundBy.get(ref) ?? [];
-    };
-
     for (const gw of gateways) {
       const servers = gw.obj?.spec?.servers;
       if (!Array.isArray(servers)) continue;
       const ref = `${gw.namespace}/${gw.name}`;
       const shared = sharedGatewayReason(model, gw.namespace, gw.name);
       let foreign: Resource[] | null = null;
-      const foreignBinders = (): Resource[] => (foreign ??= bindersOf(ref).filter((vs) => vs.namespace !== gw.namespace));
+      const foreignBinders = (): Resource[] => (foreign ??= virtualServicesBoundTo(model, gw.namespace, gw.name).filter((vs) => vs.namespace !== gw.namespace));
       servers.forEach((server: unknown, i: number) => {
         if (!isObject(server) || !Array.isArray(server.hosts)) return;
         // AUTO_PASSTHROUGH routes by the SNI Istio's clients set (outbound_.PORT_._.HOST) and never consults a

@@ -112,3 +112,103 @@ test('two plaintext HTTP servers for one host: merged into one route table, said
   const tls = await findingsFor(rule, gatewayPods + gw('a', 'shop', https('["shop.example.com"]', 'cert')) + gw('b', 'shop', https('["shop.example.com"]', 'cert')));
   assert.match(tls[0].message, /Istio keeps one server per host and port, chosen by creation order/);
 });
+
+// Istio's security best practices, "relaxed SNI host matching": Envoy picks the server by the SNI and
+// does not hold the Host header to it, so a wildcard server without client certificates answers, on
+// its own connections, requests for a name another Gateway serves with mutual TLS.
+const mutual = (hosts: string, mode = 'MUTUAL') => `  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ${hosts}\n    tls: {mode: ${mode}, credentialName: admin-cert}`;
+const vs = (name: string, ns: string, hosts: string, gateways: string, http: string) => `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  hosts: ${hosts}
+  gateways: ${gateways}
+  http:
+${http}
+`;
+const toAdmin = '  - route: [{destination: {host: admin.ops.svc.cluster.local, port: {number: 8080}}}]';
+const refuse421 = '  - match: [{uri: {prefix: /}}]\n    fault: {abort: {httpStatus: 421, percentage: {value: 100}}}\n    route: [{destination: {host: admin.ops.svc.cluster.local}}]';
+const relaxed = gatewayPods + gw('admin', 'ops', mutual('["admin.example.com"]'), undefined, '2025-01-01T00:00:00Z') + gw('guest', 'ops', https('["*.example.com"]', 'guest-cert'), undefined, '2026-01-01T00:00:00Z');
+
+test('relaxed SNI: a wildcard without client certificates beside a MUTUAL name is reported with Istio\'s 421 mitigation', async () => {
+  const f = await findingsFor(rule, relaxed);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'medium', 'different TLS settings, one level lower for the wildcard');
+  assert.equal(f[0].resource.name, 'guest');
+  assert.match(f[0].message, /"admin\.example\.com" requires a client certificate \(TLS MUTUAL with "admin-cert"\), but Envoy picks the server by the SNI and does not check that the Host header matches it, so a client that connects under any other name "\*\.example\.com" covers \(TLS SIMPLE with "guest-cert"\) can ask for "admin\.example\.com"/);
+  assert.match(f[0].remediation ?? '', /Bind a VirtualService for "admin\.example\.com" to Gateway ops\/guest that answers every request with 421 Misdirected Request/);
+  // Across tenants the message says so.
+  const tenants = await findingsFor(rule, gatewayPods + gw('admin', 'ops', mutual('["admin.example.com"]'), undefined, '2025-01-01T00:00:00Z') + gw('guest', 'promo', https('["*.example.com"]', 'guest-cert'), undefined, '2026-01-01T00:00:00Z'));
+  assert.match(tenants[0].message, /the two Gateways belong to different tenants \(ops, promo\)\.$/);
+});
+
+test('relaxed SNI: a VirtualService routing the MUTUAL name on the wildcard Gateway is high and named', async () => {
+  for (const gateways of ['[guest]', '[ops/admin, ops/guest]']) {
+    const f = await findingsFor(rule, relaxed + vs('admin-routes', 'ops', '["admin.example.com"]', gateways, toAdmin));
+    assert.equal(f.length, 1, gateways);
+    assert.equal(f[0].severity, 'high');
+    assert.match(f[0].message, /but VirtualService ops\/admin-routes routes "admin\.example\.com" on Gateway ops\/guest \(TLS SIMPLE with "guest-cert"\); Envoy does not check that the Host header matches the SNI, so a client that connects under any other name "\*\.example\.com" covers, without a client certificate, and asks for "admin\.example\.com" is routed by it\./);
+    assert.ok(f[0].evidence.some((e) => e.role === 'relaxed-sni-route' && e.resource?.name === 'admin-routes'));
+    assert.match(f[0].remediation ?? '', /only to Gateway ops\/admin, and bind one to Gateway ops\/guest that answers "admin\.example\.com" with 421/);
+  }
+  // The specific server passing TLS through (the backend asks for the certificate) counts the same; so does ISTIO_MUTUAL.
+  for (const mode of ['AUTO_PASSTHROUGH', 'PASSTHROUGH', 'ISTIO_MUTUAL']) {
+    const f = await findingsFor(rule, gatewayPods + gw('admin', 'ops', mutual('["admin.example.com"]', mode), undefined, '2025-01-01T00:00:00Z') + gw('guest', 'ops', https('["*.example.com"]', 'guest-cert'), undefined, '2026-01-01T00:00:00Z') + vs('admin-routes', 'ops', '["admin.example.com"]', '[guest]', toAdmin));
+    assert.equal(f[0]?.severity, 'high', mode);
+  }
+});
+
+test('relaxed SNI: Istio\'s mitigation (every route of the name on the wildcard Gateway answers 421) leaves nothing to report', async () => {
+  assert.deepEqual(await findingsFor(rule, relaxed + vs('disable-admin', 'ops', '["admin.example.com"]', '[guest]', refuse421)), []);
+  const direct = '  - directResponse: {status: 421}';
+  assert.deepEqual(await findingsFor(rule, relaxed + vs('disable-admin', 'ops', '["ADMIN.example.com."]', '[ops/guest]', direct)), []);
+});
+
+test('relaxed SNI: what does not mitigate it, and what refuses the name without 421', async () => {
+  const cases: Array<[string, string]> = [
+    ['bound to the other Gateway', vs('d', 'ops', '["admin.example.com"]', '[admin]', refuse421)],
+    ['another name', vs('d', 'ops', '["www.example.com"]', '[guest]', refuse421)],
+    ['a namespace the wildcard host does not admit', vs('d', 'other', '["admin.example.com"]', '[ops/guest]', refuse421)],
+  ];
+  for (const [what, extra] of cases) {
+    const text = what === 'a namespace the wildcard host does not admit' ? relaxed.replace('["*.example.com"]', '["ops/*.example.com"]') + extra : relaxed + extra;
+    const f = await findingsFor(rule, text);
+    assert.equal(f.length, 1, what);
+    assert.equal(f[0].severity, 'medium', what);
+  }
+  // Routes that still pass requests for the name on: Envoy aborts no request when the abort names no
+  // percentage, half of them at 50; a 421 route beside one that serves the name.
+  const passing: Array<[string, string]> = [
+    ['no percentage', '  - fault: {abort: {httpStatus: 421}}\n    route: [{destination: {host: x}}]'],
+    ['half the requests', '  - fault: {abort: {httpStatus: 421, percentage: {value: 50}}}\n    route: [{destination: {host: x}}]'],
+    ['a 421 route and a serving one', `${refuse421}\n${toAdmin}`],
+  ];
+  for (const [what, http] of passing) {
+    const f = await findingsFor(rule, relaxed + vs('d', 'ops', '["admin.example.com"]', '[guest]', http));
+    assert.equal(f[0]?.severity, 'high', what);
+  }
+  // Routes the proxy answers itself, without 421: the name reaches no backend through the wildcard.
+  for (const http of ['  - fault: {abort: {httpStatus: 403, percentage: {value: 100}}}\n    route: [{destination: {host: x}}]', '  - redirect: {authority: admin.example.com}']) {
+    assert.deepEqual(await findingsFor(rule, relaxed + vs('d', 'ops', '["admin.example.com"]', '[guest]', http)), [], http);
+  }
+});
+
+test('relaxed SNI does not apply where the wildcard asks for client certificates too, or the name asks for none', async () => {
+  // Both SIMPLE with different certificates: the connection-reuse wording, as before.
+  const simple = await findingsFor(rule, gatewayPods + gw('admin', 'ops', https('["admin.example.com"]', 'a'), undefined, '2025-01-01T00:00:00Z') + gw('guest', 'ops', https('["*.example.com"]', 'g'), undefined, '2026-01-01T00:00:00Z') + vs('r', 'ops', '["admin.example.com"]', '[guest]', toAdmin));
+  assert.equal(simple[0].severity, 'medium');
+  assert.match(simple[0].message, /HTTP\/2 clients that reuse one connection/);
+  // The wildcard is MUTUAL too: no client gets in without a certificate.
+  const both = await findingsFor(rule, gatewayPods + gw('admin', 'ops', mutual('["admin.example.com"]'), undefined, '2025-01-01T00:00:00Z') + gw('guest', 'ops', mutual('["*.example.com"]', 'ISTIO_MUTUAL'), undefined, '2026-01-01T00:00:00Z') + vs('r', 'ops', '["admin.example.com"]', '[guest]', toAdmin));
+  assert.match(both[0].message, /HTTP\/2 clients that reuse one connection/);
+  assert.notEqual(both[0].severity, 'high');
+});
+
+test('relaxed SNI when the MUTUAL Gateway is the newer one: reported on it, the wildcard named', async () => {
+  const f = await findingsFor(rule, gatewayPods + gw('guest', 'ops', https('["*.example.com"]', 'guest-cert'), undefined, '2025-01-01T00:00:00Z') + gw('admin', 'ops', mutual('["admin.example.com"]'), undefined, '2026-01-01T00:00:00Z') + vs('r', 'ops', '["admin.example.com"]', '[guest]', toAdmin));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].resource.name, 'admin');
+  assert.equal(f[0].severity, 'high');
+  assert.match(f[0].message, /^Gateway ops\/admin serves "admin\.example\.com" on port 443, which overlaps "\*\.example\.com" of Gateway ops\/guest/);
+});

@@ -7,7 +7,7 @@ import { describe } from '../../model/resource.js';
 import { computePosture } from '../../posture/index.js';
 import { olderFirst } from '../../posture/util.js';
 import { gatewaysScopedToNamespace } from './HJK006-tenant-gateway-selects-shared-pods.js';
-import { listSome } from './common.js';
+import { listSome, virtualServicesBoundTo } from './common.js';
 import { quoteValue } from '../../engine/text.js';
 import { postureReads } from '../../posture/reads.js';
 import { collapseOwned } from '../../model/owners.js';
@@ -21,6 +21,8 @@ interface Server {
   hosts: Array<{ host: string; index: number; raw: string }>;
   /** What decides the TLS handshake clients get: mode and certificate. */
   tls: string;
+  /** The TLS mode (upper case; SIMPLE when `tls` has none), or '' without `tls`. */
+  mode: string;
 }
 
 /** Distinct selectors beyond which selector subsets are not compared pairwise (pods in the input still are). */
@@ -47,7 +49,8 @@ function serversOf(gw: Resource): Server[] {
       : protocol === 'HTTPS' || protocol === 'TLS'
         ? `${protocol} without tls settings`
         : 'no TLS';
-    out.push({ gateway: gw, index, port, protocol, hosts, tls });
+    const mode = isObject(s.tls) ? str(s.tls.mode).toUpperCase() || 'SIMPLE' : '';
+    out.push({ gateway: gw, index, port, protocol, hosts, tls, mode });
   });
   return out;
 }
@@ -57,6 +60,43 @@ const PLAIN_HTTP_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'HTTP2', 'GRP
 
 function plainHttp(s: Server): boolean {
   return s.tls === 'no TLS' && PLAIN_HTTP_PROTOCOLS.has(s.protocol);
+}
+
+/** TLS modes in which the gateway terminates TLS and routes HTTP by its VirtualServices. */
+const TERMINATING_MODES: ReadonlySet<string> = new Set(['SIMPLE', 'OPTIONAL_MUTUAL', 'MUTUAL', 'ISTIO_MUTUAL']);
+/** TLS modes that refuse a client without a certificate. */
+const CLIENT_CERT_MODES: ReadonlySet<string> = new Set(['MUTUAL', 'ISTIO_MUTUAL']);
+/** TLS modes that hand the connection, TLS and all, to the backend (which may ask for a client certificate itself). */
+const PASSTHROUGH_MODES: ReadonlySet<string> = new Set(['PASSTHROUGH', 'AUTO_PASSTHROUGH']);
+
+/**
+ * Istio's "relaxed SNI host matching" (security best practices): a wildcard server terminating TLS
+ * without asking for a client certificate beside a server for one of the names it covers that does
+ * ask for one, or passes TLS through to the backend. Envoy picks the server by the SNI but does not
+ * check that the Host header agrees with it, so a client connecting under any other covered name can
+ * ask for the stricter name on that connection, and the wildcard's routes answer.
+ */
+function relaxedSni(wide: Server, specific: Server): boolean {
+  return wide.protocol === 'HTTPS' && TERMINATING_MODES.has(wide.mode) && !CLIENT_CERT_MODES.has(wide.mode) && (CLIENT_CERT_MODES.has(specific.mode) || PASSTHROUGH_MODES.has(specific.mode));
+}
+
+/**
+ * Whether an HTTP route can pass a request on to a backend: not when it answers every request itself
+ * (a direct response, a redirect, or an abort of every request; 421 Misdirected Request is what Istio
+ * recommends, since it tells a browser to ask again on a connection of its own for that name).
+ */
+function forwards(route: unknown): boolean {
+  if (!isObject(route)) return false;
+  if (isObject(route.directResponse) || isObject(route.redirect)) return false;
+  const abort = isObject(route.fault) && isObject(route.fault.abort) ? route.fault.abort : null;
+  // Istio passes `percentage` to Envoy as is, and Envoy aborts no request without one.
+  return !(abort !== null && isObject(abort.percentage) && typeof abort.percentage.value === 'number' && abort.percentage.value >= 100);
+}
+
+/** How the VirtualServices bound to a wildcard server treat one of the names it covers: passed on to a backend by some route, answered by the proxy itself on every route, or not named. */
+interface NameOnServer {
+  routing: Resource[];
+  refusing: Resource[];
 }
 
 /** The first entry (oldest first) served by a Gateway other than `gw`. */
@@ -86,19 +126,21 @@ export default defineRule({
     title: 'Istio Gateways on the same pods claim the same port and host',
     severity: 'medium',
     category: 'traffic-hijack',
-    reads: postureReads('networking.istio.io/Gateway', 'Pod', 'apps/Deployment', 'Namespace', 'install.istio.io/IstioOperator'),
+    reads: postureReads('networking.istio.io/Gateway', 'networking.istio.io/VirtualService', 'Pod', 'apps/Deployment', 'Namespace', 'install.istio.io/IstioOperator'),
     // Of its namespaces only the mesh facts (mode, injection, waypoint): a team label leaves it be.
     namespaceContent: false,
     docs: {
       summary:
-        "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). For an identical host, medium when both servers use the same TLS settings and high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants; a wildcard that covers the other's host is one level lower, since the proxy picks the more specific name per request. The newer Gateway is reported (creationTimestamp, else input order).",
+        "Two Istio `Gateway`s select the same gateway pods (shared workloads in the input, or equal or nested selectors when the pods are not in the input) and declare a server on the same port with overlapping hosts (Istio's analyzer IST0145). For an identical host, medium when both servers use the same TLS settings and high when they differ (one plaintext, another TLS, or different modes or certificates) or when the Gateways belong to different tenants; a wildcard that covers the other's host is one level lower, since the proxy picks the more specific name per request. One wildcard case is judged on its own (Istio's \"relaxed SNI host matching\"): a wildcard server that terminates TLS without asking for a client certificate (`*.example.com`, SIMPLE) beside a server for a name it covers that asks for one or passes TLS through (`admin.example.com`, MUTUAL): high when a VirtualService bound to the wildcard's Gateway passes requests for that name on to a backend; nothing when VirtualServices there name it and every route of theirs answers itself (421 Misdirected Request, Istio's recommended mitigation, or another abort of every request, a redirect or a direct response); otherwise medium. The newer Gateway is reported (creationTimestamp, else input order).",
       why:
-        "Istio merges every Gateway that selects a proxy into one listener per port. For the same host on the same port it keeps one server's TLS settings and drops the other's server (TLS) or appends both Gateways' routes into one table, the older Gateway's first (plaintext HTTP), so which certificate clients see, whether mutual TLS is required, and which VirtualService answers can change when an object is re-created. A tenant who adds a Gateway for a host another Gateway already serves can take its requests or downgrade its TLS on the shared ingress. A wildcard over another Gateway's host is resolved per request, but clients that reuse an HTTP/2 connection across names (connection coalescing, as with a shared wildcard certificate) can still land on the wrong Gateway's routes.",
+        "Istio merges every Gateway that selects a proxy into one listener per port. For the same host on the same port it keeps one server's TLS settings and drops the other's server (TLS) or appends both Gateways' routes into one table, the older Gateway's first (plaintext HTTP), so which certificate clients see, whether mutual TLS is required, and which VirtualService answers can change when an object is re-created. A tenant who adds a Gateway for a host another Gateway already serves can take its requests or downgrade its TLS on the shared ingress. A wildcard over another Gateway's host is resolved per connection by the SNI, but Envoy does not check that the Host header agrees with the SNI: a client that connects as `guest.example.com` can ask for `admin.example.com` on that connection and is answered by the wildcard Gateway's routes, so a VirtualService that binds the admin name to the wildcard Gateway serves it to clients that never showed the client certificate the admin Gateway requires. Browsers also reuse one HTTP/2 connection for several names that share a certificate.",
       fix:
-        'Declare each host on each port of a gateway deployment once: merge the servers into one Gateway, or give each team its own gateway deployment (a distinct selector). With tenants on a shared gateway, bind their hosts through the platform team\'s Gateway and restrict who may create Gateways.',
-      bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shop, namespace: shop}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["shop.example.com"]\n    tls: {mode: SIMPLE, credentialName: shop-cert}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: grab, namespace: promo}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*.example.com"]\n    tls: {mode: SIMPLE, credentialName: promo-cert}',
+        'Declare each host on each port of a gateway deployment once: merge the servers into one Gateway, or give each team its own gateway deployment (a distinct selector). With tenants on a shared gateway, bind their hosts through the platform team\'s Gateway and restrict who may create Gateways. Where a wildcard server must sit beside a stricter server for one of its names, bind a VirtualService for that name to the wildcard\'s Gateway that answers 421 Misdirected Request (`fault.abort.httpStatus: 421` with `percentage.value: 100`, or `directResponse.status: 421`), as Istio\'s security best practices recommend.',
+      bad: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: admin, namespace: ops}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["admin.example.com"]\n    tls: {mode: MUTUAL, credentialName: admin-cert}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: guest, namespace: ops}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*.example.com"]\n    tls: {mode: SIMPLE, credentialName: guest-cert}\n---\n# Also bound to the wildcard\'s Gateway: clients without a certificate reach the admin routes as guest.example.com.\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: admin, namespace: ops}\nspec:\n  hosts: ["admin.example.com"]\n  gateways: [admin, guest]\n  http:\n  - route: [{destination: {host: admin.ops.svc.cluster.local}}]',
+      good: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: admin, namespace: ops}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["admin.example.com"]\n    tls: {mode: MUTUAL, credentialName: admin-cert}\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: guest, namespace: ops}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*.example.com"]\n    tls: {mode: SIMPLE, credentialName: guest-cert}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: admin, namespace: ops}\nspec:\n  hosts: ["admin.example.com"]\n  gateways: [admin]\n  http:\n  - route: [{destination: {host: admin.ops.svc.cluster.local}}]\n---\n# The wildcard\'s routes refuse the admin name: a client must connect as admin.example.com, with its certificate.\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: refuse-admin-on-guest, namespace: ops}\nspec:\n  hosts: ["admin.example.com"]\n  gateways: [guest]\n  http:\n  - directResponse: {status: 421}',
       references: [
         'https://istio.io/latest/docs/reference/config/analysis/ist0145/',
+        'https://istio.io/latest/docs/ops/best-practices/security/#explicitly-disable-all-the-sensitive-http-host-under-relaxed-sni-host-matching',
         'https://istio.io/latest/docs/reference/config/networking/gateway/',
         'https://istio.io/latest/docs/ops/common-problems/network-issues/#404-errors-occur-when-multiple-gateways-configured-with-same-tls-certificate',
       ],
@@ -140,6 +182,23 @@ export default defineRule({
         }
       }
     }
+
+    /** The VirtualServices bound to `wide`'s server (within its host's namespace prefix) that name `name` exactly, by how they answer it. */
+    const nameOnServer = (wide: Server, wideHost: Server['hosts'][number], name: string): NameOnServer => {
+      const out: NameOnServer = { routing: [], refusing: [] };
+      const slash = wideHost.raw.indexOf('/');
+      const prefix = slash >= 0 ? wideHost.raw.slice(0, slash).trim() : '*';
+      const admitted = (ns: string) => prefix === '*' || ns === (prefix === '.' ? wide.gateway.namespace : prefix);
+      for (const vs of virtualServicesBoundTo(model, wide.gateway.namespace, wide.gateway.name)) {
+        if (!admitted(vs.namespace)) continue;
+        const hosts = vs.obj?.spec?.hosts;
+        if (!Array.isArray(hosts) || !hosts.some((h) => typeof h === 'string' && h.trim().toLowerCase().replace(/\.$/, '') === name)) continue;
+        const routes = vs.obj?.spec?.http;
+        if (!Array.isArray(routes) || !routes.length) continue;
+        (routes.some(forwards) ? out.routing : out.refusing).push(vs);
+      }
+      return out;
+    };
 
     const serverCache = new Map<Resource, Server[]>();
     const servers = (g: Resource) => {
@@ -215,27 +274,55 @@ export default defineRule({
       const tenants = !model.tenancy.sameTenant(older.namespace, newer.namespace);
       const graded: Severity = tlsDiffers || tenants ? 'high' : 'medium';
       // Envoy picks the most specific name per request, so a wildcard overlap is deterministic routing; the risk left is connection reuse across names.
-      const severity: Severity = duplicate ? graded : graded === 'high' ? 'medium' : 'low';
+      let severity: Severity = duplicate ? graded : graded === 'high' ? 'medium' : 'low';
       const shared = collapseOwned(index.selectedBy.get(newer)?.filter((w) => (index.selectedBy.get(older) ?? []).includes(w)) ?? []).workloads;
       const pods = shared.length ? `the same gateway pods (${listSome(shared.map((w) => describe(w.resource)), 3)})` : 'the same gateway pods (by their selectors; the pods are not in the input)';
       const evidence: EvidenceInput[] = [
         { role: 'conflicting-gateway', description: `Gateway ${older.namespace}/${older.name} serves ${quoteValue(other.raw, 120)} on port ${os.port} with ${os.tls}`, resource: older, path: ['spec', 'servers', os.index, 'hosts', other.index] },
         ...shared.slice(0, 3).map((w) => ({ role: 'gateway-pods', description: `${describe(w.resource)} runs both Gateways`, resource: w.resource })),
       ];
+      const tenantsText = tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : '';
+      let message: string;
+      let remediation: string | undefined;
+      // The wildcard's server and host, and the server of the name it covers, when the overlap is Istio's relaxed SNI host matching.
+      const newerIsWide = overlap.host.startsWith('*') && hostCovers(overlap.host, other.host) && overlap.host !== other.host;
+      const [wide, wideHost, specific, name] = newerIsWide ? [ns, overlap, os, other.host] : [os, other, ns, overlap.host];
+      if (duplicate) {
+        message = `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: ${
+          plainHttp(os) && plainHttp(ns)
+            ? "Istio merges the two servers into one listener and serves the routes of the VirtualServices bound to either Gateway for that host from one route table, the older Gateway's first, so a broad route of one answers requests meant for the other"
+            : `Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other's ${tlsDiffers ? `TLS settings (${os.tls}; here ${ns.tls}) and routes` : 'routes'}`
+        }${tenantsText}.`;
+      } else if (relaxedSni(wide, specific)) {
+        const on = nameOnServer(wide, wideHost, name);
+        const wideRef = `${wide.gateway.namespace}/${wide.gateway.name}`;
+        const lead = `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which overlaps ${quoteValue(other.raw, 120)} of Gateway ${older.namespace}/${older.name} on ${pods}`;
+        const strict = CLIENT_CERT_MODES.has(specific.mode) ? `requires a client certificate (${specific.tls})` : `passes TLS through to its backend (${specific.tls})`;
+        if (on.routing.length) {
+          severity = 'high';
+          const vs = on.routing[0];
+          message = `${lead}: ${quoteValue(name, 120)} ${strict}, but VirtualService ${vs.namespace}/${vs.name}${on.routing.length > 1 ? ` (and ${on.routing.length - 1} more)` : ''} routes ${quoteValue(name, 120)} on Gateway ${wideRef} (${wide.tls}); Envoy does not check that the Host header matches the SNI, so a client that connects under any other name ${quoteValue(wideHost.raw, 120)} covers, without a client certificate, and asks for ${quoteValue(name, 120)} is routed by it${tenantsText}.`;
+          for (const r of on.routing.slice(0, 3)) evidence.push({ role: 'relaxed-sni-route', description: `VirtualService ${r.namespace}/${r.name} routes ${quoteValue(name, 120)} on Gateway ${wideRef}`, resource: r, path: ['spec', 'hosts'] });
+          remediation = `Bind VirtualService ${vs.namespace}/${vs.name} for ${quoteValue(name, 120)} only to Gateway ${specific.gateway.namespace}/${specific.gateway.name}, and bind one to Gateway ${wideRef} that answers ${quoteValue(name, 120)} with 421 Misdirected Request (fault.abort.httpStatus: 421 at percentage 100, or directResponse.status: 421), as Istio's security best practices say for relaxed SNI host matching.`;
+        } else if (on.refusing.length) {
+          // Istio's own mitigation (421, or any answer the proxy gives itself): the wildcard's routes pass no request for the name on.
+          continue;
+        } else {
+          message = `${lead}: ${quoteValue(name, 120)} ${strict}, but Envoy picks the server by the SNI and does not check that the Host header matches it, so a client that connects under any other name ${quoteValue(wideHost.raw, 120)} covers (${wide.tls}) can ask for ${quoteValue(name, 120)} on that connection and is answered by the routes of Gateway ${wideRef} instead of being refused${tenantsText}.`;
+          remediation = `Bind a VirtualService for ${quoteValue(name, 120)} to Gateway ${wideRef} that answers every request with 421 Misdirected Request (fault.abort.httpStatus: 421 at percentage 100, or directResponse.status: 421), as Istio's security best practices say for relaxed SNI host matching; or serve ${quoteValue(name, 120)} from its own gateway deployment.`;
+        }
+      } else {
+        message = `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which overlaps ${quoteValue(other.raw, 120)} of Gateway ${older.namespace}/${older.name} on ${pods}: the proxy picks the more specific name per request and the wildcard takes every other name it covers${
+          tlsDiffers ? `; with different TLS settings (${os.tls}; here ${ns.tls}), HTTP/2 clients that reuse one connection for several names can reach the other Gateway's routes` : ''
+        }${tenantsText}.`;
+      }
       report({
         resource: newer,
         path: ['spec', 'servers', ns.index, 'hosts', overlap.index],
         severity,
         key: `${older.namespace}/${older.name}:${ns.port}:${overlap.host}`,
-        message: duplicate
-          ? `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: ${
-              plainHttp(os) && plainHttp(ns)
-                ? "Istio merges the two servers into one listener and serves the routes of the VirtualServices bound to either Gateway for that host from one route table, the older Gateway's first, so a broad route of one answers requests meant for the other"
-                : `Istio keeps one server per host and port, chosen by creation order, and ignores or merges the other's ${tlsDiffers ? `TLS settings (${os.tls}; here ${ns.tls}) and routes` : 'routes'}`
-            }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`
-          : `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which overlaps ${quoteValue(other.raw, 120)} of Gateway ${older.namespace}/${older.name} on ${pods}: the proxy picks the more specific name per request and the wildcard takes every other name it covers${
-              tlsDiffers ? `; with different TLS settings (${os.tls}; here ${ns.tls}), HTTP/2 clients that reuse one connection for several names can reach the other Gateway's routes` : ''
-            }${tenants ? `; the two Gateways belong to different tenants (${older.namespace}, ${newer.namespace})` : ''}.`,
+        message,
+        ...(remediation ? { remediation } : {}),
         evidence,
       });
     }

@@ -178,6 +178,33 @@ export function parseGatewayRef(raw: unknown, configNs: string): { namespace: st
   return { namespace: configNs, name: s };
 }
 
+const bindersMemo = new OwnMemo<MeshModel, Map<string, Resource[]>>('gateway-binders');
+
+/**
+ * The VirtualServices whose `gateways` name the Istio Gateway `ns/name` (parseGatewayRef), each once:
+ * one pass over the model's VirtualServices on first need, remembered per model.
+ */
+export function virtualServicesBoundTo(model: MeshModel, namespace: string, name: string): readonly Resource[] {
+  let byGateway = bindersMemo.get(model);
+  if (!byGateway) {
+    byGateway = new Map();
+    for (const vs of model.ofKind('networking.istio.io', 'VirtualService')) {
+      const refs = vs.obj?.spec?.gateways;
+      if (!Array.isArray(refs)) continue;
+      for (const raw of refs) {
+        const ref = parseGatewayRef(raw, vs.namespace);
+        if (!ref) continue;
+        const key = `${ref.namespace}/${ref.name}`;
+        const list = byGateway.get(key);
+        if (!list) byGateway.set(key, [vs]);
+        else if (list[list.length - 1] !== vs) list.push(vs);
+      }
+    }
+    bindersMemo.set(model, byGateway);
+  }
+  return byGateway.get(`${namespace}/${name}`) ?? [];
+}
+
 interface SharedGatewayCache {
   /** Tenants of the policy with a matcher over their `gateways` entries. */
   listers: Array<{ tenant: string; match: (ref: string) => boolean }>;
