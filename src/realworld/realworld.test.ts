@@ -758,3 +758,19 @@ describe('relaxed-sni: a wildcard Gateway without client certificates beside a s
     assert.deepEqual(show(await hjk017('mitigated')), []);
   });
 });
+
+// inject.istio.io/templates: Istio's injector test inputs, its gateway chart and its proxyless gRPC sample (README.md in the fixture).
+describe('injection-templates: pods that choose a template that sets up no redirection', () => {
+  const target = 'injection-templates';
+  loadsCleanly(target);
+
+  test('an application on the gateway template is critical; a gateway with a helper and proxyless gRPC are medium; the rest nothing', async () => {
+    const fs = ofRule(await scan(target), 'BYP006');
+    assert.deepEqual(fs.map((f) => `${f.severity} ${f.resource.name}`).sort(), ['critical ledger', 'medium echo', 'medium edge'], show(fs).join('\n'));
+    const byName = new Map(fs.map((f) => [f.resource.name, f]));
+    assert.match(byName.get('ledger')!.message, /nothing in or out of container ledger passes it: inbound connections reach it directly, without mTLS and without AuthorizationPolicy, even in a STRICT namespace/);
+    assert.equal(byName.get('ledger')!.location?.path, 'spec.template.metadata.annotations["inject.istio.io/templates"]');
+    assert.match(byName.get('edge')!.message, /container log-shipper passes it.*The pod has a gateway's marks/);
+    assert.match(byName.get('echo')!.message, /proxyless gRPC injection/);
+  });
+});

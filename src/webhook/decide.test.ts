@@ -91,3 +91,20 @@ spec:
   const guard = decideIntroduced(review('CREATE', vs('guard', [{ directResponse: { status: 421 } }])), state, opts);
   assert.deepEqual(guard.introduced.map((f) => f.ruleId), []);
 });
+
+test('a Deployment whose pods take the gateway injection template (no redirection) is introduced as critical; with `sidecar` it is not', () => {
+  const state = cache(TENANT_NAMESPACES_YAML);
+  const deployment = (templates: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'ledger', namespace: 'shop' },
+    spec: {
+      selector: { matchLabels: { app: 'ledger' } },
+      template: { metadata: { labels: { app: 'ledger' }, annotations: { 'inject.istio.io/templates': templates } }, spec: { containers: [{ name: 'ledger', image: 'registry.example.com/shop/ledger:1.0' }] } },
+    },
+  });
+  const bypass = decideIntroduced(review('CREATE', deployment('gateway')), state, opts);
+  assert.deepEqual(bypass.introduced.filter((f) => f.ruleId === 'BYP006').map((f) => f.severity), ['critical']);
+  const sidecar = decideIntroduced(review('CREATE', deployment('sidecar')), state, opts);
+  assert.deepEqual(sidecar.introduced.filter((f) => f.ruleId === 'BYP006'), []);
+});

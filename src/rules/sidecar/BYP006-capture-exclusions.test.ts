@@ -162,3 +162,73 @@ test('huge values are bounded in the message', async () => {
   assert.ok(f!.message.length < 600, `message length ${f!.message.length}`);
   assert.match(f!.message, /10\.0\.0\.0\/24 \(256 addresses\) and 4999 more ranges leaves the pod/);
 });
+
+// inject.istio.io/templates picks the injector's templates (pkg/kube/inject/inject.go selectTemplates);
+// only `sidecar` sets up redirection, the gateway family runs a router proxy with no istio-init.
+const TEMPLATES = 'inject.istio.io/templates';
+const pod = (annotations: Record<string, string>, containers: string[], labels = '{app: web}') =>
+  deployment(annotations, 'shop', labels).replace('      - {name: app, image: example/app:1.0}\n', containers.map((c) => `      - {name: ${c}, image: ${c === 'istio-proxy' ? 'auto' : 'example/app:1.0'}}\n`).join(''));
+
+test('an application pod injected with a gateway template has no capture at all: critical, naming its containers', async () => {
+  for (const t of ['gateway', 'kube-gateway', 'waypoint', ' gateway , waypoint ']) {
+    const f = await findingsFor(rule, SHOP + pod({ [TEMPLATES]: t }, ['app', 'worker']));
+    assert.equal(f.length, 1, t);
+    assert.equal(f[0].severity, 'critical', t);
+    assert.equal(f[0].location?.path, `spec.template.metadata.annotations["${TEMPLATES}"]`);
+    assert.match(f[0].message, /a gateway's proxy \(a router with no istio-init and no redirection\) instead of a sidecar, so nothing in or out of containers app, worker passes it: inbound connections reach them directly, without mTLS and without AuthorizationPolicy, even in a STRICT namespace/);
+  }
+});
+
+test('proxyless gRPC templates are medium and say what holds only with xDS credentials', async () => {
+  for (const t of ['grpc-agent', 'grpc-simple']) {
+    const f = await findingsFor(rule, SHOP + pod({ [TEMPLATES]: t }, ['app']));
+    assert.equal(f[0]?.severity, 'medium', t);
+    assert.match(f[0].message, /proxyless gRPC injection: no Envoy and no redirection.*only if it serves gRPC with Istio's xDS server credentials/);
+  }
+});
+
+test('templates that keep capture, a gateway pod of the proxy alone, and pods that are not injected are not reported', async () => {
+  const clean = [
+    SHOP + pod({ [TEMPLATES]: 'sidecar' }, ['app']),
+    SHOP + pod({ [TEMPLATES]: 'sidecar,custom-logging' }, ['app']),
+    // A template only the installation knows cannot be judged (one it lacks fails injection).
+    SHOP + pod({ [TEMPLATES]: 'my-template' }, ['app']),
+    SHOP + pod({ [TEMPLATES]: 'gateway,my-template' }, ['app']),
+    SHOP + pod({ [TEMPLATES]: '' }, ['app']),
+    // Istio's gateway chart: the proxy alone, image auto.
+    SHOP + pod({ [TEMPLATES]: 'gateway' }, ['istio-proxy'], '{istio: ingressgateway, sidecar.istio.io/inject: "true"}'),
+    // Injection off: no template is applied (BYP007's business).
+    SHOP + pod({ [TEMPLATES]: 'gateway' }, ['app'], '{app: web, sidecar.istio.io/inject: "false"}'),
+    namespace('shop', '{istio-injection: disabled}') + pod({ [TEMPLATES]: 'gateway' }, ['app']),
+  ];
+  for (const text of clean) assert.deepEqual(await findingsFor(rule, text), [], text.slice(-400));
+});
+
+test('a pod labelled as a gateway with containers beside the proxy: medium, saying they are outside the mesh', async () => {
+  const f = await findingsFor(rule, SHOP + pod({ [TEMPLATES]: 'gateway' }, ['istio-proxy', 'config-reloader'], '{istio: shop-gateway}'));
+  assert.equal(f[0]?.severity, 'medium');
+  assert.match(f[0].message, /container config-reloader passes it.*The pod has a gateway.s marks: if these containers are helpers of the gateway, they are still outside the mesh\./);
+});
+
+test("Istio's gateway chart with an additional container is medium; an injected Pod of an application is still critical", async () => {
+  // The chart's shape (operator/pkg/helm/testdata/output/gateway-additional-containers.golden.yaml): `istio: <release>`, istio-proxy declared with image auto.
+  const chart = await findingsFor(rule, SHOP + pod({ [TEMPLATES]: 'gateway' }, ['istio-proxy', 'additional-container'], '{app: istio-ingress, istio: ingress}'));
+  assert.equal(chart[0]?.severity, 'medium');
+  const declared = await findingsFor(rule, SHOP + pod({ [TEMPLATES]: 'gateway' }, ['istio-proxy', 'app']));
+  assert.equal(declared[0]?.severity, 'medium', 'a template that declares the proxy itself has a gateway mark');
+  // After injection every pod has istio-proxy: on a Pod the injector processed, that is no mark.
+  const injected = `apiVersion: v1
+kind: Pod
+metadata:
+  name: payments-7d9f
+  namespace: shop
+  annotations: {inject.istio.io/templates: gateway, sidecar.istio.io/status: '{"containers":["istio-proxy"]}'}
+spec:
+  containers:
+  - {name: payments, image: example/app:1.0}
+  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.30.0, args: [proxy, router]}
+`;
+  const live = await findingsFor(rule, SHOP + injected);
+  assert.equal(live[0]?.severity, 'critical');
+  assert.match(live[0].message, /nothing in or out of container payments passes it/);
+});

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { WORKLOAD_READS } from '../reads.js';
 import type { Severity } from '../../engine/finding.js';
-import { injectorFor, isPort, listSome, parseCidr, shown, splitList, workloadLabel, type Cidr } from './proxy.js';
+import { GATEWAY_POD_LABELS, injectorFor, isPort, listSome, parseCidr, shown, splitList, workloadLabel, type Cidr } from './proxy.js';
 import { describe } from '../../model/resource.js';
 import type { MeshModel } from '../../model/model.js';
 import type { Workload } from '../../model/workloads.js';
@@ -20,6 +20,10 @@ interface Verdict {
 interface PodFacts {
   /** Ports the proxy itself listens on and istio-iptables never captures (see `istioInboundPorts`). */
   istioPorts: ReadonlySet<string>;
+  /** Names of the pod's containers other than the proxy (`istio-proxy`): what serves and calls. */
+  appContainers: readonly string[];
+  /** The pod has a gateway's marks: an `istio` label, a Gateway API gateway's pod label, or an istio-proxy container of its own. */
+  gatewayPod: boolean;
 }
 
 type Judge = (value: string, pod: PodFacts) => Verdict | null;
@@ -165,6 +169,34 @@ const JUDGES: Record<string, Judge> = {
   },
 };
 
+/**
+ * Injection templates of a default installation that set up no redirection (the charts' files/*.yaml
+ * of istio-discovery, istio/istio @ 86c9f01f): the gateway family runs the proxy as a router with no
+ * istio-init, the proxyless gRPC ones run only the agent. Only `sidecar` captures; a template the
+ * installation defines itself cannot be judged, and one it does not define fails injection.
+ */
+const ROUTER_TEMPLATES: ReadonlySet<string> = new Set(['gateway', 'kube-gateway', 'waypoint', 'agentgateway', 'agentgateway-waypoint']);
+const PROXYLESS_TEMPLATES: ReadonlySet<string> = new Set(['grpc-agent', 'grpc-simple']);
+
+JUDGES['inject.istio.io/templates'] = (value, pod) => {
+  const names = value.split(',').map((t) => t.trim()).filter(Boolean);
+  if (!names.length || names.includes('sidecar')) return null;
+  if (!names.every((t) => ROUTER_TEMPLATES.has(t) || PROXYLESS_TEMPLATES.has(t))) return null;
+  // A gateway's own pod runs nothing but the proxy: nothing of an application's is left out.
+  if (!pod.appContainers.length) return null;
+  const apps = `container${pod.appContainers.length > 1 ? 's' : ''} ${listSome(pod.appContainers, 3)}`;
+  if (names.every((t) => PROXYLESS_TEMPLATES.has(t))) {
+    return {
+      severity: 'medium',
+      escapes: `proxyless gRPC injection: no Envoy and no redirection, only the agent that hands the application its xDS configuration, so mTLS and AuthorizationPolicy hold for ${apps} only if it serves gRPC with Istio's xDS server credentials; any other port or protocol it serves is reached directly, ${NO_IN}, and its outbound connections leave unmeshed (${NO_OUT}).`,
+    };
+  }
+  return {
+    severity: pod.gatewayPod ? 'medium' : 'critical',
+    escapes: `the injector adds a gateway's proxy (a router with no istio-init and no redirection) instead of a sidecar, so nothing in or out of ${apps} passes it: inbound connections reach ${pod.appContainers.length > 1 ? 'them' : 'it'} directly, ${NO_IN}, even in a STRICT namespace, and outbound ones leave unmeshed (${NO_OUT}).${pod.gatewayPod ? ' The pod has a gateway\'s marks: if these containers are helpers of the gateway, they are still outside the mesh.' : ''}`,
+  };
+};
+
 const ANNOTATIONS = Object.keys(JUDGES);
 
 export default defineRule({
@@ -177,7 +209,7 @@ export default defineRule({
     reads: [...WORKLOAD_READS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. On a Pod the injector has processed (sidecar.istio.io/status), a value equal to what the injector of its revision copies from the installation (values.global.proxy.excludeIPRanges, includeIPRanges, excludeInboundPorts, includeInboundPorts, excludeOutboundPorts in the injector ConfigMap or IstioOperator) is reported once, at that installation setting, not as the pod's own choice. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
+        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE, or inject.istio.io/templates naming only templates that set up no redirection. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. The templates annotation: an application pod (any container besides istio-proxy) given only the gateway family of templates (gateway, kube-gateway, waypoint, agentgateway, agentgateway-waypoint: a router proxy with no istio-init) is critical, medium when the pod has a gateway's marks (an `istio` label, a Gateway API gateway's pod label, or an istio-proxy container declared in the template, as Istio's gateway chart does): its containers beside the proxy are outside the mesh; the proxyless gRPC templates (grpc-agent, grpc-simple: no Envoy, no redirection) are medium, since mTLS and authorization then hold only for a gRPC server using Istio's xDS credentials; a list with `sidecar`, or naming a template the installation defines itself, is not judged. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. On a Pod the injector has processed (sidecar.istio.io/status), a value equal to what the injector of its revision copies from the installation (values.global.proxy.excludeIPRanges, includeIPRanges, excludeInboundPorts, includeInboundPorts, excludeOutboundPorts in the injector ConfigMap or IstioOperator) is reported once, at that installation setting, not as the pod's own choice. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
       why:
         "These annotations tell istio-init (or the CNI plugin) not to redirect some traffic to the sidecar. Whatever they exclude is exactly as if the pod had no sidecar: outbound connections leave without mesh mTLS or identity (plaintext unless the application encrypts them itself), escaping egress policy, REGISTRY_ONLY and telemetry, so they are a convenient path for exfiltration and for reaching internal systems the mesh was meant to guard. Excluded inbound ports accept connections from anyone who can route to the pod, with no mTLS and no AuthorizationPolicy, even in a STRICT namespace. Anyone who may edit a Deployment can add them, and they are easy to miss in review.",
       fix:
@@ -189,6 +221,7 @@ export default defineRule({
         'https://istio.io/latest/docs/ops/best-practices/security/#understand-traffic-capture-limitations',
         'https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/',
         'https://istio.io/latest/docs/ops/deployment/application-requirements/',
+        'https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#custom-templates-experimental',
       ],
     },
   },
@@ -207,7 +240,16 @@ export default defineRule({
       if (model.isSystemNamespace(w.namespace)) continue;
       const dataplane = model.dataplaneOf(w);
       if (dataplane === 'none' || dataplane === 'ambient') continue; // no sidecar reads these annotations
-      const pod: PodFacts = { istioPorts: istioInboundPorts(w.podAnnotations) };
+      const pod: PodFacts = {
+        istioPorts: istioInboundPorts(w.podAnnotations),
+        appContainers: w.containers.filter((c) => c.kind === 'container' && c.name !== 'istio-proxy').map((c) => c.name),
+        // Istio's gateway chart labels its pods `istio: <release>` and declares the istio-proxy container
+        // itself (image auto); the injector adds it to everything else.
+        gatewayPod:
+          w.podLabels.istio !== undefined ||
+          GATEWAY_POD_LABELS.some((l) => w.podLabels[l] !== undefined) ||
+          (!Object.hasOwn(w.podAnnotations, INJECTED) && w.containers.some((c) => c.kind === 'container' && c.name === 'istio-proxy')),
+      };
       for (const name of ANNOTATIONS) {
         if (!Object.prototype.hasOwnProperty.call(w.podAnnotations, name)) continue;
         const value = w.podAnnotations[name];
