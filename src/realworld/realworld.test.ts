@@ -774,3 +774,21 @@ describe('injection-templates: pods that choose a template that sets up no redir
     assert.match(byName.get('echo')!.message, /proxyless gRPC injection/);
   });
 });
+
+// Ambient namespaces with a waypoint: pods and Services labelled off it (README.md in the fixture).
+describe('waypoint-opt-out: workloads that take themselves off their namespace\'s waypoint', () => {
+  const target = 'waypoint-opt-out';
+  loadsCleanly(target);
+
+  test('the pod label and the Service label are medium, naming the policies the traffic skips; another implementation\'s waypoint without policy is not', async () => {
+    const fs = ofRule(await scan(target), 'BYP007');
+    assert.deepEqual(fs.map((f) => `${f.severity} ${f.resource.kind} ${f.resource.namespace}/${f.resource.name} ${f.location?.path}`).sort(), [
+      'medium Deployment bank/payments spec.template.metadata.labels["istio.io/use-waypoint"]',
+      'medium Service bank/ledger metadata.labels["istio.io/use-waypoint"]',
+    ], show(fs).join('\n'));
+    for (const f of fs) {
+      assert.match(f.message, /never meets the AuthorizationPolicies attached to the waypoint \(bank\/deny-admin, istio-system\/waypoint-require-jwt\)/);
+      assert.deepEqual(f.evidence.filter((e) => e.role === 'waypoint-policy').map((e) => e.resource?.name).sort(), ['deny-admin', 'waypoint-require-jwt']);
+    }
+  });
+});

@@ -243,3 +243,102 @@ spec:
 `;
   assert.deepEqual(await findingsFor(rule, SHOP + chart), []);
 });
+
+// Waypoint opt-out: istio.io/use-waypoint=none on pods or on a Service of an ambient namespace whose
+// waypoint enforces AuthorizationPolicies: that traffic goes ztunnel to pod and never meets them.
+const BANK = `apiVersion: v1
+kind: Namespace
+metadata: {name: bank, labels: {istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: waypoint, namespace: bank}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+---
+`;
+const WAYPOINT_POLICY = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin, namespace: bank}
+spec:
+  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]
+  action: DENY
+  rules: [{to: [{operation: {paths: ["/admin/*"]}}]}]
+---
+`;
+const vault = (podLabels: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: vault, namespace: bank}
+spec:
+  selector: {matchLabels: {app: vault}}
+  template:
+    metadata: {labels: {app: vault${podLabels}}}
+    spec:
+      containers: [{name: vault, image: registry.example.com/bank/vault:1.0}]
+---
+`;
+const vaultService = (labels: string) => `apiVersion: v1
+kind: Service
+metadata: {name: vault, namespace: bank, labels: {${labels}}}
+spec:
+  selector: {app: vault}
+  ports: [{name: http, port: 80}]
+---
+`;
+
+test('waypoint opt-out on the pods, with a policy attached to the waypoint: medium at the label, the policy named', async () => {
+  const f = await findingsFor(rule, BANK + WAYPOINT_POLICY + vault(', istio.io/use-waypoint: none'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'medium');
+  assert.equal(f[0].location?.path, 'spec.template.metadata.labels["istio.io/use-waypoint"]');
+  assert.equal(
+    f[0].message,
+    'Deployment bank/vault takes its pods off the waypoint bank/waypoint of namespace bank (istio.io/dataplane-mode="ambient") with label istio.io/use-waypoint=none: that traffic goes from ztunnel straight to the pods and never meets the AuthorizationPolicies attached to the waypoint (bank/deny-admin), so what they deny is let through and what they allow is not checked.',
+  );
+  assert.deepEqual(f[0].evidence.map((e) => `${e.role} ${e.resource?.name}`), ['waypoint-policy deny-admin']);
+});
+
+test('waypoint opt-out on a Service in front of ambient pods: reported on the Service, its workloads named', async () => {
+  const f = await findingsFor(rule, BANK + WAYPOINT_POLICY + vault('') + vaultService('istio.io/use-waypoint: none'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].resource.kind, 'Service');
+  assert.equal(f[0].location?.path, 'metadata.labels["istio.io/use-waypoint"]');
+  assert.match(f[0].message, /^Service bank\/vault \(in front of Deployment bank\/vault\) takes the traffic sent to it off the waypoint bank\/waypoint/);
+  assert.ok(f[0].evidence.some((e) => e.role === 'workload' && e.resource?.name === 'vault'));
+});
+
+test('the root namespace\'s policies on the waypoint GatewayClass count; a policy elsewhere, none at all, or no waypoint do not', async () => {
+  const classPolicy = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: waypoints-allow-nothing, namespace: istio-system}
+spec:
+  targetRefs: [{kind: GatewayClass, group: gateway.networking.k8s.io, name: istio-waypoint}]
+---
+`;
+  const f = await findingsFor(rule, BANK + classPolicy + vault(', istio.io/use-waypoint: none'));
+  assert.match(f[0]?.message ?? '', /AuthorizationPolicies attached to the waypoint \(istio-system\/waypoints-allow-nothing\)/);
+  const serviceTargeted = WAYPOINT_POLICY.replace('{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}', '{kind: Service, group: "", name: vault}');
+  const clean = [
+    BANK + vault(', istio.io/use-waypoint: none'),
+    BANK + serviceTargeted + vault(', istio.io/use-waypoint: none'),
+    BANK.replace(', istio.io/use-waypoint: waypoint', '') + WAYPOINT_POLICY + vault(', istio.io/use-waypoint: none'),
+    BANK + WAYPOINT_POLICY + vault(', istio.io/use-waypoint: other'),
+    BANK + WAYPOINT_POLICY + vault('') + vaultService('team: vault'),
+    // A Service labelled off the waypoint with no ambient pods behind it.
+    BANK + WAYPOINT_POLICY + vaultService('istio.io/use-waypoint: none'),
+    // A policy Istio rejects (DENY without rules) enforces nothing to skip.
+    BANK + WAYPOINT_POLICY.replace('  rules: [{to: [{operation: {paths: ["/admin/*"]}}]}]\n', '') + vault(', istio.io/use-waypoint: none'),
+  ];
+  for (const text of clean) assert.deepEqual(await findingsFor(rule, text), [], text.slice(-600));
+});
+
+test('a waypoint of another namespace counts when it is a system namespace, not when it is another tenant\'s (the rule reads one namespace)', async () => {
+  const elsewhere = (wpNs: string) =>
+    BANK.replace('istio.io/use-waypoint: waypoint}', `istio.io/use-waypoint: waypoint, istio.io/use-waypoint-namespace: ${wpNs}}`).replace('namespace: bank}\nspec:\n  gatewayClassName', `namespace: ${wpNs}}\nspec:\n  gatewayClassName`) +
+    WAYPOINT_POLICY.replace('namespace: bank}', `namespace: ${wpNs}}`) +
+    vault(', istio.io/use-waypoint: none');
+  const system = await findingsFor(rule, elsewhere('istio-system'));
+  assert.match(system[0]?.message ?? '', /off the waypoint istio-system\/waypoint .*\(istio-system\/deny-admin\)/);
+  assert.deepEqual(await findingsFor(rule, elsewhere('shared-waypoints')), []);
+});
