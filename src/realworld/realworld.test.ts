@@ -766,7 +766,7 @@ describe('injection-templates: pods that choose a template that sets up no redir
 
   test('an application on the gateway template is critical; a gateway with a helper and proxyless gRPC are medium; the rest nothing', async () => {
     const fs = ofRule(await scan(target), 'BYP006');
-    assert.deepEqual(fs.map((f) => `${f.severity} ${f.resource.name}`).sort(), ['critical ledger', 'medium echo', 'medium edge'], show(fs).join('\n'));
+    assert.deepEqual(fs.map((f) => `${f.severity} ${f.resource.name}`).sort(), ['critical ledger', 'critical scheduler', 'medium echo', 'medium edge'], show(fs).join('\n'));
     const byName = new Map(fs.map((f) => [f.resource.name, f]));
     assert.match(byName.get('ledger')!.message, /nothing in or out of container ledger passes it: inbound connections reach it directly, without mTLS and without AuthorizationPolicy, even in a STRICT namespace/);
     assert.equal(byName.get('ledger')!.location?.path, 'spec.template.metadata.annotations["inject.istio.io/templates"]');

@@ -232,3 +232,44 @@ spec:
   assert.equal(live[0]?.severity, 'critical');
   assert.match(live[0].message, /nothing in or out of container payments passes it/);
 });
+
+// The pod's proxy config (proxy.istio.io/config) and the mesh's defaultConfig reach the injection
+// template as .ProxyConfig.InterceptionMode, read when the pod has no interceptionMode annotation.
+test('interceptionMode NONE through proxy.istio.io/config (JSON or YAML) is critical, at that annotation', async () => {
+  for (const value of ['{"interceptionMode": "NONE"}', 'interceptionMode: NONE\nholdApplicationUntilProxyStarts: true', '{"interceptionMode": 2}']) {
+    const f = await one('proxy.istio.io/config', value);
+    assert.equal(f?.severity, 'critical', value);
+    assert.equal(f?.location?.path, 'spec.template.metadata.annotations["proxy.istio.io/config"]');
+    assert.match(f!.message, /its interceptionMode NONE reaches the injector as the sidecar\.istio\.io\/interceptionMode annotation would: no redirection is set up at all/);
+  }
+  for (const value of ['{"interceptionMode": "TPROXY"}', '{"holdApplicationUntilProxyStarts": true}', '{not yaml: [', 'a: &a [*a, *a]', '']) assert.equal(await one('proxy.istio.io/config', value), undefined, value);
+  // The annotation wins over the proxy config: REDIRECT there means the proxy config's NONE is not used.
+  const both = await findingsFor(rule, SHOP + deployment({ 'proxy.istio.io/config': '{"interceptionMode": "NONE"}', 'sidecar.istio.io/interceptionMode': 'REDIRECT' }));
+  assert.deepEqual(both, []);
+});
+
+test("the mesh config's defaultConfig.interceptionMode NONE is critical at the mesh config (ConfigMap or IstioOperator field)", async () => {
+  const cm = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    defaultConfig:
+      interceptionMode: NONE
+`;
+  const f = await findingsFor(rule, cm);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'critical');
+  assert.equal(f[0].location?.path, 'data.mesh');
+  assert.match(f[0].message, /^ConfigMap istio-system\/istio sets defaultConfig\.interceptionMode NONE: the injector sets up no redirection for any pod that does not ask for a mode itself/);
+  const iop = `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: control-plane, namespace: istio-system}
+spec:
+  meshConfig:
+    defaultConfig: {interceptionMode: NONE}
+`;
+  const g = await findingsFor(rule, iop);
+  assert.equal(g[0]?.location?.path, 'spec.meshConfig.defaultConfig.interceptionMode');
+  assert.deepEqual(await findingsFor(rule, cm.replace('NONE', 'TPROXY')), []);
+});

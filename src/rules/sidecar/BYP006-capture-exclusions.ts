@@ -4,7 +4,10 @@ import type { Severity } from '../../engine/finding.js';
 import { GATEWAY_POD_LABELS, injectorFor, isPort, listSome, parseCidr, shown, splitList, workloadLabel, type Cidr } from './proxy.js';
 import { describe } from '../../model/resource.js';
 import type { MeshModel } from '../../model/model.js';
-import type { Workload } from '../../model/workloads.js';
+import { isObject, type Workload } from '../../model/workloads.js';
+import { loadMeshYaml, meshConfigHasFields } from '../../model/meshconfig.js';
+import { meshSourceText } from '../egress/common.js';
+import type { PathSegment } from '../../model/resource.js';
 
 const P = 'traffic.sidecar.istio.io/';
 const NO_OUT = 'no mTLS, no egress policy, no telemetry';
@@ -24,6 +27,8 @@ interface PodFacts {
   appContainers: readonly string[];
   /** The pod has a gateway's marks: an `istio` label, a Gateway API gateway's pod label, or an istio-proxy container of its own. */
   gatewayPod: boolean;
+  /** The pod sets sidecar.istio.io/interceptionMode, which the injector reads before its proxy config. */
+  interceptionAnnotation: boolean;
 }
 
 type Judge = (value: string, pod: PodFacts) => Verdict | null;
@@ -197,6 +202,26 @@ JUDGES['inject.istio.io/templates'] = (value, pod) => {
   };
 };
 
+// The pod's own proxy config (a ProxyConfig as YAML or JSON), merged over the mesh's by istiod
+// (pilot/pkg/model/proxy_config.go): the injection template reads its interceptionMode when the pod has
+// no sidecar.istio.io/interceptionMode annotation, and NONE leaves out the init container.
+JUDGES['proxy.istio.io/config'] = (value, pod) => {
+  if (pod.interceptionAnnotation) return null;
+  let config: unknown;
+  try {
+    config = loadMeshYaml(value);
+  } catch {
+    return null; // the injector refuses a proxy config it cannot read, and the pod is not injected
+  }
+  if (!isObject(config)) return null;
+  const mode = config.interceptionMode;
+  if (mode !== 'NONE' && mode !== 2) return null;
+  return {
+    severity: 'critical',
+    escapes: `its interceptionMode NONE reaches the injector as the sidecar.istio.io/interceptionMode annotation would: no redirection is set up at all, the sidecar only sees what the application sends to it explicitly, every other connection in or out passes it by (${NO_OUT}; inbound ${NO_IN}).`,
+  };
+};
+
 const ANNOTATIONS = Object.keys(JUDGES);
 
 export default defineRule({
@@ -209,7 +234,7 @@ export default defineRule({
     reads: [...WORKLOAD_READS, 'Namespace', 'ConfigMap', 'install.istio.io/IstioOperator'],
     docs: {
       summary:
-        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE, or inject.istio.io/templates naming only templates that set up no redirection. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. The templates annotation: an application pod (any container besides istio-proxy) given only the gateway family of templates (gateway, kube-gateway, waypoint, agentgateway, agentgateway-waypoint: a router proxy with no istio-init) is critical, medium when the pod has a gateway's marks (an `istio` label, a Gateway API gateway's pod label, or an istio-proxy container declared in the template, as Istio's gateway chart does): its containers beside the proxy are outside the mesh; the proxyless gRPC templates (grpc-agent, grpc-simple: no Envoy, no redirection) are medium, since mTLS and authorization then hold only for a gRPC server using Istio's xDS credentials; a list with `sidecar`, or naming a template the installation defines itself, is not judged. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. On a Pod the injector has processed (sidecar.istio.io/status), a value equal to what the injector of its revision copies from the installation (values.global.proxy.excludeIPRanges, includeIPRanges, excludeInboundPorts, includeInboundPorts, excludeOutboundPorts in the injector ConfigMap or IstioOperator) is reported once, at that installation setting, not as the pod's own choice. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
+        "A pod (Pod metadata or a workload's pod template) carries a traffic.sidecar.istio.io annotation that takes traffic out of the sidecar's capture, or sidecar.istio.io/interceptionMode: NONE (also when set through the pod's proxy config, proxy.istio.io/config, which the injector reads when that annotation is absent, and in the mesh config's defaultConfig, critical at the mesh config), or inject.istio.io/templates naming only templates that set up no redirection. Severity grows with breadth: excludeOutboundIPRanges covering every address (0.0.0.0/0, ::/0) or includeOutboundIPRanges set to the empty string (nothing captured) or interceptionMode NONE are critical; an excluded range of /8 or wider, or includeInboundPorts set to the empty string, is high; narrower ranges, excludeOutboundPorts, excludeInboundPorts, includeOutboundIPRanges or includeInboundPorts other than '*', and excludeInterfaces are medium. The templates annotation: an application pod (any container besides istio-proxy) given only the gateway family of templates (gateway, kube-gateway, waypoint, agentgateway, agentgateway-waypoint: a router proxy with no istio-init) is critical, medium when the pod has a gateway's marks (an `istio` label, a Gateway API gateway's pod label, or an istio-proxy container declared in the template, as Istio's gateway chart does): its containers beside the proxy are outside the mesh; the proxyless gRPC templates (grpc-agent, grpc-simple: no Envoy, no redirection) are medium, since mTLS and authorization then hold only for a gRPC server using Istio's xDS credentials; a list with `sidecar`, or naming a template the installation defines itself, is not judged. Entries that are not valid CIDRs or ports are named in the message. Istio's own inbound ports (the agent status port 15020 or the pod's status.sidecar.istio.io/port, 15021, 15090 and 15008) are never counted: istio-iptables does not capture them anyway, and the injector itself writes excludeInboundPorts with the status port on every pod when the CNI plugin is on. On a Pod the injector has processed (sidecar.istio.io/status), a value equal to what the injector of its revision copies from the installation (values.global.proxy.excludeIPRanges, includeIPRanges, excludeInboundPorts, includeInboundPorts, excludeOutboundPorts in the injector ConfigMap or IstioOperator) is reported once, at that installation setting, not as the pod's own choice. Pods outside the mesh, in ambient mode (which does not read these annotations) and in system namespaces are not judged.",
       why:
         "These annotations tell istio-init (or the CNI plugin) not to redirect some traffic to the sidecar. Whatever they exclude is exactly as if the pod had no sidecar: outbound connections leave without mesh mTLS or identity (plaintext unless the application encrypts them itself), escaping egress policy, REGISTRY_ONLY and telemetry, so they are a convenient path for exfiltration and for reaching internal systems the mesh was meant to guard. Excluded inbound ports accept connections from anyone who can route to the pod, with no mTLS and no AuthorizationPolicy, even in a STRICT namespace. Anyone who may edit a Deployment can add them, and they are easy to miss in review.",
       fix:
@@ -226,6 +251,20 @@ export default defineRule({
     },
   },
   check({ model, report }) {
+    // The mesh's own proxy config: interceptionMode NONE there reaches every pod the injector serves
+    // (the template reads .ProxyConfig.InterceptionMode unless the pod sets the annotation).
+    const mesh = model.mesh;
+    const defaults = mesh.config.defaultConfig;
+    if (isObject(defaults) && (defaults.interceptionMode === 'NONE' || defaults.interceptionMode === 2)) {
+      const path: PathSegment[] = meshConfigHasFields(mesh) ? [...mesh.path, 'defaultConfig', 'interceptionMode'] : mesh.path;
+      report({
+        resource: model.meshConfigResource,
+        path,
+        severity: 'critical',
+        key: 'mesh/interceptionMode',
+        message: `${meshSourceText(model)} sets defaultConfig.interceptionMode NONE: the injector sets up no redirection for any pod that does not ask for a mode itself, so the sidecars only see what applications send to them explicitly and every other connection in or out passes them by (${NO_OUT}; inbound ${NO_IN}).`,
+      });
+    }
     // Installation-wide settings already reported, by injector and annotation.
     const reportedDefaults = new Set<string>();
     for (const w of model.workloads) {
@@ -242,6 +281,7 @@ export default defineRule({
       if (dataplane === 'none' || dataplane === 'ambient') continue; // no sidecar reads these annotations
       const pod: PodFacts = {
         istioPorts: istioInboundPorts(w.podAnnotations),
+        interceptionAnnotation: Object.hasOwn(w.podAnnotations, 'sidecar.istio.io/interceptionMode'),
         appContainers: w.containers.filter((c) => c.kind === 'container' && c.name !== 'istio-proxy').map((c) => c.name),
         // Istio's gateway chart labels its pods `istio: <release>` and declares the istio-proxy container
         // itself (image auto); the injector adds it to everything else.
