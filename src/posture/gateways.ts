@@ -172,8 +172,11 @@ export class GatewayIndex {
     const gwName = w.podLabels[GATEWAY_NAME_LABEL];
     if (gwName) return this.isWaypoint(this.k8sGateways.get(`${w.namespace}/${gwName}`)) || w.podLabels['istio.io/waypoint-for'] !== undefined ? 'waypoint' : 'k8s-gateway';
     if (this.istioGatewayOf.has(w)) return 'istio-gateway';
+    // The `istio: ...gateway` label alone is only a name a pod's owner chose: it marks a gateway when the
+    // pod runs nothing but the proxy (a gateway deployment), not an application that labels itself so
+    // to be judged as one (Istio still gives such a pod a sidecar and applies PeerAuthentication to it).
     const istio = w.podLabels.istio;
-    if (istio && /gateway$/.test(istio)) return 'istio-gateway';
+    if (istio && /gateway$/.test(istio) && w.containers.every((c) => c.kind !== 'container' || c.name === 'istio-proxy')) return 'istio-gateway';
     const templates = w.podAnnotations['inject.istio.io/templates'];
     if (templates && templates.split(',').map((s) => s.trim()).includes('gateway')) return 'istio-gateway';
     for (const c of w.containers) {

@@ -316,3 +316,20 @@ test('computePosture is memoised per model', async () => {
   const other = await scanYaml(docs(namespace('shop'), deployment('shop', 'web')), { rules: [] });
   assert.notEqual(computePosture(other.model), computePosture(res.model));
 });
+
+// A label is a name the pod's owner chooses: `istio: ...gateway` on a pod that runs an application
+// beside its sidecar does not make it a gateway (Istio applies PeerAuthentication to it as to any
+// sidecar), so it cannot be used to leave the mTLS and authorization judgements.
+test('the istio gateway label marks a gateway only on a pod of the proxy alone, not on an application', async () => {
+  const proxyOnly = doc({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'edge', namespace: 'shop' },
+    spec: { selector: { matchLabels: { istio: 'edge-gateway' } }, template: { metadata: { labels: { istio: 'edge-gateway' } }, spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] } } },
+  });
+  const p = await postureOf(docs(namespace('shop'), deployment('shop', 'ledger', { labels: { app: 'ledger', istio: 'ledger-gateway' } }), proxyOnly));
+  const app = wl(p, 'shop', 'ledger');
+  assert.equal(app.gateway, null);
+  assert.equal(app.mtls.applies, true);
+  assert.equal(wl(p, 'shop', 'edge').gateway, 'istio-gateway');
+});

@@ -43,7 +43,7 @@ test('negatives: workloadSelector, file fields for sidecars, ISTIO_MUTUAL, a nam
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, dr({ mode: 'MUTUAL', credentialName: 'c', clientCertificate: '/etc/c.pem', privateKey: '/etc/k.pem' }))), []);
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, dr({ mode: 'SIMPLE', credentialName: 'c', caCertificates: '/etc/ca.pem' }))), []);
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, dr({ mode: 'ISTIO_MUTUAL', credentialName: 'c' }))), []);
-  const egress = [namespace('istio-egress', 'none'), deployment('istio-egress', 'egressgateway', { labels: { istio: 'egressgateway' } })];
+  const egress = [namespace('istio-egress', 'none'), deployment('istio-egress', 'egressgateway', { labels: { istio: 'egressgateway' }, annotations: { 'inject.istio.io/templates': 'gateway' } })];
   assert.deepEqual(await findingsFor(rule, docs(...egress, destinationRule('istio-egress', 'partner', { host: 'api.partner.example.com', trafficPolicy: { tls: { mode: 'MUTUAL', credentialName: 'c' } } }))), []);
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'h', { host: 'x', trafficPolicy: { tls: { mode: 'MUTUAL', credentialName: 7 } } }))), []);
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'h', { host: 'x', workloadSelector: 'bogus', trafficPolicy: 'x' }))), []);
