@@ -17,8 +17,12 @@ interface Server {
   index: number;
   port: number;
   protocol: string;
-  /** Hosts without their `ns/` prefix, lower case, with their index in `hosts`. */
-  hosts: Array<{ host: string; index: number; raw: string }>;
+  /**
+   * Hosts without their `ns/` prefix, lower case (normalHost), with their index in `hosts` and the
+   * prefix: the namespace whose VirtualServices may bind the host (`.` the Gateway's own, `*` any, as
+   * without a prefix).
+   */
+  hosts: Array<{ host: string; index: number; raw: string; namespace: string }>;
   /** What decides the TLS handshake clients get: mode and certificate. */
   tls: string;
   /** The TLS mode (upper case; SIMPLE when `tls` has none), or '' without `tls`. */
@@ -27,6 +31,11 @@ interface Server {
 
 /** Distinct selectors beyond which selector subsets are not compared pairwise (pods in the input still are). */
 const MAX_SELECTORS = 200;
+
+/** A host as Gateways and VirtualServices compare it: trimmed, lower case, without a final dot. */
+function normalHost(raw: string): string {
+  return raw.trim().toLowerCase().replace(/\.$/, '');
+}
 
 function serversOf(gw: Resource): Server[] {
   const servers = gw.obj?.spec?.servers;
@@ -39,8 +48,9 @@ function serversOf(gw: Resource): Server[] {
     const hosts: Server['hosts'] = [];
     (Array.isArray(s.hosts) ? s.hosts : []).forEach((raw: unknown, i: number) => {
       if (typeof raw !== 'string') return;
-      const bare = (raw.includes('/') ? raw.slice(raw.indexOf('/') + 1) : raw).trim().toLowerCase().replace(/\.$/, '');
-      if (bare && bare.length <= 253) hosts.push({ host: bare, index: i, raw });
+      const slash = raw.indexOf('/');
+      const bare = normalHost(slash >= 0 ? raw.slice(slash + 1) : raw);
+      if (bare && bare.length <= 253) hosts.push({ host: bare, index: i, raw, namespace: slash >= 0 ? raw.slice(0, slash).trim() : '*' });
     });
     const protocol = typeof s.port.protocol === 'string' ? s.port.protocol.toUpperCase() : '';
     const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 120) : '');
@@ -186,13 +196,12 @@ export default defineRule({
     /** The VirtualServices bound to `wide`'s server (within its host's namespace prefix) that name `name` exactly, by how they answer it. */
     const nameOnServer = (wide: Server, wideHost: Server['hosts'][number], name: string): NameOnServer => {
       const out: NameOnServer = { routing: [], refusing: [] };
-      const slash = wideHost.raw.indexOf('/');
-      const prefix = slash >= 0 ? wideHost.raw.slice(0, slash).trim() : '*';
+      const prefix = wideHost.namespace;
       const admitted = (ns: string) => prefix === '*' || ns === (prefix === '.' ? wide.gateway.namespace : prefix);
       for (const vs of virtualServicesBoundTo(model, wide.gateway.namespace, wide.gateway.name)) {
         if (!admitted(vs.namespace)) continue;
         const hosts = vs.obj?.spec?.hosts;
-        if (!Array.isArray(hosts) || !hosts.some((h) => typeof h === 'string' && h.trim().toLowerCase().replace(/\.$/, '') === name)) continue;
+        if (!Array.isArray(hosts) || !hosts.some((h) => typeof h === 'string' && normalHost(h) === name)) continue;
         const routes = vs.obj?.spec?.http;
         if (!Array.isArray(routes) || !routes.length) continue;
         (routes.some(forwards) ? out.routing : out.refusing).push(vs);

@@ -202,6 +202,11 @@ JUDGES['inject.istio.io/templates'] = (value, pod) => {
   };
 };
 
+/** A ProxyConfig interceptionMode of NONE, by name or by its number in Istio's enum (REDIRECT 0, TPROXY 1, NONE 2). */
+function interceptsNothing(mode: unknown): boolean {
+  return mode === 'NONE' || mode === 2;
+}
+
 // The pod's own proxy config (a ProxyConfig as YAML or JSON), merged over the mesh's by istiod
 // (pilot/pkg/model/proxy_config.go): the injection template reads its interceptionMode when the pod has
 // no sidecar.istio.io/interceptionMode annotation, and NONE leaves out the init container.
@@ -214,8 +219,7 @@ JUDGES['proxy.istio.io/config'] = (value, pod) => {
     return null; // the injector refuses a proxy config it cannot read, and the pod is not injected
   }
   if (!isObject(config)) return null;
-  const mode = config.interceptionMode;
-  if (mode !== 'NONE' && mode !== 2) return null;
+  if (!interceptsNothing(config.interceptionMode)) return null;
   return {
     severity: 'critical',
     escapes: `its interceptionMode NONE reaches the injector as the sidecar.istio.io/interceptionMode annotation would: no redirection is set up at all, the sidecar only sees what the application sends to it explicitly, every other connection in or out passes it by (${NO_OUT}; inbound ${NO_IN}).`,
@@ -255,7 +259,7 @@ export default defineRule({
     // (the template reads .ProxyConfig.InterceptionMode unless the pod sets the annotation).
     const mesh = model.mesh;
     const defaults = mesh.config.defaultConfig;
-    if (isObject(defaults) && (defaults.interceptionMode === 'NONE' || defaults.interceptionMode === 2)) {
+    if (isObject(defaults) && interceptsNothing(defaults.interceptionMode)) {
       const path: PathSegment[] = meshConfigHasFields(mesh) ? [...mesh.path, 'defaultConfig', 'interceptionMode'] : mesh.path;
       report({
         resource: model.meshConfigResource,

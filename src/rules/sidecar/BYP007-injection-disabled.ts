@@ -35,11 +35,12 @@ function waypointPolicies(model: MeshModel, ns: string, waypointNs: string, wayp
   };
   // A waypoint of another tenant's namespace is left out: the rule is namespace-scoped (src/engine/scope.ts),
   // so it reads only its own namespace and what the whole mesh shares (system namespaces).
-  if (waypointNs === ns || model.isSystemNamespace(waypointNs)) {
+  const readable = waypointNs === ns || model.isSystemNamespace(waypointNs);
+  if (readable) {
     for (const r of model.ofKindInNamespace('security.istio.io', 'AuthorizationPolicy', waypointNs)) if (attached(r, 'Gateway', waypoint)) out.push(r);
   }
   // The GatewayClass's policies reach the waypoint when it is of that class (or its Gateway is not in the input).
-  const gateway = waypointNs === ns || model.isSystemNamespace(waypointNs) ? model.ofKindInNamespace(GATEWAY_API_GROUP, 'Gateway', waypointNs).find((g) => g.name === waypoint) : undefined;
+  const gateway = readable ? model.ofKindInNamespace(GATEWAY_API_GROUP, 'Gateway', waypointNs).find((g) => g.name === waypoint) : undefined;
   const ofClass = gateway === undefined || gateway.obj?.spec?.gatewayClassName === WAYPOINT_CLASS;
   if (ofClass && waypointNs !== model.rootNamespace) {
     for (const r of model.ofKindInNamespace('security.istio.io', 'AuthorizationPolicy', model.rootNamespace)) if (attached(r, 'GatewayClass', WAYPOINT_CLASS)) out.push(r);
