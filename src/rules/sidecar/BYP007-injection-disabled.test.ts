@@ -329,6 +329,8 @@ spec:
     BANK + WAYPOINT_POLICY + vaultService('istio.io/use-waypoint: none'),
     // A policy Istio rejects (DENY without rules) enforces nothing to skip.
     BANK + WAYPOINT_POLICY.replace('  rules: [{to: [{operation: {paths: ["/admin/*"]}}]}]\n', '') + vault(', istio.io/use-waypoint: none'),
+    // A targetRef without its group: Istio's CRD validation reads self.group, so the API server refuses it.
+    BANK + WAYPOINT_POLICY.replace(', group: gateway.networking.k8s.io', '') + vault(', istio.io/use-waypoint: none'),
   ];
   for (const text of clean) assert.deepEqual(await findingsFor(rule, text), [], text.slice(-600));
 });

@@ -31,7 +31,9 @@ function waypointPolicies(model: MeshModel, ns: string, waypointNs: string, wayp
   const attached = (r: Resource, kind: string, name: string) => {
     const basics = policyBasics(r, 'AuthorizationPolicy');
     if (basics.problems.length) return false;
-    return basics.refs.some(({ ref }) => isObject(ref) && ref.kind === kind && ref.name === name && (ref.group === undefined || ref.group === GATEWAY_API_GROUP));
+    // The group is required as the posture's resolver requires it: Istio's CRD validation reads
+    // `self.group`, so a targetRef without one is refused by the API server and attaches nothing.
+    return basics.refs.some(({ ref }) => isObject(ref) && ref.kind === kind && ref.name === name && ref.group === GATEWAY_API_GROUP);
   };
   // A waypoint of another tenant's namespace is left out: the rule is namespace-scoped (src/engine/scope.ts),
   // so it reads only its own namespace and what the whole mesh shares (system namespaces).
