@@ -68,11 +68,18 @@ test('negatives: external hosts, namespaces outside the mesh, other TLS modes', 
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, destinationRule('shop', 'web', { host: 7, trafficPolicy: { tls: 'DISABLE' } }))), []);
 });
 
-test('workloads of a namespace without a Namespace object are assumed in the mesh, as posture does', async () => {
+test('workloads of a namespace without a Namespace object: medium, saying the namespace is unknown; high when the pods show a proxy of their own', async () => {
   const unknownNs = [deployment('orders', 'db', { ports: [5432] }), service('orders', 'db', { app: 'db' }, [{ port: 5432, targetPort: 5432, name: 'tcp' }])];
   const f = await findingsFor(rule, docs(...unknownNs, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } })));
   assert.equal(f.length, 1);
-  assert.match(f[0].message, /^DestinationRule orders\/db sets tls\.mode DISABLE \(trafficPolicy\) for db, a service in the mesh/);
+  assert.equal(f[0].severity, 'medium');
+  assert.match(f[0].message, /^DestinationRule orders\/db sets tls\.mode DISABLE \(trafficPolicy\) for db, a service of namespace orders, which the input does not show in or out of the mesh: client sidecars send plaintext/);
+  assert.equal(f[0].evidence[0].description, 'Service orders/db');
+  // Pods that opt in to injection themselves are in the mesh wherever they run.
+  const optedIn = [deployment('orders', 'db', { ports: [5432], labels: { app: 'db', 'sidecar.istio.io/inject': 'true' } }), unknownNs[1]];
+  const known = await findingsFor(rule, docs(...optedIn, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } })));
+  assert.equal(known[0]?.severity, 'high');
+  assert.match(known[0].message, /for db, a service in the mesh:/);
   // A namespace known to be outside the mesh stays quiet.
   assert.deepEqual(await findingsFor(rule, docs(namespace('orders', 'none'), ...unknownNs, destinationRule('orders', 'db', { host: 'db', trafficPolicy: { tls: disable } }))), []);
 });
@@ -99,4 +106,18 @@ test('unknown namespaces: no finding for the platform namespaces, a namespace sh
   assert.deepEqual(await findingsFor(rule, docs(namespace('legacy', 'none'), destinationRule('shop', 'old', { host: '*.legacy.svc.cluster.local', trafficPolicy: { tls: disable } }))), []);
   assert.deepEqual(await findingsFor(rule, docs(destinationRule('shop', 'ext', { host: 'api.partner.example', trafficPolicy: { tls: disable } }))), []);
   assert.deepEqual(await findingsFor(rule, docs(destinationRule('shop', 'web', { host: 'web', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }))), []);
+});
+
+test('ExternalName Services are not judged: Istio makes them mesh-external aliases (egress-kubernetes-services)', async () => {
+  // istio.io's "Kubernetes Services for Egress Traffic": an ExternalName Service and a DestinationRule
+  // with DISABLE for it, in an injected namespace.
+  const alias = service('default', 'my-httpbin', null, [{ port: 80, name: 'http' }], { type: 'ExternalName', externalName: 'httpbin.org' });
+  const dr = destinationRule('default', 'my-httpbin', { host: 'my-httpbin.default.svc.cluster.local', trafficPolicy: { tls: disable } });
+  assert.deepEqual(await findingsFor(rule, docs(namespace('default'), alias, dr)), []);
+  assert.deepEqual(await findingsFor(rule, docs(alias, dr)), [], 'nor when the namespace is not in the input');
+  // A wildcard over the namespace still counts the real mesh services beside it, and only them.
+  const wide = await findingsFor(rule, docs(...SHOP, service('shop', 'ext', null, [{ port: 80 }], { type: 'ExternalName', externalName: 'example.org' }), destinationRule('shop', 'all', { host: '*.shop.svc.cluster.local', trafficPolicy: { tls: disable } })));
+  assert.equal(wide.length, 1);
+  assert.match(wide[0].message, /covering 1 service in the mesh/);
+  assert.deepEqual(wide[0].evidence.filter((e) => e.role === 'destination').map((e) => e.resource?.name), ['web']);
 });

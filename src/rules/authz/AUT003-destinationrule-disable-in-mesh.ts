@@ -19,7 +19,7 @@ export default defineRule({
     namespaceContent: false,
     docs: {
       summary:
-        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail, or when the input does not show whether the destination\'s namespace is in the mesh (no Namespace object of it, as in a repository of Istio configuration kept apart from the applications; the platform namespaces are left out).',
+        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail, or when the input does not show whether the destination\'s namespace is in the mesh (no Namespace object of it, as in a repository of Istio configuration kept apart from the applications, whether or not its workloads are in the input, unless they show a proxy of their own; the platform namespaces are left out). An ExternalName Service is not judged: Istio makes it a mesh-external alias of its external name, with no mesh endpoints behind it and no Istio mutual TLS to turn off.',
       why:
         "Istio's auto mTLS would send Istio mutual TLS to these destinations. DISABLE overrides it: every client sidecar the rule reaches sends plaintext, so the traffic is readable and alterable on the network and the destination sees no client identity, which silently defeats AuthorizationPolicies on principals or namespaces. Because DestinationRules apply to hosts mesh-wide, a rule written in one namespace can downgrade other tenants' calls.",
       fix:
@@ -44,7 +44,7 @@ export default defineRule({
         // The input may hold the mesh's configuration without its namespaces and workloads (a
         // repository of Istio config apart from the applications'): a downgrade to cluster services
         // whose place in the mesh the input does not show is still worth a look.
-        const unknown = unknownMeshTarget(model, host, dr.namespace);
+        const unknown = namesExternalNameOnly(posture, host, dr.namespace) ? null : unknownMeshTarget(model, host, dr.namespace);
         if (!unknown) continue;
         for (const b of blocks) {
           report({
@@ -62,7 +62,9 @@ export default defineRule({
         const dest = destinations(posture, target.services, b.port);
         const open = dest.filter((d) => d.plaintext);
         const unknown = dest.length === 0;
-        const severity = open.length || unknown ? 'high' : 'medium';
+        // Workloads in namespaces the input does not show may be outside the mesh (medium, as for a
+        // namespace the input does not show at all); known mesh destinations that take plaintext are high.
+        const severity = (open.length || unknown) && !target.assumed ? 'high' : 'medium';
         let outcome: string;
         if (unknown) outcome = `its workloads are not in the input, so nothing shows they refuse plaintext`;
         else if (open.length) {
@@ -78,7 +80,7 @@ export default defineRule({
           severity,
           message: `DestinationRule ${dr.namespace}/${dr.name} sets tls.mode DISABLE (${b.where}) for ${host}, ${target.what}: client sidecars send plaintext instead of Istio mutual TLS, and ${outcome}.`,
           evidence: [
-            ...target.services.slice(0, 5).map((s) => ({ role: 'destination', description: `Service ${s.namespace}/${s.name} is in the mesh`, resource: s.resource, path: ['metadata', 'name'] })),
+            ...target.services.slice(0, 5).map((s) => ({ role: 'destination', description: target.assumed ? `Service ${s.namespace}/${s.name}` : `Service ${s.namespace}/${s.name} is in the mesh`, resource: s.resource, path: ['metadata', 'name'] })),
             ...workloadEvidence(
               (open.length ? open : dest).map((d) => d.w),
               (w) => `${wname(w)}: ${dest.find((d) => d.w === w)?.mode}`,
@@ -93,27 +95,59 @@ export default defineRule({
 export interface Target {
   services: ServiceInfo[];
   what: string;
+  /**
+   * In the mesh only by assumption: every workload behind the services is in a namespace the input does
+   * not show (no Namespace object) and shows no proxy of its own, so whether it is in the mesh is unknown.
+   */
+  assumed: boolean;
+}
+
+/**
+ * Whether a (non-wildcard) host names only ExternalName Services: Istio makes each a mesh-external alias
+ * of its external name (MeshExternal, resolution Alias: pilot/pkg/serviceregistry/kube/conversion.go),
+ * with no endpoints of the mesh behind it, so there is no Istio mutual TLS for a DestinationRule to
+ * turn off or replace.
+ */
+export function namesExternalNameOnly(posture: MeshPosture, host: string, ns: string): boolean {
+  if (host.includes('*')) return false;
+  const all = posture.services.resolve(host, ns);
+  return all.length > 0 && all.every((s) => s.type === 'ExternalName');
 }
 
 /** The in-mesh Services a DestinationRule host reaches, or null when it reaches none. */
 export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: string, ns: string): Target | null {
+  if (namesExternalNameOnly(posture, host, ns)) return null;
   const inMesh = (mode: string | null) => mode === 'sidecar' || mode === 'ambient';
+  const meshSide = (s: ServiceInfo) => s.workloads.map((w) => posture.of(w)).filter((wp) => wp && !wp.gateway);
   const services = posture.services.resolve(host, ns).filter((s) => {
-    const ws = s.workloads.map((w) => posture.of(w)).filter((wp) => wp && !wp.gateway);
+    if (s.type === 'ExternalName') return false;
+    const ws = meshSide(s);
     // A workload whose namespace has no Namespace object (dataplane unknown) is assumed in the mesh, as posture does.
     return ws.length ? ws.some((wp) => wp!.dataplane !== 'none') : inMesh(model.namespace(s.namespace).mode);
   });
   if (services.length) {
+    const assumed = services.every((s) => {
+      const ws = meshSide(s);
+      return ws.length > 0 && ws.every((wp) => wp!.dataplane === null);
+    });
+    if (assumed) {
+      const namespaces = [...new Set(services.map((s) => s.namespace))];
+      const what =
+        services.length === 1 && !host.includes('*')
+          ? `a service of namespace ${namespaces[0]}, which the input does not show in or out of the mesh`
+          : `covering ${plural(services.length, 'service')} of ${plural(namespaces.length, 'namespace')} the input does not show in or out of the mesh (${listSome(namespaces, 3)})`;
+      return { services, what, assumed };
+    }
     const what = services.length === 1 && !host.includes('*') ? 'a service in the mesh' : `covering ${plural(services.length, 'service')} in the mesh`;
-    return { services, what };
+    return { services, what, assumed };
   }
   // Not in the input: judge by the namespace the cluster name points to, or by what a wildcard covers.
   const scope = clusterScope(model, host, ns);
   if (scope?.wildcard) {
     const meshNs = model.namespaces().filter((n) => inMesh(n.mode) && scope.covers(n.name));
-    return meshNs.length ? { services: [], what: `a wildcard covering the mesh namespaces ${listSome(meshNs.map((n) => n.name), 3)}` } : null;
+    return meshNs.length ? { services: [], what: `a wildcard covering the mesh namespaces ${listSome(meshNs.map((n) => n.name), 3)}`, assumed: false } : null;
   }
-  if (scope && inMesh(model.namespace(scope.namespace).mode)) return { services: [], what: `a service of the mesh namespace ${scope.namespace}` };
+  if (scope && inMesh(model.namespace(scope.namespace).mode)) return { services: [], what: `a service of the mesh namespace ${scope.namespace}`, assumed: false };
   return null;
 }
 

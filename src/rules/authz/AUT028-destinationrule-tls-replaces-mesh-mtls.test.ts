@@ -49,3 +49,18 @@ test('negatives: external hosts, services outside the mesh, ISTIO_MUTUAL, DISABL
   const odd = await findingsFor(rule, docs(...PROD, destinationRule('prod', 'x', { host: '__proto__', trafficPolicy: { tls: { mode: 'SIMPLE' } } })));
   assert.match(odd[0].message, /for "__proto__", a service of the mesh namespace prod/);
 });
+
+test('a destination whose namespace the input does not show: low, saying so; an ExternalName Service: nothing (istio.io egress TLS origination)', async () => {
+  // istio.io's egress TLS origination tasks run nginx in mesh-external, a namespace without injection;
+  // their manifests hold the Deployment and Service but not the Namespace.
+  const nginx = [deployment('mesh-external', 'my-nginx', { ports: [443] }), service('mesh-external', 'my-nginx', { app: 'my-nginx' }, [{ port: 443, name: 'https' }])];
+  const dr = destinationRule('istio-system', 'originate-mtls-for-nginx', { host: 'my-nginx.mesh-external.svc.cluster.local', trafficPolicy: { tls: { mode: 'MUTUAL', credentialName: 'client-credential', sni: 'my-nginx.mesh-external.svc.cluster.local' } } });
+  const f = await findingsFor(rule, docs(...nginx, dr));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.match(f[0].message, /for "my-nginx\.mesh-external\.svc\.cluster\.local", a service of namespace mesh-external, which the input does not show in or out of the mesh: /);
+  assert.deepEqual(await findingsFor(rule, docs(namespace('mesh-external', 'none'), ...nginx, dr)), [], 'the namespace shown outside the mesh');
+  assert.equal((await findingsFor(rule, docs(namespace('mesh-external'), ...nginx, dr)))[0]?.severity, 'medium', 'the namespace shown in the mesh');
+  const alias = service('prod', 'payments', null, [{ port: 443 }], { type: 'ExternalName', externalName: 'payments.example.com' });
+  assert.deepEqual(await findingsFor(rule, docs(namespace('prod'), alias, destinationRule('prod', 'payments', { host: 'payments', trafficPolicy: { tls: { mode: 'SIMPLE' } } }))), []);
+});

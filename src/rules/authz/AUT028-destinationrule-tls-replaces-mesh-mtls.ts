@@ -18,7 +18,7 @@ export default defineRule({
     namespaceContent: false,
     docs: {
       summary:
-        'A DestinationRule sets `tls.mode: SIMPLE` or `MUTUAL` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh, or a wildcard that covers such Services. Medium when a destination accepts plaintext on that port (PERMISSIVE) or is not in the input; low when every destination is STRICT and the calls just fail.',
+        'A DestinationRule sets `tls.mode: SIMPLE` or `MUTUAL` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh, or a wildcard that covers such Services. Medium when a destination accepts plaintext on that port (PERMISSIVE) or is not in the input; low when every destination is STRICT and the calls just fail, or when the destination\'s workloads are in a namespace the input does not show (no Namespace object, no proxy of their own): it may be outside the mesh, where originating TLS to it is the point (Istio\'s egress TLS origination to an in-cluster server). An ExternalName Service is not judged (Istio makes it a mesh-external alias).',
       why:
         "Istio's auto mTLS would send Istio mutual TLS, with the client's mesh certificate, to these destinations. A SIMPLE or MUTUAL block replaces it with the TLS the rule describes: the client sidecar presents no mesh identity (MUTUAL presents the certificate the rule names, not a SPIFFE identity of the mesh). The destination's AuthorizationPolicies on principals or namespaces cannot match such a caller, and under PERMISSIVE the connection does not match the mutual-TLS filter chain: the bytes reach the application as unauthenticated TLS. Under STRICT the destination's sidecar refuses the connection, so the calls fail.",
       fix:
@@ -62,10 +62,12 @@ export default defineRule({
           resource: dr,
           path: [...b.path, 'mode'],
           key: b.path.join('.'),
-          severity: open.length || unknown ? 'medium' : 'low',
+          // A destination in a namespace the input does not show may be outside the mesh, where
+          // originating TLS to it is the point (Istio's egress TLS origination to an in-cluster server).
+          severity: (open.length || unknown) && !target.assumed ? 'medium' : 'low',
           message: `DestinationRule ${dr.namespace}/${dr.name} sets tls.mode ${mode} (${b.where}) for ${quoteValue(host, 120)}, ${target.what}: client sidecars originate this TLS instead of Istio mutual TLS and present no mesh identity, so AuthorizationPolicies on principals or namespaces cannot match them, and ${outcome}.`,
           evidence: [
-            ...target.services.slice(0, 5).map((s) => ({ role: 'destination', description: `Service ${s.namespace}/${s.name} is in the mesh`, resource: s.resource, path: ['metadata', 'name'] })),
+            ...target.services.slice(0, 5).map((s) => ({ role: 'destination', description: target.assumed ? `Service ${s.namespace}/${s.name}` : `Service ${s.namespace}/${s.name} is in the mesh`, resource: s.resource, path: ['metadata', 'name'] })),
             ...workloadEvidence(
               (open.length ? open : dest).map((d) => d.w),
               (w) => `${wname(w)}: ${dest.find((d) => d.w === w)?.mode}`,
