@@ -363,7 +363,7 @@ test('a decision that throws: allowed with a warning, logged', async () => {
   }
 });
 
-test('over budget: allowed with a warning and counted', async () => {
+test('a decision that finishes past the budget is answered as decided (a slow hijack is still denied), counted and logged late', async () => {
   let now = 0;
   const w = await startTestWebhook({
     cacheYaml: CLUSTER,
@@ -376,10 +376,41 @@ test('over budget: allowed with a warning and counted', async () => {
   });
   try {
     const r = await w.review(admissionReview('CREATE', hijack()));
-    assert.equal(r.allowed, true);
-    assert.match(r.warnings[0], /took longer than its budget/);
+    assert.equal(r.allowed, false);
+    assert.match(r.status?.message ?? '', /HJK001/);
     assert.match((await w.request('GET', '/metrics')).body, /meshward_webhook_decisions_over_budget_total 1/);
+    const entry = w.logs().find((l) => l.event === 'review');
+    assert.equal(entry?.verdict, 'denied');
+    assert.equal(entry?.late, true);
   } finally {
     await w.close();
+  }
+});
+
+test('a review that waited past the budget before its decision: refused unchecked by default, allowed with a warning under --over-budget allow', async () => {
+  for (const [overBudget, allowed] of [[undefined, false], ['allow', true]] as const) {
+    let now = 0;
+    let decided = 0;
+    const w = await startTestWebhook({
+      cacheYaml: CLUSTER,
+      budgetMs: 2_000,
+      overBudget,
+      // Each reading of the clock is 2.5 s after the last: the review waits 2.5 s behind others before its turn.
+      clock: () => (now += 2_500),
+      decide: (req, state, policy) => {
+        decided++;
+        return decideIntroduced(req, state, { tenantPolicy: policy, settings: defaultSettings(), cluster: 'test' });
+      },
+    });
+    try {
+      const r = await w.review(admissionReview('CREATE', hijack()));
+      assert.equal(r.allowed, allowed, `--over-budget ${overBudget ?? '(default)'}`);
+      assert.equal(decided, 0, 'not decided');
+      if (allowed) assert.match(r.warnings[0], /waited longer than the decision budget.*allowed unchecked/);
+      else assert.match(r.status?.message ?? '', /waited longer than the decision budget.*retry/);
+      assert.match((await w.request('GET', '/metrics')).body, /meshward_webhook_decisions_over_budget_total 1/);
+    } finally {
+      await w.close();
+    }
   }
 });

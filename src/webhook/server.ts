@@ -146,7 +146,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const clock = opts.clock ?? (() => performance.now());
   const metrics = createMetrics(() => opts.cache, { defaultMetrics: opts.defaultMetrics });
   const kinds = new Set(admissionKinds().map((k) => `${k.group}/${k.kind}`));
-  const judgeOpts: JudgeOptions = { mode: opts.mode, denyOn: opts.denyOn, unsynced: opts.unsynced, exempt: opts.exempt, kinds, budgetMs: opts.budgetMs ?? DEFAULT_DECISION_BUDGET_MS };
+  const judgeOpts: JudgeOptions = { mode: opts.mode, denyOn: opts.denyOn, unsynced: opts.unsynced, overBudget: opts.overBudget ?? 'deny', exempt: opts.exempt, kinds, budgetMs: opts.budgetMs ?? DEFAULT_DECISION_BUDGET_MS };
   const systemNamespaces = new Set([...(opts.settings.systemNamespaces.length ? opts.settings.systemNamespaces : DEFAULT_SYSTEM_NAMESPACES), ...opts.exempt]);
   let platformFor: { policy: TenantPolicyFile | null; check: (u: AdmissionRequest['userInfo']) => boolean } | null = null;
   const isPlatformUser = (u: AdmissionRequest['userInfo']) => {
@@ -245,7 +245,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     metrics.requestDuration.observe({ kind, operation: review.operation, verdict: j.outcome }, seconds);
     for (const rule of j.denyingRules) metrics.denials.inc({ rule });
     for (const f of j.failures) metrics.ruleFailures.inc({ rule: f.ruleId });
-    if (j.outcome === 'over-budget') metrics.overBudget.inc();
+    if (j.outcome === 'over-budget' || j.late) metrics.overBudget.inc();
     const entry = {
       event: 'review',
       uid: review.uid,
@@ -260,11 +260,13 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
       allowed: j.verdict.allowed,
       rules: [...new Set(j.verdict.introduced.map((f) => f.ruleId))],
       durationMs: Math.round(seconds * 1e6) / 1e3,
+      ...(j.late ? { late: true } : {}),
     };
     if (j.failures.length) {
       for (const f of j.failures) log.error({ event: 'rule-failed', uid: review.uid, rule: f.ruleId, frames: framesOf(f.message) }, 'a rule threw; the review was allowed with a warning');
     }
-    if (j.outcome === 'over-budget') log.warn(entry, 'decision over budget; allowed unchecked');
+    if (j.outcome === 'over-budget') log.warn(entry, j.verdict.allowed ? 'waited past the decision budget; allowed unchecked' : 'waited past the decision budget; refused unchecked (--over-budget deny)');
+    else if (j.late) log.warn(entry, 'decision finished past its budget; answered as decided');
     else log.info(entry, 'review');
   };
 

@@ -33,8 +33,18 @@ export interface JudgeOptions {
   exempt: ReadonlySet<string>;
   /** Kinds judged, as `group/Kind` ('' group for core); anything else is allowed untouched. */
   kinds: ReadonlySet<string>;
-  /** Milliseconds a decision may take from the review's arrival; past it, allowed with a warning. */
+  /**
+   * Milliseconds from the review's arrival within which its decision must start. A review that waited
+   * past it (queued behind others) is answered per `overBudget` without a decision; a decision that
+   * started in time is answered as decided, however long it took.
+   */
   budgetMs: number;
+  /**
+   * The answer, in enforce mode, to a review that could not be checked in time: 'deny' (default; as the
+   * generated failurePolicy Fail does when no answer comes) or 'allow' with a warning. Warn and audit
+   * modes always allow.
+   */
+  overBudget?: Unsynced;
 }
 
 export interface JudgeDeps {
@@ -57,6 +67,8 @@ export interface Judgement {
   failures: RuleFailure[];
   /** Rules whose findings made the denial. */
   denyingRules: string[];
+  /** The decision finished past the budget (answered as decided; counted and logged as late). */
+  late?: boolean;
 }
 
 /** Kubernetes truncates warnings past 256 characters and drops them past 4096 in all. */
@@ -106,7 +118,7 @@ export function judge(req: AdmissionRequest, opts: JudgeOptions, deps: JudgeDeps
     }
     return { ...allow('unsynced', mode), verdict: { allowed: true, warnings: mode === 'audit' ? [] : [says], auditAnnotations: { verdict: 'unsynced' }, introduced: [] } };
   }
-  if (deps.elapsedMs() > opts.budgetMs) return overBudget(req, mode);
+  if (deps.elapsedMs() > opts.budgetMs) return overBudget(req, mode, opts.overBudget ?? 'deny');
   let decision: Decision;
   try {
     decision = deps.decide(req, deps.state);
@@ -114,13 +126,20 @@ export function judge(req: AdmissionRequest, opts: JudgeOptions, deps: JudgeDeps
     const w = `meshward: the decision on ${describeRequest(req)} failed, so it was allowed unchecked; the webhook's log has the error`;
     return allow('error', mode, mode === 'audit' ? [] : [w], { failures: [{ ruleId: '(decision)', message: (err as Error)?.stack ?? String(err) }] });
   }
-  if (deps.elapsedMs() > opts.budgetMs) return { ...overBudget(req, mode), failures: decision.failures };
-  return fromDecision(req, mode, decision, opts.denyOn, deps.isPlatformUser(req.userInfo));
+  // A finished decision is answered as decided, however late: replacing a denial by "allowed unchecked"
+  // because the decision was slow would let anyone who can slow the webhook (a flood of large reviews)
+  // get a hijack admitted. If the API server has stopped waiting, its failurePolicy answers instead.
+  const judgement = fromDecision(req, mode, decision, opts.denyOn, deps.isPlatformUser(req.userInfo));
+  return deps.elapsedMs() > opts.budgetMs ? { ...judgement, late: true } : judgement;
 }
 
-function overBudget(req: AdmissionRequest, mode: NamespaceMode): Judgement {
-  const w = `meshward: the decision on ${describeRequest(req)} took longer than its budget, so it was allowed unchecked`;
-  return allow('over-budget', mode, mode === 'audit' ? [] : [w]);
+/** A review that waited past the budget before its decision could start: not checked. */
+function overBudget(req: AdmissionRequest, mode: Exclude<NamespaceMode, 'off'>, answer: Unsynced): Judgement {
+  const says = `meshward: ${describeRequest(req)} waited longer than the decision budget behind other reviews, so it was not checked`;
+  if (answer === 'deny' && mode === 'enforce') {
+    return { ...allow('over-budget', mode), verdict: { allowed: false, status: { code: 503, message: `${says}; retry in a few seconds (the webhook runs with --over-budget deny)` }, warnings: [], auditAnnotations: { verdict: 'over-budget' }, introduced: [] } };
+  }
+  return allow('over-budget', mode, mode === 'audit' ? [] : [`${says}; it was allowed unchecked`]);
 }
 
 /** Turns the introduced findings into the answer, by mode and deny-on. */

@@ -44,6 +44,7 @@ interface WebhookFlags extends LiveFlags {
   mode: WebhookMode;
   denyOn: DenyOn;
   unsynced: Unsynced;
+  overBudget: Unsynced;
   namespace?: string;
   rootNamespace: string;
   judgeRootNamespace?: boolean;
@@ -75,7 +76,8 @@ export function registerWebhook(program: Command, io: CliIO, setExit: SetExit): 
     .option('--root-namespace <ns>', 'the Istio root namespace, never judged unless --judge-root-namespace', DEFAULT_ROOT_NAMESPACE)
     .option('--judge-root-namespace', 'judge objects in the Istio root namespace too')
     .option('--exempt-namespace <ns>', 'another namespace never judged; repeatable', collect)
-    .option('--decision-budget <duration>', `longest a decision may take before the object is allowed unchecked with a warning (default ${DEFAULT_DECISION_BUDGET_MS / 1000}s; webhooks time out at 10s)`)
+    .option('--decision-budget <duration>', `longest a review may wait for its decision to start; past it the review is answered unchecked per --over-budget (default ${DEFAULT_DECISION_BUDGET_MS / 1000}s; webhooks time out at 10s). A decision that started is answered as decided`)
+    .addOption(new Option('--over-budget <answer>', 'answer in enforce mode to a review that waited past --decision-budget: deny (as failurePolicy Fail would) or allow with a warning').choices(['allow', 'deny']).default('deny'))
     .option('--reload-interval <duration>', `how often the TLS and tenant files are checked for changes (default ${DEFAULT_RELOAD_INTERVAL_MS / 1000}s)`)
     .option('--drain-timeout <duration>', `longest a shutdown (SIGTERM) waits for reviews in flight (default ${DEFAULT_DRAIN_MS / 1000}s)`)
     .option('--warm-up-decisions <n>', `reviews of its own the webhook decides before /readyz says ready, so the first real ones find the code compiled (default ${DEFAULT_WARM_UP_DECISIONS}; 0: ready as soon as the cache has synced)`)
@@ -201,6 +203,7 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
       mode: flags.mode,
       denyOn: flags.denyOn,
       unsynced: flags.unsynced,
+      overBudget: flags.overBudget,
       exempt,
       budgetMs,
       reloadIntervalMs: reloadMs,
@@ -215,7 +218,7 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
     if (/PEM|key|certificate/i.test(e.message ?? '')) throw new UsageError(`--tls-cert/--tls-key: the certificate or key does not load (${terminalSafe((e.message ?? '').slice(0, 120))})`);
     throw err;
   }
-  logger.info({ event: 'listening', port: server.port, mode: flags.mode, denyOn: flags.denyOn, unsynced: flags.unsynced, exempt: [...exempt], cluster: cache.name, tenants: flags.tenants ?? flags.tenantsConfigmap ?? null }, 'meshward webhook listening');
+  logger.info({ event: 'listening', port: server.port, mode: flags.mode, denyOn: flags.denyOn, unsynced: flags.unsynced, overBudget: flags.overBudget, exempt: [...exempt], cluster: cache.name, tenants: flags.tenants ?? flags.tenantsConfigmap ?? null }, 'meshward webhook listening');
   cache.whenSynced().then(
     () => logger.info({ event: 'synced', objects: cache.status().size }, 'cluster cache synced; ready'),
     () => undefined,

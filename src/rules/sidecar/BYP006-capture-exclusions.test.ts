@@ -243,6 +243,11 @@ test('interceptionMode NONE through proxy.istio.io/config (JSON or YAML) is crit
     assert.match(f!.message, /its interceptionMode NONE reaches the injector as the sidecar\.istio\.io\/interceptionMode annotation would: no redirection is set up at all/);
   }
   for (const value of ['{"interceptionMode": "TPROXY"}', '{"holdApplicationUntilProxyStarts": true}', '{not yaml: [', 'a: &a [*a, *a]', '']) assert.equal(await one('proxy.istio.io/config', value), undefined, value);
+  // The rest of the proxy config is not quoted: proxyMetadata is the proxy's environment (tokens among it),
+  // and the message reaches webhook denials and the relay's store.
+  const withEnv = await one('proxy.istio.io/config', '{"interceptionMode": "NONE", "proxyMetadata": {"API_TOKEN": "CANARY-7f3a9"}}');
+  assert.ok(withEnv && !JSON.stringify(withEnv).includes('CANARY-7f3a9'), JSON.stringify(withEnv));
+  assert.match(withEnv!.message, /sets annotation proxy\.istio\.io\/config with interceptionMode NONE: /);
   // The annotation wins over the proxy config: REDIRECT there means the proxy config's NONE is not used.
   const both = await findingsFor(rule, SHOP + deployment({ 'proxy.istio.io/config': '{"interceptionMode": "NONE"}', 'sidecar.istio.io/interceptionMode': 'REDIRECT' }));
   assert.deepEqual(both, []);

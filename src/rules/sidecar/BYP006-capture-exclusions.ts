@@ -17,6 +17,12 @@ interface Verdict {
   severity: Severity;
   /** What escapes the proxy, as the end of a sentence. */
   escapes: string;
+  /**
+   * How the message names the annotation's value, when quoting it whole would say too much: a proxy
+   * config may carry proxyMetadata (the proxy's environment, tokens among them), and messages reach
+   * webhook denials, logs and the relay's store.
+   */
+  said?: string;
 }
 
 /** What a judge knows about the pod beyond the annotation's value. */
@@ -222,6 +228,7 @@ JUDGES['proxy.istio.io/config'] = (value, pod) => {
   if (!interceptsNothing(config.interceptionMode)) return null;
   return {
     severity: 'critical',
+    said: ' with interceptionMode NONE',
     escapes: `its interceptionMode NONE reaches the injector as the sidecar.istio.io/interceptionMode annotation would: no redirection is set up at all, the sidecar only sees what the application sends to it explicitly, every other connection in or out passes it by (${NO_OUT}; inbound ${NO_IN}).`,
   };
 };
@@ -312,7 +319,7 @@ export default defineRule({
             path: installed.setting.path,
             severity: verdict.severity,
             key: `installation/${name}`,
-            message: `The sidecar injector of ${describe(installed.injector.resource)} writes ${name}=${shown(value)} on every pod it injects (from ${installed.setting.valuesKey}), for example on ${workloadLabel(w)}: ${verdict.escapes}`,
+            message: `The sidecar injector of ${describe(installed.injector.resource)} writes ${name}${verdict.said ?? `=${shown(value)}`} on every pod it injects (from ${installed.setting.valuesKey}), for example on ${workloadLabel(w)}: ${verdict.escapes}`,
             evidence: [{ role: 'injected-pod', description: `${workloadLabel(w)} carries the annotation the injector wrote`, resource: w.resource, path: [...w.metaPath, 'annotations', name] }],
           });
           continue;
@@ -322,7 +329,7 @@ export default defineRule({
           path: [...w.metaPath, 'annotations', name],
           severity: verdict.severity,
           key: name,
-          message: `${workloadLabel(w)} sets annotation ${name}=${shown(value)}: ${verdict.escapes}`,
+          message: `${workloadLabel(w)} sets annotation ${name}${verdict.said ?? `=${shown(value)}`}: ${verdict.escapes}`,
         });
       }
     }
