@@ -11,17 +11,11 @@
  */
 import type { Evidence, Finding } from './finding.js';
 import { plainFinding } from './run.js';
-import type { Resource } from '../model/resource.js';
+import { namesNoNamespace, type Resource } from '../model/resource.js';
 
 const keyOf = (r: { cluster: string; kind: string; namespace: string; name: string }) => `${r.cluster}\u0000${r.kind}\u0000${r.namespace}\u0000${r.name}`;
 
-/** Whether a namespaced object of the files names no namespace of its own (the loader placed it). */
-export function namesNoNamespace(r: Resource): boolean {
-  if (!r.source || !r.namespace) return false;
-  const meta = r.obj?.metadata;
-  const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
-  return typeof ns !== 'string' || ns === '';
-}
+export { namesNoNamespace };
 
 /**
  * `findings` with an evidence entry (role `namespace-assumed`) on each whose subject is an object placed

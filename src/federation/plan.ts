@@ -14,6 +14,7 @@ import * as x509 from '@peculiar/x509';
 import { z } from 'zod';
 import { parseValidated, ValidationError } from '../config/validated-yaml.js';
 import { exportedHost } from './hosts.js';
+import { DNS_LABEL } from '../model/names.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -23,7 +24,7 @@ export const PLAN_HELP = 'See docs/federation.md for the plan format.';
 export const PLAN_LIMITS = { bytes: 1024 * 1024, meshes: 64, exportsPerMesh: 500, importersPerExport: 100, portsPerExport: 32, pemBytes: 64 * 1024 } as const;
 
 /** DNS-1123 label: namespaces, Service names, mesh names. */
-export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export { DNS_LABEL };
 /** DNS-1123 subdomain: service accounts, host names. */
 export const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/;

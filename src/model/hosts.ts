@@ -1,4 +1,5 @@
 import type { Resource } from './resource.js';
+import { DNS_LABEL } from './names.js';
 
 /** A host some namespace owns: its Service's cluster name, or a host its ServiceEntry declares. */
 export interface OwnedHost {
@@ -56,7 +57,6 @@ export function installedClusterDomain(istioOperators: readonly Resource[], conf
   return null;
 }
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * The namespace a cluster host's own name assigns it to: `name.ns.svc.<domain>` (and the wildcard

@@ -112,3 +112,35 @@ test("a Sail Istio resource is a mesh config source: spec.values.meshConfig, its
     assert.equal(r.model.rootNamespace, 'istio-system', spec);
   }
 });
+
+// A red-team input: a tenant's ConfigMap named `istio` naming its own namespace the root made that
+// namespace the platform (its hijack no longer reported, generated Sidecars importing it).
+const TENANTS = `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: evil, labels: {istio-injection: enabled}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80}]}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: grab, namespace: evil}\nspec: {hosts: [web.shop.svc.cluster.local], http: [{route: [{destination: {host: web.shop.svc.cluster.local}}]}]}\n---\n`;
+
+test("a mesh ConfigMap or IstioOperator of a tenant's namespace is not read: istiod reads its own namespace's; the note says how to have it read", async () => {
+  for (const order of ['tenant-first', 'platform-first']) {
+    const tenant = cm('istio', 'rootNamespace: evil', 'evil');
+    const platform = cm('istio', 'outboundTrafficPolicy: {mode: REGISTRY_ONLY}');
+    const res = await scanYaml(TENANTS + (order === 'tenant-first' ? [tenant, platform] : [platform, tenant]).join('---\n'));
+    assert.equal(res.model.mesh.resource?.namespace, 'istio-system', order);
+    assert.equal(res.model.rootNamespace, 'istio-system');
+    assert.ok(!res.model.isSystemNamespace('evil'));
+    assert.ok(res.findings.some((f) => f.ruleId === 'HJK001' && f.resource.name === 'grab'), 'the hijack is reported');
+    assert.ok(res.model.mesh.notes.some((n) => /^mesh config: ConfigMap evil\/istio is not read as the mesh config: istiod reads the one of its own namespace, and evil is not a control-plane namespace/.test(n)), res.model.mesh.notes.join('\n'));
+  }
+  const alone = await scanYaml(TENANTS + cm('istio', 'rootNamespace: evil', 'evil'), { rules: [] });
+  assert.equal(alone.model.mesh.origin, 'defaults');
+  const operator = await scanYaml(TENANTS + iop('evil', 'spec: {meshConfig: {rootNamespace: evil}}').replace('namespace: istio-system', 'namespace: evil'), { rules: [] });
+  assert.equal(operator.model.rootNamespace, 'istio-system');
+  // Read: a ConfigMap of a namespace configured as a system one, and one of a file that names no namespace.
+  const configured = await scanYaml(cm('istio', 'rootNamespace: mesh-root', 'istio-control'), { rules: [], model: { systemNamespaces: ['istio-control'] } });
+  assert.equal(configured.model.rootNamespace, 'mesh-root');
+  const unplaced = await scanYaml(cm('istio', 'rootNamespace: mesh-root').replace(', namespace: istio-system', ''), { rules: [] });
+  assert.equal(unplaced.model.rootNamespace, 'mesh-root');
+});
+
+test('a rootNamespace no namespace can be named (`*`) is an error, and the default root is assumed', async () => {
+  const res = await scanYaml(cm('istio', 'rootNamespace: "*"'), { rules: [] });
+  assert.equal(res.model.rootNamespace, 'istio-system');
+  assert.ok(res.errors.some((e) => /rootNamespace "\*" is not a namespace name .*meshward assumed istio-system/.test(e.message)), JSON.stringify(res.errors));
+});

@@ -1,7 +1,8 @@
 import yaml from 'js-yaml';
 import { DEFAULT_LIMITS } from '../loader/limits.js';
 import { loadYamlBounded, YamlBoundError } from '../loader/yaml-bounded.js';
-import type { Resource } from './resource.js';
+import { namesNoNamespace, type Resource } from './resource.js';
+import { DNS_LABEL_RULE, isNamespaceName } from './names.js';
 import { isObject } from './workloads.js';
 
 /** Where the effective mesh config came from; rules cite it as evidence. */
@@ -197,4 +198,38 @@ export function chooseMeshConfig(configMaps: readonly Resource[], operators: rea
 function listLabels(rs: readonly Resource[]): string {
   const shown = rs.slice(0, 4).map(label).join(', ');
   return rs.length > 4 ? `${shown} and ${rs.length - 4} more` : shown;
+}
+
+/**
+ * The install objects and mesh ConfigMaps istiod can read: those of a control-plane namespace (the
+ * system namespaces), cluster-scoped ones (the Sail operator's Istio) and those of the files that name
+ * no namespace (applied where the installer chooses). istiod reads its mesh config from the ConfigMap
+ * of its own namespace; one named `istio` in a tenant's namespace is a tenant's data, and taking it for
+ * the mesh config let a tenant name its own namespace the root, which meshward counts as the platform
+ * (its hijacks no longer reported, every generated Sidecar importing it). The notes name what was
+ * passed over and how to have it read.
+ */
+export function readableMeshConfigs<T extends Resource>(candidates: readonly T[], controlPlane: ReadonlySet<string>): { readable: T[]; notes: string[] } {
+  const readable: T[] = [];
+  const passed: T[] = [];
+  for (const r of candidates) (!r.namespace || controlPlane.has(r.namespace) || namesNoNamespace(r) ? readable : passed).push(r);
+  const notes = passed.length
+    ? [
+        `mesh config: ${listLabels(passed)} ${passed.length === 1 ? 'is' : 'are'} not read as the mesh config: istiod reads the one of its own namespace, and ${[...new Set(passed.map((r) => r.namespace))].slice(0, 4).join(', ')} ${passed.length === 1 ? 'is not a control-plane namespace' : 'are not control-plane namespaces'} (the system namespaces). If istiod runs there, add the namespace to systemNamespaces in .meshward.yaml, or pass --mesh-config.`,
+      ]
+    : [];
+  return { readable, notes };
+}
+
+/**
+ * The root namespace a mesh config names, or an error when it names something no namespace can be
+ * called (`*`, a path): then the default is assumed, so that nothing generated from it (a Sidecar's
+ * `ns/*` host, an exemption) reaches further than a namespace.
+ */
+export function rootNamespaceOf(config: Record<string, any>): { rootNamespace: string; error: string | null } {
+  const root = config.rootNamespace;
+  if (root === undefined || root === null || root === '') return { rootNamespace: DEFAULT_ROOT_NAMESPACE, error: null };
+  if (isNamespaceName(root)) return { rootNamespace: root, error: null };
+  const shown = JSON.stringify(typeof root === 'string' ? root.slice(0, 64) : root)?.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
+  return { rootNamespace: DEFAULT_ROOT_NAMESPACE, error: `the mesh config's rootNamespace ${shown} is not a namespace name (${DNS_LABEL_RULE}); meshward assumed ${DEFAULT_ROOT_NAMESPACE}. Fix the value in the mesh config.` };
 }

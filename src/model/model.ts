@@ -1,6 +1,6 @@
 import { kindKey, type Resource } from './resource.js';
 import { DEFAULT_SYSTEM_NAMESPACES, namespaceMode, podDataplane, type DataplaneMode, type NamespaceInfo } from './namespaces.js';
-import { DEFAULT_ROOT_NAMESPACE, SAIL_GROUP, chooseMeshConfig, isMeshConfigMap, type MeshConfigInfo } from './meshconfig.js';
+import { SAIL_GROUP, chooseMeshConfig, isMeshConfigMap, readableMeshConfigs, rootNamespaceOf, type MeshConfigInfo } from './meshconfig.js';
 import { GATEWAY_NAME_LABEL, ISTIO_DEPLOYED_CLASSES, ISTIO_DEPLOYING_CONTROLLERS, gatewayApiWorkload, workloadOf, isObject, type Workload } from './workloads.js';
 import { injectorsFrom, type InjectorInfo } from './injector.js';
 import { selectorMatches } from './selectors.js';
@@ -71,7 +71,7 @@ export class MeshModel {
     this.addGatewayApiPods();
     // An explicit domain wins; else the one the Istio installation in the input was given; else Istio's default.
     this.clusterDomain = opts.clusterDomain ?? installedClusterDomain(this.ofKind('install.istio.io', 'IstioOperator'), this.ofKind('', 'ConfigMap')) ?? 'cluster.local';
-    this.mesh = this.findMeshConfig(opts.meshConfig ?? null);
+    this.mesh = this.findMeshConfig(opts.meshConfig ?? null, new Set(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES));
     this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
     this.injectors = injectorsFrom(this.ofKind('', 'ConfigMap'), this.ofKind('install.istio.io', 'IstioOperator'));
     this.buildNamespaces();
@@ -239,10 +239,15 @@ export class MeshModel {
     return candidates.filter((w) => selectorMatches(selector, w.podLabels));
   }
 
-  private findMeshConfig(explicit: { config: Record<string, any>; file: string } | null): MeshConfigInfo {
-    const chosen = chooseMeshConfig(this.ofKind('', 'ConfigMap').filter(isMeshConfigMap), [...this.ofKind('install.istio.io', 'IstioOperator'), ...this.ofKind(SAIL_GROUP, 'Istio')], explicit);
-    const root = chosen.config.rootNamespace;
-    return { ...chosen, rootNamespace: typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE };
+  /** The mesh config istiod would read: of a control-plane namespace (readableMeshConfigs), with a root namespace that is a namespace name. */
+  private findMeshConfig(explicit: { config: Record<string, any>; file: string } | null, controlPlane: ReadonlySet<string>): MeshConfigInfo {
+    const maps = readableMeshConfigs(this.ofKind('', 'ConfigMap').filter(isMeshConfigMap), controlPlane);
+    const installs = readableMeshConfigs([...this.ofKind('install.istio.io', 'IstioOperator'), ...this.ofKind(SAIL_GROUP, 'Istio')], controlPlane);
+    const chosen = chooseMeshConfig(maps.readable, installs.readable, explicit);
+    if (!explicit) chosen.notes.push(...maps.notes, ...installs.notes);
+    const { rootNamespace, error } = rootNamespaceOf(chosen.config);
+    if (error) chosen.errors.push(error);
+    return { ...chosen, rootNamespace };
   }
 
   private addWorkload(w: Workload): void {

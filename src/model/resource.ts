@@ -146,3 +146,11 @@ export function stringMap(m: unknown): Record<string, string> {
   }
   return out;
 }
+
+/** Whether a namespaced object of the files names no namespace of its own (the loader placed it). */
+export function namesNoNamespace(r: Resource): boolean {
+  if (!r.source || !r.namespace) return false;
+  const meta = r.obj?.metadata;
+  const ns = meta !== null && typeof meta === 'object' ? (meta as { namespace?: unknown }).namespace : undefined;
+  return typeof ns !== 'string' || ns === '';
+}

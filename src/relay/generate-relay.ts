@@ -18,6 +18,7 @@ import { meshwardNamespace } from '../webhook/generate-webhook.js';
 import { isIP } from 'node:net';
 import { CLUSTER_NAME_PATTERN, DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './protocol.js';
 import { AGENT_NODE_OPTIONS, SERVER_NODE_OPTIONS } from './node-options.js';
+import { DNS_LABEL } from '../model/names.js';
 
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/meshward/meshward';
 
@@ -84,7 +85,6 @@ export function defaultServerOptions(version: string): ServerDeployOptions {
 
 export class RelayDeployError extends Error {}
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 /** The same image grammar as the webhook generator's (and the chart schema's). */
 const IMAGE_REF =

@@ -76,7 +76,7 @@ test('without a policy every namespace gets itself and the root namespace; platf
 });
 
 test('the root namespace comes from the mesh config, or the option', async () => {
-  const mesh = `${MESH}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-config}\ndata:\n  mesh: "rootNamespace: istio-config"\n`;
+  const mesh = `${MESH}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: "rootNamespace: istio-config"\n`;
   const g = await plan(mesh);
   assert.equal(g.rootNamespace, 'istio-config');
   assert.deepEqual(g.plans.find((p) => p.namespace === 'shop')?.egressHosts, ['./*', 'istio-config/*']);
@@ -210,4 +210,12 @@ test('examples/insecure: the generated Sidecars remove every HJK001 finding exce
   for (const f of after.findings) assert.match(f.message, /sidecars in analytics send that traffic/, f.message);
   assert.ok(res.findings.some((f) => /sidecars in [^;]*payments/.test(f.message)), 'before: payments takes the routes too');
   assert.ok(!after.findings.some((f) => /payments send|, payments/.test(f.message)), 'payments (sidecar mode) no longer takes the routes');
+});
+
+test('a namespace no namespace can be named (`*`, from a file the API server never saw) gets no Sidecar, and no Sidecar imports it', async () => {
+  // A red-team input: Namespace "*" labelled into a tenant that another tenant trusts turned its Sidecars into */*.
+  const policy = parseTenantPolicy('tenants:\n  - name: shop\n    namespaces: [shop]\n    trusts: [data]\n  - name: data\n    namespaceSelector: {matchLabels: {team: data}}\n', 'tenants.yaml');
+  const g = await plan(`${ns('shop')}${ns('warehouse', { team: 'data' })}${ns('"*"', { team: 'data' })}`, policy);
+  assert.deepEqual(hostsOf(g), { shop: ['./*', 'istio-system/*', 'warehouse/*'], warehouse: ['./*', 'istio-system/*'] });
+  assert.ok(g.notes.some((n) => /^1 namespace of the input is not named as a namespace can be \("\*"; a DNS-1123 label/.test(n)), g.notes.join('\n'));
 });

@@ -3,6 +3,8 @@ import type { MeshModel } from '../model/model.js';
 import { isEmptySelector } from '../model/selectors.js';
 import { isObject } from '../model/workloads.js';
 import { renderJson, renderYamlStream } from './yaml-out.js';
+import { DNS_LABEL_RULE, isNamespaceName } from '../model/names.js';
+import { plural } from '../posture/util.js';
 
 /**
  * `meshward generate sidecars`: one namespace-wide `Sidecar` per tenant namespace, so that the
@@ -51,9 +53,17 @@ export function planSidecars(model: MeshModel, opts: { rootNamespace?: string } 
   const root = opts.rootNamespace ?? model.rootNamespace;
   const notes: string[] = [];
 
-  // Every namespace known: the input's, then the plain names the policy gives its tenants.
-  const known = new Set(model.namespaces().map((n) => n.name));
-  for (const t of policy?.tenants ?? []) for (const p of t.namespaces) if (!isGlob(p)) known.add(p);
+  // Every namespace known: the input's, then the plain names the policy gives its tenants. A name no
+  // namespace can have (`*`, from a file the API server never saw) would widen an `ns/*` host to every
+  // namespace: it gets no Sidecar and no Sidecar imports it.
+  const known = new Set<string>();
+  const invalid = new Set<string>();
+  for (const name of model.namespaces().map((n) => n.name)) (isNamespaceName(name) ? known : invalid).add(name);
+  for (const t of policy?.tenants ?? []) for (const p of t.namespaces) if (!isGlob(p)) (isNamespaceName(p) ? known : invalid).add(p);
+  if (invalid.size) {
+    const shown = [...invalid].slice(0, 3).map((n) => JSON.stringify(n.slice(0, 64)));
+    notes.push(`${plural(invalid.size, 'namespace')} of the input ${invalid.size === 1 ? 'is' : 'are'} not named as a namespace can be (${shown.join(', ')}${invalid.size > 3 ? ', ...' : ''}; ${DNS_LABEL_RULE}): no Sidecar was written for ${invalid.size === 1 ? 'it' : 'them'}, and none imports ${invalid.size === 1 ? 'it' : 'them'}.`);
+  }
   const isTenantNs = (ns: string) => ns !== root && !tenancy.isPlatform(ns);
 
   // Group namespaces by tenant. Policy tenants and the implicit one-namespace tenants are kept apart
@@ -104,7 +114,7 @@ export function planSidecars(model: MeshModel, opts: { rootNamespace?: string } 
     if (!isTenantNs(ns)) continue;
     const t = tenancy.tenantOf(ns);
     const sameTenant = (members.get(keyOf(ns)) ?? []).filter((n) => n !== ns);
-    const trusted = t.explicit ? uniq(tenancy.trusts(ns).flatMap((e) => expandTrust(e, t.name))).filter((n) => n !== ns && n !== root) : [];
+    const trusted = t.explicit ? uniq(tenancy.trusts(ns).flatMap((e) => expandTrust(e, t.name))).filter((n) => n !== ns && n !== root && isNamespaceName(n)) : [];
     const others = uniq([...sameTenant, ...trusted]).filter((n) => n !== ns && n !== root).sort();
     plans.push({
       namespace: ns,

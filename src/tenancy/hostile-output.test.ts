@@ -47,11 +47,13 @@ function assertExactly(text: string, expected: unknown[]) {
 const manifests = (names: string[]) =>
   names.map((n, i) => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: n }, spec: { ports: [{ port: 80 }] } })).join('\n---\n');
 
-test('generate sidecars: hostile namespace names end up only inside quoted scalars and escaped comments', async () => {
-  const res = await scanYaml(manifests(HOSTILE_NAMES), { rules: [] });
+test('generate sidecars: hostile namespace names get no Sidecar (no namespace can be named so); the file name ends up only in escaped comments', async () => {
+  const res = await scanYaml(manifests([...HOSTILE_NAMES, 'shop']), { rules: [] });
   assert.deepEqual(res.errors, []);
   const gen = planSidecars(res.model);
-  assert.deepEqual(gen.plans.map((p) => p.namespace).sort(), [...HOSTILE_NAMES].sort());
+  assert.deepEqual(gen.plans.map((p) => p.namespace), ['shop']);
+  assert.deepEqual(gen.plans[0].egressHosts, ['./*', 'istio-system/*']);
+  assert.ok(gen.notes.some((n) => n.startsWith(`${HOSTILE_NAMES.length} namespaces of the input are not named as a namespace can be`)), gen.notes.join('\n'));
   const yaml = renderSidecars(gen, { format: 'yaml', policyFile: HOSTILE_NAMES[0], version: '0.0.0' });
   assertExactly(yaml, gen.plans.map(sidecarObject));
   assertExactly(renderSidecars(gen, { format: 'json', policyFile: null, version: '0' }), [{ apiVersion: 'v1', kind: 'List', items: gen.plans.map(sidecarObject) }]);
@@ -59,11 +61,12 @@ test('generate sidecars: hostile namespace names end up only inside quoted scala
 
 test('generate sidecars: hostile tenant names and trusted namespaces from the policy', async () => {
   const plain = HOSTILE_NAMES.filter((n) => !/[*?{}[\]()\\]/.test(n) && !n.startsWith('!'));
+  // Tenant names are free text; their namespaces are namespace names (hostile ones get no Sidecar, above).
   const policy = parseTenantPolicy(
-    JSON.stringify({ tenants: plain.map((n, i) => ({ name: n, namespaces: [n], trusts: [plain[(i + 1) % plain.length]] })) }),
+    JSON.stringify({ tenants: plain.map((n, i) => ({ name: n, namespaces: [`ns-${i}`], trusts: [plain[(i + 1) % plain.length]] })) }),
     'tenants.json',
   );
-  const res = await scanYaml(manifests(plain), { rules: [], model: { tenantPolicy: policy } });
+  const res = await scanYaml(manifests(plain.map((_, i) => `ns-${i}`)), { rules: [], model: { tenantPolicy: policy } });
   const gen = planSidecars(res.model);
   assert.equal(gen.plans.length, plain.length);
   for (const p of gen.plans) assert.ok(p.policyTenant && p.trusted.length === 1);

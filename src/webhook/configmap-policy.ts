@@ -12,11 +12,11 @@
 import type { Connection } from '../cluster/client.js';
 import { parseTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../tenancy/policy.js';
 import type { PolicySource } from './reload.js';
+import { DNS_LABEL } from '../model/names.js';
 
 export const TENANTS_KEY = 'tenants.yaml';
 /** A ConfigMap is at most 1 MiB; the list answer wraps it. */
 const MAX_LIST_BYTES = 2 * 1024 * 1024;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 /** `NS/NAME` split and checked; throws a message naming the flag. */

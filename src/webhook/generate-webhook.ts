@@ -13,6 +13,7 @@ import { ADMISSION_MODE_LABEL, WEBHOOK_DEFAULT_PORT, WEBHOOK_PATHS, type DenyOn,
 import { admissionKinds, cacheKinds, type AdmissionKind } from './admission-kinds.js';
 import type { GeneratedDoc } from '../tenancy/yaml-out.js';
 import { IGNORE_ANNOTATION } from '../engine/suppress.js';
+import { DNS_LABEL } from '../model/names.js';
 
 export type FailurePolicy = 'Fail' | 'Ignore';
 
@@ -82,7 +83,6 @@ export const MIN_TIMEOUT_SECONDS = 3;
 
 export class WebhookDeployError extends Error {}
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 /**
  * An OCI image reference (distribution/reference's grammar, simplified but never wider): an optional

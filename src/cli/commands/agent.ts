@@ -22,9 +22,9 @@ import { UsageError, VERSION, type CliIO } from '../io.js';
 import { parseDuration, DEFAULT_REQUEST_TIMEOUT_MS } from '../live.js';
 import type { SetExit } from './index.js';
 import { addRelayTelemetryOptions, agentTelemetryPlan, type RelayTelemetryFlags } from '../telemetry-relay.js';
+import { DNS_LABEL } from '../../model/names.js';
 
 const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** PEM files and tokens are small; anything larger is not what the flag asks for. */
 const MAX_PEM_BYTES = 256 * 1024;
 const MAX_TOKEN_BYTES = 4 * 1024;

@@ -27,8 +27,8 @@ import {
 import { createServingCertificate, MAX_TRUST_BYTES, parseTrustedCas, TrustBundleError } from '../../webhook/generate-certs.js';
 import type { DenyOn, WebhookMode } from '../../webhook/types.js';
 import { registerGenerateRelay } from './generate-relay.js';
+import { DNS_LABEL } from '../../model/names.js';
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 interface SidecarFlags {
   tenants?: string;

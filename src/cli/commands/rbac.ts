@@ -8,8 +8,8 @@ import { terminalSafe } from '../../engine/text.js';
 import { UsageError, VERSION, type CliIO } from '../io.js';
 import { writeReportFile } from '../emit.js';
 import type { SetExit } from './index.js';
+import { DNS_LABEL } from '../../model/names.js';
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 interface RbacFlags {

@@ -23,8 +23,8 @@ import { WEBHOOK_DEFAULT_PORT, type DenyOn, type Unsynced, type WebhookMode } fr
 import { UsageError, type CliIO } from '../io.js';
 import { addLiveOptions, liveSelection, parseDuration, type LiveFlags } from '../live.js';
 import type { SetExit } from './index.js';
+import { DNS_LABEL } from '../../model/names.js';
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Where a pod finds its own namespace (the service account mount). */
 const POD_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 /** The largest `--objects` file read. */
