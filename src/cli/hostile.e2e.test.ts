@@ -61,7 +61,7 @@ function assertHeld(r: { code: number; stdout: string; stderr: string }, what: s
 test('Object.prototype names as kinds, names, namespaces, labels and clusters crash no command', async () => {
   const cluster1 = [mesh(PROTO), remote('__proto__', '__proto__', 'constructor', 'https://constructor.example', ['__proto__', 'valueOf']), readSecrets('constructor', 'toString', ['__proto__', 'valueOf'])].join('\n---\n');
   const cluster2 = [remote('toString', 'hasOwnProperty', '__proto__', 'https://proto.example', ['__proto__', 'valueOf']), readSecrets('constructor', 'toString', ['__proto__', 'valueOf'])].join('\n---\n');
-  const policy = JSON.stringify({ platform: { namespaces: ['valueOf'], subjects: ['group:constructor'] }, tenants: [{ name: '__proto__', namespaces: ['__proto__', 'constructor'], trusts: ['toString'] }, { name: 'toString', namespaces: ['toString'], namespaceSelector: { matchLabels: JSON.parse('{"__proto__": "x"}') } }] });
+  const policy = JSON.stringify({ platform: { namespaces: ['valueOf'], subjects: ['group:constructor'] }, tenants: [{ name: '__proto__', namespaces: ['__proto__', 'constructor'], trusts: ['toString'] }, { name: 'toString', namespaces: ['toString'], namespaceSelector: { matchLabels: { valueOf: 'x' } } }] });
   const dir = await tempDir({ 'c1.yaml': cluster1, 'c2.yaml': cluster2, 'tenants.json': policy });
 
   const scan = await runCli(['scan', 'c1.yaml', '-f', 'json'], { cwd: dir });
@@ -86,7 +86,14 @@ test('Object.prototype names as kinds, names, namespaces, labels and clusters cr
   const sidecars = await runCli(['generate', 'sidecars', 'c1.yaml', '--tenants', 'tenants.json'], { cwd: dir });
   assertHeld(sidecars, 'generate sidecars');
   const namespaces = parseAllDocuments(sidecars.stdout).map((d) => (d.toJS() as { metadata: { namespace: string } }).metadata.namespace);
-  assert.deepEqual(namespaces.sort(), ['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+  // Only `constructor` can name a namespace (DNS-1123 label); the others get no Sidecar, and a note says so.
+  assert.deepEqual(namespaces.sort(), ['constructor']);
+  assert.match(sidecars.stderr, /4 namespaces of the input are not named as a namespace can be \("__proto__", "toString", "valueOf", \.\.\./);
+  // A selector holding a prototype key is refused at its line, never silently widened to match everything.
+  const protoPolicy = await tempDir({ 'tenants.json': JSON.stringify({ tenants: [{ name: 't', namespaceSelector: { matchLabels: JSON.parse('{"__proto__": "x"}') } }] }) });
+  const refused = await runCli(['tenants', path.join(dir, 'c1.yaml'), '--tenants', 'tenants.json'], { cwd: protoPolicy });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /tenants\.json:1: tenants\.0\.namespaceSelector\.matchLabels: the key "__proto__" is not allowed/);
   for (const format of ['vap', 'kyverno']) assertHeld(await runCli(['generate', 'admission-policy', '--tenants', 'tenants.json', '-f', format], { cwd: dir }), `admission-policy ${format}`);
 
   for (const format of ['text', 'json', 'dot', 'mermaid']) {

@@ -27,6 +27,11 @@ export function parseValidated<T extends z.ZodType>(
     throw new ValidationError(`${file}: ${yamlErrorReason(err)}`);
   }
   const lineOf = (p: (string | number)[]) => lineOfPath(doc.contents, p, lines);
+  const forbidden = forbiddenKey(doc.contents);
+  if (forbidden) {
+    const where = forbidden.path.length ? `${forbidden.path.join('.')}: ` : '';
+    throw new ValidationError(`${file}:${lines.linePos(forbidden.offset).line}: ${where}the key ${JSON.stringify(forbidden.key)} is not allowed: no field of this file takes it, and JavaScript objects give it a meaning of their own (a selector holding it lost it silently and matched everything). ${help}`);
+  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -51,4 +56,30 @@ function lineOfPath(root: unknown, p: (string | number)[], lines: LineCounter): 
     } else break;
   }
   return lines.linePos(best).line;
+}
+
+/** Keys no config file may hold: JavaScript gives them a meaning of their own (the prototype chain). */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The first mapping key anywhere in the document that is one of FORBIDDEN_KEYS, with its path and offset.
+ * Checked on the YAML nodes, before the value is built or validated: a schema's record of labels
+ * drops a `__proto__` key without a word, which turned a tenant's namespaceSelector, or a federation
+ * gateway's selector, into one that selects everything.
+ */
+function forbiddenKey(root: unknown): { key: string; path: (string | number)[]; offset: number } | null {
+  const stack: Array<{ node: unknown; path: (string | number)[] }> = [{ node: root, path: [] }];
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) return { key, path, offset: (pair.key as any)?.range?.[0] ?? 0 };
+        stack.push({ node: pair.value, path: [...path, typeof key === 'string' || typeof key === 'number' ? key : '?'] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+    }
+  }
+  return null;
 }

@@ -102,7 +102,7 @@ test('hostile names never get through: newlines, YAML syntax, __proto__, bidi co
   }
   await refused(TWO_MESH_PLAN.replace('name: east', 'name: __proto__'), /mesh name must be a DNS-1123 label/);
   await refused(TWO_MESH_PLAN.replace('address: 198.51.100.10', 'address: "1.2.3.4\\nkind: Secret"'), /address must be an IPv4 address or a DNS name/);
-  await refused(TWO_MESH_PLAN.replace('meshes:', '__proto__: {polluted: true}\nmeshes:'), /Unrecognized key|unrecognized/i);
+  await refused(TWO_MESH_PLAN.replace('meshes:', '__proto__: {polluted: true}\nmeshes:'), /^plan\.yaml:1: the key "__proto__" is not allowed/);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   // `constructor` is a valid namespace name: it loads, and is only ever a Map key or a string.
   const p = await loadPlan(TWO_MESH_PLAN.replace('namespace: shop', 'namespace: constructor'), 'plan.yaml');
@@ -117,4 +117,13 @@ test('huge plans are refused by size and by count', async () => {
   );
   await refused(many, /importers/);
   await refused('meshes: &a [*a]\n', /./);
+});
+
+test('an east-west gateway selector must pick by at least one label: empty, or a __proto__ key that the schema would drop, is refused', async () => {
+  const withSelector = (sel: string) => TWO_MESH_PLAN.replace(/eastWestGateway: \{([^}]*)\}/, (_m, inner) => `eastWestGateway: {${inner}, selector: ${sel}}`);
+  assert.notEqual(withSelector('{}'), TWO_MESH_PLAN, 'the fixture has an inline eastWestGateway');
+  await refused(withSelector('{}'), /eastWestGateway\.selector: selector needs 1 to 16 labels/);
+  await refused(withSelector('{__proto__: eastwestgateway}'), /the key "__proto__" is not allowed/);
+  const ok = await loadPlan(withSelector('{istio: eastwestgateway-2}'), 'plan.yaml');
+  assert.deepEqual(ok.plan.meshes[0]!.eastWestGateway.selector, { istio: 'eastwestgateway-2' });
 });

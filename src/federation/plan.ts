@@ -51,6 +51,11 @@ const rootCa = z
   .strict()
   .refine((r) => r.pem !== undefined || r.sha256 !== undefined, 'give the root certificate as pem, or its sha256 fingerprint');
 
+/** Labels that pick pods (an AuthorizationPolicy's or a Gateway's selector): 1 to 16, never empty (an empty one picks every pod). */
+const podSelector = z
+  .record(z.string().regex(LABEL_KEY, 'selector keys must be Kubernetes label keys'), z.string().regex(LABEL_VALUE, 'selector values must be Kubernetes label values'))
+  .refine((r) => Object.keys(r).length > 0 && Object.keys(r).length <= 16, 'selector needs 1 to 16 labels');
+
 const importer = z
   .object({
     mesh: label('mesh'),
@@ -70,10 +75,7 @@ const exported = z
     /** Identities the service's workloads run as (the SANs importers verify); default: the service's name. */
     serviceAccounts: z.array(subdomain('serviceAccount')).min(1).max(16).optional(),
     /** Labels of the service's pods (the AuthorizationPolicy's selector); default: `app: <service>`. */
-    selector: z
-      .record(z.string().regex(LABEL_KEY, 'selector keys must be Kubernetes label keys'), z.string().regex(LABEL_VALUE, 'selector values must be Kubernetes label values'))
-      .refine((r) => Object.keys(r).length > 0 && Object.keys(r).length <= 16, 'selector needs 1 to 16 labels')
-      .optional(),
+    selector: podSelector.optional(),
     /** The host importers use, when the exporter's own name would shadow one of theirs. */
     alias: subdomain('alias').optional(),
     importers: z.array(importer).min(1, 'an export needs at least one importer').max(PLAN_LIMITS.importersPerExport),
@@ -92,7 +94,9 @@ const mesh = z
         port: port.default(15443),
         namespace: label('namespace').default('istio-system'),
         /** Labels of the east-west gateway's pods. */
-        selector: z.record(z.string().regex(LABEL_KEY, 'selector keys must be Kubernetes label keys'), z.string().regex(LABEL_VALUE, 'selector values must be Kubernetes label values')).default({ istio: 'eastwestgateway' }),
+        // At least one label: an empty selector would put the AUTO_PASSTHROUGH Gateway on every gateway
+        // workload of the cluster, the public ingress gateway included.
+        selector: podSelector.default({ istio: 'eastwestgateway' }),
       })
       .strict(),
     rootCA: rootCa,

@@ -103,3 +103,14 @@ test('a bare "*" allowance is permission, not ownership, when asked so', () => {
   assert.deepEqual(t.allowanceOwners('*', 'shop', { ignoreAnyHost: true }), ['payments'], 'a "*" claim still covers specific allowances');
   assert.deepEqual(t.allowanceOwners('other.example.com', 'shop', { ignoreAnyHost: true }), []);
 });
+
+test('a prototype key anywhere in the policy is refused at its line (a selector of {__proto__: x} lost its label and matched every namespace)', () => {
+  for (const [text, line] of [
+    ['tenants:\n  - name: t1\n    namespaceSelector: {matchLabels: {__proto__: x}}\n    hosts: ["*.evil.example.com"]\n', 3],
+    ['tenants:\n  - name: t1\n    namespaceSelector:\n      matchLabels:\n        team: a\n        constructor: b\n', 6],
+    ['__proto__: {platform: {namespaces: ["*"]}}\ntenants: []\n', 1],
+  ] as const) {
+    assert.throws(() => parseTenantPolicy(text, 'tenants.yaml'), (err: Error) => err instanceof TenantPolicyError && new RegExp(`^tenants\\.yaml:${line}: .*the key "(__proto__|constructor)" is not allowed`).test(err.message), text);
+  }
+  assert.equal(({} as Record<string, unknown>).platform, undefined);
+});
