@@ -143,6 +143,16 @@ test('exec: a listed plugin with another shape of arguments never runs', async (
   assert.ok(!ran(join(bin, 'aws')));
 });
 
+test('exec: a refusal that lists the args shows no credential in them (header lines, URL passwords)', async () => {
+  resetRan();
+  const args = ['eks', 'get-token', '--header', `Authorization: Bearer ${SECRET_ARG_CANARY}`, '-H', `X-Api-Key: ${SECRET_ARG_CANARY}`, `--endpoint-url=https://x:${SECRET_ARG_CANARY}@sts`, `https://u:${SECRET_ARG_CANARY}@h`];
+  const s = await expectRefused(kubeconfig({}, { exec: { command: 'aws', args } }), {}, 'KCF001', /--allow-exec aws/, /exec\.args/);
+  const all = JSON.stringify(s);
+  assert.match(all, /Authorization: <redacted sha256:/, 'the header name is kept');
+  assert.ok(!all.includes(SECRET_ARG_CANARY), all);
+  assert.ok(!ran(join(bin, 'aws')));
+});
+
 test('exec: a relative or ./ command never runs, whatever the flags', async () => {
   resetRan();
   for (const command of ['./aws', 'bin/aws']) {

@@ -25,6 +25,8 @@ import { kubeconfigFindingsToReport } from '../cli/commands/kubeconfig.js';
 import { REPORTERS } from '../report/index.js';
 import { kubeconfigRules } from './rules.js';
 import { yamlLib } from '../loader/yaml-lib.js';
+import { sanitizeObject } from '../cluster/sanitize.js';
+import { redactedMarker, secretFingerprint } from './redact.js';
 
 const render = (format: 'text' | 'sarif' | 'junit', report: Parameters<(typeof REPORTERS)['text']>[0], cwd: string) =>
   REPORTERS[format](report, { rules: kubeconfigRules, color: false, cwd, version: '0.0.0' });
@@ -291,7 +293,20 @@ users:
     exec:
       apiVersion: client.authentication.k8s.io/v1
       command: kubelogin
-      args: [get-token, "--oidc-client-secret=CANARY-ARG-SECRET", --password, CANARY-ARG-PASSWORD]
+      args:
+      - get-token
+      - "--oidc-client-secret=CANARY-ARG-SECRET"
+      - --password
+      - CANARY-ARG-PASSWORD
+      - --header
+      - "Authorization: Bearer CANARY-ARG-HEADER"
+      - -H
+      - "X-Api-Key: CANARY-ARG-APIKEY"
+      - "--oidc-issuer-url=https://x:CANARY-ARG-ISSUERPASS@idp.example"
+      - "https://u:CANARY-ARG-URLPASS@h.example"
+      - "Cookie: session=CANARY-ARG-COOKIE"
+      - "-c"
+      - "curl -H 'Proxy-Authorization: Basic CANARY-ARG-SCRIPT' https://h.example"
       env:
       - {name: LD_PRELOAD, value: CANARY-ENV-LDPRELOAD}
       - {name: API_KEY, value: CANARY-ENV-APIKEY}
@@ -307,7 +322,7 @@ users:
         id-token: CANARY-AP-IDTOKEN
         idp-certificate-authority-data: CANARY-AP-IDPCA
         mystery-key: CANARY-AP-MYSTERY
-        cmd-args: "--token CANARY-AP-CMDARG"
+        cmd-args: '--token CANARY-AP-CMDARG -H "Authorization: Bearer CANARY-AP-CMDHEADER" https://u:CANARY-AP-CMDURL@h.example'
 `;
 }
 
@@ -343,6 +358,38 @@ test('canary secrets never appear in any result, message, report or error', () =
     embedded: JSON.stringify(judgeKubeconfigSource({ resource: fakeSecret(), path: ['data', 'east'], text })),
   };
   for (const [label, s] of Object.entries(outputs)) assertNoCanary(label, s);
+});
+
+test('the redacted view and the facts pushed for a remote Secret hold no credential from exec.args or cmd-args', () => {
+  const text = secretsKubeconfig();
+  const parsed = parseKubeconfig(text, { file: 'secrets.yaml' });
+  const plugin = parsed.users.find((u) => u.name === 'plugin')!;
+  const args = (plugin.fields.exec as { args: string[] }).args;
+  assertNoCanary('view of exec.args', JSON.stringify(args));
+  // Redacted, not dropped: the labels are there to read.
+  assert.ok(args.includes('Authorization: ' + redactedMarker('Bearer CANARY-ARG-HEADER')), args.join(' '));
+  assert.ok(args.includes('X-Api-Key: ' + redactedMarker('CANARY-ARG-APIKEY')), args.join(' '));
+  assert.ok(args.includes(`--oidc-issuer-url=https://x:${secretFingerprint('CANARY-ARG-ISSUERPASS')}@idp.example`), args.join(' '));
+  assert.ok(args.includes(`https://u:${secretFingerprint('CANARY-ARG-URLPASS')}@h.example`), args.join(' '));
+
+  // What the agent pushes for a Secret: sanitizeObject drops data and stringData and keeps the facts,
+  // among them each embedded kubeconfig's view; the server stores those facts as they come.
+  for (const [label, secret] of [
+    ['istio remote secret', { metadata: { name: 'istio-remote-secret-east', namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } }, stringData: { east: text } }],
+    ['istio remote secret (data)', { metadata: { name: 'istio-remote-secret-east', namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } }, data: { east: Buffer.from(text).toString('base64') } }],
+    [
+      'Argo CD cluster secret',
+      {
+        metadata: { name: 'east', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+        stringData: { name: 'east', server: 'https://east.example', config: JSON.stringify({ execProviderConfig: { command: 'argocd-k8s-auth', apiVersion: 'client.authentication.k8s.io/v1beta1', args: ['--header', 'Authorization: Bearer CANARY-ARGO-HEADER', 'https://u:CANARY-ARGO-URL@h'] } }) },
+      },
+    ],
+  ] as const) {
+    const sanitized = sanitizeObject({ apiVersion: 'v1', kind: 'Secret', ...secret });
+    const view = sanitized.secretFacts?.kubeconfigs[0]?.view;
+    assert.ok(view && view.users.length > 0, `${label}: the view was built`);
+    assertNoCanary(`${label}: pushed facts`, JSON.stringify(sanitized));
+  }
 });
 
 test('errors near secrets do not quote them', () => {

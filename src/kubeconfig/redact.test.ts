@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { decodeJwt, describeJwt, quote, redactArgs, redactSection, redactUrl, secretFingerprint, hasUnsafeChars } from './redact.js';
+import { decodeJwt, describeJwt, quote, redactArgs, redactSection, redactUrl, secretFingerprint, hasUnsafeChars, splitArgs, joinArgs } from './redact.js';
 
 /** An unsigned JWT with the given claims (the signature part is a fixed canary). */
 function makeJwt(claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'RS256', kid: 'k1' }): string {
@@ -40,6 +40,58 @@ test('secret-looking flag values are fingerprinted, other arguments kept', () =>
   assert.ok(out.includes('--oidc-issuer-url=https://idp'));
   assert.ok(out.some((a) => a.startsWith('--oidc-client-secret=<redacted sha256:')));
   assert.ok(out.includes('--token'));
+});
+
+test('credentials in header lines, URLs and scripts among the arguments are fingerprinted, their labels kept', () => {
+  // The red-team kubeconfig's arguments, and their neighbours in the same class.
+  const out = redactArgs([
+    'get-token',
+    '--header', 'Authorization: Bearer CANARY-H1',
+    '-H', 'X-Api-Key: CANARY-H2',
+    '--oidc-issuer-url=https://x:CANARY-U1@idp',
+    'https://u:CANARY-U2@h',
+    '--header=Cookie: session=CANARY-H3',
+    '-HProxy-Authorization: Basic CANARY-H4',
+    'X-Auth-Token: CANARY-H5',
+    '-H', 'X-Custom: CANARY-H6',
+    'proxy=socks5://u:CANARY-U3@p:1080',
+    '--proxy=u:CANARY-U4@p:3128',
+    'https://idp.example/jwks?access_token=CANARY-U5',
+    'client_secret=CANARY-K1',
+    'Bearer', 'CANARY-B1',
+    '-c', `curl -s -H 'Authorization: Bearer CANARY-S1' https://u:CANARY-S2@h/x | jq -r .token`,
+  ]);
+  const joined = out.join(' ');
+  assert.equal(joined.includes('CANARY'), false, joined);
+  assert.equal(out[2], `Authorization: <redacted ${secretFingerprint('Bearer CANARY-H1')}>`);
+  assert.equal(out[4], `X-Api-Key: <redacted ${secretFingerprint('CANARY-H2')}>`);
+  // URL passwords as in `server` and `proxy-url`: one function, one spelling.
+  assert.equal(out[5], `--oidc-issuer-url=${redactUrl('https://x:CANARY-U1@idp')}`);
+  assert.equal(out[6], redactUrl('https://u:CANARY-U2@h'));
+  assert.ok(out[6].startsWith('https://u:sha256:'));
+  assert.match(out[7], /^--header=Cookie: <redacted sha256:/);
+  assert.match(out[8], /^-HProxy-Authorization: <redacted sha256:/);
+  assert.match(out[9], /^X-Auth-Token: <redacted sha256:/);
+  assert.match(out[11], /^X-Custom: <redacted sha256:/, 'anything after -H is a header line');
+  assert.match(out[12], /^proxy=socks5:\/\/u:sha256:[0-9a-f]{12}@p:1080$/);
+  assert.equal(out[16], 'Bearer');
+  assert.match(out[19], /^curl -s -H 'Authorization: <redacted sha256:[0-9a-f]{12}>' https:\/\/u:sha256:[0-9a-f]{12}@h\/x \| jq -r \.token$/);
+});
+
+test('arguments without credentials are left exactly as written', () => {
+  const args = ['get-token', '--region', 'us-east-1', '--oidc-issuer-url=https://idp.example/realms/x', '--scopes=openid,email', 'openid profile', '-c', 'touch /tmp/x', 'Content-Type: application/json', 'alice@example.com', '--output=json'];
+  assert.deepEqual(redactArgs(args), args);
+});
+
+test('cmd-args: a shell command line is read in shell words, so quoted header lines stay whole', () => {
+  assert.deepEqual(splitArgs(`-H "Authorization: Bearer X" --a='b c' d\\ e 'f'"g"`), ['-H', 'Authorization: Bearer X', '--a=b c', 'd e', 'fg']);
+  for (const line of [`-H "Authorization: Bearer CANARY-C1"`, `-H Authorization: Bearer CANARY-C2`, `X-Api-Key: CANARY-C3`, `--token CANARY-C4`, `"https://u:CANARY-C5@h"`]) {
+    const shown = joinArgs(redactArgs(splitArgs(line)));
+    assert.equal(shown.includes('CANARY'), false, `${line} => ${shown}`);
+  }
+  // What is shown reads back as the same words.
+  const words = ['-c', 'touch x', "it's", ''];
+  assert.deepEqual(splitArgs(joinArgs(words)), words);
 });
 
 test('the redacted view keeps harmless fields and hides secrets and unknown fields', () => {

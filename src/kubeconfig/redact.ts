@@ -66,8 +66,8 @@ export function isShownAuthProviderKey(key: string): boolean {
 /**
  * A copy of one kubeconfig section (the body of a cluster, user or context) that is safe to print: known
  * harmless fields as they are (URLs with their credentials taken out), secrets and unknown fields as
- * `<redacted sha256:...>`. `exec.args` and `auth-provider.config.cmd-args` keep their flags but lose the
- * values of flags that look secret.
+ * `<redacted sha256:...>`. `exec.args` and `auth-provider.config.cmd-args` keep their flags and other
+ * words but lose the credentials redactArgs finds in them.
  */
 export function redactSection(kind: 'cluster' | 'user' | 'context', body: unknown): unknown {
   if (!isPlainObject(body)) return redactUnknown(body);
@@ -103,7 +103,7 @@ function redactAuthProvider(v: unknown): unknown {
     if (k === 'config' && isPlainObject(val)) {
       const cfg: Record<string, unknown> = {};
       for (const [ck, cv] of Object.entries(val)) {
-        if (ck === 'cmd-args' && typeof cv === 'string') setOwn(cfg, ck, redactArgs(splitArgs(cv)).join(' '));
+        if (ck === 'cmd-args' && typeof cv === 'string') setOwn(cfg, ck, joinArgs(redactArgs(splitArgs(cv))));
         else setOwn(cfg, ck, isShownAuthProviderKey(ck) ? redactShown(ck, cv) : redactUnknown(cv));
       }
       setOwn(out, k, cfg);
@@ -138,43 +138,159 @@ function redactUnknown(v: unknown): unknown {
 
 const SECRET_FLAG = /(secret|token|passw|pwd|credential|api-?key|private-?key|auth)/i;
 
+/** Flags whose value is an HTTP header line: curl's `-H`, `--header`, `--proxy-header`, plugins' `--extra-header`... */
+const HEADER_FLAG = /^(-H|--(?:[A-Za-z0-9]+-)*headers?)$/;
+/** `Name: value`, the name an RFC 9110 token. */
+const HEADER_LINE = /^[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*:(.*)$/s;
+/** Header names whose values are credentials, wherever they appear. */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|token|key|secret|auth|passw/i;
+/** `key=value` outside a flag (`client_secret=...`): the key decides, as a flag name does. */
+const KEY_VALUE = /^([A-Za-z0-9_.-]{1,64})=(.*)$/s;
+/** Where a URL starts inside an argument (`https://u:p@h`, `proxy=socks5://u:p@h`). */
+const URL_START = /[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\//;
+/** `user:password@host` without a scheme: the colon before the `@` is what marks a password (an e-mail has none). */
+const SCHEMELESS_USERINFO = /^[^\s:/@]+:[^\s]*@[^\s@]+$/;
+/** An argument holding whitespace may be a command line of its own (`sh -c "curl -H 'Authorization: ...'"`); how deep those are opened. */
+const MAX_NESTED_COMMAND_LINES = 3;
+
 /**
- * Command-line arguments with the values of secret-looking flags fingerprinted: `--client-secret=x`,
- * `--token x`, `--password=x` (kubelogin, for one, takes `--oidc-client-secret=...`). Flags and other
- * arguments stay readable. Non-strings are fingerprinted.
+ * Command-line arguments with the credentials they carry fingerprinted, by one set of rules applied to
+ * every argument and to the value of every `--flag=value`:
+ *
+ * - the value of a secret-looking flag: `--client-secret=x`, `--token x`, `--password=x` (kubelogin, for
+ *   one, takes `--oidc-client-secret=...`), and of a secret-looking `key=value`;
+ * - `Bearer ...` / `Basic ...` and JWTs, whole;
+ * - header lines: after `-H` / `--header` (curl-like plugins send `Authorization: Bearer ...` so), and any
+ *   argument shaped `Name: value` whose name is a credential header (`Authorization`, `Cookie`,
+ *   `X-Api-Key`, anything with token/key/secret/auth/password in it): the name kept, the value fingerprinted;
+ * - URLs, with or without a scheme: through redactUrl, so userinfo and query values are fingerprinted
+ *   exactly as in `server` and `proxy-url`;
+ * - an argument with whitespace in it is also read as a command line of its own (the script of `sh -c`),
+ *   so a credential inside it is found by the same rules.
+ *
+ * A word that is only `Bearer` or a credential header's `Name:` (a command line split on whitespace)
+ * hides the word after it. Flags and other arguments stay readable. Non-strings are fingerprinted.
  */
 export function redactArgs(args: readonly unknown[]): string[] {
+  return redactWords(args, 0);
+}
+
+function redactWords(args: readonly unknown[], depth: number): string[] {
   const out: string[] = [];
-  let hideNext = false;
+  // What the previous word said of this one: a secret-flag value, a header line, a credential to hide.
+  let next: 'plain' | 'secret' | 'header' | 'hide' = 'plain';
   for (const a of args) {
+    const said = next;
+    next = 'plain';
     if (typeof a !== 'string') {
       out.push(redactedMarker(a));
-      hideNext = false;
       continue;
     }
-    if (hideNext && !a.startsWith('-')) {
+    if (said === 'hide' || (said === 'secret' && !a.startsWith('-'))) {
       out.push(redactedMarker(a));
-      hideNext = false;
+      // `Authorization: Bearer TOKEN` split on whitespace: the scheme word, then the token.
+      if (said === 'hide' && /^(bearer|basic)$/i.test(a)) next = 'hide';
       continue;
     }
-    hideNext = false;
+    if (said === 'header' && !a.startsWith('-')) {
+      const r = redactValue(a, true, depth);
+      out.push(r.shown);
+      if (r.hideNext) next = 'hide';
+      continue;
+    }
     const eq = a.indexOf('=');
     if (a.startsWith('-') && eq > 0) {
       const flag = a.slice(0, eq);
-      out.push(SECRET_FLAG.test(flag) ? `${flag}=${redactedMarker(a.slice(eq + 1))}` : a);
+      out.push(`${flag}=${SECRET_FLAG.test(flag) ? redactedMarker(a.slice(eq + 1)) : redactValue(a.slice(eq + 1), HEADER_FLAG.test(flag), depth).shown}`);
     } else if (a.startsWith('-')) {
-      out.push(a);
-      hideNext = SECRET_FLAG.test(a);
-    } else if (/^(bearer|basic)\s/i.test(a) || looksLikeJwt(a)) {
-      out.push(redactedMarker(a));
-    } else out.push(a);
+      // A flag's own text is checked too (curl takes `-HAuthorization: ...` glued), but not as a JWT:
+      // `--log.format.json` has the dots of one.
+      const r = redactValue(a, false, depth, false);
+      out.push(r.shown);
+      if (r.shown === a) next = HEADER_FLAG.test(a) ? 'header' : SECRET_FLAG.test(a) ? 'secret' : 'plain';
+    } else {
+      const r = redactValue(a, false, depth);
+      out.push(r.shown);
+      if (r.hideNext) next = 'hide';
+    }
   }
   return out;
 }
 
-/** Splits a shell-ish argument string (`cmd-args`) on whitespace, for redaction only; quotes are not interpreted. */
+/**
+ * One argument, or the value of a `--flag=value`, with its credentials fingerprinted. `header`: it
+ * follows a header flag, so it is a header line whatever its name. `hideNext`: it announces a
+ * credential in the next word.
+ */
+function redactValue(v: string, header: boolean, depth: number, jwt = true): { shown: string; hideNext: boolean } {
+  if (/^\s*(bearer|basic)\s/i.test(v) || (jwt && looksLikeJwt(v))) return { shown: redactedMarker(v), hideNext: false };
+  if (/^(bearer|basic)$/i.test(v)) return { shown: v, hideNext: true };
+  const h = HEADER_LINE.exec(v);
+  // A URL reads as header `https` with value `//...`: only after a header flag is it taken as one.
+  if (h && (header || (SECRET_HEADER.test(h[1]) && !/^\/\//.test(h[2])))) {
+    const value = h[2].trim();
+    return value ? { shown: `${h[1]}: ${redactedMarker(value)}`, hideNext: false } : { shown: `${h[1]}:`, hideNext: true };
+  }
+  // What follows a header flag but is no `Name: value` (`@file`, `Name;`) is not read further.
+  if (header) return { shown: redactedMarker(v), hideNext: false };
+  const kv = KEY_VALUE.exec(v);
+  if (kv && SECRET_FLAG.test(kv[1])) return { shown: `${kv[1]}=${redactedMarker(kv[2])}`, hideNext: false };
+  if (/\s/.test(v)) {
+    // Before the URL rule: text ahead of a URL is kept as it is, and in a script that text may be
+    // `-H 'Authorization: ...'`. Past the nesting limit, the whole text is hidden rather than read.
+    if (depth >= MAX_NESTED_COMMAND_LINES) return { shown: redactedMarker(v), hideNext: false };
+    const words = splitArgs(v);
+    const shown = redactWords(words, depth + 1);
+    return { shown: shown.some((w, i) => w !== words[i]) ? joinArgs(shown) : v, hideNext: false };
+  }
+  const url = URL_START.exec(v);
+  if (url) return { shown: v.slice(0, url.index) + redactUrl(v.slice(url.index)), hideNext: false };
+  if (SCHEMELESS_USERINFO.test(v)) return { shown: redactUrl(v), hideNext: false };
+  return { shown: v, hideNext: false };
+}
+
+/**
+ * Splits a shell command line (`cmd-args`, the script of `sh -c`) into the words a POSIX shell would
+ * pass, for redaction only: `'...'` and `"..."` group words and backslashes escape, so a quoted
+ * `"Authorization: Bearer ..."` stays one header line. Nothing is expanded. An unclosed quote runs to
+ * the end.
+ */
 export function splitArgs(s: string): string[] {
-  return s.split(/\s+/).filter(Boolean);
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else word += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && i + 1 < s.length && '"\\$`'.includes(s[i + 1])) word += s[++i];
+      else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < s.length) {
+      word += s[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** Words back into a command line splitArgs reads the same way; a fingerprint marker is left bare, for reading. */
+export function joinArgs(words: readonly string[]): string {
+  return words.map((w) => (w === '' ? "''" : /[\s'"\\]/.test(w) && !/^<redacted sha256:[0-9a-f]+>$/.test(w) ? `'${w.replace(/'/g, `'\\''`)}'` : w)).join(' ');
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -218,6 +218,11 @@ test('default inputs: ~/.kube/config when $KUBECONFIG is unset; exit 2 when ther
   assert.match(none.stderr, /no kubeconfig to check/);
 });
 
+/** A kubeconfig with one cluster `x` (its body given) and a context on user `a`, then the given `users` entries. */
+function oneClusterKubeconfig(cluster: string, users: string): string {
+  return `clusters:\n- name: x\n  cluster: ${cluster}\ncontexts:\n- name: x\n  context: {cluster: x, user: a}\nusers:\n${users}`;
+}
+
 test('canaries through the CLI: nothing named is run or opened, nothing hangs, no secret is printed', async () => {
   const c = join(dir, 'canary');
   mkdirSync(c, { recursive: true });
@@ -226,14 +231,9 @@ test('canaries through the CLI: nothing named is run or opened, nothing hangs, n
   execFileSync('mkfifo', [join(c, 'token.fifo'), join(c, 'key.fifo')]);
   writeFileSync(
     join(c, 'kubeconfig'),
-    `clusters:
-- name: x
-  cluster: {server: "https://x.example", certificate-authority: key.fifo}
-contexts:
-- name: x
-  context: {cluster: x, user: a}
-users:
-- name: a
+    oneClusterKubeconfig(
+      '{server: "https://x.example", certificate-authority: key.fifo}',
+      `- name: a
   user:
     exec: {apiVersion: client.authentication.k8s.io/v1, command: ./login.sh, interactiveMode: Never}
 - name: b
@@ -242,6 +242,7 @@ users:
   user:
     auth-provider: {name: gcp, config: {cmd-path: ${join(c, 'login.sh')}, access-token: CANARY-CLI-ACCESS}}
 `,
+    ),
   );
   for (const format of ['text', 'json', 'sarif']) {
     const r = await runCliWithin(['kubeconfig', '-f', format, join(c, 'kubeconfig')], 15_000);
@@ -251,4 +252,32 @@ users:
     assert.equal(/CANARY/.test(r.stdout + r.stderr), false, `${format} output leaks a canary`);
   }
   assert.deepEqual(readdirSync(c).filter((f) => f.endsWith('.ran')), []);
+});
+
+test('credentials in exec.args and cmd-args (header lines, URL passwords, scripts) are not printed in text or JSON', async () => {
+  writeFileSync(
+    join(dir, 'args.yaml'),
+    oneClusterKubeconfig(
+      '{server: "https://x.example"}',
+      `- name: a
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: kubectl-oidc
+      interactiveMode: Never
+      args: [get-token, --header, "Authorization: Bearer CANARY-CLI-ARG1", -H, "X-Api-Key: CANARY-CLI-ARG2", "--oidc-issuer-url=https://x:CANARY-CLI-ARG3@idp", "https://u:CANARY-CLI-ARG4@h", -c, "curl -H 'Cookie: s=CANARY-CLI-ARG5' https://h; true"]
+      env: [{name: T, value: CANARY-CLI-ENV}]
+- name: g
+  user:
+    auth-provider: {name: gcp, config: {cmd-path: /usr/bin/gcloud, cmd-args: '-H "Authorization: Bearer CANARY-CLI-CMDARG" https://u:CANARY-CLI-CMDURL@h'}}
+`,
+    ),
+  );
+  for (const format of ['text', 'json']) {
+    const r = await runCli(['kubeconfig', '-f', format, 'args.yaml'], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /KCF001/);
+    if (format === 'json') assert.ok(JSON.parse(r.stdout).findings.length > 0);
+    assert.equal(/CANARY/.test(r.stdout + r.stderr), false, `${format} output leaks ${/CANARY[-A-Z0-9]*/.exec(r.stdout + r.stderr)?.[0]}`);
+  }
 });
