@@ -3,6 +3,8 @@ import { expandBraces as expandGlobBraces, GlobError } from '../engine/glob.js';
 import type { TenantPolicyFile } from './policy.js';
 import { renderYamlStream } from './yaml-out.js';
 import { UNSAFE_CHARS } from '../engine/text.js';
+import { CLIENT_SIDE_APPLY_BYTES, formatBytes, jsonBytes, MAX_OBJECT_BYTES, tooLargeMessage } from './admission-size.js';
+import { mayShareNamespace } from './tenant-overlap.js';
 
 /**
  * `meshward generate admission-policy`: admission control that keeps each tenant's routing objects
@@ -252,15 +254,18 @@ export function buildVap(policy: TenantPolicyFile, opts: AdmissionOptions): Arra
     });
   }
 
-  // Tenant of the request's namespace: the first policy tenant whose names or selector match.
-  let tenantExpr = "''";
-  for (const t of [...c.tenants].reverse()) {
+  // Tenant of the request's namespace: the first policy tenant whose names or selector match. A flat
+  // list, one element per tenant, then its first non-empty entry, so the expression's depth does not
+  // depend on the tenant count. The nested `c1 ? 't1' : (c2 ? …)` it replaces grew one level per tenant
+  // and passed cel-js's depth limit (250) at 124 tenants; cel-go, the API server's parser, has a
+  // recursion limit too. Every condition is evaluated, as the nested form did for a namespace of no tenant.
+  const tenantTerms = c.tenants.flatMap((t) => {
     const terms: string[] = [];
     if (t.namespaceRegex) terms.push(`request.namespace.matches(${celString(t.namespaceRegex)})`);
     if (t.selector) terms.push(`(${celSelector(t.selector)})`);
-    if (!terms.length) continue;
-    tenantExpr = `(${terms.join(' || ')}) ? ${celString(t.name)} : ${tenantExpr === "''" ? "''" : `(${tenantExpr})`}`;
-  }
+    return terms.length ? [`(${terms.join(' || ')}) ? ${celString(t.name)} : ''`] : [];
+  });
+  const tenantExpr = tenantTerms.length ? `([${tenantTerms.join(', ')}].filter(t, t != '') + [''])[0]` : "''";
   const hostRegexes = celMap(c.tenants.filter((t) => t.hostRegex).map((t) => [t.name, t.hostRegex!]));
   const nsRegexes = celMap(c.tenants.filter((t) => t.namespaceRegex).map((t) => [t.name, t.namespaceRegex!]));
   const hostLists = celMap(c.tenants.filter((t) => t.hosts.length).map((t) => [t.name, t.hosts.join(', ')]));
@@ -352,6 +357,10 @@ export function buildVap(policy: TenantPolicyFile, opts: AdmissionOptions): Arra
       validationActions: opts.mode === 'enforce' ? ['Deny'] : ['Warn', 'Audit'],
     },
   };
+  const size = jsonBytes(vap);
+  if (size > MAX_OBJECT_BYTES) {
+    throw new AdmissionPolicyError(tooLargeMessage('ValidatingAdmissionPolicy', c.tenants.length, size, 'use the meshward admission webhook (`meshward webhook`, docs/webhook.md), which reads the tenant policy itself'));
+  }
   return [vap, binding];
 }
 
@@ -436,11 +445,15 @@ export function buildKyverno(policy: TenantPolicyFile, opts: AdmissionOptions): 
     if (t.selector) out.push({ resources: { ...base, namespaceSelector: t.selector } });
     return out;
   };
+  // A namespace belongs to the first tenant that matches it: a tenant's rules exclude the earlier
+  // tenants that could match one of its namespaces (tenant-overlap.ts), their names merged into one filter.
   const excludes = (earlier: CompiledTenant[], kinds: string[]) => {
     const any: Array<Record<string, unknown>> = [];
     if (platformNs.length) any.push({ resources: { kinds, namespaces: platformNs } });
     if (c.subjects.length) any.push({ subjects: kyvernoSubjects(c.subjects) });
-    for (const e of earlier) any.push(...nsFilters(e, kinds, false));
+    const names = uniq(earlier.flatMap((e) => e.namespaceGlobs));
+    if (names.length) any.push({ resources: { kinds, namespaces: names } });
+    for (const e of earlier) if (e.selector) any.push({ resources: { kinds, namespaceSelector: e.selector } });
     return any.length ? { exclude: { any } } : {};
   };
   const allowanceText = (t: CompiledTenant | null) =>
@@ -515,10 +528,18 @@ export function buildKyverno(policy: TenantPolicyFile, opts: AdmissionOptions): 
 
   const rules: Array<Record<string, unknown>> = [];
   const matchable = c.tenants.filter((t) => t.namespaceGlobs.length || t.selector);
-  matchable.forEach((t, i) => rules.push(...rulesFor(t, matchable.slice(0, i))));
-  rules.push(...rulesFor(null, matchable));
+  // Sizes are added up as the rules are made, so a policy far too large stops at the tenant that passes
+  // the limit instead of being built whole first.
+  let size = 0;
+  const add = (more: Array<Record<string, unknown>>, tenant: number) => {
+    rules.push(...more);
+    size += more.reduce((n, r) => n + jsonBytes(r) + 1, 0);
+    if (size > MAX_OBJECT_BYTES) throw new AdmissionPolicyError(tooLargeMessage('Kyverno ClusterPolicy', matchable.length, size, KYVERNO_TOO_LARGE, tenant));
+  };
+  matchable.forEach((t, i) => add(rulesFor(t, matchable.slice(0, i).filter((e) => mayShareNamespace(e, t))), i + 1));
+  add(rulesFor(null, matchable), matchable.length);
 
-  return {
+  const clusterPolicy = {
     apiVersion: 'kyverno.io/v1',
     kind: 'ClusterPolicy',
     metadata: {
@@ -542,7 +563,13 @@ export function buildKyverno(policy: TenantPolicyFile, opts: AdmissionOptions): 
       rules,
     },
   };
+  const total = jsonBytes(clusterPolicy);
+  if (total > MAX_OBJECT_BYTES) throw new AdmissionPolicyError(tooLargeMessage('Kyverno ClusterPolicy', matchable.length, total, KYVERNO_TOO_LARGE));
+  return clusterPolicy;
 }
+
+const KYVERNO_TOO_LARGE =
+  'use the meshward admission webhook (`meshward webhook`, docs/webhook.md), which reads the tenant policy itself, or `--format vap`, which is some twenty times smaller per tenant';
 
 // ------------------------------------------------------------------------------------------------
 // Output
@@ -582,7 +609,7 @@ export function generateAdmission(policy: TenantPolicyFile, opts: AdmissionRende
       '',
       'Needs Kubernetes 1.30 or later (ValidatingAdmissionPolicy is GA in admissionregistration.k8s.io/v1).',
       'The tenant map is written into spec.variables, so the policy has no parameter object to protect.',
-      `Apply with: kubectl apply -f <this file>; try an object against it with: kubectl apply --dry-run=server -f <object>`,
+      ...applyLines(objects),
     );
   } else {
     lines.push(
@@ -590,12 +617,23 @@ export function generateAdmission(policy: TenantPolicyFile, opts: AdmissionRende
       'Needs Kyverno 1.10 or later (wildcard kinds, operations in match); Kyverno 1.13 and later read the',
       'per-rule failureAction, older versions spec.validationFailureAction. Each tenant has its own rules;',
       'a namespace that several tenants match belongs to the first, as in meshward itself.',
-      'Apply with: kubectl apply -f <this file>; try an object against it with: kubectl apply --dry-run=server -f <object>',
+      ...applyLines(objects),
     );
   }
   // The header names the policy file, platform namespaces and subjects: renderYamlStream escapes them.
   const text = renderYamlStream(lines, objects.map((object) => ({ object })));
   return { objects, text };
+}
+
+/** How to apply the file: client-side `kubectl apply` cannot hold an object above 256 KiB in its annotation. */
+function applyLines(objects: Array<Record<string, unknown>>): string[] {
+  const largest = Math.max(...objects.map(jsonBytes));
+  const tryIt = 'try an object against it with: kubectl apply --dry-run=server -f <object>';
+  if (largest <= CLIENT_SIDE_APPLY_BYTES) return [`Apply with: kubectl apply -f <this file>; ${tryIt}`];
+  return [
+    `Apply with: kubectl apply --server-side -f <this file>; ${tryIt}`,
+    `(The policy is ${formatBytes(largest)}: client-side kubectl apply copies it into an annotation, and annotations may hold ${formatBytes(CLIENT_SIDE_APPLY_BYTES)}.)`,
+  ];
 }
 
 function uniq<T>(xs: T[]): T[] {
