@@ -605,3 +605,17 @@ test('an object larger than the API server stores is refused, naming the tenant 
   const text = generateAdmission(manyTenants(100), { ...OPTS, format: 'kyverno', policyFile: 't.yaml', version: '0' }).text;
   assert.match(text, /# Apply with: kubectl apply --server-side -f/);
 });
+
+test('platform subjects: a service account subject needs a namespace and a name, and both outputs read it alike', () => {
+  const hand = (subject: string): TenantPolicyFile => ({ platform: { namespaces: [], subjects: [subject] }, tenants: [] });
+  // The loader refuses `serviceaccount:NS` (policy.test.ts); a policy built in code is refused here.
+  for (const build of [buildVap, buildKyverno]) assert.throws(() => build(hand('serviceaccount:argocd'), OPTS), /"serviceaccount:argocd" is not serviceaccount:NAMESPACE:NAME/);
+  const p = parseTenantPolicy('platform:\n  subjects: ["serviceaccount:argocd:*"]\n', 't.yaml');
+  const vap = buildVap(p, OPTS);
+  const ky = buildKyverno(p, OPTS);
+  for (const [user, allow] of [['system:serviceaccount:argocd:default', true], ['system:serviceaccount:argocd2:default', false], ['system:serviceaccount:shop:argocd', false]] as const) {
+    const r = request('VirtualService', 'shop', vs(['*']), { user });
+    assert.equal(admitVap(vap, r).allowed, allow, `${user} (VAP)`);
+    assert.equal(admitKyverno(ky, r).allowed, allow, `${user} (Kyverno)`);
+  }
+});

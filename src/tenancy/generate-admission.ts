@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expandBraces as expandGlobBraces, GlobError } from '../engine/glob.js';
-import type { TenantPolicyFile } from './policy.js';
+import { SERVICE_ACCOUNT_SUBJECT, type TenantPolicyFile } from './policy.js';
 import { renderYamlStream } from './yaml-out.js';
 import { UNSAFE_CHARS } from '../engine/text.js';
 import { CLIENT_SIDE_APPLY_BYTES, formatBytes, jsonBytes, MAX_OBJECT_BYTES, tooLargeMessage } from './admission-size.js';
@@ -157,6 +157,10 @@ export function compilePolicy(policy: TenantPolicyFile, opts: Pick<AdmissionOpti
   const platformGlobs = platform.filter((g) => !isPlain(g));
   for (const g of platform.filter(isPlain)) globRegexBody(g, 'platform namespace'); // refuse odd characters early
   const subjects = uniq(policy.platform.subjects.flatMap((s) => expandBraces(s, 'platform subject')));
+  // The loader refuses `serviceaccount:NS` (policy.ts); a policy built in code could still hold one, which
+  // Kyverno would read as every service account of NS and the VAP as none.
+  const partial = subjects.find((s) => s.startsWith('serviceaccount:') && !SERVICE_ACCOUNT_SUBJECT.test(s));
+  if (partial) throw new AdmissionPolicyError(`platform subject "${partial}" is not serviceaccount:NAMESPACE:NAME; name the service account, or write NAMESPACE:* for all of the namespace's`);
   return {
     tenants,
     platformNames: platform.filter(isPlain).sort(),
@@ -427,8 +431,8 @@ function kyvernoSubjects(subjects: string[]): Array<Record<string, string>> {
     if (kind === 'user') out.push({ kind: 'User', name: rest });
     else if (kind === 'group') out.push({ kind: 'Group', name: rest });
     else {
-      const j = rest.indexOf(':');
-      out.push(j < 0 ? { kind: 'ServiceAccount', namespace: rest, name: '*' } : { kind: 'ServiceAccount', namespace: rest.slice(0, j), name: rest.slice(j + 1) });
+      const j = rest.indexOf(':'); // compilePolicy refused subjects without one
+      out.push({ kind: 'ServiceAccount', namespace: rest.slice(0, j), name: rest.slice(j + 1) });
     }
   }
   return out;

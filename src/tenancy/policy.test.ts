@@ -79,6 +79,20 @@ test('invalid policies fail with file, line and field', () => {
   bad('tenants: [\n', /t\.yaml:\d+: invalid YAML/);
 });
 
+test('a service account subject names a namespace and a name: "serviceaccount:NS" alone is refused with the spelling to use', () => {
+  // It meant every service account of NS to the Kyverno output and none to the scan, the webhook and the VAP.
+  const refused = (subject: string, pattern: RegExp) =>
+    assert.throws(() => parseTenantPolicy(`platform:\n  subjects:\n    - group:sre\n    - "${subject}"\n`, 't.yaml'), (e: unknown) => e instanceof TenantPolicyError && pattern.test((e as Error).message), subject);
+  refused('serviceaccount:argocd', /^t\.yaml:4: platform\.subjects\.1: "serviceaccount:argocd" is not serviceaccount:NAMESPACE:NAME: .*write "serviceaccount:argocd:\*" for every service account of namespace argocd/);
+  refused('serviceaccount:a:b:c', /"serviceaccount:a:b:c" is not serviceaccount:NAMESPACE:NAME/);
+  refused('serviceaccount:{argocd:controller,flux}', /is not serviceaccount:NAMESPACE:NAME/);
+  const ok = parseTenantPolicy('platform:\n  subjects: ["serviceaccount:argocd:*", "serviceaccount:{argocd,flux}:controller", "user:oidc:alice"]\n', 't.yaml');
+  const t = new Tenancy(ok, env());
+  assert.ok(t.isPlatformSubject('serviceaccount:argocd:anything'));
+  assert.ok(t.isPlatformSubject('serviceaccount:flux:controller'));
+  assert.ok(!t.isPlatformSubject('serviceaccount:flux:other'));
+});
+
 test('adversarial globs match in linear time, and unsupported glob syntax is refused when the policy is read', () => {
   const evil = '*a*a*a*a*a*a*b';
   const t = new Tenancy(

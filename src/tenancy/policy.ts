@@ -1,7 +1,7 @@
 import { readSideText, SideFileError } from '../engine/side-file.js';
 import { z } from 'zod';
 import { parseValidated, ValidationError } from '../config/validated-yaml.js';
-import { Glob, GlobError, isGlob } from '../engine/glob.js';
+import { expandBraces, Glob, GlobError, isGlob } from '../engine/glob.js';
 
 const MAX_POLICY_BYTES = 4 * 1024 * 1024;
 
@@ -20,6 +20,38 @@ const hostPattern = z
   .regex(/^(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/, 'a host such as shop.example.com, *.shop.example.com or *');
 const gatewayRef = z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/[a-z0-9*]([a-z0-9.*-]*)?$/i, 'a gateway as namespace/name');
 
+/** `serviceaccount:NAMESPACE:NAME`, brace-free: what the scan, the webhook and both admission outputs match. */
+export const SERVICE_ACCOUNT_SUBJECT = /^serviceaccount:[^:]+:[^:]+$/;
+
+/**
+ * A service account subject names its namespace and its name. `serviceaccount:NS` alone used to be
+ * accepted and then meant nothing for the scan, the webhook and the VAP (they match
+ * `serviceaccount:NS:NAME`) but every service account of NS for Kyverno: refused, with the spelling that
+ * says "every service account" on purpose. Checked per brace alternative; a malformed brace is left to
+ * checkGlobs, which says what is wrong with it.
+ */
+function isWholeServiceAccount(subject: string): boolean {
+  if (!subject.startsWith('serviceaccount:')) return true;
+  try {
+    return expandBraces(subject, 'platform subject').every((s) => SERVICE_ACCOUNT_SUBJECT.test(s));
+  } catch (err) {
+    if (err instanceof GlobError) return true;
+    throw err;
+  }
+}
+
+const platformSubject = z
+  .string()
+  .regex(/^(user|group|serviceaccount):.+$/, 'user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME')
+  .refine(isWholeServiceAccount, {
+    error: (iss) => {
+      const s = String(iss.input);
+      const ns = /^serviceaccount:([^:{}]+)$/.exec(s)?.[1];
+      const hint = ns ? `; write "serviceaccount:${ns}:*" for every service account of namespace ${ns}` : '';
+      return `"${s}" is not serviceaccount:NAMESPACE:NAME: a service account subject names one namespace and one name${hint}`;
+    },
+  });
+
 export const tenantPolicySchema = z
   .object({
     apiVersion: z.literal('meshward.io/v1').optional(),
@@ -29,7 +61,7 @@ export const tenantPolicySchema = z
         /** Namespaces (names or globs) run by the platform team: may configure anything. */
         namespaces: z.array(z.string().min(1)).default([]),
         /** RBAC subjects that may configure anything: `user:NAME`, `group:NAME`, `serviceaccount:NS:NAME` (globs allowed). */
-        subjects: z.array(z.string().regex(/^(user|group|serviceaccount):.+$/, 'user:NAME, group:NAME or serviceaccount:NAMESPACE:NAME')).default([]),
+        subjects: z.array(platformSubject).default([]),
       })
       .strict()
       .default({ namespaces: [], subjects: [] }),
