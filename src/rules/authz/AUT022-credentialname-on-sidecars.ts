@@ -1,24 +1,24 @@
 import { defineRule } from '../types.js';
 import { computePosture } from '../../posture/index.js';
 import { isObject, str } from '../../posture/util.js';
-import { DR, MESH_CONFIG, WORKLOADS, clientVerification, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
+import { DR, MESH_CONFIG, WORKLOADS, tlsBlocks, tlsMode, wname, workloadEvidence } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 
 export default defineRule({
   meta: {
     id: 'AUT022',
-    title: 'DestinationRule relies on credentialName without workloadSelector: sidecars ignore it',
+    title: 'DestinationRule sets credentialName without workloadSelector: sidecars originate no TLS',
     severity: 'high',
     category: 'authn-authz',
     scope: 'namespace',
     reads: postureReads(DR, ...WORKLOADS, ...MESH_CONFIG),
     docs: {
       summary:
-        "A DestinationRule without `workloadSelector` originates TLS (SIMPLE or MUTUAL) with `credentialName` and without the file fields sidecars read instead (`clientCertificate`/`privateKey` for MUTUAL, `caCertificates` for SIMPLE). Istio applies `credentialName` only on gateways, and on sidecars only when the DestinationRule has a `workloadSelector`. MUTUAL is high: the sidecar has no client certificate, Istio cannot build the TLS context and the cluster goes out in plaintext. SIMPLE is high where the Istio version does not verify without a CA (before 1.21), medium otherwise (the CA in the Secret is not used). Not reported when every workload of the DestinationRule's namespace is a gateway (the usual egress-gateway origination).",
+        "A DestinationRule without `workloadSelector` originates TLS (SIMPLE or MUTUAL) with `credentialName`. For such a DestinationRule Istio builds no upstream TLS context on sidecars at all (pilot/pkg/networking/core/cluster_tls.go: `buildUpstreamClusterTLSContext` returns nil for SIMPLE and MUTUAL when a sidecar meets a `credentialName` without `workloadSelector`), so the file fields (`caCertificates`, `clientCertificate`, `privateKey`) are not read either and the sidecar opens the connection in plaintext: high for both modes. Gateways (ingress, egress, waypoints) load `credentialName` and originate TLS as written. Not reported for a `configmap://` credential (a CA bundle, which Istio 1.26 and later hands to sidecars too), nor when every workload of the DestinationRule's namespace is a gateway (the usual egress-gateway origination).",
       why:
-        "The author believes the traffic is protected by the certificates in the Secret, but on every sidecar that uses this DestinationRule they are not loaded: with MUTUAL the request, and the credentials in it, leave the pod unencrypted to a server that expected a client certificate, readable and alterable by anyone on the path; with SIMPLE the pinned CA is ignored, so the server is checked against the system trust store or not at all.",
+        "The author believes the traffic is protected by the certificates in the Secret, but on every sidecar that uses this DestinationRule no TLS is originated: the request, and any credentials in it, leave the pod unencrypted to a server that expected TLS (and, with MUTUAL, a client certificate), readable and alterable by anyone on the path. Only the gateways that use the same DestinationRule encrypt.",
       fix:
-        'Add a `workloadSelector` naming the workloads that originate the TLS (and keep the Secret in their namespace), or route the traffic through an egress gateway that holds the Secret, or mount the certificates in the sidecar and use `clientCertificate`, `privateKey` and `caCertificates`.',
+        'Add a `workloadSelector` naming the workloads that originate the TLS (and keep the Secret in their namespace), or route the traffic through an egress gateway that holds the Secret, or drop `credentialName` and mount the certificates in the sidecar, using `clientCertificate`, `privateKey` and `caCertificates` (with `credentialName` set, sidecars read none of them).',
       bad: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: partner-mtls, namespace: shop}\nspec:\n  host: api.partner.example.com\n  trafficPolicy:\n    tls:\n      mode: MUTUAL\n      credentialName: partner-client-certs\n      sni: api.partner.example.com',
       good: 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: partner-mtls, namespace: shop}\nspec:\n  host: api.partner.example.com\n  workloadSelector:\n    matchLabels: {app: checkout}\n  trafficPolicy:\n    tls:\n      mode: MUTUAL\n      credentialName: partner-client-certs\n      sni: api.partner.example.com',
       references: [
@@ -43,21 +43,13 @@ export default defineRule({
       for (const b of blocks) {
         const mode = tlsMode(b.tls);
         const secret = str(b.tls.credentialName)!;
-        const what = `DestinationRule ${dr.namespace}/${dr.name} originates TLS (${mode}, ${b.where}) to ${host} with credentialName ${secret} and no workloadSelector, so sidecars ignore the Secret`;
-        let message: string;
-        let severity: 'high' | 'medium';
-        if (mode === 'MUTUAL') {
-          if (str(b.tls.clientCertificate) && str(b.tls.privateKey)) continue;
-          severity = 'high';
-          message = `${what}: without a client certificate Istio cannot build the TLS context, and their connections to ${host} go out in plaintext.`;
-        } else {
-          if (str(b.tls.caCertificates)) continue;
-          const v = clientVerification(model);
-          severity = v.verifies ? 'medium' : 'high';
-          message = v.verifies
-            ? `${what}: the CA in it is not used, and with ${v.basis}, they check the server only against the operating system's CA bundle.`
-            : `${what}: the CA in it is not used, and with ${v.basis}, they do not verify the server certificate at all.`;
-        }
+        // Istio skips the whole TLS context (file fields included) on sidecars, for SIMPLE and MUTUAL alike;
+        // gateways read credentialName. A ConfigMap credential (a CA bundle) is not privileged: Istio 1.26+ keeps it.
+        if (secret.startsWith('configmap://')) continue;
+        const files = ['caCertificates', 'clientCertificate', 'privateKey'].filter((k) => str(b.tls[k]));
+        const unread = files.length ? ` (${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} not read either)` : '';
+        const severity = 'high';
+        const message = `DestinationRule ${dr.namespace}/${dr.name} originates TLS (${mode}, ${b.where}) to ${host} with credentialName ${secret} and no workloadSelector: Istio builds no TLS context for sidecars from it${unread}, so every sidecar that uses it sends its connections to ${host} in plaintext; only gateways load the Secret and originate TLS.`;
         report({
           resource: dr,
           path: [...b.path, 'credentialName'],
