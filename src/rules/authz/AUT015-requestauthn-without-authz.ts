@@ -45,7 +45,7 @@ export default defineRule({
         report({
           resource: r,
           path,
-          message: `RequestAuthentication ${r.namespace}/${r.name} validates tokens, but no AuthorizationPolicy in ${r.namespace} or ${model.rootNamespace} requires one: a request without a token is accepted as anonymous.`,
+          message: `RequestAuthentication ${r.namespace}/${r.name} validates tokens, but no AuthorizationPolicy in ${r.namespace === model.rootNamespace ? `the root namespace ${r.namespace}` : `${r.namespace} or ${model.rootNamespace}`} requires one: a request without a token is accepted as anonymous.`,
         });
         continue;
       }
