@@ -115,6 +115,11 @@ test('ExternalName Services are not judged: Istio makes them mesh-external alias
   const dr = destinationRule('default', 'my-httpbin', { host: 'my-httpbin.default.svc.cluster.local', trafficPolicy: { tls: disable } });
   assert.deepEqual(await findingsFor(rule, docs(namespace('default'), alias, dr)), []);
   assert.deepEqual(await findingsFor(rule, docs(alias, dr)), [], 'nor when the namespace is not in the input');
+  // The same page's Service without a selector, its Endpoints written by hand to Wikipedia's addresses.
+  const handEndpoints = service('default', 'my-wikipedia', null, [{ port: 443, name: 'tls' }]);
+  const wiki = destinationRule('default', 'my-wikipedia', { host: 'my-wikipedia.default.svc.cluster.local', trafficPolicy: { tls: disable } });
+  assert.deepEqual(await findingsFor(rule, docs(namespace('default'), handEndpoints, wiki)), []);
+  assert.deepEqual(await findingsFor(rule, docs(handEndpoints, wiki)), []);
   // A wildcard over the namespace still counts the real mesh services beside it, and only them.
   const wide = await findingsFor(rule, docs(...SHOP, service('shop', 'ext', null, [{ port: 80 }], { type: 'ExternalName', externalName: 'example.org' }), destinationRule('shop', 'all', { host: '*.shop.svc.cluster.local', trafficPolicy: { tls: disable } })));
   assert.equal(wide.length, 1);

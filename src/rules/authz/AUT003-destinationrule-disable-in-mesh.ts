@@ -19,7 +19,7 @@ export default defineRule({
     namespaceContent: false,
     docs: {
       summary:
-        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail, or when the input does not show whether the destination\'s namespace is in the mesh (no Namespace object of it, as in a repository of Istio configuration kept apart from the applications, whether or not its workloads are in the input, unless they show a proxy of their own; the platform namespaces are left out). An ExternalName Service is not judged: Istio makes it a mesh-external alias of its external name, with no mesh endpoints behind it and no Istio mutual TLS to turn off.',
+        'A DestinationRule sets `tls.mode: DISABLE` (at the top level, in `portLevelSettings`, or in a subset) for a host that is a Service in the mesh (its pods have a sidecar or are ambient, or its namespace is in the mesh), or a wildcard that covers such Services. High when a destination accepts the plaintext (its effective mTLS on that port is not STRICT) or is not in the input; medium when every destination is STRICT and the calls just fail, or when the input does not show whether the destination\'s namespace is in the mesh (no Namespace object of it, as in a repository of Istio configuration kept apart from the applications, whether or not its workloads are in the input, unless they show a proxy of their own; the platform namespaces are left out). An ExternalName Service, or one without a selector (its endpoints written by hand), is not judged: Istio makes the first a mesh-external alias of its external name, and endpoints that are no pod carry no sidecar, so neither has Istio mutual TLS to turn off.',
       why:
         "Istio's auto mTLS would send Istio mutual TLS to these destinations. DISABLE overrides it: every client sidecar the rule reaches sends plaintext, so the traffic is readable and alterable on the network and the destination sees no client identity, which silently defeats AuthorizationPolicies on principals or namespaces. Because DestinationRules apply to hosts mesh-wide, a rule written in one namespace can downgrade other tenants' calls.",
       fix:
@@ -44,7 +44,7 @@ export default defineRule({
         // The input may hold the mesh's configuration without its namespaces and workloads (a
         // repository of Istio config apart from the applications'): a downgrade to cluster services
         // whose place in the mesh the input does not show is still worth a look.
-        const unknown = namesExternalNameOnly(posture, host, dr.namespace) ? null : unknownMeshTarget(model, host, dr.namespace);
+        const unknown = namesOnlyServicesOutsideTheMesh(posture, host, dr.namespace) ? null : unknownMeshTarget(model, host, dr.namespace);
         if (!unknown) continue;
         for (const b of blocks) {
           report({
@@ -103,24 +103,31 @@ export interface Target {
 }
 
 /**
- * Whether a (non-wildcard) host names only ExternalName Services: Istio makes each a mesh-external alias
- * of its external name (MeshExternal, resolution Alias: pilot/pkg/serviceregistry/kube/conversion.go),
- * with no endpoints of the mesh behind it, so there is no Istio mutual TLS for a DestinationRule to
- * turn off or replace.
+ * Services with no pods of the mesh behind them: an ExternalName Service, which Istio makes a
+ * mesh-external alias of its external name (MeshExternal, resolution Alias:
+ * pilot/pkg/serviceregistry/kube/conversion.go), and a Service without a selector, whose endpoints are
+ * written by hand (istio.io's egress task points one at Wikipedia's addresses): endpoints that are no
+ * pod carry no sidecar label, so auto mTLS sends them plaintext anyway. There is no Istio mutual TLS for
+ * a DestinationRule to turn off or replace.
  */
-export function namesExternalNameOnly(posture: MeshPosture, host: string, ns: string): boolean {
+function outsideTheMesh(s: ServiceInfo): boolean {
+  return s.type === 'ExternalName' || s.selector === null;
+}
+
+/** Whether a (non-wildcard) host names only Services with no pods of the mesh behind them (outsideTheMesh). */
+export function namesOnlyServicesOutsideTheMesh(posture: MeshPosture, host: string, ns: string): boolean {
   if (host.includes('*')) return false;
   const all = posture.services.resolve(host, ns);
-  return all.length > 0 && all.every((s) => s.type === 'ExternalName');
+  return all.length > 0 && all.every(outsideTheMesh);
 }
 
 /** The in-mesh Services a DestinationRule host reaches, or null when it reaches none. */
 export function inMeshTarget(model: MeshModel, posture: MeshPosture, host: string, ns: string): Target | null {
-  if (namesExternalNameOnly(posture, host, ns)) return null;
+  if (namesOnlyServicesOutsideTheMesh(posture, host, ns)) return null;
   const inMesh = (mode: string | null) => mode === 'sidecar' || mode === 'ambient';
   const meshSide = (s: ServiceInfo) => s.workloads.map((w) => posture.of(w)).filter((wp) => wp && !wp.gateway);
   const services = posture.services.resolve(host, ns).filter((s) => {
-    if (s.type === 'ExternalName') return false;
+    if (outsideTheMesh(s)) return false;
     const ws = meshSide(s);
     // A workload whose namespace has no Namespace object (dataplane unknown) is assumed in the mesh, as posture does.
     return ws.length ? ws.some((wp) => wp!.dataplane !== 'none') : inMesh(model.namespace(s.namespace).mode);
