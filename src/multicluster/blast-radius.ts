@@ -6,6 +6,7 @@ import type { InputFile } from '../loader/load.js';
 import { CAPABILITIES, capabilitiesOf, secretAccess, subjectsFor, type Capability, type CapabilityGrant } from '../model/capabilities.js';
 import { describeCredential, storedCredentials, type StoredCredential } from './credentials.js';
 import { trustFindings, type TrustFinding } from './trust.js';
+import { secretFactsProblem } from '../cluster/secret-facts-check.js';
 
 export interface ClusterInput {
   name: string;
@@ -55,6 +56,11 @@ export interface BlastRadius {
   trust: TrustFinding[];
   /** Stored credentials whose target is not one of the clusters given. */
   unresolved: Array<{ cluster: string; credential: string; target: string | null; servers: string[] }>;
+  /**
+   * Clusters whose Secret facts or RBAC could not be read (facts an agent sent malformed before the
+   * server checked them, say): their credentials and CA material were left out, the others' pass ran.
+   */
+  unusable?: Array<{ cluster: string; reason: string }>;
 }
 
 interface ClusterState {
@@ -71,8 +77,22 @@ interface ClusterState {
  */
 export function blastRadius(inputs: ClusterInput[]): BlastRadius {
   const states = new Map<string, ClusterState>();
+  const unusable: NonNullable<BlastRadius['unusable']> = [];
   for (const input of inputs) {
-    states.set(input.name, { input, caps: capabilitiesOf(input.model), credentials: storedCredentials(input.model), locator: new Locator(input.files) });
+    // One cluster's bad data must not stop the pass for the others: that cluster stays a target
+    // (with what of it could be read) and holds no credential.
+    let caps = new Map<string, CapabilityGrant[]>();
+    let credentials: StoredCredential[] = [];
+    try {
+      caps = capabilitiesOf(input.model);
+      const problem = attachedFactsProblem(input.model);
+      if (problem) throw new Error(problem);
+      credentials = storedCredentials(input.model);
+    } catch (err) {
+      unusable.push({ cluster: input.name, reason: String((err as Error)?.message ?? err).slice(0, 300) });
+      credentials = [];
+    }
+    states.set(input.name, { input, caps, credentials, locator: new Locator(input.files) });
   }
   const serverToCluster = learnServers(states);
   const resolve = (c: StoredCredential, servers: string[]): string | null => {
@@ -139,7 +159,21 @@ export function blastRadius(inputs: ClusterInput[]): BlastRadius {
     }
     clusters.push({ cluster: origin, reach: [...reach.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1)) });
   }
-  return { clusters, trust: trustFindings(inputs), unresolved };
+  const usable = unusable.length ? inputs.filter((i) => !unusable.some((u) => u.cluster === i.name)) : inputs;
+  return { clusters, trust: trustFindings(usable), unresolved, ...(unusable.length ? { unusable } : {}) };
+}
+
+/**
+ * The first Secret of the model whose attached facts (an agent's, read back from the store) are not a
+ * SecretFacts. Facts computed here from a Secret's values (file scans) are not attached, not checked.
+ */
+function attachedFactsProblem(model: MeshModel): string | null {
+  for (const s of model.ofKind('', 'Secret')) {
+    if (s.secretFacts === undefined) continue;
+    const problem = secretFactsProblem(s.secretFacts);
+    if (problem) return `Secret ${s.namespace}/${s.name}: ${problem}`;
+  }
+  return null;
 }
 
 function principalGrants(st: ClusterState, principal: string, groups: string[]): CapabilityGrant[] {

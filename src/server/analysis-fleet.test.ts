@@ -15,7 +15,7 @@ import type { Change } from '../relay/protocol.js';
 import { blastRadius } from '../multicluster/blast-radius.js';
 import { MeshModel } from '../model/model.js';
 import { exampleObjects, EXAMPLES_DIR } from '../ui/seed.js';
-import { upsert } from './testing-kit.js';
+import { upsert, wire } from './testing-kit.js';
 import { Analysis, analyseStoredFleet, FleetChangeLog, FleetInputs, FLEET_KINDS, fleetFindings, loadResources, type ClusterAnalysisWorker, type FleetRunResult } from './analysis.js';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
@@ -189,6 +189,29 @@ test('fleet pass: a failed pass makes the next one record again, even when no sl
     const again = await analyseStoredFleet(flaky, at, { inputs: kept, heard: null });
     assert.equal(again.unchanged, false);
     assert.deepEqual(await recorded(base), await scratch(base));
+  });
+});
+
+test("fleet pass: one cluster's malformed Secret facts (stored before ingest checked them) leave out that cluster, not the pass", async () => {
+  await withExamples(async (base) => {
+    const kept = new FleetInputs();
+    const good = await analyseStoredFleet(base, at, { inputs: kept, heard: null });
+    assert.equal(good.radius.unusable, undefined);
+    const reachOf = (r: FleetRunResult, c: string) => r.radius.clusters.find((o) => o.cluster === c)?.reach.map((x) => `${x.cluster}: ${x.summary}`);
+    // What an agent could push before: `kubeconfigs` a string on a remote secret (TypeError ... flatMap in every later pass).
+    const facts = { version: 1, flavour: 'istio', keys: [], unreadable: [], skippedKeys: 0, pem: [], kubeconfigs: 'x', credentialProblems: [] };
+    const evil = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'istio-remote-secret-evil', namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } } };
+    const stored = await base.applyBatch('north', { v: 1, cluster: 'north', agentVersion: 't', epoch: 'e1', seq: 2, type: 'delta', sentAt: at.toISOString(), changes: [{ op: 'upsert', object: { ...wire(evil, true), secretFacts: facts as never } }] }, at, { maxObjects: 10_000 });
+    assert.equal(stored.status, 'stored');
+    const pass = await analyseStoredFleet(base, at, { inputs: kept, heard: null });
+    assert.equal(pass.unchanged, false);
+    assert.deepEqual(pass.radius.unusable?.map((u) => u.cluster), ['north']);
+    assert.match(pass.radius.unusable![0].reason, /Secret istio-system\/istio-remote-secret-evil: secretFacts\.kubeconfigs is not a list/);
+    // The other clusters' reach is as before; north holds no credential now but is still reached.
+    assert.deepEqual(reachOf(pass, 'east'), reachOf(good, 'east'));
+    assert.deepEqual(reachOf(pass, 'west'), reachOf(good, 'west'));
+    assert.deepEqual(reachOf(pass, 'north'), []);
+    assert.deepEqual(await recorded(base), fleetFindings(pass.radius).map((f) => `${f.ruleId} ${f.fingerprint} ${f.message}`).sort());
   });
 });
 

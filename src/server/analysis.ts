@@ -572,6 +572,11 @@ export class Analysis implements IngestListener {
       // A pass where nothing changed recorded nothing: the last radius (and its time) stand.
       if (!result.unchanged || !this.lastFleet) this.lastFleet = { at: at.toISOString(), radius: result.radius };
       if (fence) await this.gate!.fleetAnalysed(new Date(this.lastFleet.at), this.lastFleet.radius, fence);
+      if (!result.unchanged) {
+        for (const u of result.radius.unusable ?? []) {
+          this.log.warn({ cluster: u.cluster, reason: u.reason }, "the fleet pass left out this cluster's credentials and CA material: its stored Secret facts or RBAC could not be read; the cluster's next snapshot replaces them");
+        }
+      }
       const seconds = (performance.now() - started) / 1000;
       this.runs.set(FLEET_CLUSTER, (this.runs.get(FLEET_CLUSTER) ?? 0) + 1);
       this.log.info({ cluster: FLEET_CLUSTER, clusters: result.clusters, reloaded: result.reloaded, unchanged: result.unchanged ?? false, ...result.outcome, seconds: Number(seconds.toFixed(3)) }, 'fleet analysed');

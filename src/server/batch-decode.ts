@@ -16,6 +16,8 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { sanitizeOwnedObject } from '../cluster/sanitize.js';
+import { checkSecretFacts, SecretFactsError } from '../cluster/secret-facts-check.js';
+import type { SecretFacts } from '../cluster/secret-facts.js';
 import { isClusterName, RELAY_LIMITS, RELAY_PROTOCOL_VERSION, type Batch, type Change, type RelayError, type WireKindStatus, type WireObject } from '../relay/protocol.js';
 import { wireObjectJsonWith, wireObjectKey } from '../store/common.js';
 import type { SerializedUpsert, StoreBatch, StoreChange } from '../store/types.js';
@@ -156,11 +158,23 @@ function validateObject(w: unknown, at: string): { object: WireObject; text: str
   if (text.length * 3 > RELAY_LIMITS.maxObjectBytes && Buffer.byteLength(text) > RELAY_LIMITS.maxObjectBytes) refuse(413, 'too-large', `${at} is over ${RELAY_LIMITS.maxObjectBytes} bytes`);
   const out: WireObject = { apiVersion: w.apiVersion, kind: w.kind, namespaced: w.namespaced, obj };
   if (w.apiVersion === 'v1' && w.kind === 'Secret') {
-    // The agent derived the facts from the data it alone saw; they carry no value. Bounded, and only on Secrets.
-    if (isObj(w.secretFacts) && Buffer.byteLength(JSON.stringify(w.secretFacts)) <= MAX_SECRET_FACTS_BYTES) out.secretFacts = w.secretFacts as unknown as WireObject['secretFacts'];
+    // The agent derived the facts from the data it alone saw; they carry no value. Bounded, only on
+    // Secrets, and checked field by field: the rules and the fleet pass read them as well-formed.
+    if (w.secretFacts !== undefined) out.secretFacts = validateSecretFacts(w.secretFacts, at);
     else if (secretFacts) out.secretFacts = secretFacts;
   }
   return { object: out, text };
+}
+
+/** The agent's facts of a Secret as exactly a SecretFacts (src/cluster/secret-facts-check.ts), or a Refusal naming the field. */
+function validateSecretFacts(v: unknown, at: string): SecretFacts {
+  if (Buffer.byteLength(JSON.stringify(v) ?? '') > MAX_SECRET_FACTS_BYTES) refuse(413, 'too-large', `${at}.secretFacts is over ${MAX_SECRET_FACTS_BYTES} bytes`);
+  try {
+    return checkSecretFacts(v);
+  } catch (err) {
+    if (err instanceof SecretFactsError) refuse(400, 'malformed', `${at}.${err.path} ${err.problem}; run an agent of the server's version`);
+    throw err;
+  }
 }
 
 function validateKinds(v: unknown): WireKindStatus[] {

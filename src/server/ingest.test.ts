@@ -6,7 +6,8 @@ import { createRelayPki, TestIdentityService, type RelayPki } from '../testing/r
 import { MemoryIngestStore } from '../testing/relay-store.js';
 import { startTestAgentListener, type TestAgentListener } from '../testing/relay-server.js';
 import { gz, rawRequest } from '../testing/relay-client.js';
-import { AGENT_PATHS, RELAY_LIMITS, type Batch, type Change } from '../relay/protocol.js';
+import { AGENT_PATHS, RELAY_LIMITS, type Batch, type Change, type WireObject } from '../relay/protocol.js';
+import { sanitizeObject } from '../cluster/sanitize.js';
 import type { AgentCredentials } from '../relay/identity-types.js';
 
 let pki: RelayPki;
@@ -145,6 +146,34 @@ test('malformed batches: 400 with a code, nothing stored', async () => {
   const v2 = await post(alpha, gz({ ...batch('alpha', 'x', 1, []), v: 2 }));
   assert.equal(v2.body.code, 'unsupported-version');
   assert.deepEqual(await store.cursor('alpha'), before);
+});
+
+test("a Secret's facts from the agent: stored when they are exactly a SecretFacts, refused naming the field otherwise", async () => {
+  const remote = { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'istio-system', name: 'istio-remote-secret-east', labels: { 'istio/multiCluster': 'true' } }, stringData: { east: 'apiVersion: v1\nkind: Config\nclusters: [{name: east, cluster: {server: "https://east.example:6443"}}]\nusers: [{name: u, user: {exec: {command: /bin/sh}}}]\ncontexts: [{name: c, context: {cluster: east, user: u}}]\ncurrent-context: c\n' } };
+  // As the agent sends it: sanitized there, its facts beside the object.
+  const { obj, secretFacts } = sanitizeObject(remote);
+  const facts = JSON.parse(JSON.stringify(secretFacts));
+  assert.equal(facts.kubeconfigs[0].users.length, 1);
+  const secret = (f: unknown): Change => ({ op: 'upsert', object: { apiVersion: 'v1', kind: 'Secret', namespaced: true, obj, secretFacts: f } as WireObject });
+  const before = await store.cursor('alpha');
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['kubeconfigs a string', { ...facts, kubeconfigs: 'x' }, /^changes\[0\]\.object\.secretFacts\.kubeconfigs is not a list/],
+    ['users null', { ...facts, kubeconfigs: [{ ...facts.kubeconfigs[0], users: null }] }, /secretFacts\.kubeconfigs\[0\]\.users is not a list/],
+    ['empty', {}, /secretFacts\.version/],
+    ['pem of nulls', { ...facts, pem: [null, 1] }, /secretFacts\.pem\[0\] is not an object/],
+    ['a string', 'x', /secretFacts is not an object/],
+  ];
+  for (const [what, f, message] of cases) {
+    const r = await post(alpha, gz(batch('alpha', 'facts', 1, [secret(f)])));
+    assert.equal(r.status, 400, `${what}: ${r.status} ${r.text}`);
+    assert.equal(r.body.code, 'malformed', what);
+    assert.match(r.body.message, message, what);
+  }
+  assert.deepEqual(await store.cursor('alpha'), before, 'nothing of a refused batch was stored');
+  const ok = await post(alpha, gz(batch('alpha', 'facts', 1, [secret({ ...facts, extra: 'dropped' })])));
+  assert.equal(ok.status, 200, ok.text);
+  const stored = [...store.snapshotOf('alpha').values()].find((o) => o.key.kind === 'Secret')!;
+  assert.deepEqual(stored.object.secretFacts, facts, 'stored as sent, unknown fields dropped');
 });
 
 test('oversized: too many changes, a body over the compressed limit, a gzip bomb: 413, bounded', async () => {

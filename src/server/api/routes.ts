@@ -320,7 +320,7 @@ export const ROUTES: RouteSpec[] = [
       const fleet = await deps.analysis.sharedFleet();
       const clusters = (await deps.store.listClusters()).filter((c) => c.name !== FLEET_CLUSTER && !c.revokedAt);
       const edges = (fleet?.radius.clusters ?? []).flatMap((o) => o.reach.map((r) => ({ from: o.cluster, to: r.cluster, summary: r.summary, capabilities: r.capabilities, path: r.path, otherPaths: r.otherPaths })));
-      return { computedAt: fleet?.at ?? null, nodes: clusters.map((c) => ({ cluster: c.name })), edges, trust: fleet?.radius.trust ?? [], unresolved: fleet?.radius.unresolved ?? [] };
+      return { computedAt: fleet?.at ?? null, nodes: clusters.map((c) => ({ cluster: c.name })), edges, trust: fleet?.radius.trust ?? [], unresolved: fleet?.radius.unresolved ?? [], unusable: fleet?.radius.unusable ?? [] };
     },
   },
   {

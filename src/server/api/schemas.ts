@@ -298,6 +298,8 @@ export const blastRadiusGraph = {
     },
     trust: { type: 'array', items: { type: 'object', additionalProperties: true } },
     unresolved: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    /** Clusters the last fleet pass left out (their stored Secret facts or RBAC could not be read), and why. */
+    unusable: { type: 'array', items: { type: 'object', required: ['cluster', 'reason'], properties: { cluster: str, reason: str } } },
   },
 } as const;
 
