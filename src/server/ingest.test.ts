@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import https from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { createRelayPki, TestIdentityService, type RelayPki } from '../testing/relay-pki.js';
 import { MemoryIngestStore } from '../testing/relay-store.js';
@@ -241,4 +242,45 @@ test('batches in flight are bounded across clusters: past the bound, 503 unavail
   assert.equal(second.headers['retry-after'], '1');
   release();
   assert.equal((await first).status, 200);
+});
+
+test('one cluster holds at most two batches in flight, counted before the body is read: a third gets 429, other clusters keep their slots', { timeout: 20_000 }, async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let inside = 0;
+  let twoInside!: () => void;
+  const both = new Promise<void>((r) => (twoInside = r));
+  const slowStore = new MemoryIngestStore();
+  const applyBatch = slowStore.applyBatch.bind(slowStore);
+  slowStore.applyBatch = async (...args: Parameters<typeof applyBatch>) => {
+    if (args[0] === 'alpha') {
+      if (++inside === 2) twoInside();
+      await gate;
+    }
+    return applyBatch(...args);
+  };
+  const srv2 = await startTestAgentListener({ store: slowStore, identity, ingest: { batchesPerSecond: 1000, burst: 1000 } });
+  t.after(() => srv2.close());
+  const post2 = (creds: AgentCredentials, body: Buffer) => rawRequest(srv2.url, { path: AGENT_PATHS.batch, caPem: pki.caPem, creds, body });
+  const held = [post2(alpha, gz(batch('alpha', 'a', 1, [pod('a', 'b')]))), post2(alpha, gz(batch('alpha', 'b', 1, [pod('a', 'b')])))];
+  await both;
+  // A third whose body never comes: refused from its headers, not left waiting for the body.
+  const flood = await new Promise<{ status: number; retryAfter: unknown; code: string }>((resolve, reject) => {
+    const req = https.request(new URL(AGENT_PATHS.batch, srv2.url), { method: 'POST', ca: pki.caPem, cert: alpha.certificatePem, key: alpha.keyPem, agent: false, headers: { 'content-encoding': 'gzip', 'content-length': '1000000' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], code: JSON.parse(text).code }));
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+  assert.deepEqual(flood, { status: 429, retryAfter: '1', code: 'rate-limited' });
+  // Beta is served while alpha's two are held.
+  const b = await post2(beta, gz(batch('beta', 'fair', 1, [pod('x', 'y')])));
+  assert.equal(b.status, 200, b.text);
+  release();
+  assert.deepEqual((await Promise.all(held)).map((r) => r.status), [200, 200]);
+  // The slots are given back: alpha sends again.
+  const again = await post2(alpha, gz(batch('alpha', 'c', 1, [pod('a', 'b')])));
+  assert.equal(again.status, 200, again.text);
 });

@@ -7,8 +7,9 @@
  *   which asks the store, so a revocation takes effect at once) before its body is read;
  * - a batch writes only the certificate's cluster: `batch.cluster` must equal it (403 otherwise, never
  *   "corrected");
- * - per cluster, a token bucket limits batches (429 with Retry-After): one flooding agent cannot take
- *   the store from the others;
+ * - per cluster, a token bucket limits batches, and at most maxConcurrentBatchesPerCluster are read and
+ *   stored at once (both 429 with Retry-After, counted from before the body is read): one flooding
+ *   agent cannot take the store, nor the server-wide decode slots (maxConcurrentBatches), from the others;
  * - the compressed body is bounded by fastify's body limit before it is read; the rest (the
  *   decompressed size, the strict shape, sanitizing every object again) is ./batch-decode.ts, run in
  *   the ingest decoder threads (./ingest-decoder.ts) so the event loop only moves bytes and writes rows;
@@ -37,6 +38,12 @@ export interface IngestOptions {
    * decompressed limit in memory, so this bounds the server's ingest memory whatever the fleet does.
    */
   maxConcurrentBatches?: number;
+  /**
+   * Batches one cluster may have in flight at once, from before the body is read until the answer
+   * (its share of maxConcurrentBatches): an agent sends one at a time (src/relay/agent.ts), so more
+   * is a retry racing its first try or a flood.
+   */
+  maxConcurrentBatchesPerCluster?: number;
   /** Ingest decoder threads (./ingest-decoder.ts); default DEFAULT_DECODER_THREADS. */
   decoderThreads?: number;
   now?: () => Date;
@@ -45,6 +52,7 @@ export interface IngestOptions {
 export const DEFAULT_BATCHES_PER_SECOND = 20;
 export const DEFAULT_BURST = 40;
 export const DEFAULT_MAX_CONCURRENT_BATCHES = 8;
+export const DEFAULT_MAX_CONCURRENT_BATCHES_PER_CLUSTER = 2;
 
 /** Most keys of one delta handed to the analysis; more, and it reloads the cluster instead. */
 const MAX_LISTED_KEYS = 2000;
@@ -67,6 +75,7 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
   const burst = opts.burst ?? DEFAULT_BURST;
   const maxObjects = opts.maxObjects ?? RELAY_LIMITS.maxObjectsPerCluster;
   const maxConcurrent = opts.maxConcurrentBatches ?? DEFAULT_MAX_CONCURRENT_BATCHES;
+  const perCluster = opts.maxConcurrentBatchesPerCluster ?? DEFAULT_MAX_CONCURRENT_BATCHES_PER_CLUSTER;
 
   return (app: FastifyInstance, deps: AgentRoutesDeps) => {
     // Threads start with the first batch; they go with the server.
@@ -74,6 +83,8 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
     app.addHook('onClose', async () => decoders.close());
     const buckets = new Map<string, { tokens: number; at: number }>();
     let inFlight = 0;
+    /** Batches per cluster from onRequest to the response's end (or the connection's): bodies being read count too. */
+    const clusterInFlight = new Map<string, number>();
     /** Takes a token for `cluster`; returns 0 when allowed, else the ms until one is available. */
     const take = (cluster: string): number => {
       const t = Date.now();
@@ -114,11 +125,25 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
         }
         req.meshwardCluster = who.cluster;
         if (req.method === 'POST') {
-          const waitMs = take(who.cluster);
+          const cluster = who.cluster;
+          const held = clusterInFlight.get(cluster) ?? 0;
+          if (held >= perCluster) {
+            // 429, not 503: the agent waits Retry-After and resends the same batch without re-reading the cursor.
+            reply.header('retry-after', '1');
+            return send(reply, 429, { code: 'rate-limited', message: `cluster ${cluster} has ${held} batches in flight already, the most one cluster may; send one at a time` });
+          }
+          const waitMs = take(cluster);
           if (waitMs > 0) {
             reply.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
-            return send(reply, 429, { code: 'rate-limited', message: `cluster ${who.cluster} sends batches faster than ${rate}/s; slow down` });
+            return send(reply, 429, { code: 'rate-limited', message: `cluster ${cluster} sends batches faster than ${rate}/s; slow down` });
           }
+          clusterInFlight.set(cluster, held + 1);
+          // 'close' comes once, whether the answer was sent or the connection dropped mid-body.
+          reply.raw.once('close', () => {
+            const n = (clusterInFlight.get(cluster) ?? 1) - 1;
+            if (n > 0) clusterInFlight.set(cluster, n);
+            else clusterInFlight.delete(cluster);
+          });
         }
       });
 
