@@ -29,6 +29,7 @@ import { StoreConflictError, type Store } from '../store/types.js';
 import type { AgentIdentityService, AgentRoutesDeps, IdentityOptions } from './types.js';
 import { CLIENT_AUTH_OID, CsrError, openCertificateAuthority, verifiedCsrKey, type CertificateAuthority } from './ca.js';
 import { bearerToken, hashBootstrapToken, isBootstrapTokenShape, newBootstrapToken } from './tokens.js';
+import { closeAfterRefusal } from './early-refusal.js';
 
 /** The largest enroll or renew body: a CSR and a few short strings. */
 export const MAX_IDENTITY_BODY_BYTES = 64 * 1024;
@@ -286,9 +287,26 @@ function bodyErrorHandler(error: { statusCode?: number; name?: string; code?: un
  */
 // Any server type and logger: the assembly creates the listener with https options and its own pino.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+type EarlyCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
 export function registerIdentityRoutes(app: FastifyInstance<any, any, any, any, any>, deps: AgentRoutesDeps): void {
   const { identity, log } = deps;
-  app.post(AGENT_PATHS.enroll, { bodyLimit: MAX_IDENTITY_BODY_BYTES, errorHandler: bodyErrorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
+  // Before the body is read: enroll needs a bootstrap token (its shape is checked here, the token
+  // itself with the CSR), renew a client certificate the store still accepts.
+  const enrollToken: EarlyCheck = async (request, reply) => {
+    if (isBootstrapTokenShape(bearerToken(request.headers.authorization))) return;
+    log.warn({ event: 'enroll-refused', code: 'bad-token' }, 'enrollment refused');
+    closeAfterRefusal(request, reply);
+    return sendError(reply, err('bad-token', `no bootstrap token, or not one this server issued (send Authorization: Bearer mwb_...); ${registerHint(null)}`));
+  };
+  const renewer: EarlyCheck = async (request, reply) => {
+    const who = await identity.authenticate(request.raw.socket as TLSSocket, new Date());
+    if (!isRelayError(who)) return;
+    log.warn({ event: 'renew-refused', code: who.code }, 'renewal refused');
+    closeAfterRefusal(request, reply);
+    return sendError(reply, who);
+  };
+  app.post(AGENT_PATHS.enroll, { bodyLimit: MAX_IDENTITY_BODY_BYTES, errorHandler: bodyErrorHandler, onRequest: enrollToken }, async (request: FastifyRequest, reply: FastifyReply) => {
     const result = await identity.enroll(bearerToken(request.headers.authorization), request.body, new Date());
     if (isRelayError(result)) {
       log.warn({ event: 'enroll-refused', code: result.code }, 'enrollment refused');
@@ -297,7 +315,7 @@ export function registerIdentityRoutes(app: FastifyInstance<any, any, any, any, 
     log.info({ event: 'enrolled', cluster: result.cluster, notAfter: result.notAfter }, 'agent enrolled');
     return reply.code(200).send(result);
   });
-  app.post(AGENT_PATHS.renew, { bodyLimit: MAX_IDENTITY_BODY_BYTES, errorHandler: bodyErrorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
+  app.post(AGENT_PATHS.renew, { bodyLimit: MAX_IDENTITY_BODY_BYTES, errorHandler: bodyErrorHandler, onRequest: renewer }, async (request: FastifyRequest, reply: FastifyReply) => {
     const at = new Date();
     const who = await identity.authenticate(request.raw.socket as TLSSocket, at);
     if (isRelayError(who)) {

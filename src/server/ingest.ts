@@ -24,6 +24,7 @@ import type { StoreBatch } from '../store/types.js';
 import type { AgentRoutesDeps, RegisterAgentRoutes } from './types.js';
 import { registerIdentityRoutes } from './identity.js';
 import { Refusal, refuse } from './batch-decode.js';
+import { closeAfterRefusal } from './early-refusal.js';
 import { DEFAULT_DECODER_THREADS, IngestDecoders } from './ingest-decoder.js';
 
 export interface IngestOptions {
@@ -121,6 +122,7 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
         const who = await deps.identity.authenticate(req.raw.socket as TLSSocket, now());
         if ('code' in who) {
           deps.log.warn({ event: 'agent-refused', code: who.code, path: req.routeOptions.url ?? null }, 'agent request refused');
+          closeAfterRefusal(req, reply);
           return send(reply, who.code === 'unauthenticated' || who.code === 'bad-token' ? 401 : 403, { code: who.code, message: who.message });
         }
         req.meshwardCluster = who.cluster;
@@ -128,12 +130,14 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
           const cluster = who.cluster;
           const held = clusterInFlight.get(cluster) ?? 0;
           if (held >= perCluster) {
+            closeAfterRefusal(req, reply);
             // 429, not 503: the agent waits Retry-After and resends the same batch without re-reading the cursor.
             reply.header('retry-after', '1');
             return send(reply, 429, { code: 'rate-limited', message: `cluster ${cluster} has ${held} batches in flight already, the most one cluster may; send one at a time` });
           }
           const waitMs = take(cluster);
           if (waitMs > 0) {
+            closeAfterRefusal(req, reply);
             reply.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
             return send(reply, 429, { code: 'rate-limited', message: `cluster ${cluster} sends batches faster than ${rate}/s; slow down` });
           }

@@ -66,7 +66,11 @@ export interface ServerOptions {
   telemetry?: Omit<TelemetryPollerOptions, 'store' | 'log' | 'onStored' | 'now'> | null;
   /** One of several replicas on PostgreSQL (src/server/replicas: leases, notifications, fenced writes). Null: a single server. */
   replicas?: ReplicaSettings | null;
+  /** Request deadlines and connection bounds (default SERVER_TIMEOUTS; tests shorten them). */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+export type ServerTimeouts = { -readonly [K in keyof typeof SERVER_TIMEOUTS]: number };
 
 export interface RunningServer {
   apiUrl: string;
@@ -90,6 +94,35 @@ export interface RunningServer {
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 /** Longest body the API accepts (suppressions are small). */
 const API_BODY_LIMIT = 64 * 1024;
+
+/**
+ * How long a client may take, per listener. Fastify's default (requestTimeout 0) turned Node's off: a
+ * silent client, or one dripping a byte every few seconds, held a connection (and a file descriptor)
+ * for as long as it liked, unauthenticated too. The webhook cuts requests at 15 s (src/webhook/server.ts).
+ * - headers: 10 s from the connection (the TLS handshake too), as the webhook;
+ * - API requests (bodies of at most 64 KiB): 30 s in all;
+ * - agent requests: 120 s in all, for the largest batch (8 MiB compressed, RELAY_LIMITS) on a link of
+ *   600 kbit/s; enroll and renew bodies are a few KiB. An agent itself gives up after 30 s without a
+ *   byte (`--request-timeout`, src/relay/transport.ts), not after a total;
+ * - idle (no byte either way, an answer being computed included): 120 s, past the agent's own;
+ * - connections at once: what a fleet needs with room to spare (an agent keeps one or two: batches
+ *   and telemetry; 500 agents were measured), the rest refused at accept.
+ * Node checks the request and header deadlines every CONNECTIONS_CHECK_MS, so they hold to within that.
+ */
+export const SERVER_TIMEOUTS = {
+  headersMs: 10_000,
+  apiRequestMs: 30_000,
+  agentRequestMs: 120_000,
+  idleMs: 120_000,
+  apiMaxConnections: 1_024,
+  agentMaxConnections: 4_096,
+} as const;
+const CONNECTIONS_CHECK_MS = 2_000;
+
+/** The Node server options both listeners share (headers deadline, its check, the TLS handshake's own). */
+function nodeServerOptions(timeouts: ServerTimeouts): { headersTimeout: number; connectionsCheckingInterval: number; handshakeTimeout: number } {
+  return { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, timeouts.headersMs), handshakeTimeout: timeouts.headersMs };
+}
 
 function urlOf(app: FastifyInstance, scheme: 'http' | 'https'): string {
   const a = app.server.address() as AddressInfo;
@@ -140,13 +173,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // --- API listener ---
   const apiTls = opts.apiTls ? { key: readFileSync(opts.apiTls.keyFile), cert: readFileSync(opts.apiTls.certFile) } : null;
+  const timeouts: ServerTimeouts = { ...SERVER_TIMEOUTS, ...opts.timeouts };
+  const nodeOptions = nodeServerOptions(timeouts);
   const api: FastifyInstance = Fastify({
     loggerInstance: log.child({ listener: 'api' }),
     bodyLimit: API_BODY_LIMIT,
-    ...(apiTls ? { https: apiTls } : {}),
+    requestTimeout: timeouts.apiRequestMs,
+    connectionTimeout: timeouts.idleMs,
+    ...(apiTls ? { https: { ...apiTls, ...nodeOptions } } : { http: nodeOptions }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
+  api.server.maxConnections = timeouts.apiMaxConnections;
   api.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     // API answers are never cached; the dashboard's hashed files set their own (src/ui/serve.ts).
@@ -174,10 +212,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.identity) {
     agent = Fastify({
       loggerInstance: log.child({ listener: 'agent' }),
-      https: opts.identity.agentTlsOptions(),
+      https: { ...opts.identity.agentTlsOptions(), ...nodeOptions },
       // Ingest bounds its own bodies (compressed and decompressed); this is the outer cap.
       bodyLimit: 8 * 1024 * 1024 + 64 * 1024,
+      requestTimeout: timeouts.agentRequestMs,
+      connectionTimeout: timeouts.idleMs,
     }) as unknown as FastifyInstance;
+    agent.server.maxConnections = timeouts.agentMaxConnections;
     for (const register of opts.agentRoutes) register(agent, { store, identity: opts.identity, listener, log: log.child({ listener: 'agent' }) });
   }
 

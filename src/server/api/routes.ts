@@ -19,6 +19,7 @@ import { FLEET_CLUSTER, type ClusterRecord, type FindingRecord, type FindingStat
 import type { Analysis } from '../analysis.js';
 import { refuse, type Authenticator, type Principal, type Role } from './auth.js';
 import * as S from './schemas.js';
+import { closeAfterRefusal } from '../early-refusal.js';
 
 export interface ApiDeps {
   store: Store;
@@ -382,11 +383,18 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       method: r.method,
       url: r.url,
       schema: { ...(r.querystring ? { querystring: r.querystring } : {}), ...(r.params ? { params: r.params } : {}), ...(r.body ? { body: r.body } : {}), response: r.response },
-      preHandler: async (req, reply) => {
+      // Before the body is read: an unauthenticated or under-privileged caller sends nothing more.
+      onRequest: async (req, reply) => {
         if (r.role === null) return;
         const result = deps.auth.authenticate(req);
-        if (!result.ok) return refuse(reply, 401, result.error, result.message);
-        if (ROLE_RANK[result.principal.role] < ROLE_RANK[r.role]) return refuse(reply, 403, 'forbidden', `${r.method} ${r.url} needs the ${r.role} role; ${result.principal.name} is a ${result.principal.role}`);
+        if (!result.ok) {
+          closeAfterRefusal(req, reply);
+          return refuse(reply, 401, result.error, result.message);
+        }
+        if (ROLE_RANK[result.principal.role] < ROLE_RANK[r.role]) {
+          closeAfterRefusal(req, reply);
+          return refuse(reply, 403, 'forbidden', `${r.method} ${r.url} needs the ${r.role} role; ${result.principal.name} is a ${result.principal.role}`);
+        }
         req.meshwardPrincipal = result.principal;
       },
       handler: async (req, reply) => r.handler(req, reply, { deps, principal: req.meshwardPrincipal ?? null, now: (deps.now ?? (() => new Date()))() }),
