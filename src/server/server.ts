@@ -20,7 +20,7 @@ import { openApiDocument } from './api/openapi.js';
 import { registerApiRoutes } from './api/routes.js';
 import { registerDashboard } from '../ui/serve.js';
 import { createServerMetrics, registerHealthRoutes, type ServerMetrics } from './metrics.js';
-import type { StoreSpec } from '../store/index.js';
+import { StoreInputError, type StoreSpec } from '../store/index.js';
 import { WorkerClusterAnalysis } from './analysis-worker-host.js';
 import type { AgentIdentityService, IngestListener, RegisterAgentRoutes } from './types.js';
 import { TelemetryPoller, type TelemetryPollerOptions } from './telemetry.js';
@@ -192,6 +192,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return payload;
   });
   api.setErrorHandler((err: { statusCode?: number; validation?: unknown; message?: string; code?: string }, req, reply) => {
+    // The store refusing what the caller sent (a forged page cursor, say) is the caller's error; its
+    // message says what and how to fix it, and quotes no more of the input than escaped as JSON.
+    if (err instanceof StoreInputError) return reply.code(400).send({ error: 'bad-request', message: err.message });
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
       req.log.error({ err: { name: (err as Error).name, code: err.code } }, 'request failed');

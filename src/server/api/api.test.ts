@@ -149,6 +149,12 @@ test('hostile query strings are refused with 400 before any handler: __proto__, 
     assert.ok(typeof r.body.message === 'string');
     assert.ok(!/[\x00-\x08\x0b-\x1f]/.test(r.text), `${q}: control characters echoed`);
   }
+  // Cursors of the right shape that this server never issued: the store refuses them, the API says 400 (was 500).
+  for (const cursor of ['AAAA', Buffer.from('{"k":[1,2]}').toString('base64url'), Buffer.from('x'.repeat(40)).toString('base64url')]) {
+    const r = await t.get(`/api/findings?cursor=${cursor}`);
+    assert.equal(r.status, 400, `cursor ${cursor}: ${r.text}`);
+    assert.deepEqual(r.body, { error: 'bad-request', message: 'the page cursor is not one this server issued; start again without `cursor`' });
+  }
   assert.equal((await t.get('/api/clusters/%3Cscript%3E')).status, 400);
   assert.equal((await t.get('/api/findings/alpha/__proto__')).status, 400);
   assert.equal((await t.get('/api/trends?days=100000')).status, 400);
