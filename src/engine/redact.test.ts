@@ -43,6 +43,15 @@ test('redactUrl: schemeless credentials, plain text, control characters, non-str
   assert.ok(huge.length < 9000 && !huge.includes('CANARY'), 'cut, and the cut part never shown');
 });
 
+test('redactUrl is idempotent: redacting a redacted URL again (the server, after the agent) keeps its fingerprints', () => {
+  const urls = ['http://admin:s3cret@prom:9090/api?token=abc&x=&flag#frag', 'bob:pw@host', 'http://u:p@h/x@y', 'https://tok@prom.example/', 'http://a:b%40c@prom', 'https://prom.example/?access_token=zzz', 'http://prom:9090', 'ftp://p:w@h:21/a?b=c#d', 'x'.repeat(9000)];
+  for (const u of urls) {
+    const once = redactUrl(u);
+    assert.equal(redactUrl(once), once, u.slice(0, 60));
+  }
+  assert.ok(!redactUrl('http://admin:s3cret@prom').includes('s3cret'));
+});
+
 test('yamlErrorReason: tag, alias and handle texts from both YAML libraries are never shown', () => {
   const jsYaml = (text: string) => {
     try {

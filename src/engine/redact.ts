@@ -52,7 +52,9 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]{0,30}):\/\//;
  * everything before the last `@`. Over-redacting a path that holds an `@` costs readability, never a
  * secret. Characters a terminal acts on are escaped in what remains; a URL over 8192 characters is
  * shown as its scheme and fingerprint. Strings without `@`, `?` or `#`
- * come back as they are (escaped).
+ * come back as they are (escaped). Idempotent: a password, user or query value that already reads as
+ * a fingerprint (`sha256:` and 12 hex digits) is kept, so a URL redacted elsewhere (the Prometheus URL
+ * an agent reports, src/insights/wire.ts) can be redacted again without its fingerprints changing.
  */
 export function redactUrl(raw: string): string {
   if (typeof raw !== 'string') return redactedMarker(raw);
@@ -79,8 +81,12 @@ function redactParsedUrl(raw: string): string | null {
   if (/@|%40/i.test(u.pathname + u.search + u.hash)) return null;
   if (!u.username && !u.password && !u.search && !u.hash) return raw;
   let userinfo = '';
-  if (u.password) userinfo = `${u.username}:${secretFingerprint(decodeURIComponentSafe(u.password))}@`;
-  else if (u.username) userinfo = `${secretFingerprint(decodeURIComponentSafe(u.username))}@`;
+  const user = decodeURIComponentSafe(u.username);
+  const password = decodeURIComponentSafe(u.password);
+  // `sha256:0123abcd4567@host` parses as user `sha256` and a password: already redacted.
+  if (u.password && FINGERPRINT.test(`${user}:${password}`)) userinfo = `${user}:${password}@`;
+  else if (u.password) userinfo = `${u.username}:${fingerprintOnce(password)}@`;
+  else if (u.username) userinfo = `${fingerprintOnce(user)}@`;
   const query = u.search ? redactQuery(u.search.slice(1)) : '';
   const bareRoot = u.pathname === '/' && !raw.replace(/[?#].*$/s, '').endsWith('/');
   return `${u.protocol}//${userinfo}${u.host}${bareRoot ? '' : u.pathname}${query}${u.hash ? '#…' : ''}`;
@@ -94,7 +100,10 @@ function redactUrlText(raw: string): string {
   let userinfo = '';
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
-    userinfo = `${secretFingerprint(rest.slice(0, at))}@`;
+    const info = rest.slice(0, at);
+    // `user:sha256:...` or `sha256:...`: what redactUrl made of it before.
+    const kept = /^(?:[^:@/]*:)?(sha256:[0-9a-f]+)$/.exec(info);
+    userinfo = `${kept && FINGERPRINT.test(kept[1]) ? info : secretFingerprint(info)}@`;
     rest = rest.slice(at + 1);
   }
   let fragment = '';
@@ -119,9 +128,17 @@ function redactQuery(search: string): string {
     const eq = pair.indexOf('=');
     if (eq < 0) return pair.length > 64 ? redactedMarker(pair) : pair; // `?flag`, or a bare token
     const value = pair.slice(eq + 1);
-    return `${pair.slice(0, eq)}=${value ? secretFingerprint(decodeQueryValue(value)) : ''}`;
+    return `${pair.slice(0, eq)}=${value ? fingerprintOnce(decodeQueryValue(value)) : ''}`;
   });
   return `?${parts.join('&')}`;
+}
+
+/** What secretFingerprint gives, exactly. */
+const FINGERPRINT = new RegExp(`^sha256:[0-9a-f]{${FINGERPRINT_HEX}}$`);
+
+/** A value's fingerprint, or the value when it is one already (redactUrl is idempotent). */
+function fingerprintOnce(value: string): string {
+  return FINGERPRINT.test(value) ? value : secretFingerprint(value);
 }
 
 function decodeQueryValue(v: string): string {

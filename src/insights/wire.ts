@@ -10,6 +10,7 @@
  * control characters are made visible (`\u001b` as text) on both sides, and the server refuses any
  * shape it does not expect. `responses` travel as pairs, so a response code `__proto__` is data.
  */
+import { redactUrl } from '../engine/redact.js';
 import { terminalSafe } from '../engine/text.js';
 import { RELAY_LIMITS, RELAY_PROTOCOL_VERSION, isClusterName, type TelemetryReport, type WireTrafficEdge, type WireTrafficPeer } from '../relay/protocol.js';
 import { buildTrafficFacts } from './facts.js';
@@ -206,7 +207,10 @@ export function validateTelemetryReport(v: unknown): TelemetryReport {
     cluster: v.cluster,
     agentVersion: wireLabel(v.agentVersion),
     sentAt: v.sentAt,
-    sourceName: wireLabel(v.sourceName),
+    // The agent redacts its Prometheus URL (src/insights/sources/prometheus.ts); the server does not
+    // rely on it: a password or token an agent left in it is fingerprinted here, before it is stored
+    // and shown (redactUrl keeps fingerprints already there).
+    sourceName: wireLabel(redactUrl(v.sourceName)),
     windowSeconds: v.windowSeconds,
     end: v.end,
     ...(v.intervalSeconds !== undefined ? { intervalSeconds: v.intervalSeconds as number } : {}),

@@ -317,3 +317,26 @@ describe('telemetry freshness: stale after three report intervals, in the API an
     }
   });
 });
+
+describe("the agent's Prometheus URL is redacted again by the server", () => {
+  test('a password, a user token and query values an agent left in sourceName are fingerprinted before /api/clusters shows them; fingerprints already there are kept', async () => {
+    const t = await startTestServer({ identity, agentRoutes: [createTelemetryRoutes({ perMinute: 1000 })], agentPort: 0 });
+    try {
+      await t.store.createCluster('east', new Date());
+      const report = (sourceName: string): TelemetryReport => ({ v: 1, cluster: 'east', agentVersion: 't', sentAt: new Date().toISOString(), sourceName, windowSeconds: 60, end: new Date().toISOString(), edges: [], notes: [] });
+      const shown = async (sourceName: string): Promise<string> => {
+        const r = await rawRequest(new URL(t.server.agentUrl!), { path: AGENT_PATHS.telemetry, caPem: pki.caPem, creds: east, body: gz(report(sourceName)) });
+        assert.equal(r.status, 200, r.text);
+        return ((await t.get('/api/clusters/east')).body as { telemetry: { prometheus: string } }).telemetry.prometheus;
+      };
+      const leaked = await shown('http://admin:hunter2-canary@prometheus.monitoring:9090/prom?access_token=tok-canary');
+      assert.ok(!/canary/.test(leaked), leaked);
+      assert.match(leaked, /^http:\/\/admin:sha256:[0-9a-f]{12}@prometheus\.monitoring:9090\/prom\?access_token=sha256:[0-9a-f]{12}$/);
+      assert.doesNotMatch(await shown('https://tok-canary@prometheus.monitoring'), /canary/);
+      // What an agent of this version sends (already redacted) is shown as sent.
+      for (const agentShown of [leaked, 'http://prometheus.monitoring:9090', 'https://sha256:0123456789ab@prom.example/']) assert.equal(await shown(agentShown), agentShown);
+    } finally {
+      await t.close();
+    }
+  });
+});
