@@ -119,6 +119,19 @@ export const SERVER_TIMEOUTS = {
 } as const;
 const CONNECTIONS_CHECK_MS = 2_000;
 
+/**
+ * A request as the listeners' log lines show it: method, path, the query's parameter names (values
+ * dropped: cursors, filters), the peer. Never a header, the Host included (Fastify's default
+ * serializer logs it, and the whole query string). Path and names are bounded.
+ */
+export function requestLogLine(req: { method?: string; url?: string; ip?: string; socket?: { remotePort?: number } }): Record<string, unknown> {
+  const url = typeof req.url === 'string' ? req.url : '';
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).slice(0, 256);
+  const names = q < 0 ? [] : [...new Set([...new URLSearchParams(url.slice(q + 1)).keys()])].slice(0, 20).map((k) => k.slice(0, 64));
+  return { method: req.method, url: names.length ? `${path}?${names.join('&')}` : path, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 /** The Node server options both listeners share (headers deadline, its check, the TLS handshake's own). */
 function nodeServerOptions(timeouts: ServerTimeouts): { headersTimeout: number; connectionsCheckingInterval: number; handshakeTimeout: number } {
   return { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, timeouts.headersMs), handshakeTimeout: timeouts.headersMs };
@@ -176,7 +189,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const timeouts: ServerTimeouts = { ...SERVER_TIMEOUTS, ...opts.timeouts };
   const nodeOptions = nodeServerOptions(timeouts);
   const api: FastifyInstance = Fastify({
-    loggerInstance: log.child({ listener: 'api' }),
+    loggerInstance: log.child({ listener: 'api' }, { serializers: { req: requestLogLine } }),
     bodyLimit: API_BODY_LIMIT,
     requestTimeout: timeouts.apiRequestMs,
     connectionTimeout: timeouts.idleMs,
@@ -214,7 +227,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let agent: FastifyInstance | null = null;
   if (opts.identity) {
     agent = Fastify({
-      loggerInstance: log.child({ listener: 'agent' }),
+      loggerInstance: log.child({ listener: 'agent' }, { serializers: { req: requestLogLine } }),
       https: { ...opts.identity.agentTlsOptions(), ...nodeOptions },
       // Ingest bounds its own bodies (compressed and decompressed); this is the outer cap.
       bodyLimit: 8 * 1024 * 1024 + 64 * 1024,
