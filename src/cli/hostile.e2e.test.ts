@@ -53,6 +53,16 @@ async function tempDir(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
+/** Whether the JSON text, parsed, has a string that contains `s`. */
+function holds(json: string, s: string): boolean {
+  let found = false;
+  JSON.parse(json, (_k, v: unknown) => {
+    if (typeof v === 'string' && v.includes(s)) found = true;
+    return v;
+  });
+  return found;
+}
+
 function assertHeld(r: { code: number; stdout: string; stderr: string }, what: string) {
   assert.notEqual(r.code, 2, `${what}: ${r.stderr}`);
   assert.doesNotMatch(r.stderr, /internal error/, what);
@@ -123,6 +133,9 @@ test('control, line-break and bidi characters in names, hosts, URLs, file names 
     ['blast-radius json', ['blast-radius', '--cluster', `one=${file}`, '--cluster', 'two=c2.yaml', '-f', 'json']],
     ['blast-radius dot', ['blast-radius', '--cluster', `one=${file}`, '--cluster', 'two=c2.yaml', '-f', 'dot']],
     ['blast-radius mermaid', ['blast-radius', '--cluster', `one=${file}`, '--cluster', 'two=c2.yaml', '-f', 'mermaid']],
+    ['scan json', ['scan', file, '-f', 'json']],
+    ['scan sarif', ['scan', file, '-f', 'sarif']],
+    ['scan gitlab', ['scan', file, '-f', 'gitlab']],
   ];
   for (const [what, args] of runs) {
     const r = await runCli(args, { cwd: dir });
@@ -133,7 +146,20 @@ test('control, line-break and bidi characters in names, hosts, URLs, file names 
     // Shown, escaped: as `\u001b` (DOT doubles the backslash inside its strings; Mermaid writes entity codes).
     const shown = what.endsWith('dot') ? '\\\\u001b]0;pwned' : what.endsWith('mermaid') ? '#92;u001b#93;0#59;pwned' : '\\u001b]0;pwned\\u0007';
     assert.ok((r.stdout + r.stderr).includes(shown), `${what}: the name is shown, escaped`);
+    // JSON outputs: escaped as JSON escapes, so the parsed names are the names.
+    if (what.startsWith('scan ')) assert.ok(holds(r.stdout, EVIL), `${what}: the name, once parsed`);
   }
+  // JUnit: what XML 1.0 can carry as character references is written as one; the C0 controls it cannot carry are U+FFFD.
+  const junit = await runCli(['scan', file, '-f', 'junit'], { cwd: dir });
+  assertHeld(junit, 'scan junit');
+  assert.equal(RAW_UNSAFE.exec(junit.stdout.replace(/\n/g, '')), null, 'scan junit: nothing raw but line breaks between elements');
+  assert.ok(junit.stdout.includes('&#x202e;eerht&#x9b;31m&#x85;&#x2028;'), 'scan junit: as character references');
+  // The baseline file names each finding's resource.
+  const baseline = await runCli(['scan', file, '--write-baseline', 'baseline.json'], { cwd: dir });
+  assertHeld(baseline, 'scan --write-baseline');
+  const written = await fs.readFile(path.join(dir, 'baseline.json'), 'utf8');
+  assert.equal(RAW_UNSAFE.exec(written.replace(/\n/g, '')), null, 'baseline: nothing raw');
+  assert.ok(holds(written, EVIL), 'baseline: the name, once parsed');
 });
 
 test('blast-radius DOT and Mermaid: names cannot close their strings or add nodes and edges', async () => {

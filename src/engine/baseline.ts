@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Finding } from './finding.js';
 import { readSideText, SideFileError } from './side-file.js';
+import { jsonForOutput } from './text.js';
 
 const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
 
@@ -51,6 +52,7 @@ export async function writeBaseline(file: string, findings: readonly Finding[], 
       resource: f.resource.namespace ? `${f.resource.kind}/${f.resource.namespace}/${f.resource.name}` : `${f.resource.kind}/${f.resource.name}`,
     })),
   };
-  await fs.writeFile(file, JSON.stringify(body, null, 2) + '\n');
+  // Resources are named from manifests: bidi, zero-width and C1 characters are written escaped.
+  await fs.writeFile(file, jsonForOutput(body) + '\n');
   return kept.length;
 }

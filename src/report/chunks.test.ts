@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHUNKED_REPORTERS, FORMATS, REPORTERS } from './index.js';
 import { buildSarif } from './sarif.js';
+import { jsonForOutput } from '../engine/text.js';
 import type { Finding, Severity } from '../engine/finding.js';
 import type { Report, ReportContext } from './types.js';
 
@@ -48,7 +49,7 @@ test('JSON formats: the chunks make the same text as stringifying the whole docu
   const sarif = [...CHUNKED_REPORTERS.sarif(big, ctx)].join('');
   assert.equal(sarif, JSON.stringify(buildSarif(big, ctx), null, 2) + '\n');
   assert.equal(sarif, REPORTERS.sarif(big, ctx));
-  assert.equal([...CHUNKED_REPORTERS.json(big, ctx)].join(''), JSON.stringify(big, null, 2) + '\n');
+  assert.equal([...CHUNKED_REPORTERS.json(big, ctx)].join(''), jsonForOutput(big) + '\n');
   const gitlab = [...CHUNKED_REPORTERS.gitlab(big, ctx)].join('');
   const issues = JSON.parse(gitlab) as Array<{ fingerprint: string }>;
   assert.equal(gitlab, JSON.stringify(issues, null, 2) + '\n', 'GitLab text is JSON.stringify(issues, null, 2)');
@@ -57,6 +58,26 @@ test('JSON formats: the chunks make the same text as stringifying the whole docu
     assert.equal([...CHUNKED_REPORTERS.gitlab(empty, ctx)].join(''), '[]\n');
     assert.equal([...CHUNKED_REPORTERS.sarif(empty, ctx)].join(''), JSON.stringify(buildSarif(empty, ctx), null, 2) + '\n');
   }
+});
+
+test('JSON formats and JUnit write bidi, zero-width, line-separator and C1 characters escaped; parsed, the same strings', () => {
+  const hostile = 'a\u202eb\u200bc\u0085d\u2028e\u2066f\ufeff';
+  const findings = manyFindings(3000).map((f, i) =>
+    i % 500 ? f : { ...f, message: `${f.message} ${hostile}`, resource: { ...f.resource, name: `${f.resource.name}${hostile}`, namespace: hostile } },
+  );
+  const r = { ...report(findings), summary: { ...report([]).summary, notes: [`note ${hostile}`] } };
+  const RAW = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+  for (const format of ['json', 'sarif', 'gitlab'] as const) {
+    const text = [...CHUNKED_REPORTERS[format](r, ctx)].join('');
+    assert.equal(text, REPORTERS[format](r, ctx), `${format}: chunks and whole agree`);
+    assert.doesNotMatch(text, RAW, format);
+    assert.ok(text.includes('a\\u202eb\\u200bc\\u0085d\\u2028e\\u2066f\\ufeff'), `${format}: written as \\u escapes`);
+    assert.ok(JSON.stringify(JSON.parse(text)).includes(hostile), `${format}: the same string once parsed`);
+  }
+  assert.deepEqual(JSON.parse(REPORTERS.json(r, ctx)), JSON.parse(JSON.stringify(r)));
+  const xml = [...CHUNKED_REPORTERS.junit(r, ctx)].join('');
+  assert.doesNotMatch(xml, RAW, 'junit');
+  assert.ok(xml.includes('a&#x202e;b&#x200b;c&#x85;d&#x2028;e&#x2066;f&#xfeff;'), 'junit: as character references');
 });
 
 test('compact and text: one entry per finding in order, nothing doubled or dropped at chunk ends', () => {

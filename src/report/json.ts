@@ -1,13 +1,18 @@
+import { escapeJsonText, jsonForOutput } from '../engine/text.js';
 import type { ChunkedReporter, Report, Reporter } from './types.js';
 
-/** design.md's JSON contract, as is. */
-export const jsonReporter: Reporter = (report) => JSON.stringify(report, null, 2) + '\n';
+/**
+ * design.md's JSON contract, as is, written through jsonForOutput(): names from manifests may hold
+ * bidi, zero-width and C1 control characters, which the file carries as `\uXXXX` escapes (the parsed
+ * strings are the same).
+ */
+export const jsonReporter: Reporter = (report) => jsonForOutput(report) + '\n';
 
 /** Characters gathered before a chunk is handed to the writer. */
 const FLUSH_AT = 1 << 20;
 
 /**
- * The text jsonReporter writes (JSON.stringify(report, null, 2) plus a newline), in chunks of about
+ * The text jsonReporter writes (jsonForOutput(report) plus a newline), in chunks of about
  * 1 MiB: the findings are written one by one into their place in the array (IndentedJson). Whole, the
  * report is about 1.5 KB per finding, as large as every finding in memory several times over. Tests
  * keep the two identical.
@@ -17,15 +22,16 @@ export const jsonChunks: ChunkedReporter = (report) => jsonReportChunks(report);
 export function* jsonReportChunks(report: Report): Generator<string> {
   const { version, findings, ...tail } = report;
   yield* jsonArrayChunks(`{\n  "version": ${JSON.stringify(version)},\n  "findings": `, findings, 1);
-  yield `,${JSON.stringify(tail, null, 2).slice(1)}\n`;
+  yield `,${jsonForOutput(tail).slice(1)}\n`;
 }
 
 /** About this many characters of items are stringified in one call (see jsonArrayChunks). */
 const BATCH_CHARS = 16_384;
 
 /**
- * `head` then the items as JSON.stringify(items, null, 2) would write them when the array sits `depth`
- * levels deep (2 spaces each), in chunks of at most about FLUSH_AT characters.
+ * `head` then the items as jsonForOutput(items) would write them when the array sits `depth` levels
+ * deep (2 spaces each), in chunks of at most about FLUSH_AT characters. `head` is written as given:
+ * a caller that makes it from untrusted values escapes it (jsonForOutput) itself.
  *
  * A few items at a time (about BATCH_CHARS of text) are given to JSON.stringify nested `depth` arrays
  * deep, which indents them exactly as they sit in the report, and the wrapping brackets are cut off:
@@ -45,7 +51,8 @@ export function* jsonArrayChunks(head: string, items: Iterable<unknown>, depth: 
   function* flush(): Generator<string> {
     let wrapped: unknown = batch;
     for (let i = 0; i < depth; i++) wrapped = [wrapped];
-    const text = JSON.stringify(wrapped, null, 2);
+    // escapeJsonText() once per batch: one regular-expression pass over text that is already there.
+    const text = escapeJsonText(JSON.stringify(wrapped, null, 2));
     // `\n  ...item,\n  ...item`: the items and the line breaks before them, as they sit in the report.
     const part = text.slice(start, text.length - end);
     // Items of this size fill about BATCH_CHARS per call next time.

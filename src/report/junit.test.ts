@@ -392,6 +392,9 @@ test('escaping helpers', () => {
   assert.equal(attr('"\'\t\n\r'), '&quot;&apos;&#9;&#10;&#13;');
   assert.equal(xmlSafe('a\u0000b\ud800c\ud83d\udd25'), 'a\ufffdb\ufffdc\ud83d\udd25');
   assert.equal(xmlSafe('\t\n\r\u0085\ud7ff\ue000\ufffd'), '\t\n\r\u0085\ud7ff\ue000\ufffd');
+  // Bidi, zero-width, line-separator and C1 characters: a parser reads them, a terminal showing the file does not act on them.
+  assert.equal(text('a\u202eb\u200bc\u0085d\u2028e\ufefff'), 'a&#x202e;b&#x200b;c&#x85;d&#x2028;e&#xfeff;f');
+  assert.equal(attr('n\u2066\u009b'), 'n&#x2066;&#x9b;');
 });
 
 test('the well-formedness checker rejects what a real parser rejects (guards the test)', () => {

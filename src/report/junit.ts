@@ -9,11 +9,13 @@
  * were asked for) is <skipped>, since meshward does not count it against the run. Counts are derived
  * from the testcases written, so they always add up.
  *
- * Messages come from manifests and can be hostile: text and attributes are escaped, and characters
- * XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are replaced with
- * U+FFFD, so the output is well-formed whatever the input.
+ * Messages come from manifests and can be hostile: text and attributes are escaped, characters XML 1.0
+ * cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are replaced with U+FFFD, so
+ * the output is well-formed whatever the input, and bidi, zero-width and C1 characters are written as
+ * character references.
  */
 import { fileLocation, isClusterLocation, severityRank, type Finding, type Severity } from '../engine/finding.js';
+import { UNSAFE_ABOVE_C0 } from '../engine/text.js';
 import { repoRelative } from './paths.js';
 import { joinChunks, type ChunkedReporter, type Report, type ReportContext, type ReportError, type Reporter } from './types.js';
 
@@ -239,9 +241,19 @@ export function xmlSafe(s: string): string {
   return String(s).replace(NOT_XML_CHAR, '\uFFFD');
 }
 
-/** Character data. `>` is escaped too, so `]]>` can never appear; CR is kept as a reference, not normalised away. */
+/**
+ * Character data. `>` is escaped too, so `]]>` can never appear; CR is kept as a reference, not
+ * normalised away. Bidi, zero-width, line-separator and C1 control characters are written as numeric
+ * character references (`&#x202e;`): a parser reads the same text, but a terminal, pager or diff
+ * showing the file cannot be made to hide or reorder it.
+ */
 export function text(s: string): string {
-  return xmlSafe(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+  return xmlSafe(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#13;')
+    .replace(UNSAFE_ABOVE_C0, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
 }
 
 /** A double-quoted attribute value; whitespace is written as references so parsers do not normalise it. */

@@ -22,6 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { fileLocation, isClusterLocation, severityRank, type Evidence, type FileLocation, type Finding, type Severity } from '../engine/finding.js';
 import type { ResourceRef } from '../model/resource.js';
 import type { RuleMeta } from '../rules/types.js';
+import { jsonForOutput } from '../engine/text.js';
 import { jsonArrayChunks } from './json.js';
 import type { ChunkedReporter, Report, ReportContext, ReportError, Reporter } from './types.js';
 
@@ -152,7 +153,8 @@ export interface SarifLog {
 // --- Building ------------------------------------------------------------------------------------
 
 export function createSarifReporter(opts: SarifOptions = {}): Reporter {
-  return (report, ctx) => JSON.stringify(buildSarif(report, ctx, opts), null, 2) + '\n';
+  // jsonForOutput: names and messages from manifests may hold bidi, zero-width and C1 characters.
+  return (report, ctx) => jsonForOutput(buildSarif(report, ctx, opts)) + '\n';
 }
 
 /** The default SARIF reporter: output GitHub code scanning accepts. */
@@ -168,7 +170,7 @@ export function createSarifChunks(opts: SarifOptions = {}): ChunkedReporter {
     const run = log.runs[0];
     const results = run.results;
     run.results = [];
-    const text = JSON.stringify(log, null, 2);
+    const text = jsonForOutput(log);
     // `results` is the last member of the only run: the text ends `"results": []` and the closers.
     const at = text.lastIndexOf('"results": []');
     yield* jsonArrayChunks(text.slice(0, at + '"results": '.length), results, 3);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { allRules } from '../../rules/index.js';
 import { CATEGORY_TITLES, type Rule } from '../../rules/types.js';
 import { renderRuleDoc } from '../../rules/docs.js';
-import { terminalSafe } from '../../engine/text.js';
+import { jsonForOutput, terminalSafe } from '../../engine/text.js';
 import { UsageError, type CliIO } from '../io.js';
 import { configFor } from '../emit.js';
 import { customRulesFor } from './custom.js';
@@ -59,7 +59,8 @@ export function registerRules(program: Command, io: CliIO, _setExit: SetExit): v
         // Declarative rules: whether the condition runs on the fast path (docs/custom-rules.md) or on the CEL library.
         ...fastPathOf(r),
       }));
-      io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      // jsonForOutput: a plugin's texts are not checked for bidi or zero-width characters.
+      io.stdout.write(jsonForOutput(out) + '\n');
       return;
     }
     const width = Math.max(...all.map((r) => r.meta.category.length), 8);
