@@ -162,6 +162,18 @@ test('control, line-break and bidi characters in names, hosts, URLs, file names 
   assert.ok(holds(written, EVIL), 'baseline: the name, once parsed');
 });
 
+test("commander's own errors (an invalid choice, an unknown command or option) show what was typed escaped", async () => {
+  const typed = 'a\u202eb\u001b[31mc\u200b';
+  for (const args of [['graph', '-f', typed], ['posture', '-f', typed], ['generate', 'sidecars', '-f', typed], ['scan', '--fail-on', typed], [`sc${typed}`], ['scan', `--${typed}`]]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /^error: /, args.join(' '));
+    const m = RAW_UNSAFE.exec(r.stderr);
+    assert.equal(m, null, `${args.join(' ')}: raw ${JSON.stringify(m?.[0])} in ${JSON.stringify(r.stderr)}`);
+    assert.ok(r.stderr.includes('a\\u202eb\\u001b[31mc\\u200b'), `${args.join(' ')}: shown escaped: ${r.stderr}`);
+  }
+});
+
 test('blast-radius DOT and Mermaid: names cannot close their strings or add nodes and edges', async () => {
   const quote = 'x" -> "injected"; "y';
   const mermaid = 'x"] --> injected["y|z`#';

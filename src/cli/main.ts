@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION, UsageError, EXIT_USAGE, type CliIO } from './io.js';
 import type { SetExit } from './commands/index.js';
-import { terminalSafe } from '../engine/text.js';
+import { terminalSafe, terminalSafeLines } from '../engine/text.js';
 
 /**
  * Runs the CLI and resolves to the exit code: 0 nothing at or above --fail-on, 1 findings at or
@@ -13,9 +13,12 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     .description('Security-posture engine for Istio service meshes')
     .version(VERSION, '-V, --version')
     .exitOverride()
+    // commander's own messages quote what was typed ("argument '...' is invalid", "unknown option"):
+    // escaped like every other line meshward prints. Sub-commands made with .command() share this
+    // configuration (commander's copyInheritedSettings), so every command's errors and help go here.
     .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      writeOut: (s) => io.stdout.write(terminalSafeLines(s)),
+      writeErr: (s) => io.stderr.write(terminalSafeLines(s)),
     })
     .showHelpAfterError('(run with --help for usage)');
   const setExit: SetExit = (code) => {

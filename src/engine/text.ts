@@ -116,6 +116,14 @@ function deepSafe(v: unknown, depth: number): unknown {
 }
 
 /**
+ * terminalSafe() line by line: the line breaks stay, everything else in UNSAFE_CHARS is escaped. For
+ * multi-line text made to be read as lines (a rule's documentation page, commander's usage errors).
+ */
+export function terminalSafeLines(s: string): string {
+  return s.split('\n').map(terminalSafe).join('\n');
+}
+
+/**
  * UNSAFE_CHARS above the C0 controls: DEL, C1 controls, line separators, zero-width and bidi
  * characters. JSON.stringify leaves them raw (it escapes U+0000 to U+001F itself), and XML 1.0 can
  * carry every one of them as a character reference.

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { allRules } from '../../rules/index.js';
 import { CATEGORY_TITLES, type Rule } from '../../rules/types.js';
 import { renderRuleDoc } from '../../rules/docs.js';
-import { jsonForOutput, terminalSafe } from '../../engine/text.js';
+import { jsonForOutput, terminalSafe, terminalSafeLines } from '../../engine/text.js';
 import { UsageError, type CliIO } from '../io.js';
 import { configFor } from '../emit.js';
 import { customRulesFor } from './custom.js';
@@ -110,8 +110,5 @@ export function registerRules(program: Command, io: CliIO, _setExit: SetExit): v
 
 /** A custom rule's page: its texts come from a rule file or plugin, so they are escaped for the terminal (newlines kept). */
 function safeDoc(rule: Rule): string {
-  return renderRuleDoc(rule, CATEGORY_TITLES)
-    .split('\n')
-    .map((l) => terminalSafe(l))
-    .join('\n');
+  return terminalSafeLines(renderRuleDoc(rule, CATEGORY_TITLES));
 }
