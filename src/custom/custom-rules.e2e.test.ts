@@ -129,3 +129,57 @@ test('a bad rule file is a usage error naming file, line and field; built-in-loo
   assert.equal(none.code, 2);
   assert.match(none.stderr, /nothing\.yaml: no such rule file or folder/);
 });
+
+/** The red-team rule of issue 10's Markdown class: HTML, a heading, a fence breaker, hostile references. */
+const EVIL_RULE = (references: string) => `id: X-EVIL
+title: "Evil <img src=x onerror=alert(1)>"
+severity: high
+match:
+  kinds: [Service]
+condition: "true"
+message: evil
+fix: fix it
+docs:
+  summary: "<script>alert(1)</script>\\n\\n# Fake H1"
+  why: "[x](javascript:alert(3))"
+  bad: "a: 1\\n\`\`\`\\n\\n<img src=x onerror=alert('fence')>\\n\\n\`\`\`yaml"
+  references: ${references}
+`;
+
+/** A page's text outside its code blocks (fences of three backticks or more). */
+const outsideFences = (md: string) => md.replace(/^(`{3,})[^\n]*\n[\s\S]*?^\1$/gm, '');
+
+test("custom rules' texts are escaped in docs pages, the docs index, explain and SARIF; references must be http(s) links", async () => {
+  const dir = await tempDir({
+    'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec: {ports: [{port: 80}]}\n',
+    'evil/rules.yaml': EVIL_RULE('["https://ok.example/a"]'),
+    'script/rules.yaml': EVIL_RULE('["javascript:alert(1)"]'),
+    'autolink/rules.yaml': EVIL_RULE('["https://ok.example/>[x](javascript:alert(2))"]'),
+  });
+  for (const [rules, problem] of [['script', /uses the javascript: scheme/], ['autolink', /holds ">", which ends or breaks a Markdown link/]] as const) {
+    for (const args of [['docs', '--rules', rules, '-o', 'out'], ['scan', 'svc.yaml', '--rules', rules, '-f', 'sarif']]) {
+      const r = await runCli(args, { cwd: dir });
+      assert.equal(r.code, 2, `${rules} ${args[0]}`);
+      assert.match(r.stderr, new RegExp(`${rules}/rules\\.yaml:13: docs\\.references\\.0: rule X-EVIL: reference .* ${problem.source}`));
+    }
+  }
+  const docs = await runCli(['docs', '--rules', 'evil', '-o', 'out'], { cwd: dir });
+  assert.equal(docs.code, 0, docs.stderr);
+  const page = await fs.readFile(path.join(dir, 'out/X-EVIL.md'), 'utf8');
+  const explain = await runCli(['explain', 'X-EVIL', '--rules', 'evil'], { cwd: dir });
+  assert.equal(explain.stdout, page, 'explain prints the page');
+  assert.ok(page.startsWith('# X-EVIL: Evil &lt;img src=x onerror=alert(1)&gt;\n'), page);
+  assert.match(page, /^&lt;script&gt;alert\(1\)&lt;\/script&gt;\n\n\\# Fake H1$/m);
+  assert.match(page, /^\[x\\\]\(javascript:alert\(3\)\)$/m);
+  // The example's own fences are inside one longer than any of them.
+  assert.ok(page.includes("````yaml\na: 1\n```\n\n<img src=x onerror=alert('fence')>\n\n```yaml\n````\n"), page);
+  assert.doesNotMatch(outsideFences(page), /<|^#+ Fake/m, 'no HTML or heading outside code blocks');
+  assert.match(page, /^- https:\/\/ok\.example\/a$/m);
+  const index = await fs.readFile(path.join(dir, 'out/README.md'), 'utf8');
+  assert.match(index, /^\| \[X-EVIL\]\(X-EVIL\.md\) \| high \| Evil &lt;img src=x onerror=alert\(1\)&gt; \|$/m);
+  const sarif = await runCli(['scan', 'svc.yaml', '--rules', 'evil', '-f', 'sarif', '--fail-on', 'none'], { cwd: dir });
+  assert.equal(sarif.code, 0, sarif.stderr);
+  const desc = JSON.parse(sarif.stdout).runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'X-EVIL');
+  assert.equal(desc.helpUri, 'https://ok.example/a');
+  assert.doesNotMatch(outsideFences(desc.help.markdown), /<(?!https:\/\/ok\.example\/a>)|^#+ Fake/m, desc.help.markdown);
+});

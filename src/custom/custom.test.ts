@@ -75,6 +75,20 @@ test('hostile rule files are refused clearly: __proto__ keys, control characters
   assert.throws(() => parseRuleFile(RULE({ title: '"a\\u202eb"' }), 'r.yaml'), /invisible/);
 });
 
+test('references must be http(s) URLs a Markdown link can hold: anything else is refused naming file, line, field and rule', () => {
+  const refs = (list: string) => RULE({ docs: `\n    summary: s\n    why: w\n    references: ${list}` });
+  const cases: Array<[string, RegExp]> = [
+    [refs('["javascript:alert(1)"]'), /^r\.yaml:\d+: rules\.0\.docs\.references\.0: rule X-TEST: reference "javascript:alert\(1\)" uses the javascript: scheme; only http:\/\/ and https:\/\/ addresses become links/],
+    [refs('["https://ok.example/a", "https://ok.example/>[x](javascript:alert(2))"]'), /^r\.yaml:\d+: rules\.0\.docs\.references\.1: rule X-TEST: reference .* holds ">", which ends or breaks a Markdown link; percent-encode it/],
+    [refs('["data:text/html,x"]'), /data: scheme/],
+    [refs('["docs/x.md"]'), /references\.0: rule X-TEST: reference "docs\/x\.md" is not an absolute URL/],
+    [refs('["https://en.wikipedia.org/wiki/Foo_(bar)"]'), /holds "\(".*\( as %28/],
+  ];
+  for (const [text, want] of cases) assert.throws(() => parseRuleFile(text, 'r.yaml'), (e: Error) => e instanceof CustomRuleError && want.test(e.message), `${want}`);
+  const [ok] = parseRuleFile(refs('["https://istio.io/latest/docs/", "http://example.com/a?b=1&c=%28d%29#e"]'), 'r.yaml');
+  assert.deepEqual(ok.docs.references, ['https://istio.io/latest/docs/', 'http://example.com/a?b=1&c=%28d%29#e']);
+});
+
 test('CEL: syntax and type errors, nesting and non-literal patterns are refused at load', () => {
   const cond = (c: string) => () => compile(RULE({ condition: JSON.stringify(c) }));
   assert.throws(cond('object.spec +'), /Unexpected token/);

@@ -95,4 +95,9 @@ test('plugins load only from the project node_modules or a path the config names
   const builtinId = await runCli(['scan', 'vs.yaml'], { cwd: dir });
   assert.equal(builtinId.code, 2);
   assert.match(builtinId.stderr, /plugin rule BYP001: its id must start with X-/);
+  // References become links in the rule's pages and SARIF's helpUri: as in a rule file, http(s) only.
+  await fs.writeFile(path.join(dir, 'tools.js'), "export default [{ meta: { id: 'X-LINKS', title: 't', severity: 'high', category: 'custom', reads: [], docs: { summary: 's', why: 'w', fix: 'f', references: ['https://ok.example/a', 'javascript:alert(1)'] } }, check() {} }];\n");
+  const script = await runCli(['scan', 'vs.yaml'], { cwd: dir });
+  assert.equal(script.code, 2);
+  assert.match(script.stderr, /plugin rule X-LINKS: docs\.references: "javascript:alert\(1\)" uses the javascript: scheme/);
 });

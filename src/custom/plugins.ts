@@ -22,7 +22,8 @@ import type { Severity } from '../engine/finding.js';
 import { SEVERITIES } from '../engine/finding.js';
 import type { MeshModel } from '../model/model.js';
 import type { PathSegment, Resource } from '../model/resource.js';
-import { terminalSafe } from '../engine/text.js';
+import { linkProblem } from '../engine/markdown.js';
+import { quoteValue, terminalSafe } from '../engine/text.js';
 import { CATEGORY_TITLES, type Rule, type RuleContext, type RuleMeta } from '../rules/types.js';
 import { CUSTOM_ID } from './load.js';
 
@@ -253,6 +254,12 @@ function checkMeta(raw: unknown): RuleMeta {
   const d = m.docs ?? {};
   for (const k of ['summary', 'why', 'fix']) if (typeof d[k] !== 'string' || !d[k]) throw bad(`needs docs.${k}`);
   const opt = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const references = Array.isArray(d.references) ? d.references.filter((r: unknown) => typeof r === 'string').slice(0, 20) : undefined;
+  // As in a rule file (load.ts): references become links in the rule's pages and SARIF's helpUri.
+  for (const ref of references ?? []) {
+    const problem = linkProblem(ref);
+    if (problem) throw bad(`docs.references: ${terminalSafe(quoteValue(ref, 120))} ${problem}`);
+  }
   return {
     id,
     title: terminalSafe(m.title),
@@ -267,7 +274,7 @@ function checkMeta(raw: unknown): RuleMeta {
       fix: d.fix,
       bad: opt(d.bad),
       good: opt(d.good),
-      references: Array.isArray(d.references) ? d.references.filter((r: unknown) => typeof r === 'string').slice(0, 20) : undefined,
+      references,
     },
   };
 }

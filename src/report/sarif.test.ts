@@ -443,3 +443,39 @@ test('pascalName', () => {
   assert.equal(pascalName('mTLS is PERMISSIVE in namespace', 'X'), 'MTLSIsPERMISSIVEInNamespace');
   assert.equal(pascalName('  --  ', 'AUTH001'), 'AUTH001');
 });
+
+test("a custom rule's docs add no HTML, heading or link to help.markdown nor end its code block; helpUri is only ever an http(s) link", async () => {
+  const evil = defineRule({
+    meta: {
+      id: 'X-EVIL',
+      title: 'Evil <img src=x onerror=alert(1)>',
+      severity: 'high',
+      category: 'custom',
+      reads: ['Pod'],
+      docs: {
+        summary: '<script>alert(1)</script>\n\n# Fake H1',
+        why: '[x](javascript:alert(3))',
+        fix: 'a | b\n---|---',
+        bad: "a: 1\n```\n\n<img src=x onerror=alert('fence')>\n\n```yaml",
+        // Refused when a rule file or plugin is loaded (src/custom); written as text here all the same.
+        references: ['javascript:alert(1)', 'https://ok.example/>[x](javascript:alert(2))'],
+      },
+    },
+    check() {},
+  });
+  const log = sarifOf(await reportFor(FIXTURE, [evil]), ctx({ rules: [evil] }));
+  const desc = log.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'X-EVIL');
+  assert.equal(desc.helpUri, undefined, 'javascript: is no help link');
+  const md: string = desc.help.markdown;
+  assert.ok(md.startsWith('&lt;script&gt;alert(1)&lt;/script&gt;\n\n\\# Fake H1\n\n'), md);
+  assert.ok(md.includes('[x\\](javascript:alert(3))'), md);
+  assert.ok(md.includes('a \\| b\n---\\|---'), md);
+  assert.ok(md.includes("### Flagged\n\n````yaml\na: 1\n```\n\n<img src=x onerror=alert('fence')>\n\n```yaml\n````"), md);
+  assert.ok(md.endsWith('## References\n\n- javascript:alert(1)\n- https://ok.example/&gt;[x\\](javascript:alert(2))'), md);
+  // Outside the fence (its text between the four-backtick lines), no raw HTML at all.
+  assert.doesNotMatch(md.replace(/````yaml[\s\S]*?````/, ''), /[<>]/);
+  const good = defineRule({ meta: { ...evil.meta, id: 'X-GOOD', docs: { ...evil.meta.docs, references: ['https://ok.example/a'] } }, check() {} });
+  const goodDesc = sarifOf(await reportFor(FIXTURE, [good]), ctx({ rules: [good] })).runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'X-GOOD');
+  assert.equal(goodDesc.helpUri, 'https://ok.example/a');
+  assert.ok(goodDesc.help.markdown.endsWith('- <https://ok.example/a>'));
+});

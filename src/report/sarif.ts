@@ -22,6 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { fileLocation, isClusterLocation, severityRank, type Evidence, type FileLocation, type Finding, type Severity } from '../engine/finding.js';
 import type { ResourceRef } from '../model/resource.js';
 import type { RuleMeta } from '../rules/types.js';
+import { codeFence, linkOrText, linkProblem, markdownText } from '../engine/markdown.js';
 import { jsonForOutput } from '../engine/text.js';
 import { jsonArrayChunks } from './json.js';
 import type { ChunkedReporter, Report, ReportContext, ReportError, Reporter } from './types.js';
@@ -455,13 +456,14 @@ function describeRule(meta: RuleMeta): ReportingDescriptor {
     `How to fix: ${d.fix}`,
     ...(refs.length ? [`References:\n${refs.map((r) => `- ${r}`).join('\n')}`] : []),
   ].join('\n\n');
+  // GitHub renders help.markdown on the alert: a custom rule's texts are escaped (src/engine/markdown.ts).
   const markdown = [
-    d.summary,
-    `## Why it matters\n\n${d.why}`,
-    `## How to fix\n\n${d.fix}`,
-    ...(d.bad ? [`### Flagged\n\n${fence(d.bad, 'yaml')}`] : []),
-    ...(d.good ? [`### Fixed\n\n${fence(d.good, 'yaml')}`] : []),
-    ...(refs.length ? [`## References\n\n${refs.map((r) => `- <${r}>`).join('\n')}`] : []),
+    markdownText(d.summary),
+    `## Why it matters\n\n${markdownText(d.why)}`,
+    `## How to fix\n\n${markdownText(d.fix)}`,
+    ...(d.bad ? [`### Flagged\n\n${codeFence(d.bad, 'yaml')}`] : []),
+    ...(d.good ? [`### Fixed\n\n${codeFence(d.good, 'yaml')}`] : []),
+    ...(refs.length ? [`## References\n\n${refs.map((r) => `- ${linkOrText(r, true)}`).join('\n')}`] : []),
   ].join('\n\n');
   return {
     id: meta.id,
@@ -469,8 +471,9 @@ function describeRule(meta: RuleMeta): ReportingDescriptor {
     shortDescription: { text: meta.title },
     fullDescription: { text: d.summary },
     help: { text, markdown },
-    // A custom rule (X-...) has no page in meshward's docs: its first reference, if any, is its help.
-    ...(meta.id.startsWith('X-') ? (refs[0] ? { helpUri: refs[0] } : {}) : { helpUri: ruleHelpUri(meta.id) }),
+    // A custom rule (X-...) has no page in meshward's docs: its first reference, if any, is its help
+    // (when it is an http(s) link: GitHub makes helpUri a link on the alert).
+    ...(meta.id.startsWith('X-') ? (refs[0] && !linkProblem(refs[0]) ? { helpUri: refs[0] } : {}) : { helpUri: ruleHelpUri(meta.id) }),
     defaultConfiguration: { level: sarifLevel(meta.severity) },
     properties: {
       tags: ['security', meta.category],
@@ -487,7 +490,7 @@ function describeUnknownRule(f: Finding): ReportingDescriptor {
     name: pascalName(title, f.ruleId),
     shortDescription: { text: title },
     fullDescription: { text: title },
-    help: { text: `${title}\n\nHow to fix: ${f.remediation}`, markdown: `${title}\n\n## How to fix\n\n${f.remediation}` },
+    help: { text: `${title}\n\nHow to fix: ${f.remediation}`, markdown: `${markdownText(title)}\n\n## How to fix\n\n${markdownText(f.remediation)}` },
     helpUri: ruleHelpUri(f.ruleId),
     defaultConfiguration: { level: sarifLevel(f.severity) },
     properties: { tags: ['security'], 'security-severity': SECURITY_SEVERITY[f.severity], severity: f.severity },
@@ -502,11 +505,4 @@ export function pascalName(title: string, fallback: string): string {
     .map((w) => w[0].toUpperCase() + w.slice(1))
     .join('');
   return name || fallback;
-}
-
-/** A Markdown code fence longer than any backtick run in the content. */
-function fence(content: string, lang: string): string {
-  const longest = Math.max(0, ...(content.match(/`+/g) ?? []).map((m) => m.length));
-  const ticks = '`'.repeat(Math.max(3, longest + 1));
-  return `${ticks}${lang}\n${content.replace(/\n+$/, '')}\n${ticks}`;
 }
