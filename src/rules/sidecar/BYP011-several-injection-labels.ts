@@ -20,7 +20,7 @@ export default defineRule({
       why:
         "The labels say one thing and the webhooks do another. With istio-injection=disabled (or a typo such as istio-injection=true) next to istio.io/rev=stable the namespace reads as meshed, but no pod in it gets a proxy: its traffic is plaintext, without mesh identity, outside every AuthorizationPolicy and egress control, and reviewers miss it because the revision label is there. With istio-injection=enabled next to istio.io/rev, pods keep the default revision's proxy: a canary upgrade or a revision carrying a security fix never reaches them, and removing the default revision later leaves the namespace without injection.",
       fix:
-        'Keep one injection label: istio.io/rev=<revision> for revision-based installs (remove istio-injection), or istio-injection=enabled for the default revision (remove istio.io/rev). For ambient, remove the sidecar labels and keep istio.io/dataplane-mode=ambient. Then restart the workloads so the pods are injected as intended.',
+        'Keep one injection label: istio.io/rev=REVISION for revision-based installs (remove istio-injection), or istio-injection=enabled for the default revision (remove istio.io/rev). For ambient, remove the sidecar labels and keep istio.io/dataplane-mode=ambient. Then restart the workloads so the pods are injected as intended.',
       bad: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    istio-injection: disabled\n    istio.io/rev: stable',
       good: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    istio.io/rev: stable',
       references: [

@@ -26,7 +26,7 @@ export default defineRule({
       why:
         "With overlapping webhooks a pod goes through two injectors: the second one sees an already injected pod and either fails pod creation or leaves which revision's proxy the pod runs to webhook ordering. Leftovers of an old revision or a stale revision tag are the usual cause, so pods can silently keep an old, vulnerable proxy or the configuration of a control plane being retired, and the revision labels no longer say which control plane a pod trusts.",
       fix:
-        'Remove the MutatingWebhookConfiguration of revisions that are no longer in use (istioctl uninstall --revision <rev>, or delete istio-sidecar-injector-<rev>), keep one revision tag per label value (istioctl tag list / istioctl tag remove), and do not hand-edit the selectors of Istio webhooks.',
+        'Remove the MutatingWebhookConfiguration of revisions that are no longer in use (istioctl uninstall --revision REV, or delete istio-sidecar-injector-REV), keep one revision tag per label value (istioctl tag list / istioctl tag remove), and do not hand-edit the selectors of Istio webhooks.',
       bad: "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata:\n  name: istio-sidecar-injector\nwebhooks:\n- name: namespace.sidecar-injector.istio.io\n  namespaceSelector:\n    matchLabels: {istio-injection: enabled}\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata:\n  name: istio-sidecar-injector-1-20\nwebhooks:\n- name: namespace.sidecar-injector.istio.io\n  namespaceSelector:\n    matchLabels: {istio-injection: enabled}",
       references: [
         'https://istio.io/latest/docs/reference/config/analysis/ist0139/',
