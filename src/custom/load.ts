@@ -129,7 +129,6 @@ export interface LoadRulesOptions {
 
 /** Characters refused anywhere in a rule file except newlines and tabs in long texts. */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Loads every rule from these files and folders (a folder: its .yaml/.yml files, not recursive, in
@@ -250,7 +249,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Keys that would reach prototypes, and control characters outside the long texts. */
+/** Control characters outside the long texts (keys that would reach prototypes are refused by parseValidated, before this runs). */
 function findHostile(v: unknown, at: (string | number)[]): { path: (string | number)[]; problem: string } | null {
   if (typeof v === 'string') {
     const longText = typeof at[at.length - 1] === 'string' && ['bad', 'good', 'summary', 'why', 'fix', 'condition', 'message'].includes(at[at.length - 1] as string);
@@ -266,7 +265,6 @@ function findHostile(v: unknown, at: (string | number)[]): { path: (string | num
   }
   if (isRecord(v)) {
     for (const k of Object.keys(v)) {
-      if (FORBIDDEN_KEYS.has(k)) return { path: at, problem: `holds the key "${k}", which rule files may not use` };
       if (CONTROL.test(k)) return { path: at, problem: 'holds a key with control or invisible characters' };
       const h = findHostile(v[k], [...at, k]);
       if (h) return h;

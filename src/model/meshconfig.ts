@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS } from '../loader/limits.js';
 import { loadYamlBounded, YamlBoundError } from '../loader/yaml-bounded.js';
 import { namesNoNamespace, type Resource } from './resource.js';
 import { DNS_LABEL_RULE, isNamespaceName } from './names.js';
+import { quoteValue, terminalSafe } from '../engine/text.js';
 import { isObject } from './workloads.js';
 
 /** Where the effective mesh config came from; rules cite it as evidence. */
@@ -230,6 +231,6 @@ export function rootNamespaceOf(config: Record<string, any>): { rootNamespace: s
   const root = config.rootNamespace;
   if (root === undefined || root === null || root === '') return { rootNamespace: DEFAULT_ROOT_NAMESPACE, error: null };
   if (isNamespaceName(root)) return { rootNamespace: root, error: null };
-  const shown = JSON.stringify(typeof root === 'string' ? root.slice(0, 64) : root)?.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
+  const shown = terminalSafe(quoteValue(root, 66));
   return { rootNamespace: DEFAULT_ROOT_NAMESPACE, error: `the mesh config's rootNamespace ${shown} is not a namespace name (${DNS_LABEL_RULE}); meshward assumed ${DEFAULT_ROOT_NAMESPACE}. Fix the value in the mesh config.` };
 }
