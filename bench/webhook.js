@@ -8,6 +8,8 @@
 //                                         [--connections 40] [--pacing paced|burst] [--only bare,webhook]
 //                                         (--only bare,floor,webhook adds bench/lib/webhook-floor.js: the
 //                                         webhook's pipeline with a decision that does nothing; not judged)
+//                                         [--floor-decision-us N] (the floor's decision spins N µs: what a
+//                                         decision of that constant cost would score against the bare p99)
 //
 // Both servers run in their own process (the CLI, exactly as deployed: `meshward webhook --objects
 // FILE`), one after the other, never at once: the machine's cores are for the server under test and
@@ -83,6 +85,7 @@ function parseArgs(argv) {
       o.pacing = v();
       if (o.pacing !== 'paced' && o.pacing !== 'burst') throw new Error('--pacing is paced or burst');
     } else if (a === '--only') o.only = v().split(',');
+    else if (a === '--floor-decision-us') o.floorDecisionUs = Number(v());
     else if (a === '--results') o.results = v();
     else throw new Error(`unknown option ${a}`);
   }
@@ -391,7 +394,7 @@ async function main() {
     }
     if (o.only.includes('floor')) {
       // The webhook's pipeline with a decision that does nothing (bench/lib/webhook-floor.js): not judged.
-      const floor = startProcess([...webhookNodeArgs, path.join(BENCH, 'lib', 'webhook-floor.js'), 'tls.crt', 'tls.key', 'objects.yaml'], dir);
+      const floor = startProcess([...webhookNodeArgs, path.join(BENCH, 'lib', 'webhook-floor.js'), 'tls.crt', 'tls.key', 'objects.yaml', String(o.floorDecisionUs ?? 0)], dir);
       const port = await floor.ready;
       await waitReady(port, ca.certPem, 'the floor server');
       results.floor = await measure(floor.child, autocannon, port, ca.certPem, bodies, o);
@@ -513,7 +516,7 @@ function judge(results) {
   const w = results.webhook;
   const b = results.bare;
   // Not a target: how near the bare handler the webhook's pipeline alone comes (no decision at all).
-  if (results.floor && b) lines.push(`info floor (the webhook's pipeline, no decision) p99 ${results.floor.latencyMs.p99} ms = ${(results.floor.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
+  if (results.floor && b) lines.push(`info floor (the webhook's pipeline, ${results.options.floorDecisionUs ? `a decision of a constant ${results.options.floorDecisionUs} µs of CPU` : 'no decision'}) p99 ${results.floor.latencyMs.p99} ms = ${(results.floor.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
   if (w) {
     check(w.latencyMs.p99 <= TARGETS.p99Ms, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.p99Ms} ms`);
     if (b) check(w.latencyMs.p99 <= TARGETS.ratioToBare * b.latencyMs.p99, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.ratioToBare}x bare p99 ${b.latencyMs.p99} ms (${(w.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x)`);

@@ -5,7 +5,10 @@
 // webhook's answer (it allows everything); what it measures is how close to the bare handler any
 // decision could bring the webhook: the p99 ratio of the pipeline alone.
 //
-//   node bench/lib/webhook-floor.js CERT KEY OBJECTS.yaml
+// With DECISION_US the decision spins that many microseconds of CPU and finds nothing: the p99 a decision
+// of exactly that cost, without a tail, would give (the budget a real decision has to fit in).
+//
+//   node bench/lib/webhook-floor.js CERT KEY OBJECTS.yaml [DECISION_US]
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +25,8 @@ const { TenantPolicyHolder } = await imp('webhook/reload.js');
 const { defaultSettings } = await imp('config/settings.js');
 const { LOG_GATHER_BYTES, LOG_FLUSH_MS } = await imp('cli/commands/webhook.js');
 
-const [cert, key, objects] = process.argv.slice(2);
+const [cert, key, objects, decisionUs = '0'] = process.argv.slice(2);
+const spinMs = Number(decisionUs) / 1000;
 const cache = new ObjectCache({ name: 'objects' });
 for (const d of yaml.loadAll(fs.readFileSync(objects, 'utf8'), null, { schema: yaml.CORE_SCHEMA })) if (d && typeof d.kind === 'string') cache.apply(d);
 // As the CLI logs on a real stdout (src/cli/commands/webhook.ts): asynchronous, lines gathered, flushed periodically.
@@ -42,7 +46,10 @@ const server = await startWebhookServer({
   unsynced: 'allow',
   exempt: new Set(['meshward', 'kube-system', 'istio-system']),
   reloadIntervalMs: 60_000,
-  decide: () => ({ introduced: [], failures: [] }),
+  decide: () => {
+    for (const until = performance.now() + spinMs; performance.now() < until; );
+    return { introduced: [], failures: [] };
+  },
 });
 logger.info({ event: 'listening', port: server.port }, 'webhook floor listening');
 out.flushSync();

@@ -77,7 +77,7 @@ test('meshward webhook: serves, denies a hijack, logs JSON without object conten
     assert.equal(denied.json.response.allowed, false);
     assert.match(denied.json.response.status.message, /HJK001/);
     assert.ok(!denied.body.includes(canary));
-    const fine = await post(port, ca.certPem, JSON.stringify(admissionReview('CREATE', { ...vs, metadata: { name: 'mine', namespace: 'shop' }, spec: { ...vs.spec, hosts: ['cart.shop.svc.cluster.local'] } })));
+    const fine = await post(port, ca.certPem, JSON.stringify(admissionReview('CREATE', { ...vs, metadata: { name: 'mine', namespace: 'shop' }, spec: { ...vs.spec, hosts: ['cart.shop.svc.cluster.local'] } }, null, { uid: 'e2e-2' })));
     assert.equal(fine.json.response.allowed, true);
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
@@ -89,6 +89,8 @@ test('meshward webhook: serves, denies a hijack, logs JSON without object conten
   const review = lines.find((l) => l.event === 'review' && l.uid === 'e2e-1');
   assert.equal(review?.verdict, 'denied');
   assert.deepEqual(review?.rules, ['HJK001']);
+  // A clean allow is logged at debug, below the default --log-level info.
+  assert.ok(!lines.some((l) => l.uid === 'e2e-2'), 'a clean allow is not logged at info');
   // The decision warmed up on reviews of its own before the webhook said ready (warm-up.ts).
   const warmed = lines.find((l) => l.event === 'warmed-up');
   assert.ok(warmed && warmed.decisions > 0 && warmed.ended === 'done', JSON.stringify(warmed));

@@ -163,6 +163,18 @@ const NO_RUNS: ReadonlyMap<Workload, Workload> = new Map();
  * when no workload of the list names an owner (manifests as written), a map of the list otherwise.
  */
 export function collapseOwned(ws: readonly Workload[]): CollapsedWorkloads {
+  // A rule's message counts, lists and cites the same list (workloadCount, workloadList,
+  // workloadEvidence): collapse it once. The length guards against a list grown after it was collapsed.
+  const memo = collapsed.get(ws);
+  if (memo && memo.length === ws.length) return memo.result;
+  const result = collapse(ws);
+  collapsed.set(ws, { length: ws.length, result });
+  return result;
+}
+
+const collapsed = new WeakMap<readonly Workload[], { length: number; result: CollapsedWorkloads }>();
+
+function collapse(ws: readonly Workload[]): CollapsedWorkloads {
   let any = false;
   for (const w of ws) {
     if (!w.synthetic && namesAnOwner(w.resource)) {

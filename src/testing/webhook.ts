@@ -51,6 +51,8 @@ export interface TestWebhookOptions extends Partial<Omit<WebhookServerOptions, '
   tenantsYaml?: string;
   /** Reload the tenant file (written into the temp folder) every this many ms. */
   tenantsFile?: boolean;
+  /** The log's level (default debug: every review's line). */
+  logLevel?: 'debug' | 'info';
 }
 
 let sharedCa: Promise<CertificateAuthority> | null = null;
@@ -70,7 +72,8 @@ export async function startTestWebhook(opts: TestWebhookOptions = {}): Promise<T
   const cache = new StaticCache({ synced: opts.synced ?? true });
   if (opts.cacheYaml) cache.applyYaml(opts.cacheYaml);
   const lines: string[] = [];
-  const logger = pino({ base: null }, { write: (s: string) => void lines.push(s) });
+  // Debug by default, so tests see every review's line (the webhook logs clean allows at debug).
+  const logger = pino({ base: null, level: opts.logLevel ?? 'debug' }, { write: (s: string) => void lines.push(s) });
   let tenants = TenantPolicyHolder.none();
   if (opts.tenantsFile && opts.tenantsYaml !== undefined) {
     const file = path.join(dir, 'tenants.yaml');
@@ -82,7 +85,7 @@ export async function startTestWebhook(opts: TestWebhookOptions = {}): Promise<T
   } else if (opts.tenantsYaml !== undefined) {
     tenants = TenantPolicyHolder.fixed(parseTenantPolicy(opts.tenantsYaml, 'tenants.yaml'));
   }
-  const { cacheYaml: _c, synced: _s, tenantsYaml: _t, tenantsFile: _f, liveCache, ...serverOpts } = opts;
+  const { cacheYaml: _c, synced: _s, tenantsYaml: _t, tenantsFile: _f, logLevel: _l, liveCache, ...serverOpts } = opts;
   const server = await startWebhookServer({
     cache: liveCache ?? cache,
     // Tests change the in-memory cache and review at once, so they want the exact decision; the live

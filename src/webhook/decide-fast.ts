@@ -122,7 +122,13 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
  * decide-fast.test.ts holds the claim over the equivalence corpus (the reference never introduces such a
  * finding for such a review).
  */
-export const EVIDENCE_ONLY: ReadonlyMap<string, ReadonlySet<string>> = new Map([['HJK005', new Set(['VirtualService'])]]);
+export const EVIDENCE_ONLY: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['HJK005', new Set(['VirtualService'])],
+  // AUT001's finding is on the mesh-wide PeerAuthentication (or the root namespace, or the mesh config)
+  // and graded by the mesh-wide mode alone; the workloads that inherit it are listed as evidence. A
+  // workload of the root namespace is mesh-wide (every rule runs uncut); the others only join the list.
+  ['AUT001', new Set(['workload'])],
+]);
 
 const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseKind));
 
@@ -143,7 +149,8 @@ export function mayName(rule: Rule, kind: string, subject: Resource, model: Mesh
   if (!names) return true;
   // The kind without its group (a group never holds '/'): called for every rule of every review.
   const bare = kind.slice(kind.lastIndexOf('/') + 1);
-  if (EVIDENCE_ONLY.get(rule.meta.id)?.has(bare)) return false;
+  const evidenceOnly = EVIDENCE_ONLY.get(rule.meta.id);
+  if (evidenceOnly && (evidenceOnly.has(bare) || (evidenceOnly.has('workload') && WORKLOAD_KEYS.has(kind)))) return false;
   if (names.has(bare)) return true;
   if (!WORKLOAD_KEYS.has(kind) || !names.has('workload')) return false;
   return NAMES_WORKLOAD_ONLY_IF.get(rule.meta.id)?.(subject, model) ?? true;

@@ -73,6 +73,25 @@ test('the same claim on its own namespace’s host is allowed with nothing to sa
   assert.equal(r.warnings, undefined);
 });
 
+test('at --log-level info a clean allow, an exempt and an off review write no line; a warning and a refusal do', async () => {
+  const quiet = await startTestWebhook({ cacheYaml: CLUSTER, logLevel: 'info' });
+  try {
+    const answers = [];
+    for (const [uid, obj] of [
+      ['clean', hijack('shop', 'own', 'cart.shop.svc.cluster.local')],
+      ['exempt', hijack('kube-system', 'sys')],
+      ['off', hijack('legacy')],
+      ['warned', hijack('lab')],
+      ['denied', hijack('shop')],
+    ] as const) answers.push([uid, (await quiet.review(admissionReview('CREATE', obj, null, { uid }))).allowed]);
+    assert.deepEqual(answers, [['clean', true], ['exempt', true], ['off', true], ['warned', true], ['denied', false]]);
+    const logged = quiet.logs().filter((l) => l.event === 'review');
+    assert.deepEqual(logged.map((l) => [l.uid, l.verdict]), [['warned', 'warned'], ['denied', 'denied']]);
+  } finally {
+    await quiet.close();
+  }
+});
+
 test('warn mode by namespace label: allowed, the findings as warnings', async () => {
   const r = await wh.review(admissionReview('CREATE', hijack('lab')));
   assert.equal(r.allowed, true);

@@ -54,6 +54,7 @@ interface WebhookFlags extends LiveFlags {
   drainTimeout?: string;
   warmUpDecisions?: string;
   objects?: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -81,7 +82,8 @@ export function registerWebhook(program: Command, io: CliIO, setExit: SetExit): 
     .option('--reload-interval <duration>', `how often the TLS and tenant files are checked for changes (default ${DEFAULT_RELOAD_INTERVAL_MS / 1000}s)`)
     .option('--drain-timeout <duration>', `longest a shutdown (SIGTERM) waits for reviews in flight (default ${DEFAULT_DRAIN_MS / 1000}s)`)
     .option('--warm-up-decisions <n>', `reviews of its own the webhook decides before /readyz says ready, so the first real ones find the code compiled (default ${DEFAULT_WARM_UP_DECISIONS}; 0: ready as soon as the cache has synced)`)
-    .option('--objects <file>', 'judge against the objects of this YAML file instead of a live cluster (to try a policy, or in tests)');
+    .option('--objects <file>', 'judge against the objects of this YAML file instead of a live cluster (to try a policy, or in tests)')
+    .addOption(new Option('--log-level <level>', 'lowest level logged; reviews allowed with nothing to say are logged at debug, refusals and warnings at info').choices(['debug', 'info', 'warn', 'error']).default('info'));
   addLiveOptions(cmd);
   cmd.action(async (flags: WebhookFlags) => {
     setExit(await runWebhook(flags, io));
@@ -160,7 +162,7 @@ async function runWebhook(flags: WebhookFlags, io: CliIO): Promise<number> {
     }
   };
   if (asyncOut) process.once('exit', flushLog);
-  const logger = pino({ base: { service: 'meshward-webhook' }, timestamp: pino.stdTimeFunctions.isoTime }, asyncOut ?? io.stdout);
+  const logger = pino({ base: { service: 'meshward-webhook' }, level: flags.logLevel ?? 'info', timestamp: pino.stdTimeFunctions.isoTime }, asyncOut ?? io.stdout);
   const policyEvents = {
     onLoaded: (what: string) => logger.info({ event: 'tenants-reloaded', source: what }, 'tenant policy reloaded'),
     onRefused: (what: string, reason: string) => logger.error({ event: 'tenants-reload-refused', source: what, reason }, 'new tenant policy refused; the previous one stays in force'),
