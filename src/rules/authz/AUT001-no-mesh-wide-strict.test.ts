@@ -112,3 +112,26 @@ test('only mesh workloads are said to accept plaintext; unknown and system-names
   const out = await findingsFor(rule, docs(meshConfig('{}'), namespace('shop'), deployment('shop', 'web'), namespace('tools', 'none'), deployment('tools', 'grafana')));
   assert.doesNotMatch(out[0].message, /grafana/);
 });
+
+test('a STRICT policy without selector or namespace (left to kubectl apply -n): low, named, and the finding says when it does not hold', async () => {
+  const unplaced = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+spec:
+  mtls:
+    mode: STRICT
+`;
+  const f = await findingsFor(rule, `${docs(...MESH)}---\n${unplaced}`);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.match(f[0].message, /PeerAuthentication default names no namespace and sets STRICT without a selector: applied with `kubectl apply -n istio-system` it is the mesh-wide policy, and this finding does not hold\.$/);
+  const assumed = f[0].evidence.find((e) => e.role === 'namespace-assumed');
+  assert.equal(assumed?.resource?.kind, 'PeerAuthentication');
+  // Not for a PERMISSIVE one, one with a selector, or one that names its namespace.
+  for (const other of [unplaced.replace('STRICT', 'PERMISSIVE'), unplaced.replace('spec:\n', 'spec:\n  selector: {matchLabels: {app: web}}\n'), unplaced.replace('name: default\n', 'name: default\n  namespace: shop\n')]) {
+    const g = await findingsFor(rule, `${docs(...MESH)}---\n${other}`);
+    assert.equal(g[0].severity, 'high', other);
+    assert.ok(!g[0].evidence.some((e) => e.role === 'namespace-assumed'), other);
+  }
+});

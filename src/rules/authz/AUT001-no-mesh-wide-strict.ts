@@ -1,6 +1,6 @@
 import { isObject } from '../../posture/util.js';
 import { defineRule, type EvidenceInput } from '../types.js';
-import type { PathSegment, Resource } from '../../model/resource.js';
+import { namesNoNamespace, type PathSegment, type Resource } from '../../model/resource.js';
 import { computePosture } from '../../posture/index.js';
 import { MESH_CONFIG, NAMESPACE, PA, WORKLOADS, looksLikeMesh, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
@@ -73,8 +73,24 @@ export default defineRule({
         ? `No PeerAuthentication in the root namespace ${root} sets STRICT mesh-wide, so Istio's default PERMISSIVE applies: ${who}.`
         : `Nothing of the root namespace ${root} is in the input, so whether a mesh-wide PeerAuthentication exists is unknown; if none sets STRICT, Istio's default PERMISSIVE applies: ${who}. Include the root namespace's PeerAuthentications in the scan to check it.`;
     }
+    // A repository often leaves the namespace to `kubectl apply -n`: a STRICT policy without a selector
+    // that names no namespace is the mesh-wide one when it is applied to the root namespace. The input
+    // does not say where it goes, so with no mesh-wide policy of its own the finding is low and names it.
+    const unplaced = pa ? undefined : model.ofKind('security.istio.io', 'PeerAuthentication').find((r) => r.namespace !== root && namesNoNamespace(r) && strictWithoutSelector(r));
+    if (unplaced) {
+      message += ` PeerAuthentication ${unplaced.name} names no namespace and sets STRICT without a selector: applied with \`kubectl apply -n ${root}\` it is the mesh-wide policy, and this finding does not hold.`;
+      evidence.push({ role: 'namespace-assumed', description: `${unplaced.name} was judged in ${unplaced.namespace}, where it applies only to that namespace`, resource: unplaced, path: ['metadata'] });
+    }
     // Unknown is not absent: a dump of one namespace says nothing about the mesh-wide policy (as EGR001 grades a missing mesh config).
-    const severity = mm.mode === 'DISABLE' ? 'critical' : mm.known ? 'high' : 'low';
+    const severity = mm.mode === 'DISABLE' ? 'critical' : mm.known && !unplaced ? 'high' : 'low';
     report({ resource, path, message, severity, evidence });
   },
 });
+
+/** A PeerAuthentication that sets STRICT for its whole namespace (no selector, or one that selects nothing in particular). */
+function strictWithoutSelector(r: Resource): boolean {
+  const spec = r.obj?.spec;
+  if (!isObject(spec) || !isObject(spec.mtls) || spec.mtls.mode !== 'STRICT') return false;
+  const labels = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
+  return !isObject(labels) || Object.keys(labels).length === 0;
+}
