@@ -16,7 +16,7 @@ export default defineRule({
     namespaceContent: false,
     docs: {
       summary:
-        'The root namespace (istio-system unless meshConfig.rootNamespace says otherwise) holds no selector-less PeerAuthentication with `mtls.mode: STRICT`. Without one, Istio applies PERMISSIVE to every workload that no namespace or workload policy tightens. A mesh-wide DISABLE is reported as critical. When the input holds nothing of the root namespace (a dump of one namespace), whether a mesh-wide policy exists is unknown and the finding is low.',
+        'The root namespace (istio-system unless meshConfig.rootNamespace says otherwise) holds no selector-less PeerAuthentication with `mtls.mode: STRICT`. Without one, Istio applies PERMISSIVE to every workload that no namespace or workload policy tightens. A mesh-wide DISABLE is reported as critical. When the input holds nothing of the root namespace (a dump of one namespace), whether a mesh-wide policy exists is unknown and the finding is low; so it is when the input has a STRICT policy without a selector that names no namespace (left to `kubectl apply -n`), which the finding names: applied to the root namespace, it is the mesh-wide policy.',
       why:
         "PERMISSIVE accepts plaintext next to mutual TLS. Any pod in the cluster, in the mesh or not, can then call a workload without a certificate: it needs no identity, its traffic is not encrypted, and AuthorizationPolicy rules on principals or namespaces never match it (a DENY on them fails open). PERMISSIVE is meant for migrations; left in place it makes every identity-based control optional. DISABLE mesh-wide turns mutual TLS off altogether.",
       fix:
