@@ -14,6 +14,7 @@
 import type { Resource } from './resource.js';
 import { WORKLOAD_KINDS, isObject, podTemplatePath, type Workload } from './workloads.js';
 import { BARE_KIND_GROUPS } from '../cluster/discovery.js';
+import { OwnMemo } from './own-memo.js';
 
 /**
  * The kinds that run pods from a template, with their API group (`Deployment` is apps', a Pod core's)
@@ -172,7 +173,9 @@ export function collapseOwned(ws: readonly Workload[]): CollapsedWorkloads {
   return result;
 }
 
-const collapsed = new WeakMap<readonly Workload[], { length: number; result: CollapsedWorkloads }>();
+// On the list itself (OwnMemo), not in a module-level WeakMap: a review's lists are garbage a
+// millisecond later, and a WeakMap entry would carry them through minor collections into old space.
+const collapsed = new OwnMemo<readonly Workload[], { length: number; result: CollapsedWorkloads }>('collapsed-owned');
 
 function collapse(ws: readonly Workload[]): CollapsedWorkloads {
   let any = false;
