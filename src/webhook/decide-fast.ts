@@ -60,7 +60,7 @@ export { effectiveReads };
 export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   Object.entries({
     AUT001: 'ConfigMap MeshConfig IstioOperator Namespace PeerAuthentication workload',
-    AUT002: 'PeerAuthentication workload',
+    AUT002: 'PeerAuthentication MutatingWebhookConfiguration ValidatingWebhookConfiguration workload',
     AUT003: 'DestinationRule Service workload',
     AUT004: 'DestinationRule ConfigMap IstioOperator workload',
     AUT005: 'DestinationRule ConfigMap IstioOperator workload',

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import rule from './AUT002-permissive-or-disable.js';
 import { findingsFor } from '../../testing/kit.js';
-import { STRICT_MESH, deployment, docs, namespace, peerAuth } from './fixtures.js';
+import { STRICT_MESH, deployment, docs, namespace, peerAuth, service } from './fixtures.js';
 
 const SHOP = [namespace('shop'), STRICT_MESH, deployment('shop', 'web', { ports: [8080, 9090] }), deployment('shop', 'api')];
 
@@ -121,4 +121,35 @@ test('a workload policy whose pods are not in the input is still a weakening, on
   assert.deepEqual(port.map((x) => [x.location?.path, x.severity]), [['spec.portLevelMtls["9000"].mode', 'medium']]);
   // STRICT with no pods in the input is no weakening.
   assert.deepEqual(await findingsFor(rule, docs(peerAuth('billing', 's', { selector: { matchLabels: { app: 'x' } }, mtls: { mode: 'STRICT' } }))), []);
+});
+
+test('a port that serves an admission webhook of the input: low, with the webhook named (the API server has no mesh certificate)', async () => {
+  // A controller's webhook: the Service's 443 goes to the pods' named port 8443, which a port-level
+  // PERMISSIVE leaves open to the API server.
+  const webhookConfig = (kind: string, port?: number) => `apiVersion: admissionregistration.k8s.io/v1
+kind: ${kind}
+metadata: {name: config.example.dev}
+webhooks:
+- name: config.example.dev
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  clientConfig:
+    service: {name: ctl-webhook, namespace: shop${port ? `, port: ${port}` : ''}}
+`;
+  const base = [namespace('shop'), STRICT_MESH, deployment('shop', 'ctl', { ports: [['https-webhook', 8443], 9090] }), service('shop', 'ctl-webhook', { app: 'ctl' }, [{ port: 443, targetPort: 'https-webhook', name: 'https' }])];
+  const pa = peerAuth('shop', 'ctl', { selector: { matchLabels: { app: 'ctl' } }, portLevelMtls: { 8443: { mode: 'PERMISSIVE' } } });
+  for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+    const f = await findingsFor(rule, `${docs(...base, pa)}---\n${webhookConfig(kind)}`);
+    assert.equal(f.length, 1, kind);
+    assert.equal(f[0].severity, 'low');
+    assert.equal(f[0].message, `PeerAuthentication shop/ctl sets PERMISSIVE on port 8443 of the workloads it selects in shop, which serves the admission webhook config.example.dev of ${kind} config.example.dev (through Service shop/ctl-webhook): the API server calls webhooks without a mesh certificate, so STRICT there would refuse it. Callers without a mesh identity reach the port; only the webhook's own TLS and authentication check them. Keep the exception to this port alone.`);
+    assert.equal(f[0].evidence[0].resource?.kind, kind);
+  }
+  // Without the webhook, or with it calling another port, or a PERMISSIVE on another port: medium as before.
+  for (const input of [docs(...base, pa), `${docs(...base, pa)}---\n${webhookConfig('ValidatingWebhookConfiguration', 8443)}`, `${docs(...base, peerAuth('shop', 'ctl', { selector: { matchLabels: { app: 'ctl' } }, portLevelMtls: { 9090: { mode: 'PERMISSIVE' } } }))}---\n${webhookConfig('ValidatingWebhookConfiguration')}`]) {
+    const f = await findingsFor(rule, input);
+    assert.equal(f.length, 1);
+    assert.equal(f[0].severity, 'medium');
+    assert.doesNotMatch(f[0].message, /admission webhook/);
+  }
 });

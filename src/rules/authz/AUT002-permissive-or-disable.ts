@@ -4,6 +4,8 @@ import { computePosture, type MtlsMode, type WorkloadPosture } from '../../postu
 import { NAMESPACE, PA, WORKLOADS, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { listSome, plural } from '../../posture/util.js';
 import { postureReads } from '../../posture/reads.js';
+import { WEBHOOK_CONFIG_KINDS, webhookBackend } from './webhook-backends.js';
+import { describe } from '../../model/resource.js';
 
 export default defineRule({
   meta: {
@@ -12,10 +14,10 @@ export default defineRule({
     severity: 'medium',
     category: 'authn-authz',
     scope: 'namespace',
-    reads: postureReads(PA, NAMESPACE, ...WORKLOADS),
+    reads: postureReads(PA, NAMESPACE, ...WORKLOADS, ...WEBHOOK_CONFIG_KINDS.map((k) => `admissionregistration.k8s.io/${k}`)),
     docs: {
       summary:
-        'A namespace-wide or workload PeerAuthentication sets `mtls.mode` to PERMISSIVE or DISABLE, or a `portLevelMtls` entry does so for one port. The finding sits on the field that sets it and lists the workloads whose effective mode it decides (levels below it that say UNSET inherit it). DISABLE is high, PERMISSIVE medium. A workload policy whose selector matches no workload in the input is still reported (its pods may simply live elsewhere), one grade lower: DISABLE medium, PERMISSIVE low. Namespaces without a Namespace object are assumed in the mesh, as `meshward posture` does.',
+        'A namespace-wide or workload PeerAuthentication sets `mtls.mode` to PERMISSIVE or DISABLE, or a `portLevelMtls` entry does so for one port. The finding sits on the field that sets it and lists the workloads whose effective mode it decides (levels below it that say UNSET inherit it). DISABLE is high, PERMISSIVE medium. A workload policy whose selector matches no workload in the input is still reported (its pods may simply live elsewhere), one grade lower: DISABLE medium, PERMISSIVE low. A port-level exception on a port that serves an admission webhook of the input (a Mutating- or ValidatingWebhookConfiguration calling a Service that sends to that port) is low: the API server calls webhooks without a mesh certificate, so STRICT there would refuse it. Namespaces without a Namespace object are assumed in the mesh, as `meshward posture` does.',
       why:
         'On those workloads or ports, a caller without a mesh certificate is accepted: any pod in the cluster (or anything that reaches the pod network) can connect in plaintext, unauthenticated and unencrypted, and AuthorizationPolicy rules on principals or namespaces do not see it. A port-level exception is often added for a health check or a legacy client and then forgotten; it opens that port to everyone. In ambient mode ztunnel ignores DISABLE, which leaves the workload as open as PERMISSIVE.',
       fix:
@@ -63,6 +65,24 @@ export default defineRule({
         if (pl.mode !== 'PERMISSIVE' && pl.mode !== 'DISABLE') continue;
         const affected = decided.filter((w) => posture.of(w)?.mtls.ports.some((p) => p.port === pl.port && p.origin.level === 'port' && p.origin.resource === r));
         const unseen = pa.scope === 'workload' && !pa.targets.length;
+        // The API server calls admission webhooks without a mesh certificate: a webhook's port must take
+        // callers without one, and the webhook serves its own TLS there. The deliberate exception is low.
+        const webhooks = affected.length ? affected.map((w) => webhookBackend(model, w, pl.port)) : [];
+        const webhook = webhooks.length && webhooks.every((b) => b !== null) ? webhooks[0] : null;
+        if (webhook) {
+          report({
+            resource: r,
+            path: ['spec', 'portLevelMtls', pl.key, 'mode'],
+            key: `port:${pl.key}`,
+            severity: 'low',
+            message: `PeerAuthentication ${r.namespace}/${r.name} sets ${pl.mode} on port ${pl.port} of ${scopeText}, which serves the admission webhook ${webhook.name || '(unnamed)'} of ${describe(webhook.config)} (through Service ${webhook.service.namespace}/${webhook.service.name}): the API server calls webhooks without a mesh certificate, so STRICT there would refuse it. Callers without a mesh identity reach the port; only the webhook's own TLS and authentication check them. Keep the exception to this port alone.`,
+            evidence: [
+              { role: 'webhook', description: `webhook ${webhook.name || '(unnamed)'} calls Service ${webhook.service.namespace}/${webhook.service.name}, port ${pl.port} of its pods`, resource: webhook.config, path: webhook.path },
+              ...workloadEvidence(affected, (w) => `${wname(w)} port ${pl.port} is ${pl.mode}`),
+            ],
+          });
+          continue;
+        }
         report({
           resource: r,
           path: ['spec', 'portLevelMtls', pl.key, 'mode'],
