@@ -78,8 +78,21 @@ test('credentials in header lines, URLs and scripts among the arguments are fing
   assert.match(out[19], /^curl -s -H 'Authorization: <redacted sha256:[0-9a-f]{12}>' https:\/\/u:sha256:[0-9a-f]{12}@h\/x \| jq -r \.token$/);
 });
 
+test('user:password after -u, --user, --proxy-user (separate, glued, or =), also inside a script: the password fingerprinted, the user kept', () => {
+  const out = redactArgs(['-u', 'alice:CANARY-P1', '--user=bob:CANARY-P2', '-ucarol:CANARY-P3', '--proxy-user', 'dave:CANARY-P4', '-c', 'curl -u erin:CANARY-P5 https://idp/token', '-u', 'frank']);
+  const joined = out.join(' ');
+  assert.equal(joined.includes('CANARY'), false, joined);
+  assert.equal(out[1], `alice:<redacted ${secretFingerprint('CANARY-P1')}>`);
+  assert.match(out[2], /^--user=bob:<redacted sha256:[0-9a-f]{12}>$/);
+  assert.match(out[3], /^-ucarol:<redacted sha256:/);
+  assert.match(out[5], /^dave:<redacted sha256:/);
+  // The script is shown in shell words again: the redacted word is quoted.
+  assert.match(out[7], /^curl -u 'erin:<redacted sha256:[0-9a-f]{12}>' https:\/\/idp\/token$/);
+  assert.equal(out[9], 'frank', 'a user name alone is no secret');
+});
+
 test('arguments without credentials are left exactly as written', () => {
-  const args = ['get-token', '--region', 'us-east-1', '--oidc-issuer-url=https://idp.example/realms/x', '--scopes=openid,email', 'openid profile', '-c', 'touch /tmp/x', 'Content-Type: application/json', 'alice@example.com', '--output=json'];
+  const args = ['get-token', '-u', 'alice', '--user=bob', '--region', 'us-east-1', '--oidc-issuer-url=https://idp.example/realms/x', '--scopes=openid,email', 'openid profile', '-c', 'touch /tmp/x', 'Content-Type: application/json', 'alice@example.com', '--output=json'];
   assert.deepEqual(redactArgs(args), args);
 });
 

@@ -150,6 +150,8 @@ const KEY_VALUE = /^([A-Za-z0-9_.-]{1,64})=(.*)$/s;
 const URL_START = /[A-Za-z][A-Za-z0-9+.-]{0,30}:\/\//;
 /** `user:password@host` without a scheme: the colon before the `@` is what marks a password (an e-mail has none). */
 const SCHEMELESS_USERINFO = /^[^\s:/@]+:[^\s]*@[^\s@]+$/;
+/** Flags whose value is `user:password` (curl's `-u`/`--user`, `--proxy-user`, wget's `--http-user` takes only a name). */
+const USERINFO_FLAG = /^(-u|--user|-U|--proxy-user)$/;
 /** An argument holding whitespace may be a command line of its own (`sh -c "curl -H 'Authorization: ...'"`); how deep those are opened. */
 const MAX_NESTED_COMMAND_LINES = 3;
 
@@ -178,7 +180,7 @@ export function redactArgs(args: readonly unknown[]): string[] {
 function redactWords(args: readonly unknown[], depth: number): string[] {
   const out: string[] = [];
   // What the previous word said of this one: a secret-flag value, a header line, a credential to hide.
-  let next: 'plain' | 'secret' | 'header' | 'hide' = 'plain';
+  let next: 'plain' | 'secret' | 'header' | 'hide' | 'userinfo' = 'plain';
   for (const a of args) {
     const said = next;
     next = 'plain';
@@ -192,6 +194,10 @@ function redactWords(args: readonly unknown[], depth: number): string[] {
       if (said === 'hide' && /^(bearer|basic)$/i.test(a)) next = 'hide';
       continue;
     }
+    if (said === 'userinfo' && !a.startsWith('-')) {
+      out.push(redactUserinfo(a));
+      continue;
+    }
     if (said === 'header' && !a.startsWith('-')) {
       const r = redactValue(a, true, depth);
       out.push(r.shown);
@@ -201,13 +207,17 @@ function redactWords(args: readonly unknown[], depth: number): string[] {
     const eq = a.indexOf('=');
     if (a.startsWith('-') && eq > 0) {
       const flag = a.slice(0, eq);
-      out.push(`${flag}=${SECRET_FLAG.test(flag) ? redactedMarker(a.slice(eq + 1)) : redactValue(a.slice(eq + 1), HEADER_FLAG.test(flag), depth).shown}`);
+      const value = a.slice(eq + 1);
+      out.push(`${flag}=${SECRET_FLAG.test(flag) ? redactedMarker(value) : USERINFO_FLAG.test(flag) ? redactUserinfo(value) : redactValue(value, HEADER_FLAG.test(flag), depth).shown}`);
+    } else if (/^-[uU]./.test(a) && !a.startsWith('--')) {
+      // curl takes `-uuser:password` glued.
+      out.push(`${a.slice(0, 2)}${redactUserinfo(a.slice(2))}`);
     } else if (a.startsWith('-')) {
       // A flag's own text is checked too (curl takes `-HAuthorization: ...` glued), but not as a JWT:
       // `--log.format.json` has the dots of one.
       const r = redactValue(a, false, depth, false);
       out.push(r.shown);
-      if (r.shown === a) next = HEADER_FLAG.test(a) ? 'header' : SECRET_FLAG.test(a) ? 'secret' : 'plain';
+      if (r.shown === a) next = HEADER_FLAG.test(a) ? 'header' : USERINFO_FLAG.test(a) ? 'userinfo' : SECRET_FLAG.test(a) ? 'secret' : 'plain';
     } else {
       const r = redactValue(a, false, depth);
       out.push(r.shown);
@@ -215,6 +225,12 @@ function redactWords(args: readonly unknown[], depth: number): string[] {
     }
   }
   return out;
+}
+
+/** `user:password` with the password fingerprinted (a user name alone is shown: the tool then asks for the password). */
+function redactUserinfo(v: string): string {
+  const colon = v.indexOf(':');
+  return colon < 0 ? v : `${v.slice(0, colon)}:${redactedMarker(v.slice(colon + 1))}`;
 }
 
 /**

@@ -88,6 +88,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     AUT027: 'AuthorizationPolicy',
     AUT028: 'DestinationRule Service workload',
     AUT029: 'PeerAuthentication',
+    AUT030: 'AuthorizationPolicy',
     BYP030: 'Service ServiceEntry workload',
     EGR001: 'ConfigMap MeshConfig IstioOperator',
     EGR003: 'Namespace NetworkPolicy',

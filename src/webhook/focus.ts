@@ -76,6 +76,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['AUT012', 'kwnr'],
   ['AUT013', 'kwn'],
   ['AUT014', 'kwn'],
+  ['AUT030', 'kwn'],
   ['AUT015', 'kwnr'],
   ['AUT016', 'kwn'],
   ['AUT017', 'kwn'],
