@@ -145,6 +145,11 @@ webhooks:
     assert.equal(f[0].message, `PeerAuthentication shop/ctl sets PERMISSIVE on port 8443 of the workloads it selects in shop, which serves the admission webhook config.example.dev of ${kind} config.example.dev (through Service shop/ctl-webhook): the API server calls webhooks without a mesh certificate, so STRICT there would refuse it. Callers without a mesh identity reach the port; only the webhook's own TLS and authentication check them. Keep the exception to this port alone.`);
     assert.equal(f[0].evidence[0].resource?.kind, kind);
   }
+  // The webhook's namespace outside the mesh in the input (no workload takes the setting): still the webhook's port.
+  const outside = [namespace('shop', 'none'), ...base.slice(1)];
+  const g = await findingsFor(rule, `${docs(...outside, pa)}---\n${webhookConfig('ValidatingWebhookConfiguration')}`);
+  assert.deepEqual(g.map((x) => x.severity), ['low']);
+  assert.match(g[0].message, /serves the admission webhook config\.example\.dev/);
   // Without the webhook, or with it calling another port, or a PERMISSIVE on another port: medium as before.
   for (const input of [docs(...base, pa), `${docs(...base, pa)}---\n${webhookConfig('ValidatingWebhookConfiguration', 8443)}`, `${docs(...base, peerAuth('shop', 'ctl', { selector: { matchLabels: { app: 'ctl' } }, portLevelMtls: { 9090: { mode: 'PERMISSIVE' } } }))}---\n${webhookConfig('ValidatingWebhookConfiguration')}`]) {
     const f = await findingsFor(rule, input);

@@ -67,7 +67,10 @@ export default defineRule({
         const unseen = pa.scope === 'workload' && !pa.targets.length;
         // The API server calls admission webhooks without a mesh certificate: a webhook's port must take
         // callers without one, and the webhook serves its own TLS there. The deliberate exception is low.
-        const webhooks = affected.length ? affected.map((w) => webhookBackend(model, w, pl.port)) : [];
+        // The workloads it decides the port of; failing those (their namespace outside the mesh in the
+        // input), the ones it selects.
+        const serving = affected.length ? affected : pa.scope === 'workload' ? pa.targets : [];
+        const webhooks = serving.map((w) => webhookBackend(model, w, pl.port));
         const webhook = webhooks.length && webhooks.every((b) => b !== null) ? webhooks[0] : null;
         if (webhook) {
           report({
