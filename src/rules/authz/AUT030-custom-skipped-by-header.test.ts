@@ -43,6 +43,7 @@ test('negatives: conditions the client cannot choose, other actions, dry-run, in
   for (const input of [
     custom([{ key: 'request.auth.claims[groups]', values: ['admin'] }]),
     custom([{ key: 'destination.port', values: ['8080'] }]),
+    custom([{ key: 'request.headers[:authority]', values: ['admin.example.com'] }, { key: 'request.headers[Host]', notValues: ['public.example.com'] }, { key: 'request.headers[:path]', values: ['/admin'] }]),
     authz('shop', 'web', { rules: [{ when: [{ key: 'request.headers[x-user]', values: ['alice'] }] }] }),
     authz('shop', 'deny', { action: 'DENY', rules: [{ when: [{ key: 'request.headers[x-user]', notValues: ['*'] }] }] }),
     authz('shop', 'ext-authz', { selector: { matchLabels: { app: 'web' } }, action: 'CUSTOM', provider: { name: 'oauth2-proxy' }, rules: [{ when: [{ key: 'request.headers[authorization]', notValues: ['*'] }] }] }, { annotations: { 'istio.io/dry-run': 'true' } }),

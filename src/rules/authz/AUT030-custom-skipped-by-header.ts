@@ -7,6 +7,12 @@ import type { Workload } from '../../model/workloads.js';
 
 /** `request.headers[name]`: a value the client writes. */
 const HEADER_KEY = /^request\.headers\[([^\]]{1,256})\]$/i;
+/**
+ * Headers that also route the request: a client that changes them reaches another route or path, as
+ * with the policy's `hosts` and `paths` (which is how a CUSTOM policy is meant to be scoped), so they are
+ * not a way around it.
+ */
+const ROUTING_HEADERS: ReadonlySet<string> = new Set([':authority', 'host', ':path', ':method', ':scheme']);
 
 export default defineRule({
   meta: {
@@ -18,7 +24,7 @@ export default defineRule({
     reads: postureReads(AP),
     docs: {
       summary:
-        "A CUSTOM AuthorizationPolicy calls its external authorizer only for the requests its rules match. A `when` condition on `request.headers[...]` (`values` or `notValues`) makes that depend on a header the client writes: sending it (or leaving it out, or another value) skips the authorizer. High; low when every workload the policy applies to also has a DENY policy refusing requests without a validated token (`notRequestPrincipals: [\"*\"]`), so that a skipped request still needs a valid JWT. Dry-run and invalid policies are left out.",
+        "A CUSTOM AuthorizationPolicy calls its external authorizer only for the requests its rules match. A `when` condition on `request.headers[...]` (`values` or `notValues`; not the routing pseudo-headers `:authority`, `:path`, `:method`, `:scheme` or `host`, which scope the policy as `hosts` and `paths` do) makes that depend on a header the client writes: sending it (or leaving it out, or another value) skips the authorizer. High; low when every workload the policy applies to also has a DENY policy refusing requests without a validated token (`notRequestPrincipals: [\"*\"]`), so that a skipped request still needs a valid JWT. Dry-run and invalid policies are left out.",
       why:
         "The CUSTOM policy is often the only authentication in front of a workload (oauth2-proxy, OPA): a request it does not match goes on to the DENY and ALLOW policies as if it had been authorized. A condition such as \"only when there is no Authorization header\" (meant to let token-bearing clients through to JWT validation) lets `Authorization: Basic x`, which no RequestAuthentication validates, skip both, unless a DENY on missing request principals stands behind it.",
       fix:
@@ -45,7 +51,7 @@ export default defineRule({
         when.forEach((c: unknown, ci: number) => {
           if (!isObject(c)) return;
           const header = HEADER_KEY.exec(str(c.key) ?? '')?.[1];
-          if (!header) return;
+          if (!header || ROUTING_HEADERS.has(header.toLowerCase())) return;
           for (const field of ['values', 'notValues'] as const) {
             const listed = Array.isArray(c[field]) ? c[field].filter((v: unknown): v is string => typeof v === 'string') : [];
             if (!listed.length) continue;
