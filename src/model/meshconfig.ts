@@ -21,7 +21,11 @@ export interface MeshConfigInfo {
   rootNamespace: string;
   /** Problems reading the mesh config (shown as load errors). */
   errors: string[];
-  /** How it was chosen among several candidates (shown as scan notes); empty when there was one or none. */
+  /**
+   * How it was chosen among several candidates, and other choices the model made reading the input
+   * (a Namespace defined twice with different mesh labels): shown as scan notes. Empty when there was
+   * nothing to choose.
+   */
   notes: string[];
 }
 

@@ -116,3 +116,19 @@ test('a failure while modelling one document is contained to that document', asy
   assert.equal(model.errors[0].resource.name, 'broken');
   assert.match(model.errors[0].message, /failed reading its pod template \(boom\)/);
 });
+
+test('a Namespace defined twice with different mesh labels: the last one is used, and a note says so; agreeing twins say nothing', async () => {
+  const unlabelled = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: knative-serving}\n';
+  const injected = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: knative-serving, labels: {istio-injection: enabled}}\n';
+  const { model } = await scanYaml(`${unlabelled}---\n${injected}`);
+  assert.equal(model.namespace('knative-serving').mode, 'sidecar');
+  assert.deepEqual(
+    model.mesh.notes.filter((n) => n.startsWith('Namespace ')),
+    ['Namespace knative-serving is defined 2 times with different mesh labels (none in test.yaml; sidecar in test.yaml); the last is used. Which labels the cluster has depends on how they are applied: keep one definition, or scan what the build applies.'],
+  );
+  const agreeing = await scanYaml(`${injected}---\n${injected.replace('enabled}}', 'enabled, team: a}}')}`);
+  assert.deepEqual(agreeing.model.mesh.notes.filter((n) => n.startsWith('Namespace ')), []);
+  // Bounded: a thousand twins name five.
+  const many = Array.from({ length: 1000 }, (_, i) => `${unlabelled.replace('knative-serving', `ns${i}`)}---\n${injected.replace('knative-serving', `ns${i}`)}`).join('---\n');
+  assert.equal((await scanYaml(many)).model.mesh.notes.filter((n) => n.startsWith('Namespace ')).length, 5);
+});

@@ -300,14 +300,32 @@ export class MeshModel {
   }
 
   private buildNamespaces(): void {
+    // Every definition of a name, to say when they disagree on injection (below).
+    const definitions = new Map<string, NamespaceInfo[]>();
     for (const r of this.ofKind('', 'Namespace')) {
       this.contain(r, 'reading its namespace labels', () => {
-        this.namespaceInfo.set(r.name, this.infoOfNamespaceObject(r));
+        const info = this.infoOfNamespaceObject(r);
+        this.namespaceInfo.set(r.name, info);
+        push(definitions, r.name, info);
       });
+    }
+    // Definitions of one Namespace (a kustomize base and an overlay, two applications' copies) that
+    // disagree on injection: the last is used, and the run says so, since the cluster's labels depend on
+    // how they are applied (a client-side apply drops labels an earlier apply of it set; server-side
+    // applies by different managers keep both).
+    let noted = 0;
+    for (const [name, defs] of definitions) {
+      if (defs.length < 2 || new Set(defs.map((d) => `${d.mode}\u0000${d.revision}`)).size < 2) continue;
+      if (noted++ >= MAX_TWIN_NOTES) break;
+      const said = (i: NamespaceInfo) => `${i.mode}${i.revision ? ` revision ${i.revision}` : ''} in ${i.resource?.source?.file ?? 'the cluster'}`;
+      this.mesh.notes.push(`Namespace ${name} is defined ${defs.length} times with different mesh labels (${defs.slice(0, 4).map(said).join('; ')}${defs.length > 4 ? `; and ${defs.length - 4} more` : ''}); the last is used. Which labels the cluster has depends on how they are applied: keep one definition, or scan what the build applies.`);
     }
     for (const ns of this.byNamespace.keys()) if (!this.namespaceInfo.has(ns)) this.namespaceInfo.set(ns, this.namespace(ns));
   }
 }
+
+/** Namespaces defined twice with different mesh labels named in the notes at most (the rest are counted by nobody: a hostile input could hold thousands). */
+const MAX_TWIN_NOTES = 5;
 
 const EMPTY: readonly Resource[] = Object.freeze([]);
 const EMPTY_W: readonly Workload[] = Object.freeze([]);
