@@ -150,6 +150,10 @@ webhooks:
   const g = await findingsFor(rule, `${docs(...outside, pa)}---\n${webhookConfig('ValidatingWebhookConfiguration')}`);
   assert.deepEqual(g.map((x) => x.severity), ['low']);
   assert.match(g[0].message, /serves the admission webhook config\.example\.dev/);
+  // A hostile input with thousands of entries: only the first 500 are read (one index of the Services, no scan per entry).
+  const entries = Array.from({ length: 5000 }, (_, i) => `- name: w${i}.example.dev\n  clientConfig:\n    service: {name: ${i < 600 ? 'nowhere' : 'ctl-webhook'}, namespace: shop}\n`).join('');
+  const flood = await findingsFor(rule, `${docs(...base, pa)}---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: flood}\nwebhooks:\n${entries}`);
+  assert.deepEqual(flood.map((x) => x.severity), ['medium'], 'the entries past the cap that name the Service are not read');
   // Without the webhook, or with it calling another port, or a PERMISSIVE on another port: medium as before.
   for (const input of [docs(...base, pa), `${docs(...base, pa)}---\n${webhookConfig('ValidatingWebhookConfiguration', 8443)}`, `${docs(...base, peerAuth('shop', 'ctl', { selector: { matchLabels: { app: 'ctl' } }, portLevelMtls: { 9090: { mode: 'PERMISSIVE' } } }))}---\n${webhookConfig('ValidatingWebhookConfiguration')}`]) {
     const f = await findingsFor(rule, input);

@@ -37,6 +37,8 @@ function index(model: MeshModel): Map<Resource, Map<number, WebhookBackend>> {
   let out = backends.get(model);
   if (out) return out;
   out = new Map();
+  const services = new Map<string, Resource>();
+  for (const svc of model.ofKind('', 'Service')) if (!services.has(`${svc.namespace}/${svc.name}`)) services.set(`${svc.namespace}/${svc.name}`, svc);
   let seen = 0;
   for (const kind of WEBHOOK_CONFIG_KINDS) {
     for (const config of model.ofKind(GROUP, kind)) {
@@ -49,7 +51,7 @@ function index(model: MeshModel): Map<Resource, Map<number, WebhookBackend>> {
         const name = str(svc?.name);
         if (!ns || !name) continue;
         const port = svc?.port === undefined ? 443 : portNumber(svc.port);
-        const service = model.ofKindInNamespace('', 'Service', ns).find((r) => r.name === name);
+        const service = services.get(`${ns}/${name}`);
         const spec = service?.obj?.spec;
         if (!service || !isObject(spec) || !isObject(spec.selector) || !Object.keys(spec.selector).length || !Array.isArray(spec.ports)) continue;
         const sp = spec.ports.find((p: unknown) => isObject(p) && portNumber(p.port) === port);
