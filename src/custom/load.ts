@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { parseValidated, ValidationError } from '../config/validated-yaml.js';
 import { readSideText, SideFileError } from '../engine/side-file.js';
 import { SEVERITIES } from '../engine/finding.js';
-import { linkProblem } from '../engine/markdown.js';
-import { quoteValue, terminalSafe } from '../engine/text.js';
+import { badReference } from '../engine/markdown.js';
+import { terminalSafe } from '../engine/text.js';
 import { CATEGORY_TITLES, type Category, type Rule } from '../rules/types.js';
 import { parsePath } from './path.js';
 import { batchRules, compileDeclarative, type CustomRule, type DeclarativeSpec, type KindRef } from './rule.js';
@@ -100,7 +100,7 @@ const ruleSchema = z
         fix: text(4000).optional(),
         bad: z.string().max(20000).optional(),
         good: z.string().max(20000).optional(),
-        // Checked with linkProblem() below, where the error can name the rule.
+        // Checked with badReference() below, where the error can name the rule.
         references: z.array(z.string().max(500)).max(20).optional(),
       })
       .strict(),
@@ -213,12 +213,8 @@ export function parseRuleFile(source: string, file: string): DeclarativeSpec[] {
       else if (Object.hasOwn(KNOWN_GROUPS, raw)) for (const g of KNOWN_GROUPS[raw]) kinds.push({ group: g, kind: raw });
       else throw fail(['match', 'kinds', k], `kind ${raw} is not one meshward knows the API group of; write it as group/Kind (e.g. example.com/${raw})`);
     }
-    for (const [k, ref] of (r.docs.references ?? []).entries()) {
-      const problem = linkProblem(ref);
-      // References become links in the rule's pages and SARIF's helpUri: a javascript: URL or one that
-      // ends its link early would run or link where the rule's author chose, from meshward's output.
-      if (problem) throw fail(['docs', 'references', k], `rule ${r.id}: reference ${terminalSafe(quoteValue(ref, 120))} ${problem}`);
-    }
+    const badRef = badReference(r.docs.references ?? []);
+    if (badRef) throw fail(['docs', 'references', badRef.index], `rule ${r.id}: reference ${badRef.reason}`);
     let fieldPath;
     try {
       fieldPath = parsePath(r.path ?? []);

@@ -22,8 +22,8 @@ import type { Severity } from '../engine/finding.js';
 import { SEVERITIES } from '../engine/finding.js';
 import type { MeshModel } from '../model/model.js';
 import type { PathSegment, Resource } from '../model/resource.js';
-import { linkProblem } from '../engine/markdown.js';
-import { quoteValue, terminalSafe } from '../engine/text.js';
+import { badReference } from '../engine/markdown.js';
+import { terminalSafe } from '../engine/text.js';
 import { CATEGORY_TITLES, type Rule, type RuleContext, type RuleMeta } from '../rules/types.js';
 import { CUSTOM_ID } from './load.js';
 
@@ -255,11 +255,8 @@ function checkMeta(raw: unknown): RuleMeta {
   for (const k of ['summary', 'why', 'fix']) if (typeof d[k] !== 'string' || !d[k]) throw bad(`needs docs.${k}`);
   const opt = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const references = Array.isArray(d.references) ? d.references.filter((r: unknown) => typeof r === 'string').slice(0, 20) : undefined;
-  // As in a rule file (load.ts): references become links in the rule's pages and SARIF's helpUri.
-  for (const ref of references ?? []) {
-    const problem = linkProblem(ref);
-    if (problem) throw bad(`docs.references: ${terminalSafe(quoteValue(ref, 120))} ${problem}`);
-  }
+  const badRef = badReference(references ?? []);
+  if (badRef) throw bad(`docs.references: ${badRef.reason}`);
   return {
     id,
     title: terminalSafe(m.title),

@@ -10,6 +10,8 @@
  * through; backslashes for Markdown's own punctuation (CommonMark).
  */
 
+import { quoteValue, terminalSafe } from './text.js';
+
 /**
  * Where the text goes: `block` a paragraph or more of its own (line breaks kept); `line` inside a
  * line (a heading, a list item; line breaks become spaces); `cell` a GFM table cell (as `line`, and
@@ -120,6 +122,21 @@ export function linkProblem(url: string): string | null {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `uses the ${parsed.protocol.slice(0, 40)} scheme; only http:// and https:// addresses become links`;
   const bad = LINK_BREAKING.exec(url);
   if (bad) return `holds ${JSON.stringify(bad[0])}, which ends or breaks a Markdown link; percent-encode it (for example ( as %28, a space as %20)`;
+  return null;
+}
+
+/**
+ * The first of a custom rule's `docs.references` that cannot be a link, with why (the reference quoted
+ * and escaped for the terminal), or null. References become links in the rule's pages and SARIF's
+ * helpUri: a javascript: URL or one that ends its link early would run or link where the rule's author
+ * chose, from meshward's output. Rule files (src/custom/load.ts) and plugins (plugins.ts) are refused
+ * with it.
+ */
+export function badReference(refs: readonly string[]): { index: number; reason: string } | null {
+  for (const [index, ref] of refs.entries()) {
+    const problem = linkProblem(ref);
+    if (problem) return { index, reason: `${terminalSafe(quoteValue(ref, 120))} ${problem}` };
+  }
   return null;
 }
 

@@ -252,7 +252,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     // at 1,000 reviews a second a line each is a log pipeline's load and a twelfth of the webhook's CPU,
     // the API server's audit log already records every answer, and /metrics counts them. Refusals,
     // warnings, failures and budget events stay at info and above.
-    const quiet = QUIET_OUTCOMES.has(j.outcome) && !j.verdict.introduced.length && !j.failures.length && !j.late;
+    const quiet = QUIET_OUTCOMES.has(j.outcome) && !j.verdict.introduced.length && !j.late;
     if (quiet && !log.isLevelEnabled('debug')) return;
     const entry = {
       event: 'review',

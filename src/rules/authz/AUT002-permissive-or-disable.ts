@@ -70,7 +70,7 @@ export default defineRule({
         // The workloads it decides the port of; failing those (their namespace outside the mesh in the
         // input), the ones it selects.
         const serving = affected.length ? affected : pa.scope === 'workload' ? pa.targets : [];
-        const webhooks = serving.map((w) => webhookBackend(model, w, pl.port));
+        const webhooks = serving.map((w) => webhookBackend(posture, w, pl.port));
         const webhook = webhooks.length && webhooks.every((b) => b !== null) ? webhooks[0] : null;
         if (webhook) {
           report({

@@ -1,6 +1,7 @@
 import { defineRule } from '../types.js';
 import { computePosture, type MeshPosture, type PolicyInfo } from '../../posture/index.js';
-import { isObject, listSome, str } from '../../posture/util.js';
+import { listSome } from '../../posture/util.js';
+import { conditions, rulesOf, sourceFields } from '../../posture/rules.js';
 import { AP } from './common.js';
 import { postureReads } from '../../posture/reads.js';
 import type { Workload } from '../../model/workloads.js';
@@ -43,39 +44,33 @@ export default defineRule({
     for (const p of posture.authorizationPolicies) {
       if (p.action !== 'CUSTOM' || p.problems.length || p.dryRun) continue;
       const r = p.resource;
-      const rules = r.obj?.spec?.rules;
-      if (!Array.isArray(rules)) continue;
       let guard: PolicyInfo | null | undefined;
-      rules.forEach((rule: unknown, ri: number) => {
-        const when = isObject(rule) && Array.isArray(rule.when) ? rule.when : [];
-        when.forEach((c: unknown, ci: number) => {
-          if (!isObject(c)) return;
-          const header = HEADER_KEY.exec(str(c.key) ?? '')?.[1];
-          if (!header || ROUTING_HEADERS.has(header.toLowerCase())) return;
-          for (const field of ['values', 'notValues'] as const) {
-            const listed = Array.isArray(c[field]) ? c[field].filter((v: unknown): v is string => typeof v === 'string') : [];
-            if (!listed.length) continue;
-            if (guard === undefined) guard = tokenGuard(posture, p.targets);
-            const shown = listSome(listed.map((v) => `"${v}"`), 4);
-            const when =
-              field === 'notValues'
-                ? listed.includes('*')
-                  ? `only for requests without the ${header} header: a client skips it by sending one, with any value`
-                  : `only for requests whose ${header} header is not ${shown}: a client skips it by sending one of those`
-                : `only for requests whose ${header} header is ${shown}: a client skips it by leaving the header out or sending another value`;
-            const after = guard
-              ? `; DENY policy ${guard.resource.namespace}/${guard.resource.name} on the same workloads refuses requests without a validated token, so a skipped request still needs a valid JWT (check that its exceptions are no wider than this policy's)`
-              : '; a skipped request goes on to the DENY and ALLOW policies as if it had been authorized, and nothing in the input refuses it for lacking a token';
-            report({
-              resource: r,
-              path: ['spec', 'rules', ri, 'when', ci, field],
-              severity: guard ? 'low' : 'high',
-              message: `CUSTOM policy ${r.namespace}/${r.name} calls its authorizer${p.provider ? ` "${p.provider}"` : ''} ${when}${after}.`,
-              evidence: guard ? [{ role: 'guard', description: `DENY ${guard.resource.namespace}/${guard.resource.name} refuses requests without request principals`, resource: guard.resource, path: ['spec'] }] : [],
-            });
-          }
-        });
-      });
+      for (const c of rulesOf(r).flatMap(conditions)) {
+        const header = HEADER_KEY.exec(c.key)?.[1];
+        if (!header || ROUTING_HEADERS.has(header.toLowerCase())) continue;
+        for (const field of ['values', 'notValues'] as const) {
+          const listed = c[field];
+          if (!listed.length) continue;
+          if (guard === undefined) guard = tokenGuard(posture, p.targets);
+          const shown = listSome(listed.map((v) => `"${v}"`), 4);
+          const when =
+            field === 'notValues'
+              ? listed.includes('*')
+                ? `only for requests without the ${header} header: a client skips it by sending one, with any value`
+                : `only for requests whose ${header} header is not ${shown}: a client skips it by sending one of those`
+              : `only for requests whose ${header} header is ${shown}: a client skips it by leaving the header out or sending another value`;
+          const after = guard
+            ? `; DENY policy ${guard.resource.namespace}/${guard.resource.name} on the same workloads refuses requests without a validated token, so a skipped request still needs a valid JWT (check that its exceptions are no wider than this policy's)`
+            : '; a skipped request goes on to the DENY and ALLOW policies as if it had been authorized, and nothing in the input refuses it for lacking a token';
+          report({
+            resource: r,
+            path: [...c.path, field],
+            severity: guard ? 'low' : 'high',
+            message: `CUSTOM policy ${r.namespace}/${r.name} calls its authorizer${p.provider ? ` "${p.provider}"` : ''} ${when}${after}.`,
+            evidence: guard ? [{ role: 'guard', description: `DENY ${guard.resource.namespace}/${guard.resource.name} refuses requests without request principals`, resource: guard.resource, path: ['spec'] }] : [],
+          });
+        }
+      }
     }
   },
 });
@@ -97,9 +92,5 @@ function tokenGuard(posture: MeshPosture, targets: readonly Workload[]): PolicyI
 }
 
 function refusesMissingToken(p: PolicyInfo): boolean {
-  const rules = p.resource.obj?.spec?.rules;
-  if (!Array.isArray(rules)) return false;
-  return rules.some(
-    (rule: unknown) => isObject(rule) && Array.isArray(rule.from) && rule.from.some((f: unknown) => isObject(f) && isObject(f.source) && Array.isArray(f.source.notRequestPrincipals) && f.source.notRequestPrincipals.includes('*')),
-  );
+  return rulesOf(p.resource).some((rv) => sourceFields(rv).some((f) => f.field === 'notRequestPrincipals' && f.values.includes('*')));
 }

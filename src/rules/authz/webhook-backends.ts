@@ -8,7 +8,7 @@
  * webhook serves its own TLS there). Rules use this to tell that deliberate exception from a forgotten
  * one.
  */
-import type { MeshModel } from '../../model/model.js';
+import type { MeshPosture } from '../../posture/index.js';
 import type { PathSegment, Resource } from '../../model/resource.js';
 import { isObject, type Workload } from '../../model/workloads.js';
 import { OwnMemo } from '../../model/own-memo.js';
@@ -30,15 +30,14 @@ export interface WebhookBackend {
   service: Resource;
 }
 
-/** Per model: workload object → port → the first webhook entry calling it. */
-const backends = new OwnMemo<MeshModel, Map<Resource, Map<number, WebhookBackend>>>('webhook-backends');
+/** Per posture: workload object → port → the first webhook entry calling it. */
+const backends = new OwnMemo<MeshPosture, Map<Resource, Map<number, WebhookBackend>>>('webhook-backends');
 
-function index(model: MeshModel): Map<Resource, Map<number, WebhookBackend>> {
-  let out = backends.get(model);
+function index(posture: MeshPosture): Map<Resource, Map<number, WebhookBackend>> {
+  let out = backends.get(posture);
   if (out) return out;
   out = new Map();
-  const services = new Map<string, Resource>();
-  for (const svc of model.ofKind('', 'Service')) if (!services.has(`${svc.namespace}/${svc.name}`)) services.set(`${svc.namespace}/${svc.name}`, svc);
+  const model = posture.model;
   let seen = 0;
   for (const kind of WEBHOOK_CONFIG_KINDS) {
     for (const config of model.ofKind(GROUP, kind)) {
@@ -51,15 +50,14 @@ function index(model: MeshModel): Map<Resource, Map<number, WebhookBackend>> {
         const name = str(svc?.name);
         if (!ns || !name) continue;
         const port = svc?.port === undefined ? 443 : portNumber(svc.port);
-        const service = services.get(`${ns}/${name}`);
-        const spec = service?.obj?.spec;
-        if (!service || !isObject(spec) || !isObject(spec.selector) || !Object.keys(spec.selector).length || !Array.isArray(spec.ports)) continue;
-        const sp = spec.ports.find((p: unknown) => isObject(p) && portNumber(p.port) === port);
-        if (!isObject(sp)) continue;
-        const target: unknown = sp.targetPort ?? sp.port;
-        const backend: WebhookBackend = { config, name: str(entry.name) ?? '', path: ['webhooks', i, 'clientConfig', 'service'], service };
-        for (const w of model.selectWorkloads(ns, spec.selector)) {
-          const n = typeof target === 'string' && portNumber(target) === null ? namedPort(w, target) : portNumber(target);
+        // The Service as the posture parsed it (selector, ports, target ports); its pods from this model.
+        const service = posture.services.get(ns, name);
+        const sp = service?.ports.find((p) => p.port === port);
+        if (!service?.selector || !sp) continue;
+        const target = sp.targetPort ?? sp.port;
+        const backend: WebhookBackend = { config, name: str(entry.name) ?? '', path: ['webhooks', i, 'clientConfig', 'service'], service: service.resource };
+        for (const w of model.selectWorkloads(ns, service.selector)) {
+          const n = typeof target === 'string' ? namedPort(w, target) : target;
           if (n === null) continue;
           let ports = out.get(w.resource);
           if (!ports) out.set(w.resource, (ports = new Map()));
@@ -68,11 +66,11 @@ function index(model: MeshModel): Map<Resource, Map<number, WebhookBackend>> {
       }
     }
   }
-  backends.set(model, out);
+  backends.set(posture, out);
   return out;
 }
 
 /** The webhook entry of the input whose Service sends the API server's calls to this workload's port, if any. */
-export function webhookBackend(model: MeshModel, w: Workload, port: number): WebhookBackend | null {
-  return index(model).get(w.resource)?.get(port) ?? null;
+export function webhookBackend(posture: MeshPosture, w: Workload, port: number): WebhookBackend | null {
+  return index(posture).get(w.resource)?.get(port) ?? null;
 }
