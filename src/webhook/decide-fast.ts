@@ -89,6 +89,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     AUT028: 'DestinationRule Service workload',
     AUT029: 'PeerAuthentication',
     AUT030: 'AuthorizationPolicy',
+    AUT031: 'WasmPlugin',
     BYP030: 'Service ServiceEntry workload',
     EGR001: 'ConfigMap MeshConfig IstioOperator',
     EGR003: 'Namespace NetworkPolicy',
@@ -110,6 +111,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     HJK013: 'ClusterRole Role ClusterRoleBinding RoleBinding',
     HJK014: 'Sidecar',
     HJK017: 'Gateway VirtualService workload',
+    HJK018: 'WasmPlugin',
   }).map(([id, kinds]) => [id, new Set(kinds.split(' '))]),
 );
 

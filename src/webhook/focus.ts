@@ -77,6 +77,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['AUT013', 'kwn'],
   ['AUT014', 'kwn'],
   ['AUT030', 'kwn'],
+  ['AUT031', 'kwn'],
   ['AUT015', 'kwnr'],
   ['AUT016', 'kwn'],
   ['AUT017', 'kwn'],
@@ -131,6 +132,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['HJK015', 'wn'],
   ['HJK016', 'skwn'],
   ['HJK017', 'wn'],
+  ['HJK018', 'kwn'],
 ];
 
 /**
