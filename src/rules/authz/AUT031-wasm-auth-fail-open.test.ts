@@ -12,14 +12,14 @@ spec:
 ${spec}
 `;
 
-test('AUTHN or AUTHZ with FAIL_OPEN: high, on failStrategy, saying how the check is turned off', async () => {
+test('AUTHN or AUTHZ with FAIL_OPEN: medium, on failStrategy, saying how the check is turned off', async () => {
   const f = await findingsFor(rule, wasm(`  url: oci://ghcr.io/acme/openid@sha256:${SHA}\n  phase: AUTHN\n  failStrategy: FAIL_OPEN`));
   assert.equal(f.length, 1);
-  assert.equal(f[0].severity, 'high');
+  assert.equal(f[0].severity, 'medium');
   assert.equal(f[0].location?.path, 'spec.failStrategy');
   assert.equal(
     f[0].message,
-    'WasmPlugin istio-system/openid runs in the AUTHN phase with failStrategy FAIL_OPEN: when its module cannot be fetched from ghcr.io or the plugin fails at run time, the proxies of the pods labelled istio=ingressgateway in every namespace skip it and pass requests on unchecked.',
+    'WasmPlugin istio-system/openid runs in the AUTHN phase with failStrategy FAIL_OPEN: when its module cannot be fetched from ghcr.io or the plugin fails at run time, the proxies of the pods labelled istio=ingressgateway in every namespace skip it and pass requests on unchecked: if it authenticates, authorizes or filters requests, that check is off until it loads again.',
   );
   const authz = await findingsFor(rule, wasm('  url: https://plugins.example.com/acl.wasm\n  phase: AUTHZ\n  failStrategy: FAIL_OPEN', 'shop'));
   assert.match(authz[0].message, /AUTHZ phase .* fetched from plugins\.example\.com .* labelled istio=ingressgateway in shop skip it/);

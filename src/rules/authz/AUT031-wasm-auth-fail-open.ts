@@ -7,14 +7,14 @@ const AUTH_PHASES: ReadonlySet<string> = new Set(['AUTHN', 'AUTHZ']);
 export default defineRule({
   meta: {
     id: 'AUT031',
-    title: 'Authentication or authorization WasmPlugin fails open: when it cannot load or crashes, requests pass unchecked',
-    severity: 'high',
+    title: 'WasmPlugin in the authentication or authorization phase fails open: when it cannot load or crashes, requests pass unchecked',
+    severity: 'medium',
     category: 'authn-authz',
     scope: 'namespace',
     reads: ['extensions.istio.io/WasmPlugin'],
     docs: {
       summary:
-        'A WasmPlugin in the `AUTHN` or `AUTHZ` phase (the phases meant for authentication and authorization plugins) with `failStrategy: FAIL_OPEN`. When its module cannot be fetched, the istio-agent replaces the plugin with a filter that allows everything; when the plugin fails at run time, Envoy skips it. Either way requests go on as if the plugin had passed them. `FAIL_CLOSE` (the default) and `FAIL_RELOAD` are left out, as are plugins of other phases.',
+        'A WasmPlugin in the `AUTHN` or `AUTHZ` phase (the phases meant for authentication and authorization plugins) with `failStrategy: FAIL_OPEN`. When its module cannot be fetched, the istio-agent replaces the plugin with a filter that allows everything; when the plugin fails at run time, Envoy skips it. Either way requests go on as if the plugin had passed them. Medium: the phase says where the plugin runs, not what it does (plugins that only add headers are put there too, to run early); for a plugin that authenticates, authorizes or filters requests (a WAF) it is a way around the check. `FAIL_CLOSE` (the default) and `FAIL_RELOAD` are left out, as are plugins of other phases.',
       why:
         "Whoever can make the plugin fail turns the check off for every request: a registry or web server that is down, slow or rate-limiting, a deleted tag, an egress policy that blocks the download, or a crafted request that crashes the plugin's VM. Nothing refuses the requests it lets through, and nothing in the WasmPlugin object changes. Istio's own API reference says fail-open is not recommended for authentication or authorization plugins.",
       fix:
@@ -35,7 +35,7 @@ export default defineRule({
       report({
         resource: r,
         path: ['spec', 'failStrategy'],
-        message: `WasmPlugin ${r.namespace}/${r.name} runs in the ${spec.phase} phase with failStrategy FAIL_OPEN: ${when}, ${wasmReach(r, spec, model.rootNamespace)} skip it and pass requests on unchecked.`,
+        message: `WasmPlugin ${r.namespace}/${r.name} runs in the ${spec.phase} phase with failStrategy FAIL_OPEN: ${when}, ${wasmReach(r, spec, model.rootNamespace)} skip it and pass requests on unchecked: if it authenticates, authorizes or filters requests, that check is off until it loads again.`,
       });
     }
   },

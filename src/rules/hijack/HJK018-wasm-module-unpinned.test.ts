@@ -26,15 +26,18 @@ test('plain http without sha256: high, naming the server and the proxies that ru
   );
 });
 
-test('https and OCI tags without a pin: medium, with the tag (latest when none is written) and the registry', async () => {
+test('https and OCI latest without a pin: medium; another OCI tag: low; with the tag (latest when none is written) and the registry', async () => {
   const https = await one('shop', '  url: https://plugins.example.com/filter.wasm');
   assert.equal(https.severity, 'medium');
   assert.match(https.message, /whoever can change the file on plugins\.example\.com changes the code every proxy in namespace shop run on every request/);
   const tagged = await one('shop', '  selector: {matchLabels: {app: web}}\n  url: oci://registry.example.com:5000/team/filter:1.2');
-  assert.equal(tagged.severity, 'medium');
+  assert.equal(tagged.severity, 'low');
   assert.match(tagged.message, /by tag "1\.2" with no sha256 or digest: whoever can push that tag to registry\.example\.com:5000 changes the code the proxies of the pods labelled app=web in shop run/);
   // No scheme is an OCI image; no tag is latest; a bare repository is Docker Hub's.
-  assert.match((await one('shop', '  url: acme/filter')).message, /by tag "latest" .* to docker\.io /);
+  const latest = await one('shop', '  url: acme/filter');
+  assert.equal(latest.severity, 'medium');
+  assert.match(latest.message, /by tag "latest" .* to docker\.io .*, and "latest" is pulled again whenever the plugin changes\.$/);
+  assert.equal((await one('shop', '  url: oci://ghcr.io/acme/filter:latest')).severity, 'medium');
   assert.match((await one('shop', '  url: ghcr.io/acme/filter')).message, /by tag "latest" .* to ghcr\.io /);
   // A root-namespace plugin with neither selector nor targetRefs reaches the whole mesh; targetRefs are named.
   assert.match((await one('istio-system', '  url: oci://ghcr.io/acme/filter:v1')).message, /every proxy in the mesh run/);

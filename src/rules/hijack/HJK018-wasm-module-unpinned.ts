@@ -11,7 +11,7 @@ export default defineRule({
     reads: ['extensions.istio.io/WasmPlugin'],
     docs: {
       summary:
-        "A WasmPlugin whose `url` is fetched at run time (`http://`, `https://`, or an OCI image by tag) and that sets no `sha256`, where an OCI reference by digest (`@sha256:...`) does not pin it either. The istio-agent of every pod the plugin applies to then runs whatever bytes the server or registry returns. High over plain `http://` (anyone on the network path can answer), medium for `https://` and OCI tags (whoever can change the file or push the tag). `file://` modules are part of the proxy image and are left out.",
+        "A WasmPlugin whose `url` is fetched at run time (`http://`, `https://`, or an OCI image by tag) and that sets no `sha256`, where an OCI reference by digest (`@sha256:...`) does not pin it either. The istio-agent of every pod the plugin applies to then runs whatever bytes the server or registry returns. High over plain `http://` (anyone on the network path can answer); medium for `https://` (whoever can change the file) and for an OCI image by `latest` or no tag (a tag meant to move, pulled again whenever the plugin changes); low for an OCI image by another tag (whoever can push that tag again). `file://` modules are part of the proxy image and are left out.",
       why:
         "A Wasm module runs inside Envoy on every request the plugin sees: it reads and rewrites headers and bodies, tokens included, and decides what reaches the application. Whoever can replace the module (a pushed tag, a changed file on a web server, a man in the middle of a plaintext download) runs their code in those proxies without touching any Istio object, and no review of the WasmPlugin shows the change. An `oci://` tag is pulled again whenever the plugin changes, and on every change for `latest`.",
       fix:
@@ -42,10 +42,14 @@ export default defineRule({
           message: `${what} with no sha256: whoever can change the file on ${source.host || 'the server'} changes the code ${reach} run on every request, and nothing checks it.`,
         });
       } else {
+        // A version tag is how most images are referenced, and is usually not pushed again; `latest` is
+        // meant to move, and proxies pull it again on every change of the plugin (PullPolicy default).
+        const moving = source.tag === 'latest';
         report({
           resource: r,
           path: ['spec', 'url'],
-          message: `${what} by tag "${source.tag}" with no sha256 or digest: whoever can push that tag${source.host ? ` to ${source.host}` : ''} changes the code ${reach} run on every request the next time they pull it.`,
+          severity: moving ? 'medium' : 'low',
+          message: `${what} by tag "${source.tag}" with no sha256 or digest: whoever can push that tag${source.host ? ` to ${source.host}` : ''} changes the code ${reach} run on every request the next time they pull it${moving ? ', and "latest" is pulled again whenever the plugin changes' : ''}.`,
         });
       }
     }
