@@ -47,6 +47,19 @@ test('custom tags are not executed or resolved', async () => {
   await expectError('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata:\n  x: !include /etc/passwd', /unknown tag/);
 });
 
+test("another tool's file with its own tags (mkdocs.yml) is skipped with a note, not an error; in a possible object the tag stays one", async () => {
+  const mkdocs = 'site_name: Docs\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n';
+  const res = await load(mkdocs);
+  assert.deepEqual(res.errors, []);
+  assert.deepEqual(res.resources.map((r) => r.name), ['survivor', 'after']);
+  assert.ok(res.notes.some((n) => /evil\.yaml:4: skipped a document that is not a Kubernetes object/.test(n)), JSON.stringify(res.notes));
+  // CloudFormation's short tags, too; nothing is resolved either way.
+  assert.deepEqual((await load('Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Ref Name}\n')).errors, []);
+  // A kind or apiVersion anywhere (block or flow style) keeps the error: the document may be an object.
+  await expectError('kind: ConfigMap\ndata:\n  x: !!python/name:os.system\n', /unknown tag/);
+  await expectError('{"apiVersion": v1, data: !Ref x}', /unknown tag/);
+});
+
 test('duplicate keys', async () => {
   await expectError('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n', /duplicated mapping key/);
 });

@@ -69,6 +69,14 @@ function parseYamlTask(task: ParseTask, limits: Limits): ParseResult {
       // tags: an unknown tag is an error, never executed or resolved.
       value = loadYamlBounded(chunk, { maxNodes: limits.maxNodesPerDocument, maxDepth: limits.maxDepth });
     } catch (err) {
+      // A tag meshward does not read (MkDocs' `!!python/name:`, CloudFormation's `!Ref`) in a document
+      // that names no apiVersion or kind anywhere is some other tool's file, not a broken manifest: it is
+      // skipped with the note every non-Kubernetes document gets, so `meshward scan .` on a repository
+      // with an mkdocs.yml does not fail. In a document that could be an object the tag stays an error.
+      if (err instanceof YamlSyntaxError && err.reason.startsWith('unknown tag') && !NAMES_AN_OBJECT.test(chunk)) {
+        docs.push({ fileIndex: task.fileIndex, start: task.offset + span.start, end: task.offset + span.end, line: span.line, value: NOT_AN_OBJECT });
+        continue;
+      }
       errors.push(yamlError(task.file, span.line, lastLine(chunk, span.line), err, limits));
       continue;
     }
@@ -77,6 +85,11 @@ function parseYamlTask(task: ParseTask, limits: Limits): ParseResult {
   }
   return { docs, errors };
 }
+
+/** `apiVersion:` or `kind:` as a key anywhere (block or flow style, quoted or not). */
+const NAMES_AN_OBJECT = /(?:^|[\s{,])["']?(?:apiVersion|kind)["']?\s*:/;
+/** What a skipped foreign document parses to: a mapping with no apiVersion or kind (load.ts notes it). */
+const NOT_AN_OBJECT: Readonly<Record<string, never>> = Object.freeze({});
 
 /** Line number of the last line of a chunk (js-yaml reports end-of-input errors one line past it). */
 function lastLine(chunk: string, firstLine: number): number {
