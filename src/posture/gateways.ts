@@ -171,12 +171,16 @@ export class GatewayIndex {
   kindOf(w: Workload): GatewayKind | null {
     const gwName = w.podLabels[GATEWAY_NAME_LABEL];
     if (gwName) return this.isWaypoint(this.k8sGateways.get(`${w.namespace}/${gwName}`)) || w.podLabels['istio.io/waypoint-for'] !== undefined ? 'waypoint' : 'k8s-gateway';
-    if (this.istioGatewayOf.has(w)) return 'istio-gateway';
-    // The `istio: ...gateway` label alone is only a name a pod's owner chose: it marks a gateway when the
-    // pod runs nothing but the proxy (a gateway deployment), not an application that labels itself so
-    // to be judged as one (Istio still gives such a pod a sidecar and applies PeerAuthentication to it).
+    // Being selected by an Istio Gateway, or the `istio: ...gateway` label, is only something a tenant can
+    // write: in a tenant's namespace it marks a gateway when the pod runs nothing but the proxy (a gateway
+    // deployment), not an application that a Gateway selects or that labels itself so. Istio applies
+    // Gateways to router proxies only (SetGatewaysForProxy, pilot/pkg/model/context.go) and still gives
+    // such an application a sidecar that enforces PeerAuthentication and AuthorizationPolicy. A platform
+    // namespace's pods are the platform's own: a Gateway selecting one there is taken at its word.
+    const proxyOnly = w.containers.every((c) => c.kind !== 'container' || c.name === 'istio-proxy');
+    if (this.istioGatewayOf.has(w) && (proxyOnly || this.model.tenancy.isPlatform(w.namespace))) return 'istio-gateway';
     const istio = w.podLabels.istio;
-    if (istio && /gateway$/.test(istio) && w.containers.every((c) => c.kind !== 'container' || c.name === 'istio-proxy')) return 'istio-gateway';
+    if (istio && /gateway$/.test(istio) && proxyOnly) return 'istio-gateway';
     const templates = w.podAnnotations['inject.istio.io/templates'];
     if (templates && templates.split(',').map((s) => s.trim()).includes('gateway')) return 'istio-gateway';
     for (const c of w.containers) {

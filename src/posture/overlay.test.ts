@@ -299,10 +299,23 @@ test('an Istio Gateway created or deleted takes the overlay unless a workload be
   assert.equal(check(objects, { op: 'CREATE', object: onIngress, pick: 0 }, false), 'overlaid');
   const withIt = [...objects, onIngress];
   assert.equal(check(withIt, { op: 'DELETE', object: onIngress, pick: withIt.length - 1 }, false), 'overlaid');
-  // web-gw, the only Gateway over shop's web pods: deleting it makes them an application's again.
+  // web-gw, the only Gateway over shop's web pods, and pay-gw over pay's: a Gateway never makes a
+  // tenant's application pods a gateway (Istio gives their sidecars no Gateway servers), so neither
+  // deleting the one nor creating the other changes a posture.
   const webGw = objects.findIndex((o) => o.kind === 'Gateway' && o.metadata.name === 'web-gw');
-  assert.equal(check(objects, { op: 'DELETE', object: objects[webGw], pick: webGw }, false), 'refused');
-  assert.equal(check(objects, { op: 'CREATE', object: onApp, pick: 0 }, false), 'refused');
+  assert.equal(check(objects, { op: 'DELETE', object: objects[webGw], pick: webGw }, false), 'overlaid');
+  assert.equal(check(objects, { op: 'CREATE', object: onApp, pick: 0 }, false), 'overlaid');
+  // A proxy-only Deployment of shop that no Gateway or label made a gateway yet becomes one with the first.
+  const edge: Obj = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'edge', namespace: 'shop' },
+    spec: { template: { metadata: { labels: { app: 'edge' } }, spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] } } },
+  };
+  const withEdge = [...objects, edge];
+  assert.equal(check(withEdge, { op: 'CREATE', object: gateway('edge-gw', { app: 'edge' }), pick: 0 }, false), 'refused');
+  const withEdgeGw = [...withEdge, gateway('edge-gw', { app: 'edge' })];
+  assert.equal(check(withEdgeGw, { op: 'DELETE', object: withEdgeGw[withEdgeGw.length - 1], pick: withEdgeGw.length - 1 }, false), 'refused');
 });
 
 test('a Service updated in place (selector, ports, labels) takes the overlay and equals a posture from scratch; one naming a waypoint is built from scratch', () => {

@@ -171,7 +171,9 @@ export default defineRule({
       const key = gws.map((g) => g.id).sort((a, b) => a - b).join(',');
       if (!groups.has(key)) groups.set(key, gws);
     };
-    for (const [w, gws] of index.istioGatewayOf) addGroup(scoped ? gws.filter((g) => g.namespace === w.namespace) : [...gws]);
+    // An application pod a Gateway's selector happens to pick runs a sidecar, which Istio never gives a
+    // Gateway's servers (SetGatewaysForProxy serves routers only): nothing conflicts there.
+    for (const [w, gws] of index.istioGatewayOf) if (index.kindOf(w) !== null) addGroup(scoped ? gws.filter((g) => g.namespace === w.namespace) : [...gws]);
     const unplaced = new Map<string, { sel: Record<string, unknown>; gws: Resource[] }>();
     for (const g of gateways) {
       const sel = g.obj?.spec?.selector;

@@ -25,6 +25,15 @@ spec:
     spec:
       containers: [{name: app, image: x, ports: [{name: __proto__, containerPort: "80"}]}]
 ---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: valueOf, namespace: __proto__}
+spec:
+  template:
+    metadata: {labels: {__proto__: a, constructor: b, toString: c}}
+    spec:
+      containers: [{name: istio-proxy, image: auto}]
+---
 apiVersion: v1
 kind: Service
 metadata: {name: hasOwnProperty, namespace: __proto__}
@@ -86,6 +95,7 @@ test('issue 9 rules: hostile shapes neither crash nor invent findings out of not
   const overlap = await findingsFor(HJK015, hostile);
   assert.equal(overlap.length, 1);
   assert.equal(overlap[0].resource.name, 'b');
-  // The two Gateways select the same pods on port 80 with "*" covering everything (\`__proto__\` is no valid label key: it selects nothing).
+  // The two Gateways select the same gateway pods (valueOf, proxy only) on port 80 with "*" covering
+  // everything (\`__proto__\` is no valid label key: it selects nothing).
   assert.equal((await findingsFor(HJK017, hostile)).length, 1);
 });
