@@ -48,6 +48,22 @@ describe('dashboard shell', () => {
     assert.deepEqual(problems(), []);
   });
 
+  it('Blast radius: a fleet pass that used every cluster adds no left-out list', async () => {
+    // The fleet pass follows the clusters' analyses: wait for it (bounded) so the page shows a pass.
+    const deadline = Date.now() + 60_000;
+    let radius = await s.api<{ computedAt: string | null; unusable: unknown[] }>('/api/blast-radius');
+    while (!radius.computedAt && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      radius = await s.api('/api/blast-radius');
+    }
+    assert.ok(radius.computedAt, 'the fleet pass ran');
+    assert.deepEqual(radius.unusable, []);
+    const { page, problems } = await s.open('/ui/blast-radius');
+    await page.getByText(/^From the fleet analysis of /).waitFor();
+    assert.equal(await page.locator('.radius-unusable').count(), 0);
+    assert.deepEqual(problems(), []);
+  });
+
   it('answers an unknown page with its own not-found page', async () => {
     const { page, problems } = await s.open('/ui/no-such-page');
     await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();

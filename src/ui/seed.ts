@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import type { TestServer } from '../server/testing-kit.js';
-import { upsert } from '../server/testing-kit.js';
+import { upsert, wire } from '../server/testing-kit.js';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples', import.meta.url));
 
@@ -37,11 +37,16 @@ export async function seedCluster(t: TestServer, cluster: string, objects: Recor
   if (!(await t.store.getCluster(cluster))) await t.store.createCluster(cluster, new Date());
   const epoch = `seed-${cluster}`;
   await t.send(cluster, { epoch, seq: 1, type: 'snapshot', last: true, changes: objects.map((o) => upsert(o, !CLUSTER_SCOPED.has(String(o.kind)))) });
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  await waitUntilAnalysed(t, cluster, opts.timeoutMs ?? 60_000);
+}
+
+/** Waits until the server has analysed everything `cluster` sent. */
+async function waitUntilAnalysed(t: TestServer, cluster: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const c = await t.store.getCluster(cluster);
     if (c && c.lastAnalysisAt && c.analysisBacklog === 0) return;
-    if (Date.now() > deadline) throw new Error(`cluster ${cluster} was not analysed within ${opts.timeoutMs ?? 60_000} ms`);
+    if (Date.now() > deadline) throw new Error(`cluster ${cluster} was not analysed within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -73,6 +78,35 @@ export async function seedHostile(t: TestServer): Promise<void> {
     });
   }
   await seedCluster(t, 'hostile', objects);
+}
+
+/**
+ * A cluster name the relay never registers (it takes DNS labels only) but the store keeps: markup, a
+ * script end tag, BEL and an RTL override. The dashboard must not trust the relay's check.
+ */
+export const HOSTILE_CLUSTER = '<img src=x onerror=window.__pwned=5></li></script>\u0007evil\u202Egnp.exe';
+
+/** A Secret name with markup, ESC, a line break and an RTL override (ingest refuses control characters in names now; a store may hold older ones). */
+export const HOSTILE_SECRET = '<script>window.__pwned=6</script>\u001b[2J\nfake\u202Egnp';
+
+/**
+ * Cluster HOSTILE_CLUSTER holding a remote secret named HOSTILE_SECRET whose Secret facts are malformed
+ * (`kubeconfigs` a string): what an agent could store before ingest checked facts
+ * (src/cluster/secret-facts-check.ts), written as ingest writes after decoding. The fleet pass cannot
+ * use this cluster and lists it under `unusable`, its reason naming the Secret.
+ */
+export async function seedUnusable(t: TestServer): Promise<void> {
+  if (!(await t.store.getCluster(HOSTILE_CLUSTER))) await t.store.createCluster(HOSTILE_CLUSTER, new Date());
+  const secret = { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: HOSTILE_SECRET, namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } } };
+  const facts = { version: 1, flavour: 'istio', keys: [], unreadable: [], skippedKeys: 0, pem: [], kubeconfigs: 'not a list', credentialProblems: [] };
+  await t.send(HOSTILE_CLUSTER, {
+    epoch: 'seed-unusable',
+    seq: 1,
+    type: 'snapshot',
+    last: true,
+    changes: [upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } }, false), { op: 'upsert', object: { ...wire(secret), secretFacts: facts as never } }],
+  });
+  await waitUntilAnalysed(t, HOSTILE_CLUSTER, 60_000);
 }
 
 /** A cluster `bulk` with `n` stored findings (written as an analysis would record them), for scrolling tests. */

@@ -36,3 +36,22 @@ export function resourceLabel(r: { kind?: unknown; namespace?: unknown; name?: u
   const ns = typeof r.namespace === 'string' && r.namespace ? `${r.namespace}/` : '';
   return `${String(r.kind ?? '')} ${ns}${String(r.name ?? '')}`;
 }
+
+/**
+ * Characters that hide or reorder text, or act on a terminal the text is pasted into: C0/C1 controls,
+ * DEL, the Arabic letter mark, zero-width characters, line/paragraph separators, bidirectional
+ * embeddings, overrides and isolates, and the byte-order mark. The set of src/engine/text.ts's
+ * UNSAFE_CHARS, copied because the app bundles nothing from the server; src/ui/format.test.ts keeps
+ * the two the same.
+ */
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * An untrusted line as the CLI prints it (terminalSafe): every character of UNSAFE_CHARS written as a
+ * visible `\uXXXX`. Still rendered as text (never markup): this is about what the reader sees, for
+ * one-line messages the server wrote around names an agent chose, where an RTL override in a Secret's
+ * name would make the rest of the line read backwards and a line break would fake a second entry.
+ */
+export function visibleText(s: string): string {
+  return s.replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -2,6 +2,7 @@ import { useLocation } from 'preact-iso';
 import { Status } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { ClusterPicker } from '../components/cluster-picker.js';
+import { visibleText } from '../components/format.js';
 
 interface RadiusEdge {
   from: string;
@@ -17,6 +18,8 @@ interface Radius {
   edges: RadiusEdge[];
   trust: unknown[];
   unresolved: unknown[];
+  /** Clusters the fleet pass left out (their stored Secret facts or RBAC could not be read), with why. */
+  unusable?: Array<{ cluster: string; reason: string }>;
 }
 
 /** Clusters reached from `start`, hop by hop (breadth first), each with the edge that reached it. */
@@ -42,6 +45,31 @@ function stepText(step: Record<string, unknown>): string {
     .join(', ');
 }
 
+/**
+ * The clusters the fleet pass could not use: without this, a cluster missing from the paths below looks
+ * like a cluster that holds no credential. Names and reasons come from agents' data: text only, with
+ * control and bidi characters made visible. Nothing when every cluster was used.
+ */
+function LeftOut({ unusable }: { unusable: NonNullable<Radius['unusable']> }) {
+  if (!unusable.length) return null;
+  return (
+    <section class="notice radius-unusable" aria-labelledby="radius-unusable-title">
+      <h2 id="radius-unusable-title">Left out of this analysis</h2>
+      <p>
+        The stored Secret facts or RBAC of {unusable.length === 1 ? 'this cluster' : `these ${unusable.length} clusters`} could not be read: their credentials and CA material are not in the paths
+        below (they may still be reached through other clusters' credentials). Each cluster's next snapshot from its agent replaces what was stored.
+      </p>
+      <ul class="plain" aria-label="Clusters left out">
+        {unusable.map((u) => (
+          <li>
+            <strong class="radius-unusable-cluster">{visibleText(u.cluster)}</strong>: <span class="radius-unusable-reason">{visibleText(u.reason)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 /** /ui/blast-radius?cluster=: pick a cluster and see which fall with it, hop by hop, with evidence. */
 export function BlastRadiusPage() {
   const { query } = useLocation();
@@ -59,6 +87,7 @@ export function BlastRadiusPage() {
               <p class="muted">
                 {r.computedAt ? `From the fleet analysis of ${r.computedAt}.` : 'No fleet analysis yet.'} {r.edges.length} credential paths between {r.nodes.length} clusters.
               </p>
+              <LeftOut unusable={r.unusable ?? []} />
               <div class="filters">
                 <ClusterPicker label="If this cluster falls" clusters={r.nodes.map((n) => n.cluster)} />
               </div>
