@@ -90,5 +90,6 @@ for pair in "$@"; do
   jq -r --arg name "$name" --arg secs "$(echo "$end - $start" | bc)" \
     '[$name, .summary.files, .summary.resources, (.errors|length), (.findings|length), $secs] | @tsv' \
     "$out_dir/$name.json" | awk -F'\t' '{ printf "%-28s %7s %9s %7s %9s %8.2f\n", $1, $2, $3, $4, $5, $6 }'
-  jq -r '.findings | group_by(.ruleId) | map("    \(.[0].ruleId) \(.[0].severity) \(length)") | .[]' "$out_dir/$name.json"
+  # One line per rule, with its count at each severity (a rule grades some findings lower than others).
+  jq -r '.findings | group_by(.ruleId) | map("    \(.[0].ruleId) " + (group_by({"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}[.severity]) | map("\(.[0].severity) \(length)") | join(", "))) | .[]' "$out_dir/$name.json"
 done
