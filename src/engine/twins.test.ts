@@ -39,6 +39,20 @@ test('restsOnTwinsOnly: evidence naming only other definitions of the subject, a
   assert.equal(restsOnTwinsOnly({ resource: subject, message: 'm' }), false);
 });
 
+test('restsOnTwinsOnly: the workloads two selecting objects meet on do not make a twin a rival; beside no twin they keep the finding', () => {
+  const gw = res(0, 'Gateway', 'ingress', 'edge');
+  const twin = res(1, 'Gateway', 'ingress', 'edge');
+  const pods = res(2, 'Deployment', 'ingress', 'gateway');
+  const other = res(3, 'Gateway', 'ingress', 'partner');
+  const ev = (...rs: Resource[]) => rs.map((r) => ({ role: 'x', description: 'x', resource: r }));
+  assert.equal(restsOnTwinsOnly({ resource: gw, message: 'm', evidence: ev(twin, pods) }), true);
+  assert.equal(restsOnTwinsOnly({ resource: gw, message: 'm', evidence: ev(twin, pods, other) }), false, 'a distinct Gateway is a party');
+  assert.equal(restsOnTwinsOnly({ resource: gw, message: 'm', evidence: ev(pods) }), false, 'no twin at all');
+  // On a workload, another workload is a party, not a meeting place.
+  const deploy = res(4, 'Deployment', 'shop', 'web');
+  assert.equal(restsOnTwinsOnly({ resource: deploy, message: 'm', evidence: ev(res(5, 'Deployment', 'shop', 'web'), res(6, 'Deployment', 'shop', 'api')) }), false);
+});
+
 test('twinDefinitions groups definitions by identity; names cannot be crafted to join two identities', () => {
   const rs = [
     res(0, 'Service', 'a', 'web'),
@@ -74,7 +88,18 @@ const simple = (host: string, cred: string) => `  - port: {number: 15012, name: 
 test('HJK017 through the engine: two definitions of one Gateway never conflict; another Gateway on the same pods does', async () => {
   const twins = gateway('control-plane', passthrough) + gateway('control-plane', simple('istiod.example.com', 'cp-cert'));
   assert.deepEqual(await findingsFor(HJK017 as Rule, twins), []);
-  const withOther = twins + gateway('partner', simple('partner.example.com', 'partner-cert'));
+  // With the gateway Deployment in the input, the finding would also name the pods both select: still none.
+  const pods = `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: eastwest, namespace: istio-system}
+spec:
+  template:
+    metadata: {labels: {istio: eastwestgateway}}
+    spec: {containers: [{name: istio-proxy, image: auto}]}
+`;
+  assert.deepEqual(await findingsFor(HJK017 as Rule, twins + pods), []);
+  const withOther = twins + pods + gateway('partner', simple('partner.example.com', 'partner-cert'));
   const found = await findingsFor(HJK017 as Rule, withOther);
   assert.ok(found.length > 0, 'the same shape with a distinct Gateway is reported');
   for (const f of found) {

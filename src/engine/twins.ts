@@ -11,6 +11,7 @@
  */
 import { hasOwnName, type Resource } from '../model/resource.js';
 import type { ReportInput } from '../rules/types.js';
+import { WORKLOAD_KINDS } from '../model/workloads.js';
 
 /**
  * Whether `a` and `b` are two definitions of one object (same identity, different objects of the model).
@@ -24,7 +25,11 @@ export function isTwin(a: Resource, b: Resource): boolean {
 /**
  * Whether a finding names, as evidence, other definitions of its own object and nothing else. Evidence
  * without an object, or naming the object itself, does not count either way; one other object among
- * the evidence keeps the finding (the relation with it is real).
+ * the evidence keeps the finding (the relation with it is real). Workloads are the exception: a rule
+ * relating two objects that select pods (two Gateways on one gateway Deployment, two Sidecars on one
+ * application) names the pods as the place they meet, not as a party, so beside a twin they do not
+ * make the relation real (asm-samples' Gateway asm-ingress/asm-ingressgateway, defined in two files,
+ * "conflicted" with itself on its Deployment). A workload named beside no twin still keeps the finding.
  */
 export function restsOnTwinsOnly(input: ReportInput): boolean {
   const evidence = input.evidence;
@@ -33,11 +38,13 @@ export function restsOnTwinsOnly(input: ReportInput): boolean {
   for (const e of evidence) {
     const other = e.resource;
     if (!other || other === input.resource || other.id === input.resource.id) continue;
-    if (!isTwin(input.resource, other)) return false;
-    twins++;
+    if (isTwin(input.resource, other)) twins++;
+    else if (!WORKLOAD_KIND_SET.has(other.kind) || WORKLOAD_KIND_SET.has(input.resource.kind)) return false;
   }
   return twins > 0;
 }
+
+const WORKLOAD_KIND_SET: ReadonlySet<string> = new Set(WORKLOAD_KINDS);
 
 /**
  * The objects the input defines more than once, each with its definitions in model order. Keyed by
