@@ -6,6 +6,8 @@ import type { Rule } from '../rules/types.js';
 import { findingsFor } from '../testing/kit.js';
 import HJK017 from '../rules/hijack/HJK017-conflicting-gateways.js';
 import AUT023 from '../rules/authz/AUT023-duplicate-namespace-peerauthentication.js';
+import AUT001 from '../rules/authz/AUT001-no-mesh-wide-strict.js';
+import AUT002 from '../rules/authz/AUT002-permissive-or-disable.js';
 
 function res(id: number, kind: string, namespace: string, name: string, extra: Partial<Resource> = {}): Resource {
   return { id, cluster: 'default', apiVersion: 'v1', group: '', kind, namespace, name, labels: {}, annotations: {}, obj: { metadata: { name } }, source: null, ...extra } as Resource;
@@ -121,4 +123,32 @@ spec: {mtls: {mode: ${mode}}}
     found.map((f) => f.resource.name),
     ['second'],
   );
+});
+
+test('two definitions of one PeerAuthentication: the weaker is judged, whichever comes first in the input', async () => {
+  const pa = (ns: string, mode: string) => `---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: ${ns}}
+spec: {mtls: {mode: ${mode}}}
+`;
+  const shop = '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n';
+  for (const [first, second] of [
+    ['STRICT', 'PERMISSIVE'],
+    ['PERMISSIVE', 'STRICT'],
+  ]) {
+    const f = await findingsFor(AUT001 as Rule, shop + pa('istio-system', first) + pa('istio-system', second));
+    assert.equal(f.length, 1, `${first} then ${second}`);
+    assert.match(f[0].message, /sets PERMISSIVE/);
+  }
+  for (const [first, second] of [
+    ['STRICT', 'DISABLE'],
+    ['DISABLE', 'STRICT'],
+  ]) {
+    const f = await findingsFor(AUT002 as Rule, shop + pa('istio-system', 'STRICT') + pa('shop', first) + pa('shop', second));
+    assert.equal(f.length, 1, `${first} then ${second}`);
+    assert.match(f[0].message, /sets DISABLE for namespace shop/);
+  }
+  // Two equal definitions, or one STRICT policy alone: nothing.
+  assert.deepEqual(await findingsFor(AUT001 as Rule, shop + pa('istio-system', 'STRICT') + pa('istio-system', 'STRICT')), []);
 });

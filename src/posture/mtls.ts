@@ -6,11 +6,20 @@ import type { GatewayKind, MtlsMode, MtlsOrigin, PeerAuthInfo, PeerAuthProblem, 
 import { EMPTY, editWorkloads, isObject, olderFirst, overlayMap, portNumber, push, specOf, str } from './util.js';
 import { selectorMatches } from '../model/selectors.js';
 import { createLazy } from '../model/own-memo.js';
+import { isTwin } from '../engine/twins.js';
 
 export const SECURITY_GROUP = 'security.istio.io';
 
 /** Istio's mode when no PeerAuthentication applies. */
 export const DEFAULT_MTLS: MtlsMode = 'PERMISSIVE';
+
+/**
+ * How much plaintext a mode lets in, for choosing between two definitions of one policy: DISABLE most,
+ * then PERMISSIVE and UNSET (which inherits, PERMISSIVE at the top), STRICT least.
+ */
+function weakness(mode: MtlsMode | null): number {
+  return mode === 'DISABLE' ? 2 : mode === 'STRICT' ? 0 : 1;
+}
 
 /** `spec.mtls.mode` (or a port-level mode) as an effective mode; null for UNSET, absent or unknown. */
 export function readMode(v: unknown): { mode: MtlsMode | null; invalid: boolean } {
@@ -83,9 +92,21 @@ export class MtlsResolver {
       if (!hasSelector) {
         info.scope = r.namespace === root ? 'mesh' : 'namespace';
         const winner = r.namespace === root ? mesh : this.nsWide.get(r.namespace);
+        if (winner && isTwin(winner.resource, r) && weakness(mode) > weakness(winner.mode)) {
+          // Two definitions of one object (two files of the input): a cluster holds whichever was applied
+          // last, which the input cannot say, and Istio enforces it as written. The weaker is judged, so
+          // that a PERMISSIVE or DISABLE definition is never hidden by a STRICT copy that sorts first.
+          winner.scope = 'ignored';
+          winner.ignoredReason = `another definition of ${r.namespace}/${r.name} in the input sets ${mode ?? 'UNSET'}; a cluster holds one of them (the one applied last), so the weaker is judged`;
+          if (r.namespace === root) mesh = info;
+          this.nsWide.set(r.namespace, info);
+          continue;
+        }
         if (winner) {
           info.scope = 'ignored';
-          info.ignoredReason = `Istio uses the oldest ${r.namespace === root ? 'mesh-wide' : 'namespace-wide'} policy, ${winner.resource.namespace}/${winner.resource.name}`;
+          info.ignoredReason = isTwin(winner.resource, r)
+            ? `another definition of ${r.namespace}/${r.name} in the input sets ${winner.mode ?? 'UNSET'}, which is judged instead (the weaker of the two; a cluster holds the one applied last)`
+            : `Istio uses the oldest ${r.namespace === root ? 'mesh-wide' : 'namespace-wide'} policy, ${winner.resource.namespace}/${winner.resource.name}`;
           continue;
         }
         if (r.namespace === root) mesh = info;
