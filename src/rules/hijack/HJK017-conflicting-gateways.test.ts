@@ -212,3 +212,17 @@ test('relaxed SNI when the MUTUAL Gateway is the newer one: reported on it, the 
   assert.equal(f[0].severity, 'high');
   assert.match(f[0].message, /^Gateway ops\/admin serves "admin\.example\.com" on port 443, which overlaps "\*\.example\.com" of Gateway ops\/guest/);
 });
+
+test('two identical AUTO_PASSTHROUGH servers: low, the duplicate is dropped and nothing changes; any difference keeps the grade', async () => {
+  const auto = (mode = 'AUTO_PASSTHROUGH', hosts = '["*.local"]') => `  - port: {number: 15443, name: tls, protocol: TLS}\n    hosts: ${hosts}\n    tls: {mode: ${mode}}`;
+  const f = await findingsFor(rule, gatewayPods + gw('cross-network', 'istio-system', auto()) + gw('eastwest', 'default', auto()));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'low');
+  assert.match(f[0].message, /with AUTO_PASSTHROUGH, exactly as Gateway .* Istio keeps one of the two servers and drops the other/);
+  // PASSTHROUGH servers are routed by VirtualServices bound to each Gateway: which one Istio keeps matters.
+  const p = await findingsFor(rule, gatewayPods + gw('cross-network', 'istio-system', auto('PASSTHROUGH')) + gw('eastwest', 'default', auto('PASSTHROUGH')));
+  assert.notEqual(p[0].severity, 'low');
+  // Another TLS mode on one side is a real difference.
+  const m = await findingsFor(rule, gatewayPods + gw('cross-network', 'istio-system', auto()) + gw('eastwest', 'default', auto('ISTIO_MUTUAL')));
+  assert.equal(m[0].severity, 'high');
+});

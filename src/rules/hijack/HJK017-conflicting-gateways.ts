@@ -298,7 +298,14 @@ export default defineRule({
       // The wildcard's server and host, and the server of the name it covers, when the overlap is Istio's relaxed SNI host matching.
       const newerIsWide = overlap.host.startsWith('*') && hostCovers(overlap.host, other.host) && overlap.host !== other.host;
       const [wide, wideHost, specific, name] = newerIsWide ? [ns, overlap, os, other.host] : [os, other, ns, overlap.host];
-      if (duplicate) {
+      // Two identical AUTO_PASSTHROUGH servers: Istio drops the newer (mergeGateways, "duplicate host
+      // names"), and the one it keeps routes by SNI to the same clusters with no VirtualService, so which
+      // one is kept changes nothing (istio-on-eks' east-west gateway, defined in two patterns).
+      const identicalAutoPassthrough = duplicate && !tlsDiffers && os.mode === 'AUTO_PASSTHROUGH' && ns.mode === 'AUTO_PASSTHROUGH' && os.protocol === ns.protocol;
+      if (identicalAutoPassthrough) {
+        severity = 'low';
+        message = `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port} with AUTO_PASSTHROUGH, exactly as Gateway ${older.namespace}/${older.name} does (${quoteValue(other.raw, 120)}) on ${pods}: Istio keeps one of the two servers and drops the other, and both send each connection by its SNI to the service it names, with no routes of their own, so nothing changes; remove the duplicate${tenantsText}.`;
+      } else if (duplicate) {
         message = `Gateway ${newer.namespace}/${newer.name} serves ${quoteValue(overlap.raw, 120)} on port ${ns.port}, which Gateway ${older.namespace}/${older.name} also serves (${quoteValue(other.raw, 120)}) on ${pods}: ${
           plainHttp(os) && plainHttp(ns)
             ? "Istio merges the two servers into one listener and serves the routes of the VirtualServices bound to either Gateway for that host from one route table, the older Gateway's first, so a broad route of one answers requests meant for the other"
