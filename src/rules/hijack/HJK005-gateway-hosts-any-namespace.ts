@@ -53,7 +53,9 @@ export default defineRule({
           if (nsPart !== null && nsPart !== '*') return; // bound to one namespace (or `.`): that namespace's business
           const everything = dns === '*';
           const how = nsPart === null ? 'without a namespace/ prefix (the same as */)' : 'with the */ prefix';
-          const what = everything ? 'any VirtualService in any namespace may bind any host to it' : `a VirtualService in any namespace may bind ${JSON.stringify(dns)} to it`;
+          // The host as written (hosts match case-insensitively; the lower-cased form is only for the test above).
+          const shown = slash >= 0 ? text.slice(slash + 1) : text;
+          const what = everything ? 'any VirtualService in any namespace may bind any host to it' : `a VirtualService in any namespace may bind ${JSON.stringify(shown)} to it`;
           report({
             resource: gw,
             path: ['spec', 'servers', i, 'hosts', j],
