@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, scanYaml } from '../testing/kit.js';
+import { scanFiles } from '../engine/scan.js';
 
 const cm = (name: string, mesh: string, ns = 'istio-system') => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata:\n  mesh: |\n${mesh.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
 const iop = (name: string, spec: string) => `apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: ${name}, namespace: istio-system}\n${spec}\n`;
@@ -32,6 +33,10 @@ test('ConfigMap over IstioOperator, default-revision IstioOperator over revision
   assert.equal(both.model.mesh.origin, 'configmap');
   assert.equal(both.model.rootNamespace, 'from-cm');
   assert.match(both.model.mesh.notes[0], /ignores IstioOperator istio-system\/main/);
+  // Two install objects that read alike (unnamed IstioOperators of two files) are told apart by their files.
+  const unnamed = 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec: {meshConfig: {accessLogFile: /dev/stdout}}\n';
+  const twoFiles = await scanFiles([{ file: 'k8s/istio-operator.yaml', text: unnamed, format: 'yaml' }, { file: 'ngac/istio-operator.yaml', text: unnamed, format: 'yaml' }], { rules: [] });
+  assert.match(twoFiles.model.mesh.notes[0], /uses IstioOperator default\/\(unnamed\) in k8s\/istio-operator\.yaml \(.*\) and ignores IstioOperator default\/\(unnamed\) in ngac\/istio-operator\.yaml\./);
   const ops = await scanYaml([iop('canary', 'spec: {revision: canary, meshConfig: {rootNamespace: canary}}'), iop('main', 'spec: {meshConfig: {rootNamespace: main}}')].join('---\n'), { rules: [] });
   assert.equal(ops.model.mesh.resource?.name, 'main');
   assert.match(ops.model.mesh.notes[0], /uses IstioOperator istio-system\/main \(the default-revision IstioOperator/);

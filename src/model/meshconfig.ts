@@ -193,15 +193,19 @@ export function chooseMeshConfig(configMaps: readonly Resource[], operators: rea
       : operatorRevision(chosen.resource!) === ''
         ? `the default-revision ${what}${istiod} (no rendered \`istio\` ConfigMap in the input)`
         : `the first ${what}${istiod} (no default revision in the input)`;
+    // Two install objects often read alike (IstioOperators are commonly unnamed): then each is named by its file too.
+    const all = [chosen.resource!, ...others];
+    const alike = new Set(all.map(label).filter((l, i, ls) => ls.indexOf(l) !== i));
+    const named = (r: Resource) => (alike.has(label(r)) && r.source ? `${label(r)} in ${r.source.file}` : label(r));
     notes.push(
-      `mesh config: the input holds ${others.length + 1} mesh configs; meshward uses ${label(chosen.resource!)} (${why}) and ignores ${listLabels(others)}. Istio does not merge them: each istiod revision reads its own ConfigMap, so proxies of another revision may run another mesh config; scan with --mesh-config to choose.`,
+      `mesh config: the input holds ${others.length + 1} mesh configs; meshward uses ${named(chosen.resource!)} (${why}) and ignores ${listLabels(others, named)}. Istio does not merge them: each istiod revision reads its own ConfigMap, so proxies of another revision may run another mesh config; scan with --mesh-config to choose.`,
     );
   }
   return chosen;
 }
 
-function listLabels(rs: readonly Resource[]): string {
-  const shown = rs.slice(0, 4).map(label).join(', ');
+function listLabels(rs: readonly Resource[], name: (r: Resource) => string = label): string {
+  const shown = rs.slice(0, 4).map(name).join(', ');
   return rs.length > 4 ? `${shown} and ${rs.length - 4} more` : shown;
 }
 
