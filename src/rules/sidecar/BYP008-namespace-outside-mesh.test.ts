@@ -189,3 +189,27 @@ ${proxy ? '      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.30.1}\n'
   assert.equal((await findingsFor(rule, ns + injected('a', true, false)))[0]?.severity, 'medium');
   assert.equal((await findingsFor(rule, ns + injected('b', false, true)))[0]?.severity, 'medium');
 });
+
+test('a namespace that runs only SPIRE (the identities the mesh uses) is info, with what to do instead; any other workload keeps the grade', async () => {
+  const workload = (kind: string, name: string, image: string) => `---
+apiVersion: apps/v1
+kind: ${kind}
+metadata: {name: ${name}, namespace: spire}
+spec:
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      initContainers: [{name: wait, image: busybox}]
+      containers: [{name: ${name}, image: ${image}}]
+`;
+  const spire = ns('spire') + workload('StatefulSet', 'spire-server', 'ghcr.io/spiffe/spire-server:1.9.6') + workload('DaemonSet', 'spire-agent', 'ghcr.io/spiffe/spire-agent:1.9.6') + workload('DaemonSet', 'spiffe-csi-driver', 'ghcr.io/spiffe/spiffe-csi-driver:0.2.6');
+  const f = await findingsFor(rule, spire);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'info');
+  assert.match(f[0].message, /run SPIRE, which issues the mesh's identities and has to stay outside the mesh\. Isolate it with NetworkPolicies/);
+  const g = await findingsFor(rule, spire + workload('Deployment', 'debug', 'nicolaka/netshoot'));
+  assert.equal(g[0].severity, 'medium');
+  // An image merely named like a SPIRE component elsewhere in its path is not one.
+  const h = await findingsFor(rule, ns('spire') + workload('Deployment', 'x', 'example.com/spire-agent/tools:1'));
+  assert.equal(h[0].severity, 'medium');
+});

@@ -7,6 +7,7 @@ import { collapseOwned } from '../../model/owners.js';
 import type { EvidenceInput } from '../types.js';
 import { shown, sidecarInjectSetting, workloadLabel } from './proxy.js';
 import { WORKLOAD_READS } from '../reads.js';
+import { parseImage } from '../../model/images.js';
 
 export default defineRule({
   meta: {
@@ -18,7 +19,7 @@ export default defineRule({
     reads: ['Namespace', 'ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:
-        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels. Workloads can also join the mesh one by one: in a namespace with neither istio-injection nor istio.io/rev, the object webhooks of the injector inject pods labelled sidecar.istio.io/inject: "true" (exactly, as a label; the annotation is not matched) or istio.io/rev=REVISION, and a pod label istio.io/dataplane-mode=ambient enrols a pod in ambient mode; a pod template that already carries the injected sidecar (the injector\'s sidecar.istio.io/status annotation and an istio-proxy container, as istioctl kube-inject writes it) runs it wherever it is created. When every workload of the namespace in the input opts in this way, nothing is reported; when only some do, the finding names the ones outside the mesh and is low.',
+        'A Namespace that is not a system namespace has neither sidecar injection (istio-injection=enabled or an istio.io/rev label) nor ambient mode (istio.io/dataplane-mode=ambient), or has injection explicitly disabled. A namespace with no injection label is in the mesh when the default injector has sidecarInjectorWebhook.enableNamespacesByDefault on (read from the values of the istio-sidecar-injector ConfigMap, as helm template renders it, or from the spec.values of an IstioOperator); it is not reported then. Only Namespace objects in the input are judged: a namespace that only appears as the namespace of other objects has unknown labels. Workloads can also join the mesh one by one: in a namespace with neither istio-injection nor istio.io/rev, the object webhooks of the injector inject pods labelled sidecar.istio.io/inject: "true" (exactly, as a label; the annotation is not matched) or istio.io/rev=REVISION, and a pod label istio.io/dataplane-mode=ambient enrols a pod in ambient mode; a pod template that already carries the injected sidecar (the injector\'s sidecar.istio.io/status annotation and an istio-proxy container, as istioctl kube-inject writes it) runs it wherever it is created. When every workload of the namespace in the input opts in this way, nothing is reported; when only some do, the finding names the ones outside the mesh and is low. A namespace whose workloads in the input all run SPIRE (spire-server, spire-agent, spiffe-csi-driver, spire-controller-manager), which issues the identities the proxies use and so cannot sit behind one, is info.',
       why:
         "Pods in such a namespace get no proxy. Their traffic to mesh services is plaintext and carries no identity, so it is either rejected by STRICT peers (and teams then relax PeerAuthentication to PERMISSIVE) or, where PERMISSIVE already applies, accepted without authentication: AuthorizationPolicies that name principals or namespaces cannot tell these pods apart. Their egress escapes every mesh egress control. An attacker who lands in such a namespace, or a tenant who creates one, sits beside the mesh with none of its guarantees.",
       fix:
@@ -61,6 +62,19 @@ export default defineRule({
         (mode === 'sidecar' || mode === 'ambient' ? joined : outside).push(w);
       }
       if (workloads.length > 0 && outside.length === 0) continue;
+      // SPIRE issues the mesh's workload identities (Istio's SPIRE integration: the spire-agent socket is
+      // the proxies' SDS source), so it cannot run behind a proxy that needs it to start; Istio's own
+      // samples/security/spire install it in a namespace without injection. Said at info, with the care
+      // it does need.
+      if (workloads.length > 0 && outside.every(runsIdentityInfrastructure)) {
+        report({
+          resource: ns.resource,
+          path,
+          severity: 'info',
+          message: `Namespace ${ns.name} ${how}; its workloads (${names(outside, 3)}) run SPIRE, which issues the mesh's identities and has to stay outside the mesh. Isolate it with NetworkPolicies, keep who may create pods there to the platform team, and list it in systemNamespaces (.meshward.yaml).`,
+        });
+        continue;
+      }
       // Pods that ask for a sidecar and are not heard: say why, so the fix is obvious.
       const unheard = outside.filter((w) => sidecarInjectSetting(w)?.inject === true);
       let hint = '';
@@ -90,6 +104,15 @@ export default defineRule({
     }
   },
 });
+
+/** The SPIFFE/SPIRE components, by image repository name (ghcr.io/spiffe/...; k8s-workload-registrar before 1.5). */
+const SPIRE_IMAGES: ReadonlySet<string> = new Set(['spire-server', 'spire-agent', 'spiffe-csi-driver', 'spire-controller-manager', 'k8s-workload-registrar', 'spire-oidc-provider', 'oidc-discovery-provider']);
+
+/** Every container of the workload (init containers aside) runs a SPIRE component. */
+function runsIdentityInfrastructure(w: Workload): boolean {
+  const main = w.containers.filter((c) => c.kind === 'container');
+  return main.length > 0 && main.every((c) => SPIRE_IMAGES.has(parseImage(c.image)?.repository.split('/').pop() ?? ''));
+}
 
 /** How a joined workload joined when its pod template already carries the injected sidecar. */
 const INJECTED = 'injected';
