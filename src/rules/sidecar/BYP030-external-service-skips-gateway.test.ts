@@ -85,10 +85,13 @@ test('gateways, ClusterIP Services, namespaces outside the mesh and selector-les
     // Istio ingress gateway pods by label, and a Gateway API gateway's pods.
     `${injectedNamespaces('edge')}---\n${deployment('istio-ingressgateway', 'edge', '{istio: ingressgateway, app: istio-ingressgateway}')}---\n${svc('LoadBalancer', '{istio: ingressgateway}', '', 'edge')}`,
     `${injectedNamespaces('edge')}---\n${deployment('gw', 'edge', '{gateway.networking.k8s.io/gateway-name: public}')}---\n${svc('LoadBalancer', '{gateway.networking.k8s.io/gateway-name: public}', '', 'edge')}`,
-    // Pods an Istio Gateway selects, whatever their labels.
-    `${injectedNamespaces('edge')}---\n${deployment('custom-gw', 'edge', '{role: edge}')}---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: edge}\nspec:\n  selector: {role: edge}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]\n---\n${svc('LoadBalancer', '{role: edge}', '', 'edge')}`,
+    // Proxy-only pods an Istio Gateway selects, whatever their labels (a custom gateway deployment).
+    `${injectedNamespaces('edge')}---\n${deployment('custom-gw', 'edge', '{role: edge}').replace('- name: app\n        image: example/app:1.0', '- name: istio-proxy\n        image: auto')}---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: edge}\nspec:\n  selector: {role: edge}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]\n---\n${svc('LoadBalancer', '{role: edge}', '', 'edge')}`,
   ];
   for (const text of clean) assert.deepEqual(await findingsFor(rule, text), [], text.slice(-200));
+  // An application a tenant's Gateway selects stays an application (Istio gives its sidecar no Gateway servers).
+  const app = `${injectedNamespaces('edge')}---\n${deployment('web', 'edge', '{role: edge}')}---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: edge}\nspec:\n  selector: {role: edge}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]\n---\n${svc('LoadBalancer', '{role: edge}', '', 'edge')}`;
+  assert.equal((await findingsFor(rule, app)).length, 1);
 });
 
 test('hostile port shapes are read defensively', async () => {
