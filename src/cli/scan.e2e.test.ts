@@ -206,7 +206,9 @@ test('scan: hostile files become errors and the run goes on', async () => {
     'pod.yaml': POD_1337,
     'bomb.yaml': bomb.join('\n'),
     'deep.yaml': 'x: ' + '['.repeat(50000) + ']'.repeat(50000),
-    'tag.yaml': 'a: !!js/function "function(){}"',
+    // A custom tag in what may be an object is an error (in another tool's file, with no kind or apiVersion, a note).
+    'tag.yaml': 'kind: ConfigMap\na: !!js/function "function(){}"',
+    'mkdocs.yml': 'site_name: x\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n',
   });
   await fs.writeFile(path.join(dir, 'bin.yaml'), Buffer.from([0, 1, 2, 3]));
   const r = await runCli(['scan', '.', '-f', 'json', '--config', '/dev/null', '--only', 'BYP001'], { cwd: dir });

@@ -411,7 +411,7 @@ test('an Istio Gateway created after its pods changed selects them as they are n
   const { objects, put } = objectMap();
   for (const ns of ['shop', 'team-a']) put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio-injection': 'enabled' } } });
   const gateway = (ns: string, cert: string): Obj => ({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'ingress', namespace: ns }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['web'], tls: { mode: 'SIMPLE', credentialName: cert } }] } });
-  const pods = (labels: Record<string, string>): Obj => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'shop', labels }, spec: { selector: { matchLabels: {} }, template: { metadata: { labels: { istio: 'ingressgateway' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } } });
+  const pods = (labels: Record<string, string>): Obj => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 'shop', labels }, spec: { selector: { matchLabels: {} }, template: { metadata: { labels: { istio: 'ingressgateway' } }, spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] } } } });
   put(gateway('shop', 'wild-cert'));
   put(pods({}));
   const engine = new IncrementalEngine(rules, { maxOverlayDepth: 1000 });
@@ -459,6 +459,8 @@ test('an Istio Gateway over pods that already are gateways re-runs only the rule
   put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: mesh } });
   put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ingress', namespace: 'istio-system' }, spec: { template: { metadata: { labels: { istio: 'ingressgateway' } }, spec: { containers: [{ name: 'istio-proxy', image: 'proxyv2', args: ['proxy', 'router'] }] } } } });
   put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'web' }] } } } });
+  // shop's own gateway deployment (the proxy alone), no gateway until a Gateway selects it.
+  put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'edge', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'edge' } }, spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] } } } });
   put({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow', namespace: 'shop' }, spec: { rules: [{}] } });
   const gateway = (name: string, selector: Record<string, string>): Obj => ({
     apiVersion: 'networking.istio.io/v1',
@@ -474,8 +476,9 @@ test('an Istio Gateway over pods that already are gateways re-runs only the rule
   assert.equal(r1.rulesRun, 1, 'AUT019 alone');
   assert.deepEqual(allFindings(r1).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'));
   assert.ok(allFindings(r1).some((f) => f.ruleId === 'AUT019' && f.resource.name === 'shop-gw'), 'the new Gateway is judged');
-  // A Gateway over shop's web pods makes them a gateway: every rule reading Gateways runs.
-  const own = put(gateway('web-gw', { app: 'web' }));
+  // A Gateway over shop's edge pods makes them a gateway: every rule reading Gateways runs. (Over its
+  // application pods it would not: Istio gives a sidecar no Gateway servers.)
+  const own = put(gateway('edge-gw', { app: 'edge' }));
   const r2 = engine.analyse(objects, [own]);
   assert.equal(r2.rulesRun, 2);
   assert.deepEqual(allFindings(r2).map(line).sort(), fromScratch(objects, rules, {}, 'canonical'));
