@@ -108,10 +108,13 @@ export default defineRule({
 /** The SPIFFE/SPIRE components, by image repository name (ghcr.io/spiffe/...; k8s-workload-registrar before 1.5). */
 const SPIRE_IMAGES: ReadonlySet<string> = new Set(['spire-server', 'spire-agent', 'spiffe-csi-driver', 'spire-controller-manager', 'k8s-workload-registrar', 'spire-oidc-provider', 'oidc-discovery-provider']);
 
-/** Every container of the workload (init containers aside) runs a SPIRE component. */
+/** Kubernetes' own helper that every CSI driver pod runs beside the driver (SPIRE's CSI driver too). */
+const CSI_HELPERS: ReadonlySet<string> = new Set(['csi-node-driver-registrar']);
+
+/** The workload runs a SPIRE component, and nothing else but the CSI registrar (init containers aside). */
 function runsIdentityInfrastructure(w: Workload): boolean {
-  const main = w.containers.filter((c) => c.kind === 'container');
-  return main.length > 0 && main.every((c) => SPIRE_IMAGES.has(parseImage(c.image)?.repository.split('/').pop() ?? ''));
+  const names = w.containers.filter((c) => c.kind === 'container').map((c) => parseImage(c.image)?.repository.split('/').pop() ?? '');
+  return names.some((n) => SPIRE_IMAGES.has(n)) && names.every((n) => SPIRE_IMAGES.has(n) || CSI_HELPERS.has(n));
 }
 
 /** How a joined workload joined when its pod template already carries the injected sidecar. */
