@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedExamples } from './seed.js';
 import { dashboardSuite } from './testing.js';
+import { terminalSafe } from '../engine/text.js';
 import { HOSTILE, seedHostile } from './graph-testing.js';
 
 describe('service graph page', () => {
@@ -51,7 +52,8 @@ describe('service graph page', () => {
     const svc = page.locator('g.node.node-service', { hasText: '<img src=x' });
     await svc.click();
     const heading = await page.getByRole('complementary', { name: 'Selected node' }).getByRole('heading', { level: 2 }).textContent();
-    assert.equal(heading, `Service shop/${HOSTILE}`);
+    // The markup as written, the RTL override made visible (\u202e).
+    assert.equal(heading, `Service shop/${terminalSafe(HOSTILE)}`);
     assert.ok(((await svc.locator('text').allTextContents()).join('')).includes('<img src=x'));
     assert.equal(await page.locator('svg img, main img, svg image').count(), 0);
     assert.equal(await page.evaluate('window.__pwned'), undefined);

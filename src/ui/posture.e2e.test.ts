@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedExamples } from './seed.js';
 import { dashboardSuite } from './testing.js';
+import { terminalSafe } from '../engine/text.js';
 import { HOSTILE, seedHostile } from './graph-testing.js';
 
 describe('posture page', () => {
@@ -64,7 +65,8 @@ describe('posture page', () => {
   it('renders hostile names as text', async () => {
     const { page, problems } = await s.open('/ui/posture?cluster=hostile');
     await page.locator('table.posture-workloads tbody tr').first().waitFor();
-    assert.ok(((await page.locator('table.posture-workloads').textContent()) ?? '').includes(HOSTILE));
+    // The markup as written, the RTL override made visible (\u202e).
+    assert.ok(((await page.locator('table.posture-workloads').textContent()) ?? '').includes(terminalSafe(HOSTILE)));
     assert.equal(await page.locator('main img').count(), 0);
     assert.equal(await page.evaluate('window.__pwned'), undefined);
     assert.deepEqual(problems(), []);

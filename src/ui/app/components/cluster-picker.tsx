@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { useApi } from './use-api.js';
+import { visibleText } from './format.js';
 import type { Cluster } from '../types.js';
 
 /** Reads one query parameter of the current URL (preact-iso's `query` already decodes it). */
@@ -43,7 +44,8 @@ export function useFirstCluster(): string | null {
  * parameters that belong to the previous cluster and are dropped on a change (a namespace, a node);
  * `clusters` gives the choices when the page has its own list (the blast radius's fleet), else they
  * come from /api/clusters. A cluster in the URL that is not in the list stays shown (a shared link to a
- * cluster gone since, or not yet loaded) rather than silently becoming another.
+ * cluster gone since, or not yet loaded) rather than silently becoming another. Each choice's value is
+ * the name as sent (the URL's parameter); its text is the name made visible (visibleText).
  */
 export function ClusterPicker({ allowAll = false, label = 'Cluster', reset = [], clusters }: { allowAll?: boolean; label?: string; reset?: readonly string[]; clusters?: readonly string[] }) {
   const listed = useApi<{ items: Cluster[] }>(clusters ? null : '/api/clusters');
@@ -61,9 +63,9 @@ export function ClusterPicker({ allowAll = false, label = 'Cluster', reset = [],
       {label}{' '}
       <select value={current} onChange={(e) => change((e.target as HTMLSelectElement).value)} disabled={!ready}>
         {allowAll || !current ? <option value="">{allowAll ? 'All clusters' : 'Choose a cluster'}</option> : null}
-        {current && !names.includes(current) ? <option value={current}>{current}</option> : null}
+        {current && !names.includes(current) ? <option value={current}>{visibleText(current)}</option> : null}
         {names.map((n) => (
-          <option value={n}>{n}</option>
+          <option value={n}>{visibleText(n)}</option>
         ))}
       </select>
     </label>

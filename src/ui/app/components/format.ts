@@ -30,11 +30,16 @@ export function runsLabel(runs: unknown): string | null {
   return `+${runs} ${runs === 1 ? 'ReplicaSet, Job or Pod' : 'ReplicaSets, Jobs or Pods'} it runs`;
 }
 
-/** A resource as people name it: Kind namespace/name. */
-export function resourceLabel(r: { kind?: unknown; namespace?: unknown; name?: unknown } | null | undefined): string {
+/** A resource as people name it, as data (a grouping key): Kind namespace/name, the agent's characters as sent. */
+export function resourceName(r: { kind?: unknown; namespace?: unknown; name?: unknown } | null | undefined): string {
   if (!r) return '—';
   const ns = typeof r.namespace === 'string' && r.namespace ? `${r.namespace}/` : '';
   return `${String(r.kind ?? '')} ${ns}${String(r.name ?? '')}`;
+}
+
+/** A resource as the page shows it: Kind namespace/name with control and bidi characters made visible (visibleText). */
+export function resourceLabel(r: { kind?: unknown; namespace?: unknown; name?: unknown } | null | undefined): string {
+  return visibleText(resourceName(r));
 }
 
 /**
@@ -48,10 +53,23 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202
 
 /**
  * An untrusted line as the CLI prints it (terminalSafe): every character of UNSAFE_CHARS written as a
- * visible `\uXXXX`. Still rendered as text (never markup): this is about what the reader sees, for
- * one-line messages the server wrote around names an agent chose, where an RTL override in a Secret's
- * name would make the rest of the line read backwards and a line break would fake a second entry.
+ * visible `\uXXXX`. Still rendered as text (never markup): this is about what the reader sees, where an
+ * RTL override in a Secret's name would make the rest of the line read backwards and a line break would
+ * fake a second entry.
+ *
+ * The dashboard's one rule: every string that came from the API (cluster, namespace, object names and
+ * kinds, hosts, messages, evidence, reasons, tenants, labels, rule text, server errors) or from the URL
+ * goes through this function where it is displayed — text nodes, SVG labels, tooltips (`title`,
+ * `<title>`) and accessible names — and only there: URLs, API queries, keys, filters and sorting use the
+ * value as sent. Our own fixed text needs none. Anything not a string (a number, null from an agent)
+ * shows as its String() form; null and undefined as ''.
  */
-export function visibleText(s: string): string {
-  return s.replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function visibleText(s: unknown): string {
+  const text = typeof s === 'string' ? s : s === null || s === undefined ? '' : String(s);
+  return text.replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A list of untrusted strings shown joined (`a, b`), each made visible; the dash when empty. */
+export function visibleList(items: readonly unknown[], empty = '—'): string {
+  return items.map(visibleText).join(', ') || empty;
 }

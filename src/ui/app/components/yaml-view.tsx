@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, parseDocument, stringify, type Node } from 'yaml';
+import { visibleText } from './format.js';
 
 /** `spec.containers[0].securityContext`, `metadata.annotations["a.b/c"]` → its keys and indexes. */
 export function parseFieldPath(path: string): (string | number)[] | null {
@@ -49,7 +50,8 @@ function scrollToMark(el: HTMLElement | null): void {
 
 /**
  * An object as YAML with the field at `path` highlighted (marked, and scrolled into view). Text only:
- * each line is a text node in a <code> element.
+ * each line is a text node, with control and bidi characters made visible (visibleText) and the line's
+ * own break kept. `label` is the caller's, already made visible.
  */
 export function YamlView({ object, path, label }: { object: unknown; path: string | undefined; label: string }) {
   const text = stringify(object, { lineWidth: 0 });
@@ -61,10 +63,10 @@ export function YamlView({ object, path, label }: { object: unknown; path: strin
         const hit = lines !== null && i >= lines[0] && i <= lines[1];
         return hit ? (
           <mark class="hl" ref={i === lines![0] ? scrollToMark : undefined}>
-            {line + '\n'}
+            {visibleText(line) + '\n'}
           </mark>
         ) : (
-          line + '\n'
+          visibleText(line) + '\n'
         );
       })}
     </pre>

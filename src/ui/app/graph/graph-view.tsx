@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { visibleText } from '../components/format.js';
 import { NODE_HEIGHT, nodeLabel, nodeWidth, type EdgeSecurity, type GraphEdge, type GraphNode, type LaidOut, type ServiceGraph } from './types.js';
 
 let nextRequest = 1;
@@ -41,9 +42,9 @@ export function edgeClass(e: GraphEdge): string {
   return `edge edge-${e.mtls === 'n/a' ? 'na' : e.mtls}${e.kind === 'traffic' ? ' edge-traffic' : ''}`;
 }
 
-/** What a traffic edge says on hover (text content: never markup). */
+/** What an edge says on hover (text content: never markup; the server's note made visible). */
 export function edgeTitle(e: GraphEdge): string {
-  if (!e.traffic) return e.note ?? e.kind;
+  if (!e.traffic) return visibleText(e.note ?? e.kind);
   const t = e.traffic;
   const volume = t.requests > 0 ? `${Math.round(t.requests)} requests (${t.requestRate.toFixed(2)}/s)` : `${Math.round(t.connectionsOpened)} connections`;
   return `${TRAFFIC_WORD[t.security] ?? TRAFFIC_WORD.unknown}: ${volume}`;
@@ -83,7 +84,7 @@ function points(p: number[]): string {
 }
 
 /**
- * The laid-out graph as SVG: node names are <text> content (never markup), edges styled by class.
+ * The laid-out graph as SVG: node names are <text> content (never markup, made visible by nodeLabel), edges styled by class.
  * Pan by dragging, zoom with the wheel or the buttons; nodes are buttons (Tab, Enter/Space select).
  */
 export function GraphCanvas({ graph, layout, selected, onSelect, onDrawn }: { graph: ServiceGraph; layout: LaidOut; selected: string | null; onSelect(id: string): void; onDrawn(): void }) {
@@ -179,7 +180,7 @@ export function GraphCanvas({ graph, layout, selected, onSelect, onDrawn }: { gr
                 // SVG attributes are case-sensitive: `tabindex`, not the HTML property name.
                 {...{ tabindex: 0 }}
                 role="button"
-                aria-label={`${n.hijacked ? '⚠ ' : ''}${n.resourceKind} ${label}, namespace ${n.namespace}${n.hijacked ? ', hijacked' : ''}${n.hijacks ? ', takes another tenant host' : ''}`}
+                aria-label={`${n.hijacked ? '⚠ ' : ''}${visibleText(n.resourceKind)} ${label}, namespace ${visibleText(n.namespace)}${n.hijacked ? ', hijacked' : ''}${n.hijacks ? ', takes another tenant host' : ''}`}
                 aria-pressed={selected === n.id}
                 data-node={n.id}
                 onClick={() => onSelect(n.id)}
@@ -193,7 +194,7 @@ export function GraphCanvas({ graph, layout, selected, onSelect, onDrawn }: { gr
                 <rect width={w} height={NODE_HEIGHT} rx={n.kind === 'service' ? 16 : 3} />
                 <text x={8} y={13} class="node-kind">
                   {n.hijacked ? '⚠ ' : ''}
-                  {`${n.resourceKind} `}
+                  {`${visibleText(n.resourceKind)} `}
                 </text>
                 <text x={8} y={27}>
                   {label}

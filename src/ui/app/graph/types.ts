@@ -4,6 +4,7 @@
  * `meshward graph` and this page.
  */
 import type { ClusterServiceGraph, GraphNode } from '../../../graph/types.js';
+import { visibleText } from '../components/format.js';
 export type { EdgeSecurity, GraphEdge, GraphEdgeKind, GraphNode, GraphNodeKind, MtlsState, TrafficSummary } from '../../../graph/types.js';
 export type ServiceGraph = ClusterServiceGraph;
 
@@ -30,6 +31,7 @@ export const NODE_HEIGHT = 34;
 export function nodeWidth(label: string): number {
   return Math.min(240, 24 + Math.min(label.length, 40) * 6.5);
 }
+/** A node's name as drawn (and sized): cut at 36 characters, then made visible (visibleText). */
 export function nodeLabel(n: GraphNode): string {
-  return n.name.length > 36 ? `${n.name.slice(0, 35)}…` : n.name;
+  return n.name.length > 36 ? `${visibleText(n.name.slice(0, 35))}…` : visibleText(n.name);
 }

@@ -2,7 +2,7 @@ import { useLocation } from 'preact-iso';
 import { Status } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { ClusterPicker } from '../components/cluster-picker.js';
-import { visibleText } from '../components/format.js';
+import { visibleList, visibleText } from '../components/format.js';
 
 interface RadiusEdge {
   from: string;
@@ -37,11 +37,11 @@ export function hops(radius: Radius, start: string): Array<Array<{ cluster: stri
   return out;
 }
 
-/** A path step as text: its string and number fields (agent data: rendered as text only). */
+/** A path step as text: its string and number fields (agent data: rendered as text only, made visible). */
 function stepText(step: Record<string, unknown>): string {
   return Object.entries(step)
     .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-    .map(([k, v]) => `${k}: ${String(v)}`)
+    .map(([k, v]) => `${visibleText(k)}: ${visibleText(v)}`)
     .join(', ');
 }
 
@@ -70,7 +70,7 @@ function LeftOut({ unusable }: { unusable: NonNullable<Radius['unusable']> }) {
   );
 }
 
-/** /ui/blast-radius?cluster=: pick a cluster and see which fall with it, hop by hop, with evidence. */
+/** /ui/blast-radius?cluster=: pick a cluster and see which fall with it, hop by hop, with evidence. Cluster names, summaries and path steps are agents' data: shown made visible (visibleText). */
 export function BlastRadiusPage() {
   const { query } = useLocation();
   const cluster = query.cluster || '';
@@ -85,7 +85,7 @@ export function BlastRadiusPage() {
           return (
             <>
               <p class="muted">
-                {r.computedAt ? `From the fleet analysis of ${r.computedAt}.` : 'No fleet analysis yet.'} {r.edges.length} credential paths between {r.nodes.length} clusters.
+                {r.computedAt ? `From the fleet analysis of ${visibleText(r.computedAt)}.` : 'No fleet analysis yet.'} {r.edges.length} credential paths between {r.nodes.length} clusters.
               </p>
               <LeftOut unusable={r.unusable ?? []} />
               <div class="filters">
@@ -94,7 +94,7 @@ export function BlastRadiusPage() {
               <ul class="radius-clusters" aria-label="Clusters">
                 {r.nodes.map((n) => (
                   <li class={n.cluster === cluster ? 'radius-start' : fallen.has(n.cluster) ? 'radius-fallen' : 'radius-safe'} data-cluster={n.cluster}>
-                    {n.cluster} <span class="muted">{n.cluster === cluster ? '(falls first)' : fallen.has(n.cluster) ? '(falls)' : cluster ? '(not reached)' : ''}</span>
+                    {visibleText(n.cluster)} <span class="muted">{n.cluster === cluster ? '(falls first)' : fallen.has(n.cluster) ? '(falls)' : cluster ? '(not reached)' : ''}</span>
                   </li>
                 ))}
               </ul>
@@ -107,8 +107,8 @@ export function BlastRadiusPage() {
                         <ul class="plain">
                           {hop.map((h) => (
                             <li class="radius-edge" tabIndex={0} aria-describedby={`ev-${i}-${h.cluster}`} data-to={h.cluster}>
-                              {h.via.from} → {h.cluster}: {h.via.summary}
-                              {h.via.capabilities.length ? <span class="muted"> ({h.via.capabilities.join(', ')})</span> : null}
+                              {visibleText(h.via.from)} → {visibleText(h.cluster)}: {visibleText(h.via.summary)}
+                              {h.via.capabilities.length ? <span class="muted"> ({visibleList(h.via.capabilities)})</span> : null}
                               <div class="radius-evidence" role="tooltip" id={`ev-${i}-${h.cluster}`}>
                                 {h.via.path.map((s) => (
                                   <div>{stepText(s)}</div>
@@ -122,7 +122,7 @@ export function BlastRadiusPage() {
                     ))}
                   </ol>
                 ) : (
-                  <p>No other cluster falls with {cluster}: no credential for another cluster was found in it.</p>
+                  <p>No other cluster falls with {visibleText(cluster)}: no credential for another cluster was found in it.</p>
                 )
               ) : null}
             </>

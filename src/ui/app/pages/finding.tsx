@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { uiUrl } from '../components/cluster-picker.js';
-import { dateTime, resourceLabel } from '../components/format.js';
+import { dateTime, resourceLabel, visibleText } from '../components/format.js';
 import { useRules } from '../components/rules.js';
 import { SeverityBadge } from '../components/severity.js';
 import { Status } from '../components/status.js';
@@ -55,14 +55,14 @@ function SuppressForm({ cluster, fingerprint, onDone }: { cluster: string; finge
       </button>
       {error ? (
         <p class="error" role="alert">
-          {error}
+          {visibleText(error)}
         </p>
       ) : null}
     </form>
   );
 }
 
-/** One finding: what, where, why, how to fix, its history and the object's YAML. */
+/** One finding: what, where, why, how to fix, its history and the object's YAML. Every string of the API shown made visible (visibleText). */
 export function FindingPage({ cluster, fingerprint }: { cluster?: string; fingerprint?: string }) {
   const c = cluster ?? '';
   const fp = fingerprint ?? '';
@@ -80,13 +80,13 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
         return (
           <article>
             <p class="muted">
-              <a href={uiUrl('/ui/findings', { cluster: f.cluster, state: resolved ? 'resolved' : undefined })}>{resolved ? 'Resolved findings' : 'Findings'} of {f.cluster}</a>
+              <a href={uiUrl('/ui/findings', { cluster: f.cluster, state: resolved ? 'resolved' : undefined })}>{resolved ? 'Resolved findings' : 'Findings'} of {visibleText(f.cluster)}</a>
             </p>
             <h1>
-              {f.ruleId}: {f.title}
+              {visibleText(f.ruleId)}: {visibleText(f.title)}
             </h1>
             <p>
-              <SeverityBadge severity={f.severity} /> <span class="badge">{f.state}</span>{' '}
+              <SeverityBadge severity={f.severity} /> <span class="badge">{visibleText(f.state)}</span>{' '}
               {f.suppression ? <span class="badge">suppressed until {dateTime(f.suppression.expiresAt)}</span> : null}
             </p>
             {resolved ? (
@@ -94,17 +94,17 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
                 Resolved{resolvedAt ? ` on ${dateTime(resolvedAt)}` : ''}: the cluster's latest analysis no longer finds this. What follows is what was found; it reopens if the problem comes back.
               </p>
             ) : null}
-            <p class="message">{f.message}</p>
+            <p class="message">{visibleText(f.message)}</p>
             <dl class="facts">
               <dt>Object</dt>
               <dd>
-                <a href={objectHref(f.resource)}>{resourceLabel(f.resource)}</a> <span class="muted">in {f.resource.cluster}</span>
+                <a href={objectHref(f.resource)}>{resourceLabel(f.resource)}</a> <span class="muted">in {visibleText(f.resource.cluster)}</span>
               </dd>
               {f.location?.path ? (
                 <>
                   <dt>Field</dt>
                   <dd>
-                    <code>{f.location.path}</code>
+                    <code>{visibleText(f.location.path)}</code>
                   </dd>
                 </>
               ) : null}
@@ -125,7 +125,7 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
                 <ul class="evidence">
                   {f.evidence.map((e) => (
                     <li>
-                      <strong>{e.role}</strong>: {e.description}
+                      <strong>{visibleText(e.role)}</strong>: {visibleText(e.description)}
                       {e.resource ? (
                         <>
                           {' '}
@@ -139,14 +139,14 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
             ) : null}
             <section aria-labelledby="h-fix">
               <h2 id="h-fix">Remediation</h2>
-              <p class="prose">{f.remediation}</p>
+              <p class="prose">{visibleText(f.remediation)}</p>
             </section>
             {rule ? (
               <section aria-labelledby="h-explain">
                 <h2 id="h-explain">Why it matters</h2>
-                <p class="prose">{rule.summary}</p>
-                <p class="prose">{rule.why}</p>
-                <p class="muted">Category: {rule.category}</p>
+                <p class="prose">{visibleText(rule.summary)}</p>
+                <p class="prose">{visibleText(rule.why)}</p>
+                <p class="muted">Category: {visibleText(rule.category)}</p>
               </section>
             ) : null}
             <section aria-labelledby="h-history">
@@ -154,7 +154,7 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
               <ol class="history">
                 {events.map((e) => (
                   <li>
-                    {dateTime(e.at)}: {e.type} <SeverityBadge severity={e.severity} />
+                    {dateTime(e.at)}: {visibleText(e.type)} <SeverityBadge severity={e.severity} />
                   </li>
                 ))}
               </ol>
@@ -165,7 +165,7 @@ export function FindingPage({ cluster, fingerprint }: { cluster?: string; finger
                 <p class="muted">Nothing to suppress: this finding is resolved. If it reopens, it can be suppressed then.</p>
               ) : f.suppression ? (
                 <p>
-                  Suppressed by {f.suppression.createdBy} until {dateTime(f.suppression.expiresAt)}: {f.suppression.reason}
+                  Suppressed by {visibleText(f.suppression.createdBy)} until {dateTime(f.suppression.expiresAt)}: {visibleText(f.suppression.reason)}
                 </p>
               ) : admin ? (
                 <SuppressForm cluster={f.cluster} fingerprint={f.fingerprint} onDone={detail.reload} />

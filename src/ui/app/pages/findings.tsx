@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ClusterPicker, uiUrl, useQueryParam, useSetQuery } from '../components/cluster-picker.js';
-import { resourceLabel } from '../components/format.js';
+import { resourceLabel, resourceName, visibleText } from '../components/format.js';
 import { useRules } from '../components/rules.js';
 import { SEVERITIES, SeverityBadge } from '../components/severity.js';
 import { VirtualList } from '../components/virtual-list.js';
@@ -59,7 +59,7 @@ type GroupBy = keyof typeof GROUPS;
 function groupKey(f: Finding, by: GroupBy): string {
   if (by === 'rule') return `${f.ruleId} ${f.title}`;
   if (by === 'namespace') return `${f.cluster}/${f.namespace || '(cluster-scoped)'}`;
-  return `${f.cluster}: ${resourceLabel(f.resource)}`;
+  return `${f.cluster}: ${resourceName(f.resource)}`;
 }
 
 function matches(f: Finding, q: string): boolean {
@@ -70,20 +70,21 @@ function FindingRow({ f }: { f: Finding }) {
   return (
     <div class="frow">
       <div class="line1">
-        <SeverityBadge severity={f.severity} /> <a href={findingHref(f)}>{f.ruleId}</a> <span class="title">{f.title}</span>
+        <SeverityBadge severity={f.severity} /> <a href={findingHref(f)}>{visibleText(f.ruleId)}</a> <span class="title">{visibleText(f.title)}</span>
         {f.suppression ? <span class="badge muted">suppressed</span> : null}
         {f.state === 'resolved' ? <span class="badge muted">resolved</span> : null}
       </div>
       <div class="line2 muted">
         <span class="res">
-          {f.cluster} · {resourceLabel(f.resource)}
+          {visibleText(f.cluster)} · {resourceLabel(f.resource)}
         </span>{' '}
-        — {f.message}
+        — {visibleText(f.message)}
       </div>
     </div>
   );
 }
 
+/** A filter: `options` are [value, text] with the text as shown (the caller makes API strings visible); a value from the URL not among them is shown made visible. */
 function Select({ label, name, value, options, onChange }: { label: string; name: string; value: string; options: [string, string][]; onChange(v: string): void }) {
   return (
     <label>
@@ -92,7 +93,7 @@ function Select({ label, name, value, options, onChange }: { label: string; name
         {options.map(([v, text]) => (
           <option value={v}>{text}</option>
         ))}
-        {value && !options.some(([v]) => v === value) ? <option value={value}>{value}</option> : null}
+        {value && !options.some(([v]) => v === value) ? <option value={value}>{visibleText(value)}</option> : null}
       </select>
     </label>
   );
@@ -166,8 +167,8 @@ export function FindingsPage() {
           <input name="namespace" value={namespace} placeholder="any" size={12} onInput={(e) => setNamespace((e.target as HTMLInputElement).value)} onChange={(e) => setQuery({ namespace: (e.target as HTMLInputElement).value.trim() })} />
         </label>
         <Select label="Severity" name="severity" value={p.severity} onChange={set('severity')} options={[['', 'Any'], ...SEVERITIES.map((s): [string, string] => [s, s])]} />
-        <Select label="Rule" name="rule" value={p.rule} onChange={set('rule')} options={[['', 'Any'], ...ruleList.map((r): [string, string] => [r.id, `${r.id} ${r.title}`.slice(0, 70)])]} />
-        <Select label="Category" name="category" value={p.category} onChange={set('category')} options={[['', 'Any'], ...categories.map((c): [string, string] => [c, c])]} />
+        <Select label="Rule" name="rule" value={p.rule} onChange={set('rule')} options={[['', 'Any'], ...ruleList.map((r): [string, string] => [r.id, visibleText(`${r.id} ${r.title}`.slice(0, 70))])]} />
+        <Select label="Category" name="category" value={p.category} onChange={set('category')} options={[['', 'Any'], ...categories.map((c): [string, string] => [c, visibleText(c)])]} />
         <Select label="State" name="state" value={p.state} onChange={set('state')} options={[['', 'Open'], ['resolved', 'Resolved'], ['all', 'Open and resolved']]} />
         <Select label="Suppressed" name="suppressed" value={p.suppressed} onChange={set('suppressed')} options={[['', 'Hidden'], ['include', 'Shown'], ['only', 'Only suppressed']]} />
         <Select label="Group by" name="group" value={p.group} onChange={set('group')} options={[['', 'None'], ...Object.entries(GROUPS)]} />
@@ -182,7 +183,7 @@ export function FindingsPage() {
       </p>
       {loading.error ? (
         <p class="error" role="alert">
-          {loading.error}
+          {visibleText(loading.error)}
         </p>
       ) : null}
       {rows.length > 0 ? (
@@ -194,7 +195,7 @@ export function FindingsPage() {
           row={(r) =>
             r.kind === 'group' ? (
               <div class="group-head">
-                <strong>{r.label}</strong> <span class="muted">({r.count})</span>
+                <strong>{visibleText(r.label)}</strong> <span class="muted">({r.count})</span>
               </div>
             ) : (
               <FindingRow f={r.f} />

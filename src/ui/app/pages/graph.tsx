@@ -6,29 +6,31 @@ import { ClusterPicker, useFirstCluster } from '../components/cluster-picker.js'
 import { GraphCanvas, Legend, nodeById, useLayout } from '../graph/graph-view.js';
 import { findingsUrl, uiUrl } from '../graph/links.js';
 import type { ServiceGraph } from '../graph/types.js';
+import { visibleList, visibleText } from '../components/format.js';
 
 function Details({ graph, id }: { graph: ServiceGraph; id: string }) {
   const n = nodeById(graph, id);
   if (!n) return null;
-  const names = new Map(graph.nodes.map((x) => [x.id, `${x.resourceKind} ${x.namespace}/${x.name}`]));
+  // Shown, so made visible (visibleText); the ids stay as sent (they are keys).
+  const names = new Map(graph.nodes.map((x) => [x.id, visibleText(`${x.resourceKind} ${x.namespace}/${x.name}`)]));
   const out = graph.edges.filter((e) => e.from === id);
   const into = graph.edges.filter((e) => e.to === id);
   const edgeLine = (e: (typeof out)[number], other: string) => (
     <li>
-      {e.kind} {names.get(other) ?? other}: <span class={`mtls mtls-${e.mtls === 'n/a' ? 'none' : e.mtls === 'disabled' ? 'disable' : e.mtls}`}>{e.mtls}</span>
-      {e.note ? <span class="muted"> ({e.note})</span> : null}
+      {visibleText(e.kind)} {names.get(other) ?? visibleText(other)}: <span class={`mtls mtls-${e.mtls === 'n/a' ? 'none' : e.mtls === 'disabled' ? 'disable' : e.mtls}`}>{visibleText(e.mtls)}</span>
+      {e.note ? <span class="muted"> ({visibleText(e.note)})</span> : null}
       {e.traffic ? <span class="muted"> {e.traffic.requestRate.toFixed(2)} req/s{e.traffic.plaintextSeen ? ', plaintext seen' : ''}</span> : null}
     </li>
   );
   return (
     <aside class="graph-details" aria-label="Selected node">
       <h2>
-        {n.resourceKind} {n.namespace}/{n.name}
+        {visibleText(n.resourceKind)} {visibleText(n.namespace)}/{visibleText(n.name)}
       </h2>
       {n.hijacked ? <p class="error">Hijacked: another tenant's configuration takes traffic for this host.</p> : null}
       {n.hijacks ? <p class="error">Takes a host that belongs to another tenant.</p> : null}
-      {n.mtls ? <p>Workload mTLS: {n.mtls}</p> : null}
-      {n.hosts.length ? <p>Hosts: {n.hosts.join(', ')}</p> : null}
+      {n.mtls ? <p>Workload mTLS: {visibleText(n.mtls)}</p> : null}
+      {n.hosts.length ? <p>Hosts: {visibleList(n.hosts)}</p> : null}
       <h3>Edges</h3>
       <ul class="plain">
         {out.map((e) => edgeLine(e, e.to))}
@@ -39,7 +41,7 @@ function Details({ graph, id }: { graph: ServiceGraph; id: string }) {
         <ul class="plain">
           {n.findings.map((r) => (
             <li>
-              <a href={findingsUrl(graph.cluster, { rule: r, namespace: n.namespace || undefined })}>{r}</a>
+              <a href={findingsUrl(graph.cluster, { rule: r, namespace: n.namespace || undefined })}>{visibleText(r)}</a>
             </li>
           ))}
         </ul>
@@ -54,7 +56,7 @@ function GraphBody({ graph }: { graph: ServiceGraph }) {
   const layout = useLayout(graph);
   const [selected, setSelected] = useState<string | null>(null);
   if (!layout) return <p class="muted" role="status">Laying out {graph.nodes.length} nodes…</p>;
-  if (!layout.ok) return <p class="error" role="alert">The layout failed: {layout.error}</p>;
+  if (!layout.ok) return <p class="error" role="alert">The layout failed: {visibleText(layout.error)}</p>;
   return (
     <div class="graph-page">
       <GraphCanvas
@@ -72,7 +74,7 @@ function GraphBody({ graph }: { graph: ServiceGraph }) {
   );
 }
 
-/** /ui/graph?cluster=&namespace=: the service graph, edges by mTLS state, hijacked hosts marked. */
+/** /ui/graph?cluster=&namespace=: the service graph, edges by mTLS state, hijacked hosts marked. Names, hosts and notes shown made visible (visibleText). */
 export function GraphPage() {
   const { query, route } = useLocation();
   const first = useFirstCluster();
@@ -96,7 +98,7 @@ export function GraphPage() {
           <select value={namespace} onChange={(e) => route(uiUrl('/ui/graph', { cluster, namespace: (e.target as HTMLSelectElement).value }))}>
             <option value="">(all)</option>
             {(namespace && !namespaces.includes(namespace) ? [namespace, ...namespaces] : namespaces).map((ns) => (
-              <option value={ns}>{ns}</option>
+              <option value={ns}>{visibleText(ns)}</option>
             ))}
           </select>
         </label>
@@ -107,7 +109,7 @@ export function GraphPage() {
           {(g) => (
             <>
               {g.notes.map((n) => (
-                <p class="muted">{n}</p>
+                <p class="muted">{visibleText(n)}</p>
               ))}
               <GraphBody graph={g} />
             </>

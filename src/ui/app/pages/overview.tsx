@@ -1,5 +1,5 @@
 import { ClusterPicker, uiUrl, useQueryParam } from '../components/cluster-picker.js';
-import { ago, duration, dateTime, resourceLabel } from '../components/format.js';
+import { ago, duration, dateTime, resourceLabel, visibleText } from '../components/format.js';
 import { SEVERITIES, SeverityBadge } from '../components/severity.js';
 import { Status } from '../components/status.js';
 import { TrendChart } from '../components/trend-chart.js';
@@ -49,12 +49,12 @@ function Clusters({ clusters }: { clusters: Cluster[] }) {
         {clusters.map((c) => (
           <tr>
             <th scope="row">
-              <a href={uiUrl('/ui/findings', { cluster: c.name })}>{c.name}</a>
+              <a href={uiUrl('/ui/findings', { cluster: c.name })}>{visibleText(c.name)}</a>
             </th>
             <td>
-              <span class={`status status-${c.status}`}>{c.revokedAt ? `revoked ${dateTime(c.revokedAt)}` : c.status}</span>
+              <span class={`status status-${c.status}`}>{c.revokedAt ? `revoked ${dateTime(c.revokedAt)}` : visibleText(c.status)}</span>
             </td>
-            <td>{c.agentVersion ?? '—'}</td>
+            <td>{c.agentVersion ? visibleText(c.agentVersion) : '—'}</td>
             <td>{ago(c.lastSeenAgeSeconds)}</td>
             <td>{duration(c.lagSeconds)}</td>
             <td>{c.analysisBacklog}</td>
@@ -108,7 +108,7 @@ function TopRules({ cluster }: { cluster: string }) {
           <ol class="top-rules">
             {top.map(([id, e]) => (
               <li>
-                <a href={uiUrl('/ui/findings', { cluster, rule: id })}>{id}</a> <SeverityBadge severity={e.severity} /> {e.title} <span class="muted">({e.n})</span>
+                <a href={uiUrl('/ui/findings', { cluster, rule: id })}>{visibleText(id)}</a> <SeverityBadge severity={e.severity} /> {visibleText(e.title)} <span class="muted">({e.n})</span>
               </li>
             ))}
           </ol>
@@ -130,10 +130,10 @@ function NewestCritical({ cluster }: { cluster: string }) {
             {newest.map((f) => (
               <li>
                 <a href={findingHref(f.cluster, f.fingerprint)}>
-                  {f.ruleId}: {f.title}
+                  {visibleText(f.ruleId)}: {visibleText(f.title)}
                 </a>{' '}
                 <span class="muted">
-                  {f.cluster} · {resourceLabel(f.resource)} · {dateTime(f.firstSeenAt)}
+                  {visibleText(f.cluster)} · {resourceLabel(f.resource)} · {dateTime(f.firstSeenAt)}
                 </span>
               </li>
             ))}

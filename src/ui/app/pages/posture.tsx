@@ -1,12 +1,12 @@
 import { useLocation } from 'preact-iso';
 import { useEffect } from 'preact/hooks';
 import { Status } from '../components/status.js';
-import { runsLabel } from '../components/format.js';
+import { runsLabel, visibleList, visibleText } from '../components/format.js';
 import { useApi } from '../components/use-api.js';
 import { ClusterPicker, useFirstCluster } from '../components/cluster-picker.js';
 import { findingsUrl, uiUrl } from '../graph/links.js';
 
-/** The rows of `/api/clusters/:cluster/posture` (as `meshward posture -f json`); every string came from an agent. */
+/** The rows of `/api/clusters/:cluster/posture` (as `meshward posture -f json`); every string came from an agent: shown made visible (visibleText). */
 interface Source {
   level: string;
   policy: string | null;
@@ -42,15 +42,16 @@ export interface PostureView {
   summary: { workloads: number; namespaces: number; defaultDeny: number; strict: number; findings: number };
 }
 
+/** Where an mTLS mode comes from, as shown (the level and policy name made visible). */
 function sourceText(s: Source): string {
-  return s.policy ? `${s.level}: ${s.policy}` : s.level === 'default' ? "Istio's default" : s.level;
+  return visibleText(s.policy ? `${s.level}: ${s.policy}` : s.level === 'default' ? "Istio's default" : s.level);
 }
 
 /** mTLS mode with a word and a class, never colour alone. */
 export function MtlsBadge({ mode, applies = true }: { mode: string; applies?: boolean }) {
   if (!applies) return <span class="mtls mtls-none">no mesh</span>;
   const m = mode.toLowerCase();
-  return <span class={`mtls mtls-${m === 'strict' || m === 'permissive' || m === 'disable' ? m : 'none'}`}>{mode}</span>;
+  return <span class={`mtls mtls-${m === 'strict' || m === 'permissive' || m === 'disable' ? m : 'none'}`}>{visibleText(mode)}</span>;
 }
 
 function FindingLinks({ cluster, ids }: { cluster: string; ids: string[] }) {
@@ -60,7 +61,7 @@ function FindingLinks({ cluster, ids }: { cluster: string; ids: string[] }) {
       {ids.map((id, i) => (
         <>
           {i ? ', ' : ''}
-          <a href={findingsUrl(cluster, { rule: id })}>{id}</a>
+          <a href={findingsUrl(cluster, { rule: id })}>{visibleText(id)}</a>
         </>
       ))}
     </>
@@ -92,10 +93,10 @@ function NamespaceTable({ rows }: { rows: PostureRow[] }) {
       <tbody>
         {[...byNs.entries()].map(([ns, n]) => (
           <tr>
-            <th scope="row">{ns}</th>
+            <th scope="row">{visibleText(ns)}</th>
             <td>{n.total}</td>
             <td>{n.denied === n.total ? 'yes' : n.denied === 0 ? 'no' : `partly (${n.denied} of ${n.total})`}</td>
-            <td>{[...n.policies].join(', ') || <span class="muted">none</span>}</td>
+            <td>{n.policies.size ? visibleList([...n.policies]) : <span class="muted">none</span>}</td>
             <td>
               {n.strict} of {n.total}
             </td>
@@ -124,14 +125,14 @@ function WorkloadTable({ cluster, rows }: { cluster: string; rows: PostureRow[] 
         {rows.map((r) => (
           <tr data-workload={`${r.namespace}/${r.name}`}>
             <th scope="row">
-              <span class="muted">{r.kind}</span> {r.namespace}/{r.name}
+              <span class="muted">{visibleText(r.kind)}</span> {visibleText(r.namespace)}/{visibleText(r.name)}
               {runsLabel(r.runs) ? <div class="muted">{runsLabel(r.runs)}</div> : null}
             </th>
             <td>
-              {r.dataplane}
+              {visibleText(r.dataplane)}
               {r.waypoint ? (
                 <div class="muted">
-                  waypoint {r.waypoint.namespace}/{r.waypoint.name} (via {r.waypoint.via}
+                  waypoint {visibleText(r.waypoint.namespace)}/{visibleText(r.waypoint.name)} (via {visibleText(r.waypoint.via)}
                   {r.waypoint.inInput ? '' : ', not in input'})
                 </div>
               ) : null}
@@ -139,7 +140,7 @@ function WorkloadTable({ cluster, rows }: { cluster: string; rows: PostureRow[] 
             <td>
               <MtlsBadge mode={r.mtls.mode} applies={r.mtls.applies} /> <span class="muted">{sourceText(r.mtls.source)}</span>
               {r.mtls.notes.map((n) => (
-                <div class="muted">{n}</div>
+                <div class="muted">{visibleText(n)}</div>
               ))}
             </td>
             <td>
@@ -147,7 +148,7 @@ function WorkloadTable({ cluster, rows }: { cluster: string; rows: PostureRow[] 
                 <ul class="plain">
                   {r.mtls.ports.map((p) => (
                     <li>
-                      {p.port}: <MtlsBadge mode={p.mode} applies={r.mtls.applies} /> <span class="muted">{sourceText(p.source)}{p.declared ? '' : ', port not declared'}</span>
+                      {visibleText(p.port)}: <MtlsBadge mode={p.mode} applies={r.mtls.applies} /> <span class="muted">{sourceText(p.source)}{p.declared ? '' : ', port not declared'}</span>
                     </li>
                   ))}
                 </ul>
@@ -156,13 +157,13 @@ function WorkloadTable({ cluster, rows }: { cluster: string; rows: PostureRow[] 
               )}
             </td>
             <td>
-              {r.defaultDeny ? <div>default deny ({r.defaultDenyPolicy})</div> : <div class="muted">no default deny</div>}
+              {r.defaultDeny ? <div>default deny ({visibleText(r.defaultDenyPolicy)})</div> : <div class="muted">no default deny</div>}
               {r.policies.length ? (
                 <ul class="plain">
                   {r.policies.map((p) => (
                     <li>
-                      {p.action} {p.namespace}/{p.name} <span class="muted">via {p.via}, enforced by {p.enforcedBy}</span>
-                      {p.note ? <div class="muted">{p.note}</div> : null}
+                      {visibleText(p.action)} {visibleText(p.namespace)}/{visibleText(p.name)} <span class="muted">via {visibleText(p.via)}, enforced by {visibleText(p.enforcedBy)}</span>
+                      {p.note ? <div class="muted">{visibleText(p.note)}</div> : null}
                     </li>
                   ))}
                 </ul>
@@ -199,7 +200,7 @@ export function PosturePage() {
             <select value={namespace} onChange={(e) => route(uiUrl('/ui/posture', { cluster, namespace: (e.target as HTMLSelectElement).value }))}>
               <option value="">(all)</option>
               {[...new Set(posture.data.workloads.map((w) => w.namespace))].sort().map((ns) => (
-                <option value={ns}>{ns}</option>
+                <option value={ns}>{visibleText(ns)}</option>
               ))}
             </select>
           </label>
@@ -214,7 +215,7 @@ export function PosturePage() {
                 <section aria-label="Mesh">
                   <p>
                     Mesh-wide mTLS <MtlsBadge mode={v.mesh.mtls.mode} /> <span class="muted">({sourceText(v.mesh.mtls.source)})</span>; mesh-wide default deny:{' '}
-                    {v.mesh.defaultDeny ?? 'none'}; root namespace {v.mesh.rootNamespace}; path normalization {v.mesh.pathNormalization}.{' '}
+                    {v.mesh.defaultDeny ? visibleText(v.mesh.defaultDeny) : 'none'}; root namespace {visibleText(v.mesh.rootNamespace)}; path normalization {visibleText(v.mesh.pathNormalization)}.{' '}
                     {v.summary.strict} of {v.summary.workloads} workloads STRICT on every port, {v.summary.defaultDeny} under default deny.
                   </p>
                   {v.mesh.findings.length ? (

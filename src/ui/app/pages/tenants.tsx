@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ClusterPicker, uiUrl, useDefaultCluster, useQueryParam, useSetQuery } from '../components/cluster-picker.js';
 import { Status } from '../components/status.js';
+import { visibleList, visibleText } from '../components/format.js';
 import { useApi } from '../components/use-api.js';
 
-/** One tenant as `meshward tenants -f json` writes it (src/tenancy/map.ts); agents' strings throughout. */
+/** One tenant as `meshward tenants -f json` writes it (src/tenancy/map.ts); agents' strings throughout, shown made visible (visibleText). */
 type HostClaim = { kind: string; namespace: string; name: string; host: string; resolved: string; attachment: string[]; exportTo: string; conflictsWith: string[] };
 type Tenant = { name: string; platform: boolean; namespaces: string[]; owns: string[]; allowedHosts: string[]; gateways: string[]; claims: HostClaim[] };
 
@@ -29,7 +30,7 @@ function Links({ items, href }: { items: string[]; href(item: string): string })
       {items.map((x, i) => (
         <>
           {i ? ', ' : null}
-          <a href={href(x)}>{x}</a>
+          <a href={href(x)}>{visibleText(x)}</a>
         </>
       ))}
     </>
@@ -61,14 +62,14 @@ function TenantTable({ cluster, tenants, needle }: { cluster: string; tenants: T
             <tbody>
               {conflicts.map(({ tenant, c }) => (
                 <tr>
-                  <td>{tenant}</td>
-                  <td>{c.host}</td>
+                  <td>{visibleText(tenant)}</td>
+                  <td>{visibleText(c.host)}</td>
                   <td>
                     <a href={objectFindings(cluster, c)}>
-                      {c.kind} {c.namespace}/{c.name}
+                      {visibleText(c.kind)} {visibleText(c.namespace)}/{visibleText(c.name)}
                     </a>
                   </td>
-                  <td>{list(c.conflictsWith).join(', ')}</td>
+                  <td>{visibleList(list(c.conflictsWith), '')}</td>
                 </tr>
               ))}
             </tbody>
@@ -96,22 +97,22 @@ function TenantTable({ cluster, tenants, needle }: { cluster: string; tenants: T
               {shown.map((t) => (
                 <tr>
                   <th scope="row">
-                    {t.name}
+                    {visibleText(t.name)}
                     {t.platform ? <span class="badge muted">platform</span> : null}
                   </th>
                   <td>
                     <Links items={list(t.namespaces)} href={(ns) => namespaceFindings(cluster, ns)} />
                   </td>
-                  <td>{list(t.owns).join(', ') || '—'}</td>
+                  <td>{visibleList(list(t.owns))}</td>
                   <td>
                     <ul class="plain">
                       {claimsOf(t).map((c) => {
                         const conflict = list(c.conflictsWith).length > 0;
                         return (
                           <li class={conflict ? 'sev-high' : undefined}>
-                            {c.host}{' '}
+                            {visibleText(c.host)}{' '}
                             <a href={objectFindings(cluster, c)} class="muted">
-                              ({c.kind} {c.namespace}/{c.name})
+                              ({visibleText(c.kind)} {visibleText(c.namespace)}/{visibleText(c.name)})
                             </a>
                             {/* In words, not colour alone. */}
                             {conflict ? <span class="badge">conflict</span> : null}
@@ -120,7 +121,7 @@ function TenantTable({ cluster, tenants, needle }: { cluster: string; tenants: T
                       })}
                     </ul>
                   </td>
-                  <td>{list(t.gateways).join(', ') || '—'}</td>
+                  <td>{visibleList(list(t.gateways))}</td>
                 </tr>
               ))}
             </tbody>
