@@ -20,6 +20,8 @@ import { axeContext, axeOnPage } from './testing.js';
 
 const BIN = fileURLToPath(new URL('../../bin/meshward.js', import.meta.url));
 const HOSTILE = '<img src=x onerror=window.__pwned=1>';
+/** A name that reorders its line (RTL override), hides a character (zero-width space) and breaks it (line separator). */
+const BIDI = 'web\u202Egnp.exe\u200B\u2028fake';
 
 describe('HTML report', () => {
   let b: TestBrowser;
@@ -33,7 +35,7 @@ describe('HTML report', () => {
     // A hostile name in a finding (UID 1337 makes the sidecar rules report it) and a Secret holding the canary.
     writeFileSync(
       path.join(dir, 'hostile.yaml'),
-      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${JSON.stringify(HOSTILE)}\n  namespace: shop\n  annotations: {note: "</script><script>window.__pwned=2</script>"}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      securityContext: {runAsUser: 1337}\n      containers: [{name: web, image: "registry.example.com/web:1.0.0", env: [{name: TOKEN, value: ${canary}}]}]\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: shop}\nstringData: {password: ${canary}}\n`,
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {istio-injection: enabled}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${JSON.stringify(HOSTILE)}\n  namespace: shop\n  annotations: {note: "</script><script>window.__pwned=2</script>"}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      securityContext: {runAsUser: 1337}\n      containers: [{name: web, image: "registry.example.com/web:1.0.0", env: [{name: TOKEN, value: ${canary}}]}]\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: shop}\nstringData: {password: ${canary}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${JSON.stringify(BIDI)}\n  namespace: shop\nspec:\n  template:\n    metadata: {labels: {app: bidi}}\n    spec:\n      securityContext: {runAsUser: 1337}\n      containers: [{name: web, image: "registry.example.com/web:1.0.0"}]\n`,
     );
     file = path.join(dir, 'report.html');
     const r = spawnSync(process.execPath, [BIN, 'scan', path.join(EXAMPLES_DIR, 'insecure'), dir, '--format', 'html', '--output', file, '--fail-on', 'none'], { encoding: 'utf8' });
@@ -89,6 +91,12 @@ describe('HTML report', () => {
     assert.ok(hostileRows >= 1, 'the hostile Deployment has findings');
     assert.ok((await page.locator('table.findings').textContent())!.includes(HOSTILE));
     assert.equal(await page.locator('main img').count(), 0);
+    // Control and bidi characters in names are shown as \uXXXX (as the text report and the dashboard show them), never raw.
+    await page.getByLabel('Search').fill('gnp.exe');
+    assert.ok((await rows.count()) >= 1, 'the Deployment with the bidi name has findings');
+    const shownText = (await page.locator('main').innerText()) + (await page.locator('main').textContent());
+    assert.ok(shownText.includes('web\\u202egnp.exe\\u200b\\u2028fake'), 'the name is shown with its characters made visible');
+    assert.doesNotMatch(shownText, /[\u202e\u200b\u2028]/);
     assert.equal(await page.evaluate('window.__pwned'), undefined);
     // Details open with the keyboard.
     await page.locator('table.findings button.link').first().focus();

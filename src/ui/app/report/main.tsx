@@ -1,12 +1,14 @@
 /**
  * The self-contained HTML report (`meshward scan --format html`): src/report/html.ts inlines this
  * bundle and the scan's JSON report (in a <script type="application/json">) into one file. It reads
- * that data, never the network, and renders everything as text.
+ * that data, never the network, and renders everything as text: the scan's strings (names, hosts,
+ * messages, files) with control and bidi characters made visible (visibleText, as `v`), as the text
+ * report and the dashboard show them; search and sort use them as they are.
  */
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { SEVERITIES, SeverityBadge, severityRank } from '../components/severity.js';
-import { runsLabel } from '../components/format.js';
+import { runsLabel, visibleText as v } from '../components/format.js';
 import '../styles.css';
 import './report.css';
 
@@ -143,9 +145,9 @@ function Report({ data }: { data: Data }) {
             <tbody>
               {clusters.map((c) => (
                 <tr>
-                  <th scope="row">{String(c.name)}</th>
-                  <td>{String(c.context ?? '')}</td>
-                  <td class={c.status === 'ok' ? undefined : 'error'}>{String(c.status)}</td>
+                  <th scope="row">{v(c.name)}</th>
+                  <td>{v(c.context ?? '')}</td>
+                  <td class={c.status === 'ok' ? undefined : 'error'}>{v(c.status)}</td>
                   <td>{Number(c.resources) || 0}</td>
                   <td>{arr(c.errors).length}</td>
                 </tr>
@@ -156,7 +158,7 @@ function Report({ data }: { data: Data }) {
         {s.notes.length ? (
           <ul>
             {s.notes.map((n) => (
-              <li>{n}</li>
+              <li>{v(n)}</li>
             ))}
           </ul>
         ) : null}
@@ -164,7 +166,7 @@ function Report({ data }: { data: Data }) {
           <ul class="error">
             {data.report.errors.map((e) => (
               <li>
-                {e.file}: {e.message}
+                {v(e.file)}: {v(e.message)}
               </li>
             ))}
           </ul>
@@ -216,12 +218,12 @@ function Report({ data }: { data: Data }) {
                     <td>
                       <SeverityBadge severity={f.severity} />
                     </td>
-                    <td>{f.ruleId}</td>
-                    <td>{resource(f)}</td>
-                    <td>{where(f)}</td>
+                    <td>{v(f.ruleId)}</td>
+                    <td>{v(resource(f))}</td>
+                    <td>{v(where(f))}</td>
                     <td>
                       <button type="button" class="link" aria-expanded={open === id} onClick={() => setOpen(open === id ? null : id)}>
-                        {f.message}
+                        {v(f.message)}
                       </button>
                     </td>
                   </tr>
@@ -229,22 +231,22 @@ function Report({ data }: { data: Data }) {
                     <tr class="detail">
                       <td colSpan={5}>
                         <h3>
-                          {f.ruleId}: {f.title}
+                          {v(f.ruleId)}: {v(f.title)}
                         </h3>
                         {f.location?.path ? (
                           <p>
-                            Field: <code>{f.location.path}</code>
+                            Field: <code>{v(f.location.path)}</code>
                           </p>
                         ) : null}
                         <p>
-                          <strong>Remediation:</strong> {f.remediation}
+                          <strong>Remediation:</strong> {v(f.remediation)}
                         </p>
                         {rule ? <p>{rule.why}</p> : null}
                         {f.evidence.length ? (
                           <ul>
                             {f.evidence.map((e) => (
                               <li>
-                                {e.role}: {e.description}
+                                {v(e.role)}: {v(e.description)}
                               </li>
                             ))}
                           </ul>
@@ -275,9 +277,9 @@ function PostureTable({ posture, cluster, index }: { posture: PostureView; clust
   const id = `h-posture-${index}`;
   return (
     <section aria-labelledby={id} class="posture-section" data-cluster={cluster ?? undefined}>
-      <h2 id={id}>{cluster === null ? 'Posture' : `Posture: cluster ${cluster}`}</h2>
+      <h2 id={id}>{cluster === null ? 'Posture' : `Posture: cluster ${v(cluster)}`}</h2>
       <p class="muted">
-        Mesh-wide mTLS: {posture.mesh?.mtls?.mode ?? '—'} · mesh default-deny: {posture.mesh?.defaultDeny ?? 'none'}
+        Mesh-wide mTLS: {v(posture.mesh?.mtls?.mode ?? '—')} · mesh default-deny: {v(posture.mesh?.defaultDeny ?? 'none')}
       </p>
       <table class="posture">
         <thead>
@@ -294,15 +296,15 @@ function PostureTable({ posture, cluster, index }: { posture: PostureView; clust
           {arr<WorkloadRow>(posture.workloads).map((w) => (
             <tr>
               <th scope="row">
-                {w.kind} {w.namespace}/{w.name}
+                {v(w.kind)} {v(w.namespace)}/{v(w.name)}
                 {runsLabel(w.runs) ? <div class="muted">{runsLabel(w.runs)}</div> : null}
               </th>
-              <td>{w.dataplane}</td>
+              <td>{v(w.dataplane)}</td>
               <td>
-                {w.mtls?.mode}
+                {v(w.mtls?.mode)}
                 {arr<{ port: number; mode: string }>(w.mtls?.ports).map((p) => (
                   <div class="muted">
-                    port {p.port}: {p.mode}
+                    port {v(p.port)}: {v(p.mode)}
                   </div>
                 ))}
               </td>
@@ -310,11 +312,11 @@ function PostureTable({ posture, cluster, index }: { posture: PostureView; clust
               <td>
                 {arr<PolicyRow>(w.policies).map((p) => (
                   <div>
-                    {p.action} {p.namespace}/{p.name} <span class="muted">({p.enforcedBy})</span>
+                    {v(p.action)} {v(p.namespace)}/{v(p.name)} <span class="muted">({v(p.enforcedBy)})</span>
                   </div>
                 ))}
               </td>
-              <td>{arr<string>(w.findings).join(', ')}</td>
+              <td>{arr<string>(w.findings).map(v).join(', ')}</td>
             </tr>
           ))}
         </tbody>
