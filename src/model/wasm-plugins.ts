@@ -62,11 +62,22 @@ export function wasmSource(spec: Record<string, unknown>): WasmSource | null {
   return { scheme, shown: redactUrl(url), host, pinned: checksum || scheme === 'file' };
 }
 
+/** Which proxies run a WasmPlugin, in words, and whether the words are plural (for the verb after them). */
+export interface WasmReach {
+  text: string;
+  plural: boolean;
+}
+
 /**
- * Which proxies run a WasmPlugin, in words: its targetRefs, its selector, or (neither) every proxy of
- * its namespace, or of the mesh when it is in the root namespace (wasm.proto `selector`).
+ * Which proxies run a WasmPlugin: its targetRefs, its selector, or (neither) every proxy of its
+ * namespace, or of the mesh when it is in the root namespace (wasm.proto `selector`).
  */
-export function wasmReach(r: Resource, spec: Record<string, unknown>, rootNamespace: string): string {
+export function wasmReach(r: Resource, spec: Record<string, unknown>, rootNamespace: string): WasmReach {
+  const text = reachText(r, spec, rootNamespace);
+  return { text, plural: !text.startsWith('every ') };
+}
+
+function reachText(r: Resource, spec: Record<string, unknown>, rootNamespace: string): string {
   const refs = Array.isArray(spec.targetRefs) ? spec.targetRefs.filter(isObject) : isObject(spec.targetRef) ? [spec.targetRef] : [];
   if (refs.length) {
     const named = refs.slice(0, 3).map((t) => `${typeof t.kind === 'string' ? t.kind : 'object'} ${typeof t.name === 'string' ? t.name : '(unnamed)'}`);

@@ -28,6 +28,9 @@ test('AUTHN or AUTHZ with FAIL_OPEN: medium, on failStrategy, saying how the che
 test('a module in the proxy image cannot fail to download: only run-time failure is named', async () => {
   const f = await findingsFor(rule, wasm('  url: file:///opt/filters/openid.wasm\n  phase: AUTHN\n  failStrategy: FAIL_OPEN'));
   assert.match(f[0].message, /FAIL_OPEN: when the plugin fails at run time, /);
+  // Without a selector: every proxy of the namespace, and the verb agrees.
+  const wide = `apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: openid, namespace: shop}\nspec:\n  url: oci://ghcr.io/acme/openid:v1\n  phase: AUTHZ\n  failStrategy: FAIL_OPEN\n`;
+  assert.match((await findingsFor(rule, wide))[0].message, /, every proxy in namespace shop skips it and passes requests on unchecked: /);
 });
 
 test('negatives: fail closed, FAIL_RELOAD, other phases', async () => {

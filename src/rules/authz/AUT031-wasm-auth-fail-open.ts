@@ -32,10 +32,11 @@ export default defineRule({
       // A module in the proxy image cannot fail to download; it can still fail at run time.
       const fetched = source !== null && source.scheme !== 'file';
       const when = fetched ? `when its module cannot be fetched${source.host ? ` from ${source.host}` : ''} or the plugin fails at run time` : 'when the plugin fails at run time';
+      const reach = wasmReach(r, spec, model.rootNamespace);
       report({
         resource: r,
         path: ['spec', 'failStrategy'],
-        message: `WasmPlugin ${r.namespace}/${r.name} runs in the ${spec.phase} phase with failStrategy FAIL_OPEN: ${when}, ${wasmReach(r, spec, model.rootNamespace)} skip it and pass requests on unchecked: if it authenticates, authorizes or filters requests, that check is off until it loads again.`,
+        message: `WasmPlugin ${r.namespace}/${r.name} runs in the ${spec.phase} phase with failStrategy FAIL_OPEN: ${when}, ${reach.text} ${reach.plural ? 'skip it and pass' : 'skips it and passes'} requests on unchecked: if it authenticates, authorizes or filters requests, that check is off until it loads again.`,
       });
     }
   },

@@ -29,7 +29,7 @@ test('plain http without sha256: high, naming the server and the proxies that ru
 test('https and OCI latest without a pin: medium; another OCI tag: low; with the tag (latest when none is written) and the registry', async () => {
   const https = await one('shop', '  url: https://plugins.example.com/filter.wasm');
   assert.equal(https.severity, 'medium');
-  assert.match(https.message, /whoever can change the file on plugins\.example\.com changes the code every proxy in namespace shop run on every request/);
+  assert.match(https.message, /whoever can change the file on plugins\.example\.com changes the code every proxy in namespace shop runs on every request/);
   const tagged = await one('shop', '  selector: {matchLabels: {app: web}}\n  url: oci://registry.example.com:5000/team/filter:1.2');
   assert.equal(tagged.severity, 'low');
   assert.match(tagged.message, /by tag "1\.2" with no sha256 or digest: whoever can push that tag to registry\.example\.com:5000 changes the code the proxies of the pods labelled app=web in shop run/);
@@ -40,7 +40,7 @@ test('https and OCI latest without a pin: medium; another OCI tag: low; with the
   assert.equal((await one('shop', '  url: oci://ghcr.io/acme/filter:latest')).severity, 'medium');
   assert.match((await one('shop', '  url: ghcr.io/acme/filter')).message, /by tag "latest" .* to ghcr\.io /);
   // A root-namespace plugin with neither selector nor targetRefs reaches the whole mesh; targetRefs are named.
-  assert.match((await one('istio-system', '  url: oci://ghcr.io/acme/filter:v1')).message, /every proxy in the mesh run/);
+  assert.match((await one('istio-system', '  url: oci://ghcr.io/acme/filter:v1')).message, /every proxy in the mesh runs on every request the next time it pulls it/);
   assert.match((await one('shop', '  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: public}]\n  url: oci://ghcr.io/acme/filter:v1')).message, /the proxies of Gateway public run/);
 });
 

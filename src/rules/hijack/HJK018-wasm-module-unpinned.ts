@@ -27,19 +27,20 @@ export default defineRule({
       const source = wasmSource(spec);
       if (!source || source.pinned || source.scheme === 'other') continue;
       const reach = wasmReach(r, spec, model.rootNamespace);
+      const run = reach.plural ? 'run' : 'runs';
       const what = `WasmPlugin ${r.namespace}/${r.name} loads ${source.shown}`;
       if (source.scheme === 'http') {
         report({
           resource: r,
           path: ['spec', 'url'],
           severity: 'high',
-          message: `${what} over plain HTTP with no sha256: anyone on the network path between the pods and ${source.host || 'the server'} can serve other code, and ${reach} run it on every request.`,
+          message: `${what} over plain HTTP with no sha256: anyone on the network path between the pods and ${source.host || 'the server'} can serve other code, and ${reach.text} ${run} it on every request.`,
         });
       } else if (source.scheme === 'https') {
         report({
           resource: r,
           path: ['spec', 'url'],
-          message: `${what} with no sha256: whoever can change the file on ${source.host || 'the server'} changes the code ${reach} run on every request, and nothing checks it.`,
+          message: `${what} with no sha256: whoever can change the file on ${source.host || 'the server'} changes the code ${reach.text} ${run} on every request, and nothing checks it.`,
         });
       } else {
         // A version tag is how most images are referenced, and is usually not pushed again; `latest` is
@@ -49,7 +50,7 @@ export default defineRule({
           resource: r,
           path: ['spec', 'url'],
           severity: moving ? 'medium' : 'low',
-          message: `${what} by tag "${source.tag}" with no sha256 or digest: whoever can push that tag${source.host ? ` to ${source.host}` : ''} changes the code ${reach} run on every request the next time they pull it${moving ? ', and "latest" is pulled again whenever the plugin changes' : ''}.`,
+          message: `${what} by tag "${source.tag}" with no sha256 or digest: whoever can push that tag${source.host ? ` to ${source.host}` : ''} changes the code ${reach.text} ${run} on every request the next time ${reach.plural ? 'they pull' : 'it pulls'} it${moving ? ', and "latest" is pulled again whenever the plugin changes' : ''}.`,
         });
       }
     }
