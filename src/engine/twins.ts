@@ -11,7 +11,7 @@
  */
 import { hasOwnName, type Resource } from '../model/resource.js';
 import type { ReportInput } from '../rules/types.js';
-import { WORKLOAD_KINDS } from '../model/workloads.js';
+import { podTemplatePath } from '../model/workloads.js';
 
 /**
  * Whether `a` and `b` are two definitions of one object (same identity, different objects of the model).
@@ -39,12 +39,10 @@ export function restsOnTwinsOnly(input: ReportInput): boolean {
     const other = e.resource;
     if (!other || other === input.resource || other.id === input.resource.id) continue;
     if (isTwin(input.resource, other)) twins++;
-    else if (!WORKLOAD_KIND_SET.has(other.kind) || WORKLOAD_KIND_SET.has(input.resource.kind)) return false;
+    else if (podTemplatePath(other.kind) === null || podTemplatePath(input.resource.kind) !== null) return false;
   }
   return twins > 0;
 }
-
-const WORKLOAD_KIND_SET: ReadonlySet<string> = new Set(WORKLOAD_KINDS);
 
 /**
  * The objects the input defines more than once, each with its definitions in model order. Keyed by
