@@ -14,6 +14,7 @@
 import { isObject } from './workloads.js';
 import { isEmptySelector } from './selectors.js';
 import { redactUrl } from '../engine/redact.js';
+import { parseImage } from './images.js';
 import type { Resource } from './resource.js';
 
 export type WasmScheme = 'oci' | 'http' | 'https' | 'file' | 'other';
@@ -32,8 +33,8 @@ export interface WasmSource {
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]{0,30}):\/\//;
 const SHA256_HEX = /^[a-f0-9]{64}$/;
-/** `name@sha256:<64 hex>`: Istio takes the digest as the checksum (cache.go getEntry). */
-const OCI_DIGEST = /@sha256:[a-f0-9]{64}$/;
+/** The digest of `name@sha256:<64 hex>`: Istio takes it as the checksum (cache.go getEntry). */
+const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** The module source of a WasmPlugin's spec, or null when it has no usable `url` (Istio refuses it). */
 export function wasmSource(spec: Record<string, unknown>): WasmSource | null {
@@ -44,14 +45,13 @@ export function wasmSource(spec: Record<string, unknown>): WasmSource | null {
   const rest = written === undefined ? url : url.slice(url.indexOf('://') + 3);
   const checksum = typeof spec.sha256 === 'string' && SHA256_HEX.test(spec.sha256);
   if (scheme === 'oci') {
-    const digest = OCI_DIGEST.test(rest);
-    // A first segment without '.' or ':' (and not localhost) is a Docker Hub repository, as image references read.
-    const first = rest.split('/')[0] ?? '';
-    const host = rest.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? first : 'docker.io';
-    // The tag follows the last ':' of the last path segment (a registry's port is in the first).
-    const last = rest.split('/').pop() ?? '';
-    const tag = digest ? undefined : last.includes(':') ? last.slice(last.lastIndexOf(':') + 1) : 'latest';
-    return { scheme, shown: redactUrl(url), host: redactUrl(host), pinned: checksum || digest, ...(tag !== undefined ? { tag } : {}) };
+    // Read as container runtimes read image references (registry, Docker Hub by default, tag, digest).
+    // A reference that does not read as one (control characters, over 1,024 characters) is taken as
+    // unpinned, by the default tag, from a registry the message cannot name.
+    const image = parseImage(rest);
+    const digest = typeof image?.digest === 'string' && SHA256_DIGEST.test(image.digest);
+    const pinned = checksum || digest;
+    return { scheme, shown: redactUrl(url), host: image ? redactUrl(image.registry) : '', pinned, ...(digest ? {} : { tag: image?.tag ?? 'latest' }) };
   }
   let host = '';
   if (scheme === 'http' || scheme === 'https') {
@@ -73,15 +73,10 @@ export interface WasmReach {
  * namespace, or of the mesh when it is in the root namespace (wasm.proto `selector`).
  */
 export function wasmReach(r: Resource, spec: Record<string, unknown>, rootNamespace: string): WasmReach {
-  const text = reachText(r, spec, rootNamespace);
-  return { text, plural: !text.startsWith('every ') };
-}
-
-function reachText(r: Resource, spec: Record<string, unknown>, rootNamespace: string): string {
   const refs = Array.isArray(spec.targetRefs) ? spec.targetRefs.filter(isObject) : isObject(spec.targetRef) ? [spec.targetRef] : [];
   if (refs.length) {
     const named = refs.slice(0, 3).map((t) => `${typeof t.kind === 'string' ? t.kind : 'object'} ${typeof t.name === 'string' ? t.name : '(unnamed)'}`);
-    return `the proxies of ${named.join(', ')}${refs.length > 3 ? ` and ${refs.length - 3} more` : ''}`;
+    return { text: `the proxies of ${named.join(', ')}${refs.length > 3 ? ` and ${refs.length - 3} more` : ''}`, plural: true };
   }
   const root = r.namespace === rootNamespace;
   const selector = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
@@ -90,9 +85,9 @@ function reachText(r: Resource, spec: Record<string, unknown>, rootNamespace: st
       .slice(0, 3)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ');
-    return `the proxies of the pods labelled ${labels}${root ? ' in every namespace' : ` in ${r.namespace}`}`;
+    return { text: `the proxies of the pods labelled ${labels}${root ? ' in every namespace' : ` in ${r.namespace}`}`, plural: true };
   }
-  return root ? 'every proxy in the mesh' : `every proxy in namespace ${r.namespace}`;
+  return { text: root ? 'every proxy in the mesh' : `every proxy in namespace ${r.namespace}`, plural: false };
 }
 
 /** The WasmPlugin's spec, or an empty object. */
