@@ -177,10 +177,11 @@ export class GatewayIndex {
     // Gateways to router proxies only (SetGatewaysForProxy, pilot/pkg/model/context.go) and still gives
     // such an application a sidecar that enforces PeerAuthentication and AuthorizationPolicy. A platform
     // namespace's pods are the platform's own: a Gateway selecting one there is taken at its word.
-    const proxyOnly = w.containers.every((c) => c.kind !== 'container' || c.name === 'istio-proxy');
-    if (this.istioGatewayOf.has(w) && (proxyOnly || this.model.tenancy.isPlatform(w.namespace))) return 'istio-gateway';
+    // Asked only when a Gateway or the label makes the question arise (kindOf runs for every workload).
+    const proxyOnly = () => w.containers.every((c) => c.kind !== 'container' || c.name === 'istio-proxy');
+    if (this.istioGatewayOf.has(w) && (this.model.tenancy.isPlatform(w.namespace) || proxyOnly())) return 'istio-gateway';
     const istio = w.podLabels.istio;
-    if (istio && /gateway$/.test(istio) && proxyOnly) return 'istio-gateway';
+    if (istio && /gateway$/.test(istio) && proxyOnly()) return 'istio-gateway';
     const templates = w.podAnnotations['inject.istio.io/templates'];
     if (templates && templates.split(',').map((s) => s.trim()).includes('gateway')) return 'istio-gateway';
     for (const c of w.containers) {

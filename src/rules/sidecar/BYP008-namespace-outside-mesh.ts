@@ -113,8 +113,8 @@ const CSI_HELPERS: ReadonlySet<string> = new Set(['csi-node-driver-registrar']);
 
 /** The workload runs a SPIRE component, and nothing else but the CSI registrar (init containers aside). */
 function runsIdentityInfrastructure(w: Workload): boolean {
-  const names = w.containers.filter((c) => c.kind === 'container').map((c) => parseImage(c.image)?.repository.split('/').pop() ?? '');
-  return names.some((n) => SPIRE_IMAGES.has(n)) && names.every((n) => SPIRE_IMAGES.has(n) || CSI_HELPERS.has(n));
+  const repos = w.containers.filter((c) => c.kind === 'container').map((c) => parseImage(c.image)?.repository.split('/').pop() ?? '');
+  return repos.some((n) => SPIRE_IMAGES.has(n)) && repos.every((n) => SPIRE_IMAGES.has(n) || CSI_HELPERS.has(n));
 }
 
 /** How a joined workload joined when its pod template already carries the injected sidecar. */
