@@ -131,12 +131,12 @@ test('anything else is an error, never a guess', () => {
 });
 
 test('hostile range text is handled in linear time', () => {
-  const t0 = Date.now();
+  const t0 = performance.now();
   parseRangeText('1.' + '1'.repeat(400) + ' to ' + '9'.repeat(90));
   parseRangeText('all releases prior to ' + '1.'.repeat(200));
   parseRangeText(' '.repeat(499) + 'x');
   parseRangeText('1.1 ' + 'to '.repeat(160));
-  assert.ok(Date.now() - t0 < 200);
+  assert.ok(performance.now() - t0 < 200);
 });
 
 test('structured ranges are validated', () => {

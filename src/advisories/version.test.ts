@@ -80,12 +80,12 @@ test('not versions: tags, revisions, digests, garbage', () => {
 });
 
 test('hostile sizes are refused quickly', () => {
-  const t0 = Date.now();
+  const t0 = performance.now();
   assert.equal(parseIstioVersion('1.22.3-' + 'a'.repeat(1_000_000)), null);
   assert.equal(parseIstioVersion('9'.repeat(1_000_000)), null);
   assert.equal(parseIstioVersion('1.' + '1.'.repeat(100_000)), null);
   assert.ok(parseIstioVersion('1.22.3-' + 'a'.repeat(100)), 'a 128-character tag is still a tag');
-  assert.ok(Date.now() - t0 < 200);
+  assert.ok(performance.now() - t0 < 200);
 });
 
 test('release versions are strict x.y.z', () => {

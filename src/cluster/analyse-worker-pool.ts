@@ -215,7 +215,7 @@ export async function readAndAnalyseInWorkers(
         onCluster(summary, null);
         continue;
       }
-      const started = Date.now();
+      const started = performance.now();
       const outcome = await pick().run(
         { id: i, target: t, read: { kinds: opts.kinds, requestTimeoutMs: opts.requestTimeoutMs, clusterTimeoutMs: opts.clusterTimeoutMs }, ...(pool.faults ? { fault: pool.faults } : {}) },
         emit,
@@ -225,7 +225,7 @@ export async function readAndAnalyseInWorkers(
         if (outcome.summary.status === 'error') emit({ cluster: outcome.summary.name, phase: 'error', detail: firstLine(outcome.summary.errors[0]?.message) });
         onCluster(outcome.summary, { ...outcome.result, findings: unpackFindings(outcome.result.findings) });
       } else {
-        const base: ClusterSummary = outcome.summary ?? { name: t.name, context: t.context, server: t.server, status: 'error', resources: 0, durationMs: Date.now() - started, errors: [], notes: [] };
+        const base: ClusterSummary = outcome.summary ?? { name: t.name, context: t.context, server: t.server, status: 'error', resources: 0, durationMs: Math.round(performance.now() - started), errors: [], notes: [] };
         const summary: ClusterSummary = { ...base, status: 'error', errors: [...base.errors, { kind: 'analysis', status: null, message: outcome.message }] };
         summaries[i] = summary;
         emit({ cluster: summary.name, phase: 'error', detail: firstLine(outcome.message) });

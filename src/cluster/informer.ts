@@ -513,7 +513,7 @@ class Informer {
     const q = `?${this.selector ? `${this.selector}&` : ''}watch=1&allowWatchBookmarks=true${this.rv ? `&resourceVersion=${encodeURIComponent(this.rv)}` : ''}&timeoutSeconds=${timeoutSeconds}`;
     let progressed = false;
     let errorEvent: { code: number; reason: string; message: string } | null = null;
-    const started = Date.now();
+    const started = performance.now();
     const end: WatchEnd = await conn.watch(
       this.base + q,
       {
@@ -542,7 +542,7 @@ class Informer {
       if (ev.code === 410) return { kind: 'gone' };
       throw watchError(ev.code, ev, undefined, tuning);
     }
-    return { kind: 'ended', progressed, ms: Date.now() - started };
+    return { kind: 'ended', progressed, ms: performance.now() - started };
   }
 
   /** One event line: 'progress' (applied or bookmark), 'skipped', or the Status of an ERROR event. */

@@ -175,10 +175,10 @@ function readSmall(p: string): Buffer {
 // one cluster
 
 export async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras, tuning: Tuning): Promise<ClusterRead> {
-  const started = Date.now();
+  const started = performance.now();
   const summary: ClusterSummary = { name: t.name, context: t.context, server: t.server, status: 'error', resources: 0, durationMs: 0, errors: [...t.errors], notes: [] };
   if (!t.spec) {
-    summary.durationMs = Date.now() - started;
+    summary.durationMs = Math.round(performance.now() - started);
     return { summary, resources: [] };
   }
   emit(opts, { cluster: t.name, phase: 'connecting' });
@@ -261,7 +261,7 @@ export async function readOne(t: Target, opts: ReadClustersOptions & ReadExtras,
   summary.resources = resources.length;
   const status: ClusterStatus = summary.errors.length === 0 ? 'ok' : listedSomething ? 'partial' : 'error';
   summary.status = status;
-  summary.durationMs = Date.now() - started;
+  summary.durationMs = Math.round(performance.now() - started);
   return { summary, resources };
 }
 

@@ -93,10 +93,10 @@ export class RelayAgent {
   private nextSeq = 1;
   private plan: SnapshotPlan | null = null;
   private inflight: Batch | null = null;
-  private lastSentAt = 0;
+  private lastSentAt = -Infinity;
   private snapshotTotal = 0;
   private lastKinds = '';
-  private lastRenewCheck = 0;
+  private lastRenewCheck = -Infinity;
   private attempt = 0;
   private stopped = false;
   private wake: Wake | null = null;
@@ -289,7 +289,7 @@ export class RelayAgent {
     this.inflight = null;
     this.nextSeq = batch.seq + 1;
     this.attempt = 0;
-    this.lastSentAt = Date.now();
+    this.lastSentAt = performance.now();
     this.counters.acked = batch.seq;
     this.counters.lastAckAt = this.o.now().getTime();
     this.counters.batchesAcked++;
@@ -336,7 +336,7 @@ export class RelayAgent {
         return batch;
       }
     }
-    const now = Date.now();
+    const now = performance.now();
     const due = this.queue.size > 0 && (this.queue.size >= this.o.flushChanges || now - (this.queue.oldestAt ?? now) >= this.o.flushIntervalMs);
     const kinds = kindStatuses(this.o.cache.status());
     const kindsJson = JSON.stringify(kinds);
@@ -379,7 +379,7 @@ export class RelayAgent {
 
   /** Waits for the next reason to send: a change, the flush interval, the heartbeat, or stop. */
   private async idle(): Promise<void> {
-    const now = Date.now();
+    const now = performance.now();
     let ms = this.lastSentAt + this.o.heartbeatMs - now;
     if (this.queue.size > 0) ms = Math.min(ms, (this.queue.oldestAt ?? now) + this.o.flushIntervalMs - now);
     // Kind status changes (a kind becoming served or failing) are noticed within a second at worst.
@@ -389,7 +389,7 @@ export class RelayAgent {
 
   private async maybeRenew(): Promise<void> {
     if (!this.o.identity) return;
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.lastRenewCheck < this.o.renewCheckMs) return;
     this.lastRenewCheck = now;
     try {

@@ -205,13 +205,13 @@ const MAX_ENROLL_DELAY_MS = 30_000;
 async function withEnrollRetries<T>(opts: OpenAgentIdentityOptions, attempt: () => Promise<T>): Promise<T> {
   const budget = opts.enrollRetryMs ?? DEFAULT_ENROLL_RETRY_MS;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const started = Date.now();
+  const started = performance.now();
   for (let delay = 1000; ; delay = Math.min(delay * 2, MAX_ENROLL_DELAY_MS)) {
     try {
       return await attempt();
     } catch (e) {
       const retriable = e instanceof AgentIdentityError && e.code !== undefined && RETRIABLE_ENROLL.has(e.code);
-      if (!retriable || Date.now() - started + delay > budget) throw e;
+      if (!retriable || performance.now() - started + delay > budget) throw e;
       opts.onEnrollRetry?.(e.message, delay);
       await sleep(delay);
     }

@@ -38,7 +38,7 @@ export class DeltaQueue {
   }
 
   /** Adds (or coalesces) a change. Returns false when that overflowed the queue (now empty, `overflowed` set). */
-  push(key: string, change: Change, now: number = Date.now()): boolean {
+  push(key: string, change: Change, now: number = performance.now()): boolean {
     if (this.overflow) return false;
     const s = sized(change);
     const prev = this.pending.get(key);

@@ -51,9 +51,9 @@ class HeldWorker implements ClusterAnalysisWorker {
 }
 
 const until = async (cond: () => boolean, what: string) => {
-  const deadline = Date.now() + 5000;
+  const deadline = performance.now() + 5000;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }
 };

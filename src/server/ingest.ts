@@ -88,7 +88,7 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
     const clusterInFlight = new Map<string, number>();
     /** Takes a token for `cluster`; returns 0 when allowed, else the ms until one is available. */
     const take = (cluster: string): number => {
-      const t = Date.now();
+      const t = performance.now();
       const b = buckets.get(cluster) ?? { tokens: burst, at: t };
       b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
       b.at = t;
@@ -159,7 +159,7 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
 
       scope.post(AGENT_PATHS.batch, async (req: Authed, reply) => {
         const cluster = req.meshwardCluster!;
-        const started = Date.now();
+        const started = performance.now();
         if (inFlight >= maxConcurrent) {
           reply.header('retry-after', '1');
           return send(reply, 503, { code: 'unavailable', message: 'the server is storing as many batches as it takes at once; retry shortly' });
@@ -199,7 +199,7 @@ export function createIngestRoutes(opts: IngestOptions = {}): RegisterAgentRoute
           } catch (err) {
             deps.log.error({ event: 'listener-error', cluster, error: String((err as Error)?.message ?? err).slice(0, 300) }, 'ingest listener failed');
           }
-          deps.log[last ? 'info' : 'debug']({ event: 'batch-stored', cluster, epoch: batch.epoch, seq: batch.seq, type: batch.type, last, changes: batch.changes.length, ms: Date.now() - started }, 'batch stored');
+          deps.log[last ? 'info' : 'debug']({ event: 'batch-stored', cluster, epoch: batch.epoch, seq: batch.seq, type: batch.type, last, changes: batch.changes.length, ms: Math.round(performance.now() - started) }, 'batch stored');
         }
         const ack: BatchAck = { epoch: outcome.cursor.epoch ?? batch.epoch, seq: outcome.cursor.seq };
         return send(reply, 200, ack);

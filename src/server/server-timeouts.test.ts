@@ -39,7 +39,7 @@ interface Outcome {
 function hold(url: string, head: string, waitMs: number, opts: { tls?: boolean; creds?: AgentCredentials } = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const started = Date.now();
+    const started = performance.now();
     let got = '';
     const socket = opts.tls
       ? tls.connect({ host: u.hostname, port: Number(u.port), ca: pki.caPem, rejectUnauthorized: false, ...(opts.creds ? { cert: opts.creds.certificatePem, key: opts.creds.keyPem } : {}) }, () => socket.write(head))
@@ -51,7 +51,7 @@ function hold(url: string, head: string, waitMs: number, opts: { tls?: boolean; 
     socket.on('data', (d) => (got += d.toString('latin1')));
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve({ status: got.split('\r\n')[0] ?? '', closedMs: Date.now() - started });
+      resolve({ status: got.split('\r\n')[0] ?? '', closedMs: performance.now() - started });
     });
     socket.on('error', (e) => (/ECONNRESET|EPIPE/.test(String(e)) ? undefined : reject(e)));
   });

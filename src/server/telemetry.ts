@@ -78,7 +78,7 @@ export function createTelemetryRoutes(opts: TelemetryRouteOptions = {}): Registe
     const buckets = new Map<string, { tokens: number; at: number }>();
     /** 0 when allowed, else ms until the next report is. */
     const take = (cluster: string): number => {
-      const t = Date.now();
+      const t = performance.now();
       const b = buckets.get(cluster) ?? { tokens: perMinute, at: t };
       b.tokens = Math.min(perMinute, b.tokens + ((t - b.at) / 60_000) * perMinute);
       b.at = t;

@@ -7,11 +7,11 @@ export async function until<T>(
   fn: () => T | null | undefined | false | Promise<T | null | undefined | false>,
   { timeoutMs = 30_000, everyMs = 25 }: { timeoutMs?: number; everyMs?: number } = {},
 ): Promise<T> {
-  const started = Date.now();
+  const started = performance.now();
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -42,11 +42,11 @@ export async function seedCluster(t: TestServer, cluster: string, objects: Recor
 
 /** Waits until the server has analysed everything `cluster` sent. */
 async function waitUntilAnalysed(t: TestServer, cluster: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const c = await t.store.getCluster(cluster);
     if (c && c.lastAnalysisAt && c.analysisBacklog === 0) return;
-    if (Date.now() > deadline) throw new Error(`cluster ${cluster} was not analysed within ${timeoutMs} ms`);
+    if (performance.now() > deadline) throw new Error(`cluster ${cluster} was not analysed within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
