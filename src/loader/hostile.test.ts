@@ -60,6 +60,25 @@ test("another tool's file with its own tags (mkdocs.yml) is skipped with a note,
   await expectError('{"apiVersion": v1, data: !Ref x}', /unknown tag/);
 });
 
+test('a mapping or a sequence as a mapping key is refused at its line, not read as "[object Object]"; in a foreign file it is skipped', async () => {
+  // Two different keys that js-yaml would both turn into "[object Object]": one would silently replace the other.
+  const e = await expectError('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\n  labels:\n    ? {team: a}\n    : x\n    ? {team: b}\n    : y\n', /invalid YAML: a mapping key is itself a mapping or a sequence; a Kubernetes object's keys are strings/);
+  assert.equal(e.line, 10, 'the line of the first such key');
+  await expectError('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata:\n  [a, b]: x\n', /a mapping key is itself a mapping or a sequence/);
+  await expectError('{"apiVersion": "v1", "kind": "ConfigMap", "data": {{"k": 1}: "x"}}', /a mapping key is itself a mapping or a sequence/);
+  // Through an alias to a mapping, too.
+  await expectError('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\nx: &k {a: 1}\ndata:\n  ? *k\n  : y\n', /a mapping key is itself a mapping or a sequence/);
+  // Look-alikes are ordinary keys and values: a quoted key, a `?` inside a value, a flow value before a colon in a string.
+  const fine = await load('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\ndata:\n  "[a]": x\n  q: "why ? not"\n  lua: "t[1]: 2"\n  ? plain\n  : z\n');
+  assert.deepEqual(fine.errors, []);
+  const cm = fine.resources.find((r) => r.name === 'fine');
+  assert.deepEqual(cm?.obj.data, { '[a]': 'x', q: 'why ? not', lua: 't[1]: 2', plain: 'z' });
+  // Another tool's file (no apiVersion or kind anywhere) with such a key is skipped with the note.
+  const foreign = await load('matrix:\n  ? [linux, amd64]\n  : build\n');
+  assert.deepEqual(foreign.errors, []);
+  assert.ok(foreign.notes.some((n) => /evil\.yaml:4: skipped a document that is not a Kubernetes object/.test(n)), JSON.stringify(foreign.notes));
+});
+
 test('duplicate keys', async () => {
   await expectError('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n', /duplicated mapping key/);
 });

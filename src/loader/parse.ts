@@ -3,7 +3,7 @@ import type * as JsoncParser from 'jsonc-parser';
 import { firstTooDeep, scanJson } from './json-scan.js';
 import { quoteValue } from '../engine/text.js';
 import { shapeViolation } from './shape.js';
-import { loadYamlBounded, YamlBoundError, YamlSyntaxError } from './yaml-bounded.js';
+import { COLLECTION_KEY_REASON, loadYamlBounded, YamlBoundError, YamlSyntaxError } from './yaml-bounded.js';
 import type { Limits } from './limits.js';
 import { lineStarts, positionOf, type DocumentSpan } from './split.js';
 
@@ -73,7 +73,8 @@ function parseYamlTask(task: ParseTask, limits: Limits): ParseResult {
       // that names no apiVersion or kind anywhere is some other tool's file, not a broken manifest: it is
       // skipped with the note every non-Kubernetes document gets, so `meshward scan .` on a repository
       // with an mkdocs.yml does not fail. In a document that could be an object the tag stays an error.
-      if (err instanceof YamlSyntaxError && err.reason.startsWith('unknown tag') && !NAMES_AN_OBJECT.test(chunk)) {
+      // The same for a mapping used as a key (YAML allows it; no Kubernetes object holds one).
+      if (err instanceof YamlSyntaxError && (err.reason.startsWith('unknown tag') || err.reason.startsWith(COLLECTION_KEY_REASON)) && !NAMES_AN_OBJECT.test(chunk)) {
         docs.push({ fileIndex: task.fileIndex, start: task.offset + span.start, end: task.offset + span.end, line: span.line, value: NOT_AN_OBJECT });
         continue;
       }

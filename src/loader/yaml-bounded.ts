@@ -57,6 +57,18 @@ export interface YamlBounds {
  */
 const MAY_HOLD_ALIAS = /(?:^|[\s,[{])\*[^\s,[\]{}]/;
 
+/**
+ * A mapping or sequence as a mapping key: written with the explicit-key indicator (`? [a, b]`) or as a
+ * flow collection before the colon (`{a: 1}: x`). Rare; ordinary manifests never match, and a match
+ * is only a reason to look (collectionKeyLine). `}}:` is left out: it is how a Go template inside a
+ * string ends a key (the injector's templates in the `istio-sidecar-injector` ConfigMap), and a nested
+ * flow mapping as a key is rarer still.
+ */
+const MAY_HOLD_COLLECTION_KEY = /(?:^|[\s,[{])\?(?:[ \t\r]|$)|(?:\]|(?<!\})\})[ \t]*:(?:[ \t\r]|$)/m;
+
+/** The start of YamlSyntaxError's reason for a mapping key that is a mapping or a sequence. */
+export const COLLECTION_KEY_REASON = 'a mapping key is itself a mapping or a sequence';
+
 /** Loads one YAML document within the bounds. Throws YamlBoundError or YamlSyntaxError, nothing else. */
 export function loadYamlBounded(text: string, bounds: YamlBounds): unknown {
   return loadBounded(text, bounds, false) as unknown;
@@ -72,6 +84,14 @@ function loadBounded(text: string, bounds: YamlBounds, all: boolean): unknown {
   if (text.includes('*') && MAY_HOLD_ALIAS.test(text)) {
     const over = expansionViolation(text, bounds.maxNodes, bounds.maxDepth);
     if (over) throw new YamlBoundError(over.bound, over.line);
+  }
+  // js-yaml turns such a key into the string "[object Object]" (or the items joined by commas), so two
+  // different keys would read as one and a message would quote the made-up string. Kubernetes objects
+  // take string keys only (kubectl refuses a mapping as a key), so the document is refused where the
+  // key is instead.
+  if (MAY_HOLD_COLLECTION_KEY.test(text)) {
+    const line = collectionKeyLine(text);
+    if (line !== null) throw new YamlSyntaxError(`${COLLECTION_KEY_REASON}; a Kubernetes object's keys are strings (kubectl refuses it)`, line);
   }
   let value: unknown;
   try {
@@ -156,6 +176,32 @@ function expansionViolation(text: string, maxNodes: number, maxDepth: number): {
     if (err instanceof Over) return { bound: err.bound, line: lineOfOffset(text, err.offset) };
     // The composer recurses per nesting level too.
     if (err instanceof RangeError) return { bound: 'depth', line: 0 };
+    throw err;
+  }
+  return null;
+}
+
+/** 0-based line of the first mapping key that is a mapping or a sequence (directly or through an alias), or null. */
+function collectionKeyLine(text: string): number | null {
+  const { isAlias, isCollection, isMap, isSeq, parseAllDocuments } = yamlLib();
+  try {
+    for (const doc of parseAllDocuments(text, { uniqueKeys: false, strict: false, prettyErrors: false, keepSourceTokens: false })) {
+      // Iterative: the composer has already bounded the depth it built, and recursion here would not be.
+      const stack: unknown[] = [doc.contents];
+      while (stack.length) {
+        const node = stack.pop();
+        if (isMap(node)) {
+          for (const pair of node.items) {
+            const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+            if (isCollection(key)) return lineOfOffset(text, rangeStart(pair.key));
+            stack.push(pair.value);
+          }
+        } else if (isSeq(node)) stack.push(...node.items);
+      }
+    }
+  } catch (err) {
+    // What the composer cannot read, js-yaml reports next with its own reason and line.
+    if (err instanceof RangeError) return null;
     throw err;
   }
   return null;
