@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI_PATH } from '../testing/kit.js';
 import { loadFiles } from './load.js';
+import { mayExpandAliases } from './yaml-bounded.js';
 import { parseKubeconfig } from '../kubeconfig/parse.js';
 
 const HEAP_MB = 192;
@@ -198,6 +199,30 @@ test('the merge budget is the node limit: a chain just over a small limit is ref
   assert.match(res.errors[0].message, /more than 10000 nodes/);
   // The line is where the budget ran out, inside the document.
   assert.ok(res.errors[0].line > 5 && res.errors[0].line < 205, `line ${res.errors[0].line}`);
+});
+
+test('the merge pre-pass also sees anchors written right after the colon of a quoted flow key', async () => {
+  // `{"a1":&a1 {<<: *a0}}`: js-yaml reads an anchor there, so the pre-pass must run for it.
+  const links = ['"a0":&a0 {k0: v}'];
+  for (let i = 1; i < 200; i++) links.push(`"a${i}":&a${i} {<<: *a${i - 1}, k${i}: v}`);
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: ns}\ndata: {${links.join(', ')}}\n`;
+  const res = await loadFiles([{ file: 'ok.yaml', text, format: 'yaml' }], { limits: { maxNodesPerDocument: 10_000 } });
+  assert.equal(res.resources.length, 0);
+  assert.match(res.errors[0]?.message ?? '', /more than 10000 nodes/);
+});
+
+test('mayExpandAliases: only an alias naming an anchor of the same text asks for the pre-pass', () => {
+  // CustomResourceDefinition descriptions: stars and ampersands in prose, no anchor an alias names.
+  assert.equal(mayExpandAliases('description: matches *.example.com or * alone\npattern: "^\\*"\n'), false);
+  assert.equal(mayExpandAliases('description: R &D and *ops\n'), false);
+  assert.equal(mayExpandAliases('a: *undefined\n'), false, 'an alias with no anchor is an error, not an expansion');
+  assert.equal(mayExpandAliases('a: &base {x: 1}\nb: {<<: *base}\n'), true);
+  assert.equal(mayExpandAliases('a: [&base x, *base]\n'), true);
+  assert.equal(mayExpandAliases('{"a":&base [1], "b":*base}'), true);
+  assert.equal(mayExpandAliases('&top [*top]'), true);
+  // Names run to white space or a flow indicator on both sides, as js-yaml reads them.
+  assert.equal(mayExpandAliases('a: &x.y 1\nb: *x\n'), false);
+  assert.equal(mayExpandAliases('a: &x.y 1\nb: [*x.y]\n'), true);
 });
 
 test('parse errors never quote tag or alias text', async () => {

@@ -52,19 +52,77 @@ export interface YamlBounds {
 }
 
 /**
- * An alias (`*name`) can only start after white space, a flow indicator, or at the very start. A
- * quoted `"*.example.com"` does not match, so ordinary Istio manifests skip the pre-pass.
+ * Anchors (`&name`) and aliases (`*name`) as they may be written: after white space, a flow indicator,
+ * the colon of a quoted flow key (`{"k":*a}`, which js-yaml reads), or at the very start; the name runs
+ * to white space or a flow indicator, as js-yaml reads it.
  */
-const MAY_HOLD_ALIAS = /(?:^|[\s,[{])\*[^\s,[\]{}]/;
+const ANCHOR_TOKEN = /(?:^|[\s,[{:])&([^\s,[\]{}]+)/g;
+const ALIAS_TOKEN = /(?:^|[\s,[{:])\*([^\s,[\]{}]+)/g;
 
 /**
- * A mapping or sequence as a mapping key: written with the explicit-key indicator (`? [a, b]`) or as a
- * flow collection before the colon (`{a: 1}: x`). Rare; ordinary manifests never match, and a match
- * is only a reason to look (collectionKeyLine). `}}:` is left out: it is how a Go template inside a
- * string ends a key (the injector's templates in the `istio-sidecar-injector` ConfigMap), and a nested
- * flow mapping as a key is rarer still.
+ * Whether the pre-pass has anything to bound: an alias naming an anchor of the same text. js-yaml
+ * expands nothing else (an alias with no anchor before it is an error). The text is matched, not
+ * parsed, so quoted look-alikes count too; that only costs a pre-pass. A quoted `"*.example.com"` or a
+ * description saying `matches *.example.com` with no anchor of that name skips it: CustomResourceDefinition
+ * schemas are full of the latter, and the pre-pass (the `yaml` library composing the whole document)
+ * was three quarters of a scan of a repository that vendors its CRDs (argo-rollouts: 2.4 of 3.3 s).
  */
-const MAY_HOLD_COLLECTION_KEY = /(?:^|[\s,[{])\?(?:[ \t\r]|$)|(?:\]|(?<!\})\})[ \t]*:(?:[ \t\r]|$)/m;
+export function mayExpandAliases(text: string): boolean {
+  if (!text.includes('*') || !text.includes('&')) return false;
+  const anchors = new Set<string>();
+  for (const m of text.matchAll(ANCHOR_TOKEN)) anchors.add(m[1]!);
+  if (!anchors.size) return false;
+  for (const m of text.matchAll(ALIAS_TOKEN)) if (anchors.has(m[1]!)) return true;
+  return false;
+}
+
+/**
+ * Whether a mapping or sequence may be a mapping key: written with the explicit-key indicator
+ * (`? [a, b]`) or as a flow collection before the colon (`{a: 1}: x`), either one where a node starts
+ * (nodeStarts). A match is only a reason to look (collectionKeyLine); what must not match is the text
+ * real manifests are full of: CEL ternaries in CustomResourceDefinitions (`rule: 'has(x) ? a : b'`),
+ * shell in ConfigMaps (`echo ${name}: ok`), Go templates in strings (`{{ .x }}: y`; a nested flow
+ * mapping as a key is rarer than those). Each pattern starts with a
+ * literal character and the context is checked here: one pattern with an alternation at its start cost
+ * a tenth of a scan of a repository of CustomResourceDefinitions.
+ */
+function mayHoldCollectionKey(text: string): boolean {
+  for (const m of text.matchAll(EXPLICIT_KEY)) if (nodeStarts(text, m.index)) return true;
+  for (const m of text.matchAll(FLOW_KEY_END)) {
+    // `}}:` ends a Go template's key inside a string (the injector's templates in a rendered install).
+    if (m[0][0] === '}' && text[m.index - 1] === '}') continue;
+    // The collection's opening bracket is on the same line (an implicit key is one line, at most 1,024 characters).
+    const from = Math.max(text.lastIndexOf('\n', m.index) + 1, m.index - 1024);
+    for (let i = m.index - 1; i >= from; i--) {
+      const c = text.charCodeAt(i);
+      if ((c === 0x5b || c === 0x7b) && nodeStarts(text, i)) return true;
+    }
+  }
+  return false;
+}
+const EXPLICIT_KEY = /\?(?=[ \t\r\n]|$)/g;
+const FLOW_KEY_END = /[\]}][ \t]*:(?=[ \t\r\n]|$)/g;
+
+/**
+ * Whether a node may start at `at`: after only indentation and `- ` / `? ` indicators on its line, or
+ * right after an opening bracket or a comma of a flow collection (spaces between allowed).
+ */
+function nodeStarts(text: string, at: number): boolean {
+  let i = at - 1;
+  for (let steps = 0; steps < 1024; steps++) {
+    while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+    if (i < 0 || text[i] === '\n' || text[i] === '\r' || text[i] === '\uFEFF') return true;
+    const c = text[i];
+    if (c === '[' || c === '{' || c === ',') return true;
+    // `- ` and `? ` are indicators only when a node could start where they stand, and white space follows them.
+    if ((c === '-' || c === '?') && i + 1 < at && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
+      i--;
+      continue;
+    }
+    return false;
+  }
+  return false;
+}
 
 /** The start of YamlSyntaxError's reason for a mapping key that is a mapping or a sequence. */
 export const COLLECTION_KEY_REASON = 'a mapping key is itself a mapping or a sequence';
@@ -80,18 +138,9 @@ export function loadAllYamlBounded(text: string, bounds: YamlBounds): unknown[] 
 }
 
 function loadBounded(text: string, bounds: YamlBounds, all: boolean): unknown {
-  // The regular expression tries every position of the text; a '*' is rare, and needed for a match.
-  if (text.includes('*') && MAY_HOLD_ALIAS.test(text)) {
+  if (mayExpandAliases(text)) {
     const over = expansionViolation(text, bounds.maxNodes, bounds.maxDepth);
     if (over) throw new YamlBoundError(over.bound, over.line);
-  }
-  // js-yaml turns such a key into the string "[object Object]" (or the items joined by commas), so two
-  // different keys would read as one and a message would quote the made-up string. Kubernetes objects
-  // take string keys only (kubectl refuses a mapping as a key), so the document is refused where the
-  // key is instead.
-  if (MAY_HOLD_COLLECTION_KEY.test(text)) {
-    const line = collectionKeyLine(text);
-    if (line !== null) throw new YamlSyntaxError(`${COLLECTION_KEY_REASON}; a Kubernetes object's keys are strings (kubectl refuses it)`, line);
   }
   let value: unknown;
   try {
@@ -101,11 +150,27 @@ function loadBounded(text: string, bounds: YamlBounds, all: boolean): unknown {
     // js-yaml recurses per nesting level; a stack overflow means absurd nesting.
     if (err instanceof RangeError) throw new YamlBoundError('depth', 0);
     const e = err as { reason?: unknown; mark?: { line?: unknown } };
+    // Two mappings used as keys are both "[object Object]" to js-yaml: a duplicate it reports, where the
+    // cause is the keys themselves.
+    if (typeof e.reason === 'string' && e.reason.startsWith('duplicated mapping key')) refuseCollectionKeys(text);
     throw new YamlSyntaxError(safeReason(e.reason), typeof e.mark?.line === 'number' ? e.mark.line : 0);
   }
   const over = shapeViolation(value, bounds.maxNodes, bounds.maxDepth);
   if (over) throw new YamlBoundError(over, 0);
+  // js-yaml turns a mapping used as a key into the string "[object Object]" (a sequence into its items
+  // joined by commas), so two different keys would read as one and a message would quote the made-up
+  // string. Kubernetes objects take string keys only (kubectl refuses a mapping as a key), so the
+  // document is refused where the key is instead. Asked after js-yaml, so a document with a syntax
+  // error as well is reported at that error, the first one a reader meets.
+  refuseCollectionKeys(text);
   return value;
+}
+
+/** Throws the YamlSyntaxError for the first mapping key of `text` that is a mapping or a sequence, if any. */
+function refuseCollectionKeys(text: string): void {
+  if (!mayHoldCollectionKey(text)) return;
+  const line = collectionKeyLine(text);
+  if (line !== null) throw new YamlSyntaxError(`${COLLECTION_KEY_REASON}; a Kubernetes object's keys are strings (kubectl refuses it)`, line);
 }
 
 /**
