@@ -7,7 +7,9 @@
 //   npm run build && node bench/webhook.js [--duration 30] [--warm-up 5] [--rate 1000] [--objects 20000]
 //                                         [--connections 40] [--pacing paced|burst] [--only bare,webhook]
 //                                         (--only bare,floor,webhook adds bench/lib/webhook-floor.js: the
-//                                         webhook's pipeline with a decision that does nothing; not judged)
+//                                         webhook's pipeline with a decision that does nothing; not judged;
+//                                         `minimal` adds a server that only parses the review and answers
+//                                         its uid: the least any correct webhook does; not judged)
 //                                         [--floor-decision-us N] (the floor's decision spins N µs: what a
 //                                         decision of that constant cost would score against the bare p99)
 //
@@ -53,6 +55,24 @@ if (process.argv[2] === '--serve-bare') {
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': ALLOW.length });
       res.end(ALLOW);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`{"event":"listening","port":${server.address().port}}\n`));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+} else if (process.argv[2] === '--serve-minimal') {
+  // The least any correct webhook does (`--only ...,minimal`, not judged): read the whole review, parse
+  // its JSON, and answer its own uid. No cache, no checks, no decision: the distance from the bare
+  // handler to this one is the cost of reading the review at all.
+  const [cert, key] = process.argv.slice(3).map((f) => fs.readFileSync(f));
+  const server = https.createServer({ cert, key }, (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const uid = JSON.parse(Buffer.concat(chunks).toString('utf8'))?.request?.uid ?? '';
+      const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -392,6 +412,12 @@ async function main() {
       await stopProcess(bare.child);
       report('bare', results.bare);
     }
+    if (o.only.includes('minimal')) {
+      const minimal = startProcess([...bareNodeArgs, fileURLToPath(import.meta.url), '--serve-minimal', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')], dir);
+      results.minimal = await measure(minimal.child, autocannon, await minimal.ready, ca.certPem, bodies, o);
+      await stopProcess(minimal.child);
+      report('minimal', results.minimal);
+    }
     if (o.only.includes('floor')) {
       // The webhook's pipeline with a decision that does nothing (bench/lib/webhook-floor.js): not judged.
       const floor = startProcess([...webhookNodeArgs, path.join(BENCH, 'lib', 'webhook-floor.js'), 'tls.crt', 'tls.key', 'objects.yaml', String(o.floorDecisionUs ?? 0)], dir);
@@ -515,7 +541,8 @@ function judge(results) {
   };
   const w = results.webhook;
   const b = results.bare;
-  // Not a target: how near the bare handler the webhook's pipeline alone comes (no decision at all).
+  // Not targets: how near the bare handler a server that only reads the review comes, and the webhook's pipeline alone (no decision at all).
+  if (results.minimal && b) lines.push(`info minimal (parse the review, answer its uid) p99 ${results.minimal.latencyMs.p99} ms = ${(results.minimal.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
   if (results.floor && b) lines.push(`info floor (the webhook's pipeline, ${results.options.floorDecisionUs ? `a decision of a constant ${results.options.floorDecisionUs} µs of CPU` : 'no decision'}) p99 ${results.floor.latencyMs.p99} ms = ${(results.floor.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
   if (w) {
     check(w.latencyMs.p99 <= TARGETS.p99Ms, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.p99Ms} ms`);
