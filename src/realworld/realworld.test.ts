@@ -791,4 +791,8 @@ describe('waypoint-opt-out: workloads that take themselves off their namespace\'
       assert.deepEqual(f.evidence.filter((e) => e.role === 'waypoint-policy').map((e) => e.resource?.name).sort(), ['deny-admin', 'waypoint-require-jwt']);
     }
   });
+
+  test('AUT032 leaves the opted-out workloads to BYP007, and reports, which no Service selects, never meets the waypoint', async () => {
+    assert.deepEqual(show(ofRule(await scan(target), 'AUT032')), []);
+  });
 });

@@ -30,9 +30,10 @@ import AUT028 from './AUT028-destinationrule-tls-replaces-mesh-mtls.js';
 import AUT029 from './AUT029-peerauthentication-rejected.js';
 import AUT030 from './AUT030-custom-skipped-by-header.js';
 import AUT031 from './AUT031-wasm-auth-fail-open.js';
+import AUT032 from './AUT032-waypoint-policy-bypassed-by-pod-address.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
 export const rules: Rule[] = [
   AUT001, AUT002, AUT003, AUT004, AUT005, AUT006, AUT007, AUT008, AUT009, AUT010, AUT011,
-  AUT012, AUT013, AUT014, AUT015, AUT016, AUT017, AUT018, AUT019, AUT020, AUT021, AUT022, AUT023, AUT024, AUT025, AUT026, AUT027, AUT028, AUT029, AUT030, AUT031,
+  AUT012, AUT013, AUT014, AUT015, AUT016, AUT017, AUT018, AUT019, AUT020, AUT021, AUT022, AUT023, AUT024, AUT025, AUT026, AUT027, AUT028, AUT029, AUT030, AUT031, AUT032,
 ];
