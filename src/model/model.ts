@@ -6,6 +6,7 @@ import { injectorsFrom, type InjectorInfo } from './injector.js';
 import { selectorMatches } from './selectors.js';
 import { HostIndex, installedClusterDomain, resolveHost } from './hosts.js';
 import { Tenancy } from '../tenancy/tenancy.js';
+import { isNamespaceName } from './names.js';
 import type { TenantPolicyFile } from '../tenancy/policy.js';
 
 export interface ModelOptions {
@@ -72,7 +73,8 @@ export class MeshModel {
     // An explicit domain wins; else the one the Istio installation in the input was given; else Istio's default.
     this.clusterDomain = opts.clusterDomain ?? installedClusterDomain(this.ofKind('install.istio.io', 'IstioOperator'), this.ofKind('', 'ConfigMap')) ?? 'cluster.local';
     this.mesh = this.findMeshConfig(opts.meshConfig ?? null, new Set(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES));
-    this.systemNamespaces = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
+    const listed = new Set([...(opts.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES), this.mesh.rootNamespace]);
+    this.systemNamespaces = new Set([...listed, ...installedGatewayNamespaces(this.ofKind('install.istio.io', 'IstioOperator'), listed)]);
     this.injectors = injectorsFrom(this.ofKind('', 'ConfigMap'), this.ofKind('install.istio.io', 'IstioOperator'));
     this.buildNamespaces();
     this.tenancy = new Tenancy(opts.tenantPolicy ?? null, {
@@ -348,4 +350,30 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 export function carriesInjectedSidecar(w: Workload): boolean {
   if (!Object.hasOwn(w.podAnnotations, 'sidecar.istio.io/status')) return false;
   return w.containers.some((c) => c.name === 'istio-proxy' && (c.kind === 'container' || c.kind === 'initContainer') && typeof c.image === 'string' && c.image !== '');
+}
+
+/**
+ * The namespaces the platform's IstioOperators (those in a system namespace, where an install keeps
+ * them) deploy gateways to: `spec.components.ingressGateways[].namespace` and `egressGateways[]`, each
+ * not turned off. The installation owns them as it owns istio-ingress: their pods are Istio's gateway
+ * (the chart runs `proxy router` with `sidecar.istio.io/inject: "false"` and a mesh identity), so a
+ * namespace of them is neither a tenant's nor outside the mesh for want of an injection label.
+ */
+export function installedGatewayNamespaces(iops: readonly Resource[], system: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const iop of iops) {
+    if (!system.has(iop.namespace)) continue;
+    const components = iop.obj?.spec?.components;
+    if (!isObject(components)) continue;
+    for (const key of ['ingressGateways', 'egressGateways']) {
+      const list = components[key];
+      if (!Array.isArray(list)) continue;
+      for (const g of list) {
+        if (!isObject(g) || g.enabled === false || g.enabled === 'false') continue;
+        // A placeholder such as $GATEWAY_NS names no namespace.
+        if (typeof g.namespace === 'string' && isNamespaceName(g.namespace)) out.add(g.namespace);
+      }
+    }
+  }
+  return [...out];
 }

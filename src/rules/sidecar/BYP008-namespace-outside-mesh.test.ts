@@ -215,3 +215,31 @@ spec:
   const h = await findingsFor(rule, ns('spire') + workload('Deployment', 'x', 'example.com/spire-agent/tools:1'));
   assert.equal(h[0].severity, 'medium');
 });
+
+// The shape of a vendor's gateway install: an IstioOperator of gateways only (profile empty), kept in
+// istio-system, that puts the ingress gateway in a namespace of its own, created with no mesh label.
+const gatewayInstall = (iopNamespace: string, gateway: Record<string, unknown>) => `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: ingress-gateway, namespace: ${iopNamespace}}
+spec:
+  profile: empty
+  components:
+    ingressGateways:
+    - ${JSON.stringify({ name: 'istio-ingressgateway', enabled: true, ...gateway })}
+`;
+
+test("a namespace the platform's IstioOperator deploys a gateway to is the installation's, not a tenant's outside the mesh", async () => {
+  assert.deepEqual(await findingsFor(rule, `${ns('mesh-gateways')}---\n${gatewayInstall('istio-system', { namespace: 'mesh-gateways' })}`), []);
+});
+
+test('still reported: the gateway turned off, a placeholder namespace, or an IstioOperator in a tenant namespace', async () => {
+  for (const [iopNs, gateway] of [
+    ['istio-system', { namespace: 'mesh-gateways', enabled: false }],
+    ['istio-system', { namespace: '$GATEWAY_NS' }],
+    ['team-a', { namespace: 'mesh-gateways' }],
+  ] as const) {
+    const f = await findingsFor(rule, `${ns('mesh-gateways')}---\n${gatewayInstall(iopNs, gateway)}`);
+    assert.equal(f.length, 1, JSON.stringify([iopNs, gateway]));
+    assert.equal(f[0].resource.name, 'mesh-gateways');
+  }
+});
