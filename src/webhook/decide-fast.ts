@@ -90,6 +90,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     AUT029: 'PeerAuthentication',
     AUT030: 'AuthorizationPolicy',
     AUT031: 'WasmPlugin',
+    AUT032: 'AuthorizationPolicy Gateway workload',
     BYP030: 'Service ServiceEntry workload',
     EGR001: 'ConfigMap MeshConfig IstioOperator',
     EGR003: 'Namespace NetworkPolicy',

@@ -78,6 +78,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['AUT014', 'kwn'],
   ['AUT030', 'kwn'],
   ['AUT031', 'kwn'],
+  ['AUT032', 'kwn'],
   ['AUT015', 'kwnr'],
   ['AUT016', 'kwn'],
   ['AUT017', 'kwn'],

@@ -47,33 +47,47 @@ export default defineRule({
     },
   },
   check({ model, report }) {
+    const classes = new Map<string, Resource>();
+    for (const c of model.ofKind('gateway.networking.k8s.io', 'GatewayClass')) classes.set(c.name, c);
+    const gateways = model.ofKind('gateway.networking.k8s.io', 'Gateway');
+    // Without a Gateway-API Gateway that handles Service traffic only, no policy can be skipped this
+    // way; most clusters have none, and the rule then costs nothing (it runs for every workload review
+    // at admission).
+    if (!gateways.some((g) => trafficType(g, classes) === 'service')) return;
     const posture = computePosture(model);
     // Identities that may reach a pod directly without opening a hole: every waypoint's (it is the
     // path the policy wants) and every gateway's (an ingress gateway sends to the pods itself unless
-    // the Service asks for istio.io/ingress-use-waypoint; its own policies guard that path).
-    const infra = new Set<string>();
-    const classes = new Map<string, Resource>();
-    for (const c of model.ofKind('gateway.networking.k8s.io', 'GatewayClass')) classes.set(c.name, c);
-    for (const g of model.ofKind('gateway.networking.k8s.io', 'Gateway')) {
-      const cls = str(specOf(g)?.gatewayClassName);
-      // The deployment controller names a waypoint's ServiceAccount after the Gateway and any other
-      // class's `<name>-<class>` (GetDefaultName), unless the annotation overrides it.
-      const sa = g.annotations[SA_ANNOTATION] ?? (cls && !WAYPOINT_CLASSES.has(cls) && !isWaypointGateway(g, classes) ? `${g.name}-${cls}` : g.name);
-      infra.add(`${g.namespace}/${sa}`);
-    }
-    for (const wp of posture.workloads) {
-      if (!wp.gateway) continue;
-      const sa = str(wp.workload.spec?.serviceAccountName) ?? str(wp.workload.spec?.serviceAccount) ?? 'default';
-      infra.add(`${wp.workload.namespace}/${sa}`);
-    }
+    // the Service asks for istio.io/ingress-use-waypoint; its own policies guard that path). Made
+    // when a policy first needs it: it reads every workload's posture.
+    let infra: Set<string> | null = null;
+    const infraOf = (): Set<string> => {
+      if (infra) return infra;
+      infra = new Set<string>();
+      for (const g of gateways) {
+        const cls = str(specOf(g)?.gatewayClassName);
+        // The deployment controller names a waypoint's ServiceAccount after the Gateway and any other
+        // class's `<name>-<class>` (GetDefaultName), unless the annotation overrides it.
+        const sa = g.annotations[SA_ANNOTATION] ?? (cls && !WAYPOINT_CLASSES.has(cls) && !isWaypointGateway(g, classes) ? `${g.name}-${cls}` : g.name);
+        infra.add(`${g.namespace}/${sa}`);
+      }
+      for (const wp of posture.workloads) {
+        if (!wp.gateway) continue;
+        const sa = str(wp.workload.spec?.serviceAccountName) ?? str(wp.workload.spec?.serviceAccount) ?? 'default';
+        infra.add(`${wp.workload.namespace}/${sa}`);
+      }
+      return infra;
+    };
     const admissions = new Map<Workload, Admission | null>();
     const admissionOf = (wp: WorkloadPosture) => {
-      if (!admissions.has(wp.workload)) admissions.set(wp.workload, directAdmission(posture, wp, infra));
+      if (!admissions.has(wp.workload)) admissions.set(wp.workload, directAdmission(posture, wp, infraOf()));
       return admissions.get(wp.workload)!;
     };
 
     for (const p of posture.authorizationPolicies) {
       if (p.problems.length || p.dryRun || p.action === 'AUDIT') continue;
+      // A waypoint enforces a policy only through targetRefs (to its Gateway or to a Service it serves).
+      const spec = specOf(p.resource);
+      if (spec?.targetRef === undefined && spec?.targetRefs === undefined) continue;
       const hit: Workload[] = [];
       const open: Workload[] = [];
       const sources = new Set<string>();
