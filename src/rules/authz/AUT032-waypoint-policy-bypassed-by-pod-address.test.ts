@@ -79,3 +79,12 @@ test('negatives: ztunnel admits only the waypoint (or a gateway), a DENY notPrin
   const l7AtZtunnel = authz('orders', 'get-only', { selector: { matchLabels: { app: 'checkout' } }, rules: [{ to: [{ operation: { methods: ['GET'] } }] }] });
   assert.deepEqual(await findingsFor(rule, docs(...APP, waypointGw(), L7, l7AtZtunnel)), []);
 });
+
+test('a gateway service account of a platform namespace counts as a gateway when its objects are not in the input; a tenant\'s "gateway" name does not', async () => {
+  // Istio's default install names the ingress gateway's account istio-ingressgateway-service-account.
+  const installed = ['cluster.local/ns/orders/sa/waypoint', 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account', 'cluster.local/ns/istio-ingress/sa/istio-ingressgateway'];
+  assert.deepEqual(await findingsFor(rule, docs(...APP, waypointGw(), L7, l4(installed))), []);
+  const f = await findingsFor(rule, docs(...APP, waypointGw(), L7, l4([...installed, 'cluster.local/ns/tools/sa/gateway-tester'])));
+  assert.equal(f.length, 1);
+  assert.match(f[0].message, /admits cluster\.local\/ns\/tools\/sa\/gateway-tester \(policy istio-system\/checkout-viewer\)\.$/);
+});

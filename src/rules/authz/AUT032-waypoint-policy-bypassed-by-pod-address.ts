@@ -59,21 +59,22 @@ export default defineRule({
     // path the policy wants) and every gateway's (an ingress gateway sends to the pods itself unless
     // the Service asks for istio.io/ingress-use-waypoint; its own policies guard that path). Made
     // when a policy first needs it: it reads every workload's posture.
-    let infra: Set<string> | null = null;
-    const infraOf = (): Set<string> => {
+    let infra: Infra | null = null;
+    const infraOf = (): Infra => {
       if (infra) return infra;
-      infra = new Set<string>();
+      const ids = new Set<string>();
+      infra = new Infra(ids, (ns) => model.tenancy.isPlatform(ns));
       for (const g of gateways) {
         const cls = str(specOf(g)?.gatewayClassName);
         // The deployment controller names a waypoint's ServiceAccount after the Gateway and any other
         // class's `<name>-<class>` (GetDefaultName), unless the annotation overrides it.
         const sa = g.annotations[SA_ANNOTATION] ?? (cls && !WAYPOINT_CLASSES.has(cls) && !isWaypointGateway(g, classes) ? `${g.name}-${cls}` : g.name);
-        infra.add(`${g.namespace}/${sa}`);
+        ids.add(`${g.namespace}/${sa}`);
       }
       for (const wp of posture.workloads) {
         if (!wp.gateway) continue;
         const sa = str(wp.workload.spec?.serviceAccountName) ?? str(wp.workload.spec?.serviceAccount) ?? 'default';
-        infra.add(`${wp.workload.namespace}/${sa}`);
+        ids.add(`${wp.workload.namespace}/${sa}`);
       }
       return infra;
     };
@@ -140,7 +141,7 @@ export default defineRule({
  * nothing else gets through (an ALLOW admitting only them, an ALLOW-nothing, or a DENY with
  * `notPrincipals` listing only them).
  */
-function directAdmission(posture: MeshPosture, wp: WorkloadPosture, infra: Set<string>): Admission | null {
+function directAdmission(posture: MeshPosture, wp: WorkloadPosture, infra: Infra): Admission | null {
   const atZtunnel = posture.authorization(wp).filter((a) => a.enforcedBy === 'ztunnel' && (a.via === 'mesh' || a.via === 'namespace' || a.via === 'selector'));
   if (atZtunnel.some((a) => a.policy.allowNothing)) return null;
   // A DENY whose only rule says "anyone but these principals" limits direct connections to them.
@@ -177,7 +178,7 @@ function directAdmission(posture: MeshPosture, wp: WorkloadPosture, infra: Set<s
 }
 
 /** The sources one `from[].source` admits other than waypoints and gateways; null for none. */
-function describeSource(src: Record<string, unknown>, infra: Set<string>): string[] | null {
+function describeSource(src: Record<string, unknown>, infra: Infra): string[] | null {
   const principals = strings(src.principals);
   // Fields of one source are ANDed: principals that are all waypoints or gateways narrow it to them.
   if (principals.length) {
@@ -197,8 +198,28 @@ function describeSource(src: Record<string, unknown>, infra: Set<string>): strin
   return [nots.length ? `any client outside ${nots.join(', ')}` : 'any client'];
 }
 
+/**
+ * The identities (`namespace/serviceaccount`) of waypoints and gateways: those the input's Gateways
+ * and gateway pods give, and a gateway's service account in a platform namespace whose objects are
+ * not in the input (Istio's installs name them `istio-ingressgateway-service-account`, or after the
+ * gateway's release such as `istio-ingressgateway`). A tenant cannot make a service account in a
+ * platform namespace, so a name there that says gateway is taken at its word.
+ */
+class Infra {
+  constructor(
+    private readonly ids: ReadonlySet<string>,
+    private readonly isPlatform: (ns: string) => boolean,
+  ) {}
+
+  has(id: string): boolean {
+    if (this.ids.has(id)) return true;
+    const slash = id.indexOf('/');
+    return slash > 0 && /gateway/i.test(id.slice(slash + 1)) && this.isPlatform(id.slice(0, slash));
+  }
+}
+
 /** `cluster.local/ns/NS/sa/SA` (any trust domain, or `*`) naming a waypoint's or gateway's identity. */
-function isInfra(principal: string, infra: Set<string>): boolean {
+function isInfra(principal: string, infra: Infra): boolean {
   const m = /^[^/]*\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal);
   return !!m && !m[1].includes('*') && !m[2].includes('*') && infra.has(`${m[1]}/${m[2]}`);
 }
