@@ -211,6 +211,19 @@ test('the merge pre-pass also sees anchors written right after the colon of a qu
   assert.match(res.errors[0]?.message ?? '', /more than 10000 nodes/);
 });
 
+test('text crafted against the collection-key guess stays linear: many flow ends after a long line, indicator runs, brackets', async () => {
+  // Before the guess had a budget, the first shape took 143 s (each `]:` looked 1,024 characters back).
+  const doc = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: crafted, namespace: ns}\ndata:\n  a: "${value}"\n`;
+  const shapes = ['x'.repeat(900) + ']: '.repeat(300_000), 'x' + ('? ' + ' '.repeat(1000)).repeat(1000), ('x [' + ' '.repeat(500) + ']: ').repeat(2000)];
+  const started = performance.now();
+  for (const value of shapes) {
+    const res = await loadFiles([{ file: 'crafted.yaml', text: doc(value), format: 'yaml' }], { limits: { maxDocumentBytes: 5_000_000, maxFileBytes: 5_000_000 } });
+    assert.deepEqual(res.errors, []);
+    assert.equal(res.resources[0]?.obj.data.a, value);
+  }
+  assert.ok(performance.now() - started < 20_000, `${Math.round(performance.now() - started)} ms`);
+});
+
 test('mayExpandAliases: only an alias naming an anchor of the same text asks for the pre-pass', () => {
   // CustomResourceDefinition descriptions: stars and ampersands in prose, no anchor an alias names.
   assert.equal(mayExpandAliases('description: matches *.example.com or * alone\npattern: "^\\*"\n'), false);

@@ -87,15 +87,19 @@ export function mayExpandAliases(text: string): boolean {
  * a tenth of a scan of a repository of CustomResourceDefinitions.
  */
 function mayHoldCollectionKey(text: string): boolean {
-  for (const m of text.matchAll(EXPLICIT_KEY)) if (nodeStarts(text, m.index)) return true;
+  // Characters looked at backwards, in all. Past it the answer is "maybe" and the exact check runs (it
+  // is linear): crafted text must not turn this guess into quadratic work.
+  const budget = { left: text.length + 65_536 };
+  for (const m of text.matchAll(EXPLICIT_KEY)) if (budget.left < 0 || nodeStarts(text, m.index, budget)) return true;
   for (const m of text.matchAll(FLOW_KEY_END)) {
     // `}}:` ends a Go template's key inside a string (the injector's templates in a rendered install).
     if (m[0][0] === '}' && text[m.index - 1] === '}') continue;
     // The collection's opening bracket is on the same line (an implicit key is one line, at most 1,024 characters).
     const from = Math.max(text.lastIndexOf('\n', m.index) + 1, m.index - 1024);
     for (let i = m.index - 1; i >= from; i--) {
+      if (--budget.left < 0) return true;
       const c = text.charCodeAt(i);
-      if ((c === 0x5b || c === 0x7b) && nodeStarts(text, i)) return true;
+      if ((c === 0x5b || c === 0x7b) && nodeStarts(text, i, budget)) return true;
     }
   }
   return false;
@@ -105,23 +109,29 @@ const FLOW_KEY_END = /[\]}][ \t]*:(?=[ \t\r\n]|$)/g;
 
 /**
  * Whether a node may start at `at`: after only indentation and `- ` / `? ` indicators on its line, or
- * right after an opening bracket or a comma of a flow collection (spaces between allowed).
+ * right after an opening bracket or a comma of a flow collection (spaces between allowed). Looks at
+ * most 1,024 characters back, and takes what it looks at from `budget`.
  */
-function nodeStarts(text: string, at: number): boolean {
+function nodeStarts(text: string, at: number, budget: { left: number }): boolean {
+  const stop = at - 1024;
   let i = at - 1;
-  for (let steps = 0; steps < 1024; steps++) {
-    while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
-    if (i < 0 || text[i] === '\n' || text[i] === '\r' || text[i] === '\uFEFF') return true;
-    const c = text[i];
-    if (c === '[' || c === '{' || c === ',') return true;
-    // `- ` and `? ` are indicators only when a node could start where they stand, and white space follows them.
-    if ((c === '-' || c === '?') && i + 1 < at && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
-      i--;
-      continue;
+  let starts = false;
+  for (;;) {
+    while (i >= 0 && i > stop && (text[i] === ' ' || text[i] === '\t')) i--;
+    if (i < 0) starts = true;
+    else if (i <= stop) starts = false;
+    else {
+      const c = text[i];
+      // `- ` and `? ` are indicators only when white space follows them, and a node could start where they stand.
+      if ((c === '-' || c === '?') && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
+        i--;
+        continue;
+      }
+      starts = c === '\n' || c === '\r' || c === '\uFEFF' || c === '[' || c === '{' || c === ',';
     }
-    return false;
+    budget.left -= at - Math.max(i, 0);
+    return starts;
   }
-  return false;
 }
 
 /** The start of YamlSyntaxError's reason for a mapping key that is a mapping or a sequence. */
