@@ -370,8 +370,9 @@ export function installedGatewayNamespaces(iops: readonly Resource[], system: Re
       if (!Array.isArray(list)) continue;
       for (const g of list) {
         if (!isObject(g) || g.enabled === false || g.enabled === 'false') continue;
-        // A placeholder such as $GATEWAY_NS names no namespace.
-        if (typeof g.namespace === 'string' && isNamespaceName(g.namespace)) out.add(g.namespace);
+        // A placeholder such as $GATEWAY_NS names no namespace. A gateway put in `default` does not
+        // make the namespace every tenant's stray objects land in the platform's.
+        if (typeof g.namespace === 'string' && isNamespaceName(g.namespace) && g.namespace !== 'default') out.add(g.namespace);
       }
     }
   }

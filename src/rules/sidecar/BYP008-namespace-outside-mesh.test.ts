@@ -242,4 +242,7 @@ test('still reported: the gateway turned off, a placeholder namespace, or an Ist
     assert.equal(f.length, 1, JSON.stringify([iopNs, gateway]));
     assert.equal(f[0].resource.name, 'mesh-gateways');
   }
+  // A gateway put in `default` leaves that namespace a tenant's.
+  const d = await findingsFor(rule, `${ns('default')}---\n${gatewayInstall('istio-system', { namespace: 'default' })}`);
+  assert.deepEqual(d.map((x) => x.resource.name), ['default']);
 });
