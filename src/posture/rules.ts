@@ -130,10 +130,13 @@ export function l7FieldsOf(r: Resource): string[] {
 
 function findL7(r: Resource): string[] {
   const found = new Set<string>();
-  for (const rv of rulesOf(r)) {
-    for (const f of sourceFields(rv)) if (L7_SOURCE_FIELDS.has(f.field)) found.add(f.field);
-    for (const f of operationFields(rv)) if (L7_OPERATION_FIELDS.has(f.field)) found.add(f.field);
-    for (const c of conditions(rv)) if (!L4_CONDITION_KEYS.has(c.key)) found.add(c.key);
-  }
+  for (const rv of rulesOf(r)) for (const use of l7Uses(rv)) found.add(use.name);
   return [...found].sort();
+}
+
+/** The HTTP-only attributes one rule uses (what ztunnel cannot enforce), with their paths: sources, then operations, then conditions. */
+export function* l7Uses(rv: RuleView): Generator<{ name: string; path: Path }> {
+  for (const f of sourceFields(rv)) if (L7_SOURCE_FIELDS.has(f.field)) yield { name: f.field, path: f.path };
+  for (const f of operationFields(rv)) if (L7_OPERATION_FIELDS.has(f.field)) yield { name: f.field, path: f.path };
+  for (const c of conditions(rv)) if (!L4_CONDITION_KEYS.has(c.key)) yield { name: c.key, path: c.path };
 }

@@ -3,7 +3,7 @@ import type { Severity } from '../../engine/finding.js';
 import type { PathSegment } from '../../model/resource.js';
 import type { Workload } from '../../model/workloads.js';
 import { computePosture, type PolicyInfo } from '../../posture/index.js';
-import { L4_CONDITION_KEYS, L7_OPERATION_FIELDS, L7_SOURCE_FIELDS, conditions, operationFields, rulesOf, sourceFields } from '../../posture/rules.js';
+import { l7Uses, rulesOf } from '../../posture/rules.js';
 import { listSome, plural } from '../../posture/util.js';
 import { AP, K8S_GW, NAMESPACE, SERVICE, WORKLOADS, attachmentOf, targetPostures, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
@@ -93,10 +93,6 @@ export default defineRule({
 });
 
 function firstL7Path(p: PolicyInfo): PathSegment[] | null {
-  for (const rv of rulesOf(p.resource)) {
-    for (const f of sourceFields(rv)) if (L7_SOURCE_FIELDS.has(f.field)) return f.path;
-    for (const f of operationFields(rv)) if (L7_OPERATION_FIELDS.has(f.field)) return f.path;
-    for (const c of conditions(rv)) if (!L4_CONDITION_KEYS.has(c.key)) return c.path;
-  }
+  for (const rv of rulesOf(p.resource)) for (const use of l7Uses(rv)) return use.path;
   return null;
 }

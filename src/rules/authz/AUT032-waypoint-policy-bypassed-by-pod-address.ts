@@ -2,9 +2,7 @@ import { defineRule } from '../types.js';
 import type { PathSegment, Resource } from '../../model/resource.js';
 import type { Workload } from '../../model/workloads.js';
 import { computePosture, type MeshPosture, type ServiceInfo, type WorkloadPosture } from '../../posture/index.js';
-import type { MeshModel } from '../../model/model.js';
-import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../../posture/gateways.js';
-import { L4_CONDITION_KEYS, L7_OPERATION_FIELDS, L7_SOURCE_FIELDS, conditions, operationFields, rulesOf, sourceFields, type RuleView } from '../../posture/rules.js';
+import { l7Uses, rulesOf, type RuleView } from '../../posture/rules.js';
 import { isObject, listSome, plural, specOf, str, strings } from '../../posture/util.js';
 import { AP, K8S_GW, NAMESPACE, SERVICE, WORKLOADS, attachmentOf, targetPostures, wname, workloadCount, workloadEvidence, workloadList } from './common.js';
 import { postureReads } from '../../posture/reads.js';
@@ -103,7 +101,7 @@ export default defineRule({
         if (!gw || trafficType(gw, classes) !== 'service') continue;
         // Only a workload behind a Service that uses this waypoint has traffic through it to skip: one no
         // Service selects, or whose Services opt out (istio.io/use-waypoint: none, BYP007), never meets it.
-        if (!wp.services.some((svc) => usesWaypoint(model, svc, gw))) continue;
+        if (!wp.services.some((svc) => sendsThrough(posture, svc, gw))) continue;
         const adm = admissionOf(wp);
         if (!adm) continue;
         hit.push(wp.workload);
@@ -160,7 +158,7 @@ function directAdmission(posture: MeshPosture, wp: WorkloadPosture, infra: Infra
     const before = sources.length;
     for (const rv of rulesOf(a.policy.resource)) {
       // ztunnel drops ALLOW rules that use HTTP attributes: they never match (AUT021).
-      if (!rv.rule || usesL7(rv)) continue;
+      if (!rv.rule || !l7Uses(rv).next().done) continue;
       const from = rv.rule.from;
       if (!Array.isArray(from) || !from.length) {
         sources.push(`any client (rule ${rv.index} has no from)`);
@@ -233,10 +231,6 @@ function onlyNotPrincipals(rv: RuleView): string[] | null {
   return list.length ? list : null;
 }
 
-function usesL7(rv: RuleView): boolean {
-  return sourceFields(rv).some((f) => L7_SOURCE_FIELDS.has(f.field)) || operationFields(rv).some((f) => L7_OPERATION_FIELDS.has(f.field)) || conditions(rv).some((c) => !L4_CONDITION_KEYS.has(c.key));
-}
-
 /** The waypoint's traffic type: its own label, else its class's, else Istio's default `service` (gatewayToWaypointTransform). */
 function trafficType(gw: Resource, classes: Map<string, Resource>): string {
   const own = gw.labels[WAYPOINT_FOR];
@@ -250,13 +244,10 @@ function isWaypointGateway(g: Resource, classes: Map<string, Resource>): boolean
   return (cls !== undefined && WAYPOINT_CLASSES.has(cls)) || g.labels[WAYPOINT_FOR] !== undefined || (cls !== undefined && classes.get(cls)?.labels[WAYPOINT_FOR] !== undefined);
 }
 
-/** Whether a Service's traffic goes through waypoint `gw`: its own label, else its namespace's (`none` opts out). */
-function usesWaypoint(model: MeshModel, svc: ServiceInfo, gw: Resource): boolean {
-  const own = svc.resource.labels[USE_WAYPOINT];
-  const labels = own !== undefined ? svc.resource.labels : model.namespace(svc.namespace).labels;
-  const name = labels[USE_WAYPOINT];
-  if (!name || name === 'none') return false;
-  return name === gw.name && (labels[USE_WAYPOINT_NAMESPACE] ?? svc.namespace) === gw.namespace;
+/** Whether a Service's traffic goes through waypoint `gw`: its own label, else its namespace's, as the posture reads them (`none` opts out). */
+function sendsThrough(posture: MeshPosture, svc: ServiceInfo, gw: Resource): boolean {
+  const ref = posture.gateways.serviceWaypoint(svc);
+  return ref !== null && ref.name === gw.name && ref.namespace === gw.namespace;
 }
 
 function nsName(r: Resource): string {
