@@ -68,6 +68,9 @@ test('a mapping or a sequence as a mapping key is refused at its line, not read 
   await expectError('{"apiVersion": "v1", "kind": "ConfigMap", "data": {{"k": 1}: "x"}}', /a mapping key is itself a mapping or a sequence/);
   // Through an alias to a mapping, too.
   await expectError('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\nx: &k {a: 1}\ndata:\n  ? *k\n  : y\n', /a mapping key is itself a mapping or a sequence/);
+  // Inside a sequence too long to spread into one call (the check walks it item by item).
+  const items = Array.from({ length: 300_000 }, (_, i) => i).join(', ');
+  await expectError(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata:\n  list: [${items}, {? {a: 1} : x}]\n`, /a mapping key is itself a mapping or a sequence/, { maxDocumentBytes: 10_000_000, maxFileBytes: 10_000_000, maxNodesPerDocument: 10_000_000 });
   // Look-alikes are ordinary keys and values: a quoted key, a `?` inside a value, a flow value before a colon in a string.
   const fine = await load('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\ndata:\n  "[a]": x\n  q: "why ? not"\n  lua: "t[1]: 2"\n  ? plain\n  : z\n');
   assert.deepEqual(fine.errors, []);

@@ -82,9 +82,9 @@ export function mayExpandAliases(text: string): boolean {
  * (nodeStarts). A match is only a reason to look (collectionKeyLine); what must not match is the text
  * real manifests are full of: CEL ternaries in CustomResourceDefinitions (`rule: 'has(x) ? a : b'`),
  * shell in ConfigMaps (`echo ${name}: ok`), Go templates in strings (`{{ .x }}: y`; a nested flow
- * mapping as a key is rarer than those). Each pattern starts with a
- * literal character and the context is checked here: one pattern with an alternation at its start cost
- * a tenth of a scan of a repository of CustomResourceDefinitions.
+ * mapping as a key is rarer than those). Each pattern starts with a literal character and the context
+ * is checked here: one pattern with an alternation at its start cost a tenth of a scan of a repository
+ * of CustomResourceDefinitions.
  */
 function mayHoldCollectionKey(text: string): boolean {
   // Characters looked at backwards, in all. Past it the answer is "maybe" and the exact check runs (it
@@ -271,7 +271,11 @@ function collectionKeyLine(text: string): number | null {
             if (isCollection(key)) return lineOfOffset(text, rangeStart(pair.key));
             stack.push(pair.value);
           }
-        } else if (isSeq(node)) stack.push(...node.items);
+        } else if (isSeq(node)) {
+          // One by one: spreading a sequence of a few hundred thousand items overflows the call stack, and
+          // the RangeError below would have passed the document unchecked.
+          for (const item of node.items) stack.push(item);
+        }
       }
     }
   } catch (err) {
