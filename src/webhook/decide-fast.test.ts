@@ -236,3 +236,33 @@ spec:
     assert.ok(checked > 20, `${ruleId}: only ${checked} reviews checked`);
   }
 });
+
+test('BYP008 runs for a workload review only where it can name one: a namespace in no mode where some workloads join on their own', () => {
+  // `mixed`: one Deployment joins by its pod label, so a new one that does not is listed (low). `out`:
+  // nothing joins, the finding on the Namespace names no workload, and the rule is skipped.
+  const deployment = (name: string, ns: string, inject = false) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}${inject ? ', sidecar.istio.io/inject: "true"' : ''}}}
+    spec: {containers: [{name: app, image: registry.example/${name}:1}]}
+`;
+  const objects = parseObjects(['apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}\n', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: out}\n', deployment('joined', 'mixed', true), deployment('first', 'out')].join('---\n'));
+  const state = stateOf(objects);
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  try {
+    const mixed = reviewOf('CREATE', parseObjects(deployment('plain', 'mixed'))[0]);
+    const got = decider.decide(mixed, state);
+    assert.deepEqual(got, decideReference(mixed, state, opts));
+    assert.ok(ids(got).includes('BYP008'), `a workload outside the mesh beside one that joined is listed: ${JSON.stringify(ids(got))}`);
+    const out = reviewOf('CREATE', parseObjects(deployment('plain', 'out'))[0]);
+    const none = decider.decide(out, state);
+    assert.deepEqual(none, decideReference(out, state, opts));
+    assert.ok(!ids(none).includes('BYP008'), JSON.stringify(ids(none)));
+    assert.deepEqual(decider.stats().fallbacks, {});
+  } finally {
+    decider.close();
+  }
+});

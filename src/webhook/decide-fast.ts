@@ -91,6 +91,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     AUT030: 'AuthorizationPolicy',
     AUT031: 'WasmPlugin',
     AUT032: 'AuthorizationPolicy Gateway workload',
+    BYP008: 'Namespace workload',
     BYP030: 'Service ServiceEntry workload',
     EGR001: 'ConfigMap MeshConfig IstioOperator',
     EGR003: 'Namespace NetworkPolicy',
@@ -111,6 +112,9 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     HJK012: 'ConfigMap MeshConfig IstioOperator',
     HJK013: 'ClusterRole Role ClusterRoleBinding RoleBinding',
     HJK014: 'Sidecar',
+    // On the Sidecar, with its Namespace as evidence; it reads workloads (whether any pod still has a
+    // sidecar to apply it) but never names one, so a workload review cannot introduce its finding.
+    HJK016: 'Sidecar Namespace',
     HJK017: 'Gateway VirtualService workload',
     HJK018: 'WasmPlugin',
   }).map(([id, kinds]) => [id, new Set(kinds.split(' '))]),
@@ -139,12 +143,24 @@ const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseK
 /**
  * Rules that name workloads only in some places (read from their report() calls): AUT004 and AUT005
  * name istiod's Deployment (in the root namespace) for its VERIFY_CERTIFICATE_AT_CLIENT; AUT006 names a
- * namespace's first workload only when the namespace has no Namespace object.
+ * namespace's first workload only when the namespace has no Namespace object; BYP008 as said beside it.
  */
 const NAMES_WORKLOAD_ONLY_IF: ReadonlyMap<string, (subject: Resource, model: MeshModel) => boolean> = new Map([
   ['AUT004', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
   ['AUT005', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
   ['AUT006', (subject: Resource, model: MeshModel) => !model.namespace(subject.namespace).resource],
+  // BYP008 reports on the Namespace, and lists workloads only for a namespace in no mode (with a
+  // Namespace object, not a system one) where some workloads join the mesh on their own and others do
+  // not. Elsewhere it still reads every workload of the namespace (owners collapsed) to grade a
+  // finding a workload review cannot introduce: the slowest Deployment reviews spent a sixth of their
+  // decision there.
+  [
+    'BYP008',
+    (subject: Resource, model: MeshModel) => {
+      const ns = model.namespace(subject.namespace);
+      return !!ns.resource && !ns.system && ns.mode === 'none' && model.meshModeOf(subject.namespace).byWorkloads;
+    },
+  ],
 ]);
 
 /** Whether a rule's findings can be on, or name, this object (of kind `group/Kind`) in this model in a way a review of it can introduce (EVIDENCE_ONLY). */
