@@ -114,6 +114,18 @@ export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
   return out;
 }
 
+/**
+ * The readable versions that decide a mesh's defaults: istiod's (its images, an IstioOperator's or a
+ * Sail Istio's version, the injector's Helm values), or the proxies' when the input holds no control
+ * plane. A default lives in istiod's code (it builds every proxy's configuration), so a proxy's version
+ * speaks for it only when nothing else does. Empty when no version can be read.
+ */
+export function controlPlaneVersions(model: MeshModel): DetectedVersion[] {
+  const readable = detectIstioVersions(model).filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
+  const istiod = readable.filter((d) => d.component === 'istiod');
+  return istiod.length ? istiod : readable;
+}
+
 /** `docker.io/istio/pilot` → `istiod`; null for images that are not Istio components. */
 export function componentOfImage(ref: ImageRef): IstioComponent | null {
   const last = ref.repository.slice(ref.repository.lastIndexOf('/') + 1);

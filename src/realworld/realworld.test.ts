@@ -796,3 +796,35 @@ describe('waypoint-opt-out: workloads that take themselves off their namespace\'
     assert.deepEqual(show(ofRule(await scan(target), 'AUT032')), []);
   });
 });
+
+// Session 31 (docs/real-world.md): an Istio 0.7 install of a vendor workshop was told "Istio's default
+// ALLOW_ANY applies". The setting and its ALLOW_ANY default arrived in Istio 1.1; before it the
+// sidecar sent connections to unknown destinations to BlackHoleCluster.
+describe('outbound-default: a mesh config without outboundTrafficPolicy, judged by the Istio version in play', () => {
+  const target = 'outbound-default';
+
+  test('each install loads with no error', async () => {
+    for (const version of ['1.0', '1.1']) {
+      const r = await scan(`${target}/${version}`);
+      assert.deepEqual(r.errors, [], version);
+      assert.equal(r.summary.resources, objectsIn(`${target}/${version}`), version);
+    }
+  });
+
+  test('EGR001: nothing under Istio 1.0 (unknown destinations were blocked), high from 1.1 on', async () => {
+    assert.deepEqual(ofRule(await scan(`${target}/1.0`), 'EGR001'), []);
+    const upgraded = ofRule(await scan(`${target}/1.1`), 'EGR001');
+    assert.deepEqual(
+      upgraded.map((f) => f.severity),
+      ['high'],
+    );
+    assert.match(upgraded[0].message, /sets no outboundTrafficPolicy\.mode, so Istio's default ALLOW_ANY applies/);
+  });
+
+  test('EGR001: with both control planes in the input, the newer one decides', async () => {
+    assert.deepEqual(
+      ofRule(await scan(target), 'EGR001').map((f) => f.severity),
+      ['high'],
+    );
+  });
+});

@@ -7,7 +7,7 @@ import type { MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../p
 import { isObject } from '../../posture/util.js';
 import { listSomeOf } from '../../engine/text.js';
 import { collapseOwned, ownedText } from '../../model/owners.js';
-import { detectIstioVersions, type DetectedVersion } from '../../advisories/detect.js';
+import { controlPlaneVersions, type DetectedVersion } from '../../advisories/detect.js';
 import { compareVersions } from '../../advisories/version.js';
 import { WORKLOAD_READS } from '../reads.js';
 import { OwnMemo } from '../../model/own-memo.js';
@@ -225,9 +225,7 @@ const clientVerificationCache = new OwnMemo<MeshModel, ClientVerification>('clie
 export function clientVerification(model: MeshModel): ClientVerification {
   let v = clientVerificationCache.get(model);
   if (v) return v;
-  const detected = detectIstioVersions(model).filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
-  const istiod = detected.filter((d) => d.component === 'istiod');
-  const pool = istiod.length ? istiod : detected;
+  const pool = controlPlaneVersions(model);
   let oldest: DetectedVersion | null = null;
   for (const d of pool) if (!oldest || compareVersions(versionFloor(d.version!), versionFloor(oldest.version!)) < 0) oldest = d;
   const off = istiodEnvDisablingVerification(model);

@@ -105,3 +105,34 @@ ${meshConfig}
 
   assert.deepEqual(await findingsFor(rule, iop('    outboundTrafficPolicy: {mode: REGISTRY_ONLY}')), []);
 });
+
+// Istio 1.1 added outboundTrafficPolicy with ALLOW_ANY as its default. Before it there was no such
+// setting: the sidecar's virtual listener sent connections to unknown destinations to BlackHoleCluster.
+// The control plane's version in the input decides which default a mesh config that says nothing gets.
+const pilot = (image: string) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-pilot, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: pilot}}
+  template:
+    metadata: {labels: {istio: pilot}}
+    spec:
+      containers:
+      - name: discovery
+        image: ${image}
+`;
+
+test('an unset mode under an Istio older than 1.1 is not reported: unknown destinations were blocked', async () => {
+  for (const image of ['docker.io/istio/pilot:1.0.6', 'docker.io/istio/pilot:0.8.0']) {
+    assert.deepEqual(await findingsFor(rule, configMap('rootNamespace: istio-system') + pilot(image)), [], image);
+  }
+});
+
+test('an unset mode under Istio 1.1 or later is high, and the newest control plane decides', async () => {
+  for (const images of [['docker.io/istio/pilot:1.1.0'], ['docker.io/istio/pilot:1.0.6', 'gcr.io/istio-release/pilot:1.24.2']]) {
+    const f = await findingsFor(rule, configMap('rootNamespace: istio-system') + images.map(pilot).join(''));
+    assert.equal(f.length, 1, images.join(' '));
+    assert.match(f[0].message, /sets no outboundTrafficPolicy\.mode, so Istio's default ALLOW_ANY applies/);
+  }
+});

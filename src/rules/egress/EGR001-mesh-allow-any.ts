@@ -3,6 +3,7 @@ import { defineRule } from '../types.js';
 import type { PathSegment } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
 import { meshOutbound, meshSourceText, quote } from './common.js';
+import { WORKLOAD_READS } from '../reads.js';
 
 export default defineRule({
   meta: {
@@ -10,10 +11,11 @@ export default defineRule({
     title: 'Mesh-wide outbound traffic policy lets sidecars reach any destination',
     severity: 'high',
     category: 'egress',
-    reads: ['ConfigMap', 'install.istio.io/IstioOperator'],
+    // Workloads: the Istio version in play decides the default (istiod's image, else the proxies').
+    reads: ['ConfigMap', 'install.istio.io/IstioOperator', ...WORKLOAD_READS],
     docs: {
       summary:
-        "The mesh config's outboundTrafficPolicy.mode is ALLOW_ANY, or is not set, which means ALLOW_ANY because that is Istio's default. When the input holds no mesh config at all, the default is assumed and reported at low severity.",
+        "The mesh config's outboundTrafficPolicy.mode is ALLOW_ANY, or is not set, which means ALLOW_ANY because that is Istio's default since 1.1. Before 1.1 there was no such setting and sidecars blocked unknown destinations, so a mesh whose control plane (istiod's image, else the proxies') is older than 1.1 is not reported. When the input holds no mesh config at all, the default is assumed and reported at low severity.",
       why:
         'Under ALLOW_ANY a sidecar forwards traffic for hosts the mesh does not know straight to the address the application dialled. Code running in any meshed pod (a compromised dependency, an injected command) can send data to any server on the internet or fetch tools from it, and nothing in the mesh config records which external services a workload was ever meant to use. REGISTRY_ONLY narrows sidecar egress to Services and ServiceEntries, but it is best effort, not a boundary: it is enforced by the sidecar, which a pod running as UID 1337, holding NET_ADMIN, or using capture exclusions can step around, and ztunnel in ambient mode does not apply it. Pair it with NetworkPolicies (EGR003).',
       fix:
@@ -31,7 +33,8 @@ export default defineRule({
   check({ model, report }) {
     const mesh = model.mesh;
     const out = meshOutbound(model);
-    if (out.set && out.valid && out.effective === 'REGISTRY_ONLY') return;
+    // REGISTRY_ONLY as written, or as the default of an Istio older than 1.1 (outboundDefault).
+    if (out.valid && out.effective === 'REGISTRY_ONLY') return;
     const resource = model.meshConfigResource;
 
     if (mesh.origin === 'defaults') {

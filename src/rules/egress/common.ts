@@ -10,6 +10,9 @@ import { isEmptySelector } from '../../model/selectors.js';
 import type { Workload } from '../../model/workloads.js';
 import { quoteValue } from '../../engine/text.js';
 import { collapseOwned } from '../../model/owners.js';
+import { OwnMemo } from '../../model/own-memo.js';
+import { controlPlaneVersions } from '../../advisories/detect.js';
+import { compareVersions, type IstioVersion } from '../../advisories/version.js';
 
 export const NETPOL_GROUP = 'networking.k8s.io';
 export const ISTIO_NET_GROUP = 'networking.istio.io';
@@ -33,17 +36,43 @@ export function meshSourceText(model: MeshModel): string {
 
 export type OutboundMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
+/** The first release whose sidecars pass traffic for unknown destinations through when the mesh config says nothing. */
+export const ALLOW_ANY_DEFAULT_SINCE = { major: 1, minor: 1, patch: 0 };
+
+const outboundDefaultCache = new OwnMemo<MeshModel, OutboundMode>('outbound-default');
+
+/**
+ * What sidecars do with traffic for unknown destinations when the mesh config does not say. Istio 1.1
+ * added `outboundTrafficPolicy` with ALLOW_ANY as its default (the upgrade notes of 1.1: "the outbound
+ * traffic policy now defaults to ALLOW_ANY"; the virtual listener's fallback became PassthroughCluster).
+ * Before 1.1 there was no such field, and the virtual listener sent every connection no listener
+ * claimed to BlackHoleCluster (pilot/pkg/networking/core/v1alpha3/listener.go at 1.0.0): unknown
+ * destinations were blocked, as REGISTRY_ONLY blocks them. The newest control plane in the input
+ * decides (ALLOW_ANY is the weaker answer, and any 1.1 or later istiod gives it); with no readable
+ * version, current Istio is assumed.
+ */
+export function outboundDefault(model: MeshModel): OutboundMode {
+  let mode = outboundDefaultCache.get(model);
+  if (mode) return mode;
+  let newest: IstioVersion | null = null;
+  for (const d of controlPlaneVersions(model)) if (!newest || compareVersions(d.version!, newest) > 0) newest = d.version;
+  mode = !newest || compareVersions(newest, ALLOW_ANY_DEFAULT_SINCE) >= 0 ? 'ALLOW_ANY' : 'REGISTRY_ONLY';
+  outboundDefaultCache.set(model, mode);
+  return mode;
+}
+
 /**
  * The mesh-wide `outboundTrafficPolicy.mode` as written: `set` false when the field is absent, `valid`
- * false when it holds something Istio does not know. `effective` is what sidecars get (Istio's default is
- * ALLOW_ANY, and an unknown value never yields REGISTRY_ONLY).
+ * false when it holds something Istio does not know. `effective` is what sidecars get: when the field is
+ * absent, the default of the Istio version in play (outboundDefault); an unknown value never yields
+ * REGISTRY_ONLY.
  */
 export function meshOutbound(model: MeshModel): { set: boolean; valid: boolean; raw: unknown; effective: OutboundMode } {
   const otp = model.mesh.config.outboundTrafficPolicy;
-  if (otp === undefined || otp === null) return { set: false, valid: true, raw: undefined, effective: 'ALLOW_ANY' };
+  if (otp === undefined || otp === null) return { set: false, valid: true, raw: undefined, effective: outboundDefault(model) };
   if (!isObject(otp)) return { set: true, valid: false, raw: otp, effective: 'ALLOW_ANY' };
   const mode = otp.mode;
-  if (mode === undefined || mode === null) return { set: false, valid: true, raw: undefined, effective: 'ALLOW_ANY' };
+  if (mode === undefined || mode === null) return { set: false, valid: true, raw: undefined, effective: outboundDefault(model) };
   if (mode === 'REGISTRY_ONLY' || mode === 'ALLOW_ANY') return { set: true, valid: true, raw: mode, effective: mode };
   return { set: true, valid: false, raw: mode, effective: 'ALLOW_ANY' };
 }
