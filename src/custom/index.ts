@@ -7,12 +7,10 @@ import type { MeshwardConfig } from '../config/config.js';
 import type { Rule } from '../rules/types.js';
 import { allRules } from '../rules/index.js';
 import { terminalSafe } from '../engine/text.js';
-import { CustomRuleError, loadRuleFiles } from './load.js';
-import { DEFAULT_BUDGET_MS, type CustomRule } from './rule.js';
-import { loadPlugins, PluginError } from './plugins.js';
+import type { CustomRule } from './rule.js';
+import { CustomRuleError, DEFAULT_BUDGET_MS, PluginError } from './base.js';
 
-export { CustomRuleError } from './load.js';
-export { PluginError } from './plugins.js';
+export { CustomRuleError, PluginError } from './base.js';
 export type { CustomRule } from './rule.js';
 
 export interface CustomRuleInput {
@@ -50,8 +48,10 @@ export async function loadCustomRules(input: CustomRuleInput): Promise<CustomRul
     ...input.cliPaths.map((p) => ({ path: path.resolve(input.cwd, p), shown: p })),
     ...input.config.ruleFiles.map((p) => ({ path: p, shown: path.relative(input.cwd, p) || p })),
   ];
-  const declarative = paths.length ? (await loadRuleFiles(paths, { builtIn: allRules, budgetMs })).rules : [];
-  const plugins = input.config.plugins.length && input.config.file ? await loadPlugins(input.config.plugins, input.config.file, { budgetMs, builtIn: allRules, heapMb: positive(input.env.MESHWARD_PLUGIN_HEAP_MB) }) : [];
+  // Rule files and plugins are loaded with their modules (zod, cel-js, worker threads) only when a
+  // command has some: most runs have none and should not pay for loading them.
+  const declarative = paths.length ? (await (await import('./load.js')).loadRuleFiles(paths, { builtIn: allRules, budgetMs })).rules : [];
+  const plugins = input.config.plugins.length && input.config.file ? await (await import('./plugins.js')).loadPlugins(input.config.plugins, input.config.file, { budgetMs, builtIn: allRules, heapMb: positive(input.env.MESHWARD_PLUGIN_HEAP_MB) }) : [];
   const rules: Rule[] = [...declarative];
   const ids = new Map(declarative.map((r) => [r.meta.id, `${r.source.file}:${r.source.line}`]));
   for (const p of plugins) {

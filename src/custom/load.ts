@@ -13,6 +13,7 @@ import { terminalSafe } from '../engine/text.js';
 import { CATEGORY_TITLES, type Category, type Rule } from '../rules/types.js';
 import { parsePath } from './path.js';
 import { batchRules, compileDeclarative, type CustomRule, type DeclarativeSpec, type KindRef } from './rule.js';
+import { CustomRuleError } from './base.js';
 
 /** IDs of custom rules: `X-` and upper-case words, so they can never clash with built-in IDs (ABC123). */
 export const CUSTOM_ID = /^X-[A-Z0-9]+(-[A-Z0-9]+)*$/;
@@ -22,7 +23,7 @@ const MAX_FILES = 200;
 export const MAX_RULES = 1000;
 const HELP = 'See docs/custom-rules.md for the format.';
 
-export class CustomRuleError extends Error {}
+export { CustomRuleError };
 
 /** Kinds named without a group, and the groups they live in (Gateway is in two). */
 const KNOWN_GROUPS: Record<string, string[]> = {

@@ -26,8 +26,9 @@ import { badReference } from '../engine/markdown.js';
 import { terminalSafe } from '../engine/text.js';
 import { CATEGORY_TITLES, type Rule, type RuleContext, type RuleMeta } from '../rules/types.js';
 import { CUSTOM_ID } from './load.js';
+import { PluginError } from './base.js';
 
-export class PluginError extends Error {}
+export { PluginError };
 
 /** Heap a plugin worker may use, model included (MB); MESHWARD_PLUGIN_HEAP_MB overrides. */
 const PLUGIN_HEAP_MB = 2048;

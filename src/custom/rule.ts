@@ -10,9 +10,9 @@ import { quoteValue, terminalSafe } from '../engine/text.js';
 import type { Category, Rule, RuleContext, RuleMeta } from '../rules/types.js';
 import { BudgetExceeded, compileExpression, listElementsOver, namespaceView, NESTED_LIST_LIMIT, withScope, type Compiled, type EvalScope } from './cel.js';
 import { compileFast, UNSUPPORTED, type FastFn, type Frame } from './fast.js';
+import { DEFAULT_BUDGET_MS } from './base.js';
 
-/** Time one declarative rule may spend in one run before it is stopped (MESHWARD_CUSTOM_RULE_BUDGET_MS overrides). */
-export const DEFAULT_BUDGET_MS = 10_000;
+export { DEFAULT_BUDGET_MS };
 
 export interface KindRef {
   group: string;
