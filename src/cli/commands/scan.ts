@@ -17,7 +17,7 @@ import { SEVERITIES, type Finding } from '../../engine/finding.js';
 import { meshFromFileValue, meshYamlProblem } from '../../model/meshconfig.js';
 import { loadAllYamlBounded } from '../../loader/yaml-bounded.js';
 import { AdvisoryDatabaseError, describeDatabase, getAdvisoryDatabase, loadAdvisoryDatabase, setAdvisoryDatabase } from '../../advisories/database.js';
-import { loadTenantPolicy, TenantPolicyError, type TenantPolicyFile } from '../../tenancy/policy.js';
+import type { TenantPolicyFile } from '../../tenancy/policy.js';
 import { allRules } from '../../rules/index.js';
 import { evaluationNotes } from '../../custom/index.js';
 import { customRulesFor } from './custom.js';
@@ -363,6 +363,8 @@ function mergeLive(files: ScanResult, live: ClusterAnalysis<ClusterFindings>) {
 }
 
 export async function readTenantPolicy(file: string, shown: string): Promise<TenantPolicyFile> {
+  // Imported here, not at the top: the policy's schema (zod) is for runs given --tenants.
+  const { loadTenantPolicy, TenantPolicyError } = await import('../../tenancy/policy.js');
   try {
     return await loadTenantPolicy(file, shown);
   } catch (err) {
