@@ -1,14 +1,14 @@
 /**
  * The advisory database's schema (zod) and its validation, apart from ./database.ts: the advisory rules
  * run in every scan and every live analysis worker, and zod costs each thread about 0.1-0.2 s to load.
- * A worker given the main thread's database never validates one, so never loads this module.
+ * A worker given the main thread's database never validates one, and the bundled database is checked
+ * against this schema by its unit test rather than on every run, so only `--advisories FILE` loads it.
  */
 import { z } from 'zod';
 import { terminalSafe } from '../engine/text.js';
-import { AdvisoryDatabaseError, type AdvisoryDatabase, type Bulletin } from './database.js';
+import { AdvisoryDatabaseError, normaliseDatabase, type AdvisoryDatabase } from './database.js';
 import { normaliseCvssVector } from './cvss.js';
 import { parseRangeText, validateRange } from './range.js';
-import { compareVersionStrings } from './version.js';
 
 const RELEASE = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
 const releaseVersion = z.string().regex(RELEASE, 'must be a release version x.y.z');
@@ -94,6 +94,9 @@ const databaseSchema = z
     });
   });
 
+/** A database as the schema lets it through: what normaliseDatabase (./database.ts) turns into an AdvisoryDatabase. */
+export type ValidatedDatabase = z.output<typeof databaseSchema>;
+
 /**
  * Validates parsed JSON as an advisory database and normalises it (free-text ranges parsed, vectors in
  * canonical form, optional fields filled). Throws AdvisoryDatabaseError naming every problem's path.
@@ -107,37 +110,7 @@ export function parseAdvisoryDatabase(value: unknown, origin: string): AdvisoryD
     if (issues.length > 20) lines.push(`  … and ${issues.length - 20} more`);
     throw new AdvisoryDatabaseError(`${origin} is not a valid advisory database (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
   }
-  const d = res.data;
-  const bulletins: Bulletin[] = d.bulletins.map((b) => ({
-    id: b.id,
-    published: b.published,
-    url: b.url,
-    cves: [...b.cves],
-    advisories: [...(b.advisories ?? [])],
-    cvss: b.cvss,
-    cvssVector: b.cvssVector === null ? null : normaliseCvssVector(b.cvssVector),
-    affected: b.affected.map((r) => {
-      if (typeof r !== 'string') return { ...r };
-      const parsed = parseRangeText(r);
-      if (!parsed.ok) throw new AdvisoryDatabaseError(`${origin}: ${parsed.error}`); // unreachable: validated above
-      return parsed.range;
-    }),
-    fixedIn: [...b.fixedIn].sort(compareVersionStrings),
-    summary: b.summary,
-    behavioural: b.behavioural === true,
-    mapsTo: [...(b.mapsTo ?? [])],
-    notes: [...(b.notes ?? [])],
-  }));
-  bulletins.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  return {
-    schemaVersion: 1,
-    generated: d.generated,
-    description: d.description,
-    sources: [...(d.sources ?? [])],
-    minors: d.minors.map((m) => ({ ...m })),
-    bulletins,
-    origin,
-  };
+  return normaliseDatabase(res.data, origin);
 }
 
 /** `bulletins[3] (ISTIO-SECURITY-2026-001).affected[0]`: the path, with the bulletin's ID when known. */

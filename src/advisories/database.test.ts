@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -33,6 +33,14 @@ test('the bundled database holds all 56 numbered bulletins, 2019-001 to 2026-006
   }
   assert.equal(db.origin, 'bundled');
   assert.match(db.generated, /^\d{4}-\d{2}-\d{2}$/);
+});
+
+// bundledDatabase() normalises the bundled file without the schema (start-up cost): this is the
+// check that keeps a broken bundled file from shipping, and that the two readings agree.
+test('the bundled file passes the full schema, and reading it without the schema gives the same database', () => {
+  const raw: unknown = JSON.parse(readFileSync(new URL('./istio-bulletins.json', import.meta.url), 'utf8'));
+  const validated = parseAdvisoryDatabase(raw, 'bundled');
+  assert.deepEqual(bundledDatabase(), validated);
 });
 
 test('every entry is well formed: dates, URLs, real CVE IDs, summaries in one line', () => {

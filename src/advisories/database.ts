@@ -8,8 +8,10 @@ import { createRequire } from 'node:module';
 import { readSideTextSync, SideFileError } from '../engine/side-file.js';
 import { jsonErrorPosition } from '../engine/redact.js';
 import type * as SchemaModule from './database-schema.js';
-import type BundledJson from './istio-bulletins.json';
-import type { VersionRange } from './range.js';
+import type { ValidatedDatabase } from './database-schema.js';
+import { normaliseCvssVector } from './cvss.js';
+import { parseRangeText, type VersionRange } from './range.js';
+import { compareVersionStrings } from './version.js';
 
 export interface Bulletin {
   /** `ISTIO-SECURITY-YYYY-NNN`. */
@@ -83,6 +85,45 @@ export function parseAdvisoryDatabase(value: unknown, origin: string): AdvisoryD
 }
 
 /**
+ * A validated database in the form the rules read: free-text ranges parsed, vectors in canonical
+ * form, releases and bulletins in order, optional fields filled. No zod here: the bundled database
+ * comes through this alone (see bundledDatabase).
+ */
+export function normaliseDatabase(d: ValidatedDatabase, origin: string): AdvisoryDatabase {
+  const bulletins: Bulletin[] = d.bulletins.map((b) => ({
+    id: b.id,
+    published: b.published,
+    url: b.url,
+    cves: [...b.cves],
+    advisories: [...(b.advisories ?? [])],
+    cvss: b.cvss,
+    cvssVector: b.cvssVector === null ? null : normaliseCvssVector(b.cvssVector),
+    affected: b.affected.map((r) => {
+      if (typeof r !== 'string') return { ...r };
+      const parsed = parseRangeText(r);
+      // A file given with --advisories was validated, so never here; a damaged bundled copy could be.
+      if (!parsed.ok) throw new AdvisoryDatabaseError(`${origin}: ${parsed.error}`);
+      return parsed.range;
+    }),
+    fixedIn: [...b.fixedIn].sort(compareVersionStrings),
+    summary: b.summary,
+    behavioural: b.behavioural === true,
+    mapsTo: [...(b.mapsTo ?? [])],
+    notes: [...(b.notes ?? [])],
+  }));
+  bulletins.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return {
+    schemaVersion: 1,
+    generated: d.generated,
+    description: d.description,
+    sources: [...(d.sources ?? [])],
+    minors: d.minors.map((m) => ({ ...m })),
+    bulletins,
+    origin,
+  };
+}
+
+/**
  * Loads an advisory database: the bundled one without a path, else the JSON file at `path`.
  * Throws AdvisoryDatabaseError with a message fit for the user.
  */
@@ -109,11 +150,17 @@ let bundled: AdvisoryDatabase | null = null;
 /**
  * The database shipped with meshward (src/advisories/istio-bulletins.json, copied beside this module by
  * tsc). Read with require so it works on every Node 20 release and from dist/ after `npm ci`.
+ *
+ * Normalised without the schema: the file is meshward's own build artifact, checked against the full
+ * schema by database.test.ts, and every scan reads it; loading zod to check it again cost each run
+ * about 0.15 s (normalising alone takes under 10 ms). The schema version is still looked at, so a copy
+ * of another format is an error rather than a wrong reading.
  */
 export function bundledDatabase(): AdvisoryDatabase {
   if (!bundled) {
-    const json: typeof BundledJson = createRequire(import.meta.url)('./istio-bulletins.json');
-    bundled = parseAdvisoryDatabase(json, 'bundled');
+    const json = createRequire(import.meta.url)('./istio-bulletins.json') as { schemaVersion?: unknown };
+    if (json.schemaVersion !== 1) throw new AdvisoryDatabaseError(`the bundled advisory database has schema version ${JSON.stringify(json.schemaVersion)}, not 1; reinstall meshward`);
+    bundled = normaliseDatabase(json as ValidatedDatabase, 'bundled');
   }
   return bundled;
 }
