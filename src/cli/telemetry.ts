@@ -8,8 +8,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { redactUrl } from '../engine/redact.js';
 import { terminalSafe } from '../engine/text.js';
-import { loadMetricsFile } from '../insights/sources/exposition.js';
-import { loadPrometheus, parseWindow } from '../insights/sources/prometheus.js';
+import { parseWindow } from '../insights/sources/window.js';
 import type { TrafficFacts } from '../insights/types.js';
 export { factsData } from '../insights/facts.js';
 import { UsageError, type CliIO } from './io.js';
@@ -100,11 +99,12 @@ function parseTimeout(v: string): number {
 
 /** Loads the facts of one source; never throws for a source that is down or bad (notes instead). */
 export async function loadSource(plan: TelemetryPlan, source: NonNullable<TelemetryPlan['shared']>): Promise<TrafficFacts> {
+  // The readers are loaded here, by the runs that have a source, not by every scan.
   if (source.kind === 'file') {
     // Notes name the file as it was given, not its absolute path.
-    return loadMetricsFile(source.file, { name: source.shown });
+    return (await import('../insights/sources/exposition.js')).loadMetricsFile(source.file, { name: source.shown });
   }
-  return loadPrometheus({ url: source.url, windowSeconds: plan.windowSeconds, ...(plan.timeoutMs ? { timeoutMs: plan.timeoutMs } : {}) });
+  return (await import('../insights/sources/prometheus.js')).loadPrometheus({ url: source.url, windowSeconds: plan.windowSeconds, ...(plan.timeoutMs ? { timeoutMs: plan.timeoutMs } : {}) });
 }
 
 /** One line saying where the traffic facts came from, for the report's notes. */
