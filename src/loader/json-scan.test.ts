@@ -38,3 +38,43 @@ test('a JSON List larger than the document limit loads item by item, with positi
   const one = await loadFiles([{ file: 'pod.json', text: single, format: 'json' }], { limits: { maxDocumentBytes: 100 } });
   assert.match(one.errors[0].message, /JSON document is \d+ bytes, over the limit of 100/);
 });
+
+test('an object past the small-object size keeps finding its duplicates, and nested objects do not share its keys', () => {
+  const keys = Array.from({ length: 40 }, (_, i) => `"k${i}": {"k${i}": 1, "inner": {"k0": 2}}`).join(', ');
+  assert.equal(scanJson(`{${keys}}`).duplicate, null, 'a key of an object is not a duplicate of its parent\'s');
+  for (const again of [0, 15, 16, 39]) {
+    const text = `{${keys}, "k${again}": 2}`;
+    assert.deepEqual(scanJson(text).duplicate, { key: `k${again}`, offset: text.lastIndexOf(`"k${again}"`) });
+  }
+  // Keys of a closed object are dropped: the next object starts with none.
+  assert.equal(scanJson('[{"a": 1, "b": {"c": 1}}, {"c": 1, "a": 2}]').duplicate, null);
+});
+
+test('strings: escaped quotes and backslashes, prototype names, an unterminated string', () => {
+  const backslash = '{"a\\\\": 1, "b": "x\\\\", "a\\\\": 2}';
+  assert.deepEqual(scanJson(backslash).duplicate, { key: 'a\\', offset: backslash.lastIndexOf('"a') });
+  assert.equal(scanJson('{"q": "\\"{\\\\\\"", "r": "\\\\"}').duplicate, null);
+  const proto = '{"__proto__": 1, "constructor": {}, "toString": 2, "__proto__": 3}';
+  assert.deepEqual(scanJson(proto).duplicate, { key: '__proto__', offset: proto.lastIndexOf('"__proto__"') });
+  assert.equal(scanJson('{"__proto__": {"__proto__": 1}, "hasOwnProperty": 1}').duplicate, null);
+  assert.equal(scanJson('{"a": "no end').duplicate, null);
+});
+
+test('text not parsed yet (a List over the document limit) is scanned without throwing', () => {
+  // An escape that does not decode in a top-level key: its raw text stands in for it.
+  const text = '{"kind": "List", "\\x": 1, "items": [{"a": 1}, 2 ]}';
+  const scan = scanJson(text, false);
+  assert.deepEqual(scan.items?.map(([s, e]) => text.slice(s, e)), ['{"a": 1}', '2']);
+  assert.equal(scanJson('{"\\x": 1, "\\x": 2}', false).duplicate?.key, '\\x');
+  const broken = ']]}}{"items": [1 2, , {"b": [}]';
+  assert.deepEqual(scanJson(broken, false).items?.map(([s, e]) => broken.slice(s, e)), ['1 2', '{"b": [}]']);
+});
+
+test('a List over the document limit whose top-level key holds a bad escape is a syntax error, not a crash', async () => {
+  const pods = Array.from({ length: 20 }, (_, i) => `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p${i}"}}`).join(',\n');
+  const text = `{"kind": "List",\n"\\x": 1,\n"items": [\n${pods}]}`;
+  const res = await loadFiles([{ file: 'list.json', text, format: 'json' }], { limits: { maxDocumentBytes: 100 } });
+  assert.equal(res.resources.length, 0);
+  assert.deepEqual(res.errors.map((e) => [e.file, e.line]), [['list.json', 2]]);
+  assert.match(res.errors[0].message, /^invalid JSON: /);
+});
