@@ -301,3 +301,35 @@ data: {values: '{"global": "x"}'}
   const e = found.find((d) => d.where.includes('"e"'))!;
   assert.equal(e.version, null);
 });
+
+test('controlPlaneVersions of an admission review\'s view is the whole model\'s: a cut view does not lose istiod, and a workload that reveals a version is counted', async () => {
+  const { controlPlaneVersions } = await import('./detect.js');
+  const { outboundDefault } = await import('../rules/egress/common.js');
+  const { overlayModel } = await import('../model/overlay.js');
+  const { focusedView, focusFromKey } = await import('../webhook/focus.js');
+  const shop = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}\n---\n';
+  const base = (await scanYaml(shop + deployment('istio-system', 'istio-pilot', '      - {name: discovery, image: docker.io/istio/pilot:1.0.6}'), { rules: [] })).model;
+  const nextId = Math.max(...base.resources.map((r) => r.id)) + 1;
+  const resourceOf = async (yaml: string) => ({ ...(await scanYaml(yaml, { rules: [] })).model.resources[0], id: nextId });
+  assert.equal(outboundDefault(base), 'REGISTRY_ONLY', 'Istio 1.0 blocked unknown destinations');
+
+  // A tenant Deployment with no Istio image: the overlay and a view cut to it answer as the base.
+  const app = await resourceOf(deployment('shop', 'web', '      - {name: app, image: registry.example/web:1}'));
+  const made = overlayModel(base, null, app);
+  assert.equal(made.refused, undefined);
+  const overlay = made.model!;
+  const cut = focusedView(overlay, app, focusFromKey('kwn'));
+  assert.deepEqual(cut.workloads.map((w) => w.resource.name), ['web'], 'the view is cut to the workload under review');
+  for (const m of [overlay, cut]) {
+    assert.deepEqual(controlPlaneVersions(m), controlPlaneVersions(base));
+    assert.equal(outboundDefault(m), 'REGISTRY_ONLY');
+  }
+
+  // A newer istiod put in by the review is counted, on the overlay and on a view cut to it.
+  const istiod = await resourceOf(deployment('shop', 'istiod-canary', '      - {name: discovery, image: docker.io/istio/pilot:1.24.2}'));
+  const upgraded = overlayModel(base, null, istiod).model!;
+  for (const m of [upgraded, focusedView(upgraded, istiod, focusFromKey('kwn'))]) {
+    assert.deepEqual(controlPlaneVersions(m).map((d) => formatVersion(d.version!)).sort(), ['1.0.6', '1.24.2']);
+    assert.equal(outboundDefault(m), 'ALLOW_ANY');
+  }
+});

@@ -22,6 +22,7 @@ import { describe, type PathSegment, type Resource } from '../model/resource.js'
 import { isObject, type ContainerRef, type Workload } from '../model/workloads.js';
 import { parseIstioVersion, type IstioVersion } from './version.js';
 import { OwnMemo } from '../model/own-memo.js';
+import { viewOrigin } from '../model/overlay.js';
 
 export type IstioComponent = 'istiod' | 'proxy' | 'ztunnel' | 'cni';
 
@@ -93,19 +94,7 @@ export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
   let out = cache.get(model);
   if (!out) {
     out = [];
-    for (const w of model.workloads) {
-      const memo: WeakMap<object, Detected> = w.synthetic ? bySyntheticWorkload : byObject;
-      const key = w.synthetic ? w : w.resource;
-      let known = memo.get(key);
-      if (!known || (known.namespaceRevision !== undefined && known.namespaceRevision !== model.namespace(w.namespace).revision)) {
-        const read: DetectedVersion[] = [];
-        const namespaceRevision = fromWorkload(model, w, read);
-        known = { found: read.length ? read : NONE };
-        if (namespaceRevision !== undefined) known.namespaceRevision = namespaceRevision;
-        memo.set(key, known);
-      }
-      for (const v of known.found) out.push(v);
-    }
+    for (const w of model.workloads) for (const v of workloadVersions(model, w)) out.push(v);
     for (const iop of model.ofKind('install.istio.io', 'IstioOperator')) fromIstioOperator(iop, out);
     for (const istio of model.ofKind(SAIL_GROUP, 'Istio')) fromSailIstio(istio, out);
     for (const cm of model.ofKind('', 'ConfigMap')) fromInjectorConfigMap(cm, out);
@@ -114,6 +103,23 @@ export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
   return out;
 }
 
+/** The versions one workload reveals, read once per object (byObject). */
+function workloadVersions(model: MeshModel, w: Workload): readonly DetectedVersion[] {
+  const memo: WeakMap<object, Detected> = w.synthetic ? bySyntheticWorkload : byObject;
+  const key = w.synthetic ? w : w.resource;
+  let known = memo.get(key);
+  if (!known || (known.namespaceRevision !== undefined && known.namespaceRevision !== model.namespace(w.namespace).revision)) {
+    const read: DetectedVersion[] = [];
+    const namespaceRevision = fromWorkload(model, w, read);
+    known = { found: read.length ? read : NONE };
+    if (namespaceRevision !== undefined) known.namespaceRevision = namespaceRevision;
+    memo.set(key, known);
+  }
+  return known.found;
+}
+
+const controlPlaneCache = new OwnMemo<MeshModel, DetectedVersion[]>('control-plane-versions');
+
 /**
  * The readable versions that decide a mesh's defaults: istiod's (its images, an IstioOperator's or a
  * Sail Istio's version, the injector's Helm values), or the proxies' when the input holds no control
@@ -121,9 +127,23 @@ export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
  * speaks for it only when nothing else does. Empty when no version can be read.
  */
 export function controlPlaneVersions(model: MeshModel): DetectedVersion[] {
-  const readable = detectIstioVersions(model).filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
-  const istiod = readable.filter((d) => d.component === 'istiod');
-  return istiod.length ? istiod : readable;
+  let out = controlPlaneCache.get(model);
+  if (out) return out;
+  // A view (an admission review's overlay, or a view whose loops are cut to the object under review)
+  // differs from its base by one object at most, and an overlay refuses every change of the mesh
+  // config, IstioOperators and Sail resources: unless the workload it takes out or puts in reveals a
+  // version, the base's answer is the view's. Read again per review, the whole model's workloads cost
+  // the slowest Deployment reviews a fifth of their decision, and a cut view saw only its own workload.
+  const origin = viewOrigin(model);
+  if (origin && ![origin.removed, origin.added].some((w) => w !== null && workloadVersions(origin.base, w).length > 0)) out = controlPlaneVersions(origin.base);
+  else {
+    const source = origin ? [...detectIstioVersions(origin.base).filter((d) => d.resource !== origin.removed?.resource), ...(origin.added ? workloadVersions(model, origin.added) : [])] : detectIstioVersions(model);
+    const readable = source.filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
+    const istiod = readable.filter((d) => d.component === 'istiod');
+    out = istiod.length ? istiod : readable;
+  }
+  controlPlaneCache.set(model, out);
+  return out;
 }
 
 /** `docker.io/istio/pilot` → `istiod`; null for images that are not Istio components. */

@@ -299,6 +299,20 @@ function newView(base: MeshModel, change: OverlayChange | null, from: ModelInter
 }
 
 /**
+ * The model a view stands on, and the workloads its change takes out and puts in (null when it
+ * changes none); null for a model that is not a view. A whole-model answer computed once on the base
+ * then serves every review's view, and stays whole on a view whose loops are cut (focus.ts).
+ */
+export function viewOrigin(model: MeshModel): { base: MeshModel; removed: Workload | null; added: Workload | null } | null {
+  const m = model as unknown as Partial<ModelView>;
+  if (!Object.hasOwn(m, 'change')) return null;
+  const change = m.change ?? null;
+  const base = change ? (change.base as unknown as MeshModel) : (Object.getPrototypeOf(Object.getPrototypeOf(m)) as MeshModel);
+  if (!change?.touchesWorkloads) return { base, removed: null, added: null };
+  return { base, removed: change.removedWorkload, added: change.addedWorkload };
+}
+
+/**
  * A view of `model` (a base model or an overlay) to cut loops on (focus.ts): the same indexes and
  * change, on the shared prototype. Its per-model caches (posture, rule indexes) are its own.
  */
