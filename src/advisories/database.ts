@@ -9,6 +9,9 @@ import { readSideTextSync, SideFileError } from '../engine/side-file.js';
 import { jsonErrorPosition } from '../engine/redact.js';
 import type * as SchemaModule from './database-schema.js';
 import type { ValidatedDatabase } from './database-schema.js';
+// tsc copies a JSON file into dist only when a module imports it, and the require in bundledDatabase()
+// is invisible to it: this type-only import (erased at run time) keeps the database in a clean build.
+import type BundledJson from './istio-bulletins.json';
 import { normaliseCvssVector } from './cvss.js';
 import { parseRangeText, type VersionRange } from './range.js';
 import { compareVersionStrings } from './version.js';
@@ -158,7 +161,7 @@ let bundled: AdvisoryDatabase | null = null;
  */
 export function bundledDatabase(): AdvisoryDatabase {
   if (!bundled) {
-    const json = createRequire(import.meta.url)('./istio-bulletins.json') as { schemaVersion?: unknown };
+    const json = createRequire(import.meta.url)('./istio-bulletins.json') as Partial<Pick<typeof BundledJson, 'schemaVersion'>>;
     if (json.schemaVersion !== 1) throw new AdvisoryDatabaseError(`the bundled advisory database has schema version ${JSON.stringify(json.schemaVersion)}, not 1; reinstall meshward`);
     bundled = normaliseDatabase(json as ValidatedDatabase, 'bundled');
   }
