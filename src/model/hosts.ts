@@ -113,6 +113,15 @@ export function hostCovers(pattern: string, host: string): boolean {
 }
 
 /**
+ * Do two hosts (either may be `*` or `*.suffix`) share a name? Istio's `host.Names.Intersection`
+ * (pkg/config/host/names.go) keeps a pair when either is a subset of the other; a gateway server's
+ * routes come only from VirtualServices whose hosts intersect the server's (gateway.go).
+ */
+export function hostsOverlap(a: string, b: string): boolean {
+  return a === b || hostCovers(a, b) || hostCovers(b, a);
+}
+
+/**
  * Every owned host, indexed so "which hosts does this (wildcard) pattern cover" is a map lookup, not
  * a scan of every Service: exact hosts by name, and each host under every one of its DNS suffixes.
  */

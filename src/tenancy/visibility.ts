@@ -1,5 +1,5 @@
 import type { MeshModel } from '../model/model.js';
-import { hostCovers } from '../model/hosts.js';
+import { hostsOverlap } from '../model/hosts.js';
 import { isEmptySelector } from '../model/selectors.js';
 import { isObject } from '../model/workloads.js';
 import type { Resource } from '../model/resource.js';
@@ -95,7 +95,7 @@ export class SidecarScopes {
     const scope = this.scopeOf(clientNs);
     if (!scope) return true;
     return scope.hosts.some(
-      (h) => (h.ns === '*' || h.ns === configNs || (h.ns === '.' && configNs === clientNs)) && (h.dns === '*' || hostCovers(h.dns, host) || hostCovers(host, h.dns)),
+      (h) => (h.ns === '*' || h.ns === configNs || (h.ns === '.' && configNs === clientNs)) && hostsOverlap(h.dns, host),
     );
   }
 }

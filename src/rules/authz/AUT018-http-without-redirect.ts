@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import type { Resource } from '../../model/resource.js';
-import { hostCovers } from '../../model/hosts.js';
+import { hostsOverlap } from '../../model/hosts.js';
 import { listSome, push } from '../../posture/util.js';
 import { ISTIO_GW, gatewayServers, type ServerView } from './common.js';
 import { selectsEgressGateway } from '../../model/egress-gateway.js';
@@ -47,7 +47,7 @@ export default defineRule({
         // Prefer an HTTPS server of the same Gateway, then one naming the host exactly.
         const ranked = [...https].sort((a, b) => Number(b.g === g) - Number(a.g === g) || Number(b.s.hosts.some((t) => s.hosts.includes(t))) - Number(a.s.hosts.some((t) => s.hosts.includes(t))));
         for (const h of s.hosts) {
-          const match = ranked.find((x) => x.s.hosts.some((t) => overlaps(h, t)));
+          const match = ranked.find((x) => x.s.hosts.some((t) => hostsOverlap(h, t)));
           if (match) {
             overlap.push(h);
             other ??= match;
@@ -66,7 +66,3 @@ export default defineRule({
     }
   },
 });
-
-function overlaps(a: string, b: string): boolean {
-  return a === b || hostCovers(a, b) || hostCovers(b, a);
-}

@@ -64,11 +64,31 @@ test('VirtualServices of other namespaces already bound to it are named as evide
   const text = gw(['*']) + boundVs('shop', 'front', 'istio-ingress/public') + boundVs('analytics', 'legacy-form', 'public.istio-ingress.svc.cluster.local') + boundVs('shop', 'elsewhere', 'istio-ingress/other');
   const f = await findingsFor(rule, text);
   assert.equal(f.length, 1);
-  assert.match(f[0].message, /VirtualServices of other namespaces bound to it: shop\/front, analytics\/legacy-form\.$/);
+  assert.match(f[0].message, /VirtualServices of other namespaces bound to it for their hosts: shop\/front, analytics\/legacy-form\.$/);
   assert.deepEqual(f[0].evidence.map((e) => e.resource?.name).sort(), ['front', 'legacy-form']);
 });
 
-test('a policy-shared gateway in a tenant namespace says so', async () => {
+// Istio builds a server's routes only from bound VirtualServices whose hosts intersect the server's
+// (host.Names.Intersection in the gateway route builder): one bound to the Gateway for another name adds
+// nothing to this host, so naming it would point at the wrong tenant.
+test('a VirtualService bound to the Gateway is named for a host only when its hosts intersect that host', async () => {
+  const vsFor = (ns: string, name: string, host: string) => boundVs(ns, name, 'istio-ingress/public').replace('[www.shop.example.com]', `["${host}"]`);
+  const text = gw(['legacy.shop.example.com']) + vsFor('shop', 'other-name', 'api.shop.example.com') + vsFor('shop', 'legacy', 'Legacy.Shop.example.com') + vsFor('ads', 'wide', '*.example.com');
+  const f = await findingsFor(rule, text);
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'medium');
+  assert.match(f[0].message, /bound to it for that host: shop\/legacy, ads\/wide\.$/);
+  assert.deepEqual(f[0].evidence.map((e) => e.resource?.name).sort(), ['legacy', 'wide']);
+
+  // Bound only for a name the server does not serve: the finding stands, with no VirtualService named.
+  const alone = await findingsFor(rule, gw(['legacy.shop.example.com']) + vsFor('shop', 'other-name', 'api.shop.example.com'));
+  assert.equal(alone.length, 1);
+  assert.doesNotMatch(alone[0].message, /bound to it/);
+  assert.deepEqual(alone[0].evidence, []);
+});
+
+test('a policy-shared gateway in a tenant namespace says so'
+, async () => {
   const policy = parseTenantPolicy('tenants:\n- {name: shop, namespaces: [shop]}\n- {name: analytics, namespaces: [analytics], gateways: [shop/shop-gw]}\n', 't.yaml');
   const f = await findingsFor(rule, gw(['*'], 'shop', 'shop-gw'), { model: { tenantPolicy: policy } });
   assert.match(f[0].message, /shared \(offered to tenant analytics by the tenant policy\)/);

@@ -1,6 +1,7 @@
 import { defineRule } from '../types.js';
 import type { Resource } from '../../model/resource.js';
 import { isObject } from '../../model/workloads.js';
+import { hostsOverlap } from '../../model/hosts.js';
 import { listSome, MITIGATION, sharedGatewayReason, virtualServicesBoundTo } from './common.js';
 
 export default defineRule({
@@ -37,6 +38,10 @@ export default defineRule({
       const shared = sharedGatewayReason(model, gw.namespace, gw.name);
       let foreign: Resource[] | null = null;
       const foreignBinders = (): Resource[] => (foreign ??= virtualServicesBoundTo(model, gw.namespace, gw.name).filter((vs) => vs.namespace !== gw.namespace));
+      // A bound VirtualService adds routes to a server only for its hosts that intersect the server's
+      // (Istio's gateway route builder: host.Names.Intersection, pilot/pkg/networking/core/gateway.go);
+      // one bound for another name of the Gateway takes nothing of this host, so it is not named here.
+      const bindersOf = (dns: string): Resource[] => foreignBinders().filter((vs) => virtualServiceHosts(vs).some((h) => hostsOverlap(dns, h)));
       servers.forEach((server: unknown, i: number) => {
         if (!isObject(server) || !Array.isArray(server.hosts)) return;
         // AUTO_PASSTHROUGH routes by the SNI Istio's clients set (outbound_.PORT_._.HOST) and never consults a
@@ -55,6 +60,7 @@ export default defineRule({
           const how = nsPart === null ? 'without a namespace/ prefix (the same as */)' : 'with the */ prefix';
           // The host as written (hosts match case-insensitively; the lower-cased form is only for the test above).
           const shown = slash >= 0 ? text.slice(slash + 1) : text;
+          const binders = bindersOf(dns);
           const what = everything ? 'any VirtualService in any namespace may bind any host to it' : `a VirtualService in any namespace may bind ${JSON.stringify(shown)} to it`;
           report({
             resource: gw,
@@ -62,12 +68,18 @@ export default defineRule({
             severity: everything ? 'high' : 'medium',
             key: `${i}:${text}`,
             message: `Gateway ${ref}${shared ? `, shared (${shared}),` : ''} serves ${JSON.stringify(text)}${port} ${how}: ${what} and take the requests that reach the gateway for it.${
-              foreignBinders().length ? ` VirtualServices of other namespaces bound to it: ${listSome(foreignBinders().map((v) => `${v.namespace}/${v.name}`), 4)}.` : ''
+              binders.length ? ` VirtualServices of other namespaces bound to it for ${everything ? 'their hosts' : 'that host'}: ${listSome(binders.map((v) => `${v.namespace}/${v.name}`), 4)}.` : ''
             }`,
-            evidence: foreignBinders().slice(0, 10).map((vs) => ({ role: 'bound-virtualservice', description: `VirtualService ${vs.namespace}/${vs.name} binds gateway ${ref}`, resource: vs })),
+            evidence: binders.slice(0, 10).map((vs) => ({ role: 'bound-virtualservice', description: `VirtualService ${vs.namespace}/${vs.name} binds gateway ${ref} for ${JSON.stringify(shown)}`, resource: vs })),
           });
         });
       });
     }
   },
 });
+
+/** The hosts a VirtualService names, lower-cased as Istio compares them; anything not a string is left out. */
+function virtualServiceHosts(vs: Resource): string[] {
+  const hosts = vs.obj?.spec?.hosts;
+  return Array.isArray(hosts) ? hosts.filter((h): h is string => typeof h === 'string').map((h) => h.trim().toLowerCase()) : [];
+}
