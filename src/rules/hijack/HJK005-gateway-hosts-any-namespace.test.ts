@@ -87,8 +87,7 @@ test('a VirtualService bound to the Gateway is named for a host only when its ho
   assert.deepEqual(alone[0].evidence, []);
 });
 
-test('a policy-shared gateway in a tenant namespace says so'
-, async () => {
+test('a policy-shared gateway in a tenant namespace says so', async () => {
   const policy = parseTenantPolicy('tenants:\n- {name: shop, namespaces: [shop]}\n- {name: analytics, namespaces: [analytics], gateways: [shop/shop-gw]}\n', 't.yaml');
   const f = await findingsFor(rule, gw(['*'], 'shop', 'shop-gw'), { model: { tenantPolicy: policy } });
   assert.match(f[0].message, /shared \(offered to tenant analytics by the tenant policy\)/);
