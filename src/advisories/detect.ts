@@ -89,15 +89,22 @@ const byObject = new WeakMap<Resource, Detected>();
 const bySyntheticWorkload = new WeakMap<Workload, Detected>();
 const NONE: readonly DetectedVersion[] = Object.freeze([]);
 
-/** Every Istio version the model reveals. Computed once per model (three rules read it). */
+/**
+ * Every Istio version the model reveals. Computed once per model (three rules read it). A view (an
+ * admission review's overlay, or a view whose loops are cut to the object under review) answers for
+ * the whole model it stands for: all its workloads, and its base's IstioOperators, Sail resources and
+ * injector ConfigMaps, which an overlay never changes (it refuses such a change: modelWideReason).
+ */
 export function detectIstioVersions(model: MeshModel): DetectedVersion[] {
   let out = cache.get(model);
   if (!out) {
     out = [];
-    for (const w of model.workloads) for (const v of workloadVersions(model, w)) out.push(v);
-    for (const iop of model.ofKind('install.istio.io', 'IstioOperator')) fromIstioOperator(iop, out);
-    for (const istio of model.ofKind(SAIL_GROUP, 'Istio')) fromSailIstio(istio, out);
-    for (const cm of model.ofKind('', 'ConfigMap')) fromInjectorConfigMap(cm, out);
+    const origin = viewOrigin(model);
+    for (const w of origin ? origin.workloads : model.workloads) for (const v of workloadVersions(model, w)) out.push(v);
+    const configs = origin ? origin.base : model;
+    for (const iop of configs.ofKind('install.istio.io', 'IstioOperator')) fromIstioOperator(iop, out);
+    for (const istio of configs.ofKind(SAIL_GROUP, 'Istio')) fromSailIstio(istio, out);
+    for (const cm of configs.ofKind('', 'ConfigMap')) fromInjectorConfigMap(cm, out);
     cache.set(model, out);
   }
   return out;
@@ -129,16 +136,14 @@ const controlPlaneCache = new OwnMemo<MeshModel, DetectedVersion[]>('control-pla
 export function controlPlaneVersions(model: MeshModel): DetectedVersion[] {
   let out = controlPlaneCache.get(model);
   if (out) return out;
-  // A view (an admission review's overlay, or a view whose loops are cut to the object under review)
-  // differs from its base by one object at most, and an overlay refuses every change of the mesh
-  // config, IstioOperators and Sail resources: unless the workload it takes out or puts in reveals a
-  // version, the base's answer is the view's. Read again per review, the whole model's workloads cost
-  // the slowest Deployment reviews a fifth of their decision, and a cut view saw only its own workload.
+  // A view differs from its base by one object at most (detectIstioVersions): unless the workload it
+  // takes out or puts in reveals a version, the base's versions are the view's (their `revision` aside,
+  // which a relabelled namespace changes and no reader of these looks at). Read again per review, the
+  // whole model's workloads cost the slowest Deployment reviews a fifth of their decision.
   const origin = viewOrigin(model);
   if (origin && ![origin.removed, origin.added].some((w) => w !== null && workloadVersions(origin.base, w).length > 0)) out = controlPlaneVersions(origin.base);
   else {
-    const source = origin ? [...detectIstioVersions(origin.base).filter((d) => d.resource !== origin.removed?.resource), ...(origin.added ? workloadVersions(model, origin.added) : [])] : detectIstioVersions(model);
-    const readable = source.filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
+    const readable = detectIstioVersions(model).filter((d) => d.version && (d.component === 'istiod' || d.component === 'proxy'));
     const istiod = readable.filter((d) => d.component === 'istiod');
     out = istiod.length ? istiod : readable;
   }

@@ -303,13 +303,20 @@ function newView(base: MeshModel, change: OverlayChange | null, from: ModelInter
  * changes none); null for a model that is not a view. A whole-model answer computed once on the base
  * then serves every review's view, and stays whole on a view whose loops are cut (focus.ts).
  */
-export function viewOrigin(model: MeshModel): { base: MeshModel; removed: Workload | null; added: Workload | null } | null {
+export function viewOrigin(model: MeshModel): { base: MeshModel; workloads: readonly Workload[]; removed: Workload | null; added: Workload | null } | null {
   const m = model as unknown as Partial<ModelView>;
   if (!Object.hasOwn(m, 'change')) return null;
+  const base = baseOfView(m);
   const change = m.change ?? null;
-  const base = change ? (change.base as unknown as MeshModel) : (Object.getPrototypeOf(Object.getPrototypeOf(m)) as MeshModel);
-  if (!change?.touchesWorkloads) return { base, removed: null, added: null };
-  return { base, removed: change.removedWorkload, added: change.addedWorkload };
+  // The whole view's workloads, whatever its loops are cut to.
+  const workloads = change ? change.workloads() : base.workloads;
+  if (!change?.touchesWorkloads) return { base, workloads, removed: null, added: null };
+  return { base, workloads, removed: change.removedWorkload, added: change.addedWorkload };
+}
+
+/** The base model of a view (one with an own `change`): its change's, else the prototype's (viewPrototype). */
+function baseOfView(m: Partial<ModelView>): MeshModel {
+  return m.change ? (m.change.base as unknown as MeshModel) : (Object.getPrototypeOf(Object.getPrototypeOf(m)) as MeshModel);
 }
 
 /**
@@ -318,10 +325,7 @@ export function viewOrigin(model: MeshModel): { base: MeshModel; removed: Worklo
  */
 export function modelView(model: MeshModel): ModelView {
   const m = model as unknown as Partial<ModelView> & ModelInternals;
-  if (Object.hasOwn(m, 'change')) {
-    const base = m.change ? (m.change.base as unknown as MeshModel) : (Object.getPrototypeOf(Object.getPrototypeOf(m)) as MeshModel);
-    return newView(base, m.change ?? null, m);
-  }
+  if (Object.hasOwn(m, 'change')) return newView(baseOfView(m), m.change ?? null, m);
   return newView(model, null, m);
 }
 

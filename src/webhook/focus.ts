@@ -109,8 +109,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['BYP014', 'kwn'],
   ['BYP015', 'kwn'],
   ['BYP030', 'skwn'],
-  // EGR001: no 'w', every workload counts: the Istio version in play (istiod's image) decides the default.
-  ['EGR001', 'kn'],
+  ['EGR001', 'kwn'],
   ['EGR002', 'skwn'],
   ['EGR003', 'kwn'],
   ['EGR004', 'kwn'],
