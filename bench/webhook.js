@@ -12,6 +12,9 @@
 //                                         its uid: the least any correct webhook does; not judged)
 //                                         [--floor-decision-us N] (the floor's decision spins N µs: what a
 //                                         decision of that constant cost would score against the bare p99)
+//                                         [--minimal-work-us 50,100] (the minimal server spinning N µs of
+//                                         CPU a review, one server per N: the ratio any webhook doing N µs
+//                                         of work would score here; not judged)
 //
 // Both servers run in their own process (the CLI, exactly as deployed: `meshward webhook --objects
 // FILE`), one after the other, never at once: the machine's cores are for the server under test and
@@ -64,12 +67,16 @@ if (process.argv[2] === '--serve-bare') {
   // The least any correct webhook does (`--only ...,minimal`, not judged): read the whole review, parse
   // its JSON, and answer its own uid. No cache, no checks, no decision: the distance from the bare
   // handler to this one is the cost of reading the review at all.
-  const [cert, key] = process.argv.slice(3).map((f) => fs.readFileSync(f));
+  // With a third argument N it then spins N µs of CPU (`--minimal-work-us`): any webhook whose
+  // decision costs N µs, with nothing else around it.
+  const [cert, key] = process.argv.slice(3, 5).map((f) => fs.readFileSync(f));
+  const workMs = Number(process.argv[5] ?? 0) / 1000;
   const server = https.createServer({ cert, key }, (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const uid = JSON.parse(Buffer.concat(chunks).toString('utf8'))?.request?.uid ?? '';
+      for (const until = performance.now() + workMs; performance.now() < until; );
       const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
@@ -106,6 +113,7 @@ function parseArgs(argv) {
       if (o.pacing !== 'paced' && o.pacing !== 'burst') throw new Error('--pacing is paced or burst');
     } else if (a === '--only') o.only = v().split(',');
     else if (a === '--floor-decision-us') o.floorDecisionUs = Number(v());
+    else if (a === '--minimal-work-us') o.minimalWorkUs = v().split(',').map(Number);
     else if (a === '--results') o.results = v();
     else throw new Error(`unknown option ${a}`);
   }
@@ -418,6 +426,14 @@ async function main() {
       await stopProcess(minimal.child);
       report('minimal', results.minimal);
     }
+    for (const us of o.minimalWorkUs ?? []) {
+      // `--minimal-work-us 50,100`: the minimal server spending that many µs of CPU on each review.
+      const name = `minimal+${us}us`;
+      const m = startProcess([...bareNodeArgs, fileURLToPath(import.meta.url), '--serve-minimal', path.join(dir, 'tls.crt'), path.join(dir, 'tls.key'), String(us)], dir);
+      (results.minimalWork ??= {})[us] = await measure(m.child, autocannon, await m.ready, ca.certPem, bodies, o);
+      await stopProcess(m.child);
+      report(name, results.minimalWork[us]);
+    }
     if (o.only.includes('floor')) {
       // The webhook's pipeline with a decision that does nothing (bench/lib/webhook-floor.js): not judged.
       const floor = startProcess([...webhookNodeArgs, path.join(BENCH, 'lib', 'webhook-floor.js'), 'tls.crt', 'tls.key', 'objects.yaml', String(o.floorDecisionUs ?? 0)], dir);
@@ -543,6 +559,7 @@ function judge(results) {
   const b = results.bare;
   // Not targets: how near the bare handler a server that only reads the review comes, and the webhook's pipeline alone (no decision at all).
   if (results.minimal && b) lines.push(`info minimal (parse the review, answer its uid) p99 ${results.minimal.latencyMs.p99} ms = ${(results.minimal.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
+  for (const [us, r] of Object.entries(results.minimalWork ?? {})) if (b) lines.push(`info minimal with ${us} µs of work a review p99 ${r.latencyMs.p99} ms = ${(r.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
   if (results.floor && b) lines.push(`info floor (the webhook's pipeline, ${results.options.floorDecisionUs ? `a decision of a constant ${results.options.floorDecisionUs} µs of CPU` : 'no decision'}) p99 ${results.floor.latencyMs.p99} ms = ${(results.floor.latencyMs.p99 / b.latencyMs.p99).toFixed(2)}x bare p99`);
   if (w) {
     check(w.latencyMs.p99 <= TARGETS.p99Ms, `webhook p99 ${w.latencyMs.p99} ms <= ${TARGETS.p99Ms} ms`);

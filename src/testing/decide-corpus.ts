@@ -64,7 +64,8 @@ export function identity(o: Obj): string {
 
 /**
  * Each object as a CREATE against the others, a DELETE from all, and an UPDATE from its twin in
- * `before` (same identity) when there is one; otherwise an UPDATE that only adds a label.
+ * `before` (same identity) when there is one; an UPDATE that only adds a label; and an UPDATE that
+ * changes nothing (a re-apply).
  */
 export function casesOf(label: string, objects: readonly Obj[], before: readonly Obj[] = []): ReviewCase[] {
   const out: ReviewCase[] = [];
@@ -80,6 +81,7 @@ export function casesOf(label: string, objects: readonly Obj[], before: readonly
     const relabelled = structuredClone(o);
     relabelled.metadata.labels = { ...(relabelled.metadata.labels ?? {}), 'meshward.io/touched': 'yes' };
     out.push({ name: `${id} UPDATE (label only)`, req: reviewOf('UPDATE', relabelled, o), state: stateOf(objects) });
+    out.push({ name: `${id} UPDATE (unchanged: a re-apply)`, req: reviewOf('UPDATE', structuredClone(o), o), state: stateOf(objects) });
   });
   return out;
 }

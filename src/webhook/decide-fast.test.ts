@@ -55,6 +55,35 @@ test('a review does not wait for a new base: it is decided against the last one,
   }
 });
 
+test('an UPDATE that changes nothing (a re-apply, a dry-run diff) is decided without running a rule, as the reference decides it', () => {
+  // The hijack is already in the cluster: re-applying it unchanged introduces nothing (the cluster's
+  // existing problem is not the review's), and changing it does.
+  const objects = [...CLUSTER, PAY_SERVICE, HIJACK];
+  const state = stateOf(objects);
+  let checks = 0;
+  const counted = admissionRules().map((r) => ({ ...r, check: (ctx: Parameters<typeof r.check>[0]) => (checks++, r.check(ctx)) }));
+  const decider = new FastDecider({ ...opts, rules: counted }, { staleness: 'wait' });
+  try {
+    decider.rebuild(state);
+    const reapply = reviewOf('UPDATE', structuredClone(HIJACK), HIJACK);
+    checks = 0;
+    const same = decider.decide(reapply, state);
+    assert.equal(checks, 0, 'no rule ran');
+    assert.deepEqual(same, { introduced: [], failures: [] });
+    assert.deepEqual(same, decideReference(reapply, state, opts));
+    assert.equal(decider.stats().fast, 1);
+    // One field changed (a second host) and the rules run again, still as the reference decides.
+    const changed = structuredClone(HIJACK);
+    changed.spec.hosts = [...changed.spec.hosts, 'api.payments.svc.cluster.local'];
+    const worse = reviewOf('UPDATE', changed, HIJACK);
+    const d = decider.decide(worse, state);
+    assert.ok(checks > 0);
+    assert.deepEqual(d, decideReference(worse, state, opts));
+  } finally {
+    decider.close();
+  }
+});
+
 test('with staleness "wait" a new version is built before the review', () => {
   let current = CLUSTER.map((o) => toResource(o));
   const resources = () => current;

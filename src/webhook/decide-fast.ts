@@ -302,6 +302,14 @@ export class FastDecider {
     if (cached === null) return fallback('the cache holds the object twice');
     // The reference's "without" is the cache with the review's old object: the base, if they agree.
     if (old && (!cached || !sameObject(old, cached))) return fallback('the cache lags the review');
+    // An UPDATE that changes nothing the rules see (sanitized, the object is its old self): a re-apply of
+    // an object already in sync, `kubectl diff`, or a GitOps tool's server-side dry-run apply of every
+    // object it manages on every refresh. "With" is "without", so nothing can be introduced; what the
+    // reference would report is the base's failures, as any review does.
+    if (incoming && old && sameObject(incoming, old)) {
+      if (!this.warming) this.counters.fast++;
+      return { introduced: [], failures: dedupeFailures([...base.failures]) };
+    }
 
     // A replacement keeps the cached object's place (its id); a new object comes last.
     const added = incoming ? { ...incoming, id: cached ? cached.id : base.nextId } : null;

@@ -61,7 +61,11 @@ test('warm-up reviews: judged namespaced kinds outside the root namespace, kind 
   for (let i = 0; i < reviews.length; i += 2) {
     const [update, create] = [reviews[i], reviews[i + 1]];
     assert.equal(update.operation, 'UPDATE');
-    assert.equal(update.object, update.oldObject);
+    // The same object with a label added: an unchanged one is decided without running a rule.
+    const [obj, oldObj] = [update.object, update.oldObject] as { metadata: { labels?: Record<string, string> } }[];
+    assert.notEqual(obj, oldObj);
+    assert.deepEqual({ ...obj, metadata: { ...obj.metadata, labels: undefined } }, { ...oldObj, metadata: { ...oldObj.metadata, labels: undefined } });
+    assert.deepEqual(obj.metadata.labels, { ...oldObj.metadata.labels, 'meshward.io/warm-up': String(i) });
     assert.ok(names.has(`${update.kind.kind}/${update.namespace}/${update.name}`));
     assert.equal(create.operation, 'CREATE');
     assert.equal(create.oldObject, null);

@@ -7,8 +7,8 @@
  * that first second and a half held nearly all of a 30-second run's reviews over 5 ms
  * (bench/webhook.js: 372 of 376), so the p99 measured the start-up, not the webhook. The API server
  * sends reviews only to a ready pod, so the webhook decides reviews of its own first: for objects of
- * every kind it judges, taken from its cache, an UPDATE to the same object and a CREATE of a copy under
- * another name, on the same decider the real reviews use (the compiled code is per function, so the
+ * every kind it judges, taken from its cache, an UPDATE of the object (a label added) and a CREATE of a
+ * copy under another name, on the same decider the real reviews use (the compiled code is per function, so the
  * real reviews find it compiled).
  *
  * The warm-up never changes anything: the decisions are thrown away and not counted in the decider's
@@ -52,7 +52,7 @@ export interface WarmUpResult {
 /**
  * Reviews to warm up with: per kind the webhook judges, objects spread over the cache (namespaced ones
  * outside the root namespace: the others go to the reference decision, which the warm-up skips),
- * taken kind after kind so every kind's rules warm up together; each as an UPDATE to itself, then as a
+ * taken kind after kind so every kind's rules warm up together; each as an UPDATE adding a label, then as a
  * CREATE of a copy under a name no object has. `judged`: the kinds the webhook judges, as `group/Kind`
  * (`/Service` for the core group).
  */
@@ -91,9 +91,12 @@ function reviewOf(r: Resource, operation: 'CREATE' | 'UPDATE', n: number): Admis
   const version = r.apiVersion.slice(r.apiVersion.indexOf('/') + 1);
   const obj = (r.obj ?? {}) as Record<string, unknown>;
   const meta = typeof obj.metadata === 'object' && obj.metadata !== null ? (obj.metadata as Record<string, unknown>) : {};
-  // A name no object has: the copy is a new object beside the others of its namespace.
+  // A name no object has: the copy is a new object beside the others of its namespace. An UPDATE
+  // changes a label: an unchanged object is decided without running a rule (decide-fast.ts), so it
+  // would warm nothing up.
   const name = operation === 'CREATE' ? `${r.name.slice(0, 200)}-meshward-warm-up-${n}` : r.name;
-  const object = operation === 'CREATE' ? { ...obj, metadata: { ...meta, name, namespace: r.namespace } } : obj;
+  const labels = typeof meta.labels === 'object' && meta.labels !== null ? meta.labels : {};
+  const object = operation === 'CREATE' ? { ...obj, metadata: { ...meta, name, namespace: r.namespace } } : { ...obj, metadata: { ...meta, labels: { ...labels, 'meshward.io/warm-up': String(n) } } };
   return {
     uid: `meshward-warm-up-${n}`,
     kind: { group, version, kind: r.kind },
