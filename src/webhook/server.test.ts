@@ -156,6 +156,28 @@ test('UPDATE: leaving an existing hijack as it was is allowed; turning a route i
   }
 });
 
+test('a dry-run re-apply of an object as the cluster has it (kubectl diff, a GitOps refresh) is allowed; the same apply with a stolen host is denied', async () => {
+  const existing = hijack('shop', 'synced-steal');
+  const route = hijack('shop', 'synced-route', 'cart.shop.svc.cluster.local');
+  wh.cache.apply(existing);
+  wh.cache.apply(route);
+  try {
+    const same = await wh.review(admissionReview('UPDATE', structuredClone(existing), existing, { dryRun: true }));
+    assert.equal(same.allowed, true, 'the hijack is the cluster’s already: re-applying it unchanged introduces nothing');
+    assert.equal(same.warnings, undefined);
+    const unchanged = await wh.review(admissionReview('UPDATE', structuredClone(route), route, { dryRun: true }));
+    assert.equal(unchanged.allowed, true);
+    const stolen = structuredClone(route);
+    stolen.spec.hosts = ['pay.payments.svc.cluster.local'];
+    const changed = await wh.review(admissionReview('UPDATE', stolen, route, { dryRun: true }));
+    assert.equal(changed.allowed, false);
+    assert.match(changed.status.message, /HJK001/);
+  } finally {
+    wh.cache.remove('networking.istio.io/VirtualService', 'shop', 'synced-steal');
+    wh.cache.remove('networking.istio.io/VirtualService', 'shop', 'synced-route');
+  }
+});
+
 test('DELETE: removing an object that introduces nothing is allowed; removing the policy that made another object safe is denied', async () => {
   const vs = hijack('shop', 'gone', 'cart.shop.svc.cluster.local');
   wh.cache.apply(vs);
