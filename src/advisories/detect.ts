@@ -125,6 +125,16 @@ function workloadVersions(model: MeshModel, w: Workload): readonly DetectedVersi
   return known.found;
 }
 
+/**
+ * Whether a workload (or the workload an object is) reveals an Istio version: the ones that can speak
+ * for the control plane's version when the input holds no istiod (controlPlaneVersions), and so be named
+ * as its evidence.
+ */
+export function revealsIstioVersion(model: MeshModel, r: Resource): boolean {
+  const w = model.workloadFor(r);
+  return w !== undefined && workloadVersions(model, w).length > 0;
+}
+
 const controlPlaneCache = new OwnMemo<MeshModel, DetectedVersion[]>('control-plane-versions');
 
 /**

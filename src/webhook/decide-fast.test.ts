@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { defaultSettings } from '../config/settings.js';
 import path from 'node:path';
 import { FastDecider, decideReference, type DecideOptions } from './decide.js';
-import { EVIDENCE_ONLY, RULE_NAMES } from './decide-fast.js';
+import { EVIDENCE_ONLY, NAMES_WORKLOAD_ONLY_IF, RULE_NAMES } from './decide-fast.js';
+import type { Finding } from '../engine/finding.js';
+import { groupOf } from '../model/resource.js';
 import { admissionRules } from './admission-kinds.js';
 import { allRules } from '../rules/index.js';
 import { runRules } from '../engine/run.js';
@@ -185,8 +187,23 @@ test('hostile Namespace updates: prototype names, control characters, huge and n
   assert.deepEqual(decider.stats().fallbacks, {});
 });
 
-test('RULE_NAMES lists every kind each rule is seen naming over the equivalence corpus (a rule is skipped for kinds it never names)', () => {
-  const workloadKinds = new Set(WORKLOAD_KINDS.map((k) => k.split('/').pop()));
+/** A Deployment of one container, its pods labelled app=NAME (and sidecar.istio.io/inject: "true" when `inject`). */
+function plainDeployment(name: string, ns: string, inject = false): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}${inject ? ', sidecar.istio.io/inject: "true"' : ''}}}
+    spec: {containers: [{name: app, image: registry.example/${name}:1}]}
+`;
+}
+
+/** The clusters of the equivalence corpus, each analysed once: its model and the admission rules' findings. */
+let corpusRuns: { model: MeshModel; findings: Finding[] }[] | null = null;
+function corpusAnalyses(): { model: MeshModel; findings: Finding[] }[] {
+  if (corpusRuns) return corpusRuns;
   const states = new Set<DecisionState['resources']>();
   const cases = [
     ...docsCases(allRules),
@@ -195,10 +212,21 @@ test('RULE_NAMES lists every kind each rule is seen naming over the equivalence 
     ...randomCases(200, 17),
   ];
   for (const c of cases) states.add(c.state.resources);
+  // BYP008 lists workloads only in a namespace where some join the mesh on their own and others do not.
+  states.add(stateOf(parseObjects(['apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}\n', plainDeployment('joined', 'mixed', true), plainDeployment('plain', 'mixed')].join('---\n'))).resources);
+  corpusRuns = [...states].map((resources) => {
+    // Numbered as the decision and a scan number them (the model indexes workloads by id).
+    const model = new MeshModel([...resources()].map((r, id) => ({ ...r, id })));
+    return { model, findings: runRules(model, admissionRules(), { settings: opts.settings }).findings };
+  });
+  return corpusRuns;
+}
+
+test('RULE_NAMES lists every kind each rule is seen naming over the equivalence corpus (a rule is skipped for kinds it never names)', () => {
+  const workloadKinds = new Set(WORKLOAD_KINDS.map((k) => k.split('/').pop()));
   const unlisted: string[] = [];
   let checked = 0;
-  for (const resources of states) {
-    const { findings } = runRules(new MeshModel([...resources()]), admissionRules(), { settings: opts.settings });
+  for (const { findings } of corpusAnalyses()) {
     for (const f of findings) {
       const listed = RULE_NAMES.get(f.ruleId);
       if (!listed) continue;
@@ -212,6 +240,72 @@ test('RULE_NAMES lists every kind each rule is seen naming over the equivalence 
   }
   assert.ok(checked > 1000, `only ${checked} named objects checked`);
   assert.deepEqual([...new Set(unlisted)], []);
+});
+
+test('NAMES_WORKLOAD_ONLY_IF holds each rule to its own condition: every workload the rule names over the equivalence corpus satisfies it', () => {
+  // A predicate false for a workload skips the rule for that workload's reviews, so one that drifted
+  // from its rule (the rule now names workloads the predicate rules out) would hide findings.
+  const workloadKinds = new Set(WORKLOAD_KINDS.map((k) => k.split('/').pop()));
+  const violations: string[] = [];
+  const named = new Map<string, number>();
+  for (const { model, findings } of corpusAnalyses()) {
+    for (const f of findings) {
+      const holds = NAMES_WORKLOAD_ONLY_IF.get(f.ruleId);
+      if (!holds) continue;
+      for (const ref of [f.resource, ...f.evidence.map((e) => e.resource)]) {
+        if (!ref || !workloadKinds.has(ref.kind)) continue;
+        const subject = model.resources.find((r) => r.kind === ref.kind && r.namespace === ref.namespace && r.name === ref.name && groupOf(ref.apiVersion) === r.group);
+        assert.ok(subject, `${f.ruleId} names ${ref.kind} ${ref.namespace}/${ref.name}, which the model holds`);
+        named.set(f.ruleId, (named.get(f.ruleId) ?? 0) + 1);
+        if (!holds(subject, model)) violations.push(`${f.ruleId} names ${ref.kind} ${ref.namespace}/${ref.name}: ${f.message.slice(0, 120)}`);
+      }
+    }
+  }
+  assert.deepEqual(violations, []);
+  // The check must have something to check: the corpus has each rule naming workloads somewhere.
+  for (const id of NAMES_WORKLOAD_ONLY_IF.keys()) assert.ok((named.get(id) ?? 0) > 0, `${id} names no workload in the corpus, so its predicate is untested: ${JSON.stringify(Object.fromEntries(named))}`);
+});
+
+test('AUT004 runs for a tenant workload review whose proxy image gives the Istio version when no istiod is in the input (its finding names it)', () => {
+  // No istiod: the proxies' versions speak for the control plane. A Deployment whose injected proxy is
+  // 1.19 makes the DestinationRule's TLS unverified (VERIFY_CERTIFICATE_AT_CLIENT came in 1.21): high,
+  // with the Deployment as the version's evidence, so the review introduces it.
+  const objects = parseObjects(`${TENANT_NAMESPACES_YAML}---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: partner, namespace: shop}
+spec:
+  host: api.partner.example.com
+  trafficPolicy: {tls: {mode: SIMPLE}}
+`);
+  const deployment = (name: string, proxy: string | null) =>
+    parseObjects(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: shop}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+      annotations: {sidecar.istio.io/status: '{"containers":["istio-proxy"]}'}
+    spec:
+      containers:
+      - {name: app, image: registry.example/${name}:1}
+${proxy ? `      - {name: istio-proxy, image: 'docker.io/istio/proxyv2:${proxy}'}` : ''}
+`)[0];
+  const state = stateOf(objects);
+  const decider = new FastDecider(opts, { staleness: 'wait' });
+  try {
+    const old = reviewOf('CREATE', deployment('legacy', '1.19.3'));
+    const got = decider.decide(old, state);
+    assert.deepEqual(got, decideReference(old, state, opts));
+    assert.ok(got.introduced.some((f) => f.ruleId === 'AUT004' && f.severity === 'high'), JSON.stringify(ids(got)));
+    const plain = reviewOf('CREATE', deployment('plain', null));
+    assert.deepEqual(decider.decide(plain, state), decideReference(plain, state, opts));
+    assert.deepEqual(decider.stats().fallbacks, {});
+  } finally {
+    decider.close();
+  }
 });
 
 test('EVIDENCE_ONLY: a review of such a kind never introduces the rule\'s finding, though the finding names it', () => {
@@ -269,24 +363,15 @@ spec:
 test('BYP008 runs for a workload review only where it can name one: a namespace in no mode where some workloads join on their own', () => {
   // `mixed`: one Deployment joins by its pod label, so a new one that does not is listed (low). `out`:
   // nothing joins, the finding on the Namespace names no workload, and the rule is skipped.
-  const deployment = (name: string, ns: string, inject = false) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}${inject ? ', sidecar.istio.io/inject: "true"' : ''}}}
-    spec: {containers: [{name: app, image: registry.example/${name}:1}]}
-`;
-  const objects = parseObjects(['apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}\n', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: out}\n', deployment('joined', 'mixed', true), deployment('first', 'out')].join('---\n'));
+  const objects = parseObjects(['apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}\n', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: out}\n', plainDeployment('joined', 'mixed', true), plainDeployment('first', 'out')].join('---\n'));
   const state = stateOf(objects);
   const decider = new FastDecider(opts, { staleness: 'wait' });
   try {
-    const mixed = reviewOf('CREATE', parseObjects(deployment('plain', 'mixed'))[0]);
+    const mixed = reviewOf('CREATE', parseObjects(plainDeployment('plain', 'mixed'))[0]);
     const got = decider.decide(mixed, state);
     assert.deepEqual(got, decideReference(mixed, state, opts));
     assert.ok(ids(got).includes('BYP008'), `a workload outside the mesh beside one that joined is listed: ${JSON.stringify(ids(got))}`);
-    const out = reviewOf('CREATE', parseObjects(deployment('plain', 'out'))[0]);
+    const out = reviewOf('CREATE', parseObjects(plainDeployment('plain', 'out'))[0]);
     const none = decider.decide(out, state);
     assert.deepEqual(none, decideReference(out, state, opts));
     assert.ok(!ids(none).includes('BYP008'), JSON.stringify(ids(none)));

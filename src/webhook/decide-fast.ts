@@ -43,6 +43,7 @@ import { computePosture, overlayPosture, providePosture } from '../posture/index
 import type { AdmissionRequest, DecisionState } from './types.js';
 import { decideReference, identityOf, requestResource, type Decision, type DecideOptions } from './decide-reference.js';
 import { sameJson } from '../model/same-json.js';
+import { revealsIstioVersion } from '../advisories/detect.js';
 
 // What a rule reads for choosing the rules a review runs (its `reads` and the model's structure): the
 // incremental engine's definition, shared.
@@ -63,7 +64,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     AUT002: 'PeerAuthentication MutatingWebhookConfiguration ValidatingWebhookConfiguration workload',
     AUT003: 'DestinationRule Service workload',
     AUT004: 'DestinationRule ConfigMap IstioOperator workload',
-    AUT005: 'DestinationRule ConfigMap IstioOperator workload',
+    AUT005: 'DestinationRule',
     AUT006: 'ConfigMap MeshConfig IstioOperator Gateway Namespace workload',
     AUT007: 'AuthorizationPolicy workload',
     AUT008: 'AuthorizationPolicy',
@@ -141,13 +142,16 @@ export const EVIDENCE_ONLY: ReadonlyMap<string, ReadonlySet<string>> = new Map([
 const WORKLOAD_KEYS: ReadonlySet<string> = new Set(WORKLOAD_KINDS.map(normaliseKind));
 
 /**
- * Rules that name workloads only in some places (read from their report() calls): AUT004 and AUT005
- * name istiod's Deployment (in the root namespace) for its VERIFY_CERTIFICATE_AT_CLIENT; AUT006 names a
+ * Rules that name workloads only in some places (read from their report() calls): AUT004 names
+ * istiod's Deployment (in the root namespace) for its VERIFY_CERTIFICATE_AT_CLIENT, and the workload
+ * whose image gives the Istio version they grade by (istiod's, or with no istiod in the input the oldest
+ * proxy's, which can be any namespace's: controlPlaneVersions); AUT006 names a
  * namespace's first workload only when the namespace has no Namespace object; BYP008 as said beside it.
+ * Each predicate restates its rule's condition, so decide-fast.test.ts holds every one to the rule over
+ * the equivalence corpus: a workload the rule names must satisfy it.
  */
-const NAMES_WORKLOAD_ONLY_IF: ReadonlyMap<string, (subject: Resource, model: MeshModel) => boolean> = new Map([
-  ['AUT004', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
-  ['AUT005', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace],
+export const NAMES_WORKLOAD_ONLY_IF: ReadonlyMap<string, (subject: Resource, model: MeshModel) => boolean> = new Map([
+  ['AUT004', (subject: Resource, model: MeshModel) => subject.namespace === model.rootNamespace || revealsIstioVersion(model, subject)],
   ['AUT006', (subject: Resource, model: MeshModel) => !model.namespace(subject.namespace).resource],
   // BYP008 reports on the Namespace, and lists workloads only for a namespace in no mode (with a
   // Namespace object, not a system one) where some workloads join the mesh on their own and others do
