@@ -35,6 +35,22 @@ test('a PeerAuthentication with a selector in the root namespace is ignored by I
   assert.equal(permissive[0].severity, 'low');
 });
 
+test('a PeerAuthentication that only overrides ports is described by its port-level modes, not as an UNSET policy', async () => {
+  // net-istio's shape: a PERMISSIVE exception on a webhook port for an app the input does not hold.
+  const only = await findingsFor(rule, docs(...SHOP, peerAuth('shop', 'webhook', { selector: { matchLabels: { app: 'webhook' } }, portLevelMtls: { '8443': { mode: 'PERMISSIVE' } } })));
+  assert.equal(only.length, 1);
+  assert.equal(only[0].severity, 'low');
+  assert.equal(only[0].message, 'PeerAuthentication shop/webhook selects app=webhook, which matches no workload in namespace shop: its port-level mode (PERMISSIVE on port 8443; no workload-wide mode) applies to nothing.');
+  assert.doesNotMatch(only[0].message, /UNSET mode/);
+  // Both: the workload-wide mode and every port's; a STRICT port keeps the grade medium.
+  const both = await findingsFor(rule, docs(...SHOP, peerAuth('shop', 'api', { selector: { matchLabels: { app: 'api' } }, mtls: { mode: 'PERMISSIVE' }, portLevelMtls: { '8080': { mode: 'STRICT' }, '9090': { mode: 'DISABLE' } } })));
+  assert.equal(both[0].severity, 'medium');
+  assert.match(both[0].message, /: its PERMISSIVE mode and its port-level modes \(STRICT on port 8080, DISABLE on port 9090\) apply to nothing\.$/);
+  // No port-level settings: the workload-wide mode alone, as before (UNSET when it sets none).
+  const unset = await findingsFor(rule, docs(...SHOP, peerAuth('shop', 'empty', { selector: { matchLabels: { app: 'api' } } })));
+  assert.match(unset[0].message, /: its UNSET mode applies to nothing\.$/);
+});
+
 test('targetRefs: missing objects (when the namespace has that kind), other namespaces, unsupported kinds, sidecar-only Services', async () => {
   const base = [...SHOP, service('shop', 'web', { app: 'web' })];
   const missing = await findingsFor(rule, docs(...base, authz('shop', 'p', { targetRefs: [{ kind: 'Service', group: '', name: 'api' }], rules: [{}] })));

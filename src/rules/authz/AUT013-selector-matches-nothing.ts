@@ -74,7 +74,7 @@ export default defineRule({
           resource: r,
           path: ['spec', 'selector'],
           severity: pa.mode === 'STRICT' || pa.portLevel.some((p) => p.mode === 'STRICT') ? 'medium' : 'low',
-          message: `PeerAuthentication ${root}/${r.name} has a selector in the root namespace, where Istio ignores selector policies: its ${pa.mode ?? 'UNSET'} mode applies to no workload.`,
+          message: `PeerAuthentication ${root}/${r.name} has a selector in the root namespace, where Istio ignores selector policies: ${settingsOf(pa)} no workload.`,
         });
       } else if (pa.scope === 'workload' && !pa.targets.length && hasWorkloads(r.namespace) && onGatewayLabels(r.obj?.spec?.selector?.matchLabels)) {
         report({ resource: r, path: ['spec', 'selector'], severity: 'info', message: `PeerAuthentication ${r.namespace}/${r.name} ${unknownGateway(r.obj?.spec?.selector?.matchLabels)}` });
@@ -83,12 +83,25 @@ export default defineRule({
           resource: r,
           path: ['spec', 'selector'],
           severity: pa.mode === 'STRICT' || pa.portLevel.some((p) => p.mode === 'STRICT') ? 'medium' : 'low',
-          message: `PeerAuthentication ${r.namespace}/${r.name} selects ${labels(r.obj?.spec?.selector?.matchLabels)}, which matches no workload in namespace ${r.namespace}: its ${pa.mode ?? 'UNSET'} mode applies to nothing.`,
+          message: `PeerAuthentication ${r.namespace}/${r.name} selects ${labels(r.obj?.spec?.selector?.matchLabels)}, which matches no workload in namespace ${r.namespace}: ${settingsOf(pa)} nothing.`,
         });
       }
     }
   },
 });
+
+/**
+ * What a PeerAuthentication sets, for "... applies to nothing": its workload-wide mode, and the
+ * port-level modes when it has any. A policy that only overrides ports (a PERMISSIVE exception on a
+ * webhook port, `mtls` left out) is no "UNSET" policy to its author, whose exception is what matters.
+ */
+function settingsOf(pa: { mode: string | null; portLevel: ReadonlyArray<{ port: number; mode: string | null }> }): string {
+  const ports = pa.portLevel.map((p) => `${p.mode ?? 'UNSET'} on port ${p.port}`);
+  if (!ports.length) return `its ${pa.mode ?? 'UNSET'} mode applies to`;
+  const list = ports.length > 3 ? `${ports.slice(0, 3).join(', ')} and ${ports.length - 3} more` : ports.join(', ');
+  const many = ports.length > 1 ? 'port-level modes' : 'port-level mode';
+  return pa.mode ? `its ${pa.mode} mode and its ${many} (${list}) apply to` : `its ${many} (${list}; no workload-wide mode) ${ports.length > 1 ? 'apply' : 'applies'} to`;
+}
 
 /**
  * Does a selector name only the labels of Istio's own gateways (`istio: ingressgateway`, `app:
