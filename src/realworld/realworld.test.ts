@@ -828,3 +828,28 @@ describe('outbound-default: a mesh config without outboundTrafficPolicy, judged 
     );
   });
 });
+
+// Round 33 (docs/real-world.md): Knative's Istio ingress installs Gateways in its own namespace that
+// select the platform's ingress pods, and a Service beside those pods in istio-system; the pods are not
+// part of the add-on. istiod matches a Gateway's selector against pods in every namespace.
+describe("addon-gateway: an add-on's Gateways on the platform's ingress pods, which the input does not hold", () => {
+  for (const d of ['shared', 'own']) loadsCleanly(`addon-gateway/${d}`);
+
+  test('shared: HJK006 high on the Gateway, naming the platform Service whose selector includes its own', async () => {
+    const fs = ofRule(await scan('addon-gateway/shared'), 'HJK006');
+    assert.deepEqual(show(fs).map((s) => s.split(':')[0]), ['HJK006 high Gateway serverless/public-ingress spec.selector'], show(fs).join('\n'));
+    assert.match(fs[0].message, /so it selects the shared gateway pods behind Service istio-system\/serverless-local-gateway \(the pods are not in the input/);
+    assert.ok(fs[0].evidence.some((e) => e.role === 'shared-gateway-service' && e.resource?.kind === 'Service' && e.resource.name === 'serverless-local-gateway'));
+  });
+
+  test('own: a Gateway for gateway pods the Service does not select: no HJK006', async () => {
+    assert.deepEqual(show(ofRule(await scan('addon-gateway/own'), 'HJK006')), []);
+  });
+
+  test('AUT013 names the port-level exception of a PeerAuthentication that sets no workload-wide mode', async () => {
+    const fs = about(await scan('addon-gateway/shared'), 'PeerAuthentication', 'serverless/admission', 'AUT013');
+    assert.deepEqual(fs.map((f) => f.severity), ['low'], show(fs).join('\n'));
+    assert.match(fs[0].message, /its port-level mode \(PERMISSIVE on port 8443; no workload-wide mode\) applies to nothing\.$/);
+    assert.doesNotMatch(fs[0].message, /UNSET/);
+  });
+});

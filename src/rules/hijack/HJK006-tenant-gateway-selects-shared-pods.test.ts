@@ -119,3 +119,48 @@ test('the documented examples: bad is reported, good is not', async () => {
   assert.equal(bad[0].severity, 'high');
   assert.deepEqual(await findingsFor(rule, `${base}---\n${rule.meta.docs.good}`), []);
 });
+
+// The gateway pods are often not in the input while a Service in front of them is (Knative's
+// net-istio puts `knative-local-gateway` in istio-system, selecting `istio: ingressgateway`).
+const svcOnly = (gwSelector: string, svcSelector: string, svcNs = 'istio-system') => `apiVersion: v1
+kind: Namespace
+metadata: {name: knative-serving, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: knative-local-gateway, namespace: ${svcNs}}
+spec:
+  selector: ${svcSelector}
+  ports:
+  - {name: http2, port: 80, targetPort: 8081}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: knative-local-gateway, namespace: knative-serving}
+spec:
+  selector: ${gwSelector}
+  servers:
+  - port: {number: 8081, name: http, protocol: HTTP}
+    hosts: ["*"]
+`;
+
+test("a platform Service in front of gateway pods the selector matches stands for the pods missing from the input", async () => {
+  const f = await findingsFor(rule, svcOnly('{istio: ingressgateway}', '{istio: ingressgateway}'));
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'high');
+  assert.match(f[0].message, /^Gateway knative-serving\/knative-local-gateway of tenant knative-serving has selector istio=ingressgateway, so it selects the shared gateway pods behind Service istio-system\/knative-local-gateway \(the pods are not in the input; the Service's selector includes the Gateway's\)/);
+  assert.ok(f[0].evidence.some((e) => e.role === 'shared-gateway-service' && e.resource?.name === 'knative-local-gateway' && e.resource?.namespace === 'istio-system'));
+  // The Service's selector may say more than the Gateway's: its pods still carry the Gateway's labels.
+  assert.equal((await findingsFor(rule, svcOnly('{istio: ingressgateway}', '{istio: ingressgateway, app: istio-ingressgateway}'))).length, 1);
+});
+
+test('a Service does not stand for gateway pods it may not select, in a tenant namespace, or for pods that are no gateway', async () => {
+  // The Gateway asks for a label the Service's pods need not carry.
+  assert.deepEqual(await findingsFor(rule, svcOnly('{istio: ingressgateway, app: istio-ingressgateway}', '{istio: ingressgateway}')), []);
+  // Another value.
+  assert.deepEqual(await findingsFor(rule, svcOnly('{istio: ingressgateway}', '{istio: eastwestgateway}')), []);
+  // The Service is the tenant's own, in its own namespace.
+  assert.deepEqual(await findingsFor(rule, svcOnly('{istio: ingressgateway}', '{istio: ingressgateway}', 'knative-serving')), []);
+  // A platform Service for pods that carry no gateway label: a Gateway programs no such pod.
+  assert.deepEqual(await findingsFor(rule, svcOnly('{app: prometheus}', '{app: prometheus}')), []);
+});
