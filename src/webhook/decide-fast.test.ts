@@ -5,6 +5,7 @@ import path from 'node:path';
 import { FastDecider, decideReference, type DecideOptions } from './decide.js';
 import { EVIDENCE_ONLY, NAMES_WORKLOAD_ONLY_IF, RULE_NAMES } from './decide-fast.js';
 import type { Finding } from '../engine/finding.js';
+import { deployment, destinationRule, docs } from '../rules/authz/fixtures.js';
 import { groupOf } from '../model/resource.js';
 import { admissionRules } from './admission-kinds.js';
 import { allRules } from '../rules/index.js';
@@ -187,18 +188,8 @@ test('hostile Namespace updates: prototype names, control characters, huge and n
   assert.deepEqual(decider.stats().fallbacks, {});
 });
 
-/** A Deployment of one container, its pods labelled app=NAME (and sidecar.istio.io/inject: "true" when `inject`). */
-function plainDeployment(name: string, ns: string, inject = false): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}${inject ? ', sidecar.istio.io/inject: "true"' : ''}}}
-    spec: {containers: [{name: app, image: registry.example/${name}:1}]}
-`;
-}
+/** Pod labels of a Deployment that joins the mesh on its own (the injector's object webhook) in a namespace without injection. */
+const optedIn = (name: string) => ({ labels: { app: name, 'sidecar.istio.io/inject': 'true' } });
 
 /** The clusters of the equivalence corpus, each analysed once: its model and the admission rules' findings. */
 let corpusRuns: { model: MeshModel; findings: Finding[] }[] | null = null;
@@ -213,7 +204,7 @@ function corpusAnalyses(): { model: MeshModel; findings: Finding[] }[] {
   ];
   for (const c of cases) states.add(c.state.resources);
   // BYP008 lists workloads only in a namespace where some join the mesh on their own and others do not.
-  states.add(stateOf(parseObjects(['apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}\n', plainDeployment('joined', 'mixed', true), plainDeployment('plain', 'mixed')].join('---\n'))).resources);
+  states.add(stateOf(parseObjects(docs('apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}', deployment('mixed', 'joined', optedIn('joined')), deployment('mixed', 'plain')))).resources);
   corpusRuns = [...states].map((resources) => {
     // Numbered as the decision and a scan number them (the model indexes workloads by id).
     const model = new MeshModel([...resources()].map((r, id) => ({ ...r, id })));
@@ -270,15 +261,8 @@ test('AUT004 runs for a tenant workload review whose proxy image gives the Istio
   // No istiod: the proxies' versions speak for the control plane. A Deployment whose injected proxy is
   // 1.19 makes the DestinationRule's TLS unverified (VERIFY_CERTIFICATE_AT_CLIENT came in 1.21): high,
   // with the Deployment as the version's evidence, so the review introduces it.
-  const objects = parseObjects(`${TENANT_NAMESPACES_YAML}---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: partner, namespace: shop}
-spec:
-  host: api.partner.example.com
-  trafficPolicy: {tls: {mode: SIMPLE}}
-`);
-  const deployment = (name: string, proxy: string | null) =>
+  const objects = parseObjects(docs(TENANT_NAMESPACES_YAML, destinationRule('shop', 'partner', { host: 'api.partner.example.com', trafficPolicy: { tls: { mode: 'SIMPLE' } } })));
+  const withProxy = (name: string, proxy: string | null) =>
     parseObjects(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}, namespace: shop}
@@ -296,11 +280,11 @@ ${proxy ? `      - {name: istio-proxy, image: 'docker.io/istio/proxyv2:${proxy}'
   const state = stateOf(objects);
   const decider = new FastDecider(opts, { staleness: 'wait' });
   try {
-    const old = reviewOf('CREATE', deployment('legacy', '1.19.3'));
+    const old = reviewOf('CREATE', withProxy('legacy', '1.19.3'));
     const got = decider.decide(old, state);
     assert.deepEqual(got, decideReference(old, state, opts));
     assert.ok(got.introduced.some((f) => f.ruleId === 'AUT004' && f.severity === 'high'), JSON.stringify(ids(got)));
-    const plain = reviewOf('CREATE', deployment('plain', null));
+    const plain = reviewOf('CREATE', withProxy('plain', null));
     assert.deepEqual(decider.decide(plain, state), decideReference(plain, state, opts));
     assert.deepEqual(decider.stats().fallbacks, {});
   } finally {
@@ -363,15 +347,15 @@ spec:
 test('BYP008 runs for a workload review only where it can name one: a namespace in no mode where some workloads join on their own', () => {
   // `mixed`: one Deployment joins by its pod label, so a new one that does not is listed (low). `out`:
   // nothing joins, the finding on the Namespace names no workload, and the rule is skipped.
-  const objects = parseObjects(['apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}\n', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: out}\n', plainDeployment('joined', 'mixed', true), plainDeployment('first', 'out')].join('---\n'));
+  const objects = parseObjects(docs('apiVersion: v1\nkind: Namespace\nmetadata: {name: mixed}', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: out}', deployment('mixed', 'joined', optedIn('joined')), deployment('out', 'first')));
   const state = stateOf(objects);
   const decider = new FastDecider(opts, { staleness: 'wait' });
   try {
-    const mixed = reviewOf('CREATE', parseObjects(plainDeployment('plain', 'mixed'))[0]);
+    const mixed = reviewOf('CREATE', parseObjects(deployment('mixed', 'plain'))[0]);
     const got = decider.decide(mixed, state);
     assert.deepEqual(got, decideReference(mixed, state, opts));
     assert.ok(ids(got).includes('BYP008'), `a workload outside the mesh beside one that joined is listed: ${JSON.stringify(ids(got))}`);
-    const out = reviewOf('CREATE', parseObjects(plainDeployment('plain', 'out'))[0]);
+    const out = reviewOf('CREATE', parseObjects(deployment('out', 'plain'))[0]);
     const none = decider.decide(out, state);
     assert.deepEqual(none, decideReference(out, state, opts));
     assert.ok(!ids(none).includes('BYP008'), JSON.stringify(ids(none)));

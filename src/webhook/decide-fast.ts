@@ -312,7 +312,7 @@ export class FastDecider {
     // reference would report is the base's failures, as any review does.
     if (incoming && old && sameObject(incoming, old)) {
       if (!this.warming) this.counters.fast++;
-      return { introduced: [], failures: dedupeFailures([...base.failures]) };
+      return { introduced: [], failures: dedupeFailures(base.failures) };
     }
 
     // A replacement keeps the cached object's place (its id); a new object comes last.
