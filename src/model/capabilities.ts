@@ -52,6 +52,12 @@ export const CAPABILITIES = {
 
 export type Capability = keyof typeof CAPABILITIES;
 
+/**
+ * The cluster-scoped resources the checks name: only a ClusterRoleBinding grants rights on them (and
+ * `cluster-admin`'s `*` through a RoleBinding is one namespace's admin, not the cluster's).
+ */
+const CLUSTER_SCOPED = new Set(['mutatingwebhookconfigurations', 'validatingwebhookconfigurations', 'users', 'groups']);
+
 export interface CapabilityGrant {
   capability: Capability;
   /** null: in every namespace (ClusterRoleBinding). */
@@ -67,7 +73,9 @@ export function capabilitiesOf(model: MeshModel): Map<string, CapabilityGrant[]>
   const out = new Map<string, CapabilityGrant[]>();
   for (const g of rbacOf(model).grants) {
     for (const [cap, def] of Object.entries(CAPABILITIES) as Array<[Capability, (typeof CAPABILITIES)[Capability]]>) {
-      if (!def.checks.some(([verbs, group, resource]) => verbs.some((v) => ruleAllows(g.rule.rule, v, group, resource)))) continue;
+      // A RoleBinding grants nothing on cluster-scoped resources, whatever its role says.
+      const reaches = (resource: string) => g.namespace === null || (resource !== '*' && !CLUSTER_SCOPED.has(resource));
+      if (!def.checks.some(([verbs, group, resource]) => reaches(resource) && verbs.some((v) => ruleAllows(g.rule.rule, v, group, resource)))) continue;
       let list = out.get(g.subject);
       if (!list) out.set(g.subject, (list = []));
       list.push({ capability: cap, namespace: g.namespace, grant: g });

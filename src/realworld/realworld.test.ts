@@ -733,6 +733,36 @@ describe('argo-rollouts: pod templates of Rollouts, and what they run', () => {
   });
 });
 
+// Who may take over Istio's control plane through RBAC (HJK019): istiod's own roles, cert-manager's CA
+// injector, a controller limited to its own webhook, a RoleBinding in istio-system (README.md in the fixture).
+describe('control-plane-rbac: the injector webhook, the mesh config and the CA key, by who holds them', () => {
+  const target = 'control-plane-rbac';
+  loadsCleanly(target);
+
+  test("istiod's and the gateway's roles are the platform's; a controller limited to its own webhook is fine", async () => {
+    const r = await scan(target);
+    for (const name of ['istiod-clusterrole-istio-system', 'model-serving-webhook-certs']) assert.deepEqual(show(about(r, 'ClusterRoleBinding', `/${name}`)), []);
+    for (const name of ['istio-system/istiod', 'istio-system/istio-ingressgateway-sds', 'model-serving/model-serving-controller']) assert.deepEqual(show(about(r, 'RoleBinding', name)), []);
+  });
+
+  test("graded by who holds it: cert-manager's injector medium, a group in istio-system and a person cluster-wide high", async () => {
+    const r = await scan(target);
+    const fs = ofRule(r, 'HJK019');
+    assert.deepEqual(
+      fs.map((f) => `${f.severity} ${f.resource.kind} ${f.resource.namespace}/${f.resource.name}`).sort(),
+      ['high ClusterRoleBinding /oncall-admin', 'high RoleBinding istio-system/mesh-helpers-edit', 'medium ClusterRoleBinding /cert-manager-cainjector'],
+      show(fs).join('\n'),
+    );
+    const cainjector = about(r, 'ClusterRoleBinding', '/cert-manager-cainjector', 'HJK019')[0];
+    assert.match(cainjector.message, /change MutatingWebhookConfigurations, Istio's sidecar injector among them .*; and read or replace the mesh CA's key in istio-system/);
+    assert.doesNotMatch(cainjector.message, /write the mesh config/, 'it writes no ConfigMap');
+    assert.match(cainjector.message, /If cert-manager runs platform software, list it under platform\.namespaces in the tenant policy\.$/);
+    const helpers = about(r, 'RoleBinding', 'istio-system/mesh-helpers-edit', 'HJK019')[0];
+    assert.match(helpers.message, /group:mesh-helpers write the mesh config and the injection template in istio-system .*; and read or replace the mesh CA's key/);
+    assert.match(helpers.evidence[0].description, /ClusterRole edit \(Kubernetes default\)/);
+  });
+});
+
 // Tetrate's analyzer's relaxed-SNI inputs and Istio's best practice: a wildcard HTTPS Gateway beside a
 // stricter Gateway for one of its names (README.md in the fixture).
 describe('relaxed-sni: a wildcard Gateway without client certificates beside a stricter one for one of its names', () => {

@@ -118,6 +118,7 @@ export const RULE_NAMES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
     HJK016: 'Sidecar Namespace',
     HJK017: 'Gateway VirtualService workload',
     HJK018: 'WasmPlugin',
+    HJK019: 'ClusterRole Role ClusterRoleBinding RoleBinding',
   }).map(([id, kinds]) => [id, new Set(kinds.split(' '))]),
 );
 

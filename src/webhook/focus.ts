@@ -134,6 +134,7 @@ const FOCUS_KEYS: ReadonlyArray<[string, string]> = [
   ['HJK016', 'skwn'],
   ['HJK017', 'wn'],
   ['HJK018', 'kwn'],
+  ['HJK019', 'kwn'],
 ];
 
 /**

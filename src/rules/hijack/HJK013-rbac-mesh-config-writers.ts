@@ -2,6 +2,7 @@ import { defineRule, type EvidenceInput } from '../types.js';
 import { rbacOf, ruleAllows, WRITE_VERBS, type Grant, type RbacRule } from '../../model/rbac.js';
 import { isObject } from '../../model/workloads.js';
 import { MITIGATION } from './common.js';
+import { RBAC_KINDS, roleRuleEvidence } from './rbac-grants.js';
 
 /** Mesh-configuration objects tenants should not write: all of Istio's networking and security APIs, and the gateway objects of the Gateway API. */
 const TARGETS: Array<{ group: string; resource: string }> = [
@@ -24,7 +25,7 @@ export default defineRule({
     severity: 'high',
     category: 'traffic-hijack',
     scope: 'namespace',
-    reads: ['rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
+    reads: RBAC_KINDS,
     docs: {
       summary:
         'A RoleBinding or ClusterRoleBinding gives a user, group or service account that is not the platform the right to create, update or patch networking.istio.io, security.istio.io or extensions.istio.io objects, or Gateway API Gateways and GatewayClasses — directly, through wildcards, or through ClusterRole aggregation. Also reported: ClusterRoles that aggregate such rights into Kubernetes\' built-in `admin` or `edit` roles, which namespace owners usually hold.',
@@ -50,14 +51,7 @@ export default defineRule({
       if (!entry) bySubject.set(key, (entry = { grant: g, rights: new Set(), evidence: new Map() }));
       for (const r of rights) entry.rights.add(r);
       const evKey = `${g.rule.fromName}#${g.rule.index}`;
-      if (!entry.evidence.has(evKey)) {
-        entry.evidence.set(evKey, {
-          role: 'rbac-rule',
-          description: `${g.rule.fromName} rules[${g.rule.index}]: verbs ${g.rule.rule.verbs.join(',')} on ${g.rule.rule.apiGroups.map((x) => x || 'core').join(',')} / ${g.rule.rule.resources.join(',')}`,
-          resource: g.rule.from ?? undefined,
-          path: g.rule.from ? ['rules', g.rule.index] : undefined,
-        });
-      }
+      if (!entry.evidence.has(evKey)) entry.evidence.set(evKey, roleRuleEvidence(g));
     }
     for (const { grant: g, rights, evidence } of bySubject.values()) {
       const scope = g.namespace === null ? 'in every namespace' : `in namespace ${g.namespace}`;

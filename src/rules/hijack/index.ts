@@ -17,6 +17,7 @@ import HJK015 from './HJK015-sidecar-selectors-overlap.js';
 import HJK016 from './HJK016-sidecar-on-ambient.js';
 import HJK017 from './HJK017-conflicting-gateways.js';
 import HJK018 from './HJK018-wasm-module-unpinned.js';
+import HJK019 from './HJK019-rbac-control-plane-takeover.js';
 
 /** The rules of this domain, in ID order. Add new rule modules here. */
-export const rules: Rule[] = [HJK001, HJK002, HJK003, HJK004, HJK005, HJK006, HJK007, HJK008, HJK009, HJK010, HJK011, HJK012, HJK013, HJK014, HJK015, HJK016, HJK017, HJK018];
+export const rules: Rule[] = [HJK001, HJK002, HJK003, HJK004, HJK005, HJK006, HJK007, HJK008, HJK009, HJK010, HJK011, HJK012, HJK013, HJK014, HJK015, HJK016, HJK017, HJK018, HJK019];
