@@ -48,6 +48,34 @@ function hugeJson(): string {
   return file;
 }
 
+/**
+ * RBAC made to multiply (written at test time, like the huge document): one ClusterRoleBinding of 4,000
+ * subjects to a ClusterRole of 4,000 rules that each give every right (`product`: 16 million
+ * subject-rule pairs, 1.8 GB and 39 s when the index listed them all), and 2,000 ClusterRoles that each
+ * aggregate every other, each bound to its own user (`aggregation`: a cycle of 2,000, which overflowed
+ * the stack of a recursive resolution and made the RBAC rules fail).
+ */
+function rbacBomb(shape: 'product' | 'aggregation'): string {
+  tmp ||= mkdtempSync(path.join(os.tmpdir(), 'meshward-bombs-'));
+  const file = path.join(tmp, `rbac-${shape}.yaml`);
+  if (existsSync(file)) return file;
+  const head = 'apiVersion: rbac.authorization.k8s.io/v1\n';
+  const all = '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}';
+  const docs: string[] = [];
+  if (shape === 'product') {
+    const n = 4000;
+    docs.push(`${head}kind: ClusterRole\nmetadata: {name: big}\nrules:\n${Array.from({ length: n }, () => `- ${all}`).join('\n')}`);
+    docs.push(`${head}kind: ClusterRoleBinding\nmetadata: {name: big}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: big}\nsubjects:\n${Array.from({ length: n }, (_, i) => `- {kind: User, name: u${i}}`).join('\n')}`);
+  } else {
+    for (let i = 0; i < 2000; i++) {
+      docs.push(`${head}kind: ClusterRole\nmetadata: {name: r${i}, labels: {agg: "yes"}}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {agg: "yes"}}]}\nrules: [${all}]`);
+      docs.push(`${head}kind: ClusterRoleBinding\nmetadata: {name: b${i}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r${i}}\nsubjects: [{kind: User, name: u${i}}]`);
+    }
+  }
+  writeFileSync(file, docs.join('\n---\n') + '\n');
+  return file;
+}
+
 export const CASES: BombCase[] = [
   { name: 'merge-key chain (scan)', args: ['scan', f('merge-key-chain.yaml'), '--format', 'json'] },
   { name: 'merge-key list bomb (scan)', args: ['scan', f('merge-key-list-bomb.yaml'), '--format', 'json'] },
@@ -73,6 +101,9 @@ export const CASES: BombCase[] = [
   ...(['text', 'json', 'dot', 'mermaid'] as const).map((format) => ({ name: `canary secrets (blast-radius ${format})`, args: ['blast-radius', '--cluster', `a=${f('canary-secrets.yaml')}`, '--format', format], human: format !== 'json' })),
   ...(['text', 'json', 'sarif', 'junit'] as const).map((format) => ({ name: `canary kubeconfig (kubeconfig ${format})`, args: ['kubeconfig', f('kubeconfig-canaries.yaml'), '--format', format], human: format === 'text' })),
   { name: 'canary jwksUri (scan json)', args: ['scan', f('canary-jwks.yaml'), '--format', 'json'] },
+  { name: 'RBAC: 4,000 subjects x 4,000 rules (scan)', args: ['scan', '@rbac-product', '--format', 'json'] },
+  { name: 'RBAC: 4,000 subjects x 4,000 rules (blast-radius)', args: ['blast-radius', '--cluster', 'a=@rbac-product', '--format', 'json'] },
+  { name: 'RBAC: 2,000 ClusterRoles aggregating each other (scan)', args: ['scan', '@rbac-aggregation', '--format', 'json'] },
 ];
 
 function check(c: BombCase, r: HostileRun): void {
@@ -94,7 +125,9 @@ function check(c: BombCase, r: HostileRun): void {
 describe('bomb corpus through the CLI', { concurrency: 2 }, () => {
   for (const c of CASES) {
     it(c.name, { timeout: RUN_TIMEOUT_MS + 15_000 }, async () => {
-      const args = c.args.map((a) => (a === '@huge-json' ? hugeJson() : a));
+      const args = c.args.map((a) =>
+        a === '@huge-json' ? hugeJson() : a.endsWith('@rbac-product') ? a.replace('@rbac-product', rbacBomb('product')) : a === '@rbac-aggregation' ? rbacBomb('aggregation') : a,
+      );
       const r = await runHostile(args, { timeoutMs: RUN_TIMEOUT_MS, heapMiB: 1024 });
       check(c, r);
     });

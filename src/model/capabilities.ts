@@ -1,5 +1,5 @@
 import type { MeshModel } from './model.js';
-import { rbacOf, ruleAllows, type Grant } from './rbac.js';
+import { grantOf, rbacOf, ruleAllows, type Grant, type SourcedRule } from './rbac.js';
 
 /**
  * What a principal can do that matters for taking a cluster over. Each capability is a set of
@@ -71,14 +71,33 @@ export interface CapabilityGrant {
  */
 export function capabilitiesOf(model: MeshModel): Map<string, CapabilityGrant[]> {
   const out = new Map<string, CapabilityGrant[]>();
-  for (const g of rbacOf(model).grants) {
-    for (const [cap, def] of Object.entries(CAPABILITIES) as Array<[Capability, (typeof CAPABILITIES)[Capability]]>) {
-      // A RoleBinding grants nothing on cluster-scoped resources, whatever its role says.
-      const reaches = (resource: string) => g.namespace === null || (resource !== '*' && !CLUSTER_SCOPED.has(resource));
-      if (!def.checks.some(([verbs, group, resource]) => reaches(resource) && verbs.some((v) => ruleAllows(g.rule.rule, v, group, resource)))) continue;
-      let list = out.get(g.subject);
-      if (!list) out.set(g.subject, (list = []));
-      list.push({ capability: cap, namespace: g.namespace, grant: g });
+  const entries = Object.entries(CAPABILITIES) as Array<[Capability, (typeof CAPABILITIES)[Capability]]>;
+  // Per role (its bindings share its rule list) and kind of binding: each capability with the first of
+  // the role's rules that gives it. Judged once whatever the number of bindings and subjects, and at
+  // most one entry per capability for each subject of a binding.
+  const judged = { cluster: new Map<readonly SourcedRule[], Map<Capability, SourcedRule>>(), namespace: new Map<readonly SourcedRule[], Map<Capability, SourcedRule>>() };
+  const firstOf = (rules: readonly SourcedRule[], clusterWide: boolean): Map<Capability, SourcedRule> => {
+    const memo = clusterWide ? judged.cluster : judged.namespace;
+    let first = memo.get(rules);
+    if (first) return first;
+    first = new Map();
+    // A RoleBinding grants nothing on cluster-scoped resources, whatever its role says.
+    const reaches = (resource: string) => clusterWide || (resource !== '*' && !CLUSTER_SCOPED.has(resource));
+    for (const rule of rules) {
+      for (const [cap, def] of entries) {
+        if (!first.has(cap) && def.checks.some(([verbs, group, resource]) => reaches(resource) && verbs.some((v) => ruleAllows(rule.rule, v, group, resource)))) first.set(cap, rule);
+      }
+    }
+    memo.set(rules, first);
+    return first;
+  };
+  for (const b of rbacOf(model).bound) {
+    const first = firstOf(b.rules, b.namespace === null);
+    if (!first.size) continue;
+    for (const s of b.subjects) {
+      let list = out.get(s.subject);
+      if (!list) out.set(s.subject, (list = []));
+      for (const [cap, rule] of first) list.push({ capability: cap, namespace: b.namespace, grant: grantOf(b, s, rule) });
     }
   }
   return out;

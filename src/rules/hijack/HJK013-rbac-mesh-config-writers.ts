@@ -1,8 +1,8 @@
-import { defineRule, type EvidenceInput } from '../types.js';
-import { rbacOf, ruleAllows, WRITE_VERBS, type Grant, type RbacRule } from '../../model/rbac.js';
+import { defineRule } from '../types.js';
+import { rbacOf, ruleAllows, WRITE_VERBS, type RbacRule } from '../../model/rbac.js';
 import { isObject } from '../../model/workloads.js';
 import { MITIGATION } from './common.js';
-import { RBAC_KINDS, roleRuleEvidence } from './rbac-grants.js';
+import { RBAC_KINDS, reportEachSubject, RuleJudgements } from './rbac-grants.js';
 
 /** Mesh-configuration objects tenants should not write: all of Istio's networking and security APIs, and the gateway objects of the Gateway API. */
 const TARGETS: Array<{ group: string; resource: string }> = [
@@ -40,29 +40,17 @@ export default defineRule({
     },
   },
   check({ model, report }) {
-    const tenancy = model.tenancy;
-    const bySubject = new Map<string, { grant: Grant; rights: Set<string>; evidence: Map<string, EvidenceInput> }>();
-    for (const g of rbacOf(model).grants) {
-      if (tenancy.isPlatformSubject(g.subject)) continue;
-      const rights = writable(g.rule.rule);
-      if (!rights.length) continue;
-      const key = `${g.binding.id}:${g.subjectIndex}`;
-      let entry = bySubject.get(key);
-      if (!entry) bySubject.set(key, (entry = { grant: g, rights: new Set(), evidence: new Map() }));
-      for (const r of rights) entry.rights.add(r);
-      const evKey = `${g.rule.fromName}#${g.rule.index}`;
-      if (!entry.evidence.has(evKey)) entry.evidence.set(evKey, roleRuleEvidence(g));
-    }
-    for (const { grant: g, rights, evidence } of bySubject.values()) {
-      const scope = g.namespace === null ? 'in every namespace' : `in namespace ${g.namespace}`;
+    const judgements = new RuleJudgements((rule) => writable(rule.rule));
+    for (const b of rbacOf(model).bound) {
+      // Judged once per role, whatever the number of its bindings and their subjects.
+      const { gives: rights, evidence } = judgements.of(b.rules);
+      if (!evidence.length) continue;
+      const scope = b.namespace === null ? 'in every namespace' : `in namespace ${b.namespace}`;
       const list = [...rights];
-      report({
-        resource: g.binding,
-        path: ['subjects', g.subjectIndex],
-        key: g.subject,
-        message: `${g.binding.kind} ${g.binding.namespace ? `${g.binding.namespace}/` : ''}${g.binding.name} lets ${g.subject} write ${list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ')} ${scope} (through ${g.roleKind} ${g.roleName}); mesh config written in one namespace can redirect traffic of the whole mesh.`,
-        evidence: [...evidence.values()],
-      });
+      const what = list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ');
+      reportEachSubject({ model, report }, b, evidence, (subject, binding) => ({
+        message: `${binding} lets ${subject} write ${what} ${scope} (through ${b.roleKind} ${b.roleName}); mesh config written in one namespace can redirect traffic of the whole mesh.`,
+      }));
     }
     for (const role of model.ofKind('rbac.authorization.k8s.io', 'ClusterRole')) {
       const into = AGGREGATE_LABELS.filter((l) => role.labels[l] === 'true');

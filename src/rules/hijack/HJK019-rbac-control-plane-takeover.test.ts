@@ -160,3 +160,14 @@ test('platform subjects are exempt; everyone is critical', async () => {
   assert.equal(everyone.length, 1);
   assert.equal(everyone[0].severity, 'critical');
 });
+
+test('evidence names the first five rules and counts the rest; one judgement serves every subject', async () => {
+  const rules = Array.from({ length: 8 }, (_, i) => `- {apiGroups: [""], resources: [secrets], verbs: [get], resourceNames: [cacerts, x${i}]}`).join('\n');
+  const f = await findingsFor(rule, granted(rules, '{kind: User, name: alice}\n- {kind: User, name: bob}', 'istio-system'));
+  assert.deepEqual(f.map((x) => x.message.split(' ')[3]), ['user:alice', 'user:bob']);
+  for (const x of f) {
+    assert.equal(x.evidence.length, 6);
+    assert.equal(x.evidence[5].description, 'and 3 more rules of the same role');
+    assert.equal(x.evidence[4].location?.path, 'rules[4]');
+  }
+});

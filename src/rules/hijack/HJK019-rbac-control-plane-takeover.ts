@@ -1,7 +1,6 @@
-import { defineRule, type EvidenceInput } from '../types.js';
+import { defineRule } from '../types.js';
 import { rbacOf, ruleAllows, type RbacRule } from '../../model/rbac.js';
-import type { Resource } from '../../model/resource.js';
-import { RBAC_KINDS, roleRuleEvidence } from './rbac-grants.js';
+import { RBAC_KINDS, reportEachSubject, RuleJudgements } from './rbac-grants.js';
 
 /**
  * Three footholds that give whoever holds them the whole mesh, not one namespace's traffic:
@@ -63,6 +62,8 @@ const SERVICE_ACCOUNTS = /^(serviceaccount:|group:system:serviceaccounts:)/;
  * rights by design: the finding is that their compromise is the mesh's, which is worth knowing but
  * is not a misconfiguration a CI gate at high should stop.
  */
+const ORDER: Foothold[] = ['webhook', 'config', 'ca'];
+
 function grade(subject: string, clusterWide: boolean): 'critical' | 'high' | 'medium' {
   if (EVERYONE.test(subject)) return 'critical';
   return clusterWide && SERVICE_ACCOUNTS.test(subject) ? 'medium' : 'high';
@@ -110,34 +111,22 @@ export default defineRule({
     },
   },
   check({ model, report }) {
-    const tenancy = model.tenancy;
     const root = model.rootNamespace;
-    const bySubject = new Map<string, { binding: Resource; subject: string; subjectIndex: number; via: string; footholds: Set<Foothold>; evidence: Map<string, EvidenceInput> }>();
-    for (const g of rbacOf(model).grants) {
+    // What one rule gives, through a ClusterRoleBinding and through a RoleBinding in the root namespace.
+    const footholdsOf = (clusterWide: boolean) =>
+      new RuleJudgements((rule) => TARGETS.filter((t) => (clusterWide || !t.clusterScoped) && grantedVerbs(rule.rule, t).length > 0).map((t) => t.foothold));
+    const judgements = { cluster: footholdsOf(true), root: footholdsOf(false) };
+    for (const b of rbacOf(model).bound) {
       // A RoleBinding elsewhere than the root namespace reaches none of these objects.
-      if (g.namespace !== null && g.namespace !== root) continue;
-      if (tenancy.isPlatformSubject(g.subject)) continue;
-      const held = TARGETS.filter((t) => !(t.clusterScoped && g.namespace !== null) && grantedVerbs(g.rule.rule, t).length > 0);
-      if (!held.length) continue;
-      const key = `${g.binding.id}:${g.subjectIndex}`;
-      let entry = bySubject.get(key);
-      if (!entry) bySubject.set(key, (entry = { binding: g.binding, subject: g.subject, subjectIndex: g.subjectIndex, via: `${g.roleKind} ${g.roleName}`, footholds: new Set(), evidence: new Map() }));
-      for (const t of held) entry.footholds.add(t.foothold);
-      const evKey = `${g.rule.fromName}#${g.rule.index}`;
-      if (!entry.evidence.has(evKey)) entry.evidence.set(evKey, roleRuleEvidence(g));
-    }
-    const ORDER: Foothold[] = ['webhook', 'config', 'ca'];
-    for (const e of bySubject.values()) {
-      const b = e.binding;
-      const what = ORDER.filter((f) => e.footholds.has(f)).map((f) => phrase(f, root));
-      report({
-        resource: b,
-        path: ['subjects', e.subjectIndex],
-        key: e.subject,
-        severity: grade(e.subject, b.kind === 'ClusterRoleBinding'),
-        message: `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} lets ${e.subject} ${what.join('; and ')} (through ${e.via}): whoever holds it can take over the whole mesh.${platformHint(e.subject)}`,
-        evidence: [...e.evidence.values()],
-      });
+      if (b.namespace !== null && b.namespace !== root) continue;
+      // Judged once per role, whatever the number of its bindings and their subjects.
+      const { gives: footholds, evidence } = (b.namespace === null ? judgements.cluster : judgements.root).of(b.rules);
+      if (!evidence.length) continue;
+      const what = ORDER.filter((f) => footholds.has(f)).map((f) => phrase(f, root));
+      reportEachSubject({ model, report }, b, evidence, (subject, binding) => ({
+        severity: grade(subject, b.namespace === null),
+        message: `${binding} lets ${subject} ${what.join('; and ')} (through ${b.roleKind} ${b.roleName}): whoever holds it can take over the whole mesh.${platformHint(subject)}`,
+      }));
     }
   },
 });
