@@ -754,11 +754,11 @@ describe('control-plane-rbac: the injector webhook, the mesh config and the CA k
       show(fs).join('\n'),
     );
     const cainjector = about(r, 'ClusterRoleBinding', '/cert-manager-cainjector', 'HJK019')[0];
-    assert.match(cainjector.message, /change MutatingWebhookConfigurations, Istio's sidecar injector among them .*; and read or replace the mesh CA's key in istio-system/);
+    assert.match(cainjector.message, /change MutatingWebhookConfigurations, Istio's sidecar injector among them .*; and read the mesh CA's key in istio-system/);
     assert.doesNotMatch(cainjector.message, /write the mesh config/, 'it writes no ConfigMap');
     assert.match(cainjector.message, /If cert-manager runs platform software, list it under platform\.namespaces in the tenant policy\.$/);
     const helpers = about(r, 'RoleBinding', 'istio-system/mesh-helpers-edit', 'HJK019')[0];
-    assert.match(helpers.message, /group:mesh-helpers write the mesh config and the injection template in istio-system .*; and read or replace the mesh CA's key/);
+    assert.match(helpers.message, /group:mesh-helpers write the mesh config and the injection template in istio-system .*; and read and replace the mesh CA's key/);
     assert.match(helpers.evidence[0].description, /ClusterRole edit \(Kubernetes default\)/);
   });
 });

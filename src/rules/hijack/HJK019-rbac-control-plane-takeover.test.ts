@@ -68,11 +68,17 @@ test("the mesh CA's Secret: read or replaced", async () => {
   const secrets = (verbs: string, names = '') => `- {apiGroups: [""], resources: [secrets]${names}, verbs: [${verbs}]}`;
   const f = await findingsFor(rule, granted(secrets('get'), CI, 'istio-system'));
   assert.equal(f.length, 1);
-  assert.match(f[0].message, /read or replace the mesh CA's key in istio-system \(Secret cacerts or istio-ca-secret/);
-  assert.equal((await findingsFor(rule, granted(secrets('list, watch'), CI))).length, 1, 'every namespace includes the root one');
+  assert.match(f[0].message, /lets serviceaccount:ci:deployer read the mesh CA's key in istio-system \(Secret cacerts or istio-ca-secret: with it anyone can mint/);
+  assert.equal(f[0].severity, 'high', 'a grant made in the root namespace');
+  const everywhere = await findingsFor(rule, granted(secrets('list, watch'), CI));
+  assert.equal(everywhere.length, 1, 'every namespace includes the root one');
+  assert.equal(everywhere[0].severity, 'low', 'a controller that reads every Secret of the cluster');
+  assert.equal((await findingsFor(rule, granted(secrets('list, watch'), '{kind: User, name: alice}')))[0].severity, 'high', 'a person');
   assert.equal((await findingsFor(rule, granted(secrets('get'), CI, 'ci'))).length, 0);
   assert.equal((await findingsFor(rule, granted(secrets('get', ', resourceNames: [istio-ingressgateway-certs]'), CI, 'istio-system'))).length, 0);
-  assert.equal((await findingsFor(rule, granted(secrets('update', ', resourceNames: [cacerts]'), CI, 'istio-system'))).length, 1);
+  const replace = await findingsFor(rule, granted(secrets('update', ', resourceNames: [cacerts]'), CI));
+  assert.match(replace[0].message, /replace the mesh CA's key in istio-system \(Secret cacerts or istio-ca-secret: istiod signs every workload certificate with the CA it finds there\)/);
+  assert.equal(replace[0].severity, 'medium', 'replacing the CA is more than reading Secrets');
 });
 
 test('a mesh with another root namespace is judged there', async () => {
@@ -101,7 +107,7 @@ subjects:
 - {kind: Group, name: "system:masters"}
 `);
   assert.equal(f.length, 1);
-  assert.match(f[0].message, /user:jenkins change MutatingWebhookConfigurations.*; and write the mesh config.*; and read or replace the mesh CA's key/);
+  assert.match(f[0].message, /user:jenkins change MutatingWebhookConfigurations.*; and write the mesh config.*; and read and replace the mesh CA's key/);
   assert.match(f[0].evidence[0].description, /ClusterRole cluster-admin \(Kubernetes default\)/);
 });
 
@@ -115,7 +121,7 @@ subjects:
 - {kind: Group, name: app-team}
 `);
   assert.equal(edit.length, 1);
-  assert.match(edit[0].message, /group:app-team write the mesh config.*; and read or replace the mesh CA's key/);
+  assert.match(edit[0].message, /group:app-team write the mesh config.*; and read and replace the mesh CA's key/);
   const aggregated = await findingsFor(rule, `${RBAC}
 kind: ClusterRole
 metadata: {name: hooks, labels: {example.com/aggregate-to-ops: "true"}}

@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import type { Severity } from '../../engine/finding.js';
 import { rbacOf, ruleAllows, type RbacRule } from '../../model/rbac.js';
 import { RBAC_KINDS, reportEachSubject, RuleJudgements } from './rbac-grants.js';
 
@@ -18,7 +19,7 @@ import { RBAC_KINDS, reportEachSubject, RuleJudgements } from './rbac-grants.js'
  * Kubernetes facts the checks follow: a rule with `resourceNames` never allows `create` (the name is
  * not known when the request is authorized), and allows other verbs only on the names it lists.
  */
-type Foothold = 'webhook' | 'config' | 'ca';
+type Foothold = 'webhook' | 'config' | 'ca-read' | 'ca-write';
 
 interface Target {
   foothold: Foothold;
@@ -42,7 +43,8 @@ const WRITE = ['create', 'update', 'patch', 'delete'];
 const TARGETS: Target[] = [
   { foothold: 'webhook', group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations', verbs: WRITE, names: (n) => INJECTOR_WEBHOOK.test(n), clusterScoped: true },
   { foothold: 'config', group: '', resource: 'configmaps', verbs: ['create', 'update', 'patch'], names: MESH_CONFIG, clusterScoped: false },
-  { foothold: 'ca', group: '', resource: 'secrets', verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'], names: (n) => CA_SECRETS.has(n), clusterScoped: false },
+  { foothold: 'ca-read', group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'], names: (n) => CA_SECRETS.has(n), clusterScoped: false },
+  { foothold: 'ca-write', group: '', resource: 'secrets', verbs: ['create', 'update', 'patch'], names: (n) => CA_SECRETS.has(n), clusterScoped: false },
 ];
 
 /** The verbs of `t` that `rule` really grants, with Kubernetes' resourceNames semantics. */
@@ -57,27 +59,32 @@ const SERVICE_ACCOUNTS = /^(serviceaccount:|group:system:serviceaccounts:)/;
 
 /**
  * How bad a grant is: every caller (critical); a grant made in the root namespace itself, or to people
- * cluster-wide (high); a controller's service account cluster-wide (medium). Controllers that manage
- * their own webhooks or certificates (cert-manager, Knative, KServe, Kubeflow's operators) hold these
- * rights by design: the finding is that their compromise is the mesh's, which is worth knowing but
- * is not a misconfiguration a CI gate at high should stop.
+ * cluster-wide (high); a controller's service account cluster-wide (medium), or low when all it can do is
+ * read the CA's Secret, because it reads every Secret of the cluster. Controllers that manage their own
+ * webhooks or certificates (cert-manager, Knative, KServe, Kubeflow's operators) hold these rights by
+ * design, and many more read every Secret (secret syncers, backup tools, meshward's own agent, which
+ * reports facts about them): the finding is that their compromise is the mesh's, worth knowing but not a
+ * misconfiguration a CI gate at high should stop.
  */
-const ORDER: Foothold[] = ['webhook', 'config', 'ca'];
-
-function grade(subject: string, clusterWide: boolean): 'critical' | 'high' | 'medium' {
+function grade(subject: string, clusterWide: boolean, footholds: ReadonlySet<Foothold>): Severity {
   if (EVERYONE.test(subject)) return 'critical';
-  return clusterWide && SERVICE_ACCOUNTS.test(subject) ? 'medium' : 'high';
+  if (!clusterWide || !SERVICE_ACCOUNTS.test(subject)) return 'high';
+  return [...footholds].every((f) => f === 'ca-read') ? 'low' : 'medium';
 }
 
-function phrase(foothold: Foothold, root: string): string {
-  switch (foothold) {
-    case 'webhook':
-      return "change MutatingWebhookConfigurations, Istio's sidecar injector among them (it decides what every new pod of the mesh is given, and can be pointed elsewhere or told to skip the proxy)";
-    case 'config':
-      return `write the mesh config and the injection template in ${root} (ConfigMaps istio and istio-sidecar-injector: the mesh's mTLS and egress defaults, and the proxy every injected pod runs)`;
-    case 'ca':
-      return `read or replace the mesh CA's key in ${root} (Secret cacerts or istio-ca-secret: with it anyone can mint any workload's certificate and pass every AuthorizationPolicy as that workload)`;
+/** What the footholds a binding gives let its subjects do, in the order of their reach. */
+function phrases(footholds: ReadonlySet<Foothold>, root: string): string[] {
+  const out: string[] = [];
+  if (footholds.has('webhook')) out.push("change MutatingWebhookConfigurations, Istio's sidecar injector among them (it decides what every new pod of the mesh is given, and can be pointed elsewhere or told to skip the proxy)");
+  if (footholds.has('config')) out.push(`write the mesh config and the injection template in ${root} (ConfigMaps istio and istio-sidecar-injector: the mesh's mTLS and egress defaults, and the proxy every injected pod runs)`);
+  const read = footholds.has('ca-read');
+  const write = footholds.has('ca-write');
+  if (read || write) {
+    const verb = read && write ? 'read and replace' : read ? 'read' : 'replace';
+    const why = read ? "with it anyone can mint any workload's certificate and pass every AuthorizationPolicy as that workload" : 'istiod signs every workload certificate with the CA it finds there';
+    out.push(`${verb} the mesh CA's key in ${root} (Secret cacerts or istio-ca-secret: ${why})`);
   }
+  return out;
 }
 
 /** For a service account: how to say its namespace runs the platform, when it does. */
@@ -96,7 +103,7 @@ export default defineRule({
     reads: RBAC_KINDS,
     docs: {
       summary:
-        "A ClusterRoleBinding, or a RoleBinding in the mesh's root namespace, gives a user, group or service account that is not the platform one of three footholds on the whole mesh: changing MutatingWebhookConfigurations (Istio's sidecar injector is one), writing the root namespace's mesh config or injection-template ConfigMaps, or reading or writing the mesh CA's Secret (`cacerts`, `istio-ca-secret`). Wildcards, aggregated ClusterRoles and Kubernetes' built-in roles count; a rule limited by `resourceNames` counts only when it names one of Istio's objects, and never for `create`. Graded: critical when the subject is every authenticated user or service account; high for a grant made in the root namespace itself, or to users and groups cluster-wide; medium for a controller's service account cluster-wide (cert-manager's CA injector, Knative's and KServe's controllers hold such rights by design: their compromise is the mesh's).",
+        "A ClusterRoleBinding, or a RoleBinding in the mesh's root namespace, gives a user, group or service account that is not the platform one of three footholds on the whole mesh: changing MutatingWebhookConfigurations (Istio's sidecar injector is one), writing the root namespace's mesh config or injection-template ConfigMaps, or reading or writing the mesh CA's Secret (`cacerts`, `istio-ca-secret`). Wildcards, aggregated ClusterRoles and Kubernetes' built-in roles count; a rule limited by `resourceNames` counts only when it names one of Istio's objects, and never for `create`. Graded: critical when the subject is every authenticated user or service account; high for a grant made in the root namespace itself, or to users and groups cluster-wide; medium for a controller's service account cluster-wide (cert-manager's CA injector, Knative's and KServe's controllers hold such rights by design: their compromise is the mesh's), low when all such a service account can do is read the CA's Secret (it reads every Secret of the cluster, as secret syncers, backup tools and meshward's own agent do).",
       why:
         "Each is the mesh, not one namespace of it. The sidecar injector webhook is called for every new pod: whoever rewrites it decides what those pods run, or that they run without a proxy. The injection template is the proxy container itself (its image and arguments) and the mesh config holds the mesh's mTLS and egress defaults. The CA's private key signs every workload certificate: with it an attacker mints the identity of any service account and every AuthorizationPolicy that trusts that principal lets them in. None of this shows in the routing config the other rules read.",
       fix:
@@ -122,9 +129,9 @@ export default defineRule({
       // Judged once per role, whatever the number of its bindings and their subjects.
       const { gives: footholds, evidence } = (b.namespace === null ? judgements.cluster : judgements.root).of(b.rules);
       if (!evidence.length) continue;
-      const what = ORDER.filter((f) => footholds.has(f)).map((f) => phrase(f, root));
+      const what = phrases(footholds, root);
       reportEachSubject({ model, report }, b, evidence, (subject, binding) => ({
-        severity: grade(subject, b.namespace === null),
+        severity: grade(subject, b.namespace === null, footholds),
         message: `${binding} lets ${subject} ${what.join('; and ')} (through ${b.roleKind} ${b.roleName}): whoever holds it can take over the whole mesh.${platformHint(subject)}`,
       }));
     }
