@@ -13,8 +13,9 @@ import { RBAC_KINDS, reportEachSubject, RuleJudgements } from './rbac-grants.js'
  * - `config`: writing the root namespace's `istio` ConfigMap (the mesh config: mTLS and egress defaults,
  *   extension providers) or `istio-sidecar-injector` (the template every injected pod's proxy is made
  *   from: its image, its arguments), or a revision's (`istio-<rev>`, `istio-sidecar-injector-<rev>`).
- * - `ca`: reading or writing the mesh CA's Secret in the root namespace (`cacerts`, a plugged-in CA;
- *   `istio-ca-secret`, istiod's self-signed one): the CA's private key mints any workload's identity.
+ * - `ca-read`, `ca-write`: reading or replacing the mesh CA's Secret in the root namespace (`cacerts`, a
+ *   plugged-in CA; `istio-ca-secret`, istiod's self-signed one): the CA's private key mints any
+ *   workload's identity, and istiod signs with whatever CA it finds there.
  *
  * Kubernetes facts the checks follow: a rule with `resourceNames` never allows `create` (the name is
  * not known when the request is authorized), and allows other verbs only on the names it lists.
