@@ -49,3 +49,10 @@ test('negatives: STRICT workloads, ALLOW with positive identities, AUDIT, worklo
   assert.deepEqual(await findingsFor(rule, docs(...SHOP, authz('shop', 'a', { action: 'AUDIT', rules: [{ from: [{ source: { principals: ['x'] } }] }] }))), []);
   assert.deepEqual(await findingsFor(rule, docs(namespace('legacy', 'none'), deployment('legacy', 'old'), authz('legacy', 'd', { action: 'DENY', rules: [{ from: [{ source: { namespaces: ['x'] } }] }] }))), []);
 });
+
+test('many policies on one workload (its attachments looked up by policy, not searched): each judged as alone', async () => {
+  const many = Array.from({ length: 20 }, (_, i) => authz('shop', `deny-${i}`, { action: 'DENY', rules: [{ from: [{ source: { namespaces: [`legacy-${i}`] } }] }] }));
+  const f = await findingsFor(rule, docs(...SHOP, ...many));
+  assert.deepEqual(f.map((x) => x.resource.name).sort(), many.map((_, i) => `deny-${i}`).sort());
+  assert.deepEqual(await findingsFor(rule, docs(...SHOP, STRICT_MESH, ...many)), []);
+});

@@ -3,7 +3,7 @@ import type { MeshModel } from '../../model/model.js';
 import type { PathSegment, Resource } from '../../model/resource.js';
 import type { Workload } from '../../model/workloads.js';
 import type { EvidenceInput } from '../types.js';
-import type { MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../posture/index.js';
+import type { Attachment, MeshPosture, PolicyInfo, PortMtls, WorkloadPosture } from '../../posture/index.js';
 import { isObject } from '../../posture/util.js';
 import { listSomeOf } from '../../engine/text.js';
 import { collapseOwned, ownedText } from '../../model/owners.js';
@@ -103,10 +103,24 @@ export function targetPostures(posture: MeshPosture, p: PolicyInfo): WorkloadPos
   return out;
 }
 
-/** The attachment of policy `p` on workload `wp`, if it applies there. */
-export function attachmentOf(posture: MeshPosture, wp: WorkloadPosture, p: PolicyInfo) {
+/** Each workload's attachments by policy, for workloads that many policies select (keyed by the posture's own cached list). */
+const attachmentIndex = new WeakMap<readonly Attachment[], Map<PolicyInfo, Attachment>>();
+
+/**
+ * The attachment of policy `p` on workload `wp`, if it applies there. Rules ask this for every policy
+ * and each of its targets: a search of the workload's list made that cubic when thousands of policies
+ * select the same thousands of workloads (3,000 of each: over two minutes), so long lists are indexed.
+ */
+export function attachmentOf(posture: MeshPosture, wp: WorkloadPosture, p: PolicyInfo): Attachment | null {
   const list = p.kind === 'AuthorizationPolicy' ? posture.authorization(wp) : posture.requestAuthentication(wp);
-  return list.find((a) => a.policy === p) ?? null;
+  if (list.length <= 16) return list.find((a) => a.policy === p) ?? null;
+  let index = attachmentIndex.get(list);
+  if (!index) {
+    index = new Map();
+    for (const a of list) if (!index.has(a.policy)) index.set(a.policy, a);
+    attachmentIndex.set(list, index);
+  }
+  return index.get(p) ?? null;
 }
 
 export interface TlsBlock {
