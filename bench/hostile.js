@@ -89,6 +89,35 @@ function writeBigJson(file, targetBytes) {
   closeSync(fd);
 }
 
+const RBAC = 'apiVersion: rbac.authorization.k8s.io/v1\n';
+const ALL_RIGHTS = '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}';
+
+/** One binding of `n` subjects to a ClusterRole of `n` rules (the RBAC index once listed n × n grants). */
+function rbacProduct(n, rule) {
+  return [
+    `${RBAC}kind: ClusterRole\nmetadata: {name: big}\nrules:\n${Array.from({ length: n }, (_, i) => `- ${rule(i)}`).join('\n')}`,
+    `${RBAC}kind: ClusterRoleBinding\nmetadata: {name: big}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: big}\nsubjects:\n${Array.from({ length: n }, (_, i) => `- {kind: User, name: u${i}}`).join('\n')}`,
+  ].join('\n---\n') + '\n';
+}
+
+/** `n` ClusterRoles that each aggregate every other, each bound to its own user (a recursive resolution overflowed the stack). */
+function rbacAggregation(n) {
+  const docs = [];
+  for (let i = 0; i < n; i++) {
+    docs.push(`${RBAC}kind: ClusterRole\nmetadata: {name: r${i}, labels: {agg: "yes"}}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {agg: "yes"}}]}\nrules: [${ALL_RIGHTS}]`);
+    docs.push(`${RBAC}kind: ClusterRoleBinding\nmetadata: {name: b${i}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r${i}}\nsubjects: [{kind: User, name: u${i}}]`);
+  }
+  return docs.join('\n---\n') + '\n';
+}
+
+/** `n` AuthorizationPolicies that all select the same `n` Deployments (attachments were searched per policy and target: cubic). */
+function policiesOnWorkloads(n) {
+  const docs = ['apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}'];
+  for (let i = 0; i < n; i++) docs.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d${i}, namespace: shop}\nspec:\n  selector: {matchLabels: {app: same}}\n  template:\n    metadata: {labels: {app: same}}\n    spec: {containers: [{name: app, image: "example/app:1"}]}`);
+  for (let i = 0; i < n; i++) docs.push(`apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p${i}, namespace: shop}\nspec: {selector: {matchLabels: {app: same}}, action: ALLOW, rules: [{from: [{source: {notPrincipals: ["x"]}}], to: [{operation: {paths: ["/a${i}"]}}]}]}`);
+  return docs.join('\n---\n') + '\n';
+}
+
 const CASES = [
   { name: 'merge-chain-386k', file: 'merge-chain-386k.yaml', make: () => mergeChain(15000) },
   { name: 'merge-chain-815k', file: 'merge-chain-815k.yaml', make: () => mergeChain(30000) },
@@ -98,6 +127,11 @@ const CASES = [
   { name: 'json-248mb-document', file: 'big-248mb.json', write: (f) => writeBigJson(f, 248 * 1024 * 1024) },
   { name: 'flow-15.7mb-locate', file: 'flow-15mb.yaml', make: () => flowPod(15.7 * 1024 * 1024) },
   { name: 'json-deep-invalid-1mb', file: 'deep-invalid.json', make: () => '['.repeat(1024 * 1024) },
+  { name: 'rbac-4000-subjects-x-4000-rules', file: 'rbac-product.yaml', make: () => rbacProduct(4000, (i) => `{apiGroups: [""], resources: [r${i}], verbs: [get]}`) },
+  { name: 'rbac-4000-subjects-x-4000-rights', file: 'rbac-product-rights.yaml', make: () => rbacProduct(4000, () => ALL_RIGHTS) },
+  { name: 'rbac-2000-roles-aggregating-each-other', file: 'rbac-aggregation.yaml', make: () => rbacAggregation(2000) },
+  { name: 'authz-1000-policies-x-1000-workloads', file: 'authz-1000.yaml', make: () => policiesOnWorkloads(1000) },
+  { name: 'authz-3000-policies-x-3000-workloads', file: 'authz-3000.yaml', make: () => policiesOnWorkloads(3000) },
   { name: 'yaml-tag-alias-secret', file: 'tag-secret.yaml', make: () => 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: !Pa55word x\n  token: *hunter2\n' },
 ];
 
