@@ -111,6 +111,8 @@ export class PolicyResolver {
   private readonly meshScoped: { ap: PolicyInfo[]; ra: PolicyInfo[] } = { ap: [], ra: [] };
   private readonly nsScoped = { ap: new Map<string, PolicyInfo[]>(), ra: new Map<string, PolicyInfo[]>() };
   private readonly selected = { ap: new Map<Workload, Selected[]>(), ra: new Map<Workload, Selected[]>() };
+  /** Attachments already made, per policy (weak: an overlay's policies go with the overlay). */
+  private readonly interned = new WeakMap<PolicyInfo, Attachment[]>();
 
   constructor(
     private readonly model: MeshModel,
@@ -177,7 +179,8 @@ export class PolicyResolver {
       requestAuthn: () => editList(base.requestAuthn, 'RequestAuthentication'),
     }) as PolicyResolver;
     const w = o as unknown as Internals;
-    Object.assign(w, { model, labels, gateways, services, waypointServes });
+    // The base's attachments are the overlay's for the policies they share (keyed weakly by policy).
+    Object.assign(w, { model, labels, gateways, services, waypointServes, interned: (base as unknown as Internals).interned });
     const editList = (list: readonly PolicyInfo[], kind: PolicyInfo['kind']): PolicyInfo[] => {
       const out = dropped.size || redone.size ? list.filter((p) => !dropped.has(p.resource) && !redone.has(p.resource)) : list.slice();
       const extra = (kind === 'AuthorizationPolicy' ? scratch.authorization : scratch.requestAuthn).map((p) => final.get(p)!);
@@ -268,10 +271,12 @@ export class PolicyResolver {
         const t = this.resolveRef(ref, index, r, isRoot);
         info.targetRefs.push(t);
         const via: Attachment['via'] = t.resolved === 'waypoint' ? 'waypoint' : t.resolved === 'service' ? 'service' : t.resolved === 'serviceentry' ? 'serviceentry' : 'gateway';
+        // One entry shared by every workload the reference reaches (entries are never modified).
+        const entry = { policy: info, via, target: t };
         for (const w of t.workloads) {
           if (reached.has(w)) continue;
           reached.add(w);
-          push(this.selected[k], w, { policy: info, via, target: t });
+          push(this.selected[k], w, entry);
         }
       }
       info.targets = [...reached];
@@ -285,7 +290,10 @@ export class PolicyResolver {
       if (isObject(ml)) for (const [lk, lv] of Object.entries(ml)) setOwn(labels, lk, String(lv));
       info.selector = labels;
       info.targets = isRoot ? this.labels.select(labels) : this.model.selectWorkloads(r.namespace, { matchLabels: labels });
-      for (const w of info.targets) push(this.selected[k], w, { policy: info, via: 'selector', target: null });
+      // One entry shared by every workload the selector picks (entries are never modified): thousands of
+      // policies on the same thousands of workloads made one object per pair.
+      const entry = { policy: info, via: 'selector' as const, target: null };
+      for (const w of info.targets) push(this.selected[k], w, entry);
       return;
     }
     if (isRoot) {
@@ -386,9 +394,20 @@ export class PolicyResolver {
     return [...this.model.selectWorkloads(ns, { [GATEWAY_NAME_LABEL]: name }), ...(this.waypointServes.get(`${ns}/${name}`) ?? EMPTY)];
   }
 
+  /**
+   * The attachment of `policy` on `wp`. Workloads enforcing a policy the same way share one frozen
+   * attachment: a workload's list holds one per policy that applies to it, and thousands of policies
+   * on the same thousands of workloads made millions of identical objects.
+   */
   private attach(wp: WorkloadPosture, policy: PolicyInfo, via: Attachment['via'], target: TargetRefInfo | null): Attachment {
     const { enforcedBy, note } = enforcement(wp, policy, via, target, this.gateways, this.services);
-    return { policy, via, enforcedBy, note, target };
+    let byPolicy = this.interned.get(policy);
+    if (!byPolicy) this.interned.set(policy, (byPolicy = []));
+    for (const a of byPolicy) if (a.via === via && a.target === target && a.enforcedBy === enforcedBy && a.note === note) return a;
+    const a: Attachment = Object.freeze({ policy, via, enforcedBy, note, target });
+    // A policy is enforced in a handful of ways; past that (notes naming workloads), stop remembering.
+    if (byPolicy.length < 8) byPolicy.push(a);
+    return a;
   }
 }
 
@@ -463,6 +482,7 @@ interface Internals {
   meshScoped: { ap: PolicyInfo[]; ra: PolicyInfo[] };
   nsScoped: { ap: Map<string, PolicyInfo[]>; ra: Map<string, PolicyInfo[]> };
   selected: { ap: Map<Workload, Selected[]>; ra: Map<Workload, Selected[]> };
+  interned: WeakMap<PolicyInfo, Attachment[]>;
 }
 
 /** Two id-ordered lists merged in id order (`b` is short: each of its entries goes in by binary search). */
