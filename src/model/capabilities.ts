@@ -1,5 +1,5 @@
 import type { MeshModel } from './model.js';
-import { grantOf, rbacOf, ruleAllows, type Grant, type SourcedRule } from './rbac.js';
+import { bindingReaches, grantOf, rbacOf, ruleAllows, type Grant, type SourcedRule } from './rbac.js';
 
 /**
  * What a principal can do that matters for taking a cluster over. Each capability is a set of
@@ -52,12 +52,6 @@ export const CAPABILITIES = {
 
 export type Capability = keyof typeof CAPABILITIES;
 
-/**
- * The cluster-scoped resources the checks name: only a ClusterRoleBinding grants rights on them (and
- * `cluster-admin`'s `*` through a RoleBinding is one namespace's admin, not the cluster's).
- */
-const CLUSTER_SCOPED = new Set(['mutatingwebhookconfigurations', 'validatingwebhookconfigurations', 'users', 'groups']);
-
 export interface CapabilityGrant {
   capability: Capability;
   /** null: in every namespace (ClusterRoleBinding). */
@@ -81,11 +75,9 @@ export function capabilitiesOf(model: MeshModel): Map<string, CapabilityGrant[]>
     let first = memo.get(rules);
     if (first) return first;
     first = new Map();
-    // A RoleBinding grants nothing on cluster-scoped resources, whatever its role says.
-    const reaches = (resource: string) => clusterWide || (resource !== '*' && !CLUSTER_SCOPED.has(resource));
     for (const rule of rules) {
       for (const [cap, def] of entries) {
-        if (!first.has(cap) && def.checks.some(([verbs, group, resource]) => reaches(resource) && verbs.some((v) => ruleAllows(rule.rule, v, group, resource)))) first.set(cap, rule);
+        if (!first.has(cap) && def.checks.some(([verbs, group, resource]) => bindingReaches(clusterWide, resource) && verbs.some((v) => ruleAllows(rule.rule, v, group, resource)))) first.set(cap, rule);
       }
     }
     memo.set(rules, first);

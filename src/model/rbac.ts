@@ -98,6 +98,20 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
+/**
+ * The cluster-scoped resources meshward asks about. Only a ClusterRoleBinding grants rights on them: a
+ * RoleBinding grants its role's rules inside its own namespace only, whatever they name.
+ */
+const CLUSTER_SCOPED = new Set(['mutatingwebhookconfigurations', 'validatingwebhookconfigurations', 'users', 'groups']);
+
+/**
+ * Whether a binding (cluster-wide: a ClusterRoleBinding) can grant rights on `resource`: a RoleBinding
+ * reaches no cluster-scoped resource, and its role's `*` is one namespace's resources, not all of them.
+ */
+export function bindingReaches(clusterWide: boolean, resource: string): boolean {
+  return clusterWide || (resource !== '*' && !CLUSTER_SCOPED.has(resource));
+}
+
 /** Does a rule allow `verb` on `group`/`resource`? Wildcards in any field match everything. */
 export function ruleAllows(r: RbacRule, verb: string, group: string, resource: string): boolean {
   return (

@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import type { Severity } from '../../engine/finding.js';
-import { rbacOf, ruleAllows, type RbacRule } from '../../model/rbac.js';
+import { bindingReaches, rbacOf, ruleAllows, type RbacRule } from '../../model/rbac.js';
 import { RBAC_KINDS, reportEachSubject, RuleJudgements } from './rbac-grants.js';
 
 /**
@@ -8,8 +8,7 @@ import { RBAC_KINDS, reportEachSubject, RuleJudgements } from './rbac-grants.js'
  *
  * - `webhook`: writing MutatingWebhookConfigurations. Istio's sidecar injector is one; whoever can
  *   change it decides what every new pod of the mesh is given (or that it gets no proxy at all). The
- *   objects are cluster-scoped, so only a ClusterRoleBinding grants this (Kubernetes ignores
- *   cluster-scoped resources in a RoleBinding's role).
+ *   objects are cluster-scoped, so only a ClusterRoleBinding grants this (bindingReaches).
  * - `config`: writing the root namespace's `istio` ConfigMap (the mesh config: mTLS and egress defaults,
  *   extension providers) or `istio-sidecar-injector` (the template every injected pod's proxy is made
  *   from: its image, its arguments), or a revision's (`istio-<rev>`, `istio-sidecar-injector-<rev>`).
@@ -29,8 +28,6 @@ interface Target {
   verbs: string[];
   /** Whether a name a rule lists is one of the objects that matter. */
   names: (name: string) => boolean;
-  /** Cluster-scoped: granted only by a ClusterRoleBinding. Otherwise: by one, or by a RoleBinding in the root namespace. */
-  clusterScoped: boolean;
 }
 
 const INJECTOR_WEBHOOK = /^istio-(sidecar-injector|revision-tag-)/;
@@ -42,15 +39,15 @@ const CA_SECRETS = new Set(['cacerts', 'istio-ca-secret']);
 
 const WRITE = ['create', 'update', 'patch', 'delete'];
 const TARGETS: Target[] = [
-  { foothold: 'webhook', group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations', verbs: WRITE, names: (n) => INJECTOR_WEBHOOK.test(n), clusterScoped: true },
-  { foothold: 'config', group: '', resource: 'configmaps', verbs: ['create', 'update', 'patch'], names: MESH_CONFIG, clusterScoped: false },
-  { foothold: 'ca-read', group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'], names: (n) => CA_SECRETS.has(n), clusterScoped: false },
-  { foothold: 'ca-write', group: '', resource: 'secrets', verbs: ['create', 'update', 'patch'], names: (n) => CA_SECRETS.has(n), clusterScoped: false },
+  { foothold: 'webhook', group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations', verbs: WRITE, names: (n) => INJECTOR_WEBHOOK.test(n) },
+  { foothold: 'config', group: '', resource: 'configmaps', verbs: ['create', 'update', 'patch'], names: MESH_CONFIG },
+  { foothold: 'ca-read', group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'], names: (n) => CA_SECRETS.has(n) },
+  { foothold: 'ca-write', group: '', resource: 'secrets', verbs: ['create', 'update', 'patch'], names: (n) => CA_SECRETS.has(n) },
 ];
 
-/** The verbs of `t` that `rule` really grants, with Kubernetes' resourceNames semantics. */
-function grantedVerbs(rule: RbacRule, t: Target): string[] {
-  return t.verbs.filter((v) => ruleAllows(rule, v, t.group, t.resource) && (rule.resourceNames.length === 0 || (v !== 'create' && rule.resourceNames.some(t.names))));
+/** Whether `rule` really grants one of the verbs of `t`, with Kubernetes' resourceNames semantics. */
+function grantsOn(rule: RbacRule, t: Target): boolean {
+  return t.verbs.some((v) => ruleAllows(rule, v, t.group, t.resource) && (rule.resourceNames.length === 0 || (v !== 'create' && rule.resourceNames.some(t.names))));
 }
 
 /** Subjects every authenticated (or unauthenticated) caller is a member of. */
@@ -122,7 +119,7 @@ export default defineRule({
     const root = model.rootNamespace;
     // What one rule gives, through a ClusterRoleBinding and through a RoleBinding in the root namespace.
     const footholdsOf = (clusterWide: boolean) =>
-      new RuleJudgements((rule) => TARGETS.filter((t) => (clusterWide || !t.clusterScoped) && grantedVerbs(rule.rule, t).length > 0).map((t) => t.foothold));
+      new RuleJudgements((rule) => TARGETS.filter((t) => bindingReaches(clusterWide, t.resource) && grantsOn(rule.rule, t)).map((t) => t.foothold));
     const judgements = { cluster: footholdsOf(true), root: footholdsOf(false) };
     for (const b of rbacOf(model).bound) {
       // A RoleBinding elsewhere than the root namespace reaches none of these objects.
