@@ -9,9 +9,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { existsSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The shapes that multiply work, as the bomb tests write them (the built copy: run `npm run build` first).
+const { ALL_RIGHTS, rbacProduct, rbacAggregation, policiesOnWorkloads } = await import(pathToFileURL(path.join(here, '..', 'dist', 'testing', 'multiplying-inputs.js')).href);
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -87,35 +89,6 @@ function writeBigJson(file, targetBytes) {
   }
   writeSync(fd, '"end": "x"}}\n');
   closeSync(fd);
-}
-
-const RBAC = 'apiVersion: rbac.authorization.k8s.io/v1\n';
-const ALL_RIGHTS = '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}';
-
-/** One binding of `n` subjects to a ClusterRole of `n` rules (the RBAC index once listed n × n grants). */
-function rbacProduct(n, rule) {
-  return [
-    `${RBAC}kind: ClusterRole\nmetadata: {name: big}\nrules:\n${Array.from({ length: n }, (_, i) => `- ${rule(i)}`).join('\n')}`,
-    `${RBAC}kind: ClusterRoleBinding\nmetadata: {name: big}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: big}\nsubjects:\n${Array.from({ length: n }, (_, i) => `- {kind: User, name: u${i}}`).join('\n')}`,
-  ].join('\n---\n') + '\n';
-}
-
-/** `n` ClusterRoles that each aggregate every other, each bound to its own user (a recursive resolution overflowed the stack). */
-function rbacAggregation(n) {
-  const docs = [];
-  for (let i = 0; i < n; i++) {
-    docs.push(`${RBAC}kind: ClusterRole\nmetadata: {name: r${i}, labels: {agg: "yes"}}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {agg: "yes"}}]}\nrules: [${ALL_RIGHTS}]`);
-    docs.push(`${RBAC}kind: ClusterRoleBinding\nmetadata: {name: b${i}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r${i}}\nsubjects: [{kind: User, name: u${i}}]`);
-  }
-  return docs.join('\n---\n') + '\n';
-}
-
-/** `n` AuthorizationPolicies that all select the same `n` Deployments (attachments were searched per policy and target: cubic). */
-function policiesOnWorkloads(n) {
-  const docs = ['apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}'];
-  for (let i = 0; i < n; i++) docs.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d${i}, namespace: shop}\nspec:\n  selector: {matchLabels: {app: same}}\n  template:\n    metadata: {labels: {app: same}}\n    spec: {containers: [{name: app, image: "example/app:1"}]}`);
-  for (let i = 0; i < n; i++) docs.push(`apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p${i}, namespace: shop}\nspec: {selector: {matchLabels: {app: same}}, action: ALLOW, rules: [{from: [{source: {notPrincipals: ["x"]}}], to: [{operation: {paths: ["/a${i}"]}}]}]}`);
-  return docs.join('\n---\n') + '\n';
 }
 
 const CASES = [

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../testing/kit.js';
 import { runHostile, describeRun, type HostileRun } from './run-cli.js';
+import { ALL_RIGHTS, rbacAggregation, rbacProduct } from '../testing/multiplying-inputs.js';
 
 const BOMBS = path.join(REPO_ROOT, 'test', 'fixtures', 'bombs');
 const RUN_TIMEOUT_MS = Number(process.env.MESHWARD_BOMB_TIMEOUT_MS ?? 30_000);
@@ -36,45 +37,33 @@ interface BombCase {
 const f = (name: string) => path.join(BOMBS, name);
 
 let tmp = '';
-function hugeJson(): string {
+/** A file of the test's scratch folder, written by `make` the first time it is asked for. */
+function writtenOnce(name: string, make: () => string): string {
   tmp ||= mkdtempSync(path.join(os.tmpdir(), 'meshward-bombs-'));
-  const file = path.join(tmp, 'huge-document.json');
-  if (!existsSync(file)) {
-    // One 64 MiB JSON document: must be refused by size (16 MiB per document) before it is parsed.
-    const item = JSON.stringify({ k: 'v'.repeat(1000) });
-    const n = Math.ceil((64 * 1024 * 1024) / (item.length + 1));
-    writeFileSync(file, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"huge"},"data":{"items":[${Array(n).fill(item).join(',')}]}}`);
-  }
+  const file = path.join(tmp, name);
+  if (!existsSync(file)) writeFileSync(file, make());
   return file;
 }
 
-/**
- * RBAC made to multiply (written at test time, like the huge document): one ClusterRoleBinding of 4,000
- * subjects to a ClusterRole of 4,000 rules that each give every right (`product`: 16 million
- * subject-rule pairs, 1.8 GB and 39 s when the index listed them all), and 2,000 ClusterRoles that each
- * aggregate every other, each bound to its own user (`aggregation`: a cycle of 2,000, which overflowed
- * the stack of a recursive resolution and made the RBAC rules fail).
- */
-function rbacBomb(shape: 'product' | 'aggregation'): string {
-  tmp ||= mkdtempSync(path.join(os.tmpdir(), 'meshward-bombs-'));
-  const file = path.join(tmp, `rbac-${shape}.yaml`);
-  if (existsSync(file)) return file;
-  const head = 'apiVersion: rbac.authorization.k8s.io/v1\n';
-  const all = '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}';
-  const docs: string[] = [];
-  if (shape === 'product') {
-    const n = 4000;
-    docs.push(`${head}kind: ClusterRole\nmetadata: {name: big}\nrules:\n${Array.from({ length: n }, () => `- ${all}`).join('\n')}`);
-    docs.push(`${head}kind: ClusterRoleBinding\nmetadata: {name: big}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: big}\nsubjects:\n${Array.from({ length: n }, (_, i) => `- {kind: User, name: u${i}}`).join('\n')}`);
-  } else {
-    for (let i = 0; i < 2000; i++) {
-      docs.push(`${head}kind: ClusterRole\nmetadata: {name: r${i}, labels: {agg: "yes"}}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {agg: "yes"}}]}\nrules: [${all}]`);
-      docs.push(`${head}kind: ClusterRoleBinding\nmetadata: {name: b${i}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r${i}}\nsubjects: [{kind: User, name: u${i}}]`);
-    }
-  }
-  writeFileSync(file, docs.join('\n---\n') + '\n');
-  return file;
+/** One 64 MiB JSON document: must be refused by size (16 MiB per document) before it is parsed. */
+function hugeJson(): string {
+  const item = JSON.stringify({ k: 'v'.repeat(1000) });
+  const n = Math.ceil((64 * 1024 * 1024) / (item.length + 1));
+  return `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"huge"},"data":{"items":[${Array(n).fill(item).join(',')}]}}`;
 }
+
+/**
+ * Inputs written at test time, named `@name` in a case's arguments: the huge document, and RBAC made to
+ * multiply (one ClusterRoleBinding of 4,000 subjects to a ClusterRole of 4,000 rules that each give
+ * every right: 16 million subject-rule pairs, 1.8 GB and 39 s when the index listed them all; 2,000
+ * ClusterRoles that each aggregate every other, each bound to its own user: a cycle of 2,000, which
+ * overflowed the stack of a recursive resolution and made the RBAC rules fail).
+ */
+const GENERATED: Record<string, () => string> = {
+  '@huge-json': () => writtenOnce('huge-document.json', hugeJson),
+  '@rbac-product': () => writtenOnce('rbac-product.yaml', () => rbacProduct(4000, () => ALL_RIGHTS)),
+  '@rbac-aggregation': () => writtenOnce('rbac-aggregation.yaml', () => rbacAggregation(2000)),
+};
 
 export const CASES: BombCase[] = [
   { name: 'merge-key chain (scan)', args: ['scan', f('merge-key-chain.yaml'), '--format', 'json'] },
@@ -125,9 +114,7 @@ function check(c: BombCase, r: HostileRun): void {
 describe('bomb corpus through the CLI', { concurrency: 2 }, () => {
   for (const c of CASES) {
     it(c.name, { timeout: RUN_TIMEOUT_MS + 15_000 }, async () => {
-      const args = c.args.map((a) =>
-        a === '@huge-json' ? hugeJson() : a.endsWith('@rbac-product') ? a.replace('@rbac-product', rbacBomb('product')) : a === '@rbac-aggregation' ? rbacBomb('aggregation') : a,
-      );
+      const args = c.args.map((a) => a.replace(/@[a-z-]+$/, (name) => (Object.hasOwn(GENERATED, name) ? GENERATED[name]() : name)));
       const r = await runHostile(args, { timeoutMs: RUN_TIMEOUT_MS, heapMiB: 1024 });
       check(c, r);
     });
